@@ -1,0 +1,205 @@
+/* The cpoemu wire protocol: message layout, encoding, decoding and validation.
+ * Pure C, no ZeroMQ: the transport (bridge.h) moves the bytes this codec makes.
+ * bridge/PROTOCOL.md is the normative description; this header mirrors it. */
+#ifndef CPO_PROTOCOL_H
+#define CPO_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpo/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CPO_PROTO_MAGIC 0x454F5043u /* "CPOE" as little-endian bytes */
+#define CPO_PROTO_VERSION 1u
+#define CPO_PROTO_HEADER_BYTES 32u
+#define CPO_PROTO_MAX_PAYLOAD_BYTES (16u * 1024u * 1024u)
+#define CPO_PROTO_MAX_TEXT_BYTES 255u
+#define CPO_PROTO_MAX_LANES 64u
+#define CPO_PROTO_MAX_ANALOG_ENTRIES 1024u
+#define CPO_PROTO_PROFILE_BYTES 32u
+#define CPO_PROTO_SEQ_NONE 0xFFFFFFFFu /* ERROR.ref_seq when the offender had no readable seq */
+
+/* Message types. Numbers are wire values; never reuse one. */
+#define CPO_MSG_TYPE_LIST(X)                                                                  \
+  X(CPO_MSG_HELLO, 1, "HELLO")                                                                \
+  X(CPO_MSG_HELLO_ACK, 2, "HELLO_ACK")                                                        \
+  X(CPO_MSG_ERROR, 3, "ERROR")                                                                \
+  X(CPO_MSG_HEARTBEAT, 4, "HEARTBEAT")                                                        \
+  X(CPO_MSG_BYE, 5, "BYE")                                                                    \
+  X(CPO_MSG_TX_QUANTUM, 16, "TX_QUANTUM")                                                     \
+  X(CPO_MSG_RX_QUANTUM, 17, "RX_QUANTUM")                                                     \
+  X(CPO_MSG_DAC_UPDATE, 18, "DAC_UPDATE")                                                     \
+  X(CPO_MSG_ADC_SAMPLE, 19, "ADC_SAMPLE")                                                     \
+  X(CPO_MSG_REG_READ, 32, "REG_READ")                                                         \
+  X(CPO_MSG_REG_READ_RESP, 33, "REG_READ_RESP")                                               \
+  X(CPO_MSG_REG_WRITE, 34, "REG_WRITE")                                                       \
+  X(CPO_MSG_REG_WRITE_RESP, 35, "REG_WRITE_RESP")                                             \
+  X(CPO_MSG_SLEEP, 36, "SLEEP")                                                               \
+  X(CPO_MSG_SLEEP_DONE, 37, "SLEEP_DONE")
+
+typedef enum {
+#define CPO_MSG_TYPE_ENUM(name, value, text) name = value,
+  CPO_MSG_TYPE_LIST(CPO_MSG_TYPE_ENUM)
+#undef CPO_MSG_TYPE_ENUM
+} cpo_msg_type_t;
+
+/* ERROR codes carried on the wire (u16). */
+#define CPO_WIRE_ERROR_LIST(X)                                                                \
+  X(CPO_WERR_NONE, 0, "no error")                                                             \
+  X(CPO_WERR_TRUNCATED, 1, "message shorter than its header or its declared payload")          \
+  X(CPO_WERR_BAD_MAGIC, 2, "bad magic")                                                       \
+  X(CPO_WERR_BAD_VERSION, 3, "unsupported protocol version")                                  \
+  X(CPO_WERR_UNKNOWN_TYPE, 4, "unknown message type")                                         \
+  X(CPO_WERR_BAD_FLAGS, 5, "unknown flag bits set")                                           \
+  X(CPO_WERR_BAD_RESERVED, 6, "reserved field not zero")                                      \
+  X(CPO_WERR_BAD_LENGTH, 7, "payload length does not match the message")                      \
+  X(CPO_WERR_TOO_LARGE, 8, "message larger than the protocol limit")                          \
+  X(CPO_WERR_OUT_OF_ORDER, 9, "sequence number out of order")                                 \
+  X(CPO_WERR_BAD_CYCLE, 10, "cycle stamp out of order or out of range")                       \
+  X(CPO_WERR_BAD_FIELD, 11, "field value out of range")                                       \
+  X(CPO_WERR_CONFIG_MISMATCH, 12, "configuration mismatch")                                   \
+  X(CPO_WERR_NOT_READY, 13, "message before HELLO")                                           \
+  X(CPO_WERR_ROLE_TAKEN, 14, "role already connected")                                        \
+  X(CPO_WERR_UNEXPECTED, 15, "message type not expected from this peer now")
+
+typedef enum {
+#define CPO_WIRE_ERROR_ENUM(name, value, text) name = value,
+  CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_ENUM)
+#undef CPO_WIRE_ERROR_ENUM
+} cpo_wire_error_code_t;
+
+typedef enum { CPO_ROLE_RTL = 1, CPO_ROLE_MODEL = 2, CPO_ROLE_HOST = 3 } cpo_role_t;
+
+/** What went wrong with a received message: the code for the ERROR reply and a text that
+ * names the field and the values ("payload_len 12 but TX_QUANTUM needs 40"). */
+typedef struct {
+  uint16_t code; /* cpo_wire_error_code_t */
+  uint32_t ref_seq;
+  char text[CPO_PROTO_MAX_TEXT_BYTES + 1];
+} cpo_wire_error_t;
+
+/** The configuration both ends of a session must agree on (HELLO). */
+typedef struct {
+  uint16_t lanes;             /* 1..CPO_PROTO_MAX_LANES */
+  uint16_t symbols_per_cycle; /* per lane per datapath cycle, 1..64 */
+  uint8_t bits_per_symbol;    /* 1 NRZ, 2 PAM4; symbols_per_cycle*bits_per_symbol <= 64 */
+  uint32_t latency_cycles;    /* L, >= 1 */
+  uint32_t quantum_cycles;    /* Q, 1..L */
+  uint64_t seed;
+  uint64_t total_cycles; /* the simulated time the run covers */
+  uint64_t baud_hz;      /* symbol rate: cycle time = symbols_per_cycle / baud_hz */
+  char profile[CPO_PROTO_PROFILE_BYTES]; /* NUL-padded model profile name */
+} cpo_config_t;
+
+typedef struct {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t type;
+  uint16_t flags;
+  uint32_t seq;
+  uint64_t cycle;
+  uint32_t payload_len;
+} cpo_msg_header_t;
+
+typedef struct {
+  uint16_t channel; /* DAC/ADC channel id (defined by the register map) */
+  uint16_t lane;
+  uint32_t value;
+} cpo_analog_entry_t;
+
+/** A decoded message. For quanta, `words` points into the decoded buffer (zero copy): it is
+ * valid while that buffer lives. Words are cycle-major: words[c * lanes + lane]; bit 0 of a
+ * word is the first symbol bit in time. */
+typedef struct {
+  cpo_msg_header_t hdr;
+  union {
+    struct {
+      uint8_t role;
+      cpo_config_t config;
+      uint64_t config_hash; /* 0 from a host: "adopt the server's configuration" */
+    } hello;                /* HELLO and HELLO_ACK */
+    struct {
+      uint16_t code;
+      uint32_t ref_seq;
+      char text[CPO_PROTO_MAX_TEXT_BYTES + 1];
+    } error;
+    struct {
+      int16_t status; /* cpo_status_t: 0 normal end */
+      char text[CPO_PROTO_MAX_TEXT_BYTES + 1];
+    } bye;
+    struct {
+      uint32_t count; /* cycles, first = hdr.cycle */
+      uint16_t lanes;
+      const uint64_t *words;
+    } quantum; /* TX_QUANTUM and RX_QUANTUM */
+    struct {
+      uint16_t count;
+      const uint8_t *entries_raw; /* count * 8 bytes; read with cpo_msg_analog_entry */
+    } analog; /* DAC_UPDATE and ADC_SAMPLE */
+    struct {
+      uint32_t addr;
+      uint32_t data;   /* REG_WRITE, REG_READ_RESP */
+      uint16_t status; /* responses: 0 OK, 1 SLVERR */
+    } reg;
+    struct {
+      uint64_t until_cycle;
+    } sleep;
+  } u;
+} cpo_msg_t;
+
+/** @return the wire name of a message type, or "UNKNOWN". */
+const char *cpo_msg_type_name(uint16_t type);
+/** @return the fixed description of a wire error code. */
+const char *cpo_wire_error_str(uint16_t code);
+/** @return the role name ("rtl", "model", "host") or "unknown". */
+const char *cpo_role_name(uint8_t role);
+
+/** Hash of the canonical encoding of @p cfg (FNV-1a 64, see PROTOCOL.md); never 0. */
+uint64_t cpo_config_hash(const cpo_config_t *cfg);
+/** Check @p cfg is self-consistent (ranges above). On failure writes a message naming the
+ * field into @p why. */
+CPO_MUST_USE cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_len);
+/** Compare two configurations; on mismatch returns CPO_ERR_CONFIG_MISMATCH and writes
+ * "latency_cycles: 4096 here, 1024 at peer" (first differing field) into @p why. */
+CPO_MUST_USE cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *peer,
+                                             char *why, size_t why_len);
+
+/** Bytes needed to encode @p msg. */
+size_t cpo_msg_encoded_size(const cpo_msg_t *msg);
+/** Encode @p msg (header fields magic/version/payload_len are filled in by the encoder) into
+ * @p buf of @p cap bytes. Returns bytes written, or 0 if @p cap is too small or a field is
+ * out of range (nothing useful is in @p buf then). */
+size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap);
+
+/** Decode and validate everything that can be checked from the bytes alone (header fields,
+ * type, lengths, payload field ranges). On failure returns CPO_ERR_PROTOCOL and fills @p err
+ * (code, ref_seq if the header was readable, text). @p out is then undefined. */
+CPO_MUST_USE cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out,
+                                         cpo_wire_error_t *err);
+
+/** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE. */
+cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i);
+
+/** Per-peer receive state for the checks that need history: HELLO first, sequence numbers
+ * consecutive (first message seq 0, then +1 modulo 2^32), cycle stamps never decreasing. */
+typedef struct {
+  bool hello_seen;
+  uint32_t next_seq;
+  uint64_t last_cycle;
+} cpo_proto_rx_state_t;
+
+/** Apply the stateful checks to a decoded message from one peer and, if it passes, advance
+ * @p st. On failure returns CPO_ERR_PROTOCOL, fills @p err and leaves @p st unchanged. */
+CPO_MUST_USE cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
+                                             cpo_wire_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CPO_PROTOCOL_H */
