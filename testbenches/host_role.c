@@ -44,6 +44,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
   printf("host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
          magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
          (unsigned long long)cpo_hal_now_ns(hal));
+  fflush(stdout);
   if (id != CPO_LANES_ID_MAGIC_RESET)
     return s_fail(hal, "unexpected identification register value");
 
