@@ -1,5 +1,6 @@
 """End-to-end runs of `cpoemu run`: the default scenario, the JSON result, the printed
 reproduction line, and the RTL's error counters against the channel's noise."""
+import math
 import os
 import re
 import shlex
@@ -46,14 +47,14 @@ class Run(unittest.TestCase):
         clean = cp.run_json(["run", "--cycles", "100000", "--noise-sigma", "0", "--quiet"])[1]
         self.assertEqual(sum(l["errors"] for l in clean["lanes"]), 0)
         self.assertTrue(all(l["locked"] for l in clean["lanes"]))
-        # sigma 0.2: Q = 2.5, BER = 0.5 erfc(2.5/sqrt 2) = 6.2e-3 per bit
-        noisy = cp.run_json(["run", "--cycles", "100000", "--noise-sigma", "0.2", "--quiet",
+        sigma = 0.16  # eye units: Q = 0.5 / sigma
+        expected = 0.5 * math.erfc((0.5 / sigma) / math.sqrt(2))  # 8.9e-4
+        noisy = cp.run_json(["run", "--cycles", "100000", "--noise-sigma", str(sigma), "--quiet",
                              "--no-host"])[1]
         bits = sum(l["bits"] for l in noisy["lanes"])
         errors = sum(l["errors"] for l in noisy["lanes"])
-        ber = errors / bits
-        self.assertGreater(ber, 6.2e-3 * 0.9)
-        self.assertLess(ber, 6.2e-3 * 1.1)
+        # ~22000 expected errors: 5 standard deviations is under 4 %
+        self.assertAlmostEqual(errors / bits, expected, delta=5 * math.sqrt(expected * bits) / bits)
 
     def test_expectation_failure_exits_1_with_reason(self):
         code, res, out, err = cp.run_json(["run", "--cycles", "50000", "--noise-sigma", "0.2", "--quiet"])
