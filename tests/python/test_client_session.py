@@ -32,11 +32,14 @@ ID_ADDR, SCRATCH_ADDR = 0x0, 0xC
 class ScriptedRtl(threading.Thread):
   """Answers like the rtl; `script` hooks alter the behaviour per test."""
 
-  def __init__(self, endpoint, on_hello=None, on_request=None):
+  def __init__(self, endpoint, on_hello=None, on_request=None, curve_secret=None):
     super().__init__(daemon=True)
     self.ctx = zmq.Context()
     self.sock = self.ctx.socket(zmq.ROUTER)
     self.sock.setsockopt(zmq.LINGER, 0)
+    if curve_secret:  # no ZAP handler here: any client key is accepted
+      self.sock.curve_server = True
+      self.sock.curve_secretkey = curve_secret
     self.sock.bind(endpoint)
     self.on_hello = on_hello
     self.on_request = on_request
@@ -237,6 +240,20 @@ class ClientSession(unittest.TestCase):
     self.assertEqual(errors[0].ref_seq, cc.SEQ_NONE)
     self.assertIn("magic 0x454f50bc", errors[0].text)
     self.assertEqual(self.rtl.problems, [])
+
+  def test_curve_session_needs_the_right_server_key(self):
+    server_pub, server_sec = zmq.curve_keypair()
+    self.start(curve_secret=server_sec)
+    pair = tuple(k.decode() for k in zmq.curve_keypair())
+    with cc.Client(self.endpoint, timeout_ms=2000, curve_server_key=server_pub.decode(),
+                   curve_keypair=pair) as c:
+      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+    other_pub, _ = zmq.curve_keypair()  # the handshake fails: no HELLO_ACK ever comes
+    c = cc.Client(self.endpoint, timeout_ms=500, curve_server_key=other_pub.decode(),
+                  curve_keypair=pair)
+    with self.assertRaisesRegex(cc.CpoError, "no answer from the rtl"):
+      c.connect()
+    c.close()
 
   def test_cli_reads_and_writes(self):
     self.start()
