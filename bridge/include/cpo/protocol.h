@@ -178,7 +178,12 @@ size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap);
 
 /** Decode and validate everything that can be checked from the bytes alone (header fields,
  * type, lengths, payload field ranges). On failure returns CPO_ERR_PROTOCOL and fills @p err
- * (code, ref_seq if the header was readable, text). @p out is then undefined. */
+ * (code, ref_seq if the header was readable, text). @p out is then undefined.
+ * A quantum's `words` point into @p buf, so for TX/RX_QUANTUM @p buf must be 8-byte aligned
+ * (malloc'd memory is; a zmq_msg_t's data may not be, since libzmq can hand out frames inside
+ * its receive buffer): a misaligned quantum returns CPO_ERR_INVALID_ARG with err->code
+ * CPO_WERR_NONE. That is the caller's fault, not the peer's: copy the frame to an aligned
+ * buffer and decode again; never answer it with an ERROR. */
 CPO_MUST_USE cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out,
                                          cpo_wire_error_t *err);
 

@@ -1,0 +1,129 @@
+/* The bridge transport: the only code in cpoemu that touches ZeroMQ.
+ *
+ * The rtl role owns the clock and is the server: it binds one ROUTER socket and the model
+ * and host roles connect to it (DEALER). Every message is validated (protocol.h); a bad one
+ * is answered with ERROR and dropped, and the receiver carries on. Peers exchange
+ * heartbeats while they wait, and a peer that stays silent for the configured timeout while
+ * awaited is reported dead, by role, with the last cycle both sides agreed on.
+ * bridge/PROTOCOL.md describes the session; this header is its C face. */
+#ifndef CPO_BRIDGE_H
+#define CPO_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpo/protocol.h"
+#include "cpo/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** CURVE settings (tcp only). Paths to files made by `cpoemu keygen`. */
+typedef struct {
+  const char *key_file;        /* own keypair (public and secret, Z85) */
+  const char *server_key_file; /* clients: the server's public key (Z85) */
+  const char *authorized_file; /* server: authorised client public keys, one per line */
+} cpo_curve_cfg_t;
+
+typedef struct {
+  const char *endpoint;     /* inproc://NAME, ipc://PATH or tcp://HOST:PORT */
+  cpo_role_t role;          /* this side's role */
+  cpo_config_t config;      /* this side's configuration (a host may leave it zeroed) */
+  bool adopt_config;        /* host: send config_hash 0 and take the server's */
+  uint32_t timeout_ms;      /* how long an awaited peer may stay silent (>= 10) */
+  void *zmq_context;        /* required for inproc (shared with the peers); else may be NULL */
+  cpo_curve_cfg_t curve;    /* all NULL: no CURVE (refused for non-loopback tcp) */
+} cpo_bridge_cfg_t;
+
+/* ---- client side (model, host) ---------------------------------------------------- */
+
+typedef struct cpo_client cpo_client_t;
+
+/** Connect to the rtl at cfg->endpoint, send HELLO and wait (bounded by timeout_ms) for
+ * HELLO_ACK. On success *out is connected and cpo_client_config() is the agreed config.
+ * On failure nothing is left open and @p why names the cause (refused config field,
+ * authentication refused, no answer from the endpoint). */
+CPO_MUST_USE cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
+                                             char *why, size_t why_len);
+
+/** The configuration agreed in the HELLO exchange. */
+const cpo_config_t *cpo_client_config(const cpo_client_t *c);
+
+/** Send @p msg (its seq is assigned here). On failure nothing was sent. */
+CPO_MUST_USE cpo_status_t cpo_client_send(cpo_client_t *c, cpo_msg_t *msg);
+
+/** Wait for the next meaningful message from the rtl (HEARTBEATs are consumed here, and
+ * sent while waiting). Invalid messages are answered with ERROR and skipped. Returns:
+ * CPO_OK with *msg valid until the next call; CPO_ERR_PEER_GONE on BYE (why = its text);
+ * CPO_ERR_PROTOCOL if the rtl sent ERROR (why = its text); CPO_ERR_TIMEOUT if the rtl was
+ * silent for timeout_ms. */
+CPO_MUST_USE cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why,
+                                          size_t why_len);
+
+/** Send a HEARTBEAT if one is due; call it while busy between sends. */
+void cpo_client_tick(cpo_client_t *c);
+
+/** Send BYE (best effort), close and free. Sets *c = NULL; safe on NULL. */
+void cpo_client_close(cpo_client_t **c, int16_t status, const char *text);
+
+/** Last cycle stamp received from the rtl (the last cycle both sides agreed on). */
+uint64_t cpo_client_last_cycle(const cpo_client_t *c);
+
+/* ---- server side (rtl) ------------------------------------------------------------ */
+
+typedef struct cpo_server cpo_server_t;
+
+/** Bind at cfg->endpoint (loopback unless CURVE is configured). For tcp with port `*` the
+ * chosen endpoint is cpo_server_endpoint(). */
+CPO_MUST_USE cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out,
+                                          char *why, size_t why_len);
+
+/** The endpoint actually bound (resolves tcp port `*`). */
+const char *cpo_server_endpoint(const cpo_server_t *s);
+
+bool cpo_server_attached(const cpo_server_t *s, cpo_role_t role);
+
+/** A message from a peer, as returned by cpo_server_recv. */
+typedef struct {
+  cpo_role_t from;
+  cpo_msg_t msg; /* valid until the next cpo_server_recv */
+} cpo_server_event_t;
+
+/** Wait up to the protocol timeout for the next meaningful message from any attached peer
+ * (HELLO is answered here and returned as an event; HEARTBEATs are consumed). @p awaited
+ * is a bit mask (1 << role) of peers whose silence is an error; if none of them sends
+ * anything for timeout_ms, returns CPO_ERR_TIMEOUT and @p why names the peer and the last
+ * cycle agreed with it. @p wait_ms 0 polls without blocking (CPO_ERR_TIMEOUT is then not
+ * an error: it means "nothing now" and why is empty). BYE from a peer is returned as an
+ * event (the peer is detached). */
+CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block,
+                                          cpo_server_event_t *ev, char *why, size_t why_len);
+
+/** Send @p msg to the peer with @p role (seq assigned here). */
+CPO_MUST_USE cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg);
+
+/** Cycle stamp of the last valid message from @p role: the last cycle agreed with it. */
+uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role);
+
+/** Send HEARTBEATs to attached peers that are due one; call between long computations. */
+void cpo_server_tick(cpo_server_t *s, uint64_t cycle);
+
+/** Send BYE to every attached peer, unbind (removing an ipc socket file), free. */
+void cpo_server_close(cpo_server_t **s, uint64_t cycle, int16_t status, const char *text);
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+/** True if @p endpoint is inproc, ipc, or tcp on a loopback address (127.0.0.0/8, ::1,
+ * localhost). */
+bool cpo_endpoint_is_local(const char *endpoint);
+
+/** Write a new CURVE keypair: @p path gets "public\nsecret\n" (Z85), @p path.pub the public
+ * key. */
+CPO_MUST_USE cpo_status_t cpo_curve_keygen(const char *path, char *why, size_t why_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CPO_BRIDGE_H */

@@ -1,0 +1,35 @@
+/* The run's fingerprint: a 64-bit hash of the ordered stream of every RX word, register
+ * access and log event with its cycle. Two runs with the same scenario and seed must give
+ * the same value whatever the transport, quantum or harness. */
+#ifndef CPO_EVENT_HASH_H
+#define CPO_EVENT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  uint64_t h;
+} cpo_event_hash_t;
+
+typedef enum {
+  CPO_EVENT_REG_READ = 1,
+  CPO_EVENT_REG_WRITE = 2,
+  CPO_EVENT_LOG = 3,
+} cpo_event_kind_t;
+
+void cpo_event_hash_init(cpo_event_hash_t *eh);
+/** RX words in cycle order (their cycle is their position in the stream). */
+void cpo_event_hash_words(cpo_event_hash_t *eh, const uint64_t *words, size_t n);
+/** A discrete event stamped with its cycle. */
+void cpo_event_hash_event(cpo_event_hash_t *eh, uint64_t cycle, cpo_event_kind_t kind, uint64_t a,
+                          uint64_t b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,57 @@
+/* Pieces shared by the client and server halves of the bridge. Not a public header. */
+#ifndef CPO_BRIDGE_INTERNAL_H
+#define CPO_BRIDGE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "cpo/bridge.h"
+
+/* How long a receiver spins (non-blocking polls) before it sleeps in zmq_poll: a sleeping
+ * receiver costs ~10 us of wake-up per message, which matters once per quantum. */
+#define CPO_BRIDGE_SPIN_US 60u
+/* Socket high-water marks: at most L/Q quanta are in flight, so this only bounds a peer
+ * that misbehaves. */
+#define CPO_BRIDGE_HWM 200000
+
+uint64_t cpo_mono_us(void);
+
+/** printf into a caller's buffer, tolerating NULL / 0-length buffers. */
+void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** Encode @p msg into a fresh zmq message and send it (after @p ident as a routing frame,
+ * if given). Assigns msg->hdr.seq from *seq and advances it only if sent. */
+cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
+                           uint32_t *seq);
+
+/** A reusable buffer for frames that arrive misaligned: over ipc and tcp, libzmq can hand
+ * out a large message in place inside its receive buffer, at any address, while decoded
+ * quantum words are read in place as uint64_t. */
+typedef struct {
+  void *buf;
+  size_t cap;
+} cpo_align_buf_t;
+
+/** @return @p data itself if 8-byte aligned, else a copy of it in @p ab (NULL if out of memory). */
+const void *cpo_wire_aligned(cpo_align_buf_t *ab, const void *data, size_t len);
+void cpo_align_buf_free(cpo_align_buf_t *ab);
+
+/** Build an ERROR message answering a rejected message. */
+void cpo_wire_error_msg(cpo_msg_t *out, const cpo_wire_error_t *err, uint64_t cycle);
+
+/** Apply socket options every bridge socket needs (linger 0, HWMs). */
+cpo_status_t cpo_wire_socket_setup(void *sock);
+
+/** Load a key file: @p pub and @p sec receive 40-char Z85 keys + NUL (sec may be NULL). */
+cpo_status_t cpo_curve_load(const char *path, char pub[41], char sec[41], char *why,
+                            size_t why_len);
+
+/* ZAP handler: authorises CURVE clients whose public keys are in a file. */
+typedef struct cpo_zap cpo_zap_t;
+cpo_status_t cpo_zap_start(void *zmq_context, const char *authorized_file, cpo_zap_t **out,
+                           char *why, size_t why_len);
+void cpo_zap_stop(cpo_zap_t **z);
+
+#endif

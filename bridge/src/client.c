@@ -1,0 +1,257 @@
+/* Client half of the bridge (model and host roles): one DEALER socket to the rtl. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_internal.h"
+
+struct cpo_client {
+  void *ctx;
+  bool own_ctx;
+  void *sock;
+  void *monitor; /* PAIR receiving handshake failures (CURVE refusal) */
+  cpo_role_t role;
+  char endpoint[256];
+  uint32_t timeout_ms;
+  cpo_config_t config;
+  cpo_proto_rx_state_t rx;
+  uint32_t tx_seq;
+  uint64_t tx_cycle; /* cycle stamp of our last message: heartbeats reuse it */
+  uint64_t last_rx_us, last_tx_us;
+  zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
+  cpo_align_buf_t aligned; /* or its aligned copy */
+  bool cur_live;
+};
+
+static cpo_status_t s_send(cpo_client_t *c, cpo_msg_t *msg) {
+  if (msg->hdr.cycle < c->tx_cycle)
+    msg->hdr.cycle = c->tx_cycle; /* heartbeats and BYE never step back in time */
+  cpo_status_t rc = cpo_wire_send(c->sock, NULL, 0, msg, &c->tx_seq);
+  if (rc == CPO_OK) {
+    c->tx_cycle = msg->hdr.cycle;
+    c->last_tx_us = cpo_mono_us();
+  }
+  return rc;
+}
+
+void cpo_client_tick(cpo_client_t *c) {
+  uint64_t now = cpo_mono_us();
+  if (now - c->last_tx_us >= (uint64_t)c->timeout_ms * 250u) {
+    cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = c->tx_cycle}};
+    (void)s_send(c, &hb);
+  }
+}
+
+/* True if the monitor reported that the server refused our handshake. */
+static bool s_auth_refused(cpo_client_t *c) {
+  if (!c->monitor)
+    return false;
+  bool refused = false;
+  zmq_msg_t ev;
+  zmq_msg_init(&ev);
+  while (zmq_msg_recv(&ev, c->monitor, ZMQ_DONTWAIT) >= 0) {
+    if (zmq_msg_more(&ev) == 0)
+      continue; /* address frame */
+    uint16_t event;
+    memcpy(&event, zmq_msg_data(&ev), sizeof event);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+      refused = true;
+  }
+  zmq_msg_close(&ev);
+  return refused;
+}
+
+cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
+  uint64_t start = cpo_mono_us();
+  for (;;) {
+    if (c->cur_live) {
+      zmq_msg_close(&c->cur);
+      c->cur_live = false;
+    }
+    zmq_msg_init(&c->cur);
+    int n = zmq_msg_recv(&c->cur, c->sock, ZMQ_DONTWAIT);
+    if (n < 0) {
+      zmq_msg_close(&c->cur);
+      if (errno != EAGAIN) {
+        cpo_whyf(why, why_len, "receive from rtl failed: %s", zmq_strerror(errno));
+        return CPO_ERR_TRANSPORT;
+      }
+      uint64_t now = cpo_mono_us();
+      if (s_auth_refused(c)) {
+        cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)", c->endpoint);
+        return CPO_ERR_AUTH;
+      }
+      if (now - c->last_rx_us >= (uint64_t)c->timeout_ms * 1000u) {
+        cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu",
+                 c->timeout_ms, c->endpoint, (unsigned long long)c->rx.last_cycle);
+        return CPO_ERR_TIMEOUT;
+      }
+      cpo_client_tick(c);
+      if (now - start >= CPO_BRIDGE_SPIN_US) {
+        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+        long wait_ms = c->timeout_ms / 8 + 1;
+        (void)zmq_poll(&item, 1, wait_ms);
+      }
+      continue;
+    }
+    c->cur_live = true;
+    c->last_rx_us = cpo_mono_us();
+    cpo_wire_error_t err;
+    const void *data = cpo_wire_aligned(&c->aligned, zmq_msg_data(&c->cur), zmq_msg_size(&c->cur));
+    if (!data)
+      return CPO_ERR_NO_MEMORY;
+    cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
+    if (rc == CPO_OK)
+      rc = cpo_proto_rx_check(&c->rx, msg, &err);
+    if (rc != CPO_OK) {
+      fprintf(stderr, "cpoemu[%s] error: rejected message from rtl: %s\n", cpo_role_name(c->role), err.text);
+      cpo_msg_t reply;
+      cpo_wire_error_msg(&reply, &err, c->tx_cycle);
+      (void)s_send(c, &reply);
+      continue;
+    }
+    switch (msg->hdr.type) {
+    case CPO_MSG_HEARTBEAT:
+      continue;
+    case CPO_MSG_BYE:
+      cpo_whyf(why, why_len, "rtl ended the session at cycle %llu (status %d%s%s)",
+               (unsigned long long)msg->hdr.cycle, msg->u.bye.status,
+               msg->u.bye.text[0] ? ": " : "", msg->u.bye.text);
+      return CPO_ERR_PEER_GONE;
+    case CPO_MSG_ERROR:
+      cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code), msg->u.error.text);
+      return CPO_ERR_PROTOCOL;
+    default:
+      return CPO_OK;
+    }
+  }
+}
+
+static cpo_status_t s_setup_curve(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, char *why,
+                                  size_t why_len) {
+  char pub[41], sec[41], server[41];
+  CPO_TRY(cpo_curve_load(cfg->curve.key_file, pub, sec, why, why_len));
+  CPO_TRY(cpo_curve_load(cfg->curve.server_key_file, server, NULL, why, why_len));
+  if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, server, 40) != 0 ||
+      zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, pub, 40) != 0 ||
+      zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, sec, 40) != 0) {
+    cpo_whyf(why, why_len, "cannot enable CURVE: %s", zmq_strerror(errno));
+    return CPO_ERR_TRANSPORT;
+  }
+  char mon_ep[64];
+  snprintf(mon_ep, sizeof mon_ep, "inproc://cpo-client-monitor-%p", (void *)c);
+  if (zmq_socket_monitor(c->sock, mon_ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+    c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
+    int zero = 0;
+    zmq_setsockopt(c->monitor, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(c->monitor, mon_ep);
+  }
+  return CPO_OK;
+}
+
+static void s_free(cpo_client_t *c) {
+  if (c->cur_live)
+    zmq_msg_close(&c->cur);
+  cpo_align_buf_free(&c->aligned);
+  if (c->monitor) {
+    zmq_socket_monitor(c->sock, NULL, 0);
+    zmq_close(c->monitor);
+  }
+  if (c->sock)
+    zmq_close(c->sock);
+  if (c->own_ctx)
+    zmq_ctx_term(c->ctx);
+  free(c);
+}
+
+cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out, char *why,
+                                size_t why_len) {
+  *out = NULL;
+  bool curve = cfg->curve.key_file != NULL;
+  if (!curve && !cpo_endpoint_is_local(cfg->endpoint)) {
+    cpo_whyf(why, why_len, "%s is not a loopback address: CURVE keys are required (--curve-key, --curve-server-key)", cfg->endpoint);
+    return CPO_ERR_AUTH;
+  }
+  if (curve && !cfg->curve.server_key_file) {
+    cpo_whyf(why, why_len, "CURVE needs the server's public key (--curve-server-key)");
+    return CPO_ERR_INVALID_ARG;
+  }
+  cpo_client_t *c = calloc(1, sizeof *c);
+  if (!c)
+    return CPO_ERR_NO_MEMORY;
+  c->role = cfg->role;
+  c->timeout_ms = cfg->timeout_ms < 10 ? 10 : cfg->timeout_ms;
+  c->config = cfg->config;
+  snprintf(c->endpoint, sizeof c->endpoint, "%s", cfg->endpoint);
+  c->ctx = cfg->zmq_context;
+  if (!c->ctx) {
+    c->ctx = zmq_ctx_new();
+    c->own_ctx = true;
+  }
+  c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+  cpo_status_t rc = c->sock ? cpo_wire_socket_setup(c->sock) : CPO_ERR_TRANSPORT;
+  if (rc == CPO_OK && curve)
+    rc = s_setup_curve(c, cfg, why, why_len);
+  if (rc == CPO_OK && zmq_connect(c->sock, cfg->endpoint) != 0) {
+    cpo_whyf(why, why_len, "cannot connect to %s: %s", cfg->endpoint, zmq_strerror(errno));
+    rc = CPO_ERR_TRANSPORT;
+  }
+  if (rc != CPO_OK) {
+    s_free(c);
+    return rc;
+  }
+
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
+  hello.u.hello.role = (uint8_t)cfg->role;
+  if (!cfg->adopt_config) {
+    hello.u.hello.config = cfg->config;
+    hello.u.hello.config_hash = cpo_config_hash(&cfg->config);
+  }
+  c->last_rx_us = cpo_mono_us();
+  rc = s_send(c, &hello);
+  cpo_msg_t ack;
+  if (rc == CPO_OK)
+    rc = cpo_client_recv(c, &ack, why, why_len);
+  if (rc == CPO_OK && ack.hdr.type != CPO_MSG_HELLO_ACK) {
+    cpo_whyf(why, why_len, "rtl answered HELLO with %s", cpo_msg_type_name(ack.hdr.type));
+    rc = CPO_ERR_PROTOCOL;
+  }
+  if (rc == CPO_OK && !cfg->adopt_config) {
+    rc = cpo_config_compare(&cfg->config, &ack.u.hello.config, why, why_len);
+  }
+  if (rc == CPO_ERR_TIMEOUT)
+    cpo_whyf(why, why_len, "no answer from an rtl at %s within %u ms", cfg->endpoint, c->timeout_ms);
+  if (rc != CPO_OK) {
+    s_free(c);
+    return rc;
+  }
+  c->config = ack.u.hello.config;
+  c->tx_cycle = ack.hdr.cycle;
+  *out = c;
+  return CPO_OK;
+}
+
+const cpo_config_t *cpo_client_config(const cpo_client_t *c) {
+  return &c->config;
+}
+
+cpo_status_t cpo_client_send(cpo_client_t *c, cpo_msg_t *msg) {
+  return s_send(c, msg);
+}
+
+uint64_t cpo_client_last_cycle(const cpo_client_t *c) {
+  return c->rx.last_cycle;
+}
+
+void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
+  if (!pc || !*pc)
+    return;
+  cpo_client_t *c = *pc;
+  cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = c->tx_cycle}};
+  bye.u.bye.status = status;
+  snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
+  (void)s_send(c, &bye);
+  s_free(c);
+  *pc = NULL;
+}

@@ -1,0 +1,860 @@
+/* The cpoemu wire codec (bridge/PROTOCOL.md is the specification).
+ *
+ * Every multi-byte field is read and written byte by byte in little-endian order, so the
+ * codec never depends on the host's byte order or on the alignment of a buffer, except for
+ * one thing: the zero-copy `words` pointer of a decoded quantum. That pointer is handed to
+ * callers as `const uint64_t *`, which is only valid if the words sit 8-byte aligned and the
+ * host is little-endian; decode checks the first (a local condition, reported as
+ * CPO_ERR_INVALID_ARG, never as a peer's fault) and the build refuses the second. */
+#include "cpo/protocol.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "cpo_msg_decode hands out quantum words in place: a big-endian host needs a copying decoder"
+#endif
+
+/* Payload layout constants (PROTOCOL.md, "Payloads"). */
+enum {
+  HELLO_PAYLOAD_BYTES = 88,
+  CONFIG_OFFSET = 4,       /* the hashed config block is payload bytes 4..79 */
+  CONFIG_BLOCK_BYTES = 76, /* lanes .. profile */
+  HELLO_HASH_OFFSET = 80,
+  ERROR_FIXED_BYTES = 8,
+  BYE_FIXED_BYTES = 4,
+  QUANTUM_FIXED_BYTES = 8,
+  QUANTUM_WORD_BYTES = 8,
+  ANALOG_FIXED_BYTES = 4,
+  ANALOG_ENTRY_BYTES = 8,
+  REG_READ_BYTES = 4,
+  REG_READ_RESP_BYTES = 12,
+  REG_WRITE_BYTES = 8,
+  REG_WRITE_RESP_BYTES = 8,
+  SLEEP_BYTES = 8,
+  REG_STATUS_MAX = 1, /* 0 OK, 1 SLVERR */
+};
+
+#define FNV64_OFFSET_BASIS 0xcbf29ce484222325ull /* FNV-1a, Fowler/Noll/Vo (IETF draft) */
+#define FNV64_PRIME 0x00000100000001b3ull
+
+/* ---- little-endian byte access ------------------------------------------------------ */
+
+static void s_put_u16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+static void s_put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void s_put_u64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t s_get_u16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t s_get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t s_get_u64(const uint8_t *p) {
+  return (uint64_t)s_get_u32(p) | ((uint64_t)s_get_u32(p + 4) << 32);
+}
+
+static bool s_all_zero(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != 0)
+      return false;
+  return true;
+}
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+const char *cpo_msg_type_name(uint16_t type) {
+  switch (type) {
+#define CPO_MSG_TYPE_CASE(name, value, text)                                                   \
+  case value:                                                                                  \
+    return text;
+    CPO_MSG_TYPE_LIST(CPO_MSG_TYPE_CASE)
+#undef CPO_MSG_TYPE_CASE
+  default:
+    return "UNKNOWN";
+  }
+}
+
+static bool s_type_known(uint16_t type) {
+  switch (type) {
+#define CPO_MSG_TYPE_CASE(name, value, text) case value:
+    CPO_MSG_TYPE_LIST(CPO_MSG_TYPE_CASE)
+#undef CPO_MSG_TYPE_CASE
+    return true;
+  default:
+    return false;
+  }
+}
+
+const char *cpo_wire_error_str(uint16_t code) {
+  switch (code) {
+#define CPO_WIRE_ERROR_CASE(name, value, text)                                                 \
+  case value:                                                                                  \
+    return text;
+    CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_CASE)
+#undef CPO_WIRE_ERROR_CASE
+  default:
+    return "unknown error code";
+  }
+}
+
+/* An ERROR must carry a real code: NONE (0) says nothing and unknown codes come from a
+ * peer that does not speak this version. */
+static bool s_wire_error_known(uint16_t code) {
+  switch (code) {
+#define CPO_WIRE_ERROR_CASE(name, value, text) case value:
+    CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_CASE)
+#undef CPO_WIRE_ERROR_CASE
+    return code != CPO_WERR_NONE;
+  default:
+    return false;
+  }
+}
+
+/* BYE.status is 0 or one of the cpo_status_t failure codes. */
+static bool s_status_known(int16_t status) {
+  switch (status) {
+#define CPO_STATUS_CASE(name, value, text) case value:
+    CPO_STATUS_LIST(CPO_STATUS_CASE)
+#undef CPO_STATUS_CASE
+    return true;
+  default:
+    return false;
+  }
+}
+
+const char *cpo_role_name(uint8_t role) {
+  switch (role) {
+  case CPO_ROLE_RTL:
+    return "rtl";
+  case CPO_ROLE_MODEL:
+    return "model";
+  case CPO_ROLE_HOST:
+    return "host";
+  default:
+    return "unknown";
+  }
+}
+
+/* ---- configuration -------------------------------------------------------------------- */
+
+/* Length of the profile name: bytes before the first NUL (32 if there is none, which
+ * validation rejects: the C struct must stay a string). */
+static size_t s_profile_len(const char *profile) {
+  const void *nul = memchr(profile, '\0', CPO_PROTO_PROFILE_BYTES);
+  return nul ? (size_t)((const char *)nul - profile) : CPO_PROTO_PROFILE_BYTES;
+}
+
+/* The canonical encoding of a config: payload bytes 4..79 of HELLO. Bytes of the profile
+ * after its NUL are written as zero whatever the struct holds, so the hash only depends on
+ * the name. */
+static void s_config_put(const cpo_config_t *cfg, uint8_t block[CONFIG_BLOCK_BYTES]) {
+  memset(block, 0, CONFIG_BLOCK_BYTES);
+  uint8_t *p = block - CONFIG_OFFSET; /* so the offsets below read as payload offsets */
+  s_put_u16(p + 4, cfg->lanes);
+  s_put_u16(p + 6, cfg->symbols_per_cycle);
+  p[8] = cfg->bits_per_symbol;
+  s_put_u32(p + 12, cfg->latency_cycles);
+  s_put_u32(p + 16, cfg->quantum_cycles);
+  s_put_u64(p + 24, cfg->seed);
+  s_put_u64(p + 32, cfg->total_cycles);
+  s_put_u64(p + 40, cfg->baud_hz);
+  memcpy(p + 48, cfg->profile, s_profile_len(cfg->profile));
+}
+
+static void s_config_get(const uint8_t block[CONFIG_BLOCK_BYTES], cpo_config_t *cfg) {
+  const uint8_t *p = block - CONFIG_OFFSET;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->lanes = s_get_u16(p + 4);
+  cfg->symbols_per_cycle = s_get_u16(p + 6);
+  cfg->bits_per_symbol = p[8];
+  cfg->latency_cycles = s_get_u32(p + 12);
+  cfg->quantum_cycles = s_get_u32(p + 16);
+  cfg->seed = s_get_u64(p + 24);
+  cfg->total_cycles = s_get_u64(p + 32);
+  cfg->baud_hz = s_get_u64(p + 40);
+  memcpy(cfg->profile, p + 48, CPO_PROTO_PROFILE_BYTES);
+}
+
+static uint64_t s_fnv1a64(const uint8_t *p, size_t n) {
+  uint64_t h = FNV64_OFFSET_BASIS;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= FNV64_PRIME;
+  }
+  return h;
+}
+
+/* 0 is reserved for "adopt the server's configuration", so a real hash is never 0. */
+static uint64_t s_block_hash(const uint8_t block[CONFIG_BLOCK_BYTES]) {
+  uint64_t h = s_fnv1a64(block, CONFIG_BLOCK_BYTES);
+  return h == 0 ? 1 : h;
+}
+
+uint64_t cpo_config_hash(const cpo_config_t *cfg) {
+  assert(cfg);
+  uint8_t block[CONFIG_BLOCK_BYTES];
+  s_config_put(cfg, block);
+  return s_block_hash(block);
+}
+
+static void s_write(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_write(char *why, size_t why_len, const char *fmt, ...) {
+  if (!why || why_len == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, why_len, fmt, ap);
+  va_end(ap);
+}
+
+/* NUL-padded printable ASCII with at least one NUL; on failure names the offending byte. */
+static bool s_profile_valid(const char *profile, char *why, size_t why_len) {
+  size_t n = s_profile_len(profile);
+  if (n == CPO_PROTO_PROFILE_BYTES) {
+    s_write(why, why_len, "profile has no NUL in its %u bytes (at most %u characters)",
+            CPO_PROTO_PROFILE_BYTES, CPO_PROTO_PROFILE_BYTES - 1);
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)profile[i];
+    if (c < 0x20 || c > 0x7e) {
+      s_write(why, why_len, "profile byte %zu is 0x%02x, not printable ASCII", i, c);
+      return false;
+    }
+  }
+  return true;
+}
+
+cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_len) {
+  assert(cfg);
+  if (cfg->lanes < 1 || cfg->lanes > CPO_PROTO_MAX_LANES) {
+    s_write(why, why_len, "lanes %u out of range 1..%u", cfg->lanes, CPO_PROTO_MAX_LANES);
+    return CPO_ERR_RANGE;
+  }
+  if (cfg->symbols_per_cycle < 1 || cfg->symbols_per_cycle > 64) {
+    s_write(why, why_len, "symbols_per_cycle %u out of range 1..64", cfg->symbols_per_cycle);
+    return CPO_ERR_RANGE;
+  }
+  if (cfg->bits_per_symbol < 1 || cfg->bits_per_symbol > 2) {
+    s_write(why, why_len, "bits_per_symbol %u out of range 1..2", cfg->bits_per_symbol);
+    return CPO_ERR_RANGE;
+  }
+  /* one lane's cycle must fit in one u64 word of a quantum */
+  if ((unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol > 64) {
+    s_write(why, why_len,
+            "symbols_per_cycle %u * bits_per_symbol %u = %u bits exceeds the 64-bit lane word",
+            cfg->symbols_per_cycle, cfg->bits_per_symbol,
+            (unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol);
+    return CPO_ERR_RANGE;
+  }
+  if (cfg->latency_cycles < 1) {
+    s_write(why, why_len, "latency_cycles 0 out of range (must be >= 1)");
+    return CPO_ERR_RANGE;
+  }
+  /* Q <= L is what keeps the lookahead scheme deadlock-free */
+  if (cfg->quantum_cycles < 1 || cfg->quantum_cycles > cfg->latency_cycles) {
+    s_write(why, why_len, "quantum_cycles %" PRIu32 " out of range 1..latency_cycles %" PRIu32,
+            cfg->quantum_cycles, cfg->latency_cycles);
+    return CPO_ERR_RANGE;
+  }
+  if (cfg->total_cycles < 1) {
+    s_write(why, why_len, "total_cycles 0 out of range (must be >= 1)");
+    return CPO_ERR_RANGE;
+  }
+  if (cfg->baud_hz < 1) {
+    s_write(why, why_len, "baud_hz 0 out of range (must be >= 1)");
+    return CPO_ERR_RANGE;
+  }
+  if (!s_profile_valid(cfg->profile, why, why_len))
+    return CPO_ERR_RANGE;
+  return CPO_OK;
+}
+
+cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *peer, char *why,
+                                size_t why_len) {
+  assert(mine && peer);
+#define CPO_CMP_FIELD(field, fmt)                                                              \
+  if (mine->field != peer->field) {                                                            \
+    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field); \
+    return CPO_ERR_CONFIG_MISMATCH;                                                            \
+  }
+  CPO_CMP_FIELD(lanes, PRIu16)
+  CPO_CMP_FIELD(symbols_per_cycle, PRIu16)
+  CPO_CMP_FIELD(bits_per_symbol, PRIu8)
+  CPO_CMP_FIELD(latency_cycles, PRIu32)
+  CPO_CMP_FIELD(quantum_cycles, PRIu32)
+  CPO_CMP_FIELD(seed, PRIu64)
+  CPO_CMP_FIELD(total_cycles, PRIu64)
+  CPO_CMP_FIELD(baud_hz, PRIu64)
+#undef CPO_CMP_FIELD
+  size_t n_mine = s_profile_len(mine->profile), n_peer = s_profile_len(peer->profile);
+  if (n_mine != n_peer || memcmp(mine->profile, peer->profile, n_mine) != 0) {
+    s_write(why, why_len, "profile: \"%.*s\" here, \"%.*s\" at peer", (int)n_mine, mine->profile,
+            (int)n_peer, peer->profile);
+    return CPO_ERR_CONFIG_MISMATCH;
+  }
+  return CPO_OK;
+}
+
+/* ---- sizes ---------------------------------------------------------------------------- */
+
+/* Text length of a NUL-terminated text field, or -1 if it has no NUL within the limit. */
+static long s_text_len(const char text[CPO_PROTO_MAX_TEXT_BYTES + 1]) {
+  const void *nul = memchr(text, '\0', CPO_PROTO_MAX_TEXT_BYTES + 1);
+  return nul ? (long)((const char *)nul - text) : -1;
+}
+
+/* Payload size of @p msg, or -1 if it cannot be encoded (unknown type, size field out of
+ * range). Computed in 64 bits so count*lanes cannot wrap. */
+static int64_t s_payload_size(const cpo_msg_t *msg) {
+  switch (msg->hdr.type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    return HELLO_PAYLOAD_BYTES;
+  case CPO_MSG_ERROR: {
+    long n = s_text_len(msg->u.error.text);
+    return n < 0 ? -1 : ERROR_FIXED_BYTES + n;
+  }
+  case CPO_MSG_BYE: {
+    long n = s_text_len(msg->u.bye.text);
+    return n < 0 ? -1 : BYE_FIXED_BYTES + n;
+  }
+  case CPO_MSG_HEARTBEAT:
+  case CPO_MSG_SLEEP_DONE:
+    return 0;
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM:
+    if (msg->u.quantum.lanes > CPO_PROTO_MAX_LANES)
+      return -1;
+    return QUANTUM_FIXED_BYTES +
+           (int64_t)QUANTUM_WORD_BYTES * msg->u.quantum.count * msg->u.quantum.lanes;
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE:
+    if (msg->u.analog.count > CPO_PROTO_MAX_ANALOG_ENTRIES)
+      return -1;
+    return ANALOG_FIXED_BYTES + (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count;
+  case CPO_MSG_REG_READ:
+    return REG_READ_BYTES;
+  case CPO_MSG_REG_READ_RESP:
+    return REG_READ_RESP_BYTES;
+  case CPO_MSG_REG_WRITE:
+    return REG_WRITE_BYTES;
+  case CPO_MSG_REG_WRITE_RESP:
+    return REG_WRITE_RESP_BYTES;
+  case CPO_MSG_SLEEP:
+    return SLEEP_BYTES;
+  default:
+    return -1;
+  }
+}
+
+size_t cpo_msg_encoded_size(const cpo_msg_t *msg) {
+  assert(msg);
+  int64_t payload = s_payload_size(msg);
+  if (payload < 0 || payload > (int64_t)CPO_PROTO_MAX_PAYLOAD_BYTES)
+    return 0;
+  return CPO_PROTO_HEADER_BYTES + (size_t)payload;
+}
+
+/* ---- decoding ------------------------------------------------------------------------- */
+
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
+                           const char *fmt, ...) {
+  if (err) {
+    err->code = code;
+    err->ref_seq = ref_seq;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_end(ap);
+  }
+  return CPO_ERR_PROTOCOL;
+}
+
+/* A text on the wire: no NUL inside (it becomes a C string). UTF-8 is not enforced: the text
+ * is for people, and a sender's truncation may cut a multi-byte character. */
+static cpo_status_t s_get_text(const uint8_t *p, uint16_t n, char *out, const char *what,
+                               uint32_t seq, cpo_wire_error_t *err) {
+  const void *nul = memchr(p, '\0', n);
+  if (nul)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s text has a NUL at byte %zu of %u", what,
+                  (size_t)((const uint8_t *)nul - p), n);
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return CPO_OK;
+}
+
+static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  const char *tn = cpo_msg_type_name(out->hdr.type);
+  uint32_t seq = out->hdr.seq;
+  uint8_t role = p[0];
+  if (role < CPO_ROLE_RTL || role > CPO_ROLE_HOST)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s role %u is not 1 (rtl), 2 (model) or 3 (host)",
+                  tn, role);
+  if (!s_all_zero(p + 1, 3) || !s_all_zero(p + 9, 3) || !s_all_zero(p + 20, 4))
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq,
+                  "%s reserved bytes (payload 1..3, 9..11, 20..23) are not zero", tn);
+  out->u.hello.role = role;
+  s_config_get(p + CONFIG_OFFSET, &out->u.hello.config);
+  uint64_t hash = s_get_u64(p + HELLO_HASH_OFFSET);
+  out->u.hello.config_hash = hash;
+
+  char why[CPO_PROTO_MAX_TEXT_BYTES + 1];
+  if (!s_profile_valid(out->u.hello.config.profile, why, sizeof why))
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s %s", tn, why);
+  /* NUL padding: nothing may follow the name, the hash covers those bytes */
+  size_t n = s_profile_len(out->u.hello.config.profile);
+  if (!s_all_zero(p + 48 + n, CPO_PROTO_PROFILE_BYTES - n))
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s profile padding after byte %zu is not NUL",
+                  tn, n);
+
+  if (hash == 0) {
+    if (out->hdr.type != CPO_MSG_HELLO || role != CPO_ROLE_HOST)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "config_hash 0 (adopt) is only allowed in a HELLO from a host, not in a %s "
+                    "from role %s",
+                    tn, cpo_role_name(role));
+    if (!s_all_zero(p + CONFIG_OFFSET, CONFIG_BLOCK_BYTES))
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "%s config_hash 0 (adopt) but the config block is not zeroed", tn);
+    return CPO_OK;
+  }
+  uint64_t want = s_block_hash(p + CONFIG_OFFSET);
+  if (hash != want)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                  "%s config_hash 0x%016" PRIx64 " does not match the carried config (0x%016" PRIx64
+                  ")",
+                  tn, hash, want);
+  if (cpo_config_validate(&out->u.hello.config, why, sizeof why) != CPO_OK)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s config: %s", tn, why);
+  return CPO_OK;
+}
+
+/* Payload checks and parsing. @p p / @p plen are the payload; the header is in out->hdr. */
+static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                     cpo_wire_error_t *err) {
+  const uint16_t type = out->hdr.type;
+  const char *tn = cpo_msg_type_name(type);
+  const uint32_t seq = out->hdr.seq;
+  uint32_t fixed = 0; /* the exact size for fixed-size types */
+
+  switch (type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    fixed = HELLO_PAYLOAD_BYTES;
+    break;
+  case CPO_MSG_HEARTBEAT:
+  case CPO_MSG_SLEEP_DONE:
+    fixed = 0;
+    break;
+  case CPO_MSG_REG_READ:
+    fixed = REG_READ_BYTES;
+    break;
+  case CPO_MSG_REG_READ_RESP:
+    fixed = REG_READ_RESP_BYTES;
+    break;
+  case CPO_MSG_REG_WRITE:
+    fixed = REG_WRITE_BYTES;
+    break;
+  case CPO_MSG_REG_WRITE_RESP:
+    fixed = REG_WRITE_RESP_BYTES;
+    break;
+  case CPO_MSG_SLEEP:
+    fixed = SLEEP_BYTES;
+    break;
+
+  case CPO_MSG_ERROR:
+  case CPO_MSG_BYE: {
+    const bool is_error = type == CPO_MSG_ERROR;
+    const uint32_t head = is_error ? ERROR_FIXED_BYTES : BYE_FIXED_BYTES;
+    if (plen < head)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
+                    plen, head, tn);
+    uint16_t text_len = s_get_u16(p + 2);
+    if (text_len > CPO_PROTO_MAX_TEXT_BYTES)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s text_len %u exceeds %u", tn, text_len,
+                    CPO_PROTO_MAX_TEXT_BYTES);
+    if (plen != head + text_len)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " does not match %s with text_len %u (needs %" PRIu32
+                    ")",
+                    plen, tn, text_len, head + text_len);
+    if (is_error) {
+      uint16_t code = s_get_u16(p);
+      if (!s_wire_error_known(code))
+        return s_fail(err, CPO_WERR_BAD_FIELD, seq, "ERROR code %u is not a defined error code",
+                      code);
+      out->u.error.code = code;
+      out->u.error.ref_seq = s_get_u32(p + 4);
+      return s_get_text(p + head, text_len, out->u.error.text, tn, seq, err);
+    }
+    int16_t status = (int16_t)s_get_u16(p);
+    if (!s_status_known(status))
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "BYE status %d is neither 0 nor a cpo_status_t code", status);
+    out->u.bye.status = status;
+    return s_get_text(p + head, text_len, out->u.bye.text, tn, seq, err);
+  }
+
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM: {
+    if (plen < QUANTUM_FIXED_BYTES)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
+                    QUANTUM_FIXED_BYTES, tn);
+    uint32_t count = s_get_u32(p);
+    uint16_t lanes = s_get_u16(p + 4);
+    if (count < 1)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count 0 (must be >= 1 cycle)", tn);
+    if (lanes < 1 || lanes > CPO_PROTO_MAX_LANES)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s lanes %u out of range 1..%u", tn, lanes,
+                    CPO_PROTO_MAX_LANES);
+    if (s_get_u16(p + 6) != 0)
+      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 6..7) is 0x%04x", tn,
+                    s_get_u16(p + 6));
+    uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)QUANTUM_WORD_BYTES * count * lanes;
+    if (plen != need)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " does not match %s with count %" PRIu32
+                    ", lanes %u (needs %" PRIu64 ")",
+                    plen, tn, count, lanes, need);
+    const uint8_t *words = p + QUANTUM_FIXED_BYTES;
+    if (((uintptr_t)words & 7u) != 0) {
+      /* Not the peer's fault: the caller's buffer is misaligned (zmq may deliver frames
+       * inside its receive buffer); it must copy the frame to an aligned buffer. */
+      if (err) {
+        err->code = CPO_WERR_NONE;
+        err->ref_seq = seq;
+        snprintf(err->text, sizeof err->text,
+                 "%s buffer at %p is not 8-byte aligned: copy the frame before decoding", tn,
+                 (const void *)(words - QUANTUM_FIXED_BYTES - CPO_PROTO_HEADER_BYTES));
+      }
+      return CPO_ERR_INVALID_ARG;
+    }
+    out->u.quantum.count = count;
+    out->u.quantum.lanes = lanes;
+    out->u.quantum.words = (const uint64_t *)(const void *)words;
+    return CPO_OK;
+  }
+
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE: {
+    if (plen < ANALOG_FIXED_BYTES)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
+                    ANALOG_FIXED_BYTES, tn);
+    uint16_t count = s_get_u16(p);
+    if (count > CPO_PROTO_MAX_ANALOG_ENTRIES)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count %u exceeds %u", tn, count,
+                    CPO_PROTO_MAX_ANALOG_ENTRIES);
+    if (s_get_u16(p + 2) != 0)
+      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 2..3) is 0x%04x", tn,
+                    s_get_u16(p + 2));
+    uint32_t need = ANALOG_FIXED_BYTES + ANALOG_ENTRY_BYTES * (uint32_t)count;
+    if (plen != need)
+      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                    "payload_len %" PRIu32 " does not match %s with count %u (needs %" PRIu32 ")",
+                    plen, tn, count, need);
+    const uint8_t *e = p + ANALOG_FIXED_BYTES;
+    for (uint16_t i = 0; i < count; i++) {
+      uint16_t lane = s_get_u16(e + ANALOG_ENTRY_BYTES * i + 2);
+      if (lane >= CPO_PROTO_MAX_LANES)
+        return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %u lane %u out of range 0..%u", tn,
+                      i, lane, CPO_PROTO_MAX_LANES - 1);
+    }
+    out->u.analog.count = count;
+    out->u.analog.entries_raw = e;
+    return CPO_OK;
+  }
+  default:
+    /* unreachable: the header check rejected unknown types */
+    return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", type);
+  }
+
+  if (plen != fixed)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " does not match %s (needs %" PRIu32 ")", plen, tn,
+                  fixed);
+
+  switch (type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    return s_decode_hello(p, out, err);
+  case CPO_MSG_REG_READ:
+    out->u.reg.addr = s_get_u32(p);
+    return CPO_OK;
+  case CPO_MSG_REG_WRITE:
+    out->u.reg.addr = s_get_u32(p);
+    out->u.reg.data = s_get_u32(p + 4);
+    return CPO_OK;
+  case CPO_MSG_REG_READ_RESP:
+  case CPO_MSG_REG_WRITE_RESP: {
+    const bool rd = type == CPO_MSG_REG_READ_RESP;
+    const uint8_t *tail = p + (rd ? 8 : 4); /* status, reserved */
+    uint16_t status = s_get_u16(tail);
+    if (status > REG_STATUS_MAX)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s status %u is not 0 (OK) or 1 (SLVERR)", tn,
+                    status);
+    if (s_get_u16(tail + 2) != 0)
+      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload %u..%u) is 0x%04x", tn,
+                    rd ? 10u : 6u, rd ? 11u : 7u, s_get_u16(tail + 2));
+    out->u.reg.addr = s_get_u32(p);
+    out->u.reg.data = rd ? s_get_u32(p + 4) : 0;
+    out->u.reg.status = status;
+    return CPO_OK;
+  }
+  case CPO_MSG_SLEEP: {
+    uint64_t until = s_get_u64(p);
+    if (until < out->hdr.cycle)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
+                    out->hdr.cycle);
+    out->u.sleep.until_cycle = until;
+    return CPO_OK;
+  }
+  default: /* HEARTBEAT, SLEEP_DONE: empty */
+    return CPO_OK;
+  }
+}
+
+cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out, cpo_wire_error_t *err) {
+  assert(out);
+  const uint8_t *b = buf;
+  memset(out, 0, sizeof *out);
+  if (err) {
+    err->code = CPO_WERR_NONE;
+    err->ref_seq = CPO_PROTO_SEQ_NONE;
+    err->text[0] = '\0';
+  }
+  if (!b || len < CPO_PROTO_HEADER_BYTES)
+    return s_fail(err, CPO_WERR_TRUNCATED, CPO_PROTO_SEQ_NONE,
+                  "frame of %zu bytes is shorter than the %u-byte header", b ? len : 0,
+                  CPO_PROTO_HEADER_BYTES);
+
+  cpo_msg_header_t *h = &out->hdr;
+  h->magic = s_get_u32(b + 0);
+  h->version = s_get_u16(b + 4);
+  h->type = s_get_u16(b + 6);
+  h->flags = s_get_u16(b + 8);
+  h->seq = s_get_u32(b + 12);
+  h->cycle = s_get_u64(b + 16);
+  h->payload_len = s_get_u32(b + 24);
+
+  /* Until magic and version are known good, no other header field can be trusted. */
+  if (h->magic != CPO_PROTO_MAGIC)
+    return s_fail(err, CPO_WERR_BAD_MAGIC, CPO_PROTO_SEQ_NONE,
+                  "magic 0x%08" PRIx32 " is not 0x%08x (\"CPOE\")", h->magic, CPO_PROTO_MAGIC);
+  if (h->version != CPO_PROTO_VERSION)
+    return s_fail(err, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE,
+                  "version %u is not supported (this side speaks %u)", h->version,
+                  CPO_PROTO_VERSION);
+  const uint32_t seq = h->seq;
+  if (!s_type_known(h->type))
+    return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", h->type);
+  if (h->flags != 0)
+    return s_fail(err, CPO_WERR_BAD_FLAGS, seq, "flags 0x%04x set, none are defined", h->flags);
+  if (s_get_u16(b + 10) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 10..11) is 0x%04x",
+                  s_get_u16(b + 10));
+  if (s_get_u32(b + 28) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq,
+                  "header reserved (bytes 28..31) is 0x%08" PRIx32, s_get_u32(b + 28));
+
+  const size_t carried = len - CPO_PROTO_HEADER_BYTES;
+  if (carried > CPO_PROTO_MAX_PAYLOAD_BYTES)
+    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "frame carries %zu payload bytes, limit %u",
+                  carried, CPO_PROTO_MAX_PAYLOAD_BYTES);
+  if (h->payload_len > CPO_PROTO_MAX_PAYLOAD_BYTES)
+    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "payload_len %" PRIu32 " exceeds the limit %u",
+                  h->payload_len, CPO_PROTO_MAX_PAYLOAD_BYTES);
+  if (h->payload_len > carried)
+    return s_fail(err, CPO_WERR_TRUNCATED, seq,
+                  "payload_len %" PRIu32 " but the frame carries only %zu payload bytes",
+                  h->payload_len, carried);
+  if (h->payload_len < carried)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " but the frame carries %zu payload bytes",
+                  h->payload_len, carried);
+
+  return s_decode_payload(b + CPO_PROTO_HEADER_BYTES, h->payload_len, out, err);
+}
+
+cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
+  assert(msg && i < msg->u.analog.count);
+  const uint8_t *e = msg->u.analog.entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
+  cpo_analog_entry_t out = {
+      .channel = s_get_u16(e), .lane = s_get_u16(e + 2), .value = s_get_u32(e + 4)};
+  return out;
+}
+
+/* ---- encoding ------------------------------------------------------------------------- */
+
+static void s_put_text(uint8_t *p, const char *text, size_t n) {
+  memcpy(p, text, n);
+}
+
+size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap) {
+  assert(msg);
+  const size_t size = cpo_msg_encoded_size(msg);
+  if (size == 0 || !buf || cap < size)
+    return 0;
+  const uint32_t plen = (uint32_t)(size - CPO_PROTO_HEADER_BYTES);
+  uint8_t *b = buf;
+  memset(b, 0, CPO_PROTO_HEADER_BYTES);
+  s_put_u32(b + 0, CPO_PROTO_MAGIC);
+  s_put_u16(b + 4, CPO_PROTO_VERSION);
+  s_put_u16(b + 6, msg->hdr.type);
+  s_put_u16(b + 8, msg->hdr.flags);
+  s_put_u32(b + 12, msg->hdr.seq);
+  s_put_u64(b + 16, msg->hdr.cycle);
+  s_put_u32(b + 24, plen);
+
+  uint8_t *p = b + CPO_PROTO_HEADER_BYTES;
+  memset(p, 0, plen);
+  switch (msg->hdr.type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    p[0] = msg->u.hello.role;
+    s_config_put(&msg->u.hello.config, p + CONFIG_OFFSET);
+    s_put_u64(p + HELLO_HASH_OFFSET, msg->u.hello.config_hash);
+    break;
+  case CPO_MSG_ERROR:
+    s_put_u16(p, msg->u.error.code);
+    s_put_u16(p + 2, (uint16_t)(plen - ERROR_FIXED_BYTES));
+    s_put_u32(p + 4, msg->u.error.ref_seq);
+    s_put_text(p + ERROR_FIXED_BYTES, msg->u.error.text, plen - ERROR_FIXED_BYTES);
+    break;
+  case CPO_MSG_BYE:
+    s_put_u16(p, (uint16_t)msg->u.bye.status);
+    s_put_u16(p + 2, (uint16_t)(plen - BYE_FIXED_BYTES));
+    s_put_text(p + BYE_FIXED_BYTES, msg->u.bye.text, plen - BYE_FIXED_BYTES);
+    break;
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM: {
+    const size_t n = (size_t)msg->u.quantum.count * msg->u.quantum.lanes;
+    if (n > 0 && !msg->u.quantum.words)
+      return 0;
+    s_put_u32(p, msg->u.quantum.count);
+    s_put_u16(p + 4, msg->u.quantum.lanes);
+    /* Words are little-endian on the wire and in memory (this file requires a little-endian
+     * host, see the top): one block copy, not a loop, since quanta are the bulk traffic. */
+    memcpy(p + QUANTUM_FIXED_BYTES, msg->u.quantum.words, n * QUANTUM_WORD_BYTES);
+    break;
+  }
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE: {
+    const size_t n = (size_t)msg->u.analog.count * ANALOG_ENTRY_BYTES;
+    if (n > 0 && !msg->u.analog.entries_raw)
+      return 0;
+    s_put_u16(p, msg->u.analog.count);
+    memcpy(p + ANALOG_FIXED_BYTES, msg->u.analog.entries_raw, n);
+    break;
+  }
+  case CPO_MSG_REG_READ:
+    s_put_u32(p, msg->u.reg.addr);
+    break;
+  case CPO_MSG_REG_READ_RESP:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u32(p + 4, msg->u.reg.data);
+    s_put_u16(p + 8, msg->u.reg.status);
+    break;
+  case CPO_MSG_REG_WRITE:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u32(p + 4, msg->u.reg.data);
+    break;
+  case CPO_MSG_REG_WRITE_RESP:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u16(p + 4, msg->u.reg.status);
+    break;
+  case CPO_MSG_SLEEP:
+    s_put_u64(p, msg->u.sleep.until_cycle);
+    break;
+  default: /* HEARTBEAT, SLEEP_DONE */
+    break;
+  }
+
+  /* Never put on the wire what a receiver would reject: run the receiver's checks on the
+   * bytes just made (the payload checks are O(1) except for analog entries). */
+  cpo_msg_t check;
+  cpo_wire_error_t why;
+  cpo_msg_header_t hdr = {0};
+  hdr.type = msg->hdr.type;
+  hdr.seq = msg->hdr.seq;
+  hdr.cycle = msg->hdr.cycle;
+  if (msg->hdr.flags != 0)
+    return 0;
+  memset(&check, 0, sizeof check);
+  check.hdr = hdr;
+  cpo_status_t st = s_decode_payload(p, plen, &check, &why);
+  /* a misaligned output buffer only matters to a zero-copy reader: not an encoding error */
+  if (st != CPO_OK && st != CPO_ERR_INVALID_ARG)
+    return 0;
+  return size;
+}
+
+/* ---- stateful receive checks ------------------------------------------------------------ */
+
+cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
+                                cpo_wire_error_t *err) {
+  assert(st && msg);
+  const cpo_msg_header_t *h = &msg->hdr;
+  const char *tn = cpo_msg_type_name(h->type);
+  const bool is_hello = h->type == CPO_MSG_HELLO || h->type == CPO_MSG_HELLO_ACK;
+
+  if (!st->hello_seen) {
+    /* An ERROR before the handshake answers our own refused HELLO (or a message we sent too
+     * early): it stands outside the sequence and does not open the session. */
+    if (h->type == CPO_MSG_ERROR)
+      return CPO_OK;
+    if (!is_hello)
+      return s_fail(err, CPO_WERR_NOT_READY, h->seq, "%s (seq %" PRIu32 ") before HELLO", tn,
+                    h->seq);
+    if (h->seq != 0)
+      return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq, "%s seq %" PRIu32 ", expected 0", tn,
+                    h->seq);
+  } else {
+    if (is_hello)
+      return s_fail(err, CPO_WERR_UNEXPECTED, h->seq,
+                    "%s (seq %" PRIu32 ") after the session was established", tn, h->seq);
+    if (h->seq != st->next_seq) {
+      /* distance forward modulo 2^32: small = messages lost, huge = an old one replayed */
+      uint32_t ahead = h->seq - st->next_seq;
+      if (ahead < 0x80000000u)
+        return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
+                      "%s seq %" PRIu32 ", expected %" PRIu32 " (%" PRIu32 " missing)", tn,
+                      h->seq, st->next_seq, ahead);
+      return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
+                    "%s seq %" PRIu32 ", expected %" PRIu32 " (replayed or reordered)", tn, h->seq,
+                    st->next_seq);
+    }
+    if (h->cycle < st->last_cycle)
+      return s_fail(err, CPO_WERR_BAD_CYCLE, h->seq,
+                    "%s cycle %" PRIu64 " is before the peer's previous cycle %" PRIu64, tn,
+                    h->cycle, st->last_cycle);
+  }
+  st->hello_seen = true;
+  st->next_seq = h->seq + 1;
+  st->last_cycle = h->cycle;
+  return CPO_OK;
+}

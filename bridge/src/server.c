@@ -1,0 +1,360 @@
+/* Server half of the bridge (the rtl role): one ROUTER socket; peers are known by role. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bridge_internal.h"
+
+#define MAX_IDENT 256
+#define N_ROLES 4 /* indexed by cpo_role_t; 0 unused */
+
+typedef struct {
+  bool attached;
+  uint8_t ident[MAX_IDENT];
+  size_t ident_len;
+  cpo_proto_rx_state_t rx;
+  uint32_t tx_seq;
+  uint64_t tx_cycle;
+  uint64_t last_rx_us, last_tx_us;
+} peer_t;
+
+struct cpo_server {
+  void *ctx;
+  bool own_ctx;
+  void *sock;
+  cpo_zap_t *zap;
+  char endpoint[256];
+  char ipc_path[256];
+  uint32_t timeout_ms;
+  cpo_config_t config;
+  uint64_t cycle;      /* the rtl's current cycle, for HELLO_ACK and ERROR stamps */
+  uint64_t created_us; /* peers not yet attached are "silent since" this */
+  peer_t peers[N_ROLES];
+  zmq_msg_t ident_frame, body; /* the event the caller's cpo_msg_t points into */
+  cpo_align_buf_t aligned;     /* or the body's aligned copy */
+  bool body_live;
+};
+
+static const char *s_role(int r) {
+  return cpo_role_name((uint8_t)r);
+}
+
+static cpo_status_t s_send_to(cpo_server_t *s, const uint8_t *ident, size_t ident_len,
+                              uint32_t *seq, uint64_t *tx_cycle, cpo_msg_t *msg) {
+  if (msg->hdr.cycle < *tx_cycle)
+    msg->hdr.cycle = *tx_cycle;
+  cpo_status_t rc = cpo_wire_send(s->sock, ident, ident_len, msg, seq);
+  if (rc == CPO_OK)
+    *tx_cycle = msg->hdr.cycle;
+  return rc;
+}
+
+static cpo_status_t s_send_peer(cpo_server_t *s, int role, cpo_msg_t *msg) {
+  peer_t *p = &s->peers[role];
+  cpo_status_t rc = s_send_to(s, p->ident, p->ident_len, &p->tx_seq, &p->tx_cycle, msg);
+  if (rc == CPO_OK)
+    p->last_tx_us = cpo_mono_us();
+  return rc;
+}
+
+/* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. */
+static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len,
+                              const cpo_wire_error_t *err) {
+  uint32_t seq = 0;
+  uint64_t cyc = 0;
+  cpo_msg_t reply;
+  cpo_wire_error_msg(&reply, err, s->cycle);
+  (void)s_send_to(s, ident, len, &seq, &cyc, &reply);
+  fprintf(stderr, "cpoemu[rtl] error: rejected a connection attempt: %s\n", err->text);
+}
+
+static int s_role_of(const cpo_server_t *s, const uint8_t *ident, size_t len) {
+  for (int r = 1; r < N_ROLES; r++)
+    if (s->peers[r].attached && s->peers[r].ident_len == len && memcmp(s->peers[r].ident, ident, len) == 0)
+      return r;
+  return 0;
+}
+
+/* A HELLO from a new connection: admit it as a peer or refuse it with ERROR. */
+static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo_msg_t *m) {
+  cpo_wire_error_t err = {.ref_seq = m->hdr.seq};
+  int role = m->u.hello.role;
+  if (role != CPO_ROLE_MODEL && role != CPO_ROLE_HOST) {
+    err.code = CPO_WERR_BAD_FIELD;
+    snprintf(err.text, sizeof err.text, "HELLO role %d: only model (2) and host (3) connect to the rtl", role);
+  } else if (s->peers[role].attached) {
+    err.code = CPO_WERR_ROLE_TAKEN;
+    snprintf(err.text, sizeof err.text, "a %s is already connected", s_role(role));
+  } else if (!(role == CPO_ROLE_HOST && m->u.hello.config_hash == 0)) {
+    char why[200];
+    if (cpo_config_compare(&s->config, &m->u.hello.config, why, sizeof why) != CPO_OK) {
+      err.code = CPO_WERR_CONFIG_MISMATCH;
+      snprintf(err.text, sizeof err.text, "%s refused: %s", s_role(role), why);
+    }
+  }
+  if (err.code != CPO_WERR_NONE) {
+    s_reject_stranger(s, ident, len, &err);
+    return false;
+  }
+  peer_t *p = &s->peers[role];
+  memset(p, 0, sizeof *p);
+  p->attached = true;
+  memcpy(p->ident, ident, len);
+  p->ident_len = len;
+  cpo_wire_error_t ignored;
+  if (cpo_proto_rx_check(&p->rx, m, &ignored) != CPO_OK) /* HELLO with seq 0 always passes */
+    return false;
+  p->last_rx_us = cpo_mono_us();
+  cpo_msg_t ack = {.hdr = {.type = CPO_MSG_HELLO_ACK, .cycle = s->cycle}};
+  ack.u.hello.role = CPO_ROLE_RTL;
+  ack.u.hello.config = s->config;
+  ack.u.hello.config_hash = cpo_config_hash(&s->config);
+  (void)s_send_peer(s, role, &ack);
+  return true;
+}
+
+/* Time-out check for awaited peers; fills why and returns true if one is dead. */
+static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char *why, size_t why_len) {
+  uint64_t limit = (uint64_t)s->timeout_ms * 1000u;
+  for (int r = 1; r < N_ROLES; r++) {
+    if (!(awaited & (1u << r)))
+      continue;
+    peer_t *p = &s->peers[r];
+    uint64_t since = p->attached ? p->last_rx_us : s->created_us;
+    if (now - since >= limit) {
+      if (p->attached)
+        cpo_whyf(why, why_len, "peer %s silent for %u ms; last agreed cycle %llu", s_role(r),
+                 s->timeout_ms, (unsigned long long)p->rx.last_cycle);
+      else
+        cpo_whyf(why, why_len, "no %s connected to %s within %u ms", s_role(r), s->endpoint, s->timeout_ms);
+      return true;
+    }
+  }
+  return false;
+}
+
+void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
+  s->cycle = cycle;
+  uint64_t now = cpo_mono_us();
+  for (int r = 1; r < N_ROLES; r++) {
+    peer_t *p = &s->peers[r];
+    if (p->attached && now - p->last_tx_us >= (uint64_t)s->timeout_ms * 250u) {
+      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p->tx_cycle}};
+      (void)s_send_peer(s, r, &hb);
+    }
+  }
+}
+
+cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_server_event_t *ev,
+                             char *why, size_t why_len) {
+  uint64_t start = cpo_mono_us();
+  if (why && why_len)
+    why[0] = '\0';
+  for (;;) {
+    if (s->body_live) {
+      zmq_msg_close(&s->ident_frame);
+      zmq_msg_close(&s->body);
+      s->body_live = false;
+    }
+    zmq_msg_init(&s->ident_frame);
+    if (zmq_msg_recv(&s->ident_frame, s->sock, ZMQ_DONTWAIT) < 0) {
+      zmq_msg_close(&s->ident_frame);
+      if (errno != EAGAIN) {
+        cpo_whyf(why, why_len, "receive failed: %s", zmq_strerror(errno));
+        return CPO_ERR_TRANSPORT;
+      }
+      uint64_t now = cpo_mono_us();
+      if (s_silent_peer(s, awaited, now, why, why_len))
+        return CPO_ERR_TIMEOUT;
+      if (!block)
+        return CPO_ERR_TIMEOUT;
+      cpo_server_tick(s, s->cycle);
+      if (now - start >= CPO_BRIDGE_SPIN_US) {
+        zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
+        (void)zmq_poll(&item, 1, s->timeout_ms / 8 + 1);
+      }
+      continue;
+    }
+    /* ROUTER: the routing frame is always followed by the body. Extra frames are noise. */
+    zmq_msg_init(&s->body);
+    if (!zmq_msg_more(&s->ident_frame) || zmq_msg_recv(&s->body, s->sock, 0) < 0) {
+      zmq_msg_close(&s->ident_frame);
+      zmq_msg_close(&s->body);
+      continue;
+    }
+    s->body_live = true;
+    while (zmq_msg_more(&s->body)) { /* discard extra frames of a multipart message */
+      zmq_msg_t extra;
+      zmq_msg_init(&extra);
+      zmq_msg_recv(&extra, s->sock, 0);
+      int more = zmq_msg_more(&extra);
+      zmq_msg_close(&extra);
+      if (!more)
+        break;
+    }
+    const uint8_t *ident = zmq_msg_data(&s->ident_frame);
+    size_t ident_len = zmq_msg_size(&s->ident_frame);
+    if (ident_len > MAX_IDENT)
+      continue;
+    int role = s_role_of(s, ident, ident_len);
+    cpo_msg_t *m = &ev->msg;
+    cpo_wire_error_t err;
+    const void *data = cpo_wire_aligned(&s->aligned, zmq_msg_data(&s->body), zmq_msg_size(&s->body));
+    if (!data)
+      return CPO_ERR_NO_MEMORY;
+    cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&s->body), m, &err);
+    if (role == 0) {
+      if (rc == CPO_OK && m->hdr.type != CPO_MSG_HELLO) {
+        err.code = CPO_WERR_NOT_READY;
+        err.ref_seq = m->hdr.seq;
+        snprintf(err.text, sizeof err.text, "%s before HELLO", cpo_msg_type_name(m->hdr.type));
+        rc = CPO_ERR_PROTOCOL;
+      } else if (rc == CPO_OK && m->hdr.seq != 0) {
+        err.code = CPO_WERR_OUT_OF_ORDER;
+        err.ref_seq = m->hdr.seq;
+        snprintf(err.text, sizeof err.text, "HELLO seq %u, expected 0", m->hdr.seq);
+        rc = CPO_ERR_PROTOCOL;
+      }
+      if (rc != CPO_OK) {
+        s_reject_stranger(s, ident, ident_len, &err);
+        continue;
+      }
+      if (!s_admit(s, ident, ident_len, m))
+        continue;
+      ev->from = (cpo_role_t)m->u.hello.role;
+      return CPO_OK;
+    }
+    peer_t *p = &s->peers[role];
+    p->last_rx_us = cpo_mono_us();
+    if (rc == CPO_OK)
+      rc = cpo_proto_rx_check(&p->rx, m, &err);
+    if (rc != CPO_OK) {
+      fprintf(stderr, "cpoemu[rtl] error: rejected message from %s: %s\n", s_role(role), err.text);
+      cpo_msg_t reply;
+      cpo_wire_error_msg(&reply, &err, s->cycle);
+      (void)s_send_peer(s, role, &reply);
+      continue;
+    }
+    if (m->hdr.type == CPO_MSG_HEARTBEAT)
+      continue;
+    if (m->hdr.type == CPO_MSG_BYE)
+      p->attached = false;
+    ev->from = (cpo_role_t)role;
+    return CPO_OK;
+  }
+}
+
+bool cpo_server_attached(const cpo_server_t *s, cpo_role_t role) {
+  return role > 0 && role < N_ROLES && s->peers[role].attached;
+}
+
+cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg) {
+  if (!cpo_server_attached(s, role))
+    return CPO_ERR_PEER_GONE;
+  return s_send_peer(s, role, msg);
+}
+
+uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role) {
+  return role > 0 && role < N_ROLES ? s->peers[role].rx.last_cycle : 0;
+}
+
+const char *cpo_server_endpoint(const cpo_server_t *s) {
+  return s->endpoint;
+}
+
+static void s_free(cpo_server_t *s) {
+  if (s->body_live) {
+    zmq_msg_close(&s->ident_frame);
+    zmq_msg_close(&s->body);
+  }
+  cpo_align_buf_free(&s->aligned);
+  if (s->sock)
+    zmq_close(s->sock);
+  cpo_zap_stop(&s->zap);
+  if (s->ipc_path[0])
+    unlink(s->ipc_path);
+  if (s->own_ctx)
+    zmq_ctx_term(s->ctx);
+  free(s);
+}
+
+cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, char *why,
+                             size_t why_len) {
+  *out = NULL;
+  bool curve = cfg->curve.key_file != NULL;
+  if (!curve && !cpo_endpoint_is_local(cfg->endpoint)) {
+    cpo_whyf(why, why_len, "%s is not a loopback address: CURVE is required (--curve-key and --curve-authorized)", cfg->endpoint);
+    return CPO_ERR_AUTH;
+  }
+  if (curve && !cfg->curve.authorized_file) {
+    cpo_whyf(why, why_len, "CURVE needs a file of authorised client keys (--curve-authorized)");
+    return CPO_ERR_INVALID_ARG;
+  }
+  cpo_server_t *s = calloc(1, sizeof *s);
+  if (!s)
+    return CPO_ERR_NO_MEMORY;
+  s->timeout_ms = cfg->timeout_ms < 10 ? 10 : cfg->timeout_ms;
+  s->config = cfg->config;
+  s->created_us = cpo_mono_us();
+  s->ctx = cfg->zmq_context;
+  if (!s->ctx) {
+    s->ctx = zmq_ctx_new();
+    s->own_ctx = true;
+  }
+  cpo_status_t rc = CPO_OK;
+  s->sock = zmq_socket(s->ctx, ZMQ_ROUTER);
+  if (!s->sock || cpo_wire_socket_setup(s->sock) != CPO_OK) {
+    cpo_whyf(why, why_len, "cannot create the ROUTER socket: %s", zmq_strerror(errno));
+    rc = CPO_ERR_TRANSPORT;
+  }
+  int one = 1;
+  if (rc == CPO_OK)
+    zmq_setsockopt(s->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+  if (rc == CPO_OK && curve) {
+    char pub[41], sec[41];
+    rc = cpo_curve_load(cfg->curve.key_file, pub, sec, why, why_len);
+    if (rc == CPO_OK)
+      rc = cpo_zap_start(s->ctx, cfg->curve.authorized_file, &s->zap, why, why_len);
+    if (rc == CPO_OK && (zmq_setsockopt(s->sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+                         zmq_setsockopt(s->sock, ZMQ_CURVE_SECRETKEY, sec, 40) != 0)) {
+      cpo_whyf(why, why_len, "cannot enable CURVE: %s", zmq_strerror(errno));
+      rc = CPO_ERR_TRANSPORT;
+    }
+  }
+  if (rc == CPO_OK && zmq_bind(s->sock, cfg->endpoint) != 0) {
+    cpo_whyf(why, why_len, "cannot bind %s: %s", cfg->endpoint, zmq_strerror(errno));
+    rc = CPO_ERR_TRANSPORT;
+  }
+  if (rc != CPO_OK) {
+    s_free(s);
+    return rc;
+  }
+  size_t len = sizeof s->endpoint;
+  if (zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, s->endpoint, &len) != 0 || strncmp(cfg->endpoint, "inproc://", 9) == 0)
+    snprintf(s->endpoint, sizeof s->endpoint, "%s", cfg->endpoint);
+  if (strncmp(s->endpoint, "ipc://", 6) == 0)
+    snprintf(s->ipc_path, sizeof s->ipc_path, "%s", s->endpoint + 6);
+  *out = s;
+  return CPO_OK;
+}
+
+void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const char *text) {
+  if (!ps || !*ps)
+    return;
+  cpo_server_t *s = *ps;
+  for (int r = 1; r < N_ROLES; r++) {
+    if (!s->peers[r].attached)
+      continue;
+    cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = cycle}};
+    bye.u.bye.status = status;
+    snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
+    (void)s_send_peer(s, r, &bye);
+  }
+  /* LINGER 0 would drop the BYEs still queued: give them a moment to leave (bounded). */
+  int linger = 200;
+  zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
+  s_free(s);
+  *ps = NULL;
+}

@@ -1,0 +1,291 @@
+/* The rtl side's main loop: quanta, lookahead, host virtual time (see sync.h). */
+#include "cpo/sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_internal.h"
+
+#define ROLE_BIT(r) (1u << (r))
+
+typedef enum { REQ_NONE, REQ_READ, REQ_WRITE, REQ_SLEEP } req_kind_t;
+
+typedef struct {
+  req_kind_t kind;
+  uint32_t addr, data;
+  uint64_t until;
+  bool started; /* bus transaction under way in the design */
+} host_req_t;
+
+typedef struct {
+  cpo_server_t *srv;
+  const cpo_config_t *cfg;
+  const cpo_design_ops_t *design;
+  const cpo_sync_opts_t *opts;
+  cpo_sync_result_t *res;
+  uint32_t lanes;
+  uint32_t latency;
+  uint64_t cycle;  /* next cycle to simulate */
+  uint64_t rx_hi;  /* RX is known for cycles [cycle, rx_hi) */
+  uint64_t *ring;  /* RX words, slot (c % latency) holds cycle c */
+  uint64_t *tx;    /* one quantum of TX words */
+  host_req_t req;
+} sync_t;
+
+static void s_reply_error(sync_t *s, cpo_role_t to, uint16_t code, uint32_t ref_seq, const char *text) {
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_ERROR, .cycle = s->cycle}};
+  m.u.error.code = code;
+  m.u.error.ref_seq = ref_seq;
+  snprintf(m.u.error.text, sizeof m.u.error.text, "%s", text);
+  fprintf(stderr, "cpoemu[rtl] error: rejected message from %s: %s\n", cpo_role_name(to), text);
+  if (cpo_server_send(s->srv, to, &m) != CPO_OK)
+    fprintf(stderr, "cpoemu[rtl] warning: could not send ERROR to the %s\n", cpo_role_name(to));
+}
+
+/* Store an RX quantum from the model; it must continue the RX stream exactly. */
+static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
+  char text[200];
+  uint32_t n = m->u.quantum.count;
+  if (m->hdr.cycle != s->rx_hi || m->u.quantum.lanes != s->lanes ||
+      s->rx_hi + n > s->cycle + s->latency) {
+    snprintf(text, sizeof text,
+             "RX_QUANTUM cycle %llu count %u lanes %u: expected cycle %llu, lanes %u, at most %llu cycles",
+             (unsigned long long)m->hdr.cycle, n, m->u.quantum.lanes, (unsigned long long)s->rx_hi,
+             s->lanes, (unsigned long long)(s->cycle + s->latency - s->rx_hi));
+    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+    return;
+  }
+  const uint64_t *w = m->u.quantum.words;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t slot = (s->rx_hi + i) % s->latency;
+    memcpy(&s->ring[slot * s->lanes], &w[(size_t)i * s->lanes], s->lanes * sizeof *w);
+  }
+  s->rx_hi += n;
+}
+
+static void s_take_host(sync_t *s, const cpo_msg_t *m) {
+  char text[200];
+  uint16_t t = m->hdr.type;
+  if (t != CPO_MSG_REG_READ && t != CPO_MSG_REG_WRITE && t != CPO_MSG_SLEEP) {
+    snprintf(text, sizeof text, "%s is not a host request", cpo_msg_type_name(t));
+    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    return;
+  }
+  if (s->req.kind != REQ_NONE) {
+    snprintf(text, sizeof text, "%s while another request is outstanding", cpo_msg_type_name(t));
+    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    return;
+  }
+  if (m->hdr.cycle != s->cycle) {
+    snprintf(text, sizeof text, "%s stamped cycle %llu but simulated time is at cycle %llu",
+             cpo_msg_type_name(t), (unsigned long long)m->hdr.cycle, (unsigned long long)s->cycle);
+    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+    return;
+  }
+  s->req = (host_req_t){.kind = t == CPO_MSG_REG_READ ? REQ_READ : t == CPO_MSG_REG_WRITE ? REQ_WRITE : REQ_SLEEP,
+                        .addr = m->u.reg.addr,
+                        .data = m->u.reg.data,
+                        .until = m->u.sleep.until_cycle};
+}
+
+/* Act on one message from a peer. Returns non-OK if the run cannot go on. */
+static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
+  const cpo_msg_t *m = &ev->msg;
+  switch (m->hdr.type) {
+  case CPO_MSG_HELLO:
+    return CPO_OK;
+  case CPO_MSG_ERROR:
+    fprintf(stderr, "cpoemu[rtl] warning: %s reported %s: %s\n", cpo_role_name(ev->from),
+            cpo_wire_error_str(m->u.error.code), m->u.error.text);
+    return CPO_OK;
+  case CPO_MSG_BYE:
+    if (ev->from == CPO_ROLE_HOST) {
+      s->req.kind = REQ_NONE; /* the run goes on without the host */
+      return CPO_OK;
+    }
+    snprintf(s->res->error, sizeof s->res->error, "model ended the session at cycle %llu (status %d: %s)",
+             (unsigned long long)m->hdr.cycle, m->u.bye.status, m->u.bye.text);
+    return CPO_ERR_PEER_GONE;
+  default:
+    break;
+  }
+  if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_RX_QUANTUM && !s->opts->direct_loopback)
+    s_take_rx(s, m);
+  else if (ev->from == CPO_ROLE_HOST)
+    s_take_host(s, m);
+  else {
+    char text[120];
+    snprintf(text, sizeof text, "%s not expected from the %s", cpo_msg_type_name(m->hdr.type),
+             cpo_role_name(ev->from));
+    s_reply_error(s, ev->from, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+  }
+  return CPO_OK;
+}
+
+/* Receive and handle one message (blocking: until one arrives or an awaited peer dies). */
+static cpo_status_t s_pump(sync_t *s, unsigned awaited, bool block, bool *got) {
+  cpo_server_event_t ev;
+  *got = false;
+  cpo_status_t rc = cpo_server_recv(s->srv, awaited, block, &ev, s->res->error, sizeof s->res->error);
+  if (rc == CPO_ERR_TIMEOUT && !block && s->res->error[0] == '\0')
+    return CPO_OK; /* nothing waiting */
+  if (rc != CPO_OK)
+    return rc;
+  *got = true;
+  return s_handle(s, &ev);
+}
+
+static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
+  cpo_msg_t m = {.hdr = {.cycle = s->cycle}};
+  if (s->req.kind == REQ_SLEEP) {
+    m.hdr.type = CPO_MSG_SLEEP_DONE;
+  } else {
+    bool write = s->req.kind == REQ_WRITE;
+    m.hdr.type = write ? CPO_MSG_REG_WRITE_RESP : CPO_MSG_REG_READ_RESP;
+    m.u.reg.addr = s->req.addr;
+    m.u.reg.data = write ? 0 : rdata;
+    m.u.reg.status = slverr ? 1 : 0;
+    cpo_event_hash_event(&s->res->hash, s->cycle, write ? CPO_EVENT_REG_WRITE : CPO_EVENT_REG_READ,
+                         ((uint64_t)s->req.addr << 1) | slverr, write ? s->req.data : rdata);
+    s->res->reg_accesses++;
+  }
+  s->req.kind = REQ_NONE;
+  if (cpo_server_send(s->srv, CPO_ROLE_HOST, &m) != CPO_OK) /* it left: its BYE is queued */
+    fprintf(stderr, "cpoemu[rtl] warning: the host left before its %s\n", cpo_msg_type_name(m.hdr.type));
+}
+
+/* Simulate [s->cycle, end): RX from the ring, TX to the model (or back into the ring). */
+static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
+  uint64_t a = s->cycle;
+  while (a < end) {
+    uint64_t slot = a % s->latency;
+    uint64_t n = end - a;
+    if (slot + n > s->latency)
+      n = s->latency - slot; /* split at the ring's wrap so RX stays contiguous */
+    uint64_t *rx = &s->ring[slot * s->lanes];
+    uint64_t *tx = &s->tx[(a - s->cycle) * s->lanes];
+    s->design->step(s->design->self, (uint32_t)n, rx, tx);
+    cpo_event_hash_words(&s->res->hash, rx, n * s->lanes);
+    if (s->opts->direct_loopback) /* TX of cycle a arrives at a + L: the slot just consumed */
+      memcpy(rx, tx, n * s->lanes * sizeof *tx);
+    a += n;
+  }
+  uint32_t count = (uint32_t)(end - s->cycle);
+  if (s->opts->direct_loopback) {
+    s->rx_hi += count;
+  } else {
+    cpo_msg_t m = {.hdr = {.type = CPO_MSG_TX_QUANTUM, .cycle = s->cycle}};
+    m.u.quantum.count = count;
+    m.u.quantum.lanes = (uint16_t)s->lanes;
+    m.u.quantum.words = s->tx;
+    cpo_status_t rc = cpo_server_send(s->srv, CPO_ROLE_MODEL, &m);
+    if (rc != CPO_OK) {
+      snprintf(s->res->error, sizeof s->res->error,
+               "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
+               rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc),
+               (unsigned long long)s->cycle,
+               (unsigned long long)cpo_server_last_cycle(s->srv, CPO_ROLE_MODEL));
+      return rc;
+    }
+    s->res->quanta++;
+  }
+  s->cycle = end;
+  return CPO_OK;
+}
+
+static void s_progress(sync_t *s, uint64_t start_us, uint64_t *last_us) {
+  uint64_t now = cpo_mono_us();
+  if (!s->opts->progress || now - *last_us < 1000000u)
+    return;
+  *last_us = now;
+  double wall = (double)(now - start_us) * 1e-6;
+  fprintf(s->opts->progress, "cpoemu: cycle %llu/%llu (%.0f%%), %.2f Mcycles/s\n",
+          (unsigned long long)s->cycle, (unsigned long long)s->cfg->total_cycles,
+          100.0 * (double)s->cycle / (double)s->cfg->total_cycles, (double)s->cycle / wall * 1e-6);
+  fflush(s->opts->progress);
+}
+
+static cpo_status_t s_loop(sync_t *s) {
+  const uint64_t total = s->cfg->total_cycles;
+  const bool with_model = !s->opts->direct_loopback;
+  const unsigned model_bit = with_model ? ROLE_BIT(CPO_ROLE_MODEL) : 0;
+  uint64_t start_us = cpo_mono_us(), last_progress_us = start_us;
+  bool got;
+
+  /* Everyone attaches before cycle 0, so a late host cannot change what happens when. */
+  while ((with_model && !cpo_server_attached(s->srv, CPO_ROLE_MODEL)) ||
+         (s->opts->expect_host && !cpo_server_attached(s->srv, CPO_ROLE_HOST)))
+    CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0), true, &got));
+
+  while (s->cycle < total) {
+    if (s->srv) {
+      do /* drain whatever has arrived, without waiting */
+        CPO_TRY(s_pump(s, 0, false, &got));
+      while (got);
+      cpo_server_tick(s->srv, s->cycle);
+    }
+    bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
+    if (host_on && s->req.kind == REQ_NONE) { /* firmware is running: time stands still */
+      CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), true, &got));
+      continue;
+    }
+    uint64_t end = s->cycle + s->cfg->quantum_cycles;
+    if (end > total)
+      end = total;
+    if (s->req.kind == REQ_SLEEP) {
+      if (s->req.until <= s->cycle) {
+        s_respond_host(s, false, 0);
+        continue;
+      }
+      if (s->req.until < end)
+        end = s->req.until;
+    } else if (s->req.kind == REQ_READ || s->req.kind == REQ_WRITE) {
+      if (!s->req.started) {
+        s->design->bus_start(s->design->self, s->req.kind == REQ_WRITE, s->req.addr, s->req.data);
+        s->req.started = true;
+      }
+      end = s->cycle + 1; /* the quantum ends where the host wakes up */
+    }
+    while (s->rx_hi < end) /* lookahead: RX for these cycles is computed from TX sent L ago */
+      CPO_TRY(s_pump(s, model_bit, true, &got));
+    CPO_TRY(s_simulate(s, end));
+    if (s->req.kind == REQ_SLEEP && s->cycle == s->req.until)
+      s_respond_host(s, false, 0);
+    if (s->req.started) {
+      uint32_t rdata = 0;
+      bool slverr = false;
+      if (s->design->bus_done(s->design->self, &rdata, &slverr))
+        s_respond_host(s, slverr, rdata);
+    }
+    s_progress(s, start_us, &last_progress_us);
+  }
+  return CPO_OK;
+}
+
+cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_design_ops_t *design,
+                          const cpo_sync_opts_t *opts, cpo_sync_result_t *res) {
+  memset(res, 0, sizeof *res);
+  cpo_event_hash_init(&res->hash);
+  if (!srv && !opts->direct_loopback) {
+    snprintf(res->error, sizeof res->error, "a model run needs a bridge server");
+    return CPO_ERR_INVALID_ARG;
+  }
+  sync_t s = {.srv = srv, .cfg = cfg, .design = design, .opts = opts, .res = res,
+              .lanes = cfg->lanes, .latency = cfg->latency_cycles};
+  s.ring = calloc((size_t)s.latency * s.lanes, sizeof *s.ring);
+  s.tx = calloc((size_t)cfg->quantum_cycles * s.lanes, sizeof *s.tx);
+  if (!s.ring || !s.tx) {
+    free(s.ring);
+    free(s.tx);
+    return CPO_ERR_NO_MEMORY;
+  }
+  if (opts->direct_loopback)
+    s.rx_hi = s.latency; /* a dark link for the first L cycles */
+  uint64_t t0 = cpo_mono_us();
+  cpo_status_t rc = s_loop(&s);
+  res->wall_s = (double)(cpo_mono_us() - t0) * 1e-6;
+  res->cycles = s.cycle;
+  free(s.ring);
+  free(s.tx);
+  return rc;
+}

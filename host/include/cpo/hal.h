@@ -1,0 +1,50 @@
+/* The firmware's view of the engine: register access and time, nothing else.
+ *
+ * Time is virtual: the simulation advances only while the caller is blocked in one of
+ * these calls, so firmware that polls a status bit behaves identically on every run, and
+ * a 100 ms timeout costs 100 ms of simulated time, not of wall time. */
+#ifndef CPO_HAL_H
+#define CPO_HAL_H
+
+#include <stdint.h>
+
+#include "cpo/bridge.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cpo_hal cpo_hal_t;
+
+/** Attach to the rtl at cfg->endpoint as the host. @p why names the cause on failure. */
+CPO_MUST_USE cpo_status_t cpo_hal_open(const cpo_bridge_cfg_t *cfg, cpo_hal_t **out, char *why,
+                                       size_t why_len);
+
+/** Read a 32-bit register. On error *data is unchanged and cpo_hal_error() says why
+ * (CPO_ERR_BUS: the design answered SLVERR; CPO_ERR_SIM_ENDED: the run ended first). */
+CPO_MUST_USE cpo_status_t cpo_hal_read(cpo_hal_t *hal, uint32_t addr, uint32_t *data);
+/** Write a 32-bit register; completes when the bus transaction completes in the RTL. */
+CPO_MUST_USE cpo_status_t cpo_hal_write(cpo_hal_t *hal, uint32_t addr, uint32_t data);
+/** Let @p cycles datapath cycles of simulated time pass. */
+CPO_MUST_USE cpo_status_t cpo_hal_sleep_cycles(cpo_hal_t *hal, uint64_t cycles);
+/** Let at least @p ns nanoseconds of simulated time pass (rounded up to whole cycles). */
+CPO_MUST_USE cpo_status_t cpo_hal_sleep_ns(cpo_hal_t *hal, uint64_t ns);
+
+/** Simulated time now, in datapath cycles and in nanoseconds (rounded down). */
+uint64_t cpo_hal_now_cycles(const cpo_hal_t *hal);
+uint64_t cpo_hal_now_ns(const cpo_hal_t *hal);
+/** Cycles in @p ns nanoseconds of simulated time, rounded up. */
+uint64_t cpo_hal_ns_to_cycles(const cpo_hal_t *hal, uint64_t ns);
+
+const cpo_config_t *cpo_hal_config(const cpo_hal_t *hal);
+/** Text of the last failure ("" if none). */
+const char *cpo_hal_error(const cpo_hal_t *hal);
+
+/** Detach (BYE) and free; safe on NULL, sets *hal = NULL. */
+void cpo_hal_close(cpo_hal_t **hal);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

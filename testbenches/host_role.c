@@ -1,0 +1,73 @@
+/* The host role's built-in firmware: identify the engine, let the link run, then read
+ * every lane's lock state and error counters, exactly as board firmware would. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpo/hal.h"
+#include "cpo/lanes_regs.h"
+#include "roles.h"
+
+/* Register reads needed at the end of the run: per lane status + two 64-bit counters. */
+#define READS_PER_LANE 5u
+#define CYCLES_PER_READ 3u /* APB setup + access + response cycle */
+
+static int s_fail(cpo_hal_t *hal, const char *what) {
+  fprintf(stderr, "cpoemu[host] error: %s: %s\n", what, hal ? cpo_hal_error(hal) : "");
+  cpo_hal_close(&hal);
+  return 3;
+}
+
+static cpo_status_t s_read64(cpo_hal_t *hal, uint32_t lo_addr, uint32_t hi_addr, uint64_t *v) {
+  uint32_t lo, hi;
+  CPO_TRY(cpo_hal_read(hal, lo_addr, &lo)); /* reading LO latches HI */
+  CPO_TRY(cpo_hal_read(hal, hi_addr, &hi));
+  *v = ((uint64_t)hi << 32) | lo;
+  return CPO_OK;
+}
+
+int cpo_role_host(const cpo_run_opts_t *o) {
+  char why[320];
+  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_HOST, .adopt_config = true,
+                         .timeout_ms = o->timeout_ms, .zmq_context = o->zmq_context, .curve = o->curve};
+  cpo_hal_t *hal = NULL;
+  if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "cpoemu[host] error: cannot attach: %s\n", why);
+    return 3;
+  }
+  uint32_t id, version, config;
+  if (cpo_hal_read(hal, CPO_LANES_ID_OFFSET, &id) != CPO_OK ||
+      cpo_hal_read(hal, CPO_LANES_VERSION_OFFSET, &version) != CPO_OK ||
+      cpo_hal_read(hal, CPO_LANES_CONFIG_OFFSET, &config) != CPO_OK)
+    return s_fail(hal, "identification failed");
+  char magic[5] = {(char)(id >> 24), (char)(id >> 16), (char)(id >> 8), (char)id, 0}; /* "CPOE" */
+  const cpo_config_t *cfg = cpo_hal_config(hal);
+  printf("host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
+         magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
+         (unsigned long long)cpo_hal_now_ns(hal));
+  fflush(stdout);
+  if (id != CPO_LANES_ID_MAGIC_RESET)
+    return s_fail(hal, "unexpected identification register value");
+
+  /* Let the link run until just before the end, leaving time for the counter reads. */
+  uint64_t reserve = (uint64_t)cfg->lanes * READS_PER_LANE * CYCLES_PER_READ + 16;
+  uint64_t now = cpo_hal_now_cycles(hal);
+  if (cfg->total_cycles > now + reserve &&
+      cpo_hal_sleep_cycles(hal, cfg->total_cycles - reserve - now) != CPO_OK)
+    return s_fail(hal, "sleep failed");
+
+  printf("host: lane  locked          bits    errors   (read at cycle %llu)\n",
+         (unsigned long long)cpo_hal_now_cycles(hal));
+  for (uint32_t l = 0; l < cfg->lanes && l < CPO_LANES_LANE_STATUS_COUNT; l++) {
+    uint32_t status;
+    uint64_t bits, errs;
+    if (cpo_hal_read(hal, CPO_LANES_LANE_STATUS_OFFSET_N(l), &status) != CPO_OK ||
+        s_read64(hal, CPO_LANES_LANE_BITS_LO_OFFSET_N(l), CPO_LANES_LANE_BITS_HI_OFFSET_N(l), &bits) != CPO_OK ||
+        s_read64(hal, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l), CPO_LANES_LANE_ERRS_HI_OFFSET_N(l), &errs) != CPO_OK)
+      return s_fail(hal, "reading the lane counters failed");
+    printf("host: %4u  %6s  %12llu  %8llu\n", l, (status & CPO_LANES_LANE_STATUS_LOCKED_MASK) ? "yes" : "NO",
+           (unsigned long long)bits, (unsigned long long)errs);
+  }
+  fflush(stdout);
+  cpo_hal_close(&hal);
+  return 0;
+}

@@ -1,0 +1,37 @@
+#include <jansson.h>
+#include <stdio.h>
+
+#include "roles.h"
+
+int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
+                          const char *transport, const char *repro) {
+  char hash[19];
+  snprintf(hash, sizeof hash, "0x%016llx", (unsigned long long)s->event_hash);
+  json_t *lanes = json_array();
+  for (uint32_t l = 0; l < s->lanes; l++)
+    json_array_append_new(lanes, json_pack("{s:i, s:I, s:I, s:b}", "lane", (int)l, "bits",
+                                           (json_int_t)s->bits[l], "errors", (json_int_t)s->errors[l],
+                                           "locked", s->locked[l]));
+  const cpo_config_t *c = &o->config;
+  json_t *root = json_pack(
+      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:s, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:f},"
+      " s:b, s:s, s:s}",
+      "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
+      "result", s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
+      "seed", (json_int_t)c->seed, "cycles", (json_int_t)s->cycles, "sim_time_s", s->sim_time_s,
+      "wall_s", s->wall_s, "event_hash", hash, "reg_accesses", (json_int_t)s->reg_accesses,
+      "quanta", (json_int_t)s->quanta, "lanes", lanes,
+      "config", "lanes", (int)c->lanes, "symbols_per_cycle", (int)c->symbols_per_cycle,
+      "bits_per_symbol", (int)c->bits_per_symbol, "latency_cycles", (json_int_t)c->latency_cycles,
+      "quantum_cycles", (json_int_t)c->quantum_cycles, "baud_hz", (json_int_t)c->baud_hz,
+      "profile", c->profile, "noise_sigma", o->noise_sigma,
+      "expectations_met", s->expectations_met,
+      "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);
+  if (!root)
+    return -1;
+  int rc = json_dump_file(root, path, JSON_INDENT(2));
+  json_decref(root);
+  if (rc != 0)
+    fprintf(stderr, "cpoemu: cannot write %s\n", path);
+  return rc;
+}

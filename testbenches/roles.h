@@ -1,0 +1,69 @@
+/* The three roles of cpoemu and what each needs to run. One program runs them all:
+ * in one process (inproc threads) or as separate processes (ipc, tcp). */
+#ifndef CPO_ROLES_H
+#define CPO_ROLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpo/bridge.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CPO_MAX_LANES_SUMMARY 64
+
+typedef struct {
+  cpo_config_t config;
+  char scenario[512];  /* file the run came from ("" for built-in defaults) */
+  char endpoint[512];
+  uint32_t timeout_ms;
+  double noise_sigma;  /* loopback channel noise, in eye units */
+  cpo_curve_cfg_t curve;
+  void *zmq_context;   /* inproc: shared by the threads */
+  bool with_host;      /* rtl: a host attaches before cycle 0 */
+  bool direct_loopback; /* rtl: no model; RX = TX delayed by L */
+  const char *json_path;
+  const char *trace_path; /* FST waveform file, or NULL */
+  int ready_fd;        /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
+  bool quiet;          /* no progress lines */
+  /* expected outcomes (a run that misses them fails) */
+  double expect_max_ber;      /* < 0: not checked */
+  int expect_min_locked;      /* < 0: not checked */
+} cpo_run_opts_t;
+
+typedef struct {
+  uint64_t cycles;
+  double sim_time_s;
+  double wall_s;
+  uint64_t event_hash;
+  uint64_t reg_accesses;
+  uint64_t quanta;
+  uint32_t lanes;
+  uint64_t bits[CPO_MAX_LANES_SUMMARY];
+  uint64_t errors[CPO_MAX_LANES_SUMMARY];
+  bool locked[CPO_MAX_LANES_SUMMARY];
+  int status;          /* cpo_status_t of the run */
+  char error[400];     /* why it failed */
+  bool expectations_met;
+  char expectation_failure[200];
+} cpo_run_summary_t;
+
+/** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit
+ * code (0 = the run covered all cycles and met its expectations). */
+int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum);
+/** The model role: the analog world (here: the optical loopback channel). */
+int cpo_role_model(const cpo_run_opts_t *o);
+/** The host role: the default firmware program (identify, let time pass, read counters). */
+int cpo_role_host(const cpo_run_opts_t *o);
+
+/** Write the JSON result of a run. 0 on success. */
+int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
+                          const char *transport, const char *repro);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

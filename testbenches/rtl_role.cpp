@@ -1,0 +1,94 @@
+// The rtl role: the verilated lane design, the bridge server and the synchroniser.
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+#include "lanes_design.h"
+#include "roles.h"
+
+namespace {
+void checkExpectations(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
+  s->expectations_met = true;
+  uint64_t bits = 0, errors = 0;
+  int locked = 0;
+  for (uint32_t l = 0; l < s->lanes; l++) {
+    bits += s->bits[l];
+    errors += s->errors[l];
+    locked += s->locked[l];
+  }
+  if (o->expect_min_locked >= 0 && locked < o->expect_min_locked) {
+    s->expectations_met = false;
+    snprintf(s->expectation_failure, sizeof s->expectation_failure,
+             "%d lanes locked, expected at least %d", locked, o->expect_min_locked);
+  }
+  double ber = bits ? static_cast<double>(errors) / static_cast<double>(bits) : 1.0;
+  if (o->expect_max_ber >= 0 && ber > o->expect_max_ber) {
+    s->expectations_met = false;
+    snprintf(s->expectation_failure, sizeof s->expectation_failure, "BER %.3g above the expected %.3g",
+             ber, o->expect_max_ber);
+  }
+}
+} // namespace
+
+extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
+  std::memset(sum, 0, sizeof *sum);
+  const cpo_config_t &cfg = o->config;
+  if (cfg.lanes != LanesDesign::kLanes || cfg.symbols_per_cycle * cfg.bits_per_symbol != LanesDesign::kWordBits) {
+    snprintf(sum->error, sizeof sum->error,
+             "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u lanes of %u",
+             LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes, cfg.symbols_per_cycle * cfg.bits_per_symbol);
+    sum->status = CPO_ERR_CONFIG_MISMATCH;
+    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+    return 2;
+  }
+  LanesDesign design(o->trace_path);
+  cpo_server_t *srv = nullptr;
+  if (!o->direct_loopback) {
+    cpo_bridge_cfg_t bc{};
+    bc.endpoint = o->endpoint;
+    bc.role = CPO_ROLE_RTL;
+    bc.config = cfg;
+    bc.timeout_ms = o->timeout_ms;
+    bc.zmq_context = o->zmq_context;
+    bc.curve = o->curve;
+    cpo_status_t rc = cpo_server_bind(&bc, &srv, sum->error, sizeof sum->error);
+    if (rc != CPO_OK) {
+      sum->status = rc;
+      fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+      return 2;
+    }
+    if (o->ready_fd >= 0) {
+      dprintf(o->ready_fd, "%s\n", cpo_server_endpoint(srv));
+      close(o->ready_fd);
+    }
+  }
+  cpo_design_ops_t ops = design.ops();
+  cpo_sync_opts_t so{};
+  so.direct_loopback = o->direct_loopback;
+  so.expect_host = o->with_host;
+  so.progress = o->quiet ? nullptr : stderr;
+  cpo_sync_result_t r;
+  cpo_status_t rc = cpo_sync_run(srv, &cfg, &ops, &so, &r);
+
+  sum->status = rc;
+  sum->cycles = r.cycles;
+  sum->sim_time_s = static_cast<double>(r.cycles) * cfg.symbols_per_cycle / static_cast<double>(cfg.baud_hz);
+  sum->wall_s = r.wall_s;
+  sum->event_hash = r.hash.h;
+  sum->reg_accesses = r.reg_accesses;
+  sum->quanta = r.quanta;
+  sum->lanes = cfg.lanes;
+  for (uint32_t l = 0; l < cfg.lanes; l++) {
+    sum->bits[l] = design.laneBits(l);
+    sum->errors[l] = design.laneErrors(l);
+    sum->locked[l] = design.laneLocked(l);
+  }
+  cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
+  if (rc != CPO_OK) {
+    snprintf(sum->error, sizeof sum->error, "%s", r.error);
+    fprintf(stderr, "cpoemu[rtl] error: stopped at cycle %llu: %s\n", static_cast<unsigned long long>(r.cycles), r.error);
+    return 3;
+  }
+  checkExpectations(o, sum);
+  return sum->expectations_met ? 0 : 1;
+}

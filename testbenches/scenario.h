@@ -1,0 +1,22 @@
+/* Scenario files: INI (parsed with libinih) naming the link, the model, the run length and
+ * the expected outcome. Command-line options override what a file says. */
+#ifndef CPO_SCENARIO_H
+#define CPO_SCENARIO_H
+
+#include "roles.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The built-in defaults (the same values as testbenches/scenarios/default.ini). */
+void cpo_scenario_defaults(cpo_run_opts_t *o);
+
+/** Load @p path over @p o. On failure @p why names the file, line, section and key. */
+CPO_MUST_USE cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, size_t why_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

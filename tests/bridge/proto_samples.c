@@ -1,0 +1,233 @@
+#include "proto_samples.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const uint16_t cpo_test_msg_types[] = {
+#define CPO_TEST_TYPE(name, value, text) value,
+    CPO_MSG_TYPE_LIST(CPO_TEST_TYPE)
+#undef CPO_TEST_TYPE
+};
+const size_t cpo_test_msg_type_count = sizeof cpo_test_msg_types / sizeof cpo_test_msg_types[0];
+
+/* cycle-major, 3 cycles x 2 lanes and 2 cycles x 3 lanes; top bits set to catch sign or
+ * width truncation */
+static const uint64_t s_tx_words[6] = {0x0123456789abcdefull, 0xfedcba9876543210ull,
+                                       0x8000000000000001ull, 0x00000000ffffffffull,
+                                       0xffffffff00000000ull, 0x5555aaaa5555aaaaull};
+static const uint64_t s_rx_words[6] = {0x1111111111111111ull, 0x2222222222222222ull,
+                                       0x3333333333333333ull, 0xc0ffee00c0ffee00ull,
+                                       0x0000000000000080ull, 0x8888888888888888ull};
+/* {u16 channel, u16 lane, u32 value} little-endian */
+static const uint8_t s_dac_entries[16] = {0x01, 0x00, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00,
+                                          0x02, 0x00, 0x07, 0x00, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t s_adc_entries[8] = {0x05, 0x00, 0x3f, 0x00, 0x2a, 0x00, 0x00, 0x80};
+
+cpo_config_t cpo_test_sample_config(void) {
+  cpo_config_t c;
+  memset(&c, 0, sizeof c);
+  c.lanes = 8;
+  c.symbols_per_cycle = 32;
+  c.bits_per_symbol = 2;
+  c.latency_cycles = 1024;
+  c.quantum_cycles = 256;
+  c.seed = 0x0123456789abcdefull;
+  c.total_cycles = 200000;
+  c.baud_hz = 53125000000ull; /* 53.125 GBd, 200G/lane PAM4 class */
+  strcpy(c.profile, "cpo-default");
+  return c;
+}
+
+void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
+  memset(m, 0, sizeof *m);
+  m->hdr.type = type;
+  switch (type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    m->hdr.seq = 0;
+    m->hdr.cycle = 0;
+    m->u.hello.role = type == CPO_MSG_HELLO ? CPO_ROLE_MODEL : CPO_ROLE_RTL;
+    m->u.hello.config = cpo_test_sample_config();
+    m->u.hello.config_hash = cpo_config_hash(&m->u.hello.config);
+    break;
+  case CPO_MSG_ERROR:
+    m->hdr.seq = 3;
+    m->hdr.cycle = 1000;
+    m->u.error.code = CPO_WERR_BAD_FIELD;
+    m->u.error.ref_seq = 41;
+    strcpy(m->u.error.text, "lanes 65 out of range 1..64");
+    break;
+  case CPO_MSG_HEARTBEAT:
+    m->hdr.seq = 4;
+    m->hdr.cycle = 1234;
+    break;
+  case CPO_MSG_BYE:
+    m->hdr.seq = 5;
+    m->hdr.cycle = 200000;
+    m->u.bye.status = CPO_ERR_TIMEOUT;
+    strcpy(m->u.bye.text, "peer timed out");
+    break;
+  case CPO_MSG_TX_QUANTUM:
+    m->hdr.seq = 0x80000001u;
+    m->hdr.cycle = 0x100000000ull + 4096; /* above 2^32: the cycle is a full u64 */
+    m->u.quantum.count = 3;
+    m->u.quantum.lanes = 2;
+    m->u.quantum.words = s_tx_words;
+    break;
+  case CPO_MSG_RX_QUANTUM:
+    m->hdr.seq = 7;
+    m->hdr.cycle = 5120;
+    m->u.quantum.count = 2;
+    m->u.quantum.lanes = 3;
+    m->u.quantum.words = s_rx_words;
+    break;
+  case CPO_MSG_DAC_UPDATE:
+    m->hdr.seq = 8;
+    m->hdr.cycle = 6000;
+    m->u.analog.count = 2;
+    m->u.analog.entries_raw = s_dac_entries;
+    break;
+  case CPO_MSG_ADC_SAMPLE:
+    m->hdr.seq = 9;
+    m->hdr.cycle = 7000;
+    m->u.analog.count = 1;
+    m->u.analog.entries_raw = s_adc_entries;
+    break;
+  case CPO_MSG_REG_READ:
+    m->hdr.seq = 10;
+    m->hdr.cycle = 8000;
+    m->u.reg.addr = 0x00001000u;
+    break;
+  case CPO_MSG_REG_READ_RESP:
+    m->hdr.seq = 11;
+    m->hdr.cycle = 8016;
+    m->u.reg.addr = 0x00001000u;
+    m->u.reg.data = 0x43504f45u;
+    m->u.reg.status = 1;
+    break;
+  case CPO_MSG_REG_WRITE:
+    m->hdr.seq = 12;
+    m->hdr.cycle = 9000;
+    m->u.reg.addr = 0x80001004u;
+    m->u.reg.data = 0xdeadbeefu;
+    break;
+  case CPO_MSG_REG_WRITE_RESP:
+    m->hdr.seq = 13;
+    m->hdr.cycle = 9012;
+    m->u.reg.addr = 0x80001004u;
+    m->u.reg.status = 1;
+    break;
+  case CPO_MSG_SLEEP:
+    m->hdr.seq = 14;
+    m->hdr.cycle = 10000;
+    m->u.sleep.until_cycle = 0x200000000ull;
+    break;
+  case CPO_MSG_SLEEP_DONE:
+    m->hdr.seq = 15;
+    m->hdr.cycle = 0x200000000ull;
+    break;
+  default:
+    break;
+  }
+}
+
+#define DIFF(field)                                                                            \
+  do {                                                                                         \
+    if (why)                                                                                   \
+      snprintf(why, why_len, "%s", field);                                                     \
+    return false;                                                                              \
+  } while (0)
+
+static bool s_config_equal(const cpo_config_t *a, const cpo_config_t *b, char *why,
+                           size_t why_len) {
+  if (a->lanes != b->lanes)
+    DIFF("config.lanes");
+  if (a->symbols_per_cycle != b->symbols_per_cycle)
+    DIFF("config.symbols_per_cycle");
+  if (a->bits_per_symbol != b->bits_per_symbol)
+    DIFF("config.bits_per_symbol");
+  if (a->latency_cycles != b->latency_cycles)
+    DIFF("config.latency_cycles");
+  if (a->quantum_cycles != b->quantum_cycles)
+    DIFF("config.quantum_cycles");
+  if (a->seed != b->seed)
+    DIFF("config.seed");
+  if (a->total_cycles != b->total_cycles)
+    DIFF("config.total_cycles");
+  if (a->baud_hz != b->baud_hz)
+    DIFF("config.baud_hz");
+  if (strncmp(a->profile, b->profile, CPO_PROTO_PROFILE_BYTES) != 0)
+    DIFF("config.profile");
+  return true;
+}
+
+bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_t why_len) {
+  if (a->hdr.type != b->hdr.type)
+    DIFF("hdr.type");
+  if (a->hdr.flags != b->hdr.flags)
+    DIFF("hdr.flags");
+  if (a->hdr.seq != b->hdr.seq)
+    DIFF("hdr.seq");
+  if (a->hdr.cycle != b->hdr.cycle)
+    DIFF("hdr.cycle");
+  switch (a->hdr.type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    if (a->u.hello.role != b->u.hello.role)
+      DIFF("hello.role");
+    if (a->u.hello.config_hash != b->u.hello.config_hash)
+      DIFF("hello.config_hash");
+    return s_config_equal(&a->u.hello.config, &b->u.hello.config, why, why_len);
+  case CPO_MSG_ERROR:
+    if (a->u.error.code != b->u.error.code)
+      DIFF("error.code");
+    if (a->u.error.ref_seq != b->u.error.ref_seq)
+      DIFF("error.ref_seq");
+    if (strcmp(a->u.error.text, b->u.error.text) != 0)
+      DIFF("error.text");
+    return true;
+  case CPO_MSG_BYE:
+    if (a->u.bye.status != b->u.bye.status)
+      DIFF("bye.status");
+    if (strcmp(a->u.bye.text, b->u.bye.text) != 0)
+      DIFF("bye.text");
+    return true;
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM:
+    if (a->u.quantum.count != b->u.quantum.count)
+      DIFF("quantum.count");
+    if (a->u.quantum.lanes != b->u.quantum.lanes)
+      DIFF("quantum.lanes");
+    for (size_t i = 0; i < (size_t)a->u.quantum.count * a->u.quantum.lanes; i++)
+      if (a->u.quantum.words[i] != b->u.quantum.words[i])
+        DIFF("quantum.words");
+    return true;
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE:
+    if (a->u.analog.count != b->u.analog.count)
+      DIFF("analog.count");
+    for (uint16_t i = 0; i < a->u.analog.count; i++) {
+      cpo_analog_entry_t x = cpo_msg_analog_entry(a, i), y = cpo_msg_analog_entry(b, i);
+      if (x.channel != y.channel || x.lane != y.lane || x.value != y.value)
+        DIFF("analog.entries");
+    }
+    return true;
+  case CPO_MSG_REG_READ:
+  case CPO_MSG_REG_READ_RESP:
+  case CPO_MSG_REG_WRITE:
+  case CPO_MSG_REG_WRITE_RESP:
+    if (a->u.reg.addr != b->u.reg.addr)
+      DIFF("reg.addr");
+    if (a->u.reg.data != b->u.reg.data)
+      DIFF("reg.data");
+    if (a->u.reg.status != b->u.reg.status)
+      DIFF("reg.status");
+    return true;
+  case CPO_MSG_SLEEP:
+    if (a->u.sleep.until_cycle != b->u.sleep.until_cycle)
+      DIFF("sleep.until_cycle");
+    return true;
+  default:
+    return true;
+  }
+}
