@@ -19,8 +19,8 @@
 // the negotiated speed the first time and one step lower after a failed LINKSPEED. The centre
 // states sweep the sampling phase; RXDESKEW aligns the lanes; LINKSPEED checks every used lane
 // at speed: clean -> LINKINIT, a few bad lanes -> MBTRAIN.REPAIR (remap, maybe narrower) ->
-// TXSELFCAL, the valid lane or every lane bad -> SPEEDIDLE one speed lower (TRAINERROR at the
-// lowest). LINKINIT exchanges the link-management Active request (0x01/0x02, subcode 01).
+// TXSELFCAL, the valid lane or every lane bad or a failed deskew -> SPEEDIDLE one speed lower
+// (TRAINERROR at the lowest). LINKINIT exchanges the link-management Active request (0x01/0x02, subcode 01).
 // ACTIVE leaves for PHYRETRAIN on an error burst, a host request or the partner's PHYRETRAIN
 // request; PHYRETRAIN -> TXSELFCAL. A state that outstays ResidencyCycles >> timer_shift_i goes
 // to TRAINERROR and tells the partner (0xE5); TRAINERROR holds until link_reset_i or the
@@ -187,6 +187,7 @@ module cpo_d2d_ltsm
   logic               neg_half_q, neg_half_d, rmt_half_q, rmt_half_d;
   logic [3:0]         rmt_mod_q, rmt_mod_d;
   logic               speed_set_q, speed_set_d, degrade_q, degrade_d, rev_q, rev_d;
+  logic               deskew_fail_q, deskew_fail_d;
   logic               rmt_rev_q, rmt_rev_d;
   logic [NumPhys-1:0] rx_bad_q, rx_bad_d, tx_bad_q, tx_bad_d;
   err_cause_e         cause_q, cause_d;
@@ -194,7 +195,7 @@ module cpo_d2d_ltsm
   logic [15:0]        trainings_q, trainings_d, retrains_q, retrains_d, retries_q, retries_d;
   logic [7:0]         unexp_q, unexp_d;
   // strobes
-  logic               op_start, rx_upd, tx_upd;
+  logic               op_start, rx_upd, tx_upd, rx_upd_q, tx_upd_q;
 
   logic [31:0] residency_limit, pattern_limit;
   assign residency_limit = ResidencyCycles >> timer_shift_i;
@@ -272,6 +273,7 @@ module cpo_d2d_ltsm
     rmt_mod_d = rmt_mod_q;
     speed_set_d = speed_set_q;
     degrade_d = degrade_q;
+    deskew_fail_d = deskew_fail_q;
     rev_d = rev_q;
     rmt_rev_d = rmt_rev_q;
     rx_bad_d = rx_bad_q;
@@ -456,6 +458,7 @@ module cpo_d2d_ltsm
               if (state_q == StMbinitRepairMb) begin
                 rx_bad_d = rx_bad_i;
                 rx_upd = 1'b1;
+                tmr_d = '0;
                 sub_d = SubMapRx;
               end else begin
                 start_x = 1'b1;
@@ -467,24 +470,28 @@ module cpo_d2d_ltsm
             end
           end
           SubMapRx: begin
-            start_x = 1'b1;
-            xs_id = step_id(state_q, StepDone);
-            xs_has = 1'b1;
-            xs_data = result;
-            sub_d = SubXchg1;
+            // the map update is registered, the map is computed the cycle after
+            if (tmr_q >= 32'd2) begin
+              start_x = 1'b1;
+              xs_id = step_id(state_q, StepDone);
+              xs_has = 1'b1;
+              xs_data = result;
+              sub_d = SubXchg1;
+            end
           end
           SubXchg1: begin
             if (xdone) begin
               if (state_q == StMbinitRepairMb) begin
                 tx_bad_d = peer_data_q[NumPhys-1:0];
                 tx_upd = 1'b1;
+                tmr_d = '0;
                 sub_d = SubMapTx;
               end else begin
                 sub_d = SubDecide;
               end
             end
           end
-          SubMapTx: sub_d = SubDecide;
+          SubMapTx: if (tmr_q >= 32'd2) sub_d = SubDecide;
           default: begin  // SubDecide
             go = 1'b1;
             unique case (state_q)
@@ -543,21 +550,20 @@ module cpo_d2d_ltsm
               StMbtrainDataTrainCtr1: nxt = StMbtrainDataTrainVref;
               StMbtrainDataTrainVref: nxt = StMbtrainRxDeskew;
               StMbtrainRxDeskew: begin
-                if (deskew_ok_i && peer_data_q[0]) nxt = StMbtrainDataTrainCtr2;
-                else begin
-                  nxt = StTrainError;
-                  cause_d = ErrDeskew;
-                end
+                // A link that cannot be deskewed fails as a whole in LINKSPEED.
+                deskew_fail_d = !(deskew_ok_i && peer_data_q[0]);
+                nxt = StMbtrainDataTrainCtr2;
               end
               StMbtrainDataTrainCtr2: nxt = StMbtrainLinkSpeed;
               StMbtrainLinkSpeed: begin
-                if (my_err == '0 && pr_err == '0 && !my_vld && !pr_vld) begin
+                if (!deskew_fail_q && my_err == '0 && pr_err == '0 && !my_vld && !pr_vld) begin
                   nxt = StLinkInit;
-                end else if (my_vld || pr_vld || my_err == rx_used_i || pr_err == tx_used_i) begin
+                end else if (deskew_fail_q || my_vld || pr_vld || my_err == rx_used_i ||
+                             pr_err == tx_used_i) begin
                   // the whole link fails at this speed
                   if (speed_q == '0) begin
                     nxt = StTrainError;
-                    cause_d = ErrSpeed;
+                    cause_d = deskew_fail_q ? ErrDeskew : ErrSpeed;
                   end else begin
                     degrade_d = 1'b1;
                     nxt = StMbtrainSpeedIdle;
@@ -686,6 +692,7 @@ module cpo_d2d_ltsm
       rmt_mod_q <= '0;
       speed_set_q <= 1'b0;
       degrade_q <= 1'b0;
+      deskew_fail_q <= 1'b0;
       rev_q <= 1'b0;
       rmt_rev_q <= 1'b0;
       rx_bad_q <= '0;
@@ -696,7 +703,11 @@ module cpo_d2d_ltsm
       retrains_q <= '0;
       retries_q <= '0;
       unexp_q <= '0;
+      rx_upd_q <= 1'b0;
+      tx_upd_q <= 1'b0;
     end else begin
+      rx_upd_q <= rx_upd;
+      tx_upd_q <= tx_upd;
       state_q <= state_d;
       prev_q <= prev_d;
       sub_q <= sub_d;
@@ -734,6 +745,7 @@ module cpo_d2d_ltsm
       rmt_mod_q <= rmt_mod_d;
       speed_set_q <= speed_set_d;
       degrade_q <= degrade_d;
+      deskew_fail_q <= deskew_fail_d;
       rev_q <= rev_d;
       rmt_rev_q <= rmt_rev_d;
       rx_bad_q <= rx_bad_d;
@@ -768,8 +780,9 @@ module cpo_d2d_ltsm
   assign rx_bad_o = rx_bad_q;
   assign tx_bad_o = tx_bad_q;
   assign half_o = neg_half_q;
-  assign rx_map_update_o = rx_upd;
-  assign tx_map_update_o = tx_upd;
+  // one cycle after the new bad-lane mask is in its register
+  assign rx_map_update_o = rx_upd_q;
+  assign tx_map_update_o = tx_upd_q;
   assign state_o = state_q;
   assign prev_state_o = prev_q;
   assign log_push_o = state_d != state_q;

@@ -17,7 +17,9 @@
 //               apply_data_i, to the valid lane with apply_vld_i. An eye open at every phase
 //               keeps the middle phase.
 //   RxOpDeskew  frame scanning on the used lanes and the valid lane, then each lane is delayed
-//               so that all frame markers line up on one word boundary (deskew_ok_o).
+//               so that all frame markers line up on one word boundary (deskew_ok_o). Lanes
+//               whose last sweep found no eye are left out (LINKSPEED will fail them); the
+//               valid lane is the reference and must have one.
 //   RxOpErrCnt  settle, clear, 4 windows: err_o/vld_err_o flag lanes not locked or with errors.
 // ACTIVE (active_i): logical lane j is receiver lane map_i[j] (mirrored with rev_i); the valid
 // lane must equal the XOR of the logical words (idle) or its inverse (payload, valid_o);
@@ -334,9 +336,9 @@ module cpo_d2d_rx_lanes
           end
         end
         RxOpDeskew: begin
-          ok = found[NumPhys];
+          ok = found[NumPhys] && eye_q[NumPhys].found;
           for (int unsigned r = 0; r < NumRx; r++) begin
-            if (used_q[r]) begin
+            if (used_q[r] && eye_q[r].found) begin
               if (!found[r]) ok = 1'b0;
               rel = int'($signed(pos[r] - pos[NumPhys]));
               if (rel > maxrel) maxrel = rel;
@@ -346,7 +348,7 @@ module cpo_d2d_rx_lanes
           target = ((int'(pos[NumPhys]) + maxrel + WordBits - 1) / WordBits) * WordBits -
                    int'(pos[NumPhys]);
           for (int unsigned r = 0; r < NumRx; r++) begin
-            if (used_q[r]) begin
+            if (used_q[r] && eye_q[r].found) begin
               rel = int'($signed(pos[r] - pos[NumPhys]));
               d = target - rel;
               if (d < 0 || d > MaxDelay) ok = 1'b0;

@@ -2,10 +2,15 @@
 #include "d2d_harness.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
-#include "Vcpo_d2d_link.h"
+#include <deque>
+
 #include "verilated.h"
+#define CPO_D2D_STR2(x) #x
+#define CPO_D2D_STR(x) CPO_D2D_STR2(x)
+#include CPO_D2D_STR(CPO_D2D_MODEL.h)
 #if CPO_D2D_TRACE
 #include "verilated_fst_c.h"
 #endif
@@ -59,11 +64,11 @@ void set_args(int argc, char **argv) {
   g_argv = argv;
 }
 
-Harness::Harness(const std::string &name) : ctx_(new VerilatedContext) {
+Harness::Harness(const std::string &name) : ctx_(new VerilatedContext), name_(name) {
   if (g_argc > 0) ctx_->commandArgs(g_argc, g_argv);
   const bool trace = has_arg("+trace");
   if (trace) ctx_->traceEverOn(true);
-  top_.reset(new Vcpo_d2d_link(ctx_.get(), "top"));
+  top_.reset(new CPO_D2D_MODEL(ctx_.get(), "top"));
 #if CPO_D2D_TRACE
   if (trace) {
     trace_ = new VerilatedFstC;
@@ -109,9 +114,16 @@ void Harness::tick(uint64_t n) {
 
 void Harness::reset() {
   top_->rst_ni = 0;
+  set_remote_target(0, true);  // nothing behind the OE's window unless a test says so
   tick(4);
   top_->rst_ni = 1;
   tick(1);
+  // Scale the 1 ms / 8 ms timers down for the tests (TIMER register, both ends) before
+  // RESET's dwell ends; the scenarios print the scale they ran with.
+  const uint32_t timer = CPO_D2D_TIMER_USE_SHIFT_MASK |
+                         ((kTestTimerShift << CPO_D2D_TIMER_SHIFT_SHIFT) & CPO_D2D_TIMER_SHIFT_MASK);
+  wr(Port::Asic, CPO_D2D_TIMER_OFFSET, timer);
+  wr(Port::Oe, CPO_D2D_TIMER_OFFSET, timer);
   const uint32_t cfg = rd(Port::Asic, CPO_D2D_CONFIG_OFFSET);
   lanes_ = (cfg & CPO_D2D_CONFIG_NUM_LANES_MASK) >> CPO_D2D_CONFIG_NUM_LANES_SHIFT;
   spare_ = (cfg & CPO_D2D_CONFIG_NUM_SPARE_MASK) >> CPO_D2D_CONFIG_NUM_SPARE_SHIFT;
@@ -120,7 +132,7 @@ void Harness::reset() {
 }
 
 void Harness::set_apb(Port p, bool sel, bool en, bool write, uint16_t addr, uint32_t wdata) {
-  Vcpo_d2d_link &t = *top_;
+  CPO_D2D_MODEL &t = *top_;
   switch (p) {
   case Port::Asic:
     t.asic_psel_i = sel; t.asic_penable_i = en; t.asic_pwrite_i = write;
@@ -138,7 +150,7 @@ void Harness::set_apb(Port p, bool sel, bool en, bool write, uint16_t addr, uint
 }
 
 void Harness::get_apb(Port p, bool *ready, bool *err, uint32_t *rdata) const {
-  const Vcpo_d2d_link &t = *top_;
+  const CPO_D2D_MODEL &t = *top_;
   switch (p) {
   case Port::Asic: *ready = t.asic_pready_o; *err = t.asic_pslverr_o; *rdata = t.asic_prdata_o; break;
   case Port::Oe: *ready = t.oe_pready_o; *err = t.oe_pslverr_o; *rdata = t.oe_prdata_o; break;
@@ -233,6 +245,12 @@ int Harness::tunnel(bool write, uint32_t addr, uint32_t wdata, uint32_t *rdata) 
   return 0;
 }
 
+void Harness::set_remote_target(uint32_t rdata, bool error) {
+  top_->rmt_prdata_i = rdata;
+  top_->rmt_pready_i = 1;
+  top_->rmt_pslverr_i = error;
+}
+
 void Harness::set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, bool stuck,
                        bool stuck_val, bool open, bool err_en) {
   uint32_t v = (skew << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT) & CPO_D2DCH_A2O_WIRE_SKEW_MASK;
@@ -262,12 +280,66 @@ uint16_t Harness::wire_word(bool a2o, unsigned wire) const {
   return a2o ? get16(top_->a2o_wire_o, wire) : get16(top_->o2a_wire_o, wire);
 }
 
-void Harness::write_coverage(const std::string &path) {
+void Harness::pass() {
 #if CPO_D2D_COVERAGE
+  const char *dir = std::getenv("CPO_D2D_COVERAGE_DIR");
+  const std::string path = std::string(dir ? dir : ".") + "/" + name_ + ".dat";
   ctx_->coveragep()->write(path.c_str());
-#else
-  (void)path;
 #endif
+}
+
+TrafficStats Harness::traffic(uint64_t cycles, uint64_t seed) {
+  TrafficStats st;
+  const unsigned width =
+      (rd(Port::Asic, CPO_D2D_STATUS_OFFSET) & CPO_D2D_STATUS_WIDTH_MASK) >> CPO_D2D_STATUS_WIDTH_SHIFT;
+  std::deque<std::vector<uint16_t>> inflight[2];
+  uint64_t x = seed ? seed : 1;
+  auto next = [&x]() {  // xorshift64: a seeded, reproducible payload
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (uint64_t c = 0; c < cycles + 200; c++) {
+    for (int d = 0; d < 2; d++) {
+      const bool a2o = d == 0;
+      const bool send = c < cycles && tx_ready(a2o);
+      set_tx_valid(a2o, send);
+      if (send) {
+        std::vector<uint16_t> words(width);
+        for (unsigned l = 0; l < width; l++) {
+          words[l] = static_cast<uint16_t>(next());
+          set_tx(a2o, l, words[l]);
+        }
+        inflight[d].push_back(words);
+        st.sent[d]++;
+      }
+    }
+    tick();
+    for (int d = 0; d < 2; d++) {
+      const bool a2o = d == 0;
+      if (rx_err(a2o)) st.err_cycles[d]++;
+      if (!rx_valid(a2o)) continue;
+      st.received[d]++;
+      if (inflight[d].empty()) {
+        st.mismatches[d]++;
+        continue;
+      }
+      const std::vector<uint16_t> &want = inflight[d].front();
+      for (unsigned l = 0; l < width; l++) {
+        if (rx_word(a2o, l) != want[l]) {
+          st.mismatches[d]++;
+          break;
+        }
+      }
+      inflight[d].pop_front();
+    }
+  }
+  for (int d = 0; d < 2; d++) {
+    st.left_over[d] = inflight[d].size();
+    set_tx_valid(d == 0, false);
+  }
+  return st;
 }
 
 }  // namespace cpo_d2d

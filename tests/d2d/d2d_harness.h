@@ -16,13 +16,22 @@
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
 
-class Vcpo_d2d_link;
+/* The verilated model class: Vcpo_d2d_link (8 lanes) unless the build says otherwise. */
+#ifndef CPO_D2D_MODEL
+#define CPO_D2D_MODEL Vcpo_d2d_link
+#endif
+class CPO_D2D_MODEL;
 class VerilatedContext;
 class VerilatedFstC;
 
 namespace cpo_d2d {
 
 enum class Port { Asic, Oe, Ch };
+
+/* Tests run the link with its 1 ms / 8 ms timers divided by 2^kTestTimerShift. */
+constexpr unsigned kTestTimerShift = 8;
+/* Datapath cycles per simulated second at the design's 1 GHz datapath clock. */
+constexpr double kCyclesPerSecond = 1e9;
 
 /* UCIe LTSM state codes (shared/D2D.md). */
 enum State : unsigned {
@@ -32,6 +41,15 @@ enum State : unsigned {
   kValTrainVref = 0x0e, kDataTrainCenter1 = 0x0f, kDataTrainVref = 0x10, kRxDeskew = 0x11,
   kDataTrainCenter2 = 0x12, kLinkSpeed = 0x13, kRepair = 0x14, kPhyRetrain = 0x15,
   kLinkInit = 0x16, kActive = 0x17, kTrainError = 0x18
+};
+
+/* Payload traffic counters of one direction (index 0 ASIC->OE, 1 OE->ASIC). */
+struct TrafficStats {
+  uint64_t sent[2] = {0, 0};
+  uint64_t received[2] = {0, 0};
+  uint64_t mismatches[2] = {0, 0};
+  uint64_t err_cycles[2] = {0, 0};
+  uint64_t left_over[2] = {0, 0};  // sent but never received
 };
 
 struct LogEntry {
@@ -78,6 +96,9 @@ class Harness {
    *  @return 0 success, -1 error completion, -2 timeout. */
   int tunnel(bool write, uint32_t addr, uint32_t wdata, uint32_t *rdata);
 
+  /** What the target behind the OE's tunnel window (rmt_* port) answers: always ready. */
+  void set_remote_target(uint32_t rdata, bool error);
+
   /** Channel wire configuration (d2dch A2O_WIRE/O2A_WIRE). */
   void set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, bool stuck = false,
                 bool stuck_val = false, bool open = false, bool err_en = false);
@@ -97,17 +118,23 @@ class Harness {
   unsigned phys() const { return lanes_ + spare_; }
   unsigned timer_shift() const { return timer_shift_; }
 
-  /** Write coverage (verilator_coverage format) to @p path; no-op without --coverage. */
-  void write_coverage(const std::string &path);
+  /** Send seeded random payload both ways for @p cycles on the logical lanes in use, then drain;
+   *  every received word is compared with what was sent, in order. */
+  TrafficStats traffic(uint64_t cycles, uint64_t seed);
 
-  Vcpo_d2d_link &top() { return *top_; }
+  /** End of a passing scenario: in a --coverage build, write <dir>/<name>.dat for the coverage
+   *  test (CPO_D2D_COVERAGE_DIR, default "."). */
+  void pass();
+
+  CPO_D2D_MODEL &top() { return *top_; }
 
  private:
   void set_apb(Port p, bool sel, bool en, bool write, uint16_t addr, uint32_t wdata);
   void get_apb(Port p, bool *ready, bool *err, uint32_t *rdata) const;
 
   std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vcpo_d2d_link> top_;
+  std::unique_ptr<CPO_D2D_MODEL> top_;
+  std::string name_;
   VerilatedFstC *trace_ = nullptr;
   uint64_t cycle_ = 0;
   unsigned lanes_ = 0;
