@@ -50,11 +50,10 @@ module cpo_d2d_chan_dir
   for (genvar w = 0; w < NumWires; w++) begin : g_wire
     logic [PhaseBits-1:0] phase;
     assign phase = phase_i[arrive(w, cfg_i.reverse)];
-    cpo_d2d_chan_lane #(
-      .SeedSalt(DirSalt ^ (32'h9e37_79b9 * (w + 1)))
-    ) u_lane (
+    cpo_d2d_chan_lane u_lane (
       .clk_i,
       .rst_ni,
+      .salt_i      (DirSalt ^ (32'h9e37_79b9 * (w + 1))),
       .tx_i        (tx_i[w]),
       .rx_o        (wire_rx[w]),
       .phase_i     (phase),

@@ -12,11 +12,10 @@
 // One cycle of latency.
 module cpo_d2d_chan_lane
   import cpo_d2d_pkg::*;
-#(
-  parameter logic [31:0] SeedSalt = 32'h1
-) (
+(
   input  logic                 clk_i,
   input  logic                 rst_ni,
+  input  logic [31:0]          salt_i,      // per-wire constant: decorrelates the streams
   input  logic [WordBits-1:0]  tx_i,
   output logic [WordBits-1:0]  rx_o,
   input  logic [PhaseBits-1:0] phase_i,
@@ -38,8 +37,11 @@ module cpo_d2d_chan_lane
 
   localparam int unsigned HistWords = 4;  // delay of up to HistWords * WordBits bits
 
-  logic [HistWords*WordBits-1:0]     hist_q;
-  logic [(HistWords+1)*WordBits-1:0] hist;
+  // The transmitted stream as words, oldest first; word HistWords is this cycle's.
+  logic [WordBits-1:0]               hw_q [HistWords];
+  logic [WordBits-1:0]               hw [HistWords+1];
+  logic [6:0]                        start;
+  logic [2:0]                        at;
   logic [31:0]                       rnd_q, rnd_d;
   logic [WordBits-1:0]               rx_q, rx_d;
   logic                              inj_q, inj_d;
@@ -56,8 +58,9 @@ module cpo_d2d_chan_lane
   logic [6:0]           delay;
   logic [7:0]           eye_eff;
   logic                 in_eye;
-  assign hist = {tx_i, hist_q};
   always_comb begin
+    for (int unsigned k = 0; k < HistWords; k++) hw[k] = hw_q[k];
+    hw[HistWords] = tx_i;
     frac = skew_i[PhaseBits-1:0];
     delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
     centre = frac + PhaseBits'(NumPhases / 2);
@@ -68,7 +71,10 @@ module cpo_d2d_chan_lane
     in_eye = 8'({abs_off, 1'b0}) < eye_eff;
 
     rnd_d = xorshift32(rnd_q);
-    rx_d = hist[HistWords*WordBits - 32'(delay) +: WordBits];
+    // the word that starts delay bits before this cycle's
+    start = 7'(HistWords * WordBits) - delay;
+    at = start[6:4];
+    rx_d = 16'({(32'(at) < HistWords) ? hw[at+1] : 16'h0, hw[at]} >> start[3:0]);
     if (!in_eye) rx_d = rx_d ^ rnd_q[WordBits-1:0];
     inj_d = ber_on_i && err_en_i && (rnd_q < ber_thresh_i);
     if (inj_d) rx_d[rnd_q[3:0]] = ~rx_d[rnd_q[3:0]];
@@ -77,16 +83,16 @@ module cpo_d2d_chan_lane
   end
 
   logic [31:0] seed_salted;
-  assign seed_salted = (seed_i ^ SeedSalt) == '0 ? 32'h1 : (seed_i ^ SeedSalt);
+  assign seed_salted = (seed_i ^ salt_i) == '0 ? 32'h1 : (seed_i ^ salt_i);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      hist_q <= '0;
-      rnd_q <= SeedSalt == '0 ? 32'h1 : SeedSalt;
+      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
+      rnd_q <= salt_i == '0 ? 32'h1 : salt_i;
       rx_q <= '0;
       inj_q <= 1'b0;
     end else begin
-      hist_q <= hist[(HistWords+1)*WordBits-1:WordBits];
+      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= hw[k+1];
       rnd_q <= reseed_i ? seed_salted : rnd_d;
       rx_q <= rx_d;
       inj_q <= inj_d;

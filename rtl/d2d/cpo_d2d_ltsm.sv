@@ -817,10 +817,36 @@ module cpo_d2d_ltsm
   XchgComplete_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
       (xa_q && !xa_d && state_d != StReset && state_d != StTrainError) |-> (xacked_q && xpeer_q));
 
-  // Every state this machine can reach, for functional coverage (the suite must hit all).
-  for (genvar s = 0; s <= StTrainError; s++) begin : g_cov
-    StateReached_C: cover property (@(posedge clk_i) disable iff (!rst_ni)
-        state_q == ltsm_state_e'(s));
-  end
+  // Functional coverage: every state this machine can reach, one named point per state code
+  // (ReachedXX_C, XX the code in hex) so that the coverage data tells them apart; the suite
+  // must reach all of them (tests/d2d/test_d2d_coverage.cpp).
+`define CPO_D2D_COVER_STATE(code, st) \
+  Reached``code``_C: cover property (@(posedge clk_i) disable iff (!rst_ni) state_q == st);
+  `CPO_D2D_COVER_STATE(00, StReset)
+  `CPO_D2D_COVER_STATE(01, StSbinit)
+  `CPO_D2D_COVER_STATE(02, StMbinitParam)
+  `CPO_D2D_COVER_STATE(03, StMbinitCal)
+  `CPO_D2D_COVER_STATE(04, StMbinitRepairClk)
+  `CPO_D2D_COVER_STATE(05, StMbinitRepairVal)
+  `CPO_D2D_COVER_STATE(06, StMbinitReversalMb)
+  `CPO_D2D_COVER_STATE(07, StMbinitRepairMb)
+  `CPO_D2D_COVER_STATE(08, StMbtrainValVref)
+  `CPO_D2D_COVER_STATE(09, StMbtrainDataVref)
+  `CPO_D2D_COVER_STATE(0A, StMbtrainSpeedIdle)
+  `CPO_D2D_COVER_STATE(0B, StMbtrainTxSelfCal)
+  `CPO_D2D_COVER_STATE(0C, StMbtrainRxClkCal)
+  `CPO_D2D_COVER_STATE(0D, StMbtrainValTrainCenter)
+  `CPO_D2D_COVER_STATE(0E, StMbtrainValTrainVref)
+  `CPO_D2D_COVER_STATE(0F, StMbtrainDataTrainCtr1)
+  `CPO_D2D_COVER_STATE(10, StMbtrainDataTrainVref)
+  `CPO_D2D_COVER_STATE(11, StMbtrainRxDeskew)
+  `CPO_D2D_COVER_STATE(12, StMbtrainDataTrainCtr2)
+  `CPO_D2D_COVER_STATE(13, StMbtrainLinkSpeed)
+  `CPO_D2D_COVER_STATE(14, StMbtrainRepair)
+  `CPO_D2D_COVER_STATE(15, StPhyRetrain)
+  `CPO_D2D_COVER_STATE(16, StLinkInit)
+  `CPO_D2D_COVER_STATE(17, StActive)
+  `CPO_D2D_COVER_STATE(18, StTrainError)
+`undef CPO_D2D_COVER_STATE
 
 endmodule : cpo_d2d_ltsm

@@ -195,6 +195,9 @@ package cpo_d2d_pkg;
     RxOpErrCnt    // PRBS error check at speed on every lane
   } rx_op_e;
 
+  // Receiver delay line: up to RxDelayWords words (bit alignment plus deskew).
+  parameter int unsigned RxDelayWords = 5;
+
   // Lane framing for TxLaneId: a frame of FrameWords words, word 0 all ones (the marker, bounded
   // by zeros), word 1 the ID word {0, id, ~id, 0} for 16-bit words, the rest zero.
   parameter int unsigned FrameWords = 16;

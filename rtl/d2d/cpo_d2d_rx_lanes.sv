@@ -76,9 +76,7 @@ module cpo_d2d_rx_lanes
   output logic [NumRx-1:0][31:0]             lane_errs_o
 );
 
-  localparam int unsigned HistWords = 5;                   // delay line: up to 80 bits
-  localparam int unsigned MaxDelay = HistWords * WordBits;
-  localparam int unsigned ScanBase = 48;                   // first marker start examined
+  localparam int unsigned MaxDelay = RxDelayWords * WordBits;
   localparam int unsigned FrameBits = $clog2(FrameWords);
 
   typedef enum logic [2:0] {
@@ -108,7 +106,7 @@ module cpo_d2d_rx_lanes
   assign sample = window_end;
 
   // ---- Per-lane datapath ---------------------------------------------------------------------
-  logic [NumRx-1:0][WordBits-1:0]  aligned;
+  logic [WordBits-1:0]             aligned [NumRx];  // unpacked: indexed by the lane map
   logic [NumRx-1:0]                locked, errs_zero, found;
   logic [NumRx-1:0][6:0]           lane_id;
   logic [NumRx-1:0][7:0]           pos;
@@ -118,90 +116,26 @@ module cpo_d2d_rx_lanes
   assign chk_poly = (active_i && bist_i) ? poly_i : Prbs23;
 
   for (genvar r = 0; r < NumRx; r++) begin : g_lane
-    logic [MaxDelay-1:0]          hist_q;
-    logic [MaxDelay+WordBits-1:0] hist;
-    logic [WordBits-1:0]          aligned_q;
-    logic [63:0]                  errs, chk_bits;
-    logic [$clog2(WordBits+1)-1:0] word_errs;
-    assign hist = {wire_i[r], hist_q};
-
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        hist_q <= '0;
-        aligned_q <= '0;
-      end else begin
-        hist_q <= hist[MaxDelay+WordBits-1:WordBits];
-        aligned_q <= hist[MaxDelay - 32'(delay_q[r]) +: WordBits];
-      end
-    end
-    assign aligned[r] = aligned_q;
-
-    cpo_prbs_chk #(.Width(WordBits)) u_chk (
+    logic [31:0] errs;
+    cpo_d2d_rx_lane u_lane (
       .clk_i,
       .rst_ni,
-      .en_i         (1'b1),
-      .valid_i      (1'b1),
-      .poly_i       (chk_poly),
-      .data_i       (aligned_q),
-      .clear_i      (chk_clear),
-      .locked_o     (locked[r]),
-      .bits_o       (chk_bits),
-      .errors_o     (errs),
-      .word_errors_o(word_errs)
+      .wire_i      (wire_i[r]),
+      .delay_i     (delay_q[r]),
+      .poly_i      (chk_poly),
+      .chk_clear_i (chk_clear),
+      .scan_en_i   (scan_en_q),
+      .scan_clear_i(scan_clear),
+      .wcnt_i      (wcnt_q),
+      .aligned_o   (aligned[r]),
+      .locked_o    (locked[r]),
+      .errs_zero_o (errs_zero[r]),
+      .errs_o      (errs),
+      .found_o     (found[r]),
+      .id_o        (lane_id[r]),
+      .pos_o       (pos[r])
     );
-    assign errs_zero[r] = errs == '0;
-    logic unused_chk;
-    assign unused_chk = ^{chk_bits, word_errs, errs[63:32]};
-    assign lane_errs_o[r] = errs[31:0];
-
-    // Frame scanner: a marker (16 ones between zeros) followed by a well-formed ID word, at
-    // one of the WordBits start positions that enter the window this cycle.
-    logic       hit;
-    logic [6:0] hit_id;
-    logic [7:0] hit_pos;
-    always_comb begin
-      int unsigned h;
-      hit = 1'b0;
-      hit_id = '0;
-      hit_pos = '0;
-      h = 0;
-      if (scan_en_q) begin
-        for (int unsigned c = 0; c < WordBits; c++) begin
-          h = ScanBase + c;
-          if (!hist[h-1] && hist[h+:16] == 16'hffff && !hist[h+16] && !hist[h+31] &&
-              hist[h+24+:7] == ~hist[h+17+:7]) begin
-            hit = 1'b1;
-            hit_id = hist[h+24+:7];
-            // stream position of the marker modulo the frame length
-            hit_pos = 8'(32'(wcnt_q) * WordBits + h - MaxDelay);
-          end
-        end
-      end
-    end
-
-    logic [3:0] frames_q;
-    logic [6:0] id_q;
-    logic [7:0] pos_q;
-    logic       cons_q;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        frames_q <= '0;
-        id_q <= '0;
-        pos_q <= '0;
-        cons_q <= 1'b0;
-      end else if (scan_clear) begin
-        frames_q <= '0;
-        cons_q <= 1'b0;
-      end else if (hit) begin
-        if (frames_q != 4'hf) frames_q <= frames_q + 4'd1;
-        id_q <= hit_id;
-        pos_q <= hit_pos;
-        cons_q <= (frames_q == 0) ? 1'b1 : (cons_q && hit_id == id_q && hit_pos == pos_q);
-      end
-    end
-    assign lane_id[r] = id_q;
-    assign pos[r] = pos_q;
-    assign found[r] = frames_q >= 4'd2 && cons_q;
+    assign lane_errs_o[r] = errs;
   end
 
   // ---- Eye search ----------------------------------------------------------------------------

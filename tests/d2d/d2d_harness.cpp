@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <deque>
+#include <filesystem>
 
 #include "verilated.h"
 #define CPO_D2D_STR2(x) #x
@@ -79,7 +80,7 @@ Harness::Harness(const std::string &name) : ctx_(new VerilatedContext), name_(na
   }
 #else
   (void)name;
-  (void)trace;
+  if (trace) std::printf("# +trace ignored: this model was built without tracing\n");
 #endif
   reset();
 }
@@ -282,8 +283,10 @@ uint16_t Harness::wire_word(bool a2o, unsigned wire) const {
 
 void Harness::pass() {
 #if CPO_D2D_COVERAGE
-  const char *dir = std::getenv("CPO_D2D_COVERAGE_DIR");
-  const std::string path = std::string(dir ? dir : ".") + "/" + name_ + ".dat";
+  const char *env = std::getenv("CPO_D2D_COVERAGE_DIR");
+  const std::string dir = env ? env : "d2d_cov";
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/" + name_ + ".dat";
   ctx_->coveragep()->write(path.c_str());
 #endif
 }

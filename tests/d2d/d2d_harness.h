@@ -123,7 +123,7 @@ class Harness {
   TrafficStats traffic(uint64_t cycles, uint64_t seed);
 
   /** End of a passing scenario: in a --coverage build, write <dir>/<name>.dat for the coverage
-   *  test (CPO_D2D_COVERAGE_DIR, default "."). */
+   *  test (dir: $CPO_D2D_COVERAGE_DIR, default d2d_cov). */
   void pass();
 
   CPO_D2D_MODEL &top() { return *top_; }

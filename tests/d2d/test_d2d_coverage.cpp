@@ -1,7 +1,7 @@
 /* D2D link functional coverage: every scenario of the suite runs on the --coverage build and
  * writes its coverage data (Harness::pass); the last test reads the data back and checks that
  * the suite reached every LTSM state except the power states L1/L2 (cover points
- * StateReached_C in cpo_d2d_ltsm, one per state code, in both endpoints). */
+ * ReachedXX_C in cpo_d2d_ltsm, XX the state code; both endpoints count). */
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,7 +18,7 @@ namespace {
 
 std::string cov_dir() {
   const char *d = std::getenv("CPO_D2D_COVERAGE_DIR");
-  return d ? d : ".";
+  return d ? d : "d2d_cov";
 }
 
 /* Value of key @p key in a coverage record ("\x01key\x02value..."). */
@@ -37,20 +37,20 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
   std::map<unsigned, unsigned long long> hits;
   unsigned files = 0;
   for (const auto &entry : std::filesystem::directory_iterator(cov_dir())) {
-    if (entry.path().extension() != ".dat" || entry.path().filename() == "merged.dat") continue;
+    const std::string fname = entry.path().filename().string();
+    if (entry.path().extension() != ".dat" || fname.rfind("d2d_", 0) != 0) continue;
     files++;
     std::ifstream in(entry.path());
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("C '", 0) != 0 || line.find("StateReached_C") == std::string::npos) continue;
+      if (line.rfind("C '", 0) != 0) continue;
       const size_t q = line.rfind('\'');
       const std::string rec = line.substr(3, q - 3);
-      const unsigned long long count = std::strtoull(line.c_str() + q + 1, nullptr, 10);
-      // the generate index in the hierarchy is the state code: ...g_cov[12]...
-      const std::string hier = record_field(rec, "h");
-      const size_t b = hier.find("g_cov[");
-      if (b == std::string::npos) continue;
-      hits[static_cast<unsigned>(std::strtoul(hier.c_str() + b + 6, nullptr, 10))] += count;
+      // cover points ReachedXX_C of cpo_d2d_ltsm, XX the state code in hex
+      const std::string name = record_field(rec, "o");
+      if (name.size() != 11 || name.rfind("Reached", 0) != 0 || name.substr(9) != "_C") continue;
+      const unsigned code = static_cast<unsigned>(std::strtoul(name.substr(7, 2).c_str(), nullptr, 16));
+      hits[code] += std::strtoull(line.c_str() + q + 1, nullptr, 10);
     }
   }
   std::printf("# %u coverage files in %s\n", files, cov_dir().c_str());
@@ -67,10 +67,13 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
 
 int main(int argc, char **argv) {
   set_args(argc, argv);
-  // start from an empty coverage directory: only this run's scenarios count
+  // start without earlier scenario data: only this run's scenarios count
   std::filesystem::create_directories(cov_dir());
   for (const auto &entry : std::filesystem::directory_iterator(cov_dir())) {
-    if (entry.path().extension() == ".dat") std::filesystem::remove(entry.path());
+    const std::string fname = entry.path().filename().string();
+    if (entry.path().extension() == ".dat" && fname.rfind("d2d_", 0) == 0) {
+      std::filesystem::remove(entry.path());
+    }
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_d2d_trains_to_active_with_ucie_sequence),
