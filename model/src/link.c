@@ -157,9 +157,8 @@ static void s_build_tx_lane(cpo_link_t *l, uint32_t t) {
       } else {
         trans = cpo_mzm_transmission(l->mzm[t], v);
         const cpo_mzm_params_t *mp = cpo_mzm_params(l->mzm[t]);
-        /* the complementary output: what the main output does not carry */
-        dump_w += mod_in_w * cpo_db_to_ratio(-mp->insertion_loss_db) -
-                  mod_in_w * trans;
+        /* the complementary output carries what the main one does not (same loss) */
+        dump_w += mod_in_w * cpo_db_to_ratio(-mp->insertion_loss_db) - mod_in_w * trans;
       }
       tx->launch_w[p * levels + c] = mod_in_w * trans;
       tx->rx_w[p * levels + c] = mod_in_w * trans * l->fibre_t;
@@ -179,7 +178,7 @@ static void s_build_tx_lane(cpo_link_t *l, uint32_t t) {
     tx->mzm_phase_rad = 0.0;
   } else {
     tx->absorbed_w = 0.0;
-    tx->drop_a = cpo_monitor_pd_current_a(responsivity, 1.0, dump_w / pairs,
+    tx->drop_a = cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, dump_w / pairs,
                                           pr->receiver.dark_current_a);
     tx->detuning_m = 0.0;
     tx->mod_tau_s = cpo_pole_tau_s(cpo_mzm_params(l->mzm[t])->bandwidth_hz);
@@ -250,6 +249,15 @@ static void s_build_eye(cpo_link_t *l, uint32_t r) {
     e->threshold_a[0] = lo + s_dac_si(l, CPO_DAC_RX_THRESHOLD_LO, r) * span;
     e->threshold_a[1] = lo + s_dac_si(l, CPO_DAC_RX_THRESHOLD_MID, r) * span;
     e->threshold_a[2] = lo + s_dac_si(l, CPO_DAC_RX_THRESHOLD_HI, r) * span;
+    /* the slicer's decision is the count of thresholds exceeded, which only depends on their
+     * sorted values: sort them, so the eye keeps its ascending form whatever the registers */
+    for (int a = 0; a < 2; a++)
+      for (int b = 0; b < 2 - a; b++)
+        if (e->threshold_a[b] > e->threshold_a[b + 1]) {
+          const double tmp = e->threshold_a[b];
+          e->threshold_a[b] = e->threshold_a[b + 1];
+          e->threshold_a[b + 1] = tmp;
+        }
   }
 }
 

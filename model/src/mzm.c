@@ -36,8 +36,8 @@ double cpo_mzm_extinction_factor(const cpo_mzm_params_t *p) {
 }
 
 double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad) {
-  return cpo_db_to_ratio(-p->insertion_loss_db) *
-         (1.0 + cpo_mzm_extinction_factor(p) * cos(phase_rad)) / 2.0;
+  const double g = cpo_mzm_extinction_factor(p);
+  return cpo_db_to_ratio(-p->insertion_loss_db) * (1.0 + g * cos(phase_rad)) / (1.0 + g);
 }
 
 cpo_status_t cpo_mzm_create(const cpo_mzm_params_t *p, double ambient_k, cpo_mzm_t **out) {

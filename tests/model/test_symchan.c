@@ -15,6 +15,7 @@
 
 #include "cpo/rng.h"
 #include "cpo/symchan.h"
+#include "symchan_kernel.h" /* private: to compare the instruction-set variants */
 
 /* Gray code of each PAM4 level, written out (not computed the way the model does) */
 static const uint8_t k_level_to_gray[4] = {0, 1, 3, 2};
@@ -252,6 +253,79 @@ static void test_symchan_output_independent_of_call_split(void **state) {
   free(tx), free(l), free(r), free(a), free(b);
 }
 
+/* The AVX-512 kernel must give the portable kernel's bits, for NRZ and PAM4, Gray and
+ * natural, with and without neighbours, over several blocks. */
+static void test_symchan_kernel_variants_give_identical_bits(void **state) {
+  (void)state;
+#if defined(CPO_ZIG_X86)
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f"))
+    skip();
+  const size_t words = 512;
+  uint64_t *tx = s_words(words, 11), *l = s_words(words, 12), *r = s_words(words, 13);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  double *noise = malloc(words * 64 * sizeof *noise);
+  assert_true(a && b && noise);
+  cpo_rng_t *rng = NULL;
+  assert_int_equal(cpo_rng_create(3, 3, &rng), CPO_OK);
+  cpo_rng_fill_normal(rng, noise, words * 64);
+  for (uint32_t bps = 1; bps <= 2; bps++) {
+    for (int variant = 0; variant < 4; variant++) {
+      cpo_symchan_eye_t eye = s_rough_eye();
+      if (bps == 1) {
+        eye.levels = 2;
+        for (int k = 0; k < 4; k++) {
+          eye.own_a[k] = eye.own_a[(k >> 1) * 4 + (k & 1) * 3];
+          eye.xt_a[0][k] = eye.xt_a[1][k] = 0.01 * eye.own_a[k];
+        }
+        eye.threshold_a[0] = 0.45e-3;
+        for (int k = 0; k < 2; k++)
+          eye.sigma_a[k] = 0.15e-3; /* errors at a few percent */
+      }
+      eye.has_neighbour[0] = eye.has_neighbour[1] = (uint32_t)(variant & 1);
+      if (variant & 2) /* a threshold register out of order: decisions count exceeded ones */
+        eye.threshold_a[bps == 2 ? 2 : 0] = 0.3e-3;
+      cpo_symchan_block_t blk[2];
+      uint64_t *out[2] = {a, b};
+      for (int k = 0; k < 2; k++) {
+        memset(&blk[k], 0, sizeof blk[k]);
+        blk[k].eye = &eye;
+        blk[k].symbols_per_word = 64 / bps;
+        blk[k].bits_per_symbol = bps;
+        blk[k].gray = (uint32_t)(variant >> 1 ^ 1);
+        blk[k].stride = 1;
+        blk[k].prev_own = 1;
+        blk[k].hist_a[0] = 0.3e-3;
+        const size_t per_block = CPO_SYMCHAN_BLOCK / (64 / bps); /* words */
+        for (size_t w = 0; w < words; w += per_block) {
+          const size_t m = per_block < words - w ? per_block : words - w;
+          blk[k].m = (uint32_t)(m * (64 / bps));
+          blk[k].own_words = tx + w;
+          blk[k].nb_words[0] = eye.has_neighbour[0] ? l + w : NULL;
+          blk[k].nb_words[1] = eye.has_neighbour[1] ? r + w : NULL;
+          blk[k].noise = noise + w * (64 / bps);
+          blk[k].rx = out[k] + w;
+          if (k == 0)
+            cpo_symchan_kernel_generic(&blk[k]);
+          else
+            cpo_symchan_kernel_avx512(&blk[k]);
+        }
+      }
+      assert_memory_equal(a, b, words * sizeof *a);
+      assert_int_equal(blk[0].symbol_errors, blk[1].symbol_errors);
+      assert_int_equal(blk[0].bit_errors, blk[1].bit_errors);
+      assert_true(blk[0].symbol_errors > 0);
+      assert_memory_equal(blk[0].hist_a, blk[1].hist_a, sizeof blk[0].hist_a);
+      assert_int_equal(blk[0].prev_own, blk[1].prev_own);
+    }
+  }
+  cpo_rng_destroy(&rng);
+  free(tx), free(l), free(r), free(a), free(b), free(noise);
+#else
+  skip();
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_symchan_nrz_ber_matches_erfc_both_modes),
@@ -259,6 +333,7 @@ int main(void) {
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
+      cmocka_unit_test(test_symchan_kernel_variants_give_identical_bits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

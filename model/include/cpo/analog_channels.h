@@ -28,7 +28,7 @@
 
 #define CPO_ADC_LIST(X)                                                                          \
   X(TAP_PD, 0, "tap_pd", "A", 10e-9, false, false)   /* modulator-input tap photocurrent */     \
-  X(DROP_PD, 1, "drop_pd", "A", 10e-9, false, false) /* ring drop-port / MZM dump-port PD */    \
+  X(DROP_PD, 1, "drop_pd", "A", 10e-9, false, false) /* ring drop / MZM dump-port tap PD */ \
   X(MOD_TEMP, 2, "mod_temp", "K", 10e-3, false, false) /* modulator (ring) temperature */       \
   X(RX_POWER, 3, "rx_power", "W", 0.1e-6, false, false) /* average received optical power */    \
   X(LASER_POWER, 4, "laser_power", "W", 10e-6, false, true) /* back-facet monitor, output */   \

@@ -1,8 +1,9 @@
 /* Mach-Zehnder modulator, push-pull, with a thermal phase shifter for bias control:
  *
- *   T(V) = IL (1 + g cos(pi (V + V_bias) / V_pi + phi_0 + phi_heater + phi_ambient)) / 2
+ *   T(V) = IL (1 + g cos(pi (V + V_bias) / V_pi + phi_0 + phi_heater + phi_ambient)) / (1 + g)
  *   g    = (ER - 1) / (ER + 1)   (finite extinction ER = T_max / T_min from arm imbalance:
- *          arms of field amplitude a1, a2 give ER = ((a1 + a2) / (a1 - a2))^2)
+ *          arms of field amplitude a1, a2 give ER = ((a1 + a2) / (a1 - a2))^2 and
+ *          T = (a1^2 + a2^2 + 2 a1 a2 cos phi) / (a1 + a2)^2: the same curve, peak IL)
  *   phi_heater follows heater power with a first-order thermal time constant.
  * Quadrature (phase pi/2 mod pi) is where the first harmonic of a bias dither is largest and
  * the second vanishes: the bias controller's lock point (MODELS.md). */
