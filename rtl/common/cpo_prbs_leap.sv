@@ -48,13 +48,13 @@ module cpo_prbs_leap
   localparam cols_t Cols23 = leap_cols(23, Prbs23Taps);
   localparam cols_t Cols31 = leap_cols(31, Prbs31Taps);
 
-  function automatic logic [Width-1:0] apply(cols_t cols, logic [PrbsStateBits-1:0] state);
-    logic [Width-1:0] word;
-    word = '0;
+  function automatic logic [Width-1:0] apply(cols_t matrix, logic [PrbsStateBits-1:0] from);
+    logic [Width-1:0] acc;
+    acc = '0;
     for (int unsigned i = 0; i < PrbsStateBits; i++) begin
-      word = word ^ (cols[i] & {Width{state[i]}});
+      acc = acc ^ (matrix[i] & {Width{from[i]}});
     end
-    return word;
+    return acc;
   endfunction
 
   // {word, old state}: the new state is its top bits.
