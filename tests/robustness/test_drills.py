@@ -27,6 +27,8 @@ class Drills(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            for stream in (p.stdout, p.stderr):
+                stream.close()
 
     def start(self, args):
         p = cp.start(args)
