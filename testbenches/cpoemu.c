@@ -209,19 +209,38 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
     return 2;
   }
+  /* One quantum travels as one message: it must fit the protocol's size limit. */
+  uint64_t quantum_bytes = 8ull + 8ull * o->config.quantum_cycles * o->config.lanes;
+  if (quantum_bytes > CPO_PROTO_MAX_PAYLOAD_BYTES) {
+    fprintf(stderr, "cpoemu: --quantum %u with %u lanes makes %llu-byte messages, over the %u-byte limit\n",
+            o->config.quantum_cycles, o->config.lanes, (unsigned long long)quantum_bytes,
+            CPO_PROTO_MAX_PAYLOAD_BYTES);
+    return 2;
+  }
   return 0;
+}
+
+/* The shortest decimal that reads back as exactly @p v. */
+static void s_exact_double(double v, char *out, size_t len) {
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(out, len, "%.*g", prec, v);
+    if (strtod(out, NULL) == v)
+      return;
+  }
 }
 
 /* The one line that reproduces this run. */
 static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
   const cpo_run_opts_t *o = &cli->o;
   const cpo_config_t *c = &o->config;
+  char sigma[32];
+  s_exact_double(o->noise_sigma, sigma, sizeof sigma);
   snprintf(out, len,
-           "%s run %s --transport %s --quantum %u --latency %u --seed %llu --cycles %llu "
-           "--noise-sigma %.17g --timeout-ms %u%s",
-           self, o->scenario[0] ? o->scenario : "", cli->transport, c->quantum_cycles, c->latency_cycles,
-           (unsigned long long)c->seed, (unsigned long long)c->total_cycles, o->noise_sigma, o->timeout_ms,
-           o->with_host ? "" : " --no-host");
+           "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu "
+           "--noise-sigma %s --timeout-ms %u%s",
+           self, o->scenario, o->scenario[0] ? " " : "", cli->transport, c->quantum_cycles,
+           c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, sigma,
+           o->timeout_ms, o->with_host ? "" : " --no-host");
 }
 
 static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
@@ -334,7 +353,9 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   ARG("--latency"), NUM("%u", o->config.latency_cycles);
   ARG("--seed"), NUM("%llu", (unsigned long long)o->config.seed);
   ARG("--cycles"), NUM("%llu", (unsigned long long)o->config.total_cycles);
-  ARG("--noise-sigma"), NUM("%.17g", o->noise_sigma);
+  ARG("--noise-sigma");
+  s_exact_double(o->noise_sigma, buf[b], 64);
+  argv[n++] = buf[b++];
   ARG("--timeout-ms"), NUM("%u", o->timeout_ms);
   ARG(o->with_host ? "--with-host" : "--no-host");
   if (o->quiet)
@@ -518,7 +539,7 @@ int main(int argc, char **argv) {
   if (rc)
     return rc;
   const char *self = s_self(argv[0]);
-  char repro[2048];
+  char repro[6144];
   s_repro(&cli, self, repro, sizeof repro);
   if (is_run) {
     printf("cpoemu: reproduce with: %s\n", repro);

@@ -39,11 +39,12 @@ int cpo_role_host(const cpo_run_opts_t *o) {
       cpo_hal_read(hal, CPO_LANES_VERSION_OFFSET, &version) != CPO_OK ||
       cpo_hal_read(hal, CPO_LANES_CONFIG_OFFSET, &config) != CPO_OK)
     return s_fail(hal, "identification failed");
-  char magic[5] = {(char)id, (char)(id >> 8), (char)(id >> 16), (char)(id >> 24), 0};
+  char magic[5] = {(char)(id >> 24), (char)(id >> 16), (char)(id >> 8), (char)id, 0}; /* "CPOE" */
   const cpo_config_t *cfg = cpo_hal_config(hal);
   printf("host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
          magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
          (unsigned long long)cpo_hal_now_ns(hal));
+  fflush(stdout);
   if (id != CPO_LANES_ID_MAGIC_RESET)
     return s_fail(hal, "unexpected identification register value");
 

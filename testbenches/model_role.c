@@ -68,7 +68,13 @@ int cpo_role_model(const cpo_run_opts_t *o) {
               cpo_msg_type_name(m.hdr.type), m.u.quantum.lanes, m.u.quantum.count);
       continue;
     }
-    if (s_carry(c, lb, m.hdr.cycle + latency, m.u.quantum.count, lanes, m.u.quantum.words, rx) != CPO_OK) {
+    /* RX at or past the end of the run is never consumed: the rtl may be gone by then. */
+    uint64_t first = m.hdr.cycle + latency;
+    if (first >= cfg->total_cycles)
+      continue;
+    uint64_t left = cfg->total_cycles - first;
+    uint32_t count = left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count;
+    if (s_carry(c, lb, first, count, lanes, m.u.quantum.words, rx) != CPO_OK) {
       code = s_fail("cannot carry TX", "quanta not contiguous or transport failure");
       break;
     }

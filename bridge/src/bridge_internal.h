@@ -26,6 +26,18 @@ void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) __attribute__((fo
 cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
                            uint32_t *seq);
 
+/** A reusable buffer for frames that arrive misaligned: over ipc and tcp, libzmq can hand
+ * out a large message in place inside its receive buffer, at any address, while decoded
+ * quantum words are read in place as uint64_t. */
+typedef struct {
+  void *buf;
+  size_t cap;
+} cpo_align_buf_t;
+
+/** @return @p data itself if 8-byte aligned, else a copy of it in @p ab (NULL if out of memory). */
+const void *cpo_wire_aligned(cpo_align_buf_t *ab, const void *data, size_t len);
+void cpo_align_buf_free(cpo_align_buf_t *ab);
+
 /** Build an ERROR message answering a rejected message. */
 void cpo_wire_error_msg(cpo_msg_t *out, const cpo_wire_error_t *err, uint64_t cycle);
 

@@ -20,6 +20,7 @@ struct cpo_client {
   uint64_t tx_cycle; /* cycle stamp of our last message: heartbeats reuse it */
   uint64_t last_rx_us, last_tx_us;
   zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
+  cpo_align_buf_t aligned; /* or its aligned copy */
   bool cur_live;
 };
 
@@ -97,7 +98,10 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
     c->cur_live = true;
     c->last_rx_us = cpo_mono_us();
     cpo_wire_error_t err;
-    cpo_status_t rc = cpo_msg_decode(zmq_msg_data(&c->cur), zmq_msg_size(&c->cur), msg, &err);
+    const void *data = cpo_wire_aligned(&c->aligned, zmq_msg_data(&c->cur), zmq_msg_size(&c->cur));
+    if (!data)
+      return CPO_ERR_NO_MEMORY;
+    cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&c->rx, msg, &err);
     if (rc != CPO_OK) {
@@ -149,6 +153,7 @@ static cpo_status_t s_setup_curve(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, 
 static void s_free(cpo_client_t *c) {
   if (c->cur_live)
     zmq_msg_close(&c->cur);
+  cpo_align_buf_free(&c->aligned);
   if (c->monitor) {
     zmq_socket_monitor(c->sock, NULL, 0);
     zmq_close(c->monitor);

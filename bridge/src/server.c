@@ -33,6 +33,7 @@ struct cpo_server {
   uint64_t created_us; /* peers not yet attached are "silent since" this */
   peer_t peers[N_ROLES];
   zmq_msg_t ident_frame, body; /* the event the caller's cpo_msg_t points into */
+  cpo_align_buf_t aligned;     /* or the body's aligned copy */
   bool body_live;
 };
 
@@ -200,7 +201,10 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_
     int role = s_role_of(s, ident, ident_len);
     cpo_msg_t *m = &ev->msg;
     cpo_wire_error_t err;
-    cpo_status_t rc = cpo_msg_decode(zmq_msg_data(&s->body), zmq_msg_size(&s->body), m, &err);
+    const void *data = cpo_wire_aligned(&s->aligned, zmq_msg_data(&s->body), zmq_msg_size(&s->body));
+    if (!data)
+      return CPO_ERR_NO_MEMORY;
+    cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&s->body), m, &err);
     if (role == 0) {
       if (rc == CPO_OK && m->hdr.type != CPO_MSG_HELLO) {
         err.code = CPO_WERR_NOT_READY;
@@ -252,6 +256,10 @@ cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg) {
   return s_send_peer(s, role, msg);
 }
 
+uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role) {
+  return role > 0 && role < N_ROLES ? s->peers[role].rx.last_cycle : 0;
+}
+
 const char *cpo_server_endpoint(const cpo_server_t *s) {
   return s->endpoint;
 }
@@ -261,6 +269,7 @@ static void s_free(cpo_server_t *s) {
     zmq_msg_close(&s->ident_frame);
     zmq_msg_close(&s->body);
   }
+  cpo_align_buf_free(&s->aligned);
   if (s->sock)
     zmq_close(s->sock);
   cpo_zap_stop(&s->zap);

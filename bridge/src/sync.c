@@ -180,8 +180,11 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
     m.u.quantum.words = s->tx;
     cpo_status_t rc = cpo_server_send(s->srv, CPO_ROLE_MODEL, &m);
     if (rc != CPO_OK) {
-      snprintf(s->res->error, sizeof s->res->error, "cannot send TX to the model at cycle %llu: %s",
-               (unsigned long long)s->cycle, cpo_status_str(rc));
+      snprintf(s->res->error, sizeof s->res->error,
+               "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
+               rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc),
+               (unsigned long long)s->cycle,
+               (unsigned long long)cpo_server_last_cycle(s->srv, CPO_ROLE_MODEL));
       return rc;
     }
     s->res->quanta++;

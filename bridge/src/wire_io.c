@@ -62,3 +62,23 @@ void cpo_wire_error_msg(cpo_msg_t *out, const cpo_wire_error_t *err, uint64_t cy
   out->u.error.ref_seq = err->ref_seq;
   snprintf(out->u.error.text, sizeof out->u.error.text, "%s", err->text);
 }
+
+const void *cpo_wire_aligned(cpo_align_buf_t *ab, const void *data, size_t len) {
+  if (((uintptr_t)data & 7u) == 0)
+    return data;
+  if (ab->cap < len) {
+    void *grown = realloc(ab->buf, len); /* malloc memory is aligned for any scalar type */
+    if (!grown)
+      return NULL;
+    ab->buf = grown;
+    ab->cap = len;
+  }
+  memcpy(ab->buf, data, len);
+  return ab->buf;
+}
+
+void cpo_align_buf_free(cpo_align_buf_t *ab) {
+  free(ab->buf);
+  ab->buf = NULL;
+  ab->cap = 0;
+}

@@ -103,6 +103,9 @@ CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, boo
 /** Send @p msg to the peer with @p role (seq assigned here). */
 CPO_MUST_USE cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg);
 
+/** Cycle stamp of the last valid message from @p role: the last cycle agreed with it. */
+uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role);
+
 /** Send HEARTBEATs to attached peers that are due one; call between long computations. */
 void cpo_server_tick(cpo_server_t *s, uint64_t cycle);
 

@@ -1,0 +1,74 @@
+"""Co-simulation throughput (issue 2): cycles/s of the lane design with the model role
+across the bridge, divided by cycles/s of the same verilated design alone (RX = TX delayed
+by L in-process: no bridge, no physics). Target >= 0.9 for ipc (separate processes) and
+inproc, at the default L and Q. Also the sweep over L and Q. Runs alternate, medians win.
+
+usage: bench_cosim.py CPOEMU OUT_DIR [--cycles N] [--rounds N]"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+TARGET = 0.9
+
+
+def wall(cpoemu, args):
+    """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "r.json")
+        p = subprocess.run([cpoemu] + args + ["--quiet", "--no-host", "--json", path],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            sys.exit(f"bench_cosim: {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
+        with open(path) as f:
+            r = json.load(f)
+        return r["cycles"] / r["wall_s"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cpoemu")
+    ap.add_argument("out_dir")
+    ap.add_argument("--cycles", type=int, default=4_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    n = ["--cycles", str(a.cycles)]
+    metrics = []
+
+    def add(name, value, unit, target=None, better="higher"):
+        metrics.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
+        t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
+        print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
+
+    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=4096 Q=1024")
+    bare, ipc, inproc = [], [], []
+    for _ in range(a.rounds):
+        bare.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
+        ipc.append(wall(a.cpoemu, ["run", "--transport", "ipc"] + n))
+        inproc.append(wall(a.cpoemu, ["run", "--transport", "inproc"] + n))
+    b, i, p = statistics.median(bare), statistics.median(ipc), statistics.median(inproc)
+    add("bare_design_cycles_per_s", b, "cycles/s")
+    add("ipc_cosim_cycles_per_s", i, "cycles/s")
+    add("inproc_cosim_cycles_per_s", p, "cycles/s")
+    add("ipc_cosim_over_bare_ratio", i / b, "ratio", TARGET)
+    add("inproc_cosim_over_bare_ratio", p / b, "ratio", TARGET)
+
+    print("sweep over L and Q (ipc), ratio to a bare run measured just before each point:")
+    sweep_cycles = ["--cycles", str(a.cycles // 2)]
+    for latency in (256, 1024, 4096):
+        for q in (latency // 8, latency // 4, latency // 2, latency):
+            lq = ["--latency", str(latency), "--quantum", str(q)]
+            base = wall(a.cpoemu, ["rtl", "--direct"] + sweep_cycles + lq)
+            co = wall(a.cpoemu, ["run", "--transport", "ipc"] + sweep_cycles + lq)
+            add(f"ipc_ratio_L{latency}_Q{q}", co / base, "ratio")
+
+    with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:
+        json.dump({"benchmark": "cosim_throughput", "metrics": metrics}, f, indent=2)
+    print(f"wrote {os.path.join(a.out_dir, 'cosim_throughput.json')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,873 @@
+#!/usr/bin/python3
+"""cpoemu register generator: one TOML description per block -> SV, C, Markdown, Python.
+
+Usage:
+  reggen.py BLOCK.regs.toml --outdir DIR [--param Name=Value ...] [--src-name PATH]
+
+Writes, into DIR:
+  cpo_<block>_reg_pkg.sv   offsets, resets, reg2hw/hw2reg packed structs
+  cpo_<block>_reg_top.sv   APB3 target (one wait-free access, pslverr on unmapped addresses)
+  cpo/<block>_regs.h       C macros for host/ code
+  <block>_regs.md          Markdown reference
+  <block>_regs.py          Python constants (same names as the C header)
+
+Description format (TOML):
+
+  [block]
+  name = "lanes"                 # lower-case identifier
+  desc = "..."
+  [block.params]                 # optional elaboration-time parameters
+  NumLanes = 8                   # override with --param NumLanes=16
+
+  [[register]]
+  name = "LANE_STATUS"           # upper-case identifier
+  offset = 0x100                 # byte offset, multiple of 4, 16-bit address space
+  count = "NumLanes"             # optional: register array (integer or a [block.params] name)
+  stride = 0x20                  # required when count > 1: instance i is at offset + i * stride
+  desc = "..."
+  latched_by = "LANE_BITS_LO"    # optional, ro registers only: the value is captured when the
+                                 # named register (same index) is read, so LO/HI pairs read
+                                 # consistently
+  fields = [ { name = "LOCKED", bits = "0", access = "ro", desc = "..." } ]
+
+Access types (hardware view in the generated structs):
+  ro     value from hardware: hw2reg.<reg>.<field>
+  const  read-only reset value, no hardware port
+  rw     software read/write: reg2hw.<reg>.<field>
+  wo     software write, reads 0: reg2hw.<reg>.<field>
+  w1c    hardware sets bits (hw2reg.<reg>.<field> is a set mask), software writes 1 to clear;
+         a set in the same cycle as a clear wins; value in reg2hw.<reg>.<field>
+  w1p    write 1 to pulse: reg2hw.<reg>.<field> is high for the one cycle after the write; reads 0
+  rc     hardware sets bits (hw2reg set mask), a read returns the value and clears it
+"""
+
+import argparse
+import os
+import re
+import sys
+import tomllib
+
+ACCESS_TYPES = ("ro", "const", "rw", "wo", "w1c", "w1p", "rc")
+# Access types whose value lives in a flop in the register block.
+STORED = ("rw", "wo", "w1c", "w1p", "rc")
+# Access types that accept a reset value (the others have none that software could see).
+HAS_RESET = ("const", "rw", "wo", "w1c", "rc")
+READABLE = ("ro", "const", "rw", "w1c", "rc")
+TO_HW = ("rw", "wo", "w1c", "w1p", "rc")       # appears in reg2hw
+FROM_HW = ("ro", "w1c", "rc")                  # appears in hw2reg
+
+ADDR_BITS = 16
+
+BLOCK_KEYS = {"name", "desc", "params"}
+REG_KEYS = {"name", "offset", "count", "stride", "desc", "fields", "latched_by"}
+FIELD_KEYS = {"name", "bits", "access", "reset", "desc"}
+
+# Register and field names become lower-case SV identifiers; these get escaped.
+SV_KEYWORDS = set("""
+alias always always_comb always_ff always_latch and assert assign assume automatic before begin
+bind bins binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle checker class
+clocking cmos config const constraint context continue cover covergroup coverpoint cross deassign
+default defparam design disable dist do edge else end endcase endchecker endclass endclocking
+endconfig endfunction endgenerate endgroup endinterface endmodule endpackage endprimitive
+endprogram endproperty endspecify endsequence endtable endtask enum event eventually expect
+export extends extern final first_match for force foreach forever fork forkjoin function generate
+genvar global highz0 highz1 if iff ifnone ignore_bins illegal_bins implements implies import
+incdir include initial inout input inside instance int integer interconnect interface intersect
+join join_any join_none large let liblist library local localparam logic longint macromodule
+matches medium modport module nand negedge nettype new nexttime nmos nor noshowcancelled not
+notif0 notif1 null or output package packed parameter pmos posedge primitive priority program
+property protected pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent pure rand
+randc randcase randsequence rcmos real realtime ref reg reject_on release repeat restrict return
+rnmos rpmos rtran rtranif0 rtranif1 s_always s_eventually s_nexttime s_until s_until_with
+scalared sequence shortint shortreal showcancelled signed small soft solve specify specparam
+static string strong strong0 strong1 struct super supply0 supply1 sync_accept_on sync_reject_on
+table tagged task this throughout time timeprecision timeunit tran tranif0 tranif1 tri tri0 tri1
+triand trior trireg type typedef union unique unique0 unsigned until until_with untyped use uwire
+var vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within
+wor xnor xor
+""".split())
+
+
+def sv_ident(name):
+  """Lower-case SV name; a keyword (CONFIG -> config) gets a trailing underscore."""
+  low = name.lower()
+  return low + "_" if low in SV_KEYWORDS else low
+
+
+class RegError(Exception):
+  """A problem in the description; the message names the file, register and field."""
+
+
+class Field:
+  def __init__(self, name, hi, lo, access, reset, desc):
+    self.name, self.hi, self.lo, self.access, self.reset, self.desc = (
+        name, hi, lo, access, reset, desc)
+
+  @property
+  def width(self):
+    return self.hi - self.lo + 1
+
+  @property
+  def mask(self):
+    return ((1 << self.width) - 1) << self.lo
+
+  @property
+  def sv_name(self):
+    return sv_ident(self.name)
+
+
+class Register:
+  def __init__(self, name, offset, count, stride, desc, fields, latched_by, is_array):
+    self.name, self.offset, self.count, self.stride = name, offset, count, stride
+    self.desc, self.fields, self.latched_by, self.is_array = desc, fields, latched_by, is_array
+    self.latches = []   # registers whose value this register's read captures
+
+  @property
+  def sv_name(self):
+    return sv_ident(self.name)
+
+  @property
+  def reset(self):
+    value = 0
+    for f in self.fields:
+      if f.access in HAS_RESET:
+        value |= f.reset << f.lo
+    return value
+
+  def offsets(self):
+    return [self.offset + i * self.stride for i in range(self.count)]
+
+
+class Block:
+  def __init__(self, name, desc, params, registers, src):
+    self.name, self.desc, self.params, self.registers, self.src = (
+        name, desc, params, registers, src)
+
+  @property
+  def prefix(self):
+    return "CPO_" + self.name.upper()
+
+
+def camel_to_upper_snake(name):
+  return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and validation
+
+def _check_keys(table, allowed, where):
+  for key in table:
+    if key not in allowed:
+      raise RegError(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _check_ident(name, pattern, kind, where):
+  if not isinstance(name, str) or not name:
+    raise RegError(f"{where}: missing {kind} name")
+  if not re.fullmatch(pattern, name):
+    raise RegError(f"{where}: {kind} name '{name}' must match {pattern}")
+
+
+def _int(value, what, where):
+  if isinstance(value, bool) or not isinstance(value, int):
+    raise RegError(f"{where}: {what} must be an integer, got {value!r}")
+  return value
+
+
+def _parse_bits(bits, where):
+  if isinstance(bits, int) and not isinstance(bits, bool):
+    hi = lo = bits
+  elif isinstance(bits, str):
+    m = re.fullmatch(r"\s*(\d+)\s*(?::\s*(\d+)\s*)?", bits)
+    if not m:
+      raise RegError(f"{where}: bits '{bits}' must be \"hi:lo\" or \"n\"")
+    hi = int(m.group(1))
+    lo = int(m.group(2)) if m.group(2) is not None else hi
+  else:
+    raise RegError(f"{where}: missing or malformed bits (\"hi:lo\" or \"n\")")
+  if hi < lo:
+    raise RegError(f"{where}: bits {hi}:{lo} have hi < lo")
+  if hi > 31 or lo < 0:
+    raise RegError(f"{where}: bits {hi}:{lo} out of range 0..31")
+  return hi, lo
+
+
+def _parse_field(raw, rwhere):
+  if not isinstance(raw, dict):
+    raise RegError(f"{rwhere}: each field must be a table")
+  name = raw.get("name")
+  fwhere = f"{rwhere}: field '{name}'" if isinstance(name, str) and name else f"{rwhere}: field"
+  _check_ident(name, r"[A-Z][A-Z0-9_]*", "field", fwhere)
+  _check_keys(raw, FIELD_KEYS, fwhere)
+  if "bits" not in raw:
+    raise RegError(f"{fwhere}: missing bits")
+  hi, lo = _parse_bits(raw["bits"], fwhere)
+  access = raw.get("access")
+  if access is None:
+    raise RegError(f"{fwhere}: missing access (one of {', '.join(ACCESS_TYPES)})")
+  if access not in ACCESS_TYPES:
+    raise RegError(f"{fwhere}: unknown access '{access}' (one of {', '.join(ACCESS_TYPES)})")
+  if "reset" in raw:
+    if access not in HAS_RESET:
+      raise RegError(f"{fwhere}: a reset value has no meaning for access '{access}'")
+    reset = _int(raw["reset"], "reset", fwhere)
+    width = hi - lo + 1
+    if reset < 0 or reset >= (1 << width):
+      raise RegError(f"{fwhere}: reset 0x{reset:x} does not fit in {width} bit(s)"
+                     if reset >= 0 else f"{fwhere}: reset {reset} is negative")
+  elif access == "const":
+    raise RegError(f"{fwhere}: a const field needs a reset value")
+  else:
+    reset = 0
+  desc = raw.get("desc", "")
+  if not isinstance(desc, str):
+    raise RegError(f"{fwhere}: desc must be a string")
+  return Field(name, hi, lo, access, reset, desc)
+
+
+def _parse_register(raw, params, where):
+  if not isinstance(raw, dict):
+    raise RegError(f"{where}: each [[register]] must be a table")
+  name = raw.get("name")
+  rwhere = f"{where}: register '{name}'" if isinstance(name, str) and name else f"{where}: register"
+  _check_ident(name, r"[A-Z][A-Z0-9_]*", "register", rwhere)
+  _check_keys(raw, REG_KEYS, rwhere)
+  if "offset" not in raw:
+    raise RegError(f"{rwhere}: missing offset")
+  offset = _int(raw["offset"], "offset", rwhere)
+  if offset < 0 or offset % 4:
+    raise RegError(f"{rwhere}: offset 0x{offset:x} is not a non-negative multiple of 4")
+  is_array = "count" in raw
+  count = raw.get("count", 1)
+  if isinstance(count, str):
+    if count not in params:
+      raise RegError(f"{rwhere}: count '{count}' is not a [block.params] name")
+    count = params[count]
+  count = _int(count, "count", rwhere)
+  if count < 1:
+    raise RegError(f"{rwhere}: count {count} must be at least 1")
+  if "stride" in raw:
+    stride = _int(raw["stride"], "stride", rwhere)
+    if stride < 4 or stride % 4:
+      raise RegError(f"{rwhere}: stride 0x{stride:x} must be a positive multiple of 4")
+  elif is_array and count > 1:
+    raise RegError(f"{rwhere}: an array (count {count}) needs a stride")
+  else:
+    stride = 4
+  last = offset + (count - 1) * stride
+  if last + 4 > (1 << ADDR_BITS):
+    raise RegError(f"{rwhere}: offset 0x{last:x} is beyond the {ADDR_BITS}-bit address space")
+  desc = raw.get("desc", "")
+  if not isinstance(desc, str):
+    raise RegError(f"{rwhere}: desc must be a string")
+  raw_fields = raw.get("fields")
+  if not isinstance(raw_fields, list) or not raw_fields:
+    raise RegError(f"{rwhere}: needs a non-empty list of fields")
+  fields = [_parse_field(f, rwhere) for f in raw_fields]
+  seen = {}
+  for f in fields:
+    if f.name in seen:
+      raise RegError(f"{rwhere}: field '{f.name}' is defined twice")
+    for other in seen.values():
+      if f.lo <= other.hi and other.lo <= f.hi:
+        raise RegError(f"{rwhere}: fields '{other.name}' ({other.hi}:{other.lo}) and "
+                       f"'{f.name}' ({f.hi}:{f.lo}) overlap")
+    seen[f.name] = f
+  latched_by = raw.get("latched_by")
+  if latched_by is not None:
+    if not isinstance(latched_by, str):
+      raise RegError(f"{rwhere}: latched_by must be a register name")
+    bad = [f.name for f in fields if f.access != "ro"]
+    if bad:
+      raise RegError(f"{rwhere}: latched_by needs every field to be ro ({', '.join(bad)} is not)")
+  return Register(name, offset, count, stride, desc, fields, latched_by, is_array)
+
+
+def load(path, overrides=None, src_name=None):
+  """Parse and validate one description; raises RegError naming the file and the problem."""
+  where = src_name or path
+  try:
+    with open(path, "rb") as fh:
+      doc = tomllib.load(fh)
+  except OSError as exc:
+    raise RegError(f"{where}: cannot read: {exc.strerror}") from None
+  except tomllib.TOMLDecodeError as exc:
+    raise RegError(f"{where}: TOML syntax error: {exc}") from None
+  for key in doc:
+    if key not in ("block", "register"):
+      raise RegError(f"{where}: unknown top-level key '{key}' (expected [block], [[register]])")
+  blk = doc.get("block")
+  if not isinstance(blk, dict):
+    raise RegError(f"{where}: missing [block] table")
+  _check_keys(blk, BLOCK_KEYS, f"{where}: [block]")
+  _check_ident(blk.get("name"), r"[a-z][a-z0-9_]*", "block", f"{where}: [block]")
+  name = blk["name"]
+  desc = blk.get("desc", "")
+  params = dict(blk.get("params", {}))
+  for pname, pval in params.items():
+    _check_ident(pname, r"[A-Z][A-Za-z0-9]*", "parameter", f"{where}: [block.params]")
+    _int(pval, f"parameter {pname}", f"{where}: [block.params]")
+  for key, value in (overrides or {}).items():
+    if key not in params:
+      raise RegError(f"{where}: --param {key}: not a [block.params] name "
+                     f"(known: {', '.join(params) or 'none'})")
+    params[key] = value
+  raw_regs = doc.get("register")
+  if not isinstance(raw_regs, list) or not raw_regs:
+    raise RegError(f"{where}: no [[register]] entries")
+  regs = [_parse_register(r, params, where) for r in raw_regs]
+
+  by_name = {}
+  for r in regs:
+    if r.name in by_name:
+      raise RegError(f"{where}: register '{r.name}' is defined twice")
+    by_name[r.name] = r
+  occupied = {}
+  for r in regs:
+    for i, off in enumerate(r.offsets()):
+      label = f"{r.name}[{i}]" if r.is_array else r.name
+      if off in occupied:
+        raise RegError(f"{where}: register '{r.name}': {label} at 0x{off:04x} overlaps "
+                       f"{occupied[off]}")
+      occupied[off] = label
+  for r in regs:
+    if r.latched_by is None:
+      continue
+    src = by_name.get(r.latched_by)
+    rwhere = f"{where}: register '{r.name}'"
+    if src is None:
+      raise RegError(f"{rwhere}: latched_by '{r.latched_by}' is not a register of this block")
+    if src is r:
+      raise RegError(f"{rwhere}: latched_by names itself")
+    if src.count != r.count or src.is_array != r.is_array:
+      raise RegError(f"{rwhere}: latched_by '{src.name}' must have the same count")
+    if src.latched_by is not None:
+      raise RegError(f"{rwhere}: latched_by '{src.name}' is itself latched")
+    src.latches.append(r)
+
+  block = Block(name, desc, params, regs, where)
+  _check_name_collisions(block)
+  return block
+
+
+def _check_name_collisions(block):
+  """Two descriptions must not map to one C/Python name (REG A_B field C vs REG A field B_C)."""
+  names = {}
+
+  def claim(name, owner):
+    if name in names and names[name] != owner:
+      raise RegError(f"{block.src}: {owner} and {names[name]} both generate the name {name}")
+    names[name] = owner
+
+  for p in block.params:
+    claim(f"{block.prefix}_{camel_to_upper_snake(p)}", f"parameter '{p}'")
+  for r in block.registers:
+    for suffix in ("OFFSET", "RESET", "COUNT", "STRIDE", "OFFSET_N"):
+      claim(f"{block.prefix}_{r.name}_{suffix}", f"register '{r.name}'")
+    for f in r.fields:
+      for suffix in ("MASK", "SHIFT", "WIDTH", "RESET"):
+        claim(f"{block.prefix}_{r.name}_{f.name}_{suffix}", f"field '{r.name}.{f.name}'")
+
+
+# ---------------------------------------------------------------------------------------------
+# Output helpers
+
+def banner(block, comment):
+  return f"{comment} generated by rtl/reggen/reggen.py from {block.src}, do not edit"
+
+
+def sv_type(width):
+  return "logic" if width == 1 else f"logic [{width - 1}:0]"
+
+
+def sv_hex(width, value):
+  return f"{width}'h{value:x}"
+
+
+# ---------------------------------------------------------------------------------------------
+# SystemVerilog package
+
+def gen_sv_pkg(block):
+  p = block.prefix
+  b = block.name
+  out = [banner(block, "//"), f"//", f"// Register block '{b}': {block.desc}", "",
+         f"package cpo_{b}_reg_pkg;", ""]
+  if block.params:
+    out.append("  // Elaboration-time parameters the register arrays were generated for.")
+    for name, val in block.params.items():
+      out.append(f"  parameter int unsigned {p}_{camel_to_upper_snake(name)} = {val};")
+    out.append("")
+  out.append(f"  parameter int unsigned {p}_ADDR_BITS = {ADDR_BITS};")
+  out.append("")
+  for r in block.registers:
+    out.append(f"  // {r.name}: {r.desc}")
+    out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{r.name}_OFFSET = "
+               f"{sv_hex(ADDR_BITS, r.offset)};")
+    if r.is_array:
+      out.append(f"  parameter int unsigned {p}_{r.name}_COUNT = {r.count};")
+      out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{r.name}_STRIDE = "
+                 f"{sv_hex(ADDR_BITS, r.stride)};")
+    out.append(f"  parameter logic [31:0] {p}_{r.name}_RESET = {sv_hex(32, r.reset)};")
+    for f in r.fields:
+      if f.access in HAS_RESET:
+        out.append(f"  parameter logic [{f.width - 1}:0] {p}_{r.name}_{f.name}_RESET = "
+                   f"{sv_hex(f.width, f.reset)};")
+  out.append("")
+
+  for direction, kinds, what in (("reg2hw", TO_HW, "register block -> hardware"),
+                                 ("hw2reg", FROM_HW, "hardware -> register block")):
+    members = []
+    for r in block.registers:
+      fields = [f for f in r.fields if f.access in kinds]
+      if not fields:
+        continue
+      tname = f"cpo_{b}_{direction}_{r.name.lower()}_reg_t"
+      out.append(f"  typedef struct packed {{")
+      for f in fields:
+        out.append(f"    {sv_type(f.width)} {f.sv_name};")
+      out.append(f"  }} {tname};")
+      out.append("")
+      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+      members.append(f"    {tname}{dims} {r.sv_name};")
+    out.append(f"  // {what}")
+    out.append(f"  typedef struct packed {{")
+    if members:
+      out.extend(members)
+    else:
+      out.append("    logic unused;  // no field of this direction")
+    out.append(f"  }} cpo_{b}_{direction}_t;")
+    out.append("")
+  out.append(f"endpackage : cpo_{b}_reg_pkg")
+  return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# SystemVerilog register block (APB3 target)
+
+def _pad_concat(parts):
+  """parts: list of (hi, lo, expr); returns a 32-bit concatenation with zero gaps."""
+  items = []
+  pos = 31
+  for hi, lo, expr in sorted(parts, key=lambda t: -t[0]):
+    if hi < pos:
+      items.append(f"{pos - hi}'h0")
+    items.append(expr)
+    pos = lo - 1
+  if pos >= 0:
+    items.append(f"{pos + 1}'h0")
+  if len(items) == 1:
+    return items[0]
+  return "{" + ", ".join(items) + "}"
+
+
+def gen_sv_top(block):
+  p = block.prefix
+  b = block.name
+  has_reg2hw = any(f.access in TO_HW for r in block.registers for f in r.fields)
+  has_hw2reg = any(f.access in FROM_HW for r in block.registers for f in r.fields)
+  out = [banner(block, "//"), "//",
+         f"// APB3 target for register block '{b}'. Every access completes in its first access",
+         "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
+         "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
+         "", f"module cpo_{b}_reg_top",
+         f"  import cpo_{b}_reg_pkg::*;", "(",
+         "  input  logic clk_i,",
+         "  input  logic rst_ni,",
+         "  input  logic psel_i,",
+         "  input  logic penable_i,",
+         "  input  logic pwrite_i,",
+         f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,",
+         "  input  logic [31:0] pwdata_i,",
+         "  output logic [31:0] prdata_o,",
+         "  output logic pready_o,",
+         "  output logic pslverr_o,",
+         f"  output cpo_{b}_reg2hw_t reg2hw_o,",
+         f"  input  cpo_{b}_hw2reg_t hw2reg_i",
+         ");", "",
+         "  logic access, wr_en, rd_en, addr_hit;",
+         "  assign access = psel_i & penable_i;",
+         "  assign wr_en = access & pwrite_i;",
+         "  assign rd_en = access & ~pwrite_i;",
+         "  assign pready_o = 1'b1;",
+         "  assign pslverr_o = access & ~addr_hit;",
+         "",
+         "  // Address decode: one hit line per register instance.",
+         ]
+  hits = []
+  for r in block.registers:
+    n = r.name.lower()
+    if r.is_array:
+      out.append(f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;")
+      out.append("  always_comb begin")
+      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+      out.append(f"      {n}_hit[i] = paddr_i ==")
+      out.append(f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;")
+      out.append("    end")
+      out.append("  end")
+      hits.append(f"(|{n}_hit)")
+    else:
+      out.append(f"  logic {n}_hit;")
+      out.append(f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;")
+      hits.append(f"{n}_hit")
+  out.append("  assign addr_hit = " + (" |\n                    ".join(hits)) + ";")
+  out.append("")
+
+  # Storage and hardware ports, one always_ff per stored field.
+  for r in block.registers:
+    n = r.name.lower()
+    idx = "[i]" if r.is_array else ""
+    for f in r.fields:
+      if f.access not in STORED:
+        continue
+      fq = f"{n}_{f.name.lower()}_q"
+      wd = f"pwdata_i[{f.hi}:{f.lo}]" if f.width > 1 else f"pwdata_i[{f.lo}]"
+      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+      rst = f"{p}_{r.name}_{f.name}_RESET" if f.access in HAS_RESET else f"'0"
+      out.append(f"  // {r.name}.{f.name} ({f.access})")
+      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
+      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
+      out.append("    if (!rst_ni) begin")
+      if r.is_array and f.access in HAS_RESET:
+        out.append(f"      {fq} <= {{{p}_{r.name}_COUNT{{{rst}}}}};")
+      else:
+        out.append(f"      {fq} <= {rst};")
+      out.append("    end else begin")
+      ind = "      "
+      if r.is_array:
+        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+        ind = "        "
+      sel = f"{n}_hit{idx}"
+      if f.access in ("rw", "wo"):
+        out.append(f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};")
+      elif f.access == "w1p":
+        out.append(f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;")
+      elif f.access == "w1c":
+        out.append(f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |")
+        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
+      elif f.access == "rc":
+        out.append(f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |")
+        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
+      if r.is_array:
+        out.append("      end")
+      out.append("    end")
+      out.append("  end")
+      out.append("")
+  # Latched read values (e.g. the HI half of a counter, captured when LO is read).
+  for r in block.registers:
+    if r.latched_by is None:
+      continue
+    n = r.name.lower()
+    src = r.latched_by.lower()
+    idx = "[i]" if r.is_array else ""
+    for f in r.fields:
+      fq = f"{n}_{f.name.lower()}_q"
+      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+      out.append(f"  // {r.name}.{f.name}: captured when {r.latched_by} is read")
+      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
+      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
+      out.append("    if (!rst_ni) begin")
+      out.append(f"      {fq} <= '0;")
+      out.append("    end else begin")
+      ind = "      "
+      if r.is_array:
+        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+        ind = "        "
+      out.append(f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
+      if r.is_array:
+        out.append("      end")
+      out.append("    end")
+      out.append("  end")
+      out.append("")
+
+  # reg2hw outputs.
+  if has_reg2hw:
+    out.append("  always_comb begin")
+    for r in block.registers:
+      n = r.name.lower()
+      fields = [f for f in r.fields if f.access in TO_HW]
+      if not fields:
+        continue
+      if r.is_array:
+        out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+        for f in fields:
+          out.append(f"      reg2hw_o.{r.sv_name}[i].{f.sv_name} = {n}_{f.name.lower()}_q[i];")
+        out.append("    end")
+      else:
+        for f in fields:
+          out.append(f"    reg2hw_o.{r.sv_name}.{f.sv_name} = {n}_{f.name.lower()}_q;")
+    out.append("  end")
+  else:
+    out.append("  assign reg2hw_o = '0;")
+  if not has_hw2reg:
+    out.append("  logic unused_hw2reg;")
+    out.append("  assign unused_hw2reg = ^hw2reg_i;")
+  out.append("")
+
+  # Read mux: OR of the hit instances (the decode is one-hot).
+  out.append("  // Read data: the decode is one-hot, so an OR of the selected words is the mux.")
+  out.append("  logic [31:0] rdata;")
+  out.append("  always_comb begin")
+  out.append("    rdata = '0;")
+  for r in block.registers:
+    n = r.name.lower()
+    idx = "[i]" if r.is_array else ""
+    parts = []
+    for f in r.fields:
+      if f.access not in READABLE:
+        continue
+      if f.access == "const":
+        expr = f"{p}_{r.name}_{f.name}_RESET"
+      elif f.access == "ro" and r.latched_by is None:
+        expr = f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
+      else:
+        expr = f"{n}_{f.name.lower()}_q{idx}"
+      parts.append((f.hi, f.lo, expr))
+    if not parts:
+      continue
+    word = _pad_concat(parts)
+    if r.is_array:
+      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+      out.append(f"      if ({n}_hit[i]) rdata = rdata | {word};")
+      out.append("    end")
+    else:
+      out.append(f"    if ({n}_hit) rdata = rdata | {word};")
+  out.append("  end")
+  out.append("  assign prdata_o = rd_en ? rdata : '0;")
+  out.append("")
+  out.append("  // Data bits no field uses, and the write data of read-only registers.")
+  out.append("  logic unused_pwdata;")
+  out.append("  assign unused_pwdata = ^pwdata_i;")
+  out.append("")
+  out.append(f"endmodule : cpo_{b}_reg_top")
+  return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# C header
+
+def c_comment(text):
+  return " ".join(text.split()).replace("*/", "* /")
+
+
+def gen_c_header(block):
+  p = block.prefix
+  guard = f"CPO_{block.name.upper()}_REGS_H"
+  out = [f"/* {banner(block, '').strip()} */",
+         f"/* Register block '{block.name}': {c_comment(block.desc)} */",
+         "/* Offsets are byte offsets in the block's APB window. Field _MASK is the mask in place",
+         "   (already shifted); field _RESET is the field's own value (not shifted); a register's",
+         "   _RESET is the word read after reset, with ro fields (set by hardware) as 0. */",
+         f"#ifndef {guard}", f"#define {guard}", ""]
+  for name, val in block.params.items():
+    out.append(f"#define {p}_{camel_to_upper_snake(name)} {val}u")
+  if block.params:
+    out.append("")
+  for r in block.registers:
+    out.append(f"/* {r.name}: {c_comment(r.desc)} */")
+    out.append(f"#define {p}_{r.name}_OFFSET 0x{r.offset:04x}u")
+    if r.is_array:
+      out.append(f"#define {p}_{r.name}_COUNT {r.count}u")
+      out.append(f"#define {p}_{r.name}_STRIDE 0x{r.stride:x}u")
+      out.append(f"#define {p}_{r.name}_OFFSET_N(i) "
+                 f"({p}_{r.name}_OFFSET + (unsigned)(i) * {p}_{r.name}_STRIDE)")
+    out.append(f"#define {p}_{r.name}_RESET 0x{r.reset:08x}u")
+    for f in r.fields:
+      fp = f"{p}_{r.name}_{f.name}"
+      out.append(f"#define {fp}_MASK 0x{f.mask:08x}u  /* {f.access}: {c_comment(f.desc)} */")
+      out.append(f"#define {fp}_SHIFT {f.lo}u")
+      out.append(f"#define {fp}_WIDTH {f.width}u")
+      if f.access in HAS_RESET:
+        out.append(f"#define {fp}_RESET 0x{f.reset:x}u")
+    out.append("")
+  out.append(f"#endif /* {guard} */")
+  return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Python module
+
+def gen_python(block):
+  p = block.prefix
+  out = [f"# {banner(block, '').strip()}", f'"""Register block \'{block.name}\': {block.desc}"""',
+         "", f"BLOCK = {block.name!r}", ""]
+  for name, val in block.params.items():
+    out.append(f"{p}_{camel_to_upper_snake(name)} = {val}")
+  out.append("")
+  regs = []
+  for r in block.registers:
+    out.append(f"# {r.name}: {r.desc}")
+    out.append(f"{p}_{r.name}_OFFSET = 0x{r.offset:04x}")
+    if r.is_array:
+      out.append(f"{p}_{r.name}_COUNT = {r.count}")
+      out.append(f"{p}_{r.name}_STRIDE = 0x{r.stride:x}")
+      out.append("")
+      out.append("")
+      out.append(f"def {p}_{r.name}_OFFSET_N(i):")
+      out.append(f"  if not 0 <= i < {p}_{r.name}_COUNT:")
+      out.append(f"    raise IndexError(f\"{r.name} index {{i}} out of range\")")
+      out.append(f"  return {p}_{r.name}_OFFSET + i * {p}_{r.name}_STRIDE")
+      out.append("")
+      out.append("")
+    out.append(f"{p}_{r.name}_RESET = 0x{r.reset:08x}")
+    fields = []
+    for f in r.fields:
+      fp = f"{p}_{r.name}_{f.name}"
+      out.append(f"{fp}_MASK = 0x{f.mask:08x}")
+      out.append(f"{fp}_SHIFT = {f.lo}")
+      out.append(f"{fp}_WIDTH = {f.width}")
+      if f.access in HAS_RESET:
+        out.append(f"{fp}_RESET = 0x{f.reset:x}")
+      fields.append(f"{{'name': {f.name!r}, 'lsb': {f.lo}, 'width': {f.width}, "
+                    f"'access': {f.access!r}, 'reset': {f.reset if f.access in HAS_RESET else None}}}")
+    out.append("")
+    regs.append(f"  {r.name!r}: {{'offset': 0x{r.offset:04x}, 'count': {r.count}, "
+                f"'stride': 0x{r.stride:x}, 'is_array': {r.is_array}, 'fields': [\n      "
+                + ",\n      ".join(fields) + "]},")
+  out.append("# Every register, for scripts that walk the map.")
+  out.append("REGISTERS = {")
+  out.extend(regs)
+  out.append("}")
+  return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown reference
+
+ACCESS_DOC = {
+    "ro": "read-only, value from hardware",
+    "const": "read-only constant",
+    "rw": "read/write",
+    "wo": "write-only, reads 0",
+    "w1c": "set by hardware, write 1 to clear",
+    "w1p": "write 1 to pulse, reads 0",
+    "rc": "set by hardware, cleared by a read",
+}
+
+
+def md_cell(text):
+  return " ".join(text.split()).replace("|", "\\|")
+
+
+def gen_markdown(block):
+  p = block.prefix
+  out = [f"<!-- {banner(block, '').strip()} -->", "",
+         f"# Register block `{block.name}`", "", block.desc, "",
+         f"APB3 target, {ADDR_BITS}-bit byte addresses, 32-bit registers. Every access completes "
+         "in one cycle; an unmapped or misaligned address returns PSLVERR. "
+         f"C names: `{p}_<REG>_OFFSET`, `..._OFFSET_N(i)` for arrays, "
+         f"`{p}_<REG>_<FIELD>_MASK/_SHIFT/_RESET`.", ""]
+  if block.params:
+    out.append("Generated for: " + ", ".join(f"`{k}` = {v}" for k, v in block.params.items())
+               + " (regenerate with `--param` for another design).")
+    out.append("")
+  out += ["| Offset | Register | Instances | Reset | Description |",
+          "|---|---|---|---|---|"]
+  for r in block.registers:
+    inst = f"{r.count} x stride 0x{r.stride:x}" if r.is_array else "1"
+    out.append(f"| 0x{r.offset:04x} | [{r.name}](#{r.name.lower()}) | {inst} | "
+               f"0x{r.reset:08x} | {md_cell(r.desc)} |")
+  out.append("")
+  for r in block.registers:
+    out.append(f"## {r.name}")
+    out.append("")
+    where = (f"offset 0x{r.offset:04x} + i * 0x{r.stride:x}, i = 0..{r.count - 1}"
+             if r.is_array else f"offset 0x{r.offset:04x}")
+    out.append(f"{r.desc} ({where})")
+    if r.latched_by:
+      out.append("")
+      out.append(f"Reads the value captured when `{r.latched_by}` (same index) was last read, so "
+                 "that the pair reads as one consistent value: read the other half first.")
+    out.append("")
+    out.append("| Bits | Field | Access | Reset | Description |")
+    out.append("|---|---|---|---|---|")
+    for f in sorted(r.fields, key=lambda x: -x.hi):
+      bits = f"{f.hi}:{f.lo}" if f.width > 1 else f"{f.lo}"
+      reset = f"0x{f.reset:x}" if f.access in HAS_RESET else "-"
+      out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
+                 f"{md_cell(f.desc)} |")
+    out.append("")
+  return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def gen_vlt(block):
+  return "\n".join([
+      "`verilator_config",
+      banner(block, "//"),
+      "// The package is the register map's SV API: it defines every offset, count and reset,",
+      "// including those no RTL of this block happens to use.",
+      f'lint_off -rule UNUSEDPARAM -file "*cpo_{block.name}_reg_pkg.sv"',
+      ""])
+
+
+def outputs(block):
+  b = block.name
+  return {
+      f"cpo_{b}_reg.vlt": gen_vlt(block),
+      f"cpo_{b}_reg_pkg.sv": gen_sv_pkg(block),
+      f"cpo_{b}_reg_top.sv": gen_sv_top(block),
+      os.path.join("cpo", f"{b}_regs.h"): gen_c_header(block),
+      f"{b}_regs.md": gen_markdown(block),
+      f"{b}_regs.py": gen_python(block),
+  }
+
+
+def _parse_param(text):
+  m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)=(0x[0-9a-fA-F]+|\d+)", text)
+  if not m:
+    raise argparse.ArgumentTypeError(f"'{text}' is not Name=integer")
+  return m.group(1), int(m.group(2), 0)
+
+
+def main(argv=None):
+  ap = argparse.ArgumentParser(description="cpoemu register generator")
+  ap.add_argument("toml", help="register description (TOML)")
+  ap.add_argument("--outdir", required=True, help="directory for the generated files")
+  ap.add_argument("--param", action="append", type=_parse_param, default=[],
+                  help="override a [block.params] value, e.g. NumLanes=16")
+  ap.add_argument("--src-name", help="name of the description in banners and messages "
+                  "(default: the path relative to the repository root)")
+  ap.add_argument("--stamp", help="file to touch after a successful run")
+  ap.add_argument("--expect-block", help="fail unless the description's block name is this")
+  args = ap.parse_args(argv)
+
+  src = args.src_name
+  if src is None:
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    full = os.path.abspath(args.toml)
+    src = os.path.relpath(full, root) if full.startswith(root + os.sep) else args.toml
+  try:
+    block = load(args.toml, dict(args.param), src)
+    if args.expect_block and block.name != args.expect_block:
+      raise RegError(f"{src}: block name '{block.name}' but the build expects "
+                     f"'{args.expect_block}'")
+  except RegError as exc:
+    print(f"reggen: error: {exc}", file=sys.stderr)
+    return 1
+  for rel, text in outputs(block).items():
+    _write_if_changed(os.path.join(args.outdir, rel), text)
+  if args.stamp:
+    # Always touched, so the build knows the generator ran even when no output changed.
+    with open(args.stamp, "w", encoding="utf-8") as fh:
+      fh.write(src + "\n")
+  return 0
+
+
+def _write_if_changed(path, text):
+  """Unchanged files keep their timestamp, so a re-run does not re-verilate or recompile."""
+  try:
+    with open(path, encoding="utf-8") as fh:
+      if fh.read() == text:
+        return
+  except OSError:
+    pass
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  tmp = path + ".tmp"
+  with open(tmp, "w", encoding="utf-8") as fh:
+    fh.write(text)
+  os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+  sys.exit(main())

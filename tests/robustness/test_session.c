@@ -1,0 +1,359 @@
+/* Session-level fault drills for the bridge: refused HELLOs, malformed frames, sequence
+ * errors, silent peers and CURVE authentication, over real ZeroMQ sockets. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include <cmocka.h>
+
+#include "cpo/bridge.h"
+
+#define TIMEOUT_MS 400
+
+static cpo_config_t s_config(void) {
+  cpo_config_t c = {.lanes = 8, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 64,
+                    .quantum_cycles = 16, .seed = 7, .total_cycles = 1000, .baud_hz = 53125000000ull};
+  snprintf(c.profile, sizeof c.profile, "loopback");
+  return c;
+}
+
+static double s_now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A server that answers HELLOs (and records what else arrives) on its own thread. */
+typedef struct {
+  void *ctx;
+  cpo_server_t *srv;
+  pthread_t thread;
+  volatile int stop;
+  int events;
+  uint16_t last_type;
+  char endpoint[128];
+} served_t;
+
+static void *s_serve(void *arg) {
+  served_t *s = arg;
+  while (!s->stop) {
+    cpo_server_event_t ev;
+    char why[256];
+    if (cpo_server_recv(s->srv, 0, false, &ev, why, sizeof why) == CPO_OK) {
+      s->events++;
+      s->last_type = ev.msg.hdr.type;
+    } else {
+      usleep(200);
+    }
+  }
+  return NULL;
+}
+
+static void s_serve_start(served_t *s, const char *endpoint) {
+  memset(s, 0, sizeof *s);
+  s->ctx = zmq_ctx_new();
+  snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint);
+  cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = s->ctx};
+  char why[256];
+  assert_int_equal(cpo_server_bind(&bc, &s->srv, why, sizeof why), CPO_OK);
+  pthread_create(&s->thread, NULL, s_serve, s);
+}
+
+static void s_serve_stop(served_t *s) {
+  s->stop = 1;
+  pthread_join(s->thread, NULL);
+  cpo_server_close(&s->srv, 0, 0, "test done");
+  zmq_ctx_term(s->ctx);
+}
+
+static cpo_status_t s_join(served_t *s, cpo_role_t role, const cpo_config_t *cfg, cpo_client_t **c,
+                           char *why, size_t len) {
+  cpo_bridge_cfg_t bc = {.endpoint = s->endpoint, .role = role, .config = *cfg, .timeout_ms = TIMEOUT_MS,
+                         .zmq_context = s->ctx};
+  return cpo_client_connect(&bc, c, why, len);
+}
+
+static void test_session_accepts_matching_config(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t1");
+  cpo_config_t cfg = s_config();
+  cpo_client_t *c = NULL;
+  char why[256] = "";
+  assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &c, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_client_config(c)->latency_cycles, 64);
+  cpo_client_close(&c, 0, "");
+  assert_null(c);
+  cpo_client_close(&c, 0, ""); /* safe twice */
+  s_serve_stop(&s);
+}
+
+static void test_session_refuses_config_mismatch_naming_the_field(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t2");
+  cpo_config_t cfg = s_config();
+  cfg.latency_cycles = 128;
+  cpo_client_t *c = NULL;
+  char why[256] = "";
+  assert_int_not_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &c, why, sizeof why), CPO_OK);
+  assert_null(c);
+  assert_non_null(strstr(why, "latency_cycles"));
+  s_serve_stop(&s);
+}
+
+static void test_session_refuses_a_second_model(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t3");
+  cpo_config_t cfg = s_config();
+  cpo_client_t *a = NULL, *b = NULL;
+  char why[256] = "";
+  assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &a, why, sizeof why), CPO_OK);
+  assert_int_not_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &b, why, sizeof why), CPO_OK);
+  assert_non_null(strstr(why, "already connected"));
+  cpo_client_close(&a, 0, "");
+  s_serve_stop(&s);
+}
+
+/* Send raw bytes on a DEALER and return the wire error code of the ERROR reply (or -1). */
+static int s_raw_exchange(void *dealer, const void *bytes, size_t len, char *text, size_t text_len) {
+  zmq_send(dealer, bytes, len, 0);
+  zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
+  if (zmq_poll(&item, 1, TIMEOUT_MS) <= 0)
+    return -1;
+  uint8_t buf[1024];
+  int n = zmq_recv(dealer, buf, sizeof buf, 0);
+  cpo_msg_t m;
+  cpo_wire_error_t err;
+  if (n < 0 || cpo_msg_decode(buf, (size_t)n, &m, &err) != CPO_OK || m.hdr.type != CPO_MSG_ERROR)
+    return -1;
+  snprintf(text, text_len, "%s", m.u.error.text);
+  return m.u.error.code;
+}
+
+static size_t s_encode(cpo_msg_t *m, uint8_t *buf, size_t cap) {
+  size_t n = cpo_msg_encode(m, buf, cap);
+  assert_true(n > 0);
+  return n;
+}
+
+static void test_server_answers_malformed_frames_with_error_and_keeps_running(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t4");
+  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, "inproc://t4");
+  char text[256];
+  uint8_t buf[256];
+
+  assert_int_equal(s_raw_exchange(d, "garbage", 7, text, sizeof text), CPO_WERR_TRUNCATED);
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0}};
+  hello.u.hello.role = CPO_ROLE_MODEL;
+  hello.u.hello.config = s_config();
+  hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  buf[0] ^= 0xFF; /* bad magic */
+  assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), CPO_WERR_BAD_MAGIC);
+  cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .seq = 0}};
+  n = s_encode(&hb, buf, sizeof buf);
+  assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), CPO_WERR_NOT_READY);
+  assert_non_null(strstr(text, "before HELLO"));
+
+  /* The server still admits a well-behaved peer afterwards. */
+  cpo_config_t cfg = s_config();
+  cpo_client_t *c = NULL;
+  char why[256];
+  assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &c, why, sizeof why), CPO_OK);
+  cpo_client_close(&c, 0, "");
+  zmq_close(d);
+  s_serve_stop(&s);
+}
+
+static void test_server_rejects_out_of_order_sequence_and_stays_in_step(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t5");
+  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, "inproc://t5");
+  uint8_t buf[256];
+  char text[256];
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0}};
+  hello.u.hello.role = CPO_ROLE_HOST; /* config_hash 0: adopt */
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  zmq_pollitem_t item = {d, 0, ZMQ_POLLIN, 0};
+  assert_true(zmq_poll(&item, 1, TIMEOUT_MS) > 0);
+  assert_true(zmq_recv(d, buf, sizeof buf, 0) > 0); /* HELLO_ACK */
+
+  cpo_msg_t req = {.hdr = {.type = CPO_MSG_REG_READ, .seq = 5}};
+  n = s_encode(&req, buf, sizeof buf);
+  assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), CPO_WERR_OUT_OF_ORDER);
+  /* seq 1 is still what the server expects: a HEARTBEAT with it draws no ERROR. */
+  int before = s.events;
+  cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .seq = 1}};
+  n = s_encode(&hb, buf, sizeof buf);
+  assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), -1);
+  req.hdr.seq = 2;
+  n = s_encode(&req, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  for (int i = 0; i < 200 && s.events == before; i++)
+    usleep(1000);
+  assert_int_equal(s.last_type, CPO_MSG_REG_READ);
+  zmq_close(d);
+  s_serve_stop(&s);
+}
+
+static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state) {
+  (void)state;
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t6", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL; /* bound, but nobody ever services it */
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  cpo_bridge_cfg_t cc = sc;
+  cc.role = CPO_ROLE_MODEL;
+  cpo_client_t *c = NULL;
+  double t0 = s_now_s();
+  assert_int_equal(cpo_client_connect(&cc, &c, why, sizeof why), CPO_ERR_TIMEOUT);
+  double waited = s_now_s() - t0;
+  assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
+  assert_true(waited >= 0.9 * TIMEOUT_MS / 1000.0);
+  assert_non_null(strstr(why, "no answer from an rtl"));
+  cpo_server_close(&srv, 0, 0, "");
+  zmq_ctx_term(ctx);
+}
+
+static void test_server_reports_silent_model_naming_it_and_the_cycle(void **state) {
+  (void)state;
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t7", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  /* A raw model that says HELLO and then nothing at all (no heartbeats either). */
+  void *d = zmq_socket(ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, "inproc://t7");
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0, .cycle = 0}};
+  hello.u.hello.role = CPO_ROLE_MODEL;
+  hello.u.hello.config = s_config();
+  hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
+  uint8_t buf[256];
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  cpo_server_event_t ev;
+  assert_int_equal(cpo_server_recv(srv, 0, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(ev.from, CPO_ROLE_MODEL);
+  double t0 = s_now_s();
+  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why);
+  double waited = s_now_s() - t0;
+  assert_int_equal(rc, CPO_ERR_TIMEOUT);
+  assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
+  assert_non_null(strstr(why, "model"));
+  assert_non_null(strstr(why, "last agreed cycle 0"));
+  zmq_close(d);
+  cpo_server_close(&srv, 0, 0, "");
+  zmq_ctx_term(ctx);
+}
+
+static void test_endpoint_locality(void **state) {
+  (void)state;
+  assert_true(cpo_endpoint_is_local("inproc://x"));
+  assert_true(cpo_endpoint_is_local("ipc:///tmp/x"));
+  assert_true(cpo_endpoint_is_local("tcp://127.0.0.1:5555"));
+  assert_true(cpo_endpoint_is_local("tcp://localhost:5555"));
+  assert_true(cpo_endpoint_is_local("tcp://[::1]:5555"));
+  assert_false(cpo_endpoint_is_local("tcp://*:5555"));
+  assert_false(cpo_endpoint_is_local("tcp://0.0.0.0:5555"));
+  assert_false(cpo_endpoint_is_local("tcp://10.1.2.3:5555"));
+}
+
+static void test_server_refuses_non_loopback_tcp_without_curve(void **state) {
+  (void)state;
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://0.0.0.0:0", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_ERR_AUTH);
+  assert_null(srv);
+  assert_non_null(strstr(why, "CURVE"));
+}
+
+/* CURVE over loopback tcp: the authorised key joins, an unknown key is refused. */
+static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
+  (void)state;
+  char dir[] = "/tmp/cpo-curve-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char server_key[128], client_key[128], other_key[128], auth[128], pub[300], why[256] = "";
+  snprintf(server_key, sizeof server_key, "%s/server.key", dir);
+  snprintf(client_key, sizeof client_key, "%s/client.key", dir);
+  snprintf(other_key, sizeof other_key, "%s/other.key", dir);
+  snprintf(auth, sizeof auth, "%s/authorized", dir);
+  assert_int_equal(cpo_curve_keygen(server_key, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_curve_keygen(client_key, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_curve_keygen(other_key, why, sizeof why), CPO_OK);
+  snprintf(pub, sizeof pub, "cp %s.pub %s", client_key, auth);
+  assert_int_equal(system(pub), 0);
+
+  served_t s;
+  memset(&s, 0, sizeof s);
+  s.ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = s.ctx,
+                         .curve = {.key_file = server_key, .authorized_file = auth}};
+  assert_int_equal(cpo_server_bind(&sc, &s.srv, why, sizeof why), CPO_OK);
+  snprintf(s.endpoint, sizeof s.endpoint, "%s", cpo_server_endpoint(s.srv));
+  pthread_create(&s.thread, NULL, s_serve, &s);
+
+  char server_pub[140];
+  snprintf(server_pub, sizeof server_pub, "%s.pub", server_key);
+  cpo_bridge_cfg_t cc = {.endpoint = s.endpoint, .role = CPO_ROLE_MODEL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .curve = {.key_file = other_key, .server_key_file = server_pub}};
+  cpo_client_t *c = NULL;
+  cpo_status_t rc = cpo_client_connect(&cc, &c, why, sizeof why);
+  assert_int_not_equal(rc, CPO_OK);
+  assert_null(c);
+  assert_int_equal(rc, CPO_ERR_AUTH);
+  assert_non_null(strstr(why, "refused"));
+
+  cc.curve.key_file = client_key;
+  assert_int_equal(cpo_client_connect(&cc, &c, why, sizeof why), CPO_OK);
+  cpo_client_close(&c, 0, "");
+  s_serve_stop(&s);
+  char rm[160];
+  snprintf(rm, sizeof rm, "rm -rf %s", dir);
+  assert_int_equal(system(rm), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_session_accepts_matching_config),
+      cmocka_unit_test(test_session_refuses_config_mismatch_naming_the_field),
+      cmocka_unit_test(test_session_refuses_a_second_model),
+      cmocka_unit_test(test_server_answers_malformed_frames_with_error_and_keeps_running),
+      cmocka_unit_test(test_server_rejects_out_of_order_sequence_and_stays_in_step),
+      cmocka_unit_test(test_client_reports_silent_rtl_within_twice_the_timeout),
+      cmocka_unit_test(test_server_reports_silent_model_naming_it_and_the_cycle),
+      cmocka_unit_test(test_endpoint_locality),
+      cmocka_unit_test(test_server_refuses_non_loopback_tcp_without_curve),
+      cmocka_unit_test(test_curve_admits_authorised_key_and_refuses_unknown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
