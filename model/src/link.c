@@ -84,6 +84,11 @@ struct cpo_link {
   cpo_rng_t *adc_rng;
   double *noise;
 
+  /* slow inputs at the last rebuild of the eyes: a grid point whose inputs moved less than
+   * the tolerances below keeps the eyes (and the statistical mode's candidate draw) */
+  double sig_laser_w[MAX_LANES], sig_laser_m[MAX_LANES], sig_mod[MAX_LANES];
+  bool eyes_valid;
+
   uint16_t adc[ADC_HISTORY][CPO_ADC_COUNT][MAX_LANES];
   uint64_t adc_grid[ADC_HISTORY]; /* grid point each history slot holds */
 
@@ -366,6 +371,39 @@ static void s_emit_trace(cpo_link_t *l, uint64_t g) {
   l->trace_fn(l->trace_user, &sample);
 }
 
+/* Tolerances below which a slow input counts as unchanged: far below anything the eye can
+ * resolve (the ring's linewidth is ~1.7e-10 m; a 1e-9 relative power change moves a level by
+ * a billionth of its value). */
+#define SAME_POWER_REL 1e-9
+#define SAME_LENGTH_M 1e-17
+#define SAME_PHASE_RAD 1e-9
+
+/* Record the slow inputs of the eyes; return whether any moved beyond the tolerances since the
+ * previous record (always true when @p force). */
+static bool s_inputs_moved(cpo_link_t *l, bool force) {
+  bool moved = force || !l->eyes_valid;
+  for (uint32_t k = 0; k < l->info.lasers && !moved; k++) {
+    const double w = cpo_laser_power_w(l->laser[k]), m = cpo_laser_wavelength_m(l->laser[k]);
+    moved = fabs(w - l->sig_laser_w[k]) > SAME_POWER_REL * fabs(l->sig_laser_w[k]) ||
+            (w == 0.0) != (l->sig_laser_w[k] == 0.0) || fabs(m - l->sig_laser_m[k]) > SAME_LENGTH_M;
+  }
+  for (uint32_t t = 0; t < l->info.lanes && !moved; t++) {
+    const double v = l->ring[t] ? cpo_ring_thermal_shift_m(l->ring[t])
+                                : cpo_mzm_heater_phase_rad(l->mzm[t]);
+    moved = fabs(v - l->sig_mod[t]) > (l->ring[t] ? SAME_LENGTH_M : SAME_PHASE_RAD);
+  }
+  if (moved) {
+    for (uint32_t k = 0; k < l->info.lasers; k++) {
+      l->sig_laser_w[k] = cpo_laser_power_w(l->laser[k]);
+      l->sig_laser_m[k] = cpo_laser_wavelength_m(l->laser[k]);
+    }
+    for (uint32_t t = 0; t < l->info.lanes; t++)
+      l->sig_mod[t] = l->ring[t] ? cpo_ring_thermal_shift_m(l->ring[t])
+                                 : cpo_mzm_heater_phase_rad(l->mzm[t]);
+  }
+  return moved;
+}
+
 /* Everything that happens at grid point g (see cpo/link.h for the order). */
 static void s_grid_step(cpo_link_t *l, uint64_t g) {
   const double dt_s = l->grid_started ? (double)(g - l->last_grid) * l->info.cycle_s : 0.0;
@@ -392,7 +430,10 @@ static void s_grid_step(cpo_link_t *l, uint64_t g) {
     l->n_events -= k;
   }
   s_apply_dacs(l);
-  s_rebuild(l);
+  if (s_inputs_moved(l, k > 0)) {
+    s_rebuild(l);
+    l->eyes_valid = true;
+  }
   s_sample_adcs(l, g);
   s_emit_trace(l, g);
   l->last_grid = g;
@@ -737,6 +778,24 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
       .bits_per_symbol = l->info.bits_per_symbol,
       .gray = l->gray,
   };
+  const bool bit_true = l->cfg.fidelity == CPO_FIDELITY_BIT_TRUE;
+  if (!bit_true) {
+    /* statistical: every symbol is decided as sent unless drawn otherwise */
+    const uint32_t half = l->lanes_per_engine;
+    for (uint32_t c = 0; c < n_cycles; c++) {
+      const uint64_t *src = tx + (size_t)c * lanes;
+      uint64_t *dst = rx + (size_t)c * lanes;
+      if (l->info.engines == 1) {
+        for (uint32_t r = 0; r < lanes; r++)
+          dst[r] = src[r] & mask;
+      } else {
+        for (uint32_t r = 0; r < half; r++) {
+          dst[r] = src[r + half] & mask;
+          dst[r + half] = src[r] & mask;
+        }
+      }
+    }
+  }
   for (uint32_t r = 0; r < lanes; r++) {
     const uint32_t t = s_source_of(l, r);
     in.own.words = tx + t;
@@ -745,12 +804,10 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
     in.nb[0].prev = l->eye[r].has_neighbour[0] ? l->prev_level[t - 1] : 0;
     in.nb[1].words = l->eye[r].has_neighbour[1] ? tx + t + 1 : NULL;
     in.nb[1].prev = l->eye[r].has_neighbour[1] ? l->prev_level[t + 1] : 0;
-    if (l->cfg.fidelity == CPO_FIDELITY_BIT_TRUE) {
+    if (bit_true) {
       cpo_rng_fill_normal(l->noise_rng[r], l->noise, n);
       cpo_symchan_bit_true(&l->eye[r], &l->st[r], &in, n, l->noise, rx + r, &l->err[r]);
     } else {
-      for (uint32_t c = 0; c < n_cycles; c++)
-        rx[(size_t)c * lanes + r] = tx[(size_t)c * lanes + t] & mask;
       cpo_symchan_statistical(&l->eye[r], &l->st[r], &in, n, l->p_max[r], &l->gap[r],
                               l->stat_rng[r], rx + r, &l->err[r]);
       cpo_symchan_advance(&l->eye[r], &l->st[r], &in, n);
@@ -785,8 +842,8 @@ cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycle, uint32_t c
       s_grid_step(l, c);
     const uint64_t interval_end = (c / grid + 1) * grid;
     uint64_t stop = end < interval_end ? end : interval_end;
-    if (stop - c > pass_cycles)
-      stop = c + pass_cycles;
+    if (l->cfg.fidelity == CPO_FIDELITY_BIT_TRUE && stop - c > pass_cycles)
+      stop = c + pass_cycles; /* the noise buffer's size; the statistical mode needs none */
     const size_t off = (size_t)(c - first_cycle) * lanes;
     s_run_interval(l, (uint32_t)(stop - c), tx + off, rx + off);
     c = stop;

@@ -46,9 +46,28 @@ double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t
 void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
                          const cpo_symchan_input_t *in, uint32_t n) {
   double next[HIST];
-  for (int k = 0; k < HIST; k++) {
-    const int64_t m = (int64_t)n - 1 - k;
-    next[k] = m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1];
+  if (n > HIST) {
+    /* levels of the last HIST + 1 symbols of each stream, read once */
+    const uint32_t levels = eye->levels;
+    uint8_t lv[3][HIST + 1];
+    const cpo_symchan_stream_t *streams[3] = {&in->own, &in->nb[0], &in->nb[1]};
+    const int used[3] = {1, (int)eye->has_neighbour[0], (int)eye->has_neighbour[1]};
+    const double *tabs[3] = {eye->own_a, eye->xt_a[0], eye->xt_a[1]};
+    for (int k = 0; k < HIST; k++)
+      next[k] = 0.0;
+    for (int s = 0; s < 3; s++) {
+      if (!used[s])
+        continue;
+      for (int j = 0; j <= HIST; j++)
+        lv[s][j] = cpo_symchan_level(in, streams[s], (int64_t)n - 1 - HIST + j);
+      for (int k = 0; k < HIST; k++) /* symbol n-1-k: lv index HIST-k, its predecessor below */
+        next[k] += tabs[s][lv[s][HIST - k - 1] * levels + lv[s][HIST - k]];
+    }
+  } else {
+    for (int k = 0; k < HIST; k++) {
+      const int64_t m = (int64_t)n - 1 - k;
+      next[k] = m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1];
+    }
   }
   memcpy(st->hist_a, next, sizeof next);
 }
