@@ -40,7 +40,10 @@ static void s_usage(FILE *f) {
         "  --endpoint URL               rtl binds it, model and host connect to it\n"
         "  --quantum N --latency N      Q and L in datapath cycles (Q <= L)\n"
         "  --seed N --cycles N          random seed, simulated cycles\n"
-        "  --noise-sigma X              loopback noise in eye units (0 = error-free)\n"
+        "  --profile NAME               model: loopback, or an engine profile (default mrm-els-8x200g)\n"
+        "  --fidelity statistical|bit-true   engine profiles: errors drawn from exact probabilities,\n"
+        "                               or noise on every symbol\n"
+        "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
         "  --timeout-ms N               a silent peer is declared dead after N ms\n"
         "  --json FILE                  write the result as JSON\n"
         "  --trace FILE.fst             write FST waveforms of the RTL (slow)\n"
@@ -54,7 +57,7 @@ static void s_usage(FILE *f) {
 enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
-  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP
+  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY
 };
 
 static const struct option s_options[] = {
@@ -68,6 +71,7 @@ static const struct option s_options[] = {
     {"ready-fd", required_argument, 0, OPT_READY_FD},   {"curve-key", required_argument, 0, OPT_CURVE_KEY},
     {"curve-server-key", required_argument, 0, OPT_CURVE_SERVER},
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
+    {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
@@ -156,6 +160,20 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       o->noise_sigma = d;
       break;
     }
+    case OPT_PROFILE:
+      if (!cpo_scenario_set_profile(o, optarg)) {
+        char known[200];
+        cpo_scenario_profiles(known, sizeof known);
+        fprintf(stderr, "cpoemu: --profile %s: expected one of %s\n", optarg, known);
+        return 2;
+      }
+      break;
+    case OPT_FIDELITY:
+      if (!cpo_scenario_set_fidelity(o, optarg)) {
+        fprintf(stderr, "cpoemu: --fidelity %s: expected statistical or bit-true\n", optarg);
+        return 2;
+      }
+      break;
     case OPT_TIMEOUT:
       if (!s_parse_u64("timeout-ms", optarg, 10, 3600000, &u))
         return 2;
@@ -209,6 +227,14 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
     return 2;
   }
+  /* One quantum travels as one message: it must fit the protocol's size limit. */
+  uint64_t quantum_bytes = 8ull + 8ull * o->config.quantum_cycles * o->config.lanes;
+  if (quantum_bytes > CPO_PROTO_MAX_PAYLOAD_BYTES) {
+    fprintf(stderr, "cpoemu: --quantum %u with %u lanes makes %llu-byte messages, over the %u-byte limit\n",
+            o->config.quantum_cycles, o->config.lanes, (unsigned long long)quantum_bytes,
+            CPO_PROTO_MAX_PAYLOAD_BYTES);
+    return 2;
+  }
   return 0;
 }
 
@@ -225,13 +251,20 @@ static void s_exact_double(double v, char *out, size_t len) {
 static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
   const cpo_run_opts_t *o = &cli->o;
   const cpo_config_t *c = &o->config;
-  char sigma[32];
-  s_exact_double(o->noise_sigma, sigma, sizeof sigma);
+  char model[96];
+  if (strcmp(c->profile, "loopback") == 0) {
+    char sigma[32];
+    s_exact_double(o->noise_sigma, sigma, sizeof sigma);
+    snprintf(model, sizeof model, "--profile loopback --noise-sigma %s", sigma);
+  } else {
+    snprintf(model, sizeof model, "--profile %s --fidelity %s", c->profile,
+             o->fidelity_bit_true ? "bit-true" : "statistical");
+  }
   snprintf(out, len,
-           "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu "
-           "--noise-sigma %s --timeout-ms %u%s",
+           "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
+           "--timeout-ms %u%s",
            self, o->scenario, o->scenario[0] ? " " : "", cli->transport, c->quantum_cycles,
-           c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, sigma,
+           c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, model,
            o->timeout_ms, o->with_host ? "" : " --no-host");
 }
 
@@ -345,6 +378,8 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   ARG("--latency"), NUM("%u", o->config.latency_cycles);
   ARG("--seed"), NUM("%llu", (unsigned long long)o->config.seed);
   ARG("--cycles"), NUM("%llu", (unsigned long long)o->config.total_cycles);
+  ARG("--profile"), ARG(o->config.profile);
+  ARG("--fidelity"), ARG(o->fidelity_bit_true ? "bit-true" : "statistical");
   ARG("--noise-sigma");
   s_exact_double(o->noise_sigma, buf[b], 64);
   argv[n++] = buf[b++];

@@ -1,5 +1,6 @@
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "roles.h"
 
@@ -14,7 +15,7 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            "locked", s->locked[l]));
   const cpo_config_t *c = &o->config;
   json_t *root = json_pack(
-      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:s, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:f},"
+      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:s, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:f},"
       " s:b, s:s, s:s}",
       "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
       "result", s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
@@ -24,7 +25,9 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
       "config", "lanes", (int)c->lanes, "symbols_per_cycle", (int)c->symbols_per_cycle,
       "bits_per_symbol", (int)c->bits_per_symbol, "latency_cycles", (json_int_t)c->latency_cycles,
       "quantum_cycles", (json_int_t)c->quantum_cycles, "baud_hz", (json_int_t)c->baud_hz,
-      "profile", c->profile, "noise_sigma", o->noise_sigma,
+      "profile", c->profile,
+      "fidelity", strcmp(c->profile, "loopback") == 0 ? "bit-true" : o->fidelity_bit_true ? "bit-true" : "statistical",
+      "noise_sigma", o->noise_sigma,
       "expectations_met", s->expectations_met,
       "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);
   if (!root)

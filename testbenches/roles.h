@@ -19,7 +19,8 @@ typedef struct {
   char scenario[512];  /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;
-  double noise_sigma;  /* loopback channel noise, in eye units */
+  double noise_sigma;  /* loopback profile only: channel noise, in eye units */
+  bool fidelity_bit_true; /* engine profiles: noise per symbol instead of statistical errors */
   cpo_curve_cfg_t curve;
   void *zmq_context;   /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */

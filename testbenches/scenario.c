@@ -1,5 +1,7 @@
 #include "scenario.h"
 
+#include "cpo/profile.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -10,20 +12,50 @@
 void cpo_scenario_defaults(cpo_run_opts_t *o) {
   memset(o, 0, sizeof *o);
   o->config.lanes = 8;
-  o->config.symbols_per_cycle = 32;
-  o->config.bits_per_symbol = 1;
-  o->config.latency_cycles = 4096; /* lookahead: see bench/cosim for the sweep behind it */
-  o->config.quantum_cycles = 1024; /* L/4: four quanta in flight */
+  o->config.symbols_per_cycle = 16; /* 16 PAM4 symbols = the lane RTL's 32-bit word */
+  o->config.bits_per_symbol = 2;
+  o->config.baud_hz = 106250000000ull; /* 106.25 GBd: 200G per lane PAM4 */
+  o->config.latency_cycles = 2048; /* lookahead L: under the profile's 3264-cycle optical path */
+  o->config.quantum_cycles = 512;  /* Q = L/4: four quanta in flight */
   o->config.seed = 1;
   o->config.total_cycles = 2000000;
-  o->config.baud_hz = 53125000000ull; /* 53.125 GBd: the 106.25 Gb/s PAM4 lane's symbol rate */
-  snprintf(o->config.profile, sizeof o->config.profile, "loopback");
+  snprintf(o->config.profile, sizeof o->config.profile, "%s", cpo_profile_default_name());
   o->timeout_ms = 5000;
-  o->noise_sigma = 0.1; /* Q = 0.5/0.1 = 5: BER 2.9e-7, a few errors per lane per run */
+  o->noise_sigma = 0.1; /* loopback profile: Q = 0.5/0.1 = 5, BER 2.9e-7 */
   o->with_host = true;
   o->ready_fd = -1;
   o->expect_max_ber = -1;
   o->expect_min_locked = -1;
+}
+
+/* True if @p name is "loopback" or a built-in engine profile. */
+static bool s_known_profile(const char *name) {
+  if (strcmp(name, "loopback") == 0)
+    return true;
+  for (uint32_t i = 0; i < cpo_profile_count(); i++)
+    if (strcmp(name, cpo_profile_name(i)) == 0)
+      return true;
+  return false;
+}
+
+bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name) {
+  if (strlen(name) >= sizeof o->config.profile || !s_known_profile(name))
+    return false;
+  snprintf(o->config.profile, sizeof o->config.profile, "%s", name);
+  return true;
+}
+
+bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name) {
+  if (strcmp(name, "statistical") != 0 && strcmp(name, "bit-true") != 0)
+    return false;
+  o->fidelity_bit_true = strcmp(name, "bit-true") == 0;
+  return true;
+}
+
+void cpo_scenario_profiles(char *out, size_t len) {
+  size_t n = (size_t)snprintf(out, len, "loopback");
+  for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)
+    n += (size_t)snprintf(out + n, len - n, ", %s", cpo_profile_name(i));
 }
 
 typedef struct {
@@ -76,8 +108,9 @@ static int s_handler(void *user, const char *section, const char *name, const ch
   else if (KEY("link", "quantum_cycles"))
     ok = s_uint(value, 1u << 20, &u) && u > 0 && ((o->config.quantum_cycles = (uint32_t)u), true);
   else if (KEY("model", "profile"))
-    ok = strlen(value) < sizeof o->config.profile && strcmp(value, "loopback") == 0 &&
-         (snprintf(o->config.profile, sizeof o->config.profile, "%s", value), true);
+    ok = cpo_scenario_set_profile(o, value);
+  else if (KEY("model", "fidelity"))
+    ok = cpo_scenario_set_fidelity(o, value);
   else if (KEY("model", "noise_sigma"))
     ok = s_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
   else if (KEY("bridge", "timeout_ms"))
@@ -93,7 +126,11 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     known = false;
   if (!known)
     snprintf(l->why, sizeof l->why, "unknown key '%s' in section [%s]", name, section);
-  else if (!ok)
+  else if (!ok && strcmp(name, "profile") == 0) {
+    char profiles[200];
+    cpo_scenario_profiles(profiles, sizeof profiles);
+    snprintf(l->why, sizeof l->why, "[model] profile = '%s' is not one of: %s", value, profiles);
+  } else if (!ok)
     snprintf(l->why, sizeof l->why, "[%s] %s = '%s' is not a valid value", section, name, value);
   return known && ok;
 }

@@ -15,6 +15,13 @@ void cpo_scenario_defaults(cpo_run_opts_t *o);
 /** Load @p path over @p o. On failure @p why names the file, line, section and key. */
 CPO_MUST_USE cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, size_t why_len);
 
+/** Select the model profile ("loopback" or a built-in engine); false if unknown. */
+bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name);
+/** Select the fidelity ("statistical" or "bit-true"); false if neither. */
+bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name);
+/** The known profile names, comma separated. */
+void cpo_scenario_profiles(char *out, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,9 @@
 // Lock is lost when more than a quarter of the bits in a window of UnlockWindowBits are errors
 // (a slipped or foreign stream has about half); the checker then hunts again and relocks once
 // the received stream is clean. Disabling (en_i low) or a change of poly_i restarts the hunt;
-// the counters hold until clear_i. All outputs are registered.
+// the counters hold until clear_i. The received word is registered before it is checked: a word
+// on data_i (with valid_i) at clock edge E is checked at edge E+1, when the outputs that count
+// it change; poly_i, en_i and clear_i act at the edge that samples them. Outputs are registered.
 module cpo_prbs_chk
   import cpo_prbs_pkg::*;
 #(
@@ -49,7 +51,20 @@ module cpo_prbs_chk
   logic [63:0]              bits_q, bits_d, errs_q, errs_d;
   logic [WordErrBits-1:0]   word_errs_q, word_errs_d;
 
-  // Hunt: predict each received bit from the received bits before it. With ext = {data_i,
+  // The received word is registered first: the checking logic then depends on flops only.
+  logic [Width-1:0]         rx_q;
+  logic                     rx_valid_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rx_q       <= '0;
+      rx_valid_q <= 1'b0;
+    end else begin
+      rx_valid_q <= valid_i;
+      if (valid_i) rx_q <= data_i;
+    end
+  end
+
+  // Hunt: predict each received bit from the received bits before it. With ext = {rx_q,
   // history}, bit degree+j is received bit j, and b[k] = XOR_t b[k-t] becomes a XOR of ext
   // shifted by degree - t for each term x^t.
   logic [ExtBits-1:0]       ext;
@@ -59,32 +74,32 @@ module cpo_prbs_chk
     unique case (poly_i)
       Prbs7: begin
         degree = 6'd7;
-        ext = ExtBits'({data_i, hist_q[6:0]});
+        ext = ExtBits'({rx_q, hist_q[6:0]});
         predicted = Width'(ext ^ (ext >> 1));
       end
       Prbs9: begin
         degree = 6'd9;
-        ext = ExtBits'({data_i, hist_q[8:0]});
+        ext = ExtBits'({rx_q, hist_q[8:0]});
         predicted = Width'(ext ^ (ext >> 4));
       end
       Prbs13: begin
         degree = 6'd13;
-        ext = ExtBits'({data_i, hist_q[12:0]});
+        ext = ExtBits'({rx_q, hist_q[12:0]});
         predicted = Width'(ext ^ (ext >> 1) ^ (ext >> 11) ^ (ext >> 12));
       end
       Prbs15: begin
         degree = 6'd15;
-        ext = ExtBits'({data_i, hist_q[14:0]});
+        ext = ExtBits'({rx_q, hist_q[14:0]});
         predicted = Width'(ext ^ (ext >> 1));
       end
       Prbs23: begin
         degree = 6'd23;
-        ext = ExtBits'({data_i, hist_q[22:0]});
+        ext = ExtBits'({rx_q, hist_q[22:0]});
         predicted = Width'(ext ^ (ext >> 5));
       end
       default: begin  // Prbs31 and the reserved codes
         degree = 6'd31;
-        ext = ExtBits'({data_i, hist_q[30:0]});
+        ext = ExtBits'({rx_q, hist_q[30:0]});
         predicted = Width'(ext ^ (ext >> 3));
       end
     endcase
@@ -104,7 +119,7 @@ module cpo_prbs_chk
   logic [WordErrBits-1:0]   nerr;
   always_comb begin
     rx_hist = PrbsStateBits'(ext >> Width);  // the last `degree` received bits
-    nerr = WordErrBits'($countones(expected ^ data_i));
+    nerr = WordErrBits'($countones(expected ^ rx_q));
 
     state_d = state_q;
     hist_d = hist_q;
@@ -121,7 +136,7 @@ module cpo_prbs_chk
       fill_d = '0;
       clean_d = '0;
       word_errs_d = '0;
-    end else if (valid_i) begin
+    end else if (rx_valid_q) begin
       unique case (state_q)
         StLocked: begin
           hist_d = ref_next;
@@ -144,7 +159,7 @@ module cpo_prbs_chk
           hist_d = rx_hist;
           fill_d = (32'(fill_q) + Width >= PrbsStateBits) ? 6'(PrbsStateBits) : fill_q + 6'(Width);
           word_errs_d = '0;
-          if (fill_q >= degree && predicted == data_i && rx_hist != '0) begin
+          if (fill_q >= degree && predicted == rx_q && rx_hist != '0) begin
             clean_d = (32'(clean_q) + Width >= LockBits) ? 16'(LockBits) : clean_q + 16'(Width);
           end else begin
             clean_d = '0;

@@ -2,9 +2,10 @@
 //
 // state_i[N-1:0] holds the last N bits of the sequence for a degree-N polynomial, bit 0 the
 // oldest; data_o holds the next Width bits, bit 0 first in time; state_o the last N bits after
-// them. Each output bit is a fixed XOR of state bits; the matrices are computed at elaboration
-// (the usual parallel-LFSR construction), so a step costs one XOR of up to 31 columns whatever
-// Width is, and only the selected polynomial's matrix is used.
+// them. The trinomials (all but PRBS13) produce as many bits at once as their nearest feedback
+// term allows; PRBS13, whose x^1 term allows only one, uses the parallel-LFSR matrix computed
+// at elaboration (each output bit a fixed XOR of state bits). Only the selected polynomial's
+// logic is evaluated in simulation.
 module cpo_prbs_leap
   import cpo_prbs_pkg::*;
 #(
@@ -41,60 +42,70 @@ module cpo_prbs_leap
     return cols;
   endfunction
 
-  localparam cols_t Cols7 = leap_cols(7, Prbs7Taps);
-  localparam cols_t Cols9 = leap_cols(9, Prbs9Taps);
+  // PRBS13 has a feedback term at distance 1, so its bits come out of the matrix.
+  // x^13 + x^12 + x^2 + x + 1 as a mask over the exponents (bit t for the term x^t, t >= 1).
+  localparam logic [31:0] Prbs13Taps = (32'd1 << 13) | (32'd1 << 12) | (32'd1 << 2) | (32'd1 << 1);
   localparam cols_t Cols13 = leap_cols(13, Prbs13Taps);
-  localparam cols_t Cols15 = leap_cols(15, Prbs15Taps);
-  localparam cols_t Cols23 = leap_cols(23, Prbs23Taps);
-  localparam cols_t Cols31 = leap_cols(31, Prbs31Taps);
 
-  function automatic logic [Width-1:0] apply(cols_t cols, logic [PrbsStateBits-1:0] state);
-    logic [Width-1:0] word;
-    word = '0;
+  function automatic logic [Width-1:0] apply(cols_t matrix, logic [PrbsStateBits-1:0] from);
+    logic [Width-1:0] acc;
+    acc = '0;
     for (int unsigned i = 0; i < PrbsStateBits; i++) begin
-      word = word ^ (cols[i] & {Width{state[i]}});
+      acc = acc ^ (matrix[i] & {Width{from[i]}});
     end
-    return word;
+    return acc;
   endfunction
 
-  // {word, old state}: the new state is its top bits.
+  // ext = {word, state}: ext[degree + j] is output bit j.
   localparam int unsigned ExtBits = Width + PrbsStateBits;
-  logic [Width-1:0]   word;
+
+  // x^degree + x^tap + 1: b[k] = b[k - degree] ^ b[k - tap]. The next `tap` bits depend only on
+  // bits already known, so they come out of two shifts at once: a word in ceil(Width / tap)
+  // steps (two for PRBS31 at 32 bits) instead of one step per bit.
+  function automatic logic [ExtBits-1:0] trinomial(logic [PrbsStateBits-1:0] from,
+                                                   int unsigned poly_degree, int unsigned tap);
+    logic [ExtBits-1:0] acc, chunk_mask;
+    acc = ExtBits'(from) & ((ExtBits'(1) << poly_degree) - 1'b1);
+    chunk_mask = (ExtBits'(1) << tap) - 1'b1;
+    for (int unsigned pos = 0; pos < Width; pos += tap) begin
+      acc = acc | ((((acc >> pos) ^ (acc >> (pos + poly_degree - tap))) & chunk_mask)
+                   << (pos + poly_degree));
+    end
+    return acc;
+  endfunction
+
   logic [ExtBits-1:0] ext;
+  logic [5:0]         degree;
   always_comb begin
     unique case (poly_i)
       Prbs7: begin
-        word = apply(Cols7, state_i);
-        ext = ExtBits'({word, state_i[6:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd7;
+        ext = trinomial(state_i, 7, 6);
       end
       Prbs9: begin
-        word = apply(Cols9, state_i);
-        ext = ExtBits'({word, state_i[8:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd9;
+        ext = trinomial(state_i, 9, 5);
       end
       Prbs13: begin
-        word = apply(Cols13, state_i);
-        ext = ExtBits'({word, state_i[12:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd13;
+        ext = ExtBits'({apply(Cols13, state_i), state_i[12:0]});
       end
       Prbs15: begin
-        word = apply(Cols15, state_i);
-        ext = ExtBits'({word, state_i[14:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd15;
+        ext = trinomial(state_i, 15, 14);
       end
       Prbs23: begin
-        word = apply(Cols23, state_i);
-        ext = ExtBits'({word, state_i[22:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd23;
+        ext = trinomial(state_i, 23, 18);
       end
       default: begin  // Prbs31 and the reserved codes
-        word = apply(Cols31, state_i);
-        ext = ExtBits'({word, state_i[30:0]});
-        state_o = PrbsStateBits'(ext >> Width);
+        degree = 6'd31;
+        ext = trinomial(state_i, 31, 28);
       end
     endcase
+    data_o = Width'(ext >> degree);
+    // The last `degree` bits of {state, word}; ext has nothing above bit degree + Width - 1.
+    state_o = PrbsStateBits'(ext >> Width) & PrbsStateBits'((ExtBits'(1) << degree) - 1'b1);
   end
-  assign data_o = word;
 
 endmodule : cpo_prbs_leap

@@ -16,15 +16,6 @@ package cpo_prbs_pkg;
   // bits [N-1:0], bit 0 the oldest bit in time.
   parameter int unsigned PrbsStateBits = 31;
 
-  // Feedback taps as a mask over the exponents: bit t set for each term x^t, t >= 1, so that
-  // sequence bit b[k] = XOR over set bits t of b[k - t].
-  parameter logic [31:0] Prbs7Taps = (32'd1 << 7) | (32'd1 << 6);
-  parameter logic [31:0] Prbs9Taps = (32'd1 << 9) | (32'd1 << 5);
-  parameter logic [31:0] Prbs13Taps = (32'd1 << 13) | (32'd1 << 12) | (32'd1 << 2) | (32'd1 << 1);
-  parameter logic [31:0] Prbs15Taps = (32'd1 << 15) | (32'd1 << 14);
-  parameter logic [31:0] Prbs23Taps = (32'd1 << 23) | (32'd1 << 18);
-  parameter logic [31:0] Prbs31Taps = (32'd1 << 31) | (32'd1 << 28);
-
   // Mask of the state bits a polynomial uses (its degree).
   function automatic logic [PrbsStateBits-1:0] prbs_state_mask(prbs_poly_e poly);
     unique case (poly)

@@ -52,8 +52,8 @@ module cpo_lanes_top
     .hw2reg_i(hw2reg)
   );
 
-  prbs_poly_e poly;
-  assign poly = prbs_poly_e'(reg2hw.ctrl.poly);
+  prbs_poly_e ctrl_poly;
+  assign ctrl_poly = prbs_poly_e'(reg2hw.ctrl.poly);
 
   assign hw2reg.config_.num_lanes = 8'(NumLanes);
   assign hw2reg.config_.word_bits = 8'(WordBits);
@@ -67,7 +67,7 @@ module cpo_lanes_top
       .clk_i,
       .rst_ni,
       .en_i        (reg2hw.ctrl.gen_en),
-      .poly_i      (poly),
+      .poly_i      (ctrl_poly),
       .seed_i      (Seed),
       .inject_i    (reg2hw.lane_inject[l].inject),
       .inject_pos_i(reg2hw.lane_inject[l].pos),
@@ -80,7 +80,7 @@ module cpo_lanes_top
       .rst_ni,
       .en_i         (reg2hw.ctrl.chk_en),
       .valid_i      (1'b1),
-      .poly_i       (poly),
+      .poly_i       (ctrl_poly),
       .data_i       (rx_data_i[l]),
       .clear_i      (reg2hw.cnt_clear.clear),
       .locked_o     (lane_locked_o[l]),

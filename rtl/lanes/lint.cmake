@@ -1,5 +1,7 @@
 # ctest rtl_lint_lanes: verilator --lint-only -Wall over the lanes design and the PRBS blocks.
-# Called with -DLINT=<verilator command> -DVLT=... -DLANES_SV=... -DPRBS_SV=... (lists).
+# Called with -DLINT=<verilator command> -DVLT=... -DLANES_SV=... -DPRBS_SV=... (lists), and
+# -DREGGEN -DTOML -DTOP_SV -DWORK to check that a 32-lane design (registers regenerated with
+# --param NumLanes=32) is clean as well.
 function(run_lint what)
   execute_process(COMMAND ${LINT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -16,3 +18,13 @@ foreach(width 1 7 64)
     run_lint("${top} Width=${width}" ${PRBS_SV} --top-module ${top} -GWidth=${width})
   endforeach()
 endforeach()
+
+# 32 lanes: regenerate the register block for it, as -DCPO_LANES_NUM_LANES=32 would.
+execute_process(COMMAND ${REGGEN} ${TOML} --outdir ${WORK} --param NumLanes=32
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "reggen --param NumLanes=32 failed:\n${err}")
+endif()
+run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${PRBS_SV}
+         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${TOP_SV}
+         --top-module cpo_lanes_top -GNumLanes=32)

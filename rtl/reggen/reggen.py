@@ -744,6 +744,10 @@ ACCESS_DOC = {
 }
 
 
+def md_cell(text):
+  return " ".join(text.split()).replace("|", "\\|")
+
+
 def gen_markdown(block):
   p = block.prefix
   out = [f"<!-- {banner(block, '').strip()} -->", "",
@@ -761,7 +765,7 @@ def gen_markdown(block):
   for r in block.registers:
     inst = f"{r.count} x stride 0x{r.stride:x}" if r.is_array else "1"
     out.append(f"| 0x{r.offset:04x} | [{r.name}](#{r.name.lower()}) | {inst} | "
-               f"0x{r.reset:08x} | {r.desc} |")
+               f"0x{r.reset:08x} | {md_cell(r.desc)} |")
   out.append("")
   for r in block.registers:
     out.append(f"## {r.name}")
@@ -780,7 +784,7 @@ def gen_markdown(block):
       bits = f"{f.hi}:{f.lo}" if f.width > 1 else f"{f.lo}"
       reset = f"0x{f.reset:x}" if f.access in HAS_RESET else "-"
       out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
-                 f"{f.desc} |")
+                 f"{md_cell(f.desc)} |")
     out.append("")
   return "\n".join(out)
 

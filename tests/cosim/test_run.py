@@ -12,6 +12,7 @@ import cpoemu_proc as cp  # noqa: E402
 
 SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_INI = os.path.join(SRC, "testbenches", "scenarios", "default.ini")
+LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
 
 
 class Run(unittest.TestCase):
@@ -22,7 +23,8 @@ class Run(unittest.TestCase):
         for key in ("seed", "cycles", "sim_time_s", "wall_s", "event_hash", "lanes", "reproduce"):
             self.assertIn(key, res)
         self.assertEqual(res["cycles"], 2000000)
-        self.assertAlmostEqual(res["sim_time_s"], 2000000 * 32 / 53.125e9, places=12)
+        self.assertEqual(res["config"]["profile"], "mrm-els-8x200g")
+        self.assertAlmostEqual(res["sim_time_s"], 2000000 * 16 / 106.25e9, places=12)
         self.assertEqual(len(res["lanes"]), 8)
         self.assertTrue(all(l["locked"] for l in res["lanes"]))
         self.assertTrue(all(l["bits"] > 60000000 for l in res["lanes"]))
@@ -44,23 +46,21 @@ class Run(unittest.TestCase):
         self.assertEqual(res2["event_hash"], res["event_hash"])
 
     def test_noise_free_link_has_no_errors_and_noisy_link_has_some(self):
-        clean = cp.run_json(["run", "--cycles", "100000", "--noise-sigma", "0", "--quiet"])[1]
+        clean = cp.run_json(["run", LOOPBACK_INI, "--cycles", "100000", "--noise-sigma", "0", "--quiet"])[1]
         self.assertEqual(sum(l["errors"] for l in clean["lanes"]), 0)
         self.assertTrue(all(l["locked"] for l in clean["lanes"]))
         sigma = 0.16  # eye units: Q = 0.5 / sigma
         expected = 0.5 * math.erfc((0.5 / sigma) / math.sqrt(2))  # 8.9e-4
-        noisy = cp.run_json(["run", "--cycles", "100000", "--noise-sigma", str(sigma), "--quiet",
-                             "--no-host"])[1]
+        noisy = cp.run_json(["run", LOOPBACK_INI, "--cycles", "100000", "--noise-sigma", str(sigma),
+                             "--quiet", "--no-host"])[1]
         bits = sum(l["bits"] for l in noisy["lanes"])
         errors = sum(l["errors"] for l in noisy["lanes"])
         # ~22000 expected errors: 5 standard deviations is under 4 %
         self.assertAlmostEqual(errors / bits, expected, delta=5 * math.sqrt(expected * bits) / bits)
 
     def test_expectation_failure_exits_1_with_reason(self):
-        code, res, out, err = cp.run_json(["run", "--cycles", "50000", "--noise-sigma", "0.2", "--quiet"])
-        self.assertEqual(code, 0)  # built-in defaults set no expectation
-        code, res, out, err = cp.run_json(["run", DEFAULT_INI, "--cycles", "50000", "--noise-sigma", "0.2",
-                                           "--quiet"])
+        code, res, out, err = cp.run_json(["run", LOOPBACK_INI, "--cycles", "50000",
+                                           "--noise-sigma", "0.2", "--quiet"])
         self.assertEqual(code, 1)
         self.assertEqual(res["result"], "fail")
         self.assertIn("BER", res["error"])

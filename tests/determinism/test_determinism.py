@@ -8,34 +8,44 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cosim"))
 import cpoemu_proc as cp  # noqa: E402
 
 LATENCY = 256
-BASE = ["--latency", str(LATENCY), "--cycles", "60000", "--noise-sigma", "0.13", "--quiet",
-        "--timeout-ms", "5000"]
+SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
+COMMON = ["--latency", str(LATENCY), "--cycles", "60000", "--quiet", "--timeout-ms", "5000"]
+# The noisy NRZ loopback, and the default engine's physics in both fidelity modes.
+MODELS = {
+    "loopback": [LOOPBACK_INI, "--noise-sigma", "0.11"],  # BER 2.7e-6: ~40 errors
+    "engine-statistical": ["--fidelity", "statistical"],
+    "engine-bit-true": ["--fidelity", "bit-true"],
+}
 
 
 class Determinism(unittest.TestCase):
-    def result(self, transport, quantum, seed):
+    def result(self, transport, quantum, seed, model="loopback"):
         code, res, out, err = cp.run_json(["run", "--transport", transport, "--quantum", str(quantum),
-                                           "--seed", str(seed)] + BASE)
-        self.assertEqual(code, 0, f"{transport} Q={quantum}: exit {code}\n{out}\n{err}")
+                                           "--seed", str(seed)] + COMMON + MODELS[model])
+        self.assertEqual(code, 0, f"{model} {transport} Q={quantum}: exit {code}\n{out}\n{err}")
         return res
 
     def test_event_hash_identical_across_transports_and_quanta(self):
-        ref = self.result("inproc", LATENCY // 4, 11)
-        self.assertGreater(sum(l["errors"] for l in ref["lanes"]), 0,
-                           "noise should cause some errors, or the hash proves little")
-        self.assertGreater(ref["reg_accesses"], 0)
-        for transport in ("inproc", "ipc", "tcp"):
-            for q in (1, LATENCY // 4, LATENCY // 2, LATENCY):
-                with self.subTest(transport=transport, quantum=q):
-                    res = self.result(transport, q, 11)
-                    self.assertEqual(res["event_hash"], ref["event_hash"])
-                    self.assertEqual(res["lanes"], ref["lanes"])
-                    self.assertEqual(res["cycles"], ref["cycles"])
+        for model in MODELS:
+            ref = self.result("inproc", LATENCY // 4, 11, model)
+            self.assertGreater(ref["reg_accesses"], 0)
+            if model == "loopback":
+                self.assertGreater(sum(l["errors"] for l in ref["lanes"]), 0,
+                                   "noise should cause some errors, or the hash proves little")
+            for transport in ("inproc", "ipc", "tcp"):
+                for q in (1, LATENCY // 4, LATENCY // 2, LATENCY):
+                    with self.subTest(model=model, transport=transport, quantum=q):
+                        res = self.result(transport, q, 11, model)
+                        self.assertEqual(res["event_hash"], ref["event_hash"])
+                        self.assertEqual(res["lanes"], ref["lanes"])
+                        self.assertEqual(res["cycles"], ref["cycles"])
 
     def test_event_hash_differs_for_another_seed(self):
-        a = self.result("inproc", LATENCY // 4, 11)
-        b = self.result("inproc", LATENCY // 4, 12)
-        self.assertNotEqual(a["event_hash"], b["event_hash"])
+        for model in MODELS:
+            a = self.result("inproc", LATENCY // 4, 11, model)
+            b = self.result("inproc", LATENCY // 4, 12, model)
+            self.assertNotEqual(a["event_hash"], b["event_hash"], model)
 
     def test_same_seed_same_hash_twice(self):
         self.assertEqual(self.result("ipc", 7, 5)["event_hash"], self.result("ipc", 7, 5)["event_hash"])

@@ -98,6 +98,11 @@ class Drills(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_quantum_over_the_message_limit_is_refused(self):
+        code, out, err = cp.run(["run", "--quantum", "1000000", "--latency", "1000000"])
+        self.assertEqual(code, 2)
+        self.assertIn("limit", err)
+
     def test_quantum_above_latency_is_refused(self):
         code, out, err = cp.run(["run", "--quantum", "2048", "--latency", "1024"])
         self.assertEqual(code, 2)

@@ -273,6 +273,113 @@ static void test_server_reports_silent_model_naming_it_and_the_cycle(void **stat
   zmq_ctx_term(ctx);
 }
 
+typedef struct {
+  cpo_bridge_cfg_t cfg;
+  cpo_client_t *client;
+  cpo_status_t rc;
+} connect_job_t;
+
+static void *s_connect_job(void *arg) {
+  connect_job_t *j = arg;
+  char why[256];
+  j->rc = cpo_client_connect(&j->cfg, &j->client, why, sizeof why);
+  return NULL;
+}
+
+/* A fake rtl (raw ROUTER) sends the client garbage after HELLO_ACK: the client answers ERROR,
+ * drops it, and still returns the next good message. */
+static void test_client_answers_malformed_frames_with_error_and_keeps_running(void **state) {
+  (void)state;
+  void *ctx = zmq_ctx_new();
+  void *router = zmq_socket(ctx, ZMQ_ROUTER);
+  int zero = 0;
+  zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero);
+  assert_int_equal(zmq_bind(router, "inproc://t8"), 0);
+  connect_job_t job = {.cfg = {.endpoint = "inproc://t8", .role = CPO_ROLE_HOST, .adopt_config = true,
+                               .timeout_ms = TIMEOUT_MS, .zmq_context = ctx}};
+  pthread_t t;
+  pthread_create(&t, NULL, s_connect_job, &job);
+  uint8_t ident[256], buf[512];
+  int ident_len = zmq_recv(router, ident, sizeof ident, 0);
+  assert_true(zmq_recv(router, buf, sizeof buf, 0) > 0); /* HELLO */
+  cpo_msg_t ack = {.hdr = {.type = CPO_MSG_HELLO_ACK, .seq = 0}};
+  ack.u.hello.role = CPO_ROLE_RTL;
+  ack.u.hello.config = s_config();
+  ack.u.hello.config_hash = cpo_config_hash(&ack.u.hello.config);
+  size_t n = s_encode(&ack, buf, sizeof buf);
+  zmq_send(router, ident, (size_t)ident_len, ZMQ_SNDMORE);
+  zmq_send(router, buf, n, 0);
+  pthread_join(t, NULL);
+  assert_int_equal(job.rc, CPO_OK);
+
+  zmq_send(router, ident, (size_t)ident_len, ZMQ_SNDMORE);
+  zmq_send(router, "junk-junk-junk", 14, 0);
+  cpo_msg_t good = {.hdr = {.type = CPO_MSG_SLEEP_DONE, .seq = 1, .cycle = 10}};
+  n = s_encode(&good, buf, sizeof buf);
+  zmq_send(router, ident, (size_t)ident_len, ZMQ_SNDMORE);
+  zmq_send(router, buf, n, 0);
+  cpo_msg_t m;
+  char why[256];
+  assert_int_equal(cpo_client_recv(job.client, &m, why, sizeof why), CPO_OK);
+  assert_int_equal(m.hdr.type, CPO_MSG_SLEEP_DONE);
+  assert_int_equal(m.hdr.cycle, 10);
+
+  /* The client's ERROR about the junk reached the fake rtl. */
+  zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
+  assert_true(zmq_poll(&item, 1, TIMEOUT_MS) > 0);
+  zmq_recv(router, ident, sizeof ident, 0);
+  int got = zmq_recv(router, buf, sizeof buf, 0);
+  cpo_msg_t e;
+  cpo_wire_error_t err;
+  assert_int_equal(cpo_msg_decode(buf, (size_t)got, &e, &err), CPO_OK);
+  assert_int_equal(e.hdr.type, CPO_MSG_ERROR);
+  assert_int_equal(e.u.error.code, CPO_WERR_TRUNCATED);
+  cpo_client_close(&job.client, 0, "");
+  zmq_close(router);
+  zmq_ctx_term(ctx);
+}
+
+/* A client that sends and closes at once still gets its last messages and its BYE through
+ * (a zero LINGER would drop them, and the rtl would wait for a peer that has left). */
+static void test_client_close_delivers_queued_messages_and_bye(void **state) {
+  (void)state;
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv), .role = CPO_ROLE_MODEL,
+                               .config = s_config(), .timeout_ms = TIMEOUT_MS, .zmq_context = ctx}};
+  pthread_t t;
+  pthread_create(&t, NULL, s_connect_job, &job);
+  cpo_server_event_t ev;
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  pthread_join(t, NULL);
+  assert_int_equal(job.rc, CPO_OK);
+
+  enum { COUNT = 4096, SENT = 4 }; /* 256 KiB messages: they take a while to leave */
+  uint64_t *words = calloc((size_t)COUNT * 8, sizeof *words);
+  for (int i = 0; i < SENT; i++) {
+    cpo_msg_t rx = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = (uint64_t)i * COUNT}};
+    rx.u.quantum.count = COUNT;
+    rx.u.quantum.lanes = 8;
+    rx.u.quantum.words = words;
+    assert_int_equal(cpo_client_send(job.client, &rx), CPO_OK);
+  }
+  cpo_client_close(&job.client, 0, "done");
+  for (int i = 0; i < SENT; i++) {
+    assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+    assert_int_equal(ev.msg.hdr.type, CPO_MSG_RX_QUANTUM);
+  }
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(ev.msg.hdr.type, CPO_MSG_BYE);
+  assert_false(cpo_server_attached(srv, CPO_ROLE_MODEL));
+  free(words);
+  cpo_server_close(&srv, 0, 0, "");
+  zmq_ctx_term(ctx);
+}
+
 static void test_endpoint_locality(void **state) {
   (void)state;
   assert_true(cpo_endpoint_is_local("inproc://x"));
@@ -351,6 +458,8 @@ int main(void) {
       cmocka_unit_test(test_server_rejects_out_of_order_sequence_and_stays_in_step),
       cmocka_unit_test(test_client_reports_silent_rtl_within_twice_the_timeout),
       cmocka_unit_test(test_server_reports_silent_model_naming_it_and_the_cycle),
+      cmocka_unit_test(test_client_answers_malformed_frames_with_error_and_keeps_running),
+      cmocka_unit_test(test_client_close_delivers_queued_messages_and_bye),
       cmocka_unit_test(test_endpoint_locality),
       cmocka_unit_test(test_server_refuses_non_loopback_tcp_without_curve),
       cmocka_unit_test(test_curve_admits_authorised_key_and_refuses_unknown),

@@ -1,0 +1,95 @@
+/* Mach-Zehnder modulator; equations in cpo/mzm.h. */
+#include "cpo/mzm.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "cpo/phys.h"
+
+struct cpo_mzm {
+  cpo_mzm_params_t p;
+  double ambient_k;
+  double heater_w;
+  double heater_phase_rad;
+};
+
+cpo_mzm_params_t cpo_mzm_params_default(void) {
+  return (cpo_mzm_params_t){
+      .v_pi_v = 5.9,               /* V_pi L 1.76 V cm (MODELS.md) over a 3 mm push-pull arm */
+      .insertion_loss_db = 6.5,    /* catalogue travelling-wave MZM: IL 6.5 dB (MODELS.md) */
+      .extinction_ratio_db = 25.0, /* static ER of a balanced MZM; the dynamic ER (4.4 dB in the
+                                      catalogue part) follows from the drive swing */
+      .phase_offset_rad = 0.3,     /* fabrication imbalance: a few tenths of a radian */
+      .heater_rad_per_w = CPO_PI / 25e-3, /* P_pi ~ 25 mW for a Si thermo-optic phase shifter */
+      .thermal_tau_s = 10e-6,      /* Si TiN heater, ~10 us */
+      .ambient_rad_per_k = 0.01,   /* residual arm-length imbalance drift */
+      .ref_temp_k = 298.15,
+      .bandwidth_hz = 20e9,        /* catalogue travelling-wave MZM: 20 GHz (MODELS.md) */
+      .heater_max_w = 60e-3,
+  };
+}
+
+double cpo_mzm_extinction_factor(const cpo_mzm_params_t *p) {
+  const double er = pow(10.0, p->extinction_ratio_db / 10.0);
+  return (er - 1.0) / (er + 1.0);
+}
+
+double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad) {
+  const double g = cpo_mzm_extinction_factor(p);
+  return cpo_db_to_ratio(-p->insertion_loss_db) * (1.0 + g * cos(phase_rad)) / (1.0 + g);
+}
+
+cpo_status_t cpo_mzm_create(const cpo_mzm_params_t *p, double ambient_k, cpo_mzm_t **out) {
+  if (!p || !out)
+    return CPO_ERR_INVALID_ARG;
+  if (!(p->v_pi_v > 0) || !(p->thermal_tau_s > 0) || !(p->extinction_ratio_db > 0) ||
+      !(p->heater_max_w >= 0) || !(ambient_k > 0))
+    return CPO_ERR_INVALID_ARG;
+  cpo_mzm_t *m = calloc(1, sizeof *m);
+  if (!m)
+    return CPO_ERR_NO_MEMORY;
+  m->p = *p;
+  m->ambient_k = ambient_k;
+  *out = m;
+  return CPO_OK;
+}
+
+void cpo_mzm_destroy(cpo_mzm_t **mzm) {
+  if (!mzm || !*mzm)
+    return;
+  free(*mzm);
+  *mzm = NULL;
+}
+
+void cpo_mzm_set_heater(cpo_mzm_t *mzm, double heater_w) {
+  assert(mzm);
+  if (!(heater_w > 0.0))
+    heater_w = 0.0;
+  mzm->heater_w = heater_w < mzm->p.heater_max_w ? heater_w : mzm->p.heater_max_w;
+}
+
+void cpo_mzm_set_ambient(cpo_mzm_t *mzm, double ambient_k) {
+  assert(mzm);
+  mzm->ambient_k = ambient_k;
+}
+
+void cpo_mzm_step(cpo_mzm_t *mzm, double dt_s) {
+  assert(mzm && dt_s >= 0.0);
+  const double target = mzm->p.heater_rad_per_w * mzm->heater_w;
+  mzm->heater_phase_rad += (target - mzm->heater_phase_rad) * -expm1(-dt_s / mzm->p.thermal_tau_s);
+}
+
+double cpo_mzm_phase_rad(const cpo_mzm_t *mzm, double v) {
+  const cpo_mzm_params_t *p = &mzm->p;
+  return CPO_PI * v / p->v_pi_v + p->phase_offset_rad + mzm->heater_phase_rad +
+         p->ambient_rad_per_k * (mzm->ambient_k - p->ref_temp_k);
+}
+
+double cpo_mzm_transmission(const cpo_mzm_t *mzm, double v) {
+  return cpo_mzm_transfer(&mzm->p, cpo_mzm_phase_rad(mzm, v));
+}
+
+double cpo_mzm_heater_w(const cpo_mzm_t *mzm) { return mzm->heater_w; }
+double cpo_mzm_heater_phase_rad(const cpo_mzm_t *mzm) { return mzm->heater_phase_rad; }
+const cpo_mzm_params_t *cpo_mzm_params(const cpo_mzm_t *mzm) { return &mzm->p; }

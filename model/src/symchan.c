@@ -1,0 +1,224 @@
+/* Symbol engine of the link; see cpo/symchan.h. */
+#include "cpo/symchan.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "cpo/ber.h"
+#include "symchan_kernel.h"
+
+#define HIST (CPO_SYMCHAN_TAPS - 1)
+
+uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s,
+                          int64_t i) {
+  if (i < 0)
+    return s->prev;
+  const uint64_t word = s->words[(size_t)(i / in->symbols_per_word) * in->stride];
+  const uint32_t shift = (uint32_t)(i % in->symbols_per_word) * in->bits_per_symbol;
+  const uint32_t f = (uint32_t)(word >> shift) & ((1u << in->bits_per_symbol) - 1);
+  return (uint8_t)(in->gray ? f ^ (f >> 1) : f);
+}
+
+/* Current of symbol m >= 0 (own light plus crosstalk). */
+static double s_current(const cpo_symchan_eye_t *eye, const cpo_symchan_input_t *in, int64_t m) {
+  const uint32_t levels = eye->levels;
+  double i_a = eye->own_a[cpo_symchan_level(in, &in->own, m - 1) * levels +
+                          cpo_symchan_level(in, &in->own, m)];
+  for (int k = 0; k < 2; k++) {
+    if (eye->has_neighbour[k])
+      i_a += eye->xt_a[k][cpo_symchan_level(in, &in->nb[k], m - 1) * levels +
+                          cpo_symchan_level(in, &in->nb[k], m)];
+  }
+  return i_a;
+}
+
+double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
+                         const cpo_symchan_input_t *in, uint32_t i) {
+  double y = 0.0;
+  for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+    const int64_t m = (int64_t)i - k;
+    y += eye->taps[k] * (m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1]);
+  }
+  return y;
+}
+
+void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                         const cpo_symchan_input_t *in, uint32_t n) {
+  double next[HIST];
+  if (n > HIST) {
+    /* levels of the last HIST + 1 symbols of each stream, read once */
+    const uint32_t levels = eye->levels;
+    uint8_t lv[3][HIST + 1];
+    const cpo_symchan_stream_t *streams[3] = {&in->own, &in->nb[0], &in->nb[1]};
+    const int used[3] = {1, (int)eye->has_neighbour[0], (int)eye->has_neighbour[1]};
+    const double *tabs[3] = {eye->own_a, eye->xt_a[0], eye->xt_a[1]};
+    for (int k = 0; k < HIST; k++)
+      next[k] = 0.0;
+    for (int s = 0; s < 3; s++) {
+      if (!used[s])
+        continue;
+      for (int j = 0; j <= HIST; j++)
+        lv[s][j] = cpo_symchan_level(in, streams[s], (int64_t)n - 1 - HIST + j);
+      for (int k = 0; k < HIST; k++) /* symbol n-1-k: lv index HIST-k, its predecessor below */
+        next[k] += tabs[s][lv[s][HIST - k - 1] * levels + lv[s][HIST - k]];
+    }
+  } else {
+    for (int k = 0; k < HIST; k++) {
+      const int64_t m = (int64_t)n - 1 - k;
+      next[k] = m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1];
+    }
+  }
+  memcpy(st->hist_a, next, sizeof next);
+}
+
+void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                          const cpo_symchan_input_t *in, uint32_t n, const double *noise,
+                          uint64_t *rx, cpo_symchan_errors_t *err) {
+  assert(eye && st && in && rx && err);
+  const uint32_t spw = in->symbols_per_word;
+  assert(n % spw == 0);
+  const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
+  cpo_symchan_kernel_fn kernel = cpo_symchan_kernel_select();
+  cpo_symchan_block_t b = {
+      .eye = eye,
+      .symbols_per_word = spw,
+      .bits_per_symbol = in->bits_per_symbol,
+      .gray = in->gray,
+      .stride = in->stride,
+      .prev_own = in->own.prev,
+      .prev_nb = {in->nb[0].prev, in->nb[1].prev},
+  };
+  memcpy(b.hist_a, st->hist_a, sizeof b.hist_a);
+  for (uint32_t base = 0; base < n; base += block) {
+    const size_t w0 = (size_t)(base / spw) * in->stride;
+    b.m = n - base < block ? n - base : block;
+    b.own_words = in->own.words + w0;
+    for (int k = 0; k < 2; k++)
+      b.nb_words[k] = eye->has_neighbour[k] ? in->nb[k].words + w0 : NULL;
+    b.noise = noise + base;
+    b.rx = rx + w0;
+    kernel(&b);
+  }
+  memcpy(st->hist_a, b.hist_a, sizeof b.hist_a);
+  err->bit_errors += b.bit_errors;
+  err->symbol_errors += b.symbol_errors;
+}
+
+double cpo_symchan_error_prob(const cpo_symchan_eye_t *eye, double y, uint32_t sent) {
+  return cpo_slicer_error_prob(y, eye->sigma_a[sent], eye->threshold_a, eye->levels, sent);
+}
+
+/* min and max over a table's entries; for tap 0 only entries whose current symbol is cur. */
+static void s_range(const double *tab, uint32_t levels, int cur, double *lo, double *hi) {
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (uint32_t p = 0; p < levels; p++) {
+    for (uint32_t c = 0; c < levels; c++) {
+      if (cur >= 0 && c != (uint32_t)cur)
+        continue;
+      const double v = tab[p * levels + c];
+      *lo = v < *lo ? v : *lo;
+      *hi = v > *hi ? v : *hi;
+    }
+  }
+}
+
+double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
+  const uint32_t levels = eye->levels;
+  double bound = 0.0;
+  for (uint32_t s = 0; s < levels; s++) {
+    /* interval of y over every pattern with s sent now (a superset: shared symbols between
+     * taps are treated as independent, which only loosens the bound) */
+    double y_lo = 0.0, y_hi = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+      double lo, hi;
+      s_range(eye->own_a, levels, k == 0 ? (int)s : -1, &lo, &hi);
+      for (int nbi = 0; nbi < 2; nbi++) {
+        if (!eye->has_neighbour[nbi])
+          continue;
+        double xlo, xhi;
+        s_range(eye->xt_a[nbi], levels, -1, &xlo, &xhi);
+        lo += xlo;
+        hi += xhi;
+      }
+      const double g = eye->taps[k];
+      y_lo += g >= 0 ? g * lo : g * hi;
+      y_hi += g >= 0 ? g * hi : g * lo;
+    }
+    /* each tail is monotone in y: its worst case is at one end of the interval */
+    const double sigma = eye->sigma_a[s];
+    double p = 0.0;
+    if (!(sigma > 0.0)) {
+      p = (s > 0 && y_lo <= eye->threshold_a[s - 1]) ||
+                  (s + 1 < levels && y_hi > eye->threshold_a[s])
+              ? 1.0
+              : 0.0;
+    } else {
+      if (s > 0)
+        p += 0.5 * erfc((y_lo - eye->threshold_a[s - 1]) / (sigma * sqrt(2.0)));
+      if (s + 1 < levels)
+        p += 0.5 * erfc((eye->threshold_a[s] - y_hi) / (sigma * sqrt(2.0)));
+    }
+    bound = p > bound ? p : bound;
+  }
+  return bound < 1.0 ? bound : 1.0;
+}
+
+/* Symbols skipped before the next candidate: geometric with success probability p. */
+static uint64_t s_gap(cpo_rng_t *rng, double p) {
+  if (p >= 1.0)
+    return 0;
+  const double g = floor(log(cpo_rng_uniform_open(rng)) / log1p(-p));
+  return g < 9.0e18 ? (uint64_t)g : UINT64_MAX - 1;
+}
+
+void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
+                             const cpo_symchan_input_t *in, uint32_t n, double p_max,
+                             uint64_t *gap, cpo_rng_t *rng, uint64_t *rx,
+                             cpo_symchan_errors_t *err) {
+  assert(eye && st && in && gap && rng && rx && err);
+  if (!(p_max > 0.0)) {
+    *gap = UINT64_MAX; /* nothing can go wrong under this eye; redraw when it changes */
+    return;
+  }
+  const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
+  const uint32_t levels = eye->levels;
+  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max) : *gap;
+  while (pos < n) {
+    const uint32_t i = (uint32_t)pos;
+    const uint8_t sent = cpo_symchan_level(in, &in->own, i);
+    const double y = cpo_symchan_value(eye, st, in, i);
+    const double p = cpo_symchan_error_prob(eye, y, sent);
+    if (cpo_rng_uniform(rng) * p_max < p) {
+      /* which wrong level: the exact conditional law given an error */
+      double prob[CPO_SYMCHAN_MAX_LEVELS];
+      cpo_slicer_probs(y, eye->sigma_a[sent], eye->threshold_a, levels, prob);
+      prob[sent] = 0.0;
+      double total = 0.0;
+      for (uint32_t d = 0; d < levels; d++)
+        total += prob[d];
+      double u = cpo_rng_uniform(rng) * total;
+      uint32_t d = sent == 0 ? 1 : 0;
+      for (uint32_t k = 0; k < levels; k++) {
+        if (prob[k] <= 0.0)
+          continue;
+        d = k;
+        if (u < prob[k])
+          break;
+        u -= prob[k];
+      }
+      const size_t at = (size_t)(i / spw) * in->stride;
+      const uint32_t shift = (i % spw) * bps;
+      const uint64_t field_mask = ((UINT64_C(1) << bps) - 1) << shift;
+      const uint64_t old = rx[at];
+      const uint64_t field = in->gray ? d ^ (d >> 1) : d;
+      rx[at] = (old & ~field_mask) | (field << shift);
+      err->symbol_errors++;
+      err->bit_errors += cpo_popcount64((old ^ rx[at]) & field_mask);
+    }
+    const uint64_t g = s_gap(rng, p_max);
+    pos = g >= UINT64_MAX - 2 - pos ? UINT64_MAX - 1 : pos + 1 + g;
+  }
+  *gap = pos - n;
+}

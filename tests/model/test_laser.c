@@ -1,0 +1,167 @@
+/* Laser: L-I, threshold drift, wavelength drift, thermal turn-on transient, ageing and RIN,
+ * each against the closed form (MODELS.md) computed here from the parameters. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cpo/laser.h"
+
+#define REL(a, b) (fabs((a) - (b)) / fabs(b))
+
+static void test_laser_li_curve_is_threshold_and_slope(void **state) {
+  (void)state;
+  const cpo_laser_params_t p = cpo_laser_params_dfb();
+  const double t = p.ref_temp_k;
+  assert_true(cpo_laser_li_power_w(&p, 0.5 * p.threshold_a, t) == 0.0);
+  assert_true(cpo_laser_li_power_w(&p, p.threshold_a, t) == 0.0);
+  const double currents[] = {15e-3, 30e-3, 60e-3, 100e-3};
+  for (size_t k = 0; k < 4; k++) {
+    const double expect = p.slope_w_per_a * (currents[k] - p.threshold_a);
+    assert_true(REL(cpo_laser_li_power_w(&p, currents[k], t), expect) < 1e-12);
+  }
+  /* MODELS.md class numbers: ~10 mA threshold, ~0.4 W/A */
+  assert_true(p.threshold_a > 4e-3 && p.threshold_a < 15e-3);
+  assert_true(p.slope_w_per_a > 0.3 && p.slope_w_per_a < 0.5);
+}
+
+static void test_laser_threshold_drifts_with_t0(void **state) {
+  (void)state;
+  const cpo_laser_params_t p = cpo_laser_params_dfb();
+  const double dts[] = {-20.0, 10.0, 25.0, 50.0};
+  for (size_t k = 0; k < 4; k++) {
+    const double t = p.ref_temp_k + dts[k];
+    const double expect = p.threshold_a * exp(dts[k] / p.t0_k);
+    assert_true(REL(cpo_laser_threshold_a(&p, t), expect) < 1e-12);
+    /* and the L-I curve above threshold uses the drifted threshold and slope */
+    const double i = 80e-3;
+    const double slope = p.slope_w_per_a * exp(-dts[k] / p.t1_k);
+    assert_true(REL(cpo_laser_li_power_w(&p, i, t), slope * (i - expect)) < 1e-12);
+  }
+  /* T0 = 60 K: threshold doubles over 60 ln 2 = 41.6 K */
+  assert_true(REL(cpo_laser_threshold_a(&p, p.ref_temp_k + 60.0 * log(2.0)),
+                  2.0 * p.threshold_a) < 1e-12);
+}
+
+static void test_laser_wavelength_drifts_0p1_nm_per_k(void **state) {
+  (void)state;
+  const cpo_laser_params_t p = cpo_laser_params_dfb();
+  for (double dt = -30; dt <= 60; dt += 15) {
+    const double got = cpo_laser_wavelength_at_m(&p, p.ref_temp_k + dt) - p.wavelength_m;
+    assert_true(fabs(got - 0.1e-9 * dt) < 1e-15);
+  }
+}
+
+/* Junction below threshold: no light, so the heating power I V(I) is constant and the junction
+ * relaxes exactly as T_amb + R_th P (1 - exp(-t / tau)). */
+static void test_laser_junction_relaxes_with_thermal_time_constant(void **state) {
+  (void)state;
+  cpo_laser_params_t p = cpo_laser_params_dfb();
+  p.threshold_a = 1.0; /* keep it dark */
+  p.max_current_a = 2.0;
+  cpo_laser_t *l = NULL;
+  const double amb = 300.0, i = 0.1;
+  assert_int_equal(cpo_laser_create(&p, amb, &l), CPO_OK);
+  cpo_laser_set_current(l, i);
+  const double rise = p.thermal_res_k_per_w * i * (p.forward_v + i * p.series_ohm);
+  const double dt = p.thermal_tau_s / 50;
+  for (int k = 1; k <= 200; k++) {
+    cpo_laser_step(l, dt);
+    const double expect = amb + rise * (1.0 - exp(-k * dt / p.thermal_tau_s));
+    assert_true(fabs(cpo_laser_junction_k(l) - expect) < 1e-9);
+  }
+  cpo_laser_destroy(&l);
+}
+
+/* Turn-on transient: power starts at the cold L-I value and droops as the junction heats, to
+ * the fixed point T = T_amb + R_th (I V(I) - P(T)) found here by bisection. */
+static void test_laser_turn_on_droops_to_thermal_fixed_point(void **state) {
+  (void)state;
+  const cpo_laser_params_t p = cpo_laser_params_els();
+  cpo_laser_t *l = NULL;
+  const double amb = 308.15, i = 0.37;
+  assert_int_equal(cpo_laser_create(&p, amb, &l), CPO_OK);
+  cpo_laser_set_current(l, i);
+  const double cold_w = cpo_laser_power_w(l);
+  assert_true(REL(cold_w, cpo_laser_li_power_w(&p, i, amb)) < 1e-12);
+  double prev_w = cold_w;
+  for (int k = 0; k < 400; k++) {
+    cpo_laser_step(l, p.thermal_tau_s / 20);
+    assert_true(cpo_laser_power_w(l) <= prev_w + 1e-15); /* monotone droop */
+    prev_w = cpo_laser_power_w(l);
+  }
+  double lo = amb, hi = amb + 200.0;
+  for (int k = 0; k < 200; k++) {
+    const double t = 0.5 * (lo + hi);
+    const double po = cpo_laser_li_power_w(&p, i, t);
+    const double g = amb + p.thermal_res_k_per_w * (i * (p.forward_v + i * p.series_ohm) - po) - t;
+    if (g > 0)
+      lo = t;
+    else
+      hi = t;
+  }
+  assert_true(fabs(cpo_laser_junction_k(l) - lo) < 1e-6);
+  assert_true(prev_w < cold_w * 0.99);
+  /* wavelength follows the junction: red shift of 0.1 nm/K times the rise */
+  assert_true(fabs(cpo_laser_wavelength_m(l) - cpo_laser_wavelength_at_m(&p, lo)) < 1e-15);
+  cpo_laser_destroy(&l);
+}
+
+static void test_laser_ageing_raises_threshold_and_lowers_slope(void **state) {
+  (void)state;
+  cpo_laser_params_t p = cpo_laser_params_dfb();
+  p.age_h = 50000.0;
+  const double t = p.ref_temp_k;
+  assert_true(REL(cpo_laser_threshold_a(&p, t),
+                  p.threshold_a * (1 + p.ageing_threshold_per_h * p.age_h)) < 1e-12);
+  assert_true(REL(cpo_laser_slope_w_per_a(&p, t),
+                  p.slope_w_per_a * (1 - p.ageing_slope_per_h * p.age_h)) < 1e-12);
+  cpo_laser_params_t fresh = p;
+  fresh.age_h = 0;
+  assert_true(cpo_laser_li_power_w(&p, 50e-3, t) < cpo_laser_li_power_w(&fresh, 50e-3, t));
+}
+
+static void test_laser_rin_variance_is_rin_p2_b(void **state) {
+  (void)state;
+  const cpo_laser_params_t p = cpo_laser_params_dfb(); /* -150 dB/Hz */
+  const double pw = 2e-3, b = 50e9;
+  assert_true(REL(cpo_laser_rin_variance_w2(&p, pw, b), 1e-15 * pw * pw * b) < 1e-9);
+}
+
+static void test_laser_rejects_unphysical_parameters(void **state) {
+  (void)state;
+  cpo_laser_t *l = NULL;
+  cpo_laser_params_t p = cpo_laser_params_dfb();
+  p.t0_k = 0;
+  assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_ERR_INVALID_ARG);
+  p = cpo_laser_params_dfb();
+  p.thermal_tau_s = -1;
+  assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_ERR_INVALID_ARG);
+  p = cpo_laser_params_dfb();
+  assert_int_equal(cpo_laser_create(&p, NAN, &l), CPO_ERR_INVALID_ARG);
+  assert_null(l);
+  assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_OK);
+  cpo_laser_set_current(l, 10.0); /* clamped to the driver's compliance */
+  assert_true(cpo_laser_current_a(l) == p.max_current_a);
+  cpo_laser_set_current(l, -1.0);
+  assert_true(cpo_laser_current_a(l) == 0.0);
+  cpo_laser_destroy(&l);
+  cpo_laser_destroy(&l);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_laser_li_curve_is_threshold_and_slope),
+      cmocka_unit_test(test_laser_threshold_drifts_with_t0),
+      cmocka_unit_test(test_laser_wavelength_drifts_0p1_nm_per_k),
+      cmocka_unit_test(test_laser_junction_relaxes_with_thermal_time_constant),
+      cmocka_unit_test(test_laser_turn_on_droops_to_thermal_fixed_point),
+      cmocka_unit_test(test_laser_ageing_raises_threshold_and_lowers_slope),
+      cmocka_unit_test(test_laser_rin_variance_is_rin_p2_b),
+      cmocka_unit_test(test_laser_rejects_unphysical_parameters),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,459 @@
+/* cpo_link: the model role's object. Chunking independence of RX words and ADC samples,
+ * seeding, the two fidelity modes against each other and against the error rate predicted
+ * from the eye, the eye against a link budget computed here from the component formulas, slow
+ * dynamics (heater time constant, laser turn-on), topologies, profiles and argument errors.
+ * Statistical checks use 5-sigma bounds with fixed seeds. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpo/link.h"
+
+static const double k_pi = 3.14159265358979323846;
+
+static uint64_t s_splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
+static uint64_t *s_words(size_t n, uint64_t seed) {
+  uint64_t *w = malloc(n * sizeof *w);
+  assert_non_null(w);
+  for (size_t k = 0; k < n; k++)
+    w[k] = s_splitmix(&seed);
+  return w;
+}
+
+static cpo_link_t *s_link(const cpo_link_cfg_t *cfg) {
+  cpo_link_t *l = NULL;
+  assert_int_equal(cpo_link_create(cfg, &l), CPO_OK);
+  return l;
+}
+
+static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+
+/* The default engine behind 4 dB of extra connector loss, so errors are frequent enough to
+ * compare (SER ~1e-3). */
+static cpo_profile_t s_lossy_profile(void) {
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.fibre.connector_loss_db = 2.5;
+  return p;
+}
+
+/* ... calibrated, with a schedule of DAC and ambient changes during the run. */
+static cpo_link_t *s_busy_link(uint64_t seed, cpo_fidelity_t fid) {
+  static cpo_profile_t p;
+  p = s_lossy_profile();
+  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = seed,
+                              .fidelity = fid, .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 3, 4000, 1234), CPO_OK);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_RX_THRESHOLD_MID, 5, 2100, 2000), CPO_OK);
+  assert_int_equal(cpo_link_set_ambient(l, 0, 320.0, 3001), CPO_OK);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 0, 35000, 4500), CPO_OK);
+  return l;
+}
+
+typedef struct {
+  uint64_t *rx;
+  uint32_t *adc; /* [cycle][channel] for lane 2 and laser 0 */
+} s_run_t;
+
+static s_run_t s_run_split(cpo_fidelity_t fid, const uint64_t *tx, uint32_t cycles,
+                           const uint32_t *splits, size_t n_splits) {
+  cpo_link_t *l = s_busy_link(77, fid);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  s_run_t r = {malloc((size_t)cycles * info.lanes * sizeof(uint64_t)),
+               malloc((size_t)cycles * CPO_ADC_COUNT * sizeof(uint32_t))};
+  assert_true(r.rx && r.adc);
+  uint32_t at = 0;
+  for (size_t k = 0; at < cycles; k++) {
+    uint32_t n = k < n_splits ? splits[k] : cycles - at;
+    if (n > cycles - at)
+      n = cycles - at;
+    assert_int_equal(cpo_link_process(l, at, n, tx + (size_t)at * info.lanes,
+                                      r.rx + (size_t)at * info.lanes),
+                     CPO_OK);
+    /* the ADC samples of every cycle just processed, read right after the call */
+    for (uint32_t c = at; c < at + n; c++)
+      for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
+        assert_int_equal(cpo_link_adc(l, c, ch, cpo_adc_info(ch)->per_laser ? 0 : 2,
+                                      &r.adc[(size_t)c * CPO_ADC_COUNT + ch]),
+                         CPO_OK);
+    at += n;
+  }
+  cpo_link_destroy(&l);
+  return r;
+}
+
+static void test_link_rx_and_adc_independent_of_call_split(void **state) {
+  (void)state;
+  const uint32_t cycles = 6000, lanes = 8;
+  uint64_t *tx = s_words((size_t)cycles * lanes, 1);
+  const uint32_t whole[] = {6000};
+  const uint32_t uneven[] = {1, 165, 1, 0, 333, 7, 1000, 2, 166, 999, 3, 1500};
+  const uint32_t tiny[] = {13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13};
+  for (int fid = 0; fid < 2; fid++) {
+    s_run_t a = s_run_split(fid, tx, cycles, whole, 1);
+    s_run_t b = s_run_split(fid, tx, cycles, uneven, sizeof uneven / sizeof uneven[0]);
+    s_run_t c = s_run_split(fid, tx, cycles, tiny, sizeof tiny / sizeof tiny[0]);
+    assert_memory_equal(a.rx, b.rx, (size_t)cycles * lanes * sizeof(uint64_t));
+    assert_memory_equal(a.rx, c.rx, (size_t)cycles * lanes * sizeof(uint64_t));
+    assert_memory_equal(a.adc, b.adc, (size_t)cycles * CPO_ADC_COUNT * sizeof(uint32_t));
+    assert_memory_equal(a.adc, c.adc, (size_t)cycles * CPO_ADC_COUNT * sizeof(uint32_t));
+    /* and the run has teeth: errors happened, the schedule moved the ADCs */
+    size_t diff = 0;
+    for (size_t k = 0; k < (size_t)cycles * lanes; k++)
+      diff += a.rx[k] != tx[k];
+    assert_true(diff > 100);
+    assert_true(a.adc[CPO_ADC_LASER_POWER] != a.adc[5999 * CPO_ADC_COUNT + CPO_ADC_LASER_POWER]);
+    free(a.rx), free(a.adc), free(b.rx), free(b.adc), free(c.rx), free(c.adc);
+  }
+  free(tx);
+}
+
+static void test_link_same_seed_same_bits_different_seed_differs(void **state) {
+  (void)state;
+  const uint32_t cycles = 3000, lanes = 8;
+  uint64_t *tx = s_words((size_t)cycles * lanes, 2);
+  uint64_t *rx[3];
+  const uint64_t seeds[3] = {5, 5, 6};
+  for (int k = 0; k < 3; k++) {
+    cpo_link_t *l = s_busy_link(seeds[k], CPO_FIDELITY_BIT_TRUE);
+    rx[k] = malloc((size_t)cycles * lanes * sizeof(uint64_t));
+    assert_non_null(rx[k]);
+    assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx[k]), CPO_OK);
+    cpo_link_destroy(&l);
+  }
+  assert_memory_equal(rx[0], rx[1], (size_t)cycles * lanes * sizeof(uint64_t));
+  assert_memory_not_equal(rx[0], rx[2], (size_t)cycles * lanes * sizeof(uint64_t));
+  for (int k = 0; k < 3; k++)
+    free(rx[k]);
+  free(tx);
+}
+
+static void s_count_errors(cpo_fidelity_t fid, uint32_t cycles, uint64_t *sym, uint64_t *bits) {
+  const uint32_t lanes = 8, chunk = 2000;
+  uint64_t *tx = s_words((size_t)chunk * lanes, 3);
+  uint64_t *rx = malloc((size_t)chunk * lanes * sizeof *rx);
+  assert_non_null(rx);
+  const cpo_profile_t p = s_lossy_profile();
+  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = 11,
+                              .fidelity = fid, .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  for (uint32_t c = 0; c < cycles; c += chunk)
+    assert_int_equal(cpo_link_process(l, c, chunk, tx, rx), CPO_OK);
+  *sym = *bits = 0;
+  for (uint32_t lane = 0; lane < lanes; lane++) {
+    *sym += cpo_link_symbol_errors(l, lane);
+    *bits += cpo_link_bit_errors(l, lane);
+  }
+  cpo_link_destroy(&l);
+  free(tx), free(rx);
+}
+
+static void test_link_statistical_agrees_with_bit_true(void **state) {
+  (void)state;
+  uint64_t s_bt, b_bt, s_st, b_st;
+  s_count_errors(CPO_FIDELITY_BIT_TRUE, 60000, &s_bt, &b_bt);
+  s_count_errors(CPO_FIDELITY_STATISTICAL, 60000, &s_st, &b_st);
+  assert_true(s_bt > 2000);
+  assert_true(fabs((double)s_bt - (double)s_st) < 5 * sqrt((double)(s_bt + s_st)));
+  assert_true(fabs((double)b_bt - (double)b_st) < 5 * sqrt(2.0 * (double)(b_bt + b_st)));
+  /* Gray coding: almost every symbol error is one bit */
+  assert_true(b_bt < 1.05 * s_bt);
+}
+
+/* MZM engine without ISI or crosstalk: every symbol of level s is decided with the Gaussian
+ * tails around its mean; the test predicts the symbol error rate from the reported eye. */
+static void test_link_ser_matches_eye_prediction(void **state) {
+  (void)state;
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load("oif-3.2t", &p), CPO_OK);
+  p.driver_bandwidth_hz = p.receiver.bandwidth_hz = p.mzm.bandwidth_hz = 1e18;
+  p.fibre.crosstalk_db = -INFINITY;
+  for (int fid = 0; fid < 2; fid++) {
+    const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = 4,
+                                .fidelity = fid, .start_calibrated = true};
+    cpo_link_t *l = s_link(&cfg);
+    cpo_link_info_t info;
+    cpo_link_get_info(l, &info);
+    for (uint32_t k = 0; k < info.lasers; k++) /* dim the lasers: errors at ~1e-3 */
+      assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, k, 5500, 0), CPO_OK);
+    const uint32_t cycles = 40000, chunk = 4000;
+    uint64_t *tx = s_words((size_t)chunk * info.lanes, 9);
+    uint64_t *rx = malloc((size_t)chunk * info.lanes * sizeof *rx);
+    assert_non_null(rx);
+    for (uint32_t c = 0; c < cycles; c += chunk)
+      assert_int_equal(cpo_link_process(l, c, chunk, tx, rx), CPO_OK);
+    for (uint32_t lane = 0; lane < info.lanes; lane++) {
+      cpo_symchan_eye_t e;
+      assert_int_equal(cpo_link_eye(l, lane, &e), CPO_OK);
+      assert_true(fabs(e.taps[0] - 1.0) < 1e-9 && fabs(e.taps[1]) < 1e-9);
+      double ser = 0;
+      for (uint32_t s = 0; s < 4; s++) {
+        const double m = e.own_a[s * 4 + s];
+        if (s > 0)
+          ser += s_qf((m - e.threshold_a[s - 1]) / e.sigma_a[s]) / 4;
+        if (s < 3)
+          ser += s_qf((e.threshold_a[s] - m) / e.sigma_a[s]) / 4;
+      }
+      const double n = (double)cycles * 32;
+      const double got = (double)cpo_link_symbol_errors(l, lane);
+      assert_true(n * ser > 300);
+      assert_true(fabs(got - n * ser) < 5 * sqrt(n * ser));
+    }
+    cpo_link_destroy(&l);
+    free(tx), free(rx);
+  }
+}
+
+static double s_ring_t(const cpo_profile_t *p, double lambda, double res) {
+  const double a = p->ring.round_trip_a, r = p->ring.self_coupling_r;
+  const double phi = 2 * k_pi * p->ring.group_index * 2 * k_pi * p->ring.radius_m *
+                     (1 / lambda - 1 / res);
+  return pow(10, -p->ring.insertion_loss_db / 10) *
+         (a * a - 2 * r * a * cos(phi) + r * r) / (1 - 2 * r * a * cos(phi) + r * a * r * a);
+}
+
+typedef struct {
+  double laser_w, detuning_m;
+} s_trace_last_t;
+
+static void s_keep_last(void *user, const cpo_link_trace_t *t) {
+  s_trace_last_t *last = user;
+  last->laser_w = t->laser_power_w[0];
+  last->detuning_m = t->detuning_m[0];
+}
+
+/* The eye's level currents from the link budget: ELS power / 8, splitter and coupler losses,
+ * the monitor tap, the ring's through port at each level's drive, fibre and connector losses,
+ * and the photodiode's eta q lambda / (h c). */
+static void test_link_eye_matches_link_budget(void **state) {
+  (void)state;
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 16, .seed = 8,
+                              .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  s_trace_last_t last = {0, 0};
+  cpo_link_set_trace(l, s_keep_last, &last);
+  uint64_t tx[8] = {0}, rx[8];
+  assert_int_equal(cpo_link_process(l, 0, 1, tx, rx), CPO_OK);
+  cpo_symchan_eye_t e;
+  assert_int_equal(cpo_link_eye(l, 0, &e), CPO_OK);
+  const double lambda = p.laser.wavelength_m; /* absolute lambda enters only at 1e-3 */
+  const double lane_w = last.laser_w / 8 * pow(10, -(1.0 + 1.5) / 10) * (1 - 0.02);
+  const double fibre = pow(10, -(0.35 * 0.1 + 2 * 0.5 + 2 * 1.5) / 10);
+  const double resp = 0.8 * 1.602176634e-19 * lambda / (6.62607015e-34 * 299792458.0);
+  const double bias = cpo_dac_code_to_si(CPO_DAC_MOD_BIAS, cpo_link_dac(l, CPO_DAC_MOD_BIAS, 0));
+  const double swing =
+      cpo_dac_code_to_si(CPO_DAC_DRIVER_SWING, cpo_link_dac(l, CPO_DAC_DRIVER_SWING, 0));
+  const double res_bias = lambda - last.detuning_m;
+  for (int s = 0; s < 4; s++) {
+    const double v = bias + swing / 2 * (-1 + 2.0 * s / 3);
+    const double res = res_bias + 20e-12 * (v - bias);
+    const double expect = resp * lane_w * s_ring_t(&p, lambda, res) * fibre;
+    assert_true(fabs(e.own_a[s * 4 + s] - expect) / expect < 5e-3);
+  }
+  /* the calibrated lock point: laser 0.29 FWHM blue of the resonance */
+  const double ra = p.ring.round_trip_a * p.ring.self_coupling_r;
+  const double fwhm =
+      (1 - ra) * lambda * lambda / (k_pi * p.ring.group_index * 2 * k_pi * p.ring.radius_m * sqrt(ra));
+  assert_true(fabs(last.detuning_m + 0.29 * fwhm) < 0.01 * fwhm);
+  cpo_link_destroy(&l);
+}
+
+typedef struct {
+  double temp_k[64];
+  double time_s[64];
+  int n;
+} s_trace_temps_t;
+
+static void s_keep_temps(void *user, const cpo_link_trace_t *t) {
+  s_trace_temps_t *tt = user;
+  if (tt->n < 64) {
+    tt->temp_k[tt->n] = t->temp_k[1];
+    tt->time_s[tt->n] = t->time_s;
+    tt->n++;
+  }
+}
+
+/* Power-on (lasers dark, no self-heating): a heater step heats the ring as
+ * dT (1 - exp(-t / tau)), dT = 0.1 nm/mW x P / 0.06 nm/K, on the grid. */
+static void test_link_heater_step_follows_thermal_time_constant(void **state) {
+  (void)state;
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 1, .ambient_k = 300.0};
+  cpo_link_t *l = s_link(&cfg);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  s_trace_temps_t tt = {.n = 0};
+  cpo_link_set_trace(l, s_keep_temps, &tt);
+  const uint64_t g = info.grid_cycles;
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 1, 5000, 2 * g - 5), CPO_OK); /* 5 mW */
+  const uint32_t cycles = (uint32_t)(40 * g);
+  uint64_t *tx = s_words((size_t)cycles * 8, 1), *rx = malloc((size_t)cycles * 8 * 8);
+  assert_non_null(rx);
+  assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);
+  assert_int_equal(tt.n, 40);
+  const double dt_k = 0.1e-9 / 1e-3 * 5e-3 / 0.06e-9;
+  const double tau = 0.5e-6, t_on = 2 * g * info.cycle_s; /* applied at the grid point 2g */
+  for (int k = 0; k < tt.n; k++) {
+    const double t = tt.time_s[k] - t_on;
+    const double expect = 300.0 + (t > 0 ? dt_k * (1 - exp(-t / tau)) : 0.0);
+    assert_true(fabs(tt.temp_k[k] - expect) < 1e-9);
+  }
+  /* the ADC reads the same temperature, quantised to 10 mK with half an LSB of noise */
+  uint32_t code;
+  assert_int_equal(cpo_link_adc(l, cycles - 1, CPO_ADC_MOD_TEMP, 1, &code), CPO_OK);
+  assert_true(fabs(code * 0.01 - tt.temp_k[39]) < 0.035);
+  cpo_link_destroy(&l);
+  free(tx), free(rx);
+}
+
+/* Switch-on from power-on: the laser's output droops as its junction warms (monitor ADC) while
+ * the received power appears. */
+static void test_link_laser_turn_on_transient_in_adcs(void **state) {
+  (void)state;
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 1, .grid_s = 2e-6};
+  cpo_link_t *l = s_link(&cfg);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 0, 37000, info.grid_cycles), CPO_OK);
+  const uint32_t chunk = (uint32_t)info.grid_cycles;
+  uint64_t *tx = s_words((size_t)chunk * 8, 1), *rx = malloc((size_t)chunk * 8 * 8);
+  assert_non_null(rx);
+  uint32_t power[200], temp[200], rxp[200];
+  for (int k = 0; k < 200; k++) {
+    assert_int_equal(cpo_link_process(l, (uint64_t)k * chunk, chunk, tx, rx), CPO_OK);
+    assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_LASER_POWER, 0, &power[k]), CPO_OK);
+    assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_LASER_TEMP, 0, &temp[k]), CPO_OK);
+    assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_RX_POWER, 4, &rxp[k]), CPO_OK);
+  }
+  assert_true(power[0] < 3 && rxp[0] < 5);                /* dark (ADC noise only) */
+  assert_true(power[1] > 8000);                          /* > 80 mW cold */
+  assert_true(power[199] < power[1] - 300);              /* > 3 mW thermal droop */
+  assert_true(temp[199] > temp[1] + 1000);               /* > 10 K warmer */
+  assert_true(rxp[199] > 100);                           /* light arrives */
+  cpo_link_destroy(&l);
+  free(tx), free(rx);
+}
+
+static void test_link_two_engines_cross_connect(void **state) {
+  (void)state;
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 2, .start_calibrated = true,
+                              .topology = CPO_TOPOLOGY_TWO_ENGINES};
+  cpo_link_t *l = s_link(&cfg);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  assert_int_equal(info.engines, 2);
+  assert_int_equal(info.lanes, 16);
+  assert_int_equal(info.lasers, 2);
+  /* engine B's laser off: engine A's receivers go dark, B's still see A's light */
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 1, 0, 0), CPO_OK);
+  const uint32_t cycles = 2000;
+  uint64_t *tx = s_words((size_t)cycles * 16, 3), *rx = malloc((size_t)cycles * 16 * 8);
+  assert_non_null(rx);
+  assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);
+  for (uint32_t lane = 0; lane < 16; lane++) {
+    uint32_t p;
+    assert_int_equal(cpo_link_adc(l, cycles - 1, CPO_ADC_RX_POWER, lane, &p), CPO_OK);
+    const double ser = cpo_link_symbol_errors(l, lane) / (cycles * 32.0);
+    if (lane < 8) {
+      assert_true(p < 5);
+      assert_true(ser > 0.3);
+    } else {
+      assert_true(p > 1000);
+      assert_true(ser < 1e-3);
+    }
+  }
+  cpo_link_destroy(&l);
+  free(tx), free(rx);
+}
+
+static void test_link_every_profile_works_calibrated(void **state) {
+  (void)state;
+  assert_true(cpo_profile_count() >= 3);
+  for (uint32_t k = 0; k < cpo_profile_count(); k++) {
+    cpo_profile_t p;
+    assert_int_equal(cpo_profile_load(cpo_profile_name(k), &p), CPO_OK);
+    const cpo_link_cfg_t cfg = {.profile = cpo_profile_name(k), .symbols_per_cycle = 16,
+                                .seed = 3, .start_calibrated = true};
+    cpo_link_t *l = s_link(&cfg);
+    cpo_link_info_t info;
+    cpo_link_get_info(l, &info);
+    assert_int_equal(info.lanes, p.lanes);
+    assert_true(info.latency_cycles > 0);
+    const uint32_t cycles = 2000;
+    uint64_t *tx = s_words((size_t)cycles * info.lanes, k),
+             *rx = malloc((size_t)cycles * info.lanes * 8);
+    assert_non_null(rx);
+    assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);
+    for (uint32_t lane = 0; lane < info.lanes; lane++) /* under the KP4 FEC threshold */
+      assert_true(cpo_link_bit_errors(l, lane) < 2.4e-4 * cycles * 32);
+    cpo_link_destroy(&l);
+    free(tx), free(rx);
+  }
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load("no-such-engine", &p), CPO_ERR_INVALID_ARG);
+}
+
+static void test_link_rejects_bad_arguments_unchanged(void **state) {
+  (void)state;
+  cpo_link_t *l = NULL;
+  cpo_link_cfg_t bad = {.symbols_per_cycle = 33}; /* 66 bits of PAM4 */
+  assert_int_equal(cpo_link_create(&bad, &l), CPO_ERR_INVALID_ARG);
+  bad = (cpo_link_cfg_t){.symbols_per_cycle = 8, .lanes = 9};
+  assert_int_equal(cpo_link_create(&bad, &l), CPO_ERR_INVALID_ARG);
+  bad = (cpo_link_cfg_t){.symbols_per_cycle = 8, .profile = "nope"};
+  assert_int_equal(cpo_link_create(&bad, &l), CPO_ERR_INVALID_ARG);
+  bad = (cpo_link_cfg_t){.symbols_per_cycle = 8, .topology = CPO_TOPOLOGY_TWO_ENGINES, .lanes = 3};
+  assert_int_equal(cpo_link_create(&bad, &l), CPO_ERR_INVALID_ARG);
+  assert_null(l);
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 8, .seed = 1};
+  l = s_link(&cfg);
+  uint32_t code = 12345;
+  assert_int_equal(cpo_link_adc(l, 0, CPO_ADC_TAP_PD, 0, &code), CPO_ERR_RANGE);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_COUNT, 0, 1, 0), CPO_ERR_INVALID_ARG);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 8, 1, 0), CPO_ERR_INVALID_ARG);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 1, 1, 0), CPO_ERR_INVALID_ARG);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 0, 0x10000, 0), CPO_ERR_INVALID_ARG);
+  assert_int_equal(cpo_link_set_ambient(l, 1, 300, 0), CPO_ERR_INVALID_ARG);
+  uint64_t tx[8 * 100] = {0}, rx[8 * 100];
+  assert_int_equal(cpo_link_process(l, 1, 10, tx, rx), CPO_ERR_INVALID_ARG);
+  assert_int_equal(cpo_link_process(l, 0, 100, tx, rx), CPO_OK);
+  assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 0, 1, 99), CPO_ERR_RANGE);
+  assert_int_equal(cpo_link_adc(l, 100, CPO_ADC_TAP_PD, 0, &code), CPO_ERR_RANGE);
+  assert_int_equal(cpo_link_adc(l, 99, CPO_ADC_COUNT, 0, &code), CPO_ERR_INVALID_ARG);
+  assert_int_equal(code, 12345);
+  assert_int_equal(cpo_link_adc(l, 99, CPO_ADC_TAP_PD, 0, &code), CPO_OK);
+  cpo_link_destroy(&l);
+  cpo_link_destroy(&l);
+  assert_null(l);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_link_rx_and_adc_independent_of_call_split),
+      cmocka_unit_test(test_link_same_seed_same_bits_different_seed_differs),
+      cmocka_unit_test(test_link_statistical_agrees_with_bit_true),
+      cmocka_unit_test(test_link_ser_matches_eye_prediction),
+      cmocka_unit_test(test_link_eye_matches_link_budget),
+      cmocka_unit_test(test_link_heater_step_follows_thermal_time_constant),
+      cmocka_unit_test(test_link_laser_turn_on_transient_in_adcs),
+      cmocka_unit_test(test_link_two_engines_cross_connect),
+      cmocka_unit_test(test_link_every_profile_works_calibrated),
+      cmocka_unit_test(test_link_rejects_bad_arguments_unchanged),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,339 @@
+/* cpo_symchan: Monte-Carlo error rates of both fidelity modes against the closed forms
+ * computed here (NRZ 0.5 erfc(Q / sqrt 2); Gray PAM4 SER = 1.5 Qf(q), BER = SER / 2 up to
+ * non-adjacent errors of order Qf(3q)), agreement of the modes on a channel with ISI, TX FFE
+ * memory and crosstalk, the thinning bound, and split independence.
+ * Counts are checked against 5-sigma binomial (or Poisson-difference) bounds; seeds are fixed. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpo/rng.h"
+#include "cpo/symchan.h"
+#include "symchan_kernel.h" /* private: to compare the instruction-set variants */
+
+/* Gray code of each PAM4 level, written out (not computed the way the model does) */
+static const uint8_t k_level_to_gray[4] = {0, 1, 3, 2};
+
+static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+
+static uint64_t s_splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
+static uint64_t *s_words(size_t n, uint64_t seed) {
+  uint64_t *w = malloc(n * sizeof *w);
+  assert_non_null(w);
+  for (size_t k = 0; k < n; k++)
+    w[k] = s_splitmix(&seed);
+  return w;
+}
+
+/* Equally spaced levels 0, d, 2d, ..., no ISI, equal noise, thresholds midway. */
+static cpo_symchan_eye_t s_ideal_eye(uint32_t levels, double q) {
+  cpo_symchan_eye_t e;
+  memset(&e, 0, sizeof e);
+  e.levels = levels;
+  const double d = 1e-4; /* 100 uA between levels */
+  for (uint32_t p = 0; p < levels; p++)
+    for (uint32_t c = 0; c < levels; c++)
+      e.own_a[p * levels + c] = c * d;
+  e.taps[0] = 1.0;
+  for (uint32_t s = 0; s < levels; s++)
+    e.sigma_a[s] = (d / 2) / q;
+  for (uint32_t t = 0; t + 1 < levels; t++)
+    e.threshold_a[t] = (t + 0.5) * d;
+  return e;
+}
+
+static cpo_symchan_input_t s_input(const uint64_t *own, const uint64_t *left,
+                                   const uint64_t *right, uint32_t bps) {
+  cpo_symchan_input_t in;
+  memset(&in, 0, sizeof in);
+  in.own.words = own;
+  in.nb[0].words = left;
+  in.nb[1].words = right;
+  in.stride = 1;
+  in.symbols_per_word = 64 / bps;
+  in.bits_per_symbol = bps;
+  in.gray = bps == 2;
+  return in;
+}
+
+/* Run one mode over `words` words in calls of `split` words; returns the counts. */
+static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
+                                  size_t words, size_t split, int statistical, uint64_t seed,
+                                  uint64_t *rx) {
+  cpo_symchan_errors_t err = {0, 0};
+  cpo_symchan_state_t st;
+  memset(&st, 0, sizeof st);
+  cpo_rng_t *rng = NULL;
+  assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
+  const uint32_t spw = in.symbols_per_word;
+  double *noise = malloc(split * spw * sizeof *noise);
+  assert_non_null(noise);
+  const double p_max = cpo_symchan_error_bound(eye);
+  uint64_t gap = UINT64_MAX;
+  const uint64_t *own0 = in.own.words, *nb0 = in.nb[0].words, *nb1 = in.nb[1].words;
+  for (size_t w = 0; w < words; w += split) {
+    const size_t m = words - w < split ? words - w : split;
+    in.own.words = own0 + w;
+    in.nb[0].words = nb0 ? nb0 + w : NULL;
+    in.nb[1].words = nb1 ? nb1 + w : NULL;
+    const uint32_t n = (uint32_t)(m * spw);
+    if (statistical) {
+      memcpy(rx + w, own0 + w, m * sizeof *rx);
+      cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, rx + w, &err);
+      cpo_symchan_advance(eye, &st, &in, n);
+    } else {
+      cpo_rng_fill_normal(rng, noise, n);
+      cpo_symchan_bit_true(eye, &st, &in, n, noise, rx + w, &err);
+    }
+    in.own.prev = cpo_symchan_level(&in, &in.own, n - 1);
+    for (int k = 0; k < 2; k++)
+      if (in.nb[k].words)
+        in.nb[k].prev = cpo_symchan_level(&in, &in.nb[k], n - 1);
+  }
+  free(noise);
+  cpo_rng_destroy(&rng);
+  return err;
+}
+
+static void s_assert_binomial(uint64_t count, double trials, double p) {
+  const double mean = trials * p, sd = sqrt(trials * p * (1 - p));
+  if (!(fabs((double)count - mean) < 5 * sd + 1))
+    fail_msg("count %llu, expected %.1f +- 5 x %.1f", (unsigned long long)count, mean, sd);
+}
+
+static void test_symchan_nrz_ber_matches_erfc_both_modes(void **state) {
+  (void)state;
+  const double q_values[] = {2.0, 3.0, 4.0};
+  const size_t words = 1 << 19; /* 33.5 M bits */
+  uint64_t *tx = s_words(words, 1);
+  uint64_t *rx = malloc(words * sizeof *rx);
+  assert_non_null(rx);
+  for (size_t j = 0; j < 3; j++) {
+    const cpo_symchan_eye_t eye = s_ideal_eye(2, q_values[j]);
+    for (int mode = 0; mode < 2; mode++) {
+      const cpo_symchan_errors_t e = s_run(&eye, s_input(tx, NULL, NULL, 1), words, 64, mode,
+                                           10 + j, rx);
+      assert_int_equal(e.bit_errors, e.symbol_errors);
+      s_assert_binomial(e.bit_errors, words * 64.0, s_qf(q_values[j]));
+      uint64_t counted = 0;
+      for (size_t k = 0; k < words; k++)
+        counted += (uint64_t)__builtin_popcountll(rx[k] ^ tx[k]);
+      assert_int_equal(counted, e.bit_errors);
+    }
+  }
+  free(tx), free(rx);
+}
+
+static void test_symchan_pam4_gray_ser_ber_match_formula_both_modes(void **state) {
+  (void)state;
+  const double q_values[] = {2.0, 3.0, 3.414};
+  const size_t words = 1 << 19; /* 16.8 M symbols */
+  uint64_t *tx = s_words(words, 2);
+  uint64_t *rx = malloc(words * sizeof *rx);
+  assert_non_null(rx);
+  for (size_t j = 0; j < 3; j++) {
+    const double q = q_values[j];
+    const double ser = 1.5 * s_qf(q);
+    const cpo_symchan_eye_t eye = s_ideal_eye(4, q);
+    for (int mode = 0; mode < 2; mode++) {
+      const cpo_symchan_errors_t e = s_run(&eye, s_input(tx, NULL, NULL, 2), words, 100, mode,
+                                           20 + j, rx);
+      const double symbols = words * 32.0;
+      s_assert_binomial(e.symbol_errors, symbols, ser);
+      /* Gray: an error to an adjacent level flips one of two bits; 2-level jumps (prob ~Qf(3q))
+       * are below the statistical resolution here */
+      s_assert_binomial(e.bit_errors, symbols * 2, ser / 2);
+    }
+  }
+  free(tx), free(rx);
+}
+
+/* A channel with everything: TX FFE memory, ISI, negative RX FFE tap, crosstalk from two
+ * neighbours, level-dependent noise, uneven levels. Both modes must agree. */
+static cpo_symchan_eye_t s_rough_eye(void) {
+  cpo_symchan_eye_t e;
+  memset(&e, 0, sizeof e);
+  e.levels = 4;
+  const double lv[4] = {0.1e-3, 0.35e-3, 0.55e-3, 0.8e-3};
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 4; c++)
+      e.own_a[p * 4 + c] = lv[c] - 0.1 * (lv[p] - lv[c]); /* pre-emphasis-like memory */
+  for (int k = 0; k < 2; k++) {
+    e.has_neighbour[k] = 1;
+    for (int p = 0; p < 4; p++)
+      for (int c = 0; c < 4; c++)
+        e.xt_a[k][p * 4 + c] = 0.02 * lv[c];
+  }
+  const double taps[5] = {0.85, 0.25, 0.06, 0.02, -0.18};
+  memcpy(e.taps, taps, sizeof taps);
+  const double sig[4] = {22e-6, 25e-6, 27e-6, 30e-6};
+  memcpy(e.sigma_a, sig, sizeof sig);
+  e.threshold_a[0] = 0.23e-3;
+  e.threshold_a[1] = 0.45e-3;
+  e.threshold_a[2] = 0.68e-3;
+  return e;
+}
+
+static void test_symchan_statistical_agrees_with_bit_true_on_rough_channel(void **state) {
+  (void)state;
+  const size_t words = 1 << 18;
+  uint64_t *tx = s_words(words, 3), *l = s_words(words, 4), *r = s_words(words, 5);
+  uint64_t *rx = malloc(words * sizeof *rx);
+  assert_non_null(rx);
+  const cpo_symchan_eye_t eye = s_rough_eye();
+  const cpo_symchan_errors_t bt = s_run(&eye, s_input(tx, l, r, 2), words, 37, 0, 7, rx);
+  const cpo_symchan_errors_t st = s_run(&eye, s_input(tx, l, r, 2), words, 37, 1, 8, rx);
+  assert_true(bt.symbol_errors > 1000); /* the comparison has teeth */
+  const double k1 = (double)bt.symbol_errors, k2 = (double)st.symbol_errors;
+  assert_true(fabs(k1 - k2) < 5 * sqrt(k1 + k2));
+  const double b1 = (double)bt.bit_errors, b2 = (double)st.bit_errors;
+  assert_true(fabs(b1 - b2) < 5 * sqrt(2 * (b1 + b2))); /* bits come in up to pairs */
+  free(tx), free(l), free(r), free(rx);
+}
+
+/* The thinning is exact only if the bound holds for every pattern: check it exhaustively. */
+static void test_symchan_error_bound_covers_every_pattern(void **state) {
+  (void)state;
+  const cpo_symchan_eye_t eye = s_rough_eye();
+  const double bound = cpo_symchan_error_bound(&eye);
+  double worst = 0.0;
+  cpo_symchan_state_t st;
+  memset(&st, 0, sizeof st);
+  /* own symbols -1..4 (6 of them, 4096 patterns) with neighbour patterns at their extremes */
+  for (uint32_t pat = 0; pat < 4096; pat++) {
+    for (uint32_t xt = 0; xt < 4; xt++) {
+      uint64_t own = 0, nb = 0;
+      uint8_t prev = (uint8_t)(pat & 3);
+      for (int k = 0; k < 5; k++)
+        own |= (uint64_t)k_level_to_gray[(pat >> (2 * (k + 1))) & 3] << (2 * k);
+      for (int k = 0; k < 5; k++)
+        nb |= (uint64_t)k_level_to_gray[xt & 1 ? 3 : 0] << (2 * k);
+      cpo_symchan_input_t in = s_input(&own, &nb, &nb, 2);
+      in.own.prev = prev;
+      in.nb[0].prev = in.nb[1].prev = (uint8_t)(xt & 2 ? 3 : 0);
+      cpo_symchan_advance(&eye, &st, &in, 0); /* history = prev-only steady state */
+      for (int k = 0; k < 4; k++)
+        st.hist_a[k] = eye.own_a[prev * 4 + prev];
+      const double y = cpo_symchan_value(&eye, &st, &in, 4);
+      const double p = cpo_symchan_error_prob(&eye, y, cpo_symchan_level(&in, &in.own, 4));
+      worst = p > worst ? p : worst;
+    }
+  }
+  assert_true(worst > 0.0);
+  assert_true(bound >= worst);
+  assert_true(bound < 50 * worst); /* and is not uselessly loose */
+}
+
+static void test_symchan_output_independent_of_call_split(void **state) {
+  (void)state;
+  const size_t words = 20000;
+  uint64_t *tx = s_words(words, 6), *l = s_words(words, 7), *r = s_words(words, 8);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_true(a && b);
+  const cpo_symchan_eye_t eye = s_rough_eye();
+  for (int mode = 0; mode < 2; mode++) {
+    const cpo_symchan_errors_t ea = s_run(&eye, s_input(tx, l, r, 2), words, words, mode, 9, a);
+    const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, mode, 9, b);
+    assert_memory_equal(a, b, words * sizeof *a);
+    assert_int_equal(ea.symbol_errors, eb.symbol_errors);
+    assert_true(ea.symbol_errors > 0);
+  }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
+/* The AVX-512 kernel must give the portable kernel's bits, for NRZ and PAM4, Gray and
+ * natural, with and without neighbours, over several blocks. */
+static void test_symchan_kernel_variants_give_identical_bits(void **state) {
+  (void)state;
+#if defined(CPO_ZIG_X86)
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f"))
+    skip();
+  const size_t words = 512;
+  uint64_t *tx = s_words(words, 11), *l = s_words(words, 12), *r = s_words(words, 13);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  double *noise = malloc(words * 64 * sizeof *noise);
+  assert_true(a && b && noise);
+  cpo_rng_t *rng = NULL;
+  assert_int_equal(cpo_rng_create(3, 3, &rng), CPO_OK);
+  cpo_rng_fill_normal(rng, noise, words * 64);
+  for (uint32_t bps = 1; bps <= 2; bps++) {
+    for (int variant = 0; variant < 4; variant++) {
+      cpo_symchan_eye_t eye = s_rough_eye();
+      if (bps == 1) {
+        eye.levels = 2;
+        for (int k = 0; k < 4; k++) {
+          eye.own_a[k] = eye.own_a[(k >> 1) * 4 + (k & 1) * 3];
+          eye.xt_a[0][k] = eye.xt_a[1][k] = 0.01 * eye.own_a[k];
+        }
+        eye.threshold_a[0] = 0.45e-3;
+        for (int k = 0; k < 2; k++)
+          eye.sigma_a[k] = 0.15e-3; /* errors at a few percent */
+      }
+      eye.has_neighbour[0] = eye.has_neighbour[1] = (uint32_t)(variant & 1);
+      if (variant & 2) /* a threshold register out of order: decisions count exceeded ones */
+        eye.threshold_a[bps == 2 ? 2 : 0] = 0.3e-3;
+      cpo_symchan_block_t blk[2];
+      uint64_t *out[2] = {a, b};
+      for (int k = 0; k < 2; k++) {
+        memset(&blk[k], 0, sizeof blk[k]);
+        blk[k].eye = &eye;
+        blk[k].symbols_per_word = 64 / bps;
+        blk[k].bits_per_symbol = bps;
+        blk[k].gray = (uint32_t)(variant >> 1 ^ 1);
+        blk[k].stride = 1;
+        blk[k].prev_own = 1;
+        blk[k].hist_a[0] = 0.3e-3;
+        const size_t per_block = CPO_SYMCHAN_BLOCK / (64 / bps); /* words */
+        for (size_t w = 0; w < words; w += per_block) {
+          const size_t m = per_block < words - w ? per_block : words - w;
+          blk[k].m = (uint32_t)(m * (64 / bps));
+          blk[k].own_words = tx + w;
+          blk[k].nb_words[0] = eye.has_neighbour[0] ? l + w : NULL;
+          blk[k].nb_words[1] = eye.has_neighbour[1] ? r + w : NULL;
+          blk[k].noise = noise + w * (64 / bps);
+          blk[k].rx = out[k] + w;
+          if (k == 0)
+            cpo_symchan_kernel_generic(&blk[k]);
+          else
+            cpo_symchan_kernel_avx512(&blk[k]);
+        }
+      }
+      assert_memory_equal(a, b, words * sizeof *a);
+      assert_int_equal(blk[0].symbol_errors, blk[1].symbol_errors);
+      assert_int_equal(blk[0].bit_errors, blk[1].bit_errors);
+      assert_true(blk[0].symbol_errors > 0);
+      assert_memory_equal(blk[0].hist_a, blk[1].hist_a, sizeof blk[0].hist_a);
+      assert_int_equal(blk[0].prev_own, blk[1].prev_own);
+    }
+  }
+  cpo_rng_destroy(&rng);
+  free(tx), free(l), free(r), free(a), free(b), free(noise);
+#else
+  skip();
+#endif
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_symchan_nrz_ber_matches_erfc_both_modes),
+      cmocka_unit_test(test_symchan_pam4_gray_ser_ber_match_formula_both_modes),
+      cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
+      cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
+      cmocka_unit_test(test_symchan_output_independent_of_call_split),
+      cmocka_unit_test(test_symchan_kernel_variants_give_identical_bits),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
