@@ -261,6 +261,20 @@ module cpo_d2d_ep
   // ---- Lanes ---------------------------------------------------------------------------------
   assign tx_ready_o = active && !bist;
 
+  // Payload is registered on the way in, so no top-level input drives the transmit datapath
+  // combinationally (the simulator would re-evaluate it on every input change).
+  logic [NumLanes-1:0][WordBits-1:0] tx_data_q;
+  logic                              tx_valid_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      tx_data_q <= '0;
+      tx_valid_q <= 1'b0;
+    end else begin
+      tx_data_q <= tx_data_i;
+      tx_valid_q <= tx_valid_i && tx_ready_o;
+    end
+  end
+
   cpo_d2d_tx_lanes #(.NumLanes(NumLanes), .NumSpare(NumSpare)) u_tx (
     .clk_i,
     .rst_ni,
@@ -273,8 +287,8 @@ module cpo_d2d_ep
     .inject_i     (reg2hw.bist_inj.inject),
     .inject_lane_i(reg2hw.bist_inj.lane),
     .inject_pos_i (reg2hw.bist_inj.pos),
-    .data_i       (tx_data_i),
-    .valid_i      (tx_valid_i && tx_ready_o),
+    .data_i       (tx_data_q),
+    .valid_i      (tx_valid_q && active && !bist),
     .wire_o       (tx_wire_o)
   );
 

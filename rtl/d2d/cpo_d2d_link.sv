@@ -1,6 +1,7 @@
 // The whole die-to-die link: ASIC-side endpoint, channel, optical-engine-side endpoint.
 //
-// Register ports: asic_* reaches the ASIC endpoint (the host's view), ch_* the channel block
+// Register ports (each behind a register slice, cpo_d2d_apb_cut: accesses take two extra
+// cycles): asic_* reaches the ASIC endpoint (the host's view), ch_* the channel block
 // (tests and scenarios set faults there), oe_* the OE endpoint directly (the OE's local
 // controller; tests use it as a backdoor). The ASIC's register tunnel reaches the OE side:
 // tunnel addresses 0x00_0000-0x00_ffff are the OE endpoint's own registers (shared with oe_*
@@ -87,6 +88,79 @@ module cpo_d2d_link
   ltsm_state_e                        asic_state, oe_state;
   logic [7:0]                         asic_width, oe_width;
 
+  // ---- Register ports: registered slices cut the top-level inputs off the register blocks ----
+  logic        a_psel, a_penable, a_pwrite, a_pready, a_pslverr;
+  logic [15:0] a_paddr;
+  logic [31:0] a_pwdata, a_prdata;
+  cpo_d2d_apb_cut u_asic_cut (
+    .clk_i,
+    .rst_ni,
+    .psel_i   (asic_psel_i),
+    .penable_i(asic_penable_i),
+    .pwrite_i (asic_pwrite_i),
+    .paddr_i  (asic_paddr_i),
+    .pwdata_i (asic_pwdata_i),
+    .prdata_o (asic_prdata_o),
+    .pready_o (asic_pready_o),
+    .pslverr_o(asic_pslverr_o),
+    .psel_o   (a_psel),
+    .penable_o(a_penable),
+    .pwrite_o (a_pwrite),
+    .paddr_o  (a_paddr),
+    .pwdata_o (a_pwdata),
+    .prdata_i (a_prdata),
+    .pready_i (a_pready),
+    .pslverr_i(a_pslverr)
+  );
+
+  logic        o_psel, o_penable, o_pwrite, o_pready, o_pslverr;
+  logic [15:0] o_paddr;
+  logic [31:0] o_pwdata, o_prdata;
+  cpo_d2d_apb_cut u_oe_cut (
+    .clk_i,
+    .rst_ni,
+    .psel_i   (oe_psel_i),
+    .penable_i(oe_penable_i),
+    .pwrite_i (oe_pwrite_i),
+    .paddr_i  (oe_paddr_i),
+    .pwdata_i (oe_pwdata_i),
+    .prdata_o (oe_prdata_o),
+    .pready_o (oe_pready_o),
+    .pslverr_o(oe_pslverr_o),
+    .psel_o   (o_psel),
+    .penable_o(o_penable),
+    .pwrite_o (o_pwrite),
+    .paddr_o  (o_paddr),
+    .pwdata_o (o_pwdata),
+    .prdata_i (o_prdata),
+    .pready_i (o_pready),
+    .pslverr_i(o_pslverr)
+  );
+
+  logic        c_psel, c_penable, c_pwrite, c_pready, c_pslverr;
+  logic [15:0] c_paddr;
+  logic [31:0] c_pwdata, c_prdata;
+  cpo_d2d_apb_cut u_ch_cut (
+    .clk_i,
+    .rst_ni,
+    .psel_i   (ch_psel_i),
+    .penable_i(ch_penable_i),
+    .pwrite_i (ch_pwrite_i),
+    .paddr_i  (ch_paddr_i),
+    .pwdata_i (ch_pwdata_i),
+    .prdata_o (ch_prdata_o),
+    .pready_o (ch_pready_o),
+    .pslverr_o(ch_pslverr_o),
+    .psel_o   (c_psel),
+    .penable_o(c_penable),
+    .pwrite_o (c_pwrite),
+    .paddr_o  (c_paddr),
+    .pwdata_o (c_pwdata),
+    .prdata_i (c_prdata),
+    .pready_i (c_pready),
+    .pslverr_i(c_pslverr)
+  );
+
   // ---- ASIC endpoint -------------------------------------------------------------------------
   logic        asic_m_psel, asic_m_penable, asic_m_pwrite;
   logic [23:0] asic_m_paddr;
@@ -103,14 +177,14 @@ module cpo_d2d_link
   ) u_asic (
     .clk_i,
     .rst_ni,
-    .psel_i     (asic_psel_i),
-    .penable_i  (asic_penable_i),
-    .pwrite_i   (asic_pwrite_i),
-    .paddr_i    (asic_paddr_i),
-    .pwdata_i   (asic_pwdata_i),
-    .prdata_o   (asic_prdata_o),
-    .pready_o   (asic_pready_o),
-    .pslverr_o  (asic_pslverr_o),
+    .psel_i     (a_psel),
+    .penable_i  (a_penable),
+    .pwrite_i   (a_pwrite),
+    .paddr_i    (a_paddr),
+    .pwdata_i   (a_pwdata),
+    .prdata_o   (a_prdata),
+    .pready_o   (a_pready),
+    .pslverr_o  (a_pslverr),
     .m_psel_o   (asic_m_psel),
     .m_penable_o(asic_m_penable),
     .m_pwrite_o (asic_m_pwrite),
@@ -145,14 +219,14 @@ module cpo_d2d_link
   ) u_channel (
     .clk_i,
     .rst_ni,
-    .psel_i      (ch_psel_i),
-    .penable_i   (ch_penable_i),
-    .pwrite_i    (ch_pwrite_i),
-    .paddr_i     (ch_paddr_i),
-    .pwdata_i    (ch_pwdata_i),
-    .prdata_o    (ch_prdata_o),
-    .pready_o    (ch_pready_o),
-    .pslverr_o   (ch_pslverr_o),
+    .psel_i      (c_psel),
+    .penable_i   (c_penable),
+    .pwrite_i    (c_pwrite),
+    .paddr_i     (c_paddr),
+    .pwdata_i    (c_pwdata),
+    .prdata_o    (c_prdata),
+    .pready_o    (c_pready),
+    .pslverr_o   (c_pslverr),
     .a2o_tx_i    (a2o_wire_o),
     .a2o_rx_o    (a2o_rx),
     .a2o_phase_i (a2o_phase),
@@ -194,11 +268,11 @@ module cpo_d2d_link
   cpo_d2d_apb_arb #(.AddrBits(16)) u_oe_arb (
     .clk_i,
     .rst_ni,
-    .psel_i   ({oe_m_psel && tun_local, oe_psel_i}),
-    .penable_i({oe_m_penable, oe_penable_i}),
-    .pwrite_i ({oe_m_pwrite, oe_pwrite_i}),
-    .paddr_i  ({oe_m_paddr[15:0], oe_paddr_i}),
-    .pwdata_i ({oe_m_pwdata, oe_pwdata_i}),
+    .psel_i   ({oe_m_psel && tun_local, o_psel}),
+    .penable_i({oe_m_penable, o_penable}),
+    .pwrite_i ({oe_m_pwrite, o_pwrite}),
+    .paddr_i  ({oe_m_paddr[15:0], o_paddr}),
+    .pwdata_i ({oe_m_pwdata, o_pwdata}),
     .prdata_o (arb_prdata),
     .pready_o (arb_pready),
     .pslverr_o(arb_pslverr),
@@ -211,9 +285,9 @@ module cpo_d2d_link
     .pready_i (r_pready),
     .pslverr_i(r_pslverr)
   );
-  assign oe_prdata_o = arb_prdata[0];
-  assign oe_pready_o = arb_pready[0];
-  assign oe_pslverr_o = arb_pslverr[0];
+  assign o_prdata = arb_prdata[0];
+  assign o_pready = arb_pready[0];
+  assign o_pslverr = arb_pslverr[0];
   assign oe_m_prdata = tun_local ? arb_prdata[1] : rmt_prdata_i;
   assign oe_m_pready = tun_local ? arb_pready[1] : rmt_pready_i;
   assign oe_m_pslverr = tun_local ? arb_pslverr[1] : rmt_pslverr_i;
