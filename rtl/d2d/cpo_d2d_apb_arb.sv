@@ -75,4 +75,7 @@ module cpo_d2d_apb_arb #(
   logic unused_penable;
   assign unused_penable = ^penable_i;
 
+  // One master at a time gets an answer.
+  OneOwner_A: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(pready_o));
+
 endmodule : cpo_d2d_apb_arb

@@ -84,4 +84,8 @@ module cpo_d2d_apb_cut #(
   logic unused_penable;
   assign unused_penable = penable_i;
 
+  // The slice only answers a master that is in the access phase of the access it took.
+  AnswerInAccess_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      pready_o |-> (psel_i && penable_i && paddr_i == addr_q));
+
 endmodule : cpo_d2d_apb_cut

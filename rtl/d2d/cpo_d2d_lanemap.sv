@@ -89,4 +89,12 @@ module cpo_d2d_lanemap
   assign width_o = q.width;
   assign mode_o = q.mode;
 
+  // A lane set always carries lanes, never uses a bad lane, and maps each lane once.
+  WidthMatchesMode_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (mode_o == WidthNone) == (width_o == '0));
+  UsedCount_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      32'($countones(used_o)) == 32'(width_o));
+  NoBadLaneUsed_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      $past(update_i) |-> (used_o & $past(bad_i)) == '0);
+
 endmodule : cpo_d2d_lanemap

@@ -513,4 +513,11 @@ module cpo_d2d_rx_lanes
   assign valid_words_o = valid_words_q;
   assign retrain_o = retrain_q;
 
+  // The training state machine starts an operation only when none runs.
+  OpStartWhenIdle_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (op_start_i && op_i != RxOpNone) |-> os_q == OsIdle);
+  // Deskew delays stay inside the delay line.
+  DelayInRange_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      os_q == OsFinish |=> (32'(delay_q[0]) <= MaxDelay && 32'(delay_q[NumPhys]) <= MaxDelay));
+
 endmodule : cpo_d2d_rx_lanes

@@ -104,4 +104,13 @@ module cpo_d2d_sb_tx
   assign sb_clk_o = state_q == StSend;
   assign sb_dat_o = (state_q == StSend) & sr_q[0];
 
+  // Units are 64 or 128 bits, and every unit is followed by the idle gap.
+  UnitLength_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StSend |-> (len_q == 8'd64 || len_q == 8'd128));
+  GapAfterUnit_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (state_q == StSend && state_d != StSend) |-> state_d == StGap);
+  // The SBINIT pattern and packets never mix in one unit.
+  PatternIntact_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (state_q == StSend && is_pat_q) |-> len_q == 8'd64);
+
 endmodule : cpo_d2d_sb_tx

@@ -104,4 +104,11 @@ module cpo_d2d_tun_ini
   logic unused_cpl;
   assign unused_cpl = ^{cpl_hdr_i[63:35], cpl_hdr_i[31:27], cpl_hdr_i[21:0], cpl_data_i[63:32]};
 
+  // A request stays on offer, unchanged, until the sideband takes it.
+  ReqHeld_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (tx_valid_o && !tx_ready_i) |=> (tx_valid_o && $stable(tx_hdr_o) && $stable(tx_data_o)));
+  // Only the outstanding request's completion ends an access.
+  CplMatches_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      cpl_match |-> cpl_hdr_i[26:22] == tag_q);
+
 endmodule : cpo_d2d_tun_ini

@@ -109,4 +109,11 @@ module cpo_d2d_tun_tgt
   logic unused_data;
   assign unused_data = ^req_data_i[63:32];
 
+  // A completion stays on offer, unchanged, until the sideband takes it.
+  CplHeld_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (tx_valid_o && !tx_ready_i) |=> (tx_valid_o && $stable(tx_hdr_o) && $stable(tx_data_o)));
+  // APB: the access phase follows the setup phase, address held.
+  ApbAccessAfterSetup_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (psel_o && !penable_o) |=> (psel_o && penable_o && $stable(paddr_o)));
+
 endmodule : cpo_d2d_tun_tgt

@@ -410,6 +410,33 @@ void test_d2d_error_burst_in_active_retrains(void **state) {
   h.pass();
 }
 
+void test_d2d_lane_dying_in_active_repaired_by_retrain(void **state) {
+  (void)state;
+  Harness h("d2d_lane_dies_in_active");
+  train(h);
+  check_traffic(h, 300, 31);
+  // mid-run, an ASIC->OE lane sticks at 1: the valid-lane check fails every cycle, the link
+  // retrains, finds no eye on the lane, fails it in LINKSPEED and repairs it onto the spare
+  const unsigned dead = 5;
+  h.set_wire(true, dead, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
+  assert_true(h.run_until([&] { return h.state(Port::Oe) == kPhyRetrain; }, 2000));
+  std::vector<LogEntry> a, o;
+  train(h, &a, &o);
+  assert_true(contains_step(o, kActive, kPhyRetrain));
+  assert_true(contains_step(o, kLinkSpeed, kRepair));
+  assert_int_equal(o.back().to, kActive);
+  assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 1u << dead);
+  assert_int_equal(h.rd(Port::Asic, CPO_D2D_TX_BAD_LO_OFFSET), 1u << dead);
+  for (unsigned j = 0; j < h.lanes(); j++) {
+    assert_int_equal(tx_lane_of(h, Port::Asic, j), j < dead ? j : j + 1);
+  }
+  assert_int_equal(width_of(h, Port::Oe), h.lanes());
+  h.wr(Port::Asic, CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_CNT_CLEAR_MASK);
+  h.wr(Port::Oe, CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_CNT_CLEAR_MASK);
+  check_traffic(h, 1000, 37);
+  h.pass();
+}
+
 // ---- Sideband -----------------------------------------------------------------------------
 
 void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {

@@ -28,6 +28,7 @@ void test_d2d_lane_failing_at_speed_repaired(void **state);
 void test_d2d_clock_fault_is_trainerror_and_reset_recovers(void **state);
 void test_d2d_residency_timeout_goes_to_trainerror(void **state);
 void test_d2d_error_burst_in_active_retrains(void **state);
+void test_d2d_lane_dying_in_active_repaired_by_retrain(void **state);
 // Sideband
 void test_d2d_sideband_bad_parity_dropped_and_counted(void **state);
 void test_d2d_tunnel_register_access_reads_back(void **state);

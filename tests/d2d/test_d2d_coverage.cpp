@@ -88,6 +88,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_d2d_clock_fault_is_trainerror_and_reset_recovers),
       cmocka_unit_test(test_d2d_residency_timeout_goes_to_trainerror),
       cmocka_unit_test(test_d2d_error_burst_in_active_retrains),
+      cmocka_unit_test(test_d2d_lane_dying_in_active_repaired_by_retrain),
       cmocka_unit_test(test_d2d_sideband_bad_parity_dropped_and_counted),
       cmocka_unit_test(test_d2d_tunnel_register_access_reads_back),
       cmocka_unit_test(test_d2d_prbs_every_polynomial_in_lanes),

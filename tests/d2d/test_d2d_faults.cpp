@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_d2d_clock_fault_is_trainerror_and_reset_recovers),
       cmocka_unit_test(test_d2d_residency_timeout_goes_to_trainerror),
       cmocka_unit_test(test_d2d_error_burst_in_active_retrains),
+      cmocka_unit_test(test_d2d_lane_dying_in_active_repaired_by_retrain),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
