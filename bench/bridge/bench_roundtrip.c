@@ -56,6 +56,9 @@ typedef struct {
   void *ctx;
   char endpoint[128];
   int rounds;
+  volatile int answered; /* for the failure report */
+  volatile uint16_t last_type;
+  volatile uint64_t last_cycle;
 } bridge_echo_t;
 
 static void *s_bridge_echo(void *arg) {
@@ -71,15 +74,24 @@ static void *s_bridge_echo(void *arg) {
   uint64_t *rx = calloc((size_t)QUANTUM * LANES, sizeof *rx);
   for (int i = 0; i < e->rounds; i++) {
     cpo_msg_t m;
-    if (cpo_client_recv(c, &m, why, sizeof why) != CPO_OK)
+    cpo_status_t rc = cpo_client_recv(c, &m, why, sizeof why);
+    if (rc != CPO_OK) {
+      fprintf(stderr, "bench: model echo stopped at round %d: %s (%s)\n", i, why, cpo_status_str(rc));
       break;
+    }
+    e->last_type = m.hdr.type;
+    e->last_cycle = m.hdr.cycle;
     memcpy(rx, m.u.quantum.words, (size_t)QUANTUM * LANES * sizeof *rx); /* what a model reads */
     cpo_msg_t r = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = m.hdr.cycle + 4096}};
     r.u.quantum.count = QUANTUM;
     r.u.quantum.lanes = LANES;
     r.u.quantum.words = rx;
-    if (cpo_client_send(c, &r) != CPO_OK)
+    rc = cpo_client_send(c, &r);
+    if (rc != CPO_OK) {
+      fprintf(stderr, "bench: model echo cannot answer at round %d: %s\n", i, cpo_status_str(rc));
       break;
+    }
+    e->answered++;
   }
   free(rx);
   cpo_client_close(&c, 0, "bench done");
@@ -170,9 +182,13 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
     for (int i = 0; i < BATCH; i++) {
       tx.hdr.cycle = cycle;
       cycle += QUANTUM;
+      why[0] = '\0';
       if (cpo_server_send(srv, CPO_ROLE_MODEL, &tx) != CPO_OK ||
-          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why) != CPO_OK) {
-        fprintf(stderr, "bench: bridge round trip failed: %s\n", why);
+          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why) != CPO_OK ||
+          ev.msg.hdr.type != CPO_MSG_RX_QUANTUM) {
+        fprintf(stderr, "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle %llu\n",
+                r * BATCH + i, why, cpo_msg_type_name(ev.msg.hdr.type), be.answered,
+                cpo_msg_type_name(be.last_type), (unsigned long long)be.last_cycle);
         exit(1);
       }
     }
@@ -200,13 +216,15 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
     rmdir(dir);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   cpo_bench_report_t *rep = cpo_bench_report_create("bridge_roundtrip");
   printf("bridge_roundtrip: %d-lane x %d-cycle quantum messages, %d x %d round trips each, medians\n", LANES,
          QUANTUM, ROUNDS, BATCH);
-  s_bench_transport(rep, "inproc");
-  s_bench_transport(rep, "ipc");
-  s_bench_transport(rep, "tcp");
+  const char *only = argc > 1 ? argv[1] : NULL; /* one transport, for investigations */
+  const char *transports[] = {"inproc", "ipc", "tcp"};
+  for (int i = 0; i < 3; i++)
+    if (!only || strcmp(only, transports[i]) == 0)
+      s_bench_transport(rep, transports[i]);
   int rc = cpo_bench_report_write(rep);
   cpo_bench_report_destroy(&rep);
   return rc;

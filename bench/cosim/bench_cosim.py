@@ -43,7 +43,7 @@ def main():
         t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
         print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=4096 Q=1024")
+    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=2048 Q=512, default engine profile")
     bare, ipc, inproc = [], [], []
     for _ in range(a.rounds):
         bare.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
@@ -58,7 +58,7 @@ def main():
 
     print("sweep over L and Q (ipc), ratio to a bare run measured just before each point:")
     sweep_cycles = ["--cycles", str(a.cycles // 2)]
-    for latency in (256, 1024, 4096):
+    for latency in (256, 1024, 3072):  # L stays under the optical path (3264 cycles)
         for q in (latency // 8, latency // 4, latency // 2, latency):
             lq = ["--latency", str(latency), "--quantum", str(q)]
             base = wall(a.cpoemu, ["rtl", "--direct"] + sweep_cycles + lq)

@@ -9,9 +9,10 @@
 
 #include "cpo/bridge.h"
 
-/* How long a receiver spins (non-blocking polls) before it sleeps in zmq_poll: a sleeping
- * receiver costs ~10 us of wake-up per message, which matters once per quantum. */
-#define CPO_BRIDGE_SPIN_US 60u
+/* Receivers block in zmq_poll as soon as nothing is waiting; they do not spin. With L/Q quanta
+ * in flight a receiver's wake-up (~10 us) is off the critical path, and on two shared cores a
+ * spinning receiver steals the CPU that the RTL and ZeroMQ's I/O threads need (bench/cosim:
+ * ipc 1.4 M cycles/s with a 60 us spin, 1.9-2.3 M without, measured in one run). */
 /* Socket high-water marks: at most L/Q quanta are in flight, so this only bounds a peer
  * that misbehaves. */
 #define CPO_BRIDGE_HWM 200000

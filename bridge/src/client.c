@@ -19,6 +19,7 @@ struct cpo_client {
   uint32_t tx_seq;
   uint64_t tx_cycle; /* cycle stamp of our last message: heartbeats reuse it */
   uint64_t last_rx_us, last_tx_us;
+  bool rtl_gone;  /* BYE received or silent: nothing more will reach it */
   zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned; /* or its aligned copy */
   bool cur_live;
@@ -63,7 +64,6 @@ static bool s_auth_refused(cpo_client_t *c) {
 }
 
 cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
-  uint64_t start = cpo_mono_us();
   for (;;) {
     if (c->cur_live) {
       zmq_msg_close(&c->cur);
@@ -85,14 +85,13 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
       if (now - c->last_rx_us >= (uint64_t)c->timeout_ms * 1000u) {
         cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu",
                  c->timeout_ms, c->endpoint, (unsigned long long)c->rx.last_cycle);
+        c->rtl_gone = true;
         return CPO_ERR_TIMEOUT;
       }
       cpo_client_tick(c);
-      if (now - start >= CPO_BRIDGE_SPIN_US) {
-        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
-        long wait_ms = c->timeout_ms / 8 + 1;
-        (void)zmq_poll(&item, 1, wait_ms);
-      }
+      zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+      long wait_ms = c->timeout_ms / 8 + 1;
+      (void)zmq_poll(&item, 1, wait_ms);
       continue;
     }
     c->cur_live = true;
@@ -118,6 +117,7 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
       cpo_whyf(why, why_len, "rtl ended the session at cycle %llu (status %d%s%s)",
                (unsigned long long)msg->hdr.cycle, msg->u.bye.status,
                msg->u.bye.text[0] ? ": " : "", msg->u.bye.text);
+      c->rtl_gone = true;
       return CPO_ERR_PEER_GONE;
     case CPO_MSG_ERROR:
       cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code), msg->u.error.text);
@@ -251,7 +251,17 @@ void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
   cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = c->tx_cycle}};
   bye.u.bye.status = status;
   snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
-  (void)s_send(c, &bye);
+  if (c->rtl_gone) { /* LINGER stays 0: nothing queued can reach it */
+    s_free(c);
+    *pc = NULL;
+    return;
+  }
+  /* LINGER 0 would discard what is still queued: our last answers and this BYE, without which
+   * the rtl keeps waiting for us. Give them a bounded moment to leave. */
+  int linger = (int)(c->timeout_ms < 1000 ? c->timeout_ms : 1000);
+  zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+  if (s_send(c, &bye) != CPO_OK)
+    fprintf(stderr, "cpoemu[%s] warning: could not say BYE to the rtl\n", cpo_role_name(c->role));
   s_free(c);
   *pc = NULL;
 }

@@ -149,7 +149,6 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
 
 cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_server_event_t *ev,
                              char *why, size_t why_len) {
-  uint64_t start = cpo_mono_us();
   if (why && why_len)
     why[0] = '\0';
   for (;;) {
@@ -171,10 +170,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_
       if (!block)
         return CPO_ERR_TIMEOUT;
       cpo_server_tick(s, s->cycle);
-      if (now - start >= CPO_BRIDGE_SPIN_US) {
-        zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
-        (void)zmq_poll(&item, 1, s->timeout_ms / 8 + 1);
-      }
+      zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
+      (void)zmq_poll(&item, 1, s->timeout_ms / 8 + 1);
       continue;
     }
     /* ROUTER: the routing frame is always followed by the body. Extra frames are noise. */
@@ -352,8 +349,10 @@ void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const c
     snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
     (void)s_send_peer(s, r, &bye);
   }
-  /* LINGER 0 would drop the BYEs still queued: give them a moment to leave (bounded). */
-  int linger = 200;
+  /* LINGER 0 would drop the BYEs still queued: give them a moment to leave (bounded). After a
+   * failure a dead peer's queue never drains, so the wait is kept short: best effort for the
+   * live ones, and the survivor still stops promptly. */
+  int linger = status == 0 ? (int)(s->timeout_ms < 1000 ? s->timeout_ms : 1000) : 100;
   zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
   s_free(s);
   *ps = NULL;

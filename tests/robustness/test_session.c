@@ -339,6 +339,47 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
   zmq_ctx_term(ctx);
 }
 
+/* A client that sends and closes at once still gets its last messages and its BYE through
+ * (a zero LINGER would drop them, and the rtl would wait for a peer that has left). */
+static void test_client_close_delivers_queued_messages_and_bye(void **state) {
+  (void)state;
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv), .role = CPO_ROLE_MODEL,
+                               .config = s_config(), .timeout_ms = TIMEOUT_MS, .zmq_context = ctx}};
+  pthread_t t;
+  pthread_create(&t, NULL, s_connect_job, &job);
+  cpo_server_event_t ev;
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  pthread_join(t, NULL);
+  assert_int_equal(job.rc, CPO_OK);
+
+  enum { COUNT = 4096, SENT = 4 }; /* 256 KiB messages: they take a while to leave */
+  uint64_t *words = calloc((size_t)COUNT * 8, sizeof *words);
+  for (int i = 0; i < SENT; i++) {
+    cpo_msg_t rx = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = (uint64_t)i * COUNT}};
+    rx.u.quantum.count = COUNT;
+    rx.u.quantum.lanes = 8;
+    rx.u.quantum.words = words;
+    assert_int_equal(cpo_client_send(job.client, &rx), CPO_OK);
+  }
+  cpo_client_close(&job.client, 0, "done");
+  for (int i = 0; i < SENT; i++) {
+    assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+    assert_int_equal(ev.msg.hdr.type, CPO_MSG_RX_QUANTUM);
+  }
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(ev.msg.hdr.type, CPO_MSG_BYE);
+  assert_false(cpo_server_attached(srv, CPO_ROLE_MODEL));
+  free(words);
+  cpo_server_close(&srv, 0, 0, "");
+  zmq_ctx_term(ctx);
+}
+
 static void test_endpoint_locality(void **state) {
   (void)state;
   assert_true(cpo_endpoint_is_local("inproc://x"));
@@ -418,6 +459,7 @@ int main(void) {
       cmocka_unit_test(test_client_reports_silent_rtl_within_twice_the_timeout),
       cmocka_unit_test(test_server_reports_silent_model_naming_it_and_the_cycle),
       cmocka_unit_test(test_client_answers_malformed_frames_with_error_and_keeps_running),
+      cmocka_unit_test(test_client_close_delivers_queued_messages_and_bye),
       cmocka_unit_test(test_endpoint_locality),
       cmocka_unit_test(test_server_refuses_non_loopback_tcp_without_curve),
       cmocka_unit_test(test_curve_admits_authorised_key_and_refuses_unknown),
