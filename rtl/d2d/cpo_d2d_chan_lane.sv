@@ -1,0 +1,105 @@
+// One wire of the die-to-die channel, with the receiver's sampler in front of it.
+//
+// The wire delays the bit stream by skew_i, in 1/NumPhases UI: k = skew_i / NumPhases whole
+// bits plus f = skew_i % NumPhases phases. The receiver samples each UI at phase phase_i; the
+// bit it catches is delayed by k bits, or k + 1 when phase_i < f (it samples before the delayed
+// transition). The eye is centred at phase c = (f + NumPhases/2) mod NumPhases: a sample is
+// correct when 2 |phase_i - c| < eye width, else every bit of the word is replaced by a
+// pseudo-random bit (seeded xorshift32 per wire, so runs are reproducible). The eye width is
+// eye_w_i at the top speed and grows by eye_step_i per speed step below it.
+// Faults: stuck_en_i forces every bit to stuck_val_i; open_i makes the wire float (random
+// bits); err_en_i with ber_on_i flips one bit of a word with probability ber_thresh_i / 2^32.
+// One cycle of latency.
+module cpo_d2d_chan_lane
+  import cpo_d2d_pkg::*;
+(
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic [31:0]          salt_i,      // per-wire constant: decorrelates the streams
+  input  logic [WordBits-1:0]  tx_i,
+  output logic [WordBits-1:0]  rx_o,
+  input  logic [PhaseBits-1:0] phase_i,
+  input  logic [2:0]           speed_i,
+  // configuration
+  input  logic [9:0]           skew_i,
+  input  logic [5:0]           eye_w_i,
+  input  logic [3:0]           eye_step_i,
+  input  logic                 stuck_en_i,
+  input  logic                 stuck_val_i,
+  input  logic                 open_i,
+  input  logic                 err_en_i,
+  input  logic                 ber_on_i,
+  input  logic [31:0]          ber_thresh_i,
+  input  logic [31:0]          seed_i,
+  input  logic                 reseed_i,
+  output logic                 injected_o
+);
+
+  localparam int unsigned HistWords = 4;  // delay of up to HistWords * WordBits bits
+
+  // The transmitted stream as words, oldest first; word HistWords is this cycle's.
+  logic [WordBits-1:0]               hw_q [HistWords];
+  logic [WordBits-1:0]               hw [HistWords+1];
+  logic [6:0]                        start;
+  logic [2:0]                        at;
+  logic [31:0]                       rnd_q, rnd_d;
+  logic [WordBits-1:0]               rx_q, rx_d;
+  logic                              inj_q, inj_d;
+
+  function automatic logic [31:0] xorshift32(logic [31:0] x);
+    logic [31:0] y;
+    y = x ^ (x << 13);
+    y = y ^ (y >> 17);
+    return y ^ (y << 5);
+  endfunction
+
+  logic [PhaseBits-1:0] frac, centre, off;
+  logic [PhaseBits:0]   abs_off;
+  logic [6:0]           delay;
+  logic [7:0]           eye_eff;
+  logic                 in_eye;
+  always_comb begin
+    for (int unsigned k = 0; k < HistWords; k++) hw[k] = hw_q[k];
+    hw[HistWords] = tx_i;
+    frac = skew_i[PhaseBits-1:0];
+    delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
+    centre = frac + PhaseBits'(NumPhases / 2);
+    off = phase_i - centre;
+    abs_off = off[PhaseBits-1] ? (PhaseBits+1)'(-{1'b1, off}) : {1'b0, off};
+    eye_eff = 8'(eye_w_i) +
+              8'(eye_step_i) * ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
+    in_eye = 8'({abs_off, 1'b0}) < eye_eff;
+
+    rnd_d = xorshift32(rnd_q);
+    // the word that starts delay bits before this cycle's
+    start = 7'(HistWords * WordBits) - delay;
+    at = start[6:4];
+    rx_d = 16'({(32'(at) < HistWords) ? hw[at+1] : 16'h0, hw[at]} >> start[3:0]);
+    if (!in_eye) rx_d = rx_d ^ rnd_q[WordBits-1:0];
+    inj_d = ber_on_i && err_en_i && (rnd_q < ber_thresh_i);
+    if (inj_d) rx_d[rnd_q[3:0]] = ~rx_d[rnd_q[3:0]];
+    if (open_i) rx_d = rnd_q[31:32-WordBits];
+    if (stuck_en_i) rx_d = {WordBits{stuck_val_i}};
+  end
+
+  logic [31:0] seed_salted;
+  assign seed_salted = (seed_i ^ salt_i) == '0 ? 32'h1 : (seed_i ^ salt_i);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
+      rnd_q <= salt_i == '0 ? 32'h1 : salt_i;
+      rx_q <= '0;
+      inj_q <= 1'b0;
+    end else begin
+      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= hw[k+1];
+      rnd_q <= reseed_i ? seed_salted : rnd_d;
+      rx_q <= rx_d;
+      inj_q <= inj_d;
+    end
+  end
+
+  assign rx_o = rx_q;
+  assign injected_o = inj_q;
+
+endmodule : cpo_d2d_chan_lane

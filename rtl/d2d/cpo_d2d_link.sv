@@ -1,0 +1,279 @@
+// The whole die-to-die link: ASIC-side endpoint, channel, optical-engine-side endpoint.
+//
+// Register ports: asic_* reaches the ASIC endpoint (the host's view), ch_* the channel block
+// (tests and scenarios set faults there), oe_* the OE endpoint directly (the OE's local
+// controller; tests use it as a backdoor). The ASIC's register tunnel reaches the OE side:
+// tunnel addresses 0x00_0000-0x00_ffff are the OE endpoint's own registers (shared with oe_*
+// through an arbiter), the rest goes out on rmt_* (the OE controller's registers, 24-bit
+// addresses). The ASIC endpoint accepts no tunnel accesses from the OE.
+// a2o_wire_o / o2a_wire_o show what each transmitter puts on the wires (for tests and traces).
+module cpo_d2d_link
+  import cpo_d2d_pkg::*;
+#(
+  parameter int unsigned NumLanes        = 8,
+  parameter int unsigned NumSpare        = 1,
+  parameter int unsigned TimerShift      = 0,
+  parameter int unsigned SbPatternCycles = 1_000_000,
+  parameter int unsigned ResidencyCycles = 8_000_000,
+  localparam int unsigned NumPhys  = NumLanes + NumSpare,
+  localparam int unsigned NumWires = NumPhys + 2
+) (
+  input  logic                              clk_i,
+  input  logic                              rst_ni,
+  // ASIC endpoint registers
+  input  logic                              asic_psel_i,
+  input  logic                              asic_penable_i,
+  input  logic                              asic_pwrite_i,
+  input  logic [15:0]                       asic_paddr_i,
+  input  logic [31:0]                       asic_pwdata_i,
+  output logic [31:0]                       asic_prdata_o,
+  output logic                              asic_pready_o,
+  output logic                              asic_pslverr_o,
+  // OE endpoint registers (local port)
+  input  logic                              oe_psel_i,
+  input  logic                              oe_penable_i,
+  input  logic                              oe_pwrite_i,
+  input  logic [15:0]                       oe_paddr_i,
+  input  logic [31:0]                       oe_pwdata_i,
+  output logic [31:0]                       oe_prdata_o,
+  output logic                              oe_pready_o,
+  output logic                              oe_pslverr_o,
+  // channel registers
+  input  logic                              ch_psel_i,
+  input  logic                              ch_penable_i,
+  input  logic                              ch_pwrite_i,
+  input  logic [15:0]                       ch_paddr_i,
+  input  logic [31:0]                       ch_pwdata_i,
+  output logic [31:0]                       ch_prdata_o,
+  output logic                              ch_pready_o,
+  output logic                              ch_pslverr_o,
+  // tunnel accesses beyond the OE endpoint's registers
+  output logic                              rmt_psel_o,
+  output logic                              rmt_penable_o,
+  output logic                              rmt_pwrite_o,
+  output logic [23:0]                       rmt_paddr_o,
+  output logic [31:0]                       rmt_pwdata_o,
+  input  logic [31:0]                       rmt_prdata_i,
+  input  logic                              rmt_pready_i,
+  input  logic                              rmt_pslverr_i,
+  // payload ASIC -> OE
+  input  logic [NumLanes-1:0][WordBits-1:0] a2o_tx_data_i,
+  input  logic                              a2o_tx_valid_i,
+  output logic                              a2o_tx_ready_o,
+  output logic [NumLanes-1:0][WordBits-1:0] a2o_rx_data_o,
+  output logic                              a2o_rx_valid_o,
+  output logic                              a2o_rx_err_o,
+  // payload OE -> ASIC
+  input  logic [NumLanes-1:0][WordBits-1:0] o2a_tx_data_i,
+  input  logic                              o2a_tx_valid_i,
+  output logic                              o2a_tx_ready_o,
+  output logic [NumLanes-1:0][WordBits-1:0] o2a_rx_data_o,
+  output logic                              o2a_rx_valid_o,
+  output logic                              o2a_rx_err_o,
+  // observation
+  output logic [4:0]                        asic_state_o,
+  output logic [4:0]                        oe_state_o,
+  output logic                              asic_link_up_o,
+  output logic                              oe_link_up_o,
+  output logic [NumWires-1:0][WordBits-1:0] a2o_wire_o,
+  output logic [NumWires-1:0][WordBits-1:0] o2a_wire_o
+);
+
+  logic [NumWires-1:0][WordBits-1:0]  a2o_rx, o2a_rx;
+  logic [NumWires-1:0][PhaseBits-1:0] a2o_phase, o2a_phase;
+  logic [2:0]                         asic_speed, oe_speed;
+  logic                               a2o_sbc_tx, a2o_sbd_tx, a2o_sbc_rx, a2o_sbd_rx;
+  logic                               o2a_sbc_tx, o2a_sbd_tx, o2a_sbc_rx, o2a_sbd_rx;
+  ltsm_state_e                        asic_state, oe_state;
+  logic [7:0]                         asic_width, oe_width;
+
+  // ---- ASIC endpoint -------------------------------------------------------------------------
+  logic        asic_m_psel, asic_m_penable, asic_m_pwrite;
+  logic [23:0] asic_m_paddr;
+  logic [31:0] asic_m_pwdata;
+
+  cpo_d2d_ep #(
+    .NumLanes       (NumLanes),
+    .NumSpare       (NumSpare),
+    .Side           (1'b0),
+    .TimerShift     (TimerShift),
+    .SbPatternCycles(SbPatternCycles),
+    .ResidencyCycles(ResidencyCycles),
+    .TunTarget      (1'b0)
+  ) u_asic (
+    .clk_i,
+    .rst_ni,
+    .psel_i     (asic_psel_i),
+    .penable_i  (asic_penable_i),
+    .pwrite_i   (asic_pwrite_i),
+    .paddr_i    (asic_paddr_i),
+    .pwdata_i   (asic_pwdata_i),
+    .prdata_o   (asic_prdata_o),
+    .pready_o   (asic_pready_o),
+    .pslverr_o  (asic_pslverr_o),
+    .m_psel_o   (asic_m_psel),
+    .m_penable_o(asic_m_penable),
+    .m_pwrite_o (asic_m_pwrite),
+    .m_paddr_o  (asic_m_paddr),
+    .m_pwdata_o (asic_m_pwdata),
+    .m_prdata_i ('0),
+    .m_pready_i (1'b1),
+    .m_pslverr_i(1'b1),
+    .tx_wire_o  (a2o_wire_o),
+    .rx_wire_i  (o2a_rx),
+    .rx_phase_o (o2a_phase),
+    .speed_o    (asic_speed),
+    .sb_clk_o   (a2o_sbc_tx),
+    .sb_dat_o   (a2o_sbd_tx),
+    .sb_clk_i   (o2a_sbc_rx),
+    .sb_dat_i   (o2a_sbd_rx),
+    .tx_data_i  (a2o_tx_data_i),
+    .tx_valid_i (a2o_tx_valid_i),
+    .tx_ready_o (a2o_tx_ready_o),
+    .rx_data_o  (o2a_rx_data_o),
+    .rx_valid_o (o2a_rx_valid_o),
+    .rx_err_o   (o2a_rx_err_o),
+    .state_o    (asic_state),
+    .link_up_o  (asic_link_up_o),
+    .width_o    (asic_width)
+  );
+
+  // ---- Channel -------------------------------------------------------------------------------
+  cpo_d2d_channel #(
+    .NumLanes(NumLanes),
+    .NumSpare(NumSpare)
+  ) u_channel (
+    .clk_i,
+    .rst_ni,
+    .psel_i      (ch_psel_i),
+    .penable_i   (ch_penable_i),
+    .pwrite_i    (ch_pwrite_i),
+    .paddr_i     (ch_paddr_i),
+    .pwdata_i    (ch_pwdata_i),
+    .prdata_o    (ch_prdata_o),
+    .pready_o    (ch_pready_o),
+    .pslverr_o   (ch_pslverr_o),
+    .a2o_tx_i    (a2o_wire_o),
+    .a2o_rx_o    (a2o_rx),
+    .a2o_phase_i (a2o_phase),
+    .a2o_speed_i (asic_speed),
+    .a2o_sb_clk_i(a2o_sbc_tx),
+    .a2o_sb_dat_i(a2o_sbd_tx),
+    .a2o_sb_clk_o(a2o_sbc_rx),
+    .a2o_sb_dat_o(a2o_sbd_rx),
+    .o2a_tx_i    (o2a_wire_o),
+    .o2a_rx_o    (o2a_rx),
+    .o2a_phase_i (o2a_phase),
+    .o2a_speed_i (oe_speed),
+    .o2a_sb_clk_i(o2a_sbc_tx),
+    .o2a_sb_dat_i(o2a_sbd_tx),
+    .o2a_sb_clk_o(o2a_sbc_rx),
+    .o2a_sb_dat_o(o2a_sbd_rx)
+  );
+
+  // ---- OE endpoint and its register access paths ---------------------------------------------
+  logic        oe_m_psel, oe_m_penable, oe_m_pwrite, oe_m_pready, oe_m_pslverr;
+  logic [23:0] oe_m_paddr;
+  logic [31:0] oe_m_pwdata, oe_m_prdata;
+  logic        tun_local;
+  assign tun_local = oe_m_paddr[23:16] == 8'h00;
+
+  // tunnel accesses outside the endpoint's window go out on rmt_*
+  assign rmt_psel_o = oe_m_psel && !tun_local;
+  assign rmt_penable_o = oe_m_penable && !tun_local;
+  assign rmt_pwrite_o = oe_m_pwrite;
+  assign rmt_paddr_o = oe_m_paddr;
+  assign rmt_pwdata_o = oe_m_pwdata;
+
+  logic [1:0]        arb_pready, arb_pslverr;
+  logic [1:0][31:0]  arb_prdata;
+  logic              r_psel, r_penable, r_pwrite, r_pready, r_pslverr;
+  logic [15:0]       r_paddr;
+  logic [31:0]       r_pwdata, r_prdata;
+
+  cpo_d2d_apb_arb #(.AddrBits(16)) u_oe_arb (
+    .clk_i,
+    .rst_ni,
+    .psel_i   ({oe_m_psel && tun_local, oe_psel_i}),
+    .penable_i({oe_m_penable, oe_penable_i}),
+    .pwrite_i ({oe_m_pwrite, oe_pwrite_i}),
+    .paddr_i  ({oe_m_paddr[15:0], oe_paddr_i}),
+    .pwdata_i ({oe_m_pwdata, oe_pwdata_i}),
+    .prdata_o (arb_prdata),
+    .pready_o (arb_pready),
+    .pslverr_o(arb_pslverr),
+    .psel_o   (r_psel),
+    .penable_o(r_penable),
+    .pwrite_o (r_pwrite),
+    .paddr_o  (r_paddr),
+    .pwdata_o (r_pwdata),
+    .prdata_i (r_prdata),
+    .pready_i (r_pready),
+    .pslverr_i(r_pslverr)
+  );
+  assign oe_prdata_o = arb_prdata[0];
+  assign oe_pready_o = arb_pready[0];
+  assign oe_pslverr_o = arb_pslverr[0];
+  assign oe_m_prdata = tun_local ? arb_prdata[1] : rmt_prdata_i;
+  assign oe_m_pready = tun_local ? arb_pready[1] : rmt_pready_i;
+  assign oe_m_pslverr = tun_local ? arb_pslverr[1] : rmt_pslverr_i;
+
+  cpo_d2d_ep #(
+    .NumLanes       (NumLanes),
+    .NumSpare       (NumSpare),
+    .Side           (1'b1),
+    .TimerShift     (TimerShift),
+    .SbPatternCycles(SbPatternCycles),
+    .ResidencyCycles(ResidencyCycles),
+    .TunTarget      (1'b1)
+  ) u_oe (
+    .clk_i,
+    .rst_ni,
+    .psel_i     (r_psel),
+    .penable_i  (r_penable),
+    .pwrite_i   (r_pwrite),
+    .paddr_i    (r_paddr),
+    .pwdata_i   (r_pwdata),
+    .prdata_o   (r_prdata),
+    .pready_o   (r_pready),
+    .pslverr_o  (r_pslverr),
+    .m_psel_o   (oe_m_psel),
+    .m_penable_o(oe_m_penable),
+    .m_pwrite_o (oe_m_pwrite),
+    .m_paddr_o  (oe_m_paddr),
+    .m_pwdata_o (oe_m_pwdata),
+    .m_prdata_i (oe_m_prdata),
+    .m_pready_i (oe_m_pready),
+    .m_pslverr_i(oe_m_pslverr),
+    .tx_wire_o  (o2a_wire_o),
+    .rx_wire_i  (a2o_rx),
+    .rx_phase_o (a2o_phase),
+    .speed_o    (oe_speed),
+    .sb_clk_o   (o2a_sbc_tx),
+    .sb_dat_o   (o2a_sbd_tx),
+    .sb_clk_i   (a2o_sbc_rx),
+    .sb_dat_i   (a2o_sbd_rx),
+    .tx_data_i  (o2a_tx_data_i),
+    .tx_valid_i (o2a_tx_valid_i),
+    .tx_ready_o (o2a_tx_ready_o),
+    .rx_data_o  (a2o_rx_data_o),
+    .rx_valid_o (a2o_rx_valid_o),
+    .rx_err_o   (a2o_rx_err_o),
+    .state_o    (oe_state),
+    .link_up_o  (oe_link_up_o),
+    .width_o    (oe_width)
+  );
+
+  assign asic_state_o = asic_state;
+  assign oe_state_o = oe_state;
+
+  // The ASIC endpoint's tunnel target is disabled: its master port is idle.
+  logic unused_link;
+  assign unused_link = ^{asic_m_psel, asic_m_penable, asic_m_pwrite, asic_m_paddr, asic_m_pwdata,
+                         asic_width, oe_width};
+
+  // Both ends agree on the link width once both are ACTIVE.
+  WidthAgrees_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (asic_link_up_o && oe_link_up_o) |-> asic_width == oe_width);
+
+endmodule : cpo_d2d_link

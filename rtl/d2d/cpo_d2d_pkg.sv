@@ -1,0 +1,249 @@
+// Die-to-die link: state codes, sideband encodings and shared helpers (shared/D2D.md).
+//
+// State codes are UCIe's (as its error log reports them); message codes, opcodes, source and
+// destination IDs and the header bit positions are UCIe's sideband ones. Where cpoemu needs an
+// encoding UCIe leaves to the implementation (subcodes of the training steps, the register
+// tunnel's fields) it is defined here once; rtl/d2d/README.md documents it.
+package cpo_d2d_pkg;
+
+  // ---- Link training state machine -----------------------------------------------------------
+  typedef enum logic [4:0] {
+    StReset                 = 5'h00,
+    StSbinit                = 5'h01,
+    StMbinitParam           = 5'h02,
+    StMbinitCal             = 5'h03,
+    StMbinitRepairClk       = 5'h04,
+    StMbinitRepairVal       = 5'h05,
+    StMbinitReversalMb      = 5'h06,
+    StMbinitRepairMb        = 5'h07,
+    StMbtrainValVref        = 5'h08,
+    StMbtrainDataVref       = 5'h09,
+    StMbtrainSpeedIdle      = 5'h0a,
+    StMbtrainTxSelfCal      = 5'h0b,
+    StMbtrainRxClkCal       = 5'h0c,
+    StMbtrainValTrainCenter = 5'h0d,
+    StMbtrainValTrainVref   = 5'h0e,
+    StMbtrainDataTrainCtr1  = 5'h0f,
+    StMbtrainDataTrainVref  = 5'h10,
+    StMbtrainRxDeskew       = 5'h11,
+    StMbtrainDataTrainCtr2  = 5'h12,
+    StMbtrainLinkSpeed      = 5'h13,
+    StMbtrainRepair         = 5'h14,
+    StPhyRetrain            = 5'h15,
+    StLinkInit              = 5'h16,
+    StActive                = 5'h17,
+    StTrainError            = 5'h18,
+    StL1L2                  = 5'h19,
+    StL1                    = 5'h1a,
+    StL2                    = 5'h1b
+  } ltsm_state_e;
+
+  // Why the link went to TRAINERROR (D2D status register ERR_STATUS.CAUSE).
+  typedef enum logic [3:0] {
+    ErrNone     = 4'd0,
+    ErrTimeout  = 4'd1,   // a state outstayed its residency timeout
+    ErrClk      = 4'd2,   // MBINIT.REPAIRCLK: a clock lane failed (no clock repair modelled)
+    ErrVal      = 4'd3,   // MBINIT.REPAIRVAL: the valid lane failed
+    ErrRepair   = 4'd4,   // not enough good lanes for any width
+    ErrSpeed    = 4'd5,   // LINKSPEED failed at the lowest speed
+    ErrDeskew   = 4'd6,   // RXDESKEW could not align the lanes
+    ErrRemote   = 4'd7    // the partner reported TRAINERROR
+  } err_cause_e;
+
+  // ---- Sideband ------------------------------------------------------------------------------
+  // Opcodes (header bits [4:0]).
+  parameter logic [4:0] OpMemRd32 = 5'b00000;  // 32-bit register read (tunnel)
+  parameter logic [4:0] OpMemWr32 = 5'b00001;  // 32-bit register write (tunnel)
+  parameter logic [4:0] OpCpl     = 5'b10000;  // completion without data
+  parameter logic [4:0] OpCplD32  = 5'b10001;  // completion with 32-bit data
+  parameter logic [4:0] OpMsg     = 5'b10010;  // message without data
+  parameter logic [4:0] OpMsgD    = 5'b11011;  // message with 64-bit data
+
+  // Source / destination IDs (bits [31:29] / [58:56]); destination bit 2 = remote die.
+  parameter logic [2:0] IdProtocol = 3'b000;
+  parameter logic [2:0] IdAdapter  = 3'b001;
+  parameter logic [2:0] IdPhy      = 3'b010;
+  parameter logic [2:0] IdRemote   = 3'b100;
+
+  // Message codes: high nibble the state family, low nibble 5 request, A response.
+  parameter logic [7:0] McSbinitOor     = 8'h91;  // SBINIT "out of reset"
+  parameter logic [7:0] McLinkMgmtReq   = 8'h01;
+  parameter logic [7:0] McLinkMgmtResp  = 8'h02;
+  parameter logic [7:0] McTrainErrorReq = 8'he5;
+  parameter logic [7:0] McTrainErrorRsp = 8'hea;
+  // Link-management subcodes.
+  parameter logic [7:0] LmActive    = 8'h01;
+  parameter logic [7:0] LmL1        = 8'h04;
+  parameter logic [7:0] LmL2        = 8'h08;
+  parameter logic [7:0] LmLinkReset = 8'h09;
+  parameter logic [7:0] LmLinkError = 8'h0a;
+  parameter logic [7:0] LmRetrain   = 8'h0b;
+  parameter logic [7:0] LmDisable   = 8'h0c;
+
+  // Training-step subcodes: {step, state code}. Step 0 starts a state, step 1 reports its result.
+  parameter logic [2:0] StepStart = 3'd0;
+  parameter logic [2:0] StepDone  = 3'd1;
+
+  // The SBINIT clock pattern: 64 UI of 1010... (bit 0, sent first, is 1), then 32 UI low.
+  parameter logic [63:0] SbPattern = 64'h5555_5555_5555_5555;
+  parameter int unsigned SbGapBits = 32;  // minimum idle between sideband units (UCIe)
+
+  // Header field helpers.
+  function automatic logic [4:0] hdr_opcode(logic [63:0] h);
+    return h[4:0];
+  endfunction
+  function automatic logic [7:0] hdr_msgcode(logic [63:0] h);
+    return h[21:14];
+  endfunction
+  function automatic logic [7:0] hdr_subcode(logic [63:0] h);
+    return h[39:32];
+  endfunction
+  function automatic logic [15:0] hdr_info(logic [63:0] h);
+    return h[55:40];
+  endfunction
+  function automatic logic opcode_has_data(logic [4:0] op);
+    return op == OpMemWr32 || op == OpCplD32 || op == OpMsgD;
+  endfunction
+
+  // A message header (parity bits left 0; the serialiser fills them).
+  function automatic logic [63:0] msg_hdr(logic has_data, logic [7:0] code, logic [7:0] sub,
+                                          logic [15:0] info);
+    logic [63:0] h;
+    h = '0;
+    h[4:0] = has_data ? OpMsgD : OpMsg;
+    h[21:14] = code;
+    h[31:29] = IdPhy;
+    h[39:32] = sub;
+    h[55:40] = info;
+    h[58:56] = IdRemote | IdPhy;
+    return h;
+  endfunction
+
+  // Register tunnel headers: tag [26:22], byte enables [21:14], address [55:32] (UCIe's
+  // register-access layout); completion status [34:32] (0 success, 1 unsupported request).
+  function automatic logic [63:0] reg_hdr(logic write, logic [4:0] tag, logic [3:0] be,
+                                          logic [23:0] addr);
+    logic [63:0] h;
+    h = '0;
+    h[4:0] = write ? OpMemWr32 : OpMemRd32;
+    h[21:14] = {4'h0, be};
+    h[26:22] = tag;
+    h[31:29] = IdProtocol;
+    h[55:32] = addr;
+    h[58:56] = IdRemote | IdProtocol;
+    return h;
+  endfunction
+  function automatic logic [63:0] cpl_hdr(logic with_data, logic [4:0] tag, logic [2:0] status);
+    logic [63:0] h;
+    h = '0;
+    h[4:0] = with_data ? OpCplD32 : OpCpl;
+    h[26:22] = tag;
+    h[31:29] = IdProtocol;
+    h[34:32] = status;
+    h[58:56] = IdRemote | IdProtocol;
+    return h;
+  endfunction
+
+  // The response code that answers a request code.
+  function automatic logic [7:0] resp_code(logic [7:0] req);
+    return (req == McLinkMgmtReq) ? McLinkMgmtResp : {req[7:4], 4'ha};
+  endfunction
+
+  // Message family of a state's training steps.
+  function automatic logic [7:0] state_req_code(ltsm_state_e st);
+    unique case (st)
+      StSbinit:                                  return 8'h95;
+      StMbinitParam, StMbinitCal, StMbinitRepairClk, StMbinitRepairVal, StMbinitReversalMb,
+      StMbinitRepairMb:                          return 8'ha5;
+      StPhyRetrain:                              return 8'hc5;
+      StLinkInit:                                return McLinkMgmtReq;
+      StTrainError:                              return McTrainErrorReq;
+      default:                                   return 8'hb5;
+    endcase
+  endfunction
+
+  // ---- Lanes ---------------------------------------------------------------------------------
+  // Bits per lane per datapath cycle, bit 0 first in time. The lane framing (ID word) is defined
+  // for 16-bit words.
+  parameter int unsigned WordBits = 16;
+
+  // Sampling phases per unit interval; the eye centre of a lane delayed by f/NumPhases UI is at
+  // phase (f + NumPhases/2) mod NumPhases.
+  parameter int unsigned PhaseBits = 4;
+  parameter int unsigned NumPhases = 1 << PhaseBits;
+
+  // Speed codes (UCIe data rates): 0 4, 1 8, 2 12, 3 16, 4 24, 5 32 GT/s.
+  parameter logic [2:0] MaxSpeedCode = 3'd5;
+
+  // What the transmitter puts on the lanes.
+  typedef enum logic [2:0] {
+    TxIdle,      // all data lanes and the valid lane low
+    TxValTrain,  // valid lane 11110000..., data lanes low
+    TxLaneId,    // framed per-lane IDs on data, spare and valid lanes (REVERSALMB/REPAIRMB/DESKEW)
+    TxPrbs,      // per-lane PRBS23 on data, spare and valid lanes (eye training, LINKSPEED)
+    TxActive     // payload (scrambled) or BIST PRBS on the mapped lanes, check word on valid
+  } tx_pat_e;
+
+  // Work the receiver does for the training state machine.
+  typedef enum logic [2:0] {
+    RxOpNone,
+    RxOpClkChk,   // clock lane carries 1010...
+    RxOpValChk,   // valid lane carries 11110000...
+    RxOpIdScan,   // decode per-lane IDs (reversal, repair)
+    RxOpSweep,    // eye-centre phase sweep on every lane
+    RxOpDeskew,   // align used lanes on the frame markers
+    RxOpErrCnt    // PRBS error check at speed on every lane
+  } rx_op_e;
+
+  // Receiver delay line: up to RxDelayWords words (bit alignment plus deskew).
+  parameter int unsigned RxDelayWords = 5;
+
+  // Lane framing for TxLaneId: a frame of FrameWords words, word 0 all ones (the marker, bounded
+  // by zeros), word 1 the ID word {0, id, ~id, 0} for 16-bit words, the rest zero.
+  parameter int unsigned FrameWords = 16;
+
+  // Lane-set width choice after repair.
+  typedef enum logic [1:0] {
+    WidthFull  = 2'd0,
+    WidthLower = 2'd1,   // degraded to the lower half of the data lanes
+    WidthUpper = 2'd2,   // degraded to the upper half
+    WidthNone  = 2'd3    // not enough good lanes
+  } width_mode_e;
+
+  // Channel configuration of one wire (same layout as the d2dch register A2O_WIRE/O2A_WIRE).
+  typedef struct packed {
+    logic [9:0] skew;
+    logic [5:0] eye_w;
+    logic       stuck_en;
+    logic       stuck_val;
+    logic       open;
+    logic       err_en;
+  } chan_wire_cfg_t;
+
+  // Channel configuration of one direction.
+  typedef struct packed {
+    logic        reverse;
+    logic [1:0]  err_mode;
+    logic [3:0]  eye_step;
+    logic        sb_dead;
+    logic [6:0]  sb_flip_bit;
+    logic        sb_flip_arm;
+    logic [31:0] ber_thresh;
+    logic [23:0] burst_len;
+    logic        burst_start;
+    logic [31:0] seed;
+    logic        reseed;
+  } chan_dir_cfg_t;
+
+  // Receiver lane status (LANE_STAT register layout).
+  typedef struct packed {
+    logic [6:0]           delay;      // deskew delay in bits
+    logic [6:0]           id;         // lane ID decoded in the last scan
+    logic                 id_valid;   // the last scan saw consistent frames
+    logic                 locked;     // PRBS checker locked
+    logic                 eye_found;  // the last sweep found an eye
+    logic [4:0]           eye_len;    // width of the eye found, in phases
+    logic [PhaseBits-1:0] phase;      // sampling phase in use
+  } lane_stat_t;
+
+endpackage : cpo_d2d_pkg

@@ -1,0 +1,112 @@
+// Register tunnel, target side: executes a sideband register request (MemRd32/MemWr32) as an
+// APB3 access on the master port and answers with a completion carrying the request's tag
+// (CplD32 with the read data, Cpl for a write; status 1 when the target signalled pslverr).
+// With Enable = 0 every request is answered "unsupported request" without a bus access.
+// A request that arrives while one is in progress is dropped and counted.
+// APB3 has no byte strobes: a write with byte enables other than 4'hf is refused (status 1).
+module cpo_d2d_tun_tgt
+  import cpo_d2d_pkg::*;
+#(
+  parameter bit Enable = 1'b1
+) (
+  input  logic        clk_i,
+  input  logic        rst_ni,
+  // received requests
+  input  logic        req_valid_i,
+  input  logic [63:0] req_hdr_i,
+  input  logic [63:0] req_data_i,
+  // sideband transmit slot
+  output logic        tx_valid_o,
+  output logic [63:0] tx_hdr_o,
+  output logic [63:0] tx_data_o,
+  input  logic        tx_ready_i,
+  // APB3 master
+  output logic        psel_o,
+  output logic        penable_o,
+  output logic        pwrite_o,
+  output logic [23:0] paddr_o,
+  output logic [31:0] pwdata_o,
+  input  logic [31:0] prdata_i,
+  input  logic        pready_i,
+  input  logic        pslverr_i,
+  output logic [7:0]  dropped_o
+);
+
+  typedef enum logic [1:0] {
+    StIdle,
+    StSetup,
+    StAccess,
+    StResp
+  } tgt_state_e;
+
+  tgt_state_e  state_q;
+  logic        write_q;
+  logic [4:0]  tag_q;
+  logic [23:0] addr_q;
+  logic [31:0] wdata_q;
+  logic [63:0] hdr_q, data_q;
+  logic [7:0]  drop_q;
+
+  logic [4:0] req_op;
+  logic       req_write, req_ok;
+  assign req_op = hdr_opcode(req_hdr_i);
+  assign req_write = req_op == OpMemWr32;
+  assign req_ok = Enable && (!req_write || req_hdr_i[17:14] == 4'hf);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      write_q <= 1'b0;
+      tag_q <= '0;
+      addr_q <= '0;
+      wdata_q <= '0;
+      hdr_q <= '0;
+      data_q <= '0;
+      drop_q <= '0;
+    end else begin
+      unique case (state_q)
+        StIdle: begin
+          if (req_valid_i) begin
+            write_q <= req_write;
+            tag_q <= req_hdr_i[26:22];
+            addr_q <= req_hdr_i[55:32];
+            wdata_q <= req_data_i[31:0];
+            if (req_ok) begin
+              state_q <= StSetup;
+            end else begin
+              hdr_q <= cpl_hdr(1'b0, req_hdr_i[26:22], 3'd1);
+              data_q <= '0;
+              state_q <= StResp;
+            end
+          end
+        end
+        StSetup: state_q <= StAccess;
+        StAccess: begin
+          if (pready_i) begin
+            hdr_q <= cpl_hdr(!write_q, tag_q, pslverr_i ? 3'd1 : 3'd0);
+            data_q <= write_q ? 64'h0 : {32'h0, prdata_i};
+            state_q <= StResp;
+          end
+        end
+        StResp: if (tx_ready_i) state_q <= StIdle;
+        default: state_q <= StIdle;
+      endcase
+      if (req_valid_i && state_q != StIdle && drop_q != 8'hff) drop_q <= drop_q + 8'd1;
+    end
+  end
+
+  assign psel_o = state_q == StSetup || state_q == StAccess;
+  assign penable_o = state_q == StAccess;
+  assign pwrite_o = write_q;
+  assign paddr_o = addr_q;
+  assign pwdata_o = wdata_q;
+  assign tx_valid_o = state_q == StResp;
+  assign tx_hdr_o = hdr_q;
+  assign tx_data_o = data_q;
+  assign dropped_o = drop_q;
+
+  // A 32-bit write carries its data in the low half of the data phase.
+  logic unused_data;
+  assign unused_data = ^req_data_i[63:32];
+
+endmodule : cpo_d2d_tun_tgt

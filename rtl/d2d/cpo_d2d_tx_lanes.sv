@@ -1,0 +1,130 @@
+// Transmit lanes of one endpoint: what goes on each wire (data/spare lanes 0..P-1, valid lane P,
+// clock lane P+1) for the pattern the training state machine selects.
+//
+// TxLaneId sends frames of FrameWords words on every data, spare and valid lane, all lanes in
+// step: word 0 the marker 16'hffff, word 1 the ID word {0, id[6:0], ~id[6:0], 0} with id the
+// transmitter's lane number (P for the valid lane), the rest zero. TxPrbs sends each lane's
+// PRBS23 (per-lane seeds). TxActive sends logical lane j on physical lane map_i[j] for
+// j < width_i: the payload scrambled per lane (self-synchronising scrambler
+// 1 + x^2 + x^5 + x^8 + x^16 + x^21 + x^23, UCIe's scrambler polynomial), or with bist_i the
+// lane's PRBS generator (polynomial poly_i); the valid lane carries the XOR of the logical
+// words, inverted in the cycles that carry payload (valid_i), so the receiver tells payload,
+// idle and errors apart. The clock lane toggles (1010...) while clk_en_i.
+// inject_i flips bit inject_pos_i of the PRBS word of lane inject_lane_i (the valid lane is P).
+module cpo_d2d_tx_lanes
+  import cpo_d2d_pkg::*;
+  import cpo_prbs_pkg::*;
+#(
+  parameter int unsigned NumLanes = 8,
+  parameter int unsigned NumSpare = 1,
+  localparam int unsigned NumPhys  = NumLanes + NumSpare,
+  localparam int unsigned NumWires = NumPhys + 2
+) (
+  input  logic                              clk_i,
+  input  logic                              rst_ni,
+  input  tx_pat_e                           pat_i,
+  input  logic                              clk_en_i,
+  input  logic [NumLanes-1:0][5:0]          map_i,
+  input  logic [7:0]                        width_i,
+  input  logic                              bist_i,
+  input  prbs_poly_e                        poly_i,
+  input  logic                              inject_i,
+  input  logic [5:0]                        inject_lane_i,
+  input  logic [5:0]                        inject_pos_i,
+  input  logic [NumLanes-1:0][WordBits-1:0] data_i,
+  input  logic                              valid_i,
+  output logic [NumWires-1:0][WordBits-1:0] wire_o
+);
+
+  localparam int unsigned NumGen = NumPhys + 1;  // data, spare, valid
+  localparam int unsigned FrameBits = $clog2(FrameWords);
+
+  // Pattern generators, one per data/spare/valid lane, free-running.
+  prbs_poly_e                      gen_poly;
+  logic [NumGen-1:0][WordBits-1:0] gen;
+  assign gen_poly = (pat_i == TxActive && bist_i) ? poly_i : Prbs23;
+  for (genvar g = 0; g < NumGen; g++) begin : g_gen
+    cpo_prbs_gen #(.Width(WordBits)) u_gen (
+      .clk_i,
+      .rst_ni,
+      .en_i        (1'b1),
+      .poly_i      (gen_poly),
+      .seed_i      (31'h2545_f491 ^ 31'(32'h9e37_79b9 * (g + 1))),
+      .inject_i    (inject_i && 32'(inject_lane_i) == g),
+      .inject_pos_i(inject_pos_i),
+      .data_o      (gen[g])
+    );
+  end
+
+  function automatic logic [WordBits-1:0] id_word(logic [6:0] id);
+    return {1'b0, id, ~id, 1'b0};
+  endfunction
+
+  // Scrambler state: the last 23 transmitted bits of each logical lane (bit 0 oldest).
+  logic [NumLanes-1:0][22:0]         scr_q;
+  logic [FrameBits-1:0]              frame_q;
+  logic [NumWires-1:0][WordBits-1:0] wire_q;
+
+  logic [NumLanes-1:0][22:0]         scr_d;
+  logic [NumWires-1:0][WordBits-1:0] wire_d;
+  always_comb begin
+    logic [WordBits-1:0]  parity, word;
+    logic [22+WordBits:0] ext;
+    wire_d = '0;
+    scr_d = '0;  // outside TxActive the scrambler restarts from zero, like the receiver sees
+    parity = '0;
+    word = '0;
+    ext = '0;
+    unique case (pat_i)
+      TxValTrain: wire_d[NumPhys] = 16'h0f0f;  // 11110000 in time order
+      TxLaneId: begin
+        for (int unsigned t = 0; t < NumGen; t++) begin
+          if (frame_q == 0) wire_d[t] = 16'hffff;
+          else if (frame_q == 1) wire_d[t] = id_word(7'(t));
+        end
+      end
+      TxPrbs: begin
+        for (int unsigned t = 0; t < NumGen; t++) wire_d[t] = gen[t];
+      end
+      TxActive: begin
+        for (int unsigned j = 0; j < NumLanes; j++) begin
+          if (j < 32'(width_i)) begin
+            if (bist_i) begin
+              word = gen[map_i[j]];
+            end else begin
+              // y[t] = x[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^ y[t-21] ^ y[t-23]
+              ext = '0;
+              ext[22:0] = scr_q[j];
+              for (int unsigned b = 0; b < WordBits; b++) begin
+                ext[23+b] = (valid_i & data_i[j][b]) ^ ext[21+b] ^ ext[18+b] ^ ext[15+b] ^
+                            ext[7+b] ^ ext[2+b] ^ ext[b];
+              end
+              scr_d[j] = ext[22+WordBits:WordBits];
+              word = ext[22+WordBits:23];
+            end
+            wire_d[map_i[j]] = word;
+            parity = parity ^ word;
+          end
+        end
+        wire_d[NumPhys] = parity ^ {WordBits{valid_i && !bist_i}};
+      end
+      default: ;
+    endcase
+    if (clk_en_i) wire_d[NumPhys+1] = 16'h5555;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      scr_q <= '0;
+      frame_q <= '0;
+      wire_q <= '0;
+    end else begin
+      scr_q <= scr_d;
+      frame_q <= frame_q + 1'b1;
+      wire_q <= wire_d;
+    end
+  end
+
+  assign wire_o = wire_q;
+
+endmodule : cpo_d2d_tx_lanes
