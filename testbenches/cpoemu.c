@@ -28,6 +28,7 @@ typedef struct {
   char json[1024];
   bool json_given;
   char trace[1024];
+  char model_trace[1100];
   bool host_given; /* --with-host / --no-host said explicitly */
 } cli_t;
 
@@ -46,7 +47,9 @@ static void s_usage(FILE *f) {
         "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
         "  --timeout-ms N               a silent peer is declared dead after N ms\n"
         "  --json FILE                  write the result as JSON\n"
-        "  --trace FILE.fst             write FST waveforms of the RTL (slow)\n"
+        "  --trace FILE.fst             write FST waveforms of the RTL (slow); run also writes the\n"
+        "                               model's (optical power, detuning, ...) to FILE.model.fst\n"
+        "  --model-trace FILE.fst       model: write its waveforms to FILE.fst\n"
         "  --with-host | --no-host      whether a host drives the run (run: the built-in host)\n"
         "  --direct                     rtl: no model, RX = TX delayed by L (baseline)\n"
         "  --quiet                      no progress lines\n"
@@ -57,7 +60,7 @@ static void s_usage(FILE *f) {
 enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
-  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY
+  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE
 };
 
 static const struct option s_options[] = {
@@ -72,6 +75,7 @@ static const struct option s_options[] = {
     {"curve-server-key", required_argument, 0, OPT_CURVE_SERVER},
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
     {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
+    {"model-trace", required_argument, 0, OPT_MODEL_TRACE},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
@@ -187,6 +191,10 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       snprintf(cli->trace, sizeof cli->trace, "%s", optarg);
       o->trace_path = cli->trace;
       break;
+    case OPT_MODEL_TRACE:
+      snprintf(cli->model_trace, sizeof cli->model_trace, "%s", optarg);
+      o->model_trace_path = cli->model_trace;
+      break;
     case OPT_WITH_HOST:
     case OPT_NO_HOST:
       o->with_host = c == OPT_WITH_HOST;
@@ -222,6 +230,12 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
   }
   if (cli->json_given)
     o->json_path = cli->json;
+  if (o->trace_path && !o->model_trace_path && strcmp(argv[1], "run") == 0) {
+    size_t n = strlen(cli->trace);
+    int stem = n > 4 && strcmp(cli->trace + n - 4, ".fst") == 0 ? (int)(n - 4) : (int)n;
+    snprintf(cli->model_trace, sizeof cli->model_trace, "%.*s.model.fst", stem, cli->trace);
+    o->model_trace_path = cli->model_trace;
+  }
   char why[300];
   if (cpo_config_validate(&o->config, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
@@ -458,6 +472,8 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       n = 0;
       argv[n++] = (char *)self;
       n += s_child_args(cli, s_names[r], bound, argv + n, buf);
+      if (r == 1 && cli->o.model_trace_path)
+        argv[n++] = "--model-trace", argv[n++] = (char *)cli->o.model_trace_path;
       argv[n] = NULL;
       pids[r] = s_spawn(self, argv, -1);
     }

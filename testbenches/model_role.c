@@ -7,6 +7,7 @@
 
 #include "cpo/link.h"
 #include "cpo/loopback.h"
+#include "model_trace.h"
 #include "roles.h"
 
 /* One of the two channel models, behind one call. */
@@ -98,6 +99,7 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   const uint16_t lanes = cfg->lanes;
   const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
   channel_t ch;
+  cpo_model_trace_t *trace = NULL;
   uint64_t *tx_dark = calloc((size_t)quantum * lanes, sizeof *tx_dark);
   uint64_t *rx = calloc((size_t)quantum * lanes, sizeof *rx);
   int code = 0;
@@ -108,6 +110,15 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   if (s_channel_create(o, cfg, &ch, why, sizeof why) != CPO_OK) {
     code = s_fail("cannot create the channel model", why);
     goto out;
+  }
+  if (o->model_trace_path && !ch.link)
+    fprintf(stderr, "cpoemu[model] warning: the loopback profile has no analog quantities to trace\n");
+  if (o->model_trace_path && ch.link) {
+    if (cpo_model_trace_open(o->model_trace_path, lanes, &trace) != CPO_OK) {
+      code = s_fail("cannot write the model trace", o->model_trace_path);
+      goto out_channel;
+    }
+    cpo_link_set_trace(ch.link, cpo_model_trace_sample, trace);
   }
   /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link. */
   for (uint64_t first = 0; first < latency; first += quantum) {
@@ -147,6 +158,7 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   }
 out_channel:
   s_channel_destroy(&ch);
+  cpo_model_trace_close(&trace);
 out:
   free(tx_dark);
   free(rx);

@@ -27,6 +27,7 @@ typedef struct {
   bool direct_loopback; /* rtl: no model; RX = TX delayed by L */
   const char *json_path;
   const char *trace_path; /* FST waveform file, or NULL */
+  const char *model_trace_path; /* model: FST of optical power, detuning, temperature, or NULL */
   int ready_fd;        /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;          /* no progress lines */
   /* expected outcomes (a run that misses them fails) */

@@ -1,7 +1,8 @@
 /* Benchmarks of the behavioural models, one core:
  *   - bit-true PAM4 with noise through the default engine (8 x 106.25 GBd, micro-rings, ELS):
  *     symbols per second (target 400 M/s: the RTL's ~1.7 M cycles/s x 8 lanes x 32 symbols);
- *   - its parts side by side: the ziggurat alone, the symbol kernel alone;
+ *   - its parts side by side: the ziggurat alone (double, and the single precision the link
+ *     uses), the symbol kernel alone;
  *   - statistical mode at BER ~1e-6 on the same engine: speed-up over bit-true (target 100x).
  * Prints and writes build/bench/model_link.json (cpo_bench_report). Timing is wall clock on
  * one thread; run it on an otherwise idle machine. */
@@ -63,19 +64,24 @@ static double s_link_rate(const cpo_link_cfg_t *cfg, uint64_t *symbol_errors,
   return symbols / (t - t0);
 }
 
-static double s_rng_rate(void) {
+/* Normals per second, double (@p f32 false) or single precision (what the link uses). */
+static double s_rng_rate(int f32) {
   cpo_rng_t *rng = NULL;
   if (cpo_rng_create(1, 0, &rng) != CPO_OK)
     exit(1);
   enum { N = 4096 };
   static double buf[N];
+  static float buff[N];
   double n = 0, sink = 0;
   const double t0 = cpo_bench_now_s();
   double t = t0;
   while (t - t0 < MIN_TIME_S) {
     for (int k = 0; k < 256; k++, n += N) {
-      cpo_rng_fill_normal(rng, buf, N);
-      sink += buf[k];
+      if (f32)
+        cpo_rng_fill_normal_f32(rng, buff, N);
+      else
+        cpo_rng_fill_normal(rng, buf, N);
+      sink += f32 ? buff[k] : buf[k];
     }
     t = cpo_bench_now_s();
   }
@@ -103,14 +109,14 @@ static double s_kernel_rate(void) {
     e.threshold_a[t] = 0.75e-4 * (t + 0.5);
   enum { W = 128, N = W * SPC };
   static uint64_t tx[3 * W], rx[W];
-  static double noise[N];
+  static float noise[N];
   uint64_t seed = 2;
   for (int k = 0; k < 3 * W; k++)
     tx[k] = s_splitmix(&seed);
   cpo_rng_t *rng = NULL;
   if (cpo_rng_create(1, 1, &rng) != CPO_OK)
     exit(1);
-  cpo_rng_fill_normal(rng, noise, N);
+  cpo_rng_fill_normal_f32(rng, noise, N);
   cpo_rng_destroy(&rng);
   cpo_symchan_input_t in = {.own = {tx, 0}, .nb = {{tx + W, 0}, {tx + 2 * W, 0}}, .stride = 1,
                             .symbols_per_word = SPC, .bits_per_symbol = 2, .gray = 1};
@@ -172,14 +178,16 @@ int main(void) {
   uint64_t errors;
   double symbols;
 
-  const double rng = s_rng_rate();
+  const double rng = s_rng_rate(0), rngf = s_rng_rate(1);
   const double kernel = s_kernel_rate();
   const cpo_link_cfg_t bt = {.symbols_per_cycle = SPC, .seed = 1, .start_calibrated = true,
                              .fidelity = CPO_FIDELITY_BIT_TRUE};
   const double bit_true = s_link_rate(&bt, &errors, &symbols);
   cpo_bench_report_add(r, "bit_true_pam4_symbols_per_s", bit_true, "symbols/s", true, 400e6,
                        CPO_BETTER_HIGHER);
-  cpo_bench_report_add(r, "ziggurat_normals_per_s", rng, "normals/s", false, 0,
+  cpo_bench_report_add(r, "ziggurat_f64_normals_per_s", rng, "normals/s", false, 0,
+                       CPO_BETTER_HIGHER);
+  cpo_bench_report_add(r, "ziggurat_f32_normals_per_s", rngf, "normals/s", false, 0,
                        CPO_BETTER_HIGHER);
   cpo_bench_report_add(r, "symbol_kernel_symbols_per_s", kernel, "symbols/s", false, 0,
                        CPO_BETTER_HIGHER);

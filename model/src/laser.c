@@ -10,6 +10,8 @@ struct cpo_laser {
   double current_a;
   double ambient_k;
   double junction_k;
+  double step_dt_s, step_factor;     /* the last step's dt and 1 - exp(-dt / tau) */
+  double cache_k, cache_ith_a, cache_eta; /* threshold and slope at junction temperature cache_k */
 };
 
 cpo_laser_params_t cpo_laser_params_dfb(void) {
@@ -114,13 +116,26 @@ void cpo_laser_step(cpo_laser_t *laser, double dt_s) {
   const double electrical_w = i * (p->forward_v + i * p->series_ohm);
   const double dissipated_w = electrical_w - cpo_laser_power_w(laser);
   const double target_k = laser->ambient_k + p->thermal_res_k_per_w * dissipated_w;
-  laser->junction_k += (target_k - laser->junction_k) * -expm1(-dt_s / p->thermal_tau_s);
+  if (dt_s != laser->step_dt_s) {
+    laser->step_dt_s = dt_s;
+    laser->step_factor = -expm1(-dt_s / p->thermal_tau_s);
+  }
+  laser->junction_k += (target_k - laser->junction_k) * laser->step_factor;
 }
 
 double cpo_laser_current_a(const cpo_laser_t *laser) { return laser->current_a; }
 double cpo_laser_junction_k(const cpo_laser_t *laser) { return laser->junction_k; }
 double cpo_laser_power_w(const cpo_laser_t *laser) {
-  return cpo_laser_li_power_w(&laser->p, laser->current_a, laser->junction_k);
+  /* the same numbers as cpo_laser_li_power_w; the exponentials are kept while the junction
+   * temperature stands still (a settled laser is asked many times per grid point) */
+  cpo_laser_t *l = (cpo_laser_t *)laser;
+  if (l->cache_k != l->junction_k) {
+    l->cache_k = l->junction_k;
+    l->cache_ith_a = cpo_laser_threshold_a(&l->p, l->junction_k);
+    l->cache_eta = cpo_laser_slope_w_per_a(&l->p, l->junction_k);
+  }
+  const double above = l->current_a - l->cache_ith_a;
+  return above > 0.0 ? l->cache_eta * above : 0.0;
 }
 double cpo_laser_wavelength_m(const cpo_laser_t *laser) {
   return cpo_laser_wavelength_at_m(&laser->p, laser->junction_k);

@@ -17,6 +17,7 @@
 /* Symbols per lane per inner pass: bounds the noise buffer, keeps the working set in cache. */
 #define PASS_SYMBOLS 4096
 #define DEFAULT_GRID_S 50e-9
+#define DEFAULT_ADC_PERIOD_S 1e-6 /* CMIS monitors update at kHz; converters at ~1 MS/s */
 /* Random stream ids beyond the per-lane noise streams 0..MAX_LANES-1. */
 #define STREAM_STAT 0x10000u
 #define STREAM_ADC 0x20000u
@@ -82,7 +83,7 @@ struct cpo_link {
   cpo_rng_t *noise_rng[MAX_LANES];
   cpo_rng_t *stat_rng[MAX_LANES];
   cpo_rng_t *adc_rng;
-  double *noise;
+  float *noise;
 
   /* slow inputs at the last rebuild of the eyes: a grid point whose inputs moved less than
    * the tolerances below keeps the eyes (and the statistical mode's candidate draw) */
@@ -90,7 +91,7 @@ struct cpo_link {
   bool eyes_valid;
 
   uint16_t adc[ADC_HISTORY][CPO_ADC_COUNT][MAX_LANES];
-  uint64_t adc_grid[ADC_HISTORY]; /* grid point each history slot holds */
+  uint64_t adc_cycle[ADC_HISTORY]; /* conversion cycle each history slot holds */
 
   cpo_link_trace_fn trace_fn;
   void *trace_user;
@@ -308,8 +309,8 @@ static double s_mod_temp_k(const cpo_link_t *l, uint32_t t) {
 }
 
 static void s_sample_adcs(cpo_link_t *l, uint64_t g) {
-  const uint32_t slot = (uint32_t)((g / l->info.grid_cycles) % ADC_HISTORY);
-  l->adc_grid[slot] = g;
+  const uint32_t slot = (uint32_t)((g / l->info.adc_cycles) % ADC_HISTORY);
+  l->adc_cycle[slot] = g;
   const double noise_lsb = l->prof.adc_noise_lsb;
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
     const cpo_analog_channel_info_t *ci = cpo_adc_info(ch);
@@ -434,7 +435,8 @@ static void s_grid_step(cpo_link_t *l, uint64_t g) {
     s_rebuild(l);
     l->eyes_valid = true;
   }
-  s_sample_adcs(l, g);
+  if (g % l->info.adc_cycles == 0)
+    s_sample_adcs(l, g);
   s_emit_trace(l, g);
   l->last_grid = g;
   l->grid_started = true;
@@ -574,6 +576,9 @@ static cpo_status_t s_check_cfg(const cpo_link_cfg_t *cfg, const cpo_profile_t *
     return s_reject("%s %g: must be positive", "baud_hz", *baud);
   if (!(cfg->grid_s >= 0.0) || !isfinite(cfg->grid_s))
     return s_reject("%s %g: must be positive (0 for the default)", "grid_s", cfg->grid_s);
+  if (!(cfg->adc_period_s >= 0.0) || !isfinite(cfg->adc_period_s))
+    return s_reject("%s %g: must be positive (0 for the default)", "adc_period_s",
+                    cfg->adc_period_s);
   if (!(cfg->ambient_k >= 0.0) || !isfinite(cfg->ambient_k))
     return s_reject("%s %g: must be a temperature in kelvin (0 for the profile's)", "ambient_k",
                     cfg->ambient_k);
@@ -658,6 +663,9 @@ cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out) {
   const double grid_s = cfg->grid_s > 0.0 ? cfg->grid_s : DEFAULT_GRID_S;
   const double grid_cycles = floor(grid_s / in->cycle_s + 0.5);
   in->grid_cycles = grid_cycles >= 1.0 ? (uint64_t)grid_cycles : 1;
+  const double adc_s = cfg->adc_period_s > 0.0 ? cfg->adc_period_s : DEFAULT_ADC_PERIOD_S;
+  const double adc_grids = floor(adc_s / (in->grid_cycles * in->cycle_s) + 0.5);
+  in->adc_cycles = in->grid_cycles * (adc_grids >= 1.0 ? (uint64_t)adc_grids : 1);
   in->latency_s = cpo_fibre_latency_s(&prof.fibre) + prof.electronics_latency_s;
   in->latency_cycles = (uint64_t)floor(in->latency_s / in->cycle_s);
   l->fibre_t = cpo_fibre_transmission(&prof.fibre);
@@ -786,6 +794,10 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
       const uint64_t *src = tx + (size_t)c * lanes;
       uint64_t *dst = rx + (size_t)c * lanes;
       if (l->info.engines == 1) {
+        if (mask == ~UINT64_C(0)) {
+          memcpy(rx, tx, (size_t)n_cycles * lanes * sizeof *rx);
+          break;
+        }
         for (uint32_t r = 0; r < lanes; r++)
           dst[r] = src[r] & mask;
       } else {
@@ -794,6 +806,25 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
           dst[r + half] = src[r] & mask;
         }
       }
+    }
+  }
+  /* statistical: each TX lane's last symbols, read once for the lanes that see its light */
+  const bool tails = !bit_true && n > CPO_SYMCHAN_TAPS - 1;
+  uint8_t tail[MAX_LANES][CPO_SYMCHAN_TAPS];
+  const uint32_t bps = l->info.bits_per_symbol;
+  const uint64_t field_mask = (UINT64_C(1) << bps) - 1;
+  for (uint32_t t = 0; tails && t < lanes; t++) {
+    if (spc >= CPO_SYMCHAN_TAPS) { /* all in the last word */
+      const uint64_t word = tx[(size_t)(n_cycles - 1) * lanes + t];
+      for (uint32_t j = 0; j < CPO_SYMCHAN_TAPS; j++) {
+        const uint32_t f =
+            (uint32_t)(word >> ((spc - CPO_SYMCHAN_TAPS + j) * bps) & field_mask);
+        tail[t][j] = (uint8_t)(l->gray ? f ^ (f >> 1) : f);
+      }
+    } else {
+      const cpo_symchan_stream_t s = {tx + t, l->prev_level[t]};
+      for (uint32_t j = 0; j < CPO_SYMCHAN_TAPS; j++)
+        tail[t][j] = cpo_symchan_level(&in, &s, (int64_t)n - CPO_SYMCHAN_TAPS + j);
     }
   }
   for (uint32_t r = 0; r < lanes; r++) {
@@ -805,17 +836,27 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
     in.nb[1].words = l->eye[r].has_neighbour[1] ? tx + t + 1 : NULL;
     in.nb[1].prev = l->eye[r].has_neighbour[1] ? l->prev_level[t + 1] : 0;
     if (bit_true) {
-      cpo_rng_fill_normal(l->noise_rng[r], l->noise, n);
+      cpo_rng_fill_normal_f32(l->noise_rng[r], l->noise, n);
       cpo_symchan_bit_true(&l->eye[r], &l->st[r], &in, n, l->noise, rx + r, &l->err[r]);
     } else {
       cpo_symchan_statistical(&l->eye[r], &l->st[r], &in, n, l->p_max[r], &l->gap[r],
                               l->stat_rng[r], rx + r, &l->err[r]);
-      cpo_symchan_advance(&l->eye[r], &l->st[r], &in, n);
+      if (tails) {
+        const uint8_t *const t3[3] = {tail[t], l->eye[r].has_neighbour[0] ? tail[t - 1] : NULL,
+                                      l->eye[r].has_neighbour[1] ? tail[t + 1] : NULL};
+        cpo_symchan_advance_tail(&l->eye[r], &l->st[r], t3);
+      } else {
+        cpo_symchan_advance(&l->eye[r], &l->st[r], &in, n);
+      }
     }
   }
   for (uint32_t t = 0; t < lanes; t++) {
-    const cpo_symchan_stream_t s = {tx + t, l->prev_level[t]};
-    l->prev_level[t] = cpo_symchan_level(&in, &s, n - 1);
+    if (tails) {
+      l->prev_level[t] = tail[t][CPO_SYMCHAN_TAPS - 1];
+    } else {
+      const cpo_symchan_stream_t s = {tx + t, l->prev_level[t]};
+      l->prev_level[t] = cpo_symchan_level(&in, &s, n - 1);
+    }
   }
 }
 
@@ -864,9 +905,9 @@ cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t chann
     return CPO_ERR_INVALID_ARG;
   if (cycle >= link->next_cycle || !link->grid_started)
     return CPO_ERR_RANGE;
-  const uint64_t g = cycle / link->info.grid_cycles * link->info.grid_cycles;
-  const uint32_t slot = (uint32_t)((g / link->info.grid_cycles) % ADC_HISTORY);
-  if (link->adc_grid[slot] != g)
+  const uint64_t g = cycle / link->info.adc_cycles * link->info.adc_cycles;
+  const uint32_t slot = (uint32_t)((g / link->info.adc_cycles) % ADC_HISTORY);
+  if (link->adc_cycle[slot] != g)
     return CPO_ERR_RANGE;
   *code = link->adc[slot][channel][index];
   return CPO_OK;

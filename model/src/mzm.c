@@ -12,6 +12,7 @@ struct cpo_mzm {
   double ambient_k;
   double heater_w;
   double heater_phase_rad;
+  double step_dt_s, step_factor; /* the last step's dt and 1 - exp(-dt / tau) */
 };
 
 cpo_mzm_params_t cpo_mzm_params_default(void) {
@@ -77,7 +78,11 @@ void cpo_mzm_set_ambient(cpo_mzm_t *mzm, double ambient_k) {
 void cpo_mzm_step(cpo_mzm_t *mzm, double dt_s) {
   assert(mzm && dt_s >= 0.0);
   const double target = mzm->p.heater_rad_per_w * mzm->heater_w;
-  mzm->heater_phase_rad += (target - mzm->heater_phase_rad) * -expm1(-dt_s / mzm->p.thermal_tau_s);
+  if (dt_s != mzm->step_dt_s) {
+    mzm->step_dt_s = dt_s;
+    mzm->step_factor = -expm1(-dt_s / mzm->p.thermal_tau_s);
+  }
+  mzm->heater_phase_rad += (target - mzm->heater_phase_rad) * mzm->step_factor;
 }
 
 double cpo_mzm_phase_rad(const cpo_mzm_t *mzm, double v) {

@@ -12,6 +12,7 @@ struct cpo_ring {
   double ambient_k;
   double heater_w;
   double thermal_shift_m;
+  double step_dt_s, step_factor; /* the last step's dt and 1 - exp(-dt / tau): grids repeat */
 };
 
 cpo_ring_params_t cpo_ring_params_default(void) {
@@ -108,7 +109,11 @@ void cpo_ring_step(cpo_ring_t *ring, double dt_s, double absorbed_w) {
   assert(ring && dt_s >= 0.0);
   const double target_m = ring->p.heater_shift_m_per_w * ring->heater_w +
                           ring->p.self_heating_m_per_w * absorbed_w;
-  ring->thermal_shift_m += (target_m - ring->thermal_shift_m) * -expm1(-dt_s / ring->p.thermal_tau_s);
+  if (dt_s != ring->step_dt_s) {
+    ring->step_dt_s = dt_s;
+    ring->step_factor = -expm1(-dt_s / ring->p.thermal_tau_s);
+  }
+  ring->thermal_shift_m += (target_m - ring->thermal_shift_m) * ring->step_factor;
 }
 
 double cpo_ring_resonance_m(const cpo_ring_t *ring, double bias_v) {

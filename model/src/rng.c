@@ -15,6 +15,12 @@ struct cpo_rng {
   cpo_zig_block_fn zig_block;     /* best instruction-set variant; all give the same bits */
   uint64_t scalar[4];             /* uniforms and raw bits */
   uint64_t slow[4];               /* ziggurat wedge, tail and restarts */
+  /* the single-precision normals: their own generators, buffer and slow path */
+  uint64_t zigf[4][CPO_ZIG_WIDTH];
+  float buff[CPO_ZIGF_BLOCK];
+  uint32_t posf;
+  cpo_zigf_block_fn zigf_block;
+  uint64_t slowf[4];
 };
 
 /* Uniform in (0, 1), for logarithms. */
@@ -52,8 +58,18 @@ cpo_status_t cpo_rng_create(uint64_t seed, uint64_t stream, cpo_rng_t **out) {
     for (int k = 0; k < 4; k++)
       rng->zig[k][l] = s[k];
   }
+  /* seeded after the double-precision streams, which therefore did not change */
+  s_seed(&sm, rng->slowf);
+  for (int l = 0; l < CPO_ZIG_WIDTH; l++) {
+    uint64_t st[4];
+    s_seed(&sm, st);
+    for (int k = 0; k < 4; k++)
+      rng->zigf[k][l] = st[k];
+  }
   rng->pos = CPO_ZIG_BLOCK;
+  rng->posf = CPO_ZIGF_BLOCK;
   rng->zig_block = cpo_zig_block_select();
+  rng->zigf_block = cpo_zigf_block_select();
   *out = rng;
   return CPO_OK;
 }
@@ -115,5 +131,26 @@ void cpo_rng_fill_normal(cpo_rng_t *rng, double *out, size_t n) {
     rng->zig_block(rng->zig, rng->slow, rng->buf);
     memcpy(out, rng->buf, n * sizeof *out);
     rng->pos = (uint32_t)n;
+  }
+}
+
+void cpo_rng_fill_normal_f32(cpo_rng_t *rng, float *out, size_t n) {
+  assert(rng && (out || n == 0));
+  size_t avail = CPO_ZIGF_BLOCK - rng->posf;
+  size_t take = n < avail ? n : avail;
+  if (take > 0)
+    memcpy(out, rng->buff + rng->posf, take * sizeof *out);
+  rng->posf += (uint32_t)take;
+  out += take;
+  n -= take;
+  while (n >= CPO_ZIGF_BLOCK) {
+    rng->zigf_block(rng->zigf, rng->slowf, out);
+    out += CPO_ZIGF_BLOCK;
+    n -= CPO_ZIGF_BLOCK;
+  }
+  if (n > 0) {
+    rng->zigf_block(rng->zigf, rng->slowf, rng->buff);
+    memcpy(out, rng->buff, n * sizeof *out);
+    rng->posf = (uint32_t)n;
   }
 }

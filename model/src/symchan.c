@@ -14,8 +14,10 @@ uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_strea
                           int64_t i) {
   if (i < 0)
     return s->prev;
-  const uint64_t word = s->words[(size_t)(i / in->symbols_per_word) * in->stride];
-  const uint32_t shift = (uint32_t)(i % in->symbols_per_word) * in->bits_per_symbol;
+  /* calls cover at most 2^32 symbols: 32-bit division is enough and much cheaper */
+  const uint32_t u = (uint32_t)i, spw = in->symbols_per_word;
+  const uint64_t word = s->words[(size_t)(u / spw) * in->stride];
+  const uint32_t shift = (u % spw) * in->bits_per_symbol;
   const uint32_t f = (uint32_t)(word >> shift) & ((1u << in->bits_per_symbol) - 1);
   return (uint8_t)(in->gray ? f ^ (f >> 1) : f);
 }
@@ -43,37 +45,45 @@ double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t
   return y;
 }
 
+void cpo_symchan_advance_tail(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                              const uint8_t *const tail[3]) {
+  const uint32_t levels = eye->levels;
+  const int used[3] = {1, (int)eye->has_neighbour[0], (int)eye->has_neighbour[1]};
+  const double *tabs[3] = {eye->own_a, eye->xt_a[0], eye->xt_a[1]};
+  double next[HIST] = {0.0};
+  for (int s = 0; s < 3; s++) {
+    if (!used[s])
+      continue;
+    for (int k = 0; k < HIST; k++) /* symbol n-1-k: tail index HIST-k, its predecessor below */
+      next[k] += tabs[s][tail[s][HIST - k - 1] * levels + tail[s][HIST - k]];
+  }
+  memcpy(st->hist_a, next, sizeof next);
+}
+
 void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
                          const cpo_symchan_input_t *in, uint32_t n) {
-  double next[HIST];
   if (n > HIST) {
     /* levels of the last HIST + 1 symbols of each stream, read once */
-    const uint32_t levels = eye->levels;
-    uint8_t lv[3][HIST + 1];
+    uint8_t lv[3][HIST + 1] = {{0}};
     const cpo_symchan_stream_t *streams[3] = {&in->own, &in->nb[0], &in->nb[1]};
     const int used[3] = {1, (int)eye->has_neighbour[0], (int)eye->has_neighbour[1]};
-    const double *tabs[3] = {eye->own_a, eye->xt_a[0], eye->xt_a[1]};
-    for (int k = 0; k < HIST; k++)
-      next[k] = 0.0;
-    for (int s = 0; s < 3; s++) {
-      if (!used[s])
-        continue;
-      for (int j = 0; j <= HIST; j++)
+    for (int s = 0; s < 3; s++)
+      for (int j = 0; used[s] && j <= HIST; j++)
         lv[s][j] = cpo_symchan_level(in, streams[s], (int64_t)n - 1 - HIST + j);
-      for (int k = 0; k < HIST; k++) /* symbol n-1-k: lv index HIST-k, its predecessor below */
-        next[k] += tabs[s][lv[s][HIST - k - 1] * levels + lv[s][HIST - k]];
-    }
-  } else {
-    for (int k = 0; k < HIST; k++) {
-      const int64_t m = (int64_t)n - 1 - k;
-      next[k] = m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1];
-    }
+    const uint8_t *const tail[3] = {lv[0], lv[1], lv[2]};
+    cpo_symchan_advance_tail(eye, st, tail);
+    return;
+  }
+  double next[HIST];
+  for (int k = 0; k < HIST; k++) {
+    const int64_t m = (int64_t)n - 1 - k;
+    next[k] = m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1];
   }
   memcpy(st->hist_a, next, sizeof next);
 }
 
 void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
-                          const cpo_symchan_input_t *in, uint32_t n, const double *noise,
+                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
                           uint64_t *rx, cpo_symchan_errors_t *err) {
   assert(eye && st && in && rx && err);
   const uint32_t spw = in->symbols_per_word;

@@ -1,7 +1,10 @@
 /* The bit-true symbol kernel of cpo_symchan, internal to cpo_model: one block of symbols of one
- * lane from packed words to packed decisions. A portable variant (vectorised by the compiler)
- * and an AVX-512F variant (permute-based table lookups) give the same bits: both do the same
- * exactly-rounded additions and multiplications in the same order. */
+ * lane from packed words to packed decisions. The per-symbol arithmetic is single precision
+ * (the eye's tables, taps, noise scales and thresholds are rounded to float once per block; a
+ * photocurrent of ~1e-4 A then carries ~1e-11 A of rounding, a millionth of the noise). A
+ * portable variant (vectorised by the compiler) and an AVX-512F variant (permute-based table
+ * lookups, 16 symbols per step) give the same bits: both do the same exactly-rounded float
+ * additions and multiplications in the same order. */
 #ifndef CPO_SYMCHAN_KERNEL_H
 #define CPO_SYMCHAN_KERNEL_H
 
@@ -18,7 +21,7 @@ typedef struct {
   uint32_t symbols_per_word, bits_per_symbol, gray, stride;
   const uint64_t *own_words; /* sent words of the block (stride apart) */
   const uint64_t *nb_words[2]; /* neighbours' words, NULL where the eye has none */
-  const double *noise;       /* m standard normals */
+  const float *noise;        /* m standard normals */
   uint64_t *rx;              /* decisions, same layout */
   /* carried from block to block */
   int32_t prev_own, prev_nb[2];

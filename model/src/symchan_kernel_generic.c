@@ -31,34 +31,42 @@ void cpo_symchan_kernel_generic(cpo_symchan_block_t *b) {
   const int32_t levels = (int32_t)eye->levels;
   const uint32_t m = b->m, spw = b->symbols_per_word, bps = b->bits_per_symbol;
   int32_t own[CPO_SYMCHAN_BLOCK + 1], nb[2][CPO_SYMCHAN_BLOCK + 1], dec[CPO_SYMCHAN_BLOCK];
-  double cur[HIST + CPO_SYMCHAN_BLOCK];
+  float cur[HIST + CPO_SYMCHAN_BLOCK];
+  float own_f[16], xt_f[2][16], sigma_f[CPO_SYMCHAN_MAX_LEVELS];
+  for (int32_t k = 0; k < levels * levels; k++) {
+    own_f[k] = (float)eye->own_a[k];
+    xt_f[0][k] = (float)eye->xt_a[0][k];
+    xt_f[1][k] = (float)eye->xt_a[1][k];
+  }
+  for (int32_t k = 0; k < levels; k++)
+    sigma_f[k] = (float)eye->sigma_a[k];
   s_unpack(b->own_words, b->stride, spw, bps, b->gray, b->prev_own, m, own);
   for (int k = 0; k < HIST; k++)
-    cur[HIST - 1 - k] = b->hist_a[k];
-  double *c = cur + HIST;
+    cur[HIST - 1 - k] = (float)b->hist_a[k];
+  float *c = cur + HIST;
   for (uint32_t i = 0; i < m; i++)
-    c[i] = eye->own_a[own[i] * levels + own[i + 1]];
+    c[i] = own_f[own[i] * levels + own[i + 1]];
   for (int k = 0; k < 2; k++) {
     if (!b->nb_words[k])
       continue;
     s_unpack(b->nb_words[k], b->stride, spw, bps, b->gray, b->prev_nb[k], m, nb[k]);
-    const double *xt = eye->xt_a[k];
+    const float *xt = xt_f[k];
     for (uint32_t i = 0; i < m; i++)
       c[i] = c[i] + xt[nb[k][i] * levels + nb[k][i + 1]];
     b->prev_nb[k] = nb[k][m];
   }
-  const double g0 = eye->taps[0], g1 = eye->taps[1], g2 = eye->taps[2], g3 = eye->taps[3],
-               g4 = eye->taps[4];
-  const double t0 = eye->threshold_a[0];
-  const double t1 = levels > 2 ? eye->threshold_a[1] : INFINITY;
-  const double t2 = levels > 2 ? eye->threshold_a[2] : INFINITY;
+  const float g0 = (float)eye->taps[0], g1 = (float)eye->taps[1], g2 = (float)eye->taps[2],
+              g3 = (float)eye->taps[3], g4 = (float)eye->taps[4];
+  const float t0 = (float)eye->threshold_a[0];
+  const float t1 = levels > 2 ? (float)eye->threshold_a[1] : INFINITY;
+  const float t2 = levels > 2 ? (float)eye->threshold_a[2] : INFINITY;
   for (uint32_t i = 0; i < m; i++) {
-    double y = g0 * c[i];
+    float y = g0 * c[i];
     y = y + g1 * c[(int64_t)i - 1];
     y = y + g2 * c[(int64_t)i - 2];
     y = y + g3 * c[(int64_t)i - 3];
     y = y + g4 * c[(int64_t)i - 4];
-    y = y + eye->sigma_a[own[i + 1]] * b->noise[i];
+    y = y + sigma_f[own[i + 1]] * b->noise[i];
     dec[i] = (int32_t)(y > t0) + (int32_t)(y > t1) + (int32_t)(y > t2);
   }
   const uint64_t gray_mask = b->gray && bps == 2 ? ~UINT64_C(0) : 0;

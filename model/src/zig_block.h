@@ -26,6 +26,24 @@ void cpo_zig_block_avx512(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], doub
 /** The fastest variant this CPU runs. */
 cpo_zig_block_fn cpo_zig_block_select(void);
 
+/* Single-precision normals: each 64-bit draw gives two 32-bit candidates (bits 0-7 layer,
+ * bit 8 sign, bits 9-31 a 23-bit magnitude), 16 per step of the 8 generators. */
+#define CPO_ZIGF_BLOCK 1024
+
+typedef void (*cpo_zigf_block_fn)(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], float *out);
+
+void cpo_zigf_block_generic(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], float *out);
+#if defined(CPO_ZIG_X86)
+void cpo_zigf_block_avx512(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], float *out);
+#endif
+cpo_zigf_block_fn cpo_zigf_block_select(void);
+
+/** As cpo_zig_finish for the single-precision candidates: raw[v] holds the 8 draws (16
+ *  candidates, candidate 2l + h from the h-th 32-bit half of draw l) of output step v, and
+ *  miss[v] the candidates that left the fast path. */
+void cpo_zigf_finish(uint64_t slow[4], float *out, const uint64_t (*raw)[CPO_ZIG_WIDTH],
+                     const uint16_t *first_index, const uint16_t *miss, uint32_t n_vectors);
+
 /** Finish the candidates the fast path left: for each recorded vector (first output index
  *  first_index[v], raw draws raw[v][]), apply the exact tail or wedge test to every lane that
  *  missed its inner rectangle, restarting from the slow generator on rejection. */

@@ -48,11 +48,29 @@ static double s_tail(uint64_t slow[4], uint64_t sign_bit) {
   return s_bits_to_double(s_double_to_bits(cpo_zig_r + a) ^ sign_bit);
 }
 
-/* Is candidate x of layer i (1..255, outside its inner rectangle) under the density? */
+/* Is candidate x of layer i (1..255, outside its inner rectangle) under the density? The
+ * density is convex beyond 1 and concave inside: there the chord between the layer's corners
+ * and the tangent at one of them bracket it, which settles most candidates without exp()
+ * (Marsaglia & Tsang's remark; the same draws and the same answer as the plain test). */
 static int s_wedge_accepts(uint64_t slow[4], uint32_t i, double x) {
   const double u = s_open01(cpo_xoshiro_next(slow));
-  const double y = cpo_zig_f[i] + u * (cpo_zig_f[i + 1] - cpo_zig_f[i]);
-  return y < exp(-0.5 * x * x);
+  const double ax = fabs(x);
+  const double x_in = cpo_zig_x[i + 1], x_out = cpo_zig_x[i];
+  const double f_in = cpo_zig_f[i + 1], f_out = cpo_zig_f[i];
+  const double y = f_out + u * (f_in - f_out);
+  const double chord = f_in + cpo_zig_chord[i] * (ax - x_in);
+  if (x_in >= 1.0) { /* convex: under the chord, over the tangent at x_out */
+    if (y >= chord)
+      return 0;
+    if (y < f_out * (1.0 + x_out * (x_out - ax)))
+      return 1;
+  } else if (x_out <= 1.0) { /* concave: over the chord, under the tangent at x_in */
+    if (y < chord)
+      return 1;
+    if (y >= f_in * (1.0 - x_in * (ax - x_in)))
+      return 0;
+  }
+  return y < exp(-0.5 * ax * ax);
 }
 
 /* The complete scalar algorithm on the slow generator, after a candidate was rejected. */
@@ -98,4 +116,92 @@ cpo_zig_block_fn cpo_zig_block_select(void) {
     return cpo_zig_block_avx2;
 #endif
   return cpo_zig_block_generic;
+}
+
+/* ---- single precision ---------------------------------------------------------------- */
+
+static inline float s_bits_to_float(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+static inline uint32_t s_float_to_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* A single-precision candidate from 32 random bits: bits 0-7 layer, 8 sign, 9-31 magnitude. */
+static inline float s_candidate_f(uint32_t u, uint32_t *layer, uint32_t *mag) {
+  *layer = u & 0xFF;
+  *mag = u >> 9;
+  return s_bits_to_float(s_float_to_bits((float)*mag * cpo_zigf_w[*layer]) ^ ((u << 23) & 0x80000000u));
+}
+
+/* The complete algorithm on the slow generator (its low 32 bits per draw). */
+static float s_restart_f(uint64_t slow[4]) {
+  for (;;) {
+    uint32_t i, m;
+    const uint32_t u = (uint32_t)cpo_xoshiro_next(slow);
+    const float x = s_candidate_f(u, &i, &m);
+    if (m < cpo_zigf_k[i])
+      return x;
+    if (i == 0)
+      return (float)s_tail(slow, (uint64_t)(u & 0x100) << 55);
+    if (s_wedge_accepts(slow, i, x))
+      return x;
+  }
+}
+
+void cpo_zigf_finish(uint64_t slow[4], float *out, const uint64_t (*raw)[CPO_ZIG_WIDTH],
+                     const uint16_t *first_index, const uint16_t *miss, uint32_t n_vectors) {
+  for (uint32_t v = 0; v < n_vectors; v++) {
+    for (uint32_t bits = miss[v]; bits; bits &= bits - 1) {
+      const int c = __builtin_ctz(bits);
+      const uint32_t u = (uint32_t)(raw[v][c / 2] >> (32 * (c % 2)));
+      const uint32_t i = u & 0xFF;
+      float *x = &out[first_index[v] + c];
+      if (i == 0)
+        *x = (float)s_tail(slow, (uint64_t)(u & 0x100) << 55);
+      else if (!s_wedge_accepts(slow, i, *x))
+        *x = s_restart_f(slow);
+    }
+  }
+}
+
+void cpo_zigf_block_generic(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], float *out) {
+  uint64_t raw[CPO_ZIGF_BLOCK / (2 * CPO_ZIG_WIDTH)][CPO_ZIG_WIDTH];
+  uint16_t first_index[CPO_ZIGF_BLOCK / (2 * CPO_ZIG_WIDTH)];
+  uint16_t miss_mask[CPO_ZIGF_BLOCK / (2 * CPO_ZIG_WIDTH)];
+  uint32_t n_missed = 0;
+  for (uint32_t j = 0; j < CPO_ZIGF_BLOCK; j += 2 * CPO_ZIG_WIDTH) {
+    uint32_t miss = 0;
+    for (int l = 0; l < CPO_ZIG_WIDTH; l++) {
+      uint64_t s[4] = {zig[0][l], zig[1][l], zig[2][l], zig[3][l]};
+      const uint64_t r = cpo_xoshiro_next(s);
+      for (int a = 0; a < 4; a++)
+        zig[a][l] = s[a];
+      raw[n_missed][l] = r;
+      for (int h = 0; h < 2; h++) {
+        uint32_t i, m;
+        out[j + 2 * l + h] = s_candidate_f((uint32_t)(r >> (32 * h)), &i, &m);
+        miss |= (uint32_t)(m >= cpo_zigf_k[i]) << (2 * l + h);
+      }
+    }
+    first_index[n_missed] = (uint16_t)j;
+    miss_mask[n_missed] = (uint16_t)miss;
+    n_missed += miss != 0;
+  }
+  cpo_zigf_finish(slow, out, (const uint64_t(*)[CPO_ZIG_WIDTH])raw, first_index, miss_mask,
+                  n_missed);
+}
+
+cpo_zigf_block_fn cpo_zigf_block_select(void) {
+#if defined(CPO_ZIG_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f"))
+    return cpo_zigf_block_avx512;
+#endif
+  return cpo_zigf_block_generic;
 }

@@ -55,6 +55,20 @@ int main(int argc, char **argv) {
   fprintf(fp, "const uint64_t cpo_zig_k[%d] = {\n", LAYERS);
   for (int i = 0; i < LAYERS; i++)
     fprintf(fp, "  UINT64_C(%llu),\n", (unsigned long long)floor(ldexp(x[i + 1] / x[i], 52)));
+  fprintf(fp, "};\n/* Slope of each layer's chord, (f[i] - f[i+1]) / (x[i] - x[i+1]). */\n");
+  fprintf(fp, "const double cpo_zig_chord[%d] = {\n", LAYERS);
+  for (int i = 0; i < LAYERS; i++) {
+    const double f_out = s_f(x[i]), f_in = i + 1 == LAYERS ? 1.0 : s_f(x[i + 1]);
+    fprintf(fp, "  %a,\n", (f_out - f_in) / (x[i] - x[i + 1]));
+  }
+  fprintf(fp, "};\n/* Single-precision fast path: 23-bit magnitudes, w = x[i] * 2^-23 rounded to float,\n"
+              " * k = floor(x[i+1] / x[i] * 2^23). */\n");
+  fprintf(fp, "const float cpo_zigf_w[%d] = {\n", LAYERS);
+  for (int i = 0; i < LAYERS; i++)
+    fprintf(fp, "  %aF,\n", (double)(float)ldexp(x[i], -23));
+  fprintf(fp, "};\nconst uint32_t cpo_zigf_k[%d] = {\n", LAYERS);
+  for (int i = 0; i < LAYERS; i++)
+    fprintf(fp, "  UINT32_C(%lu),\n", (unsigned long)floor(ldexp(x[i + 1] / x[i], 23)));
   fprintf(fp, "};\n");
   return fclose(fp) == 0 ? 0 : 1;
 }

@@ -17,14 +17,33 @@
 
 #define N_SAMPLES (1u << 24)
 
+/* The normals under test: double precision, or (k_f32) single precision widened. */
+static int k_f32;
+
 static double *s_draw(uint64_t seed, uint64_t stream, size_t n) {
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(seed, stream, &rng), CPO_OK);
   double *x = malloc(n * sizeof *x);
   assert_non_null(x);
-  cpo_rng_fill_normal(rng, x, n);
+  if (k_f32) {
+    float *f = malloc(n * sizeof *f);
+    assert_non_null(f);
+    cpo_rng_fill_normal_f32(rng, f, n);
+    for (size_t k = 0; k < n; k++)
+      x[k] = f[k];
+    free(f);
+  } else {
+    cpo_rng_fill_normal(rng, x, n);
+  }
   cpo_rng_destroy(&rng);
   return x;
+}
+
+/* Run the statistical checks on the single-precision stream (group setup). */
+static int s_use_f32(void **state) {
+  (void)state;
+  k_f32 = 1;
+  return 0;
 }
 
 /* Upper-tail probability of the standard normal, independent of the generator. */
@@ -82,8 +101,16 @@ static void test_rng_tail_conditional_mean_matches_mills_ratio(void **state) {
   assert_non_null(x);
   double sum = 0;
   size_t n = 0;
+  float *f = malloc(CHUNK * sizeof *f);
+  assert_non_null(f);
   for (int c = 0; c < CHUNKS; c++) {
-    cpo_rng_fill_normal(rng, x, CHUNK);
+    if (k_f32) {
+      cpo_rng_fill_normal_f32(rng, f, CHUNK);
+      for (size_t k = 0; k < CHUNK; k++)
+        x[k] = f[k];
+    } else {
+      cpo_rng_fill_normal(rng, x, CHUNK);
+    }
     for (size_t k = 0; k < CHUNK; k++) {
       if (fabs(x[k]) > r) {
         sum += fabs(x[k]);
@@ -95,6 +122,7 @@ static void test_rng_tail_conditional_mean_matches_mills_ratio(void **state) {
   const double var = 1 + r * lambda - lambda * lambda;
   assert_true(n > 10000);
   assert_true(fabs(sum / (double)n - lambda) < 5 * sqrt(var / (double)n));
+  free(f);
   free(x);
   cpo_rng_destroy(&rng);
 }
@@ -216,6 +244,50 @@ static void test_rng_block_variants_give_identical_bits(void **state) {
   }
 }
 
+static void test_rng_f32_sequence_independent_of_call_split(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  float ref[N], got[N];
+  cpo_rng_t *a = NULL, *b = NULL;
+  assert_int_equal(cpo_rng_create(7, 3, &a), CPO_OK);
+  assert_int_equal(cpo_rng_create(7, 3, &b), CPO_OK);
+  cpo_rng_fill_normal_f32(a, ref, N);
+  const size_t splits[] = {1, 0, 1023, 2, 1030, 1, 7, 1600};
+  size_t at = 0;
+  for (size_t j = 0; j < sizeof splits / sizeof splits[0]; j++) {
+    cpo_rng_fill_normal_f32(b, got + at, splits[j]);
+    at += splits[j];
+    (void)cpo_rng_normal(b); /* the double stream is separate */
+  }
+  cpo_rng_fill_normal_f32(b, got + at, N - at);
+  assert_memory_equal(ref, got, sizeof got);
+  cpo_rng_destroy(&a);
+  cpo_rng_destroy(&b);
+}
+
+static void test_rng_f32_block_variants_give_identical_bits(void **state) {
+  (void)state;
+#if defined(CPO_ZIG_X86)
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f"))
+    skip();
+  static float ref[CPO_ZIGF_BLOCK], got[CPO_ZIGF_BLOCK];
+  uint64_t za[4][CPO_ZIG_WIDTH], zb[4][CPO_ZIG_WIDTH], sa[4], sb[4];
+  for (int a = 0; a < 4; a++) {
+    sa[a] = sb[a] = cpo_rng_mix64((uint64_t)(200 + a));
+    for (int l = 0; l < CPO_ZIG_WIDTH; l++)
+      za[a][l] = zb[a][l] = cpo_rng_mix64((uint64_t)(a * 8 + l + 50));
+  }
+  for (int k = 0; k < 64; k++) {
+    cpo_zigf_block_generic(za, sa, ref);
+    cpo_zigf_block_avx512(zb, sb, got);
+    assert_memory_equal(ref, got, sizeof got);
+  }
+#else
+  skip();
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rng_normal_moments_match_standard_normal),
@@ -227,5 +299,15 @@ int main(void) {
       cmocka_unit_test(test_rng_uniform_in_range_with_right_mean),
       cmocka_unit_test(test_rng_block_variants_give_identical_bits),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  /* the distribution checks again, on the single-precision stream */
+  const struct CMUnitTest f32_tests[] = {
+      cmocka_unit_test(test_rng_normal_moments_match_standard_normal),
+      cmocka_unit_test(test_rng_tail_mass_matches_erfc),
+      cmocka_unit_test(test_rng_histogram_passes_chi_square),
+      cmocka_unit_test(test_rng_tail_conditional_mean_matches_mills_ratio),
+      cmocka_unit_test(test_rng_f32_sequence_independent_of_call_split),
+      cmocka_unit_test(test_rng_f32_block_variants_give_identical_bits),
+  };
+  const int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  return failed + cmocka_run_group_tests_name("f32", f32_tests, s_use_f32, NULL);
 }

@@ -78,7 +78,7 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
   const uint32_t spw = in.symbols_per_word;
-  double *noise = malloc(split * spw * sizeof *noise);
+  float *noise = malloc(split * spw * sizeof *noise);
   assert_non_null(noise);
   const double p_max = cpo_symchan_error_bound(eye);
   uint64_t gap = UINT64_MAX;
@@ -94,7 +94,7 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
       cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, rx + w, &err);
       cpo_symchan_advance(eye, &st, &in, n);
     } else {
-      cpo_rng_fill_normal(rng, noise, n);
+      cpo_rng_fill_normal_f32(rng, noise, n);
       cpo_symchan_bit_true(eye, &st, &in, n, noise, rx + w, &err);
     }
     in.own.prev = cpo_symchan_level(&in, &in.own, n - 1);
@@ -264,11 +264,11 @@ static void test_symchan_kernel_variants_give_identical_bits(void **state) {
   const size_t words = 512;
   uint64_t *tx = s_words(words, 11), *l = s_words(words, 12), *r = s_words(words, 13);
   uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
-  double *noise = malloc(words * 64 * sizeof *noise);
+  float *noise = malloc(words * 64 * sizeof *noise);
   assert_true(a && b && noise);
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(3, 3, &rng), CPO_OK);
-  cpo_rng_fill_normal(rng, noise, words * 64);
+  cpo_rng_fill_normal_f32(rng, noise, words * 64);
   for (uint32_t bps = 1; bps <= 2; bps++) {
     for (int variant = 0; variant < 4; variant++) {
       cpo_symchan_eye_t eye = s_rough_eye();

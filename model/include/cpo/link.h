@@ -14,8 +14,9 @@
  * cycles (cpo_link_info), never per call. At each grid point g the link, in this order:
  * integrates the state over the interval just ended, applies the DAC writes and ambient
  * changes whose effective cycle is <= g (DACs settle on the grid: a write at cycle e acts from
- * the first grid point >= e), rebuilds each lane's eye, samples the ADCs (valid for cycles
- * [g, g + grid_cycles)) and calls the trace hook. So nothing depends on how cycles are split
+ * the first grid point >= e), rebuilds each lane's eye, converts the monitor ADCs if g is a
+ * multiple of adc_cycles (the sample is valid for cycles [g, g + adc_cycles): monitor ADCs are
+ * slow, 1 us by default) and calls the trace hook. So nothing depends on how cycles are split
  * into calls.
  *
  * Topology. LOOPBACK: lane l's TX light returns to lane l's receiver. TWO_ENGINES: lanes
@@ -55,6 +56,8 @@ typedef struct {
   cpo_fidelity_t fidelity;
   double ambient_k;              /* 0: the profile's case temperature */
   double grid_s;                 /* slow-dynamics step; 0: 50 ns */
+  double adc_period_s;           /* monitor ADC conversion period, a whole number of grid
+                                    steps (rounded, at least one); 0: 1 us */
   bool start_calibrated;         /* start as a converged bring-up leaves it: lasers on at the
                                     nominal current and warm, rings locked, MZMs at quadrature,
                                     RX FFE and thresholds tuned. Otherwise power-on: lasers off,
@@ -74,6 +77,7 @@ typedef struct {
   double baud_hz;
   double cycle_s;
   uint64_t grid_cycles;
+  uint64_t adc_cycles;           /* ADC conversion period in cycles (a multiple of grid_cycles) */
   double latency_s;              /* physical path latency: fibre plus electronics */
   uint64_t latency_cycles;       /* floor(latency_s / cycle_s): the largest honest L */
 } cpo_link_info_t;
@@ -140,8 +144,8 @@ CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycl
 
 /**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
- * @p cycle (sampled at the grid point at or before it). Samples of the last 64 grid points are
- * kept.
+ * @p cycle (converted at the last multiple of adc_cycles at or before it). The last 64
+ * conversions are kept.
  * @param[out] code the 16-bit code
  * @return CPO_OK; CPO_ERR_INVALID_ARG (channel or index); CPO_ERR_RANGE (cycle not processed
  *         yet, or older than the kept history); @p code unchanged on error

@@ -61,10 +61,10 @@ typedef struct {
 } cpo_symchan_errors_t;
 
 /** Bit-true mode over @p n symbols (a whole number of words), @p noise holding n standard
- *  normals. Writes the decisions, encoded, into @p rx (same layout as the input; bits above
+ *  normals (single precision: the per-symbol arithmetic is float, see symchan_kernel.h). Writes the decisions, encoded, into @p rx (same layout as the input; bits above
  *  the symbols zero) and adds to @p err. Updates the state's history. */
 void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
-                          const cpo_symchan_input_t *in, uint32_t n, const double *noise,
+                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
                           uint64_t *rx, cpo_symchan_errors_t *err);
 
 /** Level of symbol @p i (-1 is the stream's prev) of a stream. */
@@ -80,6 +80,12 @@ double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t
  *  itself; the statistical mode calls it after its sparse pass). */
 void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
                          const cpo_symchan_input_t *in, uint32_t n);
+
+/** cpo_symchan_advance from the levels already read: @p tail[s][j] is the level of symbol
+ *  n - 1 - (TAPS - 1) + j of stream s (own, left, right; j = 0 .. TAPS - 1), for a call of
+ *  n >= TAPS symbols. Lets a caller read each stream's tail once for all lanes that use it. */
+void cpo_symchan_advance_tail(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                              const uint8_t *const tail[3]);
 
 /** An upper bound on every symbol's error probability under @p eye (interval bound over all
  *  patterns of own and neighbour symbols), at most 1. */
