@@ -438,7 +438,12 @@ module cpo_d2d_ltsm
             xs_id = step_id(state_q, StepStart);
             if (state_q == StMbinitParam) begin
               xs_has = 1'b1;
-              xs_data = {52'h0, module_id_i, 3'b0, cap_half_i, 1'b0, cap_speed_i};
+              // capabilities: lanes [23:16], module ID [11:8], half width [4], max speed [2:0]
+              xs_data = '0;
+              xs_data[23:16] = 8'(cap_half_i ? NumLanes / 2 : NumLanes);
+              xs_data[11:8] = module_id_i;
+              xs_data[4] = cap_half_i;
+              xs_data[2:0] = cap_speed_i;
             end
             if (state_q == StPhyRetrain && retrains_q != 16'hffff) retrains_d = retrains_q + 16'd1;
             sub_d = SubXchg0;
@@ -500,7 +505,8 @@ module cpo_d2d_ltsm
                 rmt_half_d = peer_data_q[4];
                 rmt_mod_d = peer_data_q[11:8];
                 neg_speed_d = (peer_data_q[2:0] < cap_speed_i) ? peer_data_q[2:0] : cap_speed_i;
-                neg_half_d = peer_data_q[4] | cap_half_i;
+                // the common lane count: half width unless both offer every lane
+                neg_half_d = 32'(peer_data_q[23:16]) < NumLanes || cap_half_i;
                 nxt = StMbinitCal;
               end
               StMbinitCal: nxt = StMbinitRepairClk;
