@@ -241,6 +241,17 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
     return 2;
   }
+  /* The verilated RTL is built with a fixed shape: say so now, not after peers have started. */
+  bool has_rtl = strcmp(argv[1], "run") == 0 || strcmp(argv[1], "rtl") == 0;
+  if (has_rtl && (o->config.lanes != CPO_LANES_NUM_LANES ||
+                  o->config.symbols_per_cycle * o->config.bits_per_symbol != CPO_LANES_WORD_BITS)) {
+    fprintf(stderr,
+            "cpoemu: this build's RTL has %d lanes of %d bits per cycle; the configuration asks for %u lanes of "
+            "%u (rebuild with -DCPO_LANES_NUM_LANES=%u, or change [link])\n",
+            CPO_LANES_NUM_LANES, CPO_LANES_WORD_BITS, o->config.lanes,
+            o->config.symbols_per_cycle * o->config.bits_per_symbol, o->config.lanes);
+    return 2;
+  }
   /* One quantum travels as one message: it must fit the protocol's size limit. */
   uint64_t quantum_bytes = 8ull + 8ull * o->config.quantum_cycles * o->config.lanes;
   if (quantum_bytes > CPO_PROTO_MAX_PAYLOAD_BYTES) {

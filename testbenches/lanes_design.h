@@ -19,8 +19,8 @@ public:
   LanesDesign(const LanesDesign &) = delete;
   LanesDesign &operator=(const LanesDesign &) = delete;
 
-  static constexpr uint32_t kLanes = 8;     // cpo_lanes_top's NumLanes in this build
-  static constexpr uint32_t kWordBits = 32; // and its WordBits
+  static constexpr uint32_t kLanes = CPO_LANES_NUM_LANES; // cpo_lanes_top's NumLanes in this build
+  static constexpr uint32_t kWordBits = CPO_LANES_WORD_BITS; // and its WordBits
 
   cpo_design_ops_t ops();
   uint64_t laneBits(uint32_t lane) const;

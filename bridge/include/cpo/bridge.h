@@ -90,13 +90,13 @@ typedef struct {
   cpo_msg_t msg; /* valid until the next cpo_server_recv */
 } cpo_server_event_t;
 
-/** Wait up to the protocol timeout for the next meaningful message from any attached peer
- * (HELLO is answered here and returned as an event; HEARTBEATs are consumed). @p awaited
- * is a bit mask (1 << role) of peers whose silence is an error; if none of them sends
- * anything for timeout_ms, returns CPO_ERR_TIMEOUT and @p why names the peer and the last
- * cycle agreed with it. @p wait_ms 0 polls without blocking (CPO_ERR_TIMEOUT is then not
- * an error: it means "nothing now" and why is empty). BYE from a peer is returned as an
- * event (the peer is detached). */
+/** Return the next meaningful message from any peer (HELLO is answered here and returned as
+ * an event; HEARTBEATs are consumed; invalid messages are answered with ERROR and skipped).
+ * With @p block, wait until one arrives; @p awaited is a bit mask (1 << role) of peers whose
+ * silence is an error: if an awaited peer sends nothing for timeout_ms (or never attaches),
+ * return CPO_ERR_TIMEOUT with @p why naming it and the last cycle agreed with it. Without
+ * @p block, return CPO_ERR_TIMEOUT with an empty @p why when nothing is waiting. A BYE is
+ * returned as an event (the peer is then detached). */
 CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block,
                                           cpo_server_event_t *ev, char *why, size_t why_len);
 
