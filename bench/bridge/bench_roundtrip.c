@@ -161,7 +161,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   pthread_t bt;
   pthread_create(&bt, NULL, s_bridge_echo, &be);
   cpo_server_event_t ev;
-  if (cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why) != CPO_OK) { /* HELLO */
+  if (cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) != CPO_OK) { /* HELLO */
     fprintf(stderr, "bench: %s\n", why);
     exit(1);
   }
@@ -184,7 +184,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
       cycle += QUANTUM;
       why[0] = '\0';
       if (cpo_server_send(srv, CPO_ROLE_MODEL, &tx) != CPO_OK ||
-          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why) != CPO_OK ||
+          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) != CPO_OK ||
           ev.msg.hdr.type != CPO_MSG_RX_QUANTUM) {
         fprintf(stderr, "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle %llu\n",
                 r * BATCH + i, why, cpo_msg_type_name(ev.msg.hdr.type), be.answered,

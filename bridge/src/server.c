@@ -147,10 +147,11 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
   }
 }
 
-cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_server_event_t *ev,
+cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms, cpo_server_event_t *ev,
                              char *why, size_t why_len) {
   if (why && why_len)
     why[0] = '\0';
+  const uint64_t deadline = cpo_mono_us() + (wait_ms > 0 ? (uint64_t)wait_ms * 1000u : 0);
   for (;;) {
     if (s->body_live) {
       zmq_msg_close(&s->ident_frame);
@@ -167,11 +168,14 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block, cpo_
       uint64_t now = cpo_mono_us();
       if (s_silent_peer(s, awaited, now, why, why_len))
         return CPO_ERR_TIMEOUT;
-      if (!block)
-        return CPO_ERR_TIMEOUT;
+      if (wait_ms >= 0 && now >= deadline)
+        return CPO_ERR_TIMEOUT; /* nothing within the wait: not an error, why stays empty */
       cpo_server_tick(s, s->cycle);
+      long poll_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */
+      if (wait_ms >= 0 && (long)((deadline - now) / 1000u) + 1 < poll_ms)
+        poll_ms = (long)((deadline - now) / 1000u) + 1;
       zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
-      (void)zmq_poll(&item, 1, s->timeout_ms / 8 + 1);
+      (void)zmq_poll(&item, 1, poll_ms);
       continue;
     }
     /* ROUTER: the routing frame is always followed by the body. Extra frames are noise. */

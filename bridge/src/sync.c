@@ -126,7 +126,8 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
 static cpo_status_t s_pump(sync_t *s, unsigned awaited, bool block, bool *got) {
   cpo_server_event_t ev;
   *got = false;
-  cpo_status_t rc = cpo_server_recv(s->srv, awaited, block, &ev, s->res->error, sizeof s->res->error);
+  cpo_status_t rc = cpo_server_recv(s->srv, awaited, block ? CPO_WAIT_FOREVER : 0, &ev, s->res->error,
+                                    sizeof s->res->error);
   if (rc == CPO_ERR_TIMEOUT && !block && s->res->error[0] == '\0')
     return CPO_OK; /* nothing waiting */
   if (rc != CPO_OK)

@@ -1,6 +1,7 @@
 """Helpers for tests that run cpoemu as real processes: start, wait on conditions, reap."""
 import json
 import os
+import select
 import subprocess
 import tempfile
 import time
@@ -32,19 +33,24 @@ def start(args, **kw):
 
 
 def wait_for_line(stream, needle, timeout_s):
-    """Read lines from a pipe until one contains needle; return the lines read (bounded)."""
+    """Read lines from a pipe until one contains needle; return the lines read (bounded).
+    Reads the raw descriptor up to each newline only, so a later communicate() sees the rest."""
     deadline = time.monotonic() + timeout_s
-    lines = []
-    os.set_blocking(stream.fileno(), False)
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if line:
-            lines.append(line)
-            if needle in line:
+    fd = stream.fileno()
+    lines, line = [], b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"no line containing {needle!r} within {timeout_s} s; got {lines!r}")
+        byte = os.read(fd, 1)
+        if not byte:
+            raise AssertionError(f"stream ended before a line containing {needle!r}; got {lines!r}")
+        line += byte
+        if byte == b"\n":
+            lines.append(line.decode(errors="replace"))
+            if needle in lines[-1]:
                 return lines
-        else:
-            time.sleep(0.01)
-    raise AssertionError(f"no line containing {needle!r} within {timeout_s} s; got {lines!r}")
+            line = b""
 
 
 def alive(pid):
@@ -57,10 +63,15 @@ def alive(pid):
 
 
 def wait_gone(pid, timeout_s):
-    """Wait until pid is gone; return seconds waited or None on timeout."""
+    """Wait until pid has exited (a pidfd becomes readable then); seconds waited, or None."""
     t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout_s:
-        if not alive(pid):
-            return time.monotonic() - t0
-        time.sleep(0.005)
-    return None
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return 0.0
+    try:
+        if not select.select([fd], [], [], timeout_s)[0]:
+            return None
+    finally:
+        os.close(fd)
+    return time.monotonic() - t0

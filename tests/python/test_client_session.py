@@ -45,6 +45,7 @@ class ScriptedRtl(threading.Thread):
     self.on_request = on_request
     self.stop = threading.Event()
     self.received = []  # every decoded message from the client
+    self.arrived = threading.Condition()  # notified whenever `received` grows
     self.problems = []  # rule violations by the client
     self.regs = {ID_ADDR: 0x43504F45, SCRATCH_ADDR: 0}
     self.cycle = START_CYCLE
@@ -87,7 +88,9 @@ class ScriptedRtl(threading.Thread):
       except cc.ProtocolError as e:
         self.problems.append(str(e))
         continue
-      self.received.append(m)
+      with self.arrived:
+        self.received.append(m)
+        self.arrived.notify_all()
       if m.type == T.HELLO:
         if m.role != cc.Role.HOST or m.config_hash != 0:
           self.problems.append(f"HELLO role {m.role} hash {m.config_hash}")
@@ -110,6 +113,11 @@ class ScriptedRtl(threading.Thread):
 
   def types(self):
     return [m.type for m in self.received]
+
+  def wait_for(self, predicate, timeout_s):
+    """Wait until predicate() holds over what was received; False if it did not in time."""
+    with self.arrived:
+      return self.arrived.wait_for(predicate, timeout_s)
 
 
 class ClientSession(unittest.TestCase):
@@ -150,7 +158,7 @@ class ClientSession(unittest.TestCase):
       c.sleep_ns(1)  # 1.66 cycles -> 2
       self.assertEqual(c.now(), t1 + 1663)
       self.assertEqual(c.now_ns(), c.now() * 32 * 10**9 // 53125000000)
-    time.sleep(0.2)
+    self.assertTrue(rtl.wait_for(lambda: rtl.types()[-1:] == [T.BYE], 5))
     self.assertEqual(rtl.problems, [])
     self.assertEqual(rtl.types()[0], T.HELLO)
     self.assertEqual(rtl.types()[-1], T.BYE)
@@ -199,8 +207,8 @@ class ClientSession(unittest.TestCase):
 
   def test_rtl_heartbeats_keep_a_long_wait_alive(self):
     def slow(rtl, m):
-      for _ in range(10):  # 1 s of wall time, timeout is 400 ms
-        time.sleep(0.1)
+      for _ in range(10):  # 1 s of wall time (what this test is about), timeout is 400 ms
+        rtl.stop.wait(0.1)
         rtl.send(cc.Message(T.HEARTBEAT, cycle=rtl.cycle))
       rtl.reply(m)
       return True
@@ -219,8 +227,8 @@ class ClientSession(unittest.TestCase):
         c.sleep_cycles(10**6)
       with self.assertRaisesRegex(cc.CpoError, "simulation ended at cycle 4242"):
         c.read(ID_ADDR)
-    time.sleep(0.1)
-    self.assertNotIn(T.BYE, self.rtl.types())  # no BYE back after the rtl's BYE
+    # No BYE back after the rtl's BYE (a bounded wait: absence cannot be waited for).
+    self.assertFalse(self.rtl.wait_for(lambda: T.BYE in self.rtl.types(), 0.3))
 
   def test_malformed_frame_gets_error_reply_and_is_discarded(self):
     def garbage_first(rtl, m):
@@ -233,7 +241,7 @@ class ClientSession(unittest.TestCase):
     self.start(on_request=garbage_first)
     with cc.Client(self.endpoint, timeout_ms=2000) as c:
       self.assertEqual(c.read(ID_ADDR), 0x43504F45)
-    time.sleep(0.1)
+    self.assertTrue(self.rtl.wait_for(lambda: T.ERROR in self.rtl.types(), 5))
     errors = [m for m in self.rtl.received if m.type == T.ERROR]
     self.assertEqual(len(errors), 1)
     self.assertEqual(errors[0].code, cc.WireError.BAD_MAGIC)

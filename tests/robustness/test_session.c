@@ -37,6 +37,8 @@ typedef struct {
   cpo_server_t *srv;
   pthread_t thread;
   volatile int stop;
+  pthread_mutex_t lock;
+  pthread_cond_t changed; /* signalled whenever events grows */
   int events;
   uint16_t last_type;
   char endpoint[128];
@@ -47,14 +49,34 @@ static void *s_serve(void *arg) {
   while (!s->stop) {
     cpo_server_event_t ev;
     char why[256];
-    if (cpo_server_recv(s->srv, 0, false, &ev, why, sizeof why) == CPO_OK) {
+    if (cpo_server_recv(s->srv, 0, 20, &ev, why, sizeof why) == CPO_OK) { /* 20 ms: notices stop */
+      pthread_mutex_lock(&s->lock);
       s->events++;
       s->last_type = ev.msg.hdr.type;
-    } else {
-      usleep(200);
+      pthread_cond_broadcast(&s->changed);
+      pthread_mutex_unlock(&s->lock);
     }
   }
   return NULL;
+}
+
+/* Wait until the served thread has seen more than @p before events; false after @p ms. */
+static bool s_wait_events(served_t *s, int before, int ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until); /* pthread_cond_timedwait's clock */
+  until.tv_sec += ms / 1000;
+  until.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&s->lock);
+  int rc = 0;
+  while (s->events <= before && rc == 0)
+    rc = pthread_cond_timedwait(&s->changed, &s->lock, &until);
+  bool seen = s->events > before;
+  pthread_mutex_unlock(&s->lock);
+  return seen;
 }
 
 static void s_serve_start(served_t *s, const char *endpoint) {
@@ -65,12 +87,16 @@ static void s_serve_start(served_t *s, const char *endpoint) {
                          .timeout_ms = TIMEOUT_MS, .zmq_context = s->ctx};
   char why[256];
   assert_int_equal(cpo_server_bind(&bc, &s->srv, why, sizeof why), CPO_OK);
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->changed, NULL);
   pthread_create(&s->thread, NULL, s_serve, s);
 }
 
 static void s_serve_stop(served_t *s) {
   s->stop = 1;
   pthread_join(s->thread, NULL);
+  pthread_cond_destroy(&s->changed);
+  pthread_mutex_destroy(&s->lock);
   cpo_server_close(&s->srv, 0, 0, "test done");
   zmq_ctx_term(s->ctx);
 }
@@ -210,8 +236,7 @@ static void test_server_rejects_out_of_order_sequence_and_stays_in_step(void **s
   req.hdr.seq = 2;
   n = s_encode(&req, buf, sizeof buf);
   zmq_send(d, buf, n, 0);
-  for (int i = 0; i < 200 && s.events == before; i++)
-    usleep(1000);
+  assert_true(s_wait_events(&s, before, 2000));
   assert_int_equal(s.last_type, CPO_MSG_REG_READ);
   zmq_close(d);
   s_serve_stop(&s);
@@ -259,10 +284,10 @@ static void test_server_reports_silent_model_naming_it_and_the_cycle(void **stat
   size_t n = s_encode(&hello, buf, sizeof buf);
   zmq_send(d, buf, n, 0);
   cpo_server_event_t ev;
-  assert_int_equal(cpo_server_recv(srv, 0, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   assert_int_equal(ev.from, CPO_ROLE_MODEL);
   double t0 = s_now_s();
-  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why);
+  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
   double waited = s_now_s() - t0;
   assert_int_equal(rc, CPO_ERR_TIMEOUT);
   assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
@@ -354,7 +379,7 @@ static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   pthread_t t;
   pthread_create(&t, NULL, s_connect_job, &job);
   cpo_server_event_t ev;
-  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   pthread_join(t, NULL);
   assert_int_equal(job.rc, CPO_OK);
 
@@ -369,10 +394,10 @@ static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   }
   cpo_client_close(&job.client, 0, "done");
   for (int i = 0; i < SENT; i++) {
-    assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+    assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
     assert_int_equal(ev.msg.hdr.type, CPO_MSG_RX_QUANTUM);
   }
-  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, true, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   assert_int_equal(ev.msg.hdr.type, CPO_MSG_BYE);
   assert_false(cpo_server_attached(srv, CPO_ROLE_MODEL));
   free(words);
@@ -427,6 +452,8 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
                          .curve = {.key_file = server_key, .authorized_file = auth}};
   assert_int_equal(cpo_server_bind(&sc, &s.srv, why, sizeof why), CPO_OK);
   snprintf(s.endpoint, sizeof s.endpoint, "%s", cpo_server_endpoint(s.srv));
+  pthread_mutex_init(&s.lock, NULL);
+  pthread_cond_init(&s.changed, NULL);
   pthread_create(&s.thread, NULL, s_serve, &s);
 
   char server_pub[140];

@@ -92,12 +92,14 @@ typedef struct {
 
 /** Return the next meaningful message from any peer (HELLO is answered here and returned as
  * an event; HEARTBEATs are consumed; invalid messages are answered with ERROR and skipped).
- * With @p block, wait until one arrives; @p awaited is a bit mask (1 << role) of peers whose
- * silence is an error: if an awaited peer sends nothing for timeout_ms (or never attaches),
- * return CPO_ERR_TIMEOUT with @p why naming it and the last cycle agreed with it. Without
- * @p block, return CPO_ERR_TIMEOUT with an empty @p why when nothing is waiting. A BYE is
- * returned as an event (the peer is then detached). */
-CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, bool block,
+ * @p wait_ms: 0 returns at once, N > 0 waits at most N ms, CPO_WAIT_FOREVER until a message
+ * arrives. When nothing arrived in time the result is CPO_ERR_TIMEOUT with an empty @p why.
+ * @p awaited is a bit mask (1 << role) of peers whose silence is an error: if an awaited
+ * peer sends nothing for timeout_ms (or never attaches), the result is CPO_ERR_TIMEOUT with
+ * @p why naming it and the last cycle agreed with it. A BYE is returned as an event (the peer
+ * is then detached). */
+#define CPO_WAIT_FOREVER (-1)
+CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
                                           cpo_server_event_t *ev, char *why, size_t why_len);
 
 /** Send @p msg to the peer with @p role (seq assigned here). */
