@@ -79,15 +79,11 @@ static const struct option s_options[] = {
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long x = strtoull(v, &end, 0);
-  if (errno || end == v || *end || v[0] == '-' || x < min || x > max) {
+  if (!cpo_parse_u64(v, min, max, out)) {
     fprintf(stderr, "cpoemu: --%s %s: expected a whole number from %llu to %llu\n", opt, v,
             (unsigned long long)min, (unsigned long long)max);
     return false;
   }
-  *out = x;
   return true;
 }
 
@@ -155,9 +151,8 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       o->config.total_cycles = u;
       break;
     case OPT_NOISE: {
-      char *end;
-      double d = strtod(optarg, &end);
-      if (*end || end == optarg || !(d >= 0 && d < 10)) {
+      double d;
+      if (!cpo_parse_real(optarg, &d) || !(d >= 0 && d < 10)) {
         fprintf(stderr, "cpoemu: --noise-sigma %s: expected a number from 0 to 10\n", optarg);
         return 2;
       }

@@ -63,17 +63,21 @@ typedef struct {
   char why[300];
 } load_t;
 
-static bool s_uint(const char *v, uint64_t max, uint64_t *out) {
+bool cpo_parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out) {
   char *end;
   errno = 0;
   unsigned long long x = strtoull(v, &end, 0);
-  if (errno || end == v || *end != '\0' || v[0] == '-' || x > max)
+  if (errno || end == v || *end != '\0' || v[0] == '-' || x < min || x > max)
     return false;
   *out = x;
   return true;
 }
 
-static bool s_real(const char *v, double *out) {
+static bool s_uint(const char *v, uint64_t max, uint64_t *out) {
+  return cpo_parse_u64(v, 0, max, out);
+}
+
+bool cpo_parse_real(const char *v, double *out) {
   char *end;
   errno = 0;
   double x = strtod(v, &end);
@@ -102,7 +106,7 @@ static int s_handler(void *user, const char *section, const char *name, const ch
   else if (KEY("link", "bits_per_symbol"))
     ok = s_uint(value, 2, &u) && u > 0 && ((o->config.bits_per_symbol = (uint8_t)u), true);
   else if (KEY("link", "baud_hz"))
-    ok = s_real(value, &d) && d >= 1 && ((o->config.baud_hz = (uint64_t)d), true);
+    ok = cpo_parse_real(value, &d) && d >= 1 && ((o->config.baud_hz = (uint64_t)d), true);
   else if (KEY("link", "latency_cycles"))
     ok = s_uint(value, 1u << 20, &u) && u > 0 && ((o->config.latency_cycles = (uint32_t)u), true);
   else if (KEY("link", "quantum_cycles"))
@@ -112,14 +116,14 @@ static int s_handler(void *user, const char *section, const char *name, const ch
   else if (KEY("model", "fidelity"))
     ok = cpo_scenario_set_fidelity(o, value);
   else if (KEY("model", "noise_sigma"))
-    ok = s_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
+    ok = cpo_parse_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
   else if (KEY("bridge", "timeout_ms"))
     ok = s_uint(value, 3600000, &u) && u >= 10 && ((o->timeout_ms = (uint32_t)u), true);
   else if (KEY("host", "enabled"))
     ok = (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) &&
          ((o->with_host = strcmp(value, "true") == 0), true);
   else if (KEY("expect", "max_ber"))
-    ok = s_real(value, &d) && d >= 0 && ((o->expect_max_ber = d), true);
+    ok = cpo_parse_real(value, &d) && d >= 0 && ((o->expect_max_ber = d), true);
   else if (KEY("expect", "min_locked_lanes"))
     ok = s_uint(value, CPO_PROTO_MAX_LANES, &u) && ((o->expect_min_locked = (int)u), true);
   else

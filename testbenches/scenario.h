@@ -15,6 +15,11 @@ void cpo_scenario_defaults(cpo_run_opts_t *o);
 /** Load @p path over @p o. On failure @p why names the file, line, section and key. */
 CPO_MUST_USE cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, size_t why_len);
 
+/** Parse a whole number (decimal, 0x hex) within [min, max]; false if it is not one. */
+bool cpo_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/** Parse a finite real number; false if it is not one. */
+bool cpo_parse_real(const char *text, double *out);
+
 /** Select the model profile ("loopback" or a built-in engine); false if unknown. */
 bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name);
 /** Select the fidelity ("statistical" or "bit-true"); false if neither. */
