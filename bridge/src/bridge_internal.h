@@ -22,10 +22,19 @@ uint64_t cpo_mono_us(void);
 /** printf into a caller's buffer, tolerating NULL / 0-length buffers. */
 void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/** Encode @p msg into a fresh zmq message and send it (after @p ident as a routing frame,
- * if given). Assigns msg->hdr.seq from *seq and advances it only if sent. */
+/** What a sender keeps per connection: the next seq, the cycle stamp of its last message
+ * (stamps never step back: heartbeats and BYE reuse it) and when it last sent. */
+typedef struct {
+  uint32_t seq;
+  uint64_t cycle;
+  uint64_t last_us;
+} cpo_wire_tx_t;
+
+/** Encode @p msg into a fresh zmq message and send it (after @p ident as a routing frame, if
+ * given). Stamps msg->hdr.seq from @p tx and raises msg->hdr.cycle to tx->cycle if it was
+ * lower; @p tx advances only if the message was sent. */
 cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
-                           uint32_t *seq);
+                           cpo_wire_tx_t *tx);
 
 /** A reusable buffer for frames that arrive misaligned: over ipc and tcp, libzmq can hand
  * out a large message in place inside its receive buffer, at any address, while decoded

@@ -16,9 +16,8 @@ struct cpo_client {
   uint32_t timeout_ms;
   cpo_config_t config;
   cpo_proto_rx_state_t rx;
-  uint32_t tx_seq;
-  uint64_t tx_cycle; /* cycle stamp of our last message: heartbeats reuse it */
-  uint64_t last_rx_us, last_tx_us;
+  cpo_wire_tx_t tx;
+  uint64_t last_rx_us;
   bool rtl_gone;  /* BYE received or silent: nothing more will reach it */
   zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned; /* or its aligned copy */
@@ -26,20 +25,13 @@ struct cpo_client {
 };
 
 static cpo_status_t s_send(cpo_client_t *c, cpo_msg_t *msg) {
-  if (msg->hdr.cycle < c->tx_cycle)
-    msg->hdr.cycle = c->tx_cycle; /* heartbeats and BYE never step back in time */
-  cpo_status_t rc = cpo_wire_send(c->sock, NULL, 0, msg, &c->tx_seq);
-  if (rc == CPO_OK) {
-    c->tx_cycle = msg->hdr.cycle;
-    c->last_tx_us = cpo_mono_us();
-  }
-  return rc;
+  return cpo_wire_send(c->sock, NULL, 0, msg, &c->tx);
 }
 
 void cpo_client_tick(cpo_client_t *c) {
   uint64_t now = cpo_mono_us();
-  if (now - c->last_tx_us >= (uint64_t)c->timeout_ms * 250u) {
-    cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = c->tx_cycle}};
+  if (now - c->tx.last_us >= (uint64_t)c->timeout_ms * 250u) {
+    cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = c->tx.cycle}};
     (void)s_send(c, &hb);
   }
 }
@@ -106,7 +98,7 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
     if (rc != CPO_OK) {
       fprintf(stderr, "cpoemu[%s] error: rejected message from rtl: %s\n", cpo_role_name(c->role), err.text);
       cpo_msg_t reply;
-      cpo_wire_error_msg(&reply, &err, c->tx_cycle);
+      cpo_wire_error_msg(&reply, &err, c->tx.cycle);
       (void)s_send(c, &reply);
       continue;
     }
@@ -227,7 +219,7 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
     return rc;
   }
   c->config = ack.u.hello.config;
-  c->tx_cycle = ack.hdr.cycle;
+  c->tx.cycle = ack.hdr.cycle;
   *out = c;
   return CPO_OK;
 }
@@ -248,7 +240,7 @@ void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
   if (!pc || !*pc)
     return;
   cpo_client_t *c = *pc;
-  cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = c->tx_cycle}};
+  cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = c->tx.cycle}};
   bye.u.bye.status = status;
   snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
   if (c->rtl_gone) { /* LINGER stays 0: nothing queued can reach it */

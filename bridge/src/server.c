@@ -15,9 +15,8 @@ typedef struct {
   uint8_t ident[MAX_IDENT];
   size_t ident_len;
   cpo_proto_rx_state_t rx;
-  uint32_t tx_seq;
-  uint64_t tx_cycle;
-  uint64_t last_rx_us, last_tx_us;
+  cpo_wire_tx_t tx;
+  uint64_t last_rx_us;
 } peer_t;
 
 struct cpo_server {
@@ -41,32 +40,19 @@ static const char *s_role(int r) {
   return cpo_role_name((uint8_t)r);
 }
 
-static cpo_status_t s_send_to(cpo_server_t *s, const uint8_t *ident, size_t ident_len,
-                              uint32_t *seq, uint64_t *tx_cycle, cpo_msg_t *msg) {
-  if (msg->hdr.cycle < *tx_cycle)
-    msg->hdr.cycle = *tx_cycle;
-  cpo_status_t rc = cpo_wire_send(s->sock, ident, ident_len, msg, seq);
-  if (rc == CPO_OK)
-    *tx_cycle = msg->hdr.cycle;
-  return rc;
-}
-
 static cpo_status_t s_send_peer(cpo_server_t *s, int role, cpo_msg_t *msg) {
   peer_t *p = &s->peers[role];
-  cpo_status_t rc = s_send_to(s, p->ident, p->ident_len, &p->tx_seq, &p->tx_cycle, msg);
-  if (rc == CPO_OK)
-    p->last_tx_us = cpo_mono_us();
-  return rc;
+  return cpo_wire_send(s->sock, p->ident, p->ident_len, msg, &p->tx);
 }
 
 /* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. */
 static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len,
                               const cpo_wire_error_t *err) {
-  uint32_t seq = 0;
-  uint64_t cyc = 0;
+  cpo_wire_tx_t fresh = {0};
   cpo_msg_t reply;
   cpo_wire_error_msg(&reply, err, s->cycle);
-  (void)s_send_to(s, ident, len, &seq, &cyc, &reply);
+  if (cpo_wire_send(s->sock, ident, len, &reply, &fresh) != CPO_OK)
+    fprintf(stderr, "cpoemu[rtl] warning: could not send ERROR to a new connection\n");
   fprintf(stderr, "cpoemu[rtl] error: rejected a connection attempt: %s\n", err->text);
 }
 
@@ -140,8 +126,8 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
   uint64_t now = cpo_mono_us();
   for (int r = 1; r < N_ROLES; r++) {
     peer_t *p = &s->peers[r];
-    if (p->attached && now - p->last_tx_us >= (uint64_t)s->timeout_ms * 250u) {
-      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p->tx_cycle}};
+    if (p->attached && now - p->tx.last_us >= (uint64_t)s->timeout_ms * 250u) {
+      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p->tx.cycle}};
       (void)s_send_peer(s, r, &hb);
     }
   }

@@ -31,8 +31,10 @@ cpo_status_t cpo_wire_socket_setup(void *sock) {
 }
 
 cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
-                           uint32_t *seq) {
-  msg->hdr.seq = *seq;
+                           cpo_wire_tx_t *tx) {
+  msg->hdr.seq = tx->seq;
+  if (msg->hdr.cycle < tx->cycle)
+    msg->hdr.cycle = tx->cycle;
   size_t size = cpo_msg_encoded_size(msg);
   zmq_msg_t zm;
   if (zmq_msg_init_size(&zm, size) != 0)
@@ -50,7 +52,9 @@ cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_
     zmq_msg_close(&zm);
     return errno == EHOSTUNREACH ? CPO_ERR_PEER_GONE : CPO_ERR_TRANSPORT;
   }
-  (*seq)++;
+  tx->seq++;
+  tx->cycle = msg->hdr.cycle;
+  tx->last_us = cpo_mono_us();
   return CPO_OK;
 }
 
