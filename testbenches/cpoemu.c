@@ -278,7 +278,7 @@ static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
     snprintf(model, sizeof model, "--profile loopback --noise-sigma %s", sigma);
   } else {
     snprintf(model, sizeof model, "--profile %s --fidelity %s", c->profile,
-             o->fidelity_bit_true ? "bit-true" : "statistical");
+             cpo_scenario_fidelity(o));
   }
   snprintf(out, len,
            "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
@@ -399,7 +399,7 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   ARG("--seed"), NUM("%llu", (unsigned long long)o->config.seed);
   ARG("--cycles"), NUM("%llu", (unsigned long long)o->config.total_cycles);
   ARG("--profile"), ARG(o->config.profile);
-  ARG("--fidelity"), ARG(o->fidelity_bit_true ? "bit-true" : "statistical");
+  ARG("--fidelity"), ARG(cpo_scenario_fidelity(o));
   ARG("--noise-sigma");
   s_exact_double(o->noise_sigma, buf[b], 64);
   argv[n++] = buf[b++];

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "roles.h"
+#include "scenario.h"
 
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro) {
@@ -26,7 +27,7 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
       "bits_per_symbol", (int)c->bits_per_symbol, "latency_cycles", (json_int_t)c->latency_cycles,
       "quantum_cycles", (json_int_t)c->quantum_cycles, "baud_hz", (json_int_t)c->baud_hz,
       "profile", c->profile,
-      "fidelity", strcmp(c->profile, "loopback") == 0 ? "bit-true" : o->fidelity_bit_true ? "bit-true" : "statistical",
+      "fidelity", cpo_scenario_fidelity(o),
       "noise_sigma", o->noise_sigma,
       "expectations_met", s->expectations_met,
       "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);

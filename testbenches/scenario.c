@@ -52,6 +52,10 @@ bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name) {
   return true;
 }
 
+const char *cpo_scenario_fidelity(const cpo_run_opts_t *o) {
+  return o->fidelity_bit_true || strcmp(o->config.profile, "loopback") == 0 ? "bit-true" : "statistical";
+}
+
 void cpo_scenario_profiles(char *out, size_t len) {
   size_t n = (size_t)snprintf(out, len, "loopback");
   for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)

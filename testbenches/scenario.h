@@ -24,6 +24,8 @@ bool cpo_parse_real(const char *text, double *out);
 bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name);
 /** Select the fidelity ("statistical" or "bit-true"); false if neither. */
 bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name);
+/** The fidelity in force, as scenarios and options spell it (the loopback is always bit-true). */
+const char *cpo_scenario_fidelity(const cpo_run_opts_t *o);
 /** The known profile names, comma separated. */
 void cpo_scenario_profiles(char *out, size_t len);
 
