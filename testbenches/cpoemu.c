@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cpo/placement.h"
 #include "roles.h"
 #include "scenario.h"
 
@@ -30,6 +31,8 @@ typedef struct {
   char trace[1024];
   char model_trace[1100];
   bool host_given; /* --with-host / --no-host said explicitly */
+  char placement_spec[16]; /* --cpu-placement */
+  cpo_placement_t placement;
 } cli_t;
 
 static void s_usage(FILE *f) {
@@ -53,6 +56,8 @@ static void s_usage(FILE *f) {
         "  --with-host | --no-host      whether a host drives the run (run: the built-in host)\n"
         "  --direct                     rtl: no model, RX = TX delayed by L (baseline)\n"
         "  --quiet                      no progress lines\n"
+        "  --cpu-placement auto|off|N   the rtl's simulation thread alone on CPU N, model, host and\n"
+        "                               ZeroMQ threads on the other CPUs (auto: lowest CPU, if >= 2)\n"
         "  --curve-key F --curve-server-key F --curve-authorized F   CURVE for tcp\n",
         f);
 }
@@ -60,7 +65,8 @@ static void s_usage(FILE *f) {
 enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
-  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE
+  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
+  OPT_CPU_PLACEMENT
 };
 
 static const struct option s_options[] = {
@@ -76,6 +82,7 @@ static const struct option s_options[] = {
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
     {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
     {"model-trace", required_argument, 0, OPT_MODEL_TRACE},
+    {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
@@ -91,6 +98,7 @@ static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t m
 static int s_parse(int argc, char **argv, cli_t *cli) {
   cpo_scenario_defaults(&cli->o);
   snprintf(cli->transport, sizeof cli->transport, "inproc");
+  snprintf(cli->placement_spec, sizeof cli->placement_spec, "auto");
   const char *scenario = NULL;
   for (int i = 2; i < argc; i++) {
     if (argv[i][0] != '-') {
@@ -215,6 +223,9 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     case OPT_CURVE_AUTH:
       o->curve.authorized_file = optarg;
       break;
+    case OPT_CPU_PLACEMENT:
+      snprintf(cli->placement_spec, sizeof cli->placement_spec, "%s", optarg);
+      break;
     case OPT_HELP:
       s_usage(stdout);
       exit(0);
@@ -225,6 +236,11 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
   }
   if (cli->json_given)
     o->json_path = cli->json;
+  char pwhy[200];
+  if (cpo_placement_plan(cli->placement_spec, &cli->placement, pwhy, sizeof pwhy) != CPO_OK) {
+    fprintf(stderr, "cpoemu: --cpu-placement %s: %s\n", cli->placement_spec, pwhy);
+    return 2;
+  }
   if (o->trace_path && !o->model_trace_path && strcmp(argv[1], "run") == 0) {
     size_t n = strlen(cli->trace);
     int stem = n > 4 && strcmp(cli->trace + n - 4, ".fst") == 0 ? (int)(n - 4) : (int)n;
@@ -321,11 +337,13 @@ static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
 typedef struct {
   cpo_run_opts_t o;
   int (*role)(const cpo_run_opts_t *);
+  const cpo_placement_t *placement;
   int code;
 } role_thread_t;
 
 static void *s_role_thread(void *arg) {
   role_thread_t *t = arg;
+  (void)cpo_placement_pin_others(t->placement);
   t->code = t->role(&t->o);
   return NULL;
 }
@@ -342,15 +360,17 @@ static int s_run_rtl_and_report(cli_t *cli, const char *transport, const char *r
 
 static int s_run_inproc(cli_t *cli, const char *repro) {
   void *ctx = zmq_ctx_new();
+  (void)cpo_placement_apply_zmq(&cli->placement, ctx);
   cli->o.zmq_context = ctx;
   snprintf(cli->o.endpoint, sizeof cli->o.endpoint, "inproc://cpoemu-%d", (int)getpid());
-  role_thread_t model = {.o = cli->o, .role = cpo_role_model};
-  role_thread_t host = {.o = cli->o, .role = cpo_role_host};
+  role_thread_t model = {.o = cli->o, .role = cpo_role_model, .placement = &cli->placement};
+  role_thread_t host = {.o = cli->o, .role = cpo_role_host, .placement = &cli->placement};
   model.o.json_path = host.o.json_path = NULL;
   pthread_t tm, th;
   pthread_create(&tm, NULL, s_role_thread, &model);
   if (cli->o.with_host)
     pthread_create(&th, NULL, s_role_thread, &host);
+  (void)cpo_placement_pin_sim(&cli->placement);
   int code = s_run_rtl_and_report(cli, "inproc", repro);
   pthread_join(tm, NULL);
   if (cli->o.with_host)
@@ -405,6 +425,11 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   argv[n++] = buf[b++];
   ARG("--timeout-ms"), NUM("%u", o->timeout_ms);
   ARG(o->with_host ? "--with-host" : "--no-host");
+  /* The plan is made once, here: a child's own "auto" could see a different set of CPUs. */
+  if (cli->placement.active)
+    ARG("--cpu-placement"), NUM("%d", cli->placement.sim_cpu);
+  else
+    ARG("--cpu-placement"), ARG("off");
   if (o->quiet)
     ARG("--quiet");
   if (o->curve.key_file)
@@ -484,6 +509,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       pids[r] = s_spawn(self, argv, -1);
     }
   }
+  (void)cpo_placement_pin_others(&cli->placement); /* the supervisor: off the simulation's CPU */
   if (!cli->o.quiet)
     fprintf(stderr, "cpoemu: rtl pid %d, model pid %d, host pid %d on %s\n", (int)pids[0], (int)pids[1],
             (int)pids[2], bound[0] ? bound : endpoint);
@@ -590,6 +616,11 @@ int main(int argc, char **argv) {
   const char *self = s_self(argv[0]);
   char repro[6144];
   s_repro(&cli, self, repro, sizeof repro);
+  if (!cli.o.quiet) {
+    char where[200];
+    cpo_placement_describe(&cli.placement, where, sizeof where);
+    fprintf(stderr, "cpoemu[%s]: CPU placement: %s\n", cmd, where);
+  }
   if (is_run) {
     printf("cpoemu: reproduce with: %s\n", repro);
     fflush(stdout);
@@ -600,14 +631,25 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
     return 2;
   }
+  /* One role in this process: its ZeroMQ threads go beside the simulation, not onto it. */
+  void *ctx = NULL;
+  if (cli.placement.active && !cli.o.direct_loopback) {
+    ctx = zmq_ctx_new();
+    (void)cpo_placement_apply_zmq(&cli.placement, ctx);
+    cli.o.zmq_context = ctx;
+  }
   if (strcmp(cmd, "rtl") == 0) {
     char transport[16] = "none"; /* the endpoint's scheme: inproc, ipc or tcp */
     const char *sep = strstr(cli.o.endpoint, "://");
     if (sep && sep - cli.o.endpoint < (long)sizeof transport)
       snprintf(transport, sizeof transport, "%.*s", (int)(sep - cli.o.endpoint), cli.o.endpoint);
-    return s_run_rtl_and_report(&cli, transport, repro);
+    (void)cpo_placement_pin_sim(&cli.placement);
+    rc = s_run_rtl_and_report(&cli, transport, repro);
+  } else {
+    (void)cpo_placement_pin_others(&cli.placement);
+    rc = strcmp(cmd, "model") == 0 ? cpo_role_model(&cli.o) : cpo_role_host(&cli.o);
   }
-  if (strcmp(cmd, "model") == 0)
-    return cpo_role_model(&cli.o);
-  return cpo_role_host(&cli.o);
+  if (ctx)
+    zmq_ctx_term(ctx); /* after the role closed its socket: waits for its bounded linger */
+  return rc;
 }

@@ -4,7 +4,12 @@
  * The bridge side is the real thing: the rtl's server sends TX_QUANTUM, a model client
  * validates it and answers RX_QUANTUM of the same size, the server validates that. The raw
  * side does the same byte traffic with no codec, no validation and no sequence checks.
- * Batches of the two alternate so machine noise hits both alike; medians are reported. */
+ * Batches of the two alternate so machine noise hits both alike; medians are reported.
+ *
+ * Both use the same CPU placement as cpoemu (cpo/placement.h, default auto): the sending
+ * thread on one CPU, the echo thread and ZeroMQ's I/O thread on the others. Left to the
+ * scheduler, an inproc round trip is bimodal on two CPUs (both threads on one CPU hand over
+ * without a cross-CPU wake-up, or not); `bench_roundtrip TRANSPORT off` measures that. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +19,14 @@
 
 #include "bench_report.h"
 #include "cpo/bridge.h"
+#include "cpo/placement.h"
 
 #define LANES 8
 #define QUANTUM 1024 /* cycles per message: the default Q */
 #define BATCH 400
 #define ROUNDS 9
+
+static cpo_placement_t s_placement;
 
 static cpo_config_t s_config(void) {
   cpo_config_t c = {.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 4096,
@@ -38,6 +46,7 @@ typedef struct {
 
 static void *s_raw_echo(void *arg) {
   raw_echo_t *e = arg;
+  (void)cpo_placement_pin_others(&s_placement);
   void *rep = zmq_socket(e->ctx, ZMQ_REP);
   zmq_connect(rep, e->endpoint);
   char *buf = malloc(e->size);
@@ -63,6 +72,7 @@ typedef struct {
 
 static void *s_bridge_echo(void *arg) {
   bridge_echo_t *e = arg;
+  (void)cpo_placement_pin_others(&s_placement);
   char why[256];
   cpo_bridge_cfg_t bc = {.endpoint = e->endpoint, .role = CPO_ROLE_MODEL, .config = s_config(),
                          .timeout_ms = 10000, .zmq_context = e->ctx};
@@ -110,6 +120,7 @@ static double s_median(double *v, int n) {
 
 static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   void *ctx = zmq_ctx_new();
+  (void)cpo_placement_apply_zmq(&s_placement, ctx);
   char raw_ep[128], br_ep[128], dir[] = "/tmp/cpo-bench-XXXXXX";
   bool ipc = strcmp(transport, "ipc") == 0;
   if (ipc && !mkdtemp(dir))
@@ -220,7 +231,15 @@ int main(int argc, char **argv) {
   cpo_bench_report_t *rep = cpo_bench_report_create("bridge_roundtrip");
   printf("bridge_roundtrip: %d-lane x %d-cycle quantum messages, %d x %d round trips each, medians\n", LANES,
          QUANTUM, ROUNDS, BATCH);
-  const char *only = argc > 1 ? argv[1] : NULL; /* one transport, for investigations */
+  const char *only = argc > 1 && strcmp(argv[1], "all") ? argv[1] : NULL; /* one transport */
+  char why[200], where[200];
+  if (cpo_placement_plan(argc > 2 ? argv[2] : "auto", &s_placement, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "usage: bench_roundtrip [all|inproc|ipc|tcp [auto|off|CPU]]: %s\n", why);
+    return 2;
+  }
+  cpo_placement_describe(&s_placement, where, sizeof where);
+  printf("CPU placement: %s\n", where);
+  (void)cpo_placement_pin_sim(&s_placement);
   const char *transports[] = {"inproc", "ipc", "tcp"};
   for (int i = 0; i < 3; i++)
     if (!only || strcmp(only, transports[i]) == 0)
