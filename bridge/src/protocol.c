@@ -29,7 +29,7 @@ enum {
   QUANTUM_FIXED_BYTES = 8,
   QUANTUM_WORD_BYTES = 8,
   ANALOG_FIXED_BYTES = 4,
-  ANALOG_ENTRY_BYTES = 8,
+  ANALOG_ENTRY_BYTES = CPO_PROTO_ANALOG_ENTRY_BYTES,
   REG_READ_BYTES = 4,
   REG_READ_RESP_BYTES = 12,
   REG_WRITE_BYTES = 8,
@@ -709,6 +709,13 @@ cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */
+
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e) {
+  uint8_t *p = entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
+  s_put_u16(p, e.channel);
+  s_put_u16(p + 2, e.lane);
+  s_put_u32(p + 4, e.value);
+}
 
 static void s_put_text(uint8_t *p, const char *text, size_t n) {
   memcpy(p, text, n);

@@ -21,6 +21,7 @@ extern "C" {
 #define CPO_PROTO_MAX_TEXT_BYTES 255u
 #define CPO_PROTO_MAX_LANES 64u
 #define CPO_PROTO_MAX_ANALOG_ENTRIES 1024u
+#define CPO_PROTO_ANALOG_ENTRY_BYTES 8u
 #define CPO_PROTO_PROFILE_BYTES 32u
 #define CPO_PROTO_SEQ_NONE 0xFFFFFFFFu /* ERROR.ref_seq when the offender had no readable seq */
 
@@ -189,6 +190,10 @@ CPO_MUST_USE cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t 
 
 /** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE. */
 cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i);
+
+/** Write @p e as entry @p i of the raw entry array a DAC_UPDATE/ADC_SAMPLE is built from
+ * (u.analog.entries_raw: count * CPO_PROTO_ANALOG_ENTRY_BYTES bytes, wire byte order). */
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e);
 
 /** Per-peer receive state for the checks that need history: HELLO first, sequence numbers
  * consecutive (first message seq 0, then +1 modulo 2^32), cycle stamps never decreasing. */
