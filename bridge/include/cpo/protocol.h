@@ -204,9 +204,15 @@ typedef struct {
 } cpo_proto_rx_state_t;
 
 /** Apply the stateful checks to a decoded message from one peer and, if it passes, advance
- * @p st. On failure returns CPO_ERR_PROTOCOL, fills @p err and leaves @p st unchanged. */
+ * @p st. On failure returns CPO_ERR_PROTOCOL and fills @p err; @p st is unchanged except that
+ * a message carrying the expected seq uses it up (next_seq + 1), so one bad message does not
+ * make the peer's later ones out of order. */
 CPO_MUST_USE cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
                                              cpo_wire_error_t *err);
+
+/** After cpo_msg_decode() rejected a message from this peer: if its header was readable and
+ * carried the expected seq (err->ref_seq), it uses that seq up, as in cpo_proto_rx_check(). */
+void cpo_proto_rx_skip(cpo_proto_rx_state_t *st, const cpo_wire_error_t *err);
 
 #ifdef __cplusplus
 }
