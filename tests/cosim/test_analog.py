@@ -16,18 +16,16 @@ usage: test_analog.py   (environment: CPOEMU, CPO_SOURCE_DIR)
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
 SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(SRC, "host", "python"))
 import cpoemu_analog as afe  # noqa: E402
 import cpoemu_client as cc  # noqa: E402
+import cpoemu_proc  # noqa: E402  (beside this file)
 
-CPOEMU = os.environ.get("CPOEMU", "cpoemu")
+CPOEMU = cpoemu_proc.CPOEMU
 SCENARIO = os.path.join(SRC, "testbenches", "scenarios", "default.ini")
 LANES = 8
 L = 2048
@@ -47,45 +45,27 @@ class Engine:
   """cpoemu rtl --with-host + cpoemu model over ipc, and a Python host attached to them."""
 
   def __init__(self, quantum=512, cycles=400_000, start="calibrated"):
-    self.dir = tempfile.mkdtemp(prefix="cpo_analog_")
-    self.endpoint = f"ipc://{self.dir}/rtl.sock"
-    self.json = os.path.join(self.dir, "rtl.json")
-    run = [SCENARIO, "--endpoint", self.endpoint, "--quantum", str(quantum), "--cycles", str(cycles),
-           "--start", start, "--quiet"]
-    self.logs = {r: open(os.path.join(self.dir, f"{r}.log"), "w+") for r in ("rtl", "model")}
-    self.procs = {
-        "rtl": subprocess.Popen([CPOEMU, "rtl", *run, "--with-host", "--json", self.json],
-                                stdout=self.logs["rtl"], stderr=subprocess.STDOUT),
-        "model": subprocess.Popen([CPOEMU, "model", *run], stdout=self.logs["model"], stderr=subprocess.STDOUT),
-    }
-    self.host = cc.Client(self.endpoint, timeout_ms=20000).connect()
+    self.roles = cpoemu_proc.Roles(CPOEMU)
+    self.json = os.path.join(self.roles.dir, "rtl.json")
+    run = [SCENARIO, "--quantum", str(quantum), "--cycles", str(cycles), "--start", start, "--quiet"]
+    self.roles.spawn("rtl", *run, "--with-host", "--json", self.json)
+    self.roles.spawn("model", *run)
+    self.host = cc.Client(self.roles.endpoint, timeout_ms=20000).connect()
 
   def log_text(self):
-    out = []
-    for role, f in self.logs.items():
-      f.flush()
-      f.seek(0)
-      out.append(f"--- {role} (exit {self.procs[role].poll()}) ---\n{f.read()[-3000:]}")
-    return "\n".join(out)
+    return self.roles.log_text()
 
   def finish(self):
     """Detach, let the run end, return the rtl's JSON result."""
     self.host.close()
-    for role, p in self.procs.items():
-      rc = p.wait(timeout=120)
+    for role, rc in self.roles.wait().items():
       if rc not in (0, 1):  # 1: expectations (BER, lock) not met, which these drills cause
         raise AssertionError(f"{role} exited {rc}\n{self.log_text()}")
     with open(self.json) as f:
       return json.load(f)
 
   def close(self):
-    for p in self.procs.values():
-      if p.poll() is None:
-        p.kill()
-        p.wait()
-    for f in self.logs.values():
-      f.close()
-    shutil.rmtree(self.dir, ignore_errors=True)
+    self.roles.close()
 
   # firmware helpers
   def adc(self, name, index):

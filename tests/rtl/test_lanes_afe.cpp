@@ -8,7 +8,7 @@
 #include "cmocka_cpp.h"
 #include "cpo/analog_channels.h"
 #include "cpo/lanes_regs.h"
-#include "lanes_dut.h"
+#include "lanes_dut_fixture.h"
 
 namespace {
 
@@ -27,21 +27,6 @@ uint16_t pattern(unsigned ch, unsigned idx, unsigned seed) {
   return uint16_t(0x9e37u * (ch * 64 + idx + 1) + 0x7f4au * seed);
 }
 
-int setup(void **state) {
-  *state = new LanesDut;
-  return 0;
-}
-int teardown(void **state) {
-  delete static_cast<LanesDut *>(*state);
-  return 0;
-}
-
-uint32_t rd(LanesDut &dut, uint16_t addr) {
-  bool err = true;
-  uint32_t v = dut.apb_read(addr, &err);
-  if (err) fail_msg("read of 0x%04x returned PSLVERR", addr);
-  return v;
-}
 
 // Every DAC register reads back expected[ch][idx] (upper bits 0), and no read pulses dac_we_o.
 void check_all_dac(LanesDut &dut, const uint16_t expected[kDacCh][kLanes]) {
