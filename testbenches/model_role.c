@@ -1,7 +1,7 @@
 /* The model role: carries each lane's TX symbols through the analog world and returns them,
  * L cycles later, as RX symbols; applies the rtl's DAC writes L cycles after they were made
- * and sends the monitor ADC conversions. The world is either the foundation's noisy loopback or an
- * engine profile's physics (lasers, modulators, fibre, receivers: cpo/link.h). */
+ * and sends the monitor ADC conversions. The world is either the foundation's noisy loopback
+ * or an engine profile's physics (lasers, modulators, fibre, receivers: cpo/link.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +121,10 @@ static void s_apply_dacs(cpo_client_t *c, channel_t *ch, const cpo_msg_t *m, uin
     err.u.error.ref_seq = m->hdr.seq;
     snprintf(err.u.error.text, sizeof err.u.error.text, "DAC %s (channel %u) index %u code %u at cycle %llu: %s",
              info ? info->name : "?", e.channel, e.lane, e.value, (unsigned long long)m->hdr.cycle,
-             !ch->link ? "the loopback channel has no converters"
-             : !info   ? "no such DAC channel"
-                       : "index or code out of range for this engine");
+             !ch->link              ? "the loopback channel has no converters"
+             : !info                ? "no such DAC channel"
+             : rc == CPO_ERR_RANGE ? "it came after the engine had passed cycle + L"
+                                    : "index or code out of range for this engine");
     fprintf(stderr, "cpoemu[model] warning: %s\n", err.u.error.text);
     if (cpo_client_send(c, &err) != CPO_OK)
       fprintf(stderr, "cpoemu[model] warning: could not report it to the rtl\n");
