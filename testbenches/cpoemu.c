@@ -47,6 +47,8 @@ static void s_usage(FILE *f) {
         "  --profile NAME               model: loopback, or an engine profile (default mrm-els-8x200g)\n"
         "  --fidelity statistical|bit-true   engine profiles: errors drawn from exact probabilities,\n"
         "                               or noise on every symbol\n"
+        "  --start calibrated|power-on  engine profiles: as a finished bring-up leaves it (default),\n"
+        "                               or dark (lasers off) for firmware to bring up\n"
         "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
         "  --timeout-ms N               a silent peer is declared dead after N ms\n"
         "  --json FILE                  write the result as JSON\n"
@@ -66,7 +68,7 @@ enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
   OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
-  OPT_CPU_PLACEMENT
+  OPT_START, OPT_CPU_PLACEMENT
 };
 
 static const struct option s_options[] = {
@@ -81,7 +83,7 @@ static const struct option s_options[] = {
     {"curve-server-key", required_argument, 0, OPT_CURVE_SERVER},
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
     {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
-    {"model-trace", required_argument, 0, OPT_MODEL_TRACE},
+    {"model-trace", required_argument, 0, OPT_MODEL_TRACE}, {"start", required_argument, 0, OPT_START},
     {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
@@ -178,6 +180,12 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     case OPT_FIDELITY:
       if (!cpo_scenario_set_fidelity(o, optarg)) {
         fprintf(stderr, "cpoemu: --fidelity %s: expected statistical or bit-true\n", optarg);
+        return 2;
+      }
+      break;
+    case OPT_START:
+      if (!cpo_scenario_set_start(o, optarg)) {
+        fprintf(stderr, "cpoemu: --start %s: expected calibrated or power-on\n", optarg);
         return 2;
       }
       break;
@@ -287,14 +295,14 @@ static void s_exact_double(double v, char *out, size_t len) {
 static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
   const cpo_run_opts_t *o = &cli->o;
   const cpo_config_t *c = &o->config;
-  char model[96];
+  char model[128];
   if (strcmp(c->profile, "loopback") == 0) {
     char sigma[32];
     s_exact_double(o->noise_sigma, sigma, sizeof sigma);
     snprintf(model, sizeof model, "--profile loopback --noise-sigma %s", sigma);
   } else {
-    snprintf(model, sizeof model, "--profile %s --fidelity %s", c->profile,
-             cpo_scenario_fidelity(o));
+    snprintf(model, sizeof model, "--profile %s --fidelity %s --start %s", c->profile,
+             cpo_scenario_fidelity(o), cpo_scenario_start(o));
   }
   snprintf(out, len,
            "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
@@ -320,9 +328,11 @@ static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
   }
   printf("  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits, (unsigned long long)errors,
          bits ? (double)errors / (double)bits : 0.0);
-  printf("  event_hash 0x%016llx, %llu register accesses, %llu quanta, seed %llu, Q %u, L %u\n",
+  printf("  event_hash 0x%016llx, %llu register accesses, %llu DAC writes, %llu ADC samples, %llu quanta,\n"
+         "  seed %llu, Q %u, L %u\n",
          (unsigned long long)s->event_hash, (unsigned long long)s->reg_accesses,
-         (unsigned long long)s->quanta, (unsigned long long)c->seed, c->quantum_cycles, c->latency_cycles);
+         (unsigned long long)s->dac_writes, (unsigned long long)s->adc_samples, (unsigned long long)s->quanta,
+         (unsigned long long)c->seed, c->quantum_cycles, c->latency_cycles);
   if (s->status != 0)
     printf("  RESULT: ERROR (%s)\n", s->error);
   else if (!s->expectations_met)
@@ -420,6 +430,7 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   ARG("--cycles"), NUM("%llu", (unsigned long long)o->config.total_cycles);
   ARG("--profile"), ARG(o->config.profile);
   ARG("--fidelity"), ARG(cpo_scenario_fidelity(o));
+  ARG("--start"), ARG(cpo_scenario_start(o));
   ARG("--noise-sigma");
   s_exact_double(o->noise_sigma, buf[b], 64);
   argv[n++] = buf[b++];

@@ -1,14 +1,18 @@
 /* The host role's built-in firmware: identify the engine, let the link run, then read
- * every lane's lock state and error counters, exactly as board firmware would. */
+ * every lane's lock state, error counters and monitor ADCs, exactly as board firmware would. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cpo/hal.h"
+#include "cpo/lanes_afe.h"
 #include "cpo/lanes_regs.h"
 #include "roles.h"
 
-/* Register reads needed at the end of the run: per lane status + two 64-bit counters. */
-#define READS_PER_LANE 5u
+/* Register reads needed at the end of the run: per lane status, two 64-bit counters and the
+ * per-lane monitors; the laser's two monitors once. */
+#define LANE_MONITORS 4u
+#define READS_PER_LANE (5u + LANE_MONITORS)
 #define CYCLES_PER_READ 3u /* APB setup + access + response cycle */
 
 static int s_fail(cpo_hal_t *hal, const char *what) {
@@ -22,6 +26,33 @@ static cpo_status_t s_read64(cpo_hal_t *hal, uint32_t lo_addr, uint32_t hi_addr,
   CPO_TRY(cpo_hal_read(hal, lo_addr, &lo)); /* reading LO latches HI */
   CPO_TRY(cpo_hal_read(hal, hi_addr, &hi));
   *v = ((uint64_t)hi << 32) | lo;
+  return CPO_OK;
+}
+
+static double s_dbm(double w) {
+  return w > 0 ? 10.0 * log10(w / 1e-3) : -INFINITY;
+}
+
+/* The monitor ADCs, in SI units (an engine without converters reads 0 everywhere). */
+static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes) {
+  static const cpo_adc_channel_t per_lane[LANE_MONITORS] = {CPO_ADC_TAP_PD, CPO_ADC_DROP_PD, CPO_ADC_MOD_TEMP,
+                                                            CPO_ADC_RX_POWER};
+  uint32_t code[LANE_MONITORS];
+  printf("host: lane  tap PD uA  drop PD uA  mod temp C  rx power dBm   (monitor ADCs)\n");
+  for (uint32_t l = 0; l < lanes; l++) {
+    for (uint32_t k = 0; k < LANE_MONITORS; k++)
+      CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(per_lane[k], l), &code[k]));
+    printf("host: %4u  %9.2f  %10.2f  %10.2f  %12.2f\n", l, cpo_adc_code_to_si(CPO_ADC_TAP_PD, code[0]) * 1e6,
+           cpo_adc_code_to_si(CPO_ADC_DROP_PD, code[1]) * 1e6,
+           cpo_adc_code_to_si(CPO_ADC_MOD_TEMP, code[2]) - 273.15,
+           s_dbm(cpo_adc_code_to_si(CPO_ADC_RX_POWER, code[3])));
+  }
+  uint32_t power, temp;
+  CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, 0), &power));
+  CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_TEMP, 0), &temp));
+  printf("host: laser 0: %.2f dBm, %.2f C\n", s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
+         cpo_adc_code_to_si(CPO_ADC_LASER_TEMP, temp) - 273.15);
+  fflush(stdout);
   return CPO_OK;
 }
 
@@ -49,7 +80,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
     return s_fail(hal, "unexpected identification register value");
 
   /* Let the link run until just before the end, leaving time for the counter reads. */
-  uint64_t reserve = (uint64_t)cfg->lanes * READS_PER_LANE * CYCLES_PER_READ + 16;
+  uint64_t reserve = ((uint64_t)cfg->lanes * READS_PER_LANE + 2) * CYCLES_PER_READ + 16;
   uint64_t now = cpo_hal_now_cycles(hal);
   if (cfg->total_cycles > now + reserve &&
       cpo_hal_sleep_cycles(hal, cfg->total_cycles - reserve - now) != CPO_OK)
@@ -68,6 +99,8 @@ int cpo_role_host(const cpo_run_opts_t *o) {
            (unsigned long long)bits, (unsigned long long)errs);
   }
   fflush(stdout);
+  if (s_print_monitors(hal, cfg->lanes) != CPO_OK)
+    return s_fail(hal, "reading the monitor ADCs failed");
   cpo_hal_close(&hal);
   return 0;
 }

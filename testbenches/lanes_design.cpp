@@ -4,6 +4,7 @@
 #include <verilated_fst_c.h>
 
 #include "Vcpo_lanes_top.h"
+#include "cpo/analog_channels.h"
 
 namespace {
 // Bit-field access into Verilator's wide-port word arrays (32-bit EData words).
@@ -12,6 +13,11 @@ template <typename W> void putBits(W &wide, uint32_t lsb, uint32_t width, uint64
     uint32_t bit = lsb + i;
     wide[bit / 32] = static_cast<uint32_t>(v >> i); // fields are 32-bit aligned here
   }
+}
+// A 16-bit converter code in a packed [channel][lane][15:0] port.
+template <typename W> void putCode(W &wide, uint32_t field, uint32_t code) {
+  const uint32_t shift = (field % 2) * 16;
+  wide[field / 2] = (wide[field / 2] & ~(0xFFFFu << shift)) | ((code & 0xFFFFu) << shift);
 }
 template <typename W> uint64_t getBits(const W &wide, uint32_t lsb, uint32_t width) {
   uint64_t v = 0;
@@ -31,7 +37,11 @@ LanesDesign::LanesDesign(const char *trace_path)
     top_->trace(trace_.get(), 99);
     trace_->open(trace_path);
   }
-  // Reset for a few cycles; these cycles are before simulated time 0.
+  reset();
+}
+
+// Reset for a few cycles; these cycles are before simulated time 0.
+void LanesDesign::reset() {
   top_->rst_ni = 0;
   for (int i = 0; i < 4; i++) {
     top_->clk_i = 0;
@@ -60,6 +70,8 @@ void LanesDesign::cycle(const uint64_t *rx, uint64_t *tx) {
     trace_->dump(time_ * 2);
   for (uint32_t l = 0; l < kLanes; l++)
     tx[l] = getBits(top_->tx_data_o, l * kWordBits, kWordBits);
+  if (top_->dac_we_o) // the DAC register holds the new code from this cycle on
+    dac_writes_.push_back(cpo_analog_write_t{time_, top_->dac_channel_o, top_->dac_index_o, top_->dac_code_o});
   bool completing = bus_ == Bus::Access && top_->pready_o;
   if (completing) { // APB3: the transfer completes at the edge that sees PREADY
     rdata_ = top_->prdata_o;
@@ -82,6 +94,10 @@ void LanesDesign::cycle(const uint64_t *rx, uint64_t *tx) {
 
 void LanesDesign::s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx) {
   auto *d = static_cast<LanesDesign *>(self);
+  if (d->reset_due_) {
+    d->reset();
+    d->reset_due_ = false;
+  }
   for (uint32_t c = 0; c < count; c++)
     d->cycle(rx + static_cast<size_t>(c) * kLanes, tx + static_cast<size_t>(c) * kLanes);
 }
@@ -104,8 +120,38 @@ bool LanesDesign::s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
                               : false;
 }
 
+bool LanesDesign::s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code) {
+  auto *d = static_cast<LanesDesign *>(self);
+  if (channel >= CPO_DAC_COUNT || index >= kLanes || code > 0xFFFFu || d->time_ != 0)
+    return false;
+  putCode(d->top_->dac_preset_i, channel * kLanes + index, code);
+  d->reset_due_ = true;
+  return true;
+}
+
+bool LanesDesign::s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code) {
+  auto *d = static_cast<LanesDesign *>(self);
+  if (channel >= CPO_ADC_COUNT || index >= kLanes || code > 0xFFFFu)
+    return false;
+  putCode(d->top_->adc_code_i, channel * kLanes + index, code);
+  return true;
+}
+
+uint32_t LanesDesign::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max) {
+  auto *d = static_cast<LanesDesign *>(self);
+  uint32_t n = 0;
+  while (n < max && d->dac_taken_ < d->dac_writes_.size())
+    out[n++] = d->dac_writes_[d->dac_taken_++];
+  if (d->dac_taken_ == d->dac_writes_.size()) {
+    d->dac_writes_.clear();
+    d->dac_taken_ = 0;
+  }
+  return n;
+}
+
 cpo_design_ops_t LanesDesign::ops() {
-  return cpo_design_ops_t{this, &LanesDesign::s_step, &LanesDesign::s_bus_start, &LanesDesign::s_bus_done};
+  return cpo_design_ops_t{this,           &LanesDesign::s_step,   &LanesDesign::s_bus_start, &LanesDesign::s_bus_done,
+                          &s_dac_preset, &s_adc_set, &s_dac_take};
 }
 
 uint64_t LanesDesign::laneBits(uint32_t lane) const {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "cpo/sync.h"
 
@@ -32,6 +33,10 @@ private:
   static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx);
   static void s_bus_start(void *self, bool write, uint32_t addr, uint32_t wdata);
   static bool s_bus_done(void *self, uint32_t *rdata, bool *slverr);
+  static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code);
+  static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code);
+  static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
+  void reset();
 
   enum class Bus { Idle, Setup, Access, Done };
   std::unique_ptr<VerilatedContext> ctx_;
@@ -41,6 +46,9 @@ private:
   Bus bus_ = Bus::Idle;
   uint32_t rdata_ = 0;
   bool slverr_ = false;
+  bool reset_due_ = false;                    // DAC presets changed: reset again before cycle 0
+  std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
+  size_t dac_taken_ = 0;
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* The model role: carries each lane's TX symbols through the analog world and returns them,
- * L cycles later, as RX symbols. The world is either the foundation's noisy loopback or an
- * engine profile's physics (lasers, modulators, fibre, receivers: cpo/link.h). */
+ * L cycles later, as RX symbols; applies the rtl's DAC writes L cycles after they were made
+ * and sends the monitor ADC conversions. The world is either the foundation's noisy loopback
+ * or an engine profile's physics (lasers, modulators, fibre, receivers: cpo/link.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@ static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t co
                                       uint64_t *rx) {
   return ch->link ? cpo_link_process(ch->link, first, count, tx, rx)
                   : cpo_loopback_process(ch->loopback, first, count, tx, rx);
+}
+
+/* The index range of converter channels: lanes, or lasers for per-laser channels. */
+static uint32_t s_channel_indices(const channel_t *ch, const cpo_analog_channel_info_t *info) {
+  cpo_link_info_t li;
+  cpo_link_get_info(ch->link, &li);
+  return info->per_laser ? li.lasers : li.lanes;
 }
 
 static void s_channel_destroy(channel_t *ch) {
@@ -51,9 +59,7 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
                        .baud_hz = (double)cfg->baud_hz,
                        .seed = cfg->seed,
                        .fidelity = o->fidelity_bit_true ? CPO_FIDELITY_BIT_TRUE : CPO_FIDELITY_STATISTICAL,
-                       /* The lane RTL has no DAC registers yet: the engine starts as a finished
-                        * bring-up leaves it (lasers on, rings locked, receiver tuned). */
-                       .start_calibrated = true};
+                       .start_calibrated = !o->power_on_start};
   if (cpo_link_create(&lc, &ch->link) != CPO_OK) {
     snprintf(why, why_len, "profile %s does not fit %u lanes of %u x %u-bit symbols at %llu Bd (see above)",
              cfg->profile, cfg->lanes, cfg->symbols_per_cycle, cfg->bits_per_symbol,
@@ -77,15 +83,82 @@ static int s_fail(const char *what, const char *why) {
   return 3;
 }
 
-/* Send RX for cycles [first, first + count) computed from @p tx. */
-static cpo_status_t s_carry(cpo_client_t *c, channel_t *ch, uint64_t first, uint32_t count, uint16_t lanes,
-                            const uint64_t *tx, uint64_t *rx) {
-  CPO_TRY(s_channel_process(ch, first, count, tx, rx));
+/* Send one converter message: every channel of the list with its indices (the engine's DAC
+ * codes in force, or the ADC conversion valid at @p cycle). */
+static cpo_status_t s_send_codes(cpo_client_t *c, const channel_t *ch, uint16_t type, uint64_t cycle) {
+  uint8_t raw[CPO_PROTO_MAX_ANALOG_ENTRIES * CPO_PROTO_ANALOG_ENTRY_BYTES];
+  const bool dac = type == CPO_MSG_DAC_UPDATE;
+  uint16_t n = 0;
+  for (uint32_t k = 0; k < (dac ? CPO_DAC_COUNT : CPO_ADC_COUNT); k++) {
+    uint32_t indices = s_channel_indices(ch, dac ? cpo_dac_info(k) : cpo_adc_info(k));
+    for (uint32_t i = 0; i < indices && n < CPO_PROTO_MAX_ANALOG_ENTRIES; i++) {
+      uint32_t code = 0;
+      if (dac)
+        code = cpo_link_dac(ch->link, k, i);
+      else if (cpo_link_adc(ch->link, cycle, k, i, &code) != CPO_OK)
+        return CPO_ERR_STATE;
+      cpo_msg_analog_pack(raw, n++, (cpo_analog_entry_t){(uint16_t)k, (uint16_t)i, code});
+    }
+  }
+  cpo_msg_t m = {.hdr = {.type = type, .cycle = cycle}};
+  m.u.analog.count = n;
+  m.u.analog.entries_raw = raw;
+  return cpo_client_send(c, &m);
+}
+
+/* Schedule the rtl's DAC writes of cycle c in the engine from c + L. A write the engine has no
+ * converter for is answered with an ERROR naming it; the run goes on. */
+static void s_apply_dacs(cpo_client_t *c, channel_t *ch, const cpo_msg_t *m, uint32_t latency) {
+  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+    cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    const cpo_analog_channel_info_t *info = cpo_dac_info(e.channel);
+    cpo_status_t rc = ch->link ? cpo_link_set_dac(ch->link, e.channel, e.lane, e.value, m->hdr.cycle + latency)
+                               : CPO_ERR_INVALID_ARG;
+    if (rc == CPO_OK)
+      continue;
+    cpo_msg_t err = {.hdr = {.type = CPO_MSG_ERROR, .cycle = m->hdr.cycle}};
+    err.u.error.code = CPO_WERR_BAD_FIELD;
+    err.u.error.ref_seq = m->hdr.seq;
+    snprintf(err.u.error.text, sizeof err.u.error.text, "DAC %s (channel %u) index %u code %u at cycle %llu: %s",
+             info ? info->name : "?", e.channel, e.lane, e.value, (unsigned long long)m->hdr.cycle,
+             !ch->link              ? "the loopback channel has no converters"
+             : !info                ? "no such DAC channel"
+             : rc == CPO_ERR_RANGE ? "it came after the engine had passed cycle + L"
+                                    : "index or code out of range for this engine");
+    fprintf(stderr, "cpoemu[model] warning: %s\n", err.u.error.text);
+    if (cpo_client_send(c, &err) != CPO_OK)
+      fprintf(stderr, "cpoemu[model] warning: could not report it to the rtl\n");
+  }
+}
+
+static cpo_status_t s_send_rx(cpo_client_t *c, uint64_t first, uint32_t count, uint16_t lanes, const uint64_t *rx) {
+  if (count == 0)
+    return CPO_OK;
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
   m.u.quantum.count = count;
   m.u.quantum.lanes = lanes;
   m.u.quantum.words = rx;
   return cpo_client_send(c, &m);
+}
+
+/* Send RX for cycles [first, first + count) computed from @p tx, and each ADC conversion
+ * made in those cycles before the RX of its cycle (the rtl needs it then); the RX is split
+ * there, since cycle stamps never decrease. */
+static cpo_status_t s_carry(cpo_client_t *c, channel_t *ch, uint64_t first, uint32_t count, uint16_t lanes,
+                            const uint64_t *tx, uint64_t *rx) {
+  CPO_TRY(s_channel_process(ch, first, count, tx, rx));
+  uint64_t done = first;
+  if (ch->link) {
+    cpo_link_info_t li;
+    cpo_link_get_info(ch->link, &li);
+    for (uint64_t g = (first + li.adc_cycles - 1) / li.adc_cycles * li.adc_cycles; g < first + count;
+         g += li.adc_cycles) {
+      CPO_TRY(s_send_rx(c, done, (uint32_t)(g - done), lanes, rx + (done - first) * lanes));
+      done = g;
+      CPO_TRY(s_send_codes(c, ch, CPO_MSG_ADC_SAMPLE, g));
+    }
+  }
+  return s_send_rx(c, done, (uint32_t)(first + count - done), lanes, rx + (done - first) * lanes);
 }
 
 int cpo_role_model(const cpo_run_opts_t *o) {
@@ -120,6 +193,11 @@ int cpo_role_model(const cpo_run_opts_t *o) {
     }
     cpo_link_set_trace(ch.link, cpo_model_trace_sample, trace);
   }
+  /* The engine's power-on DAC codes become the rtl's DAC register reset values. */
+  if (ch.link && s_send_codes(c, &ch, CPO_MSG_DAC_UPDATE, 0) != CPO_OK) {
+    code = s_fail("cannot send the power-on DAC codes", "transport failure");
+    goto out_channel;
+  }
   /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link. */
   for (uint64_t first = 0; first < latency; first += quantum) {
     uint32_t n = latency - first < quantum ? (uint32_t)(latency - first) : quantum;
@@ -136,9 +214,17 @@ int cpo_role_model(const cpo_run_opts_t *o) {
         code = s_fail("run aborted", why);
       break;
     }
+    if (rc == CPO_ERR_PROTOCOL) { /* the rtl refused something we sent: it says what */
+      fprintf(stderr, "cpoemu[model] warning: the rtl reported: %s\n", why);
+      continue;
+    }
     if (rc != CPO_OK) {
       code = s_fail("lost the rtl", why);
       break;
+    }
+    if (m.hdr.type == CPO_MSG_DAC_UPDATE) {
+      s_apply_dacs(c, &ch, &m, latency);
+      continue;
     }
     if (m.hdr.type != CPO_MSG_TX_QUANTUM || m.u.quantum.lanes != lanes || m.u.quantum.count > quantum) {
       fprintf(stderr, "cpoemu[model] warning: ignored %s (lanes %u, count %u)\n",

@@ -21,6 +21,8 @@ typedef struct {
   uint32_t timeout_ms;
   double noise_sigma;  /* loopback profile only: channel noise, in eye units */
   bool fidelity_bit_true; /* engine profiles: noise per symbol instead of statistical errors */
+  bool power_on_start; /* engine profiles: dark, lasers off (firmware brings it up), instead
+                          of the state a finished bring-up leaves */
   cpo_curve_cfg_t curve;
   void *zmq_context;   /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */
@@ -42,6 +44,8 @@ typedef struct {
   uint64_t event_hash;
   uint64_t reg_accesses;
   uint64_t quanta;
+  uint64_t dac_writes;  /* DAC codes the design sent to the model */
+  uint64_t adc_samples; /* ADC codes the model sent that the design took */
   uint32_t lanes;
   uint64_t bits[CPO_MAX_LANES_SUMMARY];
   uint64_t errors[CPO_MAX_LANES_SUMMARY];

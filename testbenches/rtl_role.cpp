@@ -77,6 +77,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   sum->event_hash = r.hash.h;
   sum->reg_accesses = r.reg_accesses;
   sum->quanta = r.quanta;
+  sum->dac_writes = r.dac_writes;
+  sum->adc_samples = r.adc_samples;
   sum->lanes = cfg.lanes;
   for (uint32_t l = 0; l < cfg.lanes; l++) {
     sum->bits[l] = design.laneBits(l);

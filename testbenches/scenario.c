@@ -56,6 +56,17 @@ const char *cpo_scenario_fidelity(const cpo_run_opts_t *o) {
   return o->fidelity_bit_true || strcmp(o->config.profile, "loopback") == 0 ? "bit-true" : "statistical";
 }
 
+bool cpo_scenario_set_start(cpo_run_opts_t *o, const char *name) {
+  if (strcmp(name, "calibrated") != 0 && strcmp(name, "power-on") != 0)
+    return false;
+  o->power_on_start = strcmp(name, "power-on") == 0;
+  return true;
+}
+
+const char *cpo_scenario_start(const cpo_run_opts_t *o) {
+  return o->power_on_start ? "power-on" : "calibrated";
+}
+
 void cpo_scenario_profiles(char *out, size_t len) {
   size_t n = (size_t)snprintf(out, len, "loopback");
   for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)
@@ -119,6 +130,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     ok = cpo_scenario_set_profile(o, value);
   else if (KEY("model", "fidelity"))
     ok = cpo_scenario_set_fidelity(o, value);
+  else if (KEY("model", "start"))
+    ok = cpo_scenario_set_start(o, value);
   else if (KEY("model", "noise_sigma"))
     ok = cpo_parse_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
   else if (KEY("bridge", "timeout_ms"))

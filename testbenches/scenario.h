@@ -26,6 +26,10 @@ bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name);
 bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name);
 /** The fidelity in force, as scenarios and options spell it (the loopback is always bit-true). */
 const char *cpo_scenario_fidelity(const cpo_run_opts_t *o);
+/** Select the engine's state at cycle 0 ("calibrated" or "power-on"); false if neither. */
+bool cpo_scenario_set_start(cpo_run_opts_t *o, const char *name);
+/** The start state in force, as scenarios and options spell it. */
+const char *cpo_scenario_start(const cpo_run_opts_t *o);
 /** The known profile names, comma separated. */
 void cpo_scenario_profiles(char *out, size_t len);
 

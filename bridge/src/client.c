@@ -95,6 +95,8 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
     cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&c->rx, msg, &err);
+    else
+      cpo_proto_rx_skip(&c->rx, &err); /* its seq is used up: the next message is in step */
     if (rc != CPO_OK) {
       fprintf(stderr, "cpoemu[%s] error: rejected message from rtl: %s\n", cpo_role_name(c->role), err.text);
       cpo_msg_t reply;

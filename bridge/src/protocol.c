@@ -29,7 +29,7 @@ enum {
   QUANTUM_FIXED_BYTES = 8,
   QUANTUM_WORD_BYTES = 8,
   ANALOG_FIXED_BYTES = 4,
-  ANALOG_ENTRY_BYTES = 8,
+  ANALOG_ENTRY_BYTES = CPO_PROTO_ANALOG_ENTRY_BYTES,
   REG_READ_BYTES = 4,
   REG_READ_RESP_BYTES = 12,
   REG_WRITE_BYTES = 8,
@@ -710,6 +710,13 @@ cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e) {
+  uint8_t *p = entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
+  s_put_u16(p, e.channel);
+  s_put_u16(p + 2, e.lane);
+  s_put_u32(p + 4, e.value);
+}
+
 static void s_put_text(uint8_t *p, const char *text, size_t n) {
   memcpy(p, text, n);
 }
@@ -815,6 +822,31 @@ size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap) {
 
 /* ---- stateful receive checks ------------------------------------------------------------ */
 
+/* The checks for a message after the handshake; @p st is not changed. */
+static cpo_status_t s_check_in_session(const cpo_proto_rx_state_t *st, const cpo_msg_header_t *h,
+                                       cpo_wire_error_t *err) {
+  const char *tn = cpo_msg_type_name(h->type);
+  if (h->type == CPO_MSG_HELLO || h->type == CPO_MSG_HELLO_ACK)
+    return s_fail(err, CPO_WERR_UNEXPECTED, h->seq,
+                  "%s (seq %" PRIu32 ") after the session was established", tn, h->seq);
+  if (h->seq != st->next_seq) {
+    /* distance forward modulo 2^32: small = messages lost, huge = an old one replayed */
+    uint32_t ahead = h->seq - st->next_seq;
+    if (ahead < 0x80000000u)
+      return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
+                    "%s seq %" PRIu32 ", expected %" PRIu32 " (%" PRIu32 " missing)", tn, h->seq,
+                    st->next_seq, ahead);
+    return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
+                  "%s seq %" PRIu32 ", expected %" PRIu32 " (replayed or reordered)", tn, h->seq,
+                  st->next_seq);
+  }
+  if (h->cycle < st->last_cycle)
+    return s_fail(err, CPO_WERR_BAD_CYCLE, h->seq,
+                  "%s cycle %" PRIu64 " is before the peer's previous cycle %" PRIu64, tn, h->cycle,
+                  st->last_cycle);
+  return CPO_OK;
+}
+
 cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
                                 cpo_wire_error_t *err) {
   assert(st && msg);
@@ -833,28 +865,19 @@ cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
     if (h->seq != 0)
       return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq, "%s seq %" PRIu32 ", expected 0", tn,
                     h->seq);
-  } else {
-    if (is_hello)
-      return s_fail(err, CPO_WERR_UNEXPECTED, h->seq,
-                    "%s (seq %" PRIu32 ") after the session was established", tn, h->seq);
-    if (h->seq != st->next_seq) {
-      /* distance forward modulo 2^32: small = messages lost, huge = an old one replayed */
-      uint32_t ahead = h->seq - st->next_seq;
-      if (ahead < 0x80000000u)
-        return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
-                      "%s seq %" PRIu32 ", expected %" PRIu32 " (%" PRIu32 " missing)", tn,
-                      h->seq, st->next_seq, ahead);
-      return s_fail(err, CPO_WERR_OUT_OF_ORDER, h->seq,
-                    "%s seq %" PRIu32 ", expected %" PRIu32 " (replayed or reordered)", tn, h->seq,
-                    st->next_seq);
-    }
-    if (h->cycle < st->last_cycle)
-      return s_fail(err, CPO_WERR_BAD_CYCLE, h->seq,
-                    "%s cycle %" PRIu64 " is before the peer's previous cycle %" PRIu64, tn,
-                    h->cycle, st->last_cycle);
+  } else if (s_check_in_session(st, h, err) != CPO_OK) {
+    if (h->seq == st->next_seq)
+      st->next_seq++; /* rejected but numbered right: it used up its seq (section 6) */
+    return CPO_ERR_PROTOCOL;
   }
   st->hello_seen = true;
   st->next_seq = h->seq + 1;
   st->last_cycle = h->cycle;
   return CPO_OK;
+}
+
+void cpo_proto_rx_skip(cpo_proto_rx_state_t *st, const cpo_wire_error_t *err) {
+  assert(st && err);
+  if (st->hello_seen && err->ref_seq != CPO_PROTO_SEQ_NONE && err->ref_seq == st->next_seq)
+    st->next_seq++;
 }

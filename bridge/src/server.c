@@ -217,6 +217,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     p->last_rx_us = cpo_mono_us();
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&p->rx, m, &err);
+    else
+      cpo_proto_rx_skip(&p->rx, &err); /* its seq is used up: the next message is in step */
     if (rc != CPO_OK) {
       fprintf(stderr, "cpoemu[rtl] error: rejected message from %s: %s\n", s_role(role), err.text);
       cpo_msg_t reply;

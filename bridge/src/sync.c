@@ -17,6 +17,16 @@ typedef struct {
   bool started; /* bus transaction under way in the design */
 } host_req_t;
 
+/* An ADC code waiting for its cycle. */
+typedef struct {
+  cpo_analog_write_t w;
+  uint32_t seq; /* of the ADC_SAMPLE that brought it, for an ERROR naming it */
+} adc_pending_t;
+
+/* ADC samples arrive up to L cycles ahead; more than this many waiting is a model fault. */
+#define ADC_PENDING_MAX (1u << 20)
+#define DAC_TAKE_MAX 256u
+
 typedef struct {
   cpo_server_t *srv;
   const cpo_config_t *cfg;
@@ -28,8 +38,12 @@ typedef struct {
   uint64_t cycle;  /* next cycle to simulate */
   uint64_t rx_hi;  /* RX is known for cycles [cycle, rx_hi) */
   uint64_t *ring;  /* RX words, slot (c % latency) holds cycle c */
-  uint64_t *tx;    /* one quantum of TX words */
+  uint64_t *tx;    /* one quantum of TX words: slot 0 is cycle `cycle` */
+  uint64_t tx_sent; /* TX is sent for cycles before this one */
   host_req_t req;
+  adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
+  size_t adc_head, adc_len, adc_cap;
+  cpo_analog_write_t dac[DAC_TAKE_MAX]; /* DAC writes of the chunk just simulated */
 } sync_t;
 
 static void s_reply_error(sync_t *s, cpo_role_t to, uint16_t code, uint32_t ref_seq, const char *text) {
@@ -61,6 +75,68 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
     memcpy(&s->ring[slot * s->lanes], &w[(size_t)i * s->lanes], s->lanes * sizeof *w);
   }
   s->rx_hi += n;
+}
+
+/* The model's power-on DAC codes: allowed only before its first RX_QUANTUM. */
+static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
+  char text[200];
+  if (s->rx_hi != 0 || m->hdr.cycle != 0 || !s->design->dac_preset) {
+    snprintf(text, sizeof text, "DAC_UPDATE from the model (cycle %llu) is allowed only at cycle 0, before its "
+             "first RX_QUANTUM, and only for a design with DACs", (unsigned long long)m->hdr.cycle);
+    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    return;
+  }
+  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+    cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    if (!s->design->dac_preset(s->design->self, e.channel, e.lane, e.value)) {
+      snprintf(text, sizeof text, "DAC_UPDATE entry %u: the design has no DAC channel %u index %u", i,
+               e.channel, e.lane);
+      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, text);
+      continue;
+    }
+    cpo_event_hash_event(&s->res->hash, 0, CPO_EVENT_DAC_PRESET, ((uint64_t)e.channel << 16) | e.lane, e.value);
+  }
+}
+
+/* ADC codes for a cycle whose RX has not arrived yet (the model sends them first). */
+static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
+  char text[200];
+  uint64_t c = m->hdr.cycle;
+  if (c < s->rx_hi || c >= s->cycle + s->latency || !s->design->adc_set) {
+    snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
+             "of that cycle%s", (unsigned long long)c, (unsigned long long)s->rx_hi,
+             (unsigned long long)(s->cycle + s->latency), s->design->adc_set ? "" : " (this design has no ADCs)");
+    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+    return;
+  }
+  if (s->adc_len - s->adc_head + m->u.analog.count > ADC_PENDING_MAX) {
+    snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting", (unsigned long long)c,
+             ADC_PENDING_MAX);
+    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, text);
+    return;
+  }
+  if (s->adc_head > 0 && s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
+    memmove(s->adc, s->adc + s->adc_head, (s->adc_len - s->adc_head) * sizeof *s->adc);
+    s->adc_len -= s->adc_head;
+    s->adc_head = 0;
+  }
+  if (s->adc_len + m->u.analog.count > s->adc_cap) {
+    size_t cap = s->adc_cap ? s->adc_cap : 64;
+    while (cap < s->adc_len + m->u.analog.count)
+      cap *= 2;
+    adc_pending_t *q = realloc(s->adc, cap * sizeof *q);
+    if (!q) {
+      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, "ADC_SAMPLE: out of memory");
+      return;
+    }
+    s->adc = q;
+    s->adc_cap = cap;
+  }
+  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+    cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    s->adc[s->adc_len++] = (adc_pending_t){.w = {.cycle = c, .channel = e.channel, .index = e.lane, .code = e.value},
+                                           .seq = m->hdr.seq};
+  }
 }
 
 static void s_take_host(sync_t *s, const cpo_msg_t *m) {
@@ -111,6 +187,10 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   }
   if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_RX_QUANTUM && !s->opts->direct_loopback)
     s_take_rx(s, m);
+  else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_ADC_SAMPLE)
+    s_take_adc(s, m);
+  else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_DAC_UPDATE)
+    s_take_dac_preset(s, m);
   else if (ev->from == CPO_ROLE_HOST)
     s_take_host(s, m);
   else {
@@ -155,7 +235,95 @@ static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
     fprintf(stderr, "cpoemu[rtl] warning: the host left before its %s\n", cpo_msg_type_name(m.hdr.type));
 }
 
-/* Simulate [s->cycle, end): RX from the ring, TX to the model (or back into the ring). */
+/* Apply the ADC codes due at cycle @p a (their cycle is never earlier: see s_take_adc). */
+static void s_apply_adc(sync_t *s, uint64_t a) {
+  while (s->adc_head < s->adc_len && s->adc[s->adc_head].w.cycle <= a) {
+    const adc_pending_t *p = &s->adc[s->adc_head++];
+    if (!s->design->adc_set(s->design->self, p->w.channel, p->w.index, p->w.code)) {
+      char text[160];
+      snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
+               (unsigned long long)p->w.cycle, p->w.channel, p->w.index);
+      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, p->seq, text);
+      continue;
+    }
+    cpo_event_hash_event(&s->res->hash, a, CPO_EVENT_ADC_SAMPLE, ((uint64_t)p->w.channel << 16) | p->w.index,
+                         p->w.code);
+    s->res->adc_samples++;
+  }
+}
+
+/* Send the TX words of cycles [s->tx_sent, to) to the model. */
+static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
+  if (to == s->tx_sent)
+    return CPO_OK;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_TX_QUANTUM, .cycle = s->tx_sent}};
+  m.u.quantum.count = (uint32_t)(to - s->tx_sent);
+  m.u.quantum.lanes = (uint16_t)s->lanes;
+  m.u.quantum.words = &s->tx[(s->tx_sent - s->cycle) * s->lanes];
+  CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &m));
+  s->tx_sent = to;
+  s->res->quanta++;
+  return CPO_OK;
+}
+
+/* Send DAC writes @p w[0, n) (in cycle order) to the model, a DAC_UPDATE per cycle, each after
+ * the TX of the cycles before it: cycle stamps never decrease. */
+static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t n) {
+  uint8_t raw[DAC_TAKE_MAX * CPO_PROTO_ANALOG_ENTRY_BYTES];
+  for (uint32_t i = 0; i < n;) {
+    CPO_TRY(s_send_tx(s, w[i].cycle));
+    uint32_t k = 0;
+    while (i + k < n && w[i + k].cycle == w[i].cycle) {
+      cpo_msg_analog_pack(raw, (uint16_t)k, (cpo_analog_entry_t){w[i + k].channel, w[i + k].index, w[i + k].code});
+      k++;
+    }
+    cpo_msg_t m = {.hdr = {.type = CPO_MSG_DAC_UPDATE, .cycle = w[i].cycle}};
+    m.u.analog.count = (uint16_t)k;
+    m.u.analog.entries_raw = raw;
+    CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &m));
+    s->res->dac_writes += k;
+    i += k;
+  }
+  return CPO_OK;
+}
+
+/* Hash the RX words of cycles [*done, c) (the chunk's words start at cycle a) for each DAC
+ * write at cycle c, then the write: a write goes before the words of its cycle, so the hashed
+ * stream does not depend on how cycles are split into chunks. */
+static void s_hash_dacs(sync_t *s, uint64_t a, const uint64_t *rx, uint64_t *done, const cpo_analog_write_t *w,
+                        uint32_t nw) {
+  for (uint32_t i = 0; i < nw; i++) {
+    cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes, (w[i].cycle - *done) * s->lanes);
+    *done = w[i].cycle;
+    cpo_event_hash_event(&s->res->hash, w[i].cycle, CPO_EVENT_DAC_WRITE, ((uint64_t)w[i].channel << 16) | w[i].index,
+                         w[i].code);
+  }
+}
+
+/* After simulating [a, a + n): hash its RX words and DAC writes; send the writes to the model
+ * between the TX words of the cycles before and after them (PROTOCOL.md section 5). */
+static cpo_status_t s_finish_chunk(sync_t *s, uint64_t a, uint64_t n, const uint64_t *rx) {
+  uint64_t done = a;
+  uint32_t nw = DAC_TAKE_MAX;
+  while (s->design->dac_take && nw == DAC_TAKE_MAX) {
+    nw = s->design->dac_take(s->design->self, s->dac, DAC_TAKE_MAX);
+    s_hash_dacs(s, a, rx, &done, s->dac, nw);
+    if (nw && !s->opts->direct_loopback)
+      CPO_TRY(s_send_dacs(s, s->dac, nw));
+  }
+  cpo_event_hash_words(&s->res->hash, rx + (done - a) * s->lanes, (a + n - done) * s->lanes);
+  return CPO_OK;
+}
+
+static cpo_status_t s_model_gone(sync_t *s, cpo_status_t rc) {
+  snprintf(s->res->error, sizeof s->res->error, "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
+           rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc), (unsigned long long)s->cycle,
+           (unsigned long long)cpo_server_last_cycle(s->srv, CPO_ROLE_MODEL));
+  return rc;
+}
+
+/* Simulate [s->cycle, end): RX from the ring, ADC codes at their cycles, TX and DAC writes to
+ * the model (or TX back into the ring). */
 static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
   uint64_t a = s->cycle;
   while (a < end) {
@@ -163,34 +331,30 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
     uint64_t n = end - a;
     if (slot + n > s->latency)
       n = s->latency - slot; /* split at the ring's wrap so RX stays contiguous */
+    if (s->adc_head < s->adc_len) {
+      s_apply_adc(s, a);
+      if (s->adc_head < s->adc_len && s->adc[s->adc_head].w.cycle < a + n)
+        n = s->adc[s->adc_head].w.cycle - a; /* and where the next ADC code changes */
+    }
     uint64_t *rx = &s->ring[slot * s->lanes];
     uint64_t *tx = &s->tx[(a - s->cycle) * s->lanes];
     s->design->step(s->design->self, (uint32_t)n, rx, tx);
-    cpo_event_hash_words(&s->res->hash, rx, n * s->lanes);
+    cpo_status_t rc = s_finish_chunk(s, a, n, rx);
+    if (rc != CPO_OK)
+      return s_model_gone(s, rc);
     if (s->opts->direct_loopback) /* TX of cycle a arrives at a + L: the slot just consumed */
       memcpy(rx, tx, n * s->lanes * sizeof *tx);
     a += n;
   }
-  uint32_t count = (uint32_t)(end - s->cycle);
   if (s->opts->direct_loopback) {
-    s->rx_hi += count;
+    s->rx_hi += end - s->cycle;
   } else {
-    cpo_msg_t m = {.hdr = {.type = CPO_MSG_TX_QUANTUM, .cycle = s->cycle}};
-    m.u.quantum.count = count;
-    m.u.quantum.lanes = (uint16_t)s->lanes;
-    m.u.quantum.words = s->tx;
-    cpo_status_t rc = cpo_server_send(s->srv, CPO_ROLE_MODEL, &m);
-    if (rc != CPO_OK) {
-      snprintf(s->res->error, sizeof s->res->error,
-               "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
-               rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc),
-               (unsigned long long)s->cycle,
-               (unsigned long long)cpo_server_last_cycle(s->srv, CPO_ROLE_MODEL));
-      return rc;
-    }
-    s->res->quanta++;
+    cpo_status_t rc = s_send_tx(s, end);
+    if (rc != CPO_OK)
+      return s_model_gone(s, rc);
   }
   s->cycle = end;
+  s->tx_sent = end;
   return CPO_OK;
 }
 
@@ -288,5 +452,6 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_
   res->cycles = s.cycle;
   free(s.ring);
   free(s.tx);
+  free(s.adc);
   return rc;
 }

@@ -477,7 +477,9 @@ def decode(buf: bytes) -> Message:
 @dataclasses.dataclass
 class RxState:
   """Per-peer receive state: HELLO first, consecutive seq, non-decreasing cycle
-  (PROTOCOL.md section 6). check() raises ProtocolError and then changes nothing."""
+  (PROTOCOL.md section 6). check() raises ProtocolError and then changes nothing, except that
+  after the handshake a message carrying the expected seq uses it up; skip() does the same for
+  a message decode() refused."""
   hello_seen: bool = False
   next_seq: int = 0
   last_cycle: int = 0
@@ -493,22 +495,34 @@ class RxState:
       if m.seq != 0:
         _fail(WireError.OUT_OF_ORDER, m.seq, f"{tn} seq {m.seq}, expected 0")
     else:
-      if hello:
-        _fail(WireError.UNEXPECTED, m.seq,
-              f"{tn} (seq {m.seq}) after the session was established")
-      if m.seq != self.next_seq:
-        ahead = (m.seq - self.next_seq) & 0xFFFFFFFF
-        if ahead < 0x80000000:
-          _fail(WireError.OUT_OF_ORDER, m.seq,
-                f"{tn} seq {m.seq}, expected {self.next_seq} ({ahead} missing)")
-        _fail(WireError.OUT_OF_ORDER, m.seq,
-              f"{tn} seq {m.seq}, expected {self.next_seq} (replayed or reordered)")
-      if m.cycle < self.last_cycle:
-        _fail(WireError.BAD_CYCLE, m.seq,
-              f"{tn} cycle {m.cycle} is before the peer's previous cycle {self.last_cycle}")
+      try:
+        self._check_in_session(m, tn, hello)
+      except ProtocolError:
+        if m.seq == self.next_seq:
+          self.next_seq = (m.seq + 1) & 0xFFFFFFFF
+        raise
     self.hello_seen = True
     self.next_seq = (m.seq + 1) & 0xFFFFFFFF
     self.last_cycle = m.cycle
+
+  def skip(self, e: "ProtocolError") -> None:
+    if self.hello_seen and e.ref_seq != SEQ_NONE and e.ref_seq == self.next_seq:
+      self.next_seq = (e.ref_seq + 1) & 0xFFFFFFFF
+
+  def _check_in_session(self, m: Message, tn: str, hello: bool) -> None:
+    if hello:
+      _fail(WireError.UNEXPECTED, m.seq,
+            f"{tn} (seq {m.seq}) after the session was established")
+    if m.seq != self.next_seq:
+      ahead = (m.seq - self.next_seq) & 0xFFFFFFFF
+      if ahead < 0x80000000:
+        _fail(WireError.OUT_OF_ORDER, m.seq,
+              f"{tn} seq {m.seq}, expected {self.next_seq} ({ahead} missing)")
+      _fail(WireError.OUT_OF_ORDER, m.seq,
+            f"{tn} seq {m.seq}, expected {self.next_seq} (replayed or reordered)")
+    if m.cycle < self.last_cycle:
+      _fail(WireError.BAD_CYCLE, m.seq,
+            f"{tn} cycle {m.cycle} is before the peer's previous cycle {self.last_cycle}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -694,6 +708,13 @@ class Client:
       last_rx = time.monotonic()
       try:
         m = decode(frame)
+      except ProtocolError as e:
+        self._rx.skip(e)
+        last_problem = str(e)
+        if self._rx.hello_seen:
+          self._reply_error(e)
+        continue
+      try:
         self._rx.check(m)
       except ProtocolError as e:
         last_problem = str(e)

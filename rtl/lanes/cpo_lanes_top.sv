@@ -3,9 +3,14 @@
 // Generators and checkers run out of reset with PRBS31, so traffic flows with no register
 // write; a testbench that loops tx_data_o back to rx_data_i sees every lane lock.
 // Bit 0 of each lane word is first in time.
+//
+// APB address map: 0x1000-0x1FFF DAC and 0x2000-0x2FFF ADC windows of the analog front-end
+// converter bank (cpo_afe_bank); everything else goes to the register block, which answers
+// unmapped addresses with PSLVERR.
 module cpo_lanes_top
   import cpo_prbs_pkg::*;
   import cpo_lanes_reg_pkg::*;
+  import cpo_afe_pkg::*;
 #(
   parameter int NumLanes = 8,
   parameter int WordBits = 32
@@ -24,7 +29,15 @@ module cpo_lanes_top
   output logic pslverr_o,
   output logic [NumLanes-1:0] lane_locked_o,
   output logic [NumLanes-1:0][63:0] lane_bits_o,
-  output logic [NumLanes-1:0][63:0] lane_errors_o
+  output logic [NumLanes-1:0][63:0] lane_errors_o,
+  // Analog front end: DAC codes loaded while rst_ni is low, the ADCs' current codes, and one
+  // pulse per completed DAC register write (the cycle after it) with what was written.
+  input  logic [NumDacCh-1:0][NumLanes-1:0][CodeBits-1:0] dac_preset_i,
+  input  logic [NumAdcCh-1:0][NumLanes-1:0][CodeBits-1:0] adc_code_i,
+  output logic dac_we_o,
+  output logic [7:0] dac_channel_o,
+  output logic [7:0] dac_index_o,
+  output logic [CodeBits-1:0] dac_code_o
 );
 
   // The per-lane register arrays are generated for CPO_LANES_NUM_LANES lanes (reggen --param
@@ -34,22 +47,57 @@ module cpo_lanes_top
            NumLanes, CPO_LANES_NUM_LANES);
   end
 
+  // ---- APB address split ---------------------------------------------------------------------
+  localparam logic [3:0] AfeDacWindow = 4'h1;  // paddr_i[15:12] of the DAC window
+  localparam logic [3:0] AfeAdcWindow = 4'h2;  // paddr_i[15:12] of the ADC window
+
+  logic dac_window, adc_window, afe_window;
+  assign dac_window = paddr_i[15:12] == AfeDacWindow;
+  assign adc_window = paddr_i[15:12] == AfeAdcWindow;
+  assign afe_window = dac_window | adc_window;
+
+  logic [31:0] reg_prdata, afe_prdata;
+  logic reg_pready, afe_pready, reg_pslverr, afe_pslverr;
+  assign prdata_o = afe_window ? afe_prdata : reg_prdata;
+  assign pready_o = afe_window ? afe_pready : reg_pready;
+  assign pslverr_o = afe_window ? afe_pslverr : reg_pslverr;
+
   cpo_lanes_reg2hw_t reg2hw;
   cpo_lanes_hw2reg_t hw2reg;
 
   cpo_lanes_reg_top u_reg (
     .clk_i,
     .rst_ni,
-    .psel_i,
+    .psel_i   (psel_i & ~afe_window),
     .penable_i,
     .pwrite_i,
     .paddr_i,
     .pwdata_i,
-    .prdata_o,
-    .pready_o,
-    .pslverr_o,
-    .reg2hw_o(reg2hw),
-    .hw2reg_i(hw2reg)
+    .prdata_o (reg_prdata),
+    .pready_o (reg_pready),
+    .pslverr_o(reg_pslverr),
+    .reg2hw_o (reg2hw),
+    .hw2reg_i (hw2reg)
+  );
+
+  cpo_afe_bank #(.NumLanes(NumLanes)) u_afe (
+    .clk_i,
+    .rst_ni,
+    .dac_psel_i(psel_i & dac_window),
+    .adc_psel_i(psel_i & adc_window),
+    .penable_i,
+    .pwrite_i,
+    .paddr_i   (paddr_i[11:0]),
+    .pwdata_i,
+    .prdata_o  (afe_prdata),
+    .pready_o  (afe_pready),
+    .pslverr_o (afe_pslverr),
+    .dac_preset_i,
+    .adc_code_i,
+    .dac_we_o,
+    .dac_channel_o,
+    .dac_index_o,
+    .dac_code_o
   );
 
   prbs_poly_e ctrl_poly;
@@ -57,6 +105,8 @@ module cpo_lanes_top
 
   assign hw2reg.config_.num_lanes = 8'(NumLanes);
   assign hw2reg.config_.word_bits = 8'(WordBits);
+  assign hw2reg.config_.dac_channels = 8'(NumDacCh);
+  assign hw2reg.config_.adc_channels = 8'(NumAdcCh);
 
   for (genvar l = 0; l < NumLanes; l++) begin : g_lane
     // Distinct non-zero seeds: lane + 1 in the low 7 bits keeps them distinct even for PRBS7,

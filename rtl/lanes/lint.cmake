@@ -1,5 +1,6 @@
 # ctest rtl_lint_lanes: verilator --lint-only -Wall over the lanes design and the PRBS blocks.
-# Called with -DLINT=<verilator command> -DVLT=... -DLANES_SV=... -DPRBS_SV=... (lists), and
+# Called with -DLINT=<verilator command> -DVLT=... -DLANES_SV=... -DPRBS_SV=... -DAFE_SV=...
+# (lists: waivers, the whole design, the PRBS blocks, the converter bank package+module), and
 # -DREGGEN -DTOML -DTOP_SV -DWORK to check that a 32-lane design (registers regenerated with
 # --param NumLanes=32) is clean as well.
 function(run_lint what)
@@ -13,6 +14,11 @@ endfunction()
 run_lint("cpo_lanes_top" ${VLT} ${LANES_SV} --top-module cpo_lanes_top)
 run_lint("cpo_lanes_top NumLanes=8 WordBits=64" ${VLT} ${LANES_SV} --top-module cpo_lanes_top
          -GWordBits=64)
+# The converter bank alone at the lane-count extremes its index field allows.
+foreach(lanes 1 64)
+  run_lint("cpo_afe_bank NumLanes=${lanes}" ${VLT} ${AFE_SV} --top-module cpo_afe_bank
+           -GNumLanes=${lanes})
+endforeach()
 foreach(width 1 7 64)
   foreach(top cpo_prbs_gen cpo_prbs_chk)
     run_lint("${top} Width=${width}" ${PRBS_SV} --top-module ${top} -GWidth=${width})
@@ -25,6 +31,7 @@ execute_process(COMMAND ${REGGEN} ${TOML} --outdir ${WORK} --param NumLanes=32
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "reggen --param NumLanes=32 failed:\n${err}")
 endif()
-run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${PRBS_SV}
-         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${TOP_SV}
+list(FILTER VLT EXCLUDE REGEX "cpo_lanes_reg\\.vlt$")  # the 32-lane block has its own
+run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${VLT} ${PRBS_SV}
+         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${AFE_SV} ${TOP_SV}
          --top-module cpo_lanes_top -GNumLanes=32)

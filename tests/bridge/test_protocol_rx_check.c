@@ -27,7 +27,8 @@ static void s_accept(cpo_proto_rx_state_t *st, uint16_t type, uint32_t seq, uint
              (unsigned long long)cycle, err.text);
 }
 
-/* Expect a rejection with @p code naming @p needle, and the state untouched. */
+/* Expect a rejection with @p code naming @p needle, and the state untouched except that a
+ * message carrying the expected seq after the handshake uses it up (PROTOCOL.md section 6). */
 static void s_reject(cpo_proto_rx_state_t *st, uint16_t type, uint32_t seq, uint64_t cycle,
                      uint16_t code, const char *needle) {
   cpo_proto_rx_state_t before = *st;
@@ -41,7 +42,7 @@ static void s_reject(cpo_proto_rx_state_t *st, uint16_t type, uint32_t seq, uint
   if (!strstr(err.text, needle))
     fail_msg("text \"%s\" does not name \"%s\"", err.text, needle);
   assert_int_equal(st->hello_seen, before.hello_seen);
-  assert_int_equal(st->next_seq, before.next_seq);
+  assert_int_equal(st->next_seq, before.next_seq + (before.hello_seen && seq == before.next_seq));
   assert_int_equal(st->last_cycle, before.last_cycle);
 }
 
@@ -139,9 +140,30 @@ static void test_rx_rejects_cycle_decrease(void **state) {
   s_accept(&st, CPO_MSG_RX_QUANTUM, 1, 1024);
   s_reject(&st, CPO_MSG_RX_QUANTUM, 2, 1023, CPO_WERR_BAD_CYCLE,
            "cycle 1023 is before the peer's previous cycle 1024");
-  s_accept(&st, CPO_MSG_RX_QUANTUM, 2, 1024);
-  s_accept(&st, CPO_MSG_RX_QUANTUM, 3, 0x100000000ull);
-  s_reject(&st, CPO_MSG_RX_QUANTUM, 4, 0xffffffffull, CPO_WERR_BAD_CYCLE, "4294967295");
+  s_accept(&st, CPO_MSG_RX_QUANTUM, 3, 1024); /* the rejected one used up seq 2 */
+  s_accept(&st, CPO_MSG_RX_QUANTUM, 4, 0x100000000ull);
+  s_reject(&st, CPO_MSG_RX_QUANTUM, 5, 0xffffffffull, CPO_WERR_BAD_CYCLE, "4294967295");
+}
+
+/* One corrupted message costs that message, not the session: a payload the decoder refused
+ * uses up its seq if it carried the expected one; an unreadable or misnumbered one does not. */
+static void test_rx_skip_after_a_decode_error_keeps_the_peer_in_step(void **state) {
+  (void)state;
+  cpo_proto_rx_state_t st = {0};
+  cpo_wire_error_t err = {.code = CPO_WERR_BAD_FIELD, .ref_seq = 1};
+  cpo_proto_rx_skip(&st, &err); /* before the handshake: nothing */
+  assert_int_equal(st.next_seq, 0);
+  s_accept(&st, CPO_MSG_HELLO, 0, 0);
+  cpo_proto_rx_skip(&st, &err);
+  assert_int_equal(st.next_seq, 2);
+  s_accept(&st, CPO_MSG_REG_READ, 2, 5);
+  err.ref_seq = CPO_PROTO_SEQ_NONE; /* bad magic: no readable seq */
+  cpo_proto_rx_skip(&st, &err);
+  err.ref_seq = 7; /* not the expected one */
+  cpo_proto_rx_skip(&st, &err);
+  assert_int_equal(st.next_seq, 3);
+  assert_int_equal(st.last_cycle, 5);
+  s_accept(&st, CPO_MSG_REG_READ, 3, 5);
 }
 
 int main(void) {
@@ -156,6 +178,7 @@ int main(void) {
       cmocka_unit_test(test_rx_rejects_replay),
       cmocka_unit_test(test_rx_seq_wraps_modulo_2_32),
       cmocka_unit_test(test_rx_rejects_cycle_decrease),
+      cmocka_unit_test(test_rx_skip_after_a_decode_error_keeps_the_peer_in_step),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 """Helpers for tests that run cpoemu as real processes: start, wait on conditions, reap."""
 import json
 import os
+import shutil
 import select
 import subprocess
 import tempfile
@@ -75,3 +76,50 @@ def wait_gone(pid, timeout_s):
     finally:
         os.close(fd)
     return time.monotonic() - t0
+
+
+class Roles:
+    """`cpoemu rtl` and `cpoemu model` (and any other role) as separate processes on one ipc
+    endpoint in a private directory, each logging to a file there; for tests that attach a
+    Python host to them."""
+
+    def __init__(self, cpoemu=None, logdir=None):
+        self.cpoemu = cpoemu or CPOEMU
+        self.dir = tempfile.mkdtemp(prefix="cpo_roles_")  # short: ipc paths are < 108 bytes
+        self.sock = os.path.join(self.dir, "rtl.sock")
+        self.endpoint = f"ipc://{self.sock}"
+        self.logdir = logdir or self.dir
+        self.procs, self.logs = {}, {}
+
+    def spawn(self, role, *args):
+        log = open(os.path.join(self.logdir, f"{role}.log"), "w+")
+        self.logs[role] = log
+        self.procs[role] = subprocess.Popen([self.cpoemu, role, "--endpoint", self.endpoint, *args],
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    def log_text(self):
+        out = []
+        for role, f in self.logs.items():
+            f.flush()
+            f.seek(0)
+            out.append(f"--- {role} (exit {self.procs[role].poll()}) ---\n{f.read()[-3000:]}")
+        return "\n".join(out)
+
+    def wait(self, timeout_s=120):
+        """Wait for every role to exit; {role: exit code} (raises on a role still running)."""
+        codes = {}
+        for role, p in self.procs.items():
+            try:
+                codes[role] = p.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"{role} did not exit within {timeout_s} s\n{self.log_text()}")
+        return codes
+
+    def close(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for f in self.logs.values():
+            f.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

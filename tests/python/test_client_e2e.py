@@ -13,16 +13,14 @@ import argparse
 import importlib.util
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "host",
-                                "python"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "cosim"))
 import cpoemu_client as cc  # noqa: E402
+import cpoemu_proc  # noqa: E402
 
 ARGS = None
 ID_MAGIC = 0x43504F45  # "CPOE", the lanes block's ID register
@@ -39,40 +37,21 @@ def load_regs(path):
 class ClientEndToEnd(unittest.TestCase):
 
   def setUp(self):
-    self.sockdir = tempfile.mkdtemp(prefix="cpo_e2e_")  # short path: ipc paths are < 108 bytes
-    self.sock = os.path.join(self.sockdir, "rtl.sock")
-    self.endpoint = f"ipc://{self.sock}"
-    self.workdir = ARGS.workdir or self.sockdir
-    os.makedirs(self.workdir, exist_ok=True)
-    self.json_path = os.path.join(self.workdir, "python_client_e2e.json")
+    self.roles = cpoemu_proc.Roles(ARGS.cpoemu, ARGS.workdir)
+    self.sock = self.roles.sock
+    self.endpoint = self.roles.endpoint
+    self.json_path = os.path.join(ARGS.workdir or self.roles.dir, "python_client_e2e.json")
     if os.path.exists(self.json_path):
       os.unlink(self.json_path)
-    self.procs = {}
-    self.logs = {}
 
   def tearDown(self):
-    for p in self.procs.values():
-      if p.poll() is None:
-        p.kill()
-        p.wait()
-    for f in self.logs.values():
-      f.close()
-    shutil.rmtree(self.sockdir, ignore_errors=True)
+    self.roles.close()
 
   def spawn(self, role, *extra):
-    log = open(os.path.join(self.workdir, f"python_client_e2e_{role}.log"), "w+")
-    self.logs[role] = log
-    self.procs[role] = subprocess.Popen(
-        [ARGS.cpoemu, role, "--endpoint", self.endpoint, *RUN, *extra],
-        stdout=log, stderr=subprocess.STDOUT)
+    self.roles.spawn(role, *RUN, *extra)
 
   def log_text(self):
-    out = []
-    for role, f in self.logs.items():
-      f.flush()
-      f.seek(0)
-      out.append(f"--- {role} (exit {self.procs[role].poll()}) ---\n{f.read()[-3000:]}")
-    return "\n".join(out)
+    return self.roles.log_text()
 
   def test_client_reads_writes_and_sleeps_against_the_real_rtl(self):
     regs = load_regs(ARGS.regs)
@@ -102,11 +81,7 @@ class ClientEndToEnd(unittest.TestCase):
     except cc.CpoError as e:
       self.fail(f"{e}\n{self.log_text()}")
 
-    for role, p in self.procs.items():
-      try:
-        rc = p.wait(timeout=120)
-      except subprocess.TimeoutExpired:
-        self.fail(f"{role} did not exit after the host detached\n{self.log_text()}")
+    for role, rc in self.roles.wait().items():
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
     self.assertFalse(os.path.exists(self.sock), "the rtl left its ipc socket file behind")
     with open(self.json_path) as f:

@@ -162,19 +162,23 @@ class CodecInterop(unittest.TestCase):
     self.assertFalse(st.hello_seen)
     st.check(cc.Message(T.HELLO_ACK, 0, 100))
     st.check(cc.Message(T.HEARTBEAT, 1, 100))
-    for seq, cycle, code in ((3, 100, cc.WireError.OUT_OF_ORDER),
-                             (1, 100, cc.WireError.OUT_OF_ORDER),
-                             (2, 99, cc.WireError.BAD_CYCLE),
-                             (2, 200, None)):
-      before = cc.RxState(st.hello_seen, st.next_seq, st.last_cycle)
+    # a misnumbered message changes nothing; a rejected one with the right seq uses it up
+    for seq, cycle, code, next_seq in ((3, 100, cc.WireError.OUT_OF_ORDER, 2),
+                                       (1, 100, cc.WireError.OUT_OF_ORDER, 2),
+                                       (2, 99, cc.WireError.BAD_CYCLE, 3),
+                                       (3, 200, None, 4)):
       if code is None:
         st.check(cc.Message(T.SLEEP_DONE, seq, cycle))
-        self.assertEqual((st.next_seq, st.last_cycle), (3, 200))
+        self.assertEqual((st.next_seq, st.last_cycle), (next_seq, 200))
         continue
       with self.assertRaises(cc.ProtocolError) as e:
         st.check(cc.Message(T.SLEEP_DONE, seq, cycle))
       self.assertEqual(e.exception.code, code)
-      self.assertEqual(st, before)
+      self.assertEqual(st, cc.RxState(True, next_seq, 100))
+    # a frame decode() refused: uses up its seq only if it had the expected one
+    for ref_seq, next_seq in ((cc.SEQ_NONE, 4), (9, 4), (4, 5)):
+      st.skip(cc.ProtocolError(cc.WireError.BAD_FIELD, ref_seq, "bad payload"))
+      self.assertEqual(st, cc.RxState(True, next_seq, 200))
 
   def test_encode_refuses_what_decode_rejects(self):
     T = cc.MsgType

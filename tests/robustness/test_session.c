@@ -207,7 +207,7 @@ static void test_server_answers_malformed_frames_with_error_and_keeps_running(vo
   s_serve_stop(&s);
 }
 
-static void test_server_rejects_out_of_order_sequence_and_stays_in_step(void **state) {
+static void test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_step(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t5");
@@ -234,6 +234,21 @@ static void test_server_rejects_out_of_order_sequence_and_stays_in_step(void **s
   n = s_encode(&hb, buf, sizeof buf);
   assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), -1);
   req.hdr.seq = 2;
+  n = s_encode(&req, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  assert_true(s_wait_events(&s, before, 2000));
+  assert_int_equal(s.last_type, CPO_MSG_REG_READ);
+
+  /* A corrupted frame with the right seq (3) costs that message only: seq 4 is in step. */
+  req.hdr.seq = 3;
+  n = s_encode(&req, buf, sizeof buf);
+  buf[n] = 0; /* one byte more than payload_len says */
+  assert_int_equal(s_raw_exchange(d, buf, n + 1, text, sizeof text), CPO_WERR_BAD_LENGTH);
+  before = s.events;
+  hb.hdr.seq = 4;
+  n = s_encode(&hb, buf, sizeof buf);
+  assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), -1); /* no ERROR: in step */
+  req.hdr.seq = 5;
   n = s_encode(&req, buf, sizeof buf);
   zmq_send(d, buf, n, 0);
   assert_true(s_wait_events(&s, before, 2000));
@@ -482,7 +497,7 @@ int main(void) {
       cmocka_unit_test(test_session_refuses_config_mismatch_naming_the_field),
       cmocka_unit_test(test_session_refuses_a_second_model),
       cmocka_unit_test(test_server_answers_malformed_frames_with_error_and_keeps_running),
-      cmocka_unit_test(test_server_rejects_out_of_order_sequence_and_stays_in_step),
+      cmocka_unit_test(test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_step),
       cmocka_unit_test(test_client_reports_silent_rtl_within_twice_the_timeout),
       cmocka_unit_test(test_server_reports_silent_model_naming_it_and_the_cycle),
       cmocka_unit_test(test_client_answers_malformed_frames_with_error_and_keeps_running),

@@ -1,5 +1,5 @@
 // Thin harness around the verilated cpo_lanes_top for the RTL tests: clocking, optional
-// loopback of tx_data_o to rx_data_i, and APB3 transfers.
+// loopback of tx_data_o to rx_data_i, APB3 transfers, and the converter bank's code vectors.
 #ifndef CPO_TESTS_RTL_LANES_DUT_H
 #define CPO_TESTS_RTL_LANES_DUT_H
 
@@ -15,14 +15,14 @@ class LanesDut {
   static constexpr unsigned kLanes = 8;     // cpo_lanes_top defaults
   static constexpr unsigned kWordBits = 32;
 
+  static constexpr unsigned kCodeBits = 16;  // cpo_afe_pkg::CodeBits
+
+  // DAC presets and ADC codes start at 0.
   LanesDut() : ctx_(new VerilatedContext), top_(new Vcpo_lanes_top(ctx_.get(), "top")) {
     top_->clk_i = 0;
-    top_->rst_ni = 0;
-    top_->eval();
-    tick();
-    tick();
-    top_->rst_ni = 1;
-    top_->eval();
+    clear(top_->dac_preset_i);
+    clear(top_->adc_code_i);
+    reset();
   }
   ~LanesDut() { top_->final(); }
 
@@ -48,6 +48,23 @@ class LanesDut {
   }
   void run(unsigned n) {
     for (unsigned i = 0; i < n; i++) tick();
+  }
+  // Two cycles with rst_ni low (the DAC codes load dac_preset_i), then released.
+  void reset() {
+    top_->rst_ni = 0;
+    top_->eval();
+    tick();
+    tick();
+    top_->rst_ni = 1;
+    top_->eval();
+  }
+
+  // dac_preset_i[ch][idx] / adc_code_i[ch][idx] (packed [ch][lane][15:0]: entry ch*kLanes+idx).
+  void set_dac_preset(unsigned ch, unsigned idx, uint16_t code) {
+    set_code(top_->dac_preset_i, ch * kLanes + idx, code);
+  }
+  void set_adc(unsigned ch, unsigned idx, uint16_t code) {
+    set_code(top_->adc_code_i, ch * kLanes + idx, code);
   }
 
   uint32_t tx(unsigned lane) const { return top_->tx_data_o[lane]; }
@@ -96,6 +113,15 @@ class LanesDut {
   template <typename W>
   static uint64_t wide64(const W &w, unsigned lane) {
     return static_cast<uint64_t>(w[2 * lane]) | (static_cast<uint64_t>(w[2 * lane + 1]) << 32);
+  }
+  template <std::size_t N>
+  static void clear(VlWide<N> &w) {
+    for (std::size_t i = 0; i < N; i++) w[i] = 0;
+  }
+  template <typename W>
+  static void set_code(W &w, unsigned entry, uint16_t code) {
+    const unsigned bit = entry * kCodeBits, shift = bit % 32;
+    w[bit / 32] = (w[bit / 32] & ~(0xffffu << shift)) | (uint32_t(code) << shift);
   }
   void idle() {
     top_->psel_i = 0;

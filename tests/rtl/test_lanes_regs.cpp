@@ -3,27 +3,12 @@
 
 #include "cmocka_cpp.h"
 #include "cpo/lanes_regs.h"
-#include "lanes_dut.h"
+#include "lanes_dut_fixture.h"
 
 namespace {
 
 constexpr unsigned kLanes = LanesDut::kLanes;
 
-int setup(void **state) {
-  *state = new LanesDut;
-  return 0;
-}
-int teardown(void **state) {
-  delete static_cast<LanesDut *>(*state);
-  return 0;
-}
-
-uint32_t rd(LanesDut &dut, uint16_t addr) {
-  bool err = true;
-  uint32_t v = dut.apb_read(addr, &err);
-  if (err) fail_msg("read of 0x%04x returned PSLVERR", addr);
-  return v;
-}
 
 void test_identification_registers_read_their_constants(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);

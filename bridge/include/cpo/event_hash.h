@@ -1,5 +1,5 @@
 /* The run's fingerprint: a 64-bit hash of the ordered stream of every RX word, register
- * access and log event with its cycle. Two runs with the same scenario and seed must give
+ * access, DAC write, ADC sample and log event with its cycle. Two runs with the same scenario and seed must give
  * the same value whatever the transport, quantum or harness. */
 #ifndef CPO_EVENT_HASH_H
 #define CPO_EVENT_HASH_H
@@ -19,6 +19,9 @@ typedef enum {
   CPO_EVENT_REG_READ = 1,
   CPO_EVENT_REG_WRITE = 2,
   CPO_EVENT_LOG = 3,
+  CPO_EVENT_DAC_WRITE = 4,  /* a = channel << 16 | index, b = code */
+  CPO_EVENT_ADC_SAMPLE = 5, /* likewise, at the cycle the RTL first sees the code */
+  CPO_EVENT_DAC_PRESET = 6, /* the engine's power-on codes, before cycle 0 */
 } cpo_event_kind_t;
 
 void cpo_event_hash_init(cpo_event_hash_t *eh);

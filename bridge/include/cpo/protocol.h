@@ -21,6 +21,7 @@ extern "C" {
 #define CPO_PROTO_MAX_TEXT_BYTES 255u
 #define CPO_PROTO_MAX_LANES 64u
 #define CPO_PROTO_MAX_ANALOG_ENTRIES 1024u
+#define CPO_PROTO_ANALOG_ENTRY_BYTES 8u
 #define CPO_PROTO_PROFILE_BYTES 32u
 #define CPO_PROTO_SEQ_NONE 0xFFFFFFFFu /* ERROR.ref_seq when the offender had no readable seq */
 
@@ -190,6 +191,10 @@ CPO_MUST_USE cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t 
 /** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE. */
 cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i);
 
+/** Write @p e as entry @p i of the raw entry array a DAC_UPDATE/ADC_SAMPLE is built from
+ * (u.analog.entries_raw: count * CPO_PROTO_ANALOG_ENTRY_BYTES bytes, wire byte order). */
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e);
+
 /** Per-peer receive state for the checks that need history: HELLO first, sequence numbers
  * consecutive (first message seq 0, then +1 modulo 2^32), cycle stamps never decreasing. */
 typedef struct {
@@ -199,9 +204,15 @@ typedef struct {
 } cpo_proto_rx_state_t;
 
 /** Apply the stateful checks to a decoded message from one peer and, if it passes, advance
- * @p st. On failure returns CPO_ERR_PROTOCOL, fills @p err and leaves @p st unchanged. */
+ * @p st. On failure returns CPO_ERR_PROTOCOL and fills @p err; @p st is unchanged except that
+ * a message carrying the expected seq uses it up (next_seq + 1), so one bad message does not
+ * make the peer's later ones out of order. */
 CPO_MUST_USE cpo_status_t cpo_proto_rx_check(cpo_proto_rx_state_t *st, const cpo_msg_t *msg,
                                              cpo_wire_error_t *err);
+
+/** After cpo_msg_decode() rejected a message from this peer: if its header was readable and
+ * carried the expected seq (err->ref_seq), it uses that seq up, as in cpo_proto_rx_check(). */
+void cpo_proto_rx_skip(cpo_proto_rx_state_t *st, const cpo_wire_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,16 @@
 extern "C" {
 #endif
 
-/** The design under simulation, as the synchroniser sees it. */
+/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h). */
+typedef struct {
+  uint64_t cycle;   /* DAC: the first cycle the design holds the code; ADC: unused */
+  uint16_t channel;
+  uint16_t index;   /* lane, or laser for per-laser channels */
+  uint32_t code;
+} cpo_analog_write_t;
+
+/** The design under simulation, as the synchroniser sees it. The three analog members may be
+ * NULL for a design without converters; then DAC and ADC traffic is refused. */
 typedef struct {
   void *self;
   /** Simulate @p count cycles; rx[c * lanes + l] is lane l's RX word in cycle c, and the
@@ -29,6 +38,15 @@ typedef struct {
   void (*bus_start)(void *self, bool write, uint32_t addr, uint32_t wdata);
   /** After a step: true once the transaction has completed (rdata/slverr then valid). */
   bool (*bus_done)(void *self, uint32_t *rdata, bool *slverr);
+  /** Before cycle 0 only: the engine's power-on DAC code of (channel, index), which the
+   * design's DAC register takes at reset. False if the design has no such register. */
+  bool (*dac_preset)(void *self, uint16_t channel, uint16_t index, uint32_t code);
+  /** The ADC output code of (channel, index) from the next simulated cycle on. False if the
+   * design has no such converter. */
+  bool (*adc_set)(void *self, uint16_t channel, uint16_t index, uint32_t code);
+  /** Move up to @p max DAC writes the design made (oldest first, with their cycles) to @p out;
+   * returns how many. */
+  uint32_t (*dac_take)(void *self, cpo_analog_write_t *out, uint32_t max);
 } cpo_design_ops_t;
 
 typedef struct {
@@ -41,6 +59,8 @@ typedef struct {
   uint64_t cycles;      /* cycles simulated */
   uint64_t reg_accesses;
   uint64_t quanta;      /* TX quanta sent */
+  uint64_t dac_writes;  /* DAC codes sent to the model */
+  uint64_t adc_samples; /* ADC codes applied to the design */
   cpo_event_hash_t hash;
   double wall_s;
   char error[320];      /* why the run stopped early, if it did */

@@ -1,0 +1,136 @@
+// Analog front-end converter bank: the DAC codes through which firmware drives the analog
+// models (laser current, modulator bias, heater, ...) and the ADC codes of the monitors, as two
+// 4 KiB APB3 windows. Channel numbers come from cpo_afe_pkg, generated from
+// model/include/cpo/analog_channels.h.
+//
+// Within a window the offset is ch * 0x100 + idx * 4 (ch < NumDacCh or NumAdcCh, idx <
+// NumLanes); bits [CodeBits-1:0] hold the code, the upper bits read 0 and ignore writes.
+// DAC registers are read/write; ADC registers are read-only and show adc_code_i. Any other
+// offset, and any write to the ADC window, completes with pslverr_o and has no effect. Every
+// access completes in its first access cycle (pready_o is always 1).
+//
+// The DAC codes take dac_preset_i while rst_ni is low. A completed DAC write pulses dac_we_o
+// for the one cycle after it (the first cycle the new code is held), with its channel, index
+// and code; reset never pulses.
+module cpo_afe_bank
+  import cpo_afe_pkg::*;
+#(
+  parameter int NumLanes = 8
+) (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // APB3, already split by the caller: one select per window, the offset within the window.
+  input  logic dac_psel_i,
+  input  logic adc_psel_i,
+  input  logic penable_i,
+  input  logic pwrite_i,
+  input  logic [11:0] paddr_i,
+  input  logic [31:0] pwdata_i,
+  output logic [31:0] prdata_o,
+  output logic pready_o,
+  output logic pslverr_o,
+  input  logic [NumDacCh-1:0][NumLanes-1:0][CodeBits-1:0] dac_preset_i,
+  input  logic [NumAdcCh-1:0][NumLanes-1:0][CodeBits-1:0] adc_code_i,
+  output logic dac_we_o,
+  output logic [7:0] dac_channel_o,
+  output logic [7:0] dac_index_o,
+  output logic [CodeBits-1:0] dac_code_o
+);
+
+  // Offset fields: channel [11:8], index [7:2], byte [1:0].
+  localparam int unsigned ChFieldBits = 4;
+  localparam int unsigned IdxFieldBits = 6;
+  // Storage index widths (at least 1 bit, so that a single lane or channel still elaborates).
+  localparam int unsigned LaneBits = NumLanes > 1 ? $clog2(NumLanes) : 1;
+  localparam int unsigned DacChBits = NumDacCh > 1 ? $clog2(NumDacCh) : 1;
+  localparam int unsigned AdcChBits = NumAdcCh > 1 ? $clog2(NumAdcCh) : 1;
+
+  if (NumLanes < 1 || NumLanes > 2 ** IdxFieldBits) begin : g_bad_lanes
+    $error("cpo_afe_bank: NumLanes=%0d does not fit the index field [7:2]", NumLanes);
+  end
+  if (NumDacCh > 2 ** ChFieldBits || NumAdcCh > 2 ** ChFieldBits) begin : g_bad_channels
+    $error("cpo_afe_bank: %0d DAC / %0d ADC channels do not fit the channel field [11:8]",
+           NumDacCh, NumAdcCh);
+  end
+  if (CodeBits < 1 || CodeBits > 16) begin : g_bad_code_bits
+    $error("cpo_afe_bank: CodeBits=%0d, the registers and dac_code_o hold at most 16", CodeBits);
+  end
+
+  // ---- Decode ------------------------------------------------------------------------------
+  logic [ChFieldBits-1:0] ch;
+  logic [IdxFieldBits-1:0] idx;
+  logic access, aligned, idx_ok, dac_hit, adc_hit, dac_we;
+  assign ch = paddr_i[11:8];
+  assign idx = paddr_i[7:2];
+  assign aligned = paddr_i[1:0] == 2'b00;
+  assign idx_ok = 32'(idx) < 32'(NumLanes);
+  assign dac_hit = dac_psel_i & aligned & idx_ok & (32'(ch) < NumDacCh);
+  assign adc_hit = adc_psel_i & aligned & idx_ok & (32'(ch) < NumAdcCh) & ~pwrite_i;
+
+  assign access = (dac_psel_i | adc_psel_i) & penable_i;
+  assign dac_we = dac_hit & penable_i & pwrite_i;
+  assign pready_o = 1'b1;
+  assign pslverr_o = access & ~(dac_hit | adc_hit);
+
+  logic [LaneBits-1:0] lane;
+  logic [DacChBits-1:0] dac_ch;
+  logic [AdcChBits-1:0] adc_ch;
+  assign lane = idx[LaneBits-1:0];
+  assign dac_ch = ch[DacChBits-1:0];
+  assign adc_ch = ch[AdcChBits-1:0];
+
+  // ---- DAC storage: unpacked over channels, each a packed lane vector -----------------------
+  // (Verilator 5.006 cannot delay-assign array elements inside a loop it does not unroll, as a
+  // preset loop over 64 lanes would be: BLKLOOPINIT. One whole lane vector per channel is fine.)
+  logic [NumLanes-1:0][CodeBits-1:0] dac_q[NumDacCh];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int unsigned c = 0; c < NumDacCh; c++) begin
+        dac_q[c] <= dac_preset_i[c];
+      end
+    end else if (dac_we) begin
+      dac_q[dac_ch][lane] <= pwdata_i[CodeBits-1:0];
+    end
+  end
+
+  // ---- Write event for the harness ---------------------------------------------------------
+  logic dac_we_q;
+  logic [7:0] dac_channel_q, dac_index_q;
+  logic [CodeBits-1:0] dac_code_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dac_we_q <= 1'b0;
+      dac_channel_q <= '0;
+      dac_index_q <= '0;
+      dac_code_q <= '0;
+    end else begin
+      dac_we_q <= dac_we;
+      if (dac_we) begin
+        dac_channel_q <= 8'(ch);
+        dac_index_q <= 8'(idx);
+        dac_code_q <= pwdata_i[CodeBits-1:0];
+      end
+    end
+  end
+  assign dac_we_o = dac_we_q;
+  assign dac_channel_o = dac_channel_q;
+  assign dac_index_o = dac_index_q;
+  assign dac_code_o = dac_code_q;
+
+  // ---- Read data: one entry selected by index, zero outside a read -------------------------
+  logic [CodeBits-1:0] rcode;
+  always_comb begin
+    rcode = '0;
+    if (dac_hit) begin
+      rcode = dac_q[dac_ch][lane];
+    end else if (adc_hit) begin
+      rcode = adc_code_i[adc_ch][lane];
+    end
+  end
+  assign prdata_o = (access & ~pwrite_i) ? 32'(rcode) : '0;
+
+  // Bits above the code are ignored on write.
+  logic unused_pwdata;
+  assign unused_pwdata = ^pwdata_i[31:CodeBits];
+
+endmodule : cpo_afe_bank

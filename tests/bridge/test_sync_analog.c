@@ -1,0 +1,326 @@
+/* The synchroniser's analog boundary (PROTOCOL.md sections 5 and 7): the model's power-on DAC
+ * codes reach the design before cycle 0; ADC codes reach it exactly at their cycle; the
+ * design's DAC writes reach the model, stamped with their cycle, before the TX quantum that
+ * covers them; bad analog traffic gets an ERROR naming it and the run goes on; the event hash
+ * does not depend on Q. The rtl side is cpo_sync_run on a scripted design, the model side is
+ * this test, over real inproc sockets. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include <cmocka.h>
+
+#include "cpo/bridge.h"
+#include "cpo/sync.h"
+
+#define LANES 4u
+#define LATENCY 64u
+#define TOTAL 600u
+#define DAC_CHANNELS 9u
+#define ADC_CHANNELS 6u
+#define MAX_LOG 64
+
+/* ---- the scripted design ------------------------------------------------------------ */
+
+typedef struct {
+  uint64_t cycle; /* next cycle to simulate */
+  cpo_analog_write_t adc[MAX_LOG];   /* cycle = first cycle simulated with the code */
+  cpo_analog_write_t preset[MAX_LOG];
+  unsigned n_adc, n_preset;
+  bool preset_after_step;
+  cpo_analog_write_t dac[MAX_LOG];   /* made, not yet taken */
+  unsigned n_dac;
+  uint32_t last_adc_code;            /* what channel 0 lane 0 reads now: feeds the TX words */
+} fake_t;
+
+/* The design writes DAC codes at these cycles: two in one cycle, one at a quantum edge. */
+static const uint64_t k_dac_cycles[] = {3, 3, 16, 47, 200, 511};
+
+static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx) {
+  fake_t *f = self;
+  for (uint32_t c = 0; c < count; c++, f->cycle++) {
+    for (uint32_t l = 0; l < LANES; l++) /* TX depends on RX and on the ADC: both must be exact */
+      tx[c * LANES + l] = rx[c * LANES + l] * 31 + f->cycle * LANES + l + f->last_adc_code;
+    for (size_t k = 0; k < sizeof k_dac_cycles / sizeof *k_dac_cycles; k++)
+      if (k_dac_cycles[k] == f->cycle && f->n_dac < MAX_LOG)
+        f->dac[f->n_dac++] = (cpo_analog_write_t){f->cycle, 2, (uint16_t)(k % LANES), (uint32_t)(1000 + k)};
+  }
+}
+
+static void s_bus_start(void *self, bool write, uint32_t addr, uint32_t wdata) {
+  (void)self, (void)write, (void)addr, (void)wdata;
+}
+
+static bool s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
+  (void)self, (void)rdata, (void)slverr;
+  return false;
+}
+
+static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code) {
+  fake_t *f = self;
+  if (channel >= DAC_CHANNELS || index >= LANES)
+    return false;
+  f->preset_after_step |= f->cycle != 0;
+  if (f->n_preset < MAX_LOG)
+    f->preset[f->n_preset++] = (cpo_analog_write_t){f->cycle, channel, index, code};
+  return true;
+}
+
+static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code) {
+  fake_t *f = self;
+  if (channel >= ADC_CHANNELS || index >= LANES)
+    return false;
+  if (f->n_adc < MAX_LOG)
+    f->adc[f->n_adc++] = (cpo_analog_write_t){f->cycle, channel, index, code};
+  if (channel == 0 && index == 0)
+    f->last_adc_code = code;
+  return true;
+}
+
+static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max) {
+  fake_t *f = self;
+  uint32_t n = f->n_dac < max ? f->n_dac : max;
+  memcpy(out, f->dac, n * sizeof *out);
+  memmove(f->dac, f->dac + n, (f->n_dac - n) * sizeof *f->dac);
+  f->n_dac -= n;
+  return n;
+}
+
+/* ---- the rtl side: cpo_sync_run on its own thread -------------------------------------- */
+
+typedef struct {
+  cpo_server_t *srv;
+  cpo_config_t cfg;
+  fake_t design;
+  cpo_sync_result_t res;
+  cpo_status_t rc;
+  pthread_t thread;
+} rtl_t;
+
+static void *s_rtl_main(void *arg) {
+  rtl_t *r = arg;
+  cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, s_dac_preset, s_adc_set, s_dac_take};
+  cpo_sync_opts_t opts = {0};
+  r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
+  cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc, "done");
+  return NULL;
+}
+
+/* ---- the model side: this thread ------------------------------------------------------- */
+
+typedef struct {
+  cpo_analog_write_t dac[MAX_LOG]; /* DAC_UPDATE entries received */
+  unsigned n_dac;
+  bool dac_after_its_tx;           /* a DAC_UPDATE came after the TX_QUANTUM covering it */
+  uint64_t tx_end;                 /* TX received for cycles [0, tx_end) */
+  char errors[8][256];             /* ERROR texts from the rtl */
+  unsigned n_errors;
+} model_log_t;
+
+static void s_send_analog(cpo_client_t *c, uint16_t type, uint64_t cycle, const cpo_analog_entry_t *e, uint16_t n) {
+  uint8_t raw[16 * CPO_PROTO_ANALOG_ENTRY_BYTES];
+  for (uint16_t i = 0; i < n; i++)
+    cpo_msg_analog_pack(raw, i, e[i]);
+  cpo_msg_t m = {.hdr = {.type = type, .cycle = cycle}};
+  m.u.analog.count = n;
+  m.u.analog.entries_raw = raw;
+  assert_int_equal(cpo_client_send(c, &m), CPO_OK);
+}
+
+static void s_send_rx_part(cpo_client_t *c, uint64_t first, uint32_t n, const uint64_t *tx) {
+  if (n == 0)
+    return;
+  uint64_t rx[LATENCY * LANES];
+  for (uint32_t i = 0; i < n * LANES; i++)
+    rx[i] = tx ? tx[i] + 1 : 0;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
+  m.u.quantum.count = n;
+  m.u.quantum.lanes = LANES;
+  m.u.quantum.words = rx;
+  assert_int_equal(cpo_client_send(c, &m), CPO_OK);
+}
+
+/* RX = TX + 1 (or 0 during the dark first L cycles), with ADC samples at fixed cycles: the RX
+ * quantum is split where one falls, so that stamps never decrease. */
+static void s_send_rx(cpo_client_t *c, uint64_t first, uint32_t n, const uint64_t *tx) {
+  static const uint64_t adc_cycles[] = {0, 5, 40, 64, 130, 131, 300};
+  uint64_t done = first;
+  for (size_t k = 0; k < sizeof adc_cycles / sizeof *adc_cycles; k++)
+    if (adc_cycles[k] >= first && adc_cycles[k] < first + n) {
+      s_send_rx_part(c, done, (uint32_t)(adc_cycles[k] - done), tx ? tx + (done - first) * LANES : NULL);
+      done = adc_cycles[k];
+      cpo_analog_entry_t e[2] = {{0, 0, (uint32_t)(7 * adc_cycles[k] + 1)}, {5, LANES - 1, (uint32_t)k}};
+      s_send_analog(c, CPO_MSG_ADC_SAMPLE, adc_cycles[k], e, 2);
+    }
+  s_send_rx_part(c, done, (uint32_t)(first + n - done), tx ? tx + (done - first) * LANES : NULL);
+}
+
+static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
+  const cpo_config_t *cfg = cpo_client_config(c);
+  cpo_analog_entry_t preset[3] = {{0, 0, 100}, {1, 3, 200}, {20, 0, 1}}; /* the last: no channel 20 */
+  s_send_analog(c, CPO_MSG_DAC_UPDATE, 0, preset, misbehave ? 3 : 2);
+  for (uint64_t first = 0; first < LATENCY; first += cfg->quantum_cycles) {
+    uint32_t n = LATENCY - first < cfg->quantum_cycles ? (uint32_t)(LATENCY - first) : cfg->quantum_cycles;
+    s_send_rx(c, first, n, NULL);
+  }
+  if (misbehave) {
+    /* Stamps never decrease (the last RX_QUANTUM was stamped 48, RX has arrived up to 64) and
+     * stay <= the next one (64). */
+    cpo_analog_entry_t late = {0, 0, 5};
+    s_send_analog(c, CPO_MSG_DAC_UPDATE, 48, &late, 1); /* too late for power-on codes */
+    s_send_analog(c, CPO_MSG_ADC_SAMPLE, 50, &late, 1); /* RX for cycle 50 already arrived */
+    cpo_analog_entry_t unknown = {9, 0, 5};
+    s_send_analog(c, CPO_MSG_ADC_SAMPLE, LATENCY, &unknown, 1); /* no ADC channel 9 */
+  }
+  for (;;) {
+    cpo_msg_t m;
+    char why[256];
+    cpo_status_t rc = cpo_client_recv(c, &m, why, sizeof why);
+    if (rc == CPO_ERR_PEER_GONE)
+      return;
+    if (rc == CPO_ERR_PROTOCOL) {
+      if (log->n_errors < 8)
+        snprintf(log->errors[log->n_errors++], sizeof log->errors[0], "%s", why);
+      continue;
+    }
+    assert_int_equal(rc, CPO_OK);
+    if (m.hdr.type == CPO_MSG_DAC_UPDATE) {
+      log->dac_after_its_tx |= m.hdr.cycle < log->tx_end;
+      for (uint16_t i = 0; i < m.u.analog.count && log->n_dac < MAX_LOG; i++) {
+        cpo_analog_entry_t e = cpo_msg_analog_entry(&m, i);
+        log->dac[log->n_dac++] = (cpo_analog_write_t){m.hdr.cycle, e.channel, e.lane, e.value};
+      }
+      continue;
+    }
+    assert_int_equal(m.hdr.type, CPO_MSG_TX_QUANTUM);
+    log->tx_end = m.hdr.cycle + m.u.quantum.count;
+    if (m.hdr.cycle + LATENCY < cfg->total_cycles) {
+      uint64_t left = cfg->total_cycles - m.hdr.cycle - LATENCY;
+      s_send_rx(c, m.hdr.cycle + LATENCY, left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count,
+                m.u.quantum.words);
+    }
+  }
+}
+
+/* One whole run at quantum @p q; the rtl's result and design, the model's log. */
+static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
+  static int serial;
+  char endpoint[64];
+  snprintf(endpoint, sizeof endpoint, "inproc://sync-analog-%d", serial++);
+  void *ctx = zmq_ctx_new();
+  memset(r, 0, sizeof *r);
+  memset(log, 0, sizeof *log);
+  r->cfg = (cpo_config_t){.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1,
+                          .latency_cycles = LATENCY, .quantum_cycles = q, .seed = 1, .total_cycles = TOTAL,
+                          .baud_hz = 53125000000ull};
+  snprintf(r->cfg.profile, sizeof r->cfg.profile, "loopback");
+  char why[256];
+  cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
+                         .zmq_context = ctx};
+  assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
+  pthread_create(&r->thread, NULL, s_rtl_main, r);
+  cpo_client_t *c = NULL;
+  bc.role = CPO_ROLE_MODEL;
+  assert_int_equal(cpo_client_connect(&bc, &c, why, sizeof why), CPO_OK);
+  s_model(c, log, misbehave);
+  cpo_client_close(&c, 0, "model done");
+  pthread_join(r->thread, NULL);
+  zmq_ctx_term(ctx);
+  assert_int_equal(r->rc, CPO_OK);
+  assert_int_equal(r->res.cycles, TOTAL);
+}
+
+static void test_power_on_codes_reach_the_design_before_cycle_0(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run(16, false, &r, &log);
+  assert_int_equal(r.design.n_preset, 2);
+  assert_false(r.design.preset_after_step);
+  assert_int_equal(r.design.preset[1].channel, 1);
+  assert_int_equal(r.design.preset[1].index, 3);
+  assert_int_equal(r.design.preset[1].code, 200);
+  assert_int_equal(log.n_errors, 0);
+}
+
+static void test_adc_codes_apply_exactly_at_their_cycle(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run(16, false, &r, &log);
+  static const uint64_t expect[] = {0, 5, 40, 64, 130, 131, 300};
+  assert_int_equal(r.design.n_adc, 2 * 7);
+  for (unsigned k = 0; k < 7; k++) {
+    const cpo_analog_write_t *a = &r.design.adc[2 * k], *b = &r.design.adc[2 * k + 1];
+    assert_int_equal(a->cycle, expect[k]); /* the first cycle simulated with the new code */
+    assert_int_equal(a->code, 7 * expect[k] + 1);
+    assert_int_equal(b->cycle, expect[k]);
+    assert_int_equal(b->channel, 5);
+    assert_int_equal(b->index, LANES - 1);
+  }
+  assert_int_equal(r.res.adc_samples, 14);
+}
+
+static void test_dac_writes_reach_the_model_before_their_tx(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run(16, false, &r, &log);
+  const unsigned n = sizeof k_dac_cycles / sizeof *k_dac_cycles;
+  assert_int_equal(log.n_dac, n);
+  for (unsigned k = 0; k < n; k++) {
+    assert_int_equal(log.dac[k].cycle, k_dac_cycles[k]);
+    assert_int_equal(log.dac[k].channel, 2);
+    assert_int_equal(log.dac[k].index, k % LANES);
+    assert_int_equal(log.dac[k].code, 1000 + k);
+  }
+  assert_false(log.dac_after_its_tx);
+  assert_int_equal(r.res.dac_writes, n);
+}
+
+static void test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run(16, true, &r, &log);
+  assert_int_equal(r.design.n_preset, 2); /* the good entries of the preset still apply */
+  assert_int_equal(log.n_errors, 4);
+  const char *expect[] = {"no DAC channel 20", "only at cycle 0", "ADC_SAMPLE cycle 50", "no ADC channel 9"};
+  for (unsigned k = 0; k < 4; k++) {
+    bool found = false;
+    for (unsigned e = 0; e < log.n_errors; e++)
+      found |= strstr(log.errors[e], expect[k]) != NULL;
+    if (!found)
+      fail_msg("no ERROR containing \"%s\"", expect[k]);
+  }
+  assert_int_equal(r.res.adc_samples, 14); /* the refused ones did not apply */
+}
+
+static void test_event_hash_with_analog_traffic_does_not_depend_on_q(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run(LATENCY, false, &r, &log);
+  const uint64_t h = r.res.hash.h;
+  for (uint32_t q = 1; q < LATENCY; q = q * 3 + 2) { /* 1, 5, 17, 53: splits at odd places */
+    s_run(q, false, &r, &log);
+    assert_int_equal(r.res.hash.h, h);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_power_on_codes_reach_the_design_before_cycle_0),
+      cmocka_unit_test(test_adc_codes_apply_exactly_at_their_cycle),
+      cmocka_unit_test(test_dac_writes_reach_the_model_before_their_tx),
+      cmocka_unit_test(test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on),
+      cmocka_unit_test(test_event_hash_with_analog_traffic_does_not_depend_on_q),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
