@@ -34,6 +34,7 @@ struct cpo_server {
   zmq_msg_t ident_frame, body; /* the event the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned;     /* or the body's aligned copy */
   bool body_live;
+  int rcvtimeo_ms; /* ZMQ_RCVTIMEO now set on sock (-1: none, the default) */
 };
 
 static const char *s_role(int r) {
@@ -133,6 +134,18 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
   }
 }
 
+/* Wait for the first frame of a message for up to @p wait_ms (0: only what is queued). A
+ * blocking receive with a timeout, not zmq_poll and a second receive: when a quantum arrives
+ * every few hundred microseconds, the system calls per message are the cost to cut. */
+static int s_recv_first(cpo_server_t *s, long wait_ms) {
+  if (wait_ms <= 0)
+    return zmq_msg_recv(&s->ident_frame, s->sock, ZMQ_DONTWAIT);
+  int ms = wait_ms > INT32_MAX ? INT32_MAX : (int)wait_ms;
+  if (ms != s->rcvtimeo_ms && zmq_setsockopt(s->sock, ZMQ_RCVTIMEO, &ms, sizeof ms) == 0)
+    s->rcvtimeo_ms = ms;
+  return zmq_msg_recv(&s->ident_frame, s->sock, 0);
+}
+
 cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms, cpo_server_event_t *ev,
                              char *why, size_t why_len) {
   if (why && why_len)
@@ -144,10 +157,18 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       zmq_msg_close(&s->body);
       s->body_live = false;
     }
+    long slice_ms = 0;
+    if (wait_ms != 0) {
+      slice_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */
+      uint64_t now = cpo_mono_us();
+      long left_ms = now >= deadline ? 0 : (long)((deadline - now) / 1000u) + 1;
+      if (wait_ms > 0 && left_ms < slice_ms)
+        slice_ms = left_ms;
+    }
     zmq_msg_init(&s->ident_frame);
-    if (zmq_msg_recv(&s->ident_frame, s->sock, ZMQ_DONTWAIT) < 0) {
+    if (s_recv_first(s, slice_ms) < 0) {
       zmq_msg_close(&s->ident_frame);
-      if (errno != EAGAIN) {
+      if (errno != EAGAIN && errno != EINTR) {
         cpo_whyf(why, why_len, "receive failed: %s", zmq_strerror(errno));
         return CPO_ERR_TRANSPORT;
       }
@@ -157,11 +178,6 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       if (wait_ms >= 0 && now >= deadline)
         return CPO_ERR_TIMEOUT; /* nothing within the wait: not an error, why stays empty */
       cpo_server_tick(s, s->cycle);
-      long poll_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */
-      if (wait_ms >= 0 && (long)((deadline - now) / 1000u) + 1 < poll_ms)
-        poll_ms = (long)((deadline - now) / 1000u) + 1;
-      zmq_pollitem_t item = {s->sock, 0, ZMQ_POLLIN, 0};
-      (void)zmq_poll(&item, 1, poll_ms);
       continue;
     }
     /* ROUTER: the routing frame is always followed by the body. Extra frames are noise. */
@@ -287,6 +303,7 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   s->timeout_ms = cfg->timeout_ms < 10 ? 10 : cfg->timeout_ms;
   s->config = cfg->config;
   s->created_us = cpo_mono_us();
+  s->rcvtimeo_ms = -1;
   s->ctx = cfg->zmq_context;
   if (!s->ctx) {
     s->ctx = zmq_ctx_new();
