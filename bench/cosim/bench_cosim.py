@@ -3,7 +3,10 @@ across the bridge, divided by cycles/s of the same verilated design alone (RX = 
 by L in-process: no bridge, no physics). Target >= 0.9 for ipc (separate processes) and
 inproc, at the default L and Q. Also the sweep over L and Q. Runs alternate, medians win.
 
-usage: bench_cosim.py CPOEMU OUT_DIR [--cycles N] [--rounds N]"""
+All runs use cpoemu's default CPU placement (--cpu-placement auto: the rtl's simulation thread
+alone on one CPU, model and ZeroMQ threads on the others) unless --cpu-placement says otherwise.
+
+usage: bench_cosim.py CPOEMU OUT_DIR [--cycles N] [--rounds N] [--cpu-placement auto|off|N]"""
 import argparse
 import json
 import os
@@ -15,11 +18,14 @@ import tempfile
 TARGET = 0.9
 
 
+EXTRA = []  # options given to every run
+
+
 def wall(cpoemu, args):
     """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "r.json")
-        p = subprocess.run([cpoemu] + args + ["--quiet", "--no-host", "--json", path],
+        p = subprocess.run([cpoemu] + args + EXTRA + ["--quiet", "--no-host", "--json", path],
                            capture_output=True, text=True, timeout=600)
         if p.returncode != 0:
             sys.exit(f"bench_cosim: {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
@@ -34,7 +40,11 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--cycles", type=int, default=4_000_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cpu-placement", help="passed to every run (default: cpoemu's own, auto)")
+    ap.add_argument("--no-sweep", action="store_true", help="only the default L and Q")
     a = ap.parse_args()
+    if a.cpu_placement:
+        EXTRA.extend(["--cpu-placement", a.cpu_placement])
     n = ["--cycles", str(a.cycles)]
     metrics = []
 
@@ -43,7 +53,8 @@ def main():
         t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
         print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=2048 Q=512, default engine profile")
+    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=2048 Q=512, default engine profile, "
+          f"CPU placement {a.cpu_placement or 'default (auto)'}")
     bare, ipc, inproc = [], [], []
     for _ in range(a.rounds):
         bare.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
@@ -56,14 +67,15 @@ def main():
     add("ipc_cosim_over_bare_ratio", i / b, "ratio", TARGET)
     add("inproc_cosim_over_bare_ratio", p / b, "ratio", TARGET)
 
-    print("sweep over L and Q (ipc), ratio to a bare run measured just before each point:")
-    sweep_cycles = ["--cycles", str(a.cycles // 2)]
-    for latency in (256, 1024, 3072):  # L stays under the optical path (3264 cycles)
-        for q in (latency // 8, latency // 4, latency // 2, latency):
-            lq = ["--latency", str(latency), "--quantum", str(q)]
-            base = wall(a.cpoemu, ["rtl", "--direct"] + sweep_cycles + lq)
-            co = wall(a.cpoemu, ["run", "--transport", "ipc"] + sweep_cycles + lq)
-            add(f"ipc_ratio_L{latency}_Q{q}", co / base, "ratio")
+    if not a.no_sweep:
+        print("sweep over L and Q (ipc), ratio to a bare run measured just before each point:")
+        sweep_cycles = ["--cycles", str(a.cycles // 2)]
+        for latency in (256, 1024, 3072):  # L stays under the optical path (3264 cycles)
+            for q in (latency // 8, latency // 4, latency // 2, latency):
+                lq = ["--latency", str(latency), "--quantum", str(q)]
+                base = wall(a.cpoemu, ["rtl", "--direct"] + sweep_cycles + lq)
+                co = wall(a.cpoemu, ["run", "--transport", "ipc"] + sweep_cycles + lq)
+                add(f"ipc_ratio_L{latency}_Q{q}", co / base, "ratio")
 
     with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:
         json.dump({"benchmark": "cosim_throughput", "metrics": metrics}, f, indent=2)

@@ -36,6 +36,13 @@ typedef struct {
 cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
                            cpo_wire_tx_t *tx);
 
+/** The three steps of cpo_wire_send, for a sender that holds a message back (server.c):
+ * encode @p msg into @p zm (stamped as cpo_wire_send does; @p tx unchanged); count it as sent;
+ * send @p zm (consumed either way). */
+cpo_status_t cpo_wire_encode(cpo_msg_t *msg, const cpo_wire_tx_t *tx, zmq_msg_t *zm);
+void cpo_wire_commit(cpo_wire_tx_t *tx, const cpo_msg_t *msg);
+cpo_status_t cpo_wire_post(void *sock, const void *ident, size_t ident_len, zmq_msg_t *zm);
+
 /** A reusable buffer for frames that arrive misaligned: over ipc and tcp, libzmq can hand
  * out a large message in place inside its receive buffer, at any address, while decoded
  * quantum words are read in place as uint64_t. */

@@ -9,6 +9,7 @@
 
 #define MAX_IDENT 256
 #define N_ROLES 4 /* indexed by cpo_role_t; 0 unused */
+#define MAX_HELD 8
 
 typedef struct {
   bool attached;
@@ -17,6 +18,8 @@ typedef struct {
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
   uint64_t last_rx_us;
+  zmq_msg_t held[MAX_HELD]; /* TX quanta encoded and numbered, not yet handed to ZeroMQ */
+  int n_held;
 } peer_t;
 
 struct cpo_server {
@@ -35,15 +38,51 @@ struct cpo_server {
   cpo_align_buf_t aligned;     /* or the body's aligned copy */
   bool body_live;
   int rcvtimeo_ms; /* ZMQ_RCVTIMEO now set on sock (-1: none, the default) */
+  int hold_max;    /* TX quanta held back at most (see s_send_peer) */
 };
 
 static const char *s_role(int r) {
   return cpo_role_name((uint8_t)r);
 }
 
+/* Hand the held messages to ZeroMQ, in order. */
+static cpo_status_t s_flush(cpo_server_t *s, peer_t *p) {
+  cpo_status_t rc = CPO_OK;
+  for (int i = 0; i < p->n_held; i++) {
+    if (rc == CPO_OK)
+      rc = cpo_wire_post(s->sock, p->ident, p->ident_len, &p->held[i]); /* consumes it */
+    else
+      zmq_msg_close(&p->held[i]); /* the peer is gone: the rest cannot reach it either */
+  }
+  p->n_held = 0;
+  return rc;
+}
+
+static cpo_status_t s_flush_all(cpo_server_t *s) {
+  cpo_status_t rc = CPO_OK;
+  for (int r = 1; r < N_ROLES; r++) {
+    cpo_status_t f = s_flush(s, &s->peers[r]);
+    rc = rc == CPO_OK ? f : rc;
+  }
+  return rc;
+}
+
+/* TX quanta to the model travel in batches: the first message into an empty queue wakes the
+ * model (on another CPU: an inter-processor interrupt, several microseconds of the sending
+ * thread's time), the others ride along. Holding back up to hold_max quanta while the rtl is
+ * busy costs nothing: with L/Q quanta in flight the model still gets each one L/2 cycles
+ * before its RX is due, and anything else sent, and any blocking receive, flushes first.
+ * The bytes and their order are unchanged: only when ZeroMQ sees them. */
 static cpo_status_t s_send_peer(cpo_server_t *s, int role, cpo_msg_t *msg) {
   peer_t *p = &s->peers[role];
-  return cpo_wire_send(s->sock, p->ident, p->ident_len, msg, &p->tx);
+  if (!(role == CPO_ROLE_MODEL && msg->hdr.type == CPO_MSG_TX_QUANTUM && s->hold_max > 0)) {
+    CPO_TRY(s_flush(s, p));
+    return cpo_wire_send(s->sock, p->ident, p->ident_len, msg, &p->tx);
+  }
+  CPO_TRY(cpo_wire_encode(msg, &p->tx, &p->held[p->n_held]));
+  p->n_held++;
+  cpo_wire_commit(&p->tx, msg);
+  return p->n_held > s->hold_max ? s_flush(s, p) : CPO_OK;
 }
 
 /* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. */
@@ -86,6 +125,8 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
     return false;
   }
   peer_t *p = &s->peers[role];
+  for (int i = 0; i < p->n_held; i++) /* left from an earlier session of this role */
+    zmq_msg_close(&p->held[i]);
   memset(p, 0, sizeof *p);
   p->attached = true;
   memcpy(p->ident, ident, len);
@@ -159,6 +200,11 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     }
     long slice_ms = 0;
     if (wait_ms != 0) {
+      cpo_status_t f = s_flush_all(s); /* never wait while holding what a peer waits for */
+      if (f != CPO_OK) {
+        cpo_whyf(why, why_len, "cannot send to the model: %s", cpo_status_str(f));
+        return f;
+      }
       slice_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */
       uint64_t now = cpo_mono_us();
       long left_ms = now >= deadline ? 0 : (long)((deadline - now) / 1000u) + 1;
@@ -270,6 +316,11 @@ const char *cpo_server_endpoint(const cpo_server_t *s) {
 }
 
 static void s_free(cpo_server_t *s) {
+  for (int r = 1; r < N_ROLES; r++) {
+    for (int i = 0; i < s->peers[r].n_held; i++)
+      zmq_msg_close(&s->peers[r].held[i]);
+    s->peers[r].n_held = 0;
+  }
   if (s->body_live) {
     zmq_msg_close(&s->ident_frame);
     zmq_msg_close(&s->body);
@@ -304,6 +355,11 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   s->config = cfg->config;
   s->created_us = cpo_mono_us();
   s->rcvtimeo_ms = -1;
+  /* Batches of half the quanta in flight (L/Q), so the model always has L/2 cycles of slack. */
+  uint32_t in_flight = cfg->config.quantum_cycles ? cfg->config.latency_cycles / cfg->config.quantum_cycles : 0;
+  s->hold_max = in_flight >= 4 ? (int)(in_flight / 2 - 1) : 0;
+  if (s->hold_max > MAX_HELD - 1)
+    s->hold_max = MAX_HELD - 1;
   s->ctx = cfg->zmq_context;
   if (!s->ctx) {
     s->ctx = zmq_ctx_new();

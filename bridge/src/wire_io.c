@@ -30,31 +30,45 @@ cpo_status_t cpo_wire_socket_setup(void *sock) {
   return CPO_OK;
 }
 
-cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
-                           cpo_wire_tx_t *tx) {
+cpo_status_t cpo_wire_encode(cpo_msg_t *msg, const cpo_wire_tx_t *tx, zmq_msg_t *zm) {
   msg->hdr.seq = tx->seq;
   if (msg->hdr.cycle < tx->cycle)
     msg->hdr.cycle = tx->cycle;
   size_t size = cpo_msg_encoded_size(msg);
-  zmq_msg_t zm;
-  if (zmq_msg_init_size(&zm, size) != 0)
+  if (zmq_msg_init_size(zm, size) != 0)
     return CPO_ERR_NO_MEMORY;
-  if (cpo_msg_encode(msg, zmq_msg_data(&zm), size) != size) {
-    zmq_msg_close(&zm);
+  if (cpo_msg_encode(msg, zmq_msg_data(zm), size) != size) {
+    zmq_msg_close(zm);
     return CPO_ERR_INVALID_ARG;
   }
-  /* DONTWAIT: with the HWMs above, a full queue means a stuck peer, never a slow one. */
-  if (ident && zmq_send(sock, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-    zmq_msg_close(&zm);
-    return errno == EHOSTUNREACH ? CPO_ERR_PEER_GONE : CPO_ERR_TRANSPORT;
-  }
-  if (zmq_msg_send(&zm, sock, ZMQ_DONTWAIT) < 0) {
-    zmq_msg_close(&zm);
-    return errno == EHOSTUNREACH ? CPO_ERR_PEER_GONE : CPO_ERR_TRANSPORT;
-  }
+  return CPO_OK;
+}
+
+void cpo_wire_commit(cpo_wire_tx_t *tx, const cpo_msg_t *msg) {
   tx->seq++;
   tx->cycle = msg->hdr.cycle;
   tx->last_us = cpo_mono_us();
+}
+
+cpo_status_t cpo_wire_post(void *sock, const void *ident, size_t ident_len, zmq_msg_t *zm) {
+  /* DONTWAIT: with the HWMs above, a full queue means a stuck peer, never a slow one. */
+  if (ident && zmq_send(sock, ident, ident_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    zmq_msg_close(zm);
+    return errno == EHOSTUNREACH ? CPO_ERR_PEER_GONE : CPO_ERR_TRANSPORT;
+  }
+  if (zmq_msg_send(zm, sock, ZMQ_DONTWAIT) < 0) {
+    zmq_msg_close(zm);
+    return errno == EHOSTUNREACH ? CPO_ERR_PEER_GONE : CPO_ERR_TRANSPORT;
+  }
+  return CPO_OK;
+}
+
+cpo_status_t cpo_wire_send(void *sock, const void *ident, size_t ident_len, cpo_msg_t *msg,
+                           cpo_wire_tx_t *tx) {
+  zmq_msg_t zm;
+  CPO_TRY(cpo_wire_encode(msg, tx, &zm));
+  CPO_TRY(cpo_wire_post(sock, ident, ident_len, &zm));
+  cpo_wire_commit(tx, msg);
   return CPO_OK;
 }
 

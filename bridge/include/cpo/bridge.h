@@ -102,7 +102,11 @@ typedef struct {
 CPO_MUST_USE cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
                                           cpo_server_event_t *ev, char *why, size_t why_len);
 
-/** Send @p msg to the peer with @p role (seq assigned here). */
+/** Send @p msg to the peer with @p role (seq assigned here). TX_QUANTUM messages to the model
+ * may be held back and handed to ZeroMQ together with the next ones, to wake the model once
+ * per batch: at most (L/Q)/2 - 1 of them (none if L/Q < 4), and never past the next send of
+ * another type, a cpo_server_recv that may wait (wait_ms != 0) or cpo_server_close. An error
+ * sending a held message is returned by the call that hands it over. */
 CPO_MUST_USE cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg);
 
 /** Cycle stamp of the last valid message from @p role: the last cycle agreed with it. */
