@@ -20,9 +20,9 @@ MODELS = {
 
 
 class Determinism(unittest.TestCase):
-    def result(self, transport, quantum, seed, model="loopback"):
+    def result(self, transport, quantum, seed, model="loopback", extra=()):
         code, res, out, err = cp.run_json(["run", "--transport", transport, "--quantum", str(quantum),
-                                           "--seed", str(seed)] + COMMON + MODELS[model])
+                                           "--seed", str(seed)] + COMMON + MODELS[model] + list(extra))
         self.assertEqual(code, 0, f"{model} {transport} Q={quantum}: exit {code}\n{out}\n{err}")
         return res
 
@@ -46,6 +46,17 @@ class Determinism(unittest.TestCase):
             a = self.result("inproc", LATENCY // 4, 11, model)
             b = self.result("inproc", LATENCY // 4, 12, model)
             self.assertNotEqual(a["event_hash"], b["event_hash"], model)
+
+    def test_cpu_placement_changes_nothing(self):
+        for transport in ("inproc", "ipc"):
+            ref = self.result(transport, LATENCY // 4, 11, "engine-statistical")
+            cpus = sorted(os.sched_getaffinity(0))[:2]  # the CPUs this machine lets us name
+            for placement in ["off"] + [str(c) for c in cpus]:
+                with self.subTest(transport=transport, placement=placement):
+                    res = self.result(transport, LATENCY // 4, 11, "engine-statistical",
+                                      ["--cpu-placement", placement])
+                    self.assertEqual(res["event_hash"], ref["event_hash"])
+                    self.assertEqual(res["lanes"], ref["lanes"])
 
     def test_same_seed_same_hash_twice(self):
         self.assertEqual(self.result("ipc", 7, 5)["event_hash"], self.result("ipc", 7, 5)["event_hash"])
