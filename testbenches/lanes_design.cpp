@@ -1,5 +1,7 @@
 #include "lanes_design.h"
 
+#include <algorithm>
+
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
@@ -139,13 +141,9 @@ bool LanesDesign::s_adc_set(void *self, uint16_t channel, uint16_t index, uint32
 
 uint32_t LanesDesign::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max) {
   auto *d = static_cast<LanesDesign *>(self);
-  uint32_t n = 0;
-  while (n < max && d->dac_taken_ < d->dac_writes_.size())
-    out[n++] = d->dac_writes_[d->dac_taken_++];
-  if (d->dac_taken_ == d->dac_writes_.size()) {
-    d->dac_writes_.clear();
-    d->dac_taken_ = 0;
-  }
+  const auto n = static_cast<uint32_t>(std::min<size_t>(max, d->dac_writes_.size()));
+  std::copy_n(d->dac_writes_.begin(), n, out);
+  d->dac_writes_.erase(d->dac_writes_.begin(), d->dac_writes_.begin() + n);
   return n;
 }
 

@@ -48,7 +48,6 @@ private:
   bool slverr_ = false;
   bool reset_due_ = false;                    // DAC presets changed: reset again before cycle 0
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
-  size_t dac_taken_ = 0;
 };
 
 #endif

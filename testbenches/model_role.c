@@ -15,6 +15,7 @@
 typedef struct {
   cpo_loopback_t *loopback;
   cpo_link_t *link;
+  cpo_link_info_t info; /* the link's shape (lanes, lasers, ADC period), fixed at creation */
 } channel_t;
 
 static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t count, const uint64_t *tx,
@@ -25,9 +26,7 @@ static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t co
 
 /* The index range of converter channels: lanes, or lasers for per-laser channels. */
 static uint32_t s_channel_indices(const channel_t *ch, const cpo_analog_channel_info_t *info) {
-  cpo_link_info_t li;
-  cpo_link_get_info(ch->link, &li);
-  return info->per_laser ? li.lasers : li.lanes;
+  return info->per_laser ? ch->info.lasers : ch->info.lanes;
 }
 
 static void s_channel_destroy(channel_t *ch) {
@@ -66,12 +65,12 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
              (unsigned long long)cfg->baud_hz);
     return CPO_ERR_INVALID_ARG;
   }
-  cpo_link_info_t info;
-  cpo_link_get_info(ch->link, &info);
-  if (cfg->latency_cycles > info.latency_cycles) { /* lookahead may not exceed physics */
+  cpo_link_get_info(ch->link, &ch->info);
+  if (cfg->latency_cycles > ch->info.latency_cycles) { /* lookahead may not exceed physics */
     snprintf(why, why_len,
              "latency_cycles %u exceeds the physical path latency of profile %s: %llu cycles (%.1f ns)",
-             cfg->latency_cycles, cfg->profile, (unsigned long long)info.latency_cycles, info.latency_s * 1e9);
+             cfg->latency_cycles, cfg->profile, (unsigned long long)ch->info.latency_cycles,
+             ch->info.latency_s * 1e9);
     cpo_link_destroy(&ch->link);
     return CPO_ERR_CONFIG_MISMATCH;
   }
@@ -149,10 +148,8 @@ static cpo_status_t s_carry(cpo_client_t *c, channel_t *ch, uint64_t first, uint
   CPO_TRY(s_channel_process(ch, first, count, tx, rx));
   uint64_t done = first;
   if (ch->link) {
-    cpo_link_info_t li;
-    cpo_link_get_info(ch->link, &li);
-    for (uint64_t g = (first + li.adc_cycles - 1) / li.adc_cycles * li.adc_cycles; g < first + count;
-         g += li.adc_cycles) {
+    const uint64_t period = ch->info.adc_cycles;
+    for (uint64_t g = (first + period - 1) / period * period; g < first + count; g += period) {
       CPO_TRY(s_send_rx(c, done, (uint32_t)(g - done), lanes, rx + (done - first) * lanes));
       done = g;
       CPO_TRY(s_send_codes(c, ch, CPO_MSG_ADC_SAMPLE, g));

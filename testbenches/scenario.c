@@ -45,11 +45,16 @@ bool cpo_scenario_set_profile(cpo_run_opts_t *o, const char *name) {
   return true;
 }
 
-bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name) {
-  if (strcmp(name, "statistical") != 0 && strcmp(name, "bit-true") != 0)
+/* Set @p flag from @p name: false for @p no, true for @p yes; false if it is neither. */
+static bool s_set_choice(bool *flag, const char *name, const char *no, const char *yes) {
+  if (strcmp(name, no) != 0 && strcmp(name, yes) != 0)
     return false;
-  o->fidelity_bit_true = strcmp(name, "bit-true") == 0;
+  *flag = strcmp(name, yes) == 0;
   return true;
+}
+
+bool cpo_scenario_set_fidelity(cpo_run_opts_t *o, const char *name) {
+  return s_set_choice(&o->fidelity_bit_true, name, "statistical", "bit-true");
 }
 
 const char *cpo_scenario_fidelity(const cpo_run_opts_t *o) {
@@ -57,10 +62,7 @@ const char *cpo_scenario_fidelity(const cpo_run_opts_t *o) {
 }
 
 bool cpo_scenario_set_start(cpo_run_opts_t *o, const char *name) {
-  if (strcmp(name, "calibrated") != 0 && strcmp(name, "power-on") != 0)
-    return false;
-  o->power_on_start = strcmp(name, "power-on") == 0;
-  return true;
+  return s_set_choice(&o->power_on_start, name, "calibrated", "power-on");
 }
 
 const char *cpo_scenario_start(const cpo_run_opts_t *o) {

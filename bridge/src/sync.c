@@ -46,6 +46,12 @@ typedef struct {
   cpo_analog_write_t dac[DAC_TAKE_MAX]; /* DAC writes of the chunk just simulated */
 } sync_t;
 
+/* A converter code in the event hash: which converter, which code, at which cycle. */
+static void s_hash_analog(sync_t *s, uint64_t cycle, cpo_event_kind_t kind, uint16_t channel, uint16_t index,
+                          uint32_t code) {
+  cpo_event_hash_event(&s->res->hash, cycle, kind, ((uint64_t)channel << 16) | index, code);
+}
+
 static void s_reply_error(sync_t *s, cpo_role_t to, uint16_t code, uint32_t ref_seq, const char *text) {
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_ERROR, .cycle = s->cycle}};
   m.u.error.code = code;
@@ -94,7 +100,7 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
       s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, text);
       continue;
     }
-    cpo_event_hash_event(&s->res->hash, 0, CPO_EVENT_DAC_PRESET, ((uint64_t)e.channel << 16) | e.lane, e.value);
+    s_hash_analog(s, 0, CPO_EVENT_DAC_PRESET, e.channel, e.lane, e.value);
   }
 }
 
@@ -246,8 +252,7 @@ static void s_apply_adc(sync_t *s, uint64_t a) {
       s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, p->seq, text);
       continue;
     }
-    cpo_event_hash_event(&s->res->hash, a, CPO_EVENT_ADC_SAMPLE, ((uint64_t)p->w.channel << 16) | p->w.index,
-                         p->w.code);
+    s_hash_analog(s, a, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
     s->res->adc_samples++;
   }
 }
@@ -295,8 +300,7 @@ static void s_hash_dacs(sync_t *s, uint64_t a, const uint64_t *rx, uint64_t *don
   for (uint32_t i = 0; i < nw; i++) {
     cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes, (w[i].cycle - *done) * s->lanes);
     *done = w[i].cycle;
-    cpo_event_hash_event(&s->res->hash, w[i].cycle, CPO_EVENT_DAC_WRITE, ((uint64_t)w[i].channel << 16) | w[i].index,
-                         w[i].code);
+    s_hash_analog(s, w[i].cycle, CPO_EVENT_DAC_WRITE, w[i].channel, w[i].index, w[i].code);
   }
 }
 
