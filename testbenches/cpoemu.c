@@ -318,6 +318,9 @@ static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
          (unsigned long long)s->cycles, s->sim_time_s * 1e3, s->wall_s,
          s->wall_s > 0 ? (double)s->cycles / s->wall_s * 1e-6 : 0.0,
          s->wall_s > 0 ? s->sim_time_s / s->wall_s : 0.0);
+  if (s->model_wait_s > 0) /* the lookahead's health: near 0 when the model keeps ahead */
+    printf("  the design waited %.2f s (%.1f%%) for the model's RX\n", s->model_wait_s,
+           100.0 * s->model_wait_s / s->wall_s);
   printf("  lane  locked          bits    errors       BER\n");
   for (uint32_t l = 0; l < s->lanes; l++) {
     bits += s->bits[l];

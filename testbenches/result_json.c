@@ -16,12 +16,12 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            "locked", s->locked[l]));
   const cpo_config_t *c = &o->config;
   json_t *root = json_pack(
-      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:f},"
+      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:f},"
       " s:b, s:s, s:s}",
       "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
       "result", s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
       "seed", (json_int_t)c->seed, "cycles", (json_int_t)s->cycles, "sim_time_s", s->sim_time_s,
-      "wall_s", s->wall_s, "event_hash", hash, "reg_accesses", (json_int_t)s->reg_accesses,
+      "wall_s", s->wall_s, "model_wait_s", s->model_wait_s, "event_hash", hash, "reg_accesses", (json_int_t)s->reg_accesses,
       "quanta", (json_int_t)s->quanta, "dac_writes", (json_int_t)s->dac_writes,
       "adc_samples", (json_int_t)s->adc_samples, "lanes", lanes,
       "config", "lanes", (int)c->lanes, "symbols_per_cycle", (int)c->symbols_per_cycle,

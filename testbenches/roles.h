@@ -41,6 +41,7 @@ typedef struct {
   uint64_t cycles;
   double sim_time_s;
   double wall_s;
+  double model_wait_s;
   uint64_t event_hash;
   uint64_t reg_accesses;
   uint64_t quanta;

@@ -74,6 +74,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   sum->cycles = r.cycles;
   sum->sim_time_s = static_cast<double>(r.cycles) * cfg.symbols_per_cycle / static_cast<double>(cfg.baud_hz);
   sum->wall_s = r.wall_s;
+  sum->model_wait_s = r.model_wait_s;
   sum->event_hash = r.hash.h;
   sum->reg_accesses = r.reg_accesses;
   sum->quanta = r.quanta;

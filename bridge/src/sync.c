@@ -387,12 +387,8 @@ static cpo_status_t s_loop(sync_t *s) {
     CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0), true, &got));
 
   while (s->cycle < total) {
-    if (s->srv) {
-      do /* drain whatever has arrived, without waiting */
-        CPO_TRY(s_pump(s, 0, false, &got));
-      while (got);
+    if (s->srv)
       cpo_server_tick(s->srv, s->cycle);
-    }
     bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
     if (host_on && s->req.kind == REQ_NONE) { /* firmware is running: time stands still */
       CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), true, &got));
@@ -415,8 +411,22 @@ static cpo_status_t s_loop(sync_t *s) {
       }
       end = s->cycle + 1; /* the quantum ends where the host wakes up */
     }
-    while (s->rx_hi < end) /* lookahead: RX for these cycles is computed from TX sent L ago */
-      CPO_TRY(s_pump(s, model_bit, true, &got));
+    if (s->rx_hi < end) { /* lookahead: RX for these cycles is computed from TX sent L ago */
+      /* Messages are taken here, when RX is due, and only until it is there: a receive from a
+       * queue that holds more costs no system call, one that empties it costs several (ZeroMQ
+       * then has to wake this thread for the next). Nothing waits on them sooner: the model's
+       * ADC samples and errors arrive in order with its RX, the host sends only while time
+       * stands still (above), and silence is judged by the blocking receive. */
+      got = true;
+      while (s->rx_hi < end && got)
+        CPO_TRY(s_pump(s, 0, false, &got));
+      if (s->rx_hi < end) {
+        uint64_t wait_start_us = cpo_mono_us();
+        while (s->rx_hi < end)
+          CPO_TRY(s_pump(s, model_bit, true, &got));
+        s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
+      }
+    }
     CPO_TRY(s_simulate(s, end));
     if (s->req.kind == REQ_SLEEP && s->cycle == s->req.until)
       s_respond_host(s, false, 0);

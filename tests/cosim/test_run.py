@@ -20,8 +20,9 @@ class Run(unittest.TestCase):
         code, res, out, err = cp.run_json(["run", DEFAULT_INI, "--quiet"])
         self.assertEqual(code, 0, out + err)
         self.assertIn("RESULT: PASS", out)
-        for key in ("seed", "cycles", "sim_time_s", "wall_s", "event_hash", "lanes", "reproduce"):
+        for key in ("seed", "cycles", "sim_time_s", "wall_s", "model_wait_s", "event_hash", "lanes", "reproduce"):
             self.assertIn(key, res)
+        self.assertTrue(0 <= res["model_wait_s"] <= res["wall_s"], res)
         self.assertEqual(res["cycles"], 2000000)
         self.assertEqual(res["config"]["profile"], "mrm-els-8x200g")
         self.assertAlmostEqual(res["sim_time_s"], 2000000 * 16 / 106.25e9, places=12)
@@ -29,6 +30,12 @@ class Run(unittest.TestCase):
         self.assertTrue(all(l["locked"] for l in res["lanes"]))
         self.assertTrue(all(l["bits"] > 60000000 for l in res["lanes"]))
         self.assertIn("host: engine id 0x43504f45", out)
+
+    def test_direct_baseline_never_waits_for_a_model(self):
+        code, res, out, err = cp.run_json(["rtl", "--direct", "--cycles", "30000", "--no-host", "--quiet"])
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(res["model_wait_s"], 0.0)
+        self.assertNotIn("waited", out)
 
     def test_built_in_defaults_equal_default_ini(self):
         a = cp.run_json(["run", DEFAULT_INI, "--cycles", "30000", "--quiet"])[1]

@@ -63,6 +63,7 @@ typedef struct {
   uint64_t adc_samples; /* ADC codes applied to the design */
   cpo_event_hash_t hash;
   double wall_s;
+  double model_wait_s;  /* of wall_s, the time the design stood waiting for the model's RX */
   char error[320];      /* why the run stopped early, if it did */
 } cpo_sync_result_t;
 
