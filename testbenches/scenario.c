@@ -15,8 +15,8 @@ void cpo_scenario_defaults(cpo_run_opts_t *o) {
   o->config.symbols_per_cycle = 16; /* 16 PAM4 symbols = the lane RTL's 32-bit word */
   o->config.bits_per_symbol = 2;
   o->config.baud_hz = 106250000000ull; /* 106.25 GBd: 200G per lane PAM4 */
-  o->config.latency_cycles = 2048; /* lookahead L: under the profile's 3264-cycle optical path */
-  o->config.quantum_cycles = 512;  /* Q = L/4: four quanta in flight */
+  o->config.latency_cycles = 3264; /* lookahead L: the optical path, 491.6 ns (ARCHITECTURE 2) */
+  o->config.quantum_cycles = 816;  /* Q = L/4: four quanta in flight */
   o->config.seed = 1;
   o->config.total_cycles = 2000000;
   snprintf(o->config.profile, sizeof o->config.profile, "%s", cpo_profile_default_name());

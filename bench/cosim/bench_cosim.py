@@ -22,8 +22,8 @@ TARGET = 0.9
 EXTRA = []  # options given to every run
 
 
-def wall(cpoemu, args):
-    """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
+def result(cpoemu, args):
+    """The JSON result of one run without a host."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "r.json")
         p = subprocess.run([cpoemu] + args + EXTRA + ["--quiet", "--no-host", "--json", path],
@@ -31,8 +31,16 @@ def wall(cpoemu, args):
         if p.returncode != 0:
             sys.exit(f"bench_cosim: {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
         with open(path) as f:
-            r = json.load(f)
-        return r["cycles"] / r["wall_s"]
+            return json.load(f)
+
+
+def speed(r):
+    """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
+    return r["cycles"] / r["wall_s"]
+
+
+def wall(cpoemu, args):
+    return speed(result(cpoemu, args))
 
 
 def main():
@@ -40,7 +48,7 @@ def main():
     ap.add_argument("cpoemu")
     ap.add_argument("out_dir")
     ap.add_argument("--cycles", type=int, default=4_000_000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--cpu-placement", help="passed to every run (default: cpoemu's own, auto)")
     ap.add_argument("--no-sweep", action="store_true", help="only the default L and Q")
     a = ap.parse_args()
@@ -54,13 +62,20 @@ def main():
         t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
         print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default L=2048 Q=512, default engine profile, "
-          f"CPU placement {a.cpu_placement or 'default (auto)'}")
-    bare, ipc, inproc = [], [], []
-    for _ in range(a.rounds):
+    bare, ipc, inproc, ipc_wait, inproc_wait = [], [], [], [], []
+    for k in range(a.rounds):
         bare.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
-        ipc.append(wall(a.cpoemu, ["run", "--transport", "ipc"] + n))
-        inproc.append(wall(a.cpoemu, ["run", "--transport", "inproc"] + n))
+        r = result(a.cpoemu, ["run", "--transport", "ipc"] + n)
+        ipc.append(speed(r))
+        ipc_wait.append(r["model_wait_s"] / r["wall_s"])
+        if k == 0:
+            c = r["config"]
+            print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default "
+                  f"L={c['latency_cycles']} Q={c['quantum_cycles']}, profile {c['profile']}, "
+                  f"CPU placement {a.cpu_placement or 'default (auto)'}", flush=True)
+        r = result(a.cpoemu, ["run", "--transport", "inproc"] + n)
+        inproc.append(speed(r))
+        inproc_wait.append(r["model_wait_s"] / r["wall_s"])
     b, i, p = statistics.median(bare), statistics.median(ipc), statistics.median(inproc)
     add("bare_design_cycles_per_s", b, "cycles/s")
     add("ipc_cosim_cycles_per_s", i, "cycles/s")
@@ -69,13 +84,17 @@ def main():
     # comes and goes on a shared machine hits numerator and denominator alike; median of rounds.
     add("ipc_cosim_over_bare_ratio", statistics.median(x / y for x, y in zip(ipc, bare)), "ratio", TARGET)
     add("inproc_cosim_over_bare_ratio", statistics.median(x / y for x, y in zip(inproc, bare)), "ratio", TARGET)
+    # What the co-simulation lost to waiting for the model's RX (the rest is the rtl's own work
+    # for the bridge, and whatever the second CPU's activity costs the first).
+    add("ipc_model_wait_fraction", statistics.median(ipc_wait), "fraction", better="lower")
+    add("inproc_model_wait_fraction", statistics.median(inproc_wait), "fraction", better="lower")
     print("  per round (bare, ipc, inproc Mcycles/s): " +
           "; ".join(f"{x * 1e-6:.2f} {y * 1e-6:.2f} {z * 1e-6:.2f}" for x, y, z in zip(bare, ipc, inproc)))
 
     if not a.no_sweep:
         print("sweep over L and Q (ipc), ratio to a bare run measured just before each point:")
         sweep_cycles = ["--cycles", str(a.cycles // 2)]
-        for latency in (256, 1024, 3072):  # L stays under the optical path (3264 cycles)
+        for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
             for q in (latency // 8, latency // 4, latency // 2, latency):
                 lq = ["--latency", str(latency), "--quantum", str(q)]
                 base = wall(a.cpoemu, ["rtl", "--direct"] + sweep_cycles + lq)

@@ -28,7 +28,7 @@ import cpoemu_proc  # noqa: E402  (beside this file)
 CPOEMU = cpoemu_proc.CPOEMU
 SCENARIO = os.path.join(SRC, "testbenches", "scenarios", "default.ini")
 LANES = 8
-L = 2048
+L = 3264  # the lookahead, given explicitly: the test's arithmetic depends on it
 # The default profile's slow-dynamics grid and ADC period in cycles, from cpo/link.h's defaults
 # (50 ns and 1 us, rounded to whole cycles) at 16 symbols per cycle, 106.25 GBd.
 CYCLE_S = 16 / 106.25e9
@@ -47,7 +47,7 @@ class Engine:
   def __init__(self, quantum=512, cycles=400_000, start="calibrated"):
     self.roles = cpoemu_proc.Roles(CPOEMU)
     self.json = os.path.join(self.roles.dir, "rtl.json")
-    run = [SCENARIO, "--quantum", str(quantum), "--cycles", str(cycles), "--start", start, "--quiet"]
+    run = [SCENARIO, "--latency", str(L), "--quantum", str(quantum), "--cycles", str(cycles), "--start", start, "--quiet"]
     self.roles.spawn("rtl", *run, "--with-host", "--json", self.json)
     self.roles.spawn("model", *run)
     self.host = cc.Client(self.roles.endpoint, timeout_ms=20000).connect()
