@@ -15,9 +15,12 @@ Written from bridge/PROTOCOL.md alone (stdlib + python3-zmq). Two layers:
         print(c.now(), c.now_ns())
 
 Every wait is bounded: the client sends a HEARTBEAT every timeout_ms/4 while it waits and
-raises CpoError if the rtl stays silent for timeout_ms. Between calls the client sends
-nothing, and the rtl (which waits for the host's next request) declares a host dead after
-timeout_ms of silence: keep the gaps between calls shorter, or raise timeout_ms.
+raises CpoError if the rtl stays silent for timeout_ms. Between calls, while the script computes
+or a person at a prompt thinks, simulated time stands still and the rtl waits for the host's
+next request: a background thread keeps the session alive meanwhile (HEARTBEATs out, the rtl's
+HEARTBEATs in). What the rtl says in that time (BYE, ERROR) is raised by the next call. Only a
+host process that stops altogether (killed, or every thread held in a debugger) is declared
+dead by the rtl after timeout_ms.
 
 CLI: ``python3 cpoemu_client.py --endpoint URL read ADDR`` or ``... write ADDR DATA``.
 """
@@ -27,6 +30,7 @@ import dataclasses
 import enum
 import struct
 import sys
+import threading
 import time
 from typing import List, Optional, Tuple
 
@@ -552,6 +556,13 @@ class Client:
     self._now = 0
     self._ended = False
     self._broken: Optional[str] = None
+    self._last_tx = 0.0
+    # Every use of the socket holds _lock: a call for its whole request, the keep-alive
+    # thread between calls. What the latter meets that the next call must raise: _pending.
+    self._lock = threading.Lock()
+    self._pending: Optional[CpoError] = None
+    self._stop_keepalive = threading.Event()
+    self._keepalive: Optional[threading.Thread] = None
 
   # -- lifecycle --------------------------------------------------------------------------
 
@@ -576,10 +587,16 @@ class Client:
       raise
     self.config = ack.config
     self._now = ack.cycle
+    self._keepalive = threading.Thread(target=self._keep_alive, name="cpoemu-keepalive", daemon=True)
+    self._keepalive.start()
     return self
 
   def close(self) -> None:
     """Detach with BYE (unless the simulation already ended) and release the socket."""
+    self._stop_keepalive.set()
+    if self._keepalive is not None:
+      self._keepalive.join()
+      self._keepalive = None
     if self._sock is None:
       return
     if not self._ended and self._broken is None and self._rx.hello_seen:
@@ -662,22 +679,53 @@ class Client:
       raise CpoError(f"bus error (SLVERR) {verb} 0x{addr:08x} at cycle {r.cycle}")
 
   def _request(self, req: Message, resp_type: MsgType) -> Message:
-    if self._sock is None:
-      raise CpoError("not connected")
-    if self._ended:
-      raise CpoError(f"simulation ended at cycle {self._now}")
-    if self._broken:
-      raise CpoError(f"session unusable: {self._broken}")
-    self._send(req)
-    r = self._wait({resp_type}, resp_type.name)
-    self._now = r.cycle
-    return r
+    with self._lock:
+      if self._pending is not None:  # met by the keep-alive thread since the last call
+        e, self._pending = self._pending, None
+        raise e
+      if self._sock is None:
+        raise CpoError("not connected")
+      if self._ended:
+        raise CpoError(f"simulation ended at cycle {self._now}")
+      if self._broken:
+        raise CpoError(f"session unusable: {self._broken}")
+      self._send(req)
+      r = self._wait({resp_type}, resp_type.name)
+      self._now = r.cycle
+      return r
+
+  def _keep_alive(self) -> None:
+    """Between calls: a HEARTBEAT when nothing was sent for an interval, and whatever the rtl
+    sent taken off the queue (its HEARTBEATs would otherwise pile up to the high-water mark,
+    and one dropped would break the sequence). Skips a round while a call is in progress."""
+    interval = self.heartbeat_ms / 1000
+    while not self._stop_keepalive.wait(interval / 2):
+      if not self._lock.acquire(blocking=False):
+        continue
+      try:
+        if self._sock is None or self._ended or self._broken or self._pending is not None:
+          continue
+        if time.monotonic() - self._last_tx >= interval:
+          self._send(Message(MsgType.HEARTBEAT))
+        while self._sock.poll(0, self._zmq.POLLIN):
+          try:
+            self._take(self._sock.recv(copy=True), set(), "nothing (no call in progress)")
+          except ProtocolError:
+            pass  # answered with ERROR; the session goes on
+      except CpoError as e:
+        self._pending = e
+      except self._zmq.ZMQError as e:
+        self._broken = f"keep-alive failed: {e}"
+        self._pending = CpoError(f"lost the connection to the rtl between calls: {e}")
+      finally:
+        self._lock.release()
 
   def _send(self, m: Message) -> None:
     m.seq = self._tx_seq
     m.cycle = self._now
     self._sock.send(encode(m), copy=True)
     self._tx_seq = (self._tx_seq + 1) & 0xFFFFFFFF
+    self._last_tx = time.monotonic()
 
   def _reply_error(self, e: ProtocolError) -> None:
     self._send(Message(MsgType.ERROR, code=e.code, ref_seq=e.ref_seq, text=e.text))
@@ -707,38 +755,48 @@ class Client:
       frame = self._sock.recv(copy=True)
       last_rx = time.monotonic()
       try:
-        m = decode(frame)
-      except ProtocolError as e:
-        self._rx.skip(e)
-        last_problem = str(e)
-        if self._rx.hello_seen:
-          self._reply_error(e)
-        continue
-      try:
-        self._rx.check(m)
+        m = self._take(frame, want, what)
       except ProtocolError as e:
         last_problem = str(e)
-        if self._rx.hello_seen:
-          self._reply_error(e)
         continue
-      if m.type == MsgType.HEARTBEAT:
-        continue
-      if m.type == MsgType.ERROR:
-        self._broken = "rtl reported an error"
-        about = "refused the connection" if not self._rx.hello_seen else "reported"
-        raise CpoError(f"rtl {about}: {WireError(m.code).name} (ref seq {m.ref_seq}): "
-                       f"{printable(m.text)}")
-      if m.type == MsgType.BYE:
-        self._ended = True
-        self._now = max(self._now, m.cycle)
-        why = "" if m.status == 0 else f" ({STATUS_TEXT.get(m.status)}: {printable(m.text)})"
-        raise CpoError(f"simulation ended at cycle {m.cycle}{why}")
-      if m.type in want:
+      if m is not None:
         return m
-      e = ProtocolError(WireError.UNEXPECTED, m.seq,
-                        f"{m.type.name} is not expected by a host waiting for {what}")
-      last_problem = str(e)
-      self._reply_error(e)
+
+  def _take(self, frame: bytes, want: set, what: str) -> Optional[Message]:
+    """One frame from the rtl: the message if its type is in @want, None for a HEARTBEAT.
+    A frame that breaks the protocol is answered with ERROR and raised as ProtocolError; an
+    ERROR or BYE from the rtl is raised as CpoError."""
+    try:
+      m = decode(frame)
+    except ProtocolError as e:
+      self._rx.skip(e)
+      if self._rx.hello_seen:
+        self._reply_error(e)
+      raise
+    try:
+      self._rx.check(m)
+    except ProtocolError as e:
+      if self._rx.hello_seen:
+        self._reply_error(e)
+      raise
+    if m.type == MsgType.HEARTBEAT:
+      return None
+    if m.type == MsgType.ERROR:
+      self._broken = "rtl reported an error"
+      about = "refused the connection" if not self._rx.hello_seen else "reported"
+      raise CpoError(f"rtl {about}: {WireError(m.code).name} (ref seq {m.ref_seq}): "
+                     f"{printable(m.text)}")
+    if m.type == MsgType.BYE:
+      self._ended = True
+      self._now = max(self._now, m.cycle)
+      why = "" if m.status == 0 else f" ({STATUS_TEXT.get(m.status)}: {printable(m.text)})"
+      raise CpoError(f"simulation ended at cycle {m.cycle}{why}")
+    if m.type in want:
+      return m
+    e = ProtocolError(WireError.UNEXPECTED, m.seq,
+                      f"{m.type.name} is not expected by a host waiting for {what}")
+    self._reply_error(e)
+    raise e
 
 
 def _u32(v: int, what: str) -> int:

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -86,6 +87,24 @@ class ClientEndToEnd(unittest.TestCase):
     self.assertFalse(os.path.exists(self.sock), "the rtl left its ipc socket file behind")
     with open(self.json_path) as f:
       json.load(f)  # the run summary must at least be valid JSON
+
+  def test_idle_host_outlives_the_rtl_timeout(self):
+    """A script that pauses between calls (a person at a prompt, a long computation) is not
+    declared dead: its keep-alive thread heartbeats while simulated time stands still."""
+    self.spawn("rtl", "--with-host", "--timeout-ms", "500")
+    self.spawn("model", "--timeout-ms", "500")
+    try:
+      with cc.Client(self.endpoint, timeout_ms=500) as c:
+        self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
+        t0 = c.now()
+        time.sleep(2.0)  # wall time is the point here: four of the rtl's timeouts
+        self.assertEqual(c.now(), t0)
+        self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
+    except cc.CpoError as e:
+      self.fail(f"{e}\n{self.log_text()}")
+    for role, rc in self.roles.wait().items():
+      self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
+    self.assertNotIn("silent", self.log_text())
 
 
 if __name__ == "__main__":

@@ -217,6 +217,24 @@ class ClientSession(unittest.TestCase):
       c.sleep_cycles(5)
       self.assertEqual(c.now(), START_CYCLE + 5)
 
+  def test_idle_client_keeps_the_session_alive(self):
+    def ack_and_beat(rtl, m):  # the rtl's own HEARTBEATs reach a client between calls
+      rtl.send(cc.Message(T.HELLO_ACK, cycle=rtl.cycle, role=cc.Role.RTL, config=CONFIG,
+                          config_hash=CONFIG.hash()))
+      for _ in range(3):
+        rtl.send(cc.Message(T.HEARTBEAT, cycle=rtl.cycle))
+      return True
+    self.start(on_hello=ack_and_beat)
+    with cc.Client(self.endpoint, timeout_ms=400) as c:
+      # No call in progress: the keep-alive thread heartbeats every ~100 ms.
+      self.assertTrue(self.rtl.wait_for(lambda: self.rtl.types().count(T.HEARTBEAT) >= 3, 5.0))
+      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      c.write(SCRATCH_ADDR, 7)
+      self.assertTrue(self.rtl.wait_for(lambda: self.rtl.types().count(T.HEARTBEAT) >= 5, 5.0))
+      self.assertEqual(c.read(SCRATCH_ADDR), 7)
+    self.assertEqual(self.rtl.types()[-1], T.BYE)
+    self.assertEqual(self.rtl.problems, [])  # seq and cycle order kept across both threads
+
   def test_bye_instead_of_response_ends_the_simulation(self):
     def end(rtl, m):
       rtl.send(cc.Message(T.BYE, cycle=4242, status=0, text="run complete"))
