@@ -55,7 +55,11 @@ static bool s_auth_refused(cpo_client_t *c) {
   return refused;
 }
 
-cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
+/* Receive the next meaningful message; @p block: wait (bounded by the rtl's silence), or
+ * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. */
+static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *why, size_t why_len) {
+  if (why && why_len)
+    why[0] = '\0';
   for (;;) {
     if (c->cur_live) {
       zmq_msg_close(&c->cur);
@@ -64,13 +68,15 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
     zmq_msg_init(&c->cur);
     /* Blocks for at most ZMQ_RCVTIMEO (timeout/8, set at connect), then checks and heartbeats:
      * one blocking receive per message costs fewer system calls than zmq_poll + receive. */
-    int n = zmq_msg_recv(&c->cur, c->sock, 0);
+    int n = zmq_msg_recv(&c->cur, c->sock, block ? 0 : ZMQ_DONTWAIT);
     if (n < 0) {
       zmq_msg_close(&c->cur);
       if (errno != EAGAIN && errno != EINTR) {
         cpo_whyf(why, why_len, "receive from rtl failed: %s", zmq_strerror(errno));
         return CPO_ERR_TRANSPORT;
       }
+      if (!block)
+        return CPO_ERR_TIMEOUT;
       uint64_t now = cpo_mono_us();
       if (s_auth_refused(c)) {
         cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)", c->endpoint);
@@ -119,6 +125,14 @@ cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t 
       return CPO_OK;
     }
   }
+}
+
+cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
+  return s_recv(c, msg, true, why, why_len);
+}
+
+cpo_status_t cpo_client_poll(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
+  return s_recv(c, msg, false, why, why_len);
 }
 
 static cpo_status_t s_setup_curve(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, char *why,

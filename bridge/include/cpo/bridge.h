@@ -61,6 +61,11 @@ CPO_MUST_USE cpo_status_t cpo_client_send(cpo_client_t *c, cpo_msg_t *msg);
 CPO_MUST_USE cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why,
                                           size_t why_len);
 
+/** As cpo_client_recv, without waiting: CPO_ERR_TIMEOUT with an empty @p why when no
+ * meaningful message is queued. */
+CPO_MUST_USE cpo_status_t cpo_client_poll(cpo_client_t *c, cpo_msg_t *msg, char *why,
+                                          size_t why_len);
+
 /** Send a HEARTBEAT if one is due; call it while busy between sends. */
 void cpo_client_tick(cpo_client_t *c);
 

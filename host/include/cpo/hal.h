@@ -2,7 +2,11 @@
  *
  * Time is virtual: the simulation advances only while the caller is blocked in one of
  * these calls, so firmware that polls a status bit behaves identically on every run, and
- * a 100 ms timeout costs 100 ms of simulated time, not of wall time. */
+ * a 100 ms timeout costs 100 ms of simulated time, not of wall time.
+ *
+ * Between calls simulated time stands still, however long the firmware computes: a thread
+ * started by cpo_hal_open keeps the session alive meanwhile, and what the rtl says in that
+ * time (the run ended, an ERROR) is returned by the next call. One thread makes the calls. */
 #ifndef CPO_HAL_H
 #define CPO_HAL_H
 
