@@ -49,6 +49,9 @@ static void s_usage(FILE *f) {
         "                               or noise on every symbol\n"
         "  --start calibrated|power-on  engine profiles: as a finished bring-up leaves it (default),\n"
         "                               or dark (lasers off) for firmware to bring up\n"
+        "  --topology loopback|two-engines   engine profiles: each lane's light back to its own\n"
+        "                               receiver (default), or lanes [0, N/2) and [N/2, N) as two\n"
+        "                               engines facing each other over two fibres\n"
         "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
         "  --timeout-ms N               a silent peer is declared dead after N ms\n"
         "  --json FILE                  write the result as JSON\n"
@@ -68,7 +71,7 @@ enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
   OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
-  OPT_START, OPT_CPU_PLACEMENT
+  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY
 };
 
 static const struct option s_options[] = {
@@ -84,6 +87,7 @@ static const struct option s_options[] = {
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
     {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
     {"model-trace", required_argument, 0, OPT_MODEL_TRACE}, {"start", required_argument, 0, OPT_START},
+    {"topology", required_argument, 0, OPT_TOPOLOGY},
     {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
@@ -189,6 +193,12 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
         return 2;
       }
       break;
+    case OPT_TOPOLOGY:
+      if (!cpo_scenario_set_topology(o, optarg)) {
+        fprintf(stderr, "cpoemu: --topology %s: expected loopback or two-engines\n", optarg);
+        return 2;
+      }
+      break;
     case OPT_TIMEOUT:
       if (!s_parse_u64("timeout-ms", optarg, 10, 3600000, &u))
         return 2;
@@ -260,6 +270,11 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
     return 2;
   }
+  if (o->two_engines && (strcmp(o->config.profile, "loopback") == 0 || o->config.lanes % 2 != 0)) {
+    fprintf(stderr, "cpoemu: topology two-engines needs an engine profile and an even number of lanes "
+                    "(here: profile %s, %u lanes)\n", o->config.profile, o->config.lanes);
+    return 2;
+  }
   /* The verilated RTL is built with a fixed shape: say so now, not after peers have started. */
   bool has_rtl = strcmp(argv[1], "run") == 0 || strcmp(argv[1], "rtl") == 0;
   if (has_rtl && (o->config.lanes != CPO_LANES_NUM_LANES ||
@@ -301,8 +316,8 @@ static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
     s_exact_double(o->noise_sigma, sigma, sizeof sigma);
     snprintf(model, sizeof model, "--profile loopback --noise-sigma %s", sigma);
   } else {
-    snprintf(model, sizeof model, "--profile %s --fidelity %s --start %s", c->profile,
-             cpo_scenario_fidelity(o), cpo_scenario_start(o));
+    snprintf(model, sizeof model, "--profile %s --fidelity %s --start %s --topology %s", c->profile,
+             cpo_scenario_fidelity(o), cpo_scenario_start(o), cpo_scenario_topology(o));
   }
   snprintf(out, len,
            "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
@@ -434,6 +449,7 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   ARG("--profile"), ARG(o->config.profile);
   ARG("--fidelity"), ARG(cpo_scenario_fidelity(o));
   ARG("--start"), ARG(cpo_scenario_start(o));
+  ARG("--topology"), ARG(cpo_scenario_topology(o));
   ARG("--noise-sigma");
   s_exact_double(o->noise_sigma, buf[b], 64);
   argv[n++] = buf[b++];

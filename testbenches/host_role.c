@@ -10,9 +10,9 @@
 #include "roles.h"
 
 /* Register reads needed at the end of the run: per lane status, two 64-bit counters and the
- * per-lane monitors; the laser's two monitors once. */
+ * per-lane monitors; two monitors per laser (at most a laser per lane) and one more. */
 #define LANE_MONITORS 4u
-#define READS_PER_LANE (5u + LANE_MONITORS)
+#define READS_PER_LANE (5u + LANE_MONITORS + 2u)
 #define CYCLES_PER_READ 3u /* APB setup + access + response cycle */
 
 static int s_fail(cpo_hal_t *hal, const char *what) {
@@ -47,11 +47,17 @@ static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes) {
            cpo_adc_code_to_si(CPO_ADC_MOD_TEMP, code[2]) - 273.15,
            s_dbm(cpo_adc_code_to_si(CPO_ADC_RX_POWER, code[3])));
   }
-  uint32_t power, temp;
-  CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, 0), &power));
-  CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_TEMP, 0), &temp));
-  printf("host: laser 0: %.2f dBm, %.2f C\n", s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
-         cpo_adc_code_to_si(CPO_ADC_LASER_TEMP, temp) - 273.15);
+  /* Lasers are numbered from 0 across the engines; the index of a laser the engine does not
+   * have reads 0 K, which no laser that exists does. */
+  for (uint32_t k = 0; k < lanes; k++) {
+    uint32_t power, temp;
+    CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_TEMP, k), &temp));
+    if (temp == 0)
+      break;
+    CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, k), &power));
+    printf("host: laser %u: %.2f dBm, %.2f C\n", k, s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
+           cpo_adc_code_to_si(CPO_ADC_LASER_TEMP, temp) - 273.15);
+  }
   fflush(stdout);
   return CPO_OK;
 }
@@ -80,7 +86,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
     return s_fail(hal, "unexpected identification register value");
 
   /* Let the link run until just before the end, leaving time for the counter reads. */
-  uint64_t reserve = ((uint64_t)cfg->lanes * READS_PER_LANE + 2) * CYCLES_PER_READ + 16;
+  uint64_t reserve = ((uint64_t)cfg->lanes * READS_PER_LANE + 1) * CYCLES_PER_READ + 16;
   uint64_t now = cpo_hal_now_cycles(hal);
   if (cfg->total_cycles > now + reserve &&
       cpo_hal_sleep_cycles(hal, cfg->total_cycles - reserve - now) != CPO_OK)

@@ -51,7 +51,7 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     return CPO_OK;
   }
   cpo_link_cfg_t lc = {.profile = cfg->profile,
-                       .topology = CPO_TOPOLOGY_LOOPBACK,
+                       .topology = o->two_engines ? CPO_TOPOLOGY_TWO_ENGINES : CPO_TOPOLOGY_LOOPBACK,
                        .lanes = cfg->lanes,
                        .symbols_per_cycle = cfg->symbols_per_cycle,
                        .bits_per_symbol = cfg->bits_per_symbol,

@@ -16,7 +16,7 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            "locked", s->locked[l]));
   const cpo_config_t *c = &o->config;
   json_t *root = json_pack(
-      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:f},"
+      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:f},"
       " s:b, s:s, s:s}",
       "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
       "result", s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
@@ -29,6 +29,7 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
       "quantum_cycles", (json_int_t)c->quantum_cycles, "baud_hz", (json_int_t)c->baud_hz,
       "profile", c->profile,
       "fidelity", cpo_scenario_fidelity(o), "start", cpo_scenario_start(o),
+      "topology", cpo_scenario_topology(o),
       "noise_sigma", o->noise_sigma,
       "expectations_met", s->expectations_met,
       "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);

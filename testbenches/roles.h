@@ -23,6 +23,8 @@ typedef struct {
   bool fidelity_bit_true; /* engine profiles: noise per symbol instead of statistical errors */
   bool power_on_start; /* engine profiles: dark, lasers off (firmware brings it up), instead
                           of the state a finished bring-up leaves */
+  bool two_engines;    /* engine profiles: lanes [0, N/2) are engine A, [N/2, N) engine B, each
+                          one's TX lane i lit into the other's RX lane i, instead of loopback */
   cpo_curve_cfg_t curve;
   void *zmq_context;   /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */

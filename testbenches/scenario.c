@@ -69,6 +69,14 @@ const char *cpo_scenario_start(const cpo_run_opts_t *o) {
   return o->power_on_start ? "power-on" : "calibrated";
 }
 
+bool cpo_scenario_set_topology(cpo_run_opts_t *o, const char *name) {
+  return s_set_choice(&o->two_engines, name, "loopback", "two-engines");
+}
+
+const char *cpo_scenario_topology(const cpo_run_opts_t *o) {
+  return o->two_engines ? "two-engines" : "loopback";
+}
+
 void cpo_scenario_profiles(char *out, size_t len) {
   size_t n = (size_t)snprintf(out, len, "loopback");
   for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)
@@ -134,6 +142,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     ok = cpo_scenario_set_fidelity(o, value);
   else if (KEY("model", "start"))
     ok = cpo_scenario_set_start(o, value);
+  else if (KEY("model", "topology"))
+    ok = cpo_scenario_set_topology(o, value);
   else if (KEY("model", "noise_sigma"))
     ok = cpo_parse_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
   else if (KEY("bridge", "timeout_ms"))

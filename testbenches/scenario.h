@@ -30,6 +30,10 @@ const char *cpo_scenario_fidelity(const cpo_run_opts_t *o);
 bool cpo_scenario_set_start(cpo_run_opts_t *o, const char *name);
 /** The start state in force, as scenarios and options spell it. */
 const char *cpo_scenario_start(const cpo_run_opts_t *o);
+/** Select the fibre topology ("loopback" or "two-engines"); false if neither. */
+bool cpo_scenario_set_topology(cpo_run_opts_t *o, const char *name);
+/** The topology in force, as scenarios and options spell it. */
+const char *cpo_scenario_topology(const cpo_run_opts_t *o);
 /** The known profile names, comma separated. */
 void cpo_scenario_profiles(char *out, size_t len);
 

@@ -44,10 +44,11 @@ def ceil_to(x, step):
 class Engine:
   """cpoemu rtl --with-host + cpoemu model over ipc, and a Python host attached to them."""
 
-  def __init__(self, quantum=512, cycles=400_000, start="calibrated"):
+  def __init__(self, quantum=512, cycles=400_000, start="calibrated", topology="loopback"):
     self.roles = cpoemu_proc.Roles(CPOEMU)
     self.json = os.path.join(self.roles.dir, "rtl.json")
-    run = [SCENARIO, "--latency", str(L), "--quantum", str(quantum), "--cycles", str(cycles), "--start", start, "--quiet"]
+    run = [SCENARIO, "--latency", str(L), "--quantum", str(quantum), "--cycles", str(cycles), "--start", start,
+           "--topology", topology, "--quiet"]
     self.roles.spawn("rtl", *run, "--with-host", "--json", self.json)
     self.roles.spawn("model", *run)
     self.host = cc.Client(self.roles.endpoint, timeout_ms=20000).connect()
@@ -206,6 +207,33 @@ class PowerOnStart(unittest.TestCase):
       self.assertGreater(e.adc("laser_power", 0), 0)
       self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)], [True] * LANES)
       e.finish()
+    except AssertionError as err:
+      raise AssertionError(f"{err}\n{e.log_text()}")
+    finally:
+      e.close()
+
+
+class TwoEngines(unittest.TestCase):
+
+  def test_each_engine_lights_the_others_receivers(self):
+    """Lanes 0-3 are engine A, 4-7 engine B, one laser each (the profile splits a laser over up
+    to 8 lanes); A's TX lane i lights B's RX lane i and the reverse. Engine A's laser off
+    darkens B's receivers only; in loopback the same write darkens every lane."""
+    e = Engine(cycles=200_000, topology="two-engines")
+    try:
+      e.sleep_until(ADC_PERIOD + 10)
+      self.assertGreater(e.adc("laser_power", 1), 0, "engine B has no laser 1")
+      self.assertEqual([e.host.read(LANE_STATUS(lane)) & 1 for lane in range(LANES)], [1] * LANES)
+      e.set_dac("laser_current", 0, 0)  # engine A's laser
+      e.sleep_until(ceil_to(e.host.now() + L, ADC_PERIOD) + 3 * ADC_PERIOD + 1)
+      self.assertLessEqual(e.adc("laser_power", 0), 2)  # dark, give or take the monitor's noise
+      self.assertGreater(e.adc("laser_power", 1), 1000)
+      dark = [afe.adc_value("rx_power", e.adc("rx_power", lane)) < 1e-6 for lane in range(LANES)]
+      self.assertEqual(dark, [False] * 4 + [True] * 4, "received power: B's receivers only are dark")
+      locked = [e.host.read(LANE_STATUS(lane)) & 1 for lane in range(LANES)]
+      self.assertEqual(locked, [1] * 4 + [0] * 4, "lock: A's receivers, lit by B, stay locked")
+      result = e.finish()
+      self.assertEqual(result["config"]["topology"], "two-engines")
     except AssertionError as err:
       raise AssertionError(f"{err}\n{e.log_text()}")
     finally:

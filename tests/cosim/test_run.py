@@ -37,6 +37,14 @@ class Run(unittest.TestCase):
         self.assertEqual(res["model_wait_s"], 0.0)
         self.assertNotIn("waited", out)
 
+    def test_two_engines_scenario_passes(self):
+        ini = os.path.join(SRC, "testbenches", "scenarios", "two-engines.ini")
+        code, res, out, err = cp.run_json(["run", ini, "--cycles", "300000", "--quiet"])
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(res["config"]["topology"], "two-engines")
+        self.assertTrue(all(l["locked"] for l in res["lanes"]))
+        self.assertIn("host: laser 1:", out)  # engine B's laser
+
     def test_built_in_defaults_equal_default_ini(self):
         a = cp.run_json(["run", DEFAULT_INI, "--cycles", "30000", "--quiet"])[1]
         b = cp.run_json(["run", "--cycles", "30000", "--quiet"])[1]
