@@ -7,8 +7,16 @@ median over rounds of each round's cosim / bare.
 All runs use cpoemu's default CPU placement (--cpu-placement auto: the rtl's simulation thread
 alone on one CPU, model and ZeroMQ threads on the others) unless --cpu-placement says otherwise.
 
-usage: bench_cosim.py CPOEMU OUT_DIR [--cycles N] [--rounds N] [--cpu-placement auto|off|N]"""
+With --waker (bench/cosim/cpu_waker.c), each round also runs the bare design beside a process on
+the other CPU that only wakes every 500 us and spins 25 us, about what the model role's thread
+does: bare_beside_waker_over_bare_ratio is what a co-simulation pays on this machine merely for
+using the second CPU, with no bridge and no contact between the two, the ceiling the machine
+sets for the co-simulation ratio.
+
+usage: bench_cosim.py CPOEMU OUT_DIR [--cycles N] [--rounds N] [--cpu-placement auto|off|N]
+                      [--waker CPU_WAKER]"""
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -43,6 +51,18 @@ def wall(cpoemu, args):
     return speed(result(cpoemu, args))
 
 
+@contextlib.contextmanager
+def waker_beside(waker):
+    """cpu_waker on every CPU but the lowest (where placement auto puts the simulation)."""
+    others = sorted(os.sched_getaffinity(0))[1:]
+    p = subprocess.Popen([waker, "600", "500", "25"], preexec_fn=lambda: os.sched_setaffinity(0, others))
+    try:
+        yield
+    finally:
+        p.kill()
+        p.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cpoemu")
@@ -51,7 +71,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--cpu-placement", help="passed to every run (default: cpoemu's own, auto)")
     ap.add_argument("--no-sweep", action="store_true", help="only the default L and Q")
+    ap.add_argument("--waker", help="bench/cosim's cpu_waker: also measure the machine's own ceiling")
     a = ap.parse_args()
+    if a.waker and len(os.sched_getaffinity(0)) < 2:
+        a.waker = None  # one CPU: nothing beside the simulation to measure
     if a.cpu_placement:
         EXTRA.extend(["--cpu-placement", a.cpu_placement])
     n = ["--cycles", str(a.cycles)]
@@ -62,9 +85,12 @@ def main():
         t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
         print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-    bare, ipc, inproc, ipc_wait, inproc_wait = [], [], [], [], []
+    bare, ipc, inproc, ipc_wait, inproc_wait, beside = [], [], [], [], [], []
     for k in range(a.rounds):
         bare.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
+        if a.waker:
+            with waker_beside(a.waker):
+                beside.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
         r = result(a.cpoemu, ["run", "--transport", "ipc"] + n)
         ipc.append(speed(r))
         ipc_wait.append(r["model_wait_s"] / r["wall_s"])
@@ -84,6 +110,8 @@ def main():
     # comes and goes on a shared machine hits numerator and denominator alike; median of rounds.
     add("ipc_cosim_over_bare_ratio", statistics.median(x / y for x, y in zip(ipc, bare)), "ratio", TARGET)
     add("inproc_cosim_over_bare_ratio", statistics.median(x / y for x, y in zip(inproc, bare)), "ratio", TARGET)
+    if beside:
+        add("bare_beside_waker_over_bare_ratio", statistics.median(x / y for x, y in zip(beside, bare)), "ratio")
     # What the co-simulation lost to waiting for the model's RX (the rest is the rtl's own work
     # for the bridge, and whatever the second CPU's activity costs the first).
     add("ipc_model_wait_fraction", statistics.median(ipc_wait), "fraction", better="lower")
