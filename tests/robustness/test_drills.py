@@ -108,6 +108,23 @@ class Drills(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("quantum", err)
 
+    def test_bad_topology_is_refused_naming_it(self):
+        code, out, err = cp.run(["run", "--topology", "ring"])
+        self.assertEqual(code, 2)
+        self.assertIn("--topology ring: expected loopback or two-engines", err)
+        code, out, err = cp.run(["run", "--profile", "loopback", "--topology", "two-engines"])
+        self.assertEqual(code, 2)
+        self.assertIn("two-engines needs an engine profile", err)
+        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+            f.write("[model]\ntopology = star\n")
+        try:
+            code, out, err = cp.run(["run", f.name])
+            self.assertEqual(code, 2)
+            self.assertIn(f"{f.name}:2", err)
+            self.assertIn("topology", err)
+        finally:
+            os.unlink(f.name)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
