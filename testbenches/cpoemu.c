@@ -287,7 +287,7 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     return 2;
   }
   /* One quantum travels as one message: it must fit the protocol's size limit. */
-  uint64_t quantum_bytes = 8ull + 8ull * o->config.quantum_cycles * o->config.lanes;
+  uint64_t quantum_bytes = 8ull + (uint64_t)cpo_proto_word_bytes(&o->config) * o->config.quantum_cycles * o->config.lanes;
   if (quantum_bytes > CPO_PROTO_MAX_PAYLOAD_BYTES) {
     fprintf(stderr, "cpoemu: --quantum %u with %u lanes makes %llu-byte messages, over the %u-byte limit\n",
             o->config.quantum_cycles, o->config.lanes, (unsigned long long)quantum_bytes,

@@ -136,6 +136,7 @@ static cpo_status_t s_send_rx(cpo_client_t *c, uint64_t first, uint32_t count, u
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
   m.u.quantum.count = count;
   m.u.quantum.lanes = lanes;
+  m.u.quantum.word_bytes = cpo_proto_word_bytes(cpo_client_config(c));
   m.u.quantum.words = rx;
   return cpo_client_send(c, &m);
 }
@@ -171,9 +172,10 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   channel_t ch;
   cpo_model_trace_t *trace = NULL;
   uint64_t *tx_dark = calloc((size_t)quantum * lanes, sizeof *tx_dark);
+  uint64_t *tx_wide = calloc((size_t)quantum * lanes, sizeof *tx_wide); /* 4-byte wire words, widened */
   uint64_t *rx = calloc((size_t)quantum * lanes, sizeof *rx);
   int code = 0;
-  if (!tx_dark || !rx) {
+  if (!tx_dark || !tx_wide || !rx) {
     code = s_fail("cannot start", "out of memory");
     goto out;
   }
@@ -234,7 +236,12 @@ int cpo_role_model(const cpo_run_opts_t *o) {
       continue;
     uint64_t left = cfg->total_cycles - first;
     uint32_t count = left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count;
-    if (s_carry(c, &ch, first, count, lanes, m.u.quantum.words, rx) != CPO_OK) {
+    const uint64_t *tx = m.u.quantum.words;
+    if (!tx) {
+      cpo_msg_quantum_read(&m, 0, (size_t)count * lanes, tx_wide);
+      tx = tx_wide;
+    }
+    if (s_carry(c, &ch, first, count, lanes, tx, rx) != CPO_OK) {
       code = s_fail("cannot carry TX", "quanta not contiguous or transport failure");
       break;
     }
@@ -244,6 +251,7 @@ out_channel:
   cpo_model_trace_close(&trace);
 out:
   free(tx_dark);
+  free(tx_wide);
   free(rx);
   cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0), code ? "model failed" : "model done");
   return code;

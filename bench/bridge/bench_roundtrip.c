@@ -91,10 +91,11 @@ static void *s_bridge_echo(void *arg) {
     }
     e->last_type = m.hdr.type;
     e->last_cycle = m.hdr.cycle;
-    memcpy(rx, m.u.quantum.words, (size_t)QUANTUM * LANES * sizeof *rx); /* what a model reads */
+    cpo_msg_quantum_read(&m, 0, (size_t)QUANTUM * LANES, rx); /* what a model reads */
     cpo_msg_t r = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = m.hdr.cycle + 4096}};
     r.u.quantum.count = QUANTUM;
     r.u.quantum.lanes = LANES;
+    r.u.quantum.word_bytes = m.u.quantum.word_bytes;
     r.u.quantum.words = rx;
     rc = cpo_client_send(c, &r);
     if (rc != CPO_OK) {
@@ -131,6 +132,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
     words[i] = i * 0x9E3779B97F4A7C15ull;
   tx.u.quantum.count = QUANTUM;
   tx.u.quantum.lanes = LANES;
+  tx.u.quantum.word_bytes = 8; /* the raw ping-pong carries the same bytes */
   tx.u.quantum.words = words;
   size_t size = cpo_msg_encoded_size(&tx);
 

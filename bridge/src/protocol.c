@@ -2,10 +2,10 @@
  *
  * Every multi-byte field is read and written byte by byte in little-endian order, so the
  * codec never depends on the host's byte order or on the alignment of a buffer, except for
- * one thing: the zero-copy `words` pointer of a decoded quantum. That pointer is handed to
- * callers as `const uint64_t *`, which is only valid if the words sit 8-byte aligned and the
- * host is little-endian; decode checks the first (a local condition, reported as
- * CPO_ERR_INVALID_ARG, never as a peer's fault) and the build refuses the second. */
+ * one thing: the zero-copy `words` pointer of a decoded quantum of 8-byte words. That pointer
+ * is handed to callers as `const uint64_t *`, which is only valid if the words sit 8-byte
+ * aligned and the host is little-endian; decode checks the first (a local condition, reported
+ * as CPO_ERR_INVALID_ARG, never as a peer's fault) and the build refuses the second. */
 #include "cpo/protocol.h"
 
 #include <assert.h>
@@ -27,7 +27,6 @@ enum {
   ERROR_FIXED_BYTES = 8,
   BYE_FIXED_BYTES = 4,
   QUANTUM_FIXED_BYTES = 8,
-  QUANTUM_WORD_BYTES = 8,
   ANALOG_FIXED_BYTES = 4,
   ANALOG_ENTRY_BYTES = CPO_PROTO_ANALOG_ENTRY_BYTES,
   REG_READ_BYTES = 4,
@@ -342,10 +341,11 @@ static int64_t s_payload_size(const cpo_msg_t *msg) {
     return 0;
   case CPO_MSG_TX_QUANTUM:
   case CPO_MSG_RX_QUANTUM:
-    if (msg->u.quantum.lanes > CPO_PROTO_MAX_LANES)
+    if (msg->u.quantum.lanes > CPO_PROTO_MAX_LANES ||
+        (msg->u.quantum.word_bytes != 4 && msg->u.quantum.word_bytes != 8))
       return -1;
     return QUANTUM_FIXED_BYTES +
-           (int64_t)QUANTUM_WORD_BYTES * msg->u.quantum.count * msg->u.quantum.lanes;
+           (int64_t)msg->u.quantum.word_bytes * msg->u.quantum.count * msg->u.quantum.lanes;
   case CPO_MSG_DAC_UPDATE:
   case CPO_MSG_ADC_SAMPLE:
     if (msg->u.analog.count > CPO_PROTO_MAX_ANALOG_ENTRIES)
@@ -530,17 +530,19 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     if (lanes < 1 || lanes > CPO_PROTO_MAX_LANES)
       return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s lanes %u out of range 1..%u", tn, lanes,
                     CPO_PROTO_MAX_LANES);
-    if (s_get_u16(p + 6) != 0)
-      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 6..7) is 0x%04x", tn,
-                    s_get_u16(p + 6));
-    uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)QUANTUM_WORD_BYTES * count * lanes;
+    const uint8_t word_bytes = p[6];
+    if (word_bytes != 4 && word_bytes != 8)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s word_bytes %u (must be 4 or 8)", tn, word_bytes);
+    if (p[7] != 0)
+      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 7) is 0x%02x", tn, p[7]);
+    uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)word_bytes * count * lanes;
     if (plen != need)
       return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
                     "payload_len %" PRIu32 " does not match %s with count %" PRIu32
-                    ", lanes %u (needs %" PRIu64 ")",
-                    plen, tn, count, lanes, need);
+                    ", lanes %u, word_bytes %u (needs %" PRIu64 ")",
+                    plen, tn, count, lanes, word_bytes, need);
     const uint8_t *words = p + QUANTUM_FIXED_BYTES;
-    if (((uintptr_t)words & 7u) != 0) {
+    if (word_bytes == 8 && ((uintptr_t)words & 7u) != 0) {
       /* Not the peer's fault: the caller's buffer is misaligned (zmq may deliver frames
        * inside its receive buffer); it must copy the frame to an aligned buffer. */
       if (err) {
@@ -554,7 +556,9 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     }
     out->u.quantum.count = count;
     out->u.quantum.lanes = lanes;
-    out->u.quantum.words = (const uint64_t *)(const void *)words;
+    out->u.quantum.word_bytes = word_bytes;
+    out->u.quantum.words_raw = words;
+    out->u.quantum.words = word_bytes == 8 ? (const uint64_t *)(const void *)words : NULL;
     return CPO_OK;
   }
 
@@ -700,6 +704,24 @@ cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out, cpo_wir
   return s_decode_payload(b + CPO_PROTO_HEADER_BYTES, h->payload_len, out, err);
 }
 
+uint8_t cpo_proto_word_bytes(const cpo_config_t *cfg) {
+  return (unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol <= 32 ? 4 : 8;
+}
+
+void cpo_msg_quantum_read(const cpo_msg_t *msg, size_t first, size_t n, uint64_t *dst) {
+  assert(msg && (size_t)msg->u.quantum.count * msg->u.quantum.lanes >= first + n);
+  if (msg->u.quantum.words) { /* 64-bit words in memory: in place, or a message to encode */
+    memcpy(dst, msg->u.quantum.words + first, n * 8);
+    return;
+  }
+  const uint8_t *w = msg->u.quantum.words_raw + first * 4;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t v;
+    memcpy(&v, w + 4 * i, 4);
+    dst[i] = v;
+  }
+}
+
 cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
   assert(msg && i < msg->u.analog.count);
   const uint8_t *e = msg->u.analog.entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
@@ -763,13 +785,26 @@ size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap) {
   case CPO_MSG_TX_QUANTUM:
   case CPO_MSG_RX_QUANTUM: {
     const size_t n = (size_t)msg->u.quantum.count * msg->u.quantum.lanes;
-    if (n > 0 && !msg->u.quantum.words)
+    if (n > 0 && !msg->u.quantum.words && !msg->u.quantum.words_raw)
       return 0;
     s_put_u32(p, msg->u.quantum.count);
     s_put_u16(p + 4, msg->u.quantum.lanes);
+    p[6] = msg->u.quantum.word_bytes;
     /* Words are little-endian on the wire and in memory (this file requires a little-endian
-     * host, see the top): one block copy, not a loop, since quanta are the bulk traffic. */
-    memcpy(p + QUANTUM_FIXED_BYTES, msg->u.quantum.words, n * QUANTUM_WORD_BYTES);
+     * host, see the top): a block copy or a narrowing loop the compiler vectorises, since
+     * quanta are the bulk traffic. Bits above a 4-byte word are unused (PROTOCOL.md). A
+     * decoded message without 64-bit words re-encodes from its wire words. */
+    uint8_t *w = p + QUANTUM_FIXED_BYTES;
+    if (!msg->u.quantum.words) {
+      memcpy(w, msg->u.quantum.words_raw, n * msg->u.quantum.word_bytes);
+    } else if (msg->u.quantum.word_bytes == 8) {
+      memcpy(w, msg->u.quantum.words, n * 8);
+    } else {
+      for (size_t i = 0; i < n; i++) {
+        const uint32_t v = (uint32_t)msg->u.quantum.words[i];
+        memcpy(w + 4 * i, &v, 4);
+      }
+    }
     break;
   }
   case CPO_MSG_DAC_UPDATE:

@@ -75,10 +75,13 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
     s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
     return;
   }
-  const uint64_t *w = m->u.quantum.words;
-  for (uint32_t i = 0; i < n; i++) {
+  for (uint32_t i = 0; i < n;) {
     uint64_t slot = (s->rx_hi + i) % s->latency;
-    memcpy(&s->ring[slot * s->lanes], &w[(size_t)i * s->lanes], s->lanes * sizeof *w);
+    uint32_t k = n - i;
+    if (slot + k > s->latency)
+      k = (uint32_t)(s->latency - slot); /* up to the ring's wrap */
+    cpo_msg_quantum_read(m, (size_t)i * s->lanes, (size_t)k * s->lanes, &s->ring[slot * s->lanes]);
+    i += k;
   }
   s->rx_hi += n;
 }
@@ -264,6 +267,7 @@ static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_TX_QUANTUM, .cycle = s->tx_sent}};
   m.u.quantum.count = (uint32_t)(to - s->tx_sent);
   m.u.quantum.lanes = (uint16_t)s->lanes;
+  m.u.quantum.word_bytes = cpo_proto_word_bytes(s->cfg);
   m.u.quantum.words = &s->tx[(s->tx_sent - s->cycle) * s->lanes];
   CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &m));
   s->tx_sent = to;

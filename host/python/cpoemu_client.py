@@ -38,7 +38,7 @@ from typing import List, Optional, Tuple
 # Wire constants (PROTOCOL.md sections 2-3, 11)
 
 MAGIC = 0x454F5043  # b"CPOE"
-VERSION = 1
+VERSION = 2
 HEADER_BYTES = 32
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 MAX_TEXT_BYTES = 255
@@ -229,9 +229,10 @@ class Message:
   ref_seq: int = 0
   status: int = 0
   text: str = ""
-  # TX/RX_QUANTUM: words[c * lanes + lane]
+  # TX/RX_QUANTUM: words[c * lanes + lane], word_bytes (4 or 8) each on the wire
   count: int = 0
   lanes: int = 0
+  word_bytes: int = 8
   words: List[int] = dataclasses.field(default_factory=list)
   # DAC_UPDATE / ADC_SAMPLE: (channel, lane, value)
   entries: List[Tuple[int, int, int]] = dataclasses.field(default_factory=list)
@@ -272,7 +273,11 @@ def encode(m: Message) -> bytes:
   elif t in (MsgType.TX_QUANTUM, MsgType.RX_QUANTUM):
     if len(m.words) != m.count * m.lanes:
       raise ValueError(f"{len(m.words)} words for count {m.count} x lanes {m.lanes}")
-    payload = struct.pack(f"<IHH{len(m.words)}Q", m.count, m.lanes, 0, *m.words)
+    if m.word_bytes not in (4, 8):
+      raise ValueError(f"word_bytes {m.word_bytes} (must be 4 or 8)")
+    fmt, mask = ("Q", (1 << 64) - 1) if m.word_bytes == 8 else ("I", (1 << 32) - 1)
+    payload = struct.pack(f"<IHBB{len(m.words)}{fmt}", m.count, m.lanes, m.word_bytes, 0,
+                          *(w & mask for w in m.words))
   elif t in (MsgType.DAC_UPDATE, MsgType.ADC_SAMPLE):
     payload = struct.pack("<HH", len(m.entries), 0) + b"".join(
         struct.pack("<HHI", *e) for e in m.entries)
@@ -415,19 +420,22 @@ def decode(buf: bytes) -> Message:
     if plen < 8:
       _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} is shorter than the 8-byte {tn} "
             "fixed part")
-    count, lanes, rsv = struct.unpack_from("<IHH", p)
+    count, lanes, word_bytes, rsv = struct.unpack_from("<IHBB", p)
     if count < 1:
       _fail(WireError.BAD_FIELD, seq, f"{tn} count 0 (must be >= 1 cycle)")
     if not 1 <= lanes <= MAX_LANES:
       _fail(WireError.BAD_FIELD, seq, f"{tn} lanes {lanes} out of range 1..{MAX_LANES}")
+    if word_bytes not in (4, 8):
+      _fail(WireError.BAD_FIELD, seq, f"{tn} word_bytes {word_bytes} (must be 4 or 8)")
     if rsv:
-      _fail(WireError.BAD_RESERVED, seq, f"{tn} reserved (payload 6..7) is 0x{rsv:04x}")
-    need = 8 + 8 * count * lanes
+      _fail(WireError.BAD_RESERVED, seq, f"{tn} reserved (payload 7) is 0x{rsv:02x}")
+    need = 8 + word_bytes * count * lanes
     if plen != need:
       _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
-            f"{count}, lanes {lanes} (needs {need})")
-    m.count, m.lanes = count, lanes
-    m.words = list(struct.unpack_from(f"<{count * lanes}Q", p, 8))
+            f"{count}, lanes {lanes}, word_bytes {word_bytes} (needs {need})")
+    m.count, m.lanes, m.word_bytes = count, lanes, word_bytes
+    fmt = "Q" if word_bytes == 8 else "I"
+    m.words = list(struct.unpack_from(f"<{count * lanes}{fmt}", p, 8))
     return m
 
   if t in (MsgType.DAC_UPDATE, MsgType.ADC_SAMPLE):

@@ -15,9 +15,9 @@ const size_t cpo_test_msg_type_count = sizeof cpo_test_msg_types / sizeof cpo_te
 static const uint64_t s_tx_words[6] = {0x0123456789abcdefull, 0xfedcba9876543210ull,
                                        0x8000000000000001ull, 0x00000000ffffffffull,
                                        0xffffffff00000000ull, 0x5555aaaa5555aaaaull};
-static const uint64_t s_rx_words[6] = {0x1111111111111111ull, 0x2222222222222222ull,
-                                       0x3333333333333333ull, 0xc0ffee00c0ffee00ull,
-                                       0x0000000000000080ull, 0x8888888888888888ull};
+/* 4-byte words on the wire: 32-bit values */
+static const uint64_t s_rx_words[6] = {0x11111111u, 0x22222222u, 0x33333333u,
+                                       0xc0ffee00u, 0x00000080u, 0x88888888u};
 /* {u16 channel, u16 lane, u32 value} little-endian */
 static const uint8_t s_dac_entries[16] = {0x01, 0x00, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00,
                                           0x02, 0x00, 0x07, 0x00, 0xff, 0xff, 0xff, 0xff};
@@ -72,6 +72,7 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.cycle = 0x100000000ull + 4096; /* above 2^32: the cycle is a full u64 */
     m->u.quantum.count = 3;
     m->u.quantum.lanes = 2;
+    m->u.quantum.word_bytes = 8;
     m->u.quantum.words = s_tx_words;
     break;
   case CPO_MSG_RX_QUANTUM:
@@ -79,6 +80,7 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.cycle = 5120;
     m->u.quantum.count = 2;
     m->u.quantum.lanes = 3;
+    m->u.quantum.word_bytes = 4;
     m->u.quantum.words = s_rx_words;
     break;
   case CPO_MSG_DAC_UPDATE:
@@ -198,9 +200,15 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
       DIFF("quantum.count");
     if (a->u.quantum.lanes != b->u.quantum.lanes)
       DIFF("quantum.lanes");
-    for (size_t i = 0; i < (size_t)a->u.quantum.count * a->u.quantum.lanes; i++)
-      if (a->u.quantum.words[i] != b->u.quantum.words[i])
+    if (a->u.quantum.word_bytes != b->u.quantum.word_bytes)
+      DIFF("quantum.word_bytes");
+    for (size_t i = 0; i < (size_t)a->u.quantum.count * a->u.quantum.lanes; i++) {
+      uint64_t x, y;
+      cpo_msg_quantum_read(a, i, 1, &x);
+      cpo_msg_quantum_read(b, i, 1, &y);
+      if (x != y)
         DIFF("quantum.words");
+    }
     return true;
   case CPO_MSG_DAC_UPDATE:
   case CPO_MSG_ADC_SAMPLE:

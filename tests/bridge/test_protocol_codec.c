@@ -58,12 +58,27 @@ static void test_round_trip_limits(void **state) {
   cpo_test_sample_msg(CPO_MSG_RX_QUANTUM, &m);
   m.u.quantum.count = 2;
   m.u.quantum.lanes = 64;
+  m.u.quantum.word_bytes = 8;
   m.u.quantum.words = words;
   n = s_encode(&m);
   assert_int_equal(n, 32 + 8 + 8 * 128);
   assert_int_equal(cpo_msg_decode(BUF, n, &d, &err), CPO_OK);
   assert_true(cpo_test_msg_equal(&m, &d, NULL, 0));
   assert_ptr_equal(d.u.quantum.words, (const void *)(BUF + 40)); /* zero copy */
+
+  /* 4-byte words: half the bytes; what is above bit 31 does not travel */
+  m.u.quantum.word_bytes = 4;
+  n = s_encode(&m);
+  assert_int_equal(n, 32 + 8 + 4 * 128);
+  assert_int_equal(cpo_msg_decode(BUF, n, &d, &err), CPO_OK);
+  assert_null(d.u.quantum.words);
+  assert_int_equal(d.u.quantum.word_bytes, 4);
+  static uint64_t back[128];
+  cpo_msg_quantum_read(&d, 0, 128, back);
+  for (size_t i = 0; i < 128; i++)
+    assert_int_equal(back[i], words[i] & 0xffffffffu);
+  cpo_msg_quantum_read(&d, 127, 1, back); /* any word alone */
+  assert_int_equal(back[0], words[127] & 0xffffffffu);
 
   static uint8_t entries[1024 * 8];
   for (size_t i = 0; i < 1024; i++) {
@@ -94,7 +109,7 @@ static void test_encode_header_layout_matches_spec(void **state) {
   size_t n = s_encode(&m);
   static const uint8_t want[40] = {
       'C', 'P', 'O', 'E',                             /* magic */
-      1, 0,                                           /* version */
+      2, 0,                                           /* version */
       34, 0,                                          /* type REG_WRITE */
       0, 0, 0, 0,                                     /* flags, reserved */
       0x0d, 0x0c, 0x0b, 0x0a,                         /* seq */
@@ -149,9 +164,20 @@ static void test_encode_payload_layouts_match_spec(void **state) {
   assert_int_equal(n, 32 + 8 + 8 * 6);
   assert_int_equal(get32(p), 3);
   assert_int_equal(get16(p + 4), 2);
-  assert_int_equal(get16(p + 6), 0);
+  assert_int_equal(p[6], 8); /* word_bytes */
+  assert_int_equal(p[7], 0);
   for (size_t i = 0; i < 6; i++)
     assert_int_equal(get64(p + 8 + 8 * i), m.u.quantum.words[i]);
+
+  cpo_test_sample_msg(CPO_MSG_RX_QUANTUM, &m);
+  n = s_encode(&m);
+  assert_int_equal(n, 32 + 8 + 4 * 6);
+  assert_int_equal(get32(p), 2);
+  assert_int_equal(get16(p + 4), 3);
+  assert_int_equal(p[6], 4); /* word_bytes */
+  assert_int_equal(p[7], 0);
+  for (size_t i = 0; i < 6; i++)
+    assert_int_equal(get32(p + 8 + 4 * i), m.u.quantum.words[i]);
 
   cpo_test_sample_msg(CPO_MSG_DAC_UPDATE, &m);
   n = s_encode(&m);
@@ -225,6 +251,11 @@ static void test_encode_rejects_invalid_fields(void **state) {
   cpo_test_sample_msg(CPO_MSG_TX_QUANTUM, &m);
   m.u.quantum.words = NULL;
   assert_int_equal(cpo_msg_encode(&m, s_buf, sizeof s_buf), 0);
+  for (unsigned wb = 0; wb <= 9; wb++) { /* only 4 and 8 */
+    cpo_test_sample_msg(CPO_MSG_TX_QUANTUM, &m);
+    m.u.quantum.word_bytes = (uint8_t)wb;
+    assert_int_equal(cpo_msg_encode(&m, s_buf, sizeof s_buf) != 0, wb == 4 || wb == 8);
+  }
 
   cpo_test_sample_msg(CPO_MSG_ERROR, &m);
   memset(m.u.error.text, 'x', sizeof m.u.error.text); /* no NUL: 256 characters */

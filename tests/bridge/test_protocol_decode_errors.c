@@ -70,8 +70,10 @@ static void test_decode_rejects_bad_magic(void **state) {
 static void test_decode_rejects_bad_version(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_HEARTBEAT);
-  put16(BUF + 4, 2);
-  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 2", NULL);
+  put16(BUF + 4, 3);
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 3", NULL);
+  put16(BUF + 4, 1); /* version 1 carried quanta of 8-byte words only */
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 1", NULL);
   put16(BUF + 4, 0);
   s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 0", NULL);
 }
@@ -167,11 +169,12 @@ static void test_decode_accepts_payload_at_size_limit(void **state) {
   assert_non_null(big);
   uint8_t *b = (uint8_t *)big;
   memcpy(b, "CPOE", 4);
-  put16(b + 4, 1);
+  put16(b + 4, CPO_PROTO_VERSION);
   put16(b + 6, CPO_MSG_TX_QUANTUM);
   put32(b + 24, (uint32_t)plen);
   put32(b + 32, count);
   put16(b + 36, (uint16_t)lanes);
+  b[38] = 8; /* word_bytes */
   put64(b + 32 + plen - 8, 0xabcdef);
   cpo_msg_t d;
   cpo_wire_error_t err;
@@ -232,7 +235,10 @@ static void test_decode_rejects_quantum_length_mismatch(void **state) {
   put16(PL + 4, 8);
   size_t n = s_resize(12);
   s_expect(n, CPO_WERR_BAD_LENGTH, 0x80000001u,
-           "payload_len 12 does not match TX_QUANTUM with count 1, lanes 8 (needs 72)", NULL);
+           "payload_len 12 does not match TX_QUANTUM with count 1, lanes 8, word_bytes 8 (needs 72)", NULL);
+  PL[6] = 4; /* the same with 4-byte words */
+  s_expect(n, CPO_WERR_BAD_LENGTH, 0x80000001u, "word_bytes 4 (needs 40)", NULL);
+  PL[6] = 8;
   /* count * lanes * 8 overflowing 32 bits must not wrap into a match */
   put32(PL, 0x08000000u);
   put16(PL + 4, 64);
@@ -250,6 +256,19 @@ static void test_decode_rejects_quantum_reserved(void **state) {
   s_expect(n, CPO_WERR_BAD_RESERVED, 7, "RX_QUANTUM reserved", NULL);
 }
 
+static void test_decode_rejects_quantum_word_bytes(void **state) {
+  (void)state;
+  for (unsigned wb = 0; wb < 256; wb++) {
+    if (wb == 4 || wb == 8)
+      continue;
+    size_t n = s_frame(CPO_MSG_RX_QUANTUM);
+    PL[6] = (uint8_t)wb;
+    char want[48];
+    snprintf(want, sizeof want, "RX_QUANTUM word_bytes %u", wb);
+    s_expect(n, CPO_WERR_BAD_FIELD, 7, want, "4 or 8");
+  }
+}
+
 static void test_decode_handles_misaligned_quantum_buffer(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_TX_QUANTUM);
@@ -260,7 +279,14 @@ static void test_decode_handles_misaligned_quantum_buffer(void **state) {
   assert_int_equal(cpo_msg_decode(BUF + 1, n, &d, &err), CPO_ERR_INVALID_ARG);
   assert_int_equal(err.code, CPO_WERR_NONE);
   assert_non_null(strstr(err.text, "aligned"));
-  /* other types carry no in-place pointer to words, so any alignment is fine */
+  /* 4-byte words are read through cpo_msg_quantum_read, and other types carry no in-place
+   * pointer to words: any alignment is fine */
+  n = s_frame(CPO_MSG_RX_QUANTUM);
+  memmove(BUF + 1, BUF, n);
+  assert_int_equal(cpo_msg_decode(BUF + 1, n, &d, &err), CPO_OK);
+  uint64_t last;
+  cpo_msg_quantum_read(&d, 5, 1, &last);
+  assert_int_equal(last, 0x88888888u);
   n = s_frame(CPO_MSG_DAC_UPDATE);
   memmove(BUF + 3, BUF, n);
   assert_int_equal(cpo_msg_decode(BUF + 3, n, &d, &err), CPO_OK);
@@ -498,6 +524,7 @@ int main(void) {
       cmocka_unit_test(test_decode_rejects_quantum_count_zero),
       cmocka_unit_test(test_decode_rejects_quantum_length_mismatch),
       cmocka_unit_test(test_decode_rejects_quantum_reserved),
+      cmocka_unit_test(test_decode_rejects_quantum_word_bytes),
       cmocka_unit_test(test_decode_handles_misaligned_quantum_buffer),
       cmocka_unit_test(test_decode_rejects_error_text_too_long),
       cmocka_unit_test(test_decode_rejects_text_len_mismatch),

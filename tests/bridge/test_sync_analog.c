@@ -142,6 +142,7 @@ static void s_send_rx_part(cpo_client_t *c, uint64_t first, uint32_t n, const ui
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
   m.u.quantum.count = n;
   m.u.quantum.lanes = LANES;
+  m.u.quantum.word_bytes = cpo_proto_word_bytes(cpo_client_config(c));
   m.u.quantum.words = rx;
   assert_int_equal(cpo_client_send(c, &m), CPO_OK);
 }
@@ -202,8 +203,9 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
     log->tx_end = m.hdr.cycle + m.u.quantum.count;
     if (m.hdr.cycle + LATENCY < cfg->total_cycles) {
       uint64_t left = cfg->total_cycles - m.hdr.cycle - LATENCY;
-      s_send_rx(c, m.hdr.cycle + LATENCY, left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count,
-                m.u.quantum.words);
+      uint64_t tx[LATENCY * LANES];
+      cpo_msg_quantum_read(&m, 0, (size_t)m.u.quantum.count * LANES, tx);
+      s_send_rx(c, m.hdr.cycle + LATENCY, left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count, tx);
     }
   }
 }

@@ -27,8 +27,7 @@ CONFIG = cc.Config(lanes=8, symbols_per_cycle=32, bits_per_symbol=2, latency_cyc
 
 TX_WORDS = [0x0123456789ABCDEF, 0xFEDCBA9876543210, 0x8000000000000001, 0x00000000FFFFFFFF,
             0xFFFFFFFF00000000, 0x5555AAAA5555AAAA]
-RX_WORDS = [0x1111111111111111, 0x2222222222222222, 0x3333333333333333, 0xC0FFEE00C0FFEE00,
-            0x0000000000000080, 0x8888888888888888]
+RX_WORDS = [0x11111111, 0x22222222, 0x33333333, 0xC0FFEE00, 0x00000080, 0x88888888]  # 4-byte
 
 
 def expected():
@@ -44,7 +43,8 @@ def expected():
       "BYE": cc.Message(T.BYE, 5, 200000, status=-8, text="peer timed out"),
       "TX_QUANTUM": cc.Message(T.TX_QUANTUM, 0x80000001, 0x100000000 + 4096, count=3, lanes=2,
                                words=TX_WORDS),
-      "RX_QUANTUM": cc.Message(T.RX_QUANTUM, 7, 5120, count=2, lanes=3, words=RX_WORDS),
+      "RX_QUANTUM": cc.Message(T.RX_QUANTUM, 7, 5120, count=2, lanes=3, word_bytes=4,
+                               words=RX_WORDS),
       "DAC_UPDATE": cc.Message(T.DAC_UPDATE, 8, 6000,
                                entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)]),
       "ADC_SAMPLE": cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),

@@ -404,6 +404,7 @@ static void test_client_close_delivers_queued_messages_and_bye(void **state) {
     cpo_msg_t rx = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = (uint64_t)i * COUNT}};
     rx.u.quantum.count = COUNT;
     rx.u.quantum.lanes = 8;
+    rx.u.quantum.word_bytes = 8;
     rx.u.quantum.words = words;
     assert_int_equal(cpo_client_send(job.client, &rx), CPO_OK);
   }

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 #define CPO_PROTO_MAGIC 0x454F5043u /* "CPOE" as little-endian bytes */
-#define CPO_PROTO_VERSION 1u
+#define CPO_PROTO_VERSION 2u
 #define CPO_PROTO_HEADER_BYTES 32u
 #define CPO_PROTO_MAX_PAYLOAD_BYTES (16u * 1024u * 1024u)
 #define CPO_PROTO_MAX_TEXT_BYTES 255u
@@ -113,9 +113,11 @@ typedef struct {
   uint32_t value;
 } cpo_analog_entry_t;
 
-/** A decoded message. For quanta, `words` points into the decoded buffer (zero copy): it is
- * valid while that buffer lives. Words are cycle-major: words[c * lanes + lane]; bit 0 of a
- * word is the first symbol bit in time. */
+/** A decoded message. Quantum words are cycle-major: word c * lanes + lane; bit 0 of a word is
+ * the first symbol bit in time. On the wire a word takes word_bytes (4 when a lane-cycle fits
+ * 32 bits, else 8: cpo_proto_word_bytes); in memory it is a uint64_t. Decoding points
+ * `words_raw` into the decoded buffer (valid while it lives; read it with
+ * cpo_msg_quantum_read), and `words` too when the wire words are 8 bytes (zero copy). */
 typedef struct {
   cpo_msg_header_t hdr;
   union {
@@ -136,7 +138,9 @@ typedef struct {
     struct {
       uint32_t count; /* cycles, first = hdr.cycle */
       uint16_t lanes;
-      const uint64_t *words;
+      uint8_t word_bytes;       /* 4 or 8 on the wire */
+      const uint64_t *words;    /* encode: the words; decode: in place if word_bytes is 8, else NULL */
+      const uint8_t *words_raw; /* decode: the words as on the wire */
     } quantum; /* TX_QUANTUM and RX_QUANTUM */
     struct {
       uint16_t count;
@@ -180,13 +184,20 @@ size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap);
 /** Decode and validate everything that can be checked from the bytes alone (header fields,
  * type, lengths, payload field ranges). On failure returns CPO_ERR_PROTOCOL and fills @p err
  * (code, ref_seq if the header was readable, text). @p out is then undefined.
- * A quantum's `words` point into @p buf, so for TX/RX_QUANTUM @p buf must be 8-byte aligned
+ * A quantum of 8-byte words hands out `words` in place, so its @p buf must be 8-byte aligned
  * (malloc'd memory is; a zmq_msg_t's data may not be, since libzmq can hand out frames inside
- * its receive buffer): a misaligned quantum returns CPO_ERR_INVALID_ARG with err->code
+ * its receive buffer): a misaligned one returns CPO_ERR_INVALID_ARG with err->code
  * CPO_WERR_NONE. That is the caller's fault, not the peer's: copy the frame to an aligned
  * buffer and decode again; never answer it with an ERROR. */
 CPO_MUST_USE cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out,
                                          cpo_wire_error_t *err);
+
+/** Bytes per quantum word on the wire for @p cfg: 4 when a lane-cycle fits 32 bits, else 8. */
+uint8_t cpo_proto_word_bytes(const cpo_config_t *cfg);
+
+/** Copy words [@p first, @p first + @p n) of a quantum (decoded, or built to encode) to @p dst,
+ * widened to 64 bits. */
+void cpo_msg_quantum_read(const cpo_msg_t *msg, size_t first, size_t n, uint64_t *dst);
 
 /** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE. */
 cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i);
