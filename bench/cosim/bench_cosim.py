@@ -51,6 +51,12 @@ def wall(cpoemu, args):
     return speed(result(cpoemu, args))
 
 
+def cosim(cpoemu, transport, n):
+    """One co-simulation run: its result, cycles/s, and the fraction of it spent waiting for RX."""
+    r = result(cpoemu, ["run", "--transport", transport] + n)
+    return r, speed(r), r["model_wait_s"] / r["wall_s"]
+
+
 @contextlib.contextmanager
 def waker_beside(waker):
     """cpu_waker on every CPU but the lowest (where placement auto puts the simulation)."""
@@ -91,17 +97,17 @@ def main():
         if a.waker:
             with waker_beside(a.waker):
                 beside.append(wall(a.cpoemu, ["rtl", "--direct"] + n))
-        r = result(a.cpoemu, ["run", "--transport", "ipc"] + n)
-        ipc.append(speed(r))
-        ipc_wait.append(r["model_wait_s"] / r["wall_s"])
+        r, s, w = cosim(a.cpoemu, "ipc", n)
+        ipc.append(s)
+        ipc_wait.append(w)
         if k == 0:
             c = r["config"]
             print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} alternating rounds, default "
                   f"L={c['latency_cycles']} Q={c['quantum_cycles']}, profile {c['profile']}, "
                   f"CPU placement {a.cpu_placement or 'default (auto)'}", flush=True)
-        r = result(a.cpoemu, ["run", "--transport", "inproc"] + n)
-        inproc.append(speed(r))
-        inproc_wait.append(r["model_wait_s"] / r["wall_s"])
+        _, s, w = cosim(a.cpoemu, "inproc", n)
+        inproc.append(s)
+        inproc_wait.append(w)
     b, i, p = statistics.median(bare), statistics.median(ipc), statistics.median(inproc)
     add("bare_design_cycles_per_s", b, "cycles/s")
     add("ipc_cosim_cycles_per_s", i, "cycles/s")

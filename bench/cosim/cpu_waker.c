@@ -8,11 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double s_now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "bench_report.h"
 
 int main(int argc, char **argv) {
   if (argc != 4) {
@@ -21,9 +17,9 @@ int main(int argc, char **argv) {
   }
   const double seconds = atof(argv[1]), period_s = atof(argv[2]) * 1e-6, busy_s = atof(argv[3]) * 1e-6;
   const struct timespec nap = {.tv_sec = 0, .tv_nsec = (long)(period_s * 1e9)};
-  for (double start = s_now_s(); s_now_s() - start < seconds;) {
+  for (double start = cpo_bench_now_s(); cpo_bench_now_s() - start < seconds;) {
     nanosleep(&nap, NULL);
-    for (double b = s_now_s(); s_now_s() - b < busy_s;)
+    for (double b = cpo_bench_now_s(); cpo_bench_now_s() - b < busy_s;)
       ;
   }
   return 0;
