@@ -101,6 +101,13 @@ static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t m
 }
 
 /* Options are read twice: first to find the scenario (positional), then to override it. */
+/* The verdict on a two-word option (--fidelity, --start, --topology); names what it expects. */
+static bool s_chosen(bool ok, const char *option, const char *value, const char *expected) {
+  if (!ok)
+    fprintf(stderr, "cpoemu: --%s %s: expected %s\n", option, value, expected);
+  return ok;
+}
+
 static int s_parse(int argc, char **argv, cli_t *cli) {
   cpo_scenario_defaults(&cli->o);
   snprintf(cli->transport, sizeof cli->transport, "inproc");
@@ -182,22 +189,16 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       }
       break;
     case OPT_FIDELITY:
-      if (!cpo_scenario_set_fidelity(o, optarg)) {
-        fprintf(stderr, "cpoemu: --fidelity %s: expected statistical or bit-true\n", optarg);
+      if (!s_chosen(cpo_scenario_set_fidelity(o, optarg), "fidelity", optarg, "statistical or bit-true"))
         return 2;
-      }
       break;
     case OPT_START:
-      if (!cpo_scenario_set_start(o, optarg)) {
-        fprintf(stderr, "cpoemu: --start %s: expected calibrated or power-on\n", optarg);
+      if (!s_chosen(cpo_scenario_set_start(o, optarg), "start", optarg, "calibrated or power-on"))
         return 2;
-      }
       break;
     case OPT_TOPOLOGY:
-      if (!cpo_scenario_set_topology(o, optarg)) {
-        fprintf(stderr, "cpoemu: --topology %s: expected loopback or two-engines\n", optarg);
+      if (!s_chosen(cpo_scenario_set_topology(o, optarg), "topology", optarg, "loopback or two-engines"))
         return 2;
-      }
       break;
     case OPT_TIMEOUT:
       if (!s_parse_u64("timeout-ms", optarg, 10, 3600000, &u))

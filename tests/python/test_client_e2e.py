@@ -97,7 +97,13 @@ class ClientEndToEnd(unittest.TestCase):
       with cc.Client(self.endpoint, timeout_ms=500) as c:
         self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
         t0 = c.now()
-        time.sleep(2.0)  # wall time is the point here: four of the rtl's timeouts
+        # Idle until the keep-alive thread has taken 12 of the rtl's HEARTBEATs (one per 125 ms:
+        # three of its 500 ms timeouts). Wall time passing is the point; the rtl staying alive
+        # and the client's receive state advancing are the condition.
+        seq0, deadline = c._rx.next_seq, time.monotonic() + 10
+        while c._rx.next_seq < seq0 + 12:
+          self.assertLess(time.monotonic(), deadline, "the rtl's heartbeats stopped reaching the idle client")
+          time.sleep(0.05)
         self.assertEqual(c.now(), t0)
         self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
     except cc.CpoError as e:

@@ -87,16 +87,21 @@ class Drills(unittest.TestCase):
             os.kill(model.pid, signal.SIGCONT)
             self.assertFalse(os.path.exists(f"{d}/bridge.sock"), "ipc socket file left behind")
 
-    def test_bad_scenario_is_refused_naming_line_and_key(self):
+    def assert_scenario_refused(self, text, line, name):
+        """`cpoemu run` on a scenario file holding @text exits 2 naming the file, @line and @name."""
         with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
-            f.write("[run]\ncycles = 1000\n[link]\nlanes = 8\nlatencyy_cycles = 5\n")
+            f.write(text)
         try:
             code, out, err = cp.run(["run", f.name])
             self.assertEqual(code, 2)
-            self.assertIn(f"{f.name}:5", err)
-            self.assertIn("latencyy_cycles", err)
+            self.assertIn(f"{f.name}:{line}", err)
+            self.assertIn(name, err)
         finally:
             os.unlink(f.name)
+
+    def test_bad_scenario_is_refused_naming_line_and_key(self):
+        self.assert_scenario_refused("[run]\ncycles = 1000\n[link]\nlanes = 8\nlatencyy_cycles = 5\n", 5,
+                                     "latencyy_cycles")
 
     def test_quantum_over_the_message_limit_is_refused(self):
         code, out, err = cp.run(["run", "--quantum", "1000000", "--latency", "1000000"])
@@ -115,15 +120,7 @@ class Drills(unittest.TestCase):
         code, out, err = cp.run(["run", "--profile", "loopback", "--topology", "two-engines"])
         self.assertEqual(code, 2)
         self.assertIn("two-engines needs an engine profile", err)
-        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
-            f.write("[model]\ntopology = star\n")
-        try:
-            code, out, err = cp.run(["run", f.name])
-            self.assertEqual(code, 2)
-            self.assertIn(f"{f.name}:2", err)
-            self.assertIn("topology", err)
-        finally:
-            os.unlink(f.name)
+        self.assert_scenario_refused("[model]\ntopology = star\n", 2, "topology")
 
 
 if __name__ == "__main__":
