@@ -157,6 +157,15 @@ def main():
     print(f"  the bare design ran at {min(bare) * 1e-6:.2f}-{max(bare) * 1e-6:.2f} M cycles/s from run to run")
 
     if not a.no_sweep:
+        # Bit-true fidelity draws noise for every symbol: the model needs most of a CPU of its
+        # own at the design's speed (bench_model_link), so here the model is the bottleneck.
+        print("bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:")
+        for transport in ("ipc", "inproc"):
+            point = []
+            for _ in range(5):
+                base = wall(a.cpoemu, ["rtl", "--direct"] + n)
+                point.append(wall(a.cpoemu, ["run", "--transport", transport, "--fidelity", "bit-true"] + n) / base)
+            add(f"{transport}_bit_true_cosim_over_bare_ratio", statistics.median(point), "ratio")
         print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
         for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
             for q in (latency // 8, latency // 4, latency // 2, latency):
