@@ -68,6 +68,16 @@ def cosim(cpoemu, transport, n):
     return r, speed(r), r["model_wait_s"] / r["wall_s"]
 
 
+def paired_ratio(cpoemu, common, cosim_args, pairs):
+    """Median over @p pairs of a co-simulation's speed over a bare run's just before it; both
+    runs take @p common."""
+    ratios = []
+    for _ in range(pairs):
+        base = wall(cpoemu, ["rtl", "--direct"] + common)
+        ratios.append(wall(cpoemu, ["run"] + cosim_args + common) / base)
+    return statistics.median(ratios)
+
+
 def median_with_ci(xs, rng, draws=2000):
     """The median of @p xs and a 95 % bootstrap confidence interval for it."""
     boots = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(draws))
@@ -161,21 +171,15 @@ def main():
         # own at the design's speed (bench_model_link), so here the model is the bottleneck.
         print("bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:")
         for transport in ("ipc", "inproc"):
-            point = []
-            for _ in range(5):
-                base = wall(a.cpoemu, ["rtl", "--direct"] + n)
-                point.append(wall(a.cpoemu, ["run", "--transport", transport, "--fidelity", "bit-true"] + n) / base)
-            add(f"{transport}_bit_true_cosim_over_bare_ratio", statistics.median(point), "ratio")
+            bit_true = ["--transport", transport, "--fidelity", "bit-true"]
+            add(f"{transport}_bit_true_cosim_over_bare_ratio", paired_ratio(a.cpoemu, n, bit_true, 5), "ratio")
         print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
         for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
             for q in (latency // 8, latency // 4, latency // 2, latency):
                 lq = ["--latency", str(latency), "--quantum", str(q)]
-                point = []
-                for _ in range(3):
-                    base = wall(a.cpoemu, ["rtl", "--direct"] + n + lq)
-                    point.append(wall(a.cpoemu, ["run", "--transport", "ipc"] + n + lq) / base)
-                add(f"ipc_ratio_L{latency}_Q{q}", statistics.median(point), "ratio")
+                add(f"ipc_ratio_L{latency}_Q{q}", paired_ratio(a.cpoemu, n + lq, ["--transport", "ipc"], 3), "ratio")
 
+    os.makedirs(a.out_dir, exist_ok=True)
     with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:
         json.dump({"benchmark": "cosim_throughput", "metrics": metrics}, f, indent=2)
     print(f"wrote {os.path.join(a.out_dir, 'cosim_throughput.json')}")
