@@ -4,9 +4,9 @@ by L in-process: no bridge, no physics). Target >= 0.9 for ipc (separate process
 inproc, at the default L and Q. Also the sweep over L and Q.
 
 How it is measured, and why: this machine's speed changes from one second to the next (the
-bare design alone, in one 13 s run, went 2.6, 2.1, 1.8, 3.1 M cycles/s from second to second:
-other tenants, not us). A ratio of two runs that straddle such a change measures the machine.
-So runs are short (1 M cycles, under half a second) and many (40 rounds), each round runs
+bare design alone, in one 13 s run, ran between 1.75 and 3.07 M cycles/s from one second to
+the next: other tenants, not us). A ratio of two runs that straddle such a change measures
+the machine. So runs are short (1 M cycles, under half a second) and many (40 rounds), each round runs
 bare, ipc and inproc in a shuffled order (no variant always runs first), and the ratio is the
 median over rounds of each round's cosim / bare, printed with a 95 % bootstrap confidence
 interval so a reader sees whether the verdict is clear or a coin toss. The method before
