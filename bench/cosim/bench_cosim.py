@@ -62,6 +62,11 @@ def wall(cpoemu, args):
     return speed(result(cpoemu, args))
 
 
+def bare_speed(cpoemu, common):
+    """Cycles/s of the design alone (RX = TX delayed by L in-process)."""
+    return wall(cpoemu, ["rtl", "--direct"] + common)
+
+
 def cosim(cpoemu, transport, n):
     """One co-simulation run: its result, cycles/s, and the fraction of it spent waiting for RX."""
     r = result(cpoemu, ["run", "--transport", transport] + n)
@@ -73,7 +78,7 @@ def paired_ratio(cpoemu, common, cosim_args, pairs):
     runs take @p common."""
     ratios = []
     for _ in range(pairs):
-        base = wall(cpoemu, ["rtl", "--direct"] + common)
+        base = bare_speed(cpoemu, common)
         ratios.append(wall(cpoemu, ["run"] + cosim_args + common) / base)
     return statistics.median(ratios)
 
@@ -118,23 +123,24 @@ def main():
         t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
         print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
+    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, "
+          f"CPU placement {a.cpu_placement or 'default (auto)'}", flush=True)
     rng = random.Random(SEED)
     speeds = {"bare": [], "ipc": [], "inproc": [], "beside": []}
     waits = {"ipc": [], "inproc": []}
-    first = None
+    config = {}
 
     def measure(variant):
-        nonlocal first
         if variant == "bare":
-            speeds["bare"].append(wall(a.cpoemu, ["rtl", "--direct"] + n))
+            speeds["bare"].append(bare_speed(a.cpoemu, n))
         elif variant == "beside":
             with waker_beside(a.waker):
-                speeds["beside"].append(wall(a.cpoemu, ["rtl", "--direct"] + n))
+                speeds["beside"].append(bare_speed(a.cpoemu, n))
         else:
             r, s, w = cosim(a.cpoemu, variant, n)
             speeds[variant].append(s)
             waits[variant].append(w)
-            first = first or r
+            config.update(r["config"])
 
     variants = ["bare", "ipc", "inproc"] + (["beside"] if a.waker else [])
     for _ in range(a.rounds):
@@ -142,10 +148,7 @@ def main():
         rng.shuffle(order)
         for v in order:
             measure(v)
-    c = first["config"]
-    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, default "
-          f"L={c['latency_cycles']} Q={c['quantum_cycles']}, profile {c['profile']}, "
-          f"CPU placement {a.cpu_placement or 'default (auto)'}", flush=True)
+    print(f"  default L={config['latency_cycles']} Q={config['quantum_cycles']}, profile {config['profile']}")
     bare = speeds["bare"]
     add("bare_design_cycles_per_s", statistics.median(bare), "cycles/s")
     add("ipc_cosim_cycles_per_s", statistics.median(speeds["ipc"]), "cycles/s")
