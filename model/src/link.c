@@ -25,7 +25,7 @@
 /* Ring reverse bias at bring-up above half the swing, so the junction stays reverse biased. */
 #define RING_BIAS_MARGIN_V 0.2
 
-typedef enum { EV_DAC, EV_AMBIENT } s_event_kind_t;
+typedef enum { EV_DAC, EV_AMBIENT, EV_ELS_AMBIENT } s_event_kind_t;
 
 typedef struct {
   uint64_t cycle;
@@ -292,10 +292,19 @@ static void s_apply_dacs(cpo_link_t *l) {
   }
 }
 
-static void s_set_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
-  l->ambient_k[engine] = temp_k;
+/* Lasers of an external source (ELSFP) sit in the faceplate: they follow their own ambient,
+ * not the engine's case. */
+static bool s_lasers_external(const cpo_link_t *l) { return l->prof.els_ambient_k > 0.0; }
+
+static void s_set_laser_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
   for (uint32_t k = engine * l->lasers_per_engine; k < (engine + 1) * l->lasers_per_engine; k++)
     cpo_laser_set_ambient(l->laser[k], temp_k);
+}
+
+static void s_set_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
+  l->ambient_k[engine] = temp_k;
+  if (!s_lasers_external(l))
+    s_set_laser_ambient(l, engine, temp_k);
   for (uint32_t t = engine * l->lanes_per_engine; t < (engine + 1) * l->lanes_per_engine; t++) {
     if (l->ring[t])
       cpo_ring_set_ambient(l->ring[t], temp_k);
@@ -423,8 +432,10 @@ static void s_grid_step(cpo_link_t *l, uint64_t g) {
     const s_event_t *ev = &l->events[k];
     if (ev->kind == EV_DAC)
       l->dac[ev->channel][ev->index] = (uint16_t)ev->value;
-    else
+    else if (ev->kind == EV_AMBIENT)
       s_set_ambient(l, ev->index, ev->temp_k);
+    else
+      s_set_laser_ambient(l, ev->index, ev->temp_k);
   }
   if (k > 0) {
     memmove(l->events, l->events + k, (l->n_events - k) * sizeof *l->events);
@@ -582,22 +593,30 @@ static cpo_status_t s_check_cfg(const cpo_link_cfg_t *cfg, const cpo_profile_t *
   if (!(cfg->ambient_k >= 0.0) || !isfinite(cfg->ambient_k))
     return s_reject("%s %g: must be a temperature in kelvin (0 for the profile's)", "ambient_k",
                     cfg->ambient_k);
+  if (!(cfg->els_ambient_k >= 0.0) || !isfinite(cfg->els_ambient_k))
+    return s_reject("%s %g: must be a temperature in kelvin (0 for the profile's)",
+                    "els_ambient_k", cfg->els_ambient_k);
+  if (cfg->els_ambient_k > 0.0 && !(pr->els_ambient_k > 0.0))
+    return s_reject("%s %g: the profile's lasers sit on the engine (no external laser source)",
+                    "els_ambient_k", cfg->els_ambient_k);
   if (pr->lanes_per_laser < 1)
     return s_reject("%s %g: must be at least 1", "lanes_per_laser", pr->lanes_per_laser);
   return CPO_OK;
 }
 
-static cpo_status_t s_build_objects(cpo_link_t *l) {
+static cpo_status_t s_build_objects(cpo_link_t *l, double laser_ambient_k) {
   const cpo_profile_t *pr = &l->prof;
   const double amb = l->ambient_k[0];
   for (uint32_t k = 0; k < l->info.lasers; k++)
-    CPO_TRY(cpo_laser_create(&pr->laser, amb, &l->laser[k]));
+    CPO_TRY(cpo_laser_create(&pr->laser, laser_ambient_k, &l->laser[k]));
   /* the ring design target: heater-off resonance, at the profile's case temperature, a
-   * per-ring fabrication offset blue of the warm laser line at the nominal current */
+   * per-ring fabrication offset blue of the warm laser line at the nominal current and the
+   * profile's laser ambient */
   double warm_lambda_m = pr->laser.wavelength_m;
   {
     cpo_laser_t *probe = NULL;
-    CPO_TRY(cpo_laser_create(&pr->laser, pr->ambient_k, &probe));
+    const double design_k = s_lasers_external(l) ? pr->els_ambient_k : pr->ambient_k;
+    CPO_TRY(cpo_laser_create(&pr->laser, design_k, &probe));
     cpo_laser_set_current(probe, pr->laser_nominal_current_a);
     for (int it = 0; it < 60; it++)
       cpo_laser_step(probe, SETTLE_S);
@@ -677,7 +696,9 @@ cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out) {
     l->level_amp[f] = -1.0 + 2.0 * f / (in->levels - 1);
   const double amb = cfg->ambient_k > 0.0 ? cfg->ambient_k : prof.ambient_k;
   l->ambient_k[0] = l->ambient_k[1] = amb;
-  cpo_status_t rc = s_build_objects(l);
+  const double els_amb = cfg->els_ambient_k > 0.0 ? cfg->els_ambient_k : prof.els_ambient_k;
+  const double laser_amb = s_lasers_external(l) ? els_amb : amb;
+  cpo_status_t rc = s_build_objects(l, laser_amb);
   if (rc != CPO_OK) {
     cpo_link_destroy(&l);
     return rc;
@@ -768,6 +789,22 @@ cpo_status_t cpo_link_set_ambient(cpo_link_t *link, uint32_t engine, double temp
   if (!(temp_k > 0.0) || !isfinite(temp_k))
     return s_reject("set_ambient: %s %g K is not a temperature", "temp_k", temp_k);
   const s_event_t ev = {effective_cycle, EV_AMBIENT, 0, engine, 0, temp_k};
+  return s_schedule(link, &ev);
+}
+
+cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine, double temp_k,
+                                      uint64_t effective_cycle) {
+  assert(link);
+  if (!s_lasers_external(link)) {
+    fprintf(stderr, "cpo_link: set_els_ambient: profile %s has no external laser source (its "
+                    "lasers follow the engine's ambient)\n", link->prof.name);
+    return CPO_ERR_INVALID_ARG;
+  }
+  if (engine >= link->info.engines)
+    return s_reject("set_els_ambient: %s %g does not exist", "engine", engine);
+  if (!(temp_k > 0.0) || !isfinite(temp_k))
+    return s_reject("set_els_ambient: %s %g K is not a temperature", "temp_k", temp_k);
+  const s_event_t ev = {effective_cycle, EV_ELS_AMBIENT, 0, engine, 0, temp_k};
   return s_schedule(link, &ev);
 }
 

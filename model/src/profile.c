@@ -32,6 +32,9 @@ static void s_mrm_els_8x200g(cpo_profile_t *p) {
   p->receiver = cpo_receiver_params_default();
   p->tap_ratio = 0.02;                /* 2 % monitor tap */
   p->ambient_k = 318.15;              /* 45 degC: engine next to a switch ASIC */
+  p->els_ambient_k = 308.15;          /* 35 degC: the ELSFP sits in the faceplate, in the inlet
+                                         air (ASHRAE class A2 allows inlet air up to 35 degC),
+                                         not on the engine (OIF ELSFP; MODELS.md) */
   p->adc_noise_lsb = 0.5;
   p->electronics_latency_s = 2e-9;    /* SerDes and driver/TIA pipeline, ~ns */
   p->laser.wavelength_m = 1311e-9;
@@ -52,6 +55,7 @@ static void s_mzm_6p4t(cpo_profile_t *p) {
   p->laser_coupling_db = 1.0;         /* flip-chip or butt-coupled DFB */
   p->laser = cpo_laser_params_dfb();
   p->laser_nominal_current_a = 0.06;
+  p->els_ambient_k = 0.0;             /* the DFBs sit on the engine: they follow its case */
   p->mzm = cpo_mzm_params_default();
   p->mzm_phase_spread_rad = 1.0;
   p->driver_swing_v = 2.5;

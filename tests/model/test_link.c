@@ -352,6 +352,111 @@ static void test_link_laser_turn_on_transient_in_adcs(void **state) {
   free(tx), free(rx);
 }
 
+typedef struct {
+  double laser_w, detuning_m[2];
+} s_trace_els_t;
+
+static void s_keep_els(void *user, const cpo_link_trace_t *t) {
+  s_trace_els_t *k = user;
+  k->laser_w = t->laser_power_w[0];
+  k->detuning_m[0] = t->detuning_m[0];
+  k->detuning_m[1] = t->detuning_m[1];
+}
+
+/* Junction temperature of a laser settled at @p current_a in @p amb_k: the fixed point
+ * T = T_amb + R_th (I (V0 + I R_s) - P(T)), P(T) = eta0 e^{-(T-Tr)/T1} (I - Ith0 e^{(T-Tr)/T0}),
+ * by bisection. */
+static double s_laser_fixed_point_k(const cpo_laser_params_t *p, double current_a, double amb_k) {
+  const double el_w = current_a * (p->forward_v + current_a * p->series_ohm);
+  double lo = amb_k, hi = amb_k + 300.0;
+  for (int k = 0; k < 200; k++) {
+    const double t = 0.5 * (lo + hi);
+    const double ith = p->threshold_a * exp((t - p->ref_temp_k) / p->t0_k);
+    const double eta = p->slope_w_per_a * exp(-(t - p->ref_temp_k) / p->t1_k);
+    const double po = current_a > ith ? eta * (current_a - ith) : 0.0;
+    if (amb_k + p->thermal_res_k_per_w * (el_w - po) - t > 0)
+      lo = t;
+    else
+      hi = t;
+  }
+  return lo;
+}
+
+static double s_laser_temp_adc_k(const cpo_link_t *l, uint64_t cycle) {
+  uint32_t code;
+  assert_int_equal(cpo_link_adc(l, cycle, CPO_ADC_LASER_TEMP, 0, &code), CPO_OK);
+  return code * 0.01; /* 10 mK LSB */
+}
+
+/* The external laser source sits in the faceplate: a +10 K step of the engine's case moves
+ * the rings (compensated here by their heaters, as the firmware's loop would) but not the ELS,
+ * so the lanes stay locked; a step of the ELS's own ambient settles its junction at the
+ * thermal fixed point computed here. */
+static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
+  (void)state;
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.laser.thermal_tau_s = 2e-6; /* a short test; the time constant itself is test_laser's */
+  const cpo_link_cfg_t cfg = {.params = &p, .lanes = 2, .symbols_per_cycle = 32, .seed = 3,
+                              .fidelity = CPO_FIDELITY_STATISTICAL, .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  s_trace_els_t tr = {0};
+  cpo_link_set_trace(l, s_keep_els, &tr);
+  const uint32_t chunk = (uint32_t)info.adc_cycles; /* 1 us */
+  uint64_t *tx = s_words((size_t)chunk * 2, 21), *rx = malloc((size_t)chunk * 2 * 8);
+  assert_non_null(rx);
+  uint64_t c = 0;
+#define RUN_US(us)                                                                               \
+  for (int k_ = 0; k_ < (us); k_++, c += chunk)                                                  \
+  assert_int_equal(cpo_link_process(l, c, chunk, tx, rx), CPO_OK)
+  RUN_US(20);
+  const double t0_k = s_laser_temp_adc_k(l, c - 1), w0 = tr.laser_w;
+  const double det0[2] = {tr.detuning_m[0], tr.detuning_m[1]};
+  assert_true(fabs(t0_k - s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a,
+                                                p.els_ambient_k)) < 0.05);
+  /* engine +10 K: the rings red-shift 0.06 nm/K x 10 K; their heaters give that back */
+  const double step_k = 10.0;
+  const double heater_back_w = p.ring.ambient_shift_m_per_k * step_k / p.ring.heater_shift_m_per_w;
+  assert_int_equal(cpo_link_set_ambient(l, 0, p.ambient_k + step_k, c), CPO_OK);
+  for (uint32_t lane = 0; lane < 2; lane++) {
+    const uint32_t code = cpo_link_dac(l, CPO_DAC_HEATER, lane);
+    assert_true(code > heater_back_w / 1e-6); /* 1 uW per code */
+    assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, lane,
+                                      code - (uint32_t)lround(heater_back_w / 1e-6), c),
+                     CPO_OK);
+  }
+  RUN_US(50);
+  const uint64_t err_before[2] = {cpo_link_bit_errors(l, 0), cpo_link_bit_errors(l, 1)};
+  RUN_US(50);
+  assert_true(fabs(s_laser_temp_adc_k(l, c - 1) - t0_k) < 0.05); /* the ELS did not move */
+  assert_true(fabs(tr.laser_w - w0) <= 1e-9 * w0);
+  const double fwhm = cpo_ring_fwhm_m(&p.ring, p.laser.wavelength_m);
+  for (uint32_t lane = 0; lane < 2; lane++) {
+    assert_true(fabs(tr.detuning_m[lane] - det0[lane]) < 0.01 * fwhm); /* still locked */
+    const double bits = 50.0 * chunk * 32 * 2;
+    assert_true((cpo_link_bit_errors(l, lane) - err_before[lane]) < 2.4e-4 * bits);
+  }
+  /* the ELS's own ambient +10 K (a scenario may do that): its junction settles there */
+  assert_int_equal(cpo_link_set_els_ambient(l, 0, p.els_ambient_k + step_k, c), CPO_OK);
+  RUN_US(30); /* 15 thermal time constants */
+  const double t1_k = s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a,
+                                            p.els_ambient_k + step_k);
+  assert_true(fabs(s_laser_temp_adc_k(l, c - 1) - t1_k) < 0.05);
+  assert_true(t1_k > t0_k + step_k);
+#undef RUN_US
+  cpo_link_destroy(&l);
+  free(tx), free(rx);
+  /* a profile whose lasers sit on the engine has no ELS ambient to set */
+  cpo_link_cfg_t dfb = {.profile = "mzm-6.4t", .symbols_per_cycle = 16, .els_ambient_k = 300};
+  assert_int_equal(cpo_link_create(&dfb, &l), CPO_ERR_INVALID_ARG);
+  dfb.els_ambient_k = 0;
+  l = s_link(&dfb);
+  assert_int_equal(cpo_link_set_els_ambient(l, 0, 300.0, 0), CPO_ERR_INVALID_ARG);
+  cpo_link_destroy(&l);
+}
+
 static void test_link_two_engines_cross_connect(void **state) {
   (void)state;
   const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 2, .start_calibrated = true,
@@ -454,6 +559,7 @@ int main(void) {
       cmocka_unit_test(test_link_eye_matches_link_budget),
       cmocka_unit_test(test_link_heater_step_follows_thermal_time_constant),
       cmocka_unit_test(test_link_laser_turn_on_transient_in_adcs),
+      cmocka_unit_test(test_link_els_follows_its_own_ambient_not_the_engine),
       cmocka_unit_test(test_link_two_engines_cross_connect),
       cmocka_unit_test(test_link_every_profile_works_calibrated),
       cmocka_unit_test(test_link_rejects_bad_arguments_unchanged),

@@ -54,7 +54,10 @@ typedef struct {
   double baud_hz;                /* 0: the profile's */
   uint64_t seed;
   cpo_fidelity_t fidelity;
-  double ambient_k;              /* 0: the profile's case temperature */
+  double ambient_k;              /* engine case temperature; 0: the profile's */
+  double els_ambient_k;          /* ambient of the external laser source (faceplate), apart
+                                    from the engine's; 0: the profile's. Refused for a profile
+                                    whose lasers sit on the engine. */
   double grid_s;                 /* slow-dynamics step; 0: 50 ns */
   double adc_period_s;           /* monitor ADC conversion period, a whole number of grid
                                     steps (rounded, at least one); 0: 1 us */
@@ -129,10 +132,19 @@ CPO_MUST_USE cpo_status_t cpo_link_set_dac(cpo_link_t *link, uint32_t channel, u
 /** The DAC code in force now (after the latest grid point processed). 0 for a bad channel. */
 uint32_t cpo_link_dac(const cpo_link_t *link, uint32_t channel, uint32_t index);
 
-/** Schedule an ambient (case) temperature change of engine @p engine, like a DAC write.
+/** Schedule an ambient (case) temperature change of engine @p engine, like a DAC write. It
+ *  moves the engine's modulators, and its lasers only if they sit on the engine: an external
+ *  laser source follows its own ambient (cpo_link_set_els_ambient).
  *  @return as cpo_link_set_dac (CPO_ERR_INVALID_ARG also for a non-positive temperature) */
 CPO_MUST_USE cpo_status_t cpo_link_set_ambient(cpo_link_t *link, uint32_t engine, double temp_k,
                                                uint64_t effective_cycle);
+
+/** Schedule an ambient change of engine @p engine's external laser source (its faceplate
+ *  slot), like a DAC write.
+ *  @return as cpo_link_set_ambient; CPO_ERR_INVALID_ARG also when the profile's lasers sit on
+ *          the engine (no external source); nothing scheduled on error */
+CPO_MUST_USE cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine,
+                                                   double temp_k, uint64_t effective_cycle);
 
 /**
  * Carry @p count cycles of TX words through the link into @p rx (layouts above). Calls must
