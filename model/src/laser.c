@@ -40,10 +40,20 @@ cpo_laser_params_t cpo_laser_params_dfb(void) {
 
 cpo_laser_params_t cpo_laser_params_els(void) {
   cpo_laser_params_t p = cpo_laser_params_dfb();
-  p.threshold_a = 30e-3;           /* high-power DFB: longer cavity, higher threshold */
-  p.slope_w_per_a = 0.3;           /* gives ~100 mW (20 dBm) at ~370 mA: OIF ELSFP power class
-                                      example 20 +- 1.5 dBm (MODELS.md) */
-  p.thermal_res_k_per_w = 20.0;    /* TEC-less ELSFP on a large submount */
+  p.threshold_a = 30e-3;           /* high-power DFB: long cavity (~1 mm), higher threshold */
+  p.slope_w_per_a = 0.35;          /* gives ~104 mW (20.2 dBm) at 370 mA in a 35 degC faceplate:
+                                      OIF ELSFP power class example 20 +- 1.5 dBm (MODELS.md) */
+  p.forward_v = 1.0;               /* turn-on voltage V0 ~ h nu / q (0.95 eV at 1311 nm) plus the
+                                      heterojunction offsets (Coldren, Corzine & Mashanovitch,
+                                      Diode Lasers and PICs, 2nd ed., Wiley 2012, ch. 2) */
+  p.series_ohm = 1.5;              /* long, wide-contact high-power DFB: ~1-2 ohm, not the ~5 ohm
+                                      of a short DFB (MODELS.md). At 370 mA: V = 1.56 V,
+                                      I V = 0.58 W for ~104 mW out, a wall-plug efficiency
+                                      P / (I V) of 18 %, inside the 15-25 % that published
+                                      high-power 1.3 um CW sources reach (MODELS.md, issue 10;
+                                      test_laser checks the closed form) */
+  p.thermal_res_k_per_w = 20.0;    /* TEC-less ELSFP on a large submount: ~9 K self-heating at
+                                      0.47 W dissipated */
   p.thermal_tau_s = 200e-6;        /* bigger die and submount: slower */
   p.max_current_a = 0.6;
   return p;
@@ -112,9 +122,7 @@ void cpo_laser_set_ambient(cpo_laser_t *laser, double ambient_k) {
 void cpo_laser_step(cpo_laser_t *laser, double dt_s) {
   assert(laser && dt_s >= 0.0);
   const cpo_laser_params_t *p = &laser->p;
-  const double i = laser->current_a;
-  const double electrical_w = i * (p->forward_v + i * p->series_ohm);
-  const double dissipated_w = electrical_w - cpo_laser_power_w(laser);
+  const double dissipated_w = cpo_laser_electrical_w(laser) - cpo_laser_power_w(laser);
   const double target_k = laser->ambient_k + p->thermal_res_k_per_w * dissipated_w;
   if (dt_s != laser->step_dt_s) {
     laser->step_dt_s = dt_s;
@@ -136,6 +144,10 @@ double cpo_laser_power_w(const cpo_laser_t *laser) {
   }
   const double above = l->current_a - l->cache_ith_a;
   return above > 0.0 ? l->cache_eta * above : 0.0;
+}
+double cpo_laser_electrical_w(const cpo_laser_t *laser) {
+  const double i = laser->current_a;
+  return i * (laser->p.forward_v + i * laser->p.series_ohm);
 }
 double cpo_laser_wavelength_m(const cpo_laser_t *laser) {
   return cpo_laser_wavelength_at_m(&laser->p, laser->junction_k);

@@ -116,7 +116,7 @@ static void test_link_rx_and_adc_independent_of_call_split(void **state) {
     for (size_t k = 0; k < (size_t)cycles * lanes; k++)
       diff += a.rx[k] != tx[k];
     assert_true(diff > 100);
-    assert_true(a.adc[CPO_ADC_LASER_POWER] != a.adc[5999 * CPO_ADC_COUNT + CPO_ADC_LASER_POWER]);
+    assert_true(a.adc[CPO_ADC_MOD_TEMP] != a.adc[5999 * CPO_ADC_COUNT + CPO_ADC_MOD_TEMP]);
     free(a.rx), free(a.adc), free(b.rx), free(b.adc), free(c.rx), free(c.adc);
   }
   free(tx);
@@ -346,7 +346,7 @@ static void test_link_laser_turn_on_transient_in_adcs(void **state) {
   assert_true(power[0] < 3 && rxp[0] < 5);                /* dark (ADC noise only) */
   assert_true(power[1] > 8000);                          /* > 80 mW cold */
   assert_true(power[199] < power[1] - 300);              /* > 3 mW thermal droop */
-  assert_true(temp[199] > temp[1] + 1000);               /* > 10 K warmer */
+  assert_true(temp[199] > temp[1] + 500);                /* > 5 K warmer */
   assert_true(rxp[199] > 100);                           /* light arrives */
   cpo_link_destroy(&l);
   free(tx), free(rx);

@@ -72,6 +72,8 @@ double cpo_laser_current_a(const cpo_laser_t *laser);
 double cpo_laser_junction_k(const cpo_laser_t *laser);
 /** Output power now (L-I at the present junction temperature). */
 double cpo_laser_power_w(const cpo_laser_t *laser);
+/** Electrical power drawn now: I V(I) = I (V0 + I R_s). P / that is the wall-plug efficiency. */
+double cpo_laser_electrical_w(const cpo_laser_t *laser);
 /** Emission wavelength now. */
 double cpo_laser_wavelength_m(const cpo_laser_t *laser);
 const cpo_laser_params_t *cpo_laser_params(const cpo_laser_t *laser);
