@@ -973,3 +973,25 @@ cpo_status_t cpo_link_eye(const cpo_link_t *link, uint32_t lane, cpo_symchan_eye
   *eye = link->eye[lane];
   return CPO_OK;
 }
+
+cpo_status_t cpo_link_tx_levels(const cpo_link_t *link, uint32_t lane, cpo_link_tx_levels_t *out) {
+  assert(link && out);
+  if (lane >= link->info.lanes)
+    return CPO_ERR_INVALID_ARG;
+  if (!link->grid_started)
+    return CPO_ERR_STATE;
+  const s_tx_lane_t *tx = &link->tx[lane];
+  const uint32_t levels = link->info.levels;
+  const double coupler = cpo_db_to_ratio(-link->prof.fibre.coupler_loss_db);
+  cpo_link_tx_levels_t m = {.levels = levels, .average_w = coupler * s_mean16(tx->launch_w, levels)};
+  double lo = INFINITY, hi = 0.0;
+  for (uint32_t s = 0; s < levels; s++) {
+    m.level_w[s] = coupler * tx->launch_w[s * levels + s];
+    lo = fmin(lo, m.level_w[s]);
+    hi = fmax(hi, m.level_w[s]);
+  }
+  m.oma_outer_w = hi - lo;
+  m.er_db = cpo_ratio_to_db(hi / lo);
+  *out = m;
+  return CPO_OK;
+}

@@ -40,12 +40,12 @@ static cpo_link_t *s_link(const cpo_link_cfg_t *cfg) {
 
 static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
 
-/* The default engine behind 4 dB of extra connector loss, so errors are frequent enough to
+/* The default engine behind 7 dB of extra connector loss, so errors are frequent enough to
  * compare (SER ~1e-3). */
 static cpo_profile_t s_lossy_profile(void) {
   cpo_profile_t p;
   assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
-  p.fibre.connector_loss_db = 2.5;
+  p.fibre.connector_loss_db = 4.0;
   return p;
 }
 
@@ -271,6 +271,55 @@ static void test_link_eye_matches_link_budget(void **state) {
   const double fwhm =
       (1 - ra) * lambda * lambda / (k_pi * p.ring.group_index * 2 * k_pi * p.ring.radius_m * sqrt(ra));
   assert_true(fabs(last.detuning_m + 0.29 * fwhm) < 0.01 * fwhm);
+  cpo_link_destroy(&l);
+}
+
+/* The default micro-ring transmitter meets 400GBASE-DR4 / 800G-DR8 per lane (MODELS.md):
+ * ER >= 3.5 dB and OMA_outer >= -0.8 dBm in the fibre. Computed here from the Lorentzian
+ * near resonance, T(d) = 1 - (1 - T_min) / (1 + (2 d / FWHM)^2), with FWHM and T_min from a, r,
+ * n_g and R, the calibrated lock (laser ring_detuning_fwhm blue of resonance at the bias) and
+ * the 20 pm/V shift of each level's drive; then checked against what the link reports. */
+static void test_link_default_ring_tx_meets_dr_class_er_and_oma(void **state) {
+  (void)state;
+  cpo_profile_t p;
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 16, .seed = 8,
+                              .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  s_trace_last_t last = {0, 0};
+  cpo_link_set_trace(l, s_keep_last, &last);
+  uint64_t tx[8] = {0}, rx[8];
+  assert_int_equal(cpo_link_process(l, 0, 1, tx, rx), CPO_OK);
+  const double lambda = p.laser.wavelength_m;
+  const double a = p.ring.round_trip_a, r = p.ring.self_coupling_r, ra = a * r;
+  const double fwhm = (1 - ra) * lambda * lambda /
+                      (k_pi * p.ring.group_index * 2 * k_pi * p.ring.radius_m * sqrt(ra));
+  const double t_min = pow((a - r) / (1 - ra), 2);
+  /* laser / 8, splitter excess 1 dB, coupler 1.5 dB, 2 % tap, ring IL 1 dB, TX coupler 1.5 dB */
+  const double in_fibre_w = last.laser_w / 8 * pow(10, -(1.0 + 1.5 + 1.0 + 1.5) / 10) * 0.98;
+  double lo = INFINITY, hi = 0;
+  for (int s = 0; s < 4; s++) {
+    const double dv = p.driver_swing_v / 2 * (-1 + 2.0 * s / 3);
+    const double d = -p.ring_detuning_fwhm * fwhm - p.ring.eo_shift_m_per_v * dv;
+    const double w = in_fibre_w * (1 - (1 - t_min) / (1 + pow(2 * d / fwhm, 2)));
+    lo = fmin(lo, w);
+    hi = fmax(hi, w);
+  }
+  const double er_db = 10 * log10(hi / lo), oma_dbm = 10 * log10((hi - lo) / 1e-3);
+  assert_true(er_db >= 3.5);
+  assert_true(oma_dbm >= -0.8);
+  for (uint32_t lane = 0; lane < 8; lane++) {
+    cpo_link_tx_levels_t m;
+    assert_int_equal(cpo_link_tx_levels(l, lane, &m), CPO_OK);
+    assert_int_equal(m.levels, 4);
+    assert_true(fabs(m.er_db - er_db) < 0.1); /* the Lorentzian is the all-pass ring near */
+    assert_true(fabs(10 * log10(m.oma_outer_w / 1e-3) - oma_dbm) < 0.1); /* resonance */
+    assert_true(m.er_db >= 3.5 && m.oma_outer_w >= 1e-3 * pow(10, -0.08));
+    /* launch power inside DR4's -2.9..4.0 dBm */
+    assert_true(m.average_w > 1e-3 * pow(10, -0.29) && m.average_w < 1e-3 * pow(10, 0.4));
+  }
+  cpo_link_tx_levels_t m;
+  assert_int_equal(cpo_link_tx_levels(l, 8, &m), CPO_ERR_INVALID_ARG);
   cpo_link_destroy(&l);
 }
 
@@ -557,6 +606,7 @@ int main(void) {
       cmocka_unit_test(test_link_statistical_agrees_with_bit_true),
       cmocka_unit_test(test_link_ser_matches_eye_prediction),
       cmocka_unit_test(test_link_eye_matches_link_budget),
+      cmocka_unit_test(test_link_default_ring_tx_meets_dr_class_er_and_oma),
       cmocka_unit_test(test_link_heater_step_follows_thermal_time_constant),
       cmocka_unit_test(test_link_laser_turn_on_transient_in_adcs),
       cmocka_unit_test(test_link_els_follows_its_own_ambient_not_the_engine),

@@ -173,6 +173,22 @@ uint64_t cpo_link_symbol_errors(const cpo_link_t *link, uint32_t lane);
 /** Bit errors (differing bits of sent and decided fields) so far on RX lane @p lane. */
 uint64_t cpo_link_bit_errors(const cpo_link_t *link, uint32_t lane);
 
+/** A TX lane's optical levels in the fibre (after the chip-to-fibre coupler), as a DR-class
+ *  transmitter test measures them: OMA_outer and ER from the outer levels. */
+typedef struct {
+  uint32_t levels;
+  double level_w[4];   /* steady power of each level (a long run of that symbol) */
+  double average_w;    /* over equiprobable symbols */
+  double oma_outer_w;  /* highest minus lowest level */
+  double er_db;        /* 10 log10(highest / lowest) */
+} cpo_link_tx_levels_t;
+
+/** TX lane @p lane's levels in the current grid interval.
+ *  @return CPO_OK or CPO_ERR_INVALID_ARG (lane) or CPO_ERR_STATE (nothing processed yet);
+ *          @p out unchanged on error */
+CPO_MUST_USE cpo_status_t cpo_link_tx_levels(const cpo_link_t *link, uint32_t lane,
+                                             cpo_link_tx_levels_t *out);
+
 /** The eye RX lane @p lane uses in the current grid interval (for tests and tools).
  *  @return CPO_OK or CPO_ERR_INVALID_ARG (lane) or CPO_ERR_STATE (nothing processed yet) */
 CPO_MUST_USE cpo_status_t cpo_link_eye(const cpo_link_t *link, uint32_t lane,
