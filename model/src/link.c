@@ -4,10 +4,12 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cpo/monitor.h"
 #include "cpo/phys.h"
 #include "cpo/rng.h"
@@ -604,6 +606,44 @@ static cpo_status_t s_check_cfg(const cpo_link_cfg_t *cfg, const cpo_profile_t *
   return CPO_OK;
 }
 
+#define F(name) #name, offsetof(cpo_profile_t, name)
+/* Physical ranges of the profile's own fields; its laser, modulators, fibre and receiver are
+ * checked by their models. */
+static const cpo_range_t s_profile_ranges[] = {
+    {F(laser_split_excess_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
+    {F(laser_coupling_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
+    {F(laser_nominal_current_a), 0.0, 10.0, CPO_RANGE_CLOSED, "A"},
+    {F(ring_fab_offset_min_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
+    {F(ring_fab_offset_max_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
+    {F(ring_detuning_fwhm), 0.0, 5.0, CPO_RANGE_CLOSED, ""}, /* blue of resonance: stable */
+    {F(mzm_phase_spread_rad), 0.0, 2.0 * CPO_PI, CPO_RANGE_CLOSED, "rad"},
+    {F(driver_swing_v), 0.0, 20.0, CPO_RANGE_CLOSED, "V"},
+    {F(driver_bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit */
+    {F(tap_ratio), 0.0, 1.0, CPO_RANGE_OPEN_HI, ""},
+    {F(ambient_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
+    {F(adc_noise_lsb), 0.0, 1000.0, CPO_RANGE_CLOSED, "LSB"},
+    {F(electronics_latency_s), 0.0, 1e-3, CPO_RANGE_CLOSED, "s"},
+};
+#undef F
+
+static cpo_status_t s_check_profile(const cpo_profile_t *pr) {
+  const char *m = "cpo_link (profile)";
+  if (!cpo_check_table(m, pr, s_profile_ranges,
+                       sizeof s_profile_ranges / sizeof s_profile_ranges[0]) ||
+      !cpo_check_range(m, "laser_nominal_current_a", pr->laser_nominal_current_a, 0.0,
+                       pr->laser.max_current_a, CPO_RANGE_CLOSED,
+                       "A (the laser's max_current_a)") ||
+      !cpo_check_range(m, "ring_fab_offset_max_m", pr->ring_fab_offset_max_m,
+                       pr->ring_fab_offset_min_m, 10e-9, CPO_RANGE_CLOSED,
+                       "m (from ring_fab_offset_min_m)") ||
+      (pr->els_ambient_k != 0.0 &&
+       !cpo_check_range(m, "els_ambient_k", pr->els_ambient_k, CPO_AMBIENT_MIN_K,
+                        CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K (or 0: lasers on the engine)")))
+    return CPO_ERR_INVALID_ARG;
+  CPO_TRY(cpo_fibre_check(&pr->fibre));
+  return cpo_receiver_check(&pr->receiver);
+}
+
 static cpo_status_t s_build_objects(cpo_link_t *l, double laser_ambient_k) {
   const cpo_profile_t *pr = &l->prof;
   const double amb = l->ambient_k[0];
@@ -659,6 +699,7 @@ cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out) {
   uint32_t lanes, bps;
   double baud;
   CPO_TRY(s_check_cfg(cfg, &prof, &lanes, &bps, &baud));
+  CPO_TRY(s_check_profile(&prof));
   cpo_link_t *l = calloc(1, sizeof *l);
   if (!l)
     return CPO_ERR_NO_MEMORY;

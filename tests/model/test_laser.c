@@ -10,6 +10,7 @@
 
 #include "cpo/laser.h"
 #include "cpo/profile.h"
+#include "refusal.h"
 
 #define REL(a, b) (fabs((a) - (b)) / fabs(b))
 
@@ -173,17 +174,37 @@ static void test_laser_rin_variance_is_rin_p2_b(void **state) {
   assert_true(REL(cpo_laser_rin_variance_w2(&p, pw, b), 1e-15 * pw * pw * b) < 1e-9);
 }
 
+/* Each parameter outside its physical range is refused, the message naming it, its value and
+ * the range; the slope above the quantum limit h c / (q lambda) (0.946 W/A at 1311 nm) too. */
 static void test_laser_rejects_unphysical_parameters(void **state) {
   (void)state;
   cpo_laser_t *l = NULL;
   cpo_laser_params_t p = cpo_laser_params_dfb();
   p.t0_k = 0;
-  assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_ERR_INVALID_ARG);
+  EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "cpo_laser: t0_k = 0 K is outside its physical "
+                                                 "range [10, 1000] K");
   p = cpo_laser_params_dfb();
   p.thermal_tau_s = -1;
-  assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_ERR_INVALID_ARG);
+  EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "thermal_tau_s = -1 s is outside its physical "
+                                                 "range (0, 10] s");
   p = cpo_laser_params_dfb();
-  assert_int_equal(cpo_laser_create(&p, NAN, &l), CPO_ERR_INVALID_ARG);
+  p.series_ohm = -0.5;
+  EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "series_ohm = -0.5 ohm is outside its physical "
+                                                 "range [0, 100] ohm");
+  p = cpo_laser_params_dfb();
+  p.rin_db_per_hz = NAN;
+  EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "rin_db_per_hz = nan dB/Hz");
+  p = cpo_laser_params_dfb();
+  p.slope_w_per_a = 1.0; /* more than one photon per electron at 1311 nm */
+  char expect[160];
+  const double limit = 6.62607015e-34 * 299792458.0 / (1.602176634e-19 * p.wavelength_m);
+  assert_true(limit > 0.94 && limit < 0.95);
+  snprintf(expect, sizeof expect, "slope_w_per_a = 1 W/A is outside its physical range (0, %g] W/A",
+           limit);
+  EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), expect);
+  p = cpo_laser_params_dfb();
+  EXPECT_REFUSED(cpo_laser_create(&p, NAN, &l), "ambient_k = nan K is outside its physical range "
+                                                 "[200, 450] K");
   assert_null(l);
   assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_OK);
   cpo_laser_set_current(l, 10.0); /* clamped to the driver's compliance */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cpo/link.h"
+#include "refusal.h"
 
 static const double k_pi = 3.14159265358979323846;
 
@@ -599,6 +600,43 @@ static void test_link_rejects_bad_arguments_unchanged(void **state) {
   assert_null(l);
 }
 
+/* A profile parameter outside its physical range refuses the link, the message naming it, its
+ * value and the range: the receiver's quantum efficiency above 1 (accepted before, giving
+ * 1.59 A/W), the profile's own fields, and its laser's and ring's through their models. */
+static void test_link_rejects_unphysical_profile(void **state) {
+  (void)state;
+  cpo_link_t *l = NULL;
+  cpo_profile_t p;
+  cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 16, .start_calibrated = true};
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.receiver.quantum_efficiency = 1.5;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "quantum_efficiency = 1.5 is outside its physical "
+                                            "range (0, 1]");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.tap_ratio = 1.0;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "tap_ratio = 1 is outside its physical range [0, 1)");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.laser_nominal_current_a = 0.7; /* above the ELS driver's 0.6 A */
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "laser_nominal_current_a = 0.7 A (the laser's "
+                                            "max_current_a) is outside its physical range");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.fibre.loss_db_per_km = -0.35;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "loss_db_per_km = -0.35 dB/km");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.laser.threshold_a = -0.01;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "cpo_laser: threshold_a = -0.01 A");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  p.ring.round_trip_a = 1.01;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "cpo_ring: round_trip_a = 1.01");
+  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
+  cfg.ambient_k = 900;
+  EXPECT_REFUSED(cpo_link_create(&cfg, &l), "ambient_k = 900 K");
+  assert_null(l);
+  cfg.ambient_k = 0;
+  l = s_link(&cfg);
+  cpo_link_destroy(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_link_rx_and_adc_independent_of_call_split),
@@ -613,6 +651,7 @@ int main(void) {
       cmocka_unit_test(test_link_two_engines_cross_connect),
       cmocka_unit_test(test_link_every_profile_works_calibrated),
       cmocka_unit_test(test_link_rejects_bad_arguments_unchanged),
+      cmocka_unit_test(test_link_rejects_unphysical_profile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

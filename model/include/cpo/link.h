@@ -110,7 +110,8 @@ typedef struct cpo_link cpo_link_t;
  * @return CPO_OK; CPO_ERR_INVALID_ARG with a message naming the field on stderr (unknown
  *         profile, lanes over CPO_LINK_MAX_LANES or the profile's count per engine, odd lanes for
  *         two engines, symbols_per_cycle x bits_per_symbol over 64, non-positive baud or grid,
- *         bits_per_symbol not 1 or 2); CPO_ERR_NO_MEMORY
+ *         bits_per_symbol not 1 or 2, any profile parameter outside its physical range: the
+ *         message gives its value and the range); CPO_ERR_NO_MEMORY
  */
 CPO_MUST_USE cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out);
 
