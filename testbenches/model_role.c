@@ -57,6 +57,7 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
                        .bits_per_symbol = cfg->bits_per_symbol,
                        .baud_hz = (double)cfg->baud_hz,
                        .seed = cfg->seed,
+                       .els_ambient_k = o->els_ambient_k,
                        .fidelity = o->fidelity_bit_true ? CPO_FIDELITY_BIT_TRUE : CPO_FIDELITY_STATISTICAL,
                        .start_calibrated = !o->power_on_start};
   if (cpo_link_create(&lc, &ch->link) != CPO_OK) {

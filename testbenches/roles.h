@@ -23,6 +23,7 @@ typedef struct {
   bool fidelity_bit_true; /* engine profiles: noise per symbol instead of statistical errors */
   bool power_on_start; /* engine profiles: dark, lasers off (firmware brings it up), instead
                           of the state a finished bring-up leaves */
+  double els_ambient_k; /* engine profiles: the external laser's faceplate ambient; 0: profile's */
   bool two_engines;    /* engine profiles: lanes [0, N/2) are engine A, [N/2, N) engine B, each
                           one's TX lane i lit into the other's RX lane i, instead of loopback */
   cpo_curve_cfg_t curve;

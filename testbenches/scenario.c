@@ -144,6 +144,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     ok = cpo_scenario_set_start(o, value);
   else if (KEY("model", "topology"))
     ok = cpo_scenario_set_topology(o, value);
+  else if (KEY("model", "els_ambient_k")) /* the ELS's faceplate ambient, apart from the engine */
+    ok = cpo_parse_real(value, &d) && d > 0 && ((o->els_ambient_k = d), true);
   else if (KEY("model", "noise_sigma"))
     ok = cpo_parse_real(value, &d) && d >= 0 && d < 10 && ((o->noise_sigma = d), true);
   else if (KEY("bridge", "timeout_ms"))

@@ -1,6 +1,10 @@
 /* Fibre channel; see cpo/fibre.h. */
 #include "cpo/fibre.h"
 
+#include <math.h>
+#include <stddef.h>
+
+#include "check.h"
 #include "cpo/phys.h"
 
 cpo_fibre_params_t cpo_fibre_params_default(void) {
@@ -13,6 +17,26 @@ cpo_fibre_params_t cpo_fibre_params_default(void) {
       .group_index = 1.4677,    /* Corning SMF-28 at 1310 nm (datasheet) */
       .crosstalk_db = -35.0,    /* adjacent-lane leakage in the engine's fibre array/MUX */
   };
+}
+
+#define F(name) #name, offsetof(cpo_fibre_params_t, name)
+static const cpo_range_t s_ranges[] = {
+    {F(length_m), 0.0, 100e3, CPO_RANGE_CLOSED, "m"},
+    {F(loss_db_per_km), 0.0, 100.0, CPO_RANGE_CLOSED, "dB/km"},
+    {F(connector_loss_db), 0.0, 10.0, CPO_RANGE_CLOSED, "dB"},
+    {F(coupler_loss_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
+    {F(group_index), 1.0, 3.0, CPO_RANGE_CLOSED, ""},
+    {F(crosstalk_db), -INFINITY, 0.0, CPO_RANGE_CLOSED, "dB"}, /* -inf: none */
+};
+#undef F
+
+cpo_status_t cpo_fibre_check(const cpo_fibre_params_t *p) {
+  if (!p)
+    return CPO_ERR_INVALID_ARG;
+  if (!cpo_check_table("cpo_fibre", p, s_ranges, sizeof s_ranges / sizeof s_ranges[0]) ||
+      !cpo_check_range("cpo_fibre", "connectors", p->connectors, 0, 100, CPO_RANGE_CLOSED, ""))
+    return CPO_ERR_INVALID_ARG;
+  return CPO_OK;
 }
 
 double cpo_fibre_loss_db(const cpo_fibre_params_t *p) {

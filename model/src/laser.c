@@ -3,7 +3,11 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
+
+#include "check.h"
+#include "cpo/phys.h"
 
 struct cpo_laser {
   cpo_laser_params_t p;
@@ -40,10 +44,20 @@ cpo_laser_params_t cpo_laser_params_dfb(void) {
 
 cpo_laser_params_t cpo_laser_params_els(void) {
   cpo_laser_params_t p = cpo_laser_params_dfb();
-  p.threshold_a = 30e-3;           /* high-power DFB: longer cavity, higher threshold */
-  p.slope_w_per_a = 0.3;           /* gives ~100 mW (20 dBm) at ~370 mA: OIF ELSFP power class
-                                      example 20 +- 1.5 dBm (MODELS.md) */
-  p.thermal_res_k_per_w = 20.0;    /* TEC-less ELSFP on a large submount */
+  p.threshold_a = 30e-3;           /* high-power DFB: long cavity (~1 mm), higher threshold */
+  p.slope_w_per_a = 0.35;          /* gives ~104 mW (20.2 dBm) at 370 mA in a 35 degC faceplate:
+                                      OIF ELSFP power class example 20 +- 1.5 dBm (MODELS.md) */
+  p.forward_v = 1.0;               /* turn-on voltage V0 ~ h nu / q (0.95 eV at 1311 nm) plus the
+                                      heterojunction offsets (Coldren, Corzine & Mashanovitch,
+                                      Diode Lasers and PICs, 2nd ed., Wiley 2012, ch. 2) */
+  p.series_ohm = 1.5;              /* long, wide-contact high-power DFB: ~1-2 ohm, not the ~5 ohm
+                                      of a short DFB (MODELS.md). At 370 mA: V = 1.56 V,
+                                      I V = 0.58 W for ~104 mW out, a wall-plug efficiency
+                                      P / (I V) of 18 %, inside the 15-25 % that published
+                                      high-power 1.3 um CW sources reach (MODELS.md, issue 10;
+                                      test_laser checks the closed form) */
+  p.thermal_res_k_per_w = 20.0;    /* TEC-less ELSFP on a large submount: ~9 K self-heating at
+                                      0.47 W dissipated */
   p.thermal_tau_s = 200e-6;        /* bigger die and submount: slower */
   p.max_current_a = 0.6;
   return p;
@@ -73,12 +87,40 @@ double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w,
   return pow(10.0, p->rin_db_per_hz / 10.0) * power_w * power_w * bandwidth_hz;
 }
 
+#define F(name) #name, offsetof(cpo_laser_params_t, name)
+/* Physical ranges of the parameters (the slope's upper end, the quantum limit, is checked
+ * apart: it depends on the wavelength). */
+static const cpo_range_t s_ranges[] = {
+    {F(threshold_a), 0.0, 1.0, CPO_RANGE_OPEN_LO, "A"},
+    {F(t0_k), 10.0, 1000.0, CPO_RANGE_CLOSED, "K"},
+    {F(slope_w_per_a), 0.0, 1.6, CPO_RANGE_OPEN_LO, "W/A"},
+    {F(t1_k), 10.0, 1e5, CPO_RANGE_CLOSED, "K"},
+    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
+    {F(wavelength_m), 400e-9, 2000e-9, CPO_RANGE_CLOSED, "m"},
+    {F(wavelength_drift_m_per_k), 0.0, 1e-9, CPO_RANGE_CLOSED, "m/K"},
+    {F(rin_db_per_hz), -200.0, -100.0, CPO_RANGE_CLOSED, "dB/Hz"},
+    {F(forward_v), 0.0, 5.0, CPO_RANGE_OPEN_LO, "V"},
+    {F(series_ohm), 0.0, 100.0, CPO_RANGE_CLOSED, "ohm"},
+    {F(thermal_res_k_per_w), 0.0, 1000.0, CPO_RANGE_CLOSED, "K/W"},
+    {F(thermal_tau_s), 0.0, 10.0, CPO_RANGE_OPEN_LO, "s"},
+    {F(age_h), 0.0, 1e6, CPO_RANGE_CLOSED, "h"},
+    {F(ageing_threshold_per_h), 0.0, 1e-3, CPO_RANGE_CLOSED, "1/h"},
+    {F(ageing_slope_per_h), 0.0, 1e-3, CPO_RANGE_CLOSED, "1/h"},
+    {F(max_current_a), 0.0, 10.0, CPO_RANGE_OPEN_LO, "A"},
+};
+#undef F
+
 cpo_status_t cpo_laser_create(const cpo_laser_params_t *p, double ambient_k, cpo_laser_t **out) {
   if (!p || !out)
     return CPO_ERR_INVALID_ARG;
-  if (!(p->threshold_a > 0) || !(p->t0_k > 0) || !(p->slope_w_per_a > 0) || !(p->t1_k > 0) ||
-      !(p->thermal_tau_s > 0) || !(p->wavelength_m > 0) || !(p->max_current_a > 0) ||
-      !(p->thermal_res_k_per_w >= 0) || !(p->age_h >= 0) || !(ambient_k > 0))
+  if (!cpo_check_table("cpo_laser", p, s_ranges, sizeof s_ranges / sizeof s_ranges[0]))
+    return CPO_ERR_INVALID_ARG;
+  /* differential quantum efficiency <= 1: at most one photon h c / lambda per electron */
+  const double quantum_w_per_a = CPO_H_J_S * CPO_C_M_PER_S / (CPO_Q_E_C * p->wavelength_m);
+  if (!cpo_check_range("cpo_laser", "slope_w_per_a", p->slope_w_per_a, 0.0, quantum_w_per_a,
+                       CPO_RANGE_OPEN_LO, "W/A") ||
+      !cpo_check_range("cpo_laser", "ambient_k", ambient_k, CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K,
+                       CPO_RANGE_CLOSED, "K"))
     return CPO_ERR_INVALID_ARG;
   cpo_laser_t *l = calloc(1, sizeof *l);
   if (!l)
@@ -112,9 +154,7 @@ void cpo_laser_set_ambient(cpo_laser_t *laser, double ambient_k) {
 void cpo_laser_step(cpo_laser_t *laser, double dt_s) {
   assert(laser && dt_s >= 0.0);
   const cpo_laser_params_t *p = &laser->p;
-  const double i = laser->current_a;
-  const double electrical_w = i * (p->forward_v + i * p->series_ohm);
-  const double dissipated_w = electrical_w - cpo_laser_power_w(laser);
+  const double dissipated_w = cpo_laser_electrical_w(laser) - cpo_laser_power_w(laser);
   const double target_k = laser->ambient_k + p->thermal_res_k_per_w * dissipated_w;
   if (dt_s != laser->step_dt_s) {
     laser->step_dt_s = dt_s;
@@ -136,6 +176,10 @@ double cpo_laser_power_w(const cpo_laser_t *laser) {
   }
   const double above = l->current_a - l->cache_ith_a;
   return above > 0.0 ? l->cache_eta * above : 0.0;
+}
+double cpo_laser_electrical_w(const cpo_laser_t *laser) {
+  const double i = laser->current_a;
+  return i * (laser->p.forward_v + i * laser->p.series_ohm);
 }
 double cpo_laser_wavelength_m(const cpo_laser_t *laser) {
   return cpo_laser_wavelength_at_m(&laser->p, laser->junction_k);

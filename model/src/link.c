@@ -4,10 +4,12 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cpo/monitor.h"
 #include "cpo/phys.h"
 #include "cpo/rng.h"
@@ -25,7 +27,7 @@
 /* Ring reverse bias at bring-up above half the swing, so the junction stays reverse biased. */
 #define RING_BIAS_MARGIN_V 0.2
 
-typedef enum { EV_DAC, EV_AMBIENT } s_event_kind_t;
+typedef enum { EV_DAC, EV_AMBIENT, EV_ELS_AMBIENT } s_event_kind_t;
 
 typedef struct {
   uint64_t cycle;
@@ -292,10 +294,19 @@ static void s_apply_dacs(cpo_link_t *l) {
   }
 }
 
-static void s_set_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
-  l->ambient_k[engine] = temp_k;
+/* Lasers of an external source (ELSFP) sit in the faceplate: they follow their own ambient,
+ * not the engine's case. */
+static bool s_lasers_external(const cpo_link_t *l) { return l->prof.els_ambient_k > 0.0; }
+
+static void s_set_laser_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
   for (uint32_t k = engine * l->lasers_per_engine; k < (engine + 1) * l->lasers_per_engine; k++)
     cpo_laser_set_ambient(l->laser[k], temp_k);
+}
+
+static void s_set_ambient(cpo_link_t *l, uint32_t engine, double temp_k) {
+  l->ambient_k[engine] = temp_k;
+  if (!s_lasers_external(l))
+    s_set_laser_ambient(l, engine, temp_k);
   for (uint32_t t = engine * l->lanes_per_engine; t < (engine + 1) * l->lanes_per_engine; t++) {
     if (l->ring[t])
       cpo_ring_set_ambient(l->ring[t], temp_k);
@@ -423,8 +434,10 @@ static void s_grid_step(cpo_link_t *l, uint64_t g) {
     const s_event_t *ev = &l->events[k];
     if (ev->kind == EV_DAC)
       l->dac[ev->channel][ev->index] = (uint16_t)ev->value;
-    else
+    else if (ev->kind == EV_AMBIENT)
       s_set_ambient(l, ev->index, ev->temp_k);
+    else
+      s_set_laser_ambient(l, ev->index, ev->temp_k);
   }
   if (k > 0) {
     memmove(l->events, l->events + k, (l->n_events - k) * sizeof *l->events);
@@ -582,22 +595,68 @@ static cpo_status_t s_check_cfg(const cpo_link_cfg_t *cfg, const cpo_profile_t *
   if (!(cfg->ambient_k >= 0.0) || !isfinite(cfg->ambient_k))
     return s_reject("%s %g: must be a temperature in kelvin (0 for the profile's)", "ambient_k",
                     cfg->ambient_k);
+  if (!(cfg->els_ambient_k >= 0.0) || !isfinite(cfg->els_ambient_k))
+    return s_reject("%s %g: must be a temperature in kelvin (0 for the profile's)",
+                    "els_ambient_k", cfg->els_ambient_k);
+  if (cfg->els_ambient_k > 0.0 && !(pr->els_ambient_k > 0.0))
+    return s_reject("%s %g: the profile's lasers sit on the engine (no external laser source)",
+                    "els_ambient_k", cfg->els_ambient_k);
   if (pr->lanes_per_laser < 1)
     return s_reject("%s %g: must be at least 1", "lanes_per_laser", pr->lanes_per_laser);
   return CPO_OK;
 }
 
-static cpo_status_t s_build_objects(cpo_link_t *l) {
+#define F(name) #name, offsetof(cpo_profile_t, name)
+/* Physical ranges of the profile's own fields; its laser, modulators, fibre and receiver are
+ * checked by their models. */
+static const cpo_range_t s_profile_ranges[] = {
+    {F(laser_split_excess_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
+    {F(laser_coupling_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
+    {F(laser_nominal_current_a), 0.0, 10.0, CPO_RANGE_CLOSED, "A"},
+    {F(ring_fab_offset_min_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
+    {F(ring_fab_offset_max_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
+    {F(ring_detuning_fwhm), 0.0, 5.0, CPO_RANGE_CLOSED, ""}, /* blue of resonance: stable */
+    {F(mzm_phase_spread_rad), 0.0, 2.0 * CPO_PI, CPO_RANGE_CLOSED, "rad"},
+    {F(driver_swing_v), 0.0, 20.0, CPO_RANGE_CLOSED, "V"},
+    {F(driver_bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit */
+    {F(tap_ratio), 0.0, 1.0, CPO_RANGE_OPEN_HI, ""},
+    {F(ambient_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
+    {F(adc_noise_lsb), 0.0, 1000.0, CPO_RANGE_CLOSED, "LSB"},
+    {F(electronics_latency_s), 0.0, 1e-3, CPO_RANGE_CLOSED, "s"},
+};
+#undef F
+
+static cpo_status_t s_check_profile(const cpo_profile_t *pr) {
+  const char *m = "cpo_link (profile)";
+  if (!cpo_check_table(m, pr, s_profile_ranges,
+                       sizeof s_profile_ranges / sizeof s_profile_ranges[0]) ||
+      !cpo_check_range(m, "laser_nominal_current_a", pr->laser_nominal_current_a, 0.0,
+                       pr->laser.max_current_a, CPO_RANGE_CLOSED,
+                       "A (the laser's max_current_a)") ||
+      !cpo_check_range(m, "ring_fab_offset_max_m", pr->ring_fab_offset_max_m,
+                       pr->ring_fab_offset_min_m, 10e-9, CPO_RANGE_CLOSED,
+                       "m (from ring_fab_offset_min_m)") ||
+      (pr->els_ambient_k != 0.0 &&
+       !cpo_check_range(m, "els_ambient_k", pr->els_ambient_k, CPO_AMBIENT_MIN_K,
+                        CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K (or 0: lasers on the engine)")))
+    return CPO_ERR_INVALID_ARG;
+  CPO_TRY(cpo_fibre_check(&pr->fibre));
+  return cpo_receiver_check(&pr->receiver);
+}
+
+static cpo_status_t s_build_objects(cpo_link_t *l, double laser_ambient_k) {
   const cpo_profile_t *pr = &l->prof;
   const double amb = l->ambient_k[0];
   for (uint32_t k = 0; k < l->info.lasers; k++)
-    CPO_TRY(cpo_laser_create(&pr->laser, amb, &l->laser[k]));
+    CPO_TRY(cpo_laser_create(&pr->laser, laser_ambient_k, &l->laser[k]));
   /* the ring design target: heater-off resonance, at the profile's case temperature, a
-   * per-ring fabrication offset blue of the warm laser line at the nominal current */
+   * per-ring fabrication offset blue of the warm laser line at the nominal current and the
+   * profile's laser ambient */
   double warm_lambda_m = pr->laser.wavelength_m;
   {
     cpo_laser_t *probe = NULL;
-    CPO_TRY(cpo_laser_create(&pr->laser, pr->ambient_k, &probe));
+    const double design_k = s_lasers_external(l) ? pr->els_ambient_k : pr->ambient_k;
+    CPO_TRY(cpo_laser_create(&pr->laser, design_k, &probe));
     cpo_laser_set_current(probe, pr->laser_nominal_current_a);
     for (int it = 0; it < 60; it++)
       cpo_laser_step(probe, SETTLE_S);
@@ -640,6 +699,7 @@ cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out) {
   uint32_t lanes, bps;
   double baud;
   CPO_TRY(s_check_cfg(cfg, &prof, &lanes, &bps, &baud));
+  CPO_TRY(s_check_profile(&prof));
   cpo_link_t *l = calloc(1, sizeof *l);
   if (!l)
     return CPO_ERR_NO_MEMORY;
@@ -677,7 +737,9 @@ cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out) {
     l->level_amp[f] = -1.0 + 2.0 * f / (in->levels - 1);
   const double amb = cfg->ambient_k > 0.0 ? cfg->ambient_k : prof.ambient_k;
   l->ambient_k[0] = l->ambient_k[1] = amb;
-  cpo_status_t rc = s_build_objects(l);
+  const double els_amb = cfg->els_ambient_k > 0.0 ? cfg->els_ambient_k : prof.els_ambient_k;
+  const double laser_amb = s_lasers_external(l) ? els_amb : amb;
+  cpo_status_t rc = s_build_objects(l, laser_amb);
   if (rc != CPO_OK) {
     cpo_link_destroy(&l);
     return rc;
@@ -768,6 +830,22 @@ cpo_status_t cpo_link_set_ambient(cpo_link_t *link, uint32_t engine, double temp
   if (!(temp_k > 0.0) || !isfinite(temp_k))
     return s_reject("set_ambient: %s %g K is not a temperature", "temp_k", temp_k);
   const s_event_t ev = {effective_cycle, EV_AMBIENT, 0, engine, 0, temp_k};
+  return s_schedule(link, &ev);
+}
+
+cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine, double temp_k,
+                                      uint64_t effective_cycle) {
+  assert(link);
+  if (!s_lasers_external(link)) {
+    fprintf(stderr, "cpo_link: set_els_ambient: profile %s has no external laser source (its "
+                    "lasers follow the engine's ambient)\n", link->prof.name);
+    return CPO_ERR_INVALID_ARG;
+  }
+  if (engine >= link->info.engines)
+    return s_reject("set_els_ambient: %s %g does not exist", "engine", engine);
+  if (!(temp_k > 0.0) || !isfinite(temp_k))
+    return s_reject("set_els_ambient: %s %g K is not a temperature", "temp_k", temp_k);
+  const s_event_t ev = {effective_cycle, EV_ELS_AMBIENT, 0, engine, 0, temp_k};
   return s_schedule(link, &ev);
 }
 
@@ -934,5 +1012,27 @@ cpo_status_t cpo_link_eye(const cpo_link_t *link, uint32_t lane, cpo_symchan_eye
   if (!link->grid_started)
     return CPO_ERR_STATE;
   *eye = link->eye[lane];
+  return CPO_OK;
+}
+
+cpo_status_t cpo_link_tx_levels(const cpo_link_t *link, uint32_t lane, cpo_link_tx_levels_t *out) {
+  assert(link && out);
+  if (lane >= link->info.lanes)
+    return CPO_ERR_INVALID_ARG;
+  if (!link->grid_started)
+    return CPO_ERR_STATE;
+  const s_tx_lane_t *tx = &link->tx[lane];
+  const uint32_t levels = link->info.levels;
+  const double coupler = cpo_db_to_ratio(-link->prof.fibre.coupler_loss_db);
+  cpo_link_tx_levels_t m = {.levels = levels, .average_w = coupler * s_mean16(tx->launch_w, levels)};
+  double lo = INFINITY, hi = 0.0;
+  for (uint32_t s = 0; s < levels; s++) {
+    m.level_w[s] = coupler * tx->launch_w[s * levels + s];
+    lo = fmin(lo, m.level_w[s]);
+    hi = fmax(hi, m.level_w[s]);
+  }
+  m.oma_outer_w = hi - lo;
+  m.er_db = cpo_ratio_to_db(hi / lo);
+  *out = m;
   return CPO_OK;
 }

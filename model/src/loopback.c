@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cpo/rng.h"
 
 #define LB_MAX_LANES 64
@@ -31,12 +32,13 @@ static cpo_status_t s_reject(const char *what) {
 cpo_status_t cpo_loopback_create(const cpo_loopback_cfg_t *cfg, cpo_loopback_t **out) {
   if (!cfg || !out)
     return s_reject("create: cfg and out must not be NULL");
-  if (cfg->lanes < 1 || cfg->lanes > LB_MAX_LANES)
-    return s_reject("create: lanes must be 1..64");
-  if (cfg->bits_per_cycle < 1 || cfg->bits_per_cycle > LB_MAX_BITS)
-    return s_reject("create: bits_per_cycle must be 1..64");
-  if (!isfinite(cfg->noise_sigma) || cfg->noise_sigma < 0.0)
-    return s_reject("create: noise_sigma must be finite and >= 0");
+  if (!cpo_check_range("cpo_loopback", "lanes", cfg->lanes, 1, LB_MAX_LANES, CPO_RANGE_CLOSED,
+                       "") ||
+      !cpo_check_range("cpo_loopback", "bits_per_cycle", cfg->bits_per_cycle, 1, LB_MAX_BITS,
+                       CPO_RANGE_CLOSED, "") ||
+      !cpo_check_range("cpo_loopback", "noise_sigma", cfg->noise_sigma, 0.0, INFINITY,
+                       CPO_RANGE_OPEN_HI, "(eye units)"))
+    return CPO_ERR_INVALID_ARG;
   cpo_loopback_t *lb = calloc(1, sizeof *lb);
   if (!lb)
     return CPO_ERR_NO_MEMORY;

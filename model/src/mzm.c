@@ -3,7 +3,10 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
+
+#include "check.h"
 
 #include "cpo/phys.h"
 
@@ -41,11 +44,27 @@ double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad) {
   return cpo_db_to_ratio(-p->insertion_loss_db) * (1.0 + g * cos(phase_rad)) / (1.0 + g);
 }
 
+#define F(name) #name, offsetof(cpo_mzm_params_t, name)
+static const cpo_range_t s_ranges[] = {
+    {F(v_pi_v), 0.0, 100.0, CPO_RANGE_OPEN_LO, "V"},
+    {F(insertion_loss_db), 0.0, 30.0, CPO_RANGE_CLOSED, "dB"},
+    {F(extinction_ratio_db), 0.0, 60.0, CPO_RANGE_OPEN_LO, "dB"},
+    {F(phase_offset_rad), -100.0, 100.0, CPO_RANGE_CLOSED, "rad"},
+    {F(heater_rad_per_w), 0.0, 1e4, CPO_RANGE_CLOSED, "rad/W"},
+    {F(thermal_tau_s), 0.0, 1.0, CPO_RANGE_OPEN_LO, "s"},
+    {F(ambient_rad_per_k), -10.0, 10.0, CPO_RANGE_CLOSED, "rad/K"},
+    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
+    {F(bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit, for tests */
+    {F(heater_max_w), 0.0, 1.0, CPO_RANGE_CLOSED, "W"},
+};
+#undef F
+
 cpo_status_t cpo_mzm_create(const cpo_mzm_params_t *p, double ambient_k, cpo_mzm_t **out) {
   if (!p || !out)
     return CPO_ERR_INVALID_ARG;
-  if (!(p->v_pi_v > 0) || !(p->thermal_tau_s > 0) || !(p->extinction_ratio_db > 0) ||
-      !(p->heater_max_w >= 0) || !(ambient_k > 0))
+  if (!cpo_check_table("cpo_mzm", p, s_ranges, sizeof s_ranges / sizeof s_ranges[0]) ||
+      !cpo_check_range("cpo_mzm", "ambient_k", ambient_k, CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K,
+                       CPO_RANGE_CLOSED, "K"))
     return CPO_ERR_INVALID_ARG;
   cpo_mzm_t *m = calloc(1, sizeof *m);
   if (!m)

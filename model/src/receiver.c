@@ -2,6 +2,9 @@
 #include "cpo/receiver.h"
 
 #include <math.h>
+#include <stddef.h>
+
+#include "check.h"
 
 #include "cpo/phys.h"
 
@@ -15,6 +18,25 @@ cpo_receiver_params_t cpo_receiver_params_default(void) {
       .load_ohm = 500.0,              /* TIA transimpedance feedback resistor */
       .noise_temp_k = 300.0,
   };
+}
+
+#define F(name) #name, offsetof(cpo_receiver_params_t, name)
+static const cpo_range_t s_ranges[] = {
+    {F(quantum_efficiency), 0.0, 1.0, CPO_RANGE_OPEN_LO, ""}, /* at most one electron a photon */
+    {F(dark_current_a), 0.0, 1e-3, CPO_RANGE_CLOSED, "A"},
+    {F(bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit, for tests */
+    {F(tia_noise_a_per_rthz), 0.0, 1e-9, CPO_RANGE_CLOSED, "A/rtHz"},
+    {F(load_ohm), 1.0, 1e9, CPO_RANGE_CLOSED, "ohm"},
+    {F(noise_temp_k), 0.0, 1000.0, CPO_RANGE_CLOSED, "K"},
+};
+#undef F
+
+cpo_status_t cpo_receiver_check(const cpo_receiver_params_t *p) {
+  if (!p)
+    return CPO_ERR_INVALID_ARG;
+  return cpo_check_table("cpo_receiver", p, s_ranges, sizeof s_ranges / sizeof s_ranges[0])
+             ? CPO_OK
+             : CPO_ERR_INVALID_ARG;
 }
 
 double cpo_receiver_responsivity_limit_a_per_w(double lambda_m) {

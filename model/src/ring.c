@@ -3,7 +3,10 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
+
+#include "check.h"
 
 #include "cpo/phys.h"
 
@@ -69,13 +72,32 @@ double cpo_ring_q(const cpo_ring_params_t *p, double lambda_m) {
   return lambda_m / cpo_ring_fwhm_m(p, lambda_m);
 }
 
+#define F(name) #name, offsetof(cpo_ring_params_t, name)
+static const cpo_range_t s_ranges[] = {
+    {F(radius_m), 0.5e-6, 1e-3, CPO_RANGE_CLOSED, "m"},
+    {F(group_index), 1.0, 5.0, CPO_RANGE_CLOSED, ""},
+    {F(round_trip_a), 0.0, 1.0, CPO_RANGE_OPEN_LO, ""},
+    {F(self_coupling_r), 0.0, 1.0, CPO_RANGE_OPEN, ""}, /* r = 1: no coupling, no ring */
+    {F(cold_resonance_m), 400e-9, 2000e-9, CPO_RANGE_CLOSED, "m"},
+    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
+    {F(eo_shift_m_per_v), 0.0, 1e-9, CPO_RANGE_CLOSED, "m/V"},
+    {F(heater_shift_m_per_w), 0.0, 1e-6, CPO_RANGE_CLOSED, "m/W"},
+    {F(self_heating_m_per_w), 0.0, 1e-6, CPO_RANGE_CLOSED, "m/W"},
+    {F(absorbed_fraction), 0.0, 1.0, CPO_RANGE_CLOSED, ""},
+    {F(ambient_shift_m_per_k), 0.0, 1e-9, CPO_RANGE_OPEN_LO, "m/K"},
+    {F(thermal_tau_s), 0.0, 1.0, CPO_RANGE_OPEN_LO, "s"},
+    {F(insertion_loss_db), 0.0, 30.0, CPO_RANGE_CLOSED, "dB"},
+    {F(drop_monitor_fraction), 0.0, 1.0, CPO_RANGE_CLOSED, ""},
+    {F(heater_max_w), 0.0, 1.0, CPO_RANGE_CLOSED, "W"},
+};
+#undef F
+
 cpo_status_t cpo_ring_create(const cpo_ring_params_t *p, double ambient_k, cpo_ring_t **out) {
   if (!p || !out)
     return CPO_ERR_INVALID_ARG;
-  if (!(p->round_trip_a > 0 && p->round_trip_a <= 1) ||
-      !(p->self_coupling_r > 0 && p->self_coupling_r <= 1) || !(p->radius_m > 0) ||
-      !(p->group_index > 0) || !(p->thermal_tau_s > 0) || !(p->cold_resonance_m > 0) ||
-      !(p->heater_max_w >= 0) || !(p->ambient_shift_m_per_k > 0) || !(ambient_k > 0))
+  if (!cpo_check_table("cpo_ring", p, s_ranges, sizeof s_ranges / sizeof s_ranges[0]) ||
+      !cpo_check_range("cpo_ring", "ambient_k", ambient_k, CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K,
+                       CPO_RANGE_CLOSED, "K"))
     return CPO_ERR_INVALID_ARG;
   cpo_ring_t *ring = calloc(1, sizeof *ring);
   if (!ring)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cpo/loopback.h"
+#include "refusal.h"
 
 /* TX words from a test-local generator (splitmix64), so the test does not lean on cpo_rng. */
 static uint64_t s_splitmix(uint64_t *s) {
@@ -201,20 +202,26 @@ static void test_loopback_rejects_non_consecutive_cycles_unchanged(void **state)
   free(tx);
 }
 
+/* Each field outside its range is refused, the message naming it, its value and the range. */
 static void test_loopback_rejects_bad_config(void **state) {
   (void)state;
   cpo_loopback_t *lb = NULL;
-  const cpo_loopback_cfg_t bad[] = {
-      {.lanes = 0, .bits_per_cycle = 8, .noise_sigma = 0.1},
-      {.lanes = 65, .bits_per_cycle = 8, .noise_sigma = 0.1},
-      {.lanes = 1, .bits_per_cycle = 0, .noise_sigma = 0.1},
-      {.lanes = 1, .bits_per_cycle = 65, .noise_sigma = 0.1},
-      {.lanes = 1, .bits_per_cycle = 8, .noise_sigma = -0.1},
-      {.lanes = 1, .bits_per_cycle = 8, .noise_sigma = NAN},
-      {.lanes = 1, .bits_per_cycle = 8, .noise_sigma = INFINITY},
+  const struct {
+    cpo_loopback_cfg_t cfg;
+    const char *expect;
+  } bad[] = {
+      {{.lanes = 0, .bits_per_cycle = 8, .noise_sigma = 0.1}, "lanes = 0 is outside its physical "
+                                                               "range [1, 64]"},
+      {{.lanes = 65, .bits_per_cycle = 8, .noise_sigma = 0.1}, "lanes = 65 is outside its "
+                                                                "physical range [1, 64]"},
+      {{.lanes = 1, .bits_per_cycle = 0, .noise_sigma = 0.1}, "bits_per_cycle = 0 is outside"},
+      {{.lanes = 1, .bits_per_cycle = 65, .noise_sigma = 0.1}, "bits_per_cycle = 65 is outside"},
+      {{.lanes = 1, .bits_per_cycle = 8, .noise_sigma = -0.1}, "noise_sigma = -0.1 (eye units)"},
+      {{.lanes = 1, .bits_per_cycle = 8, .noise_sigma = NAN}, "noise_sigma = nan"},
+      {{.lanes = 1, .bits_per_cycle = 8, .noise_sigma = INFINITY}, "noise_sigma = inf"},
   };
   for (size_t j = 0; j < sizeof bad / sizeof bad[0]; j++) {
-    assert_int_equal(cpo_loopback_create(&bad[j], &lb), CPO_ERR_INVALID_ARG);
+    EXPECT_REFUSED(cpo_loopback_create(&bad[j].cfg, &lb), bad[j].expect);
     assert_null(lb);
   }
   assert_int_equal(cpo_loopback_create(NULL, &lb), CPO_ERR_INVALID_ARG);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cpo/mzm.h"
+#include "refusal.h"
 
 static const double k_pi = 3.14159265358979323846;
 
@@ -111,6 +112,31 @@ static void test_mzm_heater_phase_time_constant(void **state) {
   cpo_mzm_destroy(&m);
 }
 
+/* Each parameter outside its physical range is refused, the message naming it, its value and
+ * the range. */
+static void test_mzm_rejects_unphysical_parameters(void **state) {
+  (void)state;
+  cpo_mzm_t *m = NULL;
+  cpo_mzm_params_t p = cpo_mzm_params_default();
+  p.v_pi_v = 0;
+  EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "cpo_mzm: v_pi_v = 0 V is outside its physical "
+                                               "range (0, 100] V");
+  p = cpo_mzm_params_default();
+  p.insertion_loss_db = -3; /* gain */
+  EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "insertion_loss_db = -3 dB is outside its "
+                                               "physical range [0, 30] dB");
+  p = cpo_mzm_params_default();
+  p.extinction_ratio_db = 0;
+  EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "extinction_ratio_db = 0 dB is outside its "
+                                               "physical range (0, 60] dB");
+  p = cpo_mzm_params_default();
+  p.heater_max_w = INFINITY;
+  EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "heater_max_w = inf W");
+  p = cpo_mzm_params_default();
+  EXPECT_REFUSED(cpo_mzm_create(&p, -5, &m), "ambient_k = -5 K");
+  assert_null(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mzm_transfer_and_extinction),
@@ -118,6 +144,7 @@ int main(void) {
       cmocka_unit_test(test_mzm_bias_points_from_v_pi),
       cmocka_unit_test(test_mzm_dither_harmonics_locate_quadrature),
       cmocka_unit_test(test_mzm_heater_phase_time_constant),
+      cmocka_unit_test(test_mzm_rejects_unphysical_parameters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

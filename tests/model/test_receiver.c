@@ -14,6 +14,7 @@
 #include "cpo/fibre.h"
 #include "cpo/monitor.h"
 #include "cpo/receiver.h"
+#include "refusal.h"
 
 /* SI 2019 exact constants, typed here independently of the model's header. */
 static const double k_q = 1.602176634e-19, k_h = 6.62607015e-34, k_c = 299792458.0,
@@ -129,12 +130,46 @@ static void test_slicer_probabilities_match_gaussian_tails(void **state) {
   assert_true(fabs(cpo_ser_pam4(3.414) - 4.8e-4) / 4.8e-4 < 0.01); /* q 3.414 -> SER 4.8e-4 */
 }
 
+/* The receiver's and the fibre's parameters are checked against their physical ranges: a
+ * quantum efficiency above 1 (1.5 would give 1.58 A/W, above q lambda / (h c) = 1.057 A/W at
+ * 1310 nm) is refused with a message naming it, its value and the range. */
+static void test_receiver_and_fibre_reject_unphysical_parameters(void **state) {
+  (void)state;
+  cpo_receiver_params_t r = cpo_receiver_params_default();
+  assert_int_equal(cpo_receiver_check(&r), CPO_OK);
+  r.quantum_efficiency = 1.5;
+  EXPECT_REFUSED(cpo_receiver_check(&r), "cpo_receiver: quantum_efficiency = 1.5 is outside its "
+                                         "physical range (0, 1]");
+  r = cpo_receiver_params_default();
+  r.dark_current_a = -1e-9;
+  EXPECT_REFUSED(cpo_receiver_check(&r), "dark_current_a = -1e-09 A is outside its physical "
+                                         "range [0, 0.001] A");
+  r = cpo_receiver_params_default();
+  r.load_ohm = 0;
+  EXPECT_REFUSED(cpo_receiver_check(&r), "load_ohm = 0 ohm");
+  cpo_fibre_params_t f = cpo_fibre_params_default();
+  assert_int_equal(cpo_fibre_check(&f), CPO_OK);
+  f.crosstalk_db = -INFINITY; /* no crosstalk at all is physical */
+  assert_int_equal(cpo_fibre_check(&f), CPO_OK);
+  f.crosstalk_db = 3;
+  EXPECT_REFUSED(cpo_fibre_check(&f), "cpo_fibre: crosstalk_db = 3 dB is outside its physical "
+                                      "range [-inf, 0] dB");
+  f = cpo_fibre_params_default();
+  f.connector_loss_db = -0.5; /* a connector with gain */
+  EXPECT_REFUSED(cpo_fibre_check(&f), "connector_loss_db = -0.5 dB is outside its physical "
+                                      "range [0, 10] dB");
+  f = cpo_fibre_params_default();
+  f.group_index = 0.5;
+  EXPECT_REFUSED(cpo_fibre_check(&f), "group_index = 0.5 is outside its physical range [1, 3]");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_receiver_responsivity_and_physical_limit),
       cmocka_unit_test(test_receiver_shot_thermal_and_tia_variances),
       cmocka_unit_test(test_receiver_isi_taps_match_single_pole_response),
       cmocka_unit_test(test_fibre_loss_latency_crosstalk),
+      cmocka_unit_test(test_receiver_and_fibre_reject_unphysical_parameters),
       cmocka_unit_test(test_monitor_adc_quantises_rounds_and_clamps),
       cmocka_unit_test(test_slicer_probabilities_match_gaussian_tails),
   };

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cpo/ring.h"
+#include "refusal.h"
 
 static const double k_pi = 3.14159265358979323846;
 
@@ -150,19 +151,36 @@ static void test_ring_ambient_eo_and_self_heating_shifts(void **state) {
   cpo_ring_destroy(&ring);
 }
 
+/* Each parameter outside its physical range is refused, the message naming it, its value and
+ * the range. */
 static void test_ring_rejects_unphysical_parameters(void **state) {
   (void)state;
   cpo_ring_t *ring = NULL;
   cpo_ring_params_t p = cpo_ring_params_default();
-  p.round_trip_a = 1.2;
-  assert_int_equal(cpo_ring_create(&p, 300, &ring), CPO_ERR_INVALID_ARG);
+  p.round_trip_a = 1.2; /* gain in a passive ring */
+  EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "cpo_ring: round_trip_a = 1.2 is outside its "
+                                                   "physical range (0, 1]");
   p = cpo_ring_params_default();
-  p.self_coupling_r = 0;
-  assert_int_equal(cpo_ring_create(&p, 300, &ring), CPO_ERR_INVALID_ARG);
+  p.self_coupling_r = 1.0;
+  EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "self_coupling_r = 1 is outside its physical "
+                                                   "range (0, 1)");
   p = cpo_ring_params_default();
   p.thermal_tau_s = 0;
-  assert_int_equal(cpo_ring_create(&p, 300, &ring), CPO_ERR_INVALID_ARG);
+  EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "thermal_tau_s = 0 s is outside its physical "
+                                                   "range (0, 1] s");
+  p = cpo_ring_params_default();
+  p.absorbed_fraction = 1.5;
+  EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "absorbed_fraction = 1.5 is outside its "
+                                                   "physical range [0, 1]");
+  p = cpo_ring_params_default();
+  p.insertion_loss_db = -1;
+  EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "insertion_loss_db = -1 dB is outside its "
+                                                   "physical range [0, 30] dB");
+  p = cpo_ring_params_default();
+  EXPECT_REFUSED(cpo_ring_create(&p, 1000, &ring), "ambient_k = 1000 K");
   assert_null(ring);
+  assert_int_equal(cpo_ring_create(&p, 300, &ring), CPO_OK);
+  cpo_ring_destroy(&ring);
 }
 
 int main(void) {

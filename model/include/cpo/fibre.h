@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "cpo/status.h"
+
 typedef struct {
   double length_m;
   double loss_db_per_km;   /* attenuation */
@@ -18,6 +20,12 @@ typedef struct {
 
 /** Defaults: 100 m of G.652 fibre in a DR-style parallel link (sources in fibre.c). */
 cpo_fibre_params_t cpo_fibre_params_default(void);
+/**
+ * Check every parameter against its physical range (the link calls this when it is created).
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (a negative loss or length, a group index outside
+ *         [1, 3], crosstalk above 0 dB, ...: a line on stderr names it, its value and the range)
+ */
+CPO_MUST_USE cpo_status_t cpo_fibre_check(const cpo_fibre_params_t *p);
 /** Total path loss in dB (attenuation + connectors + both couplers). */
 double cpo_fibre_loss_db(const cpo_fibre_params_t *p);
 /** Power transmission of the path, 10^(-loss/10). */

@@ -55,8 +55,9 @@ double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w,
 
 /**
  * Create a laser, switched off, its junction at @p ambient_k.
- * @return CPO_OK; CPO_ERR_INVALID_ARG (a parameter is out of its physical range: non-positive
- *         threshold, slope, T0, T1, time constant or wavelength); CPO_ERR_NO_MEMORY
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (a parameter or @p ambient_k is outside its physical
+ *         range, e.g. a slope above the quantum limit h c / (q lambda): a line on stderr names
+ *         it, its value and the range); CPO_ERR_NO_MEMORY; @p out unchanged on error
  */
 CPO_MUST_USE cpo_status_t cpo_laser_create(const cpo_laser_params_t *p, double ambient_k,
                                            cpo_laser_t **out);
@@ -72,6 +73,8 @@ double cpo_laser_current_a(const cpo_laser_t *laser);
 double cpo_laser_junction_k(const cpo_laser_t *laser);
 /** Output power now (L-I at the present junction temperature). */
 double cpo_laser_power_w(const cpo_laser_t *laser);
+/** Electrical power drawn now: I V(I) = I (V0 + I R_s). P / that is the wall-plug efficiency. */
+double cpo_laser_electrical_w(const cpo_laser_t *laser);
 /** Emission wavelength now. */
 double cpo_laser_wavelength_m(const cpo_laser_t *laser);
 const cpo_laser_params_t *cpo_laser_params(const cpo_laser_t *laser);

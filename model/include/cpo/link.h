@@ -54,7 +54,10 @@ typedef struct {
   double baud_hz;                /* 0: the profile's */
   uint64_t seed;
   cpo_fidelity_t fidelity;
-  double ambient_k;              /* 0: the profile's case temperature */
+  double ambient_k;              /* engine case temperature; 0: the profile's */
+  double els_ambient_k;          /* ambient of the external laser source (faceplate), apart
+                                    from the engine's; 0: the profile's. Refused for a profile
+                                    whose lasers sit on the engine. */
   double grid_s;                 /* slow-dynamics step; 0: 50 ns */
   double adc_period_s;           /* monitor ADC conversion period, a whole number of grid
                                     steps (rounded, at least one); 0: 1 us */
@@ -107,7 +110,8 @@ typedef struct cpo_link cpo_link_t;
  * @return CPO_OK; CPO_ERR_INVALID_ARG with a message naming the field on stderr (unknown
  *         profile, lanes over CPO_LINK_MAX_LANES or the profile's count per engine, odd lanes for
  *         two engines, symbols_per_cycle x bits_per_symbol over 64, non-positive baud or grid,
- *         bits_per_symbol not 1 or 2); CPO_ERR_NO_MEMORY
+ *         bits_per_symbol not 1 or 2, any profile parameter outside its physical range: the
+ *         message gives its value and the range); CPO_ERR_NO_MEMORY
  */
 CPO_MUST_USE cpo_status_t cpo_link_create(const cpo_link_cfg_t *cfg, cpo_link_t **out);
 
@@ -129,10 +133,19 @@ CPO_MUST_USE cpo_status_t cpo_link_set_dac(cpo_link_t *link, uint32_t channel, u
 /** The DAC code in force now (after the latest grid point processed). 0 for a bad channel. */
 uint32_t cpo_link_dac(const cpo_link_t *link, uint32_t channel, uint32_t index);
 
-/** Schedule an ambient (case) temperature change of engine @p engine, like a DAC write.
+/** Schedule an ambient (case) temperature change of engine @p engine, like a DAC write. It
+ *  moves the engine's modulators, and its lasers only if they sit on the engine: an external
+ *  laser source follows its own ambient (cpo_link_set_els_ambient).
  *  @return as cpo_link_set_dac (CPO_ERR_INVALID_ARG also for a non-positive temperature) */
 CPO_MUST_USE cpo_status_t cpo_link_set_ambient(cpo_link_t *link, uint32_t engine, double temp_k,
                                                uint64_t effective_cycle);
+
+/** Schedule an ambient change of engine @p engine's external laser source (its faceplate
+ *  slot), like a DAC write.
+ *  @return as cpo_link_set_ambient; CPO_ERR_INVALID_ARG also when the profile's lasers sit on
+ *          the engine (no external source); nothing scheduled on error */
+CPO_MUST_USE cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine,
+                                                   double temp_k, uint64_t effective_cycle);
 
 /**
  * Carry @p count cycles of TX words through the link into @p rx (layouts above). Calls must
@@ -160,6 +173,22 @@ void cpo_link_set_trace(cpo_link_t *link, cpo_link_trace_fn fn, void *user);
 uint64_t cpo_link_symbol_errors(const cpo_link_t *link, uint32_t lane);
 /** Bit errors (differing bits of sent and decided fields) so far on RX lane @p lane. */
 uint64_t cpo_link_bit_errors(const cpo_link_t *link, uint32_t lane);
+
+/** A TX lane's optical levels in the fibre (after the chip-to-fibre coupler), as a DR-class
+ *  transmitter test measures them: OMA_outer and ER from the outer levels. */
+typedef struct {
+  uint32_t levels;
+  double level_w[4];   /* steady power of each level (a long run of that symbol) */
+  double average_w;    /* over equiprobable symbols */
+  double oma_outer_w;  /* highest minus lowest level */
+  double er_db;        /* 10 log10(highest / lowest) */
+} cpo_link_tx_levels_t;
+
+/** TX lane @p lane's levels in the current grid interval.
+ *  @return CPO_OK or CPO_ERR_INVALID_ARG (lane) or CPO_ERR_STATE (nothing processed yet);
+ *          @p out unchanged on error */
+CPO_MUST_USE cpo_status_t cpo_link_tx_levels(const cpo_link_t *link, uint32_t lane,
+                                             cpo_link_tx_levels_t *out);
 
 /** The eye RX lane @p lane uses in the current grid interval (for tests and tools).
  *  @return CPO_OK or CPO_ERR_INVALID_ARG (lane) or CPO_ERR_STATE (nothing processed yet) */

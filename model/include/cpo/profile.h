@@ -48,7 +48,11 @@ typedef struct {
   cpo_fibre_params_t fibre;
   cpo_receiver_params_t receiver;
   double tap_ratio;               /* monitor tap before the modulator */
-  double ambient_k;               /* default case temperature */
+  double ambient_k;               /* default case temperature of the engine */
+  double els_ambient_k;           /* external laser source (ELSFP at the faceplate): the
+                                     ambient its lasers follow, apart from the engine's case;
+                                     0 when the lasers sit on the engine (they follow
+                                     ambient_k) */
   double adc_noise_lsb;           /* rms noise of the monitor ADCs */
   double electronics_latency_s;   /* SerDes, driver, TIA and CDR latency on the path */
 } cpo_profile_t;

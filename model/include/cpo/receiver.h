@@ -13,6 +13,8 @@
 #ifndef CPO_RECEIVER_H
 #define CPO_RECEIVER_H
 
+#include "cpo/status.h"
+
 #define CPO_ISI_TAPS 4
 
 typedef struct {
@@ -26,6 +28,14 @@ typedef struct {
 
 /** Defaults for a Ge photodiode and a 200G-class TIA (sources in receiver.c). */
 cpo_receiver_params_t cpo_receiver_params_default(void);
+
+/**
+ * Check every parameter against its physical range (the link calls this when it is created).
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (e.g. quantum efficiency outside (0, 1], which would put
+ *         the responsivity above q lambda / (h c): a line on stderr names the parameter, its
+ *         value and the range)
+ */
+CPO_MUST_USE cpo_status_t cpo_receiver_check(const cpo_receiver_params_t *p);
 
 double cpo_receiver_responsivity_a_per_w(const cpo_receiver_params_t *p, double lambda_m);
 /** The physical limit eta = 1: q lambda / (h c). */

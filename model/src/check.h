@@ -1,0 +1,41 @@
+/* Physical-range checks for the models' parameters. A create() refuses a value outside its
+ * range with CPO_ERR_INVALID_ARG and one line on stderr naming the model, the parameter, its
+ * value and the range, e.g.
+ *   cpo_receiver: quantum_efficiency = 1.5 is outside its physical range (0, 1]
+ * NaN is never in range. Private to the model library. */
+#ifndef CPO_MODEL_CHECK_H
+#define CPO_MODEL_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Which ends of a range are open (excluded). */
+typedef enum {
+  CPO_RANGE_CLOSED = 0,
+  CPO_RANGE_OPEN_LO = 1,
+  CPO_RANGE_OPEN_HI = 2,
+  CPO_RANGE_OPEN = 3,
+} cpo_range_ends_t;
+
+/* One double field of a parameter struct and its physical range. */
+typedef struct {
+  const char *name;
+  size_t offset;
+  double lo, hi;
+  cpo_range_ends_t open;
+  const char *unit; /* "" for a pure number */
+} cpo_range_t;
+
+/* True if @p value lies in [lo, hi] (open ends excluded); otherwise print the refusal. */
+bool cpo_check_range(const char *model, const char *name, double value, double lo, double hi,
+                     cpo_range_ends_t open, const char *unit);
+
+/* Check every field of @p table in the struct at @p params; true if all are in range (the
+ * first one out of range is reported). */
+bool cpo_check_table(const char *model, const void *params, const cpo_range_t *table, size_t n);
+
+/* Range of an ambient (case, faceplate) temperature the models are valid for: -73..177 degC. */
+#define CPO_AMBIENT_MIN_K 200.0
+#define CPO_AMBIENT_MAX_K 450.0
+
+#endif
