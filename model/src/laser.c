@@ -53,9 +53,11 @@ cpo_laser_params_t cpo_laser_params_els(void) {
   p.series_ohm = 1.5;              /* long, wide-contact high-power DFB: ~1-2 ohm, not the ~5 ohm
                                       of a short DFB (MODELS.md). At 370 mA: V = 1.56 V,
                                       I V = 0.58 W for ~104 mW out, a wall-plug efficiency
-                                      P / (I V) of 18 %, inside the 15-25 % that published
-                                      high-power 1.3 um CW sources reach (MODELS.md, issue 10;
-                                      test_laser checks the closed form) */
+                                      P / (I V) of 18 %: below the > 30 % peak ex-facet
+                                      efficiency of the best O-band CW source reported (Buyalo
+                                      et al., Sci. Rep. 14, 2024, doi:10.1038/s41598-024-53609-9,
+                                      at up to 270 mW), as a packaged DFB at its operating point
+                                      is; test_laser checks the closed form */
   p.thermal_res_k_per_w = 20.0;    /* TEC-less ELSFP on a large submount: ~9 K self-heating at
                                       0.47 W dissipated */
   p.thermal_tau_s = 200e-6;        /* bigger die and submount: slower */
