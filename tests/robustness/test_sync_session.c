@@ -71,7 +71,9 @@ typedef struct {
   pthread_t rtl;
   pthread_mutex_t lock;
   pthread_cond_t cond;
-  bool go_on;      /* the model may send RX past HOLD */
+  bool go_on;      /* the model may send RX past hold_from */
+  uint64_t hold_from;
+  bool model_joined;
   bool rtl_closed; /* cpo_server_close returned */
   /* model behaviour */
   bool adc_ahead;  /* one ADC_SAMPLE stamped far ahead, after the dark RX */
@@ -198,6 +200,10 @@ static void *s_model_main(void *arg) {
   run_t *r = arg;
   raw_t p;
   s_raw_join(r, &p, CPO_ROLE_MODEL);
+  pthread_mutex_lock(&r->lock);
+  r->model_joined = true;
+  pthread_cond_broadcast(&r->cond);
+  pthread_mutex_unlock(&r->lock);
   for (uint64_t f = 0; f < LATENCY; f += QUANTUM)
     s_send_rx(&p, f, QUANTUM);
   if (r->adc_ahead) { /* far beyond the rtl's cycle + L: refused with BAD_CYCLE */
@@ -225,12 +231,10 @@ static void *s_model_main(void *arg) {
       continue;
     uint64_t first = m->hdr.cycle + LATENCY;
     uint64_t end = m->hdr.cycle + m->u.quantum.count;
-    if (r->hold && first >= HOLD) {
-      pthread_mutex_lock(&r->lock);
-      while (!r->go_on)
-        pthread_cond_wait(&r->cond, &r->lock);
-      pthread_mutex_unlock(&r->lock);
-    }
+    pthread_mutex_lock(&r->lock);
+    while (r->hold && !r->go_on && first >= r->hold_from)
+      pthread_cond_wait(&r->cond, &r->lock);
+    pthread_mutex_unlock(&r->lock);
     if (first < TOTAL)
       s_send_rx(&p, first, (uint32_t)(end - m->hdr.cycle));
     if (r->slow_end && end == TOTAL) {
@@ -323,9 +327,14 @@ static void test_host_attaches_mid_run_and_after_another_host_left(void **state)
   static run_t r;
   memset(&r, 0, sizeof r);
   r.hold = true;
+  r.hold_from = HOLD;
   s_start(&r, 0, false);
   pthread_t model;
   pthread_create(&model, NULL, s_model_main, &r);
+  pthread_mutex_lock(&r.lock);
+  while (!r.model_joined) /* then the rtl runs, and waits for RX at HOLD: mid-run */
+    pthread_cond_wait(&r.cond, &r.lock);
+  pthread_mutex_unlock(&r.lock);
   uint64_t last_end = 0;
   for (int k = 0; k < 2; k++) {
     raw_t h;
@@ -341,7 +350,17 @@ static void test_host_attaches_mid_run_and_after_another_host_left(void **state)
                h.m.u.error.text);
     now = h.m.hdr.cycle;
     assert_int_equal(s_request(&h, CPO_MSG_SLEEP, now, now + 40), CPO_MSG_SLEEP_DONE);
+    if (k == 1) { /* the last host: let the model finish the run */
+      pthread_mutex_lock(&r.lock);
+      r.hold = false;
+      pthread_cond_broadcast(&r.cond);
+      pthread_mutex_unlock(&r.lock);
+    }
     last_end = h.m.hdr.cycle;
+    pthread_mutex_lock(&r.lock);
+    r.go_on = false; /* the next host finds the rtl waiting for RX again */
+    r.hold_from = 0;
+    pthread_mutex_unlock(&r.lock);
     s_raw_bye(&h, last_end); /* detach: the run goes on without it */
   }
   pthread_join(model, NULL);
