@@ -502,10 +502,10 @@ typedef struct {
   uint32_t seq;
 } flooder_t;
 
-/* Send a frame every TIMEOUT_MS / 10 until told to stop (at most ~20 timeouts' worth). */
+/* Send a frame every TIMEOUT_MS / 40 until told to stop (at most ~20 timeouts' worth). */
 static void *s_flood(void *arg) {
   flooder_t *f = arg;
-  for (int i = 0; i < 200 && !f->stop; i++) {
+  for (int i = 0; i < 800 && !f->stop; i++) {
     if (f->in_session) {
       cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .seq = f->seq++}};
       uint8_t buf[64];
@@ -514,9 +514,10 @@ static void *s_flood(void *arg) {
     } else {
       zmq_send(f->sock, "junk", 4, 0);
     }
-    struct timespec nap = {0, (long)TIMEOUT_MS * 100000L}; /* the flood's pace, not a wait */
+    struct timespec nap = {0, (long)TIMEOUT_MS * 25000L}; /* the flood's pace, not a wait */
     nanosleep(&nap, NULL);
   }
+  f->stop = 1; /* the flood is over: a verdict after this proves nothing */
   return NULL;
 }
 
