@@ -115,8 +115,8 @@ class ClientEndToEnd(unittest.TestCase):
   def test_run_without_host_refuses_a_host_unless_it_allows_an_attach(self):
     """Only the session's peers affect a run: a --no-host rtl refuses a host HELLO by name; one
     started with --allow-attach serves it mid-run and lists the attach and detach in its JSON."""
-    self.spawn("rtl", "--no-host", "--cycles", "3000000")
-    self.spawn("model", "--cycles", "3000000")
+    self.spawn("rtl", "--no-host", "--cycles", "200000", "--profile", "loopback")
+    self.spawn("model", "--cycles", "200000", "--profile", "loopback")
     with self.assertRaisesRegex(cc.CpoError, "--allow-attach"):
       with cc.Client(self.endpoint, timeout_ms=10000):
         pass
@@ -124,8 +124,8 @@ class ClientEndToEnd(unittest.TestCase):
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
 
   def test_host_attaches_mid_run_when_allowed_and_is_on_record(self):
-    self.spawn("rtl", "--no-host", "--allow-attach", "--cycles", "3000000", "--json", self.json_path)
-    self.spawn("model", "--cycles", "3000000")
+    self.spawn("rtl", "--no-host", "--allow-attach", "--cycles", "200000", "--profile", "loopback", "--json", self.json_path)
+    self.spawn("model", "--cycles", "200000", "--profile", "loopback")
     try:
       with cc.Client(self.endpoint, timeout_ms=10000) as c:
         self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)  # the first request is not refused
