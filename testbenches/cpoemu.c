@@ -59,7 +59,8 @@ static void s_usage(FILE *f) {
         "                               model's (optical power, detuning, ...) to FILE.model.fst\n"
         "  --model-trace FILE.fst       model: write its waveforms to FILE.fst\n"
         "  --with-host | --no-host      whether a host drives the run (run: the built-in host)\n"
-        "  --direct                     rtl: no model, RX = TX delayed by L (baseline)\n"
+        "  --direct                     no model, RX = TX delayed by L (baseline); a host may drive it\n"
+        "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
         "  --quiet                      no progress lines\n"
         "  --cpu-placement auto|off|N   the rtl's simulation thread alone on CPU N, model, host and\n"
         "                               ZeroMQ threads on the other CPUs (auto: lowest CPU, if >= 2)\n"
@@ -71,7 +72,7 @@ enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
   OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
-  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY
+  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY, OPT_ALLOW_ATTACH
 };
 
 static const struct option s_options[] = {
@@ -89,6 +90,7 @@ static const struct option s_options[] = {
     {"model-trace", required_argument, 0, OPT_MODEL_TRACE}, {"start", required_argument, 0, OPT_START},
     {"topology", required_argument, 0, OPT_TOPOLOGY},
     {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
+    {"allow-attach", no_argument, 0, OPT_ALLOW_ATTACH},
     {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
@@ -225,6 +227,9 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     case OPT_DIRECT:
       o->direct_loopback = true;
       break;
+    case OPT_ALLOW_ATTACH:
+      o->allow_attach = true;
+      break;
     case OPT_QUIET:
       o->quiet = true;
       break;
@@ -325,7 +330,7 @@ static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
            "--timeout-ms %u%s",
            self, o->scenario, o->scenario[0] ? " " : "", cli->transport, c->quantum_cycles,
            c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, model,
-           o->timeout_ms, o->with_host ? "" : " --no-host");
+           o->timeout_ms, o->with_host ? (o->direct_loopback ? " --direct" : "") : o->direct_loopback ? " --no-host --direct" : " --no-host");
 }
 
 static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
@@ -396,12 +401,14 @@ static int s_run_inproc(cli_t *cli, const char *repro) {
   role_thread_t host = {.o = cli->o, .role = cpo_role_host, .placement = &cli->placement};
   model.o.json_path = host.o.json_path = NULL;
   pthread_t tm, th;
-  pthread_create(&tm, NULL, s_role_thread, &model);
+  if (!cli->o.direct_loopback) /* --direct: the design alone, no model */
+    pthread_create(&tm, NULL, s_role_thread, &model);
   if (cli->o.with_host)
     pthread_create(&th, NULL, s_role_thread, &host);
   (void)cpo_placement_pin_sim(&cli->placement);
   int code = s_run_rtl_and_report(cli, "inproc", repro);
-  pthread_join(tm, NULL);
+  if (!cli->o.direct_loopback)
+    pthread_join(tm, NULL);
   if (cli->o.with_host)
     pthread_join(th, NULL);
   zmq_ctx_term(ctx);
@@ -456,6 +463,8 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   argv[n++] = buf[b++];
   ARG("--timeout-ms"), NUM("%u", o->timeout_ms);
   ARG(o->with_host ? "--with-host" : "--no-host");
+  if (o->direct_loopback || o->allow_attach) /* the rtl's; the others ignore them */
+    ARG(o->direct_loopback ? "--direct" : "--allow-attach");
   /* The plan is made once, here: a child's own "auto" could see a different set of CPUs. */
   if (cli->placement.active)
     ARG("--cpu-placement"), NUM("%d", cli->placement.sim_cpu);
@@ -529,7 +538,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
     rc = 3;
   } else {
     for (int r = 1; r < 3; r++) {
-      if (r == 2 && !cli->o.with_host)
+      if ((r == 2 && !cli->o.with_host) || (r == 1 && cli->o.direct_loopback))
         continue;
       n = 0;
       argv[n++] = (char *)self;
@@ -658,7 +667,7 @@ int main(int argc, char **argv) {
     rc = strcmp(cli.transport, "inproc") == 0 ? s_run_inproc(&cli, repro) : s_run_processes(&cli, self, repro);
     return rc;
   }
-  if (!cli.o.endpoint[0] && !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback)) {
+  if (!cli.o.endpoint[0] && !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host && !cli.o.allow_attach)) {
     fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
     return 2;
   }

@@ -35,6 +35,12 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
       "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);
   if (!root)
     return -1;
+  json_t *peers = json_array(); /* who attached and detached, at which cycle */
+  for (uint32_t i = 0; i < s->n_peer_events; i++)
+    json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "role", cpo_role_name((uint8_t)s->peer_events[i].role),
+                                           "event", s->peer_events[i].attach ? "attach" : "detach",
+                                           "cycle", (json_int_t)s->peer_events[i].cycle));
+  json_object_set_new(root, "peers", peers);
   int rc = json_dump_file(root, path, JSON_INDENT(2));
   json_decref(root);
   if (rc != 0)

@@ -30,6 +30,7 @@ typedef struct {
   void *zmq_context;   /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */
   bool direct_loopback; /* rtl: no model; RX = TX delayed by L */
+  bool allow_attach;   /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */
   const char *json_path;
   const char *trace_path; /* FST waveform file, or NULL */
   const char *model_trace_path; /* model: FST of optical power, detuning, temperature, or NULL */
@@ -58,6 +59,8 @@ typedef struct {
   char error[400];     /* why it failed */
   bool expectations_met;
   char expectation_failure[200];
+  cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* attaches and detaches, on the record */
+  uint32_t n_peer_events;
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

@@ -43,7 +43,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   }
   LanesDesign design(o->trace_path);
   cpo_server_t *srv = nullptr;
-  if (!o->direct_loopback) {
+  if (!o->direct_loopback || o->with_host || o->allow_attach) { /* direct: a server for the host */
     cpo_bridge_cfg_t bc{};
     bc.endpoint = o->endpoint;
     bc.role = CPO_ROLE_RTL;
@@ -51,6 +51,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     bc.timeout_ms = o->timeout_ms;
     bc.zmq_context = o->zmq_context;
     bc.curve = o->curve;
+    bc.refused_roles = (o->direct_loopback ? 1u << CPO_ROLE_MODEL : 0u) |
+                       (!o->with_host && !o->allow_attach ? 1u << CPO_ROLE_HOST : 0u);
     cpo_status_t rc = cpo_server_bind(&bc, &srv, sum->error, sizeof sum->error);
     if (rc != CPO_OK) {
       sum->status = rc;
@@ -80,6 +82,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   sum->quanta = r.quanta;
   sum->dac_writes = r.dac_writes;
   sum->adc_samples = r.adc_samples;
+  sum->n_peer_events = r.n_peer_events;
+  std::memcpy(sum->peer_events, r.peer_events, sizeof r.peer_events);
   sum->lanes = cfg.lanes;
   for (uint32_t l = 0; l < cfg.lanes; l++) {
     sum->bits[l] = design.laneBits(l);

@@ -17,8 +17,13 @@ struct cpo_client {
   cpo_config_t config;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us;
-  bool rtl_gone;  /* BYE received or silent: nothing more will reach it */
+  uint64_t last_rx_us; /* when the rtl's last accepted message arrived: its liveness */
+  bool rtl_gone;  /* silent: nothing more will reach it */
+  bool bye_seen;  /* the rtl's BYE arrived: our BYE answers it at close */
+  /* What accepting the message last returned changed, for cpo_client_reject to undo. */
+  bool undo_valid;
+  uint32_t undo_seq;
+  uint64_t undo_cycle, undo_rx_us;
   zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned; /* or its aligned copy */
   bool cur_live;
@@ -55,15 +60,31 @@ static bool s_auth_refused(cpo_client_t *c) {
   return refused;
 }
 
+/* The rtl silent for timeout_ms? Fills why. */
+static bool s_rtl_silent(cpo_client_t *c, uint64_t now, char *why, size_t why_len) {
+  if (now - c->last_rx_us < (uint64_t)c->timeout_ms * 1000u)
+    return false;
+  cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu", c->timeout_ms, c->endpoint,
+           (unsigned long long)c->rx.last_cycle);
+  c->rtl_gone = true;
+  return true;
+}
+
 /* Receive the next meaningful message; @p block: wait (bounded by the rtl's silence), or
- * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. */
+ * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. Heartbeats and
+ * silence go by the clock, whatever arrives: a refused frame is nobody's liveness. */
 static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *why, size_t why_len) {
   if (why && why_len)
     why[0] = '\0';
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (c->cur_live) {
       zmq_msg_close(&c->cur);
       c->cur_live = false;
+    }
+    if (!first && block) {
+      if (s_rtl_silent(c, cpo_mono_us(), why, why_len))
+        return CPO_ERR_TIMEOUT;
+      cpo_client_tick(c);
     }
     zmq_msg_init(&c->cur);
     /* Blocks for at most ZMQ_RCVTIMEO (timeout/8, set at connect), then checks and heartbeats:
@@ -77,38 +98,40 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       }
       if (!block)
         return CPO_ERR_TIMEOUT;
-      uint64_t now = cpo_mono_us();
       if (s_auth_refused(c)) {
         cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)", c->endpoint);
         return CPO_ERR_AUTH;
       }
-      if (now - c->last_rx_us >= (uint64_t)c->timeout_ms * 1000u) {
-        cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu",
-                 c->timeout_ms, c->endpoint, (unsigned long long)c->rx.last_cycle);
-        c->rtl_gone = true;
-        return CPO_ERR_TIMEOUT;
-      }
-      cpo_client_tick(c);
       continue;
     }
     c->cur_live = true;
-    c->last_rx_us = cpo_mono_us();
     cpo_wire_error_t err;
     const void *data = cpo_wire_aligned(&c->aligned, zmq_msg_data(&c->cur), zmq_msg_size(&c->cur));
     if (!data)
       return CPO_ERR_NO_MEMORY;
     cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
+    /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
+    const bool is_error = msg->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
+    const uint64_t cycle_before = c->rx.last_cycle;
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&c->rx, msg, &err);
     else
       cpo_proto_rx_skip(&c->rx, &err); /* its seq is used up: the next message is in step */
     if (rc != CPO_OK) {
       fprintf(stderr, "cpoemu[%s] error: rejected message from rtl: %s\n", cpo_role_name(c->role), err.text);
-      cpo_msg_t reply;
-      cpo_wire_error_msg(&reply, &err, c->tx.cycle);
-      (void)s_send(c, &reply);
+      if (!is_error) {
+        cpo_msg_t reply;
+        cpo_wire_error_msg(&reply, &err, c->tx.cycle);
+        (void)s_send(c, &reply);
+      }
       continue;
     }
+    const uint64_t now = cpo_mono_us();
+    c->undo_valid = msg->hdr.type != CPO_MSG_HEARTBEAT;
+    c->undo_seq = msg->hdr.seq;
+    c->undo_cycle = cycle_before;
+    c->undo_rx_us = c->last_rx_us;
+    c->last_rx_us = now;
     switch (msg->hdr.type) {
     case CPO_MSG_HEARTBEAT:
       continue;
@@ -116,7 +139,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       cpo_whyf(why, why_len, "rtl ended the session at cycle %llu (status %d%s%s)",
                (unsigned long long)msg->hdr.cycle, msg->u.bye.status,
                msg->u.bye.text[0] ? ": " : "", msg->u.bye.text);
-      c->rtl_gone = true;
+      c->bye_seen = true;
       return CPO_ERR_PEER_GONE;
     case CPO_MSG_ERROR:
       cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code), msg->u.error.text);
@@ -125,6 +148,21 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       return CPO_OK;
     }
   }
+}
+
+void cpo_client_reject(cpo_client_t *c, const cpo_msg_t *msg, uint16_t code, const char *text) {
+  if (c->undo_valid && c->undo_seq == msg->hdr.seq) { /* as if it had never been accepted */
+    c->rx.last_cycle = c->undo_cycle;
+    c->last_rx_us = c->undo_rx_us;
+    c->undo_valid = false;
+  }
+  fprintf(stderr, "cpoemu[%s] error: refused %s from rtl: %s\n", cpo_role_name(c->role),
+          cpo_msg_type_name(msg->hdr.type), text);
+  cpo_msg_t reply = {.hdr = {.type = CPO_MSG_ERROR, .cycle = c->tx.cycle}};
+  reply.u.error.code = code;
+  reply.u.error.ref_seq = msg->hdr.seq;
+  snprintf(reply.u.error.text, sizeof reply.u.error.text, "%s", text);
+  (void)s_send(c, &reply);
 }
 
 cpo_status_t cpo_client_recv(cpo_client_t *c, cpo_msg_t *msg, char *why, size_t why_len) {
@@ -261,13 +299,14 @@ void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
   cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = c->tx.cycle}};
   bye.u.bye.status = status;
   snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
-  if (c->rtl_gone) { /* LINGER stays 0: nothing queued can reach it */
+  if (c->rtl_gone) { /* silent: LINGER stays 0, nothing queued can reach it */
     s_free(c);
     *pc = NULL;
     return;
   }
-  /* LINGER 0 would discard what is still queued: our last answers and this BYE, without which
-   * the rtl keeps waiting for us. Give them a bounded moment to leave. */
+  /* A detach, or the answer to the rtl's BYE that lets it close (PROTOCOL.md 10). LINGER 0
+   * would discard what is still queued: our last answers and this BYE, without which the rtl
+   * keeps waiting for us. Give them a bounded moment to leave. */
   int linger = (int)(c->timeout_ms < 1000 ? c->timeout_ms : 1000);
   zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
   if (s_send(c, &bye) != CPO_OK)

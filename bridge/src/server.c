@@ -10,6 +10,8 @@
 #define MAX_IDENT 256
 #define N_ROLES 4 /* indexed by cpo_role_t; 0 unused */
 #define MAX_HELD 8
+#define LOG_CONNS 64
+#define LOG_LINES_PER_S 10
 
 typedef struct {
   bool attached;
@@ -17,7 +19,11 @@ typedef struct {
   size_t ident_len;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us;
+  uint64_t last_rx_us; /* when its last accepted message arrived: its liveness */
+  /* What accepting the message last returned changed, for cpo_server_reject to undo. */
+  bool undo_valid;
+  uint32_t undo_seq;
+  uint64_t undo_cycle, undo_rx_us;
   zmq_msg_t held[MAX_HELD]; /* TX quanta encoded and numbered, not yet handed to ZeroMQ */
   int n_held;
 } peer_t;
@@ -39,6 +45,17 @@ struct cpo_server {
   bool body_live;
   int rcvtimeo_ms; /* ZMQ_RCVTIMEO now set on sock (-1: none, the default) */
   int hold_max;    /* TX quanta held back at most (see s_send_peer) */
+  unsigned refused_roles; /* bits (1 << role) whose HELLO is refused */
+  bool closing;           /* the final BYE is sent: no one attaches any more */
+  cpo_peer_event_t events[CPO_PEER_EVENTS_MAX];
+  uint32_t n_events; /* in all; the first CPO_PEER_EVENTS_MAX are kept */
+  /* The log (s_log): each connection's refusals are printed once, and at most LOG_LINES_PER_S
+   * lines a second in all; the rest are counted and summed up at close. */
+  uint64_t logged[LOG_CONNS]; /* hashes of the connections already named, a ring */
+  unsigned n_logged;
+  uint64_t log_window_us;
+  unsigned log_lines;
+  uint64_t refused, unlogged; /* frames refused in all; log lines not printed */
 };
 
 static const char *s_role(int r) {
@@ -85,15 +102,79 @@ static cpo_status_t s_send_peer(cpo_server_t *s, int role, cpo_msg_t *msg) {
   return p->n_held > s->hold_max ? s_flush(s, p) : CPO_OK;
 }
 
-/* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. */
-static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len,
-                              const cpo_wire_error_t *err) {
+static uint64_t s_ident_key(const uint8_t *ident, size_t len) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ ident[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* The rtl's one voice on stderr for the session: attaches, detaches and refusals. A refusal
+ * (@p ident given) is printed once per connection; every line counts against a global budget of
+ * LOG_LINES_PER_S a second, so a flood of frames or connections prints a handful of lines. */
+static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const char *fmt, ...) {
+  if (ident) {
+    uint64_t key = s_ident_key(ident, ident_len);
+    for (unsigned i = 0; i < LOG_CONNS && i < s->n_logged; i++)
+      if (s->logged[i] == key) {
+        s->unlogged++;
+        return;
+      }
+    s->logged[s->n_logged++ % LOG_CONNS] = key;
+  }
+  uint64_t now = cpo_mono_us();
+  if (now - s->log_window_us >= 1000000u) {
+    s->log_window_us = now;
+    s->log_lines = 0;
+  }
+  if (s->log_lines >= LOG_LINES_PER_S) {
+    s->unlogged++;
+    return;
+  }
+  s->log_lines++;
+  char line[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "cpoemu[rtl] %s%s\n", line, ident ? " (the next ones from this connection are counted, not shown)" : "");
+}
+
+/* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. An ERROR is
+ * never answered with an ERROR (@p answer false). */
+static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo_wire_error_t *err,
+                              bool answer) {
   cpo_wire_tx_t fresh = {0};
   cpo_msg_t reply;
   cpo_wire_error_msg(&reply, err, s->cycle);
-  if (cpo_wire_send(s->sock, ident, len, &reply, &fresh) != CPO_OK)
-    fprintf(stderr, "cpoemu[rtl] warning: could not send ERROR to a new connection\n");
-  fprintf(stderr, "cpoemu[rtl] error: rejected a connection attempt: %s\n", err->text);
+  s->refused++;
+  if (answer)
+    (void)cpo_wire_send(s->sock, ident, len, &reply, &fresh); /* best effort: it may be gone */
+  s_log(s, ident, len, "refused a frame from a connection outside the session: %s: %s",
+        cpo_wire_error_str(err->code), err->text);
+}
+
+/* An attach or a detach, on the record and in the log. */
+static void s_note_peer(cpo_server_t *s, int role, bool attach) {
+  if (s->n_events < CPO_PEER_EVENTS_MAX)
+    s->events[s->n_events] = (cpo_peer_event_t){.role = (cpo_role_t)role, .attach = attach, .cycle = s->cycle};
+  s->n_events++;
+  s_log(s, NULL, 0, "%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
+        (unsigned long long)s->cycle);
+}
+
+void cpo_server_log_peer(cpo_server_t *s, cpo_role_t role, const char *text) {
+  if (cpo_server_attached(s, role) || (role > 0 && role < N_ROLES && s->peers[role].ident_len))
+    s_log(s, s->peers[role].ident, s->peers[role].ident_len, "%s: %s", s_role(role), text);
+}
+
+uint32_t cpo_server_peer_events(const cpo_server_t *s, cpo_peer_event_t *out, uint32_t max) {
+  uint32_t kept = s->n_events < CPO_PEER_EVENTS_MAX ? s->n_events : CPO_PEER_EVENTS_MAX;
+  for (uint32_t i = 0; i < kept && i < max; i++)
+    out[i] = s->events[i];
+  return s->n_events;
 }
 
 static int s_role_of(const cpo_server_t *s, const uint8_t *ident, size_t len) {
@@ -110,6 +191,15 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
   if (role != CPO_ROLE_MODEL && role != CPO_ROLE_HOST) {
     err.code = CPO_WERR_BAD_FIELD;
     snprintf(err.text, sizeof err.text, "HELLO role %d: only model (2) and host (3) connect to the rtl", role);
+  } else if (s->closing || (s->refused_roles & (1u << role))) {
+    err.code = CPO_WERR_UNEXPECTED;
+    if (s->closing)
+      snprintf(err.text, sizeof err.text, "the run has ended: no %s may attach", s_role(role));
+    else if (role == CPO_ROLE_HOST)
+      snprintf(err.text, sizeof err.text,
+               "this run was started without a host and does not allow one to attach (--allow-attach)");
+    else
+      snprintf(err.text, sizeof err.text, "this run has no model (--direct)");
   } else if (s->peers[role].attached) {
     err.code = CPO_WERR_ROLE_TAKEN;
     snprintf(err.text, sizeof err.text, "a %s is already connected", s_role(role));
@@ -121,7 +211,7 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
     }
   }
   if (err.code != CPO_WERR_NONE) {
-    s_reject_stranger(s, ident, len, &err);
+    s_reject_stranger(s, ident, len, &err, true);
     return false;
   }
   peer_t *p = &s->peers[role];
@@ -140,6 +230,7 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
   ack.u.hello.config = s->config;
   ack.u.hello.config_hash = cpo_config_hash(&s->config);
   (void)s_send_peer(s, role, &ack);
+  s_note_peer(s, role, true);
   return true;
 }
 
@@ -163,9 +254,8 @@ static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char 
   return false;
 }
 
-void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
-  s->cycle = cycle;
-  uint64_t now = cpo_mono_us();
+/* HEARTBEATs on a clock: to every attached peer nothing was sent to for an interval. */
+static void s_heartbeats(cpo_server_t *s, uint64_t now) {
   for (int r = 1; r < N_ROLES; r++) {
     peer_t *p = &s->peers[r];
     if (p->attached && now - p->tx.last_us >= (uint64_t)s->timeout_ms * 250u) {
@@ -173,6 +263,11 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
       (void)s_send_peer(s, r, &hb);
     }
   }
+}
+
+void cpo_server_tick(cpo_server_t *s, uint64_t cycle) {
+  s->cycle = cycle;
+  s_heartbeats(s, cpo_mono_us());
 }
 
 /* Wait for the first frame of a message for up to @p wait_ms (0: only what is queued). A
@@ -192,11 +287,20 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
   if (why && why_len)
     why[0] = '\0';
   const uint64_t deadline = cpo_mono_us() + (wait_ms > 0 ? (uint64_t)wait_ms * 1000u : 0);
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (s->body_live) {
       zmq_msg_close(&s->ident_frame);
       zmq_msg_close(&s->body);
       s->body_live = false;
+    }
+    /* Heartbeats and silence go by the clock, checked after every frame that was nobody's
+     * liveness (a stranger's, a refused one, a HEARTBEAT) as well as when the queue is empty:
+     * a stream of such frames neither stops our heartbeats nor hides a dead peer. */
+    if (!first) {
+      uint64_t now = cpo_mono_us();
+      if (s_silent_peer(s, awaited, now, why, why_len))
+        return CPO_ERR_TIMEOUT;
+      s_heartbeats(s, now);
     }
     long slice_ms = 0;
     if (wait_ms != 0) {
@@ -223,7 +327,6 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
         return CPO_ERR_TIMEOUT;
       if (wait_ms >= 0 && now >= deadline)
         return CPO_ERR_TIMEOUT; /* nothing within the wait: not an error, why stays empty */
-      cpo_server_tick(s, s->cycle);
       continue;
     }
     /* ROUTER: the routing frame is always followed by the body. Extra frames are noise. */
@@ -254,6 +357,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     if (!data)
       return CPO_ERR_NO_MEMORY;
     cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&s->body), m, &err);
+    /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
+    const bool is_error = m->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
     if (role == 0) {
       if (rc == CPO_OK && m->hdr.type != CPO_MSG_HELLO) {
         err.code = CPO_WERR_NOT_READY;
@@ -267,7 +372,7 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
         rc = CPO_ERR_PROTOCOL;
       }
       if (rc != CPO_OK) {
-        s_reject_stranger(s, ident, ident_len, &err);
+        s_reject_stranger(s, ident, ident_len, &err, !is_error);
         continue;
       }
       if (!s_admit(s, ident, ident_len, m))
@@ -276,25 +381,66 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       return CPO_OK;
     }
     peer_t *p = &s->peers[role];
-    p->last_rx_us = cpo_mono_us();
+    const uint64_t cycle_before = p->rx.last_cycle;
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&p->rx, m, &err);
     else
       cpo_proto_rx_skip(&p->rx, &err); /* its seq is used up: the next message is in step */
-    if (rc != CPO_OK) {
-      fprintf(stderr, "cpoemu[rtl] error: rejected message from %s: %s\n", s_role(role), err.text);
-      cpo_msg_t reply;
-      cpo_wire_error_msg(&reply, &err, s->cycle);
-      (void)s_send_peer(s, role, &reply);
+    if (rc != CPO_OK) { /* refused: not the peer's liveness either */
+      s->refused++;
+      s_log(s, ident, ident_len, "refused a message from the %s: %s: %s", s_role(role),
+            cpo_wire_error_str(err.code), err.text);
+      if (!is_error) {
+        cpo_msg_t reply;
+        cpo_wire_error_msg(&reply, &err, s->cycle);
+        (void)s_send_peer(s, role, &reply);
+      }
       continue;
     }
-    if (m->hdr.type == CPO_MSG_HEARTBEAT)
+    const uint64_t now = cpo_mono_us();
+    p->undo_valid = false;
+    if (m->hdr.type == CPO_MSG_HEARTBEAT) {
+      p->last_rx_us = now;
       continue;
-    if (m->hdr.type == CPO_MSG_BYE)
+    }
+    p->undo_valid = true;
+    p->undo_seq = m->hdr.seq;
+    p->undo_cycle = cycle_before;
+    p->undo_rx_us = p->last_rx_us;
+    p->last_rx_us = now;
+    if (m->hdr.type == CPO_MSG_BYE) {
       p->attached = false;
+      s_note_peer(s, role, false);
+    }
     ev->from = (cpo_role_t)role;
     return CPO_OK;
   }
+}
+
+void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint16_t code, const char *text) {
+  if (!cpo_server_attached(s, role))
+    return;
+  peer_t *p = &s->peers[role];
+  s->refused++;
+  s_log(s, p->ident, p->ident_len, "refused (part of) a message from the %s: %s: %s", s_role(role),
+        cpo_wire_error_str(code), text);
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_ERROR, .cycle = s->cycle}};
+  m.u.error.code = code;
+  m.u.error.ref_seq = ref_seq;
+  snprintf(m.u.error.text, sizeof m.u.error.text, "%s", text);
+  (void)s_send_peer(s, role, &m);
+}
+
+void cpo_server_reject(cpo_server_t *s, cpo_role_t role, const cpo_msg_t *msg, uint16_t code, const char *text) {
+  if (role > 0 && role < N_ROLES) {
+    peer_t *p = &s->peers[role];
+    if (p->undo_valid && p->undo_seq == msg->hdr.seq) { /* as if it had never been accepted */
+      p->rx.last_cycle = p->undo_cycle;
+      p->last_rx_us = p->undo_rx_us;
+      p->undo_valid = false;
+    }
+  }
+  cpo_server_report(s, role, msg->hdr.seq, code, text);
 }
 
 bool cpo_server_attached(const cpo_server_t *s, cpo_role_t role) {
@@ -353,6 +499,7 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
     return CPO_ERR_NO_MEMORY;
   s->timeout_ms = cfg->timeout_ms < 10 ? 10 : cfg->timeout_ms;
   s->config = cfg->config;
+  s->refused_roles = cfg->refused_roles;
   s->created_us = cpo_mono_us();
   s->rcvtimeo_ms = -1;
   /* Batches of half the quanta in flight (L/Q), so the model always has L/2 cycles of slack. */
@@ -406,14 +553,46 @@ void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const c
   if (!ps || !*ps)
     return;
   cpo_server_t *s = *ps;
+  s->cycle = cycle;
+  s->closing = true;
+  unsigned awaited = 0;
   for (int r = 1; r < N_ROLES; r++) {
     if (!s->peers[r].attached)
       continue;
     cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = cycle}};
     bye.u.bye.status = status;
     snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "%s", text ? text : "");
-    (void)s_send_peer(s, r, &bye);
+    if (s_send_peer(s, r, &bye) == CPO_OK)
+      awaited |= 1u << r;
   }
+  /* After a clean end every live peer must hear it (PROTOCOL.md 10): the session stays open,
+   * heartbeating, until each answers BYE, and what it still sends is dropped. A peer silent for
+   * timeout_ms has gone; 4 x timeout_ms bounds a peer that heartbeats and never answers. */
+  if (status == 0) {
+    const uint64_t give_up = cpo_mono_us() + 4ull * s->timeout_ms * 1000u;
+    for (;;) {
+      unsigned left = 0;
+      for (int r = 1; r < N_ROLES; r++)
+        if ((awaited & (1u << r)) && s->peers[r].attached)
+          left |= 1u << r;
+      uint64_t now = cpo_mono_us();
+      if (!left || now >= give_up)
+        break;
+      cpo_server_event_t ev;
+      char why[200];
+      cpo_status_t rc = cpo_server_recv(s, left, (int32_t)((give_up - now) / 1000u) + 1, &ev, why, sizeof why);
+      if (rc != CPO_OK && rc != CPO_ERR_TIMEOUT)
+        break;
+      if (rc == CPO_ERR_TIMEOUT && why[0]) {
+        s_log(s, NULL, 0, "at the end of the run: %s", why);
+        break;
+      }
+    }
+  }
+  s->log_lines = 0; /* the summary is never the line that is dropped */
+  if (s->unlogged)
+    s_log(s, NULL, 0, "%llu frames refused in all; %llu log lines about them not shown",
+          (unsigned long long)s->refused, (unsigned long long)s->unlogged);
   /* LINGER 0 would drop the BYEs still queued: give them a moment to leave (bounded). After a
    * failure a dead peer's queue never drains, so the wait is kept short: best effort for the
    * live ones, and the survivor still stops promptly. */

@@ -52,27 +52,26 @@ static void s_hash_analog(sync_t *s, uint64_t cycle, cpo_event_kind_t kind, uint
   cpo_event_hash_event(&s->res->hash, cycle, kind, ((uint64_t)channel << 16) | index, code);
 }
 
-static void s_reply_error(sync_t *s, cpo_role_t to, uint16_t code, uint32_t ref_seq, const char *text) {
-  cpo_msg_t m = {.hdr = {.type = CPO_MSG_ERROR, .cycle = s->cycle}};
-  m.u.error.code = code;
-  m.u.error.ref_seq = ref_seq;
-  snprintf(m.u.error.text, sizeof m.u.error.text, "%s", text);
-  fprintf(stderr, "cpoemu[rtl] error: rejected message from %s: %s\n", cpo_role_name(to), text);
-  if (cpo_server_send(s->srv, to, &m) != CPO_OK)
-    fprintf(stderr, "cpoemu[rtl] warning: could not send ERROR to the %s\n", cpo_role_name(to));
+/* Refuse the message @p m from @p to as a whole: it changes nothing (cpo_server_reject). */
+static void s_refuse(sync_t *s, cpo_role_t to, const cpo_msg_t *m, uint16_t code, const char *text) {
+  cpo_server_reject(s->srv, to, m, code, text);
 }
 
 /* Store an RX quantum from the model; it must continue the RX stream exactly. */
 static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint32_t n = m->u.quantum.count;
-  if (m->hdr.cycle != s->rx_hi || m->u.quantum.lanes != s->lanes ||
-      s->rx_hi + n > s->cycle + s->latency) {
+  if (m->u.quantum.lanes != s->lanes) { /* a field the session fixed: BAD_FIELD (PROTOCOL.md 5) */
+    snprintf(text, sizeof text, "RX_QUANTUM lanes %u: the session has %u lanes", m->u.quantum.lanes, s->lanes);
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
+    return;
+  }
+  if (m->hdr.cycle != s->rx_hi || s->rx_hi + n > s->cycle + s->latency) { /* contiguity, window */
     snprintf(text, sizeof text,
-             "RX_QUANTUM cycle %llu count %u lanes %u: expected cycle %llu, lanes %u, at most %llu cycles",
-             (unsigned long long)m->hdr.cycle, n, m->u.quantum.lanes, (unsigned long long)s->rx_hi,
-             s->lanes, (unsigned long long)(s->cycle + s->latency - s->rx_hi));
-    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+             "RX_QUANTUM cycle %llu count %u: expected cycle %llu (RX is contiguous) and at most %llu cycles",
+             (unsigned long long)m->hdr.cycle, n, (unsigned long long)s->rx_hi,
+             (unsigned long long)(s->cycle + s->latency - s->rx_hi));
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
   for (uint32_t i = 0; i < n;) {
@@ -92,7 +91,7 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
   if (s->rx_hi != 0 || m->hdr.cycle != 0 || !s->design->dac_preset) {
     snprintf(text, sizeof text, "DAC_UPDATE from the model (cycle %llu) is allowed only at cycle 0, before its "
              "first RX_QUANTUM, and only for a design with DACs", (unsigned long long)m->hdr.cycle);
-    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_UNEXPECTED, text);
     return;
   }
   for (uint16_t i = 0; i < m->u.analog.count; i++) {
@@ -100,7 +99,7 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
     if (!s->design->dac_preset(s->design->self, e.channel, e.lane, e.value)) {
       snprintf(text, sizeof text, "DAC_UPDATE entry %u: the design has no DAC channel %u index %u", i,
                e.channel, e.lane);
-      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, text);
+      cpo_server_report(s->srv, CPO_ROLE_MODEL, m->hdr.seq, CPO_WERR_BAD_FIELD, text); /* the others apply */
       continue;
     }
     s_hash_analog(s, 0, CPO_EVENT_DAC_PRESET, e.channel, e.lane, e.value);
@@ -115,13 +114,13 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
     snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
              "of that cycle%s", (unsigned long long)c, (unsigned long long)s->rx_hi,
              (unsigned long long)(s->cycle + s->latency), s->design->adc_set ? "" : " (this design has no ADCs)");
-    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
   if (s->adc_len - s->adc_head + m->u.analog.count > ADC_PENDING_MAX) {
     snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting", (unsigned long long)c,
              ADC_PENDING_MAX);
-    s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, text);
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
     return;
   }
   if (s->adc_head > 0 && s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
@@ -135,7 +134,7 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
       cap *= 2;
     adc_pending_t *q = realloc(s->adc, cap * sizeof *q);
     if (!q) {
-      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, m->hdr.seq, "ADC_SAMPLE: out of memory");
+      s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, "ADC_SAMPLE: out of memory");
       return;
     }
     s->adc = q;
@@ -153,18 +152,19 @@ static void s_take_host(sync_t *s, const cpo_msg_t *m) {
   uint16_t t = m->hdr.type;
   if (t != CPO_MSG_REG_READ && t != CPO_MSG_REG_WRITE && t != CPO_MSG_SLEEP) {
     snprintf(text, sizeof text, "%s is not a host request", cpo_msg_type_name(t));
-    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    s_refuse(s, CPO_ROLE_HOST, m, CPO_WERR_UNEXPECTED, text);
     return;
   }
   if (s->req.kind != REQ_NONE) {
     snprintf(text, sizeof text, "%s while another request is outstanding", cpo_msg_type_name(t));
-    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    s_refuse(s, CPO_ROLE_HOST, m, CPO_WERR_UNEXPECTED, text);
     return;
   }
-  if (m->hdr.cycle != s->cycle) {
-    snprintf(text, sizeof text, "%s stamped cycle %llu but simulated time is at cycle %llu",
-             cpo_msg_type_name(t), (unsigned long long)m->hdr.cycle, (unsigned long long)s->cycle);
-    s_reply_error(s, CPO_ROLE_HOST, CPO_WERR_BAD_CYCLE, m->hdr.seq, text);
+  if (m->hdr.cycle != s->cycle) { /* the host's now: PROTOCOL.md 7, step 5 */
+    snprintf(text, sizeof text, "%s stamped cycle %llu, but the host's now (the cycle of its last response "
+             "or HELLO_ACK) is cycle %llu", cpo_msg_type_name(t), (unsigned long long)m->hdr.cycle,
+             (unsigned long long)s->cycle);
+    s_refuse(s, CPO_ROLE_HOST, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
   s->req = (host_req_t){.kind = t == CPO_MSG_REG_READ ? REQ_READ : t == CPO_MSG_REG_WRITE ? REQ_WRITE : REQ_SLEEP,
@@ -180,9 +180,12 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   case CPO_MSG_HELLO:
     return CPO_OK;
   case CPO_MSG_ERROR:
-    fprintf(stderr, "cpoemu[rtl] warning: %s reported %s: %s\n", cpo_role_name(ev->from),
-            cpo_wire_error_str(m->u.error.code), m->u.error.text);
+  {
+    char text[400];
+    snprintf(text, sizeof text, "reported %s: %s", cpo_wire_error_str(m->u.error.code), m->u.error.text);
+    cpo_server_log_peer(s->srv, ev->from, text);
     return CPO_OK;
+  }
   case CPO_MSG_BYE:
     if (ev->from == CPO_ROLE_HOST) {
       s->req.kind = REQ_NONE; /* the run goes on without the host */
@@ -206,7 +209,7 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
     char text[120];
     snprintf(text, sizeof text, "%s not expected from the %s", cpo_msg_type_name(m->hdr.type),
              cpo_role_name(ev->from));
-    s_reply_error(s, ev->from, CPO_WERR_UNEXPECTED, m->hdr.seq, text);
+    s_refuse(s, ev->from, m, CPO_WERR_UNEXPECTED, text);
   }
   return CPO_OK;
 }
@@ -252,7 +255,7 @@ static void s_apply_adc(sync_t *s, uint64_t a) {
       char text[160];
       snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
                (unsigned long long)p->w.cycle, p->w.channel, p->w.index);
-      s_reply_error(s, CPO_ROLE_MODEL, CPO_WERR_BAD_FIELD, p->seq, text);
+      cpo_server_report(s->srv, CPO_ROLE_MODEL, p->seq, CPO_WERR_BAD_FIELD, text); /* the others apply */
       continue;
     }
     s_hash_analog(s, a, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
@@ -431,6 +434,12 @@ static cpo_status_t s_loop(sync_t *s) {
         s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
       }
     }
+    if (s->srv && !with_model) /* a direct run serves a host only: take what it sent */
+      CPO_TRY(s_pump(s, 0, false, &got));
+    /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
+     * its first request with: time stands still here, before [cycle, end). */
+    if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
+      continue;
     CPO_TRY(s_simulate(s, end));
     if (s->req.kind == REQ_SLEEP && s->cycle == s->req.until)
       s_respond_host(s, false, 0);
@@ -449,8 +458,9 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_
                           const cpo_sync_opts_t *opts, cpo_sync_result_t *res) {
   memset(res, 0, sizeof *res);
   cpo_event_hash_init(&res->hash);
-  if (!srv && !opts->direct_loopback) {
-    snprintf(res->error, sizeof res->error, "a model run needs a bridge server");
+  if (!srv && (!opts->direct_loopback || opts->expect_host)) {
+    snprintf(res->error, sizeof res->error, "a run with a %s needs a bridge server",
+             opts->direct_loopback ? "host" : "model");
     return CPO_ERR_INVALID_ARG;
   }
   sync_t s = {.srv = srv, .cfg = cfg, .design = design, .opts = opts, .res = res,
@@ -468,6 +478,11 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_
   cpo_status_t rc = s_loop(&s);
   res->wall_s = (double)(cpo_mono_us() - t0) * 1e-6;
   res->cycles = s.cycle;
+  if (srv) {
+    res->n_peer_events = cpo_server_peer_events(srv, res->peer_events, CPO_PEER_EVENTS_MAX);
+    if (res->n_peer_events > CPO_PEER_EVENTS_MAX)
+      res->n_peer_events = CPO_PEER_EVENTS_MAX;
+  }
   free(s.ring);
   free(s.tx);
   free(s.adc);

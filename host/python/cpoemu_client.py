@@ -607,9 +607,10 @@ class Client:
       self._keepalive = None
     if self._sock is None:
       return
-    if not self._ended and self._broken is None and self._rx.hello_seen:
+    # A detach, or after the rtl's final BYE the answer that lets it close (PROTOCOL.md 10).
+    if (self._ended or self._broken is None) and self._rx.hello_seen:
       try:
-        self._send(Message(MsgType.BYE, status=0, text="host detached"))
+        self._send(Message(MsgType.BYE, status=0, text="host done" if self._ended else "host detached"))
         # LINGER 0 would drop the BYE still queued: give it a short bounded chance.
         self._sock.setsockopt(self._zmq.LINGER, min(self.timeout_ms, 1000))
       except Exception:  # closing must not fail; the rtl's timeout covers a lost BYE
@@ -761,12 +762,12 @@ class Client:
       if not self._sock.poll(int(timeout * 1000) + 1, zmq.POLLIN):
         continue
       frame = self._sock.recv(copy=True)
-      last_rx = time.monotonic()
       try:
         m = self._take(frame, want, what)
-      except ProtocolError as e:
+      except ProtocolError as e:  # refused: not the rtl's liveness
         last_problem = str(e)
         continue
+      last_rx = time.monotonic()
       if m is not None:
         return m
 
@@ -774,17 +775,20 @@ class Client:
     """One frame from the rtl: the message if its type is in @want, None for a HEARTBEAT.
     A frame that breaks the protocol is answered with ERROR and raised as ProtocolError; an
     ERROR or BYE from the rtl is raised as CpoError."""
+    # An ERROR is never answered with an ERROR (PROTOCOL.md 5).
+    is_error = len(frame) >= 8 and struct.unpack_from("<IHH", frame) == (MAGIC, VERSION, MsgType.ERROR)
     try:
       m = decode(frame)
     except ProtocolError as e:
       self._rx.skip(e)
-      if self._rx.hello_seen:
+      if self._rx.hello_seen and not is_error:
         self._reply_error(e)
       raise
+    cycle_before = self._rx.last_cycle
     try:
       self._rx.check(m)
     except ProtocolError as e:
-      if self._rx.hello_seen:
+      if self._rx.hello_seen and not is_error:
         self._reply_error(e)
       raise
     if m.type == MsgType.HEARTBEAT:
@@ -801,6 +805,7 @@ class Client:
       raise CpoError(f"simulation ended at cycle {m.cycle}{why}")
     if m.type in want:
       return m
+    self._rx.last_cycle = cycle_before  # refused: it moves nothing (PROTOCOL.md 5)
     e = ProtocolError(WireError.UNEXPECTED, m.seq,
                       f"{m.type.name} is not expected by a host waiting for {what}")
     self._reply_error(e)

@@ -109,9 +109,10 @@ static cpo_status_t s_exchange(cpo_hal_t *hal, cpo_msg_t *req, uint16_t want, cp
     return CPO_ERR_SIM_ENDED;
   if (rc != CPO_OK)
     return rc;
-  if (resp->hdr.type != want) {
+  if (resp->hdr.type != want) { /* refused: it moves nothing of the session (PROTOCOL.md 5) */
     snprintf(hal->error, sizeof hal->error, "rtl answered %s with %s", cpo_msg_type_name(req->hdr.type),
              cpo_msg_type_name(resp->hdr.type));
+    cpo_client_reject(hal->client, resp, CPO_WERR_UNEXPECTED, hal->error);
     return CPO_ERR_PROTOCOL;
   }
   hal->now = resp->hdr.cycle;

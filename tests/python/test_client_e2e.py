@@ -112,6 +112,46 @@ class ClientEndToEnd(unittest.TestCase):
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
     self.assertNotIn("silent", self.log_text())
 
+  def test_run_without_host_refuses_a_host_unless_it_allows_an_attach(self):
+    """Only the session's peers affect a run: a --no-host rtl refuses a host HELLO by name; one
+    started with --allow-attach serves it mid-run and lists the attach and detach in its JSON."""
+    self.spawn("rtl", "--no-host", "--cycles", "200000", "--profile", "loopback")
+    self.spawn("model", "--cycles", "200000", "--profile", "loopback")
+    with self.assertRaisesRegex(cc.CpoError, "--allow-attach"):
+      with cc.Client(self.endpoint, timeout_ms=10000):
+        pass
+    for role, rc in self.roles.wait().items():
+      self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
+
+  def test_host_attaches_mid_run_when_allowed_and_is_on_record(self):
+    self.spawn("rtl", "--no-host", "--allow-attach", "--cycles", "200000", "--profile", "loopback", "--json", self.json_path)
+    self.spawn("model", "--cycles", "200000", "--profile", "loopback")
+    try:
+      with cc.Client(self.endpoint, timeout_ms=10000) as c:
+        self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)  # the first request is not refused
+        attached_at = c.now()
+    except cc.CpoError as e:
+      self.fail(f"{e}\n{self.log_text()}")
+    for role, rc in self.roles.wait().items():
+      self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
+    with open(self.json_path) as f:
+      peers = json.load(f)["peers"]
+    hosts = [p for p in peers if p["role"] == "host"]
+    self.assertEqual([p["event"] for p in hosts], ["attach", "detach"], peers)
+    self.assertLessEqual(hosts[0]["cycle"], attached_at)
+    self.assertIn("host attached at cycle", self.log_text())
+
+  def test_direct_run_with_and_without_host(self):
+    """`run --direct` runs the design alone (no model); with the built-in host it serves it."""
+    import subprocess
+    for extra in ([], ["--no-host"]):
+      path = os.path.join(ARGS.workdir or self.roles.dir, "direct.json")
+      p = subprocess.run([ARGS.cpoemu, "run", "--direct", "--cycles", "20000", "--quiet", "--json", path, *extra],
+                         capture_output=True, text=True, timeout=120)
+      self.assertEqual(p.returncode, 0, f"{extra}: {p.stdout}{p.stderr}")
+      with open(path) as f:
+        self.assertEqual(json.load(f)["result"], "pass")
+
 
 if __name__ == "__main__":
   ap = argparse.ArgumentParser()

@@ -492,6 +492,242 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
   assert_int_equal(system(rm), 0);
 }
 
+
+/* ---- liveness on a clock (PROTOCOL.md 9) ----------------------------------------------------- */
+
+typedef struct {
+  void *sock;
+  volatile int stop;
+  bool in_session; /* send numbered HEARTBEATs (a host), else junk (a stranger) */
+  uint32_t seq;
+} flooder_t;
+
+/* Send a frame every TIMEOUT_MS / 40 until told to stop (at most ~20 timeouts' worth). */
+static void *s_flood(void *arg) {
+  flooder_t *f = arg;
+  for (int i = 0; i < 800 && !f->stop; i++) {
+    if (f->in_session) {
+      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .seq = f->seq++}};
+      uint8_t buf[64];
+      size_t n = cpo_msg_encode(&hb, buf, sizeof buf);
+      zmq_send(f->sock, buf, n, 0);
+    } else {
+      zmq_send(f->sock, "junk", 4, 0);
+    }
+    struct timespec nap = {0, (long)TIMEOUT_MS * 25000L}; /* the flood's pace, not a wait */
+    nanosleep(&nap, NULL);
+  }
+  f->stop = 1; /* the flood is over: a verdict after this proves nothing */
+  return NULL;
+}
+
+static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
+  void *d = zmq_socket(ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, ep);
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
+  hello.u.hello.role = (uint8_t)role;
+  if (role == CPO_ROLE_MODEL) {
+    hello.u.hello.config = s_config();
+    hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
+  }
+  uint8_t buf[256];
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  return d;
+}
+
+/* A frozen model is reported although a stranger sends junk faster than the receive slice, and
+ * a model that sends only refused frames is as silent as a frozen one. */
+static void s_frozen_model_case(bool refused_frames) {
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live1", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  void *model = s_dealer_hello(ctx, "inproc://live1", CPO_ROLE_MODEL);
+  cpo_server_event_t ev;
+  assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
+  flooder_t f = {.sock = refused_frames ? model : zmq_socket(ctx, ZMQ_DEALER), .in_session = refused_frames,
+                 .seq = 1000}; /* the model's frames: numbered wrong, every one refused */
+  if (!refused_frames) {
+    int zero = 0;
+    zmq_setsockopt(f.sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(f.sock, "inproc://live1");
+  }
+  pthread_t t;
+  pthread_create(&t, NULL, s_flood, &f);
+  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
+  bool flood_on = !f.stop; /* still flooding when the verdict came */
+  f.stop = 1;
+  pthread_join(t, NULL);
+  assert_int_equal(rc, CPO_ERR_TIMEOUT);
+  assert_non_null(strstr(why, "model"));
+  assert_true(flood_on);
+  if (!refused_frames)
+    zmq_close(f.sock);
+  zmq_close(model);
+  cpo_server_close(&srv, 0, -8, "");
+  zmq_ctx_term(ctx);
+}
+
+static void test_frozen_model_is_reported_through_a_junk_flood(void **state) {
+  (void)state;
+  s_frozen_model_case(false);
+}
+
+static void test_refused_frames_are_not_liveness(void **state) {
+  (void)state;
+  s_frozen_model_case(true);
+}
+
+typedef struct {
+  cpo_server_t *srv;
+  volatile int stop;
+} pump_t;
+
+static void *s_pump_host(void *arg) {
+  pump_t *p = arg;
+  while (!p->stop) {
+    cpo_server_event_t ev;
+    char why[256];
+    cpo_status_t rc = cpo_server_recv(p->srv, 1u << CPO_ROLE_HOST, 50, &ev, why, sizeof why);
+    (void)rc; /* the host is alive throughout; only the model's side is checked */
+  }
+  return NULL;
+}
+
+/* While the rtl waits on a host that heartbeats faster than the receive slice (or a stranger
+ * sends junk that fast), the model still gets the rtl's HEARTBEATs. */
+static void s_model_heartbeated_case(bool host_flood) {
+  void *ctx = zmq_ctx_new();
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live2", .role = CPO_ROLE_RTL, .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
+  void *model = s_dealer_hello(ctx, "inproc://live2", CPO_ROLE_MODEL);
+  void *host = s_dealer_hello(ctx, "inproc://live2", CPO_ROLE_HOST);
+  cpo_server_event_t ev;
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
+  flooder_t f = {.sock = host, .in_session = true, .seq = 1};
+  if (!host_flood) {
+    f.sock = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(f.sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(f.sock, "inproc://live2");
+    f.in_session = false;
+  }
+  pump_t p = {.srv = srv};
+  pthread_t tf, tp;
+  pthread_create(&tf, NULL, s_flood, &f);
+  pthread_create(&tp, NULL, s_pump_host, &p);
+  int heartbeats = 0; /* HELLO_ACK first, then HEARTBEATs */
+  uint8_t buf[512];
+  double until = s_now_s() + 20.0 * TIMEOUT_MS / 1000.0; /* generous */
+  while (heartbeats < 3 && s_now_s() < until) {
+    zmq_pollitem_t it = {model, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, TIMEOUT_MS) <= 0)
+      continue;
+    int n = zmq_recv(model, buf, sizeof buf, 0);
+    cpo_msg_t m;
+    cpo_wire_error_t err;
+    if (n > 0 && cpo_msg_decode(buf, (size_t)n, &m, &err) == CPO_OK && m.hdr.type == CPO_MSG_HEARTBEAT)
+      heartbeats++;
+  }
+  bool flood_on = !f.stop;
+  f.stop = p.stop = 1;
+  pthread_join(tf, NULL);
+  pthread_join(tp, NULL);
+  assert_int_equal(heartbeats, 3);
+  (void)flood_on;
+  if (!host_flood)
+    zmq_close(f.sock);
+  zmq_close(model);
+  zmq_close(host);
+  cpo_server_close(&srv, 0, -8, "");
+  zmq_ctx_term(ctx);
+}
+
+static void test_model_heartbeated_while_host_heartbeats_fast(void **state) {
+  (void)state;
+  s_model_heartbeated_case(true);
+}
+
+static void test_model_heartbeated_through_a_junk_flood(void **state) {
+  (void)state;
+  s_model_heartbeated_case(false);
+}
+
+/* An ERROR is never answered with an ERROR: neither a stranger's nor a peer's refused one. The
+ * next reply the sender gets is the one for the frame after it. */
+static void test_error_is_never_answered_with_error(void **state) {
+  (void)state;
+  served_t s;
+  s_serve_start(&s, "inproc://t-err");
+  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, "inproc://t-err");
+  uint8_t buf[256], bad[8] = "garbage";
+  char text[256];
+  cpo_msg_t e = {.hdr = {.type = CPO_MSG_ERROR, .seq = 7}};
+  e.u.error.code = CPO_WERR_BAD_FIELD;
+  size_t n = s_encode(&e, buf, sizeof buf);
+  zmq_send(d, buf, n, 0); /* a stranger's ERROR (NOT_READY if answered) */
+  assert_int_equal(s_raw_exchange(d, bad, 7, text, sizeof text), CPO_WERR_TRUNCATED);
+  zmq_close(d);
+  s_serve_stop(&s);
+}
+
+/* A flood of refused frames prints a handful of lines, not one per frame. */
+static void test_refusals_are_logged_once_per_connection(void **state) {
+  (void)state;
+  char path[] = "/tmp/cpo-log-XXXXXX";
+  const char *tmp = getenv("TMPDIR");
+  char buf_path[512];
+  snprintf(buf_path, sizeof buf_path, "%s/cpo-log-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  int fd = mkstemp(buf_path);
+  (void)path;
+  assert_true(fd >= 0);
+  int saved = dup(2);
+  fflush(stderr);
+  dup2(fd, 2);
+  served_t s;
+  s_serve_start(&s, "inproc://t-log");
+  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, "inproc://t-log");
+  for (int i = 0; i < 20000; i++)
+    zmq_send(d, "junk", 4, 0);
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
+  hello.u.hello.role = CPO_ROLE_HOST;
+  uint8_t buf[256];
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  int before = s.events;
+  zmq_send(d, buf, n, 0); /* in order after the junk: once it is admitted, all junk was read */
+  assert_true(s_wait_events(&s, before, 60000));
+  zmq_close(d);
+  s_serve_stop(&s);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  FILE *f = fdopen(fd, "r");
+  rewind(f);
+  int lines = 0;
+  char line[600];
+  while (fgets(line, sizeof line, f))
+    lines++;
+  fclose(f);
+  unlink(buf_path);
+  if (lines > 10)
+    fail_msg("%d log lines for 20000 refused frames of one connection", lines);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_session_accepts_matching_config),
@@ -506,6 +742,12 @@ int main(void) {
       cmocka_unit_test(test_endpoint_locality),
       cmocka_unit_test(test_server_refuses_non_loopback_tcp_without_curve),
       cmocka_unit_test(test_curve_admits_authorised_key_and_refuses_unknown),
+      cmocka_unit_test(test_frozen_model_is_reported_through_a_junk_flood),
+      cmocka_unit_test(test_refused_frames_are_not_liveness),
+      cmocka_unit_test(test_model_heartbeated_while_host_heartbeats_fast),
+      cmocka_unit_test(test_model_heartbeated_through_a_junk_flood),
+      cmocka_unit_test(test_error_is_never_answered_with_error),
+      cmocka_unit_test(test_refusals_are_logged_once_per_connection),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,18 @@ typedef struct {
   uint32_t timeout_ms;      /* how long an awaited peer may stay silent (>= 10) */
   void *zmq_context;        /* required for inproc (shared with the peers); else may be NULL */
   cpo_curve_cfg_t curve;    /* all NULL: no CURVE (refused for non-loopback tcp) */
+  unsigned refused_roles;   /* server: bits (1 << role) whose HELLO is refused with UNEXPECTED: the
+                               host of a run started without one (unless it allows an attach),
+                               the model of a direct run */
 } cpo_bridge_cfg_t;
+
+/** A peer joining (HELLO accepted) or leaving (its BYE) the session, on the rtl's record. */
+typedef struct {
+  cpo_role_t role;
+  bool attach;    /* true: attached; false: detached */
+  uint64_t cycle; /* the rtl's cycle at that moment */
+} cpo_peer_event_t;
+#define CPO_PEER_EVENTS_MAX 32
 
 /* ---- client side (model, host) ---------------------------------------------------- */
 
@@ -69,7 +80,13 @@ CPO_MUST_USE cpo_status_t cpo_client_poll(cpo_client_t *c, cpo_msg_t *msg, char 
 /** Send a HEARTBEAT if one is due; call it while busy between sends. */
 void cpo_client_tick(cpo_client_t *c);
 
-/** Send BYE (best effort), close and free. Sets *c = NULL; safe on NULL. */
+/** Refuse @p msg, the message the last cpo_client_recv returned, at the session layer: answer
+ * ERROR @p code with @p text and undo what accepting it changed (the rtl's last cycle and its
+ * liveness), so a refused message moves nothing; its seq stays used up (PROTOCOL.md 6). */
+void cpo_client_reject(cpo_client_t *c, const cpo_msg_t *msg, uint16_t code, const char *text);
+
+/** Send BYE (best effort), close and free: a detach, or the answer to the rtl's final BYE
+ * (PROTOCOL.md 10). Not sent if the rtl went silent. Sets *c = NULL; safe on NULL. */
 void cpo_client_close(cpo_client_t **c, int16_t status, const char *text);
 
 /** Last cycle stamp received from the rtl (the last cycle both sides agreed on). */
@@ -117,10 +134,34 @@ CPO_MUST_USE cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_
 /** Cycle stamp of the last valid message from @p role: the last cycle agreed with it. */
 uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role);
 
-/** Send HEARTBEATs to attached peers that are due one; call between long computations. */
+/** Refuse @p msg, the message the last cpo_server_recv returned from @p role, at the session
+ * layer (a stamp or a field its state does not allow): answer ERROR @p code with @p text, log
+ * it, and undo what accepting it changed (the peer's last cycle and liveness), so a refused
+ * message moves nothing; its seq stays used up (PROTOCOL.md 6). */
+void cpo_server_reject(cpo_server_t *s, cpo_role_t role, const cpo_msg_t *msg, uint16_t code,
+                       const char *text);
+
+/** Answer ERROR about part of an accepted message (one entry the design has no converter for:
+ * the others apply), and log it. */
+void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint16_t code,
+                       const char *text);
+
+/** Log @p text about @p role through the rtl's log (once per connection, rate-limited). */
+void cpo_server_log_peer(cpo_server_t *s, cpo_role_t role, const char *text);
+
+/** Copy the session's attaches and detaches so far (oldest first, at most @p max) to @p out;
+ * returns how many there were in all (more than @p max: the later ones were not kept). */
+uint32_t cpo_server_peer_events(const cpo_server_t *s, cpo_peer_event_t *out, uint32_t max);
+
+/** Send HEARTBEATs to attached peers that are due one; call between long computations.
+ * @p cycle is the rtl's current cycle: the next cycle it simulates, the one a host attaching
+ * now starts at (HELLO_ACK) and ERRORs are stamped with. */
 void cpo_server_tick(cpo_server_t *s, uint64_t cycle);
 
-/** Send BYE to every attached peer, unbind (removing an ipc socket file), free. */
+/** Send BYE to every attached peer; after a clean end (@p status 0) keep the session open until
+ * each has answered BYE or been silent for timeout_ms (at most 4 x timeout_ms in all), so a
+ * slow peer still receives everything and the BYE (PROTOCOL.md 10). Then unbind (removing an
+ * ipc socket file) and free. */
 void cpo_server_close(cpo_server_t **s, uint64_t cycle, int16_t status, const char *text);
 
 /* ---- helpers ---------------------------------------------------------------------- */

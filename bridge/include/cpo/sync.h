@@ -64,10 +64,13 @@ typedef struct {
   cpo_event_hash_t hash;
   double wall_s;
   double model_wait_s;  /* of wall_s, the time the design stood waiting for the model's RX */
+  cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* who attached and detached, when */
+  uint32_t n_peer_events;
   char error[320];      /* why the run stopped early, if it did */
 } cpo_sync_result_t;
 
-/** Run cfg->total_cycles cycles of @p design. @p srv may be NULL only with direct_loopback.
+/** Run cfg->total_cycles cycles of @p design. @p srv may be NULL only with direct_loopback and
+ * no host (a direct run with a host serves the host alone; refuse model HELLOs at the server).
  * Returns CPO_OK when the run covered all cycles; otherwise the status and res->error say
  * what stopped it (a dead peer, a model protocol violation) and res->cycles how far it got. */
 CPO_MUST_USE cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
