@@ -9,7 +9,8 @@ each case applies one seeded disturbance:
     the next, stamp ahead or behind, corrupt a header field, inject a forged HEARTBEAT;
   * from strangers connecting straight to the rtl: garbage, valid-looking frames, an oversized
     frame, a model HELLO (role taken), a host HELLO (the run has no host);
-  * to the model process: frozen (SIGSTOP), with or without junk meanwhile, or killed.
+  * to the model process: frozen (SIGSTOP), with or without junk meanwhile, paused for half
+    the timeout near the end (slow, not dead), or killed.
 
 The invariant that matters, checked for the rtl and the model alike: the session either ends
 as the undisturbed run of the same scenario and seed does (exit 0, same event_hash) or ends
@@ -22,7 +23,7 @@ must not end the run at all.
 Every case prints its seed; `--seed N` reproduces it. The case's disturbance is chosen from the
 seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every kind once.
 
-  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-21        # every kind once
+  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-23        # every kind once
   fuzz_session.py --cpoemu ... --cases 200 --first-seed 1000            # a longer run
   fuzz_session.py --cpoemu ... --seed 7 -v                              # one case, verbose
 """
@@ -77,7 +78,9 @@ OPS = [
     ("stranger_model_hello", True),  # a second model says HELLO: role taken
     ("stranger_host", True),     # a host HELLOs a run without a host, reads, says BYE
     ("stranger_host_silent", True),  # a host HELLOs a run without a host and stays silent
-    ("freeze_model_junk", False),  # the model stops (SIGSTOP) while strangers send junk
+    ("freeze_model", False),     # the model stops (SIGSTOP)
+    ("freeze_model_junk", False),  # the model stops while a stranger sends junk
+    ("pause_model_end", True),   # the model pauses for timeout/2 near the end: slow, not dead
     ("kill_model", False),       # the model is SIGKILLed
 ]
 BENIGN = dict(OPS)
@@ -165,6 +168,9 @@ class Case:
     # The message (index in its stream) the disturbance starts at: past the HELLO, and mostly
     # well inside the run so there is something after it.
     self.at = 1 + self.rng.randrange(max(1, n - 2))
+    if self.op == "pause_model_end":
+      self.at = max(1, n - 3 - self.rng.randrange(0, 6))  # among the last RX quanta
+    self.resume_t: Optional[float] = None
     self.stream = stream
     self.applied: Optional[str] = None   # what was done, for the report
     self.disturb_t: Optional[float] = None
@@ -271,6 +277,9 @@ class Case:
       self.host_state = "bye"
     elif m.type == cc.MsgType.ERROR and self.host_state == "hello":
       self.host_state = "refused"
+    elif m.type == cc.MsgType.ERROR and self.host_state == "read":
+      self.note_extra(f"the rtl refused the stranger host's REG_READ: {cc.printable(m.text)}")
+      self.host_state = "refused"
 
   def note_extra(self, what: str) -> None:
     self.extra.append(what)
@@ -299,12 +308,20 @@ class Case:
       self.stranger_host.send(cc.encode(hello))
       self.host_state = "hello"
       self.note("a stranger sent a host HELLO to a run without a host")
-    elif op == "freeze_model_junk":
+    elif op in ("freeze_model", "freeze_model_junk"):
       os.kill(self.model.popen.pid, signal.SIGSTOP)
       self.frozen = True
-      self.junk_kind, self.junk_every_s = "bytes", 0.1
-      self.stranger()
-      self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.1 s")
+      if op == "freeze_model_junk":
+        self.junk_kind, self.junk_every_s = "bytes", 0.1
+        self.stranger()
+        self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.1 s")
+      else:
+        self.note("the model was frozen (SIGSTOP)")
+    elif op == "pause_model_end":
+      os.kill(self.model.popen.pid, signal.SIGSTOP)
+      self.frozen = True
+      self.resume_t = time.monotonic() + self.a.timeout_ms / 2000.0
+      self.note(f"the model was paused for {self.a.timeout_ms // 2} ms")
     elif op == "kill_model":
       os.kill(self.model.popen.pid, signal.SIGKILL)
       self.note("the model was killed (SIGKILL)")
@@ -466,8 +483,12 @@ class Case:
         if self.junk_every_s and now >= self.junk_next_t and self.rtl.poll(now) is None:
           self.send_junk(self.strangers[-1], self.junk_kind)
           self.junk_next_t = now + self.junk_every_s
+      if self.resume_t is not None and now >= self.resume_t:
+        os.kill(self.model.popen.pid, signal.SIGCONT)
+        self.resume_t, self.frozen = None, False
+        self.note_extra("the model resumed")
       rtl_rc, model_rc = self.rtl.poll(now), self.model.poll(now)
-      if self.frozen and rtl_rc is not None:  # the rtl has spoken: the model is done
+      if self.frozen and self.resume_t is None and rtl_rc is not None:  # the model is done
         self.model.popen.kill()
         self.frozen, self.killed_model = False, True
       if rtl_rc is not None and model_rc is not None:
@@ -583,7 +604,6 @@ def main() -> int:
   ap.add_argument("--cases", type=int, default=0, help="run this many cases from --first-seed")
   ap.add_argument("--first-seed", type=int, default=0)
   ap.add_argument("--op", choices=OP_NAMES, help="force this disturbance (seed picks the rest)")
-  ap.add_argument("--keep-going", action="store_true", default=True)
   ap.add_argument("-v", "--verbose", action="store_true")
   a = ap.parse_args()
   if a.seed is not None:
