@@ -62,20 +62,20 @@ static void test_endpoint_wildcards_and_interfaces_are_not_local(void **state) {
 /* Spellings that only look like loopback. */
 static void test_endpoint_malformed_loopback_is_not_local(void **state) {
   (void)state;
-  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1"));         /* no port */
-  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:"));        /* empty port */
-  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:65536"));   /* port out of range */
-  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:55x"));     /* port not a number */
+  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1"));       /* no port */
+  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:"));      /* empty port */
+  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:65536")); /* port out of range */
+  assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:55x"));   /* port not a number */
   assert_false(cpo_endpoint_is_local("tcp://127.0.0.1:-1"));
   assert_false(cpo_endpoint_is_local("tcp://127.evil.com:5555")); /* a host name */
   assert_false(cpo_endpoint_is_local("tcp://127.0.0.1.evil.com:5555"));
-  assert_false(cpo_endpoint_is_local("tcp://127.1:5555"));        /* short form */
-  assert_false(cpo_endpoint_is_local("tcp://0177.0.0.1:5555"));   /* octal */
+  assert_false(cpo_endpoint_is_local("tcp://127.1:5555"));      /* short form */
+  assert_false(cpo_endpoint_is_local("tcp://0177.0.0.1:5555")); /* octal */
   assert_false(cpo_endpoint_is_local("tcp://127.0.0.256:5555"));
   assert_false(cpo_endpoint_is_local("tcp://localhost.:5555"));
   assert_false(cpo_endpoint_is_local("tcp://localhost.evil.com:5555"));
-  assert_false(cpo_endpoint_is_local("tcp://::1:5555"));          /* IPv6 needs brackets */
-  assert_false(cpo_endpoint_is_local("tcp://[::1%lo]:5555"));     /* scoped */
+  assert_false(cpo_endpoint_is_local("tcp://::1:5555"));      /* IPv6 needs brackets */
+  assert_false(cpo_endpoint_is_local("tcp://[::1%lo]:5555")); /* scoped */
   assert_false(cpo_endpoint_is_local("tcp://[::2]:5555"));
   assert_false(cpo_endpoint_is_local("tcp://[::ffff:192.0.2.1]:5555"));
   assert_false(cpo_endpoint_is_local("tcp://:5555"));
