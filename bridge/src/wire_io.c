@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -65,7 +66,10 @@ static void s_log_refused(void) {
 }
 
 static int s_shed(int listen_fd, int flags) {
-  int spare = atomic_exchange(&s_reserve_fd, -1);
+  /* EMFILE comes before the kernel looks for a connection: take one only if one is waiting, so
+   * a blocking listener cannot block here. */
+  struct pollfd waiting = {.fd = listen_fd, .events = POLLIN};
+  int spare = poll(&waiting, 1, 0) == 1 ? atomic_exchange(&s_reserve_fd, -1) : -1;
   if (spare >= 0) {
     close(spare);
     int conn = (int)syscall(SYS_accept4, listen_fd, NULL, NULL, flags | SOCK_CLOEXEC);

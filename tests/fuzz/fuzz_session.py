@@ -29,6 +29,7 @@ seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every 
 """
 
 import argparse
+import ctypes
 import dataclasses
 import json
 import os
@@ -85,6 +86,22 @@ OPS = [
 ]
 BENIGN = dict(OPS)
 OP_NAMES = [n for n, _ in OPS]
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+  """In a child before exec: SIGKILL when the fuzzer goes (a frozen model must not outlive it)."""
+  _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def send(sock: zmq.Socket, frame: bytes) -> None:
+  """Send without ever blocking: a DEALER whose peer is gone would block once its queue is full."""
+  try:
+    sock.send(frame, zmq.NOBLOCK)
+  except zmq.Again:
+    pass
 
 
 def hdr(frame: bytes):
@@ -197,7 +214,8 @@ class Case:
       p = subprocess.Popen([self.a.cpoemu, role, "--endpoint", endpoint, self.a.scenario,
                             "--cycles", str(self.a.cycles), "--seed", str(self.a.run_seed),
                             "--timeout-ms", str(self.a.timeout_ms), "--quiet", *extra],
-                           stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                           stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           preexec_fn=_die_with_parent)
     return Proc(role, p, log)
 
   def note(self, what: str) -> None:
@@ -266,14 +284,14 @@ class Case:
       self.note_extra(f"the rtl let the stranger host in (HELLO_ACK at cycle {m.cycle})")
       if self.op == "stranger_host":
         rd = cc.Message(type=cc.MsgType.REG_READ, seq=1, cycle=m.cycle, addr=0)
-        self.stranger_host.send(cc.encode(rd))
+        send(self.stranger_host, cc.encode(rd))
         self.host_state = "read"
       else:
         self.host_state = "silent"
     elif m.type == cc.MsgType.REG_READ_RESP and self.host_state == "read":
       self.note_extra(f"the stranger host read register 0 at cycle {m.cycle}")
       bye = cc.Message(type=cc.MsgType.BYE, seq=2, cycle=m.cycle, text="stranger leaves")
-      self.stranger_host.send(cc.encode(bye))
+      send(self.stranger_host, cc.encode(bye))
       self.host_state = "bye"
     elif m.type == cc.MsgType.ERROR and self.host_state == "hello":
       self.host_state = "refused"
@@ -299,13 +317,13 @@ class Case:
       self.send_junk(self.stranger(), "oversize")
       self.note(f"a stranger sent a {MAX_FRAME + 1}-byte frame (limit {MAX_FRAME})")
     elif op == "stranger_model_hello":
-      self.stranger().send(self.model_hello)
+      send(self.stranger(), self.model_hello)
       self.note("a stranger sent the model's HELLO again from another connection")
     elif op in ("stranger_host", "stranger_host_silent"):
       self.stranger_host = self.stranger()
       hello = cc.Message(type=cc.MsgType.HELLO, role=cc.Role.HOST, config=cc.Config(),
                          config_hash=0)
-      self.stranger_host.send(cc.encode(hello))
+      send(self.stranger_host, cc.encode(hello))
       self.host_state = "hello"
       self.note("a stranger sent a host HELLO to a run without a host")
     elif op in ("freeze_model", "freeze_model_junk"):
@@ -447,7 +465,7 @@ class Case:
     # A stranger op starts when the model's message number `at` passes (mid-run).
 
     def to_rtl(frame):
-      upstream.send(frame)
+      send(upstream, frame)
 
     def to_model(frame):
       if model_ident is not None:
@@ -613,6 +631,7 @@ def main() -> int:
   else:
     seeds = list(range(a.first_seed, a.first_seed + (a.cases or len(OPS))))
 
+  signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: children go too
   t0 = time.monotonic()
   clean = Case(a, -1, None).run()
   if clean["verdict"] or clean["rtl_rc"] != 0 or clean["model_rc"] != 0 or not clean["event_hash"]:

@@ -36,8 +36,9 @@ FLOOD = 400          # connections the flood opens: far beyond FD_LIMIT
 
 # The flooder, a child process: opens connections to the endpoint (unix path or host:port)
 # and holds them, prints how many it made, and lets them go when its stdin closes.
+# A full listen backlog makes a unix connect fail with EAGAIN: it retries (bounded).
 FLOODER = r"""
-import socket, sys
+import socket, sys, time
 kind, where, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 held = []
 for _ in range(n):
@@ -48,12 +49,21 @@ for _ in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         host, port = where.rsplit(":", 1)
         target = (host, int(port))
-    s.settimeout(2.0)
-    try:
-        s.connect(target)
-        held.append(s)
-    except OSError:
-        s.close()
+    s.settimeout(5.0)
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            s.connect(target)
+            held.append(s)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                s.close()
+                break
+            time.sleep(0.002)
+        except OSError:
+            s.close()
+            break
 print(len(held), flush=True)
 sys.stdin.read()
 """
@@ -170,6 +180,7 @@ class Limits(unittest.TestCase):
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
       made = int(flooder.stdout.readline() or 0)
+      self.assertGreater(made, FD_LIMIT, "the flood did not get past the rtl's descriptor limit")
       # Past the limit: the rtl has refused some (it says so), or it has died.
       wait_until(lambda: rtl.poll() is not None or "out of file descriptors" in self.text(rtl_log),
                  "the flood did not exhaust the rtl's descriptors")
