@@ -23,7 +23,7 @@ must not end the run at all.
 Every case prints its seed; `--seed N` reproduces it. The case's disturbance is chosen from the
 seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every kind once.
 
-  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-23        # every kind once
+  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-24        # every kind once
   fuzz_session.py --cpoemu ... --cases 200 --first-seed 1000            # a longer run
   fuzz_session.py --cpoemu ... --seed 7 -v                              # one case, verbose
 """
@@ -83,6 +83,10 @@ OPS = [
     ("freeze_model_junk", False),  # the model stops while a stranger sends junk
     ("pause_model_end", True),   # the model pauses for timeout/2 near the end: slow, not dead
     ("kill_model", False),       # the model is SIGKILLed
+    # Without the man in the middle (its prompt reads would hide a slow reader's trouble): the
+    # model, connected straight to the rtl, pauses for timeout/2 at a random point of the run,
+    # the end included. A slow peer is not a dead one: it must get every quantum and the BYE.
+    ("pause_model_direct", True),
 ]
 BENIGN = dict(OPS)
 OP_NAMES = [n for n, _ in OPS]
@@ -170,14 +174,17 @@ class Stream:
 
 
 class Case:
-  def __init__(self, a, seed: int, clean: Optional[dict]):
+  def __init__(self, a, seed: int, clean: Optional[dict], op: Optional[str] = None):
     self.a = a
     self.seed = seed
     self.rng = random.Random(seed)
     if clean is None:
-      self.op = "none"
+      self.op = op or "none"
     else:
       self.op = a.op or OP_NAMES[seed % len(OP_NAMES)]
+    self.direct = self.op.endswith("_direct")
+    # direct: the disturbance starts at a random point of the clean run's wall time
+    self.start_after_s = self.rng.uniform(0.2, 1.1) * clean["wall_s"] if clean else 0.0
     self.benign = BENIGN.get(self.op, True)
     self.clean = clean
     stream = "down" if self.op.endswith("_down") else "up"
@@ -335,7 +342,7 @@ class Case:
         self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.1 s")
       else:
         self.note("the model was frozen (SIGSTOP)")
-    elif op == "pause_model_end":
+    elif op in ("pause_model_end", "pause_model_direct"):
       os.kill(self.model.popen.pid, signal.SIGSTOP)
       self.frozen = True
       self.resume_t = time.monotonic() + self.a.timeout_ms / 2000.0
@@ -435,6 +442,15 @@ class Case:
     else:
       raise AssertionError(f"unknown op {op}")
 
+  @staticmethod
+  def cpu_ticks(pid: int) -> int:
+    try:
+      with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+      return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+      return -1
+
   # -- the case -------------------------------------------------------------------------------
 
   def run(self) -> dict:
@@ -454,14 +470,16 @@ class Case:
     json_path = os.path.join(self.dir, "rtl.json")
     self.rtl = self.spawn("rtl", self.rtl_ep, ["--no-host", "--json", json_path])
     upstream.connect(self.rtl_ep)
-    self.model = self.spawn("model", self.mitm_ep, [])
+    self.model = self.spawn("model", self.rtl_ep if self.direct else self.mitm_ep, [])
+    rtl_cpu = -1
     model_ident = None
     poller = zmq.Poller()
     poller.register(front, zmq.POLLIN)
     poller.register(upstream, zmq.POLLIN)
     self.last_progress_t = time.monotonic()
     verdict = None
-    stranger_op = not (self.op.endswith("_up") or self.op.endswith("_down") or self.op == "none")
+    stranger_op = not (self.op.endswith("_up") or self.op.endswith("_down") or
+                       self.op.startswith("none") or self.direct)
     # A stranger op starts when the model's message number `at` passes (mid-run).
 
     def to_rtl(frame):
@@ -496,6 +514,12 @@ class Case:
             break
           self.on_message(self.down, frame, to_model)
       now = time.monotonic()
+      if self.direct:
+        if self.applied is None and now - self.t0 >= self.start_after_s and self.op != "none_direct":
+          self.start_stranger_op()
+        cpu = self.cpu_ticks(self.rtl.popen.pid)  # no messages to watch: the rtl's CPU time is
+        if cpu != rtl_cpu:                        # its progress
+          rtl_cpu, self.last_progress_t = cpu, now
       if self.strangers:
         self.drain_strangers()
         if self.junk_every_s and now >= self.junk_next_t and self.rtl.poll(now) is None:
@@ -535,6 +559,7 @@ class Case:
         p.popen.kill()
         p.popen.wait()
     result = {"rtl_rc": self.rtl.popen.returncode, "model_rc": self.model.popen.returncode,
+              "wall_s": (self.rtl.exit_t or time.monotonic()) - self.t0,
               "n_up": self.up.n, "n_down": self.down.n, "event_hash": None}
     if os.path.exists(json_path):
       try:
@@ -633,21 +658,30 @@ def main() -> int:
 
   signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: children go too
   t0 = time.monotonic()
-  clean = Case(a, -1, None).run()
-  if clean["verdict"] or clean["rtl_rc"] != 0 or clean["model_rc"] != 0 or not clean["event_hash"]:
-    print(f"fuzz_session: the undisturbed run failed (rtl exit {clean['rtl_rc']}, model exit "
-          f"{clean['model_rc']}): {clean['verdict']}\n{clean['logs']['rtl']}\n"
-          f"{clean['logs']['model']}", file=sys.stderr)
+  # The undisturbed runs, through the man in the middle and without it: both pass, same hash.
+  clean, clean_direct = Case(a, -1, None).run(), Case(a, -2, None, "none_direct").run()
+  for name, c in (("through the man in the middle", clean), ("direct", clean_direct)):
+    if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
+      print(f"fuzz_session: the undisturbed run {name} failed (rtl exit {c['rtl_rc']}, model "
+            f"exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n{c['logs']['model']}",
+            file=sys.stderr)
+      return 2
+  if clean["event_hash"] != clean_direct["event_hash"]:
+    print(f"fuzz_session: the man in the middle is not transparent: event_hash "
+          f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct", file=sys.stderr)
     return 2
-  print(f"clean run: event_hash {clean['event_hash']}, {clean['n_up']} messages model->rtl, "
-        f"{clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s", flush=True)
+  clean["wall_s"] = clean_direct["wall_s"]  # where a direct case's disturbance may fall
+  print(f"clean run: event_hash {clean['event_hash']} (the same direct), {clean['n_up']} "
+        f"messages model->rtl, {clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s",
+        flush=True)
 
   failures = []
   for seed in seeds:
     c = Case(a, seed, clean)
     t1 = time.monotonic()
     r = c.run()
-    what = c.applied or "(not applied: the run ended before message %d)" % c.at
+    what = c.applied or ("(not applied: the run ended first)" if c.direct else
+                         f"(not applied: the run ended before message {c.at})")
     extra = ("; " + "; ".join(c.extra)) if c.extra else ""
     outcome = (f"rtl exit {r['rtl_rc']}, model exit {r['model_rc']}" +
                (f", rtl: {c.rtl.error_line()}" if r["rtl_rc"] == 3 else "") +
