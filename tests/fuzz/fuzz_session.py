@@ -337,9 +337,9 @@ class Case:
       os.kill(self.model.popen.pid, signal.SIGSTOP)
       self.frozen = True
       if op == "freeze_model_junk":
-        self.junk_kind, self.junk_every_s = "bytes", 0.1
+        self.junk_kind, self.junk_every_s = "bytes", 0.05
         self.stranger()
-        self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.1 s")
+        self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.05 s")
       else:
         self.note("the model was frozen (SIGSTOP)")
     elif op in ("pause_model_end", "pause_model_direct"):
@@ -639,7 +639,7 @@ def main() -> int:
   ap.add_argument("--cycles", type=int, default=300000)
   ap.add_argument("--run-seed", type=int, default=1, help="the scenario's seed (same in every case)")
   ap.add_argument("--timeout-ms", type=int, default=2000, help="the bridge timeout of both roles")
-  ap.add_argument("--slack-s", type=float, default=6.0,
+  ap.add_argument("--slack-s", type=float, default=3.0,
                   help="added to 2 x timeout before a late error or a stall is a failure")
   ap.add_argument("--case-limit-s", type=float, default=300.0)
   ap.add_argument("--seed", type=int, help="run this one case")
