@@ -23,7 +23,7 @@ must not end the run at all.
 Every case prints its seed; `--seed N` reproduces it. The case's disturbance is chosen from the
 seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every kind once.
 
-  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-24        # every kind once
+  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-25        # every kind once
   fuzz_session.py --cpoemu ... --cases 200 --first-seed 1000            # a longer run
   fuzz_session.py --cpoemu ... --seed 7 -v                              # one case, verbose
 """
@@ -87,6 +87,7 @@ OPS = [
     # model, connected straight to the rtl, pauses for timeout/2 at a random point of the run,
     # the end included. A slow peer is not a dead one: it must get every quantum and the BYE.
     ("pause_model_direct", True),
+    ("stranger_bad_hellos", True),  # HELLOs as rtl, of version 1, with another configuration
 ]
 BENIGN = dict(OPS)
 OP_NAMES = [n for n, _ in OPS]
@@ -191,7 +192,7 @@ class Case:
     n = clean["n_" + stream] if clean else 1
     # The message (index in its stream) the disturbance starts at: past the HELLO, and mostly
     # well inside the run so there is something after it.
-    self.at = 1 + self.rng.randrange(max(1, n - 2))
+    self.at = (0 if stream == "down" else 1) + self.rng.randrange(max(1, n - 2))
     if self.op == "pause_model_end":
       self.at = max(1, n - 3 - self.rng.randrange(0, 6))  # among the last RX quanta
     self.resume_t: Optional[float] = None
@@ -326,6 +327,19 @@ class Case:
     elif op == "stranger_model_hello":
       send(self.stranger(), self.model_hello)
       self.note("a stranger sent the model's HELLO again from another connection")
+    elif op == "stranger_bad_hellos":
+      model = cc.decode(self.model_hello)
+      other = cc.Config(**{**model.config.__dict__, "latency_cycles": model.config.latency_cycles * 2})
+      frames = [cc.encode(cc.Message(type=cc.MsgType.HELLO, role=cc.Role.RTL, config=model.config,
+                                     config_hash=model.config.hash())),
+                cc.encode(cc.Message(type=cc.MsgType.HELLO, role=cc.Role.MODEL, config=other,
+                                     config_hash=other.hash()))]
+      v1 = bytearray(self.model_hello)
+      v1[4] = 1
+      frames.append(bytes(v1))
+      for f in frames:
+        send(self.stranger(), f)
+      self.note("strangers sent HELLOs: role rtl, version 1, a model with another latency")
     elif op in ("stranger_host", "stranger_host_silent"):
       self.stranger_host = self.stranger()
       hello = cc.Message(type=cc.MsgType.HELLO, role=cc.Role.HOST, config=cc.Config(),
