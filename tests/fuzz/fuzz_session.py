@@ -172,6 +172,7 @@ class Stream:
     self.last_seq = -1    # the last seq forwarded (after renumbering)
     self.last_cycle = 0   # the last cycle stamp forwarded
     self.held: Optional[bytes] = None  # swap: the message waiting for its successor
+    self.last_t = 0.0     # when the sender's last message arrived here
 
 
 class Case:
@@ -386,6 +387,7 @@ class Case:
   def on_message(self, st: Stream, frame: bytes, out) -> None:
     idx = st.n
     st.n += 1
+    st.last_t = time.monotonic()
     if st.held is not None:  # swap: this one goes first, then the one held back
       held, st.held = st.held, None
       self.forward(st, frame, out)
@@ -626,6 +628,10 @@ class Case:
       else:
         problems.append(f"{p.role} exit {rc} (only 0 and 3 are allowed here)"
                         + (f": {p.error_line()}" if p.error_line() else ""))
+    if problems and not self.direct and self.rtl.exit_t:  # who went quiet: a peer or us
+      problems.append("the last messages passed here %.1f s (model->rtl) and %.1f s (rtl->model)"
+                      " before the rtl exited" % (self.rtl.exit_t - self.up.last_t,
+                                                  self.rtl.exit_t - self.down.last_t))
     return "; ".join(problems) if problems else None
 
 
