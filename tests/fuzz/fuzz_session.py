@@ -186,7 +186,7 @@ class Case:
       self.op = a.op or OP_NAMES[seed % len(OP_NAMES)]
     self.direct = self.op.endswith("_direct")
     # direct: the disturbance starts at a random point of the clean run's wall time
-    self.start_after_s = self.rng.uniform(0.2, 1.1) * clean["wall_s"] if clean else 0.0
+    self.start_after_s = self.rng.uniform(0.1, 1.0) * clean["wall_s"] if clean else 0.0
     self.benign = BENIGN.get(self.op, True)
     self.clean = clean
     stream = "down" if self.op.endswith("_down") else "up"
