@@ -53,7 +53,7 @@ static void s_reserve_open(void) {
 /* One stderr line per second at most, however long the flood. */
 static void s_log_refused(void) {
   unsigned long n = atomic_fetch_add(&s_refused, 1) + 1;
-  uint64_t now = cpo_mono_us(), last = atomic_load(&s_refused_logged_us);
+  unsigned long long now = cpo_mono_us(), last = atomic_load(&s_refused_logged_us);
   if ((last != 0 && now - last < 1000000u) ||
       !atomic_compare_exchange_strong(&s_refused_logged_us, &last, now))
     return;
