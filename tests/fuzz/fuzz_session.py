@@ -10,7 +10,9 @@ each case applies one seeded disturbance:
   * from strangers connecting straight to the rtl: garbage, valid-looking frames, an oversized
     frame, a model HELLO (role taken), a host HELLO (the run has no host);
   * to the model process: frozen (SIGSTOP), with or without junk meanwhile, paused for half
-    the timeout near the end (slow, not dead), or killed.
+    the timeout near the end (slow, not dead), or killed;
+  * with a host: it idles between two requests for 1.5 x the timeout, with or without a
+    stranger sending junk meanwhile.
 
 The invariant that matters, checked for the rtl and the model alike: the session either ends
 as the undisturbed run of the same scenario and seed does (exit 0, same event_hash) or ends
@@ -23,7 +25,7 @@ must not end the run at all.
 Every case prints its seed; `--seed N` reproduces it. The case's disturbance is chosen from the
 seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every kind once.
 
-  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-25        # every kind once
+  fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-27        # every kind once
   fuzz_session.py --cpoemu ... --cases 200 --first-seed 1000            # a longer run
   fuzz_session.py --cpoemu ... --seed 7 -v                              # one case, verbose
 """
@@ -41,6 +43,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Dict, List, Optional
 
@@ -88,7 +91,14 @@ OPS = [
     # the end included. A slow peer is not a dead one: it must get every quantum and the BYE.
     ("pause_model_direct", True),
     ("stranger_bad_hellos", True),  # HELLOs as rtl, of version 1, with another configuration
+    # With a host (Python, straight to the rtl): it reads, then idles 1.5 x the timeout between
+    # two requests (its keep-alive thread heartbeating), simulated time standing still. The model
+    # waits meanwhile and must keep hearing from the rtl: alone, and with a stranger sending junk
+    # every 0.1 s (the rtl heartbeated only when a receive timed out).
+    ("host_idle", True),
+    ("host_idle_junk", True),
 ]
+HOST_OPS = ("none_host", "host_idle", "host_idle_junk")
 BENIGN = dict(OPS)
 OP_NAMES = [n for n, _ in OPS]
 
@@ -185,6 +195,10 @@ class Case:
     else:
       self.op = a.op or OP_NAMES[seed % len(OP_NAMES)]
     self.direct = self.op.endswith("_direct")
+    self.host_mode = self.op in HOST_OPS
+    self.host_error: Optional[str] = None
+    self.host_idle = threading.Event()
+    self.host_idle_over = threading.Event()
     # direct: the disturbance starts at a random point of the clean run's wall time
     self.start_after_s = self.rng.uniform(0.1, 1.0) * clean["wall_s"] if clean else 0.0
     self.benign = BENIGN.get(self.op, True)
@@ -366,6 +380,25 @@ class Case:
       os.kill(self.model.popen.pid, signal.SIGKILL)
       self.note("the model was killed (SIGKILL)")
 
+  # -- the host (host modes) ------------------------------------------------------------------
+
+  def host_script(self) -> None:
+    """read; sleep 2048 cycles; idle 1.5 x timeout (wall); read; BYE. Virtual time: the same
+    register accesses at the same cycles in every run, so the clean hash holds."""
+    try:
+      with cc.Client(self.rtl_ep, timeout_ms=self.a.timeout_ms) as c:
+        c.read(0)
+        c.sleep_cycles(2048)
+        self.host_idle.set()
+        if self.op != "none_host":
+          time.sleep(1.5 * self.a.timeout_ms / 1000.0)
+        self.host_idle_over.set()
+        c.read(0)
+    except Exception as e:  # noqa: BLE001  (whatever it was, the report names it)
+      self.host_error = f"{type(e).__name__}: {e}"
+    finally:
+      self.host_idle_over.set()
+
   # -- message ops ----------------------------------------------------------------------------
 
   def forward(self, st: Stream, frame: bytes, out) -> None:
@@ -484,7 +517,12 @@ class Case:
     upstream = self.ctx.socket(zmq.DEALER)
     upstream.linger = 0
     json_path = os.path.join(self.dir, "rtl.json")
-    self.rtl = self.spawn("rtl", self.rtl_ep, ["--no-host", "--json", json_path])
+    self.rtl = self.spawn("rtl", self.rtl_ep, ["--with-host" if self.host_mode else "--no-host",
+                                               "--json", json_path])
+    host = None
+    if self.host_mode:
+      host = threading.Thread(target=self.host_script, name="fuzz-host", daemon=True)
+      host.start()
     upstream.connect(self.rtl_ep)
     self.model = self.spawn("model", self.rtl_ep if self.direct else self.mitm_ep, [])
     rtl_cpu = -1
@@ -495,7 +533,7 @@ class Case:
     self.last_progress_t = time.monotonic()
     verdict = None
     stranger_op = not (self.op.endswith("_up") or self.op.endswith("_down") or
-                       self.op.startswith("none") or self.direct)
+                       self.op.startswith("none") or self.direct or self.host_mode)
     # A stranger op starts when the model's message number `at` passes (mid-run).
 
     def to_rtl(frame):
@@ -530,6 +568,17 @@ class Case:
             break
           self.on_message(self.down, frame, to_model)
       now = time.monotonic()
+      if self.host_mode and self.op != "none_host":
+        if self.applied is None and self.host_idle.is_set():
+          if self.op == "host_idle_junk":
+            self.stranger()
+            self.junk_kind, self.junk_every_s = "bytes", 0.1
+            self.note(f"the host idles {1.5 * T:g} s between requests; a stranger sends junk "
+                      "every 0.1 s meanwhile")
+          else:
+            self.note(f"the host idles {1.5 * T:g} s between requests")
+        if self.junk_every_s and self.host_idle_over.is_set():
+          self.junk_every_s = 0.0
       if self.direct:
         if self.applied is None and now - self.t0 >= self.start_after_s and self.op != "none_direct":
           self.start_stranger_op()
@@ -583,6 +632,10 @@ class Case:
           result["event_hash"] = json.load(f).get("event_hash")
       except (OSError, ValueError):
         pass
+    if host is not None:
+      host.join(timeout=3 * T + 5)
+      if host.is_alive():
+        self.host_error = self.host_error or "the host thread did not finish"
     for p in (self.rtl, self.model):
       p.text = p.log()
     if verdict:  # what each said last: why it kept waiting
@@ -611,6 +664,8 @@ class Case:
       if rc < 0:
         problems.append(f"{p.role} died of signal {-rc} ({signal.Signals(-rc).name})")
       elif rc == 0:
+        if self.host_mode and self.clean is not None:
+          clean_hash = self.clean["event_hash_host"]
         if p is self.rtl and self.clean is not None and r["event_hash"] != clean_hash:
           problems.append(f"rtl PASSED with event_hash {r['event_hash']}, the clean run has "
                           f"{clean_hash}")
@@ -628,6 +683,8 @@ class Case:
       else:
         problems.append(f"{p.role} exit {rc} (only 0 and 3 are allowed here)"
                         + (f": {p.error_line()}" if p.error_line() else ""))
+    if self.host_error and (self.benign or self.disturb_t is None):
+      problems.append(f"the host failed: {self.host_error}")
     if problems and not self.direct and self.rtl.exit_t:  # who went quiet: a peer or us
       problems.append("the last messages passed here %.1f s (model->rtl) and %.1f s (rtl->model)"
                       " before the rtl exited" % (self.rtl.exit_t - self.up.last_t,
@@ -691,6 +748,15 @@ def main() -> int:
           f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct", file=sys.stderr)
     return 2
   clean["wall_s"] = clean_direct["wall_s"]  # where a direct case's disturbance may fall
+  if any((a.op or OP_NAMES[seed % len(OP_NAMES)]) in HOST_OPS for seed in seeds):
+    c = Case(a, -3, None, "none_host").run()
+    if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
+      print(f"fuzz_session: the undisturbed run with a host failed (rtl exit {c['rtl_rc']}, "
+            f"model exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n"
+            f"{c['logs']['model']}", file=sys.stderr)
+      return 2
+    clean["event_hash_host"] = c["event_hash"]
+    print(f"clean run with a host: event_hash {c['event_hash']}", flush=True)
   print(f"clean run: event_hash {clean['event_hash']} (the same direct), {clean['n_up']} "
         f"messages model->rtl, {clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s",
         flush=True)
