@@ -22,12 +22,14 @@ never a crash, never a PASS with another hash. A disturbance that only strangers
 that a correct receiver discards without losing anything (a duplicate, a renumbered HEARTBEAT),
 must not end the run at all.
 
-Every case prints its seed; `--seed N` reproduces it. The case's disturbance is chosen from the
-seed (seed % number of kinds, then its parameters), so seeds 0..K-1 cover every kind once.
+Every case prints its disturbance and seed; `--op KIND --seed N` reproduces it (the seed picks
+the message, the field, the moment). Without --op the kind is seed % number of kinds, so seeds
+0..K-1 cover every kind once; --ops runs a named list.
 
   fuzz_session.py --cpoemu build/testbenches/cpoemu --seeds 0-27        # every kind once
   fuzz_session.py --cpoemu ... --cases 200 --first-seed 1000            # a longer run
-  fuzz_session.py --cpoemu ... --seed 7 -v                              # one case, verbose
+  fuzz_session.py --cpoemu ... --ops drop_up,junk_frames --first-seed 1  # named kinds
+  fuzz_session.py --cpoemu ... --op swap_down --seed 7 -v                # one case, verbose
 """
 
 import argparse
@@ -56,6 +58,9 @@ import cpoemu_client as cc  # noqa: E402  (the protocol codec, written from PROT
 
 HDR = struct.Struct("<IHHHHIQII")  # magic version type flags rsv seq cycle payload_len rsv
 MAX_FRAME = cc.HEADER_BYTES + cc.MAX_PAYLOAD_BYTES
+# Junk that must not hide anyone's silence: well inside the rtl's receive slice (timeout / 8),
+# so a gap long enough to let a receive time out needs this process stalled for that long.
+JUNK_EVERY_S = 0.02
 PROGRESS_TYPES = (cc.MsgType.TX_QUANTUM, cc.MsgType.RX_QUANTUM)
 
 # Disturbances. benign: the session must end exactly as the clean run (PASS, same hash);
@@ -94,7 +99,7 @@ OPS = [
     # With a host (Python, straight to the rtl): it reads, then idles 1.5 x the timeout between
     # two requests (its keep-alive thread heartbeating), simulated time standing still. The model
     # waits meanwhile and must keep hearing from the rtl: alone, and with a stranger sending junk
-    # every 0.1 s (the rtl heartbeated only when a receive timed out).
+    # every 20 ms (the rtl heartbeated, and checked silence, only when a receive timed out).
     ("host_idle", True),
     ("host_idle_junk", True),
 ]
@@ -190,17 +195,14 @@ class Case:
     self.a = a
     self.seed = seed
     self.rng = random.Random(seed)
-    if clean is None:
-      self.op = op or "none"
-    else:
-      self.op = a.op or OP_NAMES[seed % len(OP_NAMES)]
+    self.op = op or ("none" if clean is None else OP_NAMES[seed % len(OP_NAMES)])
     self.direct = self.op.endswith("_direct")
     self.host_mode = self.op in HOST_OPS
     self.host_error: Optional[str] = None
     self.host_idle = threading.Event()
     self.host_idle_over = threading.Event()
     # direct: the disturbance starts at a random point of the clean run's wall time
-    self.start_after_s = self.rng.uniform(0.1, 1.0) * clean["wall_s"] if clean else 0.0
+    self.start_after_s = self.rng.uniform(0.1, 0.8) * clean["wall_s"] if clean else 0.0
     self.benign = BENIGN.get(self.op, True)
     self.clean = clean
     stream = "down" if self.op.endswith("_down") else "up"
@@ -366,9 +368,10 @@ class Case:
       os.kill(self.model.popen.pid, signal.SIGSTOP)
       self.frozen = True
       if op == "freeze_model_junk":
-        self.junk_kind, self.junk_every_s = "bytes", 0.05
+        self.junk_kind, self.junk_every_s = "bytes", JUNK_EVERY_S
         self.stranger()
-        self.note("the model was frozen (SIGSTOP); a stranger sends junk every 0.05 s")
+        self.note(f"the model was frozen (SIGSTOP); a stranger sends junk every "
+                  f"{JUNK_EVERY_S * 1000:g} ms")
       else:
         self.note("the model was frozen (SIGSTOP)")
     elif op in ("pause_model_end", "pause_model_direct"):
@@ -572,9 +575,9 @@ class Case:
         if self.applied is None and self.host_idle.is_set():
           if self.op == "host_idle_junk":
             self.stranger()
-            self.junk_kind, self.junk_every_s = "bytes", 0.1
+            self.junk_kind, self.junk_every_s = "bytes", JUNK_EVERY_S
             self.note(f"the host idles {1.5 * T:g} s between requests; a stranger sends junk "
-                      "every 0.1 s meanwhile")
+                      f"every {JUNK_EVERY_S * 1000:g} ms meanwhile")
           else:
             self.note(f"the host idles {1.5 * T:g} s between requests")
         if self.junk_every_s and self.host_idle_over.is_set():
@@ -692,9 +695,9 @@ class Case:
     return "; ".join(problems) if problems else None
 
 
-def reproduce_line(a, seed: int) -> str:
-  return (f"{sys.executable} {os.path.abspath(__file__)} --cpoemu {a.cpoemu} --seed {seed} "
-          f"--timeout-ms {a.timeout_ms} --cycles {a.cycles} -v")
+def reproduce_line(a, seed: int, op: str) -> str:
+  return (f"{sys.executable} {os.path.abspath(__file__)} --cpoemu {a.cpoemu} --op {op} "
+          f"--seed {seed} --timeout-ms {a.timeout_ms} --cycles {a.cycles} -v")
 
 
 def parse_seeds(text: str) -> List[int]:
@@ -724,14 +727,24 @@ def main() -> int:
   ap.add_argument("--cases", type=int, default=0, help="run this many cases from --first-seed")
   ap.add_argument("--first-seed", type=int, default=0)
   ap.add_argument("--op", choices=OP_NAMES, help="force this disturbance (seed picks the rest)")
+  ap.add_argument("--ops", help="comma-separated disturbances, one case each, seeds from "
+                  "--first-seed (a list that does not move when kinds are added)")
   ap.add_argument("-v", "--verbose", action="store_true")
   a = ap.parse_args()
-  if a.seed is not None:
-    seeds = [a.seed]
-  elif a.seeds:
-    seeds = parse_seeds(a.seeds)
+  if a.ops:
+    ops = a.ops.split(",")
+    bad = [o for o in ops if o not in BENIGN]
+    if bad:
+      ap.error(f"unknown disturbance(s) {', '.join(bad)}; known: {', '.join(OP_NAMES)}")
+    cases = [(a.first_seed + i, op) for i, op in enumerate(ops)]
   else:
-    seeds = list(range(a.first_seed, a.first_seed + (a.cases or len(OPS))))
+    if a.seed is not None:
+      seeds = [a.seed]
+    elif a.seeds:
+      seeds = parse_seeds(a.seeds)
+    else:
+      seeds = list(range(a.first_seed, a.first_seed + (a.cases or len(OPS))))
+    cases = [(seed, a.op or OP_NAMES[seed % len(OP_NAMES)]) for seed in seeds]
 
   signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: children go too
   t0 = time.monotonic()
@@ -748,7 +761,7 @@ def main() -> int:
           f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct", file=sys.stderr)
     return 2
   clean["wall_s"] = clean_direct["wall_s"]  # where a direct case's disturbance may fall
-  if any((a.op or OP_NAMES[seed % len(OP_NAMES)]) in HOST_OPS for seed in seeds):
+  if any(op in HOST_OPS for _, op in cases):
     c = Case(a, -3, None, "none_host").run()
     if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
       print(f"fuzz_session: the undisturbed run with a host failed (rtl exit {c['rtl_rc']}, "
@@ -762,8 +775,8 @@ def main() -> int:
         flush=True)
 
   failures = []
-  for seed in seeds:
-    c = Case(a, seed, clean)
+  for seed, op in cases:
+    c = Case(a, seed, clean, op)
     t1 = time.monotonic()
     r = c.run()
     what = c.applied or ("(not applied: the run ended first)" if c.direct else
@@ -775,7 +788,7 @@ def main() -> int:
     status = "FAIL" if r["verdict"] else "ok"
     print(f"seed {seed} {c.op} [{'benign' if c.benign else 'destructive'}]: {what}{extra} -> "
           f"{outcome} ({time.monotonic() - t1:.1f} s): {status}"
-          + (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed)}" if r["verdict"]
+          + (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed, op)}" if r["verdict"]
              else ""), flush=True)
     if r["verdict"]:
       failures.append((seed, c.op, r["verdict"]))
@@ -783,10 +796,10 @@ def main() -> int:
         for role, log in r["logs"].items():
           print(f"    --- {role} log (tail) ---\n" + "\n".join(
               "    " + l for l in log.splitlines()[-15:]))
-  print(f"{len(seeds) - len(failures)} of {len(seeds)} cases held the invariant "
+  print(f"{len(cases) - len(failures)} of {len(cases)} cases held the invariant "
         f"({time.monotonic() - t0:.1f} s)")
   for seed, op, v in failures:
-    print(f"  FAILED seed {seed} ({op}): {v}")
+    print(f"  FAILED --op {op} --seed {seed}: {v}")
   return 1 if failures else 0
 
 
