@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import zmq
 

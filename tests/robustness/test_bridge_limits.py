@@ -12,7 +12,6 @@ import os
 import resource
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
