@@ -1,8 +1,10 @@
 """Resource limits of the rtl's bridge socket, against a live `cpoemu rtl`.
 
 * Message size: a frame of exactly the largest legal size (32 + 16 MiB) still reaches the
-  rtl (it answers it), one byte more is dropped by ZeroMQ before it is buffered and its sender
-  disconnected (ZMQ_MAXMSGSIZE): nothing to answer, no memory spent on it.
+  rtl (it answers it); past that plus the 33 bytes CURVE wraps a message in, ZeroMQ drops the
+  frame before it is buffered and disconnects its sender (ZMQ_MAXMSGSIZE): nothing to answer,
+  no memory spent on it. (In between, the rtl's decoder answers TOO_LARGE.) And the limit does
+  not cut the largest legal message under CURVE.
 * File descriptors: a flood of connections that takes the rtl past RLIMIT_NOFILE must not
   abort it (libzmq 4.3.4 asserted in its ipc listener on EMFILE: exit 134); the connections
   it cannot take are refused, the session already running goes on, and once the flood is over
@@ -12,6 +14,7 @@ import os
 import resource
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -28,6 +31,7 @@ import zmq  # noqa: E402
 
 SCENARIO = os.path.join(ROOT, "testbenches", "scenarios", "loopback.ini")
 MAX_FRAME = cc.HEADER_BYTES + cc.MAX_PAYLOAD_BYTES
+CURVE_ENVELOPE = 33  # libzmq 4.3.4's MESSAGE command around each message under CURVE
 WAIT_S = 60          # generous bound on every condition waited for
 TIMEOUT_MS = 60000   # the bridge timeout: long, so nothing here races it
 FD_LIMIT = 64        # the rtl's RLIMIT_NOFILE (soft and hard) in the flood test
@@ -129,15 +133,19 @@ class Limits(unittest.TestCase):
     ep = f"ipc://{sock}"
     rtl, rtl_log = self.spawn("rtl", ep, "--no-host")
     wait_until(lambda: os.path.exists(sock) or rtl.poll() is not None, "the rtl did not bind")
-    junk = bytes(16) + bytes(MAX_FRAME - 16)  # magic 0: BAD_MAGIC once read
+    junk = bytes(MAX_FRAME)  # magic 0: BAD_MAGIC once read
+    header = struct.pack("<IHHHHIQII", cc.MAGIC, cc.VERSION, cc.MsgType.HEARTBEAT, 0, 0, 0, 0, 0, 0)
+    too_large = header + bytes(MAX_FRAME + CURVE_ENVELOPE - len(header))  # TOO_LARGE once read
 
     legal = self.ctx.socket(zmq.DEALER)
     legal.linger = 0
     legal.connect(ep)
-    legal.send(junk)
-    self.assertTrue(legal.poll(WAIT_S * 1000), "no answer to a frame of the largest legal size")
-    reply = cc.decode(legal.recv())
-    self.assertEqual((reply.type, reply.code), (cc.MsgType.ERROR, cc.WireError.BAD_MAGIC))
+    for frame, code in ((junk, cc.WireError.BAD_MAGIC),
+                        (too_large, cc.WireError.TOO_LARGE)):
+      legal.send(frame)
+      self.assertTrue(legal.poll(WAIT_S * 1000), f"no answer to a frame of {len(frame)} bytes")
+      reply = cc.decode(legal.recv())
+      self.assertEqual((reply.type, reply.code), (cc.MsgType.ERROR, code))
 
     over = self.ctx.socket(zmq.DEALER)
     over.linger = 0
@@ -146,7 +154,7 @@ class Limits(unittest.TestCase):
     mon = self.ctx.socket(zmq.PAIR)
     mon.connect(mon_ep)
     over.connect(ep)
-    over.send(junk + b"\0")
+    over.send(junk + bytes(CURVE_ENVELOPE + 1))
     # The rtl's ZeroMQ closes the connection when it reads the length: a disconnect, no ERROR.
     self.assertTrue(mon.poll(WAIT_S * 1000),
                     "the rtl kept the connection that sent an oversized frame")
@@ -155,6 +163,36 @@ class Limits(unittest.TestCase):
     over.monitor(None, 0)
     for s in (mon, over, legal):
       s.close(0)
+
+  def test_largest_legal_message_passes_under_curve(self):
+    d = self.dir.name
+    for name in ("server", "client"):
+      subprocess.run([cp.CPOEMU, "keygen", os.path.join(d, name)], check=True,
+                     capture_output=True)
+    keys = {}
+    for name in ("server", "client"):
+      with open(os.path.join(d, name)) as f:
+        keys[name] = f.read().split()  # public, secret (Z85)
+    with open(os.path.join(d, "authorized"), "w") as f:
+      f.write(keys["client"][0] + "\n")
+    port = free_tcp_port()
+    ep = f"tcp://127.0.0.1:{port}"
+    rtl, rtl_log = self.spawn("rtl", ep, "--no-host", "--curve-key", os.path.join(d, "server"),
+                              "--curve-authorized", os.path.join(d, "authorized"))
+    c = self.ctx.socket(zmq.DEALER)
+    c.linger = 0
+    c.curve_serverkey = keys["server"][0].encode()
+    c.curve_publickey = keys["client"][0].encode()
+    c.curve_secretkey = keys["client"][1].encode()
+    c.connect(ep)
+    c.send(bytes(MAX_FRAME))  # magic 0
+    ok = c.poll(WAIT_S * 1000)
+    self.assert_not_signalled(rtl, rtl_log, "rtl")
+    self.assertTrue(ok, "no answer to the largest legal message under CURVE\n"
+                    + self.text(rtl_log)[-2000:])
+    reply = cc.decode(c.recv())
+    self.assertEqual((reply.type, reply.code), (cc.MsgType.ERROR, cc.WireError.BAD_MAGIC))
+    c.close(0)
 
   # -- file descriptors -----------------------------------------------------------------------
 
