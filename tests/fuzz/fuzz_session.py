@@ -522,6 +522,14 @@ class Case:
     json_path = os.path.join(self.dir, "rtl.json")
     self.rtl = self.spawn("rtl", self.rtl_ep, ["--with-host" if self.host_mode else "--no-host",
                                                "--json", json_path])
+    # Like `cpoemu run`: the model starts once the rtl has bound (its HELLO timer runs from its
+    # start, and a loaded machine can take seconds to start the rtl).
+    sock_path = self.rtl_ep[len("ipc://"):]
+    bind_deadline = time.monotonic() + 60
+    while not os.path.exists(sock_path) and self.rtl.popen.poll() is None:
+      if time.monotonic() > bind_deadline:
+        break
+      time.sleep(0.01)
     host = None
     if self.host_mode:
       host = threading.Thread(target=self.host_script, name="fuzz-host", daemon=True)
