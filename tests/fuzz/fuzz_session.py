@@ -536,6 +536,7 @@ class Case:
       host.start()
     upstream.connect(self.rtl_ep)
     self.model = self.spawn("model", self.rtl_ep if self.direct else self.mitm_ep, [])
+    self.t_session = time.monotonic()  # the session's clock: from the model's start
     rtl_cpu = -1
     model_ident = None
     poller = zmq.Poller()
@@ -591,7 +592,8 @@ class Case:
         if self.junk_every_s and self.host_idle_over.is_set():
           self.junk_every_s = 0.0
       if self.direct:
-        if self.applied is None and now - self.t0 >= self.start_after_s and self.op != "none_direct":
+        if (self.applied is None and now - self.t_session >= self.start_after_s and
+            self.op != "none_direct"):
           self.start_stranger_op()
         cpu = self.cpu_ticks(self.rtl.popen.pid)  # no messages to watch: the rtl's CPU time is
         if cpu != rtl_cpu:                        # its progress
@@ -635,7 +637,7 @@ class Case:
         p.popen.kill()
         p.popen.wait()
     result = {"rtl_rc": self.rtl.popen.returncode, "model_rc": self.model.popen.returncode,
-              "wall_s": (self.rtl.exit_t or time.monotonic()) - self.t0,
+              "wall_s": (self.rtl.exit_t or time.monotonic()) - self.t_session,
               "n_up": self.up.n, "n_down": self.down.n, "event_hash": None}
     if os.path.exists(json_path):
       try:
