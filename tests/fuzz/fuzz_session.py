@@ -613,7 +613,7 @@ class Case:
         self.frozen, self.killed_model = False, True
       if rtl_rc is not None and model_rc is not None:
         break
-      if rtl_rc is not None and model_ident is None and model_rc is None:
+      if rtl_rc is not None and model_ident is None and model_rc is None and not self.direct:
         self.model.popen.kill()  # the model never reached us: nothing to wait for
         self.killed_model = True
       since = [now - self.last_progress_t]
