@@ -238,7 +238,10 @@ class Case:
     with open(log, "w") as f:
       p = subprocess.Popen([self.a.cpoemu, role, "--endpoint", endpoint, self.a.scenario,
                             "--cycles", str(self.a.cycles), "--seed", str(self.a.run_seed),
-                            "--timeout-ms", str(self.a.timeout_ms), "--quiet", *extra],
+                            "--timeout-ms", str(self.a.timeout_ms), "--quiet",
+                            # pinning changes speed, never results; on a shared machine it
+                            # crowds every run's peers onto the same CPUs
+                            "--cpu-placement", "off", *extra],
                            stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                            preexec_fn=_die_with_parent)
     return Proc(role, p, log)
