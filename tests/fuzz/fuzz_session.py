@@ -509,6 +509,19 @@ class Case:
   # -- the case -------------------------------------------------------------------------------
 
   def run(self) -> dict:
+    """Run the case; whatever happens, its processes, sockets and directory go with it."""
+    self.rtl = self.model = None
+    try:
+      return self._run()
+    finally:
+      for p in (self.rtl, self.model):
+        if p is not None and p.popen.poll() is None:
+          p.popen.kill()
+          p.popen.wait()
+      self.ctx.destroy(linger=0)
+      shutil.rmtree(self.dir, ignore_errors=True)
+
+  def _run(self) -> dict:
     a = self.a
     self.t0 = time.monotonic()
     self.extra: List[str] = []
@@ -661,12 +674,6 @@ class Case:
           verdict += f"; {p.role}'s last of {len(lines)} error/warning lines: {lines[-1].strip()}"
     result["verdict"] = verdict or self.judge(result, bound)
     result["logs"] = {p.role: p.log()[-2000:] for p in (self.rtl, self.model)}
-    for s in self.strangers:
-      s.close(0)
-    front.close(0)
-    upstream.close(0)
-    self.ctx.term()
-    shutil.rmtree(self.dir, ignore_errors=True)
     return result
 
   def judge(self, r: dict, bound: float) -> Optional[str]:
