@@ -58,7 +58,9 @@ void cpo_align_buf_free(cpo_align_buf_t *ab);
 /** Build an ERROR message answering a rejected message. */
 void cpo_wire_error_msg(cpo_msg_t *out, const cpo_wire_error_t *err, uint64_t cycle);
 
-/** Apply socket options every bridge socket needs (linger 0, HWMs). */
+/** Apply socket options every bridge socket needs (linger 0, HWMs, ZMQ_MAXMSGSIZE from the
+ * largest legal message). The first call also reserves the descriptor that lets a listener
+ * refuse connections once the process is out of descriptors (wire_io.c). */
 cpo_status_t cpo_wire_socket_setup(void *sock);
 
 /** Load a key file: @p pub and @p sec receive 40-char Z85 keys + NUL (sec may be NULL). */

@@ -1,8 +1,17 @@
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bridge_internal.h"
 
@@ -21,11 +30,82 @@ void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* ---- connections beyond the file descriptor limit ----------------------------------------
+ * libzmq 4.3.4 (Debian 12's libzmq5) asserts when accept() on an ipc listener fails with EMFILE
+ * (ipc_listener.cpp: EMFILE is missing from the errno_assert list that tcp_listener.cpp has), so
+ * a local process opening connections until the rtl runs out of descriptors aborted it (exit
+ * 134). We cannot change libzmq, but it calls accept4/accept through the PLT, and these
+ * definitions in the program take precedence. Out of descriptors, they do what a server should:
+ * give up a reserved descriptor, accept the pending connection, close it at once (the peer sees
+ * it refused, and the level-triggered poller stops reporting it) and take the reserve back;
+ * libzmq is told ECONNABORTED, which both listeners treat as "nothing to accept". The session's
+ * own connections are made at the start and are unaffected; a flood costs only the refused. */
+
+static atomic_int s_reserve_fd = -1;
+static pthread_once_t s_reserve_once = PTHREAD_ONCE_INIT;
+static atomic_ulong s_refused;
+static atomic_ullong s_refused_logged_us;
+
+static void s_reserve_open(void) {
+  atomic_store(&s_reserve_fd, open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+/* One stderr line per second at most, however long the flood. */
+static void s_log_refused(void) {
+  unsigned long n = atomic_fetch_add(&s_refused, 1) + 1;
+  unsigned long long now = cpo_mono_us(), last = atomic_load(&s_refused_logged_us);
+  if ((last != 0 && now - last < 1000000u) ||
+      !atomic_compare_exchange_strong(&s_refused_logged_us, &last, now))
+    return;
+  struct rlimit lim = {0};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  fprintf(stderr,
+          "cpoemu: warning: out of file descriptors (limit %llu): refused %lu connection(s) "
+          "to the bridge so far\n",
+          (unsigned long long)lim.rlim_cur, n);
+}
+
+static int s_shed(int listen_fd, int flags) {
+  /* EMFILE comes before the kernel looks for a connection: take one only if one is waiting, so
+   * a blocking listener cannot block here. */
+  struct pollfd waiting = {.fd = listen_fd, .events = POLLIN};
+  int spare = poll(&waiting, 1, 0) == 1 ? atomic_exchange(&s_reserve_fd, -1) : -1;
+  if (spare >= 0) {
+    close(spare);
+    int conn = (int)syscall(SYS_accept4, listen_fd, NULL, NULL, flags | SOCK_CLOEXEC);
+    if (conn >= 0)
+      close(conn);
+    atomic_store(&s_reserve_fd, open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+  s_log_refused();
+  errno = ECONNABORTED;
+  return -1;
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *addr_len, int flags) {
+  int conn = (int)syscall(SYS_accept4, fd, addr, addr_len, flags);
+  if (conn < 0 && (errno == EMFILE || errno == ENFILE))
+    return s_shed(fd, flags);
+  return conn;
+}
+
+int accept(int fd, struct sockaddr *addr, socklen_t *addr_len) {
+  return accept4(fd, addr, addr_len, 0);
+}
+
 cpo_status_t cpo_wire_socket_setup(void *sock) {
+  pthread_once(&s_reserve_once, s_reserve_open);
   int zero = 0, hwm = CPO_BRIDGE_HWM;
+  /* The largest legal message: a bigger frame is dropped (and its sender disconnected) by
+   * libzmq's decoder as soon as its length is read, before anything is buffered. libzmq applies
+   * the limit to the frame on the wire, which under CURVE is the message in a MESSAGE command:
+   * 33 bytes more (8 name, 8 nonce, 1 flags, 16 MAC; measured with libzmq 4.3.4). Without CURVE
+   * those 33 bytes still reach the decoder, which answers TOO_LARGE. */
+  int64_t max_msg_bytes = (int64_t)CPO_PROTO_HEADER_BYTES + CPO_PROTO_MAX_PAYLOAD_BYTES + 33;
   if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
       zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-      zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)
+      zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0 ||
+      zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg_bytes, sizeof max_msg_bytes) != 0)
     return CPO_ERR_TRANSPORT;
   return CPO_OK;
 }
