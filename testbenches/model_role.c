@@ -77,6 +77,14 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
   return CPO_OK;
 }
 
+cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len) {
+  channel_t ch;
+  cpo_status_t rc = s_channel_create(o, &o->config, &ch, why, why_len);
+  if (rc == CPO_OK)
+    s_channel_destroy(&ch);
+  return rc;
+}
+
 static int s_fail(const char *what, const char *why) {
   fprintf(stderr, "cpoemu[model] error: %s: %s\n", what, why);
   return 3;
@@ -205,7 +213,12 @@ int cpo_role_model(const cpo_run_opts_t *o) {
       goto out_channel;
     }
   }
+  bool interrupted = false;
   for (;;) {
+    if (o->stop && *o->stop) { /* end the session saying why: the rtl reports it so */
+      interrupted = true;
+      break;
+    }
     cpo_msg_t m;
     cpo_status_t rc = cpo_client_recv(c, &m, why, sizeof why);
     if (rc == CPO_ERR_PEER_GONE) { /* BYE: the run is over */
@@ -253,6 +266,9 @@ out:
   free(tx_dark);
   free(tx_wide);
   free(rx);
-  cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0), code ? "model failed" : "model done");
+  if (interrupted)
+    code = 3;
+  cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0),
+                   interrupted ? CPO_INTERRUPTED_TEXT : code ? "model failed" : "model done");
   return code;
 }
