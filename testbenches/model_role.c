@@ -183,6 +183,7 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   uint64_t *tx_wide = calloc((size_t)quantum * lanes, sizeof *tx_wide); /* 4-byte wire words, widened */
   uint64_t *rx = calloc((size_t)quantum * lanes, sizeof *rx);
   int code = 0;
+  bool interrupted = false;
   if (!tx_dark || !tx_wide || !rx) {
     code = s_fail("cannot start", "out of memory");
     goto out;
@@ -213,7 +214,6 @@ int cpo_role_model(const cpo_run_opts_t *o) {
       goto out_channel;
     }
   }
-  bool interrupted = false;
   for (;;) {
     if (o->stop && *o->stop) { /* end the session saying why: the rtl reports it so */
       interrupted = true;

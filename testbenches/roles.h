@@ -86,6 +86,8 @@ CPO_MUST_USE cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *wh
 /** Write the JSON result of a run. 0 on success. */
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro);
+/** Rewrite the result of the JSON at @p path: @p result, and @p error before what it said. */
+int cpo_result_amend_json(const char *path, const char *result, const char *error);
 
 #ifdef __cplusplus
 }
