@@ -873,6 +873,16 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
         first_role = r;
         snprintf(first, sizeof first, "%s", line);
         grace_ms = 2L * cli->o.timeout_ms + 1000;
+        for (int o = 0; o < 3; o++) { /* a role stopped meanwhile is the cause, this the effect */
+          char state = kids[o].pid > 0 && kids[o].code < 0 ? s_proc_state(kids[o].pid) : '?';
+          if (state == 'T' || state == 't') {
+            first_role = o;
+            snprintf(first, sizeof first, "the %s process (pid %d) was frozen (stopped, state %c), "
+                     "%.2f s into the run: killed", s_names[o], (int)kids[o].pid, state, s_since_s(&t0));
+            fprintf(stderr, "cpoemu: %s\n", first);
+            kill(kids[o].pid, SIGKILL);
+          }
+        }
       }
     }
     if (!alive)
