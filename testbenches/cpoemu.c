@@ -398,6 +398,17 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
             (unsigned long long)cpo_role_host_min_cycles(&o->config));
     return 2;
   }
+  /* --direct has no bridge: nothing for a host (or a model) to attach to. */
+  if (o->direct_loopback && o->with_host && (is_run || strcmp(cmd, "rtl") == 0)) {
+    fprintf(stderr, "cpoemu: --direct runs the RTL alone (RX = TX delayed by L): no host can attach; "
+                    "add --no-host\n");
+    return 2;
+  }
+  if (o->direct_loopback && is_run && strcmp(cli->transport, "inproc") != 0) {
+    fprintf(stderr, "cpoemu: --direct runs the RTL alone: there is nothing to connect over %s\n",
+            cli->transport);
+    return 2;
+  }
   /* run connects its own roles on this machine: CURVE is for roles run one by one. */
   if (is_run && (o->curve.key_file || o->curve.server_key_file || o->curve.authorized_file)) {
     fprintf(stderr, "cpoemu: run connects its roles over %s on this machine, where CURVE does not "
@@ -592,13 +603,15 @@ static int s_run_inproc(cli_t *cli, const char *repro) {
   atomic_init(&watch.done, false);
   pthread_t tm, th, tw;
   pthread_create(&tw, NULL, s_watch, &watch);
-  pthread_create(&tm, NULL, s_role_thread, &model);
+  if (!cli->o.direct_loopback) /* --direct: the RTL alone, RX = TX delayed by L */
+    pthread_create(&tm, NULL, s_role_thread, &model);
   if (cli->o.with_host)
     pthread_create(&th, NULL, s_role_thread, &host);
   (void)cpo_placement_pin_sim(&cli->placement);
   cpo_run_summary_t sum;
   int code = cpo_role_rtl(&cli->o, &sum);
-  pthread_join(tm, NULL);
+  if (!cli->o.direct_loopback)
+    pthread_join(tm, NULL);
   if (cli->o.with_host)
     pthread_join(th, NULL);
   zmq_ctx_term(ctx);

@@ -43,6 +43,14 @@ class Run(unittest.TestCase):
         self.assertEqual(res["model_wait_s"], 0.0)
         self.assertNotIn("waited", out)
 
+    def test_run_direct_runs_the_rtl_alone_or_is_refused(self):
+        code, res, out, err = cp.run_json(["run", "--direct", "--no-host", "--cycles", "30000", "--quiet"])
+        self.assertEqual((code, res["result"]), (0, "pass"), out + err)
+        for args in (["run", "--direct"], ["rtl", "--direct"], ["run", "--direct", "--no-host", "--transport", "ipc"]):
+            code, out, err = cp.run(args + ["--cycles", "30000", "--quiet"])
+            self.assertEqual(code, 2, f"{args}: {out}{err}")
+            self.assertIn("--direct runs the RTL alone", err)
+
     def test_two_engines_scenario_passes(self):
         ini = os.path.join(SRC, "testbenches", "scenarios", "two-engines.ini")
         code, res, out, err = cp.run_json(["run", ini, "--cycles", "300000", "--quiet"])
