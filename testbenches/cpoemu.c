@@ -700,6 +700,7 @@ typedef struct {
   pid_t pid;           /* 0: not started */
   int code;            /* exit code, 128 + signal if killed; -1 while running */
   long stopped_ms;     /* how long it has been seen stopped (SIGSTOP, a debugger) */
+  bool signalled;      /* we sent it SIGTERM or SIGKILL: its death by signal is not a cause */
 } child_t;
 
 /* The state letter of process @p pid (R, S, D, T, t, Z, ...), '?' if it cannot be read. */
@@ -795,7 +796,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
 
-  child_t kids[3] = {{0, -1, 0}, {0, -1, 0}, {0, -1, 0}};
+  child_t kids[3] = {{0, -1, 0, false}, {0, -1, 0, false}, {0, -1, 0, false}};
   int ready[2];
   if (pipe(ready) != 0) {
     perror("cpoemu: pipe");
@@ -827,12 +828,14 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   close(ready[0]);
   char first[300] = ""; /* the first cause of failure, named once */
   int first_role = -1;
+  bool first_killed = false, first_frozen = false; /* what the first cause is */
   if (!bound[0]) {
     if (kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
       snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms",
                (int)kids[0].pid, endpoint, cli->o.timeout_ms);
       first_role = 0;
       fprintf(stderr, "cpoemu: %s\n", first);
+      kids[0].signalled = true;
       kill(kids[0].pid, SIGKILL);
     }
   } else {
@@ -872,7 +875,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       }
       k->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       char what[200] = "";
-      if (WIFSIGNALED(st) && !(s_stop && WTERMSIG(st) == SIGTERM))
+      if (WIFSIGNALED(st) && !(s_stop && k->signalled))
         snprintf(what, sizeof what, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
       else if (WIFEXITED(st) && k->code != 0 && !(s_stop && k->code == 3))
         snprintf(what, sizeof what, "exited with status %d", k->code);
@@ -882,6 +885,14 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       snprintf(line, sizeof line, "the %s process (pid %d) %s, %.2f s into the run", s_names[r],
                (int)k->pid, what, s_since_s(&t0));
       fprintf(stderr, "cpoemu: %s\n", line);
+      /* A role killed by a signal (not ours) is a root cause; an exit status often a consequence
+       * (the rtl saw its model's connection close): a kill found later still comes first. */
+      bool killed = WIFSIGNALED(st) && !k->signalled;
+      if (killed && !first_killed && first_role >= 0 && !first_frozen && !s_stop) {
+        first_role = -1;
+        grace_ms = -1;
+      }
+      first_killed = first_killed || (killed && first_role < 0 && !s_stop);
       if (first_role < 0 && !s_stop) {
         first_role = r;
         snprintf(first, sizeof first, "%s", line);
@@ -890,9 +901,11 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
           char state = kids[o].pid > 0 && kids[o].code < 0 ? s_proc_state(kids[o].pid) : '?';
           if (state == 'T' || state == 't') {
             first_role = o;
+            first_frozen = true;
             snprintf(first, sizeof first, "the %s process (pid %d) was frozen (stopped, state %c), "
                      "%.2f s into the run: killed", s_names[o], (int)kids[o].pid, state, s_since_s(&t0));
             fprintf(stderr, "cpoemu: %s\n", first);
+            kids[o].signalled = true;
             kill(kids[o].pid, SIGKILL);
           }
         }
@@ -911,9 +924,11 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
         k->stopped_ms = state == 'T' || state == 't' ? k->stopped_ms + 100 : 0;
         if (k->stopped_ms >= (long)cli->o.timeout_ms && first_role < 0 && !s_stop) {
           first_role = r;
+          first_frozen = true;
           snprintf(first, sizeof first, "the %s process (pid %d) was frozen (stopped, state %c) for %ld ms, "
                    "%.2f s into the run: killed", s_names[r], (int)k->pid, state, k->stopped_ms, s_since_s(&t0));
           fprintf(stderr, "cpoemu: %s\n", first);
+          k->signalled = true;
           kill(k->pid, SIGKILL);
           grace_ms = 2L * cli->o.timeout_ms + 1000;
         }
@@ -928,8 +943,10 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       stop_sent = true;
       grace_ms = grace_ms < 0 ? 2L * cli->o.timeout_ms + 1000 : grace_ms;
       for (int r = 0; r < 3; r++) /* the rtl first: it then knows the model's end is a stop */
-        if (kids[r].pid > 0 && kids[r].code < 0)
+        if (kids[r].pid > 0 && kids[r].code < 0) {
+          kids[r].signalled = true;
           kill(kids[r].pid, SIGTERM);
+        }
     }
     if (grace_ms == 0 && since_term_ms < 0) {
       since_term_ms = 0;
@@ -937,6 +954,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
         if (kids[r].pid > 0 && kids[r].code < 0) {
           fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: terminated\n", s_names[r],
                   (int)kids[r].pid);
+          kids[r].signalled = true;
           kill(kids[r].pid, SIGTERM);
           kill(kids[r].pid, SIGCONT);
         }
@@ -946,6 +964,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
         if (kids[r].pid > 0 && kids[r].code < 0) {
           fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: killed\n", s_names[r],
                   (int)kids[r].pid);
+          kids[r].signalled = true;
           kill(kids[r].pid, SIGKILL);
         }
     }

@@ -206,9 +206,11 @@ int cpo_role_model(const cpo_run_opts_t *o) {
     code = s_fail("cannot send the power-on DAC codes", "transport failure");
     goto out_channel;
   }
-  /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link. */
-  for (uint64_t first = 0; first < latency; first += quantum) {
-    uint32_t n = latency - first < quantum ? (uint32_t)(latency - first) : quantum;
+  /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link.
+   * Not past the end of the run: the rtl may be gone by then (a run shorter than L). */
+  const uint64_t dark = latency < cfg->total_cycles ? latency : cfg->total_cycles;
+  for (uint64_t first = 0; first < dark; first += quantum) {
+    uint32_t n = dark - first < quantum ? (uint32_t)(dark - first) : quantum;
     if (s_carry(c, &ch, first, n, lanes, tx_dark, rx) != CPO_OK) {
       code = s_fail("cannot send RX", "transport failure");
       goto out_channel;
