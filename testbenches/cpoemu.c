@@ -877,7 +877,8 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       char what[200] = "";
       if (WIFSIGNALED(st) && !(s_stop && k->signalled))
         snprintf(what, sizeof what, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-      else if (WIFEXITED(st) && k->code != 0 && !(s_stop && k->code == 3))
+      else if (WIFEXITED(st) && k->code != 0 && !(r == 0 && k->code == 1) && /* 1: a verdict */
+               !(s_stop && k->code == 3))
         snprintf(what, sizeof what, "exited with status %d", k->code);
       if (!what[0])
         continue;

@@ -186,11 +186,12 @@ class Run(unittest.TestCase):
                 self.assertNotIn("reproduce with", out)
 
     def test_expectation_failure_exits_1_with_reason(self):
-        code, res, out, err = cp.run_json(["run", LOOPBACK_INI, "--cycles", "50000",
-                                           "--noise-sigma", "0.2", "--quiet"])
-        self.assertEqual(code, 1)
-        self.assertEqual(res["result"], "fail")
-        self.assertIn("BER", res["error"])
+        for transport in ("inproc", "ipc"):
+            code, res, out, err = cp.run_json(["run", LOOPBACK_INI, "--cycles", "50000", "--noise-sigma", "0.2",
+                                               "--quiet", "--transport", transport])
+            self.assertEqual(code, 1, f"{transport}: {out}{err}")
+            self.assertEqual(res["result"], "fail")
+            self.assertIn("BER", res["error"])
 
 
 if __name__ == "__main__":
