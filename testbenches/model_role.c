@@ -271,6 +271,8 @@ out:
   if (interrupted)
     code = 3;
   cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0),
-                   interrupted ? CPO_INTERRUPTED_TEXT : code ? "model failed" : "model done");
+                   interrupted ? CPO_INTERRUPTED_TEXT
+                   : code      ? "model failed"
+                               : "model done");
   return code;
 }

@@ -36,9 +36,9 @@ typedef struct {
   int ready_fd;        /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;          /* no progress lines */
   /* expected outcomes (a run that misses them fails) */
-  double expect_max_ber;      /* over all lanes' checked bits */
-  int expect_min_locked;      /* CPO_EXPECT_ALL_LANES: every lane */
-  uint64_t expect_min_bits;   /* PRBS bits checked over all lanes: 0 lets a run check none */
+  double expect_max_ber;    /* over all lanes' checked bits */
+  int expect_min_locked;    /* CPO_EXPECT_ALL_LANES: every lane */
+  uint64_t expect_min_bits; /* PRBS bits checked over all lanes: 0 lets a run check none */
   /* set (from a signal, a closed stdout) to end the run early, as "interrupted"; or NULL */
   const volatile sig_atomic_t *stop;
 } cpo_run_opts_t;
@@ -66,7 +66,7 @@ typedef struct {
   char error[400];     /* why it failed */
   bool expectations_met;
   char expectation_failure[300];
-  bool interrupted;    /* stopped early on purpose (o->stop), not by a fault */
+  bool interrupted; /* stopped early on purpose (o->stop), not by a fault */
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

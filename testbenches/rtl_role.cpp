@@ -10,7 +10,8 @@ namespace {
 // Append "; "-separated @p text to the summary's failure reasons.
 void addFailure(cpo_run_summary_t *s, const char *text) {
   size_t n = std::strlen(s->expectation_failure);
-  snprintf(s->expectation_failure + n, sizeof s->expectation_failure - n, "%s%s", n ? "; " : "", text);
+  snprintf(s->expectation_failure + n, sizeof s->expectation_failure - n, "%s%s", n ? "; " : "",
+           text);
   s->expectations_met = false;
 }
 
@@ -30,18 +31,20 @@ void checkExpectations(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
     if (!s->locked[l] && n + 8 < sizeof unlocked)
       snprintf(unlocked + n, sizeof unlocked - n, "%s%u", n ? ", " : "", l);
   }
-  uint32_t want = o->expect_min_locked == CPO_EXPECT_ALL_LANES ? s->lanes
-                                                                : static_cast<uint32_t>(o->expect_min_locked);
+  uint32_t want = o->expect_min_locked == CPO_EXPECT_ALL_LANES
+                      ? s->lanes
+                      : static_cast<uint32_t>(o->expect_min_locked);
   char text[300];
   if (locked < want) {
-    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked, s->lanes,
-             s->lanes - locked > 1 ? "s" : "", unlocked,
+    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked,
+             s->lanes, s->lanes - locked > 1 ? "s" : "", unlocked,
              o->expect_min_locked == CPO_EXPECT_ALL_LANES ? "all " : "at least ", want);
     addFailure(s, text);
   }
   if (bits < o->expect_min_bits) {
     snprintf(text, sizeof text, "%llu PRBS bits checked, expected at least %llu",
-             static_cast<unsigned long long>(bits), static_cast<unsigned long long>(o->expect_min_bits));
+             static_cast<unsigned long long>(bits),
+             static_cast<unsigned long long>(o->expect_min_bits));
     addFailure(s, text);
   }
   double ber = bits ? static_cast<double>(errors) / static_cast<double>(bits) : 0.0;
@@ -109,7 +112,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     sum->locked[l] = design.laneLocked(l);
   }
   // Interrupted: here by a signal, or the model was (it ends the session saying so).
-  sum->interrupted = rc != CPO_OK && ((o->stop && *o->stop) || std::strstr(r.error, CPO_INTERRUPTED_TEXT));
+  sum->interrupted =
+      rc != CPO_OK && ((o->stop && *o->stop) || std::strstr(r.error, CPO_INTERRUPTED_TEXT));
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));

@@ -100,13 +100,13 @@ bool cpo_parse_real(const char *v, double *out) {
 typedef bool (*setter_t)(cpo_run_opts_t *o, const char *value);
 
 /* A setter of a whole-number field: parse within [min, max], then assign. */
-#define SET_U64(o, v, min, max, field, type)                                                  \
-  do {                                                                                     \
-    uint64_t u_;                                                                           \
-    if (!cpo_parse_u64(v, min, max, &u_))                                                  \
-      return false;                                                                        \
-    (o)->field = (type)u_;                                                                 \
-    return true;                                                                           \
+#define SET_U64(o, v, min, max, field, type)                                                       \
+  do {                                                                                             \
+    uint64_t u_;                                                                                   \
+    if (!cpo_parse_u64(v, min, max, &u_))                                                          \
+      return false;                                                                                \
+    (o)->field = (type)u_;                                                                         \
+    return true;                                                                                   \
   } while (0)
 
 static bool s_cycles(cpo_run_opts_t *o, const char *v) {
@@ -379,10 +379,10 @@ cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, s
 void cpo_scenario_defaults(cpo_run_opts_t *o) {
   memset(o, 0, sizeof *o);
   o->ready_fd = -1;
-  static load_t l;
+  load_t l;
   char why[500];
-  cpo_status_t rc = s_load_text(cpo_default_ini, strlen(cpo_default_ini), "default.ini", o, &l, why,
-                                sizeof why);
+  cpo_status_t rc =
+      s_load_text(cpo_default_ini, strlen(cpo_default_ini), "default.ini", o, &l, why, sizeof why);
   if (rc != CPO_OK) /* a build from a broken default.ini: tests/cosim says so first */
     fprintf(stderr, "cpoemu: the built-in %s\n", why);
   assert(rc == CPO_OK);

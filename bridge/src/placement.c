@@ -3,9 +3,9 @@
 #include "cpo/placement.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -54,7 +54,8 @@ static bool s_claimed(int cpu) {
   assert_true(fd >= 0);
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "cpoemu-cpu-%d", cpu);
-  bool taken = bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0;
+  bool taken = bind(fd, (struct sockaddr *)&a,
+                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0;
   close(fd);
   return taken;
 }
@@ -78,7 +79,7 @@ static void test_auto_gives_the_lowest_free_cpu_to_the_simulation(void **state) 
     assert_true(!CPU_ISSET(c, &allowed) || s_claimed(c));
   assert_true(s_claimed(p.sim_cpu)); /* held while the plan lives ... */
   cpo_placement_release(&p);
-  cpo_placement_release(&p); /* safe twice */
+  cpo_placement_release(&p);          /* safe twice */
   assert_false(s_claimed(p.sim_cpu)); /* ... and free after */
 }
 
