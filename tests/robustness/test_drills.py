@@ -19,10 +19,15 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cosim"))
 import cpoemu_proc as cp  # noqa: E402
 
-TIMEOUT_MS = 1000
-DEADLINE_S = 60  # generous: "named before the deadline", never a timing threshold
-LONG = ["--cycles", "100000000000", "--latency", "1024", "--quantum", "256",
-        "--timeout-ms", str(TIMEOUT_MS)]
+# Fault drills wait for a timeout to expire: 3 s, long enough that a busy machine (a thread
+# waiting a second for a CPU) never expires it by accident. Runs that are not about timeouts
+# get 30 s, which nothing here ever waits out.
+TIMEOUT_MS = 3000
+QUIET_TIMEOUT_MS = 30000
+DEADLINE_S = 120  # generous: "named before the deadline", never a timing threshold
+RUN = ["--cycles", "100000000000", "--latency", "1024", "--quantum", "256"]
+LONG = RUN + ["--timeout-ms", str(TIMEOUT_MS)]
+CALM = RUN + ["--timeout-ms", str(QUIET_TIMEOUT_MS)]
 SHORT = ["--cycles", "30000", "--no-host", "--quiet"]  # short enough for old binaries to finish
 
 
@@ -132,7 +137,7 @@ class Interrupts(Drill):
 
     def interrupt(self, transport, how):
         json_path = self.path(f"{transport}-{how}.json")
-        sup = self.start(["run", "--transport", transport, "--json", json_path] + LONG)
+        sup = self.start(["run", "--transport", transport, "--json", json_path] + CALM)
         cp.wait_for_line(sup.stderr, "cpoemu: cycle", DEADLINE_S)  # mid-run
         if how == "stdout":
             sup.stdout.close()
@@ -165,7 +170,7 @@ class Interrupts(Drill):
                 self.interrupt(transport, "stdout")
 
     def test_killed_supervisor_leaves_no_directory(self):
-        sup = self.start(["run", "--transport", "ipc"] + LONG)
+        sup = self.start(["run", "--transport", "ipc"] + CALM)
         pids = self.pids(cp.wait_for_line(sup.stderr, "model pid", DEADLINE_S))
         cp.wait_for_line(sup.stderr, "cpoemu: cycle", DEADLINE_S)
         self.assertEqual(len(self.private_dirs()), 1, "the run's private directory is not in TMPDIR")
