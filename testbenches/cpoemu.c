@@ -994,9 +994,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
     /* The rtl's JSON says what it saw; the first cause is what the run is reported for. */
     char text[500];
     snprintf(text, sizeof text, "%s%s", s_stop ? "interrupted: " : "", s_stop ? cause : first);
-    if (rtl_reported)
-      (void)cpo_result_amend_json(cli->o.json_path, s_stop ? "interrupted" : "error", text);
-    else {
+    if (!rtl_reported || cpo_result_amend_json(cli->o.json_path, s_stop ? "interrupted" : "error", text) != 0) {
       cpo_run_summary_t sum = {.status = CPO_ERR_STATE, .interrupted = s_stop != 0};
       snprintf(sum.error, sizeof sum.error, "%.399s", text);
       (void)cpo_result_write_json(cli->o.json_path, &cli->o, &sum, cli->transport, repro);
@@ -1096,7 +1094,9 @@ int main(int argc, char **argv) {
   int rc = s_parse(argc, argv, &cli);
   if (rc)
     return rc;
-  s_catch_stop_signals();
+  /* --direct has no model to end the session when asked: a signal ends it as it always did. */
+  if (!cli.o.direct_loopback)
+    s_catch_stop_signals();
   const char *self = s_self(argv[0]);
   char repro[6144];
   s_repro(&cli, self, repro, sizeof repro);
@@ -1117,6 +1117,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   cli.o.stop = &s_stop;
+  /* A role stops when its session ends; asked to stop, it gets a bound for that (its peers may
+   * not hear of it: a role run alone). */
+  watch_t watch = {.timeout_ms = cli.o.timeout_ms};
+  atomic_init(&watch.done, false);
+  pthread_t tw;
+  pthread_create(&tw, NULL, s_watch, &watch);
   /* One role in this process: its ZeroMQ threads go beside the simulation, not onto it. */
   void *ctx = NULL;
   if (cli.placement.active && !cli.o.direct_loopback) {
@@ -1134,6 +1140,8 @@ int main(int argc, char **argv) {
   }
   if (ctx)
     zmq_ctx_term(ctx); /* after the role closed its socket: waits for its bounded linger */
+  atomic_store(&watch.done, true);
+  pthread_join(tw, NULL);
   cpo_placement_release(&cli.placement);
   return rc;
 }
