@@ -2,13 +2,18 @@
  *
  *   cpoemu run [SCENARIO] [--transport inproc|ipc|tcp] [--quantum N] [--seed N] ...
  *   cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]
- *   cpoemu keygen FILE
+ *   cpoemu keygen [--force] FILE
+ *
+ * Exit codes, whatever happens: 0 pass, 1 the run missed its expectations, 2 bad usage or
+ * configuration (found before anything starts), 3 a peer or protocol failure, or interrupted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +25,14 @@
 #include <zmq.h>
 
 #include "cpo/placement.h"
+#include "cpo_version.h"
 #include "roles.h"
 #include "scenario.h"
 
 typedef struct {
   cpo_run_opts_t o;
   char transport[16];
+  bool transport_given;
   char json[1024];
   bool json_given;
   char trace[1024];
@@ -35,44 +42,105 @@ typedef struct {
   cpo_placement_t placement;
 } cli_t;
 
-static void s_usage(FILE *f) {
-  fputs("usage: cpoemu run [SCENARIO] [options]        run all roles (default scenario if none)\n"
-        "       cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]   run one role\n"
-        "       cpoemu keygen FILE                       write a CURVE keypair (FILE, FILE.pub)\n"
-        "options:\n"
-        "  --transport inproc|ipc|tcp   how run connects the roles (default inproc)\n"
-        "  --endpoint URL               rtl binds it, model and host connect to it\n"
-        "  --quantum N --latency N      Q and L in datapath cycles (Q <= L)\n"
-        "  --seed N --cycles N          random seed, simulated cycles\n"
-        "  --profile NAME               model: loopback, or an engine profile (default mrm-els-8x200g)\n"
-        "  --fidelity statistical|bit-true   engine profiles: errors drawn from exact probabilities,\n"
-        "                               or noise on every symbol\n"
-        "  --start calibrated|power-on  engine profiles: as a finished bring-up leaves it (default),\n"
-        "                               or dark (lasers off) for firmware to bring up\n"
-        "  --topology loopback|two-engines   engine profiles: each lane's light back to its own\n"
-        "                               receiver (default), or lanes [0, N/2) and [N/2, N) as two\n"
-        "                               engines facing each other over two fibres\n"
-        "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
-        "  --timeout-ms N               a silent peer is declared dead after N ms\n"
-        "  --json FILE                  write the result as JSON\n"
-        "  --trace FILE.fst             write FST waveforms of the RTL (slow); run also writes the\n"
-        "                               model's (optical power, detuning, ...) to FILE.model.fst\n"
-        "  --model-trace FILE.fst       model: write its waveforms to FILE.fst\n"
-        "  --with-host | --no-host      whether a host drives the run (run: the built-in host)\n"
-        "  --direct                     no model, RX = TX delayed by L (baseline); a host may drive it\n"
-        "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
-        "  --quiet                      no progress lines\n"
-        "  --cpu-placement auto|off|N   the rtl's simulation thread alone on CPU N, model, host and\n"
-        "                               ZeroMQ threads on the other CPUs (auto: lowest CPU, if >= 2)\n"
-        "  --curve-key F --curve-server-key F --curve-authorized F   CURVE for tcp\n",
-        f);
+/* The run's configuration, read by every role; each option overrides a scenario key. */
+static const char s_help_config[] =
+    "  SCENARIO                     an INI file (default: the built-in default.ini)\n"
+    "  --quantum N --latency N      Q and L in datapath cycles (Q <= L <= the optical path's)\n"
+    "  --seed N --cycles N          random seed (decimal, or hex with 0x), simulated cycles\n"
+    "  --profile NAME               model: loopback, or an engine profile (default mrm-els-8x200g)\n"
+    "  --fidelity statistical|bit-true   engine profiles: errors drawn from exact probabilities,\n"
+    "                               or noise on every symbol\n"
+    "  --start calibrated|power-on  engine profiles: as a finished bring-up leaves it (default),\n"
+    "                               or dark (lasers off) for firmware to bring up\n"
+    "  --topology loopback|two-engines   engine profiles: each lane's light back to its own\n"
+    "                               receiver (default), or lanes [0, N/2) and [N/2, N) as two\n"
+    "                               engines facing each other over two fibres\n"
+    "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
+    "  --timeout-ms N               a silent peer is declared dead after N ms\n";
+static const char s_help_common[] =
+    "  --quiet                      no progress lines\n"
+    "  --cpu-placement auto|off|N   the rtl's simulation thread alone on CPU N, model, host and\n"
+    "                               ZeroMQ threads on the other CPUs (auto: a CPU no other\n"
+    "                               cpoemu run's simulation holds, if >= 2 CPUs; else off)\n"
+    "  --help, --version            this text; the version and git revision\n";
+static const char s_help_result[] =
+    "  --json FILE                  write the result as JSON\n"
+    "  --trace FILE.fst             write FST waveforms of the RTL (slow); run also writes the\n"
+    "                               model's (optical power, detuning, ...) to FILE.model.fst\n";
+
+static void s_usage(FILE *f, const char *cmd) {
+  if (!cmd) {
+    fputs("usage: cpoemu run [SCENARIO] [options]          run all roles (default scenario if none)\n"
+          "       cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]   run one role\n"
+          "       cpoemu keygen [--force] FILE             write a CURVE keypair (FILE, FILE.pub)\n"
+          "       cpoemu --version                         the version and git revision\n"
+          "`cpoemu COMMAND --help` lists a command's options.\n"
+          "Exit codes: 0 pass, 1 expectations missed, 2 bad usage or configuration, 3 a peer or\n"
+          "protocol failure, or interrupted.\n",
+          f);
+  } else if (strcmp(cmd, "run") == 0) {
+    fputs("usage: cpoemu run [SCENARIO] [options]\n"
+          "Runs the rtl, the model and the built-in host together, and says PASS or FAIL.\n"
+          "  --transport inproc|ipc|tcp   threads of one process (default), or three processes\n"
+          "                               over a private ipc socket or tcp://127.0.0.1\n",
+          f);
+    fputs(s_help_config, f);
+    fputs("  --with-host | --no-host      whether the built-in host firmware drives the run\n"
+          "  --direct                     no model: RX = TX delayed by L (baseline)\n"
+          "  --allow-attach               without the host: let one attach mid-run (else refused)\n",
+          f);
+    fputs(s_help_result, f);
+    fputs(s_help_common, f);
+  } else if (strcmp(cmd, "rtl") == 0) {
+    fputs("usage: cpoemu rtl --endpoint URL [SCENARIO] [options]\n"
+          "The verilated lane RTL and the bridge server: binds URL, waits for its peers.\n"
+          "  --endpoint URL               ipc://PATH or tcp://HOST:PORT to bind\n",
+          f);
+    fputs(s_help_config, f);
+    fputs("  --with-host | --no-host      whether a host attaches before cycle 0\n"
+          "  --direct                     no model: RX = TX delayed by L (baseline); a host may\n"
+          "                               drive it\n"
+          "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
+          "  --curve-key F --curve-authorized F   CURVE for tcp: our keypair, the client keys\n",
+          f);
+    fputs(s_help_result, f);
+    fputs(s_help_common, f);
+  } else if (strcmp(cmd, "model") == 0) {
+    fputs("usage: cpoemu model --endpoint URL [SCENARIO] [options]\n"
+          "The engine's analog world (lasers, modulators, fibre, receivers) beside an rtl.\n"
+          "  --endpoint URL               the rtl's endpoint to connect to\n",
+          f);
+    fputs(s_help_config, f);
+    fputs("  --model-trace FILE.fst       write the model's waveforms to FILE.fst\n"
+          "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's public key\n",
+          f);
+    fputs(s_help_common, f);
+  } else if (strcmp(cmd, "host") == 0) {
+    fputs("usage: cpoemu host --endpoint URL [options]\n"
+          "The built-in host firmware: identifies the engine, lets the link run, reads every\n"
+          "lane's counters and monitors. It adopts the rtl's configuration.\n"
+          "  --endpoint URL               the rtl's endpoint to connect to\n"
+          "  --timeout-ms N               a silent rtl is declared dead after N ms\n"
+          "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's public key\n",
+          f);
+    fputs(s_help_common, f);
+  } else if (strcmp(cmd, "keygen") == 0) {
+    fputs("usage: cpoemu keygen [--force] FILE\n"
+          "Writes a CURVE keypair: FILE (public and secret key, mode 0600) and FILE.pub.\n"
+          "  --force                      replace FILE and FILE.pub if they exist\n",
+          f);
+  }
+}
+
+static void s_version(void) {
+  printf("cpoemu %s (git %s)\n", CPO_VERSION, CPO_GIT_REVISION);
 }
 
 enum {
   OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
   OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
   OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
-  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY, OPT_ALLOW_ATTACH
+  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY, OPT_ALLOW_ATTACH, OPT_VERSION
 };
 
 static const struct option s_options[] = {
@@ -91,7 +159,18 @@ static const struct option s_options[] = {
     {"topology", required_argument, 0, OPT_TOPOLOGY},
     {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
     {"allow-attach", no_argument, 0, OPT_ALLOW_ATTACH},
-    {"help", no_argument, 0, OPT_HELP},                 {0, 0, 0, 0}};
+    {"help", no_argument, 0, OPT_HELP},                 {"version", no_argument, 0, OPT_VERSION},
+    {0, 0, 0, 0}};
+
+/* Set a scenario key from option --@p opt: the same key table, ranges and words as the files. */
+static bool s_set(cpo_run_opts_t *o, const char *opt, const char *section, const char *key,
+                  const char *value) {
+  char why[300];
+  if (cpo_scenario_set(o, section, key, value, why, sizeof why))
+    return true;
+  fprintf(stderr, "cpoemu: --%s %s\n", opt, why);
+  return false;
+}
 
 static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t max, uint64_t *out) {
   if (!cpo_parse_u64(v, min, max, out)) {
@@ -99,6 +178,26 @@ static bool s_parse_u64(const char *opt, const char *v, uint64_t min, uint64_t m
             (unsigned long long)min, (unsigned long long)max);
     return false;
   }
+  return true;
+}
+
+/* True if @p path can be written: it is opened for writing now (and removed again if that made
+ * it), so that a run never finds out at its end that it cannot keep its result. */
+static bool s_writable(const char *opt, const char *path) {
+  struct stat st;
+  bool existed = stat(path, &st) == 0;
+  if (existed && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "cpoemu: --%s %s: is a directory; expected a file name\n", opt, path);
+    return false;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fprintf(stderr, "cpoemu: --%s %s: cannot write it: %s\n", opt, path, strerror(errno));
+    return false;
+  }
+  close(fd);
+  if (!existed)
+    unlink(path);
   return true;
 }
 
@@ -149,39 +248,31 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
         return 2;
       }
       snprintf(cli->transport, sizeof cli->transport, "%s", optarg);
+      cli->transport_given = true;
       break;
     case OPT_ENDPOINT:
       snprintf(o->endpoint, sizeof o->endpoint, "%s", optarg);
       break;
     case OPT_QUANTUM:
-      if (!s_parse_u64("quantum", optarg, 1, 1u << 20, &u))
+      if (!s_set(o, "quantum", "link", "quantum_cycles", optarg))
         return 2;
-      o->config.quantum_cycles = (uint32_t)u;
       break;
     case OPT_LATENCY:
-      if (!s_parse_u64("latency", optarg, 1, 1u << 20, &u))
+      if (!s_set(o, "latency", "link", "latency_cycles", optarg))
         return 2;
-      o->config.latency_cycles = (uint32_t)u;
       break;
     case OPT_SEED:
-      if (!s_parse_u64("seed", optarg, 0, UINT64_MAX, &u))
+      if (!s_set(o, "seed", "run", "seed", optarg))
         return 2;
-      o->config.seed = u;
       break;
     case OPT_CYCLES:
-      if (!s_parse_u64("cycles", optarg, 1, UINT64_MAX / 2, &u))
+      if (!s_set(o, "cycles", "run", "cycles", optarg))
         return 2;
-      o->config.total_cycles = u;
       break;
-    case OPT_NOISE: {
-      double d;
-      if (!cpo_parse_real(optarg, &d) || !(d >= 0 && d < 10)) {
-        fprintf(stderr, "cpoemu: --noise-sigma %s: expected a number from 0 to 10\n", optarg);
+    case OPT_NOISE:
+      if (!s_set(o, "noise-sigma", "model", "noise_sigma", optarg))
         return 2;
-      }
-      o->noise_sigma = d;
       break;
-    }
     case OPT_PROFILE:
       if (!cpo_scenario_set_profile(o, optarg)) {
         char known[200];
@@ -203,9 +294,8 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
         return 2;
       break;
     case OPT_TIMEOUT:
-      if (!s_parse_u64("timeout-ms", optarg, 10, 3600000, &u))
+      if (!s_set(o, "timeout-ms", "bridge", "timeout_ms", optarg))
         return 2;
-      o->timeout_ms = (uint32_t)u;
       break;
     case OPT_JSON:
       snprintf(cli->json, sizeof cli->json, "%s", optarg);
@@ -251,21 +341,21 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       snprintf(cli->placement_spec, sizeof cli->placement_spec, "%s", optarg);
       break;
     case OPT_HELP:
-      s_usage(stdout);
+      s_usage(stdout, argv[1]);
+      exit(0);
+    case OPT_VERSION:
+      s_version();
       exit(0);
     default:
-      s_usage(stderr);
+      fprintf(stderr, "cpoemu %s: see `cpoemu %s --help`\n", argv[1], argv[1]);
       return 2;
     }
   }
+  const char *cmd = argv[1];
+  bool is_run = strcmp(cmd, "run") == 0;
   if (cli->json_given)
     o->json_path = cli->json;
-  char pwhy[200];
-  if (cpo_placement_plan(cli->placement_spec, &cli->placement, pwhy, sizeof pwhy) != CPO_OK) {
-    fprintf(stderr, "cpoemu: --cpu-placement %s: %s\n", cli->placement_spec, pwhy);
-    return 2;
-  }
-  if (o->trace_path && !o->model_trace_path && strcmp(argv[1], "run") == 0) {
+  if (o->trace_path && !o->model_trace_path && is_run) {
     size_t n = strlen(cli->trace);
     int stem = n > 4 && strcmp(cli->trace + n - 4, ".fst") == 0 ? (int)(n - 4) : (int)n;
     snprintf(cli->model_trace, sizeof cli->model_trace, "%.*s.model.fst", stem, cli->trace);
@@ -298,6 +388,49 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: --quantum %u with %u lanes makes %llu-byte messages, over the %u-byte limit\n",
             o->config.quantum_cycles, o->config.lanes, (unsigned long long)quantum_bytes,
             CPO_PROTO_MAX_PAYLOAD_BYTES);
+    return 2;
+  }
+  /* The world the model would build: a profile that does not fit, or L beyond the physics. */
+  if ((is_run || strcmp(cmd, "model") == 0) && !o->direct_loopback) {
+    char mwhy[400];
+    if (cpo_role_model_check(o, mwhy, sizeof mwhy) != CPO_OK) {
+      fprintf(stderr, "cpoemu: invalid configuration: %s\n", mwhy);
+      return 2;
+    }
+  }
+  /* The built-in host identifies the engine and reads every lane: a run must leave it time. */
+  if (is_run && o->with_host && o->config.total_cycles < cpo_role_host_min_cycles(&o->config)) {
+    fprintf(stderr,
+            "cpoemu: --cycles %llu is too short for the built-in host, which needs %llu cycles to "
+            "identify the engine and read every lane (give more, or --no-host)\n",
+            (unsigned long long)o->config.total_cycles,
+            (unsigned long long)cpo_role_host_min_cycles(&o->config));
+    return 2;
+  }
+  /* run connects its own roles on this machine: CURVE is for roles run one by one. */
+  if (is_run && (o->curve.key_file || o->curve.server_key_file || o->curve.authorized_file)) {
+    fprintf(stderr, "cpoemu: run connects its roles over %s on this machine, where CURVE does not "
+                    "apply; for CURVE run the roles one by one (cpoemu rtl|model|host --help)\n",
+            strcmp(cli->transport, "tcp") == 0 ? "tcp://127.0.0.1" : cli->transport);
+    return 2;
+  }
+  /* Where results go: writable now, not found out at the end of the run. */
+  bool writes_rtl = is_run || strcmp(cmd, "rtl") == 0;
+  if (writes_rtl && o->json_path && !s_writable("json", o->json_path))
+    return 2;
+  if (writes_rtl && o->trace_path && !s_writable("trace", o->trace_path))
+    return 2;
+  if ((is_run || strcmp(cmd, "model") == 0) && o->model_trace_path &&
+      !s_writable(o->trace_path && is_run ? "trace (its model part)" : "model-trace", o->model_trace_path))
+    return 2;
+  /* A role's results name the transport it serves: the endpoint's scheme. */
+  const char *sep = strstr(o->endpoint, "://");
+  if (!cli->transport_given && !is_run && sep && sep - o->endpoint < (long)sizeof cli->transport)
+    snprintf(cli->transport, sizeof cli->transport, "%.*s", (int)(sep - o->endpoint), o->endpoint);
+  /* Last: an automatic plan claims a CPU for this run's simulation. */
+  char pwhy[200];
+  if (cpo_placement_plan(cli->placement_spec, &cli->placement, pwhy, sizeof pwhy) != CPO_OK) {
+    fprintf(stderr, "cpoemu: --cpu-placement %s: %s\n", cli->placement_spec, pwhy);
     return 2;
   }
   return 0;
@@ -333,37 +466,84 @@ static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
            o->timeout_ms, o->with_host ? (o->direct_loopback ? " --direct" : "") : o->direct_loopback ? " --no-host --direct" : " --no-host");
 }
 
-static void s_print_summary(const cpo_run_summary_t *s, const cpo_config_t *c) {
+static void s_print_summary(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
   uint64_t bits = 0, errors = 0;
-  printf("cpoemu: %llu cycles (%.6f ms simulated) in %.2f s wall: %.2f Mcycles/s, %.3g simulated s per wall s\n",
+  fprintf(f, "cpoemu: %llu cycles (%.6f ms simulated) in %.2f s wall: %.2f Mcycles/s, %.3g simulated s per wall s\n",
          (unsigned long long)s->cycles, s->sim_time_s * 1e3, s->wall_s,
          s->wall_s > 0 ? (double)s->cycles / s->wall_s * 1e-6 : 0.0,
          s->wall_s > 0 ? s->sim_time_s / s->wall_s : 0.0);
   if (s->model_wait_s > 0) /* the lookahead's health: near 0 when the model keeps ahead */
-    printf("  the design waited %.2f s (%.1f%%) for the model's RX\n", s->model_wait_s,
+    fprintf(f, "  the design waited %.2f s (%.1f%%) for the model's RX\n", s->model_wait_s,
            100.0 * s->model_wait_s / s->wall_s);
-  printf("  lane  locked          bits    errors       BER\n");
+  fprintf(f, "  lane  locked          bits    errors       BER\n");
   for (uint32_t l = 0; l < s->lanes; l++) {
     bits += s->bits[l];
     errors += s->errors[l];
-    printf("  %4u  %6s  %12llu  %8llu  %8.2e\n", l, s->locked[l] ? "yes" : "NO",
+    fprintf(f, "  %4u  %6s  %12llu  %8llu  %8.2e\n", l, s->locked[l] ? "yes" : "NO",
            (unsigned long long)s->bits[l], (unsigned long long)s->errors[l],
            s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0);
   }
-  printf("  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits, (unsigned long long)errors,
+  fprintf(f, "  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits, (unsigned long long)errors,
          bits ? (double)errors / (double)bits : 0.0);
-  printf("  event_hash 0x%016llx, %llu register accesses, %llu DAC writes, %llu ADC samples, %llu quanta,\n"
+  fprintf(f, "  event_hash 0x%016llx, %llu register accesses, %llu DAC writes, %llu ADC samples, %llu quanta,\n"
          "  seed %llu, Q %u, L %u\n",
          (unsigned long long)s->event_hash, (unsigned long long)s->reg_accesses,
          (unsigned long long)s->dac_writes, (unsigned long long)s->adc_samples, (unsigned long long)s->quanta,
          (unsigned long long)c->seed, c->quantum_cycles, c->latency_cycles);
-  if (s->status != 0)
-    printf("  RESULT: ERROR (%s)\n", s->error);
+  if (s->interrupted)
+    fprintf(f, "  RESULT: INTERRUPTED (%s)\n", s->error);
+  else if (s->status != 0)
+    fprintf(f, "  RESULT: ERROR (%s)\n", s->error);
   else if (!s->expectations_met)
-    printf("  RESULT: FAIL (%s)\n", s->expectation_failure);
+    fprintf(f, "  RESULT: FAIL (%s)\n", s->expectation_failure);
   else
-    printf("  RESULT: PASS\n");
-  fflush(stdout);
+    fprintf(f, "  RESULT: PASS\n");
+  fflush(f);
+}
+
+/* ---- stopping a run early: a signal, a closed stdout ------------------------------ */
+
+#define STOP_STDOUT_CLOSED 1000 /* s_stop when stdout was closed; otherwise the signal */
+static volatile sig_atomic_t s_stop;
+
+static void s_on_stop(int sig) {
+  if (!s_stop)
+    s_stop = sig;
+}
+
+/* SIGINT, SIGTERM and SIGHUP stop the run as "interrupted", with its results written; a second
+ * one ends the process at once. SIGPIPE is ignored: a closed stdout is noticed (s_stdout_closed)
+ * and stops the run the same way. */
+static void s_catch_stop_signals(void) {
+  struct sigaction sa = {.sa_handler = s_on_stop, .sa_flags = SA_RESETHAND};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+/* True if nobody reads stdout any more (a pipe's reader gone, a terminal hung up). */
+static bool s_stdout_closed(void) {
+  struct pollfd p = {STDOUT_FILENO, 0, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static void s_stop_cause(char *out, size_t len) {
+  if (s_stop == STOP_STDOUT_CLOSED)
+    snprintf(out, len, "stdout was closed");
+  else
+    snprintf(out, len, "signal %d (%s)", (int)s_stop, strsignal((int)s_stop));
+}
+
+/* Print the summary (to stderr when stdout is gone) and write the JSON; the exit code. */
+static int s_report(const cli_t *cli, const cpo_run_summary_t *sum, int code, const char *repro) {
+  if (sum->cycles > 0 || code != 2)
+    s_print_summary(s_stdout_closed() ? stderr : stdout, sum, &cli->o.config);
+  if (cli->o.json_path &&
+      cpo_result_write_json(cli->o.json_path, &cli->o, sum, cli->transport, repro) != 0 && code < 2)
+    code = 3;
+  return code;
 }
 
 /* ---- run, all roles in one process (inproc) ------------------------------------- */
@@ -382,47 +562,77 @@ static void *s_role_thread(void *arg) {
   return NULL;
 }
 
-static int s_run_rtl_and_report(cli_t *cli, const char *transport, const char *repro) {
-  cpo_run_summary_t sum;
-  int code = cpo_role_rtl(&cli->o, &sum);
-  if (sum.cycles > 0 || code != 2)
-    s_print_summary(&sum, &cli->o.config);
-  if (cli->o.json_path && cpo_result_write_json(cli->o.json_path, &cli->o, &sum, transport, repro) != 0 && code == 0)
-    code = 3;
-  return code;
+typedef struct {
+  atomic_bool done;
+  uint32_t timeout_ms;
+} watch_t;
+
+/* Watches stdout while the roles run; after a stop, bounds how long they may take to end. */
+static void *s_watch(void *arg) {
+  watch_t *w = arg;
+  long stopping_ms = 0, bound_ms = 2L * w->timeout_ms + 1000;
+  while (!atomic_load(&w->done)) {
+    if (!s_stop) {
+      struct pollfd p = {STDOUT_FILENO, 0, 0};
+      if (poll(&p, 1, 100) == 1 && (p.revents & (POLLERR | POLLHUP)))
+        s_stop = STOP_STDOUT_CLOSED;
+      continue;
+    }
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    if ((stopping_ms += 100) > bound_ms) {
+      fprintf(stderr, "cpoemu: the roles did not stop within %ld ms of the interruption: exiting\n",
+              bound_ms);
+      _exit(3);
+    }
+  }
+  return NULL;
 }
 
 static int s_run_inproc(cli_t *cli, const char *repro) {
   void *ctx = zmq_ctx_new();
   (void)cpo_placement_apply_zmq(&cli->placement, ctx);
   cli->o.zmq_context = ctx;
+  cli->o.stop = &s_stop;
   snprintf(cli->o.endpoint, sizeof cli->o.endpoint, "inproc://cpoemu-%d", (int)getpid());
   role_thread_t model = {.o = cli->o, .role = cpo_role_model, .placement = &cli->placement};
   role_thread_t host = {.o = cli->o, .role = cpo_role_host, .placement = &cli->placement};
   model.o.json_path = host.o.json_path = NULL;
-  pthread_t tm, th;
-  if (!cli->o.direct_loopback) /* --direct: the design alone, no model */
+  watch_t watch = {.timeout_ms = cli->o.timeout_ms};
+  atomic_init(&watch.done, false);
+  pthread_t tm, th, tw;
+  pthread_create(&tw, NULL, s_watch, &watch);
+  if (!cli->o.direct_loopback) /* --direct: the RTL alone, RX = TX delayed by L */
     pthread_create(&tm, NULL, s_role_thread, &model);
   if (cli->o.with_host)
     pthread_create(&th, NULL, s_role_thread, &host);
   (void)cpo_placement_pin_sim(&cli->placement);
-  int code = s_run_rtl_and_report(cli, "inproc", repro);
+  cpo_run_summary_t sum;
+  int code = cpo_role_rtl(&cli->o, &sum);
   if (!cli->o.direct_loopback)
     pthread_join(tm, NULL);
   if (cli->o.with_host)
     pthread_join(th, NULL);
   zmq_ctx_term(ctx);
-  if (code == 0 && (model.code || host.code))
+  /* The verdict covers every role: a run whose model or host failed did not pass. */
+  const role_thread_t *failed = model.code ? &model : host.code ? &host : NULL;
+  if (code < 2 && failed && !sum.interrupted) {
+    sum.status = CPO_ERR_STATE;
+    snprintf(sum.error, sizeof sum.error, "the %s role failed (see its messages above)",
+             failed == &model ? "model" : "host");
     code = 3;
+  }
+  code = s_report(cli, &sum, code, repro);
+  atomic_store(&watch.done, true);
+  pthread_join(tw, NULL);
+  if (sum.interrupted) {
+    char cause[100];
+    s_stop_cause(cause, sizeof cause);
+    fprintf(stderr, "cpoemu: interrupted (%s) at cycle %llu\n", cause, (unsigned long long)sum.cycles);
+  }
   return code;
 }
 
 /* ---- run, one process per role (ipc, tcp) --------------------------------------- */
-
-static volatile sig_atomic_t s_stop_signal;
-static void s_on_signal(int sig) {
-  s_stop_signal = sig;
-}
 
 static pid_t s_spawn(const char *self, char *const argv[], int keep_fd) {
   pid_t parent = getpid();
@@ -450,6 +660,7 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
   if (o->scenario[0])
     ARG(o->scenario);
   ARG("--endpoint"), ARG(endpoint);
+  ARG("--transport"), ARG(cli->transport);
   ARG("--quantum"), NUM("%u", o->config.quantum_cycles);
   ARG("--latency"), NUM("%u", o->config.latency_cycles);
   ARG("--seed"), NUM("%llu", (unsigned long long)o->config.seed);
@@ -485,25 +696,107 @@ static int s_child_args(const cli_t *cli, const char *role, const char *endpoint
 
 static const char *s_names[3] = {"rtl", "model", "host"};
 
+typedef struct {
+  pid_t pid;           /* 0: not started */
+  int code;            /* exit code, 128 + signal if killed; -1 while running */
+  long stopped_ms;     /* how long it has been seen stopped (SIGSTOP, a debugger) */
+  bool signalled;      /* we sent it SIGTERM or SIGKILL: its death by signal is not a cause */
+} child_t;
+
+/* The state letter of process @p pid (R, S, D, T, t, Z, ...), '?' if it cannot be read. */
+static char s_proc_state(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f)
+    fclose(f);
+  buf[n] = '\0';
+  const char *paren = strrchr(buf, ')'); /* the name may hold anything but ends with ')' */
+  return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+/* Fork a janitor that removes @p sock and @p dir once this process has ended, however it ended
+ * (SIGKILL included): it waits for the end of a pipe only this process holds. Returns its pid
+ * and the pipe's write end in @p hold (close it and reap the pid to clean up now). */
+static pid_t s_janitor(const char *dir, const char *sock, int *hold) {
+  int p[2];
+  if (pipe(p) != 0)
+    return -1;
+  fcntl(p[1], F_SETFD, FD_CLOEXEC); /* the roles exec'd later must not hold it */
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGINT, SIG_IGN); /* a terminal's ^C or hang-up is for the run, not for this */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    int null = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 256; fd++) /* hold nothing of the run's: no pipe stays open for us */
+      if (fd != p[0] && fd != null)
+        close(fd);
+    for (int fd = 0; fd < 3 && null >= 0; fd++)
+      dup2(null, fd);
+    char c;
+    while (read(p[0], &c, 1) < 0 && errno == EINTR)
+      ;
+    unlink(sock);
+    rmdir(dir);
+    _exit(0);
+  }
+  close(p[0]);
+  if (pid < 0) {
+    close(p[1]);
+    return -1;
+  }
+  *hold = p[1];
+  return pid;
+}
+
+/* A private directory for the ipc socket, in TMPDIR (or /tmp); @p why on failure. */
+static bool s_private_dir(char *dir, size_t len, char *endpoint, size_t ep_len, char *why, size_t why_len) {
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !tmp[0])
+    tmp = "/tmp";
+  snprintf(dir, len, "%s/cpoemu-XXXXXX", tmp);
+  snprintf(endpoint, ep_len, "ipc://%s/bridge.sock", dir);
+  const size_t max_path = 107; /* sockaddr_un.sun_path, less its NUL */
+  if (strlen(endpoint) - strlen("ipc://") > max_path) {
+    snprintf(why, why_len, "TMPDIR %s is too long for an ipc socket path (%zu bytes at most): set "
+                           "TMPDIR to a shorter directory", tmp, max_path - strlen("/cpoemu-XXXXXX/bridge.sock"));
+    return false;
+  }
+  if (!mkdtemp(dir)) {
+    snprintf(why, why_len, "cannot create a directory for the ipc socket in %s: %s", tmp, strerror(errno));
+    return false;
+  }
+  snprintf(endpoint, ep_len, "ipc://%s/bridge.sock", dir);
+  return true;
+}
+
+static double s_since_s(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
 static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
-  char dir[] = "/tmp/cpoemu-XXXXXX";
-  char endpoint[600];
+  char dir[600] = "", sock[700] = "", endpoint[700], why[400];
   bool ipc = strcmp(cli->transport, "ipc") == 0;
+  int janitor_hold = -1;
+  pid_t janitor = -1;
   if (ipc) {
-    if (!mkdtemp(dir)) {
-      fprintf(stderr, "cpoemu: cannot create a directory for the ipc socket: %s\n", strerror(errno));
+    if (!s_private_dir(dir, sizeof dir, endpoint, sizeof endpoint, why, sizeof why)) {
+      fprintf(stderr, "cpoemu: %s\n", why);
       return 2;
     }
-    snprintf(endpoint, sizeof endpoint, "ipc://%s/bridge.sock", dir);
+    snprintf(sock, sizeof sock, "%s/bridge.sock", dir);
+    janitor = s_janitor(dir, sock, &janitor_hold);
   } else {
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:*");
   }
-  struct sigaction sa = {.sa_handler = s_on_signal};
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
 
-  pid_t pids[3] = {0, 0, 0};
-  int codes[3] = {-1, -1, -1};
+  child_t kids[3] = {{0, -1, 0, false}, {0, -1, 0, false}, {0, -1, 0, false}};
   int ready[2];
   if (pipe(ready) != 0) {
     perror("cpoemu: pipe");
@@ -520,10 +813,11 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   if (cli->o.trace_path)
     argv[n++] = "--trace", argv[n++] = (char *)cli->o.trace_path;
   argv[n] = NULL;
-  pids[0] = s_spawn(self, argv, ready[1]);
+  kids[0].pid = s_spawn(self, argv, ready[1]);
   close(ready[1]);
 
-  /* The rtl reports the endpoint it bound (tcp port * resolves to a real port). */
+  /* The rtl reports the endpoint it bound (tcp port * resolves to a real port); the pipe ends
+   * without it if the rtl exits first (its status then says why). */
   char bound[600] = "";
   struct pollfd pfd = {ready[0], POLLIN, 0};
   if (poll(&pfd, 1, (int)cli->o.timeout_ms) > 0) {
@@ -532,10 +826,18 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
     bound[strcspn(bound, "\n")] = '\0';
   }
   close(ready[0]);
-  int rc = 0;
+  char first[300] = ""; /* the first cause of failure, named once */
+  int first_role = -1;
+  bool first_killed = false, first_frozen = false; /* what the first cause is */
   if (!bound[0]) {
-    fprintf(stderr, "cpoemu: the rtl process did not bind %s within %u ms\n", endpoint, cli->o.timeout_ms);
-    rc = 3;
+    if (kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
+      snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms",
+               (int)kids[0].pid, endpoint, cli->o.timeout_ms);
+      first_role = 0;
+      fprintf(stderr, "cpoemu: %s\n", first);
+      kids[0].signalled = true;
+      kill(kids[0].pid, SIGKILL);
+    }
   } else {
     for (int r = 1; r < 3; r++) {
       if ((r == 2 && !cli->o.with_host) || (r == 1 && cli->o.direct_loopback))
@@ -546,69 +848,167 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       if (r == 1 && cli->o.model_trace_path)
         argv[n++] = "--model-trace", argv[n++] = (char *)cli->o.model_trace_path;
       argv[n] = NULL;
-      pids[r] = s_spawn(self, argv, -1);
+      kids[r].pid = s_spawn(self, argv, -1);
     }
   }
   (void)cpo_placement_pin_others(&cli->placement); /* the supervisor: off the simulation's CPU */
   if (!cli->o.quiet)
-    fprintf(stderr, "cpoemu: rtl pid %d, model pid %d, host pid %d on %s\n", (int)pids[0], (int)pids[1],
-            (int)pids[2], bound[0] ? bound : endpoint);
+    fprintf(stderr, "cpoemu: rtl pid %d, model pid %d, host pid %d on %s\n", (int)kids[0].pid,
+            (int)kids[1].pid, (int)kids[2].pid, bound[0] ? bound : endpoint);
 
-  /* Reap. After the first failure, the others get 2 timeouts to notice and stop. */
-  struct timespec tick = {0, 5 * 1000 * 1000};
-  long grace_ticks = -1;
+  /* Reap. The first failure is named when it happens; the others then get 2 timeouts to notice
+   * and stop (the rtl writes its result meanwhile), then SIGTERM, then SIGKILL. A stop request
+   * (signal, closed stdout) goes to the roles at once as SIGTERM. */
+  const long tick_ms = 5;
+  long grace_ms = -1, since_term_ms = -1, poll_ms = 0;
+  bool stop_sent = false;
   for (;;) {
     int alive = 0;
     for (int r = 0; r < 3; r++) {
-      if (pids[r] <= 0 || codes[r] >= 0)
+      child_t *k = &kids[r];
+      if (k->pid <= 0 || k->code >= 0)
         continue;
       int st;
-      pid_t w = waitpid(pids[r], &st, WNOHANG);
-      if (w == pids[r]) {
-        codes[r] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (WIFSIGNALED(st))
-          fprintf(stderr, "cpoemu: the %s process (pid %d) was killed by signal %d\n", s_names[r],
-                  (int)pids[r], WTERMSIG(st));
-        else if (codes[r] != 0 && r != 0)
-          fprintf(stderr, "cpoemu: the %s process exited with status %d\n", s_names[r], codes[r]);
-        if (codes[r] != 0 && grace_ticks < 0)
-          grace_ticks = 2L * cli->o.timeout_ms / 5 + 200;
-      } else {
+      if (waitpid(k->pid, &st, WNOHANG) != k->pid) {
         alive++;
+        continue;
+      }
+      k->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      char what[200] = "";
+      if (WIFSIGNALED(st) && !(s_stop && k->signalled))
+        snprintf(what, sizeof what, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+      else if (WIFEXITED(st) && k->code != 0 && !(r == 0 && k->code == 1) && /* 1: a verdict */
+               !(s_stop && k->code == 3))
+        snprintf(what, sizeof what, "exited with status %d", k->code);
+      if (!what[0])
+        continue;
+      char line[300];
+      snprintf(line, sizeof line, "the %s process (pid %d) %s, %.2f s into the run", s_names[r],
+               (int)k->pid, what, s_since_s(&t0));
+      fprintf(stderr, "cpoemu: %s\n", line);
+      /* A role killed by a signal (not ours) is a root cause; an exit status often a consequence
+       * (the rtl saw its model's connection close): a kill found later still comes first. */
+      bool killed = WIFSIGNALED(st) && !k->signalled;
+      if (killed && !first_killed && first_role >= 0 && !first_frozen && !s_stop) {
+        first_role = -1;
+        grace_ms = -1;
+      }
+      first_killed = first_killed || (killed && first_role < 0 && !s_stop);
+      if (first_role < 0 && !s_stop) {
+        first_role = r;
+        snprintf(first, sizeof first, "%s", line);
+        grace_ms = 2L * cli->o.timeout_ms + 1000;
+        for (int o = 0; o < 3; o++) { /* a role stopped meanwhile is the cause, this the effect */
+          char state = kids[o].pid > 0 && kids[o].code < 0 ? s_proc_state(kids[o].pid) : '?';
+          if (state == 'T' || state == 't') {
+            first_role = o;
+            first_frozen = true;
+            snprintf(first, sizeof first, "the %s process (pid %d) was frozen (stopped, state %c), "
+                     "%.2f s into the run: killed", s_names[o], (int)kids[o].pid, state, s_since_s(&t0));
+            fprintf(stderr, "cpoemu: %s\n", first);
+            kids[o].signalled = true;
+            kill(kids[o].pid, SIGKILL);
+          }
+        }
       }
     }
     if (!alive)
       break;
-    if (s_stop_signal && grace_ticks < 0) {
-      for (int r = 0; r < 3; r++)
-        if (pids[r] > 0 && codes[r] < 0)
-          kill(pids[r], SIGTERM);
-      grace_ticks = 400;
+    /* Every 100 ms: a role stopped (SIGSTOP, a debugger) for a timeout is frozen: named, ended. */
+    if ((poll_ms += tick_ms) >= 100) {
+      poll_ms = 0;
+      for (int r = 0; r < 3; r++) {
+        child_t *k = &kids[r];
+        if (k->pid <= 0 || k->code >= 0)
+          continue;
+        char state = s_proc_state(k->pid);
+        k->stopped_ms = state == 'T' || state == 't' ? k->stopped_ms + 100 : 0;
+        if (k->stopped_ms >= (long)cli->o.timeout_ms && first_role < 0 && !s_stop) {
+          first_role = r;
+          first_frozen = true;
+          snprintf(first, sizeof first, "the %s process (pid %d) was frozen (stopped, state %c) for %ld ms, "
+                   "%.2f s into the run: killed", s_names[r], (int)k->pid, state, k->stopped_ms, s_since_s(&t0));
+          fprintf(stderr, "cpoemu: %s\n", first);
+          k->signalled = true;
+          kill(k->pid, SIGKILL);
+          grace_ms = 2L * cli->o.timeout_ms + 1000;
+        }
+      }
+      if (!s_stop && s_stdout_closed())
+        s_stop = STOP_STDOUT_CLOSED;
     }
-    if (grace_ticks == 0) {
-      for (int r = 0; r < 3; r++)
-        if (pids[r] > 0 && codes[r] < 0) {
-          fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: killed\n", s_names[r], (int)pids[r]);
-          kill(pids[r], SIGKILL);
+    if (s_stop && !stop_sent) {
+      char cause[100];
+      s_stop_cause(cause, sizeof cause);
+      fprintf(stderr, "cpoemu: interrupted (%s): stopping the roles\n", cause);
+      stop_sent = true;
+      grace_ms = grace_ms < 0 ? 2L * cli->o.timeout_ms + 1000 : grace_ms;
+      for (int r = 0; r < 3; r++) /* the rtl first: it then knows the model's end is a stop */
+        if (kids[r].pid > 0 && kids[r].code < 0) {
+          kids[r].signalled = true;
+          kill(kids[r].pid, SIGTERM);
         }
     }
-    if (grace_ticks > 0)
-      grace_ticks--;
-    nanosleep(&tick, NULL);
+    if (grace_ms == 0 && since_term_ms < 0) {
+      since_term_ms = 0;
+      for (int r = 0; r < 3; r++)
+        if (kids[r].pid > 0 && kids[r].code < 0) {
+          fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: terminated\n", s_names[r],
+                  (int)kids[r].pid);
+          kids[r].signalled = true;
+          kill(kids[r].pid, SIGTERM);
+          kill(kids[r].pid, SIGCONT);
+        }
+    }
+    if (since_term_ms >= 0 && (since_term_ms += tick_ms) == 1000) {
+      for (int r = 0; r < 3; r++)
+        if (kids[r].pid > 0 && kids[r].code < 0) {
+          fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: killed\n", s_names[r],
+                  (int)kids[r].pid);
+          kids[r].signalled = true;
+          kill(kids[r].pid, SIGKILL);
+        }
+    }
+    if (grace_ms > 0)
+      grace_ms = grace_ms > tick_ms ? grace_ms - tick_ms : 0;
+    nanosleep(&(struct timespec){0, tick_ms * 1000 * 1000}, NULL);
   }
   if (ipc) {
-    char sock[700];
-    snprintf(sock, sizeof sock, "%s/bridge.sock", dir);
     unlink(sock); /* the rtl removes it, unless it was killed */
     rmdir(dir);
+    if (janitor > 0) {
+      close(janitor_hold);
+      waitpid(janitor, NULL, 0);
+    }
   }
-  if (rc == 0)
-    for (int r = 0; r < 3; r++)
-      if (codes[r] > 0) {
-        rc = r == 0 ? codes[r] : (rc ? rc : 3);
-      }
-  if (rc != 0)
+
+  /* The verdict: the rtl's (0 pass, 1 fail), unless something failed first or it was stopped. */
+  int rc = kids[0].code >= 0 && kids[0].code <= 3 ? kids[0].code : 3;
+  if (first_role >= 0 || s_stop)
+    rc = rc == 2 ? 2 : 3;
+  bool rtl_reported = kids[0].code >= 0 && kids[0].code <= 3; /* it wrote its summary and JSON */
+  char cause[400];
+  if (s_stop)
+    s_stop_cause(cause, sizeof cause);
+  if (cli->o.json_path && (first_role >= 0 || s_stop)) {
+    /* The rtl's JSON says what it saw; the first cause is what the run is reported for. */
+    char text[500];
+    snprintf(text, sizeof text, "%s%s", s_stop ? "interrupted: " : "", s_stop ? cause : first);
+    if (!rtl_reported || cpo_result_amend_json(cli->o.json_path, s_stop ? "interrupted" : "error", text) != 0) {
+      cpo_run_summary_t sum = {.status = CPO_ERR_STATE, .interrupted = s_stop != 0};
+      snprintf(sum.error, sizeof sum.error, "%.399s", text);
+      (void)cpo_result_write_json(cli->o.json_path, &cli->o, &sum, cli->transport, repro);
+    }
+  }
+  if (s_stop)
+    fprintf(stderr, "cpoemu: run interrupted (%s); exit 3\n", cause);
+  else if (rc != 0 && first_role >= 0) {
+    if (kids[0].code == 0 || kids[0].code == 1) /* the rtl's summary said PASS or FAIL: not the verdict */
+      printf("  RESULT: ERROR (%s)\n", first);
+    fprintf(stderr, "cpoemu: run failed (exit %d); the first cause: %s; reproduce with:\n  %s\n", rc, first, repro);
+  } else if (rc != 0)
     fprintf(stderr, "cpoemu: run failed (exit %d); reproduce with:\n  %s\n", rc, repro);
+  fflush(stdout);
   return rc;
 }
 
@@ -623,36 +1023,80 @@ static const char *s_self(const char *argv0) {
   return path;
 }
 
+/* cpoemu keygen [--force] FILE */
+static int s_keygen(int argc, char **argv) {
+  bool force = false;
+  const char *path = NULL;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      s_usage(stdout, "keygen");
+      return 0;
+    }
+    if (strcmp(argv[i], "--version") == 0) {
+      s_version();
+      return 0;
+    }
+    if (strcmp(argv[i], "--force") == 0)
+      force = true;
+    else if (argv[i][0] == '-' || path) { /* a file named like an option: `./--x` says it is one */
+      fprintf(stderr, "cpoemu keygen: unexpected '%s'; see `cpoemu keygen --help`\n", argv[i]);
+      return 2;
+    } else
+      path = argv[i];
+  }
+  if (!path) {
+    s_usage(stderr, "keygen");
+    return 2;
+  }
+  if (force) {
+    char pub[4200];
+    snprintf(pub, sizeof pub, "%s.pub", path);
+    unlink(path);
+    unlink(pub);
+  }
+  char why[300];
+  if (cpo_curve_keygen(path, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "cpoemu keygen: %s%s\n", why, force ? "" : " (--force replaces it)");
+    return 2;
+  }
+  printf("wrote %s (keypair, owner only) and %s.pub (public key)\n", path, path);
+  return 0;
+}
+
+/* Descriptors 0-2 open, so that no file this process opens becomes its stdout by accident. */
+static void s_std_fds(void) {
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+      return;
+}
+
 int main(int argc, char **argv) {
+  s_std_fds();
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    s_usage(argc < 2 ? stderr : stdout);
+    s_usage(argc < 2 ? stderr : stdout, NULL);
     return argc < 2 ? 2 : 0;
   }
-  const char *cmd = argv[1];
-  if (strcmp(cmd, "keygen") == 0) {
-    char why[300];
-    if (argc != 3) {
-      fprintf(stderr, "usage: cpoemu keygen FILE\n");
-      return 2;
-    }
-    if (cpo_curve_keygen(argv[2], why, sizeof why) != CPO_OK) {
-      fprintf(stderr, "cpoemu: %s\n", why);
-      return 2;
-    }
-    printf("wrote %s (keypair) and %s.pub (public key)\n", argv[2], argv[2]);
+  if (strcmp(argv[1], "--version") == 0) {
+    s_version();
     return 0;
   }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "keygen") == 0)
+    return s_keygen(argc, argv);
   bool is_run = strcmp(cmd, "run") == 0;
   bool is_role = !strcmp(cmd, "rtl") || !strcmp(cmd, "model") || !strcmp(cmd, "host");
   if (!is_run && !is_role) {
     fprintf(stderr, "cpoemu: unknown command '%s'\n", cmd);
-    s_usage(stderr);
+    s_usage(stderr, NULL);
     return 2;
   }
   static cli_t cli;
   int rc = s_parse(argc, argv, &cli);
   if (rc)
     return rc;
+  /* --direct has no model to end the session when asked: a signal ends it as it always did. */
+  if (!cli.o.direct_loopback)
+    s_catch_stop_signals();
   const char *self = s_self(argv[0]);
   char repro[6144];
   s_repro(&cli, self, repro, sizeof repro);
@@ -665,12 +1109,20 @@ int main(int argc, char **argv) {
     printf("cpoemu: reproduce with: %s\n", repro);
     fflush(stdout);
     rc = strcmp(cli.transport, "inproc") == 0 ? s_run_inproc(&cli, repro) : s_run_processes(&cli, self, repro);
+    cpo_placement_release(&cli.placement);
     return rc;
   }
   if (!cli.o.endpoint[0] && !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host && !cli.o.allow_attach)) {
     fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
     return 2;
   }
+  cli.o.stop = &s_stop;
+  /* A role stops when its session ends; asked to stop, it gets a bound for that (its peers may
+   * not hear of it: a role run alone). */
+  watch_t watch = {.timeout_ms = cli.o.timeout_ms};
+  atomic_init(&watch.done, false);
+  pthread_t tw;
+  pthread_create(&tw, NULL, s_watch, &watch);
   /* One role in this process: its ZeroMQ threads go beside the simulation, not onto it. */
   void *ctx = NULL;
   if (cli.placement.active && !cli.o.direct_loopback) {
@@ -679,17 +1131,17 @@ int main(int argc, char **argv) {
     cli.o.zmq_context = ctx;
   }
   if (strcmp(cmd, "rtl") == 0) {
-    char transport[16] = "none"; /* the endpoint's scheme: inproc, ipc or tcp */
-    const char *sep = strstr(cli.o.endpoint, "://");
-    if (sep && sep - cli.o.endpoint < (long)sizeof transport)
-      snprintf(transport, sizeof transport, "%.*s", (int)(sep - cli.o.endpoint), cli.o.endpoint);
     (void)cpo_placement_pin_sim(&cli.placement);
-    rc = s_run_rtl_and_report(&cli, transport, repro);
+    cpo_run_summary_t sum;
+    rc = s_report(&cli, &sum, cpo_role_rtl(&cli.o, &sum), repro);
   } else {
     (void)cpo_placement_pin_others(&cli.placement);
     rc = strcmp(cmd, "model") == 0 ? cpo_role_model(&cli.o) : cpo_role_host(&cli.o);
   }
   if (ctx)
     zmq_ctx_term(ctx); /* after the role closed its socket: waits for its bounded linger */
+  atomic_store(&watch.done, true);
+  pthread_join(tw, NULL);
+  cpo_placement_release(&cli.placement);
   return rc;
 }

@@ -15,8 +15,15 @@
 #define READS_PER_LANE (5u + LANE_MONITORS + 2u)
 #define CYCLES_PER_READ 3u /* APB setup + access + response cycle */
 
-static int s_fail(cpo_hal_t *hal, const char *what) {
-  fprintf(stderr, "cpoemu[host] error: %s: %s\n", what, hal ? cpo_hal_error(hal) : "");
+/* Identification, every lane's counters and monitors, one laser read pair per lane at most. */
+uint64_t cpo_role_host_min_cycles(const cpo_config_t *cfg) {
+  return ((uint64_t)cfg->lanes * READS_PER_LANE + 3 + 1) * CYCLES_PER_READ + 16;
+}
+
+/* Fail; quietly when the run is being stopped (a failing call is then what stopping looks like). */
+static int s_fail(const cpo_run_opts_t *o, cpo_hal_t *hal, const char *what) {
+  if (!(o->stop && *o->stop))
+    fprintf(stderr, "cpoemu[host] error: %s: %s\n", what, hal ? cpo_hal_error(hal) : "");
   cpo_hal_close(&hal);
   return 3;
 }
@@ -75,7 +82,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
   if (cpo_hal_read(hal, CPO_LANES_ID_OFFSET, &id) != CPO_OK ||
       cpo_hal_read(hal, CPO_LANES_VERSION_OFFSET, &version) != CPO_OK ||
       cpo_hal_read(hal, CPO_LANES_CONFIG_OFFSET, &config) != CPO_OK)
-    return s_fail(hal, "identification failed");
+    return s_fail(o, hal, "identification failed");
   char magic[5] = {(char)(id >> 24), (char)(id >> 16), (char)(id >> 8), (char)id, 0}; /* "CPOE" */
   const cpo_config_t *cfg = cpo_hal_config(hal);
   printf("host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
@@ -83,14 +90,14 @@ int cpo_role_host(const cpo_run_opts_t *o) {
          (unsigned long long)cpo_hal_now_ns(hal));
   fflush(stdout);
   if (id != CPO_LANES_ID_MAGIC_RESET)
-    return s_fail(hal, "unexpected identification register value");
+    return s_fail(o, hal, "unexpected identification register value");
 
   /* Let the link run until just before the end, leaving time for the counter reads. */
   uint64_t reserve = ((uint64_t)cfg->lanes * READS_PER_LANE + 1) * CYCLES_PER_READ + 16;
   uint64_t now = cpo_hal_now_cycles(hal);
   if (cfg->total_cycles > now + reserve &&
       cpo_hal_sleep_cycles(hal, cfg->total_cycles - reserve - now) != CPO_OK)
-    return s_fail(hal, "sleep failed");
+    return s_fail(o, hal, "sleep failed");
 
   printf("host: lane  locked          bits    errors   (read at cycle %llu)\n",
          (unsigned long long)cpo_hal_now_cycles(hal));
@@ -100,7 +107,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
     if (cpo_hal_read(hal, CPO_LANES_LANE_STATUS_OFFSET_N(l), &status) != CPO_OK ||
         s_read64(hal, CPO_LANES_LANE_BITS_LO_OFFSET_N(l), CPO_LANES_LANE_BITS_HI_OFFSET_N(l), &bits) != CPO_OK ||
         s_read64(hal, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l), CPO_LANES_LANE_ERRS_HI_OFFSET_N(l), &errs) != CPO_OK)
-      return s_fail(hal, "reading the lane counters failed");
+      return s_fail(o, hal, "reading the lane counters failed");
     printf("host: %4u  %6s  %12llu  %8llu\n", l, (status & CPO_LANES_LANE_STATUS_LOCKED_MASK) ? "yes" : "NO",
            (unsigned long long)bits, (unsigned long long)errs);
   }
@@ -108,7 +115,7 @@ int cpo_role_host(const cpo_run_opts_t *o) {
   if (strcmp(cfg->profile, "loopback") == 0)
     printf("host: the loopback channel has no monitor ADCs\n");
   else if (s_print_monitors(hal, cfg->lanes) != CPO_OK)
-    return s_fail(hal, "reading the monitor ADCs failed");
+    return s_fail(o, hal, "reading the monitor ADCs failed");
   cpo_hal_close(&hal);
   return 0;
 }

@@ -78,6 +78,14 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
   return CPO_OK;
 }
 
+cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len) {
+  channel_t ch;
+  cpo_status_t rc = s_channel_create(o, &o->config, &ch, why, why_len);
+  if (rc == CPO_OK)
+    s_channel_destroy(&ch);
+  return rc;
+}
+
 static int s_fail(const char *what, const char *why) {
   fprintf(stderr, "cpoemu[model] error: %s: %s\n", what, why);
   return 3;
@@ -176,6 +184,7 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   uint64_t *tx_wide = calloc((size_t)quantum * lanes, sizeof *tx_wide); /* 4-byte wire words, widened */
   uint64_t *rx = calloc((size_t)quantum * lanes, sizeof *rx);
   int code = 0;
+  bool interrupted = false;
   if (!tx_dark || !tx_wide || !rx) {
     code = s_fail("cannot start", "out of memory");
     goto out;
@@ -198,15 +207,21 @@ int cpo_role_model(const cpo_run_opts_t *o) {
     code = s_fail("cannot send the power-on DAC codes", "transport failure");
     goto out_channel;
   }
-  /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link. */
-  for (uint64_t first = 0; first < latency; first += quantum) {
-    uint32_t n = latency - first < quantum ? (uint32_t)(latency - first) : quantum;
+  /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link.
+   * Not past the end of the run: the rtl may be gone by then (a run shorter than L). */
+  const uint64_t dark = latency < cfg->total_cycles ? latency : cfg->total_cycles;
+  for (uint64_t first = 0; first < dark; first += quantum) {
+    uint32_t n = dark - first < quantum ? (uint32_t)(dark - first) : quantum;
     if (s_carry(c, &ch, first, n, lanes, tx_dark, rx) != CPO_OK) {
       code = s_fail("cannot send RX", "transport failure");
       goto out_channel;
     }
   }
   for (;;) {
+    if (o->stop && *o->stop) { /* end the session saying why: the rtl reports it so */
+      interrupted = true;
+      break;
+    }
     cpo_msg_t m;
     cpo_status_t rc = cpo_client_recv(c, &m, why, sizeof why);
     if (rc == CPO_ERR_PEER_GONE) { /* BYE: the run is over */
@@ -254,6 +269,11 @@ out:
   free(tx_dark);
   free(tx_wide);
   free(rx);
-  cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0), code ? "model failed" : "model done");
+  if (interrupted)
+    code = 3;
+  cpo_client_close(&c, (int16_t)(code ? CPO_ERR_STATE : 0),
+                   interrupted ? CPO_INTERRUPTED_TEXT
+                   : code      ? "model failed"
+                               : "model done");
   return code;
 }

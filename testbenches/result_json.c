@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpo_version.h"
 #include "roles.h"
 #include "scenario.h"
 
@@ -19,7 +20,7 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
       "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:f},"
       " s:b, s:s, s:s}",
       "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
-      "result", s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
+      "result", s->interrupted ? "interrupted" : s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
       "seed", (json_int_t)c->seed, "cycles", (json_int_t)s->cycles, "sim_time_s", s->sim_time_s,
       "wall_s", s->wall_s, "model_wait_s", s->model_wait_s, "event_hash", hash, "reg_accesses", (json_int_t)s->reg_accesses,
       "quanta", (json_int_t)s->quanta, "dac_writes", (json_int_t)s->dac_writes,
@@ -41,9 +42,27 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            "event", s->peer_events[i].attach ? "attach" : "detach",
                                            "cycle", (json_int_t)s->peer_events[i].cycle));
   json_object_set_new(root, "peers", peers);
+  json_object_set_new(root, "version", json_string(CPO_VERSION));
+  json_object_set_new(root, "revision", json_string(CPO_GIT_REVISION));
   int rc = json_dump_file(root, path, JSON_INDENT(2));
   json_decref(root);
   if (rc != 0)
     fprintf(stderr, "cpoemu: cannot write %s\n", path);
+  return rc;
+}
+
+int cpo_result_amend_json(const char *path, const char *result, const char *error) {
+  json_error_t err;
+  json_t *root = json_load_file(path, 0, &err);
+  if (!root)
+    return -1;
+  json_t *had = json_object_get(root, "error");
+  char text[1024];
+  snprintf(text, sizeof text, "%s%s%s", error, had && json_string_length(had) ? "; then: " : "",
+           had ? json_string_value(had) : "");
+  json_object_set_new(root, "result", json_string(result));
+  json_object_set_new(root, "error", json_string(text));
+  int rc = json_dump_file(root, path, JSON_INDENT(2));
+  json_decref(root);
   return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef CPO_ROLES_H
 #define CPO_ROLES_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,9 +38,17 @@ typedef struct {
   int ready_fd;        /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;          /* no progress lines */
   /* expected outcomes (a run that misses them fails) */
-  double expect_max_ber;      /* < 0: not checked */
-  int expect_min_locked;      /* < 0: not checked */
+  double expect_max_ber;    /* over all lanes' checked bits */
+  int expect_min_locked;    /* CPO_EXPECT_ALL_LANES: every lane */
+  uint64_t expect_min_bits; /* PRBS bits checked over all lanes: 0 lets a run check none */
+  /* set (from a signal, a closed stdout) to end the run early, as "interrupted"; or NULL */
+  const volatile sig_atomic_t *stop;
 } cpo_run_opts_t;
+
+#define CPO_EXPECT_ALL_LANES (-1)
+/* What a role that stops on o->stop says (the model in its BYE): the rtl reports the run as
+ * interrupted, not failed, when its model ended with it. */
+#define CPO_INTERRUPTED_TEXT "interrupted"
 
 typedef struct {
   uint64_t cycles;
@@ -58,7 +67,8 @@ typedef struct {
   int status;          /* cpo_status_t of the run */
   char error[400];     /* why it failed */
   bool expectations_met;
-  char expectation_failure[200];
+  char expectation_failure[300];
+  bool interrupted; /* stopped early on purpose (o->stop), not by a fault */
   cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* attaches and detaches, on the record */
   uint32_t n_peer_events;
 } cpo_run_summary_t;
@@ -70,10 +80,18 @@ int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum);
 int cpo_role_model(const cpo_run_opts_t *o);
 /** The host role: the default firmware program (identify, let time pass, read counters). */
 int cpo_role_host(const cpo_run_opts_t *o);
+/** The fewest cycles of a run the host role can do its work in (identify, read every lane). */
+uint64_t cpo_role_host_min_cycles(const cpo_config_t *cfg);
+/** Check, before anything starts, that the model role can build the world @p o names (the
+ * profile fits the link; the lookahead L is within the physical path's latency). CPO_OK, or
+ * an error with @p why saying what does not fit. */
+CPO_MUST_USE cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len);
 
 /** Write the JSON result of a run. 0 on success. */
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro);
+/** Rewrite the result of the JSON at @p path: @p result, and @p error before what it said. */
+int cpo_result_amend_json(const char *path, const char *result, const char *error);
 
 #ifdef __cplusplus
 }

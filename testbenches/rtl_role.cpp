@@ -7,25 +7,50 @@
 #include "roles.h"
 
 namespace {
+// Append "; "-separated @p text to the summary's failure reasons.
+void addFailure(cpo_run_summary_t *s, const char *text) {
+  size_t n = std::strlen(s->expectation_failure);
+  snprintf(s->expectation_failure + n, sizeof s->expectation_failure - n, "%s%s", n ? "; " : "",
+           text);
+  s->expectations_met = false;
+}
+
+// A run passes only if it did what it exists for: every lane the scenario expects locked, PRBS
+// bits checked, and their BER under the limit. A scenario that expects less says so ([expect]).
 void checkExpectations(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
   s->expectations_met = true;
+  s->expectation_failure[0] = '\0';
   uint64_t bits = 0, errors = 0;
-  int locked = 0;
+  uint32_t locked = 0;
+  char unlocked[160] = "";
   for (uint32_t l = 0; l < s->lanes; l++) {
     bits += s->bits[l];
     errors += s->errors[l];
     locked += s->locked[l];
+    size_t n = std::strlen(unlocked);
+    if (!s->locked[l] && n + 8 < sizeof unlocked)
+      snprintf(unlocked + n, sizeof unlocked - n, "%s%u", n ? ", " : "", l);
   }
-  if (o->expect_min_locked >= 0 && locked < o->expect_min_locked) {
-    s->expectations_met = false;
-    snprintf(s->expectation_failure, sizeof s->expectation_failure,
-             "%d lanes locked, expected at least %d", locked, o->expect_min_locked);
+  uint32_t want = o->expect_min_locked == CPO_EXPECT_ALL_LANES
+                      ? s->lanes
+                      : static_cast<uint32_t>(o->expect_min_locked);
+  char text[300];
+  if (locked < want) {
+    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked,
+             s->lanes, s->lanes - locked > 1 ? "s" : "", unlocked,
+             o->expect_min_locked == CPO_EXPECT_ALL_LANES ? "all " : "at least ", want);
+    addFailure(s, text);
   }
-  double ber = bits ? static_cast<double>(errors) / static_cast<double>(bits) : 1.0;
-  if (o->expect_max_ber >= 0 && ber > o->expect_max_ber) {
-    s->expectations_met = false;
-    snprintf(s->expectation_failure, sizeof s->expectation_failure, "BER %.3g above the expected %.3g",
-             ber, o->expect_max_ber);
+  if (bits < o->expect_min_bits) {
+    snprintf(text, sizeof text, "%llu PRBS bits checked, expected at least %llu",
+             static_cast<unsigned long long>(bits),
+             static_cast<unsigned long long>(o->expect_min_bits));
+    addFailure(s, text);
+  }
+  double ber = bits ? static_cast<double>(errors) / static_cast<double>(bits) : 0.0;
+  if (bits && ber > o->expect_max_ber) {
+    snprintf(text, sizeof text, "BER %.3g above the expected %.3g", ber, o->expect_max_ber);
+    addFailure(s, text);
   }
 }
 } // namespace
@@ -90,9 +115,17 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     sum->errors[l] = design.laneErrors(l);
     sum->locked[l] = design.laneLocked(l);
   }
+  // Interrupted: here by a signal, or the model was (it ends the session saying so).
+  sum->interrupted =
+      rc != CPO_OK && ((o->stop && *o->stop) || std::strstr(r.error, CPO_INTERRUPTED_TEXT));
+  if (sum->interrupted)
+    snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
+             static_cast<unsigned long long>(r.cycles));
   cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
   if (rc != CPO_OK) {
     snprintf(sum->error, sizeof sum->error, "%s", r.error);
+    if (sum->interrupted)
+      return 3;
     fprintf(stderr, "cpoemu[rtl] error: stopped at cycle %llu: %s\n", static_cast<unsigned long long>(r.cycles), r.error);
     return 3;
   }

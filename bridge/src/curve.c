@@ -1,14 +1,25 @@
 /* CURVE keys and the ZAP handler that admits only authorised client keys. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bridge_internal.h"
 
 #define Z85_KEY_CHARS 40
+
+/* Create @p path for writing with @p mode, never over an existing file (O_EXCL). */
+static FILE *s_create(const char *path, mode_t mode) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (fd >= 0 && !f)
+    close(fd);
+  return f;
+}
 
 cpo_status_t cpo_curve_keygen(const char *path, char *why, size_t why_len) {
   char pub[Z85_KEY_CHARS + 1], sec[Z85_KEY_CHARS + 1];
@@ -18,18 +29,31 @@ cpo_status_t cpo_curve_keygen(const char *path, char *why, size_t why_len) {
   }
   char pub_path[4096];
   snprintf(pub_path, sizeof pub_path, "%s.pub", path);
-  FILE *f = fopen(path, "w");
-  FILE *p = f ? fopen(pub_path, "w") : NULL;
+  /* The secret key is the owner's alone from its first byte; neither file replaces another. */
+  FILE *f = s_create(path, 0600);
+  int err = errno;
+  FILE *p = f ? s_create(pub_path, 0644) : NULL;
+  if (f && !p)
+    err = errno;
   if (!f || !p) {
-    cpo_whyf(why, why_len, "cannot write %s: %s", !f ? path : pub_path, strerror(errno));
-    if (f)
+    cpo_whyf(why, why_len, "cannot write %s: %s", !f ? path : pub_path,
+             err == EEXIST ? "it exists (keys are never replaced silently)" : strerror(err));
+    if (f) {
       fclose(f);
+      unlink(path); /* no half keypair */
+    }
     return CPO_ERR_IO;
   }
-  fprintf(f, "%s\n%s\n", pub, sec);
-  fprintf(p, "%s\n", pub);
-  fclose(f);
-  fclose(p);
+  bool ok = fprintf(f, "%s\n%s\n", pub, sec) > 0;
+  ok = fprintf(p, "%s\n", pub) > 0 && ok;
+  ok = fclose(f) == 0 && ok;
+  ok = fclose(p) == 0 && ok;
+  if (!ok) {
+    cpo_whyf(why, why_len, "cannot write %s or %s: %s", path, pub_path, strerror(errno));
+    unlink(path);
+    unlink(pub_path);
+    return CPO_ERR_IO;
+  }
   return CPO_OK;
 }
 

@@ -5,9 +5,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "bridge_internal.h"
@@ -17,9 +21,33 @@ static bool s_allowed(cpu_set_t *set) {
   return sched_getaffinity(0, sizeof *set, set) == 0;
 }
 
+/* Claim @p cpu for this process's simulation: bind the abstract socket naming it. The fd, or -1
+ * if another process holds it (or sockets are unavailable: then nobody can claim, all share). */
+static int s_claim(int cpu) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "cpoemu-cpu-%d", cpu);
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+  if (bind(fd, (struct sockaddr *)&a, len) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void cpo_placement_release(cpo_placement_t *p) {
+  if (p && p->claim_fd >= 0) {
+    close(p->claim_fd);
+    p->claim_fd = -1;
+  }
+}
+
 cpo_status_t cpo_placement_plan(const char *spec, cpo_placement_t *out, char *why, size_t why_len) {
   memset(out, 0, sizeof *out);
   out->sim_cpu = -1;
+  out->claim_fd = -1;
   if (!spec)
     spec = "auto";
   if (strcmp(spec, "off") == 0)
@@ -53,10 +81,17 @@ cpo_status_t cpo_placement_plan(const char *spec, cpo_placement_t *out, char *wh
     cpo_whyf(why, why_len, "only CPU %ld is available, nothing to put beside it", want);
     return CPO_ERR_INVALID_ARG;
   }
+  if (automatic) { /* the lowest CPU no other run's simulation holds */
+    for (int c = 0; c < CPU_SETSIZE && c < CPO_PLACEMENT_MAX_CPUS && want < 0; c++)
+      if (CPU_ISSET(c, &set) && (out->claim_fd = s_claim(c)) >= 0)
+        want = c;
+    if (want < 0)
+      return CPO_OK; /* every CPU already runs a simulation: pinning would only stack them */
+  }
   for (int c = 0; c < CPU_SETSIZE && c < CPO_PLACEMENT_MAX_CPUS; c++) {
     if (!CPU_ISSET(c, &set))
       continue;
-    if (out->sim_cpu < 0 && (automatic || c == want))
+    if (c == want)
       out->sim_cpu = c;
     else
       out->others[out->n_others++] = c;

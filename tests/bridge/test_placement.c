@@ -1,5 +1,6 @@
 /* CPU placement plans (bridge/src/placement.c): what auto, off and a CPU number give on the
- * CPUs this process may use, what is refused and why, and that pinning takes effect. */
+ * CPUs this process may use, that two runs' auto plans take different CPUs, what is refused and
+ * why, and that pinning takes effect. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -9,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -44,20 +48,52 @@ static void test_off_leaves_placement_to_the_os(void **state) {
   assert_int_equal(cpo_placement_pin_others(&p), CPO_OK);
 }
 
-static void test_auto_gives_the_lowest_cpu_to_the_simulation(void **state) {
+/* True if another process (or plan) holds @p cpu's claim: its abstract socket is bound. */
+static bool s_claimed(int cpu) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "cpoemu-cpu-%d", cpu);
+  bool taken = bind(fd, (struct sockaddr *)&a,
+                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0;
+  close(fd);
+  return taken;
+}
+
+static void test_auto_gives_the_lowest_free_cpu_to_the_simulation(void **state) {
   (void)state;
   cpu_set_t allowed = s_allowed();
   cpo_placement_t p;
   char why[128] = "";
-  assert_int_equal(cpo_placement_plan("auto", &p, why, sizeof why), CPO_OK);
   assert_int_equal(cpo_placement_plan(NULL, &p, why, sizeof why), CPO_OK); /* NULL = auto */
   if (CPU_COUNT(&allowed) < 2) {
     assert_false(p.active);
     skip();
   }
+  if (!p.active) { /* every CPU holds another run's simulation (a busy machine): nothing to check */
+    cpo_placement_release(&p);
+    skip();
+  }
   s_check_partition(&p, &allowed);
-  for (int c = 0; c < p.sim_cpu; c++)
-    assert_false(CPU_ISSET(c, &allowed));
+  for (int c = 0; c < p.sim_cpu; c++) /* each lower CPU: not ours to use, or another run's */
+    assert_true(!CPU_ISSET(c, &allowed) || s_claimed(c));
+  assert_true(s_claimed(p.sim_cpu)); /* held while the plan lives ... */
+  cpo_placement_release(&p);
+  cpo_placement_release(&p);          /* safe twice */
+  assert_false(s_claimed(p.sim_cpu)); /* ... and free after */
+}
+
+/* Two runs side by side never put their simulations on one CPU (each would take twice as long). */
+static void test_two_runs_auto_never_share_the_simulation_cpu(void **state) {
+  (void)state;
+  cpo_placement_t a, b;
+  char why[128] = "";
+  assert_int_equal(cpo_placement_plan("auto", &a, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_placement_plan("auto", &b, why, sizeof why), CPO_OK);
+  if (a.active && b.active)
+    assert_int_not_equal(a.sim_cpu, b.sim_cpu);
+  cpo_placement_release(&a);
+  cpo_placement_release(&b);
 }
 
 static void test_a_cpu_number_takes_that_cpu(void **state) {
@@ -123,6 +159,7 @@ static void test_pinning_takes_effect(void **state) {
   const cpu_set_t *got = res;
   assert_int_equal(CPU_COUNT(got), 1);
   assert_true(CPU_ISSET(p.sim_cpu, got));
+  cpo_placement_release(&p);
 }
 
 static void test_one_cpu_auto_is_off_and_a_number_is_refused(void **state) {
@@ -150,7 +187,8 @@ static void test_one_cpu_auto_is_off_and_a_number_is_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_off_leaves_placement_to_the_os),
-      cmocka_unit_test(test_auto_gives_the_lowest_cpu_to_the_simulation),
+      cmocka_unit_test(test_auto_gives_the_lowest_free_cpu_to_the_simulation),
+      cmocka_unit_test(test_two_runs_auto_never_share_the_simulation_cpu),
       cmocka_unit_test(test_a_cpu_number_takes_that_cpu),
       cmocka_unit_test(test_malformed_or_unusable_specs_are_refused_by_name),
       cmocka_unit_test(test_pinning_takes_effect),

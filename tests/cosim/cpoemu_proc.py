@@ -10,17 +10,22 @@ import time
 CPOEMU = os.environ.get("CPOEMU", "cpoemu")
 
 
-def run(args, timeout=300):
+def env_with_tmpdir(tmpdir):
+    """The environment with TMPDIR = tmpdir: a test's runs keep their private files there."""
+    return dict(os.environ, TMPDIR=tmpdir)
+
+
+def run(args, timeout=300, **kw):
     """Run `cpoemu ARGS`; return (exit code, stdout, stderr)."""
-    p = subprocess.run([CPOEMU] + args, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([CPOEMU] + args, capture_output=True, text=True, timeout=timeout, **kw)
     return p.returncode, p.stdout, p.stderr
 
 
-def run_json(args, timeout=300):
+def run_json(args, timeout=300, **kw):
     """Run with --json into a temp file; return (code, result dict or None, stdout, stderr)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "result.json")
-        code, out, err = run(args + ["--json", path], timeout)
+        code, out, err = run(args + ["--json", path], timeout, **kw)
         result = None
         if os.path.exists(path):
             with open(path) as f:
@@ -31,6 +36,15 @@ def run_json(args, timeout=300):
 def start(args, **kw):
     return subprocess.Popen([CPOEMU] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **kw)
+
+
+def wait_until(condition, timeout_s, what):
+    """Poll condition() until it is true; raise naming what was awaited after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.05)
 
 
 def wait_for_line(stream, needle, timeout_s):

@@ -35,7 +35,7 @@ class Smoke(unittest.TestCase):
     def test_short_run_writes_the_verdict_in_the_bench_format(self):
         with tempfile.TemporaryDirectory() as d:
             p = subprocess.run([sys.executable, BENCH, os.environ["CPOEMU"], d, "--rounds", "2",
-                                "--cycles", "40000", "--no-sweep"], capture_output=True, text=True, timeout=120)
+                                "--cycles", "40000", "--no-sweep"], capture_output=True, text=True, timeout=280)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             with open(os.path.join(d, "cosim_throughput.json")) as f:
                 res = json.load(f)

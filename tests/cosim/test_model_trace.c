@@ -31,9 +31,13 @@ static double s_value(void *fst, uint64_t t, fstHandle h) {
 
 static void test_run_trace_writes_model_waveforms(void **state) {
   (void)state;
-  char dir[] = "/tmp/cpo-trace-XXXXXX", cmd[1024], model[256];
+  const char *tmp = getenv("TMPDIR"); /* the directory the test runner gave us, if any */
+  char dir[512], cmd[1024], model[600];
+  snprintf(dir, sizeof dir, "%s/cpo-trace-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   assert_non_null(mkdtemp(dir));
-  snprintf(cmd, sizeof cmd, "%s run --cycles %d --latency 1024 --quantum 256 --quiet --no-host --trace %s/run.fst >/dev/null",
+  snprintf(cmd, sizeof cmd,
+           "%s run --cycles %d --latency 1024 --quantum 256 --quiet --no-host --trace '%s/run.fst' "
+           ">/dev/null",
            s_cpoemu, CYCLES, dir);
   assert_int_equal(system(cmd), 0);
   snprintf(model, sizeof model, "%s/run.model.fst", dir);
@@ -76,7 +80,7 @@ static void test_run_trace_writes_model_waveforms(void **state) {
     assert_true(s_value(fst, end, lanes[l].laser_power) == laser0); /* one ELS feeds all 8 */
   }
   fstReaderClose(fst);
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   assert_int_equal(system(cmd), 0);
 }
 

@@ -170,8 +170,8 @@ void cpo_server_close(cpo_server_t **s, uint64_t cycle, int16_t status, const ch
  * localhost). */
 bool cpo_endpoint_is_local(const char *endpoint);
 
-/** Write a new CURVE keypair: @p path gets "public\nsecret\n" (Z85), @p path.pub the public
- * key. */
+/** Write a new CURVE keypair: @p path gets "public\nsecret\n" (Z85, mode 0600), @p path.pub the
+ * public key. Refused (CPO_ERR_IO, nothing written) if either file exists. */
 CPO_MUST_USE cpo_status_t cpo_curve_keygen(const char *path, char *why, size_t why_len);
 
 #ifdef __cplusplus

@@ -24,15 +24,21 @@ extern "C" {
 typedef struct {
   bool active;  /* false: the OS places every thread */
   int sim_cpu;  /* the simulation thread's CPU */
+  int claim_fd; /* "auto": held while this process runs, so no other run takes sim_cpu; or -1 */
   int n_others; /* the CPUs for all other threads */
   int others[CPO_PLACEMENT_MAX_CPUS];
 } cpo_placement_t;
 
 /** Plan from @p spec: "auto" (split when the process may use at least 2 CPUs: the simulation
- * thread gets the lowest of them, the rest go to the others), "off", or a CPU number for the
- * simulation thread (the others get the remaining allowed CPUs). NULL means "auto". Returns
- * CPO_ERR_INVALID_ARG with @p why set if @p spec is malformed or names a CPU the process may
- * not use; "auto" never fails (it degrades to off). */
+ * thread gets the lowest of them that no other cpoemu run's simulation holds, the rest go to the
+ * others; off when every one is held), "off", or a CPU number for the simulation thread (the
+ * others get the remaining allowed CPUs). NULL means "auto". Returns CPO_ERR_INVALID_ARG with
+ * @p why set if @p spec is malformed or names a CPU the process may not use; "auto" never fails
+ * (it degrades to off).
+ *
+ * How runs know each other's CPUs: "auto" claims its CPU by binding the abstract Unix socket
+ * "cpoemu-cpu-N" (Linux), which only one process can hold and which the kernel releases when the
+ * process ends, however it ends (no file is left behind). A claim is not inherited across exec. */
 CPO_MUST_USE cpo_status_t cpo_placement_plan(const char *spec, cpo_placement_t *out, char *why,
                                              size_t why_len);
 
@@ -46,6 +52,9 @@ cpo_status_t cpo_placement_pin_others(const cpo_placement_t *p);
 /** Put the I/O and reaper threads of ZeroMQ context @p zmq_context on the other CPUs. Call it
  * before the context's first socket is created (that is when they start). */
 cpo_status_t cpo_placement_apply_zmq(const cpo_placement_t *p, void *zmq_context);
+
+/** Give up the CPU claim of an "auto" plan (the plan stays as it is); safe twice. */
+void cpo_placement_release(cpo_placement_t *p);
 
 /** Human-readable summary, e.g. "simulation on CPU 0, others on CPUs 1-3" or "off". */
 void cpo_placement_describe(const cpo_placement_t *p, char *out, size_t len);
