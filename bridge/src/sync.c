@@ -401,6 +401,9 @@ static cpo_status_t s_loop(sync_t *s) {
       CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), true, &got));
       continue;
     }
+    /* A host waiting for its answer heartbeats (its HAL's keep-alive): one that stops while
+     * the design runs through its sleep or bus access is dead, found within the timeout. */
+    const unsigned host_bit = host_on ? ROLE_BIT(CPO_ROLE_HOST) : 0;
     uint64_t end = s->cycle + s->cfg->quantum_cycles;
     if (end > total)
       end = total;
@@ -426,16 +429,16 @@ static cpo_status_t s_loop(sync_t *s) {
        * stands still (above), and silence is judged by the blocking receive. */
       got = true;
       while (s->rx_hi < end && got)
-        CPO_TRY(s_pump(s, 0, false, &got));
+        CPO_TRY(s_pump(s, host_bit, false, &got));
       if (s->rx_hi < end) {
         uint64_t wait_start_us = cpo_mono_us();
         while (s->rx_hi < end)
-          CPO_TRY(s_pump(s, model_bit, true, &got));
+          CPO_TRY(s_pump(s, model_bit | host_bit, true, &got));
         s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
       }
     }
     if (s->srv && !with_model) /* a direct run serves a host only: take what it sent */
-      CPO_TRY(s_pump(s, 0, false, &got));
+      CPO_TRY(s_pump(s, host_bit, false, &got));
     /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
      * its first request with: time stands still here, before [cycle, end). */
     if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))

@@ -79,6 +79,7 @@ typedef struct {
   bool adc_ahead;  /* one ADC_SAMPLE stamped far ahead, after the dark RX */
   bool slow_end;   /* after the last TX: dawdle (heartbeating) before reading the BYE */
   bool hold;       /* withhold RX from HOLD until go_on */
+  bool hold_alive; /* while withholding: heartbeat (a busy model, not a dead one) */
   int errors_seen; /* ERRORs the model got */
   bool closed_before_bye; /* slow_end: the rtl had closed before the model answered its BYE */
   int16_t bye_status;
@@ -232,9 +233,21 @@ static void *s_model_main(void *arg) {
     uint64_t first = m->hdr.cycle + LATENCY;
     uint64_t end = m->hdr.cycle + m->u.quantum.count;
     pthread_mutex_lock(&r->lock);
-    while (r->hold && !r->go_on && first >= r->hold_from)
-      pthread_cond_wait(&r->cond, &r->lock);
+    while (r->hold && !r->go_on && first >= r->hold_from && !r->rtl_closed) {
+      if (!r->hold_alive) {
+        pthread_cond_wait(&r->cond, &r->lock);
+        continue;
+      }
+      pthread_mutex_unlock(&r->lock);
+      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p.stamp}};
+      s_raw_send(&p, &hb);
+      nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+      pthread_mutex_lock(&r->lock);
+    }
+    bool gone = r->rtl_closed; /* nobody to send to: a DEALER's send would block */
     pthread_mutex_unlock(&r->lock);
+    if (gone)
+      break;
     if (first < TOTAL)
       s_send_rx(&p, first, (uint32_t)(end - m->hdr.cycle));
     if (r->slow_end && end == TOTAL) {
@@ -412,6 +425,44 @@ static void test_run_without_host_refuses_host_hello(void **state) {
   assert_int_equal(r.res.n_peer_events, 1); /* the model's attach only */
 }
 
+/* A host that stops (no keep-alive heartbeats) while the design runs through its sleep is found
+ * dead within the timeout, by name, even while the rtl waits for a busy model's RX. The model is
+ * released only after 4 timeouts: a run still going then had not noticed. */
+static void test_host_silent_during_its_sleep_is_found(void **state) {
+  (void)state;
+  static run_t r;
+  memset(&r, 0, sizeof r);
+  r.hold = true;
+  r.hold_alive = true;
+  r.hold_from = HOLD;
+  s_start(&r, 0, true);
+  pthread_t model;
+  pthread_create(&model, NULL, s_model_main, &r);
+  raw_t h;
+  s_raw_join(&r, &h, CPO_ROLE_HOST);
+  cpo_msg_t q = {.hdr = {.type = CPO_MSG_SLEEP, .cycle = h.m.hdr.cycle}};
+  q.u.sleep.until_cycle = TOTAL - 10; /* past HOLD: the rtl waits for the model meanwhile */
+  s_raw_send(&h, &q);                /* and then the host says nothing more */
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 4 * 5; /* 4 x the run's timeout_ms */
+  pthread_mutex_lock(&r.lock);
+  while (!r.rtl_closed && pthread_cond_timedwait(&r.cond, &r.lock, &until) == 0) {
+  }
+  bool found = r.rtl_closed;
+  r.go_on = true;
+  pthread_cond_broadcast(&r.cond);
+  pthread_mutex_unlock(&r.lock);
+  pthread_join(model, NULL);
+  zmq_close(h.sock);
+  s_finish(&r);
+  if (!found)
+    fail_msg("the rtl did not notice the silent host within 4 timeouts");
+  assert_int_equal(r.rc, CPO_ERR_TIMEOUT);
+  if (!strstr(r.res.error, "host"))
+    fail_msg("the error does not name the host: %s", r.res.error);
+}
+
 /* A model still busy with the last quanta when the run ends hears the final BYE (status 0):
  * the rtl holds the session open until the model answers it. */
 static void test_slow_model_still_hears_the_final_bye(void **state) {
@@ -437,6 +488,7 @@ int main(void) {
       cmocka_unit_test(test_host_attaches_mid_run_and_after_another_host_left),
       cmocka_unit_test(test_run_without_host_refuses_host_hello),
       cmocka_unit_test(test_slow_model_still_hears_the_final_bye),
+      cmocka_unit_test(test_host_silent_during_its_sleep_is_found),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
