@@ -460,10 +460,11 @@ static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
   }
   snprintf(out, len,
            "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
-           "--timeout-ms %u%s",
+           "--timeout-ms %u%s%s",
            self, o->scenario, o->scenario[0] ? " " : "", cli->transport, c->quantum_cycles,
            c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, model,
-           o->timeout_ms, o->with_host ? (o->direct_loopback ? " --direct" : "") : o->direct_loopback ? " --no-host --direct" : " --no-host");
+           o->timeout_ms, o->with_host ? (o->direct_loopback ? " --direct" : "") : o->direct_loopback ? " --no-host --direct" : " --no-host",
+           o->allow_attach ? " --allow-attach" : "");
 }
 
 static void s_print_summary(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
@@ -1094,9 +1095,18 @@ int main(int argc, char **argv) {
   int rc = s_parse(argc, argv, &cli);
   if (rc)
     return rc;
-  /* --direct has no model to end the session when asked: a signal ends it as it always did. */
-  if (!cli.o.direct_loopback)
-    s_catch_stop_signals();
+  if (!is_run && !cli.o.endpoint[0] &&
+      !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host && !cli.o.allow_attach)) {
+    fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
+    return 2;
+  }
+  /* Found here, not when the bind or connect fails: a configuration error is exit 2. */
+  if (!is_run && cli.o.endpoint[0] && !cli.o.curve.key_file && !cpo_endpoint_is_local(cli.o.endpoint)) {
+    fprintf(stderr, "cpoemu %s: %s is not a loopback address: CURVE is required (--curve-key, and "
+                    "--curve-authorized on the rtl or --curve-server-key on the others)\n", cmd, cli.o.endpoint);
+    return 2;
+  }
+  s_catch_stop_signals(); /* a run asked to stop ends its session and reports "interrupted" */
   const char *self = s_self(argv[0]);
   char repro[6144];
   s_repro(&cli, self, repro, sizeof repro);
@@ -1111,10 +1121,6 @@ int main(int argc, char **argv) {
     rc = strcmp(cli.transport, "inproc") == 0 ? s_run_inproc(&cli, repro) : s_run_processes(&cli, self, repro);
     cpo_placement_release(&cli.placement);
     return rc;
-  }
-  if (!cli.o.endpoint[0] && !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host && !cli.o.allow_attach)) {
-    fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
-    return 2;
   }
   cli.o.stop = &s_stop;
   /* A role stops when its session ends; asked to stop, it gets a bound for that (its peers may

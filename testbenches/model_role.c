@@ -79,6 +79,10 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
 }
 
 cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len) {
+  if (o->els_ambient_k != 0 && strcmp(o->config.profile, "loopback") == 0) {
+    snprintf(why, why_len, "[model] els_ambient_k: the loopback profile has no external laser");
+    return CPO_ERR_INVALID_ARG;
+  }
   channel_t ch;
   cpo_status_t rc = s_channel_create(o, &o->config, &ch, why, why_len);
   if (rc == CPO_OK)

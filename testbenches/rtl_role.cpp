@@ -68,7 +68,9 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   }
   LanesDesign design(o->trace_path);
   cpo_server_t *srv = nullptr;
-  if (!o->direct_loopback || o->with_host || o->allow_attach) { /* direct: a server for the host */
+  // A direct run binds too when it has an endpoint: for its host, or to refuse by name a model
+  // or a host that tries to join (a silent endpoint would leave them guessing).
+  if (!o->direct_loopback || o->with_host || o->allow_attach || o->endpoint[0]) {
     cpo_bridge_cfg_t bc{};
     bc.endpoint = o->endpoint;
     bc.role = CPO_ROLE_RTL;
@@ -94,6 +96,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   so.direct_loopback = o->direct_loopback;
   so.expect_host = o->with_host;
   so.progress = o->quiet ? nullptr : stderr;
+  so.stop = o->stop;
   cpo_sync_result_t r;
   cpo_status_t rc = cpo_sync_run(srv, &cfg, &ops, &so, &r);
 
@@ -121,6 +124,11 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));
+  if (srv) { // the final BYE and its answers first: the peers' last detaches are on the record
+    cpo_server_end(srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
+    uint32_t n = cpo_server_peer_events(srv, sum->peer_events, CPO_PEER_EVENTS_MAX);
+    sum->n_peer_events = n < CPO_PEER_EVENTS_MAX ? n : CPO_PEER_EVENTS_MAX;
+  }
   cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
   if (rc != CPO_OK) {
     snprintf(sum->error, sizeof sum->error, "%s", r.error);

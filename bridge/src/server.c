@@ -47,6 +47,7 @@ struct cpo_server {
   int hold_max;    /* TX quanta held back at most (see s_send_peer) */
   unsigned refused_roles; /* bits (1 << role) whose HELLO is refused */
   bool closing;           /* the final BYE is sent: no one attaches any more */
+  int16_t end_status;     /* the final BYE's status */
   cpo_peer_event_t events[CPO_PEER_EVENTS_MAX];
   uint32_t n_events; /* in all; the first CPO_PEER_EVENTS_MAX are kept */
   /* The log (s_log): each connection's refusals are printed once, and at most LOG_LINES_PER_S
@@ -142,6 +143,19 @@ static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const
   fprintf(stderr, "cpoemu[rtl] %s%s\n", line, ident ? " (the next ones from this connection are counted, not shown)" : "");
 }
 
+/* The session's own events (attach, detach) are few and on the record: never held back by the
+ * budget a flood uses up. */
+static void s_log_event(cpo_server_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_log_event(cpo_server_t *s, const char *fmt, ...) {
+  (void)s;
+  char line[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "cpoemu[rtl] %s\n", line);
+}
+
 /* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. An ERROR is
  * never answered with an ERROR (@p answer false). */
 static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo_wire_error_t *err,
@@ -161,8 +175,8 @@ static void s_note_peer(cpo_server_t *s, int role, bool attach) {
   if (s->n_events < CPO_PEER_EVENTS_MAX)
     s->events[s->n_events] = (cpo_peer_event_t){.role = (cpo_role_t)role, .attach = attach, .cycle = s->cycle};
   s->n_events++;
-  s_log(s, NULL, 0, "%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
-        (unsigned long long)s->cycle);
+  s_log_event(s, "%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
+              (unsigned long long)s->cycle);
 }
 
 void cpo_server_log_peer(cpo_server_t *s, cpo_role_t role, const char *text) {
@@ -549,10 +563,9 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   return CPO_OK;
 }
 
-void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const char *text) {
-  if (!ps || !*ps)
+void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char *text) {
+  if (s->closing)
     return;
-  cpo_server_t *s = *ps;
   s->cycle = cycle;
   s->closing = true;
   unsigned awaited = 0;
@@ -593,6 +606,15 @@ void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const c
   if (s->unlogged)
     s_log(s, NULL, 0, "%llu frames refused in all; %llu log lines about them not shown",
           (unsigned long long)s->refused, (unsigned long long)s->unlogged);
+  s->end_status = status;
+}
+
+void cpo_server_close(cpo_server_t **ps, uint64_t cycle, int16_t status, const char *text) {
+  if (!ps || !*ps)
+    return;
+  cpo_server_t *s = *ps;
+  cpo_server_end(s, cycle, status, text); /* nothing if the caller already ended the session */
+  status = s->end_status;
   /* LINGER 0 would drop the BYEs still queued: give them a moment to leave (bounded). After a
    * failure a dead peer's queue never drains, so the wait is kept short: best effort for the
    * live ones, and the survivor still stops promptly. */

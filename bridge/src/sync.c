@@ -214,14 +214,17 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   return CPO_OK;
 }
 
-/* Receive and handle one message (blocking: until one arrives or an awaited peer dies). */
-static cpo_status_t s_pump(sync_t *s, unsigned awaited, bool block, bool *got) {
+/* Waits for the host are cut into slices this long, to notice a stop request between them. */
+#define STOP_POLL_MS 200
+
+/* Receive and handle one message, waiting up to @p wait_ms (CPO_WAIT_FOREVER: until one arrives
+ * or an awaited peer dies); *got says whether one came. */
+static cpo_status_t s_pump(sync_t *s, unsigned awaited, int32_t wait_ms, bool *got) {
   cpo_server_event_t ev;
   *got = false;
-  cpo_status_t rc = cpo_server_recv(s->srv, awaited, block ? CPO_WAIT_FOREVER : 0, &ev, s->res->error,
-                                    sizeof s->res->error);
-  if (rc == CPO_ERR_TIMEOUT && !block && s->res->error[0] == '\0')
-    return CPO_OK; /* nothing waiting */
+  cpo_status_t rc = cpo_server_recv(s->srv, awaited, wait_ms, &ev, s->res->error, sizeof s->res->error);
+  if (rc == CPO_ERR_TIMEOUT && wait_ms != CPO_WAIT_FOREVER && s->res->error[0] == '\0')
+    return CPO_OK; /* nothing came */
   if (rc != CPO_OK)
     return rc;
   *got = true;
@@ -381,6 +384,14 @@ static void s_progress(sync_t *s, uint64_t start_us, uint64_t *last_us) {
   fflush(s->opts->progress);
 }
 
+/* Asked to stop (a signal): the run ends here, said to be interrupted. */
+static bool s_stopped(sync_t *s) {
+  if (!(s->opts->stop && *s->opts->stop))
+    return false;
+  snprintf(s->res->error, sizeof s->res->error, "interrupted at cycle %llu", (unsigned long long)s->cycle);
+  return true;
+}
+
 static cpo_status_t s_loop(sync_t *s) {
   const uint64_t total = s->cfg->total_cycles;
   const bool with_model = !s->opts->direct_loopback;
@@ -390,15 +401,20 @@ static cpo_status_t s_loop(sync_t *s) {
 
   /* Everyone attaches before cycle 0, so a late host cannot change what happens when. */
   while ((with_model && !cpo_server_attached(s->srv, CPO_ROLE_MODEL)) ||
-         (s->opts->expect_host && !cpo_server_attached(s->srv, CPO_ROLE_HOST)))
-    CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0), true, &got));
+         (s->opts->expect_host && !cpo_server_attached(s->srv, CPO_ROLE_HOST))) {
+    if (s_stopped(s))
+      return CPO_ERR_INTERRUPTED;
+    CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0), STOP_POLL_MS, &got));
+  }
 
   while (s->cycle < total) {
+    if (s_stopped(s))
+      return CPO_ERR_INTERRUPTED;
     if (s->srv)
       cpo_server_tick(s->srv, s->cycle);
     bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
     if (host_on && s->req.kind == REQ_NONE) { /* firmware is running: time stands still */
-      CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), true, &got));
+      CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), STOP_POLL_MS, &got));
       continue;
     }
     /* A host waiting for its answer heartbeats (its HAL's keep-alive): one that stops while
@@ -429,16 +445,16 @@ static cpo_status_t s_loop(sync_t *s) {
        * stands still (above), and silence is judged by the blocking receive. */
       got = true;
       while (s->rx_hi < end && got)
-        CPO_TRY(s_pump(s, host_bit, false, &got));
+        CPO_TRY(s_pump(s, host_bit, 0, &got));
       if (s->rx_hi < end) {
         uint64_t wait_start_us = cpo_mono_us();
         while (s->rx_hi < end)
-          CPO_TRY(s_pump(s, model_bit | host_bit, true, &got));
+          CPO_TRY(s_pump(s, model_bit | host_bit, CPO_WAIT_FOREVER, &got));
         s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
       }
     }
     if (s->srv && !with_model) /* a direct run serves a host only: take what it sent */
-      CPO_TRY(s_pump(s, host_bit, false, &got));
+      CPO_TRY(s_pump(s, host_bit, 0, &got));
     /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
      * its first request with: time stands still here, before [cycle, end). */
     if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))

@@ -107,6 +107,7 @@ STATUS_TEXT = {
     -9: "peer ended the session", -10: "bus error on register access",
     -11: "authentication refused", -12: "simulation ended", -13: "value out of range",
     -14: "operation not valid in the current state", -15: "transport error",
+    -16: "interrupted",
 }
 
 _FIXED_PAYLOAD = {

@@ -137,11 +137,28 @@ class ClientEndToEnd(unittest.TestCase):
     for role, rc in self.roles.wait().items():
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
     with open(self.json_path) as f:
-      peers = json.load(f)["peers"]
+      res = json.load(f)
+    peers = res["peers"]
     hosts = [p for p in peers if p["role"] == "host"]
     self.assertEqual([p["event"] for p in hosts], ["attach", "detach"], peers)
     self.assertLessEqual(hosts[0]["cycle"], attached_at)
+    # the model's final detach, after the last quantum, is on the record too
+    self.assertEqual([(p["event"], p["cycle"]) for p in peers if p["role"] == "model"],
+                     [("attach", 0), ("detach", 200000)], peers)
     self.assertIn("host attached at cycle", self.log_text())
+    self.assertIn("host detached at cycle", self.log_text())
+    self.assertIn("--allow-attach", res["reproduce"])
+
+  def test_direct_rtl_with_an_endpoint_refuses_a_model_by_name(self):
+    """A direct run has no model: one that tries to join is told so, not left to time out."""
+    self.spawn("rtl", "--direct", "--no-host", "--cycles", "100000000", "--profile", "loopback")
+    with self.assertRaisesRegex(cc.CpoError, "--allow-attach"):
+      with cc.Client(self.endpoint, timeout_ms=10000):
+        pass
+    self.roles.spawn("model", *RUN, "--profile", "loopback")
+    rc = self.roles.procs["model"].wait(timeout=120)
+    self.assertEqual(rc, 3, self.log_text())
+    self.assertIn("direct", self.log_text())
 
   def test_direct_run_with_and_without_host(self):
     """`run --direct` runs the design alone (no model); with the built-in host it serves it."""

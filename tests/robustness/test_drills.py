@@ -135,9 +135,9 @@ class Interrupts(Drill):
     """SIGINT, SIGTERM, SIGHUP or a closed stdout: the run stops as "interrupted", with its
     summary and JSON, exit 3, and nothing left behind."""
 
-    def interrupt(self, transport, how):
+    def interrupt(self, transport, how, extra=()):
         json_path = self.path(f"{transport}-{how}.json")
-        sup = self.start(["run", "--transport", transport, "--json", json_path] + CALM)
+        sup = self.start(["run", "--transport", transport, "--json", json_path, *extra] + CALM)
         cp.wait_for_line(sup.stderr, "cpoemu: cycle", DEADLINE_S)  # mid-run
         if how == "stdout":
             sup.stdout.close()
@@ -168,6 +168,14 @@ class Interrupts(Drill):
         for transport in ("inproc", "ipc"):
             with self.subTest(transport=transport):
                 self.interrupt(transport, "stdout")
+
+    def test_direct_runs_are_interrupted_alike(self):
+        # No model to end the session: the rtl itself stops at the next quantum.
+        for transport in ("inproc", "ipc"):
+            for extra in (["--direct"], ["--direct", "--no-host"]):
+                for how in (signal.SIGINT, signal.SIGHUP, "stdout"):
+                    with self.subTest(transport=transport, extra=extra, how=how):
+                        self.interrupt(transport, how, extra)
 
     def test_killed_supervisor_leaves_no_directory(self):
         sup = self.start(["run", "--transport", "ipc"] + CALM)
@@ -258,6 +266,16 @@ class Configuration(Drill):
 
     def test_quantum_above_latency_is_refused(self):
         self.assert_refused(["run", "--quantum", "2048", "--latency", "1024"], "quantum")
+
+    def test_roles_with_a_remote_endpoint_and_no_curve_are_refused(self):
+        for role in ("rtl", "model", "host"):
+            err = self.assert_refused([role, "--endpoint", "tcp://192.0.2.1:5555"] + SHORT,
+                                      "not a loopback address: CURVE is required")
+            self.assertNotIn("CPU placement", err, "the role went on before the error was found")
+
+    def test_els_ambient_needs_an_external_laser(self):
+        self.assert_refused(["run", self.scenario("[model]\nprofile = loopback\nels_ambient_k = 310\n")] + SHORT,
+                            "els_ambient_k", "no external laser")
 
     def test_bad_topology_is_refused_naming_it(self):
         self.assert_refused(["run", "--topology", "ring"], "--topology ring: expected loopback or two-engines")

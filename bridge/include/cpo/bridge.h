@@ -164,6 +164,12 @@ void cpo_server_tick(cpo_server_t *s, uint64_t cycle);
  * ipc socket file) and free. */
 void cpo_server_close(cpo_server_t **s, uint64_t cycle, int16_t status, const char *text);
 
+/** The first half of cpo_server_close: send the final BYE and wait for the answers as it does,
+ * without unbinding, so the caller can read the complete record (cpo_server_peer_events, with
+ * the final detaches). cpo_server_close afterwards only unbinds and frees (its cycle, status
+ * and text are then ignored). Safe to call twice. */
+void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char *text);
+
 /* ---- helpers ---------------------------------------------------------------------- */
 
 /** True if @p endpoint is inproc, ipc, or tcp on a loopback address (127.0.0.0/8, ::1,

@@ -8,6 +8,7 @@
 #ifndef CPO_SYNC_H
 #define CPO_SYNC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,10 @@ typedef struct {
   bool direct_loopback; /* no model peer: RX is TX delayed by L (the bare-design baseline) */
   bool expect_host;     /* a host attaches before cycle 0 and drives virtual time */
   FILE *progress;       /* a progress line about once a second, or NULL */
+  /* Set (by a signal handler) to end the run early: it stops before its next quantum, or its
+   * next wait for the host, with CPO_ERR_INTERRUPTED. NULL: never. Waits for the model are not
+   * cut short: a model asked to stop ends its session itself. */
+  const volatile sig_atomic_t *stop;
 } cpo_sync_opts_t;
 
 typedef struct {

@@ -21,7 +21,8 @@
   X(CPO_ERR_SIM_ENDED, -12, "simulation ended")                                   \
   X(CPO_ERR_RANGE, -13, "value out of range")                                     \
   X(CPO_ERR_STATE, -14, "operation not valid in the current state")               \
-  X(CPO_ERR_TRANSPORT, -15, "transport error")
+  X(CPO_ERR_TRANSPORT, -15, "transport error")                                    \
+  X(CPO_ERR_INTERRUPTED, -16, "interrupted")
 
 typedef enum {
 #define CPO_STATUS_ENUM(name, value, text) name = value,
