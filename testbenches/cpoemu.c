@@ -779,6 +779,12 @@ static double s_since_s(const struct timespec *t0) {
   return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
+/* How long a starting rtl process may take to bind: the bridge timeout, and never less than a
+ * minute, which a busy machine may need to load and construct the design. */
+static unsigned s_bind_limit_ms(uint32_t timeout_ms) {
+  return timeout_ms > 60000u ? timeout_ms : 60000u;
+}
+
 static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   char dir[600] = "", sock[700] = "", endpoint[700], why[400];
   bool ipc = strcmp(cli->transport, "ipc") == 0;
@@ -820,11 +826,19 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   /* The rtl reports the endpoint it bound (tcp port * resolves to a real port); the pipe ends
    * without it if the rtl exits first (its status then says why). */
   char bound[600] = "";
+  unsigned bind_limit_ms = s_bind_limit_ms(cli->o.timeout_ms);
   struct pollfd pfd = {ready[0], POLLIN, 0};
-  if (poll(&pfd, 1, (int)cli->o.timeout_ms) > 0) {
-    ssize_t got = read(ready[0], bound, sizeof bound - 1);
-    bound[got > 0 ? got : 0] = '\0';
-    bound[strcspn(bound, "\n")] = '\0';
+  /* A loaded machine can take seconds to start a large verilated design: a running rtl gets a
+   * generous limit, a stopped one (frozen) the bridge timeout. */
+  for (unsigned waited_ms = 0, stopped_ms = 0; waited_ms < bind_limit_ms && stopped_ms < cli->o.timeout_ms;
+       waited_ms += 100) {
+    if (poll(&pfd, 1, 100) > 0) {
+      ssize_t got = read(ready[0], bound, sizeof bound - 1);
+      bound[got > 0 ? got : 0] = '\0';
+      bound[strcspn(bound, "\n")] = '\0';
+      break;
+    }
+    stopped_ms = s_proc_state(kids[0].pid) == 'T' ? stopped_ms + 100 : 0;
   }
   close(ready[0]);
   char first[300] = ""; /* the first cause of failure, named once */
@@ -832,8 +846,9 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   bool first_killed = false, first_frozen = false; /* what the first cause is */
   if (!bound[0]) {
     if (kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
-      snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms",
-               (int)kids[0].pid, endpoint, cli->o.timeout_ms);
+      snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms%s",
+               (int)kids[0].pid, endpoint, bind_limit_ms,
+               s_proc_state(kids[0].pid) == 'T' ? " (it was stopped)" : "");
       first_role = 0;
       fprintf(stderr, "cpoemu: %s\n", first);
       kids[0].signalled = true;
