@@ -680,7 +680,8 @@ def gen_sv_top(block):
          "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
          "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
          *([f"// Windows, decoded by the design around this block (here they answer pslverr_o):"]
-           + [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})" for w in block.windows]
+           + [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
+              for w in block.windows]
            if block.windows else []),
          "", f"module cpo_{b}_reg_top",
          f"  import cpo_{b}_reg_pkg::*;", "(",

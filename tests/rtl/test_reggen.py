@@ -442,5 +442,76 @@ class BadDescriptions(unittest.TestCase):
                          f"{case}: wrote outputs")
 
 
+ROOT = os.path.join(HERE, "..", "..")
+
+
+class LanesDescription(unittest.TestCase):
+  """rtl/lanes/lanes.regs.toml: its reference shows the converter windows and the PRBS bit
+  order, and the windows agree with the hand-written decode and the host-side copies."""
+
+  @classmethod
+  def setUpClass(cls):
+    cls.tmp = tempfile.TemporaryDirectory()
+    toml = os.path.join(ROOT, "rtl", "lanes", "lanes.regs.toml")
+    res = subprocess.run([sys.executable, REGGEN, toml, "--outdir", cls.tmp.name],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    with open(os.path.join(cls.tmp.name, "lanes_regs.md")) as fh:
+      cls.md = fh.read()
+    cls.regs = load_module(os.path.join(cls.tmp.name, "lanes_regs.py"))
+
+  @classmethod
+  def tearDownClass(cls):
+    cls.tmp.cleanup()
+
+  def source(self, *rel):
+    with open(os.path.join(ROOT, *rel)) as fh:
+      return fh.read()
+
+  def test_markdown_shows_windows_and_bit_order(self):
+    self.assertIn("| 0x1000-0x1fff | [DAC](#dac) | window, rw, 0x1000 bytes |", self.md)
+    self.assertIn("| 0x2000-0x2fff | [ADC](#adc) | window, ro, 0x1000 bytes |", self.md)
+    self.assertIn("Entry address: `0x1000 + ch * 0x100 + idx * 0x4`", self.md)
+    self.assertIn("Entry address: `0x2000 + ch * 0x100 + idx * 0x4`", self.md)
+    order = self.md.split("## PRBS bit order\n")[1].split("\n## ")[0]
+    for needle in ("Bit 0 of a lane word is first in time", "its LSB (bit 2k) first in time",
+                   "O.150", "x^31 + x^28 + 1", "b[n] = b[n-31] ^ b[n-28]", "counted once"):
+      self.assertIn(needle, order)
+
+  def test_windows_agree_with_the_hand_written_decode(self):
+    # cpo_lanes_top decodes the windows on paddr_i[15:12]; cpo_afe_bank on ch [11:8], idx [7:2].
+    top = self.source("rtl", "lanes", "cpo_lanes_top.sv")
+    for name, param in (("DAC", "AfeDacWindow"), ("ADC", "AfeAdcWindow")):
+      m = re.search(rf"localparam logic \[3:0\] {param} = 4'h([0-9a-fA-F]);", top)
+      self.assertIsNotNone(m, param)
+      w = self.regs.WINDOWS[name]
+      self.assertEqual((w["offset"], w["size"]), (int(m.group(1), 16) << 12, 0x1000), name)
+      self.assertEqual([i["stride"] for i in w["index"]], [0x100, 0x4], name)
+    self.assertEqual(self.regs.WINDOWS["DAC"]["access"], "rw")
+    self.assertEqual(self.regs.WINDOWS["ADC"]["access"], "ro")
+    bank = self.source("rtl", "lanes", "cpo_afe_bank.sv")
+    self.assertIn("assign ch = paddr_i[11:8];", bank)
+    self.assertIn("assign idx = paddr_i[7:2];", bank)
+
+  def test_host_copies_agree_with_the_description(self):
+    # host/include/cpo/lanes_afe.h and host/python/cpoemu_analog.py keep their own copies (they
+    # are used without the generated files); they must not drift from the description.
+    h = self.source("host", "include", "cpo", "lanes_afe.h")
+    value = lambda name: int(re.search(rf"#define {name} (0x[0-9a-fA-F]+|\d+)u", h).group(1), 0)
+    r = self.regs
+    self.assertEqual(value("CPO_LANES_DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
+    self.assertEqual(value("CPO_LANES_ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
+    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_ADC_CH_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_ADC_IDX_STRIDE)
+    py = self.source("host", "python", "cpoemu_analog.py")
+    pyval = lambda name: int(re.search(rf"^{name} = (0x[0-9a-fA-F]+|\d+)", py, re.M).group(1), 0)
+    self.assertEqual(pyval("DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
+    self.assertEqual(pyval("ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
+    self.assertEqual(pyval("CHANNEL_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
+    self.assertEqual(pyval("INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
+
+
 if __name__ == "__main__":
   unittest.main(verbosity=2)
