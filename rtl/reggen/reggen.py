@@ -30,6 +30,23 @@ Description format (TOML):
                                  # consistently
   fields = [ { name = "LOCKED", bits = "0", access = "ro", desc = "..." } ]
 
+  [[window]]                     # optional: an address range decoded outside the register
+  name = "DAC"                   # block (memory, converter bank); same names as registers
+  offset = 0x1000                # byte offset, a multiple of size (decodable on the upper bits)
+  size = 0x1000                  # bytes, a power of two >= 4
+  access = "rw"                  # rw or ro (a write to a ro window answers PSLVERR)
+  validbits = 16                 # optional: data bits [validbits-1:0] of each 32-bit entry;
+                                 # the others read 0 and ignore writes
+  desc = "..."
+  index = [                      # optional: entry address = offset + sum(index * stride),
+    { name = "CH", stride = 0x100, desc = "..." },                    # outermost first;
+    { name = "IDX", stride = 4, count = "NumLanes", desc = "..." },   # count: integer or a
+  ]                              # [block.params] name; without it, as many as fit
+
+  [[note]]                       # optional: a section of the Markdown reference
+  title = "PRBS bit order"
+  text = '''Markdown text.'''     # TOML multi-line literal string
+
 Access types (hardware view in the generated structs):
   ro     value from hardware: hw2reg.<reg>.<field>
   const  read-only reset value, no hardware port
@@ -42,6 +59,7 @@ Access types (hardware view in the generated structs):
 """
 
 import argparse
+import keyword
 import os
 import re
 import sys
@@ -61,6 +79,10 @@ ADDR_BITS = 16
 BLOCK_KEYS = {"name", "desc", "params"}
 REG_KEYS = {"name", "offset", "count", "stride", "desc", "fields", "latched_by"}
 FIELD_KEYS = {"name", "bits", "access", "reset", "desc"}
+WINDOW_KEYS = {"name", "offset", "size", "access", "validbits", "desc", "index"}
+INDEX_KEYS = {"name", "stride", "count", "desc"}
+NOTE_KEYS = {"title", "text"}
+WINDOW_ACCESS = ("rw", "ro")
 
 # Register and field names become lower-case SV identifiers; these get escaped.
 SV_KEYWORDS = set("""
@@ -86,6 +108,19 @@ triand trior trireg type typedef union unique unique0 unsigned until until_with 
 var vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within
 wor xnor xor
 """.split())
+
+
+C_KEYWORDS = set("""
+auto break case char const continue default do double else enum extern float for goto if inline
+int long register restrict return short signed sizeof static struct switch typedef union
+unsigned void volatile while
+""".split())
+
+
+def arg_ident(name):
+  """Lower-case argument name for C macros and Python functions, escaped if a keyword."""
+  low = name.lower()
+  return low + "_" if low in C_KEYWORDS or keyword.iskeyword(low) else low
 
 
 def sv_ident(name):
@@ -138,10 +173,36 @@ class Register:
     return [self.offset + i * self.stride for i in range(self.count)]
 
 
+class WindowIndex:
+  """One dimension of a window's entry address: entry = ... + value * stride."""
+
+  def __init__(self, name, stride, count, fixed, desc):
+    # fixed: count given in the description (else: as many as fit, an upper bound only).
+    self.name, self.stride, self.count, self.fixed, self.desc = name, stride, count, fixed, desc
+
+
+class Window:
+  """An address range of the block decoded outside the generated register block."""
+
+  def __init__(self, name, offset, size, access, validbits, desc, index):
+    self.name, self.offset, self.size, self.access = name, offset, size, access
+    self.validbits, self.desc, self.index = validbits, desc, index
+
+  @property
+  def end(self):
+    return self.offset + self.size
+
+
+class Note:
+  def __init__(self, title, text):
+    self.title, self.text = title, text
+
+
 class Block:
-  def __init__(self, name, desc, params, registers, src):
+  def __init__(self, name, desc, params, registers, src, windows=(), notes=()):
     self.name, self.desc, self.params, self.registers, self.src = (
         name, desc, params, registers, src)
+    self.windows, self.notes = list(windows), list(notes)
 
   @property
   def prefix(self):
@@ -239,11 +300,7 @@ def _parse_register(raw, params, where):
     raise RegError(f"{rwhere}: offset 0x{offset:x} is not a non-negative multiple of 4")
   is_array = "count" in raw
   count = raw.get("count", 1)
-  if isinstance(count, str):
-    if count not in params:
-      raise RegError(f"{rwhere}: count '{count}' is not a [block.params] name")
-    count = params[count]
-  count = _int(count, "count", rwhere)
+  count = _count_param(count, params, "count", rwhere)
   if count < 1:
     raise RegError(f"{rwhere}: count {count} must be at least 1")
   if "stride" in raw:
@@ -283,6 +340,105 @@ def _parse_register(raw, params, where):
   return Register(name, offset, count, stride, desc, fields, latched_by, is_array)
 
 
+def _count_param(value, params, what, where):
+  """An integer, or the name of a [block.params] entry."""
+  if isinstance(value, str):
+    if value not in params:
+      raise RegError(f"{where}: {what} '{value}' is not a [block.params] name")
+    value = params[value]
+  return _int(value, what, where)
+
+
+def _parse_window(raw, params, where):
+  if not isinstance(raw, dict):
+    raise RegError(f"{where}: each [[window]] must be a table")
+  name = raw.get("name")
+  wwhere = f"{where}: window '{name}'" if isinstance(name, str) and name else f"{where}: window"
+  _check_ident(name, r"[A-Z][A-Z0-9_]*", "window", wwhere)
+  _check_keys(raw, WINDOW_KEYS, wwhere)
+  for key in ("offset", "size", "access"):
+    if key not in raw:
+      raise RegError(f"{wwhere}: missing {key}")
+  size = _int(raw["size"], "size", wwhere)
+  if size < 4 or size & (size - 1):
+    raise RegError(f"{wwhere}: size 0x{size:x} is not a power of two >= 4")
+  offset = _int(raw["offset"], "offset", wwhere)
+  # Natural alignment: the window is decoded on the address bits above its size.
+  if offset < 0 or offset % size:
+    raise RegError(f"{wwhere}: offset 0x{offset:x} is not a non-negative multiple of its size "
+                   f"0x{size:x}")
+  if offset + size > (1 << ADDR_BITS):
+    raise RegError(f"{wwhere}: 0x{offset:x} + size 0x{size:x} is beyond the {ADDR_BITS}-bit "
+                   "address space")
+  access = raw["access"]
+  if access not in WINDOW_ACCESS:
+    raise RegError(f"{wwhere}: unknown access '{access}' (one of {', '.join(WINDOW_ACCESS)})")
+  validbits = 32
+  if "validbits" in raw:
+    validbits = _int(raw["validbits"], "validbits", wwhere)
+    if not 1 <= validbits <= 32:
+      raise RegError(f"{wwhere}: validbits {validbits} out of range 1..32")
+  desc = raw.get("desc", "")
+  if not isinstance(desc, str):
+    raise RegError(f"{wwhere}: desc must be a string")
+  raw_index = raw.get("index", [])
+  if not isinstance(raw_index, list):
+    raise RegError(f"{wwhere}: index must be a list of tables")
+  index = []
+  for ri in raw_index:
+    if not isinstance(ri, dict):
+      raise RegError(f"{wwhere}: each index must be a table")
+    iname = ri.get("name")
+    iwhere = (f"{wwhere}: index '{iname}'" if isinstance(iname, str) and iname
+              else f"{wwhere}: index")
+    _check_ident(iname, r"[A-Z][A-Z0-9_]*", "index", iwhere)
+    _check_keys(ri, INDEX_KEYS, iwhere)
+    if "stride" not in ri:
+      raise RegError(f"{iwhere}: missing stride")
+    stride = _int(ri["stride"], "stride", iwhere)
+    if stride < 4 or stride % 4:
+      raise RegError(f"{iwhere}: stride 0x{stride:x} must be a positive multiple of 4")
+    fixed = "count" in ri
+    count = _count_param(ri["count"], params, "count", iwhere) if fixed else None
+    if fixed and count < 1:
+      raise RegError(f"{iwhere}: count {count} must be at least 1")
+    idesc = ri.get("desc", "")
+    if not isinstance(idesc, str):
+      raise RegError(f"{iwhere}: desc must be a string")
+    if any(i.name == iname for i in index):
+      raise RegError(f"{iwhere}: defined twice")
+    index.append(WindowIndex(iname, stride, count, fixed, idesc))
+  # Outermost first: each index's entries must fit in one step of the index outside it (the
+  # window for the outermost), so that no two index tuples share an address.
+  room, room_what = size, f"size 0x{size:x}"
+  for i in index:
+    if i.stride > room or room % i.stride:
+      raise RegError(f"{wwhere}: index '{i.name}' stride 0x{i.stride:x} does not divide "
+                     f"{room_what} (list the indices outermost first)")
+    fit = room // i.stride
+    if i.count is None:
+      i.count = fit
+    elif i.count > fit:
+      raise RegError(f"{wwhere}: index '{i.name}': {i.count} entries of stride 0x{i.stride:x} "
+                     f"do not fit in {room_what}")
+    room, room_what = i.stride, f"index '{i.name}' stride 0x{i.stride:x}"
+  return Window(name, offset, size, access, validbits, desc, index)
+
+
+def _parse_note(raw, where):
+  if not isinstance(raw, dict):
+    raise RegError(f"{where}: each [[note]] must be a table")
+  title = raw.get("title")
+  nwhere = f"{where}: note '{title}'" if isinstance(title, str) and title else f"{where}: note"
+  _check_keys(raw, NOTE_KEYS, nwhere)
+  if not isinstance(title, str) or not title.strip() or "\n" in title:
+    raise RegError(f"{nwhere}: needs a one-line title")
+  text = raw.get("text")
+  if not isinstance(text, str) or not text.strip():
+    raise RegError(f"{nwhere}: needs a non-empty text")
+  return Note(title.strip(), text.strip("\n"))
+
+
 def load(path, overrides=None, src_name=None):
   """Parse and validate one description; raises RegError naming the file and the problem."""
   where = src_name or path
@@ -294,8 +450,9 @@ def load(path, overrides=None, src_name=None):
   except tomllib.TOMLDecodeError as exc:
     raise RegError(f"{where}: TOML syntax error: {exc}") from None
   for key in doc:
-    if key not in ("block", "register"):
-      raise RegError(f"{where}: unknown top-level key '{key}' (expected [block], [[register]])")
+    if key not in ("block", "register", "window", "note"):
+      raise RegError(f"{where}: unknown top-level key '{key}' "
+                     "(expected [block], [[register]], [[window]], [[note]])")
   blk = doc.get("block")
   if not isinstance(blk, dict):
     raise RegError(f"{where}: missing [block] table")
@@ -345,7 +502,28 @@ def load(path, overrides=None, src_name=None):
       raise RegError(f"{rwhere}: latched_by '{src.name}' is itself latched")
     src.latches.append(r)
 
-  block = Block(name, desc, params, regs, where)
+  raw_windows = doc.get("window", [])
+  if not isinstance(raw_windows, list):
+    raise RegError(f"{where}: window must be an array of tables ([[window]])")
+  windows = [_parse_window(w, params, where) for w in raw_windows]
+  for i, w in enumerate(windows):
+    wwhere = f"{where}: window '{w.name}'"
+    if w.name in by_name or any(o.name == w.name for o in windows[:i]):
+      raise RegError(f"{wwhere}: the name is defined twice")
+    for off, label in sorted(occupied.items()):
+      if w.offset <= off < w.end:
+        raise RegError(f"{wwhere}: 0x{w.offset:04x}-0x{w.end - 1:04x} overlaps register "
+                       f"{label} at 0x{off:04x}")
+    for o in windows[:i]:
+      if w.offset < o.end and o.offset < w.end:
+        raise RegError(f"{wwhere}: 0x{w.offset:04x}-0x{w.end - 1:04x} overlaps window "
+                       f"'{o.name}' (0x{o.offset:04x}-0x{o.end - 1:04x})")
+  raw_notes = doc.get("note", [])
+  if not isinstance(raw_notes, list):
+    raise RegError(f"{where}: note must be an array of tables ([[note]])")
+  notes = [_parse_note(n, where) for n in raw_notes]
+
+  block = Block(name, desc, params, regs, where, windows, notes)
   _check_name_collisions(block)
   return block
 
@@ -367,6 +545,12 @@ def _check_name_collisions(block):
     for f in r.fields:
       for suffix in ("MASK", "SHIFT", "WIDTH", "RESET"):
         claim(f"{block.prefix}_{r.name}_{f.name}_{suffix}", f"field '{r.name}.{f.name}'")
+  for w in block.windows:
+    for suffix in ("OFFSET", "SIZE", "VALIDBITS", "OFFSET_N"):
+      claim(f"{block.prefix}_{w.name}_{suffix}", f"window '{w.name}'")
+    for i in w.index:
+      for suffix in ("STRIDE", "COUNT"):
+        claim(f"{block.prefix}_{w.name}_{i.name}_{suffix}", f"window index '{w.name}.{i.name}'")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,6 +566,18 @@ def sv_type(width):
 
 def sv_hex(width, value):
   return f"{width}'h{value:x}"
+
+
+def window_formula(w, hexfmt=True):
+  """Entry address as text: 0x1000 + ch * 0x100 + idx * 0x4."""
+  terms = [f"0x{w.offset:04x}"] + [f"{arg_ident(i.name)} * 0x{i.stride:x}" for i in w.index]
+  return " + ".join(terms)
+
+
+def window_summary(w):
+  bits = (f"bits [{w.validbits - 1}:0] of each 32-bit entry" if w.validbits < 32
+          else "32-bit entries")
+  return f"{w.access}, 0x{w.size:x} bytes, {bits}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,6 +609,20 @@ def gen_sv_pkg(block):
         out.append(f"  parameter logic [{f.width - 1}:0] {p}_{r.name}_{f.name}_RESET = "
                    f"{sv_hex(f.width, f.reset)};")
   out.append("")
+  for w in block.windows:
+    out.append(f"  // Window {w.name} ({window_summary(w)}; decoded by the design, not by "
+               f"cpo_{b}_reg_top): {first_sentence(w.desc)}")
+    out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{w.name}_OFFSET = "
+               f"{sv_hex(ADDR_BITS, w.offset)};")
+    out.append(f"  parameter int unsigned {p}_{w.name}_SIZE = {w.size};")
+    out.append(f"  parameter int unsigned {p}_{w.name}_VALIDBITS = {w.validbits};")
+    for i in w.index:
+      out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{w.name}_{i.name}_STRIDE = "
+                 f"{sv_hex(ADDR_BITS, i.stride)};")
+      if i.fixed:
+        out.append(f"  parameter int unsigned {p}_{w.name}_{i.name}_COUNT = {i.count};")
+  if block.windows:
+    out.append("")
 
   for direction, kinds, what in (("reg2hw", TO_HW, "register block -> hardware"),
                                  ("hw2reg", FROM_HW, "hardware -> register block")):
@@ -469,6 +679,10 @@ def gen_sv_top(block):
          f"// APB3 target for register block '{b}'. Every access completes in its first access",
          "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
          "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
+         *([f"// Windows, decoded by the design around this block (here they answer pslverr_o):"]
+           + [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
+              for w in block.windows]
+           if block.windows else []),
          "", f"module cpo_{b}_reg_top",
          f"  import cpo_{b}_reg_pkg::*;", "(",
          "  input  logic clk_i,",
@@ -656,7 +870,10 @@ def gen_c_header(block):
          f"/* Register block '{block.name}': {c_comment(block.desc)} */",
          "/* Offsets are byte offsets in the block's APB window. Field _MASK is the mask in place",
          "   (already shifted); field _RESET is the field's own value (not shifted); a register's",
-         "   _RESET is the word read after reset, with ro fields (set by hardware) as 0. */",
+         "   _RESET is the word read after reset, with ro fields (set by hardware) as 0.",
+         "   Windows (address ranges decoded outside the register block): _OFFSET, _SIZE in bytes,",
+         "   _VALIDBITS of each 32-bit entry, per index _STRIDE (and _COUNT when fixed), and",
+         "   _OFFSET_N(index, ...) for an entry's address. */",
          f"#ifndef {guard}", f"#define {guard}", ""]
   for name, val in block.params.items():
     out.append(f"#define {p}_{camel_to_upper_snake(name)} {val}u")
@@ -678,6 +895,23 @@ def gen_c_header(block):
       out.append(f"#define {fp}_WIDTH {f.width}u")
       if f.access in HAS_RESET:
         out.append(f"#define {fp}_RESET 0x{f.reset:x}u")
+    out.append("")
+  for w in block.windows:
+    wp = f"{p}_{w.name}"
+    out.append(f"/* Window {w.name} ({window_summary(w)}): {c_comment(first_sentence(w.desc))} */")
+    out.append(f"#define {wp}_OFFSET 0x{w.offset:04x}u")
+    out.append(f"#define {wp}_SIZE 0x{w.size:x}u")
+    out.append(f"#define {wp}_VALIDBITS {w.validbits}u")
+    for i in w.index:
+      note = f"  /* {c_comment(i.desc)} */" if i.desc else ""
+      out.append(f"#define {wp}_{i.name}_STRIDE 0x{i.stride:x}u{note}")
+      if i.fixed:
+        out.append(f"#define {wp}_{i.name}_COUNT {i.count}u")
+    if w.index:
+      args = ", ".join(arg_ident(i.name) for i in w.index)
+      terms = " + ".join(f"(unsigned)({arg_ident(i.name)}) * {wp}_{i.name}_STRIDE"
+                         for i in w.index)
+      out.append(f"#define {wp}_OFFSET_N({args}) ({wp}_OFFSET + {terms})")
     out.append("")
   out.append(f"#endif /* {guard} */")
   return "\n".join(out) + "\n"
@@ -723,9 +957,44 @@ def gen_python(block):
     regs.append(f"  {r.name!r}: {{'offset': 0x{r.offset:04x}, 'count': {r.count}, "
                 f"'stride': 0x{r.stride:x}, 'is_array': {r.is_array}, 'fields': [\n      "
                 + ",\n      ".join(fields) + "]},")
+  wins = []
+  for w in block.windows:
+    wp = f"{p}_{w.name}"
+    out.append(f"# Window {w.name} ({window_summary(w)}): {first_sentence(w.desc)}")
+    out.append(f"{wp}_OFFSET = 0x{w.offset:04x}")
+    out.append(f"{wp}_SIZE = 0x{w.size:x}")
+    out.append(f"{wp}_VALIDBITS = {w.validbits}")
+    for i in w.index:
+      out.append(f"{wp}_{i.name}_STRIDE = 0x{i.stride:x}")
+      if i.fixed:
+        out.append(f"{wp}_{i.name}_COUNT = {i.count}")
+    if w.index:
+      out.append("")
+      out.append("")
+      out.append(f"def {wp}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)}):")
+      for i in w.index:
+        a = arg_ident(i.name)
+        # An index without a fixed count is bounded by the room in the window only.
+        out.append(f"  if not 0 <= {a} < {i.count}:")
+        out.append(f"    raise IndexError(f\"{w.name} {i.name} {{{a}}} out of range\")")
+      terms = " + ".join(f"{arg_ident(i.name)} * {wp}_{i.name}_STRIDE" for i in w.index)
+      out.append(f"  return {wp}_OFFSET + {terms}")
+      out.append("")
+      out.append("")
+    else:
+      out.append("")
+    index = ", ".join(f"{{'name': {i.name!r}, 'stride': 0x{i.stride:x}, "
+                      f"'count': {i.count if i.fixed else None}}}" for i in w.index)
+    wins.append(f"  {w.name!r}: {{'offset': 0x{w.offset:04x}, 'size': 0x{w.size:x}, "
+                f"'access': {w.access!r}, 'validbits': {w.validbits}, 'index': [{index}]}},")
   out.append("# Every register, for scripts that walk the map.")
   out.append("REGISTERS = {")
   out.extend(regs)
+  out.append("}")
+  out.append("")
+  out.append("# Every window (address ranges decoded outside the register block).")
+  out.append("WINDOWS = {")
+  out.extend(wins)
   out.append("}")
   return "\n".join(out) + "\n"
 
@@ -744,6 +1013,11 @@ ACCESS_DOC = {
 }
 
 
+def first_sentence(text):
+  m = re.match(r"(.*?\.)(\s|$)", " ".join(text.split()))
+  return m.group(1) if m else text
+
+
 def md_cell(text):
   return " ".join(text.split()).replace("|", "\\|")
 
@@ -756,6 +1030,11 @@ def gen_markdown(block):
          "in one cycle; an unmapped or misaligned address returns PSLVERR. "
          f"C names: `{p}_<REG>_OFFSET`, `..._OFFSET_N(i)` for arrays, "
          f"`{p}_<REG>_<FIELD>_MASK/_SHIFT/_RESET`.", ""]
+  if block.windows:
+    out += ["Windows are address ranges decoded by the design around the register block (a "
+            "memory, a converter bank); their entries are described below, not as registers. "
+            f"C names: `{p}_<WINDOW>_OFFSET/_SIZE/_VALIDBITS`, `..._<INDEX>_STRIDE/_COUNT`, "
+            f"`{p}_<WINDOW>_OFFSET_N(index, ...)`.", ""]
   if block.params:
     out.append("Generated for: " + ", ".join(f"`{k}` = {v}" for k, v in block.params.items())
                + " (regenerate with `--param` for another design).")
@@ -766,7 +1045,12 @@ def gen_markdown(block):
     inst = f"{r.count} x stride 0x{r.stride:x}" if r.is_array else "1"
     out.append(f"| 0x{r.offset:04x} | [{r.name}](#{r.name.lower()}) | {inst} | "
                f"0x{r.reset:08x} | {md_cell(r.desc)} |")
+  for w in block.windows:
+    out.append(f"| 0x{w.offset:04x}-0x{w.end - 1:04x} | [{w.name}](#{w.name.lower()}) | "
+               f"window, {w.access}, 0x{w.size:x} bytes | - | {md_cell(first_sentence(w.desc))} |")
   out.append("")
+  for n in block.notes:
+    out += [f"## {n.title}", "", n.text, ""]
   for r in block.registers:
     out.append(f"## {r.name}")
     out.append("")
@@ -786,6 +1070,25 @@ def gen_markdown(block):
       out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
                  f"{md_cell(f.desc)} |")
     out.append("")
+  for w in block.windows:
+    out += [f"## {w.name}", "",
+            f"Window 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.size} bytes), decoded by the design "
+            f"around the register block. {w.desc}", ""]
+    if w.index:
+      out += [f"Entry address: `{window_formula(w)}` "
+              f"(`{p}_{w.name}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)})`).", "",
+              "| Index | Stride | Entries | Description |", "|---|---|---|---|"]
+      for i in w.index:
+        n = str(i.count) if i.fixed else f"at most {i.count} (room in the window)"
+        out.append(f"| {arg_ident(i.name)} | 0x{i.stride:x} | {n} | {md_cell(i.desc)} |")
+      out.append("")
+    bits = (f"Bits [{w.validbits - 1}:0] of each 32-bit entry hold the data; bits "
+            f"[31:{w.validbits}] read 0" + (" and ignore writes." if w.access == "rw" else ".")
+            if w.validbits < 32 else "Each entry is a 32-bit word.")
+    rule = ("Entries are read/write." if w.access == "rw" else
+            "Entries are read-only: a write completes with PSLVERR and has no effect.")
+    out += [f"{rule} {bits} Which addresses of the window hold entries, and what the others "
+            "answer, is the design's (see the description above).", ""]
   return "\n".join(out)
 
 

@@ -15,12 +15,12 @@ namespace {
 constexpr unsigned kLanes = LanesDut::kLanes;
 constexpr unsigned kDacCh = CPO_DAC_COUNT;
 constexpr unsigned kAdcCh = CPO_ADC_COUNT;
-constexpr uint16_t kDacBase = 0x1000;
-constexpr uint16_t kAdcBase = 0x2000;
-constexpr uint16_t kChStride = 0x100;
+// The window addresses come from the register description (lanes.regs.toml [[window]]).
+static_assert(CPO_LANES_DAC_IDX_COUNT == LanesDut::kLanes, "DAC window index count");
+static_assert(CPO_LANES_ADC_IDX_COUNT == LanesDut::kLanes, "ADC window index count");
 
-uint16_t dac_addr(unsigned ch, unsigned idx) { return uint16_t(kDacBase + ch * kChStride + idx * 4); }
-uint16_t adc_addr(unsigned ch, unsigned idx) { return uint16_t(kAdcBase + ch * kChStride + idx * 4); }
+uint16_t dac_addr(unsigned ch, unsigned idx) { return uint16_t(CPO_LANES_DAC_OFFSET_N(ch, idx)); }
+uint16_t adc_addr(unsigned ch, unsigned idx) { return uint16_t(CPO_LANES_ADC_OFFSET_N(ch, idx)); }
 
 // A distinct code per entry, different for each seed.
 uint16_t pattern(unsigned ch, unsigned idx, unsigned seed) {

@@ -70,6 +70,31 @@ GOOD = textwrap.dedent("""\
     count = "NumPorts"
     stride = 0x10
     fields = [ { name = "EN", bits = "0", access = "rw", reset = 1 } ]
+
+    [[window]]
+    name = "MEM"
+    offset = 0x1000
+    size = 0x1000
+    access = "rw"
+    validbits = 12
+    desc = "A table decoded outside the register block. More text."
+    index = [
+      { name = "BANK", stride = 0x200, desc = "bank" },
+      { name = "IN", stride = 0x8, count = "NumPorts", desc = "a Python keyword once lower-cased" },
+    ]
+
+    [[window]]
+    name = "ROM"
+    offset = 0x400
+    size = 0x40
+    access = "ro"
+    desc = "A flat read-only window."
+
+    [[note]]
+    title = "Bit order"
+    text = '''
+    Bit 0 is **first in time**.
+    '''
     """)
 
 
@@ -127,6 +152,28 @@ class GoodDescription(unittest.TestCase):
     self.assertEqual(set(m.REGISTERS), {"ID", "CONFIG", "EVENTS", "PORT_CNT_LO", "PORT_CNT_HI",
                                         "PORT_CTRL"})
 
+  def test_python_window_constants(self):
+    m = load_module(os.path.join(self.out, "demo_regs.py"))
+    self.assertEqual((m.CPO_DEMO_MEM_OFFSET, m.CPO_DEMO_MEM_SIZE, m.CPO_DEMO_MEM_VALIDBITS),
+                     (0x1000, 0x1000, 12))
+    self.assertEqual((m.CPO_DEMO_MEM_BANK_STRIDE, m.CPO_DEMO_MEM_IN_STRIDE), (0x200, 0x8))
+    self.assertEqual(m.CPO_DEMO_MEM_IN_COUNT, 4)
+    self.assertFalse(hasattr(m, "CPO_DEMO_MEM_BANK_COUNT"))   # no fixed count: room only
+    self.assertEqual(m.CPO_DEMO_MEM_OFFSET_N(3, 2), 0x1000 + 3 * 0x200 + 2 * 8)
+    self.assertEqual(m.CPO_DEMO_MEM_OFFSET_N(7, 3), 0x1e18)
+    for bad in ((8, 0), (0, 4), (-1, 0)):
+      with self.assertRaises(IndexError):
+        m.CPO_DEMO_MEM_OFFSET_N(*bad)
+    self.assertEqual((m.CPO_DEMO_ROM_OFFSET, m.CPO_DEMO_ROM_SIZE, m.CPO_DEMO_ROM_VALIDBITS),
+                     (0x400, 0x40, 32))
+    self.assertFalse(hasattr(m, "CPO_DEMO_ROM_OFFSET_N"))
+    self.assertEqual(m.WINDOWS["MEM"]["access"], "rw")
+    self.assertEqual(m.WINDOWS["ROM"], {"offset": 0x400, "size": 0x40, "access": "ro",
+                                        "validbits": 32, "index": []})
+    self.assertEqual(m.WINDOWS["MEM"]["index"],
+                     [{"name": "BANK", "stride": 0x200, "count": None},
+                      {"name": "IN", "stride": 0x8, "count": 4}])
+
   def test_c_header_agrees_with_python(self):
     cc = os.environ.get("CC")
     if not cc:
@@ -135,6 +182,7 @@ class GoodDescription(unittest.TestCase):
     names = [n for n in dir(m) if n.startswith("CPO_DEMO_") and isinstance(getattr(m, n), int)]
     checks = "\n".join(f"_Static_assert({n} == {getattr(m, n)}u, \"{n}\");" for n in names)
     checks += "\n_Static_assert(CPO_DEMO_PORT_CTRL_OFFSET_N(2) == 0x128u, \"OFFSET_N\");"
+    checks += "\n_Static_assert(CPO_DEMO_MEM_OFFSET_N(3, 2) == 0x1610u, \"window OFFSET_N\");"
     src = os.path.join(self.out, "check.c")
     with open(src, "w") as fh:
       fh.write(f'#include "cpo/demo_regs.h"\n{checks}\nint main(void) {{ return 0; }}\n')
@@ -158,6 +206,12 @@ class GoodDescription(unittest.TestCase):
     self.assertIn("parameter logic [15:0] CPO_DEMO_PORT_CTRL_OFFSET = 16'h108;", pkg)
     self.assertIn("parameter int unsigned CPO_DEMO_PORT_CTRL_COUNT = 4;", pkg)
     self.assertIn("parameter logic [1:0] CPO_DEMO_CONFIG_MODE_RESET = 2'h2;", pkg)
+    self.assertIn("parameter logic [15:0] CPO_DEMO_MEM_OFFSET = 16'h1000;", pkg)
+    self.assertIn("parameter int unsigned CPO_DEMO_MEM_SIZE = 4096;", pkg)
+    self.assertIn("parameter int unsigned CPO_DEMO_MEM_VALIDBITS = 12;", pkg)
+    self.assertIn("parameter logic [15:0] CPO_DEMO_MEM_BANK_STRIDE = 16'h200;", pkg)
+    self.assertIn("parameter int unsigned CPO_DEMO_MEM_IN_COUNT = 4;", pkg)
+    self.assertIn("parameter logic [15:0] CPO_DEMO_ROM_OFFSET = 16'h400;", pkg)
     # reg2hw: what software controls; hw2reg: what hardware reports.
     reg2hw = re.search(r"typedef struct packed \{([^}]*)\} cpo_demo_reg2hw_t;", pkg).group(1)
     hw2reg = re.search(r"typedef struct packed \{([^}]*)\} cpo_demo_hw2reg_t;", pkg).group(1)
@@ -175,6 +229,36 @@ class GoodDescription(unittest.TestCase):
       self.assertIn(f"| 0x{off:04x} | [{name}]", md)
       self.assertIn(f"## {name}", md)
     self.assertIn("4 x stride 0x10", md)
+
+  def test_markdown_describes_windows_and_notes(self):
+    md = self.read("demo_regs.md")
+    self.assertIn("| 0x1000-0x1fff | [MEM](#mem) | window, rw, 0x1000 bytes | - | "
+                  "A table decoded outside the register block. |", md)
+    self.assertIn("| 0x0400-0x043f | [ROM](#rom) | window, ro, 0x40 bytes |", md)
+    mem = md.split("## MEM\n")[1].split("\n## ")[0]
+    self.assertIn("Window 0x1000-0x1fff (4096 bytes)", mem)
+    self.assertIn("More text.", mem)
+    self.assertIn("Entry address: `0x1000 + bank * 0x200 + in_ * 0x8` "
+                  "(`CPO_DEMO_MEM_OFFSET_N(bank, in_)`)", mem)
+    self.assertIn("| bank | 0x200 | at most 8 (room in the window) | bank |", mem)
+    self.assertIn("| in_ | 0x8 | 4 |", mem)
+    self.assertIn("Entries are read/write. Bits [11:0] of each 32-bit entry hold the data; bits "
+                  "[31:12] read 0 and ignore writes.", mem)
+    rom = md.split("## ROM\n")[1]
+    self.assertIn("read-only: a write completes with PSLVERR", rom)
+    self.assertIn("Each entry is a 32-bit word.", rom)
+    self.assertIn("## Bit order\n\nBit 0 is **first in time**.\n", md)
+
+  def test_c_header_window_names(self):
+    h = self.read("cpo/demo_regs.h")
+    for line in ("#define CPO_DEMO_MEM_OFFSET 0x1000u", "#define CPO_DEMO_MEM_SIZE 0x1000u",
+                 "#define CPO_DEMO_MEM_VALIDBITS 12u", "#define CPO_DEMO_MEM_IN_COUNT 4u",
+                 "#define CPO_DEMO_MEM_OFFSET_N(bank, in_) (CPO_DEMO_MEM_OFFSET + "
+                 "(unsigned)(bank) * CPO_DEMO_MEM_BANK_STRIDE + (unsigned)(in_) * "
+                 "CPO_DEMO_MEM_IN_STRIDE)",
+                 "#define CPO_DEMO_ROM_SIZE 0x40u"):
+      self.assertIn(line, h)
+    self.assertNotIn("CPO_DEMO_MEM_BANK_COUNT", h)
 
   def test_param_override_resizes_arrays_everywhere(self):
     res = run_reggen(GOOD, self.out, "--param", "NumPorts=16")
@@ -281,6 +365,65 @@ BAD = [
          '{ name = "SEEN", bits = "4:1", access = "rc", reset = 0 },',
          '{ name = "RESET", bits = "6", access = "rc" },'), [],
      ["both generate the name CPO_DEMO_CONFIG_MODE_RESET"]),
+    ("window overlaps a register",
+     GOOD.replace("offset = 0x400", "offset = 0x100"), [],
+     ["window 'ROM'", "0x0100-0x013f overlaps register PORT_CNT_LO[0] at 0x0100"]),
+    ("window overlaps a window",
+     GOOD.replace("offset = 0x400\nsize = 0x40", "offset = 0x1040\nsize = 0x40"), [],
+     ["window 'ROM'", "0x1040-0x107f overlaps window 'MEM' (0x1000-0x1fff)"]),
+    ("window not aligned to its size",
+     GOOD.replace("offset = 0x400", "offset = 0x420"), [],
+     ["window 'ROM'", "offset 0x420 is not a non-negative multiple of its size 0x40"]),
+    ("window size not a power of two",
+     GOOD.replace("size = 0x40", "size = 0x30"), [],
+     ["window 'ROM'", "size 0x30 is not a power of two"]),
+    ("window beyond the address space",
+     GOOD.replace("offset = 0x1000\nsize = 0x1000", "offset = 0x10000\nsize = 0x1000"), [],
+     ["window 'MEM'", "beyond the 16-bit address space"]),
+    ("window unknown access",
+     GOOD.replace('access = "ro"\ndesc = "A flat', 'access = "w1c"\ndesc = "A flat'), [],
+     ["window 'ROM'", "unknown access 'w1c' (one of rw, ro)"]),
+    ("window missing size",
+     GOOD.replace("size = 0x40\n", ""), [], ["window 'ROM'", "missing size"]),
+    ("window validbits out of range",
+     GOOD.replace("validbits = 12", "validbits = 33"), [],
+     ["window 'MEM'", "validbits 33 out of range 1..32"]),
+    ("window name taken by a register",
+     GOOD.replace('name = "ROM"', 'name = "EVENTS"'), [],
+     ["window 'EVENTS'", "defined twice"]),
+    ("window defined twice",
+     GOOD.replace('name = "ROM"', 'name = "MEM"'), [], ["window 'MEM'", "defined twice"]),
+    ("window bad name",
+     GOOD.replace('name = "ROM"', 'name = "rom"'), [], ["'rom'", "must match"]),
+    ("window unknown key",
+     GOOD.replace("validbits = 12", "validbit = 12"), [],
+     ["window 'MEM'", "unknown key 'validbit'"]),
+    ("window index stride misaligned",
+     GOOD.replace("stride = 0x8, count", "stride = 0x6, count"), [],
+     ["window 'MEM': index 'IN'", "stride 0x6 must be a positive multiple of 4"]),
+    ("window index does not fit",
+     GOOD.replace('stride = 0x8, count = "NumPorts"', 'stride = 0x8, count = 65'), [],
+     ["window 'MEM': index 'IN'", "65 entries of stride 0x8 do not fit in index 'BANK' stride"]),
+    ("window indices not outermost first",
+     GOOD.replace('stride = 0x200, desc', 'stride = 0x4, desc'), [],
+     ["window 'MEM'", "index 'IN' stride 0x8 does not divide index 'BANK' stride 0x4"]),
+    ("window index stride larger than the window",
+     GOOD.replace('stride = 0x200, desc', 'stride = 0x2000, desc'), [],
+     ["window 'MEM'", "index 'BANK' stride 0x2000 does not divide size 0x1000"]),
+    ("window index unknown count parameter",
+     GOOD.replace('count = "NumPorts", desc', 'count = "NumPort", desc'), [],
+     ["window 'MEM': index 'IN'", "'NumPort' is not a [block.params] name"]),
+    ("window macro collides with a register's",
+     GOOD.replace('name = "EVENTS"', 'name = "ROM_BANK"').replace(
+         'offset = 0x400\nsize = 0x40\naccess = "ro"',
+         'offset = 0x400\nsize = 0x40\naccess = "ro"\nindex = [ { name = "BANK", stride = 4 } ]'),
+     [], ["window index 'ROM.BANK' and register 'ROM_BANK' both generate the name "
+          "CPO_DEMO_ROM_BANK_STRIDE"]),
+    ("note without text",
+     GOOD.replace("text = '''\nBit 0 is **first in time**.\n'''", 'text = ""'), [],
+     ["note 'Bit order'", "non-empty text"]),
+    ("note without title",
+     GOOD.replace('title = "Bit order"\n', ''), [], ["note", "one-line title"]),
 ]
 
 
@@ -297,6 +440,77 @@ class BadDescriptions(unittest.TestCase):
         self.assertNotIn("Traceback", res.stderr, case)
         self.assertFalse(os.path.exists(os.path.join(out, "cpo_demo_reg_top.sv")),
                          f"{case}: wrote outputs")
+
+
+ROOT = os.path.join(HERE, "..", "..")
+
+
+class LanesDescription(unittest.TestCase):
+  """rtl/lanes/lanes.regs.toml: its reference shows the converter windows and the PRBS bit
+  order, and the windows agree with the hand-written decode and the host-side copies."""
+
+  @classmethod
+  def setUpClass(cls):
+    cls.tmp = tempfile.TemporaryDirectory()
+    toml = os.path.join(ROOT, "rtl", "lanes", "lanes.regs.toml")
+    res = subprocess.run([sys.executable, REGGEN, toml, "--outdir", cls.tmp.name],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    with open(os.path.join(cls.tmp.name, "lanes_regs.md")) as fh:
+      cls.md = fh.read()
+    cls.regs = load_module(os.path.join(cls.tmp.name, "lanes_regs.py"))
+
+  @classmethod
+  def tearDownClass(cls):
+    cls.tmp.cleanup()
+
+  def source(self, *rel):
+    with open(os.path.join(ROOT, *rel)) as fh:
+      return fh.read()
+
+  def test_markdown_shows_windows_and_bit_order(self):
+    self.assertIn("| 0x1000-0x1fff | [DAC](#dac) | window, rw, 0x1000 bytes |", self.md)
+    self.assertIn("| 0x2000-0x2fff | [ADC](#adc) | window, ro, 0x1000 bytes |", self.md)
+    self.assertIn("Entry address: `0x1000 + ch * 0x100 + idx * 0x4`", self.md)
+    self.assertIn("Entry address: `0x2000 + ch * 0x100 + idx * 0x4`", self.md)
+    order = self.md.split("## PRBS bit order\n")[1].split("\n## ")[0]
+    for needle in ("Bit 0 of a lane word is first in time", "its LSB (bit 2k) first in time",
+                   "O.150", "x^31 + x^28 + 1", "b[n] = b[n-31] ^ b[n-28]", "counted once"):
+      self.assertIn(needle, order)
+
+  def test_windows_agree_with_the_hand_written_decode(self):
+    # cpo_lanes_top decodes the windows on paddr_i[15:12]; cpo_afe_bank on ch [11:8], idx [7:2].
+    top = self.source("rtl", "lanes", "cpo_lanes_top.sv")
+    for name, param in (("DAC", "AfeDacWindow"), ("ADC", "AfeAdcWindow")):
+      m = re.search(rf"localparam logic \[3:0\] {param} = 4'h([0-9a-fA-F]);", top)
+      self.assertIsNotNone(m, param)
+      w = self.regs.WINDOWS[name]
+      self.assertEqual((w["offset"], w["size"]), (int(m.group(1), 16) << 12, 0x1000), name)
+      self.assertEqual([i["stride"] for i in w["index"]], [0x100, 0x4], name)
+    self.assertEqual(self.regs.WINDOWS["DAC"]["access"], "rw")
+    self.assertEqual(self.regs.WINDOWS["ADC"]["access"], "ro")
+    bank = self.source("rtl", "lanes", "cpo_afe_bank.sv")
+    self.assertIn("assign ch = paddr_i[11:8];", bank)
+    self.assertIn("assign idx = paddr_i[7:2];", bank)
+
+  def test_host_copies_agree_with_the_description(self):
+    # host/include/cpo/lanes_afe.h and host/python/cpoemu_analog.py keep their own copies (they
+    # are used without the generated files); they must not drift from the description.
+    h = self.source("host", "include", "cpo", "lanes_afe.h")
+    value = lambda name: int(re.search(rf"#define {name} (0x[0-9a-fA-F]+|\d+)u", h).group(1), 0)
+    r = self.regs
+    self.assertEqual(value("CPO_LANES_DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
+    self.assertEqual(value("CPO_LANES_ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
+    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_ADC_CH_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
+    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_ADC_IDX_STRIDE)
+    py = self.source("host", "python", "cpoemu_analog.py")
+    pyval = lambda name: int(re.search(rf"^{name} = (0x[0-9a-fA-F]+|\d+)", py, re.M).group(1), 0)
+    self.assertEqual(pyval("DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
+    self.assertEqual(pyval("ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
+    self.assertEqual(pyval("CHANNEL_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
+    self.assertEqual(pyval("INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
 
 
 if __name__ == "__main__":
