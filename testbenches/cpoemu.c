@@ -826,6 +826,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   /* The rtl reports the endpoint it bound (tcp port * resolves to a real port); the pipe ends
    * without it if the rtl exits first (its status then says why). */
   char bound[600] = "";
+  bool rtl_exiting = false; /* the pipe ended unwritten: the rtl closes it only by exiting */
   unsigned bind_limit_ms = s_bind_limit_ms(cli->o.timeout_ms);
   struct pollfd pfd = {ready[0], POLLIN, 0};
   /* A loaded machine can take seconds to start a large verilated design: a running rtl gets a
@@ -836,6 +837,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
       ssize_t got = read(ready[0], bound, sizeof bound - 1);
       bound[got > 0 ? got : 0] = '\0';
       bound[strcspn(bound, "\n")] = '\0';
+      rtl_exiting = got <= 0;
       break;
     }
     stopped_ms = s_proc_state(kids[0].pid) == 'T' ? stopped_ms + 100 : 0;
@@ -845,7 +847,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
   int first_role = -1;
   bool first_killed = false, first_frozen = false; /* what the first cause is */
   if (!bound[0]) {
-    if (kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
+    if (!rtl_exiting && kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
       snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms%s",
                (int)kids[0].pid, endpoint, bind_limit_ms,
                s_proc_state(kids[0].pid) == 'T' ? " (it was stopped)" : "");

@@ -320,7 +320,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     if (wait_ms != 0) {
       cpo_status_t f = s_flush_all(s); /* never wait while holding what a peer waits for */
       if (f != CPO_OK) {
-        cpo_whyf(why, why_len, "cannot send to the model: %s", cpo_status_str(f));
+        cpo_whyf(why, why_len, "cannot send to the model (its connection is gone: %s); last agreed cycle %llu",
+                 cpo_status_str(f), (unsigned long long)s->peers[CPO_ROLE_MODEL].rx.last_cycle);
         return f;
       }
       slice_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */

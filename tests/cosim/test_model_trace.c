@@ -36,8 +36,9 @@ static void test_run_trace_writes_model_waveforms(void **state) {
   snprintf(dir, sizeof dir, "%s/cpo-trace-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   assert_non_null(mkdtemp(dir));
   snprintf(cmd, sizeof cmd,
-           "%s run --cycles %d --latency 1024 --quantum 256 --quiet --no-host --trace '%s/run.fst' "
-           ">/dev/null",
+           /* not a test of timeouts: a busy machine may stall a tracing run for seconds */
+           "%s run --cycles %d --latency 1024 --quantum 256 --quiet --no-host --timeout-ms 30000 "
+           "--trace '%s/run.fst' >/dev/null",
            s_cpoemu, CYCLES, dir);
   assert_int_equal(system(cmd), 0);
   snprintf(model, sizeof model, "%s/run.model.fst", dir);
