@@ -253,11 +253,16 @@ def _parse_bits(bits, where):
   return hi, lo
 
 
+def _where(where, kind, name):
+  """Where an element is, for an error: its kind, and its name once it has a usable one."""
+  return f"{where}: {kind} '{name}'" if isinstance(name, str) and name else f"{where}: {kind}"
+
+
 def _parse_field(raw, rwhere):
   if not isinstance(raw, dict):
     raise RegError(f"{rwhere}: each field must be a table")
   name = raw.get("name")
-  fwhere = f"{rwhere}: field '{name}'" if isinstance(name, str) and name else f"{rwhere}: field"
+  fwhere = _where(rwhere, "field", name)
   _check_ident(name, r"[A-Z][A-Z0-9_]*", "field", fwhere)
   _check_keys(raw, FIELD_KEYS, fwhere)
   if "bits" not in raw:
@@ -290,7 +295,7 @@ def _parse_register(raw, params, where):
   if not isinstance(raw, dict):
     raise RegError(f"{where}: each [[register]] must be a table")
   name = raw.get("name")
-  rwhere = f"{where}: register '{name}'" if isinstance(name, str) and name else f"{where}: register"
+  rwhere = _where(where, "register", name)
   _check_ident(name, r"[A-Z][A-Z0-9_]*", "register", rwhere)
   _check_keys(raw, REG_KEYS, rwhere)
   if "offset" not in raw:
@@ -353,7 +358,7 @@ def _parse_window(raw, params, where):
   if not isinstance(raw, dict):
     raise RegError(f"{where}: each [[window]] must be a table")
   name = raw.get("name")
-  wwhere = f"{where}: window '{name}'" if isinstance(name, str) and name else f"{where}: window"
+  wwhere = _where(where, "window", name)
   _check_ident(name, r"[A-Z][A-Z0-9_]*", "window", wwhere)
   _check_keys(raw, WINDOW_KEYS, wwhere)
   for key in ("offset", "size", "access"):
@@ -389,8 +394,7 @@ def _parse_window(raw, params, where):
     if not isinstance(ri, dict):
       raise RegError(f"{wwhere}: each index must be a table")
     iname = ri.get("name")
-    iwhere = (f"{wwhere}: index '{iname}'" if isinstance(iname, str) and iname
-              else f"{wwhere}: index")
+    iwhere = _where(wwhere, "index", iname)
     _check_ident(iname, r"[A-Z][A-Z0-9_]*", "index", iwhere)
     _check_keys(ri, INDEX_KEYS, iwhere)
     if "stride" not in ri:
@@ -429,7 +433,7 @@ def _parse_note(raw, where):
   if not isinstance(raw, dict):
     raise RegError(f"{where}: each [[note]] must be a table")
   title = raw.get("title")
-  nwhere = f"{where}: note '{title}'" if isinstance(title, str) and title else f"{where}: note"
+  nwhere = _where(where, "note", title)
   _check_keys(raw, NOTE_KEYS, nwhere)
   if not isinstance(title, str) or not title.strip() or "\n" in title:
     raise RegError(f"{nwhere}: needs a one-line title")

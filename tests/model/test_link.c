@@ -237,20 +237,26 @@ static void s_keep_last(void *user, const cpo_link_trace_t *t) {
   last->detuning_m = t->detuning_m[0];
 }
 
+/* The default profile's link, started calibrated, after one cycle: @p last holds its trace. */
+static cpo_link_t *s_default_link_one_cycle(cpo_profile_t *p, s_trace_last_t *last) {
+  assert_int_equal(cpo_profile_load(NULL, p), CPO_OK);
+  const cpo_link_cfg_t cfg = {.params = p, .symbols_per_cycle = 16, .seed = 8,
+                              .start_calibrated = true};
+  cpo_link_t *l = s_link(&cfg);
+  cpo_link_set_trace(l, s_keep_last, last);
+  uint64_t tx[8] = {0}, rx[8];
+  assert_int_equal(cpo_link_process(l, 0, 1, tx, rx), CPO_OK);
+  return l;
+}
+
 /* The eye's level currents from the link budget: ELS power / 8, splitter and coupler losses,
  * the monitor tap, the ring's through port at each level's drive, fibre and connector losses,
  * and the photodiode's eta q lambda / (h c). */
 static void test_link_eye_matches_link_budget(void **state) {
   (void)state;
   cpo_profile_t p;
-  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
-  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 16, .seed = 8,
-                              .start_calibrated = true};
-  cpo_link_t *l = s_link(&cfg);
   s_trace_last_t last = {0, 0};
-  cpo_link_set_trace(l, s_keep_last, &last);
-  uint64_t tx[8] = {0}, rx[8];
-  assert_int_equal(cpo_link_process(l, 0, 1, tx, rx), CPO_OK);
+  cpo_link_t *l = s_default_link_one_cycle(&p, &last);
   cpo_symchan_eye_t e;
   assert_int_equal(cpo_link_eye(l, 0, &e), CPO_OK);
   const double lambda = p.laser.wavelength_m; /* absolute lambda enters only at 1e-3 */
@@ -283,14 +289,8 @@ static void test_link_eye_matches_link_budget(void **state) {
 static void test_link_default_ring_tx_meets_dr_class_er_and_oma(void **state) {
   (void)state;
   cpo_profile_t p;
-  assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
-  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 16, .seed = 8,
-                              .start_calibrated = true};
-  cpo_link_t *l = s_link(&cfg);
   s_trace_last_t last = {0, 0};
-  cpo_link_set_trace(l, s_keep_last, &last);
-  uint64_t tx[8] = {0}, rx[8];
-  assert_int_equal(cpo_link_process(l, 0, 1, tx, rx), CPO_OK);
+  cpo_link_t *l = s_default_link_one_cycle(&p, &last);
   const double lambda = p.laser.wavelength_m;
   const double a = p.ring.round_trip_a, r = p.ring.self_coupling_r, ra = a * r;
   const double fwhm = (1 - ra) * lambda * lambda /

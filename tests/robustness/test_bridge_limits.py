@@ -18,7 +18,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,14 +77,6 @@ def free_tcp_port():
     return s.getsockname()[1]
 
 
-def wait_until(cond, what, timeout_s=WAIT_S):
-  deadline = time.monotonic() + timeout_s
-  while not cond():
-    if time.monotonic() > deadline:
-      raise AssertionError(f"{what} within {timeout_s} s")
-    time.sleep(0.02)
-
-
 class Limits(unittest.TestCase):
   def setUp(self):
     self.dir = tempfile.TemporaryDirectory(prefix="cpo_lim_")
@@ -132,7 +123,7 @@ class Limits(unittest.TestCase):
     sock = os.path.join(self.dir.name, "rtl.sock")
     ep = f"ipc://{sock}"
     rtl, rtl_log = self.spawn("rtl", ep, "--no-host")
-    wait_until(lambda: os.path.exists(sock) or rtl.poll() is not None, "the rtl did not bind")
+    cp.wait_until(lambda: os.path.exists(sock) or rtl.poll() is not None, WAIT_S, "the rtl bound")
     junk = bytes(MAX_FRAME)  # magic 0: BAD_MAGIC once read
     header = struct.pack("<IHHHHIQII", cc.MAGIC, cc.VERSION, cc.MsgType.HEARTBEAT, 0, 0, 0, 0, 0, 0)
     too_large = header + bytes(MAX_FRAME + CURVE_ENVELOPE - len(header))  # TOO_LARGE once read
@@ -210,7 +201,7 @@ class Limits(unittest.TestCase):
     json_path = os.path.join(self.dir.name, "rtl.json")
     rtl, rtl_log = self.spawn("rtl", ep, "--with-host", "--cycles", "200000", "--json",
                               json_path, nofile=FD_LIMIT)
-    wait_until(lambda: rtl.poll() is not None or bound(), "the rtl did not bind")
+    cp.wait_until(lambda: rtl.poll() is not None or bound(), WAIT_S, "the rtl bound")
     model, model_log = self.spawn("model", ep, "--cycles", "200000")
     # The session is on once the model's HELLO is answered; the rtl then waits for its host.
     flooder = subprocess.Popen([sys.executable, "-c", FLOODER, transport, where, str(FLOOD)],
@@ -219,8 +210,8 @@ class Limits(unittest.TestCase):
       made = int(flooder.stdout.readline() or 0)
       self.assertGreater(made, FD_LIMIT, "the flood did not get past the rtl's descriptor limit")
       # Past the limit: the rtl has refused some (it says so), or it has died.
-      wait_until(lambda: rtl.poll() is not None or "out of file descriptors" in self.text(rtl_log),
-                 "the flood did not exhaust the rtl's descriptors")
+      cp.wait_until(lambda: rtl.poll() is not None or "out of file descriptors" in self.text(rtl_log),
+                    WAIT_S, "the flood exhausting the rtl's descriptors")
       self.assert_not_signalled(rtl, rtl_log, "rtl")
       self.assertIsNone(rtl.poll(), f"the rtl stopped under a flood of {made} connections:\n"
                         + self.text(rtl_log)[-3000:])
