@@ -110,8 +110,6 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   sum->quanta = r.quanta;
   sum->dac_writes = r.dac_writes;
   sum->adc_samples = r.adc_samples;
-  sum->n_peer_events = r.n_peer_events;
-  std::memcpy(sum->peer_events, r.peer_events, sizeof r.peer_events);
   sum->lanes = cfg.lanes;
   for (uint32_t l = 0; l < cfg.lanes; l++) {
     sum->bits[l] = design.laneBits(l);

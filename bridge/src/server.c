@@ -145,9 +145,8 @@ static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const
 
 /* The session's own events (attach, detach) are few and on the record: never held back by the
  * budget a flood uses up. */
-static void s_log_event(cpo_server_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_log_event(cpo_server_t *s, const char *fmt, ...) {
-  (void)s;
+static void s_log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void s_log_event(const char *fmt, ...) {
   char line[400];
   va_list ap;
   va_start(ap, fmt);
@@ -175,7 +174,7 @@ static void s_note_peer(cpo_server_t *s, int role, bool attach) {
   if (s->n_events < CPO_PEER_EVENTS_MAX)
     s->events[s->n_events] = (cpo_peer_event_t){.role = (cpo_role_t)role, .attach = attach, .cycle = s->cycle};
   s->n_events++;
-  s_log_event(s, "%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
+  s_log_event("%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
               (unsigned long long)s->cycle);
 }
 
