@@ -22,6 +22,24 @@ uint64_t cpo_mono_us(void);
 /** printf into a caller's buffer, tolerating NULL / 0-length buffers. */
 void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/** What accepting a sender's last message changed (its last cycle, its liveness), kept so that
+ * the session layer can refuse that message afterwards as if it had never been accepted
+ * (PROTOCOL.md 6: a refused message moves nothing; its seq stays used up). */
+typedef struct {
+  bool valid;
+  uint32_t seq;
+  uint64_t cycle, rx_us;
+} cpo_wire_undo_t;
+
+/** A message from the sender was accepted at @p now_us, its last cycle having been
+ * @p cycle_before: it is the sender's liveness (@p last_rx_us = now), and unless it is a
+ * HEARTBEAT it can be undone. */
+void cpo_wire_undo_note(cpo_wire_undo_t *u, const cpo_msg_t *m, uint64_t cycle_before,
+                        uint64_t *last_rx_us, uint64_t now_us);
+
+/** Undo what accepting message @p seq changed, if it was the last one accepted. */
+void cpo_wire_undo(cpo_wire_undo_t *u, uint32_t seq, uint64_t *last_cycle, uint64_t *last_rx_us);
+
 /** What a sender keeps per connection: the next seq, the cycle stamp of its last message
  * (stamps never step back: heartbeats and BYE reuse it) and when it last sent. */
 typedef struct {

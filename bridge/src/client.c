@@ -20,10 +20,7 @@ struct cpo_client {
   uint64_t last_rx_us; /* when the rtl's last accepted message arrived: its liveness */
   bool rtl_gone;  /* silent: nothing more will reach it */
   bool bye_seen;  /* the rtl's BYE arrived: our BYE answers it at close */
-  /* What accepting the message last returned changed, for cpo_client_reject to undo. */
-  bool undo_valid;
-  uint32_t undo_seq;
-  uint64_t undo_cycle, undo_rx_us;
+  cpo_wire_undo_t undo; /* what accepting the last message changed, for cpo_client_reject */
   zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned; /* or its aligned copy */
   bool cur_live;
@@ -126,12 +123,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       }
       continue;
     }
-    const uint64_t now = cpo_mono_us();
-    c->undo_valid = msg->hdr.type != CPO_MSG_HEARTBEAT;
-    c->undo_seq = msg->hdr.seq;
-    c->undo_cycle = cycle_before;
-    c->undo_rx_us = c->last_rx_us;
-    c->last_rx_us = now;
+    cpo_wire_undo_note(&c->undo, msg, cycle_before, &c->last_rx_us, cpo_mono_us());
     switch (msg->hdr.type) {
     case CPO_MSG_HEARTBEAT:
       continue;
@@ -151,11 +143,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
 }
 
 void cpo_client_reject(cpo_client_t *c, const cpo_msg_t *msg, uint16_t code, const char *text) {
-  if (c->undo_valid && c->undo_seq == msg->hdr.seq) { /* as if it had never been accepted */
-    c->rx.last_cycle = c->undo_cycle;
-    c->last_rx_us = c->undo_rx_us;
-    c->undo_valid = false;
-  }
+  cpo_wire_undo(&c->undo, msg->hdr.seq, &c->rx.last_cycle, &c->last_rx_us);
   fprintf(stderr, "cpoemu[%s] error: refused %s from rtl: %s\n", cpo_role_name(c->role),
           cpo_msg_type_name(msg->hdr.type), text);
   cpo_msg_t reply = {.hdr = {.type = CPO_MSG_ERROR, .cycle = c->tx.cycle}};

@@ -20,10 +20,7 @@ typedef struct {
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
   uint64_t last_rx_us; /* when its last accepted message arrived: its liveness */
-  /* What accepting the message last returned changed, for cpo_server_reject to undo. */
-  bool undo_valid;
-  uint32_t undo_seq;
-  uint64_t undo_cycle, undo_rx_us;
+  cpo_wire_undo_t undo; /* what accepting its last message changed, for cpo_server_reject */
   zmq_msg_t held[MAX_HELD]; /* TX quanta encoded and numbered, not yet handed to ZeroMQ */
   int n_held;
 } peer_t;
@@ -411,17 +408,9 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       }
       continue;
     }
-    const uint64_t now = cpo_mono_us();
-    p->undo_valid = false;
-    if (m->hdr.type == CPO_MSG_HEARTBEAT) {
-      p->last_rx_us = now;
+    cpo_wire_undo_note(&p->undo, m, cycle_before, &p->last_rx_us, cpo_mono_us());
+    if (m->hdr.type == CPO_MSG_HEARTBEAT)
       continue;
-    }
-    p->undo_valid = true;
-    p->undo_seq = m->hdr.seq;
-    p->undo_cycle = cycle_before;
-    p->undo_rx_us = p->last_rx_us;
-    p->last_rx_us = now;
     if (m->hdr.type == CPO_MSG_BYE) {
       p->attached = false;
       s_note_peer(s, role, false);
@@ -448,11 +437,7 @@ void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint1
 void cpo_server_reject(cpo_server_t *s, cpo_role_t role, const cpo_msg_t *msg, uint16_t code, const char *text) {
   if (role > 0 && role < N_ROLES) {
     peer_t *p = &s->peers[role];
-    if (p->undo_valid && p->undo_seq == msg->hdr.seq) { /* as if it had never been accepted */
-      p->rx.last_cycle = p->undo_cycle;
-      p->last_rx_us = p->undo_rx_us;
-      p->undo_valid = false;
-    }
+    cpo_wire_undo(&p->undo, msg->hdr.seq, &p->rx.last_cycle, &p->last_rx_us);
   }
   cpo_server_report(s, role, msg->hdr.seq, code, text);
 }

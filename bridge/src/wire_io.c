@@ -30,6 +30,21 @@ void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) {
   va_end(ap);
 }
 
+void cpo_wire_undo_note(cpo_wire_undo_t *u, const cpo_msg_t *m, uint64_t cycle_before,
+                        uint64_t *last_rx_us, uint64_t now_us) {
+  *u = (cpo_wire_undo_t){.valid = m->hdr.type != CPO_MSG_HEARTBEAT, .seq = m->hdr.seq,
+                         .cycle = cycle_before, .rx_us = *last_rx_us};
+  *last_rx_us = now_us;
+}
+
+void cpo_wire_undo(cpo_wire_undo_t *u, uint32_t seq, uint64_t *last_cycle, uint64_t *last_rx_us) {
+  if (!u->valid || u->seq != seq)
+    return;
+  *last_cycle = u->cycle;
+  *last_rx_us = u->rx_us;
+  u->valid = false;
+}
+
 /* ---- connections beyond the file descriptor limit ----------------------------------------
  * libzmq 4.3.4 (Debian 12's libzmq5) asserts when accept() on an ipc listener fails with EMFILE
  * (ipc_listener.cpp: EMFILE is missing from the errno_assert list that tcp_listener.cpp has), so
