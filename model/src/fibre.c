@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "check.h"
-#include "cpo/phys.h"
+#include "cpo/units.h"
 
 cpo_fibre_params_t cpo_fibre_params_default(void) {
   return (cpo_fibre_params_t){

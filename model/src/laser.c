@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "cpo/phys.h"
+#include "cpo/units.h"
 
 struct cpo_laser {
   cpo_laser_params_t p;

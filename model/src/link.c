@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "cpo/monitor.h"
-#include "cpo/phys.h"
+#include "cpo/units.h"
 #include "cpo/rng.h"
 
 #define MAX_LANES CPO_LINK_MAX_LANES

@@ -8,7 +8,7 @@
 
 #include "check.h"
 
-#include "cpo/phys.h"
+#include "cpo/units.h"
 
 struct cpo_mzm {
   cpo_mzm_params_t p;

@@ -6,7 +6,7 @@
 
 #include "check.h"
 
-#include "cpo/phys.h"
+#include "cpo/units.h"
 
 cpo_receiver_params_t cpo_receiver_params_default(void) {
   return (cpo_receiver_params_t){

@@ -8,7 +8,7 @@
 
 #include "check.h"
 
-#include "cpo/phys.h"
+#include "cpo/units.h"
 
 struct cpo_ring {
   cpo_ring_params_t p;

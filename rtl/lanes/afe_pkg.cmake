@@ -17,7 +17,7 @@ set(cpo_afe_header ${PROJECT_SOURCE_DIR}/model/include/cpo/analog_channels.h)
 set(cpo_afe_tmp ${CMAKE_CURRENT_BINARY_DIR}/gen_afe_pkg/cpo_afe_pkg.sv)
 try_run(cpo_afe_run_rc cpo_afe_compile_ok ${CMAKE_CURRENT_BINARY_DIR}/gen_afe_pkg
   ${cpo_afe_gen_src}
-  CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${PROJECT_SOURCE_DIR}/model/include"
+  CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${PROJECT_SOURCE_DIR}/model/include;${PROJECT_SOURCE_DIR}/common/include"
   COMPILE_OUTPUT_VARIABLE cpo_afe_compile_out
   RUN_OUTPUT_VARIABLE cpo_afe_run_out
   ARGS ${cpo_afe_tmp})
@@ -34,6 +34,7 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${cpo_afe_header}
 # Build time.
 add_executable(cpo_gen_afe_pkg ${cpo_afe_gen_src})
 target_link_libraries(cpo_gen_afe_pkg PRIVATE cpo_common)
+target_include_directories(cpo_gen_afe_pkg PRIVATE ${PROJECT_SOURCE_DIR}/model/include)
 add_custom_command(OUTPUT ${CPO_AFE_PKG_SV}
   COMMAND cpo_gen_afe_pkg ${CPO_AFE_PKG_SV}
   DEPENDS cpo_gen_afe_pkg ${cpo_afe_header}

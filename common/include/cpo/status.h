@@ -1,7 +1,7 @@
 /* One error contract for all of cpoemu: every fallible call returns cpo_status_t.
  * 0 is success; each failure is a negative code with a fixed string. The list is
  * written once (X-macro) so codes and strings cannot drift apart.
- * It lives in model/ because model/ is the root of the dependency graph. */
+ * It lives in common/, the one room every other room may depend on. */
 #ifndef CPO_STATUS_H
 #define CPO_STATUS_H
 

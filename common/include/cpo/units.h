@@ -1,7 +1,8 @@
 /* Physical constants (exact SI values since the 2019 redefinition, CODATA 2018) and the one
- * dB/dBm conversion helper set: models work in SI, dB appears only at the edges. */
-#ifndef CPO_PHYS_H
-#define CPO_PHYS_H
+ * set of unit conversions (dB, dBm, degC): models work in SI, dB and degC appear only at the
+ * edges (host code, reports), and every edge converts through these. */
+#ifndef CPO_UNITS_H
+#define CPO_UNITS_H
 
 #include <math.h>
 
@@ -20,7 +21,11 @@ static inline double cpo_ratio_to_db(double ratio) { return 10.0 * log10(ratio);
 static inline double cpo_dbm_to_w(double dbm) { return 1e-3 * pow(10.0, dbm / 10.0); }
 /** dBm from optical power (-inf for 0 W). */
 static inline double cpo_w_to_dbm(double w) { return 10.0 * log10(w / 1e-3); }
+/** Kelvin from degrees Celsius. */
+static inline double cpo_c_to_k(double c) { return c + CPO_T_ZERO_C_K; }
+/** Degrees Celsius from kelvin. */
+static inline double cpo_k_to_c(double k) { return k - CPO_T_ZERO_C_K; }
 /** Standard normal upper tail Q(x) = 0.5 erfc(x / sqrt 2). */
 static inline double cpo_qfunc(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
 
-#endif /* CPO_PHYS_H */
+#endif /* CPO_UNITS_H */
