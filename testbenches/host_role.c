@@ -72,7 +72,7 @@ static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes) {
 int cpo_role_host(const cpo_run_opts_t *o) {
   char why[320];
   cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_HOST, .adopt_config = true,
-                         .timeout_ms = o->timeout_ms, .zmq_context = o->zmq_context, .curve = o->curve};
+                         .timeout_ms = o->timeout_ms, .context = o->context, .curve = o->curve};
   cpo_hal_t *hal = NULL;
   if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "cpoemu[host] error: cannot attach: %s\n", why);

@@ -175,7 +175,7 @@ static cpo_status_t s_carry(cpo_client_t *c, channel_t *ch, uint64_t first, uint
 int cpo_role_model(const cpo_run_opts_t *o) {
   char why[320] = "";
   cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_MODEL, .config = o->config,
-                         .timeout_ms = o->timeout_ms, .zmq_context = o->zmq_context, .curve = o->curve};
+                         .timeout_ms = o->timeout_ms, .context = o->context, .curve = o->curve};
   cpo_client_t *c = NULL;
   if (cpo_client_connect(&bc, &c, why, sizeof why) != CPO_OK)
     return s_fail("cannot join the session", why);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include <cmocka.h>
 
@@ -215,7 +214,7 @@ static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
   static int serial;
   char endpoint[64];
   snprintf(endpoint, sizeof endpoint, "inproc://sync-analog-%d", serial++);
-  void *ctx = zmq_ctx_new();
+  cpo_context_t *ctx = cpo_context_new();
   memset(r, 0, sizeof *r);
   memset(log, 0, sizeof *log);
   r->cfg = (cpo_config_t){.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1,
@@ -224,7 +223,7 @@ static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
   snprintf(r->cfg.profile, sizeof r->cfg.profile, "loopback");
   char why[256];
   cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
-                         .zmq_context = ctx};
+                         .context = ctx};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
   pthread_create(&r->thread, NULL, s_rtl_main, r);
   cpo_client_t *c = NULL;
@@ -233,7 +232,7 @@ static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
   s_model(c, log, misbehave);
   cpo_client_close(&c, 0, "model done");
   pthread_join(r->thread, NULL);
-  zmq_ctx_term(ctx);
+  cpo_context_destroy(&ctx);
   assert_int_equal(r->rc, CPO_OK);
   assert_int_equal(r->res.cycles, TOTAL);
 }
