@@ -13,8 +13,12 @@ uint64_t cpo_role_host_min_cycles(const cpo_config_t *cfg) {
 
 int cpo_role_host(const cpo_run_opts_t *o) {
   char why[400];
-  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_HOST, .adopt_config = true,
-                         .timeout_ms = o->timeout_ms, .context = o->context, .curve = o->curve};
+  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint,
+                         .role = CPO_ROLE_HOST,
+                         .adopt_config = true,
+                         .timeout_ms = o->timeout_ms,
+                         .context = o->context,
+                         .curve = o->curve};
   cpo_hal_t *hal = NULL;
   if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
     cpo_log(CPO_LOG_ERROR, "host", "cannot attach: %s", why);

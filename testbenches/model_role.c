@@ -21,8 +21,8 @@ typedef struct {
   cpo_link_info_t info; /* the link's shape (lanes, lasers, ADC period), fixed at creation */
 } channel_t;
 
-static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t count, const uint64_t *tx,
-                                      uint64_t *rx) {
+static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t count,
+                                      const uint64_t *tx, uint64_t *rx) {
   return ch->link ? cpo_link_process(ch->link, first, count, tx, rx)
                   : cpo_loopback_process(ch->loopback, first, count, tx, rx);
 }
@@ -38,43 +38,47 @@ static void s_channel_destroy(channel_t *ch) {
 }
 
 /* Build the channel the configuration names; @p why says what is wrong if it cannot. */
-static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t *cfg, channel_t *ch,
-                                     char *why, size_t why_len) {
+static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t *cfg,
+                                     channel_t *ch, char *why, size_t why_len) {
   memset(ch, 0, sizeof *ch);
   if (strcmp(cfg->profile, "loopback") == 0) {
     cpo_loopback_cfg_t lc = {.lanes = cfg->lanes,
-                             .bits_per_cycle = (uint32_t)cfg->symbols_per_cycle * cfg->bits_per_symbol,
+                             .bits_per_cycle =
+                                 (uint32_t)cfg->symbols_per_cycle * cfg->bits_per_symbol,
                              .seed = cfg->seed,
                              .noise_sigma = o->noise_sigma};
     if (cpo_loopback_create(&lc, &ch->loopback) != CPO_OK) {
-      snprintf(why, why_len, "the loopback channel refused lanes %u, %u bits per cycle, sigma %g", lc.lanes,
-               lc.bits_per_cycle, lc.noise_sigma);
+      snprintf(why, why_len, "the loopback channel refused lanes %u, %u bits per cycle, sigma %g",
+               lc.lanes, lc.bits_per_cycle, lc.noise_sigma);
       return CPO_ERR_INVALID_ARG;
     }
     return CPO_OK;
   }
-  cpo_link_cfg_t lc = {.profile = cfg->profile,
-                       .topology = o->two_engines ? CPO_TOPOLOGY_TWO_ENGINES : CPO_TOPOLOGY_LOOPBACK,
-                       .lanes = cfg->lanes,
-                       .symbols_per_cycle = cfg->symbols_per_cycle,
-                       .bits_per_symbol = cfg->bits_per_symbol,
-                       .baud_hz = (double)cfg->baud_hz,
-                       .seed = cfg->seed,
-                       .els_ambient_k = o->els_ambient_k,
-                       .fidelity = o->fidelity_bit_true ? CPO_FIDELITY_BIT_TRUE : CPO_FIDELITY_STATISTICAL,
-                       .start_calibrated = !o->power_on_start};
+  cpo_link_cfg_t lc = {
+      .profile = cfg->profile,
+      .topology = o->two_engines ? CPO_TOPOLOGY_TWO_ENGINES : CPO_TOPOLOGY_LOOPBACK,
+      .lanes = cfg->lanes,
+      .symbols_per_cycle = cfg->symbols_per_cycle,
+      .bits_per_symbol = cfg->bits_per_symbol,
+      .baud_hz = (double)cfg->baud_hz,
+      .seed = cfg->seed,
+      .els_ambient_k = o->els_ambient_k,
+      .fidelity = o->fidelity_bit_true ? CPO_FIDELITY_BIT_TRUE : CPO_FIDELITY_STATISTICAL,
+      .start_calibrated = !o->power_on_start};
   if (cpo_link_create(&lc, &ch->link) != CPO_OK) {
-    snprintf(why, why_len, "profile %s does not fit %u lanes of %u x %u-bit symbols at %llu Bd (see above)",
+    snprintf(why, why_len,
+             "profile %s does not fit %u lanes of %u x %u-bit symbols at %llu Bd (see above)",
              cfg->profile, cfg->lanes, cfg->symbols_per_cycle, cfg->bits_per_symbol,
              (unsigned long long)cfg->baud_hz);
     return CPO_ERR_INVALID_ARG;
   }
   cpo_link_get_info(ch->link, &ch->info);
   if (cfg->latency_cycles > ch->info.latency_cycles) { /* lookahead may not exceed physics */
-    snprintf(why, why_len,
-             "latency_cycles %u exceeds the physical path latency of profile %s: %llu cycles (%.1f ns)",
-             cfg->latency_cycles, cfg->profile, (unsigned long long)ch->info.latency_cycles,
-             ch->info.latency_s * 1e9);
+    snprintf(
+        why, why_len,
+        "latency_cycles %u exceeds the physical path latency of profile %s: %llu cycles (%.1f ns)",
+        cfg->latency_cycles, cfg->profile, (unsigned long long)ch->info.latency_cycles,
+        ch->info.latency_s * 1e9);
     cpo_link_destroy(&ch->link);
     return CPO_ERR_CONFIG_MISMATCH;
   }
@@ -100,13 +104,14 @@ static int s_fail(const char *what, const char *why) {
 
 /* ---- the channel seen by the synchroniser (cpo_model_channel_t) ---------------------- */
 
-static cpo_status_t s_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx, uint64_t *rx) {
+static cpo_status_t s_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
+                              uint64_t *rx) {
   return s_channel_process(self, first, count, tx, rx);
 }
 
 /* Every channel of the list with its indices, in channel order; @p code gives each one's code. */
-static cpo_status_t s_list_codes(const channel_t *ch, bool dac, uint64_t cycle, cpo_analog_entry_t *out,
-                                 uint32_t max, uint32_t *n) {
+static cpo_status_t s_list_codes(const channel_t *ch, bool dac, uint64_t cycle,
+                                 cpo_analog_entry_t *out, uint32_t max, uint32_t *n) {
   *n = 0;
   for (uint32_t k = 0; k < (dac ? CPO_DAC_COUNT : CPO_ADC_COUNT); k++) {
     uint32_t indices = s_channel_indices(ch, dac ? cpo_dac_info(k) : cpo_adc_info(k));
@@ -128,23 +133,25 @@ static uint32_t s_dac_codes(void *self, cpo_analog_entry_t *out, uint32_t max) {
   return n;
 }
 
-static cpo_status_t s_adc_codes(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max, uint32_t *n) {
+static cpo_status_t s_adc_codes(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max,
+                                uint32_t *n) {
   return s_list_codes(self, false, cycle, out, max, n);
 }
 
-static cpo_status_t s_dac_set(void *self, cpo_analog_entry_t e, uint64_t write_cycle, uint64_t effective_cycle,
-                              char *why, size_t why_len) {
+static cpo_status_t s_dac_set(void *self, cpo_analog_entry_t e, uint64_t write_cycle,
+                              uint64_t effective_cycle, char *why, size_t why_len) {
   channel_t *ch = self;
   const cpo_analog_channel_info_t *info = cpo_dac_info(e.channel);
-  cpo_status_t rc = ch->link ? cpo_link_set_dac(ch->link, e.channel, e.lane, e.value, effective_cycle)
-                             : CPO_ERR_INVALID_ARG;
+  cpo_status_t rc = ch->link
+                        ? cpo_link_set_dac(ch->link, e.channel, e.lane, e.value, effective_cycle)
+                        : CPO_ERR_INVALID_ARG;
   if (rc != CPO_OK)
-    snprintf(why, why_len, "DAC %s (channel %u) index %u code %u at cycle %llu: %s", info ? info->name : "?",
-             e.channel, e.lane, e.value, (unsigned long long)write_cycle,
-             !ch->link              ? "the loopback channel has no converters"
-             : !info                ? "no such DAC channel"
+    snprintf(why, why_len, "DAC %s (channel %u) index %u code %u at cycle %llu: %s",
+             info ? info->name : "?", e.channel, e.lane, e.value, (unsigned long long)write_cycle,
+             !ch->link             ? "the loopback channel has no converters"
+             : !info               ? "no such DAC channel"
              : rc == CPO_ERR_RANGE ? "it came after the engine had passed cycle + L"
-                                    : "index or code out of range for this engine");
+                                   : "index or code out of range for this engine");
   return rc;
 }
 
@@ -161,8 +168,12 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
 
 int cpo_role_model(const cpo_run_opts_t *o) {
   char why[320] = "";
-  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_MODEL, .config = o->config,
-                         .timeout_ms = o->timeout_ms, .context = o->context, .curve = o->curve};
+  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint,
+                         .role = CPO_ROLE_MODEL,
+                         .config = o->config,
+                         .timeout_ms = o->timeout_ms,
+                         .context = o->context,
+                         .curve = o->curve};
   cpo_client_t *c = NULL;
   if (cpo_client_connect(&bc, &c, why, sizeof why) != CPO_OK)
     return s_fail("cannot join the session", why);

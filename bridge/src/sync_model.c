@@ -27,7 +27,8 @@ static cpo_status_t s_send_codes(const model_side_t *ms, uint16_t type, uint64_t
   uint32_t n = 0;
   if (type == CPO_MSG_DAC_UPDATE)
     n = ms->ch->dac_codes(ms->ch->self, entries, CPO_PROTO_MAX_ANALOG_ENTRIES);
-  else if (ms->ch->adc_codes(ms->ch->self, cycle, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &n) != CPO_OK)
+  else if (ms->ch->adc_codes(ms->ch->self, cycle, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &n) !=
+           CPO_OK)
     return CPO_ERR_STATE;
   if (n > CPO_PROTO_MAX_ANALOG_ENTRIES)
     n = CPO_PROTO_MAX_ANALOG_ENTRIES;
@@ -47,8 +48,8 @@ static void s_apply_dacs(const model_side_t *ms, const cpo_msg_t *m, uint32_t la
     cpo_msg_t err = {.hdr = {.type = CPO_MSG_ERROR, .cycle = m->hdr.cycle}};
     cpo_status_t rc = CPO_ERR_INVALID_ARG;
     if (ms->ch->dac_set)
-      rc = ms->ch->dac_set(ms->ch->self, e, m->hdr.cycle, m->hdr.cycle + latency,
-                           err.u.error.text, sizeof err.u.error.text);
+      rc = ms->ch->dac_set(ms->ch->self, e, m->hdr.cycle, m->hdr.cycle + latency, err.u.error.text,
+                           sizeof err.u.error.text);
     else
       cpo_whyf(err.u.error.text, sizeof err.u.error.text,
                "DAC channel %u index %u code %u at cycle %llu: the model has no converters",
@@ -63,7 +64,8 @@ static void s_apply_dacs(const model_side_t *ms, const cpo_msg_t *m, uint32_t la
   }
 }
 
-static cpo_status_t s_send_rx(const model_side_t *ms, uint64_t first, uint32_t count, const uint64_t *rx) {
+static cpo_status_t s_send_rx(const model_side_t *ms, uint64_t first, uint32_t count,
+                              const uint64_t *rx) {
   if (count == 0)
     return CPO_OK;
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
@@ -77,8 +79,8 @@ static cpo_status_t s_send_rx(const model_side_t *ms, uint64_t first, uint32_t c
 /* Send RX for cycles [first, first + count) computed from @p tx, and each ADC conversion made
  * in those cycles before the RX of its cycle (the rtl needs it then); the RX is split there,
  * since cycle stamps never decrease. */
-static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t count, const uint64_t *tx,
-                            uint64_t *rx) {
+static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t count,
+                            const uint64_t *tx, uint64_t *rx) {
   CPO_TRY(ms->ch->process(ms->ch->self, first, count, tx, rx));
   const uint64_t period = ms->ch->adc_period_cycles;
   uint64_t done = first;
@@ -92,8 +94,8 @@ static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t cou
 }
 
 /* Answer the rtl's messages until its BYE. */
-static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t *opts, uint64_t *tx_wide,
-                            uint64_t *rx) {
+static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
+                            uint64_t *tx_wide, uint64_t *rx) {
   const cpo_config_t *cfg = cpo_client_config(ms->c);
   const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
   char why[320];
@@ -114,9 +116,10 @@ static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t 
       s_apply_dacs(ms, &m, latency);
       continue;
     }
-    if (m.hdr.type != CPO_MSG_TX_QUANTUM || m.u.quantum.lanes != ms->lanes || m.u.quantum.count > quantum) {
-      cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "ignored %s (lanes %u, count %u)", cpo_msg_type_name(m.hdr.type),
-              m.u.quantum.lanes, m.u.quantum.count);
+    if (m.hdr.type != CPO_MSG_TX_QUANTUM || m.u.quantum.lanes != ms->lanes ||
+        m.u.quantum.count > quantum) {
+      cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "ignored %s (lanes %u, count %u)",
+              cpo_msg_type_name(m.hdr.type), m.u.quantum.lanes, m.u.quantum.count);
       continue;
     }
     /* RX at or past the end of the run is never consumed: the rtl may be gone by then. */
@@ -137,8 +140,8 @@ static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t 
 }
 
 /* The power-on DAC codes and the first L cycles, then the session. */
-static cpo_status_t s_run(const model_side_t *ms, const cpo_sync_model_opts_t *opts, uint64_t *tx_dark,
-                          uint64_t *tx_wide, uint64_t *rx) {
+static cpo_status_t s_run(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
+                          uint64_t *tx_dark, uint64_t *tx_wide, uint64_t *rx) {
   const cpo_config_t *cfg = cpo_client_config(ms->c);
   const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
   /* The world's power-on DAC codes become the rtl's DAC register reset values. */
@@ -163,8 +166,9 @@ cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *chan
   uint64_t *tx_dark = calloc(words, sizeof *tx_dark);
   uint64_t *tx_wide = calloc(words, sizeof *tx_wide);
   uint64_t *rx = calloc(words, sizeof *rx);
-  cpo_status_t rc = tx_dark && tx_wide && rx ? s_run(&ms, opts, tx_dark, tx_wide, rx)
-                                             : s_fail(CPO_ERR_NO_MEMORY, "cannot start", "out of memory");
+  cpo_status_t rc = tx_dark && tx_wide && rx
+                        ? s_run(&ms, opts, tx_dark, tx_wide, rx)
+                        : s_fail(CPO_ERR_NO_MEMORY, "cannot start", "out of memory");
   free(tx_dark);
   free(tx_wide);
   free(rx);

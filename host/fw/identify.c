@@ -20,7 +20,8 @@ uint64_t cpo_fw_identify_min_cycles(const cpo_config_t *cfg) {
 }
 
 /* Fail with what failed and the HAL's reason. */
-static cpo_status_t s_fail(cpo_hal_t *hal, cpo_status_t rc, const char *what, char *why, size_t why_len) {
+static cpo_status_t s_fail(cpo_hal_t *hal, cpo_status_t rc, const char *what, char *why,
+                           size_t why_len) {
   snprintf(why, why_len, "%s: %s", what, cpo_hal_error(hal));
   return rc;
 }
@@ -40,15 +41,16 @@ static double s_dbm(double w) {
 
 /* The monitor ADCs, in SI units (an engine without converters reads 0 everywhere). */
 static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes, FILE *out) {
-  static const cpo_adc_channel_t per_lane[LANE_MONITORS] = {CPO_ADC_TAP_PD, CPO_ADC_DROP_PD, CPO_ADC_MOD_TEMP,
-                                                            CPO_ADC_RX_POWER};
+  static const cpo_adc_channel_t per_lane[LANE_MONITORS] = {CPO_ADC_TAP_PD, CPO_ADC_DROP_PD,
+                                                            CPO_ADC_MOD_TEMP, CPO_ADC_RX_POWER};
   uint32_t code[LANE_MONITORS];
   fprintf(out, "host: lane  tap PD uA  drop PD uA  mod temp C  rx power dBm   (monitor ADCs)\n");
   for (uint32_t l = 0; l < lanes; l++) {
     for (uint32_t k = 0; k < LANE_MONITORS; k++)
       CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(per_lane[k], l), &code[k]));
     fprintf(out, "host: %4u  %9.2f  %10.2f  %10.2f  %12.2f\n", l,
-            cpo_adc_code_to_si(CPO_ADC_TAP_PD, code[0]) * 1e6, cpo_adc_code_to_si(CPO_ADC_DROP_PD, code[1]) * 1e6,
+            cpo_adc_code_to_si(CPO_ADC_TAP_PD, code[0]) * 1e6,
+            cpo_adc_code_to_si(CPO_ADC_DROP_PD, code[1]) * 1e6,
             cpo_k_to_c(cpo_adc_code_to_si(CPO_ADC_MOD_TEMP, code[2])),
             s_dbm(cpo_adc_code_to_si(CPO_ADC_RX_POWER, code[3])));
   }
@@ -60,7 +62,8 @@ static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes, FILE *out) 
     if (temp == 0)
       break;
     CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, k), &power));
-    fprintf(out, "host: laser %u: %.2f dBm, %.2f C\n", k, s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
+    fprintf(out, "host: laser %u: %.2f dBm, %.2f C\n", k,
+            s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
             cpo_k_to_c(cpo_adc_code_to_si(CPO_ADC_LASER_TEMP, temp)));
   }
   fflush(out);
@@ -75,10 +78,13 @@ static cpo_status_t s_print_lanes(cpo_hal_t *hal, uint32_t lanes, FILE *out) {
     uint32_t status;
     uint64_t bits, errs;
     CPO_TRY(cpo_hal_read(hal, CPO_LANES_LANE_STATUS_OFFSET_N(l), &status));
-    CPO_TRY(s_read64(hal, CPO_LANES_LANE_BITS_LO_OFFSET_N(l), CPO_LANES_LANE_BITS_HI_OFFSET_N(l), &bits));
-    CPO_TRY(s_read64(hal, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l), CPO_LANES_LANE_ERRS_HI_OFFSET_N(l), &errs));
-    fprintf(out, "host: %4u  %6s  %12llu  %8llu\n", l, (status & CPO_LANES_LANE_STATUS_LOCKED_MASK) ? "yes" : "NO",
-            (unsigned long long)bits, (unsigned long long)errs);
+    CPO_TRY(s_read64(hal, CPO_LANES_LANE_BITS_LO_OFFSET_N(l), CPO_LANES_LANE_BITS_HI_OFFSET_N(l),
+                     &bits));
+    CPO_TRY(s_read64(hal, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l), CPO_LANES_LANE_ERRS_HI_OFFSET_N(l),
+                     &errs));
+    fprintf(out, "host: %4u  %6s  %12llu  %8llu\n", l,
+            (status & CPO_LANES_LANE_STATUS_LOCKED_MASK) ? "yes" : "NO", (unsigned long long)bits,
+            (unsigned long long)errs);
   }
   fflush(out);
   return CPO_OK;
@@ -93,8 +99,9 @@ cpo_status_t cpo_fw_identify_run(cpo_hal_t *hal, FILE *out, char *why, size_t wh
     return s_fail(hal, rc, "identification failed", why, why_len);
   char magic[5] = {(char)(id >> 24), (char)(id >> 16), (char)(id >> 8), (char)id, 0}; /* "CPOE" */
   const cpo_config_t *cfg = cpo_hal_config(hal);
-  fprintf(out, "host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
-          magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
+  fprintf(out,
+          "host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n",
+          id, magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
           (unsigned long long)cpo_hal_now_ns(hal));
   fflush(out);
   if (id != CPO_LANES_ID_MAGIC_RESET)

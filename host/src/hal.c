@@ -52,7 +52,8 @@ uint64_t cpo_hal_now_cycles(const cpo_hal_t *hal) {
 
 uint64_t cpo_hal_now_ns(const cpo_hal_t *hal) {
   const cpo_config_t *c = cpo_hal_config(hal);
-  unsigned __int128 num = (unsigned __int128)cpo_hal_now_cycles(hal) * c->symbols_per_cycle * 1000000000u;
+  unsigned __int128 num =
+      (unsigned __int128)cpo_hal_now_cycles(hal) * c->symbols_per_cycle * 1000000000u;
   return (uint64_t)(num / c->baud_hz);
 }
 

@@ -120,8 +120,8 @@ static cpo_status_t s_exchange(hal_bridge_t *hal, cpo_msg_t *req, uint16_t want,
   if (rc != CPO_OK)
     return rc;
   if (resp->hdr.type != want) { /* refused: it moves nothing of the session (PROTOCOL.md 5) */
-    snprintf(hal->error, sizeof hal->error, "rtl answered %s with %s", cpo_msg_type_name(req->hdr.type),
-             cpo_msg_type_name(resp->hdr.type));
+    snprintf(hal->error, sizeof hal->error, "rtl answered %s with %s",
+             cpo_msg_type_name(req->hdr.type), cpo_msg_type_name(resp->hdr.type));
     cpo_client_reject(hal->client, resp, CPO_WERR_UNEXPECTED, hal->error);
     return CPO_ERR_PROTOCOL;
   }

@@ -15,11 +15,11 @@ typedef struct {
 
 struct cpo_hal_mem {
   cpo_config_t config;
-  uint32_t words;  /* span / 4 */
-  uint32_t *regs;  /* [words] */
-  hook_t *hooks;   /* [words] */
-  uint64_t now;    /* cycles */
-  uint64_t end;    /* the run ends here (UINT64_MAX: never) */
+  uint32_t words; /* span / 4 */
+  uint32_t *regs; /* [words] */
+  hook_t *hooks;  /* [words] */
+  uint64_t now;   /* cycles */
+  uint64_t end;   /* the run ends here (UINT64_MAX: never) */
   uint64_t accesses;
   char error[160];
 };
@@ -46,8 +46,8 @@ static cpo_status_t s_access(cpo_hal_mem_t *m, bool write, uint32_t addr, uint32
   if (s_ended(m))
     return CPO_ERR_SIM_ENDED;
   if (!s_word(m, addr, word)) {
-    snprintf(m->error, sizeof m->error, "bus error %s 0x%04x at cycle %llu", write ? "writing" : "reading",
-             addr, (unsigned long long)m->now);
+    snprintf(m->error, sizeof m->error, "bus error %s 0x%04x at cycle %llu",
+             write ? "writing" : "reading", addr, (unsigned long long)m->now);
     return CPO_ERR_BUS;
   }
   return CPO_OK;
@@ -65,7 +65,8 @@ static cpo_status_t s_mem_read32(void *self, uint32_t addr, uint32_t *data) {
   uint32_t v = 0;
   cpo_status_t rc = h->read(h->read_user, addr, &v);
   if (rc != CPO_OK) {
-    snprintf(m->error, sizeof m->error, "bus error reading 0x%04x at cycle %llu", addr, (unsigned long long)m->now);
+    snprintf(m->error, sizeof m->error, "bus error reading 0x%04x at cycle %llu", addr,
+             (unsigned long long)m->now);
     return rc;
   }
   *data = v;
@@ -83,7 +84,8 @@ static cpo_status_t s_mem_write32(void *self, uint32_t addr, uint32_t data) {
   }
   cpo_status_t rc = h->write(h->write_user, addr, data);
   if (rc != CPO_OK)
-    snprintf(m->error, sizeof m->error, "bus error writing 0x%04x at cycle %llu", addr, (unsigned long long)m->now);
+    snprintf(m->error, sizeof m->error, "bus error writing 0x%04x at cycle %llu", addr,
+             (unsigned long long)m->now);
   return rc;
 }
 
@@ -161,7 +163,8 @@ uint32_t cpo_hal_mem_peek(const cpo_hal_mem_t *mem, uint32_t addr) {
   return ok ? mem->regs[w] : 0;
 }
 
-cpo_status_t cpo_hal_mem_on_read(cpo_hal_mem_t *mem, uint32_t addr, cpo_hal_mem_read_fn fn, void *user) {
+cpo_status_t cpo_hal_mem_on_read(cpo_hal_mem_t *mem, uint32_t addr, cpo_hal_mem_read_fn fn,
+                                 void *user) {
   uint32_t w;
   if (!s_word(mem, addr, &w))
     return CPO_ERR_RANGE;
@@ -170,7 +173,8 @@ cpo_status_t cpo_hal_mem_on_read(cpo_hal_mem_t *mem, uint32_t addr, cpo_hal_mem_
   return CPO_OK;
 }
 
-cpo_status_t cpo_hal_mem_on_write(cpo_hal_mem_t *mem, uint32_t addr, cpo_hal_mem_write_fn fn, void *user) {
+cpo_status_t cpo_hal_mem_on_write(cpo_hal_mem_t *mem, uint32_t addr, cpo_hal_mem_write_fn fn,
+                                  void *user) {
   uint32_t w;
   if (!s_word(mem, addr, &w))
     return CPO_ERR_RANGE;

@@ -31,8 +31,14 @@ typedef struct {
 } bench_t;
 
 static cpo_config_t s_config(const char *profile) {
-  cpo_config_t c = {.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 64,
-                    .quantum_cycles = 16, .seed = 1, .total_cycles = TOTAL_CYCLES, .baud_hz = 53125000000ull};
+  cpo_config_t c = {.lanes = LANES,
+                    .symbols_per_cycle = 32,
+                    .bits_per_symbol = 1,
+                    .latency_cycles = 64,
+                    .quantum_cycles = 16,
+                    .seed = 1,
+                    .total_cycles = TOTAL_CYCLES,
+                    .baud_hz = 53125000000ull};
   snprintf(c.profile, sizeof c.profile, "%s", profile);
   return c;
 }
@@ -94,17 +100,21 @@ static void test_fw_identify_reads_every_lane_at_the_end_of_the_run(void **state
   s_bench_open(&b, "loopback");
   counter_t bits0 = {b.mem, CPO_LANES_LANE_BITS_HI_OFFSET_N(0), 0x100000002ull}; /* past 32 bits */
   counter_t errs1 = {b.mem, CPO_LANES_LANE_ERRS_HI_OFFSET_N(1), 17};
-  assert_int_equal(cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_BITS_LO_OFFSET_N(0), s_read_lo_latch_hi, &bits0),
-                   CPO_OK);
-  assert_int_equal(cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_ERRS_LO_OFFSET_N(1), s_read_lo_latch_hi, &errs1),
-                   CPO_OK);
+  assert_int_equal(
+      cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_BITS_LO_OFFSET_N(0), s_read_lo_latch_hi, &bits0),
+      CPO_OK);
+  assert_int_equal(
+      cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_ERRS_LO_OFFSET_N(1), s_read_lo_latch_hi, &errs1),
+      CPO_OK);
   assert_int_equal(s_bench_run(&b), CPO_OK);
-  s_expect_line(&b, "host: engine id 0x43504f45 \"CPOE\", version 0x00010001, config 0x06092008, at cycle 0 "
-                    "(0 ns)\n");
+  s_expect_line(
+      &b, "host: engine id 0x43504f45 \"CPOE\", version 0x00010001, config 0x06092008, at cycle 0 "
+          "(0 ns)\n");
   /* It slept until the reads it still had to make fitted before the end, and no longer. */
   uint64_t now = cpo_hal_now_cycles(b.hal);
   assert_true(now < TOTAL_CYCLES);
-  assert_true(now + cpo_fw_identify_min_cycles(&(cpo_config_t){.lanes = LANES}) > TOTAL_CYCLES - 64);
+  assert_true(now + cpo_fw_identify_min_cycles(&(cpo_config_t){.lanes = LANES}) >
+              TOTAL_CYCLES - 64);
   s_expect_line(&b, "host:    0     yes    4294967298         0\n");
   s_expect_line(&b, "host:    1      NO             0        17\n");
   s_expect_line(&b, "host: the loopback channel has no monitor ADCs\n");
@@ -125,7 +135,8 @@ static void test_fw_identify_prints_monitors_in_si_units(void **state) {
   cpo_hal_mem_poke(b.mem, cpo_lanes_adc_addr(CPO_ADC_LASER_TEMP, 0), 30000);
   assert_int_equal(s_bench_run(&b), CPO_OK);
   s_expect_line(&b, "host:    1     124.29      403.37       55.00          0.00\n");
-  s_expect_line(&b, "host:    0       0.00        0.00     -273.15          -inf\n"); /* nothing lit */
+  s_expect_line(&b,
+                "host:    0       0.00        0.00     -273.15          -inf\n"); /* nothing lit */
   s_expect_line(&b, "host: laser 0: 20.00 dBm, 26.85 C\n");
   assert_null(strstr(b.text, "laser 1"));
   s_bench_close(&b);
@@ -146,7 +157,8 @@ static void test_fw_identify_names_a_bus_error(void **state) {
   (void)state;
   bench_t b;
   s_bench_open(&b, "loopback");
-  assert_int_equal(cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_STATUS_OFFSET_N(1), s_read_slverr, NULL), CPO_OK);
+  assert_int_equal(
+      cpo_hal_mem_on_read(b.mem, CPO_LANES_LANE_STATUS_OFFSET_N(1), s_read_slverr, NULL), CPO_OK);
   assert_int_equal(s_bench_run(&b), CPO_ERR_BUS);
   char want[128];
   snprintf(want, sizeof want, "reading the lane counters failed: bus error reading 0x%04x at cycle",

@@ -21,11 +21,12 @@
 extern "C" {
 #endif
 
-/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h). */
+/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h).
+ */
 typedef struct {
-  uint64_t cycle;   /* DAC: the first cycle the design holds the code; ADC: unused */
+  uint64_t cycle; /* DAC: the first cycle the design holds the code; ADC: unused */
   uint16_t channel;
-  uint16_t index;   /* lane, or laser for per-laser channels */
+  uint16_t index; /* lane, or laser for per-laser channels */
   uint32_t code;
 } cpo_analog_write_t;
 
@@ -62,17 +63,17 @@ typedef struct {
 } cpo_sync_opts_t;
 
 typedef struct {
-  uint64_t cycles;      /* cycles simulated */
+  uint64_t cycles; /* cycles simulated */
   uint64_t reg_accesses;
   uint64_t quanta;      /* TX quanta sent */
   uint64_t dac_writes;  /* DAC codes sent to the model */
   uint64_t adc_samples; /* ADC codes applied to the design */
   cpo_event_hash_t hash;
   double wall_s;
-  double model_wait_s;  /* of wall_s, the time the design stood waiting for the model's RX */
+  double model_wait_s; /* of wall_s, the time the design stood waiting for the model's RX */
   cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* who attached and detached, when */
   uint32_t n_peer_events;
-  char error[320];      /* why the run stopped early, if it did */
+  char error[320]; /* why the run stopped early, if it did */
 } cpo_sync_result_t;
 
 /** Run cfg->total_cycles cycles of @p design. @p srv may be NULL only with direct_loopback and
