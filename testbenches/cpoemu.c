@@ -22,7 +22,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "cpo/placement.h"
 #include "cpo_version.h"
@@ -590,9 +589,9 @@ static void *s_watch(void *arg) {
 }
 
 static int s_run_inproc(cli_t *cli, const char *repro) {
-  void *ctx = zmq_ctx_new();
-  (void)cpo_placement_apply_zmq(&cli->placement, ctx);
-  cli->o.zmq_context = ctx;
+  cpo_context_t *ctx = cpo_context_new();
+  (void)cpo_placement_apply_context(&cli->placement, ctx);
+  cli->o.context = ctx;
   cli->o.stop = &s_stop;
   snprintf(cli->o.endpoint, sizeof cli->o.endpoint, "inproc://cpoemu-%d", (int)getpid());
   role_thread_t model = {.o = cli->o, .role = cpo_role_model, .placement = &cli->placement};
@@ -613,7 +612,7 @@ static int s_run_inproc(cli_t *cli, const char *repro) {
     pthread_join(tm, NULL);
   if (cli->o.with_host)
     pthread_join(th, NULL);
-  zmq_ctx_term(ctx);
+  cpo_context_destroy(&ctx);
   /* The verdict covers every role: a run whose model or host failed did not pass. */
   const role_thread_t *failed = model.code ? &model : host.code ? &host : NULL;
   if (code < 2 && failed && !sum.interrupted) {
@@ -1147,11 +1146,11 @@ int main(int argc, char **argv) {
   pthread_t tw;
   pthread_create(&tw, NULL, s_watch, &watch);
   /* One role in this process: its ZeroMQ threads go beside the simulation, not onto it. */
-  void *ctx = NULL;
+  cpo_context_t *ctx = NULL;
   if (cli.placement.active && !cli.o.direct_loopback) {
-    ctx = zmq_ctx_new();
-    (void)cpo_placement_apply_zmq(&cli.placement, ctx);
-    cli.o.zmq_context = ctx;
+    ctx = cpo_context_new();
+    (void)cpo_placement_apply_context(&cli.placement, ctx);
+    cli.o.context = ctx;
   }
   if (strcmp(cmd, "rtl") == 0) {
     (void)cpo_placement_pin_sim(&cli.placement);
@@ -1161,8 +1160,7 @@ int main(int argc, char **argv) {
     (void)cpo_placement_pin_others(&cli.placement);
     rc = strcmp(cmd, "model") == 0 ? cpo_role_model(&cli.o) : cpo_role_host(&cli.o);
   }
-  if (ctx)
-    zmq_ctx_term(ctx); /* after the role closed its socket: waits for its bounded linger */
+  cpo_context_destroy(&ctx); /* after the role closed its socket: waits for its bounded linger */
   atomic_store(&watch.done, true);
   pthread_join(tw, NULL);
   cpo_placement_release(&cli.placement);

@@ -1,121 +1,33 @@
-/* The host role's built-in firmware: identify the engine, let the link run, then read
- * every lane's lock state, error counters and monitor ADCs, exactly as board firmware would. */
-#include <math.h>
+/* The host role: attach to the rtl through the HAL's bridge backend and run the built-in
+ * firmware (host/fw: identify the engine, let the link run, read every lane). */
 #include <stdio.h>
-#include <string.h>
 
+#include "cpo/fw_identify.h"
 #include "cpo/hal.h"
-#include "cpo/lanes_afe.h"
-#include "cpo/lanes_regs.h"
+#include "cpo/log.h"
 #include "roles.h"
 
-/* Register reads needed at the end of the run: per lane status, two 64-bit counters and the
- * per-lane monitors; two monitors per laser (at most a laser per lane) and one more. */
-#define LANE_MONITORS 4u
-#define READS_PER_LANE (5u + LANE_MONITORS + 2u)
-#define CYCLES_PER_READ 3u /* APB setup + access + response cycle */
-
-/* Identification, every lane's counters and monitors, one laser read pair per lane at most. */
 uint64_t cpo_role_host_min_cycles(const cpo_config_t *cfg) {
-  return ((uint64_t)cfg->lanes * READS_PER_LANE + 3 + 1) * CYCLES_PER_READ + 16;
-}
-
-/* Fail; quietly when the run is being stopped (a failing call is then what stopping looks like). */
-static int s_fail(const cpo_run_opts_t *o, cpo_hal_t *hal, const char *what) {
-  if (!(o->stop && *o->stop))
-    fprintf(stderr, "cpoemu[host] error: %s: %s\n", what, hal ? cpo_hal_error(hal) : "");
-  cpo_hal_close(&hal);
-  return 3;
-}
-
-static cpo_status_t s_read64(cpo_hal_t *hal, uint32_t lo_addr, uint32_t hi_addr, uint64_t *v) {
-  uint32_t lo, hi;
-  CPO_TRY(cpo_hal_read(hal, lo_addr, &lo)); /* reading LO latches HI */
-  CPO_TRY(cpo_hal_read(hal, hi_addr, &hi));
-  *v = ((uint64_t)hi << 32) | lo;
-  return CPO_OK;
-}
-
-static double s_dbm(double w) {
-  return w > 0 ? 10.0 * log10(w / 1e-3) : -INFINITY;
-}
-
-/* The monitor ADCs, in SI units (an engine without converters reads 0 everywhere). */
-static cpo_status_t s_print_monitors(cpo_hal_t *hal, uint32_t lanes) {
-  static const cpo_adc_channel_t per_lane[LANE_MONITORS] = {CPO_ADC_TAP_PD, CPO_ADC_DROP_PD, CPO_ADC_MOD_TEMP,
-                                                            CPO_ADC_RX_POWER};
-  uint32_t code[LANE_MONITORS];
-  printf("host: lane  tap PD uA  drop PD uA  mod temp C  rx power dBm   (monitor ADCs)\n");
-  for (uint32_t l = 0; l < lanes; l++) {
-    for (uint32_t k = 0; k < LANE_MONITORS; k++)
-      CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(per_lane[k], l), &code[k]));
-    printf("host: %4u  %9.2f  %10.2f  %10.2f  %12.2f\n", l, cpo_adc_code_to_si(CPO_ADC_TAP_PD, code[0]) * 1e6,
-           cpo_adc_code_to_si(CPO_ADC_DROP_PD, code[1]) * 1e6,
-           cpo_adc_code_to_si(CPO_ADC_MOD_TEMP, code[2]) - 273.15,
-           s_dbm(cpo_adc_code_to_si(CPO_ADC_RX_POWER, code[3])));
-  }
-  /* Lasers are numbered from 0 across the engines; the index of a laser the engine does not
-   * have reads 0 K, which no laser that exists does. */
-  for (uint32_t k = 0; k < lanes; k++) {
-    uint32_t power, temp;
-    CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_TEMP, k), &temp));
-    if (temp == 0)
-      break;
-    CPO_TRY(cpo_hal_read(hal, cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, k), &power));
-    printf("host: laser %u: %.2f dBm, %.2f C\n", k, s_dbm(cpo_adc_code_to_si(CPO_ADC_LASER_POWER, power)),
-           cpo_adc_code_to_si(CPO_ADC_LASER_TEMP, temp) - 273.15);
-  }
-  fflush(stdout);
-  return CPO_OK;
+  return cpo_fw_identify_min_cycles(cfg);
 }
 
 int cpo_role_host(const cpo_run_opts_t *o) {
-  char why[320];
-  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint, .role = CPO_ROLE_HOST, .adopt_config = true,
-                         .timeout_ms = o->timeout_ms, .zmq_context = o->zmq_context, .curve = o->curve};
+  char why[400];
+  cpo_bridge_cfg_t bc = {.endpoint = o->endpoint,
+                         .role = CPO_ROLE_HOST,
+                         .adopt_config = true,
+                         .timeout_ms = o->timeout_ms,
+                         .context = o->context,
+                         .curve = o->curve};
   cpo_hal_t *hal = NULL;
   if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
-    fprintf(stderr, "cpoemu[host] error: cannot attach: %s\n", why);
+    cpo_log(CPO_LOG_ERROR, "host", "cannot attach: %s", why);
     return 3;
   }
-  uint32_t id, version, config;
-  if (cpo_hal_read(hal, CPO_LANES_ID_OFFSET, &id) != CPO_OK ||
-      cpo_hal_read(hal, CPO_LANES_VERSION_OFFSET, &version) != CPO_OK ||
-      cpo_hal_read(hal, CPO_LANES_CONFIG_OFFSET, &config) != CPO_OK)
-    return s_fail(o, hal, "identification failed");
-  char magic[5] = {(char)(id >> 24), (char)(id >> 16), (char)(id >> 8), (char)id, 0}; /* "CPOE" */
-  const cpo_config_t *cfg = cpo_hal_config(hal);
-  printf("host: engine id 0x%08x \"%s\", version 0x%08x, config 0x%08x, at cycle %llu (%llu ns)\n", id,
-         magic, version, config, (unsigned long long)cpo_hal_now_cycles(hal),
-         (unsigned long long)cpo_hal_now_ns(hal));
-  fflush(stdout);
-  if (id != CPO_LANES_ID_MAGIC_RESET)
-    return s_fail(o, hal, "unexpected identification register value");
-
-  /* Let the link run until just before the end, leaving time for the counter reads. */
-  uint64_t reserve = ((uint64_t)cfg->lanes * READS_PER_LANE + 1) * CYCLES_PER_READ + 16;
-  uint64_t now = cpo_hal_now_cycles(hal);
-  if (cfg->total_cycles > now + reserve &&
-      cpo_hal_sleep_cycles(hal, cfg->total_cycles - reserve - now) != CPO_OK)
-    return s_fail(o, hal, "sleep failed");
-
-  printf("host: lane  locked          bits    errors   (read at cycle %llu)\n",
-         (unsigned long long)cpo_hal_now_cycles(hal));
-  for (uint32_t l = 0; l < cfg->lanes && l < CPO_LANES_LANE_STATUS_COUNT; l++) {
-    uint32_t status;
-    uint64_t bits, errs;
-    if (cpo_hal_read(hal, CPO_LANES_LANE_STATUS_OFFSET_N(l), &status) != CPO_OK ||
-        s_read64(hal, CPO_LANES_LANE_BITS_LO_OFFSET_N(l), CPO_LANES_LANE_BITS_HI_OFFSET_N(l), &bits) != CPO_OK ||
-        s_read64(hal, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l), CPO_LANES_LANE_ERRS_HI_OFFSET_N(l), &errs) != CPO_OK)
-      return s_fail(o, hal, "reading the lane counters failed");
-    printf("host: %4u  %6s  %12llu  %8llu\n", l, (status & CPO_LANES_LANE_STATUS_LOCKED_MASK) ? "yes" : "NO",
-           (unsigned long long)bits, (unsigned long long)errs);
-  }
-  fflush(stdout);
-  if (strcmp(cfg->profile, "loopback") == 0)
-    printf("host: the loopback channel has no monitor ADCs\n");
-  else if (s_print_monitors(hal, cfg->lanes) != CPO_OK)
-    return s_fail(o, hal, "reading the monitor ADCs failed");
+  cpo_status_t rc = cpo_fw_identify_run(hal, stdout, why, sizeof why);
+  /* Quietly when the run is being stopped: a failing call is then what stopping looks like. */
+  if (rc != CPO_OK && !(o->stop && *o->stop))
+    cpo_log(CPO_LOG_ERROR, "host", "%s", why);
   cpo_hal_close(&hal);
-  return 0;
+  return rc == CPO_OK ? 0 : 3;
 }

@@ -28,7 +28,7 @@ typedef struct {
   bool two_engines;    /* engine profiles: lanes [0, N/2) are engine A, [N/2, N) engine B, each
                           one's TX lane i lit into the other's RX lane i, instead of loopback */
   cpo_curve_cfg_t curve;
-  void *zmq_context;   /* inproc: shared by the threads */
+  cpo_context_t *context; /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */
   bool direct_loopback; /* rtl: no model; RX = TX delayed by L */
   bool allow_attach;   /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */

@@ -76,7 +76,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     bc.role = CPO_ROLE_RTL;
     bc.config = cfg;
     bc.timeout_ms = o->timeout_ms;
-    bc.zmq_context = o->zmq_context;
+    bc.context = o->context;
     bc.curve = o->curve;
     bc.refused_roles = (o->direct_loopback ? 1u << CPO_ROLE_MODEL : 0u) |
                        (!o->with_host && !o->allow_attach ? 1u << CPO_ROLE_HOST : 0u);

@@ -75,7 +75,7 @@ static void *s_bridge_echo(void *arg) {
   (void)cpo_placement_pin_others(&s_placement);
   char why[256];
   cpo_bridge_cfg_t bc = {.endpoint = e->endpoint, .role = CPO_ROLE_MODEL, .config = s_config(),
-                         .timeout_ms = 10000, .zmq_context = e->ctx};
+                         .timeout_ms = 10000, .context = e->ctx};
   cpo_client_t *c = NULL;
   if (cpo_client_connect(&bc, &c, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "bench: model cannot connect: %s\n", why);
@@ -121,7 +121,7 @@ static double s_median(double *v, int n) {
 
 static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   void *ctx = zmq_ctx_new();
-  (void)cpo_placement_apply_zmq(&s_placement, ctx);
+  (void)cpo_placement_apply_context(&s_placement, ctx);
   char raw_ep[128], br_ep[128], dir[] = "/tmp/cpo-bench-XXXXXX";
   bool ipc = strcmp(transport, "ipc") == 0;
   if (ipc && !mkdtemp(dir))
@@ -163,7 +163,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
     snprintf(br_ep, sizeof br_ep, "inproc://bridge");
   char why[256];
   cpo_bridge_cfg_t sc = {.endpoint = br_ep, .role = CPO_ROLE_RTL, .config = s_config(), .timeout_ms = 10000,
-                         .zmq_context = ctx};
+                         .context = ctx};
   cpo_server_t *srv = NULL;
   if (cpo_server_bind(&sc, &srv, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "bench: %s\n", why);

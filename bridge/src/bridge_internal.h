@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "cpo/bridge.h"
+#include "cpo/log.h"
 
 /* Receivers block in zmq_poll as soon as nothing is waiting; they do not spin. With L/Q quanta
  * in flight a receiver's wake-up (~10 us) is off the critical path, and on two shared cores a

@@ -115,7 +115,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
     else
       cpo_proto_rx_skip(&c->rx, &err); /* its seq is used up: the next message is in step */
     if (rc != CPO_OK) {
-      fprintf(stderr, "cpoemu[%s] error: rejected message from rtl: %s\n", cpo_role_name(c->role), err.text);
+      cpo_log(CPO_LOG_ERROR, cpo_role_name(c->role), "rejected message from rtl: %s", err.text);
       if (!is_error) {
         cpo_msg_t reply;
         cpo_wire_error_msg(&reply, &err, c->tx.cycle);
@@ -144,7 +144,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
 
 void cpo_client_reject(cpo_client_t *c, const cpo_msg_t *msg, uint16_t code, const char *text) {
   cpo_wire_undo(&c->undo, msg->hdr.seq, &c->rx.last_cycle, &c->last_rx_us);
-  fprintf(stderr, "cpoemu[%s] error: refused %s from rtl: %s\n", cpo_role_name(c->role),
+  cpo_log(CPO_LOG_ERROR, cpo_role_name(c->role), "refused %s from rtl: %s",
           cpo_msg_type_name(msg->hdr.type), text);
   cpo_msg_t reply = {.hdr = {.type = CPO_MSG_ERROR, .cycle = c->tx.cycle}};
   reply.u.error.code = code;
@@ -217,7 +217,7 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
   c->timeout_ms = cfg->timeout_ms < 10 ? 10 : cfg->timeout_ms;
   c->config = cfg->config;
   snprintf(c->endpoint, sizeof c->endpoint, "%s", cfg->endpoint);
-  c->ctx = cfg->zmq_context;
+  c->ctx = cfg->context;
   if (!c->ctx) {
     c->ctx = zmq_ctx_new();
     c->own_ctx = true;
@@ -298,7 +298,7 @@ void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
   int linger = (int)(c->timeout_ms < 1000 ? c->timeout_ms : 1000);
   zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
   if (s_send(c, &bye) != CPO_OK)
-    fprintf(stderr, "cpoemu[%s] warning: could not say BYE to the rtl\n", cpo_role_name(c->role));
+    cpo_log(CPO_LOG_WARN, cpo_role_name(c->role), "could not say BYE to the rtl");
   s_free(c);
   *pc = NULL;
 }

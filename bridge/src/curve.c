@@ -137,7 +137,7 @@ static void s_zap_serve_one(cpo_zap_t *z) {
       char addr[64] = "";
       size_t alen = zmq_msg_size(&frames[3]) < sizeof addr - 1 ? zmq_msg_size(&frames[3]) : sizeof addr - 1;
       memcpy(addr, zmq_msg_data(&frames[3]), alen);
-      fprintf(stderr, "cpoemu[rtl] security: refused client %s with unknown CURVE key %s\n", addr, z85);
+      cpo_log(CPO_LOG_WARN, "rtl", "security: refused client %s with unknown CURVE key %s", addr, z85);
     }
     zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE);
     zmq_send(z->sock, zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]), ZMQ_SNDMORE);

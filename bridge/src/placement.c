@@ -107,7 +107,7 @@ static cpo_status_t s_pin(const int *cpus, int n) {
     CPU_SET(cpus[i], &set);
   int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   if (rc != 0) {
-    fprintf(stderr, "cpoemu warning: CPU placement refused (%s); running unpinned\n", strerror(rc));
+    cpo_log(CPO_LOG_WARN, "placement", "CPU placement refused (%s); running unpinned", strerror(rc));
     return CPO_ERR_STATE;
   }
   return CPO_OK;
@@ -121,12 +121,12 @@ cpo_status_t cpo_placement_pin_others(const cpo_placement_t *p) {
   return p && p->active ? s_pin(p->others, p->n_others) : CPO_OK;
 }
 
-cpo_status_t cpo_placement_apply_zmq(const cpo_placement_t *p, void *zmq_context) {
+cpo_status_t cpo_placement_apply_context(const cpo_placement_t *p, cpo_context_t *context) {
   if (!p || !p->active)
     return CPO_OK;
   for (int i = 0; i < p->n_others; i++)
-    if (zmq_ctx_set(zmq_context, ZMQ_THREAD_AFFINITY_CPU_ADD, p->others[i]) != 0) {
-      fprintf(stderr, "cpoemu warning: ZeroMQ refused the I/O threads' CPU placement: %s\n",
+    if (zmq_ctx_set(context, ZMQ_THREAD_AFFINITY_CPU_ADD, p->others[i]) != 0) {
+      cpo_log(CPO_LOG_WARN, "placement", "ZeroMQ refused the I/O threads' CPU placement: %s",
               zmq_strerror(errno));
       return CPO_ERR_STATE;
     }

@@ -107,7 +107,7 @@ static uint64_t s_ident_key(const uint8_t *ident, size_t len) {
   return h;
 }
 
-/* The rtl's one voice on stderr for the session: attaches, detaches and refusals. A refusal
+/* The rtl's one voice in the log for the session: attaches, detaches and refusals. A refusal
  * (@p ident given) is printed once per connection; every line counts against a global budget of
  * LOG_LINES_PER_S a second, so a flood of frames or connections prints a handful of lines. */
 static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const char *fmt, ...)
@@ -137,7 +137,8 @@ static void s_log(cpo_server_t *s, const uint8_t *ident, size_t ident_len, const
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "cpoemu[rtl] %s%s\n", line, ident ? " (the next ones from this connection are counted, not shown)" : "");
+  cpo_log(CPO_LOG_INFO, "rtl", "%s%s", line,
+          ident ? " (the next ones from this connection are counted, not shown)" : "");
 }
 
 /* The session's own events (attach, detach) are few and on the record: never held back by the
@@ -149,7 +150,7 @@ static void s_log_event(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "cpoemu[rtl] %s\n", line);
+  cpo_log(CPO_LOG_INFO, "rtl", "%s", line);
 }
 
 /* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. An ERROR is
@@ -506,7 +507,7 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   s->hold_max = in_flight >= 4 ? (int)(in_flight / 2 - 1) : 0;
   if (s->hold_max > MAX_HELD - 1)
     s->hold_max = MAX_HELD - 1;
-  s->ctx = cfg->zmq_context;
+  s->ctx = cfg->context;
   if (!s->ctx) {
     s->ctx = zmq_ctx_new();
     s->own_ctx = true;

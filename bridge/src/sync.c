@@ -247,7 +247,7 @@ static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
   }
   s->req.kind = REQ_NONE;
   if (cpo_server_send(s->srv, CPO_ROLE_HOST, &m) != CPO_OK) /* it left: its BYE is queued */
-    fprintf(stderr, "cpoemu[rtl] warning: the host left before its %s\n", cpo_msg_type_name(m.hdr.type));
+    cpo_log(CPO_LOG_WARN, "rtl", "the host left before its %s", cpo_msg_type_name(m.hdr.type));
 }
 
 /* Apply the ADC codes due at cycle @p a (their cycle is never earlier: see s_take_adc). */

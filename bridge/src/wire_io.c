@@ -65,7 +65,7 @@ static void s_reserve_open(void) {
   atomic_store(&s_reserve_fd, open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-/* One stderr line per second at most, however long the flood. */
+/* One log line per second at most, however long the flood. */
 static void s_log_refused(void) {
   unsigned long n = atomic_fetch_add(&s_refused, 1) + 1;
   unsigned long long now = cpo_mono_us(), last = atomic_load(&s_refused_logged_us);
@@ -74,9 +74,8 @@ static void s_log_refused(void) {
     return;
   struct rlimit lim = {0};
   getrlimit(RLIMIT_NOFILE, &lim);
-  fprintf(stderr,
-          "cpoemu: warning: out of file descriptors (limit %llu): refused %lu connection(s) "
-          "to the bridge so far\n",
+  cpo_log(CPO_LOG_WARN, "bridge",
+          "out of file descriptors (limit %llu): refused %lu connection(s) to the bridge so far",
           (unsigned long long)lim.rlim_cur, n);
 }
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include <cmocka.h>
 
@@ -210,12 +209,79 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
   }
 }
 
+/* ---- the model side as cpo_sync_model_run serves it, with a scripted world -------------- */
+
+#define ADC_PERIOD 10u
+
+typedef struct {
+  uint64_t processed; /* RX computed for cycles [0, processed) */
+  bool gap;           /* a process call did not start where the last ended */
+  model_log_t *log;   /* DAC writes taken, with their effective cycle */
+  uint64_t dac_write_cycle[MAX_LOG];
+} world_t;
+
+static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
+                                    uint64_t *rx) {
+  world_t *w = self;
+  w->gap |= first != w->processed;
+  w->processed = first + count;
+  for (uint32_t i = 0; i < count * LANES; i++)
+    rx[i] = first < LATENCY ? 0 : tx[i] + 1; /* as the scripted model: dark, then TX + 1 */
+  return CPO_OK;
+}
+
+static uint32_t s_world_dac_codes(void *self, cpo_analog_entry_t *out, uint32_t max) {
+  (void)self;
+  assert_true(max >= 2);
+  out[0] = (cpo_analog_entry_t){0, 0, 100};
+  out[1] = (cpo_analog_entry_t){1, 3, 200};
+  return 2;
+}
+
+static cpo_status_t s_world_dac_set(void *self, cpo_analog_entry_t e, uint64_t write_cycle,
+                                    uint64_t effective_cycle, char *why, size_t why_len) {
+  world_t *w = self;
+  (void)why, (void)why_len;
+  if (w->log->n_dac < MAX_LOG) {
+    w->dac_write_cycle[w->log->n_dac] = write_cycle;
+    w->log->dac[w->log->n_dac++] = (cpo_analog_write_t){effective_cycle, e.channel, e.lane, e.value};
+  }
+  return CPO_OK;
+}
+
+static cpo_status_t s_world_adc_codes(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max,
+                                      uint32_t *n) {
+  world_t *w = self;
+  assert_true(max >= 2);
+  assert_true(cycle < w->processed); /* converted only once its cycle was computed */
+  out[0] = (cpo_analog_entry_t){0, 0, (uint32_t)(7 * cycle + 1)};
+  out[1] = (cpo_analog_entry_t){5, LANES - 1, (uint32_t)(cycle / ADC_PERIOD)};
+  *n = 2;
+  return CPO_OK;
+}
+
+static world_t s_world;
+
+static void s_model_side(cpo_client_t *c, model_log_t *log, bool misbehave) {
+  (void)misbehave;
+  s_world = (world_t){.log = log};
+  const cpo_model_channel_t ch = {.self = &s_world,
+                                  .process = s_world_process,
+                                  .adc_period_cycles = ADC_PERIOD,
+                                  .dac_codes = s_world_dac_codes,
+                                  .dac_set = s_world_dac_set,
+                                  .adc_codes = s_world_adc_codes};
+  assert_int_equal(cpo_sync_model_run(c, &ch, NULL), CPO_OK);
+}
+
+typedef void (*model_fn)(cpo_client_t *c, model_log_t *log, bool misbehave);
+
 /* One whole run at quantum @p q; the rtl's result and design, the model's log. */
-static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
+static void s_run_with(model_fn model, uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
   static int serial;
   char endpoint[64];
   snprintf(endpoint, sizeof endpoint, "inproc://sync-analog-%d", serial++);
-  void *ctx = zmq_ctx_new();
+  cpo_context_t *ctx = cpo_context_new();
   memset(r, 0, sizeof *r);
   memset(log, 0, sizeof *log);
   r->cfg = (cpo_config_t){.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1,
@@ -224,18 +290,22 @@ static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
   snprintf(r->cfg.profile, sizeof r->cfg.profile, "loopback");
   char why[256];
   cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
-                         .zmq_context = ctx};
+                         .context = ctx};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
   pthread_create(&r->thread, NULL, s_rtl_main, r);
   cpo_client_t *c = NULL;
   bc.role = CPO_ROLE_MODEL;
   assert_int_equal(cpo_client_connect(&bc, &c, why, sizeof why), CPO_OK);
-  s_model(c, log, misbehave);
+  model(c, log, misbehave);
   cpo_client_close(&c, 0, "model done");
   pthread_join(r->thread, NULL);
-  zmq_ctx_term(ctx);
+  cpo_context_destroy(&ctx);
   assert_int_equal(r->rc, CPO_OK);
   assert_int_equal(r->res.cycles, TOTAL);
+}
+
+static void s_run(uint32_t q, bool misbehave, rtl_t *r, model_log_t *log) {
+  s_run_with(s_model, q, misbehave, r, log);
 }
 
 static void test_power_on_codes_reach_the_design_before_cycle_0(void **state) {
@@ -316,6 +386,37 @@ static void test_event_hash_with_analog_traffic_does_not_depend_on_q(void **stat
   }
 }
 
+/* cpo_sync_model_run: power-on codes before cycle 0, every RX cycle computed once and in order
+ * (the dark first L included), each conversion before the RX of its cycle, DAC writes applied
+ * L cycles after they were made; and the same run whatever Q. */
+static void test_model_side_serves_the_rtl_shifted_by_l(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run_with(s_model_side, LATENCY, false, &r, &log);
+  const uint64_t h = r.res.hash.h;
+  for (uint32_t q = 1; q <= LATENCY; q = q * 3 + 2) {
+    s_run_with(s_model_side, q, false, &r, &log);
+    assert_int_equal(r.res.hash.h, h);
+    assert_int_equal(r.design.n_preset, 2);
+    assert_false(r.design.preset_after_step);
+    assert_false(s_world.gap);
+    assert_int_equal(s_world.processed, TOTAL);
+    assert_int_equal(r.res.adc_samples, 2 * (TOTAL / ADC_PERIOD));
+    for (unsigned k = 0; k < MAX_LOG / 2; k++) {
+      assert_int_equal(r.design.adc[2 * k].cycle, k * ADC_PERIOD); /* exactly at its cycle */
+      assert_int_equal(r.design.adc[2 * k].code, 7 * k * ADC_PERIOD + 1);
+    }
+    const unsigned n = sizeof k_dac_cycles / sizeof *k_dac_cycles;
+    assert_int_equal(log.n_dac, n);
+    for (unsigned k = 0; k < n; k++) {
+      assert_int_equal(s_world.dac_write_cycle[k], k_dac_cycles[k]);
+      assert_int_equal(log.dac[k].cycle, k_dac_cycles[k] + LATENCY);
+      assert_int_equal(log.dac[k].code, 1000 + k);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_power_on_codes_reach_the_design_before_cycle_0),
@@ -323,6 +424,7 @@ int main(void) {
       cmocka_unit_test(test_dac_writes_reach_the_model_before_their_tx),
       cmocka_unit_test(test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on),
       cmocka_unit_test(test_event_hash_with_analog_traffic_does_not_depend_on_q),
+      cmocka_unit_test(test_model_side_serves_the_rtl_shifted_by_l),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

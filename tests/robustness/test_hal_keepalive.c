@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <zmq.h>
 
 #include <cmocka.h>
 
@@ -28,7 +27,7 @@ static cpo_config_t s_config(void) {
 
 /* The firmware: attaches, then "computes" (waits for the test's go) and makes two calls. */
 typedef struct {
-  void *ctx;
+  cpo_context_t *ctx;
   pthread_mutex_t lock;
   pthread_cond_t cond;
   bool opened, go;
@@ -39,7 +38,7 @@ typedef struct {
 static void *s_firmware(void *arg) {
   firmware_t *f = arg;
   cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive", .role = CPO_ROLE_HOST, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = f->ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = f->ctx};
   cpo_hal_t *hal = NULL;
   char why[256];
   cpo_status_t rc = cpo_hal_open(&bc, &hal, why, sizeof why);
@@ -63,11 +62,11 @@ static void *s_firmware(void *arg) {
 
 static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run(void **state) {
   (void)state;
-  firmware_t f = {.ctx = zmq_ctx_new()};
+  firmware_t f = {.ctx = cpo_context_new()};
   pthread_mutex_init(&f.lock, NULL);
   pthread_cond_init(&f.cond, NULL);
   cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = f.ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = f.ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&bc, &srv, why, sizeof why), CPO_OK);
@@ -110,7 +109,7 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
   cpo_server_close(&srv, 0, 0, "test done");
   pthread_cond_destroy(&f.cond);
   pthread_mutex_destroy(&f.lock);
-  zmq_ctx_term(f.ctx);
+  cpo_context_destroy(&f.ctx);
 }
 
 int main(void) {

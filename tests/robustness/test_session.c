@@ -84,7 +84,7 @@ static void s_serve_start(served_t *s, const char *endpoint) {
   s->ctx = zmq_ctx_new();
   snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint);
   cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = s->ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = s->ctx};
   char why[256];
   assert_int_equal(cpo_server_bind(&bc, &s->srv, why, sizeof why), CPO_OK);
   pthread_mutex_init(&s->lock, NULL);
@@ -104,7 +104,7 @@ static void s_serve_stop(served_t *s) {
 static cpo_status_t s_join(served_t *s, cpo_role_t role, const cpo_config_t *cfg, cpo_client_t **c,
                            char *why, size_t len) {
   cpo_bridge_cfg_t bc = {.endpoint = s->endpoint, .role = role, .config = *cfg, .timeout_ms = TIMEOUT_MS,
-                         .zmq_context = s->ctx};
+                         .context = s->ctx};
   return cpo_client_connect(&bc, c, why, len);
 }
 
@@ -261,7 +261,7 @@ static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state
   (void)state;
   void *ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "inproc://t6", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = ctx};
   cpo_server_t *srv = NULL; /* bound, but nobody ever services it */
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -282,7 +282,7 @@ static void test_server_reports_silent_model_naming_it_and_the_cycle(void **stat
   (void)state;
   void *ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "inproc://t7", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -336,7 +336,7 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
   zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero);
   assert_int_equal(zmq_bind(router, "inproc://t8"), 0);
   connect_job_t job = {.cfg = {.endpoint = "inproc://t8", .role = CPO_ROLE_HOST, .adopt_config = true,
-                               .timeout_ms = TIMEOUT_MS, .zmq_context = ctx}};
+                               .timeout_ms = TIMEOUT_MS, .context = ctx}};
   pthread_t t;
   pthread_create(&t, NULL, s_connect_job, &job);
   uint8_t ident[256], buf[512];
@@ -385,12 +385,12 @@ static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv), .role = CPO_ROLE_MODEL,
-                               .config = s_config(), .timeout_ms = TIMEOUT_MS, .zmq_context = ctx}};
+                               .config = s_config(), .timeout_ms = TIMEOUT_MS, .context = ctx}};
   pthread_t t;
   pthread_create(&t, NULL, s_connect_job, &job);
   cpo_server_event_t ev;
@@ -464,7 +464,7 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
   memset(&s, 0, sizeof s);
   s.ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = s.ctx,
+                         .timeout_ms = TIMEOUT_MS, .context = s.ctx,
                          .curve = {.key_file = server_key, .authorized_file = auth}};
   assert_int_equal(cpo_server_bind(&sc, &s.srv, why, sizeof why), CPO_OK);
   snprintf(s.endpoint, sizeof s.endpoint, "%s", cpo_server_endpoint(s.srv));
@@ -543,7 +543,7 @@ static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
 static void s_frozen_model_case(bool refused_frames) {
   void *ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "inproc://live1", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -604,7 +604,7 @@ static void *s_pump_host(void *arg) {
 static void s_model_heartbeated_case(bool host_flood) {
   void *ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "inproc://live2", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .zmq_context = ctx};
+                         .timeout_ms = TIMEOUT_MS, .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);

@@ -117,7 +117,7 @@ static void s_start(run_t *r, unsigned refused_roles, bool expect_host) {
   pthread_cond_init(&r->cond, NULL);
   char why[256];
   cpo_bridge_cfg_t bc = {.endpoint = r->endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
-                         .zmq_context = r->ctx, .refused_roles = refused_roles};
+                         .context = r->ctx, .refused_roles = refused_roles};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
   pthread_create(&r->rtl, NULL, s_rtl_main, r);
 }
@@ -131,7 +131,7 @@ static void s_finish(run_t *r) {
 
 static cpo_status_t s_join(run_t *r, cpo_role_t role, cpo_client_t **c, char *why, size_t len) {
   cpo_bridge_cfg_t bc = {.endpoint = r->endpoint, .role = role, .config = r->cfg, .adopt_config = role == CPO_ROLE_HOST,
-                         .timeout_ms = 5000, .zmq_context = r->ctx};
+                         .timeout_ms = 5000, .context = r->ctx};
   return cpo_client_connect(&bc, c, why, len);
 }
 

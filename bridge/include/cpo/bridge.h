@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpo/context.h"
 #include "cpo/protocol.h"
 #include "cpo/status.h"
 
@@ -32,7 +33,7 @@ typedef struct {
   cpo_config_t config;      /* this side's configuration (a host may leave it zeroed) */
   bool adopt_config;        /* host: send config_hash 0 and take the server's */
   uint32_t timeout_ms;      /* how long an awaited peer may stay silent (>= 10) */
-  void *zmq_context;        /* required for inproc (shared with the peers); else may be NULL */
+  cpo_context_t *context;   /* required for inproc (shared with the peers); else may be NULL */
   cpo_curve_cfg_t curve;    /* all NULL: no CURVE (refused for non-loopback tcp) */
   unsigned refused_roles;   /* server: bits (1 << role) whose HELLO is refused with UNEXPECTED: the
                                host of a run started without one (unless it allows an attach),

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cpo/context.h"
 #include "cpo/status.h"
 
 #ifdef __cplusplus
@@ -49,9 +50,9 @@ cpo_status_t cpo_placement_pin_sim(const cpo_placement_t *p);
  * inherit this. */
 cpo_status_t cpo_placement_pin_others(const cpo_placement_t *p);
 
-/** Put the I/O and reaper threads of ZeroMQ context @p zmq_context on the other CPUs. Call it
- * before the context's first socket is created (that is when they start). */
-cpo_status_t cpo_placement_apply_zmq(const cpo_placement_t *p, void *zmq_context);
+/** Put the I/O and reaper threads of @p context on the other CPUs. Call it before the
+ * context's first socket is created (that is when they start). */
+cpo_status_t cpo_placement_apply_context(const cpo_placement_t *p, cpo_context_t *context);
 
 /** Give up the CPU claim of an "auto" plan (the plan stays as it is); safe twice. */
 void cpo_placement_release(cpo_placement_t *p);

@@ -1,4 +1,5 @@
-/* Conservative synchronisation with lookahead (ARCHITECTURE.md section 2).
+/* Conservative synchronisation with lookahead (ARCHITECTURE.md section 2), both sides: the rtl
+ * side (cpo_sync_run, sync.c) and the model side (cpo_sync_model_run, sync_model.c).
  *
  * The rtl side drives a design through cpo_design_ops_t in quanta of at most Q cycles.
  * RX for cycle c is what the model computed from TX of cycle c - L, so the RTL can run up
@@ -20,11 +21,12 @@
 extern "C" {
 #endif
 
-/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h). */
+/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h).
+ */
 typedef struct {
-  uint64_t cycle;   /* DAC: the first cycle the design holds the code; ADC: unused */
+  uint64_t cycle; /* DAC: the first cycle the design holds the code; ADC: unused */
   uint16_t channel;
-  uint16_t index;   /* lane, or laser for per-laser channels */
+  uint16_t index; /* lane, or laser for per-laser channels */
   uint32_t code;
 } cpo_analog_write_t;
 
@@ -61,17 +63,17 @@ typedef struct {
 } cpo_sync_opts_t;
 
 typedef struct {
-  uint64_t cycles;      /* cycles simulated */
+  uint64_t cycles; /* cycles simulated */
   uint64_t reg_accesses;
   uint64_t quanta;      /* TX quanta sent */
   uint64_t dac_writes;  /* DAC codes sent to the model */
   uint64_t adc_samples; /* ADC codes applied to the design */
   cpo_event_hash_t hash;
   double wall_s;
-  double model_wait_s;  /* of wall_s, the time the design stood waiting for the model's RX */
+  double model_wait_s; /* of wall_s, the time the design stood waiting for the model's RX */
   cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* who attached and detached, when */
   uint32_t n_peer_events;
-  char error[320];      /* why the run stopped early, if it did */
+  char error[320]; /* why the run stopped early, if it did */
 } cpo_sync_result_t;
 
 /** Run cfg->total_cycles cycles of @p design. @p srv may be NULL only with direct_loopback and
@@ -81,6 +83,47 @@ typedef struct {
 CPO_MUST_USE cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
                                        const cpo_design_ops_t *design, const cpo_sync_opts_t *opts,
                                        cpo_sync_result_t *res);
+
+/* ---- the model side ------------------------------------------------------------- */
+
+/** The analog world as the model side of the synchroniser sees it (plain C: the models behind
+ * it know nothing of the transport). A world without converters leaves dac_codes, adc_codes
+ * and adc_period_cycles zero: no DAC codes are sent, no ADC conversions. */
+typedef struct {
+  void *self;
+  /** Carry the TX words of cycles [first, first + count) through the world into RX words
+   * (word c * lanes + l). Calls cover the cycles in order, without gaps. */
+  cpo_status_t (*process)(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
+                          uint64_t *rx);
+  /** The ADC conversion period in cycles (conversions at its multiples), or 0. */
+  uint64_t adc_period_cycles;
+  /** Write the DAC codes in force now to @p out (at most @p max); returns how many. Called
+   * before cycle 0: they become the rtl's DAC register reset values. */
+  uint32_t (*dac_codes)(void *self, cpo_analog_entry_t *out, uint32_t max);
+  /** The rtl wrote @p e in cycle @p write_cycle: apply it from @p effective_cycle (write + L).
+   * On refusal, @p why says what was refused and why (the rtl is told; the run goes on). */
+  cpo_status_t (*dac_set)(void *self, cpo_analog_entry_t e, uint64_t write_cycle,
+                          uint64_t effective_cycle, char *why, size_t why_len);
+  /** The ADC conversions made at @p cycle (a multiple of the period, already processed) into
+   * @p out (at most @p max), their number in *n. */
+  cpo_status_t (*adc_codes)(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max,
+                            uint32_t *n);
+} cpo_model_channel_t;
+
+typedef struct {
+  /* Set (by a signal handler) to end the session early, saying so in the BYE: the rtl then
+   * reports the run as interrupted. NULL: never. */
+  const volatile sig_atomic_t *stop;
+} cpo_sync_model_opts_t;
+
+/** Serve the rtl on @p c until the run ends: send the power-on DAC codes, RX for the first L
+ * dark cycles (nothing sent can have arrived yet), then for each TX quantum of cycle c the RX
+ * of cycles c + L... from @p channel, each ADC conversion before the RX of its cycle; the rtl's
+ * DAC writes of cycle c apply from c + L. Returns CPO_OK when the rtl ended the run cleanly;
+ * CPO_ERR_INTERRUPTED when opts->stop was set; otherwise the failure, which is logged
+ * ("model" domain). The client stays open: the caller says BYE (cpo_client_close). */
+CPO_MUST_USE cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *channel,
+                                             const cpo_sync_model_opts_t *opts);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,176 @@
+/* The model side of the synchronisation (see cpo/sync.h): the world's answers to the rtl's TX,
+ * shifted by the lookahead L; the rtl's DAC writes L cycles after it made them; each ADC
+ * conversion before the RX of its cycle, which the rtl needs it with. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_internal.h"
+#include "cpo/sync.h"
+
+#define MODEL_DOMAIN "model"
+
+typedef struct {
+  cpo_client_t *c;
+  const cpo_model_channel_t *ch;
+  uint16_t lanes;
+} model_side_t;
+
+static cpo_status_t s_fail(cpo_status_t rc, const char *what, const char *why) {
+  cpo_log(CPO_LOG_ERROR, MODEL_DOMAIN, "%s: %s", what, why);
+  return rc;
+}
+
+/* Send one converter message: the DAC codes in force, or the ADC conversions valid at @p cycle. */
+static cpo_status_t s_send_codes(const model_side_t *ms, uint16_t type, uint64_t cycle) {
+  cpo_analog_entry_t entries[CPO_PROTO_MAX_ANALOG_ENTRIES];
+  uint8_t raw[CPO_PROTO_MAX_ANALOG_ENTRIES * CPO_PROTO_ANALOG_ENTRY_BYTES];
+  uint32_t n = 0;
+  if (type == CPO_MSG_DAC_UPDATE)
+    n = ms->ch->dac_codes(ms->ch->self, entries, CPO_PROTO_MAX_ANALOG_ENTRIES);
+  else if (ms->ch->adc_codes(ms->ch->self, cycle, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &n) !=
+           CPO_OK)
+    return CPO_ERR_STATE;
+  if (n > CPO_PROTO_MAX_ANALOG_ENTRIES)
+    n = CPO_PROTO_MAX_ANALOG_ENTRIES;
+  for (uint32_t i = 0; i < n; i++)
+    cpo_msg_analog_pack(raw, (uint16_t)i, entries[i]);
+  cpo_msg_t m = {.hdr = {.type = type, .cycle = cycle}};
+  m.u.analog.count = (uint16_t)n;
+  m.u.analog.entries_raw = raw;
+  return cpo_client_send(ms->c, &m);
+}
+
+/* Schedule the rtl's DAC writes of cycle c in the world from c + L. A write the world refuses
+ * is answered with an ERROR naming it; the run goes on. */
+static void s_apply_dacs(const model_side_t *ms, const cpo_msg_t *m, uint32_t latency) {
+  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+    cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    cpo_msg_t err = {.hdr = {.type = CPO_MSG_ERROR, .cycle = m->hdr.cycle}};
+    cpo_status_t rc = CPO_ERR_INVALID_ARG;
+    if (ms->ch->dac_set)
+      rc = ms->ch->dac_set(ms->ch->self, e, m->hdr.cycle, m->hdr.cycle + latency, err.u.error.text,
+                           sizeof err.u.error.text);
+    else
+      cpo_whyf(err.u.error.text, sizeof err.u.error.text,
+               "DAC channel %u index %u code %u at cycle %llu: the model has no converters",
+               e.channel, e.lane, e.value, (unsigned long long)m->hdr.cycle);
+    if (rc == CPO_OK)
+      continue;
+    err.u.error.code = CPO_WERR_BAD_FIELD;
+    err.u.error.ref_seq = m->hdr.seq;
+    cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "%s", err.u.error.text);
+    if (cpo_client_send(ms->c, &err) != CPO_OK)
+      cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "could not report it to the rtl");
+  }
+}
+
+static cpo_status_t s_send_rx(const model_side_t *ms, uint64_t first, uint32_t count,
+                              const uint64_t *rx) {
+  if (count == 0)
+    return CPO_OK;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
+  m.u.quantum.count = count;
+  m.u.quantum.lanes = ms->lanes;
+  m.u.quantum.word_bytes = cpo_proto_word_bytes(cpo_client_config(ms->c));
+  m.u.quantum.words = rx;
+  return cpo_client_send(ms->c, &m);
+}
+
+/* Send RX for cycles [first, first + count) computed from @p tx, and each ADC conversion made
+ * in those cycles before the RX of its cycle (the rtl needs it then); the RX is split there,
+ * since cycle stamps never decrease. */
+static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t count,
+                            const uint64_t *tx, uint64_t *rx) {
+  CPO_TRY(ms->ch->process(ms->ch->self, first, count, tx, rx));
+  const uint64_t period = ms->ch->adc_period_cycles;
+  uint64_t done = first;
+  for (uint64_t g = period ? (first + period - 1) / period * period : UINT64_MAX; g < first + count;
+       g += period) {
+    CPO_TRY(s_send_rx(ms, done, (uint32_t)(g - done), rx + (done - first) * ms->lanes));
+    done = g;
+    CPO_TRY(s_send_codes(ms, CPO_MSG_ADC_SAMPLE, g));
+  }
+  return s_send_rx(ms, done, (uint32_t)(first + count - done), rx + (done - first) * ms->lanes);
+}
+
+/* Answer the rtl's messages until its BYE. */
+static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
+                            uint64_t *tx_wide, uint64_t *rx) {
+  const cpo_config_t *cfg = cpo_client_config(ms->c);
+  const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
+  char why[320];
+  for (;;) {
+    if (opts && opts->stop && *opts->stop) /* end the session saying why: the rtl reports it so */
+      return CPO_ERR_INTERRUPTED;
+    cpo_msg_t m;
+    cpo_status_t rc = cpo_client_recv(ms->c, &m, why, sizeof why);
+    if (rc == CPO_ERR_PEER_GONE) /* BYE: the run is over */
+      return strstr(why, "(status 0") ? CPO_OK : s_fail(rc, "run aborted", why);
+    if (rc == CPO_ERR_PROTOCOL) { /* the rtl refused something we sent: it says what */
+      cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "the rtl reported: %s", why);
+      continue;
+    }
+    if (rc != CPO_OK)
+      return s_fail(rc, "lost the rtl", why);
+    if (m.hdr.type == CPO_MSG_DAC_UPDATE) {
+      s_apply_dacs(ms, &m, latency);
+      continue;
+    }
+    if (m.hdr.type != CPO_MSG_TX_QUANTUM || m.u.quantum.lanes != ms->lanes ||
+        m.u.quantum.count > quantum) {
+      cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "ignored %s (lanes %u, count %u)",
+              cpo_msg_type_name(m.hdr.type), m.u.quantum.lanes, m.u.quantum.count);
+      continue;
+    }
+    /* RX at or past the end of the run is never consumed: the rtl may be gone by then. */
+    uint64_t first = m.hdr.cycle + latency;
+    if (first >= cfg->total_cycles)
+      continue;
+    uint64_t left = cfg->total_cycles - first;
+    uint32_t count = left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count;
+    const uint64_t *tx = m.u.quantum.words;
+    if (!tx) { /* 4-byte wire words, widened */
+      cpo_msg_quantum_read(&m, 0, (size_t)count * ms->lanes, tx_wide);
+      tx = tx_wide;
+    }
+    rc = s_carry(ms, first, count, tx, rx);
+    if (rc != CPO_OK)
+      return s_fail(rc, "cannot carry TX", "quanta not contiguous or transport failure");
+  }
+}
+
+/* The power-on DAC codes and the first L cycles, then the session. */
+static cpo_status_t s_run(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
+                          uint64_t *tx_dark, uint64_t *tx_wide, uint64_t *rx) {
+  const cpo_config_t *cfg = cpo_client_config(ms->c);
+  const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
+  /* The world's power-on DAC codes become the rtl's DAC register reset values. */
+  if (ms->ch->dac_codes && s_send_codes(ms, CPO_MSG_DAC_UPDATE, 0) != CPO_OK)
+    return s_fail(CPO_ERR_TRANSPORT, "cannot send the power-on DAC codes", "transport failure");
+  /* Nothing sent can have arrived during the first L cycles: the receivers see an idle link.
+   * Not past the end of the run: the rtl may be gone by then (a run shorter than L). */
+  const uint64_t dark = latency < cfg->total_cycles ? latency : cfg->total_cycles;
+  for (uint64_t first = 0; first < dark; first += quantum) {
+    uint32_t n = dark - first < quantum ? (uint32_t)(dark - first) : quantum;
+    if (s_carry(ms, first, n, tx_dark, rx) != CPO_OK)
+      return s_fail(CPO_ERR_TRANSPORT, "cannot send RX", "transport failure");
+  }
+  return s_serve(ms, opts, tx_wide, rx);
+}
+
+cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *channel,
+                                const cpo_sync_model_opts_t *opts) {
+  const cpo_config_t *cfg = cpo_client_config(c);
+  const model_side_t ms = {.c = c, .ch = channel, .lanes = cfg->lanes};
+  const size_t words = (size_t)cfg->quantum_cycles * cfg->lanes;
+  uint64_t *tx_dark = calloc(words, sizeof *tx_dark);
+  uint64_t *tx_wide = calloc(words, sizeof *tx_wide);
+  uint64_t *rx = calloc(words, sizeof *rx);
+  cpo_status_t rc = tx_dark && tx_wide && rx
+                        ? s_run(&ms, opts, tx_dark, tx_wide, rx)
+                        : s_fail(CPO_ERR_NO_MEMORY, "cannot start", "out of memory");
+  free(tx_dark);
+  free(tx_wide);
+  free(rx);
+  return rc;
+}
