@@ -27,6 +27,7 @@
 #include "cpo/placement.h"
 #include "cpo_version.h"
 #include "roles.h"
+#include "params.h"
 #include "scenario.h"
 
 typedef struct {
@@ -37,31 +38,26 @@ typedef struct {
   bool json_given;
   char trace[1024];
   char model_trace[1100];
-  bool host_given; /* --with-host / --no-host said explicitly */
   char placement_spec[16]; /* --cpu-placement */
   cpo_placement_t placement;
+  bool print_scenario; /* print the parameters as a scenario and the reproduce line; run nothing */
 } cli_t;
 
-/* The run's configuration, read by every role; each option overrides a scenario key. */
-static const char s_help_config[] =
-    "  SCENARIO                     an INI file (default: the built-in default.ini)\n"
-    "  --quantum N --latency N      Q and L in datapath cycles (Q <= L <= the optical path's)\n"
-    "  --seed N --cycles N          random seed (decimal, or hex with 0x), simulated cycles\n"
-    "  --profile NAME               model: loopback, or an engine profile (default mrm-els-8x200g)\n"
-    "  --fidelity statistical|bit-true   engine profiles: errors drawn from exact probabilities,\n"
-    "                               or noise on every symbol\n"
-    "  --start calibrated|power-on  engine profiles: as a finished bring-up leaves it (default),\n"
-    "                               or dark (lasers off) for firmware to bring up\n"
-    "  --topology loopback|two-engines   engine profiles: each lane's light back to its own\n"
-    "                               receiver (default), or lanes [0, N/2) and [N/2, N) as two\n"
-    "                               engines facing each other over two fibres\n"
-    "  --noise-sigma X              loopback profile: noise in eye units (0 = error-free)\n"
-    "  --timeout-ms N               a silent peer is declared dead after N ms\n";
+/* The run's configuration, read by every role: the parameters, each overriding a scenario key. */
+static void s_help_config(FILE *f) {
+  fputs("  SCENARIO                     an INI file of the keys below (default: their defaults,\n"
+        "                               as testbenches/scenarios/default.ini writes them)\n",
+        f);
+  cpo_params_usage(f);
+}
 static const char s_help_common[] =
     "  --quiet                      no progress lines\n"
     "  --cpu-placement auto|off|N   the rtl's simulation thread alone on CPU N, model, host and\n"
     "                               ZeroMQ threads on the other CPUs (auto: a CPU no other\n"
     "                               cpoemu run's simulation holds, if >= 2 CPUs; else off)\n"
+    "  --print-scenario             print the parameters as read (the scenario, then the\n"
+    "                               options) as a scenario file, and the reproduce line; run\n"
+    "                               nothing\n"
     "  --help, --version            this text; the version and git revision\n";
 static const char s_help_result[] =
     "  --json FILE                  write the result as JSON\n"
@@ -84,9 +80,8 @@ static void s_usage(FILE *f, const char *cmd) {
           "  --transport inproc|ipc|tcp   threads of one process (default), or three processes\n"
           "                               over a private ipc socket or tcp://127.0.0.1\n",
           f);
-    fputs(s_help_config, f);
-    fputs("  --with-host | --no-host      whether the built-in host firmware drives the run\n"
-          "  --direct                     no model: RX = TX delayed by L (baseline)\n"
+    s_help_config(f);
+    fputs("  --direct                     no model: RX = TX delayed by L (baseline)\n"
           "  --allow-attach               without the host: let one attach mid-run (else refused)\n",
           f);
     fputs(s_help_result, f);
@@ -96,9 +91,8 @@ static void s_usage(FILE *f, const char *cmd) {
           "The verilated lane RTL and the bridge server: binds URL, waits for its peers.\n"
           "  --endpoint URL               ipc://PATH or tcp://HOST:PORT to bind\n",
           f);
-    fputs(s_help_config, f);
-    fputs("  --with-host | --no-host      whether a host attaches before cycle 0\n"
-          "  --direct                     no model: RX = TX delayed by L (baseline); a host may\n"
+    s_help_config(f);
+    fputs("  --direct                     no model: RX = TX delayed by L (baseline); a host may\n"
           "                               drive it\n"
           "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
           "  --curve-key F --curve-authorized F   CURVE for tcp: our keypair, the client keys\n",
@@ -110,7 +104,7 @@ static void s_usage(FILE *f, const char *cmd) {
           "The engine's analog world (lasers, modulators, fibre, receivers) beside an rtl.\n"
           "  --endpoint URL               the rtl's endpoint to connect to\n",
           f);
-    fputs(s_help_config, f);
+    s_help_config(f);
     fputs("  --model-trace FILE.fst       write the model's waveforms to FILE.fst\n"
           "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's public key\n",
           f);
@@ -137,38 +131,59 @@ static void s_version(void) {
 }
 
 enum {
-  OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_QUANTUM, OPT_LATENCY, OPT_SEED, OPT_CYCLES, OPT_NOISE,
-  OPT_TIMEOUT, OPT_JSON, OPT_TRACE, OPT_WITH_HOST, OPT_NO_HOST, OPT_DIRECT, OPT_QUIET,
-  OPT_READY_FD, OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_PROFILE, OPT_FIDELITY, OPT_MODEL_TRACE,
-  OPT_START, OPT_CPU_PLACEMENT, OPT_TOPOLOGY, OPT_ALLOW_ATTACH, OPT_VERSION
+  OPT_TRANSPORT = 256, OPT_ENDPOINT, OPT_JSON, OPT_TRACE, OPT_DIRECT, OPT_QUIET, OPT_READY_FD,
+  OPT_CURVE_KEY, OPT_CURVE_SERVER, OPT_CURVE_AUTH, OPT_HELP, OPT_MODEL_TRACE, OPT_CPU_PLACEMENT,
+  OPT_ALLOW_ATTACH, OPT_VERSION, OPT_PRINT_SCENARIO,
+  OPT_PARAM = 1024 /* + 2 i: the i-th parameter's option; + 1: a BOOL's --no- option */
 };
 
-static const struct option s_options[] = {
-    {"transport", required_argument, 0, OPT_TRANSPORT}, {"endpoint", required_argument, 0, OPT_ENDPOINT},
-    {"quantum", required_argument, 0, OPT_QUANTUM},     {"latency", required_argument, 0, OPT_LATENCY},
-    {"seed", required_argument, 0, OPT_SEED},           {"cycles", required_argument, 0, OPT_CYCLES},
-    {"noise-sigma", required_argument, 0, OPT_NOISE},   {"timeout-ms", required_argument, 0, OPT_TIMEOUT},
-    {"json", required_argument, 0, OPT_JSON},           {"trace", required_argument, 0, OPT_TRACE},
-    {"with-host", no_argument, 0, OPT_WITH_HOST},       {"no-host", no_argument, 0, OPT_NO_HOST},
-    {"direct", no_argument, 0, OPT_DIRECT},             {"quiet", no_argument, 0, OPT_QUIET},
-    {"ready-fd", required_argument, 0, OPT_READY_FD},   {"curve-key", required_argument, 0, OPT_CURVE_KEY},
+static const struct option s_fixed_options[] = {
+    {"transport", required_argument, 0, OPT_TRANSPORT},
+    {"endpoint", required_argument, 0, OPT_ENDPOINT},
+    {"json", required_argument, 0, OPT_JSON},
+    {"trace", required_argument, 0, OPT_TRACE},
+    {"direct", no_argument, 0, OPT_DIRECT},
+    {"quiet", no_argument, 0, OPT_QUIET},
+    {"ready-fd", required_argument, 0, OPT_READY_FD},
+    {"curve-key", required_argument, 0, OPT_CURVE_KEY},
     {"curve-server-key", required_argument, 0, OPT_CURVE_SERVER},
     {"curve-authorized", required_argument, 0, OPT_CURVE_AUTH},
-    {"profile", required_argument, 0, OPT_PROFILE},     {"fidelity", required_argument, 0, OPT_FIDELITY},
-    {"model-trace", required_argument, 0, OPT_MODEL_TRACE}, {"start", required_argument, 0, OPT_START},
-    {"topology", required_argument, 0, OPT_TOPOLOGY},
+    {"model-trace", required_argument, 0, OPT_MODEL_TRACE},
     {"cpu-placement", required_argument, 0, OPT_CPU_PLACEMENT},
     {"allow-attach", no_argument, 0, OPT_ALLOW_ATTACH},
-    {"help", no_argument, 0, OPT_HELP},                 {"version", no_argument, 0, OPT_VERSION},
-    {0, 0, 0, 0}};
+    {"help", no_argument, 0, OPT_HELP},
+    {"version", no_argument, 0, OPT_VERSION},
+    {"print-scenario", no_argument, 0, OPT_PRINT_SCENARIO}};
+#define N_FIXED (sizeof s_fixed_options / sizeof s_fixed_options[0])
 
-/* Set a scenario key from option --@p opt: the same key table, ranges and words as the files. */
-static bool s_set(cpo_run_opts_t *o, const char *opt, const char *section, const char *key,
-                  const char *value) {
-  char why[300];
-  if (cpo_scenario_set(o, section, key, value, why, sizeof why))
+/* getopt's table: the fixed options, then each parameter's (a BOOL's two), then the end. */
+static struct option s_options[N_FIXED + 2 * CPO_PARAMS_N + 1];
+static char s_option_names[2 * CPO_PARAMS_N][64];
+
+static void s_options_init(void) {
+  memcpy(s_options, s_fixed_options, sizeof s_fixed_options);
+  size_t n = N_FIXED;
+  for (size_t i = 0; i < cpo_params_count(); i++) {
+    const cpo_param_t *p = cpo_params_at(i);
+    for (int no = 0; no < (p->kind == CPO_PARAM_BOOL ? 2 : 1); no++) {
+      char *name = s_option_names[2 * i + (size_t)no];
+      cpo_params_option(p, !no, name, sizeof s_option_names[0]);
+      s_options[n++] = (struct option){name + 2, p->kind == CPO_PARAM_BOOL ? no_argument : required_argument,
+                                       0, OPT_PARAM + 2 * (int)i + no};
+    }
+  }
+  s_options[n] = (struct option){0, 0, 0, 0};
+}
+
+/* Set the parameter of option @p c (OPT_PARAM + ...) from @p arg, as a scenario key would be. */
+static bool s_set_param(cpo_run_opts_t *o, int c, const char *arg) {
+  const cpo_param_t *p = cpo_params_at((size_t)(c - OPT_PARAM) / 2);
+  const char *text = p->kind != CPO_PARAM_BOOL ? arg : (c - OPT_PARAM) % 2 ? "false" : "true";
+  char why[300], expected[300];
+  if (cpo_params_set(o, p, text, why, sizeof why))
     return true;
-  fprintf(stderr, "cpoemu: --%s %s\n", opt, why);
+  cpo_params_expected(p, expected, sizeof expected);
+  fprintf(stderr, "cpoemu: --%s %s: expected %s\n", p->option, text, expected);
   return false;
 }
 
@@ -202,15 +217,9 @@ static bool s_writable(const char *opt, const char *path) {
 }
 
 /* Options are read twice: first to find the scenario (positional), then to override it. */
-/* The verdict on a two-word option (--fidelity, --start, --topology); names what it expects. */
-static bool s_chosen(bool ok, const char *option, const char *value, const char *expected) {
-  if (!ok)
-    fprintf(stderr, "cpoemu: --%s %s: expected %s\n", option, value, expected);
-  return ok;
-}
-
 static int s_parse(int argc, char **argv, cli_t *cli) {
-  cpo_scenario_defaults(&cli->o);
+  s_options_init();
+  cpo_params_defaults(&cli->o);
   snprintf(cli->transport, sizeof cli->transport, "inproc");
   snprintf(cli->placement_spec, sizeof cli->placement_spec, "auto");
   const char *scenario = NULL;
@@ -253,50 +262,6 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     case OPT_ENDPOINT:
       snprintf(o->endpoint, sizeof o->endpoint, "%s", optarg);
       break;
-    case OPT_QUANTUM:
-      if (!s_set(o, "quantum", "link", "quantum_cycles", optarg))
-        return 2;
-      break;
-    case OPT_LATENCY:
-      if (!s_set(o, "latency", "link", "latency_cycles", optarg))
-        return 2;
-      break;
-    case OPT_SEED:
-      if (!s_set(o, "seed", "run", "seed", optarg))
-        return 2;
-      break;
-    case OPT_CYCLES:
-      if (!s_set(o, "cycles", "run", "cycles", optarg))
-        return 2;
-      break;
-    case OPT_NOISE:
-      if (!s_set(o, "noise-sigma", "model", "noise_sigma", optarg))
-        return 2;
-      break;
-    case OPT_PROFILE:
-      if (!cpo_scenario_set_profile(o, optarg)) {
-        char known[200];
-        cpo_scenario_profiles(known, sizeof known);
-        fprintf(stderr, "cpoemu: --profile %s: expected one of %s\n", optarg, known);
-        return 2;
-      }
-      break;
-    case OPT_FIDELITY:
-      if (!s_chosen(cpo_scenario_set_fidelity(o, optarg), "fidelity", optarg, "statistical or bit-true"))
-        return 2;
-      break;
-    case OPT_START:
-      if (!s_chosen(cpo_scenario_set_start(o, optarg), "start", optarg, "calibrated or power-on"))
-        return 2;
-      break;
-    case OPT_TOPOLOGY:
-      if (!s_chosen(cpo_scenario_set_topology(o, optarg), "topology", optarg, "loopback or two-engines"))
-        return 2;
-      break;
-    case OPT_TIMEOUT:
-      if (!s_set(o, "timeout-ms", "bridge", "timeout_ms", optarg))
-        return 2;
-      break;
     case OPT_JSON:
       snprintf(cli->json, sizeof cli->json, "%s", optarg);
       cli->json_given = true;
@@ -309,16 +274,14 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       snprintf(cli->model_trace, sizeof cli->model_trace, "%s", optarg);
       o->model_trace_path = cli->model_trace;
       break;
-    case OPT_WITH_HOST:
-    case OPT_NO_HOST:
-      o->with_host = c == OPT_WITH_HOST;
-      cli->host_given = true;
-      break;
     case OPT_DIRECT:
       o->direct_loopback = true;
       break;
     case OPT_ALLOW_ATTACH:
       o->allow_attach = true;
+      break;
+    case OPT_PRINT_SCENARIO:
+      cli->print_scenario = true;
       break;
     case OPT_QUIET:
       o->quiet = true;
@@ -347,10 +310,18 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
       s_version();
       exit(0);
     default:
+      if (c >= OPT_PARAM && c < OPT_PARAM + 2 * CPO_PARAMS_N) {
+        if (!s_set_param(o, c, optarg))
+          return 2;
+        break;
+      }
       fprintf(stderr, "cpoemu %s: see `cpoemu %s --help`\n", argv[1], argv[1]);
       return 2;
     }
   }
+  cpo_params_settle(o);
+  if (cli->print_scenario) /* the parameters as read, before they are checked together */
+    return 0;
   const char *cmd = argv[1];
   bool is_run = strcmp(cmd, "run") == 0;
   if (cli->json_given)
@@ -366,7 +337,7 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
     return 2;
   }
-  if (o->two_engines && (strcmp(o->config.profile, "loopback") == 0 || o->config.lanes % 2 != 0)) {
+  if (o->topology == CPO_TOPOLOGY_TWO_ENGINES && (strcmp(o->config.profile, "loopback") == 0 || o->config.lanes % 2 != 0)) {
     fprintf(stderr, "cpoemu: topology two-engines needs an engine profile and an even number of lanes "
                     "(here: profile %s, %u lanes)\n", o->config.profile, o->config.lanes);
     return 2;
@@ -436,35 +407,31 @@ static int s_parse(int argc, char **argv, cli_t *cli) {
   return 0;
 }
 
-/* The shortest decimal that reads back as exactly @p v. */
-static void s_exact_double(double v, char *out, size_t len) {
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(out, len, "%.*g", prec, v);
-    if (strtod(out, NULL) == v)
-      return;
-  }
+/* The options of a run's configuration: the transport, every parameter, --direct and
+ * --allow-attach; from @p argv[@p n] on, with values in @p buf. The new count. */
+static int s_run_args(const cli_t *cli, char **argv, int n, char buf[][64]) {
+  const cpo_run_opts_t *o = &cli->o;
+  argv[n++] = "--transport", argv[n++] = (char *)cli->transport;
+  n = cpo_params_to_argv(o, argv, n, buf);
+  if (o->direct_loopback)
+    argv[n++] = "--direct";
+  if (o->allow_attach)
+    argv[n++] = "--allow-attach";
+  return n;
 }
 
-/* The one line that reproduces this run. */
+#define MAX_RUN_ARGS (2 * CPO_PARAMS_N + 8)
+
+/* The one line that reproduces this run: its scenario and its configuration in full. */
 static void s_repro(const cli_t *cli, const char *self, char *out, size_t len) {
-  const cpo_run_opts_t *o = &cli->o;
-  const cpo_config_t *c = &o->config;
-  char model[128];
-  if (strcmp(c->profile, "loopback") == 0) {
-    char sigma[32];
-    s_exact_double(o->noise_sigma, sigma, sizeof sigma);
-    snprintf(model, sizeof model, "--profile loopback --noise-sigma %s", sigma);
-  } else {
-    snprintf(model, sizeof model, "--profile %s --fidelity %s --start %s --topology %s", c->profile,
-             cpo_scenario_fidelity(o), cpo_scenario_start(o), cpo_scenario_topology(o));
-  }
-  snprintf(out, len,
-           "%s run %s%s--transport %s --quantum %u --latency %u --seed %llu --cycles %llu %s "
-           "--timeout-ms %u%s%s",
-           self, o->scenario, o->scenario[0] ? " " : "", cli->transport, c->quantum_cycles,
-           c->latency_cycles, (unsigned long long)c->seed, (unsigned long long)c->total_cycles, model,
-           o->timeout_ms, o->with_host ? (o->direct_loopback ? " --direct" : "") : o->direct_loopback ? " --no-host --direct" : " --no-host",
-           o->allow_attach ? " --allow-attach" : "");
+  char *argv[MAX_RUN_ARGS], buf[CPO_PARAMS_N][64];
+  int n = 0;
+  if (cli->o.scenario[0])
+    argv[n++] = (char *)cli->o.scenario;
+  n = s_run_args(cli, argv, n, buf);
+  size_t at = (size_t)snprintf(out, len, "%s run", self);
+  for (int i = 0; i < n && at < len; i++)
+    at += (size_t)snprintf(out + at, len - at, " %s", argv[i]);
 }
 
 static void s_print_summary(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
@@ -652,46 +619,26 @@ static pid_t s_spawn(const char *self, char *const argv[], int keep_fd) {
 }
 
 /* Arguments shared by the three child roles: the effective configuration, in full. */
-static int s_child_args(const cli_t *cli, const char *role, const char *endpoint, char **argv, char buf[][64]) {
+static int s_child_args(const cli_t *cli, const char *role, const char *endpoint, char **argv,
+                        char buf[][64], char *placement) {
   const cpo_run_opts_t *o = &cli->o;
-  int n = 0, b = 0;
-#define ARG(s) (argv[n++] = (char *)(s))
-#define NUM(fmt, v) (snprintf(buf[b], 64, fmt, v), argv[n++] = buf[b++])
-  ARG(role);
+  int n = 0;
+  argv[n++] = (char *)role;
   if (o->scenario[0])
-    ARG(o->scenario);
-  ARG("--endpoint"), ARG(endpoint);
-  ARG("--transport"), ARG(cli->transport);
-  ARG("--quantum"), NUM("%u", o->config.quantum_cycles);
-  ARG("--latency"), NUM("%u", o->config.latency_cycles);
-  ARG("--seed"), NUM("%llu", (unsigned long long)o->config.seed);
-  ARG("--cycles"), NUM("%llu", (unsigned long long)o->config.total_cycles);
-  ARG("--profile"), ARG(o->config.profile);
-  ARG("--fidelity"), ARG(cpo_scenario_fidelity(o));
-  ARG("--start"), ARG(cpo_scenario_start(o));
-  ARG("--topology"), ARG(cpo_scenario_topology(o));
-  ARG("--noise-sigma");
-  s_exact_double(o->noise_sigma, buf[b], 64);
-  argv[n++] = buf[b++];
-  ARG("--timeout-ms"), NUM("%u", o->timeout_ms);
-  ARG(o->with_host ? "--with-host" : "--no-host");
-  if (o->direct_loopback || o->allow_attach) /* the rtl's; the others ignore them */
-    ARG(o->direct_loopback ? "--direct" : "--allow-attach");
+    argv[n++] = (char *)o->scenario;
+  argv[n++] = "--endpoint", argv[n++] = (char *)endpoint;
+  n = s_run_args(cli, argv, n, buf);
   /* The plan is made once, here: a child's own "auto" could see a different set of CPUs. */
-  if (cli->placement.active)
-    ARG("--cpu-placement"), NUM("%d", cli->placement.sim_cpu);
-  else
-    ARG("--cpu-placement"), ARG("off");
+  snprintf(placement, 16, cli->placement.active ? "%d" : "off", cli->placement.sim_cpu);
+  argv[n++] = "--cpu-placement", argv[n++] = placement;
   if (o->quiet)
-    ARG("--quiet");
+    argv[n++] = "--quiet";
   if (o->curve.key_file)
-    ARG("--curve-key"), ARG(o->curve.key_file);
+    argv[n++] = "--curve-key", argv[n++] = (char *)o->curve.key_file;
   if (o->curve.server_key_file)
-    ARG("--curve-server-key"), ARG(o->curve.server_key_file);
+    argv[n++] = "--curve-server-key", argv[n++] = (char *)o->curve.server_key_file;
   if (o->curve.authorized_file)
-    ARG("--curve-authorized"), ARG(o->curve.authorized_file);
-#undef ARG
-#undef NUM
+    argv[n++] = "--curve-authorized", argv[n++] = (char *)o->curve.authorized_file;
   return n;
 }
 
@@ -809,10 +756,10 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
     perror("cpoemu: pipe");
     return 2;
   }
-  char *argv[48], buf[16][64], fdbuf[16];
+  char *argv[MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][64], fdbuf[16], placement[16];
   int n = 0;
   argv[n++] = (char *)self;
-  n += s_child_args(cli, "rtl", endpoint, argv + n, buf);
+  n += s_child_args(cli, "rtl", endpoint, argv + n, buf, placement);
   snprintf(fdbuf, sizeof fdbuf, "%d", ready[1]);
   argv[n++] = "--ready-fd", argv[n++] = fdbuf;
   if (cli->o.json_path)
@@ -862,7 +809,7 @@ static int s_run_processes(cli_t *cli, const char *self, const char *repro) {
         continue;
       n = 0;
       argv[n++] = (char *)self;
-      n += s_child_args(cli, s_names[r], bound, argv + n, buf);
+      n += s_child_args(cli, s_names[r], bound, argv + n, buf, placement);
       if (r == 1 && cli->o.model_trace_path)
         argv[n++] = "--model-trace", argv[n++] = (char *)cli->o.model_trace_path;
       argv[n] = NULL;
@@ -1112,6 +1059,13 @@ int main(int argc, char **argv) {
   int rc = s_parse(argc, argv, &cli);
   if (rc)
     return rc;
+  if (cli.print_scenario) {
+    char repro[6144];
+    s_repro(&cli, s_self(argv[0]), repro, sizeof repro);
+    printf("; reproduce with: %s\n", repro);
+    cpo_params_write_ini(&cli.o, stdout);
+    return 0;
+  }
   if (!is_run && !cli.o.endpoint[0] &&
       !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host && !cli.o.allow_attach)) {
     fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
