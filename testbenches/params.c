@@ -48,9 +48,18 @@ const cpo_param_word_t cpo_param_all_word[] = {{"all", CPO_EXPECT_ALL_LANES}, {N
 
 static const cpo_param_t s_params[] = {
 #define CPO_PARAM(id, sec, key_, opt, kind_, field, min, max, words_, def, json_, help_)           \
-  {.section = sec, .key = key_, .option = opt, .help = help_, .default_text = def,                 \
-   .kind = CPO_PARAM_##kind_, .min_u = (uint64_t)(min), .max_u = (uint64_t)(max),                  \
-   .min_d = (double)(min), .max_d = (double)(max), .words = words_, .json = json_},
+  {.section = sec,                                                                                 \
+   .key = key_,                                                                                    \
+   .option = opt,                                                                                  \
+   .help = help_,                                                                                  \
+   .default_text = def,                                                                            \
+   .kind = CPO_PARAM_##kind_,                                                                      \
+   .min_u = (uint64_t)(min),                                                                       \
+   .max_u = (uint64_t)(max),                                                                       \
+   .min_d = (double)(min),                                                                         \
+   .max_d = (double)(max),                                                                         \
+   .words = words_,                                                                                \
+   .json = json_},
 #include "params.def"
 #undef CPO_PARAM
 };
@@ -247,8 +256,8 @@ void cpo_params_defaults(cpo_run_opts_t *o) {
     char why[300];
     bool ok = cpo_params_set(o, &s_params[i], s_params[i].default_text, why, sizeof why);
     if (!ok) /* a table whose default is outside its own range: the build's tests say so */
-      fprintf(stderr, "cpoemu: the default of [%s] %s: %s\n", s_params[i].section,
-              s_params[i].key, why);
+      fprintf(stderr, "cpoemu: the default of [%s] %s: %s\n", s_params[i].section, s_params[i].key,
+              why);
     assert(ok);
   }
 }
@@ -290,7 +299,9 @@ static void s_metavar(const cpo_param_t *p, char *out, size_t len) {
   out[0] = '\0';
   for (const cpo_param_word_t *w = p->words; w && w->word && n < len; w++)
     n += (size_t)snprintf(out + n, len - n, "%s%s", w->word, w[1].word ? "|" : "");
-  const char *number = p->kind == CPO_PARAM_REAL ? "X" : p->kind == CPO_PARAM_PROFILE ? "NAME" : "N";
+  const char *number = p->kind == CPO_PARAM_REAL      ? "X"
+                       : p->kind == CPO_PARAM_PROFILE ? "NAME"
+                                                      : "N";
   if (p->kind != CPO_PARAM_WORDS && p->kind != CPO_PARAM_BOOL && n < len)
     snprintf(out + n, len - n, "%s%s", n ? "|" : "", number);
 }

@@ -47,10 +47,10 @@ typedef struct {
 
 /** The value of a parameter, as its kind holds it. */
 typedef struct {
-  uint64_t u;    /* UINT, WHOLE */
-  double d;      /* REAL */
-  int64_t i;     /* WORDS, BOOL, and a word's value */
-  const char *s; /* PROFILE */
+  uint64_t u;       /* UINT, WHOLE */
+  double d;         /* REAL */
+  int64_t i;        /* WORDS, BOOL, and a word's value */
+  const char *s;    /* PROFILE */
   const char *word; /* the word it is, or NULL */
 } cpo_param_value_t;
 

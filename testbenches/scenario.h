@@ -14,7 +14,8 @@ extern "C" {
 #endif
 
 /** Load @p path over @p o. On failure @p why names the file, line, section and key. */
-CPO_MUST_USE cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, size_t why_len);
+CPO_MUST_USE cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why,
+                                            size_t why_len);
 
 #ifdef __cplusplus
 }
