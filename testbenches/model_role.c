@@ -54,17 +54,16 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     }
     return CPO_OK;
   }
-  cpo_link_cfg_t lc = {
-      .profile = cfg->profile,
-      .topology = o->two_engines ? CPO_TOPOLOGY_TWO_ENGINES : CPO_TOPOLOGY_LOOPBACK,
-      .lanes = cfg->lanes,
-      .symbols_per_cycle = cfg->symbols_per_cycle,
-      .bits_per_symbol = cfg->bits_per_symbol,
-      .baud_hz = (double)cfg->baud_hz,
-      .seed = cfg->seed,
-      .els_ambient_k = o->els_ambient_k,
-      .fidelity = o->fidelity_bit_true ? CPO_FIDELITY_BIT_TRUE : CPO_FIDELITY_STATISTICAL,
-      .start_calibrated = !o->power_on_start};
+  cpo_link_cfg_t lc = {.profile = cfg->profile,
+                       .topology = o->topology,
+                       .lanes = cfg->lanes,
+                       .symbols_per_cycle = cfg->symbols_per_cycle,
+                       .bits_per_symbol = cfg->bits_per_symbol,
+                       .baud_hz = (double)cfg->baud_hz,
+                       .seed = cfg->seed,
+                       .els_ambient_k = o->els_ambient_k,
+                       .fidelity = o->fidelity,
+                       .start_calibrated = o->start == CPO_START_CALIBRATED};
   if (cpo_link_create(&lc, &ch->link) != CPO_OK) {
     snprintf(why, why_len,
              "profile %s does not fit %u lanes of %u x %u-bit symbols at %llu Bd (see above)",

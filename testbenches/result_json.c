@@ -3,8 +3,27 @@
 #include <string.h>
 
 #include "cpo_version.h"
+#include "params.h"
 #include "roles.h"
-#include "scenario.h"
+#include "verdict.h"
+
+/* The JSON's config section: the parameters params.def marks for it, in its order. */
+static json_t *s_config(const cpo_run_opts_t *o) {
+  json_t *config = json_object();
+  for (size_t i = 0; i < cpo_params_count(); i++) {
+    const cpo_param_t *p = cpo_params_at(i);
+    if (!p->json)
+      continue;
+    cpo_param_value_t v = cpo_params_get(o, p);
+    json_t *value = v.word                         ? json_string(v.word)
+                    : p->kind == CPO_PARAM_REAL    ? json_real(v.d)
+                    : p->kind == CPO_PARAM_PROFILE ? json_string(v.s)
+                    : p->kind == CPO_PARAM_BOOL    ? json_boolean(v.i)
+                                                   : json_integer((json_int_t)v.u);
+    json_object_set_new(config, p->key, value);
+  }
+  return config;
+}
 
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro) {
@@ -13,34 +32,28 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
   json_t *lanes = json_array();
   for (uint32_t l = 0; l < s->lanes; l++)
     json_array_append_new(lanes, json_pack("{s:i, s:I, s:I, s:b}", "lane", (int)l, "bits",
-                                           (json_int_t)s->bits[l], "errors", (json_int_t)s->errors[l],
-                                           "locked", s->locked[l]));
+                                           (json_int_t)s->bits[l], "errors",
+                                           (json_int_t)s->errors[l], "locked", s->locked[l]));
   const cpo_config_t *c = &o->config;
-  json_t *root = json_pack(
-      "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:f},"
-      " s:b, s:s, s:s}",
-      "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport", transport,
-      "result", s->interrupted ? "interrupted" : s->status == 0 ? (s->expectations_met ? "pass" : "fail") : "error",
-      "seed", (json_int_t)c->seed, "cycles", (json_int_t)s->cycles, "sim_time_s", s->sim_time_s,
-      "wall_s", s->wall_s, "model_wait_s", s->model_wait_s, "event_hash", hash, "reg_accesses", (json_int_t)s->reg_accesses,
-      "quanta", (json_int_t)s->quanta, "dac_writes", (json_int_t)s->dac_writes,
-      "adc_samples", (json_int_t)s->adc_samples, "lanes", lanes,
-      "config", "lanes", (int)c->lanes, "symbols_per_cycle", (int)c->symbols_per_cycle,
-      "bits_per_symbol", (int)c->bits_per_symbol, "latency_cycles", (json_int_t)c->latency_cycles,
-      "quantum_cycles", (json_int_t)c->quantum_cycles, "baud_hz", (json_int_t)c->baud_hz,
-      "profile", c->profile,
-      "fidelity", cpo_scenario_fidelity(o), "start", cpo_scenario_start(o),
-      "topology", cpo_scenario_topology(o),
-      "noise_sigma", o->noise_sigma,
-      "expectations_met", s->expectations_met,
-      "error", s->status ? s->error : s->expectation_failure, "reproduce", repro);
+  json_t *root =
+      json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:o,"
+                " s:b, s:s, s:s}",
+                "scenario", o->scenario[0] ? o->scenario : "(built-in default)", "transport",
+                transport, "result", cpo_verdict_word(s), "seed", (json_int_t)c->seed, "cycles",
+                (json_int_t)s->cycles, "sim_time_s", s->sim_time_s, "wall_s", s->wall_s,
+                "model_wait_s", s->model_wait_s, "event_hash", hash, "reg_accesses",
+                (json_int_t)s->reg_accesses, "quanta", (json_int_t)s->quanta, "dac_writes",
+                (json_int_t)s->dac_writes, "adc_samples", (json_int_t)s->adc_samples, "lanes",
+                lanes, "config", s_config(o), "expectations_met", s->expectations_met, "error",
+                s->status ? s->error : s->expectation_failure, "reproduce", repro);
   if (!root)
     return -1;
   json_t *peers = json_array(); /* who attached and detached, at which cycle */
   for (uint32_t i = 0; i < s->n_peer_events; i++)
-    json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "role", cpo_role_name((uint8_t)s->peer_events[i].role),
-                                           "event", s->peer_events[i].attach ? "attach" : "detach",
-                                           "cycle", (json_int_t)s->peer_events[i].cycle));
+    json_array_append_new(peers, json_pack("{s:s, s:s, s:I}", "role",
+                                           cpo_role_name((uint8_t)s->peer_events[i].role), "event",
+                                           s->peer_events[i].attach ? "attach" : "detach", "cycle",
+                                           (json_int_t)s->peer_events[i].cycle));
   json_object_set_new(root, "peers", peers);
   json_object_set_new(root, "version", json_string(CPO_VERSION));
   json_object_set_new(root, "revision", json_string(CPO_GIT_REVISION));

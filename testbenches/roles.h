@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cpo/bridge.h"
+#include "cpo/link.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,18 +16,22 @@ extern "C" {
 
 #define CPO_MAX_LANES_SUMMARY 64
 
+/** The engine's state at cycle 0 (the model's cpo_link_cfg_t says it as start_calibrated). */
+typedef enum { CPO_START_CALIBRATED = 0, CPO_START_POWER_ON = 1 } cpo_start_t;
+
 typedef struct {
   cpo_config_t config;
   char scenario[512];  /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;
   double noise_sigma;  /* loopback profile only: channel noise, in eye units */
-  bool fidelity_bit_true; /* engine profiles: noise per symbol instead of statistical errors */
-  bool power_on_start; /* engine profiles: dark, lasers off (firmware brings it up), instead
-                          of the state a finished bring-up leaves */
+  cpo_fidelity_t fidelity; /* engine profiles: statistical errors or noise per symbol */
+  cpo_start_t start;   /* engine profiles: as a finished bring-up leaves it, or dark (lasers
+                          off) for firmware to bring up */
   double els_ambient_k; /* engine profiles: the external laser's faceplate ambient; 0: profile's */
-  bool two_engines;    /* engine profiles: lanes [0, N/2) are engine A, [N/2, N) engine B, each
-                          one's TX lane i lit into the other's RX lane i, instead of loopback */
+  cpo_topology_t topology; /* engine profiles: TWO_ENGINES: lanes [0, N/2) are engine A,
+                              [N/2, N) engine B, each one's TX lane i lit into the other's RX
+                              lane i; LOOPBACK: each lane into its own receiver */
   cpo_curve_cfg_t curve;
   cpo_context_t *context; /* inproc: shared by the threads */
   bool with_host;      /* rtl: a host attaches before cycle 0 */

@@ -5,55 +5,7 @@
 
 #include "lanes_design.h"
 #include "roles.h"
-
-namespace {
-// Append "; "-separated @p text to the summary's failure reasons.
-void addFailure(cpo_run_summary_t *s, const char *text) {
-  size_t n = std::strlen(s->expectation_failure);
-  snprintf(s->expectation_failure + n, sizeof s->expectation_failure - n, "%s%s", n ? "; " : "",
-           text);
-  s->expectations_met = false;
-}
-
-// A run passes only if it did what it exists for: every lane the scenario expects locked, PRBS
-// bits checked, and their BER under the limit. A scenario that expects less says so ([expect]).
-void checkExpectations(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
-  s->expectations_met = true;
-  s->expectation_failure[0] = '\0';
-  uint64_t bits = 0, errors = 0;
-  uint32_t locked = 0;
-  char unlocked[160] = "";
-  for (uint32_t l = 0; l < s->lanes; l++) {
-    bits += s->bits[l];
-    errors += s->errors[l];
-    locked += s->locked[l];
-    size_t n = std::strlen(unlocked);
-    if (!s->locked[l] && n + 8 < sizeof unlocked)
-      snprintf(unlocked + n, sizeof unlocked - n, "%s%u", n ? ", " : "", l);
-  }
-  uint32_t want = o->expect_min_locked == CPO_EXPECT_ALL_LANES
-                      ? s->lanes
-                      : static_cast<uint32_t>(o->expect_min_locked);
-  char text[300];
-  if (locked < want) {
-    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked,
-             s->lanes, s->lanes - locked > 1 ? "s" : "", unlocked,
-             o->expect_min_locked == CPO_EXPECT_ALL_LANES ? "all " : "at least ", want);
-    addFailure(s, text);
-  }
-  if (bits < o->expect_min_bits) {
-    snprintf(text, sizeof text, "%llu PRBS bits checked, expected at least %llu",
-             static_cast<unsigned long long>(bits),
-             static_cast<unsigned long long>(o->expect_min_bits));
-    addFailure(s, text);
-  }
-  double ber = bits ? static_cast<double>(errors) / static_cast<double>(bits) : 0.0;
-  if (bits && ber > o->expect_max_ber) {
-    snprintf(text, sizeof text, "BER %.3g above the expected %.3g", ber, o->expect_max_ber);
-    addFailure(s, text);
-  }
-}
-} // namespace
+#include "verdict.h"
 
 extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   std::memset(sum, 0, sizeof *sum);
@@ -135,6 +87,6 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     fprintf(stderr, "cpoemu[rtl] error: stopped at cycle %llu: %s\n", static_cast<unsigned long long>(r.cycles), r.error);
     return 3;
   }
-  checkExpectations(o, sum);
+  cpo_verdict_expect(o, sum);
   return sum->expectations_met ? 0 : 1;
 }

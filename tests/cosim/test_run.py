@@ -21,6 +21,125 @@ DEFAULT_INI = os.path.join(SRC, "testbenches", "scenarios", "default.ini")
 LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
 
 
+def print_scenario(args):
+    """`cpoemu run ARGS --print-scenario`: the parameters as read, as a scenario file."""
+    code, out, err = cp.run(["run"] + args + ["--print-scenario"])
+    assert code == 0, f"{args}: exit {code}\n{err}"
+    return out
+
+
+def parse_ini(text):
+    """{(section, key): value} of a scenario file's text."""
+    ini = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    ini.read_string(text)
+    return {(s, k): ini[s][k] for s in ini.sections() for k in ini[s]}
+
+
+def help_parameters():
+    """The parameters `cpoemu run --help` lists: {(section, key): (options, expected, default)}."""
+    out = cp.run(["run", "--help"])[1]
+    # "  --opt METAVAR   help..." (maybe wrapped), then "   [section] key: expected; default D"
+    text = re.sub(r"\n {31}(?!\[\w+\] \w+:)", " ", out)
+    found = {}
+    for m in re.finditer(r"^  (--\S+)(?: \| (--\S+))?.*\n {31}\[(\w+)\] (\w+): (.*); default (\S+)$",
+                         text, re.M):
+        found[(m[3], m[4])] = ([o for o in (m[1], m[2]) if o], m[5], m[6])
+    return found
+
+
+def other_value(expected, default):
+    """A valid value other than @default, from the help's "expected" text."""
+    m = re.search(r"from (\S+) to (\S+)$", expected)
+    if m:
+        low, high = m[1], m[2]
+        if "whole" in expected:
+            low, high = str(int(float(low))), str(int(float(high)))
+        return high if re.fullmatch(r"[\d.e+-]+", default) and float(low) == float(default) else low
+    words = re.split(r", or |, | or ", re.sub(r"^one of ", "", expected))
+    return next(w for w in words if w != default and not w.startswith("a "))
+
+
+def out_of_range(expected):
+    """A value just outside the range the help names, or None for a list of words."""
+    m = re.search(r"from (\S+) to (\S+)$", expected)
+    if not m:
+        return None
+    if "whole" in expected:
+        return str(int(float(m[2])) + 1) if float(m[1]) == 0 else str(int(float(m[1])) - 1)
+    return repr(float(m[2]) * 1.5 + 1)
+
+
+class Parameters(unittest.TestCase):
+    """One table of parameters (testbenches/params.def): each is in --help, a scenario key and an
+    option, read alike in both, and carried whole by the reproduce line."""
+
+    def setUp(self):
+        self.params = help_parameters()
+        self.defaults = parse_ini(print_scenario([]))
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def scenario(self, section, key, value):
+        path = os.path.join(self.tmp.name, "s.ini")
+        with open(path, "w") as f:
+            f.write(f"[{section}]\n{key} = {value}\n")
+        return path
+
+    def test_every_parameter_is_in_help(self):
+        self.assertEqual(set(self.params), set(self.defaults))
+        for (section, key), (options, expected, default) in self.params.items():
+            printed = self.defaults[(section, key)]
+            same = printed == default or (re.fullmatch(r"[\d.e+-]+", default) and float(printed) == float(default))
+            self.assertTrue(same, f"{key}: --help says default {default}, the parser {printed}")
+
+    def test_every_parameter_is_a_scenario_key_and_an_option_read_alike(self):
+        for (section, key), (options, expected, default) in self.params.items():
+            value = other_value(expected, default)
+            with self.subTest(key=key, value=value):
+                from_file = parse_ini(print_scenario([self.scenario(section, key, value)]))
+                option = ([o for o in options if not o.startswith("--with-")] if len(options) > 1
+                          else options + [value])
+                from_option = parse_ini(print_scenario(option))
+                self.assertEqual(from_file, from_option)
+                self.assertNotEqual(from_file[(section, key)], self.defaults[(section, key)])
+                changed = {k for k in from_file if from_file[k] != self.defaults[k]}
+                # the loopback is always bit-true: choosing it changes the fidelity too
+                self.assertTrue(changed <= {(section, key), ("model", "fidelity")}, changed)
+
+    def test_ranges_are_the_same_in_files_and_options(self):
+        for (section, key), (options, expected, default) in self.params.items():
+            bad = out_of_range(expected) or "no-such-word"
+            with self.subTest(key=key, value=bad):
+                code_f, out_f, err_f = cp.run(["run", self.scenario(section, key, bad), "--print-scenario"])
+                code_o, out_o, err_o = cp.run(["run", options[0], bad, "--print-scenario"]
+                                              if len(options) == 1 else ["run", options[0] + "=" + bad])
+                self.assertEqual(code_f, 2, err_f)
+                self.assertEqual(code_o, 2, err_o)
+                if len(options) == 1:
+                    self.assertIn(f"{key} = '{bad}': expected {expected}", err_f)
+                    self.assertIn(f"{options[0]} {bad}: expected {expected}", err_o)
+
+    def test_range_ends_are_accepted_in_files_and_options(self):
+        """noise_sigma = 10 was refused though the message said "from 0 to 10"."""
+        self.assertEqual(parse_ini(print_scenario(["--noise-sigma", "10"]))[("model", "noise_sigma")], "10")
+        path = self.scenario("model", "noise_sigma", "10")
+        self.assertEqual(parse_ini(print_scenario([path]))[("model", "noise_sigma")], "10")
+
+    def test_reproduce_line_carries_every_parameter(self):
+        args = []
+        for (section, key), (options, expected, default) in self.params.items():
+            if key == "profile":
+                continue  # the loopback would make the fidelity bit-true: keep the engine
+            value = other_value(expected, default)
+            args += [o for o in options if not o.startswith("--with-")] if len(options) > 1 else [options[0], value]
+        out = print_scenario(args + ["--direct", "--allow-attach"])
+        line = re.search(r"^; reproduce with: (.*)$", out, re.M)[1]
+        again = cp.run(shlex.split(line)[1:] + ["--print-scenario"])[1]
+        self.assertEqual(parse_ini(again), parse_ini(out))
+        self.assertNotEqual(parse_ini(out), self.defaults)
+        self.assertIn("--direct --allow-attach", line)
+
+
 class Run(unittest.TestCase):
     def test_default_scenario_passes_and_reports(self):
         code, res, out, err = cp.run_json(["run", DEFAULT_INI, "--quiet"])
@@ -104,12 +223,13 @@ class Run(unittest.TestCase):
                     self.assertIn("too short for the built-in host", err, what)
 
     def test_default_ini_sets_every_key(self):
-        """Every key the parser knows has its default in default.ini (the built-in defaults are
-        that file): a key left out would fail cpoemu at start-up, which this run would show."""
+        """default.ini writes every parameter's default (params.def), and nothing else: the file
+        read as a scenario is exactly the built-in defaults."""
         ini = configparser.ConfigParser(inline_comment_prefixes=(";",))
         ini.read(DEFAULT_INI)
-        self.assertIn("min_bits", ini["expect"])
-        self.assertEqual(cp.run(["run", "--cycles", "1000", "--no-host", "--quiet"])[0], 1)
+        built_in = parse_ini(print_scenario([]))
+        self.assertEqual({(s, k) for s in ini.sections() for k in ini[s]}, set(built_in))
+        self.assertEqual(parse_ini(print_scenario([DEFAULT_INI])), built_in)
 
     def test_printed_command_reproduces_the_run(self):
         code, res, out, err = cp.run_json(["run", "--cycles", "40000", "--seed", "9", "--transport", "ipc",

@@ -1,0 +1,363 @@
+#include "params.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpo/profile.h"
+
+const cpo_param_word_t cpo_param_fidelities[] = {
+    {"statistical", CPO_FIDELITY_STATISTICAL}, {"bit-true", CPO_FIDELITY_BIT_TRUE}, {NULL, 0}};
+const cpo_param_word_t cpo_param_starts[] = {
+    {"calibrated", CPO_START_CALIBRATED}, {"power-on", CPO_START_POWER_ON}, {NULL, 0}};
+const cpo_param_word_t cpo_param_topologies[] = {
+    {"loopback", CPO_TOPOLOGY_LOOPBACK}, {"two-engines", CPO_TOPOLOGY_TWO_ENGINES}, {NULL, 0}};
+const cpo_param_word_t cpo_param_bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}};
+/* 0 in cpo_run_opts_t: keep the profile's value */
+const cpo_param_word_t cpo_param_profile_word[] = {{"profile", 0}, {NULL, 0}};
+const cpo_param_word_t cpo_param_all_word[] = {{"all", CPO_EXPECT_ALL_LANES}, {NULL, 0}};
+
+/* ---- the table, and each entry's access to its field -------------------------------- */
+
+/* How a kind's value goes into and out of its field. */
+#define S_STORE_UINT(f, v) ((f) = (v)->u) /* a word: its value, cast */
+#define S_STORE_WHOLE(f, v) ((f) = (v)->u)
+#define S_STORE_REAL(f, v) ((f) = (v)->d)
+#define S_STORE_WORDS(f, v) ((f) = (v)->i)
+#define S_STORE_BOOL(f, v) ((f) = (v)->i != 0)
+#define S_STORE_PROFILE(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
+#define S_LOAD_UINT(f, v) ((v)->u = (uint64_t)(f), (v)->i = (int64_t)(f))
+#define S_LOAD_WHOLE(f, v) ((v)->u = (uint64_t)(f))
+#define S_LOAD_REAL(f, v) ((v)->d = (f))
+#define S_LOAD_WORDS(f, v) ((v)->i = (int64_t)(f))
+#define S_LOAD_BOOL(f, v) ((v)->i = (f) ? 1 : 0)
+#define S_LOAD_PROFILE(f, v) ((v)->s = (f))
+
+#define CPO_PARAM(id, sec, key, opt, kind, field, min, max, words, def, json, help)                \
+  static void s_store_##id(cpo_run_opts_t *o, const cpo_param_value_t *v) {                        \
+    S_STORE_##kind(o->field, v);                                                                   \
+  }                                                                                                \
+  static void s_load_##id(const cpo_run_opts_t *o, cpo_param_value_t *v) {                         \
+    S_LOAD_##kind(o->field, v);                                                                    \
+  }
+#include "params.def"
+#undef CPO_PARAM
+
+static const cpo_param_t s_params[] = {
+#define CPO_PARAM(id, sec, key_, opt, kind_, field, min, max, words_, def, json_, help_)           \
+  {.section = sec,                                                                                 \
+   .key = key_,                                                                                    \
+   .option = opt,                                                                                  \
+   .help = help_,                                                                                  \
+   .default_text = def,                                                                            \
+   .kind = CPO_PARAM_##kind_,                                                                      \
+   .min_u = (uint64_t)(min),                                                                       \
+   .max_u = (uint64_t)(max),                                                                       \
+   .min_d = (double)(min),                                                                         \
+   .max_d = (double)(max),                                                                         \
+   .words = words_,                                                                                \
+   .json = json_},
+#include "params.def"
+#undef CPO_PARAM
+};
+#define N_PARAMS (sizeof s_params / sizeof s_params[0])
+_Static_assert(N_PARAMS == CPO_PARAMS_N, "params.def read alike");
+
+static void (*const s_store[])(cpo_run_opts_t *, const cpo_param_value_t *) = {
+#define CPO_PARAM(id, ...) s_store_##id,
+#include "params.def"
+#undef CPO_PARAM
+};
+static void (*const s_load[])(const cpo_run_opts_t *, cpo_param_value_t *) = {
+#define CPO_PARAM(id, ...) s_load_##id,
+#include "params.def"
+#undef CPO_PARAM
+};
+
+size_t cpo_params_count(void) {
+  return N_PARAMS;
+}
+
+const cpo_param_t *cpo_params_at(size_t i) {
+  return i < N_PARAMS ? &s_params[i] : NULL;
+}
+
+size_t cpo_params_index(const cpo_param_t *p) {
+  assert(p >= s_params && p < s_params + N_PARAMS);
+  return (size_t)(p - s_params);
+}
+
+const cpo_param_t *cpo_params_find(const char *section, const char *key) {
+  for (size_t i = 0; i < N_PARAMS; i++)
+    if (strcmp(s_params[i].section, section) == 0 && strcmp(s_params[i].key, key) == 0)
+      return &s_params[i];
+  return NULL;
+}
+
+/* ---- text to value, value to text ---------------------------------------------------- */
+
+bool cpo_parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out) {
+  /* Decimal, or hex with 0x; never octal: a seed of 010 is ten, as a person reads it. */
+  bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+  if (!(hex ? isxdigit((unsigned char)v[2]) : isdigit((unsigned char)v[0])))
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(hex ? v + 2 : v, &end, hex ? 16 : 10);
+  if (errno || *end != '\0' || x < min || x > max)
+    return false;
+  *out = x;
+  return true;
+}
+
+bool cpo_parse_real(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (errno || end == v || *end != '\0' || !isfinite(x) || isspace((unsigned char)v[0]))
+    return false;
+  *out = x;
+  return true;
+}
+
+/* True if @p name is "loopback" or a built-in engine profile. */
+static bool s_known_profile(const char *name) {
+  if (strcmp(name, "loopback") == 0)
+    return true;
+  for (uint32_t i = 0; i < cpo_profile_count(); i++)
+    if (strcmp(name, cpo_profile_name(i)) == 0)
+      return true;
+  return false;
+}
+
+void cpo_params_profiles(char *out, size_t len) {
+  size_t n = (size_t)snprintf(out, len, "loopback");
+  for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)
+    n += (size_t)snprintf(out + n, len - n, ", %s", cpo_profile_name(i));
+}
+
+/* Parse @p text as @p p's kind and range; false if it is not a valid value. */
+static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v) {
+  memset(v, 0, sizeof *v);
+  for (const cpo_param_word_t *w = p->words; w && w->word; w++)
+    if (strcmp(text, w->word) == 0) {
+      v->word = w->word;
+      v->i = w->value;
+      v->u = (uint64_t)w->value;
+      v->d = (double)w->value;
+      return true;
+    }
+  switch (p->kind) {
+  case CPO_PARAM_UINT:
+    return cpo_parse_u64(text, p->min_u, p->max_u, &v->u);
+  case CPO_PARAM_WHOLE: /* written either way: 106250000000 or 106.25e9, but a whole number */
+    if (!cpo_parse_real(text, &v->d) || !(v->d >= p->min_d && v->d <= p->max_d) ||
+        v->d != floor(v->d))
+      return false;
+    v->u = (uint64_t)v->d;
+    return true;
+  case CPO_PARAM_REAL:
+    return cpo_parse_real(text, &v->d) && v->d >= p->min_d && v->d <= p->max_d;
+  case CPO_PARAM_PROFILE:
+    v->s = text;
+    return strlen(text) < CPO_PROFILE_NAME_MAX && s_known_profile(text);
+  case CPO_PARAM_WORDS:
+  case CPO_PARAM_BOOL:
+    return false;
+  }
+  return false;
+}
+
+/* @p words as a list: "a", "a or b", "a, b or c". */
+static size_t s_word_list(const cpo_param_word_t *words, char *out, size_t len) {
+  size_t n = 0;
+  for (const cpo_param_word_t *w = words; w && w->word && n < len; w++)
+    n += (size_t)snprintf(out + n, len - n, "%s%s", w != words ? (w[1].word ? ", " : " or ") : "",
+                          w->word);
+  return n;
+}
+
+void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
+  size_t n = s_word_list(p->words, out, len);
+  if (p->kind == CPO_PARAM_WORDS || p->kind == CPO_PARAM_BOOL || n >= len)
+    return;
+  if (n)
+    n += (size_t)snprintf(out + n, len - n, ", or ");
+  if (p->kind == CPO_PARAM_UINT)
+    snprintf(out + n, len - n, "a whole number from %llu to %llu", (unsigned long long)p->min_u,
+             (unsigned long long)p->max_u);
+  else if (p->kind == CPO_PARAM_WHOLE)
+    snprintf(out + n, len - n, "a whole number from %g to %g", p->min_d, p->max_d);
+  else if (p->kind == CPO_PARAM_REAL)
+    snprintf(out + n, len - n, "a number from %g to %g", p->min_d, p->max_d);
+  else {
+    char known[200];
+    cpo_params_profiles(known, sizeof known);
+    snprintf(out + n, len - n, "one of %s", known);
+  }
+}
+
+bool cpo_params_set(cpo_run_opts_t *o, const cpo_param_t *p, const char *text, char *why,
+                    size_t why_len) {
+  cpo_param_value_t v;
+  if (s_parse(p, text, &v)) {
+    s_store[cpo_params_index(p)](o, &v);
+    return true;
+  }
+  char expected[300];
+  cpo_params_expected(p, expected, sizeof expected);
+  snprintf(why, why_len, "'%s': expected %s", text, expected);
+  return false;
+}
+
+cpo_param_value_t cpo_params_get(const cpo_run_opts_t *o, const cpo_param_t *p) {
+  cpo_param_value_t v;
+  memset(&v, 0, sizeof v);
+  s_load[cpo_params_index(p)](o, &v);
+  bool numeric = p->kind == CPO_PARAM_UINT || p->kind == CPO_PARAM_REAL;
+  for (const cpo_param_word_t *w = p->words; w && w->word && !v.word; w++)
+    if (numeric ? (p->kind == CPO_PARAM_UINT ? v.i == w->value : v.d == (double)w->value)
+                : v.i == w->value)
+      v.word = w->word;
+  return v;
+}
+
+/* The shortest decimal that reads back as exactly @p v, with no exponent for a whole number
+ * (10, not 1e+01). */
+static void s_exact_double(double v, char *out, size_t len) {
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(out, len, "%.*g", prec, v);
+    if (strtod(out, NULL) == v && (!strstr(out, "e+") || prec == 17))
+      return;
+  }
+}
+
+void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out, size_t len) {
+  cpo_param_value_t v = cpo_params_get(o, p);
+  if (v.word)
+    snprintf(out, len, "%s", v.word);
+  else if (p->kind == CPO_PARAM_REAL)
+    s_exact_double(v.d, out, len);
+  else if (p->kind == CPO_PARAM_PROFILE)
+    snprintf(out, len, "%s", v.s);
+  else
+    snprintf(out, len, "%llu", (unsigned long long)v.u);
+}
+
+/* ---- defaults, rules between parameters ---------------------------------------------- */
+
+void cpo_params_defaults(cpo_run_opts_t *o) {
+  memset(o, 0, sizeof *o);
+  o->ready_fd = -1;
+  for (size_t i = 0; i < N_PARAMS; i++) {
+    char why[300];
+    bool ok = cpo_params_set(o, &s_params[i], s_params[i].default_text, why, sizeof why);
+    if (!ok) /* a table whose default is outside its own range: the build's tests say so */
+      fprintf(stderr, "cpoemu: the default of [%s] %s: %s\n", s_params[i].section, s_params[i].key,
+              why);
+    assert(ok);
+  }
+}
+
+void cpo_params_settle(cpo_run_opts_t *o) {
+  if (strcmp(o->config.profile, "loopback") == 0) /* it draws noise on every symbol */
+    o->fidelity = CPO_FIDELITY_BIT_TRUE;
+}
+
+/* ---- the command line ---------------------------------------------------------------- */
+
+const char *cpo_params_option(const cpo_param_t *p, bool value, char *out, size_t len) {
+  if (p->kind == CPO_PARAM_BOOL)
+    snprintf(out, len, "--%s-%s", value ? "with" : "no", p->option);
+  else
+    snprintf(out, len, "--%s", p->option);
+  return out;
+}
+
+int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n, char buf[][64]) {
+  for (size_t i = 0; i < N_PARAMS; i++) {
+    const cpo_param_t *p = &s_params[i];
+    /* the option is in buf[i] up to its NUL, the value after it */
+    cpo_param_value_t v = cpo_params_get(o, p);
+    cpo_params_option(p, v.i != 0, buf[i], 64);
+    argv[n++] = buf[i];
+    if (p->kind != CPO_PARAM_BOOL) {
+      char *value = buf[i] + strlen(buf[i]) + 1;
+      cpo_params_format(o, p, value, (size_t)(64 - (value - buf[i])));
+      argv[n++] = value;
+    }
+  }
+  return n;
+}
+
+/* The metavariable of @p p's option: N, X, NAME, or its words (a|b). */
+static void s_metavar(const cpo_param_t *p, char *out, size_t len) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (const cpo_param_word_t *w = p->words; w && w->word && n < len; w++)
+    n += (size_t)snprintf(out + n, len - n, "%s%s", w->word, w[1].word ? "|" : "");
+  const char *number = p->kind == CPO_PARAM_REAL      ? "X"
+                       : p->kind == CPO_PARAM_PROFILE ? "NAME"
+                                                      : "N";
+  if (p->kind != CPO_PARAM_WORDS && p->kind != CPO_PARAM_BOOL && n < len)
+    snprintf(out + n, len - n, "%s%s", n ? "|" : "", number);
+}
+
+#define USAGE_INDENT 31 /* where the help column starts, as in cpoemu's other options */
+#define USAGE_WIDTH 100
+
+/* Print @p left, then @p text in the help column, wrapped at USAGE_WIDTH. */
+static void s_usage_entry(FILE *f, const char *left, const char *text) {
+  int col = fprintf(f, "  %s", left);
+  if (col >= USAGE_INDENT) {
+    fputc('\n', f);
+    col = 0;
+  }
+  while (*text) {
+    size_t word = strcspn(text, " ");
+    if (col > USAGE_INDENT && col + 1 + (int)word > USAGE_WIDTH) {
+      fputc('\n', f);
+      col = 0;
+    }
+    if (col < USAGE_INDENT)
+      col += fprintf(f, "%*s", USAGE_INDENT - col, "");
+    else
+      col += fprintf(f, " ");
+    col += fprintf(f, "%.*s", (int)word, text);
+    text += word + strspn(text + word, " ");
+  }
+  fputc('\n', f);
+}
+
+void cpo_params_usage(FILE *f) {
+  for (size_t i = 0; i < N_PARAMS; i++) {
+    const cpo_param_t *p = &s_params[i];
+    char opt[200], metavar[100], expected[300], where[600];
+    if (p->kind == CPO_PARAM_BOOL)
+      snprintf(opt, sizeof opt, "--with-%s | --no-%s", p->option, p->option);
+    else {
+      s_metavar(p, metavar, sizeof metavar);
+      snprintf(opt, sizeof opt, "--%s %s", p->option, metavar);
+    }
+    s_usage_entry(f, opt, p->help);
+    cpo_params_expected(p, expected, sizeof expected);
+    snprintf(where, sizeof where, "[%s] %s: %s; default %s", p->section, p->key, expected,
+             p->default_text);
+    s_usage_entry(f, "", where);
+  }
+}
+
+void cpo_params_write_ini(const cpo_run_opts_t *o, FILE *f) {
+  const char *section = "";
+  for (size_t i = 0; i < N_PARAMS; i++) {
+    const cpo_param_t *p = &s_params[i];
+    char value[64];
+    cpo_params_format(o, p, value, sizeof value);
+    if (strcmp(p->section, section) != 0)
+      fprintf(f, "%s[%s]\n", i ? "\n" : "", section = p->section);
+    fprintf(f, "%s = %s\n", p->key, value);
+  }
+}
