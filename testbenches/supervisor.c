@@ -393,6 +393,9 @@ int cpo_supervisor_run_processes(cpo_cli_t *cli, const char *self, const char *r
         continue;
       }
       k->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      /* The roles share our stdout: one that saw it closed first stopped itself, as asked. */
+      if (!s_stop && s_stdout_closed())
+        s_stop = STOP_STDOUT_CLOSED;
       char what[200] = "";
       if (WIFSIGNALED(st) && !(s_stop && k->signalled))
         snprintf(what, sizeof what, "was killed by signal %d (%s)", WTERMSIG(st),
