@@ -268,7 +268,7 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_dac_write_reads_back_and_pulses_once_after_the_write,
                                       setup, teardown),

@@ -158,7 +158,7 @@ void test_ctrl_disables_generators(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identification_registers_read_their_constants, setup,
                                       teardown),
