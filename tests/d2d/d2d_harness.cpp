@@ -56,13 +56,9 @@ Harness::Harness(const std::string &name) : name_(name) {
   if (trace) std::printf("# +trace: %s\n", path.c_str());
   sim_ = std::make_unique<cpo::harness::Sim<CPO_D2D_MODEL>>(trace ? path.c_str() : nullptr);
   CPO_D2D_MODEL &t = sim_->top();
-  const cpo::harness::Apb3Pins<uint16_t> pins[3] = {
-      {&t.asic_psel_i, &t.asic_penable_i, &t.asic_pwrite_i, &t.asic_paddr_i, &t.asic_pwdata_i,
-       &t.asic_prdata_o, &t.asic_pready_o, &t.asic_pslverr_o},
-      {&t.oe_psel_i, &t.oe_penable_i, &t.oe_pwrite_i, &t.oe_paddr_i, &t.oe_pwdata_i,
-       &t.oe_prdata_o, &t.oe_pready_o, &t.oe_pslverr_o},
-      {&t.ch_psel_i, &t.ch_penable_i, &t.ch_pwrite_i, &t.ch_paddr_i, &t.ch_pwdata_i,
-       &t.ch_prdata_o, &t.ch_pready_o, &t.ch_pslverr_o}};
+  const cpo::harness::Apb3Pins<uint16_t> pins[3] = {CPO_HARNESS_APB3_PINS(t, asic_),
+                                                     CPO_HARNESS_APB3_PINS(t, oe_),
+                                                     CPO_HARNESS_APB3_PINS(t, ch_)};
   for (int p = 0; p < 3; p++)
     bus_[p] = std::make_unique<cpo::harness::Apb3LoopBus<uint16_t>>(*sim_, pins[p],
                                                                       kApbMaxWaitCycles);

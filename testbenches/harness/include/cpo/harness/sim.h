@@ -52,12 +52,22 @@ template <typename Addr> struct Apb3Pins {
   const uint8_t *pslverr;
 };
 
-/** The port named psel_i ... pslverr_o. */
-template <typename Top> auto apb3Pins(Top &t) {
-  return Apb3Pins<std::remove_reference_t<decltype(t.paddr_i)>>{
-      &t.psel_i, &t.penable_i, &t.pwrite_i, &t.paddr_i, &t.pwdata_i, &t.prdata_o, &t.pready_o,
-      &t.pslverr_o};
+template <typename Addr>
+Apb3Pins<Addr> apb3PinsOf(uint8_t *psel, uint8_t *penable, uint8_t *pwrite, Addr *paddr,
+                          uint32_t *pwdata, const uint32_t *prdata, const uint8_t *pready,
+                          const uint8_t *pslverr) {
+  return {psel, penable, pwrite, paddr, pwdata, prdata, pready, pslverr};
 }
+
+/** The APB3 target port of @p top whose pins are <prefix>psel_i ... <prefix>pslverr_o. */
+#define CPO_HARNESS_APB3_PINS(top, prefix)                                                       \
+  cpo::harness::apb3PinsOf(&(top).prefix##psel_i, &(top).prefix##penable_i,                     \
+                           &(top).prefix##pwrite_i, &(top).prefix##paddr_i,                      \
+                           &(top).prefix##pwdata_i, &(top).prefix##prdata_o,                     \
+                           &(top).prefix##pready_o, &(top).prefix##pslverr_o)
+
+/** The port named psel_i ... pslverr_o. */
+template <typename Top> auto apb3Pins(Top &t) { return CPO_HARNESS_APB3_PINS(t, ); }
 
 /** An Apb3Master on a top's pins, stepped by the clock (add it to the Sim with addHook). */
 template <typename Addr> class Apb3Port : public EdgeHook {
