@@ -1,4 +1,6 @@
-/* The verilated lane design (rtl/lanes) behind the synchroniser's design interface. */
+/* The verilated lane design (rtl/lanes) behind the synchroniser's design interface, on the
+ * shared design base (testbenches/harness): time 0 is the first datapath cycle after reset,
+ * and a cycle is 2 time units, as in the model's trace. */
 #ifndef CPO_LANES_DESIGN_H
 #define CPO_LANES_DESIGN_H
 
@@ -8,9 +10,11 @@
 
 #include "cpo/sync.h"
 
-class VerilatedContext;
 class Vcpo_lanes_top;
-class VerilatedFstC;
+namespace cpo::harness {
+template <typename Top> class Sim;
+template <typename Addr> class Apb3Port;
+} // namespace cpo::harness
 
 class LanesDesign {
 public:
@@ -38,14 +42,8 @@ private:
   static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
   void reset();
 
-  enum class Bus { Idle, Setup, Access, Done };
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vcpo_lanes_top> top_;
-  std::unique_ptr<VerilatedFstC> trace_;
-  uint64_t time_ = 0;
-  Bus bus_ = Bus::Idle;
-  uint32_t rdata_ = 0;
-  bool slverr_ = false;
+  std::unique_ptr<cpo::harness::Sim<Vcpo_lanes_top>> sim_;
+  std::unique_ptr<cpo::harness::Apb3Port<uint16_t>> bus_; // stepped by sim_, one transfer at a time
   bool reset_due_ = false;                    // DAC presets changed: reset again before cycle 0
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };

@@ -20,7 +20,8 @@
 #include "Vcpo_d2d_link32.h"
 #include "Vcpo_lanes_top.h"
 #include "cpo/d2d_regs.h"
-#include "verilated.h"
+#include "cpo/harness/sim.h"
+#include "cpo/harness/wide.h"
 
 extern "C" {
 #include "bench_report.h"
@@ -42,57 +43,32 @@ struct Speed {
 
 double cpu_s() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-template <typename V> void tick(V &t) {
-  t.clk_i = 0;
-  t.eval();
-  t.clk_i = 1;
-  t.eval();
-}
-
-/* One APB write to the ASIC (oe = false) or OE port; these targets answer in the access cycle. */
-template <typename V> void apb_write(V &t, bool oe, uint16_t addr, uint32_t data) {
-  auto set = [&](bool sel, bool en) {
-    if (oe) {
-      t.oe_psel_i = sel; t.oe_penable_i = en; t.oe_pwrite_i = 1; t.oe_paddr_i = addr; t.oe_pwdata_i = data;
-    } else {
-      t.asic_psel_i = sel; t.asic_penable_i = en; t.asic_pwrite_i = 1; t.asic_paddr_i = addr; t.asic_pwdata_i = data;
-    }
-  };
-  set(true, false);
-  tick(t);
-  set(true, true);
-  for (int i = 0; i < 100; i++) {
-    t.eval();
-    const bool ready = oe ? t.oe_pready_o : t.asic_pready_o;
-    tick(t);
-    if (ready) break;
-  }
-  set(false, false);
-}
+/* The endpoints answer in their access cycle; a transfer waiting this long has failed. */
+constexpr uint32_t kApbMaxWaitCycles = 100;
 
 template <typename W> void set16(W &w, unsigned lane, uint16_t v) {
-  const unsigned sh = 16 * (lane % 2);
-  w[lane / 2] = (w[lane / 2] & ~(0xffffu << sh)) | (static_cast<uint32_t>(v) << sh);
+  cpo::harness::laneSet(w, lane, kWordBits, v);
 }
 
 template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
   Speed s;
-  std::unique_ptr<VerilatedContext> ctx(new VerilatedContext);
-  std::unique_ptr<V> t(new V(ctx.get(), "top"));
+  cpo::harness::Sim<V> sim;
+  V *t = &sim.top();
+  cpo::harness::Apb3LoopBus asic(sim, CPO_HARNESS_APB3_PINS(*t, asic_), kApbMaxWaitCycles);
+  cpo::harness::Apb3LoopBus oe(sim, CPO_HARNESS_APB3_PINS(*t, oe_), kApbMaxWaitCycles);
   t->rmt_pready_i = 1;
   t->rmt_pslverr_i = 1;
-  t->rst_ni = 0;
-  for (int i = 0; i < 4; i++) tick(*t);
-  t->rst_ni = 1;
+  sim.reset(4);
   const uint32_t timer = CPO_D2D_TIMER_USE_SHIFT_MASK | (kTimerShift << CPO_D2D_TIMER_SHIFT_SHIFT);
-  apb_write(*t, false, CPO_D2D_TIMER_OFFSET, timer);
-  apb_write(*t, true, CPO_D2D_TIMER_OFFSET, timer);
+  if (asic.write32(CPO_D2D_TIMER_OFFSET, timer) != CPO_OK ||
+      oe.write32(CPO_D2D_TIMER_OFFSET, timer) != CPO_OK)
+    return s;
 
   // training: from here to both ends ACTIVE
   double w0 = cpo_bench_now_s();
   uint64_t cycles = 0;
   while (!(t->asic_link_up_o && t->oe_link_up_o) && cycles < 1000000) {
-    tick(*t);
+    sim.tick();
     cycles++;
   }
   double w1 = cpo_bench_now_s();
@@ -115,7 +91,7 @@ template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
     t->a2o_tx_valid_i = t->a2o_tx_ready_o;
     t->o2a_tx_valid_i = t->o2a_tx_ready_o;
     sent += t->a2o_tx_ready_o + t->o2a_tx_ready_o;
-    tick(*t);
+    sim.tick();
     received += t->a2o_rx_valid_o + t->o2a_rx_valid_o;
   }
   w1 = cpo_bench_now_s();
@@ -125,7 +101,6 @@ template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
   s.lane_bits_per_s = s.traffic_cycles_per_s * lanes * kWordBits * 2;
   // everything sent but the few words still in flight arrived
   s.ok = received + 64 >= sent && received > 0;
-  t->final();
   return s;
 }
 
@@ -137,21 +112,18 @@ struct Bare {
 
 Bare run_bare(uint64_t cycles) {
   Bare b;
-  std::unique_ptr<VerilatedContext> ctx(new VerilatedContext);
-  std::unique_ptr<Vcpo_lanes_top> t(new Vcpo_lanes_top(ctx.get(), "top"));
-  t->rst_ni = 0;
-  for (int i = 0; i < 4; i++) tick(*t);
-  t->rst_ni = 1;
+  cpo::harness::Sim<Vcpo_lanes_top> sim;
+  Vcpo_lanes_top *t = &sim.top();
+  sim.reset(4);
   const double w0 = cpo_bench_now_s();
   for (uint64_t c = 0; c < cycles; c++) {
     t->rx_data_i = t->tx_data_o;  // loopback
-    tick(*t);
+    sim.tick();
   }
   const double w1 = cpo_bench_now_s();
   b.bits_per_cycle = static_cast<unsigned>(sizeof(t->tx_data_o) * 8);  // NumLanes x WordBits
   b.cycles_per_s = cycles / (w1 - w0);
   b.lane_bits_per_s = b.cycles_per_s * b.bits_per_cycle;
-  t->final();
   return b;
 }
 
@@ -178,6 +150,7 @@ bool build_time(const std::string &src, const std::string &dir, double *configur
 }  // namespace
 
 int main(int argc, char **argv) {
+  cpo::harness::setArgs(argc, argv);
   uint64_t traffic_cycles = 100000;
   const char *src = nullptr, *build_dir = nullptr;
   for (int i = 1; i < argc; i++) {

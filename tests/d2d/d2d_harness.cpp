@@ -8,13 +8,11 @@
 #include <deque>
 #include <filesystem>
 
-#include "verilated.h"
+#include "cpo/harness/sim.h"
+#include "cpo/harness/wide.h"
 #define CPO_D2D_STR2(x) #x
 #define CPO_D2D_STR(x) CPO_D2D_STR2(x)
 #include CPO_D2D_STR(CPO_D2D_MODEL.h)
-#if CPO_D2D_TRACE
-#include "verilated_fst_c.h"
-#endif
 #if CPO_D2D_COVERAGE
 #include "verilated_cov.h"
 #endif
@@ -22,24 +20,16 @@
 namespace cpo_d2d {
 
 namespace {
-int g_argc = 0;
-char **g_argv = nullptr;
-
-bool has_arg(const char *want) {
-  for (int i = 1; i < g_argc; i++) {
-    if (std::strcmp(g_argv[i], want) == 0) return true;
-  }
-  return false;
-}
-
 /* Lane words in the packed lane vectors: lane l is bits [16l+15:16l]. */
+constexpr unsigned kLaneBits = 16;
 template <typename W> uint16_t get16(const W &w, unsigned lane) {
-  return static_cast<uint16_t>(w[lane / 2] >> (16 * (lane % 2)));
+  return static_cast<uint16_t>(cpo::harness::laneGet(w, lane, kLaneBits));
 }
 template <typename W> void set16(W &w, unsigned lane, uint16_t v) {
-  const unsigned sh = 16 * (lane % 2);
-  w[lane / 2] = (w[lane / 2] & ~(0xffffu << sh)) | (static_cast<uint32_t>(v) << sh);
+  cpo::harness::laneSet(w, lane, kLaneBits, v);
 }
+/* The endpoints answer within a few cycles; a transfer waiting longer has failed. */
+constexpr uint32_t kApbMaxWaitCycles = 10000;
 }  // namespace
 
 const std::vector<unsigned> kNominalSequence = {
@@ -60,64 +50,32 @@ const char *state_name(unsigned code) {
   return code < sizeof names / sizeof names[0] ? names[code] : "?";
 }
 
-void set_args(int argc, char **argv) {
-  g_argc = argc;
-  g_argv = argv;
-}
-
-Harness::Harness(const std::string &name) : ctx_(new VerilatedContext), name_(name) {
-  if (g_argc > 0) ctx_->commandArgs(g_argc, g_argv);
-  const bool trace = has_arg("+trace");
-  if (trace) ctx_->traceEverOn(true);
-  top_.reset(new CPO_D2D_MODEL(ctx_.get(), "top"));
-#if CPO_D2D_TRACE
-  if (trace) {
-    trace_ = new VerilatedFstC;
-    top_->trace(trace_, 99);
-    const std::string path = name + ".fst";
-    trace_->open(path.c_str());
-    std::printf("# tracing to %s\n", path.c_str());
-  }
-#else
-  (void)name;
-  if (trace) std::printf("# +trace ignored: this model was built without tracing\n");
-#endif
+Harness::Harness(const std::string &name) : name_(name) {
+  const std::string path = name + ".fst";
+  const bool trace = cpo::harness::hasArg("+trace");
+  if (trace) std::printf("# +trace: %s\n", path.c_str());
+  sim_ = std::make_unique<cpo::harness::Sim<CPO_D2D_MODEL>>(trace ? path.c_str() : nullptr);
+  CPO_D2D_MODEL &t = sim_->top();
+  const cpo::harness::Apb3Pins<uint16_t> pins[3] = {CPO_HARNESS_APB3_PINS(t, asic_),
+                                                     CPO_HARNESS_APB3_PINS(t, oe_),
+                                                     CPO_HARNESS_APB3_PINS(t, ch_)};
+  for (int p = 0; p < 3; p++)
+    bus_[p] = std::make_unique<cpo::harness::Apb3LoopBus<uint16_t>>(*sim_, pins[p],
+                                                                      kApbMaxWaitCycles);
   reset();
 }
 
-Harness::~Harness() {
-#if CPO_D2D_TRACE
-  if (trace_) {
-    trace_->close();
-    delete trace_;
-  }
-#endif
-  top_->final();
-}
+Harness::~Harness() = default;
 
-void Harness::tick(uint64_t n) {
-  for (uint64_t i = 0; i < n; i++) {
-    top_->clk_i = 0;
-    top_->eval();
-#if CPO_D2D_TRACE
-    if (trace_) trace_->dump(ctx_->time());
-#endif
-    ctx_->timeInc(1);
-    top_->clk_i = 1;
-    top_->eval();
-#if CPO_D2D_TRACE
-    if (trace_) trace_->dump(ctx_->time());
-#endif
-    ctx_->timeInc(1);
-    cycle_++;
-  }
-}
+CPO_D2D_MODEL &Harness::top() { return sim_->top(); }
+const CPO_D2D_MODEL &Harness::top() const { return sim_->top(); }
+uint64_t Harness::cycle() const { return sim_->cycles(); }
+
+void Harness::tick(uint64_t n) { sim_->run(n); }
 
 void Harness::reset() {
-  top_->rst_ni = 0;
   set_remote_target(0, true);  // nothing behind the OE's window unless a test says so
-  tick(4);
-  top_->rst_ni = 1;
+  sim_->reset(4);
   tick(1);
   // Scale the 1 ms / 8 ms timers down for the tests (TIMER register, both ends) before
   // RESET's dwell ends; the scenarios print the scale they ran with.
@@ -132,49 +90,12 @@ void Harness::reset() {
                  CPO_D2D_TIMER_SHIFT_EFF_SHIFT;
 }
 
-void Harness::set_apb(Port p, bool sel, bool en, bool write, uint16_t addr, uint32_t wdata) {
-  CPO_D2D_MODEL &t = *top_;
-  switch (p) {
-  case Port::Asic:
-    t.asic_psel_i = sel; t.asic_penable_i = en; t.asic_pwrite_i = write;
-    t.asic_paddr_i = addr; t.asic_pwdata_i = wdata;
-    break;
-  case Port::Oe:
-    t.oe_psel_i = sel; t.oe_penable_i = en; t.oe_pwrite_i = write;
-    t.oe_paddr_i = addr; t.oe_pwdata_i = wdata;
-    break;
-  case Port::Ch:
-    t.ch_psel_i = sel; t.ch_penable_i = en; t.ch_pwrite_i = write;
-    t.ch_paddr_i = addr; t.ch_pwdata_i = wdata;
-    break;
-  }
-}
-
-void Harness::get_apb(Port p, bool *ready, bool *err, uint32_t *rdata) const {
-  const CPO_D2D_MODEL &t = *top_;
-  switch (p) {
-  case Port::Asic: *ready = t.asic_pready_o; *err = t.asic_pslverr_o; *rdata = t.asic_prdata_o; break;
-  case Port::Oe: *ready = t.oe_pready_o; *err = t.oe_pslverr_o; *rdata = t.oe_prdata_o; break;
-  case Port::Ch: *ready = t.ch_pready_o; *err = t.ch_pslverr_o; *rdata = t.ch_prdata_o; break;
-  }
-}
-
 bool Harness::apb(Port p, bool write, uint16_t addr, uint32_t wdata, uint32_t *rdata) {
-  set_apb(p, true, false, write, addr, wdata);
-  tick();
-  set_apb(p, true, true, write, addr, wdata);
-  top_->eval();
-  bool ready = false, err = false;
+  cpo::harness::Bus &bus = *bus_[static_cast<int>(p)];
   uint32_t data = 0;
-  get_apb(p, &ready, &err, &data);
-  for (int guard = 0; !ready && guard < 10000; guard++) {
-    tick();
-    get_apb(p, &ready, &err, &data);
-  }
-  tick();
-  set_apb(p, false, false, false, 0, 0);
+  const cpo_status_t st = write ? bus.write32(addr, wdata) : bus.read32(addr, &data);
   if (rdata) *rdata = data;
-  return ready && !err;
+  return st == CPO_OK;
 }
 
 uint32_t Harness::rd(Port p, uint16_t addr) {
@@ -190,7 +111,7 @@ void Harness::wr(Port p, uint16_t addr, uint32_t value) {
 }
 
 unsigned Harness::state(Port p) const {
-  return p == Port::Oe ? top_->oe_state_o : top_->asic_state_o;
+  return p == Port::Oe ? top().oe_state_o : top().asic_state_o;
 }
 
 bool Harness::run_until(const std::function<bool()> &cond, uint64_t max_cycles) {
@@ -202,7 +123,7 @@ bool Harness::run_until(const std::function<bool()> &cond, uint64_t max_cycles) 
 }
 
 bool Harness::run_until_active(uint64_t max_cycles) {
-  return run_until([this] { return top_->asic_link_up_o && top_->oe_link_up_o; }, max_cycles);
+  return run_until([this] { return top().asic_link_up_o && top().oe_link_up_o; }, max_cycles);
 }
 
 std::vector<LogEntry> Harness::drain_log(Port p) {
@@ -247,9 +168,9 @@ int Harness::tunnel(bool write, uint32_t addr, uint32_t wdata, uint32_t *rdata) 
 }
 
 void Harness::set_remote_target(uint32_t rdata, bool error) {
-  top_->rmt_prdata_i = rdata;
-  top_->rmt_pready_i = 1;
-  top_->rmt_pslverr_i = error;
+  top().rmt_prdata_i = rdata;
+  top().rmt_pready_i = 1;
+  top().rmt_pslverr_i = error;
 }
 
 void Harness::set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, bool stuck,
@@ -264,21 +185,21 @@ void Harness::set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, b
 }
 
 void Harness::set_tx(bool a2o, unsigned lane, uint16_t word) {
-  if (a2o) set16(top_->a2o_tx_data_i, lane, word);
-  else set16(top_->o2a_tx_data_i, lane, word);
+  if (a2o) set16(top().a2o_tx_data_i, lane, word);
+  else set16(top().o2a_tx_data_i, lane, word);
 }
 void Harness::set_tx_valid(bool a2o, bool valid) {
-  if (a2o) top_->a2o_tx_valid_i = valid;
-  else top_->o2a_tx_valid_i = valid;
+  if (a2o) top().a2o_tx_valid_i = valid;
+  else top().o2a_tx_valid_i = valid;
 }
-bool Harness::tx_ready(bool a2o) const { return a2o ? top_->a2o_tx_ready_o : top_->o2a_tx_ready_o; }
-bool Harness::rx_valid(bool a2o) const { return a2o ? top_->a2o_rx_valid_o : top_->o2a_rx_valid_o; }
-bool Harness::rx_err(bool a2o) const { return a2o ? top_->a2o_rx_err_o : top_->o2a_rx_err_o; }
+bool Harness::tx_ready(bool a2o) const { return a2o ? top().a2o_tx_ready_o : top().o2a_tx_ready_o; }
+bool Harness::rx_valid(bool a2o) const { return a2o ? top().a2o_rx_valid_o : top().o2a_rx_valid_o; }
+bool Harness::rx_err(bool a2o) const { return a2o ? top().a2o_rx_err_o : top().o2a_rx_err_o; }
 uint16_t Harness::rx_word(bool a2o, unsigned lane) const {
-  return a2o ? get16(top_->a2o_rx_data_o, lane) : get16(top_->o2a_rx_data_o, lane);
+  return a2o ? get16(top().a2o_rx_data_o, lane) : get16(top().o2a_rx_data_o, lane);
 }
 uint16_t Harness::wire_word(bool a2o, unsigned wire) const {
-  return a2o ? get16(top_->a2o_wire_o, wire) : get16(top_->o2a_wire_o, wire);
+  return a2o ? get16(top().a2o_wire_o, wire) : get16(top().o2a_wire_o, wire);
 }
 
 void Harness::pass() {
@@ -287,7 +208,7 @@ void Harness::pass() {
   const std::string dir = env ? env : "d2d_cov";
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/" + name_ + ".dat";
-  ctx_->coveragep()->write(path.c_str());
+  sim_->context().coveragep()->write(path.c_str());
 #endif
 }
 

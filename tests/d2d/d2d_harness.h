@@ -1,9 +1,10 @@
 /* A small reusable C++ harness around the verilated die-to-die link (cpo_d2d_link): clock,
  * APB register access on the three ports, the register tunnel, the training log, channel
  * faults and payload lanes. Register offsets come from the generated headers
- * (cpo/d2d_regs.h, cpo/d2dch_regs.h); nothing here writes an offset by hand.
- * +trace on the command line writes <name>.fst; coverage (in a --coverage build) is written
- * by the caller after a pass. */
+ * (cpo/d2d_regs.h, cpo/d2dch_regs.h); nothing here writes an offset by hand. Clock, time,
+ * the APB3 masters and lane words are the shared design base's (testbenches/harness).
+ * +trace on the command line (cpo::harness::setArgs) writes <name>.fst; coverage (in a
+ * --coverage build) is written by the caller after a pass. */
 #ifndef CPO_D2D_HARNESS_H
 #define CPO_D2D_HARNESS_H
 
@@ -15,14 +16,17 @@
 
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
+#include "cpo/harness/args.h"
 
 /* The verilated model class: Vcpo_d2d_link (8 lanes) unless the build says otherwise. */
 #ifndef CPO_D2D_MODEL
 #define CPO_D2D_MODEL Vcpo_d2d_link
 #endif
 class CPO_D2D_MODEL;
-class VerilatedContext;
-class VerilatedFstC;
+namespace cpo::harness {
+template <typename Top> class Sim;
+template <typename Addr> class Apb3LoopBus;
+}  // namespace cpo::harness
 
 namespace cpo_d2d {
 
@@ -63,9 +67,6 @@ extern const std::vector<unsigned> kNominalSequence;
 
 const char *state_name(unsigned code);
 
-/** Set once from main(): the harness passes the arguments to Verilator (+trace, +verilator+...). */
-void set_args(int argc, char **argv);
-
 class Harness {
  public:
   explicit Harness(const std::string &name);
@@ -76,7 +77,7 @@ class Harness {
   /** Assert reset for a few cycles and release it. */
   void reset();
   void tick(uint64_t n = 1);
-  uint64_t cycle() const { return cycle_; }
+  uint64_t cycle() const;
 
   /** One APB transfer; returns false when the target answered pslverr. */
   bool apb(Port p, bool write, uint16_t addr, uint32_t wdata, uint32_t *rdata);
@@ -126,17 +127,14 @@ class Harness {
    *  test (dir: $CPO_D2D_COVERAGE_DIR, default d2d_cov). */
   void pass();
 
-  CPO_D2D_MODEL &top() { return *top_; }
+  CPO_D2D_MODEL &top();
 
  private:
-  void set_apb(Port p, bool sel, bool en, bool write, uint16_t addr, uint32_t wdata);
-  void get_apb(Port p, bool *ready, bool *err, uint32_t *rdata) const;
+  const CPO_D2D_MODEL &top() const;
 
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<CPO_D2D_MODEL> top_;
   std::string name_;
-  VerilatedFstC *trace_ = nullptr;
-  uint64_t cycle_ = 0;
+  std::unique_ptr<cpo::harness::Sim<CPO_D2D_MODEL>> sim_;
+  std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3];  // indexed by Port
   unsigned lanes_ = 0;
   unsigned spare_ = 0;
   unsigned timer_shift_ = 0;

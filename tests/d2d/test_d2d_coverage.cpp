@@ -66,7 +66,7 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  set_args(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   // start without earlier scenario data: only this run's scenarios count
   std::filesystem::create_directories(cov_dir());
   for (const auto &entry : std::filesystem::directory_iterator(cov_dir())) {

@@ -5,7 +5,7 @@
 using namespace cpo_d2d;
 
 int main(int argc, char **argv) {
-  set_args(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_d2d_skewed_lanes_trained_to_their_centres),
       cmocka_unit_test(test_d2d_stuck_lane_repaired_onto_spare),

@@ -5,7 +5,7 @@
 using namespace cpo_d2d;
 
 int main(int argc, char **argv) {
-  set_args(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_d2d_trains_to_active_with_ucie_sequence),
       cmocka_unit_test(test_d2d_traffic_passes_error_free),

@@ -5,7 +5,7 @@
 using namespace cpo_d2d;
 
 int main(int argc, char **argv) {
-  set_args(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_d2d_prbs_every_polynomial_in_lanes),
   };

@@ -5,7 +5,7 @@
 using namespace cpo_d2d;
 
 int main(int argc, char **argv) {
-  set_args(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_d2d_sideband_bad_parity_dropped_and_counted),
       cmocka_unit_test(test_d2d_tunnel_register_access_reads_back),

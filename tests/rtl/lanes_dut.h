@@ -1,137 +1,99 @@
-// Thin harness around the verilated cpo_lanes_top for the RTL tests: clocking, optional
-// loopback of tx_data_o to rx_data_i, APB3 transfers, and the converter bank's code vectors.
+// Thin harness around the verilated cpo_lanes_top for the RTL tests, on the shared design base
+// (testbenches/harness): optional loopback of tx_data_o to rx_data_i, APB3 transfers, and the
+// converter bank's code vectors.
 #ifndef CPO_TESTS_RTL_LANES_DUT_H
 #define CPO_TESTS_RTL_LANES_DUT_H
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "Vcpo_lanes_top.h"
-#include "verilated.h"
+#include "cpo/harness/sim.h"
+#include "cpo/harness/wide.h"
+#include "cpo/lanes_regs.h"
 
-class LanesDut {
- public:
-  static constexpr unsigned kLanes = 8;     // cpo_lanes_top defaults
+class LanesDut : private cpo::harness::EdgeHook {
+public:
+  static constexpr unsigned kLanes = CPO_LANES_NUM_LANES;
   static constexpr unsigned kWordBits = 32;
-
-  static constexpr unsigned kCodeBits = 16;  // cpo_afe_pkg::CodeBits
+  static constexpr unsigned kCodeBits = CPO_LANES_DAC_VALIDBITS; // a converter code's width
 
   // DAC presets and ADC codes start at 0.
-  LanesDut() : ctx_(new VerilatedContext), top_(new Vcpo_lanes_top(ctx_.get(), "top")) {
-    top_->clk_i = 0;
-    clear(top_->dac_preset_i);
-    clear(top_->adc_code_i);
+  LanesDut() : bus_(sim_, cpo::harness::apb3Pins(sim_.top()), 0) {
+    clear(top().dac_preset_i);
+    clear(top().adc_code_i);
+    sim_.addHook(this); // every cycle, the bus's too, loops back and logs
     reset();
   }
-  ~LanesDut() { top_->final(); }
 
-  Vcpo_lanes_top &top() { return *top_; }
+  Vcpo_lanes_top &top() { return sim_.top(); }
+  const Vcpo_lanes_top &top() const { return sim_.top(); }
   bool loopback = true;
-  bool log_tx = false;                 // append every new TX word to tx_log
+  bool log_tx = false; // append every new TX word to tx_log
   std::vector<uint32_t> tx_log[kLanes];
-  uint64_t cycles = 0;
+  uint64_t cycles() const { return sim_.cycles(); }
 
   // One clock cycle: inputs set before the call are sampled at its rising edge. With loopback,
   // rx_data_i carries the word tx_data_o presents during this cycle.
-  void tick() {
-    top_->clk_i = 0;
-    top_->eval();
-    if (loopback)
-      for (unsigned l = 0; l < kLanes; l++) top_->rx_data_i[l] = top_->tx_data_o[l];
-    top_->clk_i = 1;
-    top_->eval();
-    ctx_->timeInc(1);
-    cycles++;
-    if (log_tx)
-      for (unsigned l = 0; l < kLanes; l++) tx_log[l].push_back(top_->tx_data_o[l]);
-  }
+  void tick() { sim_.tick(); }
   void run(unsigned n) {
-    for (unsigned i = 0; i < n; i++) tick();
+    for (unsigned i = 0; i < n; i++)
+      tick();
   }
   // Two cycles with rst_ni low (the DAC codes load dac_preset_i), then released.
-  void reset() {
-    top_->rst_ni = 0;
-    top_->eval();
-    tick();
-    tick();
-    top_->rst_ni = 1;
-    top_->eval();
-  }
+  void reset() { sim_.reset(2); }
 
   // dac_preset_i[ch][idx] / adc_code_i[ch][idx] (packed [ch][lane][15:0]: entry ch*kLanes+idx).
   void set_dac_preset(unsigned ch, unsigned idx, uint16_t code) {
-    set_code(top_->dac_preset_i, ch * kLanes + idx, code);
+    cpo::harness::laneSet(top().dac_preset_i, ch * kLanes + idx, kCodeBits, code);
   }
   void set_adc(unsigned ch, unsigned idx, uint16_t code) {
-    set_code(top_->adc_code_i, ch * kLanes + idx, code);
+    cpo::harness::laneSet(top().adc_code_i, ch * kLanes + idx, kCodeBits, code);
   }
 
-  uint32_t tx(unsigned lane) const { return top_->tx_data_o[lane]; }
-  void set_rx(unsigned lane, uint32_t word) { top_->rx_data_i[lane] = word; }
-  bool locked(unsigned lane) const { return (top_->lane_locked_o >> lane) & 1u; }
-  uint64_t bits(unsigned lane) const { return wide64(top_->lane_bits_o, lane); }
-  uint64_t errors(unsigned lane) const { return wide64(top_->lane_errors_o, lane); }
-
-  // APB3 write: setup cycle, then one access cycle (pready is expected high at once).
-  // Returns pslverr.
-  bool apb_write(uint16_t addr, uint32_t data) {
-    top_->psel_i = 1;
-    top_->penable_i = 0;
-    top_->pwrite_i = 1;
-    top_->paddr_i = addr;
-    top_->pwdata_i = data;
-    tick();
-    top_->penable_i = 1;
-    top_->eval();
-    bool err = top_->pslverr_o;
-    ready_ok_ = ready_ok_ && top_->pready_o;
-    tick();
-    idle();
-    return err;
+  uint32_t tx(unsigned lane) const {
+    return static_cast<uint32_t>(cpo::harness::laneGet(top().tx_data_o, lane, kWordBits));
   }
-  // APB3 read: the data and pslverr are sampled in the access cycle, before its rising edge.
-  uint32_t apb_read(uint16_t addr, bool *slverr = nullptr) {
-    top_->psel_i = 1;
-    top_->penable_i = 0;
-    top_->pwrite_i = 0;
-    top_->paddr_i = addr;
-    tick();
-    top_->penable_i = 1;
-    top_->eval();
-    uint32_t data = top_->prdata_o;
-    if (slverr) *slverr = top_->pslverr_o;
-    ready_ok_ = ready_ok_ && top_->pready_o;
-    tick();
-    idle();
+  void set_rx(unsigned lane, uint32_t word) {
+    cpo::harness::laneSet(top().rx_data_i, lane, kWordBits, word);
+  }
+  bool locked(unsigned lane) const { return (top().lane_locked_o >> lane) & 1u; }
+  uint64_t bits(unsigned lane) const { return cpo::harness::laneGet(top().lane_bits_o, lane, 64); }
+  uint64_t errors(unsigned lane) const {
+    return cpo::harness::laneGet(top().lane_errors_o, lane, 64);
+  }
+
+  // APB3 write: setup cycle, then one access cycle (PREADY is expected high at once).
+  // Returns true if it failed (PSLVERR, or no PREADY).
+  bool apb_write(uint16_t addr, uint32_t data) { return bus_.write32(addr, data) != CPO_OK; }
+  // APB3 read: the data and the failure are sampled in the access cycle, before its edge.
+  uint32_t apb_read(uint16_t addr, bool *failed = nullptr) {
+    uint32_t data = 0;
+    const cpo_status_t st = bus_.read32(addr, &data);
+    if (failed)
+      *failed = st != CPO_OK;
     return data;
   }
-  // False if any access so far saw pready low in its access cycle.
-  bool ready_ok() const { return ready_ok_; }
+  // False if any access so far saw PREADY low in its access cycle.
+  bool ready_ok() const { return bus_.timeouts() == 0; }
 
- private:
-  template <typename W>
-  static uint64_t wide64(const W &w, unsigned lane) {
-    return static_cast<uint64_t>(w[2 * lane]) | (static_cast<uint64_t>(w[2 * lane + 1]) << 32);
+private:
+  void atLowClock() override {
+    if (loopback)
+      top().rx_data_i = top().tx_data_o;
   }
-  template <std::size_t N>
-  static void clear(VlWide<N> &w) {
-    for (std::size_t i = 0; i < N; i++) w[i] = 0;
+  void afterEdge() override {
+    if (log_tx)
+      for (unsigned l = 0; l < kLanes; l++)
+        tx_log[l].push_back(tx(l));
   }
-  template <typename W>
-  static void set_code(W &w, unsigned entry, uint16_t code) {
-    const unsigned bit = entry * kCodeBits, shift = bit % 32;
-    w[bit / 32] = (w[bit / 32] & ~(0xffffu << shift)) | (uint32_t(code) << shift);
-  }
-  void idle() {
-    top_->psel_i = 0;
-    top_->penable_i = 0;
-    top_->pwrite_i = 0;
+  template <std::size_t N> static void clear(VlWide<N> &w) {
+    for (std::size_t i = 0; i < N; i++)
+      w[i] = 0;
   }
 
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vcpo_lanes_top> top_;
-  bool ready_ok_ = true;
+  cpo::harness::Sim<Vcpo_lanes_top> sim_;
+  cpo::harness::Apb3LoopBus<uint16_t> bus_;
 };
 
 #endif

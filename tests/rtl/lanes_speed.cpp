@@ -10,6 +10,7 @@
 
 int main(int argc, char **argv) {
   unsigned long long cycles = argc > 1 ? std::strtoull(argv[1], nullptr, 0) : 2000000ull;
+  cpo::harness::setArgs(argc, argv);
   LanesDut dut;
   dut.run(100);  // lock
   for (unsigned l = 0; l < LanesDut::kLanes; l++)

@@ -1,8 +1,8 @@
 // The analog front-end converter bank of cpo_lanes_top (cpo_afe_bank) over APB3, against its
-// specification: DAC window 0x1000 + ch*0x100 + idx*4 (read/write [15:0]), ADC window 0x2000 +
-// ch*0x100 + idx*4 (read-only adc_code_i), anything else there PSLVERR with no effect; DAC codes
-// preset in reset; one dac_we_o pulse per completed DAC write. Channel counts come from
-// cpo/analog_channels.h, the numbering the C side uses, not from the RTL.
+// specification: the DAC window (CPO_LANES_DAC_OFFSET_N(ch, idx), read/write [15:0]), the ADC
+// window (CPO_LANES_ADC_OFFSET_N, read-only adc_code_i), anything else there PSLVERR with no
+// effect; DAC codes preset in reset; one dac_we_o pulse per completed DAC write. Channel counts
+// come from cpo/analog_channels.h, the numbering the C side uses, not from the RTL.
 #include <cstdio>
 
 #include "cmocka_cpp.h"
@@ -187,7 +187,8 @@ void test_bank_errors_answer_pslverr_and_change_nothing(void **state) {
 
   const uint16_t bad[] = {
       dac_addr(0, kLanes), dac_addr(kDacCh - 1, kLanes), dac_addr(0, 63),
-      dac_addr(kDacCh, 0), dac_addr(kDacCh, kLanes - 1), dac_addr(15, 0), 0x1ffc,
+      dac_addr(kDacCh, 0), dac_addr(kDacCh, kLanes - 1), dac_addr(15, 0),
+      uint16_t(CPO_LANES_DAC_OFFSET + CPO_LANES_DAC_SIZE - 4),
       uint16_t(dac_addr(0, 0) + 1), uint16_t(dac_addr(0, 0) + 2), uint16_t(dac_addr(0, 0) + 3),
       uint16_t(dac_addr(kDacCh - 1, kLanes - 1) + 2), uint16_t(dac_addr(3, 4) + 1),
       adc_addr(0, kLanes), adc_addr(kAdcCh - 1, kLanes), adc_addr(kAdcCh, 0), adc_addr(15, 63),
@@ -243,8 +244,8 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
   assert_int_equal(
       (cfg & CPO_LANES_CONFIG_ADC_CHANNELS_MASK) >> CPO_LANES_CONFIG_ADC_CHANNELS_SHIFT, kAdcCh);
 
-  // SCRATCH (0x00c) and DAC ch 0 idx 3 (0x100c) share their low 12 address bits.
-  assert_int_equal(CPO_LANES_SCRATCH_OFFSET, 0x00c);
+  // SCRATCH and DAC ch 0 idx 3 share their address bits below the window's size.
+  assert_int_equal(dac_addr(0, 3) % CPO_LANES_DAC_SIZE, CPO_LANES_SCRATCH_OFFSET);
   assert_false(dut.apb_write(dac_addr(0, 3), 0x4321));
   assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), CPO_LANES_SCRATCH_RESET);
   assert_false(dut.apb_write(CPO_LANES_SCRATCH_OFFSET, 0xcafef00du));
@@ -252,7 +253,10 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
   assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), 0xcafef00du);
   assert_int_equal(rd(dut, dac_addr(0, 3)), 0x4321);
   // Just outside the windows: the register block's unmapped space.
-  const uint16_t outside[] = {0x0ffc, 0x300c, 0x3000, 0x500c, 0xf00c};
+  const uint16_t outside[] = {
+      uint16_t(CPO_LANES_DAC_OFFSET - 4),
+      uint16_t(CPO_LANES_ADC_OFFSET + CPO_LANES_ADC_SIZE + CPO_LANES_SCRATCH_OFFSET),
+      uint16_t(CPO_LANES_ADC_OFFSET + CPO_LANES_ADC_SIZE), 0x500c, 0xf00c};
   for (uint16_t a : outside) {
     bool err = false;
     dut.apb_read(a, &err);
@@ -268,7 +272,7 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_dac_write_reads_back_and_pulses_once_after_the_write,
                                       setup, teardown),

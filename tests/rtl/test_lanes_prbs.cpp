@@ -119,7 +119,7 @@ void test_checker_counts_injected_errors_exactly(void **state) {
     if (lock_cycles == ~0u) fail_msg("%s: lanes did not lock in 10 cycles", p.name);
 
     assert_false(dut.apb_write(CPO_LANES_CNT_CLEAR_OFFSET, CPO_LANES_CNT_CLEAR_CLEAR_MASK));
-    uint64_t cleared_at = dut.cycles + 1;  // the pulse clears at the next edge
+    uint64_t cleared_at = dut.cycles() + 1;  // the pulse clears at the next edge
     std::vector<std::pair<size_t, uint32_t>> expected_flips[kLanes];
     unsigned expected_errors[kLanes] = {};
     for (const auto &in : plan) {
@@ -139,7 +139,7 @@ void test_checker_counts_injected_errors_exactly(void **state) {
       if (dut.errors(l) != expected_errors[l])
         fail_msg("%s lane %u: %llu errors counted, %u injected", p.name, l,
                  (unsigned long long)dut.errors(l), expected_errors[l]);
-      assert_int_equal(dut.bits(l), uint64_t(kW) * (dut.cycles - cleared_at));
+      assert_int_equal(dut.bits(l), uint64_t(kW) * (dut.cycles() - cleared_at));
       // TX stream = reference XOR exactly the injected bits.
       prbs_ref::Gen ref(p, lane_seed(l));
       size_t next = 0;
@@ -275,7 +275,7 @@ void test_checker_does_not_lock_on_idle_or_random_input(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_generator_matches_polynomial_recurrence, setup,
                                       teardown),

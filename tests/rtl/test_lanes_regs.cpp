@@ -56,9 +56,17 @@ void test_scratch_holds_what_was_written(void **state) {
 
 void test_unmapped_addresses_return_pslverr(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
-  const uint16_t bad[] = {0x0018, 0x00fc, 0x0118, 0x011c,
+  // After the last common register, before the lane array, after lane 0's last register, past
+  // the last lane, misaligned, and high in the window.
+  const uint16_t bad[] = {CPO_LANES_CNT_CLEAR_OFFSET + 4,
+                          CPO_LANES_LANE_STATUS_OFFSET - 4,
+                          CPO_LANES_LANE_ERRS_HI_OFFSET + 4,
+                          CPO_LANES_LANE_ERRS_HI_OFFSET + 8,
                           static_cast<uint16_t>(CPO_LANES_LANE_STATUS_OFFSET_N(kLanes)),
-                          0x0002, 0x0101, 0xfffc, 0x8000};
+                          CPO_LANES_ID_OFFSET + 2,
+                          CPO_LANES_LANE_STATUS_OFFSET + 1,
+                          0xfffc,
+                          0x8000};
   for (uint16_t a : bad) {
     bool err = false;
     uint32_t v = dut.apb_read(a, &err);
@@ -158,7 +166,7 @@ void test_ctrl_disables_generators(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identification_registers_read_their_constants, setup,
                                       teardown),

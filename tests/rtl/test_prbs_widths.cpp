@@ -5,12 +5,13 @@
 
 #include "Vcpo_prbs_widths_tb.h"
 #include "cmocka_cpp.h"
+#include "cpo/harness/sim.h"
+#include "cpo/harness/wide.h"
 #include "prbs_ref.h"
-#include "vdut.h"
 
 namespace {
 
-using Dut = VDut<Vcpo_prbs_widths_tb>;
+using Dut = cpo::harness::Sim<Vcpo_prbs_widths_tb>;
 const unsigned kWidths[3] = {1, 13, 64};
 constexpr uint32_t kSeed = 0x2b3c4d5eu;
 
@@ -22,10 +23,11 @@ void set_rx(Dut &d, int i, uint64_t w) {
   else if (i == 1) d->rx13_i = w & 0x1fffu;
   else d->rx64_i = w;
 }
-uint64_t wide(const VlWide<6> &w, int i) { return w[2 * i] | (uint64_t(w[2 * i + 1]) << 32); }
+uint64_t wide(const VlWide<6> &w, int i) { return cpo::harness::laneGet(w, i, 64); }
 
 int setup(void **state) {
   auto *d = new Dut;
+  d->reset(1);
   (*d)->seed_i = kSeed;
   (*d)->valid64_i = 1;
   *state = d;
@@ -138,7 +140,7 @@ void test_checker_counts_exactly_with_valid_gaps(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_generators_follow_reference_at_every_width, setup,
                                       teardown),
