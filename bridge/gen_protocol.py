@@ -146,6 +146,9 @@ def gen_c(proto):
     else:
       o.append(f"#define CPO_PROTO_{e['name']}_FIXED_PART_BYTES {_c_int(e['fixed_part_bytes'])}")
   o.append("")
+  o.append("/* X(NAME, value): every constant above, for tools and tests that list them. */")
+  o.append(_c_list("CPO_PROTO_CONSTANT_LIST",
+                   [(n.upper(), f"CPO_PROTO_{n.upper()}") for n, _, _ in proto["constants"]]))
   o.append("/* X(name, value, wire name): message types. Numbers are wire values; never reuse "
            "one. */")
   o.append(_c_list("CPO_MSG_TYPE_LIST",

@@ -77,8 +77,8 @@ static bool s_all_zero(const uint8_t *p, size_t n) {
 
 const char *cpo_msg_type_name(uint16_t type) {
   switch (type) {
-#define CPO_MSG_TYPE_CASE(name, value, text)                                                   \
-  case value:                                                                                  \
+#define CPO_MSG_TYPE_CASE(name, value, text)                                                       \
+  case value:                                                                                      \
     return text;
     CPO_MSG_TYPE_LIST(CPO_MSG_TYPE_CASE)
 #undef CPO_MSG_TYPE_CASE
@@ -100,8 +100,8 @@ static bool s_type_known(uint16_t type) {
 
 const char *cpo_wire_error_str(uint16_t code) {
   switch (code) {
-#define CPO_WIRE_ERROR_CASE(name, value, text)                                                 \
-  case value:                                                                                  \
+#define CPO_WIRE_ERROR_CASE(name, value, text)                                                     \
+  case value:                                                                                      \
     return text;
     CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_CASE)
 #undef CPO_WIRE_ERROR_CASE
@@ -137,8 +137,8 @@ static bool s_status_known(int16_t status) {
 
 const char *cpo_role_name(uint8_t role) {
   switch (role) {
-#define CPO_ROLE_CASE(name, value, text)                                                         \
-  case value:                                                                                  \
+#define CPO_ROLE_CASE(name, value, text)                                                           \
+  case value:                                                                                      \
     return text;
     CPO_ROLE_LIST(CPO_ROLE_CASE)
 #undef CPO_ROLE_CASE
@@ -150,9 +150,9 @@ const char *cpo_role_name(uint8_t role) {
 /* The payload size of a fixed-size type (false for the others). */
 static bool s_fixed_payload_bytes(uint16_t type, uint32_t *bytes) {
   switch (type) {
-#define CPO_MSG_FIXED_CASE(name, size)                                                         \
-  case name:                                                                                   \
-    *bytes = size;                                                                             \
+#define CPO_MSG_FIXED_CASE(name, size)                                                             \
+  case name:                                                                                       \
+    *bytes = size;                                                                                 \
     return true;
     CPO_MSG_FIXED_SIZE_LIST(CPO_MSG_FIXED_CASE)
 #undef CPO_MSG_FIXED_CASE
@@ -302,10 +302,10 @@ cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_
 cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *peer, char *why,
                                 size_t why_len) {
   assert(mine && peer);
-#define CPO_CMP_FIELD(field, fmt)                                                              \
-  if (mine->field != peer->field) {                                                            \
-    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field); \
-    return CPO_ERR_CONFIG_MISMATCH;                                                            \
+#define CPO_CMP_FIELD(field, fmt)                                                                  \
+  if (mine->field != peer->field) {                                                                \
+    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field);   \
+    return CPO_ERR_CONFIG_MISMATCH;                                                                \
   }
   CPO_CMP_FIELD(lanes, PRIu16)
   CPO_CMP_FIELD(symbols_per_cycle, PRIu16)
@@ -373,10 +373,10 @@ size_t cpo_msg_encoded_size(const cpo_msg_t *msg) {
 
 /* ---- decoding ------------------------------------------------------------------------- */
 
-static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
-                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
-                           const char *fmt, ...) {
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq, const char *fmt,
+                           ...) {
   if (err) {
     err->code = code;
     err->ref_seq = ref_seq;
@@ -422,8 +422,8 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   /* NUL padding: nothing may follow the name, the hash covers those bytes */
   size_t n = s_profile_len(out->u.hello.config.profile);
   if (!s_all_zero(p + 48 + n, CPO_PROTO_PROFILE_BYTES - n))
-    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s profile padding after byte %zu is not NUL",
-                  tn, n);
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s profile padding after byte %zu is not NUL", tn,
+                  n);
 
   if (hash == 0) {
     if (out->hdr.type != CPO_MSG_HELLO || role != CPO_ROLE_HOST)
@@ -453,7 +453,8 @@ static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t
   const bool is_error = out->hdr.type == CPO_MSG_ERROR;
   const char *tn = cpo_msg_type_name(out->hdr.type);
   const uint32_t seq = out->hdr.seq;
-  const uint32_t head = is_error ? CPO_PROTO_ERROR_FIXED_PART_BYTES : CPO_PROTO_BYE_FIXED_PART_BYTES;
+  const uint32_t head =
+      is_error ? CPO_PROTO_ERROR_FIXED_PART_BYTES : CPO_PROTO_BYE_FIXED_PART_BYTES;
   if (plen < head)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
                   "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
@@ -464,8 +465,7 @@ static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t
                   CPO_PROTO_MAX_TEXT_BYTES);
   if (plen != head + text_len)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " does not match %s with text_len %u (needs %" PRIu32
-                  ")",
+                  "payload_len %" PRIu32 " does not match %s with text_len %u (needs %" PRIu32 ")",
                   plen, tn, text_len, head + text_len);
   if (is_error) {
     uint16_t code = s_get_u16(p);
@@ -502,7 +502,8 @@ static cpo_status_t s_decode_quantum(const uint8_t *p, uint32_t plen, cpo_msg_t 
                   CPO_PROTO_MAX_LANES);
   const uint8_t word_bytes = p[6];
   if (word_bytes != 4 && word_bytes != 8)
-    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s word_bytes %u (must be 4 or 8)", tn, word_bytes);
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s word_bytes %u (must be 4 or 8)", tn,
+                  word_bytes);
   if (p[7] != 0)
     return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 7) is 0x%02x", tn, p[7]);
   uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)word_bytes * count * lanes;
@@ -572,8 +573,8 @@ static cpo_status_t s_decode_reg_resp(const uint8_t *p, cpo_msg_t *out, cpo_wire
   const uint8_t *tail = p + (rd ? 8 : 4); /* status, reserved */
   uint16_t status = s_get_u16(tail);
   if (status > CPO_PROTO_REG_STATUS_MAX)
-    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq,
-                  "%s status %u is not 0 (OK) or 1 (SLVERR)", tn, status);
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq, "%s status %u is not 0 (OK) or 1 (SLVERR)",
+                  tn, status);
   if (s_get_u16(tail + 2) != 0)
     return s_fail(err, CPO_WERR_BAD_RESERVED, out->hdr.seq,
                   "%s reserved (payload %u..%u) is 0x%04x", tn, rd ? 10u : 6u, rd ? 11u : 7u,
@@ -663,8 +664,8 @@ static cpo_status_t s_check_header(const uint8_t *b, size_t len, const cpo_msg_h
     return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 10..11) is 0x%04x",
                   s_get_u16(b + 10));
   if (s_get_u32(b + 28) != 0)
-    return s_fail(err, CPO_WERR_BAD_RESERVED, seq,
-                  "header reserved (bytes 28..31) is 0x%08" PRIx32, s_get_u32(b + 28));
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 28..31) is 0x%08" PRIx32,
+                  s_get_u32(b + 28));
 
   const size_t carried = len - CPO_PROTO_HEADER_BYTES;
   if (carried > CPO_PROTO_MAX_PAYLOAD_BYTES)
@@ -679,8 +680,8 @@ static cpo_status_t s_check_header(const uint8_t *b, size_t len, const cpo_msg_h
                   h->payload_len, carried);
   if (h->payload_len < carried)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " but the frame carries %zu payload bytes",
-                  h->payload_len, carried);
+                  "payload_len %" PRIu32 " but the frame carries %zu payload bytes", h->payload_len,
+                  carried);
   return CPO_OK;
 }
 

@@ -51,8 +51,8 @@ typedef struct {
   uint32_t latency_cycles;    /* L, >= 1 */
   uint32_t quantum_cycles;    /* Q, 1..L */
   uint64_t seed;
-  uint64_t total_cycles; /* the simulated time the run covers */
-  uint64_t baud_hz;      /* symbol rate: cycle time = symbols_per_cycle / baud_hz */
+  uint64_t total_cycles;                 /* the simulated time the run covers */
+  uint64_t baud_hz;                      /* symbol rate: cycle time = symbols_per_cycle / baud_hz */
   char profile[CPO_PROTO_PROFILE_BYTES]; /* NUL-padded model profile name */
 } cpo_config_t;
 
@@ -97,14 +97,14 @@ typedef struct {
     struct {
       uint32_t count; /* cycles, first = hdr.cycle */
       uint16_t lanes;
-      uint8_t word_bytes;       /* 4 or 8 on the wire */
-      const uint64_t *words;    /* encode: the words; decode: in place if word_bytes is 8, else NULL */
+      uint8_t word_bytes;    /* 4 or 8 on the wire */
+      const uint64_t *words; /* encode: the words; decode: in place if word_bytes is 8, else NULL */
       const uint8_t *words_raw; /* decode: the words as on the wire */
-    } quantum; /* TX_QUANTUM and RX_QUANTUM */
+    } quantum;                  /* TX_QUANTUM and RX_QUANTUM */
     struct {
       uint16_t count;
       const uint8_t *entries_raw; /* count * 8 bytes; read with cpo_msg_analog_entry */
-    } analog; /* DAC_UPDATE and ADC_SAMPLE */
+    } analog;                     /* DAC_UPDATE and ADC_SAMPLE */
     struct {
       uint32_t addr;
       uint32_t data;   /* REG_WRITE, REG_READ_RESP */
