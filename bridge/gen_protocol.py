@@ -154,10 +154,14 @@ def gen_c(proto):
   o.append(_c_list("CPO_MSG_TYPE_LIST",
                    [(f"CPO_MSG_{e['name']}", str(e["value"]), _c_str(e["name"]))
                     for e in proto["message"]]))
-  o.append("/* X(name, payload bytes): the fixed-size message types. */")
-  o.append(_c_list("CPO_MSG_FIXED_SIZE_LIST",
-                   [(f"CPO_MSG_{e['name']}", _c_int(e["payload_bytes"]))
-                    for e in proto["message"] if "payload_bytes" in e]))
+  o.append("/* X(name, bytes, exact): each type's payload size; exact: the payload is exactly "
+           "`bytes`,\n * else `bytes` is the fixed part before its variable tail. */")
+  rows = []
+  for e in proto["message"]:
+    exact = "payload_bytes" in e
+    size = e["payload_bytes"] if exact else e["fixed_part_bytes"]
+    rows.append((f"CPO_MSG_{e['name']}", _c_int(size), "true" if exact else "false"))
+  o.append(_c_list("CPO_MSG_PAYLOAD_LIST", rows))
   o.append("/* X(name, value, text): ERROR codes carried on the wire (u16). */")
   o.append(_c_list("CPO_WIRE_ERROR_LIST",
                    [(f"CPO_WERR_{e['name']}", str(e["value"]), _c_str(e["text"]))

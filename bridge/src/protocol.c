@@ -147,15 +147,17 @@ const char *cpo_role_name(uint8_t role) {
   }
 }
 
-/* The payload size of a fixed-size type (false for the others). */
-static bool s_fixed_payload_bytes(uint16_t type, uint32_t *bytes) {
+/* The payload size of @p type: exactly *bytes if *exact, else *bytes is the fixed part before
+ * its variable tail. False for an unknown type. */
+static bool s_payload_bytes(uint16_t type, uint32_t *bytes, bool *exact) {
   switch (type) {
-#define CPO_MSG_FIXED_CASE(name, size)                                                             \
+#define CPO_MSG_PAYLOAD_CASE(name, size, is_exact)                                                 \
   case name:                                                                                       \
     *bytes = size;                                                                                 \
+    *exact = is_exact;                                                                             \
     return true;
-    CPO_MSG_FIXED_SIZE_LIST(CPO_MSG_FIXED_CASE)
-#undef CPO_MSG_FIXED_CASE
+    CPO_MSG_PAYLOAD_LIST(CPO_MSG_PAYLOAD_CASE)
+#undef CPO_MSG_PAYLOAD_CASE
   default:
     return false;
   }
@@ -337,6 +339,7 @@ static long s_text_len(const char text[CPO_PROTO_MAX_TEXT_BYTES + 1]) {
  * range). Computed in 64 bits so count*lanes cannot wrap. */
 static int64_t s_payload_size(const cpo_msg_t *msg) {
   uint32_t fixed;
+  bool exact;
   switch (msg->hdr.type) {
   case CPO_MSG_ERROR: {
     long n = s_text_len(msg->u.error.text);
@@ -359,7 +362,7 @@ static int64_t s_payload_size(const cpo_msg_t *msg) {
       return -1;
     return ANALOG_FIXED_BYTES + (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count;
   default:
-    return s_fixed_payload_bytes(msg->hdr.type, &fixed) ? (int64_t)fixed : -1;
+    return s_payload_bytes(msg->hdr.type, &fixed, &exact) && exact ? (int64_t)fixed : -1;
   }
 }
 
@@ -447,7 +450,7 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   return CPO_OK;
 }
 
-/* ERROR and BYE: a fixed part, then text_len bytes of text. */
+/* ERROR and BYE (fixed part present): code or status, text_len, then the text. */
 static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
                                       cpo_wire_error_t *err) {
   const bool is_error = out->hdr.type == CPO_MSG_ERROR;
@@ -455,10 +458,6 @@ static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t
   const uint32_t seq = out->hdr.seq;
   const uint32_t head =
       is_error ? CPO_PROTO_ERROR_FIXED_PART_BYTES : CPO_PROTO_BYE_FIXED_PART_BYTES;
-  if (plen < head)
-    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
-                  plen, head, tn);
   uint16_t text_len = s_get_u16(p + 2);
   if (text_len > CPO_PROTO_MAX_TEXT_BYTES)
     return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s text_len %u exceeds %u", tn, text_len,
@@ -484,15 +483,11 @@ static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t
   return s_get_text(p + head, text_len, out->u.bye.text, tn, seq, err);
 }
 
-/* TX_QUANTUM and RX_QUANTUM: count, lanes, word_bytes, then the words. */
+/* TX_QUANTUM and RX_QUANTUM (fixed part present): count, lanes, word_bytes, the words. */
 static cpo_status_t s_decode_quantum(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
                                      cpo_wire_error_t *err) {
   const char *tn = cpo_msg_type_name(out->hdr.type);
   const uint32_t seq = out->hdr.seq;
-  if (plen < QUANTUM_FIXED_BYTES)
-    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
-                  QUANTUM_FIXED_BYTES, tn);
   uint32_t count = s_get_u32(p);
   uint16_t lanes = s_get_u16(p + 4);
   if (count < 1)
@@ -533,15 +528,11 @@ static cpo_status_t s_decode_quantum(const uint8_t *p, uint32_t plen, cpo_msg_t 
   return CPO_OK;
 }
 
-/* DAC_UPDATE and ADC_SAMPLE: count, then count (channel, lane, value) entries. */
+/* DAC_UPDATE and ADC_SAMPLE (fixed part present): count, then (channel, lane, value) entries. */
 static cpo_status_t s_decode_analog(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
                                     cpo_wire_error_t *err) {
   const char *tn = cpo_msg_type_name(out->hdr.type);
   const uint32_t seq = out->hdr.seq;
-  if (plen < ANALOG_FIXED_BYTES)
-    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
-                  ANALOG_FIXED_BYTES, tn);
   uint16_t count = s_get_u16(p);
   if (count > CPO_PROTO_MAX_ANALOG_ENTRIES)
     return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count %u exceeds %u", tn, count,
@@ -585,22 +576,48 @@ static cpo_status_t s_decode_reg_resp(const uint8_t *p, cpo_msg_t *out, cpo_wire
   return CPO_OK;
 }
 
-/* The fixed-size types: the exact payload size, then the fields. */
-static cpo_status_t s_decode_fixed(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
-                                   cpo_wire_error_t *err) {
+static cpo_status_t s_decode_sleep(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  uint64_t until = s_get_u64(p);
+  if (until < out->hdr.cycle)
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq,
+                  "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
+                  out->hdr.cycle);
+  out->u.sleep.until_cycle = until;
+  return CPO_OK;
+}
+
+/* Payload checks and parsing, by kind of message. @p p / @p plen are the payload; the header
+ * is in out->hdr. The size comes first: exact for a fixed-size type, at least the fixed part
+ * for the others. */
+static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                     cpo_wire_error_t *err) {
   const uint16_t type = out->hdr.type;
   const uint32_t seq = out->hdr.seq;
-  uint32_t fixed;
-  if (!s_fixed_payload_bytes(type, &fixed)) /* unreachable: the header check rejected it */
+  uint32_t bytes;
+  bool exact;
+  if (!s_payload_bytes(type, &bytes, &exact)) /* unreachable: the header check rejected it */
     return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", type);
-  if (plen != fixed)
+  if (exact && plen != bytes)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
                   "payload_len %" PRIu32 " does not match %s (needs %" PRIu32 ")", plen,
-                  cpo_msg_type_name(type), fixed);
+                  cpo_msg_type_name(type), bytes);
+  if (!exact && plen < bytes)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
+                  plen, bytes, cpo_msg_type_name(type));
   switch (type) {
   case CPO_MSG_HELLO:
   case CPO_MSG_HELLO_ACK:
     return s_decode_hello(p, out, err);
+  case CPO_MSG_ERROR:
+  case CPO_MSG_BYE:
+    return s_decode_text_msg(p, plen, out, err);
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM:
+    return s_decode_quantum(p, plen, out, err);
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE:
+    return s_decode_analog(p, plen, out, err);
   case CPO_MSG_REG_READ:
     out->u.reg.addr = s_get_u32(p);
     return CPO_OK;
@@ -611,36 +628,10 @@ static cpo_status_t s_decode_fixed(const uint8_t *p, uint32_t plen, cpo_msg_t *o
   case CPO_MSG_REG_READ_RESP:
   case CPO_MSG_REG_WRITE_RESP:
     return s_decode_reg_resp(p, out, err);
-  case CPO_MSG_SLEEP: {
-    uint64_t until = s_get_u64(p);
-    if (until < out->hdr.cycle)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
-                    "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
-                    out->hdr.cycle);
-    out->u.sleep.until_cycle = until;
-    return CPO_OK;
-  }
+  case CPO_MSG_SLEEP:
+    return s_decode_sleep(p, out, err);
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
-  }
-}
-
-/* Payload checks and parsing, by kind of message. @p p / @p plen are the payload; the header
- * is in out->hdr. */
-static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
-                                     cpo_wire_error_t *err) {
-  switch (out->hdr.type) {
-  case CPO_MSG_ERROR:
-  case CPO_MSG_BYE:
-    return s_decode_text_msg(p, plen, out, err);
-  case CPO_MSG_TX_QUANTUM:
-  case CPO_MSG_RX_QUANTUM:
-    return s_decode_quantum(p, plen, out, err);
-  case CPO_MSG_DAC_UPDATE:
-  case CPO_MSG_ADC_SAMPLE:
-    return s_decode_analog(p, plen, out, err);
-  default:
-    return s_decode_fixed(p, plen, out, err);
   }
 }
 

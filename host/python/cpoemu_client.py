@@ -300,12 +300,9 @@ def _decode_hello(m: Message, p: bytes) -> None:
 
 
 def _decode_text_msg(m: Message, p: bytes) -> None:
-  """ERROR and BYE: a fixed part, then text_len bytes of text."""
+  """ERROR and BYE (fixed part present): code or status, text_len, then the text."""
   tn, seq, plen = m.type.name, m.seq, len(p)
   head = FIXED_PART_BYTES[m.type]
-  if plen < head:
-    _fail(WireError.BAD_LENGTH, seq,
-          f"payload_len {plen} is shorter than the {head}-byte {tn} fixed part")
   (text_len,) = struct.unpack_from("<H", p, 2)
   if text_len > MAX_TEXT_BYTES:
     _fail(WireError.BAD_FIELD, seq, f"{tn} text_len {text_len} exceeds {MAX_TEXT_BYTES}")
@@ -327,12 +324,9 @@ def _decode_text_msg(m: Message, p: bytes) -> None:
 
 
 def _decode_quantum(m: Message, p: bytes) -> None:
-  """TX_QUANTUM and RX_QUANTUM: count, lanes, word_bytes, then the words."""
+  """TX_QUANTUM and RX_QUANTUM (fixed part present): count, lanes, word_bytes, the words."""
   tn, seq, plen = m.type.name, m.seq, len(p)
   head = FIXED_PART_BYTES[m.type]
-  if plen < head:
-    _fail(WireError.BAD_LENGTH, seq,
-          f"payload_len {plen} is shorter than the {head}-byte {tn} fixed part")
   count, lanes, word_bytes, rsv = struct.unpack_from("<IHBB", p)
   if count < 1:
     _fail(WireError.BAD_FIELD, seq, f"{tn} count 0 (must be >= 1 cycle)")
@@ -352,12 +346,10 @@ def _decode_quantum(m: Message, p: bytes) -> None:
 
 
 def _decode_analog(m: Message, p: bytes) -> None:
-  """DAC_UPDATE and ADC_SAMPLE: count, then count (channel, lane, value) entries."""
+  """DAC_UPDATE and ADC_SAMPLE (fixed part present): count, then (channel, lane, value)
+  entries."""
   tn, seq, plen = m.type.name, m.seq, len(p)
   head = FIXED_PART_BYTES[m.type]
-  if plen < head:
-    _fail(WireError.BAD_LENGTH, seq,
-          f"payload_len {plen} is shorter than the {head}-byte {tn} fixed part")
   count, rsv = struct.unpack_from("<HH", p)
   if count > MAX_ANALOG_ENTRIES:
     _fail(WireError.BAD_FIELD, seq, f"{tn} count {count} exceeds {MAX_ANALOG_ENTRIES}")
@@ -376,11 +368,8 @@ def _decode_analog(m: Message, p: bytes) -> None:
 
 
 def _decode_fixed(m: Message, p: bytes) -> None:
-  """The fixed-size types: the exact payload size, then the fields."""
-  t, tn, seq, plen = m.type, m.type.name, m.seq, len(p)
-  fixed = PAYLOAD_BYTES[t]
-  if plen != fixed:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} (needs {fixed})")
+  """The fixed-size types (size checked): their fields."""
+  t, tn, seq = m.type, m.type.name, m.seq
   if t in (MsgType.HELLO, MsgType.HELLO_ACK):
     _decode_hello(m, p)
   elif t == MsgType.REG_READ:
@@ -405,9 +394,11 @@ def _decode_fixed(m: Message, p: bytes) -> None:
             f"SLEEP until_cycle {m.until_cycle} is before the header cycle {m.cycle}")
 
 
-_DECODE_PAYLOAD = {MsgType.ERROR: _decode_text_msg, MsgType.BYE: _decode_text_msg,
-                   MsgType.TX_QUANTUM: _decode_quantum, MsgType.RX_QUANTUM: _decode_quantum,
-                   MsgType.DAC_UPDATE: _decode_analog, MsgType.ADC_SAMPLE: _decode_analog}
+# The types with a variable tail, by kind; the others are _decode_fixed's.
+_DECODE_VARIABLE = {MsgType.ERROR: _decode_text_msg, MsgType.BYE: _decode_text_msg,
+                    MsgType.TX_QUANTUM: _decode_quantum, MsgType.RX_QUANTUM: _decode_quantum,
+                    MsgType.DAC_UPDATE: _decode_analog, MsgType.ADC_SAMPLE: _decode_analog}
+assert set(_DECODE_VARIABLE) == set(FIXED_PART_BYTES)
 
 
 def decode(buf: bytes) -> Message:
@@ -445,7 +436,14 @@ def decode(buf: bytes) -> Message:
 
   t = MsgType(t)
   m = Message(type=t, seq=seq, cycle=cycle, flags=flags)
-  _DECODE_PAYLOAD.get(t, _decode_fixed)(m, buf[HEADER_BYTES:])
+  # the size first: exact for a fixed-size type, at least the fixed part for the others
+  if t in PAYLOAD_BYTES and plen != PAYLOAD_BYTES[t]:
+    _fail(WireError.BAD_LENGTH, seq,
+          f"payload_len {plen} does not match {t.name} (needs {PAYLOAD_BYTES[t]})")
+  if t in FIXED_PART_BYTES and plen < FIXED_PART_BYTES[t]:
+    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} is shorter than the "
+          f"{FIXED_PART_BYTES[t]}-byte {t.name} fixed part")
+  _DECODE_VARIABLE.get(t, _decode_fixed)(m, buf[HEADER_BYTES:])
   return m
 
 
