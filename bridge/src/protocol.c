@@ -147,6 +147,17 @@ const char *cpo_role_name(uint8_t role) {
   }
 }
 
+static bool s_role_known(uint8_t role) {
+  switch (role) {
+#define CPO_ROLE_CASE(name, value, text) case value:
+    CPO_ROLE_LIST(CPO_ROLE_CASE)
+#undef CPO_ROLE_CASE
+    return true;
+  default:
+    return false;
+  }
+}
+
 /* The payload size of @p type: exactly *bytes if *exact, else *bytes is the fixed part before
  * its variable tail. False for an unknown type. */
 static bool s_payload_bytes(uint16_t type, uint32_t *bytes, bool *exact) {
@@ -408,7 +419,7 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   const char *tn = cpo_msg_type_name(out->hdr.type);
   uint32_t seq = out->hdr.seq;
   uint8_t role = p[0];
-  if (role < CPO_ROLE_RTL || role > CPO_ROLE_HOST)
+  if (!s_role_known(role))
     return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s role %u is not 1 (rtl), 2 (model) or 3 (host)",
                   tn, role);
   if (!s_all_zero(p + 1, 3) || !s_all_zero(p + 9, 3) || !s_all_zero(p + 20, 4))
