@@ -129,7 +129,7 @@ class ProtocolConstants(unittest.TestCase):
                  f"| bits_per_symbol | 1..{p.BITS_PER_SYMBOL_MAX} |",
                  f"a `cpo_status_t` code -1..{min(p.STATUS_TEXT)} ",
                  f"section 5, 1..{max(p.WireError)};"):
-      self.assertIn(text, md)
+      self.assertTrue(text in md, f"PROTOCOL.md does not say {text!r}")
 
   def test_generator_refuses_malformed_input_naming_the_problem(self):
     with open(TOML, encoding="utf-8") as f:
