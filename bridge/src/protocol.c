@@ -18,27 +18,24 @@
 #error "cpo_msg_decode hands out quantum words in place: a big-endian host needs a copying decoder"
 #endif
 
-/* Payload layout constants (PROTOCOL.md, "Payloads"). */
+/* The sizes are generated (bridge/protocol.toml); the layouts below rely on these relations. */
 enum {
-  HELLO_PAYLOAD_BYTES = 88,
-  CONFIG_OFFSET = 4,       /* the hashed config block is payload bytes 4..79 */
-  CONFIG_BLOCK_BYTES = 76, /* lanes .. profile */
-  HELLO_HASH_OFFSET = 80,
-  ERROR_FIXED_BYTES = 8,
-  BYE_FIXED_BYTES = 4,
-  QUANTUM_FIXED_BYTES = 8,
-  ANALOG_FIXED_BYTES = 4,
+  CONFIG_OFFSET = CPO_PROTO_CONFIG_OFFSET, /* the hashed config block is payload bytes 4..79 */
+  CONFIG_BLOCK_BYTES = CPO_PROTO_CONFIG_BLOCK_BYTES, /* lanes .. profile */
+  QUANTUM_FIXED_BYTES = CPO_PROTO_TX_QUANTUM_FIXED_PART_BYTES,
+  ANALOG_FIXED_BYTES = CPO_PROTO_DAC_UPDATE_FIXED_PART_BYTES,
   ANALOG_ENTRY_BYTES = CPO_PROTO_ANALOG_ENTRY_BYTES,
-  REG_READ_BYTES = 4,
-  REG_READ_RESP_BYTES = 12,
-  REG_WRITE_BYTES = 8,
-  REG_WRITE_RESP_BYTES = 8,
-  SLEEP_BYTES = 8,
-  REG_STATUS_MAX = 1, /* 0 OK, 1 SLVERR */
 };
-
-#define FNV64_OFFSET_BASIS 0xcbf29ce484222325ull /* FNV-1a, Fowler/Noll/Vo (IETF draft) */
-#define FNV64_PRIME 0x00000100000001b3ull
+_Static_assert(CPO_PROTO_HELLO_ACK_PAYLOAD_BYTES == CPO_PROTO_HELLO_PAYLOAD_BYTES,
+               "HELLO and HELLO_ACK share a layout");
+_Static_assert(CPO_PROTO_RX_QUANTUM_FIXED_PART_BYTES == QUANTUM_FIXED_BYTES,
+               "TX and RX quanta share a layout");
+_Static_assert(CPO_PROTO_ADC_SAMPLE_FIXED_PART_BYTES == ANALOG_FIXED_BYTES,
+               "DAC_UPDATE and ADC_SAMPLE share a layout");
+_Static_assert(CONFIG_OFFSET + CONFIG_BLOCK_BYTES == CPO_PROTO_HELLO_HASH_OFFSET &&
+                   CPO_PROTO_HELLO_HASH_OFFSET + 8 == CPO_PROTO_HELLO_PAYLOAD_BYTES,
+               "HELLO: role and reserved, config block, u64 hash");
+_Static_assert(CONFIG_BLOCK_BYTES == 44 + CPO_PROTO_PROFILE_BYTES, "the profile ends the block");
 
 /* ---- little-endian byte access ------------------------------------------------------ */
 
@@ -80,8 +77,8 @@ static bool s_all_zero(const uint8_t *p, size_t n) {
 
 const char *cpo_msg_type_name(uint16_t type) {
   switch (type) {
-#define CPO_MSG_TYPE_CASE(name, value, text)                                                   \
-  case value:                                                                                  \
+#define CPO_MSG_TYPE_CASE(name, value, text)                                                       \
+  case value:                                                                                      \
     return text;
     CPO_MSG_TYPE_LIST(CPO_MSG_TYPE_CASE)
 #undef CPO_MSG_TYPE_CASE
@@ -103,8 +100,8 @@ static bool s_type_known(uint16_t type) {
 
 const char *cpo_wire_error_str(uint16_t code) {
   switch (code) {
-#define CPO_WIRE_ERROR_CASE(name, value, text)                                                 \
-  case value:                                                                                  \
+#define CPO_WIRE_ERROR_CASE(name, value, text)                                                     \
+  case value:                                                                                      \
     return text;
     CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_CASE)
 #undef CPO_WIRE_ERROR_CASE
@@ -140,14 +137,40 @@ static bool s_status_known(int16_t status) {
 
 const char *cpo_role_name(uint8_t role) {
   switch (role) {
-  case CPO_ROLE_RTL:
-    return "rtl";
-  case CPO_ROLE_MODEL:
-    return "model";
-  case CPO_ROLE_HOST:
-    return "host";
+#define CPO_ROLE_CASE(name, value, text)                                                           \
+  case value:                                                                                      \
+    return text;
+    CPO_ROLE_LIST(CPO_ROLE_CASE)
+#undef CPO_ROLE_CASE
   default:
     return "unknown";
+  }
+}
+
+static bool s_role_known(uint8_t role) {
+  switch (role) {
+#define CPO_ROLE_CASE(name, value, text) case value:
+    CPO_ROLE_LIST(CPO_ROLE_CASE)
+#undef CPO_ROLE_CASE
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* The payload size of @p type: exactly *bytes if *exact, else *bytes is the fixed part before
+ * its variable tail. False for an unknown type. */
+static bool s_payload_bytes(uint16_t type, uint32_t *bytes, bool *exact) {
+  switch (type) {
+#define CPO_MSG_PAYLOAD_CASE(name, size, is_exact)                                                 \
+  case name:                                                                                       \
+    *bytes = size;                                                                                 \
+    *exact = is_exact;                                                                             \
+    return true;
+    CPO_MSG_PAYLOAD_LIST(CPO_MSG_PAYLOAD_CASE)
+#undef CPO_MSG_PAYLOAD_CASE
+  default:
+    return false;
   }
 }
 
@@ -192,10 +215,10 @@ static void s_config_get(const uint8_t block[CONFIG_BLOCK_BYTES], cpo_config_t *
 }
 
 static uint64_t s_fnv1a64(const uint8_t *p, size_t n) {
-  uint64_t h = FNV64_OFFSET_BASIS;
+  uint64_t h = CPO_PROTO_FNV64_OFFSET_BASIS;
   for (size_t i = 0; i < n; i++) {
     h ^= p[i];
-    h *= FNV64_PRIME;
+    h *= CPO_PROTO_FNV64_PRIME;
   }
   return h;
 }
@@ -248,20 +271,22 @@ cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_
     s_write(why, why_len, "lanes %u out of range 1..%u", cfg->lanes, CPO_PROTO_MAX_LANES);
     return CPO_ERR_RANGE;
   }
-  if (cfg->symbols_per_cycle < 1 || cfg->symbols_per_cycle > 64) {
-    s_write(why, why_len, "symbols_per_cycle %u out of range 1..64", cfg->symbols_per_cycle);
+  if (cfg->symbols_per_cycle < 1 || cfg->symbols_per_cycle > CPO_PROTO_SYMBOLS_PER_CYCLE_MAX) {
+    s_write(why, why_len, "symbols_per_cycle %u out of range 1..%u", cfg->symbols_per_cycle,
+            CPO_PROTO_SYMBOLS_PER_CYCLE_MAX);
     return CPO_ERR_RANGE;
   }
-  if (cfg->bits_per_symbol < 1 || cfg->bits_per_symbol > 2) {
-    s_write(why, why_len, "bits_per_symbol %u out of range 1..2", cfg->bits_per_symbol);
+  if (cfg->bits_per_symbol < 1 || cfg->bits_per_symbol > CPO_PROTO_BITS_PER_SYMBOL_MAX) {
+    s_write(why, why_len, "bits_per_symbol %u out of range 1..%u", cfg->bits_per_symbol,
+            CPO_PROTO_BITS_PER_SYMBOL_MAX);
     return CPO_ERR_RANGE;
   }
   /* one lane's cycle must fit in one u64 word of a quantum */
-  if ((unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol > 64) {
+  const unsigned bits = (unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol;
+  if (bits > CPO_PROTO_LANE_WORD_BITS) {
     s_write(why, why_len,
-            "symbols_per_cycle %u * bits_per_symbol %u = %u bits exceeds the 64-bit lane word",
-            cfg->symbols_per_cycle, cfg->bits_per_symbol,
-            (unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol);
+            "symbols_per_cycle %u * bits_per_symbol %u = %u bits exceeds the %u-bit lane word",
+            cfg->symbols_per_cycle, cfg->bits_per_symbol, bits, CPO_PROTO_LANE_WORD_BITS);
     return CPO_ERR_RANGE;
   }
   if (cfg->latency_cycles < 1) {
@@ -290,10 +315,10 @@ cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_
 cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *peer, char *why,
                                 size_t why_len) {
   assert(mine && peer);
-#define CPO_CMP_FIELD(field, fmt)                                                              \
-  if (mine->field != peer->field) {                                                            \
-    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field); \
-    return CPO_ERR_CONFIG_MISMATCH;                                                            \
+#define CPO_CMP_FIELD(field, fmt)                                                                  \
+  if (mine->field != peer->field) {                                                                \
+    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field);   \
+    return CPO_ERR_CONFIG_MISMATCH;                                                                \
   }
   CPO_CMP_FIELD(lanes, PRIu16)
   CPO_CMP_FIELD(symbols_per_cycle, PRIu16)
@@ -324,21 +349,17 @@ static long s_text_len(const char text[CPO_PROTO_MAX_TEXT_BYTES + 1]) {
 /* Payload size of @p msg, or -1 if it cannot be encoded (unknown type, size field out of
  * range). Computed in 64 bits so count*lanes cannot wrap. */
 static int64_t s_payload_size(const cpo_msg_t *msg) {
+  uint32_t fixed;
+  bool exact;
   switch (msg->hdr.type) {
-  case CPO_MSG_HELLO:
-  case CPO_MSG_HELLO_ACK:
-    return HELLO_PAYLOAD_BYTES;
   case CPO_MSG_ERROR: {
     long n = s_text_len(msg->u.error.text);
-    return n < 0 ? -1 : ERROR_FIXED_BYTES + n;
+    return n < 0 ? -1 : CPO_PROTO_ERROR_FIXED_PART_BYTES + n;
   }
   case CPO_MSG_BYE: {
     long n = s_text_len(msg->u.bye.text);
-    return n < 0 ? -1 : BYE_FIXED_BYTES + n;
+    return n < 0 ? -1 : CPO_PROTO_BYE_FIXED_PART_BYTES + n;
   }
-  case CPO_MSG_HEARTBEAT:
-  case CPO_MSG_SLEEP_DONE:
-    return 0;
   case CPO_MSG_TX_QUANTUM:
   case CPO_MSG_RX_QUANTUM:
     if (msg->u.quantum.lanes > CPO_PROTO_MAX_LANES ||
@@ -351,18 +372,8 @@ static int64_t s_payload_size(const cpo_msg_t *msg) {
     if (msg->u.analog.count > CPO_PROTO_MAX_ANALOG_ENTRIES)
       return -1;
     return ANALOG_FIXED_BYTES + (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count;
-  case CPO_MSG_REG_READ:
-    return REG_READ_BYTES;
-  case CPO_MSG_REG_READ_RESP:
-    return REG_READ_RESP_BYTES;
-  case CPO_MSG_REG_WRITE:
-    return REG_WRITE_BYTES;
-  case CPO_MSG_REG_WRITE_RESP:
-    return REG_WRITE_RESP_BYTES;
-  case CPO_MSG_SLEEP:
-    return SLEEP_BYTES;
   default:
-    return -1;
+    return s_payload_bytes(msg->hdr.type, &fixed, &exact) && exact ? (int64_t)fixed : -1;
   }
 }
 
@@ -376,10 +387,10 @@ size_t cpo_msg_encoded_size(const cpo_msg_t *msg) {
 
 /* ---- decoding ------------------------------------------------------------------------- */
 
-static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
-                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq,
-                           const char *fmt, ...) {
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
+static cpo_status_t s_fail(cpo_wire_error_t *err, uint16_t code, uint32_t ref_seq, const char *fmt,
+                           ...) {
   if (err) {
     err->code = code;
     err->ref_seq = ref_seq;
@@ -408,7 +419,7 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   const char *tn = cpo_msg_type_name(out->hdr.type);
   uint32_t seq = out->hdr.seq;
   uint8_t role = p[0];
-  if (role < CPO_ROLE_RTL || role > CPO_ROLE_HOST)
+  if (!s_role_known(role))
     return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s role %u is not 1 (rtl), 2 (model) or 3 (host)",
                   tn, role);
   if (!s_all_zero(p + 1, 3) || !s_all_zero(p + 9, 3) || !s_all_zero(p + 20, 4))
@@ -416,7 +427,7 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
                   "%s reserved bytes (payload 1..3, 9..11, 20..23) are not zero", tn);
   out->u.hello.role = role;
   s_config_get(p + CONFIG_OFFSET, &out->u.hello.config);
-  uint64_t hash = s_get_u64(p + HELLO_HASH_OFFSET);
+  uint64_t hash = s_get_u64(p + CPO_PROTO_HELLO_HASH_OFFSET);
   out->u.hello.config_hash = hash;
 
   char why[CPO_PROTO_MAX_TEXT_BYTES + 1];
@@ -425,8 +436,8 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   /* NUL padding: nothing may follow the name, the hash covers those bytes */
   size_t n = s_profile_len(out->u.hello.config.profile);
   if (!s_all_zero(p + 48 + n, CPO_PROTO_PROFILE_BYTES - n))
-    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s profile padding after byte %zu is not NUL",
-                  tn, n);
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s profile padding after byte %zu is not NUL", tn,
+                  n);
 
   if (hash == 0) {
     if (out->hdr.type != CPO_MSG_HELLO || role != CPO_ROLE_HOST)
@@ -450,161 +461,174 @@ static cpo_status_t s_decode_hello(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   return CPO_OK;
 }
 
-/* Payload checks and parsing. @p p / @p plen are the payload; the header is in out->hdr. */
+/* ERROR and BYE (fixed part present): code or status, text_len, then the text. */
+static cpo_status_t s_decode_text_msg(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                      cpo_wire_error_t *err) {
+  const bool is_error = out->hdr.type == CPO_MSG_ERROR;
+  const char *tn = cpo_msg_type_name(out->hdr.type);
+  const uint32_t seq = out->hdr.seq;
+  const uint32_t head =
+      is_error ? CPO_PROTO_ERROR_FIXED_PART_BYTES : CPO_PROTO_BYE_FIXED_PART_BYTES;
+  uint16_t text_len = s_get_u16(p + 2);
+  if (text_len > CPO_PROTO_MAX_TEXT_BYTES)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s text_len %u exceeds %u", tn, text_len,
+                  CPO_PROTO_MAX_TEXT_BYTES);
+  if (plen != head + text_len)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " does not match %s with text_len %u (needs %" PRIu32 ")",
+                  plen, tn, text_len, head + text_len);
+  if (is_error) {
+    uint16_t code = s_get_u16(p);
+    if (!s_wire_error_known(code))
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "ERROR code %u is not a defined error code",
+                    code);
+    out->u.error.code = code;
+    out->u.error.ref_seq = s_get_u32(p + 4);
+    return s_get_text(p + head, text_len, out->u.error.text, tn, seq, err);
+  }
+  int16_t status = (int16_t)s_get_u16(p);
+  if (!s_status_known(status))
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                  "BYE status %d is neither 0 nor a cpo_status_t code", status);
+  out->u.bye.status = status;
+  return s_get_text(p + head, text_len, out->u.bye.text, tn, seq, err);
+}
+
+/* TX_QUANTUM and RX_QUANTUM (fixed part present): count, lanes, word_bytes, the words. */
+static cpo_status_t s_decode_quantum(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                     cpo_wire_error_t *err) {
+  const char *tn = cpo_msg_type_name(out->hdr.type);
+  const uint32_t seq = out->hdr.seq;
+  uint32_t count = s_get_u32(p);
+  uint16_t lanes = s_get_u16(p + 4);
+  if (count < 1)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count 0 (must be >= 1 cycle)", tn);
+  if (lanes < 1 || lanes > CPO_PROTO_MAX_LANES)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s lanes %u out of range 1..%u", tn, lanes,
+                  CPO_PROTO_MAX_LANES);
+  const uint8_t word_bytes = p[6];
+  if (word_bytes != 4 && word_bytes != 8)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s word_bytes %u (must be 4 or 8)", tn,
+                  word_bytes);
+  if (p[7] != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 7) is 0x%02x", tn, p[7]);
+  uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)word_bytes * count * lanes;
+  if (plen != need)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " does not match %s with count %" PRIu32
+                  ", lanes %u, word_bytes %u (needs %" PRIu64 ")",
+                  plen, tn, count, lanes, word_bytes, need);
+  const uint8_t *words = p + QUANTUM_FIXED_BYTES;
+  if (word_bytes == 8 && ((uintptr_t)words & 7u) != 0) {
+    /* Not the peer's fault: the caller's buffer is misaligned (zmq may deliver frames
+     * inside its receive buffer); it must copy the frame to an aligned buffer. */
+    if (err) {
+      err->code = CPO_WERR_NONE;
+      err->ref_seq = seq;
+      snprintf(err->text, sizeof err->text,
+               "%s buffer at %p is not 8-byte aligned: copy the frame before decoding", tn,
+               (const void *)(words - QUANTUM_FIXED_BYTES - CPO_PROTO_HEADER_BYTES));
+    }
+    return CPO_ERR_INVALID_ARG;
+  }
+  out->u.quantum.count = count;
+  out->u.quantum.lanes = lanes;
+  out->u.quantum.word_bytes = word_bytes;
+  out->u.quantum.words_raw = words;
+  out->u.quantum.words = word_bytes == 8 ? (const uint64_t *)(const void *)words : NULL;
+  return CPO_OK;
+}
+
+/* DAC_UPDATE and ADC_SAMPLE (fixed part present): count, then (channel, lane, value) entries. */
+static cpo_status_t s_decode_analog(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                    cpo_wire_error_t *err) {
+  const char *tn = cpo_msg_type_name(out->hdr.type);
+  const uint32_t seq = out->hdr.seq;
+  uint16_t count = s_get_u16(p);
+  if (count > CPO_PROTO_MAX_ANALOG_ENTRIES)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count %u exceeds %u", tn, count,
+                  CPO_PROTO_MAX_ANALOG_ENTRIES);
+  if (s_get_u16(p + 2) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 2..3) is 0x%04x", tn,
+                  s_get_u16(p + 2));
+  uint32_t need = ANALOG_FIXED_BYTES + ANALOG_ENTRY_BYTES * (uint32_t)count;
+  if (plen != need)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " does not match %s with count %u (needs %" PRIu32 ")",
+                  plen, tn, count, need);
+  const uint8_t *e = p + ANALOG_FIXED_BYTES;
+  for (uint16_t i = 0; i < count; i++) {
+    uint16_t lane = s_get_u16(e + ANALOG_ENTRY_BYTES * i + 2);
+    if (lane >= CPO_PROTO_MAX_LANES)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %u lane %u out of range 0..%u", tn, i,
+                    lane, CPO_PROTO_MAX_LANES - 1);
+  }
+  out->u.analog.count = count;
+  out->u.analog.entries_raw = e;
+  return CPO_OK;
+}
+
+/* REG_READ_RESP and REG_WRITE_RESP (sizes checked): addr, [data,] status, reserved. */
+static cpo_status_t s_decode_reg_resp(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  const bool rd = out->hdr.type == CPO_MSG_REG_READ_RESP;
+  const char *tn = cpo_msg_type_name(out->hdr.type);
+  const uint8_t *tail = p + (rd ? 8 : 4); /* status, reserved */
+  uint16_t status = s_get_u16(tail);
+  if (status > CPO_PROTO_REG_STATUS_MAX)
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq, "%s status %u is not 0 (OK) or 1 (SLVERR)",
+                  tn, status);
+  if (s_get_u16(tail + 2) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, out->hdr.seq,
+                  "%s reserved (payload %u..%u) is 0x%04x", tn, rd ? 10u : 6u, rd ? 11u : 7u,
+                  s_get_u16(tail + 2));
+  out->u.reg.addr = s_get_u32(p);
+  out->u.reg.data = rd ? s_get_u32(p + 4) : 0;
+  out->u.reg.status = status;
+  return CPO_OK;
+}
+
+static cpo_status_t s_decode_sleep(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  uint64_t until = s_get_u64(p);
+  if (until < out->hdr.cycle)
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq,
+                  "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
+                  out->hdr.cycle);
+  out->u.sleep.until_cycle = until;
+  return CPO_OK;
+}
+
+/* Payload checks and parsing, by kind of message. @p p / @p plen are the payload; the header
+ * is in out->hdr. The size comes first: exact for a fixed-size type, at least the fixed part
+ * for the others. */
 static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
                                      cpo_wire_error_t *err) {
   const uint16_t type = out->hdr.type;
-  const char *tn = cpo_msg_type_name(type);
   const uint32_t seq = out->hdr.seq;
-  uint32_t fixed = 0; /* the exact size for fixed-size types */
-
-  switch (type) {
-  case CPO_MSG_HELLO:
-  case CPO_MSG_HELLO_ACK:
-    fixed = HELLO_PAYLOAD_BYTES;
-    break;
-  case CPO_MSG_HEARTBEAT:
-  case CPO_MSG_SLEEP_DONE:
-    fixed = 0;
-    break;
-  case CPO_MSG_REG_READ:
-    fixed = REG_READ_BYTES;
-    break;
-  case CPO_MSG_REG_READ_RESP:
-    fixed = REG_READ_RESP_BYTES;
-    break;
-  case CPO_MSG_REG_WRITE:
-    fixed = REG_WRITE_BYTES;
-    break;
-  case CPO_MSG_REG_WRITE_RESP:
-    fixed = REG_WRITE_RESP_BYTES;
-    break;
-  case CPO_MSG_SLEEP:
-    fixed = SLEEP_BYTES;
-    break;
-
-  case CPO_MSG_ERROR:
-  case CPO_MSG_BYE: {
-    const bool is_error = type == CPO_MSG_ERROR;
-    const uint32_t head = is_error ? ERROR_FIXED_BYTES : BYE_FIXED_BYTES;
-    if (plen < head)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
-                    plen, head, tn);
-    uint16_t text_len = s_get_u16(p + 2);
-    if (text_len > CPO_PROTO_MAX_TEXT_BYTES)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s text_len %u exceeds %u", tn, text_len,
-                    CPO_PROTO_MAX_TEXT_BYTES);
-    if (plen != head + text_len)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " does not match %s with text_len %u (needs %" PRIu32
-                    ")",
-                    plen, tn, text_len, head + text_len);
-    if (is_error) {
-      uint16_t code = s_get_u16(p);
-      if (!s_wire_error_known(code))
-        return s_fail(err, CPO_WERR_BAD_FIELD, seq, "ERROR code %u is not a defined error code",
-                      code);
-      out->u.error.code = code;
-      out->u.error.ref_seq = s_get_u32(p + 4);
-      return s_get_text(p + head, text_len, out->u.error.text, tn, seq, err);
-    }
-    int16_t status = (int16_t)s_get_u16(p);
-    if (!s_status_known(status))
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
-                    "BYE status %d is neither 0 nor a cpo_status_t code", status);
-    out->u.bye.status = status;
-    return s_get_text(p + head, text_len, out->u.bye.text, tn, seq, err);
-  }
-
-  case CPO_MSG_TX_QUANTUM:
-  case CPO_MSG_RX_QUANTUM: {
-    if (plen < QUANTUM_FIXED_BYTES)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
-                    QUANTUM_FIXED_BYTES, tn);
-    uint32_t count = s_get_u32(p);
-    uint16_t lanes = s_get_u16(p + 4);
-    if (count < 1)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count 0 (must be >= 1 cycle)", tn);
-    if (lanes < 1 || lanes > CPO_PROTO_MAX_LANES)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s lanes %u out of range 1..%u", tn, lanes,
-                    CPO_PROTO_MAX_LANES);
-    const uint8_t word_bytes = p[6];
-    if (word_bytes != 4 && word_bytes != 8)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s word_bytes %u (must be 4 or 8)", tn, word_bytes);
-    if (p[7] != 0)
-      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 7) is 0x%02x", tn, p[7]);
-    uint64_t need = QUANTUM_FIXED_BYTES + (uint64_t)word_bytes * count * lanes;
-    if (plen != need)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " does not match %s with count %" PRIu32
-                    ", lanes %u, word_bytes %u (needs %" PRIu64 ")",
-                    plen, tn, count, lanes, word_bytes, need);
-    const uint8_t *words = p + QUANTUM_FIXED_BYTES;
-    if (word_bytes == 8 && ((uintptr_t)words & 7u) != 0) {
-      /* Not the peer's fault: the caller's buffer is misaligned (zmq may deliver frames
-       * inside its receive buffer); it must copy the frame to an aligned buffer. */
-      if (err) {
-        err->code = CPO_WERR_NONE;
-        err->ref_seq = seq;
-        snprintf(err->text, sizeof err->text,
-                 "%s buffer at %p is not 8-byte aligned: copy the frame before decoding", tn,
-                 (const void *)(words - QUANTUM_FIXED_BYTES - CPO_PROTO_HEADER_BYTES));
-      }
-      return CPO_ERR_INVALID_ARG;
-    }
-    out->u.quantum.count = count;
-    out->u.quantum.lanes = lanes;
-    out->u.quantum.word_bytes = word_bytes;
-    out->u.quantum.words_raw = words;
-    out->u.quantum.words = word_bytes == 8 ? (const uint64_t *)(const void *)words : NULL;
-    return CPO_OK;
-  }
-
-  case CPO_MSG_DAC_UPDATE:
-  case CPO_MSG_ADC_SAMPLE: {
-    if (plen < ANALOG_FIXED_BYTES)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " is shorter than the %u-byte %s fixed part", plen,
-                    ANALOG_FIXED_BYTES, tn);
-    uint16_t count = s_get_u16(p);
-    if (count > CPO_PROTO_MAX_ANALOG_ENTRIES)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count %u exceeds %u", tn, count,
-                    CPO_PROTO_MAX_ANALOG_ENTRIES);
-    if (s_get_u16(p + 2) != 0)
-      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 2..3) is 0x%04x", tn,
-                    s_get_u16(p + 2));
-    uint32_t need = ANALOG_FIXED_BYTES + ANALOG_ENTRY_BYTES * (uint32_t)count;
-    if (plen != need)
-      return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                    "payload_len %" PRIu32 " does not match %s with count %u (needs %" PRIu32 ")",
-                    plen, tn, count, need);
-    const uint8_t *e = p + ANALOG_FIXED_BYTES;
-    for (uint16_t i = 0; i < count; i++) {
-      uint16_t lane = s_get_u16(e + ANALOG_ENTRY_BYTES * i + 2);
-      if (lane >= CPO_PROTO_MAX_LANES)
-        return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %u lane %u out of range 0..%u", tn,
-                      i, lane, CPO_PROTO_MAX_LANES - 1);
-    }
-    out->u.analog.count = count;
-    out->u.analog.entries_raw = e;
-    return CPO_OK;
-  }
-  default:
-    /* unreachable: the header check rejected unknown types */
+  uint32_t bytes;
+  bool exact;
+  if (!s_payload_bytes(type, &bytes, &exact)) /* unreachable: the header check rejected it */
     return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", type);
-  }
-
-  if (plen != fixed)
+  if (exact && plen != bytes)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " does not match %s (needs %" PRIu32 ")", plen, tn,
-                  fixed);
-
+                  "payload_len %" PRIu32 " does not match %s (needs %" PRIu32 ")", plen,
+                  cpo_msg_type_name(type), bytes);
+  if (!exact && plen < bytes)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " is shorter than the %" PRIu32 "-byte %s fixed part",
+                  plen, bytes, cpo_msg_type_name(type));
   switch (type) {
   case CPO_MSG_HELLO:
   case CPO_MSG_HELLO_ACK:
     return s_decode_hello(p, out, err);
+  case CPO_MSG_ERROR:
+  case CPO_MSG_BYE:
+    return s_decode_text_msg(p, plen, out, err);
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM:
+    return s_decode_quantum(p, plen, out, err);
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE:
+    return s_decode_analog(p, plen, out, err);
   case CPO_MSG_REG_READ:
     out->u.reg.addr = s_get_u32(p);
     return CPO_OK;
@@ -613,33 +637,54 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     out->u.reg.data = s_get_u32(p + 4);
     return CPO_OK;
   case CPO_MSG_REG_READ_RESP:
-  case CPO_MSG_REG_WRITE_RESP: {
-    const bool rd = type == CPO_MSG_REG_READ_RESP;
-    const uint8_t *tail = p + (rd ? 8 : 4); /* status, reserved */
-    uint16_t status = s_get_u16(tail);
-    if (status > REG_STATUS_MAX)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s status %u is not 0 (OK) or 1 (SLVERR)", tn,
-                    status);
-    if (s_get_u16(tail + 2) != 0)
-      return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload %u..%u) is 0x%04x", tn,
-                    rd ? 10u : 6u, rd ? 11u : 7u, s_get_u16(tail + 2));
-    out->u.reg.addr = s_get_u32(p);
-    out->u.reg.data = rd ? s_get_u32(p + 4) : 0;
-    out->u.reg.status = status;
-    return CPO_OK;
-  }
-  case CPO_MSG_SLEEP: {
-    uint64_t until = s_get_u64(p);
-    if (until < out->hdr.cycle)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
-                    "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
-                    out->hdr.cycle);
-    out->u.sleep.until_cycle = until;
-    return CPO_OK;
-  }
+  case CPO_MSG_REG_WRITE_RESP:
+    return s_decode_reg_resp(p, out, err);
+  case CPO_MSG_SLEEP:
+    return s_decode_sleep(p, out, err);
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
   }
+}
+
+/* The header checks after its fields are read, in PROTOCOL.md section 5's order (steps 2..5). */
+static cpo_status_t s_check_header(const uint8_t *b, size_t len, const cpo_msg_header_t *h,
+                                   cpo_wire_error_t *err) {
+  /* Until magic and version are known good, no other header field can be trusted. */
+  if (h->magic != CPO_PROTO_MAGIC)
+    return s_fail(err, CPO_WERR_BAD_MAGIC, CPO_PROTO_SEQ_NONE,
+                  "magic 0x%08" PRIx32 " is not 0x%08x (\"CPOE\")", h->magic, CPO_PROTO_MAGIC);
+  if (h->version != CPO_PROTO_VERSION)
+    return s_fail(err, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE,
+                  "version %u is not supported (this side speaks %u)", h->version,
+                  CPO_PROTO_VERSION);
+  const uint32_t seq = h->seq;
+  if (!s_type_known(h->type))
+    return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", h->type);
+  if (h->flags != 0)
+    return s_fail(err, CPO_WERR_BAD_FLAGS, seq, "flags 0x%04x set, none are defined", h->flags);
+  if (s_get_u16(b + 10) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 10..11) is 0x%04x",
+                  s_get_u16(b + 10));
+  if (s_get_u32(b + 28) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 28..31) is 0x%08" PRIx32,
+                  s_get_u32(b + 28));
+
+  const size_t carried = len - CPO_PROTO_HEADER_BYTES;
+  if (carried > CPO_PROTO_MAX_PAYLOAD_BYTES)
+    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "frame carries %zu payload bytes, limit %u",
+                  carried, CPO_PROTO_MAX_PAYLOAD_BYTES);
+  if (h->payload_len > CPO_PROTO_MAX_PAYLOAD_BYTES)
+    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "payload_len %" PRIu32 " exceeds the limit %u",
+                  h->payload_len, CPO_PROTO_MAX_PAYLOAD_BYTES);
+  if (h->payload_len > carried)
+    return s_fail(err, CPO_WERR_TRUNCATED, seq,
+                  "payload_len %" PRIu32 " but the frame carries only %zu payload bytes",
+                  h->payload_len, carried);
+  if (h->payload_len < carried)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32 " but the frame carries %zu payload bytes", h->payload_len,
+                  carried);
+  return CPO_OK;
 }
 
 cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out, cpo_wire_error_t *err) {
@@ -665,42 +710,7 @@ cpo_status_t cpo_msg_decode(const void *buf, size_t len, cpo_msg_t *out, cpo_wir
   h->cycle = s_get_u64(b + 16);
   h->payload_len = s_get_u32(b + 24);
 
-  /* Until magic and version are known good, no other header field can be trusted. */
-  if (h->magic != CPO_PROTO_MAGIC)
-    return s_fail(err, CPO_WERR_BAD_MAGIC, CPO_PROTO_SEQ_NONE,
-                  "magic 0x%08" PRIx32 " is not 0x%08x (\"CPOE\")", h->magic, CPO_PROTO_MAGIC);
-  if (h->version != CPO_PROTO_VERSION)
-    return s_fail(err, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE,
-                  "version %u is not supported (this side speaks %u)", h->version,
-                  CPO_PROTO_VERSION);
-  const uint32_t seq = h->seq;
-  if (!s_type_known(h->type))
-    return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", h->type);
-  if (h->flags != 0)
-    return s_fail(err, CPO_WERR_BAD_FLAGS, seq, "flags 0x%04x set, none are defined", h->flags);
-  if (s_get_u16(b + 10) != 0)
-    return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 10..11) is 0x%04x",
-                  s_get_u16(b + 10));
-  if (s_get_u32(b + 28) != 0)
-    return s_fail(err, CPO_WERR_BAD_RESERVED, seq,
-                  "header reserved (bytes 28..31) is 0x%08" PRIx32, s_get_u32(b + 28));
-
-  const size_t carried = len - CPO_PROTO_HEADER_BYTES;
-  if (carried > CPO_PROTO_MAX_PAYLOAD_BYTES)
-    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "frame carries %zu payload bytes, limit %u",
-                  carried, CPO_PROTO_MAX_PAYLOAD_BYTES);
-  if (h->payload_len > CPO_PROTO_MAX_PAYLOAD_BYTES)
-    return s_fail(err, CPO_WERR_TOO_LARGE, seq, "payload_len %" PRIu32 " exceeds the limit %u",
-                  h->payload_len, CPO_PROTO_MAX_PAYLOAD_BYTES);
-  if (h->payload_len > carried)
-    return s_fail(err, CPO_WERR_TRUNCATED, seq,
-                  "payload_len %" PRIu32 " but the frame carries only %zu payload bytes",
-                  h->payload_len, carried);
-  if (h->payload_len < carried)
-    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " but the frame carries %zu payload bytes",
-                  h->payload_len, carried);
-
+  CPO_TRY(s_check_header(b, len, h, err));
   return s_decode_payload(b + CPO_PROTO_HEADER_BYTES, h->payload_len, out, err);
 }
 
@@ -743,6 +753,107 @@ static void s_put_text(uint8_t *p, const char *text, size_t n) {
   memcpy(p, text, n);
 }
 
+/* The words of a quantum. Words are little-endian on the wire and in memory (this file
+ * requires a little-endian host, see the top): a block copy or a narrowing loop the compiler
+ * vectorises, since quanta are the bulk traffic. Bits above a 4-byte word are unused
+ * (PROTOCOL.md). A decoded message without 64-bit words re-encodes from its wire words.
+ * Returns false if the message has no words to take. */
+static bool s_encode_quantum(const cpo_msg_t *msg, uint8_t *p) {
+  const size_t n = (size_t)msg->u.quantum.count * msg->u.quantum.lanes;
+  if (n > 0 && !msg->u.quantum.words && !msg->u.quantum.words_raw)
+    return false;
+  s_put_u32(p, msg->u.quantum.count);
+  s_put_u16(p + 4, msg->u.quantum.lanes);
+  p[6] = msg->u.quantum.word_bytes;
+  uint8_t *w = p + QUANTUM_FIXED_BYTES;
+  if (!msg->u.quantum.words) {
+    memcpy(w, msg->u.quantum.words_raw, n * msg->u.quantum.word_bytes);
+  } else if (msg->u.quantum.word_bytes == 8) {
+    memcpy(w, msg->u.quantum.words, n * 8);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      const uint32_t v = (uint32_t)msg->u.quantum.words[i];
+      memcpy(w + 4 * i, &v, 4);
+    }
+  }
+  return true;
+}
+
+/* The payload of @p msg into @p p (@p plen bytes, reserved bytes already zero). Returns false
+ * if a pointer the message needs is missing. */
+static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
+  switch (msg->hdr.type) {
+  case CPO_MSG_HELLO:
+  case CPO_MSG_HELLO_ACK:
+    p[0] = msg->u.hello.role;
+    s_config_put(&msg->u.hello.config, p + CONFIG_OFFSET);
+    s_put_u64(p + CPO_PROTO_HELLO_HASH_OFFSET, msg->u.hello.config_hash);
+    return true;
+  case CPO_MSG_ERROR:
+    s_put_u16(p, msg->u.error.code);
+    s_put_u16(p + 2, (uint16_t)(plen - CPO_PROTO_ERROR_FIXED_PART_BYTES));
+    s_put_u32(p + 4, msg->u.error.ref_seq);
+    s_put_text(p + CPO_PROTO_ERROR_FIXED_PART_BYTES, msg->u.error.text,
+               plen - CPO_PROTO_ERROR_FIXED_PART_BYTES);
+    return true;
+  case CPO_MSG_BYE:
+    s_put_u16(p, (uint16_t)msg->u.bye.status);
+    s_put_u16(p + 2, (uint16_t)(plen - CPO_PROTO_BYE_FIXED_PART_BYTES));
+    s_put_text(p + CPO_PROTO_BYE_FIXED_PART_BYTES, msg->u.bye.text,
+               plen - CPO_PROTO_BYE_FIXED_PART_BYTES);
+    return true;
+  case CPO_MSG_TX_QUANTUM:
+  case CPO_MSG_RX_QUANTUM:
+    return s_encode_quantum(msg, p);
+  case CPO_MSG_DAC_UPDATE:
+  case CPO_MSG_ADC_SAMPLE: {
+    const size_t n = (size_t)msg->u.analog.count * ANALOG_ENTRY_BYTES;
+    if (n > 0 && !msg->u.analog.entries_raw)
+      return false;
+    s_put_u16(p, msg->u.analog.count);
+    memcpy(p + ANALOG_FIXED_BYTES, msg->u.analog.entries_raw, n);
+    return true;
+  }
+  case CPO_MSG_REG_READ:
+    s_put_u32(p, msg->u.reg.addr);
+    return true;
+  case CPO_MSG_REG_READ_RESP:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u32(p + 4, msg->u.reg.data);
+    s_put_u16(p + 8, msg->u.reg.status);
+    return true;
+  case CPO_MSG_REG_WRITE:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u32(p + 4, msg->u.reg.data);
+    return true;
+  case CPO_MSG_REG_WRITE_RESP:
+    s_put_u32(p, msg->u.reg.addr);
+    s_put_u16(p + 4, msg->u.reg.status);
+    return true;
+  case CPO_MSG_SLEEP:
+    s_put_u64(p, msg->u.sleep.until_cycle);
+    return true;
+  default: /* HEARTBEAT, SLEEP_DONE */
+    return true;
+  }
+}
+
+/* Never put on the wire what a receiver would reject: run the receiver's checks on the
+ * payload just made (they are O(1) except for analog entries). */
+static bool s_receiver_accepts(const cpo_msg_t *msg, const uint8_t *p, uint32_t plen) {
+  if (msg->hdr.flags != 0)
+    return false;
+  cpo_msg_t check;
+  cpo_wire_error_t why;
+  memset(&check, 0, sizeof check);
+  check.hdr.type = msg->hdr.type;
+  check.hdr.seq = msg->hdr.seq;
+  check.hdr.cycle = msg->hdr.cycle;
+  cpo_status_t st = s_decode_payload(p, plen, &check, &why);
+  /* a misaligned output buffer only matters to a zero-copy reader: not an encoding error */
+  return st == CPO_OK || st == CPO_ERR_INVALID_ARG;
+}
+
 size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap) {
   assert(msg);
   const size_t size = cpo_msg_encoded_size(msg);
@@ -760,100 +871,11 @@ size_t cpo_msg_encode(const cpo_msg_t *msg, void *buf, size_t cap) {
   s_put_u32(b + 24, plen);
 
   uint8_t *p = b + CPO_PROTO_HEADER_BYTES;
-  /* Reserved bytes go out as zero. A quantum's words are all written below: zeroing them
-   * first would double the cost of encoding the bulk traffic. */
+  /* Reserved bytes go out as zero. A quantum's words are all written by s_encode_quantum:
+   * zeroing them first would double the cost of encoding the bulk traffic. */
   const bool quantum = msg->hdr.type == CPO_MSG_TX_QUANTUM || msg->hdr.type == CPO_MSG_RX_QUANTUM;
   memset(p, 0, quantum ? QUANTUM_FIXED_BYTES : plen);
-  switch (msg->hdr.type) {
-  case CPO_MSG_HELLO:
-  case CPO_MSG_HELLO_ACK:
-    p[0] = msg->u.hello.role;
-    s_config_put(&msg->u.hello.config, p + CONFIG_OFFSET);
-    s_put_u64(p + HELLO_HASH_OFFSET, msg->u.hello.config_hash);
-    break;
-  case CPO_MSG_ERROR:
-    s_put_u16(p, msg->u.error.code);
-    s_put_u16(p + 2, (uint16_t)(plen - ERROR_FIXED_BYTES));
-    s_put_u32(p + 4, msg->u.error.ref_seq);
-    s_put_text(p + ERROR_FIXED_BYTES, msg->u.error.text, plen - ERROR_FIXED_BYTES);
-    break;
-  case CPO_MSG_BYE:
-    s_put_u16(p, (uint16_t)msg->u.bye.status);
-    s_put_u16(p + 2, (uint16_t)(plen - BYE_FIXED_BYTES));
-    s_put_text(p + BYE_FIXED_BYTES, msg->u.bye.text, plen - BYE_FIXED_BYTES);
-    break;
-  case CPO_MSG_TX_QUANTUM:
-  case CPO_MSG_RX_QUANTUM: {
-    const size_t n = (size_t)msg->u.quantum.count * msg->u.quantum.lanes;
-    if (n > 0 && !msg->u.quantum.words && !msg->u.quantum.words_raw)
-      return 0;
-    s_put_u32(p, msg->u.quantum.count);
-    s_put_u16(p + 4, msg->u.quantum.lanes);
-    p[6] = msg->u.quantum.word_bytes;
-    /* Words are little-endian on the wire and in memory (this file requires a little-endian
-     * host, see the top): a block copy or a narrowing loop the compiler vectorises, since
-     * quanta are the bulk traffic. Bits above a 4-byte word are unused (PROTOCOL.md). A
-     * decoded message without 64-bit words re-encodes from its wire words. */
-    uint8_t *w = p + QUANTUM_FIXED_BYTES;
-    if (!msg->u.quantum.words) {
-      memcpy(w, msg->u.quantum.words_raw, n * msg->u.quantum.word_bytes);
-    } else if (msg->u.quantum.word_bytes == 8) {
-      memcpy(w, msg->u.quantum.words, n * 8);
-    } else {
-      for (size_t i = 0; i < n; i++) {
-        const uint32_t v = (uint32_t)msg->u.quantum.words[i];
-        memcpy(w + 4 * i, &v, 4);
-      }
-    }
-    break;
-  }
-  case CPO_MSG_DAC_UPDATE:
-  case CPO_MSG_ADC_SAMPLE: {
-    const size_t n = (size_t)msg->u.analog.count * ANALOG_ENTRY_BYTES;
-    if (n > 0 && !msg->u.analog.entries_raw)
-      return 0;
-    s_put_u16(p, msg->u.analog.count);
-    memcpy(p + ANALOG_FIXED_BYTES, msg->u.analog.entries_raw, n);
-    break;
-  }
-  case CPO_MSG_REG_READ:
-    s_put_u32(p, msg->u.reg.addr);
-    break;
-  case CPO_MSG_REG_READ_RESP:
-    s_put_u32(p, msg->u.reg.addr);
-    s_put_u32(p + 4, msg->u.reg.data);
-    s_put_u16(p + 8, msg->u.reg.status);
-    break;
-  case CPO_MSG_REG_WRITE:
-    s_put_u32(p, msg->u.reg.addr);
-    s_put_u32(p + 4, msg->u.reg.data);
-    break;
-  case CPO_MSG_REG_WRITE_RESP:
-    s_put_u32(p, msg->u.reg.addr);
-    s_put_u16(p + 4, msg->u.reg.status);
-    break;
-  case CPO_MSG_SLEEP:
-    s_put_u64(p, msg->u.sleep.until_cycle);
-    break;
-  default: /* HEARTBEAT, SLEEP_DONE */
-    break;
-  }
-
-  /* Never put on the wire what a receiver would reject: run the receiver's checks on the
-   * bytes just made (the payload checks are O(1) except for analog entries). */
-  cpo_msg_t check;
-  cpo_wire_error_t why;
-  cpo_msg_header_t hdr = {0};
-  hdr.type = msg->hdr.type;
-  hdr.seq = msg->hdr.seq;
-  hdr.cycle = msg->hdr.cycle;
-  if (msg->hdr.flags != 0)
-    return 0;
-  memset(&check, 0, sizeof check);
-  check.hdr = hdr;
-  cpo_status_t st = s_decode_payload(p, plen, &check, &why);
-  /* a misaligned output buffer only matters to a zero-copy reader: not an encoding error */
-  if (st != CPO_OK && st != CPO_ERR_INVALID_ARG)
+  if (!s_encode_payload(msg, p, plen) || !s_receiver_accepts(msg, p, plen))
     return 0;
   return size;
 }

@@ -4,6 +4,8 @@
  *                                 re-encode to the same bytes
  *   interop_codec verdict FILE    each line "HEX": print "CODE TEXT" (CODE 0 = accepted,
  *                                 and then re-encoding must give the same bytes)
+ *   interop_codec consts          print the protocol's numbers as the C codec was compiled with
+ *                                 them (test_protocol_consts.py compares them with Python's)
  * Exit status 0 if every line passed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,34 @@ static int s_verdicts(const char *path) {
   return failures != 0;
 }
 
+/* The protocol's numbers as this codec knows them: the constants, and what the codec's own
+ * functions say for every wire value (names, texts, the payload size of an empty message). */
+static int s_print_consts(void) {
+#define PRINT_CONST(name, value) printf("const %s %llu\n", #name, (unsigned long long)(value));
+  CPO_PROTO_CONSTANT_LIST(PRINT_CONST)
+#undef PRINT_CONST
+  for (uint32_t v = 0; v <= 0xFFFF; v++) {
+    const char *name = cpo_msg_type_name((uint16_t)v);
+    if (strcmp(name, "UNKNOWN") != 0) {
+      /* empty: the payload size of a fixed-size type, the fixed part of the others */
+      cpo_msg_t m = {.hdr.type = (uint16_t)v};
+      m.u.quantum.word_bytes = 4;
+      printf("type %s %u %zu\n", name, v, cpo_msg_encoded_size(&m) - CPO_PROTO_HEADER_BYTES);
+    }
+    if (strcmp(cpo_wire_error_str((uint16_t)v), "unknown error code") != 0)
+      printf("werr %u %s\n", v, cpo_wire_error_str((uint16_t)v));
+    if (v <= 0xFF && strcmp(cpo_role_name((uint8_t)v), "unknown") != 0)
+      printf("role %u %s\n", v, cpo_role_name((uint8_t)v));
+    if (strcmp(cpo_status_str((int16_t)v), "unknown status") != 0)
+      printf("status %d %s\n", (int16_t)v, cpo_status_str((int16_t)v));
+  }
+#define PRINT_NAME(name, value, text) printf("name %s %d\n", #name, (int)(value));
+  CPO_WIRE_ERROR_LIST(PRINT_NAME)
+  CPO_ROLE_LIST(PRINT_NAME)
+#undef PRINT_NAME
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "encode") == 0)
     return s_encode_all();
@@ -150,6 +180,8 @@ int main(int argc, char **argv) {
     return s_decode_file(argv[2]);
   if (argc == 3 && strcmp(argv[1], "verdict") == 0)
     return s_verdicts(argv[2]);
-  fprintf(stderr, "usage: %s encode | decode FILE | verdict FILE\n", argv[0]);
+  if (argc == 2 && strcmp(argv[1], "consts") == 0)
+    return s_print_consts();
+  fprintf(stderr, "usage: %s encode | decode FILE | verdict FILE | consts\n", argv[0]);
   return 2;
 }

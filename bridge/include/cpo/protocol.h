@@ -9,39 +9,13 @@
 #include <stdint.h>
 
 #include "cpo/status.h"
+/* The numbers (constants, message types with their payload sizes, ERROR codes, roles) are
+ * generated from bridge/protocol.toml, as are the Python client's. */
+#include "cpo/protocol_consts.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define CPO_PROTO_MAGIC 0x454F5043u /* "CPOE" as little-endian bytes */
-#define CPO_PROTO_VERSION 2u
-#define CPO_PROTO_HEADER_BYTES 32u
-#define CPO_PROTO_MAX_PAYLOAD_BYTES (16u * 1024u * 1024u)
-#define CPO_PROTO_MAX_TEXT_BYTES 255u
-#define CPO_PROTO_MAX_LANES 64u
-#define CPO_PROTO_MAX_ANALOG_ENTRIES 1024u
-#define CPO_PROTO_ANALOG_ENTRY_BYTES 8u
-#define CPO_PROTO_PROFILE_BYTES 32u
-#define CPO_PROTO_SEQ_NONE 0xFFFFFFFFu /* ERROR.ref_seq when the offender had no readable seq */
-
-/* Message types. Numbers are wire values; never reuse one. */
-#define CPO_MSG_TYPE_LIST(X)                                                                  \
-  X(CPO_MSG_HELLO, 1, "HELLO")                                                                \
-  X(CPO_MSG_HELLO_ACK, 2, "HELLO_ACK")                                                        \
-  X(CPO_MSG_ERROR, 3, "ERROR")                                                                \
-  X(CPO_MSG_HEARTBEAT, 4, "HEARTBEAT")                                                        \
-  X(CPO_MSG_BYE, 5, "BYE")                                                                    \
-  X(CPO_MSG_TX_QUANTUM, 16, "TX_QUANTUM")                                                     \
-  X(CPO_MSG_RX_QUANTUM, 17, "RX_QUANTUM")                                                     \
-  X(CPO_MSG_DAC_UPDATE, 18, "DAC_UPDATE")                                                     \
-  X(CPO_MSG_ADC_SAMPLE, 19, "ADC_SAMPLE")                                                     \
-  X(CPO_MSG_REG_READ, 32, "REG_READ")                                                         \
-  X(CPO_MSG_REG_READ_RESP, 33, "REG_READ_RESP")                                               \
-  X(CPO_MSG_REG_WRITE, 34, "REG_WRITE")                                                       \
-  X(CPO_MSG_REG_WRITE_RESP, 35, "REG_WRITE_RESP")                                             \
-  X(CPO_MSG_SLEEP, 36, "SLEEP")                                                               \
-  X(CPO_MSG_SLEEP_DONE, 37, "SLEEP_DONE")
 
 typedef enum {
 #define CPO_MSG_TYPE_ENUM(name, value, text) name = value,
@@ -49,32 +23,17 @@ typedef enum {
 #undef CPO_MSG_TYPE_ENUM
 } cpo_msg_type_t;
 
-/* ERROR codes carried on the wire (u16). */
-#define CPO_WIRE_ERROR_LIST(X)                                                                \
-  X(CPO_WERR_NONE, 0, "no error")                                                             \
-  X(CPO_WERR_TRUNCATED, 1, "message shorter than its header or its declared payload")          \
-  X(CPO_WERR_BAD_MAGIC, 2, "bad magic")                                                       \
-  X(CPO_WERR_BAD_VERSION, 3, "unsupported protocol version")                                  \
-  X(CPO_WERR_UNKNOWN_TYPE, 4, "unknown message type")                                         \
-  X(CPO_WERR_BAD_FLAGS, 5, "unknown flag bits set")                                           \
-  X(CPO_WERR_BAD_RESERVED, 6, "reserved field not zero")                                      \
-  X(CPO_WERR_BAD_LENGTH, 7, "payload length does not match the message")                      \
-  X(CPO_WERR_TOO_LARGE, 8, "message larger than the protocol limit")                          \
-  X(CPO_WERR_OUT_OF_ORDER, 9, "sequence number out of order")                                 \
-  X(CPO_WERR_BAD_CYCLE, 10, "cycle stamp out of order or out of range")                       \
-  X(CPO_WERR_BAD_FIELD, 11, "field value out of range")                                       \
-  X(CPO_WERR_CONFIG_MISMATCH, 12, "configuration mismatch")                                   \
-  X(CPO_WERR_NOT_READY, 13, "message before HELLO")                                           \
-  X(CPO_WERR_ROLE_TAKEN, 14, "role already connected")                                        \
-  X(CPO_WERR_UNEXPECTED, 15, "message type not expected from this peer now")
-
 typedef enum {
 #define CPO_WIRE_ERROR_ENUM(name, value, text) name = value,
   CPO_WIRE_ERROR_LIST(CPO_WIRE_ERROR_ENUM)
 #undef CPO_WIRE_ERROR_ENUM
 } cpo_wire_error_code_t;
 
-typedef enum { CPO_ROLE_RTL = 1, CPO_ROLE_MODEL = 2, CPO_ROLE_HOST = 3 } cpo_role_t;
+typedef enum {
+#define CPO_ROLE_ENUM(name, value, text) name = value,
+  CPO_ROLE_LIST(CPO_ROLE_ENUM)
+#undef CPO_ROLE_ENUM
+} cpo_role_t;
 
 /** What went wrong with a received message: the code for the ERROR reply and a text that
  * names the field and the values ("payload_len 12 but TX_QUANTUM needs 40"). */
@@ -87,13 +46,13 @@ typedef struct {
 /** The configuration both ends of a session must agree on (HELLO). */
 typedef struct {
   uint16_t lanes;             /* 1..CPO_PROTO_MAX_LANES */
-  uint16_t symbols_per_cycle; /* per lane per datapath cycle, 1..64 */
+  uint16_t symbols_per_cycle; /* per lane per datapath cycle, 1..CPO_PROTO_SYMBOLS_PER_CYCLE_MAX */
   uint8_t bits_per_symbol;    /* 1 NRZ, 2 PAM4; symbols_per_cycle*bits_per_symbol <= 64 */
   uint32_t latency_cycles;    /* L, >= 1 */
   uint32_t quantum_cycles;    /* Q, 1..L */
   uint64_t seed;
-  uint64_t total_cycles; /* the simulated time the run covers */
-  uint64_t baud_hz;      /* symbol rate: cycle time = symbols_per_cycle / baud_hz */
+  uint64_t total_cycles;                 /* the simulated time the run covers */
+  uint64_t baud_hz;                      /* symbol rate: cycle time = symbols_per_cycle / baud_hz */
   char profile[CPO_PROTO_PROFILE_BYTES]; /* NUL-padded model profile name */
 } cpo_config_t;
 
@@ -138,14 +97,14 @@ typedef struct {
     struct {
       uint32_t count; /* cycles, first = hdr.cycle */
       uint16_t lanes;
-      uint8_t word_bytes;       /* 4 or 8 on the wire */
-      const uint64_t *words;    /* encode: the words; decode: in place if word_bytes is 8, else NULL */
+      uint8_t word_bytes;    /* 4 or 8 on the wire */
+      const uint64_t *words; /* encode: the words; decode: in place if word_bytes is 8, else NULL */
       const uint8_t *words_raw; /* decode: the words as on the wire */
-    } quantum; /* TX_QUANTUM and RX_QUANTUM */
+    } quantum;                  /* TX_QUANTUM and RX_QUANTUM */
     struct {
       uint16_t count;
       const uint8_t *entries_raw; /* count * 8 bytes; read with cpo_msg_analog_entry */
-    } analog; /* DAC_UPDATE and ADC_SAMPLE */
+    } analog;                     /* DAC_UPDATE and ADC_SAMPLE */
     struct {
       uint32_t addr;
       uint32_t data;   /* REG_WRITE, REG_READ_RESP */
