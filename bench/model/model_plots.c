@@ -13,7 +13,7 @@
 
 #include "cpo/laser.h"
 #include "cpo/link.h"
-#include "cpo/phys.h"
+#include "cpo/units.h"
 #include "cpo/ring.h"
 
 static FILE *s_open(const char *dir, const char *name) {
