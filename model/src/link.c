@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cpo/log.h"
 #include "cpo/monitor.h"
 #include "cpo/units.h"
 #include "cpo/rng.h"
@@ -101,10 +102,11 @@ struct cpo_link {
       tr_phase_rad[MAX_LANES], tr_temp_k[MAX_LANES], tr_heater_w[MAX_LANES];
 };
 
+/* Log a refusal: @p fmt formats @p what (%s) and @p value (%g). */
 static cpo_status_t s_reject(const char *fmt, const char *what, double value) {
-  fprintf(stderr, "cpo_link: ");
-  fprintf(stderr, fmt, what, value);
-  fprintf(stderr, "\n");
+  char line[256];
+  snprintf(line, sizeof line, fmt, what, value);
+  cpo_log(CPO_LOG_ERROR, "cpo_link", "%s", line);
   return CPO_ERR_INVALID_ARG;
 }
 
@@ -779,7 +781,7 @@ void cpo_link_get_info(const cpo_link_t *link, cpo_link_info_t *info) {
 
 static cpo_status_t s_schedule(cpo_link_t *l, const s_event_t *ev) {
   if (ev->cycle < l->next_cycle) {
-    fprintf(stderr, "cpo_link: event for cycle %llu, already processed up to %llu\n",
+    cpo_log(CPO_LOG_ERROR, "cpo_link", "event for cycle %llu, already processed up to %llu",
             (unsigned long long)ev->cycle, (unsigned long long)l->next_cycle);
     return CPO_ERR_RANGE;
   }
@@ -837,8 +839,10 @@ cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine, double 
                                       uint64_t effective_cycle) {
   assert(link);
   if (!s_lasers_external(link)) {
-    fprintf(stderr, "cpo_link: set_els_ambient: profile %s has no external laser source (its "
-                    "lasers follow the engine's ambient)\n", link->prof.name);
+    cpo_log(CPO_LOG_ERROR, "cpo_link",
+            "set_els_ambient: profile %s has no external laser source (its lasers follow the "
+            "engine's ambient)",
+            link->prof.name);
     return CPO_ERR_INVALID_ARG;
   }
   if (engine >= link->info.engines)
@@ -943,7 +947,7 @@ cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycle, uint32_t c
   assert(link);
   cpo_link_t *l = link;
   if (first_cycle != l->next_cycle) {
-    fprintf(stderr, "cpo_link: process: first_cycle %llu, expected %llu\n",
+    cpo_log(CPO_LOG_ERROR, "cpo_link", "process: first_cycle %llu, expected %llu",
             (unsigned long long)first_cycle, (unsigned long long)l->next_cycle);
     return CPO_ERR_INVALID_ARG;
   }
