@@ -13,7 +13,8 @@ void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t 
     const cpo_analog_channel_info_t *ci = cpo_adc_info(ch);
     uint32_t index = 0;
     for (uint32_t e = 0; e < n_engines; e++) {
-      const uint32_t n = ci->per_laser ? cpo_engine_lasers(engines[e]) : cpo_engine_lanes(engines[e]);
+      const uint32_t n =
+          ci->per_laser ? cpo_engine_lasers(engines[e]) : cpo_engine_lanes(engines[e]);
       for (uint32_t k = 0; k < n; k++, index++) {
         const double noise = cpo_rng_normal(rng);
         h->code[slot][ch][index] = cpo_engine_adc_convert(engines[e], ch, k, noise);

@@ -17,8 +17,8 @@
 
 /* Zero-initialised, then period_cycles set. */
 typedef struct {
-  uint64_t period_cycles;                   /* conversion period */
-  uint64_t cycle[CPO_ADC_HISTORY];          /* conversion cycle each slot holds */
+  uint64_t period_cycles;          /* conversion period */
+  uint64_t cycle[CPO_ADC_HISTORY]; /* conversion cycle each slot holds */
   uint16_t code[CPO_ADC_HISTORY][CPO_ADC_COUNT][CPO_ADC_HISTORY_MAX_INDEX];
 } cpo_adc_history_t;
 

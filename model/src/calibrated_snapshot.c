@@ -24,8 +24,8 @@ static void s_settle_lasers(cpo_engine_t *e) {
 
 /* Heater power that puts the resonance (at the bias) `detuning` red of the laser line, with the
  * self-heating at that operating point; adds FSRs if the ring would need cooling. */
-static double s_ring_lock_heater_w(const cpo_engine_t *e, uint32_t j, double bias_v,
-                                   double swing_v, double *absorbed_w) {
+static double s_ring_lock_heater_w(const cpo_engine_t *e, uint32_t j, double bias_v, double swing_v,
+                                   double *absorbed_w) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
   const uint32_t levels = cpo_engine_levels(e);
   const double *level_amp = cpo_engine_level_amp(e);

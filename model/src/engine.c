@@ -129,19 +129,39 @@ void cpo_engine_destroy(cpo_engine_t **ep) {
 
 /* ---- parts ---------------------------------------------------------------------------- */
 
-const cpo_profile_t *cpo_engine_profile(const cpo_engine_t *e) { return e->cfg.prof; }
-uint32_t cpo_engine_levels(const cpo_engine_t *e) { return e->cfg.levels; }
-const double *cpo_engine_level_amp(const cpo_engine_t *e) { return e->cfg.level_amp; }
-uint32_t cpo_engine_lanes(const cpo_engine_t *e) { return e->cfg.lanes; }
-uint32_t cpo_engine_lasers(const cpo_engine_t *e) { return e->lasers; }
+const cpo_profile_t *cpo_engine_profile(const cpo_engine_t *e) {
+  return e->cfg.prof;
+}
+uint32_t cpo_engine_levels(const cpo_engine_t *e) {
+  return e->cfg.levels;
+}
+const double *cpo_engine_level_amp(const cpo_engine_t *e) {
+  return e->cfg.level_amp;
+}
+uint32_t cpo_engine_lanes(const cpo_engine_t *e) {
+  return e->cfg.lanes;
+}
+uint32_t cpo_engine_lasers(const cpo_engine_t *e) {
+  return e->lasers;
+}
 uint32_t cpo_engine_laser_of(const cpo_engine_t *e, uint32_t lane) {
   return lane / e->cfg.prof->lanes_per_laser;
 }
-cpo_laser_t *cpo_engine_laser(const cpo_engine_t *e, uint32_t laser) { return e->laser[laser]; }
-cpo_ring_t *cpo_engine_ring(const cpo_engine_t *e, uint32_t lane) { return e->ring[lane]; }
-cpo_mzm_t *cpo_engine_mzm(const cpo_engine_t *e, uint32_t lane) { return e->mzm[lane]; }
-cpo_tx_lane_t *cpo_engine_tx(cpo_engine_t *e, uint32_t lane) { return &e->tx[lane]; }
-cpo_rx_lane_t *cpo_engine_rx(cpo_engine_t *e, uint32_t lane) { return &e->rx[lane]; }
+cpo_laser_t *cpo_engine_laser(const cpo_engine_t *e, uint32_t laser) {
+  return e->laser[laser];
+}
+cpo_ring_t *cpo_engine_ring(const cpo_engine_t *e, uint32_t lane) {
+  return e->ring[lane];
+}
+cpo_mzm_t *cpo_engine_mzm(const cpo_engine_t *e, uint32_t lane) {
+  return e->mzm[lane];
+}
+cpo_tx_lane_t *cpo_engine_tx(cpo_engine_t *e, uint32_t lane) {
+  return &e->tx[lane];
+}
+cpo_rx_lane_t *cpo_engine_rx(cpo_engine_t *e, uint32_t lane) {
+  return &e->rx[lane];
+}
 
 /* ---- registers ------------------------------------------------------------------------ */
 

@@ -29,8 +29,8 @@ typedef struct {
   uint32_t levels;           /* 2 or 4 */
   const double *level_amp;   /* drive amplitude per level, -1..1 (borrowed) */
   uint64_t seed;
-  double ambient_k;          /* the engine's case */
-  double laser_ambient_k;    /* its lasers' (the external source's faceplate when they are apart) */
+  double ambient_k;       /* the engine's case */
+  double laser_ambient_k; /* its lasers' (the external source's faceplate when they are apart) */
 } cpo_engine_cfg_t;
 
 typedef struct cpo_engine cpo_engine_t;

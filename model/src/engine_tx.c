@@ -86,8 +86,8 @@ static void s_build_tx_lane(cpo_engine_t *e, uint32_t j) {
   tx->rin_db_per_hz = cpo_laser_params(laser)->rin_db_per_hz;
   const double lane_w = cpo_engine_lane_input_w(e, j);
   const double responsivity = cpo_receiver_responsivity_a_per_w(&pr->receiver, tx->lambda_m);
-  tx->tap_a = cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, lane_w,
-                                       pr->receiver.dark_current_a);
+  tx->tap_a =
+      cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, lane_w, pr->receiver.dark_current_a);
   const double off_w = s_modulate(e, j, tx, lane_w * (1.0 - pr->tap_ratio));
   s_modulator_state(e, j, tx, responsivity, off_w);
 }

@@ -11,12 +11,12 @@
 typedef enum { CPO_EVENT_DAC, CPO_EVENT_AMBIENT, CPO_EVENT_ELS_AMBIENT } cpo_event_kind_t;
 
 typedef struct {
-  uint64_t cycle;         /* effective from this cycle */
+  uint64_t cycle; /* effective from this cycle */
   cpo_event_kind_t kind;
-  uint32_t channel;       /* DAC channel */
-  uint32_t index;         /* DAC: lane or laser; ambients: engine */
-  uint32_t value;         /* DAC code */
-  double temp_k;          /* ambients */
+  uint32_t channel; /* DAC channel */
+  uint32_t index;   /* DAC: lane or laser; ambients: engine */
+  uint32_t value;   /* DAC code */
+  double temp_k;    /* ambients */
 } cpo_event_t;
 
 /* Zero-initialised is empty. */

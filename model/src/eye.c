@@ -84,8 +84,8 @@ void cpo_eye_build(const cpo_eye_input_t *in, cpo_symchan_eye_t *e, double *powe
   for (uint32_t s = 0; s < levels; s++) {
     const double i_a = e->own_a[s * levels + s];
     mean_a[s] = gain * (i_a + xt_mean_a);
-    const double var = cpo_receiver_noise_variance_a2(&pr->receiver, i_a + xt_mean_a) +
-                       rin * i_a * i_a * b_hz;
+    const double var =
+        cpo_receiver_noise_variance_a2(&pr->receiver, i_a + xt_mean_a) + rin * i_a * i_a * b_hz;
     e->sigma_a[s] = sqrt(var * (1.0 + ffe * ffe));
   }
   s_thresholds(in, mean_a, e);

@@ -13,14 +13,14 @@
 #include "lane.h"
 
 typedef struct {
-  const cpo_profile_t *prof;     /* receiver and driver */
+  const cpo_profile_t *prof; /* receiver and driver */
   uint32_t levels;
   double baud_hz;
-  const cpo_tx_lane_t *own;      /* the TX lane whose light reaches the receiver */
-  const cpo_tx_lane_t *nb[2];    /* the lanes beside it leaking into it (NULL: none) */
-  double xt_ratio;               /* their crosstalk */
-  double rx_ffe_post;            /* RX FFE post-cursor tap (register value) */
-  double threshold[3];           /* lo, mid, hi slicer thresholds, 0..1 of the eye (registers) */
+  const cpo_tx_lane_t *own;   /* the TX lane whose light reaches the receiver */
+  const cpo_tx_lane_t *nb[2]; /* the lanes beside it leaking into it (NULL: none) */
+  double xt_ratio;            /* their crosstalk */
+  double rx_ffe_post;         /* RX FFE post-cursor tap (register value) */
+  double threshold[3];        /* lo, mid, hi slicer thresholds, 0..1 of the eye (registers) */
 } cpo_eye_input_t;
 
 /** Build the eye; @p power_w gets the average optical power at the photodiode. */

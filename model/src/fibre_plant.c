@@ -28,8 +28,10 @@ cpo_status_t cpo_fibre_plant_create(const cpo_fibre_plant_cfg_t *cfg, cpo_fibre_
   for (uint32_t e = 0; e < cfg->engines; e++) {
     const uint32_t to = cfg->feeds[e];
     if (to >= cfg->engines || fed[to]) {
-      cpo_log(CPO_LOG_ERROR, "cpo_fibre_plant", "engine %u's fibre: feeds engine %u, which "
-              "is not an engine or already fed", e, to);
+      cpo_log(CPO_LOG_ERROR, "cpo_fibre_plant",
+              "engine %u's fibre: feeds engine %u, which "
+              "is not an engine or already fed",
+              e, to);
       free(fp);
       return CPO_ERR_INVALID_ARG;
     }
@@ -57,7 +59,9 @@ uint32_t cpo_fibre_plant_source(const cpo_fibre_plant_t *fp, uint32_t rx_lane) {
   return fp->source[rx_lane];
 }
 
-bool cpo_fibre_plant_is_identity(const cpo_fibre_plant_t *fp) { return fp->identity; }
+bool cpo_fibre_plant_is_identity(const cpo_fibre_plant_t *fp) {
+  return fp->identity;
+}
 
 bool cpo_fibre_plant_neighbour(const cpo_fibre_plant_t *fp, uint32_t tx_lane, int side,
                                uint32_t *nb_lane) {
@@ -69,7 +73,9 @@ bool cpo_fibre_plant_neighbour(const cpo_fibre_plant_t *fp, uint32_t tx_lane, in
   return true;
 }
 
-double cpo_fibre_plant_crosstalk_ratio(const cpo_fibre_plant_t *fp) { return fp->xt_ratio; }
+double cpo_fibre_plant_crosstalk_ratio(const cpo_fibre_plant_t *fp) {
+  return fp->xt_ratio;
+}
 
 void cpo_fibre_plant_carry(const cpo_fibre_plant_t *fp, cpo_tx_lane_t *tx, uint32_t levels) {
   for (uint32_t k = 0; k < levels * levels; k++)

@@ -19,8 +19,8 @@
 typedef struct {
   const cpo_fibre_params_t *fibre; /* every path's fibre (copied) */
   uint32_t engines;
-  uint32_t lanes_per_engine;       /* engines x lanes_per_engine <= CPO_FIBRE_PLANT_MAX_LANES */
-  const uint32_t *feeds;           /* [engines]: the engine whose receivers engine e's TX reaches */
+  uint32_t lanes_per_engine; /* engines x lanes_per_engine <= CPO_FIBRE_PLANT_MAX_LANES */
+  const uint32_t *feeds;     /* [engines]: the engine whose receivers engine e's TX reaches */
 } cpo_fibre_plant_cfg_t;
 
 typedef struct cpo_fibre_plant cpo_fibre_plant_t;

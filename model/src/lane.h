@@ -17,18 +17,18 @@
 
 /* Per TX lane: what its light looks like over the current grid interval. */
 typedef struct {
-  double launch_w[16];   /* launched power per (prev, cur) symbol pair */
-  double rx_w[16];       /* the same at the far receiver's photodiode (set by the fibre plant) */
-  double lambda_m;       /* laser line */
-  double laser_w;        /* the laser's output before any split */
-  double rin_db_per_hz;  /* the laser's relative intensity noise */
-  double tap_a;          /* tap monitor photocurrent */
-  double drop_a;         /* drop-port / dump-port monitor photocurrent */
-  double absorbed_w;     /* ring self-heating power (average over symbols) */
-  double mod_tau_s;      /* modulator response time (ring photon lifetime or MZM pole) */
+  double launch_w[16];  /* launched power per (prev, cur) symbol pair */
+  double rx_w[16];      /* the same at the far receiver's photodiode (set by the fibre plant) */
+  double lambda_m;      /* laser line */
+  double laser_w;       /* the laser's output before any split */
+  double rin_db_per_hz; /* the laser's relative intensity noise */
+  double tap_a;         /* tap monitor photocurrent */
+  double drop_a;        /* drop-port / dump-port monitor photocurrent */
+  double absorbed_w;    /* ring self-heating power (average over symbols) */
+  double mod_tau_s;     /* modulator response time (ring photon lifetime or MZM pole) */
   double detuning_m;
   double mzm_phase_rad;
-  uint8_t prev_level;    /* last symbol the lane sent */
+  uint8_t prev_level; /* last symbol the lane sent */
 } cpo_tx_lane_t;
 
 /* Per RX lane: the eye in force, the symbol channel's state and error counts, its random
@@ -37,11 +37,11 @@ typedef struct {
   cpo_symchan_eye_t eye;
   cpo_symchan_state_t st;
   cpo_symchan_errors_t err;
-  double p_max;          /* statistical mode: the eye's error bound */
-  uint64_t gap;          /* statistical mode: symbols to the next candidate error */
-  double power_w;        /* average optical power at the photodiode, crosstalk included */
-  cpo_rng_t *noise_rng;  /* bit-true mode's noise */
-  cpo_rng_t *stat_rng;   /* statistical mode's candidate draws */
+  double p_max;         /* statistical mode: the eye's error bound */
+  uint64_t gap;         /* statistical mode: symbols to the next candidate error */
+  double power_w;       /* average optical power at the photodiode, crosstalk included */
+  cpo_rng_t *noise_rng; /* bit-true mode's noise */
+  cpo_rng_t *stat_rng;  /* statistical mode's candidate draws */
 } cpo_rx_lane_t;
 
 /* Mean of a (prev, cur) symbol-pair table over equiprobable symbols. */

@@ -226,8 +226,8 @@ cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine, double 
 
 /* ---- outputs -------------------------------------------------------------------------- */
 
-cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t channel,
-                          uint32_t index, uint32_t *code) {
+cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t channel, uint32_t index,
+                          uint32_t *code) {
   assert(link && code);
   const cpo_analog_channel_info_t *ci = cpo_adc_info(channel);
   if (!ci)

@@ -34,8 +34,7 @@ static void s_read_tails(const cpo_link_t *l, const cpo_symchan_input_t *in, uin
     if (spc >= CPO_SYMCHAN_TAPS) { /* all in the last word */
       const uint64_t word = tx[(size_t)(n_cycles - 1) * lanes + t];
       for (uint32_t j = 0; j < CPO_SYMCHAN_TAPS; j++) {
-        const uint32_t f =
-            (uint32_t)(word >> ((spc - CPO_SYMCHAN_TAPS + j) * bps) & field_mask);
+        const uint32_t f = (uint32_t)(word >> ((spc - CPO_SYMCHAN_TAPS + j) * bps) & field_mask);
         tail[t][j] = (uint8_t)(l->gray ? f ^ (f >> 1) : f);
       }
     } else {

@@ -48,10 +48,9 @@ struct cpo_link {
 
   cpo_link_trace_fn trace_fn;
   void *trace_user;
-  double tr_laser_w[CPO_LINK_MAX_LANES], tr_tx_w[CPO_LINK_MAX_LANES],
-      tr_rx_w[CPO_LINK_MAX_LANES], tr_detuning_m[CPO_LINK_MAX_LANES],
-      tr_phase_rad[CPO_LINK_MAX_LANES], tr_temp_k[CPO_LINK_MAX_LANES],
-      tr_heater_w[CPO_LINK_MAX_LANES];
+  double tr_laser_w[CPO_LINK_MAX_LANES], tr_tx_w[CPO_LINK_MAX_LANES], tr_rx_w[CPO_LINK_MAX_LANES],
+      tr_detuning_m[CPO_LINK_MAX_LANES], tr_phase_rad[CPO_LINK_MAX_LANES],
+      tr_temp_k[CPO_LINK_MAX_LANES], tr_heater_w[CPO_LINK_MAX_LANES];
 };
 
 /* The engine holding link lane @p lane, and its number there. */
