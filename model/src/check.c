@@ -1,8 +1,9 @@
 /* Physical-range checks; see check.h. */
 #include "check.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "cpo/log.h"
 
 bool cpo_check_range(const char *model, const char *name, double value, double lo, double hi,
                      cpo_range_ends_t open, const char *unit) {
@@ -11,7 +12,7 @@ bool cpo_check_range(const char *model, const char *name, double value, double l
   if (lo_ok && hi_ok)
     return true;
   const char *sp = unit[0] ? " " : "";
-  fprintf(stderr, "%s: %s = %g%s%s is outside its physical range %c%g, %g%c%s%s\n", model, name,
+  cpo_log(CPO_LOG_ERROR, model, "%s = %g%s%s is outside its physical range %c%g, %g%c%s%s", name,
           value, sp, unit, (open & CPO_RANGE_OPEN_LO) ? '(' : '[', lo, hi,
           (open & CPO_RANGE_OPEN_HI) ? ')' : ']', sp, unit);
   return false;

@@ -1,7 +1,7 @@
 /* Physical-range checks for the models' parameters. A create() refuses a value outside its
- * range with CPO_ERR_INVALID_ARG and one line on stderr naming the model, the parameter, its
- * value and the range, e.g.
- *   cpo_receiver: quantum_efficiency = 1.5 is outside its physical range (0, 1]
+ * range with CPO_ERR_INVALID_ARG and one error line through cpo_log (the model as its domain)
+ * naming the parameter, its value and the range, e.g. (default sink)
+ *   cpoemu[cpo_receiver] error: quantum_efficiency = 1.5 is outside its physical range (0, 1]
  * NaN is never in range. Private to the model library. */
 #ifndef CPO_MODEL_CHECK_H
 #define CPO_MODEL_CHECK_H
@@ -26,7 +26,7 @@ typedef struct {
   const char *unit; /* "" for a pure number */
 } cpo_range_t;
 
-/* True if @p value lies in [lo, hi] (open ends excluded); otherwise print the refusal. */
+/* True if @p value lies in [lo, hi] (open ends excluded); otherwise log the refusal. */
 bool cpo_check_range(const char *model, const char *name, double value, double lo, double hi,
                      cpo_range_ends_t open, const char *unit);
 

@@ -3,11 +3,11 @@
 
 #include <assert.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "cpo/log.h"
 #include "cpo/rng.h"
 
 #define LB_MAX_LANES 64
@@ -25,7 +25,7 @@ struct cpo_loopback {
 };
 
 static cpo_status_t s_reject(const char *what) {
-  fprintf(stderr, "cpo_loopback: %s\n", what);
+  cpo_log(CPO_LOG_ERROR, "cpo_loopback", "%s", what);
   return CPO_ERR_INVALID_ARG;
 }
 
@@ -83,7 +83,7 @@ cpo_status_t cpo_loopback_process(cpo_loopback_t *lb, uint64_t first_cycle, uint
                                   const uint64_t *tx, uint64_t *rx) {
   assert(lb);
   if (first_cycle != lb->next_cycle) {
-    fprintf(stderr, "cpo_loopback: process: first_cycle %llu, expected %llu\n",
+    cpo_log(CPO_LOG_ERROR, "cpo_loopback", "process: first_cycle %llu, expected %llu",
             (unsigned long long)first_cycle, (unsigned long long)lb->next_cycle);
     return CPO_ERR_INVALID_ARG;
   }

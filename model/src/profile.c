@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpo/log.h"
+
 /* Micro-ring engine with an external laser source: 8 x 200G PAM4. */
 static void s_mrm_els_8x200g(cpo_profile_t *p) {
   memset(p, 0, sizeof *p);
@@ -127,9 +129,10 @@ cpo_status_t cpo_profile_load(const char *name, cpo_profile_t *out) {
       return CPO_OK;
     }
   }
-  fprintf(stderr, "cpo_profile: unknown profile \"%s\" (known:", name);
-  for (size_t i = 0; i < N_PROFILES; i++)
-    fprintf(stderr, " %s", s_profiles[i].name);
-  fprintf(stderr, ")\n");
+  char known[N_PROFILES * CPO_PROFILE_NAME_MAX] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < N_PROFILES && used < sizeof known; i++)
+    used += (size_t)snprintf(known + used, sizeof known - used, " %s", s_profiles[i].name);
+  cpo_log(CPO_LOG_ERROR, "cpo_profile", "unknown profile \"%s\" (known:%s)", name, known);
   return CPO_ERR_INVALID_ARG;
 }

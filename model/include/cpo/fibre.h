@@ -23,7 +23,7 @@ cpo_fibre_params_t cpo_fibre_params_default(void);
 /**
  * Check every parameter against its physical range (the link calls this when it is created).
  * @return CPO_OK; CPO_ERR_INVALID_ARG (a negative loss or length, a group index outside
- *         [1, 3], crosstalk above 0 dB, ...: a line on stderr names it, its value and the range)
+ *         [1, 3], crosstalk above 0 dB, ...: a logged line names it, its value and the range)
  */
 CPO_MUST_USE cpo_status_t cpo_fibre_check(const cpo_fibre_params_t *p);
 /** Total path loss in dB (attenuation + connectors + both couplers). */

@@ -56,7 +56,7 @@ double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w,
 /**
  * Create a laser, switched off, its junction at @p ambient_k.
  * @return CPO_OK; CPO_ERR_INVALID_ARG (a parameter or @p ambient_k is outside its physical
- *         range, e.g. a slope above the quantum limit h c / (q lambda): a line on stderr names
+ *         range, e.g. a slope above the quantum limit h c / (q lambda): a logged line names
  *         it, its value and the range); CPO_ERR_NO_MEMORY; @p out unchanged on error
  */
 CPO_MUST_USE cpo_status_t cpo_laser_create(const cpo_laser_params_t *p, double ambient_k,

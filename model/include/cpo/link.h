@@ -107,7 +107,7 @@ typedef struct cpo_link cpo_link_t;
 /**
  * Create the link.
  * @param[out] out the link; unchanged on error
- * @return CPO_OK; CPO_ERR_INVALID_ARG with a message naming the field on stderr (unknown
+ * @return CPO_OK; CPO_ERR_INVALID_ARG with an error naming the field logged (cpo_log) (unknown
  *         profile, lanes over CPO_LINK_MAX_LANES or the profile's count per engine, odd lanes for
  *         two engines, symbols_per_cycle x bits_per_symbol over 64, non-positive baud or grid,
  *         bits_per_symbol not 1 or 2, any profile parameter outside its physical range: the

@@ -28,7 +28,7 @@ typedef struct cpo_loopback cpo_loopback_t;
  * @param cfg configuration (copied)
  * @param[out] out the channel; unchanged on error
  * @return CPO_OK; CPO_ERR_INVALID_ARG (NULL pointers, lanes or bits_per_cycle out of range,
- *         noise_sigma negative or not finite; a message naming the field goes to stderr);
+ *         noise_sigma negative or not finite; an error naming the field is logged (cpo_log));
  *         CPO_ERR_NO_MEMORY
  */
 CPO_MUST_USE cpo_status_t cpo_loopback_create(const cpo_loopback_cfg_t *cfg,

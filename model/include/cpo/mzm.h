@@ -36,7 +36,7 @@ double cpo_mzm_extinction_factor(const cpo_mzm_params_t *p);
 double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad);
 
 /** @return CPO_OK; CPO_ERR_INVALID_ARG (a parameter or @p ambient_k is outside its physical
- *          range: a line on stderr names it, its value and the range); CPO_ERR_NO_MEMORY;
+ *          range: a logged line names it, its value and the range); CPO_ERR_NO_MEMORY;
  *          @p out unchanged on error */
 CPO_MUST_USE cpo_status_t cpo_mzm_create(const cpo_mzm_params_t *p, double ambient_k,
                                          cpo_mzm_t **out);

@@ -66,8 +66,8 @@ const char *cpo_profile_default_name(void);
 
 /**
  * Fill @p out with the named profile (NULL or "" for the default).
- * @return CPO_OK; CPO_ERR_INVALID_ARG (unknown name: a message listing the known ones goes to
- *         stderr), and then @p out is unchanged
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (unknown name: an error listing the known ones is
+ *         logged through cpo_log), and then @p out is unchanged
  */
 CPO_MUST_USE cpo_status_t cpo_profile_load(const char *name, cpo_profile_t *out);
 

@@ -32,7 +32,7 @@ cpo_receiver_params_t cpo_receiver_params_default(void);
 /**
  * Check every parameter against its physical range (the link calls this when it is created).
  * @return CPO_OK; CPO_ERR_INVALID_ARG (e.g. quantum efficiency outside (0, 1], which would put
- *         the responsivity above q lambda / (h c): a line on stderr names the parameter, its
+ *         the responsivity above q lambda / (h c): a logged line names the parameter, its
  *         value and the range)
  */
 CPO_MUST_USE cpo_status_t cpo_receiver_check(const cpo_receiver_params_t *p);

@@ -57,7 +57,7 @@ double cpo_ring_q(const cpo_ring_params_t *p, double lambda_m);
 /**
  * Create a ring at ambient @p ambient_k, heater off, in thermal equilibrium with no light.
  * @return CPO_OK; CPO_ERR_INVALID_ARG (a parameter or @p ambient_k is outside its physical
- *         range, e.g. a outside (0, 1] or r outside (0, 1): a line on stderr names it, its value
+ *         range, e.g. a outside (0, 1] or r outside (0, 1): a logged line names it, its value
  *         and the range); CPO_ERR_NO_MEMORY; @p out unchanged on error
  */
 CPO_MUST_USE cpo_status_t cpo_ring_create(const cpo_ring_params_t *p, double ambient_k,
