@@ -674,131 +674,145 @@ def _pad_concat(parts):
   return "{" + ", ".join(items) + "}"
 
 
-def gen_sv_top(block):
-  p = block.prefix
+def _sv_top_header(block):
+  """Banner, port list and the APB handshake of cpo_<block>_reg_top."""
   b = block.name
-  has_reg2hw = any(f.access in TO_HW for r in block.registers for f in r.fields)
-  has_hw2reg = any(f.access in FROM_HW for r in block.registers for f in r.fields)
-  out = [banner(block, "//"), "//",
-         f"// APB3 target for register block '{b}'. Every access completes in its first access",
-         "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
-         "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
-         *([f"// Windows, decoded by the design around this block (here they answer pslverr_o):"]
-           + [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
-              for w in block.windows]
-           if block.windows else []),
-         "", f"module cpo_{b}_reg_top",
-         f"  import cpo_{b}_reg_pkg::*;", "(",
-         "  input  logic clk_i,",
-         "  input  logic rst_ni,",
-         "  input  logic psel_i,",
-         "  input  logic penable_i,",
-         "  input  logic pwrite_i,",
-         f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,",
-         "  input  logic [31:0] pwdata_i,",
-         "  output logic [31:0] prdata_o,",
-         "  output logic pready_o,",
-         "  output logic pslverr_o,",
-         f"  output cpo_{b}_reg2hw_t reg2hw_o,",
-         f"  input  cpo_{b}_hw2reg_t hw2reg_i",
-         ");", "",
-         "  logic access, wr_en, rd_en, addr_hit;",
-         "  assign access = psel_i & penable_i;",
-         "  assign wr_en = access & pwrite_i;",
-         "  assign rd_en = access & ~pwrite_i;",
-         "  assign pready_o = 1'b1;",
-         "  assign pslverr_o = access & ~addr_hit;",
-         "",
-         "  // Address decode: one hit line per register instance.",
-         ]
+  windows = []
+  if block.windows:
+    windows = ["// Windows, decoded by the design around this block (here they answer pslverr_o):"]
+    windows += [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
+                for w in block.windows]
+  return [banner(block, "//"), "//",
+          f"// APB3 target for register block '{b}'. Every access completes in its first access",
+          "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
+          "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
+          *windows,
+          "", f"module cpo_{b}_reg_top",
+          f"  import cpo_{b}_reg_pkg::*;", "(",
+          "  input  logic clk_i,",
+          "  input  logic rst_ni,",
+          "  input  logic psel_i,",
+          "  input  logic penable_i,",
+          "  input  logic pwrite_i,",
+          f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,",
+          "  input  logic [31:0] pwdata_i,",
+          "  output logic [31:0] prdata_o,",
+          "  output logic pready_o,",
+          "  output logic pslverr_o,",
+          f"  output cpo_{b}_reg2hw_t reg2hw_o,",
+          f"  input  cpo_{b}_hw2reg_t hw2reg_i",
+          ");", "",
+          "  logic access, wr_en, rd_en, addr_hit;",
+          "  assign access = psel_i & penable_i;",
+          "  assign wr_en = access & pwrite_i;",
+          "  assign rd_en = access & ~pwrite_i;",
+          "  assign pready_o = 1'b1;",
+          "  assign pslverr_o = access & ~addr_hit;",
+          ""]
+
+
+def _sv_top_decode(block):
+  """One hit line per register instance, and addr_hit, their OR."""
+  p = block.prefix
+  out = ["  // Address decode: one hit line per register instance."]
   hits = []
   for r in block.registers:
     n = r.name.lower()
     if r.is_array:
-      out.append(f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;")
-      out.append("  always_comb begin")
-      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-      out.append(f"      {n}_hit[i] = paddr_i ==")
-      out.append(f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;")
-      out.append("    end")
-      out.append("  end")
+      out += [f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;",
+              "  always_comb begin",
+              f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
+              f"      {n}_hit[i] = paddr_i ==",
+              f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;",
+              "    end",
+              "  end"]
       hits.append(f"(|{n}_hit)")
     else:
-      out.append(f"  logic {n}_hit;")
-      out.append(f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;")
+      out += [f"  logic {n}_hit;", f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;"]
       hits.append(f"{n}_hit")
   out.append("  assign addr_hit = " + (" |\n                    ".join(hits)) + ";")
   out.append("")
+  return out
 
-  # Storage and hardware ports, one always_ff per stored field.
+
+def _sv_flop(block, r, f, comment, reset, update):
+  """One field's flop: its declaration and an always_ff with an async reset; update(ind, idx)
+  gives the lines of the clocked branch (inside the per-instance loop of an array)."""
+  p = block.prefix
+  fq = f"{r.name.lower()}_{f.name.lower()}_q"
+  dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+  out = [f"  // {comment}",
+         f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};",
+         "  always_ff @(posedge clk_i or negedge rst_ni) begin",
+         "    if (!rst_ni) begin",
+         f"      {fq} <= {reset};",
+         "    end else begin"]
+  if r.is_array:
+    out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+    out += update("        ", "[i]")
+    out.append("      end")
+  else:
+    out += update("      ", "")
+  out += ["    end", "  end", ""]
+  return out
+
+
+def _sv_top_storage(block):
+  """One always_ff per stored field: how software and hardware change it."""
+  p = block.prefix
+  out = []
   for r in block.registers:
     n = r.name.lower()
-    idx = "[i]" if r.is_array else ""
     for f in r.fields:
       if f.access not in STORED:
         continue
       fq = f"{n}_{f.name.lower()}_q"
       wd = f"pwdata_i[{f.hi}:{f.lo}]" if f.width > 1 else f"pwdata_i[{f.lo}]"
-      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
       rst = f"{p}_{r.name}_{f.name}_RESET" if f.access in HAS_RESET else f"'0"
-      out.append(f"  // {r.name}.{f.name} ({f.access})")
-      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
-      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
-      out.append("    if (!rst_ni) begin")
       if r.is_array and f.access in HAS_RESET:
-        out.append(f"      {fq} <= {{{p}_{r.name}_COUNT{{{rst}}}}};")
-      else:
-        out.append(f"      {fq} <= {rst};")
-      out.append("    end else begin")
-      ind = "      "
-      if r.is_array:
-        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-        ind = "        "
-      sel = f"{n}_hit{idx}"
-      if f.access in ("rw", "wo"):
-        out.append(f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};")
-      elif f.access == "w1p":
-        out.append(f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;")
-      elif f.access == "w1c":
-        out.append(f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |")
-        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      elif f.access == "rc":
-        out.append(f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |")
-        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      if r.is_array:
-        out.append("      end")
-      out.append("    end")
-      out.append("  end")
-      out.append("")
-  # Latched read values (e.g. the HI half of a counter, captured when LO is read).
+        rst = f"{{{p}_{r.name}_COUNT{{{rst}}}}}"
+      hw = f"hw2reg_i.{r.sv_name}{{idx}}.{f.sv_name}"
+
+      def update(ind, idx, f=f, fq=fq, wd=wd, hw=hw, n=n):
+        sel, hw = f"{n}_hit{idx}", hw.format(idx=idx)
+        if f.access in ("rw", "wo"):
+          return [f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};"]
+        if f.access == "w1p":
+          return [f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;"]
+        if f.access == "w1c":
+          return [f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |",
+                  f"{ind}    {hw};"]
+        return [f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |",   # rc
+                f"{ind}    {hw};"]
+
+      out += _sv_flop(block, r, f, f"{r.name}.{f.name} ({f.access})", rst, update)
+  return out
+
+
+def _sv_top_latched(block):
+  """Latched read values (e.g. the HI half of a counter, captured when LO is read)."""
+  out = []
   for r in block.registers:
     if r.latched_by is None:
       continue
-    n = r.name.lower()
     src = r.latched_by.lower()
-    idx = "[i]" if r.is_array else ""
     for f in r.fields:
-      fq = f"{n}_{f.name.lower()}_q"
-      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
-      out.append(f"  // {r.name}.{f.name}: captured when {r.latched_by} is read")
-      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
-      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
-      out.append("    if (!rst_ni) begin")
-      out.append(f"      {fq} <= '0;")
-      out.append("    end else begin")
-      ind = "      "
-      if r.is_array:
-        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-        ind = "        "
-      out.append(f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      if r.is_array:
-        out.append("      end")
-      out.append("    end")
-      out.append("  end")
-      out.append("")
+      fq = f"{r.name.lower()}_{f.name.lower()}_q"
 
-  # reg2hw outputs.
-  if has_reg2hw:
+      def update(ind, idx, f=f, fq=fq):
+        return [f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= "
+                f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name};"]
+
+      out += _sv_flop(block, r, f, f"{r.name}.{f.name}: captured when {r.latched_by} is read",
+                      "'0", update)
+  return out
+
+
+def _sv_top_ports(block):
+  """reg2hw_o from the flops; tie-offs when a direction has no field."""
+  p = block.prefix
+  out = []
+  if any(f.access in TO_HW for r in block.registers for f in r.fields):
     out.append("  always_comb begin")
     for r in block.registers:
       n = r.name.lower()
@@ -816,49 +830,56 @@ def gen_sv_top(block):
     out.append("  end")
   else:
     out.append("  assign reg2hw_o = '0;")
-  if not has_hw2reg:
+  if not any(f.access in FROM_HW for r in block.registers for f in r.fields):
     out.append("  logic unused_hw2reg;")
     out.append("  assign unused_hw2reg = ^hw2reg_i;")
   out.append("")
+  return out
 
-  # Read mux: OR of the hit instances (the decode is one-hot).
-  out.append("  // Read data: the decode is one-hot, so an OR of the selected words is the mux.")
-  out.append("  logic [31:0] rdata;")
-  out.append("  always_comb begin")
-  out.append("    rdata = '0;")
+
+def _sv_read_expr(block, r, f, idx):
+  """What a read of field f returns: its constant, hardware's value or its flop."""
+  if f.access == "const":
+    return f"{block.prefix}_{r.name}_{f.name}_RESET"
+  if f.access == "ro" and r.latched_by is None:
+    return f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
+  return f"{r.name.lower()}_{f.name.lower()}_q{idx}"
+
+
+def _sv_top_rdata(block):
+  """Read mux: OR of the hit instances (the decode is one-hot)."""
+  p = block.prefix
+  out = ["  // Read data: the decode is one-hot, so an OR of the selected words is the mux.",
+         "  logic [31:0] rdata;",
+         "  always_comb begin",
+         "    rdata = '0;"]
   for r in block.registers:
     n = r.name.lower()
     idx = "[i]" if r.is_array else ""
-    parts = []
-    for f in r.fields:
-      if f.access not in READABLE:
-        continue
-      if f.access == "const":
-        expr = f"{p}_{r.name}_{f.name}_RESET"
-      elif f.access == "ro" and r.latched_by is None:
-        expr = f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
-      else:
-        expr = f"{n}_{f.name.lower()}_q{idx}"
-      parts.append((f.hi, f.lo, expr))
+    parts = [(f.hi, f.lo, _sv_read_expr(block, r, f, idx))
+             for f in r.fields if f.access in READABLE]
     if not parts:
       continue
     word = _pad_concat(parts)
     if r.is_array:
-      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-      out.append(f"      if ({n}_hit[i]) rdata = rdata | {word};")
-      out.append("    end")
+      out += [f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
+              f"      if ({n}_hit[i]) rdata = rdata | {word};",
+              "    end"]
     else:
       out.append(f"    if ({n}_hit) rdata = rdata | {word};")
-  out.append("  end")
-  out.append("  assign prdata_o = rd_en ? rdata : '0;")
-  out.append("")
-  out.append("  // Data bits no field uses, and the write data of read-only registers.")
-  out.append("  logic unused_pwdata;")
-  out.append("  assign unused_pwdata = ^pwdata_i;")
-  out.append("")
-  out.append(f"endmodule : cpo_{b}_reg_top")
-  return "\n".join(out) + "\n"
+  out += ["  end", "  assign prdata_o = rd_en ? rdata : '0;", ""]
+  return out
 
+
+def gen_sv_top(block):
+  out = (_sv_top_header(block) + _sv_top_decode(block) + _sv_top_storage(block)
+         + _sv_top_latched(block) + _sv_top_ports(block) + _sv_top_rdata(block))
+  out += ["  // Data bits no field uses, and the write data of read-only registers.",
+          "  logic unused_pwdata;",
+          "  assign unused_pwdata = ^pwdata_i;",
+          "",
+          f"endmodule : cpo_{block.name}_reg_top"]
+  return "\n".join(out) + "\n"
 
 # ---------------------------------------------------------------------------------------------
 # C header
