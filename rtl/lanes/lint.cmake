@@ -33,5 +33,6 @@ if(NOT rc EQUAL 0)
 endif()
 list(FILTER VLT EXCLUDE REGEX "cpo_lanes_reg\\.vlt$")  # the 32-lane block has its own
 run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${VLT} ${PRBS_SV}
-         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${AFE_SV} ${TOP_SV}
+         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${WORK}/cpo_lanes_reg_dec.sv
+         ${AFE_SV} ${TOP_SV}
          --top-module cpo_lanes_top -GNumLanes=32)
