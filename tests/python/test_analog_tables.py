@@ -137,5 +137,46 @@ class AnalogTables(unittest.TestCase):
     self.assertAlmostEqual(afe.adc_value("mod_temp", 30000), 300.0)
 
 
+GEN = os.path.join(ROOT, "rtl", "lanes", "gen_analog.py")
+with open(os.path.join(ROOT, "rtl", "lanes", "analog_channels.toml")) as _fh:
+  LIST = _fh.read()
+
+BAD = [
+    ("unknown key", LIST.replace('per = "laser"\ndesc = "drive', 'pre = "laser"\ndesc = "drive'),
+     ["dac 'laser_current'", "unknown key 'pre'"]),
+    ("per neither lane nor laser", LIST.replace('per = "laser"\ndesc = "drive',
+                                                'per = "engine"\ndesc = "drive'),
+     ["dac 'laser_current'", "per 'engine' must be \"lane\" or \"laser\""]),
+    ("malformed lsb", LIST.replace('lsb = "1.0 / 1024"', 'lsb = "1.0 // 1024"', 1),
+     ["dac 'tx_ffe_post'", "lsb '1.0 // 1024' is not a number or a quotient"]),
+    ("zero lsb", LIST.replace('lsb = "1e-6"', 'lsb = 0', 1),
+     ["dac 'heater'", "must be positive"]),
+    ("missing unit", LIST.replace('unit = "W"\nlsb = "1e-6"', 'lsb = "1e-6"'),
+     ["dac 'heater'", "missing unit"]),
+    ("channel twice", LIST.replace('name = "drop_pd"', 'name = "tap_pd"'),
+     ["adc 'tap_pd' is defined twice"]),
+    ("code bits", LIST.replace("code_bits = 16", "code_bits = 12"), ["code_bits must be 16"]),
+    ("bad name", LIST.replace('name = "heater"', 'name = "Heater"'), ["'Heater'", "must match"]),
+]
+
+
+class BadChannelLists(unittest.TestCase):
+  def test_each_bad_list_is_rejected_with_its_reason(self):
+    for case, text, needles in BAD:
+      with self.subTest(case=case), tempfile.TemporaryDirectory() as out:
+        self.assertNotEqual(text, LIST, f"{case}: the edit did not apply")
+        path = os.path.join(out, "bad.toml")
+        with open(path, "w") as fh:
+          fh.write(text)
+        res = subprocess.run([sys.executable, GEN, path, "--outdir", out], capture_output=True,
+                             text=True)
+        self.assertNotEqual(res.returncode, 0, f"{case}: accepted")
+        self.assertIn("bad.toml", res.stderr, case)
+        for needle in needles:
+          self.assertIn(needle, res.stderr, f"{case}: message was {res.stderr!r}")
+        self.assertNotIn("Traceback", res.stderr, case)
+        self.assertFalse(os.path.exists(os.path.join(out, "cpo_afe_pkg.sv")), case)
+
+
 if __name__ == "__main__":
   unittest.main(verbosity=2)
