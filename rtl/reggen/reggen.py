@@ -1021,8 +1021,9 @@ def gen_sv_dec(block):
   out = [banner(block, "//"), "//"]
   if not block.windows:
     return "\n".join(out + [f"// Register block '{b}' has no windows: nothing to decode."]) + "\n"
-  out += [f"// Address decoder of register block '{b}': one hit per window (on the address bits above",
-          "// the window's size), regs_o for every other address (the register block's).", "",
+  out += [f"// Address decoder of register block '{b}': one hit per window (on the address",
+          "// bits above the window's size), regs_o for every other address (the register",
+          "// block's).", "",
           f"module cpo_{b}_reg_dec", f"  import cpo_{b}_reg_pkg::*;", "(",
           f"  input  logic [{p}_ADDR_BITS-1:0] paddr_i,"]
   for w in block.windows:
