@@ -1,7 +1,7 @@
 """The analog boundary's converters, for Python firmware: channel numbers, units and code
-scaling (model/include/cpo/analog_channels.h: tests/python/test_analog_tables.py checks that
-these tables agree with it), and where the lane design maps them (host/include/cpo/lanes_afe.h,
-rtl/lanes/README.md)::
+scaling (generated from rtl/lanes/analog_channels.toml, as the C header is: see
+tests/python/test_analog_tables.py), and where the lane design maps them (generated from
+rtl/lanes/lanes.regs.toml; C: host/include/cpo/lanes_afe.h)::
 
     import cpoemu_analog as afe
     c.write(afe.dac_addr("heater", lane), afe.dac_code("heater", 2e-3))   # 2 mW
@@ -9,51 +9,51 @@ rtl/lanes/README.md)::
 
 `index` is the lane, or the laser number for the per-laser channels.
 """
-import dataclasses
+import importlib.util
+import os
 
 
-@dataclasses.dataclass(frozen=True)
-class Channel:
-  number: int
-  unit: str       # SI unit of code * lsb
-  lsb: float
-  signed: bool
-  per_laser: bool
+def _generated(name):
+  """A module generated into the build tree (build/rtl/generated): found on sys.path, else in
+  $CPOEMU_GENERATED, else in <repository>/build/rtl/generated."""
+  try:
+    return importlib.import_module(name)
+  except ModuleNotFoundError:
+    pass
+  here = os.path.dirname(os.path.abspath(__file__))
+  dirs = [os.environ.get("CPOEMU_GENERATED"),
+          os.path.join(here, "..", "..", "build", "rtl", "generated")]
+  for d in filter(None, dirs):
+    path = os.path.join(d, name + ".py")
+    if os.path.exists(path):
+      spec = importlib.util.spec_from_file_location(name, path)
+      mod = importlib.util.module_from_spec(spec)
+      spec.loader.exec_module(mod)
+      return mod
+  raise ImportError(f"cpoemu_analog: the generated {name}.py is in none of {dirs}: build the "
+                    "project, or set CPOEMU_GENERATED to its build/rtl/generated")
 
 
-DAC = {
-    "laser_current": Channel(0, "A", 10e-6, False, True),
-    "mod_bias": Channel(1, "V", 1e-3, True, False),
-    "heater": Channel(2, "W", 1e-6, False, False),
-    "driver_swing": Channel(3, "V", 1e-3, False, False),
-    "tx_ffe_post": Channel(4, "1", 1.0 / 1024, True, False),
-    "rx_ffe_post": Channel(5, "1", 1.0 / 1024, True, False),
-    "rx_threshold_lo": Channel(6, "1", 1.0 / 4096, False, False),
-    "rx_threshold_mid": Channel(7, "1", 1.0 / 4096, False, False),
-    "rx_threshold_hi": Channel(8, "1", 1.0 / 4096, False, False),
-}
+_tables = _generated("analog_channels")      # rtl/lanes/analog_channels.toml
+_regs = _generated("lanes_regs")             # rtl/lanes/lanes.regs.toml
 
-ADC = {
-    "tap_pd": Channel(0, "A", 10e-9, False, False),
-    "drop_pd": Channel(1, "A", 10e-9, False, False),
-    "mod_temp": Channel(2, "K", 10e-3, False, False),
-    "rx_power": Channel(3, "W", 0.1e-6, False, False),
-    "laser_power": Channel(4, "W", 10e-6, False, True),
-    "laser_temp": Channel(5, "K", 10e-3, False, True),
-}
+Channel = _tables.Channel
+CODE_BITS = _tables.CODE_BITS
+DAC = _tables.DAC
+ADC = _tables.ADC
 
-DAC_BASE = 0x1000  # read/write, bits [15:0]
-ADC_BASE = 0x2000  # read-only, bits [15:0]
-CHANNEL_STRIDE = 0x100
-INDEX_STRIDE = 4
+DAC_BASE = _regs.CPO_LANES_DAC_OFFSET  # read/write, bits [15:0]
+ADC_BASE = _regs.CPO_LANES_ADC_OFFSET  # read-only, bits [15:0]
+CHANNEL_STRIDE = _regs.CPO_LANES_DAC_CH_STRIDE
+INDEX_STRIDE = _regs.CPO_LANES_DAC_IDX_STRIDE
 
 
 def dac_addr(name: str, index: int) -> int:
-  return DAC_BASE + DAC[name].number * CHANNEL_STRIDE + index * INDEX_STRIDE
+  return _regs.CPO_LANES_DAC_OFFSET_N(DAC[name].number, index)
 
 
 def adc_addr(name: str, index: int) -> int:
-  return ADC_BASE + ADC[name].number * CHANNEL_STRIDE + index * INDEX_STRIDE
+  return _regs.CPO_LANES_ADC_OFFSET_N(ADC[name].number, index)
 
 
 def dac_code(name: str, value: float) -> int:

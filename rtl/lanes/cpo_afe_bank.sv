@@ -1,10 +1,10 @@
 // Analog front-end converter bank: the DAC codes through which firmware drives the analog
 // models (laser current, modulator bias, heater, ...) and the ADC codes of the monitors, as two
-// 4 KiB APB3 windows. Channel numbers come from cpo_afe_pkg, generated from
-// model/include/cpo/analog_channels.h.
+// APB3 windows (DAC and ADC of lanes.regs.toml). Channel numbers come from cpo_afe_pkg, generated
+// from rtl/lanes/analog_channels.toml.
 //
-// Within a window the offset is ch * 0x100 + idx * 4 (ch < NumDacCh or NumAdcCh, idx <
-// NumLanes); bits [CodeBits-1:0] hold the code, the upper bits read 0 and ignore writes.
+// Within a window the offset is ch * CH_STRIDE + idx * IDX_STRIDE (cpo_lanes_reg_pkg; ch <
+// NumDacCh or NumAdcCh, idx < NumLanes); bits [CodeBits-1:0] hold the code, the upper bits read 0 and ignore writes.
 // DAC registers are read/write; ADC registers are read-only and show adc_code_i. Any other
 // offset, and any write to the ADC window, completes with pslverr_o and has no effect. Every
 // access completes in its first access cycle (pready_o is always 1).
@@ -14,6 +14,7 @@
 // and code; reset never pulses.
 module cpo_afe_bank
   import cpo_afe_pkg::*;
+  import cpo_lanes_reg_pkg::*;
 #(
   parameter int NumLanes = 8
 ) (
@@ -24,7 +25,7 @@ module cpo_afe_bank
   input  logic adc_psel_i,
   input  logic penable_i,
   input  logic pwrite_i,
-  input  logic [11:0] paddr_i,
+  input  logic [CPO_LANES_DAC_SIZE_BITS-1:0] paddr_i,
   input  logic [31:0] pwdata_i,
   output logic [31:0] prdata_o,
   output logic pready_o,
@@ -37,20 +38,29 @@ module cpo_afe_bank
   output logic [CodeBits-1:0] dac_code_o
 );
 
-  // Offset fields: channel [11:8], index [7:2], byte [1:0].
-  localparam int unsigned ChFieldBits = 4;
-  localparam int unsigned IdxFieldBits = 6;
+  // Offset fields (the DAC and ADC windows share one layout): channel, index, byte.
+  localparam int unsigned ChLsb = CPO_LANES_DAC_CH_LSB;
+  localparam int unsigned ChFieldBits = CPO_LANES_DAC_CH_BITS;
+  localparam int unsigned IdxLsb = CPO_LANES_DAC_IDX_LSB;
+  localparam int unsigned IdxFieldBits = CPO_LANES_DAC_IDX_BITS;
   // Storage index widths (at least 1 bit, so that a single lane or channel still elaborates).
   localparam int unsigned LaneBits = NumLanes > 1 ? $clog2(NumLanes) : 1;
   localparam int unsigned DacChBits = NumDacCh > 1 ? $clog2(NumDacCh) : 1;
   localparam int unsigned AdcChBits = NumAdcCh > 1 ? $clog2(NumAdcCh) : 1;
 
+  if (CPO_LANES_ADC_SIZE_BITS != CPO_LANES_DAC_SIZE_BITS || CPO_LANES_ADC_CH_LSB != ChLsb ||
+      CPO_LANES_ADC_CH_BITS != ChFieldBits || CPO_LANES_ADC_IDX_LSB != IdxLsb ||
+      CPO_LANES_ADC_IDX_BITS != IdxFieldBits || ChLsb + ChFieldBits != CPO_LANES_DAC_SIZE_BITS ||
+      IdxLsb + IdxFieldBits != ChLsb || IdxLsb != 2) begin : g_bad_layout
+    $error("cpo_afe_bank: the DAC and ADC windows must share one layout: channel, index, word");
+  end
   if (NumLanes < 1 || NumLanes > 2 ** IdxFieldBits) begin : g_bad_lanes
-    $error("cpo_afe_bank: NumLanes=%0d does not fit the index field [7:2]", NumLanes);
+    $error("cpo_afe_bank: NumLanes=%0d does not fit the %0d-bit index field", NumLanes,
+           IdxFieldBits);
   end
   if (NumDacCh > 2 ** ChFieldBits || NumAdcCh > 2 ** ChFieldBits) begin : g_bad_channels
-    $error("cpo_afe_bank: %0d DAC / %0d ADC channels do not fit the channel field [11:8]",
-           NumDacCh, NumAdcCh);
+    $error("cpo_afe_bank: %0d DAC / %0d ADC channels do not fit the %0d-bit channel field",
+           NumDacCh, NumAdcCh, ChFieldBits);
   end
   if (CodeBits < 1 || CodeBits > 16) begin : g_bad_code_bits
     $error("cpo_afe_bank: CodeBits=%0d, the registers and dac_code_o hold at most 16", CodeBits);
@@ -60,9 +70,9 @@ module cpo_afe_bank
   logic [ChFieldBits-1:0] ch;
   logic [IdxFieldBits-1:0] idx;
   logic access, aligned, idx_ok, dac_hit, adc_hit, dac_we;
-  assign ch = paddr_i[11:8];
-  assign idx = paddr_i[7:2];
-  assign aligned = paddr_i[1:0] == 2'b00;
+  assign ch = paddr_i[ChLsb+:ChFieldBits];
+  assign idx = paddr_i[IdxLsb+:IdxFieldBits];
+  assign aligned = paddr_i[IdxLsb-1:0] == '0;
   assign idx_ok = 32'(idx) < 32'(NumLanes);
   assign dac_hit = dac_psel_i & aligned & idx_ok & (32'(ch) < NumDacCh);
   assign adc_hit = adc_psel_i & aligned & idx_ok & (32'(ch) < NumAdcCh) & ~pwrite_i;

@@ -4,9 +4,9 @@
 // write; a testbench that loops tx_data_o back to rx_data_i sees every lane lock.
 // Bit 0 of each lane word is first in time.
 //
-// APB address map: 0x1000-0x1FFF DAC and 0x2000-0x2FFF ADC windows of the analog front-end
-// converter bank (cpo_afe_bank); everything else goes to the register block, which answers
-// unmapped addresses with PSLVERR.
+// APB address map (lanes.regs.toml): the DAC and ADC windows go to the analog front-end
+// converter bank (cpo_afe_bank), decoded by the generated cpo_lanes_reg_dec; everything else
+// goes to the register block, which answers unmapped addresses with PSLVERR.
 module cpo_lanes_top
   import cpo_prbs_pkg::*;
   import cpo_lanes_reg_pkg::*;
@@ -22,7 +22,7 @@ module cpo_lanes_top
   input  logic psel_i,
   input  logic penable_i,
   input  logic pwrite_i,
-  input  logic [15:0] paddr_i,
+  input  logic [CPO_LANES_ADDR_BITS-1:0] paddr_i,
   input  logic [31:0] pwdata_i,
   output logic [31:0] prdata_o,
   output logic pready_o,
@@ -48,12 +48,13 @@ module cpo_lanes_top
   end
 
   // ---- APB address split ---------------------------------------------------------------------
-  localparam logic [3:0] AfeDacWindow = 4'h1;  // paddr_i[15:12] of the DAC window
-  localparam logic [3:0] AfeAdcWindow = 4'h2;  // paddr_i[15:12] of the ADC window
-
-  logic dac_window, adc_window, afe_window;
-  assign dac_window = paddr_i[15:12] == AfeDacWindow;
-  assign adc_window = paddr_i[15:12] == AfeAdcWindow;
+  logic dac_window, adc_window, afe_window, unused_regs_window;
+  cpo_lanes_reg_dec u_dec (
+    .paddr_i,
+    .dac_o (dac_window),
+    .adc_o (adc_window),
+    .regs_o(unused_regs_window)
+  );
   assign afe_window = dac_window | adc_window;
 
   logic [31:0] reg_prdata, afe_prdata;
@@ -87,7 +88,7 @@ module cpo_lanes_top
     .adc_psel_i(psel_i & adc_window),
     .penable_i,
     .pwrite_i,
-    .paddr_i   (paddr_i[11:0]),
+    .paddr_i   (paddr_i[CPO_LANES_DAC_SIZE_BITS-1:0]),
     .pwdata_i,
     .prdata_o  (afe_prdata),
     .pready_o  (afe_pready),

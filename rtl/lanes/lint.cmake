@@ -32,6 +32,8 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "reggen --param NumLanes=32 failed:\n${err}")
 endif()
 list(FILTER VLT EXCLUDE REGEX "cpo_lanes_reg\\.vlt$")  # the 32-lane block has its own
+list(FILTER AFE_SV EXCLUDE REGEX "cpo_lanes_reg_pkg\\.sv$")  # and its own package
 run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${VLT} ${PRBS_SV}
-         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${AFE_SV} ${TOP_SV}
+         ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${WORK}/cpo_lanes_reg_dec.sv
+         ${AFE_SV} ${TOP_SV}
          --top-module cpo_lanes_top -GNumLanes=32)

@@ -7,6 +7,7 @@ Usage:
 Writes, into DIR:
   cpo_<block>_reg_pkg.sv   offsets, resets, reg2hw/hw2reg packed structs
   cpo_<block>_reg_top.sv   APB3 target (one wait-free access, pslverr on unmapped addresses)
+  cpo_<block>_reg_dec.sv   window decoder (a hit per [[window]], regs_o for the rest)
   cpo/<block>_regs.h       C macros for host/ code
   <block>_regs.md          Markdown reference
   <block>_regs.py          Python constants (same names as the C header)
@@ -43,6 +44,15 @@ Description format (TOML):
     { name = "IDX", stride = 4, count = "NumLanes", desc = "..." },   # count: integer or a
   ]                              # [block.params] name; without it, as many as fit
 
+  [[enum]]                       # optional: named values of a field (e.g. state codes)
+  name = "LINK_STATE"            # upper-case identifier; generated as CPO_<BLOCK>_<ENUM>_<VALUE>
+  desc = "..."
+  values = [ { name = "DOWN", value = 0, desc = "..." }, { name = "UP", value = 1 } ]
+  # A field takes one with enum = "LINK_STATE", or defines its own with enum = [ values ]
+  # (named <REG>_<FIELD>); every value must fit the field. C: a typedef enum
+  # cpo_<block>_<enum>_t and cpo_<block>_<enum>_name(v); Python: an IntEnum (LinkState) and
+  # the flat names; SV: parameters; Markdown: a table.
+
   [[note]]                       # optional: a section of the Markdown reference
   title = "PRBS bit order"
   text = '''Markdown text.'''     # TOML multi-line literal string
@@ -78,7 +88,9 @@ ADDR_BITS = 16
 
 BLOCK_KEYS = {"name", "desc", "params"}
 REG_KEYS = {"name", "offset", "count", "stride", "desc", "fields", "latched_by"}
-FIELD_KEYS = {"name", "bits", "access", "reset", "desc"}
+FIELD_KEYS = {"name", "bits", "access", "reset", "desc", "enum"}
+ENUM_KEYS = {"name", "desc", "values"}
+VALUE_KEYS = {"name", "value", "desc"}
 WINDOW_KEYS = {"name", "offset", "size", "access", "validbits", "desc", "index"}
 INDEX_KEYS = {"name", "stride", "count", "desc"}
 NOTE_KEYS = {"title", "text"}
@@ -134,9 +146,10 @@ class RegError(Exception):
 
 
 class Field:
-  def __init__(self, name, hi, lo, access, reset, desc):
+  def __init__(self, name, hi, lo, access, reset, desc, enum=None):
     self.name, self.hi, self.lo, self.access, self.reset, self.desc = (
         name, hi, lo, access, reset, desc)
+    self.enum = enum   # an Enum, or None
 
   @property
   def width(self):
@@ -193,16 +206,34 @@ class Window:
     return self.offset + self.size
 
 
+class EnumValue:
+  def __init__(self, name, value, desc):
+    self.name, self.value, self.desc = name, value, desc
+
+
+class Enum:
+  """Named values of a field; used by one field (inline) or several (a block [[enum]])."""
+
+  def __init__(self, name, desc, values):
+    self.name, self.desc, self.values = name, desc, values
+    self.fields = []   # "REG.FIELD" of every field that uses it
+    self.width = max(v.value for v in values).bit_length() or 1
+
+  @property
+  def camel(self):
+    return "".join(part.capitalize() for part in self.name.split("_"))
+
+
 class Note:
   def __init__(self, title, text):
     self.title, self.text = title, text
 
 
 class Block:
-  def __init__(self, name, desc, params, registers, src, windows=(), notes=()):
+  def __init__(self, name, desc, params, registers, src, windows=(), notes=(), enums=()):
     self.name, self.desc, self.params, self.registers, self.src = (
         name, desc, params, registers, src)
-    self.windows, self.notes = list(windows), list(notes)
+    self.windows, self.notes, self.enums = list(windows), list(notes), list(enums)
 
   @property
   def prefix(self):
@@ -258,7 +289,64 @@ def _where(where, kind, name):
   return f"{where}: {kind} '{name}'" if isinstance(name, str) and name else f"{where}: {kind}"
 
 
-def _parse_field(raw, rwhere):
+def _parse_enum(raw, name, where):
+  """raw: a [[enum]] table (name None) or a field's list of values (named name)."""
+  desc = ""
+  if name is None:
+    if not isinstance(raw, dict):
+      raise RegError(f"{where}: each [[enum]] must be a table")
+    name = raw.get("name")
+    where = _where(where, "enum", name)
+    _check_ident(name, r"[A-Z][A-Z0-9_]*", "enum", where)
+    _check_keys(raw, ENUM_KEYS, where)
+    desc = raw.get("desc", "")
+    if not isinstance(desc, str):
+      raise RegError(f"{where}: desc must be a string")
+    raw = raw.get("values")
+  if not isinstance(raw, list) or not raw:
+    raise RegError(f"{where}: an enum needs a non-empty list of values")
+  values = []
+  for rv in raw:
+    if not isinstance(rv, dict):
+      raise RegError(f"{where}: each enum value must be a table")
+    vwhere = _where(where, "value", rv.get("name"))
+    _check_ident(rv.get("name"), r"[A-Z][A-Z0-9_]*", "enum value", vwhere)
+    _check_keys(rv, VALUE_KEYS, vwhere)
+    if "value" not in rv:
+      raise RegError(f"{vwhere}: missing value")
+    value = _int(rv["value"], "value", vwhere)
+    if value < 0:
+      raise RegError(f"{vwhere}: value {value} is negative")
+    vdesc = rv.get("desc", "")
+    if not isinstance(vdesc, str):
+      raise RegError(f"{vwhere}: desc must be a string")
+    for o in values:
+      if o.name == rv["name"]:
+        raise RegError(f"{vwhere}: defined twice")
+      if o.value == value:
+        raise RegError(f"{vwhere}: value 0x{value:x} is also '{o.name}'")
+    values.append(EnumValue(rv["name"], value, vdesc))
+  return Enum(name, desc, values)
+
+
+def _field_enum(raw, enums, reg_name, fwhere, width):
+  """The field's enum: a [[enum]] by name or its own list; every value must fit the field."""
+  spec = raw["enum"]
+  if isinstance(spec, str):
+    if spec not in enums:
+      raise RegError(f"{fwhere}: enum '{spec}' is not an [[enum]] of this block "
+                     f"(known: {', '.join(enums) or 'none'})")
+    enum = enums[spec]
+  else:
+    enum = _parse_enum(spec, f"{reg_name}_{raw['name']}", f"{fwhere}: enum")
+  for v in enum.values:
+    if v.value >= 1 << width:
+      raise RegError(f"{fwhere}: enum '{enum.name}' value '{v.name}' (0x{v.value:x}) does not "
+                     f"fit in {width} bit(s)")
+  return enum
+
+
+def _parse_field(raw, rwhere, enums=None, reg_name=""):
   if not isinstance(raw, dict):
     raise RegError(f"{rwhere}: each field must be a table")
   name = raw.get("name")
@@ -288,10 +376,11 @@ def _parse_field(raw, rwhere):
   desc = raw.get("desc", "")
   if not isinstance(desc, str):
     raise RegError(f"{fwhere}: desc must be a string")
-  return Field(name, hi, lo, access, reset, desc)
+  enum = _field_enum(raw, enums or {}, reg_name, fwhere, hi - lo + 1) if "enum" in raw else None
+  return Field(name, hi, lo, access, reset, desc, enum)
 
 
-def _parse_register(raw, params, where):
+def _parse_register(raw, params, where, enums=None):
   if not isinstance(raw, dict):
     raise RegError(f"{where}: each [[register]] must be a table")
   name = raw.get("name")
@@ -325,7 +414,7 @@ def _parse_register(raw, params, where):
   raw_fields = raw.get("fields")
   if not isinstance(raw_fields, list) or not raw_fields:
     raise RegError(f"{rwhere}: needs a non-empty list of fields")
-  fields = [_parse_field(f, rwhere) for f in raw_fields]
+  fields = [_parse_field(f, rwhere, enums, name) for f in raw_fields]
   seen = {}
   for f in fields:
     if f.name in seen:
@@ -454,9 +543,9 @@ def load(path, overrides=None, src_name=None):
   except tomllib.TOMLDecodeError as exc:
     raise RegError(f"{where}: TOML syntax error: {exc}") from None
   for key in doc:
-    if key not in ("block", "register", "window", "note"):
+    if key not in ("block", "register", "window", "note", "enum"):
       raise RegError(f"{where}: unknown top-level key '{key}' "
-                     "(expected [block], [[register]], [[window]], [[note]])")
+                     "(expected [block], [[register]], [[window]], [[enum]], [[note]])")
   blk = doc.get("block")
   if not isinstance(blk, dict):
     raise RegError(f"{where}: missing [block] table")
@@ -473,10 +562,31 @@ def load(path, overrides=None, src_name=None):
       raise RegError(f"{where}: --param {key}: not a [block.params] name "
                      f"(known: {', '.join(params) or 'none'})")
     params[key] = value
+  raw_enums = doc.get("enum", [])
+  if not isinstance(raw_enums, list):
+    raise RegError(f"{where}: enum must be an array of tables ([[enum]])")
+  enums = {}
+  for raw in raw_enums:
+    e = _parse_enum(raw, None, where)
+    if e.name in enums:
+      raise RegError(f"{where}: enum '{e.name}' is defined twice")
+    enums[e.name] = e
   raw_regs = doc.get("register")
   if not isinstance(raw_regs, list) or not raw_regs:
     raise RegError(f"{where}: no [[register]] entries")
-  regs = [_parse_register(r, params, where) for r in raw_regs]
+  regs = [_parse_register(r, params, where, enums) for r in raw_regs]
+  all_enums = list(enums.values())
+  for r in regs:
+    for f in r.fields:
+      if f.enum is None:
+        continue
+      if f.enum not in all_enums:
+        if any(e.name == f.enum.name for e in all_enums):
+          raise RegError(f"{where}: register '{r.name}' field '{f.name}': its enum is named "
+                         f"{f.enum.name}, like another enum of the block")
+        all_enums.append(f.enum)
+      f.enum.fields.append(f"{r.name}.{f.name}")
+      f.enum.width = max(f.enum.width, f.width)
 
   by_name = {}
   for r in regs:
@@ -527,7 +637,7 @@ def load(path, overrides=None, src_name=None):
     raise RegError(f"{where}: note must be an array of tables ([[note]])")
   notes = [_parse_note(n, where) for n in raw_notes]
 
-  block = Block(name, desc, params, regs, where, windows, notes)
+  block = Block(name, desc, params, regs, where, windows, notes, all_enums)
   _check_name_collisions(block)
   return block
 
@@ -549,11 +659,14 @@ def _check_name_collisions(block):
     for f in r.fields:
       for suffix in ("MASK", "SHIFT", "WIDTH", "RESET"):
         claim(f"{block.prefix}_{r.name}_{f.name}_{suffix}", f"field '{r.name}.{f.name}'")
+  for e in block.enums:
+    for v in e.values:
+      claim(f"{block.prefix}_{e.name}_{v.name}", f"enum value '{e.name}.{v.name}'")
   for w in block.windows:
-    for suffix in ("OFFSET", "SIZE", "VALIDBITS", "OFFSET_N"):
+    for suffix in ("OFFSET", "SIZE", "SIZE_BITS", "VALIDBITS", "OFFSET_N"):
       claim(f"{block.prefix}_{w.name}_{suffix}", f"window '{w.name}'")
     for i in w.index:
-      for suffix in ("STRIDE", "COUNT"):
+      for suffix in ("STRIDE", "COUNT", "LSB", "BITS"):
         claim(f"{block.prefix}_{w.name}_{i.name}_{suffix}", f"window index '{w.name}.{i.name}'")
 
 
@@ -587,6 +700,10 @@ def window_summary(w):
 # ---------------------------------------------------------------------------------------------
 # SystemVerilog package
 
+def _pow2(n):
+  return n > 0 and n & (n - 1) == 0
+
+
 def gen_sv_pkg(block):
   p = block.prefix
   b = block.name
@@ -599,6 +716,12 @@ def gen_sv_pkg(block):
     out.append("")
   out.append(f"  parameter int unsigned {p}_ADDR_BITS = {ADDR_BITS};")
   out.append("")
+  for e in block.enums:
+    out.append(f"  // Enum {e.name} ({enum_users(e)})" + (f": {e.desc}" if e.desc else ""))
+    for v in e.values:
+      out.append(f"  parameter logic [{e.width - 1}:0] {p}_{e.name}_{v.name} = "
+                 f"{sv_hex(e.width, v.value)};")
+    out.append("")
   for r in block.registers:
     out.append(f"  // {r.name}: {r.desc}")
     out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{r.name}_OFFSET = "
@@ -619,12 +742,21 @@ def gen_sv_pkg(block):
     out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{w.name}_OFFSET = "
                f"{sv_hex(ADDR_BITS, w.offset)};")
     out.append(f"  parameter int unsigned {p}_{w.name}_SIZE = {w.size};")
+    out.append(f"  parameter int unsigned {p}_{w.name}_SIZE_BITS = {w.size.bit_length() - 1};")
     out.append(f"  parameter int unsigned {p}_{w.name}_VALIDBITS = {w.validbits};")
+    room = w.size
     for i in w.index:
       out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{w.name}_{i.name}_STRIDE = "
                  f"{sv_hex(ADDR_BITS, i.stride)};")
       if i.fixed:
         out.append(f"  parameter int unsigned {p}_{w.name}_{i.name}_COUNT = {i.count};")
+      if _pow2(i.stride) and _pow2(room // i.stride):
+        # The index as an address field: [_LSB +: _BITS] of the offset in the window.
+        out.append(f"  parameter int unsigned {p}_{w.name}_{i.name}_LSB = "
+                   f"{i.stride.bit_length() - 1};")
+        out.append(f"  parameter int unsigned {p}_{w.name}_{i.name}_BITS = "
+                   f"{(room // i.stride).bit_length() - 1};")
+      room = i.stride
   if block.windows:
     out.append("")
 
@@ -674,131 +806,145 @@ def _pad_concat(parts):
   return "{" + ", ".join(items) + "}"
 
 
-def gen_sv_top(block):
-  p = block.prefix
+def _sv_top_header(block):
+  """Banner, port list and the APB handshake of cpo_<block>_reg_top."""
   b = block.name
-  has_reg2hw = any(f.access in TO_HW for r in block.registers for f in r.fields)
-  has_hw2reg = any(f.access in FROM_HW for r in block.registers for f in r.fields)
-  out = [banner(block, "//"), "//",
-         f"// APB3 target for register block '{b}'. Every access completes in its first access",
-         "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
-         "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
-         *([f"// Windows, decoded by the design around this block (here they answer pslverr_o):"]
-           + [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
-              for w in block.windows]
-           if block.windows else []),
-         "", f"module cpo_{b}_reg_top",
-         f"  import cpo_{b}_reg_pkg::*;", "(",
-         "  input  logic clk_i,",
-         "  input  logic rst_ni,",
-         "  input  logic psel_i,",
-         "  input  logic penable_i,",
-         "  input  logic pwrite_i,",
-         f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,",
-         "  input  logic [31:0] pwdata_i,",
-         "  output logic [31:0] prdata_o,",
-         "  output logic pready_o,",
-         "  output logic pslverr_o,",
-         f"  output cpo_{b}_reg2hw_t reg2hw_o,",
-         f"  input  cpo_{b}_hw2reg_t hw2reg_i",
-         ");", "",
-         "  logic access, wr_en, rd_en, addr_hit;",
-         "  assign access = psel_i & penable_i;",
-         "  assign wr_en = access & pwrite_i;",
-         "  assign rd_en = access & ~pwrite_i;",
-         "  assign pready_o = 1'b1;",
-         "  assign pslverr_o = access & ~addr_hit;",
-         "",
-         "  // Address decode: one hit line per register instance.",
-         ]
+  windows = []
+  if block.windows:
+    windows = ["// Windows, decoded by the design around this block (here they answer pslverr_o):"]
+    windows += [f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})"
+                for w in block.windows]
+  return [banner(block, "//"), "//",
+          f"// APB3 target for register block '{b}'. Every access completes in its first access",
+          "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
+          "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
+          *windows,
+          "", f"module cpo_{b}_reg_top",
+          f"  import cpo_{b}_reg_pkg::*;", "(",
+          "  input  logic clk_i,",
+          "  input  logic rst_ni,",
+          "  input  logic psel_i,",
+          "  input  logic penable_i,",
+          "  input  logic pwrite_i,",
+          f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,",
+          "  input  logic [31:0] pwdata_i,",
+          "  output logic [31:0] prdata_o,",
+          "  output logic pready_o,",
+          "  output logic pslverr_o,",
+          f"  output cpo_{b}_reg2hw_t reg2hw_o,",
+          f"  input  cpo_{b}_hw2reg_t hw2reg_i",
+          ");", "",
+          "  logic access, wr_en, rd_en, addr_hit;",
+          "  assign access = psel_i & penable_i;",
+          "  assign wr_en = access & pwrite_i;",
+          "  assign rd_en = access & ~pwrite_i;",
+          "  assign pready_o = 1'b1;",
+          "  assign pslverr_o = access & ~addr_hit;",
+          ""]
+
+
+def _sv_top_decode(block):
+  """One hit line per register instance, and addr_hit, their OR."""
+  p = block.prefix
+  out = ["  // Address decode: one hit line per register instance."]
   hits = []
   for r in block.registers:
     n = r.name.lower()
     if r.is_array:
-      out.append(f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;")
-      out.append("  always_comb begin")
-      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-      out.append(f"      {n}_hit[i] = paddr_i ==")
-      out.append(f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;")
-      out.append("    end")
-      out.append("  end")
+      out += [f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;",
+              "  always_comb begin",
+              f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
+              f"      {n}_hit[i] = paddr_i ==",
+              f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;",
+              "    end",
+              "  end"]
       hits.append(f"(|{n}_hit)")
     else:
-      out.append(f"  logic {n}_hit;")
-      out.append(f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;")
+      out += [f"  logic {n}_hit;", f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;"]
       hits.append(f"{n}_hit")
   out.append("  assign addr_hit = " + (" |\n                    ".join(hits)) + ";")
   out.append("")
+  return out
 
-  # Storage and hardware ports, one always_ff per stored field.
+
+def _sv_flop(block, r, f, comment, reset, update):
+  """One field's flop: its declaration and an always_ff with an async reset; update(ind, idx)
+  gives the lines of the clocked branch (inside the per-instance loop of an array)."""
+  p = block.prefix
+  fq = f"{r.name.lower()}_{f.name.lower()}_q"
+  dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+  out = [f"  // {comment}",
+         f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};",
+         "  always_ff @(posedge clk_i or negedge rst_ni) begin",
+         "    if (!rst_ni) begin",
+         f"      {fq} <= {reset};",
+         "    end else begin"]
+  if r.is_array:
+    out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
+    out += update("        ", "[i]")
+    out.append("      end")
+  else:
+    out += update("      ", "")
+  out += ["    end", "  end", ""]
+  return out
+
+
+def _sv_top_storage(block):
+  """One always_ff per stored field: how software and hardware change it."""
+  p = block.prefix
+  out = []
   for r in block.registers:
     n = r.name.lower()
-    idx = "[i]" if r.is_array else ""
     for f in r.fields:
       if f.access not in STORED:
         continue
       fq = f"{n}_{f.name.lower()}_q"
       wd = f"pwdata_i[{f.hi}:{f.lo}]" if f.width > 1 else f"pwdata_i[{f.lo}]"
-      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
       rst = f"{p}_{r.name}_{f.name}_RESET" if f.access in HAS_RESET else f"'0"
-      out.append(f"  // {r.name}.{f.name} ({f.access})")
-      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
-      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
-      out.append("    if (!rst_ni) begin")
       if r.is_array and f.access in HAS_RESET:
-        out.append(f"      {fq} <= {{{p}_{r.name}_COUNT{{{rst}}}}};")
-      else:
-        out.append(f"      {fq} <= {rst};")
-      out.append("    end else begin")
-      ind = "      "
-      if r.is_array:
-        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-        ind = "        "
-      sel = f"{n}_hit{idx}"
-      if f.access in ("rw", "wo"):
-        out.append(f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};")
-      elif f.access == "w1p":
-        out.append(f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;")
-      elif f.access == "w1c":
-        out.append(f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |")
-        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      elif f.access == "rc":
-        out.append(f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |")
-        out.append(f"{ind}    hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      if r.is_array:
-        out.append("      end")
-      out.append("    end")
-      out.append("  end")
-      out.append("")
-  # Latched read values (e.g. the HI half of a counter, captured when LO is read).
+        rst = f"{{{p}_{r.name}_COUNT{{{rst}}}}}"
+      hw = f"hw2reg_i.{r.sv_name}{{idx}}.{f.sv_name}"
+
+      def update(ind, idx, f=f, fq=fq, wd=wd, hw=hw, n=n):
+        sel, hw = f"{n}_hit{idx}", hw.format(idx=idx)
+        if f.access in ("rw", "wo"):
+          return [f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};"]
+        if f.access == "w1p":
+          return [f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;"]
+        if f.access == "w1c":
+          return [f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |",
+                  f"{ind}    {hw};"]
+        return [f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |",   # rc
+                f"{ind}    {hw};"]
+
+      out += _sv_flop(block, r, f, f"{r.name}.{f.name} ({f.access})", rst, update)
+  return out
+
+
+def _sv_top_latched(block):
+  """Latched read values (e.g. the HI half of a counter, captured when LO is read)."""
+  out = []
   for r in block.registers:
     if r.latched_by is None:
       continue
-    n = r.name.lower()
     src = r.latched_by.lower()
-    idx = "[i]" if r.is_array else ""
     for f in r.fields:
-      fq = f"{n}_{f.name.lower()}_q"
-      dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
-      out.append(f"  // {r.name}.{f.name}: captured when {r.latched_by} is read")
-      out.append(f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};")
-      out.append("  always_ff @(posedge clk_i or negedge rst_ni) begin")
-      out.append("    if (!rst_ni) begin")
-      out.append(f"      {fq} <= '0;")
-      out.append("    end else begin")
-      ind = "      "
-      if r.is_array:
-        out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-        ind = "        "
-      out.append(f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
-      if r.is_array:
-        out.append("      end")
-      out.append("    end")
-      out.append("  end")
-      out.append("")
+      fq = f"{r.name.lower()}_{f.name.lower()}_q"
 
-  # reg2hw outputs.
-  if has_reg2hw:
+      def update(ind, idx, f=f, fq=fq):
+        return [f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= "
+                f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name};"]
+
+      out += _sv_flop(block, r, f, f"{r.name}.{f.name}: captured when {r.latched_by} is read",
+                      "'0", update)
+  return out
+
+
+def _sv_top_ports(block):
+  """reg2hw_o from the flops; tie-offs when a direction has no field."""
+  p = block.prefix
+  out = []
+  if any(f.access in TO_HW for r in block.registers for f in r.fields):
     out.append("  always_comb begin")
     for r in block.registers:
       n = r.name.lower()
@@ -816,47 +962,83 @@ def gen_sv_top(block):
     out.append("  end")
   else:
     out.append("  assign reg2hw_o = '0;")
-  if not has_hw2reg:
+  if not any(f.access in FROM_HW for r in block.registers for f in r.fields):
     out.append("  logic unused_hw2reg;")
     out.append("  assign unused_hw2reg = ^hw2reg_i;")
   out.append("")
+  return out
 
-  # Read mux: OR of the hit instances (the decode is one-hot).
-  out.append("  // Read data: the decode is one-hot, so an OR of the selected words is the mux.")
-  out.append("  logic [31:0] rdata;")
-  out.append("  always_comb begin")
-  out.append("    rdata = '0;")
+
+def _sv_read_expr(block, r, f, idx):
+  """What a read of field f returns: its constant, hardware's value or its flop."""
+  if f.access == "const":
+    return f"{block.prefix}_{r.name}_{f.name}_RESET"
+  if f.access == "ro" and r.latched_by is None:
+    return f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
+  return f"{r.name.lower()}_{f.name.lower()}_q{idx}"
+
+
+def _sv_top_rdata(block):
+  """Read mux: OR of the hit instances (the decode is one-hot)."""
+  p = block.prefix
+  out = ["  // Read data: the decode is one-hot, so an OR of the selected words is the mux.",
+         "  logic [31:0] rdata;",
+         "  always_comb begin",
+         "    rdata = '0;"]
   for r in block.registers:
     n = r.name.lower()
     idx = "[i]" if r.is_array else ""
-    parts = []
-    for f in r.fields:
-      if f.access not in READABLE:
-        continue
-      if f.access == "const":
-        expr = f"{p}_{r.name}_{f.name}_RESET"
-      elif f.access == "ro" and r.latched_by is None:
-        expr = f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
-      else:
-        expr = f"{n}_{f.name.lower()}_q{idx}"
-      parts.append((f.hi, f.lo, expr))
+    parts = [(f.hi, f.lo, _sv_read_expr(block, r, f, idx))
+             for f in r.fields if f.access in READABLE]
     if not parts:
       continue
     word = _pad_concat(parts)
     if r.is_array:
-      out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-      out.append(f"      if ({n}_hit[i]) rdata = rdata | {word};")
-      out.append("    end")
+      out += [f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
+              f"      if ({n}_hit[i]) rdata = rdata | {word};",
+              "    end"]
     else:
       out.append(f"    if ({n}_hit) rdata = rdata | {word};")
-  out.append("  end")
-  out.append("  assign prdata_o = rd_en ? rdata : '0;")
-  out.append("")
-  out.append("  // Data bits no field uses, and the write data of read-only registers.")
-  out.append("  logic unused_pwdata;")
-  out.append("  assign unused_pwdata = ^pwdata_i;")
-  out.append("")
-  out.append(f"endmodule : cpo_{b}_reg_top")
+  out += ["  end", "  assign prdata_o = rd_en ? rdata : '0;", ""]
+  return out
+
+
+def gen_sv_top(block):
+  out = (_sv_top_header(block) + _sv_top_decode(block) + _sv_top_storage(block)
+         + _sv_top_latched(block) + _sv_top_ports(block) + _sv_top_rdata(block))
+  out += ["  // Data bits no field uses, and the write data of read-only registers.",
+          "  logic unused_pwdata;",
+          "  assign unused_pwdata = ^pwdata_i;",
+          "",
+          f"endmodule : cpo_{block.name}_reg_top"]
+  return "\n".join(out) + "\n"
+
+def gen_sv_dec(block):
+  """cpo_<block>_reg_dec: which of the block's windows an address is in (none: the registers).
+  Without windows the file holds no module (it is listed with the block's SV all the same)."""
+  b = block.name
+  p = block.prefix
+  out = [banner(block, "//"), "//"]
+  if not block.windows:
+    return "\n".join(out + [f"// Register block '{b}' has no windows: nothing to decode."]) + "\n"
+  out += [f"// Address decoder of register block '{b}': one hit per window (on the address",
+          "// bits above the window's size), regs_o for every other address (the register",
+          "// block's).", "",
+          f"module cpo_{b}_reg_dec", f"  import cpo_{b}_reg_pkg::*;", "(",
+          f"  input  logic [{p}_ADDR_BITS-1:0] paddr_i,"]
+  for w in block.windows:
+    out.append(f"  output logic {w.name.lower()}_o,  // 0x{w.offset:04x}-0x{w.end - 1:04x}")
+  out += ["  output logic regs_o", ");", ""]
+  for w in block.windows:
+    low = w.size.bit_length() - 1
+    out.append(f"  assign {w.name.lower()}_o = paddr_i[{ADDR_BITS - 1}:{low}] == "
+               f"{p}_{w.name}_OFFSET[{ADDR_BITS - 1}:{low}];")
+  hits = " | ".join(f"{w.name.lower()}_o" for w in block.windows)
+  out.append(f"  assign regs_o = ~({hits});")
+  low = min(w.size.bit_length() - 1 for w in block.windows)
+  out += ["", "  // The offset inside a window is the design's to decode.",
+          "  logic unused_paddr;", f"  assign unused_paddr = ^paddr_i[{low - 1}:0];"]
+  out += ["", f"endmodule : cpo_{b}_reg_dec"]
   return "\n".join(out) + "\n"
 
 
@@ -865,6 +1047,31 @@ def gen_sv_top(block):
 
 def c_comment(text):
   return " ".join(text.split()).replace("*/", "* /")
+
+
+def enum_users(e):
+  return f"fields {', '.join(e.fields)}" if e.fields else "no field"
+
+
+def _c_enums(block):
+  """Each enum as a typedef enum and a function from value to name (NULL if none)."""
+  out = []
+  for e in block.enums:
+    n = f"{block.prefix}_{e.name}"
+    t = f"cpo_{block.name}_{e.name.lower()}"
+    out.append(f"/* Enum {e.name} ({enum_users(e)})" + (f": {c_comment(e.desc)}" if e.desc else "")
+               + " */")
+    out.append("typedef enum {")
+    for v in e.values:
+      note = f"  /* {c_comment(v.desc)} */" if v.desc else ""
+      out.append(f"  {n}_{v.name} = 0x{v.value:x},{note}")
+    out.append(f"}} {t}_t;")
+    out.append(f"static inline const char *{t}_name(unsigned value) {{")
+    out.append("  switch (value) {")
+    for v in e.values:
+      out.append(f"  case {n}_{v.name}: return \"{v.name}\";")
+    out += ["  default: return (const char *)0;", "  }", "}", ""]
+  return out
 
 
 def gen_c_header(block):
@@ -883,6 +1090,7 @@ def gen_c_header(block):
     out.append(f"#define {p}_{camel_to_upper_snake(name)} {val}u")
   if block.params:
     out.append("")
+  out += _c_enums(block)
   for r in block.registers:
     out.append(f"/* {r.name}: {c_comment(r.desc)} */")
     out.append(f"#define {p}_{r.name}_OFFSET 0x{r.offset:04x}u")
@@ -924,13 +1132,27 @@ def gen_c_header(block):
 # ---------------------------------------------------------------------------------------------
 # Python module
 
+def _py_enums(block):
+  """Each enum as an IntEnum (LinkState.UP) and as flat names (CPO_<BLOCK>_LINK_STATE_UP)."""
+  out = []
+  for e in block.enums:
+    doc = f"Enum {e.name} ({enum_users(e)})" + (f": {e.desc}" if e.desc else "")
+    out += ["", f"class {e.camel}(enum.IntEnum):", f"  {doc!r}"]
+    out += [f"  {v.name} = 0x{v.value:x}" for v in e.values]
+    out += ["", ""]
+    out += [f"{block.prefix}_{e.name}_{v.name} = {e.camel}.{v.name}" for v in e.values]
+    out.append("")
+  return out
+
+
 def gen_python(block):
   p = block.prefix
   out = [f"# {banner(block, '').strip()}", f'"""Register block \'{block.name}\': {block.desc}"""',
-         "", f"BLOCK = {block.name!r}", ""]
+         "", "import enum", "", f"BLOCK = {block.name!r}", ""]
   for name, val in block.params.items():
     out.append(f"{p}_{camel_to_upper_snake(name)} = {val}")
   out.append("")
+  out += _py_enums(block)
   regs = []
   for r in block.registers:
     out.append(f"# {r.name}: {r.desc}")
@@ -1071,8 +1293,15 @@ def gen_markdown(block):
     for f in sorted(r.fields, key=lambda x: -x.hi):
       bits = f"{f.hi}:{f.lo}" if f.width > 1 else f"{f.lo}"
       reset = f"0x{f.reset:x}" if f.access in HAS_RESET else "-"
+      values = f" Values: [{f.enum.name}](#{f.enum.name.lower()})." if f.enum else ""
       out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
-                 f"{md_cell(f.desc)} |")
+                 f"{md_cell(f.desc)}{values} |")
+    out.append("")
+  for e in block.enums:
+    out += [f"## {e.name}", "", f"Enum ({enum_users(e)}; C `{p}_{e.name}_<VALUE>`, "
+            f"`cpo_{block.name}_{e.name.lower()}_name()`; Python `{e.camel}`). {e.desc}".rstrip(),
+            "", "| Value | Name | Description |", "|---|---|---|"]
+    out += [f"| 0x{v.value:x} | {v.name} | {md_cell(v.desc)} |" for v in e.values]
     out.append("")
   for w in block.windows:
     out += [f"## {w.name}", "",
@@ -1114,6 +1343,7 @@ def outputs(block):
       f"cpo_{b}_reg.vlt": gen_vlt(block),
       f"cpo_{b}_reg_pkg.sv": gen_sv_pkg(block),
       f"cpo_{b}_reg_top.sv": gen_sv_top(block),
+      f"cpo_{b}_reg_dec.sv": gen_sv_dec(block),
       os.path.join("cpo", f"{b}_regs.h"): gen_c_header(block),
       f"{b}_regs.md": gen_markdown(block),
       f"{b}_regs.py": gen_python(block),
@@ -1139,11 +1369,7 @@ def main(argv=None):
   ap.add_argument("--expect-block", help="fail unless the description's block name is this")
   args = ap.parse_args(argv)
 
-  src = args.src_name
-  if src is None:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    full = os.path.abspath(args.toml)
-    src = os.path.relpath(full, root) if full.startswith(root + os.sep) else args.toml
+  src = args.src_name or source_name(args.toml)
   try:
     block = load(args.toml, dict(args.param), src)
     if args.expect_block and block.name != args.expect_block:
@@ -1153,7 +1379,7 @@ def main(argv=None):
     print(f"reggen: error: {exc}", file=sys.stderr)
     return 1
   for rel, text in outputs(block).items():
-    _write_if_changed(os.path.join(args.outdir, rel), text)
+    write_if_changed(os.path.join(args.outdir, rel), text)
   if args.stamp:
     # Always touched, so the build knows the generator ran even when no output changed.
     with open(args.stamp, "w", encoding="utf-8") as fh:
@@ -1161,7 +1387,14 @@ def main(argv=None):
   return 0
 
 
-def _write_if_changed(path, text):
+def source_name(path):
+  """A description's name in banners and messages: its path from the repository root."""
+  root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  full = os.path.abspath(path)
+  return os.path.relpath(full, root) if full.startswith(root + os.sep) else path
+
+
+def write_if_changed(path, text):
   """Unchanged files keep their timestamp, so a re-run does not re-verilate or recompile."""
   try:
     with open(path, encoding="utf-8") as fh:

@@ -34,7 +34,14 @@ L = 3264  # the lookahead, given explicitly: the test's arithmetic depends on it
 CYCLE_S = 16 / 106.25e9
 GRID = round(50e-9 / CYCLE_S)
 ADC_PERIOD = GRID * round(1e-6 / 50e-9)
-LANE_STATUS = lambda lane: 0x100 + 0x20 * lane  # lanes.regs.toml: LANE_STATUS[lane], bit 0 LOCKED
+lanes_regs = afe._regs  # the generated lanes_regs.py, as cpoemu_analog found it
+
+
+def locked(e, lane):
+  """1 if the lane's checker is locked (LANE_STATUS[lane].LOCKED), else 0."""
+  status = e.host.read(lanes_regs.CPO_LANES_LANE_STATUS_OFFSET_N(lane))
+  return int(bool(status & lanes_regs.CPO_LANES_LANE_STATUS_LOCKED_MASK))
+
 
 
 def ceil_to(x, step):
@@ -104,7 +111,7 @@ class AnalogBoundary(unittest.TestCase):
       self.assertGreater(e.adc("tap_pd", lane), 0, f"lane {lane}")
       self.assertGreater(afe.adc_value("rx_power", e.adc("rx_power", lane)), 1e-6, f"lane {lane}")
       self.assertTrue(280 < afe.adc_value("mod_temp", e.adc("mod_temp", lane)) < 400, f"lane {lane}")
-      self.assertEqual(e.host.read(LANE_STATUS(lane)) & 1, 1, f"lane {lane} not locked")
+      self.assertEqual(locked(e, lane), 1, f"lane {lane} not locked")
     e.finish()
 
   def test_tap_photocurrent_is_linear_in_laser_power(self):
@@ -160,8 +167,7 @@ class AnalogBoundary(unittest.TestCase):
                     f"laser power changed at read cycle {seen}, expected the conversion at {k * ADC_PERIOD}")
     e.sleep_until(seen + 3 * ADC_PERIOD)
     self.assertLessEqual(e.host.read(power), 2)  # dark: 0, give or take the monitor's noise
-    locked = [e.host.read(LANE_STATUS(lane)) & 1 for lane in range(LANES)]
-    self.assertEqual(locked, [0] * LANES, "lanes still locked without light")
+    self.assertEqual([locked(e, lane) for lane in range(LANES)], [0] * LANES, "lanes still locked without light")
 
     m = k + 5
     self.write_at(m * ADC_PERIOD + 1 - L, "laser_current", 0, i0)  # acts at the grid point after m * A
@@ -223,15 +229,14 @@ class TwoEngines(unittest.TestCase):
     try:
       e.sleep_until(ADC_PERIOD + 10)
       self.assertGreater(e.adc("laser_power", 1), 0, "engine B has no laser 1")
-      self.assertEqual([e.host.read(LANE_STATUS(lane)) & 1 for lane in range(LANES)], [1] * LANES)
+      self.assertEqual([locked(e, lane) for lane in range(LANES)], [1] * LANES)
       e.set_dac("laser_current", 0, 0)  # engine A's laser
       e.sleep_until(ceil_to(e.host.now() + L, ADC_PERIOD) + 3 * ADC_PERIOD + 1)
       self.assertLessEqual(e.adc("laser_power", 0), 2)  # dark, give or take the monitor's noise
       self.assertGreater(e.adc("laser_power", 1), 1000)
       dark = [afe.adc_value("rx_power", e.adc("rx_power", lane)) < 1e-6 for lane in range(LANES)]
       self.assertEqual(dark, [False] * 4 + [True] * 4, "received power: B's receivers only are dark")
-      locked = [e.host.read(LANE_STATUS(lane)) & 1 for lane in range(LANES)]
-      self.assertEqual(locked, [1] * 4 + [0] * 4, "lock: A's receivers, lit by B, stay locked")
+      self.assertEqual([locked(e, lane) for lane in range(LANES)], [1] * 4 + [0] * 4, "lock: A's receivers, lit by B, stay locked")
       result = e.finish()
       self.assertEqual(result["config"]["topology"], "two-engines")
     except AssertionError as err:

@@ -36,7 +36,7 @@ GOOD = textwrap.dedent("""\
     offset = 0x4
     fields = [
       { name = "PORTS", bits = "7:0", access = "ro" },
-      { name = "MODE", bits = "10:9", access = "rw", reset = 2 },
+      { name = "MODE", bits = "10:9", access = "rw", enum = "MODE_SEL", reset = 2 },
       { name = "KEY", bits = "31:16", access = "wo", reset = 0xbeef },
     ]
 
@@ -47,6 +47,21 @@ GOOD = textwrap.dedent("""\
       { name = "OVERFLOW", bits = 0, access = "w1c" },
       { name = "SEEN", bits = "4:1", access = "rc", reset = 0 },
       { name = "GO", bits = "31", access = "w1p" },
+    ]
+
+    [[register]]
+    name = "LINK"
+    offset = 0xc
+    fields = [ { name = "STATE", bits = "2:0", access = "ro", enum = [
+      { name = "DOWN", value = 0, desc = "no link" }, { name = "UP", value = 5 } ] } ]
+
+    [[enum]]
+    name = "MODE_SEL"
+    desc = "Operating modes."
+    values = [
+      { name = "OFF", value = 0, desc = "off" },
+      { name = "SLOW", value = 1 },
+      { name = "FAST", value = 2, desc = "the fast one" },
     ]
 
     [[register]]
@@ -149,8 +164,51 @@ class GoodDescription(unittest.TestCase):
     self.assertEqual(m.CPO_DEMO_PORT_CNT_HI_OFFSET_N(3), 0x134)
     with self.assertRaises(IndexError):
       m.CPO_DEMO_PORT_CNT_HI_OFFSET_N(4)
-    self.assertEqual(set(m.REGISTERS), {"ID", "CONFIG", "EVENTS", "PORT_CNT_LO", "PORT_CNT_HI",
-                                        "PORT_CTRL"})
+    self.assertEqual(set(m.REGISTERS), {"ID", "CONFIG", "EVENTS", "LINK", "PORT_CNT_LO",
+                                        "PORT_CNT_HI", "PORT_CTRL"})
+
+  def test_enums_in_python(self):
+    m = load_module(os.path.join(self.out, "demo_regs.py"))
+    self.assertEqual([(v.name, int(v)) for v in m.ModeSel], [("OFF", 0), ("SLOW", 1), ("FAST", 2)])
+    self.assertEqual(m.CPO_DEMO_MODE_SEL_FAST, 2)
+    self.assertEqual(m.LinkState(5).name, "UP")     # a field's own enum, named <REG>_<FIELD>
+    self.assertEqual(m.CPO_DEMO_LINK_STATE_DOWN, 0)
+    self.assertIn("CONFIG.MODE", m.ModeSel.__doc__)
+
+  def test_enums_in_c_sv_and_markdown(self):
+    h = self.read("cpo/demo_regs.h")
+    self.assertIn("  CPO_DEMO_MODE_SEL_FAST = 0x2,  /* the fast one */", h)
+    self.assertIn("} cpo_demo_mode_sel_t;", h)
+    self.assertIn("static inline const char *cpo_demo_link_state_name(unsigned value) {", h)
+    self.assertIn('  case CPO_DEMO_LINK_STATE_UP: return "UP";', h)
+    pkg = self.read("cpo_demo_reg_pkg.sv")
+    self.assertIn("parameter logic [1:0] CPO_DEMO_MODE_SEL_FAST = 2'h2;", pkg)
+    self.assertIn("parameter logic [2:0] CPO_DEMO_LINK_STATE_UP = 3'h5;", pkg)
+    md = self.read("demo_regs.md")
+    self.assertIn("Values: [MODE_SEL](#mode_sel). |", md)
+    sel = md.split("## MODE_SEL\n")[1].split("\n## ")[0]
+    self.assertIn("Enum (fields CONFIG.MODE;", sel)
+    self.assertIn("| 0x2 | FAST | the fast one |", sel)
+
+  def test_window_decoder(self):
+    dec = self.read("cpo_demo_reg_dec.sv")
+    self.assertIn("module cpo_demo_reg_dec", dec)
+    self.assertIn("assign mem_o = paddr_i[15:12] == CPO_DEMO_MEM_OFFSET[15:12];", dec)
+    self.assertIn("assign rom_o = paddr_i[15:6] == CPO_DEMO_ROM_OFFSET[15:6];", dec)
+    self.assertIn("assign regs_o = ~(mem_o | rom_o);", dec)
+    pkg = self.read("cpo_demo_reg_pkg.sv")
+    # The index fields of the window, for a design that decodes them.
+    for line in ("CPO_DEMO_MEM_SIZE_BITS = 12;", "CPO_DEMO_MEM_BANK_LSB = 9;",
+                 "CPO_DEMO_MEM_BANK_BITS = 3;", "CPO_DEMO_MEM_IN_LSB = 3;",
+                 "CPO_DEMO_MEM_IN_BITS = 6;"):
+      self.assertIn(line, pkg)
+
+  def test_block_without_windows_has_an_empty_decoder(self):
+    text = GOOD.split("[[window]]")[0] + GOOD.split("[[note]]")[1].join(["[[note]]", ""])
+    with tempfile.TemporaryDirectory() as out:
+      self.assertEqual(run_reggen(text, out).returncode, 0)
+      with open(os.path.join(out, "cpo_demo_reg_dec.sv")) as fh:
+        self.assertNotIn("module", fh.read())
 
   def test_python_window_constants(self):
     m = load_module(os.path.join(self.out, "demo_regs.py"))
@@ -196,10 +254,12 @@ class GoodDescription(unittest.TestCase):
     if not verilator:
       self.skipTest("VERILATOR not set")
     files = [os.path.join(self.out, f) for f in
-             ("cpo_demo_reg.vlt", "cpo_demo_reg_pkg.sv", "cpo_demo_reg_top.sv")]
-    res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module",
-                          "cpo_demo_reg_top"], capture_output=True, text=True, cwd=self.out)
-    self.assertEqual(res.returncode, 0, res.stderr)
+             ("cpo_demo_reg.vlt", "cpo_demo_reg_pkg.sv", "cpo_demo_reg_top.sv",
+              "cpo_demo_reg_dec.sv")]
+    for top in ("cpo_demo_reg_top", "cpo_demo_reg_dec"):
+      res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
+                           capture_output=True, text=True, cwd=self.out)
+      self.assertEqual(res.returncode, 0, f"{top}: {res.stderr}")
 
   def test_sv_package_matches_description(self):
     pkg = self.read("cpo_demo_reg_pkg.sv")
@@ -419,6 +479,36 @@ BAD = [
          'offset = 0x400\nsize = 0x40\naccess = "ro"\nindex = [ { name = "BANK", stride = 4 } ]'),
      [], ["window index 'ROM.BANK' and register 'ROM_BANK' both generate the name "
           "CPO_DEMO_ROM_BANK_STRIDE"]),
+    ("enum value does not fit its field",
+     GOOD.replace('{ name = "FAST", value = 2,', '{ name = "FAST", value = 4,'), [],
+     ["register 'CONFIG': field 'MODE'", "enum 'MODE_SEL' value 'FAST' (0x4) does not fit in "
+      "2 bit(s)"]),
+    ("inline enum value does not fit its field",
+     GOOD.replace('{ name = "UP", value = 5 }', '{ name = "UP", value = 8 }'), [],
+     ["register 'LINK': field 'STATE'", "enum 'LINK_STATE' value 'UP' (0x8) does not fit in "
+      "3 bit(s)"]),
+    ("enum unknown",
+     GOOD.replace('enum = "MODE_SEL"', 'enum = "MODE"'), [],
+     ["field 'MODE'", "enum 'MODE' is not an [[enum]] of this block (known: MODE_SEL)"]),
+    ("enum value unknown key",
+     GOOD.replace('{ name = "SLOW", value = 1 }', '{ name = "SLOW", valu = 1 }'), [],
+     ["enum 'MODE_SEL': value 'SLOW'", "unknown key 'valu'"]),
+    ("enum unknown key",
+     GOOD.replace('desc = "Operating modes."', 'descr = "Operating modes."'), [],
+     ["enum 'MODE_SEL'", "unknown key 'descr'"]),
+    ("enum value missing",
+     GOOD.replace('{ name = "SLOW", value = 1 }', '{ name = "SLOW" }'), [],
+     ["enum 'MODE_SEL': value 'SLOW'", "missing value"]),
+    ("enum value twice",
+     GOOD.replace('{ name = "SLOW", value = 1 }', '{ name = "SLOW", value = 2 }'), [],
+     ["enum 'MODE_SEL': value 'FAST'", "value 0x2 is also 'SLOW'"]),
+    ("enum without values",
+     GOOD.replace('enum = [\n  { name = "DOWN", value = 0, desc = "no link" }, '
+                  '{ name = "UP", value = 5 } ]', 'enum = []'), [],
+     ["field 'STATE'", "non-empty list of values"]),
+    ("enum value collides with a field's macro",
+     GOOD.replace('{ name = "UP", value = 5 }', '{ name = "MASK", value = 5 }'), [],
+     ["both generate the name CPO_DEMO_LINK_STATE_MASK"]),
     ("note without text",
      GOOD.replace("text = '''\nBit 0 is **first in time**.\n'''", 'text = ""'), [],
      ["note 'Bit order'", "non-empty text"]),
@@ -443,6 +533,11 @@ class BadDescriptions(unittest.TestCase):
 
 
 ROOT = os.path.join(HERE, "..", "..")
+
+
+def read_source(*rel):
+  with open(os.path.join(ROOT, *rel)) as fh:
+    return fh.read()
 
 
 class LanesDescription(unittest.TestCase):
@@ -478,39 +573,272 @@ class LanesDescription(unittest.TestCase):
                    "O.150", "x^31 + x^28 + 1", "b[n] = b[n-31] ^ b[n-28]", "counted once"):
       self.assertIn(needle, order)
 
-  def test_windows_agree_with_the_hand_written_decode(self):
-    # cpo_lanes_top decodes the windows on paddr_i[15:12]; cpo_afe_bank on ch [11:8], idx [7:2].
+  def test_the_design_uses_the_generated_decode(self):
+    # cpo_lanes_top selects the windows with the generated cpo_lanes_reg_dec; cpo_afe_bank takes
+    # its channel and index fields from the package (no window offset typed in the RTL).
     top = self.source("rtl", "lanes", "cpo_lanes_top.sv")
-    for name, param in (("DAC", "AfeDacWindow"), ("ADC", "AfeAdcWindow")):
-      m = re.search(rf"localparam logic \[3:0\] {param} = 4'h([0-9a-fA-F]);", top)
-      self.assertIsNotNone(m, param)
-      w = self.regs.WINDOWS[name]
-      self.assertEqual((w["offset"], w["size"]), (int(m.group(1), 16) << 12, 0x1000), name)
-      self.assertEqual([i["stride"] for i in w["index"]], [0x100, 0x4], name)
+    self.assertIn("cpo_lanes_reg_dec u_dec (", top)
+    bank = self.source("rtl", "lanes", "cpo_afe_bank.sv")
+    self.assertIn("assign ch = paddr_i[ChLsb+:ChFieldBits];", bank)
+    self.assertIn("localparam int unsigned ChLsb = CPO_LANES_DAC_CH_LSB;", bank)
+    for text in (top, bank):
+      code = "\n".join(l.split("//")[0] for l in text.splitlines())
+      self.assertIsNone(re.search(r"\[1[15]:\d+\]|'h[12]\b|\[7:2\]", code))
     self.assertEqual(self.regs.WINDOWS["DAC"]["access"], "rw")
     self.assertEqual(self.regs.WINDOWS["ADC"]["access"], "ro")
-    bank = self.source("rtl", "lanes", "cpo_afe_bank.sv")
-    self.assertIn("assign ch = paddr_i[11:8];", bank)
-    self.assertIn("assign idx = paddr_i[7:2];", bank)
 
-  def test_host_copies_agree_with_the_description(self):
-    # host/include/cpo/lanes_afe.h and host/python/cpoemu_analog.py keep their own copies (they
-    # are used without the generated files); they must not drift from the description.
+  def test_host_helpers_take_the_generated_names(self):
+    # host/include/cpo/lanes_afe.h and host/python/cpoemu_analog.py type no address: they use
+    # cpo/lanes_regs.h and lanes_regs.py (tests/python/test_analog_tables.py runs both).
     h = self.source("host", "include", "cpo", "lanes_afe.h")
-    value = lambda name: int(re.search(rf"#define {name} (0x[0-9a-fA-F]+|\d+)u", h).group(1), 0)
-    r = self.regs
-    self.assertEqual(value("CPO_LANES_DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
-    self.assertEqual(value("CPO_LANES_ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
-    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
-    self.assertEqual(value("CPO_LANES_AFE_CH_STRIDE"), r.CPO_LANES_ADC_CH_STRIDE)
-    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
-    self.assertEqual(value("CPO_LANES_AFE_INDEX_STRIDE"), r.CPO_LANES_ADC_IDX_STRIDE)
+    self.assertIn('#include "cpo/lanes_regs.h"', h)
+    self.assertEqual(re.findall(r"0x[0-9a-fA-F]+", h), ["0xFFFF"])  # the code mask only
     py = self.source("host", "python", "cpoemu_analog.py")
-    pyval = lambda name: int(re.search(rf"^{name} = (0x[0-9a-fA-F]+|\d+)", py, re.M).group(1), 0)
-    self.assertEqual(pyval("DAC_BASE"), r.CPO_LANES_DAC_OFFSET)
-    self.assertEqual(pyval("ADC_BASE"), r.CPO_LANES_ADC_OFFSET)
-    self.assertEqual(pyval("CHANNEL_STRIDE"), r.CPO_LANES_DAC_CH_STRIDE)
-    self.assertEqual(pyval("INDEX_STRIDE"), r.CPO_LANES_DAC_IDX_STRIDE)
+    self.assertIsNone(re.search(r"^\w+ = 0x", py, re.M))
+
+
+ADDRMAP = os.path.join(HERE, "..", "..", "rtl", "reggen", "addrmap.py")
+
+GOOD_MAP = textwrap.dedent("""\
+    [map]
+    desc = "A test map."
+
+    [[space]]
+    name = "HOST"
+    addr_bits = 24
+    desc = "The host's bus."
+
+    [[space]]
+    name = "SIDE"
+    addr_bits = 16
+
+    [[block]]
+    name = "DEMO_A"
+    space = "HOST"
+    base = 0x000000
+    size = 0x10000
+    regs = "demo.regs.toml"
+    desc = "First demo block."
+
+    [[block]]
+    name = "PORT"
+    space = "HOST"
+    base = 0x100000
+    size = 0xf00000
+    desc = "A port with blocks behind it."
+
+    [[block]]
+    name = "DEMO_B"
+    parent = "PORT"
+    base = 0x110000
+    size = 0x10000
+    regs = "demo.regs.toml"
+
+    [[block]]
+    name = "FUTURE"
+    parent = "PORT"
+    base = 0x800000
+    size = 0x800000
+    reserved = true
+
+    [[block]]
+    name = "ALONE"
+    space = "SIDE"
+    base = 0x0
+    size = 0x10000
+    """)
+
+
+def run_addrmap(map_text, outdir, regs_text=GOOD):
+  with open(os.path.join(outdir, "demo.regs.toml"), "w") as fh:
+    fh.write(regs_text)
+  path = os.path.join(outdir, "map.toml")
+  with open(path, "w") as fh:
+    fh.write(map_text)
+  return subprocess.run([sys.executable, ADDRMAP, path, "--outdir", outdir],
+                        capture_output=True, text=True)
+
+
+class AddressMap(unittest.TestCase):
+  def setUp(self):
+    self.tmp = tempfile.TemporaryDirectory()
+    self.out = self.tmp.name
+    res = run_addrmap(GOOD_MAP, self.out)
+    self.assertEqual(res.returncode, 0, res.stderr)
+
+  def tearDown(self):
+    self.tmp.cleanup()
+
+  def read(self, rel):
+    with open(os.path.join(self.out, rel)) as fh:
+      return fh.read()
+
+  def test_python_names(self):
+    m = load_module(os.path.join(self.out, "addrmap.py"))
+    self.assertEqual(m.CPO_ADDRMAP_HOST_ADDR_BITS, 24)
+    self.assertEqual((m.CPO_ADDRMAP_DEMO_B_BASE, m.CPO_ADDRMAP_DEMO_B_SIZE), (0x110000, 0x10000))
+    # A placed block's windows at their absolute addresses.
+    self.assertEqual(m.CPO_ADDRMAP_DEMO_B_MEM_BASE, 0x111000)
+    self.assertEqual(m.CPO_ADDRMAP_DEMO_A_ROM_BASE, 0x400)
+    self.assertEqual(m.addr("PORT", 0x40), 0x100040)
+    with self.assertRaises(IndexError):
+      m.addr("DEMO_A", 0x10000)
+    self.assertEqual(m.BLOCKS["FUTURE"]["reserved"], True)
+    self.assertEqual(m.BLOCKS["DEMO_B"]["space"], "HOST")   # a child is in its parent's space
+
+  def test_c_header_compiles_and_agrees(self):
+    cc = os.environ.get("CC")
+    if not cc:
+      self.skipTest("CC not set")
+    m = load_module(os.path.join(self.out, "addrmap.py"))
+    names = [n for n in dir(m) if n.startswith("CPO_ADDRMAP_") and isinstance(getattr(m, n), int)]
+    checks = "\n".join(f"_Static_assert({n} == {getattr(m, n)}u, \"{n}\");" for n in names)
+    checks += "\n_Static_assert(CPO_ADDRMAP_PORT_ADDR(0x40) == 0x100040u, \"ADDR\");"
+    src = os.path.join(self.out, "check.c")
+    with open(src, "w") as fh:
+      fh.write(f'#include "cpo/addrmap.h"\n{checks}\nint main(void) {{ return 0; }}\n')
+    res = subprocess.run([cc, "-std=c11", "-Wall", "-Werror", "-I", self.out, "-o",
+                          os.path.join(self.out, "check"), src], capture_output=True, text=True)
+    self.assertEqual(res.returncode, 0, res.stderr)
+    self.assertGreaterEqual(len(names), 20)
+
+  def test_decoders(self):
+    dec = self.read("cpo_addrmap_host_dec.sv")
+    # A natural block decodes on the bits above its size; any other by range.
+    self.assertIn("assign demo_a_o = paddr_i[23:16] == CPO_ADDRMAP_DEMO_A_BASE[23:16];", dec)
+    self.assertIn("assign port_o = paddr_i >= CPO_ADDRMAP_PORT_BASE;", dec)
+    self.assertNotIn("demo_b_o", dec)  # behind the port: the port's design decodes it
+    self.assertIn("assign none_o = ~(demo_a_o | port_o);", dec)
+    verilator = os.environ.get("VERILATOR")
+    if not verilator:
+      self.skipTest("VERILATOR not set")
+    files = [os.path.join(self.out, f) for f in ("cpo_addrmap.vlt", "cpo_addrmap_pkg.sv",
+                                                 "cpo_addrmap_host_dec.sv",
+                                                 "cpo_addrmap_side_dec.sv")]
+    for top in ("cpo_addrmap_host_dec", "cpo_addrmap_side_dec"):
+      res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
+                           capture_output=True, text=True, cwd=self.out)
+      self.assertEqual(res.returncode, 0, f"{top}: {res.stderr}")
+
+  def test_markdown(self):
+    md = self.read("addrmap.md")
+    self.assertIn("## Space HOST (24-bit)", md)
+    self.assertIn("| 0x110000-0x11ffff | &nbsp;&nbsp;`DEMO_B` |", md)
+    self.assertIn("| 0x111000-0x111fff | &nbsp;&nbsp;&nbsp;&nbsp;`DEMO_B.MEM` | window, rw |", md)
+    self.assertIn("| 0x800000-0xffffff | &nbsp;&nbsp;`FUTURE` | reserved |", md)
+
+
+BAD_MAP = [
+    ("blocks overlap",
+     GOOD_MAP.replace('size = 0x10000\nregs = "demo.regs.toml"\ndesc = "First',
+                      'size = 0x200000\nregs = "demo.regs.toml"\ndesc = "First'), None,
+     ["block 'PORT' (0x100000-0xffffff) overlaps block 'DEMO_A' (0x000000-0x1fffff) in space "
+      "'HOST'"]),
+    ("children overlap",
+     GOOD_MAP.replace("base = 0x800000", "base = 0x118000").replace("size = 0x800000",
+                                                                     "size = 0x8000"), None,
+     ["block 'FUTURE' (0x118000-0x11ffff) overlaps block 'DEMO_B'", "inside 'PORT'"]),
+    ("child outside its parent",
+     GOOD_MAP.replace("base = 0x110000", "base = 0x0f0000"), None,
+     ["block 'DEMO_B'", "0x0f0000-0x0fffff is outside its parent 'PORT' (0x100000-0xffffff)"]),
+    ("block beyond its space",
+     GOOD_MAP.replace("base = 0x0\nsize = 0x10000", "base = 0x8000\nsize = 0x10000"), None,
+     ["block 'ALONE'", "beyond the 16-bit space 'SIDE'"]),
+    ("unknown space",
+     GOOD_MAP.replace('space = "SIDE"', 'space = "SIDES"'), None,
+     ["block 'ALONE'", "space 'SIDES' is not a [[space]] (known: HOST, SIDE)"]),
+    ("unknown parent",
+     GOOD_MAP.replace('parent = "PORT"\nbase = 0x110000', 'parent = "PORTS"\nbase = 0x110000'),
+     None, ["block 'DEMO_B'", "parent 'PORTS' is not a block of the map"]),
+    ("unknown key",
+     GOOD_MAP.replace("reserved = true", "reserve = true"), None,
+     ["block 'FUTURE'", "unknown key 'reserve'"]),
+    ("space and parent",
+     GOOD_MAP.replace('parent = "PORT"\nbase = 0x800000', 'parent = "PORT"\nspace = "HOST"\n'
+                      'base = 0x800000'), None,
+     ["block 'FUTURE'", "exactly one of space (top level) or parent"]),
+    ("reserved block with registers",
+     GOOD_MAP.replace("reserved = true", 'reserved = true\nregs = "demo.regs.toml"'), None,
+     ["block 'FUTURE'", "a reserved block has no regs"]),
+    ("registers larger than the block",
+     GOOD_MAP.replace("size = 0x10000\nregs", "size = 0x1000\nregs"), None,
+     ["block 'DEMO_A'", "reach 0x2000, beyond its size 0x1000"]),
+    ("bad register description",
+     GOOD_MAP, GOOD.replace('offset = 0x8\n', 'offset = 0x4\n'),
+     ["block 'DEMO_A': regs 'demo.regs.toml'", "register 'EVENTS'", "overlaps CONFIG"]),
+    ("block defined twice",
+     GOOD_MAP.replace('name = "ALONE"', 'name = "PORT"'), None, ["block 'PORT' is defined twice"]),
+    ("space too wide",
+     GOOD_MAP.replace("addr_bits = 24", "addr_bits = 33"), None,
+     ["space 'HOST'", "addr_bits 33 out of range 1..32"]),
+    ("generated names collide",
+     GOOD_MAP.replace('name = "ALONE"', 'name = "DEMO_A_ROM"'), None,
+     ["block 'DEMO_A_ROM' and window 'DEMO_A.ROM' both generate the name "
+      "CPO_ADDRMAP_DEMO_A_ROM_BASE"]),
+]
+
+
+class BadAddressMaps(unittest.TestCase):
+  def test_each_bad_map_is_rejected_with_its_reason(self):
+    for case, text, regs, needles in BAD_MAP:
+      with self.subTest(case=case), tempfile.TemporaryDirectory() as out:
+        self.assertTrue(text != GOOD_MAP or regs, f"{case}: the edit did not apply")
+        res = run_addrmap(text, out, regs or GOOD)
+        self.assertNotEqual(res.returncode, 0, f"{case}: accepted")
+        self.assertIn("map.toml", res.stderr, case)
+        for needle in needles:
+          self.assertIn(needle, res.stderr, f"{case}: message was {res.stderr!r}")
+        self.assertNotIn("Traceback", res.stderr, case)
+        self.assertFalse(os.path.exists(os.path.join(out, "cpo", "addrmap.h")),
+                         f"{case}: wrote outputs")
+
+
+class ProjectMap(unittest.TestCase):
+  """rtl/addrmap.toml and rtl/d2d: the map agrees with the hand-written RTL it describes."""
+
+  @classmethod
+  def setUpClass(cls):
+    cls.tmp = tempfile.TemporaryDirectory()
+    res = subprocess.run([sys.executable, ADDRMAP, os.path.join(ROOT, "rtl", "addrmap.toml"),
+                          "--outdir", cls.tmp.name], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    cls.map = load_module(os.path.join(cls.tmp.name, "addrmap.py"))
+    res = subprocess.run([sys.executable, REGGEN, os.path.join(ROOT, "rtl", "d2d",
+                                                               "d2d.regs.toml"),
+                          "--outdir", cls.tmp.name], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    cls.d2d = load_module(os.path.join(cls.tmp.name, "d2d_regs.py"))
+
+  @classmethod
+  def tearDownClass(cls):
+    cls.tmp.cleanup()
+
+  def test_every_block_is_placed(self):
+    self.assertEqual(set(self.map.BLOCKS),
+                     {"ASIC_D2D", "OE_D2D", "OE_CTRL", "LANES", "CMIS", "CHANNEL"})
+    self.assertTrue(self.map.BLOCKS["CMIS"]["reserved"])
+    self.assertEqual(self.map.CPO_ADDRMAP_LANES_DAC_BASE - self.map.CPO_ADDRMAP_LANES_BASE,
+                     0x1000)
+
+  def test_tunnel_split_agrees_with_the_link(self):
+    # cpo_d2d_link sends tunnel addresses outside the OE endpoint to rmt_* (the OE controller).
+    link = read_source("rtl", "d2d", "cpo_d2d_link.sv")
+    m = re.search(r"assign tun_local = oe_m_paddr\[23:(\d+)\] == \d+'h0+;", link)
+    self.assertIsNotNone(m, "the link's tunnel decode changed: update rtl/addrmap.toml")
+    self.assertEqual(self.map.CPO_ADDRMAP_OE_D2D_SIZE, 1 << int(m.group(1)))
+    self.assertEqual(self.map.CPO_ADDRMAP_OE_CTRL_BASE, self.map.CPO_ADDRMAP_OE_D2D_SIZE)
+    self.assertEqual(self.map.CPO_ADDRMAP_OE_CTRL_BASE + self.map.CPO_ADDRMAP_OE_CTRL_SIZE,
+                     1 << self.map.CPO_ADDRMAP_OE_ADDR_BITS)
+
+  def test_ltsm_state_names_in_sv_take_the_generated_codes(self):
+    # cpo_d2d_pkg's ltsm_state_e: St<CamelCase> = cpo_d2d_reg_pkg::CPO_D2D_LTSM_STATE_<NAME>,
+    # every value of d2d.regs.toml's LTSM_STATE once, and no code typed by hand.
+    pkg = read_source("rtl", "d2d", "cpo_d2d_pkg.sv")
+    body = re.search(r"typedef enum logic \[4:0\] \{(.*?)\} ltsm_state_e;", pkg, re.S).group(1)
+    items = re.findall(r"(St\w+)\s*=\s*([^,\s]+)", body)
+    want = [(f"St{v.name.title().replace('_', '')}",
+             f"cpo_d2d_reg_pkg::CPO_D2D_LTSM_STATE_{v.name}") for v in self.d2d.LtsmState]
+    self.assertEqual(items, want)
 
 
 if __name__ == "__main__":

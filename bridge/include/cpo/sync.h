@@ -21,8 +21,7 @@
 extern "C" {
 #endif
 
-/** A converter code crossing the analog boundary (channels: model/include/cpo/analog_channels.h).
- */
+/** A converter code crossing the analog boundary (channels: cpo/analog_channels.h). */
 typedef struct {
   uint64_t cycle; /* DAC: the first cycle the design holds the code; ADC: unused */
   uint16_t channel;
