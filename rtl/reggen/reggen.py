@@ -1070,6 +1070,12 @@ def _c_enums(block):
     out.append("  switch (value) {")
     for v in e.values:
       out.append(f"  case {n}_{v.name}: return \"{v.name}\";")
+    out += ["  default: return (const char *)0;", "  }", "}"]
+    # The value's description: the name people and logs use (the standard's, e.g. "MBINIT.PARAM").
+    out.append(f"static inline const char *{t}_desc(unsigned value) {{")
+    out.append("  switch (value) {")
+    for v in e.values:
+      out.append(f"  case {n}_{v.name}: return \"{c_comment(v.desc or v.name)}\";")
     out += ["  default: return (const char *)0;", "  }", "}", ""]
   return out
 

@@ -33,21 +33,15 @@ constexpr uint32_t kApbMaxWaitCycles = 10000;
 }  // namespace
 
 const std::vector<unsigned> kNominalSequence = {
-    kReset,          kSbinit,           kParam,        kCal,          kRepairClk,
-    kRepairVal,      kReversalMb,       kRepairMb,     kValVref,      kDataVref,
-    kSpeedIdle,      kTxSelfCal,        kRxClkCal,     kValTrainCenter, kValTrainVref,
-    kDataTrainCenter1, kDataTrainVref,  kRxDeskew,     kDataTrainCenter2, kLinkSpeed,
-    kLinkInit,       kActive};
+    CPO_D2D_LTSM_STATE_RESET,          CPO_D2D_LTSM_STATE_SBINIT,           CPO_D2D_LTSM_STATE_MBINIT_PARAM,        CPO_D2D_LTSM_STATE_MBINIT_CAL,          CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK,
+    CPO_D2D_LTSM_STATE_MBINIT_REPAIR_VAL,      CPO_D2D_LTSM_STATE_MBINIT_REVERSAL_MB,       CPO_D2D_LTSM_STATE_MBINIT_REPAIR_MB,     CPO_D2D_LTSM_STATE_MBTRAIN_VAL_VREF,      CPO_D2D_LTSM_STATE_MBTRAIN_DATA_VREF,
+    CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE,      CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL,        CPO_D2D_LTSM_STATE_MBTRAIN_RX_CLK_CAL,     CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_CENTER, CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_VREF,
+    CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR1, CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_VREF,  CPO_D2D_LTSM_STATE_MBTRAIN_RX_DESKEW,     CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR2, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED,
+    CPO_D2D_LTSM_STATE_LINK_INIT,       CPO_D2D_LTSM_STATE_ACTIVE};
 
 const char *state_name(unsigned code) {
-  static const char *const names[] = {
-      "RESET", "SBINIT", "MBINIT.PARAM", "MBINIT.CAL", "MBINIT.REPAIRCLK", "MBINIT.REPAIRVAL",
-      "MBINIT.REVERSALMB", "MBINIT.REPAIRMB", "MBTRAIN.VALVREF", "MBTRAIN.DATAVREF",
-      "MBTRAIN.SPEEDIDLE", "MBTRAIN.TXSELFCAL", "MBTRAIN.RXCLKCAL", "MBTRAIN.VALTRAINCENTER",
-      "MBTRAIN.VALTRAINVREF", "MBTRAIN.DATATRAINCENTER1", "MBTRAIN.DATATRAINVREF",
-      "MBTRAIN.RXDESKEW", "MBTRAIN.DATATRAINCENTER2", "MBTRAIN.LINKSPEED", "MBTRAIN.REPAIR",
-      "PHYRETRAIN", "LINKINIT", "ACTIVE", "TRAINERROR", "L1/L2", "L1", "L2"};
-  return code < sizeof names / sizeof names[0] ? names[code] : "?";
+  const char *desc = cpo_d2d_ltsm_state_desc(code);
+  return desc ? desc : "?";
 }
 
 Harness::Harness(const std::string &name) : name_(name) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cpo/addrmap.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
 #include "cpo/harness/args.h"
@@ -37,15 +38,7 @@ constexpr unsigned kTestTimerShift = 8;
 /* Datapath cycles per simulated second at the design's 1 GHz datapath clock. */
 constexpr double kCyclesPerSecond = 1e9;
 
-/* UCIe LTSM state codes (shared/D2D.md). */
-enum State : unsigned {
-  kReset = 0x00, kSbinit = 0x01, kParam = 0x02, kCal = 0x03, kRepairClk = 0x04,
-  kRepairVal = 0x05, kReversalMb = 0x06, kRepairMb = 0x07, kValVref = 0x08, kDataVref = 0x09,
-  kSpeedIdle = 0x0a, kTxSelfCal = 0x0b, kRxClkCal = 0x0c, kValTrainCenter = 0x0d,
-  kValTrainVref = 0x0e, kDataTrainCenter1 = 0x0f, kDataTrainVref = 0x10, kRxDeskew = 0x11,
-  kDataTrainCenter2 = 0x12, kLinkSpeed = 0x13, kRepair = 0x14, kPhyRetrain = 0x15,
-  kLinkInit = 0x16, kActive = 0x17, kTrainError = 0x18
-};
+/* UCIe LTSM state codes (shared/D2D.md): cpo_d2d_ltsm_state_t, generated from d2d.regs.toml. */
 
 /* Payload traffic counters of one direction (index 0 ASIC->OE, 1 OE->ASIC). */
 struct TrafficStats {

@@ -89,7 +89,7 @@ void set_ch_ctrl(Harness &h, bool a2o, uint32_t clear_mask, uint32_t set_mask) {
 /* The log is one chain of transitions starting from RESET, at increasing cycles. */
 void check_chain(const std::vector<LogEntry> &log) {
   assert_true(!log.empty());
-  assert_int_equal(log[0].from, kReset);
+  assert_int_equal(log[0].from, CPO_D2D_LTSM_STATE_RESET);
   for (size_t i = 1; i < log.size(); i++) {
     assert_int_equal(log[i].from, log[i - 1].to);
     assert_true(log[i].cycle > log[i - 1].cycle);
@@ -113,7 +113,7 @@ void test_d2d_trains_to_active_with_ucie_sequence(void **state) {
   }
   for (Port p : {Port::Asic, Port::Oe}) {
     const uint32_t st = status(h, p);
-    assert_int_equal(field(st, CPO_D2D_STATUS_STATE_MASK, CPO_D2D_STATUS_STATE_SHIFT), kActive);
+    assert_int_equal(field(st, CPO_D2D_STATUS_STATE_MASK, CPO_D2D_STATUS_STATE_SHIFT), CPO_D2D_LTSM_STATE_ACTIVE);
     assert_true(st & CPO_D2D_STATUS_LINK_UP_MASK);
     assert_int_equal(speed_of(h, p), CPO_D2D_CAP_MAX_SPEED_RESET);
     assert_int_equal(width_of(h, p), h.lanes());
@@ -286,7 +286,7 @@ void test_d2d_marginal_eye_degrades_speed(void **state) {
   }
   std::vector<LogEntry> a;
   train(h, &a);
-  assert_true(contains_step(a, kLinkSpeed, kSpeedIdle));
+  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE));
   for (Port p : {Port::Asic, Port::Oe}) {
     assert_int_equal(speed_of(h, p), CPO_D2D_CAP_MAX_SPEED_RESET - 1);
     assert_int_equal(field(h.rd(p, CPO_D2D_NEG_OFFSET), CPO_D2D_NEG_NEG_SPEED_MASK,
@@ -306,8 +306,8 @@ void test_d2d_lane_failing_at_speed_repaired(void **state) {
   h.set_wire(true, 2, 0, 0);
   std::vector<LogEntry> a;
   train(h, &a);
-  assert_true(contains_step(a, kLinkSpeed, kRepair));
-  assert_true(contains_step(a, kRepair, kTxSelfCal));
+  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
+  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR, CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 1u << 2);
   assert_int_equal(speed_of(h, Port::Oe), CPO_D2D_CAP_MAX_SPEED_RESET);
   assert_int_equal(width_of(h, Port::Oe), h.lanes());
@@ -321,28 +321,28 @@ void test_d2d_clock_fault_is_trainerror_and_reset_recovers(void **state) {
   Harness h("d2d_clock_fault");
   const unsigned clk = h.phys() + 1;
   h.set_wire(true, clk, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, false);
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == kTrainError &&
-                                       h.state(Port::Oe) == kTrainError; }, kTrainCycles));
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
+                                       h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR; }, kTrainCycles));
   std::vector<LogEntry> a = h.drain_log(Port::Asic);
   Harness::print_log("ASIC", a);
-  assert_true(contains_step(a, kRepairClk, kTrainError));
+  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK, CPO_D2D_LTSM_STATE_TRAIN_ERROR));
   for (Port p : {Port::Asic, Port::Oe}) {
     const uint32_t e = h.rd(p, CPO_D2D_ERR_STATUS_OFFSET);
     assert_int_equal(field(e, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 2);
     assert_int_equal(field(e, CPO_D2D_ERR_STATUS_STATE_MASK, CPO_D2D_ERR_STATUS_STATE_SHIFT),
-                     kRepairClk);
+                     CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK);
   }
   // it stays there: TRAINERROR holds until reset
   h.tick(5000);
-  assert_int_equal(h.state(Port::Asic), kTrainError);
+  assert_int_equal(h.state(Port::Asic), CPO_D2D_LTSM_STATE_TRAIN_ERROR);
   // repair the wire, reset the link from the host side; the partner follows
   h.set_wire(true, clk, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET);
   h.wr(Port::Asic, CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_LINK_RESET_MASK);
   std::vector<LogEntry> a2, o2;
   train(h, &a2, &o2);
-  assert_int_equal(a2.front().from, kTrainError);
-  assert_int_equal(a2.front().to, kReset);
-  assert_true(contains_step(o2, kTrainError, kReset));
+  assert_int_equal(a2.front().from, CPO_D2D_LTSM_STATE_TRAIN_ERROR);
+  assert_int_equal(a2.front().to, CPO_D2D_LTSM_STATE_RESET);
+  assert_true(contains_step(o2, CPO_D2D_LTSM_STATE_TRAIN_ERROR, CPO_D2D_LTSM_STATE_RESET));
   check_traffic(h, 500, 19);
   h.pass();
 }
@@ -354,14 +354,14 @@ void test_d2d_residency_timeout_goes_to_trainerror(void **state) {
   // the ASIC -> OE sideband is dead: SBINIT cannot finish on either side
   set_ch_ctrl(h, true, 0, CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
   const uint64_t limit = 8000000u >> h.timer_shift();
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == kTrainError &&
-                                       h.state(Port::Oe) == kTrainError; }, 3 * limit));
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
+                                       h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR; }, 3 * limit));
   for (Port p : {Port::Asic, Port::Oe}) {
     const std::vector<LogEntry> log = h.drain_log(p);
     Harness::print_log(p == Port::Asic ? "ASIC" : "OE", log);
     assert_int_equal(log.size(), 2);
-    assert_int_equal(log[1].from, kSbinit);
-    assert_int_equal(log[1].to, kTrainError);
+    assert_int_equal(log[1].from, CPO_D2D_LTSM_STATE_SBINIT);
+    assert_int_equal(log[1].to, CPO_D2D_LTSM_STATE_TRAIN_ERROR);
     // exactly the residency timeout after entering SBINIT
     const uint64_t stayed = log[1].cycle - log[0].cycle;
     std::printf("# SBINIT lasted %llu cycles (timeout %llu)\n",
@@ -369,7 +369,7 @@ void test_d2d_residency_timeout_goes_to_trainerror(void **state) {
     assert_true(stayed >= limit && stayed <= limit + 2);
     const uint32_t e = h.rd(p, CPO_D2D_ERR_STATUS_OFFSET);
     assert_int_equal(field(e, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
-    assert_int_equal(field(e, CPO_D2D_ERR_STATUS_STATE_MASK, CPO_D2D_ERR_STATUS_STATE_SHIFT), kSbinit);
+    assert_int_equal(field(e, CPO_D2D_ERR_STATUS_STATE_MASK, CPO_D2D_ERR_STATUS_STATE_SHIFT), CPO_D2D_LTSM_STATE_SBINIT);
   }
   set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK, 0);
   h.wr(Port::Asic, CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_LINK_RESET_MASK);
@@ -387,13 +387,13 @@ void test_d2d_error_burst_in_active_retrains(void **state) {
   h.wr(Port::Ch, CPO_D2DCH_A2O_BER_OFFSET, 0x40000000u);
   set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_ERR_MODE_MASK, 2u << CPO_D2DCH_A2O_CTRL_ERR_MODE_SHIFT);
   h.wr(Port::Ch, CPO_D2DCH_A2O_BURST_OFFSET, 300u | CPO_D2DCH_A2O_BURST_START_MASK);
-  assert_true(h.run_until([&] { return h.state(Port::Oe) == kPhyRetrain; }, 2000));
+  assert_true(h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
   std::vector<LogEntry> a, o;
   train(h, &a, &o);
   for (const std::vector<LogEntry> *log : {&a, &o}) {
-    assert_true(contains_step(*log, kActive, kPhyRetrain));
-    assert_true(contains_step(*log, kPhyRetrain, kTxSelfCal));
-    assert_int_equal(log->back().to, kActive);
+    assert_true(contains_step(*log, CPO_D2D_LTSM_STATE_ACTIVE, CPO_D2D_LTSM_STATE_PHY_RETRAIN));
+    assert_true(contains_step(*log, CPO_D2D_LTSM_STATE_PHY_RETRAIN, CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
+    assert_int_equal(log->back().to, CPO_D2D_LTSM_STATE_ACTIVE);
   }
   for (Port p : {Port::Asic, Port::Oe}) {
     assert_int_equal(field(h.rd(p, CPO_D2D_TRAIN_CNT_OFFSET), CPO_D2D_TRAIN_CNT_RETRAINS_MASK,
@@ -419,12 +419,12 @@ void test_d2d_lane_dying_in_active_repaired_by_retrain(void **state) {
   // retrains, finds no eye on the lane, fails it in LINKSPEED and repairs it onto the spare
   const unsigned dead = 5;
   h.set_wire(true, dead, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
-  assert_true(h.run_until([&] { return h.state(Port::Oe) == kPhyRetrain; }, 2000));
+  assert_true(h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
   std::vector<LogEntry> a, o;
   train(h, &a, &o);
-  assert_true(contains_step(o, kActive, kPhyRetrain));
-  assert_true(contains_step(o, kLinkSpeed, kRepair));
-  assert_int_equal(o.back().to, kActive);
+  assert_true(contains_step(o, CPO_D2D_LTSM_STATE_ACTIVE, CPO_D2D_LTSM_STATE_PHY_RETRAIN));
+  assert_true(contains_step(o, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
+  assert_int_equal(o.back().to, CPO_D2D_LTSM_STATE_ACTIVE);
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 1u << dead);
   assert_int_equal(h.rd(Port::Asic, CPO_D2D_TX_BAD_LO_OFFSET), 1u << dead);
   for (unsigned j = 0; j < h.lanes(); j++) {
@@ -443,7 +443,7 @@ void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {
   (void)state;
   Harness h("d2d_sideband_parity");
   // during training: corrupt the next OE->ASIC unit after SBINIT; the lost message is resent
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == kParam; }, kTrainCycles));
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; }, kTrainCycles));
   set_ch_ctrl(h, false, CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_MASK, 21u << CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_SHIFT);
   h.wr(Port::Ch, CPO_D2DCH_O2A_SB_FLIP_OFFSET, CPO_D2DCH_O2A_SB_FLIP_ARM_MASK);
   train(h);
@@ -481,7 +481,7 @@ void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {
   assert_int_equal(h.tunnel(true, CPO_D2D_SCRATCH_OFFSET, 0x33333333u, nullptr), 0);
   assert_int_equal(h.tunnel(false, CPO_D2D_SCRATCH_OFFSET, 0, &v), 0);
   assert_int_equal(v, 0x33333333u);
-  assert_int_equal(h.state(Port::Asic), kActive);
+  assert_int_equal(h.state(Port::Asic), CPO_D2D_LTSM_STATE_ACTIVE);
   h.pass();
 }
 
@@ -489,7 +489,7 @@ void test_d2d_tunnel_register_access_reads_back(void **state) {
   (void)state;
   Harness h("d2d_tunnel");
   // the tunnel works as soon as the sideband is up, while training goes on
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == kParam; }, kTrainCycles));
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; }, kTrainCycles));
   uint32_t v = 0;
   assert_int_equal(h.tunnel(false, CPO_D2D_ID_OFFSET, 0, &v), 0);
   assert_int_equal(v, CPO_D2D_ID_MAGIC_RESET);
@@ -506,10 +506,10 @@ void test_d2d_tunnel_register_access_reads_back(void **state) {
   assert_int_equal(h.tunnel(false, 0x0ff0, 0, &v), -1);
   // beyond the endpoint's window: the OE controller port (driven here by the testbench)
   h.set_remote_target(0x12345678u, false);
-  assert_int_equal(h.tunnel(false, 0x010040, 0, &v), 0);
+  assert_int_equal(h.tunnel(false, CPO_ADDRMAP_OE_CTRL_ADDR(0x40), 0, &v), 0);
   assert_int_equal(v, 0x12345678u);
   h.set_remote_target(0, true);
-  assert_int_equal(h.tunnel(true, 0x010040, 1, nullptr), -1);
+  assert_int_equal(h.tunnel(true, CPO_ADDRMAP_OE_CTRL_ADDR(0x40), 1, nullptr), -1);
   const uint32_t m = h.rd(Port::Asic, CPO_D2D_SB_MATCH_OFFSET);
   assert_int_equal(field(m, CPO_D2D_SB_MATCH_UNEXP_CPL_MASK, CPO_D2D_SB_MATCH_UNEXP_CPL_SHIFT), 0);
   train(h);
@@ -592,7 +592,7 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
   }
   // BIST errors are injected before the valid-lane check word: the link saw no error
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_ACTIVE_ERRS_OFFSET), 0);
-  assert_int_equal(h.state(Port::Oe), kActive);
+  assert_int_equal(h.state(Port::Oe), CPO_D2D_LTSM_STATE_ACTIVE);
   h.pass();
 }
 

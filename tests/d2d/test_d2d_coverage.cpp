@@ -56,7 +56,7 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
   std::printf("# %u coverage files in %s\n", files, cov_dir().c_str());
   assert_true(files >= 10);
   unsigned missing = 0;
-  for (unsigned s = kReset; s <= kTrainError; s++) {
+  for (unsigned s = CPO_D2D_LTSM_STATE_RESET; s <= CPO_D2D_LTSM_STATE_TRAIN_ERROR; s++) {
     std::printf("#   %-26s %10llu cycles\n", state_name(s), hits[s]);
     if (hits[s] == 0) missing++;
   }

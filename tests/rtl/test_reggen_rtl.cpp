@@ -157,7 +157,7 @@ void test_unmapped_and_misaligned_addresses_error(void **state) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Verilated::commandArgs(argc, argv);
+  cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_resets_and_const, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rw_and_wo_fields_drive_hardware, setup, teardown),
