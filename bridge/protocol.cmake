@@ -12,7 +12,7 @@ include_guard(GLOBAL)
 
 set(CPO_PROTOCOL_GEN_DIR ${CMAKE_BINARY_DIR}/bridge/generated CACHE INTERNAL "")
 set(CPO_PYTHON_GEN_DIR ${CMAKE_BINARY_DIR}/host/python CACHE INTERNAL "")
-set(CPO_PYTHON_ENV "PYTHONPATH=${CPO_PYTHON_GEN_DIR}" CACHE INTERNAL "")
+# CPO_PYTHON_ENV (the top CMakeLists.txt) puts it on PYTHONPATH with the other generated modules.
 set(CPO_PROTOCOL_GEN_INPUTS
     ${CMAKE_CURRENT_LIST_DIR}/protocol.toml
     ${CMAKE_CURRENT_LIST_DIR}/gen_protocol.py

@@ -9,29 +9,17 @@ rtl/lanes/lanes.regs.toml; C: host/include/cpo/lanes_afe.h)::
 
 `index` is the lane, or the laser number for the per-laser channels.
 """
-import importlib.util
-import os
+import importlib
 
 
 def _generated(name):
-  """A module generated into the build tree (build/rtl/generated): found on sys.path, else in
-  $CPOEMU_GENERATED, else in <repository>/build/rtl/generated."""
+  """A module the build generates (BUILD/rtl/generated), found on sys.path as cpoemu_client
+  finds cpoemu_proto: put that directory on PYTHONPATH."""
   try:
     return importlib.import_module(name)
-  except ModuleNotFoundError:
-    pass
-  here = os.path.dirname(os.path.abspath(__file__))
-  dirs = [os.environ.get("CPOEMU_GENERATED"),
-          os.path.join(here, "..", "..", "build", "rtl", "generated")]
-  for d in filter(None, dirs):
-    path = os.path.join(d, name + ".py")
-    if os.path.exists(path):
-      spec = importlib.util.spec_from_file_location(name, path)
-      mod = importlib.util.module_from_spec(spec)
-      spec.loader.exec_module(mod)
-      return mod
-  raise ImportError(f"cpoemu_analog: the generated {name}.py is in none of {dirs}: build the "
-                    "project, or set CPOEMU_GENERATED to its build/rtl/generated")
+  except ModuleNotFoundError as e:
+    raise ImportError(f"cpoemu_analog: the generated module {name}.py is not on sys.path: build "
+                      "the project and put BUILD/rtl/generated on PYTHONPATH") from e
 
 
 _tables = _generated("analog_channels")      # rtl/lanes/analog_channels.toml
