@@ -126,14 +126,16 @@ def _c_str(s):
 def _c_list(macro, rows):
   """An X-macro list, continuation backslashes aligned at column 100."""
   lines = [f"#define {macro}(X)"] + [f"  X({', '.join(r)})" for r in rows]
-  return "\n".join(l.ljust(98) + " \\" if i < len(lines) - 1 else l
-                   for i, l in enumerate(lines)) + "\n"
+  return "\n".join(
+      l.ljust(98) + " \\" if i < len(lines) - 1 else l for i, l in enumerate(lines)) + "\n"
 
 
 def gen_c(proto):
-  o = [f"/* {BANNER.format(lead=' * ')}\n"
-       " * The numbers of the wire protocol (bridge/PROTOCOL.md); included by cpo/protocol.h. */",
-       "#ifndef CPO_PROTOCOL_CONSTS_H", "#define CPO_PROTOCOL_CONSTS_H", ""]
+  o = [
+      f"/* {BANNER.format(lead=' * ')}\n"
+      " * The numbers of the wire protocol (bridge/PROTOCOL.md); included by cpo/protocol.h. */",
+      "#ifndef CPO_PROTOCOL_CONSTS_H", "#define CPO_PROTOCOL_CONSTS_H", ""
+  ]
   for name, value, doc in proto["constants"]:
     line = f"#define CPO_PROTO_{name.upper()} {_c_int(value)}"
     o.append(line + (f" /* {doc} */" if doc else ""))
@@ -147,13 +149,15 @@ def gen_c(proto):
       o.append(f"#define CPO_PROTO_{e['name']}_FIXED_PART_BYTES {_c_int(e['fixed_part_bytes'])}")
   o.append("")
   o.append("/* X(NAME, value): every constant above, for tools and tests that list them. */")
-  o.append(_c_list("CPO_PROTO_CONSTANT_LIST",
-                   [(n.upper(), f"CPO_PROTO_{n.upper()}") for n, _, _ in proto["constants"]]))
+  o.append(
+      _c_list("CPO_PROTO_CONSTANT_LIST",
+              [(n.upper(), f"CPO_PROTO_{n.upper()}") for n, _, _ in proto["constants"]]))
   o.append("/* X(name, value, wire name): message types. Numbers are wire values; never reuse "
            "one. */")
-  o.append(_c_list("CPO_MSG_TYPE_LIST",
-                   [(f"CPO_MSG_{e['name']}", str(e["value"]), _c_str(e["name"]))
-                    for e in proto["message"]]))
+  o.append(
+      _c_list(
+          "CPO_MSG_TYPE_LIST",
+          [(f"CPO_MSG_{e['name']}", str(e["value"]), _c_str(e["name"])) for e in proto["message"]]))
   o.append("/* X(name, bytes, exact): each type's payload size; exact: the payload is exactly "
            "`bytes`,\n * else `bytes` is the fixed part before its variable tail. */")
   rows = []
@@ -163,21 +167,25 @@ def gen_c(proto):
     rows.append((f"CPO_MSG_{e['name']}", _c_int(size), "true" if exact else "false"))
   o.append(_c_list("CPO_MSG_PAYLOAD_LIST", rows))
   o.append("/* X(name, value, text): ERROR codes carried on the wire (u16). */")
-  o.append(_c_list("CPO_WIRE_ERROR_LIST",
-                   [(f"CPO_WERR_{e['name']}", str(e["value"]), _c_str(e["text"]))
-                    for e in proto["wire_error"]]))
+  o.append(
+      _c_list("CPO_WIRE_ERROR_LIST", [
+          (f"CPO_WERR_{e['name']}", str(e["value"]), _c_str(e["text"])) for e in proto["wire_error"]
+      ]))
   o.append("/* X(name, value, text): HELLO.role. */")
-  o.append(_c_list("CPO_ROLE_LIST",
-                   [(f"CPO_ROLE_{e['name']}", str(e["value"]), _c_str(e["text"]))
-                    for e in proto["role"]]))
+  o.append(
+      _c_list(
+          "CPO_ROLE_LIST",
+          [(f"CPO_ROLE_{e['name']}", str(e["value"]), _c_str(e["text"])) for e in proto["role"]]))
   o.append("#endif /* CPO_PROTOCOL_CONSTS_H */")
   return "\n".join(o) + "\n"
 
 
 def gen_py(proto, status):
-  o = [f'"""{BANNER.format(lead="")}', "",
-       "The numbers of the wire protocol (bridge/PROTOCOL.md), imported by cpoemu_client.py.",
-       '"""', "import enum", ""]
+  o = [
+      f'"""{BANNER.format(lead="")}', "",
+      "The numbers of the wire protocol (bridge/PROTOCOL.md), imported by cpoemu_client.py.", '"""',
+      "import enum", ""
+  ]
   for name, value, doc in proto["constants"]:
     text = f"0x{value:X}" if value > 0xFFFF else str(value)
     o.append(f"{name.upper()} = {text}" + (f"  # {doc}" if doc else ""))
@@ -189,14 +197,22 @@ def gen_py(proto, status):
       o += [f"    {enum_name}.{e['name']}: {e['text']!r}," for e in proto[table]]
       o.append("}")
   o += ["", "", "# Payload bytes of each fixed-size type.", "PAYLOAD_BYTES = {"]
-  o += [f"    MsgType.{e['name']}: {e['payload_bytes']},"
-        for e in proto["message"] if "payload_bytes" in e]
-  o += ["}", "", "# The fixed part before the variable tail of the other types.",
-        "FIXED_PART_BYTES = {"]
-  o += [f"    MsgType.{e['name']}: {e['fixed_part_bytes']},"
-        for e in proto["message"] if "fixed_part_bytes" in e]
-  o += ["}", "", "# cpo_status_t (common/include/cpo/status.h): the values a BYE status may carry.",
-        "STATUS_NAME = {"]
+  o += [
+      f"    MsgType.{e['name']}: {e['payload_bytes']}," for e in proto["message"]
+      if "payload_bytes" in e
+  ]
+  o += [
+      "}", "", "# The fixed part before the variable tail of the other types.",
+      "FIXED_PART_BYTES = {"
+  ]
+  o += [
+      f"    MsgType.{e['name']}: {e['fixed_part_bytes']}," for e in proto["message"]
+      if "fixed_part_bytes" in e
+  ]
+  o += [
+      "}", "", "# cpo_status_t (common/include/cpo/status.h): the values a BYE status may carry.",
+      "STATUS_NAME = {"
+  ]
   o += [f"    {v}: {n!r}," for n, v, _ in status]
   o += ["}", "STATUS_TEXT = {"]
   o += [f"    {v}: {t!r}," for _, v, t in status]

@@ -19,13 +19,15 @@ LanesDesign::LanesDesign(const char *trace_path)
     : sim_(std::make_unique<cpo::harness::Sim<Vcpo_lanes_top>>(trace_path)) {
   // The sync loop waits as long as the target takes (the register block answers at once).
   bus_ = std::make_unique<cpo::harness::Apb3Port<uint16_t>>(cpo::harness::apb3Pins(sim_->top()),
-                                                           cpo::harness::Apb3Master::kWaitForever);
+                                                            cpo::harness::Apb3Master::kWaitForever);
   sim_->addHook(bus_.get());
   reset();
 }
 
 // Reset for a few cycles; these cycles are before simulated time 0 (and not traced).
-void LanesDesign::reset() { sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero); }
+void LanesDesign::reset() {
+  sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero);
+}
 
 LanesDesign::~LanesDesign() = default;
 
@@ -93,8 +95,13 @@ uint32_t LanesDesign::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t m
 }
 
 cpo_design_ops_t LanesDesign::ops() {
-  return cpo_design_ops_t{this,           &LanesDesign::s_step,   &LanesDesign::s_bus_start, &LanesDesign::s_bus_done,
-                          &s_dac_preset, &s_adc_set, &s_dac_take};
+  return cpo_design_ops_t{this,
+                          &LanesDesign::s_step,
+                          &LanesDesign::s_bus_start,
+                          &LanesDesign::s_bus_done,
+                          &s_dac_preset,
+                          &s_adc_set,
+                          &s_dac_take};
 }
 
 uint64_t LanesDesign::laneBits(uint32_t lane) const {

@@ -44,7 +44,7 @@ private:
 
   std::unique_ptr<cpo::harness::Sim<Vcpo_lanes_top>> sim_;
   std::unique_ptr<cpo::harness::Apb3Port<uint16_t>> bus_; // stepped by sim_, one transfer at a time
-  bool reset_due_ = false;                    // DAC presets changed: reset again before cycle 0
+  bool reset_due_ = false;                     // DAC presets changed: reset again before cycle 0
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };
 

@@ -6,8 +6,9 @@
 
 /* Per lane, in SI units as the names say (detuning in picometres reads better on a scale). */
 enum { Q_LASER_W, Q_TX_W, Q_RX_W, Q_DETUNING_PM, Q_MZM_PHASE_RAD, Q_TEMP_K, Q_HEATER_W, Q_COUNT };
-static const char *const s_names[Q_COUNT] = {"laser_power_w", "tx_power_w", "rx_power_w", "detuning_pm",
-                                             "mzm_phase_rad", "temp_k", "heater_w"};
+static const char *const s_names[Q_COUNT] = {"laser_power_w", "tx_power_w",    "rx_power_w",
+                                             "detuning_pm",   "mzm_phase_rad", "temp_k",
+                                             "heater_w"};
 
 struct cpo_model_trace {
   void *fst;
@@ -38,7 +39,8 @@ cpo_status_t cpo_model_trace_open(const char *path, uint32_t lanes, cpo_model_tr
     snprintf(scope, sizeof scope, "lane%u", l);
     fstWriterSetScope(t->fst, FST_ST_VCD_MODULE, scope, NULL);
     for (int q = 0; q < Q_COUNT; q++)
-      t->vars[l * Q_COUNT + q] = fstWriterCreateVar(t->fst, FST_VT_VCD_REAL, FST_VD_IMPLICIT, 64, s_names[q], 0);
+      t->vars[l * Q_COUNT + q] =
+          fstWriterCreateVar(t->fst, FST_VT_VCD_REAL, FST_VD_IMPLICIT, 64, s_names[q], 0);
     fstWriterSetUpscope(t->fst);
   }
   fstWriterSetUpscope(t->fst);
@@ -50,8 +52,9 @@ void cpo_model_trace_sample(void *user, const cpo_link_trace_t *s) {
   cpo_model_trace_t *t = user;
   fstWriterEmitTimeChange(t->fst, s->cycle * 2);
   for (uint32_t l = 0; l < t->lanes && l < s->lanes; l++) {
-    double v[Q_COUNT] = {s->laser_power_w[l], s->tx_power_w[l],    s->rx_power_w[l], s->detuning_m[l] * 1e12,
-                         s->mzm_phase_rad[l], s->temp_k[l], s->heater_w[l]};
+    double v[Q_COUNT] = {s->laser_power_w[l],     s->tx_power_w[l],    s->rx_power_w[l],
+                         s->detuning_m[l] * 1e12, s->mzm_phase_rad[l], s->temp_k[l],
+                         s->heater_w[l]};
     for (int q = 0; q < Q_COUNT; q++)
       fstWriterEmitValueChange(t->fst, t->vars[l * Q_COUNT + q], &v[q]);
   }

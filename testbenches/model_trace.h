@@ -12,7 +12,8 @@
 typedef struct cpo_model_trace cpo_model_trace_t;
 
 /** Create @p path with one scope per lane. */
-CPO_MUST_USE cpo_status_t cpo_model_trace_open(const char *path, uint32_t lanes, cpo_model_trace_t **out);
+CPO_MUST_USE cpo_status_t cpo_model_trace_open(const char *path, uint32_t lanes,
+                                               cpo_model_trace_t **out);
 /** A cpo_link_trace_fn: record one grid point (user = the trace). */
 void cpo_model_trace_sample(void *user, const cpo_link_trace_t *sample);
 /** Flush, close and free; safe on NULL. */

@@ -21,27 +21,27 @@ typedef enum { CPO_START_CALIBRATED = 0, CPO_START_POWER_ON = 1 } cpo_start_t;
 
 typedef struct {
   cpo_config_t config;
-  char scenario[512];  /* file the run came from ("" for built-in defaults) */
+  char scenario[512]; /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;
-  double noise_sigma;  /* loopback profile only: channel noise, in eye units */
+  double noise_sigma;      /* loopback profile only: channel noise, in eye units */
   cpo_fidelity_t fidelity; /* engine profiles: statistical errors or noise per symbol */
-  cpo_start_t start;   /* engine profiles: as a finished bring-up leaves it, or dark (lasers
-                          off) for firmware to bring up */
+  cpo_start_t start;       /* engine profiles: as a finished bring-up leaves it, or dark (lasers
+                              off) for firmware to bring up */
   double els_ambient_k; /* engine profiles: the external laser's faceplate ambient; 0: profile's */
   cpo_topology_t topology; /* engine profiles: TWO_ENGINES: lanes [0, N/2) are engine A,
                               [N/2, N) engine B, each one's TX lane i lit into the other's RX
                               lane i; LOOPBACK: each lane into its own receiver */
   cpo_curve_cfg_t curve;
   cpo_context_t *context; /* inproc: shared by the threads */
-  bool with_host;      /* rtl: a host attaches before cycle 0 */
-  bool direct_loopback; /* rtl: no model; RX = TX delayed by L */
-  bool allow_attach;   /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */
+  bool with_host;         /* rtl: a host attaches before cycle 0 */
+  bool direct_loopback;   /* rtl: no model; RX = TX delayed by L */
+  bool allow_attach; /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */
   const char *json_path;
-  const char *trace_path; /* FST waveform file, or NULL */
+  const char *trace_path;       /* FST waveform file, or NULL */
   const char *model_trace_path; /* model: FST of optical power, detuning, temperature, or NULL */
-  int ready_fd;        /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
-  bool quiet;          /* no progress lines */
+  int ready_fd; /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
+  bool quiet;   /* no progress lines */
   /* expected outcomes (a run that misses them fails) */
   double expect_max_ber;    /* over all lanes' checked bits */
   int expect_min_locked;    /* CPO_EXPECT_ALL_LANES: every lane */
@@ -69,8 +69,8 @@ typedef struct {
   uint64_t bits[CPO_MAX_LANES_SUMMARY];
   uint64_t errors[CPO_MAX_LANES_SUMMARY];
   bool locked[CPO_MAX_LANES_SUMMARY];
-  int status;          /* cpo_status_t of the run */
-  char error[400];     /* why it failed */
+  int status;      /* cpo_status_t of the run */
+  char error[400]; /* why it failed */
   bool expectations_met;
   char expectation_failure[300];
   bool interrupted; /* stopped early on purpose (o->stop), not by a fault */

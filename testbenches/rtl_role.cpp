@@ -10,10 +10,13 @@
 extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   std::memset(sum, 0, sizeof *sum);
   const cpo_config_t &cfg = o->config;
-  if (cfg.lanes != LanesDesign::kLanes || cfg.symbols_per_cycle * cfg.bits_per_symbol != LanesDesign::kWordBits) {
+  if (cfg.lanes != LanesDesign::kLanes ||
+      cfg.symbols_per_cycle * cfg.bits_per_symbol != LanesDesign::kWordBits) {
     snprintf(sum->error, sizeof sum->error,
-             "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u lanes of %u",
-             LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes, cfg.symbols_per_cycle * cfg.bits_per_symbol);
+             "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u "
+             "lanes of %u",
+             LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes,
+             cfg.symbols_per_cycle * cfg.bits_per_symbol);
     sum->status = CPO_ERR_CONFIG_MISMATCH;
     fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
     return 2;
@@ -54,7 +57,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
 
   sum->status = rc;
   sum->cycles = r.cycles;
-  sum->sim_time_s = static_cast<double>(r.cycles) * cfg.symbols_per_cycle / static_cast<double>(cfg.baud_hz);
+  sum->sim_time_s =
+      static_cast<double>(r.cycles) * cfg.symbols_per_cycle / static_cast<double>(cfg.baud_hz);
   sum->wall_s = r.wall_s;
   sum->model_wait_s = r.model_wait_s;
   sum->event_hash = r.hash.h;
@@ -75,16 +79,19 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));
   if (srv) { // the final BYE and its answers first: the peers' last detaches are on the record
-    cpo_server_end(srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
+    cpo_server_end(srv, r.cycles, static_cast<int16_t>(rc),
+                   rc == CPO_OK ? "run complete" : r.error);
     uint32_t n = cpo_server_peer_events(srv, sum->peer_events, CPO_PEER_EVENTS_MAX);
     sum->n_peer_events = n < CPO_PEER_EVENTS_MAX ? n : CPO_PEER_EVENTS_MAX;
   }
-  cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc), rc == CPO_OK ? "run complete" : r.error);
+  cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc),
+                   rc == CPO_OK ? "run complete" : r.error);
   if (rc != CPO_OK) {
     snprintf(sum->error, sizeof sum->error, "%s", r.error);
     if (sum->interrupted)
       return 3;
-    fprintf(stderr, "cpoemu[rtl] error: stopped at cycle %llu: %s\n", static_cast<unsigned long long>(r.cycles), r.error);
+    fprintf(stderr, "cpoemu[rtl] error: stopped at cycle %llu: %s\n",
+            static_cast<unsigned long long>(r.cycles), r.error);
     return 3;
   }
   cpo_verdict_expect(o, sum);

@@ -29,8 +29,14 @@
 static cpo_placement_t s_placement;
 
 static cpo_config_t s_config(void) {
-  cpo_config_t c = {.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 4096,
-                    .quantum_cycles = QUANTUM, .seed = 1, .total_cycles = 1ull << 40, .baud_hz = 53125000000ull};
+  cpo_config_t c = {.lanes = LANES,
+                    .symbols_per_cycle = 32,
+                    .bits_per_symbol = 1,
+                    .latency_cycles = 4096,
+                    .quantum_cycles = QUANTUM,
+                    .seed = 1,
+                    .total_cycles = 1ull << 40,
+                    .baud_hz = 53125000000ull};
   snprintf(c.profile, sizeof c.profile, "loopback");
   return c;
 }
@@ -74,8 +80,11 @@ static void *s_bridge_echo(void *arg) {
   bridge_echo_t *e = arg;
   (void)cpo_placement_pin_others(&s_placement);
   char why[256];
-  cpo_bridge_cfg_t bc = {.endpoint = e->endpoint, .role = CPO_ROLE_MODEL, .config = s_config(),
-                         .timeout_ms = 10000, .context = e->ctx};
+  cpo_bridge_cfg_t bc = {.endpoint = e->endpoint,
+                         .role = CPO_ROLE_MODEL,
+                         .config = s_config(),
+                         .timeout_ms = 10000,
+                         .context = e->ctx};
   cpo_client_t *c = NULL;
   if (cpo_client_connect(&bc, &c, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "bench: model cannot connect: %s\n", why);
@@ -86,7 +95,8 @@ static void *s_bridge_echo(void *arg) {
     cpo_msg_t m;
     cpo_status_t rc = cpo_client_recv(c, &m, why, sizeof why);
     if (rc != CPO_OK) {
-      fprintf(stderr, "bench: model echo stopped at round %d: %s (%s)\n", i, why, cpo_status_str(rc));
+      fprintf(stderr, "bench: model echo stopped at round %d: %s (%s)\n", i, why,
+              cpo_status_str(rc));
       break;
     }
     e->last_type = m.hdr.type;
@@ -162,7 +172,10 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   else
     snprintf(br_ep, sizeof br_ep, "inproc://bridge");
   char why[256];
-  cpo_bridge_cfg_t sc = {.endpoint = br_ep, .role = CPO_ROLE_RTL, .config = s_config(), .timeout_ms = 10000,
+  cpo_bridge_cfg_t sc = {.endpoint = br_ep,
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = 10000,
                          .context = ctx};
   cpo_server_t *srv = NULL;
   if (cpo_server_bind(&sc, &srv, why, sizeof why) != CPO_OK) {
@@ -174,7 +187,8 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   pthread_t bt;
   pthread_create(&bt, NULL, s_bridge_echo, &be);
   cpo_server_event_t ev;
-  if (cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) != CPO_OK) { /* HELLO */
+  if (cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
+      CPO_OK) { /* HELLO */
     fprintf(stderr, "bench: %s\n", why);
     exit(1);
   }
@@ -197,9 +211,12 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
       cycle += QUANTUM;
       why[0] = '\0';
       if (cpo_server_send(srv, CPO_ROLE_MODEL, &tx) != CPO_OK ||
-          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) != CPO_OK ||
+          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
+              CPO_OK ||
           ev.msg.hdr.type != CPO_MSG_RX_QUANTUM) {
-        fprintf(stderr, "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle %llu\n",
+        fprintf(stderr,
+                "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle "
+                "%llu\n",
                 r * BATCH + i, why, cpo_msg_type_name(ev.msg.hdr.type), be.answered,
                 cpo_msg_type_name(be.last_type), (unsigned long long)be.last_cycle);
         exit(1);
@@ -231,8 +248,9 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
 
 int main(int argc, char **argv) {
   cpo_bench_report_t *rep = cpo_bench_report_create("bridge_roundtrip");
-  printf("bridge_roundtrip: %d-lane x %d-cycle quantum messages, %d x %d round trips each, medians\n", LANES,
-         QUANTUM, ROUNDS, BATCH);
+  printf(
+      "bridge_roundtrip: %d-lane x %d-cycle quantum messages, %d x %d round trips each, medians\n",
+      LANES, QUANTUM, ROUNDS, BATCH);
   const char *only = argc > 1 && strcmp(argv[1], "all") ? argv[1] : NULL; /* one transport */
   char why[200], where[200];
   if (cpo_placement_plan(argc > 2 ? argv[2] : "auto", &s_placement, why, sizeof why) != CPO_OK) {

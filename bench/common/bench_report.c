@@ -24,8 +24,8 @@ void cpo_bench_report_add(cpo_bench_report_t *r, const char *name, double value,
                           bool has_target, double target, cpo_better_t better) {
   const char *better_s = better == CPO_BETTER_HIGHER ? "higher" : "lower";
   json_array_append_new(r->metrics,
-                        json_pack("{s:s, s:f, s:s, s:o, s:s}", "name", name, "value", value,
-                                  "unit", unit, "target", has_target ? json_real(target) : json_null(),
+                        json_pack("{s:s, s:f, s:s, s:o, s:s}", "name", name, "value", value, "unit",
+                                  unit, "target", has_target ? json_real(target) : json_null(),
                                   "better", better_s));
   if (has_target) {
     bool met = better == CPO_BETTER_HIGHER ? value >= target : value <= target;

@@ -37,156 +37,169 @@ import tempfile
 TARGET = 0.9
 SEED = 1  # the rounds' shuffled orders and the bootstrap: the same every time
 
-
 EXTRA = []  # options given to every run
 
 
 def result(cpoemu, args):
-    """The JSON result of one run without a host."""
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "r.json")
-        p = subprocess.run([cpoemu] + args + EXTRA + ["--quiet", "--no-host", "--json", path],
-                           capture_output=True, text=True, timeout=600)
-        if p.returncode != 0:
-            sys.exit(f"bench_cosim: {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
-        with open(path) as f:
-            return json.load(f)
+  """The JSON result of one run without a host."""
+  with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "r.json")
+    p = subprocess.run([cpoemu] + args + EXTRA + ["--quiet", "--no-host", "--json", path],
+                       capture_output=True,
+                       text=True,
+                       timeout=600)
+    if p.returncode != 0:
+      sys.exit(f"bench_cosim: {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
+    with open(path) as f:
+      return json.load(f)
 
 
 def speed(r):
-    """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
-    return r["cycles"] / r["wall_s"]
+  """Cycles per second of the rtl's synchroniser loop (start-up excluded)."""
+  return r["cycles"] / r["wall_s"]
 
 
 def wall(cpoemu, args):
-    return speed(result(cpoemu, args))
+  return speed(result(cpoemu, args))
 
 
 def bare_speed(cpoemu, common):
-    """Cycles/s of the design alone (RX = TX delayed by L in-process)."""
-    return wall(cpoemu, ["rtl", "--direct"] + common)
+  """Cycles/s of the design alone (RX = TX delayed by L in-process)."""
+  return wall(cpoemu, ["rtl", "--direct"] + common)
 
 
 def cosim(cpoemu, transport, n):
-    """One co-simulation run: its result, cycles/s, and the fraction of it spent waiting for RX."""
-    r = result(cpoemu, ["run", "--transport", transport] + n)
-    return r, speed(r), r["model_wait_s"] / r["wall_s"]
+  """One co-simulation run: its result, cycles/s, and the fraction of it spent waiting for RX."""
+  r = result(cpoemu, ["run", "--transport", transport] + n)
+  return r, speed(r), r["model_wait_s"] / r["wall_s"]
 
 
 def paired_ratio(cpoemu, common, cosim_args, pairs):
-    """Median over @p pairs of a co-simulation's speed over a bare run's just before it; both
+  """Median over @p pairs of a co-simulation's speed over a bare run's just before it; both
     runs take @p common."""
-    ratios = []
-    for _ in range(pairs):
-        base = bare_speed(cpoemu, common)
-        ratios.append(wall(cpoemu, ["run"] + cosim_args + common) / base)
-    return statistics.median(ratios)
+  ratios = []
+  for _ in range(pairs):
+    base = bare_speed(cpoemu, common)
+    ratios.append(wall(cpoemu, ["run"] + cosim_args + common) / base)
+  return statistics.median(ratios)
 
 
 def median_with_ci(xs, rng, draws=2000):
-    """The median of @p xs and a 95 % bootstrap confidence interval for it."""
-    boots = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(draws))
-    return statistics.median(xs), boots[int(0.025 * draws)], boots[int(0.975 * draws) - 1]
+  """The median of @p xs and a 95 % bootstrap confidence interval for it."""
+  boots = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(draws))
+  return statistics.median(xs), boots[int(0.025 * draws)], boots[int(0.975 * draws) - 1]
 
 
 @contextlib.contextmanager
 def waker_beside(waker):
-    """cpu_waker on every CPU but the lowest (where placement auto puts the simulation)."""
-    others = sorted(os.sched_getaffinity(0))[1:]
-    p = subprocess.Popen([waker, "600", "500", "25"], preexec_fn=lambda: os.sched_setaffinity(0, others))
-    try:
-        yield
-    finally:
-        p.kill()
-        p.wait()
+  """cpu_waker on every CPU but the lowest (where placement auto puts the simulation)."""
+  others = sorted(os.sched_getaffinity(0))[1:]
+  p = subprocess.Popen([waker, "600", "500", "25"],
+                       preexec_fn=lambda: os.sched_setaffinity(0, others))
+  try:
+    yield
+  finally:
+    p.kill()
+    p.wait()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cpoemu")
-    ap.add_argument("out_dir")
-    ap.add_argument("--cycles", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=40)
-    ap.add_argument("--cpu-placement", help="passed to every run (default: cpoemu's own, auto)")
-    ap.add_argument("--no-sweep", action="store_true", help="only the default L and Q")
-    ap.add_argument("--waker", help="bench/cosim's cpu_waker: also measure the machine's own ceiling")
-    a = ap.parse_args()
-    if a.waker and len(os.sched_getaffinity(0)) < 2:
-        a.waker = None  # one CPU: nothing beside the simulation to measure
-    if a.cpu_placement:
-        EXTRA.extend(["--cpu-placement", a.cpu_placement])
-    n = ["--cycles", str(a.cycles)]
-    metrics = []
+  ap = argparse.ArgumentParser()
+  ap.add_argument("cpoemu")
+  ap.add_argument("out_dir")
+  ap.add_argument("--cycles", type=int, default=1_000_000)
+  ap.add_argument("--rounds", type=int, default=40)
+  ap.add_argument("--cpu-placement", help="passed to every run (default: cpoemu's own, auto)")
+  ap.add_argument("--no-sweep", action="store_true", help="only the default L and Q")
+  ap.add_argument("--waker", help="bench/cosim's cpu_waker: also measure the machine's own ceiling")
+  a = ap.parse_args()
+  if a.waker and len(os.sched_getaffinity(0)) < 2:
+    a.waker = None  # one CPU: nothing beside the simulation to measure
+  if a.cpu_placement:
+    EXTRA.extend(["--cpu-placement", a.cpu_placement])
+  n = ["--cycles", str(a.cycles)]
+  metrics = []
 
-    def add(name, value, unit, target=None, better="higher"):
-        metrics.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
-        t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
-        print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
+  def add(name, value, unit, target=None, better="higher"):
+    metrics.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
+    t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
+    print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-    print(f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, "
-          f"CPU placement {a.cpu_placement or 'default (auto)'}", flush=True)
-    rng = random.Random(SEED)
-    speeds = {"bare": [], "ipc": [], "inproc": [], "beside": []}
-    waits = {"ipc": [], "inproc": []}
-    config = {}
+  print(
+      f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, "
+      f"CPU placement {a.cpu_placement or 'default (auto)'}",
+      flush=True)
+  rng = random.Random(SEED)
+  speeds = {"bare": [], "ipc": [], "inproc": [], "beside": []}
+  waits = {"ipc": [], "inproc": []}
+  config = {}
 
-    def measure(variant):
-        if variant == "bare":
-            speeds["bare"].append(bare_speed(a.cpoemu, n))
-        elif variant == "beside":
-            with waker_beside(a.waker):
-                speeds["beside"].append(bare_speed(a.cpoemu, n))
-        else:
-            r, s, w = cosim(a.cpoemu, variant, n)
-            speeds[variant].append(s)
-            waits[variant].append(w)
-            config.update(r["config"])
+  def measure(variant):
+    if variant == "bare":
+      speeds["bare"].append(bare_speed(a.cpoemu, n))
+    elif variant == "beside":
+      with waker_beside(a.waker):
+        speeds["beside"].append(bare_speed(a.cpoemu, n))
+    else:
+      r, s, w = cosim(a.cpoemu, variant, n)
+      speeds[variant].append(s)
+      waits[variant].append(w)
+      config.update(r["config"])
 
-    variants = ["bare", "ipc", "inproc"] + (["beside"] if a.waker else [])
-    for _ in range(a.rounds):
-        order = variants[:]
-        rng.shuffle(order)
-        for v in order:
-            measure(v)
-    print(f"  default L={config['latency_cycles']} Q={config['quantum_cycles']}, profile {config['profile']}")
-    bare = speeds["bare"]
-    add("bare_design_cycles_per_s", statistics.median(bare), "cycles/s")
-    add("ipc_cosim_cycles_per_s", statistics.median(speeds["ipc"]), "cycles/s")
-    add("inproc_cosim_cycles_per_s", statistics.median(speeds["inproc"]), "cycles/s")
-    # Each round's ratio is to the bare run of the same round (a second or two apart), so a load
-    # that comes and goes on a shared machine hits numerator and denominator alike.
-    ratios = [("ipc_cosim_over_bare_ratio", "ipc", TARGET), ("inproc_cosim_over_bare_ratio", "inproc", TARGET)]
-    if a.waker:
-        ratios.append(("bare_beside_waker_over_bare_ratio", "beside", None))
-    for name, variant, target in ratios:
-        med, low, high = median_with_ci([x / y for x, y in zip(speeds[variant], bare)], rng)
-        add(name, med, "ratio", target)
-        add(name + "_ci95_low", low, "ratio")
-        add(name + "_ci95_high", high, "ratio")
-    # What the co-simulation lost to waiting for the model's RX (the rest is the rtl's own work
-    # for the bridge, and whatever the second CPU's activity costs the first).
-    add("ipc_model_wait_fraction", statistics.median(waits["ipc"]), "fraction", better="lower")
-    add("inproc_model_wait_fraction", statistics.median(waits["inproc"]), "fraction", better="lower")
-    print(f"  the bare design ran at {min(bare) * 1e-6:.2f}-{max(bare) * 1e-6:.2f} M cycles/s from run to run")
+  variants = ["bare", "ipc", "inproc"] + (["beside"] if a.waker else [])
+  for _ in range(a.rounds):
+    order = variants[:]
+    rng.shuffle(order)
+    for v in order:
+      measure(v)
+  print(
+      f"  default L={config['latency_cycles']} Q={config['quantum_cycles']}, profile {config['profile']}"
+  )
+  bare = speeds["bare"]
+  add("bare_design_cycles_per_s", statistics.median(bare), "cycles/s")
+  add("ipc_cosim_cycles_per_s", statistics.median(speeds["ipc"]), "cycles/s")
+  add("inproc_cosim_cycles_per_s", statistics.median(speeds["inproc"]), "cycles/s")
+  # Each round's ratio is to the bare run of the same round (a second or two apart), so a load
+  # that comes and goes on a shared machine hits numerator and denominator alike.
+  ratios = [("ipc_cosim_over_bare_ratio", "ipc", TARGET),
+            ("inproc_cosim_over_bare_ratio", "inproc", TARGET)]
+  if a.waker:
+    ratios.append(("bare_beside_waker_over_bare_ratio", "beside", None))
+  for name, variant, target in ratios:
+    med, low, high = median_with_ci([x / y for x, y in zip(speeds[variant], bare)], rng)
+    add(name, med, "ratio", target)
+    add(name + "_ci95_low", low, "ratio")
+    add(name + "_ci95_high", high, "ratio")
+  # What the co-simulation lost to waiting for the model's RX (the rest is the rtl's own work
+  # for the bridge, and whatever the second CPU's activity costs the first).
+  add("ipc_model_wait_fraction", statistics.median(waits["ipc"]), "fraction", better="lower")
+  add("inproc_model_wait_fraction", statistics.median(waits["inproc"]), "fraction", better="lower")
+  print(
+      f"  the bare design ran at {min(bare) * 1e-6:.2f}-{max(bare) * 1e-6:.2f} M cycles/s from run to run"
+  )
 
-    if not a.no_sweep:
-        # Bit-true fidelity draws noise for every symbol: the model needs most of a CPU of its
-        # own at the design's speed (bench_model_link), so here the model is the bottleneck.
-        print("bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:")
-        for transport in ("ipc", "inproc"):
-            bit_true = ["--transport", transport, "--fidelity", "bit-true"]
-            add(f"{transport}_bit_true_cosim_over_bare_ratio", paired_ratio(a.cpoemu, n, bit_true, 5), "ratio")
-        print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
-        for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
-            for q in (latency // 8, latency // 4, latency // 2, latency):
-                lq = ["--latency", str(latency), "--quantum", str(q)]
-                add(f"ipc_ratio_L{latency}_Q{q}", paired_ratio(a.cpoemu, n + lq, ["--transport", "ipc"], 3), "ratio")
+  if not a.no_sweep:
+    # Bit-true fidelity draws noise for every symbol: the model needs most of a CPU of its
+    # own at the design's speed (bench_model_link), so here the model is the bottleneck.
+    print(
+        "bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:"
+    )
+    for transport in ("ipc", "inproc"):
+      bit_true = ["--transport", transport, "--fidelity", "bit-true"]
+      add(f"{transport}_bit_true_cosim_over_bare_ratio", paired_ratio(a.cpoemu, n, bit_true, 5),
+          "ratio")
+    print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
+    for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
+      for q in (latency // 8, latency // 4, latency // 2, latency):
+        lq = ["--latency", str(latency), "--quantum", str(q)]
+        add(f"ipc_ratio_L{latency}_Q{q}", paired_ratio(a.cpoemu, n + lq, ["--transport", "ipc"], 3),
+            "ratio")
 
-    os.makedirs(a.out_dir, exist_ok=True)
-    with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:
-        json.dump({"benchmark": "cosim_throughput", "metrics": metrics}, f, indent=2)
-    print(f"wrote {os.path.join(a.out_dir, 'cosim_throughput.json')}")
+  os.makedirs(a.out_dir, exist_ok=True)
+  with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:
+    json.dump({"benchmark": "cosim_throughput", "metrics": metrics}, f, indent=2)
+  print(f"wrote {os.path.join(a.out_dir, 'cosim_throughput.json')}")
 
 
 if __name__ == "__main__":
-    main()
+  main()

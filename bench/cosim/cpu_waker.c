@@ -15,7 +15,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: cpu_waker SECONDS PERIOD_US BUSY_US\n");
     return 2;
   }
-  const double seconds = atof(argv[1]), period_s = atof(argv[2]) * 1e-6, busy_s = atof(argv[3]) * 1e-6;
+  const double seconds = atof(argv[1]), period_s = atof(argv[2]) * 1e-6,
+               busy_s = atof(argv[3]) * 1e-6;
   const struct timespec nap = {.tv_sec = 0, .tv_nsec = (long)(period_s * 1e9)};
   for (double start = cpo_bench_now_s(); cpo_bench_now_s() - start < seconds;) {
     nanosleep(&nap, NULL);

@@ -29,7 +29,7 @@ extern "C" {
 
 namespace {
 
-constexpr unsigned kWordBits = 16;  // bits per D2D lane per cycle
+constexpr unsigned kWordBits = 16; // bits per D2D lane per cycle
 constexpr unsigned kTimerShift = 8;
 
 struct Speed {
@@ -41,7 +41,9 @@ struct Speed {
   bool ok = false;
 };
 
-double cpu_s() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+double cpu_s() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
 
 /* The endpoints answer in their access cycle; a transfer waiting this long has failed. */
 constexpr uint32_t kApbMaxWaitCycles = 100;
@@ -72,7 +74,8 @@ template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
     cycles++;
   }
   double w1 = cpo_bench_now_s();
-  if (!(t->asic_link_up_o && t->oe_link_up_o)) return s;
+  if (!(t->asic_link_up_o && t->oe_link_up_o))
+    return s;
   s.train_cycles = cycles;
   s.train_cycles_per_s = cycles / (w1 - w0);
 
@@ -107,7 +110,7 @@ template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
 struct Bare {
   double cycles_per_s = 0;
   double lane_bits_per_s = 0;
-  unsigned bits_per_cycle = 0;  // all lanes' bits per cycle
+  unsigned bits_per_cycle = 0; // all lanes' bits per cycle
 };
 
 Bare run_bare(uint64_t cycles) {
@@ -117,29 +120,34 @@ Bare run_bare(uint64_t cycles) {
   sim.reset(4);
   const double w0 = cpo_bench_now_s();
   for (uint64_t c = 0; c < cycles; c++) {
-    t->rx_data_i = t->tx_data_o;  // loopback
+    t->rx_data_i = t->tx_data_o; // loopback
     sim.tick();
   }
   const double w1 = cpo_bench_now_s();
-  b.bits_per_cycle = static_cast<unsigned>(sizeof(t->tx_data_o) * 8);  // NumLanes x WordBits
+  b.bits_per_cycle = static_cast<unsigned>(sizeof(t->tx_data_o) * 8); // NumLanes x WordBits
   b.cycles_per_s = cycles / (w1 - w0);
   b.lane_bits_per_s = b.cycles_per_s * b.bits_per_cycle;
   return b;
 }
 
 /* Clean configure and build of rtl/'s verilated models in a fresh directory. */
-bool build_time(const std::string &src, const std::string &dir, double *configure_s, double *build_s) {
+bool build_time(const std::string &src, const std::string &dir, double *configure_s,
+                double *build_s) {
   const std::string rm = "rm -rf '" + dir + "'";
-  if (std::system(rm.c_str()) != 0) return false;
+  if (std::system(rm.c_str()) != 0)
+    return false;
   const std::string cfg = "cmake -S '" + src + "' -B '" + dir +
                           "' -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > '" + dir + ".log' 2>&1";
   const std::string bld = "cmake --build '" + dir +
                           "' -j2 --target cpo_d2d_rtl cpo_d2d_rtl16 cpo_d2d_rtl32 cpo_d2d_rtl_cov "
-                          "cpo_lanes_rtl >> '" + dir + ".log' 2>&1";
+                          "cpo_lanes_rtl >> '" +
+                          dir + ".log' 2>&1";
   double t0 = cpo_bench_now_s();
-  if (std::system(cfg.c_str()) != 0) return false;
+  if (std::system(cfg.c_str()) != 0)
+    return false;
   double t1 = cpo_bench_now_s();
-  if (std::system(bld.c_str()) != 0) return false;
+  if (std::system(bld.c_str()) != 0)
+    return false;
   double t2 = cpo_bench_now_s();
   *configure_s = t1 - t0;
   *build_s = t2 - t1;
@@ -147,7 +155,7 @@ bool build_time(const std::string &src, const std::string &dir, double *configur
   return true;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
@@ -167,7 +175,8 @@ int main(int argc, char **argv) {
   std::printf("# bench_d2d: timers scaled by 2^-%u, %" PRIu64 " traffic cycles per lane count\n",
               kTimerShift, traffic_cycles);
   cpo_bench_report_t *r = cpo_bench_report_create("d2d_sim");
-  if (!r) return 1;
+  if (!r)
+    return 1;
 
   const Bare bare = run_bare(traffic_cycles * 4);
   std::printf("# bare lanes design: %u lane bits per cycle\n", bare.bits_per_cycle);
@@ -195,9 +204,11 @@ int main(int argc, char **argv) {
     cpo_bench_report_add(r, name, static_cast<double>(row.s->train_cycles), "cycles", false, 0,
                          CPO_BETTER_LOWER);
     std::snprintf(name, sizeof name, "d2d_%s_train_cycles_per_s", row.name);
-    cpo_bench_report_add(r, name, row.s->train_cycles_per_s, "cycles/s", false, 0, CPO_BETTER_HIGHER);
+    cpo_bench_report_add(r, name, row.s->train_cycles_per_s, "cycles/s", false, 0,
+                         CPO_BETTER_HIGHER);
     std::snprintf(name, sizeof name, "d2d_%s_traffic_cycles_per_s", row.name);
-    cpo_bench_report_add(r, name, row.s->traffic_cycles_per_s, "cycles/s", false, 0, CPO_BETTER_HIGHER);
+    cpo_bench_report_add(r, name, row.s->traffic_cycles_per_s, "cycles/s", false, 0,
+                         CPO_BETTER_HIGHER);
     std::snprintf(name, sizeof name, "d2d_%s_traffic_cycles_per_cpu_s", row.name);
     cpo_bench_report_add(r, name, row.s->traffic_cycles_per_cpu_s, "cycles/s", false, 0,
                          CPO_BETTER_HIGHER);
@@ -205,10 +216,12 @@ int main(int argc, char **argv) {
     cpo_bench_report_add(r, name, row.s->lane_bits_per_s, "bit/s", false, 0, CPO_BETTER_HIGHER);
   }
   // the link against the bare lanes, same run, same lane count
-  cpo_bench_report_add(r, "d2d_x8_vs_bare_cycles_ratio", x8.traffic_cycles_per_s / bare.cycles_per_s,
-                       "ratio", false, 0, CPO_BETTER_HIGHER);
-  cpo_bench_report_add(r, "d2d_x8_vs_bare_lane_bits_ratio", x8.lane_bits_per_s / bare.lane_bits_per_s,
-                       "ratio", false, 0, CPO_BETTER_HIGHER);
+  cpo_bench_report_add(r, "d2d_x8_vs_bare_cycles_ratio",
+                       x8.traffic_cycles_per_s / bare.cycles_per_s, "ratio", false, 0,
+                       CPO_BETTER_HIGHER);
+  cpo_bench_report_add(r, "d2d_x8_vs_bare_lane_bits_ratio",
+                       x8.lane_bits_per_s / bare.lane_bits_per_s, "ratio", false, 0,
+                       CPO_BETTER_HIGHER);
   // simulated time per wall second at the 1 GHz datapath clock
   cpo_bench_report_add(r, "d2d_x8_sim_us_per_s", x8.traffic_cycles_per_s / 1e3, "us/s", false, 0,
                        CPO_BETTER_HIGHER);

@@ -16,11 +16,11 @@
 #include "cpo/rng.h"
 #include "cpo/symchan.h"
 
-#define SPC 32          /* symbols per cycle per lane: a 64-bit PAM4 word */
-#define CHUNK 4096      /* cycles per process call, like a bridge quantum batch */
-#define WINDOWS 8       /* timed windows per link measurement: this machine's speed drifts */
-#define WINDOW_S 0.25   /* each at least this long */
-#define MIN_TIME_S 2.0  /* the parts (generator, kernel) run at least this long */
+#define SPC 32         /* symbols per cycle per lane: a 64-bit PAM4 word */
+#define CHUNK 4096     /* cycles per process call, like a bridge quantum batch */
+#define WINDOWS 8      /* timed windows per link measurement: this machine's speed drifts */
+#define WINDOW_S 0.25  /* each at least this long */
+#define MIN_TIME_S 2.0 /* the parts (generator, kernel) run at least this long */
 
 static uint64_t s_splitmix(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15u);
@@ -37,8 +37,8 @@ static int s_cmp_double(const void *a, const void *b) {
 /* Symbols per second through a link: the best of WINDOWS timed windows, the link's speed on
  * an undisturbed core (other tenants of a shared machine slow some windows down); *median
  * says how much they did. */
-static double s_link_rate(const cpo_link_cfg_t *cfg, uint64_t *symbol_errors,
-                          double *symbols_done, double *median) {
+static double s_link_rate(const cpo_link_cfg_t *cfg, uint64_t *symbol_errors, double *symbols_done,
+                          double *median) {
   cpo_link_t *l = NULL;
   if (cpo_link_create(cfg, &l) != CPO_OK)
     exit(1);
@@ -134,8 +134,12 @@ static double s_kernel_rate(void) {
     exit(1);
   cpo_rng_fill_normal_f32(rng, noise, N);
   cpo_rng_destroy(&rng);
-  cpo_symchan_input_t in = {.own = {tx, 0}, .nb = {{tx + W, 0}, {tx + 2 * W, 0}}, .stride = 1,
-                            .symbols_per_word = SPC, .bits_per_symbol = 2, .gray = 1};
+  cpo_symchan_input_t in = {.own = {tx, 0},
+                            .nb = {{tx + W, 0}, {tx + 2 * W, 0}},
+                            .stride = 1,
+                            .symbols_per_word = SPC,
+                            .bits_per_symbol = 2,
+                            .gray = 1};
   cpo_symchan_state_t st;
   memset(&st, 0, sizeof st);
   cpo_symchan_errors_t err = {0, 0};
@@ -165,7 +169,9 @@ static double s_loss_for_ber(double target_ber) {
     if (cpo_profile_load(NULL, &p) != CPO_OK)
       exit(1);
     p.fibre.coupler_loss_db = mid;
-    const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = SPC, .seed = 100 + it,
+    const cpo_link_cfg_t cfg = {.params = &p,
+                                .symbols_per_cycle = SPC,
+                                .seed = 100 + it,
                                 .start_calibrated = true,
                                 .fidelity = CPO_FIDELITY_STATISTICAL};
     cpo_link_t *l = NULL;
@@ -196,14 +202,16 @@ int main(void) {
 
   const double rng = s_rng_rate(0), rngf = s_rng_rate(1);
   const double kernel = s_kernel_rate();
-  const cpo_link_cfg_t bt = {.symbols_per_cycle = SPC, .seed = 1, .start_calibrated = true,
+  const cpo_link_cfg_t bt = {.symbols_per_cycle = SPC,
+                             .seed = 1,
+                             .start_calibrated = true,
                              .fidelity = CPO_FIDELITY_BIT_TRUE};
   double bit_true_median;
   const double bit_true = s_link_rate(&bt, &errors, &symbols, &bit_true_median);
   cpo_bench_report_add(r, "bit_true_pam4_symbols_per_s", bit_true, "symbols/s", true, 400e6,
                        CPO_BETTER_HIGHER);
-  cpo_bench_report_add(r, "bit_true_pam4_symbols_per_s_median_window", bit_true_median, "symbols/s", false, 0,
-                       CPO_BETTER_HIGHER);
+  cpo_bench_report_add(r, "bit_true_pam4_symbols_per_s_median_window", bit_true_median, "symbols/s",
+                       false, 0, CPO_BETTER_HIGHER);
   cpo_bench_report_add(r, "ziggurat_f64_normals_per_s", rng, "normals/s", false, 0,
                        CPO_BETTER_HIGHER);
   cpo_bench_report_add(r, "ziggurat_f32_normals_per_s", rngf, "normals/s", false, 0,
@@ -216,8 +224,11 @@ int main(void) {
   if (cpo_profile_load(NULL, &p) != CPO_OK)
     return 1;
   p.fibre.coupler_loss_db = s_loss_for_ber(1e-6);
-  cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = SPC, .seed = 1,
-                        .start_calibrated = true, .fidelity = CPO_FIDELITY_BIT_TRUE};
+  cpo_link_cfg_t cfg = {.params = &p,
+                        .symbols_per_cycle = SPC,
+                        .seed = 1,
+                        .start_calibrated = true,
+                        .fidelity = CPO_FIDELITY_BIT_TRUE};
   uint64_t bt_errors, st_errors;
   double bt_symbols, st_symbols;
   double median;

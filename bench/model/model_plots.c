@@ -13,8 +13,8 @@
 
 #include "cpo/laser.h"
 #include "cpo/link.h"
-#include "cpo/units.h"
 #include "cpo/ring.h"
+#include "cpo/units.h"
 
 static FILE *s_open(const char *dir, const char *name) {
   char path[1024];
@@ -82,16 +82,19 @@ static int s_laser(const char *dir) {
   fp = s_open(dir, "laser_li.gp");
   if (!fp)
     return 1;
-  fprintf(fp, "set terminal pngcairo size 900,560 font ',11'\nset output 'laser_li.png'\n"
-              "set title 'DFB L-I: I_{th} = 10 mA exp((T - 25 C) / 60 K), slope 0.4 W/A'\n"
-              "set xlabel 'drive current (mA)'\nset ylabel 'output power (mW)'\nset grid\n"
-              "set key top left\n"
-              "plot for [k=2:5] 'laser_li.dat' u 1:k w l lw 2 t sprintf('%%d C', 25 + 20 * (k - 2))\n");
+  fprintf(fp,
+          "set terminal pngcairo size 900,560 font ',11'\nset output 'laser_li.png'\n"
+          "set title 'DFB L-I: I_{th} = 10 mA exp((T - 25 C) / 60 K), slope 0.4 W/A'\n"
+          "set xlabel 'drive current (mA)'\nset ylabel 'output power (mW)'\nset grid\n"
+          "set key top left\n"
+          "plot for [k=2:5] 'laser_li.dat' u 1:k w l lw 2 t sprintf('%%d C', 25 + 20 * (k - 2))\n");
   fclose(fp);
   return 0;
 }
 
-static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+static double s_qf(double x) {
+  return 0.5 * erfc(x / sqrt(2.0));
+}
 
 /* One point: received OMA, measured BER of both modes, the eye's Gaussian prediction. */
 static int s_ber_point(double coupler_db, FILE *fp) {
@@ -101,8 +104,11 @@ static int s_ber_point(double coupler_db, FILE *fp) {
   p.fibre.coupler_loss_db = coupler_db;
   double ber[2] = {0, 0}, oma_w = 0, predicted = 0;
   for (int fid = 0; fid < 2; fid++) {
-    const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = 5,
-                                .fidelity = fid, .start_calibrated = true};
+    const cpo_link_cfg_t cfg = {.params = &p,
+                                .symbols_per_cycle = 32,
+                                .seed = 5,
+                                .fidelity = fid,
+                                .start_calibrated = true};
     cpo_link_t *l = NULL;
     if (cpo_link_create(&cfg, &l) != CPO_OK)
       return 1;
@@ -191,8 +197,8 @@ static int s_heater_step(const char *dir) {
   if (!fp)
     return 1;
   fprintf(fp, "# time_us ring_temp_C detuning_pm heater_mW launch_mW\n");
-  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 1, .start_calibrated = true,
-                              .grid_s = 20e-9};
+  const cpo_link_cfg_t cfg = {
+      .symbols_per_cycle = 32, .seed = 1, .start_calibrated = true, .grid_s = 20e-9};
   cpo_link_t *l = NULL;
   if (cpo_link_create(&cfg, &l) != CPO_OK)
     return 1;

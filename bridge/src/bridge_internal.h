@@ -21,7 +21,8 @@
 uint64_t cpo_mono_us(void);
 
 /** printf into a caller's buffer, tolerating NULL / 0-length buffers. */
-void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cpo_whyf(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /** What accepting a sender's last message changed (its last cycle, its liveness), kept so that
  * the session layer can refuse that message afterwards as if it had never been accepted

@@ -17,11 +17,11 @@ struct cpo_client {
   cpo_config_t config;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us; /* when the rtl's last accepted message arrived: its liveness */
-  bool rtl_gone;  /* silent: nothing more will reach it */
-  bool bye_seen;  /* the rtl's BYE arrived: our BYE answers it at close */
-  cpo_wire_undo_t undo; /* what accepting the last message changed, for cpo_client_reject */
-  zmq_msg_t cur; /* the message the caller's cpo_msg_t points into */
+  uint64_t last_rx_us;     /* when the rtl's last accepted message arrived: its liveness */
+  bool rtl_gone;           /* silent: nothing more will reach it */
+  bool bye_seen;           /* the rtl's BYE arrived: our BYE answers it at close */
+  cpo_wire_undo_t undo;    /* what accepting the last message changed, for cpo_client_reject */
+  zmq_msg_t cur;           /* the message the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned; /* or its aligned copy */
   bool cur_live;
 };
@@ -61,8 +61,8 @@ static bool s_auth_refused(cpo_client_t *c) {
 static bool s_rtl_silent(cpo_client_t *c, uint64_t now, char *why, size_t why_len) {
   if (now - c->last_rx_us < (uint64_t)c->timeout_ms * 1000u)
     return false;
-  cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu", c->timeout_ms, c->endpoint,
-           (unsigned long long)c->rx.last_cycle);
+  cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu", c->timeout_ms,
+           c->endpoint, (unsigned long long)c->rx.last_cycle);
   c->rtl_gone = true;
   return true;
 }
@@ -96,7 +96,8 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       if (!block)
         return CPO_ERR_TIMEOUT;
       if (s_auth_refused(c)) {
-        cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)", c->endpoint);
+        cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)",
+                 c->endpoint);
         return CPO_ERR_AUTH;
       }
       continue;
@@ -108,7 +109,8 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       return CPO_ERR_NO_MEMORY;
     cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
     /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
-    const bool is_error = msg->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
+    const bool is_error =
+        msg->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
     const uint64_t cycle_before = c->rx.last_cycle;
     if (rc == CPO_OK)
       rc = cpo_proto_rx_check(&c->rx, msg, &err);
@@ -134,7 +136,8 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
       c->bye_seen = true;
       return CPO_ERR_PEER_GONE;
     case CPO_MSG_ERROR:
-      cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code), msg->u.error.text);
+      cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code),
+               msg->u.error.text);
       return CPO_ERR_PROTOCOL;
     default:
       return CPO_OK;
@@ -203,7 +206,10 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
   *out = NULL;
   bool curve = cfg->curve.key_file != NULL;
   if (!curve && !cpo_endpoint_is_local(cfg->endpoint)) {
-    cpo_whyf(why, why_len, "%s is not a loopback address: CURVE keys are required (--curve-key, --curve-server-key)", cfg->endpoint);
+    cpo_whyf(
+        why, why_len,
+        "%s is not a loopback address: CURVE keys are required (--curve-key, --curve-server-key)",
+        cfg->endpoint);
     return CPO_ERR_AUTH;
   }
   if (curve && !cfg->curve.server_key_file) {
@@ -257,7 +263,8 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
     rc = cpo_config_compare(&cfg->config, &ack.u.hello.config, why, why_len);
   }
   if (rc == CPO_ERR_TIMEOUT)
-    cpo_whyf(why, why_len, "no answer from an rtl at %s within %u ms", cfg->endpoint, c->timeout_ms);
+    cpo_whyf(why, why_len, "no answer from an rtl at %s within %u ms", cfg->endpoint,
+             c->timeout_ms);
   if (rc != CPO_OK) {
     s_free(c);
     return rc;

@@ -87,8 +87,8 @@ cpo_status_t cpo_curve_load(const char *path, char pub[41], char sec[41], char *
   fclose(f);
   uint8_t raw[32];
   if (rc != 0 || !zmq_z85_decode(raw, pub) || (sec && !zmq_z85_decode(raw, sec))) {
-    cpo_whyf(why, why_len, "%s: expected %s as 40-character Z85 lines (see cpoemu keygen)",
-             path, sec ? "a public and a secret key" : "a public key");
+    cpo_whyf(why, why_len, "%s: expected %s as 40-character Z85 lines (see cpoemu keygen)", path,
+             sec ? "a public and a secret key" : "a public key");
     return CPO_ERR_PARSE;
   }
   return CPO_OK;
@@ -135,9 +135,11 @@ static void s_zap_serve_one(cpo_zap_t *z) {
       if (zmq_msg_size(&frames[6]) == 32)
         zmq_z85_encode(z85, zmq_msg_data(&frames[6]), 32);
       char addr[64] = "";
-      size_t alen = zmq_msg_size(&frames[3]) < sizeof addr - 1 ? zmq_msg_size(&frames[3]) : sizeof addr - 1;
+      size_t alen =
+          zmq_msg_size(&frames[3]) < sizeof addr - 1 ? zmq_msg_size(&frames[3]) : sizeof addr - 1;
       memcpy(addr, zmq_msg_data(&frames[3]), alen);
-      cpo_log(CPO_LOG_WARN, "rtl", "security: refused client %s with unknown CURVE key %s", addr, z85);
+      cpo_log(CPO_LOG_WARN, "rtl", "security: refused client %s with unknown CURVE key %s", addr,
+              z85);
     }
     zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE);
     zmq_send(z->sock, zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]), ZMQ_SNDMORE);

@@ -107,7 +107,8 @@ static cpo_status_t s_pin(const int *cpus, int n) {
     CPU_SET(cpus[i], &set);
   int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   if (rc != 0) {
-    cpo_log(CPO_LOG_WARN, "placement", "CPU placement refused (%s); running unpinned", strerror(rc));
+    cpo_log(CPO_LOG_WARN, "placement", "CPU placement refused (%s); running unpinned",
+            strerror(rc));
     return CPO_ERR_STATE;
   }
   return CPO_OK;

@@ -19,8 +19,8 @@ typedef struct {
   size_t ident_len;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us; /* when its last accepted message arrived: its liveness */
-  cpo_wire_undo_t undo; /* what accepting its last message changed, for cpo_server_reject */
+  uint64_t last_rx_us;      /* when its last accepted message arrived: its liveness */
+  cpo_wire_undo_t undo;     /* what accepting its last message changed, for cpo_server_reject */
   zmq_msg_t held[MAX_HELD]; /* TX quanta encoded and numbered, not yet handed to ZeroMQ */
   int n_held;
 } peer_t;
@@ -40,8 +40,8 @@ struct cpo_server {
   zmq_msg_t ident_frame, body; /* the event the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned;     /* or the body's aligned copy */
   bool body_live;
-  int rcvtimeo_ms; /* ZMQ_RCVTIMEO now set on sock (-1: none, the default) */
-  int hold_max;    /* TX quanta held back at most (see s_send_peer) */
+  int rcvtimeo_ms;        /* ZMQ_RCVTIMEO now set on sock (-1: none, the default) */
+  int hold_max;           /* TX quanta held back at most (see s_send_peer) */
   unsigned refused_roles; /* bits (1 << role) whose HELLO is refused */
   bool closing;           /* the final BYE is sent: no one attaches any more */
   int16_t end_status;     /* the final BYE's status */
@@ -155,8 +155,8 @@ static void s_log_event(const char *fmt, ...) {
 
 /* Reply ERROR to a sender that is not (yet) a peer: its own seq space starts at 0. An ERROR is
  * never answered with an ERROR (@p answer false). */
-static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo_wire_error_t *err,
-                              bool answer) {
+static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len,
+                              const cpo_wire_error_t *err, bool answer) {
   cpo_wire_tx_t fresh = {0};
   cpo_msg_t reply;
   cpo_wire_error_msg(&reply, err, s->cycle);
@@ -170,7 +170,8 @@ static void s_reject_stranger(cpo_server_t *s, const uint8_t *ident, size_t len,
 /* An attach or a detach, on the record and in the log. */
 static void s_note_peer(cpo_server_t *s, int role, bool attach) {
   if (s->n_events < CPO_PEER_EVENTS_MAX)
-    s->events[s->n_events] = (cpo_peer_event_t){.role = (cpo_role_t)role, .attach = attach, .cycle = s->cycle};
+    s->events[s->n_events] =
+        (cpo_peer_event_t){.role = (cpo_role_t)role, .attach = attach, .cycle = s->cycle};
   s->n_events++;
   s_log_event("%s %s at cycle %llu", s_role(role), attach ? "attached" : "detached",
               (unsigned long long)s->cycle);
@@ -190,7 +191,8 @@ uint32_t cpo_server_peer_events(const cpo_server_t *s, cpo_peer_event_t *out, ui
 
 static int s_role_of(const cpo_server_t *s, const uint8_t *ident, size_t len) {
   for (int r = 1; r < N_ROLES; r++)
-    if (s->peers[r].attached && s->peers[r].ident_len == len && memcmp(s->peers[r].ident, ident, len) == 0)
+    if (s->peers[r].attached && s->peers[r].ident_len == len &&
+        memcmp(s->peers[r].ident, ident, len) == 0)
       return r;
   return 0;
 }
@@ -201,14 +203,16 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
   int role = m->u.hello.role;
   if (role != CPO_ROLE_MODEL && role != CPO_ROLE_HOST) {
     err.code = CPO_WERR_BAD_FIELD;
-    snprintf(err.text, sizeof err.text, "HELLO role %d: only model (2) and host (3) connect to the rtl", role);
+    snprintf(err.text, sizeof err.text,
+             "HELLO role %d: only model (2) and host (3) connect to the rtl", role);
   } else if (s->closing || (s->refused_roles & (1u << role))) {
     err.code = CPO_WERR_UNEXPECTED;
     if (s->closing)
       snprintf(err.text, sizeof err.text, "the run has ended: no %s may attach", s_role(role));
     else if (role == CPO_ROLE_HOST)
-      snprintf(err.text, sizeof err.text,
-               "this run was started without a host and does not allow one to attach (--allow-attach)");
+      snprintf(
+          err.text, sizeof err.text,
+          "this run was started without a host and does not allow one to attach (--allow-attach)");
     else
       snprintf(err.text, sizeof err.text, "this run has no model (--direct)");
   } else if (s->peers[role].attached) {
@@ -246,7 +250,8 @@ static bool s_admit(cpo_server_t *s, const uint8_t *ident, size_t len, const cpo
 }
 
 /* Time-out check for awaited peers; fills why and returns true if one is dead. */
-static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char *why, size_t why_len) {
+static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char *why,
+                          size_t why_len) {
   uint64_t limit = (uint64_t)s->timeout_ms * 1000u;
   for (int r = 1; r < N_ROLES; r++) {
     if (!(awaited & (1u << r)))
@@ -258,7 +263,8 @@ static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char 
         cpo_whyf(why, why_len, "peer %s silent for %u ms; last agreed cycle %llu", s_role(r),
                  s->timeout_ms, (unsigned long long)p->rx.last_cycle);
       else
-        cpo_whyf(why, why_len, "no %s connected to %s within %u ms", s_role(r), s->endpoint, s->timeout_ms);
+        cpo_whyf(why, why_len, "no %s connected to %s within %u ms", s_role(r), s->endpoint,
+                 s->timeout_ms);
       return true;
     }
   }
@@ -293,8 +299,8 @@ static int s_recv_first(cpo_server_t *s, long wait_ms) {
   return zmq_msg_recv(&s->ident_frame, s->sock, 0);
 }
 
-cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms, cpo_server_event_t *ev,
-                             char *why, size_t why_len) {
+cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
+                             cpo_server_event_t *ev, char *why, size_t why_len) {
   if (why && why_len)
     why[0] = '\0';
   const uint64_t deadline = cpo_mono_us() + (wait_ms > 0 ? (uint64_t)wait_ms * 1000u : 0);
@@ -317,7 +323,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     if (wait_ms != 0) {
       cpo_status_t f = s_flush_all(s); /* never wait while holding what a peer waits for */
       if (f != CPO_OK) {
-        cpo_whyf(why, why_len, "cannot send to the model (its connection is gone: %s); last agreed cycle %llu",
+        cpo_whyf(why, why_len,
+                 "cannot send to the model (its connection is gone: %s); last agreed cycle %llu",
                  cpo_status_str(f), (unsigned long long)s->peers[CPO_ROLE_MODEL].rx.last_cycle);
         return f;
       }
@@ -365,12 +372,14 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
     int role = s_role_of(s, ident, ident_len);
     cpo_msg_t *m = &ev->msg;
     cpo_wire_error_t err;
-    const void *data = cpo_wire_aligned(&s->aligned, zmq_msg_data(&s->body), zmq_msg_size(&s->body));
+    const void *data =
+        cpo_wire_aligned(&s->aligned, zmq_msg_data(&s->body), zmq_msg_size(&s->body));
     if (!data)
       return CPO_ERR_NO_MEMORY;
     cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&s->body), m, &err);
     /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
-    const bool is_error = m->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
+    const bool is_error =
+        m->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
     if (role == 0) {
       if (rc == CPO_OK && m->hdr.type != CPO_MSG_HELLO) {
         err.code = CPO_WERR_NOT_READY;
@@ -398,7 +407,7 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       rc = cpo_proto_rx_check(&p->rx, m, &err);
     else
       cpo_proto_rx_skip(&p->rx, &err); /* its seq is used up: the next message is in step */
-    if (rc != CPO_OK) { /* refused: not the peer's liveness either */
+    if (rc != CPO_OK) {                /* refused: not the peer's liveness either */
       s->refused++;
       s_log(s, ident, ident_len, "refused a message from the %s: %s: %s", s_role(role),
             cpo_wire_error_str(err.code), err.text);
@@ -421,7 +430,8 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
   }
 }
 
-void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint16_t code, const char *text) {
+void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint16_t code,
+                       const char *text) {
   if (!cpo_server_attached(s, role))
     return;
   peer_t *p = &s->peers[role];
@@ -435,7 +445,8 @@ void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint1
   (void)s_send_peer(s, role, &m);
 }
 
-void cpo_server_reject(cpo_server_t *s, cpo_role_t role, const cpo_msg_t *msg, uint16_t code, const char *text) {
+void cpo_server_reject(cpo_server_t *s, cpo_role_t role, const cpo_msg_t *msg, uint16_t code,
+                       const char *text) {
   if (role > 0 && role < N_ROLES) {
     peer_t *p = &s->peers[role];
     cpo_wire_undo(&p->undo, msg->hdr.seq, &p->rx.last_cycle, &p->last_rx_us);
@@ -487,7 +498,9 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   *out = NULL;
   bool curve = cfg->curve.key_file != NULL;
   if (!curve && !cpo_endpoint_is_local(cfg->endpoint)) {
-    cpo_whyf(why, why_len, "%s is not a loopback address: CURVE is required (--curve-key and --curve-authorized)", cfg->endpoint);
+    cpo_whyf(why, why_len,
+             "%s is not a loopback address: CURVE is required (--curve-key and --curve-authorized)",
+             cfg->endpoint);
     return CPO_ERR_AUTH;
   }
   if (curve && !cfg->curve.authorized_file) {
@@ -503,7 +516,8 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   s->created_us = cpo_mono_us();
   s->rcvtimeo_ms = -1;
   /* Batches of half the quanta in flight (L/Q), so the model always has L/2 cycles of slack. */
-  uint32_t in_flight = cfg->config.quantum_cycles ? cfg->config.latency_cycles / cfg->config.quantum_cycles : 0;
+  uint32_t in_flight =
+      cfg->config.quantum_cycles ? cfg->config.latency_cycles / cfg->config.quantum_cycles : 0;
   s->hold_max = in_flight >= 4 ? (int)(in_flight / 2 - 1) : 0;
   if (s->hold_max > MAX_HELD - 1)
     s->hold_max = MAX_HELD - 1;
@@ -541,7 +555,8 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
     return rc;
   }
   size_t len = sizeof s->endpoint;
-  if (zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, s->endpoint, &len) != 0 || strncmp(cfg->endpoint, "inproc://", 9) == 0)
+  if (zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, s->endpoint, &len) != 0 ||
+      strncmp(cfg->endpoint, "inproc://", 9) == 0)
     snprintf(s->endpoint, sizeof s->endpoint, "%s", cfg->endpoint);
   if (strncmp(s->endpoint, "ipc://", 6) == 0)
     snprintf(s->ipc_path, sizeof s->ipc_path, "%s", s->endpoint + 6);
@@ -579,7 +594,8 @@ void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char 
         break;
       cpo_server_event_t ev;
       char why[200];
-      cpo_status_t rc = cpo_server_recv(s, left, (int32_t)((give_up - now) / 1000u) + 1, &ev, why, sizeof why);
+      cpo_status_t rc =
+          cpo_server_recv(s, left, (int32_t)((give_up - now) / 1000u) + 1, &ev, why, sizeof why);
       if (rc != CPO_OK && rc != CPO_ERR_TIMEOUT)
         break;
       if (rc == CPO_ERR_TIMEOUT && why[0]) {

@@ -35,10 +35,10 @@ typedef struct {
   cpo_sync_result_t *res;
   uint32_t lanes;
   uint32_t latency;
-  uint64_t cycle;  /* next cycle to simulate */
-  uint64_t rx_hi;  /* RX is known for cycles [cycle, rx_hi) */
-  uint64_t *ring;  /* RX words, slot (c % latency) holds cycle c */
-  uint64_t *tx;    /* one quantum of TX words: slot 0 is cycle `cycle` */
+  uint64_t cycle;   /* next cycle to simulate */
+  uint64_t rx_hi;   /* RX is known for cycles [cycle, rx_hi) */
+  uint64_t *ring;   /* RX words, slot (c % latency) holds cycle c */
+  uint64_t *tx;     /* one quantum of TX words: slot 0 is cycle `cycle` */
   uint64_t tx_sent; /* TX is sent for cycles before this one */
   host_req_t req;
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
@@ -47,13 +47,14 @@ typedef struct {
 } sync_t;
 
 /* A converter code in the event hash: which converter, which code, at which cycle. */
-static void s_hash_analog(sync_t *s, uint64_t cycle, cpo_event_kind_t kind, uint16_t channel, uint16_t index,
-                          uint32_t code) {
+static void s_hash_analog(sync_t *s, uint64_t cycle, cpo_event_kind_t kind, uint16_t channel,
+                          uint16_t index, uint32_t code) {
   cpo_event_hash_event(&s->res->hash, cycle, kind, ((uint64_t)channel << 16) | index, code);
 }
 
 /* Refuse the message @p m from @p to as a whole: it changes nothing (cpo_server_reject). */
-static void s_refuse(sync_t *s, cpo_role_t to, const cpo_msg_t *m, uint16_t code, const char *text) {
+static void s_refuse(sync_t *s, cpo_role_t to, const cpo_msg_t *m, uint16_t code,
+                     const char *text) {
   cpo_server_reject(s->srv, to, m, code, text);
 }
 
@@ -62,13 +63,15 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint32_t n = m->u.quantum.count;
   if (m->u.quantum.lanes != s->lanes) { /* a field the session fixed: BAD_FIELD (PROTOCOL.md 5) */
-    snprintf(text, sizeof text, "RX_QUANTUM lanes %u: the session has %u lanes", m->u.quantum.lanes, s->lanes);
+    snprintf(text, sizeof text, "RX_QUANTUM lanes %u: the session has %u lanes", m->u.quantum.lanes,
+             s->lanes);
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
     return;
   }
   if (m->hdr.cycle != s->rx_hi || s->rx_hi + n > s->cycle + s->latency) { /* contiguity, window */
     snprintf(text, sizeof text,
-             "RX_QUANTUM cycle %llu count %u: expected cycle %llu (RX is contiguous) and at most %llu cycles",
+             "RX_QUANTUM cycle %llu count %u: expected cycle %llu (RX is contiguous) and at most "
+             "%llu cycles",
              (unsigned long long)m->hdr.cycle, n, (unsigned long long)s->rx_hi,
              (unsigned long long)(s->cycle + s->latency - s->rx_hi));
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
@@ -89,17 +92,20 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
 static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   if (s->rx_hi != 0 || m->hdr.cycle != 0 || !s->design->dac_preset) {
-    snprintf(text, sizeof text, "DAC_UPDATE from the model (cycle %llu) is allowed only at cycle 0, before its "
-             "first RX_QUANTUM, and only for a design with DACs", (unsigned long long)m->hdr.cycle);
+    snprintf(text, sizeof text,
+             "DAC_UPDATE from the model (cycle %llu) is allowed only at cycle 0, before its "
+             "first RX_QUANTUM, and only for a design with DACs",
+             (unsigned long long)m->hdr.cycle);
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_UNEXPECTED, text);
     return;
   }
   for (uint16_t i = 0; i < m->u.analog.count; i++) {
     cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
     if (!s->design->dac_preset(s->design->self, e.channel, e.lane, e.value)) {
-      snprintf(text, sizeof text, "DAC_UPDATE entry %u: the design has no DAC channel %u index %u", i,
-               e.channel, e.lane);
-      cpo_server_report(s->srv, CPO_ROLE_MODEL, m->hdr.seq, CPO_WERR_BAD_FIELD, text); /* the others apply */
+      snprintf(text, sizeof text, "DAC_UPDATE entry %u: the design has no DAC channel %u index %u",
+               i, e.channel, e.lane);
+      cpo_server_report(s->srv, CPO_ROLE_MODEL, m->hdr.seq, CPO_WERR_BAD_FIELD,
+                        text); /* the others apply */
       continue;
     }
     s_hash_analog(s, 0, CPO_EVENT_DAC_PRESET, e.channel, e.lane, e.value);
@@ -111,19 +117,23 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint64_t c = m->hdr.cycle;
   if (c < s->rx_hi || c >= s->cycle + s->latency || !s->design->adc_set) {
-    snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
-             "of that cycle%s", (unsigned long long)c, (unsigned long long)s->rx_hi,
-             (unsigned long long)(s->cycle + s->latency), s->design->adc_set ? "" : " (this design has no ADCs)");
+    snprintf(text, sizeof text,
+             "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
+             "of that cycle%s",
+             (unsigned long long)c, (unsigned long long)s->rx_hi,
+             (unsigned long long)(s->cycle + s->latency),
+             s->design->adc_set ? "" : " (this design has no ADCs)");
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
   if (s->adc_len - s->adc_head + m->u.analog.count > ADC_PENDING_MAX) {
-    snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting", (unsigned long long)c,
-             ADC_PENDING_MAX);
+    snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting",
+             (unsigned long long)c, ADC_PENDING_MAX);
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
     return;
   }
-  if (s->adc_head > 0 && s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
+  if (s->adc_head > 0 &&
+      s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
     memmove(s->adc, s->adc + s->adc_head, (s->adc_len - s->adc_head) * sizeof *s->adc);
     s->adc_len -= s->adc_head;
     s->adc_head = 0;
@@ -142,8 +152,9 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
   }
   for (uint16_t i = 0; i < m->u.analog.count; i++) {
     cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
-    s->adc[s->adc_len++] = (adc_pending_t){.w = {.cycle = c, .channel = e.channel, .index = e.lane, .code = e.value},
-                                           .seq = m->hdr.seq};
+    s->adc[s->adc_len++] =
+        (adc_pending_t){.w = {.cycle = c, .channel = e.channel, .index = e.lane, .code = e.value},
+                        .seq = m->hdr.seq};
   }
 }
 
@@ -161,13 +172,16 @@ static void s_take_host(sync_t *s, const cpo_msg_t *m) {
     return;
   }
   if (m->hdr.cycle != s->cycle) { /* the host's now: PROTOCOL.md 7, step 5 */
-    snprintf(text, sizeof text, "%s stamped cycle %llu, but the host's now (the cycle of its last response "
-             "or HELLO_ACK) is cycle %llu", cpo_msg_type_name(t), (unsigned long long)m->hdr.cycle,
-             (unsigned long long)s->cycle);
+    snprintf(text, sizeof text,
+             "%s stamped cycle %llu, but the host's now (the cycle of its last response "
+             "or HELLO_ACK) is cycle %llu",
+             cpo_msg_type_name(t), (unsigned long long)m->hdr.cycle, (unsigned long long)s->cycle);
     s_refuse(s, CPO_ROLE_HOST, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
-  s->req = (host_req_t){.kind = t == CPO_MSG_REG_READ ? REQ_READ : t == CPO_MSG_REG_WRITE ? REQ_WRITE : REQ_SLEEP,
+  s->req = (host_req_t){.kind = t == CPO_MSG_REG_READ    ? REQ_READ
+                                : t == CPO_MSG_REG_WRITE ? REQ_WRITE
+                                                         : REQ_SLEEP,
                         .addr = m->u.reg.addr,
                         .data = m->u.reg.data,
                         .until = m->u.sleep.until_cycle};
@@ -179,10 +193,10 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   switch (m->hdr.type) {
   case CPO_MSG_HELLO:
     return CPO_OK;
-  case CPO_MSG_ERROR:
-  {
+  case CPO_MSG_ERROR: {
     char text[400];
-    snprintf(text, sizeof text, "reported %s: %s", cpo_wire_error_str(m->u.error.code), m->u.error.text);
+    snprintf(text, sizeof text, "reported %s: %s", cpo_wire_error_str(m->u.error.code),
+             m->u.error.text);
     cpo_server_log_peer(s->srv, ev->from, text);
     return CPO_OK;
   }
@@ -191,7 +205,8 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
       s->req.kind = REQ_NONE; /* the run goes on without the host */
       return CPO_OK;
     }
-    snprintf(s->res->error, sizeof s->res->error, "model ended the session at cycle %llu (status %d: %s)",
+    snprintf(s->res->error, sizeof s->res->error,
+             "model ended the session at cycle %llu (status %d: %s)",
              (unsigned long long)m->hdr.cycle, m->u.bye.status, m->u.bye.text);
     return CPO_ERR_PEER_GONE;
   default:
@@ -222,7 +237,8 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
 static cpo_status_t s_pump(sync_t *s, unsigned awaited, int32_t wait_ms, bool *got) {
   cpo_server_event_t ev;
   *got = false;
-  cpo_status_t rc = cpo_server_recv(s->srv, awaited, wait_ms, &ev, s->res->error, sizeof s->res->error);
+  cpo_status_t rc =
+      cpo_server_recv(s->srv, awaited, wait_ms, &ev, s->res->error, sizeof s->res->error);
   if (rc == CPO_ERR_TIMEOUT && wait_ms != CPO_WAIT_FOREVER && s->res->error[0] == '\0')
     return CPO_OK; /* nothing came */
   if (rc != CPO_OK)
@@ -256,9 +272,11 @@ static void s_apply_adc(sync_t *s, uint64_t a) {
     const adc_pending_t *p = &s->adc[s->adc_head++];
     if (!s->design->adc_set(s->design->self, p->w.channel, p->w.index, p->w.code)) {
       char text[160];
-      snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
+      snprintf(text, sizeof text,
+               "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
                (unsigned long long)p->w.cycle, p->w.channel, p->w.index);
-      cpo_server_report(s->srv, CPO_ROLE_MODEL, p->seq, CPO_WERR_BAD_FIELD, text); /* the others apply */
+      cpo_server_report(s->srv, CPO_ROLE_MODEL, p->seq, CPO_WERR_BAD_FIELD,
+                        text); /* the others apply */
       continue;
     }
     s_hash_analog(s, a, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
@@ -289,7 +307,8 @@ static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t
     CPO_TRY(s_send_tx(s, w[i].cycle));
     uint32_t k = 0;
     while (i + k < n && w[i + k].cycle == w[i].cycle) {
-      cpo_msg_analog_pack(raw, (uint16_t)k, (cpo_analog_entry_t){w[i + k].channel, w[i + k].index, w[i + k].code});
+      cpo_msg_analog_pack(raw, (uint16_t)k,
+                          (cpo_analog_entry_t){w[i + k].channel, w[i + k].index, w[i + k].code});
       k++;
     }
     cpo_msg_t m = {.hdr = {.type = CPO_MSG_DAC_UPDATE, .cycle = w[i].cycle}};
@@ -305,10 +324,11 @@ static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t
 /* Hash the RX words of cycles [*done, c) (the chunk's words start at cycle a) for each DAC
  * write at cycle c, then the write: a write goes before the words of its cycle, so the hashed
  * stream does not depend on how cycles are split into chunks. */
-static void s_hash_dacs(sync_t *s, uint64_t a, const uint64_t *rx, uint64_t *done, const cpo_analog_write_t *w,
-                        uint32_t nw) {
+static void s_hash_dacs(sync_t *s, uint64_t a, const uint64_t *rx, uint64_t *done,
+                        const cpo_analog_write_t *w, uint32_t nw) {
   for (uint32_t i = 0; i < nw; i++) {
-    cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes, (w[i].cycle - *done) * s->lanes);
+    cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes,
+                         (w[i].cycle - *done) * s->lanes);
     *done = w[i].cycle;
     s_hash_analog(s, w[i].cycle, CPO_EVENT_DAC_WRITE, w[i].channel, w[i].index, w[i].code);
   }
@@ -330,8 +350,10 @@ static cpo_status_t s_finish_chunk(sync_t *s, uint64_t a, uint64_t n, const uint
 }
 
 static cpo_status_t s_model_gone(sync_t *s, cpo_status_t rc) {
-  snprintf(s->res->error, sizeof s->res->error, "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
-           rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc), (unsigned long long)s->cycle,
+  snprintf(s->res->error, sizeof s->res->error,
+           "peer model is gone (%s) at cycle %llu; last agreed cycle %llu",
+           rc == CPO_ERR_PEER_GONE ? "its connection closed" : cpo_status_str(rc),
+           (unsigned long long)s->cycle,
            (unsigned long long)cpo_server_last_cycle(s->srv, CPO_ROLE_MODEL));
   return rc;
 }
@@ -388,7 +410,8 @@ static void s_progress(sync_t *s, uint64_t start_us, uint64_t *last_us) {
 static bool s_stopped(sync_t *s) {
   if (!(s->opts->stop && *s->opts->stop))
     return false;
-  snprintf(s->res->error, sizeof s->res->error, "interrupted at cycle %llu", (unsigned long long)s->cycle);
+  snprintf(s->res->error, sizeof s->res->error, "interrupted at cycle %llu",
+           (unsigned long long)s->cycle);
   return true;
 }
 
@@ -404,7 +427,8 @@ static cpo_status_t s_loop(sync_t *s) {
          (s->opts->expect_host && !cpo_server_attached(s->srv, CPO_ROLE_HOST))) {
     if (s_stopped(s))
       return CPO_ERR_INTERRUPTED;
-    CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0), STOP_POLL_MS, &got));
+    CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0),
+                   STOP_POLL_MS, &got));
   }
 
   while (s->cycle < total) {
@@ -473,8 +497,9 @@ static cpo_status_t s_loop(sync_t *s) {
   return CPO_OK;
 }
 
-cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_design_ops_t *design,
-                          const cpo_sync_opts_t *opts, cpo_sync_result_t *res) {
+cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
+                          const cpo_design_ops_t *design, const cpo_sync_opts_t *opts,
+                          cpo_sync_result_t *res) {
   memset(res, 0, sizeof *res);
   cpo_event_hash_init(&res->hash);
   if (!srv && (!opts->direct_loopback || opts->expect_host)) {
@@ -482,8 +507,13 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg, const cpo_
              opts->direct_loopback ? "host" : "model");
     return CPO_ERR_INVALID_ARG;
   }
-  sync_t s = {.srv = srv, .cfg = cfg, .design = design, .opts = opts, .res = res,
-              .lanes = cfg->lanes, .latency = cfg->latency_cycles};
+  sync_t s = {.srv = srv,
+              .cfg = cfg,
+              .design = design,
+              .opts = opts,
+              .res = res,
+              .lanes = cfg->lanes,
+              .latency = cfg->latency_cycles};
   s.ring = calloc((size_t)s.latency * s.lanes, sizeof *s.ring);
   s.tx = calloc((size_t)cfg->quantum_cycles * s.lanes, sizeof *s.tx);
   if (!s.ring || !s.tx) {

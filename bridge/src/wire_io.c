@@ -32,8 +32,10 @@ void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) {
 
 void cpo_wire_undo_note(cpo_wire_undo_t *u, const cpo_msg_t *m, uint64_t cycle_before,
                         uint64_t *last_rx_us, uint64_t now_us) {
-  *u = (cpo_wire_undo_t){.valid = m->hdr.type != CPO_MSG_HEARTBEAT, .seq = m->hdr.seq,
-                         .cycle = cycle_before, .rx_us = *last_rx_us};
+  *u = (cpo_wire_undo_t){.valid = m->hdr.type != CPO_MSG_HEARTBEAT,
+                         .seq = m->hdr.seq,
+                         .cycle = cycle_before,
+                         .rx_us = *last_rx_us};
   *last_rx_us = now_us;
 }
 

@@ -44,7 +44,9 @@ void cpo_log_set_sink(cpo_log_sink_fn sink, void *user) {
   s_sink_user = sink ? user : NULL;
 }
 
-void cpo_log_set_level(cpo_log_level_t level) { s_level = level; }
+void cpo_log_set_level(cpo_log_level_t level) {
+  s_level = level;
+}
 
 void cpo_log(cpo_log_level_t level, const char *domain, const char *fmt, ...) {
   if (level > s_level)

@@ -22,8 +22,8 @@ def _generated(name):
                       "the project and put BUILD/rtl/generated on PYTHONPATH") from e
 
 
-_tables = _generated("analog_channels")      # rtl/lanes/analog_channels.toml
-_regs = _generated("lanes_regs")             # rtl/lanes/lanes.regs.toml
+_tables = _generated("analog_channels")  # rtl/lanes/analog_channels.toml
+_regs = _generated("lanes_regs")  # rtl/lanes/lanes.regs.toml
 
 Channel = _tables.Channel
 CODE_BITS = _tables.CODE_BITS

@@ -88,6 +88,7 @@ class CpoError(Exception):
 # ---------------------------------------------------------------------------------------------
 # Configuration (PROTOCOL.md section 4)
 
+
 def fnv1a64(data: bytes) -> int:
   h = FNV64_OFFSET_BASIS
   for b in data:
@@ -159,6 +160,7 @@ class Config:
 
 # ---------------------------------------------------------------------------------------------
 # Messages
+
 
 @dataclasses.dataclass
 class Message:
@@ -271,9 +273,9 @@ def _decode_hello(m: Message, p: bytes) -> None:
   prof = block[44:76]
   n = prof.find(b"\0")
   if n < 0:
-    _fail(WireError.BAD_FIELD, seq,
-          f"{tn} profile has no NUL in its {PROFILE_BYTES} bytes (at most "
-          f"{PROFILE_BYTES - 1} characters)")
+    _fail(
+        WireError.BAD_FIELD, seq, f"{tn} profile has no NUL in its {PROFILE_BYTES} bytes (at most "
+        f"{PROFILE_BYTES - 1} characters)")
   for i in range(n):
     if not 0x20 <= prof[i] <= 0x7E:
       _fail(WireError.BAD_FIELD, seq,
@@ -283,9 +285,10 @@ def _decode_hello(m: Message, p: bytes) -> None:
   m.role, m.config, m.config_hash = role, Config.from_block(block), h
   if h == 0:
     if m.type != MsgType.HELLO or role != Role.HOST:
-      _fail(WireError.BAD_FIELD, seq,
-            f"config_hash 0 (adopt) is only allowed in a HELLO from a host, not in a {tn} "
-            f"from role {Role(role).name.lower()}")
+      _fail(
+          WireError.BAD_FIELD, seq,
+          f"config_hash 0 (adopt) is only allowed in a HELLO from a host, not in a {tn} "
+          f"from role {Role(role).name.lower()}")
     if any(block):
       _fail(WireError.BAD_FIELD, seq, f"{tn} config_hash 0 (adopt) but the config block is "
             "not zeroed")
@@ -307,8 +310,9 @@ def _decode_text_msg(m: Message, p: bytes) -> None:
   if text_len > MAX_TEXT_BYTES:
     _fail(WireError.BAD_FIELD, seq, f"{tn} text_len {text_len} exceeds {MAX_TEXT_BYTES}")
   if plen != head + text_len:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with text_len "
-          f"{text_len} (needs {head + text_len})")
+    _fail(
+        WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with text_len "
+        f"{text_len} (needs {head + text_len})")
   if m.type == MsgType.ERROR:
     code, _, ref = struct.unpack_from("<HHI", p)
     if code not in WireError._value2member_map_ or code == WireError.NONE:
@@ -338,8 +342,9 @@ def _decode_quantum(m: Message, p: bytes) -> None:
     _fail(WireError.BAD_RESERVED, seq, f"{tn} reserved (payload 7) is 0x{rsv:02x}")
   need = head + word_bytes * count * lanes
   if plen != need:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
-          f"{count}, lanes {lanes}, word_bytes {word_bytes} (needs {need})")
+    _fail(
+        WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
+        f"{count}, lanes {lanes}, word_bytes {word_bytes} (needs {need})")
   m.count, m.lanes, m.word_bytes = count, lanes, word_bytes
   fmt = "Q" if word_bytes == 8 else "I"
   m.words = list(struct.unpack_from(f"<{count * lanes}{fmt}", p, head))
@@ -359,12 +364,10 @@ def _decode_analog(m: Message, p: bytes) -> None:
   if plen != need:
     _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
           f"{count} (needs {need})")
-  m.entries = [struct.unpack_from("<HHI", p, head + ANALOG_ENTRY_BYTES * i)
-               for i in range(count)]
+  m.entries = [struct.unpack_from("<HHI", p, head + ANALOG_ENTRY_BYTES * i) for i in range(count)]
   for i, (_, lane, _) in enumerate(m.entries):
     if lane >= MAX_LANES:
-      _fail(WireError.BAD_FIELD, seq,
-            f"{tn} entry {i} lane {lane} out of range 0..{MAX_LANES - 1}")
+      _fail(WireError.BAD_FIELD, seq, f"{tn} entry {i} lane {lane} out of range 0..{MAX_LANES - 1}")
 
 
 def _decode_fixed(m: Message, p: bytes) -> None:
@@ -395,9 +398,14 @@ def _decode_fixed(m: Message, p: bytes) -> None:
 
 
 # The types with a variable tail, by kind; the others are _decode_fixed's.
-_DECODE_VARIABLE = {MsgType.ERROR: _decode_text_msg, MsgType.BYE: _decode_text_msg,
-                    MsgType.TX_QUANTUM: _decode_quantum, MsgType.RX_QUANTUM: _decode_quantum,
-                    MsgType.DAC_UPDATE: _decode_analog, MsgType.ADC_SAMPLE: _decode_analog}
+_DECODE_VARIABLE = {
+    MsgType.ERROR: _decode_text_msg,
+    MsgType.BYE: _decode_text_msg,
+    MsgType.TX_QUANTUM: _decode_quantum,
+    MsgType.RX_QUANTUM: _decode_quantum,
+    MsgType.DAC_UPDATE: _decode_analog,
+    MsgType.ADC_SAMPLE: _decode_analog
+}
 assert set(_DECODE_VARIABLE) == set(FIXED_PART_BYTES)
 
 
@@ -441,8 +449,9 @@ def decode(buf: bytes) -> Message:
     _fail(WireError.BAD_LENGTH, seq,
           f"payload_len {plen} does not match {t.name} (needs {PAYLOAD_BYTES[t]})")
   if t in FIXED_PART_BYTES and plen < FIXED_PART_BYTES[t]:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} is shorter than the "
-          f"{FIXED_PART_BYTES[t]}-byte {t.name} fixed part")
+    _fail(
+        WireError.BAD_LENGTH, seq, f"payload_len {plen} is shorter than the "
+        f"{FIXED_PART_BYTES[t]}-byte {t.name} fixed part")
   _DECODE_VARIABLE.get(t, _decode_fixed)(m, buf[HEADER_BYTES:])
   return m
 
@@ -484,8 +493,7 @@ class RxState:
 
   def _check_in_session(self, m: Message, tn: str, hello: bool) -> None:
     if hello:
-      _fail(WireError.UNEXPECTED, m.seq,
-            f"{tn} (seq {m.seq}) after the session was established")
+      _fail(WireError.UNEXPECTED, m.seq, f"{tn} (seq {m.seq}) after the session was established")
     if m.seq != self.next_seq:
       ahead = (m.seq - self.next_seq) & 0xFFFFFFFF
       if ahead < 0x80000000:
@@ -501,13 +509,16 @@ class RxState:
 # ---------------------------------------------------------------------------------------------
 # Client (host role)
 
+
 class Client:
   """A host session with the rtl at @endpoint (see the module docstring).
 
   curve_server_key: the rtl's Z85 public key (required for a non-loopback tcp endpoint);
   curve_keypair: (public, secret) Z85 keys of this client, authorised at the rtl."""
 
-  def __init__(self, endpoint: str, timeout_ms: int = 5000,
+  def __init__(self,
+               endpoint: str,
+               timeout_ms: int = 5000,
                curve_server_key: Optional[str] = None,
                curve_keypair: Optional[Tuple[str, str]] = None):
     if timeout_ms <= 0:
@@ -556,7 +567,9 @@ class Client:
       raise
     self.config = ack.config
     self._now = ack.cycle
-    self._keepalive = threading.Thread(target=self._keep_alive, name="cpoemu-keepalive", daemon=True)
+    self._keepalive = threading.Thread(target=self._keep_alive,
+                                       name="cpoemu-keepalive",
+                                       daemon=True)
     self._keepalive.start()
     return self
 
@@ -571,7 +584,8 @@ class Client:
     # A detach, or after the rtl's final BYE the answer that lets it close (PROTOCOL.md 10).
     if (self._ended or self._broken is None) and self._rx.hello_seen:
       try:
-        self._send(Message(MsgType.BYE, status=0, text="host done" if self._ended else "host detached"))
+        self._send(
+            Message(MsgType.BYE, status=0, text="host done" if self._ended else "host detached"))
         # LINGER 0 would drop the BYE still queued: give it a short bounded chance.
         self._sock.setsockopt(self._zmq.LINGER, min(self.timeout_ms, 1000))
       except Exception:  # closing must not fail; the rtl's timeout covers a lost BYE
@@ -596,14 +610,13 @@ class Client:
 
   def read(self, addr: int) -> int:
     """Read the 32-bit register at byte address @addr; returns its value."""
-    r = self._request(Message(MsgType.REG_READ, addr=_u32(addr, "addr")),
-                      MsgType.REG_READ_RESP)
+    r = self._request(Message(MsgType.REG_READ, addr=_u32(addr, "addr")), MsgType.REG_READ_RESP)
     self._check_bus(r, "reading", addr)
     return r.data
 
   def write(self, addr: int, data: int) -> None:
-    r = self._request(Message(MsgType.REG_WRITE, addr=_u32(addr, "addr"),
-                              data=_u32(data, "data")), MsgType.REG_WRITE_RESP)
+    r = self._request(Message(MsgType.REG_WRITE, addr=_u32(addr, "addr"), data=_u32(data, "data")),
+                      MsgType.REG_WRITE_RESP)
     self._check_bus(r, "writing", addr)
 
   def sleep_cycles(self, n: int) -> None:
@@ -713,8 +726,8 @@ class Client:
       if now >= silent_until:
         self._broken = "rtl timed out"
         raise CpoError(f"no answer from the rtl at {self.endpoint} within {self.timeout_ms} ms "
-                       f"while waiting for {what} (last agreed cycle {self._now})"
-                       + (f"; last problem: {last_problem}" if last_problem else ""))
+                       f"while waiting for {what} (last agreed cycle {self._now})" +
+                       (f"; last problem: {last_problem}" if last_problem else ""))
       if now >= next_hb:
         if self._rx.hello_seen:  # before HELLO_ACK only HELLO may be sent
           self._send(Message(MsgType.HEARTBEAT))
@@ -737,7 +750,8 @@ class Client:
     A frame that breaks the protocol is answered with ERROR and raised as ProtocolError; an
     ERROR or BYE from the rtl is raised as CpoError."""
     # An ERROR is never answered with an ERROR (PROTOCOL.md 5).
-    is_error = len(frame) >= 8 and struct.unpack_from("<IHH", frame) == (MAGIC, VERSION, MsgType.ERROR)
+    is_error = len(frame) >= 8 and struct.unpack_from("<IHH",
+                                                      frame) == (MAGIC, VERSION, MsgType.ERROR)
     try:
       m = decode(frame)
     except ProtocolError as e:
@@ -785,6 +799,7 @@ def _z85(key) -> bytes:
 
 # ---------------------------------------------------------------------------------------------
 # CLI
+
 
 def main(argv=None) -> int:
   ap = argparse.ArgumentParser(description="Access registers of a running cpoemu simulation.")

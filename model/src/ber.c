@@ -41,6 +41,10 @@ double cpo_slicer_error_prob(double y, double sigma, const double *thr, uint32_t
   return below + above;
 }
 
-double cpo_ber_nrz(double q) { return 0.5 * erfc(q / sqrt(2.0)); }
+double cpo_ber_nrz(double q) {
+  return 0.5 * erfc(q / sqrt(2.0));
+}
 
-double cpo_ser_pam4(double q) { return 0.75 * erfc(q / sqrt(2.0)); }
+double cpo_ser_pam4(double q) {
+  return 0.75 * erfc(q / sqrt(2.0));
+}

@@ -107,8 +107,8 @@ cpo_status_t cpo_loopback_process(cpo_loopback_t *lb, uint64_t first_cycle, uint
         for (uint32_t c = 0; c < n; c++) {
           const size_t k = (size_t)(c0 + c) * lanes + lane;
           const uint64_t word = tx[k] & mask;
-          const uint64_t flips = s_flips(lb->noise + (size_t)c * bits, word, bits,
-                                         lb->flip_threshold);
+          const uint64_t flips =
+              s_flips(lb->noise + (size_t)c * bits, word, bits, lb->flip_threshold);
           rx[k] = word ^ flips;
           errors += (uint64_t)__builtin_popcountll(flips);
         }

@@ -26,10 +26,10 @@ cpo_mzm_params_t cpo_mzm_params_default(void) {
                                       catalogue part) follows from the drive swing */
       .phase_offset_rad = 0.3,     /* fabrication imbalance: a few tenths of a radian */
       .heater_rad_per_w = CPO_PI / 25e-3, /* P_pi ~ 25 mW for a Si thermo-optic phase shifter */
-      .thermal_tau_s = 10e-6,      /* Si TiN heater, ~10 us */
-      .ambient_rad_per_k = 0.01,   /* residual arm-length imbalance drift */
+      .thermal_tau_s = 10e-6,             /* Si TiN heater, ~10 us */
+      .ambient_rad_per_k = 0.01,          /* residual arm-length imbalance drift */
       .ref_temp_k = 298.15,
-      .bandwidth_hz = 20e9,        /* catalogue travelling-wave MZM: 20 GHz (MODELS.md) */
+      .bandwidth_hz = 20e9, /* catalogue travelling-wave MZM: 20 GHz (MODELS.md) */
       .heater_max_w = 60e-3,
   };
 }
@@ -114,6 +114,12 @@ double cpo_mzm_transmission(const cpo_mzm_t *mzm, double v) {
   return cpo_mzm_transfer(&mzm->p, cpo_mzm_phase_rad(mzm, v));
 }
 
-double cpo_mzm_heater_w(const cpo_mzm_t *mzm) { return mzm->heater_w; }
-double cpo_mzm_heater_phase_rad(const cpo_mzm_t *mzm) { return mzm->heater_phase_rad; }
-const cpo_mzm_params_t *cpo_mzm_params(const cpo_mzm_t *mzm) { return &mzm->p; }
+double cpo_mzm_heater_w(const cpo_mzm_t *mzm) {
+  return mzm->heater_w;
+}
+double cpo_mzm_heater_phase_rad(const cpo_mzm_t *mzm) {
+  return mzm->heater_phase_rad;
+}
+const cpo_mzm_params_t *cpo_mzm_params(const cpo_mzm_t *mzm) {
+  return &mzm->p;
+}

@@ -14,13 +14,13 @@ static void s_mrm_els_8x200g(cpo_profile_t *p) {
   p->description = "micro-ring engine, ELS split 1:8, 8 x 200G PAM4 (1.6T)";
   p->lanes = 8;
   p->host_lanes = 8;
-  p->baud_hz = 106.25e9;              /* 200G per lane: 106.25 GBd PAM4 (MODELS.md) */
+  p->baud_hz = 106.25e9; /* 200G per lane: 106.25 GBd PAM4 (MODELS.md) */
   p->bits_per_symbol = 2;
   p->modulator = CPO_MODULATOR_RING;
-  p->lanes_per_laser = 8;             /* ELSFP split 1:4 or 1:8 inside the engine (MODELS.md) */
-  p->laser_split_excess_db = 1.0;     /* 1:8 splitter tree excess, ~0.3 dB per stage */
-  p->laser_coupling_db = 1.5;         /* PM fibre to chip coupler */
-  p->laser_nominal_current_a = 0.37;  /* ~20 dBm from the ELS DFB (OIF ELSFP class example) */
+  p->lanes_per_laser = 8;            /* ELSFP split 1:4 or 1:8 inside the engine (MODELS.md) */
+  p->laser_split_excess_db = 1.0;    /* 1:8 splitter tree excess, ~0.3 dB per stage */
+  p->laser_coupling_db = 1.5;        /* PM fibre to chip coupler */
+  p->laser_nominal_current_a = 0.37; /* ~20 dBm from the ELS DFB (OIF ELSFP class example) */
   p->laser = cpo_laser_params_els();
   p->ring = cpo_ring_params_default();
   /* TX design point. At 20 pm/V a 2 Vpp drive moves the resonance 40 pm; against the default
@@ -35,22 +35,22 @@ static void s_mrm_els_8x200g(cpo_profile_t *p) {
    * would do the same at more driver power: 2 Vpp stays, the detuning stays at the steepest
    * slope (0.29 FWHM), which is within 0.5 dB of the best OMA for this swing. */
   p->ring.self_coupling_r = 0.98;
-  p->ring_fab_offset_min_m = 0.5e-9;  /* resonances land within ~2 nm of target across a wafer;
-                                         designs place them blue of the laser so heaters tune up */
+  p->ring_fab_offset_min_m = 0.5e-9; /* resonances land within ~2 nm of target across a wafer;
+                                        designs place them blue of the laser so heaters tune up */
   p->ring_fab_offset_max_m = 2.5e-9;
-  p->ring_detuning_fwhm = 0.29;       /* steepest slope of the Lorentzian: 1 / (2 sqrt 3) */
+  p->ring_detuning_fwhm = 0.29; /* steepest slope of the Lorentzian: 1 / (2 sqrt 3) */
   p->mzm = cpo_mzm_params_default();
-  p->driver_swing_v = 2.0;            /* ~2 Vpp on a depletion ring: 40 pm swing at 20 pm/V */
+  p->driver_swing_v = 2.0; /* ~2 Vpp on a depletion ring: 40 pm swing at 20 pm/V */
   p->driver_bandwidth_hz = 60e9;
   p->fibre = cpo_fibre_params_default();
   p->receiver = cpo_receiver_params_default();
-  p->tap_ratio = 0.02;                /* 2 % monitor tap */
-  p->ambient_k = 318.15;              /* 45 degC: engine next to a switch ASIC */
-  p->els_ambient_k = 308.15;          /* 35 degC: the ELSFP sits in the faceplate, in the inlet
-                                         air (ASHRAE class A2 allows inlet air up to 35 degC),
-                                         not on the engine (OIF ELSFP; MODELS.md) */
+  p->tap_ratio = 0.02;       /* 2 % monitor tap */
+  p->ambient_k = 318.15;     /* 45 degC: engine next to a switch ASIC */
+  p->els_ambient_k = 308.15; /* 35 degC: the ELSFP sits in the faceplate, in the inlet
+                                air (ASHRAE class A2 allows inlet air up to 35 degC),
+                                not on the engine (OIF ELSFP; MODELS.md) */
   p->adc_noise_lsb = 0.5;
-  p->electronics_latency_s = 2e-9;    /* SerDes and driver/TIA pipeline, ~ns */
+  p->electronics_latency_s = 2e-9; /* SerDes and driver/TIA pipeline, ~ns */
   p->laser.wavelength_m = 1311e-9;
   p->ring.cold_resonance_m = p->laser.wavelength_m; /* offset per ring at link creation */
 }
@@ -62,19 +62,19 @@ static void s_mzm_6p4t(cpo_profile_t *p) {
   p->description = "Mach-Zehnder engine, 51.2T-switch class, 64 x 100G PAM4 (6.4T), DFB per lane";
   p->lanes = 64;
   p->host_lanes = 64;
-  p->baud_hz = 53.125e9;              /* 100G per lane: 53.125 GBd PAM4 (IEEE 802.3ck) */
+  p->baud_hz = 53.125e9; /* 100G per lane: 53.125 GBd PAM4 (IEEE 802.3ck) */
   p->modulator = CPO_MODULATOR_MZM;
   p->lanes_per_laser = 1;
   p->laser_split_excess_db = 0.0;
-  p->laser_coupling_db = 1.0;         /* flip-chip or butt-coupled DFB */
+  p->laser_coupling_db = 1.0; /* flip-chip or butt-coupled DFB */
   p->laser = cpo_laser_params_dfb();
   p->laser_nominal_current_a = 0.06;
-  p->els_ambient_k = 0.0;             /* the DFBs sit on the engine: they follow its case */
+  p->els_ambient_k = 0.0; /* the DFBs sit on the engine: they follow its case */
   p->mzm = cpo_mzm_params_default();
   p->mzm_phase_spread_rad = 1.0;
   p->driver_swing_v = 2.5;
   p->driver_bandwidth_hz = 40e9;
-  p->receiver.bandwidth_hz = 30e9;    /* ~0.55 baud */
+  p->receiver.bandwidth_hz = 30e9; /* ~0.55 baud */
 }
 
 /* The OIF 3.2T module: 8 x 400G optical lanes, 32 host lanes. */
@@ -84,12 +84,12 @@ static void s_oif_3p2t(cpo_profile_t *p) {
   p->description = "OIF 3.2T module: 8 x 400G PAM4 optics (212.5 GBd), 32 host lanes, MZM, ELS 1:4";
   p->lanes = 8;
   p->host_lanes = 32;
-  p->baud_hz = 212.5e9;               /* 400G per lane: 212.5 GBd PAM4 */
+  p->baud_hz = 212.5e9; /* 400G per lane: 212.5 GBd PAM4 */
   p->modulator = CPO_MODULATOR_MZM;
   p->lanes_per_laser = 4;
   p->laser_split_excess_db = 0.6;
   p->mzm = cpo_mzm_params_default();
-  p->mzm.v_pi_v = 2.5;                /* 400G-class modulators (e.g. thin-film LN): V_pi ~2-3 V */
+  p->mzm.v_pi_v = 2.5; /* 400G-class modulators (e.g. thin-film LN): V_pi ~2-3 V */
   p->mzm.insertion_loss_db = 4.0;
   p->mzm.bandwidth_hz = 100e9;
   p->mzm_phase_spread_rad = 1.0;
@@ -112,11 +112,17 @@ static const struct {
 
 #define N_PROFILES (sizeof s_profiles / sizeof s_profiles[0])
 
-uint32_t cpo_profile_count(void) { return (uint32_t)N_PROFILES; }
+uint32_t cpo_profile_count(void) {
+  return (uint32_t)N_PROFILES;
+}
 
-const char *cpo_profile_name(uint32_t i) { return i < N_PROFILES ? s_profiles[i].name : NULL; }
+const char *cpo_profile_name(uint32_t i) {
+  return i < N_PROFILES ? s_profiles[i].name : NULL;
+}
 
-const char *cpo_profile_default_name(void) { return s_profiles[0].name; }
+const char *cpo_profile_default_name(void) {
+  return s_profiles[0].name;
+}
 
 cpo_status_t cpo_profile_load(const char *name, cpo_profile_t *out) {
   if (!out)

@@ -70,7 +70,9 @@ double cpo_receiver_noise_variance_a2(const cpo_receiver_params_t *p, double cur
          cpo_receiver_tia_variance_a2(p, b);
 }
 
-double cpo_pole_tau_s(double bandwidth_hz) { return 1.0 / (2.0 * CPO_PI * bandwidth_hz); }
+double cpo_pole_tau_s(double bandwidth_hz) {
+  return 1.0 / (2.0 * CPO_PI * bandwidth_hz);
+}
 
 void cpo_isi_taps(double tau_s, double symbol_s, double taps[CPO_ISI_TAPS]) {
   const double e = tau_s > 0.0 ? exp(-symbol_s / tau_s) : 0.0;

@@ -20,29 +20,31 @@ struct cpo_ring {
 
 cpo_ring_params_t cpo_ring_params_default(void) {
   return (cpo_ring_params_t){
-      .radius_m = 5e-6,               /* R 5 um (MODELS.md default) */
-      .group_index = 4.2,             /* n_g 4.2, Si wire near 1.3 um (MODELS.md) */
-      .round_trip_a = 0.99,           /* a 0.99 (MODELS.md) */
-      .self_coupling_r = 0.97,        /* r 0.97: over-coupled (MODELS.md) */
-      .cold_resonance_m = 1310e-9,    /* nominal; engines add a per-ring fabrication offset */
+      .radius_m = 5e-6,            /* R 5 um (MODELS.md default) */
+      .group_index = 4.2,          /* n_g 4.2, Si wire near 1.3 um (MODELS.md) */
+      .round_trip_a = 0.99,        /* a 0.99 (MODELS.md) */
+      .self_coupling_r = 0.97,     /* r 0.97: over-coupled (MODELS.md) */
+      .cold_resonance_m = 1310e-9, /* nominal; engines add a per-ring fabrication offset */
       .ref_temp_k = 298.15,
-      .eo_shift_m_per_v = 20e-12,     /* ~20 pm/V depletion mode (de Cea et al., Opt. Express
-                                         27(17), 2019) */
+      .eo_shift_m_per_v = 20e-12,            /* ~20 pm/V depletion mode (de Cea et al., Opt. Express
+                                                27(17), 2019) */
       .heater_shift_m_per_w = 0.1e-9 / 1e-3, /* ~0.1 nm/mW (Zhang et al., Photonics Research 10,
                                                 2022) */
       .self_heating_m_per_w = 0.1e-9 / 1e-3, /* absorbed light heats the same waveguide as the
                                                 heater: same order of efficiency (assumed equal) */
-      .absorbed_fraction = 0.5,       /* Si ring loss split between absorption (defect, free
-                                         carrier) and scattering: assumed half */
-      .ambient_shift_m_per_k = 0.06e-9, /* ~0.06 nm/K at 1310 nm (MODELS.md) */
-      .thermal_tau_s = 0.5e-6,        /* 0.4-1 us (MODELS.md, Zhang et al. 2022) */
-      .insertion_loss_db = 1.0,       /* bus waveguide and transitions, off resonance */
-      .drop_monitor_fraction = 0.1,   /* in-ring defect-mediated monitor PD picks up ~10 % */
-      .heater_max_w = 40e-3,          /* heater driver limit: 4 nm of tuning */
+      .absorbed_fraction = 0.5,              /* Si ring loss split between absorption (defect, free
+                                                carrier) and scattering: assumed half */
+      .ambient_shift_m_per_k = 0.06e-9,      /* ~0.06 nm/K at 1310 nm (MODELS.md) */
+      .thermal_tau_s = 0.5e-6,               /* 0.4-1 us (MODELS.md, Zhang et al. 2022) */
+      .insertion_loss_db = 1.0,              /* bus waveguide and transitions, off resonance */
+      .drop_monitor_fraction = 0.1,          /* in-ring defect-mediated monitor PD picks up ~10 % */
+      .heater_max_w = 40e-3,                 /* heater driver limit: 4 nm of tuning */
   };
 }
 
-double cpo_ring_length_m(const cpo_ring_params_t *p) { return 2.0 * CPO_PI * p->radius_m; }
+double cpo_ring_length_m(const cpo_ring_params_t *p) {
+  return 2.0 * CPO_PI * p->radius_m;
+}
 
 double cpo_ring_through(const cpo_ring_params_t *p, double lambda_m, double resonance_m) {
   const double a = p->round_trip_a, r = p->self_coupling_r;
@@ -129,8 +131,8 @@ void cpo_ring_set_ambient(cpo_ring_t *ring, double ambient_k) {
 
 void cpo_ring_step(cpo_ring_t *ring, double dt_s, double absorbed_w) {
   assert(ring && dt_s >= 0.0);
-  const double target_m = ring->p.heater_shift_m_per_w * ring->heater_w +
-                          ring->p.self_heating_m_per_w * absorbed_w;
+  const double target_m =
+      ring->p.heater_shift_m_per_w * ring->heater_w + ring->p.self_heating_m_per_w * absorbed_w;
   if (dt_s != ring->step_dt_s) {
     ring->step_dt_s = dt_s;
     ring->step_factor = -expm1(-dt_s / ring->p.thermal_tau_s);
@@ -153,6 +155,12 @@ double cpo_ring_temp_k(const cpo_ring_t *ring) {
   return ring->ambient_k + ring->thermal_shift_m / ring->p.ambient_shift_m_per_k;
 }
 
-double cpo_ring_heater_w(const cpo_ring_t *ring) { return ring->heater_w; }
-double cpo_ring_thermal_shift_m(const cpo_ring_t *ring) { return ring->thermal_shift_m; }
-const cpo_ring_params_t *cpo_ring_params(const cpo_ring_t *ring) { return &ring->p; }
+double cpo_ring_heater_w(const cpo_ring_t *ring) {
+  return ring->heater_w;
+}
+double cpo_ring_thermal_shift_m(const cpo_ring_t *ring) {
+  return ring->thermal_shift_m;
+}
+const cpo_ring_params_t *cpo_ring_params(const cpo_ring_t *ring) {
+  return &ring->p;
+}

@@ -24,7 +24,9 @@ struct cpo_rng {
 };
 
 /* Uniform in (0, 1), for logarithms. */
-static inline double s_open01(uint64_t bits) { return ((double)(bits >> 11) + 0.5) * 0x1.0p-53; }
+static inline double s_open01(uint64_t bits) {
+  return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
+}
 
 uint64_t cpo_rng_mix64(uint64_t x) {
   x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);

@@ -10,8 +10,7 @@
 
 #define HIST (CPO_SYMCHAN_TAPS - 1)
 
-uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s,
-                          int64_t i) {
+uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, int64_t i) {
   if (i < 0)
     return s->prev;
   /* calls cover at most 2^32 symbols: 32-bit division is enough and much cheaper */
@@ -184,9 +183,8 @@ static uint64_t s_gap(cpo_rng_t *rng, double p) {
 }
 
 void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
-                             const cpo_symchan_input_t *in, uint32_t n, double p_max,
-                             uint64_t *gap, cpo_rng_t *rng, uint64_t *rx,
-                             cpo_symchan_errors_t *err) {
+                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                             cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
   assert(eye && st && in && gap && rng && rx && err);
   if (!(p_max > 0.0)) {
     *gap = UINT64_MAX; /* nothing can go wrong under this eye; redraw when it changes */

@@ -17,12 +17,12 @@
 
 typedef struct {
   const cpo_symchan_eye_t *eye;
-  uint32_t m;                /* symbols in this block, a whole number of words */
+  uint32_t m; /* symbols in this block, a whole number of words */
   uint32_t symbols_per_word, bits_per_symbol, gray, stride;
-  const uint64_t *own_words; /* sent words of the block (stride apart) */
+  const uint64_t *own_words;   /* sent words of the block (stride apart) */
   const uint64_t *nb_words[2]; /* neighbours' words, NULL where the eye has none */
-  const float *noise;        /* m standard normals */
-  uint64_t *rx;              /* decisions, same layout */
+  const float *noise;          /* m standard normals */
+  uint64_t *rx;                /* decisions, same layout */
   /* carried from block to block */
   int32_t prev_own, prev_nb[2];
   double hist_a[CPO_SYMCHAN_TAPS - 1]; /* currents of the last symbols, most recent first */
@@ -50,9 +50,8 @@ static inline uint64_t cpo_popcount64(uint64_t x) {
 static inline void cpo_symchan_count(uint64_t diff, uint32_t bits_per_symbol, uint64_t *bits,
                                      uint64_t *symbols) {
   *bits += cpo_popcount64(diff);
-  *symbols += cpo_popcount64(bits_per_symbol == 2
-                                 ? (diff | (diff >> 1)) & UINT64_C(0x5555555555555555)
-                                 : diff);
+  *symbols += cpo_popcount64(
+      bits_per_symbol == 2 ? (diff | (diff >> 1)) & UINT64_C(0x5555555555555555) : diff);
 }
 
 #endif

@@ -23,8 +23,7 @@ static inline uint32_t s_field(uint32_t level, uint32_t gray) {
 }
 
 /* Bits [s, s + 32) of the stream X = word << bps | prev_field (the word preceded by one field). */
-static inline uint32_t s_stream_bits(uint64_t word, uint64_t prev_field, uint32_t bps,
-                                     uint32_t s) {
+static inline uint32_t s_stream_bits(uint64_t word, uint64_t prev_field, uint32_t bps, uint32_t s) {
   return (uint32_t)(s == 0 ? (word << bps) | prev_field : word >> (s - bps));
 }
 
@@ -103,9 +102,9 @@ s_kernel(cpo_symchan_block_t *b, const int n_streams_c, const uint32_t bps, cons
   const __m512 t2 = _mm512_set1_ps(levels > 2 ? (float)eye->threshold_a[2] : INFINITY);
   const __m512i window_mask = _mm512_set1_epi32((1 << (2 * bps)) - 1);
   /* lane k of a step reads its window at bit (k mod 8) x bps of its half's source */
-  const __m512i lane_shift = _mm512_set_epi32(
-      7 * bps, 6 * bps, 5 * bps, 4 * bps, 3 * bps, 2 * bps, bps, 0, 7 * bps, 6 * bps, 5 * bps,
-      4 * bps, 3 * bps, 2 * bps, bps, 0);
+  const __m512i lane_shift =
+      _mm512_set_epi32(7 * bps, 6 * bps, 5 * bps, 4 * bps, 3 * bps, 2 * bps, bps, 0, 7 * bps,
+                       6 * bps, 5 * bps, 4 * bps, 3 * bps, 2 * bps, bps, 0);
   const uint64_t word_mask = spw * bps >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << (spw * bps)) - 1;
   const uint32_t top_shift = (spw - 1) * bps;
   const float *noise = b->noise;
@@ -152,8 +151,7 @@ s_kernel(cpo_symchan_block_t *b, const int n_streams_c, const uint32_t bps, cons
       prev_field[k] = (word[k] >> top_shift) & field_mask;
     const uint64_t out = bps == 2 ? s_interleave(lo_bits) | s_interleave(hi_bits) << 1 : lo_bits;
     b->rx[at] = out;
-    cpo_symchan_count((out ^ b->own_words[at]) & word_mask, bps, &b->bit_errors,
-                      &b->symbol_errors);
+    cpo_symchan_count((out ^ b->own_words[at]) & word_mask, bps, &b->bit_errors, &b->symbol_errors);
   }
   float last[16];
   _mm512_storeu_ps(last, c_prev);

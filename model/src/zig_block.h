@@ -14,8 +14,7 @@
 
 /** Fill out[0..CPO_ZIG_BLOCK) with normals, advancing the block generators and, for the rare
  *  draws outside the inner rectangles, the slow-path generator. */
-typedef void (*cpo_zig_block_fn)(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4],
-                                 double *out);
+typedef void (*cpo_zig_block_fn)(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], double *out);
 
 void cpo_zig_block_generic(uint64_t zig[4][CPO_ZIG_WIDTH], uint64_t slow[4], double *out);
 #if defined(CPO_ZIG_X86)

@@ -6,12 +6,12 @@
 #include "zig_tables.h"
 
 #define ZIG_FN cpo_zig_block_generic
-#define ZIG_GATHER(i, w, k)                                                                    \
-  do {                                                                                         \
-    for (int l_ = 0; l_ < CPO_ZIG_WIDTH; l_++) {                                               \
-      (w)[l_] = cpo_zig_w[(i)[l_]];                                                            \
-      (k)[l_] = cpo_zig_k[(i)[l_]];                                                            \
-    }                                                                                          \
+#define ZIG_GATHER(i, w, k)                                                                        \
+  do {                                                                                             \
+    for (int l_ = 0; l_ < CPO_ZIG_WIDTH; l_++) {                                                   \
+      (w)[l_] = cpo_zig_w[(i)[l_]];                                                                \
+      (k)[l_] = cpo_zig_k[(i)[l_]];                                                                \
+    }                                                                                              \
   } while (0)
 static inline int s_any_miss(const uint64_t *m, const uint64_t *k) {
   int any = 0;
@@ -34,7 +34,9 @@ static inline uint64_t s_double_to_bits(double d) {
   return u;
 }
 
-static inline double s_open01(uint64_t bits) { return ((double)(bits >> 11) + 0.5) * 0x1.0p-53; }
+static inline double s_open01(uint64_t bits) {
+  return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
+}
 
 #define SIGN_BIT UINT64_C(0x8000000000000000)
 
@@ -136,7 +138,8 @@ static inline uint32_t s_float_to_bits(float f) {
 static inline float s_candidate_f(uint32_t u, uint32_t *layer, uint32_t *mag) {
   *layer = u & 0xFF;
   *mag = u >> 9;
-  return s_bits_to_float(s_float_to_bits((float)*mag * cpo_zigf_w[*layer]) ^ ((u << 23) & 0x80000000u));
+  return s_bits_to_float(s_float_to_bits((float)*mag * cpo_zigf_w[*layer]) ^
+                         ((u << 23) & 0x80000000u));
 }
 
 /* The complete algorithm on the slow generator (its low 32 bits per draw). */

@@ -10,7 +10,9 @@
 /* Right edge of the base layer for 256 layers (Marsaglia & Tsang 2000, table of r). */
 #define R_BASE 3.6541528853610088
 
-static double s_f(double x) { return exp(-0.5 * x * x); }
+static double s_f(double x) {
+  return exp(-0.5 * x * x);
+}
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -61,8 +63,10 @@ int main(int argc, char **argv) {
     const double f_out = s_f(x[i]), f_in = i + 1 == LAYERS ? 1.0 : s_f(x[i + 1]);
     fprintf(fp, "  %a,\n", (f_out - f_in) / (x[i] - x[i + 1]));
   }
-  fprintf(fp, "};\n/* Single-precision fast path: 23-bit magnitudes, w = x[i] * 2^-23 rounded to float,\n"
-              " * k = floor(x[i+1] / x[i] * 2^23). */\n");
+  fprintf(
+      fp,
+      "};\n/* Single-precision fast path: 23-bit magnitudes, w = x[i] * 2^-23 rounded to float,\n"
+      " * k = floor(x[i+1] / x[i] * 2^23). */\n");
   fprintf(fp, "const float cpo_zigf_w[%d] = {\n", LAYERS);
   for (int i = 0; i < LAYERS; i++)
     fprintf(fp, "  %aF,\n", (double)(float)ldexp(x[i], -23));

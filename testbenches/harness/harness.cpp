@@ -23,8 +23,12 @@ bool hasArg(const char *arg) {
   return false;
 }
 
-int argCount() { return s_argc; }
-char **argValues() { return s_argv; }
+int argCount() {
+  return s_argc;
+}
+char **argValues() {
+  return s_argv;
+}
 
 bool Apb3Master::start(bool write, uint32_t addr, uint32_t wdata) {
   if (phase_ != Phase::Idle)

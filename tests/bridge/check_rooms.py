@@ -24,53 +24,57 @@ LIBRARY_DIRS = ('bridge/src/', 'host/src/', 'host/fw/')
 
 
 def s_sources(root):
-    files = subprocess.run(['git', '-C', str(root), 'ls-files'], check=True, capture_output=True,
-                           text=True).stdout.split()
-    return [f for f in files if f.endswith(SOURCES)]
+  files = subprocess.run(['git', '-C', str(root), 'ls-files'],
+                         check=True,
+                         capture_output=True,
+                         text=True).stdout.split()
+  return [f for f in files if f.endswith(SOURCES)]
 
 
 def s_code(text):
-    """The text without its comments (their lines kept), so a comment may still say 'stderr'."""
-    return re.sub(r'/\*.*?\*/|//[^\n]*', lambda m: '\n' * m.group(0).count('\n'), text,
-                  flags=re.DOTALL)
+  """The text without its comments (their lines kept), so a comment may still say 'stderr'."""
+  return re.sub(r'/\*.*?\*/|//[^\n]*',
+                lambda m: '\n' * m.group(0).count('\n'),
+                text,
+                flags=re.DOTALL)
 
 
 def check_zmq(root, sources):
-    including = [f for f in sources if ZMQ_INCLUDE.search((root / f).read_text(errors='replace'))]
-    # The check must see the files that do include it, or it proves nothing.
-    if not any(f.startswith('bridge/') for f in including):
-        print(f'found no zmq.h include in bridge/ among {len(sources)} files: not scanning')
-        return 1
-    bad = [f for f in including if not f.startswith('bridge/') and f not in RAW_PEERS]
-    for f in bad:
-        print(f'{f}: includes zmq.h outside bridge/ (use cpo/context.h and cpo/bridge.h)')
-    stale = [f for f in RAW_PEERS if f not in including]
-    for f in stale:
-        print(f'{f}: listed as a raw ZeroMQ peer but does not include zmq.h: drop it from the list')
-    if bad or stale:
-        return 1
-    print(f'zmq.h included by {len(including)} files, all in bridge/ or raw peers')
-    return 0
+  including = [f for f in sources if ZMQ_INCLUDE.search((root / f).read_text(errors='replace'))]
+  # The check must see the files that do include it, or it proves nothing.
+  if not any(f.startswith('bridge/') for f in including):
+    print(f'found no zmq.h include in bridge/ among {len(sources)} files: not scanning')
+    return 1
+  bad = [f for f in including if not f.startswith('bridge/') and f not in RAW_PEERS]
+  for f in bad:
+    print(f'{f}: includes zmq.h outside bridge/ (use cpo/context.h and cpo/bridge.h)')
+  stale = [f for f in RAW_PEERS if f not in including]
+  for f in stale:
+    print(f'{f}: listed as a raw ZeroMQ peer but does not include zmq.h: drop it from the list')
+  if bad or stale:
+    return 1
+  print(f'zmq.h included by {len(including)} files, all in bridge/ or raw peers')
+  return 0
 
 
 def check_log(root, sources):
-    library = [f for f in sources if f.startswith(LIBRARY_DIRS)]
-    if not any(f.startswith('bridge/src/') for f in library):
-        print(f'found no library source among {len(sources)} files: not scanning')
-        return 1
-    bad = []
-    for f in library:
-        for n, line in enumerate(s_code((root / f).read_text(errors='replace')).splitlines(), 1):
-            if STDERR.search(line):
-                bad.append(f'{f}:{n}: writes to stderr: report through cpo_log (cpo/log.h)')
-    print('\n'.join(bad) if bad else f'{len(library)} library sources report through cpo_log')
-    return 1 if bad else 0
+  library = [f for f in sources if f.startswith(LIBRARY_DIRS)]
+  if not any(f.startswith('bridge/src/') for f in library):
+    print(f'found no library source among {len(sources)} files: not scanning')
+    return 1
+  bad = []
+  for f in library:
+    for n, line in enumerate(s_code((root / f).read_text(errors='replace')).splitlines(), 1):
+      if STDERR.search(line):
+        bad.append(f'{f}:{n}: writes to stderr: report through cpo_log (cpo/log.h)')
+  print('\n'.join(bad) if bad else f'{len(library)} library sources report through cpo_log')
+  return 1 if bad else 0
 
 
 def main():
-    rule, root = sys.argv[1], pathlib.Path(sys.argv[2])
-    return {'zmq': check_zmq, 'log': check_log}[rule](root, s_sources(root))
+  rule, root = sys.argv[1], pathlib.Path(sys.argv[2])
+  return {'zmq': check_zmq, 'log': check_log}[rule](root, s_sources(root))
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+  sys.exit(main())

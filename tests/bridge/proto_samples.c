@@ -133,11 +133,11 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
   }
 }
 
-#define DIFF(field)                                                                            \
-  do {                                                                                         \
-    if (why)                                                                                   \
-      snprintf(why, why_len, "%s", field);                                                     \
-    return false;                                                                              \
+#define DIFF(field)                                                                                \
+  do {                                                                                             \
+    if (why)                                                                                       \
+      snprintf(why, why_len, "%s", field);                                                         \
+    return false;                                                                                  \
   } while (0)
 
 static bool s_config_equal(const cpo_config_t *a, const cpo_config_t *b, char *why,

@@ -139,7 +139,8 @@ static void *s_pinned_sim(void *arg) {
   const cpo_placement_t *p = arg;
   static cpu_set_t got;
   CPU_ZERO(&got);
-  if (cpo_placement_pin_sim(p) != CPO_OK || pthread_getaffinity_np(pthread_self(), sizeof got, &got) != 0)
+  if (cpo_placement_pin_sim(p) != CPO_OK ||
+      pthread_getaffinity_np(pthread_self(), sizeof got, &got) != 0)
     return NULL;
   return &got;
 }
@@ -177,7 +178,8 @@ static void test_one_cpu_auto_is_off_and_a_number_is_refused(void **state) {
   bool auto_active = p.active;
   snprintf(spec, sizeof spec, "%d", first);
   cpo_status_t num_rc = cpo_placement_plan(spec, &p, why, sizeof why);
-  assert_int_equal(sched_setaffinity(0, sizeof allowed, &allowed), 0); /* restore before asserting */
+  assert_int_equal(sched_setaffinity(0, sizeof allowed, &allowed),
+                   0); /* restore before asserting */
   assert_int_equal(auto_rc, CPO_OK);
   assert_false(auto_active);
   assert_int_equal(num_rc, CPO_ERR_INVALID_ARG);

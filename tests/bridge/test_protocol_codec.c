@@ -108,14 +108,14 @@ static void test_encode_header_layout_matches_spec(void **state) {
   m.hdr.cycle = 0x1122334455667788ull;
   size_t n = s_encode(&m);
   static const uint8_t want[40] = {
-      'C', 'P', 'O', 'E',                             /* magic */
-      2, 0,                                           /* version */
-      34, 0,                                          /* type REG_WRITE */
-      0, 0, 0, 0,                                     /* flags, reserved */
+      'C',  'P',  'O',  'E',                          /* magic */
+      2,    0,                                        /* version */
+      34,   0,                                        /* type REG_WRITE */
+      0,    0,    0,    0,                            /* flags, reserved */
       0x0d, 0x0c, 0x0b, 0x0a,                         /* seq */
       0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* cycle */
-      8, 0, 0, 0,                                     /* payload_len */
-      0, 0, 0, 0,                                     /* reserved */
+      8,    0,    0,    0,                            /* payload_len */
+      0,    0,    0,    0,                            /* reserved */
       0x04, 0x10, 0x00, 0x80,                         /* addr 0x80001004 */
       0xef, 0xbe, 0xad, 0xde,                         /* data 0xdeadbeef */
   };
@@ -125,7 +125,8 @@ static void test_encode_header_layout_matches_spec(void **state) {
 
 /* A sample quantum's payload: count, lanes, word_bytes, a zero reserved byte, then each word
  * little-endian in word_bytes bytes. */
-static void s_check_quantum_layout(uint16_t type, uint32_t count, uint16_t lanes, uint8_t word_bytes) {
+static void s_check_quantum_layout(uint16_t type, uint32_t count, uint16_t lanes,
+                                   uint8_t word_bytes) {
   cpo_msg_t m;
   cpo_test_sample_msg(type, &m);
   const uint8_t *p = BUF + 32;
@@ -136,7 +137,8 @@ static void s_check_quantum_layout(uint16_t type, uint32_t count, uint16_t lanes
   assert_int_equal(p[6], word_bytes);
   assert_int_equal(p[7], 0);
   for (size_t i = 0; i < words; i++)
-    assert_int_equal(word_bytes == 8 ? get64(p + 8 + 8 * i) : get32(p + 8 + 4 * i), m.u.quantum.words[i]);
+    assert_int_equal(word_bytes == 8 ? get64(p + 8 + 8 * i) : get32(p + 8 + 4 * i),
+                     m.u.quantum.words[i]);
 }
 
 static void test_encode_payload_layouts_match_spec(void **state) {
@@ -182,8 +184,8 @@ static void test_encode_payload_layouts_match_spec(void **state) {
   n = s_encode(&m);
   assert_int_equal(n, 32 + 4 + 16);
   assert_int_equal(get16(p), 2);
-  assert_int_equal(get16(p + 4 + 8 + 2), 7);             /* entry 1 lane */
-  assert_int_equal(get32(p + 4 + 8 + 4), 0xffffffffu);   /* entry 1 value */
+  assert_int_equal(get16(p + 4 + 8 + 2), 7);           /* entry 1 lane */
+  assert_int_equal(get32(p + 4 + 8 + 4), 0xffffffffu); /* entry 1 value */
 
   cpo_test_sample_msg(CPO_MSG_REG_READ_RESP, &m);
   n = s_encode(&m);

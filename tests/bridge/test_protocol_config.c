@@ -30,11 +30,11 @@ static void test_config_validate_boundaries(void **state) {
   cpo_config_t base = cpo_test_sample_config(), c;
   s_valid(&base);
 
-#define EDGE(field, ok_value, bad_value, needle)                                               \
-  c = base;                                                                                    \
-  c.field = ok_value;                                                                          \
-  s_valid(&c);                                                                                 \
-  c.field = bad_value;                                                                         \
+#define EDGE(field, ok_value, bad_value, needle)                                                   \
+  c = base;                                                                                        \
+  c.field = ok_value;                                                                              \
+  s_valid(&c);                                                                                     \
+  c.field = bad_value;                                                                             \
   s_invalid(&c, needle);
 
   EDGE(lanes, 1, 0, "lanes 0 out of range 1..64")
@@ -105,10 +105,10 @@ static void test_config_hash_covers_every_field(void **state) {
   const uint64_t h0 = cpo_config_hash(&base);
   assert_int_not_equal(h0, 0);
   cpo_config_t c;
-#define CHANGES_HASH(stmt)                                                                     \
-  c = base;                                                                                    \
-  stmt;                                                                                        \
-  if (cpo_config_hash(&c) == h0)                                                               \
+#define CHANGES_HASH(stmt)                                                                         \
+  c = base;                                                                                        \
+  stmt;                                                                                            \
+  if (cpo_config_hash(&c) == h0)                                                                   \
     fail_msg("hash ignores: %s", #stmt);
   CHANGES_HASH(c.lanes++)
   CHANGES_HASH(c.symbols_per_cycle++)

@@ -234,8 +234,10 @@ static void test_decode_rejects_quantum_length_mismatch(void **state) {
   put32(PL, 1);
   put16(PL + 4, 8);
   size_t n = s_resize(12);
-  s_expect(n, CPO_WERR_BAD_LENGTH, 0x80000001u,
-           "payload_len 12 does not match TX_QUANTUM with count 1, lanes 8, word_bytes 8 (needs 72)", NULL);
+  s_expect(
+      n, CPO_WERR_BAD_LENGTH, 0x80000001u,
+      "payload_len 12 does not match TX_QUANTUM with count 1, lanes 8, word_bytes 8 (needs 72)",
+      NULL);
   PL[6] = 4; /* the same with 4-byte words */
   s_expect(n, CPO_WERR_BAD_LENGTH, 0x80000001u, "word_bytes 4 (needs 40)", NULL);
   PL[6] = 8;
@@ -371,9 +373,9 @@ static void test_decode_rejects_fixed_size_length_mismatch(void **state) {
   static const struct {
     uint16_t type;
     size_t plen;
-  } fixed[] = {{CPO_MSG_HELLO, 88},    {CPO_MSG_HELLO_ACK, 88},      {CPO_MSG_HEARTBEAT, 0},
-               {CPO_MSG_REG_READ, 4},  {CPO_MSG_REG_READ_RESP, 12}, {CPO_MSG_REG_WRITE, 8},
-               {CPO_MSG_REG_WRITE_RESP, 8}, {CPO_MSG_SLEEP, 8},     {CPO_MSG_SLEEP_DONE, 0}};
+  } fixed[] = {{CPO_MSG_HELLO, 88},         {CPO_MSG_HELLO_ACK, 88},     {CPO_MSG_HEARTBEAT, 0},
+               {CPO_MSG_REG_READ, 4},       {CPO_MSG_REG_READ_RESP, 12}, {CPO_MSG_REG_WRITE, 8},
+               {CPO_MSG_REG_WRITE_RESP, 8}, {CPO_MSG_SLEEP, 8},          {CPO_MSG_SLEEP_DONE, 0}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
     cpo_msg_t m;
     cpo_test_sample_msg(fixed[i].type, &m);

@@ -107,8 +107,7 @@ static void test_rx_rejects_seq_gap(void **state) {
   cpo_proto_rx_state_t st = {0};
   s_accept(&st, CPO_MSG_HELLO, 0, 0);
   s_accept(&st, CPO_MSG_TX_QUANTUM, 1, 0);
-  s_reject(&st, CPO_MSG_TX_QUANTUM, 4, 32, CPO_WERR_OUT_OF_ORDER,
-           "seq 4, expected 2 (2 missing)");
+  s_reject(&st, CPO_MSG_TX_QUANTUM, 4, 32, CPO_WERR_OUT_OF_ORDER, "seq 4, expected 2 (2 missing)");
   s_accept(&st, CPO_MSG_TX_QUANTUM, 2, 16); /* the expected one still gets in */
 }
 

@@ -28,14 +28,14 @@
 /* ---- the scripted design ------------------------------------------------------------ */
 
 typedef struct {
-  uint64_t cycle; /* next cycle to simulate */
-  cpo_analog_write_t adc[MAX_LOG];   /* cycle = first cycle simulated with the code */
+  uint64_t cycle;                  /* next cycle to simulate */
+  cpo_analog_write_t adc[MAX_LOG]; /* cycle = first cycle simulated with the code */
   cpo_analog_write_t preset[MAX_LOG];
   unsigned n_adc, n_preset;
   bool preset_after_step;
-  cpo_analog_write_t dac[MAX_LOG];   /* made, not yet taken */
+  cpo_analog_write_t dac[MAX_LOG]; /* made, not yet taken */
   unsigned n_dac;
-  uint32_t last_adc_code;            /* what channel 0 lane 0 reads now: feeds the TX words */
+  uint32_t last_adc_code; /* what channel 0 lane 0 reads now: feeds the TX words */
 } fake_t;
 
 /* The design writes DAC codes at these cycles: two in one cycle, one at a quantum edge. */
@@ -48,7 +48,8 @@ static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx)
       tx[c * LANES + l] = rx[c * LANES + l] * 31 + f->cycle * LANES + l + f->last_adc_code;
     for (size_t k = 0; k < sizeof k_dac_cycles / sizeof *k_dac_cycles; k++)
       if (k_dac_cycles[k] == f->cycle && f->n_dac < MAX_LOG)
-        f->dac[f->n_dac++] = (cpo_analog_write_t){f->cycle, 2, (uint16_t)(k % LANES), (uint32_t)(1000 + k)};
+        f->dac[f->n_dac++] =
+            (cpo_analog_write_t){f->cycle, 2, (uint16_t)(k % LANES), (uint32_t)(1000 + k)};
   }
 }
 
@@ -104,7 +105,8 @@ typedef struct {
 
 static void *s_rtl_main(void *arg) {
   rtl_t *r = arg;
-  cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, s_dac_preset, s_adc_set, s_dac_take};
+  cpo_design_ops_t ops = {&r->design,   s_step,    s_bus_start, s_bus_done,
+                          s_dac_preset, s_adc_set, s_dac_take};
   cpo_sync_opts_t opts = {0};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc, "done");
@@ -116,13 +118,14 @@ static void *s_rtl_main(void *arg) {
 typedef struct {
   cpo_analog_write_t dac[MAX_LOG]; /* DAC_UPDATE entries received */
   unsigned n_dac;
-  bool dac_after_its_tx;           /* a DAC_UPDATE came after the TX_QUANTUM covering it */
-  uint64_t tx_end;                 /* TX received for cycles [0, tx_end) */
-  char errors[8][256];             /* ERROR texts from the rtl */
+  bool dac_after_its_tx; /* a DAC_UPDATE came after the TX_QUANTUM covering it */
+  uint64_t tx_end;       /* TX received for cycles [0, tx_end) */
+  char errors[8][256];   /* ERROR texts from the rtl */
   unsigned n_errors;
 } model_log_t;
 
-static void s_send_analog(cpo_client_t *c, uint16_t type, uint64_t cycle, const cpo_analog_entry_t *e, uint16_t n) {
+static void s_send_analog(cpo_client_t *c, uint16_t type, uint64_t cycle,
+                          const cpo_analog_entry_t *e, uint16_t n) {
   uint8_t raw[16 * CPO_PROTO_ANALOG_ENTRY_BYTES];
   for (uint16_t i = 0; i < n; i++)
     cpo_msg_analog_pack(raw, i, e[i]);
@@ -153,9 +156,11 @@ static void s_send_rx(cpo_client_t *c, uint64_t first, uint32_t n, const uint64_
   uint64_t done = first;
   for (size_t k = 0; k < sizeof adc_cycles / sizeof *adc_cycles; k++)
     if (adc_cycles[k] >= first && adc_cycles[k] < first + n) {
-      s_send_rx_part(c, done, (uint32_t)(adc_cycles[k] - done), tx ? tx + (done - first) * LANES : NULL);
+      s_send_rx_part(c, done, (uint32_t)(adc_cycles[k] - done),
+                     tx ? tx + (done - first) * LANES : NULL);
       done = adc_cycles[k];
-      cpo_analog_entry_t e[2] = {{0, 0, (uint32_t)(7 * adc_cycles[k] + 1)}, {5, LANES - 1, (uint32_t)k}};
+      cpo_analog_entry_t e[2] = {{0, 0, (uint32_t)(7 * adc_cycles[k] + 1)},
+                                 {5, LANES - 1, (uint32_t)k}};
       s_send_analog(c, CPO_MSG_ADC_SAMPLE, adc_cycles[k], e, 2);
     }
   s_send_rx_part(c, done, (uint32_t)(first + n - done), tx ? tx + (done - first) * LANES : NULL);
@@ -163,10 +168,12 @@ static void s_send_rx(cpo_client_t *c, uint64_t first, uint32_t n, const uint64_
 
 static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
   const cpo_config_t *cfg = cpo_client_config(c);
-  cpo_analog_entry_t preset[3] = {{0, 0, 100}, {1, 3, 200}, {20, 0, 1}}; /* the last: no channel 20 */
+  cpo_analog_entry_t preset[3] = {
+      {0, 0, 100}, {1, 3, 200}, {20, 0, 1}}; /* the last: no channel 20 */
   s_send_analog(c, CPO_MSG_DAC_UPDATE, 0, preset, misbehave ? 3 : 2);
   for (uint64_t first = 0; first < LATENCY; first += cfg->quantum_cycles) {
-    uint32_t n = LATENCY - first < cfg->quantum_cycles ? (uint32_t)(LATENCY - first) : cfg->quantum_cycles;
+    uint32_t n =
+        LATENCY - first < cfg->quantum_cycles ? (uint32_t)(LATENCY - first) : cfg->quantum_cycles;
     s_send_rx(c, first, n, NULL);
   }
   if (misbehave) {
@@ -204,7 +211,8 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
       uint64_t left = cfg->total_cycles - m.hdr.cycle - LATENCY;
       uint64_t tx[LATENCY * LANES];
       cpo_msg_quantum_read(&m, 0, (size_t)m.u.quantum.count * LANES, tx);
-      s_send_rx(c, m.hdr.cycle + LATENCY, left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count, tx);
+      s_send_rx(c, m.hdr.cycle + LATENCY,
+                left < m.u.quantum.count ? (uint32_t)left : m.u.quantum.count, tx);
     }
   }
 }
@@ -244,13 +252,14 @@ static cpo_status_t s_world_dac_set(void *self, cpo_analog_entry_t e, uint64_t w
   (void)why, (void)why_len;
   if (w->log->n_dac < MAX_LOG) {
     w->dac_write_cycle[w->log->n_dac] = write_cycle;
-    w->log->dac[w->log->n_dac++] = (cpo_analog_write_t){effective_cycle, e.channel, e.lane, e.value};
+    w->log->dac[w->log->n_dac++] =
+        (cpo_analog_write_t){effective_cycle, e.channel, e.lane, e.value};
   }
   return CPO_OK;
 }
 
-static cpo_status_t s_world_adc_codes(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max,
-                                      uint32_t *n) {
+static cpo_status_t s_world_adc_codes(void *self, uint64_t cycle, cpo_analog_entry_t *out,
+                                      uint32_t max, uint32_t *n) {
   world_t *w = self;
   assert_true(max >= 2);
   assert_true(cycle < w->processed); /* converted only once its cycle was computed */
@@ -284,12 +293,20 @@ static void s_run_with(model_fn model, uint32_t q, bool misbehave, rtl_t *r, mod
   cpo_context_t *ctx = cpo_context_new();
   memset(r, 0, sizeof *r);
   memset(log, 0, sizeof *log);
-  r->cfg = (cpo_config_t){.lanes = LANES, .symbols_per_cycle = 32, .bits_per_symbol = 1,
-                          .latency_cycles = LATENCY, .quantum_cycles = q, .seed = 1, .total_cycles = TOTAL,
+  r->cfg = (cpo_config_t){.lanes = LANES,
+                          .symbols_per_cycle = 32,
+                          .bits_per_symbol = 1,
+                          .latency_cycles = LATENCY,
+                          .quantum_cycles = q,
+                          .seed = 1,
+                          .total_cycles = TOTAL,
                           .baud_hz = 53125000000ull};
   snprintf(r->cfg.profile, sizeof r->cfg.profile, "loopback");
   char why[256];
-  cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
+  cpo_bridge_cfg_t bc = {.endpoint = endpoint,
+                         .role = CPO_ROLE_RTL,
+                         .config = r->cfg,
+                         .timeout_ms = 5000,
                          .context = ctx};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
   pthread_create(&r->thread, NULL, s_rtl_main, r);
@@ -363,7 +380,8 @@ static void test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on(void 
   s_run(16, true, &r, &log);
   assert_int_equal(r.design.n_preset, 2); /* the good entries of the preset still apply */
   assert_int_equal(log.n_errors, 4);
-  const char *expect[] = {"no DAC channel 20", "only at cycle 0", "ADC_SAMPLE cycle 50", "no ADC channel 9"};
+  const char *expect[] = {"no DAC channel 20", "only at cycle 0", "ADC_SAMPLE cycle 50",
+                          "no ADC channel 9"};
   for (unsigned k = 0; k < 4; k++) {
     bool found = false;
     for (unsigned e = 0; e < log.n_errors; e++)

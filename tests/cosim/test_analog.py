@@ -19,7 +19,8 @@ import os
 import sys
 import unittest
 
-SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SRC = os.environ.get("CPO_SOURCE_DIR",
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(SRC, "host", "python"))
 import cpoemu_analog as afe  # noqa: E402
 import cpoemu_client as cc  # noqa: E402
@@ -43,7 +44,6 @@ def locked(e, lane):
   return int(bool(status & lanes_regs.CPO_LANES_LANE_STATUS_LOCKED_MASK))
 
 
-
 def ceil_to(x, step):
   return -(-x // step) * step
 
@@ -54,8 +54,12 @@ class Engine:
   def __init__(self, quantum=512, cycles=400_000, start="calibrated", topology="loopback"):
     self.roles = cpoemu_proc.Roles(CPOEMU)
     self.json = os.path.join(self.roles.dir, "rtl.json")
-    run = [SCENARIO, "--latency", str(L), "--quantum", str(quantum), "--cycles", str(cycles), "--start", start,
-           "--topology", topology, "--quiet"]
+    run = [
+        SCENARIO, "--latency",
+        str(L), "--quantum",
+        str(quantum), "--cycles",
+        str(cycles), "--start", start, "--topology", topology, "--quiet"
+    ]
     self.roles.spawn("rtl", *run, "--with-host", "--json", self.json)
     self.roles.spawn("model", *run)
     self.host = cc.Client(self.roles.endpoint, timeout_ms=20000).connect()
@@ -110,7 +114,8 @@ class AnalogBoundary(unittest.TestCase):
     for lane in range(LANES):
       self.assertGreater(e.adc("tap_pd", lane), 0, f"lane {lane}")
       self.assertGreater(afe.adc_value("rx_power", e.adc("rx_power", lane)), 1e-6, f"lane {lane}")
-      self.assertTrue(280 < afe.adc_value("mod_temp", e.adc("mod_temp", lane)) < 400, f"lane {lane}")
+      self.assertTrue(280 < afe.adc_value("mod_temp", e.adc("mod_temp", lane)) < 400,
+                      f"lane {lane}")
       self.assertEqual(locked(e, lane), 1, f"lane {lane} not locked")
     e.finish()
 
@@ -120,15 +125,20 @@ class AnalogBoundary(unittest.TestCase):
     ratios = []
     for k, current in enumerate((i0, i0 * 3 // 4)):
       e.set_dac("laser_current", 0, current)
-      e.sleep_until(ceil_to(e.host.now() + L + 4 * ADC_PERIOD, ADC_PERIOD) + 1)  # settled, just converted
+      e.sleep_until(ceil_to(e.host.now() + L + 4 * ADC_PERIOD, ADC_PERIOD) +
+                    1)  # settled, just converted
       p = e.adc("laser_power", 0)
       taps = [e.adc("tap_pd", lane) for lane in range(LANES)]
-      self.assertLess(e.host.now(), ceil_to(e.host.now(), ADC_PERIOD) + ADC_PERIOD)  # one conversion
+      self.assertLess(e.host.now(),
+                      ceil_to(e.host.now(), ADC_PERIOD) + ADC_PERIOD)  # one conversion
       ratios.append([t / p for t in taps])
     for lane in range(LANES):
       a, b = ratios[0][lane], ratios[1][lane]
       # codes of ~1000s: quantisation and the PD's dark current allow ~1 %
-      self.assertAlmostEqual(a / b, 1.0, delta=0.01, msg=f"lane {lane}: tap/laser {a:.5g} vs {b:.5g}")
+      self.assertAlmostEqual(a / b,
+                             1.0,
+                             delta=0.01,
+                             msg=f"lane {lane}: tap/laser {a:.5g} vs {b:.5g}")
     e.finish()
 
   def first_read(self, addr, cond, until):
@@ -163,18 +173,23 @@ class AnalogBoundary(unittest.TestCase):
     self.write_at(k * ADC_PERIOD - 2 - L, "laser_current", 0, 0)  # acts at grid point k * A
     seen = self.first_read(power, lambda v: v < on // 2, (k + 2) * ADC_PERIOD)
     self.assertIsNotNone(seen, "the laser power never changed after the laser was switched off")
-    self.assertTrue(k * ADC_PERIOD < seen <= k * ADC_PERIOD + 4,
-                    f"laser power changed at read cycle {seen}, expected the conversion at {k * ADC_PERIOD}")
+    self.assertTrue(
+        k * ADC_PERIOD < seen <= k * ADC_PERIOD + 4,
+        f"laser power changed at read cycle {seen}, expected the conversion at {k * ADC_PERIOD}")
     e.sleep_until(seen + 3 * ADC_PERIOD)
     self.assertLessEqual(e.host.read(power), 2)  # dark: 0, give or take the monitor's noise
-    self.assertEqual([locked(e, lane) for lane in range(LANES)], [0] * LANES, "lanes still locked without light")
+    self.assertEqual([locked(e, lane) for lane in range(LANES)], [0] * LANES,
+                     "lanes still locked without light")
 
     m = k + 5
-    self.write_at(m * ADC_PERIOD + 1 - L, "laser_current", 0, i0)  # acts at the grid point after m * A
+    self.write_at(m * ADC_PERIOD + 1 - L, "laser_current", 0,
+                  i0)  # acts at the grid point after m * A
     seen = self.first_read(power, lambda v: v > on // 2, (m + 2) * ADC_PERIOD)
     self.assertIsNotNone(seen, "the laser power never came back")
-    self.assertTrue((m + 1) * ADC_PERIOD < seen <= (m + 1) * ADC_PERIOD + 4,
-                    f"laser power changed at read cycle {seen}, expected the conversion at {(m + 1) * ADC_PERIOD}")
+    self.assertTrue(
+        (m + 1) * ADC_PERIOD < seen <= (m + 1) * ADC_PERIOD + 4,
+        f"laser power changed at read cycle {seen}, expected the conversion at {(m + 1) * ADC_PERIOD}"
+    )
     result = e.finish()
     self.assertEqual(result["dac_writes"], 2)
     self.assertGreater(result["adc_samples"], 0)
@@ -192,7 +207,8 @@ class AnalogBoundary(unittest.TestCase):
       e.sleep_until(start + k * ADC_PERIOD + 1)
       temps.append(e.adc("mod_temp", lane))
     rises = [b - a for a, b in zip([t0] + temps, temps)]
-    self.assertGreater(temps[-1] - t0, 10, f"heater step warmed lane {lane} by {temps[-1] - t0} x 10 mK")
+    self.assertGreater(temps[-1] - t0, 10,
+                       f"heater step warmed lane {lane} by {temps[-1] - t0} x 10 mK")
     self.assertTrue(all(r >= -1 for r in rises), f"temperature fell during the step: {temps}")
     self.assertLess(rises[-1], rises[0], f"the rise does not slow down: {temps}")
     self.assertLessEqual(abs(e.adc("mod_temp", other) - u0), 2, "another lane's ring warmed")
@@ -207,8 +223,10 @@ class PowerOnStart(unittest.TestCase):
       self.assertEqual(e.dac("laser_current", 0), 0)
       e.sleep_until(ADC_PERIOD + 10)
       self.assertEqual(e.adc("laser_power", 0), 0)
-      self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)], [False] * LANES)  # dark current
-      e.set_dac("laser_current", 0, afe.dac_code("laser_current", 0.3))  # 300 mA: well above threshold
+      self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)],
+                       [False] * LANES)  # dark current
+      e.set_dac("laser_current", 0, afe.dac_code("laser_current",
+                                                 0.3))  # 300 mA: well above threshold
       e.sleep_until(ceil_to(e.host.now() + L, ADC_PERIOD) + 4 * ADC_PERIOD + 1)
       self.assertGreater(e.adc("laser_power", 0), 0)
       self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)], [True] * LANES)
@@ -235,8 +253,10 @@ class TwoEngines(unittest.TestCase):
       self.assertLessEqual(e.adc("laser_power", 0), 2)  # dark, give or take the monitor's noise
       self.assertGreater(e.adc("laser_power", 1), 1000)
       dark = [afe.adc_value("rx_power", e.adc("rx_power", lane)) < 1e-6 for lane in range(LANES)]
-      self.assertEqual(dark, [False] * 4 + [True] * 4, "received power: B's receivers only are dark")
-      self.assertEqual([locked(e, lane) for lane in range(LANES)], [1] * 4 + [0] * 4, "lock: A's receivers, lit by B, stay locked")
+      self.assertEqual(dark, [False] * 4 + [True] * 4,
+                       "received power: B's receivers only are dark")
+      self.assertEqual([locked(e, lane) for lane in range(LANES)], [1] * 4 + [0] * 4,
+                       "lock: A's receivers, lit by B, stay locked")
       result = e.finish()
       self.assertEqual(result["config"]["topology"], "two-engines")
     except AssertionError as err:

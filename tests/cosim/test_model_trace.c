@@ -75,9 +75,9 @@ static void test_run_trace_writes_model_waveforms(void **state) {
     double rx = s_value(fst, end, lanes[l].rx_power);
     double temp = s_value(fst, end, lanes[l].temp);
     double det = s_value(fst, end, lanes[l].detuning);
-    assert_true(rx > 1e-5 && rx < 1e-2);          /* 10 uW .. 10 mW at a receiver */
-    assert_true(temp > 300.0 && temp < 400.0);    /* around the 45 degC case */
-    assert_true(det > -200.0 && det < 200.0);     /* a locked ring sits within its linewidth */
+    assert_true(rx > 1e-5 && rx < 1e-2);       /* 10 uW .. 10 mW at a receiver */
+    assert_true(temp > 300.0 && temp < 400.0); /* around the 45 degC case */
+    assert_true(det > -200.0 && det < 200.0);  /* a locked ring sits within its linewidth */
     assert_true(s_value(fst, end, lanes[l].laser_power) == laser0); /* one ELS feeds all 8 */
   }
   fstReaderClose(fst);

@@ -30,14 +30,30 @@ template <typename W> void set16(W &w, unsigned lane, uint16_t v) {
 }
 /* The endpoints answer within a few cycles; a transfer waiting longer has failed. */
 constexpr uint32_t kApbMaxWaitCycles = 10000;
-}  // namespace
+} // namespace
 
-const std::vector<unsigned> kNominalSequence = {
-    CPO_D2D_LTSM_STATE_RESET,          CPO_D2D_LTSM_STATE_SBINIT,           CPO_D2D_LTSM_STATE_MBINIT_PARAM,        CPO_D2D_LTSM_STATE_MBINIT_CAL,          CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK,
-    CPO_D2D_LTSM_STATE_MBINIT_REPAIR_VAL,      CPO_D2D_LTSM_STATE_MBINIT_REVERSAL_MB,       CPO_D2D_LTSM_STATE_MBINIT_REPAIR_MB,     CPO_D2D_LTSM_STATE_MBTRAIN_VAL_VREF,      CPO_D2D_LTSM_STATE_MBTRAIN_DATA_VREF,
-    CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE,      CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL,        CPO_D2D_LTSM_STATE_MBTRAIN_RX_CLK_CAL,     CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_CENTER, CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_VREF,
-    CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR1, CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_VREF,  CPO_D2D_LTSM_STATE_MBTRAIN_RX_DESKEW,     CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR2, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED,
-    CPO_D2D_LTSM_STATE_LINK_INIT,       CPO_D2D_LTSM_STATE_ACTIVE};
+const std::vector<unsigned> kNominalSequence = {CPO_D2D_LTSM_STATE_RESET,
+                                                CPO_D2D_LTSM_STATE_SBINIT,
+                                                CPO_D2D_LTSM_STATE_MBINIT_PARAM,
+                                                CPO_D2D_LTSM_STATE_MBINIT_CAL,
+                                                CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK,
+                                                CPO_D2D_LTSM_STATE_MBINIT_REPAIR_VAL,
+                                                CPO_D2D_LTSM_STATE_MBINIT_REVERSAL_MB,
+                                                CPO_D2D_LTSM_STATE_MBINIT_REPAIR_MB,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_VAL_VREF,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_DATA_VREF,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_RX_CLK_CAL,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_CENTER,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_VAL_TRAIN_VREF,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR1,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_VREF,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_RX_DESKEW,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_DATA_TRAIN_CTR2,
+                                                CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED,
+                                                CPO_D2D_LTSM_STATE_LINK_INIT,
+                                                CPO_D2D_LTSM_STATE_ACTIVE};
 
 const char *state_name(unsigned code) {
   const char *desc = cpo_d2d_ltsm_state_desc(code);
@@ -47,34 +63,44 @@ const char *state_name(unsigned code) {
 Harness::Harness(const std::string &name) : name_(name) {
   const std::string path = name + ".fst";
   const bool trace = cpo::harness::hasArg("+trace");
-  if (trace) std::printf("# +trace: %s\n", path.c_str());
+  if (trace)
+    std::printf("# +trace: %s\n", path.c_str());
   sim_ = std::make_unique<cpo::harness::Sim<CPO_D2D_MODEL>>(trace ? path.c_str() : nullptr);
   CPO_D2D_MODEL &t = sim_->top();
   const cpo::harness::Apb3Pins<uint16_t> pins[3] = {CPO_HARNESS_APB3_PINS(t, asic_),
-                                                     CPO_HARNESS_APB3_PINS(t, oe_),
-                                                     CPO_HARNESS_APB3_PINS(t, ch_)};
+                                                    CPO_HARNESS_APB3_PINS(t, oe_),
+                                                    CPO_HARNESS_APB3_PINS(t, ch_)};
   for (int p = 0; p < 3; p++)
-    bus_[p] = std::make_unique<cpo::harness::Apb3LoopBus<uint16_t>>(*sim_, pins[p],
-                                                                      kApbMaxWaitCycles);
+    bus_[p] =
+        std::make_unique<cpo::harness::Apb3LoopBus<uint16_t>>(*sim_, pins[p], kApbMaxWaitCycles);
   reset();
 }
 
 Harness::~Harness() = default;
 
-CPO_D2D_MODEL &Harness::top() { return sim_->top(); }
-const CPO_D2D_MODEL &Harness::top() const { return sim_->top(); }
-uint64_t Harness::cycle() const { return sim_->cycles(); }
+CPO_D2D_MODEL &Harness::top() {
+  return sim_->top();
+}
+const CPO_D2D_MODEL &Harness::top() const {
+  return sim_->top();
+}
+uint64_t Harness::cycle() const {
+  return sim_->cycles();
+}
 
-void Harness::tick(uint64_t n) { sim_->run(n); }
+void Harness::tick(uint64_t n) {
+  sim_->run(n);
+}
 
 void Harness::reset() {
-  set_remote_target(0, true);  // nothing behind the OE's window unless a test says so
+  set_remote_target(0, true); // nothing behind the OE's window unless a test says so
   sim_->reset(4);
   tick(1);
   // Scale the 1 ms / 8 ms timers down for the tests (TIMER register, both ends) before
   // RESET's dwell ends; the scenarios print the scale they ran with.
-  const uint32_t timer = CPO_D2D_TIMER_USE_SHIFT_MASK |
-                         ((kTestTimerShift << CPO_D2D_TIMER_SHIFT_SHIFT) & CPO_D2D_TIMER_SHIFT_MASK);
+  const uint32_t timer =
+      CPO_D2D_TIMER_USE_SHIFT_MASK |
+      ((kTestTimerShift << CPO_D2D_TIMER_SHIFT_SHIFT) & CPO_D2D_TIMER_SHIFT_MASK);
   wr(Port::Asic, CPO_D2D_TIMER_OFFSET, timer);
   wr(Port::Oe, CPO_D2D_TIMER_OFFSET, timer);
   const uint32_t cfg = rd(Port::Asic, CPO_D2D_CONFIG_OFFSET);
@@ -88,13 +114,15 @@ bool Harness::apb(Port p, bool write, uint16_t addr, uint32_t wdata, uint32_t *r
   cpo::harness::Bus &bus = *bus_[static_cast<int>(p)];
   uint32_t data = 0;
   const cpo_status_t st = write ? bus.write32(addr, wdata) : bus.read32(addr, &data);
-  if (rdata) *rdata = data;
+  if (rdata)
+    *rdata = data;
   return st == CPO_OK;
 }
 
 uint32_t Harness::rd(Port p, uint16_t addr) {
   uint32_t v = 0;
-  if (!apb(p, false, addr, 0, &v)) std::fprintf(stderr, "# APB read error at 0x%04x\n", addr);
+  if (!apb(p, false, addr, 0, &v))
+    std::fprintf(stderr, "# APB read error at 0x%04x\n", addr);
   return v;
 }
 
@@ -110,7 +138,8 @@ unsigned Harness::state(Port p) const {
 
 bool Harness::run_until(const std::function<bool()> &cond, uint64_t max_cycles) {
   for (uint64_t i = 0; i < max_cycles; i++) {
-    if (cond()) return true;
+    if (cond())
+      return true;
     tick();
   }
   return cond();
@@ -124,7 +153,8 @@ std::vector<LogEntry> Harness::drain_log(Port p) {
   std::vector<LogEntry> out;
   for (int guard = 0; guard < 1024; guard++) {
     const uint32_t st = rd(p, CPO_D2D_LOG_STATUS_OFFSET);
-    if (!(st & CPO_D2D_LOG_STATUS_VALID_MASK)) break;
+    if (!(st & CPO_D2D_LOG_STATUS_VALID_MASK))
+      break;
     LogEntry e;
     e.cycle = rd(p, CPO_D2D_LOG_CYCLE_OFFSET);
     const uint32_t ent = rd(p, CPO_D2D_LOG_ENTRY_OFFSET);
@@ -145,19 +175,25 @@ void Harness::print_log(const char *who, const std::vector<LogEntry> &log) {
 
 int Harness::tunnel(bool write, uint32_t addr, uint32_t wdata, uint32_t *rdata) {
   wr(Port::Asic, CPO_D2D_TUN_ADDR_OFFSET, addr);
-  if (write) wr(Port::Asic, CPO_D2D_TUN_WDATA_OFFSET, wdata);
+  if (write)
+    wr(Port::Asic, CPO_D2D_TUN_WDATA_OFFSET, wdata);
   uint32_t ctrl = rd(Port::Asic, CPO_D2D_TUN_CTRL_OFFSET);
   ctrl &= ~CPO_D2D_TUN_CTRL_WRITE_MASK;
-  if (write) ctrl |= CPO_D2D_TUN_CTRL_WRITE_MASK;
+  if (write)
+    ctrl |= CPO_D2D_TUN_CTRL_WRITE_MASK;
   wr(Port::Asic, CPO_D2D_TUN_CTRL_OFFSET, ctrl | CPO_D2D_TUN_CTRL_GO_MASK);
   uint32_t st = 0;
   for (int guard = 0; guard < 100000; guard++) {
     st = rd(Port::Asic, CPO_D2D_TUN_STATUS_OFFSET);
-    if (!(st & CPO_D2D_TUN_STATUS_BUSY_MASK)) break;
+    if (!(st & CPO_D2D_TUN_STATUS_BUSY_MASK))
+      break;
   }
-  if (st & CPO_D2D_TUN_STATUS_TIMEOUT_MASK) return -2;
-  if (st & CPO_D2D_TUN_STATUS_ERR_MASK) return -1;
-  if (rdata) *rdata = rd(Port::Asic, CPO_D2D_TUN_RDATA_OFFSET);
+  if (st & CPO_D2D_TUN_STATUS_TIMEOUT_MASK)
+    return -2;
+  if (st & CPO_D2D_TUN_STATUS_ERR_MASK)
+    return -1;
+  if (rdata)
+    *rdata = rd(Port::Asic, CPO_D2D_TUN_RDATA_OFFSET);
   return 0;
 }
 
@@ -171,24 +207,38 @@ void Harness::set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, b
                        bool stuck_val, bool open, bool err_en) {
   uint32_t v = (skew << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT) & CPO_D2DCH_A2O_WIRE_SKEW_MASK;
   v |= (eye_w << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT) & CPO_D2DCH_A2O_WIRE_EYE_W_MASK;
-  if (stuck) v |= CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK;
-  if (stuck_val) v |= CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK;
-  if (open) v |= CPO_D2DCH_A2O_WIRE_OPEN_MASK;
-  if (err_en) v |= CPO_D2DCH_A2O_WIRE_ERR_EN_MASK;
+  if (stuck)
+    v |= CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK;
+  if (stuck_val)
+    v |= CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK;
+  if (open)
+    v |= CPO_D2DCH_A2O_WIRE_OPEN_MASK;
+  if (err_en)
+    v |= CPO_D2DCH_A2O_WIRE_ERR_EN_MASK;
   wr(Port::Ch, a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(wire) : CPO_D2DCH_O2A_WIRE_OFFSET_N(wire), v);
 }
 
 void Harness::set_tx(bool a2o, unsigned lane, uint16_t word) {
-  if (a2o) set16(top().a2o_tx_data_i, lane, word);
-  else set16(top().o2a_tx_data_i, lane, word);
+  if (a2o)
+    set16(top().a2o_tx_data_i, lane, word);
+  else
+    set16(top().o2a_tx_data_i, lane, word);
 }
 void Harness::set_tx_valid(bool a2o, bool valid) {
-  if (a2o) top().a2o_tx_valid_i = valid;
-  else top().o2a_tx_valid_i = valid;
+  if (a2o)
+    top().a2o_tx_valid_i = valid;
+  else
+    top().o2a_tx_valid_i = valid;
 }
-bool Harness::tx_ready(bool a2o) const { return a2o ? top().a2o_tx_ready_o : top().o2a_tx_ready_o; }
-bool Harness::rx_valid(bool a2o) const { return a2o ? top().a2o_rx_valid_o : top().o2a_rx_valid_o; }
-bool Harness::rx_err(bool a2o) const { return a2o ? top().a2o_rx_err_o : top().o2a_rx_err_o; }
+bool Harness::tx_ready(bool a2o) const {
+  return a2o ? top().a2o_tx_ready_o : top().o2a_tx_ready_o;
+}
+bool Harness::rx_valid(bool a2o) const {
+  return a2o ? top().a2o_rx_valid_o : top().o2a_rx_valid_o;
+}
+bool Harness::rx_err(bool a2o) const {
+  return a2o ? top().a2o_rx_err_o : top().o2a_rx_err_o;
+}
 uint16_t Harness::rx_word(bool a2o, unsigned lane) const {
   return a2o ? get16(top().a2o_rx_data_o, lane) : get16(top().o2a_rx_data_o, lane);
 }
@@ -208,11 +258,11 @@ void Harness::pass() {
 
 TrafficStats Harness::traffic(uint64_t cycles, uint64_t seed) {
   TrafficStats st;
-  const unsigned width =
-      (rd(Port::Asic, CPO_D2D_STATUS_OFFSET) & CPO_D2D_STATUS_WIDTH_MASK) >> CPO_D2D_STATUS_WIDTH_SHIFT;
+  const unsigned width = (rd(Port::Asic, CPO_D2D_STATUS_OFFSET) & CPO_D2D_STATUS_WIDTH_MASK) >>
+                         CPO_D2D_STATUS_WIDTH_SHIFT;
   std::deque<std::vector<uint16_t>> inflight[2];
   uint64_t x = seed ? seed : 1;
-  auto next = [&x]() {  // xorshift64: a seeded, reproducible payload
+  auto next = [&x]() { // xorshift64: a seeded, reproducible payload
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
@@ -236,8 +286,10 @@ TrafficStats Harness::traffic(uint64_t cycles, uint64_t seed) {
     tick();
     for (int d = 0; d < 2; d++) {
       const bool a2o = d == 0;
-      if (rx_err(a2o)) st.err_cycles[d]++;
-      if (!rx_valid(a2o)) continue;
+      if (rx_err(a2o))
+        st.err_cycles[d]++;
+      if (!rx_valid(a2o))
+        continue;
       st.received[d]++;
       if (inflight[d].empty()) {
         st.mismatches[d]++;
@@ -260,4 +312,4 @@ TrafficStats Harness::traffic(uint64_t cycles, uint64_t seed) {
   return st;
 }
 
-}  // namespace cpo_d2d
+} // namespace cpo_d2d

@@ -27,7 +27,7 @@ class CPO_D2D_MODEL;
 namespace cpo::harness {
 template <typename Top> class Sim;
 template <typename Addr> class Apb3LoopBus;
-}  // namespace cpo::harness
+} // namespace cpo::harness
 
 namespace cpo_d2d {
 
@@ -46,7 +46,7 @@ struct TrafficStats {
   uint64_t received[2] = {0, 0};
   uint64_t mismatches[2] = {0, 0};
   uint64_t err_cycles[2] = {0, 0};
-  uint64_t left_over[2] = {0, 0};  // sent but never received
+  uint64_t left_over[2] = {0, 0}; // sent but never received
 };
 
 struct LogEntry {
@@ -61,7 +61,7 @@ extern const std::vector<unsigned> kNominalSequence;
 const char *state_name(unsigned code);
 
 class Harness {
- public:
+public:
   explicit Harness(const std::string &name);
   ~Harness();
   Harness(const Harness &) = delete;
@@ -107,10 +107,18 @@ class Harness {
   /** What a transmitter puts on wire w (a2o: the ASIC's, else the OE's). */
   uint16_t wire_word(bool a2o, unsigned wire) const;
 
-  unsigned lanes() const { return lanes_; }
-  unsigned spare() const { return spare_; }
-  unsigned phys() const { return lanes_ + spare_; }
-  unsigned timer_shift() const { return timer_shift_; }
+  unsigned lanes() const {
+    return lanes_;
+  }
+  unsigned spare() const {
+    return spare_;
+  }
+  unsigned phys() const {
+    return lanes_ + spare_;
+  }
+  unsigned timer_shift() const {
+    return timer_shift_;
+  }
 
   /** Send seeded random payload both ways for @p cycles on the logical lanes in use, then drain;
    *  every received word is compared with what was sent, in order. */
@@ -122,17 +130,17 @@ class Harness {
 
   CPO_D2D_MODEL &top();
 
- private:
+private:
   const CPO_D2D_MODEL &top() const;
 
   std::string name_;
   std::unique_ptr<cpo::harness::Sim<CPO_D2D_MODEL>> sim_;
-  std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3];  // indexed by Port
+  std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3]; // indexed by Port
   unsigned lanes_ = 0;
   unsigned spare_ = 0;
   unsigned timer_shift_ = 0;
 };
 
-}  // namespace cpo_d2d
+} // namespace cpo_d2d
 
 #endif

@@ -11,9 +11,11 @@ namespace cpo_d2d {
 
 namespace {
 
-constexpr uint64_t kTrainCycles = 60000;  // a clean training takes about 10k cycles
+constexpr uint64_t kTrainCycles = 60000; // a clean training takes about 10k cycles
 
-unsigned field(uint32_t v, uint32_t mask, unsigned shift) { return (v & mask) >> shift; }
+unsigned field(uint32_t v, uint32_t mask, unsigned shift) {
+  return (v & mask) >> shift;
+}
 
 void print_scale(const Harness &h) {
   const unsigned s = h.timer_shift();
@@ -24,7 +26,8 @@ void print_scale(const Harness &h) {
 
 bool contains_step(const std::vector<LogEntry> &log, unsigned from, unsigned to) {
   for (const LogEntry &e : log) {
-    if (e.from == from && e.to == to) return true;
+    if (e.from == from && e.to == to)
+      return true;
   }
   return false;
 }
@@ -43,8 +46,10 @@ void train(Harness &h, std::vector<LogEntry> *asic_log = nullptr,
                 state_name(h.state(Port::Oe)));
   }
   assert_true(ok);
-  if (asic_log) *asic_log = a;
-  if (oe_log) *oe_log = o;
+  if (asic_log)
+    *asic_log = a;
+  if (oe_log)
+    *oe_log = o;
 }
 
 void check_traffic(Harness &h, uint64_t cycles, uint64_t seed) {
@@ -65,7 +70,9 @@ void check_traffic(Harness &h, uint64_t cycles, uint64_t seed) {
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_ACTIVE_ERRS_OFFSET), 0);
 }
 
-uint32_t status(Harness &h, Port p) { return h.rd(p, CPO_D2D_STATUS_OFFSET); }
+uint32_t status(Harness &h, Port p) {
+  return h.rd(p, CPO_D2D_STATUS_OFFSET);
+}
 unsigned speed_of(Harness &h, Port p) {
   return field(status(h, p), CPO_D2D_STATUS_SPEED_MASK, CPO_D2D_STATUS_SPEED_SHIFT);
 }
@@ -96,7 +103,7 @@ void check_chain(const std::vector<LogEntry> &log) {
   }
 }
 
-}  // namespace
+} // namespace
 
 // ---- Nominal ------------------------------------------------------------------------------
 
@@ -109,18 +116,21 @@ void test_d2d_trains_to_active_with_ucie_sequence(void **state) {
   for (const std::vector<LogEntry> *log : {&a, &o}) {
     check_chain(*log);
     assert_int_equal(log->size(), kNominalSequence.size() - 1);
-    for (size_t i = 0; i < log->size(); i++) assert_int_equal((*log)[i].to, kNominalSequence[i + 1]);
+    for (size_t i = 0; i < log->size(); i++)
+      assert_int_equal((*log)[i].to, kNominalSequence[i + 1]);
   }
   for (Port p : {Port::Asic, Port::Oe}) {
     const uint32_t st = status(h, p);
-    assert_int_equal(field(st, CPO_D2D_STATUS_STATE_MASK, CPO_D2D_STATUS_STATE_SHIFT), CPO_D2D_LTSM_STATE_ACTIVE);
+    assert_int_equal(field(st, CPO_D2D_STATUS_STATE_MASK, CPO_D2D_STATUS_STATE_SHIFT),
+                     CPO_D2D_LTSM_STATE_ACTIVE);
     assert_true(st & CPO_D2D_STATUS_LINK_UP_MASK);
     assert_int_equal(speed_of(h, p), CPO_D2D_CAP_MAX_SPEED_RESET);
     assert_int_equal(width_of(h, p), h.lanes());
     assert_int_equal(h.rd(p, CPO_D2D_RX_BAD_LO_OFFSET), 0);
     assert_int_equal(h.rd(p, CPO_D2D_SB_ERRS_OFFSET), 0);
     assert_int_equal(field(h.rd(p, CPO_D2D_TRAIN_CNT_OFFSET), CPO_D2D_TRAIN_CNT_TRAININGS_MASK,
-                           CPO_D2D_TRAIN_CNT_TRAININGS_SHIFT), 1);
+                           CPO_D2D_TRAIN_CNT_TRAININGS_SHIFT),
+                     1);
   }
   h.pass();
 }
@@ -140,17 +150,22 @@ void test_d2d_param_settles_on_common_subset(void **state) {
   (void)state;
   Harness h("d2d_param");
   // before MBINIT.PARAM: the ASIC offers at most 16 GT/s, the OE asks for half width
-  h.wr(Port::Asic, CPO_D2D_CAP_OFFSET, (3u << CPO_D2D_CAP_MAX_SPEED_SHIFT) |
-                                           (0xau << CPO_D2D_CAP_MODULE_ID_SHIFT));
-  h.wr(Port::Oe, CPO_D2D_CAP_OFFSET, (5u << CPO_D2D_CAP_MAX_SPEED_SHIFT) | CPO_D2D_CAP_HALF_MASK |
-                                         (0x5u << CPO_D2D_CAP_MODULE_ID_SHIFT));
+  h.wr(Port::Asic, CPO_D2D_CAP_OFFSET,
+       (3u << CPO_D2D_CAP_MAX_SPEED_SHIFT) | (0xau << CPO_D2D_CAP_MODULE_ID_SHIFT));
+  h.wr(Port::Oe, CPO_D2D_CAP_OFFSET,
+       (5u << CPO_D2D_CAP_MAX_SPEED_SHIFT) | CPO_D2D_CAP_HALF_MASK |
+           (0x5u << CPO_D2D_CAP_MODULE_ID_SHIFT));
   train(h);
   const uint32_t an = h.rd(Port::Asic, CPO_D2D_NEG_OFFSET);
   const uint32_t on = h.rd(Port::Oe, CPO_D2D_NEG_OFFSET);
-  assert_int_equal(field(an, CPO_D2D_NEG_REMOTE_MODULE_ID_MASK, CPO_D2D_NEG_REMOTE_MODULE_ID_SHIFT), 5);
-  assert_int_equal(field(on, CPO_D2D_NEG_REMOTE_MODULE_ID_MASK, CPO_D2D_NEG_REMOTE_MODULE_ID_SHIFT), 0xa);
-  assert_int_equal(field(an, CPO_D2D_NEG_REMOTE_MAX_SPEED_MASK, CPO_D2D_NEG_REMOTE_MAX_SPEED_SHIFT), 5);
-  assert_int_equal(field(on, CPO_D2D_NEG_REMOTE_MAX_SPEED_MASK, CPO_D2D_NEG_REMOTE_MAX_SPEED_SHIFT), 3);
+  assert_int_equal(field(an, CPO_D2D_NEG_REMOTE_MODULE_ID_MASK, CPO_D2D_NEG_REMOTE_MODULE_ID_SHIFT),
+                   5);
+  assert_int_equal(field(on, CPO_D2D_NEG_REMOTE_MODULE_ID_MASK, CPO_D2D_NEG_REMOTE_MODULE_ID_SHIFT),
+                   0xa);
+  assert_int_equal(field(an, CPO_D2D_NEG_REMOTE_MAX_SPEED_MASK, CPO_D2D_NEG_REMOTE_MAX_SPEED_SHIFT),
+                   5);
+  assert_int_equal(field(on, CPO_D2D_NEG_REMOTE_MAX_SPEED_MASK, CPO_D2D_NEG_REMOTE_MAX_SPEED_SHIFT),
+                   3);
   for (Port p : {Port::Asic, Port::Oe}) {
     const uint32_t n = h.rd(p, CPO_D2D_NEG_OFFSET);
     assert_int_equal(field(n, CPO_D2D_NEG_NEG_SPEED_MASK, CPO_D2D_NEG_NEG_SPEED_SHIFT), 3);
@@ -168,7 +183,7 @@ void test_d2d_skewed_lanes_trained_to_their_centres(void **state) {
   (void)state;
   Harness h("d2d_skew");
   const unsigned p = h.phys();
-  constexpr unsigned kEyeW = 5;  // 2|off| < 5: five good phases around the centre
+  constexpr unsigned kEyeW = 5; // 2|off| < 5: five good phases around the centre
   // Skews up to 39 UI plus a fraction, different in each direction; the valid lane (wire P)
   // is skewed too. The clock lane keeps its default.
   std::vector<unsigned> skew[2];
@@ -185,11 +200,11 @@ void test_d2d_skewed_lanes_trained_to_their_centres(void **state) {
   for (int d = 0; d < 2; d++) {
     const Port rx = d == 0 ? Port::Oe : Port::Asic;
     for (unsigned w = 0; w <= p; w++) {
-      const uint32_t st =
-          h.rd(rx, w < p ? CPO_D2D_LANE_STAT_OFFSET_N(w) : CPO_D2D_VLD_STAT_OFFSET);
+      const uint32_t st = h.rd(rx, w < p ? CPO_D2D_LANE_STAT_OFFSET_N(w) : CPO_D2D_VLD_STAT_OFFSET);
       const unsigned phase = field(st, CPO_D2D_LANE_STAT_PHASE_MASK, CPO_D2D_LANE_STAT_PHASE_SHIFT);
-      const unsigned len = field(st, CPO_D2D_LANE_STAT_EYE_LEN_MASK, CPO_D2D_LANE_STAT_EYE_LEN_SHIFT);
-      const unsigned centre = (skew[d][w] % 16u + 8u) % 16u;  // the channel's eye centre
+      const unsigned len =
+          field(st, CPO_D2D_LANE_STAT_EYE_LEN_MASK, CPO_D2D_LANE_STAT_EYE_LEN_SHIFT);
+      const unsigned centre = (skew[d][w] % 16u + 8u) % 16u; // the channel's eye centre
       std::printf("# %s  %4u  %11u  %15u  %12u  %3u\n", d == 0 ? "ASIC->OE" : "OE->ASIC", w,
                   skew[d][w], centre, phase, len);
       assert_int_equal(phase, centre);
@@ -242,7 +257,7 @@ void test_d2d_lane_reversal_detected_and_undone(void **state) {
   assert_true(an & CPO_D2D_NEG_REMOTE_REVERSED_MASK);
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 0);
   for (unsigned j = 0; j < h.lanes(); j++) {
-    assert_int_equal(rx_lane_of(h, Port::Oe, j), h.phys() - 1 - j);  // mirrored back
+    assert_int_equal(rx_lane_of(h, Port::Oe, j), h.phys() - 1 - j); // mirrored back
     assert_int_equal(rx_lane_of(h, Port::Asic, j), j);
   }
   check_traffic(h, 1000, 5);
@@ -259,20 +274,25 @@ void test_d2d_too_many_bad_lanes_degrade_width(void **state) {
   h.set_wire(true, 2, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
   h.set_wire(true, half + 1, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, false, false, true);
   train(h);
-  assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), (1u << 1) | (1u << 2) | (1u << (half + 1)));
+  assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET),
+                   (1u << 1) | (1u << 2) | (1u << (half + 1)));
   assert_int_equal(field(h.rd(Port::Oe, CPO_D2D_NEG_OFFSET), CPO_D2D_NEG_RX_MODE_MASK,
-                         CPO_D2D_NEG_RX_MODE_SHIFT), 2);  // upper half
+                         CPO_D2D_NEG_RX_MODE_SHIFT),
+                   2); // upper half
   assert_int_equal(field(h.rd(Port::Asic, CPO_D2D_NEG_OFFSET), CPO_D2D_NEG_TX_MODE_MASK,
-                         CPO_D2D_NEG_TX_MODE_SHIFT), 2);
+                         CPO_D2D_NEG_TX_MODE_SHIFT),
+                   2);
   assert_int_equal(width_of(h, Port::Asic), half);
   assert_int_equal(width_of(h, Port::Oe), half);
   // logical lanes on the good upper lanes, then the spare
   std::vector<unsigned> want;
   for (unsigned l = half; l < n; l++) {
-    if (l != half + 1) want.push_back(l);
+    if (l != half + 1)
+      want.push_back(l);
   }
   want.push_back(n);
-  for (unsigned j = 0; j < half; j++) assert_int_equal(tx_lane_of(h, Port::Asic, j), want[j]);
+  for (unsigned j = 0; j < half; j++)
+    assert_int_equal(tx_lane_of(h, Port::Asic, j), want[j]);
   check_traffic(h, 1000, 9);
   h.pass();
 }
@@ -282,18 +302,22 @@ void test_d2d_marginal_eye_degrades_speed(void **state) {
   Harness h("d2d_speed_degrade");
   // closed at the top speed, EYE_STEP (4) wider per step below: 4 phases wide one step down
   for (int d = 0; d < 2; d++) {
-    for (unsigned w = 0; w < h.phys() + 2; w++) h.set_wire(d == 0, w, 0, 0);
+    for (unsigned w = 0; w < h.phys() + 2; w++)
+      h.set_wire(d == 0, w, 0, 0);
   }
   std::vector<LogEntry> a;
   train(h, &a);
-  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE));
+  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED,
+                            CPO_D2D_LTSM_STATE_MBTRAIN_SPEED_IDLE));
   for (Port p : {Port::Asic, Port::Oe}) {
     assert_int_equal(speed_of(h, p), CPO_D2D_CAP_MAX_SPEED_RESET - 1);
-    assert_int_equal(field(h.rd(p, CPO_D2D_NEG_OFFSET), CPO_D2D_NEG_NEG_SPEED_MASK,
-                           CPO_D2D_NEG_NEG_SPEED_SHIFT), CPO_D2D_CAP_MAX_SPEED_RESET);
+    assert_int_equal(
+        field(h.rd(p, CPO_D2D_NEG_OFFSET), CPO_D2D_NEG_NEG_SPEED_MASK, CPO_D2D_NEG_NEG_SPEED_SHIFT),
+        CPO_D2D_CAP_MAX_SPEED_RESET);
     // 2|off| < 4: three phases around the centre
     assert_int_equal(field(h.rd(p, CPO_D2D_LANE_STAT_OFFSET_N(0)), CPO_D2D_LANE_STAT_EYE_LEN_MASK,
-                           CPO_D2D_LANE_STAT_EYE_LEN_SHIFT), 3);
+                           CPO_D2D_LANE_STAT_EYE_LEN_SHIFT),
+                     3);
   }
   check_traffic(h, 1000, 13);
   h.pass();
@@ -306,8 +330,10 @@ void test_d2d_lane_failing_at_speed_repaired(void **state) {
   h.set_wire(true, 2, 0, 0);
   std::vector<LogEntry> a;
   train(h, &a);
-  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
-  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR, CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
+  assert_true(
+      contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
+  assert_true(
+      contains_step(a, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR, CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 1u << 2);
   assert_int_equal(speed_of(h, Port::Oe), CPO_D2D_CAP_MAX_SPEED_RESET);
   assert_int_equal(width_of(h, Port::Oe), h.lanes());
@@ -321,11 +347,16 @@ void test_d2d_clock_fault_is_trainerror_and_reset_recovers(void **state) {
   Harness h("d2d_clock_fault");
   const unsigned clk = h.phys() + 1;
   h.set_wire(true, clk, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, false);
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
-                                       h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR; }, kTrainCycles));
+  assert_true(h.run_until(
+      [&] {
+        return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
+               h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR;
+      },
+      kTrainCycles));
   std::vector<LogEntry> a = h.drain_log(Port::Asic);
   Harness::print_log("ASIC", a);
-  assert_true(contains_step(a, CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK, CPO_D2D_LTSM_STATE_TRAIN_ERROR));
+  assert_true(
+      contains_step(a, CPO_D2D_LTSM_STATE_MBINIT_REPAIR_CLK, CPO_D2D_LTSM_STATE_TRAIN_ERROR));
   for (Port p : {Port::Asic, Port::Oe}) {
     const uint32_t e = h.rd(p, CPO_D2D_ERR_STATUS_OFFSET);
     assert_int_equal(field(e, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 2);
@@ -354,8 +385,12 @@ void test_d2d_residency_timeout_goes_to_trainerror(void **state) {
   // the ASIC -> OE sideband is dead: SBINIT cannot finish on either side
   set_ch_ctrl(h, true, 0, CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
   const uint64_t limit = 8000000u >> h.timer_shift();
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
-                                       h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR; }, 3 * limit));
+  assert_true(h.run_until(
+      [&] {
+        return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR &&
+               h.state(Port::Oe) == CPO_D2D_LTSM_STATE_TRAIN_ERROR;
+      },
+      3 * limit));
   for (Port p : {Port::Asic, Port::Oe}) {
     const std::vector<LogEntry> log = h.drain_log(p);
     Harness::print_log(p == Port::Asic ? "ASIC" : "OE", log);
@@ -369,7 +404,8 @@ void test_d2d_residency_timeout_goes_to_trainerror(void **state) {
     assert_true(stayed >= limit && stayed <= limit + 2);
     const uint32_t e = h.rd(p, CPO_D2D_ERR_STATUS_OFFSET);
     assert_int_equal(field(e, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
-    assert_int_equal(field(e, CPO_D2D_ERR_STATUS_STATE_MASK, CPO_D2D_ERR_STATUS_STATE_SHIFT), CPO_D2D_LTSM_STATE_SBINIT);
+    assert_int_equal(field(e, CPO_D2D_ERR_STATUS_STATE_MASK, CPO_D2D_ERR_STATUS_STATE_SHIFT),
+                     CPO_D2D_LTSM_STATE_SBINIT);
   }
   set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK, 0);
   h.wr(Port::Asic, CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_LINK_RESET_MASK);
@@ -383,24 +419,29 @@ void test_d2d_error_burst_in_active_retrains(void **state) {
   train(h);
   check_traffic(h, 300, 23);
   // a 300-cycle burst of bit errors (a quarter of the words) on four ASIC->OE lanes
-  for (unsigned w = 0; w < 4; w++) h.set_wire(true, w, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, false, false, false, true);
+  for (unsigned w = 0; w < 4; w++)
+    h.set_wire(true, w, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, false, false, false, true);
   h.wr(Port::Ch, CPO_D2DCH_A2O_BER_OFFSET, 0x40000000u);
   set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_ERR_MODE_MASK, 2u << CPO_D2DCH_A2O_CTRL_ERR_MODE_SHIFT);
   h.wr(Port::Ch, CPO_D2DCH_A2O_BURST_OFFSET, 300u | CPO_D2DCH_A2O_BURST_START_MASK);
-  assert_true(h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
+  assert_true(
+      h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
   std::vector<LogEntry> a, o;
   train(h, &a, &o);
   for (const std::vector<LogEntry> *log : {&a, &o}) {
     assert_true(contains_step(*log, CPO_D2D_LTSM_STATE_ACTIVE, CPO_D2D_LTSM_STATE_PHY_RETRAIN));
-    assert_true(contains_step(*log, CPO_D2D_LTSM_STATE_PHY_RETRAIN, CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
+    assert_true(contains_step(*log, CPO_D2D_LTSM_STATE_PHY_RETRAIN,
+                              CPO_D2D_LTSM_STATE_MBTRAIN_TX_SELF_CAL));
     assert_int_equal(log->back().to, CPO_D2D_LTSM_STATE_ACTIVE);
   }
   for (Port p : {Port::Asic, Port::Oe}) {
     assert_int_equal(field(h.rd(p, CPO_D2D_TRAIN_CNT_OFFSET), CPO_D2D_TRAIN_CNT_RETRAINS_MASK,
-                           CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT), 1);
+                           CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT),
+                     1);
   }
-  const uint32_t threshold = field(h.rd(Port::Oe, CPO_D2D_RETRAIN_CFG_OFFSET),
-                                   CPO_D2D_RETRAIN_CFG_THRESH_MASK, CPO_D2D_RETRAIN_CFG_THRESH_SHIFT);
+  const uint32_t threshold =
+      field(h.rd(Port::Oe, CPO_D2D_RETRAIN_CFG_OFFSET), CPO_D2D_RETRAIN_CFG_THRESH_MASK,
+            CPO_D2D_RETRAIN_CFG_THRESH_SHIFT);
   assert_true(h.rd(Port::Oe, CPO_D2D_ACTIVE_ERRS_OFFSET) >= threshold);
   assert_true(h.rd(Port::Ch, CPO_D2DCH_A2O_INJECTED_OFFSET) > 0);
   // the burst is over: traffic is clean again
@@ -419,11 +460,13 @@ void test_d2d_lane_dying_in_active_repaired_by_retrain(void **state) {
   // retrains, finds no eye on the lane, fails it in LINKSPEED and repairs it onto the spare
   const unsigned dead = 5;
   h.set_wire(true, dead, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
-  assert_true(h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
+  assert_true(
+      h.run_until([&] { return h.state(Port::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 2000));
   std::vector<LogEntry> a, o;
   train(h, &a, &o);
   assert_true(contains_step(o, CPO_D2D_LTSM_STATE_ACTIVE, CPO_D2D_LTSM_STATE_PHY_RETRAIN));
-  assert_true(contains_step(o, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
+  assert_true(
+      contains_step(o, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
   assert_int_equal(o.back().to, CPO_D2D_LTSM_STATE_ACTIVE);
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_RX_BAD_LO_OFFSET), 1u << dead);
   assert_int_equal(h.rd(Port::Asic, CPO_D2D_TX_BAD_LO_OFFSET), 1u << dead);
@@ -443,14 +486,17 @@ void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {
   (void)state;
   Harness h("d2d_sideband_parity");
   // during training: corrupt the next OE->ASIC unit after SBINIT; the lost message is resent
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; }, kTrainCycles));
-  set_ch_ctrl(h, false, CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_MASK, 21u << CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_SHIFT);
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; },
+                          kTrainCycles));
+  set_ch_ctrl(h, false, CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_MASK,
+              21u << CPO_D2DCH_O2A_CTRL_SB_FLIP_BIT_SHIFT);
   h.wr(Port::Ch, CPO_D2DCH_O2A_SB_FLIP_OFFSET, CPO_D2DCH_O2A_SB_FLIP_ARM_MASK);
   train(h);
   uint32_t e = h.rd(Port::Asic, CPO_D2D_SB_ERRS_OFFSET);
   assert_int_equal(field(e, CPO_D2D_SB_ERRS_PARITY_MASK, CPO_D2D_SB_ERRS_PARITY_SHIFT), 1);
   assert_int_equal(field(e, CPO_D2D_SB_ERRS_FRAMING_MASK, CPO_D2D_SB_ERRS_FRAMING_SHIFT), 0);
-  const uint32_t retries = h.rd(Port::Asic, CPO_D2D_SB_RETRIES_OFFSET) + h.rd(Port::Oe, CPO_D2D_SB_RETRIES_OFFSET);
+  const uint32_t retries =
+      h.rd(Port::Asic, CPO_D2D_SB_RETRIES_OFFSET) + h.rd(Port::Oe, CPO_D2D_SB_RETRIES_OFFSET);
   assert_true(retries >= 1);
 
   // in ACTIVE: a tunnel request with a flipped header bit (control parity), then one with a
@@ -464,7 +510,8 @@ void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {
   } cases[] = {{40, false}, {64 + 7, true}};
   unsigned dropped = 0;
   for (const Case &c : cases) {
-    set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_SB_FLIP_BIT_MASK, c.bit << CPO_D2DCH_A2O_CTRL_SB_FLIP_BIT_SHIFT);
+    set_ch_ctrl(h, true, CPO_D2DCH_A2O_CTRL_SB_FLIP_BIT_MASK,
+                c.bit << CPO_D2DCH_A2O_CTRL_SB_FLIP_BIT_SHIFT);
     h.wr(Port::Ch, CPO_D2DCH_A2O_SB_FLIP_OFFSET, CPO_D2DCH_A2O_SB_FLIP_ARM_MASK);
     uint32_t v = 0;
     assert_int_equal(h.tunnel(c.write, CPO_D2D_SCRATCH_OFFSET, 0x22222222u, &v), -2);
@@ -473,8 +520,9 @@ void test_d2d_sideband_bad_parity_dropped_and_counted(void **state) {
     assert_int_equal(field(e, CPO_D2D_SB_ERRS_PARITY_MASK, CPO_D2D_SB_ERRS_PARITY_SHIFT), dropped);
     assert_int_equal(field(e, CPO_D2D_SB_ERRS_FRAMING_MASK, CPO_D2D_SB_ERRS_FRAMING_SHIFT), 0);
   }
-  assert_int_equal(field(h.rd(Port::Ch, CPO_D2DCH_A2O_STAT_OFFSET), CPO_D2DCH_A2O_STAT_SB_FLIPS_MASK,
-                         CPO_D2DCH_A2O_STAT_SB_FLIPS_SHIFT), 2);
+  assert_int_equal(field(h.rd(Port::Ch, CPO_D2DCH_A2O_STAT_OFFSET),
+                         CPO_D2DCH_A2O_STAT_SB_FLIPS_MASK, CPO_D2DCH_A2O_STAT_SB_FLIPS_SHIFT),
+                   2);
   // the dropped write did not happen; a clean one does
   assert_int_equal(h.rd(Port::Oe, CPO_D2D_SCRATCH_OFFSET), 0x11111111u);
   uint32_t v = 0;
@@ -489,18 +537,19 @@ void test_d2d_tunnel_register_access_reads_back(void **state) {
   (void)state;
   Harness h("d2d_tunnel");
   // the tunnel works as soon as the sideband is up, while training goes on
-  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; }, kTrainCycles));
+  assert_true(h.run_until([&] { return h.state(Port::Asic) == CPO_D2D_LTSM_STATE_MBINIT_PARAM; },
+                          kTrainCycles));
   uint32_t v = 0;
   assert_int_equal(h.tunnel(false, CPO_D2D_ID_OFFSET, 0, &v), 0);
   assert_int_equal(v, CPO_D2D_ID_MAGIC_RESET);
   assert_int_equal(h.tunnel(false, CPO_D2D_CONFIG_OFFSET, 0, &v), 0);
-  assert_true(v & CPO_D2D_CONFIG_SIDE_MASK);  // it is the OE's map
+  assert_true(v & CPO_D2D_CONFIG_SIDE_MASK); // it is the OE's map
   const uint32_t values[] = {0xcafef00du, 0x00000000u, 0xffffffffu, 0x5eed1234u};
   for (uint32_t want : values) {
     assert_int_equal(h.tunnel(true, CPO_D2D_SCRATCH_OFFSET, want, nullptr), 0);
     assert_int_equal(h.tunnel(false, CPO_D2D_SCRATCH_OFFSET, 0, &v), 0);
     assert_int_equal(v, want);
-    assert_int_equal(h.rd(Port::Oe, CPO_D2D_SCRATCH_OFFSET), want);  // the OE's own view
+    assert_int_equal(h.rd(Port::Oe, CPO_D2D_SCRATCH_OFFSET), want); // the OE's own view
   }
   // an unmapped OE register: the completion reports the error
   assert_int_equal(h.tunnel(false, 0x0ff0, 0, &v), -1);
@@ -521,11 +570,11 @@ void test_d2d_tunnel_register_access_reads_back(void **state) {
 namespace {
 struct Poly {
   const char *name;
-  std::vector<unsigned> taps;  // b[n] = XOR b[n - t] (D2D.md's polynomials)
+  std::vector<unsigned> taps; // b[n] = XOR b[n - t] (D2D.md's polynomials)
 };
-const Poly kPolys[] = {{"PRBS7", {7, 6}},          {"PRBS9", {9, 5}},   {"PRBS13", {13, 12, 2, 1}},
-                       {"PRBS15", {15, 14}},       {"PRBS23", {23, 18}}, {"PRBS31", {31, 28}}};
-}  // namespace
+const Poly kPolys[] = {{"PRBS7", {7, 6}},    {"PRBS9", {9, 5}},    {"PRBS13", {13, 12, 2, 1}},
+                       {"PRBS15", {15, 14}}, {"PRBS23", {23, 18}}, {"PRBS31", {31, 28}}};
+} // namespace
 
 void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
   (void)state;
@@ -547,7 +596,8 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
     for (unsigned c = 0; c < kWords; c++) {
       for (unsigned l = 0; l < n; l++) {
         const uint16_t w = h.wire_word(true, l);
-        for (unsigned b = 0; b < 16; b++) bits[l].push_back((w >> b) & 1u);
+        for (unsigned b = 0; b < 16; b++)
+          bits[l].push_back((w >> b) & 1u);
       }
       h.tick();
     }
@@ -555,7 +605,8 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
       unsigned ones = 0, bad = 0;
       for (size_t k = 31; k < bits[l].size(); k++) {
         uint8_t pred = 0;
-        for (unsigned t : poly.taps) pred ^= bits[l][k - t];
+        for (unsigned t : poly.taps)
+          pred ^= bits[l][k - t];
         bad += pred != bits[l][k];
         ones += bits[l][k];
       }
@@ -570,8 +621,8 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
     for (unsigned i = 0; i < 2; i++) {
       for (unsigned k = 0; k < inj_count[i]; k++) {
         h.wr(Port::Asic, CPO_D2D_BIST_INJ_OFFSET,
-             (inj_lanes[i] << CPO_D2D_BIST_INJ_LANE_SHIFT) | ((k * 3) << CPO_D2D_BIST_INJ_POS_SHIFT) |
-                 CPO_D2D_BIST_INJ_INJECT_MASK);
+             (inj_lanes[i] << CPO_D2D_BIST_INJ_LANE_SHIFT) |
+                 ((k * 3) << CPO_D2D_BIST_INJ_POS_SHIFT) | CPO_D2D_BIST_INJ_INJECT_MASK);
         h.tick(40);
       }
     }
@@ -581,7 +632,8 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
       const uint32_t errs = h.rd(Port::Oe, CPO_D2D_LANE_ERRS_OFFSET_N(l));
       unsigned want = 0;
       for (unsigned i = 0; i < 2; i++) {
-        if (inj_lanes[i] == l) want = inj_count[i];
+        if (inj_lanes[i] == l)
+          want = inj_count[i];
       }
       assert_int_equal(errs, want);
       assert_true(h.rd(Port::Oe, CPO_D2D_LANE_STAT_OFFSET_N(l)) & CPO_D2D_LANE_STAT_LOCKED_MASK);
@@ -596,4 +648,4 @@ void test_d2d_prbs_every_polynomial_in_lanes(void **state) {
   h.pass();
 }
 
-}  // namespace cpo_d2d
+} // namespace cpo_d2d

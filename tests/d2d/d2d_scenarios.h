@@ -35,6 +35,6 @@ void test_d2d_tunnel_register_access_reads_back(void **state);
 // PRBS in the lanes
 void test_d2d_prbs_every_polynomial_in_lanes(void **state);
 
-}  // namespace cpo_d2d
+} // namespace cpo_d2d
 
 #endif

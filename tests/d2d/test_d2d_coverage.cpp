@@ -25,7 +25,8 @@ std::string cov_dir() {
 std::string record_field(const std::string &rec, const std::string &key) {
   const std::string tag = std::string("\x01") + key + "\x02";
   const size_t at = rec.find(tag);
-  if (at == std::string::npos) return "";
+  if (at == std::string::npos)
+    return "";
   const size_t start = at + tag.size();
   const size_t end = rec.find('\x01', start);
   return rec.substr(start, end == std::string::npos ? std::string::npos : end - start);
@@ -38,18 +39,22 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
   unsigned files = 0;
   for (const auto &entry : std::filesystem::directory_iterator(cov_dir())) {
     const std::string fname = entry.path().filename().string();
-    if (entry.path().extension() != ".dat" || fname.rfind("d2d_", 0) != 0) continue;
+    if (entry.path().extension() != ".dat" || fname.rfind("d2d_", 0) != 0)
+      continue;
     files++;
     std::ifstream in(entry.path());
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("C '", 0) != 0) continue;
+      if (line.rfind("C '", 0) != 0)
+        continue;
       const size_t q = line.rfind('\'');
       const std::string rec = line.substr(3, q - 3);
       // cover points ReachedXX_C of cpo_d2d_ltsm, XX the state code in hex
       const std::string name = record_field(rec, "o");
-      if (name.size() != 11 || name.rfind("Reached", 0) != 0 || name.substr(9) != "_C") continue;
-      const unsigned code = static_cast<unsigned>(std::strtoul(name.substr(7, 2).c_str(), nullptr, 16));
+      if (name.size() != 11 || name.rfind("Reached", 0) != 0 || name.substr(9) != "_C")
+        continue;
+      const unsigned code =
+          static_cast<unsigned>(std::strtoul(name.substr(7, 2).c_str(), nullptr, 16));
       hits[code] += std::strtoull(line.c_str() + q + 1, nullptr, 10);
     }
   }
@@ -58,12 +63,13 @@ void test_d2d_coverage_every_ltsm_state_reached(void **state) {
   unsigned missing = 0;
   for (unsigned s = CPO_D2D_LTSM_STATE_RESET; s <= CPO_D2D_LTSM_STATE_TRAIN_ERROR; s++) {
     std::printf("#   %-26s %10llu cycles\n", state_name(s), hits[s]);
-    if (hits[s] == 0) missing++;
+    if (hits[s] == 0)
+      missing++;
   }
   assert_int_equal(missing, 0);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);

@@ -1,4 +1,5 @@
-/* D2D link at another lane count (the model this program links): trains, repairs a lane, carries traffic. */
+/* D2D link at another lane count (the model this program links): trains, repairs a lane, carries
+ * traffic. */
 #include "d2d_harness.h"
 #include "d2d_scenarios.h"
 

@@ -22,47 +22,50 @@ MODELS = {
 
 
 class Determinism(unittest.TestCase):
-    def result(self, transport, quantum, seed, model="loopback", extra=()):
-        code, res, out, err = cp.run_json(["run", "--transport", transport, "--quantum", str(quantum),
-                                           "--seed", str(seed)] + COMMON + MODELS[model] + list(extra))
-        self.assertEqual(code, 0, f"{model} {transport} Q={quantum}: exit {code}\n{out}\n{err}")
-        return res
 
-    def test_event_hash_identical_across_transports_and_quanta(self):
-        for model in MODELS:
-            ref = self.result("inproc", LATENCY // 4, 11, model)
-            self.assertGreater(ref["reg_accesses"], 0)
-            if model == "loopback":
-                self.assertGreater(sum(l["errors"] for l in ref["lanes"]), 0,
-                                   "noise should cause some errors, or the hash proves little")
-            for transport in ("inproc", "ipc", "tcp"):
-                for q in (1, LATENCY // 4, LATENCY // 2, LATENCY):
-                    with self.subTest(model=model, transport=transport, quantum=q):
-                        res = self.result(transport, q, 11, model)
-                        self.assertEqual(res["event_hash"], ref["event_hash"])
-                        self.assertEqual(res["lanes"], ref["lanes"])
-                        self.assertEqual(res["cycles"], ref["cycles"])
+  def result(self, transport, quantum, seed, model="loopback", extra=()):
+    code, res, out, err = cp.run_json(
+        ["run", "--transport", transport, "--quantum",
+         str(quantum), "--seed",
+         str(seed)] + COMMON + MODELS[model] + list(extra))
+    self.assertEqual(code, 0, f"{model} {transport} Q={quantum}: exit {code}\n{out}\n{err}")
+    return res
 
-    def test_event_hash_differs_for_another_seed(self):
-        for model in MODELS:
-            a = self.result("inproc", LATENCY // 4, 11, model)
-            b = self.result("inproc", LATENCY // 4, 12, model)
-            self.assertNotEqual(a["event_hash"], b["event_hash"], model)
+  def test_event_hash_identical_across_transports_and_quanta(self):
+    for model in MODELS:
+      ref = self.result("inproc", LATENCY // 4, 11, model)
+      self.assertGreater(ref["reg_accesses"], 0)
+      if model == "loopback":
+        self.assertGreater(sum(l["errors"] for l in ref["lanes"]), 0,
+                           "noise should cause some errors, or the hash proves little")
+      for transport in ("inproc", "ipc", "tcp"):
+        for q in (1, LATENCY // 4, LATENCY // 2, LATENCY):
+          with self.subTest(model=model, transport=transport, quantum=q):
+            res = self.result(transport, q, 11, model)
+            self.assertEqual(res["event_hash"], ref["event_hash"])
+            self.assertEqual(res["lanes"], ref["lanes"])
+            self.assertEqual(res["cycles"], ref["cycles"])
 
-    def test_cpu_placement_changes_nothing(self):
-        for transport in ("inproc", "ipc"):
-            ref = self.result(transport, LATENCY // 4, 11, "engine-statistical")
-            cpus = sorted(os.sched_getaffinity(0))[:2]  # the CPUs this machine lets us name
-            for placement in ["off"] + [str(c) for c in cpus]:
-                with self.subTest(transport=transport, placement=placement):
-                    res = self.result(transport, LATENCY // 4, 11, "engine-statistical",
-                                      ["--cpu-placement", placement])
-                    self.assertEqual(res["event_hash"], ref["event_hash"])
-                    self.assertEqual(res["lanes"], ref["lanes"])
+  def test_event_hash_differs_for_another_seed(self):
+    for model in MODELS:
+      a = self.result("inproc", LATENCY // 4, 11, model)
+      b = self.result("inproc", LATENCY // 4, 12, model)
+      self.assertNotEqual(a["event_hash"], b["event_hash"], model)
 
-    def test_same_seed_same_hash_twice(self):
-        self.assertEqual(self.result("ipc", 7, 5)["event_hash"], self.result("ipc", 7, 5)["event_hash"])
+  def test_cpu_placement_changes_nothing(self):
+    for transport in ("inproc", "ipc"):
+      ref = self.result(transport, LATENCY // 4, 11, "engine-statistical")
+      cpus = sorted(os.sched_getaffinity(0))[:2]  # the CPUs this machine lets us name
+      for placement in ["off"] + [str(c) for c in cpus]:
+        with self.subTest(transport=transport, placement=placement):
+          res = self.result(transport, LATENCY // 4, 11, "engine-statistical",
+                            ["--cpu-placement", placement])
+          self.assertEqual(res["event_hash"], ref["event_hash"])
+          self.assertEqual(res["lanes"], ref["lanes"])
+
+  def test_same_seed_same_hash_twice(self):
+    self.assertEqual(self.result("ipc", 7, 5)["event_hash"], self.result("ipc", 7, 5)["event_hash"])
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+  unittest.main(verbosity=2)

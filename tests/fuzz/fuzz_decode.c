@@ -11,12 +11,12 @@
 #include "cpo/protocol.h"
 #include "proto_samples.h"
 
-#define CHECK(cond)                                                                            \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
-      fprintf(stderr, "fuzz_decode: check failed at line %d: %s\n", __LINE__, #cond);          \
-      abort();                                                                                 \
-    }                                                                                          \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "fuzz_decode: check failed at line %d: %s\n", __LINE__, #cond);              \
+      abort();                                                                                     \
+    }                                                                                              \
   } while (0)
 
 static bool s_is_quantum(uint16_t type) {
@@ -146,9 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint32_t s = m.hdr.seq;
   const uint64_t c = m.hdr.cycle;
   const cpo_proto_rx_state_t states[] = {
-      {false, 0, 0},         {true, s, c},          {true, s, c ? c - 1 : 0},
-      {true, s, c + 1},      {true, s + 1, 0},      {true, s - 1, 0},
-      {true, 0, 0},          {false, s, c},
+      {false, 0, 0},    {true, s, c},     {true, s, c ? c - 1 : 0},
+      {true, s, c + 1}, {true, s + 1, 0}, {true, s - 1, 0},
+      {true, 0, 0},     {false, s, c},
   };
   for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
     s_check_rx(states[i], &m);

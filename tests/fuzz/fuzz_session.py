@@ -67,30 +67,30 @@ PROGRESS_TYPES = (cc.MsgType.TX_QUANTUM, cc.MsgType.RX_QUANTUM)
 # otherwise a named error in time is fine too. dir: which stream the message ops act on.
 OPS = [
     # name, benign
-    ("dup_up", True),            # a model message arrives twice: the copy is a replay
-    ("dup_down", True),          # an rtl message arrives twice at the model
-    ("drop_up", False),          # a model message lost, seq gap from then on
+    ("dup_up", True),  # a model message arrives twice: the copy is a replay
+    ("dup_down", True),  # an rtl message arrives twice at the model
+    ("drop_up", False),  # a model message lost, seq gap from then on
     ("drop_down", False),
-    ("hb_inject_up", True),      # a HEARTBEAT injected in step (seq and cycle): nothing lost
-    ("drop_renumber_up", False),    # content lost without a seq gap: only the cycles show it
-    ("swap_up", False),          # two model messages exchanged
+    ("hb_inject_up", True),  # a HEARTBEAT injected in step (seq and cycle): nothing lost
+    ("drop_renumber_up", False),  # content lost without a seq gap: only the cycles show it
+    ("swap_up", False),  # two model messages exchanged
     ("swap_down", False),
-    ("ahead_up", False),         # a model message stamped ahead
-    ("behind_up", False),        # a model message stamped behind its predecessor
+    ("ahead_up", False),  # a model message stamped ahead
+    ("behind_up", False),  # a model message stamped behind its predecessor
     ("ahead_down", False),
-    ("hb_ahead_up", False),      # a forged HEARTBEAT stamped far ahead (seq in step)
-    ("hb_behind_up", True),      # a forged HEARTBEAT stamped behind: rejected, costs nothing
-    ("corrupt_up", False),       # one header field of a model message broken
-    ("junk_bytes", True),        # strangers send garbage frames
-    ("junk_frames", True),       # strangers send valid-looking frames (no HELLO)
-    ("junk_oversize", True),     # a stranger sends a frame over the protocol's limit
+    ("hb_ahead_up", False),  # a forged HEARTBEAT stamped far ahead (seq in step)
+    ("hb_behind_up", True),  # a forged HEARTBEAT stamped behind: rejected, costs nothing
+    ("corrupt_up", False),  # one header field of a model message broken
+    ("junk_bytes", True),  # strangers send garbage frames
+    ("junk_frames", True),  # strangers send valid-looking frames (no HELLO)
+    ("junk_oversize", True),  # a stranger sends a frame over the protocol's limit
     ("stranger_model_hello", True),  # a second model says HELLO: role taken
-    ("stranger_host", True),     # a host HELLOs a run without a host, reads, says BYE
+    ("stranger_host", True),  # a host HELLOs a run without a host, reads, says BYE
     ("stranger_host_silent", True),  # a host HELLOs a run without a host and stays silent
-    ("freeze_model", False),     # the model stops (SIGSTOP)
+    ("freeze_model", False),  # the model stops (SIGSTOP)
     ("freeze_model_junk", False),  # the model stops while a stranger sends junk
-    ("pause_model_end", True),   # the model pauses for timeout/2 near the end: slow, not dead
-    ("kill_model", False),       # the model is SIGKILLed
+    ("pause_model_end", True),  # the model pauses for timeout/2 near the end: slow, not dead
+    ("kill_model", False),  # the model is SIGKILLed
     # Without the man in the middle (its prompt reads would hide a slow reader's trouble): the
     # model, connected straight to the rtl, pauses for timeout/2 at a random point of the run,
     # the end included. A slow peer is not a dead one: it must get every quantum and the BYE.
@@ -106,7 +106,6 @@ OPS = [
 HOST_OPS = ("none_host", "host_idle", "host_idle_junk")
 BENIGN = dict(OPS)
 OP_NAMES = [n for n, _ in OPS]
-
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -182,15 +181,16 @@ class Stream:
 
   def __init__(self, name: str):
     self.name = name
-    self.n = 0            # messages seen from the sender
-    self.seq_delta = 0    # added to the sender's seq numbers from here on
-    self.last_seq = -1    # the last seq forwarded (after renumbering)
-    self.last_cycle = 0   # the last cycle stamp forwarded
+    self.n = 0  # messages seen from the sender
+    self.seq_delta = 0  # added to the sender's seq numbers from here on
+    self.last_seq = -1  # the last seq forwarded (after renumbering)
+    self.last_cycle = 0  # the last cycle stamp forwarded
     self.held: Optional[bytes] = None  # swap: the message waiting for its successor
-    self.last_t = 0.0     # when the sender's last message arrived here
+    self.last_t = 0.0  # when the sender's last message arrived here
 
 
 class Case:
+
   def __init__(self, a, seed: int, clean: Optional[dict], op: Optional[str] = None):
     self.a = a
     self.seed = seed
@@ -214,7 +214,7 @@ class Case:
       self.at = max(1, n - 3 - self.rng.randrange(0, 6))  # among the last RX quanta
     self.resume_t: Optional[float] = None
     self.stream = stream
-    self.applied: Optional[str] = None   # what was done, for the report
+    self.applied: Optional[str] = None  # what was done, for the report
     self.disturb_t: Optional[float] = None
     self.dir = tempfile.mkdtemp(prefix="cpo_fz_")
     self.rtl_ep = f"ipc://{self.dir}/rtl.sock"
@@ -236,14 +236,30 @@ class Case:
   def spawn(self, role: str, endpoint: str, extra: List[str]) -> Proc:
     log = os.path.join(self.dir, f"{role}.log")
     with open(log, "w") as f:
-      p = subprocess.Popen([self.a.cpoemu, role, "--endpoint", endpoint, self.a.scenario,
-                            "--cycles", str(self.a.cycles), "--seed", str(self.a.run_seed),
-                            "--timeout-ms", str(self.a.timeout_ms), "--quiet",
-                            # pinning changes speed, never results; on a shared machine it
-                            # crowds every run's peers onto the same CPUs
-                            "--cpu-placement", "off", *extra],
-                           stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                           preexec_fn=_die_with_parent)
+      p = subprocess.Popen(
+          [
+              self.a.cpoemu,
+              role,
+              "--endpoint",
+              endpoint,
+              self.a.scenario,
+              "--cycles",
+              str(self.a.cycles),
+              "--seed",
+              str(self.a.run_seed),
+              "--timeout-ms",
+              str(self.a.timeout_ms),
+              "--quiet",
+              # pinning changes speed, never results; on a shared machine it
+              # crowds every run's peers onto the same CPUs
+              "--cpu-placement",
+              "off",
+              *extra
+          ],
+          stdout=f,
+          stderr=subprocess.STDOUT,
+          stdin=subprocess.DEVNULL,
+          preexec_fn=_die_with_parent)
     return Proc(role, p, log)
 
   def note(self, what: str) -> None:
@@ -269,10 +285,14 @@ class Case:
       if kind == "bytes":
         s.send(bytes(r.getrandbits(8) for _ in range(r.randrange(0, 80))), zmq.NOBLOCK)
       elif kind == "frames":
-        t = r.choice([cc.MsgType.HEARTBEAT, cc.MsgType.RX_QUANTUM, cc.MsgType.REG_WRITE,
-                      cc.MsgType.BYE, cc.MsgType.ADC_SAMPLE, cc.MsgType.ERROR])
-        m = cc.Message(type=t, seq=r.choice([0, 1, r.getrandbits(32)]),
-                       cycle=r.choice([0, self.up.last_cycle, r.getrandbits(40)]))
+        t = r.choice([
+            cc.MsgType.HEARTBEAT, cc.MsgType.RX_QUANTUM, cc.MsgType.REG_WRITE, cc.MsgType.BYE,
+            cc.MsgType.ADC_SAMPLE, cc.MsgType.ERROR
+        ])
+        m = cc.Message(type=t,
+                       seq=r.choice([0, 1, r.getrandbits(32)]),
+                       cycle=r.choice([0, self.up.last_cycle,
+                                       r.getrandbits(40)]))
         if t == cc.MsgType.RX_QUANTUM:
           m.count, m.lanes, m.word_bytes = 4, 8, 4
           m.words = [r.getrandbits(32) for _ in range(32)]
@@ -349,11 +369,21 @@ class Case:
       self.note("a stranger sent the model's HELLO again from another connection")
     elif op == "stranger_bad_hellos":
       model = cc.decode(self.model_hello)
-      other = cc.Config(**{**model.config.__dict__, "latency_cycles": model.config.latency_cycles * 2})
-      frames = [cc.encode(cc.Message(type=cc.MsgType.HELLO, role=cc.Role.RTL, config=model.config,
-                                     config_hash=model.config.hash())),
-                cc.encode(cc.Message(type=cc.MsgType.HELLO, role=cc.Role.MODEL, config=other,
-                                     config_hash=other.hash()))]
+      other = cc.Config(**{
+          **model.config.__dict__, "latency_cycles": model.config.latency_cycles * 2
+      })
+      frames = [
+          cc.encode(
+              cc.Message(type=cc.MsgType.HELLO,
+                         role=cc.Role.RTL,
+                         config=model.config,
+                         config_hash=model.config.hash())),
+          cc.encode(
+              cc.Message(type=cc.MsgType.HELLO,
+                         role=cc.Role.MODEL,
+                         config=other,
+                         config_hash=other.hash()))
+      ]
       v1 = bytearray(self.model_hello)
       v1[4] = 1
       frames.append(bytes(v1))
@@ -362,7 +392,9 @@ class Case:
       self.note("strangers sent HELLOs: role rtl, version 1, a model with another latency")
     elif op in ("stranger_host", "stranger_host_silent"):
       self.stranger_host = self.stranger()
-      hello = cc.Message(type=cc.MsgType.HELLO, role=cc.Role.HOST, config=cc.Config(),
+      hello = cc.Message(type=cc.MsgType.HELLO,
+                         role=cc.Role.HOST,
+                         config=cc.Config(),
                          config_hash=0)
       send(self.stranger_host, cc.encode(hello))
       self.host_state = "hello"
@@ -420,8 +452,8 @@ class Case:
     out(frame)
 
   def forged_heartbeat(self, st: Stream, cycle: int) -> bytes:
-    return cc.encode(cc.Message(type=cc.MsgType.HEARTBEAT, seq=(st.last_seq + 1) & 0xFFFFFFFF,
-                                cycle=cycle))
+    return cc.encode(
+        cc.Message(type=cc.MsgType.HEARTBEAT, seq=(st.last_seq + 1) & 0xFFFFFFFF, cycle=cycle))
 
   def on_message(self, st: Stream, frame: bytes, out) -> None:
     idx = st.n
@@ -439,7 +471,7 @@ class Case:
     if not mine or h is None:
       self.forward(st, frame, out)
       return
-    kind = op[: -len(st.name) - 1]
+    kind = op[:-len(st.name) - 1]
     if kind == "dup":
       self.forward(st, frame, out)
       out(with_seq(frame, st.last_seq))  # the very bytes again (after renumbering)
@@ -455,8 +487,8 @@ class Case:
       if kind == "behind" and h[2] == 0:
         self.forward(st, frame, out)  # nothing to go below yet: try the next one
         return
-      delta = self.rng.choice([1, 7, 1000, 1 << 20]) if kind == "ahead" else -min(
-          h[2], self.rng.choice([1, 7, 1000]))
+      delta = self.rng.choice([1, 7, 1000, 1 << 20
+                              ]) if kind == "ahead" else -min(h[2], self.rng.choice([1, 7, 1000]))
       changed = with_cycle(frame, h[2] + delta)
       self.note(f"{st.name}: restamped {describe(frame)} to cycle {h[2] + delta}")
       self.forward(st, changed, out)
@@ -464,8 +496,11 @@ class Case:
       if kind == "hb_behind" and st.last_cycle == 0:
         self.forward(st, frame, out)
         return
-      cyc = {"hb_inject": st.last_cycle, "hb_ahead": st.last_cycle + (1 << 24),
-             "hb_behind": st.last_cycle - 1}[kind]
+      cyc = {
+          "hb_inject": st.last_cycle,
+          "hb_ahead": st.last_cycle + (1 << 24),
+          "hb_behind": st.last_cycle - 1
+      }[kind]
       hb = self.forged_heartbeat(st, cyc)
       self.note(f"{st.name}: injected {describe(hb)} before {describe(frame)}")
       st.seq_delta += 1
@@ -473,8 +508,8 @@ class Case:
       st.last_seq = (st.last_seq + 1) & 0xFFFFFFFF
       self.forward(st, frame, out)
     elif kind == "corrupt":
-      field = self.rng.choice(["magic", "version", "type", "flags", "reserved", "payload_len",
-                               "truncate", "extend"])
+      field = self.rng.choice(
+          ["magic", "version", "type", "flags", "reserved", "payload_len", "truncate", "extend"])
       b = bytearray(frame)
       if field == "magic":
         b[0] ^= 0x20
@@ -536,8 +571,8 @@ class Case:
     upstream = self.ctx.socket(zmq.DEALER)
     upstream.linger = 0
     json_path = os.path.join(self.dir, "rtl.json")
-    self.rtl = self.spawn("rtl", self.rtl_ep, ["--with-host" if self.host_mode else "--no-host",
-                                               "--json", json_path])
+    self.rtl = self.spawn("rtl", self.rtl_ep,
+                          ["--with-host" if self.host_mode else "--no-host", "--json", json_path])
     # Like `cpoemu run`: the model starts once the rtl has bound (its HELLO timer runs from its
     # start, and a loaded machine can take seconds to start the rtl).
     sock_path = self.rtl_ep[len("ipc://"):]
@@ -562,6 +597,7 @@ class Case:
     verdict = None
     stranger_op = not (self.op.endswith("_up") or self.op.endswith("_down") or
                        self.op.startswith("none") or self.direct or self.host_mode)
+
     # A stranger op starts when the model's message number `at` passes (mid-run).
 
     def to_rtl(frame):
@@ -612,7 +648,7 @@ class Case:
             self.op != "none_direct"):
           self.start_stranger_op()
         cpu = self.cpu_ticks(self.rtl.popen.pid)  # no messages to watch: the rtl's CPU time is
-        if cpu != rtl_cpu:                        # its progress
+        if cpu != rtl_cpu:  # its progress
           rtl_cpu, self.last_progress_t = cpu, now
       if self.strangers:
         self.drain_strangers()
@@ -652,9 +688,14 @@ class Case:
           os.kill(p.popen.pid, signal.SIGCONT)
         p.popen.kill()
         p.popen.wait()
-    result = {"rtl_rc": self.rtl.popen.returncode, "model_rc": self.model.popen.returncode,
-              "wall_s": (self.rtl.exit_t or time.monotonic()) - self.t_session,
-              "n_up": self.up.n, "n_down": self.down.n, "event_hash": None}
+    result = {
+        "rtl_rc": self.rtl.popen.returncode,
+        "model_rc": self.model.popen.returncode,
+        "wall_s": (self.rtl.exit_t or time.monotonic()) - self.t_session,
+        "n_up": self.up.n,
+        "n_down": self.down.n,
+        "event_hash": None
+    }
     if os.path.exists(json_path):
       try:
         with open(json_path) as f:
@@ -704,14 +745,14 @@ class Case:
           problems.append(f"{p.role}'s error came {p.exit_t - self.disturb_t:.1f} s after the "
                           f"disturbance (bound {bound:g} s): {why}")
       else:
-        problems.append(f"{p.role} exit {rc} (only 0 and 3 are allowed here)"
-                        + (f": {p.error_line()}" if p.error_line() else ""))
+        problems.append(f"{p.role} exit {rc} (only 0 and 3 are allowed here)" +
+                        (f": {p.error_line()}" if p.error_line() else ""))
     if self.host_error and (self.benign or self.disturb_t is None):
       problems.append(f"the host failed: {self.host_error}")
     if problems and not self.direct and self.rtl.exit_t:  # who went quiet: a peer or us
       problems.append("the last messages passed here %.1f s (model->rtl) and %.1f s (rtl->model)"
-                      " before the rtl exited" % (self.rtl.exit_t - self.up.last_t,
-                                                  self.rtl.exit_t - self.down.last_t))
+                      " before the rtl exited" %
+                      (self.rtl.exit_t - self.up.last_t, self.rtl.exit_t - self.down.last_t))
     return "; ".join(problems) if problems else None
 
 
@@ -734,12 +775,17 @@ def parse_seeds(text: str) -> List[int]:
 def main() -> int:
   ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   ap.add_argument("--cpoemu", default=os.environ.get("CPOEMU", "cpoemu"))
-  ap.add_argument("--scenario", default=os.path.join(ROOT, "testbenches", "scenarios",
-                                                     "loopback.ini"))
+  ap.add_argument("--scenario",
+                  default=os.path.join(ROOT, "testbenches", "scenarios", "loopback.ini"))
   ap.add_argument("--cycles", type=int, default=300000)
-  ap.add_argument("--run-seed", type=int, default=1, help="the scenario's seed (same in every case)")
+  ap.add_argument("--run-seed",
+                  type=int,
+                  default=1,
+                  help="the scenario's seed (same in every case)")
   ap.add_argument("--timeout-ms", type=int, default=2000, help="the bridge timeout of both roles")
-  ap.add_argument("--slack-s", type=float, default=3.0,
+  ap.add_argument("--slack-s",
+                  type=float,
+                  default=3.0,
                   help="added to 2 x timeout before a late error or a stall is a failure")
   ap.add_argument("--case-limit-s", type=float, default=300.0)
   ap.add_argument("--seed", type=int, help="run this one case")
@@ -747,7 +793,8 @@ def main() -> int:
   ap.add_argument("--cases", type=int, default=0, help="run this many cases from --first-seed")
   ap.add_argument("--first-seed", type=int, default=0)
   ap.add_argument("--op", choices=OP_NAMES, help="force this disturbance (seed picks the rest)")
-  ap.add_argument("--ops", help="comma-separated disturbances, one case each, seeds from "
+  ap.add_argument("--ops",
+                  help="comma-separated disturbances, one case each, seeds from "
                   "--first-seed (a list that does not move when kinds are added)")
   ap.add_argument("-v", "--verbose", action="store_true")
   a = ap.parse_args()
@@ -772,50 +819,57 @@ def main() -> int:
   clean, clean_direct = Case(a, -1, None).run(), Case(a, -2, None, "none_direct").run()
   for name, c in (("through the man in the middle", clean), ("direct", clean_direct)):
     if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
-      print(f"fuzz_session: the undisturbed run {name} failed (rtl exit {c['rtl_rc']}, model "
-            f"exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n{c['logs']['model']}",
-            file=sys.stderr)
+      print(
+          f"fuzz_session: the undisturbed run {name} failed (rtl exit {c['rtl_rc']}, model "
+          f"exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n{c['logs']['model']}",
+          file=sys.stderr)
       return 2
   if clean["event_hash"] != clean_direct["event_hash"]:
-    print(f"fuzz_session: the man in the middle is not transparent: event_hash "
-          f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct", file=sys.stderr)
+    print(
+        f"fuzz_session: the man in the middle is not transparent: event_hash "
+        f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct",
+        file=sys.stderr)
     return 2
   clean["wall_s"] = clean_direct["wall_s"]  # where a direct case's disturbance may fall
   if any(op in HOST_OPS for _, op in cases):
     c = Case(a, -3, None, "none_host").run()
     if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
-      print(f"fuzz_session: the undisturbed run with a host failed (rtl exit {c['rtl_rc']}, "
-            f"model exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n"
-            f"{c['logs']['model']}", file=sys.stderr)
+      print(
+          f"fuzz_session: the undisturbed run with a host failed (rtl exit {c['rtl_rc']}, "
+          f"model exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n"
+          f"{c['logs']['model']}",
+          file=sys.stderr)
       return 2
     clean["event_hash_host"] = c["event_hash"]
     print(f"clean run with a host: event_hash {c['event_hash']}", flush=True)
-  print(f"clean run: event_hash {clean['event_hash']} (the same direct), {clean['n_up']} "
-        f"messages model->rtl, {clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s",
-        flush=True)
+  print(
+      f"clean run: event_hash {clean['event_hash']} (the same direct), {clean['n_up']} "
+      f"messages model->rtl, {clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s",
+      flush=True)
 
   failures = []
   for seed, op in cases:
     c = Case(a, seed, clean, op)
     t1 = time.monotonic()
     r = c.run()
-    what = c.applied or ("(not applied: the run ended first)" if c.direct else
-                         f"(not applied: the run ended before message {c.at})")
+    what = c.applied or ("(not applied: the run ended first)"
+                         if c.direct else f"(not applied: the run ended before message {c.at})")
     extra = ("; " + "; ".join(c.extra)) if c.extra else ""
     outcome = (f"rtl exit {r['rtl_rc']}, model exit {r['model_rc']}" +
                (f", rtl: {c.rtl.error_line()}" if r["rtl_rc"] == 3 else "") +
                (f", model: {c.model.error_line()}" if r["model_rc"] == 3 else ""))
     status = "FAIL" if r["verdict"] else "ok"
     print(f"seed {seed} {c.op} [{'benign' if c.benign else 'destructive'}]: {what}{extra} -> "
-          f"{outcome} ({time.monotonic() - t1:.1f} s): {status}"
-          + (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed, op)}" if r["verdict"]
-             else ""), flush=True)
+          f"{outcome} ({time.monotonic() - t1:.1f} s): {status}" +
+          (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed, op)}"
+           if r["verdict"] else ""),
+          flush=True)
     if r["verdict"]:
       failures.append((seed, c.op, r["verdict"]))
       if a.verbose:
         for role, log in r["logs"].items():
-          print(f"    --- {role} log (tail) ---\n" + "\n".join(
-              "    " + l for l in log.splitlines()[-15:]))
+          print(f"    --- {role} log (tail) ---\n" +
+                "\n".join("    " + l for l in log.splitlines()[-15:]))
   print(f"{len(cases) - len(failures)} of {len(cases)} cases held the invariant "
         f"({time.monotonic() - t0:.1f} s)")
   for seed, op, v in failures:

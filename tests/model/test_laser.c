@@ -44,8 +44,8 @@ static void test_laser_threshold_drifts_with_t0(void **state) {
     assert_true(REL(cpo_laser_li_power_w(&p, i, t), slope * (i - expect)) < 1e-12);
   }
   /* T0 = 60 K: threshold doubles over 60 ln 2 = 41.6 K */
-  assert_true(REL(cpo_laser_threshold_a(&p, p.ref_temp_k + 60.0 * log(2.0)),
-                  2.0 * p.threshold_a) < 1e-12);
+  assert_true(REL(cpo_laser_threshold_a(&p, p.ref_temp_k + 60.0 * log(2.0)), 2.0 * p.threshold_a) <
+              1e-12);
 }
 
 static void test_laser_wavelength_drifts_0p1_nm_per_k(void **state) {
@@ -182,15 +182,15 @@ static void test_laser_rejects_unphysical_parameters(void **state) {
   cpo_laser_params_t p = cpo_laser_params_dfb();
   p.t0_k = 0;
   EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "cpo_laser: t0_k = 0 K is outside its physical "
-                                                 "range [10, 1000] K");
+                                                "range [10, 1000] K");
   p = cpo_laser_params_dfb();
   p.thermal_tau_s = -1;
   EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "thermal_tau_s = -1 s is outside its physical "
-                                                 "range (0, 10] s");
+                                                "range (0, 10] s");
   p = cpo_laser_params_dfb();
   p.series_ohm = -0.5;
   EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "series_ohm = -0.5 ohm is outside its physical "
-                                                 "range [0, 100] ohm");
+                                                "range [0, 100] ohm");
   p = cpo_laser_params_dfb();
   p.rin_db_per_hz = NAN;
   EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), "rin_db_per_hz = nan dB/Hz");
@@ -204,7 +204,7 @@ static void test_laser_rejects_unphysical_parameters(void **state) {
   EXPECT_REFUSED(cpo_laser_create(&p, 300, &l), expect);
   p = cpo_laser_params_dfb();
   EXPECT_REFUSED(cpo_laser_create(&p, NAN, &l), "ambient_k = nan K is outside its physical range "
-                                                 "[200, 450] K");
+                                                "[200, 450] K");
   assert_null(l);
   assert_int_equal(cpo_laser_create(&p, 300, &l), CPO_OK);
   cpo_laser_set_current(l, 10.0); /* clamped to the driver's compliance */

@@ -39,7 +39,9 @@ static cpo_link_t *s_link(const cpo_link_cfg_t *cfg) {
   return l;
 }
 
-static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+static double s_qf(double x) {
+  return 0.5 * erfc(x / sqrt(2.0));
+}
 
 /* The default engine behind 7 dB of extra connector loss, so errors are frequent enough to
  * compare (SER ~1e-3). */
@@ -54,8 +56,11 @@ static cpo_profile_t s_lossy_profile(void) {
 static cpo_link_t *s_busy_link(uint64_t seed, cpo_fidelity_t fid) {
   static cpo_profile_t p;
   p = s_lossy_profile();
-  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = seed,
-                              .fidelity = fid, .start_calibrated = true};
+  const cpo_link_cfg_t cfg = {.params = &p,
+                              .symbols_per_cycle = 32,
+                              .seed = seed,
+                              .fidelity = fid,
+                              .start_calibrated = true};
   cpo_link_t *l = s_link(&cfg);
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 3, 4000, 1234), CPO_OK);
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_RX_THRESHOLD_MID, 5, 2100, 2000), CPO_OK);
@@ -82,9 +87,9 @@ static s_run_t s_run_split(cpo_fidelity_t fid, const uint64_t *tx, uint32_t cycl
     uint32_t n = k < n_splits ? splits[k] : cycles - at;
     if (n > cycles - at)
       n = cycles - at;
-    assert_int_equal(cpo_link_process(l, at, n, tx + (size_t)at * info.lanes,
-                                      r.rx + (size_t)at * info.lanes),
-                     CPO_OK);
+    assert_int_equal(
+        cpo_link_process(l, at, n, tx + (size_t)at * info.lanes, r.rx + (size_t)at * info.lanes),
+        CPO_OK);
     /* the ADC samples of every cycle just processed, read right after the call */
     for (uint32_t c = at; c < at + n; c++)
       for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
@@ -149,8 +154,8 @@ static void s_count_errors(cpo_fidelity_t fid, uint32_t cycles, uint64_t *sym, u
   uint64_t *rx = malloc((size_t)chunk * lanes * sizeof *rx);
   assert_non_null(rx);
   const cpo_profile_t p = s_lossy_profile();
-  const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = 11,
-                              .fidelity = fid, .start_calibrated = true};
+  const cpo_link_cfg_t cfg = {
+      .params = &p, .symbols_per_cycle = 32, .seed = 11, .fidelity = fid, .start_calibrated = true};
   cpo_link_t *l = s_link(&cfg);
   for (uint32_t c = 0; c < cycles; c += chunk)
     assert_int_equal(cpo_link_process(l, c, chunk, tx, rx), CPO_OK);
@@ -184,8 +189,11 @@ static void test_link_ser_matches_eye_prediction(void **state) {
   p.driver_bandwidth_hz = p.receiver.bandwidth_hz = p.mzm.bandwidth_hz = 1e18;
   p.fibre.crosstalk_db = -INFINITY;
   for (int fid = 0; fid < 2; fid++) {
-    const cpo_link_cfg_t cfg = {.params = &p, .symbols_per_cycle = 32, .seed = 4,
-                                .fidelity = fid, .start_calibrated = true};
+    const cpo_link_cfg_t cfg = {.params = &p,
+                                .symbols_per_cycle = 32,
+                                .seed = 4,
+                                .fidelity = fid,
+                                .start_calibrated = true};
     cpo_link_t *l = s_link(&cfg);
     cpo_link_info_t info;
     cpo_link_get_info(l, &info);
@@ -221,10 +229,10 @@ static void test_link_ser_matches_eye_prediction(void **state) {
 
 static double s_ring_t(const cpo_profile_t *p, double lambda, double res) {
   const double a = p->ring.round_trip_a, r = p->ring.self_coupling_r;
-  const double phi = 2 * k_pi * p->ring.group_index * 2 * k_pi * p->ring.radius_m *
-                     (1 / lambda - 1 / res);
-  return pow(10, -p->ring.insertion_loss_db / 10) *
-         (a * a - 2 * r * a * cos(phi) + r * r) / (1 - 2 * r * a * cos(phi) + r * a * r * a);
+  const double phi =
+      2 * k_pi * p->ring.group_index * 2 * k_pi * p->ring.radius_m * (1 / lambda - 1 / res);
+  return pow(10, -p->ring.insertion_loss_db / 10) * (a * a - 2 * r * a * cos(phi) + r * r) /
+         (1 - 2 * r * a * cos(phi) + r * a * r * a);
 }
 
 typedef struct {
@@ -240,8 +248,8 @@ static void s_keep_last(void *user, const cpo_link_trace_t *t) {
 /* The default profile's link, started calibrated, after one cycle: @p last holds its trace. */
 static cpo_link_t *s_default_link_one_cycle(cpo_profile_t *p, s_trace_last_t *last) {
   assert_int_equal(cpo_profile_load(NULL, p), CPO_OK);
-  const cpo_link_cfg_t cfg = {.params = p, .symbols_per_cycle = 16, .seed = 8,
-                              .start_calibrated = true};
+  const cpo_link_cfg_t cfg = {
+      .params = p, .symbols_per_cycle = 16, .seed = 8, .start_calibrated = true};
   cpo_link_t *l = s_link(&cfg);
   cpo_link_set_trace(l, s_keep_last, last);
   uint64_t tx[8] = {0}, rx[8];
@@ -275,8 +283,8 @@ static void test_link_eye_matches_link_budget(void **state) {
   }
   /* the calibrated lock point: laser 0.29 FWHM blue of the resonance */
   const double ra = p.ring.round_trip_a * p.ring.self_coupling_r;
-  const double fwhm =
-      (1 - ra) * lambda * lambda / (k_pi * p.ring.group_index * 2 * k_pi * p.ring.radius_m * sqrt(ra));
+  const double fwhm = (1 - ra) * lambda * lambda /
+                      (k_pi * p.ring.group_index * 2 * k_pi * p.ring.radius_m * sqrt(ra));
   assert_true(fabs(last.detuning_m + 0.29 * fwhm) < 0.01 * fwhm);
   cpo_link_destroy(&l);
 }
@@ -389,15 +397,16 @@ static void test_link_laser_turn_on_transient_in_adcs(void **state) {
   uint32_t power[200], temp[200], rxp[200];
   for (int k = 0; k < 200; k++) {
     assert_int_equal(cpo_link_process(l, (uint64_t)k * chunk, chunk, tx, rx), CPO_OK);
-    assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_LASER_POWER, 0, &power[k]), CPO_OK);
+    assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_LASER_POWER, 0, &power[k]),
+                     CPO_OK);
     assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_LASER_TEMP, 0, &temp[k]), CPO_OK);
     assert_int_equal(cpo_link_adc(l, (uint64_t)k * chunk, CPO_ADC_RX_POWER, 4, &rxp[k]), CPO_OK);
   }
-  assert_true(power[0] < 3 && rxp[0] < 5);                /* dark (ADC noise only) */
-  assert_true(power[1] > 8000);                          /* > 80 mW cold */
-  assert_true(power[199] < power[1] - 300);              /* > 3 mW thermal droop */
-  assert_true(temp[199] > temp[1] + 500);                /* > 5 K warmer */
-  assert_true(rxp[199] > 100);                           /* light arrives */
+  assert_true(power[0] < 3 && rxp[0] < 5);  /* dark (ADC noise only) */
+  assert_true(power[1] > 8000);             /* > 80 mW cold */
+  assert_true(power[199] < power[1] - 300); /* > 3 mW thermal droop */
+  assert_true(temp[199] > temp[1] + 500);   /* > 5 K warmer */
+  assert_true(rxp[199] > 100);              /* light arrives */
   cpo_link_destroy(&l);
   free(tx), free(rx);
 }
@@ -447,8 +456,12 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   cpo_profile_t p;
   assert_int_equal(cpo_profile_load(NULL, &p), CPO_OK);
   p.laser.thermal_tau_s = 2e-6; /* a short test; the time constant itself is test_laser's */
-  const cpo_link_cfg_t cfg = {.params = &p, .lanes = 2, .symbols_per_cycle = 32, .seed = 3,
-                              .fidelity = CPO_FIDELITY_STATISTICAL, .start_calibrated = true};
+  const cpo_link_cfg_t cfg = {.params = &p,
+                              .lanes = 2,
+                              .symbols_per_cycle = 32,
+                              .seed = 3,
+                              .fidelity = CPO_FIDELITY_STATISTICAL,
+                              .start_calibrated = true};
   cpo_link_t *l = s_link(&cfg);
   cpo_link_info_t info;
   cpo_link_get_info(l, &info);
@@ -458,8 +471,8 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   uint64_t *tx = s_words((size_t)chunk * 2, 21), *rx = malloc((size_t)chunk * 2 * 8);
   assert_non_null(rx);
   uint64_t c = 0;
-#define RUN_US(us)                                                                               \
-  for (int k_ = 0; k_ < (us); k_++, c += chunk)                                                  \
+#define RUN_US(us)                                                                                 \
+  for (int k_ = 0; k_ < (us); k_++, c += chunk)                                                    \
   assert_int_equal(cpo_link_process(l, c, chunk, tx, rx), CPO_OK)
   RUN_US(20);
   const double t0_k = s_laser_temp_adc_k(l, c - 1), w0 = tr.laser_w;
@@ -473,9 +486,9 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   for (uint32_t lane = 0; lane < 2; lane++) {
     const uint32_t code = cpo_link_dac(l, CPO_DAC_HEATER, lane);
     assert_true(code > heater_back_w / 1e-6); /* 1 uW per code */
-    assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, lane,
-                                      code - (uint32_t)lround(heater_back_w / 1e-6), c),
-                     CPO_OK);
+    assert_int_equal(
+        cpo_link_set_dac(l, CPO_DAC_HEATER, lane, code - (uint32_t)lround(heater_back_w / 1e-6), c),
+        CPO_OK);
   }
   RUN_US(50);
   const uint64_t err_before[2] = {cpo_link_bit_errors(l, 0), cpo_link_bit_errors(l, 1)};
@@ -491,8 +504,8 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   /* the ELS's own ambient +10 K (a scenario may do that): its junction settles there */
   assert_int_equal(cpo_link_set_els_ambient(l, 0, p.els_ambient_k + step_k, c), CPO_OK);
   RUN_US(30); /* 15 thermal time constants */
-  const double t1_k = s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a,
-                                            p.els_ambient_k + step_k);
+  const double t1_k =
+      s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a, p.els_ambient_k + step_k);
   assert_true(fabs(s_laser_temp_adc_k(l, c - 1) - t1_k) < 0.05);
   assert_true(t1_k > t0_k + step_k);
 #undef RUN_US
@@ -509,7 +522,9 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
 
 static void test_link_two_engines_cross_connect(void **state) {
   (void)state;
-  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 2, .start_calibrated = true,
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32,
+                              .seed = 2,
+                              .start_calibrated = true,
                               .topology = CPO_TOPOLOGY_TWO_ENGINES};
   cpo_link_t *l = s_link(&cfg);
   cpo_link_info_t info;
@@ -545,8 +560,10 @@ static void test_link_every_profile_works_calibrated(void **state) {
   for (uint32_t k = 0; k < cpo_profile_count(); k++) {
     cpo_profile_t p;
     assert_int_equal(cpo_profile_load(cpo_profile_name(k), &p), CPO_OK);
-    const cpo_link_cfg_t cfg = {.profile = cpo_profile_name(k), .symbols_per_cycle = 16,
-                                .seed = 3, .start_calibrated = true};
+    const cpo_link_cfg_t cfg = {.profile = cpo_profile_name(k),
+                                .symbols_per_cycle = 16,
+                                .seed = 3,
+                                .start_calibrated = true};
     cpo_link_t *l = s_link(&cfg);
     cpo_link_info_t info;
     cpo_link_get_info(l, &info);

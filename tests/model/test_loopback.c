@@ -105,14 +105,14 @@ static void test_loopback_output_independent_of_call_split(void **state) {
   const uint32_t splits[] = {1, 0, 7, 77, 4096, 3, 1, 9000, 1234};
   uint32_t at = 0;
   for (size_t j = 0; j < sizeof splits / sizeof splits[0]; j++) {
-    assert_int_equal(cpo_loopback_process(b, at, splits[j], tx + (size_t)at * LANES,
-                                          got + (size_t)at * LANES),
-                     CPO_OK);
+    assert_int_equal(
+        cpo_loopback_process(b, at, splits[j], tx + (size_t)at * LANES, got + (size_t)at * LANES),
+        CPO_OK);
     at += splits[j];
   }
-  assert_int_equal(cpo_loopback_process(b, at, CYCLES - at, tx + (size_t)at * LANES,
-                                        got + (size_t)at * LANES),
-                   CPO_OK);
+  assert_int_equal(
+      cpo_loopback_process(b, at, CYCLES - at, tx + (size_t)at * LANES, got + (size_t)at * LANES),
+      CPO_OK);
   assert_memory_equal(ref, got, (size_t)CYCLES * LANES * sizeof *ref);
   for (uint32_t lane = 0; lane < LANES; lane++)
     assert_int_equal(cpo_loopback_errors(a, lane), cpo_loopback_errors(b, lane));
@@ -188,11 +188,10 @@ static void test_loopback_rejects_non_consecutive_cycles_unchanged(void **state)
   assert_int_equal(cpo_loopback_process(b, 99, 10, tx + 99 * LANES, got + 99 * LANES),
                    CPO_ERR_INVALID_ARG); /* overlaps */
   assert_int_equal(cpo_loopback_process(b, 101, 10, tx + 101 * LANES, got + 101 * LANES),
-                   CPO_ERR_INVALID_ARG); /* gap */
+                   CPO_ERR_INVALID_ARG);                     /* gap */
   assert_int_equal(got[100 * LANES], 0xABABABABABABABABull); /* rx untouched */
   assert_int_equal(cpo_loopback_process(b, 100, 10, NULL, got), CPO_ERR_INVALID_ARG);
-  assert_int_equal(cpo_loopback_process(b, 100, CYCLES - 100, tx + 100 * LANES,
-                                        got + 100 * LANES),
+  assert_int_equal(cpo_loopback_process(b, 100, CYCLES - 100, tx + 100 * LANES, got + 100 * LANES),
                    CPO_OK);
   assert_memory_equal(ref, got, sizeof ref); /* the rejected calls consumed no noise */
   cpo_loopback_destroy(&a);
@@ -210,10 +209,12 @@ static void test_loopback_rejects_bad_config(void **state) {
     cpo_loopback_cfg_t cfg;
     const char *expect;
   } bad[] = {
-      {{.lanes = 0, .bits_per_cycle = 8, .noise_sigma = 0.1}, "lanes = 0 is outside its physical "
-                                                               "range [1, 64]"},
-      {{.lanes = 65, .bits_per_cycle = 8, .noise_sigma = 0.1}, "lanes = 65 is outside its "
-                                                                "physical range [1, 64]"},
+      {{.lanes = 0, .bits_per_cycle = 8, .noise_sigma = 0.1},
+       "lanes = 0 is outside its physical "
+       "range [1, 64]"},
+      {{.lanes = 65, .bits_per_cycle = 8, .noise_sigma = 0.1},
+       "lanes = 65 is outside its "
+       "physical range [1, 64]"},
       {{.lanes = 1, .bits_per_cycle = 0, .noise_sigma = 0.1}, "bits_per_cycle = 0 is outside"},
       {{.lanes = 1, .bits_per_cycle = 65, .noise_sigma = 0.1}, "bits_per_cycle = 65 is outside"},
       {{.lanes = 1, .bits_per_cycle = 8, .noise_sigma = -0.1}, "noise_sigma = -0.1 (eye units)"},

@@ -120,15 +120,15 @@ static void test_mzm_rejects_unphysical_parameters(void **state) {
   cpo_mzm_params_t p = cpo_mzm_params_default();
   p.v_pi_v = 0;
   EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "cpo_mzm: v_pi_v = 0 V is outside its physical "
-                                               "range (0, 100] V");
+                                              "range (0, 100] V");
   p = cpo_mzm_params_default();
   p.insertion_loss_db = -3; /* gain */
   EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "insertion_loss_db = -3 dB is outside its "
-                                               "physical range [0, 30] dB");
+                                              "physical range [0, 30] dB");
   p = cpo_mzm_params_default();
   p.extinction_ratio_db = 0;
   EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "extinction_ratio_db = 0 dB is outside its "
-                                               "physical range (0, 60] dB");
+                                              "physical range (0, 60] dB");
   p = cpo_mzm_params_default();
   p.heater_max_w = INFINITY;
   EXPECT_REFUSED(cpo_mzm_create(&p, 300, &m), "heater_max_w = inf W");

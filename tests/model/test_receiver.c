@@ -27,8 +27,8 @@ static void test_receiver_responsivity_and_physical_limit(void **state) {
   const double limit = k_q * lambda / (k_h * k_c);
   assert_true(fabs(limit - 1.0566) < 1e-4); /* MODELS.md */
   assert_true(fabs(cpo_receiver_responsivity_limit_a_per_w(lambda) - limit) < 1e-12);
-  assert_true(fabs(cpo_receiver_responsivity_a_per_w(&p, lambda) -
-                   p.quantum_efficiency * limit) < 1e-12);
+  assert_true(fabs(cpo_receiver_responsivity_a_per_w(&p, lambda) - p.quantum_efficiency * limit) <
+              1e-12);
   assert_true(cpo_receiver_responsivity_a_per_w(&p, lambda) <= limit);
   /* Ge PD class: 0.8-0.95 A/W at 1310 nm */
   assert_true(cpo_receiver_responsivity_a_per_w(&p, lambda) > 0.8);
@@ -48,14 +48,14 @@ static void test_receiver_shot_thermal_and_tia_variances(void **state) {
   p.noise_temp_k = 300.0;
   assert_true(fabs(cpo_receiver_thermal_variance_a2(&p, b) - 4 * k_kb * 300.0 * b / 50.0) < 1e-30);
   assert_true(fabs(sqrt(cpo_receiver_thermal_variance_a2(&p, 1.0)) - 18.2e-12) < 0.05e-12);
-  assert_true(fabs(cpo_receiver_tia_variance_a2(&p, b) - p.tia_noise_a_per_rthz *
-                                                              p.tia_noise_a_per_rthz * b) < 1e-30);
+  assert_true(fabs(cpo_receiver_tia_variance_a2(&p, b) -
+                   p.tia_noise_a_per_rthz * p.tia_noise_a_per_rthz * b) < 1e-30);
   const double bn = cpo_receiver_noise_bandwidth_hz(&p);
   assert_true(fabs(bn - 3.14159265358979 / 2 * p.bandwidth_hz) < 1.0);
-  assert_true(fabs(cpo_receiver_noise_variance_a2(&p, i) -
-                   (cpo_receiver_shot_variance_a2(&p, i, bn) +
-                    cpo_receiver_thermal_variance_a2(&p, bn) +
-                    cpo_receiver_tia_variance_a2(&p, bn))) < 1e-30);
+  assert_true(
+      fabs(cpo_receiver_noise_variance_a2(&p, i) -
+           (cpo_receiver_shot_variance_a2(&p, i, bn) + cpo_receiver_thermal_variance_a2(&p, bn) +
+            cpo_receiver_tia_variance_a2(&p, bn))) < 1e-30);
 }
 
 /* A rectangular symbol through dy/dt = (x - y) / tau, integrated finely, sampled at symbol ends. */
@@ -77,7 +77,7 @@ static void test_receiver_isi_taps_match_single_pole_response(void **state) {
   }
   sum += taps[CPO_ISI_TAPS - 1];
   assert_true(fabs(sum - 1.0) < 1e-15); /* DC gain 1: the tail is lumped into the last tap */
-  cpo_isi_taps(0.0, t_sym, taps);        /* infinite bandwidth: no ISI */
+  cpo_isi_taps(0.0, t_sym, taps);       /* infinite bandwidth: no ISI */
   assert_true(taps[0] == 1.0 && taps[1] == 0.0);
   assert_true(fabs(cpo_pole_tau_s(50e9) - 1 / (2 * 3.14159265358979 * 50e9)) < 1e-20);
 }
@@ -102,8 +102,8 @@ static void test_monitor_adc_quantises_rounds_and_clamps(void **state) {
   assert_int_equal(cpo_adc_quantise(&a, 1.0, 0), 4095);
   assert_int_equal(cpo_adc_quantise(&a, NAN, 0), 0);
   const cpo_adc_params_t noisy = {16, 1e-6, 2e-6, 1.0};
-  assert_int_equal(cpo_adc_quantise(&noisy, 100e-6, 0.0), 102);  /* offset */
-  assert_int_equal(cpo_adc_quantise(&noisy, 100e-6, 1.6), 104);  /* one code rms noise */
+  assert_int_equal(cpo_adc_quantise(&noisy, 100e-6, 0.0), 102); /* offset */
+  assert_int_equal(cpo_adc_quantise(&noisy, 100e-6, 1.6), 104); /* one code rms noise */
   assert_true(fabs(cpo_monitor_pd_current_a(0.9, 0.02, 10e-3, 5e-9) - (0.9 * 0.02 * 10e-3 + 5e-9)) <
               1e-18);
 }
@@ -126,7 +126,7 @@ static void test_slicer_probabilities_match_gaussian_tails(void **state) {
   /* deep tail keeps relative precision (no 1 - x cancellation) */
   const double deep = cpo_slicer_error_prob(0.5, 0.02, thr, 4, 0);
   assert_true(fabs(deep / (0.5 * erfc(25 / sqrt(2))) - 1) < 1e-12);
-  assert_true(fabs(cpo_ber_nrz(7.03) - 1e-12) / 1e-12 < 0.05); /* MODELS.md: Q 7.03 -> 1e-12 */
+  assert_true(fabs(cpo_ber_nrz(7.03) - 1e-12) / 1e-12 < 0.05);     /* MODELS.md: Q 7.03 -> 1e-12 */
   assert_true(fabs(cpo_ser_pam4(3.414) - 4.8e-4) / 4.8e-4 < 0.01); /* q 3.414 -> SER 4.8e-4 */
 }
 

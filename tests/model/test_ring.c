@@ -122,8 +122,8 @@ static void test_ring_heater_shift_with_thermal_time_constant(void **state) {
     assert_true(fabs(cpo_ring_resonance_m(ring, 0.0) - r0 - expect) < 1e-16);
   }
   /* temperature read-out: the shift over the thermo-optic coefficient */
-  assert_true(fabs(cpo_ring_temp_k(ring) - p.ref_temp_k - cpo_ring_thermal_shift_m(ring) /
-                                                                 p.ambient_shift_m_per_k) < 1e-9);
+  assert_true(fabs(cpo_ring_temp_k(ring) - p.ref_temp_k -
+                   cpo_ring_thermal_shift_m(ring) / p.ambient_shift_m_per_k) < 1e-9);
   cpo_ring_set_heater(ring, 1.0); /* clamped to the driver limit */
   assert_true(cpo_ring_heater_w(ring) == p.heater_max_w);
   cpo_ring_destroy(&ring);
@@ -159,23 +159,23 @@ static void test_ring_rejects_unphysical_parameters(void **state) {
   cpo_ring_params_t p = cpo_ring_params_default();
   p.round_trip_a = 1.2; /* gain in a passive ring */
   EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "cpo_ring: round_trip_a = 1.2 is outside its "
-                                                   "physical range (0, 1]");
+                                                  "physical range (0, 1]");
   p = cpo_ring_params_default();
   p.self_coupling_r = 1.0;
   EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "self_coupling_r = 1 is outside its physical "
-                                                   "range (0, 1)");
+                                                  "range (0, 1)");
   p = cpo_ring_params_default();
   p.thermal_tau_s = 0;
   EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "thermal_tau_s = 0 s is outside its physical "
-                                                   "range (0, 1] s");
+                                                  "range (0, 1] s");
   p = cpo_ring_params_default();
   p.absorbed_fraction = 1.5;
   EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "absorbed_fraction = 1.5 is outside its "
-                                                   "physical range [0, 1]");
+                                                  "physical range [0, 1]");
   p = cpo_ring_params_default();
   p.insertion_loss_db = -1;
   EXPECT_REFUSED(cpo_ring_create(&p, 300, &ring), "insertion_loss_db = -1 dB is outside its "
-                                                   "physical range [0, 30] dB");
+                                                  "physical range [0, 30] dB");
   p = cpo_ring_params_default();
   EXPECT_REFUSED(cpo_ring_create(&p, 1000, &ring), "ambient_k = 1000 K");
   assert_null(ring);

@@ -47,7 +47,9 @@ static int s_use_f32(void **state) {
 }
 
 /* Upper-tail probability of the standard normal, independent of the generator. */
-static double s_q(double t) { return 0.5 * erfc(t / sqrt(2.0)); }
+static double s_q(double t) {
+  return 0.5 * erfc(t / sqrt(2.0));
+}
 
 static void test_rng_normal_moments_match_standard_normal(void **state) {
   (void)state;

@@ -20,7 +20,9 @@
 /* Gray code of each PAM4 level, written out (not computed the way the model does) */
 static const uint8_t k_level_to_gray[4] = {0, 1, 3, 2};
 
-static double s_qf(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+static double s_qf(double x) {
+  return 0.5 * erfc(x / sqrt(2.0));
+}
 
 static uint64_t s_splitmix(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15u);
@@ -54,8 +56,8 @@ static cpo_symchan_eye_t s_ideal_eye(uint32_t levels, double q) {
   return e;
 }
 
-static cpo_symchan_input_t s_input(const uint64_t *own, const uint64_t *left,
-                                   const uint64_t *right, uint32_t bps) {
+static cpo_symchan_input_t s_input(const uint64_t *own, const uint64_t *left, const uint64_t *right,
+                                   uint32_t bps) {
   cpo_symchan_input_t in;
   memset(&in, 0, sizeof in);
   in.own.words = own;
@@ -123,8 +125,8 @@ static void test_symchan_nrz_ber_matches_erfc_both_modes(void **state) {
   for (size_t j = 0; j < 3; j++) {
     const cpo_symchan_eye_t eye = s_ideal_eye(2, q_values[j]);
     for (int mode = 0; mode < 2; mode++) {
-      const cpo_symchan_errors_t e = s_run(&eye, s_input(tx, NULL, NULL, 1), words, 64, mode,
-                                           10 + j, rx);
+      const cpo_symchan_errors_t e =
+          s_run(&eye, s_input(tx, NULL, NULL, 1), words, 64, mode, 10 + j, rx);
       assert_int_equal(e.bit_errors, e.symbol_errors);
       s_assert_binomial(e.bit_errors, words * 64.0, s_qf(q_values[j]));
       uint64_t counted = 0;
@@ -148,8 +150,8 @@ static void test_symchan_pam4_gray_ser_ber_match_formula_both_modes(void **state
     const double ser = 1.5 * s_qf(q);
     const cpo_symchan_eye_t eye = s_ideal_eye(4, q);
     for (int mode = 0; mode < 2; mode++) {
-      const cpo_symchan_errors_t e = s_run(&eye, s_input(tx, NULL, NULL, 2), words, 100, mode,
-                                           20 + j, rx);
+      const cpo_symchan_errors_t e =
+          s_run(&eye, s_input(tx, NULL, NULL, 2), words, 100, mode, 20 + j, rx);
       const double symbols = words * 32.0;
       s_assert_binomial(e.symbol_errors, symbols, ser);
       /* Gray: an error to an adjacent level flips one of two bits; 2-level jumps (prob ~Qf(3q))

@@ -81,8 +81,11 @@ def c_side():
     src, exe = os.path.join(tmp, "probe.c"), os.path.join(tmp, "probe")
     with open(src, "w") as fh:
       fh.write(PROBE_C)
-    subprocess.run([cc, "-std=c11", "-Wall", "-Werror", "-I", gen, "-I",
-                    os.path.join(ROOT, "host", "include"), src, "-o", exe], check=True)
+    subprocess.run([
+        cc, "-std=c11", "-Wall", "-Werror", "-I", gen, "-I",
+        os.path.join(ROOT, "host", "include"), src, "-o", exe
+    ],
+                   check=True)
     out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
   return json.loads(out)
 
@@ -98,9 +101,9 @@ class AnalogTables(unittest.TestCase):
     self.assertEqual(list(c), list(table), f"{kind} channel names and order")
     for name, ch in table.items():
       got = c[name]
-      self.assertEqual((got["number"], got["unit"], float.fromhex(got["lsb"]), got["signed"],
-                        got["per_laser"]), (ch.number, ch.unit, ch.lsb, ch.signed, ch.per_laser),
-                       f"{kind} {name}")
+      self.assertEqual(
+          (got["number"], got["unit"], float.fromhex(got["lsb"]), got["signed"], got["per_laser"]),
+          (ch.number, ch.unit, ch.lsb, ch.signed, ch.per_laser), f"{kind} {name}")
 
   def test_dac_channels_agree_with_c(self):
     self.check_channels("dac", afe.DAC)
@@ -132,8 +135,8 @@ class AnalogTables(unittest.TestCase):
     self.assertEqual(afe.dac_code("heater", 2e-3), 2000)
     self.assertEqual(afe.dac_code("mod_bias", -1.0), (-1000) & 0xFFFF)
     self.assertAlmostEqual(afe.dac_value("mod_bias", afe.dac_code("mod_bias", -1.0)), -1.0)
-    self.assertEqual(afe.dac_code("heater", 1.0), 0xFFFF)          # saturates at 65.535 mW
-    self.assertEqual(afe.dac_code("mod_bias", -100.0), 0x8000)     # and at -32.768 V
+    self.assertEqual(afe.dac_code("heater", 1.0), 0xFFFF)  # saturates at 65.535 mW
+    self.assertEqual(afe.dac_code("mod_bias", -100.0), 0x8000)  # and at -32.768 V
     self.assertAlmostEqual(afe.adc_value("mod_temp", 30000), 300.0)
 
 
@@ -144,23 +147,23 @@ with open(os.path.join(ROOT, "rtl", "lanes", "analog_channels.toml")) as _fh:
 BAD = [
     ("unknown key", LIST.replace('per = "laser"\ndesc = "drive', 'pre = "laser"\ndesc = "drive'),
      ["dac 'laser_current'", "unknown key 'pre'"]),
-    ("per neither lane nor laser", LIST.replace('per = "laser"\ndesc = "drive',
-                                                'per = "engine"\ndesc = "drive'),
+    ("per neither lane nor laser",
+     LIST.replace('per = "laser"\ndesc = "drive', 'per = "engine"\ndesc = "drive'),
      ["dac 'laser_current'", "per 'engine' must be \"lane\" or \"laser\""]),
     ("malformed lsb", LIST.replace('lsb = "1.0 / 1024"', 'lsb = "1.0 // 1024"', 1),
      ["dac 'tx_ffe_post'", "lsb '1.0 // 1024' is not a number or a quotient"]),
-    ("zero lsb", LIST.replace('lsb = "1e-6"', 'lsb = 0', 1),
-     ["dac 'heater'", "must be positive"]),
-    ("missing unit", LIST.replace('unit = "W"\nlsb = "1e-6"', 'lsb = "1e-6"'),
-     ["dac 'heater'", "missing unit"]),
-    ("channel twice", LIST.replace('name = "drop_pd"', 'name = "tap_pd"'),
-     ["adc 'tap_pd' is defined twice"]),
+    ("zero lsb", LIST.replace('lsb = "1e-6"', 'lsb = 0', 1), ["dac 'heater'", "must be positive"]),
+    ("missing unit", LIST.replace('unit = "W"\nlsb = "1e-6"',
+                                  'lsb = "1e-6"'), ["dac 'heater'", "missing unit"]),
+    ("channel twice", LIST.replace('name = "drop_pd"',
+                                   'name = "tap_pd"'), ["adc 'tap_pd' is defined twice"]),
     ("code bits", LIST.replace("code_bits = 16", "code_bits = 12"), ["code_bits must be 16"]),
     ("bad name", LIST.replace('name = "heater"', 'name = "Heater"'), ["'Heater'", "must match"]),
 ]
 
 
 class BadChannelLists(unittest.TestCase):
+
   def test_each_bad_list_is_rejected_with_its_reason(self):
     for case, text, needles in BAD:
       with self.subTest(case=case), tempfile.TemporaryDirectory() as out:
@@ -168,7 +171,8 @@ class BadChannelLists(unittest.TestCase):
         path = os.path.join(out, "bad.toml")
         with open(path, "w") as fh:
           fh.write(text)
-        res = subprocess.run([sys.executable, GEN, path, "--outdir", out], capture_output=True,
+        res = subprocess.run([sys.executable, GEN, path, "--outdir", out],
+                             capture_output=True,
                              text=True)
         self.assertNotEqual(res.returncode, 0, f"{case}: accepted")
         self.assertIn("bad.toml", res.stderr, case)

@@ -63,8 +63,8 @@ class ClientEndToEnd(unittest.TestCase):
     self.spawn("model")
     try:
       with cc.Client(self.endpoint, timeout_ms=10000) as c:
-        self.assertEqual((c.config.latency_cycles, c.config.quantum_cycles,
-                          c.config.total_cycles), (64, 16, 200000))
+        self.assertEqual((c.config.latency_cycles, c.config.quantum_cycles, c.config.total_cycles),
+                         (64, 16, 200000))
         self.assertEqual(c.read(id_addr), ID_MAGIC)
         for value in (0xA5A5F00D, 0x5A5A0FF0):  # two values: a stale read cannot pass
           c.write(scratch_addr, value)
@@ -104,7 +104,8 @@ class ClientEndToEnd(unittest.TestCase):
         # the client's receive state advancing are the condition (the deadline is generous).
         seq0, deadline = c._rx.next_seq, time.monotonic() + 120
         while c._rx.next_seq < seq0 + 8:
-          self.assertLess(time.monotonic(), deadline, "the rtl's heartbeats stopped reaching the idle client")
+          self.assertLess(time.monotonic(), deadline,
+                          "the rtl's heartbeats stopped reaching the idle client")
           time.sleep(0.05)
         self.assertEqual(c.now(), t0)
         self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
@@ -126,7 +127,8 @@ class ClientEndToEnd(unittest.TestCase):
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
 
   def test_host_attaches_mid_run_when_allowed_and_is_on_record(self):
-    self.spawn("rtl", "--no-host", "--allow-attach", "--cycles", "200000", "--profile", "loopback", "--json", self.json_path)
+    self.spawn("rtl", "--no-host", "--allow-attach", "--cycles", "200000", "--profile", "loopback",
+               "--json", self.json_path)
     self.spawn("model", "--cycles", "200000", "--profile", "loopback")
     try:
       with cc.Client(self.endpoint, timeout_ms=10000) as c:
@@ -165,8 +167,11 @@ class ClientEndToEnd(unittest.TestCase):
     import subprocess
     for extra in ([], ["--no-host"]):
       path = os.path.join(ARGS.workdir or self.roles.dir, "direct.json")
-      p = subprocess.run([ARGS.cpoemu, "run", "--direct", "--cycles", "20000", "--quiet", "--json", path, *extra],
-                         capture_output=True, text=True, timeout=120)
+      p = subprocess.run(
+          [ARGS.cpoemu, "run", "--direct", "--cycles", "20000", "--quiet", "--json", path, *extra],
+          capture_output=True,
+          text=True,
+          timeout=120)
       self.assertEqual(p.returncode, 0, f"{extra}: {p.stdout}{p.stderr}")
       with open(path) as f:
         self.assertEqual(json.load(f)["result"], "pass")

@@ -21,8 +21,14 @@ import cpoemu_client as cc  # noqa: E402
 import zmq  # noqa: E402
 
 T = cc.MsgType
-CONFIG = cc.Config(lanes=8, symbols_per_cycle=32, bits_per_symbol=2, latency_cycles=1024,
-                   quantum_cycles=256, seed=7, total_cycles=10**9, baud_hz=53125000000,
+CONFIG = cc.Config(lanes=8,
+                   symbols_per_cycle=32,
+                   bits_per_symbol=2,
+                   latency_cycles=1024,
+                   quantum_cycles=256,
+                   seed=7,
+                   total_cycles=10**9,
+                   baud_hz=53125000000,
                    profile="test")
 START_CYCLE = 100
 BUS_CYCLES = 5  # the scripted rtl's bus transaction time
@@ -64,8 +70,12 @@ class ScriptedRtl(threading.Thread):
     if req.type == T.REG_READ:
       self.cycle = req.cycle + BUS_CYCLES
       ok = req.addr in self.regs
-      self.send(cc.Message(T.REG_READ_RESP, cycle=self.cycle, addr=req.addr,
-                           data=self.regs.get(req.addr, 0), status=0 if ok else 1))
+      self.send(
+          cc.Message(T.REG_READ_RESP,
+                     cycle=self.cycle,
+                     addr=req.addr,
+                     data=self.regs.get(req.addr, 0),
+                     status=0 if ok else 1))
     elif req.type == T.REG_WRITE:
       self.cycle = req.cycle + BUS_CYCLES
       ok = req.addr in self.regs and req.addr != ID_ADDR
@@ -96,8 +106,12 @@ class ScriptedRtl(threading.Thread):
           self.problems.append(f"HELLO role {m.role} hash {m.config_hash}")
         if self.on_hello and self.on_hello(self, m):
           continue
-        self.send(cc.Message(T.HELLO_ACK, cycle=self.cycle, role=cc.Role.RTL, config=CONFIG,
-                             config_hash=CONFIG.hash()))
+        self.send(
+            cc.Message(T.HELLO_ACK,
+                       cycle=self.cycle,
+                       role=cc.Role.RTL,
+                       config=CONFIG,
+                       config_hash=CONFIG.hash()))
       elif m.type in (T.REG_READ, T.REG_WRITE, T.SLEEP):
         if m.cycle != self.cycle:
           self.problems.append(f"{m.type.name} at cycle {m.cycle}, host now is {self.cycle}")
@@ -179,10 +193,16 @@ class ClientSession(unittest.TestCase):
       self.assertEqual(c.read(ID_ADDR), 0x43504F45)
 
   def test_refused_hello_raises_naming_the_problem(self):
+
     def refuse(rtl, m):
-      rtl.send(cc.Message(T.ERROR, cycle=0, code=cc.WireError.ROLE_TAKEN, ref_seq=m.seq,
-                          text="role host already connected"), )
+      rtl.send(
+          cc.Message(T.ERROR,
+                     cycle=0,
+                     code=cc.WireError.ROLE_TAKEN,
+                     ref_seq=m.seq,
+                     text="role host already connected"),)
       return True
+
     self.start(on_hello=refuse)
     c = cc.Client(self.endpoint, timeout_ms=2000)
     with self.assertRaisesRegex(cc.CpoError, "refused.*ROLE_TAKEN.*role host already"):
@@ -193,8 +213,9 @@ class ClientSession(unittest.TestCase):
     self.start(on_request=lambda rtl, m: True)  # swallow every request
     with cc.Client(self.endpoint, timeout_ms=400) as c:
       t0 = time.monotonic()
-      with self.assertRaisesRegex(cc.CpoError, r"within 400 ms while waiting for REG_READ_RESP "
-                                               r"\(last agreed cycle 100\)"):
+      with self.assertRaisesRegex(
+          cc.CpoError, r"within 400 ms while waiting for REG_READ_RESP "
+          r"\(last agreed cycle 100\)"):
         c.read(ID_ADDR)
       waited = time.monotonic() - t0
       with self.assertRaisesRegex(cc.CpoError, "unusable"):
@@ -206,24 +227,32 @@ class ClientSession(unittest.TestCase):
     self.assertEqual(self.rtl.problems, [])
 
   def test_rtl_heartbeats_keep_a_long_wait_alive(self):
+
     def slow(rtl, m):
       for _ in range(10):  # 1 s of wall time (what this test is about), timeout is 400 ms
         rtl.stop.wait(0.1)
         rtl.send(cc.Message(T.HEARTBEAT, cycle=rtl.cycle))
       rtl.reply(m)
       return True
+
     self.start(on_request=slow)
     with cc.Client(self.endpoint, timeout_ms=400) as c:
       c.sleep_cycles(5)
       self.assertEqual(c.now(), START_CYCLE + 5)
 
   def test_idle_client_keeps_the_session_alive(self):
+
     def ack_and_beat(rtl, m):  # the rtl's own HEARTBEATs reach a client between calls
-      rtl.send(cc.Message(T.HELLO_ACK, cycle=rtl.cycle, role=cc.Role.RTL, config=CONFIG,
-                          config_hash=CONFIG.hash()))
+      rtl.send(
+          cc.Message(T.HELLO_ACK,
+                     cycle=rtl.cycle,
+                     role=cc.Role.RTL,
+                     config=CONFIG,
+                     config_hash=CONFIG.hash()))
       for _ in range(3):
         rtl.send(cc.Message(T.HEARTBEAT, cycle=rtl.cycle))
       return True
+
     self.start(on_hello=ack_and_beat)
     with cc.Client(self.endpoint, timeout_ms=400) as c:
       # No call in progress: the keep-alive thread heartbeats every ~100 ms.
@@ -237,9 +266,11 @@ class ClientSession(unittest.TestCase):
     self.assertEqual(self.rtl.problems, [])  # seq and cycle order kept across both threads
 
   def test_bye_instead_of_response_ends_the_simulation(self):
+
     def end(rtl, m):
       rtl.send(cc.Message(T.BYE, cycle=4242, status=0, text="run complete"))
       return True
+
     self.start(on_request=end)
     with cc.Client(self.endpoint, timeout_ms=2000) as c:
       with self.assertRaisesRegex(cc.CpoError, r"^simulation ended at cycle 4242$"):
@@ -251,13 +282,20 @@ class ClientSession(unittest.TestCase):
     self.assertTrue(self.rtl.wait_for(lambda: T.BYE in self.rtl.types(), 10))
 
   def test_malformed_frame_gets_error_reply_and_is_discarded(self):
+
     def garbage_first(rtl, m):
-      bad = bytearray(cc.encode(cc.Message(T.REG_READ_RESP, seq=rtl.seqs[rtl.peer], cycle=m.cycle + 1,
-                                           addr=m.addr, data=0xBAD)))
+      bad = bytearray(
+          cc.encode(
+              cc.Message(T.REG_READ_RESP,
+                         seq=rtl.seqs[rtl.peer],
+                         cycle=m.cycle + 1,
+                         addr=m.addr,
+                         data=0xBAD)))
       bad[0] ^= 0xFF  # bad magic
       rtl.send(None, raw=bytes(bad))
       rtl.reply(m)  # the genuine answer, with the seq the client still expects
       return True
+
     self.start(on_request=garbage_first)
     with cc.Client(self.endpoint, timeout_ms=2000) as c:
       self.assertEqual(c.read(ID_ADDR), 0x43504F45)
@@ -273,11 +311,15 @@ class ClientSession(unittest.TestCase):
     server_pub, server_sec = zmq.curve_keypair()
     self.start(curve_secret=server_sec)
     pair = tuple(k.decode() for k in zmq.curve_keypair())
-    with cc.Client(self.endpoint, timeout_ms=2000, curve_server_key=server_pub.decode(),
+    with cc.Client(self.endpoint,
+                   timeout_ms=2000,
+                   curve_server_key=server_pub.decode(),
                    curve_keypair=pair) as c:
       self.assertEqual(c.read(ID_ADDR), 0x43504F45)
     other_pub, _ = zmq.curve_keypair()  # the handshake fails: no HELLO_ACK ever comes
-    c = cc.Client(self.endpoint, timeout_ms=500, curve_server_key=other_pub.decode(),
+    c = cc.Client(self.endpoint,
+                  timeout_ms=500,
+                  curve_server_key=other_pub.decode(),
                   curve_keypair=pair)
     with self.assertRaisesRegex(cc.CpoError, "no answer from the rtl"):
       c.connect()
@@ -285,10 +327,12 @@ class ClientSession(unittest.TestCase):
 
   def test_cli_reads_and_writes(self):
     self.start()
-    cli = [sys.executable, os.path.join(CLIENT_DIR, "cpoemu_client.py"), "--endpoint",
-           self.endpoint, "--timeout-ms", "2000"]
-    r = subprocess.run(cli + ["write", "0xc", "0x1234"], capture_output=True, text=True,
-                       timeout=30)
+    cli = [
+        sys.executable,
+        os.path.join(CLIENT_DIR, "cpoemu_client.py"), "--endpoint", self.endpoint, "--timeout-ms",
+        "2000"
+    ]
+    r = subprocess.run(cli + ["write", "0xc", "0x1234"], capture_output=True, text=True, timeout=30)
     self.assertEqual(r.returncode, 0, r.stderr)
     r = subprocess.run(cli + ["read", "0xc"], capture_output=True, text=True, timeout=30)
     self.assertEqual((r.returncode, r.stdout.strip()), (0, "0x00001234"), r.stderr)
@@ -297,9 +341,14 @@ class ClientSession(unittest.TestCase):
     self.assertIn("bus error (SLVERR) reading 0x00000800", r.stderr)
 
   def test_cli_reports_a_missing_rtl(self):
-    r = subprocess.run([sys.executable, os.path.join(CLIENT_DIR, "cpoemu_client.py"),
-                        "--endpoint", self.endpoint, "--timeout-ms", "300", "read", "0"],
-                       capture_output=True, text=True, timeout=30)
+    r = subprocess.run([
+        sys.executable,
+        os.path.join(CLIENT_DIR, "cpoemu_client.py"), "--endpoint", self.endpoint, "--timeout-ms",
+        "300", "read", "0"
+    ],
+                       capture_output=True,
+                       text=True,
+                       timeout=30)
     self.assertEqual(r.returncode, 1)
     self.assertIn("no answer from the rtl", r.stderr)
 

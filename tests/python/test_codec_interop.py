@@ -15,18 +15,26 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "host",
-                                "python"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "host", "python"))
 import cpoemu_client as cc  # noqa: E402
 
 HELPER = None
 
-CONFIG = cc.Config(lanes=8, symbols_per_cycle=32, bits_per_symbol=2, latency_cycles=1024,
-                   quantum_cycles=256, seed=0x0123456789ABCDEF, total_cycles=200000,
-                   baud_hz=53125000000, profile="cpo-default")
+CONFIG = cc.Config(lanes=8,
+                   symbols_per_cycle=32,
+                   bits_per_symbol=2,
+                   latency_cycles=1024,
+                   quantum_cycles=256,
+                   seed=0x0123456789ABCDEF,
+                   total_cycles=200000,
+                   baud_hz=53125000000,
+                   profile="cpo-default")
 
-TX_WORDS = [0x0123456789ABCDEF, 0xFEDCBA9876543210, 0x8000000000000001, 0x00000000FFFFFFFF,
-            0xFFFFFFFF00000000, 0x5555AAAA5555AAAA]
+TX_WORDS = [
+    0x0123456789ABCDEF, 0xFEDCBA9876543210, 0x8000000000000001, 0x00000000FFFFFFFF,
+    0xFFFFFFFF00000000, 0x5555AAAA5555AAAA
+]
 RX_WORDS = [0x11111111, 0x22222222, 0x33333333, 0xC0FFEE00, 0x00000080, 0x88888888]  # 4-byte
 
 
@@ -34,28 +42,39 @@ def expected():
   """name -> Message, the values the C samples must carry."""
   T = cc.MsgType
   return {
-      "HELLO": cc.Message(T.HELLO, 0, 0, role=2, config=CONFIG, config_hash=CONFIG.hash()),
-      "HELLO_ACK": cc.Message(T.HELLO_ACK, 0, 0, role=1, config=CONFIG,
-                              config_hash=CONFIG.hash()),
-      "ERROR": cc.Message(T.ERROR, 3, 1000, code=11, ref_seq=41,
-                          text="lanes 65 out of range 1..64"),
-      "HEARTBEAT": cc.Message(T.HEARTBEAT, 4, 1234),
-      "BYE": cc.Message(T.BYE, 5, 200000, status=-8, text="peer timed out"),
-      "TX_QUANTUM": cc.Message(T.TX_QUANTUM, 0x80000001, 0x100000000 + 4096, count=3, lanes=2,
-                               words=TX_WORDS),
-      "RX_QUANTUM": cc.Message(T.RX_QUANTUM, 7, 5120, count=2, lanes=3, word_bytes=4,
-                               words=RX_WORDS),
-      "DAC_UPDATE": cc.Message(T.DAC_UPDATE, 8, 6000,
-                               entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)]),
-      "ADC_SAMPLE": cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),
-      "REG_READ": cc.Message(T.REG_READ, 10, 8000, addr=0x1000),
-      "REG_READ_RESP": cc.Message(T.REG_READ_RESP, 11, 8016, addr=0x1000, data=0x43504F45,
-                                  status=1),
-      "REG_WRITE": cc.Message(T.REG_WRITE, 12, 9000, addr=0x80001004, data=0xDEADBEEF),
-      "REG_WRITE_RESP": cc.Message(T.REG_WRITE_RESP, 13, 9012, addr=0x80001004, status=1),
-      "SLEEP": cc.Message(T.SLEEP, 14, 10000, until_cycle=0x200000000),
-      "SLEEP_DONE": cc.Message(T.SLEEP_DONE, 15, 0x200000000),
-      "HELLO_host_adopt": cc.Message(T.HELLO, 0, 0, role=3),
+      "HELLO":
+          cc.Message(T.HELLO, 0, 0, role=2, config=CONFIG, config_hash=CONFIG.hash()),
+      "HELLO_ACK":
+          cc.Message(T.HELLO_ACK, 0, 0, role=1, config=CONFIG, config_hash=CONFIG.hash()),
+      "ERROR":
+          cc.Message(T.ERROR, 3, 1000, code=11, ref_seq=41, text="lanes 65 out of range 1..64"),
+      "HEARTBEAT":
+          cc.Message(T.HEARTBEAT, 4, 1234),
+      "BYE":
+          cc.Message(T.BYE, 5, 200000, status=-8, text="peer timed out"),
+      "TX_QUANTUM":
+          cc.Message(T.TX_QUANTUM, 0x80000001, 0x100000000 + 4096, count=3, lanes=2,
+                     words=TX_WORDS),
+      "RX_QUANTUM":
+          cc.Message(T.RX_QUANTUM, 7, 5120, count=2, lanes=3, word_bytes=4, words=RX_WORDS),
+      "DAC_UPDATE":
+          cc.Message(T.DAC_UPDATE, 8, 6000, entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)]),
+      "ADC_SAMPLE":
+          cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),
+      "REG_READ":
+          cc.Message(T.REG_READ, 10, 8000, addr=0x1000),
+      "REG_READ_RESP":
+          cc.Message(T.REG_READ_RESP, 11, 8016, addr=0x1000, data=0x43504F45, status=1),
+      "REG_WRITE":
+          cc.Message(T.REG_WRITE, 12, 9000, addr=0x80001004, data=0xDEADBEEF),
+      "REG_WRITE_RESP":
+          cc.Message(T.REG_WRITE_RESP, 13, 9012, addr=0x80001004, status=1),
+      "SLEEP":
+          cc.Message(T.SLEEP, 14, 10000, until_cycle=0x200000000),
+      "SLEEP_DONE":
+          cc.Message(T.SLEEP_DONE, 15, 0x200000000),
+      "HELLO_host_adopt":
+          cc.Message(T.HELLO, 0, 0, role=3),
   }
 
 
@@ -163,10 +182,9 @@ class CodecInterop(unittest.TestCase):
     st.check(cc.Message(T.HELLO_ACK, 0, 100))
     st.check(cc.Message(T.HEARTBEAT, 1, 100))
     # a misnumbered message changes nothing; a rejected one with the right seq uses it up
-    for seq, cycle, code, next_seq in ((3, 100, cc.WireError.OUT_OF_ORDER, 2),
-                                       (1, 100, cc.WireError.OUT_OF_ORDER, 2),
-                                       (2, 99, cc.WireError.BAD_CYCLE, 3),
-                                       (3, 200, None, 4)):
+    for seq, cycle, code, next_seq in ((3, 100, cc.WireError.OUT_OF_ORDER,
+                                        2), (1, 100, cc.WireError.OUT_OF_ORDER, 2),
+                                       (2, 99, cc.WireError.BAD_CYCLE, 3), (3, 200, None, 4)):
       if code is None:
         st.check(cc.Message(T.SLEEP_DONE, seq, cycle))
         self.assertEqual((st.next_seq, st.last_cycle), (next_seq, 200))
@@ -182,15 +200,17 @@ class CodecInterop(unittest.TestCase):
 
   def test_encode_refuses_what_decode_rejects(self):
     T = cc.MsgType
-    bad = [cc.Message(T.TX_QUANTUM, count=1, lanes=65, words=[0] * 65),
-           cc.Message(T.TX_QUANTUM, count=0, lanes=1, words=[]),
-           cc.Message(T.ERROR, code=0),
-           cc.Message(T.BYE, status=3),
-           cc.Message(T.REG_READ_RESP, status=2),
-           cc.Message(T.SLEEP, cycle=10, until_cycle=9),
-           cc.Message(T.HELLO, role=2),  # adopt from a model
-           cc.Message(T.HEARTBEAT, flags=1),
-           cc.Message(99)]
+    bad = [
+        cc.Message(T.TX_QUANTUM, count=1, lanes=65, words=[0] * 65),
+        cc.Message(T.TX_QUANTUM, count=0, lanes=1, words=[]),
+        cc.Message(T.ERROR, code=0),
+        cc.Message(T.BYE, status=3),
+        cc.Message(T.REG_READ_RESP, status=2),
+        cc.Message(T.SLEEP, cycle=10, until_cycle=9),
+        cc.Message(T.HELLO, role=2),  # adopt from a model
+        cc.Message(T.HEARTBEAT, flags=1),
+        cc.Message(99)
+    ]
     for m in bad:
       with self.subTest(m.type):
         with self.assertRaises(ValueError):

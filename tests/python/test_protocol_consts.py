@@ -52,8 +52,11 @@ def c_numbers():
 def run_gen(toml=TOML, status=STATUS_H, outdir=None):
   outdir = outdir or tempfile.mkdtemp()
   c_out, py_out = os.path.join(outdir, "cpo", "protocol_consts.h"), os.path.join(outdir, "p.py")
-  r = subprocess.run([sys.executable, GEN, toml, "--status", status, "--c-out", c_out,
-                      "--py-out", py_out], capture_output=True, text=True, timeout=60)
+  r = subprocess.run(
+      [sys.executable, GEN, toml, "--status", status, "--c-out", c_out, "--py-out", py_out],
+      capture_output=True,
+      text=True,
+      timeout=60)
   return r, c_out, py_out
 
 
@@ -76,8 +79,11 @@ class ProtocolConstants(unittest.TestCase):
       self.assertIs(getattr(self.cc, name), getattr(self.proto, name), name)
 
   def test_c_and_python_constants_agree(self):
-    py = {n: getattr(self.proto, n) for n in dir(self.proto)
-          if re.match(r"^[A-Z][A-Z0-9_]*$", n) and isinstance(getattr(self.proto, n), int)}
+    py = {
+        n: getattr(self.proto, n)
+        for n in dir(self.proto)
+        if re.match(r"^[A-Z][A-Z0-9_]*$", n) and isinstance(getattr(self.proto, n), int)
+    }
     self.assertEqual(self.c["const"], py)
 
   def test_c_and_python_message_types_and_sizes_agree(self):
@@ -110,8 +116,9 @@ class ProtocolConstants(unittest.TestCase):
       md = f.read()
     rows = re.findall(r"^\| (\d+) \| ([A-Z_]+) \| (\d+)[^|]*\| [^|]+\|$", md, re.M)
     types = {int(v): (n, int(b)) for v, n, b in rows if n in p.MsgType.__members__}
-    self.assertEqual(types, {int(t): (t.name, p.PAYLOAD_BYTES.get(t, p.FIXED_PART_BYTES.get(t)))
-                             for t in p.MsgType})
+    self.assertEqual(
+        types,
+        {int(t): (t.name, p.PAYLOAD_BYTES.get(t, p.FIXED_PART_BYTES.get(t))) for t in p.MsgType})
     codes = dict(re.findall(r"^\| (\d+) \| ([A-Z_]+) \| [^|]+\|$", md, re.M))
     codes = {int(v): n for v, n in codes.items() if n in p.WireError.__members__}
     self.assertEqual(codes, {int(e): e.name for e in p.WireError if e != p.WireError.NONE})
@@ -137,14 +144,16 @@ class ProtocolConstants(unittest.TestCase):
     with open(STATUS_H, encoding="utf-8") as f:
       status = f.read()
     bad_tomls = {
-        "value used twice": good.replace('name = "SLEEP_DONE"\nvalue = 37',
-                                         'name = "SLEEP_DONE"\nvalue = 36'),
+        "value used twice":
+            good.replace('name = "SLEEP_DONE"\nvalue = 37', 'name = "SLEEP_DONE"\nvalue = 36'),
         "exactly one of payload_bytes, fixed_part_bytes":
             good.replace("value = 37\npayload_bytes = 0", "value = 37"),
-        "unknown key(s)": good.replace("value = 37\n", "value = 37\nsize = 1\n"),
-        "not a non-negative integer": good.replace("version = { value = 2 }",
-                                                   "version = { value = -2 }"),
-        "at line": good + "\n[[message]\n",
+        "unknown key(s)":
+            good.replace("value = 37\n", "value = 37\nsize = 1\n"),
+        "not a non-negative integer":
+            good.replace("version = { value = 2 }", "version = { value = -2 }"),
+        "at line":
+            good + "\n[[message]\n",
     }
     with tempfile.TemporaryDirectory() as d:
       for want, text in bad_tomls.items():
@@ -159,8 +168,9 @@ class ProtocolConstants(unittest.TestCase):
       # a status list line this reader does not understand is refused, not skipped
       path = os.path.join(d, "status.h")
       with open(path, "w", encoding="utf-8") as f:
-        f.write(status.replace('X(CPO_ERR_IO, -3, "input/output error")',
-                               'X(CPO_ERR_IO, -3, "input/output error", 1)'))
+        f.write(
+            status.replace('X(CPO_ERR_IO, -3, "input/output error")',
+                           'X(CPO_ERR_IO, -3, "input/output error", 1)'))
       r, _, _ = run_gen(status=path, outdir=d)
       self.assertEqual(r.returncode, 1)
       self.assertIn("status.h:", r.stderr)

@@ -31,10 +31,10 @@ import zmq  # noqa: E402
 SCENARIO = os.path.join(ROOT, "testbenches", "scenarios", "loopback.ini")
 MAX_FRAME = cc.HEADER_BYTES + cc.MAX_PAYLOAD_BYTES
 CURVE_ENVELOPE = 33  # libzmq 4.3.4's MESSAGE command around each message under CURVE
-WAIT_S = 60          # generous bound on every condition waited for
-TIMEOUT_MS = 60000   # the bridge timeout: long, so nothing here races it
-FD_LIMIT = 64        # the rtl's RLIMIT_NOFILE (soft and hard) in the flood test
-FLOOD = 400          # connections the flood opens: far beyond FD_LIMIT
+WAIT_S = 60  # generous bound on every condition waited for
+TIMEOUT_MS = 60000  # the bridge timeout: long, so nothing here races it
+FD_LIMIT = 64  # the rtl's RLIMIT_NOFILE (soft and hard) in the flood test
+FLOOD = 400  # connections the flood opens: far beyond FD_LIMIT
 
 # The flooder, a child process: opens connections to the endpoint (unix path or host:port)
 # and holds them, prints how many it made, and lets them go when its stdin closes.
@@ -78,6 +78,7 @@ def free_tcp_port():
 
 
 class Limits(unittest.TestCase):
+
   def setUp(self):
     self.dir = tempfile.TemporaryDirectory(prefix="cpo_lim_")
     self.procs = []
@@ -99,9 +100,13 @@ class Limits(unittest.TestCase):
       if nofile:
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-    p = subprocess.Popen([cp.CPOEMU, role, "--endpoint", endpoint, SCENARIO, "--quiet",
-                          "--timeout-ms", str(TIMEOUT_MS), *args],
-                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([
+        cp.CPOEMU, role, "--endpoint", endpoint, SCENARIO, "--quiet", "--timeout-ms",
+        str(TIMEOUT_MS), *args
+    ],
+                         stdout=log,
+                         stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL,
                          preexec_fn=limit)
     self.procs.append((p, log))
     return p, log
@@ -131,8 +136,7 @@ class Limits(unittest.TestCase):
     legal = self.ctx.socket(zmq.DEALER)
     legal.linger = 0
     legal.connect(ep)
-    for frame, code in ((junk, cc.WireError.BAD_MAGIC),
-                        (too_large, cc.WireError.TOO_LARGE)):
+    for frame, code in ((junk, cc.WireError.BAD_MAGIC), (too_large, cc.WireError.TOO_LARGE)):
       legal.send(frame)
       self.assertTrue(legal.poll(WAIT_S * 1000), f"no answer to a frame of {len(frame)} bytes")
       reply = cc.decode(legal.recv())
@@ -158,8 +162,7 @@ class Limits(unittest.TestCase):
   def test_largest_legal_message_passes_under_curve(self):
     d = self.dir.name
     for name in ("server", "client"):
-      subprocess.run([cp.CPOEMU, "keygen", os.path.join(d, name)], check=True,
-                     capture_output=True)
+      subprocess.run([cp.CPOEMU, "keygen", os.path.join(d, name)], check=True, capture_output=True)
     keys = {}
     for name in ("server", "client"):
       with open(os.path.join(d, name)) as f:
@@ -179,8 +182,8 @@ class Limits(unittest.TestCase):
     c.send(bytes(MAX_FRAME))  # magic 0
     ok = c.poll(WAIT_S * 1000)
     self.assert_not_signalled(rtl, rtl_log, "rtl")
-    self.assertTrue(ok, "no answer to the largest legal message under CURVE\n"
-                    + self.text(rtl_log)[-2000:])
+    self.assertTrue(
+        ok, "no answer to the largest legal message under CURVE\n" + self.text(rtl_log)[-2000:])
     reply = cc.decode(c.recv())
     self.assertEqual((reply.type, reply.code), (cc.MsgType.ERROR, cc.WireError.BAD_MAGIC))
     c.close(0)
@@ -195,33 +198,46 @@ class Limits(unittest.TestCase):
     else:
       port = free_tcp_port()
       ep, where = f"tcp://127.0.0.1:{port}", f"127.0.0.1:{port}"
+
       def bound():
         with socket.socket() as s:
           return s.connect_ex(("127.0.0.1", port)) == 0
+
     json_path = os.path.join(self.dir.name, "rtl.json")
-    rtl, rtl_log = self.spawn("rtl", ep, "--with-host", "--cycles", "200000", "--json",
-                              json_path, nofile=FD_LIMIT)
+    rtl, rtl_log = self.spawn("rtl",
+                              ep,
+                              "--with-host",
+                              "--cycles",
+                              "200000",
+                              "--json",
+                              json_path,
+                              nofile=FD_LIMIT)
     cp.wait_until(lambda: rtl.poll() is not None or bound(), WAIT_S, "the rtl bound")
     model, model_log = self.spawn("model", ep, "--cycles", "200000")
     # The session is on once the model's HELLO is answered; the rtl then waits for its host.
-    flooder = subprocess.Popen([sys.executable, "-c", FLOODER, transport, where, str(FLOOD)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    flooder = subprocess.Popen([sys.executable, "-c", FLOODER, transport, where,
+                                str(FLOOD)],
+                               stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE,
+                               text=True)
     try:
       made = int(flooder.stdout.readline() or 0)
       self.assertGreater(made, FD_LIMIT, "the flood did not get past the rtl's descriptor limit")
       # Past the limit: the rtl has refused some (it says so), or it has died.
-      cp.wait_until(lambda: rtl.poll() is not None or "out of file descriptors" in self.text(rtl_log),
-                    WAIT_S, "the flood exhausting the rtl's descriptors")
+      cp.wait_until(
+          lambda: rtl.poll() is not None or "out of file descriptors" in self.text(rtl_log), WAIT_S,
+          "the flood exhausting the rtl's descriptors")
       self.assert_not_signalled(rtl, rtl_log, "rtl")
-      self.assertIsNone(rtl.poll(), f"the rtl stopped under a flood of {made} connections:\n"
-                        + self.text(rtl_log)[-3000:])
+      self.assertIsNone(
+          rtl.poll(),
+          f"the rtl stopped under a flood of {made} connections:\n" + self.text(rtl_log)[-3000:])
     finally:
       flooder.stdin.close()
       flooder.wait()
       flooder.stdout.close()
     host, host_log = self.spawn("host", ep)
-    for p, log, role in ((rtl, rtl_log, "rtl"), (model, model_log, "model"),
-                         (host, host_log, "host")):
+    for p, log, role in ((rtl, rtl_log, "rtl"), (model, model_log, "model"), (host, host_log,
+                                                                              "host")):
       try:
         p.wait(timeout=WAIT_S * 3)
       except subprocess.TimeoutExpired:

@@ -19,8 +19,14 @@
 #define ROLE_BIT(r) (1u << (r))
 
 static cpo_config_t s_config(void) {
-  cpo_config_t c = {.lanes = 8, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 64,
-                    .quantum_cycles = 16, .seed = 7, .total_cycles = 1000, .baud_hz = 53125000000ull};
+  cpo_config_t c = {.lanes = 8,
+                    .symbols_per_cycle = 32,
+                    .bits_per_symbol = 1,
+                    .latency_cycles = 64,
+                    .quantum_cycles = 16,
+                    .seed = 7,
+                    .total_cycles = 1000,
+                    .baud_hz = 53125000000ull};
   snprintf(c.profile, sizeof c.profile, "loopback");
   return c;
 }
@@ -37,8 +43,11 @@ typedef struct {
 
 static void *s_firmware(void *arg) {
   firmware_t *f = arg;
-  cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive", .role = CPO_ROLE_HOST, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = f->ctx};
+  cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive",
+                         .role = CPO_ROLE_HOST,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = f->ctx};
   cpo_hal_t *hal = NULL;
   char why[256];
   cpo_status_t rc = cpo_hal_open(&bc, &hal, why, sizeof why);
@@ -65,8 +74,11 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
   firmware_t f = {.ctx = cpo_context_new()};
   pthread_mutex_init(&f.lock, NULL);
   pthread_cond_init(&f.cond, NULL);
-  cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = f.ctx};
+  cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = f.ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&bc, &srv, why, sizeof why), CPO_OK);
@@ -74,7 +86,8 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
   pthread_create(&fw, NULL, s_firmware, &f);
 
   cpo_server_event_t ev;
-  assert_int_equal(cpo_server_recv(srv, ROLE_BIT(CPO_ROLE_HOST), 5000, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(cpo_server_recv(srv, ROLE_BIT(CPO_ROLE_HOST), 5000, &ev, why, sizeof why),
+                   CPO_OK);
   assert_int_equal(ev.msg.hdr.type, CPO_MSG_HELLO);
   pthread_mutex_lock(&f.lock);
   while (!f.opened)
@@ -84,7 +97,8 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
 
   /* Five timeouts of waiting for the host's next request, as while firmware runs: nothing
    * meaningful arrives, and the host is not silent (a silent one is named in why). */
-  cpo_status_t rc = cpo_server_recv(srv, ROLE_BIT(CPO_ROLE_HOST), 5 * TIMEOUT_MS, &ev, why, sizeof why);
+  cpo_status_t rc =
+      cpo_server_recv(srv, ROLE_BIT(CPO_ROLE_HOST), 5 * TIMEOUT_MS, &ev, why, sizeof why);
   assert_int_equal(rc, CPO_ERR_TIMEOUT);
   assert_string_equal(why, "");
   assert_true(cpo_server_attached(srv, CPO_ROLE_HOST));
@@ -95,7 +109,8 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
   bye.u.bye.status = CPO_ERR_STATE;
   snprintf(bye.u.bye.text, sizeof bye.u.bye.text, "model failed");
   assert_int_equal(cpo_server_send(srv, CPO_ROLE_HOST, &bye), CPO_OK);
-  assert_int_equal(cpo_server_recv(srv, 0, 300, &ev, why, sizeof why), CPO_ERR_TIMEOUT); /* delivers it */
+  assert_int_equal(cpo_server_recv(srv, 0, 300, &ev, why, sizeof why),
+                   CPO_ERR_TIMEOUT); /* delivers it */
   pthread_mutex_lock(&f.lock);
   f.go = true;
   pthread_cond_broadcast(&f.cond);

@@ -19,8 +19,14 @@
 #define TIMEOUT_MS 400
 
 static cpo_config_t s_config(void) {
-  cpo_config_t c = {.lanes = 8, .symbols_per_cycle = 32, .bits_per_symbol = 1, .latency_cycles = 64,
-                    .quantum_cycles = 16, .seed = 7, .total_cycles = 1000, .baud_hz = 53125000000ull};
+  cpo_config_t c = {.lanes = 8,
+                    .symbols_per_cycle = 32,
+                    .bits_per_symbol = 1,
+                    .latency_cycles = 64,
+                    .quantum_cycles = 16,
+                    .seed = 7,
+                    .total_cycles = 1000,
+                    .baud_hz = 53125000000ull};
   snprintf(c.profile, sizeof c.profile, "loopback");
   return c;
 }
@@ -83,8 +89,11 @@ static void s_serve_start(served_t *s, const char *endpoint) {
   memset(s, 0, sizeof *s);
   s->ctx = zmq_ctx_new();
   snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint);
-  cpo_bridge_cfg_t bc = {.endpoint = endpoint, .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = s->ctx};
+  cpo_bridge_cfg_t bc = {.endpoint = endpoint,
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = s->ctx};
   char why[256];
   assert_int_equal(cpo_server_bind(&bc, &s->srv, why, sizeof why), CPO_OK);
   pthread_mutex_init(&s->lock, NULL);
@@ -103,7 +112,10 @@ static void s_serve_stop(served_t *s) {
 
 static cpo_status_t s_join(served_t *s, cpo_role_t role, const cpo_config_t *cfg, cpo_client_t **c,
                            char *why, size_t len) {
-  cpo_bridge_cfg_t bc = {.endpoint = s->endpoint, .role = role, .config = *cfg, .timeout_ms = TIMEOUT_MS,
+  cpo_bridge_cfg_t bc = {.endpoint = s->endpoint,
+                         .role = role,
+                         .config = *cfg,
+                         .timeout_ms = TIMEOUT_MS,
                          .context = s->ctx};
   return cpo_client_connect(&bc, c, why, len);
 }
@@ -152,7 +164,8 @@ static void test_session_refuses_a_second_model(void **state) {
 }
 
 /* Send raw bytes on a DEALER and return the wire error code of the ERROR reply (or -1). */
-static int s_raw_exchange(void *dealer, const void *bytes, size_t len, char *text, size_t text_len) {
+static int s_raw_exchange(void *dealer, const void *bytes, size_t len, char *text,
+                          size_t text_len) {
   zmq_send(dealer, bytes, len, 0);
   zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
   if (zmq_poll(&item, 1, TIMEOUT_MS) <= 0)
@@ -260,8 +273,11 @@ static void test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_ste
 static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t6", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = ctx};
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t6",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
   cpo_server_t *srv = NULL; /* bound, but nobody ever services it */
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -281,8 +297,11 @@ static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state
 static void test_server_reports_silent_model_naming_it_and_the_cycle(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t7", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = ctx};
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t7",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -302,7 +321,8 @@ static void test_server_reports_silent_model_naming_it_and_the_cycle(void **stat
   assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   assert_int_equal(ev.from, CPO_ROLE_MODEL);
   double t0 = s_now_s();
-  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
+  cpo_status_t rc =
+      cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
   double waited = s_now_s() - t0;
   assert_int_equal(rc, CPO_ERR_TIMEOUT);
   assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
@@ -335,8 +355,11 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
   int zero = 0;
   zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero);
   assert_int_equal(zmq_bind(router, "inproc://t8"), 0);
-  connect_job_t job = {.cfg = {.endpoint = "inproc://t8", .role = CPO_ROLE_HOST, .adopt_config = true,
-                               .timeout_ms = TIMEOUT_MS, .context = ctx}};
+  connect_job_t job = {.cfg = {.endpoint = "inproc://t8",
+                               .role = CPO_ROLE_HOST,
+                               .adopt_config = true,
+                               .timeout_ms = TIMEOUT_MS,
+                               .context = ctx}};
   pthread_t t;
   pthread_create(&t, NULL, s_connect_job, &job);
   uint8_t ident[256], buf[512];
@@ -384,17 +407,24 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
 static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = ctx};
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
-  connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv), .role = CPO_ROLE_MODEL,
-                               .config = s_config(), .timeout_ms = TIMEOUT_MS, .context = ctx}};
+  connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv),
+                               .role = CPO_ROLE_MODEL,
+                               .config = s_config(),
+                               .timeout_ms = TIMEOUT_MS,
+                               .context = ctx}};
   pthread_t t;
   pthread_create(&t, NULL, s_connect_job, &job);
   cpo_server_event_t ev;
-  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(
+      cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   pthread_join(t, NULL);
   assert_int_equal(job.rc, CPO_OK);
 
@@ -410,10 +440,12 @@ static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   }
   cpo_client_close(&job.client, 0, "done");
   for (int i = 0; i < SENT; i++) {
-    assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
+    assert_int_equal(
+        cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
     assert_int_equal(ev.msg.hdr.type, CPO_MSG_RX_QUANTUM);
   }
-  assert_int_equal(cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
+  assert_int_equal(
+      cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   assert_int_equal(ev.msg.hdr.type, CPO_MSG_BYE);
   assert_false(cpo_server_attached(srv, CPO_ROLE_MODEL));
   free(words);
@@ -435,7 +467,9 @@ static void test_endpoint_locality(void **state) {
 
 static void test_server_refuses_non_loopback_tcp_without_curve(void **state) {
   (void)state;
-  cpo_bridge_cfg_t sc = {.endpoint = "tcp://0.0.0.0:0", .role = CPO_ROLE_RTL, .config = s_config(),
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://0.0.0.0:0",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
                          .timeout_ms = TIMEOUT_MS};
   cpo_server_t *srv = NULL;
   char why[256] = "";
@@ -463,8 +497,11 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
   served_t s;
   memset(&s, 0, sizeof s);
   s.ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = s.ctx,
+  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = s.ctx,
                          .curve = {.key_file = server_key, .authorized_file = auth}};
   assert_int_equal(cpo_server_bind(&sc, &s.srv, why, sizeof why), CPO_OK);
   snprintf(s.endpoint, sizeof s.endpoint, "%s", cpo_server_endpoint(s.srv));
@@ -474,8 +511,11 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
 
   char server_pub[140];
   snprintf(server_pub, sizeof server_pub, "%s.pub", server_key);
-  cpo_bridge_cfg_t cc = {.endpoint = s.endpoint, .role = CPO_ROLE_MODEL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .curve = {.key_file = other_key, .server_key_file = server_pub}};
+  cpo_bridge_cfg_t cc = {.endpoint = s.endpoint,
+                         .role = CPO_ROLE_MODEL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .curve = {.key_file = other_key, .server_key_file = server_pub}};
   cpo_client_t *c = NULL;
   cpo_status_t rc = cpo_client_connect(&cc, &c, why, sizeof why);
   assert_int_not_equal(rc, CPO_OK);
@@ -491,7 +531,6 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
   snprintf(rm, sizeof rm, "rm -rf %s", dir);
   assert_int_equal(system(rm), 0);
 }
-
 
 /* ---- liveness on a clock (PROTOCOL.md 9) ----------------------------------------------------- */
 
@@ -542,15 +581,19 @@ static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
  * a model that sends only refused frames is as silent as a frozen one. */
 static void s_frozen_model_case(bool refused_frames) {
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live1", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = ctx};
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live1",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   void *model = s_dealer_hello(ctx, "inproc://live1", CPO_ROLE_MODEL);
   cpo_server_event_t ev;
   assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
-  flooder_t f = {.sock = refused_frames ? model : zmq_socket(ctx, ZMQ_DEALER), .in_session = refused_frames,
+  flooder_t f = {.sock = refused_frames ? model : zmq_socket(ctx, ZMQ_DEALER),
+                 .in_session = refused_frames,
                  .seq = 1000}; /* the model's frames: numbered wrong, every one refused */
   if (!refused_frames) {
     int zero = 0;
@@ -559,7 +602,8 @@ static void s_frozen_model_case(bool refused_frames) {
   }
   pthread_t t;
   pthread_create(&t, NULL, s_flood, &f);
-  cpo_status_t rc = cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
+  cpo_status_t rc =
+      cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
   bool flood_on = !f.stop; /* still flooding when the verdict came */
   f.stop = 1;
   pthread_join(t, NULL);
@@ -603,8 +647,11 @@ static void *s_pump_host(void *arg) {
  * sends junk that fast), the model still gets the rtl's HEARTBEATs. */
 static void s_model_heartbeated_case(bool host_flood) {
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live2", .role = CPO_ROLE_RTL, .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS, .context = ctx};
+  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live2",
+                         .role = CPO_ROLE_RTL,
+                         .config = s_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
   cpo_server_t *srv = NULL;
   char why[256] = "";
   assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
@@ -635,7 +682,8 @@ static void s_model_heartbeated_case(bool host_flood) {
     int n = zmq_recv(model, buf, sizeof buf, 0);
     cpo_msg_t m;
     cpo_wire_error_t err;
-    if (n > 0 && cpo_msg_decode(buf, (size_t)n, &m, &err) == CPO_OK && m.hdr.type == CPO_MSG_HEARTBEAT)
+    if (n > 0 && cpo_msg_decode(buf, (size_t)n, &m, &err) == CPO_OK &&
+        m.hdr.type == CPO_MSG_HEARTBEAT)
       heartbeats++;
   }
   bool flood_on = !f.stop;

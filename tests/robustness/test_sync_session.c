@@ -71,16 +71,16 @@ typedef struct {
   pthread_t rtl;
   pthread_mutex_t lock;
   pthread_cond_t cond;
-  bool go_on;      /* the model may send RX past hold_from */
+  bool go_on; /* the model may send RX past hold_from */
   uint64_t hold_from;
   bool model_joined;
   bool rtl_closed; /* cpo_server_close returned */
   /* model behaviour */
-  bool adc_ahead;  /* one ADC_SAMPLE stamped far ahead, after the dark RX */
-  bool slow_end;   /* after the last TX: dawdle (heartbeating) before reading the BYE */
-  bool hold;       /* withhold RX from HOLD until go_on */
-  bool hold_alive; /* while withholding: heartbeat (a busy model, not a dead one) */
-  int errors_seen; /* ERRORs the model got */
+  bool adc_ahead;         /* one ADC_SAMPLE stamped far ahead, after the dark RX */
+  bool slow_end;          /* after the last TX: dawdle (heartbeating) before reading the BYE */
+  bool hold;              /* withhold RX from HOLD until go_on */
+  bool hold_alive;        /* while withholding: heartbeat (a busy model, not a dead one) */
+  int errors_seen;        /* ERRORs the model got */
   bool closed_before_bye; /* slow_end: the rtl had closed before the model answered its BYE */
   int16_t bye_status;
   bool got_bye;
@@ -96,7 +96,8 @@ static void *s_rtl_main(void *arg) {
   run_t *r = arg;
   cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, NULL, s_adc_set, NULL};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &r->opts, &r->res);
-  cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc, r->rc == CPO_OK ? "run complete" : r->res.error);
+  cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc,
+                   r->rc == CPO_OK ? "run complete" : r->res.error);
   pthread_mutex_lock(&r->lock);
   r->rtl_closed = true;
   pthread_cond_broadcast(&r->cond);
@@ -108,16 +109,25 @@ static void s_start(run_t *r, unsigned refused_roles, bool expect_host) {
   static int serial;
   snprintf(r->endpoint, sizeof r->endpoint, "inproc://sync-session-%d", serial++);
   r->ctx = zmq_ctx_new();
-  r->cfg = (cpo_config_t){.lanes = LANES, .symbols_per_cycle = 16, .bits_per_symbol = 1,
-                          .latency_cycles = LATENCY, .quantum_cycles = QUANTUM, .seed = 1,
-                          .total_cycles = TOTAL, .baud_hz = 53125000000ull};
+  r->cfg = (cpo_config_t){.lanes = LANES,
+                          .symbols_per_cycle = 16,
+                          .bits_per_symbol = 1,
+                          .latency_cycles = LATENCY,
+                          .quantum_cycles = QUANTUM,
+                          .seed = 1,
+                          .total_cycles = TOTAL,
+                          .baud_hz = 53125000000ull};
   snprintf(r->cfg.profile, sizeof r->cfg.profile, "loopback");
   r->opts.expect_host = expect_host;
   pthread_mutex_init(&r->lock, NULL);
   pthread_cond_init(&r->cond, NULL);
   char why[256];
-  cpo_bridge_cfg_t bc = {.endpoint = r->endpoint, .role = CPO_ROLE_RTL, .config = r->cfg, .timeout_ms = 5000,
-                         .context = r->ctx, .refused_roles = refused_roles};
+  cpo_bridge_cfg_t bc = {.endpoint = r->endpoint,
+                         .role = CPO_ROLE_RTL,
+                         .config = r->cfg,
+                         .timeout_ms = 5000,
+                         .context = r->ctx,
+                         .refused_roles = refused_roles};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
   pthread_create(&r->rtl, NULL, s_rtl_main, r);
 }
@@ -130,8 +140,12 @@ static void s_finish(run_t *r) {
 }
 
 static cpo_status_t s_join(run_t *r, cpo_role_t role, cpo_client_t **c, char *why, size_t len) {
-  cpo_bridge_cfg_t bc = {.endpoint = r->endpoint, .role = role, .config = r->cfg, .adopt_config = role == CPO_ROLE_HOST,
-                         .timeout_ms = 5000, .context = r->ctx};
+  cpo_bridge_cfg_t bc = {.endpoint = r->endpoint,
+                         .role = role,
+                         .config = r->cfg,
+                         .adopt_config = role == CPO_ROLE_HOST,
+                         .timeout_ms = 5000,
+                         .context = r->ctx};
   return cpo_client_connect(&bc, c, why, len);
 }
 
@@ -359,8 +373,8 @@ static void test_host_attaches_mid_run_and_after_another_host_left(void **state)
     pthread_cond_broadcast(&r.cond);
     pthread_mutex_unlock(&r.lock);
     if (s_request(&h, CPO_MSG_REG_READ, now, 0x20 + k) != CPO_MSG_REG_READ_RESP)
-      fail_msg("host %d: first request at HELLO_ACK's cycle %llu refused: %s", k, (unsigned long long)now,
-               h.m.u.error.text);
+      fail_msg("host %d: first request at HELLO_ACK's cycle %llu refused: %s", k,
+               (unsigned long long)now, h.m.u.error.text);
     now = h.m.hdr.cycle;
     assert_int_equal(s_request(&h, CPO_MSG_SLEEP, now, now + 40), CPO_MSG_SLEEP_DONE);
     if (k == 1) { /* the last host: let the model finish the run */
@@ -442,7 +456,7 @@ static void test_host_silent_during_its_sleep_is_found(void **state) {
   s_raw_join(&r, &h, CPO_ROLE_HOST);
   cpo_msg_t q = {.hdr = {.type = CPO_MSG_SLEEP, .cycle = h.m.hdr.cycle}};
   q.u.sleep.until_cycle = TOTAL - 10; /* past HOLD: the rtl waits for the model meanwhile */
-  s_raw_send(&h, &q);                /* and then the host says nothing more */
+  s_raw_send(&h, &q);                 /* and then the host says nothing more */
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += 4 * 5; /* 4 x the run's timeout_ms */

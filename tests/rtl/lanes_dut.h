@@ -26,22 +26,32 @@ public:
     reset();
   }
 
-  Vcpo_lanes_top &top() { return sim_.top(); }
-  const Vcpo_lanes_top &top() const { return sim_.top(); }
+  Vcpo_lanes_top &top() {
+    return sim_.top();
+  }
+  const Vcpo_lanes_top &top() const {
+    return sim_.top();
+  }
   bool loopback = true;
   bool log_tx = false; // append every new TX word to tx_log
   std::vector<uint32_t> tx_log[kLanes];
-  uint64_t cycles() const { return sim_.cycles(); }
+  uint64_t cycles() const {
+    return sim_.cycles();
+  }
 
   // One clock cycle: inputs set before the call are sampled at its rising edge. With loopback,
   // rx_data_i carries the word tx_data_o presents during this cycle.
-  void tick() { sim_.tick(); }
+  void tick() {
+    sim_.tick();
+  }
   void run(unsigned n) {
     for (unsigned i = 0; i < n; i++)
       tick();
   }
   // Two cycles with rst_ni low (the DAC codes load dac_preset_i), then released.
-  void reset() { sim_.reset(2); }
+  void reset() {
+    sim_.reset(2);
+  }
 
   // dac_preset_i[ch][idx] / adc_code_i[ch][idx] (packed [ch][lane][15:0]: entry ch*kLanes+idx).
   void set_dac_preset(unsigned ch, unsigned idx, uint16_t code) {
@@ -57,15 +67,21 @@ public:
   void set_rx(unsigned lane, uint32_t word) {
     cpo::harness::laneSet(top().rx_data_i, lane, kWordBits, word);
   }
-  bool locked(unsigned lane) const { return (top().lane_locked_o >> lane) & 1u; }
-  uint64_t bits(unsigned lane) const { return cpo::harness::laneGet(top().lane_bits_o, lane, 64); }
+  bool locked(unsigned lane) const {
+    return (top().lane_locked_o >> lane) & 1u;
+  }
+  uint64_t bits(unsigned lane) const {
+    return cpo::harness::laneGet(top().lane_bits_o, lane, 64);
+  }
   uint64_t errors(unsigned lane) const {
     return cpo::harness::laneGet(top().lane_errors_o, lane, 64);
   }
 
   // APB3 write: setup cycle, then one access cycle (PREADY is expected high at once).
   // Returns true if it failed (PSLVERR, or no PREADY).
-  bool apb_write(uint16_t addr, uint32_t data) { return bus_.write32(addr, data) != CPO_OK; }
+  bool apb_write(uint16_t addr, uint32_t data) {
+    return bus_.write32(addr, data) != CPO_OK;
+  }
   // APB3 read: the data and the failure are sampled in the access cycle, before its edge.
   uint32_t apb_read(uint16_t addr, bool *failed = nullptr) {
     uint32_t data = 0;
@@ -75,7 +91,9 @@ public:
     return data;
   }
   // False if any access so far saw PREADY low in its access cycle.
-  bool ready_ok() const { return bus_.timeouts() == 0; }
+  bool ready_ok() const {
+    return bus_.timeouts() == 0;
+  }
 
 private:
   void atLowClock() override {

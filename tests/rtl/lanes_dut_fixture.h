@@ -19,7 +19,8 @@ inline int teardown(void **state) {
 inline uint32_t rd(LanesDut &dut, uint16_t addr) {
   bool err = true;
   uint32_t v = dut.apb_read(addr, &err);
-  if (err) fail_msg("read of 0x%04x returned PSLVERR", addr);
+  if (err)
+    fail_msg("read of 0x%04x returned PSLVERR", addr);
   return v;
 }
 

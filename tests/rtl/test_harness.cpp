@@ -94,11 +94,11 @@ void test_apb3_gives_up_after_its_limit_and_writes_nothing(void **) {
   t.waits = 5;
   Apb3LoopBus bus(t, t.pins(), 2);
   assert_int_equal(bus.write32(0x30, 9), CPO_ERR_TIMEOUT);
-  assert_int_equal(t.cycles, 1 + 3);  // setup, then three access cycles without PREADY
+  assert_int_equal(t.cycles, 1 + 3); // setup, then three access cycles without PREADY
   assert_false(t.psel);
   assert_int_equal(bus.timeouts(), 1);
   assert_true(t.regs.find(0x30) == t.regs.end());
-  t.waits = 0;  // the next transfer starts cleanly
+  t.waits = 0; // the next transfer starts cleanly
   uint32_t v = 1;
   assert_int_equal(bus.read32(0x30, &v), CPO_OK);
   assert_int_equal(v, 0);
@@ -122,7 +122,7 @@ void test_apb3_master_refuses_a_second_transfer_in_flight(void **) {
   assert_false(m.start(false, 4, 0));
   cpo_status_t st = CPO_OK;
   uint32_t v = 0;
-  assert_false(m.take(&st, &v));  // nothing finished yet
+  assert_false(m.take(&st, &v)); // nothing finished yet
 }
 
 // Time is the context's: two units per cycle (one per clock phase), so $time in the RTL is the
@@ -150,7 +150,7 @@ void test_sim_time_is_the_contexts_and_args_reach_it(void **) {
   cpo::harness::setArgs(0, nullptr);
 }
 
-}  // namespace
+} // namespace
 
 int main(void) {
   const struct CMUnitTest tests[] = {

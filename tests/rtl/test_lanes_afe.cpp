@@ -19,14 +19,17 @@ constexpr unsigned kAdcCh = CPO_ADC_COUNT;
 static_assert(CPO_LANES_DAC_IDX_COUNT == LanesDut::kLanes, "DAC window index count");
 static_assert(CPO_LANES_ADC_IDX_COUNT == LanesDut::kLanes, "ADC window index count");
 
-uint16_t dac_addr(unsigned ch, unsigned idx) { return uint16_t(CPO_LANES_DAC_OFFSET_N(ch, idx)); }
-uint16_t adc_addr(unsigned ch, unsigned idx) { return uint16_t(CPO_LANES_ADC_OFFSET_N(ch, idx)); }
+uint16_t dac_addr(unsigned ch, unsigned idx) {
+  return uint16_t(CPO_LANES_DAC_OFFSET_N(ch, idx));
+}
+uint16_t adc_addr(unsigned ch, unsigned idx) {
+  return uint16_t(CPO_LANES_ADC_OFFSET_N(ch, idx));
+}
 
 // A distinct code per entry, different for each seed.
 uint16_t pattern(unsigned ch, unsigned idx, unsigned seed) {
   return uint16_t(0x9e37u * (ch * 64 + idx + 1) + 0x7f4au * seed);
 }
-
 
 // Every DAC register reads back expected[ch][idx] (upper bits 0), and no read pulses dac_we_o.
 void check_all_dac(LanesDut &dut, const uint16_t expected[kDacCh][kLanes]) {
@@ -47,8 +50,11 @@ void test_dac_write_reads_back_and_pulses_once_after_the_write(void **state) {
   struct {
     unsigned ch, idx;
     uint16_t code;
-  } writes[] = {{0, 0, 0x1234}, {CPO_DAC_MOD_BIAS, 3, 0xfc18}, {kDacCh - 1, kLanes - 1, 0xffff},
-                {CPO_DAC_HEATER, kLanes - 1, 0x0001}, {kDacCh - 1, 0, 0x8000},
+  } writes[] = {{0, 0, 0x1234},
+                {CPO_DAC_MOD_BIAS, 3, 0xfc18},
+                {kDacCh - 1, kLanes - 1, 0xffff},
+                {CPO_DAC_HEATER, kLanes - 1, 0x0001},
+                {kDacCh - 1, 0, 0x8000},
                 {CPO_DAC_MOD_BIAS, 3, 0xfc18} /* same value again: still one pulse */};
   for (const auto &w : writes) {
     auto &top = dut.top();
@@ -65,7 +71,7 @@ void test_dac_write_reads_back_and_pulses_once_after_the_write(void **state) {
     assert_true(top.pready_o);
     assert_false(top.pslverr_o);
     assert_false(top.dac_we_o);
-    dut.tick();  // the write completes at this edge
+    dut.tick(); // the write completes at this edge
     top.psel_i = top.penable_i = top.pwrite_i = 0;
     top.eval();
     // The cycle after: the pulse, with what was written.
@@ -138,25 +144,28 @@ void test_presets_load_in_reset_without_a_pulse(void **state) {
   check_all_dac(dut, expected);
 
   for (unsigned ch = 0; ch < kDacCh; ch++)
-    for (unsigned idx = 0; idx < kLanes; idx++) dut.set_dac_preset(ch, idx, pattern(ch, idx, 3));
+    for (unsigned idx = 0; idx < kLanes; idx++)
+      dut.set_dac_preset(ch, idx, pattern(ch, idx, 3));
   dut.run(3);
-  check_all_dac(dut, expected);  // presets only act in reset
+  check_all_dac(dut, expected); // presets only act in reset
 
   assert_false(dut.apb_write(dac_addr(kDacCh - 1, kLanes - 1), 0x0bad));
   dut.reset();
   assert_false(top.dac_we_o);
   for (unsigned ch = 0; ch < kDacCh; ch++)
-    for (unsigned idx = 0; idx < kLanes; idx++) expected[ch][idx] = pattern(ch, idx, 3);
+    for (unsigned idx = 0; idx < kLanes; idx++)
+      expected[ch][idx] = pattern(ch, idx, 3);
   check_all_dac(dut, expected);
 }
 
 void test_adc_reads_show_adc_code_i(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
   for (unsigned ch = 0; ch < kAdcCh; ch++)
-    for (unsigned idx = 0; idx < kLanes; idx++) dut.set_adc(ch, idx, pattern(ch, idx, 4));
-  const unsigned probes[][2] = {{0, 0}, {0, kLanes - 1}, {CPO_ADC_MOD_TEMP, 5},
-                                {CPO_ADC_LASER_POWER, 1}, {kAdcCh - 1, 0},
-                                {kAdcCh - 1, kLanes - 1}};
+    for (unsigned idx = 0; idx < kLanes; idx++)
+      dut.set_adc(ch, idx, pattern(ch, idx, 4));
+  const unsigned probes[][2] = {
+      {0, 0},          {0, kLanes - 1},         {CPO_ADC_MOD_TEMP, 5}, {CPO_ADC_LASER_POWER, 1},
+      {kAdcCh - 1, 0}, {kAdcCh - 1, kLanes - 1}};
   for (const auto &p : probes)
     assert_int_equal(rd(dut, adc_addr(p[0], p[1])), pattern(p[0], p[1], 4));
   for (unsigned ch = 0; ch < kAdcCh; ch++)
@@ -183,23 +192,37 @@ void test_bank_errors_answer_pslverr_and_change_nothing(void **state) {
       assert_false(dut.apb_write(dac_addr(ch, idx), expected[ch][idx]));
     }
   for (unsigned ch = 0; ch < kAdcCh; ch++)
-    for (unsigned idx = 0; idx < kLanes; idx++) dut.set_adc(ch, idx, pattern(ch, idx, 6));
+    for (unsigned idx = 0; idx < kLanes; idx++)
+      dut.set_adc(ch, idx, pattern(ch, idx, 6));
 
-  const uint16_t bad[] = {
-      dac_addr(0, kLanes), dac_addr(kDacCh - 1, kLanes), dac_addr(0, 63),
-      dac_addr(kDacCh, 0), dac_addr(kDacCh, kLanes - 1), dac_addr(15, 0),
-      uint16_t(CPO_LANES_DAC_OFFSET + CPO_LANES_DAC_SIZE - 4),
-      uint16_t(dac_addr(0, 0) + 1), uint16_t(dac_addr(0, 0) + 2), uint16_t(dac_addr(0, 0) + 3),
-      uint16_t(dac_addr(kDacCh - 1, kLanes - 1) + 2), uint16_t(dac_addr(3, 4) + 1),
-      adc_addr(0, kLanes), adc_addr(kAdcCh - 1, kLanes), adc_addr(kAdcCh, 0), adc_addr(15, 63),
-      uint16_t(adc_addr(0, 0) + 1), uint16_t(adc_addr(kAdcCh - 1, kLanes - 1) + 3)};
+  const uint16_t bad[] = {dac_addr(0, kLanes),
+                          dac_addr(kDacCh - 1, kLanes),
+                          dac_addr(0, 63),
+                          dac_addr(kDacCh, 0),
+                          dac_addr(kDacCh, kLanes - 1),
+                          dac_addr(15, 0),
+                          uint16_t(CPO_LANES_DAC_OFFSET + CPO_LANES_DAC_SIZE - 4),
+                          uint16_t(dac_addr(0, 0) + 1),
+                          uint16_t(dac_addr(0, 0) + 2),
+                          uint16_t(dac_addr(0, 0) + 3),
+                          uint16_t(dac_addr(kDacCh - 1, kLanes - 1) + 2),
+                          uint16_t(dac_addr(3, 4) + 1),
+                          adc_addr(0, kLanes),
+                          adc_addr(kAdcCh - 1, kLanes),
+                          adc_addr(kAdcCh, 0),
+                          adc_addr(15, 63),
+                          uint16_t(adc_addr(0, 0) + 1),
+                          uint16_t(adc_addr(kAdcCh - 1, kLanes - 1) + 3)};
   for (uint16_t a : bad) {
     bool err = false;
     uint32_t v = dut.apb_read(a, &err);
-    if (!err) fail_msg("read of 0x%04x completed without PSLVERR", a);
+    if (!err)
+      fail_msg("read of 0x%04x completed without PSLVERR", a);
     assert_int_equal(v, 0);
-    if (!dut.apb_write(a, 0xffffffffu)) fail_msg("write to 0x%04x without PSLVERR", a);
-    if (dut.top().dac_we_o) fail_msg("failed write to 0x%04x pulsed dac_we_o", a);
+    if (!dut.apb_write(a, 0xffffffffu))
+      fail_msg("write to 0x%04x without PSLVERR", a);
+    if (dut.top().dac_we_o)
+      fail_msg("failed write to 0x%04x pulsed dac_we_o", a);
   }
   // Writes to real ADC registers fail too (and reads of them do not).
   for (unsigned ch = 0; ch < kAdcCh; ch++)
@@ -260,8 +283,10 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
   for (uint16_t a : outside) {
     bool err = false;
     dut.apb_read(a, &err);
-    if (!err) fail_msg("read of 0x%04x completed without PSLVERR", a);
-    if (!dut.apb_write(a, 0x1111)) fail_msg("write to 0x%04x without PSLVERR", a);
+    if (!err)
+      fail_msg("read of 0x%04x completed without PSLVERR", a);
+    if (!dut.apb_write(a, 0x1111))
+      fail_msg("write to 0x%04x without PSLVERR", a);
     assert_false(dut.top().dac_we_o);
   }
   assert_int_equal(rd(dut, dac_addr(0, 3)), 0x4321);
@@ -269,7 +294,7 @@ void test_register_block_keeps_its_range_and_describes_the_bank(void **state) {
   assert_true(dut.ready_ok());
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
@@ -277,8 +302,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_dac_write_reads_back_and_pulses_once_after_the_write,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_dac_bits_above_the_code_are_ignored, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_presets_load_in_reset_without_a_pulse, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_presets_load_in_reset_without_a_pulse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_adc_reads_show_adc_code_i, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bank_errors_answer_pslverr_and_change_nothing, setup,
                                       teardown),

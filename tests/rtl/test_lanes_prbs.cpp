@@ -14,7 +14,9 @@ constexpr unsigned kLanes = LanesDut::kLanes;
 constexpr unsigned kW = LanesDut::kWordBits;
 
 // The seeds cpo_lanes_top gives its lanes: {24'hace15d, 7'(lane + 1)}.
-uint32_t lane_seed(unsigned lane) { return (0xace15du << 7) | (lane + 1u); }
+uint32_t lane_seed(unsigned lane) {
+  return (0xace15du << 7) | (lane + 1u);
+}
 
 uint32_t ctrl_word(unsigned poly, bool gen_en, bool chk_en) {
   return (gen_en ? CPO_LANES_CTRL_GEN_EN_MASK : 0u) | (chk_en ? CPO_LANES_CTRL_CHK_EN_MASK : 0u) |
@@ -31,21 +33,25 @@ void restart_generators(LanesDut &dut, unsigned poly) {
 std::vector<uint8_t> to_bits(const std::vector<uint32_t> &words) {
   std::vector<uint8_t> bits;
   for (uint32_t w : words)
-    for (unsigned j = 0; j < kW; j++) bits.push_back((w >> j) & 1u);
+    for (unsigned j = 0; j < kW; j++)
+      bits.push_back((w >> j) & 1u);
   return bits;
 }
 
 bool periodic(const std::vector<uint8_t> &bits, size_t period) {
   for (size_t k = 0; k + period < bits.size(); k++)
-    if (bits[k] != bits[k + period]) return false;
+    if (bits[k] != bits[k + period])
+      return false;
   return true;
 }
 
 unsigned wait_all_locked(LanesDut &dut, unsigned max_cycles) {
   for (unsigned c = 0; c <= max_cycles; c++) {
     bool all = true;
-    for (unsigned l = 0; l < kLanes; l++) all = all && dut.locked(l);
-    if (all) return c;
+    for (unsigned l = 0; l < kLanes; l++)
+      all = all && dut.locked(l);
+    if (all)
+      return c;
     dut.tick();
   }
   return ~0u;
@@ -64,10 +70,11 @@ int teardown(void **state) {
 // stream satisfies the polynomial's recurrence, and PRBS7/9/15 have their full period 2^N-1.
 void test_generator_matches_polynomial_recurrence(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
-  const unsigned kWords = 2100;  // 67200 bits: two PRBS15 periods
+  const unsigned kWords = 2100; // 67200 bits: two PRBS15 periods
   for (const auto &p : prbs_ref::polys()) {
     restart_generators(dut, p.code);
-    for (auto &log : dut.tx_log) log.clear();
+    for (auto &log : dut.tx_log)
+      log.clear();
     dut.log_tx = true;
     dut.run(kWords);
     dut.log_tx = false;
@@ -76,7 +83,8 @@ void test_generator_matches_polynomial_recurrence(void **state) {
       size_t ones = 0, bad = 0;
       for (size_t k = 0; k < bits.size(); k++) {
         ones += bits[k];
-        if (k >= p.degree && bits[k] != prbs_ref::predict(p, bits, k)) bad++;
+        if (k >= p.degree && bits[k] != prbs_ref::predict(p, bits, k))
+          bad++;
       }
       if (bad || ones < bits.size() / 3)
         fail_msg("%s lane %u: %zu recurrence violations, %zu ones in %zu bits", p.name, l, bad,
@@ -91,13 +99,17 @@ void test_generator_matches_polynomial_recurrence(void **state) {
     }
     // Maximal length: periodic with 2^N-1 but with none of its maximal proper divisors.
     std::vector<uint8_t> bits = to_bits(dut.tx_log[0]);
-    struct { unsigned degree; std::vector<size_t> divisors; } checks[] = {
-        {7, {127}}, {9, {7, 73}}, {15, {7, 31, 151}}};
+    struct {
+      unsigned degree;
+      std::vector<size_t> divisors;
+    } checks[] = {{7, {127}}, {9, {7, 73}}, {15, {7, 31, 151}}};
     for (const auto &c : checks) {
-      if (c.degree != p.degree) continue;
+      if (c.degree != p.degree)
+        continue;
       size_t period = (size_t(1) << c.degree) - 1;
       assert_true(periodic(bits, period));
-      for (size_t d : c.divisors) assert_false(periodic(bits, period / d));
+      for (size_t d : c.divisors)
+        assert_false(periodic(bits, period / d));
     }
     // Lanes carry different sequences (distinct seeds).
     assert_true(dut.tx_log[0] != dut.tx_log[1]);
@@ -108,18 +120,22 @@ void test_generator_matches_polynomial_recurrence(void **state) {
 // the bit and word the register write names and are counted exactly once by the checker.
 void test_checker_counts_injected_errors_exactly(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
-  struct Inj { unsigned lane, pos, gap; };
-  const Inj plan[] = {{3, 0, 0}, {3, 31, 5}, {3, 7, 1}, {3, 8, 0}, {3, 20, 40},
-                      {6, 63, 3}, {0, 16, 0}};  // pos 63 >= WordBits flips bit 0
+  struct Inj {
+    unsigned lane, pos, gap;
+  };
+  const Inj plan[] = {{3, 0, 0},   {3, 31, 5}, {3, 7, 1}, {3, 8, 0},
+                      {3, 20, 40}, {6, 63, 3}, {0, 16, 0}}; // pos 63 >= WordBits flips bit 0
   for (const auto &p : prbs_ref::polys()) {
-    for (auto &log : dut.tx_log) log.clear();
+    for (auto &log : dut.tx_log)
+      log.clear();
     restart_generators(dut, p.code);
     dut.log_tx = true;
     unsigned lock_cycles = wait_all_locked(dut, 10);
-    if (lock_cycles == ~0u) fail_msg("%s: lanes did not lock in 10 cycles", p.name);
+    if (lock_cycles == ~0u)
+      fail_msg("%s: lanes did not lock in 10 cycles", p.name);
 
     assert_false(dut.apb_write(CPO_LANES_CNT_CLEAR_OFFSET, CPO_LANES_CNT_CLEAR_CLEAR_MASK));
-    uint64_t cleared_at = dut.cycles() + 1;  // the pulse clears at the next edge
+    uint64_t cleared_at = dut.cycles() + 1; // the pulse clears at the next edge
     std::vector<std::pair<size_t, uint32_t>> expected_flips[kLanes];
     unsigned expected_errors[kLanes] = {};
     for (const auto &in : plan) {
@@ -128,14 +144,16 @@ void test_checker_counts_injected_errors_exactly(void **state) {
                                  CPO_LANES_LANE_INJECT_INJECT_MASK |
                                      (in.pos << CPO_LANES_LANE_INJECT_POS_SHIFT)));
       // The word generated at the next edge carries the flip.
-      expected_flips[in.lane].push_back({dut.tx_log[in.lane].size(), 1u << (in.pos < kW ? in.pos : 0)});
+      expected_flips[in.lane].push_back(
+          {dut.tx_log[in.lane].size(), 1u << (in.pos < kW ? in.pos : 0)});
       expected_errors[in.lane]++;
     }
     dut.run(20);
     dut.log_tx = false;
 
     for (unsigned l = 0; l < kLanes; l++) {
-      if (!dut.locked(l)) fail_msg("%s lane %u lost lock", p.name, l);
+      if (!dut.locked(l))
+        fail_msg("%s lane %u lost lock", p.name, l);
       if (dut.errors(l) != expected_errors[l])
         fail_msg("%s lane %u: %llu errors counted, %u injected", p.name, l,
                  (unsigned long long)dut.errors(l), expected_errors[l]);
@@ -149,8 +167,8 @@ void test_checker_counts_injected_errors_exactly(void **state) {
         while (next < expected_flips[l].size() && expected_flips[l][next].first == i)
           want ^= expected_flips[l][next++].second;
         if (diff != want)
-          fail_msg("%s lane %u word %zu: tx differs from reference by %08x, expected %08x",
-                   p.name, l, i, diff, want);
+          fail_msg("%s lane %u word %zu: tx differs from reference by %08x, expected %08x", p.name,
+                   l, i, diff, want);
       }
     }
   }
@@ -164,15 +182,18 @@ void test_checker_counts_harness_errors_exactly(void **state) {
   for (const auto &p : prbs_ref::polys()) {
     assert_false(dut.apb_write(CPO_LANES_CTRL_OFFSET, ctrl_word(p.code, true, true)));
     std::vector<prbs_ref::Gen> refs;
-    for (unsigned l = 0; l < kLanes; l++) refs.emplace_back(p, 0x1234567u * (l + 3));
+    for (unsigned l = 0; l < kLanes; l++)
+      refs.emplace_back(p, 0x1234567u * (l + 3));
     auto feed = [&](const uint32_t *flips) {
       for (unsigned l = 0; l < kLanes; l++)
         dut.set_rx(l, static_cast<uint32_t>(refs[l].next_word(kW)) ^ (flips ? flips[l] : 0u));
       dut.tick();
     };
-    for (unsigned i = 0; i < 12; i++) feed(nullptr);
+    for (unsigned i = 0; i < 12; i++)
+      feed(nullptr);
     for (unsigned l = 0; l < kLanes; l++)
-      if (!dut.locked(l)) fail_msg("%s lane %u: no lock on a clean stream", p.name, l);
+      if (!dut.locked(l))
+        fail_msg("%s lane %u: no lock on a clean stream", p.name, l);
     uint64_t errs0[kLanes], bits0[kLanes];
     for (unsigned l = 0; l < kLanes; l++) {
       errs0[l] = dut.errors(l);
@@ -180,8 +201,9 @@ void test_checker_counts_harness_errors_exactly(void **state) {
     }
     // Lane l gets flips in words 10..(10+8l): a pattern rotating through positions, with two
     // adjacent bits, bit 31 followed by bit 0 of the next word, and four bits in one word.
-    const uint32_t patterns[] = {0x00000001u, 0x80000000u, 0x00000001u, 0x00000003u,
-                                 0x000000f0u | 0x40000000u, 0x00010000u, 0x0, 0x80000001u};
+    const uint32_t patterns[] = {
+        0x00000001u, 0x80000000u, 0x00000001u, 0x00000003u, 0x000000f0u | 0x40000000u,
+        0x00010000u, 0x0,         0x80000001u};
     unsigned injected[kLanes] = {};
     const unsigned kWords = 200;
     for (unsigned i = 0; i < kWords; i++) {
@@ -192,7 +214,7 @@ void test_checker_counts_harness_errors_exactly(void **state) {
           injected[l] += __builtin_popcount(flips[l]);
         }
       }
-      feed(flips);  // the checker counts the word at this tick's edge
+      feed(flips); // the checker counts the word at this tick's edge
     }
     for (unsigned l = 0; l < kLanes; l++) {
       uint64_t got = dut.errors(l) - errs0[l];
@@ -210,19 +232,21 @@ void test_checker_counts_harness_errors_exactly(void **state) {
 void test_checker_relocks_after_error_burst(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
   dut.loopback = false;
-  const auto &p = prbs_ref::polys()[5];  // PRBS31, the reset default
+  const auto &p = prbs_ref::polys()[5]; // PRBS31, the reset default
   prbs_ref::Gen ref(p, 0x5eed);
   uint32_t lcg = 12345;
   auto rnd = [&] { return lcg = lcg * 1664525u + 1013904223u; };
   auto feed_all = [&](uint32_t w) {
-    for (unsigned l = 0; l < kLanes; l++) dut.set_rx(l, w);
+    for (unsigned l = 0; l < kLanes; l++)
+      dut.set_rx(l, w);
     dut.tick();
   };
-  for (unsigned i = 0; i < 12; i++) feed_all(static_cast<uint32_t>(ref.next_word(kW)));
+  for (unsigned i = 0; i < 12; i++)
+    feed_all(static_cast<uint32_t>(ref.next_word(kW)));
   assert_true(dut.locked(2));
   bool lost = false;
   for (unsigned i = 0; i < 16; i++) {
-    ref.next_word(kW);  // the burst replaces these words on the line
+    ref.next_word(kW); // the burst replaces these words on the line
     feed_all(rnd());
     lost = lost || !dut.locked(2);
   }
@@ -233,8 +257,9 @@ void test_checker_relocks_after_error_burst(void **state) {
     feed_all(static_cast<uint32_t>(ref.next_word(kW)));
     relock++;
   }
-  if (!dut.locked(2)) fail_msg("no relock within 20 clean words");
-  assert_true(relock <= 4);  // history word + LockBits (64) of clean bits + the register
+  if (!dut.locked(2))
+    fail_msg("no relock within 20 clean words");
+  assert_true(relock <= 4); // history word + LockBits (64) of clean bits + the register
   uint64_t e0 = dut.errors(2);
   for (unsigned i = 0; i < 30; i++)
     feed_all(static_cast<uint32_t>(ref.next_word(kW)) ^ (i % 10 == 3 ? (1u << i) : 0u));
@@ -252,8 +277,8 @@ void test_checker_does_not_lock_on_idle_or_random_input(void **state) {
       dut.set_rx(l, l < 4 ? 0u : (lcg = lcg * 1664525u + 1013904223u));
     dut.tick();
     for (unsigned l = 0; l < kLanes; l++)
-      if (dut.locked(l)) fail_msg("lane %u locked on %s input at cycle %u", l,
-                                  l < 4 ? "all-zero" : "random", i);
+      if (dut.locked(l))
+        fail_msg("lane %u locked on %s input at cycle %u", l, l < 4 ? "all-zero" : "random", i);
   }
   for (unsigned l = 0; l < kLanes; l++) {
     assert_int_equal(dut.bits(l), 0);
@@ -272,17 +297,15 @@ void test_checker_does_not_lock_on_idle_or_random_input(void **state) {
   assert_true(held > 0);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_generator_matches_polynomial_recurrence, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_checker_counts_injected_errors_exactly, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_checker_counts_harness_errors_exactly, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_checker_counts_injected_errors_exactly, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_checker_counts_harness_errors_exactly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_checker_relocks_after_error_burst, setup, teardown),
       cmocka_unit_test_setup_teardown(test_checker_does_not_lock_on_idle_or_random_input, setup,
                                       teardown),

@@ -9,10 +9,9 @@ namespace {
 
 constexpr unsigned kLanes = LanesDut::kLanes;
 
-
 void test_identification_registers_read_their_constants(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
-  assert_int_equal(rd(dut, CPO_LANES_ID_OFFSET), 0x43504F45u);  // "CPOE"
+  assert_int_equal(rd(dut, CPO_LANES_ID_OFFSET), 0x43504F45u); // "CPOE"
   assert_int_equal(CPO_LANES_ID_MAGIC_RESET, 0x43504F45u);
   assert_int_equal(rd(dut, CPO_LANES_VERSION_OFFSET), CPO_LANES_VERSION_RESET);
   assert_int_equal((rd(dut, CPO_LANES_VERSION_OFFSET) & CPO_LANES_VERSION_MAJOR_MASK) >>
@@ -26,7 +25,7 @@ void test_identification_registers_read_their_constants(void **state) {
   assert_int_equal(CPO_LANES_LANE_STATUS_COUNT, kLanes);
   assert_int_equal(rd(dut, CPO_LANES_CTRL_OFFSET), CPO_LANES_CTRL_RESET);
   assert_int_equal((CPO_LANES_CTRL_RESET & CPO_LANES_CTRL_POLY_MASK) >> CPO_LANES_CTRL_POLY_SHIFT,
-                   5);  // PRBS31
+                   5); // PRBS31
   // Constants ignore writes.
   assert_false(dut.apb_write(CPO_LANES_ID_OFFSET, 0));
   assert_int_equal(rd(dut, CPO_LANES_ID_OFFSET), 0x43504F45u);
@@ -36,8 +35,8 @@ void test_identification_registers_read_their_constants(void **state) {
 void test_scratch_holds_what_was_written(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
   assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), CPO_LANES_SCRATCH_RESET);
-  const uint32_t patterns[] = {0xffffffffu, 0x00000000u, 0xa5a5a5a5u, 0x5a5a5a5au, 0x80000001u,
-                               0x12345678u};
+  const uint32_t patterns[] = {0xffffffffu, 0x00000000u, 0xa5a5a5a5u,
+                               0x5a5a5a5au, 0x80000001u, 0x12345678u};
   for (uint32_t v : patterns) {
     assert_false(dut.apb_write(CPO_LANES_SCRATCH_OFFSET, v));
     assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), v);
@@ -70,14 +69,17 @@ void test_unmapped_addresses_return_pslverr(void **state) {
   for (uint16_t a : bad) {
     bool err = false;
     uint32_t v = dut.apb_read(a, &err);
-    if (!err) fail_msg("read of unmapped 0x%04x completed without PSLVERR", a);
+    if (!err)
+      fail_msg("read of unmapped 0x%04x completed without PSLVERR", a);
     assert_int_equal(v, 0);
-    if (!dut.apb_write(a, 0xffffffffu)) fail_msg("write to 0x%04x without PSLVERR", a);
+    if (!dut.apb_write(a, 0xffffffffu))
+      fail_msg("write to 0x%04x without PSLVERR", a);
   }
   // Mapped addresses do not error, and the failed writes changed nothing.
   assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), 0);
   assert_int_equal(rd(dut, CPO_LANES_CTRL_OFFSET), CPO_LANES_CTRL_RESET);
-  for (unsigned l = 0; l < kLanes; l++) rd(dut, CPO_LANES_LANE_ERRS_HI_OFFSET_N(l));
+  for (unsigned l = 0; l < kLanes; l++)
+    rd(dut, CPO_LANES_LANE_ERRS_HI_OFFSET_N(l));
   assert_true(dut.ready_ok());
 }
 
@@ -103,7 +105,7 @@ void test_counters_read_consistently_through_lo_hi(void **state) {
     dut.run(7);
     uint32_t hi = rd(dut, CPO_LANES_LANE_BITS_HI_OFFSET_N(l));
     assert_int_equal((uint64_t(hi) << 32) | lo, at_read);
-    assert_true(dut.bits(l) > at_read);  // the counter kept running meanwhile
+    assert_true(dut.bits(l) > at_read); // the counter kept running meanwhile
     assert_int_equal(lo % 32, 0);
     uint32_t elo = rd(dut, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l));
     uint32_t ehi = rd(dut, CPO_LANES_LANE_ERRS_HI_OFFSET_N(l));
@@ -132,11 +134,11 @@ void test_inject_counts_and_clear_zeroes_counters(void **state) {
   }
   assert_int_equal(rd(dut, CPO_LANES_CNT_CLEAR_OFFSET), 0);
   assert_false(dut.apb_write(CPO_LANES_CNT_CLEAR_OFFSET, CPO_LANES_CNT_CLEAR_CLEAR_MASK));
-  assert_true(dut.errors(kLanes - 1) > 0);  // the pulse acts in the cycle after the write
+  assert_true(dut.errors(kLanes - 1) > 0); // the pulse acts in the cycle after the write
   dut.tick();
   for (unsigned l = 0; l < kLanes; l++) {
     assert_int_equal(dut.errors(l), 0);
-    assert_int_equal(dut.bits(l), 0);  // cleared at this edge, counting resumes after it
+    assert_int_equal(dut.bits(l), 0); // cleared at this edge, counting resumes after it
   }
   for (unsigned l = 0; l < kLanes; l++) {
     assert_int_equal(rd(dut, CPO_LANES_LANE_ERRS_LO_OFFSET_N(l)), 0);
@@ -155,15 +157,18 @@ void test_ctrl_disables_generators(void **state) {
   uint32_t ctrl = rd(dut, CPO_LANES_CTRL_OFFSET) & ~CPO_LANES_CTRL_GEN_EN_MASK;
   assert_false(dut.apb_write(CPO_LANES_CTRL_OFFSET, ctrl));
   dut.tick();
-  for (unsigned l = 0; l < kLanes; l++) assert_int_equal(dut.tx(l), 0);
+  for (unsigned l = 0; l < kLanes; l++)
+    assert_int_equal(dut.tx(l), 0);
   dut.run(10);
-  for (unsigned l = 0; l < kLanes; l++) assert_false(dut.locked(l));
+  for (unsigned l = 0; l < kLanes; l++)
+    assert_false(dut.locked(l));
   assert_false(dut.apb_write(CPO_LANES_CTRL_OFFSET, ctrl | CPO_LANES_CTRL_GEN_EN_MASK));
   dut.run(10);
-  for (unsigned l = 0; l < kLanes; l++) assert_true(dut.locked(l));
+  for (unsigned l = 0; l < kLanes; l++)
+    assert_true(dut.locked(l));
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);

@@ -19,11 +19,16 @@ uint64_t tx(Dut &d, int i) {
   return i == 0 ? d->tx1_o : i == 1 ? d->tx13_o : d->tx64_o;
 }
 void set_rx(Dut &d, int i, uint64_t w) {
-  if (i == 0) d->rx1_i = w & 1u;
-  else if (i == 1) d->rx13_i = w & 0x1fffu;
-  else d->rx64_i = w;
+  if (i == 0)
+    d->rx1_i = w & 1u;
+  else if (i == 1)
+    d->rx13_i = w & 0x1fffu;
+  else
+    d->rx64_i = w;
 }
-uint64_t wide(const VlWide<6> &w, int i) { return cpo::harness::laneGet(w, i, 64); }
+uint64_t wide(const VlWide<6> &w, int i) {
+  return cpo::harness::laneGet(w, i, 64);
+}
 
 int setup(void **state) {
   auto *d = new Dut;
@@ -71,10 +76,12 @@ void test_checkers_lock_and_count_injections_at_every_width(void **state) {
     start(d, p.code);
     auto step = [&] {
       d.tick();
-      for (int i = 0; i < 3; i++) set_rx(d, i, tx(d, i));  // RX sees this word next edge
+      for (int i = 0; i < 3; i++)
+        set_rx(d, i, tx(d, i)); // RX sees this word next edge
     };
     // Width 1 needs the degree for history plus 64 clean bits: < 100 cycles.
-    for (unsigned c = 0; c < 100; c++) step();
+    for (unsigned c = 0; c < 100; c++)
+      step();
     assert_int_equal(d->locked_o, 7);
     d->clear_i = 1;
     step();
@@ -87,7 +94,8 @@ void test_checkers_lock_and_count_injections_at_every_width(void **state) {
       step();
       d->inject_i = 0;
       n++;
-      for (unsigned c = 0; c < 9; c++) step();
+      for (unsigned c = 0; c < 9; c++)
+        step();
     }
     step();
     for (int i = 0; i < 3; i++) {
@@ -102,7 +110,7 @@ void test_checkers_lock_and_count_injections_at_every_width(void **state) {
 // Width 64 fed by the harness with gaps in valid_i and errors on word boundaries.
 void test_checker_counts_exactly_with_valid_gaps(void **state) {
   auto &d = *static_cast<Dut *>(*state);
-  const auto &p = prbs_ref::polys()[2];  // PRBS13: four feedback taps
+  const auto &p = prbs_ref::polys()[2]; // PRBS13: four feedback taps
   d->poly_i = p.code;
   d->en_i = 1;
   prbs_ref::Gen ref(p, 0x777);
@@ -110,7 +118,7 @@ void test_checker_counts_exactly_with_valid_gaps(void **state) {
   unsigned injected = 0, words = 0;
   for (unsigned c = 0; c < 600; c++) {
     lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
-    bool valid = (lcg >> 60) != 0;  // about one cycle in 16 carries no word
+    bool valid = (lcg >> 60) != 0; // about one cycle in 16 carries no word
     d->valid64_i = valid;
     if (valid) {
       uint64_t w = ref.next_word(64);
@@ -119,10 +127,11 @@ void test_checker_counts_exactly_with_valid_gaps(void **state) {
         w ^= flips;
         injected += __builtin_popcountll(flips);
       }
-      if (c >= 22) words++;  // the clear acts at edge 21 and drops that word
+      if (c >= 22)
+        words++; // the clear acts at edge 21 and drops that word
       d->rx64_i = w;
     } else {
-      d->rx64_i = lcg;  // junk that must be ignored
+      d->rx64_i = lcg; // junk that must be ignored
     }
     d.tick();
     if (c == 20) {
@@ -137,17 +146,16 @@ void test_checker_counts_exactly_with_valid_gaps(void **state) {
   assert_int_equal(wide(d->bits_o, 2), 64ull * words);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_generators_follow_reference_at_every_width, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_checkers_lock_and_count_injections_at_every_width,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(test_checker_counts_exactly_with_valid_gaps, setup,
+      cmocka_unit_test_setup_teardown(test_checkers_lock_and_count_injections_at_every_width, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_checker_counts_exactly_with_valid_gaps, setup, teardown),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

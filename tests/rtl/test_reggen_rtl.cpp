@@ -1,8 +1,8 @@
 // The SV that rtl/reggen generates, simulated: every access type of the regtest block
 // (tests/rtl/regtest.regs.toml) behaves as documented in reggen.py.
+#include "Vcpo_regtest_tb.h"
 #include "cmocka_cpp.h"
 #include "cpo/regtest_regs.h"
-#include "Vcpo_regtest_tb.h"
 #include "vdut.h"
 
 namespace {
@@ -21,14 +21,15 @@ int teardown(void **state) {
 uint32_t rd(Dut &dut, uint16_t addr) {
   bool err = true;
   uint32_t v = dut.apb_read(addr, &err);
-  if (err) fail_msg("read of 0x%04x failed", addr);
+  if (err)
+    fail_msg("read of 0x%04x failed", addr);
   return v;
 }
 
 void test_resets_and_const(void **state) {
   auto &dut = *static_cast<Dut *>(*state);
   assert_int_equal(rd(dut, CPO_REGTEST_ID_OFFSET), 0x7E570001u);
-  assert_int_equal(rd(dut, CPO_REGTEST_CTRL_OFFSET), (0x5au | (1u << 8)));  // wo KEY reads 0
+  assert_int_equal(rd(dut, CPO_REGTEST_CTRL_OFFSET), (0x5au | (1u << 8))); // wo KEY reads 0
   assert_int_equal(dut->mode_o, CPO_REGTEST_CTRL_MODE_RESET);
   assert_int_equal(dut->flag_o, 1);
   assert_int_equal(dut->key_o, CPO_REGTEST_CTRL_KEY_RESET);
@@ -42,16 +43,16 @@ void test_resets_and_const(void **state) {
 
 void test_rw_and_wo_fields_drive_hardware(void **state) {
   auto &dut = *static_cast<Dut *>(*state);
-  assert_false(dut.apb_write(CPO_REGTEST_CTRL_OFFSET, 0xbeef00a7u));  // FLAG=0, MODE=a7
+  assert_false(dut.apb_write(CPO_REGTEST_CTRL_OFFSET, 0xbeef00a7u)); // FLAG=0, MODE=a7
   assert_int_equal(dut->mode_o, 0xa7);
   assert_int_equal(dut->flag_o, 0);
   assert_int_equal(dut->key_o, 0xbeef);
-  assert_int_equal(rd(dut, CPO_REGTEST_CTRL_OFFSET), 0xa7u);  // KEY is write-only
+  assert_int_equal(rd(dut, CPO_REGTEST_CTRL_OFFSET), 0xa7u); // KEY is write-only
   for (unsigned i = 0; i < CPO_REGTEST_CH_CFG_COUNT; i++)
     assert_false(dut.apb_write(CPO_REGTEST_CH_CFG_OFFSET_N(i), (0x100u + i) << 4 | 0xfu));
   for (unsigned i = 0; i < CPO_REGTEST_CH_CFG_COUNT; i++) {
     assert_int_equal(((dut->gain_o >> (12 * i)) & 0xfffu), 0x100 + i);
-    assert_int_equal(rd(dut, CPO_REGTEST_CH_CFG_OFFSET_N(i)), (0x100u + i) << 4);  // bits 3:0 unused
+    assert_int_equal(rd(dut, CPO_REGTEST_CH_CFG_OFFSET_N(i)), (0x100u + i) << 4); // bits 3:0 unused
   }
 }
 
@@ -71,7 +72,7 @@ void test_w1c_set_by_hardware_cleared_by_one(void **state) {
   dut->ovf_set_i = 0;
   dut.run(3);
   assert_int_equal(dut->ovf_o, 1);
-  assert_false(dut.apb_write(CPO_REGTEST_EVENTS_OFFSET, 0));  // writing 0 keeps it
+  assert_false(dut.apb_write(CPO_REGTEST_EVENTS_OFFSET, 0)); // writing 0 keeps it
   assert_int_equal(rd(dut, CPO_REGTEST_EVENTS_OFFSET) & CPO_REGTEST_EVENTS_OVF_MASK, 1);
   assert_false(dut.apb_write(CPO_REGTEST_EVENTS_OFFSET, CPO_REGTEST_EVENTS_OVF_MASK));
   assert_int_equal(dut->ovf_o, 0);
@@ -111,12 +112,12 @@ void test_w1p_pulses_for_one_cycle(void **state) {
   dut.tick();
   assert_int_equal(dut->go_o, 0);
   dut.top().penable_i = 1;
-  dut.tick();  // the write completes at this edge
+  dut.tick(); // the write completes at this edge
   dut.top().psel_i = dut.top().penable_i = 0;
   assert_int_equal(dut->go_o, 0x2);
   dut.tick();
   assert_int_equal(dut->go_o, 0);
-  assert_int_equal(rd(dut, CPO_REGTEST_EVENTS_OFFSET), 0);  // reads 0
+  assert_int_equal(rd(dut, CPO_REGTEST_EVENTS_OFFSET), 0); // reads 0
   assert_int_equal(dut->go_o, 0);
 }
 
@@ -126,16 +127,16 @@ void test_latched_pair_reads_one_consistent_value(void **state) {
   auto &dut = *static_cast<Dut *>(*state);
   for (unsigned i = 0; i < CPO_REGTEST_CNT_LO_COUNT; i++)
     dut->cnt_i[2 * i] = dut->cnt_i[2 * i + 1] = 0;
-  dut->cnt_i[2] = 0xffffffffu;  // channel 1 = 0x00000001_ffffffff
+  dut->cnt_i[2] = 0xffffffffu; // channel 1 = 0x00000001_ffffffff
   dut->cnt_i[3] = 0x00000001u;
-  dut->cnt_i[5] = 0x000000aau;  // channel 2 high half, never captured yet
-  assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(1)), 0);  // nothing captured yet
+  dut->cnt_i[5] = 0x000000aau; // channel 2 high half, never captured yet
+  assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(1)), 0); // nothing captured yet
   assert_int_equal(rd(dut, CPO_REGTEST_CNT_LO_OFFSET_N(1)), 0xffffffffu);
-  dut->cnt_i[2] = 0;  // the counter carries
+  dut->cnt_i[2] = 0; // the counter carries
   dut->cnt_i[3] = 2;
   dut.run(5);
   assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(1)), 1);
-  assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(2)), 0);  // other channels untouched
+  assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(2)), 0); // other channels untouched
   assert_int_equal(rd(dut, CPO_REGTEST_CNT_LO_OFFSET_N(1)), 0);
   assert_int_equal(rd(dut, CPO_REGTEST_CNT_HI_OFFSET_N(1)), 2);
   assert_int_equal(rd(dut, CPO_REGTEST_CNT_LO_OFFSET_N(2)), 0);
@@ -148,13 +149,15 @@ void test_unmapped_and_misaligned_addresses_error(void **state) {
   for (uint16_t a : bad) {
     bool err = false;
     dut.apb_read(a, &err);
-    if (!err) fail_msg("read of 0x%04x: no PSLVERR", a);
-    if (!dut.apb_write(a, 0xffffffffu)) fail_msg("write of 0x%04x: no PSLVERR", a);
+    if (!err)
+      fail_msg("read of 0x%04x: no PSLVERR", a);
+    if (!dut.apb_write(a, 0xffffffffu))
+      fail_msg("write of 0x%04x: no PSLVERR", a);
   }
   assert_int_equal(rd(dut, CPO_REGTEST_CTRL_OFFSET), 0x5au | (1u << 8));
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);

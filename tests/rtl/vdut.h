@@ -10,15 +10,27 @@
 
 template <typename Top> class VDut {
 public:
-  VDut() : bus_(sim_, cpo::harness::apb3Pins(sim_.top()), 0) { sim_.reset(1); }
-  Top &top() { return sim_.top(); }
-  Top *operator->() { return &sim_.top(); }
+  VDut() : bus_(sim_, cpo::harness::apb3Pins(sim_.top()), 0) {
+    sim_.reset(1);
+  }
+  Top &top() {
+    return sim_.top();
+  }
+  Top *operator->() {
+    return &sim_.top();
+  }
 
   // One clock cycle; inputs set before the call are sampled at its rising edge.
-  void tick() { sim_.tick(); }
-  void run(unsigned n) { sim_.run(n); }
+  void tick() {
+    sim_.tick();
+  }
+  void run(unsigned n) {
+    sim_.run(n);
+  }
   // Returns true if the write failed (PSLVERR, or no PREADY).
-  bool apb_write(uint16_t addr, uint32_t data) { return bus_.write32(addr, data) != CPO_OK; }
+  bool apb_write(uint16_t addr, uint32_t data) {
+    return bus_.write32(addr, data) != CPO_OK;
+  }
   uint32_t apb_read(uint16_t addr, bool *failed = nullptr) {
     uint32_t data = 0;
     const cpo_status_t st = bus_.read32(addr, &data);

@@ -28,16 +28,16 @@ typedef struct {
 } cpo_curve_cfg_t;
 
 typedef struct {
-  const char *endpoint;     /* inproc://NAME, ipc://PATH or tcp://HOST:PORT */
-  cpo_role_t role;          /* this side's role */
-  cpo_config_t config;      /* this side's configuration (a host may leave it zeroed) */
-  bool adopt_config;        /* host: send config_hash 0 and take the server's */
-  uint32_t timeout_ms;      /* how long an awaited peer may stay silent (>= 10) */
-  cpo_context_t *context;   /* required for inproc (shared with the peers); else may be NULL */
-  cpo_curve_cfg_t curve;    /* all NULL: no CURVE (refused for non-loopback tcp) */
-  unsigned refused_roles;   /* server: bits (1 << role) whose HELLO is refused with UNEXPECTED: the
-                               host of a run started without one (unless it allows an attach),
-                               the model of a direct run */
+  const char *endpoint;   /* inproc://NAME, ipc://PATH or tcp://HOST:PORT */
+  cpo_role_t role;        /* this side's role */
+  cpo_config_t config;    /* this side's configuration (a host may leave it zeroed) */
+  bool adopt_config;      /* host: send config_hash 0 and take the server's */
+  uint32_t timeout_ms;    /* how long an awaited peer may stay silent (>= 10) */
+  cpo_context_t *context; /* required for inproc (shared with the peers); else may be NULL */
+  cpo_curve_cfg_t curve;  /* all NULL: no CURVE (refused for non-loopback tcp) */
+  unsigned refused_roles; /* server: bits (1 << role) whose HELLO is refused with UNEXPECTED: the
+                             host of a run started without one (unless it allows an attach),
+                             the model of a direct run */
 } cpo_bridge_cfg_t;
 
 /** A peer joining (HELLO accepted) or leaving (its BYE) the session, on the rtl's record. */

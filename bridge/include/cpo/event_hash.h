@@ -1,6 +1,6 @@
 /* The run's fingerprint: a 64-bit hash of the ordered stream of every RX word, register
- * access, DAC write, ADC sample and log event with its cycle. Two runs with the same scenario and seed must give
- * the same value whatever the transport, quantum or harness. */
+ * access, DAC write, ADC sample and log event with its cycle. Two runs with the same scenario and
+ * seed must give the same value whatever the transport, quantum or harness. */
 #ifndef CPO_EVENT_HASH_H
 #define CPO_EVENT_HASH_H
 

@@ -10,12 +10,12 @@
 
 typedef struct {
   double length_m;
-  double loss_db_per_km;   /* attenuation */
-  uint32_t connectors;     /* mated connector pairs on the path */
+  double loss_db_per_km; /* attenuation */
+  uint32_t connectors;   /* mated connector pairs on the path */
   double connector_loss_db;
-  double coupler_loss_db;  /* fibre-to-chip coupling, per end (two ends on the path) */
-  double group_index;      /* for the latency */
-  double crosstalk_db;     /* power from each adjacent lane, relative (negative dB) */
+  double coupler_loss_db; /* fibre-to-chip coupling, per end (two ends on the path) */
+  double group_index;     /* for the latency */
+  double crosstalk_db;    /* power from each adjacent lane, relative (negative dB) */
 } cpo_fibre_params_t;
 
 /** Defaults: 100 m of G.652 fibre in a DR-style parallel link (sources in fibre.c). */

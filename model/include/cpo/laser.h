@@ -50,8 +50,7 @@ double cpo_laser_li_power_w(const cpo_laser_params_t *p, double current_a, doubl
 /** Emission wavelength at junction temperature @p temp_k. */
 double cpo_laser_wavelength_at_m(const cpo_laser_params_t *p, double temp_k);
 /** Variance of the optical power from RIN over a (one-sided) @p bandwidth_hz: RIN P^2 B. */
-double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w,
-                                 double bandwidth_hz);
+double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w, double bandwidth_hz);
 
 /**
  * Create a laser, switched off, its junction at @p ambient_k.

@@ -45,44 +45,44 @@ typedef enum { CPO_TOPOLOGY_LOOPBACK = 0, CPO_TOPOLOGY_TWO_ENGINES = 1 } cpo_top
 typedef enum { CPO_FIDELITY_BIT_TRUE = 0, CPO_FIDELITY_STATISTICAL = 1 } cpo_fidelity_t;
 
 typedef struct {
-  const char *profile;           /* profile name; NULL or "" for the default */
-  const cpo_profile_t *params;   /* optional: a complete parameter set, overrides profile */
+  const char *profile;         /* profile name; NULL or "" for the default */
+  const cpo_profile_t *params; /* optional: a complete parameter set, overrides profile */
   cpo_topology_t topology;
-  uint32_t lanes;                /* all lanes of all engines; 0: the profile's per engine */
-  uint32_t symbols_per_cycle;    /* required, 1..64 with bits_per_symbol x it <= 64 */
-  uint32_t bits_per_symbol;      /* 0: the profile's (2 PAM4, 1 NRZ) */
-  double baud_hz;                /* 0: the profile's */
+  uint32_t lanes;             /* all lanes of all engines; 0: the profile's per engine */
+  uint32_t symbols_per_cycle; /* required, 1..64 with bits_per_symbol x it <= 64 */
+  uint32_t bits_per_symbol;   /* 0: the profile's (2 PAM4, 1 NRZ) */
+  double baud_hz;             /* 0: the profile's */
   uint64_t seed;
   cpo_fidelity_t fidelity;
-  double ambient_k;              /* engine case temperature; 0: the profile's */
-  double els_ambient_k;          /* ambient of the external laser source (faceplate), apart
-                                    from the engine's; 0: the profile's. Refused for a profile
-                                    whose lasers sit on the engine. */
-  double grid_s;                 /* slow-dynamics step; 0: 50 ns */
-  double adc_period_s;           /* monitor ADC conversion period, a whole number of grid
-                                    steps (rounded, at least one); 0: 1 us */
-  bool start_calibrated;         /* start as a converged bring-up leaves it: lasers on at the
-                                    nominal current and warm, rings locked, MZMs at quadrature,
-                                    RX FFE and thresholds tuned. Otherwise power-on: lasers off,
-                                    heaters and bias 0, nominal swing and thresholds. */
-  bool pam4_natural;             /* PAM4 fields are level numbers, not Gray codes */
+  double ambient_k;      /* engine case temperature; 0: the profile's */
+  double els_ambient_k;  /* ambient of the external laser source (faceplate), apart
+                            from the engine's; 0: the profile's. Refused for a profile
+                            whose lasers sit on the engine. */
+  double grid_s;         /* slow-dynamics step; 0: 50 ns */
+  double adc_period_s;   /* monitor ADC conversion period, a whole number of grid
+                            steps (rounded, at least one); 0: 1 us */
+  bool start_calibrated; /* start as a converged bring-up leaves it: lasers on at the
+                            nominal current and warm, rings locked, MZMs at quadrature,
+                            RX FFE and thresholds tuned. Otherwise power-on: lasers off,
+                            heaters and bias 0, nominal swing and thresholds. */
+  bool pam4_natural;     /* PAM4 fields are level numbers, not Gray codes */
 } cpo_link_cfg_t;
 
 typedef struct {
   char profile[CPO_PROFILE_NAME_MAX];
-  uint32_t engines;              /* 1 (loopback) or 2 */
+  uint32_t engines; /* 1 (loopback) or 2 */
   uint32_t lanes;
-  uint32_t lasers;               /* all engines; per-laser channels are indexed 0..lasers-1 */
+  uint32_t lasers; /* all engines; per-laser channels are indexed 0..lasers-1 */
   uint32_t lanes_per_laser;
-  uint32_t levels;               /* 2 or 4 */
+  uint32_t levels; /* 2 or 4 */
   uint32_t symbols_per_cycle;
   uint32_t bits_per_symbol;
   double baud_hz;
   double cycle_s;
   uint64_t grid_cycles;
-  uint64_t adc_cycles;           /* ADC conversion period in cycles (a multiple of grid_cycles) */
-  double latency_s;              /* physical path latency: fibre plus electronics */
-  uint64_t latency_cycles;       /* floor(latency_s / cycle_s): the largest honest L */
+  uint64_t adc_cycles;     /* ADC conversion period in cycles (a multiple of grid_cycles) */
+  double latency_s;        /* physical path latency: fibre plus electronics */
+  uint64_t latency_cycles; /* floor(latency_s / cycle_s): the largest honest L */
 } cpo_link_info_t;
 
 /** One grid point of model quantities, per lane (arrays of `lanes`). */
@@ -90,14 +90,14 @@ typedef struct {
   uint64_t cycle;
   double time_s;
   uint32_t lanes;
-  const double *laser_power_w;   /* the laser feeding the lane (before any split) */
-  const double *tx_power_w;      /* average launched power of the lane */
-  const double *rx_power_w;      /* average power at the lane's receiver */
-  const double *detuning_m;      /* ring: laser minus resonance at the DC bias (negative: blue
-                                    of resonance); MZM: 0 */
-  const double *mzm_phase_rad;   /* MZM: arm phase at zero drive, wrapped to (-pi, pi]; ring 0 */
-  const double *temp_k;          /* modulator temperature (ring: ambient + heat) */
-  const double *heater_w;        /* heater power applied */
+  const double *laser_power_w; /* the laser feeding the lane (before any split) */
+  const double *tx_power_w;    /* average launched power of the lane */
+  const double *rx_power_w;    /* average power at the lane's receiver */
+  const double *detuning_m;    /* ring: laser minus resonance at the DC bias (negative: blue
+                                  of resonance); MZM: 0 */
+  const double *mzm_phase_rad; /* MZM: arm phase at zero drive, wrapped to (-pi, pi]; ring 0 */
+  const double *temp_k;        /* modulator temperature (ring: ambient + heat) */
+  const double *heater_w;      /* heater power applied */
 } cpo_link_trace_t;
 
 typedef void (*cpo_link_trace_fn)(void *user, const cpo_link_trace_t *sample);
@@ -144,8 +144,8 @@ CPO_MUST_USE cpo_status_t cpo_link_set_ambient(cpo_link_t *link, uint32_t engine
  *  slot), like a DAC write.
  *  @return as cpo_link_set_ambient; CPO_ERR_INVALID_ARG also when the profile's lasers sit on
  *          the engine (no external source); nothing scheduled on error */
-CPO_MUST_USE cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine,
-                                                   double temp_k, uint64_t effective_cycle);
+CPO_MUST_USE cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t engine, double temp_k,
+                                                   uint64_t effective_cycle);
 
 /**
  * Carry @p count cycles of TX words through the link into @p rx (layouts above). Calls must
@@ -178,10 +178,10 @@ uint64_t cpo_link_bit_errors(const cpo_link_t *link, uint32_t lane);
  *  transmitter test measures them: OMA_outer and ER from the outer levels. */
 typedef struct {
   uint32_t levels;
-  double level_w[4];   /* steady power of each level (a long run of that symbol) */
-  double average_w;    /* over equiprobable symbols */
-  double oma_outer_w;  /* highest minus lowest level */
-  double er_db;        /* 10 log10(highest / lowest) */
+  double level_w[4];  /* steady power of each level (a long run of that symbol) */
+  double average_w;   /* over equiprobable symbols */
+  double oma_outer_w; /* highest minus lowest level */
+  double er_db;       /* 10 log10(highest / lowest) */
 } cpo_link_tx_levels_t;
 
 /** TX lane @p lane's levels in the current grid interval.

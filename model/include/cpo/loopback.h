@@ -31,8 +31,7 @@ typedef struct cpo_loopback cpo_loopback_t;
  *         noise_sigma negative or not finite; an error naming the field is logged (cpo_log));
  *         CPO_ERR_NO_MEMORY
  */
-CPO_MUST_USE cpo_status_t cpo_loopback_create(const cpo_loopback_cfg_t *cfg,
-                                              cpo_loopback_t **out);
+CPO_MUST_USE cpo_status_t cpo_loopback_create(const cpo_loopback_cfg_t *cfg, cpo_loopback_t **out);
 
 /** Free the channel; sets *lb = NULL; safe twice. */
 void cpo_loopback_destroy(cpo_loopback_t **lb);

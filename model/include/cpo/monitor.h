@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 typedef struct {
-  uint32_t bits;     /* resolution: codes 0 .. 2^bits - 1 */
-  double lsb;        /* SI units per code */
-  double offset;     /* SI offset error added before quantisation */
-  double noise_lsb;  /* rms input noise, in codes */
+  uint32_t bits;    /* resolution: codes 0 .. 2^bits - 1 */
+  double lsb;       /* SI units per code */
+  double offset;    /* SI offset error added before quantisation */
+  double noise_lsb; /* rms input noise, in codes */
 } cpo_adc_params_t;
 
 /** Code for @p value with unit-normal @p noise_sample: round(value/lsb + offset/lsb +

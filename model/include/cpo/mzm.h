@@ -13,15 +13,15 @@
 #include "cpo/status.h"
 
 typedef struct {
-  double v_pi_v;                  /* V_pi of the push-pull pair */
-  double insertion_loss_db;       /* IL at the transmission peak */
-  double extinction_ratio_db;     /* static ER = T_max / T_min */
-  double phase_offset_rad;        /* phi_0: built-in arm imbalance */
-  double heater_rad_per_w;        /* thermal phase shifter efficiency */
-  double thermal_tau_s;           /* heater time constant */
-  double ambient_rad_per_k;       /* arm-imbalance drift with temperature */
+  double v_pi_v;              /* V_pi of the push-pull pair */
+  double insertion_loss_db;   /* IL at the transmission peak */
+  double extinction_ratio_db; /* static ER = T_max / T_min */
+  double phase_offset_rad;    /* phi_0: built-in arm imbalance */
+  double heater_rad_per_w;    /* thermal phase shifter efficiency */
+  double thermal_tau_s;       /* heater time constant */
+  double ambient_rad_per_k;   /* arm-imbalance drift with temperature */
   double ref_temp_k;
-  double bandwidth_hz;            /* electro-optic 3 dB bandwidth */
+  double bandwidth_hz; /* electro-optic 3 dB bandwidth */
   double heater_max_w;
 } cpo_mzm_params_t;
 

@@ -25,10 +25,10 @@ typedef enum { CPO_MODULATOR_RING = 0, CPO_MODULATOR_MZM = 1 } cpo_modulator_t;
 typedef struct {
   char name[CPO_PROFILE_NAME_MAX];
   const char *description;
-  uint32_t lanes;                 /* optical lanes per engine */
-  uint32_t host_lanes;            /* electrical host lanes (the RTL side; informational) */
+  uint32_t lanes;      /* optical lanes per engine */
+  uint32_t host_lanes; /* electrical host lanes (the RTL side; informational) */
   double baud_hz;
-  uint32_t bits_per_symbol;       /* 2: PAM4, 1: NRZ */
+  uint32_t bits_per_symbol; /* 2: PAM4, 1: NRZ */
   cpo_modulator_t modulator;
   uint32_t lanes_per_laser;       /* 1: a laser per lane; N: one source split 1:N */
   double laser_split_excess_db;   /* splitter excess loss beyond 1/N */
@@ -36,25 +36,25 @@ typedef struct {
   double laser_nominal_current_a; /* bring-up set point */
   cpo_laser_params_t laser;
   cpo_ring_params_t ring;
-  double ring_fab_offset_min_m;   /* each ring's cold resonance lies this far ... */
-  double ring_fab_offset_max_m;   /* ... to this far below the laser line (uniform per ring) */
-  double ring_detuning_fwhm;      /* bring-up operating point: laser this many FWHM blue of
-                                     resonance (0.29 FWHM is the Lorentzian's steepest slope) */
+  double ring_fab_offset_min_m; /* each ring's cold resonance lies this far ... */
+  double ring_fab_offset_max_m; /* ... to this far below the laser line (uniform per ring) */
+  double ring_detuning_fwhm;    /* bring-up operating point: laser this many FWHM blue of
+                                   resonance (0.29 FWHM is the Lorentzian's steepest slope) */
   cpo_mzm_params_t mzm;
-  double mzm_phase_spread_rad;    /* per-MZM fabrication spread of phi_0 (uniform +-) */
-  double driver_swing_v;          /* nominal peak-to-peak drive */
-  double driver_bandwidth_hz;     /* driver + modulator electro-optic bandwidth (ring: the
-                                     photon lifetime is added by the model) */
+  double mzm_phase_spread_rad; /* per-MZM fabrication spread of phi_0 (uniform +-) */
+  double driver_swing_v;       /* nominal peak-to-peak drive */
+  double driver_bandwidth_hz;  /* driver + modulator electro-optic bandwidth (ring: the
+                                  photon lifetime is added by the model) */
   cpo_fibre_params_t fibre;
   cpo_receiver_params_t receiver;
-  double tap_ratio;               /* monitor tap before the modulator */
-  double ambient_k;               /* default case temperature of the engine */
-  double els_ambient_k;           /* external laser source (ELSFP at the faceplate): the
-                                     ambient its lasers follow, apart from the engine's case;
-                                     0 when the lasers sit on the engine (they follow
-                                     ambient_k) */
-  double adc_noise_lsb;           /* rms noise of the monitor ADCs */
-  double electronics_latency_s;   /* SerDes, driver, TIA and CDR latency on the path */
+  double tap_ratio;             /* monitor tap before the modulator */
+  double ambient_k;             /* default case temperature of the engine */
+  double els_ambient_k;         /* external laser source (ELSFP at the faceplate): the
+                                   ambient its lasers follow, apart from the engine's case;
+                                   0 when the lasers sit on the engine (they follow
+                                   ambient_k) */
+  double adc_noise_lsb;         /* rms noise of the monitor ADCs */
+  double electronics_latency_s; /* SerDes, driver, TIA and CDR latency on the path */
 } cpo_profile_t;
 
 /** Number of built-in profiles. */

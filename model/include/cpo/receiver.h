@@ -18,7 +18,7 @@
 #define CPO_ISI_TAPS 4
 
 typedef struct {
-  double quantum_efficiency;   /* eta of the photodiode */
+  double quantum_efficiency; /* eta of the photodiode */
   double dark_current_a;
   double bandwidth_hz;         /* 3 dB bandwidth of PD + TIA */
   double tia_noise_a_per_rthz; /* input-referred TIA noise density */

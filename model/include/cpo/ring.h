@@ -5,7 +5,8 @@
  *   phi    = 2 pi n_g L (1/lambda - 1/lambda_res)   (round-trip phase from resonance; exact for
  *            a ring without dispersion whose resonance sits at lambda_res), L = 2 pi R
  *   T_min  = ((a - r) / (1 - a r))^2, zero at critical coupling a = r
- *   FSR    = lambda^2 / (n_g L),  FWHM = (1 - r a) lambda^2 / (pi n_g L sqrt(r a)),  Q = lambda/FWHM
+ *   FSR    = lambda^2 / (n_g L),  FWHM = (1 - r a) lambda^2 / (pi n_g L sqrt(r a)),  Q =
+ * lambda/FWHM
  *
  * The resonance moves with the junction voltage (electro-optic, depletion mode: reverse bias
  * red-shifts it), the ring temperature (heater, absorbed optical power, ambient) and a per-ring
@@ -21,21 +22,21 @@
 #include "cpo/status.h"
 
 typedef struct {
-  double radius_m;                 /* R */
-  double group_index;              /* n_g */
-  double round_trip_a;             /* a: round-trip amplitude transmission */
-  double self_coupling_r;          /* r: self-coupling of the bus coupler */
-  double cold_resonance_m;         /* lambda_cold: resonance at T_ref, 0 V, no heat */
-  double ref_temp_k;               /* T_ref */
-  double eo_shift_m_per_v;         /* d_eo */
-  double heater_shift_m_per_w;     /* d_heat */
-  double self_heating_m_per_w;     /* d_self, per watt of absorbed optical power */
-  double absorbed_fraction;        /* share of the power lost in the ring that heats it */
-  double ambient_shift_m_per_k;    /* d_amb */
-  double thermal_tau_s;            /* tau of the ring's heater and self-heating */
-  double insertion_loss_db;        /* off-resonance loss (grating couplers, waveguides) */
-  double drop_monitor_fraction;    /* share of the lost power reaching the monitor PD */
-  double heater_max_w;             /* heater driver limit */
+  double radius_m;              /* R */
+  double group_index;           /* n_g */
+  double round_trip_a;          /* a: round-trip amplitude transmission */
+  double self_coupling_r;       /* r: self-coupling of the bus coupler */
+  double cold_resonance_m;      /* lambda_cold: resonance at T_ref, 0 V, no heat */
+  double ref_temp_k;            /* T_ref */
+  double eo_shift_m_per_v;      /* d_eo */
+  double heater_shift_m_per_w;  /* d_heat */
+  double self_heating_m_per_w;  /* d_self, per watt of absorbed optical power */
+  double absorbed_fraction;     /* share of the power lost in the ring that heats it */
+  double ambient_shift_m_per_k; /* d_amb */
+  double thermal_tau_s;         /* tau of the ring's heater and self-heating */
+  double insertion_loss_db;     /* off-resonance loss (grating couplers, waveguides) */
+  double drop_monitor_fraction; /* share of the lost power reaching the monitor PD */
+  double heater_max_w;          /* heater driver limit */
 } cpo_ring_params_t;
 
 typedef struct cpo_ring cpo_ring_t;

@@ -23,13 +23,13 @@
 #define CPO_SYMCHAN_MAX_LEVELS 4
 
 typedef struct {
-  uint32_t levels;                                   /* 2 (NRZ) or 4 (PAM4) */
-  double own_a[CPO_SYMCHAN_MAX_LEVELS * CPO_SYMCHAN_MAX_LEVELS]; /* [prev * levels + cur] */
+  uint32_t levels;                                                 /* 2 (NRZ) or 4 (PAM4) */
+  double own_a[CPO_SYMCHAN_MAX_LEVELS * CPO_SYMCHAN_MAX_LEVELS];   /* [prev * levels + cur] */
   double xt_a[2][CPO_SYMCHAN_MAX_LEVELS * CPO_SYMCHAN_MAX_LEVELS]; /* left, right neighbour */
-  uint32_t has_neighbour[2];                         /* 0: that neighbour does not exist */
+  uint32_t has_neighbour[2]; /* 0: that neighbour does not exist */
   double taps[CPO_SYMCHAN_TAPS];
-  double sigma_a[CPO_SYMCHAN_MAX_LEVELS];            /* noise std per sent level */
-  double threshold_a[CPO_SYMCHAN_MAX_LEVELS - 1];    /* ascending */
+  double sigma_a[CPO_SYMCHAN_MAX_LEVELS];         /* noise std per sent level */
+  double threshold_a[CPO_SYMCHAN_MAX_LEVELS - 1]; /* ascending */
 } cpo_symchan_eye_t;
 
 /** What a lane remembers across calls: the currents of the last TAPS-1 symbols, most recent
@@ -47,29 +47,29 @@ typedef struct {
 
 typedef struct {
   cpo_symchan_stream_t own;
-  cpo_symchan_stream_t nb[2];     /* left, right neighbour: ignored where the eye has none */
-  uint32_t stride;                /* words from one cycle to the next */
+  cpo_symchan_stream_t nb[2]; /* left, right neighbour: ignored where the eye has none */
+  uint32_t stride;            /* words from one cycle to the next */
   uint32_t symbols_per_word;
-  uint32_t bits_per_symbol;       /* 1 or 2 */
-  uint32_t gray;                  /* PAM4 fields are Gray codes 00 01 11 10 for levels 0..3
-                                     (level = f ^ f >> 1); else natural level numbers */
+  uint32_t bits_per_symbol; /* 1 or 2 */
+  uint32_t gray;            /* PAM4 fields are Gray codes 00 01 11 10 for levels 0..3
+                               (level = f ^ f >> 1); else natural level numbers */
 } cpo_symchan_input_t;
 
 typedef struct {
   uint64_t symbol_errors;
-  uint64_t bit_errors;            /* differing bits between sent and decided fields */
+  uint64_t bit_errors; /* differing bits between sent and decided fields */
 } cpo_symchan_errors_t;
 
 /** Bit-true mode over @p n symbols (a whole number of words), @p noise holding n standard
- *  normals (single precision: the per-symbol arithmetic is float, see symchan_kernel.h). Writes the decisions, encoded, into @p rx (same layout as the input; bits above
- *  the symbols zero) and adds to @p err. Updates the state's history. */
+ *  normals (single precision: the per-symbol arithmetic is float, see symchan_kernel.h). Writes the
+ * decisions, encoded, into @p rx (same layout as the input; bits above the symbols zero) and adds
+ * to @p err. Updates the state's history. */
 void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
                           const cpo_symchan_input_t *in, uint32_t n, const float *noise,
                           uint64_t *rx, cpo_symchan_errors_t *err);
 
 /** Level of symbol @p i (-1 is the stream's prev) of a stream. */
-uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s,
-                          int64_t i);
+uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, int64_t i);
 
 /** Noiseless decision-point value of symbol @p i (0..n-1) of a call; earlier currents come
  *  from the state's history. */
@@ -102,8 +102,7 @@ double cpo_symchan_error_prob(const cpo_symchan_eye_t *eye, double y, uint32_t s
  * @p rng's uniform sub-stream only. Does not update the history (call cpo_symchan_advance).
  */
 void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
-                             const cpo_symchan_input_t *in, uint32_t n, double p_max,
-                             uint64_t *gap, cpo_rng_t *rng, uint64_t *rx,
-                             cpo_symchan_errors_t *err);
+                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                             cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err);
 
 #endif

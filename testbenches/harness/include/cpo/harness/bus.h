@@ -52,15 +52,23 @@ public:
   void sample(const Apb3Answer &answer);
   /** After the rising edge: the next phase. */
   void edge();
-  const Apb3Drive &drive() const { return drive_; }
-  bool busy() const { return phase_ == Phase::Setup || phase_ == Phase::Access; }
-  bool done() const { return phase_ == Phase::Done; }
+  const Apb3Drive &drive() const {
+    return drive_;
+  }
+  bool busy() const {
+    return phase_ == Phase::Setup || phase_ == Phase::Access;
+  }
+  bool done() const {
+    return phase_ == Phase::Done;
+  }
   /** The finished transfer's result, and back to idle.
    *  @param[out] rdata what the target drove in the last access cycle.
    *  @return false (nothing written) if no transfer has finished. */
   bool take(cpo_status_t *status, uint32_t *rdata);
   /** Transfers so far that timed out. */
-  uint64_t timeouts() const { return timeouts_; }
+  uint64_t timeouts() const {
+    return timeouts_;
+  }
 
 private:
   enum class Phase { Idle, Setup, Access, Done };

@@ -32,7 +32,9 @@ public:
 class Clocked {
 public:
   virtual ~Clocked() = default;
-  void addHook(EdgeHook *hook) { hooks_.push_back(hook); }
+  void addHook(EdgeHook *hook) {
+    hooks_.push_back(hook);
+  }
   /** One clock cycle. */
   virtual void cycle() = 0;
 
@@ -60,14 +62,16 @@ Apb3Pins<Addr> apb3PinsOf(uint8_t *psel, uint8_t *penable, uint8_t *pwrite, Addr
 }
 
 /** The APB3 target port of @p top whose pins are <prefix>psel_i ... <prefix>pslverr_o. */
-#define CPO_HARNESS_APB3_PINS(top, prefix)                                                       \
-  cpo::harness::apb3PinsOf(&(top).prefix##psel_i, &(top).prefix##penable_i,                     \
-                           &(top).prefix##pwrite_i, &(top).prefix##paddr_i,                      \
-                           &(top).prefix##pwdata_i, &(top).prefix##prdata_o,                     \
+#define CPO_HARNESS_APB3_PINS(top, prefix)                                                         \
+  cpo::harness::apb3PinsOf(&(top).prefix##psel_i, &(top).prefix##penable_i,                        \
+                           &(top).prefix##pwrite_i, &(top).prefix##paddr_i,                        \
+                           &(top).prefix##pwdata_i, &(top).prefix##prdata_o,                       \
                            &(top).prefix##pready_o, &(top).prefix##pslverr_o)
 
 /** The port named psel_i ... pslverr_o. */
-template <typename Top> auto apb3Pins(Top &t) { return CPO_HARNESS_APB3_PINS(t, ); }
+template <typename Top> auto apb3Pins(Top &t) {
+  return CPO_HARNESS_APB3_PINS(t, );
+}
 
 /** An Apb3Master on a top's pins, stepped by the clock (add it to the Sim with addHook). */
 template <typename Addr> class Apb3Port : public EdgeHook {
@@ -86,9 +90,15 @@ public:
     apply();
     return true;
   }
-  bool done() const { return master_.done(); }
-  bool take(cpo_status_t *status, uint32_t *rdata) { return master_.take(status, rdata); }
-  uint64_t timeouts() const { return master_.timeouts(); }
+  bool done() const {
+    return master_.done();
+  }
+  bool take(cpo_status_t *status, uint32_t *rdata) {
+    return master_.take(status, rdata);
+  }
+  uint64_t timeouts() const {
+    return master_.timeouts();
+  }
 
   void atLowClock() override {
     if (master_.busy())
@@ -167,12 +177,22 @@ public:
   Sim(const Sim &) = delete;
   Sim &operator=(const Sim &) = delete;
 
-  Top &top() { return *top_; }
-  const Top &top() const { return *top_; }
-  Top *operator->() { return top_.get(); }
-  VerilatedContext &context() { return *ctx_; }
+  Top &top() {
+    return *top_;
+  }
+  const Top &top() const {
+    return *top_;
+  }
+  Top *operator->() {
+    return top_.get();
+  }
+  VerilatedContext &context() {
+    return *ctx_;
+  }
   /** Cycles run (timed reset cycles included). */
-  uint64_t cycles() const { return cycles_; }
+  uint64_t cycles() const {
+    return cycles_;
+  }
 
   /** One cycle: the clock low and its outputs settled, then @p at_low_clock (sample outputs,
    *  set inputs for the edge), the hooks, then the rising edge. */
@@ -199,7 +219,9 @@ public:
     for (uint64_t i = 0; i < n; i++)
       tick();
   }
-  void cycle() override { tick(); }
+  void cycle() override {
+    tick();
+  }
 
   /** rst_ni low for @p n cycles, then released (outputs settled). */
   void reset(unsigned n, ResetTime time = ResetTime::Counts) {
@@ -225,8 +247,9 @@ private:
   // Only a model verilated with TRACE_FST has trace(VerilatedFstC *): only it links the writer.
   template <typename T, typename = void> struct Traced : std::false_type {};
   template <typename T>
-  struct Traced<T, std::void_t<decltype(std::declval<T &>().trace(
-                       std::declval<VerilatedFstC *>(), 0))>> : std::true_type {};
+  struct Traced<
+      T, std::void_t<decltype(std::declval<T &>().trace(std::declval<VerilatedFstC *>(), 0))>>
+      : std::true_type {};
   struct NoTrace {};
   using Trace = std::conditional_t<Traced<Top>::value, VerilatedFstC, NoTrace>;
 
@@ -236,8 +259,10 @@ private:
       top_->trace(trace_.get(), 99);
       trace_->open(path);
     } else {
-      cpo_log(CPO_LOG_WARN, "harness", "no trace written to %s: this model was verilated "
-              "without tracing", path);
+      cpo_log(CPO_LOG_WARN, "harness",
+              "no trace written to %s: this model was verilated "
+              "without tracing",
+              path);
     }
   }
   void closeTrace() {
