@@ -3,7 +3,12 @@
 
   zmq SOURCE_DIR  ZeroMQ only in bridge/: no C/C++ file outside bridge/ includes zmq.h, except
                   the few listed below, which play a raw ZeroMQ peer on purpose.
-  log SOURCE_DIR  Library code in bridge/ and host/ reports through cpo_log, never to stderr.
+  log SOURCE_DIR  Library code (model/, bridge/, host/) reports through cpo_log, never to
+                  stderr (common/src/log.c, the default sink, is the one that writes it).
+  deps SOURCE_DIR Dependencies point one way: common <- model; common <- bridge <- host; only
+                  testbenches/, tests/ and bench/ may include every room's headers. Generated
+                  contract headers (registers, address map, analog channels, protocol numbers)
+                  are data every room may use.
 
 Exit 0 when the rule holds, 1 naming each offender."""
 import pathlib
@@ -20,7 +25,16 @@ RAW_PEERS = {
     'bench/bridge/bench_roundtrip.c': 'measures a raw libzmq REQ/REP ping-pong as the baseline',
 }
 STDERR = re.compile(r'\bstderr\b|\bperror\s*\(')
-LIBRARY_DIRS = ('bridge/src/', 'host/src/', 'host/fw/')
+LIBRARY_DIRS = ('model/src/', 'bridge/src/', 'host/src/', 'host/fw/', 'common/src/')
+SINKS = {'common/src/log.c'}  # the default log sink writes stderr: that is its job
+CPO_INCLUDE = re.compile(r'^\s*#\s*include\s*"(cpo/[\w/]+\.h)"', re.MULTILINE)
+# What each room's code may include, besides its own headers and the generated contracts.
+ALLOWED = {
+    'common': set(),
+    'model': {'common'},
+    'bridge': {'common'},
+    'host': {'common', 'bridge'},
+}
 
 
 def s_sources(root):
@@ -58,7 +72,7 @@ def check_zmq(root, sources):
 
 
 def check_log(root, sources):
-  library = [f for f in sources if f.startswith(LIBRARY_DIRS)]
+  library = [f for f in sources if f.startswith(LIBRARY_DIRS) and f not in SINKS]
   if not any(f.startswith('bridge/src/') for f in library):
     print(f'found no library source among {len(sources)} files: not scanning')
     return 1
@@ -71,9 +85,41 @@ def check_log(root, sources):
   return 1 if bad else 0
 
 
+def s_header_rooms(sources):
+  """cpo/NAME.h -> the room whose include/ directory holds it (tracked headers only)."""
+  rooms = {}
+  for f in sources:
+    m = re.match(r'^(\w+)/(?:[\w/]*/)?include/(cpo/[\w/]+\.h)$', f)
+    if m:
+      rooms[m.group(2)] = m.group(1)
+  return rooms
+
+
+def check_deps(root, sources):
+  rooms = s_header_rooms(sources)
+  if not {'common', 'model', 'bridge', 'host'} <= set(rooms.values()):
+    print(f'found the headers of only {sorted(set(rooms.values()))}: not scanning')
+    return 1
+  bad = []
+  checked = 0
+  for f in sources:
+    room = f.split('/', 1)[0]
+    if room not in ALLOWED:
+      continue
+    checked += 1
+    for header in CPO_INCLUDE.findall((root / f).read_text(errors='replace')):
+      owner = rooms.get(header)  # None: generated (a contract) or the room's private header
+      if owner and owner != room and owner not in ALLOWED[room]:
+        bad.append(f'{f}: includes {header} of {owner}/: {room}/ may depend only on '
+                   f'{sorted(ALLOWED[room]) or "nothing"}')
+  print('\n'.join(bad) if bad else f'{checked} sources of {sorted(ALLOWED)} depend one way')
+  return 1 if bad else 0
+
+
 def main():
   rule, root = sys.argv[1], pathlib.Path(sys.argv[2])
-  return {'zmq': check_zmq, 'log': check_log}[rule](root, s_sources(root))
+  rules = {'zmq': check_zmq, 'log': check_log, 'deps': check_deps}
+  return rules[rule](root, s_sources(root))
 
 
 if __name__ == '__main__':
