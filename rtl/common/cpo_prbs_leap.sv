@@ -26,8 +26,8 @@ module cpo_prbs_leap
     cols_t cols;
     sym = '0;
     cols = '0;
-    for (int unsigned k = 0; k < poly_degree; k++) begin
-      sym[k][k] = 1'b1;
+    for (int unsigned b = 0; b < poly_degree; b++) begin
+      sym[b][b] = 1'b1;
     end
     for (int unsigned j = 0; j < Width; j++) begin
       for (int unsigned t = 1; t <= poly_degree; t++) begin

@@ -416,6 +416,12 @@ module cpo_d2d_ep
   assign rx_bad40 = 40'(rx_bad);
   assign tx_bad40 = 40'(tx_bad);
 
+  // A receiver lane's status in the LANE_STAT register layout (VLD_STAT has the same one).
+  function automatic cpo_d2d_hw2reg_lane_stat_reg_t lane_stat_reg(lane_stat_t st);
+    return '{phase: st.phase, eye_len: st.eye_len, eye_found: st.eye_found, locked: st.locked,
+             id_valid: st.id_valid, id: st.id, delay: st.delay};
+  endfunction
+
   always_comb begin
     hw2reg = '0;
     hw2reg.config_.num_lanes = 8'(NumLanes);
@@ -469,26 +475,10 @@ module cpo_d2d_ep
     hw2reg.tun_status.timeout = tun_to;
     hw2reg.tun_status.tag = tun_tag;
     hw2reg.tun_rdata.data = tun_rdata;
-    hw2reg.vld_stat = '{
-      phase: lane_stat[NumPhys].phase,
-      eye_len: lane_stat[NumPhys].eye_len,
-      eye_found: lane_stat[NumPhys].eye_found,
-      locked: lane_stat[NumPhys].locked,
-      id_valid: lane_stat[NumPhys].id_valid,
-      id: lane_stat[NumPhys].id,
-      delay: lane_stat[NumPhys].delay
-    };
+    hw2reg.vld_stat = lane_stat_reg(lane_stat[NumPhys]);
     hw2reg.vld_errs.count = lane_errs[NumPhys];
     for (int unsigned r = 0; r < NumPhys; r++) begin
-      hw2reg.lane_stat[r] = '{
-        phase: lane_stat[r].phase,
-        eye_len: lane_stat[r].eye_len,
-        eye_found: lane_stat[r].eye_found,
-        locked: lane_stat[r].locked,
-        id_valid: lane_stat[r].id_valid,
-        id: lane_stat[r].id,
-        delay: lane_stat[r].delay
-      };
+      hw2reg.lane_stat[r] = lane_stat_reg(lane_stat[r]);
       hw2reg.lane_errs[r].count = lane_errs[r];
     end
     for (int unsigned j = 0; j < NumLanes; j++) begin

@@ -8,6 +8,8 @@
 // result; both ends then take the same decision from the two results. A request that gets no
 // response is resent every RetryCycles (a dropped sideband message costs time, not the link);
 // a request that arrives early (the partner is one step ahead) is kept until this end gets there.
+// The exchanges and their retries are cpo_d2d_ltsm_xchg's; the message layouts are in
+// cpo_d2d_pkg ("Training messages").
 //
 // SBINIT: send the clock pattern (1 ms on, 1 ms off, scaled) until two pattern units arrive,
 // send four more, then "out of reset" (0x91) until the partner's arrives, then the SBINIT done
@@ -20,7 +22,8 @@
 // states sweep the sampling phase; RXDESKEW aligns the lanes; LINKSPEED checks every used lane
 // at speed: clean -> LINKINIT, a few bad lanes -> MBTRAIN.REPAIR (remap, maybe narrower) ->
 // TXSELFCAL, the valid lane or every lane bad or a failed deskew -> SPEEDIDLE one speed lower
-// (TRAINERROR at the lowest). LINKINIT exchanges the link-management Active request (0x01/0x02, subcode 01).
+// (TRAINERROR at the lowest). LINKINIT exchanges the link-management Active request (0x01/0x02,
+// subcode 01).
 // ACTIVE leaves for PHYRETRAIN on an error burst, a host request or the partner's PHYRETRAIN
 // request; PHYRETRAIN -> TXSELFCAL. A state that outstays ResidencyCycles >> timer_shift_i goes
 // to TRAINERROR and tells the partner (0xE5); TRAINERROR holds until link_reset_i or the
@@ -111,6 +114,9 @@ module cpo_d2d_ltsm
   output logic [15:0]        retries_o
 );
 
+  // Where a state is: a training state goes SubEntry (start step) -> SubXchg0 -> [SubWork ->
+  // [SubMapRx] -> SubXchg1 (done step) -> [SubMapTx]] -> SubDecide; SBINIT goes SubEntry ->
+  // SubPat -> SubPatTail -> SubOor -> SubXchg0; ACTIVE and TRAINERROR SubEntry -> SubHold.
   typedef enum logic [3:0] {
     SubEntry,
     SubXchg0,
@@ -154,34 +160,18 @@ module cpo_d2d_ltsm
     return !(st == StReset || st == StActive || st == StTrainError || st >= StL1L2);
   endfunction
 
-  function automatic logic [15:0] step_id(ltsm_state_e st, logic [2:0] step);
-    return {state_req_code(st), step, st};
+  // The states that run the symmetric exchange (start step, work, done step, decide).
+  function automatic logic is_training(ltsm_state_e st);
+    return !(st == StReset || st == StSbinit || st == StActive || st == StTrainError);
   endfunction
-
-  localparam logic [15:0] SbinitDoneId = {8'h95, 8'h01};
 
   // ---- State ---------------------------------------------------------------------------------
   ltsm_state_e        state_q, state_d, prev_q, prev_d;
   sub_e               sub_q, sub_d;
   logic [31:0]        res_q, res_d;        // cycles in this state
-  logic [31:0]        tmr_q, tmr_d;        // pattern on/off, reset dwell, 0x91 resend
+  logic [31:0]        tmr_q, tmr_d;        // pattern on/off, reset dwell, 0x91 resend, map wait
   logic               pat_on_q, pat_on_d;
   logic [2:0]         pat_cnt_q, pat_cnt_d;
-  logic               oor_seen_q, oor_seen_d;
-  // exchange
-  logic               xa_q, xa_d, xacked_q, xacked_d, xpeer_q, xpeer_d, xhas_q, xhas_d;
-  logic [15:0]        xid_q, xid_d;
-  logic [63:0]        xdata_q, xdata_d, peer_data_q, peer_data_d;
-  logic               prv_q, prv_d, prv_has_q, prv_has_d;
-  logic [15:0]        prv_id_q, prv_id_d;
-  logic [63:0]        prv_data_q, prv_data_d;
-  logic               pend_q, pend_d;
-  logic [15:0]        pend_id_q, pend_id_d;
-  logic [63:0]        pend_data_q, pend_data_d;
-  logic [15:0]        rty_q, rty_d;
-  // sideband slots
-  logic               req_v_q, req_v_d, resp_v_q, resp_v_d;
-  logic [63:0]        req_h_q, req_h_d, req_dt_q, req_dt_d, resp_h_q, resp_h_d, resp_dt_q, resp_dt_d;
   // link parameters
   logic [2:0]         speed_q, speed_d, neg_speed_q, neg_speed_d, rmt_speed_q, rmt_speed_d;
   logic               neg_half_q, neg_half_d, rmt_half_q, rmt_half_d;
@@ -190,81 +180,260 @@ module cpo_d2d_ltsm
   logic               deskew_fail_q, deskew_fail_d;
   logic               rmt_rev_q, rmt_rev_d;
   logic [NumPhys-1:0] rx_bad_q, rx_bad_d, tx_bad_q, tx_bad_d;
+  logic               rx_upd, tx_upd, rx_upd_q, tx_upd_q;
+  // status
   err_cause_e         cause_q, cause_d;
   ltsm_state_e        err_st_q, err_st_d;
-  logic [15:0]        trainings_q, trainings_d, retrains_q, retrains_d, retries_q, retries_d;
-  logic [7:0]         unexp_q, unexp_d;
-  // strobes
-  logic               op_start, rx_upd, tx_upd, rx_upd_q, tx_upd_q;
+  logic [15:0]        trainings_q, trainings_d, retrains_q, retrains_d;
 
   logic [31:0] residency_limit, pattern_limit;
   assign residency_limit = ResidencyCycles >> timer_shift_i;
   assign pattern_limit = SbPatternCycles >> timer_shift_i;
 
-  // Result of this end's receiver work, sent in the done step.
-  logic [63:0] result;
+  // ---- Message exchange ----------------------------------------------------------------------
+  logic        x_start, x_has, x_send, x_clear, x_done, pend, oor_seen, peer_te, peer_reset;
+  msg_id_t     x_id, x_send_id, pend_id;
+  logic [63:0] x_data, peer_data;
+
+  cpo_d2d_ltsm_xchg #(
+    .RetryCycles (RetryCycles)
+  ) u_xchg (
+    .clk_i,
+    .rst_ni,
+    .start_i      (x_start),
+    .start_id_i   (x_id),
+    .start_has_i  (x_has),
+    .start_data_i (x_data),
+    .send_i       (x_send),
+    .send_id_i    (x_send_id),
+    .clear_i      (x_clear),
+    .done_o       (x_done),
+    .peer_data_o  (peer_data),
+    .pend_o       (pend),
+    .pend_id_o    (pend_id),
+    .oor_seen_o   (oor_seen),
+    .peer_te_o    (peer_te),
+    .peer_reset_o (peer_reset),
+    .msg_valid_i,
+    .msg_hdr_i,
+    .msg_data_i,
+    .req_valid_o,
+    .req_hdr_o,
+    .req_data_o,
+    .req_ready_i,
+    .resp_valid_o,
+    .resp_hdr_o,
+    .resp_data_o,
+    .resp_ready_i,
+    .unexpected_o,
+    .retries_o
+  );
+
+  // ---- Results -------------------------------------------------------------------------------
+  // This end's result, sent in the done step, and the partner's, received in it.
+  done_data_t         result, peer_done;
+  param_data_t        peer_param;
+  logic [NumPhys-1:0] my_err, pr_err;
+  logic               my_vld, pr_vld, peer_ok;
+  assign peer_done = done_data_t'(peer_data);
+  assign peer_param = param_data_t'(peer_data);
+  assign peer_ok = done_ok(peer_done);
+  assign my_err = rx_err_i & rx_used_i;
+  assign pr_err = peer_done.lanes[NumPhys-1:0] & tx_used_i;
+  assign my_vld = vld_err_i;
+  assign pr_vld = peer_done.vld_err;
+
   always_comb begin
     result = '0;
     unique case (state_q)
-      StMbinitRepairClk:  result[0] = clk_ok_i;
-      StMbinitRepairVal:  result[0] = val_ok_i;
-      StMbinitReversalMb: result[0] = rev_detect_i;
+      StMbinitRepairClk:  result = done_flag(clk_ok_i);
+      StMbinitRepairVal:  result = done_flag(val_ok_i);
+      StMbinitReversalMb: result = done_flag(rev_detect_i);
       StMbinitRepairMb: begin
-        result[NumPhys-1:0] = rx_bad_i;
-        result[49:48] = rx_mode_i;
+        result.lanes = MaxDoneLanes'(rx_bad_i);
+        result.width = rx_mode_i;
       end
-      StMbtrainRxDeskew:  result[0] = deskew_ok_i;
+      StMbtrainRxDeskew:  result = done_flag(deskew_ok_i);
       StMbtrainLinkSpeed: begin
-        result[NumPhys-1:0] = rx_err_i & rx_used_i;
-        result[40] = vld_err_i;
+        result.lanes = MaxDoneLanes'(my_err);
+        result.vld_err = my_vld;
       end
       default: ;
     endcase
   end
 
-  logic [NumPhys-1:0] my_err, pr_err;
-  logic               my_vld, pr_vld;
-  assign my_err = rx_err_i & rx_used_i;
-  assign pr_err = peer_data_q[NumPhys-1:0] & tx_used_i;
-  assign my_vld = vld_err_i;
-  assign pr_vld = peer_data_q[40];
+  // LINKSPEED: clean; or failed as a whole at this speed; else a few lanes to repair.
+  logic ls_clean, ls_fail_all;
+  assign ls_clean = !deskew_fail_q && my_err == '0 && pr_err == '0 && !my_vld && !pr_vld;
+  assign ls_fail_all = !ls_clean && (deskew_fail_q || my_vld || pr_vld || my_err == rx_used_i ||
+                                     pr_err == tx_used_i);
 
+  // ---- SBINIT: the clock pattern, "out of reset", the done exchange ---------------------------
+  sub_e        sb_sub;
+  logic [31:0] sb_tmr;
+  logic        sb_start, sb_oor, sb_done;
   always_comb begin
-    logic       xdone, go, start_x, peer_te, peer_reset;
-    logic [15:0] xs_id, mid;
-    logic [63:0] xs_data;
-    logic       xs_has;
-    ltsm_state_e nxt;
-
-    state_d = state_q;
-    prev_d = prev_q;
-    sub_d = sub_q;
-    res_d = res_q + 32'd1;
-    tmr_d = tmr_q + 32'd1;
+    sb_sub = sub_q;
+    sb_tmr = tmr_q + 32'd1;
     pat_on_d = pat_on_q;
     pat_cnt_d = pat_cnt_q;
-    oor_seen_d = oor_seen_q;
-    xa_d = xa_q;
-    xacked_d = xacked_q;
-    xpeer_d = xpeer_q;
-    xhas_d = xhas_q;
-    xid_d = xid_q;
-    xdata_d = xdata_q;
-    peer_data_d = peer_data_q;
-    prv_d = prv_q;
-    prv_has_d = prv_has_q;
-    prv_id_d = prv_id_q;
-    prv_data_d = prv_data_q;
-    pend_d = pend_q;
-    pend_id_d = pend_id_q;
-    pend_data_d = pend_data_q;
-    rty_d = rty_q;
-    req_v_d = req_v_q && !req_ready_i;
-    req_h_d = req_h_q;
-    req_dt_d = req_dt_q;
-    resp_v_d = resp_v_q && !resp_ready_i;
-    resp_h_d = resp_h_q;
-    resp_dt_d = resp_dt_q;
+    sb_start = 1'b0;
+    sb_oor = 1'b0;
+    sb_done = 1'b0;
+    if (state_q == StSbinit) begin
+      unique case (sub_q)
+        SubEntry: begin
+          pat_on_d = 1'b1;
+          sb_tmr = '0;
+          pat_cnt_d = '0;
+          sb_sub = SubPat;
+        end
+        SubPat: begin
+          if (tmr_q >= pattern_limit) begin
+            pat_on_d = !pat_on_q;
+            sb_tmr = '0;
+          end
+          if (pat_seen_i) pat_cnt_d = pat_cnt_q + 3'd1;
+          if (pat_cnt_d >= 3'd2 || oor_seen) begin
+            sb_sub = SubPatTail;
+            pat_cnt_d = '0;
+          end
+        end
+        SubPatTail: begin
+          if (pat_iter_i) pat_cnt_d = pat_cnt_q + 3'd1;
+          if (pat_cnt_d >= 3'd4) begin
+            sb_sub = SubOor;
+            sb_tmr = RetryCycles;
+          end
+        end
+        SubOor: begin
+          if (oor_seen || (pend && pend_id == SbinitDoneId)) begin
+            sb_start = 1'b1;
+            sb_sub = SubXchg0;
+          end else if (32'(tmr_q) >= RetryCycles) begin
+            sb_tmr = '0;
+            sb_oor = 1'b1;  // resend "out of reset"
+          end
+        end
+        default: sb_done = x_done;  // SubXchg0
+      endcase
+    end
+  end
+
+  // ---- Training states: start exchange, receiver work, done exchange, decide ------------------
+  sub_e         tr_sub;
+  logic         tr_tmr_clr, tr_start, map_rx, map_tx, decide, op_start;
+  msg_id_t      tr_id;
+  logic         tr_has;
+  logic [63:0]  tr_data;
+  always_comb begin
+    tr_sub = sub_q;
+    tr_tmr_clr = 1'b0;
+    tr_start = 1'b0;
+    tr_id = step_id(state_q, StepDone);
+    tr_has = 1'b1;
+    tr_data = result;
+    map_rx = 1'b0;
+    map_tx = 1'b0;
+    decide = 1'b0;
+    op_start = 1'b0;
+    if (is_training(state_q)) begin
+      unique case (sub_q)
+        SubEntry: begin
+          tr_start = 1'b1;
+          tr_id = step_id(state_q, StepStart);
+          tr_has = state_q == StMbinitParam;
+          tr_data = '0;
+          if (state_q == StMbinitParam) begin
+            tr_data = param_data(8'(cap_half_i ? NumLanes / 2 : NumLanes), module_id_i,
+                                 cap_half_i, cap_speed_i);
+          end
+          tr_sub = SubXchg0;
+        end
+        SubXchg0: begin
+          if (x_done) begin
+            op_start = rx_op_of(state_q) != RxOpNone;
+            tr_sub = op_start ? SubWork : SubDecide;
+          end
+        end
+        SubWork: begin
+          if (rx_op_done_i) begin
+            // REPAIRMB first maps its receiver onto the good lanes
+            map_rx = state_q == StMbinitRepairMb;
+            tr_tmr_clr = map_rx;
+            tr_start = !map_rx;
+            tr_sub = map_rx ? SubMapRx : SubXchg1;
+          end
+        end
+        // the map update is registered, the map is computed the cycle after
+        SubMapRx: begin
+          if (tmr_q >= 32'd2) begin
+            tr_start = 1'b1;
+            tr_sub = SubXchg1;
+          end
+        end
+        SubXchg1: begin
+          if (x_done) begin
+            map_tx = state_q == StMbinitRepairMb;
+            tr_tmr_clr = map_tx;
+            tr_sub = map_tx ? SubMapTx : SubDecide;
+          end
+        end
+        SubMapTx: if (tmr_q >= 32'd2) tr_sub = SubDecide;
+        default: decide = 1'b1;  // SubDecide
+      endcase
+    end
+  end
+
+  // ---- Decision: the next state from both ends' results ---------------------------------------
+  ltsm_state_e dec_nxt;
+  err_cause_e  dec_cause;  // ErrNone: the cause stays
+  always_comb begin
+    dec_nxt = StTrainError;
+    dec_cause = ErrNone;
+    unique case (state_q)
+      StMbinitParam:      dec_nxt = StMbinitCal;
+      StMbinitCal:        dec_nxt = StMbinitRepairClk;
+      StMbinitRepairClk: begin
+        if (clk_ok_i && peer_ok) dec_nxt = StMbinitRepairVal;
+        else dec_cause = ErrClk;
+      end
+      StMbinitRepairVal: begin
+        if (val_ok_i && peer_ok) dec_nxt = StMbinitReversalMb;
+        else dec_cause = ErrVal;
+      end
+      StMbinitReversalMb: dec_nxt = StMbinitRepairMb;
+      StMbinitRepairMb, StMbtrainRepair: begin
+        if (rx_mode_i == WidthNone || tx_mode_i == WidthNone) dec_cause = ErrRepair;
+        else dec_nxt = (state_q == StMbinitRepairMb) ? StMbtrainValVref : StMbtrainTxSelfCal;
+      end
+      StMbtrainValVref:        dec_nxt = StMbtrainDataVref;
+      StMbtrainDataVref:       dec_nxt = StMbtrainSpeedIdle;
+      StMbtrainSpeedIdle:      dec_nxt = StMbtrainTxSelfCal;
+      StMbtrainTxSelfCal:      dec_nxt = StMbtrainRxClkCal;
+      StMbtrainRxClkCal:       dec_nxt = StMbtrainValTrainCenter;
+      StMbtrainValTrainCenter: dec_nxt = StMbtrainValTrainVref;
+      StMbtrainValTrainVref:   dec_nxt = StMbtrainDataTrainCtr1;
+      StMbtrainDataTrainCtr1:  dec_nxt = StMbtrainDataTrainVref;
+      StMbtrainDataTrainVref:  dec_nxt = StMbtrainRxDeskew;
+      // a link that cannot be deskewed fails as a whole in LINKSPEED
+      StMbtrainRxDeskew:       dec_nxt = StMbtrainDataTrainCtr2;
+      StMbtrainDataTrainCtr2:  dec_nxt = StMbtrainLinkSpeed;
+      StMbtrainLinkSpeed: begin
+        if (ls_clean) dec_nxt = StLinkInit;
+        else if (!ls_fail_all) dec_nxt = StMbtrainRepair;
+        else if (speed_q != '0) dec_nxt = StMbtrainSpeedIdle;  // one speed lower
+        else dec_cause = deskew_fail_q ? ErrDeskew : ErrSpeed;
+      end
+      StLinkInit:              dec_nxt = StActive;
+      StPhyRetrain:            dec_nxt = StMbtrainTxSelfCal;
+      default:                 dec_nxt = StTrainError;
+    endcase
+  end
+
+  // ---- Link parameters: capabilities, speed, reversal, bad-lane masks -------------------------
+  logic params_reset;  // entering RESET
+  always_comb begin
     speed_d = speed_q;
     neg_speed_d = neg_speed_q;
     rmt_speed_d = rmt_speed_q;
@@ -276,388 +445,156 @@ module cpo_d2d_ltsm
     deskew_fail_d = deskew_fail_q;
     rev_d = rev_q;
     rmt_rev_d = rmt_rev_q;
-    rx_bad_d = rx_bad_q;
-    tx_bad_d = tx_bad_q;
-    cause_d = cause_q;
-    err_st_d = err_st_q;
-    trainings_d = trainings_q;
-    retrains_d = retrains_q;
-    retries_d = retries_q;
-    unexp_d = unexp_q;
-    op_start = 1'b0;
-    rx_upd = 1'b0;
-    tx_upd = 1'b0;
-    peer_te = 1'b0;
-    peer_reset = 1'b0;
+    rx_bad_d = map_rx ? rx_bad_i : rx_bad_q;
+    tx_bad_d = map_tx ? peer_done.lanes[NumPhys-1:0] : tx_bad_q;
+    rx_upd = map_rx;
+    tx_upd = map_tx;
+    if (decide) begin
+      unique case (state_q)
+        StMbinitParam: begin
+          rmt_speed_d = peer_param.speed;
+          rmt_half_d = peer_param.half;
+          rmt_mod_d = peer_param.module_id;
+          neg_speed_d = (peer_param.speed < cap_speed_i) ? peer_param.speed : cap_speed_i;
+          // the common lane count: half width unless both offer every lane
+          neg_half_d = 32'(peer_param.lanes) < NumLanes || cap_half_i;
+        end
+        StMbinitReversalMb: begin
+          rev_d = rev_detect_i;
+          rmt_rev_d = peer_ok;
+        end
+        StMbtrainSpeedIdle: begin
+          if (!speed_set_q) begin
+            speed_d = neg_speed_q;
+            speed_set_d = 1'b1;
+          end else if (degrade_q) begin
+            speed_d = speed_q - 3'd1;
+            degrade_d = 1'b0;
+          end
+        end
+        StMbtrainRxDeskew: deskew_fail_d = !(deskew_ok_i && peer_ok);
+        StMbtrainLinkSpeed: begin
+          if (ls_fail_all && speed_q != '0) degrade_d = 1'b1;
+          if (!ls_clean && !ls_fail_all) begin
+            rx_bad_d = rx_bad_q | my_err;
+            tx_bad_d = tx_bad_q | pr_err;
+            rx_upd = 1'b1;
+            tx_upd = 1'b1;
+          end
+        end
+        default: ;
+      endcase
+    end
+    if (params_reset) begin
+      speed_d = '0;
+      speed_set_d = 1'b0;
+      degrade_d = 1'b0;
+      rev_d = 1'b0;
+      rmt_rev_d = 1'b0;
+      rx_bad_d = '0;
+      tx_bad_d = '0;
+      neg_half_d = 1'b0;
+    end
+  end
+
+  // ---- Where the machine goes next -----------------------------------------------------------
+  logic        go;
+  ltsm_state_e nxt;
+  err_cause_e  leave_cause;  // ErrNone: the cause stays
+  always_comb begin
     go = 1'b0;
     nxt = state_q;
-    start_x = 1'b0;
-    xs_id = '0;
-    xs_data = '0;
-    xs_has = 1'b0;
-    mid = {hdr_msgcode(msg_hdr_i), hdr_subcode(msg_hdr_i)};
-
-    // ---- Received messages -------------------------------------------------------------------
-    if (msg_valid_i) begin
-      if (mid[15:8] == McSbinitOor) begin
-        oor_seen_d = 1'b1;
-      end else if (mid[15:8] == McTrainErrorReq) begin
-        peer_te = 1'b1;
-        resp_v_d = 1'b1;
-        resp_h_d = msg_hdr(1'b0, McTrainErrorRsp, mid[7:0], '0);
-        resp_dt_d = '0;
-      end else if (mid[15:8] == McTrainErrorRsp) begin
-        // nothing to do: this end is in TRAINERROR already
-      end else if (mid == {McLinkMgmtReq, LmLinkReset}) begin
-        peer_reset = 1'b1;
-      end else if (mid[11:8] == 4'h5 || mid[15:8] == McLinkMgmtReq) begin
-        if (xa_q && mid == xid_q) begin
-          xpeer_d = 1'b1;
-          peer_data_d = msg_data_i;
-          resp_v_d = 1'b1;
-          resp_h_d = msg_hdr(xhas_q, resp_code(xid_q[15:8]), xid_q[7:0], '0);
-          resp_dt_d = xdata_q;
-        end else if (prv_q && mid == prv_id_q) begin
-          // the partner missed our response: answer again
-          resp_v_d = 1'b1;
-          resp_h_d = msg_hdr(prv_has_q, resp_code(prv_id_q[15:8]), prv_id_q[7:0], '0);
-          resp_dt_d = prv_data_q;
-        end else begin
-          pend_d = 1'b1;
-          pend_id_d = mid;
-          pend_data_d = msg_data_i;
-        end
-      end else if (xa_q && mid == {resp_code(xid_q[15:8]), xid_q[7:0]}) begin
-        xacked_d = 1'b1;
-      end else begin
-        if (unexp_q != 8'hff) unexp_d = unexp_q + 8'd1;
-      end
-    end
-
-    // ---- Exchange progress -------------------------------------------------------------------
-    xdone = xa_q && xacked_q && xpeer_q && !resp_v_q;
-    if (xdone) begin
-      xa_d = 1'b0;
-      prv_d = 1'b1;
-      prv_id_d = xid_q;
-      prv_data_d = xdata_q;
-      prv_has_d = xhas_q;
-    end
-    if (xa_q && !xacked_q) begin
-      rty_d = rty_q + 16'd1;
-      if (32'(rty_q) >= RetryCycles) begin
-        rty_d = '0;
-        req_v_d = 1'b1;
-        if (retries_q != 16'hffff) retries_d = retries_q + 16'd1;
-      end
-    end
-
-    // ---- State logic -------------------------------------------------------------------------
+    leave_cause = ErrNone;
     unique case (state_q)
       StReset: begin
-        if (enable_i && 32'(tmr_q) >= ResetDwellCycles) begin
-          go = 1'b1;
-          nxt = StSbinit;
-        end
+        go = enable_i && 32'(tmr_q) >= ResetDwellCycles;
+        nxt = StSbinit;
       end
-
       StSbinit: begin
-        unique case (sub_q)
-          SubEntry: begin
-            pat_on_d = 1'b1;
-            tmr_d = '0;
-            pat_cnt_d = '0;
-            sub_d = SubPat;
-          end
-          SubPat: begin
-            if (tmr_q >= pattern_limit) begin
-              pat_on_d = !pat_on_q;
-              tmr_d = '0;
-            end
-            if (pat_seen_i) pat_cnt_d = pat_cnt_q + 3'd1;
-            if (pat_cnt_d >= 3'd2 || oor_seen_q) begin
-              sub_d = SubPatTail;
-              pat_cnt_d = '0;
-            end
-          end
-          SubPatTail: begin
-            if (pat_iter_i) pat_cnt_d = pat_cnt_q + 3'd1;
-            if (pat_cnt_d >= 3'd4) begin
-              sub_d = SubOor;
-              tmr_d = RetryCycles;
-            end
-          end
-          SubOor: begin
-            if (oor_seen_q || (pend_q && pend_id_q == SbinitDoneId)) begin
-              start_x = 1'b1;
-              xs_id = SbinitDoneId;
-              sub_d = SubXchg0;
-            end else if (32'(tmr_q) >= RetryCycles) begin
-              tmr_d = '0;
-              req_v_d = 1'b1;
-              req_h_d = msg_hdr(1'b0, McSbinitOor, 8'h00, '0);
-              req_dt_d = '0;
-            end
-          end
-          default: begin  // SubXchg0
-            if (xdone) begin
-              go = 1'b1;
-              nxt = StMbinitParam;
-            end
-          end
-        endcase
+        go = sb_done;
+        nxt = StMbinitParam;
       end
-
       StActive: begin
-        if (sub_q == SubEntry) begin
-          sub_d = SubHold;
-          if (trainings_q != 16'hffff) trainings_d = trainings_q + 16'd1;
-        end
-        if (retrain_req_i || retrain_i ||
-            (pend_q && pend_id_q == step_id(StPhyRetrain, StepStart))) begin
-          go = 1'b1;
-          nxt = StPhyRetrain;
-        end
+        go = retrain_req_i || retrain_i || (pend && pend_id == step_id(StPhyRetrain, StepStart));
+        nxt = StPhyRetrain;
       end
-
-      StTrainError: begin
-        if (sub_q == SubEntry) begin
-          sub_d = SubHold;
-          if (cause_q != ErrRemote) begin
-            req_v_d = 1'b1;
-            req_h_d = msg_hdr(1'b0, McTrainErrorReq, 8'h00, '0);
-            req_dt_d = '0;
-          end
-        end
-      end
-
-      default: begin  // the training states: start exchange, work, done exchange, decide
-        unique case (sub_q)
-          SubEntry: begin
-            start_x = 1'b1;
-            xs_id = step_id(state_q, StepStart);
-            if (state_q == StMbinitParam) begin
-              xs_has = 1'b1;
-              // capabilities: lanes [23:16], module ID [11:8], half width [4], max speed [2:0]
-              xs_data = '0;
-              xs_data[23:16] = 8'(cap_half_i ? NumLanes / 2 : NumLanes);
-              xs_data[11:8] = module_id_i;
-              xs_data[4] = cap_half_i;
-              xs_data[2:0] = cap_speed_i;
-            end
-            if (state_q == StPhyRetrain && retrains_q != 16'hffff) retrains_d = retrains_q + 16'd1;
-            sub_d = SubXchg0;
-          end
-          SubXchg0: begin
-            if (xdone) begin
-              if (rx_op_of(state_q) != RxOpNone) begin
-                op_start = 1'b1;
-                sub_d = SubWork;
-              end else begin
-                sub_d = SubDecide;
-              end
-            end
-          end
-          SubWork: begin
-            if (rx_op_done_i) begin
-              if (state_q == StMbinitRepairMb) begin
-                rx_bad_d = rx_bad_i;
-                rx_upd = 1'b1;
-                tmr_d = '0;
-                sub_d = SubMapRx;
-              end else begin
-                start_x = 1'b1;
-                xs_id = step_id(state_q, StepDone);
-                xs_has = 1'b1;
-                xs_data = result;
-                sub_d = SubXchg1;
-              end
-            end
-          end
-          SubMapRx: begin
-            // the map update is registered, the map is computed the cycle after
-            if (tmr_q >= 32'd2) begin
-              start_x = 1'b1;
-              xs_id = step_id(state_q, StepDone);
-              xs_has = 1'b1;
-              xs_data = result;
-              sub_d = SubXchg1;
-            end
-          end
-          SubXchg1: begin
-            if (xdone) begin
-              if (state_q == StMbinitRepairMb) begin
-                tx_bad_d = peer_data_q[NumPhys-1:0];
-                tx_upd = 1'b1;
-                tmr_d = '0;
-                sub_d = SubMapTx;
-              end else begin
-                sub_d = SubDecide;
-              end
-            end
-          end
-          SubMapTx: if (tmr_q >= 32'd2) sub_d = SubDecide;
-          default: begin  // SubDecide
-            go = 1'b1;
-            unique case (state_q)
-              StMbinitParam: begin
-                rmt_speed_d = peer_data_q[2:0];
-                rmt_half_d = peer_data_q[4];
-                rmt_mod_d = peer_data_q[11:8];
-                neg_speed_d = (peer_data_q[2:0] < cap_speed_i) ? peer_data_q[2:0] : cap_speed_i;
-                // the common lane count: half width unless both offer every lane
-                neg_half_d = 32'(peer_data_q[23:16]) < NumLanes || cap_half_i;
-                nxt = StMbinitCal;
-              end
-              StMbinitCal: nxt = StMbinitRepairClk;
-              StMbinitRepairClk: begin
-                if (clk_ok_i && peer_data_q[0]) nxt = StMbinitRepairVal;
-                else begin
-                  nxt = StTrainError;
-                  cause_d = ErrClk;
-                end
-              end
-              StMbinitRepairVal: begin
-                if (val_ok_i && peer_data_q[0]) nxt = StMbinitReversalMb;
-                else begin
-                  nxt = StTrainError;
-                  cause_d = ErrVal;
-                end
-              end
-              StMbinitReversalMb: begin
-                rev_d = rev_detect_i;
-                rmt_rev_d = peer_data_q[0];
-                nxt = StMbinitRepairMb;
-              end
-              StMbinitRepairMb, StMbtrainRepair: begin
-                if (rx_mode_i == WidthNone || tx_mode_i == WidthNone) begin
-                  nxt = StTrainError;
-                  cause_d = ErrRepair;
-                end else begin
-                  nxt = (state_q == StMbinitRepairMb) ? StMbtrainValVref : StMbtrainTxSelfCal;
-                end
-              end
-              StMbtrainValVref: nxt = StMbtrainDataVref;
-              StMbtrainDataVref: nxt = StMbtrainSpeedIdle;
-              StMbtrainSpeedIdle: begin
-                if (!speed_set_q) begin
-                  speed_d = neg_speed_q;
-                  speed_set_d = 1'b1;
-                end else if (degrade_q) begin
-                  speed_d = speed_q - 3'd1;
-                  degrade_d = 1'b0;
-                end
-                nxt = StMbtrainTxSelfCal;
-              end
-              StMbtrainTxSelfCal: nxt = StMbtrainRxClkCal;
-              StMbtrainRxClkCal: nxt = StMbtrainValTrainCenter;
-              StMbtrainValTrainCenter: nxt = StMbtrainValTrainVref;
-              StMbtrainValTrainVref: nxt = StMbtrainDataTrainCtr1;
-              StMbtrainDataTrainCtr1: nxt = StMbtrainDataTrainVref;
-              StMbtrainDataTrainVref: nxt = StMbtrainRxDeskew;
-              StMbtrainRxDeskew: begin
-                // A link that cannot be deskewed fails as a whole in LINKSPEED.
-                deskew_fail_d = !(deskew_ok_i && peer_data_q[0]);
-                nxt = StMbtrainDataTrainCtr2;
-              end
-              StMbtrainDataTrainCtr2: nxt = StMbtrainLinkSpeed;
-              StMbtrainLinkSpeed: begin
-                if (!deskew_fail_q && my_err == '0 && pr_err == '0 && !my_vld && !pr_vld) begin
-                  nxt = StLinkInit;
-                end else if (deskew_fail_q || my_vld || pr_vld || my_err == rx_used_i ||
-                             pr_err == tx_used_i) begin
-                  // the whole link fails at this speed
-                  if (speed_q == '0) begin
-                    nxt = StTrainError;
-                    cause_d = deskew_fail_q ? ErrDeskew : ErrSpeed;
-                  end else begin
-                    degrade_d = 1'b1;
-                    nxt = StMbtrainSpeedIdle;
-                  end
-                end else begin
-                  rx_bad_d = rx_bad_q | my_err;
-                  tx_bad_d = tx_bad_q | pr_err;
-                  rx_upd = 1'b1;
-                  tx_upd = 1'b1;
-                  nxt = StMbtrainRepair;
-                end
-              end
-              StLinkInit: nxt = StActive;
-              StPhyRetrain: nxt = StMbtrainTxSelfCal;
-              default: nxt = StTrainError;
-            endcase
-          end
-        endcase
+      StTrainError: ;
+      default: begin
+        go = decide;
+        nxt = dec_nxt;
       end
     endcase
-
-    // ---- Exchange start ----------------------------------------------------------------------
-    if (start_x) begin
-      xa_d = 1'b1;
-      xid_d = xs_id;
-      xdata_d = xs_data;
-      xhas_d = xs_has;
-      xacked_d = 1'b0;
-      xpeer_d = 1'b0;
-      rty_d = '0;
-      req_v_d = 1'b1;
-      req_h_d = msg_hdr(xs_has, xs_id[15:8], xs_id[7:0], '0);
-      req_dt_d = xs_data;
-      if (pend_d && pend_id_d == xs_id) begin
-        pend_d = 1'b0;
-        xpeer_d = 1'b1;
-        peer_data_d = pend_data_d;
-        resp_v_d = 1'b1;
-        resp_h_d = msg_hdr(xs_has, resp_code(xs_id[15:8]), xs_id[7:0], '0);
-        resp_dt_d = xs_data;
-      end
-    end
-
-    // ---- Leaving the normal flow -------------------------------------------------------------
+    // leaving the normal flow
     if (link_reset_i || peer_reset) begin
-      if (link_reset_i) begin
-        req_v_d = 1'b1;
-        req_h_d = msg_hdr(1'b0, McLinkMgmtReq, LmLinkReset, '0);
-        req_dt_d = '0;
-      end
       go = 1'b1;
       nxt = StReset;
     end else if (peer_te && state_q != StReset && state_q != StTrainError) begin
       go = 1'b1;
       nxt = StTrainError;
-      cause_d = ErrRemote;
+      leave_cause = ErrRemote;
     end else if (timed(state_q) && res_q >= residency_limit) begin
       go = 1'b1;
       nxt = StTrainError;
-      cause_d = ErrTimeout;
-    end
-
-    if (go && nxt != state_q) begin
-      state_d = nxt;
-      prev_d = state_q;
-      sub_d = SubEntry;
-      res_d = '0;
-      tmr_d = '0;
-      if (nxt == StTrainError) err_st_d = state_q;
-      if (nxt == StReset || nxt == StTrainError) begin
-        xa_d = 1'b0;
-        pend_d = 1'b0;
-        prv_d = 1'b0;
-        oor_seen_d = 1'b0;
-      end
-      if (nxt == StReset) begin
-        speed_d = '0;
-        speed_set_d = 1'b0;
-        degrade_d = 1'b0;
-        rev_d = 1'b0;
-        rmt_rev_d = 1'b0;
-        rx_bad_d = '0;
-        tx_bad_d = '0;
-        neg_half_d = 1'b0;
-      end
-      if (nxt == StSbinit) cause_d = ErrNone;
+      leave_cause = ErrTimeout;
     end
   end
+
+  // ---- State, step and status registers ------------------------------------------------------
+  logic trans;
+  assign trans = go && nxt != state_q;
+  always_comb begin
+    state_d = trans ? nxt : state_q;
+    prev_d = trans ? state_q : prev_q;
+    res_d = trans ? '0 : res_q + 32'd1;
+    err_st_d = (trans && nxt == StTrainError) ? state_q : err_st_q;
+    cause_d = cause_q;
+    if (decide && dec_cause != ErrNone) cause_d = dec_cause;
+    if (leave_cause != ErrNone) cause_d = leave_cause;
+    if (trans && nxt == StSbinit) cause_d = ErrNone;
+    unique case (state_q)
+      StSbinit: begin
+        sub_d = sb_sub;
+        tmr_d = sb_tmr;
+      end
+      StReset: begin
+        sub_d = sub_q;
+        tmr_d = tmr_q + 32'd1;
+      end
+      StActive, StTrainError: begin
+        sub_d = (sub_q == SubEntry) ? SubHold : sub_q;
+        tmr_d = tmr_q + 32'd1;
+      end
+      default: begin
+        sub_d = tr_sub;
+        tmr_d = tr_tmr_clr ? '0 : tmr_q + 32'd1;
+      end
+    endcase
+    if (trans) begin
+      sub_d = SubEntry;
+      tmr_d = '0;
+    end
+  end
+
+  // the counters saturate
+  assign trainings_d = trainings_q + 16'(state_q == StActive && sub_q == SubEntry &&
+                                         trainings_q != 16'hffff);
+  assign retrains_d = retrains_q + 16'(state_q == StPhyRetrain && sub_q == SubEntry &&
+                                       retrains_q != 16'hffff);
+
+  // Commands to the exchange.
+  assign x_start = (state_q == StSbinit) ? sb_start : tr_start;
+  assign x_id = (state_q == StSbinit) ? SbinitDoneId : tr_id;
+  assign x_has = (state_q == StSbinit) ? 1'b0 : tr_has;
+  assign x_data = (state_q == StSbinit) ? '0 : tr_data;
+  // one-off requests: LinkReset, this end's TRAINERROR (once, unless the partner's caused it),
+  // SBINIT's "out of reset"
+  logic te_send;
+  assign te_send = state_q == StTrainError && sub_q == SubEntry && cause_q != ErrRemote;
+  assign x_send = link_reset_i || te_send || (state_q == StSbinit && sb_oor);
+  assign x_send_id = link_reset_i ? {McLinkMgmtReq, LmLinkReset} :
+                     te_send      ? {McTrainErrorReq, 8'h00} : {McSbinitOor, 8'h00};
+  assign x_clear = trans && (nxt == StReset || nxt == StTrainError);
+  assign params_reset = trans && nxt == StReset;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -668,28 +605,27 @@ module cpo_d2d_ltsm
       tmr_q <= '0;
       pat_on_q <= 1'b0;
       pat_cnt_q <= '0;
-      oor_seen_q <= 1'b0;
-      xa_q <= 1'b0;
-      xacked_q <= 1'b0;
-      xpeer_q <= 1'b0;
-      xhas_q <= 1'b0;
-      xid_q <= '0;
-      xdata_q <= '0;
-      peer_data_q <= '0;
-      prv_q <= 1'b0;
-      prv_has_q <= 1'b0;
-      prv_id_q <= '0;
-      prv_data_q <= '0;
-      pend_q <= 1'b0;
-      pend_id_q <= '0;
-      pend_data_q <= '0;
-      rty_q <= '0;
-      req_v_q <= 1'b0;
-      req_h_q <= '0;
-      req_dt_q <= '0;
-      resp_v_q <= 1'b0;
-      resp_h_q <= '0;
-      resp_dt_q <= '0;
+      cause_q <= ErrNone;
+      err_st_q <= StReset;
+      trainings_q <= '0;
+      retrains_q <= '0;
+    end else begin
+      state_q <= state_d;
+      prev_q <= prev_d;
+      sub_q <= sub_d;
+      res_q <= res_d;
+      tmr_q <= tmr_d;
+      pat_on_q <= pat_on_d;
+      pat_cnt_q <= pat_cnt_d;
+      cause_q <= cause_d;
+      err_st_q <= err_st_d;
+      trainings_q <= trainings_d;
+      retrains_q <= retrains_d;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       speed_q <= '0;
       neg_speed_q <= '0;
       rmt_speed_q <= '0;
@@ -703,46 +639,9 @@ module cpo_d2d_ltsm
       rmt_rev_q <= 1'b0;
       rx_bad_q <= '0;
       tx_bad_q <= '0;
-      cause_q <= ErrNone;
-      err_st_q <= StReset;
-      trainings_q <= '0;
-      retrains_q <= '0;
-      retries_q <= '0;
-      unexp_q <= '0;
       rx_upd_q <= 1'b0;
       tx_upd_q <= 1'b0;
     end else begin
-      rx_upd_q <= rx_upd;
-      tx_upd_q <= tx_upd;
-      state_q <= state_d;
-      prev_q <= prev_d;
-      sub_q <= sub_d;
-      res_q <= res_d;
-      tmr_q <= tmr_d;
-      pat_on_q <= pat_on_d;
-      pat_cnt_q <= pat_cnt_d;
-      oor_seen_q <= oor_seen_d;
-      xa_q <= xa_d;
-      xacked_q <= xacked_d;
-      xpeer_q <= xpeer_d;
-      xhas_q <= xhas_d;
-      xid_q <= xid_d;
-      xdata_q <= xdata_d;
-      peer_data_q <= peer_data_d;
-      prv_q <= prv_d;
-      prv_has_q <= prv_has_d;
-      prv_id_q <= prv_id_d;
-      prv_data_q <= prv_data_d;
-      pend_q <= pend_d;
-      pend_id_q <= pend_id_d;
-      pend_data_q <= pend_data_d;
-      rty_q <= rty_d;
-      req_v_q <= req_v_d;
-      req_h_q <= req_h_d;
-      req_dt_q <= req_dt_d;
-      resp_v_q <= resp_v_d;
-      resp_h_q <= resp_h_d;
-      resp_dt_q <= resp_dt_d;
       speed_q <= speed_d;
       neg_speed_q <= neg_speed_d;
       rmt_speed_q <= rmt_speed_d;
@@ -756,24 +655,14 @@ module cpo_d2d_ltsm
       rmt_rev_q <= rmt_rev_d;
       rx_bad_q <= rx_bad_d;
       tx_bad_q <= tx_bad_d;
-      cause_q <= cause_d;
-      err_st_q <= err_st_d;
-      trainings_q <= trainings_d;
-      retrains_q <= retrains_d;
-      retries_q <= retries_d;
-      unexp_q <= unexp_d;
+      rx_upd_q <= rx_upd;
+      tx_upd_q <= tx_upd;
     end
   end
 
   // ---- Outputs -------------------------------------------------------------------------------
   assign pat_en_o = state_q == StSbinit &&
                     ((sub_q == SubPat && pat_on_q) || sub_q == SubPatTail);
-  assign req_valid_o = req_v_q;
-  assign req_hdr_o = req_h_q;
-  assign req_data_o = req_dt_q;
-  assign resp_valid_o = resp_v_q;
-  assign resp_hdr_o = resp_h_q;
-  assign resp_data_o = resp_dt_q;
   assign tx_pat_o = tx_pat_of(state_q);
   assign clk_en_o = !(state_q == StReset || state_q == StSbinit || state_q == StTrainError);
   assign speed_o = speed_q;
@@ -804,8 +693,6 @@ module cpo_d2d_ltsm
   assign neg_half_o = neg_half_q;
   assign trainings_o = trainings_q;
   assign retrains_o = retrains_q;
-  assign unexpected_o = unexp_q;
-  assign retries_o = retries_q;
 
   // ---- Assertions ----------------------------------------------------------------------------
   // The machine never enters the power states (not modelled) or an undefined code.
@@ -819,9 +706,6 @@ module cpo_d2d_ltsm
   // A link in ACTIVE has a lane map in both directions.
   ActiveHasLanes_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
       state_q == StActive |-> (rx_mode_i != WidthNone && tx_mode_i != WidthNone));
-  // An exchange completes only with both halves done.
-  XchgComplete_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (xa_q && !xa_d && state_d != StReset && state_d != StTrainError) |-> (xacked_q && xpeer_q));
 
   // Functional coverage: every state this machine can reach, one named point per state code
   // (ReachedXX_C, XX the code in hex) so that the coverage data tells them apart; the suite

@@ -247,4 +247,79 @@ package cpo_d2d_pkg;
     logic [PhaseBits-1:0] phase;      // sampling phase in use
   } lane_stat_t;
 
+  // ---- Training messages -----------------------------------------------------------------------
+  // The layouts of the LTSM's exchanges (cpo_d2d_ltsm, cpo_d2d_ltsm_xchg). A training message is
+  // named by its id {message code, subcode}; a training step's subcode is {step, state code}.
+  typedef logic [15:0] msg_id_t;
+
+  // The SBINIT done exchange (0x95, subcode 01).
+  parameter msg_id_t SbinitDoneId = {8'h95, 8'h01};
+
+  function automatic msg_id_t hdr_id(logic [63:0] h);
+    return {hdr_msgcode(h), hdr_subcode(h)};
+  endfunction
+  function automatic msg_id_t step_id(ltsm_state_e st, logic [2:0] step);
+    return {state_req_code(st), step, st};
+  endfunction
+  // The response that answers a request.
+  function automatic msg_id_t resp_id(msg_id_t req);
+    return {resp_code(req[15:8]), req[7:0]};
+  endfunction
+  // A request this end answers: a state family's (low nibble 5) or a link-management one.
+  function automatic logic is_step_req(msg_id_t id);
+    return id[11:8] == 4'h5 || id[15:8] == McLinkMgmtReq;
+  endfunction
+  // Headers of a request and of its response.
+  function automatic logic [63:0] req_msg_hdr(logic has_data, msg_id_t id);
+    return msg_hdr(has_data, id[15:8], id[7:0], '0);
+  endfunction
+  function automatic logic [63:0] resp_msg_hdr(logic has_data, msg_id_t req);
+    return msg_hdr(has_data, resp_code(req[15:8]), req[7:0], '0);
+  endfunction
+
+  // MBINIT.PARAM data: an end's capabilities.
+  typedef struct packed {
+    logic [63:24] rsvd_63_24;
+    logic [7:0]   lanes;      // [23:16] data lanes offered (half of them when asking half width)
+    logic [15:12] rsvd_15_12;
+    logic [3:0]   module_id;  // [11:8]
+    logic [7:5]   rsvd_7_5;
+    logic         half;       // [4] asks for half width
+    logic         rsvd_3;
+    logic [2:0]   speed;      // [2:0] maximum speed code
+  } param_data_t;
+
+  function automatic param_data_t param_data(logic [7:0] lanes, logic [3:0] module_id,
+                                             logic half, logic [2:0] speed);
+    param_data_t d;
+    d = '0;
+    d.lanes = lanes;
+    d.module_id = module_id;
+    d.half = half;
+    d.speed = speed;
+    return d;
+  endfunction
+
+  // Done-step data: the result of an end's receiver work. REPAIRCLK, REPAIRVAL, RXDESKEW: bit 0
+  // passed; REVERSALMB: bit 0 the lanes arrive reversed; REPAIRMB: the bad lanes and the width
+  // the receiver chose; LINKSPEED: the used lanes with errors and the valid lane's error.
+  parameter int unsigned MaxDoneLanes = 40;
+  typedef struct packed {
+    logic [63:50]      rsvd_63_50;
+    width_mode_e       width;      // [49:48] REPAIRMB
+    logic [47:41]      rsvd_47_41;
+    logic              vld_err;    // [40] LINKSPEED
+    logic [MaxDoneLanes-1:0] lanes;  // [39:0] one bit per physical lane (bit 0: the pass flag)
+  } done_data_t;
+
+  function automatic done_data_t done_flag(logic ok);
+    done_data_t d;
+    d = '0;
+    d.lanes[0] = ok;
+    return d;
+  endfunction
+  function automatic logic done_ok(done_data_t d);
+    return d.lanes[0];
+  endfunction
+
 endpackage : cpo_d2d_pkg

@@ -202,112 +202,114 @@ module cpo_d2d_rx_lanes
             b == 8'hc3 || b == 8'h87);
   endfunction
 
+  // ---- Clock and valid lane checks -----------------------------------------------------------
   always_comb begin
-    int unsigned straight, mirrored;
-    int signed   rel, maxrel, target, d;
-    logic        ok;
-    straight = 0;
-    mirrored = 0;
-    rel = 0;
-    maxrel = 0;
-    target = 0;
-    d = 0;
-    ok = 1'b0;
-    clk_ok_d = clk_ok_q;
-    val_ok_d = val_ok_q;
-    rev_d = rev_q;
-    deskew_ok_d = deskew_ok_q;
-    vld_err_d = vld_err_q;
-    bad_d = bad_q;
-    err_d = err_q;
     mism_d = mism_q;
-    pass_d = pass_q;
-    eye_d = eye_q;
-    phase_d = phase_q;
-    delay_d = delay_q;
-
     if (os_q == OsWindow) begin
-      if (op_q == RxOpClkChk && wire_i[NumPhys+1] != 16'h5555 && wire_i[NumPhys+1] != 16'haaaa) begin
+      if (op_q == RxOpClkChk && wire_i[NumPhys+1] != 16'h5555 &&
+          wire_i[NumPhys+1] != 16'haaaa) begin
         mism_d = 1'b1;
       end
       if (op_q == RxOpValChk && cnt_q != 0 && !valtrain_ok(wire_i[NumPhys], vld_prev_q)) begin
         mism_d = 1'b1;
       end
     end
+    if (os_q == OsIdle && op_start_i && op_i != RxOpNone) mism_d = 1'b0;  // a new operation
+  end
+  assign clk_ok_d = (os_q == OsFinish && op_q == RxOpClkChk) ? !mism_q : clk_ok_q;
+  assign val_ok_d = (os_q == OsFinish && op_q == RxOpValChk) ? !mism_q : val_ok_q;
 
+  // ---- Phase sweep: pass table per phase, then each lane's eye and sampling phase ------------
+  always_comb begin
+    pass_d = pass_q;
+    eye_d = eye_q;
+    phase_d = phase_q;
     if (sample && op_q == RxOpSweep) begin
       for (int unsigned r = 0; r < NumRx; r++) begin
         pass_d[r][ph_q[PhaseBits-1:0]] = locked[r] && errs_zero[r];
       end
     end
+    if (os_q == OsFinish && op_q == RxOpSweep) begin
+      for (int unsigned r = 0; r < NumRx; r++) begin
+        eye_d[r] = eye_of(pass_q[r]);
+        if (eye_d[r].found &&
+            ((r < NumPhys && apply_data_i) || (r == NumPhys && apply_vld_i))) begin
+          phase_d[r] = eye_d[r].centre;
+        end
+      end
+    end
+  end
+
+  // ---- Error check at speed ------------------------------------------------------------------
+  always_comb begin
+    err_d = err_q;
+    vld_err_d = vld_err_q;
     if (sample && op_q == RxOpErrCnt) begin
       for (int unsigned t = 0; t < NumPhys; t++) begin
         err_d[t] = !(locked[rx_lane(6'(t), rev_i)] && errs_zero[rx_lane(6'(t), rev_i)]);
       end
       vld_err_d = !(locked[NumPhys] && errs_zero[NumPhys]);
     end
+  end
 
-    if (os_q == OsFinish) begin
-      unique case (op_q)
-        RxOpClkChk: clk_ok_d = !mism_q;
-        RxOpValChk: val_ok_d = !mism_q;
-        RxOpSweep: begin
-          for (int unsigned r = 0; r < NumRx; r++) begin
-            eye_d[r] = eye_of(pass_q[r]);
-            if (eye_d[r].found && ((r < NumPhys && apply_data_i) || (r == NumPhys && apply_vld_i))) begin
-              phase_d[r] = eye_d[r].centre;
-            end
-          end
-        end
-        RxOpIdScan: begin
-          for (int unsigned r = 0; r < NumPhys; r++) begin
-            if (found[r] && 32'(lane_id[r]) == r) straight++;
-            if (found[r] && 32'(lane_id[r]) == NumPhys - 1 - r) mirrored++;
-          end
-          rev_d = mirrored > straight;
-          for (int unsigned t = 0; t < NumPhys; t++) begin
-            bad_d[t] = !(found[rx_lane(6'(t), rev_i)] && 32'(lane_id[rx_lane(6'(t), rev_i)]) == t);
-          end
-        end
-        RxOpDeskew: begin
-          ok = found[NumPhys] && eye_q[NumPhys].found;
-          for (int unsigned r = 0; r < NumRx; r++) begin
-            if (used_q[r] && eye_q[r].found) begin
-              if (!found[r]) ok = 1'b0;
-              rel = int'($signed(pos[r] - pos[NumPhys]));
-              if (rel > maxrel) maxrel = rel;
-            end
-          end
-          // the marker of the latest lane, rounded up to a word boundary, relative to lane P
-          target = ((int'(pos[NumPhys]) + maxrel + WordBits - 1) / WordBits) * WordBits -
-                   int'(pos[NumPhys]);
-          for (int unsigned r = 0; r < NumRx; r++) begin
-            if (used_q[r] && eye_q[r].found) begin
-              rel = int'($signed(pos[r] - pos[NumPhys]));
-              d = target - rel;
-              if (d < 0 || d > MaxDelay) ok = 1'b0;
-              else delay_d[r] = 7'(d);
-            end
-          end
-          deskew_ok_d = ok;
-        end
-        default: ;
-      endcase
+  // ---- Lane IDs: reversal and bad lanes ------------------------------------------------------
+  always_comb begin
+    int unsigned straight, mirrored;
+    straight = 0;
+    mirrored = 0;
+    rev_d = rev_q;
+    bad_d = bad_q;
+    if (os_q == OsFinish && op_q == RxOpIdScan) begin
+      for (int unsigned r = 0; r < NumPhys; r++) begin
+        if (found[r] && 32'(lane_id[r]) == r) straight++;
+        if (found[r] && 32'(lane_id[r]) == NumPhys - 1 - r) mirrored++;
+      end
+      rev_d = mirrored > straight;
+      for (int unsigned t = 0; t < NumPhys; t++) begin
+        bad_d[t] = !(found[rx_lane(6'(t), rev_i)] && 32'(lane_id[rx_lane(6'(t), rev_i)]) == t);
+      end
     end
   end
 
-  // ---- Sequencer and result registers --------------------------------------------------------
+  // ---- Deskew: delay every used lane so that the frame markers meet on a word boundary -------
+  always_comb begin
+    int signed rel, maxrel, target, d;
+    logic      ok;
+    rel = 0;
+    maxrel = 0;
+    target = 0;
+    d = 0;
+    ok = 1'b0;
+    delay_d = delay_q;
+    deskew_ok_d = deskew_ok_q;
+    if (os_q == OsFinish && op_q == RxOpDeskew) begin
+      ok = found[NumPhys] && eye_q[NumPhys].found;
+      for (int unsigned r = 0; r < NumRx; r++) begin
+        if (used_q[r] && eye_q[r].found) begin
+          if (!found[r]) ok = 1'b0;
+          rel = int'($signed(pos[r] - pos[NumPhys]));
+          if (rel > maxrel) maxrel = rel;
+        end
+      end
+      // the marker of the latest lane, rounded up to a word boundary, relative to lane P
+      target = ((int'(pos[NumPhys]) + maxrel + WordBits - 1) / WordBits) * WordBits -
+               int'(pos[NumPhys]);
+      for (int unsigned r = 0; r < NumRx; r++) begin
+        if (used_q[r] && eye_q[r].found) begin
+          rel = int'($signed(pos[r] - pos[NumPhys]));
+          d = target - rel;
+          if (d < 0 || d > MaxDelay) ok = 1'b0;
+          else delay_d[r] = 7'(d);
+        end
+      end
+      deskew_ok_d = ok;
+    end
+  end
+
+  // ---- Result registers ----------------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      os_q <= OsIdle;
-      op_q <= RxOpNone;
-      cnt_q <= '0;
-      ph_q <= '0;
-      sweeping_q <= 1'b0;
-      scan_en_q <= 1'b0;
       mism_q <= 1'b0;
-      wcnt_q <= '0;
-      used_q <= '0;
       clk_ok_q <= 1'b0;
       val_ok_q <= 1'b0;
       rev_q <= 1'b0;
@@ -321,8 +323,7 @@ module cpo_d2d_rx_lanes
       delay_q <= '0;
       vld_prev_q <= '0;
     end else begin
-      wcnt_q <= wcnt_q + 1'b1;
-      vld_prev_q <= wire_i[NumPhys];
+      mism_q <= mism_d;
       clk_ok_q <= clk_ok_d;
       val_ok_q <= val_ok_d;
       rev_q <= rev_d;
@@ -330,28 +331,49 @@ module cpo_d2d_rx_lanes
       vld_err_q <= vld_err_d;
       bad_q <= bad_d;
       err_q <= err_d;
-      mism_q <= mism_d;
       pass_q <= pass_d;
       eye_q <= eye_d;
       phase_q <= phase_d;
       delay_q <= delay_d;
+      vld_prev_q <= wire_i[NumPhys];
+    end
+  end
+
+  // ---- Sequencer steps -----------------------------------------------------------------------
+  // The lanes an operation uses: the valid lane, and for deskew the mapped lanes.
+  logic [NumRx-1:0] used_start;
+  always_comb begin
+    used_start = '0;
+    used_start[NumPhys] = 1'b1;
+    for (int unsigned j = 0; j < NumLanes; j++) begin
+      if (op_i == RxOpDeskew && j < 32'(width_i)) used_start[rx_lane(map_i[j], rev_i)] = 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      os_q <= OsIdle;
+      op_q <= RxOpNone;
+      cnt_q <= '0;
+      ph_q <= '0;
+      sweeping_q <= 1'b0;
+      scan_en_q <= 1'b0;
+      wcnt_q <= '0;
+      used_q <= '0;
+    end else begin
+      wcnt_q <= wcnt_q + 1'b1;
       unique case (os_q)
         OsIdle: begin
           if (op_start_i && op_i != RxOpNone) begin
             op_q <= op_i;
             cnt_q <= '0;
             ph_q <= '0;
-            mism_q <= 1'b0;
             unique case (op_i)
               RxOpClkChk, RxOpValChk: os_q <= OsWindow;
               RxOpIdScan, RxOpDeskew: begin
                 os_q <= OsScan;
                 scan_en_q <= 1'b1;
-                used_q <= '0;
-                used_q[NumPhys] <= 1'b1;
-                for (int unsigned j = 0; j < NumLanes; j++) begin
-                  if (op_i == RxOpDeskew && j < 32'(width_i)) used_q[rx_lane(map_i[j], rev_i)] <= 1'b1;
-                end
+                used_q <= used_start;
               end
               RxOpSweep: begin
                 os_q <= OsSettle;

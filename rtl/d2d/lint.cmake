@@ -1,7 +1,16 @@
 # ctest d2d_lint: verilator --lint-only -Wall over the D2D link at each supported lane count.
 # Called with -DLINT=<verilator command> -DSOURCES=<.vlt and .sv files>.
+include(${CMAKE_CURRENT_LIST_DIR}/../lint_sources.cmake)
+cpo_lint_check_sources(DIRS ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/../common
+                       SOURCES ${SOURCES})
+
 foreach(lanes 8 16 32)
-  execute_process(COMMAND ${LINT} ${SOURCES} --top-module cpo_d2d_link -GNumLanes=${lanes}
+  # the first run finds the top itself: every module is under cpo_d2d_link
+  set(top "")
+  if(NOT lanes EQUAL 8)
+    set(top --top-module cpo_d2d_link)
+  endif()
+  execute_process(COMMAND ${LINT} ${SOURCES} ${top} -GNumLanes=${lanes}
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "lint failed: cpo_d2d_link NumLanes=${lanes}\n${out}")

@@ -3,6 +3,10 @@
 # (lists: waivers, the whole design, the PRBS blocks, the converter bank package+module), and
 # -DREGGEN -DTOML -DTOP_SV -DWORK to check that a 32-lane design (registers regenerated with
 # --param NumLanes=32) is clean as well.
+include(${CMAKE_CURRENT_LIST_DIR}/../lint_sources.cmake)
+cpo_lint_check_sources(DIRS ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/../common
+                       SOURCES ${LANES_SV})
+
 function(run_lint what)
   execute_process(COMMAND ${LINT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -11,7 +15,8 @@ function(run_lint what)
   message(STATUS "lint clean: ${what}")
 endfunction()
 
-run_lint("cpo_lanes_top" ${VLT} ${LANES_SV} --top-module cpo_lanes_top)
+# without --top-module: every module of the design is under cpo_lanes_top
+run_lint("cpo_lanes_top" ${VLT} ${LANES_SV})
 run_lint("cpo_lanes_top NumLanes=8 WordBits=64" ${VLT} ${LANES_SV} --top-module cpo_lanes_top
          -GWordBits=64)
 # The converter bank alone at the lane-count extremes its index field allows.
