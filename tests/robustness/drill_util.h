@@ -1,11 +1,10 @@
 /* What the bridge's session drills share: the bridge timeout they bound detection by, the run
- * every peer agrees on, a raw peer's socket and a monotonic clock. */
+ * every peer agrees on and a monotonic clock. */
 #ifndef CPO_TEST_DRILL_UTIL_H
 #define CPO_TEST_DRILL_UTIL_H
 
 #include <stdio.h>
 #include <time.h>
-#include <zmq.h>
 
 #include "cpo/bridge.h"
 
@@ -22,15 +21,6 @@ static inline cpo_config_t drill_config(void) {
                     .baud_hz = 53125000000ull};
   snprintf(c.profile, sizeof c.profile, "loopback");
   return c;
-}
-
-/* A raw DEALER connected to @p endpoint that drops what it has not sent when closed. */
-static inline void *drill_dealer(void *ctx, const char *endpoint) {
-  void *d = zmq_socket(ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, endpoint);
-  return d;
 }
 
 static inline double drill_now_s(void) {

@@ -17,6 +17,15 @@
 #include "cpo/bridge.h"
 #include "drill_util.h"
 
+/* A raw DEALER connected to @p endpoint that drops what it has not sent when closed. */
+static void *s_dealer(void *ctx, const char *endpoint) {
+  void *d = zmq_socket(ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, endpoint);
+  return d;
+}
+
 /* A server that answers HELLOs (and records what else arrives) on its own thread. */
 typedef struct {
   void *ctx;
@@ -189,7 +198,7 @@ static cpo_msg_t s_hello_with_config(uint16_t type, cpo_role_t role) {
 
 /* A raw DEALER that has sent @p role's HELLO (a model's with the run, a host's adopting). */
 static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
-  void *d = drill_dealer(ctx, ep);
+  void *d = s_dealer(ctx, ep);
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
   hello.u.hello.role = (uint8_t)role;
   if (role == CPO_ROLE_MODEL)
@@ -204,7 +213,7 @@ static void test_server_answers_malformed_frames_with_error_and_keeps_running(vo
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t4");
-  void *d = drill_dealer(s.ctx, "inproc://t4");
+  void *d = s_dealer(s.ctx, "inproc://t4");
   char text[256];
   uint8_t buf[256];
 
@@ -232,7 +241,7 @@ static void test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_ste
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t5");
-  void *d = drill_dealer(s.ctx, "inproc://t5");
+  void *d = s_dealer(s.ctx, "inproc://t5");
   uint8_t buf[256];
   char text[256];
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0}};
@@ -544,7 +553,7 @@ static void s_frozen_model_case(bool refused_frames) {
   void *model = s_dealer_hello(ctx, "inproc://live1", CPO_ROLE_MODEL);
   cpo_server_event_t ev;
   assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
-  flooder_t f = {.sock = refused_frames ? model : drill_dealer(ctx, "inproc://live1"),
+  flooder_t f = {.sock = refused_frames ? model : s_dealer(ctx, "inproc://live1"),
                  .in_session = refused_frames,
                  .seq = 1000}; /* the model's frames: numbered wrong, every one refused */
   pthread_t t;
@@ -603,7 +612,7 @@ static void s_model_heartbeated_case(bool host_flood) {
     assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   flooder_t f = {.sock = host, .in_session = true, .seq = 1};
   if (!host_flood) {
-    f.sock = drill_dealer(ctx, "inproc://live2");
+    f.sock = s_dealer(ctx, "inproc://live2");
     f.in_session = false;
   }
   pump_t p = {.srv = srv};
@@ -654,7 +663,7 @@ static void test_error_is_never_answered_with_error(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t-err");
-  void *d = drill_dealer(s.ctx, "inproc://t-err");
+  void *d = s_dealer(s.ctx, "inproc://t-err");
   uint8_t buf[256], bad[8] = "garbage";
   char text[256];
   cpo_msg_t e = {.hdr = {.type = CPO_MSG_ERROR, .seq = 7}};
@@ -681,7 +690,7 @@ static void test_refusals_are_logged_once_per_connection(void **state) {
   dup2(fd, 2);
   served_t s;
   s_serve_start(&s, "inproc://t-log");
-  void *d = drill_dealer(s.ctx, "inproc://t-log");
+  void *d = s_dealer(s.ctx, "inproc://t-log");
   for (int i = 0; i < 20000; i++)
     zmq_send(d, "junk", 4, 0);
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
