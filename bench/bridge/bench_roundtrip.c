@@ -129,6 +129,18 @@ static double s_median(double *v, int n) {
   return v[n / 2];
 }
 
+/* Where @p name binds on @p transport: a socket file in @p dir, any loopback tcp port, or inproc.
+ */
+static void s_endpoint(char *ep, size_t cap, const char *transport, const char *dir,
+                       const char *name) {
+  if (!strcmp(transport, "ipc"))
+    snprintf(ep, cap, "ipc://%s/%s.sock", dir, name);
+  else if (!strcmp(transport, "tcp"))
+    snprintf(ep, cap, "tcp://127.0.0.1:*");
+  else
+    snprintf(ep, cap, "inproc://%s", name);
+}
+
 static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   void *ctx = zmq_ctx_new();
   (void)cpo_placement_apply_context(&s_placement, ctx);
@@ -148,12 +160,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
 
   /* raw REQ/REP endpoint */
   void *req = zmq_socket(ctx, ZMQ_REQ);
-  if (ipc)
-    snprintf(raw_ep, sizeof raw_ep, "ipc://%s/raw.sock", dir);
-  else if (!strcmp(transport, "tcp"))
-    snprintf(raw_ep, sizeof raw_ep, "tcp://127.0.0.1:*");
-  else
-    snprintf(raw_ep, sizeof raw_ep, "inproc://raw");
+  s_endpoint(raw_ep, sizeof raw_ep, transport, dir, "raw");
   zmq_bind(req, raw_ep);
   size_t len = sizeof raw_ep;
   zmq_getsockopt(req, ZMQ_LAST_ENDPOINT, raw_ep, &len);
@@ -165,12 +172,7 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   pthread_create(&rt, NULL, s_raw_echo, &re);
 
   /* bridge endpoint */
-  if (ipc)
-    snprintf(br_ep, sizeof br_ep, "ipc://%s/bridge.sock", dir);
-  else if (!strcmp(transport, "tcp"))
-    snprintf(br_ep, sizeof br_ep, "tcp://127.0.0.1:*");
-  else
-    snprintf(br_ep, sizeof br_ep, "inproc://bridge");
+  s_endpoint(br_ep, sizeof br_ep, transport, dir, "bridge");
   char why[256];
   cpo_bridge_cfg_t sc = {.endpoint = br_ep,
                          .role = CPO_ROLE_RTL,

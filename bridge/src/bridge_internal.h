@@ -20,7 +20,7 @@
 
 uint64_t cpo_mono_us(void);
 
-/** printf into a caller's buffer, tolerating NULL / 0-length buffers. */
+/** printf into a caller's buffer, tolerating NULL / 0-length buffers (in protocol.c). */
 void cpo_whyf(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

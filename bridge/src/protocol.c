@@ -236,9 +236,11 @@ uint64_t cpo_config_hash(const cpo_config_t *cfg) {
   return s_block_hash(block);
 }
 
-static void s_write(char *why, size_t why_len, const char *fmt, ...)
+/* printf into a caller's buffer, tolerating NULL / 0-length buffers. The transport uses it
+ * too (bridge_internal.h; cpo_bridge links this library). */
+void cpo_whyf(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void s_write(char *why, size_t why_len, const char *fmt, ...) {
+void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) {
   if (!why || why_len == 0)
     return;
   va_list ap;
@@ -251,14 +253,14 @@ static void s_write(char *why, size_t why_len, const char *fmt, ...) {
 static bool s_profile_valid(const char *profile, char *why, size_t why_len) {
   size_t n = s_profile_len(profile);
   if (n == CPO_PROTO_PROFILE_BYTES) {
-    s_write(why, why_len, "profile has no NUL in its %u bytes (at most %u characters)",
-            CPO_PROTO_PROFILE_BYTES, CPO_PROTO_PROFILE_BYTES - 1);
+    cpo_whyf(why, why_len, "profile has no NUL in its %u bytes (at most %u characters)",
+             CPO_PROTO_PROFILE_BYTES, CPO_PROTO_PROFILE_BYTES - 1);
     return false;
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)profile[i];
     if (c < 0x20 || c > 0x7e) {
-      s_write(why, why_len, "profile byte %zu is 0x%02x, not printable ASCII", i, c);
+      cpo_whyf(why, why_len, "profile byte %zu is 0x%02x, not printable ASCII", i, c);
       return false;
     }
   }
@@ -268,43 +270,43 @@ static bool s_profile_valid(const char *profile, char *why, size_t why_len) {
 cpo_status_t cpo_config_validate(const cpo_config_t *cfg, char *why, size_t why_len) {
   assert(cfg);
   if (cfg->lanes < 1 || cfg->lanes > CPO_PROTO_MAX_LANES) {
-    s_write(why, why_len, "lanes %u out of range 1..%u", cfg->lanes, CPO_PROTO_MAX_LANES);
+    cpo_whyf(why, why_len, "lanes %u out of range 1..%u", cfg->lanes, CPO_PROTO_MAX_LANES);
     return CPO_ERR_RANGE;
   }
   if (cfg->symbols_per_cycle < 1 || cfg->symbols_per_cycle > CPO_PROTO_SYMBOLS_PER_CYCLE_MAX) {
-    s_write(why, why_len, "symbols_per_cycle %u out of range 1..%u", cfg->symbols_per_cycle,
-            CPO_PROTO_SYMBOLS_PER_CYCLE_MAX);
+    cpo_whyf(why, why_len, "symbols_per_cycle %u out of range 1..%u", cfg->symbols_per_cycle,
+             CPO_PROTO_SYMBOLS_PER_CYCLE_MAX);
     return CPO_ERR_RANGE;
   }
   if (cfg->bits_per_symbol < 1 || cfg->bits_per_symbol > CPO_PROTO_BITS_PER_SYMBOL_MAX) {
-    s_write(why, why_len, "bits_per_symbol %u out of range 1..%u", cfg->bits_per_symbol,
-            CPO_PROTO_BITS_PER_SYMBOL_MAX);
+    cpo_whyf(why, why_len, "bits_per_symbol %u out of range 1..%u", cfg->bits_per_symbol,
+             CPO_PROTO_BITS_PER_SYMBOL_MAX);
     return CPO_ERR_RANGE;
   }
   /* one lane's cycle must fit in one u64 word of a quantum */
   const unsigned bits = (unsigned)cfg->symbols_per_cycle * cfg->bits_per_symbol;
   if (bits > CPO_PROTO_LANE_WORD_BITS) {
-    s_write(why, why_len,
-            "symbols_per_cycle %u * bits_per_symbol %u = %u bits exceeds the %u-bit lane word",
-            cfg->symbols_per_cycle, cfg->bits_per_symbol, bits, CPO_PROTO_LANE_WORD_BITS);
+    cpo_whyf(why, why_len,
+             "symbols_per_cycle %u * bits_per_symbol %u = %u bits exceeds the %u-bit lane word",
+             cfg->symbols_per_cycle, cfg->bits_per_symbol, bits, CPO_PROTO_LANE_WORD_BITS);
     return CPO_ERR_RANGE;
   }
   if (cfg->latency_cycles < 1) {
-    s_write(why, why_len, "latency_cycles 0 out of range (must be >= 1)");
+    cpo_whyf(why, why_len, "latency_cycles 0 out of range (must be >= 1)");
     return CPO_ERR_RANGE;
   }
   /* Q <= L is what keeps the lookahead scheme deadlock-free */
   if (cfg->quantum_cycles < 1 || cfg->quantum_cycles > cfg->latency_cycles) {
-    s_write(why, why_len, "quantum_cycles %" PRIu32 " out of range 1..latency_cycles %" PRIu32,
-            cfg->quantum_cycles, cfg->latency_cycles);
+    cpo_whyf(why, why_len, "quantum_cycles %" PRIu32 " out of range 1..latency_cycles %" PRIu32,
+             cfg->quantum_cycles, cfg->latency_cycles);
     return CPO_ERR_RANGE;
   }
   if (cfg->total_cycles < 1) {
-    s_write(why, why_len, "total_cycles 0 out of range (must be >= 1)");
+    cpo_whyf(why, why_len, "total_cycles 0 out of range (must be >= 1)");
     return CPO_ERR_RANGE;
   }
   if (cfg->baud_hz < 1) {
-    s_write(why, why_len, "baud_hz 0 out of range (must be >= 1)");
+    cpo_whyf(why, why_len, "baud_hz 0 out of range (must be >= 1)");
     return CPO_ERR_RANGE;
   }
   if (!s_profile_valid(cfg->profile, why, why_len))
@@ -317,7 +319,7 @@ cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *pe
   assert(mine && peer);
 #define CPO_CMP_FIELD(field, fmt)                                                                  \
   if (mine->field != peer->field) {                                                                \
-    s_write(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field);   \
+    cpo_whyf(why, why_len, #field ": %" fmt " here, %" fmt " at peer", mine->field, peer->field);  \
     return CPO_ERR_CONFIG_MISMATCH;                                                                \
   }
   CPO_CMP_FIELD(lanes, PRIu16)
@@ -331,8 +333,8 @@ cpo_status_t cpo_config_compare(const cpo_config_t *mine, const cpo_config_t *pe
 #undef CPO_CMP_FIELD
   size_t n_mine = s_profile_len(mine->profile), n_peer = s_profile_len(peer->profile);
   if (n_mine != n_peer || memcmp(mine->profile, peer->profile, n_mine) != 0) {
-    s_write(why, why_len, "profile: \"%.*s\" here, \"%.*s\" at peer", (int)n_mine, mine->profile,
-            (int)n_peer, peer->profile);
+    cpo_whyf(why, why_len, "profile: \"%.*s\" here, \"%.*s\" at peer", (int)n_mine, mine->profile,
+             (int)n_peer, peer->profile);
     return CPO_ERR_CONFIG_MISMATCH;
   }
   return CPO_OK;

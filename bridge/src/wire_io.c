@@ -21,15 +21,6 @@ uint64_t cpo_mono_us(void) {
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void cpo_whyf(char *why, size_t why_len, const char *fmt, ...) {
-  if (!why || why_len == 0)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, why_len, fmt, ap);
-  va_end(ap);
-}
-
 void cpo_wire_undo_note(cpo_wire_undo_t *u, const cpo_msg_t *m, uint64_t cycle_before,
                         uint64_t *last_rx_us, uint64_t now_us) {
   *u = (cpo_wire_undo_t){.valid = m->hdr.type != CPO_MSG_HEARTBEAT,

@@ -21,10 +21,15 @@ import argparse
 import os
 import re
 import sys
-import tomllib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reggen"))
-from reggen import RegError, _check_ident, _check_keys, source_name, write_if_changed  # noqa
+from reggen import (
+    RegError,
+    _check_ident,
+    _check_keys,
+    read_toml,
+    source_name,  # noqa
+    write_outputs)
 
 CHANNEL_KEYS = {"name", "unit", "lsb", "signed", "per", "desc"}
 NUMBER = r"\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*"
@@ -88,13 +93,7 @@ def _parse_channel(raw, kind, number, where):
 
 
 def load(path, src):
-  try:
-    with open(path, "rb") as fh:
-      doc = tomllib.load(fh)
-  except OSError as exc:
-    raise RegError(f"{src}: cannot read: {exc.strerror}") from None
-  except tomllib.TOMLDecodeError as exc:
-    raise RegError(f"{src}: TOML syntax error: {exc}") from None
+  doc = read_toml(path, src)
   _check_keys(doc, {"analog", "dac", "adc"}, f"{src}: top level")
   head = doc.get("analog")
   if not isinstance(head, dict):
@@ -293,14 +292,12 @@ def main(argv=None):
   except RegError as exc:
     print(f"gen_analog: error: {exc}", file=sys.stderr)
     return 1
-  for rel, text in ((os.path.join("cpo", "analog_channels.h"), gen_c(src, code_bits, dac, adc)),
-                    ("cpo_afe_pkg.sv", gen_sv(src, code_bits, dac,
-                                              adc)), ("analog_channels.py",
-                                                      gen_python(src, code_bits, dac, adc))):
-    write_if_changed(os.path.join(args.outdir, rel), text)
-  if args.stamp:
-    with open(args.stamp, "w", encoding="utf-8") as fh:
-      fh.write(src + "\n")
+  write_outputs(
+      args.outdir, {
+          os.path.join("cpo", "analog_channels.h"): gen_c(src, code_bits, dac, adc),
+          "cpo_afe_pkg.sv": gen_sv(src, code_bits, dac, adc),
+          "analog_channels.py": gen_python(src, code_bits, dac, adc),
+      }, args.stamp, src)
   return 0
 
 

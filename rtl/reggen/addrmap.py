@@ -41,12 +41,18 @@ above its size, any other by range comparison.
 import argparse
 import os
 import sys
-import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import reggen  # noqa: E402
-from reggen import RegError, _check_ident, _check_keys, _int, _where  # noqa: E402
+from reggen import (
+    RegError,
+    _check_ident,
+    _check_keys,
+    _int,
+    _where,
+    name_claimer,  # noqa: E402
+    read_toml)
 
 PREFIX = "CPO_ADDRMAP"
 MAP_KEYS = {"desc"}
@@ -173,13 +179,7 @@ def _check_siblings(blocks, inside, where):
 def load(path, src_name=None):
   """Parse and validate the map and every register description it names."""
   where = src_name or path
-  try:
-    with open(path, "rb") as fh:
-      doc = tomllib.load(fh)
-  except OSError as exc:
-    raise RegError(f"{where}: cannot read: {exc.strerror}") from None
-  except tomllib.TOMLDecodeError as exc:
-    raise RegError(f"{where}: TOML syntax error: {exc}") from None
+  doc = read_toml(path, where)
   _check_keys(doc, {"map", "space", "block"}, f"{where}: top level")
   head = doc.get("map", {})
   if not isinstance(head, dict):
@@ -240,13 +240,7 @@ def load(path, src_name=None):
 
 def _check_names(amap):
   """Two elements must not generate one name (block A_B window C vs block A window B_C)."""
-  names = {}
-
-  def claim(name, owner):
-    if name in names and names[name] != owner:
-      raise RegError(f"{amap.src}: {owner} and {names[name]} both generate the name {name}")
-    names[name] = owner
-
+  claim = name_claimer(amap.src)
   for s in amap.spaces.values():
     claim(f"{PREFIX}_{s.name}_ADDR_BITS", f"space '{s.name}'")
   for b in amap.blocks:
@@ -459,11 +453,7 @@ def main(argv=None):
   except RegError as exc:
     print(f"addrmap: error: {exc}", file=sys.stderr)
     return 1
-  for rel, text in outputs(amap).items():
-    reggen.write_if_changed(os.path.join(args.outdir, rel), text)
-  if args.stamp:
-    with open(args.stamp, "w", encoding="utf-8") as fh:
-      fh.write(src + "\n")
+  reggen.write_outputs(args.outdir, outputs(amap), args.stamp, src)
   return 0
 
 

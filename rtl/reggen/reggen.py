@@ -537,16 +537,33 @@ def _parse_note(raw, where):
   return Note(title.strip(), text.strip("\n"))
 
 
-def load(path, overrides=None, src_name=None):
-  """Parse and validate one description; raises RegError naming the file and the problem."""
-  where = src_name or path
+def read_toml(path, where):
+  """The TOML document at @path; a RegError naming @where if it cannot be read or parsed."""
   try:
     with open(path, "rb") as fh:
-      doc = tomllib.load(fh)
+      return tomllib.load(fh)
   except OSError as exc:
     raise RegError(f"{where}: cannot read: {exc.strerror}") from None
   except tomllib.TOMLDecodeError as exc:
     raise RegError(f"{where}: TOML syntax error: {exc}") from None
+
+
+def name_claimer(src):
+  """A claim(name, owner) that raises a RegError when two owners would generate one name."""
+  names = {}
+
+  def claim(name, owner):
+    if name in names and names[name] != owner:
+      raise RegError(f"{src}: {owner} and {names[name]} both generate the name {name}")
+    names[name] = owner
+
+  return claim
+
+
+def load(path, overrides=None, src_name=None):
+  """Parse and validate one description; raises RegError naming the file and the problem."""
+  where = src_name or path
+  doc = read_toml(path, where)
   for key in doc:
     if key not in ("block", "register", "window", "note", "enum"):
       raise RegError(f"{where}: unknown top-level key '{key}' "
@@ -649,13 +666,7 @@ def load(path, overrides=None, src_name=None):
 
 def _check_name_collisions(block):
   """Two descriptions must not map to one C/Python name (REG A_B field C vs REG A field B_C)."""
-  names = {}
-
-  def claim(name, owner):
-    if name in names and names[name] != owner:
-      raise RegError(f"{block.src}: {owner} and {names[name]} both generate the name {name}")
-    names[name] = owner
-
+  claim = name_claimer(block.src)
   for p in block.params:
     claim(f"{block.prefix}_{camel_to_upper_snake(p)}", f"parameter '{p}'")
   for r in block.registers:
@@ -1415,13 +1426,18 @@ def main(argv=None):
   except RegError as exc:
     print(f"reggen: error: {exc}", file=sys.stderr)
     return 1
-  for rel, text in outputs(block).items():
-    write_if_changed(os.path.join(args.outdir, rel), text)
-  if args.stamp:
-    # Always touched, so the build knows the generator ran even when no output changed.
-    with open(args.stamp, "w", encoding="utf-8") as fh:
-      fh.write(src + "\n")
+  write_outputs(args.outdir, outputs(block), args.stamp, src)
   return 0
+
+
+def write_outputs(outdir, texts, stamp, src):
+  """Write each {relative path: text} below @outdir, then the @stamp file (if any)."""
+  for rel, text in texts.items():
+    write_if_changed(os.path.join(outdir, rel), text)
+  if stamp:
+    # Always touched, so the build knows the generator ran even when no output changed.
+    with open(stamp, "w", encoding="utf-8") as fh:
+      fh.write(src + "\n")
 
 
 def source_name(path):

@@ -139,69 +139,55 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
       snprintf(why, why_len, "%s", field);                                                         \
     return false;                                                                                  \
   } while (0)
+/* Return false naming @p name where the two sides differ in field @p f. */
+#define SAME(f, name)                                                                              \
+  do {                                                                                             \
+    if (a->f != b->f)                                                                              \
+      DIFF(name);                                                                                  \
+  } while (0)
 
 static bool s_config_equal(const cpo_config_t *a, const cpo_config_t *b, char *why,
                            size_t why_len) {
-  if (a->lanes != b->lanes)
-    DIFF("config.lanes");
-  if (a->symbols_per_cycle != b->symbols_per_cycle)
-    DIFF("config.symbols_per_cycle");
-  if (a->bits_per_symbol != b->bits_per_symbol)
-    DIFF("config.bits_per_symbol");
-  if (a->latency_cycles != b->latency_cycles)
-    DIFF("config.latency_cycles");
-  if (a->quantum_cycles != b->quantum_cycles)
-    DIFF("config.quantum_cycles");
-  if (a->seed != b->seed)
-    DIFF("config.seed");
-  if (a->total_cycles != b->total_cycles)
-    DIFF("config.total_cycles");
-  if (a->baud_hz != b->baud_hz)
-    DIFF("config.baud_hz");
+  SAME(lanes, "config.lanes");
+  SAME(symbols_per_cycle, "config.symbols_per_cycle");
+  SAME(bits_per_symbol, "config.bits_per_symbol");
+  SAME(latency_cycles, "config.latency_cycles");
+  SAME(quantum_cycles, "config.quantum_cycles");
+  SAME(seed, "config.seed");
+  SAME(total_cycles, "config.total_cycles");
+  SAME(baud_hz, "config.baud_hz");
   if (strncmp(a->profile, b->profile, CPO_PROTO_PROFILE_BYTES) != 0)
     DIFF("config.profile");
   return true;
 }
 
 bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_t why_len) {
-  if (a->hdr.type != b->hdr.type)
-    DIFF("hdr.type");
-  if (a->hdr.flags != b->hdr.flags)
-    DIFF("hdr.flags");
-  if (a->hdr.seq != b->hdr.seq)
-    DIFF("hdr.seq");
-  if (a->hdr.cycle != b->hdr.cycle)
-    DIFF("hdr.cycle");
+  SAME(hdr.type, "hdr.type");
+  SAME(hdr.flags, "hdr.flags");
+  SAME(hdr.seq, "hdr.seq");
+  SAME(hdr.cycle, "hdr.cycle");
   switch (a->hdr.type) {
   case CPO_MSG_HELLO:
   case CPO_MSG_HELLO_ACK:
-    if (a->u.hello.role != b->u.hello.role)
-      DIFF("hello.role");
-    if (a->u.hello.config_hash != b->u.hello.config_hash)
-      DIFF("hello.config_hash");
+    SAME(u.hello.role, "hello.role");
+    SAME(u.hello.config_hash, "hello.config_hash");
     return s_config_equal(&a->u.hello.config, &b->u.hello.config, why, why_len);
   case CPO_MSG_ERROR:
-    if (a->u.error.code != b->u.error.code)
-      DIFF("error.code");
-    if (a->u.error.ref_seq != b->u.error.ref_seq)
-      DIFF("error.ref_seq");
+    SAME(u.error.code, "error.code");
+    SAME(u.error.ref_seq, "error.ref_seq");
     if (strcmp(a->u.error.text, b->u.error.text) != 0)
       DIFF("error.text");
     return true;
   case CPO_MSG_BYE:
-    if (a->u.bye.status != b->u.bye.status)
-      DIFF("bye.status");
+    SAME(u.bye.status, "bye.status");
     if (strcmp(a->u.bye.text, b->u.bye.text) != 0)
       DIFF("bye.text");
     return true;
   case CPO_MSG_TX_QUANTUM:
   case CPO_MSG_RX_QUANTUM:
-    if (a->u.quantum.count != b->u.quantum.count)
-      DIFF("quantum.count");
-    if (a->u.quantum.lanes != b->u.quantum.lanes)
-      DIFF("quantum.lanes");
-    if (a->u.quantum.word_bytes != b->u.quantum.word_bytes)
-      DIFF("quantum.word_bytes");
+    SAME(u.quantum.count, "quantum.count");
+    SAME(u.quantum.lanes, "quantum.lanes");
+    SAME(u.quantum.word_bytes, "quantum.word_bytes");
     for (size_t i = 0; i < (size_t)a->u.quantum.count * a->u.quantum.lanes; i++) {
       uint64_t x, y;
       cpo_msg_quantum_read(a, i, 1, &x);
@@ -212,8 +198,7 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
     return true;
   case CPO_MSG_DAC_UPDATE:
   case CPO_MSG_ADC_SAMPLE:
-    if (a->u.analog.count != b->u.analog.count)
-      DIFF("analog.count");
+    SAME(u.analog.count, "analog.count");
     for (uint16_t i = 0; i < a->u.analog.count; i++) {
       cpo_analog_entry_t x = cpo_msg_analog_entry(a, i), y = cpo_msg_analog_entry(b, i);
       if (x.channel != y.channel || x.lane != y.lane || x.value != y.value)
@@ -224,16 +209,12 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
   case CPO_MSG_REG_READ_RESP:
   case CPO_MSG_REG_WRITE:
   case CPO_MSG_REG_WRITE_RESP:
-    if (a->u.reg.addr != b->u.reg.addr)
-      DIFF("reg.addr");
-    if (a->u.reg.data != b->u.reg.data)
-      DIFF("reg.data");
-    if (a->u.reg.status != b->u.reg.status)
-      DIFF("reg.status");
+    SAME(u.reg.addr, "reg.addr");
+    SAME(u.reg.data, "reg.data");
+    SAME(u.reg.status, "reg.status");
     return true;
   case CPO_MSG_SLEEP:
-    if (a->u.sleep.until_cycle != b->u.sleep.until_cycle)
-      DIFF("sleep.until_cycle");
+    SAME(u.sleep.until_cycle, "sleep.until_cycle");
     return true;
   default:
     return true;

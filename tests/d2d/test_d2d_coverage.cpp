@@ -82,23 +82,9 @@ int main(int argc, char **argv) {
     }
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_d2d_trains_to_active_with_ucie_sequence),
-      cmocka_unit_test(test_d2d_traffic_passes_error_free),
-      cmocka_unit_test(test_d2d_param_settles_on_common_subset),
-      cmocka_unit_test(test_d2d_skewed_lanes_trained_to_their_centres),
-      cmocka_unit_test(test_d2d_stuck_lane_repaired_onto_spare),
-      cmocka_unit_test(test_d2d_lane_reversal_detected_and_undone),
-      cmocka_unit_test(test_d2d_too_many_bad_lanes_degrade_width),
-      cmocka_unit_test(test_d2d_marginal_eye_degrades_speed),
-      cmocka_unit_test(test_d2d_lane_failing_at_speed_repaired),
-      cmocka_unit_test(test_d2d_clock_fault_is_trainerror_and_reset_recovers),
-      cmocka_unit_test(test_d2d_residency_timeout_goes_to_trainerror),
-      cmocka_unit_test(test_d2d_error_burst_in_active_retrains),
-      cmocka_unit_test(test_d2d_lane_dying_in_active_repaired_by_retrain),
-      cmocka_unit_test(test_d2d_sideband_bad_parity_dropped_and_counted),
-      cmocka_unit_test(test_d2d_tunnel_register_access_reads_back),
-      cmocka_unit_test(test_d2d_prbs_every_polynomial_in_lanes),
-      cmocka_unit_test(test_d2d_coverage_every_ltsm_state_reached),
+      CPO_D2D_NOMINAL(CPO_D2D_UNIT_TEST) CPO_D2D_FAULT_CLASSES(CPO_D2D_UNIT_TEST)
+          CPO_D2D_SIDEBAND(CPO_D2D_UNIT_TEST) CPO_D2D_PRBS(CPO_D2D_UNIT_TEST)
+              cmocka_unit_test(test_d2d_coverage_every_ltsm_state_reached),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -6,8 +6,6 @@ using namespace cpo_d2d;
 
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_d2d_prbs_every_polynomial_in_lanes),
-  };
+  const struct CMUnitTest tests[] = {CPO_D2D_PRBS(CPO_D2D_UNIT_TEST)};
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -15,23 +15,9 @@
 
 #include "cpo/link.h"
 #include "refusal.h"
+#include "test_words.h"
 
 static const double k_pi = 3.14159265358979323846;
-
-static uint64_t s_splitmix(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  return z ^ (z >> 31);
-}
-
-static uint64_t *s_words(size_t n, uint64_t seed) {
-  uint64_t *w = malloc(n * sizeof *w);
-  assert_non_null(w);
-  for (size_t k = 0; k < n; k++)
-    w[k] = s_splitmix(&seed);
-  return w;
-}
 
 static cpo_link_t *s_link(const cpo_link_cfg_t *cfg) {
   cpo_link_t *l = NULL;
@@ -105,7 +91,7 @@ static s_run_t s_run_split(cpo_fidelity_t fid, const uint64_t *tx, uint32_t cycl
 static void test_link_rx_and_adc_independent_of_call_split(void **state) {
   (void)state;
   const uint32_t cycles = 6000, lanes = 8;
-  uint64_t *tx = s_words((size_t)cycles * lanes, 1);
+  uint64_t *tx = test_words((size_t)cycles * lanes, 1);
   const uint32_t whole[] = {6000};
   const uint32_t uneven[] = {1, 165, 1, 0, 333, 7, 1000, 2, 166, 999, 3, 1500};
   const uint32_t tiny[] = {13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13};
@@ -131,7 +117,7 @@ static void test_link_rx_and_adc_independent_of_call_split(void **state) {
 static void test_link_same_seed_same_bits_different_seed_differs(void **state) {
   (void)state;
   const uint32_t cycles = 3000, lanes = 8;
-  uint64_t *tx = s_words((size_t)cycles * lanes, 2);
+  uint64_t *tx = test_words((size_t)cycles * lanes, 2);
   uint64_t *rx[3];
   const uint64_t seeds[3] = {5, 5, 6};
   for (int k = 0; k < 3; k++) {
@@ -150,7 +136,7 @@ static void test_link_same_seed_same_bits_different_seed_differs(void **state) {
 
 static void s_count_errors(cpo_fidelity_t fid, uint32_t cycles, uint64_t *sym, uint64_t *bits) {
   const uint32_t lanes = 8, chunk = 2000;
-  uint64_t *tx = s_words((size_t)chunk * lanes, 3);
+  uint64_t *tx = test_words((size_t)chunk * lanes, 3);
   uint64_t *rx = malloc((size_t)chunk * lanes * sizeof *rx);
   assert_non_null(rx);
   const cpo_profile_t p = s_lossy_profile();
@@ -200,7 +186,7 @@ static void test_link_ser_matches_eye_prediction(void **state) {
     for (uint32_t k = 0; k < info.lasers; k++) /* dim the lasers: errors at ~1e-3 */
       assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, k, 5500, 0), CPO_OK);
     const uint32_t cycles = 40000, chunk = 4000;
-    uint64_t *tx = s_words((size_t)chunk * info.lanes, 9);
+    uint64_t *tx = test_words((size_t)chunk * info.lanes, 9);
     uint64_t *rx = malloc((size_t)chunk * info.lanes * sizeof *rx);
     assert_non_null(rx);
     for (uint32_t c = 0; c < cycles; c += chunk)
@@ -360,7 +346,7 @@ static void test_link_heater_step_follows_thermal_time_constant(void **state) {
   const uint64_t g = info.grid_cycles;
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 1, 5000, 2 * g - 5), CPO_OK); /* 5 mW */
   const uint32_t cycles = (uint32_t)(40 * g);
-  uint64_t *tx = s_words((size_t)cycles * 8, 1), *rx = malloc((size_t)cycles * 8 * 8);
+  uint64_t *tx = test_words((size_t)cycles * 8, 1), *rx = malloc((size_t)cycles * 8 * 8);
   assert_non_null(rx);
   assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);
   assert_int_equal(tt.n, 40);
@@ -392,7 +378,7 @@ static void test_link_laser_turn_on_transient_in_adcs(void **state) {
   cpo_link_get_info(l, &info);
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 0, 37000, info.grid_cycles), CPO_OK);
   const uint32_t chunk = (uint32_t)info.grid_cycles;
-  uint64_t *tx = s_words((size_t)chunk * 8, 1), *rx = malloc((size_t)chunk * 8 * 8);
+  uint64_t *tx = test_words((size_t)chunk * 8, 1), *rx = malloc((size_t)chunk * 8 * 8);
   assert_non_null(rx);
   uint32_t power[200], temp[200], rxp[200];
   for (int k = 0; k < 200; k++) {
@@ -468,7 +454,7 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   s_trace_els_t tr = {0};
   cpo_link_set_trace(l, s_keep_els, &tr);
   const uint32_t chunk = (uint32_t)info.adc_cycles; /* 1 us */
-  uint64_t *tx = s_words((size_t)chunk * 2, 21), *rx = malloc((size_t)chunk * 2 * 8);
+  uint64_t *tx = test_words((size_t)chunk * 2, 21), *rx = malloc((size_t)chunk * 2 * 8);
   assert_non_null(rx);
   uint64_t c = 0;
 #define RUN_US(us)                                                                                 \
@@ -535,7 +521,7 @@ static void test_link_two_engines_cross_connect(void **state) {
   /* engine B's laser off: engine A's receivers go dark, B's still see A's light */
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_LASER_CURRENT, 1, 0, 0), CPO_OK);
   const uint32_t cycles = 2000;
-  uint64_t *tx = s_words((size_t)cycles * 16, 3), *rx = malloc((size_t)cycles * 16 * 8);
+  uint64_t *tx = test_words((size_t)cycles * 16, 3), *rx = malloc((size_t)cycles * 16 * 8);
   assert_non_null(rx);
   assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);
   for (uint32_t lane = 0; lane < 16; lane++) {
@@ -570,7 +556,7 @@ static void test_link_every_profile_works_calibrated(void **state) {
     assert_int_equal(info.lanes, p.lanes);
     assert_true(info.latency_cycles > 0);
     const uint32_t cycles = 2000;
-    uint64_t *tx = s_words((size_t)cycles * info.lanes, k),
+    uint64_t *tx = test_words((size_t)cycles * info.lanes, k),
              *rx = malloc((size_t)cycles * info.lanes * 8);
     assert_non_null(rx);
     assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx), CPO_OK);

@@ -14,21 +14,14 @@
 
 #include "cpo/loopback.h"
 #include "refusal.h"
-
-/* TX words from a test-local generator (splitmix64), so the test does not lean on cpo_rng. */
-static uint64_t s_splitmix(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  return z ^ (z >> 31);
-}
+#include "test_words.h"
 
 static uint64_t *s_tx(uint32_t cycles, uint32_t lanes, uint32_t bits, uint64_t seed) {
   uint64_t *tx = malloc((size_t)cycles * lanes * sizeof *tx);
   assert_non_null(tx);
   const uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
   for (size_t k = 0; k < (size_t)cycles * lanes; k++)
-    tx[k] = s_splitmix(&seed) & mask;
+    tx[k] = test_splitmix(&seed) & mask;
   return tx;
 }
 

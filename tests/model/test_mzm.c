@@ -41,13 +41,23 @@ static void test_mzm_extinction_matches_arm_imbalance(void **state) {
   }
 }
 
+/* A default modulator without ambient drift, at its reference temperature; @p il its insertion
+ * loss as a factor, @p g its extinction factor. */
+static cpo_mzm_t *s_steady_mzm(cpo_mzm_params_t *p, double *il, double *g) {
+  *p = cpo_mzm_params_default();
+  p->ambient_rad_per_k = 0;
+  cpo_mzm_t *m = NULL;
+  assert_int_equal(cpo_mzm_create(p, p->ref_temp_k, &m), CPO_OK);
+  *il = pow(10, -p->insertion_loss_db / 10);
+  *g = cpo_mzm_extinction_factor(p);
+  return m;
+}
+
 static void test_mzm_bias_points_from_v_pi(void **state) {
   (void)state;
-  cpo_mzm_params_t p = cpo_mzm_params_default();
-  p.ambient_rad_per_k = 0;
-  cpo_mzm_t *m = NULL;
-  assert_int_equal(cpo_mzm_create(&p, p.ref_temp_k, &m), CPO_OK);
-  const double il = pow(10, -p.insertion_loss_db / 10), g = cpo_mzm_extinction_factor(&p);
+  cpo_mzm_params_t p;
+  double il, g;
+  cpo_mzm_t *m = s_steady_mzm(&p, &il, &g);
   /* V for arm phase phi: (phi - phi_0) V_pi / pi */
   const double v_peak = (0 - p.phase_offset_rad) * p.v_pi_v / k_pi;
   const double v_null = (k_pi - p.phase_offset_rad) * p.v_pi_v / k_pi;
@@ -76,11 +86,9 @@ static void s_harmonics(const cpo_mzm_t *m, double v_bias, double amp, double *h
 
 static void test_mzm_dither_harmonics_locate_quadrature(void **state) {
   (void)state;
-  cpo_mzm_params_t p = cpo_mzm_params_default();
-  p.ambient_rad_per_k = 0;
-  cpo_mzm_t *m = NULL;
-  assert_int_equal(cpo_mzm_create(&p, p.ref_temp_k, &m), CPO_OK);
-  const double il = pow(10, -p.insertion_loss_db / 10), g = cpo_mzm_extinction_factor(&p);
+  cpo_mzm_params_t p;
+  double il, g;
+  cpo_mzm_t *m = s_steady_mzm(&p, &il, &g);
   const double amp = 0.1; /* dither amplitude, V */
   const double beta = k_pi * amp / p.v_pi_v;
   for (double phi = 0.2; phi < 3.0; phi += 0.4) {

@@ -16,27 +16,13 @@
 #include "cpo/rng.h"
 #include "cpo/symchan.h"
 #include "symchan_kernel.h" /* private: to compare the instruction-set variants */
+#include "test_words.h"
 
 /* Gray code of each PAM4 level, written out (not computed the way the model does) */
 static const uint8_t k_level_to_gray[4] = {0, 1, 3, 2};
 
 static double s_qf(double x) {
   return 0.5 * erfc(x / sqrt(2.0));
-}
-
-static uint64_t s_splitmix(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  return z ^ (z >> 31);
-}
-
-static uint64_t *s_words(size_t n, uint64_t seed) {
-  uint64_t *w = malloc(n * sizeof *w);
-  assert_non_null(w);
-  for (size_t k = 0; k < n; k++)
-    w[k] = s_splitmix(&seed);
-  return w;
 }
 
 /* Equally spaced levels 0, d, 2d, ..., no ISI, equal noise, thresholds midway. */
@@ -119,7 +105,7 @@ static void test_symchan_nrz_ber_matches_erfc_both_modes(void **state) {
   (void)state;
   const double q_values[] = {2.0, 3.0, 4.0};
   const size_t words = 1 << 19; /* 33.5 M bits */
-  uint64_t *tx = s_words(words, 1);
+  uint64_t *tx = test_words(words, 1);
   uint64_t *rx = malloc(words * sizeof *rx);
   assert_non_null(rx);
   for (size_t j = 0; j < 3; j++) {
@@ -142,7 +128,7 @@ static void test_symchan_pam4_gray_ser_ber_match_formula_both_modes(void **state
   (void)state;
   const double q_values[] = {2.0, 3.0, 3.414};
   const size_t words = 1 << 19; /* 16.8 M symbols */
-  uint64_t *tx = s_words(words, 2);
+  uint64_t *tx = test_words(words, 2);
   uint64_t *rx = malloc(words * sizeof *rx);
   assert_non_null(rx);
   for (size_t j = 0; j < 3; j++) {
@@ -191,7 +177,7 @@ static cpo_symchan_eye_t s_rough_eye(void) {
 static void test_symchan_statistical_agrees_with_bit_true_on_rough_channel(void **state) {
   (void)state;
   const size_t words = 1 << 18;
-  uint64_t *tx = s_words(words, 3), *l = s_words(words, 4), *r = s_words(words, 5);
+  uint64_t *tx = test_words(words, 3), *l = test_words(words, 4), *r = test_words(words, 5);
   uint64_t *rx = malloc(words * sizeof *rx);
   assert_non_null(rx);
   const cpo_symchan_eye_t eye = s_rough_eye();
@@ -241,7 +227,7 @@ static void test_symchan_error_bound_covers_every_pattern(void **state) {
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
-  uint64_t *tx = s_words(words, 6), *l = s_words(words, 7), *r = s_words(words, 8);
+  uint64_t *tx = test_words(words, 6), *l = test_words(words, 7), *r = test_words(words, 8);
   uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
   assert_true(a && b);
   const cpo_symchan_eye_t eye = s_rough_eye();
@@ -264,7 +250,7 @@ static void test_symchan_kernel_variants_give_identical_bits(void **state) {
   if (!__builtin_cpu_supports("avx512f"))
     skip();
   const size_t words = 512;
-  uint64_t *tx = s_words(words, 11), *l = s_words(words, 12), *r = s_words(words, 13);
+  uint64_t *tx = test_words(words, 11), *l = test_words(words, 12), *r = test_words(words, 13);
   uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
   float *noise = malloc(words * 64 * sizeof *noise);
   assert_true(a && b && noise);

@@ -59,6 +59,14 @@ class ScriptedRtl(threading.Thread):
     self.rxs = {}
     self.peer = None
 
+  def send_hello_ack(self):
+    self.send(
+        cc.Message(T.HELLO_ACK,
+                   cycle=self.cycle,
+                   role=cc.Role.RTL,
+                   config=CONFIG,
+                   config_hash=CONFIG.hash()))
+
   def send(self, m, raw=None):
     if raw is None:
       m.seq = self.seqs.get(self.peer, 0)
@@ -106,12 +114,7 @@ class ScriptedRtl(threading.Thread):
           self.problems.append(f"HELLO role {m.role} hash {m.config_hash}")
         if self.on_hello and self.on_hello(self, m):
           continue
-        self.send(
-            cc.Message(T.HELLO_ACK,
-                       cycle=self.cycle,
-                       role=cc.Role.RTL,
-                       config=CONFIG,
-                       config_hash=CONFIG.hash()))
+        self.send_hello_ack()
       elif m.type in (T.REG_READ, T.REG_WRITE, T.SLEEP):
         if m.cycle != self.cycle:
           self.problems.append(f"{m.type.name} at cycle {m.cycle}, host now is {self.cycle}")
@@ -243,12 +246,7 @@ class ClientSession(unittest.TestCase):
   def test_idle_client_keeps_the_session_alive(self):
 
     def ack_and_beat(rtl, m):  # the rtl's own HEARTBEATs reach a client between calls
-      rtl.send(
-          cc.Message(T.HELLO_ACK,
-                     cycle=rtl.cycle,
-                     role=cc.Role.RTL,
-                     config=CONFIG,
-                     config_hash=CONFIG.hash()))
+      rtl.send_hello_ack()
       for _ in range(3):
         rtl.send(cc.Message(T.HEARTBEAT, cycle=rtl.cycle))
       return True

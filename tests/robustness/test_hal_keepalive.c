@@ -14,22 +14,9 @@
 
 #include "cpo/bridge.h"
 #include "cpo/hal.h"
+#include "drill_util.h"
 
-#define TIMEOUT_MS 400
 #define ROLE_BIT(r) (1u << (r))
-
-static cpo_config_t s_config(void) {
-  cpo_config_t c = {.lanes = 8,
-                    .symbols_per_cycle = 32,
-                    .bits_per_symbol = 1,
-                    .latency_cycles = 64,
-                    .quantum_cycles = 16,
-                    .seed = 7,
-                    .total_cycles = 1000,
-                    .baud_hz = 53125000000ull};
-  snprintf(c.profile, sizeof c.profile, "loopback");
-  return c;
-}
 
 /* The firmware: attaches, then "computes" (waits for the test's go) and makes two calls. */
 typedef struct {
@@ -45,7 +32,7 @@ static void *s_firmware(void *arg) {
   firmware_t *f = arg;
   cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive",
                          .role = CPO_ROLE_HOST,
-                         .config = s_config(),
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS,
                          .context = f->ctx};
   cpo_hal_t *hal = NULL;
@@ -76,7 +63,7 @@ static void test_idle_firmware_outlives_the_timeout_and_hears_the_end_of_the_run
   pthread_cond_init(&f.cond, NULL);
   cpo_bridge_cfg_t bc = {.endpoint = "inproc://hal-keepalive",
                          .role = CPO_ROLE_RTL,
-                         .config = s_config(),
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS,
                          .context = f.ctx};
   cpo_server_t *srv = NULL;

@@ -15,26 +15,15 @@
 #include <cmocka.h>
 
 #include "cpo/bridge.h"
+#include "drill_util.h"
 
-#define TIMEOUT_MS 400
-
-static cpo_config_t s_config(void) {
-  cpo_config_t c = {.lanes = 8,
-                    .symbols_per_cycle = 32,
-                    .bits_per_symbol = 1,
-                    .latency_cycles = 64,
-                    .quantum_cycles = 16,
-                    .seed = 7,
-                    .total_cycles = 1000,
-                    .baud_hz = 53125000000ull};
-  snprintf(c.profile, sizeof c.profile, "loopback");
-  return c;
-}
-
-static double s_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+/* A raw DEALER connected to @p endpoint that drops what it has not sent when closed. */
+static void *s_dealer(void *ctx, const char *endpoint) {
+  void *d = zmq_socket(ctx, ZMQ_DEALER);
+  int zero = 0;
+  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_connect(d, endpoint);
+  return d;
 }
 
 /* A server that answers HELLOs (and records what else arrives) on its own thread. */
@@ -85,20 +74,32 @@ static bool s_wait_events(served_t *s, int before, int ms) {
   return seen;
 }
 
+/* An rtl server bound at @p endpoint, with the drills' run and timeout. */
+static cpo_server_t *s_bind_rtl(void *ctx, const char *endpoint) {
+  cpo_bridge_cfg_t bc = {.endpoint = endpoint,
+                         .role = CPO_ROLE_RTL,
+                         .config = drill_config(),
+                         .timeout_ms = TIMEOUT_MS,
+                         .context = ctx};
+  cpo_server_t *srv = NULL;
+  char why[256] = "";
+  assert_int_equal(cpo_server_bind(&bc, &srv, why, sizeof why), CPO_OK);
+  return srv;
+}
+
+/* Serve @p s->srv (bound, its endpoint recorded) on its own thread. */
+static void s_serve_thread_start(served_t *s) {
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->changed, NULL);
+  pthread_create(&s->thread, NULL, s_serve, s);
+}
+
 static void s_serve_start(served_t *s, const char *endpoint) {
   memset(s, 0, sizeof *s);
   s->ctx = zmq_ctx_new();
   snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint);
-  cpo_bridge_cfg_t bc = {.endpoint = endpoint,
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS,
-                         .context = s->ctx};
-  char why[256];
-  assert_int_equal(cpo_server_bind(&bc, &s->srv, why, sizeof why), CPO_OK);
-  pthread_mutex_init(&s->lock, NULL);
-  pthread_cond_init(&s->changed, NULL);
-  pthread_create(&s->thread, NULL, s_serve, s);
+  s->srv = s_bind_rtl(s->ctx, endpoint);
+  s_serve_thread_start(s);
 }
 
 static void s_serve_stop(served_t *s) {
@@ -124,7 +125,7 @@ static void test_session_accepts_matching_config(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t1");
-  cpo_config_t cfg = s_config();
+  cpo_config_t cfg = drill_config();
   cpo_client_t *c = NULL;
   char why[256] = "";
   assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &c, why, sizeof why), CPO_OK);
@@ -139,7 +140,7 @@ static void test_session_refuses_config_mismatch_naming_the_field(void **state) 
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t2");
-  cpo_config_t cfg = s_config();
+  cpo_config_t cfg = drill_config();
   cfg.latency_cycles = 128;
   cpo_client_t *c = NULL;
   char why[256] = "";
@@ -153,7 +154,7 @@ static void test_session_refuses_a_second_model(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t3");
-  cpo_config_t cfg = s_config();
+  cpo_config_t cfg = drill_config();
   cpo_client_t *a = NULL, *b = NULL;
   char why[256] = "";
   assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &a, why, sizeof why), CPO_OK);
@@ -186,22 +187,38 @@ static size_t s_encode(cpo_msg_t *m, uint8_t *buf, size_t cap) {
   return n;
 }
 
+/* A HELLO (or HELLO_ACK) from @p role carrying the drills' run and its hash. */
+static cpo_msg_t s_hello_with_config(uint16_t type, cpo_role_t role) {
+  cpo_msg_t hello = {.hdr = {.type = type}};
+  hello.u.hello.role = (uint8_t)role;
+  hello.u.hello.config = drill_config();
+  hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
+  return hello;
+}
+
+/* A raw DEALER that has sent @p role's HELLO (a model's with the run, a host's adopting). */
+static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
+  void *d = s_dealer(ctx, ep);
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
+  hello.u.hello.role = (uint8_t)role;
+  if (role == CPO_ROLE_MODEL)
+    hello = s_hello_with_config(CPO_MSG_HELLO, role);
+  uint8_t buf[256];
+  size_t n = s_encode(&hello, buf, sizeof buf);
+  zmq_send(d, buf, n, 0);
+  return d;
+}
+
 static void test_server_answers_malformed_frames_with_error_and_keeps_running(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t4");
-  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, "inproc://t4");
+  void *d = s_dealer(s.ctx, "inproc://t4");
   char text[256];
   uint8_t buf[256];
 
   assert_int_equal(s_raw_exchange(d, "garbage", 7, text, sizeof text), CPO_WERR_TRUNCATED);
-  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0}};
-  hello.u.hello.role = CPO_ROLE_MODEL;
-  hello.u.hello.config = s_config();
-  hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
+  cpo_msg_t hello = s_hello_with_config(CPO_MSG_HELLO, CPO_ROLE_MODEL);
   size_t n = s_encode(&hello, buf, sizeof buf);
   buf[0] ^= 0xFF; /* bad magic */
   assert_int_equal(s_raw_exchange(d, buf, n, text, sizeof text), CPO_WERR_BAD_MAGIC);
@@ -211,7 +228,7 @@ static void test_server_answers_malformed_frames_with_error_and_keeps_running(vo
   assert_non_null(strstr(text, "before HELLO"));
 
   /* The server still admits a well-behaved peer afterwards. */
-  cpo_config_t cfg = s_config();
+  cpo_config_t cfg = drill_config();
   cpo_client_t *c = NULL;
   char why[256];
   assert_int_equal(s_join(&s, CPO_ROLE_MODEL, &cfg, &c, why, sizeof why), CPO_OK);
@@ -224,10 +241,7 @@ static void test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_ste
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t5");
-  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, "inproc://t5");
+  void *d = s_dealer(s.ctx, "inproc://t5");
   uint8_t buf[256];
   char text[256];
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0}};
@@ -273,20 +287,17 @@ static void test_server_rejects_bad_sequence_and_corrupt_frames_and_stays_in_ste
 static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t6",
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
+  cpo_server_t *srv = s_bind_rtl(ctx, "inproc://t6"); /* bound, but nobody ever services it */
+  char why[256] = "";
+  cpo_bridge_cfg_t cc = {.endpoint = "inproc://t6",
+                         .role = CPO_ROLE_MODEL,
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS,
                          .context = ctx};
-  cpo_server_t *srv = NULL; /* bound, but nobody ever services it */
-  char why[256] = "";
-  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
-  cpo_bridge_cfg_t cc = sc;
-  cc.role = CPO_ROLE_MODEL;
   cpo_client_t *c = NULL;
-  double t0 = s_now_s();
+  double t0 = drill_now_s();
   assert_int_equal(cpo_client_connect(&cc, &c, why, sizeof why), CPO_ERR_TIMEOUT);
-  double waited = s_now_s() - t0;
+  double waited = drill_now_s() - t0;
   assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
   assert_true(waited >= 0.9 * TIMEOUT_MS / 1000.0);
   assert_non_null(strstr(why, "no answer from an rtl"));
@@ -297,33 +308,17 @@ static void test_client_reports_silent_rtl_within_twice_the_timeout(void **state
 static void test_server_reports_silent_model_naming_it_and_the_cycle(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://t7",
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS,
-                         .context = ctx};
-  cpo_server_t *srv = NULL;
+  cpo_server_t *srv = s_bind_rtl(ctx, "inproc://t7");
   char why[256] = "";
-  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   /* A raw model that says HELLO and then nothing at all (no heartbeats either). */
-  void *d = zmq_socket(ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, "inproc://t7");
-  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO, .seq = 0, .cycle = 0}};
-  hello.u.hello.role = CPO_ROLE_MODEL;
-  hello.u.hello.config = s_config();
-  hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
-  uint8_t buf[256];
-  size_t n = s_encode(&hello, buf, sizeof buf);
-  zmq_send(d, buf, n, 0);
+  void *d = s_dealer_hello(ctx, "inproc://t7", CPO_ROLE_MODEL);
   cpo_server_event_t ev;
   assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   assert_int_equal(ev.from, CPO_ROLE_MODEL);
-  double t0 = s_now_s();
+  double t0 = drill_now_s();
   cpo_status_t rc =
       cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why);
-  double waited = s_now_s() - t0;
+  double waited = drill_now_s() - t0;
   assert_int_equal(rc, CPO_ERR_TIMEOUT);
   assert_true(waited < 2.0 * TIMEOUT_MS / 1000.0);
   assert_non_null(strstr(why, "model"));
@@ -365,10 +360,7 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
   uint8_t ident[256], buf[512];
   int ident_len = zmq_recv(router, ident, sizeof ident, 0);
   assert_true(zmq_recv(router, buf, sizeof buf, 0) > 0); /* HELLO */
-  cpo_msg_t ack = {.hdr = {.type = CPO_MSG_HELLO_ACK, .seq = 0}};
-  ack.u.hello.role = CPO_ROLE_RTL;
-  ack.u.hello.config = s_config();
-  ack.u.hello.config_hash = cpo_config_hash(&ack.u.hello.config);
+  cpo_msg_t ack = s_hello_with_config(CPO_MSG_HELLO_ACK, CPO_ROLE_RTL);
   size_t n = s_encode(&ack, buf, sizeof buf);
   zmq_send(router, ident, (size_t)ident_len, ZMQ_SNDMORE);
   zmq_send(router, buf, n, 0);
@@ -407,17 +399,11 @@ static void test_client_answers_malformed_frames_with_error_and_keeps_running(vo
 static void test_client_close_delivers_queued_messages_and_bye(void **state) {
   (void)state;
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*",
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS,
-                         .context = ctx};
-  cpo_server_t *srv = NULL;
+  cpo_server_t *srv = s_bind_rtl(ctx, "tcp://127.0.0.1:*");
   char why[256] = "";
-  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   connect_job_t job = {.cfg = {.endpoint = cpo_server_endpoint(srv),
                                .role = CPO_ROLE_MODEL,
-                               .config = s_config(),
+                               .config = drill_config(),
                                .timeout_ms = TIMEOUT_MS,
                                .context = ctx}};
   pthread_t t;
@@ -469,7 +455,7 @@ static void test_server_refuses_non_loopback_tcp_without_curve(void **state) {
   (void)state;
   cpo_bridge_cfg_t sc = {.endpoint = "tcp://0.0.0.0:0",
                          .role = CPO_ROLE_RTL,
-                         .config = s_config(),
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS};
   cpo_server_t *srv = NULL;
   char why[256] = "";
@@ -499,21 +485,19 @@ static void test_curve_admits_authorised_key_and_refuses_unknown(void **state) {
   s.ctx = zmq_ctx_new();
   cpo_bridge_cfg_t sc = {.endpoint = "tcp://127.0.0.1:*",
                          .role = CPO_ROLE_RTL,
-                         .config = s_config(),
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS,
                          .context = s.ctx,
                          .curve = {.key_file = server_key, .authorized_file = auth}};
   assert_int_equal(cpo_server_bind(&sc, &s.srv, why, sizeof why), CPO_OK);
   snprintf(s.endpoint, sizeof s.endpoint, "%s", cpo_server_endpoint(s.srv));
-  pthread_mutex_init(&s.lock, NULL);
-  pthread_cond_init(&s.changed, NULL);
-  pthread_create(&s.thread, NULL, s_serve, &s);
+  s_serve_thread_start(&s);
 
   char server_pub[140];
   snprintf(server_pub, sizeof server_pub, "%s.pub", server_key);
   cpo_bridge_cfg_t cc = {.endpoint = s.endpoint,
                          .role = CPO_ROLE_MODEL,
-                         .config = s_config(),
+                         .config = drill_config(),
                          .timeout_ms = TIMEOUT_MS,
                          .curve = {.key_file = other_key, .server_key_file = server_pub}};
   cpo_client_t *c = NULL;
@@ -560,46 +544,18 @@ static void *s_flood(void *arg) {
   return NULL;
 }
 
-static void *s_dealer_hello(void *ctx, const char *ep, cpo_role_t role) {
-  void *d = zmq_socket(ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, ep);
-  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
-  hello.u.hello.role = (uint8_t)role;
-  if (role == CPO_ROLE_MODEL) {
-    hello.u.hello.config = s_config();
-    hello.u.hello.config_hash = cpo_config_hash(&hello.u.hello.config);
-  }
-  uint8_t buf[256];
-  size_t n = s_encode(&hello, buf, sizeof buf);
-  zmq_send(d, buf, n, 0);
-  return d;
-}
-
 /* A frozen model is reported although a stranger sends junk faster than the receive slice, and
  * a model that sends only refused frames is as silent as a frozen one. */
 static void s_frozen_model_case(bool refused_frames) {
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live1",
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS,
-                         .context = ctx};
-  cpo_server_t *srv = NULL;
+  cpo_server_t *srv = s_bind_rtl(ctx, "inproc://live1");
   char why[256] = "";
-  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   void *model = s_dealer_hello(ctx, "inproc://live1", CPO_ROLE_MODEL);
   cpo_server_event_t ev;
   assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
-  flooder_t f = {.sock = refused_frames ? model : zmq_socket(ctx, ZMQ_DEALER),
+  flooder_t f = {.sock = refused_frames ? model : s_dealer(ctx, "inproc://live1"),
                  .in_session = refused_frames,
                  .seq = 1000}; /* the model's frames: numbered wrong, every one refused */
-  if (!refused_frames) {
-    int zero = 0;
-    zmq_setsockopt(f.sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(f.sock, "inproc://live1");
-  }
   pthread_t t;
   pthread_create(&t, NULL, s_flood, &f);
   cpo_status_t rc =
@@ -647,14 +603,8 @@ static void *s_pump_host(void *arg) {
  * sends junk that fast), the model still gets the rtl's HEARTBEATs. */
 static void s_model_heartbeated_case(bool host_flood) {
   void *ctx = zmq_ctx_new();
-  cpo_bridge_cfg_t sc = {.endpoint = "inproc://live2",
-                         .role = CPO_ROLE_RTL,
-                         .config = s_config(),
-                         .timeout_ms = TIMEOUT_MS,
-                         .context = ctx};
-  cpo_server_t *srv = NULL;
+  cpo_server_t *srv = s_bind_rtl(ctx, "inproc://live2");
   char why[256] = "";
-  assert_int_equal(cpo_server_bind(&sc, &srv, why, sizeof why), CPO_OK);
   void *model = s_dealer_hello(ctx, "inproc://live2", CPO_ROLE_MODEL);
   void *host = s_dealer_hello(ctx, "inproc://live2", CPO_ROLE_HOST);
   cpo_server_event_t ev;
@@ -662,10 +612,7 @@ static void s_model_heartbeated_case(bool host_flood) {
     assert_int_equal(cpo_server_recv(srv, 0, CPO_WAIT_FOREVER, &ev, why, sizeof why), CPO_OK);
   flooder_t f = {.sock = host, .in_session = true, .seq = 1};
   if (!host_flood) {
-    f.sock = zmq_socket(ctx, ZMQ_DEALER);
-    int zero = 0;
-    zmq_setsockopt(f.sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(f.sock, "inproc://live2");
+    f.sock = s_dealer(ctx, "inproc://live2");
     f.in_session = false;
   }
   pump_t p = {.srv = srv};
@@ -674,8 +621,8 @@ static void s_model_heartbeated_case(bool host_flood) {
   pthread_create(&tp, NULL, s_pump_host, &p);
   int heartbeats = 0; /* HELLO_ACK first, then HEARTBEATs */
   uint8_t buf[512];
-  double until = s_now_s() + 20.0 * TIMEOUT_MS / 1000.0; /* generous */
-  while (heartbeats < 3 && s_now_s() < until) {
+  double until = drill_now_s() + 20.0 * TIMEOUT_MS / 1000.0; /* generous */
+  while (heartbeats < 3 && drill_now_s() < until) {
     zmq_pollitem_t it = {model, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&it, 1, TIMEOUT_MS) <= 0)
       continue;
@@ -716,10 +663,7 @@ static void test_error_is_never_answered_with_error(void **state) {
   (void)state;
   served_t s;
   s_serve_start(&s, "inproc://t-err");
-  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, "inproc://t-err");
+  void *d = s_dealer(s.ctx, "inproc://t-err");
   uint8_t buf[256], bad[8] = "garbage";
   char text[256];
   cpo_msg_t e = {.hdr = {.type = CPO_MSG_ERROR, .seq = 7}};
@@ -746,10 +690,7 @@ static void test_refusals_are_logged_once_per_connection(void **state) {
   dup2(fd, 2);
   served_t s;
   s_serve_start(&s, "inproc://t-log");
-  void *d = zmq_socket(s.ctx, ZMQ_DEALER);
-  int zero = 0;
-  zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-  zmq_connect(d, "inproc://t-log");
+  void *d = s_dealer(s.ctx, "inproc://t-log");
   for (int i = 0; i < 20000; i++)
     zmq_send(d, "junk", 4, 0);
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};

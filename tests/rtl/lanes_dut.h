@@ -11,6 +11,7 @@
 #include "cpo/harness/sim.h"
 #include "cpo/harness/wide.h"
 #include "cpo/lanes_regs.h"
+#include "test_apb.h"
 
 class LanesDut : private cpo::harness::EdgeHook {
 public:
@@ -80,15 +81,11 @@ public:
   // APB3 write: setup cycle, then one access cycle (PREADY is expected high at once).
   // Returns true if it failed (PSLVERR, or no PREADY).
   bool apb_write(uint16_t addr, uint32_t data) {
-    return bus_.write32(addr, data) != CPO_OK;
+    return testApbWriteFailed(bus_, addr, data);
   }
   // APB3 read: the data and the failure are sampled in the access cycle, before its edge.
   uint32_t apb_read(uint16_t addr, bool *failed = nullptr) {
-    uint32_t data = 0;
-    const cpo_status_t st = bus_.read32(addr, &data);
-    if (failed)
-      *failed = st != CPO_OK;
-    return data;
+    return testApbRead(bus_, addr, failed);
   }
   // False if any access so far saw PREADY low in its access cycle.
   bool ready_ok() const {

@@ -129,12 +129,14 @@ def load_module(path):
   return mod
 
 
-class GoodDescription(unittest.TestCase):
+class GeneratedOutputs(unittest.TestCase):
+  """A generator run into a fresh directory per test (generate() says which), with checks on
+  what it wrote."""
 
   def setUp(self):
     self.tmp = tempfile.TemporaryDirectory()
     self.out = self.tmp.name
-    res = run_reggen(GOOD, self.out)
+    res = self.generate()
     self.assertEqual(res.returncode, 0, res.stderr)
 
   def tearDown(self):
@@ -143,6 +145,56 @@ class GoodDescription(unittest.TestCase):
   def read(self, rel):
     with open(os.path.join(self.out, rel)) as fh:
       return fh.read()
+
+  def check_c_header_agrees(self, py_module, prefix, header, extra_checks):
+    """Every integer constant of the generated Python module, asserted at compile time in C."""
+    cc = os.environ.get("CC")
+    if not cc:
+      self.skipTest("CC not set")
+    m = load_module(os.path.join(self.out, py_module))
+    names = [n for n in dir(m) if n.startswith(prefix) and isinstance(getattr(m, n), int)]
+    checks = "\n".join(f"_Static_assert({n} == {getattr(m, n)}u, \"{n}\");" for n in names)
+    checks += "".join(
+        f"\n_Static_assert({expr} == {value}, \"{what}\");" for expr, value, what in extra_checks)
+    src = os.path.join(self.out, "check.c")
+    with open(src, "w") as fh:
+      fh.write(f'#include "{header}"\n{checks}\nint main(void) {{ return 0; }}\n')
+    res = subprocess.run([
+        cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", self.out, "-o",
+        os.path.join(self.out, "check"), src
+    ],
+                         capture_output=True,
+                         text=True)
+    self.assertEqual(res.returncode, 0, res.stderr)
+    return names
+
+  def check_sv_lint_clean(self, files, tops):
+    verilator = os.environ.get("VERILATOR")
+    if not verilator:
+      self.skipTest("VERILATOR not set")
+    files = [os.path.join(self.out, f) for f in files]
+    for top in tops:
+      res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
+                           capture_output=True,
+                           text=True,
+                           cwd=self.out)
+      self.assertEqual(res.returncode, 0, f"{top}: {res.stderr}")
+
+
+def check_rejected(test, case, res, input_name, needles, out, output):
+  """A bad input was refused with a message naming the file and the problem, nothing written."""
+  test.assertNotEqual(res.returncode, 0, f"{case}: accepted")
+  test.assertIn(input_name, res.stderr, case)
+  for needle in needles:
+    test.assertIn(needle, res.stderr, f"{case}: message was {res.stderr!r}")
+  test.assertNotIn("Traceback", res.stderr, case)
+  test.assertFalse(os.path.exists(os.path.join(out, output)), f"{case}: wrote outputs")
+
+
+class GoodDescription(GeneratedOutputs):
+
+  def generate(self):
+    return run_reggen(GOOD, self.out)
 
   def test_every_output_has_the_banner(self):
     for rel in ("cpo_demo_reg_pkg.sv", "cpo_demo_reg_top.sv", "cpo_demo_reg.vlt", "cpo/demo_regs.h",
@@ -247,40 +299,16 @@ class GoodDescription(unittest.TestCase):
     }])
 
   def test_c_header_agrees_with_python(self):
-    cc = os.environ.get("CC")
-    if not cc:
-      self.skipTest("CC not set")
-    m = load_module(os.path.join(self.out, "demo_regs.py"))
-    names = [n for n in dir(m) if n.startswith("CPO_DEMO_") and isinstance(getattr(m, n), int)]
-    checks = "\n".join(f"_Static_assert({n} == {getattr(m, n)}u, \"{n}\");" for n in names)
-    checks += "\n_Static_assert(CPO_DEMO_PORT_CTRL_OFFSET_N(2) == 0x128u, \"OFFSET_N\");"
-    checks += "\n_Static_assert(CPO_DEMO_MEM_OFFSET_N(3, 2) == 0x1610u, \"window OFFSET_N\");"
-    src = os.path.join(self.out, "check.c")
-    with open(src, "w") as fh:
-      fh.write(f'#include "cpo/demo_regs.h"\n{checks}\nint main(void) {{ return 0; }}\n')
-    res = subprocess.run([
-        cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", self.out, "-o",
-        os.path.join(self.out, "check"), src
-    ],
-                         capture_output=True,
-                         text=True)
-    self.assertEqual(res.returncode, 0, res.stderr)
+    names = self.check_c_header_agrees(
+        "demo_regs.py", "CPO_DEMO_", "cpo/demo_regs.h",
+        [("CPO_DEMO_PORT_CTRL_OFFSET_N(2)", "0x128u", "OFFSET_N"),
+         ("CPO_DEMO_MEM_OFFSET_N(3, 2)", "0x1610u", "window OFFSET_N")])
     self.assertGreater(len(names), 40)
 
   def test_sv_is_lint_clean(self):
-    verilator = os.environ.get("VERILATOR")
-    if not verilator:
-      self.skipTest("VERILATOR not set")
-    files = [
-        os.path.join(self.out, f) for f in ("cpo_demo_reg.vlt", "cpo_demo_reg_pkg.sv",
-                                            "cpo_demo_reg_top.sv", "cpo_demo_reg_dec.sv")
-    ]
-    for top in ("cpo_demo_reg_top", "cpo_demo_reg_dec"):
-      res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
-                           capture_output=True,
-                           text=True,
-                           cwd=self.out)
-      self.assertEqual(res.returncode, 0, f"{top}: {res.stderr}")
+    self.check_sv_lint_clean(
+        ("cpo_demo_reg.vlt", "cpo_demo_reg_pkg.sv", "cpo_demo_reg_top.sv", "cpo_demo_reg_dec.sv"),
+        ("cpo_demo_reg_top", "cpo_demo_reg_dec"))
 
   def test_sv_package_matches_description(self):
     pkg = self.read("cpo_demo_reg_pkg.sv")
@@ -528,13 +556,7 @@ class BadDescriptions(unittest.TestCase):
       with self.subTest(case=case), tempfile.TemporaryDirectory() as out:
         self.assertTrue(text != GOOD or extra, f"{case}: the edit did not apply")
         res = run_reggen(text, out, *extra, name="bad.regs.toml")
-        self.assertNotEqual(res.returncode, 0, f"{case}: accepted")
-        self.assertIn("bad.regs.toml", res.stderr, case)
-        for needle in needles:
-          self.assertIn(needle, res.stderr, f"{case}: message was {res.stderr!r}")
-        self.assertNotIn("Traceback", res.stderr, case)
-        self.assertFalse(os.path.exists(os.path.join(out, "cpo_demo_reg_top.sv")),
-                         f"{case}: wrote outputs")
+        check_rejected(self, case, res, "bad.regs.toml", needles, out, "cpo_demo_reg_top.sv")
 
 
 ROOT = os.path.join(HERE, "..", "..")
@@ -545,6 +567,15 @@ def read_source(*rel):
     return fh.read()
 
 
+def generate_from_tree(generator, rel, outdir):
+  """Run @generator on the project's description @rel (a path below the root) into @outdir."""
+  res = subprocess.run([sys.executable, generator,
+                        os.path.join(ROOT, *rel), "--outdir", outdir],
+                       capture_output=True,
+                       text=True)
+  assert res.returncode == 0, res.stderr
+
+
 class LanesDescription(unittest.TestCase):
   """rtl/lanes/lanes.regs.toml: its reference shows the converter windows and the PRBS bit
   order, and the windows agree with the hand-written decode and the host-side copies."""
@@ -552,11 +583,7 @@ class LanesDescription(unittest.TestCase):
   @classmethod
   def setUpClass(cls):
     cls.tmp = tempfile.TemporaryDirectory()
-    toml = os.path.join(ROOT, "rtl", "lanes", "lanes.regs.toml")
-    res = subprocess.run([sys.executable, REGGEN, toml, "--outdir", cls.tmp.name],
-                         capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr
+    generate_from_tree(REGGEN, ("rtl", "lanes", "lanes.regs.toml"), cls.tmp.name)
     with open(os.path.join(cls.tmp.name, "lanes_regs.md")) as fh:
       cls.md = fh.read()
     cls.regs = load_module(os.path.join(cls.tmp.name, "lanes_regs.py"))
@@ -666,20 +693,10 @@ def run_addrmap(map_text, outdir, regs_text=GOOD):
                         text=True)
 
 
-class AddressMap(unittest.TestCase):
+class AddressMap(GeneratedOutputs):
 
-  def setUp(self):
-    self.tmp = tempfile.TemporaryDirectory()
-    self.out = self.tmp.name
-    res = run_addrmap(GOOD_MAP, self.out)
-    self.assertEqual(res.returncode, 0, res.stderr)
-
-  def tearDown(self):
-    self.tmp.cleanup()
-
-  def read(self, rel):
-    with open(os.path.join(self.out, rel)) as fh:
-      return fh.read()
+  def generate(self):
+    return run_addrmap(GOOD_MAP, self.out)
 
   def test_python_names(self):
     m = load_module(os.path.join(self.out, "addrmap.py"))
@@ -695,23 +712,8 @@ class AddressMap(unittest.TestCase):
     self.assertEqual(m.BLOCKS["DEMO_B"]["space"], "HOST")  # a child is in its parent's space
 
   def test_c_header_compiles_and_agrees(self):
-    cc = os.environ.get("CC")
-    if not cc:
-      self.skipTest("CC not set")
-    m = load_module(os.path.join(self.out, "addrmap.py"))
-    names = [n for n in dir(m) if n.startswith("CPO_ADDRMAP_") and isinstance(getattr(m, n), int)]
-    checks = "\n".join(f"_Static_assert({n} == {getattr(m, n)}u, \"{n}\");" for n in names)
-    checks += "\n_Static_assert(CPO_ADDRMAP_PORT_ADDR(0x40) == 0x100040u, \"ADDR\");"
-    src = os.path.join(self.out, "check.c")
-    with open(src, "w") as fh:
-      fh.write(f'#include "cpo/addrmap.h"\n{checks}\nint main(void) {{ return 0; }}\n')
-    res = subprocess.run([
-        cc, "-std=c11", "-Wall", "-Werror", "-I", self.out, "-o",
-        os.path.join(self.out, "check"), src
-    ],
-                         capture_output=True,
-                         text=True)
-    self.assertEqual(res.returncode, 0, res.stderr)
+    names = self.check_c_header_agrees("addrmap.py", "CPO_ADDRMAP_", "cpo/addrmap.h",
+                                       [("CPO_ADDRMAP_PORT_ADDR(0x40)", "0x100040u", "ADDR")])
     self.assertGreaterEqual(len(names), 20)
 
   def test_decoders(self):
@@ -721,19 +723,9 @@ class AddressMap(unittest.TestCase):
     self.assertIn("assign port_o = paddr_i >= CPO_ADDRMAP_PORT_BASE;", dec)
     self.assertNotIn("demo_b_o", dec)  # behind the port: the port's design decodes it
     self.assertIn("assign none_o = ~(demo_a_o | port_o);", dec)
-    verilator = os.environ.get("VERILATOR")
-    if not verilator:
-      self.skipTest("VERILATOR not set")
-    files = [
-        os.path.join(self.out, f) for f in ("cpo_addrmap.vlt", "cpo_addrmap_pkg.sv",
-                                            "cpo_addrmap_host_dec.sv", "cpo_addrmap_side_dec.sv")
-    ]
-    for top in ("cpo_addrmap_host_dec", "cpo_addrmap_side_dec"):
-      res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
-                           capture_output=True,
-                           text=True,
-                           cwd=self.out)
-      self.assertEqual(res.returncode, 0, f"{top}: {res.stderr}")
+    self.check_sv_lint_clean(("cpo_addrmap.vlt", "cpo_addrmap_pkg.sv", "cpo_addrmap_host_dec.sv",
+                              "cpo_addrmap_side_dec.sv"),
+                             ("cpo_addrmap_host_dec", "cpo_addrmap_side_dec"))
 
   def test_markdown(self):
     md = self.read("addrmap.md")
@@ -797,13 +789,7 @@ class BadAddressMaps(unittest.TestCase):
       with self.subTest(case=case), tempfile.TemporaryDirectory() as out:
         self.assertTrue(text != GOOD_MAP or regs, f"{case}: the edit did not apply")
         res = run_addrmap(text, out, regs or GOOD)
-        self.assertNotEqual(res.returncode, 0, f"{case}: accepted")
-        self.assertIn("map.toml", res.stderr, case)
-        for needle in needles:
-          self.assertIn(needle, res.stderr, f"{case}: message was {res.stderr!r}")
-        self.assertNotIn("Traceback", res.stderr, case)
-        self.assertFalse(os.path.exists(os.path.join(out, "cpo", "addrmap.h")),
-                         f"{case}: wrote outputs")
+        check_rejected(self, case, res, "map.toml", needles, out, os.path.join("cpo", "addrmap.h"))
 
 
 class ProjectMap(unittest.TestCase):
@@ -812,21 +798,9 @@ class ProjectMap(unittest.TestCase):
   @classmethod
   def setUpClass(cls):
     cls.tmp = tempfile.TemporaryDirectory()
-    res = subprocess.run([
-        sys.executable, ADDRMAP,
-        os.path.join(ROOT, "rtl", "addrmap.toml"), "--outdir", cls.tmp.name
-    ],
-                         capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr
+    generate_from_tree(ADDRMAP, ("rtl", "addrmap.toml"), cls.tmp.name)
     cls.map = load_module(os.path.join(cls.tmp.name, "addrmap.py"))
-    res = subprocess.run([
-        sys.executable, REGGEN,
-        os.path.join(ROOT, "rtl", "d2d", "d2d.regs.toml"), "--outdir", cls.tmp.name
-    ],
-                         capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr
+    generate_from_tree(REGGEN, ("rtl", "d2d", "d2d.regs.toml"), cls.tmp.name)
     cls.d2d = load_module(os.path.join(cls.tmp.name, "d2d_regs.py"))
 
   @classmethod
