@@ -33,10 +33,8 @@ static const char s_help_result[] =
     "  --trace FILE.fst             write FST waveforms of the RTL (slow); run also writes the\n"
     "                               model's (optical power, detuning, ...) to FILE.model.fst\n";
 
-void cpo_cli_usage(FILE *f, const char *cmd) {
-  if (!cmd) {
-    fputs(
-        "usage: cpoemu run [SCENARIO] [options]          run all roles (default scenario if none)\n"
+static void s_usage_cpoemu(FILE *f) {
+  fputs("usage: cpoemu run [SCENARIO] [options]          run all roles (default scenario if none)\n"
         "       cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]   run one role\n"
         "       cpoemu keygen [--force] FILE             write a CURVE keypair (FILE, FILE.pub)\n"
         "       cpoemu --version                         the version and git revision\n"
@@ -44,59 +42,83 @@ void cpo_cli_usage(FILE *f, const char *cmd) {
         "Exit codes: 0 pass, 1 expectations missed, 2 bad usage or configuration, 3 a peer or\n"
         "protocol failure, or interrupted.\n",
         f);
-  } else if (strcmp(cmd, "run") == 0) {
-    fputs("usage: cpoemu run [SCENARIO] [options]\n"
-          "Runs the rtl, the model and the built-in host together, and says PASS or FAIL.\n"
-          "  --transport inproc|ipc|tcp   threads of one process (default), or three processes\n"
-          "                               over a private ipc socket or tcp://127.0.0.1\n",
-          f);
-    s_help_config(f);
-    fputs(
-        "  --direct                     no model: RX = TX delayed by L (baseline)\n"
+}
+
+static void s_usage_run(FILE *f) {
+  fputs("usage: cpoemu run [SCENARIO] [options]\n"
+        "Runs the rtl, the model and the built-in host together, and says PASS or FAIL.\n"
+        "  --transport inproc|ipc|tcp   threads of one process (default), or three processes\n"
+        "                               over a private ipc socket or tcp://127.0.0.1\n",
+        f);
+  s_help_config(f);
+  fputs("  --direct                     no model: RX = TX delayed by L (baseline)\n"
         "  --allow-attach               without the host: let one attach mid-run (else refused)\n",
         f);
-    fputs(s_help_result, f);
-    fputs(s_help_common, f);
-  } else if (strcmp(cmd, "rtl") == 0) {
-    fputs("usage: cpoemu rtl --endpoint URL [SCENARIO] [options]\n"
-          "The verilated lane RTL and the bridge server: binds URL, waits for its peers.\n"
-          "  --endpoint URL               ipc://PATH or tcp://HOST:PORT to bind\n",
-          f);
-    s_help_config(f);
-    fputs("  --direct                     no model: RX = TX delayed by L (baseline); a host may\n"
-          "                               drive it\n"
-          "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
-          "  --curve-key F --curve-authorized F   CURVE for tcp: our keypair, the client keys\n",
-          f);
-    fputs(s_help_result, f);
-    fputs(s_help_common, f);
-  } else if (strcmp(cmd, "model") == 0) {
-    fputs("usage: cpoemu model --endpoint URL [SCENARIO] [options]\n"
-          "The engine's analog world (lasers, modulators, fibre, receivers) beside an rtl.\n"
-          "  --endpoint URL               the rtl's endpoint to connect to\n",
-          f);
-    s_help_config(f);
-    fputs(
-        "  --model-trace FILE.fst       write the model's waveforms to FILE.fst\n"
+  fputs(s_help_result, f);
+  fputs(s_help_common, f);
+}
+
+static void s_usage_rtl(FILE *f) {
+  fputs("usage: cpoemu rtl --endpoint URL [SCENARIO] [options]\n"
+        "The verilated lane RTL and the bridge server: binds URL, waits for its peers.\n"
+        "  --endpoint URL               ipc://PATH or tcp://HOST:PORT to bind\n",
+        f);
+  s_help_config(f);
+  fputs("  --direct                     no model: RX = TX delayed by L (baseline); a host may\n"
+        "                               drive it\n"
+        "  --allow-attach               without a host: let one attach mid-run (else refused)\n"
+        "  --curve-key F --curve-authorized F   CURVE for tcp: our keypair, the client keys\n",
+        f);
+  fputs(s_help_result, f);
+  fputs(s_help_common, f);
+}
+
+static void s_usage_model(FILE *f) {
+  fputs("usage: cpoemu model --endpoint URL [SCENARIO] [options]\n"
+        "The engine's analog world (lasers, modulators, fibre, receivers) beside an rtl.\n"
+        "  --endpoint URL               the rtl's endpoint to connect to\n",
+        f);
+  s_help_config(f);
+  fputs("  --model-trace FILE.fst       write the model's waveforms to FILE.fst\n"
         "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's public key\n",
         f);
-    fputs(s_help_common, f);
-  } else if (strcmp(cmd, "host") == 0) {
-    fputs(
-        "usage: cpoemu host --endpoint URL [options]\n"
+  fputs(s_help_common, f);
+}
+
+static void s_usage_host(FILE *f) {
+  fputs("usage: cpoemu host --endpoint URL [options]\n"
         "The built-in host firmware: identifies the engine, lets the link run, reads every\n"
         "lane's counters and monitors. It adopts the rtl's configuration.\n"
         "  --endpoint URL               the rtl's endpoint to connect to\n"
         "  --timeout-ms N               a silent rtl is declared dead after N ms\n"
         "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's public key\n",
         f);
-    fputs(s_help_common, f);
-  } else if (strcmp(cmd, "keygen") == 0) {
-    fputs("usage: cpoemu keygen [--force] FILE\n"
-          "Writes a CURVE keypair: FILE (public and secret key, mode 0600) and FILE.pub.\n"
-          "  --force                      replace FILE and FILE.pub if they exist\n",
-          f);
+  fputs(s_help_common, f);
+}
+
+static void s_usage_keygen(FILE *f) {
+  fputs("usage: cpoemu keygen [--force] FILE\n"
+        "Writes a CURVE keypair: FILE (public and secret key, mode 0600) and FILE.pub.\n"
+        "  --force                      replace FILE and FILE.pub if they exist\n",
+        f);
+}
+
+void cpo_cli_usage(FILE *f, const char *cmd) {
+  static const struct {
+    const char *cmd;
+    void (*usage)(FILE *);
+  } usages[] = {{"run", s_usage_run},
+                {"rtl", s_usage_rtl},
+                {"model", s_usage_model},
+                {"host", s_usage_host},
+                {"keygen", s_usage_keygen}};
+  if (!cmd) {
+    s_usage_cpoemu(f);
+    return;
   }
+  for (size_t i = 0; i < sizeof usages / sizeof usages[0]; i++)
+    if (strcmp(cmd, usages[i].cmd) == 0)
+      usages[i].usage(f);
 }
 
 void cpo_cli_version(void) {
@@ -203,114 +225,113 @@ static bool s_writable(const char *opt, const char *path) {
   return true;
 }
 
-/* Options are read twice: first to find the scenario (positional), then to override it. */
-int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
-  s_options_init();
-  cpo_params_defaults(&cli->o);
-  snprintf(cli->transport, sizeof cli->transport, "inproc");
-  snprintf(cli->placement_spec, sizeof cli->placement_spec, "auto");
-  const char *scenario = NULL;
+/* The scenario of argv[2..] (a positional argument, not an option's value) into @p scenario,
+ * NULL if none; 0, or 2 if two are given. */
+static int s_find_scenario(int argc, char **argv, const char **scenario) {
+  *scenario = NULL;
   for (int i = 2; i < argc; i++) {
-    if (argv[i][0] != '-') {
-      const struct option *o = NULL;
-      if (i > 2 && argv[i - 1][0] == '-' && argv[i - 1][1] == '-')
-        for (o = s_options; o->name && strcmp(o->name, argv[i - 1] + 2) != 0; o++)
-          ;
-      if (!o || !o->name || o->has_arg == no_argument) {
-        if (scenario) {
-          fprintf(stderr, "cpoemu: two scenarios given: %s and %s\n", scenario, argv[i]);
-          return 2;
-        }
-        scenario = argv[i];
+    if (argv[i][0] == '-')
+      continue;
+    const struct option *o = NULL;
+    if (i > 2 && argv[i - 1][0] == '-' && argv[i - 1][1] == '-')
+      for (o = s_options; o->name && strcmp(o->name, argv[i - 1] + 2) != 0; o++)
+        ;
+    if (!o || !o->name || o->has_arg == no_argument) {
+      if (*scenario) {
+        fprintf(stderr, "cpoemu: two scenarios given: %s and %s\n", *scenario, argv[i]);
+        return 2;
       }
+      *scenario = argv[i];
     }
   }
-  if (scenario) {
-    char why[600];
-    if (cpo_scenario_load(scenario, &cli->o, why, sizeof why) != CPO_OK) {
-      fprintf(stderr, "cpoemu: %s\n", why);
-      return 2;
-    }
-  }
-  optind = 2;
-  int c;
-  uint64_t u;
+  return 0;
+}
+
+/* Apply option @p c that only records a value or a flag; false if it is not one of those. */
+static bool s_record_option(cpo_cli_t *cli, int c) {
   cpo_run_opts_t *o = &cli->o;
-  while ((c = getopt_long(argc, argv, "", s_options, NULL)) != -1) {
-    switch (c) {
-    case OPT_TRANSPORT:
-      if (strcmp(optarg, "inproc") && strcmp(optarg, "ipc") && strcmp(optarg, "tcp")) {
-        fprintf(stderr, "cpoemu: --transport %s: expected inproc, ipc or tcp\n", optarg);
-        return 2;
-      }
-      snprintf(cli->transport, sizeof cli->transport, "%s", optarg);
-      cli->transport_given = true;
-      break;
-    case OPT_ENDPOINT:
-      snprintf(o->endpoint, sizeof o->endpoint, "%s", optarg);
-      break;
-    case OPT_JSON:
-      snprintf(cli->json, sizeof cli->json, "%s", optarg);
-      cli->json_given = true;
-      break;
-    case OPT_TRACE:
-      snprintf(cli->trace, sizeof cli->trace, "%s", optarg);
-      o->trace_path = cli->trace;
-      break;
-    case OPT_MODEL_TRACE:
-      snprintf(cli->model_trace, sizeof cli->model_trace, "%s", optarg);
-      o->model_trace_path = cli->model_trace;
-      break;
-    case OPT_DIRECT:
-      o->direct_loopback = true;
-      break;
-    case OPT_ALLOW_ATTACH:
-      o->allow_attach = true;
-      break;
-    case OPT_PRINT_SCENARIO:
-      cli->print_scenario = true;
-      break;
-    case OPT_QUIET:
-      o->quiet = true;
-      break;
-    case OPT_READY_FD:
-      if (!s_parse_u64("ready-fd", optarg, 0, 1024, &u))
-        return 2;
-      o->ready_fd = (int)u;
-      break;
-    case OPT_CURVE_KEY:
-      o->curve.key_file = optarg;
-      break;
-    case OPT_CURVE_SERVER:
-      o->curve.server_key_file = optarg;
-      break;
-    case OPT_CURVE_AUTH:
-      o->curve.authorized_file = optarg;
-      break;
-    case OPT_CPU_PLACEMENT:
-      snprintf(cli->placement_spec, sizeof cli->placement_spec, "%s", optarg);
-      break;
-    case OPT_HELP:
-      cpo_cli_usage(stdout, argv[1]);
-      exit(0);
-    case OPT_VERSION:
-      cpo_cli_version();
-      exit(0);
-    default:
-      if (c >= OPT_PARAM && c < OPT_PARAM + 2 * CPO_PARAMS_N) {
-        if (!s_set_param(o, c, optarg))
-          return 2;
-        break;
-      }
-      fprintf(stderr, "cpoemu %s: see `cpoemu %s --help`\n", argv[1], argv[1]);
+  switch (c) {
+  case OPT_ENDPOINT:
+    snprintf(o->endpoint, sizeof o->endpoint, "%s", optarg);
+    return true;
+  case OPT_DIRECT:
+    o->direct_loopback = true;
+    return true;
+  case OPT_ALLOW_ATTACH:
+    o->allow_attach = true;
+    return true;
+  case OPT_PRINT_SCENARIO:
+    cli->print_scenario = true;
+    return true;
+  case OPT_QUIET:
+    o->quiet = true;
+    return true;
+  case OPT_CURVE_KEY:
+    o->curve.key_file = optarg;
+    return true;
+  case OPT_CURVE_SERVER:
+    o->curve.server_key_file = optarg;
+    return true;
+  case OPT_CURVE_AUTH:
+    o->curve.authorized_file = optarg;
+    return true;
+  case OPT_CPU_PLACEMENT:
+    snprintf(cli->placement_spec, sizeof cli->placement_spec, "%s", optarg);
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Apply option @p c of command @p cmd (its argument in optarg); 0, or 2 if it is wrong. */
+static int s_apply_option(cpo_cli_t *cli, int c, const char *cmd) {
+  cpo_run_opts_t *o = &cli->o;
+  uint64_t u;
+  if (s_record_option(cli, c))
+    return 0;
+  switch (c) {
+  case OPT_TRANSPORT:
+    if (strcmp(optarg, "inproc") && strcmp(optarg, "ipc") && strcmp(optarg, "tcp")) {
+      fprintf(stderr, "cpoemu: --transport %s: expected inproc, ipc or tcp\n", optarg);
       return 2;
     }
-  }
-  cpo_params_settle(o);
-  if (cli->print_scenario) /* the parameters as read, before they are checked together */
+    snprintf(cli->transport, sizeof cli->transport, "%s", optarg);
+    cli->transport_given = true;
     return 0;
-  const char *cmd = argv[1];
-  bool is_run = strcmp(cmd, "run") == 0;
+  case OPT_JSON:
+    snprintf(cli->json, sizeof cli->json, "%s", optarg);
+    cli->json_given = true;
+    return 0;
+  case OPT_TRACE:
+    snprintf(cli->trace, sizeof cli->trace, "%s", optarg);
+    o->trace_path = cli->trace;
+    return 0;
+  case OPT_MODEL_TRACE:
+    snprintf(cli->model_trace, sizeof cli->model_trace, "%s", optarg);
+    o->model_trace_path = cli->model_trace;
+    return 0;
+  case OPT_READY_FD:
+    if (!s_parse_u64("ready-fd", optarg, 0, 1024, &u))
+      return 2;
+    o->ready_fd = (int)u;
+    return 0;
+  case OPT_HELP:
+    cpo_cli_usage(stdout, cmd);
+    exit(0);
+  case OPT_VERSION:
+    cpo_cli_version();
+    exit(0);
+  default:
+    if (c >= OPT_PARAM && c < OPT_PARAM + 2 * CPO_PARAMS_N)
+      return s_set_param(o, c, optarg) ? 0 : 2;
+    fprintf(stderr, "cpoemu %s: see `cpoemu %s --help`\n", cmd, cmd);
+    return 2;
+  }
+}
+
+/* What follows from the options: the JSON path, and run's model trace beside its RTL trace. */
+static void s_derive_paths(cpo_cli_t *cli, bool is_run) {
+  cpo_run_opts_t *o = &cli->o;
   if (cli->json_given)
     o->json_path = cli->json;
   if (o->trace_path && !o->model_trace_path && is_run) {
@@ -319,6 +340,10 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
     snprintf(cli->model_trace, sizeof cli->model_trace, "%.*s.model.fst", stem, cli->trace);
     o->model_trace_path = cli->model_trace;
   }
+}
+
+/* The configuration checked as a whole, and against this build's RTL and the protocol; 0 or 2. */
+static int s_check_shape(const cpo_run_opts_t *o, const char *cmd) {
   char why[300];
   if (cpo_config_validate(&o->config, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "cpoemu: invalid configuration: %s\n", why);
@@ -333,7 +358,7 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
     return 2;
   }
   /* The verilated RTL is built with a fixed shape: say so now, not after peers have started. */
-  bool has_rtl = strcmp(argv[1], "run") == 0 || strcmp(argv[1], "rtl") == 0;
+  bool has_rtl = strcmp(cmd, "run") == 0 || strcmp(cmd, "rtl") == 0;
   if (has_rtl && (o->config.lanes != CPO_LANES_NUM_LANES ||
                   o->config.symbols_per_cycle * o->config.bits_per_symbol != CPO_LANES_WORD_BITS)) {
     fprintf(stderr,
@@ -354,6 +379,13 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
             CPO_PROTO_MAX_PAYLOAD_BYTES);
     return 2;
   }
+  return 0;
+}
+
+/* The configuration checked against the roles that will run: the model's world, the built-in
+ * host's needs, CURVE; 0 or 2. */
+static int s_check_roles(const cpo_cli_t *cli, const char *cmd, bool is_run) {
+  const cpo_run_opts_t *o = &cli->o;
   /* The world the model would build: a profile that does not fit, or L beyond the physics. */
   if ((is_run || strcmp(cmd, "model") == 0) && !o->direct_loopback) {
     char mwhy[400];
@@ -379,7 +411,11 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
             strcmp(cli->transport, "tcp") == 0 ? "tcp://127.0.0.1" : cli->transport);
     return 2;
   }
-  /* Where results go: writable now, not found out at the end of the run. */
+  return 0;
+}
+
+/* Where results go: writable now, not found out at the end of the run; 0 or 2. */
+static int s_check_outputs(const cpo_run_opts_t *o, const char *cmd, bool is_run) {
   bool writes_rtl = is_run || strcmp(cmd, "rtl") == 0;
   if (writes_rtl && o->json_path && !s_writable("json", o->json_path))
     return 2;
@@ -388,6 +424,36 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
   if ((is_run || strcmp(cmd, "model") == 0) && o->model_trace_path &&
       !s_writable(o->trace_path && is_run ? "trace (its model part)" : "model-trace",
                   o->model_trace_path))
+    return 2;
+  return 0;
+}
+
+/* Options are read twice: first to find the scenario (positional), then to override it. */
+int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
+  s_options_init();
+  cpo_params_defaults(&cli->o);
+  snprintf(cli->transport, sizeof cli->transport, "inproc");
+  snprintf(cli->placement_spec, sizeof cli->placement_spec, "auto");
+  const char *scenario, *cmd = argv[1];
+  if (s_find_scenario(argc, argv, &scenario) != 0)
+    return 2;
+  char why[600];
+  if (scenario && cpo_scenario_load(scenario, &cli->o, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "cpoemu: %s\n", why);
+    return 2;
+  }
+  optind = 2;
+  for (int c; (c = getopt_long(argc, argv, "", s_options, NULL)) != -1;)
+    if (s_apply_option(cli, c, cmd) != 0)
+      return 2;
+  cpo_run_opts_t *o = &cli->o;
+  cpo_params_settle(o);
+  if (cli->print_scenario) /* the parameters as read, before they are checked together */
+    return 0;
+  bool is_run = strcmp(cmd, "run") == 0;
+  s_derive_paths(cli, is_run);
+  if (s_check_shape(o, cmd) != 0 || s_check_roles(cli, cmd, is_run) != 0 ||
+      s_check_outputs(o, cmd, is_run) != 0)
     return 2;
   /* A role's results name the transport it serves: the endpoint's scheme. */
   const char *sep = strstr(o->endpoint, "://");

@@ -75,6 +75,55 @@ static void s_std_fds(void) {
       return;
 }
 
+/* --print-scenario: the reproduce line and the parameters as a scenario file; runs nothing. */
+static int s_print_scenario(const cpo_cli_t *cli, const char *self) {
+  char repro[6144];
+  cpo_cli_repro(cli, self, repro, sizeof repro);
+  printf("; reproduce with: %s\n", repro);
+  cpo_params_write_ini(&cli->o, stdout);
+  return 0;
+}
+
+/* A role run alone needs an endpoint (an rtl on --direct with nobody to serve excepted), and
+ * CURVE off the loopback: found here, not when the bind or connect fails, since a configuration
+ * error is exit 2. 0 or 2. */
+static int s_check_endpoint(const cpo_cli_t *cli, const char *cmd) {
+  if (!cli->o.endpoint[0] && !(strcmp(cmd, "rtl") == 0 && cli->o.direct_loopback &&
+                               !cli->o.with_host && !cli->o.allow_attach)) {
+    fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
+    return 2;
+  }
+  if (cli->o.endpoint[0] && !cli->o.curve.key_file && !cpo_endpoint_is_local(cli->o.endpoint)) {
+    fprintf(stderr,
+            "cpoemu %s: %s is not a loopback address: CURVE is required (--curve-key, and "
+            "--curve-authorized on the rtl or --curve-server-key on the others)\n",
+            cmd, cli->o.endpoint);
+    return 2;
+  }
+  return 0;
+}
+
+/* Run @p cmd as parsed into @p cli: all roles (run), or the one named; the exit code. */
+static int s_start(cpo_cli_t *cli, const char *cmd, const char *self) {
+  cpo_supervisor_catch_stop_signals(); /* a run asked to stop ends its session and reports
+                                          "interrupted" */
+  char repro[6144];
+  cpo_cli_repro(cli, self, repro, sizeof repro);
+  if (!cli->o.quiet) {
+    char where[200];
+    cpo_placement_describe(&cli->placement, where, sizeof where);
+    fprintf(stderr, "cpoemu[%s]: CPU placement: %s\n", cmd, where);
+  }
+  if (strcmp(cmd, "run") != 0)
+    return cpo_supervisor_run_role(cli, cmd, repro);
+  printf("cpoemu: reproduce with: %s\n", repro);
+  fflush(stdout);
+  int rc = strcmp(cli->transport, "inproc") == 0 ? cpo_supervisor_run_inproc(cli, repro)
+                                                 : cpo_supervisor_run_processes(cli, self, repro);
+  cpo_placement_release(&cli->placement);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   s_std_fds();
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -99,45 +148,9 @@ int main(int argc, char **argv) {
   int rc = cpo_cli_parse(argc, argv, &cli);
   if (rc)
     return rc;
-  if (cli.print_scenario) {
-    char repro[6144];
-    cpo_cli_repro(&cli, s_self(argv[0]), repro, sizeof repro);
-    printf("; reproduce with: %s\n", repro);
-    cpo_params_write_ini(&cli.o, stdout);
-    return 0;
-  }
-  if (!is_run && !cli.o.endpoint[0] &&
-      !(strcmp(cmd, "rtl") == 0 && cli.o.direct_loopback && !cli.o.with_host &&
-        !cli.o.allow_attach)) {
-    fprintf(stderr, "cpoemu %s: --endpoint URL is required\n", cmd);
+  if (cli.print_scenario)
+    return s_print_scenario(&cli, s_self(argv[0]));
+  if (!is_run && s_check_endpoint(&cli, cmd) != 0)
     return 2;
-  }
-  /* Found here, not when the bind or connect fails: a configuration error is exit 2. */
-  if (!is_run && cli.o.endpoint[0] && !cli.o.curve.key_file &&
-      !cpo_endpoint_is_local(cli.o.endpoint)) {
-    fprintf(stderr,
-            "cpoemu %s: %s is not a loopback address: CURVE is required (--curve-key, and "
-            "--curve-authorized on the rtl or --curve-server-key on the others)\n",
-            cmd, cli.o.endpoint);
-    return 2;
-  }
-  cpo_supervisor_catch_stop_signals(); /* a run asked to stop ends its session and reports
-                                          "interrupted" */
-  const char *self = s_self(argv[0]);
-  char repro[6144];
-  cpo_cli_repro(&cli, self, repro, sizeof repro);
-  if (!cli.o.quiet) {
-    char where[200];
-    cpo_placement_describe(&cli.placement, where, sizeof where);
-    fprintf(stderr, "cpoemu[%s]: CPU placement: %s\n", cmd, where);
-  }
-  if (is_run) {
-    printf("cpoemu: reproduce with: %s\n", repro);
-    fflush(stdout);
-    rc = strcmp(cli.transport, "inproc") == 0 ? cpo_supervisor_run_inproc(&cli, repro)
-                                              : cpo_supervisor_run_processes(&cli, self, repro);
-    cpo_placement_release(&cli.placement);
-    return rc;
-  }
-  return cpo_supervisor_run_role(&cli, cmd, repro);
+  return s_start(&cli, cmd, s_self(argv[0]));
 }

@@ -7,54 +7,54 @@
 #include "roles.h"
 #include "verdict.h"
 
-extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
-  std::memset(sum, 0, sizeof *sum);
-  const cpo_config_t &cfg = o->config;
-  if (cfg.lanes != LanesDesign::kLanes ||
-      cfg.symbols_per_cycle * cfg.bits_per_symbol != LanesDesign::kWordBits) {
-    snprintf(sum->error, sizeof sum->error,
-             "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u "
-             "lanes of %u",
-             LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes,
-             cfg.symbols_per_cycle * cfg.bits_per_symbol);
-    sum->status = CPO_ERR_CONFIG_MISMATCH;
-    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
-    return 2;
-  }
-  LanesDesign design(o->trace_path);
-  cpo_server_t *srv = nullptr;
-  // A direct run binds too when it has an endpoint: for its host, or to refuse by name a model
-  // or a host that tries to join (a silent endpoint would leave them guessing).
-  if (!o->direct_loopback || o->with_host || o->allow_attach || o->endpoint[0]) {
-    cpo_bridge_cfg_t bc{};
-    bc.endpoint = o->endpoint;
-    bc.role = CPO_ROLE_RTL;
-    bc.config = cfg;
-    bc.timeout_ms = o->timeout_ms;
-    bc.context = o->context;
-    bc.curve = o->curve;
-    bc.refused_roles = (o->direct_loopback ? 1u << CPO_ROLE_MODEL : 0u) |
-                       (!o->with_host && !o->allow_attach ? 1u << CPO_ROLE_HOST : 0u);
-    cpo_status_t rc = cpo_server_bind(&bc, &srv, sum->error, sizeof sum->error);
-    if (rc != CPO_OK) {
-      sum->status = rc;
-      fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
-      return 2;
-    }
-    if (o->ready_fd >= 0) {
-      dprintf(o->ready_fd, "%s\n", cpo_server_endpoint(srv));
-      close(o->ready_fd);
-    }
-  }
-  cpo_design_ops_t ops = design.ops();
-  cpo_sync_opts_t so{};
-  so.direct_loopback = o->direct_loopback;
-  so.expect_host = o->with_host;
-  so.progress = o->quiet ? nullptr : stderr;
-  so.stop = o->stop;
-  cpo_sync_result_t r;
-  cpo_status_t rc = cpo_sync_run(srv, &cfg, &ops, &so, &r);
+// The verilated RTL has a fixed shape: false (said why in @p sum) if @p cfg asks for another.
+static bool s_shape_fits(const cpo_config_t &cfg, cpo_run_summary_t *sum) {
+  if (cfg.lanes == LanesDesign::kLanes &&
+      cfg.symbols_per_cycle * cfg.bits_per_symbol == LanesDesign::kWordBits)
+    return true;
+  snprintf(sum->error, sizeof sum->error,
+           "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u "
+           "lanes of %u",
+           LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes,
+           cfg.symbols_per_cycle * cfg.bits_per_symbol);
+  sum->status = CPO_ERR_CONFIG_MISMATCH;
+  fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+  return false;
+}
 
+// Bind the bridge server, if the run has one, into @p srv and report its endpoint on the ready
+// descriptor; false (said why in @p sum) if it cannot bind. A direct run binds too when it has an
+// endpoint: for its host, or to refuse by name a model or a host that tries to join (a silent
+// endpoint would leave them guessing).
+static bool s_bind(const cpo_run_opts_t *o, cpo_server_t **srv, cpo_run_summary_t *sum) {
+  if (o->direct_loopback && !o->with_host && !o->allow_attach && !o->endpoint[0])
+    return true;
+  cpo_bridge_cfg_t bc{};
+  bc.endpoint = o->endpoint;
+  bc.role = CPO_ROLE_RTL;
+  bc.config = o->config;
+  bc.timeout_ms = o->timeout_ms;
+  bc.context = o->context;
+  bc.curve = o->curve;
+  bc.refused_roles = (o->direct_loopback ? 1u << CPO_ROLE_MODEL : 0u) |
+                     (!o->with_host && !o->allow_attach ? 1u << CPO_ROLE_HOST : 0u);
+  cpo_status_t rc = cpo_server_bind(&bc, srv, sum->error, sizeof sum->error);
+  if (rc != CPO_OK) {
+    sum->status = rc;
+    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+    return false;
+  }
+  if (o->ready_fd >= 0) {
+    dprintf(o->ready_fd, "%s\n", cpo_server_endpoint(*srv));
+    close(o->ready_fd);
+  }
+  return true;
+}
+
+// The run's summary from the synchroniser's result @p r (status @p rc) and the design's lanes.
+static void s_summarize(const cpo_run_opts_t *o, LanesDesign &design, cpo_status_t rc,
+                        const cpo_sync_result_t &r, cpo_run_summary_t *sum) {
+  const cpo_config_t &cfg = o->config;
   sum->status = rc;
   sum->cycles = r.cycles;
   sum->sim_time_s =
@@ -75,17 +75,43 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   // Interrupted: here by a signal, or the model was (it ends the session saying so).
   sum->interrupted =
       rc != CPO_OK && ((o->stop && *o->stop) || std::strstr(r.error, CPO_INTERRUPTED_TEXT));
+}
+
+// End the session (the final BYE and its answers first: the peers' last detaches are on the
+// record) and close the server.
+static void s_end_session(cpo_server_t **srv, cpo_status_t rc, const cpo_sync_result_t &r,
+                          cpo_run_summary_t *sum) {
+  if (*srv) {
+    cpo_server_end(*srv, r.cycles, static_cast<int16_t>(rc),
+                   rc == CPO_OK ? "run complete" : r.error);
+    uint32_t n = cpo_server_peer_events(*srv, sum->peer_events, CPO_PEER_EVENTS_MAX);
+    sum->n_peer_events = n < CPO_PEER_EVENTS_MAX ? n : CPO_PEER_EVENTS_MAX;
+  }
+  cpo_server_close(srv, r.cycles, static_cast<int16_t>(rc),
+                   rc == CPO_OK ? "run complete" : r.error);
+}
+
+extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
+  std::memset(sum, 0, sizeof *sum);
+  if (!s_shape_fits(o->config, sum))
+    return 2;
+  LanesDesign design(o->trace_path);
+  cpo_server_t *srv = nullptr;
+  if (!s_bind(o, &srv, sum))
+    return 2;
+  cpo_design_ops_t ops = design.ops();
+  cpo_sync_opts_t so{};
+  so.direct_loopback = o->direct_loopback;
+  so.expect_host = o->with_host;
+  so.progress = o->quiet ? nullptr : stderr;
+  so.stop = o->stop;
+  cpo_sync_result_t r;
+  cpo_status_t rc = cpo_sync_run(srv, &o->config, &ops, &so, &r);
+  s_summarize(o, design, rc, r, sum);
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));
-  if (srv) { // the final BYE and its answers first: the peers' last detaches are on the record
-    cpo_server_end(srv, r.cycles, static_cast<int16_t>(rc),
-                   rc == CPO_OK ? "run complete" : r.error);
-    uint32_t n = cpo_server_peer_events(srv, sum->peer_events, CPO_PEER_EVENTS_MAX);
-    sum->n_peer_events = n < CPO_PEER_EVENTS_MAX ? n : CPO_PEER_EVENTS_MAX;
-  }
-  cpo_server_close(&srv, r.cycles, static_cast<int16_t>(rc),
-                   rc == CPO_OK ? "run complete" : r.error);
+  s_end_session(&srv, rc, r, sum);
   if (rc != CPO_OK) {
     snprintf(sum->error, sizeof sum->error, "%s", r.error);
     if (sum->interrupted)

@@ -286,258 +286,362 @@ static unsigned s_bind_limit_ms(uint32_t timeout_ms) {
   return timeout_ms > 60000u ? timeout_ms : 60000u;
 }
 
-int cpo_supervisor_run_processes(cpo_cli_t *cli, const char *self, const char *repro) {
-  char dir[600] = "", sock[700] = "", endpoint[700], why[400];
-  bool ipc = strcmp(cli->transport, "ipc") == 0;
-  int janitor_hold = -1;
-  pid_t janitor = -1;
-  if (ipc) {
-    if (!s_private_dir(dir, sizeof dir, endpoint, sizeof endpoint, why, sizeof why)) {
-      fprintf(stderr, "cpoemu: %s\n", why);
-      return 2;
-    }
-    snprintf(sock, sizeof sock, "%s/bridge.sock", dir);
-    janitor = s_janitor(dir, sock, &janitor_hold);
-  } else {
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:*");
-  }
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+static bool s_running(const child_t *k) {
+  return k->pid > 0 && k->code < 0;
+}
 
-  child_t kids[3] = {{0, -1, 0, false}, {0, -1, 0, false}, {0, -1, 0, false}};
-  int ready[2];
-  if (pipe(ready) != 0) {
-    perror("cpoemu: pipe");
-    return 2;
+/* Send @p sig to @p k, marking that its death by a signal is ours, not a cause. */
+static void s_signal(child_t *k, int sig) {
+  k->signalled = true;
+  kill(k->pid, sig);
+}
+
+/* After the first cause or a stop, how long the other roles get to notice and end: 2 timeouts
+ * (the rtl writes its result meanwhile). */
+static long s_grace_ms(const cpo_cli_t *cli) {
+  return 2L * cli->o.timeout_ms + 1000;
+}
+
+/* The roles share our stdout: one closed stops the run as a signal would. */
+static void s_note_stdout_closed(void) {
+  if (!s_stop && s_stdout_closed())
+    s_stop = STOP_STDOUT_CLOSED;
+}
+
+/* Where the rtl binds: an ipc socket in a private directory, which a janitor removes however the
+ * run ends, or tcp on a free port. */
+typedef struct {
+  bool ipc;
+  char dir[600], sock[700];
+  int janitor_hold; /* the janitor's pipe: closing it lets the janitor clean up */
+  pid_t janitor;
+} endpoint_dir_t;
+
+/* The endpoint the rtl is to bind, in @p endpoint; false (said why) if there can be none. */
+static bool s_endpoint_open(endpoint_dir_t *d, char *endpoint, size_t len) {
+  if (!d->ipc) {
+    snprintf(endpoint, len, "tcp://127.0.0.1:*");
+    return true;
   }
+  char why[400];
+  if (!s_private_dir(d->dir, sizeof d->dir, endpoint, len, why, sizeof why)) {
+    fprintf(stderr, "cpoemu: %s\n", why);
+    return false;
+  }
+  snprintf(d->sock, sizeof d->sock, "%s/bridge.sock", d->dir);
+  d->janitor = s_janitor(d->dir, d->sock, &d->janitor_hold);
+  return true;
+}
+
+static void s_endpoint_close(endpoint_dir_t *d) {
+  if (!d->ipc)
+    return;
+  unlink(d->sock); /* the rtl removes it, unless it was killed */
+  rmdir(d->dir);
+  if (d->janitor > 0) {
+    close(d->janitor_hold);
+    waitpid(d->janitor, NULL, 0);
+  }
+}
+
+/* A multi-process run while its roles live: the children and what is known of its failure. */
+typedef struct {
+  const cpo_cli_t *cli;
+  child_t kids[3];
+  struct timespec t0; /* the run's start */
+  char first[300];    /* the first cause of failure, named once */
+  int first_role;     /* whose it is; -1 while there is none */
+  bool first_killed;  /* the first cause is a role killed by a signal not ours */
+  bool first_frozen;  /* the first cause is a role found stopped */
+  long grace_ms;      /* time left for the roles to end before SIGTERM; -1 not counting */
+  long since_term_ms; /* since that SIGTERM; SIGKILL after a second; -1 not sent */
+  bool stop_sent;     /* a stop request was forwarded to the roles */
+} procs_t;
+
+/* Start the rtl role; it writes the endpoint it bound to @p ready_fd. */
+static void s_spawn_rtl(procs_t *p, const char *self, const char *endpoint, int ready_fd) {
+  const cpo_cli_t *cli = p->cli;
   char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][64], fdbuf[16], placement[16];
   int n = 0;
   argv[n++] = (char *)self;
   n += s_child_args(cli, "rtl", endpoint, argv + n, buf, placement);
-  snprintf(fdbuf, sizeof fdbuf, "%d", ready[1]);
+  snprintf(fdbuf, sizeof fdbuf, "%d", ready_fd);
   argv[n++] = "--ready-fd", argv[n++] = fdbuf;
   if (cli->o.json_path)
     argv[n++] = "--json", argv[n++] = (char *)cli->o.json_path;
   if (cli->o.trace_path)
     argv[n++] = "--trace", argv[n++] = (char *)cli->o.trace_path;
   argv[n] = NULL;
-  kids[0].pid = s_spawn(self, argv, ready[1]);
-  close(ready[1]);
+  p->kids[0].pid = s_spawn(self, argv, ready_fd);
+}
 
-  /* The rtl reports the endpoint it bound (tcp port * resolves to a real port); the pipe ends
-   * without it if the rtl exits first (its status then says why). */
-  char bound[600] = "";
-  bool rtl_exiting = false; /* the pipe ended unwritten: the rtl closes it only by exiting */
-  unsigned bind_limit_ms = s_bind_limit_ms(cli->o.timeout_ms);
-  struct pollfd pfd = {ready[0], POLLIN, 0};
-  /* A loaded machine can take seconds to start a large verilated design: a running rtl gets a
-   * generous limit, a stopped one (frozen) the bridge timeout. */
+/* Wait for the endpoint the rtl bound (tcp port * resolves to a real port), into @p bound; the
+ * pipe ends without it if the rtl exits first (its status then says why). A loaded machine can
+ * take seconds to start a large verilated design: a running rtl gets a generous limit, a stopped
+ * one (frozen) the bridge timeout. True if the pipe ended unwritten: the rtl closes it only by
+ * exiting. */
+static bool s_wait_bound(const procs_t *p, int ready_fd, char *bound, size_t len) {
+  unsigned bind_limit_ms = s_bind_limit_ms(p->cli->o.timeout_ms);
+  struct pollfd pfd = {ready_fd, POLLIN, 0};
   for (unsigned waited_ms = 0, stopped_ms = 0;
-       waited_ms < bind_limit_ms && stopped_ms < cli->o.timeout_ms; waited_ms += 100) {
+       waited_ms < bind_limit_ms && stopped_ms < p->cli->o.timeout_ms; waited_ms += 100) {
     if (poll(&pfd, 1, 100) > 0) {
-      ssize_t got = read(ready[0], bound, sizeof bound - 1);
+      ssize_t got = read(ready_fd, bound, len - 1);
       bound[got > 0 ? got : 0] = '\0';
       bound[strcspn(bound, "\n")] = '\0';
-      rtl_exiting = got <= 0;
-      break;
+      return got <= 0;
     }
-    stopped_ms = s_proc_state(kids[0].pid) == 'T' ? stopped_ms + 100 : 0;
+    stopped_ms = s_proc_state(p->kids[0].pid) == 'T' ? stopped_ms + 100 : 0;
   }
-  close(ready[0]);
-  char first[300] = ""; /* the first cause of failure, named once */
-  int first_role = -1;
-  bool first_killed = false, first_frozen = false; /* what the first cause is */
-  if (!bound[0]) {
-    if (!rtl_exiting && kill(kids[0].pid, 0) == 0 && s_proc_state(kids[0].pid) != 'Z') {
-      snprintf(first, sizeof first, "the rtl process (pid %d) did not bind %s within %u ms%s",
-               (int)kids[0].pid, endpoint, bind_limit_ms,
-               s_proc_state(kids[0].pid) == 'T' ? " (it was stopped)" : "");
-      first_role = 0;
-      fprintf(stderr, "cpoemu: %s\n", first);
-      kids[0].signalled = true;
-      kill(kids[0].pid, SIGKILL);
-    }
-  } else {
-    for (int r = 1; r < 3; r++) {
-      if ((r == 2 && !cli->o.with_host) || (r == 1 && cli->o.direct_loopback))
-        continue;
-      n = 0;
-      argv[n++] = (char *)self;
-      n += s_child_args(cli, s_names[r], bound, argv + n, buf, placement);
-      if (r == 1 && cli->o.model_trace_path)
-        argv[n++] = "--model-trace", argv[n++] = (char *)cli->o.model_trace_path;
-      argv[n] = NULL;
-      kids[r].pid = s_spawn(self, argv, -1);
-    }
-  }
-  (void)cpo_placement_pin_others(&cli->placement); /* the supervisor: off the simulation's CPU */
-  if (!cli->o.quiet)
-    fprintf(stderr, "cpoemu: rtl pid %d, model pid %d, host pid %d on %s\n", (int)kids[0].pid,
-            (int)kids[1].pid, (int)kids[2].pid, bound[0] ? bound : endpoint);
+  return false;
+}
 
-  /* Reap. The first failure is named when it happens; the others then get 2 timeouts to notice
-   * and stop (the rtl writes its result meanwhile), then SIGTERM, then SIGKILL. A stop request
-   * (signal, closed stdout) goes to the roles at once as SIGTERM. */
+/* The rtl bound nothing: if it still runs (neither exiting nor a zombie), that is the first
+ * cause, and it is killed. */
+static void s_rtl_unbound(procs_t *p, const char *endpoint, bool rtl_exiting) {
+  child_t *rtl = &p->kids[0];
+  if (rtl_exiting || kill(rtl->pid, 0) != 0 || s_proc_state(rtl->pid) == 'Z')
+    return;
+  snprintf(p->first, sizeof p->first, "the rtl process (pid %d) did not bind %s within %u ms%s",
+           (int)rtl->pid, endpoint, s_bind_limit_ms(p->cli->o.timeout_ms),
+           s_proc_state(rtl->pid) == 'T' ? " (it was stopped)" : "");
+  p->first_role = 0;
+  fprintf(stderr, "cpoemu: %s\n", p->first);
+  s_signal(rtl, SIGKILL);
+}
+
+/* Start the model and host roles the run has, connecting to @p bound. */
+static void s_spawn_peers(procs_t *p, const char *self, const char *bound) {
+  const cpo_cli_t *cli = p->cli;
+  char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][64], placement[16];
+  for (int r = 1; r < 3; r++) {
+    if ((r == 2 && !cli->o.with_host) || (r == 1 && cli->o.direct_loopback))
+      continue;
+    int n = 0;
+    argv[n++] = (char *)self;
+    n += s_child_args(cli, s_names[r], bound, argv + n, buf, placement);
+    if (r == 1 && cli->o.model_trace_path)
+      argv[n++] = "--model-trace", argv[n++] = (char *)cli->o.model_trace_path;
+    argv[n] = NULL;
+    p->kids[r].pid = s_spawn(self, argv, -1);
+  }
+}
+
+/* Role @p r, in state @p state, is frozen (stopped: SIGSTOP, a debugger): the first cause, named
+ * and killed. @p stopped_ms how long it was seen stopped, or -1 if it was only found so. */
+static void s_name_frozen(procs_t *p, int r, char state, long stopped_ms) {
+  child_t *k = &p->kids[r];
+  char for_ms[40] = "";
+  if (stopped_ms >= 0)
+    snprintf(for_ms, sizeof for_ms, " for %ld ms", stopped_ms);
+  p->first_role = r;
+  p->first_frozen = true;
+  snprintf(p->first, sizeof p->first,
+           "the %s process (pid %d) was frozen (stopped, state %c)%s, %.2f s into the run: killed",
+           s_names[r], (int)k->pid, state, for_ms, s_since_s(&p->t0));
+  fprintf(stderr, "cpoemu: %s\n", p->first);
+  s_signal(k, SIGKILL);
+  p->grace_ms = s_grace_ms(p->cli);
+}
+
+/* Role @p r ended, as @p line says, @p killed by a signal not ours: it becomes the first cause
+ * unless there is one or a stop was asked. A role killed by a signal is a root cause; an exit
+ * status often a consequence (the rtl saw its model's connection close): a kill found later
+ * still comes first. */
+static void s_take_cause(procs_t *p, int r, const char *line, bool killed) {
+  if (killed && !p->first_killed && p->first_role >= 0 && !p->first_frozen && !s_stop) {
+    p->first_role = -1;
+    p->grace_ms = -1;
+  }
+  p->first_killed = p->first_killed || (killed && p->first_role < 0 && !s_stop);
+  if (p->first_role >= 0 || s_stop)
+    return;
+  p->first_role = r;
+  snprintf(p->first, sizeof p->first, "%s", line);
+  p->grace_ms = s_grace_ms(p->cli);
+  for (int o = 0; o < 3; o++) { /* a role stopped meanwhile is the cause, this the effect */
+    char state = s_running(&p->kids[o]) ? s_proc_state(p->kids[o].pid) : '?';
+    if (state == 'T' || state == 't')
+      s_name_frozen(p, o, state, -1);
+  }
+}
+
+/* What role @p r's end (wait status @p st) says went wrong, in @p what ("" if nothing): a death
+ * by a signal not ours, or an exit status that is neither the rtl's verdict nor a stop. */
+static void s_judge_end(const procs_t *p, int r, int st, char *what, size_t len) {
+  const child_t *k = &p->kids[r];
+  what[0] = '\0';
+  if (WIFSIGNALED(st) && !(s_stop && k->signalled))
+    snprintf(what, len, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+  else if (WIFEXITED(st) && k->code != 0 && !(r == 0 && k->code == 1) && /* 1: a verdict */
+           !(s_stop && k->code == 3))
+    snprintf(what, len, "exited with status %d", k->code);
+}
+
+/* Reap role @p r if it ended, and judge its end; false while it runs. */
+static bool s_reap(procs_t *p, int r) {
+  child_t *k = &p->kids[r];
+  int st;
+  if (waitpid(k->pid, &st, WNOHANG) != k->pid)
+    return false;
+  k->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  s_note_stdout_closed(); /* one that saw it closed before we did stopped itself, as asked */
+  char what[200];
+  s_judge_end(p, r, st, what, sizeof what);
+  if (!what[0])
+    return true;
+  char line[300];
+  snprintf(line, sizeof line, "the %s process (pid %d) %s, %.2f s into the run", s_names[r],
+           (int)k->pid, what, s_since_s(&p->t0));
+  fprintf(stderr, "cpoemu: %s\n", line);
+  s_take_cause(p, r, line, WIFSIGNALED(st) && !k->signalled);
+  return true;
+}
+
+/* A role stopped (SIGSTOP, a debugger) for a timeout is frozen: named, ended. */
+static void s_check_frozen(procs_t *p) {
+  for (int r = 0; r < 3; r++) {
+    child_t *k = &p->kids[r];
+    if (!s_running(k))
+      continue;
+    char state = s_proc_state(k->pid);
+    k->stopped_ms = state == 'T' || state == 't' ? k->stopped_ms + 100 : 0;
+    if (k->stopped_ms >= (long)p->cli->o.timeout_ms && p->first_role < 0 && !s_stop)
+      s_name_frozen(p, r, state, k->stopped_ms);
+  }
+}
+
+/* A stop request (signal, closed stdout) goes to the roles at once as SIGTERM. */
+static void s_forward_stop(procs_t *p) {
+  if (!s_stop || p->stop_sent)
+    return;
+  char cause[100];
+  s_stop_cause(cause, sizeof cause);
+  fprintf(stderr, "cpoemu: interrupted (%s): stopping the roles\n", cause);
+  p->stop_sent = true;
+  p->grace_ms = p->grace_ms < 0 ? s_grace_ms(p->cli) : p->grace_ms;
+  for (int r = 0; r < 3; r++) /* the rtl first: it then knows the model's end is a stop */
+    if (s_running(&p->kids[r]))
+      s_signal(&p->kids[r], SIGTERM);
+}
+
+/* End every role still running with @p sig, saying so (@p how). */
+static void s_end_all(procs_t *p, int sig, const char *how) {
+  for (int r = 0; r < 3; r++) {
+    child_t *k = &p->kids[r];
+    if (!s_running(k))
+      continue;
+    fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: %s\n", s_names[r], (int)k->pid,
+            how);
+    s_signal(k, sig);
+    if (sig == SIGTERM)
+      kill(k->pid, SIGCONT); /* a stopped role must run to hear it */
+  }
+}
+
+/* Roles that did not end within the grace get SIGTERM, then a second later SIGKILL. */
+static void s_escalate(procs_t *p, long tick_ms) {
+  if (p->grace_ms == 0 && p->since_term_ms < 0) {
+    p->since_term_ms = 0;
+    s_end_all(p, SIGTERM, "terminated");
+  }
+  if (p->since_term_ms >= 0 && (p->since_term_ms += tick_ms) == 1000)
+    s_end_all(p, SIGKILL, "killed");
+  if (p->grace_ms > 0)
+    p->grace_ms = p->grace_ms > tick_ms ? p->grace_ms - tick_ms : 0;
+}
+
+/* Reap until every role has ended. The first failure is named when it happens; the others then
+ * get a grace to notice and stop, then SIGTERM, then SIGKILL. */
+static void s_supervise(procs_t *p) {
   const long tick_ms = 5;
-  long grace_ms = -1, since_term_ms = -1, poll_ms = 0;
-  bool stop_sent = false;
+  long poll_ms = 0;
   for (;;) {
     int alive = 0;
-    for (int r = 0; r < 3; r++) {
-      child_t *k = &kids[r];
-      if (k->pid <= 0 || k->code >= 0)
-        continue;
-      int st;
-      if (waitpid(k->pid, &st, WNOHANG) != k->pid) {
+    for (int r = 0; r < 3; r++)
+      if (s_running(&p->kids[r]) && !s_reap(p, r))
         alive++;
-        continue;
-      }
-      k->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      /* The roles share our stdout: one that saw it closed first stopped itself, as asked. */
-      if (!s_stop && s_stdout_closed())
-        s_stop = STOP_STDOUT_CLOSED;
-      char what[200] = "";
-      if (WIFSIGNALED(st) && !(s_stop && k->signalled))
-        snprintf(what, sizeof what, "was killed by signal %d (%s)", WTERMSIG(st),
-                 strsignal(WTERMSIG(st)));
-      else if (WIFEXITED(st) && k->code != 0 && !(r == 0 && k->code == 1) && /* 1: a verdict */
-               !(s_stop && k->code == 3))
-        snprintf(what, sizeof what, "exited with status %d", k->code);
-      if (!what[0])
-        continue;
-      char line[300];
-      snprintf(line, sizeof line, "the %s process (pid %d) %s, %.2f s into the run", s_names[r],
-               (int)k->pid, what, s_since_s(&t0));
-      fprintf(stderr, "cpoemu: %s\n", line);
-      /* A role killed by a signal (not ours) is a root cause; an exit status often a consequence
-       * (the rtl saw its model's connection close): a kill found later still comes first. */
-      bool killed = WIFSIGNALED(st) && !k->signalled;
-      if (killed && !first_killed && first_role >= 0 && !first_frozen && !s_stop) {
-        first_role = -1;
-        grace_ms = -1;
-      }
-      first_killed = first_killed || (killed && first_role < 0 && !s_stop);
-      if (first_role < 0 && !s_stop) {
-        first_role = r;
-        snprintf(first, sizeof first, "%s", line);
-        grace_ms = 2L * cli->o.timeout_ms + 1000;
-        for (int o = 0; o < 3; o++) { /* a role stopped meanwhile is the cause, this the effect */
-          char state = kids[o].pid > 0 && kids[o].code < 0 ? s_proc_state(kids[o].pid) : '?';
-          if (state == 'T' || state == 't') {
-            first_role = o;
-            first_frozen = true;
-            snprintf(first, sizeof first,
-                     "the %s process (pid %d) was frozen (stopped, state %c), "
-                     "%.2f s into the run: killed",
-                     s_names[o], (int)kids[o].pid, state, s_since_s(&t0));
-            fprintf(stderr, "cpoemu: %s\n", first);
-            kids[o].signalled = true;
-            kill(kids[o].pid, SIGKILL);
-          }
-        }
-      }
-    }
     if (!alive)
       break;
-    /* Every 100 ms: a role stopped (SIGSTOP, a debugger) for a timeout is frozen: named, ended. */
-    if ((poll_ms += tick_ms) >= 100) {
+    if ((poll_ms += tick_ms) >= 100) { /* every 100 ms */
       poll_ms = 0;
-      for (int r = 0; r < 3; r++) {
-        child_t *k = &kids[r];
-        if (k->pid <= 0 || k->code >= 0)
-          continue;
-        char state = s_proc_state(k->pid);
-        k->stopped_ms = state == 'T' || state == 't' ? k->stopped_ms + 100 : 0;
-        if (k->stopped_ms >= (long)cli->o.timeout_ms && first_role < 0 && !s_stop) {
-          first_role = r;
-          first_frozen = true;
-          snprintf(first, sizeof first,
-                   "the %s process (pid %d) was frozen (stopped, state %c) for %ld ms, "
-                   "%.2f s into the run: killed",
-                   s_names[r], (int)k->pid, state, k->stopped_ms, s_since_s(&t0));
-          fprintf(stderr, "cpoemu: %s\n", first);
-          k->signalled = true;
-          kill(k->pid, SIGKILL);
-          grace_ms = 2L * cli->o.timeout_ms + 1000;
-        }
-      }
-      if (!s_stop && s_stdout_closed())
-        s_stop = STOP_STDOUT_CLOSED;
+      s_check_frozen(p);
+      s_note_stdout_closed();
     }
-    if (s_stop && !stop_sent) {
-      char cause[100];
-      s_stop_cause(cause, sizeof cause);
-      fprintf(stderr, "cpoemu: interrupted (%s): stopping the roles\n", cause);
-      stop_sent = true;
-      grace_ms = grace_ms < 0 ? 2L * cli->o.timeout_ms + 1000 : grace_ms;
-      for (int r = 0; r < 3; r++) /* the rtl first: it then knows the model's end is a stop */
-        if (kids[r].pid > 0 && kids[r].code < 0) {
-          kids[r].signalled = true;
-          kill(kids[r].pid, SIGTERM);
-        }
-    }
-    if (grace_ms == 0 && since_term_ms < 0) {
-      since_term_ms = 0;
-      for (int r = 0; r < 3; r++)
-        if (kids[r].pid > 0 && kids[r].code < 0) {
-          fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: terminated\n", s_names[r],
-                  (int)kids[r].pid);
-          kids[r].signalled = true;
-          kill(kids[r].pid, SIGTERM);
-          kill(kids[r].pid, SIGCONT);
-        }
-    }
-    if (since_term_ms >= 0 && (since_term_ms += tick_ms) == 1000) {
-      for (int r = 0; r < 3; r++)
-        if (kids[r].pid > 0 && kids[r].code < 0) {
-          fprintf(stderr, "cpoemu: the %s process (pid %d) did not stop: killed\n", s_names[r],
-                  (int)kids[r].pid);
-          kids[r].signalled = true;
-          kill(kids[r].pid, SIGKILL);
-        }
-    }
-    if (grace_ms > 0)
-      grace_ms = grace_ms > tick_ms ? grace_ms - tick_ms : 0;
+    s_forward_stop(p);
+    s_escalate(p, tick_ms);
     nanosleep(&(struct timespec){0, tick_ms * 1000 * 1000}, NULL);
   }
-  if (ipc) {
-    unlink(sock); /* the rtl removes it, unless it was killed */
-    rmdir(dir);
-    if (janitor > 0) {
-      close(janitor_hold);
-      waitpid(janitor, NULL, 0);
-    }
-  }
+}
 
-  /* The verdict: the rtl's (0 pass, 1 fail), unless something failed first or it was stopped. */
-  int rc = cpo_verdict_code(kids[0].code, first_role >= 0, s_stop != 0);
-  bool rtl_reported = kids[0].code >= 0 && kids[0].code <= 3; /* it wrote its summary and JSON */
-  char cause[400];
+/* The rtl's JSON says what it saw; the first cause (or the stop, @p cause) is what the run is
+ * reported for: amended into it, or written anew if the rtl wrote none. */
+static void s_amend_json(const procs_t *p, const char *cause, const char *repro) {
+  const cpo_cli_t *cli = p->cli;
+  bool rtl_reported = p->kids[0].code >= 0 && p->kids[0].code <= 3; /* its summary and JSON */
+  char text[500];
+  snprintf(text, sizeof text, "%s%s", s_stop ? "interrupted: " : "", s_stop ? cause : p->first);
+  if (!rtl_reported ||
+      cpo_result_amend_json(cli->o.json_path, s_stop ? "interrupted" : "error", text) != 0) {
+    cpo_run_summary_t sum = {.status = CPO_ERR_STATE, .interrupted = s_stop != 0};
+    snprintf(sum.error, sizeof sum.error, "%.399s", text);
+    (void)cpo_result_write_json(cli->o.json_path, &cli->o, &sum, cli->transport, repro);
+  }
+}
+
+/* The verdict: the rtl's (0 pass, 1 fail), unless something failed first or it was stopped. */
+static int s_conclude(const procs_t *p, const char *repro) {
+  int rc = cpo_verdict_code(p->kids[0].code, p->first_role >= 0, s_stop != 0);
+  char cause[400] = "";
   if (s_stop)
     s_stop_cause(cause, sizeof cause);
-  if (cli->o.json_path && (first_role >= 0 || s_stop)) {
-    /* The rtl's JSON says what it saw; the first cause is what the run is reported for. */
-    char text[500];
-    snprintf(text, sizeof text, "%s%s", s_stop ? "interrupted: " : "", s_stop ? cause : first);
-    if (!rtl_reported ||
-        cpo_result_amend_json(cli->o.json_path, s_stop ? "interrupted" : "error", text) != 0) {
-      cpo_run_summary_t sum = {.status = CPO_ERR_STATE, .interrupted = s_stop != 0};
-      snprintf(sum.error, sizeof sum.error, "%.399s", text);
-      (void)cpo_result_write_json(cli->o.json_path, &cli->o, &sum, cli->transport, repro);
-    }
-  }
+  if (p->cli->o.json_path && (p->first_role >= 0 || s_stop))
+    s_amend_json(p, cause, repro);
   if (s_stop)
     fprintf(stderr, "cpoemu: run interrupted (%s); exit 3\n", cause);
-  else if (rc != 0 && first_role >= 0) {
-    if (kids[0].code == 0 ||
-        kids[0].code == 1) /* the rtl's summary said PASS or FAIL: not the verdict */
-      printf("  RESULT: ERROR (%s)\n", first);
+  else if (rc != 0 && p->first_role >= 0) {
+    if (p->kids[0].code == 0 || p->kids[0].code == 1) /* the rtl said PASS or FAIL: not so */
+      printf("  RESULT: ERROR (%s)\n", p->first);
     fprintf(stderr, "cpoemu: run failed (exit %d); the first cause: %s; reproduce with:\n  %s\n",
-            rc, first, repro);
+            rc, p->first, repro);
   } else if (rc != 0)
     fprintf(stderr, "cpoemu: run failed (exit %d); reproduce with:\n  %s\n", rc, repro);
   fflush(stdout);
   return rc;
+}
+
+int cpo_supervisor_run_processes(cpo_cli_t *cli, const char *self, const char *repro) {
+  char endpoint[700], bound[600] = "";
+  endpoint_dir_t dir = {
+      .ipc = strcmp(cli->transport, "ipc") == 0, .janitor_hold = -1, .janitor = -1};
+  if (!s_endpoint_open(&dir, endpoint, sizeof endpoint))
+    return 2;
+  procs_t p = {.cli = cli,
+               .kids = {{0, -1, 0, false}, {0, -1, 0, false}, {0, -1, 0, false}},
+               .first_role = -1,
+               .grace_ms = -1,
+               .since_term_ms = -1};
+  clock_gettime(CLOCK_MONOTONIC, &p.t0);
+  int ready[2];
+  if (pipe(ready) != 0) {
+    perror("cpoemu: pipe");
+    return 2;
+  }
+  s_spawn_rtl(&p, self, endpoint, ready[1]);
+  close(ready[1]);
+  bool rtl_exiting = s_wait_bound(&p, ready[0], bound, sizeof bound);
+  close(ready[0]);
+  if (!bound[0])
+    s_rtl_unbound(&p, endpoint, rtl_exiting);
+  else
+    s_spawn_peers(&p, self, bound);
+  (void)cpo_placement_pin_others(&cli->placement); /* the supervisor: off the simulation's CPU */
+  if (!cli->o.quiet)
+    fprintf(stderr, "cpoemu: rtl pid %d, model pid %d, host pid %d on %s\n", (int)p.kids[0].pid,
+            (int)p.kids[1].pid, (int)p.kids[2].pid, bound[0] ? bound : endpoint);
+  s_supervise(&p);
+  s_endpoint_close(&dir);
+  return s_conclude(&p, repro);
 }
 
 int cpo_supervisor_run_role(cpo_cli_t *cli, const char *cmd, const char *repro) {

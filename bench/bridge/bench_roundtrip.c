@@ -129,108 +129,127 @@ static double s_median(double *v, int n) {
   return v[n / 2];
 }
 
-/* Where @p name binds on @p transport: a socket file in @p dir, any loopback tcp port, or inproc.
- */
-static void s_endpoint(char *ep, size_t cap, const char *transport, const char *dir,
-                       const char *name) {
-  if (!strcmp(transport, "ipc"))
-    snprintf(ep, cap, "ipc://%s/%s.sock", dir, name);
-  else if (!strcmp(transport, "tcp"))
-    snprintf(ep, cap, "tcp://127.0.0.1:*");
+/* One transport's side-by-side measurement: the raw REQ/REP pair and the bridge's server and
+ * model client, each echo in its own thread. */
+typedef struct {
+  const char *transport;
+  void *ctx;
+  char dir[32]; /* ipc: the sockets' private directory */
+  cpo_msg_t tx; /* the quantum message both sides carry */
+  size_t size;  /* its encoded size */
+  void *req;    /* raw: our side of the ping-pong */
+  raw_echo_t re;
+  pthread_t rt;
+  cpo_server_t *srv; /* bridge: the rtl's server */
+  bridge_echo_t be;
+  pthread_t bt;
+  uint64_t cycle; /* the next TX_QUANTUM's */
+} side_by_side_t;
+
+/* The endpoint named @p name on @p b's transport; tcp on a free port. */
+static void s_endpoint(const side_by_side_t *b, const char *name, char *ep, size_t len) {
+  if (strcmp(b->transport, "ipc") == 0)
+    snprintf(ep, len, "ipc://%s/%s.sock", b->dir, name);
+  else if (!strcmp(b->transport, "tcp"))
+    snprintf(ep, len, "tcp://127.0.0.1:*");
   else
-    snprintf(ep, cap, "inproc://%s", name);
+    snprintf(ep, len, "inproc://%s", name);
 }
 
-static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
-  void *ctx = zmq_ctx_new();
-  (void)cpo_placement_apply_context(&s_placement, ctx);
-  char raw_ep[128], br_ep[128], dir[] = "/tmp/cpo-bench-XXXXXX";
-  bool ipc = strcmp(transport, "ipc") == 0;
-  if (ipc && !mkdtemp(dir))
-    return;
-  cpo_msg_t tx = {.hdr = {.type = CPO_MSG_TX_QUANTUM}};
-  uint64_t *words = calloc((size_t)QUANTUM * LANES, sizeof *words);
+/* A TX_QUANTUM of @p words; the raw ping-pong carries the same bytes. */
+static void s_quantum(side_by_side_t *b, uint64_t *words) {
   for (size_t i = 0; i < (size_t)QUANTUM * LANES; i++)
     words[i] = i * 0x9E3779B97F4A7C15ull;
-  tx.u.quantum.count = QUANTUM;
-  tx.u.quantum.lanes = LANES;
-  tx.u.quantum.word_bytes = 8; /* the raw ping-pong carries the same bytes */
-  tx.u.quantum.words = words;
-  size_t size = cpo_msg_encoded_size(&tx);
+  b->tx = (cpo_msg_t){.hdr = {.type = CPO_MSG_TX_QUANTUM}};
+  b->tx.u.quantum.count = QUANTUM;
+  b->tx.u.quantum.lanes = LANES;
+  b->tx.u.quantum.word_bytes = 8;
+  b->tx.u.quantum.words = words;
+  b->size = cpo_msg_encoded_size(&b->tx);
+}
 
-  /* raw REQ/REP endpoint */
-  void *req = zmq_socket(ctx, ZMQ_REQ);
-  s_endpoint(raw_ep, sizeof raw_ep, transport, dir, "raw");
-  zmq_bind(req, raw_ep);
+static void s_start_raw(side_by_side_t *b) {
+  char raw_ep[128];
+  b->req = zmq_socket(b->ctx, ZMQ_REQ);
+  s_endpoint(b, "raw", raw_ep, sizeof raw_ep);
+  zmq_bind(b->req, raw_ep);
   size_t len = sizeof raw_ep;
-  zmq_getsockopt(req, ZMQ_LAST_ENDPOINT, raw_ep, &len);
-  if (!strcmp(transport, "inproc"))
+  zmq_getsockopt(b->req, ZMQ_LAST_ENDPOINT, raw_ep, &len);
+  if (!strcmp(b->transport, "inproc"))
     snprintf(raw_ep, sizeof raw_ep, "inproc://raw");
-  raw_echo_t re = {.ctx = ctx, .size = size, .rounds = BATCH * ROUNDS + 1};
-  snprintf(re.endpoint, sizeof re.endpoint, "%s", raw_ep);
-  pthread_t rt;
-  pthread_create(&rt, NULL, s_raw_echo, &re);
+  b->re = (raw_echo_t){.ctx = b->ctx, .size = b->size, .rounds = BATCH * ROUNDS + 1};
+  snprintf(b->re.endpoint, sizeof b->re.endpoint, "%s", raw_ep);
+  pthread_create(&b->rt, NULL, s_raw_echo, &b->re);
+}
 
-  /* bridge endpoint */
-  s_endpoint(br_ep, sizeof br_ep, transport, dir, "bridge");
-  char why[256];
+/* The bridge's server, with its model client attached (its HELLO taken); exits on failure. */
+static void s_start_bridge(side_by_side_t *b) {
+  char br_ep[128], why[256];
+  s_endpoint(b, "bridge", br_ep, sizeof br_ep);
   cpo_bridge_cfg_t sc = {.endpoint = br_ep,
                          .role = CPO_ROLE_RTL,
                          .config = s_config(),
                          .timeout_ms = 10000,
-                         .context = ctx};
-  cpo_server_t *srv = NULL;
-  if (cpo_server_bind(&sc, &srv, why, sizeof why) != CPO_OK) {
+                         .context = b->ctx};
+  if (cpo_server_bind(&sc, &b->srv, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "bench: %s\n", why);
     exit(1);
   }
-  bridge_echo_t be = {.ctx = ctx, .rounds = BATCH * ROUNDS};
-  snprintf(be.endpoint, sizeof be.endpoint, "%s", cpo_server_endpoint(srv));
-  pthread_t bt;
-  pthread_create(&bt, NULL, s_bridge_echo, &be);
+  b->be = (bridge_echo_t){.ctx = b->ctx, .rounds = BATCH * ROUNDS};
+  snprintf(b->be.endpoint, sizeof b->be.endpoint, "%s", cpo_server_endpoint(b->srv));
+  pthread_create(&b->bt, NULL, s_bridge_echo, &b->be);
   cpo_server_event_t ev;
-  if (cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
+  if (cpo_server_recv(b->srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
       CPO_OK) { /* HELLO */
     fprintf(stderr, "bench: %s\n", why);
     exit(1);
   }
+}
 
-  char *buf = malloc(size);
-  cpo_msg_encode(&tx, buf, size);
-  zmq_send(req, buf, size, 0); /* warm-up */
-  zmq_recv(req, buf, size, 0);
-  double raw_us[ROUNDS], bridge_us[ROUNDS];
-  uint64_t cycle = 0;
+/* Batch @p r of bridge round trips: TX_QUANTUM out, RX_QUANTUM back; exits on failure. */
+static void s_bridge_batch(side_by_side_t *b, int r) {
+  char why[256];
+  cpo_server_event_t ev;
+  for (int i = 0; i < BATCH; i++) {
+    b->tx.hdr.cycle = b->cycle;
+    b->cycle += QUANTUM;
+    why[0] = '\0';
+    if (cpo_server_send(b->srv, CPO_ROLE_MODEL, &b->tx) != CPO_OK ||
+        cpo_server_recv(b->srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
+            CPO_OK ||
+        ev.msg.hdr.type != CPO_MSG_RX_QUANTUM) {
+      fprintf(stderr,
+              "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle "
+              "%llu\n",
+              r * BATCH + i, why, cpo_msg_type_name(ev.msg.hdr.type), b->be.answered,
+              cpo_msg_type_name(b->be.last_type), (unsigned long long)b->be.last_cycle);
+      exit(1);
+    }
+  }
+}
+
+/* ROUNDS alternating batches of raw and bridge round trips; the time of one of each, in us. */
+static void s_measure(side_by_side_t *b, double raw_us[ROUNDS], double bridge_us[ROUNDS]) {
+  char *buf = malloc(b->size);
+  cpo_msg_encode(&b->tx, buf, b->size);
+  zmq_send(b->req, buf, b->size, 0); /* warm-up */
+  zmq_recv(b->req, buf, b->size, 0);
   for (int r = 0; r < ROUNDS; r++) {
     double t0 = cpo_bench_now_s();
     for (int i = 0; i < BATCH; i++) {
-      zmq_send(req, buf, size, 0);
-      zmq_recv(req, buf, size, 0);
+      zmq_send(b->req, buf, b->size, 0);
+      zmq_recv(b->req, buf, b->size, 0);
     }
     double t1 = cpo_bench_now_s();
-    for (int i = 0; i < BATCH; i++) {
-      tx.hdr.cycle = cycle;
-      cycle += QUANTUM;
-      why[0] = '\0';
-      if (cpo_server_send(srv, CPO_ROLE_MODEL, &tx) != CPO_OK ||
-          cpo_server_recv(srv, 1u << CPO_ROLE_MODEL, CPO_WAIT_FOREVER, &ev, why, sizeof why) !=
-              CPO_OK ||
-          ev.msg.hdr.type != CPO_MSG_RX_QUANTUM) {
-        fprintf(stderr,
-                "bench: bridge round trip %d failed: %s (got %s); model answered %d, last %s cycle "
-                "%llu\n",
-                r * BATCH + i, why, cpo_msg_type_name(ev.msg.hdr.type), be.answered,
-                cpo_msg_type_name(be.last_type), (unsigned long long)be.last_cycle);
-        exit(1);
-      }
-    }
+    s_bridge_batch(b, r);
     double t2 = cpo_bench_now_s();
     raw_us[r] = (t1 - t0) / BATCH * 1e6;
     bridge_us[r] = (t2 - t1) / BATCH * 1e6;
   }
-  pthread_join(rt, NULL);
-  pthread_join(bt, NULL);
-  double raw = s_median(raw_us, ROUNDS), bridge = s_median(bridge_us, ROUNDS);
+  free(buf);
+}
+
+static void s_report(cpo_bench_report_t *rep, const char *transport, double raw, double bridge) {
   char name[96];
   snprintf(name, sizeof name, "%s_raw_reqrep_roundtrip", transport);
   cpo_bench_report_add(rep, name, raw, "us", false, 0, CPO_BETTER_LOWER);
@@ -238,14 +257,29 @@ static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
   cpo_bench_report_add(rep, name, bridge, "us", false, 0, CPO_BETTER_LOWER);
   snprintf(name, sizeof name, "%s_bridge_over_raw_ratio", transport);
   cpo_bench_report_add(rep, name, bridge / raw, "ratio", true, 1.3, CPO_BETTER_LOWER);
+}
 
-  free(buf);
+static void s_bench_transport(cpo_bench_report_t *rep, const char *transport) {
+  side_by_side_t b = {.transport = transport, .ctx = zmq_ctx_new(), .dir = "/tmp/cpo-bench-XXXXXX"};
+  (void)cpo_placement_apply_context(&s_placement, b.ctx);
+  bool ipc = strcmp(transport, "ipc") == 0;
+  if (ipc && !mkdtemp(b.dir))
+    return;
+  uint64_t *words = calloc((size_t)QUANTUM * LANES, sizeof *words);
+  s_quantum(&b, words);
+  s_start_raw(&b);
+  s_start_bridge(&b);
+  double raw_us[ROUNDS], bridge_us[ROUNDS];
+  s_measure(&b, raw_us, bridge_us);
+  pthread_join(b.rt, NULL);
+  pthread_join(b.bt, NULL);
+  s_report(rep, transport, s_median(raw_us, ROUNDS), s_median(bridge_us, ROUNDS));
   free(words);
-  zmq_close(req);
-  cpo_server_close(&srv, cycle, 0, "bench done");
-  zmq_ctx_term(ctx);
+  zmq_close(b.req);
+  cpo_server_close(&b.srv, b.cycle, 0, "bench done");
+  zmq_ctx_term(b.ctx);
   if (ipc)
-    rmdir(dir);
+    rmdir(b.dir);
 }
 
 int main(int argc, char **argv) {

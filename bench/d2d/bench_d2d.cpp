@@ -155,41 +155,31 @@ bool build_time(const std::string &src, const std::string &dir, double *configur
   return true;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  cpo::harness::setArgs(argc, argv);
+struct Args {
   uint64_t traffic_cycles = 100000;
-  const char *src = nullptr, *build_dir = nullptr;
+  const char *src = nullptr, *build_dir = nullptr; // --build: time a clean build
+};
+
+/* The command line into @p a; false if it is not understood (said so). */
+bool parse_args(int argc, char **argv, Args *a) {
   for (int i = 1; i < argc; i++) {
     if (!std::strcmp(argv[i], "--traffic-cycles") && i + 1 < argc) {
-      traffic_cycles = std::strtoull(argv[++i], nullptr, 0);
+      a->traffic_cycles = std::strtoull(argv[++i], nullptr, 0);
     } else if (!std::strcmp(argv[i], "--build") && i + 2 < argc) {
-      src = argv[++i];
-      build_dir = argv[++i];
+      a->src = argv[++i];
+      a->build_dir = argv[++i];
     } else {
       std::fprintf(stderr, "usage: %s [--traffic-cycles N] [--build SRC_DIR BUILD_DIR]\n", argv[0]);
-      return 2;
+      return false;
     }
   }
-  std::printf("# bench_d2d: timers scaled by 2^-%u, %" PRIu64 " traffic cycles per lane count\n",
-              kTimerShift, traffic_cycles);
-  cpo_bench_report_t *r = cpo_bench_report_create("d2d_sim");
-  if (!r)
-    return 1;
+  return true;
+}
 
-  const Bare bare = run_bare(traffic_cycles * 4);
-  std::printf("# bare lanes design: %u lane bits per cycle\n", bare.bits_per_cycle);
-  const Speed x8 = run_d2d<Vcpo_d2d_link>(8, traffic_cycles);
-  const Speed x16 = run_d2d<Vcpo_d2d_link16>(16, traffic_cycles);
-  const Speed x32 = run_d2d<Vcpo_d2d_link32>(32, traffic_cycles);
-  if (!x8.ok || !x16.ok || !x32.ok) {
-    std::fprintf(stderr, "bench_d2d: a link did not train or lost traffic (x8 %d x16 %d x32 %d)\n",
-                 x8.ok, x16.ok, x32.ok);
-    cpo_bench_report_destroy(&r);
-    return 1;
-  }
-
+/* The simulation speeds: the bare lanes design's, each link width's, and the link against the
+ * bare lanes (same run, same lane count). */
+void report_speeds(cpo_bench_report_t *r, const Bare &bare, const Speed &x8, const Speed &x16,
+                   const Speed &x32) {
   cpo_bench_report_add(r, "lanes_bare_cycles_per_s", bare.cycles_per_s, "cycles/s", false, 0,
                        CPO_BETTER_HIGHER);
   cpo_bench_report_add(r, "lanes_bare_lane_bits_per_s", bare.lane_bits_per_s, "bit/s", false, 0,
@@ -215,7 +205,6 @@ int main(int argc, char **argv) {
     std::snprintf(name, sizeof name, "d2d_%s_traffic_lane_bits_per_s", row.name);
     cpo_bench_report_add(r, name, row.s->lane_bits_per_s, "bit/s", false, 0, CPO_BETTER_HIGHER);
   }
-  // the link against the bare lanes, same run, same lane count
   cpo_bench_report_add(r, "d2d_x8_vs_bare_cycles_ratio",
                        x8.traffic_cycles_per_s / bare.cycles_per_s, "ratio", false, 0,
                        CPO_BETTER_HIGHER);
@@ -225,17 +214,49 @@ int main(int argc, char **argv) {
   // simulated time per wall second at the 1 GHz datapath clock
   cpo_bench_report_add(r, "d2d_x8_sim_us_per_s", x8.traffic_cycles_per_s / 1e3, "us/s", false, 0,
                        CPO_BETTER_HIGHER);
+}
 
-  if (src) {
-    double cfg_s = 0, bld_s = 0;
-    if (!build_time(src, build_dir, &cfg_s, &bld_s)) {
-      std::fprintf(stderr, "bench_d2d: the clean build failed (log: %s.log)\n", build_dir);
-      cpo_bench_report_destroy(&r);
-      return 1;
-    }
-    cpo_bench_report_add(r, "rtl_clean_configure_s", cfg_s, "s", false, 0, CPO_BETTER_LOWER);
-    cpo_bench_report_add(r, "rtl_clean_build_s", bld_s, "s", false, 0, CPO_BETTER_LOWER);
-    cpo_bench_report_add(r, "rtl_clean_total_s", cfg_s + bld_s, "s", false, 0, CPO_BETTER_LOWER);
+/* The clean build's times; false if it failed (said so). */
+bool report_build(cpo_bench_report_t *r, const char *src, const char *build_dir) {
+  double cfg_s = 0, bld_s = 0;
+  if (!build_time(src, build_dir, &cfg_s, &bld_s)) {
+    std::fprintf(stderr, "bench_d2d: the clean build failed (log: %s.log)\n", build_dir);
+    return false;
+  }
+  cpo_bench_report_add(r, "rtl_clean_configure_s", cfg_s, "s", false, 0, CPO_BETTER_LOWER);
+  cpo_bench_report_add(r, "rtl_clean_build_s", bld_s, "s", false, 0, CPO_BETTER_LOWER);
+  cpo_bench_report_add(r, "rtl_clean_total_s", cfg_s + bld_s, "s", false, 0, CPO_BETTER_LOWER);
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cpo::harness::setArgs(argc, argv);
+  Args a;
+  if (!parse_args(argc, argv, &a))
+    return 2;
+  std::printf("# bench_d2d: timers scaled by 2^-%u, %" PRIu64 " traffic cycles per lane count\n",
+              kTimerShift, a.traffic_cycles);
+  cpo_bench_report_t *r = cpo_bench_report_create("d2d_sim");
+  if (!r)
+    return 1;
+
+  const Bare bare = run_bare(a.traffic_cycles * 4);
+  std::printf("# bare lanes design: %u lane bits per cycle\n", bare.bits_per_cycle);
+  const Speed x8 = run_d2d<Vcpo_d2d_link>(8, a.traffic_cycles);
+  const Speed x16 = run_d2d<Vcpo_d2d_link16>(16, a.traffic_cycles);
+  const Speed x32 = run_d2d<Vcpo_d2d_link32>(32, a.traffic_cycles);
+  if (!x8.ok || !x16.ok || !x32.ok) {
+    std::fprintf(stderr, "bench_d2d: a link did not train or lost traffic (x8 %d x16 %d x32 %d)\n",
+                 x8.ok, x16.ok, x32.ok);
+    cpo_bench_report_destroy(&r);
+    return 1;
+  }
+  report_speeds(r, bare, x8, x16, x32);
+  if (a.src && !report_build(r, a.src, a.build_dir)) {
+    cpo_bench_report_destroy(&r);
+    return 1;
   }
   const int rc = cpo_bench_report_write(r);
   cpo_bench_report_destroy(&r);

@@ -67,6 +67,83 @@ static bool s_rtl_silent(cpo_client_t *c, uint64_t now, char *why, size_t why_le
   return true;
 }
 
+/* Receive one frame into c->cur; @p got false if none came (blocking: within ZMQ_RCVTIMEO,
+ * timeout/8, set at connect: one blocking receive per message costs fewer system calls than
+ * zmq_poll + receive). Not blocking, nothing queued is CPO_ERR_TIMEOUT. */
+static cpo_status_t s_recv_frame(cpo_client_t *c, bool block, bool *got, char *why,
+                                 size_t why_len) {
+  *got = false;
+  zmq_msg_init(&c->cur);
+  if (zmq_msg_recv(&c->cur, c->sock, block ? 0 : ZMQ_DONTWAIT) >= 0) {
+    c->cur_live = true;
+    *got = true;
+    return CPO_OK;
+  }
+  zmq_msg_close(&c->cur);
+  if (errno != EAGAIN && errno != EINTR) {
+    cpo_whyf(why, why_len, "receive from rtl failed: %s", zmq_strerror(errno));
+    return CPO_ERR_TRANSPORT;
+  }
+  if (!block)
+    return CPO_ERR_TIMEOUT;
+  if (s_auth_refused(c)) {
+    cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)", c->endpoint);
+    return CPO_ERR_AUTH;
+  }
+  return CPO_OK;
+}
+
+/* Decode and check the frame in c->cur into @p msg; @p accepted false if it was refused (logged,
+ * and answered with an ERROR unless it is one). */
+static cpo_status_t s_accept(cpo_client_t *c, cpo_msg_t *msg, bool *accepted) {
+  *accepted = false;
+  cpo_wire_error_t err;
+  const void *data = cpo_wire_aligned(&c->aligned, zmq_msg_data(&c->cur), zmq_msg_size(&c->cur));
+  if (!data)
+    return CPO_ERR_NO_MEMORY;
+  cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
+  /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
+  const bool is_error =
+      msg->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
+  const uint64_t cycle_before = c->rx.last_cycle;
+  if (rc == CPO_OK)
+    rc = cpo_proto_rx_check(&c->rx, msg, &err);
+  else
+    cpo_proto_rx_skip(&c->rx, &err); /* its seq is used up: the next message is in step */
+  if (rc != CPO_OK) {
+    cpo_log(CPO_LOG_ERROR, cpo_role_name(c->role), "rejected message from rtl: %s", err.text);
+    if (!is_error) {
+      cpo_msg_t reply;
+      cpo_wire_error_msg(&reply, &err, c->tx.cycle);
+      (void)s_send(c, &reply);
+    }
+    return CPO_OK;
+  }
+  cpo_wire_undo_note(&c->undo, msg, cycle_before, &c->last_rx_us, cpo_mono_us());
+  *accepted = true;
+  return CPO_OK;
+}
+
+/* What an accepted message other than a heartbeat means for the session: the rtl's BYE or ERROR
+ * ends it (said in @p why), anything else is the caller's. */
+static cpo_status_t s_session_word(cpo_client_t *c, const cpo_msg_t *msg, char *why,
+                                   size_t why_len) {
+  switch (msg->hdr.type) {
+  case CPO_MSG_BYE:
+    cpo_whyf(why, why_len, "rtl ended the session at cycle %llu (status %d%s%s)",
+             (unsigned long long)msg->hdr.cycle, msg->u.bye.status, msg->u.bye.text[0] ? ": " : "",
+             msg->u.bye.text);
+    c->bye_seen = true;
+    return CPO_ERR_PEER_GONE;
+  case CPO_MSG_ERROR:
+    cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code),
+             msg->u.error.text);
+    return CPO_ERR_PROTOCOL;
+  default:
+    return CPO_OK;
+  }
+}
+
 /* Receive the next meaningful message; @p block: wait (bounded by the rtl's silence), or
  * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. Heartbeats and
  * silence go by the clock, whatever arrives: a refused frame is nobody's liveness. */
@@ -83,65 +160,13 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
         return CPO_ERR_TIMEOUT;
       cpo_client_tick(c);
     }
-    zmq_msg_init(&c->cur);
-    /* Blocks for at most ZMQ_RCVTIMEO (timeout/8, set at connect), then checks and heartbeats:
-     * one blocking receive per message costs fewer system calls than zmq_poll + receive. */
-    int n = zmq_msg_recv(&c->cur, c->sock, block ? 0 : ZMQ_DONTWAIT);
-    if (n < 0) {
-      zmq_msg_close(&c->cur);
-      if (errno != EAGAIN && errno != EINTR) {
-        cpo_whyf(why, why_len, "receive from rtl failed: %s", zmq_strerror(errno));
-        return CPO_ERR_TRANSPORT;
-      }
-      if (!block)
-        return CPO_ERR_TIMEOUT;
-      if (s_auth_refused(c)) {
-        cpo_whyf(why, why_len, "rtl at %s refused our CURVE key (authentication failed)",
-                 c->endpoint);
-        return CPO_ERR_AUTH;
-      }
+    bool got, accepted;
+    CPO_TRY(s_recv_frame(c, block, &got, why, why_len));
+    if (!got)
       continue;
-    }
-    c->cur_live = true;
-    cpo_wire_error_t err;
-    const void *data = cpo_wire_aligned(&c->aligned, zmq_msg_data(&c->cur), zmq_msg_size(&c->cur));
-    if (!data)
-      return CPO_ERR_NO_MEMORY;
-    cpo_status_t rc = cpo_msg_decode(data, zmq_msg_size(&c->cur), msg, &err);
-    /* An ERROR is never answered with an ERROR (its header was readable if ref_seq is set). */
-    const bool is_error =
-        msg->hdr.type == CPO_MSG_ERROR && (rc == CPO_OK || err.ref_seq != CPO_PROTO_SEQ_NONE);
-    const uint64_t cycle_before = c->rx.last_cycle;
-    if (rc == CPO_OK)
-      rc = cpo_proto_rx_check(&c->rx, msg, &err);
-    else
-      cpo_proto_rx_skip(&c->rx, &err); /* its seq is used up: the next message is in step */
-    if (rc != CPO_OK) {
-      cpo_log(CPO_LOG_ERROR, cpo_role_name(c->role), "rejected message from rtl: %s", err.text);
-      if (!is_error) {
-        cpo_msg_t reply;
-        cpo_wire_error_msg(&reply, &err, c->tx.cycle);
-        (void)s_send(c, &reply);
-      }
-      continue;
-    }
-    cpo_wire_undo_note(&c->undo, msg, cycle_before, &c->last_rx_us, cpo_mono_us());
-    switch (msg->hdr.type) {
-    case CPO_MSG_HEARTBEAT:
-      continue;
-    case CPO_MSG_BYE:
-      cpo_whyf(why, why_len, "rtl ended the session at cycle %llu (status %d%s%s)",
-               (unsigned long long)msg->hdr.cycle, msg->u.bye.status,
-               msg->u.bye.text[0] ? ": " : "", msg->u.bye.text);
-      c->bye_seen = true;
-      return CPO_ERR_PEER_GONE;
-    case CPO_MSG_ERROR:
-      cpo_whyf(why, why_len, "rtl reported %s: %s", cpo_wire_error_str(msg->u.error.code),
-               msg->u.error.text);
-      return CPO_ERR_PROTOCOL;
-    default:
-      return CPO_OK;
-    }
+    CPO_TRY(s_accept(c, msg, &accepted));
+    if (accepted && msg->hdr.type != CPO_MSG_HEARTBEAT)
+      return s_session_word(c, msg, why, why_len);
   }
 }
 
@@ -201,9 +226,8 @@ static void s_free(cpo_client_t *c) {
   free(c);
 }
 
-cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out, char *why,
-                                size_t why_len) {
-  *out = NULL;
+/* Off the loopback, CURVE with the server's public key is required. */
+static cpo_status_t s_check_security(const cpo_bridge_cfg_t *cfg, char *why, size_t why_len) {
   bool curve = cfg->curve.key_file != NULL;
   if (!curve && !cpo_endpoint_is_local(cfg->endpoint)) {
     cpo_whyf(
@@ -216,6 +240,57 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
     cpo_whyf(why, why_len, "CURVE needs the server's public key (--curve-server-key)");
     return CPO_ERR_INVALID_ARG;
   }
+  return CPO_OK;
+}
+
+/* The DEALER socket of @p c, set up (receive timeout, CURVE) and connected. */
+static cpo_status_t s_open(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, char *why,
+                           size_t why_len) {
+  c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+  cpo_status_t rc = c->sock ? cpo_wire_socket_setup(c->sock) : CPO_ERR_TRANSPORT;
+  int slice_ms = (int)(c->timeout_ms / 8 + 1); /* how long one receive blocks (see recv) */
+  if (rc == CPO_OK && zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &slice_ms, sizeof slice_ms) != 0)
+    rc = CPO_ERR_TRANSPORT;
+  if (rc == CPO_OK && cfg->curve.key_file != NULL)
+    rc = s_setup_curve(c, cfg, why, why_len);
+  if (rc == CPO_OK && zmq_connect(c->sock, cfg->endpoint) != 0) {
+    cpo_whyf(why, why_len, "cannot connect to %s: %s", cfg->endpoint, zmq_strerror(errno));
+    rc = CPO_ERR_TRANSPORT;
+  }
+  return rc;
+}
+
+/* Say HELLO and take the rtl's HELLO_ACK in @p ack: its configuration must be ours, unless we
+ * adopt it. */
+static cpo_status_t s_hello(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, cpo_msg_t *ack, char *why,
+                            size_t why_len) {
+  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
+  hello.u.hello.role = (uint8_t)cfg->role;
+  if (!cfg->adopt_config) {
+    hello.u.hello.config = cfg->config;
+    hello.u.hello.config_hash = cpo_config_hash(&cfg->config);
+  }
+  c->last_rx_us = cpo_mono_us();
+  cpo_status_t rc = s_send(c, &hello);
+  if (rc == CPO_OK)
+    rc = cpo_client_recv(c, ack, why, why_len);
+  if (rc == CPO_OK && ack->hdr.type != CPO_MSG_HELLO_ACK) {
+    cpo_whyf(why, why_len, "rtl answered HELLO with %s", cpo_msg_type_name(ack->hdr.type));
+    rc = CPO_ERR_PROTOCOL;
+  }
+  if (rc == CPO_OK && !cfg->adopt_config) {
+    rc = cpo_config_compare(&cfg->config, &ack->u.hello.config, why, why_len);
+  }
+  if (rc == CPO_ERR_TIMEOUT)
+    cpo_whyf(why, why_len, "no answer from an rtl at %s within %u ms", cfg->endpoint,
+             c->timeout_ms);
+  return rc;
+}
+
+cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out, char *why,
+                                size_t why_len) {
+  *out = NULL;
+  CPO_TRY(s_check_security(cfg, why, why_len));
   cpo_client_t *c = calloc(1, sizeof *c);
   if (!c)
     return CPO_ERR_NO_MEMORY;
@@ -228,43 +303,10 @@ cpo_status_t cpo_client_connect(const cpo_bridge_cfg_t *cfg, cpo_client_t **out,
     c->ctx = zmq_ctx_new();
     c->own_ctx = true;
   }
-  c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
-  cpo_status_t rc = c->sock ? cpo_wire_socket_setup(c->sock) : CPO_ERR_TRANSPORT;
-  int slice_ms = (int)(c->timeout_ms / 8 + 1); /* how long one receive blocks (see recv) */
-  if (rc == CPO_OK && zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &slice_ms, sizeof slice_ms) != 0)
-    rc = CPO_ERR_TRANSPORT;
-  if (rc == CPO_OK && curve)
-    rc = s_setup_curve(c, cfg, why, why_len);
-  if (rc == CPO_OK && zmq_connect(c->sock, cfg->endpoint) != 0) {
-    cpo_whyf(why, why_len, "cannot connect to %s: %s", cfg->endpoint, zmq_strerror(errno));
-    rc = CPO_ERR_TRANSPORT;
-  }
-  if (rc != CPO_OK) {
-    s_free(c);
-    return rc;
-  }
-
-  cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
-  hello.u.hello.role = (uint8_t)cfg->role;
-  if (!cfg->adopt_config) {
-    hello.u.hello.config = cfg->config;
-    hello.u.hello.config_hash = cpo_config_hash(&cfg->config);
-  }
-  c->last_rx_us = cpo_mono_us();
-  rc = s_send(c, &hello);
   cpo_msg_t ack;
+  cpo_status_t rc = s_open(c, cfg, why, why_len);
   if (rc == CPO_OK)
-    rc = cpo_client_recv(c, &ack, why, why_len);
-  if (rc == CPO_OK && ack.hdr.type != CPO_MSG_HELLO_ACK) {
-    cpo_whyf(why, why_len, "rtl answered HELLO with %s", cpo_msg_type_name(ack.hdr.type));
-    rc = CPO_ERR_PROTOCOL;
-  }
-  if (rc == CPO_OK && !cfg->adopt_config) {
-    rc = cpo_config_compare(&cfg->config, &ack.u.hello.config, why, why_len);
-  }
-  if (rc == CPO_ERR_TIMEOUT)
-    cpo_whyf(why, why_len, "no answer from an rtl at %s within %u ms", cfg->endpoint,
-             c->timeout_ms);
+    rc = s_hello(c, cfg, &ack, why, why_len);
   if (rc != CPO_OK) {
     s_free(c);
     return rc;

@@ -415,84 +415,116 @@ static bool s_stopped(sync_t *s) {
   return true;
 }
 
-static cpo_status_t s_loop(sync_t *s) {
-  const uint64_t total = s->cfg->total_cycles;
-  const bool with_model = !s->opts->direct_loopback;
-  const unsigned model_bit = with_model ? ROLE_BIT(CPO_ROLE_MODEL) : 0;
-  uint64_t start_us = cpo_mono_us(), last_progress_us = start_us;
+/* Everyone attaches before cycle 0, so a late host cannot change what happens when. */
+static cpo_status_t s_await_peers(sync_t *s, unsigned model_bit) {
   bool got;
-
-  /* Everyone attaches before cycle 0, so a late host cannot change what happens when. */
-  while ((with_model && !cpo_server_attached(s->srv, CPO_ROLE_MODEL)) ||
+  while ((model_bit && !cpo_server_attached(s->srv, CPO_ROLE_MODEL)) ||
          (s->opts->expect_host && !cpo_server_attached(s->srv, CPO_ROLE_HOST))) {
     if (s_stopped(s))
       return CPO_ERR_INTERRUPTED;
     CPO_TRY(s_pump(s, model_bit | (s->opts->expect_host ? ROLE_BIT(CPO_ROLE_HOST) : 0),
                    STOP_POLL_MS, &got));
   }
+  return CPO_OK;
+}
 
-  while (s->cycle < total) {
+/* The end of the quantum from s->cycle, in @p end: cut short where the host's request wakes it
+ * (a bus access starts here). False if the host's sleep is already over: it was answered, and
+ * the turn starts again. */
+static bool s_quantum_end(sync_t *s, uint64_t *end) {
+  *end = s->cycle + s->cfg->quantum_cycles;
+  if (*end > s->cfg->total_cycles)
+    *end = s->cfg->total_cycles;
+  if (s->req.kind == REQ_SLEEP) {
+    if (s->req.until <= s->cycle) {
+      s_respond_host(s, false, 0);
+      return false;
+    }
+    if (s->req.until < *end)
+      *end = s->req.until;
+  } else if (s->req.kind == REQ_READ || s->req.kind == REQ_WRITE) {
+    if (!s->req.started) {
+      s->design->bus_start(s->design->self, s->req.kind == REQ_WRITE, s->req.addr, s->req.data);
+      s->req.started = true;
+    }
+    *end = s->cycle + 1; /* the quantum ends where the host wakes up */
+  }
+  return true;
+}
+
+/* Lookahead: RX for the cycles up to @p end is computed from TX sent L ago; take the messages
+ * until it is there. They are taken here, when RX is due, and only until it is there: a receive
+ * from a queue that holds more costs no system call, one that empties it costs several (ZeroMQ
+ * then has to wake this thread for the next). Nothing waits on them sooner: the model's ADC
+ * samples and errors arrive in order with its RX, the host sends only while time stands still,
+ * and silence is judged by the blocking receive. */
+static cpo_status_t s_await_rx(sync_t *s, uint64_t end, unsigned model_bit, unsigned host_bit) {
+  if (s->rx_hi >= end)
+    return CPO_OK;
+  bool got = true;
+  while (s->rx_hi < end && got)
+    CPO_TRY(s_pump(s, host_bit, 0, &got));
+  if (s->rx_hi < end) {
+    uint64_t wait_start_us = cpo_mono_us();
+    while (s->rx_hi < end)
+      CPO_TRY(s_pump(s, model_bit | host_bit, CPO_WAIT_FOREVER, &got));
+    s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
+  }
+  return CPO_OK;
+}
+
+/* After a quantum: the host's sleep or bus access that ended in it is answered. */
+static void s_answer_host(sync_t *s) {
+  if (s->req.kind == REQ_SLEEP && s->cycle == s->req.until)
+    s_respond_host(s, false, 0);
+  if (s->req.started) {
+    uint32_t rdata = 0;
+    bool slverr = false;
+    if (s->design->bus_done(s->design->self, &rdata, &slverr))
+      s_respond_host(s, slverr, rdata);
+  }
+}
+
+/* One turn of the loop: while the host's firmware runs, time stands still and its messages are
+ * taken; otherwise a quantum (or less) is simulated, and @p simulated says so. */
+static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
+  bool got;
+  *simulated = false;
+  if (s->srv)
+    cpo_server_tick(s->srv, s->cycle);
+  bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
+  if (host_on && s->req.kind == REQ_NONE) /* firmware is running: time stands still */
+    return s_pump(s, ROLE_BIT(CPO_ROLE_HOST), STOP_POLL_MS, &got);
+  /* A host waiting for its answer heartbeats (its HAL's keep-alive): one that stops while the
+   * design runs through its sleep or bus access is dead, found within the timeout. */
+  const unsigned host_bit = host_on ? ROLE_BIT(CPO_ROLE_HOST) : 0;
+  uint64_t end;
+  if (!s_quantum_end(s, &end))
+    return CPO_OK;
+  CPO_TRY(s_await_rx(s, end, model_bit, host_bit));
+  if (s->srv && !model_bit) /* a direct run serves a host only: take what it sent */
+    CPO_TRY(s_pump(s, host_bit, 0, &got));
+  /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
+   * its first request with: time stands still here, before [cycle, end). */
+  if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
+    return CPO_OK;
+  CPO_TRY(s_simulate(s, end));
+  s_answer_host(s);
+  *simulated = true;
+  return CPO_OK;
+}
+
+static cpo_status_t s_loop(sync_t *s) {
+  const unsigned model_bit = s->opts->direct_loopback ? 0 : ROLE_BIT(CPO_ROLE_MODEL);
+  uint64_t start_us = cpo_mono_us(), last_progress_us = start_us;
+  CPO_TRY(s_await_peers(s, model_bit));
+  while (s->cycle < s->cfg->total_cycles) {
     if (s_stopped(s))
       return CPO_ERR_INTERRUPTED;
-    if (s->srv)
-      cpo_server_tick(s->srv, s->cycle);
-    bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
-    if (host_on && s->req.kind == REQ_NONE) { /* firmware is running: time stands still */
-      CPO_TRY(s_pump(s, ROLE_BIT(CPO_ROLE_HOST), STOP_POLL_MS, &got));
-      continue;
-    }
-    /* A host waiting for its answer heartbeats (its HAL's keep-alive): one that stops while
-     * the design runs through its sleep or bus access is dead, found within the timeout. */
-    const unsigned host_bit = host_on ? ROLE_BIT(CPO_ROLE_HOST) : 0;
-    uint64_t end = s->cycle + s->cfg->quantum_cycles;
-    if (end > total)
-      end = total;
-    if (s->req.kind == REQ_SLEEP) {
-      if (s->req.until <= s->cycle) {
-        s_respond_host(s, false, 0);
-        continue;
-      }
-      if (s->req.until < end)
-        end = s->req.until;
-    } else if (s->req.kind == REQ_READ || s->req.kind == REQ_WRITE) {
-      if (!s->req.started) {
-        s->design->bus_start(s->design->self, s->req.kind == REQ_WRITE, s->req.addr, s->req.data);
-        s->req.started = true;
-      }
-      end = s->cycle + 1; /* the quantum ends where the host wakes up */
-    }
-    if (s->rx_hi < end) { /* lookahead: RX for these cycles is computed from TX sent L ago */
-      /* Messages are taken here, when RX is due, and only until it is there: a receive from a
-       * queue that holds more costs no system call, one that empties it costs several (ZeroMQ
-       * then has to wake this thread for the next). Nothing waits on them sooner: the model's
-       * ADC samples and errors arrive in order with its RX, the host sends only while time
-       * stands still (above), and silence is judged by the blocking receive. */
-      got = true;
-      while (s->rx_hi < end && got)
-        CPO_TRY(s_pump(s, host_bit, 0, &got));
-      if (s->rx_hi < end) {
-        uint64_t wait_start_us = cpo_mono_us();
-        while (s->rx_hi < end)
-          CPO_TRY(s_pump(s, model_bit | host_bit, CPO_WAIT_FOREVER, &got));
-        s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
-      }
-    }
-    if (s->srv && !with_model) /* a direct run serves a host only: take what it sent */
-      CPO_TRY(s_pump(s, host_bit, 0, &got));
-    /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
-     * its first request with: time stands still here, before [cycle, end). */
-    if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
-      continue;
-    CPO_TRY(s_simulate(s, end));
-    if (s->req.kind == REQ_SLEEP && s->cycle == s->req.until)
-      s_respond_host(s, false, 0);
-    if (s->req.started) {
-      uint32_t rdata = 0;
-      bool slverr = false;
-      if (s->design->bus_done(s->design->self, &rdata, &slverr))
-        s_respond_host(s, slverr, rdata);
-    }
-    s_progress(s, start_us, &last_progress_us);
+    bool simulated;
+    CPO_TRY(s_turn(s, model_bit, &simulated));
+    if (simulated)
+      s_progress(s, start_us, &last_progress_us);
   }
   return CPO_OK;
 }
