@@ -3,13 +3,16 @@
 // Register ports (each behind a register slice, cpo_d2d_apb_cut: accesses take two extra
 // cycles): asic_* reaches the ASIC endpoint (the host's view), ch_* the channel block
 // (tests and scenarios set faults there), oe_* the OE endpoint directly (the OE's local
-// controller; tests use it as a backdoor). The ASIC's register tunnel reaches the OE side:
-// tunnel addresses 0x00_0000-0x00_ffff are the OE endpoint's own registers (shared with oe_*
-// through an arbiter), the rest goes out on rmt_* (the OE controller's registers, 24-bit
-// addresses). The ASIC endpoint accepts no tunnel accesses from the OE.
+// controller; tests use it as a backdoor). The ASIC's register tunnel reaches the OE space of
+// rtl/addrmap.toml: its OE_D2D block is the OE endpoint's own registers (shared with oe_*
+// through an arbiter), the rest (OE_CTRL) goes out on rmt_* (the OE controller's registers).
+// The ASIC endpoint accepts no tunnel accesses from the OE.
 // a2o_wire_o / o2a_wire_o show what each transmitter puts on the wires (for tests and traces).
 module cpo_d2d_link
   import cpo_d2d_pkg::*;
+  import cpo_addrmap_pkg::*;
+  import cpo_d2d_reg_pkg::*;
+  import cpo_d2dch_reg_pkg::*;
 #(
   parameter int unsigned NumLanes        = 8,
   parameter int unsigned NumSpare        = 1,
@@ -17,7 +20,8 @@ module cpo_d2d_link
   parameter int unsigned SbPatternCycles = 1_000_000,
   parameter int unsigned ResidencyCycles = 8_000_000,
   localparam int unsigned NumPhys  = NumLanes + NumSpare,
-  localparam int unsigned NumWires = NumPhys + 2
+  localparam int unsigned NumWires = NumPhys + 2,
+  localparam int unsigned TunAddrBits = CPO_ADDRMAP_OE_ADDR_BITS
 ) (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -25,7 +29,7 @@ module cpo_d2d_link
   input  logic                              asic_psel_i,
   input  logic                              asic_penable_i,
   input  logic                              asic_pwrite_i,
-  input  logic [15:0]                       asic_paddr_i,
+  input  logic [CPO_D2D_ADDR_BITS-1:0]      asic_paddr_i,
   input  logic [31:0]                       asic_pwdata_i,
   output logic [31:0]                       asic_prdata_o,
   output logic                              asic_pready_o,
@@ -34,7 +38,7 @@ module cpo_d2d_link
   input  logic                              oe_psel_i,
   input  logic                              oe_penable_i,
   input  logic                              oe_pwrite_i,
-  input  logic [15:0]                       oe_paddr_i,
+  input  logic [CPO_D2D_ADDR_BITS-1:0]      oe_paddr_i,
   input  logic [31:0]                       oe_pwdata_i,
   output logic [31:0]                       oe_prdata_o,
   output logic                              oe_pready_o,
@@ -43,7 +47,7 @@ module cpo_d2d_link
   input  logic                              ch_psel_i,
   input  logic                              ch_penable_i,
   input  logic                              ch_pwrite_i,
-  input  logic [15:0]                       ch_paddr_i,
+  input  logic [CPO_D2DCH_ADDR_BITS-1:0]    ch_paddr_i,
   input  logic [31:0]                       ch_pwdata_i,
   output logic [31:0]                       ch_prdata_o,
   output logic                              ch_pready_o,
@@ -52,7 +56,7 @@ module cpo_d2d_link
   output logic                              rmt_psel_o,
   output logic                              rmt_penable_o,
   output logic                              rmt_pwrite_o,
-  output logic [23:0]                       rmt_paddr_o,
+  output logic [TunAddrBits-1:0]            rmt_paddr_o,
   output logic [31:0]                       rmt_pwdata_o,
   input  logic [31:0]                       rmt_prdata_i,
   input  logic                              rmt_pready_i,
@@ -90,9 +94,9 @@ module cpo_d2d_link
 
   // ---- Register ports: registered slices cut the top-level inputs off the register blocks ----
   logic        a_psel, a_penable, a_pwrite, a_pready, a_pslverr;
-  logic [15:0] a_paddr;
+  logic [CPO_D2D_ADDR_BITS-1:0] a_paddr;
   logic [31:0] a_pwdata, a_prdata;
-  cpo_d2d_apb_cut u_asic_cut (
+  cpo_d2d_apb_cut #(.AddrBits(CPO_D2D_ADDR_BITS)) u_asic_cut (
     .clk_i,
     .rst_ni,
     .psel_i   (asic_psel_i),
@@ -114,9 +118,9 @@ module cpo_d2d_link
   );
 
   logic        o_psel, o_penable, o_pwrite, o_pready, o_pslverr;
-  logic [15:0] o_paddr;
+  logic [CPO_D2D_ADDR_BITS-1:0] o_paddr;
   logic [31:0] o_pwdata, o_prdata;
-  cpo_d2d_apb_cut u_oe_cut (
+  cpo_d2d_apb_cut #(.AddrBits(CPO_D2D_ADDR_BITS)) u_oe_cut (
     .clk_i,
     .rst_ni,
     .psel_i   (oe_psel_i),
@@ -138,9 +142,9 @@ module cpo_d2d_link
   );
 
   logic        c_psel, c_penable, c_pwrite, c_pready, c_pslverr;
-  logic [15:0] c_paddr;
+  logic [CPO_D2DCH_ADDR_BITS-1:0] c_paddr;
   logic [31:0] c_pwdata, c_prdata;
-  cpo_d2d_apb_cut u_ch_cut (
+  cpo_d2d_apb_cut #(.AddrBits(CPO_D2DCH_ADDR_BITS)) u_ch_cut (
     .clk_i,
     .rst_ni,
     .psel_i   (ch_psel_i),
@@ -163,7 +167,7 @@ module cpo_d2d_link
 
   // ---- ASIC endpoint -------------------------------------------------------------------------
   logic        asic_m_psel, asic_m_penable, asic_m_pwrite;
-  logic [23:0] asic_m_paddr;
+  logic [TunAddrBits-1:0] asic_m_paddr;
   logic [31:0] asic_m_pwdata;
 
   cpo_d2d_ep #(
@@ -247,10 +251,16 @@ module cpo_d2d_link
 
   // ---- OE endpoint and its register access paths ---------------------------------------------
   logic        oe_m_psel, oe_m_penable, oe_m_pwrite, oe_m_pready, oe_m_pslverr;
-  logic [23:0] oe_m_paddr;
+  logic [TunAddrBits-1:0] oe_m_paddr;
   logic [31:0] oe_m_pwdata, oe_m_prdata;
-  logic        tun_local;
-  assign tun_local = oe_m_paddr[23:16] == 8'h00;
+  // The tunnel addresses the map's OE space: its OE_D2D block stays here, the rest is OE_CTRL.
+  logic        tun_local, unused_tun_ctrl, unused_tun_none;
+  cpo_addrmap_oe_dec u_tun_dec (
+    .paddr_i  (oe_m_paddr),
+    .oe_d2d_o (tun_local),
+    .oe_ctrl_o(unused_tun_ctrl),
+    .none_o   (unused_tun_none)
+  );
 
   // tunnel accesses outside the endpoint's window go out on rmt_*
   assign rmt_psel_o = oe_m_psel && !tun_local;
@@ -262,16 +272,16 @@ module cpo_d2d_link
   logic [1:0]        arb_pready, arb_pslverr;
   logic [1:0][31:0]  arb_prdata;
   logic              r_psel, r_penable, r_pwrite, r_pready, r_pslverr;
-  logic [15:0]       r_paddr;
+  logic [CPO_D2D_ADDR_BITS-1:0] r_paddr;
   logic [31:0]       r_pwdata, r_prdata;
 
-  cpo_d2d_apb_arb #(.AddrBits(16)) u_oe_arb (
+  cpo_d2d_apb_arb #(.AddrBits(CPO_D2D_ADDR_BITS)) u_oe_arb (
     .clk_i,
     .rst_ni,
     .psel_i   ({oe_m_psel && tun_local, o_psel}),
     .penable_i({oe_m_penable, o_penable}),
     .pwrite_i ({oe_m_pwrite, o_pwrite}),
-    .paddr_i  ({oe_m_paddr[15:0], o_paddr}),
+    .paddr_i  ({oe_m_paddr[CPO_D2D_ADDR_BITS-1:0], o_paddr}),
     .pwdata_i ({oe_m_pwdata, o_pwdata}),
     .prdata_o (arb_prdata),
     .pready_o (arb_pready),

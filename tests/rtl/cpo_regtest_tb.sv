@@ -8,7 +8,7 @@ module cpo_regtest_tb
   input  logic psel_i,
   input  logic penable_i,
   input  logic pwrite_i,
-  input  logic [15:0] paddr_i,
+  input  logic [CPO_REGTEST_ADDR_BITS-1:0] paddr_i,
   input  logic [31:0] pwdata_i,
   output logic [31:0] prdata_o,
   output logic pready_o,
@@ -29,16 +29,7 @@ module cpo_regtest_tb
   cpo_regtest_hw2reg_t hw2reg;
 
   cpo_regtest_reg_top u_reg (
-    .clk_i,
-    .rst_ni,
-    .psel_i,
-    .penable_i,
-    .pwrite_i,
-    .paddr_i,
-    .pwdata_i,
-    .prdata_o,
-    .pready_o,
-    .pslverr_o,
+    .*,  // clock, reset and the register port, passed through by name
     .reg2hw_o(reg2hw),
     .hw2reg_i(hw2reg)
   );
