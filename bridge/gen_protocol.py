@@ -28,6 +28,9 @@ LISTS = {  # table -> (C prefix, Python enum, whether entries carry a text)
     "wire_error": ("CPO_WERR_", "WireError", True),
     "role": ("CPO_ROLE_", "Role", True),
 }
+# The largest value each list's wire field holds (PROTOCOL.md: header type u16, ERROR code u16,
+# HELLO role u8): a value beyond it would be truncated on the wire.
+WIRE_MAX = {"message": 0xFFFF, "wire_error": 0xFFFF, "role": 0xFF}
 
 
 class InputError(Exception):
@@ -71,7 +74,9 @@ def load_protocol(path):
         raise InputError(f"{where}: unknown key(s) {sorted(set(e) - allowed)}")
       if not UPPER_RE.match(str(e.get("name", ""))):
         raise InputError(f"{where}: name must be UPPER_CASE")
-      _int(e.get("value"), f"{where} value")
+      if _int(e.get("value"), f"{where} value") > WIRE_MAX[table]:
+        raise InputError(f"{where}: value {e['value']} does not fit its wire field "
+                         f"(at most {WIRE_MAX[table]})")
       if e["name"] in names or e["value"] in values:
         raise InputError(f"{where}: name or value used twice")
       names.add(e["name"])

@@ -329,13 +329,27 @@ static void test_decode_rejects_nul_in_text(void **state) {
   s_expect(n, CPO_WERR_BAD_FIELD, 5, "BYE text has a NUL at byte 4", NULL);
 }
 
+/* One past the highest wire error code (protocol.toml): the first code no peer may send. */
+static uint16_t s_first_unknown_error_code(void) {
+#define X(name, value, text) value,
+  static const unsigned codes[] = {CPO_WIRE_ERROR_LIST(X)};
+#undef X
+  unsigned top = 0;
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    top = codes[i] > top ? codes[i] : top;
+  return (uint16_t)(top + 1);
+}
+
 static void test_decode_rejects_bad_error_code(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_ERROR);
   put16(PL, 0);
   s_expect(n, CPO_WERR_BAD_FIELD, 3, "ERROR code 0", NULL);
-  put16(PL, 16);
-  s_expect(n, CPO_WERR_BAD_FIELD, 3, "ERROR code 16", NULL);
+  uint16_t unknown = s_first_unknown_error_code();
+  char text[32];
+  snprintf(text, sizeof text, "ERROR code %u", unknown);
+  put16(PL, unknown);
+  s_expect(n, CPO_WERR_BAD_FIELD, 3, text, NULL);
 }
 
 static void test_decode_rejects_bad_bye_status(void **state) {

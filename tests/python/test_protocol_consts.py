@@ -154,6 +154,10 @@ class ProtocolConstants(unittest.TestCase):
             good.replace("version = { value = 2 }", "version = { value = -2 }"),
         "at line":
             good + "\n[[message]\n",
+        "does not fit its wire field (at most 65535)":
+            good.replace('name = "UNEXPECTED"\nvalue = 15', 'name = "UNEXPECTED"\nvalue = 65536'),
+        "does not fit its wire field (at most 255)":
+            good.replace('name = "HOST"\nvalue = 3', 'name = "HOST"\nvalue = 256'),
     }
     with tempfile.TemporaryDirectory() as d:
       for want, text in bad_tomls.items():
