@@ -431,13 +431,16 @@ static int s_check_outputs(const cpo_run_opts_t *o, const char *cmd, bool is_run
 /* Options are read twice: first to find the scenario (positional), then to override it. */
 int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
   s_options_init();
-  cpo_params_defaults(&cli->o);
+  char why[600];
+  if (!cpo_params_defaults(&cli->o, why, sizeof why)) {
+    fprintf(stderr, "cpoemu: internal error: %s\n", why);
+    return 2;
+  }
   snprintf(cli->transport, sizeof cli->transport, "inproc");
   snprintf(cli->placement_spec, sizeof cli->placement_spec, "auto");
   const char *scenario, *cmd = argv[1];
   if (s_find_scenario(argc, argv, &scenario) != 0)
     return 2;
-  char why[600];
   if (scenario && cpo_scenario_load(scenario, &cli->o, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "cpoemu: %s\n", why);
     return 2;

@@ -249,17 +249,31 @@ void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out,
 
 /* ---- defaults, rules between parameters ---------------------------------------------- */
 
-void cpo_params_defaults(cpo_run_opts_t *o) {
+/* The table checks itself: a range upside down or a default outside its own range is a defect
+ * of params.def, reported by every run (exit 2) rather than compiled out with assert(). */
+static bool s_check_entry(const cpo_param_t *p, char *why, size_t len) {
+  if ((p->kind == CPO_PARAM_UINT && p->min_u > p->max_u) ||
+      ((p->kind == CPO_PARAM_WHOLE || p->kind == CPO_PARAM_REAL) && !(p->min_d <= p->max_d))) {
+    snprintf(why, len, "params.def: [%s] %s: its range is empty (min > max)", p->section, p->key);
+    return false;
+  }
+  return true;
+}
+
+bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
   memset(o, 0, sizeof *o);
   o->ready_fd = -1;
   for (size_t i = 0; i < N_PARAMS; i++) {
-    char why[300];
-    bool ok = cpo_params_set(o, &s_params[i], s_params[i].default_text, why, sizeof why);
-    if (!ok) /* a table whose default is outside its own range: the build's tests say so */
-      fprintf(stderr, "cpoemu: the default of [%s] %s: %s\n", s_params[i].section, s_params[i].key,
-              why);
-    assert(ok);
+    char bad[300];
+    if (!s_check_entry(&s_params[i], why, len))
+      return false;
+    if (!cpo_params_set(o, &s_params[i], s_params[i].default_text, bad, sizeof bad)) {
+      snprintf(why, len, "params.def: the default of [%s] %s: %s", s_params[i].section,
+               s_params[i].key, bad);
+      return false;
+    }
   }
+  return true;
 }
 
 void cpo_params_settle(cpo_run_opts_t *o) {

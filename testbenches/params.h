@@ -81,8 +81,10 @@ void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out,
 /** What a valid value of @p p looks like ("a whole number from 1 to 64"). */
 void cpo_params_expected(const cpo_param_t *p, char *out, size_t len);
 
-/** Every parameter at its default (and everything else in @p o zero, ready_fd -1). */
-void cpo_params_defaults(cpo_run_opts_t *o);
+/** Every parameter at its default (and everything else in @p o zero, ready_fd -1). False, with
+ *  @p why naming the entry, when params.def itself is wrong (an empty range, a default outside
+ *  its range): no run may start on such a table. */
+bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len);
 /** Rules between parameters, applied once all are set: the loopback is always bit-true. */
 void cpo_params_settle(cpo_run_opts_t *o);
 

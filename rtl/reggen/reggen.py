@@ -1101,6 +1101,21 @@ def _c_enums(block):
   return out
 
 
+def _c_reg_list(block):
+  """Every register as X(name, offset, count, stride), in address order: code that walks the
+  map (a test looking for an unmapped address, a dump) follows it without typing a name."""
+  p = block.prefix
+  out = [
+      f"/* Every register: X(name, offset, count, stride) (count 1, stride 0: one register). */",
+      f"#define {p}_REG_LIST(X) \\"
+  ]
+  for r in sorted(block.registers, key=lambda r: r.offset):
+    count, stride = (r.count, r.stride) if r.is_array else (1, 0)
+    out.append(f"  X({r.name}, 0x{r.offset:04x}u, {count}u, 0x{stride:x}u) \\")
+  out += ["  /* end of the list */", ""]
+  return out
+
+
 def gen_c_header(block):
   p = block.prefix
   guard = f"CPO_{block.name.upper()}_REGS_H"
@@ -1137,6 +1152,7 @@ def gen_c_header(block):
       if f.access in HAS_RESET:
         out.append(f"#define {fp}_RESET 0x{f.reset:x}u")
     out.append("")
+  out += _c_reg_list(block)
   for w in block.windows:
     wp = f"{p}_{w.name}"
     out.append(f"/* Window {w.name} ({window_summary(w)}): {c_comment(first_sentence(w.desc))} */")

@@ -53,11 +53,22 @@ void test_scratch_holds_what_was_written(void **state) {
   assert_int_equal(rd(dut, CPO_LANES_SCRATCH_OFFSET), 0x12345678u);
 }
 
+// The first address after the last single (non-array) register, found from the generated list.
+constexpr uint16_t kAfterCommonRegs = [] {
+  unsigned end = 0;
+#define CPO_AFTER(name, offset, count, stride)                                                     \
+  if ((count) == 1 && (offset) + 4 > end)                                                          \
+    end = (offset) + 4;
+  CPO_LANES_REG_LIST(CPO_AFTER)
+#undef CPO_AFTER
+  return static_cast<uint16_t>(end);
+}();
+
 void test_unmapped_addresses_return_pslverr(void **state) {
   auto &dut = *static_cast<LanesDut *>(*state);
   // After the last common register, before the lane array, after lane 0's last register, past
   // the last lane, misaligned, and high in the window.
-  const uint16_t bad[] = {CPO_LANES_CNT_CLEAR_OFFSET + 4,
+  const uint16_t bad[] = {kAfterCommonRegs,
                           CPO_LANES_LANE_STATUS_OFFSET - 4,
                           CPO_LANES_LANE_ERRS_HI_OFFSET + 4,
                           CPO_LANES_LANE_ERRS_HI_OFFSET + 8,
