@@ -1106,7 +1106,7 @@ def _c_reg_list(block):
   map (a test looking for an unmapped address, a dump) follows it without typing a name."""
   p = block.prefix
   out = [
-      f"/* Every register: X(name, offset, count, stride) (count 1, stride 0: one register). */",
+      "/* Every register: X(name, offset, count, stride) (count 1, stride 0: one register). */",
       f"#define {p}_REG_LIST(X) \\"
   ]
   for r in sorted(block.registers, key=lambda r: r.offset):
