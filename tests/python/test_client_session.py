@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT_DIR = os.path.join(HERE, "..", "..", "host", "python")
 sys.path.insert(0, CLIENT_DIR)
 import cpoemu_client as cc  # noqa: E402
+import lanes_regs  # noqa: E402  (generated; on PYTHONPATH as the build sets it)
 import zmq  # noqa: E402
 
 T = cc.MsgType
@@ -32,7 +33,10 @@ CONFIG = cc.Config(lanes=8,
                    profile="test")
 START_CYCLE = 100
 BUS_CYCLES = 5  # the scripted rtl's bus transaction time
-ID_ADDR, SCRATCH_ADDR = 0x0, 0xC
+# The scripted rtl answers like the lanes design (the generated map: rtl/lanes/lanes.regs.toml).
+ID_ADDR = lanes_regs.CPO_LANES_ID_OFFSET
+SCRATCH_ADDR = lanes_regs.CPO_LANES_SCRATCH_OFFSET
+ID_VALUE = lanes_regs.CPO_LANES_ID_RESET
 
 
 class ScriptedRtl(threading.Thread):
@@ -53,7 +57,7 @@ class ScriptedRtl(threading.Thread):
     self.received = []  # every decoded message from the client
     self.arrived = threading.Condition()  # notified whenever `received` grows
     self.problems = []  # rule violations by the client
-    self.regs = {ID_ADDR: 0x43504F45, SCRATCH_ADDR: 0}
+    self.regs = {ID_ADDR: ID_VALUE, SCRATCH_ADDR: 0}
     self.cycle = START_CYCLE
     self.seqs = {}  # per connection: next seq to send, receive state
     self.rxs = {}
@@ -159,7 +163,7 @@ class ClientSession(unittest.TestCase):
     with cc.Client(self.endpoint, timeout_ms=2000) as c:
       self.assertEqual(c.config, CONFIG)
       self.assertEqual(c.now(), START_CYCLE)
-      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
       self.assertEqual(c.now(), START_CYCLE + BUS_CYCLES)
       c.write(SCRATCH_ADDR, 0xA5A5F00D)
       self.assertEqual(c.read(SCRATCH_ADDR), 0xA5A5F00D)
@@ -193,7 +197,7 @@ class ClientSession(unittest.TestCase):
         c.read(0xFFC)
       with self.assertRaisesRegex(cc.CpoError, r"SLVERR\) writing 0x00000000"):
         c.write(ID_ADDR, 1)
-      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
 
   def test_refused_hello_raises_naming_the_problem(self):
 
@@ -255,7 +259,7 @@ class ClientSession(unittest.TestCase):
     with cc.Client(self.endpoint, timeout_ms=400) as c:
       # No call in progress: the keep-alive thread heartbeats every ~100 ms.
       self.assertTrue(self.rtl.wait_for(lambda: self.rtl.types().count(T.HEARTBEAT) >= 3, 5.0))
-      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
       c.write(SCRATCH_ADDR, 7)
       self.assertTrue(self.rtl.wait_for(lambda: self.rtl.types().count(T.HEARTBEAT) >= 5, 5.0))
       self.assertEqual(c.read(SCRATCH_ADDR), 7)
@@ -296,7 +300,7 @@ class ClientSession(unittest.TestCase):
 
     self.start(on_request=garbage_first)
     with cc.Client(self.endpoint, timeout_ms=2000) as c:
-      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
     self.assertTrue(self.rtl.wait_for(lambda: T.ERROR in self.rtl.types(), 5))
     errors = [m for m in self.rtl.received if m.type == T.ERROR]
     self.assertEqual(len(errors), 1)
@@ -313,7 +317,7 @@ class ClientSession(unittest.TestCase):
                    timeout_ms=2000,
                    curve_server_key=server_pub.decode(),
                    curve_keypair=pair) as c:
-      self.assertEqual(c.read(ID_ADDR), 0x43504F45)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
     other_pub, _ = zmq.curve_keypair()  # the handshake fails: no HELLO_ACK ever comes
     c = cc.Client(self.endpoint,
                   timeout_ms=500,
@@ -330,9 +334,15 @@ class ClientSession(unittest.TestCase):
         os.path.join(CLIENT_DIR, "cpoemu_client.py"), "--endpoint", self.endpoint, "--timeout-ms",
         "2000"
     ]
-    r = subprocess.run(cli + ["write", "0xc", "0x1234"], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(cli + ["write", hex(SCRATCH_ADDR), "0x1234"],
+                       capture_output=True,
+                       text=True,
+                       timeout=30)
     self.assertEqual(r.returncode, 0, r.stderr)
-    r = subprocess.run(cli + ["read", "0xc"], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(cli + ["read", hex(SCRATCH_ADDR)],
+                       capture_output=True,
+                       text=True,
+                       timeout=30)
     self.assertEqual((r.returncode, r.stdout.strip()), (0, "0x00001234"), r.stderr)
     r = subprocess.run(cli + ["read", "0x800"], capture_output=True, text=True, timeout=30)
     self.assertEqual(r.returncode, 1)
