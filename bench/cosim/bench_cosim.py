@@ -103,7 +103,7 @@ def waker_beside(waker):
     p.wait()
 
 
-def main():
+def parse_args():
   ap = argparse.ArgumentParser()
   ap.add_argument("cpoemu")
   ap.add_argument("out_dir")
@@ -117,19 +117,21 @@ def main():
     a.waker = None  # one CPU: nothing beside the simulation to measure
   if a.cpu_placement:
     EXTRA.extend(["--cpu-placement", a.cpu_placement])
-  n = ["--cycles", str(a.cycles)]
-  metrics = []
+  return a
 
-  def add(name, value, unit, target=None, better="higher"):
-    metrics.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
+
+class Metrics(list):
+  """The metrics in the bench format, each printed as it is added."""
+
+  def add(self, name, value, unit, target=None, better="higher"):
+    self.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
     t = f"target >= {target}: {'MET' if value >= target else 'NOT MET'}" if target else ""
     print(f"  {name:44s} {value:14.4g} {unit:10s} {t}", flush=True)
 
-  print(
-      f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, "
-      f"CPU placement {a.cpu_placement or 'default (auto)'}",
-      flush=True)
-  rng = random.Random(SEED)
+
+def run_rounds(a, n, rng):
+  """(speeds, model waits, the default configuration) of @a.rounds rounds, each running every
+  variant once in a shuffled order."""
   speeds = {"bare": [], "ipc": [], "inproc": [], "beside": []}
   waits = {"ipc": [], "inproc": []}
   config = {}
@@ -152,13 +154,15 @@ def main():
     rng.shuffle(order)
     for v in order:
       measure(v)
-  print(
-      f"  default L={config['latency_cycles']} Q={config['quantum_cycles']}, profile {config['profile']}"
-  )
+  return speeds, waits, config
+
+
+def report_rounds(m, a, speeds, waits, rng):
+  """The default L and Q metrics: speeds, per-round ratios with their intervals, model waits."""
   bare = speeds["bare"]
-  add("bare_design_cycles_per_s", statistics.median(bare), "cycles/s")
-  add("ipc_cosim_cycles_per_s", statistics.median(speeds["ipc"]), "cycles/s")
-  add("inproc_cosim_cycles_per_s", statistics.median(speeds["inproc"]), "cycles/s")
+  m.add("bare_design_cycles_per_s", statistics.median(bare), "cycles/s")
+  m.add("ipc_cosim_cycles_per_s", statistics.median(speeds["ipc"]), "cycles/s")
+  m.add("inproc_cosim_cycles_per_s", statistics.median(speeds["inproc"]), "cycles/s")
   # Each round's ratio is to the bare run of the same round (a second or two apart), so a load
   # that comes and goes on a shared machine hits numerator and denominator alike.
   ratios = [("ipc_cosim_over_bare_ratio", "ipc", TARGET),
@@ -167,33 +171,56 @@ def main():
     ratios.append(("bare_beside_waker_over_bare_ratio", "beside", None))
   for name, variant, target in ratios:
     med, low, high = median_with_ci([x / y for x, y in zip(speeds[variant], bare)], rng)
-    add(name, med, "ratio", target)
-    add(name + "_ci95_low", low, "ratio")
-    add(name + "_ci95_high", high, "ratio")
+    m.add(name, med, "ratio", target)
+    m.add(name + "_ci95_low", low, "ratio")
+    m.add(name + "_ci95_high", high, "ratio")
   # What the co-simulation lost to waiting for the model's RX (the rest is the rtl's own work
   # for the bridge, and whatever the second CPU's activity costs the first).
-  add("ipc_model_wait_fraction", statistics.median(waits["ipc"]), "fraction", better="lower")
-  add("inproc_model_wait_fraction", statistics.median(waits["inproc"]), "fraction", better="lower")
+  m.add("ipc_model_wait_fraction", statistics.median(waits["ipc"]), "fraction", better="lower")
+  m.add("inproc_model_wait_fraction",
+        statistics.median(waits["inproc"]),
+        "fraction",
+        better="lower")
   print(
       f"  the bare design ran at {min(bare) * 1e-6:.2f}-{max(bare) * 1e-6:.2f} M cycles/s from run to run"
   )
 
-  if not a.no_sweep:
-    # Bit-true fidelity draws noise for every symbol: the model needs most of a CPU of its
-    # own at the design's speed (bench_model_link), so here the model is the bottleneck.
-    print(
-        "bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:"
-    )
-    for transport in ("ipc", "inproc"):
-      bit_true = ["--transport", transport, "--fidelity", "bit-true"]
-      add(f"{transport}_bit_true_cosim_over_bare_ratio", paired_ratio(a.cpoemu, n, bit_true, 5),
+
+def sweep(m, a, n):
+  """Bit-true fidelity at the default L and Q, then ipc over a grid of L and Q."""
+  # Bit-true fidelity draws noise for every symbol: the model needs most of a CPU of its
+  # own at the design's speed (bench_model_link), so here the model is the bottleneck.
+  print(
+      "bit-true fidelity (noise per symbol), default L and Q: median of 5 ratios to a bare run just before each:"
+  )
+  for transport in ("ipc", "inproc"):
+    bit_true = ["--transport", transport, "--fidelity", "bit-true"]
+    m.add(f"{transport}_bit_true_cosim_over_bare_ratio", paired_ratio(a.cpoemu, n, bit_true, 5),
           "ratio")
-    print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
-    for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
-      for q in (latency // 8, latency // 4, latency // 2, latency):
-        lq = ["--latency", str(latency), "--quantum", str(q)]
-        add(f"ipc_ratio_L{latency}_Q{q}", paired_ratio(a.cpoemu, n + lq, ["--transport", "ipc"], 3),
+  print("sweep over L and Q (ipc): median of 3 ratios to a bare run just before each:")
+  for latency in (256, 1024, 3264):  # L up to the optical path's latency (3264 cycles)
+    for q in (latency // 8, latency // 4, latency // 2, latency):
+      lq = ["--latency", str(latency), "--quantum", str(q)]
+      m.add(f"ipc_ratio_L{latency}_Q{q}", paired_ratio(a.cpoemu, n + lq, ["--transport", "ipc"], 3),
             "ratio")
+
+
+def main():
+  a = parse_args()
+  n = ["--cycles", str(a.cycles)]
+  metrics = Metrics()
+  print(
+      f"bench_cosim: {a.cycles} cycles per run, {a.rounds} rounds in shuffled order, "
+      f"CPU placement {a.cpu_placement or 'default (auto)'}",
+      flush=True)
+  rng = random.Random(SEED)
+  speeds, waits, config = run_rounds(a, n, rng)
+  print(
+      f"  default L={config['latency_cycles']} Q={config['quantum_cycles']}, profile {config['profile']}"
+  )
+  report_rounds(metrics, a, speeds, waits, rng)
+  if not a.no_sweep:
+    sweep(metrics, a, n)
 
   os.makedirs(a.out_dir, exist_ok=True)
   with open(os.path.join(a.out_dir, "cosim_throughput.json"), "w") as f:

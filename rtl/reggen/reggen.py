@@ -271,6 +271,13 @@ def _int(value, what, where):
   return value
 
 
+def _required_int(raw, key, where):
+  """The integer @raw[@key]; a RegError when it is missing."""
+  if key not in raw:
+    raise RegError(f"{where}: missing {key}")
+  return _int(raw[key], key, where)
+
+
 def _parse_bits(bits, where):
   if isinstance(bits, int) and not isinstance(bits, bool):
     hi = lo = bits
@@ -294,16 +301,22 @@ def _where(where, kind, name):
   return f"{where}: {kind} '{name}'" if isinstance(name, str) and name else f"{where}: {kind}"
 
 
+def _named_table(raw, what, kind, keys, where):
+  """(name, where it is) of a named table, once its shape, name and keys are checked."""
+  if not isinstance(raw, dict):
+    raise RegError(f"{where}: each {what} must be a table")
+  name = raw.get("name")
+  nwhere = _where(where, kind, name)
+  _check_ident(name, r"[A-Z][A-Z0-9_]*", kind, nwhere)
+  _check_keys(raw, keys, nwhere)
+  return name, nwhere
+
+
 def _parse_enum(raw, name, where):
   """raw: a [[enum]] table (name None) or a field's list of values (named name)."""
   desc = ""
   if name is None:
-    if not isinstance(raw, dict):
-      raise RegError(f"{where}: each [[enum]] must be a table")
-    name = raw.get("name")
-    where = _where(where, "enum", name)
-    _check_ident(name, r"[A-Z][A-Z0-9_]*", "enum", where)
-    _check_keys(raw, ENUM_KEYS, where)
+    name, where = _named_table(raw, "[[enum]]", "enum", ENUM_KEYS, where)
     desc = raw.get("desc", "")
     if not isinstance(desc, str):
       raise RegError(f"{where}: desc must be a string")
@@ -352,12 +365,7 @@ def _field_enum(raw, enums, reg_name, fwhere, width):
 
 
 def _parse_field(raw, rwhere, enums=None, reg_name=""):
-  if not isinstance(raw, dict):
-    raise RegError(f"{rwhere}: each field must be a table")
-  name = raw.get("name")
-  fwhere = _where(rwhere, "field", name)
-  _check_ident(name, r"[A-Z][A-Z0-9_]*", "field", fwhere)
-  _check_keys(raw, FIELD_KEYS, fwhere)
+  name, fwhere = _named_table(raw, "field", "field", FIELD_KEYS, rwhere)
   if "bits" not in raw:
     raise RegError(f"{fwhere}: missing bits")
   hi, lo = _parse_bits(raw["bits"], fwhere)
@@ -386,15 +394,8 @@ def _parse_field(raw, rwhere, enums=None, reg_name=""):
 
 
 def _parse_register(raw, params, where, enums=None):
-  if not isinstance(raw, dict):
-    raise RegError(f"{where}: each [[register]] must be a table")
-  name = raw.get("name")
-  rwhere = _where(where, "register", name)
-  _check_ident(name, r"[A-Z][A-Z0-9_]*", "register", rwhere)
-  _check_keys(raw, REG_KEYS, rwhere)
-  if "offset" not in raw:
-    raise RegError(f"{rwhere}: missing offset")
-  offset = _int(raw["offset"], "offset", rwhere)
+  name, rwhere = _named_table(raw, "[[register]]", "register", REG_KEYS, where)
+  offset = _required_int(raw, "offset", rwhere)
   if offset < 0 or offset % 4:
     raise RegError(f"{rwhere}: offset 0x{offset:x} is not a non-negative multiple of 4")
   is_array = "count" in raw
@@ -448,16 +449,8 @@ def _count_param(value, params, what, where):
   return _int(value, what, where)
 
 
-def _parse_window(raw, params, where):
-  if not isinstance(raw, dict):
-    raise RegError(f"{where}: each [[window]] must be a table")
-  name = raw.get("name")
-  wwhere = _where(where, "window", name)
-  _check_ident(name, r"[A-Z][A-Z0-9_]*", "window", wwhere)
-  _check_keys(raw, WINDOW_KEYS, wwhere)
-  for key in ("offset", "size", "access"):
-    if key not in raw:
-      raise RegError(f"{wwhere}: missing {key}")
+def _parse_window_placement(raw, wwhere):
+  """The window's (offset, size): a power-of-two size, naturally aligned, inside the space."""
   size = _int(raw["size"], "size", wwhere)
   if size < 4 or size & (size - 1):
     raise RegError(f"{wwhere}: size 0x{size:x} is not a power of two >= 4")
@@ -469,6 +462,51 @@ def _parse_window(raw, params, where):
   if offset + size > (1 << ADDR_BITS):
     raise RegError(f"{wwhere}: 0x{offset:x} + size 0x{size:x} is beyond the {ADDR_BITS}-bit "
                    "address space")
+  return offset, size
+
+
+def _parse_window_index(ri, params, wwhere, index):
+  """One entry of a window's index list; @index holds the entries parsed before it."""
+  iname, iwhere = _named_table(ri, "index", "index", INDEX_KEYS, wwhere)
+  stride = _required_int(ri, "stride", iwhere)
+  if stride < 4 or stride % 4:
+    raise RegError(f"{iwhere}: stride 0x{stride:x} must be a positive multiple of 4")
+  fixed = "count" in ri
+  count = _count_param(ri["count"], params, "count", iwhere) if fixed else None
+  if fixed and count < 1:
+    raise RegError(f"{iwhere}: count {count} must be at least 1")
+  idesc = ri.get("desc", "")
+  if not isinstance(idesc, str):
+    raise RegError(f"{iwhere}: desc must be a string")
+  if any(i.name == iname for i in index):
+    raise RegError(f"{iwhere}: defined twice")
+  return WindowIndex(iname, stride, count, fixed, idesc)
+
+
+def _fit_window_index(index, size, wwhere):
+  """Check the indices nest and fill in each count left open (as many as fit)."""
+  # Outermost first: each index's entries must fit in one step of the index outside it (the
+  # window for the outermost), so that no two index tuples share an address.
+  room, room_what = size, f"size 0x{size:x}"
+  for i in index:
+    if i.stride > room or room % i.stride:
+      raise RegError(f"{wwhere}: index '{i.name}' stride 0x{i.stride:x} does not divide "
+                     f"{room_what} (list the indices outermost first)")
+    fit = room // i.stride
+    if i.count is None:
+      i.count = fit
+    elif i.count > fit:
+      raise RegError(f"{wwhere}: index '{i.name}': {i.count} entries of stride 0x{i.stride:x} "
+                     f"do not fit in {room_what}")
+    room, room_what = i.stride, f"index '{i.name}' stride 0x{i.stride:x}"
+
+
+def _parse_window(raw, params, where):
+  name, wwhere = _named_table(raw, "[[window]]", "window", WINDOW_KEYS, where)
+  for key in ("offset", "size", "access"):
+    if key not in raw:
+      raise RegError(f"{wwhere}: missing {key}")
+  offset, size = _parse_window_placement(raw, wwhere)
   access = raw["access"]
   if access not in WINDOW_ACCESS:
     raise RegError(f"{wwhere}: unknown access '{access}' (one of {', '.join(WINDOW_ACCESS)})")
@@ -485,41 +523,8 @@ def _parse_window(raw, params, where):
     raise RegError(f"{wwhere}: index must be a list of tables")
   index = []
   for ri in raw_index:
-    if not isinstance(ri, dict):
-      raise RegError(f"{wwhere}: each index must be a table")
-    iname = ri.get("name")
-    iwhere = _where(wwhere, "index", iname)
-    _check_ident(iname, r"[A-Z][A-Z0-9_]*", "index", iwhere)
-    _check_keys(ri, INDEX_KEYS, iwhere)
-    if "stride" not in ri:
-      raise RegError(f"{iwhere}: missing stride")
-    stride = _int(ri["stride"], "stride", iwhere)
-    if stride < 4 or stride % 4:
-      raise RegError(f"{iwhere}: stride 0x{stride:x} must be a positive multiple of 4")
-    fixed = "count" in ri
-    count = _count_param(ri["count"], params, "count", iwhere) if fixed else None
-    if fixed and count < 1:
-      raise RegError(f"{iwhere}: count {count} must be at least 1")
-    idesc = ri.get("desc", "")
-    if not isinstance(idesc, str):
-      raise RegError(f"{iwhere}: desc must be a string")
-    if any(i.name == iname for i in index):
-      raise RegError(f"{iwhere}: defined twice")
-    index.append(WindowIndex(iname, stride, count, fixed, idesc))
-  # Outermost first: each index's entries must fit in one step of the index outside it (the
-  # window for the outermost), so that no two index tuples share an address.
-  room, room_what = size, f"size 0x{size:x}"
-  for i in index:
-    if i.stride > room or room % i.stride:
-      raise RegError(f"{wwhere}: index '{i.name}' stride 0x{i.stride:x} does not divide "
-                     f"{room_what} (list the indices outermost first)")
-    fit = room // i.stride
-    if i.count is None:
-      i.count = fit
-    elif i.count > fit:
-      raise RegError(f"{wwhere}: index '{i.name}': {i.count} entries of stride 0x{i.stride:x} "
-                     f"do not fit in {room_what}")
-    room, room_what = i.stride, f"index '{i.name}' stride 0x{i.stride:x}"
+    index.append(_parse_window_index(ri, params, wwhere, index))
+  _fit_window_index(index, size, wwhere)
   return Window(name, offset, size, access, validbits, desc, index)
 
 
@@ -560,10 +565,8 @@ def name_claimer(src):
   return claim
 
 
-def load(path, overrides=None, src_name=None):
-  """Parse and validate one description; raises RegError naming the file and the problem."""
-  where = src_name or path
-  doc = read_toml(path, where)
+def _parse_block(doc, where, overrides):
+  """The [block] table: (name, desc, params with the --param overrides applied)."""
   for key in doc:
     if key not in ("block", "register", "window", "note", "enum"):
       raise RegError(f"{where}: unknown top-level key '{key}' "
@@ -573,8 +576,6 @@ def load(path, overrides=None, src_name=None):
     raise RegError(f"{where}: missing [block] table")
   _check_keys(blk, BLOCK_KEYS, f"{where}: [block]")
   _check_ident(blk.get("name"), r"[a-z][a-z0-9_]*", "block", f"{where}: [block]")
-  name = blk["name"]
-  desc = blk.get("desc", "")
   params = dict(blk.get("params", {}))
   for pname, pval in params.items():
     _check_ident(pname, r"[A-Z][A-Za-z0-9]*", "parameter", f"{where}: [block.params]")
@@ -584,6 +585,11 @@ def load(path, overrides=None, src_name=None):
       raise RegError(f"{where}: --param {key}: not a [block.params] name "
                      f"(known: {', '.join(params) or 'none'})")
     params[key] = value
+  return blk["name"], blk.get("desc", ""), params
+
+
+def _parse_enums(doc, where):
+  """The [[enum]] tables, by name."""
   raw_enums = doc.get("enum", [])
   if not isinstance(raw_enums, list):
     raise RegError(f"{where}: enum must be an array of tables ([[enum]])")
@@ -593,10 +599,11 @@ def load(path, overrides=None, src_name=None):
     if e.name in enums:
       raise RegError(f"{where}: enum '{e.name}' is defined twice")
     enums[e.name] = e
-  raw_regs = doc.get("register")
-  if not isinstance(raw_regs, list) or not raw_regs:
-    raise RegError(f"{where}: no [[register]] entries")
-  regs = [_parse_register(r, params, where, enums) for r in raw_regs]
+  return enums
+
+
+def _collect_enums(regs, enums, where):
+  """All enums of the block (the [[enum]] ones, then the fields' own), each knowing its users."""
   all_enums = list(enums.values())
   for r in regs:
     for f in r.fields:
@@ -609,7 +616,11 @@ def load(path, overrides=None, src_name=None):
         all_enums.append(f.enum)
       f.enum.fields.append(f"{r.name}.{f.name}")
       f.enum.width = max(f.enum.width, f.width)
+  return all_enums
 
+
+def _place_registers(regs, where):
+  """(registers by name, label by occupied offset); no name defined twice, no overlap."""
   by_name = {}
   for r in regs:
     if r.name in by_name:
@@ -623,6 +634,11 @@ def load(path, overrides=None, src_name=None):
         raise RegError(f"{where}: register '{r.name}': {label} at 0x{off:04x} overlaps "
                        f"{occupied[off]}")
       occupied[off] = label
+  return by_name, occupied
+
+
+def _link_latched(regs, by_name, where):
+  """Resolve each latched_by into the latching register's latches list."""
   for r in regs:
     if r.latched_by is None:
       continue
@@ -638,6 +654,9 @@ def load(path, overrides=None, src_name=None):
       raise RegError(f"{rwhere}: latched_by '{src.name}' is itself latched")
     src.latches.append(r)
 
+
+def _parse_windows(doc, params, where, by_name, occupied):
+  """The [[window]] tables; each name unique, none overlapping a register or another window."""
   raw_windows = doc.get("window", [])
   if not isinstance(raw_windows, list):
     raise RegError(f"{where}: window must be an array of tables ([[window]])")
@@ -654,6 +673,23 @@ def load(path, overrides=None, src_name=None):
       if w.offset < o.end and o.offset < w.end:
         raise RegError(f"{wwhere}: 0x{w.offset:04x}-0x{w.end - 1:04x} overlaps window "
                        f"'{o.name}' (0x{o.offset:04x}-0x{o.end - 1:04x})")
+  return windows
+
+
+def load(path, overrides=None, src_name=None):
+  """Parse and validate one description; raises RegError naming the file and the problem."""
+  where = src_name or path
+  doc = read_toml(path, where)
+  name, desc, params = _parse_block(doc, where, overrides)
+  enums = _parse_enums(doc, where)
+  raw_regs = doc.get("register")
+  if not isinstance(raw_regs, list) or not raw_regs:
+    raise RegError(f"{where}: no [[register]] entries")
+  regs = [_parse_register(r, params, where, enums) for r in raw_regs]
+  all_enums = _collect_enums(regs, enums, where)
+  by_name, occupied = _place_registers(regs, where)
+  _link_latched(regs, by_name, where)
+  windows = _parse_windows(doc, params, where, by_name, occupied)
   raw_notes = doc.get("note", [])
   if not isinstance(raw_notes, list):
     raise RegError(f"{where}: note must be an array of tables ([[note]])")
@@ -722,13 +758,10 @@ def _pow2(n):
   return n > 0 and n & (n - 1) == 0
 
 
-def gen_sv_pkg(block):
+def _sv_pkg_registers(block):
+  """Package lines: the parameters, the enums' values, each register's offset and resets."""
   p = block.prefix
-  b = block.name
-  out = [
-      banner(block, "//"), "//", f"// Register block '{b}': {block.desc}", "",
-      f"package cpo_{b}_reg_pkg;", ""
-  ]
+  out = []
   if block.params:
     out.append("  // Elaboration-time parameters the register arrays were generated for.")
     for name, val in block.params.items():
@@ -756,9 +789,16 @@ def gen_sv_pkg(block):
         out.append(f"  parameter logic [{f.width - 1}:0] {p}_{r.name}_{f.name}_RESET = "
                    f"{sv_hex(f.width, f.reset)};")
   out.append("")
+  return out
+
+
+def _sv_pkg_windows(block):
+  """Package lines: each window's placement and its indices (as address fields when they are)."""
+  p = block.prefix
+  out = []
   for w in block.windows:
     out.append(f"  // Window {w.name} ({window_summary(w)}; decoded by the design, not by "
-               f"cpo_{b}_reg_top): {first_sentence(w.desc)}")
+               f"cpo_{block.name}_reg_top): {first_sentence(w.desc)}")
     out.append(f"  parameter logic [{ADDR_BITS - 1}:0] {p}_{w.name}_OFFSET = "
                f"{sv_hex(ADDR_BITS, w.offset)};")
     out.append(f"  parameter int unsigned {p}_{w.name}_SIZE = {w.size};")
@@ -779,7 +819,14 @@ def gen_sv_pkg(block):
       room = i.stride
   if block.windows:
     out.append("")
+  return out
 
+
+def _sv_pkg_structs(block):
+  """Package lines: the reg2hw and hw2reg packed structs, a struct per register and direction."""
+  p = block.prefix
+  b = block.name
+  out = []
   for direction, kinds, what in (("reg2hw", TO_HW, "register block -> hardware"),
                                  ("hw2reg", FROM_HW, "hardware -> register block")):
     members = []
@@ -803,6 +850,18 @@ def gen_sv_pkg(block):
       out.append("    logic unused;  // no field of this direction")
     out.append(f"  }} cpo_{b}_{direction}_t;")
     out.append("")
+  return out
+
+
+def gen_sv_pkg(block):
+  b = block.name
+  out = [
+      banner(block, "//"), "//", f"// Register block '{b}': {block.desc}", "",
+      f"package cpo_{b}_reg_pkg;", ""
+  ]
+  out += _sv_pkg_registers(block)
+  out += _sv_pkg_windows(block)
+  out += _sv_pkg_structs(block)
   out.append(f"endpackage : cpo_{b}_reg_pkg")
   return "\n".join(out) + "\n"
 
@@ -1190,6 +1249,72 @@ def _py_enums(block):
   return out
 
 
+def _py_register(p, r):
+  """(module lines, REGISTERS entry) of one register: offset, array helper, fields."""
+  out = [f"# {r.name}: {r.desc}", f"{p}_{r.name}_OFFSET = 0x{r.offset:04x}"]
+  if r.is_array:
+    out.append(f"{p}_{r.name}_COUNT = {r.count}")
+    out.append(f"{p}_{r.name}_STRIDE = 0x{r.stride:x}")
+    out.append("")
+    out.append("")
+    out.append(f"def {p}_{r.name}_OFFSET_N(i):")
+    out.append(f"  if not 0 <= i < {p}_{r.name}_COUNT:")
+    out.append(f"    raise IndexError(f\"{r.name} index {{i}} out of range\")")
+    out.append(f"  return {p}_{r.name}_OFFSET + i * {p}_{r.name}_STRIDE")
+    out.append("")
+    out.append("")
+  out.append(f"{p}_{r.name}_RESET = 0x{r.reset:08x}")
+  fields = []
+  for f in r.fields:
+    fp = f"{p}_{r.name}_{f.name}"
+    out.append(f"{fp}_MASK = 0x{f.mask:08x}")
+    out.append(f"{fp}_SHIFT = {f.lo}")
+    out.append(f"{fp}_WIDTH = {f.width}")
+    if f.access in HAS_RESET:
+      out.append(f"{fp}_RESET = 0x{f.reset:x}")
+    fields.append(
+        f"{{'name': {f.name!r}, 'lsb': {f.lo}, 'width': {f.width}, "
+        f"'access': {f.access!r}, 'reset': {f.reset if f.access in HAS_RESET else None}}}")
+  out.append("")
+  entry = (f"  {r.name!r}: {{'offset': 0x{r.offset:04x}, 'count': {r.count}, "
+           f"'stride': 0x{r.stride:x}, 'is_array': {r.is_array}, 'fields': [\n      " +
+           ",\n      ".join(fields) + "]},")
+  return out, entry
+
+
+def _py_window(p, w):
+  """(module lines, WINDOWS entry) of one window: placement, indices, the OFFSET_N helper."""
+  wp = f"{p}_{w.name}"
+  out = [f"# Window {w.name} ({window_summary(w)}): {first_sentence(w.desc)}"]
+  out.append(f"{wp}_OFFSET = 0x{w.offset:04x}")
+  out.append(f"{wp}_SIZE = 0x{w.size:x}")
+  out.append(f"{wp}_VALIDBITS = {w.validbits}")
+  for i in w.index:
+    out.append(f"{wp}_{i.name}_STRIDE = 0x{i.stride:x}")
+    if i.fixed:
+      out.append(f"{wp}_{i.name}_COUNT = {i.count}")
+  if w.index:
+    out.append("")
+    out.append("")
+    out.append(f"def {wp}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)}):")
+    for i in w.index:
+      a = arg_ident(i.name)
+      # An index without a fixed count is bounded by the room in the window only.
+      out.append(f"  if not 0 <= {a} < {i.count}:")
+      out.append(f"    raise IndexError(f\"{w.name} {i.name} {{{a}}} out of range\")")
+    terms = " + ".join(f"{arg_ident(i.name)} * {wp}_{i.name}_STRIDE" for i in w.index)
+    out.append(f"  return {wp}_OFFSET + {terms}")
+    out.append("")
+    out.append("")
+  else:
+    out.append("")
+  index = ", ".join(f"{{'name': {i.name!r}, 'stride': 0x{i.stride:x}, "
+                    f"'count': {i.count if i.fixed else None}}}" for i in w.index)
+  entry = (f"  {w.name!r}: {{'offset': 0x{w.offset:04x}, 'size': 0x{w.size:x}, "
+           f"'access': {w.access!r}, 'validbits': {w.validbits}, 'index': [{index}]}},")
+  return out, entry
+
+
 def gen_python(block):
   p = block.prefix
   out = [
@@ -1202,65 +1327,14 @@ def gen_python(block):
   out += _py_enums(block)
   regs = []
   for r in block.registers:
-    out.append(f"# {r.name}: {r.desc}")
-    out.append(f"{p}_{r.name}_OFFSET = 0x{r.offset:04x}")
-    if r.is_array:
-      out.append(f"{p}_{r.name}_COUNT = {r.count}")
-      out.append(f"{p}_{r.name}_STRIDE = 0x{r.stride:x}")
-      out.append("")
-      out.append("")
-      out.append(f"def {p}_{r.name}_OFFSET_N(i):")
-      out.append(f"  if not 0 <= i < {p}_{r.name}_COUNT:")
-      out.append(f"    raise IndexError(f\"{r.name} index {{i}} out of range\")")
-      out.append(f"  return {p}_{r.name}_OFFSET + i * {p}_{r.name}_STRIDE")
-      out.append("")
-      out.append("")
-    out.append(f"{p}_{r.name}_RESET = 0x{r.reset:08x}")
-    fields = []
-    for f in r.fields:
-      fp = f"{p}_{r.name}_{f.name}"
-      out.append(f"{fp}_MASK = 0x{f.mask:08x}")
-      out.append(f"{fp}_SHIFT = {f.lo}")
-      out.append(f"{fp}_WIDTH = {f.width}")
-      if f.access in HAS_RESET:
-        out.append(f"{fp}_RESET = 0x{f.reset:x}")
-      fields.append(
-          f"{{'name': {f.name!r}, 'lsb': {f.lo}, 'width': {f.width}, "
-          f"'access': {f.access!r}, 'reset': {f.reset if f.access in HAS_RESET else None}}}")
-    out.append("")
-    regs.append(f"  {r.name!r}: {{'offset': 0x{r.offset:04x}, 'count': {r.count}, "
-                f"'stride': 0x{r.stride:x}, 'is_array': {r.is_array}, 'fields': [\n      " +
-                ",\n      ".join(fields) + "]},")
+    lines, entry = _py_register(p, r)
+    out += lines
+    regs.append(entry)
   wins = []
   for w in block.windows:
-    wp = f"{p}_{w.name}"
-    out.append(f"# Window {w.name} ({window_summary(w)}): {first_sentence(w.desc)}")
-    out.append(f"{wp}_OFFSET = 0x{w.offset:04x}")
-    out.append(f"{wp}_SIZE = 0x{w.size:x}")
-    out.append(f"{wp}_VALIDBITS = {w.validbits}")
-    for i in w.index:
-      out.append(f"{wp}_{i.name}_STRIDE = 0x{i.stride:x}")
-      if i.fixed:
-        out.append(f"{wp}_{i.name}_COUNT = {i.count}")
-    if w.index:
-      out.append("")
-      out.append("")
-      out.append(f"def {wp}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)}):")
-      for i in w.index:
-        a = arg_ident(i.name)
-        # An index without a fixed count is bounded by the room in the window only.
-        out.append(f"  if not 0 <= {a} < {i.count}:")
-        out.append(f"    raise IndexError(f\"{w.name} {i.name} {{{a}}} out of range\")")
-      terms = " + ".join(f"{arg_ident(i.name)} * {wp}_{i.name}_STRIDE" for i in w.index)
-      out.append(f"  return {wp}_OFFSET + {terms}")
-      out.append("")
-      out.append("")
-    else:
-      out.append("")
-    index = ", ".join(f"{{'name': {i.name!r}, 'stride': 0x{i.stride:x}, "
-                      f"'count': {i.count if i.fixed else None}}}" for i in w.index)
-    wins.append(f"  {w.name!r}: {{'offset': 0x{w.offset:04x}, 'size': 0x{w.size:x}, "
-                f"'access': {w.access!r}, 'validbits': {w.validbits}, 'index': [{index}]}},")
+    lines, entry = _py_window(p, w)
+    out += lines
+    wins.append(entry)
   out.append("# Every register, for scripts that walk the map.")
   out.append("REGISTERS = {")
   out.extend(regs)
@@ -1296,7 +1370,8 @@ def md_cell(text):
   return " ".join(text.split()).replace("|", "\\|")
 
 
-def gen_markdown(block):
+def _md_intro(block):
+  """Markdown lines: the title, the naming conventions, the table of registers and windows."""
   p = block.prefix
   out = [
       f"<!-- {banner(block, '').strip()} -->", "", f"# Register block `{block.name}`", "",
@@ -1326,61 +1401,84 @@ def gen_markdown(block):
     out.append(f"| 0x{w.offset:04x}-0x{w.end - 1:04x} | [{w.name}](#{w.name.lower()}) | "
                f"window, {w.access}, 0x{w.size:x} bytes | - | {md_cell(first_sentence(w.desc))} |")
   out.append("")
+  return out
+
+
+def _md_register(r):
+  """Markdown lines: one register's section and its table of fields."""
+  out = [f"## {r.name}", ""]
+  where = (f"offset 0x{r.offset:04x} + i * 0x{r.stride:x}, i = 0..{r.count - 1}"
+           if r.is_array else f"offset 0x{r.offset:04x}")
+  out.append(f"{r.desc} ({where})")
+  if r.latched_by:
+    out.append("")
+    out.append(f"Reads the value captured when `{r.latched_by}` (same index) was last read, so "
+               "that the pair reads as one consistent value: read the other half first.")
+  out.append("")
+  out.append("| Bits | Field | Access | Reset | Description |")
+  out.append("|---|---|---|---|---|")
+  for f in sorted(r.fields, key=lambda x: -x.hi):
+    bits = f"{f.hi}:{f.lo}" if f.width > 1 else f"{f.lo}"
+    reset = f"0x{f.reset:x}" if f.access in HAS_RESET else "-"
+    values = f" Values: [{f.enum.name}](#{f.enum.name.lower()})." if f.enum else ""
+    out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
+               f"{md_cell(f.desc)}{values} |")
+  out.append("")
+  return out
+
+
+def _md_enum(block, e):
+  """Markdown lines: one enum's section and its table of values."""
+  p = block.prefix
+  out = [
+      f"## {e.name}", "", f"Enum ({enum_users(e)}; C `{p}_{e.name}_<VALUE>`, "
+      f"`cpo_{block.name}_{e.name.lower()}_name()`; Python `{e.camel}`). {e.desc}".rstrip(), "",
+      "| Value | Name | Description |", "|---|---|---|"
+  ]
+  out += [f"| 0x{v.value:x} | {v.name} | {md_cell(v.desc)} |" for v in e.values]
+  out.append("")
+  return out
+
+
+def _md_window(p, w):
+  """Markdown lines: one window's section, its indices and what its entries hold."""
+  out = [
+      f"## {w.name}", "",
+      f"Window 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.size} bytes), decoded by the design "
+      f"around the register block. {w.desc}", ""
+  ]
+  if w.index:
+    out += [
+        f"Entry address: `{window_formula(w)}` "
+        f"(`{p}_{w.name}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)})`).", "",
+        "| Index | Stride | Entries | Description |", "|---|---|---|---|"
+    ]
+    for i in w.index:
+      n = str(i.count) if i.fixed else f"at most {i.count} (room in the window)"
+      out.append(f"| {arg_ident(i.name)} | 0x{i.stride:x} | {n} | {md_cell(i.desc)} |")
+    out.append("")
+  bits = (f"Bits [{w.validbits - 1}:0] of each 32-bit entry hold the data; bits "
+          f"[31:{w.validbits}] read 0" + (" and ignore writes." if w.access == "rw" else ".")
+          if w.validbits < 32 else "Each entry is a 32-bit word.")
+  rule = ("Entries are read/write." if w.access == "rw" else
+          "Entries are read-only: a write completes with PSLVERR and has no effect.")
+  out += [
+      f"{rule} {bits} Which addresses of the window hold entries, and what the others "
+      "answer, is the design's (see the description above).", ""
+  ]
+  return out
+
+
+def gen_markdown(block):
+  out = _md_intro(block)
   for n in block.notes:
     out += [f"## {n.title}", "", n.text, ""]
   for r in block.registers:
-    out.append(f"## {r.name}")
-    out.append("")
-    where = (f"offset 0x{r.offset:04x} + i * 0x{r.stride:x}, i = 0..{r.count - 1}"
-             if r.is_array else f"offset 0x{r.offset:04x}")
-    out.append(f"{r.desc} ({where})")
-    if r.latched_by:
-      out.append("")
-      out.append(f"Reads the value captured when `{r.latched_by}` (same index) was last read, so "
-                 "that the pair reads as one consistent value: read the other half first.")
-    out.append("")
-    out.append("| Bits | Field | Access | Reset | Description |")
-    out.append("|---|---|---|---|---|")
-    for f in sorted(r.fields, key=lambda x: -x.hi):
-      bits = f"{f.hi}:{f.lo}" if f.width > 1 else f"{f.lo}"
-      reset = f"0x{f.reset:x}" if f.access in HAS_RESET else "-"
-      values = f" Values: [{f.enum.name}](#{f.enum.name.lower()})." if f.enum else ""
-      out.append(f"| {bits} | {f.name} | {f.access} ({ACCESS_DOC[f.access]}) | {reset} | "
-                 f"{md_cell(f.desc)}{values} |")
-    out.append("")
+    out += _md_register(r)
   for e in block.enums:
-    out += [
-        f"## {e.name}", "", f"Enum ({enum_users(e)}; C `{p}_{e.name}_<VALUE>`, "
-        f"`cpo_{block.name}_{e.name.lower()}_name()`; Python `{e.camel}`). {e.desc}".rstrip(), "",
-        "| Value | Name | Description |", "|---|---|---|"
-    ]
-    out += [f"| 0x{v.value:x} | {v.name} | {md_cell(v.desc)} |" for v in e.values]
-    out.append("")
+    out += _md_enum(block, e)
   for w in block.windows:
-    out += [
-        f"## {w.name}", "",
-        f"Window 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.size} bytes), decoded by the design "
-        f"around the register block. {w.desc}", ""
-    ]
-    if w.index:
-      out += [
-          f"Entry address: `{window_formula(w)}` "
-          f"(`{p}_{w.name}_OFFSET_N({', '.join(arg_ident(i.name) for i in w.index)})`).", "",
-          "| Index | Stride | Entries | Description |", "|---|---|---|---|"
-      ]
-      for i in w.index:
-        n = str(i.count) if i.fixed else f"at most {i.count} (room in the window)"
-        out.append(f"| {arg_ident(i.name)} | 0x{i.stride:x} | {n} | {md_cell(i.desc)} |")
-      out.append("")
-    bits = (f"Bits [{w.validbits - 1}:0] of each 32-bit entry hold the data; bits "
-            f"[31:{w.validbits}] read 0" + (" and ignore writes." if w.access == "rw" else ".")
-            if w.validbits < 32 else "Each entry is a 32-bit word.")
-    rule = ("Entries are read/write." if w.access == "rw" else
-            "Entries are read-only: a write completes with PSLVERR and has no effect.")
-    out += [
-        f"{rule} {bits} Which addresses of the window hold entries, and what the others "
-        "answer, is the design's (see the description above).", ""
-    ]
+    out += _md_window(block.prefix, w)
   return "\n".join(out)
 
 

@@ -352,54 +352,42 @@ class Case:
     if self.verbose:
       print(f"  [{time.monotonic() - self.t0:7.3f}] {what}", flush=True)
 
-  def start_stranger_op(self) -> None:
-    op = self.op
-    if op == "junk_bytes" or op == "junk_frames":
-      kind = op.split("_")[1]
-      socks = [self.stranger() for _ in range(self.rng.randrange(1, 4))]
-      for _ in range(self.rng.randrange(5, 40)):
-        self.send_junk(self.rng.choice(socks), kind)
-      self.note(f"{len(socks)} stranger(s) sent {kind} to the rtl")
-      self.junk_kind, self.junk_every_s = kind, 0.05  # and keep at it for the rest of the run
-    elif op == "junk_oversize":
-      self.send_junk(self.stranger(), "oversize")
-      self.note(f"a stranger sent a {MAX_FRAME + 1}-byte frame (limit {MAX_FRAME})")
-    elif op == "stranger_model_hello":
-      send(self.stranger(), self.model_hello)
-      self.note("a stranger sent the model's HELLO again from another connection")
-    elif op == "stranger_bad_hellos":
-      model = cc.decode(self.model_hello)
-      other = cc.Config(**{
-          **model.config.__dict__, "latency_cycles": model.config.latency_cycles * 2
-      })
-      frames = [
-          cc.encode(
-              cc.Message(type=cc.MsgType.HELLO,
-                         role=cc.Role.RTL,
-                         config=model.config,
-                         config_hash=model.config.hash())),
-          cc.encode(
-              cc.Message(type=cc.MsgType.HELLO,
-                         role=cc.Role.MODEL,
-                         config=other,
-                         config_hash=other.hash()))
-      ]
-      v1 = bytearray(self.model_hello)
-      v1[4] = 1
-      frames.append(bytes(v1))
-      for f in frames:
-        send(self.stranger(), f)
-      self.note("strangers sent HELLOs: role rtl, version 1, a model with another latency")
-    elif op in ("stranger_host", "stranger_host_silent"):
-      self.stranger_host = self.stranger()
-      hello = cc.Message(type=cc.MsgType.HELLO,
-                         role=cc.Role.HOST,
-                         config=cc.Config(),
-                         config_hash=0)
-      send(self.stranger_host, cc.encode(hello))
-      self.host_state = "hello"
-      self.note("a stranger sent a host HELLO to a run without a host")
-    elif op in ("freeze_model", "freeze_model_junk"):
+  def send_bad_hellos(self) -> None:
+    """Strangers HELLO as the rtl, with version 1, and as a model of another configuration."""
+    model = cc.decode(self.model_hello)
+    other = cc.Config(**{
+        **model.config.__dict__, "latency_cycles": model.config.latency_cycles * 2
+    })
+    frames = [
+        cc.encode(
+            cc.Message(type=cc.MsgType.HELLO,
+                       role=cc.Role.RTL,
+                       config=model.config,
+                       config_hash=model.config.hash())),
+        cc.encode(
+            cc.Message(type=cc.MsgType.HELLO,
+                       role=cc.Role.MODEL,
+                       config=other,
+                       config_hash=other.hash()))
+    ]
+    v1 = bytearray(self.model_hello)
+    v1[4] = 1
+    frames.append(bytes(v1))
+    for f in frames:
+      send(self.stranger(), f)
+    self.note("strangers sent HELLOs: role rtl, version 1, a model with another latency")
+
+  def send_host_hello(self) -> None:
+    """A stranger says HELLO as a host; host_step takes it from the rtl's answer."""
+    self.stranger_host = self.stranger()
+    hello = cc.Message(type=cc.MsgType.HELLO, role=cc.Role.HOST, config=cc.Config(), config_hash=0)
+    send(self.stranger_host, cc.encode(hello))
+    self.host_state = "hello"
+    self.note("a stranger sent a host HELLO to a run without a host")
+
+  def stop_model(self, op: str) -> None:
+    """Freeze, pause or kill the model process."""
+    if op in ("freeze_model", "freeze_model_junk"):
       os.kill(self.model.popen.pid, signal.SIGSTOP)
       self.frozen = True
       if op == "freeze_model_junk":
@@ -417,6 +405,28 @@ class Case:
     elif op == "kill_model":
       os.kill(self.model.popen.pid, signal.SIGKILL)
       self.note("the model was killed (SIGKILL)")
+
+  def start_stranger_op(self) -> None:
+    op = self.op
+    if op == "junk_bytes" or op == "junk_frames":
+      kind = op.split("_")[1]
+      socks = [self.stranger() for _ in range(self.rng.randrange(1, 4))]
+      for _ in range(self.rng.randrange(5, 40)):
+        self.send_junk(self.rng.choice(socks), kind)
+      self.note(f"{len(socks)} stranger(s) sent {kind} to the rtl")
+      self.junk_kind, self.junk_every_s = kind, 0.05  # and keep at it for the rest of the run
+    elif op == "junk_oversize":
+      self.send_junk(self.stranger(), "oversize")
+      self.note(f"a stranger sent a {MAX_FRAME + 1}-byte frame (limit {MAX_FRAME})")
+    elif op == "stranger_model_hello":
+      send(self.stranger(), self.model_hello)
+      self.note("a stranger sent the model's HELLO again from another connection")
+    elif op == "stranger_bad_hellos":
+      self.send_bad_hellos()
+    elif op in ("stranger_host", "stranger_host_silent"):
+      self.send_host_hello()
+    else:
+      self.stop_model(op)
 
   # -- the host (host modes) ------------------------------------------------------------------
 
@@ -484,53 +494,65 @@ class Case:
     elif kind == "swap":
       st.held = frame
     elif kind in ("ahead", "behind"):
-      if kind == "behind" and h[2] == 0:
-        self.forward(st, frame, out)  # nothing to go below yet: try the next one
-        return
-      delta = self.rng.choice([1, 7, 1000, 1 << 20
-                              ]) if kind == "ahead" else -min(h[2], self.rng.choice([1, 7, 1000]))
-      changed = with_cycle(frame, h[2] + delta)
-      self.note(f"{st.name}: restamped {describe(frame)} to cycle {h[2] + delta}")
-      self.forward(st, changed, out)
+      self.restamp(kind, st, frame, h, out)
     elif kind in ("hb_inject", "hb_ahead", "hb_behind"):
-      if kind == "hb_behind" and st.last_cycle == 0:
-        self.forward(st, frame, out)
-        return
-      cyc = {
-          "hb_inject": st.last_cycle,
-          "hb_ahead": st.last_cycle + (1 << 24),
-          "hb_behind": st.last_cycle - 1
-      }[kind]
-      hb = self.forged_heartbeat(st, cyc)
-      self.note(f"{st.name}: injected {describe(hb)} before {describe(frame)}")
-      st.seq_delta += 1
-      out(hb)
-      st.last_seq = (st.last_seq + 1) & 0xFFFFFFFF
-      self.forward(st, frame, out)
+      self.inject_heartbeat(kind, st, frame, out)
     elif kind == "corrupt":
-      field = self.rng.choice(
-          ["magic", "version", "type", "flags", "reserved", "payload_len", "truncate", "extend"])
-      b = bytearray(frame)
-      if field == "magic":
-        b[0] ^= 0x20
-      elif field == "version":
-        b[4] = 9
-      elif field == "type":
-        b[6:8] = struct.pack("<H", 250)
-      elif field == "flags":
-        b[8] = 1
-      elif field == "reserved":
-        b[28] = 1
-      elif field == "payload_len":
-        b[24:28] = struct.pack("<I", struct.unpack_from("<I", b, 24)[0] + 1)
-      elif field == "truncate":
-        del b[self.rng.randrange(0, len(b)):]
-      else:
-        b += b"\0" * self.rng.randrange(1, 9)
-      self.note(f"{st.name}: corrupted the {field} of {describe(frame)}")
-      self.forward(st, bytes(b), out)
+      self.corrupt(st, frame, out)
     else:
       raise AssertionError(f"unknown op {op}")
+
+  def restamp(self, kind: str, st: Stream, frame: bytes, h, out) -> None:
+    """ahead/behind: forward @frame with its cycle moved forward or back."""
+    if kind == "behind" and h[2] == 0:
+      self.forward(st, frame, out)  # nothing to go below yet: try the next one
+      return
+    delta = self.rng.choice([1, 7, 1000, 1 << 20
+                            ]) if kind == "ahead" else -min(h[2], self.rng.choice([1, 7, 1000]))
+    changed = with_cycle(frame, h[2] + delta)
+    self.note(f"{st.name}: restamped {describe(frame)} to cycle {h[2] + delta}")
+    self.forward(st, changed, out)
+
+  def inject_heartbeat(self, kind: str, st: Stream, frame: bytes, out) -> None:
+    """hb_*: a forged HEARTBEAT (seq in step, cycle per @kind) goes before @frame."""
+    if kind == "hb_behind" and st.last_cycle == 0:
+      self.forward(st, frame, out)
+      return
+    cyc = {
+        "hb_inject": st.last_cycle,
+        "hb_ahead": st.last_cycle + (1 << 24),
+        "hb_behind": st.last_cycle - 1
+    }[kind]
+    hb = self.forged_heartbeat(st, cyc)
+    self.note(f"{st.name}: injected {describe(hb)} before {describe(frame)}")
+    st.seq_delta += 1
+    out(hb)
+    st.last_seq = (st.last_seq + 1) & 0xFFFFFFFF
+    self.forward(st, frame, out)
+
+  def corrupt(self, st: Stream, frame: bytes, out) -> None:
+    """Forward @frame with one header field (or its length) broken."""
+    field = self.rng.choice(
+        ["magic", "version", "type", "flags", "reserved", "payload_len", "truncate", "extend"])
+    b = bytearray(frame)
+    if field == "magic":
+      b[0] ^= 0x20
+    elif field == "version":
+      b[4] = 9
+    elif field == "type":
+      b[6:8] = struct.pack("<H", 250)
+    elif field == "flags":
+      b[8] = 1
+    elif field == "reserved":
+      b[28] = 1
+    elif field == "payload_len":
+      b[24:28] = struct.pack("<I", struct.unpack_from("<I", b, 24)[0] + 1)
+    elif field == "truncate":
+      del b[self.rng.randrange(0, len(b)):]
+    else:
+      b += b"\0" * self.rng.randrange(1, 9)
+    self.note(f"{st.name}: corrupted the {field} of {describe(frame)}")
+    self.forward(st, bytes(b), out)
 
   @staticmethod
   def cpu_ticks(pid: int) -> int:
@@ -565,12 +587,24 @@ class Case:
     self.junk_kind = ""
     T = a.timeout_ms / 1000.0
     bound = 2 * T + a.slack_s
-    front = self.ctx.socket(zmq.ROUTER)
-    front.linger = 0
-    front.bind(self.mitm_ep)
-    upstream = self.ctx.socket(zmq.DEALER)
-    upstream.linger = 0
     json_path = os.path.join(self.dir, "rtl.json")
+    host = self.start_session(json_path)
+    verdict = self.watch(bound)
+    for p in (self.rtl, self.model):
+      if p.popen.poll() is None:
+        if self.frozen and p is self.model:
+          os.kill(p.popen.pid, signal.SIGCONT)
+        p.popen.kill()
+        p.popen.wait()
+    return self.result(json_path, host, verdict, bound)
+
+  def start_session(self, json_path: str) -> Optional[threading.Thread]:
+    """Start the rtl, then (once it has bound) the host thread if any and the model."""
+    self.front = self.ctx.socket(zmq.ROUTER)
+    self.front.linger = 0
+    self.front.bind(self.mitm_ep)
+    self.upstream = self.ctx.socket(zmq.DEALER)
+    self.upstream.linger = 0
     self.rtl = self.spawn("rtl", self.rtl_ep,
                           ["--with-host" if self.host_mode else "--no-host", "--json", json_path])
     # Like `cpoemu run`: the model starts once the rtl has bound (its HELLO timer runs from its
@@ -585,109 +619,130 @@ class Case:
     if self.host_mode:
       host = threading.Thread(target=self.host_script, name="fuzz-host", daemon=True)
       host.start()
-    upstream.connect(self.rtl_ep)
+    self.upstream.connect(self.rtl_ep)
     self.model = self.spawn("model", self.rtl_ep if self.direct else self.mitm_ep, [])
     self.t_session = time.monotonic()  # the session's clock: from the model's start
-    rtl_cpu = -1
-    model_ident = None
-    poller = zmq.Poller()
-    poller.register(front, zmq.POLLIN)
-    poller.register(upstream, zmq.POLLIN)
+    self.rtl_cpu = -1
+    self.model_ident = None
+    self.poller = zmq.Poller()
+    self.poller.register(self.front, zmq.POLLIN)
+    self.poller.register(self.upstream, zmq.POLLIN)
     self.last_progress_t = time.monotonic()
-    verdict = None
+    return host
+
+  def to_rtl(self, frame: bytes) -> None:
+    send(self.upstream, frame)
+
+  def to_model(self, frame: bytes) -> None:
+    if self.model_ident is not None:
+      try:
+        self.front.send_multipart([self.model_ident, frame])
+      except zmq.ZMQError:
+        pass
+
+  def watch(self, bound: float) -> Optional[str]:
+    """Forward and disturb until both processes exit (None) or one hangs (the verdict)."""
     stranger_op = not (self.op.endswith("_up") or self.op.endswith("_down") or
                        self.op.startswith("none") or self.direct or self.host_mode)
-
-    # A stranger op starts when the model's message number `at` passes (mid-run).
-
-    def to_rtl(frame):
-      send(upstream, frame)
-
-    def to_model(frame):
-      if model_ident is not None:
-        try:
-          front.send_multipart([model_ident, frame])
-        except zmq.ZMQError:
-          pass
-
     while True:
-      events = dict(poller.poll(20))
-      if front in events:
-        while True:
-          try:
-            ident, frame = front.recv_multipart(zmq.NOBLOCK)[:2]
-          except zmq.Again:
-            break
-          model_ident = ident
-          if self.model_hello is None:
-            self.model_hello = frame
-          self.on_message(self.up, frame, to_rtl)
-          if stranger_op and self.applied is None and self.up.n > self.at:
-            self.start_stranger_op()
-      if upstream in events:
-        while True:
-          try:
-            frame = upstream.recv(zmq.NOBLOCK)
-          except zmq.Again:
-            break
-          self.on_message(self.down, frame, to_model)
+      events = dict(self.poller.poll(20))
+      self.relay(events, stranger_op)
       now = time.monotonic()
-      if self.host_mode and self.op != "none_host":
-        if self.applied is None and self.host_idle.is_set():
-          if self.op == "host_idle_junk":
-            self.stranger()
-            self.junk_kind, self.junk_every_s = "bytes", JUNK_EVERY_S
-            self.note(f"the host idles {1.5 * T:g} s between requests; a stranger sends junk "
-                      f"every {JUNK_EVERY_S * 1000:g} ms meanwhile")
-          else:
-            self.note(f"the host idles {1.5 * T:g} s between requests")
-        if self.junk_every_s and self.host_idle_over.is_set():
-          self.junk_every_s = 0.0
-      if self.direct:
-        if (self.applied is None and now - self.t_session >= self.start_after_s and
-            self.op != "none_direct"):
+      self.tick(now)
+      if self.settle_exits(now):
+        return None
+      verdict = self.hang_verdict(now, bound)
+      if verdict:
+        return verdict
+
+  def relay(self, events: dict, stranger_op: bool) -> None:
+    """Pass on what each side sent; a stranger op starts when the model's message number `at`
+    passes (mid-run)."""
+    if self.front in events:
+      while True:
+        try:
+          ident, frame = self.front.recv_multipart(zmq.NOBLOCK)[:2]
+        except zmq.Again:
+          break
+        self.model_ident = ident
+        if self.model_hello is None:
+          self.model_hello = frame
+        self.on_message(self.up, frame, self.to_rtl)
+        if stranger_op and self.applied is None and self.up.n > self.at:
           self.start_stranger_op()
-        cpu = self.cpu_ticks(self.rtl.popen.pid)  # no messages to watch: the rtl's CPU time is
-        if cpu != rtl_cpu:  # its progress
-          rtl_cpu, self.last_progress_t = cpu, now
-      if self.strangers:
-        self.drain_strangers()
-        if self.junk_every_s and now >= self.junk_next_t and self.rtl.poll(now) is None:
-          self.send_junk(self.strangers[-1], self.junk_kind)
-          self.junk_next_t = now + self.junk_every_s
-      if self.resume_t is not None and now >= self.resume_t:
-        os.kill(self.model.popen.pid, signal.SIGCONT)
-        self.resume_t, self.frozen = None, False
-        self.note_extra("the model resumed")
-      rtl_rc, model_rc = self.rtl.poll(now), self.model.poll(now)
-      if self.frozen and self.resume_t is None and rtl_rc is not None:  # the model is done
-        self.model.popen.kill()
-        self.frozen, self.killed_model = False, True
-      if rtl_rc is not None and model_rc is not None:
-        break
-      if rtl_rc is not None and model_ident is None and model_rc is None and not self.direct:
-        self.model.popen.kill()  # the model never reached us: nothing to wait for
-        self.killed_model = True
-      since = [now - self.last_progress_t]
-      if self.disturb_t is not None:
-        since.append(now - self.disturb_t)
-      exited = [p.exit_t for p in (self.rtl, self.model) if p.exit_t is not None]
-      if exited:
-        since.append(now - max(exited))  # the survivor gets the same bound after its peer
-      if min(since) > bound:
-        alive = [p.role for p in (self.rtl, self.model) if p.popen.poll() is None]
-        verdict = (f"HANG: {' and '.join(alive)} still running {min(since):.1f} s after the "
-                   f"last progress/disturbance/exit (bound 2 x {T:g} s + {a.slack_s:g} s)")
-        break
-      if now - self.t0 > a.case_limit_s:
-        verdict = f"HANG: the case ran past {a.case_limit_s} s"
-        break
-    for p in (self.rtl, self.model):
-      if p.popen.poll() is None:
-        if self.frozen and p is self.model:
-          os.kill(p.popen.pid, signal.SIGCONT)
-        p.popen.kill()
-        p.popen.wait()
+    if self.upstream in events:
+      while True:
+        try:
+          frame = self.upstream.recv(zmq.NOBLOCK)
+        except zmq.Again:
+          break
+        self.on_message(self.down, frame, self.to_model)
+
+  def tick(self, now: float) -> None:
+    """The disturbances that go by time: the host's idle, direct ops, junk, the model's resume."""
+    T = self.a.timeout_ms / 1000.0
+    if self.host_mode and self.op != "none_host":
+      if self.applied is None and self.host_idle.is_set():
+        if self.op == "host_idle_junk":
+          self.stranger()
+          self.junk_kind, self.junk_every_s = "bytes", JUNK_EVERY_S
+          self.note(f"the host idles {1.5 * T:g} s between requests; a stranger sends junk "
+                    f"every {JUNK_EVERY_S * 1000:g} ms meanwhile")
+        else:
+          self.note(f"the host idles {1.5 * T:g} s between requests")
+      if self.junk_every_s and self.host_idle_over.is_set():
+        self.junk_every_s = 0.0
+    if self.direct:
+      if (self.applied is None and now - self.t_session >= self.start_after_s and
+          self.op != "none_direct"):
+        self.start_stranger_op()
+      cpu = self.cpu_ticks(self.rtl.popen.pid)  # no messages to watch: the rtl's CPU time is
+      if cpu != self.rtl_cpu:  # its progress
+        self.rtl_cpu, self.last_progress_t = cpu, now
+    if self.strangers:
+      self.drain_strangers()
+      if self.junk_every_s and now >= self.junk_next_t and self.rtl.poll(now) is None:
+        self.send_junk(self.strangers[-1], self.junk_kind)
+        self.junk_next_t = now + self.junk_every_s
+    if self.resume_t is not None and now >= self.resume_t:
+      os.kill(self.model.popen.pid, signal.SIGCONT)
+      self.resume_t, self.frozen = None, False
+      self.note_extra("the model resumed")
+
+  def settle_exits(self, now: float) -> bool:
+    """True once both processes exited; kills a model left with nothing to do."""
+    rtl_rc, model_rc = self.rtl.poll(now), self.model.poll(now)
+    if self.frozen and self.resume_t is None and rtl_rc is not None:  # the model is done
+      self.model.popen.kill()
+      self.frozen, self.killed_model = False, True
+    if rtl_rc is not None and model_rc is not None:
+      return True
+    if rtl_rc is not None and self.model_ident is None and model_rc is None and not self.direct:
+      self.model.popen.kill()  # the model never reached us: nothing to wait for
+      self.killed_model = True
+    return False
+
+  def hang_verdict(self, now: float, bound: float) -> Optional[str]:
+    """A HANG verdict when nothing moved for @bound, or the case ran past its limit."""
+    a = self.a
+    T = a.timeout_ms / 1000.0
+    since = [now - self.last_progress_t]
+    if self.disturb_t is not None:
+      since.append(now - self.disturb_t)
+    exited = [p.exit_t for p in (self.rtl, self.model) if p.exit_t is not None]
+    if exited:
+      since.append(now - max(exited))  # the survivor gets the same bound after its peer
+    if min(since) > bound:
+      alive = [p.role for p in (self.rtl, self.model) if p.popen.poll() is None]
+      return (f"HANG: {' and '.join(alive)} still running {min(since):.1f} s after the "
+              f"last progress/disturbance/exit (bound 2 x {T:g} s + {a.slack_s:g} s)")
+    if now - self.t0 > a.case_limit_s:
+      return f"HANG: the case ran past {a.case_limit_s} s"
+    return None
+
+  def result(self, json_path: str, host, verdict: Optional[str], bound: float) -> dict:
+    """The case's outcome once its processes are gone: exits, hash, verdict, logs."""
+    T = self.a.timeout_ms / 1000.0
     result = {
         "rtl_rc": self.rtl.popen.returncode,
         "model_rc": self.model.popen.returncode,
@@ -772,7 +827,8 @@ def parse_seeds(text: str) -> List[int]:
   return out
 
 
-def main() -> int:
+def parse_args():
+  """(the options, the cases to run as (seed, op) pairs)."""
   ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   ap.add_argument("--cpoemu", default=os.environ.get("CPOEMU", "cpoemu"))
   ap.add_argument("--scenario",
@@ -803,73 +859,94 @@ def main() -> int:
     bad = [o for o in ops if o not in BENIGN]
     if bad:
       ap.error(f"unknown disturbance(s) {', '.join(bad)}; known: {', '.join(OP_NAMES)}")
-    cases = [(a.first_seed + i, op) for i, op in enumerate(ops)]
+    return a, [(a.first_seed + i, op) for i, op in enumerate(ops)]
+  if a.seed is not None:
+    seeds = [a.seed]
+  elif a.seeds:
+    seeds = parse_seeds(a.seeds)
   else:
-    if a.seed is not None:
-      seeds = [a.seed]
-    elif a.seeds:
-      seeds = parse_seeds(a.seeds)
-    else:
-      seeds = list(range(a.first_seed, a.first_seed + (a.cases or len(OPS))))
-    cases = [(seed, a.op or OP_NAMES[seed % len(OP_NAMES)]) for seed in seeds]
+    seeds = list(range(a.first_seed, a.first_seed + (a.cases or len(OPS))))
+  return a, [(seed, a.op or OP_NAMES[seed % len(OP_NAMES)]) for seed in seeds]
 
-  signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: children go too
-  t0 = time.monotonic()
-  # The undisturbed runs, through the man in the middle and without it: both pass, same hash.
+
+def clean_failed(c: dict) -> bool:
+  return bool(c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"])
+
+
+def clean_runs(a, cases, t0: float) -> Optional[dict]:
+  """The undisturbed runs every case is judged against; None (reported) if one fails."""
+  # Through the man in the middle and without it: both pass, same hash.
   clean, clean_direct = Case(a, -1, None).run(), Case(a, -2, None, "none_direct").run()
   for name, c in (("through the man in the middle", clean), ("direct", clean_direct)):
-    if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
+    if clean_failed(c):
       print(
           f"fuzz_session: the undisturbed run {name} failed (rtl exit {c['rtl_rc']}, model "
           f"exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n{c['logs']['model']}",
           file=sys.stderr)
-      return 2
+      return None
   if clean["event_hash"] != clean_direct["event_hash"]:
     print(
         f"fuzz_session: the man in the middle is not transparent: event_hash "
         f"{clean['event_hash']} through it, {clean_direct['event_hash']} direct",
         file=sys.stderr)
-    return 2
+    return None
   clean["wall_s"] = clean_direct["wall_s"]  # where a direct case's disturbance may fall
   if any(op in HOST_OPS for _, op in cases):
     c = Case(a, -3, None, "none_host").run()
-    if c["verdict"] or c["rtl_rc"] != 0 or c["model_rc"] != 0 or not c["event_hash"]:
+    if clean_failed(c):
       print(
           f"fuzz_session: the undisturbed run with a host failed (rtl exit {c['rtl_rc']}, "
           f"model exit {c['model_rc']}): {c['verdict']}\n{c['logs']['rtl']}\n"
           f"{c['logs']['model']}",
           file=sys.stderr)
-      return 2
+      return None
     clean["event_hash_host"] = c["event_hash"]
     print(f"clean run with a host: event_hash {c['event_hash']}", flush=True)
   print(
       f"clean run: event_hash {clean['event_hash']} (the same direct), {clean['n_up']} "
       f"messages model->rtl, {clean['n_down']} rtl->model, {time.monotonic() - t0:.1f} s",
       flush=True)
+  return clean
 
+
+def run_case(a, seed: int, op: str, clean: dict) -> Optional[tuple]:
+  """Run and report one case; (seed, op, verdict) if it broke the invariant."""
+  c = Case(a, seed, clean, op)
+  t1 = time.monotonic()
+  r = c.run()
+  what = c.applied or ("(not applied: the run ended first)"
+                       if c.direct else f"(not applied: the run ended before message {c.at})")
+  extra = ("; " + "; ".join(c.extra)) if c.extra else ""
+  outcome = (f"rtl exit {r['rtl_rc']}, model exit {r['model_rc']}" +
+             (f", rtl: {c.rtl.error_line()}" if r["rtl_rc"] == 3 else "") +
+             (f", model: {c.model.error_line()}" if r["model_rc"] == 3 else ""))
+  status = "FAIL" if r["verdict"] else "ok"
+  print(f"seed {seed} {c.op} [{'benign' if c.benign else 'destructive'}]: {what}{extra} -> "
+        f"{outcome} ({time.monotonic() - t1:.1f} s): {status}" +
+        (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed, op)}"
+         if r["verdict"] else ""),
+        flush=True)
+  if not r["verdict"]:
+    return None
+  if a.verbose:
+    for role, log in r["logs"].items():
+      print(f"    --- {role} log (tail) ---\n" +
+            "\n".join("    " + l for l in log.splitlines()[-15:]))
+  return (seed, c.op, r["verdict"])
+
+
+def main() -> int:
+  a, cases = parse_args()
+  signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: children go too
+  t0 = time.monotonic()
+  clean = clean_runs(a, cases, t0)
+  if clean is None:
+    return 2
   failures = []
   for seed, op in cases:
-    c = Case(a, seed, clean, op)
-    t1 = time.monotonic()
-    r = c.run()
-    what = c.applied or ("(not applied: the run ended first)"
-                         if c.direct else f"(not applied: the run ended before message {c.at})")
-    extra = ("; " + "; ".join(c.extra)) if c.extra else ""
-    outcome = (f"rtl exit {r['rtl_rc']}, model exit {r['model_rc']}" +
-               (f", rtl: {c.rtl.error_line()}" if r["rtl_rc"] == 3 else "") +
-               (f", model: {c.model.error_line()}" if r["model_rc"] == 3 else ""))
-    status = "FAIL" if r["verdict"] else "ok"
-    print(f"seed {seed} {c.op} [{'benign' if c.benign else 'destructive'}]: {what}{extra} -> "
-          f"{outcome} ({time.monotonic() - t1:.1f} s): {status}" +
-          (f"\n    {r['verdict']}\n    reproduce: {reproduce_line(a, seed, op)}"
-           if r["verdict"] else ""),
-          flush=True)
-    if r["verdict"]:
-      failures.append((seed, c.op, r["verdict"]))
-      if a.verbose:
-        for role, log in r["logs"].items():
-          print(f"    --- {role} log (tail) ---\n" +
-                "\n".join("    " + l for l in log.splitlines()[-15:]))
+    failure = run_case(a, seed, op, clean)
+    if failure:
+      failures.append(failure)
   print(f"{len(cases) - len(failures)} of {len(cases)} cases held the invariant "
         f"({time.monotonic() - t0:.1f} s)")
   for seed, op, v in failures:
