@@ -60,6 +60,14 @@ package cpo_d2d_pkg;
   parameter logic [4:0] OpMsg     = 5'b10010;  // message without data
   parameter logic [4:0] OpMsgD    = 5'b11011;  // message with 64-bit data
 
+  // A packet on a port between the sideband and its clients (the LTSM, its exchange module, the
+  // tunnels): valid with the header and data phases. A sender holds it until it sees ready.
+  typedef struct packed {
+    logic        valid;
+    logic [63:0] hdr;
+    logic [63:0] data;
+  } sb_pkt_t;
+
   // Source / destination IDs (bits [31:29] / [58:56]); destination bit 2 = remote die.
   parameter logic [2:0] IdProtocol = 3'b000;
   parameter logic [2:0] IdAdapter  = 3'b001;
