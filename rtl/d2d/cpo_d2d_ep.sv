@@ -37,14 +37,8 @@ module cpo_d2d_ep
   output logic                               pready_o,
   output logic                               pslverr_o,
   // register tunnel target: accesses from the partner (APB3 master)
-  output logic                               m_psel_o,
-  output logic                               m_penable_o,
-  output logic                               m_pwrite_o,
-  output logic [23:0]                        m_paddr_o,
-  output logic [31:0]                        m_pwdata_o,
-  input  logic [31:0]                        m_prdata_i,
-  input  logic                               m_pready_i,
-  input  logic                               m_pslverr_i,
+  output apb_req_t                           m_req_o,
+  input  apb_rsp_t                           m_rsp_i,
   // lanes
   output logic [NumWires-1:0][WordBits-1:0]  tx_wire_o,
   input  logic [NumWires-1:0][WordBits-1:0]  rx_wire_i,
@@ -348,14 +342,8 @@ module cpo_d2d_ep
     .req_i      (sb_req),
     .tx_o       (sb_tx[1]),
     .tx_ready_i (sb_tx_ready[1]),
-    .psel_o     (m_psel_o),
-    .penable_o  (m_penable_o),
-    .pwrite_o   (m_pwrite_o),
-    .paddr_o    (m_paddr_o),
-    .pwdata_o   (m_pwdata_o),
-    .prdata_i   (m_prdata_i),
-    .pready_i   (m_pready_i),
-    .pslverr_i  (m_pslverr_i),
+    .m_req_o,
+    .m_rsp_i,
     .dropped_o  (tgt_dropped)
   );
 

@@ -17,14 +17,8 @@ module cpo_d2d_tun_tgt
   output sb_pkt_t     tx_o,
   input  logic        tx_ready_i,
   // APB3 master
-  output logic        psel_o,
-  output logic        penable_o,
-  output logic        pwrite_o,
-  output logic [23:0] paddr_o,
-  output logic [31:0] pwdata_o,
-  input  logic [31:0] prdata_i,
-  input  logic        pready_i,
-  input  logic        pslverr_i,
+  output apb_req_t    m_req_o,
+  input  apb_rsp_t    m_rsp_i,
   output logic [7:0]  dropped_o
 );
 
@@ -78,9 +72,9 @@ module cpo_d2d_tun_tgt
         end
         StSetup: state_q <= StAccess;
         StAccess: begin
-          if (pready_i) begin
-            hdr_q <= cpl_hdr(!write_q, tag_q, pslverr_i ? 3'd1 : 3'd0);
-            data_q <= write_q ? 64'h0 : {32'h0, prdata_i};
+          if (m_rsp_i.pready) begin
+            hdr_q <= cpl_hdr(!write_q, tag_q, m_rsp_i.pslverr ? 3'd1 : 3'd0);
+            data_q <= write_q ? 64'h0 : {32'h0, m_rsp_i.prdata};
             state_q <= StResp;
           end
         end
@@ -91,11 +85,7 @@ module cpo_d2d_tun_tgt
     end
   end
 
-  assign psel_o = state_q == StSetup || state_q == StAccess;
-  assign penable_o = state_q == StAccess;
-  assign pwrite_o = write_q;
-  assign paddr_o = addr_q;
-  assign pwdata_o = wdata_q;
+  assign m_req_o = apb_req(state_q == StSetup, state_q == StAccess, write_q, 32'(addr_q), wdata_q);
   assign tx_o = '{valid: state_q == StResp, hdr: hdr_q, data: data_q};
   assign dropped_o = drop_q;
 
@@ -108,6 +98,7 @@ module cpo_d2d_tun_tgt
       (tx_o.valid && !tx_ready_i) |=> (tx_o.valid && $stable(tx_o.hdr) && $stable(tx_o.data)));
   // APB: the access phase follows the setup phase, address held.
   ApbAccessAfterSetup_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (psel_o && !penable_o) |=> (psel_o && penable_o && $stable(paddr_o)));
+      (m_req_o.psel && !m_req_o.penable) |=>
+       (m_req_o.psel && m_req_o.penable && $stable(m_req_o.paddr)));
 
 endmodule : cpo_d2d_tun_tgt
