@@ -2,7 +2,9 @@
 // cycle later and answers upstream from registers (two extra wait states). It cuts every
 // combinational path from the link's top-level register ports into the register blocks, so the
 // simulator does not re-evaluate the register decode whenever a top-level input changes.
-module cpo_d2d_apb_cut #(
+module cpo_d2d_apb_cut
+  import cpo_d2d_pkg::*;
+#(
   parameter int unsigned AddrBits = 16
 ) (
   input  logic                clk_i,
@@ -17,14 +19,8 @@ module cpo_d2d_apb_cut #(
   output logic                pready_o,
   output logic                pslverr_o,
   // downstream (target side)
-  output logic                psel_o,
-  output logic                penable_o,
-  output logic                pwrite_o,
-  output logic [AddrBits-1:0] paddr_o,
-  output logic [31:0]         pwdata_o,
-  input  logic [31:0]         prdata_i,
-  input  logic                pready_i,
-  input  logic                pslverr_i
+  output apb_req_t            req_o,
+  input  apb_rsp_t            rsp_i
 );
 
   typedef enum logic [1:0] {
@@ -59,9 +55,9 @@ module cpo_d2d_apb_cut #(
         end
         StSetup: state_q <= StAccess;
         StAccess: begin
-          if (pready_i) begin
-            rdata_q <= prdata_i;
-            err_q <= pslverr_i;
+          if (rsp_i.pready) begin
+            rdata_q <= rsp_i.prdata;
+            err_q <= rsp_i.pslverr;
             state_q <= StDone;
           end
         end
@@ -71,11 +67,7 @@ module cpo_d2d_apb_cut #(
     end
   end
 
-  assign psel_o = state_q == StSetup || state_q == StAccess;
-  assign penable_o = state_q == StAccess;
-  assign pwrite_o = write_q;
-  assign paddr_o = addr_q;
-  assign pwdata_o = wdata_q;
+  assign req_o = apb_req(state_q == StSetup, state_q == StAccess, write_q, 32'(addr_q), wdata_q);
   assign pready_o = state_q == StDone;
   assign prdata_o = (state_q == StDone) ? rdata_q : '0;
   assign pslverr_o = (state_q == StDone) && err_q;

@@ -37,14 +37,8 @@ module cpo_d2d_ep
   output logic                               pready_o,
   output logic                               pslverr_o,
   // register tunnel target: accesses from the partner (APB3 master)
-  output logic                               m_psel_o,
-  output logic                               m_penable_o,
-  output logic                               m_pwrite_o,
-  output logic [23:0]                        m_paddr_o,
-  output logic [31:0]                        m_pwdata_o,
-  input  logic [31:0]                        m_prdata_i,
-  input  logic                               m_pready_i,
-  input  logic                               m_pslverr_i,
+  output apb_req_t                           m_req_o,
+  input  apb_rsp_t                           m_rsp_i,
   // lanes
   output logic [NumWires-1:0][WordBits-1:0]  tx_wire_o,
   input  logic [NumWires-1:0][WordBits-1:0]  rx_wire_i,
@@ -94,10 +88,9 @@ module cpo_d2d_ep
 
   // ---- Sideband ------------------------------------------------------------------------------
   logic              pat_en, pat_iter, pat_seen;
-  logic [3:0]        sb_tx_valid, sb_tx_ready;
-  logic [3:0][63:0]  sb_tx_hdr, sb_tx_data;
-  logic              msg_valid, req_valid, cpl_valid;
-  logic [63:0]       rx_hdr, rx_data;
+  sb_pkt_t [3:0]     sb_tx;
+  logic [3:0]        sb_tx_ready;
+  sb_pkt_t           sb_msg, sb_req, sb_cpl;
   logic [15:0]       sb_tx_pkts, sb_rx_pkts, sb_parity, sb_framing;
 
   cpo_d2d_sideband u_sb (
@@ -110,15 +103,11 @@ module cpo_d2d_ep
     .pat_en_i      (pat_en),
     .pat_iter_o    (pat_iter),
     .pat_seen_o    (pat_seen),
-    .tx_valid_i    (sb_tx_valid),
-    .tx_hdr_i      (sb_tx_hdr),
-    .tx_data_i     (sb_tx_data),
+    .tx_i          (sb_tx),
     .tx_ready_o    (sb_tx_ready),
-    .msg_valid_o   (msg_valid),
-    .req_valid_o   (req_valid),
-    .cpl_valid_o   (cpl_valid),
-    .rx_hdr_o      (rx_hdr),
-    .rx_data_o     (rx_data),
+    .msg_o         (sb_msg),
+    .req_o         (sb_req),
+    .cpl_o         (sb_cpl),
     .cnt_clear_i   (cnt_clear),
     .tx_pkts_o     (sb_tx_pkts),
     .rx_pkts_o     (sb_rx_pkts),
@@ -161,16 +150,10 @@ module cpo_d2d_ep
     .pat_en_o       (pat_en),
     .pat_iter_i     (pat_iter),
     .pat_seen_i     (pat_seen),
-    .msg_valid_i    (msg_valid),
-    .msg_hdr_i      (rx_hdr),
-    .msg_data_i     (rx_data),
-    .req_valid_o    (sb_tx_valid[2]),
-    .req_hdr_o      (sb_tx_hdr[2]),
-    .req_data_o     (sb_tx_data[2]),
+    .msg_i          (sb_msg),
+    .req_o          (sb_tx[2]),
     .req_ready_i    (sb_tx_ready[2]),
-    .resp_valid_o   (sb_tx_valid[0]),
-    .resp_hdr_o     (sb_tx_hdr[0]),
-    .resp_data_o    (sb_tx_data[0]),
+    .resp_o         (sb_tx[0]),
     .resp_ready_i   (sb_tx_ready[0]),
     .tx_pat_o       (tx_pat),
     .clk_en_o       (clk_en),
@@ -341,13 +324,9 @@ module cpo_d2d_ep
     .addr_i      (reg2hw.tun_addr.addr),
     .wdata_i     (reg2hw.tun_wdata.data),
     .timeout_i   (reg2hw.tun_ctrl.timeout),
-    .tx_valid_o  (sb_tx_valid[3]),
-    .tx_hdr_o    (sb_tx_hdr[3]),
-    .tx_data_o   (sb_tx_data[3]),
+    .tx_o        (sb_tx[3]),
     .tx_ready_i  (sb_tx_ready[3]),
-    .cpl_valid_i (cpl_valid),
-    .cpl_hdr_i   (rx_hdr),
-    .cpl_data_i  (rx_data),
+    .cpl_i       (sb_cpl),
     .busy_o      (tun_busy),
     .done_o      (tun_done),
     .err_o       (tun_err),
@@ -360,21 +339,11 @@ module cpo_d2d_ep
   cpo_d2d_tun_tgt #(.Enable(TunTarget)) u_tun_tgt (
     .clk_i,
     .rst_ni,
-    .req_valid_i(req_valid),
-    .req_hdr_i  (rx_hdr),
-    .req_data_i (rx_data),
-    .tx_valid_o (sb_tx_valid[1]),
-    .tx_hdr_o   (sb_tx_hdr[1]),
-    .tx_data_o  (sb_tx_data[1]),
+    .req_i      (sb_req),
+    .tx_o       (sb_tx[1]),
     .tx_ready_i (sb_tx_ready[1]),
-    .psel_o     (m_psel_o),
-    .penable_o  (m_penable_o),
-    .pwrite_o   (m_pwrite_o),
-    .paddr_o    (m_paddr_o),
-    .pwdata_o   (m_pwdata_o),
-    .prdata_i   (m_prdata_i),
-    .pready_i   (m_pready_i),
-    .pslverr_i  (m_pslverr_i),
+    .m_req_o,
+    .m_rsp_i,
     .dropped_o  (tgt_dropped)
   );
 

@@ -93,9 +93,8 @@ module cpo_d2d_link
   logic [7:0]                         asic_width, oe_width;
 
   // ---- Register ports: registered slices cut the top-level inputs off the register blocks ----
-  logic        a_psel, a_penable, a_pwrite, a_pready, a_pslverr;
-  logic [CPO_D2D_ADDR_BITS-1:0] a_paddr;
-  logic [31:0] a_pwdata, a_prdata;
+  apb_req_t a_req, o_req, c_req;
+  apb_rsp_t a_rsp, o_rsp, c_rsp;
   cpo_d2d_apb_cut #(.AddrBits(CPO_D2D_ADDR_BITS)) u_asic_cut (
     .clk_i,
     .rst_ni,
@@ -107,19 +106,10 @@ module cpo_d2d_link
     .prdata_o (asic_prdata_o),
     .pready_o (asic_pready_o),
     .pslverr_o(asic_pslverr_o),
-    .psel_o   (a_psel),
-    .penable_o(a_penable),
-    .pwrite_o (a_pwrite),
-    .paddr_o  (a_paddr),
-    .pwdata_o (a_pwdata),
-    .prdata_i (a_prdata),
-    .pready_i (a_pready),
-    .pslverr_i(a_pslverr)
+    .req_o    (a_req),
+    .rsp_i    (a_rsp)
   );
 
-  logic        o_psel, o_penable, o_pwrite, o_pready, o_pslverr;
-  logic [CPO_D2D_ADDR_BITS-1:0] o_paddr;
-  logic [31:0] o_pwdata, o_prdata;
   cpo_d2d_apb_cut #(.AddrBits(CPO_D2D_ADDR_BITS)) u_oe_cut (
     .clk_i,
     .rst_ni,
@@ -131,19 +121,10 @@ module cpo_d2d_link
     .prdata_o (oe_prdata_o),
     .pready_o (oe_pready_o),
     .pslverr_o(oe_pslverr_o),
-    .psel_o   (o_psel),
-    .penable_o(o_penable),
-    .pwrite_o (o_pwrite),
-    .paddr_o  (o_paddr),
-    .pwdata_o (o_pwdata),
-    .prdata_i (o_prdata),
-    .pready_i (o_pready),
-    .pslverr_i(o_pslverr)
+    .req_o    (o_req),
+    .rsp_i    (o_rsp)
   );
 
-  logic        c_psel, c_penable, c_pwrite, c_pready, c_pslverr;
-  logic [CPO_D2DCH_ADDR_BITS-1:0] c_paddr;
-  logic [31:0] c_pwdata, c_prdata;
   cpo_d2d_apb_cut #(.AddrBits(CPO_D2DCH_ADDR_BITS)) u_ch_cut (
     .clk_i,
     .rst_ni,
@@ -155,20 +136,12 @@ module cpo_d2d_link
     .prdata_o (ch_prdata_o),
     .pready_o (ch_pready_o),
     .pslverr_o(ch_pslverr_o),
-    .psel_o   (c_psel),
-    .penable_o(c_penable),
-    .pwrite_o (c_pwrite),
-    .paddr_o  (c_paddr),
-    .pwdata_o (c_pwdata),
-    .prdata_i (c_prdata),
-    .pready_i (c_pready),
-    .pslverr_i(c_pslverr)
+    .req_o    (c_req),
+    .rsp_i    (c_rsp)
   );
 
   // ---- ASIC endpoint -------------------------------------------------------------------------
-  logic        asic_m_psel, asic_m_penable, asic_m_pwrite;
-  logic [TunAddrBits-1:0] asic_m_paddr;
-  logic [31:0] asic_m_pwdata;
+  apb_req_t asic_m_req;
 
   cpo_d2d_ep #(
     .NumLanes       (NumLanes),
@@ -181,22 +154,16 @@ module cpo_d2d_link
   ) u_asic (
     .clk_i,
     .rst_ni,
-    .psel_i     (a_psel),
-    .penable_i  (a_penable),
-    .pwrite_i   (a_pwrite),
-    .paddr_i    (a_paddr),
-    .pwdata_i   (a_pwdata),
-    .prdata_o   (a_prdata),
-    .pready_o   (a_pready),
-    .pslverr_o  (a_pslverr),
-    .m_psel_o   (asic_m_psel),
-    .m_penable_o(asic_m_penable),
-    .m_pwrite_o (asic_m_pwrite),
-    .m_paddr_o  (asic_m_paddr),
-    .m_pwdata_o (asic_m_pwdata),
-    .m_prdata_i ('0),
-    .m_pready_i (1'b1),
-    .m_pslverr_i(1'b1),
+    .psel_i     (a_req.psel),
+    .penable_i  (a_req.penable),
+    .pwrite_i   (a_req.pwrite),
+    .paddr_i    (a_req.paddr[CPO_D2D_ADDR_BITS-1:0]),
+    .pwdata_i   (a_req.pwdata),
+    .prdata_o   (a_rsp.prdata),
+    .pready_o   (a_rsp.pready),
+    .pslverr_o  (a_rsp.pslverr),
+    .m_req_o    (asic_m_req),
+    .m_rsp_i    ('{prdata: '0, pready: 1'b1, pslverr: 1'b1}),
     .tx_wire_o  (a2o_wire_o),
     .rx_wire_i  (o2a_rx),
     .rx_phase_o (o2a_phase),
@@ -223,14 +190,14 @@ module cpo_d2d_link
   ) u_channel (
     .clk_i,
     .rst_ni,
-    .psel_i      (c_psel),
-    .penable_i   (c_penable),
-    .pwrite_i    (c_pwrite),
-    .paddr_i     (c_paddr),
-    .pwdata_i    (c_pwdata),
-    .prdata_o    (c_prdata),
-    .pready_o    (c_pready),
-    .pslverr_o   (c_pslverr),
+    .psel_i      (c_req.psel),
+    .penable_i   (c_req.penable),
+    .pwrite_i    (c_req.pwrite),
+    .paddr_i     (c_req.paddr[CPO_D2DCH_ADDR_BITS-1:0]),
+    .pwdata_i    (c_req.pwdata),
+    .prdata_o    (c_rsp.prdata),
+    .pready_o    (c_rsp.pready),
+    .pslverr_o   (c_rsp.pslverr),
     .a2o_tx_i    (a2o_wire_o),
     .a2o_rx_o    (a2o_rx),
     .a2o_phase_i (a2o_phase),
@@ -250,9 +217,10 @@ module cpo_d2d_link
   );
 
   // ---- OE endpoint and its register access paths ---------------------------------------------
-  logic        oe_m_psel, oe_m_penable, oe_m_pwrite, oe_m_pready, oe_m_pslverr;
+  apb_req_t               oe_m_req;
+  apb_rsp_t               oe_m_rsp;
   logic [TunAddrBits-1:0] oe_m_paddr;
-  logic [31:0] oe_m_pwdata, oe_m_prdata;
+  assign oe_m_paddr = oe_m_req.paddr[TunAddrBits-1:0];
   // The tunnel addresses the map's OE space: its OE_D2D block stays here, the rest is OE_CTRL.
   logic        tun_local, unused_tun_ctrl, unused_tun_none;
   cpo_addrmap_oe_dec u_tun_dec (
@@ -263,44 +231,32 @@ module cpo_d2d_link
   );
 
   // tunnel accesses outside the endpoint's window go out on rmt_*
-  assign rmt_psel_o = oe_m_psel && !tun_local;
-  assign rmt_penable_o = oe_m_penable && !tun_local;
-  assign rmt_pwrite_o = oe_m_pwrite;
+  assign rmt_psel_o = oe_m_req.psel && !tun_local;
+  assign rmt_penable_o = oe_m_req.penable && !tun_local;
+  assign rmt_pwrite_o = oe_m_req.pwrite;
   assign rmt_paddr_o = oe_m_paddr;
-  assign rmt_pwdata_o = oe_m_pwdata;
+  assign rmt_pwdata_o = oe_m_req.pwdata;
 
-  logic [1:0]        arb_pready, arb_pslverr;
-  logic [1:0][31:0]  arb_prdata;
-  logic              r_psel, r_penable, r_pwrite, r_pready, r_pslverr;
-  logic [CPO_D2D_ADDR_BITS-1:0] r_paddr;
-  logic [31:0]       r_pwdata, r_prdata;
+  // the arbiter's master 1: the tunnel's accesses to the endpoint's window
+  apb_req_t       tun_req, r_req;
+  apb_rsp_t [1:0] arb_rsp;
+  apb_rsp_t       r_rsp;
+  always_comb begin
+    tun_req = oe_m_req;
+    tun_req.psel = oe_m_req.psel && tun_local;
+  end
 
-  cpo_d2d_apb_arb #(.AddrBits(CPO_D2D_ADDR_BITS)) u_oe_arb (
+  cpo_d2d_apb_arb u_oe_arb (
     .clk_i,
     .rst_ni,
-    .psel_i   ({oe_m_psel && tun_local, o_psel}),
-    .penable_i({oe_m_penable, o_penable}),
-    .pwrite_i ({oe_m_pwrite, o_pwrite}),
-    .paddr_i  ({oe_m_paddr[CPO_D2D_ADDR_BITS-1:0], o_paddr}),
-    .pwdata_i ({oe_m_pwdata, o_pwdata}),
-    .prdata_o (arb_prdata),
-    .pready_o (arb_pready),
-    .pslverr_o(arb_pslverr),
-    .psel_o   (r_psel),
-    .penable_o(r_penable),
-    .pwrite_o (r_pwrite),
-    .paddr_o  (r_paddr),
-    .pwdata_o (r_pwdata),
-    .prdata_i (r_prdata),
-    .pready_i (r_pready),
-    .pslverr_i(r_pslverr)
+    .req_i({tun_req, o_req}),
+    .rsp_o(arb_rsp),
+    .req_o(r_req),
+    .rsp_i(r_rsp)
   );
-  assign o_prdata = arb_prdata[0];
-  assign o_pready = arb_pready[0];
-  assign o_pslverr = arb_pslverr[0];
-  assign oe_m_prdata = tun_local ? arb_prdata[1] : rmt_prdata_i;
-  assign oe_m_pready = tun_local ? arb_pready[1] : rmt_pready_i;
-  assign oe_m_pslverr = tun_local ? arb_pslverr[1] : rmt_pslverr_i;
+  assign o_rsp = arb_rsp[0];
+  assign oe_m_rsp = tun_local ? arb_rsp[1] :
+      '{prdata: rmt_prdata_i, pready: rmt_pready_i, pslverr: rmt_pslverr_i};
 
   cpo_d2d_ep #(
     .NumLanes       (NumLanes),
@@ -313,22 +269,16 @@ module cpo_d2d_link
   ) u_oe (
     .clk_i,
     .rst_ni,
-    .psel_i     (r_psel),
-    .penable_i  (r_penable),
-    .pwrite_i   (r_pwrite),
-    .paddr_i    (r_paddr),
-    .pwdata_i   (r_pwdata),
-    .prdata_o   (r_prdata),
-    .pready_o   (r_pready),
-    .pslverr_o  (r_pslverr),
-    .m_psel_o   (oe_m_psel),
-    .m_penable_o(oe_m_penable),
-    .m_pwrite_o (oe_m_pwrite),
-    .m_paddr_o  (oe_m_paddr),
-    .m_pwdata_o (oe_m_pwdata),
-    .m_prdata_i (oe_m_prdata),
-    .m_pready_i (oe_m_pready),
-    .m_pslverr_i(oe_m_pslverr),
+    .psel_i     (r_req.psel),
+    .penable_i  (r_req.penable),
+    .pwrite_i   (r_req.pwrite),
+    .paddr_i    (r_req.paddr[CPO_D2D_ADDR_BITS-1:0]),
+    .pwdata_i   (r_req.pwdata),
+    .prdata_o   (r_rsp.prdata),
+    .pready_o   (r_rsp.pready),
+    .pslverr_o  (r_rsp.pslverr),
+    .m_req_o    (oe_m_req),
+    .m_rsp_i    (oe_m_rsp),
     .tx_wire_o  (o2a_wire_o),
     .rx_wire_i  (a2o_rx),
     .rx_phase_o (a2o_phase),
@@ -351,10 +301,12 @@ module cpo_d2d_link
   assign asic_state_o = asic_state;
   assign oe_state_o = oe_state;
 
-  // The ASIC endpoint's tunnel target is disabled: its master port is idle.
+  // The ASIC endpoint's tunnel target is disabled: its master port is idle. Each register
+  // block decodes the low address bits of its own space.
   logic unused_link;
-  assign unused_link = ^{asic_m_psel, asic_m_penable, asic_m_pwrite, asic_m_paddr, asic_m_pwdata,
-                         asic_width, oe_width};
+  assign unused_link = ^{asic_m_req, asic_width, oe_width, a_req.paddr[31:CPO_D2D_ADDR_BITS],
+                         c_req.paddr[31:CPO_D2DCH_ADDR_BITS], r_req.paddr[31:CPO_D2D_ADDR_BITS],
+                         oe_m_req.paddr[31:TunAddrBits]};
 
   // Both ends agree on the link width once both are ACTIVE.
   WidthAgrees_A: assert property (@(posedge clk_i) disable iff (!rst_ni)

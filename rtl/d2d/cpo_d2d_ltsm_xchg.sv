@@ -38,16 +38,10 @@ module cpo_d2d_ltsm_xchg
   output logic        peer_te_o,
   output logic        peer_reset_o,
   // sideband
-  input  logic        msg_valid_i,
-  input  logic [63:0] msg_hdr_i,
-  input  logic [63:0] msg_data_i,
-  output logic        req_valid_o,
-  output logic [63:0] req_hdr_o,
-  output logic [63:0] req_data_o,
+  input  sb_pkt_t     msg_i,
+  output sb_pkt_t     req_o,
   input  logic        req_ready_i,
-  output logic        resp_valid_o,
-  output logic [63:0] resp_hdr_o,
-  output logic [63:0] resp_data_o,
+  output sb_pkt_t     resp_o,
   input  logic        resp_ready_i,
   // status
   output logic [7:0]  unexpected_o,
@@ -79,7 +73,7 @@ module cpo_d2d_ltsm_xchg
   msg_id_t     mid;
   logic        rx_oor, rx_peer, rx_pend, rx_acked, rx_unexp, rx_resp;
   logic [63:0] rx_resp_h, rx_resp_dt;
-  assign mid = hdr_id(msg_hdr_i);
+  assign mid = hdr_id(msg_i.hdr);
 
   always_comb begin
     rx_oor = 1'b0;
@@ -92,7 +86,7 @@ module cpo_d2d_ltsm_xchg
     rx_resp_dt = '0;
     peer_te_o = 1'b0;
     peer_reset_o = 1'b0;
-    if (msg_valid_i) begin
+    if (msg_i.valid) begin
       if (mid[15:8] == McSbinitOor) begin
         rx_oor = 1'b1;
       end else if (mid[15:8] == McTrainErrorReq) begin
@@ -139,10 +133,10 @@ module cpo_d2d_ltsm_xchg
     xhas_d = xhas_q;
     xid_d = xid_q;
     xdata_d = xdata_q;
-    peer_data_d = rx_peer ? msg_data_i : peer_data_q;
+    peer_data_d = rx_peer ? msg_i.data : peer_data_q;
     pend_d = pend_q || rx_pend;
     pend_id_d = rx_pend ? mid : pend_id_q;
-    pend_data_d = rx_pend ? msg_data_i : pend_data_q;
+    pend_data_d = rx_pend ? msg_i.data : pend_data_q;
     prv_d = prv_q;
     prv_has_d = prv_has_q;
     prv_id_d = prv_id_q;
@@ -271,12 +265,8 @@ module cpo_d2d_ltsm_xchg
   assign pend_o = pend_q;
   assign pend_id_o = pend_id_q;
   assign oor_seen_o = oor_seen_q;
-  assign req_valid_o = req_v_q;
-  assign req_hdr_o = req_h_q;
-  assign req_data_o = req_dt_q;
-  assign resp_valid_o = resp_v_q;
-  assign resp_hdr_o = resp_h_q;
-  assign resp_data_o = resp_dt_q;
+  assign req_o = '{valid: req_v_q, hdr: req_h_q, data: req_dt_q};
+  assign resp_o = '{valid: resp_v_q, hdr: resp_h_q, data: resp_dt_q};
   assign unexpected_o = unexp_q;
   assign retries_o = retries_q;
 

@@ -51,6 +51,29 @@ package cpo_d2d_pkg;
     ErrRemote   = 4'd7    // the partner reported TRAINERROR
   } err_cause_e;
 
+  // ---- Register paths ------------------------------------------------------------------------
+  // An APB3 request and response between the link's internal blocks (slices, arbiter, tunnel
+  // target). The link's top-level ports and the generated register blocks' ports stay flat;
+  // paddr is APB's full 32 bits and each block uses the low bits of its own space.
+  typedef struct packed {
+    logic        psel;
+    logic        penable;
+    logic        pwrite;
+    logic [31:0] paddr;
+    logic [31:0] pwdata;
+  } apb_req_t;
+  typedef struct packed {
+    logic [31:0] prdata;
+    logic        pready;
+    logic        pslverr;
+  } apb_rsp_t;
+
+  // The request of a master that holds its access in registers, in the setup or access phase.
+  function automatic apb_req_t apb_req(logic setup, logic access, logic write, logic [31:0] addr,
+                                       logic [31:0] wdata);
+    return '{psel: setup || access, penable: access, pwrite: write, paddr: addr, pwdata: wdata};
+  endfunction
+
   // ---- Sideband ------------------------------------------------------------------------------
   // Opcodes (header bits [4:0]).
   parameter logic [4:0] OpMemRd32 = 5'b00000;  // 32-bit register read (tunnel)
@@ -59,6 +82,14 @@ package cpo_d2d_pkg;
   parameter logic [4:0] OpCplD32  = 5'b10001;  // completion with 32-bit data
   parameter logic [4:0] OpMsg     = 5'b10010;  // message without data
   parameter logic [4:0] OpMsgD    = 5'b11011;  // message with 64-bit data
+
+  // A packet on a port between the sideband and its clients (the LTSM, its exchange module, the
+  // tunnels): valid with the header and data phases. A sender holds it until it sees ready.
+  typedef struct packed {
+    logic        valid;
+    logic [63:0] hdr;
+    logic [63:0] data;
+  } sb_pkt_t;
 
   // Source / destination IDs (bits [31:29] / [58:56]); destination bit 2 = remote die.
   parameter logic [2:0] IdProtocol = 3'b000;

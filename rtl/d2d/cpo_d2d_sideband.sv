@@ -20,16 +20,12 @@ module cpo_d2d_sideband
   output logic        pat_iter_o,
   output logic        pat_seen_o,
   // transmit clients: 0 LTSM response, 1 tunnel completion, 2 LTSM request, 3 tunnel request
-  input  logic [3:0]  tx_valid_i,
-  input  logic [3:0][63:0] tx_hdr_i,
-  input  logic [3:0][63:0] tx_data_i,
+  input  sb_pkt_t [3:0] tx_i,
   output logic [3:0]  tx_ready_o,
-  // received packets
-  output logic        msg_valid_o,
-  output logic        req_valid_o,
-  output logic        cpl_valid_o,
-  output logic [63:0] rx_hdr_o,
-  output logic [63:0] rx_data_o,
+  // received packets: messages, register requests, completions
+  output sb_pkt_t     msg_o,
+  output sb_pkt_t     req_o,
+  output sb_pkt_t     cpl_o,
   // statistics
   input  logic        cnt_clear_i,
   output logic [15:0] tx_pkts_o,
@@ -44,7 +40,7 @@ module cpo_d2d_sideband
     sel = 2'd0;
     any = 1'b0;
     for (int i = 3; i >= 0; i--) begin
-      if (tx_valid_i[i]) begin
+      if (tx_i[i].valid) begin
         sel = 2'(i);
         any = 1'b1;
       end
@@ -57,8 +53,8 @@ module cpo_d2d_sideband
     .pat_en_i,
     .pat_iter_o,
     .pkt_valid_i(any),
-    .pkt_hdr_i  (tx_hdr_i[sel]),
-    .pkt_data_i (tx_data_i[sel]),
+    .pkt_hdr_i  (tx_i[sel].hdr),
+    .pkt_data_i (tx_i[sel].data),
     .pkt_ready_o(ready),
     .sb_clk_o,
     .sb_dat_o
@@ -92,11 +88,9 @@ module cpo_d2d_sideband
   assign is_msg = op == OpMsg || op == OpMsgD;
   assign is_req = op == OpMemRd32 || op == OpMemWr32;
   assign is_cpl = op == OpCpl || op == OpCplD32;
-  assign msg_valid_o = pkt_valid & is_msg;
-  assign req_valid_o = pkt_valid & is_req;
-  assign cpl_valid_o = pkt_valid & is_cpl;
-  assign rx_hdr_o = pkt_hdr;
-  assign rx_data_o = pkt_data;
+  assign msg_o = '{valid: pkt_valid & is_msg, hdr: pkt_hdr, data: pkt_data};
+  assign req_o = '{valid: pkt_valid & is_req, hdr: pkt_hdr, data: pkt_data};
+  assign cpl_o = '{valid: pkt_valid & is_cpl, hdr: pkt_hdr, data: pkt_data};
 
   logic [15:0] tx_pkts_q, unknown_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin

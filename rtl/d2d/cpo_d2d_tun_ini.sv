@@ -17,14 +17,10 @@ module cpo_d2d_tun_ini
   input  logic [31:0] wdata_i,
   input  logic [15:0] timeout_i,
   // sideband transmit slot
-  output logic        tx_valid_o,
-  output logic [63:0] tx_hdr_o,
-  output logic [63:0] tx_data_o,
+  output sb_pkt_t     tx_o,
   input  logic        tx_ready_i,
   // received completions
-  input  logic        cpl_valid_i,
-  input  logic [63:0] cpl_hdr_i,
-  input  logic [63:0] cpl_data_i,
+  input  sb_pkt_t     cpl_i,
   // status
   output logic        busy_o,
   output logic        done_o,
@@ -43,7 +39,7 @@ module cpo_d2d_tun_ini
   logic [63:0] hdr_q, data_q;
 
   logic cpl_match;
-  assign cpl_match = cpl_valid_i && busy_q && sent_q && cpl_hdr_i[26:22] == tag_q;
+  assign cpl_match = cpl_i.valid && busy_q && sent_q && cpl_i.hdr[26:22] == tag_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -71,13 +67,13 @@ module cpo_d2d_tun_ini
         hdr_q <= reg_hdr(write_i, tag_q + 5'd1, be_i, addr_i);
         data_q <= write_i ? {32'h0, wdata_i} : 64'h0;
       end else if (busy_q) begin
-        if (tx_valid_o && tx_ready_i) sent_q <= 1'b1;
+        if (tx_o.valid && tx_ready_i) sent_q <= 1'b1;
         timer_q <= timer_q + 16'd1;
         if (cpl_match) begin
           busy_q <= 1'b0;
           done_q <= 1'b1;
-          err_q <= cpl_hdr_i[34:32] != 3'd0;
-          rdata_q <= cpl_data_i[31:0];
+          err_q <= cpl_i.hdr[34:32] != 3'd0;
+          rdata_q <= cpl_i.data[31:0];
         end else if (timer_q >= timeout_i) begin
           busy_q <= 1'b0;
           done_q <= 1'b1;
@@ -85,13 +81,11 @@ module cpo_d2d_tun_ini
           to_q <= 1'b1;
         end
       end
-      if (cpl_valid_i && !cpl_match && unexp_q != 8'hff) unexp_q <= unexp_q + 8'd1;
+      if (cpl_i.valid && !cpl_match && unexp_q != 8'hff) unexp_q <= unexp_q + 8'd1;
     end
   end
 
-  assign tx_valid_o = busy_q && !sent_q;
-  assign tx_hdr_o = hdr_q;
-  assign tx_data_o = data_q;
+  assign tx_o = '{valid: busy_q && !sent_q, hdr: hdr_q, data: data_q};
   assign busy_o = busy_q;
   assign done_o = done_q;
   assign err_o = err_q;
@@ -102,13 +96,13 @@ module cpo_d2d_tun_ini
 
   // Completion fields other than tag and status, and the upper data word, carry nothing here.
   logic unused_cpl;
-  assign unused_cpl = ^{cpl_hdr_i[63:35], cpl_hdr_i[31:27], cpl_hdr_i[21:0], cpl_data_i[63:32]};
+  assign unused_cpl = ^{cpl_i.hdr[63:35], cpl_i.hdr[31:27], cpl_i.hdr[21:0], cpl_i.data[63:32]};
 
   // A request stays on offer, unchanged, until the sideband takes it.
   ReqHeld_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (tx_valid_o && !tx_ready_i) |=> (tx_valid_o && $stable(tx_hdr_o) && $stable(tx_data_o)));
+      (tx_o.valid && !tx_ready_i) |=> (tx_o.valid && $stable(tx_o.hdr) && $stable(tx_o.data)));
   // Only the outstanding request's completion ends an access.
   CplMatches_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      cpl_match |-> cpl_hdr_i[26:22] == tag_q);
+      cpl_match |-> cpl_i.hdr[26:22] == tag_q);
 
 endmodule : cpo_d2d_tun_ini

@@ -12,23 +12,13 @@ module cpo_d2d_tun_tgt
   input  logic        clk_i,
   input  logic        rst_ni,
   // received requests
-  input  logic        req_valid_i,
-  input  logic [63:0] req_hdr_i,
-  input  logic [63:0] req_data_i,
+  input  sb_pkt_t     req_i,
   // sideband transmit slot
-  output logic        tx_valid_o,
-  output logic [63:0] tx_hdr_o,
-  output logic [63:0] tx_data_o,
+  output sb_pkt_t     tx_o,
   input  logic        tx_ready_i,
   // APB3 master
-  output logic        psel_o,
-  output logic        penable_o,
-  output logic        pwrite_o,
-  output logic [23:0] paddr_o,
-  output logic [31:0] pwdata_o,
-  input  logic [31:0] prdata_i,
-  input  logic        pready_i,
-  input  logic        pslverr_i,
+  output apb_req_t    m_req_o,
+  input  apb_rsp_t    m_rsp_i,
   output logic [7:0]  dropped_o
 );
 
@@ -49,9 +39,9 @@ module cpo_d2d_tun_tgt
 
   logic [4:0] req_op;
   logic       req_write, req_ok;
-  assign req_op = hdr_opcode(req_hdr_i);
+  assign req_op = hdr_opcode(req_i.hdr);
   assign req_write = req_op == OpMemWr32;
-  assign req_ok = Enable && (!req_write || req_hdr_i[17:14] == 4'hf);
+  assign req_ok = Enable && (!req_write || req_i.hdr[17:14] == 4'hf);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -66,15 +56,15 @@ module cpo_d2d_tun_tgt
     end else begin
       unique case (state_q)
         StIdle: begin
-          if (req_valid_i) begin
+          if (req_i.valid) begin
             write_q <= req_write;
-            tag_q <= req_hdr_i[26:22];
-            addr_q <= req_hdr_i[55:32];
-            wdata_q <= req_data_i[31:0];
+            tag_q <= req_i.hdr[26:22];
+            addr_q <= req_i.hdr[55:32];
+            wdata_q <= req_i.data[31:0];
             if (req_ok) begin
               state_q <= StSetup;
             end else begin
-              hdr_q <= cpl_hdr(1'b0, req_hdr_i[26:22], 3'd1);
+              hdr_q <= cpl_hdr(1'b0, req_i.hdr[26:22], 3'd1);
               data_q <= '0;
               state_q <= StResp;
             end
@@ -82,38 +72,33 @@ module cpo_d2d_tun_tgt
         end
         StSetup: state_q <= StAccess;
         StAccess: begin
-          if (pready_i) begin
-            hdr_q <= cpl_hdr(!write_q, tag_q, pslverr_i ? 3'd1 : 3'd0);
-            data_q <= write_q ? 64'h0 : {32'h0, prdata_i};
+          if (m_rsp_i.pready) begin
+            hdr_q <= cpl_hdr(!write_q, tag_q, m_rsp_i.pslverr ? 3'd1 : 3'd0);
+            data_q <= write_q ? 64'h0 : {32'h0, m_rsp_i.prdata};
             state_q <= StResp;
           end
         end
         StResp: if (tx_ready_i) state_q <= StIdle;
         default: state_q <= StIdle;
       endcase
-      if (req_valid_i && state_q != StIdle && drop_q != 8'hff) drop_q <= drop_q + 8'd1;
+      if (req_i.valid && state_q != StIdle && drop_q != 8'hff) drop_q <= drop_q + 8'd1;
     end
   end
 
-  assign psel_o = state_q == StSetup || state_q == StAccess;
-  assign penable_o = state_q == StAccess;
-  assign pwrite_o = write_q;
-  assign paddr_o = addr_q;
-  assign pwdata_o = wdata_q;
-  assign tx_valid_o = state_q == StResp;
-  assign tx_hdr_o = hdr_q;
-  assign tx_data_o = data_q;
+  assign m_req_o = apb_req(state_q == StSetup, state_q == StAccess, write_q, 32'(addr_q), wdata_q);
+  assign tx_o = '{valid: state_q == StResp, hdr: hdr_q, data: data_q};
   assign dropped_o = drop_q;
 
   // A 32-bit write carries its data in the low half of the data phase.
   logic unused_data;
-  assign unused_data = ^req_data_i[63:32];
+  assign unused_data = ^req_i.data[63:32];
 
   // A completion stays on offer, unchanged, until the sideband takes it.
   CplHeld_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (tx_valid_o && !tx_ready_i) |=> (tx_valid_o && $stable(tx_hdr_o) && $stable(tx_data_o)));
+      (tx_o.valid && !tx_ready_i) |=> (tx_o.valid && $stable(tx_o.hdr) && $stable(tx_o.data)));
   // APB: the access phase follows the setup phase, address held.
   ApbAccessAfterSetup_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (psel_o && !penable_o) |=> (psel_o && penable_o && $stable(paddr_o)));
+      (m_req_o.psel && !m_req_o.penable) |=>
+       (m_req_o.psel && m_req_o.penable && $stable(m_req_o.paddr)));
 
 endmodule : cpo_d2d_tun_tgt
