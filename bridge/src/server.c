@@ -23,6 +23,8 @@ typedef struct {
   cpo_wire_undo_t undo;     /* what accepting its last message changed, for cpo_server_reject */
   zmq_msg_t held[MAX_HELD]; /* TX quanta encoded and numbered, not yet handed to ZeroMQ */
   int n_held;
+  uint64_t refused;       /* its messages refused so far */
+  char last_refusal[300]; /* why the last one was */
 } peer_t;
 
 struct cpo_server {
@@ -409,6 +411,9 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
       cpo_proto_rx_skip(&p->rx, &err); /* its seq is used up: the next message is in step */
     if (rc != CPO_OK) {                /* refused: not the peer's liveness either */
       s->refused++;
+      p->refused++;
+      snprintf(p->last_refusal, sizeof p->last_refusal, "%s: %s", cpo_wire_error_str(err.code),
+               err.text);
       s_log(s, ident, ident_len, "refused a message from the %s: %s: %s", s_role(role),
             cpo_wire_error_str(err.code), err.text);
       if (!is_error) {
@@ -436,6 +441,8 @@ void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint1
     return;
   peer_t *p = &s->peers[role];
   s->refused++;
+  p->refused++;
+  snprintf(p->last_refusal, sizeof p->last_refusal, "%s: %s", cpo_wire_error_str(code), text);
   s_log(s, p->ident, p->ident_len, "refused (part of) a message from the %s: %s: %s", s_role(role),
         cpo_wire_error_str(code), text);
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_ERROR, .cycle = s->cycle}};
@@ -462,6 +469,18 @@ cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_msg_t *msg) {
   if (!cpo_server_attached(s, role))
     return CPO_ERR_PEER_GONE;
   return s_send_peer(s, role, msg);
+}
+
+uint32_t cpo_server_timeout_ms(const cpo_server_t *s) {
+  return s->timeout_ms;
+}
+
+uint64_t cpo_server_refused(const cpo_server_t *s, cpo_role_t role, char *last, size_t len) {
+  if (role <= 0 || role >= N_ROLES)
+    return 0;
+  if (last && len)
+    snprintf(last, len, "%s", s->peers[role].last_refusal);
+  return s->peers[role].refused;
 }
 
 uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role) {

@@ -452,6 +452,41 @@ static bool s_quantum_end(sync_t *s, uint64_t *end) {
   return true;
 }
 
+/* The model sends each message once: one the rtl refused (corrupted on the way, stamped out of
+ * order) leaves a hole in RX nothing will fill, while both sides stay alive (heartbeats) and
+ * wait for each other. A refusal followed by a bridge timeout without RX progress is that hole:
+ * the run ends naming it, instead of waiting forever. A refusal RX then moves past (a duplicate,
+ * a stranger's junk) was harmless and is forgotten. */
+#define LOST_RX_POLL_MS 200
+typedef struct {
+  uint64_t rx_hi;    /* RX progress seen */
+  uint64_t refused;  /* the model's refusals seen */
+  uint64_t since_us; /* the first refusal since RX last moved (0: none) */
+  char first[200];   /* why that one was refused */
+} lost_rx_watch_t;
+
+static cpo_status_t s_check_lost_rx(sync_t *s, lost_rx_watch_t *w) {
+  char why[200];
+  const uint64_t refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, why, sizeof why);
+  const uint64_t now_us = cpo_mono_us();
+  if (s->rx_hi != w->rx_hi) {
+    *w = (lost_rx_watch_t){.rx_hi = s->rx_hi, .refused = refused};
+    return CPO_OK;
+  }
+  if (refused != w->refused && w->since_us == 0) {
+    w->since_us = now_us;
+    snprintf(w->first, sizeof w->first, "%s", why);
+  }
+  w->refused = refused;
+  if (w->since_us == 0 || now_us - w->since_us < 1000ull * cpo_server_timeout_ms(s->srv))
+    return CPO_OK;
+  snprintf(s->res->error, sizeof s->res->error,
+           "no RX from the model for cycle %llu within %u ms of refusing its message (%.200s): "
+           "the data it carried is lost",
+           (unsigned long long)s->rx_hi, cpo_server_timeout_ms(s->srv), w->first);
+  return CPO_ERR_PROTOCOL;
+}
+
 /* Lookahead: RX for the cycles up to @p end is computed from TX sent L ago; take the messages
  * until it is there. They are taken here, when RX is due, and only until it is there: a receive
  * from a queue that holds more costs no system call, one that empties it costs several (ZeroMQ
@@ -466,8 +501,12 @@ static cpo_status_t s_await_rx(sync_t *s, uint64_t end, unsigned model_bit, unsi
     CPO_TRY(s_pump(s, host_bit, 0, &got));
   if (s->rx_hi < end) {
     uint64_t wait_start_us = cpo_mono_us();
-    while (s->rx_hi < end)
-      CPO_TRY(s_pump(s, model_bit | host_bit, CPO_WAIT_FOREVER, &got));
+    lost_rx_watch_t watch = {.rx_hi = s->rx_hi,
+                             .refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, NULL, 0)};
+    while (s->rx_hi < end) {
+      CPO_TRY(s_pump(s, model_bit | host_bit, LOST_RX_POLL_MS, &got));
+      CPO_TRY(s_check_lost_rx(s, &watch));
+    }
     s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
   }
   return CPO_OK;

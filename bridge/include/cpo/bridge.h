@@ -134,6 +134,11 @@ CPO_MUST_USE cpo_status_t cpo_server_send(cpo_server_t *s, cpo_role_t role, cpo_
 
 /** Cycle stamp of the last valid message from @p role: the last cycle agreed with it. */
 uint64_t cpo_server_last_cycle(const cpo_server_t *s, cpo_role_t role);
+/** How many messages from @p role were refused so far (by the codec's checks or by
+ *  cpo_server_report/reject); @p last, if not NULL, gets why the last one was. */
+uint64_t cpo_server_refused(const cpo_server_t *s, cpo_role_t role, char *last, size_t len);
+/** The session's bridge timeout (a peer silent this long is dead). */
+uint32_t cpo_server_timeout_ms(const cpo_server_t *s);
 
 /** Refuse @p msg, the message the last cpo_server_recv returned from @p role, at the session
  * layer (a stamp or a field its state does not allow): answer ERROR @p code with @p text, log
