@@ -27,6 +27,19 @@ typedef struct {
 #define ADC_PENDING_MAX (1u << 20)
 #define DAC_TAKE_MAX 256u
 
+/* The model sends each message once: one the rtl refused (corrupted on the way, stamped out of
+ * order) leaves a hole in RX nothing will fill, while both sides stay alive (heartbeats) and
+ * wait for each other. A refusal followed by a bridge timeout without RX accepted is that hole:
+ * the run ends naming it, instead of waiting forever. Messages are taken in order, so a
+ * refusal before RX is accepted was of an earlier message (a duplicate, a stranger's junk):
+ * harmless, and forgotten then. */
+#define LOST_RX_POLL_MS 200
+typedef struct {
+  uint64_t refused;  /* the model's refusals before the last RX accepted */
+  uint64_t since_us; /* when a refusal after it was first seen (0: none) */
+  char first[200];   /* why that one was refused */
+} lost_rx_watch_t;
+
 typedef struct {
   cpo_server_t *srv;
   const cpo_config_t *cfg;
@@ -44,6 +57,7 @@ typedef struct {
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
   size_t adc_head, adc_len, adc_cap;
   cpo_analog_write_t dac[DAC_TAKE_MAX]; /* DAC writes of the chunk just simulated */
+  lost_rx_watch_t lost;
 } sync_t;
 
 /* A converter code in the event hash: which converter, which code, at which cycle. */
@@ -86,6 +100,7 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
     i += k;
   }
   s->rx_hi += n;
+  s->lost = (lost_rx_watch_t){.refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, NULL, 0)};
 }
 
 /* The model's power-on DAC codes: allowed only before its first RX_QUANTUM. */
@@ -452,32 +467,15 @@ static bool s_quantum_end(sync_t *s, uint64_t *end) {
   return true;
 }
 
-/* The model sends each message once: one the rtl refused (corrupted on the way, stamped out of
- * order) leaves a hole in RX nothing will fill, while both sides stay alive (heartbeats) and
- * wait for each other. A refusal followed by a bridge timeout without RX progress is that hole:
- * the run ends naming it, instead of waiting forever. A refusal RX then moves past (a duplicate,
- * a stranger's junk) was harmless and is forgotten. */
-#define LOST_RX_POLL_MS 200
-typedef struct {
-  uint64_t rx_hi;    /* RX progress seen */
-  uint64_t refused;  /* the model's refusals seen */
-  uint64_t since_us; /* the first refusal since RX last moved (0: none) */
-  char first[200];   /* why that one was refused */
-} lost_rx_watch_t;
-
-static cpo_status_t s_check_lost_rx(sync_t *s, lost_rx_watch_t *w) {
+static cpo_status_t s_check_lost_rx(sync_t *s) {
+  lost_rx_watch_t *w = &s->lost;
   char why[200];
   const uint64_t refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, why, sizeof why);
   const uint64_t now_us = cpo_mono_us();
-  if (s->rx_hi != w->rx_hi) {
-    *w = (lost_rx_watch_t){.rx_hi = s->rx_hi, .refused = refused};
-    return CPO_OK;
-  }
   if (refused != w->refused && w->since_us == 0) {
     w->since_us = now_us;
     snprintf(w->first, sizeof w->first, "%s", why);
   }
-  w->refused = refused;
   if (w->since_us == 0 || now_us - w->since_us < 1000ull * cpo_server_timeout_ms(s->srv))
     return CPO_OK;
   snprintf(s->res->error, sizeof s->res->error,
@@ -501,11 +499,9 @@ static cpo_status_t s_await_rx(sync_t *s, uint64_t end, unsigned model_bit, unsi
     CPO_TRY(s_pump(s, host_bit, 0, &got));
   if (s->rx_hi < end) {
     uint64_t wait_start_us = cpo_mono_us();
-    lost_rx_watch_t watch = {.rx_hi = s->rx_hi,
-                             .refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, NULL, 0)};
     while (s->rx_hi < end) {
       CPO_TRY(s_pump(s, model_bit | host_bit, LOST_RX_POLL_MS, &got));
-      CPO_TRY(s_check_lost_rx(s, &watch));
+      CPO_TRY(s_check_lost_rx(s));
     }
     s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
   }
