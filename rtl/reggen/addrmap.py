@@ -47,10 +47,9 @@ sys.path.insert(0, HERE)
 import reggen  # noqa: E402
 from reggen import (
     RegError,
-    _check_ident,
     _check_keys,
-    _int,
-    _where,
+    _named_table,
+    _required_int,
     name_claimer,  # noqa: E402
     read_toml)
 
@@ -109,17 +108,11 @@ def _str(raw, key, where):
 
 
 def _parse_space(raw, where):
-  if not isinstance(raw, dict):
-    raise RegError(f"{where}: each [[space]] must be a table")
-  swhere = _where(where, "space", raw.get("name"))
-  _check_ident(raw.get("name"), r"[A-Z][A-Z0-9_]*", "space", swhere)
-  _check_keys(raw, SPACE_KEYS, swhere)
-  if "addr_bits" not in raw:
-    raise RegError(f"{swhere}: missing addr_bits")
-  bits = _int(raw["addr_bits"], "addr_bits", swhere)
+  name, swhere = _named_table(raw, "[[space]]", "space", SPACE_KEYS, where)
+  bits = _required_int(raw, "addr_bits", swhere)
   if not 1 <= bits <= 32:
     raise RegError(f"{swhere}: addr_bits {bits} out of range 1..32")
-  return Space(raw["name"], bits, _str(raw, "desc", swhere))
+  return Space(name, bits, _str(raw, "desc", swhere))
 
 
 def _load_regs(rel, map_path, where):
@@ -132,22 +125,15 @@ def _load_regs(rel, map_path, where):
 
 
 def _parse_block(raw, spaces, map_path, where):
-  if not isinstance(raw, dict):
-    raise RegError(f"{where}: each [[block]] must be a table")
-  bwhere = _where(where, "block", raw.get("name"))
-  _check_ident(raw.get("name"), r"[A-Z][A-Z0-9_]*", "block", bwhere)
-  _check_keys(raw, BLOCK_KEYS, bwhere)
+  _, bwhere = _named_table(raw, "[[block]]", "block", BLOCK_KEYS, where)
   if ("space" in raw) == ("parent" in raw):
     raise RegError(f"{bwhere}: needs exactly one of space (top level) or parent")
   space = raw.get("space")
   if space is not None and space not in spaces:
     raise RegError(f"{bwhere}: space '{space}' is not a [[space]] "
                    f"(known: {', '.join(spaces) or 'none'})")
-  for key in ("base", "size"):
-    if key not in raw:
-      raise RegError(f"{bwhere}: missing {key}")
-  base = _int(raw["base"], "base", bwhere)
-  size = _int(raw["size"], "size", bwhere)
+  base = _required_int(raw, "base", bwhere)
+  size = _required_int(raw, "size", bwhere)
   if base < 0 or base % 4:
     raise RegError(f"{bwhere}: base 0x{base:x} is not a non-negative multiple of 4")
   if size < 4 or size % 4:

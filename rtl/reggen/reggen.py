@@ -330,9 +330,7 @@ def _parse_enum(raw, name, where):
     vwhere = _where(where, "value", rv.get("name"))
     _check_ident(rv.get("name"), r"[A-Z][A-Z0-9_]*", "enum value", vwhere)
     _check_keys(rv, VALUE_KEYS, vwhere)
-    if "value" not in rv:
-      raise RegError(f"{vwhere}: missing value")
-    value = _int(rv["value"], "value", vwhere)
+    value = _required_int(rv, "value", vwhere)
     if value < 0:
       raise RegError(f"{vwhere}: value {value} is negative")
     vdesc = rv.get("desc", "")
