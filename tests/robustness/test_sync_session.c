@@ -255,8 +255,14 @@ static void *s_model_main(void *arg) {
       pthread_mutex_unlock(&r->lock);
       cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p.stamp}};
       s_raw_send(&p, &hb);
-      nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
       pthread_mutex_lock(&r->lock);
+      /* Held but alive: heartbeat every 50 ms, and go on the moment the test says so. */
+      struct timespec next;
+      clock_gettime(CLOCK_REALTIME, &next);
+      next.tv_nsec += 50 * 1000 * 1000;
+      next.tv_sec += next.tv_nsec / 1000000000L;
+      next.tv_nsec %= 1000000000L;
+      (void)pthread_cond_timedwait(&r->cond, &r->lock, &next);
     }
     bool gone = r->rtl_closed; /* nobody to send to: a DEALER's send would block */
     pthread_mutex_unlock(&r->lock);
