@@ -25,16 +25,9 @@ set(cpo_proto_gen_cmd
     --status ${PROJECT_SOURCE_DIR}/common/include/cpo/status.h
     --c-out ${CPO_PROTOCOL_CONSTS_H} --py-out ${cpo_proto_py})
 
-execute_process(COMMAND ${cpo_proto_gen_cmd} RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "bridge/gen_protocol.py failed:\n${err}")
-endif()
-add_custom_command(OUTPUT ${CPO_PROTOCOL_CONSTS_H} ${cpo_proto_py}
-  COMMAND ${cpo_proto_gen_cmd}
-  DEPENDS ${CPO_PROTOCOL_GEN_INPUTS}
-  COMMENT "gen_protocol: bridge/protocol.toml"
-  VERBATIM)
-add_custom_target(cpo_protocol_gen ALL DEPENDS ${CPO_PROTOCOL_CONSTS_H} ${cpo_proto_py})
+cpo_generate(cpo_protocol_gen ALL COMMAND ${cpo_proto_gen_cmd}
+  OUTPUTS ${CPO_PROTOCOL_CONSTS_H} ${cpo_proto_py} DEPENDS ${CPO_PROTOCOL_GEN_INPUTS}
+  COMMENT "gen_protocol: bridge/protocol.toml")
 
 add_library(cpo_protocol STATIC ${CMAKE_CURRENT_LIST_DIR}/src/protocol.c)
 target_include_directories(cpo_protocol PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include

@@ -21,20 +21,11 @@ set(cpo_analog_stamp ${CPO_REGGEN_OUT}/analog_channels.stamp)
 set(cpo_analog_cmd ${PYTHON3} ${cpo_analog_gen} ${cpo_analog_toml} --outdir ${CPO_REGGEN_OUT}
                    --src-name rtl/lanes/analog_channels.toml --stamp ${cpo_analog_stamp})
 
-execute_process(COMMAND ${cpo_analog_cmd} RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "gen_analog failed:\n${err}")
-endif()
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${cpo_analog_toml}
-             ${cpo_analog_gen} ${CPO_REGGEN_PY})
-add_custom_command(OUTPUT ${cpo_analog_stamp} ${CPO_AFE_PKG_SV} ${CPO_ANALOG_PY}
-                          ${CPO_REGGEN_OUT}/cpo/analog_channels.h
-  COMMAND ${cpo_analog_cmd}
+cpo_generate(cpo_afe_pkg_gen COMMAND ${cpo_analog_cmd}
+  OUTPUTS ${cpo_analog_stamp} ${CPO_AFE_PKG_SV} ${CPO_ANALOG_PY}
+          ${CPO_REGGEN_OUT}/cpo/analog_channels.h
   DEPENDS ${cpo_analog_toml} ${cpo_analog_gen} ${CPO_REGGEN_PY}
-  COMMENT "gen_analog: rtl/lanes/analog_channels.toml"
-  VERBATIM)
-add_custom_target(cpo_afe_pkg_gen DEPENDS ${cpo_analog_stamp} ${CPO_AFE_PKG_SV} ${CPO_ANALOG_PY}
-                                          ${CPO_REGGEN_OUT}/cpo/analog_channels.h)
+  COMMENT "gen_analog: rtl/lanes/analog_channels.toml")
 add_library(cpo_analog_channels INTERFACE)
 target_include_directories(cpo_analog_channels INTERFACE ${CPO_REGGEN_OUT})
 add_dependencies(cpo_analog_channels cpo_afe_pkg_gen)

@@ -40,18 +40,8 @@ function(cpo_reggen)
     list(APPEND cmd --param ${p})
   endforeach()
 
-  execute_process(COMMAND ${cmd} RESULT_VARIABLE rc ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "cpo_reggen(${R_BLOCK}) failed:\n${err}")
-  endif()
-  add_custom_command(OUTPUT ${stamp} ${outputs}
-    COMMAND ${cmd}
-    DEPENDS ${toml} ${CPO_REGGEN_PY}
-    COMMENT "reggen: ${src_name}"
-    VERBATIM)
-  add_custom_target(cpo_${R_BLOCK}_reggen DEPENDS ${stamp} ${outputs})
-  # Re-run CMake when the description changes, in case the SV file set or arrays change.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${toml} ${CPO_REGGEN_PY})
+  cpo_generate(cpo_${R_BLOCK}_reggen COMMAND ${cmd} OUTPUTS ${stamp} ${outputs}
+    DEPENDS ${toml} ${CPO_REGGEN_PY} COMMENT "reggen: ${src_name}")
 
   add_library(cpo_${R_BLOCK}_regs INTERFACE)
   target_include_directories(cpo_${R_BLOCK}_regs INTERFACE ${out})
@@ -84,23 +74,14 @@ function(cpo_addrmap)
   set(stamp ${out}/addrmap.stamp)
   set(cmd ${PYTHON3} ${CPO_ADDRMAP_PY} ${toml} --outdir ${out} --src-name ${src_name}
           --stamp ${stamp})
-  execute_process(COMMAND ${cmd} RESULT_VARIABLE rc ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "cpo_addrmap failed:\n${err}")
-  endif()
+  set(deps ${toml} ${CPO_ADDRMAP_PY} ${CPO_REGGEN_PY} ${A_DEPENDS})
+  cpo_generate(cpo_addrmap_gen COMMAND ${cmd} OUTPUTS ${stamp} ${outputs} DEPENDS ${deps}
+    COMMENT "addrmap: ${src_name}")
   foreach(s ${A_SPACES})
     if(NOT EXISTS ${out}/cpo_addrmap_${s}_dec.sv)
       message(FATAL_ERROR "cpo_addrmap: SPACES names '${s}', which ${src_name} does not define")
     endif()
   endforeach()
-  set(deps ${toml} ${CPO_ADDRMAP_PY} ${CPO_REGGEN_PY} ${A_DEPENDS})
-  add_custom_command(OUTPUT ${stamp} ${outputs}
-    COMMAND ${cmd}
-    DEPENDS ${deps}
-    COMMENT "addrmap: ${src_name}"
-    VERBATIM)
-  add_custom_target(cpo_addrmap_gen DEPENDS ${stamp} ${outputs})
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${deps})
   add_library(cpo_addrmap INTERFACE)
   target_include_directories(cpo_addrmap INTERFACE ${out})
   add_dependencies(cpo_addrmap cpo_addrmap_gen)
