@@ -167,6 +167,16 @@ static void s_raw_send(raw_t *p, cpo_msg_t *m) {
   assert_true(zmq_send(p->sock, out, n, 0) == (int)n);
 }
 
+/* A HEARTBEAT may race the rtl's close (its socket gone, our flag not yet set): a DEALER with
+ * no peer would block on it for ever, so it is sent without waiting, and lost if nobody hears. */
+static void s_raw_heartbeat(raw_t *p) {
+  uint8_t out[64];
+  cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p->stamp, .seq = p->seq++}};
+  size_t n = cpo_msg_encode(&hb, out, sizeof out);
+  assert_true(n > 0);
+  (void)zmq_send(p->sock, out, n, ZMQ_DONTWAIT);
+}
+
 /* The next message from the rtl (HEARTBEATs skipped); false if none within 10 s. */
 static bool s_raw_recv(raw_t *p) {
   for (;;) {
@@ -187,6 +197,8 @@ static void s_raw_join(run_t *r, raw_t *p, cpo_role_t role) {
   p->sock = zmq_socket(r->ctx, ZMQ_DEALER);
   int linger = 1000;
   zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+  int send_timeout_ms = 10000; /* a send nobody takes fails the test instead of hanging it */
+  zmq_setsockopt(p->sock, ZMQ_SNDTIMEO, &send_timeout_ms, sizeof send_timeout_ms);
   assert_int_equal(zmq_connect(p->sock, r->endpoint), 0);
   cpo_msg_t hello = {.hdr = {.type = CPO_MSG_HELLO}};
   hello.u.hello.role = (uint8_t)role;
@@ -253,8 +265,7 @@ static void *s_model_main(void *arg) {
         continue;
       }
       pthread_mutex_unlock(&r->lock);
-      cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p.stamp}};
-      s_raw_send(&p, &hb);
+      s_raw_heartbeat(&p);
       pthread_mutex_lock(&r->lock);
       /* Held but alive: heartbeat every 50 ms, and go on the moment the test says so. */
       struct timespec next;
@@ -276,8 +287,7 @@ static void *s_model_main(void *arg) {
       pthread_mutex_lock(&r->lock);
       while (!r->rtl_closed && s_now_s() < until) {
         pthread_mutex_unlock(&r->lock);
-        cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p.stamp}};
-        s_raw_send(&p, &hb);
+        s_raw_heartbeat(&p);
         struct timespec nap = {0, 20 * 1000 * 1000};
         nanosleep(&nap, NULL);
         pthread_mutex_lock(&r->lock);
