@@ -10,6 +10,7 @@
 // The register tunnel initiator (TUN_* registers) reaches the partner's tunnel target, which
 // executes accesses on its m_* APB master port (TunTarget = 0: refused as unsupported).
 module cpo_d2d_ep
+  import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
   import cpo_d2d_reg_pkg::*;
   import cpo_prbs_pkg::*;
@@ -27,15 +28,9 @@ module cpo_d2d_ep
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
-  // register port (APB3)
-  input  logic                               psel_i,
-  input  logic                               penable_i,
-  input  logic                               pwrite_i,
-  input  logic [CPO_D2D_ADDR_BITS-1:0]       paddr_i,
-  input  logic [31:0]                        pwdata_i,
-  output logic [31:0]                        prdata_o,
-  output logic                               pready_o,
-  output logic                               pslverr_o,
+  // register port (APB3; the registers decode the low CPO_D2D_ADDR_BITS of paddr)
+  input  apb_req_t                           req_i,
+  output apb_rsp_t                           rsp_o,
   // register tunnel target: accesses from the partner (APB3 master)
   output apb_req_t                           m_req_o,
   input  apb_rsp_t                           m_rsp_i,
@@ -65,11 +60,13 @@ module cpo_d2d_ep
   // ---- Registers -----------------------------------------------------------------------------
   cpo_d2d_reg2hw_t reg2hw;
   cpo_d2d_hw2reg_t hw2reg;
+  logic            unused_hw2reg_re;  // status kept current every cycle
 
   cpo_d2d_reg_top u_regs (
     .*,  // clock, reset and the register port, passed through by name
-    .reg2hw_o(reg2hw),
-    .hw2reg_i(hw2reg)
+    .reg2hw_o   (reg2hw),
+    .hw2reg_i   (hw2reg),
+    .hw2reg_re_o(unused_hw2reg_re)
   );
 
   logic [31:0] cycle_q;
