@@ -909,10 +909,10 @@ def _sv_top_header(block):
       f"  import cpo_{b}_reg_pkg::*;", "(", "  input  logic clk_i,", "  input  logic rst_ni,",
       "  input  apb_req_t req_i,", "  output apb_rsp_t rsp_o,",
       f"  output cpo_{b}_reg2hw_t reg2hw_o,", f"  input  cpo_{b}_hw2reg_t hw2reg_i,",
-      "  output logic hw2reg_re_o", ");", "",
-      "  logic access, wr_en, rd_en;", f"  logic [{p}_ADDR_BITS-1:0] addr;",
-      "  logic [31:0] wdata;", "  assign access = req_i.psel & req_i.penable;",
-      "  assign wr_en = access & req_i.pwrite;", "  assign rd_en = access & ~req_i.pwrite;",
+      "  output logic hw2reg_re_o", ");", "", "  logic access, wr_en, rd_en;",
+      f"  logic [{p}_ADDR_BITS-1:0] addr;", "  logic [31:0] wdata;",
+      "  assign access = req_i.psel & req_i.penable;", "  assign wr_en = access & req_i.pwrite;",
+      "  assign rd_en = access & ~req_i.pwrite;",
       f"  assign addr = req_i.paddr[{p}_ADDR_BITS-1:0];", "  assign wdata = req_i.pwdata;",
       "  assign hw2reg_re_o = rd_en;", ""
   ]
@@ -952,8 +952,8 @@ def _sv_top_decode(block):
       hits.append(f"(|{n}_hit)")
       if parts:
         reads += [
-            f"        {loop} begin", f"          if ({n}_hit[i]) rdata = rdata | {_pad_concat(parts)};",
-            "        end"
+            f"        {loop} begin",
+            f"          if ({n}_hit[i]) rdata = rdata | {_pad_concat(parts)};", "        end"
         ]
     else:
       decls.append(f"  logic {n}_hit;")
@@ -962,7 +962,9 @@ def _sv_top_decode(block):
       hits.append(f"{n}_hit")
       if parts:
         reads.append(f"        if ({n}_hit) rdata = rdata | {_pad_concat(parts)};")
-  out = ["  // Address decode: one hit line per register instance (one-hot), all 0 outside an access."]
+  out = [
+      "  // Address decode: one hit line per register instance (one-hot), all 0 outside an access."
+  ]
   out += decls + ["  logic addr_hit;", "  always_comb begin"]
   out += clear + ["    addr_hit = 1'b0;", "    if (access) begin"] + decode
   out.append("      addr_hit = " + (" |\n                 ".join(hits)) + ";")
@@ -991,8 +993,8 @@ def _reg2hw_reset(block):
       value = (value << f.width) | (f.reset if f.access in HAS_RESET else 0)
       width += f.width
     const = sv_hex(width, value)
-    members.append(f"{r.sv_name}: " + (f"{{{block.prefix}_{r.name}_COUNT{{{const}}}}}"
-                                       if r.is_array else const))
+    members.append(f"{r.sv_name}: " +
+                   (f"{{{block.prefix}_{r.name}_COUNT{{{const}}}}}" if r.is_array else const))
   return "'{" + ", ".join(members) + "}"
 
 
@@ -1017,7 +1019,7 @@ def _sv_per_instance(block, r, lines_of, ind):
   if not body:
     return []
   return [f"{ind}for (int unsigned i = 0; i < {block.prefix}_{r.name}_COUNT; i++) begin"
-          ] + body + [f"{ind}end"]
+         ] + body + [f"{ind}end"]
 
 
 def _sv_top_storage(block):
@@ -1099,8 +1101,7 @@ def _sv_top_latched(block):
 
 def gen_sv_top(block):
   decode, rdata = _sv_top_decode(block)
-  out = (_sv_top_header(block) + decode + _sv_top_storage(block) + _sv_top_latched(block) +
-         rdata)
+  out = (_sv_top_header(block) + decode + _sv_top_storage(block) + _sv_top_latched(block) + rdata)
   if not any(f.access in FROM_HW for r in block.registers for f in r.fields):
     out += ["  logic unused_hw2reg;", "  assign unused_hw2reg = ^hw2reg_i;", ""]
   out += [
