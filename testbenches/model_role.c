@@ -54,7 +54,10 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     }
     return CPO_OK;
   }
-  cpo_link_cfg_t lc = {.profile = cfg->profile,
+  cpo_profile_t prof; /* the run's profile: shipped, or a file of the user's */
+  if (cpo_profile_open(o->profile, &prof, NULL, why, why_len) != CPO_OK)
+    return CPO_ERR_INVALID_ARG;
+  cpo_link_cfg_t lc = {.params = &prof,
                        .topology = o->topology,
                        .lanes = cfg->lanes,
                        .symbols_per_cycle = cfg->symbols_per_cycle,
