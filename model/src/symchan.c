@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cpo/ber.h"
@@ -34,12 +35,53 @@ static double s_current(const cpo_symchan_eye_t *eye, const cpo_symchan_input_t 
   return i_a;
 }
 
+/* Levels of symbols i - HIST - 1 .. i of a stream into lv[0 .. HIST + 1] (symbol -1 is the
+ * stream's prev; earlier ones are never read): one division, then a walk back through the
+ * fields. */
+static void s_window(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, uint32_t i,
+                     uint8_t *lv) {
+  const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
+  const uint32_t mask = (1u << bps) - 1;
+  uint32_t w = i / spw, o = i % spw;
+  uint64_t word = s->words[(size_t)w * in->stride];
+  for (int j = HIST + 1; j >= 0; j--) {
+    const int64_t m = (int64_t)i - (HIST + 1 - j);
+    if (m < 0) {
+      lv[j] = s->prev;
+      break;
+    }
+    const uint32_t f = (uint32_t)(word >> (o * bps)) & mask;
+    lv[j] = (uint8_t)(in->gray ? f ^ (f >> 1) : f);
+    if (o == 0 && w > 0) {
+      o = spw;
+      word = s->words[(size_t)--w * in->stride];
+    }
+    o--;
+  }
+}
+
 double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
                          const cpo_symchan_input_t *in, uint32_t i) {
+  const uint32_t levels = eye->levels;
+  uint8_t lv[3][HIST + 2];
+  s_window(in, &in->own, i, lv[0]);
+  for (int k = 0; k < 2; k++)
+    if (eye->has_neighbour[k])
+      s_window(in, &in->nb[k], i, lv[1 + k]);
   double y = 0.0;
   for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
     const int64_t m = (int64_t)i - k;
-    y += eye->taps[k] * (m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1]);
+    if (m < 0) {
+      y += eye->taps[k] * st->hist_a[-m - 1];
+      continue;
+    }
+    /* symbol m's current: own light, then left and right crosstalk */
+    const int j = HIST + 1 - k;
+    double i_a = eye->own_a[lv[0][j - 1] * levels + lv[0][j]];
+    for (int s = 0; s < 2; s++)
+      if (eye->has_neighbour[s])
+        i_a += eye->xt_a[s][lv[1 + s][j - 1] * levels + lv[1 + s][j]];
+    y += eye->taps[k] * i_a;
   }
   return y;
 }
@@ -81,13 +123,15 @@ void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
   memcpy(st->hist_a, next, sizeof next);
 }
 
-void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
-                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
-                          uint64_t *rx, cpo_symchan_errors_t *err) {
-  assert(eye && st && in && rx && err);
+/* Every symbol decided with its noise sample, block by block: from @p noise, or (NULL) drawn
+ * from @p rng's single-precision normals one block at a time. */
+static void s_decide_all(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                         const cpo_symchan_input_t *in, uint32_t n, const float *noise,
+                         cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
   const uint32_t spw = in->symbols_per_word;
   assert(n % spw == 0);
   const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
+  float drawn[CPO_SYMCHAN_BLOCK];
   cpo_symchan_kernel_fn kernel = cpo_symchan_kernel_select();
   cpo_symchan_block_t b = {
       .eye = eye,
@@ -105,13 +149,25 @@ void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
     b.own_words = in->own.words + w0;
     for (int k = 0; k < 2; k++)
       b.nb_words[k] = eye->has_neighbour[k] ? in->nb[k].words + w0 : NULL;
-    b.noise = noise + base;
+    if (noise) {
+      b.noise = noise + base;
+    } else {
+      cpo_rng_fill_normal_f32(rng, drawn, b.m);
+      b.noise = drawn;
+    }
     b.rx = rx + w0;
     kernel(&b);
   }
   memcpy(st->hist_a, b.hist_a, sizeof b.hist_a);
   err->bit_errors += b.bit_errors;
   err->symbol_errors += b.symbol_errors;
+}
+
+void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
+                          uint64_t *rx, cpo_symchan_errors_t *err) {
+  assert(eye && st && in && noise && rx && err);
+  s_decide_all(eye, st, in, n, noise, NULL, rx, err);
 }
 
 double cpo_symchan_error_prob(const cpo_symchan_eye_t *eye, double y, uint32_t sent) {
@@ -174,25 +230,32 @@ double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
   return bound < 1.0 ? bound : 1.0;
 }
 
-/* Symbols skipped before the next candidate: geometric with success probability p. */
-static uint64_t s_gap(cpo_rng_t *rng, double p) {
+/* Symbols skipped before the next candidate: geometric with success probability p, whose
+ * log(1 - p) the caller computes once. */
+static uint64_t s_gap(cpo_rng_t *rng, double p, double log_q) {
   if (p >= 1.0)
     return 0;
-  const double g = floor(log(cpo_rng_uniform_open(rng)) / log1p(-p));
+  const double g = floor(log(cpo_rng_uniform_open(rng)) / log_q);
   return g < 9.0e18 ? (uint64_t)g : UINT64_MAX - 1;
 }
 
-void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
-                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
-                             cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
-  assert(eye && st && in && gap && rng && rx && err);
+bool cpo_symchan_statistical_dense(double p_max) {
+  return p_max > CPO_SYMCHAN_DENSE_P_MAX;
+}
+
+/* The sparse pass: candidates at rate p_max, thinned to each symbol's exact error
+ * probability, written over the sent words already in rx. */
+static void s_sparse(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
+                     const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                     cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
   if (!(p_max > 0.0)) {
     *gap = UINT64_MAX; /* nothing can go wrong under this eye; redraw when it changes */
     return;
   }
   const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
   const uint32_t levels = eye->levels;
-  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max) : *gap;
+  const double log_q = log1p(-p_max);
+  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max, log_q) : *gap;
   while (pos < n) {
     const uint32_t i = (uint32_t)pos;
     const uint8_t sent = cpo_symchan_level(in, &in->own, i);
@@ -225,8 +288,26 @@ void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_sta
       err->symbol_errors++;
       err->bit_errors += cpo_popcount64((old ^ rx[at]) & field_mask);
     }
-    const uint64_t g = s_gap(rng, p_max);
+    const uint64_t g = s_gap(rng, p_max, log_q);
     pos = g >= UINT64_MAX - 2 - pos ? UINT64_MAX - 1 : pos + 1 + g;
   }
   *gap = pos - n;
+}
+
+void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                             cpo_rng_t *rng, const uint8_t *const tail[3], uint64_t *rx,
+                             cpo_symchan_errors_t *err) {
+  assert(eye && st && in && gap && rng && rx && err);
+  if (cpo_symchan_statistical_dense(p_max)) {
+    /* errors are too many for the sparse pass to be cheaper than deciding every symbol */
+    *gap = UINT64_MAX;
+    s_decide_all(eye, st, in, n, NULL, rng, rx, err);
+    return;
+  }
+  s_sparse(eye, st, in, n, p_max, gap, rng, rx, err);
+  if (tail && n > HIST)
+    cpo_symchan_advance_tail(eye, st, tail);
+  else
+    cpo_symchan_advance(eye, st, in, n);
 }

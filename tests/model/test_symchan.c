@@ -79,8 +79,7 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
     const uint32_t n = (uint32_t)(m * spw);
     if (statistical) {
       memcpy(rx + w, own0 + w, m * sizeof *rx);
-      cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, rx + w, &err);
-      cpo_symchan_advance(eye, &st, &in, n);
+      cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, NULL, rx + w, &err);
     } else {
       cpo_rng_fill_normal_f32(rng, noise, n);
       cpo_symchan_bit_true(eye, &st, &in, n, noise, rx + w, &err);
