@@ -173,20 +173,44 @@ static cpo_symchan_eye_t s_rough_eye(void) {
   return e;
 }
 
+/* The rough eye's worst pattern sits on a threshold (error bound 1: the statistical mode
+ * decides every symbol). A milder one, with its noise scaled: at 1.3 the bound is 4.4e-3 and the
+ * statistical mode draws sparse candidates (SER ~1e-3), at 2.0 it is 5.4e-2 (SER ~2e-2: every
+ * symbol decided). */
+static cpo_symchan_eye_t s_mild_eye(double noise_scale) {
+  cpo_symchan_eye_t e = s_rough_eye();
+  const double lv[4] = {0.1e-3, 0.35e-3, 0.55e-3, 0.8e-3};
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 4; c++) {
+      e.own_a[p * 4 + c] = lv[c] - 0.005 * (lv[p] - lv[c]);
+      e.xt_a[0][p * 4 + c] = e.xt_a[1][p * 4 + c] = 0.002 * lv[c];
+    }
+  const double taps[5] = {1.0, 0.01, 0.003, 0.0, -0.005};
+  memcpy(e.taps, taps, sizeof taps);
+  for (int s = 0; s < 4; s++)
+    e.sigma_a[s] *= noise_scale;
+  return e;
+}
+
 static void test_symchan_statistical_agrees_with_bit_true_on_rough_channel(void **state) {
   (void)state;
   const size_t words = 1 << 18;
   uint64_t *tx = test_words(words, 3), *l = test_words(words, 4), *r = test_words(words, 5);
   uint64_t *rx = malloc(words * sizeof *rx);
   assert_non_null(rx);
-  const cpo_symchan_eye_t eye = s_rough_eye();
-  const cpo_symchan_errors_t bt = s_run(&eye, s_input(tx, l, r, 2), words, 37, 0, 7, rx);
-  const cpo_symchan_errors_t st = s_run(&eye, s_input(tx, l, r, 2), words, 37, 1, 8, rx);
-  assert_true(bt.symbol_errors > 1000); /* the comparison has teeth */
-  const double k1 = (double)bt.symbol_errors, k2 = (double)st.symbol_errors;
-  assert_true(fabs(k1 - k2) < 5 * sqrt(k1 + k2));
-  const double b1 = (double)bt.bit_errors, b2 = (double)st.bit_errors;
-  assert_true(fabs(b1 - b2) < 5 * sqrt(2 * (b1 + b2))); /* bits come in up to pairs */
+  /* every symbol decided (rough), sparse candidates (mild) */
+  const cpo_symchan_eye_t eyes[2] = {s_rough_eye(), s_mild_eye(1.3)};
+  for (int k = 0; k < 2; k++) {
+    const cpo_symchan_eye_t *eye = &eyes[k];
+    assert_int_equal(cpo_symchan_statistical_dense(cpo_symchan_error_bound(eye)), k == 0);
+    const cpo_symchan_errors_t bt = s_run(eye, s_input(tx, l, r, 2), words, 37, 0, 7, rx);
+    const cpo_symchan_errors_t st = s_run(eye, s_input(tx, l, r, 2), words, 37, 1, 8, rx);
+    assert_true(bt.symbol_errors > 1000); /* the comparison has teeth */
+    const double k1 = (double)bt.symbol_errors, k2 = (double)st.symbol_errors;
+    assert_true(fabs(k1 - k2) < 5 * sqrt(k1 + k2));
+    const double b1 = (double)bt.bit_errors, b2 = (double)st.bit_errors;
+    assert_true(fabs(b1 - b2) < 5 * sqrt(2 * (b1 + b2))); /* bits come in up to pairs */
+  }
   free(tx), free(l), free(r), free(rx);
 }
 
@@ -223,19 +247,50 @@ static void test_symchan_error_bound_covers_every_pattern(void **state) {
   assert_true(bound < 50 * worst); /* and is not uselessly loose */
 }
 
+
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
   uint64_t *tx = test_words(words, 6), *l = test_words(words, 7), *r = test_words(words, 8);
   uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
   assert_true(a && b);
-  const cpo_symchan_eye_t eye = s_rough_eye();
-  for (int mode = 0; mode < 2; mode++) {
-    const cpo_symchan_errors_t ea = s_run(&eye, s_input(tx, l, r, 2), words, words, mode, 9, a);
-    const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, mode, 9, b);
+  /* bit-true, statistical sparse, statistical dense */
+  const int modes[3] = {0, 1, 1};
+  const double scales[3] = {1.0, 1.3, 2.0};
+  for (int k = 0; k < 3; k++) {
+    const cpo_symchan_eye_t eye = k == 0 ? s_rough_eye() : s_mild_eye(scales[k]);
+    if (modes[k])
+      assert_int_equal(cpo_symchan_statistical_dense(cpo_symchan_error_bound(&eye)), k == 2);
+    const cpo_symchan_errors_t ea =
+        s_run(&eye, s_input(tx, l, r, 2), words, words, modes[k], 9, a);
+    const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, modes[k], 9, b);
     assert_memory_equal(a, b, words * sizeof *a);
     assert_int_equal(ea.symbol_errors, eb.symbol_errors);
     assert_true(ea.symbol_errors > 0);
+  }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
+/* Above the switch the statistical mode decides every symbol exactly as bit-true does with the
+ * same noise (its stream's normals), so its law is bit-true's; below it, it does not. */
+static void test_symchan_dense_statistical_is_bit_true_with_its_noise(void **state) {
+  (void)state;
+  const size_t words = 4096;
+  uint64_t *tx = test_words(words, 10), *l = test_words(words, 11), *r = test_words(words, 12);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_true(a && b);
+  for (int k = 0; k < 2; k++) {
+    const cpo_symchan_eye_t eye = s_mild_eye(k ? 2.0 : 1.3);
+    const cpo_symchan_errors_t bt = s_run(&eye, s_input(tx, l, r, 2), words, 37, 0, 13, a);
+    const cpo_symchan_errors_t st = s_run(&eye, s_input(tx, l, r, 2), words, 37, 1, 13, b);
+    assert_true(bt.symbol_errors > 0);
+    if (k) {
+      assert_memory_equal(a, b, words * sizeof *a);
+      assert_int_equal(bt.symbol_errors, st.symbol_errors);
+      assert_int_equal(bt.bit_errors, st.bit_errors);
+    } else {
+      assert_memory_not_equal(a, b, words * sizeof *a);
+    }
   }
   free(tx), free(l), free(r), free(a), free(b);
 }
@@ -320,6 +375,7 @@ int main(void) {
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
+      cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
       cmocka_unit_test(test_symchan_kernel_variants_give_identical_bits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
