@@ -239,6 +239,85 @@ static uint64_t s_gap(cpo_rng_t *rng, double p, double log_q) {
   return g < 9.0e18 ? (uint64_t)g : UINT64_MAX - 1;
 }
 
+/* Whether every symbol's noiseless value and noise are the same whatever was sent (a dark
+ * lane: no light, so no pattern to see). */
+static bool s_flat(const cpo_symchan_eye_t *eye) {
+  const uint32_t pairs = eye->levels * eye->levels;
+  for (uint32_t k = 1; k < pairs; k++) {
+    if (eye->own_a[k] != eye->own_a[0])
+      return false;
+    for (int s = 0; s < 2; s++)
+      if (eye->has_neighbour[s] && eye->xt_a[s][k] != eye->xt_a[s][0])
+        return false;
+  }
+  for (uint32_t s = 1; s < eye->levels; s++)
+    if (eye->sigma_a[s] != eye->sigma_a[0])
+      return false;
+  return true;
+}
+
+/* Upper ends of the decision law's cells for value y: d is decided when u in [cum[d-1], cum[d]). */
+static void s_law(const cpo_symchan_eye_t *eye, double y, double *cum) {
+  double prob[CPO_SYMCHAN_MAX_LEVELS];
+  cpo_slicer_probs(y, eye->sigma_a[0], eye->threshold_a, eye->levels, prob);
+  double acc = 0.0;
+  for (uint32_t d = 0; d + 1 < eye->levels; d++)
+    cum[d] = acc += prob[d];
+  for (uint32_t d = eye->levels - 1; d < CPO_SYMCHAN_MAX_LEVELS; d++)
+    cum[d] = INFINITY;
+}
+
+/* A flat eye's decisions: independent of what was sent, each drawn from the slicer's law at
+ * the one noiseless value (the call's first symbols from the history's, which may still hold
+ * another eye's currents), one uniform per symbol, so calls can split anywhere. */
+static void s_decide_flat(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                          const cpo_symchan_input_t *in, uint32_t n, cpo_rng_t *rng,
+                          uint64_t *rx, cpo_symchan_errors_t *err) {
+  const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
+  assert(n % spw == 0);
+  double i_a = eye->own_a[0]; /* every symbol's current, summed as cpo_symchan_value does */
+  for (int s = 0; s < 2; s++)
+    if (eye->has_neighbour[s])
+      i_a += eye->xt_a[s][0];
+  double head[HIST][CPO_SYMCHAN_MAX_LEVELS], steady[CPO_SYMCHAN_MAX_LEVELS];
+  for (uint32_t i = 0; i <= HIST; i++) {
+    double y = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+      const int64_t m = (int64_t)i - k;
+      y += eye->taps[k] * (m >= 0 ? i_a : st->hist_a[-m - 1]);
+    }
+    s_law(eye, y, i < HIST ? head[i] : steady);
+  }
+  const uint64_t gray_mask = in->gray && bps == 2 ? ~UINT64_C(0) : 0;
+  const uint64_t word_mask = spw * bps >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << (spw * bps)) - 1;
+  const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
+  double u[CPO_SYMCHAN_BLOCK];
+  uint32_t dec[CPO_SYMCHAN_BLOCK];
+  for (uint32_t base = 0; base < n; base += block) {
+    const uint32_t m = n - base < block ? n - base : block;
+    cpo_rng_fill_uniform(rng, u, m);
+    for (uint32_t j = 0; j < m; j++) /* the decided level: cells passed */
+      dec[j] = (uint32_t)(u[j] >= steady[0]) + (u[j] >= steady[1]) + (u[j] >= steady[2]);
+    for (uint32_t j = 0; base == 0 && j < HIST && j < m; j++)
+      dec[j] = (uint32_t)(u[j] >= head[j][0]) + (u[j] >= head[j][1]) + (u[j] >= head[j][2]);
+    for (uint32_t w = 0; w < m / spw; w++) {
+      uint64_t word = 0;
+      for (uint32_t k = 0; k < spw; k++) {
+        const uint64_t d = dec[w * spw + k];
+        word |= (d ^ ((d >> 1) & gray_mask)) << (k * bps);
+      }
+      const size_t at = (size_t)(base / spw + w) * in->stride;
+      rx[at] = word;
+      cpo_symchan_count((word ^ in->own.words[at]) & word_mask, bps, &err->bit_errors,
+                        &err->symbol_errors);
+    }
+  }
+  double next[HIST];
+  for (uint32_t k = 0; k < HIST; k++)
+    next[k] = k < n ? i_a : st->hist_a[k - n];
+  memcpy(st->hist_a, next, sizeof next);
+}
+
 bool cpo_symchan_statistical_dense(double p_max) {
   return p_max > CPO_SYMCHAN_DENSE_P_MAX;
 }
@@ -302,7 +381,10 @@ void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *
   if (cpo_symchan_statistical_dense(p_max)) {
     /* errors are too many for the sparse pass to be cheaper than deciding every symbol */
     *gap = UINT64_MAX;
-    s_decide_all(eye, st, in, n, NULL, rng, rx, err);
+    if (s_flat(eye))
+      s_decide_flat(eye, st, in, n, rng, rx, err);
+    else
+      s_decide_all(eye, st, in, n, NULL, rng, rx, err);
     return;
   }
   s_sparse(eye, st, in, n, p_max, gap, rng, rx, err);

@@ -56,13 +56,16 @@ static cpo_symchan_input_t s_input(const uint64_t *own, const uint64_t *left, co
   return in;
 }
 
-/* Run one mode over `words` words in calls of `split` words; returns the counts. */
-static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
-                                  size_t words, size_t split, int statistical, uint64_t seed,
-                                  uint64_t *rx) {
+/* Run one mode over `words` words in calls of `split` words, from history @p hist0 (NULL:
+ * zeros); returns the counts. */
+static cpo_symchan_errors_t s_run_from(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
+                                       size_t words, size_t split, int statistical, uint64_t seed,
+                                       const double *hist0, uint64_t *rx) {
   cpo_symchan_errors_t err = {0, 0};
   cpo_symchan_state_t st;
   memset(&st, 0, sizeof st);
+  if (hist0)
+    memcpy(st.hist_a, hist0, sizeof st.hist_a);
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
   const uint32_t spw = in.symbols_per_word;
@@ -92,6 +95,12 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
   free(noise);
   cpo_rng_destroy(&rng);
   return err;
+}
+
+static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
+                                  size_t words, size_t split, int statistical, uint64_t seed,
+                                  uint64_t *rx) {
+  return s_run_from(eye, in, words, split, statistical, seed, NULL, rx);
 }
 
 static void s_assert_binomial(uint64_t count, double trials, double p) {
@@ -295,6 +304,53 @@ static void test_symchan_dense_statistical_is_bit_true_with_its_noise(void **sta
   free(tx), free(l), free(r), free(a), free(b);
 }
 
+/* A dark lane: no light, so every current is the same (crosstalk included) and so is the
+ * noise. The statistical mode then decides each symbol by one draw from the slicer's law at
+ * the common value, whatever was sent: each (sent, decided) count against that law, computed
+ * here; and the result does not depend on the split, starting from a history a lit eye left. */
+static void test_symchan_dark_eye_decides_by_the_slicer_law(void **state) {
+  (void)state;
+  cpo_symchan_eye_t e = s_rough_eye();
+  const double xt = 1e-6, sigma = 10e-6;
+  for (int k = 0; k < 16; k++) {
+    e.own_a[k] = 0.0;
+    e.xt_a[0][k] = e.xt_a[1][k] = xt;
+  }
+  double y = 0.0;
+  for (int k = 0; k < 5; k++)
+    y += e.taps[k] * 2 * xt;
+  for (int s = 0; s < 4; s++)
+    e.sigma_a[s] = sigma;
+  e.threshold_a[0] = y - 1.0 * sigma;
+  e.threshold_a[1] = y;
+  e.threshold_a[2] = y + 1.5 * sigma;
+  const double law[4] = {s_qf(1.0), 0.5 - s_qf(1.0), 0.5 - s_qf(1.5), s_qf(1.5)};
+  assert_true(cpo_symchan_statistical_dense(cpo_symchan_error_bound(&e)));
+  const size_t words = 1 << 15; /* 1 M symbols */
+  uint64_t *tx = test_words(words, 14), *l = test_words(words, 15), *r = test_words(words, 16);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_true(a && b);
+  const double lit[4] = {3e-4, 1e-4, 5e-4, 2e-4}; /* the last lit symbols' currents */
+  const cpo_symchan_errors_t ea = s_run_from(&e, s_input(tx, l, r, 2), words, words, 1, 17, lit, a);
+  const cpo_symchan_errors_t eb = s_run_from(&e, s_input(tx, l, r, 2), words, 3, 1, 17, lit, b);
+  assert_memory_equal(a, b, words * sizeof *a);
+  assert_int_equal(ea.symbol_errors, eb.symbol_errors);
+  assert_int_equal(ea.bit_errors, eb.bit_errors);
+  uint64_t count[4][4] = {{0}}, sent_count[4] = {0}, wrong = 0;
+  const cpo_symchan_input_t in = s_input(tx, NULL, NULL, 2), out = s_input(a, NULL, NULL, 2);
+  for (uint32_t i = 8; i < words * 32; i++) { /* past the lit history */
+    const uint8_t s = cpo_symchan_level(&in, &in.own, i), d = cpo_symchan_level(&out, &out.own, i);
+    count[s][d]++;
+    sent_count[s]++;
+    wrong += s != d;
+  }
+  for (int s = 0; s < 4; s++)
+    for (int d = 0; d < 4; d++)
+      s_assert_binomial(count[s][d], (double)sent_count[s], law[d]);
+  assert_true(ea.symbol_errors >= wrong && ea.symbol_errors <= wrong + 8);
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
 /* The AVX-512 kernel must give the portable kernel's bits, for NRZ and PAM4, Gray and
  * natural, with and without neighbours, over several blocks. */
 static void test_symchan_kernel_variants_give_identical_bits(void **state) {
@@ -376,6 +432,7 @@ int main(void) {
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
       cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
+      cmocka_unit_test(test_symchan_dark_eye_decides_by_the_slicer_law),
       cmocka_unit_test(test_symchan_kernel_variants_give_identical_bits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@
  * decision drawn from the exact conditional law. That costs p_max x symbols x a candidate's
  * price (~20 to 50 bit-true symbols), so above CPO_SYMCHAN_DENSE_P_MAX (a dark, untrained or
  * badly tuned lane) the statistical mode decides every symbol as bit-true does, with its own
- * noise: its cost per symbol is never above bit-true's, whatever the error rate. */
+ * noise: its cost per symbol is never above bit-true's, whatever the error rate. A dark lane
+ * (no light: every symbol looks the same) costs less, one draw from the slicer's law each. */
 #ifndef CPO_SYMCHAN_H
 #define CPO_SYMCHAN_H
 
@@ -116,7 +117,9 @@ bool cpo_symchan_statistical_dense(double p_max);
  * calls; pass UINT64_MAX to draw it afresh (the process is memoryless, so a fresh draw when the
  * eye changes is exact); draws from @p rng's uniform sub-stream only. Dense (above it): every
  * symbol is decided with a normal from @p rng's single-precision sub-stream, as
- * cpo_symchan_bit_true does; @p gap is set to UINT64_MAX. Either way the history is updated:
+ * cpo_symchan_bit_true does, or, under an eye that shows no pattern (every current and noise the
+ * same whatever was sent: a dark lane), drawn from the slicer's law with one uniform each;
+ * @p gap is set to UINT64_MAX. Either way the history is updated:
  * from @p tail (as cpo_symchan_advance_tail takes it) when not NULL and n >= TAPS, else read
  * from the input. Results never depend on how the symbols of one eye are split into calls.
  */
