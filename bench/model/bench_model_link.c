@@ -229,7 +229,7 @@ typedef struct {
   cpo_link_info_t info;
   uint64_t *tx, *rx;
   uint64_t cycle;
-  uint32_t calls;                /* CHUNK-cycle calls per round: about ROUND_S */
+  uint32_t calls;               /* CHUNK-cycle calls per round: about ROUND_S */
   double sec_per_cycle[ROUNDS]; /* per round */
 } s_side_t;
 
@@ -269,7 +269,8 @@ static void s_side_round(s_side_t *s, int round) {
 static double s_side_errors(const s_side_t *s, bool bits) {
   double e = 0;
   for (uint32_t lane = 0; lane < s->info.lanes; lane++)
-    e += (double)(bits ? cpo_link_bit_errors(s->link, lane) : cpo_link_symbol_errors(s->link, lane));
+    e +=
+        (double)(bits ? cpo_link_bit_errors(s->link, lane) : cpo_link_symbol_errors(s->link, lane));
   return e;
 }
 

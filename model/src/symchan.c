@@ -271,8 +271,8 @@ static void s_law(const cpo_symchan_eye_t *eye, double y, double *cum) {
  * the one noiseless value (the call's first symbols from the history's, which may still hold
  * another eye's currents), one uniform per symbol, so calls can split anywhere. */
 static void s_decide_flat(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
-                          const cpo_symchan_input_t *in, uint32_t n, cpo_rng_t *rng,
-                          uint64_t *rx, cpo_symchan_errors_t *err) {
+                          const cpo_symchan_input_t *in, uint32_t n, cpo_rng_t *rng, uint64_t *rx,
+                          cpo_symchan_errors_t *err) {
   const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
   assert(n % spw == 0);
   double i_a = eye->own_a[0]; /* every symbol's current, summed as cpo_symchan_value does */

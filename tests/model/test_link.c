@@ -196,8 +196,8 @@ static void test_link_statistical_agrees_with_bit_true_at_low_and_high_ber(void 
     bool dense;
     s_count_errors(CPO_FIDELITY_BIT_TRUE, points[k].loss_db, points[k].calibrated, cycles, &s_bt,
                    &b_bt, &dense);
-    s_count_errors(CPO_FIDELITY_STATISTICAL, points[k].loss_db, points[k].calibrated, cycles,
-                   &s_st, &b_st, &dense);
+    s_count_errors(CPO_FIDELITY_STATISTICAL, points[k].loss_db, points[k].calibrated, cycles, &s_st,
+                   &b_st, &dense);
     const double ser = (double)s_bt / (cycles * 8.0 * 32);
     if (dense != points[k].dense || !(ser > points[k].ser_lo && ser < points[k].ser_hi))
       fail_msg("point %zu: SER %.3g (expected %.3g .. %.3g), dense %d (expected %d)", k, ser,

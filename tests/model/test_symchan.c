@@ -256,7 +256,6 @@ static void test_symchan_error_bound_covers_every_pattern(void **state) {
   assert_true(bound < 50 * worst); /* and is not uselessly loose */
 }
 
-
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
@@ -270,8 +269,7 @@ static void test_symchan_output_independent_of_call_split(void **state) {
     const cpo_symchan_eye_t eye = k == 0 ? s_rough_eye() : s_mild_eye(scales[k]);
     if (modes[k])
       assert_int_equal(cpo_symchan_statistical_dense(cpo_symchan_error_bound(&eye)), k == 2);
-    const cpo_symchan_errors_t ea =
-        s_run(&eye, s_input(tx, l, r, 2), words, words, modes[k], 9, a);
+    const cpo_symchan_errors_t ea = s_run(&eye, s_input(tx, l, r, 2), words, words, modes[k], 9, a);
     const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, modes[k], 9, b);
     assert_memory_equal(a, b, words * sizeof *a);
     assert_int_equal(ea.symbol_errors, eb.symbol_errors);
