@@ -38,15 +38,17 @@ static cpo_profile_t s_lossy_profile(double connector_loss_db) {
   return p;
 }
 
-/* ... calibrated, with a schedule of DAC and ambient changes during the run. */
-static cpo_link_t *s_busy_link(uint64_t seed, cpo_fidelity_t fid, double connector_loss_db) {
+/* ... calibrated (or dark, at power-on), with a schedule of DAC and ambient changes during the
+ * run (at power-on the laser current lights lane 0's laser). */
+static cpo_link_t *s_busy_link(uint64_t seed, cpo_fidelity_t fid, double connector_loss_db,
+                               bool calibrated) {
   static cpo_profile_t p;
   p = s_lossy_profile(connector_loss_db);
   const cpo_link_cfg_t cfg = {.params = &p,
                               .symbols_per_cycle = 32,
                               .seed = seed,
                               .fidelity = fid,
-                              .start_calibrated = true};
+                              .start_calibrated = calibrated};
   cpo_link_t *l = s_link(&cfg);
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_HEATER, 3, 4000, 1234), CPO_OK);
   assert_int_equal(cpo_link_set_dac(l, CPO_DAC_RX_THRESHOLD_MID, 5, 2100, 2000), CPO_OK);
@@ -60,9 +62,9 @@ typedef struct {
   uint32_t *adc; /* [cycle][channel] for lane 2 and laser 0 */
 } s_run_t;
 
-static s_run_t s_run_split(cpo_fidelity_t fid, double loss_db, const uint64_t *tx, uint32_t cycles,
-                           const uint32_t *splits, size_t n_splits) {
-  cpo_link_t *l = s_busy_link(77, fid, loss_db);
+static s_run_t s_run_split(cpo_fidelity_t fid, double loss_db, bool calibrated, const uint64_t *tx,
+                           uint32_t cycles, const uint32_t *splits, size_t n_splits) {
+  cpo_link_t *l = s_busy_link(77, fid, loss_db, calibrated);
   cpo_link_info_t info;
   cpo_link_get_info(l, &info);
   s_run_t r = {malloc((size_t)cycles * info.lanes * sizeof(uint64_t)),
@@ -95,19 +97,23 @@ static void test_link_rx_and_adc_independent_of_call_split(void **state) {
   const uint32_t whole[] = {6000};
   const uint32_t uneven[] = {1, 165, 1, 0, 333, 7, 1000, 2, 166, 999, 3, 1500};
   const uint32_t tiny[] = {13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13};
-  /* bit-true; statistical with sparse candidates (3.5 dB) and deciding every symbol (4 dB) */
+  /* bit-true; statistical with sparse candidates (3.5 dB), deciding every symbol (4 dB), and
+   * dark (power-on: one draw per symbol) until a laser comes on */
   const struct {
     cpo_fidelity_t fid;
     double loss_db;
-  } runs[] = {{CPO_FIDELITY_BIT_TRUE, 4.0},
-              {CPO_FIDELITY_STATISTICAL, 3.5},
-              {CPO_FIDELITY_STATISTICAL, 4.0}};
+    bool calibrated;
+  } runs[] = {{CPO_FIDELITY_BIT_TRUE, 4.0, true},
+              {CPO_FIDELITY_STATISTICAL, 3.5, true},
+              {CPO_FIDELITY_STATISTICAL, 4.0, true},
+              {CPO_FIDELITY_STATISTICAL, 0.0, false}};
   for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
     const cpo_fidelity_t fid = runs[run].fid;
     const double loss = runs[run].loss_db;
-    s_run_t a = s_run_split(fid, loss, tx, cycles, whole, 1);
-    s_run_t b = s_run_split(fid, loss, tx, cycles, uneven, sizeof uneven / sizeof uneven[0]);
-    s_run_t c = s_run_split(fid, loss, tx, cycles, tiny, sizeof tiny / sizeof tiny[0]);
+    const bool cal = runs[run].calibrated;
+    s_run_t a = s_run_split(fid, loss, cal, tx, cycles, whole, 1);
+    s_run_t b = s_run_split(fid, loss, cal, tx, cycles, uneven, sizeof uneven / sizeof uneven[0]);
+    s_run_t c = s_run_split(fid, loss, cal, tx, cycles, tiny, sizeof tiny / sizeof tiny[0]);
     assert_memory_equal(a.rx, b.rx, (size_t)cycles * lanes * sizeof(uint64_t));
     assert_memory_equal(a.rx, c.rx, (size_t)cycles * lanes * sizeof(uint64_t));
     assert_memory_equal(a.adc, b.adc, (size_t)cycles * CPO_ADC_COUNT * sizeof(uint32_t));
@@ -130,7 +136,7 @@ static void test_link_same_seed_same_bits_different_seed_differs(void **state) {
   uint64_t *rx[3];
   const uint64_t seeds[3] = {5, 5, 6};
   for (int k = 0; k < 3; k++) {
-    cpo_link_t *l = s_busy_link(seeds[k], CPO_FIDELITY_BIT_TRUE, 4.0);
+    cpo_link_t *l = s_busy_link(seeds[k], CPO_FIDELITY_BIT_TRUE, 4.0, true);
     rx[k] = malloc((size_t)cycles * lanes * sizeof(uint64_t));
     assert_non_null(rx[k]);
     assert_int_equal(cpo_link_process(l, 0, cycles, tx, rx[k]), CPO_OK);
