@@ -267,6 +267,32 @@ static void s_law(const cpo_symchan_eye_t *eye, double y, double *cum) {
     cum[d] = INFINITY;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPO_NO_CLONES)
+#define S_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define S_CLONES
+#endif
+
+/* Each uniform's decided level under the law @p cum (the cells it passes), as its field
+ * (Gray where @p gray_mask is all ones): vectorised where the CPU has AVX2 (the baseline has no
+ * 64-bit compares). */
+S_CLONES static void s_cells(const double *u, const double *cum, uint64_t gray_mask, uint32_t m,
+                             uint64_t *field) {
+  const double c0 = cum[0], c1 = cum[1], c2 = cum[2];
+  for (uint32_t j = 0; j < m; j++) {
+    const uint64_t d = (uint64_t)(u[j] >= c0) + (uint64_t)(u[j] >= c1) + (uint64_t)(u[j] >= c2);
+    field[j] = d ^ ((d >> 1) & gray_mask);
+  }
+}
+
+/* A word of @p spw fields of @p bps bits, the first in the lowest bits. */
+S_CLONES static uint64_t s_pack(const uint64_t *field, uint32_t spw, uint32_t bps) {
+  uint64_t word = 0;
+  for (uint32_t k = 0; k < spw; k++)
+    word |= field[k] << (k * bps);
+  return word;
+}
+
 /* A flat eye's decisions: independent of what was sent, each drawn from the slicer's law at
  * the one noiseless value (the call's first symbols from the history's, which may still hold
  * another eye's currents), one uniform per symbol, so calls can split anywhere. */
@@ -292,20 +318,15 @@ static void s_decide_flat(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
   const uint64_t word_mask = spw * bps >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << (spw * bps)) - 1;
   const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
   double u[CPO_SYMCHAN_BLOCK];
-  uint32_t dec[CPO_SYMCHAN_BLOCK];
+  uint64_t field[CPO_SYMCHAN_BLOCK];
   for (uint32_t base = 0; base < n; base += block) {
     const uint32_t m = n - base < block ? n - base : block;
     cpo_rng_fill_uniform(rng, u, m);
-    for (uint32_t j = 0; j < m; j++) /* the decided level: cells passed */
-      dec[j] = (uint32_t)(u[j] >= steady[0]) + (u[j] >= steady[1]) + (u[j] >= steady[2]);
+    s_cells(u, steady, gray_mask, m, field);
     for (uint32_t j = 0; base == 0 && j < HIST && j < m; j++)
-      dec[j] = (uint32_t)(u[j] >= head[j][0]) + (u[j] >= head[j][1]) + (u[j] >= head[j][2]);
+      s_cells(u + j, head[j], gray_mask, 1, field + j);
     for (uint32_t w = 0; w < m / spw; w++) {
-      uint64_t word = 0;
-      for (uint32_t k = 0; k < spw; k++) {
-        const uint64_t d = dec[w * spw + k];
-        word |= (d ^ ((d >> 1) & gray_mask)) << (k * bps);
-      }
+      const uint64_t word = s_pack(field + (size_t)w * spw, spw, bps);
       const size_t at = (size_t)(base / spw + w) * in->stride;
       rx[at] = word;
       cpo_symchan_count((word ^ in->own.words[at]) & word_mask, bps, &err->bit_errors,
