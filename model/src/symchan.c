@@ -10,6 +10,7 @@
 #include "symchan_kernel.h"
 
 #define HIST (CPO_SYMCHAN_TAPS - 1)
+#define S_DRAW_BLOCKS 4 /* dense statistical mode: kernel blocks of noise drawn at once */
 
 uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, int64_t i) {
   if (i < 0)
@@ -131,7 +132,8 @@ static void s_decide_all(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
   const uint32_t spw = in->symbols_per_word;
   assert(n % spw == 0);
   const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
-  float drawn[CPO_SYMCHAN_BLOCK];
+  /* drawn noise: several blocks' at a time, as bit-true's caller draws them */
+  float drawn[S_DRAW_BLOCKS * CPO_SYMCHAN_BLOCK];
   cpo_symchan_kernel_fn kernel = cpo_symchan_kernel_select();
   cpo_symchan_block_t b = {
       .eye = eye,
@@ -152,8 +154,12 @@ static void s_decide_all(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
     if (noise) {
       b.noise = noise + base;
     } else {
-      cpo_rng_fill_normal_f32(rng, drawn, b.m);
-      b.noise = drawn;
+      const uint32_t at = (base / block) % S_DRAW_BLOCKS;
+      if (at == 0) {
+        const uint32_t left = n - base, ahead = S_DRAW_BLOCKS * block;
+        cpo_rng_fill_normal_f32(rng, drawn, left < ahead ? left : ahead);
+      }
+      b.noise = drawn + (size_t)at * block;
     }
     b.rx = rx + w0;
     kernel(&b);
@@ -191,21 +197,28 @@ static void s_range(const double *tab, uint32_t levels, int cur, double *lo, dou
 
 double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
   const uint32_t levels = eye->levels;
+  /* the tables' ranges, read once: own light over every pair, over pairs ending in each level,
+   * and each neighbour's crosstalk */
+  double own_lo, own_hi, cur_lo[CPO_SYMCHAN_MAX_LEVELS], cur_hi[CPO_SYMCHAN_MAX_LEVELS];
+  double xt_lo[2] = {0.0, 0.0}, xt_hi[2] = {0.0, 0.0};
+  s_range(eye->own_a, levels, -1, &own_lo, &own_hi);
+  for (uint32_t s = 0; s < levels; s++)
+    s_range(eye->own_a, levels, (int)s, &cur_lo[s], &cur_hi[s]);
+  for (int nbi = 0; nbi < 2; nbi++)
+    if (eye->has_neighbour[nbi])
+      s_range(eye->xt_a[nbi], levels, -1, &xt_lo[nbi], &xt_hi[nbi]);
   double bound = 0.0;
   for (uint32_t s = 0; s < levels; s++) {
     /* interval of y over every pattern with s sent now (a superset: shared symbols between
      * taps are treated as independent, which only loosens the bound) */
     double y_lo = 0.0, y_hi = 0.0;
     for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
-      double lo, hi;
-      s_range(eye->own_a, levels, k == 0 ? (int)s : -1, &lo, &hi);
+      double lo = k == 0 ? cur_lo[s] : own_lo, hi = k == 0 ? cur_hi[s] : own_hi;
       for (int nbi = 0; nbi < 2; nbi++) {
         if (!eye->has_neighbour[nbi])
           continue;
-        double xlo, xhi;
-        s_range(eye->xt_a[nbi], levels, -1, &xlo, &xhi);
-        lo += xlo;
-        hi += xhi;
+        lo += xt_lo[nbi];
+        hi += xt_hi[nbi];
       }
       const double g = eye->taps[k];
       y_lo += g >= 0 ? g * lo : g * hi;
