@@ -243,12 +243,14 @@ double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
   return bound < 1.0 ? bound : 1.0;
 }
 
-/* Symbols skipped before the next candidate: geometric with success probability p, whose
- * log(1 - p) the caller computes once. */
-static uint64_t s_gap(cpo_rng_t *rng, double p, double log_q) {
+/* Symbols skipped before the next candidate: geometric with success probability p. *log_q
+ * caches log(1 - p) for the call (0 until first needed: most calls draw no gap at low BER). */
+static uint64_t s_gap(cpo_rng_t *rng, double p, double *log_q) {
   if (p >= 1.0)
     return 0;
-  const double g = floor(log(cpo_rng_uniform_open(rng)) / log_q);
+  if (*log_q == 0.0)
+    *log_q = log1p(-p);
+  const double g = floor(log(cpo_rng_uniform_open(rng)) / *log_q);
   return g < 9.0e18 ? (uint64_t)g : UINT64_MAX - 1;
 }
 
@@ -367,8 +369,8 @@ static void s_sparse(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st
   }
   const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
   const uint32_t levels = eye->levels;
-  const double log_q = log1p(-p_max);
-  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max, log_q) : *gap;
+  double log_q = 0.0;
+  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max, &log_q) : *gap;
   while (pos < n) {
     const uint32_t i = (uint32_t)pos;
     const uint8_t sent = cpo_symchan_level(in, &in->own, i);
@@ -401,7 +403,7 @@ static void s_sparse(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st
       err->symbol_errors++;
       err->bit_errors += cpo_popcount64((old ^ rx[at]) & field_mask);
     }
-    const uint64_t g = s_gap(rng, p_max, log_q);
+    const uint64_t g = s_gap(rng, p_max, &log_q);
     pos = g >= UINT64_MAX - 2 - pos ? UINT64_MAX - 1 : pos + 1 + g;
   }
   *gap = pos - n;
