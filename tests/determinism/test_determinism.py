@@ -19,8 +19,10 @@ MODELS = {
     "engine-bit-true": ["--fidelity", "bit-true"],
     "two-engines": ["--fidelity", "statistical", "--topology", "two-engines"],
     # dark lanes: the statistical mode decides every symbol (one draw each)
-    "engine-power-on": ["--fidelity", "statistical", "--start", "power-on",
-                        "--expect-min-locked-lanes", "0", "--expect-min-bits", "0"],
+    "engine-power-on": [
+        "--fidelity", "statistical", "--start", "power-on", "--expect-min-locked-lanes", "0",
+        "--expect-min-bits", "0"
+    ],
 }
 
 
