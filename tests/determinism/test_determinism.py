@@ -13,12 +13,17 @@ SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "
 LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
 COMMON = ["--latency", str(LATENCY), "--cycles", "60000", "--quiet", "--timeout-ms", "5000"]
 # The noisy NRZ loopback, and the default engine's physics in both fidelity modes and both
-# fibre topologies.
+# fibre topologies, lit and dark.
 MODELS = {
     "loopback": [LOOPBACK_INI, "--noise-sigma", "0.11"],  # BER 2.7e-6: ~40 errors
     "engine-statistical": ["--fidelity", "statistical"],
     "engine-bit-true": ["--fidelity", "bit-true"],
     "two-engines": ["--fidelity", "statistical", "--topology", "two-engines"],
+    # dark lanes: the statistical mode decides every symbol (one draw each)
+    "engine-power-on": [
+        "--fidelity", "statistical", "--start", "power-on", "--expect-min-locked-lanes", "0",
+        "--expect-min-bits", "0"
+    ],
 }
 
 
