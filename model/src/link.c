@@ -95,6 +95,7 @@ static cpo_status_t s_build(cpo_link_t *l) {
   CPO_TRY(s_create_plant(l));
   CPO_TRY(cpo_rng_create(l->cfg.seed, CPO_LANE_STREAM_ADC, &l->adc_rng));
   l->adc.period_cycles = l->info.adc_cycles;
+  l->park_cycles = cpo_link_park_cycles(&l->info);
   l->noise = malloc(CPO_LINK_PASS_SYMBOLS * sizeof *l->noise);
   return l->noise ? CPO_OK : CPO_ERR_NO_MEMORY;
 }

@@ -19,6 +19,15 @@
  * slow, 1 us by default) and calls the trace hook. So nothing depends on how cycles are split
  * into calls.
  *
+ * Parked cycles (cpo_link_advance) carry no symbols: the slow physics goes on, in the same
+ * order, on longer steps (the largest divisor of the ADC period of at most 0.5 us, 0.5 us by
+ * default: exact-exponential steps follow lasers and heaters on any step, and the ring's
+ * self-heating loop is stable up to about its 0.5 us time constant), plus the grid point where
+ * each scheduled write applies, and the monitors see the light the lanes would launch
+ * streaming (equiprobable symbols); the eyes are not rebuilt (the next streaming grid point
+ * does it). A lane's light, its monitors and its ADC codes are the same functions of the
+ * state on both paths.
+ *
  * Topology. LOOPBACK: lane l's TX light returns to lane l's receiver. TWO_ENGINES: lanes
  * [0, lanes/2) are engine A, [lanes/2, lanes) engine B; A's TX lane i feeds B's RX lane i and
  * the reverse (two fibres), each engine with its own lasers, modulators and temperatures.
@@ -154,6 +163,14 @@ CPO_MUST_USE cpo_status_t cpo_link_set_els_ambient(cpo_link_t *link, uint32_t en
  */
 CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycle, uint32_t count,
                                            const uint64_t *tx, uint64_t *rx);
+
+/**
+ * Advance @p count parked cycles from @p first_cycle: no symbols, the slow physics, the
+ * schedule and the monitor ADCs only (see "Parked cycles" above). Interleaves with
+ * cpo_link_process over consecutive cycles from 0 (else CPO_ERR_INVALID_ARG, nothing
+ * changed); like it, results do not depend on how the cycles are split into calls.
+ */
+CPO_MUST_USE cpo_status_t cpo_link_advance(cpo_link_t *link, uint64_t first_cycle, uint64_t count);
 
 /**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
