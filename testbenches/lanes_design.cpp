@@ -94,6 +94,15 @@ uint32_t LanesDesign::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t m
   return n;
 }
 
+// STREAM_EN (stream_en_o): while no lane streams the design does nothing per cycle but hold.
+uint64_t LanesDesign::s_streaming(void *self) {
+  return static_cast<LanesDesign *>(self)->sim_->top().stream_en_o;
+}
+
+void LanesDesign::s_skip(void *self, uint64_t count) {
+  static_cast<LanesDesign *>(self)->sim_->skip(count);
+}
+
 cpo_design_ops_t LanesDesign::ops() {
   return cpo_design_ops_t{this,
                           &LanesDesign::s_step,
@@ -101,7 +110,9 @@ cpo_design_ops_t LanesDesign::ops() {
                           &LanesDesign::s_bus_done,
                           &s_dac_preset,
                           &s_adc_set,
-                          &s_dac_take};
+                          &s_dac_take,
+                          &s_streaming,
+                          &s_skip};
 }
 
 uint64_t LanesDesign::laneBits(uint32_t lane) const {

@@ -40,6 +40,8 @@ private:
   static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code);
   static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code);
   static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
+  static uint64_t s_streaming(void *self);
+  static void s_skip(void *self, uint64_t count);
   void reset();
 
   std::unique_ptr<cpo::harness::Sim<Vcpo_lanes_top>> sim_;

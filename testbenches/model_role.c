@@ -108,6 +108,11 @@ static cpo_status_t s_process(void *self, uint64_t first, uint32_t count, const 
   return s_channel_process(self, first, count, tx, rx);
 }
 
+/* Parked cycles: the engine's slow physics and monitors only (cpo_link_advance). */
+static cpo_status_t s_advance(void *self, uint64_t first, uint64_t count) {
+  return cpo_link_advance(((channel_t *)self)->link, first, count);
+}
+
 /* Every channel of the list with its indices, in channel order; @p code gives each one's code. */
 static cpo_status_t s_list_codes(const channel_t *ch, bool dac, uint64_t cycle,
                                  cpo_analog_entry_t *out, uint32_t max, uint32_t *n) {
@@ -159,6 +164,7 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
   cpo_model_channel_t ops = {.self = ch, .process = s_process, .dac_set = s_dac_set};
   if (ch->link) {
     ops.adc_period_cycles = ch->info.adc_cycles;
+    ops.advance = s_advance;
     ops.dac_codes = s_dac_codes;
     ops.adc_codes = s_adc_codes;
   }

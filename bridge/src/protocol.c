@@ -599,6 +599,20 @@ static cpo_status_t s_decode_sleep(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
   return CPO_OK;
 }
 
+/* PARKED carries the end of its span, RX_PARKED (stamped with its end) the start: either way
+ * the span [first, until) must not be empty. */
+static cpo_status_t s_decode_parked(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  const bool rx = out->hdr.type == CPO_MSG_RX_PARKED;
+  uint64_t v = s_get_u64(p);
+  if (rx ? v >= out->hdr.cycle : v <= out->hdr.cycle)
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq,
+                  "%s %s %" PRIu64 " is not %s the header cycle %" PRIu64 " (an empty span)",
+                  cpo_msg_type_name(out->hdr.type), rx ? "first_cycle" : "until_cycle", v,
+                  rx ? "before" : "after", out->hdr.cycle);
+  out->u.parked.other_cycle = v;
+  return CPO_OK;
+}
+
 /* Payload checks and parsing, by kind of message. @p p / @p plen are the payload; the header
  * is in out->hdr. The size comes first: exact for a fixed-size type, at least the fixed part
  * for the others. */
@@ -643,6 +657,9 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     return s_decode_reg_resp(p, out, err);
   case CPO_MSG_SLEEP:
     return s_decode_sleep(p, out, err);
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    return s_decode_parked(p, out, err);
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
   }
@@ -834,6 +851,10 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
     return true;
   case CPO_MSG_SLEEP:
     s_put_u64(p, msg->u.sleep.until_cycle);
+    return true;
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    s_put_u64(p, msg->u.parked.other_cycle);
     return true;
   default: /* HEARTBEAT, SLEEP_DONE */
     return true;

@@ -187,7 +187,9 @@ class Message:
   # registers (status: 0 OK, 1 SLVERR) and SLEEP
   addr: int = 0
   data: int = 0
-  until_cycle: int = 0
+  until_cycle: int = 0  # also PARKED's (the end of its span)
+  # RX_PARKED (stamped with the end of its span): the span's first cycle
+  first_cycle: int = 0
 
 
 # Texts are UTF-8 but receivers must tolerate anything else (PROTOCOL.md, ERROR): invalid
@@ -237,8 +239,10 @@ def encode(m: Message) -> bytes:
     payload = struct.pack("<II", m.addr, m.data)
   elif t == MsgType.REG_WRITE_RESP:
     payload = struct.pack("<IHH", m.addr, m.status, 0)
-  elif t == MsgType.SLEEP:
+  elif t in (MsgType.SLEEP, MsgType.PARKED):
     payload = struct.pack("<Q", m.until_cycle)
+  elif t == MsgType.RX_PARKED:
+    payload = struct.pack("<Q", m.first_cycle)
   else:
     raise ValueError(f"type {t} is not a message type")
   if len(payload) > MAX_PAYLOAD_BYTES:
@@ -395,6 +399,16 @@ def _decode_fixed(m: Message, p: bytes) -> None:
     if m.until_cycle < m.cycle:
       _fail(WireError.BAD_FIELD, seq,
             f"SLEEP until_cycle {m.until_cycle} is before the header cycle {m.cycle}")
+  elif t == MsgType.PARKED:
+    (m.until_cycle,) = struct.unpack("<Q", p)
+    if m.until_cycle <= m.cycle:
+      _fail(WireError.BAD_FIELD, seq, f"PARKED until_cycle {m.until_cycle} is not after the "
+            f"header cycle {m.cycle} (an empty span)")
+  elif t == MsgType.RX_PARKED:
+    (m.first_cycle,) = struct.unpack("<Q", p)
+    if m.first_cycle >= m.cycle:
+      _fail(WireError.BAD_FIELD, seq, f"RX_PARKED first_cycle {m.first_cycle} is not before "
+            f"the header cycle {m.cycle} (an empty span)")
 
 
 # The types with a variable tail, by kind; the others are _decode_fixed's.

@@ -128,6 +128,16 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.seq = 15;
     m->hdr.cycle = 0x200000000ull;
     break;
+  case CPO_MSG_PARKED:
+    m->hdr.seq = 16;
+    m->hdr.cycle = 7500;
+    m->u.parked.other_cycle = 0x300000000ull; /* until_cycle */
+    break;
+  case CPO_MSG_RX_PARKED:
+    m->hdr.seq = 17;
+    m->hdr.cycle = 0x300000000ull + 1024;
+    m->u.parked.other_cycle = 7500 + 1024; /* first_cycle */
+    break;
   default:
     break;
   }
@@ -215,6 +225,10 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
     return true;
   case CPO_MSG_SLEEP:
     SAME(u.sleep.until_cycle, "sleep.until_cycle");
+    return true;
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    SAME(u.parked.other_cycle, "parked.other_cycle");
     return true;
   default:
     return true;

@@ -113,6 +113,11 @@ typedef struct {
     struct {
       uint64_t until_cycle;
     } sleep;
+    /* PARKED (stamped with its first cycle): until_cycle, the end of the parked span;
+     * RX_PARKED (stamped with its end): first_cycle, the start of the span */
+    struct {
+      uint64_t other_cycle;
+    } parked;
   } u;
 } cpo_msg_t;
 
