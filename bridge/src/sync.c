@@ -160,37 +160,41 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
 
 static void s_apply_adc(sync_t *s, uint64_t a);
 
-/* ADC codes for a cycle whose RX has not arrived yet (the model sends them first). Codes of
- * cycles the rtl skipped while parked apply at once, in order: nothing reads them in between,
- * and a long parked span never piles them up. */
+/* ADC codes for a cycle whose RX has not arrived yet (the model sends them first); ADC_SAMPLES:
+ * several conversions, the last at cycle `last`. Codes of cycles the rtl skipped while parked
+ * apply at once, in order: nothing reads them in between, and a long parked span never piles
+ * them up. */
 static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint64_t c = m->hdr.cycle;
-  if (c < s->rx_hi || c >= s->cycle + s->latency || !s->design->adc_set) {
+  const uint32_t conversions = m->hdr.type == CPO_MSG_ADC_SAMPLES ? m->u.analog.conversions : 1;
+  const uint64_t last = c + (uint64_t)(conversions - 1) * m->u.analog.period_cycles;
+  const uint32_t total = (uint32_t)m->u.analog.count * conversions;
+  if (c < s->rx_hi || last >= s->cycle + s->latency || !s->design->adc_set) {
     snprintf(text, sizeof text,
-             "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
-             "of that cycle%s",
-             (unsigned long long)c, (unsigned long long)s->rx_hi,
+             "%s cycle %llu (last conversion %llu): expected cycles in [%llu, %llu), before the "
+             "RX words of those cycles%s",
+             cpo_msg_type_name(m->hdr.type), (unsigned long long)c, (unsigned long long)last,
+             (unsigned long long)s->rx_hi,
              (unsigned long long)(s->cycle + s->latency),
              s->design->adc_set ? "" : " (this design has no ADCs)");
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
-  if (s->adc_len - s->adc_head + m->u.analog.count > ADC_PENDING_MAX) {
+  if (s->adc_len - s->adc_head + total > ADC_PENDING_MAX) {
     snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting",
              (unsigned long long)c, ADC_PENDING_MAX);
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
     return;
   }
-  if (s->adc_head > 0 &&
-      s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
+  if (s->adc_head > 0 && s->adc_len + total > s->adc_cap) { /* reclaim applied entries */
     memmove(s->adc, s->adc + s->adc_head, (s->adc_len - s->adc_head) * sizeof *s->adc);
     s->adc_len -= s->adc_head;
     s->adc_head = 0;
   }
-  if (s->adc_len + m->u.analog.count > s->adc_cap) {
+  if (s->adc_len + total > s->adc_cap) {
     size_t cap = s->adc_cap ? s->adc_cap : 64;
-    while (cap < s->adc_len + m->u.analog.count)
+    while (cap < s->adc_len + total)
       cap *= 2;
     adc_pending_t *q = realloc(s->adc, cap * sizeof *q);
     if (!q) {
@@ -200,10 +204,11 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
     s->adc = q;
     s->adc_cap = cap;
   }
-  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+  for (uint32_t i = 0; i < total; i++) {
     cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    const uint64_t at = c + (uint64_t)(i / m->u.analog.count) * m->u.analog.period_cycles;
     s->adc[s->adc_len++] =
-        (adc_pending_t){.w = {.cycle = c, .channel = e.channel, .index = e.lane, .code = e.value},
+        (adc_pending_t){.w = {.cycle = at, .channel = e.channel, .index = e.lane, .code = e.value},
                         .seq = m->hdr.seq};
   }
   if (c < s->cycle)
@@ -269,7 +274,8 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_RX_PARKED &&
            !s->opts->direct_loopback)
     s_take_rx_parked(s, m);
-  else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_ADC_SAMPLE)
+  else if (ev->from == CPO_ROLE_MODEL &&
+           (m->hdr.type == CPO_MSG_ADC_SAMPLE || m->hdr.type == CPO_MSG_ADC_SAMPLES))
     s_take_adc(s, m);
   else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_DAC_UPDATE)
     s_take_dac_preset(s, m);

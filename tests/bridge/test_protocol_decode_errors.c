@@ -80,7 +80,7 @@ static void test_decode_rejects_bad_version(void **state) {
 
 static void test_decode_rejects_unknown_type(void **state) {
   (void)state;
-  static const uint16_t bad[] = {0, 6, 15, 22, 31, 38, 0xffff};
+  static const uint16_t bad[] = {0, 6, 15, 23, 31, 38, 0xffff};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     size_t n = s_frame(CPO_MSG_HEARTBEAT);
     put16(BUF + 6, bad[i]);

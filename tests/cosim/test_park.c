@@ -33,9 +33,9 @@ static void test_park_sleep_unpark_relocks_error_free(void **state) {
   static cpo_park_run_result_t r;
   s_run("inproc", 0, &r);
   /* the sleep took exactly its cycles, and none of them was exchanged as a quantum */
-  print_message("quanta %llu, ADC samples %llu, parked sleep %.3f s wall\n",
-                (unsigned long long)r.sum.quanta, (unsigned long long)r.sum.adc_samples,
-                r.sleep_wall_s);
+  print_message("event_hash 0x%016llx, quanta %llu, ADC samples %llu, parked sleep %.3f s wall\n",
+                (unsigned long long)r.sum.event_hash, (unsigned long long)r.sum.quanta,
+                (unsigned long long)r.sum.adc_samples, r.sleep_wall_s);
   assert_int_equal(r.sleep_cycles, r.sleep_cycles_asked);
   assert_true((double)r.sleep_cycles * r.sim_s_per_cycle >= PARK_NS * 1e-9);
   assert_true(r.sum.quanta < 4 * STREAM_CYCLES / 8);

@@ -61,6 +61,9 @@ def expected():
           cc.Message(T.DAC_UPDATE, 8, 6000, entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)]),
       "ADC_SAMPLE":
           cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),
+      "ADC_SAMPLES":
+          cc.Message(T.ADC_SAMPLES, 18, 7000, entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)],
+                     conversions=2, period_cycles=816),
       "PARKED":
           cc.Message(T.PARKED, 16, 7500, until_cycle=0x300000000),
       "RX_PARKED":
