@@ -100,7 +100,7 @@ uint64_t LanesDesign::s_streaming(void *self) {
 }
 
 void LanesDesign::s_skip(void *self, uint64_t count) {
-  static_cast<LanesDesign *>(self)->sim_->skip(count);
+  static_cast<LanesDesign *>(self)->sim_->skipCycles(count);
 }
 
 cpo_design_ops_t LanesDesign::ops() {

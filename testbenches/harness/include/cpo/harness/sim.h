@@ -224,7 +224,7 @@ public:
   }
   /** Let @p n cycles pass without clocking (a design with nothing to do per cycle, such as one
    *  whose data path is parked): the cycle count and time move on as if they had run. */
-  void skip(uint64_t n) {
+  void skipCycles(uint64_t n) {
     ctx_->timeInc(2 * n);
     cycles_ += n;
   }
