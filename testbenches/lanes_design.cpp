@@ -13,6 +13,7 @@ using cpo::harness::laneSet;
 namespace {
 constexpr uint32_t kCodeBits = 16; // a converter code in a packed [channel][lane][15:0] port
 constexpr unsigned kResetCycles = 4;
+constexpr uint64_t kSettleCycles = 2; // after a bus transaction, before a skip
 } // namespace
 
 LanesDesign::LanesDesign(const char *trace_path)
@@ -65,6 +66,7 @@ bool LanesDesign::s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
   cpo_status_t st = CPO_OK;
   if (!d->bus_->take(&st, rdata))
     return false;
+  d->bus_done_at_ = d->sim_->cycles();
   *slverr = st != CPO_OK;
   return true;
 }
@@ -103,6 +105,13 @@ void LanesDesign::s_skip(void *self, uint64_t count) {
   static_cast<LanesDesign *>(self)->sim_->skipCycles(count);
 }
 
+// A register write acts in the cycle after it completes (a DAC write pulse, a counter clear):
+// that cycle is clocked before any skip.
+bool LanesDesign::s_settled(void *self) {
+  auto *d = static_cast<LanesDesign *>(self);
+  return d->sim_->cycles() >= d->bus_done_at_ + kSettleCycles;
+}
+
 cpo_design_ops_t LanesDesign::ops() {
   return cpo_design_ops_t{this,
                           &LanesDesign::s_step,
@@ -112,7 +121,8 @@ cpo_design_ops_t LanesDesign::ops() {
                           &s_adc_set,
                           &s_dac_take,
                           &s_streaming,
-                          &s_skip};
+                          &s_skip,
+                          &s_settled};
 }
 
 uint64_t LanesDesign::laneBits(uint32_t lane) const {

@@ -42,11 +42,13 @@ private:
   static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
   static uint64_t s_streaming(void *self);
   static void s_skip(void *self, uint64_t count);
+  static bool s_settled(void *self);
   void reset();
 
   std::unique_ptr<cpo::harness::Sim<Vcpo_lanes_top>> sim_;
   std::unique_ptr<cpo::harness::Apb3Port<uint16_t>> bus_; // stepped by sim_, one transfer at a time
   bool reset_due_ = false;                     // DAC presets changed: reset again before cycle 0
+  uint64_t bus_done_at_ = 0;                   // the cycle the last bus transaction completed
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };
 

@@ -581,9 +581,8 @@ static cpo_status_t s_decode_analog(const uint8_t *p, uint32_t plen, cpo_msg_t *
   for (uint32_t i = 0; i < entries; i++) {
     uint16_t lane = s_get_u16(e + ANALOG_ENTRY_BYTES * i + 2);
     if (lane >= CPO_PROTO_MAX_LANES)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
-                    "%s entry %" PRIu32 " lane %u out of range 0..%u", tn, i, lane,
-                    CPO_PROTO_MAX_LANES - 1);
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %" PRIu32 " lane %u out of range 0..%u",
+                    tn, i, lane, CPO_PROTO_MAX_LANES - 1);
   }
   out->u.analog.count = count;
   out->u.analog.entries_raw = e;

@@ -48,11 +48,11 @@ typedef struct {
   cpo_sync_result_t *res;
   uint32_t lanes;
   uint32_t latency;
-  uint64_t cycle;   /* next cycle to simulate */
-  uint64_t rx_hi;   /* RX is known for cycles [cycle, rx_hi) */
-  uint64_t *ring;   /* RX words, slot (c % latency) holds cycle c */
-  uint64_t *tx;     /* one quantum of TX words: slot 0 is cycle `cycle` */
-  uint64_t tx_sent; /* TX (or PARKED) is sent for cycles before this one */
+  uint64_t cycle;    /* next cycle to simulate */
+  uint64_t rx_hi;    /* RX is known for cycles [cycle, rx_hi) */
+  uint64_t *ring;    /* RX words, slot (c % latency) holds cycle c */
+  uint64_t *tx;      /* one quantum of TX words: slot 0 is cycle `cycle` */
+  uint64_t tx_sent;  /* TX (or PARKED) is sent for cycles before this one */
   bool chunk_parked; /* the cycles being simulated or skipped carry no symbols: PARKED, not TX */
   host_req_t req;
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
@@ -175,8 +175,7 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
              "%s cycle %llu (last conversion %llu): expected cycles in [%llu, %llu), before the "
              "RX words of those cycles%s",
              cpo_msg_type_name(m->hdr.type), (unsigned long long)c, (unsigned long long)last,
-             (unsigned long long)s->rx_hi,
-             (unsigned long long)(s->cycle + s->latency),
+             (unsigned long long)s->rx_hi, (unsigned long long)(s->cycle + s->latency),
              s->design->adc_set ? "" : " (this design has no ADCs)");
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
@@ -628,7 +627,10 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   if (!s_quantum_end(s, &end))
     return CPO_OK;
   s->chunk_parked = s_design_parked(s);
-  if (s->chunk_parked && !s->req.started) {
+  const bool settled = !s->design->settled || s->design->settled(s->design->self);
+  if (s->chunk_parked && !settled)
+    end = s->cycle + 1; /* the effects of a past access first, clocked */
+  if (s->chunk_parked && settled && !s->req.started) {
     if (s->srv) /* a host attaching now gets HELLO_ACK at this cycle: stand still for it */
       CPO_TRY(s_pump(s, host_bit, 0, &got));
     if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))

@@ -111,8 +111,7 @@ static cpo_status_t s_send_conversions(const model_side_t *ms, uint64_t first, u
   uint32_t n = 0;
   for (uint64_t g = g0; g < end; g += period, k++) {
     uint32_t got;
-    if (ms->ch->adc_codes(ms->ch->self, g, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &got) !=
-            CPO_OK ||
+    if (ms->ch->adc_codes(ms->ch->self, g, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &got) != CPO_OK ||
         (k > 0 && got != n))
       return CPO_ERR_STATE; /* the world's converters do not change shape */
     n = got;
@@ -237,12 +236,12 @@ cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *chan
                                 const cpo_sync_model_opts_t *opts) {
   const cpo_config_t *cfg = cpo_client_config(c);
   const size_t words = (size_t)cfg->quantum_cycles * cfg->lanes;
-  const model_side_t ms = {
-      .c = c,
-      .ch = channel,
-      .lanes = cfg->lanes,
-      .batch = malloc((size_t)PARK_PIECE_CONVERSIONS * CPO_PROTO_MAX_ANALOG_ENTRIES *
-                      CPO_PROTO_ANALOG_ENTRY_BYTES)};
+  const model_side_t ms = {.c = c,
+                           .ch = channel,
+                           .lanes = cfg->lanes,
+                           .batch =
+                               malloc((size_t)PARK_PIECE_CONVERSIONS *
+                                      CPO_PROTO_MAX_ANALOG_ENTRIES * CPO_PROTO_ANALOG_ENTRY_BYTES)};
   uint64_t *tx_dark = calloc(words, sizeof *tx_dark);
   uint64_t *tx_wide = calloc(words, sizeof *tx_wide);
   uint64_t *rx = calloc(words, sizeof *rx);

@@ -237,7 +237,8 @@ def encode(m: Message) -> bytes:
   elif t == MsgType.ADC_SAMPLES:
     if m.conversions < 1 or len(m.entries) % m.conversions:
       raise ValueError(f"{len(m.entries)} entries for {m.conversions} conversions")
-    payload = struct.pack("<HHI", len(m.entries) // m.conversions, m.conversions,
+    payload = struct.pack("<HHI",
+                          len(m.entries) // m.conversions, m.conversions,
                           m.period_cycles) + b"".join(struct.pack("<HHI", *e) for e in m.entries)
   elif t == MsgType.REG_READ:
     payload = struct.pack("<I", m.addr)
@@ -383,8 +384,9 @@ def _decode_analog(m: Message, p: bytes) -> None:
   n = count * conversions
   need = head + ANALOG_ENTRY_BYTES * n
   if plen != need:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
-          f"{count}{' x conversions' if batch else ''} (needs {need})")
+    _fail(
+        WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
+        f"{count}{' x conversions' if batch else ''} (needs {need})")
   m.entries = [struct.unpack_from("<HHI", p, head + ANALOG_ENTRY_BYTES * i) for i in range(n)]
   for i, (_, lane, _) in enumerate(m.entries):
     if lane >= MAX_LANES:
@@ -419,13 +421,15 @@ def _decode_fixed(m: Message, p: bytes) -> None:
   elif t == MsgType.PARKED:
     (m.until_cycle,) = struct.unpack("<Q", p)
     if m.until_cycle <= m.cycle:
-      _fail(WireError.BAD_FIELD, seq, f"PARKED until_cycle {m.until_cycle} is not after the "
-            f"header cycle {m.cycle} (an empty span)")
+      _fail(
+          WireError.BAD_FIELD, seq, f"PARKED until_cycle {m.until_cycle} is not after the "
+          f"header cycle {m.cycle} (an empty span)")
   elif t == MsgType.RX_PARKED:
     (m.first_cycle,) = struct.unpack("<Q", p)
     if m.first_cycle >= m.cycle:
-      _fail(WireError.BAD_FIELD, seq, f"RX_PARKED first_cycle {m.first_cycle} is not before "
-            f"the header cycle {m.cycle} (an empty span)")
+      _fail(
+          WireError.BAD_FIELD, seq, f"RX_PARKED first_cycle {m.first_cycle} is not before "
+          f"the header cycle {m.cycle} (an empty span)")
 
 
 # The types with a variable tail, by kind; the others are _decode_fixed's.

@@ -105,8 +105,8 @@ typedef struct {
 
 static void *s_rtl_main(void *arg) {
   rtl_t *r = arg;
-  cpo_design_ops_t ops = {&r->design,   s_step,    s_bus_start, s_bus_done,
-                          s_dac_preset, s_adc_set, s_dac_take, NULL,        NULL};
+  cpo_design_ops_t ops = {&r->design, s_step,     s_bus_start, s_bus_done, s_dac_preset,
+                          s_adc_set,  s_dac_take, NULL,        NULL,       NULL};
   cpo_sync_opts_t opts = {0};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc, "done");

@@ -12,6 +12,7 @@
 #include "cpo/addrmap.h"
 #include "cpo/context.h"
 #include "cpo/hal.h"
+#include "cpo/lanes_afe.h"
 #include "cpo/lanes_regs.h"
 #include "params.h"
 
@@ -19,6 +20,7 @@
 #define ALL_LANES 0xFFFFFFFFu
 /* Bus accesses take a few cycles each: the run's end leaves room for the host's ~70. */
 #define BUS_MARGIN_CYCLES 20000u
+#define LASER_STEP 1000u /* codes: 10 mA */
 
 typedef struct {
   cpo_run_opts_t o;
@@ -72,8 +74,20 @@ static void s_script(script_t *s, const cpo_park_run_cfg_t *cfg, cpo_park_run_re
   s_write(s, "park", CPO_LANES_STREAM_EN_OFFSET, cfg->stay_streaming ? ALL_LANES : 0);
   uint64_t t0 = cpo_hal_now_cycles(s->hal);
   double w0 = s_now_s();
-  if (s->rc == CPO_OK && (s->rc = cpo_hal_sleep_ns(s->hal, cfg->park_ns)) != CPO_OK)
-    s->step = "parked sleep";
+  /* Half way, laser 0 gets LASER_STEP more current for a quarter of the sleep, then its old
+   * code back: while parked, the write crosses and the laser's power monitor follows. */
+  const uint32_t current = cpo_lanes_dac_addr(CPO_DAC_LASER_CURRENT, 0);
+  const uint32_t power = cpo_lanes_adc_addr(CPO_ADC_LASER_POWER, 0);
+  const uint64_t half = cpo_hal_ns_to_cycles(s->hal, cfg->park_ns) / 2;
+  const uint32_t i0 = s_read(s, "laser current", current);
+  s_sleep(s, "parked sleep", half);
+  r->power_code_before = s_read(s, "laser power", power);
+  s_write(s, "laser current up", current, i0 + LASER_STEP);
+  s_sleep(s, "laser settling", half / 2);
+  r->power_code_raised = s_read(s, "laser power", power);
+  s_write(s, "laser current back", current, i0);
+  s_sleep(s, "parked sleep",
+          cpo_hal_ns_to_cycles(s->hal, cfg->park_ns) - (cpo_hal_now_cycles(s->hal) - t0));
   r->sleep_cycles = cpo_hal_now_cycles(s->hal) - t0;
   r->sleep_cycles_asked = cpo_hal_ns_to_cycles(s->hal, cfg->park_ns);
   /* The sleep returns at once; the bus access after it waits for the model to catch up. */

@@ -40,6 +40,10 @@ static void test_park_sleep_unpark_relocks_error_free(void **state) {
   assert_true((double)r.sleep_cycles * r.sim_s_per_cycle >= PARK_NS * 1e-9);
   assert_true(r.sum.quanta < 4 * STREAM_CYCLES / 8);
   assert_true(r.sum.adc_samples > 0);
+  /* a DAC write while parked crosses, and the monitors follow the physics */
+  print_message("laser power code %u, raised %u\n", r.power_code_before, r.power_code_raised);
+  assert_true(r.power_code_raised > r.power_code_before + 10);
+  assert_true(r.sum.dac_writes >= 2);
   for (uint32_t l = 0; l < r.lanes; l++) {
     assert_true(r.locked[l]);
     assert_true(r.bits[l] > 0);

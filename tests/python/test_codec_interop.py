@@ -62,8 +62,12 @@ def expected():
       "ADC_SAMPLE":
           cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),
       "ADC_SAMPLES":
-          cc.Message(T.ADC_SAMPLES, 18, 7000, entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)],
-                     conversions=2, period_cycles=816),
+          cc.Message(T.ADC_SAMPLES,
+                     18,
+                     7000,
+                     entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)],
+                     conversions=2,
+                     period_cycles=816),
       "PARKED":
           cc.Message(T.PARKED, 16, 7500, until_cycle=0x300000000),
       "RX_PARKED":

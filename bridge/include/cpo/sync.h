@@ -62,9 +62,14 @@ typedef struct {
    * before each chunk of cycles, and a transaction's cycles are chunks of one). NULL, or skip
    * NULL: the design always streams. */
   uint64_t (*streaming)(void *self);
-  /** While parked, with no bus transaction under way: let @p count cycles pass without
-   * clocking (the design's cycle count jumps; a parked design does nothing per cycle). */
+  /** While parked, with no bus transaction under way and settled: let @p count cycles pass
+   * without clocking (the design's cycle count jumps; a parked design does nothing per cycle). */
   void (*skip)(void *self, uint64_t count);
+  /** True if, without a new bus transaction, nothing would happen in the next cycle (no
+   * converter write, counter clear or other effect of a past access still due): only then
+   * are cycles skipped; otherwise the parked design is clocked a cycle at a time. NULL:
+   * always settled. */
+  bool (*settled)(void *self);
 } cpo_design_ops_t;
 
 typedef struct {
@@ -80,10 +85,10 @@ typedef struct {
 typedef struct {
   uint64_t cycles; /* cycles simulated */
   uint64_t reg_accesses;
-  uint64_t quanta;      /* TX quanta sent */
-  uint64_t dac_writes;  /* DAC codes sent to the model */
-  uint64_t adc_samples; /* ADC codes applied to the design */
-  uint64_t parked_cycles; /* of cycles, those where no lane streamed */
+  uint64_t quanta;         /* TX quanta sent */
+  uint64_t dac_writes;     /* DAC codes sent to the model */
+  uint64_t adc_samples;    /* ADC codes applied to the design */
+  uint64_t parked_cycles;  /* of cycles, those where no lane streamed */
   uint64_t skipped_cycles; /* of those, the ones passed without clocking the design */
   cpo_event_hash_t hash;
   double wall_s;
