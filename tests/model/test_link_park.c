@@ -237,6 +237,30 @@ static void test_park_refuses_a_gap_or_overlap(void **state) {
   cpo_link_destroy(&l);
 }
 
+/* cpo_link_adc_all: every code of a conversion at once, as cpo_link_adc gives them one by one. */
+static void test_adc_all_is_adc_entry_by_entry(void **state) {
+  (void)state;
+  cpo_link_t *l = s_busy_link();
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  uint32_t codes[1024], n = 0;
+  assert_int_equal(cpo_link_adc_all(l, 0, codes, 1024, &n), CPO_ERR_RANGE); /* none yet */
+  assert_int_equal(cpo_link_advance(l, 0, 20 * info.adc_cycles), CPO_OK);
+  for (uint64_t c = 0; c < 20 * info.adc_cycles; c += info.adc_cycles / 3) {
+    assert_int_equal(cpo_link_adc_all(l, c, codes, 1024, &n), CPO_OK);
+    uint32_t k = 0;
+    for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
+      for (uint32_t i = 0; i < (cpo_adc_info(ch)->per_laser ? info.lasers : info.lanes); i++) {
+        uint32_t one;
+        assert_int_equal(cpo_link_adc(l, c, ch, i, &one), CPO_OK);
+        assert_int_equal(codes[k++], one);
+      }
+    assert_int_equal(n, k);
+  }
+  assert_int_equal(cpo_link_adc_all(l, 0, codes, n - 1, &n), CPO_ERR_INVALID_ARG);
+  cpo_link_destroy(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_park_independent_of_call_split),
@@ -244,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_park_laser_turn_on),
       cmocka_unit_test(test_park_ring_self_heating_stays_settled),
       cmocka_unit_test(test_park_refuses_a_gap_or_overlap),
+      cmocka_unit_test(test_adc_all_is_adc_entry_by_entry),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,14 @@ CPO_MUST_USE cpo_status_t cpo_link_advance(cpo_link_t *link, uint64_t first_cycl
 CPO_MUST_USE cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t channel,
                                        uint32_t index, uint32_t *code);
 
+/**
+ * Every ADC code valid at @p cycle, as cpo_link_adc gives them one by one, in channel order,
+ * each channel's lanes or lasers in order, into @p codes (at most @p max); their number in *n.
+ * @return CPO_OK; CPO_ERR_RANGE as cpo_link_adc; CPO_ERR_INVALID_ARG if @p max is too small
+ */
+CPO_MUST_USE cpo_status_t cpo_link_adc_all(const cpo_link_t *link, uint64_t cycle, uint32_t *codes,
+                                           uint32_t max, uint32_t *n);
+
 /** Call @p fn at every grid point from now on (NULL to stop). */
 void cpo_link_set_trace(cpo_link_t *link, cpo_link_trace_fn fn, void *user);
 
