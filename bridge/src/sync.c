@@ -48,12 +48,13 @@ typedef struct {
   cpo_sync_result_t *res;
   uint32_t lanes;
   uint32_t latency;
-  uint64_t cycle;    /* next cycle to simulate */
-  uint64_t rx_hi;    /* RX is known for cycles [cycle, rx_hi) */
-  uint64_t *ring;    /* RX words, slot (c % latency) holds cycle c */
-  uint64_t *tx;      /* one quantum of TX words: slot 0 is cycle `cycle` */
-  uint64_t tx_sent;  /* TX (or PARKED) is sent for cycles before this one */
-  bool chunk_parked; /* the cycles being simulated or skipped carry no symbols: PARKED, not TX */
+  uint64_t cycle;     /* next cycle to simulate */
+  uint64_t rx_hi;     /* RX is known for cycles [cycle, rx_hi) */
+  uint64_t *ring;     /* RX words, slot (c % latency) holds cycle c */
+  uint64_t *tx;       /* one quantum of TX words: slot 0 is cycle `cycle` */
+  uint64_t tx_sent;   /* TX (or PARKED) is sent for cycles before this one */
+  bool chunk_parked;  /* the cycles being simulated or skipped carry no symbols: PARKED, not TX */
+  bool hashed_parked; /* the parked state the event hash last recorded (false at cycle 0) */
   host_req_t req;
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
   size_t adc_head, adc_len, adc_cap;
@@ -627,6 +628,10 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   if (!s_quantum_end(s, &end))
     return CPO_OK;
   s->chunk_parked = s_design_parked(s);
+  if (s->chunk_parked != s->hashed_parked) { /* every ADC code before this cycle is hashed */
+    cpo_event_hash_event(&s->res->hash, s->cycle, CPO_EVENT_PARKED, s->chunk_parked, 0);
+    s->hashed_parked = s->chunk_parked;
+  }
   const bool settled = !s->design->settled || s->design->settled(s->design->self);
   if (s->chunk_parked && !settled)
     end = s->cycle + 1; /* the effects of a past access first, clocked */
