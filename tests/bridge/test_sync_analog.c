@@ -201,6 +201,19 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
     s_send_analog(c, CPO_MSG_ADC_SAMPLE, 50, &late, 1); /* RX for cycle 50 already arrived */
     cpo_analog_entry_t unknown = {9, 0, 5};
     s_send_analog(c, CPO_MSG_ADC_SAMPLE, LATENCY, &unknown, 1); /* no ADC channel 9 */
+    /* conversions reaching past the rtl's cycle + L; parked RX not continuing the stream */
+    uint8_t raw[2 * CPO_PROTO_ANALOG_ENTRY_BYTES];
+    cpo_msg_analog_pack(raw, 0, late);
+    cpo_msg_analog_pack(raw, 1, late);
+    cpo_msg_t b = {.hdr = {.type = CPO_MSG_ADC_SAMPLES, .cycle = LATENCY}};
+    b.u.analog.count = 1;
+    b.u.analog.entries_raw = raw;
+    b.u.analog.conversions = 2;
+    b.u.analog.period_cycles = 1000;
+    assert_int_equal(cpo_client_send(c, &b), CPO_OK);
+    cpo_msg_t p = {.hdr = {.type = CPO_MSG_RX_PARKED, .cycle = LATENCY}};
+    p.u.parked.other_cycle = 10;
+    assert_int_equal(cpo_client_send(c, &p), CPO_OK);
   }
   for (;;) {
     cpo_msg_t m;
@@ -406,10 +419,11 @@ static void test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on(void 
   model_log_t log;
   s_run(16, true, &r, &log);
   assert_int_equal(r.design.n_preset, 2); /* the good entries of the preset still apply */
-  assert_int_equal(log.n_errors, 4);
-  const char *expect[] = {"no DAC channel 20", "only at cycle 0", "ADC_SAMPLE cycle 50",
-                          "no ADC channel 9"};
-  for (unsigned k = 0; k < 4; k++) {
+  assert_int_equal(log.n_errors, 6);
+  const char *expect[] = {"no DAC channel 20",    "only at cycle 0",
+                          "ADC_SAMPLE cycle 50",  "no ADC channel 9",
+                          "last conversion 1064", "RX_PARKED [10, 64): expected first_cycle 64"};
+  for (unsigned k = 0; k < 6; k++) {
     bool found = false;
     for (unsigned e = 0; e < log.n_errors; e++)
       found |= strstr(log.errors[e], expect[k]) != NULL;
