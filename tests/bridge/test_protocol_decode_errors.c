@@ -70,8 +70,10 @@ static void test_decode_rejects_bad_magic(void **state) {
 static void test_decode_rejects_bad_version(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_HEARTBEAT);
-  put16(BUF + 4, 3);
-  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 3", NULL);
+  put16(BUF + 4, 4);
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 4", NULL);
+  put16(BUF + 4, 2); /* version 2 had no parked time */
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 2", NULL);
   put16(BUF + 4, 1); /* version 1 carried quanta of 8-byte words only */
   s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 1", NULL);
   put16(BUF + 4, 0);
