@@ -25,6 +25,7 @@ using cpo::harness::laneSet;
 namespace {
 constexpr uint32_t kCodeBits = 16; // a converter code in a packed [channel][lane][15:0] port
 constexpr unsigned kResetCycles = 4;
+constexpr uint64_t kSettleCycles = 2; // after a bus transaction, before a skip
 
 class LanesDesign final : public CpoDesign {
 public:
@@ -53,11 +54,15 @@ private:
   static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code);
   static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code);
   static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
+  static uint64_t s_streaming(void *self);
+  static void s_skip(void *self, uint64_t count);
+  static bool s_settled(void *self);
   void reset();
 
   std::unique_ptr<cpo::harness::Sim<CPO_LANES_TOP>> sim_;
   std::unique_ptr<cpo::harness::Apb3Port<uint16_t>> bus_; // stepped by sim_, one transfer at a time
   bool reset_due_ = false;                     // DAC presets changed: reset again before cycle 0
+  uint64_t bus_done_at_ = 0;                   // the cycle the last bus transaction completed
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };
 
@@ -111,6 +116,7 @@ bool LanesDesign::s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
   cpo_status_t st = CPO_OK;
   if (!d->bus_->take(&st, rdata))
     return false;
+  d->bus_done_at_ = d->sim_->cycles();
   *slverr = st != CPO_OK;
   return true;
 }
@@ -140,6 +146,22 @@ uint32_t LanesDesign::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t m
   return n;
 }
 
+// STREAM_EN (stream_en_o): while no lane streams the design does nothing per cycle but hold.
+uint64_t LanesDesign::s_streaming(void *self) {
+  return static_cast<LanesDesign *>(self)->sim_->top().stream_en_o;
+}
+
+void LanesDesign::s_skip(void *self, uint64_t count) {
+  static_cast<LanesDesign *>(self)->sim_->skipCycles(count);
+}
+
+// A register write acts in the cycle after it completes (a DAC write pulse, a counter clear):
+// that cycle is clocked before any skip.
+bool LanesDesign::s_settled(void *self) {
+  auto *d = static_cast<LanesDesign *>(self);
+  return d->sim_->cycles() >= d->bus_done_at_ + kSettleCycles;
+}
+
 cpo_design_ops_t LanesDesign::ops() {
   return cpo_design_ops_t{this,
                           &LanesDesign::s_step,
@@ -147,7 +169,10 @@ cpo_design_ops_t LanesDesign::ops() {
                           &LanesDesign::s_bus_done,
                           &s_dac_preset,
                           &s_adc_set,
-                          &s_dac_take};
+                          &s_dac_take,
+                          &s_streaming,
+                          &s_skip,
+                          &s_settled};
 }
 
 uint64_t LanesDesign::laneBits(uint32_t lane) const {

@@ -127,6 +127,27 @@ void cpo_ring_step(cpo_ring_t *ring, double dt_s, double absorbed_w) {
   ring->thermal_shift_m += (target_m - ring->thermal_shift_m) * ring->step_factor;
 }
 
+void cpo_ring_step_implicit(cpo_ring_t *ring, double dt_s, double absorbed_w,
+                            double absorbed_slope_w_per_m, double at_shift_m) {
+  assert(ring && dt_s >= 0.0);
+  const cpo_ring_params_t *p = &ring->p;
+  if (dt_s != ring->step_dt_s) {
+    ring->step_dt_s = dt_s;
+    ring->step_factor = -expm1(-dt_s / p->thermal_tau_s);
+  }
+  const double f = ring->step_factor, x = ring->thermal_shift_m;
+  const double target_m =
+      p->heater_shift_m_per_w * ring->heater_w + p->self_heating_m_per_w * absorbed_w;
+  /* x' = x + f (T(x') - x), T linear about the shift the absorbed power was taken at:
+   * x' = (x (1 - f) + f (T - g x0)) / (1 - f g), g = dT/dx. Only a restoring loop (g < 0) is
+   * taken so: a runaway one moves as the explicit step. */
+  const double g = p->self_heating_m_per_w * absorbed_slope_w_per_m;
+  if (g < 0.0)
+    ring->thermal_shift_m = (x * (1.0 - f) + f * (target_m - g * at_shift_m)) / (1.0 - f * g);
+  else
+    ring->thermal_shift_m = x + (target_m - x) * f;
+}
+
 double cpo_ring_resonance_m(const cpo_ring_t *ring, double bias_v) {
   const cpo_ring_params_t *p = &ring->p;
   return p->cold_resonance_m + p->eo_shift_m_per_v * bias_v +
