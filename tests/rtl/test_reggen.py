@@ -809,7 +809,8 @@ class ProjectMap(unittest.TestCase):
 
   def test_every_block_is_placed(self):
     self.assertEqual(set(self.map.BLOCKS),
-                     {"ASIC_D2D", "OE_D2D", "OE_CTRL", "LANES", "CMIS", "CHANNEL"})
+                     {"ASIC_D2D", "OE_D2D", "OE_CTRL", "LANES", "OE_MGMT", "CMIS", "CHANNEL", "ENGINE_ASIC_D2D",
+                      "ENGINE_TRAFFIC", "ENGINE_CHANNEL", "ENGINE_OE"})
     self.assertTrue(self.map.BLOCKS["CMIS"]["reserved"])
     self.assertEqual(self.map.CPO_ADDRMAP_LANES_DAC_BASE - self.map.CPO_ADDRMAP_LANES_BASE, 0x1000)
 
