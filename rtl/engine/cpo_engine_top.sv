@@ -1,7 +1,10 @@
 // The optical engine behind its die-to-die link (ARCHITECTURE section 1's picture), one top:
 //
 //   ASIC: host-lane PRBS generators -> cpo_d2d_link ASIC->OE payload; checkers on OE->ASIC
-//   cpo_d2d_link: ASIC endpoint, channel (faults settable at run time), OE endpoint
+//   cpo_d2d_link: ASIC endpoint, channel (faults settable at run time), OE endpoint; one module
+//       per LinkLanes host lanes (a D2D module carries at most MaxLinkLanes: wider engines have
+//       several side by side, as UCIe builds wide links, each with its own spare, channel and
+//       registers; module k carries host lanes k * LinkLanes .. (k + 1) * LinkLanes - 1)
 //   OE: host lanes -> gearbox -> media lanes (media_tx_o, the analog boundary) and back from
 //       media_rx_i; the converter bank (cpo_afe_bank); the OE controller's registers (oe.regs.toml)
 //
@@ -12,10 +15,11 @@
 // received words are ignored (its host lanes return zeros to the link).
 //
 // One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
-// endpoint, the traffic block and the channel are reached directly; ENGINE_OE is the OE die's
-// management port (the OE space: the OE endpoint through the link's oe_* port, the OE
-// controller behind OE_CTRL). The ASIC's register tunnel reaches the same OE controller
-// (the link's rmt_* port); an arbiter shares it between the two routes (why both: addrmap.toml).
+// endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
+// management port (the OE space: module 0's OE endpoint through its oe_* port, the OE
+// controller behind OE_CTRL, which holds module 1's OE endpoint OE_D2D1). Each module's
+// register tunnel reaches the same OE controller (its rmt_* port); arbiters share it between
+// the direct route and the tunnels (why both: addrmap.toml).
 //
 // The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout at
 // the 1 GHz datapath clock) unless TimerShift or the endpoints' TIMER registers scale them.
@@ -34,6 +38,9 @@ module cpo_engine_top
   parameter int unsigned NumMediaLanes = 8,
   parameter int unsigned TimerShift    = 0,
   localparam int unsigned Ratio         = NumHostLanes / NumMediaLanes,
+  localparam int unsigned MaxLinkLanes  = 32,
+  localparam int unsigned NumLinks      = (NumHostLanes + MaxLinkLanes - 1) / MaxLinkLanes,
+  localparam int unsigned LinkLanes     = NumHostLanes / NumLinks,
   localparam int unsigned MediaWordBits = WordBits * Ratio,
   localparam int unsigned AddrBits      = CPO_ADDRMAP_ENGINE_ADDR_BITS
 ) (
@@ -59,14 +66,14 @@ module cpo_engine_top
   output logic [7:0] dac_channel_o,
   output logic [7:0] dac_index_o,
   output logic [CodeBits-1:0] dac_code_o,
-  // observation: the ASIC's checkers and both ends' link state
+  // observation: the ASIC's checkers and both ends' link state, per D2D module
   output logic [NumHostLanes-1:0] lane_locked_o,
   output logic [NumHostLanes-1:0][63:0] lane_bits_o,
   output logic [NumHostLanes-1:0][63:0] lane_errors_o,
-  output logic [4:0] asic_state_o,
-  output logic [4:0] oe_state_o,
-  output logic asic_link_up_o,
-  output logic oe_link_up_o
+  output logic [NumLinks-1:0][4:0] asic_state_o,
+  output logic [NumLinks-1:0][4:0] oe_state_o,
+  output logic [NumLinks-1:0] asic_link_up_o,
+  output logic [NumLinks-1:0] oe_link_up_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -74,6 +81,11 @@ module cpo_engine_top
   if (NumMediaLanes < 1 || NumHostLanes % NumMediaLanes != 0) begin : g_bad_ratio
     $error("cpo_engine_top: %0d host lanes do not divide onto %0d media lanes", NumHostLanes,
            NumMediaLanes);
+  end
+  // the two modules' blocks of the map (a third needs its blocks there first)
+  if (NumLinks > 2 || NumHostLanes % NumLinks != 0 || LinkLanes % Ratio != 0) begin : g_bad_links
+    $error("cpo_engine_top: %0d host lanes do not split onto %0d D2D modules of whole media lanes",
+           NumHostLanes, NumLinks);
   end
   if (NumHostLanes > MaxLanes || MediaWordBits > 64) begin : g_too_wide
     $error("cpo_engine_top: %0d host lanes (max %0d), media word %0d bits (max 64)",
@@ -88,14 +100,17 @@ module cpo_engine_top
   end
 
   // ---- Host port: the ENGINE space -----------------------------------------------------------
-  logic sel_asic, sel_traffic, sel_ch, sel_oe, sel_none;
+  logic [1:0] sel_asic, sel_ch;  // per module
+  logic sel_traffic, sel_oe, sel_none;
   cpo_addrmap_engine_dec u_dec (
     .paddr_i,
-    .engine_asic_d2d_o(sel_asic),
-    .engine_traffic_o (sel_traffic),
-    .engine_channel_o (sel_ch),
-    .engine_oe_o      (sel_oe),
-    .none_o           (sel_none)
+    .engine_asic_d2d_o (sel_asic[0]),
+    .engine_traffic_o  (sel_traffic),
+    .engine_channel_o  (sel_ch[0]),
+    .engine_asic_d2d1_o(sel_asic[1]),
+    .engine_channel1_o (sel_ch[1]),
+    .engine_oe_o       (sel_oe),
+    .none_o            (sel_none)
   );
   // ENGINE_OE's offset is an OE-space address
   logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] oe_addr;
@@ -108,88 +123,112 @@ module cpo_engine_top
     .none_o   (oe_sel_none)
   );
 
-  apb_rsp_t asic_rsp, traffic_rsp, ch_rsp, oe_d2d_rsp, oe_ctrl_rsp;
+  apb_rsp_t [NumLinks-1:0] asic_rsp, ch_rsp, oe_d2d_rsp;
+  apb_rsp_t traffic_rsp, oe_ctrl_rsp;
   always_comb begin
     apb_rsp_t r;
-    r = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};  // no block: error at once
-    if (sel_asic) r = asic_rsp;
+    r = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};  // no block (or no such module): error at once
+    for (int k = 0; k < NumLinks; k++) begin
+      if (sel_asic[k]) r = asic_rsp[k];
+      if (sel_ch[k]) r = ch_rsp[k];
+    end
     if (sel_traffic) r = traffic_rsp;
-    if (sel_ch) r = ch_rsp;
-    if (sel_oe && oe_sel_d2d) r = oe_d2d_rsp;
+    if (sel_oe && oe_sel_d2d) r = oe_d2d_rsp[0];
     if (sel_oe && oe_sel_ctrl) r = oe_ctrl_rsp;
     prdata_o = r.prdata;
     pready_o = r.pready;
     pslverr_o = r.pslverr;
   end
 
-  // ---- The link --------------------------------------------------------------------------------
+  // ---- The D2D modules -------------------------------------------------------------------------
   logic [NumHostLanes-1:0][WordBits-1:0] a2o_tx, a2o_rx, o2a_tx, o2a_rx;
-  logic a2o_rx_valid, o2a_rx_valid;
-  logic rmt_psel, rmt_penable, rmt_pwrite;
-  logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] rmt_paddr;
-  logic [31:0] rmt_pwdata;
-  apb_rsp_t rmt_rsp;
-  logic unused_link;
-  logic [1:0] unused_ready, unused_rx_err;
-  logic [NumHostLanes+2:0][WordBits-1:0] unused_a2o_wire, unused_o2a_wire;  // NumLanes + 1 spare + valid + clock
+  logic [NumLinks-1:0] a2o_rx_valid, o2a_rx_valid;
+  apb_req_t [NumLinks-1:0] rmt_req, oe_d2d_req;
+  apb_rsp_t [NumLinks-1:0] rmt_rsp;
+  // module 0's OE endpoint is OE_D2D (the OE port's own decode); module k > 0's sits inside
+  // OE_CTRL (the controller's decode below)
+  apb_req_t oe_d2d1_req;
+  apb_rsp_t oe_d2d1_rsp;
+  assign oe_d2d_req[0] = '{psel: psel_i & sel_oe & oe_sel_d2d, penable: penable_i,
+                           pwrite: pwrite_i, paddr: 32'(oe_addr), pwdata: pwdata_i};
 
-  cpo_d2d_link #(
-    .NumLanes  (NumHostLanes),
-    .TimerShift(TimerShift)
-  ) u_link (
-    .clk_i,
-    .rst_ni,
-    .asic_psel_i   (psel_i & sel_asic),
-    .asic_penable_i(penable_i),
-    .asic_pwrite_i (pwrite_i),
-    .asic_paddr_i  (paddr_i[CPO_D2D_ADDR_BITS-1:0]),
-    .asic_pwdata_i (pwdata_i),
-    .asic_prdata_o (asic_rsp.prdata),
-    .asic_pready_o (asic_rsp.pready),
-    .asic_pslverr_o(asic_rsp.pslverr),
-    .oe_psel_i     (psel_i & sel_oe & oe_sel_d2d),
-    .oe_penable_i  (penable_i),
-    .oe_pwrite_i   (pwrite_i),
-    .oe_paddr_i    (oe_addr[CPO_D2D_ADDR_BITS-1:0]),
-    .oe_pwdata_i   (pwdata_i),
-    .oe_prdata_o   (oe_d2d_rsp.prdata),
-    .oe_pready_o   (oe_d2d_rsp.pready),
-    .oe_pslverr_o  (oe_d2d_rsp.pslverr),
-    .ch_psel_i     (psel_i & sel_ch),
-    .ch_penable_i  (penable_i),
-    .ch_pwrite_i   (pwrite_i),
-    .ch_paddr_i    (paddr_i[CPO_D2DCH_ADDR_BITS-1:0]),
-    .ch_pwdata_i   (pwdata_i),
-    .ch_prdata_o   (ch_rsp.prdata),
-    .ch_pready_o   (ch_rsp.pready),
-    .ch_pslverr_o  (ch_rsp.pslverr),
-    .rmt_psel_o    (rmt_psel),
-    .rmt_penable_o (rmt_penable),
-    .rmt_pwrite_o  (rmt_pwrite),
-    .rmt_paddr_o   (rmt_paddr),
-    .rmt_pwdata_o  (rmt_pwdata),
-    .rmt_prdata_i  (rmt_rsp.prdata),
-    .rmt_pready_i  (rmt_rsp.pready),
-    .rmt_pslverr_i (rmt_rsp.pslverr),
-    .a2o_tx_data_i (a2o_tx),
-    .a2o_tx_valid_i(1'b1),
-    .a2o_tx_ready_o(unused_ready[0]),
-    .a2o_rx_data_o (a2o_rx),
-    .a2o_rx_valid_o(a2o_rx_valid),
-    .a2o_rx_err_o  (unused_rx_err[0]),
-    .o2a_tx_data_i (o2a_tx),
-    .o2a_tx_valid_i(1'b1),
-    .o2a_tx_ready_o(unused_ready[1]),
-    .o2a_rx_data_o (o2a_rx),
-    .o2a_rx_valid_o(o2a_rx_valid),
-    .o2a_rx_err_o  (unused_rx_err[1]),
-    .asic_state_o,
-    .oe_state_o,
-    .asic_link_up_o,
-    .oe_link_up_o,
-    .a2o_wire_o    (unused_a2o_wire),
-    .o2a_wire_o    (unused_o2a_wire)
-  );
+  for (genvar k = 0; k < NumLinks; k++) begin : g_link
+    localparam int unsigned Lo = k * LinkLanes;
+    logic unused_link;
+    logic [1:0] unused_ready, unused_rx_err;
+    logic [LinkLanes+2:0][WordBits-1:0] unused_a2o_wire, unused_o2a_wire;  // + spare, valid, clock
+    logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] rmt_paddr;
+
+    if (k > 0) begin : g_oe_port
+      assign oe_d2d_req[k] = oe_d2d1_req;
+      assign oe_d2d1_rsp = oe_d2d_rsp[k];
+    end
+
+    cpo_d2d_link #(
+      .NumLanes  (LinkLanes),
+      .TimerShift(TimerShift)
+    ) u_link (
+      .clk_i,
+      .rst_ni,
+      .asic_psel_i   (psel_i & sel_asic[k]),
+      .asic_penable_i(penable_i),
+      .asic_pwrite_i (pwrite_i),
+      .asic_paddr_i  (paddr_i[CPO_D2D_ADDR_BITS-1:0]),
+      .asic_pwdata_i (pwdata_i),
+      .asic_prdata_o (asic_rsp[k].prdata),
+      .asic_pready_o (asic_rsp[k].pready),
+      .asic_pslverr_o(asic_rsp[k].pslverr),
+      .oe_psel_i     (oe_d2d_req[k].psel),
+      .oe_penable_i  (oe_d2d_req[k].penable),
+      .oe_pwrite_i   (oe_d2d_req[k].pwrite),
+      .oe_paddr_i    (oe_d2d_req[k].paddr[CPO_D2D_ADDR_BITS-1:0]),
+      .oe_pwdata_i   (oe_d2d_req[k].pwdata),
+      .oe_prdata_o   (oe_d2d_rsp[k].prdata),
+      .oe_pready_o   (oe_d2d_rsp[k].pready),
+      .oe_pslverr_o  (oe_d2d_rsp[k].pslverr),
+      .ch_psel_i     (psel_i & sel_ch[k]),
+      .ch_penable_i  (penable_i),
+      .ch_pwrite_i   (pwrite_i),
+      .ch_paddr_i    (paddr_i[CPO_D2DCH_ADDR_BITS-1:0]),
+      .ch_pwdata_i   (pwdata_i),
+      .ch_prdata_o   (ch_rsp[k].prdata),
+      .ch_pready_o   (ch_rsp[k].pready),
+      .ch_pslverr_o  (ch_rsp[k].pslverr),
+      .rmt_psel_o    (rmt_req[k].psel),
+      .rmt_penable_o (rmt_req[k].penable),
+      .rmt_pwrite_o  (rmt_req[k].pwrite),
+      .rmt_paddr_o   (rmt_paddr),
+      .rmt_pwdata_o  (rmt_req[k].pwdata),
+      .rmt_prdata_i  (rmt_rsp[k].prdata),
+      .rmt_pready_i  (rmt_rsp[k].pready),
+      .rmt_pslverr_i (rmt_rsp[k].pslverr),
+      .a2o_tx_data_i (a2o_tx[Lo+:LinkLanes]),
+      .a2o_tx_valid_i(1'b1),
+      .a2o_tx_ready_o(unused_ready[0]),
+      .a2o_rx_data_o (a2o_rx[Lo+:LinkLanes]),
+      .a2o_rx_valid_o(a2o_rx_valid[k]),
+      .a2o_rx_err_o  (unused_rx_err[0]),
+      .o2a_tx_data_i (o2a_tx[Lo+:LinkLanes]),
+      .o2a_tx_valid_i(1'b1),
+      .o2a_tx_ready_o(unused_ready[1]),
+      .o2a_rx_data_o (o2a_rx[Lo+:LinkLanes]),
+      .o2a_rx_valid_o(o2a_rx_valid[k]),
+      .o2a_rx_err_o  (unused_rx_err[1]),
+      .asic_state_o  (asic_state_o[k]),
+      .oe_state_o    (oe_state_o[k]),
+      .asic_link_up_o(asic_link_up_o[k]),
+      .oe_link_up_o  (oe_link_up_o[k]),
+      .a2o_wire_o    (unused_a2o_wire),
+      .o2a_wire_o    (unused_o2a_wire)
+    );
+    assign rmt_req[k].paddr = 32'(rmt_paddr);
+    assign unused_link = ^{unused_ready, unused_rx_err, unused_a2o_wire, unused_o2a_wire};
+  end
+  if (NumLinks == 1) begin : g_one_link
+    logic unused_d2d1;
+    assign unused_d2d1 = ^{oe_d2d1_req, sel_asic[1], sel_ch[1]};
+    assign oe_d2d1_rsp = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};
+  end
 
   // ---- ASIC: host-lane traffic ---------------------------------------------------------------
   cpo_traffic_reg2hw_t t_reg2hw;
@@ -237,7 +276,7 @@ module cpo_engine_top
         .clk_i,
         .rst_ni,
         .en_i         (t_reg2hw.ctrl.chk_en),
-        .valid_i      (o2a_rx_valid),
+        .valid_i      (o2a_rx_valid[l/LinkLanes]),
         .poly_i       (poly),
         .data_i       (o2a_rx[l]),
         .clear_i      (t_reg2hw.cnt_clear.clear),
@@ -254,17 +293,38 @@ module cpo_engine_top
     end
   end
 
-  // ---- OE controller: the direct route and the tunnel share it -------------------------------
+  // ---- OE controller: the direct route and the tunnels share it -------------------------------
+  // A chain of two-master arbiters: the tunnels of modules 0 .. k share one master (module 0
+  // first), the direct route wins over them all (with one module: one arbiter, direct vs tunnel).
+  apb_req_t [NumLinks-1:0] tun_req;  // tunnels 0 .. k, merged
+  apb_rsp_t [NumLinks-1:0] tun_rsp;
+  assign tun_req[0] = rmt_req[0];
+  assign rmt_rsp[0] = tun_rsp[0];
+  for (genvar k = 1; k < NumLinks; k++) begin : g_tun_arb
+    apb_req_t [1:0] m_req;
+    apb_rsp_t [1:0] m_rsp;
+    assign m_req = {rmt_req[k], tun_req[k-1]};
+    assign tun_rsp[k-1] = m_rsp[0];
+    assign rmt_rsp[k] = m_rsp[1];
+    cpo_d2d_apb_arb u_arb (
+      .clk_i,
+      .rst_ni,
+      .req_i(m_req),
+      .rsp_o(m_rsp),
+      .req_o(tun_req[k]),
+      .rsp_i(tun_rsp[k])
+    );
+  end
+
   apb_req_t [1:0] ctrl_req;
   apb_rsp_t [1:0] ctrl_rsp;
   apb_req_t       c_req;
   apb_rsp_t       c_rsp;
   assign ctrl_req[0] = '{psel: psel_i & sel_oe & oe_sel_ctrl, penable: penable_i,
                          pwrite: pwrite_i, paddr: 32'(oe_addr), pwdata: pwdata_i};
-  assign ctrl_req[1] = '{psel: rmt_psel, penable: rmt_penable, pwrite: rmt_pwrite,
-                         paddr: 32'(rmt_paddr), pwdata: rmt_pwdata};
+  assign ctrl_req[1] = tun_req[NumLinks-1];
   assign oe_ctrl_rsp = ctrl_rsp[0];
-  assign rmt_rsp = ctrl_rsp[1];
+  assign tun_rsp[NumLinks-1] = ctrl_rsp[1];
 
   cpo_d2d_apb_arb u_ctrl_arb (
     .clk_i,
@@ -275,12 +335,17 @@ module cpo_engine_top
     .rsp_i(c_rsp)
   );
 
-  // OE_CTRL holds the OE_MGMT block (and the CMIS range to come); the rest answers PSLVERR
+  // OE_CTRL holds the OE_MGMT block, module 1's OE endpoint (OE_D2D1) and the CMIS range to
+  // come; the rest answers PSLVERR
   logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] c_addr;
-  logic mgmt_hit, dac_window, adc_window, afe_window, unused_regs_window;
+  logic mgmt_hit, d2d1_hit, dac_window, adc_window, afe_window, unused_regs_window;
   assign c_addr = c_req.paddr[CPO_ADDRMAP_OE_ADDR_BITS-1:0];
   assign mgmt_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS] ==
                     CPO_ADDRMAP_OE_MGMT_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS];
+  assign d2d1_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS] ==
+                    CPO_ADDRMAP_OE_D2D1_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS];
+  assign oe_d2d1_req = '{psel: c_req.psel & d2d1_hit, penable: c_req.penable,
+                         pwrite: c_req.pwrite, paddr: 32'(c_addr), pwdata: c_req.pwdata};
   cpo_oe_reg_dec u_oe_win (
     .paddr_i(c_addr[CPO_OE_ADDR_BITS-1:0]),
     .dac_o  (dac_window),
@@ -293,6 +358,7 @@ module cpo_engine_top
   always_comb begin
     c_rsp = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};
     if (mgmt_hit) c_rsp = afe_window ? afe_rsp : oe_reg_rsp;
+    if (d2d1_hit) c_rsp = oe_d2d1_rsp;
   end
 
   cpo_oe_reg2hw_t o_reg2hw;
@@ -315,6 +381,8 @@ module cpo_engine_top
   assign o_hw2reg.config_.media_lanes = 8'(NumMediaLanes);
   assign o_hw2reg.config_.host_word_bits = 8'(WordBits);
   assign o_hw2reg.config_.media_word_bits = 8'(MediaWordBits);
+  assign o_hw2reg.d2d.modules = 8'(NumLinks);
+  assign o_hw2reg.d2d.module_lanes = 8'(LinkLanes);
   assign o_hw2reg.conv.dac_channels = 8'(NumDacCh);
   assign o_hw2reg.conv.adc_channels = 8'(NumAdcCh);
 
@@ -356,12 +424,13 @@ module cpo_engine_top
     // delivers nothing or the lane is parked
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) media_tx_q[m] <= '0;
-      else media_tx_q[m] <= (a2o_rx_valid && media_stream_o[m]) ? muxed : '0;
+      else media_tx_q[m] <= (a2o_rx_valid[m*Ratio/LinkLanes] && media_stream_o[m]) ? muxed : '0;
     end
   end
   assign media_tx_o = media_tx_q;
 
-  assign unused_link = ^{unused_ready, unused_rx_err, unused_a2o_wire, unused_o2a_wire, sel_none, oe_sel_none, unused_regs_window, stream_all,
+  logic unused_top;
+  assign unused_top = ^{sel_none, oe_sel_none, unused_regs_window, stream_all,
                          c_req.paddr[31:CPO_ADDRMAP_OE_ADDR_BITS], o_reg2hw.scratch,
                          t_reg2hw.scratch, paddr_i[AddrBits-1:CPO_ADDRMAP_OE_ADDR_BITS]};
 

@@ -4,6 +4,8 @@
  * port (the ENGINE space of rtl/addrmap.toml). The D2D timers run at their real durations
  * (1 ms, 8 ms) except where a test scales them (TIMER registers) and says so. Expected values
  * come from shared/D2D.md and the D2D tests (tests/d2d), never from a previous run.
+ * An engine with more host lanes than one D2D module carries has several modules (OE D2D
+ * register); each test then covers every module (training, counters) or says which one.
  * Built once per engine model (CPO_ENGINE_MODEL); CPO_ENGINE_FAULTS selects the fault classes. */
 #include <cstdio>
 #include <memory>
@@ -52,18 +54,23 @@ public:
     host_ = field(cfg, CPO_OE_CONFIG_HOST_LANES_MASK, CPO_OE_CONFIG_HOST_LANES_SHIFT);
     media_ = field(cfg, CPO_OE_CONFIG_MEDIA_LANES_MASK, CPO_OE_CONFIG_MEDIA_LANES_SHIFT);
     media_bits_ = field(cfg, CPO_OE_CONFIG_MEDIA_WORD_BITS_MASK, CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT);
-    line_.assign(static_cast<size_t>(kLoopLatency) * media_, 0);
+    line_.assign(static_cast<size_t>(kLoopLatency) * media_, 0); // the loopback, before more cycles
+    const uint32_t d2d_cfg = rd(oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_D2D_OFFSET)));
+    modules_ = field(d2d_cfg, CPO_OE_D2D_MODULES_MASK, CPO_OE_D2D_MODULES_SHIFT);
+    module_lanes_ = field(d2d_cfg, CPO_OE_D2D_MODULE_LANES_MASK, CPO_OE_D2D_MODULE_LANES_SHIFT);
   }
 
-  /* Host addresses of each block (the ENGINE space). */
-  static uint32_t d2d(Side s, uint32_t off) {
-    return s == Side::Asic ? CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(off) : oe(CPO_ADDRMAP_OE_D2D_ADDR(off));
+  /* Host addresses of each block (the ENGINE space); k is the D2D module. */
+  static uint32_t d2d(Side s, uint32_t off, unsigned k = 0) {
+    if (s == Side::Asic)
+      return k == 0 ? CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(off) : CPO_ADDRMAP_ENGINE_ASIC_D2D1_ADDR(off);
+    return oe(k == 0 ? CPO_ADDRMAP_OE_D2D_ADDR(off) : CPO_ADDRMAP_OE_D2D1_ADDR(off));
   }
   static uint32_t oe(uint32_t oe_addr) {
     return CPO_ADDRMAP_ENGINE_OE_BASE + oe_addr;
   }
-  static uint32_t ch(uint32_t off) {
-    return CPO_ADDRMAP_ENGINE_CHANNEL_ADDR(off);
+  static uint32_t ch(uint32_t off, unsigned k = 0) {
+    return k == 0 ? CPO_ADDRMAP_ENGINE_CHANNEL_ADDR(off) : CPO_ADDRMAP_ENGINE_CHANNEL1_ADDR(off);
   }
   static uint32_t traffic(uint32_t off) {
     return CPO_ADDRMAP_ENGINE_TRAFFIC_ADDR(off);
@@ -108,8 +115,8 @@ public:
     return cpo::harness::laneGet(sim_->top().media_tx_o, m, media_bits_);
   }
 
-  unsigned state(Side s) {
-    return field(rd(d2d(s, CPO_D2D_STATUS_OFFSET)), CPO_D2D_STATUS_STATE_MASK,
+  unsigned state(Side s, unsigned k = 0) {
+    return field(rd(d2d(s, CPO_D2D_STATUS_OFFSET, k)), CPO_D2D_STATUS_STATE_MASK,
                  CPO_D2D_STATUS_STATE_SHIFT);
   }
   /* Run, checking the state registers every 64 cycles, until cond holds. */
@@ -122,36 +129,48 @@ public:
     }
     return cond();
   }
+  /* Both ends of every module in state `code`. */
   bool both_in(unsigned code) {
-    return state(Side::Asic) == code && state(Side::Oe) == code;
+    for (unsigned k = 0; k < modules_; k++) {
+      if (state(Side::Asic, k) != code || state(Side::Oe, k) != code)
+        return false;
+    }
+    return true;
   }
 
-  std::vector<LogEntry> drain_log(Side s) {
+  std::vector<LogEntry> drain_log(Side s, unsigned k = 0) {
     std::vector<LogEntry> out;
-    while (rd(d2d(s, CPO_D2D_LOG_STATUS_OFFSET)) & CPO_D2D_LOG_STATUS_VALID_MASK) {
-      const uint32_t cyc = rd(d2d(s, CPO_D2D_LOG_CYCLE_OFFSET));
-      const uint32_t ent = rd(d2d(s, CPO_D2D_LOG_ENTRY_OFFSET));
+    while (rd(d2d(s, CPO_D2D_LOG_STATUS_OFFSET, k)) & CPO_D2D_LOG_STATUS_VALID_MASK) {
+      const uint32_t cyc = rd(d2d(s, CPO_D2D_LOG_CYCLE_OFFSET, k));
+      const uint32_t ent = rd(d2d(s, CPO_D2D_LOG_ENTRY_OFFSET, k));
       out.push_back({cyc, field(ent, CPO_D2D_LOG_ENTRY_FROM_MASK, CPO_D2D_LOG_ENTRY_FROM_SHIFT),
                      field(ent, CPO_D2D_LOG_ENTRY_TO_MASK, CPO_D2D_LOG_ENTRY_TO_SHIFT)});
-      wr(d2d(s, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_LOG_POP_MASK);
+      wr(d2d(s, CPO_D2D_CMD_OFFSET, k), CPO_D2D_CMD_LOG_POP_MASK);
       assert_true(out.size() < 1024);
     }
-    cpo_d2d::Harness::print_log(s == Side::Asic ? "ASIC" : "OE", out);
+    char who[32];
+    std::snprintf(who, sizeof who, "%s%s", s == Side::Asic ? "ASIC" : "OE",
+                  modules_ > 1 ? (k == 0 ? " module 0" : " module 1") : "");
+    cpo_d2d::Harness::print_log(who, out);
     return out;
   }
 
-  /* Train to ACTIVE at both ends (read through the map) or fail; both logs printed. */
-  void train(std::vector<LogEntry> *asic_log = nullptr, std::vector<LogEntry> *oe_log = nullptr) {
+  /* Train every module to ACTIVE at both ends (read through the map) or fail; every log is
+   * printed, module k's returned. */
+  void train(std::vector<LogEntry> *asic_log = nullptr, std::vector<LogEntry> *oe_log = nullptr,
+             unsigned k = 0) {
     const uint64_t start = cycles();
     const bool ok = run_until([&] { return both_in(CPO_D2D_LTSM_STATE_ACTIVE); }, kTrainCycles);
     std::printf("# %s after %llu cycles\n", ok ? "ACTIVE" : "NOT ACTIVE",
                 static_cast<unsigned long long>(cycles() - start));
-    const std::vector<LogEntry> a = drain_log(Side::Asic), o = drain_log(Side::Oe);
+    for (unsigned m = 0; m < modules_; m++) {
+      const std::vector<LogEntry> a = drain_log(Side::Asic, m), o = drain_log(Side::Oe, m);
+      if (asic_log && m == k)
+        *asic_log = a;
+      if (oe_log && m == k)
+        *oe_log = o;
+    }
     assert_true(ok);
-    if (asic_log)
-      *asic_log = a;
-    if (oe_log)
-      *oe_log = o;
   }
 
   /* Clear every counter, run, and check each of the first `lanes` host lanes locked, counting
@@ -164,8 +183,10 @@ public:
     // satisfies every polynomial's recurrence) and then counts errors until it hunts again.
     run(kSettleCycles);
     wr(traffic(CPO_TRAFFIC_CNT_CLEAR_OFFSET), CPO_TRAFFIC_CNT_CLEAR_CLEAR_MASK);
-    for (Side s : {Side::Asic, Side::Oe})
-      wr(d2d(s, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_CNT_CLEAR_MASK);
+    for (unsigned k = 0; k < modules_; k++) {
+      for (Side s : {Side::Asic, Side::Oe})
+        wr(d2d(s, CPO_D2D_CMD_OFFSET, k), CPO_D2D_CMD_CNT_CLEAR_MASK);
+    }
     run(run_cycles);
     const uint64_t locked = rd(traffic(CPO_TRAFFIC_LOCKED_LO_OFFSET)) |
                             static_cast<uint64_t>(rd(traffic(CPO_TRAFFIC_LOCKED_HI_OFFSET))) << 32;
@@ -183,29 +204,34 @@ public:
     }
     std::printf("# %u host lanes error-free end to end: %llu bits checked in %llu cycles\n", lanes,
                 static_cast<unsigned long long>(total), static_cast<unsigned long long>(run_cycles));
-    for (Side s : {Side::Asic, Side::Oe})
-      assert_int_equal(rd(d2d(s, CPO_D2D_ACTIVE_ERRS_OFFSET)), 0);
+    for (unsigned k = 0; k < modules_; k++) {
+      for (Side s : {Side::Asic, Side::Oe})
+        assert_int_equal(rd(d2d(s, CPO_D2D_ACTIVE_ERRS_OFFSET, k)), 0);
+    }
   }
 
   void set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, bool stuck = false,
-                bool stuck_val = false, bool open = false, bool err_en = false) {
+                bool stuck_val = false, bool open = false, bool err_en = false, unsigned k = 0) {
     const uint32_t v = (skew << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT) |
                        (eye_w << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT) |
                        (stuck ? CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK : 0u) |
                        (stuck_val ? CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK : 0u) |
                        (open ? CPO_D2DCH_A2O_WIRE_OPEN_MASK : 0u) |
                        (err_en ? CPO_D2DCH_A2O_WIRE_ERR_EN_MASK : 0u);
-    wr(ch(a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(wire) : CPO_D2DCH_O2A_WIRE_OFFSET_N(wire)), v);
+    wr(ch(a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(wire) : CPO_D2DCH_O2A_WIRE_OFFSET_N(wire), k), v);
   }
   void scale_timers(unsigned shift) {
-    for (Side s : {Side::Asic, Side::Oe})
-      wr(d2d(s, CPO_D2D_TIMER_OFFSET),
-         CPO_D2D_TIMER_USE_SHIFT_MASK | (shift << CPO_D2D_TIMER_SHIFT_SHIFT));
+    for (unsigned k = 0; k < modules_; k++) {
+      for (Side s : {Side::Asic, Side::Oe})
+        wr(d2d(s, CPO_D2D_TIMER_OFFSET, k),
+           CPO_D2D_TIMER_USE_SHIFT_MASK | (shift << CPO_D2D_TIMER_SHIFT_SHIFT));
+    }
     std::printf("# timers scaled by 2^-%u (a test option): 8 ms residency = %u cycles\n", shift,
                 8000000u >> shift);
   }
 
   unsigned host_ = 0, media_ = 0, media_bits_ = 0;
+  unsigned modules_ = 0, module_lanes_ = 0; // D2D modules, host lanes each
 
 private:
   std::unique_ptr<cpo::harness::Sim<Model>> sim_;
@@ -221,18 +247,18 @@ bool contains_step(const std::vector<LogEntry> &log, unsigned from, unsigned to)
   return false;
 }
 
-unsigned retrains(Engine &e, Side s) {
-  return field(e.rd(Engine::d2d(s, CPO_D2D_TRAIN_CNT_OFFSET)), CPO_D2D_TRAIN_CNT_RETRAINS_MASK,
+unsigned retrains(Engine &e, Side s, unsigned k = 0) {
+  return field(e.rd(Engine::d2d(s, CPO_D2D_TRAIN_CNT_OFFSET, k)), CPO_D2D_TRAIN_CNT_RETRAINS_MASK,
                CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT);
 }
-unsigned status_field(Engine &e, Side s, uint32_t mask, unsigned shift) {
-  return field(e.rd(Engine::d2d(s, CPO_D2D_STATUS_OFFSET)), mask, shift);
+unsigned status_field(Engine &e, Side s, uint32_t mask, unsigned shift, unsigned k = 0) {
+  return field(e.rd(Engine::d2d(s, CPO_D2D_STATUS_OFFSET, k)), mask, shift);
 }
 
-/* The OE end leaves ACTIVE for PHYRETRAIN soon after a fault that breaks the payload. */
-void await_retrain(Engine &e) {
+/* Module k's OE end leaves ACTIVE for PHYRETRAIN soon after a fault that breaks the payload. */
+void await_retrain(Engine &e, unsigned k = 0) {
   assert_true(
-      e.run_until([&] { return e.state(Side::Oe) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 4000));
+      e.run_until([&] { return e.state(Side::Oe, k) == CPO_D2D_LTSM_STATE_PHY_RETRAIN; }, 4000));
 }
 
 /* ACTIVE with traffic flowing, as every mid-run fault starts. */
@@ -246,9 +272,11 @@ void train_and_run(Engine &e) {
 void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
   (void)state;
   Engine e;
-  std::printf("# engine: %u host lanes over D2D, %u media lanes of %u bits\n", e.host_, e.media_,
-              e.media_bits_);
+  std::printf("# engine: %u host lanes over %u D2D module(s), %u media lanes of %u bits\n",
+              e.host_, e.modules_, e.media_, e.media_bits_);
   assert_int_equal(e.host_ % e.media_, 0);
+  assert_int_equal(e.modules_ * e.module_lanes_, e.host_);
+  assert_true(e.module_lanes_ <= 37); // what one module's done message carries
   assert_int_equal(e.media_bits_, kHostWordBits * (e.host_ / e.media_));
   assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ID_OFFSET))),
                    CPO_OE_ID_MAGIC_RESET);
@@ -259,12 +287,23 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
   assert_int_equal(field(e.rd(Engine::d2d(Side::Asic, CPO_D2D_TIMER_OFFSET)),
                          CPO_D2D_TIMER_SHIFT_EFF_MASK, CPO_D2D_TIMER_SHIFT_EFF_SHIFT),
                    0);
-  // each end's own registers at its place in the map (CONFIG.SIDE tells them apart)
-  assert_false(e.rd(Engine::d2d(Side::Asic, CPO_D2D_CONFIG_OFFSET)) & CPO_D2D_CONFIG_SIDE_MASK);
-  assert_true(e.rd(Engine::d2d(Side::Oe, CPO_D2D_CONFIG_OFFSET)) & CPO_D2D_CONFIG_SIDE_MASK);
-  // addresses in no block, and the reserved CMIS range, answer PSLVERR
+  // each end's own registers at its place in the map (CONFIG.SIDE tells them apart), per module
+  for (unsigned k = 0; k < e.modules_; k++) {
+    assert_false(e.rd(Engine::d2d(Side::Asic, CPO_D2D_CONFIG_OFFSET, k)) &
+                 CPO_D2D_CONFIG_SIDE_MASK);
+    assert_true(e.rd(Engine::d2d(Side::Oe, CPO_D2D_CONFIG_OFFSET, k)) & CPO_D2D_CONFIG_SIDE_MASK);
+    assert_int_equal(e.rd(Engine::ch(CPO_D2DCH_A2O_WIRE_OFFSET_N(0), k)),
+                     e.rd(Engine::ch(CPO_D2DCH_A2O_WIRE_OFFSET_N(1), k)));
+  }
+  // addresses in no block, a module the engine does not have, and the reserved CMIS range
+  // answer PSLVERR
   uint32_t v = 0;
-  assert_int_equal(e.access(false, 0x0040000u, &v), CPO_ERR_BUS);
+  assert_int_equal(e.access(false, 0x0080000u, &v), CPO_ERR_BUS);
+  if (e.modules_ == 1) {
+    assert_int_equal(e.access(false, Engine::d2d(Side::Asic, 0, 1), &v), CPO_ERR_BUS);
+    assert_int_equal(e.access(false, Engine::d2d(Side::Oe, 0, 1), &v), CPO_ERR_BUS);
+    assert_int_equal(e.access(false, Engine::ch(0, 1), &v), CPO_ERR_BUS);
+  }
   assert_int_equal(e.access(false, Engine::oe(CPO_ADDRMAP_CMIS_BASE), &v), CPO_ERR_BUS);
   // reset: every media lane streams
   assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_STREAM_EN_LO_OFFSET))),
@@ -274,45 +313,64 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
                        1u * CPO_OE_DAC_CH_STRIDE + (e.media_ - 1) * CPO_OE_DAC_IDX_STRIDE;
   e.wr(Engine::oe(dac), 0x1234);
   e.train();
-  const auto tunnel = [&](bool write, uint32_t addr, uint32_t wdata) {
-    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_ADDR_OFFSET), addr);
-    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_WDATA_OFFSET), wdata);
-    uint32_t ctl = e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET)) &
+  // (through module k's ASIC endpoint)
+  const auto tunnel = [&](bool write, uint32_t addr, uint32_t wdata, unsigned k) {
+    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_ADDR_OFFSET, k), addr);
+    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_WDATA_OFFSET, k), wdata);
+    uint32_t ctl = e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET, k)) &
                    ~CPO_D2D_TUN_CTRL_WRITE_MASK;
-    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET),
+    e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET, k),
          ctl | CPO_D2D_TUN_CTRL_GO_MASK | (write ? CPO_D2D_TUN_CTRL_WRITE_MASK : 0u));
     assert_true(e.run_until(
         [&] {
-          return !(e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_STATUS_OFFSET)) &
+          return !(e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_STATUS_OFFSET, k)) &
                    CPO_D2D_TUN_STATUS_BUSY_MASK);
         },
         100000));
-    const uint32_t st = e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_STATUS_OFFSET));
+    const uint32_t st = e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_STATUS_OFFSET, k));
     assert_false(st & (CPO_D2D_TUN_STATUS_TIMEOUT_MASK | CPO_D2D_TUN_STATUS_ERR_MASK));
-    return e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_RDATA_OFFSET));
+    return e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_RDATA_OFFSET, k));
   };
-  assert_int_equal(tunnel(false, dac, 0), 0x1234);
-  tunnel(true, CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET), 0x5eed);
-  assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET))), 0x5eed);
+  for (unsigned k = 0; k < e.modules_; k++) {
+    assert_int_equal(tunnel(false, dac, 0, k), 0x1234);
+    tunnel(true, CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET), 0x5eed + k, k);
+    assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET))), 0x5eed + k);
+  }
+  if (e.modules_ > 1) {
+    // module 1's OE endpoint, reached by module 0's tunnel through the OE controller
+    assert_true(tunnel(false, CPO_ADDRMAP_OE_D2D1_ADDR(CPO_D2D_CONFIG_OFFSET), 0, 0) &
+                CPO_D2D_CONFIG_SIDE_MASK);
+  }
 }
 
 void test_engine_trains_with_ucie_sequence_at_real_durations(void **state) {
   (void)state;
   Engine e;
-  std::vector<LogEntry> a, o;
-  e.train(&a, &o);
-  for (const std::vector<LogEntry> *log : {&a, &o}) {
-    assert_int_equal(log->size(), cpo_d2d::kNominalSequence.size() - 1);
-    assert_int_equal((*log)[0].from, CPO_D2D_LTSM_STATE_RESET);
-    for (size_t i = 0; i < log->size(); i++)
-      assert_int_equal((*log)[i].to, cpo_d2d::kNominalSequence[i + 1]);
+  // every module trains on its own, from the same reset: its own logs, each the UCIe sequence
+  std::vector<std::vector<LogEntry>> logs(2 * e.modules_);
+  const uint64_t start = e.cycles();
+  assert_true(e.run_until([&] { return e.both_in(CPO_D2D_LTSM_STATE_ACTIVE); }, kTrainCycles));
+  std::printf("# every module ACTIVE after %llu cycles\n",
+              static_cast<unsigned long long>(e.cycles() - start));
+  for (unsigned k = 0; k < e.modules_; k++) {
+    logs[2 * k] = e.drain_log(Side::Asic, k);
+    logs[2 * k + 1] = e.drain_log(Side::Oe, k);
+  }
+  for (const std::vector<LogEntry> &log : logs) {
+    assert_int_equal(log.size(), cpo_d2d::kNominalSequence.size() - 1);
+    assert_int_equal(log[0].from, CPO_D2D_LTSM_STATE_RESET);
+    for (size_t i = 0; i < log.size(); i++)
+      assert_int_equal(log[i].to, cpo_d2d::kNominalSequence[i + 1]);
   }
   std::printf("# trained at real timer durations (1 ms pattern, 8 ms residency): ACTIVE at cycle "
               "%u (ASIC log), %u (OE log)\n",
-              a.back().cycle, o.back().cycle);
-  for (Side s : {Side::Asic, Side::Oe}) {
-    assert_int_equal(status_field(e, s, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT),
-                     e.host_);
+              logs[0].back().cycle, logs[1].back().cycle);
+  for (unsigned k = 0; k < e.modules_; k++) {
+    for (Side s : {Side::Asic, Side::Oe}) {
+      assert_int_equal(
+          status_field(e, s, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT, k),
+          e.module_lanes_);
+    }
   }
 }
 
@@ -374,18 +432,25 @@ void test_engine_lane_dying_repaired_onto_spare(void **state) {
   (void)state;
   Engine e;
   train_and_run(e);
-  const unsigned dead = e.host_ / 2 + 1;
-  e.set_wire(true, dead, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
-  await_retrain(e);
+  // in the last module (with two, the other one must not notice)
+  const unsigned k = e.modules_ - 1;
+  const unsigned dead = e.module_lanes_ / 2 + 1;
+  e.set_wire(true, dead, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true, false, false, k);
+  await_retrain(e, k);
   std::vector<LogEntry> a, o;
-  e.train(&a, &o);
+  e.train(&a, &o, k);
   assert_true(contains_step(o, CPO_D2D_LTSM_STATE_ACTIVE, CPO_D2D_LTSM_STATE_PHY_RETRAIN));
   assert_true(
       contains_step(o, CPO_D2D_LTSM_STATE_MBTRAIN_LINK_SPEED, CPO_D2D_LTSM_STATE_MBTRAIN_REPAIR));
-  const uint32_t bad = e.rd(Engine::d2d(Side::Oe, CPO_D2D_RX_BAD_LO_OFFSET));
+  const uint32_t bad = e.rd(Engine::d2d(Side::Oe, CPO_D2D_RX_BAD_LO_OFFSET, k));
   assert_int_equal(bad, 1u << dead);
-  assert_int_equal(status_field(e, Side::Oe, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT),
-                   e.host_);
+  assert_int_equal(
+      status_field(e, Side::Oe, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT, k),
+      e.module_lanes_);
+  for (unsigned m = 0; m < k; m++) {
+    assert_int_equal(retrains(e, Side::Asic, m), 0);
+    assert_int_equal(retrains(e, Side::Oe, m), 0);
+  }
   e.check_traffic(2000); // every host lane, the repaired one included
 }
 
@@ -396,7 +461,7 @@ void test_engine_marginal_eye_degrades_speed(void **state) {
   train_and_run(e);
   // closed at the top speed, open one step down (EYE_STEP): the retrain lowers the speed
   for (int d = 0; d < 2; d++) {
-    for (unsigned w = 0; w < e.host_ + 3; w++)
+    for (unsigned w = 0; w < e.module_lanes_ + 3; w++)
       e.set_wire(d == 0, w, 0, 0);
   }
   std::vector<LogEntry> a;
@@ -415,7 +480,7 @@ void test_engine_too_many_bad_lanes_degrade_width(void **state) {
   Engine e;
   train_and_run(e);
   // two lower lanes stuck and an upper one open: only the upper half plus the spare is whole
-  const unsigned half = e.host_ / 2;
+  const unsigned half = e.module_lanes_ / 2;
   e.set_wire(true, 1, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, false);
   e.set_wire(true, 2, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, true, true);
   e.set_wire(true, half + 1, 0, CPO_D2DCH_A2O_WIRE_EYE_W_RESET, false, false, true);
