@@ -12,12 +12,10 @@
 #define CPO_ENGINE_DESIGN_STR(x) CPO_ENGINE_DESIGN_STR2(x)
 #include CPO_ENGINE_DESIGN_STR(CPO_ENGINE_TOP.h)
 
-using cpo::harness::laneGet;
-using cpo::harness::laneSet;
-
 namespace {
-constexpr uint32_t kCodeBits = 16; // a converter code in a packed [channel][lane][15:0] port
-constexpr unsigned kResetCycles = 4;
+namespace h = cpo::harness;
+constexpr uint32_t kResetCycles = 4;
+constexpr uint32_t kCodeBits = 16; // per converter code in the [channel][media lane] ports
 } // namespace
 
 template <typename Top, uint32_t H, uint32_t M>
@@ -39,97 +37,106 @@ template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::re
 }
 
 // One datapath cycle: media RX settles with the clock low, media TX is sampled, then the edge.
+// A DAC write is stamped with the cycle from which the DAC register holds the new code.
 template <typename Top, uint32_t H, uint32_t M>
 void EngineDesign<Top, H, M>::cycle(const uint64_t *rx, uint64_t *tx) {
   Top &t = sim_->top();
+  const uint64_t cycle = sim_->cycles();
   for (uint32_t m = 0; m < kLanes; m++)
-    laneSet(t.media_rx_i, m, kWordBits, rx[m]);
-  const uint64_t now = sim_->cycles();
+    h::laneSet(t.media_rx_i, m, kWordBits, rx[m]);
   sim_->tick([&] {
     for (uint32_t m = 0; m < kLanes; m++)
-      tx[m] = laneGet(t.media_tx_o, m, kWordBits);
-    if (t.dac_we_o) // the DAC register holds the new code from this cycle on
-      dac_writes_.push_back(cpo_analog_write_t{now, t.dac_channel_o, t.dac_index_o, t.dac_code_o});
+      tx[m] = h::laneGet(t.media_tx_o, m, kWordBits);
+    if (!t.dac_we_o)
+      return;
+    const cpo_analog_write_t w{cycle, t.dac_channel_o, t.dac_index_o, t.dac_code_o};
+    dac_writes_.push_back(w);
   });
 }
 
 template <typename Top, uint32_t H, uint32_t M>
-void EngineDesign<Top, H, M>::s_step(void *self, uint32_t count, const uint64_t *rx,
-                                     uint64_t *tx) {
-  auto &d = *static_cast<EngineDesign *>(self);
-  if (d.reset_due_) {
-    d.reset_due_ = false;
-    d.reset();
+void EngineDesign<Top, H, M>::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
+  if (reset_due_) {
+    reset_due_ = false;
+    reset();
   }
   for (size_t c = 0; c < count; c++)
-    d.cycle(&rx[c * kLanes], &tx[c * kLanes]);
+    cycle(&rx[c * kLanes], &tx[c * kLanes]);
+}
+
+// The sync loop starts a transfer only after the last one is done.
+template <typename Top, uint32_t H, uint32_t M>
+void EngineDesign<Top, H, M>::busStart(bool write, uint32_t addr, uint32_t wdata) {
+  bus_->start(write, addr, wdata);
 }
 
 template <typename Top, uint32_t H, uint32_t M>
-void EngineDesign<Top, H, M>::s_bus_start(void *self, bool write, uint32_t addr, uint32_t wdata) {
-  // the sync loop starts a transfer only after the last one is done
-  static_cast<EngineDesign *>(self)->bus_->start(write, addr, wdata);
-}
-
-template <typename Top, uint32_t H, uint32_t M>
-bool EngineDesign<Top, H, M>::s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
+bool EngineDesign<Top, H, M>::busDone(uint32_t *rdata, bool *slverr) {
   cpo_status_t st = CPO_OK;
-  const bool done = static_cast<EngineDesign *>(self)->bus_->take(&st, rdata);
-  if (done)
-    *slverr = st != CPO_OK;
-  return done;
+  if (!bus_->take(&st, rdata))
+    return false;
+  *slverr = st != CPO_OK;
+  return true;
 }
 
+// A power-on code: before cycle 0 only, for a media lane's converter.
 template <typename Top, uint32_t H, uint32_t M>
-bool EngineDesign<Top, H, M>::s_dac_preset(void *self, uint16_t channel, uint16_t index,
-                                           uint32_t code) {
-  auto &d = *static_cast<EngineDesign *>(self);
-  // a power-on code: before cycle 0 only, for a media lane's converter
-  if (d.sim_->cycles() != 0 || channel >= CPO_DAC_COUNT || index >= kLanes || code > 0xFFFFu)
+bool EngineDesign<Top, H, M>::dacPreset(uint16_t channel, uint16_t index, uint32_t code) {
+  if (sim_->cycles() != 0 || channel >= CPO_DAC_COUNT || index >= kLanes || code > 0xFFFFu)
     return false;
-  laneSet(d.sim_->top().dac_preset_i, channel * kLanes + index, kCodeBits, code);
-  d.reset_due_ = true;
+  h::laneSet(sim_->top().dac_preset_i, channel * kLanes + index, kCodeBits, code);
+  reset_due_ = true;
   return true;
 }
 
 template <typename Top, uint32_t H, uint32_t M>
-bool EngineDesign<Top, H, M>::s_adc_set(void *self, uint16_t channel, uint16_t index,
-                                        uint32_t code) {
+bool EngineDesign<Top, H, M>::adcSet(uint16_t channel, uint16_t index, uint32_t code) {
   if (channel >= CPO_ADC_COUNT || index >= kLanes || code > 0xFFFFu)
     return false;
-  auto &d = *static_cast<EngineDesign *>(self);
-  laneSet(d.sim_->top().adc_code_i, channel * kLanes + index, kCodeBits, code);
+  h::laneSet(sim_->top().adc_code_i, channel * kLanes + index, kCodeBits, code);
   return true;
 }
 
 template <typename Top, uint32_t H, uint32_t M>
-uint32_t EngineDesign<Top, H, M>::s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max) {
-  std::vector<cpo_analog_write_t> &w = static_cast<EngineDesign *>(self)->dac_writes_;
-  const size_t n = std::min<size_t>(max, w.size());
-  std::copy(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n), out);
-  w.erase(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n));
+uint32_t EngineDesign<Top, H, M>::dacTake(cpo_analog_write_t *out, uint32_t max) {
+  const auto n = static_cast<std::ptrdiff_t>(std::min<size_t>(max, dac_writes_.size()));
+  std::copy(dac_writes_.begin(), dac_writes_.begin() + n, out);
+  dac_writes_.erase(dac_writes_.begin(), dac_writes_.begin() + n);
   return static_cast<uint32_t>(n);
 }
 
 template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<Top, H, M>::ops() {
+  using D = EngineDesign;
   cpo_design_ops_t o{};
   o.self = this;
-  o.step = &s_step;
-  o.bus_start = &s_bus_start;
-  o.bus_done = &s_bus_done;
-  o.dac_preset = &s_dac_preset;
-  o.adc_set = &s_adc_set;
-  o.dac_take = &s_dac_take;
+  o.step = [](void *d, uint32_t count, const uint64_t *rx, uint64_t *tx) {
+    static_cast<D *>(d)->step(count, rx, tx);
+  };
+  o.bus_start = [](void *d, bool write, uint32_t addr, uint32_t wdata) {
+    static_cast<D *>(d)->busStart(write, addr, wdata);
+  };
+  o.bus_done = [](void *d, uint32_t *rdata, bool *slverr) {
+    return static_cast<D *>(d)->busDone(rdata, slverr);
+  };
+  o.dac_preset = [](void *d, uint16_t channel, uint16_t index, uint32_t code) {
+    return static_cast<D *>(d)->dacPreset(channel, index, code);
+  };
+  o.adc_set = [](void *d, uint16_t channel, uint16_t index, uint32_t code) {
+    return static_cast<D *>(d)->adcSet(channel, index, code);
+  };
+  o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
+    return static_cast<D *>(d)->dacTake(out, max);
+  };
   return o;
 }
 
 template <typename Top, uint32_t H, uint32_t M>
 uint64_t EngineDesign<Top, H, M>::laneBits(uint32_t lane) const {
-  return laneGet(sim_->top().lane_bits_o, lane, 64);
+  return h::laneGet(sim_->top().lane_bits_o, lane, 64);
 }
 template <typename Top, uint32_t H, uint32_t M>
 uint64_t EngineDesign<Top, H, M>::laneErrors(uint32_t lane) const {
-  return laneGet(sim_->top().lane_errors_o, lane, 64);
+  return h::laneGet(sim_->top().lane_errors_o, lane, 64);
 }
 template <typename Top, uint32_t H, uint32_t M>
 bool EngineDesign<Top, H, M>::laneLocked(uint32_t lane) const {

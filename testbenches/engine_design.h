@@ -36,7 +36,7 @@ public:
   EngineDesign(const EngineDesign &) = delete;
   EngineDesign &operator=(const EngineDesign &) = delete;
 
-  static constexpr uint32_t kHostWordBits = 16; // the D2D word (cpo_d2d_pkg::WordBits)
+  static constexpr uint32_t kHostWordBits = 16;     // the D2D word (cpo_d2d_pkg::WordBits)
   static constexpr uint32_t kHostLanes = HostLanes; // the ASIC's traffic lanes over D2D
   static constexpr uint32_t kLanes = MediaLanes;    // the bridge's lanes: the media lanes
   static constexpr uint32_t kWordBits = kHostWordBits * (HostLanes / MediaLanes); // per media lane
@@ -51,13 +51,14 @@ public:
   bool linkUp() const;
 
 private:
+  // cpo_design_ops_t's calls (ops() binds them)
+  void step(uint32_t count, const uint64_t *rx, uint64_t *tx);
+  void busStart(bool write, uint32_t addr, uint32_t wdata);
+  bool busDone(uint32_t *rdata, bool *slverr);
+  bool dacPreset(uint16_t channel, uint16_t index, uint32_t code);
+  bool adcSet(uint16_t channel, uint16_t index, uint32_t code);
+  uint32_t dacTake(cpo_analog_write_t *out, uint32_t max);
   void cycle(const uint64_t *rx, uint64_t *tx);
-  static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx);
-  static void s_bus_start(void *self, bool write, uint32_t addr, uint32_t wdata);
-  static bool s_bus_done(void *self, uint32_t *rdata, bool *slverr);
-  static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code);
-  static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code);
-  static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max);
   void reset();
 
   std::unique_ptr<cpo::harness::Sim<Top>> sim_;
@@ -67,8 +68,8 @@ private:
 };
 
 /* The variants the shipped profiles need (rtl/engine/CMakeLists.txt). */
-using EngineDesign8 = EngineDesign<Vcpo_engine8, 8, 8>;         // mrm-els-8x200g
-using EngineDesign32x8 = EngineDesign<Vcpo_engine32x8, 32, 8>;  // oif-3.2t (gearbox 4:1)
-using EngineDesign64 = EngineDesign<Vcpo_engine64, 64, 64>;     // mzm-6.4t (two D2D modules)
+using EngineDesign8 = EngineDesign<Vcpo_engine8, 8, 8>;        // mrm-els-8x200g
+using EngineDesign32x8 = EngineDesign<Vcpo_engine32x8, 32, 8>; // oif-3.2t (gearbox 4:1)
+using EngineDesign64 = EngineDesign<Vcpo_engine64, 64, 64>;    // mzm-6.4t (two D2D modules)
 
 #endif

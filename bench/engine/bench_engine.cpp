@@ -138,8 +138,9 @@ int main(int argc, char **argv) {
   eloop.run(4 * kL);
   lloop.run(4 * kL);
   if (!engine.linkUp() || !clean(engine, eloop, 4 * kL)) {
-    std::fprintf(stderr, "bench_engine: the engine did not train to error-free traffic in %" PRIu64
-                         " cycles\n",
+    std::fprintf(stderr,
+                 "bench_engine: the engine did not train to error-free traffic in %" PRIu64
+                 " cycles\n",
                  trained);
     return 1;
   }
@@ -172,7 +173,10 @@ int main(int argc, char **argv) {
   const double med = median(ratio);
   std::printf("# engine / lanes cycles per second: median %.4f, 95 %% interval [%.4f, %.4f]; "
               "target >= 0.4, floor 0.25: %s\n",
-              med, lo, hi, med >= 0.4 ? "target met" : med >= 0.25 ? "floor met" : "below floor");
+              med, lo, hi,
+              med >= 0.4    ? "target met"
+              : med >= 0.25 ? "floor met"
+                            : "below floor");
   cpo_bench_report_t *r = cpo_bench_report_create("engine_sim");
   if (!r)
     return 1;

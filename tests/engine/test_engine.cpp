@@ -29,8 +29,8 @@ using cpo_d2d::LogEntry;
 namespace {
 
 using Model = CPO_ENGINE_MODEL;
-constexpr unsigned kHostWordBits = 16;  // the D2D word
-constexpr unsigned kLoopLatency = 492;  // cycles media TX -> RX (about L at 1 GHz)
+constexpr unsigned kHostWordBits = 16;    // the D2D word
+constexpr unsigned kLoopLatency = 492;    // cycles media TX -> RX (about L at 1 GHz)
 constexpr uint64_t kTrainCycles = 200000; // a clean training takes ~10-20k cycles
 constexpr uint32_t kApbMaxWaitCycles = 10000;
 constexpr uint64_t kSettleCycles = 3 * kLoopLatency + 1000;
@@ -53,7 +53,8 @@ public:
     const uint32_t cfg = rd(oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_CONFIG_OFFSET)));
     host_ = field(cfg, CPO_OE_CONFIG_HOST_LANES_MASK, CPO_OE_CONFIG_HOST_LANES_SHIFT);
     media_ = field(cfg, CPO_OE_CONFIG_MEDIA_LANES_MASK, CPO_OE_CONFIG_MEDIA_LANES_SHIFT);
-    media_bits_ = field(cfg, CPO_OE_CONFIG_MEDIA_WORD_BITS_MASK, CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT);
+    media_bits_ =
+        field(cfg, CPO_OE_CONFIG_MEDIA_WORD_BITS_MASK, CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT);
     line_.assign(static_cast<size_t>(kLoopLatency) * media_, 0); // the loopback, before more cycles
     const uint32_t d2d_cfg = rd(oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_D2D_OFFSET)));
     modules_ = field(d2d_cfg, CPO_OE_D2D_MODULES_MASK, CPO_OE_D2D_MODULES_SHIFT);
@@ -63,7 +64,8 @@ public:
   /* Host addresses of each block (the ENGINE space); k is the D2D module. */
   static uint32_t d2d(Side s, uint32_t off, unsigned k = 0) {
     if (s == Side::Asic)
-      return k == 0 ? CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(off) : CPO_ADDRMAP_ENGINE_ASIC_D2D1_ADDR(off);
+      return k == 0 ? CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(off)
+                    : CPO_ADDRMAP_ENGINE_ASIC_D2D1_ADDR(off);
     return oe(k == 0 ? CPO_ADDRMAP_OE_D2D_ADDR(off) : CPO_ADDRMAP_OE_D2D1_ADDR(off));
   }
   static uint32_t oe(uint32_t oe_addr) {
@@ -203,7 +205,8 @@ public:
       total += bits;
     }
     std::printf("# %u host lanes error-free end to end: %llu bits checked in %llu cycles\n", lanes,
-                static_cast<unsigned long long>(total), static_cast<unsigned long long>(run_cycles));
+                static_cast<unsigned long long>(total),
+                static_cast<unsigned long long>(run_cycles));
     for (unsigned k = 0; k < modules_; k++) {
       for (Side s : {Side::Asic, Side::Oe})
         assert_int_equal(rd(d2d(s, CPO_D2D_ACTIVE_ERRS_OFFSET, k)), 0);
@@ -212,12 +215,11 @@ public:
 
   void set_wire(bool a2o, unsigned wire, unsigned skew, unsigned eye_w, bool stuck = false,
                 bool stuck_val = false, bool open = false, bool err_en = false, unsigned k = 0) {
-    const uint32_t v = (skew << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT) |
-                       (eye_w << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT) |
-                       (stuck ? CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK : 0u) |
-                       (stuck_val ? CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK : 0u) |
-                       (open ? CPO_D2DCH_A2O_WIRE_OPEN_MASK : 0u) |
-                       (err_en ? CPO_D2DCH_A2O_WIRE_ERR_EN_MASK : 0u);
+    const uint32_t v =
+        (skew << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT) | (eye_w << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT) |
+        (stuck ? CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK : 0u) |
+        (stuck_val ? CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK : 0u) |
+        (open ? CPO_D2DCH_A2O_WIRE_OPEN_MASK : 0u) | (err_en ? CPO_D2DCH_A2O_WIRE_ERR_EN_MASK : 0u);
     wr(ch(a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(wire) : CPO_D2DCH_O2A_WIRE_OFFSET_N(wire), k), v);
   }
   void scale_timers(unsigned shift) {
@@ -272,8 +274,8 @@ void train_and_run(Engine &e) {
 void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
   (void)state;
   Engine e;
-  std::printf("# engine: %u host lanes over %u D2D module(s), %u media lanes of %u bits\n",
-              e.host_, e.modules_, e.media_, e.media_bits_);
+  std::printf("# engine: %u host lanes over %u D2D module(s), %u media lanes of %u bits\n", e.host_,
+              e.modules_, e.media_, e.media_bits_);
   assert_int_equal(e.host_ % e.media_, 0);
   assert_int_equal(e.modules_ * e.module_lanes_, e.host_);
   assert_true(e.module_lanes_ <= 37); // what one module's done message carries
@@ -309,16 +311,16 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
   assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_STREAM_EN_LO_OFFSET))),
                    0xffffffffu);
   // the converter bank: a DAC code written directly reads back through the ASIC's tunnel
-  const uint32_t dac = CPO_ADDRMAP_OE_MGMT_BASE + CPO_OE_DAC_OFFSET +
-                       1u * CPO_OE_DAC_CH_STRIDE + (e.media_ - 1) * CPO_OE_DAC_IDX_STRIDE;
+  const uint32_t dac = CPO_ADDRMAP_OE_MGMT_BASE + CPO_OE_DAC_OFFSET + 1u * CPO_OE_DAC_CH_STRIDE +
+                       (e.media_ - 1) * CPO_OE_DAC_IDX_STRIDE;
   e.wr(Engine::oe(dac), 0x1234);
   e.train();
   // (through module k's ASIC endpoint)
   const auto tunnel = [&](bool write, uint32_t addr, uint32_t wdata, unsigned k) {
     e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_ADDR_OFFSET, k), addr);
     e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_WDATA_OFFSET, k), wdata);
-    uint32_t ctl = e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET, k)) &
-                   ~CPO_D2D_TUN_CTRL_WRITE_MASK;
+    uint32_t ctl =
+        e.rd(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET, k)) & ~CPO_D2D_TUN_CTRL_WRITE_MASK;
     e.wr(Engine::d2d(Side::Asic, CPO_D2D_TUN_CTRL_OFFSET, k),
          ctl | CPO_D2D_TUN_CTRL_GO_MASK | (write ? CPO_D2D_TUN_CTRL_WRITE_MASK : 0u));
     assert_true(e.run_until(
@@ -367,9 +369,8 @@ void test_engine_trains_with_ucie_sequence_at_real_durations(void **state) {
               logs[0].back().cycle, logs[1].back().cycle);
   for (unsigned k = 0; k < e.modules_; k++) {
     for (Side s : {Side::Asic, Side::Oe}) {
-      assert_int_equal(
-          status_field(e, s, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT, k),
-          e.module_lanes_);
+      assert_int_equal(status_field(e, s, CPO_D2D_STATUS_WIDTH_MASK, CPO_D2D_STATUS_WIDTH_SHIFT, k),
+                       e.module_lanes_);
     }
   }
 }
@@ -523,15 +524,15 @@ void test_engine_dead_sideband_trainerror_and_reset_recovers(void **state) {
 int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_engine_configuration_and_both_routes_to_the_oe),
-      cmocka_unit_test(test_engine_trains_with_ucie_sequence_at_real_durations),
-      cmocka_unit_test(test_engine_every_host_lane_error_free_end_to_end),
-      cmocka_unit_test(test_engine_error_burst_retrains),
-      cmocka_unit_test(test_engine_lane_dying_repaired_onto_spare),
+    cmocka_unit_test(test_engine_configuration_and_both_routes_to_the_oe),
+    cmocka_unit_test(test_engine_trains_with_ucie_sequence_at_real_durations),
+    cmocka_unit_test(test_engine_every_host_lane_error_free_end_to_end),
+    cmocka_unit_test(test_engine_error_burst_retrains),
+    cmocka_unit_test(test_engine_lane_dying_repaired_onto_spare),
 #if CPO_ENGINE_FAULTS
-      cmocka_unit_test(test_engine_marginal_eye_degrades_speed),
-      cmocka_unit_test(test_engine_too_many_bad_lanes_degrade_width),
-      cmocka_unit_test(test_engine_dead_sideband_trainerror_and_reset_recovers),
+    cmocka_unit_test(test_engine_marginal_eye_degrades_speed),
+    cmocka_unit_test(test_engine_too_many_bad_lanes_degrade_width),
+    cmocka_unit_test(test_engine_dead_sideband_trainerror_and_reset_recovers),
 #endif
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -24,8 +24,8 @@ extern "C" {
 namespace {
 
 using Design = CPO_ENGINE_DESIGN;
-constexpr uint32_t kL = 492;            // cycles TX -> RX, about L at 1 GHz
-constexpr uint32_t kQ = kL / 4;         // quantum
+constexpr uint32_t kL = 492;           // cycles TX -> RX, about L at 1 GHz
+constexpr uint32_t kQ = kL / 4;        // quantum
 constexpr uint64_t kRunCycles = 40000; // a clean training takes ~10k cycles (tests/engine)
 constexpr uint64_t kSettleCycles = 3 * kL + 1000; // after link-up: the first words' round trip
 constexpr uint32_t kBusMaxCycles = 100000;
@@ -179,12 +179,12 @@ void test_engine_design_direct_loopback_every_host_lane_error_free(void **state)
                    Design::kHostLanes);
   assert_int_equal(field(oe_cfg, CPO_OE_CONFIG_MEDIA_LANES_MASK, CPO_OE_CONFIG_MEDIA_LANES_SHIFT),
                    Design::kLanes);
-  assert_int_equal(field(oe_cfg, CPO_OE_CONFIG_MEDIA_WORD_BITS_MASK,
-                         CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT),
-                   Design::kWordBits);
-  const uint32_t modules =
-      field(p.access(false, CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_D2D_OFFSET)),
-            CPO_OE_D2D_MODULES_MASK, CPO_OE_D2D_MODULES_SHIFT);
+  assert_int_equal(
+      field(oe_cfg, CPO_OE_CONFIG_MEDIA_WORD_BITS_MASK, CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT),
+      Design::kWordBits);
+  const uint32_t modules = field(
+      p.access(false, CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_D2D_OFFSET)),
+      CPO_OE_D2D_MODULES_MASK, CPO_OE_D2D_MODULES_SHIFT);
   const uint32_t status[2][2] = {
       {CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(CPO_D2D_STATUS_OFFSET),
        CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D_ADDR(CPO_D2D_STATUS_OFFSET)},
@@ -193,8 +193,8 @@ void test_engine_design_direct_loopback_every_host_lane_error_free(void **state)
   assert_true(modules >= 1 && modules <= 2);
   for (uint32_t k = 0; k < modules; k++) {
     for (uint32_t addr : status[k]) {
-      const uint32_t st = field(p.access(false, addr), CPO_D2D_STATUS_STATE_MASK,
-                                CPO_D2D_STATUS_STATE_SHIFT);
+      const uint32_t st =
+          field(p.access(false, addr), CPO_D2D_STATUS_STATE_MASK, CPO_D2D_STATUS_STATE_SHIFT);
       std::printf("# module %u, 0x%07x: state %u\n", k, addr, st);
       assert_int_equal(st, CPO_D2D_LTSM_STATE_ACTIVE);
     }
