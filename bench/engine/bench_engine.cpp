@@ -20,8 +20,8 @@
 #include <memory>
 #include <vector>
 
-#include "engine_design.h"
 #include "designs.h"
+#include "engine_design.h"
 
 extern "C" {
 #include "bench_report.h"
