@@ -357,16 +357,11 @@ static int s_check_shape(const cpo_run_opts_t *o, const char *cmd) {
             o->config.profile, o->config.lanes);
     return 2;
   }
-  /* The verilated RTL is built with a fixed shape: say so now, not after peers have started. */
+  /* The verilated designs have fixed shapes: say so now, not after peers have started. */
   bool has_rtl = strcmp(cmd, "run") == 0 || strcmp(cmd, "rtl") == 0;
-  if (has_rtl && (o->config.lanes != CPO_LANES_NUM_LANES ||
-                  o->config.symbols_per_cycle * o->config.bits_per_symbol != CPO_LANES_WORD_BITS)) {
-    fprintf(stderr,
-            "cpoemu: this build's RTL has %d lanes of %d bits per cycle; the configuration asks "
-            "for %u lanes of "
-            "%u (rebuild with -DCPO_LANES_NUM_LANES=%u, or change [link])\n",
-            CPO_LANES_NUM_LANES, CPO_LANES_WORD_BITS, o->config.lanes,
-            o->config.symbols_per_cycle * o->config.bits_per_symbol, o->config.lanes);
+  char dwhy[600];
+  if (has_rtl && !cpo_run_design(o, dwhy, sizeof dwhy)) {
+    fprintf(stderr, "cpoemu: %s\n", dwhy);
     return 2;
   }
   /* One quantum travels as one message: it must fit the protocol's size limit. */
@@ -450,9 +445,12 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
     if (s_apply_option(cli, c, cmd) != 0)
       return 2;
   cpo_run_opts_t *o = &cli->o;
-  cpo_params_settle(o);
   if (cli->print_scenario) /* the parameters as read, before they are checked together */
     return 0;
+  if (!cpo_params_settle(o, why, sizeof why)) {
+    fprintf(stderr, "cpoemu: %s\n", why);
+    return 2;
+  }
   bool is_run = strcmp(cmd, "run") == 0;
   s_derive_paths(cli, is_run);
   if (s_check_shape(o, cmd) != 0 || s_check_roles(cli, cmd, is_run) != 0 ||
@@ -471,7 +469,7 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
   return 0;
 }
 
-int cpo_cli_run_args(const cpo_cli_t *cli, char **argv, int n, char buf[][64]) {
+int cpo_cli_run_args(const cpo_cli_t *cli, char **argv, int n, char buf[][CPO_PARAMS_ARG_MAX]) {
   const cpo_run_opts_t *o = &cli->o;
   argv[n++] = "--transport", argv[n++] = (char *)cli->transport;
   n = cpo_params_to_argv(o, argv, n, buf);
@@ -483,7 +481,7 @@ int cpo_cli_run_args(const cpo_cli_t *cli, char **argv, int n, char buf[][64]) {
 }
 
 void cpo_cli_repro(const cpo_cli_t *cli, const char *self, char *out, size_t len) {
-  char *argv[CPO_CLI_MAX_RUN_ARGS], buf[CPO_PARAMS_N][64];
+  char *argv[CPO_CLI_MAX_RUN_ARGS], buf[CPO_PARAMS_N][CPO_PARAMS_ARG_MAX];
   int n = 0;
   if (cli->o.scenario[0])
     argv[n++] = (char *)cli->o.scenario;

@@ -35,7 +35,7 @@ void cpo_cli_version(void);
 int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli);
 /** Append a run's configuration as options (the transport, every parameter, --direct,
  * --allow-attach) to @p argv from index @p n, values in @p buf; the new count. */
-int cpo_cli_run_args(const cpo_cli_t *cli, char **argv, int n, char buf[][64]);
+int cpo_cli_run_args(const cpo_cli_t *cli, char **argv, int n, char buf[][CPO_PARAMS_ARG_MAX]);
 /** The one line that reproduces this run, as `@p self run ...`. */
 void cpo_cli_repro(const cpo_cli_t *cli, const char *self, char *out, size_t len);
 

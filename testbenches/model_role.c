@@ -54,7 +54,10 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     }
     return CPO_OK;
   }
-  cpo_link_cfg_t lc = {.profile = cfg->profile,
+  cpo_profile_t prof; /* the run's profile: shipped, or a file of the user's */
+  if (cpo_profile_open(o->profile, &prof, NULL, why, why_len) != CPO_OK)
+    return CPO_ERR_INVALID_ARG;
+  cpo_link_cfg_t lc = {.params = &prof,
                        .topology = o->topology,
                        .lanes = cfg->lanes,
                        .symbols_per_cycle = cfg->symbols_per_cycle,
@@ -108,18 +111,24 @@ static cpo_status_t s_process(void *self, uint64_t first, uint32_t count, const 
   return s_channel_process(self, first, count, tx, rx);
 }
 
-/* Every channel of the list with its indices, in channel order; @p code gives each one's code. */
+/* Parked cycles: the engine's slow physics and monitors only (cpo_link_advance). */
+static cpo_status_t s_advance(void *self, uint64_t first, uint64_t count) {
+  return cpo_link_advance(((channel_t *)self)->link, first, count);
+}
+
+/* Every channel of the list with its indices, in channel order, and each one's code (the ADC
+ * codes of the conversion valid at @p cycle, read at once: a conversion a microsecond). */
 static cpo_status_t s_list_codes(const channel_t *ch, bool dac, uint64_t cycle,
                                  cpo_analog_entry_t *out, uint32_t max, uint32_t *n) {
+  uint32_t codes[CPO_PROTO_MAX_ANALOG_ENTRIES], got = 0;
+  if (!dac &&
+      cpo_link_adc_all(ch->link, cycle, codes, CPO_PROTO_MAX_ANALOG_ENTRIES, &got) != CPO_OK)
+    return CPO_ERR_STATE;
   *n = 0;
   for (uint32_t k = 0; k < (dac ? CPO_DAC_COUNT : CPO_ADC_COUNT); k++) {
     uint32_t indices = s_channel_indices(ch, dac ? cpo_dac_info(k) : cpo_adc_info(k));
     for (uint32_t i = 0; i < indices && *n < max; i++) {
-      uint32_t code = 0;
-      if (dac)
-        code = cpo_link_dac(ch->link, k, i);
-      else if (cpo_link_adc(ch->link, cycle, k, i, &code) != CPO_OK)
-        return CPO_ERR_STATE;
+      uint32_t code = dac ? cpo_link_dac(ch->link, k, i) : codes[*n];
       out[(*n)++] = (cpo_analog_entry_t){(uint16_t)k, (uint16_t)i, code};
     }
   }
@@ -159,6 +168,7 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
   cpo_model_channel_t ops = {.self = ch, .process = s_process, .dac_set = s_dac_set};
   if (ch->link) {
     ops.adc_period_cycles = ch->info.adc_cycles;
+    ops.advance = s_advance;
     ops.dac_codes = s_dac_codes;
     ops.adc_codes = s_adc_codes;
   }

@@ -123,9 +123,10 @@ bool cpo_parse_real(const char *v, double *out) {
   return true;
 }
 
-/* True if @p name is "loopback" or a built-in engine profile. */
+/* True if @p name is "loopback", a shipped engine profile or a file's path (read once all
+ * parameters are set: cpo_params_settle). */
 static bool s_known_profile(const char *name) {
-  if (strcmp(name, "loopback") == 0)
+  if (strcmp(name, "loopback") == 0 || cpo_profile_is_path(name))
     return true;
   for (uint32_t i = 0; i < cpo_profile_count(); i++)
     if (strcmp(name, cpo_profile_name(i)) == 0)
@@ -137,6 +138,8 @@ void cpo_params_profiles(char *out, size_t len) {
   size_t n = (size_t)snprintf(out, len, "loopback");
   for (uint32_t i = 0; i < cpo_profile_count() && n < len; i++)
     n += (size_t)snprintf(out + n, len - n, ", %s", cpo_profile_name(i));
+  if (n < len)
+    snprintf(out + n, len - n, " or a profile file's path (with a '/' or ending in .ini)");
 }
 
 /* Parse @p text as @p p's kind and range; false if it is not a valid value. */
@@ -163,7 +166,7 @@ static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v
     return cpo_parse_real(text, &v->d) && v->d >= p->min_d && v->d <= p->max_d;
   case CPO_PARAM_PROFILE:
     v->s = text;
-    return strlen(text) < CPO_PROFILE_NAME_MAX && s_known_profile(text);
+    return strlen(text) < CPO_PROFILE_PATH_MAX && s_known_profile(text);
   case CPO_PARAM_WORDS:
   case CPO_PARAM_BOOL:
     return false;
@@ -276,9 +279,45 @@ bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
   return true;
 }
 
-void cpo_params_settle(cpo_run_opts_t *o) {
-  if (strcmp(o->config.profile, "loopback") == 0) /* it draws noise on every symbol */
-    o->fidelity = CPO_FIDELITY_BIT_TRUE;
+#define LOOPBACK_LANES 8 /* the loopback's lanes when the run does not say */
+
+bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
+  memset(&o->profile_source, 0, sizeof o->profile_source);
+  if (strcmp(o->profile, "loopback") == 0) {
+    o->fidelity = CPO_FIDELITY_BIT_TRUE; /* it draws noise on every symbol */
+    snprintf(o->config.profile, sizeof o->config.profile, "loopback");
+    if (o->config.lanes == 0)
+      o->config.lanes = LOOPBACK_LANES;
+    o->host_lanes = o->config.lanes;
+    return true;
+  }
+  cpo_profile_t p;
+  if (cpo_profile_open(o->profile, &p, &o->profile_source, why, len) != CPO_OK)
+    return false;
+  snprintf(o->config.profile, sizeof o->config.profile, "%s", p.name);
+  if (o->config.lanes == 0)
+    o->config.lanes = p.lanes;
+  /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
+  o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;
+  return true;
+}
+
+const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len) {
+  const cpo_design_info_t *d = cpo_designs_find(o->host_lanes, o->config.lanes, why, why_len);
+  uint32_t word = o->config.symbols_per_cycle * o->config.bits_per_symbol;
+  if (d && word != CPO_LANES_WORD_BITS) {
+    snprintf(why, why_len,
+             "the verilated designs carry %d bits per lane per cycle; the configuration asks for "
+             "%u (symbols_per_cycle x bits_per_symbol)",
+             CPO_LANES_WORD_BITS, word);
+    return NULL;
+  }
+  if (!d && strcmp(o->config.profile, "loopback") != 0) {
+    size_t n = strlen(why);
+    snprintf(why + n, why_len - n, " (profile %s: %u host lanes over %u media lanes)",
+             o->config.profile, o->host_lanes, o->config.lanes);
+  }
+  return d;
 }
 
 /* ---- the command line ---------------------------------------------------------------- */
@@ -291,16 +330,17 @@ const char *cpo_params_option(const cpo_param_t *p, bool value, char *out, size_
   return out;
 }
 
-int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n, char buf[][64]) {
+int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n,
+                       char buf[][CPO_PARAMS_ARG_MAX]) {
   for (size_t i = 0; i < N_PARAMS; i++) {
     const cpo_param_t *p = &s_params[i];
     /* the option is in buf[i] up to its NUL, the value after it */
     cpo_param_value_t v = cpo_params_get(o, p);
-    cpo_params_option(p, v.i != 0, buf[i], 64);
+    cpo_params_option(p, v.i != 0, buf[i], CPO_PARAMS_ARG_MAX);
     argv[n++] = buf[i];
     if (p->kind != CPO_PARAM_BOOL) {
       char *value = buf[i] + strlen(buf[i]) + 1;
-      cpo_params_format(o, p, value, (size_t)(64 - (value - buf[i])));
+      cpo_params_format(o, p, value, (size_t)(CPO_PARAMS_ARG_MAX - (value - buf[i])));
       argv[n++] = value;
     }
   }
@@ -368,7 +408,7 @@ void cpo_params_write_ini(const cpo_run_opts_t *o, FILE *f) {
   const char *section = "";
   for (size_t i = 0; i < N_PARAMS; i++) {
     const cpo_param_t *p = &s_params[i];
-    char value[64];
+    char value[CPO_PARAMS_ARG_MAX];
     cpo_params_format(o, p, value, sizeof value);
     if (strcmp(p->section, section) != 0)
       fprintf(f, "%s[%s]\n", i ? "\n" : "", section = p->section);

@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/** The longest option with its value as text (a profile file's path is the longest). */
+#define CPO_PARAMS_ARG_MAX (CPO_PROFILE_PATH_MAX + 64)
 /** The longest run: cycle stamps are signed 64-bit on some paths (2^63 - 1). */
 #define CPO_PARAMS_MAX_CYCLES INT64_MAX
 /** The highest symbol rate a scenario may name (1 PBd: far beyond any link, within a u64). */
@@ -85,14 +87,17 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len);
  *  @p why naming the entry, when params.def itself is wrong (an empty range, a default outside
  *  its range): no run may start on such a table. */
 bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len);
-/** Rules between parameters, applied once all are set: the loopback is always bit-true. */
-void cpo_params_settle(cpo_run_opts_t *o);
+/** Rules between parameters, applied once all are set: the engine profile read (a shipped one or
+ *  a file: config.profile is its name, profile_source where it came from), the lanes the
+ *  profile's when not given, the design's host lanes; the loopback is always bit-true. False,
+ *  with @p why (a file's errors name its line), if the profile cannot be read. */
+bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len);
 
 /** The option that sets @p p to @p value ("--seed", or "--with-host" / "--no-host" for a BOOL). */
 const char *cpo_params_option(const cpo_param_t *p, bool value, char *out, size_t len);
 /** Append every parameter of @p o as options ("--seed" "1" "--with-host" ...) to @p argv from
  * index @p n, formatting values into @p buf (one row per parameter); the new count. */
-int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n, char buf[][64]);
+int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n, char buf[][CPO_PARAMS_ARG_MAX]);
 /** Every parameter of @p o as a scenario file would write it, section by section. */
 void cpo_params_write_ini(const cpo_run_opts_t *o, FILE *f);
 /** The usage text of every parameter: option, help, key, range and default. */

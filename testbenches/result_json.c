@@ -55,6 +55,15 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            s->peer_events[i].attach ? "attach" : "detach", "cycle",
                                            (json_int_t)s->peer_events[i].cycle));
   json_object_set_new(root, "peers", peers);
+  if (o->profile_source.path[0]) { /* the engine profile, traceable to its file's bytes */
+    char content[19];
+    snprintf(content, sizeof content, "0x%016llx",
+             (unsigned long long)o->profile_source.content_hash);
+    json_object_set_new(root, "profile",
+                        json_pack("{s:s, s:s, s:b, s:s, s:i}", "name", c->profile, "file",
+                                  o->profile_source.path, "shipped", o->profile_source.shipped,
+                                  "content_fnv1a64", content, "host_lanes", (int)o->host_lanes));
+  }
   json_object_set_new(root, "version", json_string(CPO_VERSION));
   json_object_set_new(root, "revision", json_string(CPO_GIT_REVISION));
   int rc = json_dump_file(root, path, JSON_INDENT(2));

@@ -9,6 +9,7 @@
 
 #include "cpo/bridge.h"
 #include "cpo/link.h"
+#include "designs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,8 +21,13 @@ extern "C" {
 typedef enum { CPO_START_CALIBRATED = 0, CPO_START_POWER_ON = 1 } cpo_start_t;
 
 typedef struct {
-  cpo_config_t config;
-  char scenario[512]; /* file the run came from ("" for built-in defaults) */
+  cpo_config_t config; /* config.profile: the engine profile's name (its file's [profile] name) */
+  char profile[CPO_PROFILE_PATH_MAX];  /* as the run names it: "loopback", a shipped profile's
+                                          name or a profile file's path */
+  cpo_profile_source_t profile_source; /* where the engine profile came from (once settled) */
+  uint32_t host_lanes; /* the design's host lanes (once settled): the profile's when the run has
+                          its media lanes, else as many as the media lanes */
+  char scenario[512];  /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;
   double noise_sigma;      /* loopback profile only: channel noise, in eye units */
@@ -51,6 +57,10 @@ typedef struct {
 } cpo_run_opts_t;
 
 #define CPO_EXPECT_ALL_LANES (-1)
+
+/** The verilated design of the run's lanes (host_lanes over config.lanes, and a 32-bit word), or
+ *  NULL with @p why naming the designs this build has. */
+const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len);
 /* What a role that stops on o->stop says (the model in its BYE): the rtl reports the run as
  * interrupted, not failed, when its model ended with it. */
 #define CPO_INTERRUPTED_TEXT "interrupted"

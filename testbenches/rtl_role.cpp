@@ -1,25 +1,30 @@
-// The rtl role: the verilated lane design, the bridge server and the synchroniser.
+// The rtl role: the verilated design the run's lane counts choose, the bridge server and the
+// synchroniser.
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
 
-#include "lanes_design.h"
+#include "designs.h"
 #include "roles.h"
 #include "verdict.h"
 
-// The verilated RTL has a fixed shape: false (said why in @p sum) if @p cfg asks for another.
-static bool s_shape_fits(const cpo_config_t &cfg, cpo_run_summary_t *sum) {
-  if (cfg.lanes == LanesDesign::kLanes &&
-      cfg.symbols_per_cycle * cfg.bits_per_symbol == LanesDesign::kWordBits)
-    return true;
-  snprintf(sum->error, sizeof sum->error,
-           "this build's RTL has %u lanes of %u bits per cycle; the configuration asks for %u "
-           "lanes of %u",
-           LanesDesign::kLanes, LanesDesign::kWordBits, cfg.lanes,
-           cfg.symbols_per_cycle * cfg.bits_per_symbol);
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path) {
+#define CPO_DESIGN(row, host, media)                                                               \
+  if (std::strcmp(d->name, #row) == 0)                                                             \
+    return cpo_design_create_##row(trace_path);
+#include "cpo_designs.inc"
+#undef CPO_DESIGN
+  return nullptr;
+}
+
+// The design for the run's lanes, or null (said why in @p sum) if this build has none.
+static const cpo_design_info_t *s_design(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
+  const cpo_design_info_t *d = cpo_run_design(o, sum->error, sizeof sum->error);
+  if (d)
+    return d;
   sum->status = CPO_ERR_CONFIG_MISMATCH;
   fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
-  return false;
+  return nullptr;
 }
 
 // Bind the bridge server, if the run has one, into @p srv and report its endpoint on the ready
@@ -52,7 +57,7 @@ static bool s_bind(const cpo_run_opts_t *o, cpo_server_t **srv, cpo_run_summary_
 }
 
 // The run's summary from the synchroniser's result @p r (status @p rc) and the design's lanes.
-static void s_summarize(const cpo_run_opts_t *o, LanesDesign &design, cpo_status_t rc,
+static void s_summarize(const cpo_run_opts_t *o, CpoDesign &design, cpo_status_t rc,
                         const cpo_sync_result_t &r, cpo_run_summary_t *sum) {
   const cpo_config_t &cfg = o->config;
   sum->status = rc;
@@ -66,8 +71,8 @@ static void s_summarize(const cpo_run_opts_t *o, LanesDesign &design, cpo_status
   sum->quanta = r.quanta;
   sum->dac_writes = r.dac_writes;
   sum->adc_samples = r.adc_samples;
-  sum->lanes = cfg.lanes;
-  for (uint32_t l = 0; l < cfg.lanes; l++) {
+  sum->lanes = design.hostLanes();
+  for (uint32_t l = 0; l < sum->lanes && l < CPO_MAX_LANES_SUMMARY; l++) {
     sum->bits[l] = design.laneBits(l);
     sum->errors[l] = design.laneErrors(l);
     sum->locked[l] = design.laneLocked(l);
@@ -93,9 +98,11 @@ static void s_end_session(cpo_server_t **srv, cpo_status_t rc, const cpo_sync_re
 
 extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   std::memset(sum, 0, sizeof *sum);
-  if (!s_shape_fits(o->config, sum))
+  const cpo_design_info_t *info = s_design(o, sum);
+  if (!info)
     return 2;
-  LanesDesign design(o->trace_path);
+  std::unique_ptr<CpoDesign> made = cpo_design_create(info, o->trace_path);
+  CpoDesign &design = *made;
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))
     return 2;

@@ -170,7 +170,7 @@ static pid_t s_spawn(const char *self, char *const argv[], int keep_fd) {
 
 /* Arguments shared by the three child roles: the effective configuration, in full. */
 static int s_child_args(const cpo_cli_t *cli, const char *role, const char *endpoint, char **argv,
-                        char buf[][64], char *placement) {
+                        char buf[][CPO_PARAMS_ARG_MAX], char *placement) {
   const cpo_run_opts_t *o = &cli->o;
   int n = 0;
   argv[n++] = (char *)role;
@@ -361,7 +361,8 @@ typedef struct {
 /* Start the rtl role; it writes the endpoint it bound to @p ready_fd. */
 static void s_spawn_rtl(procs_t *p, const char *self, const char *endpoint, int ready_fd) {
   const cpo_cli_t *cli = p->cli;
-  char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][64], fdbuf[16], placement[16];
+  char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][CPO_PARAMS_ARG_MAX], fdbuf[16],
+      placement[16];
   int n = 0;
   argv[n++] = (char *)self;
   n += s_child_args(cli, "rtl", endpoint, argv + n, buf, placement);
@@ -413,7 +414,7 @@ static void s_rtl_unbound(procs_t *p, const char *endpoint, bool rtl_exiting) {
 /* Start the model and host roles the run has, connecting to @p bound. */
 static void s_spawn_peers(procs_t *p, const char *self, const char *bound) {
   const cpo_cli_t *cli = p->cli;
-  char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][64], placement[16];
+  char *argv[CPO_CLI_MAX_RUN_ARGS + 16], buf[CPO_PARAMS_N][CPO_PARAMS_ARG_MAX], placement[16];
   for (int r = 1; r < 3; r++) {
     if ((r == 2 && !cli->o.with_host) || (r == 1 && cli->o.direct_loopback))
       continue;

@@ -3,13 +3,22 @@
  *     symbols per second (target 400 M/s: the RTL's ~1.7 M cycles/s x 8 lanes x 32 symbols);
  *   - its parts side by side: the ziggurat alone (double, and the single precision the link
  *     uses), the symbol kernel alone;
- *   - statistical mode at BER ~1e-6 on the same engine: speed-up over bit-true (target 100x).
- * Prints and writes build/bench/model_link.json (cpo_bench_report). Timing is wall clock on
- * one thread, the best of several windows (and the median beside it): run it on an otherwise
- * idle machine. */
+ *   - statistical against bit-true on the same engine at BER 1e-9, 1e-6, 1e-3, 1e-2 (past the
+ *     switch to deciding every symbol) and dark (power-on, BER 0.5): each mode's M cycles/s and
+ *     the cost per symbol ratio statistical / bit-true (target <= 1 at every BER; speed-up
+ *     target 100 x at 1e-6), from paired rounds;
+ *   - the model alone for each shipped profile (8 lanes, 64-lane mzm-6.4t, oif-3.2t's 8 media
+ *     lanes behind 32 host lanes), both modes: cycles/s and lane-bits/s, paired rounds.
+ * Paired rounds: the configurations under comparison run one after another in each round (the
+ * order rotating), each for ~ROUND_S, many rounds; the median and a ~95 % interval (order
+ * statistics of the median) are printed, so drift of a shared machine hits both sides alike.
+ * The cost ratios are in this thread's CPU time (the wall-clock ratio beside them), speeds in
+ * wall clock.
+ * Prints and writes build/bench/model_link.json (cpo_bench_report). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_report.h"
 #include "cpo/link.h"
@@ -21,6 +30,9 @@
 #define WINDOWS 8      /* timed windows per link measurement: this machine's speed drifts */
 #define WINDOW_S 0.25  /* each at least this long */
 #define MIN_TIME_S 2.0 /* the parts (generator, kernel) run at least this long */
+#define ROUNDS 15      /* paired rounds per comparison */
+#define ROUND_S 0.02   /* each configuration's share of a round */
+#define MAX_SIDES 3
 
 static uint64_t s_splitmix(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15u);
@@ -154,43 +166,241 @@ static double s_kernel_rate(void) {
   return n / (t - t0);
 }
 
-/* Fibre-to-chip coupler loss (dB per facet) that puts the default engine's measured BER near
- * @p target_ber: bisection on short statistical-mode runs (the mode under test agrees with
- * bit-true, as the unit tests show). */
+/* The default engine's predicted BER at coupler loss @p loss_db: each lane's eye (after one
+ * call) averaged, by the exact error probability of each symbol, over random symbols (Gray
+ * PAM4: BER ~ SER / 2). An expectation, not a count: it resolves 1e-9 in a moment. */
+static double s_predicted_ber(double loss_db) {
+  static cpo_profile_t p;
+  if (cpo_profile_load(NULL, &p) != CPO_OK)
+    exit(1);
+  p.fibre.coupler_loss_db = loss_db;
+  const cpo_link_cfg_t cfg = {.params = &p,
+                              .symbols_per_cycle = SPC,
+                              .seed = 1,
+                              .start_calibrated = true,
+                              .fidelity = CPO_FIDELITY_STATISTICAL};
+  cpo_link_t *l = NULL;
+  if (cpo_link_create(&cfg, &l) != CPO_OK)
+    exit(1);
+  cpo_link_info_t info;
+  cpo_link_get_info(l, &info);
+  enum { W = 256 };
+  static uint64_t tx[CHUNK * 8], rx[CHUNK * 8], words[3][W];
+  if (info.lanes > 8 || cpo_link_process(l, 0, CHUNK, tx, rx) != CPO_OK)
+    exit(1);
+  uint64_t seed = 4;
+  double ser = 0.0;
+  for (uint32_t lane = 0; lane < info.lanes; lane++) {
+    cpo_symchan_eye_t e;
+    if (cpo_link_eye(l, lane, &e) != CPO_OK)
+      exit(1);
+    for (int k = 0; k < 3; k++)
+      for (int w = 0; w < W; w++)
+        words[k][w] = s_splitmix(&seed);
+    const cpo_symchan_input_t in = {.own = {words[0], 0},
+                                    .nb = {{words[1], 0}, {words[2], 0}},
+                                    .stride = 1,
+                                    .symbols_per_word = SPC,
+                                    .bits_per_symbol = 2,
+                                    .gray = 1};
+    const cpo_symchan_state_t st = {{0}};
+    for (uint32_t i = CPO_SYMCHAN_TAPS; i < W * SPC; i++) /* past the (unused) history */
+      ser += cpo_symchan_error_prob(&e, cpo_symchan_value(&e, &st, &in, i),
+                                    cpo_symchan_level(&in, &in.own, i)) /
+             ((W * SPC - CPO_SYMCHAN_TAPS) * (double)info.lanes);
+  }
+  cpo_link_destroy(&l);
+  return ser / 2;
+}
+
+/* Coupler loss (dB per facet) that puts the default engine's predicted BER at @p target_ber:
+ * bisection in log BER. */
 static double s_loss_for_ber(double target_ber) {
-  double lo = 0.0, hi = 3.0;
-  uint64_t tx[CHUNK * 8], rx[CHUNK * 8];
-  uint64_t seed = 3;
-  for (size_t k = 0; k < (size_t)CHUNK * 8; k++)
-    tx[k] = s_splitmix(&seed);
-  for (int it = 0; it < 14; it++) {
+  double lo = 0.0, hi = 10.0;
+  for (int it = 0; it < 30; it++) {
     const double mid = 0.5 * (lo + hi);
-    cpo_profile_t p;
-    if (cpo_profile_load(NULL, &p) != CPO_OK)
-      exit(1);
-    p.fibre.coupler_loss_db = mid;
-    const cpo_link_cfg_t cfg = {.params = &p,
-                                .symbols_per_cycle = SPC,
-                                .seed = 100 + it,
-                                .start_calibrated = true,
-                                .fidelity = CPO_FIDELITY_STATISTICAL};
-    cpo_link_t *l = NULL;
-    if (cpo_link_create(&cfg, &l) != CPO_OK)
-      exit(1);
-    const uint64_t cycles = 1u << 21; /* 5.4e8 symbols, 1.1e9 bits */
-    for (uint64_t c = 0; c < cycles; c += CHUNK)
-      if (cpo_link_process(l, c, CHUNK, tx, rx) != CPO_OK)
-        exit(1);
-    double bits = 0;
-    for (uint32_t lane = 0; lane < 8; lane++)
-      bits += (double)cpo_link_bit_errors(l, lane);
-    cpo_link_destroy(&l);
-    if (bits / ((double)cycles * 8 * SPC * 2) < target_ber)
+    if (s_predicted_ber(mid) < target_ber)
       lo = mid;
     else
       hi = mid;
   }
   return 0.5 * (lo + hi);
+}
+
+/* One side of a paired comparison: a link fed with fixed random words. */
+typedef struct {
+  cpo_link_t *link;
+  cpo_link_info_t info;
+  uint64_t *tx, *rx;
+  uint64_t cycle;
+  uint32_t calls;               /* CHUNK-cycle calls per round: about ROUND_S */
+  double sec_per_cycle[ROUNDS]; /* per round, wall clock */
+  double cpu_per_cycle[ROUNDS]; /* per round, this thread's CPU time */
+} s_side_t;
+
+/* This thread's CPU time: what a round costs, without the time other tenants of a shared
+ * machine take the core away. */
+static double s_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void s_side_call(s_side_t *s) {
+  if (cpo_link_process(s->link, s->cycle, CHUNK, s->tx, s->rx) != CPO_OK)
+    exit(1);
+  s->cycle += CHUNK;
+}
+
+static void s_side_open(s_side_t *s, const cpo_link_cfg_t *cfg) {
+  memset(s, 0, sizeof *s);
+  if (cpo_link_create(cfg, &s->link) != CPO_OK)
+    exit(1);
+  cpo_link_get_info(s->link, &s->info);
+  const size_t n = (size_t)CHUNK * s->info.lanes;
+  s->tx = malloc(n * sizeof *s->tx);
+  s->rx = malloc(n * sizeof *s->rx);
+  if (!s->tx || !s->rx)
+    exit(1);
+  uint64_t seed = 1;
+  for (size_t k = 0; k < n; k++)
+    s->tx[k] = s_splitmix(&seed);
+  s_side_call(s); /* warm-up, then size the rounds */
+  const double t0 = cpo_bench_now_s();
+  s_side_call(s);
+  const double per_call = cpo_bench_now_s() - t0;
+  s->calls = per_call >= ROUND_S ? 1 : (uint32_t)(ROUND_S / per_call) + 1;
+}
+
+static void s_side_round(s_side_t *s, int round) {
+  const double t0 = cpo_bench_now_s(), c0 = s_cpu_s();
+  for (uint32_t k = 0; k < s->calls; k++)
+    s_side_call(s);
+  s->sec_per_cycle[round] = (cpo_bench_now_s() - t0) / ((double)s->calls * CHUNK);
+  s->cpu_per_cycle[round] = (s_cpu_s() - c0) / ((double)s->calls * CHUNK);
+}
+
+static double s_side_errors(const s_side_t *s, bool bits) {
+  double e = 0;
+  for (uint32_t lane = 0; lane < s->info.lanes; lane++)
+    e +=
+        (double)(bits ? cpo_link_bit_errors(s->link, lane) : cpo_link_symbol_errors(s->link, lane));
+  return e;
+}
+
+static void s_side_close(s_side_t *s) {
+  cpo_link_destroy(&s->link);
+  free(s->tx);
+  free(s->rx);
+}
+
+/* ROUNDS rounds, each running every side once, in an order that rotates. */
+static void s_paired(s_side_t *sides, int n) {
+  for (int r = 0; r < ROUNDS; r++)
+    for (int k = 0; k < n; k++)
+      s_side_round(&sides[(r + k) % n], r);
+}
+
+/* Median and ~95 % interval of x[0..ROUNDS) (sorted in place): the 4th and 12th of 15 order
+ * statistics bracket the median with probability 1 - 2 P(Binomial(15, 1/2) <= 3) = 96.5 %. */
+typedef struct {
+  double median, lo, hi;
+} s_stat_t;
+
+static s_stat_t s_stat(double *x) {
+  _Static_assert(ROUNDS == 15, "the interval's ranks are for 15 rounds");
+  qsort(x, ROUNDS, sizeof *x, s_cmp_double);
+  return (s_stat_t){x[ROUNDS / 2], x[3], x[ROUNDS - 4]};
+}
+
+static void s_add_stat(cpo_bench_report_t *r, const char *name, s_stat_t v, const char *unit,
+                       bool has_target, double target, cpo_better_t better) {
+  char n[128];
+  cpo_bench_report_add(r, name, v.median, unit, has_target, target, better);
+  snprintf(n, sizeof n, "%s_lo", name);
+  cpo_bench_report_add(r, n, v.lo, unit, false, 0, better);
+  snprintf(n, sizeof n, "%s_hi", name);
+  cpo_bench_report_add(r, n, v.hi, unit, false, 0, better);
+}
+
+/* M cycles/s per round of a side. */
+static s_stat_t s_mcycles(const s_side_t *s) {
+  double x[ROUNDS];
+  for (int k = 0; k < ROUNDS; k++)
+    x[k] = 1e-6 / s->sec_per_cycle[k];
+  return s_stat(x);
+}
+
+/* Both modes side by side at one operating point of the default engine. */
+static void s_compare_modes(cpo_bench_report_t *r, const char *point, const cpo_profile_t *p,
+                            bool calibrated) {
+  s_side_t side[2];
+  for (int m = 0; m < 2; m++) {
+    const cpo_link_cfg_t cfg = {.params = p,
+                                .symbols_per_cycle = SPC,
+                                .seed = 1,
+                                .start_calibrated = calibrated,
+                                .fidelity = m ? CPO_FIDELITY_STATISTICAL : CPO_FIDELITY_BIT_TRUE};
+    s_side_open(&side[m], &cfg);
+  }
+  s_paired(side, 2);
+  double ratio[ROUNDS], wall_ratio[ROUNDS];
+  for (int k = 0; k < ROUNDS; k++) {
+    ratio[k] = side[1].cpu_per_cycle[k] / side[0].cpu_per_cycle[k];
+    wall_ratio[k] = side[1].sec_per_cycle[k] / side[0].sec_per_cycle[k];
+  }
+  char n[128];
+  printf("BER %s:\n", point);
+  const char *mode[2] = {"bit_true", "statistical"};
+  for (int m = 0; m < 2; m++) {
+    snprintf(n, sizeof n, "ber_%s_%s_mcycles_per_s", point, mode[m]);
+    s_add_stat(r, n, s_mcycles(&side[m]), "Mcycles/s", false, 0, CPO_BETTER_HIGHER);
+    const double bits = (double)side[m].cycle * side[m].info.lanes * SPC * 2;
+    snprintf(n, sizeof n, "ber_%s_%s_measured_ber", point, mode[m]);
+    cpo_bench_report_add(r, n, s_side_errors(&side[m], true) / bits, "1", false, 0,
+                         CPO_BETTER_LOWER);
+  }
+  /* the cost in CPU time per symbol; the wall-clock ratio beside it */
+  const s_stat_t cost = s_stat(ratio);
+  snprintf(n, sizeof n, "ber_%s_cost_per_symbol_statistical_over_bit_true", point);
+  s_add_stat(r, n, cost, "x", true, 1.0, CPO_BETTER_LOWER);
+  snprintf(n, sizeof n, "ber_%s_wall_per_symbol_statistical_over_bit_true", point);
+  s_add_stat(r, n, s_stat(wall_ratio), "x", false, 0, CPO_BETTER_LOWER);
+  if (strcmp(point, "1e-6") == 0)
+    cpo_bench_report_add(r, "statistical_speedup_at_ber_1e-6", 1.0 / cost.median, "x", true, 100,
+                         CPO_BETTER_HIGHER);
+  for (int m = 0; m < 2; m++)
+    s_side_close(&side[m]);
+}
+
+/* The model alone for each shipped profile, calibrated, one mode: cycles/s and lane-bits/s. */
+static void s_compare_profiles(cpo_bench_report_t *r, cpo_fidelity_t fid) {
+  static const char *const profiles[MAX_SIDES] = {"mrm-els-8x200g", "mzm-6.4t", "oif-3.2t"};
+  const char *mode = fid == CPO_FIDELITY_BIT_TRUE ? "bit_true" : "statistical";
+  s_side_t side[MAX_SIDES];
+  for (int k = 0; k < MAX_SIDES; k++) {
+    const cpo_link_cfg_t cfg = {.profile = profiles[k],
+                                .symbols_per_cycle = SPC,
+                                .seed = 1,
+                                .start_calibrated = true,
+                                .fidelity = fid};
+    s_side_open(&side[k], &cfg);
+  }
+  s_paired(side, MAX_SIDES);
+  for (int k = 0; k < MAX_SIDES; k++) {
+    const cpo_link_info_t *in = &side[k].info;
+    char n[128];
+    printf("profile %s, %s: %u media lanes x %u bits per cycle\n", profiles[k], mode, in->lanes,
+           in->symbols_per_cycle * in->bits_per_symbol);
+    const s_stat_t c = s_mcycles(&side[k]);
+    snprintf(n, sizeof n, "profile_%s_%s_mcycles_per_s", profiles[k], mode);
+    s_add_stat(r, n, c, "Mcycles/s", false, 0, CPO_BETTER_HIGHER);
+    const double g = 1e-3 * in->lanes * in->symbols_per_cycle * in->bits_per_symbol;
+    snprintf(n, sizeof n, "profile_%s_%s_lane_gbits_per_s", profiles[k], mode);
+    s_add_stat(r, n, (s_stat_t){c.median * g, c.lo * g, c.hi * g}, "lane-Gbit/s", false, 0,
+               CPO_BETTER_HIGHER);
+    s_side_close(&side[k]);
+  }
 }
 
 int main(void) {
@@ -219,31 +429,26 @@ int main(void) {
   cpo_bench_report_add(r, "symbol_kernel_symbols_per_s", kernel, "symbols/s", false, 0,
                        CPO_BETTER_HIGHER);
 
-  /* statistical vs bit-true at BER ~1e-6, same engine, side by side */
+  /* statistical vs bit-true at each operating point, same engine, paired rounds */
+  static const struct {
+    const char *name;
+    double ber;
+  } points[] = {{"1e-9", 1e-9}, {"1e-6", 1e-6}, {"1e-3", 1e-3}, {"1e-2", 1e-2}};
   static cpo_profile_t p;
+  for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
+    if (cpo_profile_load(NULL, &p) != CPO_OK)
+      return 1;
+    p.fibre.coupler_loss_db = s_loss_for_ber(points[k].ber);
+    printf("coupler loss %.3f dB: predicted BER %.3g\n", p.fibre.coupler_loss_db,
+           s_predicted_ber(p.fibre.coupler_loss_db));
+    s_compare_modes(r, points[k].name, &p, true);
+  }
   if (cpo_profile_load(NULL, &p) != CPO_OK)
     return 1;
-  p.fibre.coupler_loss_db = s_loss_for_ber(1e-6);
-  cpo_link_cfg_t cfg = {.params = &p,
-                        .symbols_per_cycle = SPC,
-                        .seed = 1,
-                        .start_calibrated = true,
-                        .fidelity = CPO_FIDELITY_BIT_TRUE};
-  uint64_t bt_errors, st_errors;
-  double bt_symbols, st_symbols;
-  double median;
-  const double bt_rate = s_link_rate(&cfg, &bt_errors, &bt_symbols, &median);
-  cfg.fidelity = CPO_FIDELITY_STATISTICAL;
-  const double st_rate = s_link_rate(&cfg, &st_errors, &st_symbols, &median);
-  cpo_bench_report_add(r, "statistical_speedup_at_ber_1e-6", st_rate / bt_rate, "x", true, 100,
-                       CPO_BETTER_HIGHER);
-  cpo_bench_report_add(r, "statistical_symbols_per_s", st_rate, "symbols/s", false, 0,
-                       CPO_BETTER_HIGHER);
-  /* Gray PAM4: BER ~ SER / 2 */
-  cpo_bench_report_add(r, "bit_true_measured_ber", bt_errors / bt_symbols / 2, "1", false, 0,
-                       CPO_BETTER_LOWER);
-  cpo_bench_report_add(r, "statistical_measured_ber", st_errors / st_symbols / 2, "1", false, 0,
-                       CPO_BETTER_LOWER);
+  s_compare_modes(r, "dark", &p, false); /* power-on: lasers off, BER 0.5 */
+
+  s_compare_profiles(r, CPO_FIDELITY_STATISTICAL);
+  s_compare_profiles(r, CPO_FIDELITY_BIT_TRUE);
   const int rc = cpo_bench_report_write(r);
   cpo_bench_report_destroy(&r);
   return rc == 0 ? 0 : 1;

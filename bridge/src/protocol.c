@@ -374,6 +374,11 @@ static int64_t s_payload_size(const cpo_msg_t *msg) {
     if (msg->u.analog.count > CPO_PROTO_MAX_ANALOG_ENTRIES)
       return -1;
     return ANALOG_FIXED_BYTES + (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count;
+  case CPO_MSG_ADC_SAMPLES:
+    if (msg->u.analog.count > CPO_PROTO_MAX_ANALOG_ENTRIES)
+      return -1;
+    return CPO_PROTO_ADC_SAMPLES_FIXED_PART_BYTES +
+           (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count * msg->u.analog.conversions;
   default:
     return s_payload_bytes(msg->hdr.type, &fixed, &exact) && exact ? (int64_t)fixed : -1;
   }
@@ -541,32 +546,48 @@ static cpo_status_t s_decode_quantum(const uint8_t *p, uint32_t plen, cpo_msg_t 
   return CPO_OK;
 }
 
-/* DAC_UPDATE and ADC_SAMPLE (fixed part present): count, then (channel, lane, value) entries. */
+/* DAC_UPDATE and ADC_SAMPLE (fixed part present): count, then (channel, lane, value) entries.
+ * ADC_SAMPLES: count, conversions, period_cycles, then the entries of each conversion. */
 static cpo_status_t s_decode_analog(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
                                     cpo_wire_error_t *err) {
   const char *tn = cpo_msg_type_name(out->hdr.type);
   const uint32_t seq = out->hdr.seq;
+  const bool batch = out->hdr.type == CPO_MSG_ADC_SAMPLES;
   uint16_t count = s_get_u16(p);
   if (count > CPO_PROTO_MAX_ANALOG_ENTRIES)
     return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s count %u exceeds %u", tn, count,
                   CPO_PROTO_MAX_ANALOG_ENTRIES);
-  if (s_get_u16(p + 2) != 0)
+  uint16_t conversions = 1;
+  uint32_t period = 0, head = ANALOG_FIXED_BYTES;
+  if (batch) {
+    conversions = s_get_u16(p + 2);
+    period = s_get_u32(p + 4);
+    head = CPO_PROTO_ADC_SAMPLES_FIXED_PART_BYTES;
+    if (conversions < 1 || period < 1)
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "%s conversions %u, period_cycles %" PRIu32 ": both must be >= 1", tn,
+                    conversions, period);
+  } else if (s_get_u16(p + 2) != 0) {
     return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "%s reserved (payload 2..3) is 0x%04x", tn,
                   s_get_u16(p + 2));
-  uint32_t need = ANALOG_FIXED_BYTES + ANALOG_ENTRY_BYTES * (uint32_t)count;
+  }
+  const uint32_t entries = (uint32_t)count * conversions;
+  uint64_t need = head + (uint64_t)ANALOG_ENTRY_BYTES * entries;
   if (plen != need)
     return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
-                  "payload_len %" PRIu32 " does not match %s with count %u (needs %" PRIu32 ")",
-                  plen, tn, count, need);
-  const uint8_t *e = p + ANALOG_FIXED_BYTES;
-  for (uint16_t i = 0; i < count; i++) {
+                  "payload_len %" PRIu32 " does not match %s with count %u%s (needs %" PRIu64 ")",
+                  plen, tn, count, batch ? " x conversions" : "", need);
+  const uint8_t *e = p + head;
+  for (uint32_t i = 0; i < entries; i++) {
     uint16_t lane = s_get_u16(e + ANALOG_ENTRY_BYTES * i + 2);
     if (lane >= CPO_PROTO_MAX_LANES)
-      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %u lane %u out of range 0..%u", tn, i,
-                    lane, CPO_PROTO_MAX_LANES - 1);
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq, "%s entry %" PRIu32 " lane %u out of range 0..%u",
+                    tn, i, lane, CPO_PROTO_MAX_LANES - 1);
   }
   out->u.analog.count = count;
   out->u.analog.entries_raw = e;
+  out->u.analog.conversions = batch ? conversions : 0;
+  out->u.analog.period_cycles = period;
   return CPO_OK;
 }
 
@@ -596,6 +617,20 @@ static cpo_status_t s_decode_sleep(const uint8_t *p, cpo_msg_t *out, cpo_wire_er
                   "SLEEP until_cycle %" PRIu64 " is before the header cycle %" PRIu64, until,
                   out->hdr.cycle);
   out->u.sleep.until_cycle = until;
+  return CPO_OK;
+}
+
+/* PARKED carries the end of its span, RX_PARKED (stamped with its end) the start: either way
+ * the span [first, until) must not be empty. */
+static cpo_status_t s_decode_parked(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
+  const bool rx = out->hdr.type == CPO_MSG_RX_PARKED;
+  uint64_t v = s_get_u64(p);
+  if (rx ? v >= out->hdr.cycle : v <= out->hdr.cycle)
+    return s_fail(err, CPO_WERR_BAD_FIELD, out->hdr.seq,
+                  "%s %s %" PRIu64 " is not %s the header cycle %" PRIu64 " (an empty span)",
+                  cpo_msg_type_name(out->hdr.type), rx ? "first_cycle" : "until_cycle", v,
+                  rx ? "before" : "after", out->hdr.cycle);
+  out->u.parked.other_cycle = v;
   return CPO_OK;
 }
 
@@ -630,6 +665,7 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     return s_decode_quantum(p, plen, out, err);
   case CPO_MSG_DAC_UPDATE:
   case CPO_MSG_ADC_SAMPLE:
+  case CPO_MSG_ADC_SAMPLES:
     return s_decode_analog(p, plen, out, err);
   case CPO_MSG_REG_READ:
     out->u.reg.addr = s_get_u32(p);
@@ -643,6 +679,9 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
     return s_decode_reg_resp(p, out, err);
   case CPO_MSG_SLEEP:
     return s_decode_sleep(p, out, err);
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    return s_decode_parked(p, out, err);
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
   }
@@ -734,8 +773,9 @@ void cpo_msg_quantum_read(const cpo_msg_t *msg, size_t first, size_t n, uint64_t
   }
 }
 
-cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
-  assert(msg && i < msg->u.analog.count);
+cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint32_t i) {
+  assert(msg && i < (uint32_t)msg->u.analog.count *
+                        (msg->hdr.type == CPO_MSG_ADC_SAMPLES ? msg->u.analog.conversions : 1));
   const uint8_t *e = msg->u.analog.entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
   cpo_analog_entry_t out = {
       .channel = s_get_u16(e), .lane = s_get_u16(e + 2), .value = s_get_u32(e + 4)};
@@ -744,7 +784,7 @@ cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i) {
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
-void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e) {
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint32_t i, cpo_analog_entry_t e) {
   uint8_t *p = entries_raw + (size_t)ANALOG_ENTRY_BYTES * i;
   s_put_u16(p, e.channel);
   s_put_u16(p + 2, e.lane);
@@ -816,6 +856,16 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
     memcpy(p + ANALOG_FIXED_BYTES, msg->u.analog.entries_raw, n);
     return true;
   }
+  case CPO_MSG_ADC_SAMPLES: {
+    const size_t n = (size_t)msg->u.analog.count * msg->u.analog.conversions * ANALOG_ENTRY_BYTES;
+    if (n > 0 && !msg->u.analog.entries_raw)
+      return false;
+    s_put_u16(p, msg->u.analog.count);
+    s_put_u16(p + 2, msg->u.analog.conversions);
+    s_put_u32(p + 4, msg->u.analog.period_cycles);
+    memcpy(p + CPO_PROTO_ADC_SAMPLES_FIXED_PART_BYTES, msg->u.analog.entries_raw, n);
+    return true;
+  }
   case CPO_MSG_REG_READ:
     s_put_u32(p, msg->u.reg.addr);
     return true;
@@ -834,6 +884,10 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
     return true;
   case CPO_MSG_SLEEP:
     s_put_u64(p, msg->u.sleep.until_cycle);
+    return true;
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    s_put_u64(p, msg->u.parked.other_cycle);
     return true;
   default: /* HEARTBEAT, SLEEP_DONE */
     return true;

@@ -48,11 +48,13 @@ typedef struct {
   cpo_sync_result_t *res;
   uint32_t lanes;
   uint32_t latency;
-  uint64_t cycle;   /* next cycle to simulate */
-  uint64_t rx_hi;   /* RX is known for cycles [cycle, rx_hi) */
-  uint64_t *ring;   /* RX words, slot (c % latency) holds cycle c */
-  uint64_t *tx;     /* one quantum of TX words: slot 0 is cycle `cycle` */
-  uint64_t tx_sent; /* TX is sent for cycles before this one */
+  uint64_t cycle;     /* next cycle to simulate */
+  uint64_t rx_hi;     /* RX is known for cycles [cycle, rx_hi) */
+  uint64_t *ring;     /* RX words, slot (c % latency) holds cycle c */
+  uint64_t *tx;       /* one quantum of TX words: slot 0 is cycle `cycle` */
+  uint64_t tx_sent;   /* TX (or PARKED) is sent for cycles before this one */
+  bool chunk_parked;  /* the cycles being simulated or skipped carry no symbols: PARKED, not TX */
+  bool hashed_parked; /* the parked state the event hash last recorded (false at cycle 0) */
   host_req_t req;
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
   size_t adc_head, adc_len, adc_cap;
@@ -70,6 +72,43 @@ static void s_hash_analog(sync_t *s, uint64_t cycle, cpo_event_kind_t kind, uint
 static void s_refuse(sync_t *s, cpo_role_t to, const cpo_msg_t *m, uint16_t code,
                      const char *text) {
   cpo_server_reject(s->srv, to, m, code, text);
+}
+
+/* Put the RX words of cycles [first, first + n) (@p m's words, or zeros if NULL) into the ring;
+ * cycles before s->cycle (skipped while parked) are not kept. */
+static void s_ring_put(sync_t *s, uint64_t first, uint64_t n, const cpo_msg_t *m) {
+  uint64_t skip = first < s->cycle ? s->cycle - first : 0;
+  for (uint64_t i = skip < n ? skip : n; i < n;) {
+    uint64_t slot = (first + i) % s->latency;
+    uint64_t k = n - i;
+    if (slot + k > s->latency)
+      k = s->latency - slot; /* up to the ring's wrap */
+    if (m)
+      cpo_msg_quantum_read(m, (size_t)i * s->lanes, (size_t)k * s->lanes,
+                           &s->ring[slot * s->lanes]);
+    else
+      memset(&s->ring[slot * s->lanes], 0, (size_t)k * s->lanes * sizeof *s->ring);
+    i += k;
+  }
+}
+
+/* RX_PARKED: RX of [first_cycle, header.cycle) carries no symbols (zero words). It continues
+ * the RX stream and may reach as far as the parked span the rtl granted (TX sent + L). */
+static void s_take_rx_parked(sync_t *s, const cpo_msg_t *m) {
+  const uint64_t first = m->u.parked.other_cycle, end = m->hdr.cycle;
+  if (first != s->rx_hi || end > s->tx_sent + s->latency) {
+    char text[200];
+    snprintf(text, sizeof text,
+             "RX_PARKED [%llu, %llu): expected first_cycle %llu (RX is contiguous) and an end "
+             "at most %llu (the parked span granted + L)",
+             (unsigned long long)first, (unsigned long long)end, (unsigned long long)s->rx_hi,
+             (unsigned long long)(s->tx_sent + s->latency));
+    s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
+    return;
+  }
+  s_ring_put(s, first, end - first, NULL);
+  s->rx_hi = end;
+  s->lost = (lost_rx_watch_t){.refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, NULL, 0)};
 }
 
 /* Store an RX quantum from the model; it must continue the RX stream exactly. */
@@ -91,14 +130,7 @@ static void s_take_rx(sync_t *s, const cpo_msg_t *m) {
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
-  for (uint32_t i = 0; i < n;) {
-    uint64_t slot = (s->rx_hi + i) % s->latency;
-    uint32_t k = n - i;
-    if (slot + k > s->latency)
-      k = (uint32_t)(s->latency - slot); /* up to the ring's wrap */
-    cpo_msg_quantum_read(m, (size_t)i * s->lanes, (size_t)k * s->lanes, &s->ring[slot * s->lanes]);
-    i += k;
-  }
+  s_ring_put(s, s->rx_hi, n, m);
   s->rx_hi += n;
   s->lost = (lost_rx_watch_t){.refused = cpo_server_refused(s->srv, CPO_ROLE_MODEL, NULL, 0)};
 }
@@ -127,35 +159,42 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
   }
 }
 
-/* ADC codes for a cycle whose RX has not arrived yet (the model sends them first). */
+static void s_apply_adc(sync_t *s, uint64_t a);
+
+/* ADC codes for a cycle whose RX has not arrived yet (the model sends them first); ADC_SAMPLES:
+ * several conversions, the last at cycle `last`. Codes of cycles the rtl skipped while parked
+ * apply at once, in order: nothing reads them in between, and a long parked span never piles
+ * them up. */
 static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint64_t c = m->hdr.cycle;
-  if (c < s->rx_hi || c >= s->cycle + s->latency || !s->design->adc_set) {
+  const uint32_t conversions = m->hdr.type == CPO_MSG_ADC_SAMPLES ? m->u.analog.conversions : 1;
+  const uint64_t last = c + (uint64_t)(conversions - 1) * m->u.analog.period_cycles;
+  const uint32_t total = (uint32_t)m->u.analog.count * conversions;
+  if (c < s->rx_hi || last >= s->cycle + s->latency || !s->design->adc_set) {
     snprintf(text, sizeof text,
-             "ADC_SAMPLE cycle %llu: expected a cycle in [%llu, %llu), before the RX words "
-             "of that cycle%s",
-             (unsigned long long)c, (unsigned long long)s->rx_hi,
-             (unsigned long long)(s->cycle + s->latency),
+             "%s cycle %llu (last conversion %llu): expected cycles in [%llu, %llu), before the "
+             "RX words of those cycles%s",
+             cpo_msg_type_name(m->hdr.type), (unsigned long long)c, (unsigned long long)last,
+             (unsigned long long)s->rx_hi, (unsigned long long)(s->cycle + s->latency),
              s->design->adc_set ? "" : " (this design has no ADCs)");
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_CYCLE, text);
     return;
   }
-  if (s->adc_len - s->adc_head + m->u.analog.count > ADC_PENDING_MAX) {
+  if (s->adc_len - s->adc_head + total > ADC_PENDING_MAX) {
     snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: more than %u ADC codes waiting",
              (unsigned long long)c, ADC_PENDING_MAX);
     s_refuse(s, CPO_ROLE_MODEL, m, CPO_WERR_BAD_FIELD, text);
     return;
   }
-  if (s->adc_head > 0 &&
-      s->adc_len + m->u.analog.count > s->adc_cap) { /* reclaim applied entries */
+  if (s->adc_head > 0 && s->adc_len + total > s->adc_cap) { /* reclaim applied entries */
     memmove(s->adc, s->adc + s->adc_head, (s->adc_len - s->adc_head) * sizeof *s->adc);
     s->adc_len -= s->adc_head;
     s->adc_head = 0;
   }
-  if (s->adc_len + m->u.analog.count > s->adc_cap) {
+  if (s->adc_len + total > s->adc_cap) {
     size_t cap = s->adc_cap ? s->adc_cap : 64;
-    while (cap < s->adc_len + m->u.analog.count)
+    while (cap < s->adc_len + total)
       cap *= 2;
     adc_pending_t *q = realloc(s->adc, cap * sizeof *q);
     if (!q) {
@@ -165,12 +204,15 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
     s->adc = q;
     s->adc_cap = cap;
   }
-  for (uint16_t i = 0; i < m->u.analog.count; i++) {
+  for (uint32_t i = 0; i < total; i++) {
     cpo_analog_entry_t e = cpo_msg_analog_entry(m, i);
+    const uint64_t at = c + (uint64_t)(i / m->u.analog.count) * m->u.analog.period_cycles;
     s->adc[s->adc_len++] =
-        (adc_pending_t){.w = {.cycle = c, .channel = e.channel, .index = e.lane, .code = e.value},
+        (adc_pending_t){.w = {.cycle = at, .channel = e.channel, .index = e.lane, .code = e.value},
                         .seq = m->hdr.seq};
   }
+  if (c < s->cycle)
+    s_apply_adc(s, s->cycle - 1);
 }
 
 static void s_take_host(sync_t *s, const cpo_msg_t *m) {
@@ -229,7 +271,11 @@ static cpo_status_t s_handle(sync_t *s, const cpo_server_event_t *ev) {
   }
   if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_RX_QUANTUM && !s->opts->direct_loopback)
     s_take_rx(s, m);
-  else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_ADC_SAMPLE)
+  else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_RX_PARKED &&
+           !s->opts->direct_loopback)
+    s_take_rx_parked(s, m);
+  else if (ev->from == CPO_ROLE_MODEL &&
+           (m->hdr.type == CPO_MSG_ADC_SAMPLE || m->hdr.type == CPO_MSG_ADC_SAMPLES))
     s_take_adc(s, m);
   else if (ev->from == CPO_ROLE_MODEL && m->hdr.type == CPO_MSG_DAC_UPDATE)
     s_take_dac_preset(s, m);
@@ -281,7 +327,8 @@ static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
     cpo_log(CPO_LOG_WARN, "rtl", "the host left before its %s", cpo_msg_type_name(m.hdr.type));
 }
 
-/* Apply the ADC codes due at cycle @p a (their cycle is never earlier: see s_take_adc). */
+/* Apply the ADC codes due by cycle @p a, each hashed at its own cycle (while streaming that is
+ * @p a: chunks end where codes change; codes of a skipped parked span come later). */
 static void s_apply_adc(sync_t *s, uint64_t a) {
   while (s->adc_head < s->adc_len && s->adc[s->adc_head].w.cycle <= a) {
     const adc_pending_t *p = &s->adc[s->adc_head++];
@@ -294,15 +341,22 @@ static void s_apply_adc(sync_t *s, uint64_t a) {
                         text); /* the others apply */
       continue;
     }
-    s_hash_analog(s, a, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
+    s_hash_analog(s, p->w.cycle, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
     s->res->adc_samples++;
   }
 }
 
-/* Send the TX words of cycles [s->tx_sent, to) to the model. */
+/* Send the TX words of cycles [s->tx_sent, to) to the model, or, parked, the span. */
 static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
   if (to == s->tx_sent)
     return CPO_OK;
+  if (s->chunk_parked) {
+    cpo_msg_t p = {.hdr = {.type = CPO_MSG_PARKED, .cycle = s->tx_sent}};
+    p.u.parked.other_cycle = to;
+    CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &p));
+    s->tx_sent = to;
+    return CPO_OK;
+  }
   cpo_msg_t m = {.hdr = {.type = CPO_MSG_TX_QUANTUM, .cycle = s->tx_sent}};
   m.u.quantum.count = (uint32_t)(to - s->tx_sent);
   m.u.quantum.lanes = (uint16_t)s->lanes;
@@ -342,8 +396,9 @@ static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t
 static void s_hash_dacs(sync_t *s, uint64_t a, const uint64_t *rx, uint64_t *done,
                         const cpo_analog_write_t *w, uint32_t nw) {
   for (uint32_t i = 0; i < nw; i++) {
-    cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes,
-                         (w[i].cycle - *done) * s->lanes);
+    if (!s->chunk_parked) /* parked RX words carry nothing and nothing reads them */
+      cpo_event_hash_words(&s->res->hash, rx + (*done - a) * s->lanes,
+                           (w[i].cycle - *done) * s->lanes);
     *done = w[i].cycle;
     s_hash_analog(s, w[i].cycle, CPO_EVENT_DAC_WRITE, w[i].channel, w[i].index, w[i].code);
   }
@@ -360,7 +415,8 @@ static cpo_status_t s_finish_chunk(sync_t *s, uint64_t a, uint64_t n, const uint
     if (nw && !s->opts->direct_loopback)
       CPO_TRY(s_send_dacs(s, s->dac, nw));
   }
-  cpo_event_hash_words(&s->res->hash, rx + (done - a) * s->lanes, (a + n - done) * s->lanes);
+  if (!s->chunk_parked)
+    cpo_event_hash_words(&s->res->hash, rx + (done - a) * s->lanes, (a + n - done) * s->lanes);
   return CPO_OK;
 }
 
@@ -377,6 +433,8 @@ static cpo_status_t s_model_gone(sync_t *s, cpo_status_t rc) {
  * the model (or TX back into the ring). */
 static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
   uint64_t a = s->cycle;
+  if (s->chunk_parked) /* a bus access while parked: clocked, but no symbols cross */
+    s->res->parked_cycles += end - a;
   while (a < end) {
     uint64_t slot = a % s->latency;
     uint64_t n = end - a;
@@ -520,6 +578,39 @@ static void s_answer_host(sync_t *s) {
   }
 }
 
+/* True if no lane of the design streams from s->cycle on (a design that cannot skip cycles
+ * always streams, as far as the synchroniser is concerned). */
+static bool s_design_parked(const sync_t *s) {
+  const cpo_design_ops_t *d = s->design;
+  return d->streaming && d->skip && d->streaming(d->self) == 0;
+}
+
+/* Parked, no bus transaction under way: pass the cycles up to the host's wake-up or the end of
+ * the run without clocking the design, granting the model the span at once (PARKED). Its ADC
+ * codes apply as they arrive (s_take_adc); RX for cycles after the span comes with RX_PARKED. */
+static cpo_status_t s_skip(sync_t *s) {
+  uint64_t end = s->cfg->total_cycles;
+  if (s->req.kind == REQ_SLEEP && s->req.until < end)
+    end = s->req.until;
+  const uint64_t n = end - s->cycle;
+  if (s->opts->direct_loopback) { /* TX of the span is dark: so is RX L cycles later */
+    for (uint64_t c = n > s->latency ? end - s->latency : s->cycle; c < end; c++)
+      memset(&s->ring[(c % s->latency) * s->lanes], 0, s->lanes * sizeof *s->ring);
+    s->rx_hi += n;
+  } else {
+    cpo_status_t rc = s_send_tx(s, end);
+    if (rc != CPO_OK)
+      return s_model_gone(s, rc);
+  }
+  s->design->skip(s->design->self, n);
+  s->cycle = s->tx_sent = end;
+  s->res->parked_cycles += n;
+  s->res->skipped_cycles += n;
+  s_apply_adc(s, end - 1); /* those that came already */
+  s_answer_host(s);
+  return CPO_OK;
+}
+
 /* One turn of the loop: while the host's firmware runs, time stands still and its messages are
  * taken; otherwise a quantum (or less) is simulated, and @p simulated says so. */
 static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
@@ -536,6 +627,23 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   uint64_t end;
   if (!s_quantum_end(s, &end))
     return CPO_OK;
+  s->chunk_parked = s_design_parked(s);
+  if (s->chunk_parked != s->hashed_parked) { /* every ADC code before this cycle is hashed */
+    cpo_event_hash_event(&s->res->hash, s->cycle, CPO_EVENT_PARKED, s->chunk_parked, 0);
+    s->hashed_parked = s->chunk_parked;
+  }
+  const bool settled = !s->design->settled || s->design->settled(s->design->self);
+  if (s->chunk_parked && !settled)
+    end = s->cycle + 1; /* the effects of a past access first, clocked */
+  if (s->chunk_parked && settled && !s->req.started) {
+    if (s->srv) /* a host attaching now gets HELLO_ACK at this cycle: stand still for it */
+      CPO_TRY(s_pump(s, host_bit, 0, &got));
+    if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
+      return CPO_OK;
+    CPO_TRY(s_skip(s));
+    *simulated = true;
+    return CPO_OK;
+  }
   CPO_TRY(s_await_rx(s, end, model_bit, host_bit));
   if (s->srv && !model_bit) /* a direct run serves a host only: take what it sent */
     CPO_TRY(s_pump(s, host_bit, 0, &got));
@@ -560,6 +668,13 @@ static cpo_status_t s_loop(sync_t *s) {
     CPO_TRY(s_turn(s, model_bit, &simulated));
     if (simulated)
       s_progress(s, start_us, &last_progress_us);
+  }
+  /* A run that ends parked: the ADC codes of its last span, each at its cycle, like the rest. */
+  if (s->cycle > 0 && s->rx_hi < s->cycle) {
+    const unsigned host_bit =
+        s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST) ? ROLE_BIT(CPO_ROLE_HOST) : 0;
+    CPO_TRY(s_await_rx(s, s->cycle, model_bit, host_bit));
+    s_apply_adc(s, s->cycle - 1);
   }
   return CPO_OK;
 }

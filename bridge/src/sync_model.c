@@ -9,10 +9,16 @@
 
 #define MODEL_DOMAIN "model"
 
+/* Conversions kept by the world behind its ADC codes (cpo_link_adc keeps 64): a parked span is
+ * advanced in pieces of at most this many periods, each answered before the next, its
+ * conversions in one ADC_SAMPLES. */
+#define PARK_PIECE_CONVERSIONS 32u
+
 typedef struct {
   cpo_client_t *c;
   const cpo_model_channel_t *ch;
   uint16_t lanes;
+  uint8_t *batch; /* the raw entries of one piece's ADC_SAMPLES */
 } model_side_t;
 
 static cpo_status_t s_fail(cpo_status_t rc, const char *what, const char *why) {
@@ -93,9 +99,71 @@ static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t cou
   return s_send_rx(ms, done, (uint32_t)(first + count - done), rx + (done - first) * ms->lanes);
 }
 
+/* The ADC conversions of [first, end) (already advanced, at most PARK_PIECE_CONVERSIONS), in
+ * one ADC_SAMPLES: the same codes at the same cycles as one ADC_SAMPLE each. */
+static cpo_status_t s_send_conversions(const model_side_t *ms, uint64_t first, uint64_t end) {
+  const uint64_t period = ms->ch->adc_period_cycles;
+  if (!period)
+    return CPO_OK;
+  const uint64_t g0 = (first + period - 1) / period * period;
+  cpo_analog_entry_t entries[CPO_PROTO_MAX_ANALOG_ENTRIES];
+  uint16_t k = 0;
+  uint32_t n = 0;
+  for (uint64_t g = g0; g < end; g += period, k++) {
+    uint32_t got;
+    if (ms->ch->adc_codes(ms->ch->self, g, entries, CPO_PROTO_MAX_ANALOG_ENTRIES, &got) != CPO_OK ||
+        (k > 0 && got != n))
+      return CPO_ERR_STATE; /* the world's converters do not change shape */
+    n = got;
+    for (uint32_t i = 0; i < n; i++)
+      cpo_msg_analog_pack(ms->batch, k * n + i, entries[i]);
+  }
+  if (k == 0)
+    return CPO_OK;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_ADC_SAMPLES, .cycle = g0}};
+  m.u.analog.count = (uint16_t)n;
+  m.u.analog.conversions = k;
+  m.u.analog.period_cycles = (uint32_t)period;
+  m.u.analog.entries_raw = ms->batch;
+  return cpo_client_send(ms->c, &m);
+}
+
+/* PARKED [c, u): advance the world through [c + L, u + L) (not past the run's end) with no
+ * symbols, sending its ADC conversions and RX_PARKED piece by piece. A world that cannot
+ * advance processes all-zero TX instead (@p tx_dark, @p rx: a quantum each). */
+static cpo_status_t s_park(const model_side_t *ms, const cpo_msg_t *m, const uint64_t *tx_dark,
+                           uint64_t *rx) {
+  const cpo_config_t *cfg = cpo_client_config(ms->c);
+  const uint64_t first = m->hdr.cycle + cfg->latency_cycles;
+  uint64_t end = m->u.parked.other_cycle + cfg->latency_cycles;
+  if (end > cfg->total_cycles)
+    end = cfg->total_cycles;
+  const uint64_t period = ms->ch->adc_period_cycles;
+  const uint64_t piece = period ? period * PARK_PIECE_CONVERSIONS : cfg->quantum_cycles;
+  for (uint64_t a = first; a < end;) {
+    uint64_t b = (a / piece + 1) * piece; /* pieces aligned to the grid: the same for any split */
+    if (b > end)
+      b = end;
+    if (ms->ch->advance) {
+      CPO_TRY(ms->ch->advance(ms->ch->self, a, b - a));
+    } else {
+      for (uint64_t k = a; k < b; k += cfg->quantum_cycles) {
+        uint32_t n = b - k < cfg->quantum_cycles ? (uint32_t)(b - k) : cfg->quantum_cycles;
+        CPO_TRY(ms->ch->process(ms->ch->self, k, n, tx_dark, rx));
+      }
+    }
+    CPO_TRY(s_send_conversions(ms, a, b));
+    cpo_msg_t r = {.hdr = {.type = CPO_MSG_RX_PARKED, .cycle = b}};
+    r.u.parked.other_cycle = a;
+    CPO_TRY(cpo_client_send(ms->c, &r));
+    a = b;
+  }
+  return CPO_OK;
+}
+
 /* Answer the rtl's messages until its BYE. */
 static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
-                            uint64_t *tx_wide, uint64_t *rx) {
+                            const uint64_t *tx_dark, uint64_t *tx_wide, uint64_t *rx) {
   const cpo_config_t *cfg = cpo_client_config(ms->c);
   const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
   char why[320];
@@ -114,6 +182,12 @@ static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t 
       return s_fail(rc, "lost the rtl", why);
     if (m.hdr.type == CPO_MSG_DAC_UPDATE) {
       s_apply_dacs(ms, &m, latency);
+      continue;
+    }
+    if (m.hdr.type == CPO_MSG_PARKED) {
+      if (s_park(ms, &m, tx_dark, rx) != CPO_OK)
+        return s_fail(CPO_ERR_STATE, "cannot advance a parked span",
+                      "spans not contiguous or transport failure");
       continue;
     }
     if (m.hdr.type != CPO_MSG_TX_QUANTUM || m.u.quantum.lanes != ms->lanes ||
@@ -155,20 +229,26 @@ static cpo_status_t s_run(const model_side_t *ms, const cpo_sync_model_opts_t *o
     if (s_carry(ms, first, n, tx_dark, rx) != CPO_OK)
       return s_fail(CPO_ERR_TRANSPORT, "cannot send RX", "transport failure");
   }
-  return s_serve(ms, opts, tx_wide, rx);
+  return s_serve(ms, opts, tx_dark, tx_wide, rx);
 }
 
 cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *channel,
                                 const cpo_sync_model_opts_t *opts) {
   const cpo_config_t *cfg = cpo_client_config(c);
-  const model_side_t ms = {.c = c, .ch = channel, .lanes = cfg->lanes};
   const size_t words = (size_t)cfg->quantum_cycles * cfg->lanes;
+  const model_side_t ms = {.c = c,
+                           .ch = channel,
+                           .lanes = cfg->lanes,
+                           .batch =
+                               malloc((size_t)PARK_PIECE_CONVERSIONS *
+                                      CPO_PROTO_MAX_ANALOG_ENTRIES * CPO_PROTO_ANALOG_ENTRY_BYTES)};
   uint64_t *tx_dark = calloc(words, sizeof *tx_dark);
   uint64_t *tx_wide = calloc(words, sizeof *tx_wide);
   uint64_t *rx = calloc(words, sizeof *rx);
-  cpo_status_t rc = tx_dark && tx_wide && rx
+  cpo_status_t rc = tx_dark && tx_wide && rx && ms.batch
                         ? s_run(&ms, opts, tx_dark, tx_wide, rx)
                         : s_fail(CPO_ERR_NO_MEMORY, "cannot start", "out of memory");
+  free(ms.batch);
   free(tx_dark);
   free(tx_wide);
   free(rx);

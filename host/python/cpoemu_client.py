@@ -182,12 +182,17 @@ class Message:
   lanes: int = 0
   word_bytes: int = 8
   words: List[int] = dataclasses.field(default_factory=list)
-  # DAC_UPDATE / ADC_SAMPLE: (channel, lane, value)
+  # DAC_UPDATE / ADC_SAMPLE: (channel, lane, value); ADC_SAMPLES: conversions x count of them,
+  # conversion-major, conversion k at cycle + k * period_cycles
   entries: List[Tuple[int, int, int]] = dataclasses.field(default_factory=list)
+  conversions: int = 0
+  period_cycles: int = 0
   # registers (status: 0 OK, 1 SLVERR) and SLEEP
   addr: int = 0
   data: int = 0
-  until_cycle: int = 0
+  until_cycle: int = 0  # also PARKED's (the end of its span)
+  # RX_PARKED (stamped with the end of its span): the span's first cycle
+  first_cycle: int = 0
 
 
 # Texts are UTF-8 but receivers must tolerate anything else (PROTOCOL.md, ERROR): invalid
@@ -229,6 +234,12 @@ def encode(m: Message) -> bytes:
   elif t in (MsgType.DAC_UPDATE, MsgType.ADC_SAMPLE):
     payload = struct.pack("<HH", len(m.entries), 0) + b"".join(
         struct.pack("<HHI", *e) for e in m.entries)
+  elif t == MsgType.ADC_SAMPLES:
+    if m.conversions < 1 or len(m.entries) % m.conversions:
+      raise ValueError(f"{len(m.entries)} entries for {m.conversions} conversions")
+    payload = struct.pack("<HHI",
+                          len(m.entries) // m.conversions, m.conversions,
+                          m.period_cycles) + b"".join(struct.pack("<HHI", *e) for e in m.entries)
   elif t == MsgType.REG_READ:
     payload = struct.pack("<I", m.addr)
   elif t == MsgType.REG_READ_RESP:
@@ -237,8 +248,10 @@ def encode(m: Message) -> bytes:
     payload = struct.pack("<II", m.addr, m.data)
   elif t == MsgType.REG_WRITE_RESP:
     payload = struct.pack("<IHH", m.addr, m.status, 0)
-  elif t == MsgType.SLEEP:
+  elif t in (MsgType.SLEEP, MsgType.PARKED):
     payload = struct.pack("<Q", m.until_cycle)
+  elif t == MsgType.RX_PARKED:
+    payload = struct.pack("<Q", m.first_cycle)
   else:
     raise ValueError(f"type {t} is not a message type")
   if len(payload) > MAX_PAYLOAD_BYTES:
@@ -355,16 +368,26 @@ def _decode_analog(m: Message, p: bytes) -> None:
   entries."""
   tn, seq, plen = m.type.name, m.seq, len(p)
   head = FIXED_PART_BYTES[m.type]
+  batch = m.type == MsgType.ADC_SAMPLES
   count, rsv = struct.unpack_from("<HH", p)
   if count > MAX_ANALOG_ENTRIES:
     _fail(WireError.BAD_FIELD, seq, f"{tn} count {count} exceeds {MAX_ANALOG_ENTRIES}")
-  if rsv:
+  conversions = 1
+  if batch:
+    conversions, period = rsv, struct.unpack_from("<I", p, 4)[0]
+    if conversions < 1 or period < 1:
+      _fail(WireError.BAD_FIELD, seq, f"{tn} conversions {conversions}, period_cycles "
+            f"{period}: both must be >= 1")
+    m.conversions, m.period_cycles = conversions, period
+  elif rsv:
     _fail(WireError.BAD_RESERVED, seq, f"{tn} reserved (payload 2..3) is 0x{rsv:04x}")
-  need = head + ANALOG_ENTRY_BYTES * count
+  n = count * conversions
+  need = head + ANALOG_ENTRY_BYTES * n
   if plen != need:
-    _fail(WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
-          f"{count} (needs {need})")
-  m.entries = [struct.unpack_from("<HHI", p, head + ANALOG_ENTRY_BYTES * i) for i in range(count)]
+    _fail(
+        WireError.BAD_LENGTH, seq, f"payload_len {plen} does not match {tn} with count "
+        f"{count}{' x conversions' if batch else ''} (needs {need})")
+  m.entries = [struct.unpack_from("<HHI", p, head + ANALOG_ENTRY_BYTES * i) for i in range(n)]
   for i, (_, lane, _) in enumerate(m.entries):
     if lane >= MAX_LANES:
       _fail(WireError.BAD_FIELD, seq, f"{tn} entry {i} lane {lane} out of range 0..{MAX_LANES - 1}")
@@ -395,6 +418,18 @@ def _decode_fixed(m: Message, p: bytes) -> None:
     if m.until_cycle < m.cycle:
       _fail(WireError.BAD_FIELD, seq,
             f"SLEEP until_cycle {m.until_cycle} is before the header cycle {m.cycle}")
+  elif t == MsgType.PARKED:
+    (m.until_cycle,) = struct.unpack("<Q", p)
+    if m.until_cycle <= m.cycle:
+      _fail(
+          WireError.BAD_FIELD, seq, f"PARKED until_cycle {m.until_cycle} is not after the "
+          f"header cycle {m.cycle} (an empty span)")
+  elif t == MsgType.RX_PARKED:
+    (m.first_cycle,) = struct.unpack("<Q", p)
+    if m.first_cycle >= m.cycle:
+      _fail(
+          WireError.BAD_FIELD, seq, f"RX_PARKED first_cycle {m.first_cycle} is not before "
+          f"the header cycle {m.cycle} (an empty span)")
 
 
 # The types with a variable tail, by kind; the others are _decode_fixed's.
@@ -404,7 +439,8 @@ _DECODE_VARIABLE = {
     MsgType.TX_QUANTUM: _decode_quantum,
     MsgType.RX_QUANTUM: _decode_quantum,
     MsgType.DAC_UPDATE: _decode_analog,
-    MsgType.ADC_SAMPLE: _decode_analog
+    MsgType.ADC_SAMPLE: _decode_analog,
+    MsgType.ADC_SAMPLES: _decode_analog
 }
 assert set(_DECODE_VARIABLE) == set(FIXED_PART_BYTES)
 

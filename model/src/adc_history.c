@@ -23,12 +23,18 @@ void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t 
   }
 }
 
-cpo_status_t cpo_adc_history_get(const cpo_adc_history_t *h, uint64_t cycle, uint32_t ch,
-                                 uint32_t index, uint32_t *code) {
+const uint16_t (*cpo_adc_history_row(const cpo_adc_history_t *h,
+                                     uint64_t cycle))[CPO_ADC_HISTORY_MAX_INDEX] {
   const uint64_t g = cycle / h->period_cycles * h->period_cycles;
   const uint32_t slot = s_slot(h, g);
-  if (h->cycle[slot] != g)
+  return h->cycle[slot] == g ? h->code[slot] : NULL;
+}
+
+cpo_status_t cpo_adc_history_get(const cpo_adc_history_t *h, uint64_t cycle, uint32_t ch,
+                                 uint32_t index, uint32_t *code) {
+  const uint16_t(*row)[CPO_ADC_HISTORY_MAX_INDEX] = cpo_adc_history_row(h, cycle);
+  if (!row)
     return CPO_ERR_RANGE;
-  *code = h->code[slot][ch][index];
+  *code = row[ch][index];
   return CPO_OK;
 }

@@ -26,6 +26,10 @@ typedef struct {
 void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t *const *engines,
                              uint32_t n_engines, cpo_rng_t *rng);
 
+/** The codes of the conversion valid at @p cycle ([channel][index]), or NULL (not kept). */
+const uint16_t (*cpo_adc_history_row(const cpo_adc_history_t *h,
+                                     uint64_t cycle))[CPO_ADC_HISTORY_MAX_INDEX];
+
 /** The code of channel @p ch, index @p index valid at @p cycle (the conversion at the last
  *  multiple of the period at or before it).
  *  @return CPO_OK or CPO_ERR_RANGE (not kept); @p code unchanged on error */

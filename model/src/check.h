@@ -26,6 +26,14 @@ typedef struct {
   const char *unit; /* "" for a pure number */
 } cpo_range_t;
 
+/* A row of a range table from a row of profile_keys.def (CPO_RANGE_ROW_<type>(struct, field,
+ * lo, hi, ends, unit)): real fields have one; the others are checked where they are read. */
+#define CPO_RANGE_ROW_F64(T, f, lo, hi, ends, unit) {#f, offsetof(T, f), lo, hi, ends, unit},
+#define CPO_RANGE_ROW_F64Z(...)
+#define CPO_RANGE_ROW_U32(...)
+#define CPO_RANGE_ROW_STR(...)
+#define CPO_RANGE_ROW_MOD(...)
+
 /* True if @p value lies in [lo, hi] (open ends excluded); otherwise log the refusal. */
 bool cpo_check_range(const char *model, const char *name, double value, double lo, double hi,
                      cpo_range_ends_t open, const char *unit);

@@ -7,6 +7,7 @@
 
 #include "cpo/monitor.h"
 #include "cpo/rng.h"
+#include "cpo/units.h"
 
 /* Tolerances below which a slow input counts as unchanged: far below anything the eye can
  * resolve (the ring's linewidth is ~1.7e-10 m; a 1e-9 relative power change moves a level by
@@ -28,6 +29,8 @@ struct cpo_engine {
   /* slow inputs at the last record (cpo_engine_record_inputs) */
   double sig_laser_w[CPO_ENGINE_MAX_LANES], sig_laser_m[CPO_ENGINE_MAX_LANES];
   double sig_mod[CPO_ENGINE_MAX_LANES];
+  double coupling_ratio; /* laser to lane: split excess and coupler, as a power ratio */
+  double mod_il_ratio;   /* the modulator's insertion loss, as a power ratio */
 };
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
@@ -102,6 +105,12 @@ cpo_status_t cpo_engine_create(const cpo_engine_cfg_t *cfg, cpo_engine_t **out) 
   e->cfg = *cfg;
   e->lasers = (cfg->lanes + cfg->prof->lanes_per_laser - 1) / cfg->prof->lanes_per_laser;
   e->ambient_k = cfg->ambient_k;
+  const cpo_profile_t *pr = cfg->prof;
+  const double split_db = pr->lanes_per_laser > 1 ? pr->laser_split_excess_db : 0.0;
+  e->coupling_ratio = cpo_db_to_ratio(-(split_db + pr->laser_coupling_db));
+  e->mod_il_ratio =
+      cpo_db_to_ratio(-(pr->modulator == CPO_MODULATOR_RING ? pr->ring.insertion_loss_db
+                                                            : pr->mzm.insertion_loss_db));
   s_power_on_registers(e);
   const cpo_status_t rc = s_build_objects(e);
   if (rc != CPO_OK) {
@@ -163,6 +172,13 @@ cpo_rx_lane_t *cpo_engine_rx(cpo_engine_t *e, uint32_t lane) {
   return &e->rx[lane];
 }
 
+double cpo_engine_coupling_ratio(const cpo_engine_t *e) {
+  return e->coupling_ratio;
+}
+double cpo_engine_mod_il_ratio(const cpo_engine_t *e) {
+  return e->mod_il_ratio;
+}
+
 /* ---- registers ------------------------------------------------------------------------ */
 
 uint16_t cpo_engine_dac(const cpo_engine_t *e, uint32_t ch, uint32_t index) {
@@ -218,6 +234,18 @@ void cpo_engine_step(cpo_engine_t *e, double dt_s) {
   for (uint32_t j = 0; j < e->cfg.lanes; j++) {
     if (e->ring[j])
       cpo_ring_step(e->ring[j], dt_s, e->tx[j].absorbed_w);
+    if (e->mzm[j])
+      cpo_mzm_step(e->mzm[j], dt_s);
+  }
+}
+
+void cpo_engine_step_parked(cpo_engine_t *e, double dt_s) {
+  for (uint32_t k = 0; k < e->lasers; k++)
+    cpo_laser_step(e->laser[k], dt_s);
+  for (uint32_t j = 0; j < e->cfg.lanes; j++) {
+    if (e->ring[j])
+      cpo_ring_step_implicit(e->ring[j], dt_s, e->tx[j].absorbed_w, e->tx[j].absorbed_slope_w_per_m,
+                             e->tx[j].absorbed_at_shift_m);
     if (e->mzm[j])
       cpo_mzm_step(e->mzm[j], dt_s);
   }

@@ -79,16 +79,28 @@ void cpo_engine_set_laser_ambient(cpo_engine_t *e, double temp_k);
  *  ring heated by what it absorbed in the interval just ended. */
 void cpo_engine_step(cpo_engine_t *e, double dt_s);
 
+/** The same over a parked step, which may be as long as the ring's thermal time constant:
+ *  each ring's self-heating taken implicitly, linearised about the interval just ended
+ *  (cpo_engine_absorbed_slopes), so that its loop settles instead of cycling. */
+void cpo_engine_step_parked(cpo_engine_t *e, double dt_s);
+
 /** Whether any slow input of the eyes (laser power and line, ring thermal shift, MZM heater
  *  phase) moved beyond the tolerances since cpo_engine_record_inputs. */
 bool cpo_engine_inputs_moved(const cpo_engine_t *e);
 void cpo_engine_record_inputs(cpo_engine_t *e);
 
+/** The power ratios of the laser-to-lane path (split excess and coupler) and of the
+ *  modulator's insertion loss, kept from the profile. */
+double cpo_engine_coupling_ratio(const cpo_engine_t *e);
+double cpo_engine_mod_il_ratio(const cpo_engine_t *e);
 /** Laser power reaching lane @p lane's tap: the laser's share after split and coupling. */
 double cpo_engine_lane_input_w(const cpo_engine_t *e, uint32_t lane);
 /** Rebuild every TX lane's light for the current state (engine_tx.c); the fibre plant then
  *  carries it to the receivers. */
 void cpo_engine_build_tx(cpo_engine_t *e);
+/** After cpo_engine_build_tx: each ring lane's absorbed power's slope against its thermal
+ *  shift, for cpo_engine_step_parked. */
+void cpo_engine_absorbed_slopes(cpo_engine_t *e);
 
 /** The modulator's temperature (a ring's own; an MZM sits at the case temperature). */
 double cpo_engine_mod_temp_k(const cpo_engine_t *e, uint32_t lane);

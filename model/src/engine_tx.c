@@ -2,6 +2,7 @@
  * symbol pair through the lane's modulator at the drive the DACs set, with the tap and
  * drop/dump monitor currents and the ring's self-heating; see engine.h. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "cpo/monitor.h"
 #include "cpo/receiver.h"
@@ -10,14 +11,33 @@
 
 double cpo_engine_lane_input_w(const cpo_engine_t *e, uint32_t lane) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
-  const double split_db = pr->lanes_per_laser > 1 ? pr->laser_split_excess_db : 0.0;
   return cpo_laser_power_w(cpo_engine_laser(e, cpo_engine_laser_of(e, lane))) /
-         pr->lanes_per_laser * cpo_db_to_ratio(-(split_db + pr->laser_coupling_db));
+         pr->lanes_per_laser * cpo_engine_coupling_ratio(e);
 }
 
-/* Power through the modulator per symbol pair; returns the power the main output does not
- * carry, summed over the pairs: lost in a ring, or on an MZM's complementary output. */
-static double s_modulate(const cpo_engine_t *e, uint32_t j, cpo_tx_lane_t *tx, double mod_in_w) {
+/* The modulator's through-port transmission at drive @p v (a ring's without its insertion
+ * loss, an MZM's whole) into @p trans, and the ring's share lost inside it into @p lost. */
+static void s_through(const cpo_engine_t *e, uint32_t j, double lambda_m, double v, double shift_m,
+                      double *trans, double *lost) {
+  cpo_ring_t *ring = cpo_engine_ring(e, j);
+  if (ring) {
+    const double t =
+        cpo_ring_through(cpo_ring_params(ring), lambda_m, cpo_ring_resonance_m(ring, v) + shift_m);
+    *trans = t;
+    *lost = 1.0 - t;
+  } else {
+    *trans = cpo_mzm_transmission(cpo_engine_mzm(e, j), v);
+    *lost = 0.0;
+  }
+}
+
+/* Power through the modulator per symbol pair into @p launch_w (if not NULL), a ring's
+ * resonance moved by @p shift_m; returns the power the main output does not carry, summed
+ * over the pairs: lost in a ring, or on an MZM's complementary output. Pairs
+ * driven at the same voltage (all of them share a symbol's level when the FFE is off) are
+ * evaluated once: the same numbers, a quarter of the transcendental calls. */
+static double s_modulate(const cpo_engine_t *e, uint32_t j, double lambda_m, double mod_in_w,
+                         double shift_m, double *launch_w) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
   const uint32_t levels = cpo_engine_levels(e);
   const double *level_amp = cpo_engine_level_amp(e);
@@ -25,27 +45,36 @@ static double s_modulate(const cpo_engine_t *e, uint32_t j, cpo_tx_lane_t *tx, d
   const double bias_v = cpo_engine_dac_si(e, CPO_DAC_MOD_BIAS, j);
   const double post = cpo_engine_dac_si(e, CPO_DAC_TX_FFE_POST, j);
   const double main_tap = 1.0 - fabs(post); /* FFE keeps the peak swing */
-  cpo_ring_t *ring = cpo_engine_ring(e, j);
-  cpo_mzm_t *mzm = cpo_engine_mzm(e, j);
+  const bool is_ring = pr->modulator == CPO_MODULATOR_RING;
+  const double il = cpo_engine_mod_il_ratio(e);
+  double seen_v[16], seen_t[16], seen_lost[16];
+  uint32_t n_seen = 0;
   double lost_w = 0.0, dump_w = 0.0;
   for (uint32_t p = 0; p < levels; p++) {
     for (uint32_t c = 0; c < levels; c++) {
       const double v = bias_v + 0.5 * swing_v * (main_tap * level_amp[c] + post * level_amp[p]);
-      double trans;
-      if (pr->modulator == CPO_MODULATOR_RING) {
-        trans = cpo_ring_transmission(ring, tx->lambda_m, v);
-        lost_w += mod_in_w * (1.0 - cpo_ring_through(cpo_ring_params(ring), tx->lambda_m,
-                                                     cpo_ring_resonance_m(ring, v)));
-      } else {
-        trans = cpo_mzm_transmission(mzm, v);
-        const cpo_mzm_params_t *mp = cpo_mzm_params(mzm);
-        /* the complementary output carries what the main one does not (same loss) */
-        dump_w += mod_in_w * cpo_db_to_ratio(-mp->insertion_loss_db) - mod_in_w * trans;
+      uint32_t k = 0;
+      while (k < n_seen && seen_v[k] != v)
+        k++;
+      if (k == n_seen) {
+        seen_v[k] = v;
+        s_through(e, j, lambda_m, v, shift_m, &seen_t[k], &seen_lost[k]);
+        n_seen++;
       }
-      tx->launch_w[p * levels + c] = mod_in_w * trans;
+      double trans;
+      if (is_ring) {
+        trans = il * seen_t[k];
+        lost_w += mod_in_w * seen_lost[k];
+      } else {
+        trans = seen_t[k];
+        /* the complementary output carries what the main one does not (same loss) */
+        dump_w += mod_in_w * il - mod_in_w * trans;
+      }
+      if (launch_w)
+        launch_w[p * levels + c] = mod_in_w * trans;
     }
   }
-  return pr->modulator == CPO_MODULATOR_RING ? lost_w : dump_w;
+  return is_ring ? lost_w : dump_w;
 }
 
 /* The drop (ring) or dump (MZM) monitor, the ring's heating and the modulator's state. */
@@ -88,11 +117,42 @@ static void s_build_tx_lane(cpo_engine_t *e, uint32_t j) {
   const double responsivity = cpo_receiver_responsivity_a_per_w(&pr->receiver, tx->lambda_m);
   tx->tap_a =
       cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, lane_w, pr->receiver.dark_current_a);
-  const double off_w = s_modulate(e, j, tx, lane_w * (1.0 - pr->tap_ratio));
+  const double off_w =
+      s_modulate(e, j, tx->lambda_m, lane_w * (1.0 - pr->tap_ratio), 0.0, tx->launch_w);
   s_modulator_state(e, j, tx, responsivity, off_w);
 }
 
 void cpo_engine_build_tx(cpo_engine_t *e) {
   for (uint32_t j = 0; j < cpo_engine_lanes(e); j++)
     s_build_tx_lane(e, j);
+}
+
+/* A small move of the resonance against its linewidth (~170 pm): the slope's finite step. */
+#define SLOPE_STEP_M 1e-13
+#define SLOPE_KEEP_M 2e-12 /* ~1 % of the linewidth */
+#define SLOPE_KEEP_REL 0.02
+
+void cpo_engine_absorbed_slopes(cpo_engine_t *e) {
+  const cpo_profile_t *pr = cpo_engine_profile(e);
+  const double pairs = (double)(cpo_engine_levels(e) * cpo_engine_levels(e));
+  for (uint32_t j = 0; j < cpo_engine_lanes(e); j++) {
+    cpo_tx_lane_t *tx = cpo_engine_tx(e, j);
+    const cpo_ring_t *ring = cpo_engine_ring(e, j);
+    if (!ring) {
+      tx->absorbed_slope_w_per_m = 0.0;
+      continue;
+    }
+    tx->absorbed_at_shift_m = cpo_ring_thermal_shift_m(ring);
+    const double mod_in_w = cpo_engine_lane_input_w(e, j) * (1.0 - pr->tap_ratio);
+    /* the slope moves with the detuning (on the scale of the linewidth) and the power: an
+     * older one, taken near here, keeps the loop as stable */
+    if (tx->slope_power_w > 0.0 && fabs(tx->detuning_m - tx->slope_detuning_m) < SLOPE_KEEP_M &&
+        fabs(mod_in_w - tx->slope_power_w) < SLOPE_KEEP_REL * tx->slope_power_w)
+      continue;
+    tx->slope_detuning_m = tx->detuning_m;
+    tx->slope_power_w = mod_in_w;
+    const double off_w = s_modulate(e, j, tx->lambda_m, mod_in_w, SLOPE_STEP_M, NULL);
+    const double absorbed_w = cpo_ring_params(ring)->absorbed_fraction * off_w / pairs;
+    tx->absorbed_slope_w_per_m = (absorbed_w - tx->absorbed_w) / SLOPE_STEP_M;
+  }
 }

@@ -19,16 +19,12 @@ cpo_fibre_params_t cpo_fibre_params_default(void) {
   };
 }
 
-#define F(name) #name, offsetof(cpo_fibre_params_t, name)
+/* Physical ranges of the parameters: the rows of profile_keys.def. */
 static const cpo_range_t s_ranges[] = {
-    {F(length_m), 0.0, 100e3, CPO_RANGE_CLOSED, "m"},
-    {F(loss_db_per_km), 0.0, 100.0, CPO_RANGE_CLOSED, "dB/km"},
-    {F(connector_loss_db), 0.0, 10.0, CPO_RANGE_CLOSED, "dB"},
-    {F(coupler_loss_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
-    {F(group_index), 1.0, 3.0, CPO_RANGE_CLOSED, ""},
-    {F(crosstalk_db), -INFINITY, 0.0, CPO_RANGE_CLOSED, "dB"}, /* -inf: none */
+#define CPO_PROFILE_FIBRE(key, type, lo, hi, ends, unit, help)                                     \
+  CPO_RANGE_ROW_##type(cpo_fibre_params_t, key, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_fibre_check(const cpo_fibre_params_t *p) {
   if (!p)

@@ -25,7 +25,10 @@ typedef struct {
   double tap_a;         /* tap monitor photocurrent */
   double drop_a;        /* drop-port / dump-port monitor photocurrent */
   double absorbed_w;    /* ring self-heating power (average over symbols) */
-  double mod_tau_s;     /* modulator response time (ring photon lifetime or MZM pole) */
+  double absorbed_slope_w_per_m; /* its change per metre of ring thermal shift (parked steps) */
+  double absorbed_at_shift_m;    /* the ring thermal shift absorbed_w was taken at */
+  double slope_detuning_m, slope_power_w; /* where the slope was taken (power 0: never) */
+  double mod_tau_s; /* modulator response time (ring photon lifetime or MZM pole) */
   double detuning_m;
   double mzm_phase_rad;
   uint8_t prev_level; /* last symbol the lane sent */

@@ -88,28 +88,13 @@ double cpo_laser_rin_variance_w2(const cpo_laser_params_t *p, double power_w, do
   return pow(10.0, p->rin_db_per_hz / 10.0) * power_w * power_w * bandwidth_hz;
 }
 
-#define F(name) #name, offsetof(cpo_laser_params_t, name)
-/* Physical ranges of the parameters (the slope's upper end, the quantum limit, is checked
- * apart: it depends on the wavelength). */
+/* Physical ranges of the parameters: the rows of profile_keys.def (the slope's upper end, the
+ * quantum limit, is checked apart: it depends on the wavelength). */
 static const cpo_range_t s_ranges[] = {
-    {F(threshold_a), 0.0, 1.0, CPO_RANGE_OPEN_LO, "A"},
-    {F(t0_k), 10.0, 1000.0, CPO_RANGE_CLOSED, "K"},
-    {F(slope_w_per_a), 0.0, 1.6, CPO_RANGE_OPEN_LO, "W/A"},
-    {F(t1_k), 10.0, 1e5, CPO_RANGE_CLOSED, "K"},
-    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
-    {F(wavelength_m), 400e-9, 2000e-9, CPO_RANGE_CLOSED, "m"},
-    {F(wavelength_drift_m_per_k), 0.0, 1e-9, CPO_RANGE_CLOSED, "m/K"},
-    {F(rin_db_per_hz), -200.0, -100.0, CPO_RANGE_CLOSED, "dB/Hz"},
-    {F(forward_v), 0.0, 5.0, CPO_RANGE_OPEN_LO, "V"},
-    {F(series_ohm), 0.0, 100.0, CPO_RANGE_CLOSED, "ohm"},
-    {F(thermal_res_k_per_w), 0.0, 1000.0, CPO_RANGE_CLOSED, "K/W"},
-    {F(thermal_tau_s), 0.0, 10.0, CPO_RANGE_OPEN_LO, "s"},
-    {F(age_h), 0.0, 1e6, CPO_RANGE_CLOSED, "h"},
-    {F(ageing_threshold_per_h), 0.0, 1e-3, CPO_RANGE_CLOSED, "1/h"},
-    {F(ageing_slope_per_h), 0.0, 1e-3, CPO_RANGE_CLOSED, "1/h"},
-    {F(max_current_a), 0.0, 10.0, CPO_RANGE_OPEN_LO, "A"},
+#define CPO_PROFILE_LASER(key, type, lo, hi, ends, unit, help)                                     \
+  CPO_RANGE_ROW_##type(cpo_laser_params_t, key, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_laser_create(const cpo_laser_params_t *p, double ambient_k, cpo_laser_t **out) {
   if (!p || !out)

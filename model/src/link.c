@@ -95,6 +95,7 @@ static cpo_status_t s_build(cpo_link_t *l) {
   CPO_TRY(s_create_plant(l));
   CPO_TRY(cpo_rng_create(l->cfg.seed, CPO_LANE_STREAM_ADC, &l->adc_rng));
   l->adc.period_cycles = l->info.adc_cycles;
+  l->park_cycles = cpo_link_park_cycles(&l->info);
   l->noise = malloc(CPO_LINK_PASS_SYMBOLS * sizeof *l->noise);
   return l->noise ? CPO_OK : CPO_ERR_NO_MEMORY;
 }
@@ -237,6 +238,26 @@ cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t chann
   if (cycle >= link->next_cycle || !link->grid_started)
     return CPO_ERR_RANGE;
   return cpo_adc_history_get(&link->adc, cycle, channel, index, code);
+}
+
+cpo_status_t cpo_link_adc_all(const cpo_link_t *link, uint64_t cycle, uint32_t *codes, uint32_t max,
+                              uint32_t *n) {
+  assert(link && codes && n);
+  if (cycle >= link->next_cycle || !link->grid_started)
+    return CPO_ERR_RANGE;
+  const uint16_t(*row)[CPO_ADC_HISTORY_MAX_INDEX] = cpo_adc_history_row(&link->adc, cycle);
+  if (!row)
+    return CPO_ERR_RANGE;
+  uint32_t k = 0;
+  for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
+    const uint32_t indices = cpo_adc_info(ch)->per_laser ? link->info.lasers : link->info.lanes;
+    if (k + indices > max)
+      return CPO_ERR_INVALID_ARG;
+    for (uint32_t i = 0; i < indices; i++)
+      codes[k++] = row[ch][i];
+  }
+  *n = k;
+  return CPO_OK;
 }
 
 void cpo_link_set_trace(cpo_link_t *link, cpo_link_trace_fn fn, void *user) {

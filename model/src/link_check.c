@@ -58,25 +58,13 @@ cpo_status_t cpo_link_check_cfg(const cpo_link_cfg_t *cfg, const cpo_profile_t *
   return CPO_OK;
 }
 
-#define F(name) #name, offsetof(cpo_profile_t, name)
-/* Physical ranges of the profile's own fields; its laser, modulators, fibre and receiver are
- * checked by their models. */
+/* Physical ranges of the profile's own fields (the rows of profile_keys.def); its laser,
+ * modulators, fibre and receiver are checked by their models. */
 static const cpo_range_t s_profile_ranges[] = {
-    {F(laser_split_excess_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
-    {F(laser_coupling_db), 0.0, 20.0, CPO_RANGE_CLOSED, "dB"},
-    {F(laser_nominal_current_a), 0.0, 10.0, CPO_RANGE_CLOSED, "A"},
-    {F(ring_fab_offset_min_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
-    {F(ring_fab_offset_max_m), -10e-9, 10e-9, CPO_RANGE_CLOSED, "m"},
-    {F(ring_detuning_fwhm), 0.0, 5.0, CPO_RANGE_CLOSED, ""}, /* blue of resonance: stable */
-    {F(mzm_phase_spread_rad), 0.0, 2.0 * CPO_PI, CPO_RANGE_CLOSED, "rad"},
-    {F(driver_swing_v), 0.0, 20.0, CPO_RANGE_CLOSED, "V"},
-    {F(driver_bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit */
-    {F(tap_ratio), 0.0, 1.0, CPO_RANGE_OPEN_HI, ""},
-    {F(ambient_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
-    {F(adc_noise_lsb), 0.0, 1000.0, CPO_RANGE_CLOSED, "LSB"},
-    {F(electronics_latency_s), 0.0, 1e-3, CPO_RANGE_CLOSED, "s"},
+#define CPO_PROFILE_KEY(section, key, field, type, lo, hi, ends, unit, help)                       \
+  CPO_RANGE_ROW_##type(cpo_profile_t, field, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_link_check_profile(const cpo_profile_t *pr) {
   const char *m = "cpo_link (profile)";

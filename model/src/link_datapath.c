@@ -62,15 +62,10 @@ static void s_decide_lane(cpo_link_t *l, uint32_t r, cpo_symchan_input_t *in, ui
     cpo_symchan_bit_true(&rl->eye, &rl->st, in, n, l->noise, rx + r, &rl->err);
     return;
   }
-  cpo_symchan_statistical(&rl->eye, &rl->st, in, n, rl->p_max, &rl->gap, rl->stat_rng, rx + r,
-                          &rl->err);
-  if (tail) {
-    const uint8_t *const t3[3] = {tail[t], has_nb[0] ? tail[t - 1] : NULL,
-                                  has_nb[1] ? tail[t + 1] : NULL};
-    cpo_symchan_advance_tail(&rl->eye, &rl->st, t3);
-  } else {
-    cpo_symchan_advance(&rl->eye, &rl->st, in, n);
-  }
+  const uint8_t *const t3[3] = {tail ? tail[t] : NULL, tail && has_nb[0] ? tail[t - 1] : NULL,
+                                tail && has_nb[1] ? tail[t + 1] : NULL};
+  cpo_symchan_statistical(&rl->eye, &rl->st, in, n, rl->p_max, &rl->gap, rl->stat_rng,
+                          tail ? t3 : NULL, rx + r, &rl->err);
 }
 
 /* Cycles [c0, c0 + n) of one grid interval; tx/rx point at cycle c0's words. */
@@ -87,7 +82,10 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
       .gray = l->gray,
   };
   const bool bit_true = l->cfg.fidelity == CPO_FIDELITY_BIT_TRUE;
-  if (!bit_true)
+  bool sparse = false; /* a dense lane decides every symbol itself: no copy needed */
+  for (uint32_t r = 0; r < lanes && !bit_true && !sparse; r++)
+    sparse = !cpo_symchan_statistical_dense(l->rx[r]->p_max);
+  if (sparse)
     s_copy_words(l, n_cycles, mask, tx, rx);
   const bool tails = !bit_true && n > CPO_SYMCHAN_TAPS - 1;
   uint8_t tail[CPO_LINK_MAX_LANES][CPO_SYMCHAN_TAPS];

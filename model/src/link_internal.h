@@ -39,8 +39,11 @@ struct cpo_link {
   uint64_t last_grid; /* the latest grid point processed */
   bool grid_started;
   /* a grid point whose slow inputs moved less than the engines' tolerances keeps the eyes
-   * (and the statistical mode's candidate draw) */
+   * (and the statistical mode's candidate draw); a parked step rebuilds the light alone */
   bool eyes_valid;
+  bool light_valid;
+  bool slopes_valid;    /* the rings' absorbed-power slopes are the light's (parked steps) */
+  uint64_t park_cycles; /* parked steps: a divisor of adc_cycles, a multiple of grid_cycles */
 
   cpo_rng_t *adc_rng;
   cpo_adc_history_t adc;
@@ -83,6 +86,8 @@ void cpo_link_rebuild(cpo_link_t *l);
 void cpo_link_apply_dacs(cpo_link_t *l);
 /* Everything that happens at grid point @p g (see cpo/link.h for the order). */
 void cpo_link_grid_step(cpo_link_t *l, uint64_t g);
+/* The parked steps' length for a grid of @p grid_cycles and conversions every @p adc_cycles. */
+uint64_t cpo_link_park_cycles(const cpo_link_info_t *info);
 
 /* link_trace.c: call the trace hook, if any, for grid point @p g. */
 void cpo_link_emit_trace(cpo_link_t *l, uint64_t g);

@@ -44,20 +44,12 @@ double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad) {
   return cpo_db_to_ratio(-p->insertion_loss_db) * (1.0 + g * cos(phase_rad)) / (1.0 + g);
 }
 
-#define F(name) #name, offsetof(cpo_mzm_params_t, name)
+/* Physical ranges of the parameters: the rows of profile_keys.def. */
 static const cpo_range_t s_ranges[] = {
-    {F(v_pi_v), 0.0, 100.0, CPO_RANGE_OPEN_LO, "V"},
-    {F(insertion_loss_db), 0.0, 30.0, CPO_RANGE_CLOSED, "dB"},
-    {F(extinction_ratio_db), 0.0, 60.0, CPO_RANGE_OPEN_LO, "dB"},
-    {F(phase_offset_rad), -100.0, 100.0, CPO_RANGE_CLOSED, "rad"},
-    {F(heater_rad_per_w), 0.0, 1e4, CPO_RANGE_CLOSED, "rad/W"},
-    {F(thermal_tau_s), 0.0, 1.0, CPO_RANGE_OPEN_LO, "s"},
-    {F(ambient_rad_per_k), -10.0, 10.0, CPO_RANGE_CLOSED, "rad/K"},
-    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
-    {F(bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit, for tests */
-    {F(heater_max_w), 0.0, 1.0, CPO_RANGE_CLOSED, "W"},
+#define CPO_PROFILE_MZM(key, type, lo, hi, ends, unit, help)                                       \
+  CPO_RANGE_ROW_##type(cpo_mzm_params_t, key, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_mzm_create(const cpo_mzm_params_t *p, double ambient_k, cpo_mzm_t **out) {
   if (!p || !out)

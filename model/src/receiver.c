@@ -20,16 +20,12 @@ cpo_receiver_params_t cpo_receiver_params_default(void) {
   };
 }
 
-#define F(name) #name, offsetof(cpo_receiver_params_t, name)
+/* Physical ranges of the parameters: the rows of profile_keys.def. */
 static const cpo_range_t s_ranges[] = {
-    {F(quantum_efficiency), 0.0, 1.0, CPO_RANGE_OPEN_LO, ""}, /* at most one electron a photon */
-    {F(dark_current_a), 0.0, 1e-3, CPO_RANGE_CLOSED, "A"},
-    {F(bandwidth_hz), 0.0, 1e18, CPO_RANGE_OPEN_LO, "Hz"}, /* 1e18: no limit, for tests */
-    {F(tia_noise_a_per_rthz), 0.0, 1e-9, CPO_RANGE_CLOSED, "A/rtHz"},
-    {F(load_ohm), 1.0, 1e9, CPO_RANGE_CLOSED, "ohm"},
-    {F(noise_temp_k), 0.0, 1000.0, CPO_RANGE_CLOSED, "K"},
+#define CPO_PROFILE_RECEIVER(key, type, lo, hi, ends, unit, help)                                  \
+  CPO_RANGE_ROW_##type(cpo_receiver_params_t, key, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_receiver_check(const cpo_receiver_params_t *p) {
   if (!p)

@@ -74,25 +74,12 @@ double cpo_ring_q(const cpo_ring_params_t *p, double lambda_m) {
   return lambda_m / cpo_ring_fwhm_m(p, lambda_m);
 }
 
-#define F(name) #name, offsetof(cpo_ring_params_t, name)
+/* Physical ranges of the parameters: the rows of profile_keys.def. */
 static const cpo_range_t s_ranges[] = {
-    {F(radius_m), 0.5e-6, 1e-3, CPO_RANGE_CLOSED, "m"},
-    {F(group_index), 1.0, 5.0, CPO_RANGE_CLOSED, ""},
-    {F(round_trip_a), 0.0, 1.0, CPO_RANGE_OPEN_LO, ""},
-    {F(self_coupling_r), 0.0, 1.0, CPO_RANGE_OPEN, ""}, /* r = 1: no coupling, no ring */
-    {F(cold_resonance_m), 400e-9, 2000e-9, CPO_RANGE_CLOSED, "m"},
-    {F(ref_temp_k), CPO_AMBIENT_MIN_K, CPO_AMBIENT_MAX_K, CPO_RANGE_CLOSED, "K"},
-    {F(eo_shift_m_per_v), 0.0, 1e-9, CPO_RANGE_CLOSED, "m/V"},
-    {F(heater_shift_m_per_w), 0.0, 1e-6, CPO_RANGE_CLOSED, "m/W"},
-    {F(self_heating_m_per_w), 0.0, 1e-6, CPO_RANGE_CLOSED, "m/W"},
-    {F(absorbed_fraction), 0.0, 1.0, CPO_RANGE_CLOSED, ""},
-    {F(ambient_shift_m_per_k), 0.0, 1e-9, CPO_RANGE_OPEN_LO, "m/K"},
-    {F(thermal_tau_s), 0.0, 1.0, CPO_RANGE_OPEN_LO, "s"},
-    {F(insertion_loss_db), 0.0, 30.0, CPO_RANGE_CLOSED, "dB"},
-    {F(drop_monitor_fraction), 0.0, 1.0, CPO_RANGE_CLOSED, ""},
-    {F(heater_max_w), 0.0, 1.0, CPO_RANGE_CLOSED, "W"},
+#define CPO_PROFILE_RING(key, type, lo, hi, ends, unit, help)                                      \
+  CPO_RANGE_ROW_##type(cpo_ring_params_t, key, lo, hi, ends, unit)
+#include "profile_keys.def"
 };
-#undef F
 
 cpo_status_t cpo_ring_create(const cpo_ring_params_t *p, double ambient_k, cpo_ring_t **out) {
   if (!p || !out)
@@ -138,6 +125,27 @@ void cpo_ring_step(cpo_ring_t *ring, double dt_s, double absorbed_w) {
     ring->step_factor = -expm1(-dt_s / ring->p.thermal_tau_s);
   }
   ring->thermal_shift_m += (target_m - ring->thermal_shift_m) * ring->step_factor;
+}
+
+void cpo_ring_step_implicit(cpo_ring_t *ring, double dt_s, double absorbed_w,
+                            double absorbed_slope_w_per_m, double at_shift_m) {
+  assert(ring && dt_s >= 0.0);
+  const cpo_ring_params_t *p = &ring->p;
+  if (dt_s != ring->step_dt_s) {
+    ring->step_dt_s = dt_s;
+    ring->step_factor = -expm1(-dt_s / p->thermal_tau_s);
+  }
+  const double f = ring->step_factor, x = ring->thermal_shift_m;
+  const double target_m =
+      p->heater_shift_m_per_w * ring->heater_w + p->self_heating_m_per_w * absorbed_w;
+  /* x' = x + f (T(x') - x), T linear about the shift the absorbed power was taken at:
+   * x' = (x (1 - f) + f (T - g x0)) / (1 - f g), g = dT/dx. Only a restoring loop (g < 0) is
+   * taken so: a runaway one moves as the explicit step. */
+  const double g = p->self_heating_m_per_w * absorbed_slope_w_per_m;
+  if (g < 0.0)
+    ring->thermal_shift_m = (x * (1.0 - f) + f * (target_m - g * at_shift_m)) / (1.0 - f * g);
+  else
+    ring->thermal_shift_m = x + (target_m - x) * f;
 }
 
 double cpo_ring_resonance_m(const cpo_ring_t *ring, double bias_v) {

@@ -3,12 +3,14 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cpo/ber.h"
 #include "symchan_kernel.h"
 
 #define HIST (CPO_SYMCHAN_TAPS - 1)
+#define S_DRAW_BLOCKS 4 /* dense statistical mode: kernel blocks of noise drawn at once */
 
 uint8_t cpo_symchan_level(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, int64_t i) {
   if (i < 0)
@@ -34,12 +36,53 @@ static double s_current(const cpo_symchan_eye_t *eye, const cpo_symchan_input_t 
   return i_a;
 }
 
+/* Levels of symbols i - HIST - 1 .. i of a stream into lv[0 .. HIST + 1] (symbol -1 is the
+ * stream's prev; earlier ones are never read): one division, then a walk back through the
+ * fields. */
+static void s_window(const cpo_symchan_input_t *in, const cpo_symchan_stream_t *s, uint32_t i,
+                     uint8_t *lv) {
+  const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
+  const uint32_t mask = (1u << bps) - 1;
+  uint32_t w = i / spw, o = i % spw;
+  uint64_t word = s->words[(size_t)w * in->stride];
+  for (int j = HIST + 1; j >= 0; j--) {
+    const int64_t m = (int64_t)i - (HIST + 1 - j);
+    if (m < 0) {
+      lv[j] = s->prev;
+      break;
+    }
+    const uint32_t f = (uint32_t)(word >> (o * bps)) & mask;
+    lv[j] = (uint8_t)(in->gray ? f ^ (f >> 1) : f);
+    if (o == 0 && w > 0) {
+      o = spw;
+      word = s->words[(size_t)--w * in->stride];
+    }
+    o--;
+  }
+}
+
 double cpo_symchan_value(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
                          const cpo_symchan_input_t *in, uint32_t i) {
+  const uint32_t levels = eye->levels;
+  uint8_t lv[3][HIST + 2];
+  s_window(in, &in->own, i, lv[0]);
+  for (int k = 0; k < 2; k++)
+    if (eye->has_neighbour[k])
+      s_window(in, &in->nb[k], i, lv[1 + k]);
   double y = 0.0;
   for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
     const int64_t m = (int64_t)i - k;
-    y += eye->taps[k] * (m >= 0 ? s_current(eye, in, m) : st->hist_a[-m - 1]);
+    if (m < 0) {
+      y += eye->taps[k] * st->hist_a[-m - 1];
+      continue;
+    }
+    /* symbol m's current: own light, then left and right crosstalk */
+    const int j = HIST + 1 - k;
+    double i_a = eye->own_a[lv[0][j - 1] * levels + lv[0][j]];
+    for (int s = 0; s < 2; s++)
+      if (eye->has_neighbour[s])
+        i_a += eye->xt_a[s][lv[1 + s][j - 1] * levels + lv[1 + s][j]];
+    y += eye->taps[k] * i_a;
   }
   return y;
 }
@@ -81,13 +124,16 @@ void cpo_symchan_advance(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
   memcpy(st->hist_a, next, sizeof next);
 }
 
-void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
-                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
-                          uint64_t *rx, cpo_symchan_errors_t *err) {
-  assert(eye && st && in && rx && err);
+/* Every symbol decided with its noise sample, block by block: from @p noise, or (NULL) drawn
+ * from @p rng's single-precision normals one block at a time. */
+static void s_decide_all(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                         const cpo_symchan_input_t *in, uint32_t n, const float *noise,
+                         cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
   const uint32_t spw = in->symbols_per_word;
   assert(n % spw == 0);
   const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
+  /* drawn noise: several blocks' at a time, as bit-true's caller draws them */
+  float drawn[S_DRAW_BLOCKS * CPO_SYMCHAN_BLOCK];
   cpo_symchan_kernel_fn kernel = cpo_symchan_kernel_select();
   cpo_symchan_block_t b = {
       .eye = eye,
@@ -105,13 +151,29 @@ void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
     b.own_words = in->own.words + w0;
     for (int k = 0; k < 2; k++)
       b.nb_words[k] = eye->has_neighbour[k] ? in->nb[k].words + w0 : NULL;
-    b.noise = noise + base;
+    if (noise) {
+      b.noise = noise + base;
+    } else {
+      const uint32_t at = (base / block) % S_DRAW_BLOCKS;
+      if (at == 0) {
+        const uint32_t left = n - base, ahead = S_DRAW_BLOCKS * block;
+        cpo_rng_fill_normal_f32(rng, drawn, left < ahead ? left : ahead);
+      }
+      b.noise = drawn + (size_t)at * block;
+    }
     b.rx = rx + w0;
     kernel(&b);
   }
   memcpy(st->hist_a, b.hist_a, sizeof b.hist_a);
   err->bit_errors += b.bit_errors;
   err->symbol_errors += b.symbol_errors;
+}
+
+void cpo_symchan_bit_true(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                          const cpo_symchan_input_t *in, uint32_t n, const float *noise,
+                          uint64_t *rx, cpo_symchan_errors_t *err) {
+  assert(eye && st && in && noise && rx && err);
+  s_decide_all(eye, st, in, n, noise, NULL, rx, err);
 }
 
 double cpo_symchan_error_prob(const cpo_symchan_eye_t *eye, double y, uint32_t sent) {
@@ -135,21 +197,28 @@ static void s_range(const double *tab, uint32_t levels, int cur, double *lo, dou
 
 double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
   const uint32_t levels = eye->levels;
+  /* the tables' ranges, read once: own light over every pair, over pairs ending in each level,
+   * and each neighbour's crosstalk */
+  double own_lo, own_hi, cur_lo[CPO_SYMCHAN_MAX_LEVELS], cur_hi[CPO_SYMCHAN_MAX_LEVELS];
+  double xt_lo[2] = {0.0, 0.0}, xt_hi[2] = {0.0, 0.0};
+  s_range(eye->own_a, levels, -1, &own_lo, &own_hi);
+  for (uint32_t s = 0; s < levels; s++)
+    s_range(eye->own_a, levels, (int)s, &cur_lo[s], &cur_hi[s]);
+  for (int nbi = 0; nbi < 2; nbi++)
+    if (eye->has_neighbour[nbi])
+      s_range(eye->xt_a[nbi], levels, -1, &xt_lo[nbi], &xt_hi[nbi]);
   double bound = 0.0;
   for (uint32_t s = 0; s < levels; s++) {
     /* interval of y over every pattern with s sent now (a superset: shared symbols between
      * taps are treated as independent, which only loosens the bound) */
     double y_lo = 0.0, y_hi = 0.0;
     for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
-      double lo, hi;
-      s_range(eye->own_a, levels, k == 0 ? (int)s : -1, &lo, &hi);
+      double lo = k == 0 ? cur_lo[s] : own_lo, hi = k == 0 ? cur_hi[s] : own_hi;
       for (int nbi = 0; nbi < 2; nbi++) {
         if (!eye->has_neighbour[nbi])
           continue;
-        double xlo, xhi;
-        s_range(eye->xt_a[nbi], levels, -1, &xlo, &xhi);
-        lo += xlo;
-        hi += xhi;
+        lo += xt_lo[nbi];
+        hi += xt_hi[nbi];
       }
       const double g = eye->taps[k];
       y_lo += g >= 0 ? g * lo : g * hi;
@@ -174,25 +243,134 @@ double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye) {
   return bound < 1.0 ? bound : 1.0;
 }
 
-/* Symbols skipped before the next candidate: geometric with success probability p. */
-static uint64_t s_gap(cpo_rng_t *rng, double p) {
+/* Symbols skipped before the next candidate: geometric with success probability p. *log_q
+ * caches log(1 - p) for the call (0 until first needed: most calls draw no gap at low BER). */
+static uint64_t s_gap(cpo_rng_t *rng, double p, double *log_q) {
   if (p >= 1.0)
     return 0;
-  const double g = floor(log(cpo_rng_uniform_open(rng)) / log1p(-p));
+  if (*log_q == 0.0)
+    *log_q = log1p(-p);
+  const double g = floor(log(cpo_rng_uniform_open(rng)) / *log_q);
   return g < 9.0e18 ? (uint64_t)g : UINT64_MAX - 1;
 }
 
-void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
-                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
-                             cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
-  assert(eye && st && in && gap && rng && rx && err);
+/* Whether every symbol's noiseless value and noise are the same whatever was sent (a dark
+ * lane: no light, so no pattern to see). */
+static bool s_flat(const cpo_symchan_eye_t *eye) {
+  const uint32_t pairs = eye->levels * eye->levels;
+  for (uint32_t k = 1; k < pairs; k++) {
+    if (eye->own_a[k] != eye->own_a[0])
+      return false;
+    for (int s = 0; s < 2; s++)
+      if (eye->has_neighbour[s] && eye->xt_a[s][k] != eye->xt_a[s][0])
+        return false;
+  }
+  for (uint32_t s = 1; s < eye->levels; s++)
+    if (eye->sigma_a[s] != eye->sigma_a[0])
+      return false;
+  return true;
+}
+
+/* Upper ends of the decision law's cells for value y: d is decided when u in [cum[d-1], cum[d]). */
+static void s_law(const cpo_symchan_eye_t *eye, double y, double *cum) {
+  double prob[CPO_SYMCHAN_MAX_LEVELS];
+  cpo_slicer_probs(y, eye->sigma_a[0], eye->threshold_a, eye->levels, prob);
+  double acc = 0.0;
+  for (uint32_t d = 0; d + 1 < eye->levels; d++)
+    cum[d] = acc += prob[d];
+  for (uint32_t d = eye->levels - 1; d < CPO_SYMCHAN_MAX_LEVELS; d++)
+    cum[d] = INFINITY;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(CPO_NO_CLONES)
+#define S_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define S_CLONES
+#endif
+
+/* Each uniform's decided level under the law @p cum (the cells it passes), as its field
+ * (Gray where @p gray_mask is all ones): vectorised where the CPU has AVX2 (the baseline has no
+ * 64-bit compares). */
+S_CLONES static void s_cells(const double *u, const double *cum, uint64_t gray_mask, uint32_t m,
+                             uint64_t *field) {
+  const double c0 = cum[0], c1 = cum[1], c2 = cum[2];
+  for (uint32_t j = 0; j < m; j++) {
+    const uint64_t d = (uint64_t)(u[j] >= c0) + (uint64_t)(u[j] >= c1) + (uint64_t)(u[j] >= c2);
+    field[j] = d ^ ((d >> 1) & gray_mask);
+  }
+}
+
+/* A word of @p spw fields of @p bps bits, the first in the lowest bits. */
+S_CLONES static uint64_t s_pack(const uint64_t *field, uint32_t spw, uint32_t bps) {
+  uint64_t word = 0;
+  for (uint32_t k = 0; k < spw; k++)
+    word |= field[k] << (k * bps);
+  return word;
+}
+
+/* A flat eye's decisions: independent of what was sent, each drawn from the slicer's law at
+ * the one noiseless value (the call's first symbols from the history's, which may still hold
+ * another eye's currents), one uniform per symbol, so calls can split anywhere. */
+static void s_decide_flat(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                          const cpo_symchan_input_t *in, uint32_t n, cpo_rng_t *rng, uint64_t *rx,
+                          cpo_symchan_errors_t *err) {
+  const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
+  assert(n % spw == 0);
+  double i_a = eye->own_a[0]; /* every symbol's current, summed as cpo_symchan_value does */
+  for (int s = 0; s < 2; s++)
+    if (eye->has_neighbour[s])
+      i_a += eye->xt_a[s][0];
+  double head[HIST][CPO_SYMCHAN_MAX_LEVELS], steady[CPO_SYMCHAN_MAX_LEVELS];
+  for (uint32_t i = 0; i <= HIST; i++) {
+    double y = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+      const int64_t m = (int64_t)i - k;
+      y += eye->taps[k] * (m >= 0 ? i_a : st->hist_a[-m - 1]);
+    }
+    s_law(eye, y, i < HIST ? head[i] : steady);
+  }
+  const uint64_t gray_mask = in->gray && bps == 2 ? ~UINT64_C(0) : 0;
+  const uint64_t word_mask = spw * bps >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << (spw * bps)) - 1;
+  const uint32_t block = (CPO_SYMCHAN_BLOCK / spw) * spw;
+  double u[CPO_SYMCHAN_BLOCK];
+  uint64_t field[CPO_SYMCHAN_BLOCK];
+  for (uint32_t base = 0; base < n; base += block) {
+    const uint32_t m = n - base < block ? n - base : block;
+    cpo_rng_fill_uniform(rng, u, m);
+    s_cells(u, steady, gray_mask, m, field);
+    for (uint32_t j = 0; base == 0 && j < HIST && j < m; j++)
+      s_cells(u + j, head[j], gray_mask, 1, field + j);
+    for (uint32_t w = 0; w < m / spw; w++) {
+      const uint64_t word = s_pack(field + (size_t)w * spw, spw, bps);
+      const size_t at = (size_t)(base / spw + w) * in->stride;
+      rx[at] = word;
+      cpo_symchan_count((word ^ in->own.words[at]) & word_mask, bps, &err->bit_errors,
+                        &err->symbol_errors);
+    }
+  }
+  double next[HIST];
+  for (uint32_t k = 0; k < HIST; k++)
+    next[k] = k < n ? i_a : st->hist_a[k - n];
+  memcpy(st->hist_a, next, sizeof next);
+}
+
+bool cpo_symchan_statistical_dense(double p_max) {
+  return p_max > CPO_SYMCHAN_DENSE_P_MAX;
+}
+
+/* The sparse pass: candidates at rate p_max, thinned to each symbol's exact error
+ * probability, written over the sent words already in rx. */
+static void s_sparse(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
+                     const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                     cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err) {
   if (!(p_max > 0.0)) {
     *gap = UINT64_MAX; /* nothing can go wrong under this eye; redraw when it changes */
     return;
   }
   const uint32_t spw = in->symbols_per_word, bps = in->bits_per_symbol;
   const uint32_t levels = eye->levels;
-  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max) : *gap;
+  double log_q = 0.0;
+  uint64_t pos = *gap == UINT64_MAX ? s_gap(rng, p_max, &log_q) : *gap;
   while (pos < n) {
     const uint32_t i = (uint32_t)pos;
     const uint8_t sent = cpo_symchan_level(in, &in->own, i);
@@ -225,8 +403,29 @@ void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_sta
       err->symbol_errors++;
       err->bit_errors += cpo_popcount64((old ^ rx[at]) & field_mask);
     }
-    const uint64_t g = s_gap(rng, p_max);
+    const uint64_t g = s_gap(rng, p_max, &log_q);
     pos = g >= UINT64_MAX - 2 - pos ? UINT64_MAX - 1 : pos + 1 + g;
   }
   *gap = pos - n;
+}
+
+void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
+                             const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
+                             cpo_rng_t *rng, const uint8_t *const tail[3], uint64_t *rx,
+                             cpo_symchan_errors_t *err) {
+  assert(eye && st && in && gap && rng && rx && err);
+  if (cpo_symchan_statistical_dense(p_max)) {
+    /* errors are too many for the sparse pass to be cheaper than deciding every symbol */
+    *gap = UINT64_MAX;
+    if (s_flat(eye))
+      s_decide_flat(eye, st, in, n, rng, rx, err);
+    else
+      s_decide_all(eye, st, in, n, NULL, rng, rx, err);
+    return;
+  }
+  s_sparse(eye, st, in, n, p_max, gap, rng, rx, err);
+  if (tail && n > HIST)
+    cpo_symchan_advance_tail(eye, st, tail);
+  else
+    cpo_symchan_advance(eye, st, in, n);
 }

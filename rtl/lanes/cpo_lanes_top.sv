@@ -31,6 +31,8 @@ module cpo_lanes_top
   output logic [NumLanes-1:0] lane_locked_o,
   output logic [NumLanes-1:0][63:0] lane_bits_o,
   output logic [NumLanes-1:0][63:0] lane_errors_o,
+  // STREAM_EN: the lanes that stream (the others are parked: no symbols cross).
+  output logic [NumLanes-1:0] stream_en_o,
   // Analog front end: DAC codes loaded while rst_ni is low, the ADCs' current codes, and one
   // pulse per completed DAC register write (the cycle after it) with what was written.
   input  logic [NumDacCh-1:0][NumLanes-1:0][CodeBits-1:0] dac_preset_i,
@@ -114,10 +116,16 @@ module cpo_lanes_top
     // which uses only seed bits [6:0].
     localparam logic [PrbsStateBits-1:0] Seed = {24'hace15d, 7'(l + 1)};
 
+    if (l < 32) begin : g_stream_reg
+      assign stream_en_o[l] = reg2hw.stream_en.lanes[l];
+    end else begin : g_stream_always
+      assign stream_en_o[l] = 1'b1;
+    end
+
     cpo_prbs_gen #(.Width(WordBits)) u_gen (
       .clk_i,
       .rst_ni,
-      .en_i        (reg2hw.ctrl.gen_en),
+      .en_i        (reg2hw.ctrl.gen_en & stream_en_o[l]),
       .poly_i      (ctrl_poly),
       .seed_i      (Seed),
       .inject_i    (reg2hw.lane_inject[l].inject),
@@ -129,7 +137,7 @@ module cpo_lanes_top
     cpo_prbs_chk #(.Width(WordBits)) u_chk (
       .clk_i,
       .rst_ni,
-      .en_i         (reg2hw.ctrl.chk_en),
+      .en_i         (reg2hw.ctrl.chk_en & stream_en_o[l]),
       .valid_i      (1'b1),
       .poly_i       (ctrl_poly),
       .data_i       (rx_data_i[l]),
@@ -146,6 +154,10 @@ module cpo_lanes_top
     assign hw2reg.lane_errs_lo[l].value = lane_errors_o[l][31:0];
     assign hw2reg.lane_errs_hi[l].value = lane_errors_o[l][63:32];
   end
+
+  // STREAM_EN bits beyond NumLanes select nothing.
+  logic unused_stream_en;
+  assign unused_stream_en = ^reg2hw.stream_en;
 
   // SCRATCH only exists for bus tests.
   logic unused_scratch;

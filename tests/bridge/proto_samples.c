@@ -128,6 +128,24 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.seq = 15;
     m->hdr.cycle = 0x200000000ull;
     break;
+  case CPO_MSG_ADC_SAMPLES: /* 2 conversions of 1 entry, 816 cycles apart */
+    m->hdr.seq = 18;
+    m->hdr.cycle = 7000;
+    m->u.analog.count = 1;
+    m->u.analog.conversions = 2;
+    m->u.analog.period_cycles = 816;
+    m->u.analog.entries_raw = s_dac_entries;
+    break;
+  case CPO_MSG_PARKED:
+    m->hdr.seq = 16;
+    m->hdr.cycle = 7500;
+    m->u.parked.other_cycle = 0x300000000ull; /* until_cycle */
+    break;
+  case CPO_MSG_RX_PARKED:
+    m->hdr.seq = 17;
+    m->hdr.cycle = 0x300000000ull + 1024;
+    m->u.parked.other_cycle = 7500 + 1024; /* first_cycle */
+    break;
   default:
     break;
   }
@@ -198,8 +216,13 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
     return true;
   case CPO_MSG_DAC_UPDATE:
   case CPO_MSG_ADC_SAMPLE:
+  case CPO_MSG_ADC_SAMPLES:
     SAME(u.analog.count, "analog.count");
-    for (uint16_t i = 0; i < a->u.analog.count; i++) {
+    SAME(u.analog.conversions, "analog.conversions");
+    SAME(u.analog.period_cycles, "analog.period_cycles");
+    for (uint32_t i = 0;
+         i < (uint32_t)a->u.analog.count * (a->u.analog.conversions ? a->u.analog.conversions : 1);
+         i++) {
       cpo_analog_entry_t x = cpo_msg_analog_entry(a, i), y = cpo_msg_analog_entry(b, i);
       if (x.channel != y.channel || x.lane != y.lane || x.value != y.value)
         DIFF("analog.entries");
@@ -215,6 +238,10 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
     return true;
   case CPO_MSG_SLEEP:
     SAME(u.sleep.until_cycle, "sleep.until_cycle");
+    return true;
+  case CPO_MSG_PARKED:
+  case CPO_MSG_RX_PARKED:
+    SAME(u.parked.other_cycle, "parked.other_cycle");
     return true;
   default:
     return true;

@@ -70,8 +70,10 @@ static void test_decode_rejects_bad_magic(void **state) {
 static void test_decode_rejects_bad_version(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_HEARTBEAT);
-  put16(BUF + 4, 3);
-  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 3", NULL);
+  put16(BUF + 4, 4);
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 4", NULL);
+  put16(BUF + 4, 2); /* version 2 had no parked time */
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 2", NULL);
   put16(BUF + 4, 1); /* version 1 carried quanta of 8-byte words only */
   s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 1", NULL);
   put16(BUF + 4, 0);
@@ -80,7 +82,7 @@ static void test_decode_rejects_bad_version(void **state) {
 
 static void test_decode_rejects_unknown_type(void **state) {
   (void)state;
-  static const uint16_t bad[] = {0, 6, 15, 20, 31, 38, 0xffff};
+  static const uint16_t bad[] = {0, 6, 15, 23, 31, 38, 0xffff};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     size_t n = s_frame(CPO_MSG_HEARTBEAT);
     put16(BUF + 6, bad[i]);
@@ -389,7 +391,8 @@ static void test_decode_rejects_fixed_size_length_mismatch(void **state) {
     size_t plen;
   } fixed[] = {{CPO_MSG_HELLO, 88},         {CPO_MSG_HELLO_ACK, 88},     {CPO_MSG_HEARTBEAT, 0},
                {CPO_MSG_REG_READ, 4},       {CPO_MSG_REG_READ_RESP, 12}, {CPO_MSG_REG_WRITE, 8},
-               {CPO_MSG_REG_WRITE_RESP, 8}, {CPO_MSG_SLEEP, 8},          {CPO_MSG_SLEEP_DONE, 0}};
+               {CPO_MSG_REG_WRITE_RESP, 8}, {CPO_MSG_SLEEP, 8},          {CPO_MSG_SLEEP_DONE, 0},
+               {CPO_MSG_PARKED, 8},         {CPO_MSG_RX_PARKED, 8}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
     cpo_msg_t m;
     cpo_test_sample_msg(fixed[i].type, &m);
@@ -415,6 +418,22 @@ static void test_decode_rejects_until_cycle_before_cycle(void **state) {
   cpo_msg_t d;
   cpo_wire_error_t err;
   assert_int_equal(cpo_msg_decode(BUF, n, &d, &err), CPO_OK);
+}
+
+/* A parked span is never empty: PARKED's end after its stamp, RX_PARKED's start before. */
+static void test_decode_rejects_empty_parked_span(void **state) {
+  (void)state;
+  size_t n = s_frame(CPO_MSG_PARKED);
+  put64(PL, 7500);
+  s_expect(n, CPO_WERR_BAD_FIELD, 16, "PARKED until_cycle 7500", "empty span");
+  n = s_frame(CPO_MSG_RX_PARKED);
+  put64(PL, 0x300000000ull + 1024);
+  s_expect(n, CPO_WERR_BAD_FIELD, 17, "RX_PARKED first_cycle", "empty span");
+  put64(PL, 0x300000000ull + 1023);
+  cpo_msg_t d;
+  cpo_wire_error_t err;
+  assert_int_equal(cpo_msg_decode(BUF, n, &d, &err), CPO_OK);
+  assert_int_equal(d.u.parked.other_cycle, 0x300000000ull + 1023);
 }
 
 static void test_decode_rejects_analog_count_and_lane(void **state) {
@@ -550,6 +569,7 @@ int main(void) {
       cmocka_unit_test(test_decode_rejects_bad_reg_status),
       cmocka_unit_test(test_decode_rejects_fixed_size_length_mismatch),
       cmocka_unit_test(test_decode_rejects_until_cycle_before_cycle),
+      cmocka_unit_test(test_decode_rejects_empty_parked_span),
       cmocka_unit_test(test_decode_rejects_analog_count_and_lane),
       cmocka_unit_test(test_decode_rejects_hello_hash_mismatch),
       cmocka_unit_test(test_decode_rejects_hello_config_out_of_range),

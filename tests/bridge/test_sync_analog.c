@@ -2,8 +2,9 @@
  * codes reach the design before cycle 0; ADC codes reach it exactly at their cycle; the
  * design's DAC writes reach the model, stamped with their cycle, before the TX quantum that
  * covers them; bad analog traffic gets an ERROR naming it and the run goes on; the event hash
- * does not depend on Q. The rtl side is cpo_sync_run on a scripted design, the model side is
- * this test, over real inproc sockets. */
+ * does not depend on Q; a design parked from a cycle on is skipped to the end of the run, its
+ * span advanced by the model side and its ADC codes all applied. The rtl side is cpo_sync_run
+ * on a scripted design, the model side is this test, over real inproc sockets. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +37,11 @@ typedef struct {
   cpo_analog_write_t dac[MAX_LOG]; /* made, not yet taken */
   unsigned n_dac;
   uint32_t last_adc_code; /* what channel 0 lane 0 reads now: feeds the TX words */
+  uint64_t park_from;     /* no lane streams from this cycle on (0: always streaming) */
 } fake_t;
+
+/* s_rtl_main gives its design this park_from. */
+static uint64_t s_park_from;
 
 /* The design writes DAC codes at these cycles: two in one cycle, one at a quantum edge. */
 static const uint64_t k_dac_cycles[] = {3, 3, 16, 47, 200, 511};
@@ -83,6 +88,17 @@ static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t cod
   return true;
 }
 
+/* Parked from park_from on: a multiple of every Q the test runs, as a real design's mask changes
+ * only at bus transactions, which end chunks. */
+static uint64_t s_streaming(void *self) {
+  const fake_t *f = self;
+  return f->park_from && f->cycle >= f->park_from ? 0 : (1u << LANES) - 1;
+}
+
+static void s_skip(void *self, uint64_t count) {
+  ((fake_t *)self)->cycle += count;
+}
+
 static uint32_t s_dac_take(void *self, cpo_analog_write_t *out, uint32_t max) {
   fake_t *f = self;
   uint32_t n = f->n_dac < max ? f->n_dac : max;
@@ -105,8 +121,9 @@ typedef struct {
 
 static void *s_rtl_main(void *arg) {
   rtl_t *r = arg;
-  cpo_design_ops_t ops = {&r->design,   s_step,    s_bus_start, s_bus_done,
-                          s_dac_preset, s_adc_set, s_dac_take};
+  cpo_design_ops_t ops = {&r->design, s_step,     s_bus_start, s_bus_done, s_dac_preset,
+                          s_adc_set,  s_dac_take, s_streaming, s_skip,     NULL};
+  r->design.park_from = s_park_from;
   cpo_sync_opts_t opts = {0};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc, "done");
@@ -184,6 +201,19 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
     s_send_analog(c, CPO_MSG_ADC_SAMPLE, 50, &late, 1); /* RX for cycle 50 already arrived */
     cpo_analog_entry_t unknown = {9, 0, 5};
     s_send_analog(c, CPO_MSG_ADC_SAMPLE, LATENCY, &unknown, 1); /* no ADC channel 9 */
+    /* conversions reaching past the rtl's cycle + L; parked RX not continuing the stream */
+    uint8_t raw[2 * CPO_PROTO_ANALOG_ENTRY_BYTES];
+    cpo_msg_analog_pack(raw, 0, late);
+    cpo_msg_analog_pack(raw, 1, late);
+    cpo_msg_t b = {.hdr = {.type = CPO_MSG_ADC_SAMPLES, .cycle = LATENCY}};
+    b.u.analog.count = 1;
+    b.u.analog.entries_raw = raw;
+    b.u.analog.conversions = 2;
+    b.u.analog.period_cycles = 1000;
+    assert_int_equal(cpo_client_send(c, &b), CPO_OK);
+    cpo_msg_t p = {.hdr = {.type = CPO_MSG_RX_PARKED, .cycle = LATENCY}};
+    p.u.parked.other_cycle = 10;
+    assert_int_equal(cpo_client_send(c, &p), CPO_OK);
   }
   for (;;) {
     cpo_msg_t m;
@@ -222,7 +252,8 @@ static void s_model(cpo_client_t *c, model_log_t *log, bool misbehave) {
 #define ADC_PERIOD 10u
 
 typedef struct {
-  uint64_t processed; /* RX computed for cycles [0, processed) */
+  uint64_t processed; /* RX computed (or advanced) for cycles [0, processed) */
+  uint64_t advanced;  /* of those, advanced parked */
   bool gap;           /* a process call did not start where the last ended */
   model_log_t *log;   /* DAC writes taken, with their effective cycle */
   uint64_t dac_write_cycle[MAX_LOG];
@@ -235,6 +266,14 @@ static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, 
   w->processed = first + count;
   for (uint32_t i = 0; i < count * LANES; i++)
     rx[i] = first < LATENCY ? 0 : tx[i] + 1; /* as the scripted model: dark, then TX + 1 */
+  return CPO_OK;
+}
+
+static cpo_status_t s_world_advance(void *self, uint64_t first, uint64_t count) {
+  world_t *w = self;
+  w->gap |= first != w->processed;
+  w->processed = first + count;
+  w->advanced += count;
   return CPO_OK;
 }
 
@@ -276,6 +315,7 @@ static void s_model_side(cpo_client_t *c, model_log_t *log, bool misbehave) {
   s_world = (world_t){.log = log};
   const cpo_model_channel_t ch = {.self = &s_world,
                                   .process = s_world_process,
+                                  .advance = s_world_advance,
                                   .adc_period_cycles = ADC_PERIOD,
                                   .dac_codes = s_world_dac_codes,
                                   .dac_set = s_world_dac_set,
@@ -379,10 +419,11 @@ static void test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on(void 
   model_log_t log;
   s_run(16, true, &r, &log);
   assert_int_equal(r.design.n_preset, 2); /* the good entries of the preset still apply */
-  assert_int_equal(log.n_errors, 4);
-  const char *expect[] = {"no DAC channel 20", "only at cycle 0", "ADC_SAMPLE cycle 50",
-                          "no ADC channel 9"};
-  for (unsigned k = 0; k < 4; k++) {
+  assert_int_equal(log.n_errors, 6);
+  const char *expect[] = {"no DAC channel 20",    "only at cycle 0",
+                          "ADC_SAMPLE cycle 50",  "no ADC channel 9",
+                          "last conversion 1064", "RX_PARKED [10, 64): expected first_cycle 64"};
+  for (unsigned k = 0; k < 6; k++) {
     bool found = false;
     for (unsigned e = 0; e < log.n_errors; e++)
       found |= strstr(log.errors[e], expect[k]) != NULL;
@@ -435,6 +476,33 @@ static void test_model_side_serves_the_rtl_shifted_by_l(void **state) {
   }
 }
 
+/* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED)
+ * and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends its conversions
+ * (ADC_SAMPLES) before RX_PARKED; every conversion still reaches the design, whatever Q. */
+#define PARK_FROM 256u
+static void test_parked_span_is_skipped_and_advanced(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_park_from = PARK_FROM;
+  uint64_t h = 0;
+  for (uint32_t q = 1; q <= LATENCY; q *= 4) { /* 1, 4, 16, 64: each divides PARK_FROM */
+    s_run_with(s_model_side, q, false, &r, &log);
+    assert_int_equal(r.res.parked_cycles, TOTAL - PARK_FROM);
+    assert_int_equal(r.res.skipped_cycles, TOTAL - PARK_FROM);
+    assert_int_equal(r.design.cycle, TOTAL);
+    assert_false(s_world.gap);
+    assert_int_equal(s_world.processed, TOTAL);
+    assert_int_equal(s_world.advanced, TOTAL - PARK_FROM - LATENCY);
+    assert_int_equal(r.res.adc_samples, 2 * (TOTAL / ADC_PERIOD));
+    assert_int_equal(log.n_dac, 5); /* the writes before PARK_FROM; a parked design makes none */
+    if (q > 1)
+      assert_int_equal(r.res.hash.h, h);
+    h = r.res.hash.h;
+  }
+  s_park_from = 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_power_on_codes_reach_the_design_before_cycle_0),
@@ -443,6 +511,7 @@ int main(void) {
       cmocka_unit_test(test_bad_analog_traffic_is_refused_by_name_and_the_run_goes_on),
       cmocka_unit_test(test_event_hash_with_analog_traffic_does_not_depend_on_q),
       cmocka_unit_test(test_model_side_serves_the_rtl_shifted_by_l),
+      cmocka_unit_test(test_parked_span_is_skipped_and_advanced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

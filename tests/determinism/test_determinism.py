@@ -1,5 +1,6 @@
 """event_hash must be identical across transports and quanta for one seed, and differ for
 another seed (ARCHITECTURE.md section 2: determinism is an invariant)."""
+import json
 import os
 import sys
 import unittest
@@ -12,12 +13,17 @@ SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "
 LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
 COMMON = ["--latency", str(LATENCY), "--cycles", "60000", "--quiet", "--timeout-ms", "5000"]
 # The noisy NRZ loopback, and the default engine's physics in both fidelity modes and both
-# fibre topologies.
+# fibre topologies, lit and dark.
 MODELS = {
     "loopback": [LOOPBACK_INI, "--noise-sigma", "0.11"],  # BER 2.7e-6: ~40 errors
     "engine-statistical": ["--fidelity", "statistical"],
     "engine-bit-true": ["--fidelity", "bit-true"],
     "two-engines": ["--fidelity", "statistical", "--topology", "two-engines"],
+    # dark lanes: the statistical mode decides every symbol (one draw each)
+    "engine-power-on": [
+        "--fidelity", "statistical", "--start", "power-on", "--expect-min-locked-lanes", "0",
+        "--expect-min-bits", "0"
+    ],
 }
 
 
@@ -62,6 +68,20 @@ class Determinism(unittest.TestCase):
                             ["--cpu-placement", placement])
           self.assertEqual(res["event_hash"], ref["event_hash"])
           self.assertEqual(res["lanes"], ref["lanes"])
+
+  def test_event_hash_references(self):
+    """The recorded event_hash of each reference run (references.json): a change of results
+        shows here, named by run; one made on purpose updates the file and says why."""
+    with open(os.path.join(os.path.dirname(__file__), "references.json")) as f:
+      refs = json.load(f)
+    for name, ref in refs.items():
+      if name.startswith("_"):
+        continue
+      with self.subTest(run=name):
+        code, res, out, err = cp.run_json(["run"] + ref["args"])
+        self.assertEqual(code, 0, f"{name}: exit {code}\n{out}\n{err}")
+        self.assertEqual(res["event_hash"], ref["event_hash"], name)
+        self.assertEqual(len(res["lanes"]), ref["lanes"], name)
 
   def test_same_seed_same_hash_twice(self):
     self.assertEqual(self.result("ipc", 7, 5)["event_hash"], self.result("ipc", 7, 5)["event_hash"])

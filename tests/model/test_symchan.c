@@ -56,13 +56,16 @@ static cpo_symchan_input_t s_input(const uint64_t *own, const uint64_t *left, co
   return in;
 }
 
-/* Run one mode over `words` words in calls of `split` words; returns the counts. */
-static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
-                                  size_t words, size_t split, int statistical, uint64_t seed,
-                                  uint64_t *rx) {
+/* Run one mode over `words` words in calls of `split` words, from history @p hist0 (NULL:
+ * zeros); returns the counts. */
+static cpo_symchan_errors_t s_run_from(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
+                                       size_t words, size_t split, int statistical, uint64_t seed,
+                                       const double *hist0, uint64_t *rx) {
   cpo_symchan_errors_t err = {0, 0};
   cpo_symchan_state_t st;
   memset(&st, 0, sizeof st);
+  if (hist0)
+    memcpy(st.hist_a, hist0, sizeof st.hist_a);
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
   const uint32_t spw = in.symbols_per_word;
@@ -79,8 +82,7 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
     const uint32_t n = (uint32_t)(m * spw);
     if (statistical) {
       memcpy(rx + w, own0 + w, m * sizeof *rx);
-      cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, rx + w, &err);
-      cpo_symchan_advance(eye, &st, &in, n);
+      cpo_symchan_statistical(eye, &st, &in, n, p_max, &gap, rng, NULL, rx + w, &err);
     } else {
       cpo_rng_fill_normal_f32(rng, noise, n);
       cpo_symchan_bit_true(eye, &st, &in, n, noise, rx + w, &err);
@@ -93,6 +95,12 @@ static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_inpu
   free(noise);
   cpo_rng_destroy(&rng);
   return err;
+}
+
+static cpo_symchan_errors_t s_run(const cpo_symchan_eye_t *eye, cpo_symchan_input_t in,
+                                  size_t words, size_t split, int statistical, uint64_t seed,
+                                  uint64_t *rx) {
+  return s_run_from(eye, in, words, split, statistical, seed, NULL, rx);
 }
 
 static void s_assert_binomial(uint64_t count, double trials, double p) {
@@ -174,20 +182,44 @@ static cpo_symchan_eye_t s_rough_eye(void) {
   return e;
 }
 
+/* The rough eye's worst pattern sits on a threshold (error bound 1: the statistical mode
+ * decides every symbol). A milder one, with its noise scaled: at 1.3 the bound is 4.4e-3 and the
+ * statistical mode draws sparse candidates (SER ~1e-3), at 2.0 it is 5.4e-2 (SER ~2e-2: every
+ * symbol decided). */
+static cpo_symchan_eye_t s_mild_eye(double noise_scale) {
+  cpo_symchan_eye_t e = s_rough_eye();
+  const double lv[4] = {0.1e-3, 0.35e-3, 0.55e-3, 0.8e-3};
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 4; c++) {
+      e.own_a[p * 4 + c] = lv[c] - 0.005 * (lv[p] - lv[c]);
+      e.xt_a[0][p * 4 + c] = e.xt_a[1][p * 4 + c] = 0.002 * lv[c];
+    }
+  const double taps[5] = {1.0, 0.01, 0.003, 0.0, -0.005};
+  memcpy(e.taps, taps, sizeof taps);
+  for (int s = 0; s < 4; s++)
+    e.sigma_a[s] *= noise_scale;
+  return e;
+}
+
 static void test_symchan_statistical_agrees_with_bit_true_on_rough_channel(void **state) {
   (void)state;
   const size_t words = 1 << 18;
   uint64_t *tx = test_words(words, 3), *l = test_words(words, 4), *r = test_words(words, 5);
   uint64_t *rx = malloc(words * sizeof *rx);
   assert_non_null(rx);
-  const cpo_symchan_eye_t eye = s_rough_eye();
-  const cpo_symchan_errors_t bt = s_run(&eye, s_input(tx, l, r, 2), words, 37, 0, 7, rx);
-  const cpo_symchan_errors_t st = s_run(&eye, s_input(tx, l, r, 2), words, 37, 1, 8, rx);
-  assert_true(bt.symbol_errors > 1000); /* the comparison has teeth */
-  const double k1 = (double)bt.symbol_errors, k2 = (double)st.symbol_errors;
-  assert_true(fabs(k1 - k2) < 5 * sqrt(k1 + k2));
-  const double b1 = (double)bt.bit_errors, b2 = (double)st.bit_errors;
-  assert_true(fabs(b1 - b2) < 5 * sqrt(2 * (b1 + b2))); /* bits come in up to pairs */
+  /* every symbol decided (rough), sparse candidates (mild) */
+  const cpo_symchan_eye_t eyes[2] = {s_rough_eye(), s_mild_eye(1.3)};
+  for (int k = 0; k < 2; k++) {
+    const cpo_symchan_eye_t *eye = &eyes[k];
+    assert_int_equal(cpo_symchan_statistical_dense(cpo_symchan_error_bound(eye)), k == 0);
+    const cpo_symchan_errors_t bt = s_run(eye, s_input(tx, l, r, 2), words, 37, 0, 7, rx);
+    const cpo_symchan_errors_t st = s_run(eye, s_input(tx, l, r, 2), words, 37, 1, 8, rx);
+    assert_true(bt.symbol_errors > 1000); /* the comparison has teeth */
+    const double k1 = (double)bt.symbol_errors, k2 = (double)st.symbol_errors;
+    assert_true(fabs(k1 - k2) < 5 * sqrt(k1 + k2));
+    const double b1 = (double)bt.bit_errors, b2 = (double)st.bit_errors;
+    assert_true(fabs(b1 - b2) < 5 * sqrt(2 * (b1 + b2))); /* bits come in up to pairs */
+  }
   free(tx), free(l), free(r), free(rx);
 }
 
@@ -230,14 +262,90 @@ static void test_symchan_output_independent_of_call_split(void **state) {
   uint64_t *tx = test_words(words, 6), *l = test_words(words, 7), *r = test_words(words, 8);
   uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
   assert_true(a && b);
-  const cpo_symchan_eye_t eye = s_rough_eye();
-  for (int mode = 0; mode < 2; mode++) {
-    const cpo_symchan_errors_t ea = s_run(&eye, s_input(tx, l, r, 2), words, words, mode, 9, a);
-    const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, mode, 9, b);
+  /* bit-true, statistical sparse, statistical dense */
+  const int modes[3] = {0, 1, 1};
+  const double scales[3] = {1.0, 1.3, 2.0};
+  for (int k = 0; k < 3; k++) {
+    const cpo_symchan_eye_t eye = k == 0 ? s_rough_eye() : s_mild_eye(scales[k]);
+    if (modes[k])
+      assert_int_equal(cpo_symchan_statistical_dense(cpo_symchan_error_bound(&eye)), k == 2);
+    const cpo_symchan_errors_t ea = s_run(&eye, s_input(tx, l, r, 2), words, words, modes[k], 9, a);
+    const cpo_symchan_errors_t eb = s_run(&eye, s_input(tx, l, r, 2), words, 3, modes[k], 9, b);
     assert_memory_equal(a, b, words * sizeof *a);
     assert_int_equal(ea.symbol_errors, eb.symbol_errors);
     assert_true(ea.symbol_errors > 0);
   }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
+/* Above the switch the statistical mode decides every symbol exactly as bit-true does with the
+ * same noise (its stream's normals), so its law is bit-true's; below it, it does not. */
+static void test_symchan_dense_statistical_is_bit_true_with_its_noise(void **state) {
+  (void)state;
+  const size_t words = 4096;
+  uint64_t *tx = test_words(words, 10), *l = test_words(words, 11), *r = test_words(words, 12);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_true(a && b);
+  for (int k = 0; k < 2; k++) {
+    const cpo_symchan_eye_t eye = s_mild_eye(k ? 2.0 : 1.3);
+    const cpo_symchan_errors_t bt = s_run(&eye, s_input(tx, l, r, 2), words, 37, 0, 13, a);
+    const cpo_symchan_errors_t st = s_run(&eye, s_input(tx, l, r, 2), words, 37, 1, 13, b);
+    assert_true(bt.symbol_errors > 0);
+    if (k) {
+      assert_memory_equal(a, b, words * sizeof *a);
+      assert_int_equal(bt.symbol_errors, st.symbol_errors);
+      assert_int_equal(bt.bit_errors, st.bit_errors);
+    } else {
+      assert_memory_not_equal(a, b, words * sizeof *a);
+    }
+  }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
+/* A dark lane: no light, so every current is the same (crosstalk included) and so is the
+ * noise. The statistical mode then decides each symbol by one draw from the slicer's law at
+ * the common value, whatever was sent: each (sent, decided) count against that law, computed
+ * here; and the result does not depend on the split, starting from a history a lit eye left. */
+static void test_symchan_dark_eye_decides_by_the_slicer_law(void **state) {
+  (void)state;
+  cpo_symchan_eye_t e = s_rough_eye();
+  const double xt = 1e-6, sigma = 10e-6;
+  for (int k = 0; k < 16; k++) {
+    e.own_a[k] = 0.0;
+    e.xt_a[0][k] = e.xt_a[1][k] = xt;
+  }
+  double y = 0.0;
+  for (int k = 0; k < 5; k++)
+    y += e.taps[k] * 2 * xt;
+  for (int s = 0; s < 4; s++)
+    e.sigma_a[s] = sigma;
+  e.threshold_a[0] = y - 1.0 * sigma;
+  e.threshold_a[1] = y;
+  e.threshold_a[2] = y + 1.5 * sigma;
+  const double law[4] = {s_qf(1.0), 0.5 - s_qf(1.0), 0.5 - s_qf(1.5), s_qf(1.5)};
+  assert_true(cpo_symchan_statistical_dense(cpo_symchan_error_bound(&e)));
+  const size_t words = 1 << 15; /* 1 M symbols */
+  uint64_t *tx = test_words(words, 14), *l = test_words(words, 15), *r = test_words(words, 16);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_true(a && b);
+  const double lit[4] = {3e-4, 1e-4, 5e-4, 2e-4}; /* the last lit symbols' currents */
+  const cpo_symchan_errors_t ea = s_run_from(&e, s_input(tx, l, r, 2), words, words, 1, 17, lit, a);
+  const cpo_symchan_errors_t eb = s_run_from(&e, s_input(tx, l, r, 2), words, 3, 1, 17, lit, b);
+  assert_memory_equal(a, b, words * sizeof *a);
+  assert_int_equal(ea.symbol_errors, eb.symbol_errors);
+  assert_int_equal(ea.bit_errors, eb.bit_errors);
+  uint64_t count[4][4] = {{0}}, sent_count[4] = {0}, wrong = 0;
+  const cpo_symchan_input_t in = s_input(tx, NULL, NULL, 2), out = s_input(a, NULL, NULL, 2);
+  for (uint32_t i = 8; i < words * 32; i++) { /* past the lit history */
+    const uint8_t s = cpo_symchan_level(&in, &in.own, i), d = cpo_symchan_level(&out, &out.own, i);
+    count[s][d]++;
+    sent_count[s]++;
+    wrong += s != d;
+  }
+  for (int s = 0; s < 4; s++)
+    for (int d = 0; d < 4; d++)
+      s_assert_binomial(count[s][d], (double)sent_count[s], law[d]);
+  assert_true(ea.symbol_errors >= wrong && ea.symbol_errors <= wrong + 8);
   free(tx), free(l), free(r), free(a), free(b);
 }
 
@@ -321,6 +429,8 @@ int main(void) {
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
+      cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
+      cmocka_unit_test(test_symchan_dark_eye_decides_by_the_slicer_law),
       cmocka_unit_test(test_symchan_kernel_variants_give_identical_bits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,17 @@ def expected():
           cc.Message(T.DAC_UPDATE, 8, 6000, entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)]),
       "ADC_SAMPLE":
           cc.Message(T.ADC_SAMPLE, 9, 7000, entries=[(5, 63, 0x8000002A)]),
+      "ADC_SAMPLES":
+          cc.Message(T.ADC_SAMPLES,
+                     18,
+                     7000,
+                     entries=[(1, 0, 0x1234), (2, 7, 0xFFFFFFFF)],
+                     conversions=2,
+                     period_cycles=816),
+      "PARKED":
+          cc.Message(T.PARKED, 16, 7500, until_cycle=0x300000000),
+      "RX_PARKED":
+          cc.Message(T.RX_PARKED, 17, 0x300000000 + 1024, first_cycle=7500 + 1024),
       "REG_READ":
           cc.Message(T.REG_READ, 10, 8000, addr=0x1000),
       "REG_READ_RESP":
@@ -207,6 +218,8 @@ class CodecInterop(unittest.TestCase):
         cc.Message(T.BYE, status=3),
         cc.Message(T.REG_READ_RESP, status=2),
         cc.Message(T.SLEEP, cycle=10, until_cycle=9),
+        cc.Message(T.PARKED, cycle=10, until_cycle=10),  # an empty span
+        cc.Message(T.RX_PARKED, cycle=10, first_cycle=10),
         cc.Message(T.HELLO, role=2),  # adopt from a model
         cc.Message(T.HEARTBEAT, flags=1),
         cc.Message(99)

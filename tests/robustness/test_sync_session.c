@@ -94,7 +94,8 @@ static double s_now_s(void) {
 
 static void *s_rtl_main(void *arg) {
   run_t *r = arg;
-  cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, NULL, s_adc_set, NULL};
+  cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, NULL,
+                          s_adc_set,  NULL,   NULL,        NULL,       NULL};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &r->opts, &r->res);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc,
                    r->rc == CPO_OK ? "run complete" : r->res.error);

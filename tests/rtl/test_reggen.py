@@ -810,8 +810,12 @@ class ProjectMap(unittest.TestCase):
     cls.tmp.cleanup()
 
   def test_every_block_is_placed(self):
-    self.assertEqual(set(self.map.BLOCKS),
-                     {"ASIC_D2D", "OE_D2D", "OE_CTRL", "LANES", "CMIS", "CHANNEL"})
+    self.assertEqual(
+        set(self.map.BLOCKS), {
+            "ASIC_D2D", "OE_D2D", "OE_CTRL", "LANES", "OE_MGMT", "CMIS", "CHANNEL",
+            "ENGINE_ASIC_D2D", "ENGINE_TRAFFIC", "ENGINE_CHANNEL", "ENGINE_OE", "OE_D2D1",
+            "ENGINE_ASIC_D2D1", "ENGINE_CHANNEL1"
+        })
     self.assertTrue(self.map.BLOCKS["CMIS"]["reserved"])
     self.assertEqual(self.map.CPO_ADDRMAP_LANES_DAC_BASE - self.map.CPO_ADDRMAP_LANES_BASE, 0x1000)
 

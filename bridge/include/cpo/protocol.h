@@ -103,8 +103,11 @@ typedef struct {
     } quantum;                  /* TX_QUANTUM and RX_QUANTUM */
     struct {
       uint16_t count;
-      const uint8_t *entries_raw; /* count * 8 bytes; read with cpo_msg_analog_entry */
-    } analog;                     /* DAC_UPDATE and ADC_SAMPLE */
+      const uint8_t *entries_raw; /* count * 8 bytes (ADC_SAMPLES: per conversion); read with
+                                     cpo_msg_analog_entry */
+      uint16_t conversions;       /* ADC_SAMPLES only: conversion k at hdr.cycle + k * period */
+      uint32_t period_cycles;     /* ADC_SAMPLES only */
+    } analog;                     /* DAC_UPDATE, ADC_SAMPLE and ADC_SAMPLES */
     struct {
       uint32_t addr;
       uint32_t data;   /* REG_WRITE, REG_READ_RESP */
@@ -113,6 +116,11 @@ typedef struct {
     struct {
       uint64_t until_cycle;
     } sleep;
+    /* PARKED (stamped with its first cycle): until_cycle, the end of the parked span;
+     * RX_PARKED (stamped with its end): first_cycle, the start of the span */
+    struct {
+      uint64_t other_cycle;
+    } parked;
   } u;
 } cpo_msg_t;
 
@@ -158,12 +166,14 @@ uint8_t cpo_proto_word_bytes(const cpo_config_t *cfg);
  * widened to 64 bits. */
 void cpo_msg_quantum_read(const cpo_msg_t *msg, size_t first, size_t n, uint64_t *dst);
 
-/** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE. */
-cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint16_t i);
+/** Read entry @p i of a decoded DAC_UPDATE/ADC_SAMPLE (ADC_SAMPLES: entry i % count of
+ * conversion i / count). */
+cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint32_t i);
 
-/** Write @p e as entry @p i of the raw entry array a DAC_UPDATE/ADC_SAMPLE is built from
- * (u.analog.entries_raw: count * CPO_PROTO_ANALOG_ENTRY_BYTES bytes, wire byte order). */
-void cpo_msg_analog_pack(uint8_t *entries_raw, uint16_t i, cpo_analog_entry_t e);
+/** Write @p e as entry @p i of the raw entry array a DAC_UPDATE/ADC_SAMPLE(S) is built from
+ * (u.analog.entries_raw: count [* conversions] * CPO_PROTO_ANALOG_ENTRY_BYTES bytes, wire
+ * byte order). */
+void cpo_msg_analog_pack(uint8_t *entries_raw, uint32_t i, cpo_analog_entry_t e);
 
 /** Per-peer receive state for the checks that need history: HELLO first, sequence numbers
  * consecutive (first message seq 0, then +1 modulo 2^32), cycle stamps never decreasing. */

@@ -5,7 +5,15 @@
  * RX for cycle c is what the model computed from TX of cycle c - L, so the RTL can run up
  * to L cycles ahead of the model's answers: several quanta are in flight and a round trip
  * is paid once per quantum, overlapped with simulation. Host requests happen at exact
- * cycles: while a host is attached and has nothing outstanding, time stands still. */
+ * cycles: while a host is attached and has nothing outstanding, time stands still.
+ *
+ * Parked time (PROTOCOL.md section 3, PARKED): while the design reports that no lane streams,
+ * nothing crosses the analog boundary but converter codes. The rtl side then sends PARKED
+ * spans instead of TX, clocks the design only for a host's bus access, and skips the cycles
+ * up to the host's wake-up or the end of the run without clocking it (design->skip); the model
+ * side advances its world through them in one go (channel->advance) and answers RX_PARKED.
+ * The RX words of parked cycles are not part of the event hash (nothing consumes them); ADC
+ * codes are hashed at their own cycles, as while streaming. */
 #ifndef CPO_SYNC_H
 #define CPO_SYNC_H
 
@@ -49,6 +57,19 @@ typedef struct {
   /** Move up to @p max DAC writes the design made (oldest first, with their cycles) to @p out;
    * returns how many. */
   uint32_t (*dac_take)(void *self, cpo_analog_write_t *out, uint32_t max);
+  /** The lanes that stream from the next cycle on (bit l: lane l; 0: none, the design is
+   * parked). It may change only in a cycle of a bus transaction (the synchroniser samples it
+   * before each chunk of cycles, and a transaction's cycles are chunks of one). NULL, or skip
+   * NULL: the design always streams. */
+  uint64_t (*streaming)(void *self);
+  /** While parked, with no bus transaction under way and settled: let @p count cycles pass
+   * without clocking (the design's cycle count jumps; a parked design does nothing per cycle). */
+  void (*skip)(void *self, uint64_t count);
+  /** True if, without a new bus transaction, nothing would happen in the next cycle (no
+   * converter write, counter clear or other effect of a past access still due): only then
+   * are cycles skipped; otherwise the parked design is clocked a cycle at a time. NULL:
+   * always settled. */
+  bool (*settled)(void *self);
 } cpo_design_ops_t;
 
 typedef struct {
@@ -64,9 +85,11 @@ typedef struct {
 typedef struct {
   uint64_t cycles; /* cycles simulated */
   uint64_t reg_accesses;
-  uint64_t quanta;      /* TX quanta sent */
-  uint64_t dac_writes;  /* DAC codes sent to the model */
-  uint64_t adc_samples; /* ADC codes applied to the design */
+  uint64_t quanta;         /* TX quanta sent */
+  uint64_t dac_writes;     /* DAC codes sent to the model */
+  uint64_t adc_samples;    /* ADC codes applied to the design */
+  uint64_t parked_cycles;  /* of cycles, those where no lane streamed */
+  uint64_t skipped_cycles; /* of those, the ones passed without clocking the design */
   cpo_event_hash_t hash;
   double wall_s;
   double model_wait_s; /* of wall_s, the time the design stood waiting for the model's RX */
@@ -94,6 +117,10 @@ typedef struct {
    * (word c * lanes + l). Calls cover the cycles in order, without gaps. */
   cpo_status_t (*process)(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
                           uint64_t *rx);
+  /** Advance cycles [first, first + count) that carry no symbols (parked: PROTOCOL.md
+   * section 3): slow physics and ADC conversions only. Calls interleave with process over
+   * the cycles in order, without gaps. NULL: the cycles are processed with all-zero TX. */
+  cpo_status_t (*advance)(void *self, uint64_t first, uint64_t count);
   /** The ADC conversion period in cycles (conversions at its multiples), or 0. */
   uint64_t adc_period_cycles;
   /** Write the DAC codes in force now to @p out (at most @p max); returns how many. Called
@@ -117,8 +144,9 @@ typedef struct {
 
 /** Serve the rtl on @p c until the run ends: send the power-on DAC codes, RX for the first L
  * dark cycles (nothing sent can have arrived yet), then for each TX quantum of cycle c the RX
- * of cycles c + L... from @p channel, each ADC conversion before the RX of its cycle; the rtl's
- * DAC writes of cycle c apply from c + L. Returns CPO_OK when the rtl ended the run cleanly;
+ * of cycles c + L... from @p channel, for each PARKED span [c, u) RX_PARKED [c + L, u + L)
+ * (advanced), each ADC conversion before the RX of its cycle; the rtl's DAC writes of cycle c
+ * apply from c + L. Returns CPO_OK when the rtl ended the run cleanly;
  * CPO_ERR_INTERRUPTED when opts->stop was set; otherwise the failure, which is logged
  * ("model" domain). The client stays open: the caller says BYE (cpo_client_close). */
 CPO_MUST_USE cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *channel,

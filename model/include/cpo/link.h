@@ -19,6 +19,15 @@
  * slow, 1 us by default) and calls the trace hook. So nothing depends on how cycles are split
  * into calls.
  *
+ * Parked cycles (cpo_link_advance) carry no symbols: the slow physics goes on, in the same
+ * order, on longer steps (the largest divisor of the ADC period of at most 0.5 us, 0.5 us by
+ * default: exact-exponential steps follow lasers and heaters on any step, and the ring's
+ * self-heating loop is stable up to about its 0.5 us time constant), plus the grid point where
+ * each scheduled write applies, and the monitors see the light the lanes would launch
+ * streaming (equiprobable symbols); the eyes are not rebuilt (the next streaming grid point
+ * does it). A lane's light, its monitors and its ADC codes are the same functions of the
+ * state on both paths.
+ *
  * Topology. LOOPBACK: lane l's TX light returns to lane l's receiver. TWO_ENGINES: lanes
  * [0, lanes/2) are engine A, [lanes/2, lanes) engine B; A's TX lane i feeds B's RX lane i and
  * the reverse (two fibres), each engine with its own lasers, modulators and temperatures.
@@ -156,6 +165,14 @@ CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycl
                                            const uint64_t *tx, uint64_t *rx);
 
 /**
+ * Advance @p count parked cycles from @p first_cycle: no symbols, the slow physics, the
+ * schedule and the monitor ADCs only (see "Parked cycles" above). Interleaves with
+ * cpo_link_process over consecutive cycles from 0 (else CPO_ERR_INVALID_ARG, nothing
+ * changed); like it, results do not depend on how the cycles are split into calls.
+ */
+CPO_MUST_USE cpo_status_t cpo_link_advance(cpo_link_t *link, uint64_t first_cycle, uint64_t count);
+
+/**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
  * @p cycle (converted at the last multiple of adc_cycles at or before it). The last 64
  * conversions are kept.
@@ -165,6 +182,14 @@ CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycl
  */
 CPO_MUST_USE cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t channel,
                                        uint32_t index, uint32_t *code);
+
+/**
+ * Every ADC code valid at @p cycle, as cpo_link_adc gives them one by one, in channel order,
+ * each channel's lanes or lasers in order, into @p codes (at most @p max); their number in *n.
+ * @return CPO_OK; CPO_ERR_RANGE as cpo_link_adc; CPO_ERR_INVALID_ARG if @p max is too small
+ */
+CPO_MUST_USE cpo_status_t cpo_link_adc_all(const cpo_link_t *link, uint64_t cycle, uint32_t *codes,
+                                           uint32_t max, uint32_t *n);
 
 /** Call @p fn at every grid point from now on (NULL to stop). */
 void cpo_link_set_trace(cpo_link_t *link, cpo_link_trace_fn fn, void *user);

@@ -1,4 +1,7 @@
-/* Engine profiles: each a complete, named parameter set for a class of real optical engines.
+/* Engine profiles: each a complete, named parameter set for a class of real optical engines,
+ * written as data: one INI file per profile. The shipped ones are model/profiles/<name>.ini,
+ * built into the library (so a build tree, a fresh clone's build and an installed program all
+ * find them); a user's own file is read by path. model/profiles/README.md lists every key.
  *   "mrm-els-8x200g" (default): micro-ring modulators fed by an external laser source split 1:8,
  *                    8 x 200G PAM4 (106.25 GBd), NVIDIA/TSMC-class 1.6T engine;
  *   "mzm-6.4t":      Mach-Zehnder engine of the 51.2T-switch class, 64 x 100G PAM4
@@ -9,7 +12,10 @@
 #ifndef CPO_PROFILE_H
 #define CPO_PROFILE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cpo/fibre.h"
 #include "cpo/laser.h"
@@ -21,10 +27,12 @@
 typedef enum { CPO_MODULATOR_RING = 0, CPO_MODULATOR_MZM = 1 } cpo_modulator_t;
 
 #define CPO_PROFILE_NAME_MAX 32
+#define CPO_PROFILE_DESCRIPTION_MAX 128
+#define CPO_PROFILE_PATH_MAX 512
 
 typedef struct {
   char name[CPO_PROFILE_NAME_MAX];
-  const char *description;
+  char description[CPO_PROFILE_DESCRIPTION_MAX];
   uint32_t lanes;      /* optical lanes per engine */
   uint32_t host_lanes; /* electrical host lanes (the RTL side; informational) */
   double baud_hz;
@@ -57,18 +65,51 @@ typedef struct {
   double electronics_latency_s; /* SerDes, driver, TIA and CDR latency on the path */
 } cpo_profile_t;
 
-/** Number of built-in profiles. */
+/** Where a profile came from: a shipped one, or a user's file. */
+typedef struct {
+  bool shipped;                    /* one of model/profiles/ */
+  char path[CPO_PROFILE_PATH_MAX]; /* its file (shipped: as in the source tree) */
+  uint64_t content_hash;           /* FNV-1a 64 of the file's bytes: what a result is traced to */
+} cpo_profile_source_t;
+
+/** Number of shipped profiles. */
 uint32_t cpo_profile_count(void);
-/** Name of built-in profile @p i (NULL past the end). */
+/** Name of shipped profile @p i (NULL past the end). */
 const char *cpo_profile_name(uint32_t i);
 /** The default profile's name. */
 const char *cpo_profile_default_name(void);
+/** The shipped profiles' names, comma separated, into @p out. */
+void cpo_profile_names(char *out, size_t len);
 
 /**
- * Fill @p out with the named profile (NULL or "" for the default).
+ * Fill @p out with the named shipped profile (NULL or "" for the default).
  * @return CPO_OK; CPO_ERR_INVALID_ARG (unknown name: an error listing the known ones is
  *         logged through cpo_log), and then @p out is unchanged
  */
 CPO_MUST_USE cpo_status_t cpo_profile_load(const char *name, cpo_profile_t *out);
+
+/** True if @p spec names a file rather than a shipped profile: it has a '/' or ends in ".ini". */
+bool cpo_profile_is_path(const char *spec);
+
+/**
+ * Fill @p out from @p spec: a shipped profile's name, or the path of a profile file (see
+ * cpo_profile_is_path). Every key of the reference must be given once, in its section, within its
+ * physical range; @p src (may be NULL) says where it came from.
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (unknown name: @p why lists the shipped ones);
+ *         CPO_ERR_IO (unreadable file); CPO_ERR_PARSE (@p why: "FILE:LINE: key = value: reason",
+ *         or "FILE: ... missing"); @p out unchanged on error
+ */
+CPO_MUST_USE cpo_status_t cpo_profile_open(const char *spec, cpo_profile_t *out,
+                                           cpo_profile_source_t *src, char *why, size_t why_len);
+
+/** Parse profile text @p text (@p len bytes), named @p path in errors, as cpo_profile_open. */
+CPO_MUST_USE cpo_status_t cpo_profile_parse(const char *text, size_t len, const char *path,
+                                            cpo_profile_t *out, char *why, size_t why_len);
+
+/** Write @p p as a profile file (every key, in the reference's order) to @p f. */
+void cpo_profile_write(const cpo_profile_t *p, FILE *f);
+
+/** Write the reference of the keys (Markdown: section, key, unit, range, meaning) to @p f. */
+void cpo_profile_write_reference(FILE *f);
 
 #endif

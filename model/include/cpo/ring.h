@@ -71,6 +71,12 @@ void cpo_ring_set_ambient(cpo_ring_t *ring, double ambient_k);
 /** Advance the thermal state by @p dt_s with @p absorbed_w of optical power heating the ring
  *  over the step (exact exponential step). */
 void cpo_ring_step(cpo_ring_t *ring, double dt_s, double absorbed_w);
+/** The same step taken implicitly in the self-heating: @p absorbed_w was taken at thermal
+ *  shift @p at_shift_m, with slope @p absorbed_slope_w_per_m against it; the self-heating
+ *  loop's restoring part, linearised about that point, goes into the step, which then
+ *  settles at any dt instead of cycling (the exact exponential for the heater alone). */
+void cpo_ring_step_implicit(cpo_ring_t *ring, double dt_s, double absorbed_w,
+                            double absorbed_slope_w_per_m, double at_shift_m);
 
 /** Resonance wavelength at junction voltage @p bias_v (reverse bias positive). */
 double cpo_ring_resonance_m(const cpo_ring_t *ring, double bias_v);

@@ -11,16 +11,27 @@
  * bit-true: every symbol gets its noise sample (cost per symbol);
  * statistical: candidates are drawn at a rate p_max that bounds every symbol's exact error
  * probability p_i; a candidate is kept with probability p_i / p_max (thinning) and its wrong
- * decision drawn from the exact conditional law. Cost scales with p_max x symbols. */
+ * decision drawn from the exact conditional law. That costs p_max x symbols x a candidate's
+ * price (~20 to 50 bit-true symbols), so above CPO_SYMCHAN_DENSE_P_MAX (a dark, untrained or
+ * badly tuned lane) the statistical mode decides every symbol as bit-true does, with its own
+ * noise: its cost per symbol is never above bit-true's, whatever the error rate. A dark lane
+ * (no light: every symbol looks the same) costs less, one draw from the slicer's law each. */
 #ifndef CPO_SYMCHAN_H
 #define CPO_SYMCHAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpo/rng.h"
 
 #define CPO_SYMCHAN_TAPS 5
 #define CPO_SYMCHAN_MAX_LEVELS 4
+/* The error bound above which the statistical mode decides every symbol. A candidate costs
+ * ~20-50 bit-true symbols (value, two erfc, a log and draws against one vectorised kernel
+ * step): at 1/128 the sparse pass costs at most ~0.4 of bit-true, so neither side of the
+ * switch is dearer than bit-true, on a kernel 2.5 x faster than measured too. A constant,
+ * never a timing: the choice must not depend on the machine. */
+#define CPO_SYMCHAN_DENSE_P_MAX (1.0 / 128)
 
 typedef struct {
   uint32_t levels;                                                 /* 2 (NRZ) or 4 (PAM4) */
@@ -94,15 +105,27 @@ double cpo_symchan_error_bound(const cpo_symchan_eye_t *eye);
 /** Exact error probability of a symbol sent as @p sent with noiseless value @p y. */
 double cpo_symchan_error_prob(const cpo_symchan_eye_t *eye, double y, uint32_t sent);
 
+/** Whether the statistical mode decides every symbol under an eye whose error bound is
+ *  @p p_max (above CPO_SYMCHAN_DENSE_P_MAX), rather than drawing sparse candidates. */
+bool cpo_symchan_statistical_dense(double p_max);
+
 /**
- * Statistical mode over @p n symbols. The caller has already copied the sent words into
- * @p rx; wrong decisions are written over them. @p gap carries the distance (in symbols) from
- * the start of this call to the next candidate across calls; pass UINT64_MAX to draw it afresh
- * (the process is memoryless, so a fresh draw when the eye changes is exact). Draws from
- * @p rng's uniform sub-stream only. Does not update the history (call cpo_symchan_advance).
+ * Statistical mode over @p n symbols (a whole number of words), @p p_max the eye's
+ * cpo_symchan_error_bound. The caller has already copied the sent words into @p rx; wrong
+ * decisions are written over them. Sparse (p_max at most CPO_SYMCHAN_DENSE_P_MAX): @p gap
+ * carries the distance (in symbols) from the start of this call to the next candidate across
+ * calls; pass UINT64_MAX to draw it afresh (the process is memoryless, so a fresh draw when the
+ * eye changes is exact); draws from @p rng's uniform sub-stream only. Dense (above it): every
+ * symbol is decided with a normal from @p rng's single-precision sub-stream, as
+ * cpo_symchan_bit_true does, or, under an eye that shows no pattern (every current and noise the
+ * same whatever was sent: a dark lane), drawn from the slicer's law with one uniform each;
+ * @p gap is set to UINT64_MAX. Either way the history is updated:
+ * from @p tail (as cpo_symchan_advance_tail takes it) when not NULL and n >= TAPS, else read
+ * from the input. Results never depend on how the symbols of one eye are split into calls.
  */
-void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, const cpo_symchan_state_t *st,
+void cpo_symchan_statistical(const cpo_symchan_eye_t *eye, cpo_symchan_state_t *st,
                              const cpo_symchan_input_t *in, uint32_t n, double p_max, uint64_t *gap,
-                             cpo_rng_t *rng, uint64_t *rx, cpo_symchan_errors_t *err);
+                             cpo_rng_t *rng, const uint8_t *const tail[3], uint64_t *rx,
+                             cpo_symchan_errors_t *err);
 
 #endif

@@ -222,6 +222,12 @@ public:
   void cycle() override {
     tick();
   }
+  /** Let @p n cycles pass without clocking (a design with nothing to do per cycle, such as one
+   *  whose data path is parked): the cycle count and time move on as if they had run. */
+  void skipCycles(uint64_t n) {
+    ctx_->timeInc(2 * n);
+    cycles_ += n;
+  }
 
   /** rst_ni low for @p n cycles, then released (outputs settled). */
   void reset(unsigned n, ResetTime time = ResetTime::Counts) {

@@ -1,0 +1,71 @@
+/* Parked time in the co-simulation (issue 12): the default engine's physics and monitors live,
+ * the rtl, model and host as threads over inproc (tests/cosim/park_run.c). Each round runs, side
+ * by side:
+ *   - parked: the host parks every lane and sleeps 100 ms; its wall time (the sleep and the
+ *     bus access after it, which waits for the model to catch up) is the firmware's cost
+ *     (target <= 0.5 s), and 100 ms over it the parked rate (target >= 0.2 s/s);
+ *   - streaming: the same script with every lane streaming through a 20 us sleep, for the
+ *     ratio.
+ * The median of ROUNDS and the spread (lowest, highest) are printed and written to
+ * build/bench/cosim_park.json. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench_report.h"
+#include "park_run.h"
+
+#define ROUNDS 7
+#define PARK_NS 100000000ull
+#define STREAM_NS 20000ull
+#define STREAM_CYCLES 20000u
+
+static int s_cmp(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The sleep's wall time and simulated seconds per wall second of one run. */
+static void s_round(bool stream, double *wall_s, double *rate) {
+  cpo_park_run_cfg_t cfg = {.transport = "inproc",
+                            .seed = 1,
+                            .park_ns = stream ? STREAM_NS : PARK_NS,
+                            .stream_cycles = STREAM_CYCLES,
+                            .stay_streaming = stream};
+  static cpo_park_run_result_t r;
+  if (!cpo_park_run(&cfg, &r)) {
+    fprintf(stderr, "bench_park: %s\n", r.why);
+    exit(1);
+  }
+  *wall_s = r.sleep_wall_s;
+  *rate = (double)r.sleep_cycles * r.sim_s_per_cycle / r.sleep_wall_s;
+}
+
+static void s_print(const char *what, double *v, const char *unit) {
+  qsort(v, ROUNDS, sizeof *v, s_cmp);
+  printf("%-28s %.3g %s (%.3g .. %.3g)\n", what, v[ROUNDS / 2], unit, v[0], v[ROUNDS - 1]);
+}
+
+int main(void) {
+  double park_wall[ROUNDS], park_rate[ROUNDS], stream_wall[ROUNDS], stream_rate[ROUNDS];
+  for (int i = 0; i < ROUNDS; i++) {
+    s_round(false, &park_wall[i], &park_rate[i]);
+    s_round(true, &stream_wall[i], &stream_rate[i]);
+  }
+  s_print("parked 100 ms sleep", park_wall, "s wall");
+  s_print("parked rate", park_rate, "sim s/s");
+  s_print("streaming 20 us sleep", stream_wall, "s wall");
+  s_print("streaming rate", stream_rate, "sim s/s");
+  const int m = ROUNDS / 2;
+  cpo_bench_report_t *rep = cpo_bench_report_create("cosim_park");
+  cpo_bench_report_add(rep, "parked_sleep_100ms_wall_s", park_wall[m], "s", true, 0.5,
+                       CPO_BETTER_LOWER);
+  cpo_bench_report_add(rep, "parked_sim_s_per_s", park_rate[m], "s/s", true, 0.2,
+                       CPO_BETTER_HIGHER);
+  cpo_bench_report_add(rep, "streaming_sim_s_per_s", stream_rate[m], "s/s", false, 0,
+                       CPO_BETTER_HIGHER);
+  cpo_bench_report_add(rep, "parked_over_streaming", park_rate[m] / stream_rate[m], "x", false, 0,
+                       CPO_BETTER_HIGHER);
+  const int rc = cpo_bench_report_write(rep);
+  cpo_bench_report_destroy(&rep);
+  return rc;
+}

@@ -1,0 +1,437 @@
+// The optical engine behind its die-to-die link (ARCHITECTURE section 1's picture), one top:
+//
+//   ASIC: host-lane PRBS generators -> cpo_d2d_link ASIC->OE payload; checkers on OE->ASIC
+//   cpo_d2d_link: ASIC endpoint, channel (faults settable at run time), OE endpoint; one module
+//       per LinkLanes host lanes (a D2D module carries at most MaxLinkLanes: wider engines have
+//       several side by side, as UCIe builds wide links, each with its own spare, channel and
+//       registers; module k carries host lanes k * LinkLanes .. (k + 1) * LinkLanes - 1)
+//   OE: host lanes -> gearbox -> media lanes (media_tx_o, the analog boundary) and back from
+//       media_rx_i; the converter bank (cpo_afe_bank); the OE controller's registers (oe.regs.toml)
+//
+// Host lane h rides media lane h / Ratio, Ratio = NumHostLanes / NumMediaLanes: the Ratio host
+// lanes of a media lane are bit-interleaved into its word (a bit mux), media bit i * Ratio + k
+// is bit i of host lane m * Ratio + k; Ratio = 1 is the 1:1 map. Bit 0 of every word is first
+// in time. A media lane whose STREAM_EN bit is 0 is parked: its TX word is zero and its
+// received words are ignored (its host lanes return zeros to the link).
+//
+// One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
+// endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
+// management port (the OE space: module 0's OE endpoint through its oe_* port, the OE
+// controller behind OE_CTRL, which holds module 1's OE endpoint OE_D2D1). Each module's
+// register tunnel reaches the same OE controller (its rmt_* port); arbiters share it between
+// the direct route and the tunnels (why both: addrmap.toml).
+//
+// The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout at
+// the 1 GHz datapath clock) unless TimerShift or the endpoints' TIMER registers scale them.
+module cpo_engine_top
+  import cpo_prbs_pkg::*;
+  import cpo_d2d_pkg::*;
+  import cpo_addrmap_pkg::*;
+  import cpo_d2d_reg_pkg::*;
+  import cpo_d2dch_reg_pkg::*;
+  import cpo_traffic_reg_pkg::*;
+  import cpo_oe_reg_pkg::*;
+  import cpo_lanes_reg_pkg::*;
+  import cpo_afe_pkg::*;
+#(
+  parameter int unsigned NumHostLanes  = 8,
+  parameter int unsigned NumMediaLanes = 8,
+  parameter int unsigned TimerShift    = 0,
+  localparam int unsigned Ratio         = NumHostLanes / NumMediaLanes,
+  localparam int unsigned MaxLinkLanes  = 32,
+  localparam int unsigned NumLinks      = (NumHostLanes + MaxLinkLanes - 1) / MaxLinkLanes,
+  localparam int unsigned LinkLanes     = NumHostLanes / NumLinks,
+  localparam int unsigned MediaWordBits = WordBits * Ratio,
+  localparam int unsigned AddrBits      = CPO_ADDRMAP_ENGINE_ADDR_BITS
+) (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // host port: the ENGINE address space
+  input  logic psel_i,
+  input  logic penable_i,
+  input  logic pwrite_i,
+  input  logic [AddrBits-1:0] paddr_i,
+  input  logic [31:0] pwdata_i,
+  output logic [31:0] prdata_o,
+  output logic pready_o,
+  output logic pslverr_o,
+  // the analog boundary: media lane words, and which lanes stream
+  output logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_o,
+  input  logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_rx_i,
+  output logic [NumMediaLanes-1:0] media_stream_o,
+  // converter bank (as cpo_lanes_top's), one index per media lane
+  input  logic [NumDacCh-1:0][NumMediaLanes-1:0][CodeBits-1:0] dac_preset_i,
+  input  logic [NumAdcCh-1:0][NumMediaLanes-1:0][CodeBits-1:0] adc_code_i,
+  output logic dac_we_o,
+  output logic [7:0] dac_channel_o,
+  output logic [7:0] dac_index_o,
+  output logic [CodeBits-1:0] dac_code_o,
+  // observation: the ASIC's checkers and both ends' link state, per D2D module
+  output logic [NumHostLanes-1:0] lane_locked_o,
+  output logic [NumHostLanes-1:0][63:0] lane_bits_o,
+  output logic [NumHostLanes-1:0][63:0] lane_errors_o,
+  output logic [NumLinks-1:0][4:0] asic_state_o,
+  output logic [NumLinks-1:0][4:0] oe_state_o,
+  output logic [NumLinks-1:0] asic_link_up_o,
+  output logic [NumLinks-1:0] oe_link_up_o
+);
+
+  localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
+
+  if (NumMediaLanes < 1 || NumHostLanes % NumMediaLanes != 0) begin : g_bad_ratio
+    $error("cpo_engine_top: %0d host lanes do not divide onto %0d media lanes", NumHostLanes,
+           NumMediaLanes);
+  end
+  // the two modules' blocks of the map (a third needs its blocks there first)
+  if (NumLinks > 2 || NumHostLanes % NumLinks != 0 || LinkLanes % Ratio != 0) begin : g_bad_links
+    $error("cpo_engine_top: %0d host lanes do not split onto %0d D2D modules of whole media lanes",
+           NumHostLanes, NumLinks);
+  end
+  if (NumHostLanes > MaxLanes || MediaWordBits > 64) begin : g_too_wide
+    $error("cpo_engine_top: %0d host lanes (max %0d), media word %0d bits (max 64)",
+           NumHostLanes, MaxLanes, MediaWordBits);
+  end
+  // cpo_afe_bank decodes the lanes block's window layout; the OE block must use the same one.
+  if (CPO_OE_DAC_SIZE_BITS != CPO_LANES_DAC_SIZE_BITS || CPO_OE_DAC_CH_LSB != CPO_LANES_DAC_CH_LSB ||
+      CPO_OE_DAC_IDX_LSB != CPO_LANES_DAC_IDX_LSB || CPO_OE_DAC_IDX_BITS != CPO_LANES_DAC_IDX_BITS ||
+      CPO_OE_ADC_SIZE_BITS != CPO_LANES_ADC_SIZE_BITS ||
+      CPO_OE_ADC_CH_LSB != CPO_LANES_ADC_CH_LSB) begin : g_bad_window_layout
+    $error("cpo_engine_top: oe.regs.toml's DAC/ADC windows must have lanes.regs.toml's layout");
+  end
+
+  // ---- Host port: the ENGINE space -----------------------------------------------------------
+  logic [1:0] sel_asic, sel_ch;  // per module
+  logic sel_traffic, sel_oe, sel_none;
+  cpo_addrmap_engine_dec u_dec (
+    .paddr_i,
+    .engine_asic_d2d_o (sel_asic[0]),
+    .engine_traffic_o  (sel_traffic),
+    .engine_channel_o  (sel_ch[0]),
+    .engine_asic_d2d1_o(sel_asic[1]),
+    .engine_channel1_o (sel_ch[1]),
+    .engine_oe_o       (sel_oe),
+    .none_o            (sel_none)
+  );
+  // ENGINE_OE's offset is an OE-space address
+  logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] oe_addr;
+  logic oe_sel_d2d, oe_sel_ctrl, oe_sel_none;
+  assign oe_addr = paddr_i[CPO_ADDRMAP_OE_ADDR_BITS-1:0];
+  cpo_addrmap_oe_dec u_oe_dec (
+    .paddr_i  (oe_addr),
+    .oe_d2d_o (oe_sel_d2d),
+    .oe_ctrl_o(oe_sel_ctrl),
+    .none_o   (oe_sel_none)
+  );
+
+  apb_rsp_t [NumLinks-1:0] asic_rsp, ch_rsp, oe_d2d_rsp;
+  apb_rsp_t traffic_rsp, oe_ctrl_rsp;
+  always_comb begin
+    apb_rsp_t r;
+    r = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};  // no block (or no such module): error at once
+    for (int k = 0; k < NumLinks; k++) begin
+      if (sel_asic[k]) r = asic_rsp[k];
+      if (sel_ch[k]) r = ch_rsp[k];
+    end
+    if (sel_traffic) r = traffic_rsp;
+    if (sel_oe && oe_sel_d2d) r = oe_d2d_rsp[0];
+    if (sel_oe && oe_sel_ctrl) r = oe_ctrl_rsp;
+    prdata_o = r.prdata;
+    pready_o = r.pready;
+    pslverr_o = r.pslverr;
+  end
+
+  // ---- The D2D modules -------------------------------------------------------------------------
+  logic [NumHostLanes-1:0][WordBits-1:0] a2o_tx, a2o_rx, o2a_tx, o2a_rx;
+  logic [NumLinks-1:0] a2o_rx_valid, o2a_rx_valid;
+  apb_req_t [NumLinks-1:0] rmt_req, oe_d2d_req;
+  apb_rsp_t [NumLinks-1:0] rmt_rsp;
+  // module 0's OE endpoint is OE_D2D (the OE port's own decode); module k > 0's sits inside
+  // OE_CTRL (the controller's decode below)
+  apb_req_t oe_d2d1_req;
+  apb_rsp_t oe_d2d1_rsp;
+  assign oe_d2d_req[0] = '{psel: psel_i & sel_oe & oe_sel_d2d, penable: penable_i,
+                           pwrite: pwrite_i, paddr: 32'(oe_addr), pwdata: pwdata_i};
+
+  for (genvar k = 0; k < NumLinks; k++) begin : g_link
+    localparam int unsigned Lo = k * LinkLanes;
+    logic unused_link;
+    logic [1:0] unused_ready, unused_rx_err;
+    logic [LinkLanes+2:0][WordBits-1:0] unused_a2o_wire, unused_o2a_wire;  // + spare, valid, clock
+    logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] rmt_paddr;
+
+    if (k > 0) begin : g_oe_port
+      assign oe_d2d_req[k] = oe_d2d1_req;
+      assign oe_d2d1_rsp = oe_d2d_rsp[k];
+    end
+
+    cpo_d2d_link #(
+      .NumLanes  (LinkLanes),
+      .TimerShift(TimerShift)
+    ) u_link (
+      .clk_i,
+      .rst_ni,
+      .asic_psel_i   (psel_i & sel_asic[k]),
+      .asic_penable_i(penable_i),
+      .asic_pwrite_i (pwrite_i),
+      .asic_paddr_i  (paddr_i[CPO_D2D_ADDR_BITS-1:0]),
+      .asic_pwdata_i (pwdata_i),
+      .asic_prdata_o (asic_rsp[k].prdata),
+      .asic_pready_o (asic_rsp[k].pready),
+      .asic_pslverr_o(asic_rsp[k].pslverr),
+      .oe_psel_i     (oe_d2d_req[k].psel),
+      .oe_penable_i  (oe_d2d_req[k].penable),
+      .oe_pwrite_i   (oe_d2d_req[k].pwrite),
+      .oe_paddr_i    (oe_d2d_req[k].paddr[CPO_D2D_ADDR_BITS-1:0]),
+      .oe_pwdata_i   (oe_d2d_req[k].pwdata),
+      .oe_prdata_o   (oe_d2d_rsp[k].prdata),
+      .oe_pready_o   (oe_d2d_rsp[k].pready),
+      .oe_pslverr_o  (oe_d2d_rsp[k].pslverr),
+      .ch_psel_i     (psel_i & sel_ch[k]),
+      .ch_penable_i  (penable_i),
+      .ch_pwrite_i   (pwrite_i),
+      .ch_paddr_i    (paddr_i[CPO_D2DCH_ADDR_BITS-1:0]),
+      .ch_pwdata_i   (pwdata_i),
+      .ch_prdata_o   (ch_rsp[k].prdata),
+      .ch_pready_o   (ch_rsp[k].pready),
+      .ch_pslverr_o  (ch_rsp[k].pslverr),
+      .rmt_psel_o    (rmt_req[k].psel),
+      .rmt_penable_o (rmt_req[k].penable),
+      .rmt_pwrite_o  (rmt_req[k].pwrite),
+      .rmt_paddr_o   (rmt_paddr),
+      .rmt_pwdata_o  (rmt_req[k].pwdata),
+      .rmt_prdata_i  (rmt_rsp[k].prdata),
+      .rmt_pready_i  (rmt_rsp[k].pready),
+      .rmt_pslverr_i (rmt_rsp[k].pslverr),
+      .a2o_tx_data_i (a2o_tx[Lo+:LinkLanes]),
+      .a2o_tx_valid_i(1'b1),
+      .a2o_tx_ready_o(unused_ready[0]),
+      .a2o_rx_data_o (a2o_rx[Lo+:LinkLanes]),
+      .a2o_rx_valid_o(a2o_rx_valid[k]),
+      .a2o_rx_err_o  (unused_rx_err[0]),
+      .o2a_tx_data_i (o2a_tx[Lo+:LinkLanes]),
+      .o2a_tx_valid_i(1'b1),
+      .o2a_tx_ready_o(unused_ready[1]),
+      .o2a_rx_data_o (o2a_rx[Lo+:LinkLanes]),
+      .o2a_rx_valid_o(o2a_rx_valid[k]),
+      .o2a_rx_err_o  (unused_rx_err[1]),
+      .asic_state_o  (asic_state_o[k]),
+      .oe_state_o    (oe_state_o[k]),
+      .asic_link_up_o(asic_link_up_o[k]),
+      .oe_link_up_o  (oe_link_up_o[k]),
+      .a2o_wire_o    (unused_a2o_wire),
+      .o2a_wire_o    (unused_o2a_wire)
+    );
+    assign rmt_req[k].paddr = 32'(rmt_paddr);
+    assign unused_link = ^{unused_ready, unused_rx_err, unused_a2o_wire, unused_o2a_wire};
+  end
+  if (NumLinks == 1) begin : g_one_link
+    logic unused_d2d1;
+    assign unused_d2d1 = ^{oe_d2d1_req, sel_asic[1], sel_ch[1]};
+    assign oe_d2d1_rsp = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};
+  end
+
+  // ---- ASIC: host-lane traffic ---------------------------------------------------------------
+  cpo_traffic_reg2hw_t t_reg2hw;
+  cpo_traffic_hw2reg_t t_hw2reg;
+  cpo_traffic_reg_top u_traffic_reg (
+    .clk_i,
+    .rst_ni,
+    .psel_i   (psel_i & sel_traffic),
+    .penable_i,
+    .pwrite_i,
+    .paddr_i  (paddr_i[CPO_TRAFFIC_ADDR_BITS-1:0]),
+    .pwdata_i,
+    .prdata_o (traffic_rsp.prdata),
+    .pready_o (traffic_rsp.pready),
+    .pslverr_o(traffic_rsp.pslverr),
+    .reg2hw_o (t_reg2hw),
+    .hw2reg_i (t_hw2reg)
+  );
+
+  prbs_poly_e poly;
+  assign poly = prbs_poly_e'(t_reg2hw.ctrl.poly);
+  assign t_hw2reg.config_.num_lanes = 8'(NumHostLanes);
+  assign t_hw2reg.config_.word_bits = 8'(WordBits);
+  logic [MaxLanes-1:0] locked_all;
+  assign locked_all = MaxLanes'(lane_locked_o);
+  assign t_hw2reg.locked_lo.lanes = locked_all[31:0];
+  assign t_hw2reg.locked_hi.lanes = locked_all[63:32];
+
+  for (genvar l = 0; l < MaxLanes; l++) begin : g_host
+    if (l < NumHostLanes) begin : g_lane
+      // distinct non-zero seeds, as cpo_lanes_top's (lane + 1 in the bits PRBS7 uses)
+      localparam logic [PrbsStateBits-1:0] Seed = {24'hace15d, 7'(l + 1)};
+      cpo_prbs_gen #(.Width(WordBits)) u_gen (
+        .clk_i,
+        .rst_ni,
+        .en_i        (t_reg2hw.ctrl.gen_en),
+        .poly_i      (poly),
+        .seed_i      (Seed),
+        .inject_i    (t_reg2hw.lane_inject[l].inject),
+        .inject_pos_i(t_reg2hw.lane_inject[l].pos),
+        .data_o      (a2o_tx[l])
+      );
+      logic [$clog2(WordBits + 1)-1:0] unused_word_errors;
+      cpo_prbs_chk #(.Width(WordBits)) u_chk (
+        .clk_i,
+        .rst_ni,
+        .en_i         (t_reg2hw.ctrl.chk_en),
+        .valid_i      (o2a_rx_valid[l/LinkLanes]),
+        .poly_i       (poly),
+        .data_i       (o2a_rx[l]),
+        .clear_i      (t_reg2hw.cnt_clear.clear),
+        .locked_o     (lane_locked_o[l]),
+        .bits_o       (lane_bits_o[l]),
+        .errors_o     (lane_errors_o[l]),
+        .word_errors_o(unused_word_errors)
+      );
+      assign t_hw2reg.lane_bits[l].value = lane_bits_o[l][31:0];
+      assign t_hw2reg.lane_errs[l].value = lane_errors_o[l][31:0];
+    end else begin : g_none
+      assign t_hw2reg.lane_bits[l].value = '0;
+      assign t_hw2reg.lane_errs[l].value = '0;
+    end
+  end
+
+  // ---- OE controller: the direct route and the tunnels share it -------------------------------
+  // A chain of two-master arbiters: the tunnels of modules 0 .. k share one master (module 0
+  // first), the direct route wins over them all (with one module: one arbiter, direct vs tunnel).
+  apb_req_t [NumLinks-1:0] tun_req;  // tunnels 0 .. k, merged
+  apb_rsp_t [NumLinks-1:0] tun_rsp;
+  assign tun_req[0] = rmt_req[0];
+  assign rmt_rsp[0] = tun_rsp[0];
+  for (genvar k = 1; k < NumLinks; k++) begin : g_tun_arb
+    apb_req_t [1:0] m_req;
+    apb_rsp_t [1:0] m_rsp;
+    assign m_req = {rmt_req[k], tun_req[k-1]};
+    assign tun_rsp[k-1] = m_rsp[0];
+    assign rmt_rsp[k] = m_rsp[1];
+    cpo_d2d_apb_arb u_arb (
+      .clk_i,
+      .rst_ni,
+      .req_i(m_req),
+      .rsp_o(m_rsp),
+      .req_o(tun_req[k]),
+      .rsp_i(tun_rsp[k])
+    );
+  end
+
+  apb_req_t [1:0] ctrl_req;
+  apb_rsp_t [1:0] ctrl_rsp;
+  apb_req_t       c_req;
+  apb_rsp_t       c_rsp;
+  assign ctrl_req[0] = '{psel: psel_i & sel_oe & oe_sel_ctrl, penable: penable_i,
+                         pwrite: pwrite_i, paddr: 32'(oe_addr), pwdata: pwdata_i};
+  assign ctrl_req[1] = tun_req[NumLinks-1];
+  assign oe_ctrl_rsp = ctrl_rsp[0];
+  assign tun_rsp[NumLinks-1] = ctrl_rsp[1];
+
+  cpo_d2d_apb_arb u_ctrl_arb (
+    .clk_i,
+    .rst_ni,
+    .req_i(ctrl_req),
+    .rsp_o(ctrl_rsp),
+    .req_o(c_req),
+    .rsp_i(c_rsp)
+  );
+
+  // OE_CTRL holds the OE_MGMT block, module 1's OE endpoint (OE_D2D1) and the CMIS range to
+  // come; the rest answers PSLVERR
+  logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] c_addr;
+  logic mgmt_hit, d2d1_hit, dac_window, adc_window, afe_window, unused_regs_window;
+  assign c_addr = c_req.paddr[CPO_ADDRMAP_OE_ADDR_BITS-1:0];
+  assign mgmt_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS] ==
+                    CPO_ADDRMAP_OE_MGMT_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS];
+  assign d2d1_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS] ==
+                    CPO_ADDRMAP_OE_D2D1_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS];
+  assign oe_d2d1_req = '{psel: c_req.psel & d2d1_hit, penable: c_req.penable,
+                         pwrite: c_req.pwrite, paddr: 32'(c_addr), pwdata: c_req.pwdata};
+  cpo_oe_reg_dec u_oe_win (
+    .paddr_i(c_addr[CPO_OE_ADDR_BITS-1:0]),
+    .dac_o  (dac_window),
+    .adc_o  (adc_window),
+    .regs_o (unused_regs_window)
+  );
+  assign afe_window = dac_window | adc_window;
+
+  apb_rsp_t oe_reg_rsp, afe_rsp;
+  always_comb begin
+    c_rsp = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};
+    if (mgmt_hit) c_rsp = afe_window ? afe_rsp : oe_reg_rsp;
+    if (d2d1_hit) c_rsp = oe_d2d1_rsp;
+  end
+
+  cpo_oe_reg2hw_t o_reg2hw;
+  cpo_oe_hw2reg_t o_hw2reg;
+  cpo_oe_reg_top u_oe_reg (
+    .clk_i,
+    .rst_ni,
+    .psel_i   (c_req.psel & mgmt_hit & ~afe_window),
+    .penable_i(c_req.penable),
+    .pwrite_i (c_req.pwrite),
+    .paddr_i  (c_addr[CPO_OE_ADDR_BITS-1:0]),
+    .pwdata_i (c_req.pwdata),
+    .prdata_o (oe_reg_rsp.prdata),
+    .pready_o (oe_reg_rsp.pready),
+    .pslverr_o(oe_reg_rsp.pslverr),
+    .reg2hw_o (o_reg2hw),
+    .hw2reg_i (o_hw2reg)
+  );
+  assign o_hw2reg.config_.host_lanes = 8'(NumHostLanes);
+  assign o_hw2reg.config_.media_lanes = 8'(NumMediaLanes);
+  assign o_hw2reg.config_.host_word_bits = 8'(WordBits);
+  assign o_hw2reg.config_.media_word_bits = 8'(MediaWordBits);
+  assign o_hw2reg.d2d.modules = 8'(NumLinks);
+  assign o_hw2reg.d2d.module_lanes = 8'(LinkLanes);
+  assign o_hw2reg.conv.dac_channels = 8'(NumDacCh);
+  assign o_hw2reg.conv.adc_channels = 8'(NumAdcCh);
+
+  cpo_afe_bank #(.NumLanes(NumMediaLanes)) u_afe (
+    .clk_i,
+    .rst_ni,
+    .dac_psel_i(c_req.psel & mgmt_hit & dac_window),
+    .adc_psel_i(c_req.psel & mgmt_hit & adc_window),
+    .penable_i (c_req.penable),
+    .pwrite_i  (c_req.pwrite),
+    .paddr_i   (c_addr[CPO_LANES_DAC_SIZE_BITS-1:0]),
+    .pwdata_i  (c_req.pwdata),
+    .prdata_o  (afe_rsp.prdata),
+    .pready_o  (afe_rsp.pready),
+    .pslverr_o (afe_rsp.pslverr),
+    .dac_preset_i,
+    .adc_code_i,
+    .dac_we_o,
+    .dac_channel_o,
+    .dac_index_o,
+    .dac_code_o
+  );
+
+  // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
+  logic [63:0] stream_all;
+  assign stream_all = {o_reg2hw.stream_en_hi.lanes, o_reg2hw.stream_en_lo.lanes};
+  assign media_stream_o = stream_all[NumMediaLanes-1:0];
+
+  logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
+  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media
+    logic [MediaWordBits-1:0] muxed;
+    for (genvar k = 0; k < Ratio; k++) begin : g_slot
+      for (genvar i = 0; i < WordBits; i++) begin : g_bit
+        assign muxed[i*Ratio+k] = a2o_rx[m*Ratio+k][i];
+        assign o2a_tx[m*Ratio+k][i] = media_stream_o[m] & media_rx_i[m][i*Ratio+k];
+      end
+    end
+    // what the link delivers, registered onto the media lane; idle (zeros) when the link
+    // delivers nothing or the lane is parked
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) media_tx_q[m] <= '0;
+      else media_tx_q[m] <= (a2o_rx_valid[m*Ratio/LinkLanes] && media_stream_o[m]) ? muxed : '0;
+    end
+  end
+  assign media_tx_o = media_tx_q;
+
+  logic unused_top;
+  assign unused_top = ^{sel_none, oe_sel_none, unused_regs_window, stream_all,
+                         c_req.paddr[31:CPO_ADDRMAP_OE_ADDR_BITS], o_reg2hw.scratch,
+                         t_reg2hw.scratch, paddr_i[AddrBits-1:CPO_ADDRMAP_OE_ADDR_BITS]};
+
+endmodule : cpo_engine_top

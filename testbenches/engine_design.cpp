@@ -1,0 +1,152 @@
+#include "engine_design.h"
+
+#include <algorithm>
+
+#include "cpo/analog_channels.h"
+#include "cpo/harness/sim.h"
+#include "cpo/harness/wide.h"
+
+// One variant per compilation (testbenches/CMakeLists.txt): CPO_ENGINE_TOP is its model,
+// CPO_ENGINE_HOST and CPO_ENGINE_MEDIA its lane counts.
+#define CPO_ENGINE_DESIGN_STR2(x) #x
+#define CPO_ENGINE_DESIGN_STR(x) CPO_ENGINE_DESIGN_STR2(x)
+#include CPO_ENGINE_DESIGN_STR(CPO_ENGINE_TOP.h)
+
+namespace {
+namespace h = cpo::harness;
+constexpr uint32_t kResetCycles = 4;
+constexpr uint32_t kCodeBits = 16; // per converter code in the [channel][media lane] ports
+} // namespace
+
+template <typename Top, uint32_t H, uint32_t M>
+EngineDesign<Top, H, M>::EngineDesign(const char *trace_path)
+    : sim_(std::make_unique<cpo::harness::Sim<Top>>(trace_path)) {
+  // The sync loop waits as long as the target takes (the D2D blocks answer in a few cycles).
+  bus_ = std::make_unique<cpo::harness::Apb3Port<uint32_t>>(cpo::harness::apb3Pins(sim_->top()),
+                                                            cpo::harness::Apb3Master::kWaitForever);
+  sim_->addHook(bus_.get());
+  reset();
+}
+
+template <typename Top, uint32_t H, uint32_t M> EngineDesign<Top, H, M>::~EngineDesign() = default;
+
+// Reset cycles are before simulated time 0 (and not traced); the D2D link starts training when
+// reset ends.
+template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::reset() {
+  sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero);
+}
+
+// One datapath cycle: media RX settles with the clock low, media TX is sampled, then the edge.
+// A DAC write is stamped with the cycle from which the DAC register holds the new code.
+template <typename Top, uint32_t H, uint32_t M>
+void EngineDesign<Top, H, M>::cycle(const uint64_t *rx, uint64_t *tx) {
+  Top &t = sim_->top();
+  const uint64_t cycle = sim_->cycles();
+  for (uint32_t m = 0; m < kLanes; m++)
+    h::laneSet(t.media_rx_i, m, kWordBits, rx[m]);
+  sim_->tick([&] {
+    for (uint32_t m = 0; m < kLanes; m++)
+      tx[m] = h::laneGet(t.media_tx_o, m, kWordBits);
+    if (!t.dac_we_o)
+      return;
+    const cpo_analog_write_t w{cycle, t.dac_channel_o, t.dac_index_o, t.dac_code_o};
+    dac_writes_.push_back(w);
+  });
+}
+
+template <typename Top, uint32_t H, uint32_t M>
+void EngineDesign<Top, H, M>::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
+  if (reset_due_) {
+    reset_due_ = false;
+    reset();
+  }
+  for (size_t c = 0; c < count; c++)
+    cycle(&rx[c * kLanes], &tx[c * kLanes]);
+}
+
+// The sync loop starts a transfer only after the last one is done.
+template <typename Top, uint32_t H, uint32_t M>
+void EngineDesign<Top, H, M>::busStart(bool write, uint32_t addr, uint32_t wdata) {
+  bus_->start(write, addr, wdata);
+}
+
+template <typename Top, uint32_t H, uint32_t M>
+bool EngineDesign<Top, H, M>::busDone(uint32_t *rdata, bool *slverr) {
+  cpo_status_t st = CPO_OK;
+  if (!bus_->take(&st, rdata))
+    return false;
+  *slverr = st != CPO_OK;
+  return true;
+}
+
+// A power-on code: before cycle 0 only, for a media lane's converter.
+template <typename Top, uint32_t H, uint32_t M>
+bool EngineDesign<Top, H, M>::dacPreset(uint16_t channel, uint16_t index, uint32_t code) {
+  if (sim_->cycles() != 0 || channel >= CPO_DAC_COUNT || index >= kLanes || code > 0xFFFFu)
+    return false;
+  h::laneSet(sim_->top().dac_preset_i, channel * kLanes + index, kCodeBits, code);
+  reset_due_ = true;
+  return true;
+}
+
+template <typename Top, uint32_t H, uint32_t M>
+bool EngineDesign<Top, H, M>::adcSet(uint16_t channel, uint16_t index, uint32_t code) {
+  if (channel >= CPO_ADC_COUNT || index >= kLanes || code > 0xFFFFu)
+    return false;
+  h::laneSet(sim_->top().adc_code_i, channel * kLanes + index, kCodeBits, code);
+  return true;
+}
+
+template <typename Top, uint32_t H, uint32_t M>
+uint32_t EngineDesign<Top, H, M>::dacTake(cpo_analog_write_t *out, uint32_t max) {
+  const auto n = static_cast<std::ptrdiff_t>(std::min<size_t>(max, dac_writes_.size()));
+  std::copy(dac_writes_.begin(), dac_writes_.begin() + n, out);
+  dac_writes_.erase(dac_writes_.begin(), dac_writes_.begin() + n);
+  return static_cast<uint32_t>(n);
+}
+
+template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<Top, H, M>::ops() {
+  using D = EngineDesign;
+  cpo_design_ops_t o{};
+  o.self = this;
+  o.step = [](void *d, uint32_t count, const uint64_t *rx, uint64_t *tx) {
+    static_cast<D *>(d)->step(count, rx, tx);
+  };
+  o.bus_start = [](void *d, bool write, uint32_t addr, uint32_t wdata) {
+    static_cast<D *>(d)->busStart(write, addr, wdata);
+  };
+  o.bus_done = [](void *d, uint32_t *rdata, bool *slverr) {
+    return static_cast<D *>(d)->busDone(rdata, slverr);
+  };
+  o.dac_preset = [](void *d, uint16_t channel, uint16_t index, uint32_t code) {
+    return static_cast<D *>(d)->dacPreset(channel, index, code);
+  };
+  o.adc_set = [](void *d, uint16_t channel, uint16_t index, uint32_t code) {
+    return static_cast<D *>(d)->adcSet(channel, index, code);
+  };
+  o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
+    return static_cast<D *>(d)->dacTake(out, max);
+  };
+  return o;
+}
+
+template <typename Top, uint32_t H, uint32_t M>
+uint64_t EngineDesign<Top, H, M>::laneBits(uint32_t lane) const {
+  return h::laneGet(sim_->top().lane_bits_o, lane, 64);
+}
+template <typename Top, uint32_t H, uint32_t M>
+uint64_t EngineDesign<Top, H, M>::laneErrors(uint32_t lane) const {
+  return h::laneGet(sim_->top().lane_errors_o, lane, 64);
+}
+template <typename Top, uint32_t H, uint32_t M>
+bool EngineDesign<Top, H, M>::laneLocked(uint32_t lane) const {
+  return (static_cast<uint64_t>(sim_->top().lane_locked_o) >> lane) & 1u;
+}
+template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::linkUp() const {
+  // one bit per D2D module (cpo_engine_top's NumLinks: 32 host lanes or fewer each)
+  constexpr uint32_t kAll = (1u << ((H + 31) / 32)) - 1u;
+  const Top &t = sim_->top();
+  return t.asic_link_up_o == kAll && t.oe_link_up_o == kAll;
+}
+
+template class EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>;
