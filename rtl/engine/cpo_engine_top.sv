@@ -261,29 +261,21 @@ module cpo_engine_top
     if (l < NumHostLanes) begin : g_lane
       // distinct non-zero seeds, as cpo_lanes_top's (lane + 1 in the bits PRBS7 uses)
       localparam logic [PrbsStateBits-1:0] Seed = {24'hace15d, 7'(l + 1)};
-      cpo_prbs_gen #(.Width(WordBits)) u_gen (
+      cpo_traffic_lane #(.Width(WordBits), .Seed(Seed)) u_traffic (
         .clk_i,
         .rst_ni,
-        .en_i        (t_reg2hw.ctrl.gen_en),
         .poly_i      (poly),
-        .seed_i      (Seed),
+        .gen_en_i    (t_reg2hw.ctrl.gen_en),
         .inject_i    (t_reg2hw.lane_inject[l].inject),
         .inject_pos_i(t_reg2hw.lane_inject[l].pos),
-        .data_o      (a2o_tx[l])
-      );
-      logic [$clog2(WordBits + 1)-1:0] unused_word_errors;
-      cpo_prbs_chk #(.Width(WordBits)) u_chk (
-        .clk_i,
-        .rst_ni,
-        .en_i         (t_reg2hw.ctrl.chk_en),
-        .valid_i      (o2a_rx_valid[l/LinkLanes]),
-        .poly_i       (poly),
-        .data_i       (o2a_rx[l]),
-        .clear_i      (t_reg2hw.cnt_clear.clear),
-        .locked_o     (lane_locked_o[l]),
-        .bits_o       (lane_bits_o[l]),
-        .errors_o     (lane_errors_o[l]),
-        .word_errors_o(unused_word_errors)
+        .tx_o        (a2o_tx[l]),
+        .chk_en_i    (t_reg2hw.ctrl.chk_en),
+        .rx_valid_i  (o2a_rx_valid[l/LinkLanes]),
+        .rx_i        (o2a_rx[l]),
+        .clear_i     (t_reg2hw.cnt_clear.clear),
+        .locked_o    (lane_locked_o[l]),
+        .bits_o      (lane_bits_o[l]),
+        .errors_o    (lane_errors_o[l])
       );
       assign t_hw2reg.lane_bits[l].value = lane_bits_o[l][31:0];
       assign t_hw2reg.lane_errs[l].value = lane_errors_o[l][31:0];
@@ -401,10 +393,7 @@ module cpo_engine_top
     .adc_code_i,
     .dac_write_o (dac_write)
   );
-  assign dac_we_o = dac_write.we;
-  assign dac_channel_o = dac_write.channel;
-  assign dac_index_o = dac_write.index;
-  assign dac_code_o = dac_write.code;
+  assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_write; // dac_write_t's order
 
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;

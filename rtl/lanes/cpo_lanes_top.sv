@@ -122,30 +122,21 @@ module cpo_lanes_top
       assign stream_en_o[l] = 1'b1;
     end
 
-    cpo_prbs_gen #(.Width(WordBits)) u_gen (
+    cpo_traffic_lane #(.Width(WordBits), .Seed(Seed)) u_traffic (
       .clk_i,
       .rst_ni,
-      .en_i        (reg2hw.ctrl.gen_en & stream_en_o[l]),
       .poly_i      (ctrl_poly),
-      .seed_i      (Seed),
+      .gen_en_i    (reg2hw.ctrl.gen_en & stream_en_o[l]),
       .inject_i    (reg2hw.lane_inject[l].inject),
       .inject_pos_i(reg2hw.lane_inject[l].pos),
-      .data_o      (tx_data_o[l])
-    );
-
-    logic [$clog2(WordBits + 1)-1:0] unused_word_errors;
-    cpo_prbs_chk #(.Width(WordBits)) u_chk (
-      .clk_i,
-      .rst_ni,
-      .en_i         (reg2hw.ctrl.chk_en & stream_en_o[l]),
-      .valid_i      (1'b1),
-      .poly_i       (ctrl_poly),
-      .data_i       (rx_data_i[l]),
-      .clear_i      (reg2hw.cnt_clear.clear),
-      .locked_o     (lane_locked_o[l]),
-      .bits_o       (lane_bits_o[l]),
-      .errors_o     (lane_errors_o[l]),
-      .word_errors_o(unused_word_errors)
+      .tx_o        (tx_data_o[l]),
+      .chk_en_i    (reg2hw.ctrl.chk_en & stream_en_o[l]),
+      .rx_valid_i  (1'b1),
+      .rx_i        (rx_data_i[l]),
+      .clear_i     (reg2hw.cnt_clear.clear),
+      .locked_o    (lane_locked_o[l]),
+      .bits_o      (lane_bits_o[l]),
+      .errors_o    (lane_errors_o[l])
     );
 
     assign hw2reg.lane_status[l].locked = lane_locked_o[l];

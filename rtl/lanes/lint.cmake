@@ -1,5 +1,6 @@
 # ctest rtl_lint_lanes: verilator --lint-only -Wall over the lanes design and the PRBS blocks.
 # Called with -DLINT=<verilator command> -DVLT=... -DLANES_SV=... -DPRBS_SV=... -DAPB_SV=...
+# -DTRAFFIC_SV=... (the traffic lane module)
 # -DAFE_SV=... (lists: waivers, the whole design, the PRBS blocks, the APB package, the
 # converter bank package+module), and
 # -DREGGEN -DTOML -DTOP_SV -DWORK to check that a 32-lane design (registers regenerated with
@@ -41,5 +42,5 @@ list(FILTER VLT EXCLUDE REGEX "cpo_lanes_reg\\.vlt$")  # the 32-lane block has i
 list(FILTER AFE_SV EXCLUDE REGEX "cpo_lanes_reg_pkg\\.sv$")  # and its own package
 run_lint("cpo_lanes_top NumLanes=32" ${WORK}/cpo_lanes_reg.vlt ${VLT} ${APB_SV} ${PRBS_SV}
          ${WORK}/cpo_lanes_reg_pkg.sv ${WORK}/cpo_lanes_reg_top.sv ${WORK}/cpo_lanes_reg_dec.sv
-         ${AFE_SV} ${TOP_SV}
+         ${AFE_SV} ${TRAFFIC_SV} ${TOP_SV}
          --top-module cpo_lanes_top -GNumLanes=32)
