@@ -3,7 +3,7 @@
 // access phase on the target and returns the target's pready/prdata/pslverr to that master.
 // Master 0 wins when both start in the same cycle.
 module cpo_d2d_apb_arb
-  import cpo_d2d_pkg::*;
+  import cpo_apb_pkg::*;
 (
   input  logic                clk_i,
   input  logic                rst_ni,

@@ -3,7 +3,7 @@
 // combinational path from the link's top-level register ports into the register blocks, so the
 // simulator does not re-evaluate the register decode whenever a top-level input changes.
 module cpo_d2d_apb_cut
-  import cpo_d2d_pkg::*;
+  import cpo_apb_pkg::*;
 #(
   parameter int unsigned AddrBits = 16
 ) (

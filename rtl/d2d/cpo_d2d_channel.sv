@@ -2,25 +2,20 @@
 // and sideband (cpo_d2d_chan_dir) behind the d2dch register block, so tests and scenarios set
 // skew, eye width, faults and bit errors through registers at any time.
 module cpo_d2d_channel
+  import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
   import cpo_d2dch_reg_pkg::*;
 #(
   parameter int unsigned NumLanes = 8,
   parameter int unsigned NumSpare = 1,
-  localparam int unsigned NumPhys  = NumLanes + NumSpare,
-  localparam int unsigned NumWires = NumPhys + 2
+  // data and spare lanes, the valid lane and the clock lane
+  localparam int unsigned NumWires = NumLanes + NumSpare + 2
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
-  // register port
-  input  logic                               psel_i,
-  input  logic                               penable_i,
-  input  logic                               pwrite_i,
-  input  logic [CPO_D2DCH_ADDR_BITS-1:0]     paddr_i,
-  input  logic [31:0]                        pwdata_i,
-  output logic [31:0]                        prdata_o,
-  output logic                               pready_o,
-  output logic                               pslverr_o,
+  // register port (the registers decode the low CPO_D2DCH_ADDR_BITS of paddr)
+  input  apb_req_t                           req_i,
+  output apb_rsp_t                           rsp_o,
   // ASIC -> OE
   input  logic [NumWires-1:0][WordBits-1:0]  a2o_tx_i,
   output logic [NumWires-1:0][WordBits-1:0]  a2o_rx_o,
@@ -43,11 +38,13 @@ module cpo_d2d_channel
 
   cpo_d2dch_reg2hw_t reg2hw;
   cpo_d2dch_hw2reg_t hw2reg;
+  logic              unused_hw2reg_re;  // the channel's status is a few counters: always current
 
   cpo_d2dch_reg_top u_regs (
     .*,  // clock, reset and the register port, passed through by name
-    .reg2hw_o(reg2hw),
-    .hw2reg_i(hw2reg)
+    .reg2hw_o   (reg2hw),
+    .hw2reg_i   (hw2reg),
+    .hw2reg_re_o(unused_hw2reg_re)
   );
 
   chan_dir_cfg_t                  a2o_cfg, o2a_cfg;

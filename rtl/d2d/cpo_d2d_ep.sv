@@ -10,6 +10,7 @@
 // The register tunnel initiator (TUN_* registers) reaches the partner's tunnel target, which
 // executes accesses on its m_* APB master port (TunTarget = 0: refused as unsupported).
 module cpo_d2d_ep
+  import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
   import cpo_d2d_reg_pkg::*;
   import cpo_prbs_pkg::*;
@@ -27,15 +28,9 @@ module cpo_d2d_ep
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
-  // register port (APB3)
-  input  logic                               psel_i,
-  input  logic                               penable_i,
-  input  logic                               pwrite_i,
-  input  logic [CPO_D2D_ADDR_BITS-1:0]       paddr_i,
-  input  logic [31:0]                        pwdata_i,
-  output logic [31:0]                        prdata_o,
-  output logic                               pready_o,
-  output logic                               pslverr_o,
+  // register port (APB3; the registers decode the low CPO_D2D_ADDR_BITS of paddr)
+  input  apb_req_t                           req_i,
+  output apb_rsp_t                           rsp_o,
   // register tunnel target: accesses from the partner (APB3 master)
   output apb_req_t                           m_req_o,
   input  apb_rsp_t                           m_rsp_i,
@@ -65,11 +60,13 @@ module cpo_d2d_ep
   // ---- Registers -----------------------------------------------------------------------------
   cpo_d2d_reg2hw_t reg2hw;
   cpo_d2d_hw2reg_t hw2reg;
+  logic            hw2reg_re;
 
   cpo_d2d_reg_top u_regs (
     .*,  // clock, reset and the register port, passed through by name
-    .reg2hw_o(reg2hw),
-    .hw2reg_i(hw2reg)
+    .reg2hw_o   (reg2hw),
+    .hw2reg_i   (hw2reg),
+    .hw2reg_re_o(hw2reg_re)
   );
 
   logic [31:0] cycle_q;
@@ -382,69 +379,74 @@ module cpo_d2d_ep
              id_valid: st.id_valid, id: st.id, delay: st.delay};
   endfunction
 
+  // Assembled only in the cycle a register read looks at it: the simulator skips the
+  // 3000-odd bits of status while the bus is idle (the register block has no w1c/rc field
+  // whose set mask would be read every cycle).
   always_comb begin
     hw2reg = '0;
-    hw2reg.config_.num_lanes = 8'(NumLanes);
-    hw2reg.config_.num_spare = 8'(NumSpare);
-    hw2reg.config_.word_bits = 8'(WordBits);
-    hw2reg.config_.side = Side;
-    hw2reg.config_.num_phases = 5'(NumPhases - 1);
-    hw2reg.timer.shift_eff = timer_shift;
-    hw2reg.status.state = state;
-    hw2reg.status.prev_state = prev_state;
-    hw2reg.status.link_up = active;
-    hw2reg.status.speed = speed;
-    hw2reg.status.width = width;
-    hw2reg.neg.remote_max_speed = rmt_speed;
-    hw2reg.neg.remote_half = rmt_half;
-    hw2reg.neg.remote_module_id = rmt_mod;
-    hw2reg.neg.neg_speed = neg_speed;
-    hw2reg.neg.neg_half = neg_half;
-    hw2reg.neg.reversed = rev;
-    hw2reg.neg.remote_reversed = rmt_rev;
-    hw2reg.neg.rx_mode = rx_mode;
-    hw2reg.neg.tx_mode = tx_mode;
-    hw2reg.rx_bad_lo.mask = rx_bad40[31:0];
-    hw2reg.rx_bad_hi.mask = rx_bad40[39:32];
-    hw2reg.tx_bad_lo.mask = tx_bad40[31:0];
-    hw2reg.tx_bad_hi.mask = tx_bad40[39:32];
-    hw2reg.train_cnt.trainings = trainings;
-    hw2reg.train_cnt.retrains = retrains;
-    hw2reg.err_status.cause = cause;
-    hw2reg.err_status.state = err_state;
-    hw2reg.active_errs.count = err_cycles;
-    hw2reg.active_words.count = valid_words;
-    hw2reg.sb_pkts.tx = sb_tx_pkts;
-    hw2reg.sb_pkts.rx = sb_rx_pkts;
-    hw2reg.sb_errs.parity = sb_parity;
-    hw2reg.sb_errs.framing = sb_framing;
-    hw2reg.sb_match.unexp_resp = unexp_resp;
-    hw2reg.sb_match.unexp_cpl = unexp_cpl;
-    hw2reg.sb_match.tgt_dropped = tgt_dropped;
-    hw2reg.sb_retries.count = retries;
-    hw2reg.log_status.count = log_count;
-    hw2reg.log_status.overflow = log_ovf;
-    hw2reg.log_status.valid = log_valid;
-    hw2reg.log_cycle.cycle = log_cycle;
-    hw2reg.log_entry.from = log_head_from;
-    hw2reg.log_entry.to = log_head_to;
-    hw2reg.cycle.count = cycle_q;
-    hw2reg.tun_status.busy = tun_busy;
-    hw2reg.tun_status.done = tun_done;
-    hw2reg.tun_status.err = tun_err;
-    hw2reg.tun_status.timeout = tun_to;
-    hw2reg.tun_status.tag = tun_tag;
-    hw2reg.tun_rdata.data = tun_rdata;
-    hw2reg.vld_stat = lane_stat_reg(lane_stat[NumPhys]);
-    hw2reg.vld_errs.count = lane_errs[NumPhys];
-    for (int unsigned r = 0; r < NumPhys; r++) begin
-      hw2reg.lane_stat[r] = lane_stat_reg(lane_stat[r]);
-      hw2reg.lane_errs[r].count = lane_errs[r];
-    end
-    for (int unsigned j = 0; j < NumLanes; j++) begin
-      hw2reg.lane_map[j].tx_lane = tx_map[j];
-      hw2reg.lane_map[j].rx_lane = rev ? 6'(NumPhys - 1 - 32'(rx_map[j])) : rx_map[j];
-      hw2reg.lane_map[j].used = j < 32'(width);
+    if (hw2reg_re) begin
+      hw2reg.config_.num_lanes = 8'(NumLanes);
+      hw2reg.config_.num_spare = 8'(NumSpare);
+      hw2reg.config_.word_bits = 8'(WordBits);
+      hw2reg.config_.side = Side;
+      hw2reg.config_.num_phases = 5'(NumPhases - 1);
+      hw2reg.timer.shift_eff = timer_shift;
+      hw2reg.status.state = state;
+      hw2reg.status.prev_state = prev_state;
+      hw2reg.status.link_up = active;
+      hw2reg.status.speed = speed;
+      hw2reg.status.width = width;
+      hw2reg.neg.remote_max_speed = rmt_speed;
+      hw2reg.neg.remote_half = rmt_half;
+      hw2reg.neg.remote_module_id = rmt_mod;
+      hw2reg.neg.neg_speed = neg_speed;
+      hw2reg.neg.neg_half = neg_half;
+      hw2reg.neg.reversed = rev;
+      hw2reg.neg.remote_reversed = rmt_rev;
+      hw2reg.neg.rx_mode = rx_mode;
+      hw2reg.neg.tx_mode = tx_mode;
+      hw2reg.rx_bad_lo.mask = rx_bad40[31:0];
+      hw2reg.rx_bad_hi.mask = rx_bad40[39:32];
+      hw2reg.tx_bad_lo.mask = tx_bad40[31:0];
+      hw2reg.tx_bad_hi.mask = tx_bad40[39:32];
+      hw2reg.train_cnt.trainings = trainings;
+      hw2reg.train_cnt.retrains = retrains;
+      hw2reg.err_status.cause = cause;
+      hw2reg.err_status.state = err_state;
+      hw2reg.active_errs.count = err_cycles;
+      hw2reg.active_words.count = valid_words;
+      hw2reg.sb_pkts.tx = sb_tx_pkts;
+      hw2reg.sb_pkts.rx = sb_rx_pkts;
+      hw2reg.sb_errs.parity = sb_parity;
+      hw2reg.sb_errs.framing = sb_framing;
+      hw2reg.sb_match.unexp_resp = unexp_resp;
+      hw2reg.sb_match.unexp_cpl = unexp_cpl;
+      hw2reg.sb_match.tgt_dropped = tgt_dropped;
+      hw2reg.sb_retries.count = retries;
+      hw2reg.log_status.count = log_count;
+      hw2reg.log_status.overflow = log_ovf;
+      hw2reg.log_status.valid = log_valid;
+      hw2reg.log_cycle.cycle = log_cycle;
+      hw2reg.log_entry.from = log_head_from;
+      hw2reg.log_entry.to = log_head_to;
+      hw2reg.cycle.count = cycle_q;
+      hw2reg.tun_status.busy = tun_busy;
+      hw2reg.tun_status.done = tun_done;
+      hw2reg.tun_status.err = tun_err;
+      hw2reg.tun_status.timeout = tun_to;
+      hw2reg.tun_status.tag = tun_tag;
+      hw2reg.tun_rdata.data = tun_rdata;
+      hw2reg.vld_stat = lane_stat_reg(lane_stat[NumPhys]);
+      hw2reg.vld_errs.count = lane_errs[NumPhys];
+      for (int unsigned r = 0; r < NumPhys; r++) begin
+        hw2reg.lane_stat[r] = lane_stat_reg(lane_stat[r]);
+        hw2reg.lane_errs[r].count = lane_errs[r];
+      end
+      for (int unsigned j = 0; j < NumLanes; j++) begin
+        hw2reg.lane_map[j].tx_lane = tx_map[j];
+        hw2reg.lane_map[j].rx_lane = rev ? 6'(NumPhys - 1 - 32'(rx_map[j])) : rx_map[j];
+        hw2reg.lane_map[j].used = j < 32'(width);
+      end
     end
   end
 

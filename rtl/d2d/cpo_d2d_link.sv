@@ -9,6 +9,7 @@
 // The ASIC endpoint accepts no tunnel accesses from the OE.
 // a2o_wire_o / o2a_wire_o show what each transmitter puts on the wires (for tests and traces).
 module cpo_d2d_link
+  import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
   import cpo_addrmap_pkg::*;
   import cpo_d2d_reg_pkg::*;
@@ -154,14 +155,8 @@ module cpo_d2d_link
   ) u_asic (
     .clk_i,
     .rst_ni,
-    .psel_i     (a_req.psel),
-    .penable_i  (a_req.penable),
-    .pwrite_i   (a_req.pwrite),
-    .paddr_i    (a_req.paddr[CPO_D2D_ADDR_BITS-1:0]),
-    .pwdata_i   (a_req.pwdata),
-    .prdata_o   (a_rsp.prdata),
-    .pready_o   (a_rsp.pready),
-    .pslverr_o  (a_rsp.pslverr),
+    .req_i      (a_req),
+    .rsp_o      (a_rsp),
     .m_req_o    (asic_m_req),
     .m_rsp_i    ('{prdata: '0, pready: 1'b1, pslverr: 1'b1}),
     .tx_wire_o  (a2o_wire_o),
@@ -190,14 +185,8 @@ module cpo_d2d_link
   ) u_channel (
     .clk_i,
     .rst_ni,
-    .psel_i      (c_req.psel),
-    .penable_i   (c_req.penable),
-    .pwrite_i    (c_req.pwrite),
-    .paddr_i     (c_req.paddr[CPO_D2DCH_ADDR_BITS-1:0]),
-    .pwdata_i    (c_req.pwdata),
-    .prdata_o    (c_rsp.prdata),
-    .pready_o    (c_rsp.pready),
-    .pslverr_o   (c_rsp.pslverr),
+    .req_i       (c_req),
+    .rsp_o       (c_rsp),
     .a2o_tx_i    (a2o_wire_o),
     .a2o_rx_o    (a2o_rx),
     .a2o_phase_i (a2o_phase),
@@ -269,14 +258,8 @@ module cpo_d2d_link
   ) u_oe (
     .clk_i,
     .rst_ni,
-    .psel_i     (r_req.psel),
-    .penable_i  (r_req.penable),
-    .pwrite_i   (r_req.pwrite),
-    .paddr_i    (r_req.paddr[CPO_D2D_ADDR_BITS-1:0]),
-    .pwdata_i   (r_req.pwdata),
-    .prdata_o   (r_rsp.prdata),
-    .pready_o   (r_rsp.pready),
-    .pslverr_o  (r_rsp.pslverr),
+    .req_i      (r_req),
+    .rsp_o      (r_rsp),
     .m_req_o    (oe_m_req),
     .m_rsp_i    (oe_m_rsp),
     .tx_wire_o  (o2a_wire_o),
@@ -301,12 +284,10 @@ module cpo_d2d_link
   assign asic_state_o = asic_state;
   assign oe_state_o = oe_state;
 
-  // The ASIC endpoint's tunnel target is disabled: its master port is idle. Each register
-  // block decodes the low address bits of its own space.
+  // The ASIC endpoint's tunnel target is disabled: its master port is idle. The tunnel reaches
+  // the OE space only.
   logic unused_link;
-  assign unused_link = ^{asic_m_req, asic_width, oe_width, a_req.paddr[31:CPO_D2D_ADDR_BITS],
-                         c_req.paddr[31:CPO_D2DCH_ADDR_BITS], r_req.paddr[31:CPO_D2D_ADDR_BITS],
-                         oe_m_req.paddr[31:TunAddrBits]};
+  assign unused_link = ^{asic_m_req, asic_width, oe_width, oe_m_req.paddr[31:TunAddrBits]};
 
   // Both ends agree on the link width once both are ACTIVE.
   WidthAgrees_A: assert property (@(posedge clk_i) disable iff (!rst_ni)

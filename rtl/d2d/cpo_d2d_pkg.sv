@@ -51,29 +51,6 @@ package cpo_d2d_pkg;
     ErrRemote   = 4'd7    // the partner reported TRAINERROR
   } err_cause_e;
 
-  // ---- Register paths ------------------------------------------------------------------------
-  // An APB3 request and response between the link's internal blocks (slices, arbiter, tunnel
-  // target). The link's top-level ports and the generated register blocks' ports stay flat;
-  // paddr is APB's full 32 bits and each block uses the low bits of its own space.
-  typedef struct packed {
-    logic        psel;
-    logic        penable;
-    logic        pwrite;
-    logic [31:0] paddr;
-    logic [31:0] pwdata;
-  } apb_req_t;
-  typedef struct packed {
-    logic [31:0] prdata;
-    logic        pready;
-    logic        pslverr;
-  } apb_rsp_t;
-
-  // The request of a master that holds its access in registers, in the setup or access phase.
-  function automatic apb_req_t apb_req(logic setup, logic access, logic write, logic [31:0] addr,
-                                       logic [31:0] wdata);
-    return '{psel: setup || access, penable: access, pwrite: write, paddr: addr, pwdata: wdata};
-  endfunction
-
   // ---- Sideband ------------------------------------------------------------------------------
   // Opcodes (header bits [4:0]).
   parameter logic [4:0] OpMemRd32 = 5'b00000;  // 32-bit register read (tunnel)

@@ -5,6 +5,7 @@
 // A request that arrives while one is in progress is dropped and counted.
 // APB3 has no byte strobes: a write with byte enables other than 4'hf is refused (status 1).
 module cpo_d2d_tun_tgt
+  import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
 #(
   parameter bit Enable = 1'b1

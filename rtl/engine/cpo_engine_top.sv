@@ -24,6 +24,7 @@
 // The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout at
 // the 1 GHz datapath clock) unless TimerShift or the endpoints' TIMER registers scale them.
 module cpo_engine_top
+  import cpo_apb_pkg::*;
   import cpo_prbs_pkg::*;
   import cpo_d2d_pkg::*;
   import cpo_addrmap_pkg::*;
@@ -233,19 +234,18 @@ module cpo_engine_top
   // ---- ASIC: host-lane traffic ---------------------------------------------------------------
   cpo_traffic_reg2hw_t t_reg2hw;
   cpo_traffic_hw2reg_t t_hw2reg;
+  apb_req_t traffic_req;
+  assign traffic_req = '{psel: psel_i & sel_traffic, penable: penable_i, pwrite: pwrite_i,
+                         paddr: 32'(paddr_i[CPO_TRAFFIC_ADDR_BITS-1:0]), pwdata: pwdata_i};
+  logic unused_traffic_re;
   cpo_traffic_reg_top u_traffic_reg (
     .clk_i,
     .rst_ni,
-    .psel_i   (psel_i & sel_traffic),
-    .penable_i,
-    .pwrite_i,
-    .paddr_i  (paddr_i[CPO_TRAFFIC_ADDR_BITS-1:0]),
-    .pwdata_i,
-    .prdata_o (traffic_rsp.prdata),
-    .pready_o (traffic_rsp.pready),
-    .pslverr_o(traffic_rsp.pslverr),
-    .reg2hw_o (t_reg2hw),
-    .hw2reg_i (t_hw2reg)
+    .req_i      (traffic_req),
+    .rsp_o      (traffic_rsp),
+    .reg2hw_o   (t_reg2hw),
+    .hw2reg_i   (t_hw2reg),
+    .hw2reg_re_o(unused_traffic_re)
   );
 
   prbs_poly_e poly;
@@ -261,29 +261,21 @@ module cpo_engine_top
     if (l < NumHostLanes) begin : g_lane
       // distinct non-zero seeds, as cpo_lanes_top's (lane + 1 in the bits PRBS7 uses)
       localparam logic [PrbsStateBits-1:0] Seed = {24'hace15d, 7'(l + 1)};
-      cpo_prbs_gen #(.Width(WordBits)) u_gen (
+      cpo_traffic_lane #(.Width(WordBits), .Seed(Seed)) u_traffic (
         .clk_i,
         .rst_ni,
-        .en_i        (t_reg2hw.ctrl.gen_en),
         .poly_i      (poly),
-        .seed_i      (Seed),
+        .gen_en_i    (t_reg2hw.ctrl.gen_en),
         .inject_i    (t_reg2hw.lane_inject[l].inject),
         .inject_pos_i(t_reg2hw.lane_inject[l].pos),
-        .data_o      (a2o_tx[l])
-      );
-      logic [$clog2(WordBits + 1)-1:0] unused_word_errors;
-      cpo_prbs_chk #(.Width(WordBits)) u_chk (
-        .clk_i,
-        .rst_ni,
-        .en_i         (t_reg2hw.ctrl.chk_en),
-        .valid_i      (o2a_rx_valid[l/LinkLanes]),
-        .poly_i       (poly),
-        .data_i       (o2a_rx[l]),
-        .clear_i      (t_reg2hw.cnt_clear.clear),
-        .locked_o     (lane_locked_o[l]),
-        .bits_o       (lane_bits_o[l]),
-        .errors_o     (lane_errors_o[l]),
-        .word_errors_o(unused_word_errors)
+        .tx_o        (a2o_tx[l]),
+        .chk_en_i    (t_reg2hw.ctrl.chk_en),
+        .rx_valid_i  (o2a_rx_valid[l/LinkLanes]),
+        .rx_i        (o2a_rx[l]),
+        .clear_i     (t_reg2hw.cnt_clear.clear),
+        .locked_o    (lane_locked_o[l]),
+        .bits_o      (lane_bits_o[l]),
+        .errors_o    (lane_errors_o[l])
       );
       assign t_hw2reg.lane_bits[l].value = lane_bits_o[l][31:0];
       assign t_hw2reg.lane_errs[l].value = lane_errors_o[l][31:0];
@@ -363,19 +355,23 @@ module cpo_engine_top
 
   cpo_oe_reg2hw_t o_reg2hw;
   cpo_oe_hw2reg_t o_hw2reg;
+  apb_req_t oe_reg_req, afe_req;
+  always_comb begin
+    oe_reg_req = '{psel: c_req.psel & mgmt_hit & ~afe_window, penable: c_req.penable,
+                   pwrite: c_req.pwrite, paddr: 32'(c_addr[CPO_OE_ADDR_BITS-1:0]),
+                   pwdata: c_req.pwdata};
+    afe_req = oe_reg_req;
+    afe_req.psel = c_req.psel & mgmt_hit & afe_window;
+  end
+  logic unused_oe_re;
   cpo_oe_reg_top u_oe_reg (
     .clk_i,
     .rst_ni,
-    .psel_i   (c_req.psel & mgmt_hit & ~afe_window),
-    .penable_i(c_req.penable),
-    .pwrite_i (c_req.pwrite),
-    .paddr_i  (c_addr[CPO_OE_ADDR_BITS-1:0]),
-    .pwdata_i (c_req.pwdata),
-    .prdata_o (oe_reg_rsp.prdata),
-    .pready_o (oe_reg_rsp.pready),
-    .pslverr_o(oe_reg_rsp.pslverr),
-    .reg2hw_o (o_reg2hw),
-    .hw2reg_i (o_hw2reg)
+    .req_i      (oe_reg_req),
+    .rsp_o      (oe_reg_rsp),
+    .reg2hw_o   (o_reg2hw),
+    .hw2reg_i   (o_hw2reg),
+    .hw2reg_re_o(unused_oe_re)
   );
   assign o_hw2reg.config_.host_lanes = 8'(NumHostLanes);
   assign o_hw2reg.config_.media_lanes = 8'(NumMediaLanes);
@@ -386,25 +382,18 @@ module cpo_engine_top
   assign o_hw2reg.conv.dac_channels = 8'(NumDacCh);
   assign o_hw2reg.conv.adc_channels = 8'(NumAdcCh);
 
+  dac_write_t dac_write;
   cpo_afe_bank #(.NumLanes(NumMediaLanes)) u_afe (
     .clk_i,
     .rst_ni,
-    .dac_psel_i(c_req.psel & mgmt_hit & dac_window),
-    .adc_psel_i(c_req.psel & mgmt_hit & adc_window),
-    .penable_i (c_req.penable),
-    .pwrite_i  (c_req.pwrite),
-    .paddr_i   (c_addr[CPO_LANES_DAC_SIZE_BITS-1:0]),
-    .pwdata_i  (c_req.pwdata),
-    .prdata_o  (afe_rsp.prdata),
-    .pready_o  (afe_rsp.pready),
-    .pslverr_o (afe_rsp.pslverr),
+    .req_i       (afe_req),
+    .dac_window_i(dac_window),
+    .rsp_o       (afe_rsp),
     .dac_preset_i,
     .adc_code_i,
-    .dac_we_o,
-    .dac_channel_o,
-    .dac_index_o,
-    .dac_code_o
+    .dac_write_o (dac_write)
   );
+  assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_write; // dac_write_t's order
 
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;

@@ -6,13 +6,14 @@
 // Within a window the offset is ch * CH_STRIDE + idx * IDX_STRIDE (cpo_lanes_reg_pkg; ch <
 // NumDacCh or NumAdcCh, idx < NumLanes); bits [CodeBits-1:0] hold the code, the upper bits read 0 and ignore writes.
 // DAC registers are read/write; ADC registers are read-only and show adc_code_i. Any other
-// offset, and any write to the ADC window, completes with pslverr_o and has no effect. Every
-// access completes in its first access cycle (pready_o is always 1).
+// offset, and any write to the ADC window, completes with pslverr and has no effect. Every
+// access completes in its first access cycle (rsp_o.pready is always 1).
 //
-// The DAC codes take dac_preset_i while rst_ni is low. A completed DAC write pulses dac_we_o
-// for the one cycle after it (the first cycle the new code is held), with its channel, index
-// and code; reset never pulses.
+// The DAC codes take dac_preset_i while rst_ni is low. A completed DAC write pulses
+// dac_write_o.we for the one cycle after it (the first cycle the new code is held), with its
+// channel, index and code; reset never pulses.
 module cpo_afe_bank
+  import cpo_apb_pkg::*;
   import cpo_afe_pkg::*;
   import cpo_lanes_reg_pkg::*;
 #(
@@ -20,22 +21,14 @@ module cpo_afe_bank
 ) (
   input  logic clk_i,
   input  logic rst_ni,
-  // APB3, already split by the caller: one select per window, the offset within the window.
-  input  logic dac_psel_i,
-  input  logic adc_psel_i,
-  input  logic penable_i,
-  input  logic pwrite_i,
-  input  logic [CPO_LANES_DAC_SIZE_BITS-1:0] paddr_i,
-  input  logic [31:0] pwdata_i,
-  output logic [31:0] prdata_o,
-  output logic pready_o,
-  output logic pslverr_o,
+  // APB3, already split by the caller: req_i.psel selects the bank, dac_window_i says which
+  // window (DAC, else ADC); the bank decodes the offset within the window.
+  input  apb_req_t req_i,
+  input  logic dac_window_i,
+  output apb_rsp_t rsp_o,
   input  logic [NumDacCh-1:0][NumLanes-1:0][CodeBits-1:0] dac_preset_i,
   input  logic [NumAdcCh-1:0][NumLanes-1:0][CodeBits-1:0] adc_code_i,
-  output logic dac_we_o,
-  output logic [7:0] dac_channel_o,
-  output logic [7:0] dac_index_o,
-  output logic [CodeBits-1:0] dac_code_o
+  output dac_write_t dac_write_o
 );
 
   // Offset fields (the DAC and ADC windows share one layout): channel, index, byte.
@@ -67,20 +60,21 @@ module cpo_afe_bank
   end
 
   // ---- Decode ------------------------------------------------------------------------------
+  logic [CPO_LANES_DAC_SIZE_BITS-1:0] paddr;  // the offset within the window
   logic [ChFieldBits-1:0] ch;
   logic [IdxFieldBits-1:0] idx;
   logic access, aligned, idx_ok, dac_hit, adc_hit, dac_we;
-  assign ch = paddr_i[ChLsb+:ChFieldBits];
-  assign idx = paddr_i[IdxLsb+:IdxFieldBits];
-  assign aligned = paddr_i[IdxLsb-1:0] == '0;
+  assign paddr = req_i.paddr[CPO_LANES_DAC_SIZE_BITS-1:0];
+  assign ch = paddr[ChLsb+:ChFieldBits];
+  assign idx = paddr[IdxLsb+:IdxFieldBits];
+  assign aligned = paddr[IdxLsb-1:0] == '0;
   assign idx_ok = 32'(idx) < 32'(NumLanes);
-  assign dac_hit = dac_psel_i & aligned & idx_ok & (32'(ch) < NumDacCh);
-  assign adc_hit = adc_psel_i & aligned & idx_ok & (32'(ch) < NumAdcCh) & ~pwrite_i;
+  assign dac_hit = req_i.psel & dac_window_i & aligned & idx_ok & (32'(ch) < NumDacCh);
+  assign adc_hit = req_i.psel & ~dac_window_i & aligned & idx_ok & (32'(ch) < NumAdcCh) &
+                   ~req_i.pwrite;
 
-  assign access = (dac_psel_i | adc_psel_i) & penable_i;
-  assign dac_we = dac_hit & penable_i & pwrite_i;
-  assign pready_o = 1'b1;
-  assign pslverr_o = access & ~(dac_hit | adc_hit);
+  assign access = req_i.psel & req_i.penable;
+  assign dac_we = dac_hit & req_i.penable & req_i.pwrite;
 
   logic [LaneBits-1:0] lane;
   logic [DacChBits-1:0] dac_ch;
@@ -99,33 +93,25 @@ module cpo_afe_bank
         dac_q[c] <= dac_preset_i[c];
       end
     end else if (dac_we) begin
-      dac_q[dac_ch][lane] <= pwdata_i[CodeBits-1:0];
+      dac_q[dac_ch][lane] <= req_i.pwdata[CodeBits-1:0];
     end
   end
 
   // ---- Write event for the harness ---------------------------------------------------------
-  logic dac_we_q;
-  logic [7:0] dac_channel_q, dac_index_q;
-  logic [CodeBits-1:0] dac_code_q;
+  dac_write_t dac_write_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dac_we_q <= 1'b0;
-      dac_channel_q <= '0;
-      dac_index_q <= '0;
-      dac_code_q <= '0;
+      dac_write_q <= '0;
     end else begin
-      dac_we_q <= dac_we;
+      dac_write_q.we <= dac_we;
       if (dac_we) begin
-        dac_channel_q <= 8'(ch);
-        dac_index_q <= 8'(idx);
-        dac_code_q <= pwdata_i[CodeBits-1:0];
+        dac_write_q.channel <= 8'(ch);
+        dac_write_q.index <= 8'(idx);
+        dac_write_q.code <= req_i.pwdata[CodeBits-1:0];
       end
     end
   end
-  assign dac_we_o = dac_we_q;
-  assign dac_channel_o = dac_channel_q;
-  assign dac_index_o = dac_index_q;
-  assign dac_code_o = dac_code_q;
+  assign dac_write_o = dac_write_q;
 
   // ---- Read data: one entry selected by index, zero outside a read -------------------------
   logic [CodeBits-1:0] rcode;
@@ -137,10 +123,11 @@ module cpo_afe_bank
       rcode = adc_code_i[adc_ch][lane];
     end
   end
-  assign prdata_o = (access & ~pwrite_i) ? 32'(rcode) : '0;
+  assign rsp_o = '{prdata: (access & ~req_i.pwrite) ? 32'(rcode) : '0, pready: 1'b1,
+                   pslverr: access & ~(dac_hit | adc_hit)};
 
-  // Bits above the code are ignored on write.
-  logic unused_pwdata;
-  assign unused_pwdata = ^pwdata_i[31:CodeBits];
+  // Bits above the code are ignored on write; the caller decoded the address above the window.
+  logic unused_req;
+  assign unused_req = ^{req_i.pwdata[31:CodeBits], req_i.paddr[31:CPO_LANES_DAC_SIZE_BITS]};
 
 endmodule : cpo_afe_bank

@@ -8,6 +8,7 @@
 // converter bank (cpo_afe_bank), decoded by the generated cpo_lanes_reg_dec; everything else
 // goes to the register block, which answers unmapped addresses with PSLVERR.
 module cpo_lanes_top
+  import cpo_apb_pkg::*;
   import cpo_prbs_pkg::*;
   import cpo_lanes_reg_pkg::*;
   import cpo_afe_pkg::*;
@@ -59,49 +60,48 @@ module cpo_lanes_top
   );
   assign afe_window = dac_window | adc_window;
 
-  logic [31:0] reg_prdata, afe_prdata;
-  logic reg_pready, afe_pready, reg_pslverr, afe_pslverr;
-  assign prdata_o = afe_window ? afe_prdata : reg_prdata;
-  assign pready_o = afe_window ? afe_pready : reg_pready;
-  assign pslverr_o = afe_window ? afe_pslverr : reg_pslverr;
+  apb_req_t reg_req, afe_req;
+  apb_rsp_t reg_rsp, afe_rsp, rsp;
+  always_comb begin
+    reg_req = '{psel: psel_i & ~afe_window, penable: penable_i, pwrite: pwrite_i,
+                paddr: 32'(paddr_i), pwdata: pwdata_i};
+    afe_req = reg_req;
+    afe_req.psel = psel_i & afe_window;
+  end
+  assign rsp = afe_window ? afe_rsp : reg_rsp;
+  assign prdata_o = rsp.prdata;
+  assign pready_o = rsp.pready;
+  assign pslverr_o = rsp.pslverr;
 
   cpo_lanes_reg2hw_t reg2hw;
   cpo_lanes_hw2reg_t hw2reg;
+  logic unused_hw2reg_re;  // the lanes' status is a few wires: kept up to date every cycle
 
   cpo_lanes_reg_top u_reg (
     .clk_i,
     .rst_ni,
-    .psel_i   (psel_i & ~afe_window),
-    .penable_i,
-    .pwrite_i,
-    .paddr_i,
-    .pwdata_i,
-    .prdata_o (reg_prdata),
-    .pready_o (reg_pready),
-    .pslverr_o(reg_pslverr),
-    .reg2hw_o (reg2hw),
-    .hw2reg_i (hw2reg)
+    .req_i      (reg_req),
+    .rsp_o      (reg_rsp),
+    .reg2hw_o   (reg2hw),
+    .hw2reg_i   (hw2reg),
+    .hw2reg_re_o(unused_hw2reg_re)
   );
 
+  dac_write_t dac_write;
   cpo_afe_bank #(.NumLanes(NumLanes)) u_afe (
     .clk_i,
     .rst_ni,
-    .dac_psel_i(psel_i & dac_window),
-    .adc_psel_i(psel_i & adc_window),
-    .penable_i,
-    .pwrite_i,
-    .paddr_i   (paddr_i[CPO_LANES_DAC_SIZE_BITS-1:0]),
-    .pwdata_i,
-    .prdata_o  (afe_prdata),
-    .pready_o  (afe_pready),
-    .pslverr_o (afe_pslverr),
+    .req_i       (afe_req),
+    .dac_window_i(dac_window),
+    .rsp_o       (afe_rsp),
     .dac_preset_i,
     .adc_code_i,
-    .dac_we_o,
-    .dac_channel_o,
-    .dac_index_o,
-    .dac_code_o
+    .dac_write_o (dac_write)
   );
+  assign dac_we_o = dac_write.we;
+  assign dac_channel_o = dac_write.channel;
+  assign dac_index_o = dac_write.index;
+  assign dac_code_o = dac_write.code;
 
   prbs_poly_e ctrl_poly;
   assign ctrl_poly = prbs_poly_e'(reg2hw.ctrl.poly);
@@ -122,30 +122,21 @@ module cpo_lanes_top
       assign stream_en_o[l] = 1'b1;
     end
 
-    cpo_prbs_gen #(.Width(WordBits)) u_gen (
+    cpo_traffic_lane #(.Width(WordBits), .Seed(Seed)) u_traffic (
       .clk_i,
       .rst_ni,
-      .en_i        (reg2hw.ctrl.gen_en & stream_en_o[l]),
       .poly_i      (ctrl_poly),
-      .seed_i      (Seed),
+      .gen_en_i    (reg2hw.ctrl.gen_en & stream_en_o[l]),
       .inject_i    (reg2hw.lane_inject[l].inject),
       .inject_pos_i(reg2hw.lane_inject[l].pos),
-      .data_o      (tx_data_o[l])
-    );
-
-    logic [$clog2(WordBits + 1)-1:0] unused_word_errors;
-    cpo_prbs_chk #(.Width(WordBits)) u_chk (
-      .clk_i,
-      .rst_ni,
-      .en_i         (reg2hw.ctrl.chk_en & stream_en_o[l]),
-      .valid_i      (1'b1),
-      .poly_i       (ctrl_poly),
-      .data_i       (rx_data_i[l]),
-      .clear_i      (reg2hw.cnt_clear.clear),
-      .locked_o     (lane_locked_o[l]),
-      .bits_o       (lane_bits_o[l]),
-      .errors_o     (lane_errors_o[l]),
-      .word_errors_o(unused_word_errors)
+      .tx_o        (tx_data_o[l]),
+      .chk_en_i    (reg2hw.ctrl.chk_en & stream_en_o[l]),
+      .rx_valid_i  (1'b1),
+      .rx_i        (rx_data_i[l]),
+      .clear_i     (reg2hw.cnt_clear.clear),
+      .locked_o    (lane_locked_o[l]),
+      .bits_o      (lane_bits_o[l]),
+      .errors_o    (lane_errors_o[l])
     );
 
     assign hw2reg.lane_status[l].locked = lane_locked_o[l];

@@ -256,6 +256,13 @@ def gen_sv(src, code_bits, dac, adc):
       f"  localparam int unsigned NumAdcCh = {len(adc)};", ""
   ]
   out += _sv_list("Dac", "NumDacCh", dac) + [""] + _sv_list("Adc", "NumAdcCh", adc)
+  out += [
+      "",
+      "  // A completed DAC register write as the converter bank reports it (the cycle after it).",
+      "  typedef struct packed {", "    logic                we;",
+      "    logic [7:0]          channel;", "    logic [7:0]          index;",
+      "    logic [CodeBits-1:0] code;", "  } dac_write_t;"
+  ]
   out += ["", "endpackage : cpo_afe_pkg"]
   return "\n".join(out) + "\n"
 

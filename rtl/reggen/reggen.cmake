@@ -9,7 +9,8 @@
 #   cpo_<name>_regs          INTERFACE library; its include dir has cpo/<name>_regs.h
 #   cpo_<name>_reggen        the custom target that (re)generates the files
 #   CPO_<NAME>_REG_SV        (in the caller's scope) the generated SV files, package first, for
-#                            verilate(SOURCES ...) and lint; the .vlt is in CPO_<NAME>_REG_VLT
+#                            verilate(SOURCES ...) and lint, after ${CPO_APB_SV} (once per
+#                            design); the .vlt is in CPO_<NAME>_REG_VLT
 #
 # The files are generated once at configure time (verilate() runs Verilator while configuring,
 # so they must exist) and again at build time whenever the TOML or the generator changes.
@@ -17,6 +18,9 @@
 include_guard(GLOBAL)
 
 set(CPO_REGGEN_PY ${CMAKE_CURRENT_LIST_DIR}/reggen.py CACHE INTERNAL "")
+# The APB3 request/response structs every generated register block takes: list it once, before
+# the register blocks, in each design's sources.
+set(CPO_APB_SV ${CMAKE_CURRENT_LIST_DIR}/../common/cpo_apb_pkg.sv CACHE INTERNAL "")
 set(CPO_REGGEN_OUT ${CMAKE_BINARY_DIR}/rtl/generated CACHE INTERNAL "")
 
 function(cpo_reggen)

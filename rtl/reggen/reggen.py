@@ -6,7 +6,8 @@ Usage:
 
 Writes, into DIR:
   cpo_<block>_reg_pkg.sv   offsets, resets, reg2hw/hw2reg packed structs
-  cpo_<block>_reg_top.sv   APB3 target (one wait-free access, pslverr on unmapped addresses)
+  cpo_<block>_reg_top.sv   APB3 target (cpo_apb_pkg structs; one wait-free access, pslverr
+                           on unmapped addresses; decode and reads only in an access)
   cpo_<block>_reg_dec.sv   window decoder (a hit per [[window]], regs_o for the rest)
   cpo/<block>_regs.h       C macros for host/ code
   <block>_regs.md          Markdown reference
@@ -887,158 +888,34 @@ def _pad_concat(parts):
 def _sv_top_header(block):
   """Banner, port list and the APB handshake of cpo_<block>_reg_top."""
   b = block.name
+  p = block.prefix
   windows = []
   if block.windows:
-    windows = ["// Windows, decoded by the design around this block (here they answer pslverr_o):"]
+    windows = ["// Windows, decoded by the design around this block (here they answer pslverr):"]
     windows += [
         f"//   {w.name} 0x{w.offset:04x}-0x{w.end - 1:04x} ({w.access})" for w in block.windows
     ]
   return [
       banner(block, "//"), "//",
-      f"// APB3 target for register block '{b}'. Every access completes in its first access",
-      "// cycle (pready_o is always 1); an access to an unmapped or misaligned address",
-      "// completes with pslverr_o and has no effect. Writes to read-only fields are ignored.",
-      *windows, "", f"module cpo_{b}_reg_top", f"  import cpo_{b}_reg_pkg::*;", "(",
-      "  input  logic clk_i,", "  input  logic rst_ni,", "  input  logic psel_i,",
-      "  input  logic penable_i,", "  input  logic pwrite_i,",
-      f"  input  logic [{block.prefix}_ADDR_BITS-1:0] paddr_i,", "  input  logic [31:0] pwdata_i,",
-      "  output logic [31:0] prdata_o,", "  output logic pready_o,", "  output logic pslverr_o,",
-      f"  output cpo_{b}_reg2hw_t reg2hw_o,", f"  input  cpo_{b}_hw2reg_t hw2reg_i", ");", "",
-      "  logic access, wr_en, rd_en, addr_hit;", "  assign access = psel_i & penable_i;",
-      "  assign wr_en = access & pwrite_i;", "  assign rd_en = access & ~pwrite_i;",
-      "  assign pready_o = 1'b1;", "  assign pslverr_o = access & ~addr_hit;", ""
+      f"// APB3 target for register block '{b}' (cpo_apb_pkg's request in, response out). Every",
+      "// access completes in its first access cycle (rsp_o.pready is always 1); an access to an",
+      "// unmapped or misaligned address completes with pslverr and has no effect. Writes to",
+      "// read-only fields are ignored.",
+      "// The address decode, the read mux and the ro fields of hw2reg_i are looked at only in an",
+      "// access cycle, so an idle bus costs the simulator next to nothing: hw2reg_re_o is high in",
+      "// the access cycle of a read, the only cycles in which ro fields are read (a design may",
+      "// assemble them inside `if (hw2reg_re_o)`). w1c and rc set masks are read every cycle.",
+      *windows, "", f"module cpo_{b}_reg_top", "  import cpo_apb_pkg::*;",
+      f"  import cpo_{b}_reg_pkg::*;", "(", "  input  logic clk_i,", "  input  logic rst_ni,",
+      "  input  apb_req_t req_i,", "  output apb_rsp_t rsp_o,",
+      f"  output cpo_{b}_reg2hw_t reg2hw_o,", f"  input  cpo_{b}_hw2reg_t hw2reg_i,",
+      "  output logic hw2reg_re_o", ");", "", "  logic access, wr_en, rd_en;",
+      f"  logic [{p}_ADDR_BITS-1:0] addr;", "  logic [31:0] wdata;",
+      "  assign access = req_i.psel & req_i.penable;", "  assign wr_en = access & req_i.pwrite;",
+      "  assign rd_en = access & ~req_i.pwrite;",
+      f"  assign addr = req_i.paddr[{p}_ADDR_BITS-1:0];", "  assign wdata = req_i.pwdata;",
+      "  assign hw2reg_re_o = rd_en;", ""
   ]
-
-
-def _sv_top_decode(block):
-  """One hit line per register instance, and addr_hit, their OR."""
-  p = block.prefix
-  out = ["  // Address decode: one hit line per register instance."]
-  hits = []
-  for r in block.registers:
-    n = r.name.lower()
-    if r.is_array:
-      out += [
-          f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;", "  always_comb begin",
-          f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
-          f"      {n}_hit[i] = paddr_i ==",
-          f"          {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;", "    end",
-          "  end"
-      ]
-      hits.append(f"(|{n}_hit)")
-    else:
-      out += [f"  logic {n}_hit;", f"  assign {n}_hit = paddr_i == {p}_{r.name}_OFFSET;"]
-      hits.append(f"{n}_hit")
-  out.append("  assign addr_hit = " + (" |\n                    ".join(hits)) + ";")
-  out.append("")
-  return out
-
-
-def _sv_flop(block, r, f, comment, reset, update):
-  """One field's flop: its declaration and an always_ff with an async reset; update(ind, idx)
-  gives the lines of the clocked branch (inside the per-instance loop of an array)."""
-  p = block.prefix
-  fq = f"{r.name.lower()}_{f.name.lower()}_q"
-  dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
-  out = [
-      f"  // {comment}", f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};",
-      "  always_ff @(posedge clk_i or negedge rst_ni) begin", "    if (!rst_ni) begin",
-      f"      {fq} <= {reset};", "    end else begin"
-  ]
-  if r.is_array:
-    out.append(f"      for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-    out += update("        ", "[i]")
-    out.append("      end")
-  else:
-    out += update("      ", "")
-  out += ["    end", "  end", ""]
-  return out
-
-
-def _sv_top_storage(block):
-  """One always_ff per stored field: how software and hardware change it."""
-  p = block.prefix
-  out = []
-  for r in block.registers:
-    n = r.name.lower()
-    for f in r.fields:
-      if f.access not in STORED:
-        continue
-      fq = f"{n}_{f.name.lower()}_q"
-      wd = f"pwdata_i[{f.hi}:{f.lo}]" if f.width > 1 else f"pwdata_i[{f.lo}]"
-      rst = f"{p}_{r.name}_{f.name}_RESET" if f.access in HAS_RESET else "'0"
-      if r.is_array and f.access in HAS_RESET:
-        rst = f"{{{p}_{r.name}_COUNT{{{rst}}}}}"
-      hw = f"hw2reg_i.{r.sv_name}{{idx}}.{f.sv_name}"
-
-      def update(ind, idx, f=f, fq=fq, wd=wd, hw=hw, n=n):
-        sel, hw = f"{n}_hit{idx}", hw.format(idx=idx)
-        if f.access in ("rw", "wo"):
-          return [f"{ind}if (wr_en && {sel}) {fq}{idx} <= {wd};"]
-        if f.access == "w1p":
-          return [f"{ind}{fq}{idx} <= (wr_en && {sel}) ? {wd} : '0;"]
-        if f.access == "w1c":
-          return [
-              f"{ind}{fq}{idx} <= ({fq}{idx} & ~((wr_en && {sel}) ? {wd} : '0)) |",
-              f"{ind}    {hw};"
-          ]
-        return [
-            f"{ind}{fq}{idx} <= ((rd_en && {sel}) ? '0 : {fq}{idx}) |",  # rc
-            f"{ind}    {hw};"
-        ]
-
-      out += _sv_flop(block, r, f, f"{r.name}.{f.name} ({f.access})", rst, update)
-  return out
-
-
-def _sv_top_latched(block):
-  """Latched read values (e.g. the HI half of a counter, captured when LO is read)."""
-  out = []
-  for r in block.registers:
-    if r.latched_by is None:
-      continue
-    src = r.latched_by.lower()
-    for f in r.fields:
-      fq = f"{r.name.lower()}_{f.name.lower()}_q"
-
-      def update(ind, idx, f=f, fq=fq):
-        return [
-            f"{ind}if (rd_en && {src}_hit{idx}) {fq}{idx} <= "
-            f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name};"
-        ]
-
-      out += _sv_flop(block, r, f, f"{r.name}.{f.name}: captured when {r.latched_by} is read", "'0",
-                      update)
-  return out
-
-
-def _sv_top_ports(block):
-  """reg2hw_o from the flops; tie-offs when a direction has no field."""
-  p = block.prefix
-  out = []
-  if any(f.access in TO_HW for r in block.registers for f in r.fields):
-    out.append("  always_comb begin")
-    for r in block.registers:
-      n = r.name.lower()
-      fields = [f for f in r.fields if f.access in TO_HW]
-      if not fields:
-        continue
-      if r.is_array:
-        out.append(f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin")
-        for f in fields:
-          out.append(f"      reg2hw_o.{r.sv_name}[i].{f.sv_name} = {n}_{f.name.lower()}_q[i];")
-        out.append("    end")
-      else:
-        for f in fields:
-          out.append(f"    reg2hw_o.{r.sv_name}.{f.sv_name} = {n}_{f.name.lower()}_q;")
-    out.append("  end")
-  else:
-    out.append("  assign reg2hw_o = '0;")
-  if not any(f.access in FROM_HW for r in block.registers for f in r.fields):
-    out.append("  logic unused_hw2reg;")
-    out.append("  assign unused_hw2reg = ^hw2reg_i;")
-  out.append("")
-  return out
 
 
 def _sv_read_expr(block, r, f, idx):
@@ -1047,41 +924,190 @@ def _sv_read_expr(block, r, f, idx):
     return f"{block.prefix}_{r.name}_{f.name}_RESET"
   if f.access == "ro" and r.latched_by is None:
     return f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
-  return f"{r.name.lower()}_{f.name.lower()}_q{idx}"
+  if f.access == "ro":
+    return f"{r.name.lower()}_{f.name.lower()}_q{idx}"
+  return f"reg2hw_q.{r.sv_name}{idx}.{f.sv_name}"
 
 
-def _sv_top_rdata(block):
-  """Read mux: OR of the hit instances (the decode is one-hot)."""
+def _sv_top_decode(block):
+  """(decode, read mux) lines, each a process that works only in an access cycle: one hit line
+  per register instance (one-hot), addr_hit their OR; rdata the OR of the hit words on a read."""
   p = block.prefix
-  out = [
-      "  // Read data: the decode is one-hot, so an OR of the selected words is the mux.",
-      "  logic [31:0] rdata;", "  always_comb begin", "    rdata = '0;"
-  ]
+  decls, clear, decode, reads = [], [], [], []
+  hits = []
   for r in block.registers:
     n = r.name.lower()
     idx = "[i]" if r.is_array else ""
     parts = [(f.hi, f.lo, _sv_read_expr(block, r, f, idx)) for f in r.fields if f.access in READABLE
             ]
-    if not parts:
-      continue
-    word = _pad_concat(parts)
     if r.is_array:
-      out += [
-          f"    for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++) begin",
-          f"      if ({n}_hit[i]) rdata = rdata | {word};", "    end"
+      decls.append(f"  logic [{p}_{r.name}_COUNT-1:0] {n}_hit;")
+      clear.append(f"    {n}_hit = '0;")
+      loop = f"for (int unsigned i = 0; i < {p}_{r.name}_COUNT; i++)"
+      decode += [
+          f"      {loop} begin",
+          f"        {n}_hit[i] = addr == {p}_{r.name}_OFFSET + {ADDR_BITS}'(i) * {p}_{r.name}_STRIDE;",
+          "      end"
       ]
+      hits.append(f"(|{n}_hit)")
+      if parts:
+        reads += [
+            f"        {loop} begin",
+            f"          if ({n}_hit[i]) rdata = rdata | {_pad_concat(parts)};", "        end"
+        ]
     else:
-      out.append(f"    if ({n}_hit) rdata = rdata | {word};")
-  out += ["  end", "  assign prdata_o = rd_en ? rdata : '0;", ""]
+      decls.append(f"  logic {n}_hit;")
+      clear.append(f"    {n}_hit = 1'b0;")
+      decode.append(f"      {n}_hit = addr == {p}_{r.name}_OFFSET;")
+      hits.append(f"{n}_hit")
+      if parts:
+        reads.append(f"        if ({n}_hit) rdata = rdata | {_pad_concat(parts)};")
+  out = [
+      "  // Address decode: one hit line per register instance (one-hot), all 0 outside an access."
+  ]
+  out += decls + ["  logic addr_hit;", "  always_comb begin"]
+  out += clear + ["    addr_hit = 1'b0;", "    if (access) begin"] + decode
+  out.append("      addr_hit = " + (" |\n                 ".join(hits)) + ";")
+  out += ["    end", "  end", ""]
+  rd = [
+      "  // Read data: the decode is one-hot, so an OR of the hit words is the mux (0 but in a read).",
+      "  logic [31:0] rdata;", "  always_comb begin", "    rdata = '0;"
+  ]
+  if reads:
+    rd += ["    if (rd_en) begin"] + [l[2:] for l in reads] + ["    end"]
+  rd += [
+      "  end", "  assign rsp_o = '{prdata: rdata, pready: 1'b1, pslverr: access & ~addr_hit};", ""
+  ]
+  return out, rd
+
+
+def _reg2hw_reset(block):
+  """The reset value of the reg2hw struct: a named pattern, a constant per register."""
+  members = []
+  for r in block.registers:
+    fields = [f for f in r.fields if f.access in TO_HW]
+    if not fields:
+      continue
+    width, value = 0, 0
+    for f in fields:  # the first member is the most significant
+      value = (value << f.width) | (f.reset if f.access in HAS_RESET else 0)
+      width += f.width
+    const = sv_hex(width, value)
+    members.append(f"{r.sv_name}: " +
+                   (f"{{{block.prefix}_{r.name}_COUNT{{{const}}}}}" if r.is_array else const))
+  return "'{" + ", ".join(members) + "}"
+
+
+def _sv_field_updates(block, r, f, idx, ind):
+  """Lines of the clocked process that apply a software access to field f of instance idx."""
+  n = r.name.lower()
+  q = f"reg2hw_q.{r.sv_name}{idx}.{f.sv_name}"
+  wd = f"wdata[{f.hi}:{f.lo}]" if f.width > 1 else f"wdata[{f.lo}]"
+  hw = f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name}"
+  if f.access in ("rw", "wo", "w1p"):
+    return [f"{ind}if ({n}_hit{idx}) {q} <= {wd};"]
+  if f.access == "w1c":
+    return [f"{ind}if ({n}_hit{idx}) {q} <= ({q} & ~{wd}) | {hw};"]
+  return []  # rc: cleared by reads
+
+
+def _sv_per_instance(block, r, lines_of, ind):
+  """lines_of(idx, ind) for a register, in a loop over the instances of an array."""
+  if not r.is_array:
+    return lines_of("", ind)
+  body = lines_of("[i]", ind + "  ")
+  if not body:
+    return []
+  return [f"{ind}for (int unsigned i = 0; i < {block.prefix}_{r.name}_COUNT; i++) begin"
+         ] + body + [f"{ind}end"]
+
+
+def _sv_top_storage(block):
+  """The stored fields are reg2hw itself (one packed struct, no repacking), updated in one
+  clocked process: pulses end and hardware sets every cycle, software accesses only in an
+  access cycle (a later non-blocking assignment wins: a hardware set beside a clear is kept)."""
+  b = block.name
+  stored = [(r, f) for r in block.registers for f in r.fields if f.access in STORED]
+  if not stored:
+    return ["  assign reg2hw_o = '0;", ""]
+  every, writes, reads = [], [], []
+  for r in block.registers:
+    fields = [f for f in r.fields if f.access in STORED]
+    if not fields:
+      continue
+
+    def always(idx, ind, r=r, fields=fields):
+      out = []
+      for f in fields:
+        q = f"reg2hw_q.{r.sv_name}{idx}.{f.sv_name}"
+        if f.access == "w1p":
+          out.append(f"{ind}{q} <= '0;")
+        elif f.access in ("w1c", "rc"):
+          out.append(f"{ind}{q} <= {q} | hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
+      return out
+
+    def write(idx, ind, r=r, fields=fields):
+      return [l for f in fields for l in _sv_field_updates(block, r, f, idx, ind)]
+
+    def read(idx, ind, r=r, fields=fields):
+      n = r.name.lower()
+      return [
+          f"{ind}if ({n}_hit{idx}) reg2hw_q.{r.sv_name}{idx}.{f.sv_name} <= "
+          f"hw2reg_i.{r.sv_name}{idx}.{f.sv_name};" for f in fields if f.access == "rc"
+      ]
+
+    every += _sv_per_instance(block, r, always, "      ")
+    writes += _sv_per_instance(block, r, write, "        ")
+    reads += _sv_per_instance(block, r, read, "        ")
+  out = [
+      "  // Stored fields: reg2hw itself.", f"  cpo_{b}_reg2hw_t reg2hw_q;",
+      "  always_ff @(posedge clk_i or negedge rst_ni) begin", "    if (!rst_ni) begin",
+      f"      reg2hw_q <= {_reg2hw_reset(block)};", "    end else begin"
+  ]
+  out += every
+  if writes:
+    out += ["      if (wr_en) begin"] + writes + ["      end"]
+  if reads:
+    out += ["      if (rd_en) begin"] + reads + ["      end"]
+  out += ["    end", "  end", "  assign reg2hw_o = reg2hw_q;", ""]
+  return out
+
+
+def _sv_top_latched(block):
+  """Latched read values (e.g. the HI half of a counter, captured when LO is read)."""
+  p = block.prefix
+  out = []
+  for r in block.registers:
+    if r.latched_by is None:
+      continue
+    src = r.latched_by.lower()
+    dims = f" [{p}_{r.name}_COUNT-1:0]" if r.is_array else ""
+    for f in r.fields:
+      fq = f"{r.name.lower()}_{f.name.lower()}_q"
+
+      def capture(idx, ind, f=f, fq=fq):
+        return [f"{ind}if ({src}_hit{idx}) {fq}{idx} <= hw2reg_i.{r.sv_name}{idx}.{f.sv_name};"]
+
+      out += [
+          f"  // {r.name}.{f.name}: captured when {r.latched_by} is read",
+          f"  logic{dims}{' [%d:0]' % (f.width - 1) if f.width > 1 else ''} {fq};",
+          "  always_ff @(posedge clk_i or negedge rst_ni) begin", "    if (!rst_ni) begin",
+          f"      {fq} <= '0;", "    end else if (rd_en) begin"
+      ]
+      out += _sv_per_instance(block, r, capture, "      ")
+      out += ["    end", "  end", ""]
   return out
 
 
 def gen_sv_top(block):
-  out = (_sv_top_header(block) + _sv_top_decode(block) + _sv_top_storage(block) +
-         _sv_top_latched(block) + _sv_top_ports(block) + _sv_top_rdata(block))
+  decode, rdata = _sv_top_decode(block)
+  out = (_sv_top_header(block) + decode + _sv_top_storage(block) + _sv_top_latched(block) + rdata)
+  if not any(f.access in FROM_HW for r in block.registers for f in r.fields):
+    out += ["  logic unused_hw2reg;", "  assign unused_hw2reg = ^hw2reg_i;", ""]
   out += [
-      "  // Data bits no field uses, and the write data of read-only registers.",
-      "  logic unused_pwdata;", "  assign unused_pwdata = ^pwdata_i;", "",
+      "  // Data bits no field uses, the write data of read-only registers, the address bits",
+      "  // above the block's space.", "  logic unused_req;",
+      f"  assign unused_req = ^{{wdata, req_i.paddr[31:{block.prefix}_ADDR_BITS]}};", "",
       f"endmodule : cpo_{block.name}_reg_top"
   ]
   return "\n".join(out) + "\n"

@@ -1,6 +1,7 @@
 // Test wrapper around the generated cpo_regtest_reg_top: each reg2hw/hw2reg field on a port
 // of its own, so the C++ testbench needs no knowledge of the struct packing.
 module cpo_regtest_tb
+  import cpo_apb_pkg::*;
   import cpo_regtest_reg_pkg::*;
 (
   input  logic clk_i,
@@ -28,11 +29,21 @@ module cpo_regtest_tb
   cpo_regtest_reg2hw_t reg2hw;
   cpo_regtest_hw2reg_t hw2reg;
 
+  apb_rsp_t rsp;
+  logic unused_hw2reg_re;
   cpo_regtest_reg_top u_reg (
-    .*,  // clock, reset and the register port, passed through by name
+    .clk_i,
+    .rst_ni,
+    .req_i('{psel: psel_i, penable: penable_i, pwrite: pwrite_i, paddr: 32'(paddr_i),
+             pwdata: pwdata_i}),
+    .rsp_o(rsp),
     .reg2hw_o(reg2hw),
-    .hw2reg_i(hw2reg)
+    .hw2reg_i(hw2reg),
+    .hw2reg_re_o(unused_hw2reg_re)
   );
+  assign prdata_o = rsp.prdata;
+  assign pready_o = rsp.pready;
+  assign pslverr_o = rsp.pslverr;
 
   assign mode_o = reg2hw.ctrl.mode;
   assign flag_o = reg2hw.ctrl.flag;

@@ -172,7 +172,9 @@ class GeneratedOutputs(unittest.TestCase):
     verilator = os.environ.get("VERILATOR")
     if not verilator:
       self.skipTest("VERILATOR not set")
-    files = [os.path.join(self.out, f) for f in files]
+    # The generated register blocks take cpo_apb_pkg's structs.
+    apb = os.path.join(HERE, "..", "..", "rtl", "common", "cpo_apb_pkg.sv")
+    files = [apb] + [os.path.join(self.out, f) for f in files]
     for top in tops:
       res = subprocess.run([verilator, "--lint-only", "-Wall", *files, "--top-module", top],
                            capture_output=True,
@@ -612,7 +614,7 @@ class LanesDescription(unittest.TestCase):
     top = self.source("rtl", "lanes", "cpo_lanes_top.sv")
     self.assertIn("cpo_lanes_reg_dec u_dec (", top)
     bank = self.source("rtl", "lanes", "cpo_afe_bank.sv")
-    self.assertIn("assign ch = paddr_i[ChLsb+:ChFieldBits];", bank)
+    self.assertIn("assign ch = paddr[ChLsb+:ChFieldBits];", bank)
     self.assertIn("localparam int unsigned ChLsb = CPO_LANES_DAC_CH_LSB;", bank)
     for text in (top, bank):
       code = "\n".join(l.split("//")[0] for l in text.splitlines())
