@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cpo/link.h"
+#include "laser_fixed_point.h"
 #include "refusal.h"
 #include "test_words.h"
 
@@ -461,25 +462,6 @@ static void s_keep_els(void *user, const cpo_link_trace_t *t) {
   k->detuning_m[1] = t->detuning_m[1];
 }
 
-/* Junction temperature of a laser settled at @p current_a in @p amb_k: the fixed point
- * T = T_amb + R_th (I (V0 + I R_s) - P(T)), P(T) = eta0 e^{-(T-Tr)/T1} (I - Ith0 e^{(T-Tr)/T0}),
- * by bisection. */
-static double s_laser_fixed_point_k(const cpo_laser_params_t *p, double current_a, double amb_k) {
-  const double el_w = current_a * (p->forward_v + current_a * p->series_ohm);
-  double lo = amb_k, hi = amb_k + 300.0;
-  for (int k = 0; k < 200; k++) {
-    const double t = 0.5 * (lo + hi);
-    const double ith = p->threshold_a * exp((t - p->ref_temp_k) / p->t0_k);
-    const double eta = p->slope_w_per_a * exp(-(t - p->ref_temp_k) / p->t1_k);
-    const double po = current_a > ith ? eta * (current_a - ith) : 0.0;
-    if (amb_k + p->thermal_res_k_per_w * (el_w - po) - t > 0)
-      lo = t;
-    else
-      hi = t;
-  }
-  return lo;
-}
-
 static double s_laser_temp_adc_k(const cpo_link_t *l, uint64_t cycle) {
   uint32_t code;
   assert_int_equal(cpo_link_adc(l, cycle, CPO_ADC_LASER_TEMP, 0, &code), CPO_OK);
@@ -516,8 +498,8 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   RUN_US(20);
   const double t0_k = s_laser_temp_adc_k(l, c - 1), w0 = tr.laser_w;
   const double det0[2] = {tr.detuning_m[0], tr.detuning_m[1]};
-  assert_true(fabs(t0_k - s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a,
-                                                p.els_ambient_k)) < 0.05);
+  assert_true(fabs(t0_k - test_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a,
+                                                   p.els_ambient_k)) < 0.05);
   /* engine +10 K: the rings red-shift 0.06 nm/K x 10 K; their heaters give that back */
   const double step_k = 10.0;
   const double heater_back_w = p.ring.ambient_shift_m_per_k * step_k / p.ring.heater_shift_m_per_w;
@@ -544,7 +526,7 @@ static void test_link_els_follows_its_own_ambient_not_the_engine(void **state) {
   assert_int_equal(cpo_link_set_els_ambient(l, 0, p.els_ambient_k + step_k, c), CPO_OK);
   RUN_US(30); /* 15 thermal time constants */
   const double t1_k =
-      s_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a, p.els_ambient_k + step_k);
+      test_laser_fixed_point_k(&p.laser, p.laser_nominal_current_a, p.els_ambient_k + step_k);
   assert_true(fabs(s_laser_temp_adc_k(l, c - 1) - t1_k) < 0.05);
   assert_true(t1_k > t0_k + step_k);
 #undef RUN_US

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cpo/link.h"
+#include "laser_fixed_point.h"
 #include "refusal.h"
 #include "test_words.h"
 
@@ -139,24 +140,6 @@ static void test_park_heater_step_is_the_closed_form(void **state) {
   free(tt);
 }
 
-/* Junction temperature of a laser settled at @p current_a in @p amb_k (the fixed point of
- * T = T_amb + R_th (I (V0 + I R_s) - P(T)), by bisection). */
-static double s_laser_fixed_point_k(const cpo_laser_params_t *p, double current_a, double amb_k) {
-  const double el_w = current_a * (p->forward_v + current_a * p->series_ohm);
-  double lo = amb_k, hi = amb_k + 300.0;
-  for (int k = 0; k < 200; k++) {
-    const double t = 0.5 * (lo + hi);
-    const double ith = p->threshold_a * exp((t - p->ref_temp_k) / p->t0_k);
-    const double eta = p->slope_w_per_a * exp(-(t - p->ref_temp_k) / p->t1_k);
-    const double po = current_a > ith ? eta * (current_a - ith) : 0.0;
-    if (amb_k + p->thermal_res_k_per_w * (el_w - po) - t > 0)
-      lo = t;
-    else
-      hi = t;
-  }
-  return lo;
-}
-
 /* From power-on, a laser switched on and 100 ms parked: its junction (ADC) at the settled
  * fixed point, the light at the receiver; the same turn-on streamed for 300 us and parked
  * for 300 us agree within the converter's noise. */
@@ -192,7 +175,7 @@ static void test_park_laser_turn_on(void **state) {
   assert_int_equal(cpo_link_adc(parked, ms100 - 1, CPO_ADC_RX_POWER, 0, &rx_code), CPO_OK);
   const double amb = p.els_ambient_k > 0 ? p.els_ambient_k : p.ambient_k;
   const double current_a = code * cpo_dac_info(CPO_DAC_LASER_CURRENT)->lsb;
-  const double expect_k = s_laser_fixed_point_k(&p.laser, current_a, amb);
+  const double expect_k = test_laser_fixed_point_k(&p.laser, current_a, amb);
   assert_true(fabs(t_code * 0.01 - expect_k) < 0.035); /* 10 mK LSB, 0.5 LSB noise */
   assert_true(rx_code > 100);
   cpo_link_destroy(&parked);
