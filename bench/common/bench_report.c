@@ -1,6 +1,7 @@
 #include "bench_report.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,23 @@ void cpo_bench_report_destroy(cpo_bench_report_t **r) {
   free((*r)->name);
   free(*r);
   *r = NULL;
+}
+
+static int s_cmp(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double cpo_bench_median(double *v, size_t n) {
+  qsort(v, n, sizeof *v, s_cmp);
+  return 0.5 * (v[(n - 1) / 2] + v[n / 2]);
+}
+
+void cpo_bench_median_interval95(const double *v, size_t n, double *lo, double *hi) {
+  const double half = 1.96 * sqrt((double)n) / 2;
+  const double lo_rank = floor((double)n / 2 - half), hi_rank = ceil((double)n / 2 + half);
+  *lo = v[lo_rank < 0 ? 0 : (size_t)lo_rank];
+  *hi = v[hi_rank > (double)(n - 1) ? n - 1 : (size_t)hi_rank];
 }
 
 double cpo_bench_now_s(void) {

@@ -5,6 +5,7 @@
 #define CPO_BENCH_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct cpo_bench_report cpo_bench_report_t;
 
@@ -19,5 +20,11 @@ int cpo_bench_report_write(const cpo_bench_report_t *r);
 void cpo_bench_report_destroy(cpo_bench_report_t **r);
 /** Monotonic wall clock in seconds, for benchmarks only. */
 double cpo_bench_now_s(void);
+/** Sort the @p n > 0 values of @p v and return their median (even n: the mean of the middle
+ *  two). */
+double cpo_bench_median(double *v, size_t n);
+/** A distribution-free 95 % interval of the median of the @p n > 0 values of @p v, sorted by
+ *  cpo_bench_median: the order statistics at ranks n/2 -+ 1.96 sqrt(n)/2. */
+void cpo_bench_median_interval95(const double *v, size_t n, double *lo, double *hi);
 
 #endif

@@ -19,11 +19,6 @@
 #define STREAM_NS 20000ull
 #define STREAM_CYCLES 20000u
 
-static int s_cmp(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* The sleep's wall time and simulated seconds per wall second of one run. */
 static void s_round(bool stream, double *wall_s, double *rate) {
   cpo_park_run_cfg_t cfg = {.transport = "inproc",
@@ -41,8 +36,8 @@ static void s_round(bool stream, double *wall_s, double *rate) {
 }
 
 static void s_print(const char *what, double *v, const char *unit) {
-  qsort(v, ROUNDS, sizeof *v, s_cmp);
-  printf("%-28s %.3g %s (%.3g .. %.3g)\n", what, v[ROUNDS / 2], unit, v[0], v[ROUNDS - 1]);
+  const double median = cpo_bench_median(v, ROUNDS);
+  printf("%-28s %.3g %s (%.3g .. %.3g)\n", what, median, unit, v[0], v[ROUNDS - 1]);
 }
 
 int main(void) {

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "Vcpo_d2d_link.h"
@@ -67,25 +66,10 @@ void stream(Vcpo_d2d_link &t) {
   t.o2a_tx_valid_i = t.o2a_tx_ready_o;
 }
 
-/* The median of @p xs and a 95 % bootstrap interval for it (fixed seed: the same data print the
- * same interval). */
+/* The median of @p xs and a 95 % interval for it (bench_report's, as every benchmark's). */
 void median_ci(std::vector<double> xs, double *med, double *lo, double *hi) {
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]);
-  };
-  std::mt19937_64 rng(12);
-  std::uniform_int_distribution<size_t> pick(0, xs.size() - 1);
-  std::vector<double> boots, draw(xs.size());
-  for (int b = 0; b < 2000; b++) {
-    for (auto &d : draw)
-      d = xs[pick(rng)];
-    boots.push_back(median(draw));
-  }
-  std::sort(boots.begin(), boots.end());
-  *med = median(xs);
-  *lo = boots[50];
-  *hi = boots[1949];
+  *med = cpo_bench_median(xs.data(), xs.size());
+  cpo_bench_median_interval95(xs.data(), xs.size(), lo, hi);
 }
 
 } // namespace

@@ -78,20 +78,7 @@ template <typename D> bool clean(D &d, Loop &loop, uint64_t cycles) {
 }
 
 double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return 0.5 * (v[(n - 1) / 2] + v[n / 2]);
-}
-
-/* A 95 % interval of the median of @p v (distribution-free: ranks n/2 -+ 1.96 sqrt(n)/2). */
-void median_interval(std::vector<double> v, double *lo, double *hi) {
-  std::sort(v.begin(), v.end());
-  const double n = static_cast<double>(v.size());
-  const double half = 1.96 * std::sqrt(n) / 2;
-  const auto lo_rank = static_cast<long>(std::floor(n / 2 - half));
-  const auto hi_rank = static_cast<long>(std::ceil(n / 2 + half));
-  *lo = v[static_cast<size_t>(std::max(0L, lo_rank))];
-  *hi = v[static_cast<size_t>(std::min(static_cast<long>(v.size()) - 1, hi_rank))];
+  return cpo_bench_median(v.data(), v.size());
 }
 
 struct Args {
@@ -169,8 +156,8 @@ int main(int argc, char **argv) {
   }
 
   double lo = 0, hi = 0;
-  median_interval(ratio, &lo, &hi);
-  const double med = median(ratio);
+  const double med = cpo_bench_median(ratio.data(), ratio.size());
+  cpo_bench_median_interval95(ratio.data(), ratio.size(), &lo, &hi);
   std::printf("# engine / lanes cycles per second: median %.4f, 95 %% interval [%.4f, %.4f]; "
               "target >= 0.4, floor 0.25: %s\n",
               med, lo, hi,

@@ -18,11 +18,6 @@
 #define STREAM_SPAN_S 2e-5 /* per streaming measurement: far slower */
 #define CALL_S 1e-4        /* a parked call: a horizon of 100 us */
 
-static int s_cmp(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static cpo_link_t *s_link(bool calibrated, cpo_link_info_t *info) {
   const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32,
                               .seed = 1,
@@ -83,20 +78,19 @@ int main(void) {
     warm[r] = s_parked_rate(false);
     stream[r] = s_streaming_rate();
   }
-  qsort(settled, ROUNDS, sizeof *settled, s_cmp);
-  qsort(warm, ROUNDS, sizeof *warm, s_cmp);
-  qsort(stream, ROUNDS, sizeof *stream, s_cmp);
-  const int m = ROUNDS / 2;
-  printf("parked settled  %.3g s/s (%.3g .. %.3g)\n", settled[m], settled[0], settled[ROUNDS - 1]);
-  printf("parked warm-up  %.3g s/s (%.3g .. %.3g)\n", warm[m], warm[0], warm[ROUNDS - 1]);
-  printf("streaming       %.3g s/s (%.3g .. %.3g)\n", stream[m], stream[0], stream[ROUNDS - 1]);
+  const double settled_m = cpo_bench_median(settled, ROUNDS);
+  const double warm_m = cpo_bench_median(warm, ROUNDS);
+  const double stream_m = cpo_bench_median(stream, ROUNDS);
+  printf("parked settled  %.3g s/s (%.3g .. %.3g)\n", settled_m, settled[0], settled[ROUNDS - 1]);
+  printf("parked warm-up  %.3g s/s (%.3g .. %.3g)\n", warm_m, warm[0], warm[ROUNDS - 1]);
+  printf("streaming       %.3g s/s (%.3g .. %.3g)\n", stream_m, stream[0], stream[ROUNDS - 1]);
   cpo_bench_report_t *rep = cpo_bench_report_create("model_park");
-  cpo_bench_report_add(rep, "parked_settled_sim_s_per_s", settled[m], "s/s", true, 0.2,
+  cpo_bench_report_add(rep, "parked_settled_sim_s_per_s", settled_m, "s/s", true, 0.2,
                        CPO_BETTER_HIGHER);
-  cpo_bench_report_add(rep, "parked_warmup_sim_s_per_s", warm[m], "s/s", true, 0.2,
+  cpo_bench_report_add(rep, "parked_warmup_sim_s_per_s", warm_m, "s/s", true, 0.2,
                        CPO_BETTER_HIGHER);
-  cpo_bench_report_add(rep, "streaming_sim_s_per_s", stream[m], "s/s", false, 0, CPO_BETTER_HIGHER);
-  cpo_bench_report_add(rep, "parked_over_streaming", settled[m] / stream[m], "x", false, 0,
+  cpo_bench_report_add(rep, "streaming_sim_s_per_s", stream_m, "s/s", false, 0, CPO_BETTER_HIGHER);
+  cpo_bench_report_add(rep, "parked_over_streaming", settled_m / stream_m, "x", false, 0,
                        CPO_BETTER_HIGHER);
   const int rc = cpo_bench_report_write(rep);
   cpo_bench_report_destroy(&rep);
