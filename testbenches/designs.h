@@ -1,5 +1,6 @@
 /* The verilated designs this build can run (the table CPO_DESIGNS in testbenches/CMakeLists.txt:
- * name, host lanes, media lanes) and the choice of one by a run's lane counts. */
+ * name, kind, host lanes, media lanes) and the choice of one by a run's design kind and lane
+ * counts. */
 #ifndef CPO_DESIGNS_H
 #define CPO_DESIGNS_H
 
@@ -13,17 +14,24 @@
 extern "C" {
 #endif
 
+/* What a design is: the engine (rtl/engine: traffic over the D2D link, the OE, the converter
+ * bank), or the PRBS lanes alone (rtl/lanes: traffic straight at the analog boundary). */
+typedef enum { CPO_DESIGN_ENGINE = 0, CPO_DESIGN_LANES = 1 } cpo_design_kind_t;
+
 typedef struct {
   const char *name;
+  cpo_design_kind_t kind;
   uint32_t host_lanes;  /* the ASIC side: traffic generators and checkers */
   uint32_t media_lanes; /* the optical side: the lanes that cross the bridge to the model */
+  uint32_t word_bits;   /* bits per media lane per datapath cycle at the analog boundary */
 } cpo_design_info_t;
 
 size_t cpo_designs_count(void);
 const cpo_design_info_t *cpo_designs_at(size_t i);
-/** The design with these lane counts, or NULL (then @p why names the ones there are). */
-const cpo_design_info_t *cpo_designs_find(uint32_t host_lanes, uint32_t media_lanes, char *why,
-                                          size_t why_len);
+/** The design of @p kind with these lane counts, or NULL (then @p why names the ones there
+ *  are). */
+const cpo_design_info_t *cpo_designs_find(cpo_design_kind_t kind, uint32_t host_lanes,
+                                          uint32_t media_lanes, char *why, size_t why_len);
 
 #ifdef __cplusplus
 }
@@ -40,7 +48,7 @@ public:
 };
 
 /** Each row's maker: cpo_design_create_<name>(trace_path or nullptr). */
-#define CPO_DESIGN(name, host, media)                                                              \
+#define CPO_DESIGN(name, kind, host, media, word_bits)                                             \
   std::unique_ptr<CpoDesign> cpo_design_create_##name(const char *trace_path);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN

@@ -15,7 +15,8 @@
 namespace {
 namespace h = cpo::harness;
 constexpr uint32_t kResetCycles = 4;
-constexpr uint32_t kCodeBits = 16; // per converter code in the [channel][media lane] ports
+constexpr uint64_t kSettleCycles = 2; // after a bus transaction, before a skip
+constexpr uint32_t kCodeBits = 16;    // per converter code in the [channel][media lane] ports
 } // namespace
 
 template <typename Top, uint32_t H, uint32_t M>
@@ -75,6 +76,7 @@ bool EngineDesign<Top, H, M>::busDone(uint32_t *rdata, bool *slverr) {
   cpo_status_t st = CPO_OK;
   if (!bus_->take(&st, rdata))
     return false;
+  bus_done_at_ = sim_->cycles();
   *slverr = st != CPO_OK;
   return true;
 }
@@ -105,6 +107,19 @@ uint32_t EngineDesign<Top, H, M>::dacTake(cpo_analog_write_t *out, uint32_t max)
   return static_cast<uint32_t>(n);
 }
 
+// media_stream_o: the OE's STREAM_EN, one bit per media lane.
+template <typename Top, uint32_t H, uint32_t M>
+uint64_t EngineDesign<Top, H, M>::streaming() const {
+  return static_cast<uint64_t>(sim_->top().media_stream_o);
+}
+
+// Nothing the run observes changes while cycles are skipped: a register write acts in the cycle
+// after it completes (that cycle is clocked first), and a D2D module that is not ACTIVE at both
+// ends has a training timer running.
+template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::settled() const {
+  return sim_->cycles() >= bus_done_at_ + kSettleCycles && linkUp();
+}
+
 template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<Top, H, M>::ops() {
   using D = EngineDesign;
   cpo_design_ops_t o{};
@@ -127,6 +142,9 @@ template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<To
   o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
     return static_cast<D *>(d)->dacTake(out, max);
   };
+  o.streaming = [](void *d) { return static_cast<D *>(d)->streaming(); };
+  o.skip = [](void *d, uint64_t count) { static_cast<D *>(d)->sim_->skipCycles(count); };
+  o.settled = [](void *d) { return static_cast<D *>(d)->settled(); };
   return o;
 }
 
@@ -150,3 +168,12 @@ template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::li
 }
 
 template class EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>;
+
+// The design table's maker for this variant (designs.h).
+#define CPO_ENGINE_DESIGN_CAT2(a, b) a##b
+#define CPO_ENGINE_DESIGN_CAT(a, b) CPO_ENGINE_DESIGN_CAT2(a, b)
+std::unique_ptr<CpoDesign> CPO_ENGINE_DESIGN_CAT(cpo_design_create_,
+                                                 CPO_DESIGN_NAME)(const char *trace_path) {
+  return std::make_unique<EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>>(
+      trace_path);
+}

@@ -9,7 +9,13 @@
  * the ASIC's host lanes (laneBits etc.), which are more than the media lanes behind a gearbox.
  *
  * One class template for every variant; each variant is an instantiation compiled once
- * (testbenches/CMakeLists.txt: cpo_engine_design<h>x<m>), named by the aliases below. */
+ * (testbenches/CMakeLists.txt: the design table's engine rows, cpo_design_engine<h>x<m>), named
+ * by the aliases below.
+ *
+ * Parked time: media_stream_o says which media lanes stream (the OE's STREAM_EN). While none
+ * does, the bus is idle and settled, and every D2D module is ACTIVE at both ends (no training
+ * timer runs), nothing in the engine changes but its free-running traffic: the synchroniser
+ * then skips cycles instead of clocking them. */
 #ifndef CPO_ENGINE_DESIGN_H
 #define CPO_ENGINE_DESIGN_H
 
@@ -18,6 +24,7 @@
 #include <vector>
 
 #include "cpo/sync.h"
+#include "designs.h"
 
 class Vcpo_engine8;
 class Vcpo_engine32x8;
@@ -27,12 +34,13 @@ template <typename Top> class Sim;
 template <typename Addr> class Apb3Port;
 } // namespace cpo::harness
 
-template <typename Top, uint32_t HostLanes, uint32_t MediaLanes> class EngineDesign {
+template <typename Top, uint32_t HostLanes, uint32_t MediaLanes>
+class EngineDesign final : public CpoDesign {
 public:
   /** @param trace_path FST file to write, or nullptr (the engine models are built without
    *  tracing: then no file is written). */
   explicit EngineDesign(const char *trace_path);
-  ~EngineDesign();
+  ~EngineDesign() override;
   EngineDesign(const EngineDesign &) = delete;
   EngineDesign &operator=(const EngineDesign &) = delete;
 
@@ -42,11 +50,14 @@ public:
   static constexpr uint32_t kWordBits = kHostWordBits * (HostLanes / MediaLanes); // per media lane
   static_assert(HostLanes % MediaLanes == 0 && kWordBits <= 64, "not an engine variant");
 
-  cpo_design_ops_t ops();
+  cpo_design_ops_t ops() override;
+  uint32_t hostLanes() const override {
+    return kHostLanes;
+  }
   /** Host lane @p lane's checker (the ASIC side, after D2D, gearbox and loopback). */
-  uint64_t laneBits(uint32_t lane) const;
-  uint64_t laneErrors(uint32_t lane) const;
-  bool laneLocked(uint32_t lane) const;
+  uint64_t laneBits(uint32_t lane) const override;
+  uint64_t laneErrors(uint32_t lane) const override;
+  bool laneLocked(uint32_t lane) const override;
   /** Every D2D module's link is up at both ends. */
   bool linkUp() const;
 
@@ -58,12 +69,15 @@ private:
   bool dacPreset(uint16_t channel, uint16_t index, uint32_t code);
   bool adcSet(uint16_t channel, uint16_t index, uint32_t code);
   uint32_t dacTake(cpo_analog_write_t *out, uint32_t max);
+  uint64_t streaming() const;
+  bool settled() const;
   void cycle(const uint64_t *rx, uint64_t *tx);
   void reset();
 
   std::unique_ptr<cpo::harness::Sim<Top>> sim_;
   std::unique_ptr<cpo::harness::Apb3Port<uint32_t>> bus_; // stepped by sim_, one at a time
   bool reset_due_ = false;                     // DAC presets changed: reset again before cycle 0
+  uint64_t bus_done_at_ = 0;                   // the cycle the last bus transaction completed
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };
 

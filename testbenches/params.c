@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpo/fibre.h"
 #include "cpo/profile.h"
 
 const cpo_param_word_t cpo_param_fidelities[] = {
@@ -19,6 +20,13 @@ const cpo_param_word_t cpo_param_bools[] = {{"true", 1}, {"false", 0}, {NULL, 0}
 /* 0 in cpo_run_opts_t: keep the profile's value */
 const cpo_param_word_t cpo_param_profile_word[] = {{"profile", 0}, {NULL, 0}};
 const cpo_param_word_t cpo_param_all_word[] = {{"all", CPO_EXPECT_ALL_LANES}, {NULL, 0}};
+const cpo_param_word_t cpo_param_designs[] = {
+    {"engine", CPO_DESIGN_ENGINE}, {"lanes", CPO_DESIGN_LANES}, {NULL, 0}};
+/* 0 in cpo_run_opts_t: the design's media word over bits_per_symbol */
+const cpo_param_word_t cpo_param_design_word[] = {{"design", 0}, {NULL, 0}};
+/* 0: the profile's optical path latency in cycles; L/4 of it */
+const cpo_param_word_t cpo_param_path_word[] = {{"path", 0}, {NULL, 0}};
+const cpo_param_word_t cpo_param_quarter_word[] = {{"L/4", 0}, {NULL, 0}};
 
 /* ---- the table, and each entry's access to its field -------------------------------- */
 
@@ -279,7 +287,27 @@ bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
   return true;
 }
 
-#define LOOPBACK_LANES 8 /* the loopback's lanes when the run does not say */
+#define LOOPBACK_LANES 8       /* the loopback's lanes when the run does not say */
+#define LOOPBACK_LATENCY 4096u /* and its L: it has no optical path */
+
+/* symbols_per_cycle = design: as many as fill the design's media word; then latency_cycles =
+ * path: the optical path's latency (@p path_s, 0 for none) in those cycles; quantum = L/4. */
+static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t len) {
+  cpo_config_t *c = &o->config;
+  if (c->symbols_per_cycle == 0) {
+    const cpo_design_info_t *d = cpo_designs_find(o->design, o->host_lanes, c->lanes, why, len);
+    if (!d)
+      return false;
+    c->symbols_per_cycle = (uint16_t)(d->word_bits / c->bits_per_symbol);
+  }
+  if (c->latency_cycles == 0) {
+    double cycle_s = (double)c->symbols_per_cycle / (double)c->baud_hz;
+    c->latency_cycles = path_s > 0 ? (uint32_t)floor(path_s / cycle_s) : LOOPBACK_LATENCY;
+  }
+  if (c->quantum_cycles == 0)
+    c->quantum_cycles = c->latency_cycles / 4 ? c->latency_cycles / 4 : 1;
+  return true;
+}
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   memset(&o->profile_source, 0, sizeof o->profile_source);
@@ -289,7 +317,7 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
     if (o->config.lanes == 0)
       o->config.lanes = LOOPBACK_LANES;
     o->host_lanes = o->config.lanes;
-    return true;
+    return s_settle_timing(o, 0, why, len);
   }
   cpo_profile_t p;
   if (cpo_profile_open(o->profile, &p, &o->profile_source, why, len) != CPO_OK)
@@ -299,17 +327,18 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
     o->config.lanes = p.lanes;
   /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
   o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;
-  return true;
+  return s_settle_timing(o, cpo_fibre_latency_s(&p.fibre) + p.electronics_latency_s, why, len);
 }
 
 const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len) {
-  const cpo_design_info_t *d = cpo_designs_find(o->host_lanes, o->config.lanes, why, why_len);
+  const cpo_design_info_t *d =
+      cpo_designs_find(o->design, o->host_lanes, o->config.lanes, why, why_len);
   uint32_t word = o->config.symbols_per_cycle * o->config.bits_per_symbol;
-  if (d && word != CPO_LANES_WORD_BITS) {
+  if (d && word != d->word_bits) {
     snprintf(why, why_len,
-             "the verilated designs carry %d bits per lane per cycle; the configuration asks for "
-             "%u (symbols_per_cycle x bits_per_symbol)",
-             CPO_LANES_WORD_BITS, word);
+             "design %s carries %u bits per media lane per cycle; the configuration asks for %u "
+             "(symbols_per_cycle x bits_per_symbol; symbols_per_cycle = design fits it)",
+             d->name, d->word_bits, word);
     return NULL;
   }
   if (!d && strcmp(o->config.profile, "loopback") != 0) {

@@ -27,7 +27,9 @@ typedef struct {
   cpo_profile_source_t profile_source; /* where the engine profile came from (once settled) */
   uint32_t host_lanes; /* the design's host lanes (once settled): the profile's when the run has
                           its media lanes, else as many as the media lanes */
-  char scenario[512];  /* file the run came from ("" for built-in defaults) */
+  cpo_design_kind_t design; /* which kind of verilated design runs (with host_lanes over
+                               config.lanes) */
+  char scenario[512];       /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;
   double noise_sigma;      /* loopback profile only: channel noise, in eye units */
@@ -58,8 +60,9 @@ typedef struct {
 
 #define CPO_EXPECT_ALL_LANES (-1)
 
-/** The verilated design of the run's lanes (host_lanes over config.lanes, and a 32-bit word), or
- *  NULL with @p why naming the designs this build has. */
+/** The verilated design of the run's kind and lanes (host_lanes over config.lanes) whose word
+ *  is symbols_per_cycle x bits_per_symbol, or NULL with @p why naming the designs this build
+ *  has. */
 const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len);
 /* What a role that stops on o->stop says (the model in its BYE): the rtl reports the run as
  * interrupted, not failed, when its model ended with it. */

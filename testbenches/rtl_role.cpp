@@ -9,7 +9,7 @@
 #include "verdict.h"
 
 std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path) {
-#define CPO_DESIGN(row, host, media)                                                               \
+#define CPO_DESIGN(row, kind, host, media, word)                                                   \
   if (std::strcmp(d->name, #row) == 0)                                                             \
     return cpo_design_create_##row(trace_path);
 #include "cpo_designs.inc"
