@@ -290,12 +290,25 @@ bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
 #define LOOPBACK_LANES 8       /* the loopback's lanes when the run does not say */
 #define LOOPBACK_LATENCY 4096u /* and its L: it has no optical path */
 
+/* The design of the run's kind and lanes, or NULL with @p why naming the designs there are
+ * (and the profile that asked). */
+static const cpo_design_info_t *s_design_find(const cpo_run_opts_t *o, char *why, size_t len) {
+  const cpo_design_info_t *d =
+      cpo_designs_find(o->design, o->host_lanes, o->config.lanes, why, len);
+  if (!d && strcmp(o->config.profile, "loopback") != 0) {
+    size_t n = strlen(why);
+    snprintf(why + n, len - n, " (profile %s: %u host lanes over %u media lanes)",
+             o->config.profile, o->host_lanes, o->config.lanes);
+  }
+  return d;
+}
+
 /* symbols_per_cycle = design: as many as fill the design's media word; then latency_cycles =
  * path: the optical path's latency (@p path_s, 0 for none) in those cycles; quantum = L/4. */
 static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t len) {
   cpo_config_t *c = &o->config;
   if (c->symbols_per_cycle == 0) {
-    const cpo_design_info_t *d = cpo_designs_find(o->design, o->host_lanes, c->lanes, why, len);
+    const cpo_design_info_t *d = s_design_find(o, why, len);
     if (!d)
       return false;
     c->symbols_per_cycle = (uint16_t)(d->word_bits / c->bits_per_symbol);
@@ -331,8 +344,7 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
 }
 
 const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len) {
-  const cpo_design_info_t *d =
-      cpo_designs_find(o->design, o->host_lanes, o->config.lanes, why, why_len);
+  const cpo_design_info_t *d = s_design_find(o, why, why_len);
   uint32_t word = o->config.symbols_per_cycle * o->config.bits_per_symbol;
   if (d && word != d->word_bits) {
     snprintf(why, why_len,
@@ -340,11 +352,6 @@ const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size
              "(symbols_per_cycle x bits_per_symbol; symbols_per_cycle = design fits it)",
              d->name, d->word_bits, word);
     return NULL;
-  }
-  if (!d && strcmp(o->config.profile, "loopback") != 0) {
-    size_t n = strlen(why);
-    snprintf(why + n, why_len - n, " (profile %s: %u host lanes over %u media lanes)",
-             o->config.profile, o->host_lanes, o->config.lanes);
   }
   return d;
 }

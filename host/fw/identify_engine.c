@@ -11,8 +11,8 @@
 #include "cpo/traffic_regs.h"
 #include "identify_internal.h"
 
-#define MAX_MODULES 2u      /* cpo_engine_top: D2D modules of 32 host lanes side by side */
-#define MAX_LOG_ENTRIES 64u /* read at most this many training-log entries per end */
+#define MAX_MODULES 2u       /* cpo_engine_top: D2D modules of 32 host lanes side by side */
+#define MAX_LOG_ENTRIES 64u  /* read at most this many training-log entries per end */
 #define CYCLES_PER_ACCESS 8u /* through the OE port's arbiter and back, with margin */
 
 /* Reads at the end: per module and end, the status, the log status and per entry its cycle,
@@ -20,16 +20,16 @@
  * words; per media lane the monitors (4) and a laser pair. */
 uint64_t cpo_fw_engine_reserve_cycles(uint32_t media_lanes) {
   uint64_t host_lanes = 4ull * media_lanes > 64 ? 64 : 4ull * media_lanes;
-  uint64_t accesses = MAX_MODULES * 2 * (2 + 3 * MAX_LOG_ENTRIES) + 2 * host_lanes + 2 +
-                      (uint64_t)media_lanes * 6;
+  uint64_t accesses =
+      MAX_MODULES * 2 * (2 + 3 * MAX_LOG_ENTRIES) + 2 * host_lanes + 2 + (uint64_t)media_lanes * 6;
   return accesses * CYCLES_PER_ACCESS + 64;
 }
 
 static const uint32_t s_asic_d2d[MAX_MODULES] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
                                                  CPO_ADDRMAP_ENGINE_ASIC_D2D1_BASE};
-static const uint32_t s_oe_d2d[MAX_MODULES] = {
-    CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D_BASE,
-    CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D1_BASE};
+static const uint32_t s_oe_d2d[MAX_MODULES] = {CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D_BASE,
+                                               CPO_ADDRMAP_ENGINE_OE_BASE +
+                                                   CPO_ADDRMAP_OE_D2D1_BASE};
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 
 static const char *s_state(uint32_t code) {
@@ -39,8 +39,8 @@ static const char *s_state(uint32_t code) {
 
 /* One end of a D2D module: its state now, and the training log (which it empties), as
  * "host: d2d 0 asic: ACTIVE, link up; log: RESET -> SBINIT @123 -> ...". */
-static cpo_status_t s_print_d2d_end(cpo_hal_t *hal, uint32_t base, unsigned module,
-                                    const char *end, FILE *out) {
+static cpo_status_t s_print_d2d_end(cpo_hal_t *hal, uint32_t base, unsigned module, const char *end,
+                                    FILE *out) {
   uint32_t status, log;
   CPO_TRY(cpo_hal_read(hal, base + CPO_D2D_STATUS_OFFSET, &status));
   CPO_TRY(cpo_hal_read(hal, base + CPO_D2D_LOG_STATUS_OFFSET, &log));
@@ -114,8 +114,8 @@ cpo_status_t cpo_fw_identify_engine(cpo_hal_t *hal, FILE *out, char *why, size_t
           (unsigned long long)cpo_hal_now_ns(hal));
   fflush(out);
   if (modules < 1 || modules > MAX_MODULES) {
-    snprintf(why, why_len, "identification failed: the OE reports %u D2D modules (1..%u)",
-             modules, MAX_MODULES);
+    snprintf(why, why_len, "identification failed: the OE reports %u D2D modules (1..%u)", modules,
+             MAX_MODULES);
     return CPO_ERR_STATE;
   }
 
@@ -129,9 +129,9 @@ cpo_status_t cpo_fw_identify_engine(cpo_hal_t *hal, FILE *out, char *why, size_t
     return cpo_fw_fail(hal, rc, "reading the traffic counters failed", why, why_len);
   if (strcmp(cpo_hal_config(hal)->profile, "loopback") == 0)
     fprintf(out, "host: the loopback channel has no monitor ADCs\n");
-  else if ((rc = cpo_fw_print_monitors(hal, media_lanes, OE_MGMT(CPO_ADDRMAP_OE_MGMT_ADC_BASE -
-                                                                 CPO_ADDRMAP_OE_MGMT_BASE),
-                                       out)) != CPO_OK)
+  else if ((rc = cpo_fw_print_monitors(
+                hal, media_lanes, OE_MGMT(CPO_ADDRMAP_OE_MGMT_ADC_BASE - CPO_ADDRMAP_OE_MGMT_BASE),
+                out)) != CPO_OK)
     return cpo_fw_fail(hal, rc, "reading the monitor ADCs failed", why, why_len);
   fflush(out);
   return CPO_OK;

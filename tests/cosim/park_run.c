@@ -135,6 +135,7 @@ static bool s_options(run_t *run, char *dir) {
   const cpo_park_run_cfg_t *cfg = run->cfg;
   if (!cpo_params_defaults(o, run->r->why, sizeof run->r->why))
     return false;
+  o->design = CPO_DESIGN_LANES; /* the script drives the lanes block's registers */
   if (!cpo_params_settle(o, run->r->why, sizeof run->r->why))
     return false;
   if (cfg->quantum_cycles)

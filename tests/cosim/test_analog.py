@@ -54,8 +54,9 @@ class Engine:
   def __init__(self, quantum=512, cycles=400_000, start="calibrated", topology="loopback"):
     self.roles = cpoemu_proc.Roles(CPOEMU)
     self.json = os.path.join(self.roles.dir, "rtl.json")
+    # the lanes design: cpoemu_analog maps its converter windows (the engine's are the OE's)
     run = [
-        SCENARIO, "--latency",
+        SCENARIO, "--design", "lanes", "--symbols-per-cycle", "16", "--latency",
         str(L), "--quantum",
         str(quantum), "--cycles",
         str(cycles), "--start", start, "--topology", topology, "--quiet"

@@ -99,8 +99,20 @@ class Profiles(unittest.TestCase):
       self.assertGreater(lane["bits"], 0, lane)
     self.assertIn("--lanes 64", res["reproduce"])
 
-  def test_oif_3p2t_is_refused_naming_the_designs(self):
-    err = self.refused(["run", "--profile", "oif-3.2t"] + SHORT, "32 host lanes over 8 media lanes",
+  def test_oif_3p2t_runs_32_host_lanes_through_the_gearbox(self):
+    code, res, out, err = cp.run_json(["run", "--profile", "oif-3.2t"] + SHORT)
+    self.assertEqual(code, 0, err)
+    self.assertEqual(res["config"]["lanes"], 8)  # media lanes: what crosses the bridge
+    self.assertEqual(res["config"]["symbols_per_cycle"], 32)  # 4 x 16-bit host words
+    self.assertEqual(len(res["lanes"]), 32)  # the ASIC's host lanes, each checked
+    for lane in res["lanes"]:
+      self.assertTrue(lane["locked"], lane)
+      self.assertGreater(lane["bits"], 0, lane)
+      self.assertEqual(lane["errors"], 0, lane)
+
+  def test_a_design_the_build_lacks_is_refused_naming_the_designs(self):
+    err = self.refused(["run", "--profile", "oif-3.2t", "--design", "lanes"] + SHORT,
+                       "32 host lanes over 8 media lanes", "engine8", "engine32x8", "engine64",
                        "lanes8", "lanes64")
     self.assertIn("oif-3.2t", err)
 

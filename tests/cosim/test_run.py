@@ -154,10 +154,29 @@ class Run(unittest.TestCase):
     self.assertTrue(0 <= res["model_wait_s"] <= res["wall_s"], res)
     self.assertEqual(res["cycles"], 2000000)
     self.assertEqual(res["config"]["profile"], "mrm-els-8x200g")
-    self.assertAlmostEqual(res["sim_time_s"], 2000000 * 16 / 106.25e9, places=12)
+    # the engine's 16-bit media word: 8 PAM4 symbols per cycle
+    self.assertEqual(res["config"]["design"], "engine")
+    self.assertEqual(res["config"]["symbols_per_cycle"], 8)
+    self.assertAlmostEqual(res["sim_time_s"], 2000000 * 8 / 106.25e9, places=12)
     self.assertEqual(len(res["lanes"]), 8)
     self.assertTrue(all(l["locked"] for l in res["lanes"]))
-    self.assertTrue(all(l["bits"] > 60000000 for l in res["lanes"]))
+    self.assertTrue(all(l["bits"] > 30000000 for l in res["lanes"]))
+    self.assertTrue(all(l["errors"] == 0 for l in res["lanes"]))
+    self.assertIn('host: engine: ASIC D2D "D2DE", OE controller "CPOO"', out)
+    # the D2D link trained at both ends, as the D2D tests see it, and the host read the logs
+    for end in ("asic", "oe "):
+      line = next(l for l in out.splitlines() if l.startswith(f"host: d2d 0 {end}"))
+      self.assertIn("ACTIVE, link up", line)
+      self.assertIn("RESET -> SBINIT", line)
+      self.assertIn("-> LINK_INIT", line)
+      self.assertTrue(line.endswith(" -> ACTIVE @9673"), line)
+    self.assertIn("host: laser 0:", out)  # the OE's monitor ADCs, read through its port
+
+  def test_lanes_design_still_runs(self):
+    code, res, out, err = cp.run_json(["run", "--design", "lanes", "--cycles", "300000", "--quiet"])
+    self.assertEqual(code, 0, out + err)
+    self.assertEqual(res["config"]["design"], "lanes")
+    self.assertEqual(res["config"]["symbols_per_cycle"], 16)
     self.assertIn("host: engine id 0x43504f45", out)
 
   def test_direct_baseline_never_waits_for_a_model(self):

@@ -13,9 +13,11 @@ SRC = os.environ.get("CPO_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "
 LOOPBACK_INI = os.path.join(SRC, "testbenches", "scenarios", "loopback.ini")
 COMMON = ["--latency", str(LATENCY), "--cycles", "60000", "--quiet", "--timeout-ms", "5000"]
 # The noisy NRZ loopback, and the default engine's physics in both fidelity modes and both
-# fibre topologies, lit and dark.
+# fibre topologies, lit and dark, on the engine design (the default: its D2D link trains in
+# the first ~10k cycles); and the lanes design once.
 MODELS = {
     "loopback": [LOOPBACK_INI, "--noise-sigma", "0.11"],  # BER 2.7e-6: ~40 errors
+    "lanes-statistical": ["--design", "lanes", "--fidelity", "statistical"],
     "engine-statistical": ["--fidelity", "statistical"],
     "engine-bit-true": ["--fidelity", "bit-true"],
     "two-engines": ["--fidelity", "statistical", "--topology", "two-engines"],

@@ -148,7 +148,9 @@ static void test_fw_identify_refuses_an_unknown_engine(void **state) {
   s_bench_open(&b, "loopback");
   cpo_hal_mem_poke(b.mem, CPO_LANES_ID_OFFSET, 0x12345678u);
   assert_int_equal(s_bench_run(&b), CPO_ERR_STATE);
-  assert_string_equal(b.why, "unexpected identification register value: ");
+  assert_string_equal(b.why, "identification failed: address 0 reads 0x12345678, neither the lanes "
+                             "block's ID (0x43504f45) nor the engine's ASIC D2D endpoint's "
+                             "(0x44324445)");
   assert_null(strstr(b.text, "locked")); /* it stopped there */
   s_bench_close(&b);
 }

@@ -25,7 +25,8 @@ import cpoemu_proc  # noqa: E402
 
 ARGS = None
 ID_MAGIC = 0x43504F45  # "CPOE", the lanes block's ID register
-RUN = ["--cycles", "200000", "--latency", "64", "--quantum", "16"]
+# the lanes design: its block (ID, SCRATCH) at address 0, as --lanes-base says
+RUN = ["--design", "lanes", "--cycles", "200000", "--latency", "64", "--quantum", "16"]
 IDLE_TIMEOUT_MS = 3000
 
 

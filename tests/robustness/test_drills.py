@@ -89,7 +89,7 @@ class Faults(Drill):
   def test_frozen_host_is_named_and_the_run_ends(self):
     sup = self.start(["run", "--transport", "ipc", "--json", self.path("r.json")] + LONG)
     pids = self.pids(cp.wait_for_line(sup.stderr, "host pid", DEADLINE_S))
-    cp.wait_for_line(sup.stdout, "engine id", DEADLINE_S)  # the host now sleeps: the rtl runs
+    cp.wait_for_line(sup.stdout, "host: engine", DEADLINE_S)  # the host now sleeps: the rtl runs
     os.kill(pids["host"], signal.SIGSTOP)
     try:
       _, err = sup.communicate(timeout=DEADLINE_S)
@@ -110,7 +110,7 @@ class Faults(Drill):
     rtl = self.start(["rtl", "--endpoint", ep, "--with-host", "--quiet"] + LONG)
     model = self.start(["model", "--endpoint", ep] + LONG)
     host = self.start(["host", "--endpoint", ep] + LONG)
-    cp.wait_for_line(host.stdout, "engine id",
+    cp.wait_for_line(host.stdout, "host: engine",
                      DEADLINE_S)  # the host now sleeps: it waits on the rtl
     rtl.kill()
     _, herr = host.communicate(timeout=DEADLINE_S)
@@ -248,7 +248,8 @@ class Configuration(Drill):
                         "--cycles")
 
   def test_latency_above_the_optical_path_is_refused(self):
-    self.assert_refused(["run", "--latency", "5000"] + SHORT, "exceeds the physical path latency")
+    # the default engine's path: 491.6 ns = 6528 of its 75.3 ps cycles
+    self.assert_refused(["run", "--latency", "6529"] + SHORT, "exceeds the physical path latency")
 
   def test_unwritable_results_are_refused(self):
     missing = self.path("no/such/dir/x")
