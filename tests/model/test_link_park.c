@@ -125,7 +125,7 @@ static void test_park_heater_step_is_the_closed_form(void **state) {
   const double dt_k = p.ring.heater_shift_m_per_w * 5e-3 / p.ring.ambient_shift_m_per_k;
   const double tau = p.ring.thermal_tau_s, t_on = 3.0 * g * info.cycle_s;
   bool saw_write_point = false;
-  assert_true(tt->n >= 80);
+  assert_true(tt->n >= 40);
   for (int k = 0; k < tt->n; k++) {
     saw_write_point |= tt->cycle[k] == 3 * g;
     const double t = tt->time_s[k] - t_on;
@@ -133,9 +133,9 @@ static void test_park_heater_step_is_the_closed_form(void **state) {
     assert_true(fabs(tt->temp_k[k] - expect) < 1e-9);
   }
   assert_true(saw_write_point); /* a write applies on the fine grid, parked or not */
-  /* steps of at most 0.5 us, every conversion among them */
+  /* steps of at most 1 us (exact exponentials), every conversion among them */
   for (int k = 1; k < tt->n; k++)
-    assert_true(tt->time_s[k] - tt->time_s[k - 1] <= 0.5e-6 + 1e-12);
+    assert_true(tt->time_s[k] - tt->time_s[k - 1] <= 1e-6 + 1e-12);
   cpo_link_destroy(&l);
   free(tt);
 }

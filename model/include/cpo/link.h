@@ -20,9 +20,9 @@
  * into calls.
  *
  * Parked cycles (cpo_link_advance) carry no symbols: the slow physics goes on, in the same
- * order, on longer steps (the largest divisor of the ADC period of at most 0.5 us, 0.5 us by
+ * order, on longer steps (the largest divisor of the ADC period of at most 1 us, 1 us by
  * default: exact-exponential steps follow lasers and heaters on any step, and the ring's
- * self-heating loop is stable up to about its 0.5 us time constant), plus the grid point where
+ * self-heating loop, taken implicitly, settles at any step), plus the grid point where
  * each scheduled write applies, and the monitors see the light the lanes would launch
  * streaming (equiprobable symbols); the eyes are not rebuilt (the next streaming grid point
  * does it). A lane's light, its monitors and its ADC codes are the same functions of the
