@@ -64,15 +64,21 @@ static void s_rx_powers(cpo_link_t *l) {
   }
 }
 
+void cpo_link_rebuild_eye(cpo_link_t *l, uint32_t r) {
+  s_build_eye(l, r);
+  if (l->cfg.fidelity == CPO_FIDELITY_STATISTICAL) {
+    l->rx[r]->p_max = cpo_symchan_error_bound(&l->rx[r]->eye);
+    l->rx[r]->gap = UINT64_MAX; /* memoryless: redraw the next candidate under the new eye */
+  }
+}
+
 void cpo_link_rebuild(cpo_link_t *l) {
   s_rebuild_light(l, true);
-  for (uint32_t r = 0; r < l->info.lanes; r++) {
-    s_build_eye(l, r);
-    if (l->cfg.fidelity == CPO_FIDELITY_STATISTICAL) {
-      l->rx[r]->p_max = cpo_symchan_error_bound(&l->rx[r]->eye);
-      l->rx[r]->gap = UINT64_MAX; /* memoryless: redraw the next candidate under the new eye */
-    }
-  }
+  if (l->parked_lanes) /* a dark lane's monitor alone: its eye is built when it streams again */
+    s_rx_powers(l);
+  for (uint32_t r = 0; r < l->info.lanes; r++)
+    if (!l->lane_dark[r])
+      cpo_link_rebuild_eye(l, r);
 }
 
 void cpo_link_apply_dacs(cpo_link_t *l) {

@@ -173,6 +173,17 @@ CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycl
 CPO_MUST_USE cpo_status_t cpo_link_advance(cpo_link_t *link, uint64_t first_cycle, uint64_t count);
 
 /**
+ * Park the lanes of @p mask (bit l: lane l; lanes past 63 always stream) from the next cycle
+ * on, and let the others stream: a parked lane's TX words carry no symbols (ignored) and the
+ * RX lane it feeds, like a parked RX lane, decides nothing (zero RX words, no errors counted,
+ * no eye built); its slow physics and monitors go on as every lane's (the light it would
+ * launch streaming). A lane leaving the mask decides again from the next cycle, under the
+ * eye of the light in force. Streaming lanes' words do not depend on the others' parking.
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (a bit past the last lane), nothing changed
+ */
+CPO_MUST_USE cpo_status_t cpo_link_park_lanes(cpo_link_t *link, uint64_t mask);
+
+/**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
  * @p cycle (converted at the last multiple of adc_cycles at or before it). The last 64
  * conversions are kept.
