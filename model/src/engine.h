@@ -96,8 +96,9 @@ double cpo_engine_mod_il_ratio(const cpo_engine_t *e);
 /** Laser power reaching lane @p lane's tap: the laser's share after split and coupling. */
 double cpo_engine_lane_input_w(const cpo_engine_t *e, uint32_t lane);
 /** Rebuild every TX lane's light for the current state (engine_tx.c); the fibre plant then
- *  carries it to the receivers. */
-void cpo_engine_build_tx(cpo_engine_t *e);
+ *  carries it to the receivers. Without @p for_eyes (a parked step) the modulators' response
+ *  times, which only the eyes use, are left as they were. */
+void cpo_engine_build_tx(cpo_engine_t *e, bool for_eyes);
 /** After cpo_engine_build_tx: each ring lane's absorbed power's slope against its thermal
  *  shift, for cpo_engine_step_parked. */
 void cpo_engine_absorbed_slopes(cpo_engine_t *e);

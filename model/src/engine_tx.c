@@ -34,8 +34,9 @@ static void s_through(const cpo_engine_t *e, uint32_t j, double lambda_m, double
 /* Power through the modulator per symbol pair into @p launch_w (if not NULL), a ring's
  * resonance moved by @p shift_m; returns the power the main output does not carry, summed
  * over the pairs: lost in a ring, or on an MZM's complementary output. Pairs
- * driven at the same voltage (all of them share a symbol's level when the FFE is off) are
- * evaluated once: the same numbers, a quarter of the transcendental calls. */
+ * driven at the same voltage are evaluated once: with the FFE off a pair's drive is its
+ * current symbol's (the same numbers, a quarter of the transcendental calls), otherwise the
+ * distinct voltages are looked up. */
 static double s_modulate(const cpo_engine_t *e, uint32_t j, double lambda_m, double mod_in_w,
                          double shift_m, double *launch_w) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
@@ -48,10 +49,18 @@ static double s_modulate(const cpo_engine_t *e, uint32_t j, double lambda_m, dou
   const bool is_ring = pr->modulator == CPO_MODULATOR_RING;
   const double il = cpo_engine_mod_il_ratio(e);
   double seen_v[16], seen_t[16], seen_lost[16];
+  uint8_t pair_seen[16];
   uint32_t n_seen = 0;
-  double lost_w = 0.0, dump_w = 0.0;
-  for (uint32_t p = 0; p < levels; p++) {
+  if (post == 0.0) {
     for (uint32_t c = 0; c < levels; c++) {
+      const double v = bias_v + 0.5 * swing_v * (main_tap * level_amp[c] + post * level_amp[0]);
+      s_through(e, j, lambda_m, v, shift_m, &seen_t[c], &seen_lost[c]);
+      for (uint32_t p = 0; p < levels; p++)
+        pair_seen[p * levels + c] = (uint8_t)c;
+    }
+  } else {
+    for (uint32_t pc = 0; pc < levels * levels; pc++) {
+      const uint32_t p = pc / levels, c = pc % levels;
       const double v = bias_v + 0.5 * swing_v * (main_tap * level_amp[c] + post * level_amp[p]);
       uint32_t k = 0;
       while (k < n_seen && seen_v[k] != v)
@@ -61,25 +70,31 @@ static double s_modulate(const cpo_engine_t *e, uint32_t j, double lambda_m, dou
         s_through(e, j, lambda_m, v, shift_m, &seen_t[k], &seen_lost[k]);
         n_seen++;
       }
-      double trans;
-      if (is_ring) {
-        trans = il * seen_t[k];
-        lost_w += mod_in_w * seen_lost[k];
-      } else {
-        trans = seen_t[k];
-        /* the complementary output carries what the main one does not (same loss) */
-        dump_w += mod_in_w * il - mod_in_w * trans;
-      }
-      if (launch_w)
-        launch_w[p * levels + c] = mod_in_w * trans;
+      pair_seen[pc] = (uint8_t)k;
     }
+  }
+  double lost_w = 0.0, dump_w = 0.0;
+  for (uint32_t pc = 0; pc < levels * levels; pc++) {
+    const uint32_t k = pair_seen[pc];
+    double trans;
+    if (is_ring) {
+      trans = il * seen_t[k];
+      lost_w += mod_in_w * seen_lost[k];
+    } else {
+      trans = seen_t[k];
+      /* the complementary output carries what the main one does not (same loss) */
+      dump_w += mod_in_w * il - mod_in_w * trans;
+    }
+    if (launch_w)
+      launch_w[pc] = mod_in_w * trans;
   }
   return is_ring ? lost_w : dump_w;
 }
 
-/* The drop (ring) or dump (MZM) monitor, the ring's heating and the modulator's state. */
+/* The drop (ring) or dump (MZM) monitor, the ring's heating and the modulator's state; its
+ * response time only for the eyes (@p for_eyes), which a parked step does not build. */
 static void s_modulator_state(const cpo_engine_t *e, uint32_t j, cpo_tx_lane_t *tx,
-                              double responsivity, double off_w) {
+                              double responsivity, double off_w, bool for_eyes) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
   const double pairs = (double)(cpo_engine_levels(e) * cpo_engine_levels(e));
   const double bias_v = cpo_engine_dac_si(e, CPO_DAC_MOD_BIAS, j);
@@ -91,11 +106,13 @@ static void s_modulator_state(const cpo_engine_t *e, uint32_t j, cpo_tx_lane_t *
     tx->drop_a = cpo_monitor_pd_current_a(responsivity, rp->drop_monitor_fraction, off_w / pairs,
                                           pr->receiver.dark_current_a);
     tx->detuning_m = tx->lambda_m - cpo_ring_resonance_m(ring, bias_v);
+    tx->mzm_phase_rad = 0.0;
+    if (!for_eyes)
+      return;
     /* photon lifetime: the resonance's optical linewidth in Hz sets the modulation pole */
     const double linewidth_hz =
         CPO_C_M_PER_S * cpo_ring_fwhm_m(rp, tx->lambda_m) / (tx->lambda_m * tx->lambda_m);
     tx->mod_tau_s = cpo_pole_tau_s(linewidth_hz);
-    tx->mzm_phase_rad = 0.0;
   } else {
     tx->absorbed_w = 0.0;
     tx->drop_a = cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, off_w / pairs,
@@ -106,7 +123,7 @@ static void s_modulator_state(const cpo_engine_t *e, uint32_t j, cpo_tx_lane_t *
   }
 }
 
-static void s_build_tx_lane(cpo_engine_t *e, uint32_t j) {
+static void s_build_tx_lane(cpo_engine_t *e, uint32_t j, bool for_eyes) {
   const cpo_profile_t *pr = cpo_engine_profile(e);
   cpo_tx_lane_t *tx = cpo_engine_tx(e, j);
   const cpo_laser_t *laser = cpo_engine_laser(e, cpo_engine_laser_of(e, j));
@@ -119,18 +136,18 @@ static void s_build_tx_lane(cpo_engine_t *e, uint32_t j) {
       cpo_monitor_pd_current_a(responsivity, pr->tap_ratio, lane_w, pr->receiver.dark_current_a);
   const double off_w =
       s_modulate(e, j, tx->lambda_m, lane_w * (1.0 - pr->tap_ratio), 0.0, tx->launch_w);
-  s_modulator_state(e, j, tx, responsivity, off_w);
+  s_modulator_state(e, j, tx, responsivity, off_w, for_eyes);
 }
 
-void cpo_engine_build_tx(cpo_engine_t *e) {
+void cpo_engine_build_tx(cpo_engine_t *e, bool for_eyes) {
   for (uint32_t j = 0; j < cpo_engine_lanes(e); j++)
-    s_build_tx_lane(e, j);
+    s_build_tx_lane(e, j, for_eyes);
 }
 
 /* A small move of the resonance against its linewidth (~170 pm): the slope's finite step. */
 #define SLOPE_STEP_M 1e-13
-#define SLOPE_KEEP_M 2e-12 /* ~1 % of the linewidth */
-#define SLOPE_KEEP_REL 0.02
+#define SLOPE_KEEP_M 5e-12 /* ~3 % of the linewidth */
+#define SLOPE_KEEP_REL 0.05
 
 void cpo_engine_absorbed_slopes(cpo_engine_t *e) {
   const cpo_profile_t *pr = cpo_engine_profile(e);

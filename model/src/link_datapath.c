@@ -84,15 +84,21 @@ static void s_run_interval(cpo_link_t *l, uint32_t n_cycles, const uint64_t *tx,
   const bool bit_true = l->cfg.fidelity == CPO_FIDELITY_BIT_TRUE;
   bool sparse = false; /* a dense lane decides every symbol itself: no copy needed */
   for (uint32_t r = 0; r < lanes && !bit_true && !sparse; r++)
-    sparse = !cpo_symchan_statistical_dense(l->rx[r]->p_max);
+    sparse = !l->lane_dark[r] && !cpo_symchan_statistical_dense(l->rx[r]->p_max);
   if (sparse)
     s_copy_words(l, n_cycles, mask, tx, rx);
   const bool tails = !bit_true && n > CPO_SYMCHAN_TAPS - 1;
   uint8_t tail[CPO_LINK_MAX_LANES][CPO_SYMCHAN_TAPS];
   if (tails)
     s_read_tails(l, &in, n_cycles, n, tx, tail);
-  for (uint32_t r = 0; r < lanes; r++)
-    s_decide_lane(l, r, &in, n, tx, rx, tails ? tail : NULL);
+  for (uint32_t r = 0; r < lanes; r++) {
+    if (!l->lane_dark[r]) {
+      s_decide_lane(l, r, &in, n, tx, rx, tails ? tail : NULL);
+      continue;
+    }
+    for (uint32_t c = 0; c < n_cycles; c++) /* nothing arrives: no decisions, no errors */
+      rx[(size_t)c * lanes + r] = 0;
+  }
   for (uint32_t t = 0; t < lanes; t++) {
     if (tails) {
       l->tx[t]->prev_level = tail[t][CPO_SYMCHAN_TAPS - 1];
@@ -133,5 +139,25 @@ cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycle, uint32_t c
     c = stop;
   }
   l->next_cycle = end;
+  return CPO_OK;
+}
+
+cpo_status_t cpo_link_park_lanes(cpo_link_t *link, uint64_t mask) {
+  assert(link);
+  cpo_link_t *l = link;
+  const uint32_t lanes = l->info.lanes;
+  if (lanes < 64 && mask >> lanes != 0)
+    return cpo_link_reject("park_lanes: %s %g has a bit past the last lane", "mask", (double)mask);
+  l->parked_lanes = mask;
+  for (uint32_t r = 0; r < lanes; r++) {
+    const uint32_t t = cpo_fibre_plant_source(l->plant, r);
+    const bool dark = (r < 64 && (mask >> r & 1u)) || (t < 64 && (mask >> t & 1u));
+    const bool was_dark = l->lane_dark[r];
+    l->lane_dark[r] = dark;
+    /* streaming again: its eye from the light in force (a stale light is rebuilt, every eye
+     * with it, at the next grid point anyway) */
+    if (was_dark && !dark && l->eyes_valid)
+      cpo_link_rebuild_eye(l, r);
+  }
   return CPO_OK;
 }

@@ -33,39 +33,52 @@ static void s_build_eye(cpo_link_t *l, uint32_t r) {
   cpo_eye_build(&in, &l->rx[r]->eye, &l->rx[r]->power_w);
 }
 
-/* Every TX lane's light for the current state, carried to the receivers. */
-static void s_rebuild_light(cpo_link_t *l) {
+/* Every TX lane's light for the current state, carried to the receivers (@p for_eyes: with
+ * what only the eyes use). */
+static void s_rebuild_light(cpo_link_t *l, bool for_eyes) {
   for (uint32_t e = 0; e < l->info.engines; e++)
-    cpo_engine_build_tx(l->engine[e]);
+    cpo_engine_build_tx(l->engine[e], for_eyes);
   for (uint32_t t = 0; t < l->info.lanes; t++)
     cpo_fibre_plant_carry(l->plant, l->tx[t], l->info.levels);
   l->light_valid = true;
   l->slopes_valid = false;
 }
 
-/* RX lane @p r's average optical power, crosstalk included: the monitor the eye also gives
- * (the same sum in the same order), without the eye. */
-static double s_rx_power_w(const cpo_link_t *l, uint32_t r) {
-  const uint32_t t = cpo_fibre_plant_source(l->plant, r), levels = l->info.levels;
+/* Every RX lane's average optical power, crosstalk included: the monitor the eye also gives
+ * (the same sum in the same order), without the eye; each TX lane's mean taken once. */
+static void s_rx_powers(cpo_link_t *l) {
+  const uint32_t levels = l->info.levels;
   const double xt = cpo_fibre_plant_crosstalk_ratio(l->plant);
-  double p_w = cpo_lane_mean16(l->tx[t]->rx_w, levels);
-  for (int side = 0; side < 2; side++) {
-    uint32_t nb;
-    if (cpo_fibre_plant_neighbour(l->plant, t, side, &nb))
-      p_w += xt * cpo_lane_mean16(l->tx[nb]->rx_w, levels);
+  double mean_w[CPO_LINK_MAX_LANES];
+  for (uint32_t t = 0; t < l->info.lanes; t++)
+    mean_w[t] = cpo_lane_mean16(l->tx[t]->rx_w, levels);
+  for (uint32_t r = 0; r < l->info.lanes; r++) {
+    const uint32_t t = cpo_fibre_plant_source(l->plant, r);
+    double p_w = mean_w[t];
+    for (int side = 0; side < 2; side++) {
+      uint32_t nb;
+      if (cpo_fibre_plant_neighbour(l->plant, t, side, &nb))
+        p_w += xt * mean_w[nb];
+    }
+    l->rx[r]->power_w = p_w;
   }
-  return p_w;
+}
+
+void cpo_link_rebuild_eye(cpo_link_t *l, uint32_t r) {
+  s_build_eye(l, r);
+  if (l->cfg.fidelity == CPO_FIDELITY_STATISTICAL) {
+    l->rx[r]->p_max = cpo_symchan_error_bound(&l->rx[r]->eye);
+    l->rx[r]->gap = UINT64_MAX; /* memoryless: redraw the next candidate under the new eye */
+  }
 }
 
 void cpo_link_rebuild(cpo_link_t *l) {
-  s_rebuild_light(l);
-  for (uint32_t r = 0; r < l->info.lanes; r++) {
-    s_build_eye(l, r);
-    if (l->cfg.fidelity == CPO_FIDELITY_STATISTICAL) {
-      l->rx[r]->p_max = cpo_symchan_error_bound(&l->rx[r]->eye);
-      l->rx[r]->gap = UINT64_MAX; /* memoryless: redraw the next candidate under the new eye */
-    }
-  }
+  s_rebuild_light(l, true);
+  if (l->parked_lanes) /* a dark lane's monitor alone: its eye is built when it streams again */
+    s_rx_powers(l);
+  for (uint32_t r = 0; r < l->info.lanes; r++)
+    if (!l->lane_dark[r])
+      cpo_link_rebuild_eye(l, r);
 }
 
 void cpo_link_apply_dacs(cpo_link_t *l) {
@@ -140,10 +153,11 @@ void cpo_link_grid_step(cpo_link_t *l, uint64_t g) {
 
 /* The ring's self-heating loop (tau 0.5 us by default) stays stable with exact-exponential
  * steps only while the loop's gain is small: locked on a resonance's flank, 0.5 us steps
- * fall into a 65 pm limit cycle. Parked steps take it implicitly (cpo_ring_step_implicit) and
- * are kept to 0.5 us for the accuracy of the transients. Lasers (tens to hundreds of us) and
+ * fall into a 65 pm limit cycle. Parked steps take it implicitly (cpo_ring_step_implicit),
+ * which settles at any step, and last one ADC period (1 us by default): every step is a
+ * conversion, so the light is built once per conversion. Lasers (tens to hundreds of us) and
  * heaters (us) follow any step exactly. */
-#define PARK_STEP_MAX_S 0.5e-6
+#define PARK_STEP_MAX_S 1e-6
 
 uint64_t cpo_link_park_cycles(const cpo_link_info_t *info) {
   const uint64_t grids = info->adc_cycles / info->grid_cycles;
@@ -158,12 +172,11 @@ uint64_t cpo_link_park_cycles(const cpo_link_info_t *info) {
 static void s_park_step(cpo_link_t *l, uint64_t g) {
   const size_t applied = s_integrate_to(l, g, true);
   if (s_inputs_moved(l, applied > 0 || !l->light_valid || !l->slopes_valid)) {
-    s_rebuild_light(l);
+    s_rebuild_light(l, false);
     for (uint32_t e = 0; e < l->info.engines; e++)
       cpo_engine_absorbed_slopes(l->engine[e]);
     l->slopes_valid = true;
-    for (uint32_t r = 0; r < l->info.lanes; r++)
-      l->rx[r]->power_w = s_rx_power_w(l, r);
+    s_rx_powers(l);
     l->eyes_valid = false; /* rebuilt at the next streaming grid point */
   }
   s_finish_point(l, g);

@@ -44,6 +44,8 @@ struct cpo_link {
   bool light_valid;
   bool slopes_valid;    /* the rings' absorbed-power slopes are the light's (parked steps) */
   uint64_t park_cycles; /* parked steps: a divisor of adc_cycles, a multiple of grid_cycles */
+  bool lane_dark[CPO_LINK_MAX_LANES]; /* RX lane decides nothing: it or its source is parked */
+  uint64_t parked_lanes;              /* cpo_link_park_lanes's mask */
 
   cpo_rng_t *adc_rng;
   cpo_adc_history_t adc;
@@ -80,8 +82,11 @@ CPO_MUST_USE cpo_status_t cpo_link_check_cfg(const cpo_link_cfg_t *cfg, const cp
 CPO_MUST_USE cpo_status_t cpo_link_check_profile(const cpo_profile_t *pr);
 
 /* link_grid.c */
-/* Rebuild every TX lane's light, carry it through the fibre plant and rebuild every eye. */
+/* Rebuild every TX lane's light, carry it through the fibre plant and rebuild every eye (of
+ * the RX lanes not dark). */
 void cpo_link_rebuild(cpo_link_t *l);
+/* RX lane @p r's eye (and the statistical mode's bound) from the light in force. */
+void cpo_link_rebuild_eye(cpo_link_t *l, uint32_t r);
 /* Push every engine's DAC registers into its objects. */
 void cpo_link_apply_dacs(cpo_link_t *l);
 /* Everything that happens at grid point @p g (see cpo/link.h for the order). */

@@ -20,9 +20,9 @@
  * into calls.
  *
  * Parked cycles (cpo_link_advance) carry no symbols: the slow physics goes on, in the same
- * order, on longer steps (the largest divisor of the ADC period of at most 0.5 us, 0.5 us by
+ * order, on longer steps (the largest divisor of the ADC period of at most 1 us, 1 us by
  * default: exact-exponential steps follow lasers and heaters on any step, and the ring's
- * self-heating loop is stable up to about its 0.5 us time constant), plus the grid point where
+ * self-heating loop, taken implicitly, settles at any step), plus the grid point where
  * each scheduled write applies, and the monitors see the light the lanes would launch
  * streaming (equiprobable symbols); the eyes are not rebuilt (the next streaming grid point
  * does it). A lane's light, its monitors and its ADC codes are the same functions of the
@@ -171,6 +171,17 @@ CPO_MUST_USE cpo_status_t cpo_link_process(cpo_link_t *link, uint64_t first_cycl
  * changed); like it, results do not depend on how the cycles are split into calls.
  */
 CPO_MUST_USE cpo_status_t cpo_link_advance(cpo_link_t *link, uint64_t first_cycle, uint64_t count);
+
+/**
+ * Park the lanes of @p mask (bit l: lane l; lanes past 63 always stream) from the next cycle
+ * on, and let the others stream: a parked lane's TX words carry no symbols (ignored) and the
+ * RX lane it feeds, like a parked RX lane, decides nothing (zero RX words, no errors counted,
+ * no eye built); its slow physics and monitors go on as every lane's (the light it would
+ * launch streaming). A lane leaving the mask decides again from the next cycle, under the
+ * eye of the light in force. Streaming lanes' words do not depend on the others' parking.
+ * @return CPO_OK; CPO_ERR_INVALID_ARG (a bit past the last lane), nothing changed
+ */
+CPO_MUST_USE cpo_status_t cpo_link_park_lanes(cpo_link_t *link, uint64_t mask);
 
 /**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
