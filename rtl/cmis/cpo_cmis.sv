@@ -233,7 +233,7 @@ module cpo_cmis
         dp_q[l] <= 4'(CPO_CMIS_DP_STATE_DEACTIVATED);
         init_phase_q[l] <= '0;
         dp_due_q[l] <= Never;
-        active_q[l] <= CPO_CMIS_RW_RESET[CPO_CMIS_P10_STAGED0_CONFIG_SLOT] | 8'((l % Lpb) << 1);
+        active_q[l] <= 8'(CPO_CMIS_P10_STAGED0_CONFIG_LANE_RESET) | 8'((l % Lpb) << 1);
         cfg_q[l] <= 4'(CPO_CMIS_CONFIG_STATUS_UNDEFINED);
         tx_bias_q[l] <= '0;
         tx_power_q[l] <= '0;
