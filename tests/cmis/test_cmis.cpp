@@ -1,0 +1,347 @@
+// cpo_cmis (rtl/cmis) at 32 lanes: the map's identifiers, page and bank select, read-only bytes,
+// the module and data-path state machines within their advertised durations, ApplyDPInit,
+// latched flags, CDB and the linear address form. Time moves as the harness moves it: the
+// testbench clocks while the block has something to do and otherwise jumps cycle_i to
+// next_event_o (as a parked engine skips cycles).
+#include <cstdint>
+
+#include "Vcpo_cmis_tb.h"
+#include "cmocka_cpp.h"
+#include "cpo/cmis_map.h"
+#include "cpo/harness/sim.h"
+
+namespace {
+
+constexpr unsigned kLanes = 32;
+constexpr unsigned kBanks = kLanes / CPO_CMIS_LANES_PER_BANK;
+constexpr uint64_t kCyclesPerUs = 1; // durations in cycles = microseconds
+constexpr uint64_t kMaxSteps = 10000000;
+
+struct Tb {
+  cpo::harness::Sim<Vcpo_cmis_tb> sim;
+  uint64_t now = 0;
+
+  Tb() {
+    auto &t = sim.top();
+    t.cycles_per_us_i = kCyclesPerUs << 16;
+    t.cal_done_i = 0xffffffffu;
+    t.temp_code_i = 29815;                      // 298.15 K: 25 degC
+    t.vcc_code_i = 3300;                        // 3.3 V
+    for (unsigned w = 0; w < kLanes / 2; w++) { // 1 mW out (100 x 10 uW), 50 mA, 0.5 mW in
+      t.tx_power_code_i[w] = 100u | 100u << 16;
+      t.tx_bias_code_i[w] = 5000u | 5000u << 16;
+      t.rx_power_code_i[w] = 5000u | 5000u << 16;
+    }
+    t.cycle_i = 0;
+    sim.reset(2);
+  }
+  Vcpo_cmis_tb &top() {
+    return sim.top();
+  }
+  void tick() {
+    top().cycle_i = now;
+    sim.tick();
+    now++;
+  }
+  // One step of time: a clock if the block acts now, else a jump to its next event (then the
+  // caller looks at the outputs again before the clock).
+  void step() {
+    top().cycle_i = now;
+    top().eval();
+    if (top().next_event_o > now && top().next_event_o != UINT64_MAX)
+      now = top().next_event_o;
+    else
+      tick();
+  }
+  // One APB access of byte @byte; returns the read data, fails the test on PSLVERR.
+  uint32_t access(bool write, unsigned byte, uint32_t data, bool *err = nullptr) {
+    auto &t = top();
+    t.psel_i = 1;
+    t.penable_i = 0;
+    t.pwrite_i = write;
+    t.paddr_i = byte * 4u;
+    t.pwdata_i = data;
+    tick();
+    t.penable_i = 1;
+    for (uint64_t i = 0; i < kMaxSteps; i++) {
+      t.cycle_i = now;
+      t.eval();
+      if (t.pready_o) {
+        const uint32_t v = t.prdata_o;
+        const bool e = t.pslverr_o;
+        tick();
+        t.psel_i = t.penable_i = 0;
+        if (err)
+          *err = e;
+        else if (e)
+          fail_msg("access to byte %u failed", byte);
+        return v;
+      }
+      step();
+    }
+    fail_msg("access to byte %u never completed", byte);
+    return 0;
+  }
+  uint8_t rd(unsigned byte) {
+    return static_cast<uint8_t>(access(false, byte, 0));
+  }
+  void wr(unsigned byte, uint8_t v) {
+    access(true, byte, v);
+  }
+  void select(unsigned bank, unsigned page) {
+    wr(CPO_CMIS_LOWER_BANK_SELECT_OFFSET, static_cast<uint8_t>(bank));
+    wr(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, static_cast<uint8_t>(page));
+  }
+  unsigned moduleState() {
+    return (rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & CPO_CMIS_LOWER_MODULE_STATE_STATE_MASK) >>
+           CPO_CMIS_LOWER_MODULE_STATE_STATE_SHIFT;
+  }
+  // Polls @pred (which reads over the bus) until it holds; returns the cycle, fails past @limit.
+  template <typename P> uint64_t waitFor(P pred, uint64_t limit, const char *what) {
+    while (!pred()) {
+      if (now > limit)
+        fail_msg("%s: not reached by cycle %llu", what, (unsigned long long)limit);
+      step();
+    }
+    return now;
+  }
+  unsigned dpState(unsigned lane) { // page 11h of the lane's bank must be selected
+    const uint8_t b = rd(CPO_CMIS_P11_DP_STATE_OFFSET + (lane % 8) / 2);
+    return (lane % 2) ? b >> 4 : b & 0xf;
+  }
+};
+
+uint64_t advertisedUs(unsigned code) {
+  return static_cast<uint64_t>(cpo_cmis_duration_ms(code)) * 1000u * kCyclesPerUs;
+}
+
+void test_cmis_reset_values_identify_the_engine(void **) {
+  Tb tb;
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_IDENTIFIER_OFFSET), CPO_CMIS_LOWER_IDENTIFIER_RESET);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_REVISION_OFFSET), 0x52);
+  assert_int_equal(tb.moduleState(), CPO_CMIS_MODULE_STATE_LOW_PWR);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET),
+                   CPO_CMIS_LOWER_MODULE_CONTROL_RESET);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_HOST_IF_OFFSET), CPO_CMIS_LOWER_APP1_HOST_IF_RESET);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP2_HOST_IF_OFFSET), 0xff);
+  tb.select(0, CPO_CMIS_PAGE_P00);
+  const char *vendor = "CPOEMU          ";
+  for (unsigned i = 0; i < CPO_CMIS_P00_VENDOR_NAME_COUNT; i++)
+    assert_int_equal(tb.rd(CPO_CMIS_P00_VENDOR_NAME_OFFSET + i), vendor[i]);
+  tb.select(0, CPO_CMIS_PAGE_P01);
+  assert_int_equal(tb.rd(CPO_CMIS_P01_BANKS_SUPPORTED_OFFSET), 2); // banks 0-3
+  assert_int_equal(tb.rd(CPO_CMIS_P01_DUR_MODULE_OFFSET), CPO_CMIS_P01_DUR_MODULE_RESET);
+}
+
+void test_cmis_refuses_unadvertised_page_and_bank(void **) {
+  Tb tb;
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_BANK_SELECT_OFFSET), 1);
+  tb.wr(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, 0x05); // not advertised: the select keeps 11h
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P11);
+  tb.wr(CPO_CMIS_LOWER_BANK_SELECT_OFFSET, kBanks); // beyond the 4 banks: refused
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_BANK_SELECT_OFFSET), 1);
+  tb.wr(CPO_CMIS_LOWER_BANK_SELECT_OFFSET, kBanks - 1);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_BANK_SELECT_OFFSET), kBanks - 1);
+  bool err = false;
+  tb.access(false, 256, 0, &err); // beyond byte 255 of the view
+  assert_true(err);
+}
+
+void test_cmis_ignores_writes_to_read_only_bytes(void **) {
+  Tb tb;
+  tb.wr(CPO_CMIS_LOWER_IDENTIFIER_OFFSET, 0x18);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_IDENTIFIER_OFFSET), CPO_CMIS_LOWER_IDENTIFIER_RESET);
+  tb.wr(CPO_CMIS_LOWER_MODULE_STATE_OFFSET, 0xff);
+  assert_int_equal(tb.moduleState(), CPO_CMIS_MODULE_STATE_LOW_PWR);
+  tb.select(0, CPO_CMIS_PAGE_P01);
+  tb.wr(CPO_CMIS_P01_DUR_DP_OFFSET, 0x00);
+  assert_int_equal(tb.rd(CPO_CMIS_P01_DUR_DP_OFFSET), CPO_CMIS_P01_DUR_DP_RESET);
+  // module control: only the defined bits are writable
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0xa7);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET), 0x00);
+}
+
+void test_cmis_module_powers_up_and_down_within_advertised_durations(void **) {
+  Tb tb;
+  tb.rd(CPO_CMIS_LOWER_MODULE_FLAGS_OFFSET); // clear what reset latched
+  const uint64_t up = advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET);
+  const uint64_t dn = advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_DN_RESET);
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  const uint64_t t0 = tb.now;
+  assert_int_equal(tb.moduleState(), CPO_CMIS_MODULE_STATE_PWR_UP);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; }, t0 + up,
+             "ModuleReady");
+  assert_true(tb.rd(CPO_CMIS_LOWER_MODULE_FLAGS_OFFSET) &
+              CPO_CMIS_LOWER_MODULE_FLAGS_STATE_CHANGED_MASK);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_FLAGS_OFFSET), 0); // cleared by the read
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET,
+        CPO_CMIS_LOWER_MODULE_CONTROL_LOW_PWR_REQUEST_SW_MASK);
+  const uint64_t t1 = tb.now;
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_LOW_PWR; }, t1 + dn,
+             "ModuleLowPwr");
+}
+
+// The host's bring-up (CMIS.md): deinit and Tx disable, leave low power, stage and apply,
+// clear deinit, enable Tx; every lane of every bank reaches Activated and streams.
+void test_cmis_brings_every_lane_to_activated(void **) {
+  Tb tb;
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P10);
+    tb.wr(CPO_CMIS_P10_DP_DEINIT_OFFSET, 0xff);
+    tb.wr(CPO_CMIS_P10_TX_DISABLE_OFFSET, 0xff);
+  }
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; },
+             tb.now + advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET), "ModuleReady");
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P10);
+    for (unsigned i = 0; i < 8; i++)
+      tb.wr(CPO_CMIS_P10_STAGED0_CONFIG_OFFSET_N(i), (1u << 4) | (i << 1));
+    tb.wr(CPO_CMIS_P10_APPLY_DP_INIT_OFFSET, 0xff);
+    assert_int_equal(tb.rd(CPO_CMIS_P10_APPLY_DP_INIT_OFFSET), 0); // self-clearing
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    for (unsigned k = 0; k < CPO_CMIS_P11_CONFIG_STATUS_COUNT; k++)
+      assert_int_equal(tb.rd(CPO_CMIS_P11_CONFIG_STATUS_OFFSET + k), 0x11);
+    assert_int_equal(tb.rd(CPO_CMIS_P11_DP_INIT_PENDING_OFFSET), 0xff);
+    for (unsigned l = 0; l < 8; l++)
+      assert_int_equal(tb.dpState(l), CPO_CMIS_DP_STATE_DEACTIVATED);
+  }
+  const uint64_t t_init = tb.now;
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P10);
+    tb.wr(CPO_CMIS_P10_DP_DEINIT_OFFSET, 0);
+  }
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    for (unsigned l = 0; l < 8; l++)
+      tb.waitFor([&] { return tb.dpState(l) == CPO_CMIS_DP_STATE_INITIALIZED; },
+                 t_init + advertisedUs(CPO_CMIS_P01_DUR_DP_DP_INIT_RESET), "DPInitialized");
+    assert_int_equal(tb.rd(CPO_CMIS_P11_DP_INIT_PENDING_OFFSET), 0);
+  }
+  assert_int_equal(tb.top().stream_en_o, 0);
+  const uint64_t t_on = tb.now;
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P10);
+    tb.wr(CPO_CMIS_P10_TX_DISABLE_OFFSET, 0);
+  }
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    for (unsigned l = 0; l < 8; l++)
+      tb.waitFor([&] { return tb.dpState(l) == CPO_CMIS_DP_STATE_ACTIVATED; },
+                 t_on + advertisedUs(CPO_CMIS_P01_DUR_TX_TX_ON_RESET), "DPActivated");
+    assert_int_equal(tb.rd(CPO_CMIS_P11_ACTIVE_CONFIG_OFFSET_N(3)), (1u << 4) | (3u << 1));
+  }
+  assert_int_equal(tb.top().stream_en_o, 0xffffffffu);
+}
+
+void test_cmis_rejects_apply_with_unadvertised_appsel(void **) {
+  Tb tb;
+  tb.select(2, CPO_CMIS_PAGE_P10);
+  tb.wr(CPO_CMIS_P10_STAGED0_CONFIG_OFFSET_N(0), 2u << 4); // application 2 does not exist
+  tb.wr(CPO_CMIS_P10_APPLY_DP_INIT_OFFSET, 0x01);
+  tb.select(2, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_CONFIG_STATUS_OFFSET) & 0xf,
+                   CPO_CMIS_CONFIG_STATUS_REJECTED_INVALID_APP_SEL);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_ACTIVE_CONFIG_OFFSET_N(0)), 1u << 4); // unchanged
+  assert_int_equal(tb.rd(CPO_CMIS_P11_DP_INIT_PENDING_OFFSET), 0);
+}
+
+void test_cmis_flags_latch_on_threshold_and_clear_on_read(void **) {
+  Tb tb;
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  for (unsigned k = 0; k < 4; k++) // nothing crossed at the nominal codes
+    assert_int_equal(tb.rd(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + k), 0);
+  const unsigned lane = 8 + 5;                        // bank 1, lane 5
+  tb.top().rx_power_code_i[lane / 2] |= 60000u << 16; // 6 mW (code 5000 | 60000 = past 5 mW)
+  const uint64_t t0 = tb.now;
+  tb.waitFor([&] { return tb.rd(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET) != 0; }, t0 + 20000,
+             "Rx power high alarm");
+  tb.top().rx_power_code_i[lane / 2] &= 0xffffu;
+  tb.top().rx_power_code_i[lane / 2] |= 5000u << 16;
+  tb.step();
+  // the high warning latched with the alarm; the alarm's read above cleared it
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + 2), 1u << 5);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + 2), 0);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET), 0);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_POWER_OFFSET_N(5)) << 8 |
+                       tb.rd(CPO_CMIS_P11_RX_POWER_OFFSET_N(5) + 1),
+                   5000);
+  // temperature (lower page): 25 degC in 1/256 degC
+  const int t = static_cast<int16_t>(tb.rd(CPO_CMIS_LOWER_TEMPERATURE_OFFSET) << 8 |
+                                     tb.rd(CPO_CMIS_LOWER_TEMPERATURE_OFFSET + 1));
+  assert_in_range(t, 25 * 256 - 2, 25 * 256 + 2);
+}
+
+void cdbCommand(Tb &tb, uint16_t cmd, int chk_delta) {
+  tb.select(0, CPO_CMIS_PAGE_P9F);
+  for (unsigned b = CPO_CMIS_P9F_CDB_EPL_LEN_OFFSET; b <= CPO_CMIS_P9F_CDB_RPL_CHK_OFFSET; b++)
+    tb.wr(b, 0);
+  const unsigned sum = (cmd >> 8) + (cmd & 0xff);
+  tb.wr(CPO_CMIS_P9F_CDB_CHK_OFFSET, static_cast<uint8_t>(0xff - (sum & 0xff) + chk_delta));
+  tb.wr(CPO_CMIS_P9F_CDB_CMD_OFFSET, cmd >> 8);
+  tb.wr(CPO_CMIS_P9F_CDB_CMD_OFFSET + 1, cmd & 0xff); // starts it
+  tb.waitFor([&] { return !(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET) & 0x80); }, tb.now + 100000,
+             "CDB done");
+}
+
+void test_cmis_cdb_checks_the_checksum(void **) {
+  Tb tb;
+  cdbCommand(tb, CPO_CMIS_CDB_CMD_QUERY_STATUS, 0);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET), CPO_CMIS_CDB_STATUS_SUCCESS);
+  assert_int_equal(tb.rd(CPO_CMIS_P9F_CDB_RPL_LEN_OFFSET), 1);
+  cdbCommand(tb, CPO_CMIS_CDB_CMD_QUERY_STATUS, 1);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET), CPO_CMIS_CDB_STATUS_FAILED_CHECKSUM);
+  cdbCommand(tb, CPO_CMIS_CDB_CMD_GET_FW_INFO, 0);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET), CPO_CMIS_CDB_STATUS_SUCCESS);
+  assert_int_equal(tb.rd(CPO_CMIS_P9F_CDB_PAYLOAD_OFFSET + 2),
+                   CPO_CMIS_LOWER_FW_REVISION_RESET >> 8);
+  cdbCommand(tb, 0x1234, 0);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET), CPO_CMIS_CDB_STATUS_FAILED_UNKNOWN_CMD);
+}
+
+void test_cmis_linear_address_decodes_to_bank_page_byte(void **) {
+  Tb tb;
+  struct {
+    unsigned bank, page, byte;
+  } cases[] = {{0, 0, 0}, {0, 0, 127}, {0, 0, 128}, {0, 0x01, 142}, {3, 0x11, 128}, {7, 0x9f, 255}};
+  for (const auto &c : cases) {
+    const uint32_t lin = CPO_CMIS_LINEAR(c.bank, c.page, c.byte);
+    unsigned bank = 99, page = 99, byte = 999;
+    assert_int_equal(cpo_cmis_linear_split(lin, &bank, &page, &byte), 0);
+    assert_int_equal(byte, c.byte);
+    if (c.byte >= 128) {
+      assert_int_equal(bank, c.bank);
+      assert_int_equal(page, c.page);
+    }
+  }
+  // the bytes a linear address names are those the selects show
+  unsigned bank, page, byte;
+  cpo_cmis_linear_split(CPO_CMIS_LINEAR(0, CPO_CMIS_PAGE_P01, CPO_CMIS_P01_BANKS_SUPPORTED_OFFSET),
+                        &bank, &page, &byte);
+  tb.select(bank, page);
+  assert_int_equal(tb.rd(byte), 2);
+  cpo_cmis_linear_split(CPO_CMIS_LINEAR(3, CPO_CMIS_PAGE_P11, CPO_CMIS_P11_DP_STATE_OFFSET), &bank,
+                        &page, &byte);
+  tb.select(bank, page);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_BANK_SELECT_OFFSET), 3);
+  assert_int_equal(tb.rd(byte), CPO_CMIS_DP_STATE_DEACTIVATED * 0x11);
+}
+
+} // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cmis_reset_values_identify_the_engine),
+      cmocka_unit_test(test_cmis_refuses_unadvertised_page_and_bank),
+      cmocka_unit_test(test_cmis_ignores_writes_to_read_only_bytes),
+      cmocka_unit_test(test_cmis_module_powers_up_and_down_within_advertised_durations),
+      cmocka_unit_test(test_cmis_brings_every_lane_to_activated),
+      cmocka_unit_test(test_cmis_rejects_apply_with_unadvertised_appsel),
+      cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),
+      cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
+      cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
