@@ -13,13 +13,17 @@ import importlib
 
 
 def _generated(name):
-  """A module the build generates (BUILD/rtl/generated), found on sys.path as cpoemu_client
-  finds cpoemu_proto: put that directory on PYTHONPATH."""
-  try:
-    return importlib.import_module(name)
-  except ModuleNotFoundError as e:
-    raise ImportError(f"cpoemu_analog: the generated module {name}.py is not on sys.path: build "
-                      "the project and put BUILD/rtl/generated on PYTHONPATH") from e
+  """A module the build generates: from a build tree, BUILD/rtl/generated on PYTHONPATH (as
+  cpoemu_client finds cpoemu_proto); installed (the SDK's wheel), the package cpoemu_regs."""
+  for qualified in (name, f"cpoemu_regs.{name}"):
+    try:
+      return importlib.import_module(qualified)
+    except ModuleNotFoundError as e:
+      if e.name not in (name, "cpoemu_regs", qualified):
+        raise  # the module is there, but something it imports is not
+  raise ImportError(f"cpoemu_analog: the generated module {name}.py is not on sys.path: install "
+                    "cpoemu's Python package, or build the project and put BUILD/rtl/generated on "
+                    "PYTHONPATH")
 
 
 _tables = _generated("analog_channels")  # rtl/lanes/analog_channels.toml
