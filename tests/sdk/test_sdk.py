@@ -73,13 +73,17 @@ class Sdk(unittest.TestCase):
     shutil.rmtree(cls.dir, ignore_errors=True)
 
   def session(self, client, env=None):
-    """Run `client ENDPOINT` as the host of a session of the installed cpoemu; its stdout, once
-    it and both roles have exited 0."""
+    """Run the command @p client, with the rtl's endpoint for its "ENDPOINT" argument (appended
+    when it has none), as the host of a session of the installed cpoemu; its stdout, once it
+    and both roles have exited 0."""
     roles = cpoemu_proc.Roles(self.cpoemu)
     try:
       roles.spawn("rtl", "--with-host", *SESSION)
       roles.spawn("model", *SESSION)
-      p = subprocess.run([*client, roles.endpoint],
+      cmd = [roles.endpoint if a == "ENDPOINT" else a for a in client]
+      if "ENDPOINT" not in client:
+        cmd.append(roles.endpoint)
+      p = subprocess.run(cmd,
                          capture_output=True,
                          text=True,
                          env=env or CLEAN_ENV,
@@ -172,6 +176,18 @@ class Sdk(unittest.TestCase):
     out = self.session([py, script, venv])
     self.assertRegex(out, rf"profile mrm-els-8x200g, id 0x{ID_MAGIC:08x}")
     self.assertRegex(out, r"laser 0 temperature [0-9.]+ K")
+    # The package's command, as README.md runs it.
+    cli = os.path.join(venv, "bin", "cpoemu-client")
+    out = self.session([cli, "--endpoint", "ENDPOINT", "read", "0x0"])
+    self.assertEqual(out.strip(), f"0x{ID_MAGIC:08x}")
+
+  def test_readme_shows_the_example(self):
+    """README.md's SDK section shows the program this test builds, as it is."""
+    with open(os.path.join(self.example, "identify.c")) as f:
+      program = f.read()
+    with open(os.path.join(ARGS.source_dir, "README.md")) as f:
+      self.assertIn(f"```c\n{program}```", f.read(),
+                    "README.md's copy of examples/firmware/identify.c differs from the file")
 
 
 if __name__ == "__main__":
