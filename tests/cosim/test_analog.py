@@ -82,13 +82,13 @@ class Engine:
 
   # firmware helpers
   def adc(self, name, index):
-    return self.host.read(afe.adc_addr(name, index))
+    return self.host.read(afe.adc_addr(name, index, "lanes"))
 
   def dac(self, name, index):
-    return self.host.read(afe.dac_addr(name, index))
+    return self.host.read(afe.dac_addr(name, index, "lanes"))
 
   def set_dac(self, name, index, code):
-    self.host.write(afe.dac_addr(name, index), code)
+    self.host.write(afe.dac_addr(name, index, "lanes"), code)
 
   def sleep_until(self, cycle):
     if cycle > self.host.now():
@@ -165,7 +165,7 @@ class AnalogBoundary(unittest.TestCase):
     # that c + L falls 2 cycles before a conversion point, then 1 cycle after one, catch an
     # engine that acts late or early by a single grid point.
     e = self.e
-    power = afe.adc_addr("laser_power", 0)
+    power = afe.adc_addr("laser_power", 0, "lanes")
     i0 = e.dac("laser_current", 0)
     k = 3
     e.sleep_until(k * ADC_PERIOD - 2 - L - 200)

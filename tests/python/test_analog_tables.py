@@ -125,11 +125,16 @@ class AnalogTables(unittest.TestCase):
 
   def test_window_addresses_agree_with_c(self):
     for name, got in self.c["dac"].items():
-      self.assertEqual(got["addr"], afe.dac_addr(name, 3), name)
+      self.assertEqual(got["addr"], afe.dac_addr(name, 3, "lanes"), name)
     for name, got in self.c["adc"].items():
-      self.assertEqual(got["addr"], afe.adc_addr(name, 3), name)
-    self.assertEqual(afe.dac_addr("heater", 3),
+      self.assertEqual(got["addr"], afe.adc_addr(name, 3, "lanes"), name)
+    self.assertEqual(afe.dac_addr("heater", 3, "lanes"),
                      afe.DAC_BASE + 2 * afe.CHANNEL_STRIDE + 3 * afe.INDEX_STRIDE)
+    # the engine's OE windows: the same layout behind the OE's management port
+    self.assertEqual(afe.dac_addr("heater", 3), 0x1000000 + 0x21000 + 2 * 0x100 + 3 * 4)
+    self.assertEqual(
+        afe.adc_addr("laser_temp", 0) - afe.adc_addr("laser_temp", 0, "lanes"),
+        0x1000000 + 0x22000 - afe.ADC_BASE)
 
   def test_codes_round_trip_and_saturate(self):
     self.assertEqual(afe.dac_code("heater", 2e-3), 2000)
