@@ -37,8 +37,7 @@ template <typename Addr> class Apb3Port;
 template <typename Top, uint32_t HostLanes, uint32_t MediaLanes>
 class EngineDesign final : public CpoDesign {
 public:
-  /** @param trace_path FST file to write, or nullptr (the engine models are built without
-   *  tracing: then no file is written). */
+  /** @param trace_path FST file to write, or nullptr. */
   explicit EngineDesign(const char *trace_path);
   ~EngineDesign() override;
   EngineDesign(const EngineDesign &) = delete;
