@@ -284,8 +284,8 @@ static cpo_status_t s_wait_module(cpo_cmis_t *c, unsigned want, uint32_t bound_m
     CPO_TRY(cpo_cmis_module_state(c, &st));
     if (st == want)
       return CPO_OK;
-    if (st == CPO_CMIS_MODULE_STATE_FAULT && want != st)
-      return cpo_cmis_check_fault(c);
+    if (st == CPO_CMIS_MODULE_STATE_FAULT)
+      CPO_TRY(cpo_cmis_check_fault(c)); /* fails, naming the cause */
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
     if (rc == CPO_ERR_TIMEOUT)
       return cpo_cmis_fail(c, rc, "module: %s (%u) after %.3f ms; expected %s within %s = %u ms",
