@@ -82,14 +82,15 @@ function(cpo_sdk_python_modules)
 endfunction()
 
 # The register blocks the RTL describes (cpo_reggen under rtl/, not the tests' own), with the
-# address map and the analog channels: their generated C headers, Python modules and
+# address map, the analog channels and the CMIS map (rtl/cmis): their generated C headers, Python modules and
 # Markdown, and the targets that generate them.
 function(_cpo_sdk_register_files headers_var py_var md_var targets_var)
   set(dirs ${PROJECT_SOURCE_DIR}/rtl)
-  set(headers ${CPO_REGGEN_OUT}/cpo/addrmap.h ${CPO_REGGEN_OUT}/cpo/analog_channels.h)
-  set(py ${CPO_REGGEN_OUT}/addrmap.py ${CPO_ANALOG_PY})
-  set(md ${CPO_REGGEN_OUT}/addrmap.md)
-  set(gen cpo_addrmap_gen cpo_afe_pkg_gen)
+  set(headers ${CPO_REGGEN_OUT}/cpo/addrmap.h ${CPO_REGGEN_OUT}/cpo/analog_channels.h
+              ${CPO_REGGEN_OUT}/cpo/cmis_map.h)
+  set(py ${CPO_REGGEN_OUT}/addrmap.py ${CPO_ANALOG_PY} ${CPO_REGGEN_OUT}/cmis_map.py)
+  set(md ${CPO_REGGEN_OUT}/addrmap.md ${CPO_REGGEN_OUT}/cmis_map.md)
+  set(gen cpo_addrmap_gen cpo_afe_pkg_gen cpo_cmis_gen)
   while(dirs)
     list(POP_FRONT dirs dir)
     get_directory_property(sub DIRECTORY ${dir} SUBDIRECTORIES)

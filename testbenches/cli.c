@@ -36,6 +36,7 @@ static const char s_help_result[] =
 static void s_usage_cpoemu(FILE *f) {
   fputs("usage: cpoemu run [SCENARIO] [options]          run all roles (default scenario if none)\n"
         "       cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]   run one role\n"
+        "       cpoemu cmis SUBCOMMAND --endpoint URL    CMIS host tools (bringup, dump, ...)\n"
         "       cpoemu keygen [--force] FILE             write a CURVE keypair (FILE, FILE.pub)\n"
         "       cpoemu --version                         the version and git revision\n"
         "`cpoemu COMMAND --help` lists a command's options.\n"

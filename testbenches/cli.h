@@ -26,6 +26,8 @@ typedef struct {
 /** The most arguments cpo_cli_run_args adds. */
 #define CPO_CLI_MAX_RUN_ARGS (2 * CPO_PARAMS_N + 8)
 
+/** `cpoemu cmis SUBCOMMAND ...` (cmis_cmd.c): the CMIS host driver as a tool; the exit code. */
+int cpo_cmis_cmd(int argc, char **argv);
 /** The usage of @p cmd (NULL: of cpoemu) to @p f. */
 void cpo_cli_usage(FILE *f, const char *cmd);
 /** Print the version and git revision. */

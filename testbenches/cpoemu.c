@@ -137,6 +137,8 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "keygen") == 0)
     return s_keygen(argc, argv);
+  if (strcmp(cmd, "cmis") == 0)
+    return cpo_cmis_cmd(argc, argv);
   bool is_run = strcmp(cmd, "run") == 0;
   bool is_role = !strcmp(cmd, "rtl") || !strcmp(cmd, "model") || !strcmp(cmd, "host");
   if (!is_run && !is_role) {

@@ -1,0 +1,210 @@
+/* CMIS decoding that needs no module: page images in, values out (unit-tested on byte
+ * buffers, tests/cmis_host). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpo/cmis.h"
+
+/* Application descriptors 9-15 on page 01h (CMIS 5.2 table 8-45), 4 bytes each. */
+#define S_P01_APP9_OFFSET 223u
+/* Page 01h: media lane options of application n at 176 + n - 1. */
+#define S_P01_MEDIA_LANE_OPTIONS_OFFSET CPO_CMIS_P01_APP1_MEDIA_LANE_OPTIONS_OFFSET
+
+static uint16_t s_be16(const uint8_t *be) {
+  return (uint16_t)((be[0] << 8) | be[1]);
+}
+
+void cpo_cmis_apps_parse(const uint8_t *lower, const uint8_t *p01, cpo_cmis_apps_t *out) {
+  memset(out, 0, sizeof *out);
+  for (unsigned i = 0; i < CPO_CMIS_MAX_APPS; i++) {
+    const uint8_t *d;
+    if (i < 8)
+      d = lower + CPO_CMIS_LOWER_APP1_HOST_IF_OFFSET + 4u * i;
+    else if (p01)
+      d = p01 + S_P01_APP9_OFFSET + 4u * (i - 8u);
+    else
+      break;
+    if (d[0] == 0xFF || d[0] == 0x00)
+      break;
+    cpo_cmis_app_t *a = &out->app[out->count++];
+    a->host_if = d[0];
+    a->media_if = d[1];
+    a->host_lanes = (uint8_t)(d[2] >> 4);
+    a->media_lanes = (uint8_t)(d[2] & 0x0F);
+    a->host_lane_options = d[3];
+    a->media_lane_options = p01 ? p01[S_P01_MEDIA_LANE_OPTIONS_OFFSET + i] : 0xFF;
+  }
+}
+
+uint32_t cpo_cmis_duration_code_ms(unsigned code) {
+  uint32_t ms = cpo_cmis_duration_ms(code);
+  return ms ? ms : cpo_cmis_duration_ms(CPO_CMIS_NUM_DURATIONS - 1u);
+}
+
+void cpo_cmis_durations_parse(const uint8_t *p01, cpo_cmis_durations_t *out) {
+  uint8_t dp = p01[CPO_CMIS_P01_DUR_DP_OFFSET], mod = p01[CPO_CMIS_P01_DUR_MODULE_OFFSET],
+          tx = p01[CPO_CMIS_P01_DUR_TX_OFFSET];
+#define S_FIELD(byte, f) (((byte)&CPO_CMIS_P01_##f##_MASK) >> CPO_CMIS_P01_##f##_SHIFT)
+  out->dp_init_ms = cpo_cmis_duration_code_ms(S_FIELD(dp, DUR_DP_DP_INIT));
+  out->dp_deinit_ms = cpo_cmis_duration_code_ms(S_FIELD(dp, DUR_DP_DP_DEINIT));
+  out->module_pwr_up_ms = cpo_cmis_duration_code_ms(S_FIELD(mod, DUR_MODULE_PWR_UP));
+  out->module_pwr_dn_ms = cpo_cmis_duration_code_ms(S_FIELD(mod, DUR_MODULE_PWR_DN));
+  out->dp_tx_on_ms = cpo_cmis_duration_code_ms(S_FIELD(tx, DUR_TX_TX_ON));
+  out->dp_tx_off_ms = cpo_cmis_duration_code_ms(S_FIELD(tx, DUR_TX_TX_OFF));
+#undef S_FIELD
+}
+
+uint64_t cpo_cmis_ms_to_cycles(const cpo_config_t *cfg, uint64_t ms) {
+  unsigned __int128 num = (unsigned __int128)ms * 1000000u * cfg->baud_hz;
+  unsigned __int128 den = (unsigned __int128)cfg->symbols_per_cycle * 1000000000u;
+  return (uint64_t)((num + den - 1) / den);
+}
+
+unsigned cpo_cmis_banks_parse(const uint8_t *p01) {
+  return 1u << ((p01[CPO_CMIS_P01_BANKS_SUPPORTED_OFFSET] &
+                 CPO_CMIS_P01_BANKS_SUPPORTED_BANKS_MASK) >>
+                CPO_CMIS_P01_BANKS_SUPPORTED_BANKS_SHIFT);
+}
+
+double cpo_cmis_temp_degc(const uint8_t *be) {
+  return (int16_t)s_be16(be) / 256.0;
+}
+
+double cpo_cmis_vcc_v(const uint8_t *be) {
+  return s_be16(be) * 100e-6;
+}
+
+double cpo_cmis_power_w(const uint8_t *be) {
+  return s_be16(be) * 0.1e-6;
+}
+
+double cpo_cmis_tx_bias_a(const uint8_t *be) {
+  return s_be16(be) * 2e-6;
+}
+
+/* Four thresholds (high alarm, low alarm, high warning, low warning) from 8 bytes. */
+static void s_threshold(const uint8_t *be, double (*conv)(const uint8_t *),
+                        cpo_cmis_threshold_t *t) {
+  t->high_alarm = conv(be);
+  t->low_alarm = conv(be + 2);
+  t->high_warn = conv(be + 4);
+  t->low_warn = conv(be + 6);
+}
+
+void cpo_cmis_thresholds_parse(const uint8_t *p02, cpo_cmis_thresholds_t *out) {
+  s_threshold(p02 + CPO_CMIS_P02_TEMP_THRESH_OFFSET, cpo_cmis_temp_degc, &out->temp_degc);
+  s_threshold(p02 + CPO_CMIS_P02_VCC_THRESH_OFFSET, cpo_cmis_vcc_v, &out->vcc_v);
+  s_threshold(p02 + CPO_CMIS_P02_TX_POWER_THRESH_OFFSET, cpo_cmis_power_w, &out->tx_power_w);
+  s_threshold(p02 + CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET, cpo_cmis_tx_bias_a, &out->tx_bias_a);
+  s_threshold(p02 + CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, cpo_cmis_power_w, &out->rx_power_w);
+}
+
+void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flags_t *f) {
+  unsigned shift = bank * CPO_CMIS_LANES_PER_BANK;
+  if (shift >= CPO_CMIS_MAX_LANES)
+    return;
+#define S_LANES(offset) ((uint64_t)p11[offset] << shift)
+  f->dp_state_changed |= S_LANES(CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET);
+  f->tx_fault |= S_LANES(CPO_CMIS_P11_TX_FAULT_OFFSET);
+  f->tx_los |= S_LANES(CPO_CMIS_P11_TX_LOS_OFFSET);
+  f->tx_cdr_lol |= S_LANES(CPO_CMIS_P11_TX_CDR_LOL_OFFSET);
+  f->rx_los |= S_LANES(CPO_CMIS_P11_RX_LOS_OFFSET);
+  for (unsigned k = 0; k < 4; k++) {
+    f->tx_power[k] |= S_LANES(CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET + k);
+    f->tx_bias[k] |= S_LANES(CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET + k);
+    f->rx_power[k] |= S_LANES(CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + k);
+  }
+#undef S_LANES
+}
+
+bool cpo_cmis_flags_any(const cpo_cmis_flags_t *f) {
+  uint64_t any = f->module | f->temp_vcc | f->dp_state_changed | f->tx_fault | f->tx_los |
+                 f->tx_cdr_lol | f->rx_los;
+  for (unsigned k = 0; k < 4; k++)
+    any |= f->tx_power[k] | f->tx_bias[k] | f->rx_power[k];
+  return any != 0;
+}
+
+static const char *const s_levels[4] = {"high alarm", "low alarm", "high warning", "low warning"};
+
+/* Append "; " (if not first) and the formatted text; keeps counting past the end of @p out. */
+static void s_add(char *out, size_t len, size_t *at, const char *fmt, const char *a,
+                  const char *b) {
+  int n = snprintf(*at < len ? out + *at : NULL, *at < len ? len - *at : 0, "%s", *at ? "; " : "");
+  *at += (size_t)n;
+  n = snprintf(*at < len ? out + *at : NULL, *at < len ? len - *at : 0, fmt, a, b);
+  *at += (size_t)n;
+}
+
+static void s_add_lanes(char *out, size_t len, size_t *at, uint64_t mask, const char *what) {
+  for (unsigned l = 0; l < CPO_CMIS_MAX_LANES; l++)
+    if (mask >> l & 1u) {
+      char lane[16];
+      snprintf(lane, sizeof lane, "lane %u", l + 1u); /* CMIS numbers lanes from 1 */
+      s_add(out, len, at, "%s: %s", lane, what);
+    }
+}
+
+size_t cpo_cmis_flags_describe(const cpo_cmis_flags_t *f, char *out, size_t len) {
+  static const char *const module_bits[3] = {"module state changed", "module firmware fault",
+                                             "data-path firmware fault"};
+  size_t at = 0;
+  if (len)
+    out[0] = '\0';
+  for (unsigned b = 0; b < 3; b++)
+    if (f->module >> b & 1u)
+      s_add(out, len, &at, "%s%s", module_bits[b], "");
+  for (unsigned b = 0; b < 8; b++)
+    if (f->temp_vcc >> b & 1u)
+      s_add(out, len, &at, "%s %s", b < 4 ? "temperature" : "Vcc", s_levels[b % 4]);
+  s_add_lanes(out, len, &at, f->dp_state_changed, "data-path state changed");
+  s_add_lanes(out, len, &at, f->tx_fault, "Tx fault");
+  s_add_lanes(out, len, &at, f->tx_los, "Tx LOS");
+  s_add_lanes(out, len, &at, f->tx_cdr_lol, "Tx CDR LOL");
+  s_add_lanes(out, len, &at, f->rx_los, "Rx LOS");
+  static const char *const power[4] = {"Tx power high alarm", "Tx power low alarm",
+                                       "Tx power high warning", "Tx power low warning"};
+  static const char *const bias[4] = {"Tx bias high alarm", "Tx bias low alarm",
+                                      "Tx bias high warning", "Tx bias low warning"};
+  static const char *const rx[4] = {"Rx power high alarm", "Rx power low alarm",
+                                    "Rx power high warning", "Rx power low warning"};
+  for (unsigned k = 0; k < 4; k++) {
+    s_add_lanes(out, len, &at, f->tx_power[k], power[k]);
+    s_add_lanes(out, len, &at, f->tx_bias[k], bias[k]);
+    s_add_lanes(out, len, &at, f->rx_power[k], rx[k]);
+  }
+  if (at == 0)
+    s_add(out, len, &at, "%s%s", "none", "");
+  return at;
+}
+
+uint8_t cpo_cmis_cdb_chk(const uint8_t *hdr, const uint8_t *lpl, size_t lpl_len) {
+  unsigned sum = 0;
+  for (unsigned k = 0; k < 8; k++)
+    if (k != CPO_CMIS_P9F_CDB_CHK_OFFSET - CPO_CMIS_P9F_CDB_CMD_OFFSET)
+      sum += hdr[k];
+  for (size_t k = 0; k < lpl_len; k++)
+    sum += lpl[k];
+  return (uint8_t)(0xFFu - (sum & 0xFFu));
+}
+
+uint8_t cpo_cmis_rpl_chk(const uint8_t *rpl, size_t rpl_len) {
+  unsigned sum = 0;
+  for (size_t k = 0; k < rpl_len; k++)
+    sum += rpl[k];
+  return (uint8_t)(0xFFu - (sum & 0xFFu));
+}
+
+/* Lane l's nibble of a nibble-per-lane field at @p offset: lane 2i in bits 3:0 of byte i. */
+static unsigned s_nibble(const uint8_t *p11, unsigned offset, unsigned lane) {
+  uint8_t b = p11[offset + lane / 2u];
+  return lane % 2u ? b >> 4 : b & 0x0Fu;
+}
+
+unsigned cpo_cmis_dp_state_of(const uint8_t *p11, unsigned lane) {
+  return s_nibble(p11, CPO_CMIS_P11_DP_STATE_OFFSET, lane);
+}
+
+unsigned cpo_cmis_config_status_of(const uint8_t *p11, unsigned lane) {
+  return s_nibble(p11, CPO_CMIS_P11_CONFIG_STATUS_OFFSET, lane);
+}

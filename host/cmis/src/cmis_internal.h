@@ -1,0 +1,35 @@
+/* What the driver's sources share (host/cmis/src only). */
+#ifndef CPO_CMIS_INTERNAL_H
+#define CPO_CMIS_INTERNAL_H
+
+#include "cpo/cmis.h"
+
+struct cpo_cmis {
+  cpo_hal_t *hal;
+  uint32_t base;
+  int sel_bank,
+      sel_page; /* what the select bytes hold, as last written and read back; -1: unknown */
+  bool probed;
+  cpo_cmis_info_t info;
+  char error[512];
+};
+
+/** A bounded wait in simulated time. */
+typedef struct {
+  uint32_t bound_ms;
+  uint64_t start_cycles, deadline_cycles, poll_cycles;
+} cpo_cmis_wait_t;
+
+/** Set the error text; returns @p rc. */
+cpo_status_t cpo_cmis_fail(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+cpo_status_t cpo_cmis_need_probe(cpo_cmis_t *c);
+/** Bytes 128-255 of (bank, page) into img[128..255]. */
+cpo_status_t cpo_cmis_read_upper(cpo_cmis_t *c, unsigned bank, unsigned page, uint8_t *img);
+void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w);
+cpo_status_t cpo_cmis_wait_next(cpo_cmis_t *c, cpo_cmis_wait_t *w);
+double cpo_cmis_wait_elapsed_ms(const cpo_cmis_t *c, const cpo_cmis_wait_t *w);
+const char *cpo_cmis_module_state_text(unsigned state);
+const char *cpo_cmis_dp_state_text(unsigned state);
+
+#endif

@@ -1,0 +1,333 @@
+/* cpoemu cmis SUBCOMMAND --endpoint URL ...: the CMIS host driver (host/cmis) as a tool,
+ * attached as the host to a running `cpoemu rtl --with-host` (or --allow-attach). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cpo/cmis.h"
+#include "cpo/hal.h"
+
+static void s_usage(FILE *f) {
+  fputs("usage: cpoemu cmis SUBCOMMAND --endpoint URL [options] [ARGS]\n"
+        "The CMIS host driver, attached as the host to `cpoemu rtl --with-host`; CMIS at the\n"
+        "engine's CMIS window (ENGINE_OE + 0x800000). Bytes and pages: decimal, 0x.. or ..h.\n"
+        "  bringup [--app N]             deinit, leave low power, AppSel N (default 1), DPInit,\n"
+        "                                activate every lane, each wait bounded as advertised\n"
+        "  dump                          the memory map decoded (as `ethtool -m`); clears flags\n"
+        "  peek BANK PAGE BYTE [COUNT]   read bytes (BYTE < 128: the lower page)\n"
+        "  peek --linear ADDR [COUNT]    by linear address (bank * 256 + page) * 128 + byte\n"
+        "  poke BANK PAGE BYTE VALUE...  write bytes\n"
+        "  poke --linear ADDR VALUE...\n"
+        "  watch [--interval-ms N] [--count N]   read the latched flags N times (default 10,\n"
+        "                                every 100 ms of simulated time), print those set\n"
+        "  cdb                           CDB Query Status and Get Firmware Info\n"
+        "  reset                         software reset, wait for ModuleLowPwr\n"
+        "  --endpoint URL                the rtl's endpoint\n"
+        "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
+        "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
+        "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
+        "2 bad usage, 3 cannot attach or the run ended.\n",
+        f);
+}
+
+typedef struct {
+  const char *endpoint;
+  cpo_curve_cfg_t curve;
+  uint64_t timeout_ms, app, interval_ms, count;
+  bool linear;
+  char **args; /* positional arguments after the subcommand */
+  int nargs;
+} s_opts_t;
+
+/* A number: decimal, 0x hex, or hex with an h suffix (CMIS writes pages as 11h). */
+static bool s_num(const char *text, uint64_t max, uint64_t *out) {
+  char *end;
+  size_t n = strlen(text);
+  errno = 0;
+  unsigned long long v;
+  if (n > 1 && (text[n - 1] == 'h' || text[n - 1] == 'H')) {
+    v = strtoull(text, &end, 16);
+    if (end != text + n - 1)
+      return false;
+  } else {
+    v = strtoull(text, &end, 0);
+    if (*end)
+      return false;
+  }
+  if (errno || !n || text[0] == '-' || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o) {
+  enum {
+    O_ENDPOINT = 256,
+    O_TIMEOUT,
+    O_KEY,
+    O_SERVER,
+    O_APP,
+    O_LINEAR,
+    O_INTERVAL,
+    O_COUNT,
+    O_HELP
+  };
+  static const struct option opts[] = {{"endpoint", required_argument, 0, O_ENDPOINT},
+                                       {"timeout-ms", required_argument, 0, O_TIMEOUT},
+                                       {"curve-key", required_argument, 0, O_KEY},
+                                       {"curve-server-key", required_argument, 0, O_SERVER},
+                                       {"app", required_argument, 0, O_APP},
+                                       {"linear", no_argument, 0, O_LINEAR},
+                                       {"interval-ms", required_argument, 0, O_INTERVAL},
+                                       {"count", required_argument, 0, O_COUNT},
+                                       {"help", no_argument, 0, O_HELP},
+                                       {0, 0, 0, 0}};
+  *o = (s_opts_t){.timeout_ms = 10000, .app = 1, .interval_ms = 100, .count = 10};
+  optind = 3;
+  for (int ch; (ch = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+    uint64_t *num = NULL, max = 0, min = 0;
+    switch (ch) {
+    case O_ENDPOINT:
+      o->endpoint = optarg;
+      break;
+    case O_KEY:
+      o->curve.key_file = optarg;
+      break;
+    case O_SERVER:
+      o->curve.server_key_file = optarg;
+      break;
+    case O_LINEAR:
+      o->linear = true;
+      break;
+    case O_TIMEOUT:
+      num = &o->timeout_ms, min = 10, max = 3600000;
+      break;
+    case O_APP:
+      num = &o->app, min = 1, max = CPO_CMIS_MAX_APPS;
+      break;
+    case O_INTERVAL:
+      num = &o->interval_ms, min = 1, max = 3600000;
+      break;
+    case O_COUNT:
+      num = &o->count, min = 1, max = 1000000;
+      break;
+    case O_HELP:
+      s_usage(stdout);
+      exit(0);
+    default:
+      fprintf(stderr, "cpoemu cmis: see `cpoemu cmis --help`\n");
+      return 2;
+    }
+    if (num && (!s_num(optarg, max, num) || *num < min)) {
+      fprintf(stderr,
+              "cpoemu cmis: --%s %s: expected a whole number from %" PRIu64 " to %" PRIu64 "\n",
+              argv[optind - 2] + 2, optarg, min, max);
+      return 2;
+    }
+  }
+  o->args = argv + optind;
+  o->nargs = argc - optind;
+  if (!o->endpoint) {
+    fprintf(stderr, "cpoemu cmis: --endpoint URL is required\n");
+    return 2;
+  }
+  if (!o->curve.key_file && !cpo_endpoint_is_local(o->endpoint)) {
+    fprintf(stderr,
+            "cpoemu cmis: %s is not a loopback address: CURVE is required (--curve-key, "
+            "--curve-server-key)\n",
+            o->endpoint);
+    return 2;
+  }
+  return 0;
+}
+
+/* The (bank, page, byte) or linear address at the front of the arguments; the arguments used. */
+static int s_where(const s_opts_t *o, const char *cmd, uint32_t *linear) {
+  uint64_t v[3];
+  int need = o->linear ? 1 : 3;
+  const uint64_t max[3] = {255, 255, 255};
+  if (o->nargs < need) {
+    fprintf(stderr, "cpoemu cmis %s: expected %s\n", cmd,
+            o->linear ? "a linear address" : "BANK PAGE BYTE");
+    return -1;
+  }
+  for (int k = 0; k < need; k++)
+    if (!s_num(o->args[k], o->linear ? CPO_CMIS_LINEAR(255, 255, 255) : max[k], &v[k])) {
+      fprintf(stderr, "cpoemu cmis %s: %s: expected %s\n", cmd, o->args[k],
+              o->linear ? "a linear address up to 8388607" : "a number 0-255");
+      return -1;
+    }
+  if (o->linear)
+    *linear = (uint32_t)v[0];
+  else if (v[2] < 128)
+    *linear = (uint32_t)v[2]; /* the lower page, whatever bank and page say */
+  else
+    *linear = CPO_CMIS_LINEAR(v[0], v[1], v[2]);
+  return need;
+}
+
+static void s_print_bytes(uint32_t linear, const uint8_t *buf, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    unsigned bank = 0, page = 0, byte = 0;
+    (void)cpo_cmis_linear_split(linear + (uint32_t)k, &bank, &page, &byte);
+    if (byte < 128)
+      printf("lower %3u (linear %7u): 0x%02x\n", byte, linear + (unsigned)k, buf[k]);
+    else
+      printf("bank %u page %02xh byte %3u (linear %7u): 0x%02x\n", bank, page, byte,
+             linear + (unsigned)k, buf[k]);
+  }
+}
+
+static cpo_status_t s_peek_poke(cpo_cmis_t *c, const s_opts_t *o, bool poke) {
+  const char *cmd = poke ? "poke" : "peek";
+  uint32_t linear;
+  int used = s_where(o, cmd, &linear);
+  if (used < 0)
+    return CPO_ERR_INVALID_ARG;
+  uint8_t buf[256];
+  size_t n = 1;
+  uint64_t v;
+  if (poke) {
+    n = (size_t)(o->nargs - used);
+    if (n == 0 || n > sizeof buf) {
+      fprintf(stderr, "cpoemu cmis poke: expected 1-256 values after the address\n");
+      return CPO_ERR_INVALID_ARG;
+    }
+    for (size_t k = 0; k < n; k++) {
+      if (!s_num(o->args[used + (int)k], 255, &v)) {
+        fprintf(stderr, "cpoemu cmis poke: %s: expected a byte 0-255\n", o->args[used + (int)k]);
+        return CPO_ERR_INVALID_ARG;
+      }
+      buf[k] = (uint8_t)v;
+    }
+    CPO_TRY(cpo_cmis_write_linear(c, linear, buf, n));
+  } else {
+    if (o->nargs > used) {
+      if (!s_num(o->args[used], sizeof buf, &v) || v == 0) {
+        fprintf(stderr, "cpoemu cmis peek: %s: expected a count 1-256\n", o->args[used]);
+        return CPO_ERR_INVALID_ARG;
+      }
+      n = (size_t)v;
+    }
+    CPO_TRY(cpo_cmis_read_linear(c, linear, buf, n));
+  }
+  s_print_bytes(linear, buf, n);
+  return CPO_OK;
+}
+
+static cpo_status_t s_watch(cpo_cmis_t *c, const s_opts_t *o) {
+  cpo_hal_t *hal = cpo_cmis_hal(c);
+  char text[4096];
+  unsigned set = 0;
+  for (uint64_t k = 0; k < o->count; k++) {
+    if (k)
+      CPO_TRY(cpo_hal_sleep_ns(hal, o->interval_ms * 1000000u));
+    cpo_cmis_flags_t f;
+    CPO_TRY(cpo_cmis_flags(c, &f));
+    if (cpo_cmis_flags_any(&f)) {
+      set++;
+      cpo_cmis_flags_describe(&f, text, sizeof text);
+      printf("t = %.3f ms: %s\n", (double)cpo_hal_now_ns(hal) / 1e6, text);
+    }
+  }
+  printf("watched %" PRIu64 " times every %" PRIu64 " ms: flags set %u times\n", o->count,
+         o->interval_ms, set);
+  return CPO_OK;
+}
+
+static cpo_status_t s_cdb(cpo_cmis_t *c) {
+  uint8_t lock;
+  cpo_cmis_fw_info_t fw;
+  CPO_TRY(cpo_cmis_cdb_query_status(c, &lock));
+  printf("CDB Query Status: 0x%02x\n", lock);
+  CPO_TRY(cpo_cmis_cdb_fw_info(c, &fw));
+  printf("CDB Get Firmware Info: image status 0x%02x, image info 0x%02x, image A %u.%u build %u\n",
+         fw.image_status, fw.image_info, fw.a_major, fw.a_minor, fw.a_build);
+  return CPO_OK;
+}
+
+static cpo_status_t s_bringup(cpo_cmis_t *c, const s_opts_t *o) {
+  cpo_hal_t *hal = cpo_cmis_hal(c);
+  uint64_t t0 = cpo_hal_now_ns(hal);
+  CPO_TRY(cpo_cmis_bringup(c, (unsigned)o->app));
+  printf("bring-up: %u lanes DPActivated on AppSel %u in %.3f ms of simulated time\n",
+         cpo_cmis_info(c)->lanes, (unsigned)o->app, (double)(cpo_hal_now_ns(hal) - t0) / 1e6);
+  return CPO_OK;
+}
+
+static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
+  uint8_t id;
+  cpo_status_t rc = cpo_cmis_present(c, &id);
+  if (rc == CPO_ERR_BUS) {
+    fprintf(stderr,
+            "cpoemu cmis: the engine has no CMIS block: byte 0 at 0x%08x answers a bus error\n",
+            (unsigned)CPO_CMIS_ENGINE_BASE);
+    return rc;
+  }
+  CPO_TRY(rc);
+  if (!strcmp(cmd, "bringup"))
+    return s_bringup(c, o);
+  if (!strcmp(cmd, "dump"))
+    return cpo_cmis_dump(c, stdout);
+  if (!strcmp(cmd, "peek") || !strcmp(cmd, "poke"))
+    return s_peek_poke(c, o, cmd[1] == 'o');
+  if (!strcmp(cmd, "watch"))
+    return s_watch(c, o);
+  if (!strcmp(cmd, "cdb"))
+    return s_cdb(c);
+  if (!strcmp(cmd, "reset"))
+    return cpo_cmis_reset(c);
+  return CPO_ERR_INVALID_ARG;
+}
+
+int cpo_cmis_cmd(int argc, char **argv) {
+  static const char *const cmds[] = {"bringup", "dump", "peek", "poke", "watch", "cdb", "reset"};
+  const char *cmd = argc > 2 ? argv[2] : "";
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    s_usage(stdout);
+    return 0;
+  }
+  bool known = false;
+  for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+    known |= !strcmp(cmd, cmds[k]);
+  if (!known) {
+    fprintf(stderr, "cpoemu cmis: %s%s: expected bringup, dump, peek, poke, watch, cdb or reset\n",
+            *cmd ? "unknown subcommand " : "no subcommand", cmd);
+    s_usage(stderr);
+    return 2;
+  }
+  s_opts_t o;
+  int rc = s_parse(argc, argv, &o);
+  if (rc)
+    return rc;
+  char why[400];
+  cpo_bridge_cfg_t bc = {.endpoint = o.endpoint,
+                         .role = CPO_ROLE_HOST,
+                         .adopt_config = true,
+                         .timeout_ms = (uint32_t)o.timeout_ms,
+                         .curve = o.curve};
+  cpo_hal_t *hal = NULL;
+  if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "cpoemu cmis: cannot attach to %s: %s\n", o.endpoint, why);
+    return 3;
+  }
+  cpo_cmis_t *c = NULL;
+  cpo_status_t st = cpo_cmis_create(hal, CPO_CMIS_ENGINE_BASE, &c);
+  if (st == CPO_OK)
+    st = s_run(c, cmd, &o);
+  int exit_code = 0;
+  if (st == CPO_ERR_INVALID_ARG) {
+    exit_code = 2;
+  } else if (st != CPO_OK) {
+    bool ended = st == CPO_ERR_SIM_ENDED || st == CPO_ERR_PEER_GONE || st == CPO_ERR_TRANSPORT;
+    fprintf(stderr, "cpoemu cmis %s: %s\n", cmd, c ? cpo_cmis_error(c) : cpo_status_str(st));
+    exit_code = ended ? 3 : 1;
+  }
+  cpo_cmis_destroy(&c);
+  cpo_hal_close(&hal);
+  return exit_code;
+}
