@@ -116,6 +116,11 @@ static cpo_status_t s_advance(void *self, uint64_t first, uint64_t count) {
   return cpo_link_advance(((channel_t *)self)->link, first, count);
 }
 
+/* Lanes parked while others stream (LANES_PARKED): the engine's parked-lane path. */
+static cpo_status_t s_park_lanes(void *self, uint64_t mask) {
+  return cpo_link_park_lanes(((channel_t *)self)->link, mask);
+}
+
 /* Every channel of the list with its indices, in channel order, and each one's code (the ADC
  * codes of the conversion valid at @p cycle, read at once: a conversion a microsecond). */
 static cpo_status_t s_list_codes(const channel_t *ch, bool dac, uint64_t cycle,
@@ -169,6 +174,7 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
   if (ch->link) {
     ops.adc_period_cycles = ch->info.adc_cycles;
     ops.advance = s_advance;
+    ops.park_lanes = s_park_lanes;
     ops.dac_codes = s_dac_codes;
     ops.adc_codes = s_adc_codes;
   }

@@ -682,6 +682,9 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
   case CPO_MSG_PARKED:
   case CPO_MSG_RX_PARKED:
     return s_decode_parked(p, out, err);
+  case CPO_MSG_LANES_PARKED: /* any mask: the session's lanes are the receiver's to check */
+    out->u.lanes_parked.mask = s_get_u64(p);
+    return CPO_OK;
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
   }
@@ -888,6 +891,9 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
   case CPO_MSG_PARKED:
   case CPO_MSG_RX_PARKED:
     s_put_u64(p, msg->u.parked.other_cycle);
+    return true;
+  case CPO_MSG_LANES_PARKED:
+    s_put_u64(p, msg->u.lanes_parked.mask);
     return true;
   default: /* HEARTBEAT, SLEEP_DONE */
     return true;

@@ -55,6 +55,8 @@ typedef struct {
   uint64_t tx_sent;   /* TX (or PARKED) is sent for cycles before this one */
   bool chunk_parked;  /* the cycles being simulated or skipped carry no symbols: PARKED, not TX */
   bool hashed_parked; /* the parked state the event hash last recorded (false at cycle 0) */
+  uint64_t all_lanes; /* the mask of every lane */
+  uint64_t lanes_parked; /* the lanes parked while others stream, as last hashed and sent */
   host_req_t req;
   adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
   size_t adc_head, adc_len, adc_cap;
@@ -429,6 +431,44 @@ static cpo_status_t s_model_gone(sync_t *s, cpo_status_t rc) {
   return rc;
 }
 
+/* ---- parked lanes (some lanes stream, the others are parked: LANES_PARKED) ---------- */
+
+/* The lanes parked from s->cycle on while others stream: 0 when every lane streams, and when
+ * none does (PARKED covers that, or the design cannot skip and streams as a whole). */
+static uint64_t s_lanes_parked_now(const sync_t *s) {
+  const cpo_design_ops_t *d = s->design;
+  const uint64_t streaming = d->streaming ? d->streaming(d->self) & s->all_lanes : s->all_lanes;
+  return streaming == 0 ? 0 : ~streaming & s->all_lanes;
+}
+
+/* Before the TX of s->cycle (all TX before it is sent): where the parked lanes change, hash
+ * the new mask and tell the model. The mask changes only after a bus write, so at the same
+ * cycle for every Q; a run that never parks only some lanes never gets here. */
+static cpo_status_t s_lanes_parked_update(sync_t *s) {
+  if (s->chunk_parked) /* no lane streams: the mask in force stays for when they do */
+    return CPO_OK;
+  const uint64_t mask = s_lanes_parked_now(s);
+  if (mask == s->lanes_parked)
+    return CPO_OK;
+  cpo_event_hash_event(&s->res->hash, s->cycle, CPO_EVENT_LANES_PARKED, mask, 0);
+  s->lanes_parked = mask;
+  if (s->opts->direct_loopback) /* the zeroed TX comes back as zeroed RX */
+    return CPO_OK;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_LANES_PARKED, .cycle = s->cycle}};
+  m.u.lanes_parked.mask = mask;
+  return cpo_server_send(s->srv, CPO_ROLE_MODEL, &m);
+}
+
+/* The parked lanes' TX words in @p n cycles from @p tx carry nothing: zero. */
+static void s_lanes_parked_zero_tx(const sync_t *s, uint64_t *tx, uint64_t n) {
+  if (!s->lanes_parked || s->chunk_parked)
+    return;
+  for (uint64_t c = 0; c < n; c++)
+    for (uint32_t l = 0; l < s->lanes; l++)
+      if (s->lanes_parked >> l & 1u)
+        tx[c * s->lanes + l] = 0;
+}
+
 /* Simulate [s->cycle, end): RX from the ring, ADC codes at their cycles, TX and DAC writes to
  * the model (or TX back into the ring). */
 static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
@@ -448,6 +488,7 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
     uint64_t *rx = &s->ring[slot * s->lanes];
     uint64_t *tx = &s->tx[(a - s->cycle) * s->lanes];
     s->design->step(s->design->self, (uint32_t)n, rx, tx);
+    s_lanes_parked_zero_tx(s, tx, n);
     cpo_status_t rc = s_finish_chunk(s, a, n, rx);
     if (rc != CPO_OK)
       return s_model_gone(s, rc);
@@ -632,6 +673,9 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
     cpo_event_hash_event(&s->res->hash, s->cycle, CPO_EVENT_PARKED, s->chunk_parked, 0);
     s->hashed_parked = s->chunk_parked;
   }
+  cpo_status_t rc = s_lanes_parked_update(s);
+  if (rc != CPO_OK)
+    return s_model_gone(s, rc);
   const bool settled = !s->design->settled || s->design->settled(s->design->self);
   if (s->chunk_parked && !settled)
     end = s->cycle + 1; /* the effects of a past access first, clocked */
@@ -695,7 +739,8 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
               .opts = opts,
               .res = res,
               .lanes = cfg->lanes,
-              .latency = cfg->latency_cycles};
+              .latency = cfg->latency_cycles,
+              .all_lanes = cfg->lanes >= 64 ? ~0ull : (1ull << cfg->lanes) - 1};
   s.ring = calloc((size_t)s.latency * s.lanes, sizeof *s.ring);
   s.tx = calloc((size_t)cfg->quantum_cycles * s.lanes, sizeof *s.tx);
   if (!s.ring || !s.tx) {

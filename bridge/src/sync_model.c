@@ -82,12 +82,16 @@ static cpo_status_t s_send_rx(const model_side_t *ms, uint64_t first, uint32_t c
   return cpo_client_send(ms->c, &m);
 }
 
-/* Send RX for cycles [first, first + count) computed from @p tx, and each ADC conversion made
- * in those cycles before the RX of its cycle (the rtl needs it then); the RX is split there,
- * since cycle stamps never decrease. */
+/* Send RX for cycles [first, first + count) computed from @p tx (the lanes of @p parked zero),
+ * and each ADC conversion made in those cycles before the RX of its cycle (the rtl needs it
+ * then); the RX is split there, since cycle stamps never decrease. */
 static cpo_status_t s_carry(const model_side_t *ms, uint64_t first, uint32_t count,
-                            const uint64_t *tx, uint64_t *rx) {
+                            const uint64_t *tx, uint64_t *rx, uint64_t parked) {
   CPO_TRY(ms->ch->process(ms->ch->self, first, count, tx, rx));
+  for (uint32_t c = 0; parked && c < count; c++) /* nothing arrives on a parked lane */
+    for (uint32_t l = 0; l < ms->lanes; l++)
+      if (parked >> l & 1u)
+        rx[(size_t)c * ms->lanes + l] = 0;
   const uint64_t period = ms->ch->adc_period_cycles;
   uint64_t done = first;
   for (uint64_t g = period ? (first + period - 1) / period * period : UINT64_MAX; g < first + count;
@@ -161,12 +165,34 @@ static cpo_status_t s_park(const model_side_t *ms, const cpo_msg_t *m, const uin
   return CPO_OK;
 }
 
+/* LANES_PARKED(c): the lanes of its mask are parked from RX cycle c + L (every TX before c is
+ * carried already), in the world and in the RX words sent (@p parked). A mask naming lanes the
+ * session does not have is refused, naming it; the mask in force stays. */
+static cpo_status_t s_park_lanes(const model_side_t *ms, const cpo_msg_t *m, uint64_t *parked) {
+  const uint64_t mask = m->u.lanes_parked.mask;
+  if (ms->lanes < 64 && mask >> ms->lanes != 0) {
+    cpo_msg_t err = {.hdr = {.type = CPO_MSG_ERROR, .cycle = m->hdr.cycle}};
+    err.u.error.code = CPO_WERR_BAD_FIELD;
+    err.u.error.ref_seq = m->hdr.seq;
+    cpo_whyf(err.u.error.text, sizeof err.u.error.text,
+             "LANES_PARKED mask 0x%016llx at cycle %llu names lanes past the session's %u",
+             (unsigned long long)mask, (unsigned long long)m->hdr.cycle, ms->lanes);
+    cpo_log(CPO_LOG_WARN, MODEL_DOMAIN, "%s", err.u.error.text);
+    return cpo_client_send(ms->c, &err);
+  }
+  if (ms->ch->park_lanes)
+    CPO_TRY(ms->ch->park_lanes(ms->ch->self, mask));
+  *parked = mask;
+  return CPO_OK;
+}
+
 /* Answer the rtl's messages until its BYE. */
 static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t *opts,
                             const uint64_t *tx_dark, uint64_t *tx_wide, uint64_t *rx) {
   const cpo_config_t *cfg = cpo_client_config(ms->c);
   const uint32_t latency = cfg->latency_cycles, quantum = cfg->quantum_cycles;
   char why[320];
+  uint64_t parked = 0; /* the lanes parked while others stream (LANES_PARKED) */
   for (;;) {
     if (opts && opts->stop && *opts->stop) /* end the session saying why: the rtl reports it so */
       return CPO_ERR_INTERRUPTED;
@@ -182,6 +208,11 @@ static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t 
       return s_fail(rc, "lost the rtl", why);
     if (m.hdr.type == CPO_MSG_DAC_UPDATE) {
       s_apply_dacs(ms, &m, latency);
+      continue;
+    }
+    if (m.hdr.type == CPO_MSG_LANES_PARKED) {
+      if (s_park_lanes(ms, &m, &parked) != CPO_OK)
+        return s_fail(CPO_ERR_STATE, "cannot park lanes", "the world refused or transport failure");
       continue;
     }
     if (m.hdr.type == CPO_MSG_PARKED) {
@@ -207,7 +238,7 @@ static cpo_status_t s_serve(const model_side_t *ms, const cpo_sync_model_opts_t 
       cpo_msg_quantum_read(&m, 0, (size_t)count * ms->lanes, tx_wide);
       tx = tx_wide;
     }
-    rc = s_carry(ms, first, count, tx, rx);
+    rc = s_carry(ms, first, count, tx, rx, parked);
     if (rc != CPO_OK)
       return s_fail(rc, "cannot carry TX", "quanta not contiguous or transport failure");
   }
@@ -226,7 +257,7 @@ static cpo_status_t s_run(const model_side_t *ms, const cpo_sync_model_opts_t *o
   const uint64_t dark = latency < cfg->total_cycles ? latency : cfg->total_cycles;
   for (uint64_t first = 0; first < dark; first += quantum) {
     uint32_t n = dark - first < quantum ? (uint32_t)(dark - first) : quantum;
-    if (s_carry(ms, first, n, tx_dark, rx) != CPO_OK)
+    if (s_carry(ms, first, n, tx_dark, rx, 0) != CPO_OK)
       return s_fail(CPO_ERR_TRANSPORT, "cannot send RX", "transport failure");
   }
   return s_serve(ms, opts, tx_dark, tx_wide, rx);

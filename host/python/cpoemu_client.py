@@ -193,6 +193,8 @@ class Message:
   until_cycle: int = 0  # also PARKED's (the end of its span)
   # RX_PARKED (stamped with the end of its span): the span's first cycle
   first_cycle: int = 0
+  # LANES_PARKED (stamped with the first TX cycle it applies to): bit l, lane l is parked
+  mask: int = 0
 
 
 # Texts are UTF-8 but receivers must tolerate anything else (PROTOCOL.md, ERROR): invalid
@@ -252,6 +254,8 @@ def encode(m: Message) -> bytes:
     payload = struct.pack("<Q", m.until_cycle)
   elif t == MsgType.RX_PARKED:
     payload = struct.pack("<Q", m.first_cycle)
+  elif t == MsgType.LANES_PARKED:
+    payload = struct.pack("<Q", m.mask)
   else:
     raise ValueError(f"type {t} is not a message type")
   if len(payload) > MAX_PAYLOAD_BYTES:
@@ -430,6 +434,8 @@ def _decode_fixed(m: Message, p: bytes) -> None:
       _fail(
           WireError.BAD_FIELD, seq, f"RX_PARKED first_cycle {m.first_cycle} is not before "
           f"the header cycle {m.cycle} (an empty span)")
+  elif t == MsgType.LANES_PARKED:  # any mask: the session's lanes are the receiver's to check
+    (m.mask,) = struct.unpack("<Q", p)
 
 
 # The types with a variable tail, by kind; the others are _decode_fixed's.

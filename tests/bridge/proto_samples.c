@@ -146,6 +146,11 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.cycle = 0x300000000ull + 1024;
     m->u.parked.other_cycle = 7500 + 1024; /* first_cycle */
     break;
+  case CPO_MSG_LANES_PARKED: /* top bit set: a mask is not a signed or narrower value */
+    m->hdr.seq = 19;
+    m->hdr.cycle = 7600;
+    m->u.lanes_parked.mask = 0xF0F0F0F0000000F0ull;
+    break;
   default:
     break;
   }
@@ -242,6 +247,9 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
   case CPO_MSG_PARKED:
   case CPO_MSG_RX_PARKED:
     SAME(u.parked.other_cycle, "parked.other_cycle");
+    return true;
+  case CPO_MSG_LANES_PARKED:
+    SAME(u.lanes_parked.mask, "lanes_parked.mask");
     return true;
   default:
     return true;

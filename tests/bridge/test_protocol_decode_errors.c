@@ -70,8 +70,10 @@ static void test_decode_rejects_bad_magic(void **state) {
 static void test_decode_rejects_bad_version(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_HEARTBEAT);
-  put16(BUF + 4, 4);
-  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 4", NULL);
+  put16(BUF + 4, 5);
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 5", NULL);
+  put16(BUF + 4, 3); /* version 3 had no parked lanes */
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 3", NULL);
   put16(BUF + 4, 2); /* version 2 had no parked time */
   s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 2", NULL);
   put16(BUF + 4, 1); /* version 1 carried quanta of 8-byte words only */
@@ -82,7 +84,7 @@ static void test_decode_rejects_bad_version(void **state) {
 
 static void test_decode_rejects_unknown_type(void **state) {
   (void)state;
-  static const uint16_t bad[] = {0, 6, 15, 23, 31, 38, 0xffff};
+  static const uint16_t bad[] = {0, 6, 15, 24, 31, 38, 0xffff};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     size_t n = s_frame(CPO_MSG_HEARTBEAT);
     put16(BUF + 6, bad[i]);
@@ -392,7 +394,7 @@ static void test_decode_rejects_fixed_size_length_mismatch(void **state) {
   } fixed[] = {{CPO_MSG_HELLO, 88},         {CPO_MSG_HELLO_ACK, 88},     {CPO_MSG_HEARTBEAT, 0},
                {CPO_MSG_REG_READ, 4},       {CPO_MSG_REG_READ_RESP, 12}, {CPO_MSG_REG_WRITE, 8},
                {CPO_MSG_REG_WRITE_RESP, 8}, {CPO_MSG_SLEEP, 8},          {CPO_MSG_SLEEP_DONE, 0},
-               {CPO_MSG_PARKED, 8},         {CPO_MSG_RX_PARKED, 8}};
+               {CPO_MSG_PARKED, 8},         {CPO_MSG_RX_PARKED, 8},      {CPO_MSG_LANES_PARKED, 8}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
     cpo_msg_t m;
     cpo_test_sample_msg(fixed[i].type, &m);

@@ -3,8 +3,10 @@
  * design's DAC writes reach the model, stamped with their cycle, before the TX quantum that
  * covers them; bad analog traffic gets an ERROR naming it and the run goes on; the event hash
  * does not depend on Q; a design parked from a cycle on is skipped to the end of the run, its
- * span advanced by the model side and its ADC codes all applied. The rtl side is cpo_sync_run
- * on a scripted design, the model side is this test, over real inproc sockets. */
+ * span advanced by the model side and its ADC codes all applied; lanes parked while others
+ * stream carry zero TX and RX words from their cycle (+ L), the model told in between
+ * (LANES_PARKED). The rtl side is cpo_sync_run on a scripted design, the model side is this test,
+ * over real inproc sockets. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,12 +38,21 @@ typedef struct {
   bool preset_after_step;
   cpo_analog_write_t dac[MAX_LOG]; /* made, not yet taken */
   unsigned n_dac;
-  uint32_t last_adc_code; /* what channel 0 lane 0 reads now: feeds the TX words */
-  uint64_t park_from;     /* no lane streams from this cycle on (0: always streaming) */
+  uint32_t last_adc_code;       /* what channel 0 lane 0 reads now: feeds the TX words */
+  uint64_t park_from;           /* no lane streams from this cycle on (0: always streaming) */
+  uint64_t parked_rx_nonzero;   /* RX words of parked lanes (in their window + L) not zero */
+  uint64_t unparked_rx_nonzero; /* RX words of those lanes after it, not zero */
 } fake_t;
 
 /* s_rtl_main gives its design this park_from. */
 static uint64_t s_park_from;
+/* Lanes HALF_PARKED are parked in TX cycles [s_half_from, s_half_to) (0, 0: never). */
+#define HALF_PARKED 0xCu
+static uint64_t s_half_from, s_half_to;
+
+static bool s_half_window(uint64_t tx_cycle) {
+  return tx_cycle >= s_half_from && tx_cycle < s_half_to;
+}
 
 /* The design writes DAC codes at these cycles: two in one cycle, one at a quantum edge. */
 static const uint64_t k_dac_cycles[] = {3, 3, 16, 47, 200, 511};
@@ -49,6 +60,12 @@ static const uint64_t k_dac_cycles[] = {3, 3, 16, 47, 200, 511};
 static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx) {
   fake_t *f = self;
   for (uint32_t c = 0; c < count; c++, f->cycle++) {
+    for (uint32_t l = 0; l < LANES && f->cycle >= LATENCY && s_half_to; l++) {
+      const bool parked = s_half_window(f->cycle - LATENCY) && (HALF_PARKED >> l & 1u);
+      f->parked_rx_nonzero += parked && rx[c * LANES + l] != 0;
+      f->unparked_rx_nonzero +=
+          (HALF_PARKED >> l & 1u) && f->cycle - LATENCY >= s_half_to && rx[c * LANES + l] != 0;
+    }
     for (uint32_t l = 0; l < LANES; l++) /* TX depends on RX and on the ADC: both must be exact */
       tx[c * LANES + l] = rx[c * LANES + l] * 31 + f->cycle * LANES + l + f->last_adc_code;
     for (size_t k = 0; k < sizeof k_dac_cycles / sizeof *k_dac_cycles; k++)
@@ -92,6 +109,8 @@ static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t cod
  * only at bus transactions, which end chunks. */
 static uint64_t s_streaming(void *self) {
   const fake_t *f = self;
+  if (s_half_window(f->cycle))
+    return (1u << LANES) - 1 - HALF_PARKED;
   return f->park_from && f->cycle >= f->park_from ? 0 : (1u << LANES) - 1;
 }
 
@@ -257,6 +276,9 @@ typedef struct {
   bool gap;           /* a process call did not start where the last ended */
   model_log_t *log;   /* DAC writes taken, with their effective cycle */
   uint64_t dac_write_cycle[MAX_LOG];
+  uint64_t parked_tx_nonzero;        /* TX words of parked lanes not zero */
+  uint64_t park_mask[4], park_at[4]; /* park_lanes calls: mask, the next cycle processed */
+  unsigned n_park;
 } world_t;
 
 static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
@@ -264,8 +286,20 @@ static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, 
   world_t *w = self;
   w->gap |= first != w->processed;
   w->processed = first + count;
-  for (uint32_t i = 0; i < count * LANES; i++)
+  for (uint32_t i = 0; i < count * LANES; i++) {
     rx[i] = first < LATENCY ? 0 : tx[i] + 1; /* as the scripted model: dark, then TX + 1 */
+    w->parked_tx_nonzero += first >= LATENCY && s_half_window(first + i / LANES - LATENCY) &&
+                            (HALF_PARKED >> (i % LANES) & 1u) && tx[i] != 0;
+  }
+  return CPO_OK;
+}
+
+static cpo_status_t s_world_park_lanes(void *self, uint64_t mask) {
+  world_t *w = self;
+  if (w->n_park < 4) {
+    w->park_mask[w->n_park] = mask;
+    w->park_at[w->n_park++] = w->processed;
+  }
   return CPO_OK;
 }
 
@@ -319,7 +353,8 @@ static void s_model_side(cpo_client_t *c, model_log_t *log, bool misbehave) {
                                   .adc_period_cycles = ADC_PERIOD,
                                   .dac_codes = s_world_dac_codes,
                                   .dac_set = s_world_dac_set,
-                                  .adc_codes = s_world_adc_codes};
+                                  .adc_codes = s_world_adc_codes,
+                                  .park_lanes = s_world_park_lanes};
   assert_int_equal(cpo_sync_model_run(c, &ch, NULL), CPO_OK);
 }
 
@@ -503,6 +538,40 @@ static void test_parked_span_is_skipped_and_advanced(void **state) {
   s_park_from = 0;
 }
 
+/* Lanes HALF_PARKED parked in TX cycles [128, 384) while the others stream (a multiple of every
+ * Q run, as a real design's mask changes only after a bus write): their TX words reach the model
+ * zero, it is told the mask before the TX of 128 and of 384 (LANES_PARKED: park_lanes when it
+ * has processed up to 128 + L and 384 + L), their RX words are zero in [128 + L, 384 + L) and
+ * carry symbols again after; the hash is the same whatever Q, and differs from a run that
+ * never parks (the mask is in it). */
+static void test_parked_lanes_carry_nothing_and_the_model_is_told(void **state) {
+  (void)state;
+  rtl_t r;
+  model_log_t log;
+  s_run_with(s_model_side, 16, false, &r, &log);
+  const uint64_t unparked = r.res.hash.h;
+  s_half_from = 128;
+  s_half_to = 384;
+  uint64_t h = 0;
+  for (uint32_t q = 1; q <= LATENCY; q *= 4) {
+    s_run_with(s_model_side, q, false, &r, &log);
+    assert_int_equal(s_world.parked_tx_nonzero, 0);
+    assert_int_equal(r.design.parked_rx_nonzero, 0);
+    assert_true(r.design.unparked_rx_nonzero > 0);
+    assert_int_equal(s_world.n_park, 2);
+    assert_int_equal(s_world.park_mask[0], HALF_PARKED);
+    assert_int_equal(s_world.park_at[0], 128 + LATENCY);
+    assert_int_equal(s_world.park_mask[1], 0);
+    assert_int_equal(s_world.park_at[1], 384 + LATENCY);
+    assert_int_equal(r.res.parked_cycles, 0);
+    assert_int_not_equal(r.res.hash.h, unparked);
+    if (q > 1)
+      assert_int_equal(r.res.hash.h, h);
+    h = r.res.hash.h;
+  }
+  s_half_from = s_half_to = 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_power_on_codes_reach_the_design_before_cycle_0),
@@ -512,6 +581,7 @@ int main(void) {
       cmocka_unit_test(test_event_hash_with_analog_traffic_does_not_depend_on_q),
       cmocka_unit_test(test_model_side_serves_the_rtl_shifted_by_l),
       cmocka_unit_test(test_parked_span_is_skipped_and_advanced),
+      cmocka_unit_test(test_parked_lanes_carry_nothing_and_the_model_is_told),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

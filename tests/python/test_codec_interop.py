@@ -72,6 +72,8 @@ def expected():
           cc.Message(T.PARKED, 16, 7500, until_cycle=0x300000000),
       "RX_PARKED":
           cc.Message(T.RX_PARKED, 17, 0x300000000 + 1024, first_cycle=7500 + 1024),
+      "LANES_PARKED":
+          cc.Message(T.LANES_PARKED, 19, 7600, mask=0xF0F0F0F0000000F0),
       "REG_READ":
           cc.Message(T.REG_READ, 10, 8000, addr=0x1000),
       "REG_READ_RESP":

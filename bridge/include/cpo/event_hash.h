@@ -25,6 +25,9 @@ typedef enum {
   CPO_EVENT_ADC_SAMPLE = 5, /* likewise, at the cycle the RTL first sees the code */
   CPO_EVENT_DAC_PRESET = 6, /* the engine's power-on codes, before cycle 0 */
   CPO_EVENT_PARKED = 7,     /* a = 1: no lane streams from this cycle on, 0: lanes stream again */
+  /* a = the lanes parked from this cycle on while others stream (recorded from the first mask
+   * other than none or all on, so a run that never parks only some lanes hashes as before) */
+  CPO_EVENT_LANES_PARKED = 8,
 } cpo_event_kind_t;
 
 void cpo_event_hash_init(cpo_event_hash_t *eh);

@@ -121,6 +121,10 @@ typedef struct {
     struct {
       uint64_t other_cycle;
     } parked;
+    /* LANES_PARKED (stamped with the first TX cycle it applies to): bit l, lane l is parked */
+    struct {
+      uint64_t mask;
+    } lanes_parked;
   } u;
 } cpo_msg_t;
 

@@ -13,7 +13,12 @@
  * up to the host's wake-up or the end of the run without clocking it (design->skip); the model
  * side advances its world through them in one go (channel->advance) and answers RX_PARKED.
  * The RX words of parked cycles are not part of the event hash (nothing consumes them); ADC
- * codes are hashed at their own cycles, as while streaming. */
+ * codes are hashed at their own cycles, as while streaming.
+ *
+ * Parked lanes (PROTOCOL.md section 3, LANES_PARKED): while only some lanes stream, every cycle
+ * is simulated and exchanged as usual, but the parked lanes' TX words are zero, and the model,
+ * told the mask before the TX of the cycle it changes (channel->park_lanes), leaves their RX
+ * words zero from that cycle + L. */
 #ifndef CPO_SYNC_H
 #define CPO_SYNC_H
 
@@ -134,6 +139,10 @@ typedef struct {
    * @p out (at most @p max), their number in *n. */
   cpo_status_t (*adc_codes)(void *self, uint64_t cycle, cpo_analog_entry_t *out, uint32_t max,
                             uint32_t *n);
+  /** Park the lanes of @p mask (bit l: lane l; 0: every lane streams) from the next cycle
+   * processed on: their TX carries nothing, their slow physics and monitors go on. NULL: the
+   * world keeps carrying them (the synchroniser zeroes their RX words either way). */
+  cpo_status_t (*park_lanes)(void *self, uint64_t mask);
 } cpo_model_channel_t;
 
 typedef struct {
@@ -146,9 +155,10 @@ typedef struct {
  * dark cycles (nothing sent can have arrived yet), then for each TX quantum of cycle c the RX
  * of cycles c + L... from @p channel, for each PARKED span [c, u) RX_PARKED [c + L, u + L)
  * (advanced), each ADC conversion before the RX of its cycle; the rtl's DAC writes of cycle c
- * apply from c + L. Returns CPO_OK when the rtl ended the run cleanly;
- * CPO_ERR_INTERRUPTED when opts->stop was set; otherwise the failure, which is logged
- * ("model" domain). The client stays open: the caller says BYE (cpo_client_close). */
+ * apply from c + L, as does its LANES_PARKED of cycle c (the parked lanes' RX words zero).
+ * Returns CPO_OK when the rtl ended the run cleanly; CPO_ERR_INTERRUPTED when opts->stop was
+ * set; otherwise the failure, which is logged ("model" domain). The client stays open: the caller
+ * says BYE (cpo_client_close). */
 CPO_MUST_USE cpo_status_t cpo_sync_model_run(cpo_client_t *c, const cpo_model_channel_t *channel,
                                              const cpo_sync_model_opts_t *opts);
 
