@@ -35,13 +35,13 @@ extern "C" {
 namespace {
 
 using Design = CPO_ENGINE_DESIGN;
-constexpr uint32_t kL = 492;                      // cycles TX -> RX, about L at 1 GHz
+constexpr uint32_t kL = 492; // cycles TX -> RX, about L at 1 GHz
 // A 10 MHz datapath clock: CMIS's durations and bus times are in microseconds, the D2D timers in
 // cycles; at 10 cycles per us a CMIS byte's bus time (clocked: the synchroniser clocks every
 // cycle of a bus transaction) is 390 cycles, while the parked milliseconds are skipped.
 constexpr uint64_t kClockHz = 10'000'000;
 constexpr uint64_t kRunCycles = 3 * kClockHz; // 3 s: more than every advertised duration
-constexpr uint32_t kPollsPerDuration = 50;        // poll interval = advertised duration / this
+constexpr uint32_t kPollsPerDuration = 50;    // poll interval = advertised duration / this
 constexpr uint32_t kBanks = (Design::kLanes + 7) / 8;
 
 uint32_t cmis_addr(uint32_t byte) {
