@@ -33,6 +33,16 @@ const cpo_design_info_t *cpo_designs_at(size_t i);
 const cpo_design_info_t *cpo_designs_find(cpo_design_kind_t kind, uint32_t host_lanes,
                                           uint32_t media_lanes, char *why, size_t why_len);
 
+/* A design's datapath clock as its timers need it: cycles per microsecond, Q16.16. */
+#define CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ (1000u << 16)
+/** The cycles per microsecond (Q16.16) of a run's configuration: a cycle is symbols_per_cycle
+ *  symbols at baud_hz. */
+static inline uint32_t cpo_design_cycles_per_us_q16(const cpo_config_t *cfg) {
+  if (cfg->symbols_per_cycle == 0 || cfg->baud_hz == 0) /* not settled: the 1 GHz default */
+    return CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ;
+  return (uint32_t)(cfg->baud_hz * 65536u / ((uint64_t)cfg->symbols_per_cycle * 1000000u));
+}
+
 #ifdef __cplusplus
 }
 
@@ -47,14 +57,17 @@ public:
   virtual bool laneLocked(uint32_t host_lane) const = 0;
 };
 
-/** Each row's maker: cpo_design_create_<name>(trace_path or nullptr). */
+/** Each row's maker: cpo_design_create_<name>(trace_path or nullptr, the datapath clock for
+ *  the design's own timers: cpo_design_cycles_per_us_q16 of the run). */
 #define CPO_DESIGN(name, kind, host, media, word_bits)                                             \
-  std::unique_ptr<CpoDesign> cpo_design_create_##name(const char *trace_path);
+  std::unique_ptr<CpoDesign> cpo_design_create_##name(                                             \
+      const char *trace_path, uint32_t cycles_per_us_q16 = CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN
 
 /** Make design @p d. */
-std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path);
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
+                                             uint32_t cycles_per_us_q16);
 #endif
 
 #endif

@@ -20,8 +20,9 @@ constexpr uint32_t kCodeBits = 16;    // per converter code in the [channel][med
 } // namespace
 
 template <typename Top, uint32_t H, uint32_t M>
-EngineDesign<Top, H, M>::EngineDesign(const char *trace_path)
-    : sim_(std::make_unique<cpo::harness::Sim<Top>>(trace_path)) {
+EngineDesign<Top, H, M>::EngineDesign(const char *trace_path, uint32_t cycles_per_us_q16)
+    : cycles_per_us_q16_(cycles_per_us_q16),
+      sim_(std::make_unique<cpo::harness::Sim<Top>>(trace_path)) {
   // The sync loop waits as long as the target takes (the D2D blocks answer in a few cycles).
   bus_ = std::make_unique<cpo::harness::Apb3Port<uint32_t>>(cpo::harness::apb3Pins(sim_->top()),
                                                             cpo::harness::Apb3Master::kWaitForever);
@@ -34,6 +35,10 @@ template <typename Top, uint32_t H, uint32_t M> EngineDesign<Top, H, M>::~Engine
 // Reset cycles are before simulated time 0 (and not traced); the D2D link starts training when
 // reset ends.
 template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::reset() {
+  Top &t = sim_->top();
+  t.cycle_i = 0;
+  t.cycles_per_us_i = cycles_per_us_q16_;
+  t.cal_done_i = M >= 64 ? ~uint64_t{0} : (uint64_t{1} << M) - 1u; // no calibration firmware yet
   sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero);
 }
 
@@ -43,6 +48,7 @@ template <typename Top, uint32_t H, uint32_t M>
 void EngineDesign<Top, H, M>::cycle(const uint64_t *rx, uint64_t *tx) {
   Top &t = sim_->top();
   const uint64_t cycle = sim_->cycles();
+  t.cycle_i = cycle;
   for (uint32_t m = 0; m < kLanes; m++)
     h::laneSet(t.media_rx_i, m, kWordBits, rx[m]);
   sim_->tick([&] {
@@ -120,6 +126,17 @@ template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::se
   return sim_->cycles() >= bus_done_at_ + kSettleCycles && linkUp();
 }
 
+// CMIS's next deadline (cpo_cmis next_event_o: all ones for none, a past cycle for "clock me").
+template <typename Top, uint32_t H, uint32_t M>
+uint64_t EngineDesign<Top, H, M>::nextEvent() const {
+  return static_cast<uint64_t>(sim_->top().next_event_o);
+}
+
+template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::skip(uint64_t count) {
+  sim_->skipCycles(count);
+  sim_->top().cycle_i = sim_->cycles();
+}
+
 template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<Top, H, M>::ops() {
   using D = EngineDesign;
   cpo_design_ops_t o{};
@@ -143,8 +160,9 @@ template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<To
     return static_cast<D *>(d)->dacTake(out, max);
   };
   o.streaming = [](void *d) { return static_cast<D *>(d)->streaming(); };
-  o.skip = [](void *d, uint64_t count) { static_cast<D *>(d)->sim_->skipCycles(count); };
+  o.skip = [](void *d, uint64_t count) { static_cast<D *>(d)->skip(count); };
   o.settled = [](void *d) { return static_cast<D *>(d)->settled(); };
+  o.next_event = [](void *d) { return static_cast<D *>(d)->nextEvent(); };
   return o;
 }
 
@@ -173,7 +191,8 @@ template class EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>;
 #define CPO_ENGINE_DESIGN_CAT2(a, b) a##b
 #define CPO_ENGINE_DESIGN_CAT(a, b) CPO_ENGINE_DESIGN_CAT2(a, b)
 std::unique_ptr<CpoDesign> CPO_ENGINE_DESIGN_CAT(cpo_design_create_,
-                                                 CPO_DESIGN_NAME)(const char *trace_path) {
+                                                 CPO_DESIGN_NAME)(const char *trace_path,
+                                                                  uint32_t cycles_per_us_q16) {
   return std::make_unique<EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>>(
-      trace_path);
+      trace_path, cycles_per_us_q16);
 }

@@ -12,10 +12,16 @@
  * (testbenches/CMakeLists.txt: the design table's engine rows, cpo_design_engine<h>x<m>), named
  * by the aliases below.
  *
- * Parked time: media_stream_o says which media lanes stream (the OE's STREAM_EN). While none
- * does, the bus is idle and settled, and every D2D module is ACTIVE at both ends (no training
- * timer runs), nothing in the engine changes but its free-running traffic: the synchroniser
- * then skips cycles instead of clocking them. */
+ * Parked time: media_stream_o says which media lanes stream (the OE's STREAM_EN, gated by CMIS
+ * data-path state unless CMIS_CTRL.BYPASS). While none does, the bus is idle and settled, and
+ * every D2D module is ACTIVE at both ends (no training timer runs), nothing in the engine
+ * changes but its free-running traffic and CMIS's timers: the synchroniser then skips cycles
+ * instead of clocking them, up to next_event_o (next_event), the cycle CMIS acts at.
+ *
+ * CMIS's time: cycle_i is the cycle number, set before every clocked cycle (a skip moves it on
+ * with the count); cycles_per_us_i comes from the run's datapath clock (the constructor);
+ * cal_done_i is tied to 1 on every media lane until the calibration firmware reports it (DPInit
+ * then lasts its minimum time). */
 #ifndef CPO_ENGINE_DESIGN_H
 #define CPO_ENGINE_DESIGN_H
 
@@ -37,8 +43,10 @@ template <typename Addr> class Apb3Port;
 template <typename Top, uint32_t HostLanes, uint32_t MediaLanes>
 class EngineDesign final : public CpoDesign {
 public:
-  /** @param trace_path FST file to write, or nullptr. */
-  explicit EngineDesign(const char *trace_path);
+  /** @param trace_path FST file to write, or nullptr; @p cycles_per_us_q16 the datapath clock
+   *  (cycles per microsecond, Q16.16) for the CMIS block's timers. */
+  explicit EngineDesign(const char *trace_path,
+                        uint32_t cycles_per_us_q16 = CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
   ~EngineDesign() override;
   EngineDesign(const EngineDesign &) = delete;
   EngineDesign &operator=(const EngineDesign &) = delete;
@@ -70,9 +78,12 @@ private:
   uint32_t dacTake(cpo_analog_write_t *out, uint32_t max);
   uint64_t streaming() const;
   bool settled() const;
+  uint64_t nextEvent() const;
+  void skip(uint64_t count);
   void cycle(const uint64_t *rx, uint64_t *tx);
   void reset();
 
+  uint32_t cycles_per_us_q16_;
   std::unique_ptr<cpo::harness::Sim<Top>> sim_;
   std::unique_ptr<cpo::harness::Apb3Port<uint32_t>> bus_; // stepped by sim_, one at a time
   bool reset_due_ = false;                     // DAC presets changed: reset again before cycle 0

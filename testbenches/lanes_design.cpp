@@ -186,6 +186,8 @@ bool LanesDesign::laneLocked(uint32_t lane) const {
 }
 } // namespace
 
-std::unique_ptr<CpoDesign> S_CAT(cpo_design_create_, CPO_DESIGN_NAME)(const char *trace_path) {
+// The lanes design has no timers of its own: the clock rate does not matter to it.
+std::unique_ptr<CpoDesign> S_CAT(cpo_design_create_, CPO_DESIGN_NAME)(const char *trace_path,
+                                                                      uint32_t) {
   return std::make_unique<LanesDesign>(trace_path);
 }

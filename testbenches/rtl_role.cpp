@@ -8,10 +8,11 @@
 #include "roles.h"
 #include "verdict.h"
 
-std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path) {
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
+                                             uint32_t cycles_per_us_q16) {
 #define CPO_DESIGN(row, kind, host, media, word)                                                   \
   if (std::strcmp(d->name, #row) == 0)                                                             \
-    return cpo_design_create_##row(trace_path);
+    return cpo_design_create_##row(trace_path, cycles_per_us_q16);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN
   return nullptr;
@@ -101,7 +102,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   const cpo_design_info_t *info = s_design(o, sum);
   if (!info)
     return 2;
-  std::unique_ptr<CpoDesign> made = cpo_design_create(info, o->trace_path);
+  std::unique_ptr<CpoDesign> made =
+      cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
   CpoDesign &design = *made;
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))

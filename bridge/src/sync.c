@@ -626,13 +626,23 @@ static bool s_design_parked(const sync_t *s) {
   return d->streaming && d->skip && d->streaming(d->self) == 0;
 }
 
-/* Parked, no bus transaction under way: pass the cycles up to the host's wake-up or the end of
- * the run without clocking the design, granting the model the span at once (PARKED). Its ADC
- * codes apply as they arrive (s_take_adc); RX for cycles after the span comes with RX_PARKED. */
+/* The design's own next deadline (next_event), or UINT64_MAX. */
+static uint64_t s_design_due(const sync_t *s) {
+  const cpo_design_ops_t *d = s->design;
+  return d->next_event ? d->next_event(d->self) : UINT64_MAX;
+}
+
+/* Parked, no bus transaction under way: pass the cycles up to the host's wake-up, the design's
+ * next deadline or the end of the run without clocking the design, granting the model the span at
+ * once (PARKED). Its ADC codes apply as they arrive (s_take_adc); RX for cycles after the span
+ * comes with RX_PARKED. */
 static cpo_status_t s_skip(sync_t *s) {
   uint64_t end = s->cfg->total_cycles;
   if (s->req.kind == REQ_SLEEP && s->req.until < end)
     end = s->req.until;
+  const uint64_t due = s_design_due(s); /* > s->cycle: s_turn clocks it otherwise */
+  if (due < end)
+    end = due;
   const uint64_t n = end - s->cycle;
   if (s->opts->direct_loopback) { /* TX of the span is dark: so is RX L cycles later */
     for (uint64_t c = n > s->latency ? end - s->latency : s->cycle; c < end; c++)
@@ -676,7 +686,12 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   cpo_status_t rc = s_lanes_parked_update(s);
   if (rc != CPO_OK)
     return s_model_gone(s, rc);
-  const bool settled = !s->design->settled || s->design->settled(s->design->self);
+  /* The design acts on its own at `due`: that cycle starts a chunk (due <= cycle: now, alone). */
+  const uint64_t due = s_design_due(s);
+  if (due < end)
+    end = due > s->cycle ? due : s->cycle + 1;
+  const bool settled =
+      (!s->design->settled || s->design->settled(s->design->self)) && due > s->cycle;
   if (s->chunk_parked && !settled)
     end = s->cycle + 1; /* the effects of a past access first, clocked */
   if (s->chunk_parked && settled && !s->req.started) {

@@ -11,8 +11,20 @@
 // Host lane h rides media lane h / Ratio, Ratio = NumHostLanes / NumMediaLanes: the Ratio host
 // lanes of a media lane are bit-interleaved into its word (a bit mux), media bit i * Ratio + k
 // is bit i of host lane m * Ratio + k; Ratio = 1 is the 1:1 map. Bit 0 of every word is first
-// in time. A media lane whose STREAM_EN bit is 0 is parked: its TX word is zero and its
-// received words are ignored (its host lanes return zeros to the link).
+// in time. A media lane that does not stream is parked: its TX word is zero and its received
+// words are ignored (its host lanes return zeros to the link).
+//
+// CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the media lanes: its lanes are
+// the media lanes (NumLanes = NumMediaLanes; the 32/8 gearbox's engine still advertises the
+// block's one application, 1 host and 1 media lane per data path). Which media lanes stream:
+//   media_stream_o[m] = STREAM_EN[m] & (CMIS_CTRL.BYPASS | cmis_stream[m])
+// cmis_stream[m]: lane m's CMIS data path is in TxTurnOn or Activated. BYPASS resets to 1, so a
+// host that never touches CMIS streams by STREAM_EN alone, as before CMIS; a CMIS host clears
+// it (one write of OE_MGMT's CMIS_CTRL) and its lanes park until their data paths activate.
+// CMIS's timers are deadlines against cycle_i (the harness's datapath cycle number, which jumps
+// while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
+// (cpo_cmis's), all ones when none. cal_done_i is DPInit's "calibration done" per media lane
+// (the harness ties it to 1 until the calibration firmware reports it).
 //
 // One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
 // endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
@@ -74,7 +86,13 @@ module cpo_engine_top
   output logic [NumLinks-1:0][4:0] asic_state_o,
   output logic [NumLinks-1:0][4:0] oe_state_o,
   output logic [NumLinks-1:0] asic_link_up_o,
-  output logic [NumLinks-1:0] oe_link_up_o
+  output logic [NumLinks-1:0] oe_link_up_o,
+  // CMIS time and calibration (cpo_cmis): the datapath cycle number, cycles per microsecond
+  // (Q16.16), DPInit's calibration done per media lane; the cycle CMIS must be clocked at next
+  input  logic [63:0] cycle_i,
+  input  logic [31:0] cycles_per_us_i,
+  input  logic [NumMediaLanes-1:0] cal_done_i,
+  output logic [63:0] next_event_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -327,15 +345,18 @@ module cpo_engine_top
     .rsp_i(c_rsp)
   );
 
-  // OE_CTRL holds the OE_MGMT block, module 1's OE endpoint (OE_D2D1) and the CMIS range to
-  // come; the rest answers PSLVERR
+  // OE_CTRL holds the OE_MGMT block, module 1's OE endpoint (OE_D2D1) and CMIS; the rest
+  // answers PSLVERR
+  localparam int unsigned CmisBits = $clog2(CPO_ADDRMAP_CMIS_SIZE);
   logic [CPO_ADDRMAP_OE_ADDR_BITS-1:0] c_addr;
-  logic mgmt_hit, d2d1_hit, dac_window, adc_window, afe_window, unused_regs_window;
+  logic mgmt_hit, d2d1_hit, cmis_hit, dac_window, adc_window, afe_window, unused_regs_window;
   assign c_addr = c_req.paddr[CPO_ADDRMAP_OE_ADDR_BITS-1:0];
   assign mgmt_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS] ==
                     CPO_ADDRMAP_OE_MGMT_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_OE_ADDR_BITS];
   assign d2d1_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS] ==
                     CPO_ADDRMAP_OE_D2D1_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CPO_D2D_ADDR_BITS];
+  assign cmis_hit = c_addr[CPO_ADDRMAP_OE_ADDR_BITS-1:CmisBits] ==
+                    CPO_ADDRMAP_CMIS_BASE[CPO_ADDRMAP_OE_ADDR_BITS-1:CmisBits];
   assign oe_d2d1_req = '{psel: c_req.psel & d2d1_hit, penable: c_req.penable,
                          pwrite: c_req.pwrite, paddr: 32'(c_addr), pwdata: c_req.pwdata};
   cpo_oe_reg_dec u_oe_win (
@@ -346,11 +367,12 @@ module cpo_engine_top
   );
   assign afe_window = dac_window | adc_window;
 
-  apb_rsp_t oe_reg_rsp, afe_rsp;
+  apb_rsp_t oe_reg_rsp, afe_rsp, cmis_rsp;
   always_comb begin
     c_rsp = '{prdata: '0, pready: 1'b1, pslverr: 1'b1};
     if (mgmt_hit) c_rsp = afe_window ? afe_rsp : oe_reg_rsp;
     if (d2d1_hit) c_rsp = oe_d2d1_rsp;
+    if (cmis_hit) c_rsp = cmis_rsp;
   end
 
   cpo_oe_reg2hw_t o_reg2hw;
@@ -395,10 +417,47 @@ module cpo_engine_top
   );
   assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_write; // dac_write_t's order
 
+  // ---- CMIS (rtl/cmis): its window's offset is the block's own address -----------------------
+  // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each lane's laser
+  // current DAC code (the last one written, the preset after reset), Tx and Rx power from their
+  // ADCs; Vcc has no analog channel yet: a nominal 3.3 V supply code (1 mV).
+  localparam logic [15:0] VccCodeMv = 16'd3300;
+  apb_req_t cmis_req;
+  logic [NumMediaLanes-1:0] cmis_stream;
+  logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
+  assign cmis_req = '{psel: c_req.psel & cmis_hit, penable: c_req.penable, pwrite: c_req.pwrite,
+                      paddr: 32'(c_addr[CmisBits-1:0]), pwdata: c_req.pwdata};
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      bias_code_q <= dac_preset_i[DacLaserCurrent];
+    end else if (dac_write.we && 32'(dac_write.channel) == DacLaserCurrent) begin
+      for (int m = 0; m < NumMediaLanes; m++)
+        if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
+    end
+  end
+  cpo_cmis #(.NumLanes(NumMediaLanes)) u_cmis (
+    .clk_i,
+    .rst_ni,
+    .req_i          (cmis_req),
+    .rsp_o          (cmis_rsp),
+    .cycle_i,
+    .cycles_per_us_i,
+    .next_event_o,
+    .cal_done_i,
+    .fault_i        (1'b0),
+    .temp_code_i    (adc_code_i[AdcModTemp][0]),
+    .vcc_code_i     (VccCodeMv),
+    .tx_bias_code_i (bias_code_q),
+    .tx_power_code_i(adc_code_i[AdcLaserPower]),
+    .rx_power_code_i(adc_code_i[AdcRxPower]),
+    .stream_en_o    (cmis_stream)
+  );
+
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;
   assign stream_all = {o_reg2hw.stream_en_hi.lanes, o_reg2hw.stream_en_lo.lanes};
-  assign media_stream_o = stream_all[NumMediaLanes-1:0];
+  assign media_stream_o = stream_all[NumMediaLanes-1:0] &
+                          (o_reg2hw.cmis_ctrl.bypass ? '1 : cmis_stream);
 
   logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media

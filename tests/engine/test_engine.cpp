@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpo/addrmap.h"
+#include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
 #include "cpo/harness/sim.h"
@@ -34,6 +35,9 @@ constexpr unsigned kLoopLatency = 492;    // cycles media TX -> RX (about L at 1
 constexpr uint64_t kTrainCycles = 200000; // a clean training takes ~10-20k cycles
 constexpr uint32_t kApbMaxWaitCycles = 10000;
 constexpr uint64_t kSettleCycles = 3 * kLoopLatency + 1000;
+// CMIS's time base here: 10 cycles per microsecond, so that one CMIS byte's two-wire bus time
+// (39 us for a read) is 390 cycles, within kApbMaxWaitCycles and the tunnel's default timeout.
+constexpr uint32_t kCmisCyclesPerUsQ16 = 10u << 16;
 
 enum class Side { Asic, Oe };
 
@@ -49,6 +53,7 @@ public:
     bus_ = std::make_unique<cpo::harness::Apb3LoopBus<uint32_t>>(
         *this, cpo::harness::apb3Pins(sim_->top()), kApbMaxWaitCycles);
     sim_->addHook(bus_.get());
+    sim_->top().cycles_per_us_i = kCmisCyclesPerUsQ16;
     sim_->reset(4);
     const uint32_t cfg = rd(oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_CONFIG_OFFSET)));
     host_ = field(cfg, CPO_OE_CONFIG_HOST_LANES_MASK, CPO_OE_CONFIG_HOST_LANES_SHIFT);
@@ -94,9 +99,10 @@ public:
     return write ? bus_->write32(addr, *v) : bus_->read32(addr, v);
   }
 
-  /* One cycle: media RX is media TX from kLoopLatency cycles ago. */
+  /* One cycle: media RX is media TX from kLoopLatency cycles ago; CMIS sees the cycle number. */
   void cycle() override {
     Model &t = sim_->top();
+    t.cycle_i = sim_->cycles();
     const size_t slot = (sim_->cycles() % kLoopLatency) * media_;
     for (unsigned m = 0; m < media_; m++)
       cpo::harness::laneSet(t.media_rx_i, m, media_bits_, line_[slot + m]);
@@ -297,7 +303,7 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
     assert_int_equal(e.rd(Engine::ch(CPO_D2DCH_A2O_WIRE_OFFSET_N(0), k)),
                      e.rd(Engine::ch(CPO_D2DCH_A2O_WIRE_OFFSET_N(1), k)));
   }
-  // addresses in no block, a module the engine does not have, and the reserved CMIS range
+  // addresses in no block, a module the engine does not have, and CMIS beyond its 256 bytes
   // answer PSLVERR
   uint32_t v = 0;
   assert_int_equal(e.access(false, 0x0080000u, &v), CPO_ERR_BUS);
@@ -306,7 +312,12 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
     assert_int_equal(e.access(false, Engine::d2d(Side::Oe, 0, 1), &v), CPO_ERR_BUS);
     assert_int_equal(e.access(false, Engine::ch(0, 1), &v), CPO_ERR_BUS);
   }
-  assert_int_equal(e.access(false, Engine::oe(CPO_ADDRMAP_CMIS_BASE), &v), CPO_ERR_BUS);
+  assert_int_equal(e.access(false, Engine::oe(CPO_ADDRMAP_CMIS_BASE + 4u * 256u), &v), CPO_ERR_BUS);
+  // CMIS (rtl/cmis) in the OE controller: byte k at word k, directly
+  assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_CMIS_BASE + 4u * CPO_CMIS_LOWER_IDENTIFIER_OFFSET)),
+                   CPO_CMIS_LOWER_IDENTIFIER_RESET);
+  assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_CMIS_BASE + 4u * CPO_CMIS_LOWER_REVISION_OFFSET)),
+                   CPO_CMIS_LOWER_REVISION_RESET);
   // reset: every media lane streams
   assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_STREAM_EN_LO_OFFSET))),
                    0xffffffffu);
@@ -335,6 +346,9 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
   };
   for (unsigned k = 0; k < e.modules_; k++) {
     assert_int_equal(tunnel(false, dac, 0, k), 0x1234);
+    assert_int_equal(
+        tunnel(false, CPO_ADDRMAP_CMIS_BASE + 4u * CPO_CMIS_LOWER_IDENTIFIER_OFFSET, 0, k),
+        CPO_CMIS_LOWER_IDENTIFIER_RESET);
     tunnel(true, CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET), 0x5eed + k, k);
     assert_int_equal(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_SCRATCH_OFFSET))), 0x5eed + k);
   }

@@ -816,7 +816,7 @@ class ProjectMap(unittest.TestCase):
             "ENGINE_ASIC_D2D", "ENGINE_TRAFFIC", "ENGINE_CHANNEL", "ENGINE_OE", "OE_D2D1",
             "ENGINE_ASIC_D2D1", "ENGINE_CHANNEL1"
         })
-    self.assertTrue(self.map.BLOCKS["CMIS"]["reserved"])
+    self.assertFalse(self.map.BLOCKS["CMIS"]["reserved"])  # rtl/cmis, in the OE controller
     self.assertEqual(self.map.CPO_ADDRMAP_LANES_DAC_BASE - self.map.CPO_ADDRMAP_LANES_BASE, 0x1000)
 
   def test_tunnel_split_agrees_with_the_link(self):

@@ -75,6 +75,12 @@ typedef struct {
    * are cycles skipped; otherwise the parked design is clocked a cycle at a time. NULL:
    * always settled. */
   bool (*settled)(void *self);
+  /** The earliest cycle at which the design acts on its own (a timer of its own falls due, or
+   * a state change is under way: then a cycle <= the current one), UINT64_MAX for none. Every
+   * chunk and skip ends there, so that what the design does then (stream or park lanes among
+   * it) starts a chunk of its own: a parked design with a deadline costs its events, not its
+   * cycles. NULL: none. */
+  uint64_t (*next_event)(void *self);
 } cpo_design_ops_t;
 
 typedef struct {
