@@ -59,32 +59,26 @@ def parse_apps(lower, p01=None):
   return apps
 
 
+# {name: (page 01h byte, field)} of the advertised durations (cmis.toml's DUR_* bytes)
+_DURATIONS = {
+    "dp_init_ms": ("DUR_DP", "DP_INIT"),
+    "dp_deinit_ms": ("DUR_DP", "DP_DEINIT"),
+    "module_pwr_up_ms": ("DUR_MODULE", "PWR_UP"),
+    "module_pwr_dn_ms": ("DUR_MODULE", "PWR_DN"),
+    "dp_tx_on_ms": ("DUR_TX", "TX_ON"),
+    "dp_tx_off_ms": ("DUR_TX", "TX_OFF"),
+}
+
+
 def parse_durations(p01):
   """{name: ms} of page 01h's advertised durations."""
 
-  def f(off, mask, shift):
-    return duration_code_ms((p01[off] & mask) >> shift)
+  def field(byte, name):
+    prefix = f"CPO_CMIS_P01_{byte}"
+    mask, shift = getattr(m, f"{prefix}_{name}_MASK"), getattr(m, f"{prefix}_{name}_SHIFT")
+    return duration_code_ms((p01[getattr(m, f"{prefix}_OFFSET")] & mask) >> shift)
 
-  return {
-      "dp_init_ms":
-          f(m.CPO_CMIS_P01_DUR_DP_OFFSET, m.CPO_CMIS_P01_DUR_DP_DP_INIT_MASK,
-            m.CPO_CMIS_P01_DUR_DP_DP_INIT_SHIFT),
-      "dp_deinit_ms":
-          f(m.CPO_CMIS_P01_DUR_DP_OFFSET, m.CPO_CMIS_P01_DUR_DP_DP_DEINIT_MASK,
-            m.CPO_CMIS_P01_DUR_DP_DP_DEINIT_SHIFT),
-      "module_pwr_up_ms":
-          f(m.CPO_CMIS_P01_DUR_MODULE_OFFSET, m.CPO_CMIS_P01_DUR_MODULE_PWR_UP_MASK,
-            m.CPO_CMIS_P01_DUR_MODULE_PWR_UP_SHIFT),
-      "module_pwr_dn_ms":
-          f(m.CPO_CMIS_P01_DUR_MODULE_OFFSET, m.CPO_CMIS_P01_DUR_MODULE_PWR_DN_MASK,
-            m.CPO_CMIS_P01_DUR_MODULE_PWR_DN_SHIFT),
-      "dp_tx_on_ms":
-          f(m.CPO_CMIS_P01_DUR_TX_OFFSET, m.CPO_CMIS_P01_DUR_TX_TX_ON_MASK,
-            m.CPO_CMIS_P01_DUR_TX_TX_ON_SHIFT),
-      "dp_tx_off_ms":
-          f(m.CPO_CMIS_P01_DUR_TX_OFFSET, m.CPO_CMIS_P01_DUR_TX_TX_OFF_MASK,
-            m.CPO_CMIS_P01_DUR_TX_TX_OFF_SHIFT),
-  }
+  return {name: field(byte, f) for name, (byte, f) in _DURATIONS.items()}
 
 
 def cdb_chk(hdr, lpl=b""):
