@@ -39,12 +39,18 @@ module cpo_d2d_tx_lanes
   localparam int unsigned NumGen = NumPhys + 1;  // data, spare, valid
   localparam int unsigned FrameBits = $clog2(FrameWords);
 
-  // Pattern generators, one per data/spare/valid lane, free-running.
+  // Pattern generators, one per data/spare/valid lane, free-running; lazy: they work only in
+  // the cycles whose words go on the wires (TxPrbs, BIST).
   prbs_poly_e                      gen_poly;
+  logic                            gen_used;
   logic [NumGen-1:0][WordBits-1:0] gen;
   assign gen_poly = (pat_i == TxActive && bist_i) ? poly_i : Prbs23;
+  assign gen_used = pat_i == TxPrbs || (pat_i == TxActive && bist_i);
   for (genvar g = 0; g < NumGen; g++) begin : g_gen
-    cpo_prbs_gen #(.Width(WordBits)) u_gen (
+    cpo_prbs_gen #(
+      .Width(WordBits),
+      .Lazy (1'b1)
+    ) u_gen (
       .clk_i,
       .rst_ni,
       .en_i        (1'b1),
@@ -52,6 +58,7 @@ module cpo_d2d_tx_lanes
       .seed_i      (31'h2545_f491 ^ 31'(32'h9e37_79b9 * (g + 1))),
       .inject_i    (inject_i && 32'(inject_lane_i) == g),
       .inject_pos_i(inject_pos_i),
+      .used_i      (gen_used),
       .data_o      (gen[g])
     );
   end
