@@ -56,6 +56,7 @@ package cpo_prbs_pkg;
   // a * b mod p over GF(2), for a and b of lower degree than p (degree `degree`).
   function automatic logic [63:0] prbs_mulmod(logic [63:0] a, logic [63:0] b, logic [63:0] p,
                                               int unsigned degree);
+    /*verilator no_inline_task*/
     logic [63:0] prod;
     prod = '0;
     for (int unsigned i = 0; i < degree; i++) begin
@@ -73,6 +74,7 @@ package cpo_prbs_pkg;
                                                          logic [PrbsStateBits-1:0] state,
                                                          logic [63:0] words,
                                                          int unsigned word_bits);
+    /*verilator no_inline_task*/
     logic [63:0]              p, period, n, r, x2k;
     logic [PrbsStateBits-1:0] s;
     int unsigned              degree;
@@ -88,7 +90,7 @@ package cpo_prbs_pkg;
     end
     s = '0;
     for (int unsigned i = 0; i < degree; i++) begin  // new state bit i: x^(n + i)
-      s[i] = ^(PrbsStateBits'(r) & state);
+      s = s | (PrbsStateBits'(^(PrbsStateBits'(r) & state)) << i);  // no bit lvalue: not inlined
       r = r << 1;
       if (r[degree]) r = r ^ p;
     end

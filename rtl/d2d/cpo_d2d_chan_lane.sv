@@ -63,6 +63,7 @@ module cpo_d2d_chan_lane
   // polynomial products and 32 plain steps, however large n is.
   localparam logic [63:0] XorshiftPoly = 64'h1_003e_c241;
   function automatic logic [31:0] xorshift32_jump(logic [31:0] x, logic [63:0] steps);
+    /*verilator no_inline_task*/
     logic [63:0] n, r, x2k;
     logic [31:0] acc, t;
     n = steps % 64'hffff_ffff;
