@@ -31,6 +31,7 @@ module cpo_traffic_lane
     .seed_i      (Seed),
     .inject_i,
     .inject_pos_i,
+    .used_i      (1'b1),
     .data_o      (tx_o)
   );
 

@@ -5,13 +5,16 @@
 // bit it catches is delayed by k bits, or k + 1 when phase_i < f (it samples before the delayed
 // transition). The eye is centred at phase c = (f + NumPhases/2) mod NumPhases: a sample is
 // correct when 2 |phase_i - c| < eye width, else every bit of the word is replaced by a
-// pseudo-random bit (seeded xorshift32 per wire, so runs are reproducible). The eye width is
+// pseudo-random bit (seeded xorshift32 per wire, so runs are reproducible; it steps every
+// cycle, but is only computed in the cycles that draw from it, jumped ahead by the cycles
+// since the last draw). The eye width is
 // eye_w_i at the top speed and grows by eye_step_i per speed step below it.
 // Faults: stuck_en_i forces every bit to stuck_val_i; open_i makes the wire float (random
 // bits); err_en_i with ber_on_i flips one bit of a word with probability ber_thresh_i / 2^32.
 // One cycle of latency.
 module cpo_d2d_chan_lane
   import cpo_d2d_pkg::*;
+  import cpo_prbs_pkg::prbs_mulmod;
 (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -42,7 +45,9 @@ module cpo_d2d_chan_lane
   logic [WordBits-1:0]               hw [HistWords+1];
   logic [6:0]                        start;
   logic [2:0]                        at;
-  logic [31:0]                       rnd_q, rnd_d;
+  logic [31:0]                       rnd_base_q, rnd;
+  logic [63:0]                       rnd_age_q;  // rnd is rnd_base_q this many steps on
+  logic                              draw;
   logic [WordBits-1:0]               rx_q, rx_d;
   logic                              inj_q, inj_d;
 
@@ -51,6 +56,30 @@ module cpo_d2d_chan_lane
     y = x ^ (x << 13);
     y = y ^ (y >> 17);
     return y ^ (y << 5);
+  endfunction
+
+  // xorshift32 n steps on: the map's minimal polynomial M (degree 32, period 2^32 - 1; found by
+  // Berlekamp-Massey on its output) gives T^n = (x^n mod M)(T), so n steps cost about 60
+  // polynomial products and 32 plain steps, however large n is.
+  localparam logic [63:0] XorshiftPoly = 64'h1_003e_c241;
+  function automatic logic [31:0] xorshift32_jump(logic [31:0] x, logic [63:0] steps);
+    /*verilator no_inline_task*/
+    logic [63:0] n, r, x2k;
+    logic [31:0] acc, t;
+    n = steps % 64'hffff_ffff;
+    r = 64'd1;
+    x2k = 64'd2;  // x^(2^k)
+    for (int unsigned k = 0; k < 32; k++) begin
+      if (n[k]) r = prbs_mulmod(r, x2k, XorshiftPoly, 32);
+      x2k = prbs_mulmod(x2k, x2k, XorshiftPoly, 32);
+    end
+    acc = '0;
+    t = x;
+    for (int unsigned j = 0; j < 32; j++) begin
+      if (r[j]) acc = acc ^ t;
+      t = xorshift32(t);
+    end
+    return acc;
   endfunction
 
   logic [PhaseBits-1:0] frac, centre, off;
@@ -70,15 +99,21 @@ module cpo_d2d_chan_lane
               8'(eye_step_i) * ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
     in_eye = 8'({abs_off, 1'b0}) < eye_eff;
 
-    rnd_d = xorshift32(rnd_q);
     // the word that starts delay bits before this cycle's
     start = 7'(HistWords * WordBits) - delay;
     at = start[6:4];
     rx_d = 16'({(32'(at) < HistWords) ? hw[at+1] : 16'h0, hw[at]} >> start[3:0]);
-    if (!in_eye) rx_d = rx_d ^ rnd_q[WordBits-1:0];
-    inj_d = ber_on_i && err_en_i && (rnd_q < ber_thresh_i);
-    if (inj_d) rx_d[rnd_q[3:0]] = ~rx_d[rnd_q[3:0]];
-    if (open_i) rx_d = rnd_q[31:32-WordBits];
+    // the random word, only where this cycle draws from it
+    draw = !in_eye || (ber_on_i && err_en_i) || open_i;
+    rnd = rnd_base_q;
+    if (draw && rnd_age_q != '0) rnd = xorshift32_jump(rnd_base_q, rnd_age_q);
+    inj_d = 1'b0;
+    if (draw) begin
+      if (!in_eye) rx_d = rx_d ^ rnd[WordBits-1:0];
+      inj_d = ber_on_i && err_en_i && (rnd < ber_thresh_i);
+      if (inj_d) rx_d[rnd[3:0]] = ~rx_d[rnd[3:0]];
+      if (open_i) rx_d = rnd[31:32-WordBits];
+    end
     if (stuck_en_i) rx_d = {WordBits{stuck_val_i}};
   end
 
@@ -88,12 +123,21 @@ module cpo_d2d_chan_lane
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
-      rnd_q <= salt_i == '0 ? 32'h1 : salt_i;
+      rnd_base_q <= salt_i == '0 ? 32'h1 : salt_i;
+      rnd_age_q <= '0;
       rx_q <= '0;
       inj_q <= 1'b0;
     end else begin
       for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= hw[k+1];
-      rnd_q <= reseed_i ? seed_salted : rnd_d;
+      if (reseed_i) begin
+        rnd_base_q <= seed_salted;
+        rnd_age_q <= '0;
+      end else if (draw) begin
+        rnd_base_q <= xorshift32(rnd);
+        rnd_age_q <= '0;
+      end else begin
+        rnd_age_q <= rnd_age_q + 64'd1;
+      end
       rx_q <= rx_d;
       inj_q <= inj_d;
     end

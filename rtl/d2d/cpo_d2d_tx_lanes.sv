@@ -39,12 +39,18 @@ module cpo_d2d_tx_lanes
   localparam int unsigned NumGen = NumPhys + 1;  // data, spare, valid
   localparam int unsigned FrameBits = $clog2(FrameWords);
 
-  // Pattern generators, one per data/spare/valid lane, free-running.
+  // Pattern generators, one per data/spare/valid lane, free-running; lazy: they work only in
+  // the cycles whose words go on the wires (TxPrbs, BIST).
   prbs_poly_e                      gen_poly;
+  logic                            gen_used;
   logic [NumGen-1:0][WordBits-1:0] gen;
   assign gen_poly = (pat_i == TxActive && bist_i) ? poly_i : Prbs23;
+  assign gen_used = pat_i == TxPrbs || (pat_i == TxActive && bist_i);
   for (genvar g = 0; g < NumGen; g++) begin : g_gen
-    cpo_prbs_gen #(.Width(WordBits)) u_gen (
+    cpo_prbs_gen #(
+      .Width(WordBits),
+      .Lazy (1'b1)
+    ) u_gen (
       .clk_i,
       .rst_ni,
       .en_i        (1'b1),
@@ -52,6 +58,7 @@ module cpo_d2d_tx_lanes
       .seed_i      (31'h2545_f491 ^ 31'(32'h9e37_79b9 * (g + 1))),
       .inject_i    (inject_i && 32'(inject_lane_i) == g),
       .inject_pos_i(inject_pos_i),
+      .used_i      (gen_used),
       .data_o      (gen[g])
     );
   end
@@ -62,19 +69,52 @@ module cpo_d2d_tx_lanes
 
   // Scrambler state: the last 23 transmitted bits of each logical lane (bit 0 oldest).
   logic [NumLanes-1:0][22:0]         scr_q;
+
+  // The scrambler one bit at a time: y[t] = x[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^
+  // y[t-21] ^ y[t-23], in = {x (this word), y history (scr_q)}. It only builds the tables.
+  localparam int unsigned ScrInBits = 23 + WordBits;
+  function automatic logic [WordBits-1:0] scramble_bits(logic [ScrInBits-1:0] in);
+    logic [ScrInBits-1:0] ext;
+    ext = '0;
+    ext[22:0] = in[22:0];
+    for (int unsigned b = 0; b < WordBits; b++) begin
+      ext[23+b] = in[23+b] ^ ext[21+b] ^ ext[18+b] ^ ext[15+b] ^ ext[7+b] ^ ext[2+b] ^ ext[b];
+    end
+    return ext[ScrInBits-1:23];
+  endfunction
+
+  // A word at a time: the scrambled word is linear in the 39 bits of `in`, so byte k of `in`
+  // contributes ScrTab<k>[byte], and a word costs five lookups instead of a 16-step bit loop.
+  localparam int unsigned ScrBytes = (ScrInBits + 7) / 8;
+  typedef logic [WordBits-1:0] scr_tab_t [256];
+  function automatic scr_tab_t scr_table(int unsigned k);
+    scr_tab_t t;
+    for (int unsigned v = 0; v < 256; v++) t[v] = scramble_bits(ScrInBits'(v) << (8 * k));
+    return t;
+  endfunction
+  localparam scr_tab_t ScrTab0 = scr_table(0);
+  localparam scr_tab_t ScrTab1 = scr_table(1);
+  localparam scr_tab_t ScrTab2 = scr_table(2);
+  localparam scr_tab_t ScrTab3 = scr_table(3);
+  localparam scr_tab_t ScrTab4 = scr_table(4);
+  function automatic logic [WordBits-1:0] scramble(logic [ScrInBits-1:0] in);
+    logic [8*ScrBytes-1:0] b;
+    b = (8 * ScrBytes)'(in);
+    return ScrTab0[b[7:0]] ^ ScrTab1[b[15:8]] ^ ScrTab2[b[23:16]] ^ ScrTab3[b[31:24]] ^
+           ScrTab4[b[39:32]];
+  endfunction
+
   logic [FrameBits-1:0]              frame_q;
   logic [NumWires-1:0][WordBits-1:0] wire_q;
 
   logic [NumLanes-1:0][22:0]         scr_d;
   logic [NumWires-1:0][WordBits-1:0] wire_d;
   always_comb begin
-    logic [WordBits-1:0]  parity, word;
-    logic [22+WordBits:0] ext;
+    logic [WordBits-1:0] parity, word;
     wire_d = '0;
     scr_d = '0;  // outside TxActive the scrambler restarts from zero, like the receiver sees
     parity = '0;
     word = '0;
-    ext = '0;
     unique case (pat_i)
       TxValTrain: wire_d[NumPhys] = 16'h0f0f;  // 11110000 in time order
       TxLaneId: begin
@@ -92,15 +132,8 @@ module cpo_d2d_tx_lanes
             if (bist_i) begin
               word = gen[map_i[j]];
             end else begin
-              // y[t] = x[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^ y[t-21] ^ y[t-23]
-              ext = '0;
-              ext[22:0] = scr_q[j];
-              for (int unsigned b = 0; b < WordBits; b++) begin
-                ext[23+b] = (valid_i & data_i[j][b]) ^ ext[21+b] ^ ext[18+b] ^ ext[15+b] ^
-                            ext[7+b] ^ ext[2+b] ^ ext[b];
-              end
-              scr_d[j] = ext[22+WordBits:WordBits];
-              word = ext[22+WordBits:23];
+              word = scramble({data_i[j] & {WordBits{valid_i}}, scr_q[j]});
+              scr_d[j] = 23'({word, scr_q[j]} >> WordBits);
             end
             wire_d[map_i[j]] = word;
             parity = parity ^ word;

@@ -462,10 +462,15 @@ module cpo_engine_top
   logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media
     logic [MediaWordBits-1:0] muxed;
-    for (genvar k = 0; k < Ratio; k++) begin : g_slot
-      for (genvar i = 0; i < WordBits; i++) begin : g_bit
-        assign muxed[i*Ratio+k] = a2o_rx[m*Ratio+k][i];
-        assign o2a_tx[m*Ratio+k][i] = media_stream_o[m] & media_rx_i[m][i*Ratio+k];
+    if (Ratio == 1) begin : g_direct  // whole words: Verilator evaluates a bit mux bit by bit
+      assign muxed = a2o_rx[m];
+      assign o2a_tx[m] = {WordBits{media_stream_o[m]}} & media_rx_i[m];
+    end else begin : g_gearbox
+      for (genvar k = 0; k < Ratio; k++) begin : g_slot
+        for (genvar i = 0; i < WordBits; i++) begin : g_bit
+          assign muxed[i*Ratio+k] = a2o_rx[m*Ratio+k][i];
+          assign o2a_tx[m*Ratio+k][i] = media_stream_o[m] & media_rx_i[m][i*Ratio+k];
+        end
       end
     end
     // what the link delivers, registered onto the media lane; idle (zeros) when the link

@@ -1,5 +1,6 @@
 // Test wrapper: PRBS generator/checker pairs at Width 1, 13 and 64 (the extremes and an odd
-// width), with the line between them left to the C++ testbench.
+// width), with the line between them left to the C++ testbench; and beside each generator its
+// Lazy twin (same inputs, words used in the cycles with used_i).
 module cpo_prbs_widths_tb
   import cpo_prbs_pkg::*;
 (
@@ -15,6 +16,10 @@ module cpo_prbs_widths_tb
   output logic tx1_o,
   output logic [12:0] tx13_o,
   output logic [63:0] tx64_o,
+  input  logic used_i,
+  output logic lazy1_o,
+  output logic [12:0] lazy13_o,
+  output logic [63:0] lazy64_o,
   input  logic rx1_i,
   input  logic [12:0] rx13_i,
   input  logic [63:0] rx64_i,
@@ -27,11 +32,17 @@ module cpo_prbs_widths_tb
   assign poly = prbs_poly_e'(poly_i);
 
   cpo_prbs_gen #(.Width(1)) u_gen1 (.clk_i, .rst_ni, .en_i, .poly_i(poly), .seed_i,
-    .inject_i(inject_i[0]), .inject_pos_i, .data_o(tx1_o));
+    .inject_i(inject_i[0]), .inject_pos_i, .used_i(1'b1), .data_o(tx1_o));
   cpo_prbs_gen #(.Width(13)) u_gen13 (.clk_i, .rst_ni, .en_i, .poly_i(poly), .seed_i,
-    .inject_i(inject_i[1]), .inject_pos_i, .data_o(tx13_o));
+    .inject_i(inject_i[1]), .inject_pos_i, .used_i(1'b1), .data_o(tx13_o));
   cpo_prbs_gen #(.Width(64)) u_gen64 (.clk_i, .rst_ni, .en_i, .poly_i(poly), .seed_i,
-    .inject_i(inject_i[2]), .inject_pos_i, .data_o(tx64_o));
+    .inject_i(inject_i[2]), .inject_pos_i, .used_i(1'b1), .data_o(tx64_o));
+  cpo_prbs_gen #(.Width(1), .Lazy(1'b1)) u_lazy1 (.clk_i, .rst_ni, .en_i, .poly_i(poly),
+    .seed_i, .inject_i(inject_i[0]), .inject_pos_i, .used_i, .data_o(lazy1_o));
+  cpo_prbs_gen #(.Width(13), .Lazy(1'b1)) u_lazy13 (.clk_i, .rst_ni, .en_i, .poly_i(poly),
+    .seed_i, .inject_i(inject_i[1]), .inject_pos_i, .used_i, .data_o(lazy13_o));
+  cpo_prbs_gen #(.Width(64), .Lazy(1'b1)) u_lazy64 (.clk_i, .rst_ni, .en_i, .poly_i(poly),
+    .seed_i, .inject_i(inject_i[2]), .inject_pos_i, .used_i, .data_o(lazy64_o));
 
   logic unused_we1;
   logic [3:0] unused_we13;

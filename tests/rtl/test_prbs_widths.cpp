@@ -1,6 +1,7 @@
 // cpo_prbs_gen/cpo_prbs_chk at Width 1, 13 and 64 (tests/rtl/cpo_prbs_widths_tb.sv): the
 // generators follow the reference sequences bit for bit across word boundaries, and the
-// checkers lock and count exactly, including with gaps in valid_i.
+// checkers lock and count exactly, including with gaps in valid_i; a Lazy generator's words
+// equal the eager one's in every cycle they are used, however long it sat unused.
 #include <vector>
 
 #include "Vcpo_prbs_widths_tb.h"
@@ -25,6 +26,9 @@ void set_rx(Dut &d, int i, uint64_t w) {
     d->rx13_i = w & 0x1fffu;
   else
     d->rx64_i = w;
+}
+uint64_t lazy(Dut &d, int i) {
+  return i == 0 ? d->lazy1_o : i == 1 ? d->lazy13_o : d->lazy64_o;
 }
 uint64_t wide(const VlWide<6> &w, int i) {
   return cpo::harness::laneGet(w, i, 64);
@@ -146,6 +150,42 @@ void test_checker_counts_exactly_with_valid_gaps(void **state) {
   assert_int_equal(wide(d->bits_o, 2), 64ull * words);
 }
 
+// Used in bursts and single cycles, unused for stretches up to longer than PRBS7/9's periods
+// (the jumps then wrap), across polynomial changes, enable gaps and injected bits.
+void test_lazy_generator_words_equal_eager_ones_when_used(void **state) {
+  auto &d = *static_cast<Dut *>(*state);
+  uint64_t x = 0x243f6a8885a308d3ull;
+  auto rnd = [&x](uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  unsigned used_cycles = 0;
+  for (unsigned seg = 0; seg < 400; seg++) {
+    const uint64_t kind = rnd(8);
+    if (kind == 0)
+      d->poly_i = static_cast<uint8_t>(rnd(8)); // the reserved codes 6 and 7 too
+    d->en_i = kind != 1;
+    d->used_i = 0;
+    const uint64_t idle = rnd(4) == 0 ? rnd(3000) : rnd(20);
+    for (uint64_t c = 0; c < idle; c++)
+      d.tick();
+    d->used_i = 1;
+    const uint64_t busy = 1 + rnd(6);
+    for (uint64_t c = 0; c < busy; c++) {
+      d->inject_i = rnd(3) == 0 ? static_cast<uint8_t>(rnd(8)) : 0;
+      d->inject_pos_i = static_cast<uint8_t>(rnd(64));
+      d.tick();
+      d->inject_i = 0;
+      for (int i = 0; i < 3; i++)
+        assert_int_equal(lazy(d, i), tx(d, i));
+      used_cycles++;
+    }
+  }
+  assert_true(used_cycles > 1000);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -156,6 +196,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_checkers_lock_and_count_injections_at_every_width, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_checker_counts_exactly_with_valid_gaps, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lazy_generator_words_equal_eager_ones_when_used, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
