@@ -247,7 +247,7 @@ json_t *cpo_regress_exec(const json_t *runs, const cpo_regress_exec_cfg_t *cfg) 
   struct sigaction sa = {.sa_handler = s_on_signal};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
-  size_t n = json_array_size(runs), next = 0, done = 0;
+  size_t n = json_array_size(runs), next = 0, done = 0, finished = 0;
   json_t *records = json_array();
   for (size_t i = 0; i < n; i++) {
     json_t *r = json_deep_copy(json_array_get(runs, i));
@@ -294,8 +294,8 @@ json_t *cpo_regress_exec(const json_t *runs, const cpo_regress_exec_cfg_t *cfg) 
       if (got == slots[j].pid) {
         json_t *r = slots[j].record;
         s_finish(&slots[j], status, now);
-        running--, done++;
-        printf("regress: [%zu/%zu] %s seed %lld: %s (%.1f s)%s%s\n", done, n,
+        running--, done++, finished++;
+        printf("regress: [%zu/%zu] %s seed %lld: %s (%.1f s)%s%s\n", finished, n,
                json_string_value(json_object_get(r, "scenario")),
                json_integer_value(json_object_get(r, "seed")),
                json_string_value(json_object_get(r, "status")),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -192,9 +193,46 @@ static int s_add_line(json_t *matrix, char **tok, int n_tok, const char *list_di
   return 0;
 }
 
-static int s_is_ini(const struct dirent *e) {
-  size_t n = strlen(e->d_name);
-  return e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".ini") == 0;
+static int s_visible(const struct dirent *e) {
+  return e->d_name[0] != '.';
+}
+
+/* Every *.ini under @p dir (subdirectories too), each directory in name order, into @p matrix;
+ * the count found, or -1 with @p why. */
+static int s_add_library(json_t *matrix, const char *dir, const char *library_dir,
+                         const char *default_seeds, char *const *extra, int n_extra,
+                         const char *self, char *why, size_t why_len) {
+  struct dirent **names;
+  int n = scandir(dir, &names, s_visible, alphasort), found = 0;
+  if (n < 0) {
+    snprintf(why, why_len, "cannot read the scenario library %s: %s", dir, strerror(errno));
+    return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    char path[4096], line_why[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+    size_t len = strlen(names[i]->d_name);
+    struct stat st;
+    int got = 0;
+    if (found < 0 || stat(path, &st) != 0)
+      ;
+    else if (S_ISDIR(st.st_mode))
+      got = s_add_library(matrix, path, library_dir, default_seeds, extra, n_extra, self, why,
+                          why_len);
+    else if (len > 4 && strcmp(names[i]->d_name + len - 4, ".ini") == 0) {
+      char *tok[1] = {path};
+      got = 1;
+      if (s_add_line(matrix, tok, 1, dir, library_dir, default_seeds, extra, n_extra, self,
+                     line_why, sizeof line_why) != 0) {
+        snprintf(why, why_len, "%s: %s", path, line_why);
+        got = -1;
+      }
+    }
+    found = got < 0 ? -1 : found < 0 ? found : found + got;
+    free(names[i]);
+  }
+  free(names);
+  return found;
 }
 
 json_t *cpo_regress_matrix_load(const char *list, const char *library_dir,
@@ -202,27 +240,10 @@ json_t *cpo_regress_matrix_load(const char *list, const char *library_dir,
                                 const char *self, char *why, size_t why_len) {
   json_t *matrix = json_array();
   char line_why[1024];
-  if (!list) { /* the scenario library, in name order */
-    struct dirent **names;
-    int n = scandir(library_dir, &names, s_is_ini, alphasort);
-    if (n < 0) {
-      snprintf(why, why_len, "cannot read the scenario library %s: %s", library_dir,
-               strerror(errno));
-      json_decref(matrix);
-      return NULL;
-    }
-    int rc = 0;
-    for (int i = 0; i < n; i++) {
-      char *tok[1] = {names[i]->d_name};
-      if (rc == 0 && s_add_line(matrix, tok, 1, library_dir, library_dir, default_seeds, extra_args,
-                                n_extra, self, line_why, sizeof line_why) != 0) {
-        snprintf(why, why_len, "%s/%s: %s", library_dir, names[i]->d_name, line_why);
-        rc = -1;
-      }
-      free(names[i]);
-    }
-    free(names);
-    if (rc != 0 || n == 0) {
+  if (!list) { /* the scenario library */
+    int n = s_add_library(matrix, library_dir, library_dir, default_seeds, extra_args, n_extra,
+                          self, why, why_len);
+    if (n <= 0) {
       if (n == 0)
         snprintf(why, why_len, "the scenario library %s has no *.ini", library_dir);
       json_decref(matrix);

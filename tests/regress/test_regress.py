@@ -61,6 +61,25 @@ class Regress(unittest.TestCase):
       self.assertEqual(p.returncode, 2, bad)
       self.assertIn("--shard", p.stderr)
 
+  def test_library_is_the_default_list(self):
+    """Without a list: every *.ini of the library, subdirectories too, in name order."""
+    lib = self.path("lib")
+    os.makedirs(os.path.join(lib, "sub", "deeper"))
+    for name in ("b.ini", "a.ini", "sub/c.ini", "sub/deeper/d.ini", "sub/notes.txt"):
+      with open(os.path.join(lib, name), "w") as f:
+        f.write("[run]\ncycles = 60000\n")
+    p = rc.regress(["--scenarios", lib, "--seeds", "4,7", "--dry-run"], env=self.env)
+    self.assertEqual(p.returncode, 0, p.stderr)
+    got = [tuple(l.split("\t")[1:3]) for l in p.stdout.splitlines()]
+    self.assertEqual(got, [(n, s) for n in "abcd" for s in ("4", "7")])
+    os.remove(os.path.join(lib, "sub", "deeper", "d.ini"))
+    with open(os.path.join(lib, "sub", "bad.ini"), "w") as f:
+      f.write("[run]\nno_such_key = 1\n")
+    p = rc.regress(["--scenarios", lib, "--dry-run"], env=self.env)
+    self.assertEqual(p.returncode, 2)
+    self.assertIn(os.path.join(lib, "sub", "bad.ini") + ": ", p.stderr)
+    self.assertIn("no_such_key", p.stderr)
+
   def test_failure_names_expectation_and_reproduces(self):
     """A failing scenario: a JUnit failure naming the first failed expectation, whose
     reproduction command, run, fails the same way."""
