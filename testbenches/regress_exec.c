@@ -114,8 +114,11 @@ static void s_read_progress(slot_t *slot, double now) {
     return;
   buf[n] = '\0';
   char *last_nl = strrchr(buf, '\n');
-  if (!last_nl)
-    return; /* a line still being written: read it whole next time */
+  if (!last_nl) { /* a line still being written: read it whole next time; an endless one: skip */
+    if ((size_t)n == sizeof buf - 1)
+      slot->log_read += n;
+    return;
+  }
   slot->log_read += last_nl + 1 - buf;
   *last_nl = '\0';
   char *save = NULL;
@@ -188,10 +191,10 @@ static json_t *s_artefacts(const slot_t *slot) {
   return json_pack("{s:s, s:o}", "dir", slot->rel_dir, "files", files);
 }
 
-/* The run ended with wait status @p status: fill its record from its exit, JSON and log. */
+/* The run ended with wait status @p status (its leader reaped, the rest of its group killed):
+ * fill its record from its exit, JSON and log. */
 static void s_finish(slot_t *slot, int status, double now) {
   json_t *r = slot->record;
-  kill(-slot->pid, SIGKILL); /* whatever of its group is left (ipc roles are its children) */
   char path[4200], line[1024];
   snprintf(path, sizeof path, "%s/result.json", slot->dir);
   json_t *res = json_load_file(path, 0, NULL);
@@ -289,9 +292,14 @@ json_t *cpo_regress_exec(const json_t *runs, const cpo_regress_exec_cfg_t *cfg) 
         continue;
       if (s_stop)
         kill(-slots[j].pid, SIGKILL);
-      int status;
-      pid_t got = waitpid(slots[j].pid, &status, WNOHANG);
-      if (got == slots[j].pid) {
+      /* Ended? Seen without reaping it: while it is a zombie its group's id cannot be reused,
+       * so what is left of the group (the ipc roles) is killed before the id is freed. */
+      siginfo_t info = {0};
+      int status = 0;
+      if (waitid(P_PID, (id_t)slots[j].pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == slots[j].pid) {
+        kill(-slots[j].pid, SIGKILL);
+        waitpid(slots[j].pid, &status, 0);
         json_t *r = slots[j].record;
         s_finish(&slots[j], status, now);
         running--, done++, finished++;
@@ -303,7 +311,7 @@ json_t *cpo_regress_exec(const json_t *runs, const cpo_regress_exec_cfg_t *cfg) 
                json_string_length(json_object_get(r, "message")) ? ": " : "",
                json_string_value(json_object_get(r, "message")));
         fflush(stdout);
-      } else if (got == 0)
+      } else
         s_watch(&slots[j], cfg, now);
     }
     struct timespec tick = {0, 50 * 1000 * 1000};

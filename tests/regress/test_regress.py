@@ -113,10 +113,11 @@ class Regress(unittest.TestCase):
     self.assertIn("FAIL, 0 of 1 passed, 1 fail", report)
     self.assertIn(repro, report)
 
-  def _hung(self, extra, stop):
+  def _hung(self, extra, stop, transport="inproc"):
     """Run one long run under @p extra watchdog options (stopping its process group first if
-    @p stop); return (the summary's run, the JUnit testcase); the run's group must be gone."""
-    lst = rc.write_list(self.path("h.lst"), ["default --cycles 2000000000"])
+    @p stop); return the summary's run; the run's whole group must be gone."""
+    lst = rc.write_list(self.path("h.lst"),
+                        [f"default --transport {transport} --cycles 2000000000"])
     out = self.path("out")
     p = subprocess.Popen([rc.CPOEMU, "regress", lst, "--out", out, "-j", "1"] + extra,
                          stdout=subprocess.PIPE,
@@ -171,7 +172,10 @@ class Regress(unittest.TestCase):
 
   def test_wall_watchdog_kills_hung_run(self):
     """A run longer than the wall-time watchdog is killed, with its group, and reported hung."""
-    run = self._hung(["--wall-timeout", "1", "--stall-timeout", "3600"], stop=False)
+    # over ipc: the run is three processes (its roles) in its group
+    run = self._hung(["--wall-timeout", "2", "--stall-timeout", "3600"],
+                     stop=False,
+                     transport="ipc")
     self.assertIn("wall-time watchdog", run["message"])
 
   def test_stall_watchdog_kills_stopped_run(self):
