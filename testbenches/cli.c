@@ -38,6 +38,7 @@ static void s_usage_cpoemu(FILE *f) {
         "       cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]   run one role\n"
         "       cpoemu cmis SUBCOMMAND --endpoint URL    CMIS host tools (bringup, dump, ...)\n"
         "       cpoemu keygen [--force] FILE             write a CURVE keypair (FILE, FILE.pub)\n"
+        "       cpoemu regress [LIST] [-j N] [--shard K/N]   a matrix of scenarios x seeds\n"
         "       cpoemu --version                         the version and git revision\n"
         "`cpoemu COMMAND --help` lists a command's options.\n"
         "Exit codes: 0 pass, 1 expectations missed, 2 bad usage or configuration, 3 a peer or\n"

@@ -3,6 +3,7 @@
  *   cpoemu run [SCENARIO] [--transport inproc|ipc|tcp] [--quantum N] [--seed N] ...
  *   cpoemu rtl|model|host --endpoint URL [SCENARIO] [options]
  *   cpoemu keygen [--force] FILE
+ *   cpoemu regress [LIST] [-j N] [--shard K/N] ...   (regress.c)
  *
  * Exit codes, whatever happens: 0 pass, 1 the run missed its expectations, 2 bad usage or
  * configuration (found before anything starts), 3 a peer or protocol failure, or interrupted.
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "regress.h"
 #include "roles.h"
 #include "supervisor.h"
 
@@ -139,6 +141,8 @@ int main(int argc, char **argv) {
     return s_keygen(argc, argv);
   if (strcmp(cmd, "cmis") == 0)
     return cpo_cmis_cmd(argc, argv);
+  if (strcmp(cmd, "regress") == 0)
+    return cpo_regress_main(argc, argv, s_self(argv[0]));
   bool is_run = strcmp(cmd, "run") == 0;
   bool is_role = !strcmp(cmd, "rtl") || !strcmp(cmd, "model") || !strcmp(cmd, "host");
   if (!is_run && !is_role) {
