@@ -4,9 +4,9 @@
  * model's ports, and Sim<EnginePins> (below) copies them to and from the sc_module's signals
  * around each evaluation. Only the clocking differs from the C++ loop:
  *
- * - outside the kernel (cpoemu's synchroniser): sc_start(half period) per clock phase, so
- *   sc_time_stamp() is the C++ harness's time (a cycle is 2 ps: $time agrees); a skip moves
- *   sc_time on by the skipped cycles;
+ * - outside the kernel (cpoemu's synchroniser): sc_start(half period) per clock phase (a cycle
+ *   is 2 ps, as the C++ harness's time unit per phase; the reset's phases come first); a skip
+ *   moves sc_time on by the skipped cycles;
  * - inside a SystemC thread (a TLM initiator's b_transport, tlm_target.h): each phase settles in
  *   delta cycles and the engine's time is its cycle count, ahead of sc_time_stamp() (loosely
  *   timed: the target annotates the difference).
@@ -160,12 +160,12 @@ public:
   template <typename F> void tick(F &&at_low_clock) {
     resetIfDue();
     pins_.clk_i = 0;
-    eval(kHalf);
+    eval();
     at_low_clock();
     for (harness::EdgeHook *h : hooks_)
       h->atLowClock();
     pins_.clk_i = 1;
-    eval(kHalf);
+    eval();
     cycles_++;
     for (harness::EdgeHook *h : hooks_)
       h->afterEdge();
@@ -180,10 +180,11 @@ public:
   void skipCycles(uint64_t n) {
     resetIfDue();
     cycles_ += n;
-    if (!inThread())
+    if (n > 0 && !inThread())
       sc_core::sc_start(kHalf * static_cast<double>(2 * n));
   }
-  /** As harness::Sim::reset: BeforeZero settles in zero time (delta cycles). */
+  /** As harness::Sim::reset. BeforeZero: the reset cycles are not counted (sc_time still
+   *  moves on by them: the kernel warns of a zero-time sc_start without activity). */
   void reset(unsigned n, harness::ResetTime time) {
     if (defer_reset_) {
       reset_due_ = true;
@@ -191,24 +192,23 @@ public:
       reset_time_ = time;
       return;
     }
-    const sc_core::sc_time dt = time == harness::ResetTime::Counts ? kHalf : sc_core::SC_ZERO_TIME;
     pins_.rst_ni = 0;
-    eval(sc_core::SC_ZERO_TIME);
+    eval();
     for (unsigned i = 0; i < n; i++) {
       pins_.clk_i = 0;
-      eval(dt);
+      eval();
       pins_.clk_i = 1;
-      eval(dt);
+      eval();
       if (time == harness::ResetTime::Counts)
         cycles_++;
     }
     pins_.rst_ni = 1;
     pins_.clk_i = 0;
-    eval(sc_core::SC_ZERO_TIME);
+    eval();
   }
 
 private:
-  static inline const sc_core::sc_time kHalf{1, sc_core::SC_PS};
+  const sc_core::sc_time kHalf{1, sc_core::SC_PS}; // a member: sc_time needs the kernel
   static inline bool s_defer_reset = false;
 
   void resetIfDue() {
@@ -222,9 +222,9 @@ private:
     sc_core::sc_process_handle p = sc_core::sc_get_current_process_handle();
     return p.valid() && p.proc_kind() == sc_core::SC_THREAD_PROC_;
   }
-  // The changed inputs onto the signals, the model evaluated (for @p dt outside the kernel, in
-  // delta cycles inside a thread), its outputs back into the pins.
-  void eval(const sc_core::sc_time &dt) {
+  // The changed inputs onto the signals, the model evaluated (for half a period outside the
+  // kernel, in delta cycles inside a thread), its outputs back into the pins.
+  void eval() {
 #define CPO_SC_IN(name, w)                                                                         \
   if (!same<(w)>(pins_.name, written_.name)) {                                                     \
     toSc<(w)>(pins_.name, sig_.name);                                                              \
@@ -236,15 +236,8 @@ private:
       // the inputs update, the model evaluates, its outputs update: two deltas
       sc_core::wait(sc_core::SC_ZERO_TIME);
       sc_core::wait(sc_core::SC_ZERO_TIME);
-    } else if (dt == sc_core::SC_ZERO_TIME || !started_) {
-      do
-        sc_core::sc_start(sc_core::SC_ZERO_TIME);
-      while (sc_core::sc_pending_activity_at_current_time());
-      started_ = true;
-      if (dt != sc_core::SC_ZERO_TIME)
-        sc_core::sc_start(dt);
     } else {
-      sc_core::sc_start(dt);
+      sc_core::sc_start(kHalf);
     }
 #define CPO_SC_OUT(name, w) fromSc<(w)>(sig_.name, pins_.name);
     CPO_SC_ENGINE_OUTPUTS(CPO_SC_OUT)
@@ -262,7 +255,6 @@ private:
   Pins pins_;
   Pins written_; // the inputs last written to the signals (all zero, as the signals start)
   uint64_t cycles_ = 0;
-  bool started_ = false;
   bool defer_reset_ = s_defer_reset;
   bool reset_due_ = false;
   unsigned reset_cycles_ = 0;

@@ -6,17 +6,22 @@
 
 #include "EngineSc8.h"
 
+extern "C" bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, size_t why_len) {
+  if (std::strcmp(d->name, "engine8") == 0)
+    return true;
+  std::snprintf(why, why_len,
+                "the SystemC harness runs the engine8 design (8 host / 8 media lanes) only; this "
+                "run needs %s (%u host / %u media lanes): use --harness cpp",
+                d->name, d->host_lanes, d->media_lanes);
+  return false;
+}
+
 std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
                                                      const char *trace_path,
                                                      uint32_t cycles_per_us_q16, char *why,
                                                      size_t why_len) {
-  if (std::strcmp(d->name, "engine8") != 0) {
-    std::snprintf(why, why_len,
-                  "the SystemC harness runs the engine8 design (8 host / 8 media lanes) only; "
-                  "this run needs %s (%u host / %u media lanes): use --harness cpp",
-                  d->name, d->host_lanes, d->media_lanes);
+  if (!cpo_systemc_has_design(d, why, why_len))
     return nullptr;
-  }
   // The kernel's banner would land on stdout, among the run's output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) {
