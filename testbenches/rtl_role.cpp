@@ -105,9 +105,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     return 2;
   std::unique_ptr<CpoDesign> made =
       o->harness == CPO_HARNESS_SYSTEMC
-          ? cpo_systemc_design_create(info, o->trace_path,
-                                      cpo_design_cycles_per_us_q16(&o->config), sum->error,
-                                      sizeof sum->error)
+          ? cpo_systemc_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config),
+                                      sum->error, sizeof sum->error)
           : cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
   if (!made) {
     sum->status = CPO_ERR_CONFIG_MISMATCH;

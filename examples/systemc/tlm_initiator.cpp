@@ -39,7 +39,7 @@ SC_MODULE(Firmware) {
   }
 
   // One 32-bit access; false (said why) if the target did not answer OK.
-  bool access(tlm::tlm_command cmd, uint32_t addr, uint32_t *data, const char *what) {
+  bool access(tlm::tlm_command cmd, uint32_t addr, uint32_t * data, const char *what) {
     tlm::tlm_generic_payload t;
     t.set_command(cmd);
     t.set_address(addr);

@@ -36,9 +36,10 @@ namespace cpo::systemc {
 template <uint32_t W>
 using VlPort = std::conditional_t<
     W <= 8, CData,
-    std::conditional_t<W <= 16, SData,
-                       std::conditional_t<W <= 32, IData,
-                                          std::conditional_t<W <= 64, QData, VlWide<(W + 31) / 32>>>>>;
+    std::conditional_t<
+        W <= 16, SData,
+        std::conditional_t<W <= 32, IData,
+                           std::conditional_t<W <= 64, QData, VlWide<(W + 31) / 32>>>>>;
 /** The --sc model's type for it (Verilator's default pins: bool, uint32_t, uint64_t, sc_bv). */
 template <uint32_t W>
 using ScPort = std::conditional_t<
@@ -82,8 +83,8 @@ template <uint32_t W> bool same(const VlPort<W> &a, const VlPort<W> &b) {
   X(paddr_i, CPO_ADDRMAP_ENGINE_ADDR_BITS)                                                         \
   X(pwdata_i, 32)                                                                                  \
   X(media_rx_i, 16 * H)                                                                            \
-  X(dac_preset_i, CPO_DAC_COUNT * M * 16)                                                          \
-  X(adc_code_i, CPO_ADC_COUNT * M * 16)                                                            \
+  X(dac_preset_i, CPO_DAC_COUNT *M * 16)                                                           \
+  X(adc_code_i, CPO_ADC_COUNT *M * 16)                                                             \
   X(cycle_i, 64)                                                                                   \
   X(cycles_per_us_i, 32)                                                                           \
   X(cal_done_i, M)
