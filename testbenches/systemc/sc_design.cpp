@@ -43,3 +43,10 @@ std::unique_ptr<CpoDesign> cpo_systemc_platform_design_create(uint32_t cycles_pe
   cpo::harness::Sim<EngineSc8>::deferReset(false);
   return made;
 }
+
+// libsystemc's main() calls sc_main. A program with a main of its own (cpoemu, the tests) never
+// runs it but must still link it: this weak one, which a platform's own sc_main replaces.
+__attribute__((weak)) int sc_main(int, char **) {
+  std::fprintf(stderr, "this program has no sc_main of its own\n");
+  return 2;
+}
