@@ -5,7 +5,8 @@ cycles, bits, errors) from `cpoemu run --harness cpp` and `--harness systemc` on
 - a run whose Python host parks every media lane for 300k cycles (skipped, not clocked) and
   unparks them, another seed, the roles as processes over ipc;
 - a run with a D2D fault: an error burst on the ASIC-to-OE wires, retrained (as
-  tests/cosim/test_d2d_faults.py's error_burst_retrains, whose script it runs).
+  tests/cosim/test_d2d_faults.py's error_burst_retrains, whose script it runs);
+and a design the SystemC harness does not have is refused by name before any role starts.
 
 usage: test_harness_hash.py   (environment: CPOEMU, CPO_SOURCE_DIR, PYTHONPATH with the
 generated registers)
@@ -64,6 +65,14 @@ class SameResultsBothHarnesses(unittest.TestCase):
       self.assertEqual(code, 0, f"--harness {h} exited {code}: {err}")
       results[h] = result
     self.assert_same(results)
+
+  def test_other_designs_refused_by_name(self):
+    for args, name in ((["--design", "lanes"], "lanes8"), (["--profile",
+                                                            "oif-3.2t"], "engine32x8")):
+      code, out, err = cpoemu_proc.run(["run", "--cycles", "1000", "--harness", "systemc"] + args)
+      self.assertEqual(code, 2, f"{args}: exit {code}\n{err}")
+      self.assertIn("the SystemC harness runs the engine8 design", err)
+      self.assertIn(f"this run needs {name}", err)
 
   def park_script(self, e):
     at_oe = lambda off: e.at_oe(am.CPO_ADDRMAP_OE_MGMT_BASE + off)  # noqa: E731
