@@ -1,6 +1,8 @@
 /* A SystemC virtual platform's firmware model reaching the engine through its TLM-2.0
  * management target (README "SystemC and TLM-2.0"): it reads the OE's ID register and CMIS
- * bytes, takes the engine out of CMIS low power, and prints each access's annotated time.
+ * bytes (the identifier and revision the C and Python hosts read through cpoemu: 0x80, 0x52),
+ * takes the engine out of CMIS low power, and prints each access's annotated time (a CMIS read
+ * costs at least its 39 us of two-wire bus time).
  *
  *   build/examples/systemc/cpo_tlm_initiator
  *
@@ -32,6 +34,7 @@ const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
 SC_MODULE(Firmware) {
   tlm_utils::simple_initiator_socket<Firmware> socket;
   sc_core::sc_time local; // time ahead of sc_time_stamp(), as the target annotated it
+  sc_core::sc_time took;  // the last access's annotation
   int failures = 0;
 
   SC_CTOR(Firmware) : socket("socket") {
@@ -54,8 +57,9 @@ SC_MODULE(Firmware) {
       failures++;
       return false;
     }
+    took = local - before;
     std::printf("%-28s 0x%07x = 0x%08" PRIx32 "  (+%s)\n", what, addr, *data,
-                (local - before).to_string().c_str());
+                took.to_string().c_str());
     return true;
   }
   void expect(bool ok, const char *what) {
@@ -66,9 +70,17 @@ SC_MODULE(Firmware) {
   }
 
   void run() {
-    uint32_t id = 0, state = 0, control = 0, back = 0;
+    uint32_t id = 0, ident = 0, rev = 0, state = 0, control = 0, back = 0;
     if (access(tlm::TLM_READ_COMMAND, kOeMgmt + CPO_OE_ID_OFFSET, &id, "OE ID"))
       expect(id == CPO_OE_ID_RESET, "the OE's ID is \"CPOO\"");
+    if (access(tlm::TLM_READ_COMMAND, cmisByte(CPO_CMIS_LOWER_IDENTIFIER_OFFSET), &ident,
+               "CMIS identifier (byte 0)")) {
+      expect(ident == CPO_CMIS_LOWER_IDENTIFIER_RESET, "identifier 0x80 (co-packaged)");
+      expect(took >= sc_core::sc_time(39, sc_core::SC_US), "a CMIS read costs its 39 us");
+    }
+    if (access(tlm::TLM_READ_COMMAND, cmisByte(CPO_CMIS_LOWER_REVISION_OFFSET), &rev,
+               "CMIS revision (byte 1)"))
+      expect(rev == CPO_CMIS_LOWER_REVISION_RESET, "CMIS revision 5.2");
     if (access(tlm::TLM_READ_COMMAND, cmisByte(CPO_CMIS_LOWER_MODULE_STATE_OFFSET), &state,
                "CMIS module state (byte 3)")) {
       state = (state & CPO_CMIS_LOWER_MODULE_STATE_STATE_MASK) >>
