@@ -10,6 +10,7 @@
 
 #include "cpo_version.h"
 #include "roles.h"
+#include "sc_design.h"
 #include "scenario.h"
 
 /* The run's configuration, read by every role: the parameters, each overriding a scenario key. */
@@ -362,7 +363,9 @@ static int s_check_shape(const cpo_run_opts_t *o, const char *cmd) {
   /* The verilated designs have fixed shapes: say so now, not after peers have started. */
   bool has_rtl = strcmp(cmd, "run") == 0 || strcmp(cmd, "rtl") == 0;
   char dwhy[600];
-  if (has_rtl && !cpo_run_design(o, dwhy, sizeof dwhy)) {
+  const cpo_design_info_t *design = has_rtl ? cpo_run_design(o, dwhy, sizeof dwhy) : NULL;
+  if (has_rtl && (!design || (o->harness == CPO_HARNESS_SYSTEMC &&
+                              !cpo_systemc_has_design(design, dwhy, sizeof dwhy)))) {
     fprintf(stderr, "cpoemu: %s\n", dwhy);
     return 2;
   }

@@ -22,6 +22,8 @@ const cpo_param_word_t cpo_param_profile_word[] = {{"profile", 0}, {NULL, 0}};
 const cpo_param_word_t cpo_param_all_word[] = {{"all", CPO_EXPECT_ALL_LANES}, {NULL, 0}};
 const cpo_param_word_t cpo_param_designs[] = {
     {"engine", CPO_DESIGN_ENGINE}, {"lanes", CPO_DESIGN_LANES}, {NULL, 0}};
+const cpo_param_word_t cpo_param_harnesses[] = {
+    {"cpp", CPO_HARNESS_CPP}, {"systemc", CPO_HARNESS_SYSTEMC}, {NULL, 0}};
 /* 0 in cpo_run_opts_t: the design's media word over bits_per_symbol */
 const cpo_param_word_t cpo_param_design_word[] = {{"design", 0}, {NULL, 0}};
 /* 0: the profile's optical path latency in cycles; L/4 of it */

@@ -37,7 +37,7 @@ typedef struct {
 
 extern const cpo_param_word_t cpo_param_fidelities[], cpo_param_starts[], cpo_param_topologies[],
     cpo_param_bools[], cpo_param_profile_word[], cpo_param_all_word[], cpo_param_designs[],
-    cpo_param_design_word[], cpo_param_path_word[], cpo_param_quarter_word[];
+    cpo_param_design_word[], cpo_param_path_word[], cpo_param_quarter_word[], cpo_param_harnesses[];
 
 typedef struct {
   const char *section, *key, *option, *help, *default_text;

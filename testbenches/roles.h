@@ -17,6 +17,10 @@ extern "C" {
 
 #define CPO_MAX_LANES_SUMMARY 64
 
+/** What clocks the verilated design: the C++ loop (testbenches/harness), or the SystemC kernel
+ *  (testbenches/systemc: the engine8 design only). */
+typedef enum { CPO_HARNESS_CPP = 0, CPO_HARNESS_SYSTEMC = 1 } cpo_harness_t;
+
 /** The engine's state at cycle 0 (the model's cpo_link_cfg_t says it as start_calibrated). */
 typedef enum { CPO_START_CALIBRATED = 0, CPO_START_POWER_ON = 1 } cpo_start_t;
 
@@ -29,6 +33,7 @@ typedef struct {
                           its media lanes, else as many as the media lanes */
   cpo_design_kind_t design; /* which kind of verilated design runs (with host_lanes over
                                config.lanes) */
+  cpo_harness_t harness;    /* what clocks it (the same results either way) */
   char scenario[512];       /* file the run came from ("" for built-in defaults) */
   char endpoint[512];
   uint32_t timeout_ms;

@@ -6,6 +6,7 @@
 
 #include "designs.h"
 #include "roles.h"
+#include "sc_design.h"
 #include "verdict.h"
 
 std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
@@ -103,7 +104,15 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   if (!info)
     return 2;
   std::unique_ptr<CpoDesign> made =
-      cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
+      o->harness == CPO_HARNESS_SYSTEMC
+          ? cpo_systemc_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config),
+                                      sum->error, sizeof sum->error)
+          : cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
+  if (!made) {
+    sum->status = CPO_ERR_CONFIG_MISMATCH;
+    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+    return 2;
+  }
   CpoDesign &design = *made;
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))

@@ -1,0 +1,278 @@
+/* The SystemC harness of the engine (rtl/engine verilated with --sc): the same design adapter
+ * (engine_design.h's EngineDesign) as the C++ harness, which reaches the model through
+ * cpo::harness::Sim<Top>; here Top is EnginePins, plain fields named and typed as the C++
+ * model's ports, and Sim<EnginePins> (below) copies them to and from the sc_module's signals
+ * around each evaluation. Only the clocking differs from the C++ loop:
+ *
+ * - outside the kernel (cpoemu's synchroniser): sc_start(half period) per clock phase (a cycle
+ *   is 2 ps, as the C++ harness's time unit per phase; the reset's phases come first); a skip
+ *   moves sc_time on by the skipped cycles;
+ * - inside a SystemC thread (a TLM initiator's b_transport, tlm_target.h): each phase settles in
+ *   delta cycles and the engine's time is its cycle count, ahead of sc_time_stamp() (loosely
+ *   timed: the target annotates the difference).
+ *
+ * One SystemC kernel per process: the model is built during elaboration, so a process makes one
+ * such design (a second is refused: sc_design.h says so). Made for a virtual platform
+ * (deferReset), the reset waits for the kernel to run: the platform's other modules are built
+ * after the design, and the first access to the pins resets it, in delta cycles. */
+#ifndef CPO_SYSTEMC_ENGINE_SC_H
+#define CPO_SYSTEMC_ENGINE_SC_H
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+
+#include <systemc>
+
+#include "cpo/addrmap.h"
+#include "cpo/analog_channels.h"
+#include "cpo/harness/sim.h"
+#include "cpo/log.h"
+
+namespace cpo::systemc {
+
+/** The C++ model's type for a port of @p W bits (verilated.h's CData ... VlWide). */
+template <uint32_t W>
+using VlPort = std::conditional_t<
+    W <= 8, CData,
+    std::conditional_t<
+        W <= 16, SData,
+        std::conditional_t<W <= 32, IData,
+                           std::conditional_t<W <= 64, QData, VlWide<(W + 31) / 32>>>>>;
+/** The --sc model's type for it (Verilator's default pins: bool, uint32_t, uint64_t, sc_bv). */
+template <uint32_t W>
+using ScPort = std::conditional_t<
+    W == 1, bool,
+    std::conditional_t<W <= 32, uint32_t, std::conditional_t<W <= 64, uint64_t, sc_dt::sc_bv<W>>>>;
+
+template <uint32_t W> void toSc(const VlPort<W> &v, sc_core::sc_signal<ScPort<W>> &s) {
+  if constexpr (W <= 64) {
+    s.write(static_cast<ScPort<W>>(v));
+  } else {
+    sc_dt::sc_bv<W> bv;
+    for (uint32_t i = 0; i < (W + 31) / 32; i++)
+      bv.set_word(static_cast<int>(i), v[i]);
+    s.write(bv);
+  }
+}
+template <uint32_t W> void fromSc(const sc_core::sc_signal<ScPort<W>> &s, VlPort<W> &v) {
+  if constexpr (W <= 64) {
+    v = static_cast<VlPort<W>>(s.read());
+  } else {
+    const sc_dt::sc_bv<W> &bv = s.read();
+    for (uint32_t i = 0; i < (W + 31) / 32; i++)
+      v[i] = bv.get_word(static_cast<int>(i));
+  }
+}
+template <uint32_t W> bool same(const VlPort<W> &a, const VlPort<W> &b) {
+  if constexpr (W <= 64)
+    return a == b;
+  else
+    return std::memcmp(a.data(), b.data(), sizeof(EData) * ((W + 31) / 32)) == 0;
+}
+
+/* cpo_engine_top's ports (rtl/engine/cpo_engine_top.sv), name and width, in terms of H and M
+ * (host and media lanes) and L (D2D modules). */
+#define CPO_SC_ENGINE_INPUTS(X)                                                                    \
+  X(clk_i, 1)                                                                                      \
+  X(rst_ni, 1)                                                                                     \
+  X(psel_i, 1)                                                                                     \
+  X(penable_i, 1)                                                                                  \
+  X(pwrite_i, 1)                                                                                   \
+  X(paddr_i, CPO_ADDRMAP_ENGINE_ADDR_BITS)                                                         \
+  X(pwdata_i, 32)                                                                                  \
+  X(media_rx_i, 16 * H)                                                                            \
+  X(dac_preset_i, CPO_DAC_COUNT *M * 16)                                                           \
+  X(adc_code_i, CPO_ADC_COUNT *M * 16)                                                             \
+  X(cycle_i, 64)                                                                                   \
+  X(cycles_per_us_i, 32)                                                                           \
+  X(cal_done_i, M)
+#define CPO_SC_ENGINE_OUTPUTS(X)                                                                   \
+  X(prdata_o, 32)                                                                                  \
+  X(pready_o, 1)                                                                                   \
+  X(pslverr_o, 1)                                                                                  \
+  X(media_tx_o, 16 * H)                                                                            \
+  X(media_stream_o, M)                                                                             \
+  X(dac_we_o, 1)                                                                                   \
+  X(dac_channel_o, 8)                                                                              \
+  X(dac_index_o, 8)                                                                                \
+  X(dac_code_o, 16)                                                                                \
+  X(lane_locked_o, H)                                                                              \
+  X(lane_bits_o, 64 * H)                                                                           \
+  X(lane_errors_o, 64 * H)                                                                         \
+  X(asic_state_o, 5 * L)                                                                           \
+  X(oe_state_o, 5 * L)                                                                             \
+  X(asic_link_up_o, L)                                                                             \
+  X(oe_link_up_o, L)                                                                               \
+  X(next_event_o, 64)
+
+/** The engine's ports as the C++ model has them; @p Model (the --sc model) only names it. */
+template <typename Model, uint32_t H, uint32_t M> struct EnginePins {
+  static constexpr uint32_t L = (H + 31) / 32;
+#define CPO_SC_FIELD(name, w) VlPort<(w)> name{};
+  CPO_SC_ENGINE_INPUTS(CPO_SC_FIELD)
+  CPO_SC_ENGINE_OUTPUTS(CPO_SC_FIELD)
+#undef CPO_SC_FIELD
+};
+
+/** The --sc model, its signals, and the clocking described at the top. */
+template <typename Model, uint32_t H, uint32_t M> class EngineScSim : public harness::Clocked {
+public:
+  using Pins = EnginePins<Model, H, M>;
+  static constexpr uint32_t L = Pins::L;
+
+  explicit EngineScSim(const char *trace_path) {
+    if (trace_path)
+      cpo_log(CPO_LOG_WARN, "systemc",
+              "no trace written to %s: the SystemC harness's model is verilated without tracing",
+              trace_path);
+    model_ = std::make_unique<Model>("engine");
+#define CPO_SC_BIND(name, w) model_->name(sig_.name);
+    CPO_SC_ENGINE_INPUTS(CPO_SC_BIND)
+    CPO_SC_ENGINE_OUTPUTS(CPO_SC_BIND)
+#undef CPO_SC_BIND
+  }
+  ~EngineScSim() override {
+    model_->final();
+  }
+  EngineScSim(const EngineScSim &) = delete;
+  EngineScSim &operator=(const EngineScSim &) = delete;
+
+  /** The next EngineScSim made resets when the kernel runs, not at once (a platform's). */
+  static void deferReset(bool defer) {
+    s_defer_reset = defer;
+  }
+
+  Pins &top() {
+    resetIfDue();
+    return pins_;
+  }
+  const Pins &top() const {
+    const_cast<EngineScSim *>(this)->resetIfDue();
+    return pins_;
+  }
+  uint64_t cycles() const {
+    return cycles_;
+  }
+
+  /** As harness::Sim::tick: the clock low and the outputs settled, @p at_low_clock, the hooks,
+   *  the rising edge, the hooks. */
+  template <typename F> void tick(F &&at_low_clock) {
+    resetIfDue();
+    pins_.clk_i = 0;
+    eval();
+    at_low_clock();
+    for (harness::EdgeHook *h : hooks_)
+      h->atLowClock();
+    pins_.clk_i = 1;
+    eval();
+    cycles_++;
+    for (harness::EdgeHook *h : hooks_)
+      h->afterEdge();
+  }
+  void tick() {
+    tick([] {});
+  }
+  void cycle() override {
+    tick();
+  }
+  /** As harness::Sim::skipCycles: the kernel's time moves on too (outside a thread). */
+  void skipCycles(uint64_t n) {
+    resetIfDue();
+    cycles_ += n;
+    if (n > 0 && !inThread())
+      sc_core::sc_start(kHalf * static_cast<double>(2 * n));
+  }
+  /** As harness::Sim::reset. BeforeZero: the reset cycles are not counted (sc_time still
+   *  moves on by them: the kernel warns of a zero-time sc_start without activity). */
+  void reset(unsigned n, harness::ResetTime time) {
+    if (defer_reset_) {
+      reset_due_ = true;
+      reset_cycles_ = n;
+      reset_time_ = time;
+      return;
+    }
+    pins_.rst_ni = 0;
+    eval();
+    for (unsigned i = 0; i < n; i++) {
+      if (time == harness::ResetTime::Counts) {
+        tick();
+        continue;
+      }
+      pins_.clk_i = 0;
+      eval();
+      pins_.clk_i = 1;
+      eval();
+    }
+    pins_.rst_ni = 1;
+    pins_.clk_i = 0;
+    eval();
+  }
+
+private:
+  const sc_core::sc_time kHalf{1, sc_core::SC_PS}; // a member: sc_time needs the kernel
+  static inline bool s_defer_reset = false;
+
+  void resetIfDue() {
+    if (!reset_due_ || sc_core::sc_get_status() == sc_core::SC_ELABORATION)
+      return;
+    reset_due_ = defer_reset_ = false;
+    reset(reset_cycles_, reset_time_);
+  }
+
+  static bool inThread() {
+    sc_core::sc_process_handle p = sc_core::sc_get_current_process_handle();
+    return p.valid() && p.proc_kind() == sc_core::SC_THREAD_PROC_;
+  }
+  // The changed inputs onto the signals, the model evaluated (for half a period outside the
+  // kernel, in delta cycles inside a thread), its outputs back into the pins.
+  void eval() {
+#define CPO_SC_IN(name, w)                                                                         \
+  if (!same<(w)>(pins_.name, written_.name)) {                                                     \
+    toSc<(w)>(pins_.name, sig_.name);                                                              \
+    written_.name = pins_.name;                                                                    \
+  }
+    CPO_SC_ENGINE_INPUTS(CPO_SC_IN)
+#undef CPO_SC_IN
+    if (inThread()) {
+      // the inputs update, the model evaluates, its outputs update: two deltas
+      sc_core::wait(sc_core::SC_ZERO_TIME);
+      sc_core::wait(sc_core::SC_ZERO_TIME);
+    } else {
+      sc_core::sc_start(kHalf);
+    }
+#define CPO_SC_OUT(name, w) fromSc<(w)>(sig_.name, pins_.name);
+    CPO_SC_ENGINE_OUTPUTS(CPO_SC_OUT)
+#undef CPO_SC_OUT
+  }
+
+  struct Signals {
+#define CPO_SC_SIGNAL(name, w) sc_core::sc_signal<ScPort<(w)>> name{#name};
+    CPO_SC_ENGINE_INPUTS(CPO_SC_SIGNAL)
+    CPO_SC_ENGINE_OUTPUTS(CPO_SC_SIGNAL)
+#undef CPO_SC_SIGNAL
+  };
+  Signals sig_;
+  std::unique_ptr<Model> model_;
+  Pins pins_;
+  Pins written_; // the inputs last written to the signals (all zero, as the signals start)
+  uint64_t cycles_ = 0;
+  bool defer_reset_ = s_defer_reset;
+  bool reset_due_ = false;
+  unsigned reset_cycles_ = 0;
+  harness::ResetTime reset_time_ = harness::ResetTime::Counts;
+};
+
+} // namespace cpo::systemc
+
+/* The design adapter's Sim<Top> for these pins is the SystemC one. */
+namespace cpo::harness {
+template <typename Model, uint32_t H, uint32_t M>
+class Sim<systemc::EnginePins<Model, H, M>> final : public systemc::EngineScSim<Model, H, M> {
+public:
+  using systemc::EngineScSim<Model, H, M>::EngineScSim;
+};
+} // namespace cpo::harness
+
+#endif

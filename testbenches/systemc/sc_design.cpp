@@ -1,0 +1,52 @@
+#include "sc_design.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "EngineSc8.h"
+
+extern "C" bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, size_t why_len) {
+  if (std::strcmp(d->name, "engine8") == 0)
+    return true;
+  std::snprintf(why, why_len,
+                "the SystemC harness runs the engine8 design (8 host / 8 media lanes) only; this "
+                "run needs %s (%u host / %u media lanes): use --harness cpp",
+                d->name, d->host_lanes, d->media_lanes);
+  return false;
+}
+
+std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
+                                                     const char *trace_path,
+                                                     uint32_t cycles_per_us_q16, char *why,
+                                                     size_t why_len) {
+  if (!cpo_systemc_has_design(d, why, why_len))
+    return nullptr;
+  // The kernel's banner would land on stdout, among the run's output.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) {
+    std::snprintf(why, why_len,
+                  "this process's SystemC kernel has run already: one SystemC design per process");
+    return nullptr;
+  }
+  return cpo_design_create_sc_engine8(trace_path, cycles_per_us_q16);
+}
+
+std::unique_ptr<CpoDesign> cpo_systemc_platform_design_create(uint32_t cycles_per_us_q16, char *why,
+                                                              size_t why_len) {
+  const cpo_design_info_t *d = cpo_designs_find(CPO_DESIGN_ENGINE, 8, 8, why, why_len);
+  if (!d)
+    return nullptr;
+  cpo::harness::Sim<EngineSc8>::deferReset(true);
+  std::unique_ptr<CpoDesign> made =
+      cpo_systemc_design_create(d, nullptr, cycles_per_us_q16, why, why_len);
+  cpo::harness::Sim<EngineSc8>::deferReset(false);
+  return made;
+}
+
+// libsystemc's main() calls sc_main. A program with a main of its own (cpoemu, the tests) never
+// runs it but must still link it: this weak one, which a platform's own sc_main replaces.
+__attribute__((weak)) int sc_main(int, char **) {
+  std::fprintf(stderr, "this program has no sc_main of its own\n");
+  return 2;
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""The SystemC harness gives the C++ harness's results bit for bit: the same event_hash (and
+cycles, bits, errors) from `cpoemu run --harness cpp` and `--harness systemc` on
+- the default scenario (the built-in host firmware, in one process);
+- a run whose Python host parks every media lane for 300k cycles (skipped, not clocked) and
+  unparks them, another seed, the roles as processes over ipc;
+- a run with a D2D fault: an error burst on the ASIC-to-OE wires, retrained (as
+  tests/cosim/test_d2d_faults.py's error_burst_retrains, whose script it runs);
+and a design the SystemC harness does not have is refused by name before any role starts.
+
+usage: test_harness_hash.py   (environment: CPOEMU, CPO_SOURCE_DIR, PYTHONPATH with the
+generated registers)
+"""
+import os
+import sys
+import unittest
+
+SRC = os.environ.get("CPO_SOURCE_DIR",
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "cosim"))
+import cpoemu_proc  # noqa: E402
+import test_d2d_faults as faults  # noqa: E402
+import addrmap as am  # noqa: E402  (generated)
+import oe_regs as oe  # noqa: E402  (generated)
+
+HARNESSES = ("cpp", "systemc")
+SAME = ("event_hash", "cycles", "reg_accesses", "quanta", "dac_writes", "adc_samples")
+
+
+class HarnessRoles(cpoemu_proc.Roles):
+  """Roles whose rtl runs under HarnessRoles.harness, every role with HarnessRoles.extra."""
+  harness = "cpp"
+  extra = ()
+
+  def spawn(self, role, *args):
+    args = args + HarnessRoles.extra
+    if role == "rtl":
+      args = args + ("--harness", HarnessRoles.harness)
+    return super().spawn(role, *args)
+
+
+faults.cpoemu_proc.Roles = HarnessRoles  # Engine makes its roles through this name
+
+
+def lanes_of(result):
+  return [(l.get("bits"), l.get("errors"), l.get("locked")) for l in result.get("lanes", [])]
+
+
+class SameResultsBothHarnesses(unittest.TestCase):
+
+  def assert_same(self, results):
+    cpp, sc = results["cpp"], results["systemc"]
+    for key in SAME:
+      self.assertEqual(cpp.get(key), sc.get(key), f"{key}: cpp {cpp.get(key)}, systemc "
+                       f"{sc.get(key)}")
+    self.assertEqual(lanes_of(cpp), lanes_of(sc), "per-lane bits, errors, lock")
+    print(f"# both harnesses: event_hash {cpp['event_hash']}, {cpp['cycles']} cycles",
+          file=sys.stderr)
+
+  def test_default_scenario(self):
+    results = {}
+    for h in HARNESSES:
+      code, result, out, err = cpoemu_proc.run_json(["run", "--quiet", "--harness", h],
+                                                    timeout=1800)
+      self.assertEqual(code, 0, f"--harness {h} exited {code}: {err}")
+      results[h] = result
+    self.assert_same(results)
+
+  def test_other_designs_refused_by_name(self):
+    for args, name in ((["--design", "lanes"], "lanes8"), (["--profile",
+                                                            "oif-3.2t"], "engine32x8")):
+      code, out, err = cpoemu_proc.run(["run", "--cycles", "1000", "--harness", "systemc"] + args)
+      self.assertEqual(code, 2, f"{args}: exit {code}\n{err}")
+      self.assertIn("the SystemC harness runs the engine8 design", err)
+      self.assertIn(f"this run needs {name}", err)
+
+  def park_script(self, e):
+    at_oe = lambda off: e.at_oe(am.CPO_ADDRMAP_OE_MGMT_BASE + off)  # noqa: E731
+    e.host.sleep_cycles(20_000)
+    e.wr(at_oe(oe.CPO_OE_STREAM_EN_LO_OFFSET), 0)  # every media lane parked
+    e.host.sleep_cycles(300_000)
+    e.wr(at_oe(oe.CPO_OE_STREAM_EN_LO_OFFSET), 0xFF)
+    e.host.sleep_cycles(20_000)
+
+  def test_park_unpark_other_seed(self):
+    results = {}
+    HarnessRoles.extra = ("--seed", "7")
+    self.addCleanup(setattr, HarnessRoles, "extra", ())
+    for h in HARNESSES:
+      HarnessRoles.harness = h
+      e = faults.Engine(400_000)
+      self.addCleanup(e.close)
+      try:
+        self.park_script(e)
+      except BaseException:
+        print(e.roles.log_text(), file=sys.stderr)
+        raise
+      results[h] = e.finish()
+    self.assert_same(results)
+
+  def test_d2d_error_burst(self):
+    results = {}
+    script = faults.D2DFaultsWithOptics("test_error_burst_retrains")
+    for h in HARNESSES:
+      HarnessRoles.harness = h
+      e = faults.Engine(faults.D2DFaultsWithOptics.CYCLES)
+      self.addCleanup(e.close)
+      script.run_script(e, script.error_burst_retrains)
+      results[h] = e.finish()
+    self.assert_same(results)
+
+
+if __name__ == "__main__":
+  unittest.main(verbosity=2)
