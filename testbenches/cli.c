@@ -453,6 +453,8 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
     return 2;
   }
   bool is_run = strcmp(cmd, "run") == 0;
+  if (is_run && o->host_program == CPO_HOST_PYTHON && !cli->transport_given)
+    snprintf(cli->transport, sizeof cli->transport, "ipc"); /* python3 cannot reach inproc */
   s_derive_paths(cli, is_run);
   if (s_check_shape(o, cmd) != 0 || s_check_roles(cli, cmd, is_run) != 0 ||
       s_check_outputs(o, cmd, is_run) != 0)

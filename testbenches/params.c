@@ -27,6 +27,16 @@ const cpo_param_word_t cpo_param_design_word[] = {{"design", 0}, {NULL, 0}};
 /* 0: the profile's optical path latency in cycles; L/4 of it */
 const cpo_param_word_t cpo_param_path_word[] = {{"path", 0}, {NULL, 0}};
 const cpo_param_word_t cpo_param_quarter_word[] = {{"L/4", 0}, {NULL, 0}};
+const cpo_param_word_t cpo_param_host_programs[] = {{"firmware", CPO_HOST_FIRMWARE},
+                                                    {"cmis", CPO_HOST_CMIS},
+                                                    {"none", CPO_HOST_NONE},
+                                                    {"python", CPO_HOST_PYTHON},
+                                                    {NULL, 0}};
+const cpo_param_word_t cpo_param_d2d_expect[] = {{"any", CPO_EXPECT_D2D_ANY},
+                                                 {"active", CPO_EXPECT_D2D_ACTIVE},
+                                                 {"down", CPO_EXPECT_D2D_DOWN},
+                                                 {NULL, 0}};
+const cpo_param_word_t cpo_param_none_word[] = {{"none", 0}, {NULL, 0}};
 
 /* ---- the table, and each entry's access to its field -------------------------------- */
 
@@ -37,12 +47,14 @@ const cpo_param_word_t cpo_param_quarter_word[] = {{"L/4", 0}, {NULL, 0}};
 #define S_STORE_WORDS(f, v) ((f) = (v)->i)
 #define S_STORE_BOOL(f, v) ((f) = (v)->i != 0)
 #define S_STORE_PROFILE(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
+#define S_STORE_TEXT(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
 #define S_LOAD_UINT(f, v) ((v)->u = (uint64_t)(f), (v)->i = (int64_t)(f))
 #define S_LOAD_WHOLE(f, v) ((v)->u = (uint64_t)(f))
 #define S_LOAD_REAL(f, v) ((v)->d = (f))
 #define S_LOAD_WORDS(f, v) ((v)->i = (int64_t)(f))
 #define S_LOAD_BOOL(f, v) ((v)->i = (f) ? 1 : 0)
 #define S_LOAD_PROFILE(f, v) ((v)->s = (f))
+#define S_LOAD_TEXT(f, v) ((v)->s = (f))
 
 #define CPO_PARAM(id, sec, key, opt, kind, field, min, max, words, def, json, help)                \
   static void s_store_##id(cpo_run_opts_t *o, const cpo_param_value_t *v) {                        \
@@ -175,6 +187,9 @@ static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v
   case CPO_PARAM_PROFILE:
     v->s = text;
     return strlen(text) < CPO_PROFILE_PATH_MAX && s_known_profile(text);
+  case CPO_PARAM_TEXT:
+    v->s = text;
+    return strlen(text) < CPO_PROFILE_PATH_MAX;
   case CPO_PARAM_WORDS:
   case CPO_PARAM_BOOL:
     return false;
@@ -204,6 +219,8 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
     snprintf(out + n, len - n, "a whole number from %g to %g", p->min_d, p->max_d);
   else if (p->kind == CPO_PARAM_REAL)
     snprintf(out + n, len - n, "a number from %g to %g", p->min_d, p->max_d);
+  else if (p->kind == CPO_PARAM_TEXT)
+    snprintf(out + n, len - n, "a file's path, shorter than %d characters", CPO_PROFILE_PATH_MAX);
   else {
     char known[200];
     cpo_params_profiles(known, sizeof known);
@@ -252,7 +269,7 @@ void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out,
     snprintf(out, len, "%s", v.word);
   else if (p->kind == CPO_PARAM_REAL)
     s_exact_double(v.d, out, len);
-  else if (p->kind == CPO_PARAM_PROFILE)
+  else if (p->kind == CPO_PARAM_PROFILE || p->kind == CPO_PARAM_TEXT)
     snprintf(out, len, "%s", v.s);
   else
     snprintf(out, len, "%llu", (unsigned long long)v.u);
@@ -324,6 +341,12 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   memset(&o->profile_source, 0, sizeof o->profile_source);
+  if (o->host_program == CPO_HOST_NONE) /* [host] program = none: the run has no host */
+    o->with_host = false;
+  if (o->host_program == CPO_HOST_PYTHON && !o->host_script[0]) {
+    snprintf(why, len, "[host] program = python needs [host] script (--host-script FILE)");
+    return false;
+  }
   if (strcmp(o->profile, "loopback") == 0) {
     o->fidelity = CPO_FIDELITY_BIT_TRUE; /* it draws noise on every symbol */
     snprintf(o->config.profile, sizeof o->config.profile, "loopback");
@@ -391,6 +414,7 @@ static void s_metavar(const cpo_param_t *p, char *out, size_t len) {
     n += (size_t)snprintf(out + n, len - n, "%s%s", w->word, w[1].word ? "|" : "");
   const char *number = p->kind == CPO_PARAM_REAL      ? "X"
                        : p->kind == CPO_PARAM_PROFILE ? "NAME"
+                       : p->kind == CPO_PARAM_TEXT    ? "FILE"
                                                       : "N";
   if (p->kind != CPO_PARAM_WORDS && p->kind != CPO_PARAM_BOOL && n < len)
     snprintf(out + n, len - n, "%s%s", n ? "|" : "", number);
