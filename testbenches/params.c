@@ -395,6 +395,8 @@ int cpo_params_to_argv(const cpo_run_opts_t *o, char **argv, int n,
     const cpo_param_t *p = &s_params[i];
     /* the option is in buf[i] up to its NUL, the value after it */
     cpo_param_value_t v = cpo_params_get(o, p);
+    if (p->kind == CPO_PARAM_TEXT && !v.s[0]) /* empty: its default, and no shell word */
+      continue;
     cpo_params_option(p, v.i != 0, buf[i], CPO_PARAMS_ARG_MAX);
     argv[n++] = buf[i];
     if (p->kind != CPO_PARAM_BOOL) {

@@ -51,7 +51,7 @@ typedef enum {
 typedef struct {
   cpo_tl_kind_t kind;
   char name[40]; /* the section's NAME */
-  int line;      /* the section's first line in the scenario file */
+  int line;      /* the line of its first key in the scenario file */
   double at_s;   /* as written, in seconds (or at_cycles) */
   uint64_t at_cycles_given;
   bool at_in_cycles;

@@ -107,8 +107,8 @@ void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
       o->expect_min_locked == CPO_EXPECT_ALL_LANES ? expected : (uint32_t)o->expect_min_locked;
   char text[300];
   if (locked < want) {
-    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked,
-             expected, expected - locked > 1 ? "s" : "", unlocked,
+    snprintf(text, sizeof text, "%u of %u lanes locked (not at the end: lane%s %s), expected %s%u",
+             locked, expected, expected - locked > 1 ? "s" : "", unlocked,
              o->expect_min_locked == CPO_EXPECT_ALL_LANES ? "all " : "at least ", want);
     s_add_failure(s, text);
   }

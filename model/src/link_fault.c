@@ -29,7 +29,7 @@ cpo_status_t cpo_link_schedule_fault(cpo_link_t *link, cpo_link_fault_t kind, ui
 }
 
 void cpo_link_fault_apply(cpo_link_t *l, const cpo_event_t *ev) {
-  uint32_t local = 0;
+  uint32_t local;
   switch ((cpo_link_fault_t)ev->channel) {
   case CPO_LINK_FAULT_LASER_FAIL:
   case CPO_LINK_FAULT_LASER_AGE: {
@@ -40,9 +40,11 @@ void cpo_link_fault_apply(cpo_link_t *l, const cpo_event_t *ev) {
       cpo_laser_add_age(cpo_engine_laser(e, local), ev->temp_k);
     break;
   }
-  case CPO_LINK_FAULT_HEATER_FAIL:
-    cpo_engine_fail_heater(cpo_link_lane_engine(l, ev->index, &local), local);
+  case CPO_LINK_FAULT_HEATER_FAIL: {
+    cpo_engine_t *e = cpo_link_lane_engine(l, ev->index, &local); /* sets local first */
+    cpo_engine_fail_heater(e, local);
     break;
+  }
   case CPO_LINK_FAULT_LANE_LOSS:
     l->fault_loss_db[ev->index] += ev->temp_k;
     break;

@@ -45,23 +45,23 @@ class Timeline(unittest.TestCase):
 
   def test_refusals_name_file_line_and_reason(self):
     ev = SHORT + "[event.e]\n"
-    self.refused(ev + "at = 10us\nwhat = meteor\n", r"6: \[event.e\] what = 'meteor': expected "
+    self.refused(ev + "at = 10us\nwhat = meteor\n", r"7: \[event.e\] what = 'meteor': expected "
                  r"ambient_step, ")
-    self.refused(ev + "what = heater_fail\nlane = 1\n", r"5: \[event.e\] has no 'at'")
+    self.refused(ev + "what = heater_fail\nlane = 1\n", r"6: \[event.e\] has no 'at'")
     self.refused(ev + "at = 5 parsecs\n", r"6: \[event.e\] at = '5 parsecs': expected a time")
-    self.refused(ev + "at = 1us\nwhat = heater_fail\n", r"5: \[event.e\] what = heater_fail needs "
+    self.refused(ev + "at = 1us\nwhat = heater_fail\n", r"6: \[event.e\] what = heater_fail needs "
                  "'lane'")
     self.refused(ev + "at = 1us\nwhat = heater_fail\nlane = 1\nloss_db = 3\n",
                  r"9: \[event.e\] 'loss_db' does not apply to what = heater_fail")
     self.refused(ev + "at = 1us\nat = 2us\n", r"7: \[event.e\] at given twice: here and on line 6")
-    self.refused(ev + "at = 1s\nwhat = peer_reset\n", r"5: \[event.e\] at cycle \d+, not within "
+    self.refused(ev + "at = 1s\nwhat = peer_reset\n", r"6: \[event.e\] at cycle \d+, not within "
                  "the run's 200000 cycles")
     self.refused(ev + "at = 1us\nwhat = heater_fail\nlane = 9\n",
-                 r"5: \[event.e\] lane 9: the run has lanes 0 to 7")
-    self.refused(ev + "at = 1us\nwhat = d2d_wire_stuck\nwire = 1\n", r"5: \[event.e\] what = "
+                 r"6: \[event.e\] lane 9: the run has lanes 0 to 7")
+    self.refused(ev + "at = 1us\nwhat = d2d_wire_stuck\nwire = 1\n", r"6: \[event.e\] what = "
                  r"d2d_wire_stuck needs the engine design", ["--design", "lanes"])
     self.refused(ev + "at = 1us\nwhat = peer_reset\nmodule = 1\n",
-                 r"5: \[event.e\] D2D module 1: the run's design has 1")
+                 r"6: \[event.e\] D2D module 1: the run's design has 1")
 
   def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
     # lane 2's connector goes dark, but the scenario expects every lane locked
@@ -69,7 +69,7 @@ class Timeline(unittest.TestCase):
                          "loss_db = 30\n[expect]\nmax_lane_ber = 2.4e-4\n")
     code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
     self.assertEqual(code, 1, out + err)
-    self.assertRegex(out, r"RESULT: FAIL \(7 of 8 lanes locked \(never: lane 2\)")
+    self.assertRegex(out, r"RESULT: FAIL \(7 of 8 lanes locked \(not at the end: lane 2\)")
     self.assertIn("reproduce with:\n  ", err)
     self.assertIn(path, err.split("reproduce with:")[1])
     # expected dark, it passes; and the per-lane table shows the physics and the D2D state
