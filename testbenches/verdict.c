@@ -163,6 +163,9 @@ static void s_print_link(FILE *f, const cpo_run_summary_t *s, const cpo_config_t
   }
   if (!s->d2d_modules)
     return;
+  if (s->timeline_writes)
+    fprintf(f, "  the timeline made %llu register writes, each at its cycle\n",
+            (unsigned long long)s->timeline_writes);
   if (s->all_up_cycle == UINT64_MAX)
     fprintf(f, "  the lanes were not all locked at the end\n");
   else

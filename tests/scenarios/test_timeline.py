@@ -83,6 +83,18 @@ class Timeline(unittest.TestCase):
     self.assertIn("each lane's physics at the end", out)
     self.assertIn("D2D module 0: width 8 / 8 lanes", out)
 
+  def test_python_host_failing_fails_the_run(self):
+    script = self.scenario("import sys\nprint('bad host', flush=True)\nsys.exit(4)\n", "bad.py")
+    path = self.scenario(SHORT.replace("none", "python") + f"script = {script}\n")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 3, out + err)
+    self.assertIn("bad host", out)
+    self.assertIn(f"the host script {script} exited with 4", err)
+    code, out, err = cp.run(["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")],
+                            env=self.env)
+    self.assertEqual(code, 2, out + err)
+    self.assertIn("[host] program = python needs [host] script", err)
+
   def test_same_event_hash_over_transports_and_quanta(self):
     path = self.scenario(
         SHORT + "[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46\nover = 5us\n"
