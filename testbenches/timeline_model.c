@@ -22,6 +22,11 @@ cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_timeline_t *tl, c
   for (uint32_t i = 0; i < tl->n; i++) {
     const cpo_tl_event_t *e = &tl->ev[i];
     const bool model = cpo_timeline_kind_model(e->kind);
+    if (model && o->direct_loopback) {
+      snprintf(why, why_len, "%s:%d: [event.%s] what = %s needs the model: not with --direct",
+               tl->file, e->line, e->name, cpo_timeline_kind_name(e->kind));
+      return CPO_ERR_INVALID_ARG;
+    }
     if ((model && !physics) || (!model && !engine)) {
       snprintf(why, why_len, "%s:%d: [event.%s] what = %s needs %s", tl->file, e->line, e->name,
                cpo_timeline_kind_name(e->kind),

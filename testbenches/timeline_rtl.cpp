@@ -234,6 +234,14 @@ bool TimelineDesign::read(uint32_t addr, uint32_t *value) {
     inner_.step(inner_.self, 1, rx.data(), tx.data());
     pollWrite();
   }
+  for (uint32_t c = 0; host_in_port_ && c < kMaxCycles; c++) { // and the host's last access
+    uint32_t ignored = 0;
+    bool err = false;
+    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    host_in_port_ = !inner_.bus_done(inner_.self, &ignored, &err);
+  }
+  if (host_in_port_)
+    return false;
   inner_.bus_start(inner_.self, false, addr, 0);
   bool slverr = false;
   for (uint32_t c = 0; c < kMaxCycles; c++) {
