@@ -30,6 +30,7 @@ constexpr uint32_t kCtrlReset = CPO_D2DCH_A2O_CTRL_EYE_STEP_RESET
 constexpr uint32_t kBurstBer = 0x40000000u; // a flipped bit in one word of four
 constexpr uint32_t kCmisBadPage = 0x55;     // a page no module advertises (refused)
 constexpr uint32_t kCmisPageByte = 127, kCmisIdByte = 0;
+constexpr uint64_t kLookCycles = 256; // how often the lanes' lock is looked at
 
 uint32_t wireOffset(bool a2o, uint32_t w) {
   return a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(w) : CPO_D2DCH_O2A_WIRE_OFFSET_N(w);
@@ -131,24 +132,28 @@ void TimelineDesign::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
   for (uint32_t c = 0; c < count;) {
     if (!writing_ && !host_in_port_ && writeDue())
       startWrite();
-    // one cycle at a time while a write runs or the lanes are not all up yet, else to the next
-    // write's cycle
+    // one cycle at a time while a write runs, else to the next write's cycle or the next look
+    // at the lanes (every kLookCycles: the same cycles whatever the quantum)
     uint32_t n = count - c;
-    if (writing_ || up_cycle_ == UINT64_MAX)
+    if (writing_)
       n = 1;
-    else if (next_ < writes_.size() && writes_[next_].cycle - cycle_ < n)
+    if (next_ < writes_.size() && writes_[next_].cycle > cycle_ &&
+        writes_[next_].cycle - cycle_ < n)
       n = static_cast<uint32_t>(writes_[next_].cycle - cycle_);
+    if (kLookCycles - cycle_ % kLookCycles < n)
+      n = static_cast<uint32_t>(kLookCycles - cycle_ % kLookCycles);
     inner_.step(inner_.self, n, rx + static_cast<size_t>(c) * lanes_,
                 tx + static_cast<size_t>(c) * lanes_);
     cycle_ += n;
     c += n;
     if (writing_)
       pollWrite();
-    // every lane up from here on: found cycle by cycle, lost again at a chunk's end
-    if (!allLocked())
-      up_cycle_ = UINT64_MAX;
-    else if (up_cycle_ == UINT64_MAX)
-      up_cycle_ = cycle_ - 1;
+    if (cycle_ % kLookCycles == 0) { // every lane up from here on, as far as the looks tell
+      if (!allLocked())
+        up_cycle_ = UINT64_MAX;
+      else if (up_cycle_ == UINT64_MAX)
+        up_cycle_ = cycle_;
+    }
   }
 }
 
