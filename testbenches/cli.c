@@ -457,6 +457,8 @@ int cpo_cli_parse(int argc, char **argv, cpo_cli_t *cli) {
     return 2;
   }
   bool is_run = strcmp(cmd, "run") == 0;
+  if (is_run && o->host_program == CPO_HOST_PYTHON && !cli->transport_given)
+    snprintf(cli->transport, sizeof cli->transport, "ipc"); /* python3 cannot reach inproc */
   s_derive_paths(cli, is_run);
   if (s_check_shape(o, cmd) != 0 || s_check_roles(cli, cmd, is_run) != 0 ||
       s_check_outputs(o, cmd, is_run) != 0)
@@ -492,6 +494,18 @@ void cpo_cli_repro(const cpo_cli_t *cli, const char *self, char *out, size_t len
     argv[n++] = (char *)cli->o.scenario;
   n = cpo_cli_run_args(cli, argv, n, buf);
   size_t at = (size_t)snprintf(out, len, "%s run", self);
-  for (int i = 0; i < n && at < len; i++)
-    at += (size_t)snprintf(out + at, len - at, " %s", argv[i]);
+  for (int i = 0; i < n && at < len; i++) {
+    /* a word a shell reads back as it is (a path with a space, a script's name): quoted */
+    const char *w = argv[i];
+    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,-") ==
+                  strlen(w)) {
+      at += (size_t)snprintf(out + at, len - at, " %s", w);
+      continue;
+    }
+    at += (size_t)snprintf(out + at, len - at, " '");
+    for (; *w && at < len; w++)
+      at += (size_t)snprintf(out + at, len - at, *w == '\'' ? "'\\''" : "%c", *w);
+    if (at < len)
+      at += (size_t)snprintf(out + at, len - at, "'");
+  }
 }

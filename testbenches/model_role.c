@@ -13,12 +13,14 @@
 #include "cpo/sync.h"
 #include "model_trace.h"
 #include "roles.h"
+#include "timeline_run.h"
 
 /* One of the two channel models, behind one call. */
 typedef struct {
   cpo_loopback_t *loopback;
   cpo_link_t *link;
   cpo_link_info_t info; /* the link's shape (lanes, lasers, ADC period), fixed at creation */
+  double case_k;        /* the engines' case temperature at cycle 0 (the profile's) */
 } channel_t;
 
 static cpo_status_t s_channel_process(channel_t *ch, uint64_t first, uint32_t count,
@@ -75,6 +77,7 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     return CPO_ERR_INVALID_ARG;
   }
   cpo_link_get_info(ch->link, &ch->info);
+  ch->case_k = prof.ambient_k;
   if (cfg->latency_cycles > ch->info.latency_cycles) { /* lookahead may not exceed physics */
     snprintf(
         why, why_len,
@@ -93,9 +96,15 @@ cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why
     return CPO_ERR_INVALID_ARG;
   }
   channel_t ch;
-  cpo_status_t rc = s_channel_create(o, &o->config, &ch, why, why_len);
+  cpo_timeline_t tl;
+  cpo_status_t rc = cpo_timeline_for_run(o, &tl, why, why_len);
   if (rc == CPO_OK)
+    rc = s_channel_create(o, &o->config, &ch, why, why_len);
+  if (rc == CPO_OK) {
+    if (ch.link) /* the model refuses what the timeline cannot know (a laser past the last) */
+      rc = cpo_timeline_schedule_model(&tl, ch.link, ch.case_k, why, why_len);
     s_channel_destroy(&ch);
+  }
   return rc;
 }
 
@@ -199,6 +208,13 @@ int cpo_role_model(const cpo_run_opts_t *o) {
     s_fail("cannot create the channel model", why);
     goto out;
   }
+  cpo_timeline_t tl;
+  if (cpo_timeline_for_run(o, &tl, why, sizeof why) != CPO_OK ||
+      (ch.link &&
+       cpo_timeline_schedule_model(&tl, ch.link, ch.case_k, why, sizeof why) != CPO_OK)) {
+    s_fail("cannot schedule the timeline", why);
+    goto out_channel;
+  }
   if (o->model_trace_path && !ch.link)
     cpo_log(CPO_LOG_WARN, "model", "the loopback profile has no analog quantities to trace");
   if (o->model_trace_path && ch.link) {
@@ -211,6 +227,8 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   const cpo_model_channel_t ops = s_channel_ops(&ch);
   const cpo_sync_model_opts_t so = {.stop = o->stop};
   rc = cpo_sync_model_run(c, &ops, &so);
+  if (rc == CPO_OK && ch.link)
+    cpo_timeline_print_physics(stdout, ch.link);
 out_channel:
   s_channel_destroy(&ch);
   cpo_model_trace_close(&trace);

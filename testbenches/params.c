@@ -29,6 +29,16 @@ const cpo_param_word_t cpo_param_design_word[] = {{"design", 0}, {NULL, 0}};
 /* 0: the profile's optical path latency in cycles; L/4 of it */
 const cpo_param_word_t cpo_param_path_word[] = {{"path", 0}, {NULL, 0}};
 const cpo_param_word_t cpo_param_quarter_word[] = {{"L/4", 0}, {NULL, 0}};
+const cpo_param_word_t cpo_param_host_programs[] = {{"firmware", CPO_HOST_FIRMWARE},
+                                                    {"cmis", CPO_HOST_CMIS},
+                                                    {"none", CPO_HOST_NONE},
+                                                    {"python", CPO_HOST_PYTHON},
+                                                    {NULL, 0}};
+const cpo_param_word_t cpo_param_d2d_expect[] = {{"any", CPO_EXPECT_D2D_ANY},
+                                                 {"active", CPO_EXPECT_D2D_ACTIVE},
+                                                 {"down", CPO_EXPECT_D2D_DOWN},
+                                                 {NULL, 0}};
+const cpo_param_word_t cpo_param_none_word[] = {{"none", 0}, {NULL, 0}};
 
 /* ---- the table, and each entry's access to its field -------------------------------- */
 
@@ -39,12 +49,14 @@ const cpo_param_word_t cpo_param_quarter_word[] = {{"L/4", 0}, {NULL, 0}};
 #define S_STORE_WORDS(f, v) ((f) = (v)->i)
 #define S_STORE_BOOL(f, v) ((f) = (v)->i != 0)
 #define S_STORE_PROFILE(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
+#define S_STORE_SCRIPT(f, v) snprintf((f), sizeof(f), "%s", (v)->word ? (v)->word : (v)->s)
 #define S_LOAD_UINT(f, v) ((v)->u = (uint64_t)(f), (v)->i = (int64_t)(f))
 #define S_LOAD_WHOLE(f, v) ((v)->u = (uint64_t)(f))
 #define S_LOAD_REAL(f, v) ((v)->d = (f))
 #define S_LOAD_WORDS(f, v) ((v)->i = (int64_t)(f))
 #define S_LOAD_BOOL(f, v) ((v)->i = (f) ? 1 : 0)
 #define S_LOAD_PROFILE(f, v) ((v)->s = (f))
+#define S_LOAD_SCRIPT(f, v) ((v)->s = (f))
 
 #define CPO_PARAM(id, sec, key, opt, kind, field, min, max, words, def, json, help)                \
   static void s_store_##id(cpo_run_opts_t *o, const cpo_param_value_t *v) {                        \
@@ -177,6 +189,10 @@ static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v
   case CPO_PARAM_PROFILE:
     v->s = text;
     return strlen(text) < CPO_PROFILE_PATH_MAX && s_known_profile(text);
+  case CPO_PARAM_SCRIPT: /* a path, as a profile's: it has a '/' or ends in .py */
+    v->s = text;
+    return strlen(text) < CPO_PROFILE_PATH_MAX &&
+           (strchr(text, '/') || (strlen(text) > 3 && !strcmp(text + strlen(text) - 3, ".py")));
   case CPO_PARAM_WORDS:
   case CPO_PARAM_BOOL:
     return false;
@@ -206,6 +222,8 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
     snprintf(out + n, len - n, "a whole number from %g to %g", p->min_d, p->max_d);
   else if (p->kind == CPO_PARAM_REAL)
     snprintf(out + n, len - n, "a number from %g to %g", p->min_d, p->max_d);
+  else if (p->kind == CPO_PARAM_SCRIPT)
+    snprintf(out + n, len - n, "a script's path: it has a '/' or ends in .py");
   else {
     char known[200];
     cpo_params_profiles(known, sizeof known);
@@ -232,8 +250,9 @@ cpo_param_value_t cpo_params_get(const cpo_run_opts_t *o, const cpo_param_t *p) 
   s_load[cpo_params_index(p)](o, &v);
   bool numeric = p->kind == CPO_PARAM_UINT || p->kind == CPO_PARAM_REAL;
   for (const cpo_param_word_t *w = p->words; w && w->word && !v.word; w++)
-    if (numeric ? (p->kind == CPO_PARAM_UINT ? v.i == w->value : v.d == (double)w->value)
-                : v.i == w->value)
+    if (p->kind == CPO_PARAM_SCRIPT ? strcmp(v.s, w->word) == 0
+        : numeric ? (p->kind == CPO_PARAM_UINT ? v.i == w->value : v.d == (double)w->value)
+                  : v.i == w->value)
       v.word = w->word;
   return v;
 }
@@ -254,7 +273,7 @@ void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out,
     snprintf(out, len, "%s", v.word);
   else if (p->kind == CPO_PARAM_REAL)
     s_exact_double(v.d, out, len);
-  else if (p->kind == CPO_PARAM_PROFILE)
+  else if (p->kind == CPO_PARAM_PROFILE || p->kind == CPO_PARAM_SCRIPT)
     snprintf(out, len, "%s", v.s);
   else
     snprintf(out, len, "%llu", (unsigned long long)v.u);
@@ -326,6 +345,12 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   memset(&o->profile_source, 0, sizeof o->profile_source);
+  if (o->host_program == CPO_HOST_NONE) /* [host] program = none: the run has no host */
+    o->with_host = false;
+  if (o->host_program == CPO_HOST_PYTHON && strcmp(o->host_script, "none") == 0) {
+    snprintf(why, len, "[host] program = python needs [host] script (--host-script FILE)");
+    return false;
+  }
   if (strcmp(o->profile, "loopback") == 0) {
     o->fidelity = CPO_FIDELITY_BIT_TRUE; /* it draws noise on every symbol */
     snprintf(o->config.profile, sizeof o->config.profile, "loopback");
@@ -393,6 +418,7 @@ static void s_metavar(const cpo_param_t *p, char *out, size_t len) {
     n += (size_t)snprintf(out + n, len - n, "%s%s", w->word, w[1].word ? "|" : "");
   const char *number = p->kind == CPO_PARAM_REAL      ? "X"
                        : p->kind == CPO_PARAM_PROFILE ? "NAME"
+                       : p->kind == CPO_PARAM_SCRIPT  ? "FILE"
                                                       : "N";
   if (p->kind != CPO_PARAM_WORDS && p->kind != CPO_PARAM_BOOL && n < len)
     snprintf(out + n, len - n, "%s%s", n ? "|" : "", number);

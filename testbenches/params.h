@@ -26,7 +26,8 @@ typedef enum {
   CPO_PARAM_REAL,
   CPO_PARAM_WORDS,
   CPO_PARAM_BOOL,
-  CPO_PARAM_PROFILE
+  CPO_PARAM_PROFILE,
+  CPO_PARAM_SCRIPT /* a script's path (with a '/' or ending in .py), or one of its words */
 } cpo_param_kind_t;
 
 /** A named value a parameter accepts (besides a number, for UINT and REAL). */
@@ -37,7 +38,8 @@ typedef struct {
 
 extern const cpo_param_word_t cpo_param_fidelities[], cpo_param_starts[], cpo_param_topologies[],
     cpo_param_bools[], cpo_param_profile_word[], cpo_param_all_word[], cpo_param_designs[],
-    cpo_param_design_word[], cpo_param_path_word[], cpo_param_quarter_word[], cpo_param_harnesses[];
+    cpo_param_design_word[], cpo_param_path_word[], cpo_param_quarter_word[], cpo_param_harnesses[],
+    cpo_param_host_programs[], cpo_param_d2d_expect[], cpo_param_none_word[];
 
 typedef struct {
   const char *section, *key, *option, *help, *default_text;
@@ -53,7 +55,7 @@ typedef struct {
   uint64_t u;       /* UINT, WHOLE */
   double d;         /* REAL */
   int64_t i;        /* WORDS, BOOL, and a word's value */
-  const char *s;    /* PROFILE */
+  const char *s;    /* PROFILE, SCRIPT */
   const char *word; /* the word it is, or NULL */
 } cpo_param_value_t;
 

@@ -55,6 +55,21 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            s->peer_events[i].attach ? "attach" : "detach", "cycle",
                                            (json_int_t)s->peer_events[i].cycle));
   json_object_set_new(root, "peers", peers);
+  if (s->d2d_modules) { /* an engine run: the D2D link at the end, when the lanes came up */
+    json_t *d2d = json_array();
+    for (uint32_t m = 0; m < s->d2d_modules && m < 2; m++)
+      for (uint32_t e = 0; e < 2; e++) {
+        const cpo_d2d_end_summary_t *d = &s->d2d[m][e];
+        json_array_append_new(d2d, json_pack("{s:i, s:s, s:b, s:i, s:i, s:i, s:I}", "module",
+                                             (int)m, "end", e ? "oe" : "asic", "read", d->read,
+                                             "state", d->state, "width", d->width, "retrains",
+                                             d->retrains, "rx_bad", (json_int_t)d->rx_bad));
+      }
+    json_object_set_new(root, "d2d", d2d);
+    json_object_set_new(root, "all_up_cycle",
+                        s->all_up_cycle == UINT64_MAX ? json_null()
+                                                      : json_integer((json_int_t)s->all_up_cycle));
+  }
   if (o->profile_source.path[0]) { /* the engine profile, traceable to its file's bytes */
     char content[19];
     snprintf(content, sizeof content, "0x%016llx",

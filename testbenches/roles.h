@@ -10,6 +10,7 @@
 #include "cpo/bridge.h"
 #include "cpo/link.h"
 #include "designs.h"
+#include "timeline.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,19 @@ typedef enum { CPO_HARNESS_CPP = 0, CPO_HARNESS_SYSTEMC = 1 } cpo_harness_t;
 
 /** The engine's state at cycle 0 (the model's cpo_link_cfg_t says it as start_calibrated). */
 typedef enum { CPO_START_CALIBRATED = 0, CPO_START_POWER_ON = 1 } cpo_start_t;
+/** The host program ([host] program). */
+typedef enum {
+  CPO_HOST_FIRMWARE = 0, /* host/fw: cpo_fw_identify_run */
+  CPO_HOST_CMIS = 1,     /* host/cmis: cpo_cmis_bringup, then the run goes on */
+  CPO_HOST_NONE = 2,
+  CPO_HOST_PYTHON = 3 /* /usr/bin/python3 host_script ENDPOINT */
+} cpo_host_program_t;
+/** [expect] d2d_state. */
+typedef enum {
+  CPO_EXPECT_D2D_ANY = 0,
+  CPO_EXPECT_D2D_ACTIVE = 1,
+  CPO_EXPECT_D2D_DOWN = 2
+} cpo_expect_d2d_t;
 
 typedef struct {
   cpo_config_t config; /* config.profile: the engine profile's name (its file's [profile] name) */
@@ -56,9 +70,17 @@ typedef struct {
   int ready_fd; /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;   /* no progress lines */
   /* expected outcomes (a run that misses them fails) */
-  double expect_max_ber;    /* over all lanes' checked bits */
-  int expect_min_locked;    /* CPO_EXPECT_ALL_LANES: every lane */
-  uint64_t expect_min_bits; /* PRBS bits checked over all lanes: 0 lets a run check none */
+  double expect_max_ber;         /* over all lanes' checked bits */
+  int expect_min_locked;         /* CPO_EXPECT_ALL_LANES: every lane */
+  uint64_t expect_min_bits;      /* PRBS bits checked over all lanes: 0 lets a run check none */
+  uint64_t expect_unlocked_mask; /* host lanes expected not locked at the end */
+  double expect_max_lane_ber;    /* per expected-locked lane */
+  cpo_expect_d2d_t expect_d2d;
+  uint64_t expect_min_repaired, expect_min_retrains;
+  double expect_max_up_us; /* 0: no bound */
+  cpo_host_program_t host_program;
+  char host_script[CPO_PROFILE_PATH_MAX];
+  cpo_timeline_t timeline; /* the scenario's events (none: the run as without a timeline) */
   /* set (from a signal, a closed stdout) to end the run early, as "interrupted"; or NULL */
   const volatile sig_atomic_t *stop;
 } cpo_run_opts_t;
@@ -72,6 +94,14 @@ const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size
 /* What a role that stops on o->stop says (the model in its BYE): the rtl reports the run as
  * interrupted, not failed, when its model ended with it. */
 #define CPO_INTERRUPTED_TEXT "interrupted"
+
+/** One end of a D2D module at the end of an engine run (read on the design's bus). */
+typedef struct {
+  bool read; /* the registers answered */
+  uint8_t state, width;
+  uint16_t retrains; /* times PHYRETRAIN was entered */
+  uint32_t rx_bad;   /* the receiver's lanes found bad (repaired onto the spare, or dropped) */
+} cpo_d2d_end_summary_t;
 
 typedef struct {
   uint64_t cycles;
@@ -90,10 +120,16 @@ typedef struct {
   int status;      /* cpo_status_t of the run */
   char error[400]; /* why it failed */
   bool expectations_met;
-  char expectation_failure[300];
-  bool interrupted; /* stopped early on purpose (o->stop), not by a fault */
+  char expectation_failure[800]; /* "; "-separated, the first failed first */
+  bool interrupted;              /* stopped early on purpose (o->stop), not by a fault */
   cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* attaches and detaches, on the record */
   uint32_t n_peer_events;
+  /* engine runs (timeline_rtl.cpp): from which cycle every host lane stayed locked (UINT64_MAX:
+   * not at the end), the timeline's register writes made, each D2D module's [ASIC, OE] ends */
+  uint64_t all_up_cycle;
+  uint64_t timeline_writes;
+  uint32_t d2d_modules; /* 0: not an engine run */
+  cpo_d2d_end_summary_t d2d[2][2];
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

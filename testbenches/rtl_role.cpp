@@ -7,6 +7,8 @@
 #include "designs.h"
 #include "roles.h"
 #include "sc_design.h"
+#include "timeline_rtl.h"
+#include "timeline_run.h"
 #include "verdict.h"
 
 std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
@@ -114,10 +116,20 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     return 2;
   }
   CpoDesign &design = *made;
+  cpo_timeline_t tl;
+  if (cpo_timeline_for_run(o, &tl, sum->error, sizeof sum->error) != CPO_OK) {
+    sum->status = CPO_ERR_INVALID_ARG;
+    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+    return 2;
+  }
+  // the engine's: the timeline's writes, the lanes' up cycle, the D2D state at the end
+  std::unique_ptr<TimelineDesign> timeline;
+  if (info->kind == CPO_DESIGN_ENGINE)
+    timeline = std::make_unique<TimelineDesign>(design, tl, info->media_lanes);
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))
     return 2;
-  cpo_design_ops_t ops = design.ops();
+  cpo_design_ops_t ops = timeline ? timeline->ops() : design.ops();
   cpo_sync_opts_t so{};
   so.direct_loopback = o->direct_loopback;
   so.expect_host = o->with_host;
@@ -126,6 +138,9 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   cpo_sync_result_t r;
   cpo_status_t rc = cpo_sync_run(srv, &o->config, &ops, &so, &r);
   s_summarize(o, design, rc, r, sum);
+  sum->all_up_cycle = UINT64_MAX;
+  if (timeline && rc == CPO_OK)
+    timeline->probe(sum);
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpo/ini.h"
 
@@ -17,6 +18,10 @@ typedef struct {
 static bool s_key(void *user, int line, const char *section, const char *name, const char *value,
                   char *why, size_t why_len) {
   load_t *l = user;
+  if (strncmp(section, "event.", 6) == 0) { /* the timeline's (timeline.h) */
+    l->n_given++;
+    return cpo_timeline_key(&l->o->timeline, line, section, name, value, why, why_len);
+  }
   const cpo_param_t *key = cpo_params_find(section, name);
   if (!key) {
     snprintf(why, why_len, "unknown key '%s' in section [%s]", name, section);
@@ -52,6 +57,8 @@ cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, s
       snprintf(why, why_len, "%s: no settings in it: not a scenario", path);
       rc = CPO_ERR_PARSE;
     }
+    if (rc == CPO_OK)
+      rc = cpo_timeline_finish(&o->timeline, path, why, why_len);
   }
   free(l);
   free(text);

@@ -3,7 +3,8 @@
  * says; a key a file leaves out keeps its default (params.def). A file is refused,
  * naming its line and why, for anything inih would read differently from what it says (an
  * indented continuation, a line over inih's length, a NUL byte), a key given twice, or no
- * settings at all. */
+ * settings at all. Sections [event.NAME] are the run's timeline (timeline.h), read into
+ * o->timeline. */
 #ifndef CPO_SCENARIO_H
 #define CPO_SCENARIO_H
 

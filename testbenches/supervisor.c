@@ -139,6 +139,8 @@ int cpo_supervisor_run_inproc(cpo_cli_t *cli, const char *repro) {
     code = 3;
   }
   code = s_report(cli, &sum, code, repro);
+  if (code == 1) /* as a run of processes says it (s_conclude) */
+    fprintf(stderr, "cpoemu: run failed (exit 1); reproduce with:\n  %s\n", repro);
   atomic_store(&watch.done, true);
   pthread_join(tw, NULL);
   if (sum.interrupted) {

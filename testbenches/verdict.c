@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "cpo/d2d_regs.h"
+
 /* Append "; "-separated @p text to the summary's failure reasons. */
 static void s_add_failure(cpo_run_summary_t *s, const char *text) {
   size_t n = strlen(s->expectation_failure);
@@ -10,13 +12,90 @@ static void s_add_failure(cpo_run_summary_t *s, const char *text) {
   s->expectations_met = false;
 }
 
+/* Whether host lane @p l is one the run expects locked (not a fault's victim). */
+static bool s_expected_locked(const cpo_run_opts_t *o, uint32_t l) {
+  return l >= 64 || !(o->expect_unlocked_mask >> l & 1u);
+}
+
+/* Append @p lane to the list @p list ("1, 5"). */
+static void s_list_lane(char *list, size_t len, uint32_t lane) {
+  size_t n = strlen(list);
+  if (n + 8 < len)
+    snprintf(list + n, len - n, "%s%u", n ? ", " : "", lane);
+}
+
+/* The engine run's own expectations: the lanes expected dark, each lane's BER, the D2D link's
+ * state, its repairs and retrains, the time every lane took to come up. */
+static void s_expect_lanes_and_link(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
+  char text[400], list[200] = "";
+  for (uint32_t l = 0; l < s->lanes; l++)
+    if (!s_expected_locked(o, l) && s->locked[l])
+      s_list_lane(list, sizeof list, l);
+  if (list[0]) {
+    snprintf(text, sizeof text, "[expect] unlocked_lanes: lane %s locked, expected not", list);
+    s_add_failure(s, text);
+  }
+  for (uint32_t l = 0; l < s->lanes; l++) {
+    const double ber = s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0;
+    if (s_expected_locked(o, l) && s->bits[l] && ber > o->expect_max_lane_ber) {
+      snprintf(text, sizeof text, "[expect] max_lane_ber: lane %u BER %.3g above %.3g", l, ber,
+               o->expect_max_lane_ber);
+      s_add_failure(s, text);
+      break; /* the first lane names it */
+    }
+  }
+  uint32_t active = 0, ends = 0, bad_wires = 0, retrains = 0;
+  for (uint32_t m = 0; m < s->d2d_modules && m < 2; m++)
+    for (uint32_t e = 0; e < 2; e++) {
+      const cpo_d2d_end_summary_t *d = &s->d2d[m][e];
+      ends++;
+      active += d->read && d->state == CPO_D2D_LTSM_STATE_ACTIVE;
+      bad_wires += (uint32_t)__builtin_popcount(d->rx_bad);
+      retrains = d->retrains > retrains ? d->retrains : retrains;
+    }
+  if (o->expect_d2d != CPO_EXPECT_D2D_ANY && !ends)
+    s_add_failure(s, "[expect] d2d_state: this run has no D2D link (design = engine has)");
+  else if (o->expect_d2d == CPO_EXPECT_D2D_ACTIVE && active < ends) {
+    snprintf(text, sizeof text, "[expect] d2d_state: %u of %u D2D ends ACTIVE, expected all",
+             active, ends);
+    s_add_failure(s, text);
+  } else if (o->expect_d2d == CPO_EXPECT_D2D_DOWN && active == ends)
+    s_add_failure(s, "[expect] d2d_state: every D2D end ACTIVE, expected the link down");
+  if (bad_wires < o->expect_min_repaired) {
+    snprintf(text, sizeof text,
+             "[expect] min_repaired_wires: %u D2D wires reported bad, expected at least %llu",
+             bad_wires, (unsigned long long)o->expect_min_repaired);
+    s_add_failure(s, text);
+  }
+  if (retrains < o->expect_min_retrains) {
+    snprintf(text, sizeof text, "[expect] min_retrains: %u D2D retrains, expected at least %llu",
+             retrains, (unsigned long long)o->expect_min_retrains);
+    s_add_failure(s, text);
+  }
+  if (o->expect_max_up_us > 0) {
+    const double cycle_us = (double)o->config.symbols_per_cycle / (double)o->config.baud_hz * 1e6;
+    if (s->all_up_cycle == UINT64_MAX)
+      s_add_failure(s, "[expect] max_time_to_up_us: the lanes were not all up at the end");
+    else if ((double)s->all_up_cycle * cycle_us > o->expect_max_up_us) {
+      snprintf(text, sizeof text,
+               "[expect] max_time_to_up_us: all lanes up at %.1f us, expected "
+               "within %.1f us",
+               (double)s->all_up_cycle * cycle_us, o->expect_max_up_us);
+      s_add_failure(s, text);
+    }
+  }
+}
+
 void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
   s->expectations_met = true;
   s->expectation_failure[0] = '\0';
   uint64_t bits = 0, errors = 0;
-  uint32_t locked = 0;
+  uint32_t locked = 0, expected = 0;
   char unlocked[160] = "";
   for (uint32_t l = 0; l < s->lanes; l++) {
+    if (!s_expected_locked(o, l))
+      continue;
+    expected++;
     bits += s->bits[l];
     errors += s->errors[l];
     locked += s->locked[l];
@@ -25,11 +104,11 @@ void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
       snprintf(unlocked + n, sizeof unlocked - n, "%s%u", n ? ", " : "", l);
   }
   uint32_t want =
-      o->expect_min_locked == CPO_EXPECT_ALL_LANES ? s->lanes : (uint32_t)o->expect_min_locked;
+      o->expect_min_locked == CPO_EXPECT_ALL_LANES ? expected : (uint32_t)o->expect_min_locked;
   char text[300];
   if (locked < want) {
-    snprintf(text, sizeof text, "%u of %u lanes locked (never: lane%s %s), expected %s%u", locked,
-             s->lanes, s->lanes - locked > 1 ? "s" : "", unlocked,
+    snprintf(text, sizeof text, "%u of %u lanes locked (not at the end: lane%s %s), expected %s%u",
+             locked, expected, expected - locked > 1 ? "s" : "", unlocked,
              o->expect_min_locked == CPO_EXPECT_ALL_LANES ? "all " : "at least ", want);
     s_add_failure(s, text);
   }
@@ -43,6 +122,7 @@ void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
     snprintf(text, sizeof text, "BER %.3g above the expected %.3g", ber, o->expect_max_ber);
     s_add_failure(s, text);
   }
+  s_expect_lanes_and_link(o, s);
 }
 
 const char *cpo_verdict_word(const cpo_run_summary_t *s) {
@@ -59,6 +139,41 @@ int cpo_verdict_code(int rtl_code, bool failed_first, bool stopped) {
   return rc;
 }
 
+#define D2D_MODULE_LANES 32 /* host lanes per D2D module (cpo_engine_top) */
+
+/* "  ACTIVE / ACTIVE": module @p m's state at both ends. */
+static void s_d2d_states(const cpo_run_summary_t *s, uint32_t m, char *out, size_t len) {
+  const char *name[2];
+  for (int e = 0; e < 2; e++) {
+    const cpo_d2d_end_summary_t *d = &s->d2d[m < 2 ? m : 1][e];
+    name[e] = !d->read ? "?" : cpo_d2d_ltsm_state_name(d->state);
+    name[e] = name[e] ? name[e] : "?";
+  }
+  snprintf(out, len, "  %s / %s", name[0], name[1]);
+}
+
+/* Each D2D module's width, retrains and bad wires; when every lane came up. */
+static void s_print_link(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
+  for (uint32_t m = 0; m < s->d2d_modules && m < 2; m++) {
+    const cpo_d2d_end_summary_t *a = &s->d2d[m][0], *o = &s->d2d[m][1];
+    fprintf(f,
+            "  D2D module %u: width %u / %u lanes, retrains %u / %u, bad wires 0x%x / 0x%x "
+            "(ASIC / OE)\n",
+            m, a->width, o->width, a->retrains, o->retrains, a->rx_bad, o->rx_bad);
+  }
+  if (!s->d2d_modules)
+    return;
+  if (s->timeline_writes)
+    fprintf(f, "  the timeline made %llu register writes, each at its cycle\n",
+            (unsigned long long)s->timeline_writes);
+  if (s->all_up_cycle == UINT64_MAX)
+    fprintf(f, "  the lanes were not all locked at the end\n");
+  else
+    fprintf(f, "  every lane locked from cycle %llu (%.3f us) to the end\n",
+            (unsigned long long)s->all_up_cycle,
+            (double)s->all_up_cycle * c->symbols_per_cycle / (double)c->baud_hz * 1e6);
+}
+
 void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
   uint64_t bits = 0, errors = 0;
   fprintf(f,
@@ -70,16 +185,21 @@ void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *
   if (s->model_wait_s > 0) /* the lookahead's health: near 0 when the model keeps ahead */
     fprintf(f, "  the design waited %.2f s (%.1f%%) for the model's RX\n", s->model_wait_s,
             100.0 * s->model_wait_s / s->wall_s);
-  fprintf(f, "  lane  locked          bits    errors       BER\n");
+  fprintf(f, "  lane  locked          bits    errors       BER%s\n",
+          s->d2d_modules ? "  D2D (ASIC / OE end)" : "");
   for (uint32_t l = 0; l < s->lanes; l++) {
     bits += s->bits[l];
     errors += s->errors[l];
-    fprintf(f, "  %4u  %6s  %12llu  %8llu  %8.2e\n", l, s->locked[l] ? "yes" : "NO",
+    char d2d[64] = "";
+    if (s->d2d_modules)
+      s_d2d_states(s, l / D2D_MODULE_LANES, d2d, sizeof d2d);
+    fprintf(f, "  %4u  %6s  %12llu  %8llu  %8.2e%s\n", l, s->locked[l] ? "yes" : "NO",
             (unsigned long long)s->bits[l], (unsigned long long)s->errors[l],
-            s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0);
+            s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0, d2d);
   }
   fprintf(f, "  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits,
           (unsigned long long)errors, bits ? (double)errors / (double)bits : 0.0);
+  s_print_link(f, s, c);
   fprintf(f,
           "  event_hash 0x%016llx, %llu register accesses, %llu DAC writes, %llu ADC samples, %llu "
           "quanta,\n"

@@ -31,6 +31,7 @@ struct cpo_engine {
   double sig_mod[CPO_ENGINE_MAX_LANES];
   double coupling_ratio; /* laser to lane: split excess and coupler, as a power ratio */
   double mod_il_ratio;   /* the modulator's insertion loss, as a power ratio */
+  bool laser_failed[CPO_ENGINE_MAX_LANES], heater_failed[CPO_ENGINE_MAX_LANES]; /* faults */
 };
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
@@ -199,14 +200,25 @@ void cpo_engine_set_dac_si(cpo_engine_t *e, uint32_t ch, uint32_t index, double 
 
 void cpo_engine_apply_dacs(cpo_engine_t *e) {
   for (uint32_t k = 0; k < e->lasers; k++)
-    cpo_laser_set_current(e->laser[k], cpo_engine_dac_si(e, CPO_DAC_LASER_CURRENT, k));
+    cpo_laser_set_current(
+        e->laser[k], e->laser_failed[k] ? 0.0 : cpo_engine_dac_si(e, CPO_DAC_LASER_CURRENT, k));
   for (uint32_t j = 0; j < e->cfg.lanes; j++) {
-    const double heater_w = cpo_engine_dac_si(e, CPO_DAC_HEATER, j);
+    const double heater_w = e->heater_failed[j] ? 0.0 : cpo_engine_dac_si(e, CPO_DAC_HEATER, j);
     if (e->ring[j])
       cpo_ring_set_heater(e->ring[j], heater_w);
     if (e->mzm[j])
       cpo_mzm_set_heater(e->mzm[j], heater_w);
   }
+}
+
+void cpo_engine_fail_laser(cpo_engine_t *e, uint32_t laser) {
+  if (laser < e->lasers)
+    e->laser_failed[laser] = true;
+}
+
+void cpo_engine_fail_heater(cpo_engine_t *e, uint32_t lane) {
+  if (lane < e->cfg.lanes)
+    e->heater_failed[lane] = true;
 }
 
 /* ---- slow state ----------------------------------------------------------------------- */

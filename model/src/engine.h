@@ -71,6 +71,11 @@ void cpo_engine_set_dac_si(cpo_engine_t *e, uint32_t ch, uint32_t index, double 
 /** Push the DAC registers into the lasers' currents and the modulators' heaters. */
 void cpo_engine_apply_dacs(cpo_engine_t *e);
 
+/** Faults (cpo/link_fault.h): laser @p laser dark for good, whatever its current DAC; lane
+ *  @p lane's heater open, whatever its DAC. Both act from the next cpo_engine_apply_dacs. */
+void cpo_engine_fail_laser(cpo_engine_t *e, uint32_t laser);
+void cpo_engine_fail_heater(cpo_engine_t *e, uint32_t lane);
+
 /** The case temperature: moves the modulators, and the lasers unless they are external. */
 void cpo_engine_set_ambient(cpo_engine_t *e, double temp_k);
 /** The lasers' ambient alone (an external source's faceplate). */

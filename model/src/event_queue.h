@@ -8,7 +8,12 @@
 
 #include "cpo/status.h"
 
-typedef enum { CPO_EVENT_DAC, CPO_EVENT_AMBIENT, CPO_EVENT_ELS_AMBIENT } cpo_event_kind_t;
+typedef enum {
+  CPO_EVENT_DAC,
+  CPO_EVENT_AMBIENT,
+  CPO_EVENT_ELS_AMBIENT,
+  CPO_EVENT_FAULT /* cpo/link_fault.h: channel = the fault's kind, temp_k = its value */
+} cpo_event_kind_t;
 
 typedef struct {
   uint64_t cycle; /* effective from this cycle */

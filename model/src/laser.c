@@ -177,3 +177,9 @@ double cpo_laser_wavelength_m(const cpo_laser_t *laser) {
 const cpo_laser_params_t *cpo_laser_params(const cpo_laser_t *laser) {
   return &laser->p;
 }
+
+void cpo_laser_add_age(cpo_laser_t *laser, double hours) {
+  assert(laser && hours >= 0.0);
+  laser->p.age_h += hours;
+  laser->cache_k = NAN; /* threshold and slope again, aged */
+}

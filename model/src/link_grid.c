@@ -38,8 +38,10 @@ static void s_build_eye(cpo_link_t *l, uint32_t r) {
 static void s_rebuild_light(cpo_link_t *l, bool for_eyes) {
   for (uint32_t e = 0; e < l->info.engines; e++)
     cpo_engine_build_tx(l->engine[e], for_eyes);
-  for (uint32_t t = 0; t < l->info.lanes; t++)
+  for (uint32_t t = 0; t < l->info.lanes; t++) {
     cpo_fibre_plant_carry(l->plant, l->tx[t], l->info.levels);
+    cpo_link_fault_carry(l, t, l->info.levels);
+  }
   l->light_valid = true;
   l->slopes_valid = false;
 }
@@ -109,6 +111,8 @@ static size_t s_apply_events(cpo_link_t *l, uint64_t g) {
       cpo_engine_t *e = ci->per_laser ? cpo_link_laser_engine(l, ev->index, &local)
                                       : cpo_link_lane_engine(l, ev->index, &local);
       cpo_engine_set_dac(e, ev->channel, local, (uint16_t)ev->value);
+    } else if (ev->kind == CPO_EVENT_FAULT) {
+      cpo_link_fault_apply(l, ev);
     } else if (ev->kind == CPO_EVENT_AMBIENT) {
       cpo_engine_set_ambient(l->engine[ev->index], ev->temp_k);
     } else {

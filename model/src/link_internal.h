@@ -51,6 +51,8 @@ struct cpo_link {
   cpo_adc_history_t adc;
   float *noise; /* bit-true mode's noise for one pass */
 
+  double fault_loss_db[CPO_LINK_MAX_LANES]; /* TX lane's added path loss (link_fault.c) */
+
   cpo_link_trace_fn trace_fn;
   void *trace_user;
   double tr_laser_w[CPO_LINK_MAX_LANES], tr_tx_w[CPO_LINK_MAX_LANES], tr_rx_w[CPO_LINK_MAX_LANES],
@@ -96,6 +98,11 @@ uint64_t cpo_link_park_cycles(const cpo_link_info_t *info);
 
 /* link_trace.c: call the trace hook, if any, for grid point @p g. */
 void cpo_link_emit_trace(cpo_link_t *l, uint64_t g);
+
+/* link_fault.c: apply a CPO_EVENT_FAULT at its grid point; TX lane @p t's added path loss on
+ * the light the fibre plant carried. */
+void cpo_link_fault_apply(cpo_link_t *l, const cpo_event_t *ev);
+void cpo_link_fault_carry(const cpo_link_t *l, uint32_t t, uint32_t levels);
 
 /* calibrated_snapshot.c */
 void cpo_link_apply_calibrated_snapshot(cpo_link_t *l);

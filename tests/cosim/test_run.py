@@ -51,8 +51,8 @@ def other_value(expected, default):
   m = re.search(r"from (\S+) to (\S+)$", expected)
   if m:
     low, high = m[1], m[2]
-    if "whole" in expected:
-      low, high = str(int(float(low))), str(int(float(high)))
+    if "whole" in expected:  # 1e+15 as 1000000000000000; 2^64 - 1 exactly, not through a float
+      low, high = (x if x.isdigit() else str(int(float(x))) for x in (low, high))
     return high if re.fullmatch(r"[\d.e+-]+", default) and float(low) == float(default) else low
   words = re.split(r", or |, | or ", re.sub(r"^one of ", "", expected))
   return next(w for w in words if w != default and not w.startswith("a "))

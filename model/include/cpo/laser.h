@@ -67,6 +67,8 @@ void cpo_laser_set_current(cpo_laser_t *laser, double current_a);
 void cpo_laser_set_ambient(cpo_laser_t *laser, double ambient_k);
 /** Advance the junction temperature by @p dt_s (exact exponential step: stable for any dt). */
 void cpo_laser_step(cpo_laser_t *laser, double dt_s);
+/** Age the laser by @p hours of operation at once (a fault: cpo/link_fault.h). */
+void cpo_laser_add_age(cpo_laser_t *laser, double hours);
 
 double cpo_laser_current_a(const cpo_laser_t *laser);
 double cpo_laser_junction_k(const cpo_laser_t *laser);

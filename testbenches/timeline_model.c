@@ -1,0 +1,133 @@
+/* The timeline against a run (its clock, lanes, engines, D2D modules), and the model side's
+ * events put into the engine model's schedule (timeline.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpo/link_fault.h"
+#include "cpo/log.h"
+#include "cpo/units.h"
+#include "timeline_run.h"
+
+#define D2D_MODULE_LANES 32 /* host lanes per D2D module (cpo_engine_top) */
+#define RAMP_STEP_S 1e-6    /* a ramp moves the case once per monitor conversion */
+#define RAMP_MAX_STEPS 20000u
+
+cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_timeline_t *tl, char *why,
+                                  size_t why_len) {
+  *tl = o->timeline;
+  if (tl->n == 0)
+    return CPO_OK;
+  const cpo_config_t *c = &o->config;
+  const bool engine = o->design == CPO_DESIGN_ENGINE, physics = strcmp(c->profile, "loopback");
+  for (uint32_t i = 0; i < tl->n; i++) {
+    const cpo_tl_event_t *e = &tl->ev[i];
+    const bool model = cpo_timeline_kind_model(e->kind);
+    if (model && o->direct_loopback) {
+      snprintf(why, why_len, "%s:%d: [event.%s] what = %s needs the model: not with --direct",
+               tl->file, e->line, e->name, cpo_timeline_kind_name(e->kind));
+      return CPO_ERR_INVALID_ARG;
+    }
+    if ((model && !physics) || (!model && !engine)) {
+      snprintf(why, why_len, "%s:%d: [event.%s] what = %s needs %s", tl->file, e->line, e->name,
+               cpo_timeline_kind_name(e->kind),
+               model ? "an engine profile's physics (not the loopback)"
+                     : "the engine design (design = engine: the D2D link, CMIS)");
+      return CPO_ERR_INVALID_ARG;
+    }
+  }
+  const double cycle_s = (double)c->symbols_per_cycle / (double)c->baud_hz;
+  const uint32_t engines = o->topology == CPO_TOPOLOGY_TWO_ENGINES ? 2 : 1;
+  const uint32_t modules = (o->host_lanes + D2D_MODULE_LANES - 1) / D2D_MODULE_LANES;
+  return cpo_timeline_resolve(tl, cycle_s, c->total_cycles, c->lanes, engines, modules, why,
+                              why_len);
+}
+
+/* Schedule @p kind on @p index, or on every one of [first, first + n) when it is ALL. */
+static cpo_status_t s_fault(cpo_link_t *link, cpo_link_fault_t kind, int64_t index, uint32_t first,
+                            uint32_t n, double value, uint64_t cycle) {
+  if (index != CPO_TIMELINE_ALL)
+    return cpo_link_schedule_fault(link, kind, (uint32_t)index, value, cycle);
+  for (uint32_t i = first; i < first + n; i++)
+    CPO_TRY(cpo_link_schedule_fault(link, kind, i, value, cycle));
+  return CPO_OK;
+}
+
+/* A ramp of engine @p engine's case from @p from_k to @p e's temperature: a step a
+ * microsecond (at most RAMP_MAX_STEPS), the last one at the ramp's end. */
+static cpo_status_t s_ramp(cpo_link_t *link, const cpo_tl_event_t *e, double from_k,
+                           double cycle_s) {
+  uint64_t steps = (uint64_t)((double)e->over_cycles * cycle_s / RAMP_STEP_S);
+  steps = steps < 1 ? 1 : steps > RAMP_MAX_STEPS ? RAMP_MAX_STEPS : steps;
+  const double to_k = cpo_c_to_k(e->temp_c);
+  for (uint64_t k = 1; k <= steps; k++)
+    CPO_TRY(cpo_link_set_ambient(link, e->engine, from_k + (to_k - from_k) * (double)k / steps,
+                                 e->at_cycle + e->over_cycles * k / steps));
+  return CPO_OK;
+}
+
+cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, cpo_link_t *link, double case_k,
+                                         char *why, size_t why_len) {
+  cpo_link_info_t info;
+  cpo_link_get_info(link, &info);
+  double ambient_k[2] = {case_k, case_k}; /* each engine's case as the timeline has left it */
+  const uint32_t per_engine = info.lanes / info.engines;
+  for (uint32_t i = 0; i < tl->n; i++) {
+    const cpo_tl_event_t *e = &tl->ev[i];
+    const uint64_t at = e->at_cycle;
+    cpo_status_t rc = CPO_OK;
+    switch (e->kind) {
+    case CPO_TL_AMBIENT_STEP:
+      rc = cpo_link_set_ambient(link, e->engine, cpo_c_to_k(e->temp_c), at);
+      ambient_k[e->engine] = cpo_c_to_k(e->temp_c);
+      break;
+    case CPO_TL_AMBIENT_RAMP:
+      rc = s_ramp(link, e, ambient_k[e->engine], info.cycle_s);
+      ambient_k[e->engine] = cpo_c_to_k(e->temp_c);
+      break;
+    case CPO_TL_LASER_AGEING:
+      rc = s_fault(link, CPO_LINK_FAULT_LASER_AGE, e->index, 0, info.lasers, e->hours, at);
+      break;
+    case CPO_TL_LASER_FAIL:
+      rc = s_fault(link, CPO_LINK_FAULT_LASER_FAIL, e->index, 0, info.lasers, 1.0, at);
+      break;
+    case CPO_TL_FIBRE_LOSS:
+      rc = s_fault(link, CPO_LINK_FAULT_LANE_LOSS, CPO_TIMELINE_ALL, e->engine * per_engine,
+                   per_engine, e->loss_db, at);
+      break;
+    case CPO_TL_CONNECTOR_DIRT:
+      rc = s_fault(link, CPO_LINK_FAULT_LANE_LOSS, e->index, 0, info.lanes, e->loss_db, at);
+      break;
+    case CPO_TL_HEATER_FAIL:
+      rc = s_fault(link, CPO_LINK_FAULT_HEATER_FAIL, e->index, 0, info.lanes, 0.0, at);
+      break;
+    default: /* the rtl's */
+      break;
+    }
+    if (rc != CPO_OK) {
+      snprintf(why, why_len, "%s:%d: [event.%s] the engine model refused it (logged above)",
+               tl->file, e->line, e->name);
+      return rc;
+    }
+  }
+  return CPO_OK;
+}
+
+void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link) {
+  cpo_link_info_t info;
+  cpo_link_get_info(link, &info);
+  fprintf(f, "cpoemu[model]: each lane's physics at the end\n"
+             "  lane  laser mA  laser degC  laser mW   OMA mW  RX dBm  detuning pm  heater mW  "
+             "ring degC\n");
+  for (uint32_t l = 0; l < info.lanes; l++) {
+    cpo_link_lane_state_t s;
+    if (cpo_link_lane_state(link, l, &s) != CPO_OK) {
+      fprintf(f, "  %4u  (nothing processed)\n", l);
+      continue;
+    }
+    fprintf(f, "  %4u  %8.1f  %10.1f  %8.2f  %7.3f  %6.1f  %11.1f  %9.2f  %9.1f\n", l,
+            s.laser_current_a * 1e3, cpo_k_to_c(s.laser_temp_k), s.laser_w * 1e3,
+            s.oma_outer_w * 1e3, s.rx_w > 0 ? cpo_w_to_dbm(s.rx_w) : -99.9, s.detuning_m * 1e12,
+            s.heater_w * 1e3, cpo_k_to_c(s.mod_temp_k));
+  }
+  fflush(f);
+}

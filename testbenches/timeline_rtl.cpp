@@ -1,0 +1,281 @@
+// The timeline's rtl-side events (timeline.h), made on the design's own bus at their cycles; the
+// first cycle every host lane was locked; and, after the run, each D2D module's state at both
+// ends read the same way. A decorator of the design's operations (cpo_design_ops_t): the
+// synchroniser sees one design, whose bus a scheduled write takes between two of the host's
+// accesses (a host access started while a write is due waits for it, and the reverse), so what
+// happens is a function of the cycle alone, over every transport and quantum.
+#include "timeline_rtl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "cpo/addrmap.h"
+#include "cpo/d2d_regs.h"
+#include "cpo/d2dch_regs.h"
+
+namespace {
+
+constexpr uint32_t kModuleLanes = 32; // host lanes per D2D module (cpo_engine_top)
+constexpr uint32_t kChannelBase[2] = {CPO_ADDRMAP_ENGINE_CHANNEL_BASE,
+                                      CPO_ADDRMAP_ENGINE_CHANNEL1_BASE};
+constexpr uint32_t kAsicD2dBase[2] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
+                                      CPO_ADDRMAP_ENGINE_ASIC_D2D1_BASE};
+constexpr uint32_t kOeD2dBase[2] = {CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D_BASE,
+                                    CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D1_BASE};
+constexpr uint32_t kCmisBase = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_CMIS_BASE;
+constexpr uint32_t kEyeReset = CPO_D2DCH_A2O_WIRE_EYE_W_RESET << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT;
+constexpr uint32_t kCtrlReset = CPO_D2DCH_A2O_CTRL_EYE_STEP_RESET
+                                << CPO_D2DCH_A2O_CTRL_EYE_STEP_SHIFT;
+constexpr uint32_t kBurstBer = 0x40000000u; // a flipped bit in one word of four
+constexpr uint32_t kCmisBadPage = 0x55;     // a page no module advertises (refused)
+constexpr uint32_t kCmisPageByte = 127, kCmisIdByte = 0;
+constexpr uint64_t kLookCycles = 256; // how often the lanes' lock is looked at
+
+uint32_t wireOffset(bool a2o, uint32_t w) {
+  return a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(w) : CPO_D2DCH_O2A_WIRE_OFFSET_N(w);
+}
+
+} // namespace
+
+TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint32_t media_lanes)
+    : design_(design), inner_(design.ops()), lanes_(media_lanes) {
+  for (uint32_t m = 0; m < 2; m++)
+    ctrl_[m][0] = ctrl_[m][1] = kCtrlReset;
+  const uint32_t module_lanes = std::min(design.hostLanes(), kModuleLanes);
+  for (uint32_t i = 0; i < tl.n; i++) {
+    const cpo_tl_event_t &e = tl.ev[i];
+    const uint64_t at = e.at_cycle;
+    const uint32_t ch = kChannelBase[e.module];
+    const uint32_t ctrl = e.a2o ? CPO_D2DCH_A2O_CTRL_OFFSET : CPO_D2DCH_O2A_CTRL_OFFSET;
+    uint32_t &shadow = ctrl_[e.module][e.a2o ? 0 : 1];
+    switch (e.kind) {
+    case CPO_TL_D2D_WIRE_STUCK:
+      add(at, ch + wireOffset(e.a2o, (uint32_t)e.index),
+          kEyeReset | CPO_D2DCH_A2O_WIRE_STUCK_EN_MASK |
+              (e.value ? CPO_D2DCH_A2O_WIRE_STUCK_VAL_MASK : 0u));
+      break;
+    case CPO_TL_D2D_WIRE_SKEW: {
+      const auto sixteenths = static_cast<uint32_t>(std::lround(e.skew_ui * 16.0));
+      add(at, ch + wireOffset(e.a2o, (uint32_t)e.index),
+          kEyeReset | (sixteenths << CPO_D2DCH_A2O_WIRE_SKEW_SHIFT));
+      break;
+    }
+    case CPO_TL_D2D_ERROR_BURST:
+      for (uint32_t w = 0; w < module_lanes; w++)
+        add(at, ch + wireOffset(e.a2o, w), kEyeReset | CPO_D2DCH_A2O_WIRE_ERR_EN_MASK);
+      add(at, ch + (e.a2o ? CPO_D2DCH_A2O_BER_OFFSET : CPO_D2DCH_O2A_BER_OFFSET), kBurstBer);
+      shadow =
+          (shadow & ~CPO_D2DCH_A2O_CTRL_ERR_MODE_MASK) | (2u << CPO_D2DCH_A2O_CTRL_ERR_MODE_SHIFT);
+      add(at, ch + ctrl, shadow);
+      add(at, ch + (e.a2o ? CPO_D2DCH_A2O_BURST_OFFSET : CPO_D2DCH_O2A_BURST_OFFSET),
+          static_cast<uint32_t>(e.over_cycles) | CPO_D2DCH_A2O_BURST_START_MASK);
+      break;
+    case CPO_TL_D2D_SIDEBAND_DEAD: // and the ASIC asks a retrain it cannot exchange
+      shadow |= CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK;
+      add(at, ch + ctrl, shadow);
+      add(at, kAsicD2dBase[e.module] + CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_RETRAIN_MASK);
+      break;
+    case CPO_TL_PEER_RESET:
+      add(at, kOeD2dBase[e.module] + CPO_D2D_CMD_OFFSET, CPO_D2D_CMD_LINK_RESET_MASK);
+      break;
+    case CPO_TL_CMIS_ILLEGAL: // a page nobody advertises, then the read-only identifier
+      add(at, kCmisBase + 4 * kCmisPageByte, kCmisBadPage);
+      add(at, kCmisBase + 4 * kCmisIdByte, 0xFF);
+      break;
+    default: // the model's
+      break;
+    }
+  }
+}
+
+void TimelineDesign::add(uint64_t cycle, uint32_t addr, uint32_t data) {
+  writes_.push_back({cycle, addr, data}); // events come in cycle order
+}
+
+bool TimelineDesign::writeDue() const {
+  return next_ < writes_.size() && writes_[next_].cycle <= cycle_;
+}
+
+void TimelineDesign::startWrite() {
+  const Write &w = writes_[next_++];
+  inner_.bus_start(inner_.self, true, w.addr, w.data);
+  writing_ = true;
+}
+
+// Our write done: the host's access that waited starts now.
+void TimelineDesign::pollWrite() {
+  uint32_t rdata = 0;
+  bool slverr = false;
+  if (!inner_.bus_done(inner_.self, &rdata, &slverr))
+    return;
+  writing_ = false;
+  writes_done_++;
+  slverrs_ += slverr;
+  if (writeDue())
+    startWrite();
+  else if (host_waiting_) {
+    host_waiting_ = false;
+    host_in_port_ = true;
+    inner_.bus_start(inner_.self, host_write_, host_addr_, host_wdata_);
+  }
+}
+
+bool TimelineDesign::allLocked() const {
+  for (uint32_t l = 0; l < design_.hostLanes(); l++)
+    if (!design_.laneLocked(l))
+      return false;
+  return true;
+}
+
+void TimelineDesign::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
+  for (uint32_t c = 0; c < count;) {
+    if (!writing_ && !host_in_port_ && writeDue())
+      startWrite();
+    // one cycle at a time while a write runs, else to the next write's cycle or the next look
+    // at the lanes (every kLookCycles: the same cycles whatever the quantum)
+    uint32_t n = count - c;
+    if (writing_)
+      n = 1;
+    if (next_ < writes_.size() && writes_[next_].cycle > cycle_ &&
+        writes_[next_].cycle - cycle_ < n)
+      n = static_cast<uint32_t>(writes_[next_].cycle - cycle_);
+    if (kLookCycles - cycle_ % kLookCycles < n)
+      n = static_cast<uint32_t>(kLookCycles - cycle_ % kLookCycles);
+    inner_.step(inner_.self, n, rx + static_cast<size_t>(c) * lanes_,
+                tx + static_cast<size_t>(c) * lanes_);
+    cycle_ += n;
+    c += n;
+    if (writing_)
+      pollWrite();
+    if (cycle_ % kLookCycles == 0) { // every lane up from here on, as far as the looks tell
+      if (!allLocked())
+        up_cycle_ = UINT64_MAX;
+      else if (up_cycle_ == UINT64_MAX)
+        up_cycle_ = cycle_;
+    }
+  }
+}
+
+void TimelineDesign::busStart(bool write, uint32_t addr, uint32_t wdata) {
+  if (writing_ || writeDue()) { // a write due goes first; the host's waits for it
+    host_waiting_ = true;
+    host_write_ = write, host_addr_ = addr, host_wdata_ = wdata;
+    if (!writing_)
+      startWrite();
+    return;
+  }
+  host_in_port_ = true;
+  inner_.bus_start(inner_.self, write, addr, wdata);
+}
+
+bool TimelineDesign::busDone(uint32_t *rdata, bool *slverr) {
+  if (!host_in_port_ || !inner_.bus_done(inner_.self, rdata, slverr))
+    return false;
+  host_in_port_ = false;
+  return true;
+}
+
+uint64_t TimelineDesign::nextEvent() const {
+  const uint64_t inner = inner_.next_event ? inner_.next_event(inner_.self) : UINT64_MAX;
+  if (writing_ || host_waiting_)
+    return inner; // settled() is false meanwhile: the cycles are clocked, in whole chunks
+  const uint64_t ours = next_ < writes_.size() ? writes_[next_].cycle : UINT64_MAX;
+  return std::min(inner, ours);
+}
+
+bool TimelineDesign::settled() const {
+  return !writing_ && !host_waiting_ && (!inner_.settled || inner_.settled(inner_.self));
+}
+
+void TimelineDesign::skip(uint64_t count) {
+  inner_.skip(inner_.self, count);
+  cycle_ += count;
+}
+
+cpo_design_ops_t TimelineDesign::ops() {
+  using D = TimelineDesign;
+  cpo_design_ops_t o = inner_; // what the timeline does not touch goes straight through
+  o.self = this;
+  o.step = [](void *d, uint32_t count, const uint64_t *rx, uint64_t *tx) {
+    static_cast<D *>(d)->step(count, rx, tx);
+  };
+  o.bus_start = [](void *d, bool write, uint32_t addr, uint32_t wdata) {
+    static_cast<D *>(d)->busStart(write, addr, wdata);
+  };
+  o.bus_done = [](void *d, uint32_t *rdata, bool *slverr) {
+    return static_cast<D *>(d)->busDone(rdata, slverr);
+  };
+  o.dac_preset = [](void *d, uint16_t ch, uint16_t i, uint32_t code) {
+    const D *t = static_cast<D *>(d);
+    return t->inner_.dac_preset(t->inner_.self, ch, i, code);
+  };
+  o.adc_set = [](void *d, uint16_t ch, uint16_t i, uint32_t code) {
+    const D *t = static_cast<D *>(d);
+    return t->inner_.adc_set(t->inner_.self, ch, i, code);
+  };
+  o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
+    const D *t = static_cast<D *>(d);
+    return t->inner_.dac_take(t->inner_.self, out, max);
+  };
+  if (inner_.streaming)
+    o.streaming = [](void *d) {
+      const D *t = static_cast<D *>(d);
+      return t->inner_.streaming(t->inner_.self);
+    };
+  if (inner_.skip)
+    o.skip = [](void *d, uint64_t count) { static_cast<D *>(d)->skip(count); };
+  o.settled = [](void *d) { return static_cast<D *>(d)->settled(); };
+  o.next_event = [](void *d) { return static_cast<D *>(d)->nextEvent(); };
+  return o;
+}
+
+// After the run: one register read on the design's bus, clocking it with dark RX (the run's
+// results are already taken). False if it does not answer within a generous bound.
+bool TimelineDesign::read(uint32_t addr, uint32_t *value) {
+  constexpr uint32_t kMaxCycles = 100000;
+  std::vector<uint64_t> rx(lanes_, 0), tx(lanes_, 0);
+  while (writing_) { // a write the run's end cut short
+    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    pollWrite();
+  }
+  for (uint32_t c = 0; host_in_port_ && c < kMaxCycles; c++) { // and the host's last access
+    uint32_t ignored = 0;
+    bool err = false;
+    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    host_in_port_ = !inner_.bus_done(inner_.self, &ignored, &err);
+  }
+  if (host_in_port_)
+    return false;
+  inner_.bus_start(inner_.self, false, addr, 0);
+  bool slverr = false;
+  for (uint32_t c = 0; c < kMaxCycles; c++) {
+    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    if (inner_.bus_done(inner_.self, value, &slverr))
+      return !slverr;
+  }
+  return false;
+}
+
+void TimelineDesign::probe(cpo_run_summary_t *sum) {
+  sum->all_up_cycle = up_cycle_;
+  sum->timeline_writes = writes_done_;
+  const uint32_t modules = (design_.hostLanes() + kModuleLanes - 1) / kModuleLanes;
+  sum->d2d_modules = modules;
+  for (uint32_t m = 0; m < modules && m < 2; m++)
+    for (uint32_t end = 0; end < 2; end++) {
+      cpo_d2d_end_summary_t &d = sum->d2d[m][end];
+      const uint32_t base = end == 0 ? kAsicD2dBase[m] : kOeD2dBase[m];
+      uint32_t status = 0, cnt = 0, bad = 0;
+      d.read = read(base + CPO_D2D_STATUS_OFFSET, &status) &&
+               read(base + CPO_D2D_TRAIN_CNT_OFFSET, &cnt) &&
+               read(base + CPO_D2D_RX_BAD_LO_OFFSET, &bad);
+      d.state =
+          static_cast<uint8_t>((status & CPO_D2D_STATUS_STATE_MASK) >> CPO_D2D_STATUS_STATE_SHIFT);
+      d.width =
+          static_cast<uint8_t>((status & CPO_D2D_STATUS_WIDTH_MASK) >> CPO_D2D_STATUS_WIDTH_SHIFT);
+      d.retrains = static_cast<uint16_t>((cnt & CPO_D2D_TRAIN_CNT_RETRAINS_MASK) >>
+                                         CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT);
+      d.rx_bad = bad;
+    }
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Scenario timelines (testbenches/timeline.h) and the verdict on them, through `cpoemu run`:
+- a bad timeline is refused before anything starts (exit 2) with its file, line and reason;
+- an expectation missed fails the run (exit 1), the RESULT line naming the expectation first
+  and stderr the command that reproduces the run;
+- a timeline with model-side and rtl-side events gives one event_hash over inproc, ipc and
+  tcp and two quanta, and a different one from the same run without its events.
+
+usage: test_timeline.py   (environment: CPOEMU, CPO_SOURCE_DIR)
+"""
+import os
+import re
+import sys
+import tempfile
+import unittest
+
+SRC = os.environ.get("CPO_SOURCE_DIR",
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "cosim"))
+import cpoemu_proc as cp  # noqa: E402
+
+SHORT = "[run]\ncycles = 200000\n[host]\nprogram = none\n"
+
+
+class Timeline(unittest.TestCase):
+
+  def setUp(self):
+    self.tmp = tempfile.TemporaryDirectory()
+    self.addCleanup(self.tmp.cleanup)
+    self.env = cp.env_with_tmpdir(self.tmp.name)
+
+  def scenario(self, text, name="s.ini"):
+    path = os.path.join(self.tmp.name, name)
+    with open(path, "w") as f:
+      f.write(text)
+    return path
+
+  def refused(self, text, pattern, extra=()):
+    """`cpoemu run` of @text exits 2 before anything runs, stderr matching file:line: pattern."""
+    path = self.scenario(text)
+    code, out, err = cp.run(["run", path, "--quiet", *extra], env=self.env)
+    self.assertEqual(code, 2, out + err)
+    self.assertRegex(err, re.escape(path) + ":" + pattern)
+    self.assertNotIn("RESULT", out)
+
+  def test_refusals_name_file_line_and_reason(self):
+    ev = SHORT + "[event.e]\n"
+    self.refused(ev + "at = 10us\nwhat = meteor\n", r"7: \[event.e\] what = 'meteor': expected "
+                 r"ambient_step, ")
+    self.refused(ev + "what = heater_fail\nlane = 1\n", r"6: \[event.e\] has no 'at'")
+    self.refused(ev + "at = 5 parsecs\n", r"6: \[event.e\] at = '5 parsecs': expected a time")
+    self.refused(ev + "at = 1us\nwhat = heater_fail\n", r"6: \[event.e\] what = heater_fail needs "
+                 "'lane'")
+    self.refused(ev + "at = 1us\nwhat = heater_fail\nlane = 1\nloss_db = 3\n",
+                 r"9: \[event.e\] 'loss_db' does not apply to what = heater_fail")
+    self.refused(ev + "at = 1us\nat = 2us\n", r"7: \[event.e\] at given twice: here and on line 6")
+    self.refused(ev + "at = 1s\nwhat = peer_reset\n", r"6: \[event.e\] at cycle \d+, not within "
+                 "the run's 200000 cycles")
+    self.refused(ev + "at = 1us\nwhat = heater_fail\nlane = 9\n",
+                 r"6: \[event.e\] lane 9: the run has lanes 0 to 7")
+    self.refused(ev + "at = 1us\nwhat = d2d_wire_stuck\nwire = 1\n", r"6: \[event.e\] what = "
+                 r"d2d_wire_stuck needs the engine design", ["--design", "lanes"])
+    self.refused(ev + "at = 1us\nwhat = peer_reset\nmodule = 1\n",
+                 r"6: \[event.e\] D2D module 1: the run's design has 1")
+
+  def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
+    # lane 2's connector goes dark, but the scenario expects every lane locked
+    path = self.scenario(SHORT + "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\n"
+                         "loss_db = 30\n[expect]\nmax_lane_ber = 2.4e-4\n")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertRegex(out, r"RESULT: FAIL \(7 of 8 lanes locked \(not at the end: lane 2\)")
+    self.assertIn("reproduce with:\n  ", err)
+    self.assertIn(path, err.split("reproduce with:")[1])
+    # expected dark, it passes; and the per-lane table shows the physics and the D2D state
+    path = self.scenario(SHORT + "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\n"
+                         "loss_db = 30\n[expect]\nunlocked_lanes = 0x4\nd2d_state = active\n",
+                         "pass.ini")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    self.assertIn("RESULT: PASS", out)
+    self.assertRegex(out, r"\n +2 +NO .* ACTIVE / ACTIVE\n")
+    self.assertIn("each lane's physics at the end", out)
+    self.assertIn("D2D module 0: width 8 / 8 lanes", out)
+
+  def test_python_host_failing_fails_the_run(self):
+    script = self.scenario("import sys\nprint('bad host', flush=True)\nsys.exit(4)\n", "bad.py")
+    path = self.scenario(SHORT.replace("none", "python") + f"script = {script}\n")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 3, out + err)
+    self.assertIn("bad host", out)
+    self.assertIn(f"the host script {script} exited with 4", err)
+    code, out, err = cp.run(["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")],
+                            env=self.env)
+    self.assertEqual(code, 2, out + err)
+    self.assertIn("[host] program = python needs [host] script", err)
+
+  def test_same_event_hash_over_transports_and_quanta(self):
+    path = self.scenario(
+        SHORT + "[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46\nover = 5us\n"
+        "[event.stuck]\nat = 4us\nwhat = d2d_wire_stuck\nwire = 5\n"
+        "[event.dirt]\nat = 6000 cycles\nwhat = connector_dirt\nlane = 1\nloss_db = 2\n")
+    hashes = {}
+    for transport, q in (("inproc", "L/4"), ("ipc", "1000"), ("tcp", "L/4"), ("inproc", "777")):
+      code, res, out, err = cp.run_json(
+          ["run", path, "--quiet", "--transport", transport, "--quantum", q], env=self.env)
+      self.assertIn(code, (0, 1), out + err)
+      hashes[(transport, q)] = res["event_hash"]
+    self.assertEqual(len(set(hashes.values())), 1, hashes)
+    # the events changed what happened
+    plain = self.scenario(SHORT, "plain.ini")
+    code, res, out, err = cp.run_json(["run", plain, "--quiet"], env=self.env)
+    self.assertNotEqual(res["event_hash"], hashes[("inproc", "L/4")])
+
+
+if __name__ == "__main__":
+  unittest.main(verbosity=2)
