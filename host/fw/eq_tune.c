@@ -16,7 +16,7 @@
  * under it have come back: twice the path's latency (electronics and the fibre, at most
  * ~0.5 us for the profiles' 100 m) and a slow-grid step. */
 #define SETTLE_US 1.1
-#define BISECTIONS 6u
+#define BISECTIONS 8u
 #define MIN_BITS_SHARE 0.5 /* fewer bits counted than this share of the best lane's: unlocked */
 #define FFE_SCAN_STEPS 6u  /* 0, -0.1, ... -0.5 */
 #define FFE_SCAN_STEP 0.1
