@@ -120,6 +120,10 @@ cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
 }
 
+uint32_t cpo_fw_relocks(const cpo_fw_t *fw) {
+  return fw->relocks;
+}
+
 void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *r, FILE *out) {
   const cpo_fw_engine_t *e = &fw->e;
   if (!r->was_dark) {

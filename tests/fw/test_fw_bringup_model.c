@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "cpo/addrmap.h"
 #include "cpo/fw_bringup.h"
+#include "cpo/oe_regs.h"
 #include "fw_model_hal.h"
 
 #define KP4_BER 2.4e-4
@@ -132,11 +134,78 @@ static void test_cold_bring_up_of_mzm_6_4t_matches_the_snapshot(void **state) {
   s_compare("mzm-6.4t");
 }
 
+/* Deviation of every lane's detuning from its lock value, over a ramp. */
+typedef struct {
+  uint32_t lanes;
+  double lock_m[128];
+  double worst_m;          /* the largest deviation seen */
+  uint64_t last_off_cycle; /* the last sample with a lane more than OFF_M off */
+} ramp_trace_t;
+
+#define OFF_M 5e-12 /* 5 pm: 4 % of the linewidth */
+
+static void s_ramp_trace(void *user, const cpo_link_trace_t *t) {
+  ramp_trace_t *rt = user;
+  for (uint32_t j = 0; j < rt->lanes; j++) {
+    const double off_m = fabs(t->detuning_m[j] - rt->lock_m[j]);
+    rt->worst_m = fmax(rt->worst_m, off_m);
+    if (off_m > OFF_M)
+      rt->last_off_cycle = t->cycle;
+  }
+}
+
+/* After a cold bring-up, the case cools by 20 K (45 to 25 degC) at 1 K/ms, the lanes parked by
+ * the host meanwhile: supervision keeps every ring on its lock (more heat as the resonances
+ * drift blue, 60 pm/K), never letting one fall off. Warming instead runs a ring whose lock
+ * needs little heat out of heater (it cannot cool), which is the design's limit, not the
+ * firmware's. */
+static void test_rings_stay_locked_through_a_20_k_ambient_ramp(void **state) {
+  (void)state;
+  run_t r;
+  s_bring_up(&r, "mrm-els-8x200g");
+  cpo_link_t *link = cpo_fw_model_hal_link(r.m);
+  static trace_t tr;
+  cpo_link_set_trace(link, s_trace, &tr);
+  assert_int_equal(cpo_hal_sleep_cycles(r.hal, 2000), CPO_OK);
+  static ramp_trace_t rt;
+  rt.lanes = r.report.lanes;
+  for (uint32_t j = 0; j < rt.lanes; j++)
+    rt.lock_m[j] = tr.detuning_m[j];
+  /* the host parks the lanes: the monitors do not need traffic */
+  const uint32_t oe = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE;
+  assert_int_equal(cpo_hal_write(r.hal, oe + CPO_OE_STREAM_EN_LO_OFFSET, 0), CPO_OK);
+  assert_int_equal(cpo_hal_write(r.hal, oe + CPO_OE_STREAM_EN_HI_OFFSET, 0), CPO_OK);
+  const uint64_t us = cpo_hal_ns_to_cycles(r.hal, 1000);
+  const uint64_t start = cpo_fw_model_hal_now(r.m) + 100 * us;
+  const uint32_t steps = 200; /* 0.1 K every 100 us: 20 K in 20 ms */
+  for (uint32_t k = 1; k <= steps; k++)
+    assert_int_equal(cpo_link_set_ambient(link, 0, 318.15 - 0.1 * k, start + k * 100 * us), CPO_OK);
+  cpo_link_set_trace(link, s_ramp_trace, &rt);
+  const uint64_t ramp_end = start + steps * 100 * us;
+  assert_int_equal(cpo_fw_supervise_run(r.fw, ramp_end + 2000 * us), CPO_OK);
+  cpo_link_set_trace(link, s_trace, &tr);
+  assert_int_equal(cpo_hal_sleep_cycles(r.hal, 100), CPO_OK);
+  printf("20 K ramp over 20 ms: worst detuning excursion %.2f pm; last sample more than %.0f pm "
+         "off its lock at %.1f us from the ramp's start (it ends at %.0f us); relocks %u\n",
+         rt.worst_m * 1e12, OFF_M * 1e12,
+         rt.last_off_cycle > start ? (rt.last_off_cycle - start) / (double)us : 0.0,
+         (ramp_end - start) / (double)us, cpo_fw_relocks(r.fw));
+  for (uint32_t j = 0; j < rt.lanes; j++) {
+    printf("  lane %u: detuning %.2f pm (lock %.2f pm)\n", j, tr.detuning_m[j] * 1e12,
+           rt.lock_m[j] * 1e12);
+    assert_true(fabs(tr.detuning_m[j] - rt.lock_m[j]) < 1e-12);
+  }
+  assert_int_equal(cpo_fw_relocks(r.fw), 0);
+  assert_true(rt.worst_m < 20e-12); /* never near falling off (the fold is ~40 pm away) */
+  s_close(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cold_bring_up_of_the_default_profile_matches_the_snapshot),
       cmocka_unit_test(test_cold_bring_up_of_oif_3_2t_matches_the_snapshot),
       cmocka_unit_test(test_cold_bring_up_of_mzm_6_4t_matches_the_snapshot),
+      cmocka_unit_test(test_rings_stay_locked_through_a_20_k_ambient_ramp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

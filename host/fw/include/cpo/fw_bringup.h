@@ -58,6 +58,9 @@ CPO_MUST_USE cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cyc
  * fell into TRAINERROR. Only after a bring-up by this firmware (otherwise it just sleeps). */
 CPO_MUST_USE cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles);
 
+/** Rings that fell off their lock and searched again during supervision. */
+uint32_t cpo_fw_relocks(const cpo_fw_t *fw);
+
 /** Print the report and a per-lane table ("host: fw ..." lines) to @p out. */
 void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *report, FILE *out);
 
