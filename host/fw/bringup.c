@@ -96,6 +96,10 @@ cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cycles,
                               cpo_hal_config(e->hal)->profile);
     else
       rc = s_bring_up(fw, r);
+    /* A bring-up that stopped short leaves the lanes streaming, as it found them: the host
+     * sees what the lanes do. */
+    if (rc == CPO_ERR_STATE || rc == CPO_ERR_TIMEOUT)
+      (void)cpo_fw_stream_all(e);
   }
   r->done_cycle = cpo_hal_now_cycles(e->hal);
   r->up = rc == CPO_OK;
