@@ -5,17 +5,20 @@
  * the measured bit error ratio crosses EDGE_BER (errors are plentiful there, so a short count
  * resolves it). Every lane is measured at once (each has its own traffic counters). The FFE
  * comes first, from a coarse scan: without it the ISI of the receiver's bandwidth closes the
- * PAM4 eye. The waits run streaming (the counters need traffic); they are short. */
+ * PAM4 eye. Each count streams only as long as it must: a setting crosses to the models with
+ * the lanes parked. */
 #include "eq_tune.h"
 
 #include <math.h>
 
 #define EDGE_BER 1e-3
 #define WINDOW_US 0.15 /* ~2000 cycles at 106 GBd: ~30 errors at EDGE_BER */
-/* A receiver setting acts after it has crossed the analog boundary and the decisions made
- * under it have come back: twice the path's latency (electronics and the fibre, at most
- * ~0.5 us for the profiles' 100 m) and a slow-grid step. */
-#define SETTLE_US 1.1
+/* A receiver setting acts after it has crossed the analog boundary (the path's latency:
+ * electronics and the fibre, at most ~0.5 us for the profiles' 100 m, and a slow-grid step),
+ * which the lanes wait out parked; once they stream again, the decisions made under it come
+ * back a latency later and the checkers relock. */
+#define CROSS_US 0.55
+#define REFILL_US 0.6
 #define BISECTIONS 8u
 #define MIN_BITS_SHARE 0.5 /* fewer bits counted than this share of the best lane's: unlocked */
 #define FFE_SCAN_STEPS 6u  /* 0, -0.1, ... -0.5 */
@@ -26,11 +29,19 @@
 static const cpo_dac_channel_t s_thr_ch[3] = {CPO_DAC_RX_THRESHOLD_LO, CPO_DAC_RX_THRESHOLD_MID,
                                               CPO_DAC_RX_THRESHOLD_HI};
 
+/* Wait until the receiver settings just written decide what the checkers see. */
+static cpo_status_t s_settle(cpo_fw_engine_t *e) {
+  CPO_TRY(cpo_fw_stream(e, 0, 0));
+  CPO_TRY(cpo_fw_wait_us(e, CROSS_US));
+  CPO_TRY(cpo_fw_stream_all(e));
+  return cpo_fw_wait_us(e, REFILL_US);
+}
+
 /* Count errors over a window on every lane into @p ber (1 for a lane whose checker lost lock:
  * far fewer bits counted than on the best lane). */
 static cpo_status_t s_measure(cpo_fw_engine_t *e, double ber[]) {
   uint64_t bits[CPO_FW_MAX_LANES], errors[CPO_FW_MAX_LANES], most = 0;
-  CPO_TRY(cpo_fw_wait_us(e, SETTLE_US));
+  CPO_TRY(s_settle(e));
   CPO_TRY(cpo_fw_counters_clear(e));
   CPO_TRY(cpo_fw_wait_us(e, WINDOW_US));
   for (uint32_t j = 0; j < e->lanes; j++) {
@@ -122,5 +133,5 @@ cpo_status_t cpo_fw_eq_tune(cpo_fw_engine_t *e) {
     for (uint32_t j = 0; j < e->lanes; j++)
       e->lane[j].thr[t] = v[j];
   }
-  return CPO_OK;
+  return s_settle(e); /* the last probe's setting must not reach the caller's counts */
 }

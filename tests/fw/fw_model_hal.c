@@ -25,6 +25,7 @@ struct cpo_fw_model_hal {
   uint64_t now;
   uint64_t stream_en; /* STREAM_EN_HI:LO */
   uint64_t parked;    /* lanes parked (bit per lane) */
+  uint64_t dark_taps; /* lanes whose tap reads no light */
   uint16_t dac[CPO_DAC_COUNT][CPO_LINK_MAX_LANES];
   uint64_t streamed[CPO_LINK_MAX_LANES]; /* cycles streamed since the counters' clear */
   uint64_t errs_at_clear[CPO_LINK_MAX_LANES];
@@ -65,7 +66,8 @@ static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
     *data = ch < CPO_DAC_COUNT && idx < CPO_LINK_MAX_LANES ? m->dac[ch][idx] : 0;
   } else if (s_window(addr, ADC_BASE, &ch, &idx)) {
     const uint64_t at = m->now > m->info.latency_cycles ? m->now - m->info.latency_cycles : 0;
-    if (m->now == 0 || cpo_link_adc(m->link, at, ch, idx, data) != CPO_OK)
+    if (m->now == 0 || cpo_link_adc(m->link, at, ch, idx, data) != CPO_OK ||
+        (ch == CPO_ADC_TAP_PD && idx < 64 && (m->dark_taps >> idx & 1u)))
       *data = 0;
   } else {
     for (uint32_t l = 0; l < lanes; l++) {
@@ -185,6 +187,10 @@ cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool ca
   }
   *out = m;
   return CPO_OK;
+}
+
+void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask) {
+  m->dark_taps = mask;
 }
 
 cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m) {

@@ -20,6 +20,10 @@ typedef struct cpo_fw_model_hal cpo_fw_model_hal_t;
 CPO_MUST_USE cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed,
                                                   bool calibrated, cpo_fw_model_hal_t **m,
                                                   cpo_hal_t **hal);
+/** Make the tap monitors of the lanes in @p mask read no light (a fibre between the laser
+ * source and those lanes open), from now on. */
+void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask);
+
 /** The link behind it (for ambient changes and eyes). */
 cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m);
 /** The cycles processed so far. */

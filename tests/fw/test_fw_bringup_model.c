@@ -15,6 +15,7 @@
 
 #include "cpo/addrmap.h"
 #include "cpo/fw_bringup.h"
+#include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
 #include "fw_model_hal.h"
 
@@ -200,12 +201,57 @@ static void test_rings_stay_locked_through_a_20_k_ambient_ramp(void **state) {
   s_close(&r);
 }
 
+/* Fibre-checked gating: a lane whose tap sees no light at the check drive is left dark (the
+ * others come up); a laser none of whose lanes sees light is switched off again and the
+ * bring-up fails naming it. */
+static void test_a_lane_without_light_is_left_dark_and_the_others_come_up(void **state) {
+  (void)state;
+  cpo_fw_model_hal_t *m;
+  cpo_hal_t *hal;
+  cpo_fw_t *fw;
+  cpo_fw_bringup_report_t rep;
+  assert_int_equal(cpo_fw_model_hal_create("mrm-els-8x200g", SEED, false, &m, &hal), CPO_OK);
+  cpo_fw_model_hal_open_fibre(m, 1u << 5);
+  assert_int_equal(cpo_fw_create(hal, &fw), CPO_OK);
+  assert_int_equal(cpo_fw_bringup_run(fw, DEADLINE_CYCLES, &rep), CPO_OK);
+  assert_true(rep.up);
+  assert_int_equal(rep.lanes_lit, 7);
+  assert_int_equal(rep.lanes_locked, 7);
+  cpo_fw_destroy(&fw);
+  cpo_hal_close(&hal);
+}
+
+static void test_a_laser_whose_fibre_is_open_is_switched_off_and_named(void **state) {
+  (void)state;
+  cpo_fw_model_hal_t *m;
+  cpo_hal_t *hal;
+  cpo_fw_t *fw;
+  cpo_fw_bringup_report_t rep;
+  assert_int_equal(cpo_fw_model_hal_create("mrm-els-8x200g", SEED, false, &m, &hal), CPO_OK);
+  cpo_fw_model_hal_open_fibre(m, 0xFFu);
+  assert_int_equal(cpo_fw_create(hal, &fw), CPO_OK);
+  assert_int_equal(cpo_fw_bringup_run(fw, DEADLINE_CYCLES, &rep), CPO_ERR_STATE);
+  assert_false(rep.up);
+  assert_int_equal(rep.lanes_lit, 0);
+  printf("%s\n", rep.failure);
+  assert_non_null(strstr(rep.failure, "laser 0: no light at any of its lanes' taps"));
+  uint32_t code = 1;
+  const uint32_t laser0 = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_DAC_BASE +
+                          cpo_lanes_dac_addr(CPO_DAC_LASER_CURRENT, 0) - cpo_lanes_dac_addr(0, 0);
+  assert_int_equal(cpo_hal_read(hal, laser0, &code), CPO_OK);
+  assert_int_equal(code, 0); /* switched off again */
+  cpo_fw_destroy(&fw);
+  cpo_hal_close(&hal);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cold_bring_up_of_the_default_profile_matches_the_snapshot),
       cmocka_unit_test(test_cold_bring_up_of_oif_3_2t_matches_the_snapshot),
       cmocka_unit_test(test_cold_bring_up_of_mzm_6_4t_matches_the_snapshot),
       cmocka_unit_test(test_rings_stay_locked_through_a_20_k_ambient_ramp),
+      cmocka_unit_test(test_a_lane_without_light_is_left_dark_and_the_others_come_up),
+      cmocka_unit_test(test_a_laser_whose_fibre_is_open_is_switched_off_and_named),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,9 @@ class ColdBringUp(unittest.TestCase):
       print(f"  lane {lane['lane']}: {errors} errors in {bits} bits: BER <= {bound:.2e}, "
             f"{KP4_BER / bound:.0f}x below KP4")
       self.assertLess(bound, KP4_BER)
+      # at the expected ~1e-11 a count of this length holds no error (~1e-3 expected): a few
+      # mean a probe's setting was counted, or the operating point is off
+      self.assertLessEqual(errors, 2, f"lane {lane['lane']}")
     # the calibrated snapshot's monitors, same seed
     code, _, snap_out, snap_err = cp.run_json(["run", "--cycles", "20000"])
     self.assertEqual(code, 0, snap_out + snap_err)
