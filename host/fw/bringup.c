@@ -98,8 +98,10 @@ cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cycles,
       rc = s_bring_up(fw, r);
     /* A bring-up that stopped short leaves the lanes streaming, as it found them: the host
      * sees what the lanes do. */
-    if (rc == CPO_ERR_STATE || rc == CPO_ERR_TIMEOUT)
-      (void)cpo_fw_stream_all(e);
+    if (rc == CPO_ERR_STATE || rc == CPO_ERR_TIMEOUT) {
+      const cpo_status_t restored = cpo_fw_stream_all(e); /* rc says what went wrong first */
+      (void)restored;
+    }
   }
   r->done_cycle = cpo_hal_now_cycles(e->hal);
   r->up = rc == CPO_OK;
@@ -122,6 +124,25 @@ cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {
   }
   const uint64_t now = cpo_hal_now_cycles(e->hal);
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
+}
+
+void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out) {
+  const cpo_fw_engine_t *e = &fw->e;
+  if (!fw->brought_up)
+    return;
+  uint32_t locked = 0;
+  for (uint32_t j = 0; j < e->lanes; j++)
+    locked += e->lane[j].locked;
+  fprintf(out,
+          "host: fw: supervision: %u of %u lanes locked, %u relock%s, D2D %u of %u module%s up, "
+          "%u D2D reset%s\n",
+          locked, e->lanes, fw->relocks, fw->relocks == 1 ? "" : "s", fw->d2d.up, e->modules,
+          e->modules == 1 ? "" : "s", fw->d2d.retrains, fw->d2d.retrains == 1 ? "" : "s");
+  for (uint32_t k = 0; k < e->lasers; k++)
+    if (e->apc_target_w[k] > 0.0)
+      fprintf(out, "host: fw: laser %u: %.1f mA holding %.2f mW\n", k, e->laser_current_a[k] * 1e3,
+              e->apc_target_w[k] * 1e3);
+  fflush(out);
 }
 
 uint32_t cpo_fw_relocks(const cpo_fw_t *fw) {

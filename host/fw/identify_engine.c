@@ -101,6 +101,8 @@ static cpo_status_t s_bring_up_and_supervise(cpo_hal_t *hal, uint32_t media_lane
     if (report.was_dark)
       cpo_fw_bringup_print(fw, &report, out);
     rc = cpo_fw_supervise_run(fw, end);
+    if (rc == CPO_OK)
+      cpo_fw_supervise_print(fw, out);
   }
   cpo_fw_destroy(&fw);
   return rc;

@@ -61,6 +61,9 @@ CPO_MUST_USE cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycl
 /** Rings that fell off their lock and searched again during supervision. */
 uint32_t cpo_fw_relocks(const cpo_fw_t *fw);
 
+/** Print what supervision did ("host: fw: supervision ..."): relocks, D2D resets, lasers. */
+void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out);
+
 /** Print the report and a per-lane table ("host: fw ..." lines) to @p out. */
 void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *report, FILE *out);
 
