@@ -7,6 +7,7 @@
 
 #include "cpo/addrmap.h"
 #include "cpo/d2d_regs.h"
+#include "cpo/fw_bringup.h"
 #include "cpo/oe_regs.h"
 #include "cpo/traffic_regs.h"
 #include "identify_internal.h"
@@ -85,6 +86,28 @@ static cpo_status_t s_print_host_lanes(cpo_hal_t *hal, uint32_t host_lanes, FILE
   return CPO_OK;
 }
 
+/* A dark engine (power-on) is brought up (cpo/fw_bringup.h) and supervised until the end-of-run
+ * reads; a lit one is left alone. The firmware's own verdict (a lane that did not lock, the run
+ * too short to finish) is printed, not failed: the run's expectations judge the lanes. */
+static cpo_status_t s_bring_up_and_supervise(cpo_hal_t *hal, uint32_t media_lanes, FILE *out) {
+  const uint64_t total = cpo_hal_config(hal)->total_cycles;
+  const uint64_t reserve = cpo_fw_engine_reserve_cycles(media_lanes);
+  const uint64_t end = total > reserve ? total - reserve : 0;
+  cpo_fw_t *fw = NULL;
+  cpo_fw_bringup_report_t report;
+  CPO_TRY(cpo_fw_create(hal, &fw));
+  cpo_status_t rc = cpo_fw_bringup_run(fw, end, &report);
+  if (rc == CPO_OK || rc == CPO_ERR_STATE || rc == CPO_ERR_TIMEOUT) {
+    if (report.was_dark)
+      cpo_fw_bringup_print(fw, &report, out);
+    rc = cpo_fw_supervise_run(fw, end);
+    if (rc == CPO_OK)
+      cpo_fw_supervise_print(fw, out);
+  }
+  cpo_fw_destroy(&fw);
+  return rc;
+}
+
 cpo_status_t cpo_fw_identify_engine(cpo_hal_t *hal, FILE *out, char *why, size_t why_len) {
   uint32_t oe_id, version, config, d2d;
   cpo_status_t rc;
@@ -119,8 +142,8 @@ cpo_status_t cpo_fw_identify_engine(cpo_hal_t *hal, FILE *out, char *why, size_t
     return CPO_ERR_STATE;
   }
 
-  if ((rc = cpo_fw_sleep_until_end(hal, cpo_fw_engine_reserve_cycles(media_lanes))) != CPO_OK)
-    return cpo_fw_fail(hal, rc, "sleep failed", why, why_len);
+  if ((rc = s_bring_up_and_supervise(hal, media_lanes, out)) != CPO_OK)
+    return cpo_fw_fail(hal, rc, "bring-up or supervision failed", why, why_len);
   for (unsigned m = 0; m < modules; m++)
     if ((rc = s_print_d2d_end(hal, s_asic_d2d[m], m, "asic", out)) != CPO_OK ||
         (rc = s_print_d2d_end(hal, s_oe_d2d[m], m, "oe", out)) != CPO_OK)

@@ -1,0 +1,164 @@
+/* Micro-ring wavelength lock: see ring_lock.h.
+ *
+ * Physics the algorithm stands on (MODELS.md, ring model): heat red-shifts the resonance;
+ * power lost in the ring heats it too (self-heating). With the resonance blue of the line,
+ * moving it closer raises the loss and the heat, which pulls it closer still: unstable, and
+ * past a fold it snaps over the line. With the resonance red of the line (laser on its blue
+ * side) more loss pushes it away: stable. So the search heats from 0 W (every ring is made
+ * blue of the line) and watches drop/tap rise; once it falls with more heat the ring sits on
+ * the stable side, and the lock pulls it onto the design ratio there. Pulling never cools
+ * past the peak, where the ring would fall back (that shows as a collapse of the ratio and
+ * the lane searches again). */
+#include "ring_lock.h"
+
+#include <math.h>
+
+#define FALL_REL 0.01              /* a drop of the ratio beyond the monitors' noise */
+#define FOUND_SHARE 0.5            /* a resonance: the ratio has reached half the lock ratio */
+#define LOST_SHARE 0.3             /* fallen off: the ratio below this share of the lock ratio */
+#define LOCK_TOL_REL 2e-3          /* locked: ratio within this of the lock ratio (~0.2 pm) */
+#define UNLOCK_TOL_REL 1e-2        /* a locked lane pulls again beyond this */
+#define SLOPE_GUESS_PER_W (-900.0) /* d ratio / d heater near the lock point, before measured */
+#define SLOPE_MIN_PER_W (-20000.0)
+#define SLOPE_MAX_PER_W (-50.0)
+#define MAX_ITERATIONS 600u
+
+/* The next heater setting of lane @p l (state PULL or LOCKED): onto the lock ratio along the
+ * measured slope, at most half a search step at a time. */
+static double s_pull_heater_w(const cpo_fw_engine_t *e, const cpo_fw_lane_t *l) {
+  const double target = e->product->ring_lock_ratio;
+  const double slope = l->slope < 0.0 ? l->slope : SLOPE_GUESS_PER_W;
+  const double max_step_w = 0.5 * e->product->heater_step_w;
+  const double step_w = fmax(-max_step_w, fmin(max_step_w, (target - l->ratio) / slope));
+  return fmin(e->product->heater_max_w, fmax(0.0, l->heater_w + step_w));
+}
+
+/* Write lane @p j's next heater setting by its state; false when it has nothing to do. */
+static cpo_status_t s_next_heater(cpo_fw_engine_t *e, uint32_t j, bool *moved) {
+  cpo_fw_lane_t *l = &e->lane[j];
+  double heater_w = l->heater_w;
+  *moved = false;
+  if (!l->lit || l->state == CPO_FW_RING_FAILED)
+    return CPO_OK;
+  if (l->state == CPO_FW_RING_SEARCH) {
+    heater_w += e->product->heater_step_w;
+    if (heater_w > e->product->heater_max_w) {
+      l->state = CPO_FW_RING_FAILED;
+      return cpo_fw_engine_fail(e, CPO_OK,
+                                "lane %u: no resonance found up to the heater's %.1f mW limit", j,
+                                e->product->heater_max_w * 1e3);
+    }
+  } else {
+    heater_w = s_pull_heater_w(e, l);
+  }
+  if (cpo_dac_si_to_code(CPO_DAC_HEATER, heater_w) !=
+      cpo_dac_si_to_code(CPO_DAC_HEATER, l->heater_w)) {
+    CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_HEATER, j, heater_w));
+    *moved = true;
+  }
+  l->slope_dh = heater_w - l->heater_w;
+  l->heater_w = heater_w;
+  return CPO_OK;
+}
+
+/* Lane @p j's new ratio @p ratio after its move: the state's next step. */
+static void s_update(cpo_fw_engine_t *e, uint32_t j, double ratio, uint32_t *relocked) {
+  cpo_fw_lane_t *l = &e->lane[j];
+  const double target = e->product->ring_lock_ratio;
+  const double before = l->ratio;
+  l->ratio = ratio;
+  switch (l->state) {
+  case CPO_FW_RING_SEARCH:
+    l->peak = fmax(l->peak, ratio);
+    if (l->peak >= FOUND_SHARE * target && ratio < before * (1.0 - FALL_REL))
+      l->state = CPO_FW_RING_PULL; /* falling with more heat: past the snap, stable side */
+    break;
+  case CPO_FW_RING_PULL:
+  case CPO_FW_RING_LOCKED:
+    if (ratio < LOST_SHARE * target) { /* fell off to the blue: search again from here */
+      l->state = CPO_FW_RING_SEARCH;
+      l->peak = ratio;
+      l->relocks++;
+      if (relocked)
+        ++*relocked;
+      break;
+    }
+    if (fabs(l->slope_dh) >= 2e-6) { /* a move the monitors resolve: learn the slope */
+      const double s = (ratio - before) / l->slope_dh;
+      if (s < 0.0)
+        l->slope = fmax(SLOPE_MIN_PER_W, fmin(SLOPE_MAX_PER_W, s));
+    }
+    if (fabs(ratio - target) <= LOCK_TOL_REL * target)
+      l->state = CPO_FW_RING_LOCKED;
+    else if (fabs(ratio - target) > UNLOCK_TOL_REL * target)
+      l->state = CPO_FW_RING_PULL;
+    break;
+  default:
+    break;
+  }
+}
+
+/* One round over every lane: move the heaters, wait, read the monitors, update. */
+static cpo_status_t s_round(cpo_fw_engine_t *e, uint32_t *relocked) {
+  bool any = false;
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    bool moved;
+    CPO_TRY(s_next_heater(e, j, &moved));
+    any = any || moved;
+  }
+  if (any)
+    CPO_TRY(cpo_fw_wait_monitors(e));
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    cpo_fw_lane_t *l = &e->lane[j];
+    if (!l->lit || l->state == CPO_FW_RING_FAILED)
+      continue;
+    double tap_a, drop_a;
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_DROP_PD, j, &drop_a));
+    s_update(e, j, tap_a > 0.0 ? drop_a / tap_a : 0.0, relocked);
+  }
+  return CPO_OK;
+}
+
+cpo_status_t cpo_fw_ring_lock_all(cpo_fw_engine_t *e) {
+  const cpo_fw_product_t *p = e->product;
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    cpo_fw_lane_t *l = &e->lane[j];
+    if (!l->lit)
+      continue;
+    double swing_v;
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_DRIVER_SWING, j, &swing_v));
+    l->bias_v = 0.5 * swing_v + p->ring_bias_margin_v;
+    CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_MOD_BIAS, j, l->bias_v));
+    l->heater_w = 0.0;
+    l->state = CPO_FW_RING_SEARCH;
+    l->ratio = l->peak = 0.0;
+    l->slope = 0.0;
+  }
+  for (uint32_t it = 0; it < MAX_ITERATIONS; it++) {
+    bool done = true;
+    for (uint32_t j = 0; j < e->lanes; j++)
+      done = done && (!e->lane[j].lit || e->lane[j].state == CPO_FW_RING_LOCKED ||
+                      e->lane[j].state == CPO_FW_RING_FAILED);
+    if (done)
+      break;
+    CPO_TRY(s_round(e, NULL));
+  }
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    cpo_fw_lane_t *l = &e->lane[j];
+    l->locked = l->lit && l->state == CPO_FW_RING_LOCKED;
+    if (l->lit && !l->locked)
+      return cpo_fw_engine_fail(e, CPO_ERR_STATE,
+                                "lane %u: ring not locked (drop/tap %.3f, lock ratio %.3f, heater "
+                                "%.2f mW)",
+                                j, l->ratio, p->ring_lock_ratio, l->heater_w * 1e3);
+  }
+  return CPO_OK;
+}
+
+cpo_status_t cpo_fw_ring_track(cpo_fw_engine_t *e, uint32_t *relocked) {
+  CPO_TRY(s_round(e, relocked));
+  for (uint32_t j = 0; j < e->lanes; j++)
+    e->lane[j].locked = e->lane[j].lit && e->lane[j].state == CPO_FW_RING_LOCKED;
+  return CPO_OK;
+}

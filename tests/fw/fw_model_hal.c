@@ -1,0 +1,230 @@
+/* An engine without its RTL, for firmware tests: see fw_model_hal.h. */
+#include "fw_model_hal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpo/addrmap.h"
+#include "cpo/d2d_regs.h"
+#include "cpo/lanes_afe.h"
+#include "cpo/oe_regs.h"
+#include "cpo/symchan.h"
+#include "cpo/traffic_regs.h"
+
+#define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
+#define TRAFFIC(offset) (CPO_ADDRMAP_ENGINE_TRAFFIC_BASE + (offset))
+#define DAC_BASE (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_DAC_BASE)
+#define ADC_BASE (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADC_BASE)
+#define CHUNK 1024u
+#define SYMBOLS_PER_CYCLE 8u
+
+struct cpo_fw_model_hal {
+  cpo_config_t cfg;
+  cpo_link_t *link;
+  cpo_link_info_t info;
+  uint64_t now;
+  uint64_t stream_en; /* STREAM_EN_HI:LO */
+  uint64_t parked;    /* lanes parked (bit per lane) */
+  uint64_t dark_taps; /* lanes whose tap reads no light */
+  uint16_t dac[CPO_DAC_COUNT][CPO_LINK_MAX_LANES];
+  uint64_t streamed[CPO_LINK_MAX_LANES]; /* cycles streamed since the counters' clear */
+  uint64_t errs_at_clear[CPO_LINK_MAX_LANES];
+  uint64_t rng;
+  uint64_t *tx, *rx;
+};
+
+static uint64_t s_next(cpo_fw_model_hal_t *m) { /* xorshift64: any traffic will do */
+  m->rng ^= m->rng << 13;
+  m->rng ^= m->rng >> 7;
+  m->rng ^= m->rng << 17;
+  return m->rng;
+}
+
+static bool s_window(uint32_t addr, uint32_t base, uint32_t *ch, uint32_t *idx) {
+  if (addr < base || addr >= base + CPO_LANES_AFE_CH_STRIDE * 16)
+    return false;
+  *ch = (addr - base) / CPO_LANES_AFE_CH_STRIDE;
+  *idx = (addr - base) % CPO_LANES_AFE_CH_STRIDE / CPO_LANES_AFE_INDEX_STRIDE;
+  return true;
+}
+
+static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
+  cpo_fw_model_hal_t *m = self;
+  const uint32_t lanes = m->info.lanes;
+  uint32_t ch, idx;
+  *data = 0;
+  if (addr == OE_MGMT(CPO_OE_CONFIG_OFFSET)) {
+    const uint32_t bits = SYMBOLS_PER_CYCLE * m->info.bits_per_symbol;
+    *data = lanes << CPO_OE_CONFIG_HOST_LANES_SHIFT | lanes << CPO_OE_CONFIG_MEDIA_LANES_SHIFT |
+            bits << CPO_OE_CONFIG_HOST_WORD_BITS_SHIFT |
+            bits << CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT;
+  } else if (addr == OE_MGMT(CPO_OE_D2D_OFFSET)) {
+    *data = 1u << CPO_OE_D2D_MODULES_SHIFT;
+  } else if (addr == CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE + CPO_D2D_STATUS_OFFSET) {
+    *data = CPO_D2D_LTSM_STATE_ACTIVE << CPO_D2D_STATUS_STATE_SHIFT | CPO_D2D_STATUS_LINK_UP_MASK;
+  } else if (s_window(addr, DAC_BASE, &ch, &idx)) {
+    *data = ch < CPO_DAC_COUNT && idx < CPO_LINK_MAX_LANES ? m->dac[ch][idx] : 0;
+  } else if (s_window(addr, ADC_BASE, &ch, &idx)) {
+    const uint64_t at = m->now > m->info.latency_cycles ? m->now - m->info.latency_cycles : 0;
+    if (m->now == 0 || cpo_link_adc(m->link, at, ch, idx, data) != CPO_OK ||
+        (ch == CPO_ADC_TAP_PD && idx < 64 && (m->dark_taps >> idx & 1u)))
+      *data = 0;
+  } else {
+    for (uint32_t l = 0; l < lanes; l++) {
+      const uint32_t bits = SYMBOLS_PER_CYCLE * m->info.bits_per_symbol;
+      if (addr == TRAFFIC(CPO_TRAFFIC_LANE_BITS_OFFSET_N(l)))
+        *data = (uint32_t)(m->streamed[l] * bits);
+      else if (addr == TRAFFIC(CPO_TRAFFIC_LANE_ERRS_OFFSET_N(l)))
+        *data = (uint32_t)(cpo_link_bit_errors(m->link, l) - m->errs_at_clear[l]);
+    }
+  }
+  return CPO_OK;
+}
+
+static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
+  cpo_fw_model_hal_t *m = self;
+  uint32_t ch, idx;
+  if (s_window(addr, DAC_BASE, &ch, &idx)) {
+    if (ch >= CPO_DAC_COUNT || idx >= CPO_LINK_MAX_LANES)
+      return CPO_OK;
+    m->dac[ch][idx] = (uint16_t)data;
+    return cpo_link_set_dac(m->link, ch, idx, data & 0xFFFFu, m->now + m->info.latency_cycles);
+  }
+  if (addr == OE_MGMT(CPO_OE_STREAM_EN_LO_OFFSET) || addr == OE_MGMT(CPO_OE_STREAM_EN_HI_OFFSET)) {
+    const uint64_t all = m->info.lanes >= 64 ? ~0ull : (1ull << m->info.lanes) - 1;
+    const bool hi = addr == OE_MGMT(CPO_OE_STREAM_EN_HI_OFFSET);
+    m->stream_en = hi ? (m->stream_en & 0xFFFFFFFFull) | (uint64_t)data << 32
+                      : (m->stream_en & ~0xFFFFFFFFull) | data;
+    m->parked = ~m->stream_en & all;
+    return cpo_link_park_lanes(m->link, m->parked);
+  }
+  if (addr == TRAFFIC(CPO_TRAFFIC_CNT_CLEAR_OFFSET)) {
+    for (uint32_t l = 0; l < m->info.lanes; l++) {
+      m->streamed[l] = 0;
+      m->errs_at_clear[l] = cpo_link_bit_errors(m->link, l);
+    }
+  }
+  return CPO_OK;
+}
+
+static cpo_status_t s_sleep(void *self, uint64_t cycles) {
+  cpo_fw_model_hal_t *m = self;
+  const uint32_t lanes = m->info.lanes;
+  const uint64_t all = lanes >= 64 ? ~0ull : (1ull << lanes) - 1;
+  if ((m->parked & all) == all) {
+    CPO_TRY(cpo_link_advance(m->link, m->now, cycles));
+    m->now += cycles;
+    return CPO_OK;
+  }
+  while (cycles > 0) {
+    const uint32_t n = cycles < CHUNK ? (uint32_t)cycles : CHUNK;
+    for (uint64_t i = 0; i < (uint64_t)n * lanes; i++)
+      m->tx[i] = s_next(m);
+    CPO_TRY(cpo_link_process(m->link, m->now, n, m->tx, m->rx));
+    for (uint32_t l = 0; l < lanes; l++)
+      if (!(m->parked >> l & 1u))
+        m->streamed[l] += n;
+    m->now += n;
+    cycles -= n;
+  }
+  return CPO_OK;
+}
+
+static uint64_t s_now(const void *self) {
+  return ((const cpo_fw_model_hal_t *)self)->now;
+}
+static const cpo_config_t *s_config(const void *self) {
+  return &((const cpo_fw_model_hal_t *)self)->cfg;
+}
+static const char *s_error(const void *self) {
+  (void)self;
+  return "";
+}
+static void s_close(void *self) {
+  cpo_fw_model_hal_t *m = self;
+  cpo_link_destroy(&m->link);
+  free(m->tx);
+  free(m->rx);
+  free(m);
+}
+
+static const cpo_hal_ops_t s_ops = {s_read, s_write, s_sleep, s_now, s_config, s_error, s_close};
+
+cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool calibrated,
+                                     cpo_fw_model_hal_t **out, cpo_hal_t **hal) {
+  cpo_fw_model_hal_t *m = calloc(1, sizeof *m);
+  if (!m)
+    return CPO_ERR_NO_MEMORY;
+  cpo_link_cfg_t lc = {.profile = profile,
+                       .symbols_per_cycle = SYMBOLS_PER_CYCLE,
+                       .seed = seed,
+                       .fidelity = CPO_FIDELITY_STATISTICAL,
+                       .start_calibrated = calibrated};
+  cpo_status_t rc = cpo_link_create(&lc, &m->link);
+  if (rc != CPO_OK) {
+    free(m);
+    return rc;
+  }
+  cpo_link_get_info(m->link, &m->info);
+  m->cfg.lanes = m->info.lanes;
+  m->cfg.symbols_per_cycle = SYMBOLS_PER_CYCLE;
+  m->cfg.bits_per_symbol = m->info.bits_per_symbol;
+  m->cfg.baud_hz = (uint64_t)m->info.baud_hz;
+  m->cfg.latency_cycles = (uint32_t)m->info.latency_cycles;
+  m->cfg.seed = seed;
+  m->cfg.total_cycles = UINT64_MAX / 4;
+  snprintf(m->cfg.profile, sizeof m->cfg.profile, "%s", m->info.profile);
+  m->rng = 0x9E3779B97F4A7C15ull ^ seed;
+  m->stream_en = ~0ull;
+  m->tx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->tx);
+  m->rx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->rx);
+  for (uint32_t c = 0; c < CPO_DAC_COUNT; c++)
+    for (uint32_t i = 0; i < m->info.lanes; i++)
+      m->dac[c][i] = (uint16_t)cpo_link_dac(m->link, c, i);
+  if (!m->tx || !m->rx || (rc = cpo_hal_create(&s_ops, m, hal)) != CPO_OK) {
+    s_close(m);
+    return rc != CPO_OK ? rc : CPO_ERR_NO_MEMORY;
+  }
+  *out = m;
+  return CPO_OK;
+}
+
+void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask) {
+  m->dark_taps = mask;
+}
+
+cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m) {
+  return m->link;
+}
+
+uint64_t cpo_fw_model_hal_now(const cpo_fw_model_hal_t *m) {
+  return m->now;
+}
+
+double cpo_fw_model_expected_ber(const cpo_link_t *link, uint32_t lane) {
+  cpo_symchan_eye_t eye;
+  if (cpo_link_eye(link, lane, &eye) != CPO_OK)
+    return 1.0;
+  const uint32_t L = eye.levels;
+  double xt_mean = 0.0; /* crosstalk at its mean over the neighbours' symbol pairs */
+  for (int s = 0; s < 2; s++)
+    if (eye.has_neighbour[s])
+      for (uint32_t k = 0; k < L * L; k++)
+        xt_mean += eye.xt_a[s][k] / (L * L);
+  /* patterns of TAPS + 1 symbols: symbol m's current needs its predecessor */
+  uint32_t n = 1;
+  for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++)
+    n *= L;
+  double ser = 0.0;
+  for (uint32_t p = 0; p < n; p++) {
+    uint32_t sym[CPO_SYMCHAN_TAPS + 1], q = p; /* sym[0] newest */
+    for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++, q /= L)
+      sym[k] = q % L;
+    double y = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++)
+      y += eye.taps[k] * (eye.own_a[sym[k + 1] * L + sym[k]] + xt_mean);
+    ser += cpo_symchan_error_prob(&eye, y, sym[0]);
+  }
+  ser /= n;
+  return L == 4 ? ser / 2 : ser;
+}

@@ -1,0 +1,37 @@
+/* An engine without its RTL, for firmware tests: a HAL backend over the analog models (cpo_link)
+ * that answers the registers the bring-up firmware uses as cpo_engine_top does (OE CONFIG and
+ * D2D, STREAM_EN parking, the converter bank with the path latency both ways, the ASIC's
+ * traffic counters from the model's own bit errors, the D2D status always ACTIVE), so the
+ * firmware runs against the real physics at the model's speed. Also the expected bit error
+ * ratio of a lane's current eye, for comparing operating points exactly. */
+#ifndef CPO_FW_MODEL_HAL_H
+#define CPO_FW_MODEL_HAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpo/hal.h"
+#include "cpo/link.h"
+
+typedef struct cpo_fw_model_hal cpo_fw_model_hal_t;
+
+/** A HAL over a new link of @p profile (@p calibrated: the snapshot, else power-on) with
+ * @p seed; @p m is the backend's handle. */
+CPO_MUST_USE cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed,
+                                                  bool calibrated, cpo_fw_model_hal_t **m,
+                                                  cpo_hal_t **hal);
+/** Make the tap monitors of the lanes in @p mask read no light (a fibre between the laser
+ * source and those lanes open), from now on. */
+void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask);
+
+/** The link behind it (for ambient changes and eyes). */
+cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m);
+/** The cycles processed so far. */
+uint64_t cpo_fw_model_hal_now(const cpo_fw_model_hal_t *m);
+
+/** Expected bit error ratio of RX lane @p lane under its current eye: the exact error
+ * probability of every pattern of the symbols the ISI spans, averaged (neighbours' crosstalk
+ * at its mean), halved (Gray PAM4: an error is one bit of two). */
+double cpo_fw_model_expected_ber(const cpo_link_t *link, uint32_t lane);
+
+#endif
