@@ -43,9 +43,9 @@ template <typename Addr> class Apb3Port;
 template <typename Top, uint32_t HostLanes, uint32_t MediaLanes>
 class EngineDesign final : public CpoDesign {
 public:
-  /** @param trace_path FST file to write, or nullptr; @p cycles_per_us_q16 the datapath clock
+  /** @param trace what to trace, or nullptr; @p cycles_per_us_q16 the datapath clock
    *  (cycles per microsecond, Q16.16) for the CMIS block's timers. */
-  explicit EngineDesign(const char *trace_path,
+  explicit EngineDesign(const cpo_design_trace_t *trace,
                         uint32_t cycles_per_us_q16 = CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
   ~EngineDesign() override;
   EngineDesign(const EngineDesign &) = delete;

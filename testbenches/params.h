@@ -26,7 +26,8 @@ typedef enum {
   CPO_PARAM_REAL,
   CPO_PARAM_WORDS,
   CPO_PARAM_BOOL,
-  CPO_PARAM_PROFILE
+  CPO_PARAM_PROFILE,
+  CPO_PARAM_WINDOW
 } cpo_param_kind_t;
 
 /** A named value a parameter accepts (besides a number, for UINT and REAL). */
@@ -53,7 +54,7 @@ typedef struct {
   uint64_t u;       /* UINT, WHOLE */
   double d;         /* REAL */
   int64_t i;        /* WORDS, BOOL, and a word's value */
-  const char *s;    /* PROFILE */
+  const char *s;    /* PROFILE, WINDOW */
   const char *word; /* the word it is, or NULL */
 } cpo_param_value_t;
 

@@ -47,6 +47,7 @@ typedef struct {
   bool allow_attach; /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */
   const char *json_path;
   const char *trace_path;       /* FST waveform file, or NULL */
+  char trace_window[64];        /* which cycles it records: "all" or FROM:TO (trace_file.h) */
   const char *model_trace_path; /* model: FST of optical power, detuning, temperature, or NULL */
   int ready_fd; /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;   /* no progress lines */

@@ -6,13 +6,15 @@
 
 #include "designs.h"
 #include "roles.h"
+#include "trace_file.h"
 #include "verdict.h"
 
-std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d,
+                                             const cpo_design_trace_t *trace,
                                              uint32_t cycles_per_us_q16) {
 #define CPO_DESIGN(row, kind, host, media, word)                                                   \
   if (std::strcmp(d->name, #row) == 0)                                                             \
-    return cpo_design_create_##row(trace_path, cycles_per_us_q16);
+    return cpo_design_create_##row(trace, cycles_per_us_q16);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN
   return nullptr;
@@ -102,8 +104,16 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   const cpo_design_info_t *info = s_design(o, sum);
   if (!info)
     return 2;
+  cpo_design_trace_t trace{};
+  trace.path = o->trace_path;
+  if (trace.path) { // real time stamps from the run's clock, over the window it asks for
+    cpo_trace_window_t w{};
+    (void)cpo_trace_window_parse(o->trace_window[0] ? o->trace_window : "all", &w);
+    cpo_trace_fs_per_half_cycle(&o->config, &trace.fs_num, &trace.fs_den);
+    cpo_trace_window_cycles(&w, &o->config, &trace.first_cycle, &trace.end_cycle);
+  }
   std::unique_ptr<CpoDesign> made =
-      cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
+      cpo_design_create(info, &trace, cpo_design_cycles_per_us_q16(&o->config));
   CpoDesign &design = *made;
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))
