@@ -63,6 +63,10 @@ public:
   virtual uint64_t laneBits(uint32_t host_lane) const = 0;
   virtual uint64_t laneErrors(uint32_t host_lane) const = 0;
   virtual bool laneLocked(uint32_t host_lane) const = 0;
+  /** The D2D link's state (the ASIC end's LTSM, cpo/d2d_regs.h), or -1 for a design without. */
+  virtual int linkState() const {
+    return -1;
+  }
 };
 
 /** Each row's maker: cpo_design_create_<name>(its trace or nullptr, the datapath clock for

@@ -186,6 +186,11 @@ template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::li
   return t.asic_link_up_o == kAll && t.oe_link_up_o == kAll;
 }
 
+// The first D2D module's ASIC end (asic_state_o: its LTSM state).
+template <typename Top, uint32_t H, uint32_t M> int EngineDesign<Top, H, M>::linkState() const {
+  return static_cast<int>(sim_->top().asic_state_o & 0x1fu);
+}
+
 template class EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>;
 
 // The design table's maker for this variant (designs.h).

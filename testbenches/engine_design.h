@@ -67,6 +67,7 @@ public:
   bool laneLocked(uint32_t lane) const override;
   /** Every D2D module's link is up at both ends. */
   bool linkUp() const;
+  int linkState() const override;
 
 private:
   // cpo_design_ops_t's calls (ops() binds them)

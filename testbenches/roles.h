@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpo/analog_channels.h"
 #include "cpo/bridge.h"
 #include "cpo/link.h"
 #include "designs.h"
@@ -69,6 +70,27 @@ const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size
  * interrupted, not failed, when its model ended with it. */
 #define CPO_INTERRUPTED_TEXT "interrupted"
 
+/* The run over time, for plots (cpoemu-plots): decimated to at most CPO_SERIES_MAX points,
+ * taken where the synchroniser hands the design a span of cycles; and the D2D link's state
+ * changes as they were seen there. */
+#define CPO_SERIES_MAX 200
+#define CPO_SERIES_STATES_MAX 64
+typedef struct {
+  uint32_t points, host_lanes, media_lanes;
+  uint64_t cycle[CPO_SERIES_MAX];
+  uint64_t bits[CPO_SERIES_MAX][CPO_MAX_LANES_SUMMARY]; /* per host lane, cumulative */
+  uint64_t errors[CPO_SERIES_MAX][CPO_MAX_LANES_SUMMARY];
+  uint64_t locked[CPO_SERIES_MAX];    /* bit l: host lane l */
+  uint64_t streaming[CPO_SERIES_MAX]; /* bit l: media lane l streams */
+  /* the converters' codes in force (ADC: the last conversion; DAC: the last write), per index */
+  uint16_t adc[CPO_SERIES_MAX][CPO_ADC_COUNT][CPO_MAX_LANES_SUMMARY];
+  uint16_t dac[CPO_SERIES_MAX][CPO_DAC_COUNT][CPO_MAX_LANES_SUMMARY];
+  uint32_t adc_indices[CPO_ADC_COUNT], dac_indices[CPO_DAC_COUNT]; /* 1 + the highest seen */
+  uint32_t n_states; /* D2D state changes (the ASIC end's LTSM), from cycle 0 */
+  uint64_t state_cycle[CPO_SERIES_STATES_MAX];
+  uint8_t state[CPO_SERIES_STATES_MAX];
+} cpo_series_t;
+
 typedef struct {
   uint64_t cycles;
   double sim_time_s;
@@ -90,6 +112,7 @@ typedef struct {
   bool interrupted; /* stopped early on purpose (o->stop), not by a fault */
   cpo_peer_event_t peer_events[CPO_PEER_EVENTS_MAX]; /* attaches and detaches, on the record */
   uint32_t n_peer_events;
+  const cpo_series_t *series; /* the run over time, or NULL */
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

@@ -6,6 +6,7 @@
 
 #include "designs.h"
 #include "roles.h"
+#include "run_observer.h"
 #include "trace_file.h"
 #include "verdict.h"
 
@@ -118,15 +119,17 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))
     return 2;
-  cpo_design_ops_t ops = design.ops();
+  CpoRunObserver observer(design, o->config, o->quiet ? nullptr : stderr);
+  cpo_design_ops_t ops = observer.ops();
   cpo_sync_opts_t so{};
   so.direct_loopback = o->direct_loopback;
   so.expect_host = o->with_host;
-  so.progress = o->quiet ? nullptr : stderr;
+  so.progress = nullptr; // the observer's, with simulated time and the link's state
   so.stop = o->stop;
   cpo_sync_result_t r;
   cpo_status_t rc = cpo_sync_run(srv, &o->config, &ops, &so, &r);
   s_summarize(o, design, rc, r, sum);
+  sum->series = observer.finish(r.cycles);
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));
