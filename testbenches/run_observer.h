@@ -31,7 +31,6 @@ private:
   FILE *out_;
   uint64_t cycle_ = 0, interval_, next_sample_ = 0;
   uint64_t start_us_, last_us_;
-  uint32_t calls_ = 0;
   int state_ = -2;
   uint16_t adc_[CPO_ADC_COUNT][CPO_MAX_LANES_SUMMARY] = {};
   uint16_t dac_[CPO_DAC_COUNT][CPO_MAX_LANES_SUMMARY] = {};
