@@ -214,8 +214,8 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
     snprintf(out + n, len - n, "a number from %g to %g", p->min_d, p->max_d);
   else if (p->kind == CPO_PARAM_WINDOW)
     snprintf(out + n, len - n,
-             "all, or FROM:TO (FROM < TO; or FROM: to the end) in cycles or in time with a unit "
-             "fs, ps, ns, us, ms or s, both sides alike (100000:120000, 10us:12.5us)");
+             "all or 100000:120000 or 10us:12.5us (FROM:TO with FROM < TO, or FROM: to the end; "
+             "cycles, or times with a unit fs/ps/ns/us/ms/s on both sides)");
   else {
     char known[200];
     cpo_params_profiles(known, sizeof known);

@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.join(SRC, "host", "python"))
 import cpoemu_proc as cp  # noqa: E402
 
 DEADLINE_S = 300  # generous: a busy machine may stall a tracing run for a long time
+# not a test of timeouts: a busy machine may stall a tracing role for seconds
+SLOW_PEERS = ["--timeout-ms", "60000"]
 D2D_ACTIVE = 0x17  # cpo_d2d_ltsm_state_t ACTIVE
 ACTIVE_CYCLE = 9673  # README: "ACTIVE at cycle 9,673 with its real timers"
 
@@ -74,7 +76,7 @@ class Trace(unittest.TestCase):
 
   def run_traced(self, args):
     fst, js = os.path.join(self.dir, "run.fst"), os.path.join(self.dir, "run.json")
-    code, out, err = cp.run(["run", "--quiet", "--trace", fst, "--json", js] + args,
+    code, out, err = cp.run(["run", "--quiet", "--trace", fst, "--json", js] + SLOW_PEERS + args,
                             timeout=DEADLINE_S,
                             env=self.env)
     self.assertEqual(code, 0, err)
@@ -146,7 +148,8 @@ class Trace(unittest.TestCase):
 
   def test_sigint_leaves_a_readable_trace(self):
     fst, js = os.path.join(self.dir, "run.fst"), os.path.join(self.dir, "run.json")
-    p = cp.start(["run", "--cycles", "2000000", "--trace", fst, "--json", js], env=self.env)
+    p = cp.start(["run", "--cycles", "2000000", "--trace", fst, "--json", js] + SLOW_PEERS,
+                 env=self.env)
     try:
       # Mid-run: the progress line when the D2D link comes up (printed at once).
       cp.wait_for_line(p.stderr, "D2D ACTIVE", DEADLINE_S)
