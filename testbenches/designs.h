@@ -33,6 +33,14 @@ const cpo_design_info_t *cpo_designs_at(size_t i);
 const cpo_design_info_t *cpo_designs_find(cpo_design_kind_t kind, uint32_t host_lanes,
                                           uint32_t media_lanes, char *why, size_t why_len);
 
+/* What a design traces: the FST file, the real time of a clock phase (fs_num / fs_den fs;
+ * cpo_trace_fs_per_half_cycle) and the cycles [first_cycle, end_cycle) to record. */
+typedef struct {
+  const char *path;
+  uint64_t fs_num, fs_den;
+  uint64_t first_cycle, end_cycle;
+} cpo_design_trace_t;
+
 /* A design's datapath clock as its timers need it: cycles per microsecond, Q16.16. */
 #define CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ (1000u << 16)
 /** The cycles per microsecond (Q16.16) of a run's configuration: a cycle is symbols_per_cycle
@@ -55,18 +63,33 @@ public:
   virtual uint64_t laneBits(uint32_t host_lane) const = 0;
   virtual uint64_t laneErrors(uint32_t host_lane) const = 0;
   virtual bool laneLocked(uint32_t host_lane) const = 0;
+  /** The D2D link's state (the ASIC end's LTSM, cpo/d2d_regs.h), or -1 for a design without. */
+  virtual int linkState() const {
+    return -1;
+  }
 };
 
-/** Each row's maker: cpo_design_create_<name>(trace_path or nullptr, the datapath clock for
+/** Each row's maker: cpo_design_create_<name>(its trace or nullptr, the datapath clock for
  *  the design's own timers: cpo_design_cycles_per_us_q16 of the run). */
 #define CPO_DESIGN(name, kind, host, media, word_bits)                                             \
-  std::unique_ptr<CpoDesign> cpo_design_create_##name(                                             \
-      const char *trace_path, uint32_t cycles_per_us_q16 = CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
+  std::unique_ptr<CpoDesign> cpo_design_create_##name(const cpo_design_trace_t *trace,             \
+                                                      uint32_t cycles_per_us_q16 =                 \
+                                                          CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN
 
+/** The harness's TraceSpec (cpo/harness/sim.h) for @p t (nullptr, or no path: no trace). */
+template <typename Spec> Spec cpo_design_trace_spec(const cpo_design_trace_t *t) {
+  Spec s;
+  if (t && t->path)
+    s.path = t->path, s.fs_num = t->fs_num, s.fs_den = t->fs_den, s.first_cycle = t->first_cycle,
+    s.end_cycle = t->end_cycle;
+  return s;
+}
+
 /** Make design @p d. */
-std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d,
+                                             const cpo_design_trace_t *trace,
                                              uint32_t cycles_per_us_q16);
 #endif
 

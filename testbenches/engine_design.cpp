@@ -20,9 +20,10 @@ constexpr uint32_t kCodeBits = 16;    // per converter code in the [channel][med
 } // namespace
 
 template <typename Top, uint32_t H, uint32_t M>
-EngineDesign<Top, H, M>::EngineDesign(const char *trace_path, uint32_t cycles_per_us_q16)
+EngineDesign<Top, H, M>::EngineDesign(const cpo_design_trace_t *trace, uint32_t cycles_per_us_q16)
     : cycles_per_us_q16_(cycles_per_us_q16),
-      sim_(std::make_unique<cpo::harness::Sim<Top>>(trace_path)) {
+      sim_(std::make_unique<cpo::harness::Sim<Top>>(
+          cpo_design_trace_spec<cpo::harness::TraceSpec>(trace))) {
   // The sync loop waits as long as the target takes (the D2D blocks answer in a few cycles).
   bus_ = std::make_unique<cpo::harness::Apb3Port<uint32_t>>(cpo::harness::apb3Pins(sim_->top()),
                                                             cpo::harness::Apb3Master::kWaitForever);
@@ -185,14 +186,19 @@ template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::li
   return t.asic_link_up_o == kAll && t.oe_link_up_o == kAll;
 }
 
+// The first D2D module's ASIC end (asic_state_o: its LTSM state).
+template <typename Top, uint32_t H, uint32_t M> int EngineDesign<Top, H, M>::linkState() const {
+  return static_cast<int>(sim_->top().asic_state_o & 0x1fu);
+}
+
 template class EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>;
 
 // The design table's maker for this variant (designs.h).
 #define CPO_ENGINE_DESIGN_CAT2(a, b) a##b
 #define CPO_ENGINE_DESIGN_CAT(a, b) CPO_ENGINE_DESIGN_CAT2(a, b)
 std::unique_ptr<CpoDesign> CPO_ENGINE_DESIGN_CAT(cpo_design_create_,
-                                                 CPO_DESIGN_NAME)(const char *trace_path,
+                                                 CPO_DESIGN_NAME)(const cpo_design_trace_t *trace,
                                                                   uint32_t cycles_per_us_q16) {
   return std::make_unique<EngineDesign<CPO_ENGINE_TOP, CPO_ENGINE_HOST, CPO_ENGINE_MEDIA>>(
-      trace_path, cycles_per_us_q16);
+      trace, cycles_per_us_q16);
 }

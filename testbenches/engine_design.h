@@ -43,9 +43,9 @@ template <typename Addr> class Apb3Port;
 template <typename Top, uint32_t HostLanes, uint32_t MediaLanes>
 class EngineDesign final : public CpoDesign {
 public:
-  /** @param trace_path FST file to write, or nullptr; @p cycles_per_us_q16 the datapath clock
+  /** @param trace what to trace, or nullptr; @p cycles_per_us_q16 the datapath clock
    *  (cycles per microsecond, Q16.16) for the CMIS block's timers. */
-  explicit EngineDesign(const char *trace_path,
+  explicit EngineDesign(const cpo_design_trace_t *trace,
                         uint32_t cycles_per_us_q16 = CPO_DESIGN_CYCLES_PER_US_Q16_1GHZ);
   ~EngineDesign() override;
   EngineDesign(const EngineDesign &) = delete;
@@ -67,6 +67,7 @@ public:
   bool laneLocked(uint32_t lane) const override;
   /** Every D2D module's link is up at both ends. */
   bool linkUp() const;
+  int linkState() const override;
 
 private:
   // cpo_design_ops_t's calls (ops() binds them)

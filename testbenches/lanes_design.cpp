@@ -1,6 +1,6 @@
 /* The verilated lane design (rtl/lanes) for CPO_LANES_NUM_LANES lanes, behind the synchroniser's
  * design interface, on the shared design base (testbenches/harness): time 0 is the first
- * datapath cycle after reset, and a cycle is 2 time units, as in the model's trace. Compiled
+ * datapath cycle after reset, and a cycle is 2 time units (in the trace, its real time). Compiled
  * once per row of the design table (testbenches/CMakeLists.txt), with CPO_DESIGN_NAME, its
  * verilated top CPO_LANES_TOP and its lane count. */
 #include <algorithm>
@@ -29,8 +29,8 @@ constexpr uint64_t kSettleCycles = 2; // after a bus transaction, before a skip
 
 class LanesDesign final : public CpoDesign {
 public:
-  /** @param trace_path FST file to write, or nullptr. */
-  explicit LanesDesign(const char *trace_path);
+  /** @param trace what to trace, or nullptr. */
+  explicit LanesDesign(const cpo_design_trace_t *trace);
   ~LanesDesign() override;
   LanesDesign(const LanesDesign &) = delete;
   LanesDesign &operator=(const LanesDesign &) = delete;
@@ -66,8 +66,9 @@ private:
   std::vector<cpo_analog_write_t> dac_writes_; // seen on dac_we_o, not yet taken
 };
 
-LanesDesign::LanesDesign(const char *trace_path)
-    : sim_(std::make_unique<cpo::harness::Sim<CPO_LANES_TOP>>(trace_path)) {
+LanesDesign::LanesDesign(const cpo_design_trace_t *trace)
+    : sim_(std::make_unique<cpo::harness::Sim<CPO_LANES_TOP>>(
+          cpo_design_trace_spec<cpo::harness::TraceSpec>(trace))) {
   // The sync loop waits as long as the target takes (the register block answers at once).
   bus_ = std::make_unique<cpo::harness::Apb3Port<uint16_t>>(cpo::harness::apb3Pins(sim_->top()),
                                                             cpo::harness::Apb3Master::kWaitForever);
@@ -187,7 +188,7 @@ bool LanesDesign::laneLocked(uint32_t lane) const {
 } // namespace
 
 // The lanes design has no timers of its own: the clock rate does not matter to it.
-std::unique_ptr<CpoDesign> S_CAT(cpo_design_create_, CPO_DESIGN_NAME)(const char *trace_path,
-                                                                      uint32_t) {
-  return std::make_unique<LanesDesign>(trace_path);
+std::unique_ptr<CpoDesign> S_CAT(cpo_design_create_,
+                                 CPO_DESIGN_NAME)(const cpo_design_trace_t *trace, uint32_t) {
+  return std::make_unique<LanesDesign>(trace);
 }

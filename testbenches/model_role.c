@@ -218,7 +218,9 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   if (o->model_trace_path && !ch.link)
     cpo_log(CPO_LOG_WARN, "model", "the loopback profile has no analog quantities to trace");
   if (o->model_trace_path && ch.link) {
-    if (cpo_model_trace_open(o->model_trace_path, cpo_client_config(c)->lanes, &trace) != CPO_OK) {
+    const cpo_config_t *cfg = cpo_client_config(c);
+    if (cpo_model_trace_open(o->model_trace_path, cfg->lanes, cfg, o->trace_window, &trace) !=
+        CPO_OK) {
       s_fail("cannot write the model trace", o->model_trace_path);
       goto out_channel;
     }

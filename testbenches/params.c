@@ -9,6 +9,7 @@
 
 #include "cpo/fibre.h"
 #include "cpo/profile.h"
+#include "trace_file.h"
 
 const cpo_param_word_t cpo_param_fidelities[] = {
     {"statistical", CPO_FIDELITY_STATISTICAL}, {"bit-true", CPO_FIDELITY_BIT_TRUE}, {NULL, 0}};
@@ -50,6 +51,7 @@ const cpo_param_word_t cpo_param_none_word[] = {{"none", 0}, {NULL, 0}};
 #define S_STORE_BOOL(f, v) ((f) = (v)->i != 0)
 #define S_STORE_PROFILE(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
 #define S_STORE_SCRIPT(f, v) snprintf((f), sizeof(f), "%s", (v)->word ? (v)->word : (v)->s)
+#define S_STORE_WINDOW(f, v) snprintf((f), sizeof(f), "%s", (v)->s)
 #define S_LOAD_UINT(f, v) ((v)->u = (uint64_t)(f), (v)->i = (int64_t)(f))
 #define S_LOAD_WHOLE(f, v) ((v)->u = (uint64_t)(f))
 #define S_LOAD_REAL(f, v) ((v)->d = (f))
@@ -57,6 +59,7 @@ const cpo_param_word_t cpo_param_none_word[] = {{"none", 0}, {NULL, 0}};
 #define S_LOAD_BOOL(f, v) ((v)->i = (f) ? 1 : 0)
 #define S_LOAD_PROFILE(f, v) ((v)->s = (f))
 #define S_LOAD_SCRIPT(f, v) ((v)->s = (f))
+#define S_LOAD_WINDOW(f, v) ((v)->s = (f))
 
 #define CPO_PARAM(id, sec, key, opt, kind, field, min, max, words, def, json, help)                \
   static void s_store_##id(cpo_run_opts_t *o, const cpo_param_value_t *v) {                        \
@@ -193,6 +196,11 @@ static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v
     v->s = text;
     return strlen(text) < CPO_PROFILE_PATH_MAX &&
            (strchr(text, '/') || (strlen(text) > 3 && !strcmp(text + strlen(text) - 3, ".py")));
+  case CPO_PARAM_WINDOW: {
+    cpo_trace_window_t w;
+    v->s = text;
+    return strlen(text) < CPO_TRACE_WINDOW_MAX && cpo_trace_window_parse(text, &w);
+  }
   case CPO_PARAM_WORDS:
   case CPO_PARAM_BOOL:
     return false;
@@ -224,6 +232,10 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
     snprintf(out + n, len - n, "a number from %g to %g", p->min_d, p->max_d);
   else if (p->kind == CPO_PARAM_SCRIPT)
     snprintf(out + n, len - n, "a script's path: it has a '/' or ends in .py");
+  else if (p->kind == CPO_PARAM_WINDOW)
+    snprintf(out + n, len - n,
+             "all or 100000:120000 or 10us:12.5us (FROM:TO with FROM < TO, or FROM: to the end; "
+             "cycles, or times with a unit fs/ps/ns/us/ms/s on both sides)");
   else {
     char known[200];
     cpo_params_profiles(known, sizeof known);
@@ -273,7 +285,8 @@ void cpo_params_format(const cpo_run_opts_t *o, const cpo_param_t *p, char *out,
     snprintf(out, len, "%s", v.word);
   else if (p->kind == CPO_PARAM_REAL)
     s_exact_double(v.d, out, len);
-  else if (p->kind == CPO_PARAM_PROFILE || p->kind == CPO_PARAM_SCRIPT)
+  else if (p->kind == CPO_PARAM_PROFILE || p->kind == CPO_PARAM_SCRIPT ||
+           p->kind == CPO_PARAM_WINDOW)
     snprintf(out, len, "%s", v.s);
   else
     snprintf(out, len, "%llu", (unsigned long long)v.u);
@@ -419,6 +432,7 @@ static void s_metavar(const cpo_param_t *p, char *out, size_t len) {
   const char *number = p->kind == CPO_PARAM_REAL      ? "X"
                        : p->kind == CPO_PARAM_PROFILE ? "NAME"
                        : p->kind == CPO_PARAM_SCRIPT  ? "FILE"
+                       : p->kind == CPO_PARAM_WINDOW  ? "FROM:TO"
                                                       : "N";
   if (p->kind != CPO_PARAM_WORDS && p->kind != CPO_PARAM_BOOL && n < len)
     snprintf(out + n, len - n, "%s%s", n ? "|" : "", number);

@@ -27,7 +27,8 @@ typedef enum {
   CPO_PARAM_WORDS,
   CPO_PARAM_BOOL,
   CPO_PARAM_PROFILE,
-  CPO_PARAM_SCRIPT /* a script's path (with a '/' or ending in .py), or one of its words */
+  CPO_PARAM_SCRIPT, /* a script's path (with a '/' or ending in .py), or one of its words */
+  CPO_PARAM_WINDOW  /* a trace window, FROM:TO */
 } cpo_param_kind_t;
 
 /** A named value a parameter accepts (besides a number, for UINT and REAL). */
@@ -55,7 +56,7 @@ typedef struct {
   uint64_t u;       /* UINT, WHOLE */
   double d;         /* REAL */
   int64_t i;        /* WORDS, BOOL, and a word's value */
-  const char *s;    /* PROFILE, SCRIPT */
+  const char *s;    /* PROFILE, SCRIPT, WINDOW */
   const char *word; /* the word it is, or NULL */
 } cpo_param_value_t;
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpo/d2d_regs.h"
 #include "cpo_version.h"
 #include "params.h"
 #include "roles.h"
@@ -23,6 +24,61 @@ static json_t *s_config(const cpo_run_opts_t *o) {
     json_object_set_new(config, p->key, value);
   }
   return config;
+}
+
+/* One converter channel over time: {"unit", "per", "values": [[index 0's SI values], ...]}. */
+static json_t *s_channel(const cpo_series_t *s, const cpo_analog_channel_info_t *info, bool adc,
+                         uint32_t ch, uint32_t indices) {
+  json_t *values = json_array();
+  for (uint32_t i = 0; i < indices; i++) {
+    json_t *v = json_array();
+    for (uint32_t p = 0; p < s->points; p++) {
+      uint16_t code = adc ? s->adc[p][ch][i] : s->dac[p][ch][i];
+      double si = info->lsb * (info->is_signed ? (double)(int16_t)code : (double)code);
+      json_array_append_new(v, json_real(si));
+    }
+    json_array_append_new(values, v);
+  }
+  return json_pack("{s:s, s:s, s:o}", "unit", info->unit, "per", info->per_laser ? "laser" : "lane",
+                   "values", values);
+}
+
+/* The run over time (decimated, cpo_series_t): what cpoemu-plots draws. */
+static json_t *s_series(const cpo_series_t *s, const cpo_config_t *c) {
+  json_t *cycles = json_array(), *locked = json_array(), *streaming = json_array();
+  json_t *bits = json_array(), *errors = json_array(), *states = json_array();
+  for (uint32_t p = 0; p < s->points; p++) {
+    json_array_append_new(cycles, json_integer((json_int_t)s->cycle[p]));
+    json_array_append_new(locked, json_integer(__builtin_popcountll(s->locked[p])));
+    json_array_append_new(streaming, json_integer(__builtin_popcountll(s->streaming[p])));
+  }
+  for (uint32_t l = 0; l < s->host_lanes && l < CPO_MAX_LANES_SUMMARY; l++) {
+    json_t *b = json_array(), *e = json_array();
+    for (uint32_t p = 0; p < s->points; p++) {
+      json_array_append_new(b, json_integer((json_int_t)s->bits[p][l]));
+      json_array_append_new(e, json_integer((json_int_t)s->errors[p][l]));
+    }
+    json_array_append_new(bits, b);
+    json_array_append_new(errors, e);
+  }
+  for (uint32_t i = 0; i < s->n_states; i++) {
+    const char *name = cpo_d2d_ltsm_state_name(s->state[i]);
+    json_array_append_new(states, json_pack("{s:I, s:s}", "cycle", (json_int_t)s->state_cycle[i],
+                                            "state", name ? name : "?"));
+  }
+  json_t *adc = json_object(), *dac = json_object();
+  for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
+    if (s->adc_indices[ch])
+      json_object_set_new(adc, cpo_adc_info(ch)->name,
+                          s_channel(s, cpo_adc_info(ch), true, ch, s->adc_indices[ch]));
+  for (uint32_t ch = 0; ch < CPO_DAC_COUNT; ch++)
+    if (s->dac_indices[ch])
+      json_object_set_new(dac, cpo_dac_info(ch)->name,
+                          s_channel(s, cpo_dac_info(ch), false, ch, s->dac_indices[ch]));
+  double cycle_s = (double)c->symbols_per_cycle / (double)(c->baud_hz ? c->baud_hz : 1);
+  return json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "cycle_s", cycle_s, "cycles",
+                   cycles, "bits", bits, "errors", errors, "locked_lanes", locked,
+                   "streaming_lanes", streaming, "d2d_states", states, "adc", adc, "dac", dac);
 }
 
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
@@ -79,6 +135,10 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                   o->profile_source.path, "shipped", o->profile_source.shipped,
                                   "content_fnv1a64", content, "host_lanes", (int)o->host_lanes));
   }
+  if (s->series && s->series->points)
+    json_object_set_new(root, "series", s_series(s->series, c));
+  if (o->trace_path)
+    json_object_set_new(root, "trace", json_string(o->trace_path));
   json_object_set_new(root, "version", json_string(CPO_VERSION));
   json_object_set_new(root, "revision", json_string(CPO_GIT_REVISION));
   int rc = json_dump_file(root, path, JSON_INDENT(2));

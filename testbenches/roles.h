@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpo/analog_channels.h"
 #include "cpo/bridge.h"
 #include "cpo/link.h"
 #include "designs.h"
@@ -66,6 +67,7 @@ typedef struct {
   bool allow_attach; /* rtl without a host: a host may attach mid-run (else its HELLO is refused) */
   const char *json_path;
   const char *trace_path;       /* FST waveform file, or NULL */
+  char trace_window[64];        /* which cycles it records: "all" or FROM:TO (trace_file.h) */
   const char *model_trace_path; /* model: FST of optical power, detuning, temperature, or NULL */
   int ready_fd; /* rtl: write the bound endpoint + "\n" here once bound (-1: none) */
   bool quiet;   /* no progress lines */
@@ -102,6 +104,26 @@ typedef struct {
   uint16_t retrains; /* times PHYRETRAIN was entered */
   uint32_t rx_bad;   /* the receiver's lanes found bad (repaired onto the spare, or dropped) */
 } cpo_d2d_end_summary_t;
+/* The run over time, for plots (cpoemu-plots): decimated to at most CPO_SERIES_MAX points,
+ * taken where the synchroniser hands the design a span of cycles; and the D2D link's state
+ * changes as they were seen there. */
+#define CPO_SERIES_MAX 200
+#define CPO_SERIES_STATES_MAX 64
+typedef struct {
+  uint32_t points, host_lanes, media_lanes;
+  uint64_t cycle[CPO_SERIES_MAX];
+  uint64_t bits[CPO_SERIES_MAX][CPO_MAX_LANES_SUMMARY]; /* per host lane, cumulative */
+  uint64_t errors[CPO_SERIES_MAX][CPO_MAX_LANES_SUMMARY];
+  uint64_t locked[CPO_SERIES_MAX];    /* bit l: host lane l */
+  uint64_t streaming[CPO_SERIES_MAX]; /* bit l: media lane l streams */
+  /* the converters' codes in force (ADC: the last conversion; DAC: the last write), per index */
+  uint16_t adc[CPO_SERIES_MAX][CPO_ADC_COUNT][CPO_MAX_LANES_SUMMARY];
+  uint16_t dac[CPO_SERIES_MAX][CPO_DAC_COUNT][CPO_MAX_LANES_SUMMARY];
+  uint32_t adc_indices[CPO_ADC_COUNT], dac_indices[CPO_DAC_COUNT]; /* 1 + the highest seen */
+  uint32_t n_states; /* D2D state changes (the ASIC end's LTSM), from cycle 0 */
+  uint64_t state_cycle[CPO_SERIES_STATES_MAX];
+  uint8_t state[CPO_SERIES_STATES_MAX];
+} cpo_series_t;
 
 typedef struct {
   uint64_t cycles;
@@ -130,6 +152,7 @@ typedef struct {
   uint64_t timeline_writes;
   uint32_t d2d_modules; /* 0: not an engine run */
   cpo_d2d_end_summary_t d2d[2][2];
+  const cpo_series_t *series; /* the run over time, or NULL */
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

@@ -6,16 +6,19 @@
 
 #include "designs.h"
 #include "roles.h"
+#include "run_observer.h"
 #include "sc_design.h"
 #include "timeline_rtl.h"
 #include "timeline_run.h"
+#include "trace_file.h"
 #include "verdict.h"
 
-std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d, const char *trace_path,
+std::unique_ptr<CpoDesign> cpo_design_create(const cpo_design_info_t *d,
+                                             const cpo_design_trace_t *trace,
                                              uint32_t cycles_per_us_q16) {
 #define CPO_DESIGN(row, kind, host, media, word)                                                   \
   if (std::strcmp(d->name, #row) == 0)                                                             \
-    return cpo_design_create_##row(trace_path, cycles_per_us_q16);
+    return cpo_design_create_##row(trace, cycles_per_us_q16);
 #include "cpo_designs.inc"
 #undef CPO_DESIGN
   return nullptr;
@@ -105,11 +108,19 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   const cpo_design_info_t *info = s_design(o, sum);
   if (!info)
     return 2;
+  cpo_design_trace_t trace{};
+  trace.path = o->trace_path;
+  if (trace.path) { // real time stamps from the run's clock, over the window it asks for
+    cpo_trace_window_t w{};
+    (void)cpo_trace_window_parse(o->trace_window[0] ? o->trace_window : "all", &w);
+    cpo_trace_fs_per_half_cycle(&o->config, &trace.fs_num, &trace.fs_den);
+    cpo_trace_window_cycles(&w, &o->config, &trace.first_cycle, &trace.end_cycle);
+  }
   std::unique_ptr<CpoDesign> made =
       o->harness == CPO_HARNESS_SYSTEMC
-          ? cpo_systemc_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config),
+          ? cpo_systemc_design_create(info, &trace, cpo_design_cycles_per_us_q16(&o->config),
                                       sum->error, sizeof sum->error)
-          : cpo_design_create(info, o->trace_path, cpo_design_cycles_per_us_q16(&o->config));
+          : cpo_design_create(info, &trace, cpo_design_cycles_per_us_q16(&o->config));
   if (!made) {
     sum->status = CPO_ERR_CONFIG_MISMATCH;
     fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
@@ -129,11 +140,14 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   cpo_server_t *srv = nullptr;
   if (!s_bind(o, &srv, sum))
     return 2;
-  cpo_design_ops_t ops = timeline ? timeline->ops() : design.ops();
+  // the observer (progress, series) reads the design behind the timeline's writes
+  CpoRunObserver observer(design, timeline ? timeline->ops() : design.ops(), o->config,
+                          o->quiet ? nullptr : stderr);
+  cpo_design_ops_t ops = observer.ops();
   cpo_sync_opts_t so{};
   so.direct_loopback = o->direct_loopback;
   so.expect_host = o->with_host;
-  so.progress = o->quiet ? nullptr : stderr;
+  so.progress = nullptr; // the observer's, with simulated time and the link's state
   so.stop = o->stop;
   cpo_sync_result_t r;
   cpo_status_t rc = cpo_sync_run(srv, &o->config, &ops, &so, &r);
@@ -141,6 +155,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   sum->all_up_cycle = UINT64_MAX;
   if (timeline && rc == CPO_OK)
     timeline->probe(sum);
+  sum->series = observer.finish(r.cycles);
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,
              static_cast<unsigned long long>(r.cycles));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "roles.h"
+#include "trace_file.h"
 #include "verdict.h"
 
 /* ---- stopping a run early: a signal, a closed stdout ------------------------------ */
@@ -105,6 +106,23 @@ static void *s_watch(void *arg) {
   return NULL;
 }
 
+/* The run's waveforms as one file: the model's folded into the RTL's, each lane split out,
+ * with a GTKWave view beside it (after every role has closed its file, however the run ended). */
+static void s_trace_finish(const cpo_cli_t *cli) {
+  if (!cli->o.trace_path || access(cli->o.trace_path, R_OK) != 0)
+    return;
+  char why[400], gtkw[1100];
+  if (cpo_trace_finish(cli->o.trace_path, cli->o.model_trace_path, cli->o.host_lanes,
+                       cli->o.config.lanes, why, sizeof why) != CPO_OK) {
+    fprintf(stderr, "cpoemu: warning: the waveforms stay as written (%s)\n", why);
+    return;
+  }
+  cpo_trace_gtkw_path(cli->o.trace_path, gtkw, sizeof gtkw);
+  if (!cli->o.quiet)
+    fprintf(stderr, "cpoemu: waveforms in %s; view them with: gtkwave %s\n", cli->o.trace_path,
+            gtkw);
+}
+
 int cpo_supervisor_run_inproc(cpo_cli_t *cli, const char *repro) {
   cpo_context_t *ctx = cpo_context_new();
   (void)cpo_placement_apply_context(&cli->placement, ctx);
@@ -130,6 +148,7 @@ int cpo_supervisor_run_inproc(cpo_cli_t *cli, const char *repro) {
   if (cli->o.with_host)
     pthread_join(th, NULL);
   cpo_context_destroy(&ctx);
+  s_trace_finish(cli);
   /* The verdict covers every role: a run whose model or host failed did not pass. */
   const role_thread_t *failed = model.code ? &model : host.code ? &host : NULL;
   if (code < 2 && failed && !sum.interrupted) {
@@ -644,6 +663,7 @@ int cpo_supervisor_run_processes(cpo_cli_t *cli, const char *self, const char *r
             (int)p.kids[1].pid, (int)p.kids[2].pid, bound[0] ? bound : endpoint);
   s_supervise(&p);
   s_endpoint_close(&dir);
+  s_trace_finish(cli);
   return s_conclude(&p, repro);
 }
 
@@ -667,6 +687,8 @@ int cpo_supervisor_run_role(cpo_cli_t *cli, const char *cmd, const char *repro) 
     (void)cpo_placement_pin_sim(&cli->placement);
     cpo_run_summary_t sum;
     rc = s_report(cli, &sum, cpo_role_rtl(&cli->o, &sum), repro);
+    if (cli->o.ready_fd < 0) /* run alone; one that `run` started (ready_fd) leaves it to run */
+      s_trace_finish(cli);
   } else {
     (void)cpo_placement_pin_others(&cli->placement);
     rc = strcmp(cmd, "model") == 0 ? cpo_role_model(&cli->o) : cpo_role_host(&cli->o);

@@ -122,6 +122,7 @@ public:
   using Pins = EnginePins<Model, H, M>;
   static constexpr uint32_t L = Pins::L;
 
+  explicit EngineScSim(const harness::TraceSpec &trace) : EngineScSim(trace.path) {}
   explicit EngineScSim(const char *trace_path) {
     if (trace_path)
       cpo_log(CPO_LOG_WARN, "systemc",

@@ -17,7 +17,7 @@ extern "C" bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, si
 }
 
 std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
-                                                     const char *trace_path,
+                                                     const cpo_design_trace_t *trace,
                                                      uint32_t cycles_per_us_q16, char *why,
                                                      size_t why_len) {
   if (!cpo_systemc_has_design(d, why, why_len))
@@ -29,7 +29,7 @@ std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
                   "this process's SystemC kernel has run already: one SystemC design per process");
     return nullptr;
   }
-  return cpo_design_create_sc_engine8(trace_path, cycles_per_us_q16);
+  return cpo_design_create_sc_engine8(trace, cycles_per_us_q16);
 }
 
 std::unique_ptr<CpoDesign> cpo_systemc_platform_design_create(uint32_t cycles_per_us_q16, char *why,

@@ -20,13 +20,13 @@ bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, size_t why_le
 }
 
 /** engine8 under the SystemC harness (engine_design.cpp compiled for EngineSc8.h). */
-std::unique_ptr<CpoDesign> cpo_design_create_sc_engine8(const char *trace_path,
+std::unique_ptr<CpoDesign> cpo_design_create_sc_engine8(const cpo_design_trace_t *trace,
                                                         uint32_t cycles_per_us_q16);
 
 /** Design @p d under the SystemC harness, or null with @p why saying why not: it is not a design
  *  the harness has, or this process's SystemC kernel has run already (one per process). */
 std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
-                                                     const char *trace_path,
+                                                     const cpo_design_trace_t *trace,
                                                      uint32_t cycles_per_us_q16, char *why,
                                                      size_t why_len);
 

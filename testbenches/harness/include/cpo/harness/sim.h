@@ -1,6 +1,8 @@
 /* The one Verilated design base: a verilated top (clk_i, rst_ni) in its own VerilatedContext,
- * clocked by a C++ loop. Time is the context's: each clock phase advances it by one unit, so
- * $time in the RTL and the FST trace agree (a cycle is 2 units, as in the model's trace).
+ * clocked by a C++ loop. Time is the context's: each clock phase advances it by one unit (a
+ * cycle is 2 units). The FST trace stamps each phase with that unit, or, given the real clock
+ * (TraceSpec), with the phase's real time in femtoseconds, so a waveform viewer shows the
+ * simulated time; a TraceSpec may also record only a window of cycles.
  * Register access goes through an APB3 master on the top's pins (bus.h's protocol). */
 #ifndef CPO_HARNESS_SIM_H
 #define CPO_HARNESS_SIM_H
@@ -156,18 +158,28 @@ private:
  *  BeforeZero (they take none and leave no trace: time 0 is the first cycle after reset). */
 enum class ResetTime { Counts, BeforeZero };
 
+/** What to trace: the FST file, the real time of a unit (fs_num / fs_den femtoseconds per
+ *  clock phase; 0: a unit is 1 ps), and the cycles [first_cycle, end_cycle) to record (the file
+ *  is closed, complete, once the window has passed). */
+struct TraceSpec {
+  const char *path = nullptr;
+  uint64_t fs_num = 0, fs_den = 1;
+  uint64_t first_cycle = 0, end_cycle = UINT64_MAX;
+};
+
 template <typename Top> class Sim final : public Clocked {
 public:
   /** @param trace_path FST file to write (the model must be verilated with TRACE_FST), or null. */
-  explicit Sim(const char *trace_path = nullptr) : ctx_(std::make_unique<VerilatedContext>()) {
+  explicit Sim(const char *trace_path = nullptr) : Sim(TraceSpec{trace_path}) {}
+  explicit Sim(const TraceSpec &spec) : ctx_(std::make_unique<VerilatedContext>()), spec_(spec) {
     if (argCount() > 0)
       ctx_->commandArgs(argCount(), argValues());
-    if (trace_path)
+    if (spec.path)
       ctx_->traceEverOn(true);
     top_ = std::make_unique<Top>(ctx_.get(), "top");
     top_->clk_i = 0;
-    if (trace_path)
-      openTrace(trace_path);
+    if (spec.path)
+      openTrace(spec.path);
   }
   ~Sim() override {
     if (trace_)
@@ -263,6 +275,8 @@ private:
     if constexpr (Traced<Top>::value) {
       trace_ = std::make_unique<Trace>();
       top_->trace(trace_.get(), 99);
+      if (spec_.fs_num)
+        trace_->set_time_resolution("1fs"); // the FST's timescale
       trace_->open(path);
     } else {
       cpo_log(CPO_LOG_WARN, "harness",
@@ -276,13 +290,24 @@ private:
       trace_->close();
   }
   void dump() {
-    if constexpr (Traced<Top>::value)
-      if (trace_)
-        trace_->dump(ctx_->time());
+    if constexpr (Traced<Top>::value) {
+      if (!trace_ || cycles_ < spec_.first_cycle)
+        return;
+      if (cycles_ >= spec_.end_cycle) { // past the window: the file is complete now
+        closeTrace();
+        trace_.reset();
+        return;
+      }
+      const uint64_t t = ctx_->time();
+      trace_->dump(spec_.fs_num ? static_cast<uint64_t>(static_cast<unsigned __int128>(t) *
+                                                        spec_.fs_num / spec_.fs_den)
+                                : t);
+    }
   }
 
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Top> top_;
+  TraceSpec spec_;
   std::unique_ptr<Trace> trace_;
   uint64_t cycles_ = 0;
 };
