@@ -38,7 +38,7 @@ CpoRunObserver *self(void *p) {
 } // namespace
 
 CpoRunObserver::CpoRunObserver(CpoDesign &design, cpo_design_ops_t inner, const cpo_config_t &cfg,
-                 FILE *progress)
+                               FILE *progress)
     : design_(design), inner_(inner), cfg_(cfg), out_(progress),
       interval_(cfg.total_cycles / (CPO_SERIES_MAX - 1) + 1), start_us_(s_now_us()),
       last_us_(start_us_), series_(&s_series) {

@@ -73,9 +73,9 @@ class Timeline(unittest.TestCase):
     self.assertIn("reproduce with:\n  ", err)
     self.assertIn(path, err.split("reproduce with:")[1])
     # expected dark, it passes; and the per-lane table shows the physics and the D2D state
-    path = self.scenario(SHORT + "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\n"
-                         "loss_db = 30\n[expect]\nunlocked_lanes = 0x4\nd2d_state = active\n",
-                         "pass.ini")
+    path = self.scenario(
+        SHORT + "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\n"
+        "loss_db = 30\n[expect]\nunlocked_lanes = 0x4\nd2d_state = active\n", "pass.ini")
     code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
     self.assertEqual(code, 0, out + err)
     self.assertIn("RESULT: PASS", out)
@@ -90,8 +90,8 @@ class Timeline(unittest.TestCase):
     self.assertEqual(code, 3, out + err)
     self.assertIn("bad host", out)
     self.assertIn(f"the host script {script} exited with 4", err)
-    code, out, err = cp.run(["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")],
-                            env=self.env)
+    code, out, err = cp.run(
+        ["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")], env=self.env)
     self.assertEqual(code, 2, out + err)
     self.assertIn("[host] program = python needs [host] script", err)
 
