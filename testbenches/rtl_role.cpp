@@ -1,5 +1,6 @@
 // The rtl role: the verilated design the run's lane counts choose, the bridge server and the
 // synchroniser.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
@@ -115,6 +116,8 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     (void)cpo_trace_window_parse(o->trace_window[0] ? o->trace_window : "all", &w);
     cpo_trace_fs_per_half_cycle(&o->config, &trace.fs_num, &trace.fs_den);
     cpo_trace_window_cycles(&w, &o->config, &trace.first_cycle, &trace.end_cycle);
+    // not past the run: the end-of-run reads (timeline_rtl's probe) clock the design on
+    trace.end_cycle = std::min<uint64_t>(trace.end_cycle, o->config.total_cycles);
   }
   std::unique_ptr<CpoDesign> made =
       o->harness == CPO_HARNESS_SYSTEMC
