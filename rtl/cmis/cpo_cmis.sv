@@ -45,6 +45,9 @@ module cpo_cmis
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,  // datapath cycles per microsecond, Q16.16
   output logic [63:0] next_event_o,
+  // an access is under way and waits only on its bus time, which ends at next_event_o: nothing
+  // happens before then, so the harness may skip to it
+  output logic bus_wait_o,
   input  logic [NumLanes-1:0] cal_done_i,  // per lane: the calibration of DPInit is done
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
@@ -151,6 +154,7 @@ module cpo_cmis
   assign page = rw_q[CPO_CMIS_LOWER_PAGE_SELECT_SLOT];
   assign bank = cmis_page_banked(page) ? rw_q[CPO_CMIS_LOWER_BANK_SELECT_SLOT][2:0] : 3'd0;
   assign done = access & (!in_range | (bus_busy_q & (cycle_i >= bus_due_q)));
+  assign bus_wait_o = access & in_range & bus_busy_q & ~done;
 
   // A byte the block computes (source = "hw" in cmis.toml).
   function automatic logic [7:0] hw_byte(cmis_src_e src, logic [6:0] idx);

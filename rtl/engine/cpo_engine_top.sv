@@ -92,7 +92,9 @@ module cpo_engine_top
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,
   input  logic [NumMediaLanes-1:0] cal_done_i,
-  output logic [63:0] next_event_o
+  output logic [63:0] next_event_o,
+  // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
+  output logic cmis_bus_wait_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -423,6 +425,7 @@ module cpo_engine_top
   // ADCs; Vcc has no analog channel yet: a nominal 3.3 V supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
   apb_req_t cmis_req;
+  logic cmis_bus_wait;
   logic [NumMediaLanes-1:0] cmis_stream;
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
   assign cmis_req = '{psel: c_req.psel & cmis_hit, penable: c_req.penable, pwrite: c_req.pwrite,
@@ -443,6 +446,7 @@ module cpo_engine_top
     .cycle_i,
     .cycles_per_us_i,
     .next_event_o,
+    .bus_wait_o     (cmis_bus_wait),
     .cal_done_i,
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
@@ -452,6 +456,10 @@ module cpo_engine_top
     .rx_power_code_i(adc_code_i[AdcRxPower]),
     .stream_en_o    (cmis_stream)
   );
+
+  // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
+  // (the arbiter's other master): then it waits on CMIS's bus timer alone.
+  assign cmis_bus_wait_o = psel_i & sel_oe & oe_sel_ctrl & ~ctrl_req[1].psel & cmis_bus_wait;
 
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;

@@ -329,6 +329,44 @@ void test_cmis_linear_address_decodes_to_bank_page_byte(void **) {
   assert_int_equal(tb.rd(byte), CPO_CMIS_DP_STATE_DEACTIVATED * 0x11);
 }
 
+// A byte access's bus time is a deadline (next_event_o), not clocks to count: while it waits,
+// bus_wait_o says so, and a harness that jumps cycle_i straight to the deadline gets the answer
+// there (a random read: 39 bit times at 1 MHz), not a cycle sooner.
+void test_cmis_bus_wait_is_a_deadline_to_skip_to(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  for (int i = 0; i < 4; i++) // the reset's own activity first
+    tb.tick();
+  t.psel_i = 1;
+  t.penable_i = 0;
+  t.pwrite_i = 0;
+  t.paddr_i = CPO_CMIS_LOWER_IDENTIFIER_OFFSET * 4u;
+  tb.tick();
+  t.penable_i = 1;
+  const uint64_t start = tb.now; // the first access cycle starts the bus time
+  tb.tick();
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.bus_wait_o);
+  assert_false(t.pready_o);
+  assert_int_equal(t.next_event_o, start + 39 * kCyclesPerUs);
+  tb.now = t.next_event_o - 1; // a skip to just before: still waiting
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.bus_wait_o);
+  assert_false(t.pready_o);
+  tb.now++; // the deadline: answered, no longer waiting
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.pready_o);
+  assert_false(t.bus_wait_o);
+  assert_int_equal(t.prdata_o, CPO_CMIS_LOWER_IDENTIFIER_RESET);
+  tb.tick();
+  t.psel_i = t.penable_i = 0;
+  t.eval();
+  assert_false(t.bus_wait_o);
+}
+
 } // namespace
 
 int main() {
@@ -342,6 +380,7 @@ int main() {
       cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),
       cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
       cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
+      cmocka_unit_test(test_cmis_bus_wait_is_a_deadline_to_skip_to),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
