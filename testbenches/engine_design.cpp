@@ -38,7 +38,6 @@ template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::re
   Top &t = sim_->top();
   t.cycle_i = 0;
   t.cycles_per_us_i = cycles_per_us_q16_;
-  t.cal_done_i = M >= 64 ? ~uint64_t{0} : (uint64_t{1} << M) - 1u; // no calibration firmware yet
   sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero);
 }
 

@@ -367,6 +367,38 @@ void test_cmis_bus_wait_is_a_deadline_to_skip_to(void **) {
   assert_false(t.bus_wait_o);
 }
 
+// Status from the monitors: a lane receiving under 20 uW latches Rx LOS (cleared on read);
+// in ModuleReady a driven laser that goes dark (Tx power under 100 uW at 50 mA bias) latches
+// Tx fault on its lane and sends the module to Fault, cause 0x21 (laser fault).
+void test_cmis_rx_los_and_laser_fault_from_the_monitors(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  tb.step();
+  const uint64_t first = tb.now + 20000; // two monitor periods
+  tb.waitFor([&] { return tb.now > first; }, first + 20000, "two samples");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET), 0); // 0.5 mW in: no LOS
+  const unsigned rx_lane = 8 + 1;                         // bank 1, lane 1
+  t.rx_power_code_i[rx_lane / 2] = 5000u | 100u << 16;    // 10 uW
+  tb.waitFor([&] { return tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET) != 0; }, tb.now + 20000, "Rx LOS");
+  t.rx_power_code_i[rx_lane / 2] = 5000u | 5000u << 16;
+  const uint64_t later = tb.now + 20000;
+  tb.waitFor([&] { return tb.now > later; }, later + 20000, "a sample with the light back");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET), 0); // the read above cleared it
+
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; },
+             tb.now + advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET), "ModuleReady");
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0);
+  t.tx_power_code_i[3 / 2] = 100u | 0u << 16; // lane 3 dark at 50 mA
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_FAULT; }, tb.now + 20000,
+             "ModuleFault");
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0x21);
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), 1u << 3);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), 0);
+}
+
 } // namespace
 
 int main() {
@@ -381,6 +413,7 @@ int main() {
       cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
       cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
       cmocka_unit_test(test_cmis_bus_wait_is_a_deadline_to_skip_to),
+      cmocka_unit_test(test_cmis_rx_los_and_laser_fault_from_the_monitors),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
