@@ -39,7 +39,6 @@ template <typename Top, uint32_t H, uint32_t M> void EngineDesign<Top, H, M>::re
   Top &t = sim_->top();
   t.cycle_i = 0;
   t.cycles_per_us_i = cycles_per_us_q16_;
-  t.cal_done_i = M >= 64 ? ~uint64_t{0} : (uint64_t{1} << M) - 1u; // no calibration firmware yet
   sim_->reset(kResetCycles, cpo::harness::ResetTime::BeforeZero);
 }
 
@@ -121,10 +120,13 @@ uint64_t EngineDesign<Top, H, M>::streaming() const {
 }
 
 // Nothing the run observes changes while cycles are skipped: a register write acts in the cycle
-// after it completes (that cycle is clocked first), and a D2D module that is not ACTIVE at both
-// ends has a training timer running.
+// after it completes (that cycle is clocked first), a D2D module that is not ACTIVE at both
+// ends has a training timer running, and a host access under way moves every cycle unless it
+// waits on CMIS's bus time alone (cmis_bus_wait_o: a deadline, next_event_o).
 template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::settled() const {
-  return sim_->cycles() >= bus_done_at_ + kSettleCycles && linkUp();
+  const Top &t = sim_->top();
+  return (!t.psel_i || t.cmis_bus_wait_o) && sim_->cycles() >= bus_done_at_ + kSettleCycles &&
+         linkUp();
 }
 
 // CMIS's next deadline (cpo_cmis next_event_o: all ones for none, a past cycle for "clock me").

@@ -19,9 +19,8 @@
  * instead of clocking them, up to next_event_o (next_event), the cycle CMIS acts at.
  *
  * CMIS's time: cycle_i is the cycle number, set before every clocked cycle (a skip moves it on
- * with the count); cycles_per_us_i comes from the run's datapath clock (the constructor);
- * cal_done_i is tied to 1 on every media lane until the calibration firmware reports it (DPInit
- * then lasts its minimum time). */
+ * with the count); cycles_per_us_i comes from the run's datapath clock (the constructor).
+ * DPInit's calibration done is the engine's own (OE CAL_DONE, or a preset laser current). */
 #ifndef CPO_ENGINE_DESIGN_H
 #define CPO_ENGINE_DESIGN_H
 

@@ -325,6 +325,7 @@ static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
     s->res->reg_accesses++;
   }
   s->req.kind = REQ_NONE;
+  s->req.started = false; /* a host that leaves now must not leave its last access "under way" */
   if (cpo_server_send(s->srv, CPO_ROLE_HOST, &m) != CPO_OK) /* it left: its BYE is queued */
     cpo_log(CPO_LOG_WARN, "rtl", "the host left before its %s", cpo_msg_type_name(m.hdr.type));
 }
@@ -694,7 +695,10 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
       (!s->design->settled || s->design->settled(s->design->self)) && due > s->cycle;
   if (s->chunk_parked && !settled)
     end = s->cycle + 1; /* the effects of a past access first, clocked */
-  if (s->chunk_parked && settled && !s->req.started) {
+  /* A bus access under way is skipped through only if the design says it waits on its own
+   * deadline (settled during the access, the deadline in next_event). */
+  const bool access_waits = !s->req.started || (s->design->settled && s->design->next_event);
+  if (s->chunk_parked && settled && access_waits) {
     if (s->srv) /* a host attaching now gets HELLO_ACK at this cycle: stand still for it */
       CPO_TRY(s_pump(s, host_bit, 0, &got));
     if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))

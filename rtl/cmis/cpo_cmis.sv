@@ -26,6 +26,11 @@ module cpo_cmis
   parameter int unsigned CdbUs = 1_000,  // CDB command execution
   parameter int unsigned MonPeriodUs = 10_000,  // monitor and flag update period
   parameter int unsigned TwiKhz = 1_000,  // management bus clock: Fast-mode Plus
+  // Status from the monitors (README.md): a lane whose laser is driven (Tx bias above zero) but
+  // emits less than TxFaultPower (0.1 uW: 100 uW) has a laser fault; a lane receiving less than
+  // RxLosPower (0.1 uW: 20 uW, -17 dBm) has lost its signal.
+  parameter int unsigned TxFaultPower = 1000,
+  parameter int unsigned RxLosPower = 200,
   // Monitor conversions value = (code * scale + offset) >>> 16, from cmis.toml's [[monitor]]s
   parameter longint TempScaleQ16 = CPO_CMIS_MON_TEMPERATURE_SCALE_Q16,
   parameter longint TempOffsetQ16 = CPO_CMIS_MON_TEMPERATURE_OFFSET_Q16,
@@ -45,6 +50,9 @@ module cpo_cmis
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,  // datapath cycles per microsecond, Q16.16
   output logic [63:0] next_event_o,
+  // an access is under way and waits only on its bus time, which ends at next_event_o: nothing
+  // happens before then, so the harness may skip to it
+  output logic bus_wait_o,
   input  logic [NumLanes-1:0] cal_done_i,  // per lane: the calibration of DPInit is done
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
@@ -92,6 +100,11 @@ module cpo_cmis
     v = (longint'({48'd0, code}) * scale + offset) >>> 16;
     if (is_signed) return v > 32767 ? 16'h7fff : v < -32768 ? 16'h8000 : 16'(v);
     return v > 65535 ? 16'hffff : v < 0 ? 16'h0000 : 16'(v);
+  endfunction
+  // A lane's laser fault: driven (bias above zero) but dark (power below TxFaultPower).
+  function automatic logic tx_fault_at(logic [15:0] bias_code, logic [15:0] power_code);
+    return monitor(bias_code, TxBiasScaleQ16, TxBiasOffsetQ16, 1'b0) != 0 &&
+           monitor(power_code, TxPowerScaleQ16, TxPowerOffsetQ16, 1'b0) < 16'(TxFaultPower);
   endfunction
   // Flags of a value against four thresholds: {low warn, high warn, low alarm, high alarm}.
   function automatic logic [3:0] crossed(logic [15:0] v, logic [15:0] t[4], bit is_signed);
@@ -151,6 +164,7 @@ module cpo_cmis
   assign page = rw_q[CPO_CMIS_LOWER_PAGE_SELECT_SLOT];
   assign bank = cmis_page_banked(page) ? rw_q[CPO_CMIS_LOWER_BANK_SELECT_SLOT][2:0] : 3'd0;
   assign done = access & (!in_range | (bus_busy_q & (cycle_i >= bus_due_q)));
+  assign bus_wait_o = access & in_range & bus_busy_q & ~done;
 
   // A byte the block computes (source = "hw" in cmis.toml).
   function automatic logic [7:0] hw_byte(cmis_src_e src, logic [6:0] idx);
@@ -253,7 +267,7 @@ module cpo_cmis
       bus_last_valid_q <= 1'b0;
       act_q <= 1'b1;
     end else begin
-      logic act;
+      logic act, laser_fault;
       logic [2:0] mod_d;
       act = 1'b0;
 
@@ -292,6 +306,11 @@ module cpo_cmis
       end
 
       // -- the module state machine
+      laser_fault = 1'b0;
+      if (cycle_i >= mon_due_q && mod_q == 3'(CPO_CMIS_MODULE_STATE_READY)) begin
+        for (int l = 0; l < NumLanes; l++)
+          laser_fault |= tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]);
+      end
       mod_d = mod_q;
       unique case (mod_q)
         3'(CPO_CMIS_MODULE_STATE_LOW_PWR):
@@ -319,10 +338,10 @@ module cpo_cmis
           end
         default: ;  // Fault: until a reset
       endcase
-      if (fault_i && mod_q != 3'(CPO_CMIS_MODULE_STATE_FAULT)) begin
+      if ((fault_i || laser_fault) && mod_q != 3'(CPO_CMIS_MODULE_STATE_FAULT)) begin
         mod_d = 3'(CPO_CMIS_MODULE_STATE_FAULT);
         mod_due_q <= Never;
-        fault_cause_q <= 8'h20;
+        fault_cause_q <= fault_i ? 8'h20 : 8'h21;
       end
       if (mod_d != mod_q) begin
         mod_q <= mod_d;
@@ -463,6 +482,11 @@ module cpo_cmis
           ftp = crossed(tp, CPO_CMIS_P02_TX_POWER_THRESH_WORDS, 1'b0);
           ftb = crossed(tb, CPO_CMIS_P02_TX_BIAS_THRESH_WORDS, 1'b0);
           frp = crossed(rp, CPO_CMIS_P02_RX_POWER_THRESH_WORDS, 1'b0);
+          // laser fault (in ModuleReady: the lasers are warm) and Rx loss of signal, latched
+          if (mod_q == 3'(CPO_CMIS_MODULE_STATE_READY) &&
+              tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]))
+            cor_q[CPO_CMIS_P11_TX_FAULT_SLOT+l/Lpb][l%Lpb] <= 1'b1;
+          if (rp < 16'(RxLosPower)) cor_q[CPO_CMIS_P11_RX_LOS_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           for (int k = 0; k < 4; k++) begin
             if (ftp[k]) cor_q[CPO_CMIS_P11_TX_POWER_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
             if (ftb[k]) cor_q[CPO_CMIS_P11_TX_BIAS_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;

@@ -23,8 +23,9 @@
 // it (one write of OE_MGMT's CMIS_CTRL) and its lanes park until their data paths activate.
 // CMIS's timers are deadlines against cycle_i (the harness's datapath cycle number, which jumps
 // while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
-// (cpo_cmis's), all ones when none. cal_done_i is DPInit's "calibration done" per media lane
-// (the harness ties it to 1 until the calibration firmware reports it).
+// (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
+// (the calibration firmware sets it), or every lane when a laser current was preset before cycle
+// 0 (the calibrated snapshot stands in for the firmware that ran).
 //
 // One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
 // endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
@@ -87,12 +88,13 @@ module cpo_engine_top
   output logic [NumLinks-1:0][4:0] oe_state_o,
   output logic [NumLinks-1:0] asic_link_up_o,
   output logic [NumLinks-1:0] oe_link_up_o,
-  // CMIS time and calibration (cpo_cmis): the datapath cycle number, cycles per microsecond
-  // (Q16.16), DPInit's calibration done per media lane; the cycle CMIS must be clocked at next
+  // CMIS time (cpo_cmis): the datapath cycle number, cycles per microsecond (Q16.16); the cycle
+  // CMIS must be clocked at next
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,
-  input  logic [NumMediaLanes-1:0] cal_done_i,
-  output logic [63:0] next_event_o
+  output logic [63:0] next_event_o,
+  // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
+  output logic cmis_bus_wait_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -420,16 +422,24 @@ module cpo_engine_top
   // ---- CMIS (rtl/cmis): its window's offset is the block's own address -----------------------
   // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each lane's laser
   // current DAC code (the last one written, the preset after reset), Tx and Rx power from their
-  // ADCs; Vcc has no analog channel yet: a nominal 3.3 V supply code (1 mV).
+  // ADCs (cpo_cmis derives laser faults and Rx LOS from them); Vcc: the converter bank has no
+  // supply channel, so a constant 3.3 V supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
   apb_req_t cmis_req;
+  logic cmis_bus_wait;
   logic [NumMediaLanes-1:0] cmis_stream;
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
+  logic calibrated_q;  // a laser current was preset before cycle 0: the calibrated snapshot
+  logic [63:0] cal_done_all;
+  logic [NumMediaLanes-1:0] cal_done;
+  assign cal_done_all = {o_reg2hw.cal_done_hi.lanes, o_reg2hw.cal_done_lo.lanes};
+  assign cal_done = calibrated_q ? '1 : cal_done_all[NumMediaLanes-1:0];
   assign cmis_req = '{psel: c_req.psel & cmis_hit, penable: c_req.penable, pwrite: c_req.pwrite,
                       paddr: 32'(c_addr[CmisBits-1:0]), pwdata: c_req.pwdata};
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       bias_code_q <= dac_preset_i[DacLaserCurrent];
+      calibrated_q <= |dac_preset_i[DacLaserCurrent];
     end else if (dac_write.we && 32'(dac_write.channel) == DacLaserCurrent) begin
       for (int m = 0; m < NumMediaLanes; m++)
         if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
@@ -443,7 +453,8 @@ module cpo_engine_top
     .cycle_i,
     .cycles_per_us_i,
     .next_event_o,
-    .cal_done_i,
+    .bus_wait_o     (cmis_bus_wait),
+    .cal_done_i     (cal_done),
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
     .vcc_code_i     (VccCodeMv),
@@ -452,6 +463,10 @@ module cpo_engine_top
     .rx_power_code_i(adc_code_i[AdcRxPower]),
     .stream_en_o    (cmis_stream)
   );
+
+  // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
+  // (the arbiter's other master): then it waits on CMIS's bus timer alone.
+  assign cmis_bus_wait_o = psel_i & sel_oe & oe_sel_ctrl & ~ctrl_req[1].psel & cmis_bus_wait;
 
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;
@@ -483,7 +498,7 @@ module cpo_engine_top
   assign media_tx_o = media_tx_q;
 
   logic unused_top;
-  assign unused_top = ^{sel_none, oe_sel_none, unused_regs_window, stream_all,
+  assign unused_top = ^{sel_none, oe_sel_none, unused_regs_window, stream_all, cal_done_all,
                          c_req.paddr[31:CPO_ADDRMAP_OE_ADDR_BITS], o_reg2hw.scratch,
                          t_reg2hw.scratch, paddr_i[AddrBits-1:CPO_ADDRMAP_OE_ADDR_BITS]};
 

@@ -329,6 +329,76 @@ void test_cmis_linear_address_decodes_to_bank_page_byte(void **) {
   assert_int_equal(tb.rd(byte), CPO_CMIS_DP_STATE_DEACTIVATED * 0x11);
 }
 
+// A byte access's bus time is a deadline (next_event_o), not clocks to count: while it waits,
+// bus_wait_o says so, and a harness that jumps cycle_i straight to the deadline gets the answer
+// there (a random read: 39 bit times at 1 MHz), not a cycle sooner.
+void test_cmis_bus_wait_is_a_deadline_to_skip_to(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  for (int i = 0; i < 4; i++) // the reset's own activity first
+    tb.tick();
+  t.psel_i = 1;
+  t.penable_i = 0;
+  t.pwrite_i = 0;
+  t.paddr_i = CPO_CMIS_LOWER_IDENTIFIER_OFFSET * 4u;
+  tb.tick();
+  t.penable_i = 1;
+  const uint64_t start = tb.now; // the first access cycle starts the bus time
+  tb.tick();
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.bus_wait_o);
+  assert_false(t.pready_o);
+  assert_int_equal(t.next_event_o, start + 39 * kCyclesPerUs);
+  tb.now = t.next_event_o - 1; // a skip to just before: still waiting
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.bus_wait_o);
+  assert_false(t.pready_o);
+  tb.now++; // the deadline: answered, no longer waiting
+  t.cycle_i = tb.now;
+  t.eval();
+  assert_true(t.pready_o);
+  assert_false(t.bus_wait_o);
+  assert_int_equal(t.prdata_o, CPO_CMIS_LOWER_IDENTIFIER_RESET);
+  tb.tick();
+  t.psel_i = t.penable_i = 0;
+  t.eval();
+  assert_false(t.bus_wait_o);
+}
+
+// Status from the monitors: a lane receiving under 20 uW latches Rx LOS (cleared on read);
+// in ModuleReady a driven laser that goes dark (Tx power under 100 uW at 50 mA bias) latches
+// Tx fault on its lane and sends the module to Fault, cause 0x21 (laser fault).
+void test_cmis_rx_los_and_laser_fault_from_the_monitors(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  tb.step();
+  const uint64_t first = tb.now + 20000; // two monitor periods
+  tb.waitFor([&] { return tb.now > first; }, first + 20000, "two samples");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET), 0); // 0.5 mW in: no LOS
+  const unsigned rx_lane = 8 + 1;                         // bank 1, lane 1
+  t.rx_power_code_i[rx_lane / 2] = 5000u | 100u << 16;    // 10 uW
+  tb.waitFor([&] { return tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET) != 0; }, tb.now + 20000, "Rx LOS");
+  t.rx_power_code_i[rx_lane / 2] = 5000u | 5000u << 16;
+  const uint64_t later = tb.now + 20000;
+  tb.waitFor([&] { return tb.now > later; }, later + 20000, "a sample with the light back");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_LOS_OFFSET), 0); // the read above cleared it
+
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; },
+             tb.now + advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET), "ModuleReady");
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0);
+  t.tx_power_code_i[3 / 2] = 100u | 0u << 16; // lane 3 dark at 50 mA
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_FAULT; }, tb.now + 20000,
+             "ModuleFault");
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0x21);
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), 1u << 3);
+  assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), 0);
+}
+
 } // namespace
 
 int main() {
@@ -342,6 +412,8 @@ int main() {
       cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),
       cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
       cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
+      cmocka_unit_test(test_cmis_bus_wait_is_a_deadline_to_skip_to),
+      cmocka_unit_test(test_cmis_rx_los_and_laser_fault_from_the_monitors),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -72,8 +72,9 @@ typedef struct {
   void (*skip)(void *self, uint64_t count);
   /** True if, without a new bus transaction, nothing would happen in the next cycle (no
    * converter write, counter clear or other effect of a past access still due): only then
-   * are cycles skipped; otherwise the parked design is clocked a cycle at a time. NULL:
-   * always settled. */
+   * are cycles skipped; otherwise the parked design is clocked a cycle at a time. During a
+   * bus transaction, true only if the transaction waits on the design's own deadline
+   * (next_event; a design with both ops is then skipped up to it). NULL: always settled. */
   bool (*settled)(void *self);
   /** The earliest cycle at which the design acts on its own (a timer of its own falls due, or
    * a state change is under way: then a cycle <= the current one), UINT64_MAX for none. Every
