@@ -120,13 +120,16 @@ uint64_t EngineDesign<Top, H, M>::streaming() const {
 }
 
 // Nothing the run observes changes while cycles are skipped: a register write acts in the cycle
-// after it completes (that cycle is clocked first), and a D2D module that is not ACTIVE at both
-// ends has a training timer running.
+// after it completes (that cycle is clocked first), and every D2D module is quiet (ACTIVE at both
+// ends, or both ends waiting on a training timer or a message with the sideband silent).
 template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::settled() const {
-  return sim_->cycles() >= bus_done_at_ + kSettleCycles && linkUp();
+  constexpr uint32_t kAll = (1u << ((H + 31) / 32)) - 1u; // one bit per D2D module
+  return sim_->cycles() >= bus_done_at_ + kSettleCycles &&
+         static_cast<uint32_t>(sim_->top().d2d_quiet_o) == kAll;
 }
 
-// CMIS's next deadline (cpo_cmis next_event_o: all ones for none, a past cycle for "clock me").
+// The next deadline of CMIS or a D2D training timer (next_event_o: all ones for none, a past
+// cycle for "clock me").
 template <typename Top, uint32_t H, uint32_t M>
 uint64_t EngineDesign<Top, H, M>::nextEvent() const {
   return static_cast<uint64_t>(sim_->top().next_event_o);

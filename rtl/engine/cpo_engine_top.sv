@@ -33,8 +33,11 @@
 // register tunnel reaches the same OE controller (its rmt_* port); arbiters share it between
 // the direct route and the tunnels (why both: addrmap.toml).
 //
-// The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout at
-// the 1 GHz datapath clock) unless TimerShift or the endpoints' TIMER registers scale them.
+// The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout, in
+// cycles from cycles_per_us_i) unless TimerShift or the endpoints' TIMER registers scale them;
+// they too are deadlines against cycle_i, so next_event_o is the earlier of CMIS's and the D2D
+// modules' (cpo_d2d_link next_event_o), and d2d_quiet_o says per module that nothing in it
+// changes until then but its free-running payload (the harness skips parked cycles only then).
 module cpo_engine_top
   import cpo_apb_pkg::*;
   import cpo_prbs_pkg::*;
@@ -87,6 +90,7 @@ module cpo_engine_top
   output logic [NumLinks-1:0][4:0] oe_state_o,
   output logic [NumLinks-1:0] asic_link_up_o,
   output logic [NumLinks-1:0] oe_link_up_o,
+  output logic [NumLinks-1:0] d2d_quiet_o,
   // CMIS time and calibration (cpo_cmis): the datapath cycle number, cycles per microsecond
   // (Q16.16), DPInit's calibration done per media lane; the cycle CMIS must be clocked at next
   input  logic [63:0] cycle_i,
@@ -162,6 +166,7 @@ module cpo_engine_top
   // ---- The D2D modules -------------------------------------------------------------------------
   logic [NumHostLanes-1:0][WordBits-1:0] a2o_tx, a2o_rx, o2a_tx, o2a_rx;
   logic [NumLinks-1:0] a2o_rx_valid, o2a_rx_valid;
+  logic [NumLinks-1:0][63:0] d2d_next;
   apb_req_t [NumLinks-1:0] rmt_req, oe_d2d_req;
   apb_rsp_t [NumLinks-1:0] rmt_rsp;
   // module 0's OE endpoint is OE_D2D (the OE port's own decode); module k > 0's sits inside
@@ -189,6 +194,10 @@ module cpo_engine_top
     ) u_link (
       .clk_i,
       .rst_ni,
+      .cycle_i,
+      .cycles_per_us_i,
+      .next_event_o  (d2d_next[k]),
+      .quiet_o       (d2d_quiet_o[k]),
       .asic_psel_i   (psel_i & sel_asic[k]),
       .asic_penable_i(penable_i),
       .asic_pwrite_i (pwrite_i),
@@ -423,6 +432,11 @@ module cpo_engine_top
   // ADCs; Vcc has no analog channel yet: a nominal 3.3 V supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
   apb_req_t cmis_req;
+  logic [63:0] cmis_next;
+  always_comb begin
+    next_event_o = cmis_next;
+    for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
+  end
   logic [NumMediaLanes-1:0] cmis_stream;
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
   assign cmis_req = '{psel: c_req.psel & cmis_hit, penable: c_req.penable, pwrite: c_req.pwrite,
@@ -442,7 +456,7 @@ module cpo_engine_top
     .rsp_o          (cmis_rsp),
     .cycle_i,
     .cycles_per_us_i,
-    .next_event_o,
+    .next_event_o   (cmis_next),
     .cal_done_i,
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
