@@ -543,29 +543,31 @@ void test_engine_too_many_bad_lanes_degrade_width(void **state) {
 void test_engine_waiting_link_skips_exactly_to_its_timers(void **state) {
   (void)state;
   constexpr uint64_t kEnd = 30000; // the residency timeout at kDeadSbShift (20000) and beyond
-  Engine clocked, skipping;
   uint64_t skipped = 0;
   std::vector<LogEntry> logs[2][4];
-  for (Engine *e : {&clocked, &skipping}) {
+  // one engine at a time (Verilator 5.006 can hang tearing down two models' contexts)
+  for (int i = 0; i < 2; i++) {
+    Engine e;
     for (uint32_t ctrl : {CPO_D2DCH_A2O_CTRL_OFFSET, CPO_D2DCH_O2A_CTRL_OFFSET})
-      e->wr(Engine::ch(ctrl), e->rd(Engine::ch(ctrl)) | CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
-    e->scale_timers(kDeadSbShift);
-    if (e == &clocked)
-      e->run(kEnd - e->cycles());
+      e.wr(Engine::ch(ctrl), e.rd(Engine::ch(ctrl)) | CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
+    e.scale_timers(kDeadSbShift);
+    if (i == 0)
+      e.run(kEnd - e.cycles());
     else
-      skipped = e->run_skipping(kEnd);
-    const int i = e == &clocked ? 0 : 1;
+      skipped = e.run_skipping(kEnd);
     for (Side s : {Side::Asic, Side::Oe}) {
-      assert_int_equal(e->state(s), CPO_D2D_LTSM_STATE_TRAIN_ERROR);
-      const uint32_t err = e->rd(Engine::d2d(s, CPO_D2D_ERR_STATUS_OFFSET));
+      assert_int_equal(e.state(s), CPO_D2D_LTSM_STATE_TRAIN_ERROR);
+      const uint32_t err = e.rd(Engine::d2d(s, CPO_D2D_ERR_STATUS_OFFSET));
       assert_int_equal(field(err, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
-      logs[i][s == Side::Asic ? 0 : 1] = e->drain_log(s);
+      logs[i][s == Side::Asic ? 0 : 1] = e.drain_log(s);
     }
     // the sideband is back: a link reset from the host side trains both ends
     for (uint32_t ctrl : {CPO_D2DCH_A2O_CTRL_OFFSET, CPO_D2DCH_O2A_CTRL_OFFSET})
-      e->wr(Engine::ch(ctrl), e->rd(Engine::ch(ctrl)) & ~CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
-    e->wr(Engine::d2d(Side::Asic, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_LINK_RESET_MASK);
-    e->train(&logs[i][2], &logs[i][3]);
+      e.wr(Engine::ch(ctrl), e.rd(Engine::ch(ctrl)) & ~CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
+    e.wr(Engine::d2d(Side::Asic, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_LINK_RESET_MASK);
+    e.train(&logs[i][2], &logs[i][3]);
+    if (i == 1)
+      e.check_traffic(2000);
   }
   std::printf("# %llu of %llu cycles skipped while the link waited\n",
               static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(kEnd));
@@ -578,7 +580,6 @@ void test_engine_waiting_link_skips_exactly_to_its_timers(void **state) {
       assert_int_equal(logs[0][j][n].to, logs[1][j][n].to);
     }
   }
-  skipping.check_traffic(2000);
 }
 
 void test_engine_dead_sideband_trainerror_and_reset_recovers(void **state) {
