@@ -120,16 +120,19 @@ uint64_t EngineDesign<Top, H, M>::streaming() const {
 }
 
 // Nothing the run observes changes while cycles are skipped: a register write acts in the cycle
-// after it completes (that cycle is clocked first), a D2D module that is not ACTIVE at both
-// ends has a training timer running, and a host access under way moves every cycle unless it
-// waits on CMIS's bus time alone (cmis_bus_wait_o: a deadline, next_event_o).
+// after it completes (that cycle is clocked first), every D2D module is quiet (ACTIVE at both
+// ends, or both ends waiting on a training timer or a message with the sideband silent), and a
+// host access under way moves every cycle unless it waits on CMIS's bus time alone
+// (cmis_bus_wait_o: a deadline, next_event_o).
 template <typename Top, uint32_t H, uint32_t M> bool EngineDesign<Top, H, M>::settled() const {
+  constexpr uint32_t kAll = (1u << ((H + 31) / 32)) - 1u; // one bit per D2D module
   const Top &t = sim_->top();
   return (!t.psel_i || t.cmis_bus_wait_o) && sim_->cycles() >= bus_done_at_ + kSettleCycles &&
-         linkUp();
+         static_cast<uint32_t>(t.d2d_quiet_o) == kAll;
 }
 
-// CMIS's next deadline (cpo_cmis next_event_o: all ones for none, a past cycle for "clock me").
+// The next deadline of CMIS or a D2D training timer (next_event_o: all ones for none, a past
+// cycle for "clock me").
 template <typename Top, uint32_t H, uint32_t M>
 uint64_t EngineDesign<Top, H, M>::nextEvent() const {
   return static_cast<uint64_t>(sim_->top().next_event_o);

@@ -14,9 +14,14 @@
  *
  * Parked time: media_stream_o says which media lanes stream (the OE's STREAM_EN, gated by CMIS
  * data-path state unless CMIS_CTRL.BYPASS). While none does, the bus is idle and settled, and
- * every D2D module is ACTIVE at both ends (no training timer runs), nothing in the engine
+ * every D2D module is ACTIVE at both ends, nothing in the engine
  * changes but its free-running traffic and CMIS's timers: the synchroniser then skips cycles
- * instead of clocking them, up to next_event_o (next_event), the cycle CMIS acts at.
+ * instead of clocking them, up to next_event_o (next_event), the cycle CMIS or a D2D training
+ * timer acts at. A D2D module that trains but only waits (RESET, SBINIT's pattern-off half,
+ * TRAINERROR, sideband silent: cpo_d2d_link quiet_o) does not hold the skip back either.
+ *
+ * The D2D link's time: its 1 ms / 8 ms timers are deadlines against cycle_i, in cycles from
+ * cycles_per_us_i (real durations at the run's clock).
  *
  * CMIS's time: cycle_i is the cycle number, set before every clocked cycle (a skip moves it on
  * with the count); cycles_per_us_i comes from the run's datapath clock (the constructor).

@@ -60,6 +60,8 @@ template <typename V> Speed run_d2d(unsigned lanes, uint64_t traffic_cycles) {
   cpo::harness::Apb3LoopBus oe(sim, CPO_HARNESS_APB3_PINS(*t, oe_), kApbMaxWaitCycles);
   t->rmt_pready_i = 1;
   t->rmt_pslverr_i = 1;
+  t->cycles_per_us_i = 1000u << 16; // the 1 GHz clock kTimerShift's figures assume
+  cpo::harness::CycleInput<V> cycle_in(sim);
   sim.reset(4);
   const uint32_t timer = CPO_D2D_TIMER_USE_SHIFT_MASK | (kTimerShift << CPO_D2D_TIMER_SHIFT_SHIFT);
   if (asic.write32(CPO_D2D_TIMER_OFFSET, timer) != CPO_OK ||

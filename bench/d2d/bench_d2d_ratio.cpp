@@ -91,6 +91,8 @@ int main(int argc, char **argv) {
   Lanes lanes;
   Link link;
   lanes.reset(4);
+  link.top().cycles_per_us_i = 1000u << 16; // the 1 GHz clock the scaled timers assume
+  cpo::harness::CycleInput<Vcpo_d2d_link> cycle_in(link);
   cpo::harness::Apb3LoopBus asic(link, CPO_HARNESS_APB3_PINS(link.top(), asic_), 100);
   cpo::harness::Apb3LoopBus oe(link, CPO_HARNESS_APB3_PINS(link.top(), oe_), 100);
   if (!train(link, asic, oe)) {

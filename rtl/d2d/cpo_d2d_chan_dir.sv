@@ -18,6 +18,7 @@ module cpo_d2d_chan_dir
 ) (
   input  logic                                 clk_i,
   input  logic                                 rst_ni,
+  input  logic [63:0]                          cycle_i,
   input  chan_dir_cfg_t                        cfg_i,
   input  chan_wire_cfg_t [NumWires-1:0]        wire_cfg_i,
   input  logic [2:0]                           speed_i,
@@ -53,6 +54,7 @@ module cpo_d2d_chan_dir
     cpo_d2d_chan_lane u_lane (
       .clk_i,
       .rst_ni,
+      .cycle_i,
       .salt_i      (DirSalt ^ (32'h9e37_79b9 * (w + 1))),
       .tx_i        (tx_i[w]),
       .rx_o        (wire_rx[w]),

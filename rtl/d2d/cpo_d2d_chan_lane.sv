@@ -7,7 +7,8 @@
 // correct when 2 |phase_i - c| < eye width, else every bit of the word is replaced by a
 // pseudo-random bit (seeded xorshift32 per wire, so runs are reproducible; it steps every
 // cycle, but is only computed in the cycles that draw from it, jumped ahead by the cycles
-// since the last draw). The eye width is
+// since the last draw, counted on cycle_i: a skipped cycle steps it as a clocked one). The eye
+// width is
 // eye_w_i at the top speed and grows by eye_step_i per speed step below it.
 // Faults: stuck_en_i forces every bit to stuck_val_i; open_i makes the wire float (random
 // bits); err_en_i with ber_on_i flips one bit of a word with probability ber_thresh_i / 2^32.
@@ -18,6 +19,7 @@ module cpo_d2d_chan_lane
 (
   input  logic                 clk_i,
   input  logic                 rst_ni,
+  input  logic [63:0]          cycle_i,     // the datapath cycle number, 0 after reset
   input  logic [31:0]          salt_i,      // per-wire constant: decorrelates the streams
   input  logic [WordBits-1:0]  tx_i,
   output logic [WordBits-1:0]  rx_o,
@@ -46,7 +48,8 @@ module cpo_d2d_chan_lane
   logic [6:0]                        start;
   logic [2:0]                        at;
   logic [31:0]                       rnd_base_q, rnd;
-  logic [63:0]                       rnd_age_q;  // rnd is rnd_base_q this many steps on
+  logic [63:0]                       rnd_at_q;  // rnd is rnd_base_q cycle_i - rnd_at_q steps on
+  logic [63:0]                       rnd_age;
   logic                              draw;
   logic [WordBits-1:0]               rx_q, rx_d;
   logic                              inj_q, inj_d;
@@ -106,7 +109,8 @@ module cpo_d2d_chan_lane
     // the random word, only where this cycle draws from it
     draw = !in_eye || (ber_on_i && err_en_i) || open_i;
     rnd = rnd_base_q;
-    if (draw && rnd_age_q != '0) rnd = xorshift32_jump(rnd_base_q, rnd_age_q);
+    rnd_age = cycle_i - rnd_at_q;
+    if (draw && rnd_age != '0) rnd = xorshift32_jump(rnd_base_q, rnd_age);
     inj_d = 1'b0;
     if (draw) begin
       if (!in_eye) rx_d = rx_d ^ rnd[WordBits-1:0];
@@ -124,19 +128,17 @@ module cpo_d2d_chan_lane
     if (!rst_ni) begin
       for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
       rnd_base_q <= salt_i == '0 ? 32'h1 : salt_i;
-      rnd_age_q <= '0;
+      rnd_at_q <= '0;
       rx_q <= '0;
       inj_q <= 1'b0;
     end else begin
       for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= hw[k+1];
       if (reseed_i) begin
         rnd_base_q <= seed_salted;
-        rnd_age_q <= '0;
+        rnd_at_q <= cycle_i + 64'd1;
       end else if (draw) begin
         rnd_base_q <= xorshift32(rnd);
-        rnd_age_q <= '0;
-      end else begin
-        rnd_age_q <= rnd_age_q + 64'd1;
+        rnd_at_q <= cycle_i + 64'd1;
       end
       rx_q <= rx_d;
       inj_q <= inj_d;

@@ -13,6 +13,7 @@ module cpo_d2d_channel
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
+  input  logic [63:0]                        cycle_i,  // the datapath cycle number
   // register port (the registers decode the low CPO_D2DCH_ADDR_BITS of paddr)
   input  apb_req_t                           req_i,
   output apb_rsp_t                           rsp_o,
@@ -89,6 +90,7 @@ module cpo_d2d_channel
   ) u_a2o (
     .clk_i,
     .rst_ni,
+    .cycle_i,
     .cfg_i         (a2o_cfg),
     .wire_cfg_i    (a2o_wires),
     .speed_i       (a2o_speed_i),
@@ -112,6 +114,7 @@ module cpo_d2d_channel
   ) u_o2a (
     .clk_i,
     .rst_ni,
+    .cycle_i,
     .cfg_i         (o2a_cfg),
     .wire_cfg_i    (o2a_wires),
     .speed_i       (o2a_speed_i),

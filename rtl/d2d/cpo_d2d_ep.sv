@@ -19,8 +19,6 @@ module cpo_d2d_ep
   parameter int unsigned NumSpare        = 1,
   parameter bit          Side            = 1'b0,       // 0 ASIC, 1 optical engine
   parameter int unsigned TimerShift      = 0,          // default timer scaling (TIMER register)
-  parameter int unsigned SbPatternCycles = 1_000_000,  // 1 ms at a 1 GHz datapath clock
-  parameter int unsigned ResidencyCycles = 8_000_000,  // 8 ms
   parameter bit          TunTarget       = 1'b1,
   localparam int unsigned NumPhys  = NumLanes + NumSpare,
   localparam int unsigned NumRx    = NumPhys + 1,
@@ -28,6 +26,13 @@ module cpo_d2d_ep
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
+  // time: the datapath cycle number (0 in the first cycle after reset), cycles per microsecond
+  // (Q16.16); the earliest cycle a training timer falls due, and whether the state machine only
+  // waits (cpo_d2d_ltsm's next_event_o and wait_o)
+  input  logic [63:0]                        cycle_i,
+  input  logic [31:0]                        cycles_per_us_i,
+  output logic [63:0]                        next_event_o,
+  output logic                               wait_o,
   // register port (APB3; the registers decode the low CPO_D2D_ADDR_BITS of paddr)
   input  apb_req_t                           req_i,
   output apb_rsp_t                           rsp_o,
@@ -69,11 +74,8 @@ module cpo_d2d_ep
     .hw2reg_re_o(hw2reg_re)
   );
 
-  logic [31:0] cycle_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) cycle_q <= '0;
-    else cycle_q <= cycle_q + 32'd1;
-  end
+  logic [31:0] cycle_q;  // the CYCLE register and the log's stamps
+  assign cycle_q = cycle_i[31:0];
 
   logic [4:0] timer_shift;
   logic       cnt_clear, bist;
@@ -130,10 +132,8 @@ module cpo_d2d_ep
   logic [7:0]         unexp_resp;
 
   cpo_d2d_ltsm #(
-    .NumLanes       (NumLanes),
-    .NumSpare       (NumSpare),
-    .SbPatternCycles(SbPatternCycles),
-    .ResidencyCycles(ResidencyCycles)
+    .NumLanes(NumLanes),
+    .NumSpare(NumSpare)
   ) u_ltsm (
     .clk_i,
     .rst_ni,
@@ -141,6 +141,10 @@ module cpo_d2d_ep
     .link_reset_i   (reg2hw.cmd.link_reset),
     .retrain_i      (reg2hw.cmd.retrain),
     .timer_shift_i  (timer_shift),
+    .cycle_i,
+    .cycles_per_us_i,
+    .next_event_o,
+    .wait_o,
     .cap_speed_i    (reg2hw.cap.max_speed),
     .cap_half_i     (reg2hw.cap.half),
     .module_id_i    (reg2hw.cap.module_id),

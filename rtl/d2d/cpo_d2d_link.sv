@@ -8,6 +8,16 @@
 // through an arbiter), the rest (OE_CTRL) goes out on rmt_* (the OE controller's registers).
 // The ASIC endpoint accepts no tunnel accesses from the OE.
 // a2o_wire_o / o2a_wire_o show what each transmitter puts on the wires (for tests and traces).
+//
+// Time: cycle_i is the datapath cycle number (0 in the first cycle after reset; the harness sets
+// it before every clocked cycle and moves it on over skipped ones), cycles_per_us_i the clock
+// (Q16.16) the 1 ms / 8 ms training timers are counted in. next_event_o is the earliest cycle a
+// training timer of either end falls due (all ones for none). quiet_o: nothing in the link
+// changes until then but its free-running payload, so a parked design may skip cycles up to it
+// (cycle_i keeps the timers, the log and the channel's random streams exact): both ends ACTIVE,
+// or both ends only waiting (RESET, SBINIT's pattern-off half, TRAINERROR) with both sideband
+// directions silent for longer than a training request's resend period, so that no message is
+// under way or due.
 module cpo_d2d_link
   import cpo_apb_pkg::*;
   import cpo_d2d_pkg::*;
@@ -18,14 +28,17 @@ module cpo_d2d_link
   parameter int unsigned NumLanes        = 8,
   parameter int unsigned NumSpare        = 1,
   parameter int unsigned TimerShift      = 0,
-  parameter int unsigned SbPatternCycles = 1_000_000,
-  parameter int unsigned ResidencyCycles = 8_000_000,
   localparam int unsigned NumPhys  = NumLanes + NumSpare,
   localparam int unsigned NumWires = NumPhys + 2,
   localparam int unsigned TunAddrBits = CPO_ADDRMAP_OE_ADDR_BITS
 ) (
   input  logic                              clk_i,
   input  logic                              rst_ni,
+  // time
+  input  logic [63:0]                       cycle_i,
+  input  logic [31:0]                       cycles_per_us_i,
+  output logic [63:0]                       next_event_o,
+  output logic                              quiet_o,
   // ASIC endpoint registers
   input  logic                              asic_psel_i,
   input  logic                              asic_penable_i,
@@ -92,6 +105,8 @@ module cpo_d2d_link
   logic                               o2a_sbc_tx, o2a_sbd_tx, o2a_sbc_rx, o2a_sbd_rx;
   ltsm_state_e                        asic_state, oe_state;
   logic [7:0]                         asic_width, oe_width;
+  logic [63:0]                        asic_next, oe_next;
+  logic                               asic_wait, oe_wait;
 
   // ---- Register ports: registered slices cut the top-level inputs off the register blocks ----
   apb_req_t a_req, o_req, c_req;
@@ -149,12 +164,14 @@ module cpo_d2d_link
     .NumSpare       (NumSpare),
     .Side           (1'b0),
     .TimerShift     (TimerShift),
-    .SbPatternCycles(SbPatternCycles),
-    .ResidencyCycles(ResidencyCycles),
     .TunTarget      (1'b0)
   ) u_asic (
     .clk_i,
     .rst_ni,
+    .cycle_i,
+    .cycles_per_us_i,
+    .next_event_o(asic_next),
+    .wait_o      (asic_wait),
     .req_i      (a_req),
     .rsp_o      (a_rsp),
     .m_req_o    (asic_m_req),
@@ -185,6 +202,7 @@ module cpo_d2d_link
   ) u_channel (
     .clk_i,
     .rst_ni,
+    .cycle_i,
     .req_i       (c_req),
     .rsp_o       (c_rsp),
     .a2o_tx_i    (a2o_wire_o),
@@ -252,12 +270,14 @@ module cpo_d2d_link
     .NumSpare       (NumSpare),
     .Side           (1'b1),
     .TimerShift     (TimerShift),
-    .SbPatternCycles(SbPatternCycles),
-    .ResidencyCycles(ResidencyCycles),
     .TunTarget      (1'b1)
   ) u_oe (
     .clk_i,
     .rst_ni,
+    .cycle_i,
+    .cycles_per_us_i,
+    .next_event_o(oe_next),
+    .wait_o      (oe_wait),
     .req_i      (r_req),
     .rsp_o      (r_rsp),
     .m_req_o    (oe_m_req),
@@ -283,6 +303,20 @@ module cpo_d2d_link
 
   assign asic_state_o = asic_state;
   assign oe_state_o = oe_state;
+
+  // ---- Time ----------------------------------------------------------------------------------
+  // The last cycle a sideband clock ran on either direction's wires (sent or received). Silence
+  // longer than a request's resend period (RetryCycles) plus the channel's few cycles means no
+  // request is outstanding and nothing is in flight.
+  localparam int unsigned SbSilentCycles = 2048 + 64;
+  logic [63:0] sb_last_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) sb_last_q <= '0;
+    else if (a2o_sbc_tx || a2o_sbc_rx || o2a_sbc_tx || o2a_sbc_rx) sb_last_q <= cycle_i;
+  end
+  assign next_event_o = asic_next < oe_next ? asic_next : oe_next;
+  assign quiet_o = (asic_link_up_o && oe_link_up_o) ||
+                   (asic_wait && oe_wait && cycle_i - sb_last_q > 64'(SbSilentCycles));
 
   // The ASIC endpoint's tunnel target is disabled: its master port is idle. The tunnel reaches
   // the OE space only.

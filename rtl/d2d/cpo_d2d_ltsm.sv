@@ -25,17 +25,24 @@
 // (TRAINERROR at the lowest). LINKINIT exchanges the link-management Active request (0x01/0x02,
 // subcode 01).
 // ACTIVE leaves for PHYRETRAIN on an error burst, a host request or the partner's PHYRETRAIN
-// request; PHYRETRAIN -> TXSELFCAL. A state that outstays ResidencyCycles >> timer_shift_i goes
+// request; PHYRETRAIN -> TXSELFCAL. A state that outstays ResidencyUs >> timer_shift_i goes
 // to TRAINERROR and tells the partner (0xE5); TRAINERROR holds until link_reset_i or the
 // partner's LinkReset request, then RESET. link_reset_i in any state sends LinkReset (0x01,
 // subcode 09) and goes to RESET.
+//
+// Time: the timers are deadlines against cycle_i (the datapath cycle number, 0 in the first cycle
+// after reset; it may jump while a parked design skips cycles), never counts of clocks: tmr and
+// res below are cycle_i minus the cycle they started at. The 1 ms pattern and 8 ms residency are
+// real time, from cycles_per_us_i (Q16.16). next_event_o is the earliest cycle a timer of this
+// machine falls due (all ones for none); wait_o says the machine does nothing until then or until
+// a message or a register command arrives (RESET, SBINIT's pattern-off half, TRAINERROR).
 module cpo_d2d_ltsm
   import cpo_d2d_pkg::*;
 #(
   parameter int unsigned NumLanes         = 8,
   parameter int unsigned NumSpare         = 1,
-  parameter int unsigned SbPatternCycles  = 1_000_000,  // 1 ms of 1 GHz datapath cycles (UCIe)
-  parameter int unsigned ResidencyCycles  = 8_000_000,  // 8 ms (UCIe residency timeout)
+  parameter int unsigned SbPatternUs      = 1000,  // 1 ms (UCIe)
+  parameter int unsigned ResidencyUs      = 8000,  // 8 ms (UCIe residency timeout)
   parameter int unsigned RetryCycles      = 2048,
   parameter int unsigned ResetDwellCycles = 64,
   localparam int unsigned NumPhys = NumLanes + NumSpare
@@ -47,6 +54,10 @@ module cpo_d2d_ltsm
   input  logic               link_reset_i,
   input  logic               retrain_i,
   input  logic [4:0]         timer_shift_i,
+  input  logic [63:0]        cycle_i,
+  input  logic [31:0]        cycles_per_us_i,
+  output logic [63:0]        next_event_o,
+  output logic               wait_o,
   input  logic [2:0]         cap_speed_i,
   input  logic               cap_half_i,
   input  logic [3:0]         module_id_i,
@@ -162,8 +173,10 @@ module cpo_d2d_ltsm
   // ---- State ---------------------------------------------------------------------------------
   ltsm_state_e        state_q, state_d, prev_q, prev_d;
   sub_e               sub_q, sub_d;
-  logic [31:0]        res_q, res_d;        // cycles in this state
-  logic [31:0]        tmr_q, tmr_d;        // pattern on/off, reset dwell, 0x91 resend, map wait
+  logic [63:0]        res_q;               // cycles in this state (cycle_i - res_at_q)
+  logic [63:0]        res_at_q, res_at_d;
+  logic [63:0]        tmr_q, tmr_d;        // pattern on/off, reset dwell, 0x91 resend, map wait
+  logic [63:0]        tmr_at_q, tmr_at_d;  // tmr_q is cycle_i - tmr_at_q
   logic               pat_on_q, pat_on_d;
   logic [2:0]         pat_cnt_q, pat_cnt_d;
   // link parameters
@@ -180,9 +193,17 @@ module cpo_d2d_ltsm
   ltsm_state_e        err_st_q, err_st_d;
   logic [15:0]        trainings_q, trainings_d, retrains_q, retrains_d;
 
-  logic [31:0] residency_limit, pattern_limit;
-  assign residency_limit = ResidencyCycles >> timer_shift_i;
-  assign pattern_limit = SbPatternCycles >> timer_shift_i;
+  // datapath cycles of @us microseconds, scaled by 2^-timer_shift_i (at least 1)
+  function automatic logic [63:0] us_cycles(int unsigned us);
+    logic [63:0] c;
+    c = ((64'(us) * 64'(cycles_per_us_i)) >> 16) >> timer_shift_i;
+    return c == 0 ? 64'd1 : c;
+  endfunction
+  logic [63:0] residency_limit, pattern_limit;
+  assign residency_limit = us_cycles(ResidencyUs);
+  assign pattern_limit = us_cycles(SbPatternUs);
+  assign res_q = cycle_i - res_at_q;
+  assign tmr_q = cycle_i - tmr_at_q;
 
   // ---- Message exchange ----------------------------------------------------------------------
   logic        x_start, x_has, x_send, x_clear, x_done, pend, oor_seen, peer_te, peer_reset;
@@ -258,11 +279,11 @@ module cpo_d2d_ltsm
 
   // ---- SBINIT: the clock pattern, "out of reset", the done exchange ---------------------------
   sub_e        sb_sub;
-  logic [31:0] sb_tmr;
+  logic [63:0] sb_tmr;
   logic        sb_start, sb_oor, sb_done;
   always_comb begin
     sb_sub = sub_q;
-    sb_tmr = tmr_q + 32'd1;
+    sb_tmr = tmr_q + 64'd1;
     pat_on_d = pat_on_q;
     pat_cnt_d = pat_cnt_q;
     sb_start = 1'b0;
@@ -291,14 +312,14 @@ module cpo_d2d_ltsm
           if (pat_iter_i) pat_cnt_d = pat_cnt_q + 3'd1;
           if (pat_cnt_d >= 3'd4) begin
             sb_sub = SubOor;
-            sb_tmr = RetryCycles;
+            sb_tmr = 64'(RetryCycles);
           end
         end
         SubOor: begin
           if (oor_seen || (pend && pend_id == SbinitDoneId)) begin
             sb_start = 1'b1;
             sb_sub = SubXchg0;
-          end else if (32'(tmr_q) >= RetryCycles) begin
+          end else if (tmr_q >= 64'(RetryCycles)) begin
             sb_tmr = '0;
             sb_oor = 1'b1;  // resend "out of reset"
           end
@@ -355,7 +376,7 @@ module cpo_d2d_ltsm
         end
         // the map update is registered, the map is computed the cycle after
         SubMapRx: begin
-          if (tmr_q >= 32'd2) begin
+          if (tmr_q >= 64'd2) begin
             tr_start = 1'b1;
             tr_sub = SubXchg1;
           end
@@ -367,7 +388,7 @@ module cpo_d2d_ltsm
             tr_sub = map_tx ? SubMapTx : SubDecide;
           end
         end
-        SubMapTx: if (tmr_q >= 32'd2) tr_sub = SubDecide;
+        SubMapTx: if (tmr_q >= 64'd2) tr_sub = SubDecide;
         default: decide = 1'b1;  // SubDecide
       endcase
     end
@@ -495,7 +516,7 @@ module cpo_d2d_ltsm
     leave_cause = ErrNone;
     unique case (state_q)
       StReset: begin
-        go = enable_i && 32'(tmr_q) >= ResetDwellCycles;
+        go = enable_i && tmr_q >= 64'(ResetDwellCycles);
         nxt = StSbinit;
       end
       StSbinit: begin
@@ -533,7 +554,7 @@ module cpo_d2d_ltsm
   always_comb begin
     state_d = trans ? nxt : state_q;
     prev_d = trans ? state_q : prev_q;
-    res_d = trans ? '0 : res_q + 32'd1;
+    res_at_d = trans ? cycle_i + 64'd1 : res_at_q;
     err_st_d = (trans && nxt == StTrainError) ? state_q : err_st_q;
     cause_d = cause_q;
     if (decide && dec_cause != ErrNone) cause_d = dec_cause;
@@ -546,22 +567,35 @@ module cpo_d2d_ltsm
       end
       StReset: begin
         sub_d = sub_q;
-        tmr_d = tmr_q + 32'd1;
+        tmr_d = tmr_q + 64'd1;
       end
       StActive, StTrainError: begin
         sub_d = (sub_q == SubEntry) ? SubHold : sub_q;
-        tmr_d = tmr_q + 32'd1;
+        tmr_d = tmr_q + 64'd1;
       end
       default: begin
         sub_d = tr_sub;
-        tmr_d = tr_tmr_clr ? '0 : tmr_q + 32'd1;
+        tmr_d = tr_tmr_clr ? '0 : tmr_q + 64'd1;
       end
     endcase
     if (trans) begin
       sub_d = SubEntry;
       tmr_d = '0;
     end
+    tmr_at_d = cycle_i + 64'd1 - tmr_d;  // tmr_d in the next cycle
   end
+
+  // ---- Time: the next deadline, and whether nothing but it (or a message) can happen ---------
+  always_comb begin
+    next_event_o = '1;
+    if (timed(state_q)) next_event_o = res_at_q + residency_limit;
+    if (state_q == StSbinit && sub_q == SubPat && tmr_at_q + pattern_limit < next_event_o)
+      next_event_o = tmr_at_q + pattern_limit;
+    if (state_q == StReset && enable_i) next_event_o = tmr_at_q + 64'(ResetDwellCycles);
+  end
+  assign wait_o = state_q == StReset ||
+                  (state_q == StSbinit && sub_q == SubPat && !pat_on_q) ||
+                  (state_q == StTrainError && sub_q != SubEntry);
 
   // the counters saturate
   assign trainings_d = trainings_q + 16'(state_q == StActive && sub_q == SubEntry &&
@@ -589,8 +623,8 @@ module cpo_d2d_ltsm
       state_q <= StReset;
       prev_q <= StReset;
       sub_q <= SubEntry;
-      res_q <= '0;
-      tmr_q <= '0;
+      res_at_q <= '0;
+      tmr_at_q <= '0;
       pat_on_q <= 1'b0;
       pat_cnt_q <= '0;
       cause_q <= ErrNone;
@@ -601,8 +635,8 @@ module cpo_d2d_ltsm
       state_q <= state_d;
       prev_q <= prev_d;
       sub_q <= sub_d;
-      res_q <= res_d;
-      tmr_q <= tmr_d;
+      res_at_q <= res_at_d;
+      tmr_at_q <= tmr_at_d;
       pat_on_q <= pat_on_d;
       pat_cnt_q <= pat_cnt_d;
       cause_q <= cause_d;

@@ -34,8 +34,11 @@
 // register tunnel reaches the same OE controller (its rmt_* port); arbiters share it between
 // the direct route and the tunnels (why both: addrmap.toml).
 //
-// The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout at
-// the 1 GHz datapath clock) unless TimerShift or the endpoints' TIMER registers scale them.
+// The D2D timers run at their real durations (1 ms sideband pattern, 8 ms residency timeout, in
+// cycles from cycles_per_us_i) unless TimerShift or the endpoints' TIMER registers scale them;
+// they too are deadlines against cycle_i, so next_event_o is the earlier of CMIS's and the D2D
+// modules' (cpo_d2d_link next_event_o), and d2d_quiet_o says per module that nothing in it
+// changes until then but its free-running payload (the harness skips parked cycles only then).
 module cpo_engine_top
   import cpo_apb_pkg::*;
   import cpo_prbs_pkg::*;
@@ -88,8 +91,9 @@ module cpo_engine_top
   output logic [NumLinks-1:0][4:0] oe_state_o,
   output logic [NumLinks-1:0] asic_link_up_o,
   output logic [NumLinks-1:0] oe_link_up_o,
+  output logic [NumLinks-1:0] d2d_quiet_o,
   // CMIS time (cpo_cmis): the datapath cycle number, cycles per microsecond (Q16.16); the cycle
-  // CMIS must be clocked at next
+  // CMIS or a D2D training timer must be clocked at next
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,
   output logic [63:0] next_event_o,
@@ -164,6 +168,7 @@ module cpo_engine_top
   // ---- The D2D modules -------------------------------------------------------------------------
   logic [NumHostLanes-1:0][WordBits-1:0] a2o_tx, a2o_rx, o2a_tx, o2a_rx;
   logic [NumLinks-1:0] a2o_rx_valid, o2a_rx_valid;
+  logic [NumLinks-1:0][63:0] d2d_next;
   apb_req_t [NumLinks-1:0] rmt_req, oe_d2d_req;
   apb_rsp_t [NumLinks-1:0] rmt_rsp;
   // module 0's OE endpoint is OE_D2D (the OE port's own decode); module k > 0's sits inside
@@ -191,6 +196,10 @@ module cpo_engine_top
     ) u_link (
       .clk_i,
       .rst_ni,
+      .cycle_i,
+      .cycles_per_us_i,
+      .next_event_o  (d2d_next[k]),
+      .quiet_o       (d2d_quiet_o[k]),
       .asic_psel_i   (psel_i & sel_asic[k]),
       .asic_penable_i(penable_i),
       .asic_pwrite_i (pwrite_i),
@@ -427,6 +436,11 @@ module cpo_engine_top
   localparam logic [15:0] VccCodeMv = 16'd3300;
   apb_req_t cmis_req;
   logic cmis_bus_wait;
+  logic [63:0] cmis_next;
+  always_comb begin
+    next_event_o = cmis_next;
+    for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
+  end
   logic [NumMediaLanes-1:0] cmis_stream;
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
   logic calibrated_q;  // a laser current was preset before cycle 0: the calibrated snapshot
@@ -452,7 +466,7 @@ module cpo_engine_top
     .rsp_o          (cmis_rsp),
     .cycle_i,
     .cycles_per_us_i,
-    .next_event_o,
+    .next_event_o   (cmis_next),
     .bus_wait_o     (cmis_bus_wait),
     .cal_done_i     (cal_done),
     .fault_i        (1'b0),

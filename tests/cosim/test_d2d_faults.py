@@ -40,7 +40,10 @@ ACTIVE, TRAIN_ERROR = d2d.LtsmState.ACTIVE, d2d.LtsmState.TRAIN_ERROR
 TRAIN_CYCLES = 200_000  # a clean training takes ~10k cycles (as tests/engine)
 POLL = 64  # cycles between two looks at the state registers
 TRAFFIC = 4_000  # cycles of traffic checked
-TIMER_SHIFT = 8  # the dead-sideband case scales the D2D timers (a test option, as tests/engine)
+TIMER_SHIFT = 12  # the dead-sideband case scales the D2D timers (a test option, as tests/engine)
+# The D2D timers count real time at the run's clock: the default profile's 106.25 GBd over 8
+# symbols per cycle is 13281.25 cycles per microsecond.
+CYCLES_PER_US = 106.25e9 / 8 / 1e6
 
 
 def field(v, mask, shift):
@@ -314,7 +317,7 @@ class D2DFaultsWithOptics(unittest.TestCase):
     e.wr(e.at_ch(ch.CPO_D2DCH_A2O_CTRL_OFFSET),
          e.rd(e.at_ch(ch.CPO_D2DCH_A2O_CTRL_OFFSET)) | ch.CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK)
     e.wr(e.at_d2d("asic", d2d.CPO_D2D_CMD_OFFSET), d2d.CPO_D2D_CMD_RETRAIN_MASK)
-    residency = 8_000_000 >> TIMER_SHIFT
+    residency = int(8000 * CYCLES_PER_US) >> TIMER_SHIFT
     e.wait_until(lambda: e.status("asic") == TRAIN_ERROR, 3 * residency, "ASIC in TRAINERROR")
     err = e.rd(e.at_d2d("asic", d2d.CPO_D2D_ERR_STATUS_OFFSET))
     self.assertEqual(

@@ -67,6 +67,8 @@ Harness::Harness(const std::string &name) : name_(name) {
     std::printf("# +trace: %s\n", path.c_str());
   sim_ = std::make_unique<cpo::harness::Sim<CPO_D2D_MODEL>>(trace ? path.c_str() : nullptr);
   CPO_D2D_MODEL &t = sim_->top();
+  t.cycles_per_us_i = kCyclesPerUsQ16;
+  cycle_in_ = std::make_unique<cpo::harness::CycleInput<CPO_D2D_MODEL>>(*sim_);
   const cpo::harness::Apb3Pins<uint16_t> pins[3] = {CPO_HARNESS_APB3_PINS(t, asic_),
                                                     CPO_HARNESS_APB3_PINS(t, oe_),
                                                     CPO_HARNESS_APB3_PINS(t, ch_)};

@@ -26,6 +26,7 @@
 class CPO_D2D_MODEL;
 namespace cpo::harness {
 template <typename Top> class Sim;
+template <typename Top> class CycleInput;
 template <typename Addr> class Apb3LoopBus;
 } // namespace cpo::harness
 
@@ -37,6 +38,8 @@ enum class Port { Asic, Oe, Ch };
 constexpr unsigned kTestTimerShift = 8;
 /* Datapath cycles per simulated second at the design's 1 GHz datapath clock. */
 constexpr double kCyclesPerSecond = 1e9;
+/* The same clock as the link's cycles_per_us_i (Q16.16): 1 ms is 10^6 cycles before scaling. */
+constexpr uint32_t kCyclesPerUsQ16 = 1000u << 16;
 
 /* UCIe LTSM state codes (shared/D2D.md): cpo_d2d_ltsm_state_t, generated from d2d.regs.toml. */
 
@@ -135,6 +138,7 @@ private:
 
   std::string name_;
   std::unique_ptr<cpo::harness::Sim<CPO_D2D_MODEL>> sim_;
+  std::unique_ptr<cpo::harness::CycleInput<CPO_D2D_MODEL>> cycle_in_; // the link's cycle_i
   std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3]; // indexed by Port
   unsigned lanes_ = 0;
   unsigned spare_ = 0;

@@ -7,6 +7,7 @@
  * An engine with more host lanes than one D2D module carries has several modules (OE D2D
  * register); each test then covers every module (training, counters) or says which one.
  * Built once per engine model (CPO_ENGINE_MODEL); CPO_ENGINE_FAULTS selects the fault classes. */
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -38,6 +39,9 @@ constexpr uint64_t kSettleCycles = 3 * kLoopLatency + 1000;
 // CMIS's time base here: 10 cycles per microsecond, so that one CMIS byte's two-wire bus time
 // (39 us for a read) is 390 cycles, within kApbMaxWaitCycles and the tunnel's default timeout.
 constexpr uint32_t kCmisCyclesPerUsQ16 = 10u << 16;
+// The dead-sideband test's D2D timer scale: 8 ms = 80000 cycles at 10 per us, 20000 scaled, more
+// than any one training state takes and short enough to wait for.
+constexpr unsigned kDeadSbShift = 2;
 
 enum class Side { Asic, Oe };
 
@@ -102,7 +106,7 @@ public:
   /* One cycle: media RX is media TX from kLoopLatency cycles ago; CMIS sees the cycle number. */
   void cycle() override {
     Model &t = sim_->top();
-    t.cycle_i = sim_->cycles();
+    t.cycle_i = sim_->cyclesSinceReset();
     const size_t slot = (sim_->cycles() % kLoopLatency) * media_;
     for (unsigned m = 0; m < media_; m++)
       cpo::harness::laneSet(t.media_rx_i, m, media_bits_, line_[slot + m]);
@@ -114,6 +118,26 @@ public:
   void run(uint64_t n) {
     for (uint64_t i = 0; i < n; i++)
       cycle();
+  }
+  /* Up to cycle `end`, as a parked run of the synchroniser would go: while every D2D module is
+   * quiet (d2d_quiet_o) the cycles up to the next deadline (next_event_o) are skipped, not
+   * clocked; otherwise clocked one at a time. Returns the cycles skipped. */
+  uint64_t run_skipping(uint64_t end) {
+    const Model &t = sim_->top();
+    const uint64_t all = (uint64_t{1} << modules_) - 1u;
+    uint64_t skipped = 0;
+    while (cycles() < end) {
+      // next_event_o counts cycle_i, the cycles since reset
+      const uint64_t now = sim_->cyclesSinceReset(), due = t.next_event_o;
+      if ((t.d2d_quiet_o & all) == all && due > now + 1) {
+        const uint64_t n = std::min(due - now, end - cycles());
+        sim_->skipCycles(n);
+        skipped += n;
+      } else {
+        cycle();
+      }
+    }
+    return skipped;
   }
   uint64_t cycles() const {
     return sim_->cycles();
@@ -228,6 +252,10 @@ public:
         (open ? CPO_D2DCH_A2O_WIRE_OPEN_MASK : 0u) | (err_en ? CPO_D2DCH_A2O_WIRE_ERR_EN_MASK : 0u);
     wr(ch(a2o ? CPO_D2DCH_A2O_WIRE_OFFSET_N(wire) : CPO_D2DCH_O2A_WIRE_OFFSET_N(wire), k), v);
   }
+  /* The D2D's 8 ms residency timeout in cycles at this test's clock, scaled by 2^-shift. */
+  static uint32_t residency_cycles(unsigned shift) {
+    return static_cast<uint32_t>(((8000ull * kCmisCyclesPerUsQ16) >> 16) >> shift);
+  }
   void scale_timers(unsigned shift) {
     for (unsigned k = 0; k < modules_; k++) {
       for (Side s : {Side::Asic, Side::Oe})
@@ -235,7 +263,7 @@ public:
            CPO_D2D_TIMER_USE_SHIFT_MASK | (shift << CPO_D2D_TIMER_SHIFT_SHIFT));
     }
     std::printf("# timers scaled by 2^-%u (a test option): 8 ms residency = %u cycles\n", shift,
-                8000000u >> shift);
+                residency_cycles(shift));
   }
 
   unsigned host_ = 0, media_ = 0, media_bits_ = 0;
@@ -508,10 +536,56 @@ void test_engine_too_many_bad_lanes_degrade_width(void **state) {
   e.check_traffic(2000, half);
 }
 
+/* Both sideband directions dead from the start: both ends send SBINIT's pattern (half the time)
+ * into nothing until the residency timeout puts them in TRAINERROR. A run that skips the quiet
+ * cycles up to the D2D deadlines, as a parked run does, ends exactly as one clocked throughout:
+ * the same states, causes and logs (cycles included), and the same training after the repair. */
+void test_engine_waiting_link_skips_exactly_to_its_timers(void **state) {
+  (void)state;
+  constexpr uint64_t kEnd = 30000; // the residency timeout at kDeadSbShift (20000) and beyond
+  uint64_t skipped = 0;
+  std::vector<LogEntry> logs[2][4];
+  // one engine at a time (Verilator 5.006 can hang tearing down two models' contexts)
+  for (int i = 0; i < 2; i++) {
+    Engine e;
+    for (uint32_t ctrl : {CPO_D2DCH_A2O_CTRL_OFFSET, CPO_D2DCH_O2A_CTRL_OFFSET})
+      e.wr(Engine::ch(ctrl), e.rd(Engine::ch(ctrl)) | CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
+    e.scale_timers(kDeadSbShift);
+    if (i == 0)
+      e.run(kEnd - e.cycles());
+    else
+      skipped = e.run_skipping(kEnd);
+    for (Side s : {Side::Asic, Side::Oe}) {
+      assert_int_equal(e.state(s), CPO_D2D_LTSM_STATE_TRAIN_ERROR);
+      const uint32_t err = e.rd(Engine::d2d(s, CPO_D2D_ERR_STATUS_OFFSET));
+      assert_int_equal(field(err, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
+      logs[i][s == Side::Asic ? 0 : 1] = e.drain_log(s);
+    }
+    // the sideband is back: a link reset from the host side trains both ends
+    for (uint32_t ctrl : {CPO_D2DCH_A2O_CTRL_OFFSET, CPO_D2DCH_O2A_CTRL_OFFSET})
+      e.wr(Engine::ch(ctrl), e.rd(Engine::ch(ctrl)) & ~CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
+    e.wr(Engine::d2d(Side::Asic, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_LINK_RESET_MASK);
+    e.train(&logs[i][2], &logs[i][3]);
+    if (i == 1)
+      e.check_traffic(2000);
+  }
+  std::printf("# %llu of %llu cycles skipped while the link waited\n",
+              static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(kEnd));
+  assert_true(skipped > kEnd / 5);
+  for (int j = 0; j < 4; j++) {
+    assert_int_equal(logs[0][j].size(), logs[1][j].size());
+    for (size_t n = 0; n < logs[0][j].size(); n++) {
+      assert_int_equal(logs[0][j][n].cycle, logs[1][j][n].cycle);
+      assert_int_equal(logs[0][j][n].from, logs[1][j][n].from);
+      assert_int_equal(logs[0][j][n].to, logs[1][j][n].to);
+    }
+  }
+}
+
 void test_engine_dead_sideband_trainerror_and_reset_recovers(void **state) {
   (void)state;
   Engine e;
-  e.scale_timers(8);
+  e.scale_timers(kDeadSbShift);
   train_and_run(e);
   // the ASIC -> OE sideband dies, then the ASIC asks for a retrain: PHYRETRAIN cannot be
   // exchanged and the ASIC outstays the residency timeout
@@ -519,7 +593,7 @@ void test_engine_dead_sideband_trainerror_and_reset_recovers(void **state) {
        e.rd(Engine::ch(CPO_D2DCH_A2O_CTRL_OFFSET)) | CPO_D2DCH_A2O_CTRL_SB_DEAD_MASK);
   e.wr(Engine::d2d(Side::Asic, CPO_D2D_CMD_OFFSET), CPO_D2D_CMD_RETRAIN_MASK);
   assert_true(e.run_until([&] { return e.state(Side::Asic) == CPO_D2D_LTSM_STATE_TRAIN_ERROR; },
-                          3 * (8000000u >> 8)));
+                          3 * Engine::residency_cycles(kDeadSbShift)));
   const uint32_t err = e.rd(Engine::d2d(Side::Asic, CPO_D2D_ERR_STATUS_OFFSET));
   assert_int_equal(field(err, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
   e.drain_log(Side::Asic);
@@ -547,6 +621,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test(test_engine_marginal_eye_degrades_speed),
     cmocka_unit_test(test_engine_too_many_bad_lanes_degrade_width),
     cmocka_unit_test(test_engine_dead_sideband_trainerror_and_reset_recovers),
+    cmocka_unit_test(test_engine_waiting_link_skips_exactly_to_its_timers),
 #endif
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

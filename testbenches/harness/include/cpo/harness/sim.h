@@ -205,6 +205,10 @@ public:
   uint64_t cycles() const {
     return cycles_;
   }
+  /** The cycle number counted from the end of the last reset (0 in the first cycle after it). */
+  uint64_t cyclesSinceReset() const {
+    return cycles_ - reset_end_;
+  }
 
   /** One cycle: the clock low and its outputs settled, then @p at_low_clock (sample outputs,
    *  set inputs for the edge), the hooks, then the rising edge. */
@@ -259,6 +263,7 @@ public:
     if (time == ResetTime::BeforeZero)
       top_->clk_i = 0;
     top_->eval();
+    reset_end_ = cycles_;
   }
 
 private:
@@ -310,6 +315,23 @@ private:
   TraceSpec spec_;
   std::unique_ptr<Trace> trace_;
   uint64_t cycles_ = 0;
+  uint64_t reset_end_ = 0;
+};
+
+/** Drives a top's cycle_i input, before every edge, with Sim::cyclesSinceReset(): for designs
+ *  whose timers are deadlines against the cycle number (rtl/d2d, rtl/cmis). */
+template <typename Top> class CycleInput final : public EdgeHook {
+public:
+  explicit CycleInput(Sim<Top> &sim) : sim_(sim) {
+    sim.addHook(this);
+  }
+  void atLowClock() override {
+    sim_.top().cycle_i = sim_.cyclesSinceReset();
+  }
+  void afterEdge() override {}
+
+private:
+  Sim<Top> &sim_;
 };
 
 } // namespace cpo::harness
