@@ -12,37 +12,40 @@
 #include "cpo/hal.h"
 
 static void s_usage(FILE *f) {
-  fputs("usage: cpoemu cmis SUBCOMMAND --endpoint URL [options] [ARGS]\n"
-        "The CMIS host driver, attached as the host to `cpoemu rtl --with-host`; CMIS at the\n"
-        "engine's CMIS window (ENGINE_OE + 0x800000). Bytes and pages: decimal, 0x.. or ..h.\n"
-        "  bringup [--app N]             deinit, leave low power, AppSel N (default 1), DPInit,\n"
-        "                                activate every lane, each wait bounded as advertised\n"
-        "    --then-low-power            then back to ModuleLowPwr (every lane deactivated)\n"
-        "  power low|high                enter / leave low power, wait as advertised\n"
-        "  dump                          the memory map decoded (as `ethtool -m`); clears flags\n"
-        "  peek BANK PAGE BYTE [COUNT]   read bytes (BYTE < 128: the lower page)\n"
-        "  peek --linear ADDR [COUNT]    by linear address (bank * 256 + page) * 128 + byte\n"
-        "  poke BANK PAGE BYTE VALUE...  write bytes\n"
-        "  poke --linear ADDR VALUE...\n"
-        "  watch [--interval-ms N] [--count N]   read the latched flags N times (default 10,\n"
-        "                                every 100 ms of simulated time), print those set\n"
-        "  cdb                           CDB Query Status and Get Firmware Info\n"
-        "  reset                         software reset, wait for ModuleLowPwr\n"
-        "  --endpoint URL                the rtl's endpoint\n"
-        "  --trace FILE                  write every register access and sleep to FILE\n"
-        "                                (the format cpoemu_cmis.TracingClient writes)\n"
-        "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
-        "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
-        "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
-        "2 bad usage, 3 cannot attach or the run ended.\n",
-        f);
+  fputs(
+      "usage: cpoemu cmis SUBCOMMAND --endpoint URL [options] [ARGS]\n"
+      "The CMIS host driver, attached as the host to `cpoemu rtl --with-host`; CMIS at the\n"
+      "engine's CMIS window (ENGINE_OE + 0x800000). Bytes and pages: decimal, 0x.. or ..h.\n"
+      "  bringup [--app N]             deinit, leave low power, AppSel N (default 1), DPInit,\n"
+      "                                activate every lane, each wait bounded as advertised\n"
+      "    --then-low-power            then back to ModuleLowPwr (every lane deactivated)\n"
+      "  power low|high                enter / leave low power, wait as advertised\n"
+      "  dump                          the memory map decoded (as `ethtool -m`); clears flags\n"
+      "  peek BANK PAGE BYTE [COUNT]   read bytes (BYTE < 128: the lower page)\n"
+      "  peek --linear ADDR [COUNT]    by linear address (bank * 256 + page) * 128 + byte\n"
+      "  poke BANK PAGE BYTE VALUE...  write bytes\n"
+      "  poke --linear ADDR VALUE...\n"
+      "  watch [--interval-ms N] [--count N]   read the latched flags N times (default 10,\n"
+      "                                every 100 ms of simulated time), print those set\n"
+      "  cdb                           CDB Query Status and Get Firmware Info\n"
+      "  reset                         software reset, wait for ModuleLowPwr\n"
+      "  --endpoint URL                the rtl's endpoint\n"
+      "  --hold-to-end                 then sleep to the run's last cycle: the rtl skips a parked\n"
+      "                                tail while its host sleeps (alone, it clocks it)\n"
+      "  --trace FILE                  write every register access and sleep to FILE\n"
+      "                                (the format cpoemu_cmis.TracingClient writes)\n"
+      "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
+      "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
+      "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
+      "2 bad usage, 3 cannot attach or the run ended.\n",
+      f);
 }
 
 typedef struct {
   const char *endpoint, *trace;
   cpo_curve_cfg_t curve;
   uint64_t timeout_ms, app, interval_ms, count;
-  bool linear, then_low_power;
+  bool linear, then_low_power, hold_to_end;
   char **args; /* positional arguments after the subcommand */
   int nargs;
 } s_opts_t;
@@ -80,6 +83,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
     O_COUNT,
     O_TRACE,
     O_THEN_LOW,
+    O_HOLD,
     O_HELP
   };
   static const struct option opts[] = {{"endpoint", required_argument, 0, O_ENDPOINT},
@@ -92,6 +96,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
                                        {"count", required_argument, 0, O_COUNT},
                                        {"trace", required_argument, 0, O_TRACE},
                                        {"then-low-power", no_argument, 0, O_THEN_LOW},
+                                       {"hold-to-end", no_argument, 0, O_HOLD},
                                        {"help", no_argument, 0, O_HELP},
                                        {0, 0, 0, 0}};
   *o = (s_opts_t){.timeout_ms = 10000, .app = 1, .interval_ms = 100, .count = 10};
@@ -116,6 +121,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
       break;
     case O_THEN_LOW:
       o->then_low_power = true;
+      break;
+    case O_HOLD:
+      o->hold_to_end = true;
       break;
     case O_TIMEOUT:
       num = &o->timeout_ms, min = 10, max = 3600000;
@@ -290,6 +298,12 @@ static cpo_status_t s_power(cpo_cmis_t *c, const s_opts_t *o) {
   return CPO_OK;
 }
 
+/* Sleep to the run's last cycle, so that the host detaches only then. */
+static cpo_status_t s_hold(cpo_hal_t *hal) {
+  uint64_t last = cpo_hal_config(hal)->total_cycles - 1, now = cpo_hal_now_cycles(hal);
+  return now < last ? cpo_hal_sleep_cycles(hal, last - now) : CPO_OK;
+}
+
 static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
   uint8_t id;
   cpo_status_t rc = cpo_cmis_present(c, &id);
@@ -365,6 +379,8 @@ int cpo_cmis_cmd(int argc, char **argv) {
   cpo_status_t st = cpo_cmis_create(traced ? traced : hal, CPO_CMIS_ENGINE_BASE, &c);
   if (st == CPO_OK)
     st = s_run(c, cmd, &o);
+  if (st == CPO_OK && o.hold_to_end)
+    st = s_hold(cpo_cmis_hal(c));
   int exit_code = 0;
   if (st == CPO_ERR_INVALID_ARG) {
     exit_code = 2;

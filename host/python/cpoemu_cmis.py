@@ -542,6 +542,13 @@ class Cmis:
                     (", module firmware fault latched" if fw else "") +
                     (", data-path firmware fault latched" if dp_fw else ""))
 
+  def hold_to_end(self):
+    """Sleep to the run's last cycle (as `cpoemu cmis --hold-to-end`): the rtl skips a parked
+    tail while its host sleeps; after the host has gone, it clocks it."""
+    last, now = self.c.config.total_cycles - 1, self.c.now()
+    if now < last:
+      self.c.sleep_cycles(last - now)
+
   def reset(self):
     info = self._need_probe()
     self._module_control(0, m.CPO_CMIS_LOWER_MODULE_CONTROL_SOFTWARE_RESET_MASK)
