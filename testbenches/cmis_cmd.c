@@ -12,33 +12,40 @@
 #include "cpo/hal.h"
 
 static void s_usage(FILE *f) {
-  fputs("usage: cpoemu cmis SUBCOMMAND --endpoint URL [options] [ARGS]\n"
-        "The CMIS host driver, attached as the host to `cpoemu rtl --with-host`; CMIS at the\n"
-        "engine's CMIS window (ENGINE_OE + 0x800000). Bytes and pages: decimal, 0x.. or ..h.\n"
-        "  bringup [--app N]             deinit, leave low power, AppSel N (default 1), DPInit,\n"
-        "                                activate every lane, each wait bounded as advertised\n"
-        "  dump                          the memory map decoded (as `ethtool -m`); clears flags\n"
-        "  peek BANK PAGE BYTE [COUNT]   read bytes (BYTE < 128: the lower page)\n"
-        "  peek --linear ADDR [COUNT]    by linear address (bank * 256 + page) * 128 + byte\n"
-        "  poke BANK PAGE BYTE VALUE...  write bytes\n"
-        "  poke --linear ADDR VALUE...\n"
-        "  watch [--interval-ms N] [--count N]   read the latched flags N times (default 10,\n"
-        "                                every 100 ms of simulated time), print those set\n"
-        "  cdb                           CDB Query Status and Get Firmware Info\n"
-        "  reset                         software reset, wait for ModuleLowPwr\n"
-        "  --endpoint URL                the rtl's endpoint\n"
-        "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
-        "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
-        "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
-        "2 bad usage, 3 cannot attach or the run ended.\n",
-        f);
+  fputs(
+      "usage: cpoemu cmis SUBCOMMAND --endpoint URL [options] [ARGS]\n"
+      "The CMIS host driver, attached as the host to `cpoemu rtl --with-host`; CMIS at the\n"
+      "engine's CMIS window (ENGINE_OE + 0x800000). Bytes and pages: decimal, 0x.. or ..h.\n"
+      "  bringup [--app N]             deinit, leave low power, AppSel N (default 1), DPInit,\n"
+      "                                activate every lane, each wait bounded as advertised\n"
+      "    --then-low-power            then back to ModuleLowPwr (every lane deactivated)\n"
+      "  power low|high                enter / leave low power, wait as advertised\n"
+      "  dump                          the memory map decoded (as `ethtool -m`); clears flags\n"
+      "  peek BANK PAGE BYTE [COUNT]   read bytes (BYTE < 128: the lower page)\n"
+      "  peek --linear ADDR [COUNT]    by linear address (bank * 256 + page) * 128 + byte\n"
+      "  poke BANK PAGE BYTE VALUE...  write bytes\n"
+      "  poke --linear ADDR VALUE...\n"
+      "  watch [--interval-ms N] [--count N]   read the latched flags N times (default 10,\n"
+      "                                every 100 ms of simulated time), print those set\n"
+      "  cdb                           CDB Query Status and Get Firmware Info\n"
+      "  reset                         software reset, wait for ModuleLowPwr\n"
+      "  --endpoint URL                the rtl's endpoint\n"
+      "  --hold-to-end                 then sleep to the run's last cycle: the rtl skips a parked\n"
+      "                                tail while its host sleeps (alone, it clocks it)\n"
+      "  --trace FILE                  write every register access and sleep to FILE\n"
+      "                                (the format cpoemu_cmis.TracingClient writes)\n"
+      "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
+      "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
+      "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
+      "2 bad usage, 3 cannot attach or the run ended.\n",
+      f);
 }
 
 typedef struct {
-  const char *endpoint;
+  const char *endpoint, *trace;
   cpo_curve_cfg_t curve;
   uint64_t timeout_ms, app, interval_ms, count;
-  bool linear;
+  bool linear, then_low_power, hold_to_end;
   char **args; /* positional arguments after the subcommand */
   int nargs;
 } s_opts_t;
@@ -74,6 +81,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
     O_LINEAR,
     O_INTERVAL,
     O_COUNT,
+    O_TRACE,
+    O_THEN_LOW,
+    O_HOLD,
     O_HELP
   };
   static const struct option opts[] = {{"endpoint", required_argument, 0, O_ENDPOINT},
@@ -84,6 +94,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
                                        {"linear", no_argument, 0, O_LINEAR},
                                        {"interval-ms", required_argument, 0, O_INTERVAL},
                                        {"count", required_argument, 0, O_COUNT},
+                                       {"trace", required_argument, 0, O_TRACE},
+                                       {"then-low-power", no_argument, 0, O_THEN_LOW},
+                                       {"hold-to-end", no_argument, 0, O_HOLD},
                                        {"help", no_argument, 0, O_HELP},
                                        {0, 0, 0, 0}};
   *o = (s_opts_t){.timeout_ms = 10000, .app = 1, .interval_ms = 100, .count = 10};
@@ -102,6 +115,15 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
       break;
     case O_LINEAR:
       o->linear = true;
+      break;
+    case O_TRACE:
+      o->trace = optarg;
+      break;
+    case O_THEN_LOW:
+      o->then_low_power = true;
+      break;
+    case O_HOLD:
+      o->hold_to_end = true;
       break;
     case O_TIMEOUT:
       num = &o->timeout_ms, min = 10, max = 3600000;
@@ -256,7 +278,30 @@ static cpo_status_t s_bringup(cpo_cmis_t *c, const s_opts_t *o) {
   CPO_TRY(cpo_cmis_bringup(c, (unsigned)o->app));
   printf("bring-up: %u lanes DPActivated on AppSel %u in %.3f ms of simulated time\n",
          cpo_cmis_info(c)->lanes, (unsigned)o->app, (double)(cpo_hal_now_ns(hal) - t0) / 1e6);
+  if (!o->then_low_power)
+    return CPO_OK;
+  t0 = cpo_hal_now_ns(hal);
+  CPO_TRY(cpo_cmis_set_low_power(c, true));
+  printf("low power: ModuleLowPwr in %.3f ms of simulated time\n",
+         (double)(cpo_hal_now_ns(hal) - t0) / 1e6);
   return CPO_OK;
+}
+
+static cpo_status_t s_power(cpo_cmis_t *c, const s_opts_t *o) {
+  bool low = o->nargs == 1 && !strcmp(o->args[0], "low");
+  if (o->nargs != 1 || (!low && strcmp(o->args[0], "high"))) {
+    fprintf(stderr, "cpoemu cmis power: expected low or high\n");
+    return CPO_ERR_INVALID_ARG;
+  }
+  CPO_TRY(cpo_cmis_set_low_power(c, low));
+  printf("module: %s\n", low ? "ModuleLowPwr" : "ModuleReady");
+  return CPO_OK;
+}
+
+/* Sleep to the run's last cycle, so that the host detaches only then. */
+static cpo_status_t s_hold(cpo_hal_t *hal) {
+  uint64_t last = cpo_hal_config(hal)->total_cycles - 1, now = cpo_hal_now_cycles(hal);
+  return now < last ? cpo_hal_sleep_cycles(hal, last - now) : CPO_OK;
 }
 
 static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
@@ -275,6 +320,8 @@ static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
     return cpo_cmis_dump(c, stdout);
   if (!strcmp(cmd, "peek") || !strcmp(cmd, "poke"))
     return s_peek_poke(c, o, cmd[1] == 'o');
+  if (!strcmp(cmd, "power"))
+    return s_power(c, o);
   if (!strcmp(cmd, "watch"))
     return s_watch(c, o);
   if (!strcmp(cmd, "cdb"))
@@ -285,7 +332,8 @@ static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
 }
 
 int cpo_cmis_cmd(int argc, char **argv) {
-  static const char *const cmds[] = {"bringup", "dump", "peek", "poke", "watch", "cdb", "reset"};
+  static const char *const cmds[] = {"bringup", "dump",  "peek", "poke",
+                                     "power",   "watch", "cdb",  "reset"};
   const char *cmd = argc > 2 ? argv[2] : "";
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     s_usage(stdout);
@@ -295,7 +343,9 @@ int cpo_cmis_cmd(int argc, char **argv) {
   for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
     known |= !strcmp(cmd, cmds[k]);
   if (!known) {
-    fprintf(stderr, "cpoemu cmis: %s%s: expected bringup, dump, peek, poke, watch, cdb or reset\n",
+    fprintf(stderr,
+            "cpoemu cmis: %s%s: expected bringup, dump, peek, poke, power, watch, cdb or "
+            "reset\n",
             *cmd ? "unknown subcommand " : "no subcommand", cmd);
     s_usage(stderr);
     return 2;
@@ -315,10 +365,22 @@ int cpo_cmis_cmd(int argc, char **argv) {
     fprintf(stderr, "cpoemu cmis: cannot attach to %s: %s\n", o.endpoint, why);
     return 3;
   }
+  FILE *trace = NULL;
+  cpo_hal_t *traced = NULL;
+  if (o.trace &&
+      (!(trace = fopen(o.trace, "w")) || cpo_cmis_trace_hal(hal, trace, &traced) != CPO_OK)) {
+    fprintf(stderr, "cpoemu cmis: --trace %s: %s\n", o.trace, strerror(errno));
+    if (trace)
+      fclose(trace);
+    cpo_hal_close(&hal);
+    return 2;
+  }
   cpo_cmis_t *c = NULL;
-  cpo_status_t st = cpo_cmis_create(hal, CPO_CMIS_ENGINE_BASE, &c);
+  cpo_status_t st = cpo_cmis_create(traced ? traced : hal, CPO_CMIS_ENGINE_BASE, &c);
   if (st == CPO_OK)
     st = s_run(c, cmd, &o);
+  if (st == CPO_OK && o.hold_to_end)
+    st = s_hold(cpo_cmis_hal(c));
   int exit_code = 0;
   if (st == CPO_ERR_INVALID_ARG) {
     exit_code = 2;
@@ -328,6 +390,11 @@ int cpo_cmis_cmd(int argc, char **argv) {
     exit_code = ended ? 3 : 1;
   }
   cpo_cmis_destroy(&c);
+  cpo_hal_close(&traced);
+  if (trace && fclose(trace) != 0 && exit_code == 0) {
+    fprintf(stderr, "cpoemu cmis: --trace %s: %s\n", o.trace, strerror(errno));
+    exit_code = 1;
+  }
   cpo_hal_close(&hal);
   return exit_code;
 }

@@ -59,6 +59,26 @@ def parse_apps(lower, p01=None):
   return apps
 
 
+def dp_plan(apps, app_sel, lanes):
+  """How application app_sel tiles `lanes` lanes into data paths of its host lane count: the
+  first lane (0-based, module-wide) of each lane's data path (the C driver's cpo_cmis_dp_plan).
+  CmisError naming the application, lane and reason if it does not tile."""
+  if not 1 <= app_sel <= len(apps):
+    raise CmisError(f"AppSel {app_sel}: the module advertises applications 1-{len(apps)}")
+  per_dp, options = apps[app_sel - 1][2], apps[app_sel - 1][4]
+  if per_dp == 0 or LANES_PER_BANK % per_dp:
+    raise CmisError(f"AppSel {app_sel}: {per_dp} host lanes per data path do not tile a bank "
+                    f"of {LANES_PER_BANK} lanes")
+  first = []
+  for l in range(min(lanes, 64)):
+    in_bank = l % LANES_PER_BANK
+    first.append(l - in_bank % per_dp)
+    if in_bank % per_dp == 0 and not options >> in_bank & 1:
+      raise CmisError(f"AppSel {app_sel}: a data path of {per_dp} lanes cannot start on lane "
+                      f"{l + 1} (host lane options 0x{options:02x})")
+  return first
+
+
 # {name: (page 01h byte, field)} of the advertised durations (cmis.toml's DUR_* bytes)
 _DURATIONS = {
     "dp_init_ms": ("DUR_DP", "DP_INIT"),
@@ -117,6 +137,41 @@ def _state_text(enum, v):
     return enum(v).name
   except ValueError:
     return f"a reserved state ({v})"
+
+
+class TracingClient:
+  """A client that writes one line per access to `out` (a text file), the C driver's HAL trace
+  format (cpo_cmis_trace_hal, `cpoemu cmis --trace`): "@CYCLE R 0xADDR 0xDATA", "@CYCLE W 0xADDR
+  0xDATA" (" error N" appended if it failed), "@CYCLE S CYCLES". Everything else passes through."""
+
+  def __init__(self, client, out):
+    self._c, self._out = client, out
+
+  def __getattr__(self, name):
+    return getattr(self._c, name)
+
+  def _access(self, kind, addr, data, call):
+    cycle = self._c.now()
+    try:
+      v = call()
+    except Exception as e:
+      # The C status of a bus error (CPO_ERR_BUS); anything else ends the session anyway.
+      status = -10 if "bus error" in str(e) else -1
+      self._out.write(f"@{cycle} {kind} 0x{addr:08x} 0x{0 if kind == 'R' else data:08x} "
+                      f"error {status}\n")
+      raise
+    self._out.write(f"@{cycle} {kind} 0x{addr:08x} 0x{(v if kind == 'R' else data):08x}\n")
+    return v
+
+  def read(self, addr):
+    return self._access("R", addr, 0, lambda: self._c.read(addr))
+
+  def write(self, addr, data):
+    return self._access("W", addr, data, lambda: self._c.write(addr, data))
+
+  def sleep_cycles(self, n):
+    self._out.write(f"@{self._c.now()} S {n}\n")
+    return self._c.sleep_cycles(n)
 
 
 class Cmis:
@@ -339,8 +394,7 @@ class Cmis:
     info = self._need_probe()
     if info["flat_mem"]:
       raise CmisError("the module has flat memory: no data paths to bring up")
-    if not 1 <= app_sel <= min(len(info["apps"]), MAX_APPS):
-      raise CmisError(f"AppSel {app_sel}: the module advertises applications 1-{len(info['apps'])}")
+    first = dp_plan(info["apps"], app_sel, info["lanes"])
     if self.module_state() == m.ModuleState.FAULT:
       self.check_fault()
     d = info["durations"]
@@ -349,11 +403,10 @@ class Cmis:
     self.set_low_power(False)
     self._wait_dp(m.DpState.DEACTIVATED, d["dp_tx_off_ms"] + d["dp_deinit_ms"],
                   "MaxDurationDPTxTurnOff + MaxDurationDPDeinit")
-    per_dp = info["apps"][app_sel - 1][2] or 1
     for bank in range(info["banks"]):
       staged = [(app_sel << m.CPO_CMIS_P10_STAGED0_CONFIG_APP_SEL_SHIFT) |
-                ((l - l % per_dp) << m.CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT)
-                for l in range(LANES_PER_BANK)]
+                ((first[bank * LANES_PER_BANK + l] % LANES_PER_BANK)
+                 << m.CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT) for l in range(LANES_PER_BANK)]
       self.write(bank, m.CPO_CMIS_PAGE_P10, m.CPO_CMIS_P10_STAGED0_CONFIG_OFFSET, staged)
       self.write(bank, m.CPO_CMIS_PAGE_P10, m.CPO_CMIS_P10_APPLY_DP_INIT_OFFSET, [0xFF])
     self._wait_config(app_sel, d["dp_init_ms"])
@@ -488,6 +541,13 @@ class Cmis:
     raise CmisError(f"module fault: {_state_text(m.ModuleState, st)}, fault cause 0x{cause:02x}" +
                     (", module firmware fault latched" if fw else "") +
                     (", data-path firmware fault latched" if dp_fw else ""))
+
+  def hold_to_end(self):
+    """Sleep to the run's last cycle (as `cpoemu cmis --hold-to-end`): the rtl skips a parked
+    tail while its host sleeps; after the host has gone, it clocks it."""
+    last, now = self.c.config.total_cycles - 1, self.c.now()
+    if now < last:
+      self.c.sleep_cycles(last - now)
 
   def reset(self):
     info = self._need_probe()

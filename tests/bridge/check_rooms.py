@@ -23,6 +23,7 @@ RAW_PEERS = {
     'tests/robustness/test_session.c': 'sends malformed frames as a raw DEALER',
     'tests/robustness/test_sync_session.c': 'sends stamps the client refuses as a raw DEALER',
     'bench/bridge/bench_roundtrip.c': 'measures a raw libzmq REQ/REP ping-pong as the baseline',
+    'bench/cmis/bench_cmis_access.c': 'the same raw ping-pong, the baseline of CMIS accesses',
 }
 STDERR = re.compile(r'\bstderr\b|\bperror\s*\(')
 LIBRARY_DIRS = ('model/src/', 'bridge/src/', 'host/src/', 'host/fw/', 'common/src/')

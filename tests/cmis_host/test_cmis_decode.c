@@ -290,6 +290,33 @@ static void test_select_writes_only_changes_and_reads_refusals_back(void **state
   cpo_hal_close(&hal);
 }
 
+/* A 4:1 application (oif-3.2t's 4 host lanes per data path) over 32 lanes: data paths on lanes
+ * 1, 5, 9, ... each named by its first lane within its bank; 1-lane paths anywhere. */
+static void test_dp_plan_follows_the_host_lane_count_and_start_lanes(void **state) {
+  (void)state;
+  cpo_cmis_apps_t apps = {.count = 3};
+  apps.app[0] = (cpo_cmis_app_t){.host_lanes = 1, .media_lanes = 1, .host_lane_options = 0xFF};
+  apps.app[1] = (cpo_cmis_app_t){.host_lanes = 4, .media_lanes = 1, .host_lane_options = 0x11};
+  apps.app[2] = (cpo_cmis_app_t){.host_lanes = 4, .media_lanes = 1, .host_lane_options = 0x01};
+  uint8_t first[CPO_CMIS_MAX_LANES];
+  char why[200];
+  assert_int_equal(cpo_cmis_dp_plan(&apps, 1, 32, first, why, sizeof why), 0);
+  for (unsigned l = 0; l < 32; l++)
+    assert_int_equal(first[l], l);
+  assert_int_equal(cpo_cmis_dp_plan(&apps, 2, 32, first, why, sizeof why), 0);
+  for (unsigned l = 0; l < 32; l++)
+    assert_int_equal(first[l], l - l % 4);
+  /* A path may not start on lane 5 when only lane 1 of each bank is a start lane. */
+  assert_int_equal(cpo_cmis_dp_plan(&apps, 3, 32, first, why, sizeof why), -1);
+  assert_string_equal(why, "AppSel 3: a data path of 4 lanes cannot start on lane 5 (host lane "
+                           "options 0x01)");
+  assert_int_equal(cpo_cmis_dp_plan(&apps, 4, 32, first, why, sizeof why), -1);
+  assert_string_equal(why, "AppSel 4: the module advertises applications 1-3");
+  apps.app[0].host_lanes = 3; /* does not tile a bank of 8 */
+  assert_int_equal(cpo_cmis_dp_plan(&apps, 1, 8, first, why, sizeof why), -1);
+  assert_string_equal(why, "AppSel 1: 3 host lanes per data path do not tile a bank of 8 lanes");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_apps_parse_reads_the_lower_page_list_and_its_end),
@@ -303,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_monitors_in_si_units),
       cmocka_unit_test(test_thresholds_parse_each_monitor),
       cmocka_unit_test(test_lane_nibbles),
+      cmocka_unit_test(test_dp_plan_follows_the_host_lane_count_and_start_lanes),
       cmocka_unit_test(test_select_writes_only_changes_and_reads_refusals_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

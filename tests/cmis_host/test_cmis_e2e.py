@@ -3,15 +3,30 @@
 (cpoemu_cmis.Cmis), for the 8-, 32/8- and 64-lane profiles.
 
 For each profile, two runs of `cpoemu rtl --with-host` + `cpoemu model` with the same scenario:
-one with the C tool as the host, one with the Python driver. Each must bring every lane the
-module advertises to DPActivated (the C tool exits 0 saying so; the Python bringup returns),
-both roles must exit 0, and the two runs' JSON must have the same reg_accesses and event_hash:
-the C and Python drivers made identical register traces.
+one with the C tool as the host, one with the Python driver. Each brings every lane the module
+advertises to DPActivated on AppSel 1 (data paths as the application advertises them), then puts
+the module back in low power (every lane deactivated) and sleeps to the run's last cycle (the
+rtl skips the parked tail while its host sleeps).
+Both record every register access and sleep (`cpoemu cmis --trace`, cpoemu_cmis.TracingClient):
+the two traces must be identical line for line, and the two runs' JSON must have the same
+reg_accesses and event_hash.
+
+--clock-mhz N runs the datapath at N MHz (--baud-hz = N MHz x the design's symbols per cycle)
+instead of the profile's: the module's durations are in microseconds, so a CMIS bring-up costs
+the same simulated time, but every bus access clocks far fewer cycles (L, the path latency in
+cycles, shrinks with the clock: at 10 MHz it is 4 cycles and Q 1, a quantum per cycle, so much
+slower clocks cost more than they save). At the real clock (--clock-mhz 0) every bus access is
+clocked, 520 k cycles a byte, until a parked engine skips it (the engine side of issue 13).
+
+The 32/8 profile (oif-3.2t: 32 host lanes, 4 per data path onto 8 media lanes) needs the engine
+to advertise its 4:1 application; an engine that advertises only 1-lane data paths on its 8
+media lanes still brings those up, the traces are still compared, and the test then skips,
+naming the missing engine feature.
 
 Skips (exit 77) while the engine has no CMIS block: the first access of either driver (byte 0)
 answers a bus error.
 
-usage: test_cmis_e2e.py --cpoemu PATH
+usage: test_cmis_e2e.py --cpoemu PATH [--clock-mhz N] [unittest args]
 """
 import argparse
 import json
@@ -30,11 +45,31 @@ import cpoemu_cmis  # noqa: E402
 import cpoemu_proc  # noqa: E402
 
 ARGS = None
-PROFILES = ["mrm-els-8x200g", "oif-3.2t", "mzm-6.4t"]
-# Long enough for a cold bring-up within the advertised bounds (PwrUp 500 ms, DPInit 1 s, ...)
-# at any profile's cycle rate; the host detaching ends nothing early.
-CYCLES = "4000000000"
+# profile: (the engine design's symbols per cycle, host lanes, host lanes per data path)
+PROFILES = {
+    "mrm-els-8x200g": (8, 8, 1),
+    "oif-3.2t": (32, 32, 4),
+    "mzm-6.4t": (8, 64, 1),
+}
+# Simulated time for a cold bring-up (PwrUp 200 ms, DPInit >= 20 ms, TxTurnOn 5 ms, the bus
+# accesses) and the low-power return, with room; the parked tail after it is skipped.
+RUN_S = 0.6
 NO_CMIS = "the engine has no CMIS block"
+NO_4_TO_1 = ("the engine does not advertise oif-3.2t's 4:1 application (32 host lanes, 4 per data "
+             "path): its multi-lane applications are the engine side of issue 13")
+
+
+def _run_args(profile):
+  spc = PROFILES[profile][0]
+  args = ["--profile", profile, "--quiet", "--expect-min-locked-lanes", "0", "--expect-min-bits",
+          "0", "--expect-max-ber", "1"]
+  if ARGS.clock_mhz:
+    baud = int(ARGS.clock_mhz * 1e6) * spc
+    cycles = int(RUN_S * ARGS.clock_mhz * 1e6)
+    args += ["--baud-hz", str(baud)]
+  else:
+    cycles = int(RUN_S * 106.25e9 / spc)  # the profiles' 106.25 GBd
+  return args + ["--cycles", str(cycles)]
 
 
 class CmisBringup(unittest.TestCase):
@@ -42,64 +77,90 @@ class CmisBringup(unittest.TestCase):
   def _roles(self, profile, json_path):
     roles = cpoemu_proc.Roles(ARGS.cpoemu)
     self.addCleanup(roles.close)
-    run = ["--profile", profile, "--cycles", CYCLES, "--quiet"]
+    run = _run_args(profile)
     roles.spawn("rtl", "--with-host", "--json", json_path, *run)
     roles.spawn("model", *run)
     return roles
 
   def _finish(self, roles, json_path):
-    for role, rc in roles.wait(timeout_s=1500).items():
+    for role, rc in roles.wait(timeout_s=ARGS.timeout_s).items():
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{roles.log_text()}")
     with open(json_path) as f:
       return json.load(f)
 
   def _c_run(self, profile, out_dir):
-    json_path = os.path.join(out_dir, "c.json")
+    json_path, trace = os.path.join(out_dir, "c.json"), os.path.join(out_dir, "c.trace")
     roles = self._roles(profile, json_path)
-    p = subprocess.run([ARGS.cpoemu, "cmis", "bringup", "--endpoint", roles.endpoint],
+    p = subprocess.run([
+        ARGS.cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--trace", trace,
+        "--endpoint",
+        roles.endpoint
+    ],
                        capture_output=True,
                        text=True,
-                       timeout=1500)
+                       timeout=ARGS.timeout_s)
     if p.returncode != 0 and NO_CMIS in p.stderr:
       self.skipTest(f"{NO_CMIS} yet (byte 0 answers PSLVERR): {p.stderr.strip()}")
     self.assertEqual(p.returncode, 0, f"{p.stdout}{p.stderr}\n{roles.log_text()}")
     self.assertRegex(p.stdout, r"bring-up: \d+ lanes DPActivated on AppSel 1")
-    return self._finish(roles, json_path)
+    self.assertIn("low power: ModuleLowPwr", p.stdout)
+    with open(trace) as f:
+      return self._finish(roles, json_path), f.read()
 
   def _py_run(self, profile, out_dir):
-    json_path = os.path.join(out_dir, "py.json")
+    json_path, trace = os.path.join(out_dir, "py.json"), os.path.join(out_dir, "py.trace")
     roles = self._roles(profile, json_path)
-    with cc.Client(roles.endpoint, timeout_ms=10000) as c:
-      cmis = cpoemu_cmis.Cmis(c)
+    with open(trace, "w") as out, cc.Client(roles.endpoint, timeout_ms=10000) as client:
+      cmis = cpoemu_cmis.Cmis(cpoemu_cmis.TracingClient(client, out))
       try:
         cmis.present()  # as the C tool: byte 0 first
       except cc.CpoError as e:
         self.skipTest(f"{NO_CMIS} yet (byte 0 answers PSLVERR): {e}")
       cmis.bringup(1)  # raises naming the lane, state and bound unless every lane is Activated
-      self.assertGreaterEqual(cmis.info["lanes"], 8)
-    return self._finish(roles, json_path)
+      states = cmis.dp_states()
+      self.assertEqual(set(states), {cpoemu_cmis.m.DpState.ACTIVATED}, states)
+      cmis.set_low_power(True)
+      cmis.hold_to_end()
+      info = cmis.info
+    with open(trace) as f:
+      return self._finish(roles, json_path), f.read(), info
 
   def _check(self, profile):
     out_dir = tempfile.mkdtemp(prefix="cpo_cmis_e2e_")
     self.addCleanup(shutil.rmtree, out_dir, True)
-    c = self._c_run(profile, out_dir)
-    py = self._py_run(profile, out_dir)
-    self.assertEqual((c["reg_accesses"], c["event_hash"]), (py["reg_accesses"], py["event_hash"]),
-                     "the C and Python drivers' register traces differ")
+    (c, c_trace) = self._c_run(profile, out_dir)
+    (py, py_trace, info) = self._py_run(profile, out_dir)
+    self.assertGreater(len(c_trace.splitlines()), 100)
+    if c_trace != py_trace:
+      diff = next(i for i, (a, b) in enumerate(zip(c_trace.splitlines(), py_trace.splitlines()))
+                  if a != b)
+      self.fail(f"the C and Python register traces differ first at line {diff + 1}: "
+                f"{c_trace.splitlines()[diff]!r} vs {py_trace.splitlines()[diff]!r}")
+    self.assertEqual((c["reg_accesses"], c["event_hash"]), (py["reg_accesses"], py["event_hash"]))
+    _, lanes, per_dp = PROFILES[profile]
+    got = (info["lanes"], info["apps"][0][2])
+    if got != (lanes, per_dp):
+      if profile == "oif-3.2t":
+        self.skipTest(f"{NO_4_TO_1}; it advertises {got[0]} lanes, {got[1]} per data path "
+                      "(those were brought up, C and Python traces identical)")
+      self.fail(f"{profile}: the module advertises {got[0]} lanes and {got[1]} host lanes per "
+                f"data path, expected {lanes} and {per_dp}")
 
   def test_bringup_8_lanes(self):
-    self._check(PROFILES[0])
+    self._check("mrm-els-8x200g")
 
   def test_bringup_32_host_8_media_lanes(self):
-    self._check(PROFILES[1])
+    self._check("oif-3.2t")
 
   def test_bringup_64_lanes(self):
-    self._check(PROFILES[2])
+    self._check("mzm-6.4t")
 
 
 if __name__ == "__main__":
   ap = argparse.ArgumentParser()
   ap.add_argument("--cpoemu", required=True)
+  ap.add_argument("--clock-mhz", type=float, default=100.0, help="0: the profile's real clock")
+  ap.add_argument("--timeout-s", type=float, default=1500)
   ARGS, rest = ap.parse_known_args()
   result = unittest.main(argv=[sys.argv[0]] + rest, exit=False).result
   if not result.wasSuccessful():

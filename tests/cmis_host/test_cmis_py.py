@@ -73,7 +73,58 @@ class PureLogic(unittest.TestCase):
     self.assertAlmostEqual(cm.tx_bias_a(bytes([0x9C, 0x40]), 0), 80e-3)
 
 
+class DataPaths(unittest.TestCase):
+
+  def test_dp_plan_as_the_c_driver(self):
+    apps = [(0x80, 0x73, 1, 1, 0xFF, 0xFF), (0x4B, 0x73, 4, 1, 0x11, 0xFF),
+            (0x4B, 0x73, 4, 1, 0x01, 0xFF)]
+    self.assertEqual(cm.dp_plan(apps, 1, 16), list(range(16)))
+    self.assertEqual(cm.dp_plan(apps, 2, 32), [l - l % 4 for l in range(32)])
+    with self.assertRaisesRegex(cm.CmisError, "cannot start on lane 5 \\(host lane options 0x01\\)"):
+      cm.dp_plan(apps, 3, 32)
+    with self.assertRaisesRegex(cm.CmisError, "AppSel 4: the module advertises applications 1-3"):
+      cm.dp_plan(apps, 4, 32)
+
+
+class PythonStack:
+  """How an existing Python CMIS stack (e.g. SONiC's sonic_platform_base CmisApi over an
+  XcvrEeprom) reads a module: read(offset, n) over the linear space, the identifier at 0, the
+  module state at byte 3, the vendor name at page 00h bytes 129-144 (linear 129-144: page 00h's
+  upper half follows the lower page), and writes page selects only through the EEPROM."""
+
+  def __init__(self, eeprom):
+    self.e = eeprom
+
+  def identifier(self):
+    return {0x18: "QSFP-DD", 0x19: "OSFP", 0x80: "CPO"}.get(self.e.read(0, 1)[0], "unknown")
+
+  def module_state(self):
+    return {1: "LowPwr", 2: "PwrUp", 3: "Ready", 4: "PwrDn", 5: "Fault"}[(self.e.read(3, 1)[0] >> 1) & 7]
+
+  def vendor_name(self):
+    return self.e.read(129, 16).decode("ascii").strip()
+
+  def dp_state(self, lane):  # lane from 1; bank (lane - 1) // 8, page 11h bytes 128-131
+    bank, l = divmod(lane - 1, 8)
+    b = self.e.read((bank * 256 + 0x11) * 128 + 128 + l // 2, 1)[0]
+    return b >> 4 if l % 2 else b & 0x0F
+
+
 class Eeprom(unittest.TestCase):
+
+  def test_a_python_stack_decodes_identity_and_state(self):
+    c = FakeClient()
+    c.mem[(None, None, 0)] = 0x80
+    c.mem[(None, None, 3)] = 1 << 1  # ModuleLowPwr
+    for k, ch in enumerate(b"CPOEMU          "):
+      c.mem[(0, 0, 129 + k)] = ch
+    c.mem[(1, 0x11, 129)] = 0x47  # bank 1, page 11h: lanes 11 (7) and 12 (4)
+    stack = PythonStack(cm.CmisEeprom(c))
+    self.assertEqual((stack.identifier(), stack.module_state(), stack.vendor_name()),
+                     ("CPO", "LowPwr", "CPOEMU"))
+    self.assertEqual((stack.dp_state(11), stack.dp_state(12)), (7, 4))
+    self.assertEqual((c.bank, c.page), (1, 0x11))  # the EEPROM selected them, read back
+
 
   def test_linear_reads_and_writes_select_once_and_verify(self):
     c = FakeClient()

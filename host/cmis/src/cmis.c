@@ -397,9 +397,11 @@ cpo_status_t cpo_cmis_bringup(cpo_cmis_t *c, unsigned app_sel) {
   const cpo_cmis_info_t *i = &c->info;
   if (i->flat_mem)
     return cpo_cmis_fail(c, CPO_ERR_STATE, "the module has flat memory: no data paths to bring up");
-  if (app_sel < 1 || app_sel > i->apps.count || app_sel > 15)
-    return cpo_cmis_fail(c, CPO_ERR_RANGE, "AppSel %u: the module advertises applications 1-%u",
-                         app_sel, i->apps.count);
+  /* Data paths as the application's advertisement says: its host lane count, its start lanes. */
+  uint8_t first[CPO_CMIS_MAX_LANES];
+  char why[200];
+  if (cpo_cmis_dp_plan(&i->apps, app_sel, i->lanes, first, why, sizeof why) != 0)
+    return cpo_cmis_fail(c, CPO_ERR_RANGE, "%s", why);
   unsigned st;
   CPO_TRY(cpo_cmis_module_state(c, &st));
   if (st == CPO_CMIS_MODULE_STATE_FAULT)
@@ -410,13 +412,13 @@ cpo_status_t cpo_cmis_bringup(cpo_cmis_t *c, unsigned app_sel) {
   CPO_TRY(cpo_cmis_set_low_power(c, false));
   CPO_TRY(s_wait_dp(c, CPO_CMIS_DP_STATE_DEACTIVATED, i->dur.dp_tx_off_ms + i->dur.dp_deinit_ms,
                     "MaxDurationDPTxTurnOff + MaxDurationDPDeinit"));
-  /* Stage the application: each data path of host_lanes lanes is named by its first lane. */
-  unsigned per_dp = i->apps.app[app_sel - 1].host_lanes ? i->apps.app[app_sel - 1].host_lanes : 1;
+  /* Stage the application: DataPathID is the data path's first lane within its bank. */
   for (unsigned bank = 0; bank < i->banks; bank++) {
     uint8_t staged[CPO_CMIS_LANES_PER_BANK];
     for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++)
       staged[l] = (uint8_t)(app_sel << CPO_CMIS_P10_STAGED0_CONFIG_APP_SEL_SHIFT |
-                            (l - l % per_dp) << CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT);
+                            (first[bank * CPO_CMIS_LANES_PER_BANK + l] % CPO_CMIS_LANES_PER_BANK)
+                                << CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT);
     CPO_TRY(cpo_cmis_write(c, bank, CPO_CMIS_PAGE_P10, CPO_CMIS_P10_STAGED0_CONFIG_OFFSET, staged,
                            sizeof staged));
     uint8_t all = 0xFF;

@@ -36,6 +36,34 @@ void cpo_cmis_apps_parse(const uint8_t *lower, const uint8_t *p01, cpo_cmis_apps
   }
 }
 
+int cpo_cmis_dp_plan(const cpo_cmis_apps_t *apps, unsigned app_sel, unsigned lanes, uint8_t *first,
+                     char *why, size_t why_len) {
+  if (app_sel < 1 || app_sel > apps->count) {
+    snprintf(why, why_len, "AppSel %u: the module advertises applications 1-%u", app_sel,
+             apps->count);
+    return -1;
+  }
+  const cpo_cmis_app_t *a = &apps->app[app_sel - 1];
+  unsigned per_dp = a->host_lanes;
+  if (per_dp == 0 || CPO_CMIS_LANES_PER_BANK % per_dp != 0) {
+    snprintf(why, why_len, "AppSel %u: %u host lanes per data path do not tile a bank of %u lanes",
+             app_sel, per_dp, CPO_CMIS_LANES_PER_BANK);
+    return -1;
+  }
+  for (unsigned l = 0; l < lanes && l < CPO_CMIS_MAX_LANES; l++) {
+    unsigned in_bank = l % CPO_CMIS_LANES_PER_BANK;
+    first[l] = (uint8_t)(l - in_bank % per_dp);
+    if (in_bank % per_dp == 0 && !(a->host_lane_options >> in_bank & 1u)) {
+      snprintf(why, why_len,
+               "AppSel %u: a data path of %u lanes cannot start on lane %u (host lane options "
+               "0x%02x)",
+               app_sel, per_dp, l + 1, a->host_lane_options);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 uint32_t cpo_cmis_duration_code_ms(unsigned code) {
   uint32_t ms = cpo_cmis_duration_ms(code);
   return ms ? ms : cpo_cmis_duration_ms(CPO_CMIS_NUM_DURATIONS - 1u);

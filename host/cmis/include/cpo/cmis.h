@@ -123,6 +123,14 @@ unsigned cpo_cmis_dp_state_of(const uint8_t *p11, unsigned lane);
 /** Config status nibble of lane @p lane (0-7 of its bank) in a page 11h image. */
 unsigned cpo_cmis_config_status_of(const uint8_t *p11, unsigned lane);
 
+/** How application @p app_sel (1-based) of @p apps tiles @p lanes module lanes into data paths
+ * of the application's host lane count: first[l] gets the first lane (0-based, module-wide) of
+ * lane l's data path; a data path stays within its bank of 8 and starts on a lane the host lane
+ * options allow (bit i: lane i + 1 of each bank). 0 if it tiles; otherwise -1 and @p why names
+ * the application, lane and reason. */
+int cpo_cmis_dp_plan(const cpo_cmis_apps_t *apps, unsigned app_sel, unsigned lanes, uint8_t *first,
+                     char *why, size_t why_len);
+
 /* ---- The driver -------------------------------------------------------------------------- */
 
 typedef struct cpo_cmis cpo_cmis_t;
@@ -224,6 +232,13 @@ CPO_MUST_USE cpo_status_t cpo_cmis_check_fault(cpo_cmis_t *c);
 /** Software reset (lower byte 26 bit 3): forget the selection and wait until the module
  * answers again in ModuleLowPwr, bounded by ModulePwrUp. */
 CPO_MUST_USE cpo_status_t cpo_cmis_reset(cpo_cmis_t *c);
+
+/** A HAL over @p inner that writes one line per call to @p out, the register trace the C and
+ * Python drivers are compared by: "@CYCLE R 0xADDR 0xDATA", "@CYCLE W 0xADDR 0xDATA" (with
+ * " error N" appended if it failed, N the status), "@CYCLE S CYCLES" (a sleep); CYCLE the
+ * simulated time at the call. Closing it leaves
+ * @p inner and @p out open. */
+CPO_MUST_USE cpo_status_t cpo_cmis_trace_hal(cpo_hal_t *inner, FILE *out, cpo_hal_t **traced);
 
 /** Write the memory map decoded, in the style of `ethtool -m`, to @p out. */
 CPO_MUST_USE cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out);
