@@ -86,8 +86,7 @@ template <uint32_t W> bool same(const VlPort<W> &a, const VlPort<W> &b) {
   X(dac_preset_i, CPO_DAC_COUNT *M * 16)                                                           \
   X(adc_code_i, CPO_ADC_COUNT *M * 16)                                                             \
   X(cycle_i, 64)                                                                                   \
-  X(cycles_per_us_i, 32)                                                                           \
-  X(cal_done_i, M)
+  X(cycles_per_us_i, 32)
 #define CPO_SC_ENGINE_OUTPUTS(X)                                                                   \
   X(prdata_o, 32)                                                                                  \
   X(pready_o, 1)                                                                                   \
@@ -105,7 +104,9 @@ template <uint32_t W> bool same(const VlPort<W> &a, const VlPort<W> &b) {
   X(oe_state_o, 5 * L)                                                                             \
   X(asic_link_up_o, L)                                                                             \
   X(oe_link_up_o, L)                                                                               \
-  X(next_event_o, 64)
+  X(d2d_quiet_o, L)                                                                                \
+  X(next_event_o, 64)                                                                              \
+  X(cmis_bus_wait_o, 1)
 
 /** The engine's ports as the C++ model has them; @p Model (the --sc model) only names it. */
 template <typename Model, uint32_t H, uint32_t M> struct EnginePins {
