@@ -37,21 +37,32 @@ def bench_one(cpoemu, profile, timeout_s):
   out = tempfile.mkdtemp(prefix="cpo_bench_cmis_")
   try:
     json_path = os.path.join(out, "rtl.json")
-    run = ["--profile", profile, "--quiet", "--cycles", str(int(RUN_S * 106.25e9 / spc)),
-           "--expect-min-locked-lanes", "0", "--expect-min-bits", "0", "--expect-max-ber", "1"]
+    run = [
+        "--profile", profile, "--quiet", "--cycles",
+        str(int(RUN_S * 106.25e9 / spc)), "--expect-min-locked-lanes", "0", "--expect-min-bits",
+        "0", "--expect-max-ber", "1"
+    ]
     t0 = time.monotonic()
     roles = cpoemu_proc.Roles(cpoemu)
     try:
       roles.spawn("rtl", "--with-host", "--json", json_path, *run)
       roles.spawn("model", *run)
       try:
-        p = subprocess.run(
-            [cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--endpoint",
-             roles.endpoint],
-            capture_output=True, text=True, timeout=timeout_s)
+        p = subprocess.run([
+            cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--endpoint",
+            roles.endpoint
+        ],
+                           capture_output=True,
+                           text=True,
+                           timeout=timeout_s)
       except subprocess.TimeoutExpired:
-        return {"profile": profile, "lanes": lanes, "finished": False, "wall_s": timeout_s,
-                "target_s": target}
+        return {
+            "profile": profile,
+            "lanes": lanes,
+            "finished": False,
+            "wall_s": timeout_s,
+            "target_s": target
+        }
       wall = time.monotonic() - t0
       if p.returncode != 0:
         raise SystemExit(f"{profile}: cpoemu cmis bringup exited {p.returncode}: {p.stderr}"
@@ -62,10 +73,17 @@ def bench_one(cpoemu, profile, timeout_s):
         j = json.load(f)
     finally:
       roles.close()
-    return {"profile": profile, "lanes": lanes, "finished": True, "wall_s": wall,
-            "sim_bringup_ms": sim_ms, "reg_accesses": j.get("reg_accesses"),
-            "cycles": j.get("cycles"), "skipped_cycles": j.get("skipped_cycles"),
-            "target_s": target}
+    return {
+        "profile": profile,
+        "lanes": lanes,
+        "finished": True,
+        "wall_s": wall,
+        "sim_bringup_ms": sim_ms,
+        "reg_accesses": j.get("reg_accesses"),
+        "cycles": j.get("cycles"),
+        "skipped_cycles": j.get("skipped_cycles"),
+        "target_s": target
+    }
   finally:
     shutil.rmtree(out, True)
 
@@ -87,15 +105,31 @@ def main():
             f"{r['wall_s']:.1f} s wall (target <= {r['target_s']:.0f} s), "
             f"{r['reg_accesses']} register accesses, {clocked} cycles clocked, "
             f"{r['skipped_cycles']} skipped")
-      metrics.append({"name": f"bringup_{n}_lanes_sim_ms", "value": r["sim_bringup_ms"],
-                      "unit": "ms", "target": None, "better": "lower"})
-      metrics.append({"name": f"bringup_{n}_lanes_clocked_cycles", "value": clocked,
-                      "unit": "cycles", "target": None, "better": "lower"})
+      metrics.append({
+          "name": f"bringup_{n}_lanes_sim_ms",
+          "value": r["sim_bringup_ms"],
+          "unit": "ms",
+          "target": None,
+          "better": "lower"
+      })
+      metrics.append({
+          "name": f"bringup_{n}_lanes_clocked_cycles",
+          "value": clocked,
+          "unit": "cycles",
+          "target": None,
+          "better": "lower"
+      })
     else:
       print(f"{profile} ({n} lanes): NOT finished within {a.timeout_s:.0f} s wall "
             f"(target <= {r['target_s']:.0f} s)")
-    metrics.append({"name": f"bringup_{n}_lanes_wall_s", "value": r["wall_s"], "unit": "s",
-                    "target": r["target_s"], "better": "lower", "finished": r["finished"]})
+    metrics.append({
+        "name": f"bringup_{n}_lanes_wall_s",
+        "value": r["wall_s"],
+        "unit": "s",
+        "target": r["target_s"],
+        "better": "lower",
+        "finished": r["finished"]
+    })
   with open(os.path.join(a.out, "cmis_bringup.json"), "w") as f:
     json.dump({"benchmark": "cmis_bringup", "metrics": metrics}, f, indent=1)
 

@@ -405,8 +405,8 @@ class Cmis:
                   "MaxDurationDPTxTurnOff + MaxDurationDPDeinit")
     for bank in range(info["banks"]):
       staged = [(app_sel << m.CPO_CMIS_P10_STAGED0_CONFIG_APP_SEL_SHIFT) |
-                ((first[bank * LANES_PER_BANK + l] % LANES_PER_BANK)
-                 << m.CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT) for l in range(LANES_PER_BANK)]
+                ((first[bank * LANES_PER_BANK + l] % LANES_PER_BANK) <<
+                 m.CPO_CMIS_P10_STAGED0_CONFIG_DP_ID_SHIFT) for l in range(LANES_PER_BANK)]
       self.write(bank, m.CPO_CMIS_PAGE_P10, m.CPO_CMIS_P10_STAGED0_CONFIG_OFFSET, staged)
       self.write(bank, m.CPO_CMIS_PAGE_P10, m.CPO_CMIS_P10_APPLY_DP_INIT_OFFSET, [0xFF])
     self._wait_config(app_sel, d["dp_init_ms"])

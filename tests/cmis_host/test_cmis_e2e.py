@@ -61,8 +61,10 @@ NO_4_TO_1 = ("the engine does not advertise oif-3.2t's 4:1 application (32 host 
 
 def _run_args(profile):
   spc = PROFILES[profile][0]
-  args = ["--profile", profile, "--quiet", "--expect-min-locked-lanes", "0", "--expect-min-bits",
-          "0", "--expect-max-ber", "1"]
+  args = [
+      "--profile", profile, "--quiet", "--expect-min-locked-lanes", "0", "--expect-min-bits", "0",
+      "--expect-max-ber", "1"
+  ]
   if ARGS.clock_mhz:
     baud = int(ARGS.clock_mhz * 1e6) * spc
     cycles = int(RUN_S * ARGS.clock_mhz * 1e6)
@@ -93,8 +95,7 @@ class CmisBringup(unittest.TestCase):
     roles = self._roles(profile, json_path)
     p = subprocess.run([
         ARGS.cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--trace", trace,
-        "--endpoint",
-        roles.endpoint
+        "--endpoint", roles.endpoint
     ],
                        capture_output=True,
                        text=True,
@@ -132,8 +133,8 @@ class CmisBringup(unittest.TestCase):
     (py, py_trace, info) = self._py_run(profile, out_dir)
     self.assertGreater(len(c_trace.splitlines()), 100)
     if c_trace != py_trace:
-      diff = next(i for i, (a, b) in enumerate(zip(c_trace.splitlines(), py_trace.splitlines()))
-                  if a != b)
+      diff = next(
+          i for i, (a, b) in enumerate(zip(c_trace.splitlines(), py_trace.splitlines())) if a != b)
       self.fail(f"the C and Python register traces differ first at line {diff + 1}: "
                 f"{c_trace.splitlines()[diff]!r} vs {py_trace.splitlines()[diff]!r}")
     self.assertEqual((c["reg_accesses"], c["event_hash"]), (py["reg_accesses"], py["event_hash"]))

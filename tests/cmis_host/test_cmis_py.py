@@ -80,7 +80,8 @@ class DataPaths(unittest.TestCase):
             (0x4B, 0x73, 4, 1, 0x01, 0xFF)]
     self.assertEqual(cm.dp_plan(apps, 1, 16), list(range(16)))
     self.assertEqual(cm.dp_plan(apps, 2, 32), [l - l % 4 for l in range(32)])
-    with self.assertRaisesRegex(cm.CmisError, "cannot start on lane 5 \\(host lane options 0x01\\)"):
+    with self.assertRaisesRegex(cm.CmisError,
+                                "cannot start on lane 5 \\(host lane options 0x01\\)"):
       cm.dp_plan(apps, 3, 32)
     with self.assertRaisesRegex(cm.CmisError, "AppSel 4: the module advertises applications 1-3"):
       cm.dp_plan(apps, 4, 32)
@@ -99,7 +100,13 @@ class PythonStack:
     return {0x18: "QSFP-DD", 0x19: "OSFP", 0x80: "CPO"}.get(self.e.read(0, 1)[0], "unknown")
 
   def module_state(self):
-    return {1: "LowPwr", 2: "PwrUp", 3: "Ready", 4: "PwrDn", 5: "Fault"}[(self.e.read(3, 1)[0] >> 1) & 7]
+    return {
+        1: "LowPwr",
+        2: "PwrUp",
+        3: "Ready",
+        4: "PwrDn",
+        5: "Fault"
+    }[(self.e.read(3, 1)[0] >> 1) & 7]
 
   def vendor_name(self):
     return self.e.read(129, 16).decode("ascii").strip()
@@ -124,7 +131,6 @@ class Eeprom(unittest.TestCase):
                      ("CPO", "LowPwr", "CPOEMU"))
     self.assertEqual((stack.dp_state(11), stack.dp_state(12)), (7, 4))
     self.assertEqual((c.bank, c.page), (1, 0x11))  # the EEPROM selected them, read back
-
 
   def test_linear_reads_and_writes_select_once_and_verify(self):
     c = FakeClient()

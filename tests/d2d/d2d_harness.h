@@ -139,7 +139,7 @@ private:
   std::string name_;
   std::unique_ptr<cpo::harness::Sim<CPO_D2D_MODEL>> sim_;
   std::unique_ptr<cpo::harness::CycleInput<CPO_D2D_MODEL>> cycle_in_; // the link's cycle_i
-  std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3]; // indexed by Port
+  std::unique_ptr<cpo::harness::Apb3LoopBus<uint16_t>> bus_[3];       // indexed by Port
   unsigned lanes_ = 0;
   unsigned spare_ = 0;
   unsigned timer_shift_ = 0;

@@ -558,7 +558,8 @@ void test_engine_waiting_link_skips_exactly_to_its_timers(void **state) {
     for (Side s : {Side::Asic, Side::Oe}) {
       assert_int_equal(e.state(s), CPO_D2D_LTSM_STATE_TRAIN_ERROR);
       const uint32_t err = e.rd(Engine::d2d(s, CPO_D2D_ERR_STATUS_OFFSET));
-      assert_int_equal(field(err, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT), 1);
+      assert_int_equal(field(err, CPO_D2D_ERR_STATUS_CAUSE_MASK, CPO_D2D_ERR_STATUS_CAUSE_SHIFT),
+                       1);
       logs[i][s == Side::Asic ? 0 : 1] = e.drain_log(s);
     }
     // the sideband is back: a link reset from the host side trains both ends

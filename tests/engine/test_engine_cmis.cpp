@@ -42,8 +42,8 @@ constexpr uint32_t kL = 492; // cycles TX -> RX, about L at 1 GHz
 // (10 MHz) and the real one (75.3 ps cycles, as the 8x200G profile's).
 constexpr uint64_t kSlowClockHz = 10'000'000;
 constexpr uint64_t kRealClockHz = 13'281'250'000;
-constexpr uint64_t kRunSeconds = 3; // more than every advertised duration
-constexpr uint32_t kPollsPerDuration = 50;    // poll interval = advertised duration / this
+constexpr uint64_t kRunSeconds = 3;        // more than every advertised duration
+constexpr uint32_t kPollsPerDuration = 50; // poll interval = advertised duration / this
 constexpr uint32_t kBanks = (Design::kLanes + 7) / 8;
 
 uint32_t cmis_addr(uint32_t byte) {
@@ -186,7 +186,8 @@ public:
     }
     // DPInit waits for the calibration; no model preset a laser (no calibrated snapshot), so
     // the host stands in for the calibration firmware: every lane done (OE CAL_DONE). Then Tx on
-    const uint64_t lanes = Design::kLanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << Design::kLanes) - 1;
+    const uint64_t lanes =
+        Design::kLanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << Design::kLanes) - 1;
     wr("CAL_DONE", CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_CAL_DONE_LO_OFFSET),
        static_cast<uint32_t>(lanes));
     wr("CAL_DONE", CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_CAL_DONE_HI_OFFSET),
@@ -341,8 +342,8 @@ void test_engine_cmis_bus_time_skipped_at_the_real_clock(void **state) {
   check_bring_up(b, kRealClockHz, false);
   assert_int_equal(a.r.reg_accesses, b.r.reg_accesses);
   assert_int_equal(a.r.skipped_cycles, b.r.skipped_cycles);
-  std::printf("# event_hash 0x%016" PRIx64 " (inproc, L/4), 0x%016" PRIx64 " (ipc, L)\n", a.r.hash.h,
-              b.r.hash.h);
+  std::printf("# event_hash 0x%016" PRIx64 " (inproc, L/4), 0x%016" PRIx64 " (ipc, L)\n",
+              a.r.hash.h, b.r.hash.h);
   assert_true(a.r.hash.h == b.r.hash.h);
 }
 
