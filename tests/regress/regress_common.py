@@ -87,9 +87,8 @@ def check_junit_shape(path, testcase):
   return root
 
 
-def process_groups_alive(pgids):
-  """The pids of live processes (zombies aside) whose process group is one of pgids."""
-  alive = []
+def _proc_stats():
+  """(pid, fields after the command name: state, ppid, pgrp, ...) of every process."""
   for name in os.listdir("/proc"):
     if not name.isdigit():
       continue
@@ -98,26 +97,17 @@ def process_groups_alive(pgids):
         stat = f.read()
     except OSError:
       continue
-    fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
-    if fields[0] != "Z" and int(fields[2]) in pgids:
-      alive.append(int(name))
-  return alive
+    yield int(name), stat[stat.rindex(")") + 2:].split()
+
+
+def process_groups_alive(pgids):
+  """The pids of live processes (zombies aside) whose process group is one of pgids."""
+  return [pid for pid, fields in _proc_stats() if fields[0] != "Z" and int(fields[2]) in pgids]
 
 
 def children_of(pid):
   """The pids of pid's children."""
-  kids = []
-  for name in os.listdir("/proc"):
-    if not name.isdigit():
-      continue
-    try:
-      with open(f"/proc/{name}/stat") as f:
-        stat = f.read()
-    except OSError:
-      continue
-    if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-      kids.append(int(name))
-  return kids
+  return [child for child, fields in _proc_stats() if int(fields[1]) == pid]
 
 
 def cmdline(pid):
