@@ -22,6 +22,7 @@
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define D2D_POLL_US 1.0
 #define SUPERVISE_PERIOD_US 20.0 /* rings drift with the ambient over milliseconds */
+#define RELOCK_US 2.0 /* a lane turned on: the path's latency (~0.5 us) and the checkers' lock */
 
 static const uint32_t s_asic_d2d[CPO_FW_MAX_MODULES] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
                                                         CPO_ADDRMAP_ENGINE_ASIC_D2D1_BASE};
@@ -133,8 +134,7 @@ static void s_name_failures(cpo_fw_dpinit_t *dp, uint64_t failed, const char *co
     else
       snprintf(cause, sizeof cause, "MZM not at quadrature (heater %.2f mW)", l->heater_w * 1e3);
     const size_t n = strlen(dp->r.failure);
-    snprintf(dp->r.failure + n, sizeof dp->r.failure - n, "%slane %u: %s", n ? "; " : "", j,
-             cause);
+    snprintf(dp->r.failure + n, sizeof dp->r.failure - n, "%slane %u: %s", n ? "; " : "", j, cause);
   }
 }
 
@@ -237,7 +237,15 @@ cpo_status_t cpo_fw_dpinit_poll(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
     return s_stream(dp, 0);
   /* a lane's transmitter goes on once CMIS has Activated its data path */
   CPO_TRY(s_read_mask(dp, CPO_OE_DP_ACTIVE_LO_OFFSET, CPO_OE_DP_ACTIVE_HI_OFFSET, &active));
-  return s_stream(dp, active & dp->r.calibrated);
+  const uint64_t was = dp->stream_known ? dp->streaming : 0;
+  CPO_TRY(s_stream(dp, active & dp->r.calibrated));
+  if (!(dp->streaming & ~was))
+    return CPO_OK;
+  /* lanes turned on: once their checkers have relocked, the run's counters measure the link
+   * in service (errors counted while parked or relocking are not its BER) */
+  dp->e->deadline_cycles = deadline_cycles;
+  const cpo_status_t rc = cpo_fw_wait_us(dp->e, RELOCK_US);
+  return rc == CPO_OK ? cpo_fw_counters_clear(dp->e) : rc == CPO_ERR_TIMEOUT ? CPO_OK : rc;
 }
 
 /* Lanes calibrated whose ring could not be found again: TX_LOL. */
@@ -271,8 +279,8 @@ static cpo_status_t s_d2d_read(cpo_fw_dpinit_t *dp) {
     r->d2d_retrains += (cnt & CPO_D2D_TRAIN_CNT_RETRAINS_MASK) >> CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT;
     r->d2d_trainings +=
         (cnt & CPO_D2D_TRAIN_CNT_TRAININGS_MASK) >> CPO_D2D_TRAIN_CNT_TRAININGS_SHIFT;
-    r->d2d_repaired += s_popcount((uint64_t)bad[1] << 32 | bad[0]) +
-                       s_popcount((uint64_t)bad[3] << 32 | bad[2]);
+    r->d2d_repaired +=
+        s_popcount((uint64_t)bad[1] << 32 | bad[0]) + s_popcount((uint64_t)bad[3] << 32 | bad[2]);
   }
   r->d2d_resets = cpo_fw_d2d_of(dp->fw)->retrains;
   return CPO_OK;

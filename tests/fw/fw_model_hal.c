@@ -26,12 +26,13 @@ struct cpo_fw_model_hal {
   uint64_t stream_en; /* STREAM_EN_HI:LO */
   uint64_t parked;    /* lanes parked (bit per lane) */
   uint64_t dark_taps; /* lanes whose tap reads no light */
-  uint64_t dp_init, dp_active, cal_done, tx_lol; /* CMIS's data paths, played by the test */
   uint16_t dac[CPO_DAC_COUNT][CPO_LINK_MAX_LANES];
   uint64_t streamed[CPO_LINK_MAX_LANES]; /* cycles streamed since the counters' clear */
   uint64_t errs_at_clear[CPO_LINK_MAX_LANES];
   uint64_t rng;
   uint64_t *tx, *rx;
+
+  uint64_t dp_init, dp_active, cal_done, tx_lol; /* CMIS's data paths, played by the test */
 };
 
 static uint64_t s_next(cpo_fw_model_hal_t *m) { /* xorshift64: any traffic will do */
@@ -65,8 +66,8 @@ static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
     *data = (uint32_t)(addr == OE_MGMT(CPO_OE_CAL_REQ_HI_OFFSET) ? req >> 32 : req);
   } else if (addr == OE_MGMT(CPO_OE_DP_ACTIVE_LO_OFFSET) ||
              addr == OE_MGMT(CPO_OE_DP_ACTIVE_HI_OFFSET)) {
-    *data = (uint32_t)(addr == OE_MGMT(CPO_OE_DP_ACTIVE_HI_OFFSET) ? m->dp_active >> 32
-                                                                   : m->dp_active);
+    *data =
+        (uint32_t)(addr == OE_MGMT(CPO_OE_DP_ACTIVE_HI_OFFSET) ? m->dp_active >> 32 : m->dp_active);
   } else if (addr == OE_MGMT(CPO_OE_D2D_OFFSET)) {
     *data = 1u << CPO_OE_D2D_MODULES_SHIFT;
   } else if (addr == CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE + CPO_D2D_STATUS_OFFSET) {
@@ -107,16 +108,15 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
     m->parked = ~m->stream_en & all;
     return cpo_link_park_lanes(m->link, m->parked);
   }
-  uint64_t *mask = addr == OE_MGMT(CPO_OE_CAL_DONE_LO_OFFSET) ||
-                           addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET)
-                       ? &m->cal_done
-                   : addr == OE_MGMT(CPO_OE_TX_LOL_LO_OFFSET) ||
-                           addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET)
-                       ? &m->tx_lol
-                       : NULL;
+  uint64_t *mask =
+      addr == OE_MGMT(CPO_OE_CAL_DONE_LO_OFFSET) || addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET)
+          ? &m->cal_done
+      : addr == OE_MGMT(CPO_OE_TX_LOL_LO_OFFSET) || addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET)
+          ? &m->tx_lol
+          : NULL;
   if (mask) {
-    const bool hi = addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET) ||
-                    addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET);
+    const bool hi =
+        addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET) || addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET);
     *mask = hi ? (*mask & 0xFFFFFFFFull) | (uint64_t)data << 32 : (*mask & ~0xFFFFFFFFull) | data;
     return CPO_OK;
   }
