@@ -106,10 +106,34 @@ static void test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fa
   s_close(&r);
 }
 
+/* In service, lane 2's heater opens: its ring falls off, searches again without finding the
+ * line, and the firmware raises TX_LOL for it (CMIS latches the lane's Tx LOL flag from it);
+ * the other lanes keep their lock and raise nothing. */
+static void test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r);
+  cpo_fw_model_hal_set_dp(r.m, ALL_LANES, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0); /* Initialized: parked, supervised */
+  const uint64_t now = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(cpo_link_schedule_fault(cpo_fw_model_hal_link(r.m), CPO_LINK_FAULT_HEATER_FAIL,
+                                           2, 0.0, now + 1000),
+                   CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, now + DEADLINE_CYCLES), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 1ull << 2);
+  assert_true(rep->relocks >= 1);
+  s_close(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_without_cal_req_the_firmware_leaves_the_engine_dark),
       cmocka_unit_test(test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fails),
+      cmocka_unit_test(test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
