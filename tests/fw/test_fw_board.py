@@ -8,7 +8,8 @@ stated; the event_hash is the same over inproc and ipc. A lane whose ring heater
 the start cannot be calibrated: the run fails naming the lane and the cause, and the CMIS flags
 a host would see carry that lane's Tx loss of lock.
 
-usage: test_fw_board.py"""
+usage: test_fw_board.py [--long]   (--long: the two fault runs, D2D repair and the lane that
+cannot lock, instead of the cold flow)"""
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cosim"))
 import cpoemu_proc as cp  # noqa: E402
 
 KP4_BER = 2.4e-4
+LONG = "--long" in sys.argv
 LANES = 0xFF
 # PwrUp (200 ms, seen at the next 10 ms poll), DPInit (20 ms minimum; the calibration, ~1.6 ms
 # of it, starts at the first poll that sees CAL_REQ), TxTurnOn (5 ms): DPActivated at 228.68 ms
@@ -39,6 +41,7 @@ def board(extra=(), timeout=1800):
   return cp.run_json(RUN + list(extra), timeout=timeout)
 
 
+@unittest.skipIf(LONG, "the cold flow is the default run's")
 class ColdBoardFlow(unittest.TestCase):
 
   @classmethod
@@ -75,6 +78,7 @@ class ColdBoardFlow(unittest.TestCase):
     self.assertEqual(res["lanes"], self.res["lanes"])
 
 
+@unittest.skipUnless(LONG, "long: a fault run")
 class D2dRepairReported(unittest.TestCase):
 
   def test_a_d2d_wire_stuck_in_service_is_repaired_and_the_firmware_reports_it(self):
@@ -94,6 +98,7 @@ class D2dRepairReported(unittest.TestCase):
     self.assertGreaterEqual(sum(bin(d["rx_bad"]).count("1") for d in res["d2d"]), 1, what)
 
 
+@unittest.skipUnless(LONG, "long: a fault run")
 class UncalibratableLane(unittest.TestCase):
 
   def test_a_lane_that_cannot_lock_fails_the_run_named_with_its_cause_and_cmis_flags(self):
@@ -113,4 +118,4 @@ class UncalibratableLane(unittest.TestCase):
 
 
 if __name__ == "__main__":
-  unittest.main(verbosity=2)
+  unittest.main(argv=[sys.argv[0]] + [a for a in sys.argv[1:] if a != "--long"], verbosity=2)
