@@ -34,6 +34,7 @@ const cpo_param_word_t cpo_param_host_programs[] = {{"firmware", CPO_HOST_FIRMWA
                                                     {"cmis", CPO_HOST_CMIS},
                                                     {"none", CPO_HOST_NONE},
                                                     {"python", CPO_HOST_PYTHON},
+                                                    {"cmis+firmware", CPO_HOST_CMIS_FW},
                                                     {NULL, 0}};
 const cpo_param_word_t cpo_param_d2d_expect[] = {{"any", CPO_EXPECT_D2D_ANY},
                                                  {"active", CPO_EXPECT_D2D_ACTIVE},

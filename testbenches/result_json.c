@@ -122,6 +122,11 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                              d->retrains, "rx_bad", (json_int_t)d->rx_bad));
       }
     json_object_set_new(root, "d2d", d2d);
+    if (s->cal_read) /* media lanes calibrated, with Tx loss of lock, awaiting calibration */
+      json_object_set_new(root, "calibration",
+                          json_pack("{s:I, s:I, s:I}", "cal_done", (json_int_t)s->cal_done,
+                                    "tx_lol", (json_int_t)s->tx_lol, "cal_req",
+                                    (json_int_t)s->cal_req));
     json_object_set_new(root, "all_up_cycle",
                         s->all_up_cycle == UINT64_MAX ? json_null()
                                                       : json_integer((json_int_t)s->all_up_cycle));

@@ -30,7 +30,8 @@ typedef enum {
   CPO_HOST_FIRMWARE = 0, /* host/fw: cpo_fw_identify_run */
   CPO_HOST_CMIS = 1,     /* host/cmis: cpo_cmis_bringup, then the run goes on */
   CPO_HOST_NONE = 2,
-  CPO_HOST_PYTHON = 3 /* /usr/bin/python3 host_script ENDPOINT */
+  CPO_HOST_PYTHON = 3,  /* /usr/bin/python3 host_script ENDPOINT */
+  CPO_HOST_CMIS_FW = 4, /* host/cmis with host/fw answering DPInit, then supervising */
 } cpo_host_program_t;
 /** [expect] d2d_state. */
 typedef enum {
@@ -152,6 +153,9 @@ typedef struct {
   uint64_t timeline_writes;
   uint32_t d2d_modules; /* 0: not an engine run */
   cpo_d2d_end_summary_t d2d[2][2];
+  /* engine runs: OE CAL_DONE, TX_LOL and CAL_REQ at the end (the firmware's calibration) */
+  bool cal_read;
+  uint64_t cal_done, tx_lol, cal_req;
   const cpo_series_t *series; /* the run over time, or NULL */
 } cpo_run_summary_t;
 

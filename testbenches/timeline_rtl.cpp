@@ -13,6 +13,7 @@
 #include "cpo/addrmap.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
+#include "cpo/oe_regs.h"
 
 namespace {
 
@@ -278,4 +279,16 @@ void TimelineDesign::probe(cpo_run_summary_t *sum) {
                                          CPO_D2D_TRAIN_CNT_RETRAINS_SHIFT);
       d.rx_bad = bad;
     }
+  // the calibration firmware's verdict, as the OE holds it (CAL_DONE, TX_LOL, CAL_REQ)
+  const uint32_t oe = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE;
+  const uint32_t offs[3][2] = {{CPO_OE_CAL_DONE_LO_OFFSET, CPO_OE_CAL_DONE_HI_OFFSET},
+                               {CPO_OE_TX_LOL_LO_OFFSET, CPO_OE_TX_LOL_HI_OFFSET},
+                               {CPO_OE_CAL_REQ_LO_OFFSET, CPO_OE_CAL_REQ_HI_OFFSET}};
+  uint64_t *masks[3] = {&sum->cal_done, &sum->tx_lol, &sum->cal_req};
+  sum->cal_read = true;
+  for (int k = 0; k < 3; k++) {
+    uint32_t lo = 0, hi = 0;
+    sum->cal_read = sum->cal_read && read(oe + offs[k][0], &lo) && read(oe + offs[k][1], &hi);
+    *masks[k] = uint64_t{hi} << 32 | lo;
+  }
 }

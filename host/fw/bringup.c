@@ -176,3 +176,20 @@ void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *r, 
             e->laser_current_a[k] * 1e3, e->apc_target_w[k] * 1e3);
   fflush(out);
 }
+
+/* For the DPInit service (dpinit.c, fw_internal.h): the state it shares with bring-up. */
+cpo_fw_engine_t *cpo_fw_engine_of(cpo_fw_t *fw) {
+  return &fw->e;
+}
+
+cpo_fw_d2d_t *cpo_fw_d2d_of(cpo_fw_t *fw) {
+  return &fw->d2d;
+}
+
+uint32_t *cpo_fw_relocks_of(cpo_fw_t *fw) {
+  return &fw->relocks;
+}
+
+void cpo_fw_set_brought_up(cpo_fw_t *fw) {
+  fw->brought_up = true;
+}

@@ -7,7 +7,7 @@
 // jump while the design is parked), never a count of clocks. next_event_o is the earliest cycle
 // at which the block acts on its own (cycle_i itself when it has something to do at the next
 // edge; all ones when nothing is armed): the harness must not skip past it. After changing an
-// input (cal_done_i, fault_i, the monitor codes) the harness clocks at least once.
+// input (cal_done_i, tx_lol_i, fault_i, the monitor codes) the harness clocks at least once.
 //
 // Management bus: each access costs the bus time of one byte on a two-wire interface at TwiKhz
 // (README.md): PREADY stays low until cycle_i reaches the access's end.
@@ -54,13 +54,15 @@ module cpo_cmis
   // happens before then, so the harness may skip to it
   output logic bus_wait_o,
   input  logic [NumLanes-1:0] cal_done_i,  // per lane: the calibration of DPInit is done
+  input  logic [NumLanes-1:0] tx_lol_i,  // per lane: the firmware reports Tx loss of lock
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
   input  logic [15:0] vcc_code_i,  // supply monitor, 1 mV
   input  logic [NumLanes-1:0][15:0] tx_bias_code_i,  // the lane's laser current code
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,  // the lane's laser power ADC code
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,  // the lane's Rx power ADC code
-  output logic [NumLanes-1:0] stream_en_o  // data path in TxTurnOn or Activated
+  output logic [NumLanes-1:0] stream_en_o,  // data path in TxTurnOn or Activated
+  output logic [NumLanes-1:0][3:0] dp_state_o  // each lane's data-path state (page 11h's code)
 );
   localparam int unsigned NumBanks = NumLanes / CPO_CMIS_LANES_PER_BANK;
   localparam int unsigned Lpb = CPO_CMIS_LANES_PER_BANK;
@@ -487,6 +489,7 @@ module cpo_cmis
               tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]))
             cor_q[CPO_CMIS_P11_TX_FAULT_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           if (rp < 16'(RxLosPower)) cor_q[CPO_CMIS_P11_RX_LOS_SLOT+l/Lpb][l%Lpb] <= 1'b1;
+          if (tx_lol_i[l]) cor_q[CPO_CMIS_P11_TX_CDR_LOL_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           for (int k = 0; k < 4; k++) begin
             if (ftp[k]) cor_q[CPO_CMIS_P11_TX_POWER_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
             if (ftb[k]) cor_q[CPO_CMIS_P11_TX_BIAS_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
@@ -545,6 +548,7 @@ module cpo_cmis
     assign stream_en_o[l] = dp_q[l] == 4'(CPO_CMIS_DP_STATE_TX_TURN_ON) ||
                             dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
   end
+  assign dp_state_o = dp_q;
 
   always_comb begin
     next_event_o = mod_due_q < mon_due_q ? mod_due_q : mon_due_q;

@@ -25,7 +25,8 @@
 // while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
 // (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
 // (the calibration firmware sets it), or every lane when a laser current was preset before cycle
-// 0 (the calibrated snapshot stands in for the firmware that ran).
+// 0 (the calibrated snapshot stands in for the firmware that ran). OE CAL_REQ shows the firmware
+// the lanes DPInit waits on, OE DP_ACTIVE the lanes whose data path is Activated; OE TX_LOL, which it writes, latches CMIS's Tx loss-of-lock flags.
 //
 // One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
 // endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
@@ -448,6 +449,23 @@ module cpo_engine_top
   logic [NumMediaLanes-1:0] cal_done;
   assign cal_done_all = {o_reg2hw.cal_done_hi.lanes, o_reg2hw.cal_done_lo.lanes};
   assign cal_done = calibrated_q ? '1 : cal_done_all[NumMediaLanes-1:0];
+  // CAL_REQ: the lanes DPInit waits on (in DPInit, not yet calibrated), for the firmware to poll
+  // DP_ACTIVE: the lanes whose data path is Activated (the firmware turns their Tx on)
+  logic [NumMediaLanes-1:0][3:0] cmis_dp_state;
+  logic [NumMediaLanes-1:0] cmis_dp_init, cmis_dp_active, cal_req;
+  logic [63:0] cal_req_all, dp_active_all, tx_lol_all;
+  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp
+    assign cmis_dp_init[m] = cmis_dp_state[m] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_INIT);
+    assign cmis_dp_active[m] = cmis_dp_state[m] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_ACTIVATED);
+  end
+  assign cal_req = cmis_dp_init & ~cal_done;
+  assign cal_req_all = 64'(cal_req);
+  assign dp_active_all = 64'(cmis_dp_active);
+  assign o_hw2reg.cal_req_lo.lanes = cal_req_all[31:0];
+  assign o_hw2reg.cal_req_hi.lanes = cal_req_all[63:32];
+  assign o_hw2reg.dp_active_lo.lanes = dp_active_all[31:0];
+  assign o_hw2reg.dp_active_hi.lanes = dp_active_all[63:32];
+  assign tx_lol_all = {o_reg2hw.tx_lol_hi.lanes, o_reg2hw.tx_lol_lo.lanes};
   assign cmis_req = '{psel: c_req.psel & cmis_hit, penable: c_req.penable, pwrite: c_req.pwrite,
                       paddr: 32'(c_addr[CmisBits-1:0]), pwdata: c_req.pwdata};
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -469,13 +487,15 @@ module cpo_engine_top
     .next_event_o   (cmis_next),
     .bus_wait_o     (cmis_bus_wait),
     .cal_done_i     (cal_done),
+    .tx_lol_i       (tx_lol_all[NumMediaLanes-1:0]),
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
     .vcc_code_i     (VccCodeMv),
     .tx_bias_code_i (bias_code_q),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
-    .stream_en_o    (cmis_stream)
+    .stream_en_o    (cmis_stream),
+    .dp_state_o     (cmis_dp_state)
   );
 
   // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
@@ -513,6 +533,7 @@ module cpo_engine_top
 
   logic unused_top;
   assign unused_top = ^{sel_none, oe_sel_none, unused_regs_window, stream_all, cal_done_all,
+                         tx_lol_all,
                          c_req.paddr[31:CPO_ADDRMAP_OE_ADDR_BITS], o_reg2hw.scratch,
                          t_reg2hw.scratch, paddr_i[AddrBits-1:CPO_ADDRMAP_OE_ADDR_BITS]};
 

@@ -20,13 +20,15 @@ module cpo_cmis_tb
   output logic [63:0] next_event_o,
   output logic bus_wait_o,
   input  logic [NumLanes-1:0] cal_done_i,
+  input  logic [NumLanes-1:0] tx_lol_i,
   input  logic fault_i,
   input  logic [15:0] temp_code_i,
   input  logic [15:0] vcc_code_i,
   input  logic [NumLanes-1:0][15:0] tx_bias_code_i,
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,
-  output logic [NumLanes-1:0] stream_en_o
+  output logic [NumLanes-1:0] stream_en_o,
+  output logic [NumLanes-1:0][3:0] dp_state_o
 );
   apb_rsp_t rsp;
   cpo_cmis #(.NumLanes(NumLanes)) u_cmis (
@@ -40,13 +42,15 @@ module cpo_cmis_tb
     .next_event_o,
     .bus_wait_o,
     .cal_done_i,
+    .tx_lol_i,
     .fault_i,
     .temp_code_i,
     .vcc_code_i,
     .tx_bias_code_i,
     .tx_power_code_i,
     .rx_power_code_i,
-    .stream_en_o
+    .stream_en_o,
+    .dp_state_o
   );
   assign prdata_o = rsp.prdata;
   assign pready_o = rsp.pready;

@@ -31,6 +31,8 @@ struct cpo_fw_model_hal {
   uint64_t errs_at_clear[CPO_LINK_MAX_LANES];
   uint64_t rng;
   uint64_t *tx, *rx;
+
+  uint64_t dp_init, dp_active, cal_done, tx_lol; /* CMIS's data paths, played by the test */
 };
 
 static uint64_t s_next(cpo_fw_model_hal_t *m) { /* xorshift64: any traffic will do */
@@ -58,6 +60,14 @@ static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
     *data = lanes << CPO_OE_CONFIG_HOST_LANES_SHIFT | lanes << CPO_OE_CONFIG_MEDIA_LANES_SHIFT |
             bits << CPO_OE_CONFIG_HOST_WORD_BITS_SHIFT |
             bits << CPO_OE_CONFIG_MEDIA_WORD_BITS_SHIFT;
+  } else if (addr == OE_MGMT(CPO_OE_CAL_REQ_LO_OFFSET) ||
+             addr == OE_MGMT(CPO_OE_CAL_REQ_HI_OFFSET)) {
+    const uint64_t req = m->dp_init & ~m->cal_done;
+    *data = (uint32_t)(addr == OE_MGMT(CPO_OE_CAL_REQ_HI_OFFSET) ? req >> 32 : req);
+  } else if (addr == OE_MGMT(CPO_OE_DP_ACTIVE_LO_OFFSET) ||
+             addr == OE_MGMT(CPO_OE_DP_ACTIVE_HI_OFFSET)) {
+    *data =
+        (uint32_t)(addr == OE_MGMT(CPO_OE_DP_ACTIVE_HI_OFFSET) ? m->dp_active >> 32 : m->dp_active);
   } else if (addr == OE_MGMT(CPO_OE_D2D_OFFSET)) {
     *data = 1u << CPO_OE_D2D_MODULES_SHIFT;
   } else if (addr == CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE + CPO_D2D_STATUS_OFFSET) {
@@ -97,6 +107,18 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
                       : (m->stream_en & ~0xFFFFFFFFull) | data;
     m->parked = ~m->stream_en & all;
     return cpo_link_park_lanes(m->link, m->parked);
+  }
+  uint64_t *mask =
+      addr == OE_MGMT(CPO_OE_CAL_DONE_LO_OFFSET) || addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET)
+          ? &m->cal_done
+      : addr == OE_MGMT(CPO_OE_TX_LOL_LO_OFFSET) || addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET)
+          ? &m->tx_lol
+          : NULL;
+  if (mask) {
+    const bool hi =
+        addr == OE_MGMT(CPO_OE_CAL_DONE_HI_OFFSET) || addr == OE_MGMT(CPO_OE_TX_LOL_HI_OFFSET);
+    *mask = hi ? (*mask & 0xFFFFFFFFull) | (uint64_t)data << 32 : (*mask & ~0xFFFFFFFFull) | data;
+    return CPO_OK;
   }
   if (addr == TRAFFIC(CPO_TRAFFIC_CNT_CLEAR_OFFSET)) {
     for (uint32_t l = 0; l < m->info.lanes; l++) {
@@ -191,6 +213,23 @@ cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool ca
 
 void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask) {
   m->dark_taps = mask;
+}
+
+void cpo_fw_model_hal_set_dp(cpo_fw_model_hal_t *m, uint64_t dp_init, uint64_t dp_active) {
+  m->dp_init = dp_init;
+  m->dp_active = dp_active;
+}
+
+uint64_t cpo_fw_model_hal_cal_done(const cpo_fw_model_hal_t *m) {
+  return m->cal_done;
+}
+
+uint64_t cpo_fw_model_hal_tx_lol(const cpo_fw_model_hal_t *m) {
+  return m->tx_lol;
+}
+
+uint64_t cpo_fw_model_hal_stream_en(const cpo_fw_model_hal_t *m) {
+  return m->stream_en;
 }
 
 cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m) {

@@ -24,6 +24,15 @@ CPO_MUST_USE cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t 
  * source and those lanes open), from now on. */
 void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask);
 
+/** Play CMIS's data-path states for the DPInit service (OE CAL_REQ and DP_ACTIVE): the lanes
+ * of @p dp_init are in DPInit (CAL_REQ shows those whose CAL_DONE bit is clear), those of
+ * @p dp_active are Activated. */
+void cpo_fw_model_hal_set_dp(cpo_fw_model_hal_t *m, uint64_t dp_init, uint64_t dp_active);
+/** OE CAL_DONE and TX_LOL (HI:LO) as the firmware last wrote them; STREAM_EN likewise. */
+uint64_t cpo_fw_model_hal_cal_done(const cpo_fw_model_hal_t *m);
+uint64_t cpo_fw_model_hal_tx_lol(const cpo_fw_model_hal_t *m);
+uint64_t cpo_fw_model_hal_stream_en(const cpo_fw_model_hal_t *m);
+
 /** The link behind it (for ambient changes and eyes). */
 cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m);
 /** The cycles processed so far. */

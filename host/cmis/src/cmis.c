@@ -252,10 +252,22 @@ void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w) {
 cpo_status_t cpo_cmis_wait_next(cpo_cmis_t *c, cpo_cmis_wait_t *w) {
   if (cpo_hal_now_cycles(c->hal) >= w->deadline_cycles)
     return CPO_ERR_TIMEOUT;
-  cpo_status_t rc = cpo_hal_sleep_cycles(c->hal, w->poll_cycles);
+  const uint64_t next = cpo_hal_now_cycles(c->hal) + w->poll_cycles;
+  if (c->poll_fn) {
+    cpo_status_t rc = c->poll_fn(c->poll_arg, next);
+    if (rc != CPO_OK)
+      return cpo_cmis_fail(c, rc, "waiting: the poll hook failed: %s", cpo_status_str(rc));
+  }
+  const uint64_t now = cpo_hal_now_cycles(c->hal);
+  cpo_status_t rc = now < next ? cpo_hal_sleep_cycles(c->hal, next - now) : CPO_OK;
   if (rc != CPO_OK)
     return cpo_cmis_fail(c, rc, "waiting: %s", cpo_hal_error(c->hal));
   return CPO_OK;
+}
+
+void cpo_cmis_set_poll(cpo_cmis_t *c, cpo_cmis_poll_fn fn, void *arg) {
+  c->poll_fn = fn;
+  c->poll_arg = arg;
 }
 
 double cpo_cmis_wait_elapsed_ms(const cpo_cmis_t *c, const cpo_cmis_wait_t *w) {

@@ -12,6 +12,8 @@ struct cpo_cmis {
   bool probed;
   cpo_cmis_info_t info;
   char error[512];
+  cpo_cmis_poll_fn poll_fn; /* cpo_cmis_set_poll */
+  void *poll_arg;
 };
 
 /** A bounded wait in simulated time. */

@@ -188,6 +188,15 @@ CPO_MUST_USE cpo_status_t cpo_cmis_dp_states(cpo_cmis_t *c, uint8_t *states);
  * the advertised ModulePwrUp / ModulePwrDn. */
 CPO_MUST_USE cpo_status_t cpo_cmis_set_low_power(cpo_cmis_t *c, bool low_power);
 
+/** Called in every bounded wait at each poll, before the driver sleeps to the next one: where
+ * other code sharing the HAL in virtual time runs, cooperatively and deterministically (the
+ * engine's firmware answering DPInit, cpo/fw_dpinit.h). It may spend simulated time (the wait
+ * then sleeps only what is left before @p next_poll_cycles); a status other than CPO_OK ends the
+ * wait with it. */
+typedef cpo_status_t (*cpo_cmis_poll_fn)(void *arg, uint64_t next_poll_cycles);
+/** Install @p fn (NULL: none, the default) to be called with @p arg at each poll. */
+void cpo_cmis_set_poll(cpo_cmis_t *c, cpo_cmis_poll_fn fn, void *arg);
+
 /** The usual bring-up of every lane on application @p app_sel (1-based): deinit all lanes and
  * disable Tx, leave low power, wait Ready and Deactivated, stage the application, ApplyDPInit,
  * wait ConfigSuccess, clear deinit, wait DPInitialized, enable Tx, wait DPActivated; each wait

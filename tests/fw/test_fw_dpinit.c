@@ -1,0 +1,139 @@
+/* The firmware's DPInit service (cpo/fw_dpinit.h) on the analog models without the RTL
+ * (fw_model_hal.h, which plays CMIS's data-path states behind OE CAL_REQ and DP_ACTIVE): it
+ * does nothing until CAL_REQ asks, calibrates the lanes asked for (CAL_DONE, each at a BER
+ * within KP4 by its exact eye), leaves a lane whose calibration fails not done with TX_LOL set
+ * and names it with the cause, does not retry it while it stays in DPInit, and streams only
+ * the lanes CMIS has Activated. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpo/addrmap.h"
+#include "cpo/fw_dpinit.h"
+#include "cpo/lanes_afe.h"
+#include "cpo/link_fault.h"
+#include "fw_model_hal.h"
+
+#define KP4_BER 2.4e-4
+#define SEED 1u
+#define DEADLINE_CYCLES 400000000ull /* 30 ms: generous against the ~1.5 ms calibration */
+#define ALL_LANES 0xFFull            /* the default profile's 8 media lanes */
+#define BROKEN_LANE 3u
+
+typedef struct {
+  cpo_fw_model_hal_t *m;
+  cpo_hal_t *hal;
+  cpo_fw_t *fw;
+  cpo_fw_dpinit_t *dp;
+} rig_t;
+
+/* A dark engine of the default profile with its firmware booted. */
+static void s_open(rig_t *r) {
+  memset(r, 0, sizeof *r);
+  assert_int_equal(cpo_fw_model_hal_create("mrm-els-8x200g", SEED, false, &r->m, &r->hal), CPO_OK);
+  assert_int_equal(cpo_fw_create(r->hal, &r->fw), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_create(r->fw, &r->dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r->dp), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_stream_en(r->m), 0); /* parked at boot */
+}
+
+static void s_close(rig_t *r) {
+  cpo_fw_dpinit_destroy(&r->dp);
+  cpo_fw_destroy(&r->fw);
+  cpo_hal_close(&r->hal);
+}
+
+static uint32_t s_laser_code(rig_t *r) {
+  uint32_t code = 1;
+  const uint32_t laser0 = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_DAC_BASE +
+                          cpo_lanes_dac_addr(CPO_DAC_LASER_CURRENT, 0) - cpo_lanes_dac_addr(0, 0);
+  assert_int_equal(cpo_hal_read(r->hal, laser0, &code), CPO_OK);
+  return code;
+}
+
+static void test_without_cal_req_the_firmware_leaves_the_engine_dark(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(s_laser_code(&r), 0);
+  assert_int_equal(cpo_fw_dpinit_report(r.dp)->calibrations, 0);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), 0);
+  s_close(&r);
+}
+
+static void test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fails(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r);
+  /* lane 3's ring heater is open from the start: its ring can never reach the laser line */
+  assert_int_equal(cpo_link_schedule_fault(cpo_fw_model_hal_link(r.m), CPO_LINK_FAULT_HEATER_FAIL,
+                                           BROKEN_LANE, 0.0, 0),
+                   CPO_OK);
+  cpo_fw_model_hal_set_dp(r.m, ALL_LANES, 0); /* CMIS: every data path in DPInit */
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  const uint64_t good = ALL_LANES & ~(1ull << BROKEN_LANE);
+  assert_int_equal(rep->calibrations, 1);
+  assert_int_equal(rep->requested, ALL_LANES);
+  assert_int_equal(rep->calibrated, good);
+  assert_int_equal(rep->failed, 1ull << BROKEN_LANE);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), good);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 1ull << BROKEN_LANE);
+  assert_non_null(strstr(rep->failure, "lane 3: ring not locked"));
+  assert_null(strstr(strstr(rep->failure, "lane ") + 1, "lane ")); /* no other lane named */
+  /* not done yet as CMIS sees it: parked, the broken lane not tried again while in DPInit */
+  assert_int_equal(cpo_fw_model_hal_stream_en(r.m), 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(rep->calibrations, 1);
+  /* CMIS activates the calibrated lanes: their transmitters go on, each within KP4 */
+  cpo_fw_model_hal_set_dp(r.m, 1ull << BROKEN_LANE, good);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_stream_en(r.m), good);
+  for (uint32_t j = 0; j < 8; j++) {
+    const double ber = cpo_fw_model_expected_ber(cpo_fw_model_hal_link(r.m), j);
+    printf("lane %u: expected BER %.2e\n", j, ber);
+    if (j != BROKEN_LANE)
+      assert_true(ber < KP4_BER);
+  }
+  s_close(&r);
+}
+
+/* In service, lane 2's heater opens: its ring falls off, searches again without finding the
+ * line, and the firmware raises TX_LOL for it (CMIS latches the lane's Tx LOL flag from it);
+ * the other lanes keep their lock and raise nothing. */
+static void test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r);
+  cpo_fw_model_hal_set_dp(r.m, ALL_LANES, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0); /* Initialized: parked, supervised */
+  const uint64_t now = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(cpo_link_schedule_fault(cpo_fw_model_hal_link(r.m), CPO_LINK_FAULT_HEATER_FAIL,
+                                           2, 0.0, now + 1000),
+                   CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, now + DEADLINE_CYCLES), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 1ull << 2);
+  assert_true(rep->relocks >= 1);
+  s_close(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_without_cal_req_the_firmware_leaves_the_engine_dark),
+      cmocka_unit_test(test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fails),
+      cmocka_unit_test(test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
