@@ -98,7 +98,10 @@ module cpo_engine_top
   input  logic [31:0] cycles_per_us_i,
   output logic [63:0] next_event_o,
   // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
-  output logic cmis_bus_wait_o
+  output logic cmis_bus_wait_o,
+  // observation: CMIS's module state and each media lane's data-path state (CMIS codes)
+  output logic [2:0] cmis_module_state_o,
+  output logic [NumMediaLanes-1:0][3:0] cmis_dp_state_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -475,7 +478,9 @@ module cpo_engine_top
     .tx_bias_code_i (bias_code_q),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
-    .stream_en_o    (cmis_stream)
+    .stream_en_o    (cmis_stream),
+    .module_state_o (cmis_module_state_o),
+    .dp_state_o     (cmis_dp_state_o)
   );
 
   // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
