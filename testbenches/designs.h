@@ -10,6 +10,7 @@
 #include "cpo/sync.h"
 
 #ifdef __cplusplus
+#include <cstring>
 #include <memory>
 extern "C" {
 #endif
@@ -54,6 +55,15 @@ static inline uint32_t cpo_design_cycles_per_us_q16(const cpo_config_t *cfg) {
 #ifdef __cplusplus
 }
 
+/** CMIS's states (cpo/cmis_map.h's codes): the module's and each media lane's data path's. */
+struct CpoCmisStates {
+  uint8_t module;
+  uint8_t dp[64]; /* the largest engine's media lanes */
+  bool operator==(const CpoCmisStates &o) const {
+    return module == o.module && std::memcmp(dp, o.dp, sizeof dp) == 0;
+  }
+};
+
 /** A verilated design behind the synchroniser's design interface. */
 class CpoDesign {
 public:
@@ -66,6 +76,12 @@ public:
   /** The D2D link's state (the ASIC end's LTSM, cpo/d2d_regs.h), or -1 for a design without. */
   virtual int linkState() const {
     return -1;
+  }
+  /** CMIS's states now into @p out (lanes past the design's media lanes: 0); false for a design
+   *  without CMIS. Read from observation ports, cheap enough to call per span of cycles. */
+  virtual bool cmisStates(CpoCmisStates *out) const {
+    (void)out;
+    return false;
   }
 };
 

@@ -72,6 +72,7 @@ public:
   /** Every D2D module's link is up at both ends. */
   bool linkUp() const;
   int linkState() const override;
+  bool cmisStates(CpoCmisStates *out) const override;
 
 private:
   // cpo_design_ops_t's calls (ops() binds them)

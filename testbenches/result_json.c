@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo_version.h"
 #include "params.h"
@@ -43,6 +44,25 @@ static json_t *s_channel(const cpo_series_t *s, const cpo_analog_channel_info_t 
                    "values", values);
 }
 
+/* A CMIS state's name as CMIS 5.2 gives it (ModuleReady, DPActivated), or its code. */
+static json_t *s_cmis_state(const char *name) {
+  return name ? json_string(name) : json_string("?");
+}
+
+/* CMIS's state changes: [{cycle, module, dp: [per media lane]}]. */
+static json_t *s_cmis_states(const cpo_series_t *s) {
+  json_t *changes = json_array();
+  for (uint32_t i = 0; i < s->n_cmis; i++) {
+    json_t *dp = json_array();
+    for (uint32_t l = 0; l < s->media_lanes && l < CPO_MAX_LANES_SUMMARY; l++)
+      json_array_append_new(dp, s_cmis_state(cpo_cmis_dp_state_desc(s->cmis_dp[i][l])));
+    json_array_append_new(
+        changes, json_pack("{s:I, s:o, s:o}", "cycle", (json_int_t)s->cmis_cycle[i], "module",
+                           s_cmis_state(cpo_cmis_module_state_desc(s->cmis_module[i])), "dp", dp));
+  }
+  return changes;
+}
+
 /* The run over time (decimated, cpo_series_t): what cpoemu-plots draws. */
 static json_t *s_series(const cpo_series_t *s, const cpo_config_t *c) {
   json_t *cycles = json_array(), *locked = json_array(), *streaming = json_array();
@@ -76,9 +96,15 @@ static json_t *s_series(const cpo_series_t *s, const cpo_config_t *c) {
       json_object_set_new(dac, cpo_dac_info(ch)->name,
                           s_channel(s, cpo_dac_info(ch), false, ch, s->dac_indices[ch]));
   double cycle_s = (double)c->symbols_per_cycle / (double)(c->baud_hz ? c->baud_hz : 1);
-  return json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "cycle_s", cycle_s, "cycles",
-                   cycles, "bits", bits, "errors", errors, "locked_lanes", locked,
-                   "streaming_lanes", streaming, "d2d_states", states, "adc", adc, "dac", dac);
+  json_t *series =
+      json_pack("{s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "cycle_s", cycle_s, "cycles",
+                cycles, "bits", bits, "errors", errors, "locked_lanes", locked, "streaming_lanes",
+                streaming, "d2d_states", states, "adc", adc, "dac", dac);
+  if (series && s->n_cmis) {
+    json_object_set_new(series, "cmis_states", s_cmis_states(s));
+    json_object_set_new(series, "cmis_states_dropped", json_integer(s->cmis_dropped));
+  }
+  return series;
 }
 
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,

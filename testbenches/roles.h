@@ -110,6 +110,7 @@ typedef struct {
  * changes as they were seen there. */
 #define CPO_SERIES_MAX 200
 #define CPO_SERIES_STATES_MAX 64
+#define CPO_SERIES_CMIS_MAX 256
 typedef struct {
   uint32_t points, host_lanes, media_lanes;
   uint64_t cycle[CPO_SERIES_MAX];
@@ -124,6 +125,12 @@ typedef struct {
   uint32_t n_states; /* D2D state changes (the ASIC end's LTSM), from cycle 0 */
   uint64_t state_cycle[CPO_SERIES_STATES_MAX];
   uint8_t state[CPO_SERIES_STATES_MAX];
+  /* CMIS state changes (module, each media lane's data path; cpo/cmis_map.h's codes), from
+   * cycle 0, the first CPO_SERIES_CMIS_MAX of them (cmis_dropped: how many more there were) */
+  uint32_t n_cmis, cmis_dropped;
+  uint64_t cmis_cycle[CPO_SERIES_CMIS_MAX];
+  uint8_t cmis_module[CPO_SERIES_CMIS_MAX];
+  uint8_t cmis_dp[CPO_SERIES_CMIS_MAX][CPO_MAX_LANES_SUMMARY];
 } cpo_series_t;
 
 typedef struct {

@@ -32,81 +32,74 @@ const char *s_state_name(int state) {
   return n ? n : "?";
 }
 
-CpoRunObserver *self(void *p) {
-  return static_cast<CpoRunObserver *>(p);
-}
 } // namespace
 
 CpoRunObserver::CpoRunObserver(CpoDesign &design, cpo_design_ops_t inner, const cpo_config_t &cfg,
                                FILE *progress)
-    : design_(design), inner_(inner), cfg_(cfg), out_(progress),
+    : CpoOpsDecorator(inner), design_(design), cfg_(cfg), out_(progress),
       interval_(cfg.total_cycles / (CPO_SERIES_MAX - 1) + 1), start_us_(s_now_us()),
       last_us_(start_us_), series_(&s_series) {
   *series_ = cpo_series_t{};
   series_->host_lanes = design.hostLanes();
   series_->media_lanes = cfg.lanes;
+  noteCmis(); // the states out of reset, at cycle 0
 }
 
 // Each call goes to the design's own; the calls that move time or converters are noted.
 cpo_design_ops_t CpoRunObserver::ops() {
-  cpo_design_ops_t o = inner_;
-  o.self = this;
+  using O = CpoRunObserver;
+  cpo_design_ops_t o = forwarding();
   o.step = [](void *p, uint32_t count, const uint64_t *rx, uint64_t *tx) {
-    self(p)->inner_.step(self(p)->inner_.self, count, rx, tx);
-    self(p)->advanced(count);
-  };
-  o.bus_start = [](void *p, bool write, uint32_t addr, uint32_t wdata) {
-    self(p)->inner_.bus_start(self(p)->inner_.self, write, addr, wdata);
-  };
-  o.bus_done = [](void *p, uint32_t *rdata, bool *slverr) {
-    return self(p)->inner_.bus_done(self(p)->inner_.self, rdata, slverr);
+    O *s = self<O>(p);
+    s->inner_.step(s->inner_.self, count, rx, tx);
+    s->advanced(count);
   };
   if (inner_.dac_preset)
     o.dac_preset = [](void *p, uint16_t channel, uint16_t index, uint32_t code) {
-      CpoRunObserver *s = self(p);
-      bool ok = s->inner_.dac_preset(s->inner_.self, channel, index, code);
-      if (ok && channel < CPO_DAC_COUNT && index < CPO_MAX_LANES_SUMMARY) {
-        s->dac_[channel][index] = static_cast<uint16_t>(code);
-        if (index >= s->series_->dac_indices[channel])
-          s->series_->dac_indices[channel] = index + 1u;
-      }
+      O *s = self<O>(p);
+      const bool ok = s->inner_.dac_preset(s->inner_.self, channel, index, code);
+      if (ok)
+        s->noteDac(channel, index, code);
       return ok;
     };
   if (inner_.adc_set)
     o.adc_set = [](void *p, uint16_t channel, uint16_t index, uint32_t code) {
-      CpoRunObserver *s = self(p);
-      bool ok = s->inner_.adc_set(s->inner_.self, channel, index, code);
-      if (ok && channel < CPO_ADC_COUNT && index < CPO_MAX_LANES_SUMMARY) {
-        s->adc_[channel][index] = static_cast<uint16_t>(code);
-        if (index >= s->series_->adc_indices[channel])
-          s->series_->adc_indices[channel] = index + 1u;
-      }
+      O *s = self<O>(p);
+      const bool ok = s->inner_.adc_set(s->inner_.self, channel, index, code);
+      if (ok)
+        s->noteAdc(channel, index, code);
       return ok;
     };
   if (inner_.dac_take)
     o.dac_take = [](void *p, cpo_analog_write_t *out, uint32_t max) {
-      CpoRunObserver *s = self(p);
-      uint32_t n = s->inner_.dac_take(s->inner_.self, out, max);
+      O *s = self<O>(p);
+      const uint32_t n = s->inner_.dac_take(s->inner_.self, out, max);
       for (uint32_t i = 0; i < n; i++)
-        if (out[i].channel < CPO_DAC_COUNT && out[i].index < CPO_MAX_LANES_SUMMARY) {
-          s->dac_[out[i].channel][out[i].index] = static_cast<uint16_t>(out[i].code);
-          if (out[i].index >= s->series_->dac_indices[out[i].channel])
-            s->series_->dac_indices[out[i].channel] = out[i].index + 1u;
-        }
+        s->noteDac(out[i].channel, out[i].index, out[i].code);
       return n;
     };
-  if (inner_.streaming)
-    o.streaming = [](void *p) { return self(p)->inner_.streaming(self(p)->inner_.self); };
   if (inner_.skip)
     o.skip = [](void *p, uint64_t count) {
-      self(p)->inner_.skip(self(p)->inner_.self, count);
-      self(p)->advanced(count);
+      O *s = self<O>(p);
+      s->inner_.skip(s->inner_.self, count);
+      s->advanced(count);
     };
-  if (inner_.settled)
-    o.settled = [](void *p) { return self(p)->inner_.settled(self(p)->inner_.self); };
-  if (inner_.next_event)
-    o.next_event = [](void *p) { return self(p)->inner_.next_event(self(p)->inner_.self); };
   return o;
+}
+
+// A converter's code in force, for the series (the lanes the summary has room for).
+void CpoRunObserver::noteDac(uint32_t channel, uint32_t index, uint32_t code) {
+  if (channel >= CPO_DAC_COUNT || index >= CPO_MAX_LANES_SUMMARY)
+    return;
+  dac_[channel][index] = static_cast<uint16_t>(code);
+  series_->dac_indices[channel] = std::max(series_->dac_indices[channel], index + 1u);
+}
+
+void CpoRunObserver::noteAdc(uint32_t channel, uint32_t index, uint32_t code) {
+  if (channel >= CPO_ADC_COUNT || index >= CPO_MAX_LANES_SUMMARY)
+    return;
+  adc_[channel][index] = static_cast<uint16_t>(code);
+  series_->adc_indices[channel] = std::max(series_->adc_indices[channel], index + 1u);
 }
 
 void CpoRunObserver::advanced(uint64_t count) {
@@ -118,9 +111,29 @@ void CpoRunObserver::advanced(uint64_t count) {
     series_->state[series_->n_states++] = static_cast<uint8_t>(state);
   }
   state_ = state;
+  noteCmis();
   if (cycle_ >= next_sample_ && series_->points < CPO_SERIES_MAX - 1) // the last: the end
     sample();
   progress(changed && state >= 0); // a clock read per span of cycles: cheap beside the span
+}
+
+// A change of CMIS's states (and the states at cycle 0) into the series.
+void CpoRunObserver::noteCmis() {
+  CpoCmisStates now;
+  if (!design_.cmisStates(&now) || (cmis_seen_ && now == cmis_))
+    return;
+  cmis_ = now;
+  cmis_seen_ = true;
+  cpo_series_t &s = *series_;
+  if (s.n_cmis == CPO_SERIES_CMIS_MAX) {
+    s.cmis_dropped++;
+    return;
+  }
+  s.cmis_cycle[s.n_cmis] = cycle_;
+  s.cmis_module[s.n_cmis] = now.module;
+  static_assert(sizeof s.cmis_dp[0] <= sizeof now.dp, "the series' lanes fit");
+  std::copy(now.dp, now.dp + sizeof s.cmis_dp[0], s.cmis_dp[s.n_cmis]);
+  s.n_cmis++;
 }
 
 void CpoRunObserver::sample() {

@@ -9,9 +9,10 @@
 #include <cstdio>
 
 #include "designs.h"
+#include "ops_decorator.h"
 #include "roles.h"
 
-class CpoRunObserver {
+class CpoRunObserver : public CpoOpsDecorator {
 public:
   /** Watch @p design over @p cfg's run, its bus reached through @p inner (the design's ops, or a
    * wrapper's around them); progress lines to @p progress (or nowhere: nullptr). */
@@ -24,16 +25,20 @@ public:
 
 private:
   void advanced(uint64_t count);
+  void noteDac(uint32_t channel, uint32_t index, uint32_t code);
+  void noteAdc(uint32_t channel, uint32_t index, uint32_t code);
   void sample();
+  void noteCmis();
   void progress(bool state_changed);
 
   CpoDesign &design_;
-  cpo_design_ops_t inner_;
   const cpo_config_t &cfg_;
   FILE *out_;
   uint64_t cycle_ = 0, interval_, next_sample_ = 0;
   uint64_t start_us_, last_us_;
   int state_ = -2;
+  CpoCmisStates cmis_{}; // as last seen (a design without CMIS: never noted)
+  bool cmis_seen_ = false;
   uint16_t adc_[CPO_ADC_COUNT][CPO_MAX_LANES_SUMMARY] = {};
   uint16_t dac_[CPO_DAC_COUNT][CPO_MAX_LANES_SUMMARY] = {};
   cpo_series_t *series_;

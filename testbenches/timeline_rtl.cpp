@@ -40,7 +40,7 @@ uint32_t wireOffset(bool a2o, uint32_t w) {
 } // namespace
 
 TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint32_t media_lanes)
-    : design_(design), inner_(design.ops()), lanes_(media_lanes) {
+    : CpoOpsDecorator(design.ops()), design_(design), lanes_(media_lanes) {
   for (uint32_t m = 0; m < 2; m++)
     ctrl_[m][0] = ctrl_[m][1] = kCtrlReset;
   const uint32_t module_lanes = std::min(design.hostLanes(), kModuleLanes);
@@ -196,38 +196,20 @@ void TimelineDesign::skip(uint64_t count) {
 
 cpo_design_ops_t TimelineDesign::ops() {
   using D = TimelineDesign;
-  cpo_design_ops_t o = inner_; // what the timeline does not touch goes straight through
-  o.self = this;
+  cpo_design_ops_t o = forwarding(); // what the timeline does not touch goes straight through
   o.step = [](void *d, uint32_t count, const uint64_t *rx, uint64_t *tx) {
-    static_cast<D *>(d)->step(count, rx, tx);
+    self<D>(d)->step(count, rx, tx);
   };
   o.bus_start = [](void *d, bool write, uint32_t addr, uint32_t wdata) {
-    static_cast<D *>(d)->busStart(write, addr, wdata);
+    self<D>(d)->busStart(write, addr, wdata);
   };
   o.bus_done = [](void *d, uint32_t *rdata, bool *slverr) {
-    return static_cast<D *>(d)->busDone(rdata, slverr);
+    return self<D>(d)->busDone(rdata, slverr);
   };
-  o.dac_preset = [](void *d, uint16_t ch, uint16_t i, uint32_t code) {
-    const D *t = static_cast<D *>(d);
-    return t->inner_.dac_preset(t->inner_.self, ch, i, code);
-  };
-  o.adc_set = [](void *d, uint16_t ch, uint16_t i, uint32_t code) {
-    const D *t = static_cast<D *>(d);
-    return t->inner_.adc_set(t->inner_.self, ch, i, code);
-  };
-  o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
-    const D *t = static_cast<D *>(d);
-    return t->inner_.dac_take(t->inner_.self, out, max);
-  };
-  if (inner_.streaming)
-    o.streaming = [](void *d) {
-      const D *t = static_cast<D *>(d);
-      return t->inner_.streaming(t->inner_.self);
-    };
   if (inner_.skip)
-    o.skip = [](void *d, uint64_t count) { static_cast<D *>(d)->skip(count); };
-  o.settled = [](void *d) { return static_cast<D *>(d)->settled(); };
-  o.next_event = [](void *d) { return static_cast<D *>(d)->nextEvent(); };
+    o.skip = [](void *d, uint64_t count) { self<D>(d)->skip(count); };
+  o.settled = [](void *d) { return self<D>(d)->settled(); };
+  o.next_event = [](void *d) { return self<D>(d)->nextEvent(); };
   return o;
 }
 

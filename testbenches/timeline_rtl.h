@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "designs.h"
+#include "ops_decorator.h"
 #include "roles.h"
 
-class TimelineDesign {
+class TimelineDesign : public CpoOpsDecorator {
 public:
   /** @p design (an engine design, outliving this) with @p tl's rtl-side events (resolved). */
   TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint32_t media_lanes);
@@ -38,7 +39,6 @@ private:
   void skip(uint64_t count);
 
   CpoDesign &design_;
-  cpo_design_ops_t inner_;
   uint32_t lanes_;
   std::vector<Write> writes_;
   size_t next_ = 0;

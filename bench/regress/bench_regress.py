@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cosim"))
+from bench_cosim import Metrics, median_with_ci  # noqa: E402  (bench/cosim's paired-rounds tools)
+
 TARGET = 1.7
 SEED = 1  # the rounds' orders and the bootstrap: the same every time
 
@@ -52,12 +55,6 @@ def regress(cpoemu, args, tmp):
   return summary
 
 
-def median_with_ci(xs, rng, draws=2000):
-  """The median of @p xs and a 95 % bootstrap confidence interval for it."""
-  meds = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(draws))
-  return statistics.median(xs), meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]
-
-
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument("cpoemu")
@@ -68,13 +65,8 @@ def main():
   ap.add_argument("--no-nightly", action="store_true")
   a = ap.parse_args()
   rng = random.Random(SEED)
-  metrics = []
-
-  def add(name, value, unit, target=None, better="higher"):
-    metrics.append({"name": name, "value": value, "unit": unit, "target": target, "better": better})
-    verdict = "" if target is None else f"  target >= {target}: " + (
-        "MET" if value >= target else "NOT MET")
-    print(f"  {name:44s} {value:12.4g} {unit}{verdict}", flush=True)
+  metrics = Metrics()
+  add = metrics.add
 
   with tempfile.TemporaryDirectory(prefix="bench-regress-") as tmp:
     lst = os.path.join(tmp, "bench.lst")

@@ -10,6 +10,7 @@ per lane and the received media words. Writes:
   ring.png    ring detuning (trace) and heater power (DAC, and the model's in the trace)
   laser.png   laser power and temperature (the monitor ADCs; the model's laser power)
   states.png  the D2D link's state, locked and streaming lanes against time
+  cmis.png    CMIS's module state and each media lane's data-path state against time
   eye.png     histogram of the received symbol levels per media lane (trace: the media RX
               words as decided levels); without a trace, the received power monitors instead
 
@@ -220,6 +221,55 @@ def plot_states(run, s, t, outdir, made):
   _save(fig, outdir, "states.png", made)
 
 
+# CMIS 5.2's states in their order of bring-up (a lane's colour goes up as it comes up).
+MODULE_STATES = ["ModuleLowPwr", "ModulePwrUp", "ModuleReady", "ModulePwrDn", "ModuleFault"]
+DP_STATES = [
+    "DPDeactivated", "DPDeinit", "DPInit", "DPInitialized", "DPTxTurnOff", "DPTxTurnOn",
+    "DPActivated"
+]
+
+
+def plot_cmis(run, s, outdir, made):
+  """The module state as a step line, and a lane x time map of the data-path states."""
+  changes = s.get("cmis_states", [])
+  fig, (a1, a2) = plt.subplots(2,
+                               1,
+                               figsize=(9, 6),
+                               sharex=True,
+                               gridspec_kw={"height_ratios": [1, 2]})
+  if not changes:
+    a1.text(0.5, 0.5, "this design has no CMIS block", ha="center", transform=a1.transAxes)
+    _save(fig, outdir, "cmis.png", made)
+    return
+  cycle_s = s["cycle_s"]
+  end_us = run.get("cycles", 0) * cycle_s * 1e6
+  xs = [c["cycle"] * cycle_s * 1e6 for c in changes] + [end_us]
+  known = lambda names, n: names.index(n) if n in names else -1  # noqa: E731
+  ys = [known(MODULE_STATES, c["module"]) for c in changes]
+  a1.step(xs, ys + ys[-1:], where="post")
+  a1.set_yticks(range(len(MODULE_STATES)))
+  a1.set_yticklabels(MODULE_STATES, fontsize=7)
+  a1.set_ylim(-0.5, len(MODULE_STATES) - 0.5)
+  a1.set_title("CMIS module state")
+  lanes = len(changes[0]["dp"])
+  grid = [[known(DP_STATES, c["dp"][lane]) for c in changes] for lane in range(lanes)]
+  cmap = plt.get_cmap("viridis", len(DP_STATES))
+  mesh = a2.pcolormesh(xs,
+                       list(range(lanes + 1)),
+                       grid,
+                       cmap=cmap,
+                       vmin=-0.5,
+                       vmax=len(DP_STATES) - 0.5,
+                       shading="flat")
+  bar = fig.colorbar(mesh, ax=a2, ticks=range(len(DP_STATES)))
+  bar.ax.set_yticklabels(DP_STATES, fontsize=7)
+  a2.set_ylabel("media lane")
+  a2.set_xlabel("simulated time (us)")
+  a2.set_title("data-path state per lane" +
+               (f" (first {len(changes)} changes)" if s.get("cmis_states_dropped") else ""))
+  _save(fig, outdir, "cmis.png", made)
+
+
 def plot_eye(s, t, words, widths, bits_per_symbol, outdir, made):
   fig, ax = plt.subplots(figsize=(9, 5))
   if words:
@@ -273,6 +323,7 @@ def make_plots(json_path, outdir, trace=None):
   plot_ring(s, t, model, outdir, made)
   plot_laser(s, t, model, outdir, made)
   plot_states(run, s, t, outdir, made)
+  plot_cmis(run, s, outdir, made)
   bps = run.get("config", {}).get("bits_per_symbol", 2)
   plot_eye(s, t, words, widths, bps, outdir, made)
   return made

@@ -62,7 +62,10 @@ module cpo_cmis
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,  // the lane's laser power ADC code
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,  // the lane's Rx power ADC code
   output logic [NumLanes-1:0] stream_en_o,  // data path in TxTurnOn or Activated
-  output logic [NumLanes-1:0][3:0] dp_state_o  // each lane's data-path state (page 11h's code)
+  // observation (waveforms, plots): the module state and each lane's data-path state, coded as
+  // CMIS codes them (lower page byte 3, page 11h bytes 128-...)
+  output logic [2:0] module_state_o,
+  output logic [NumLanes-1:0][3:0] dp_state_o
 );
   localparam int unsigned NumBanks = NumLanes / CPO_CMIS_LANES_PER_BANK;
   localparam int unsigned Lpb = CPO_CMIS_LANES_PER_BANK;
@@ -549,6 +552,7 @@ module cpo_cmis
                             dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
   end
   assign dp_state_o = dp_q;
+  assign module_state_o = mod_q;
 
   always_comb begin
     next_event_o = mod_due_q < mon_due_q ? mod_due_q : mon_due_q;

@@ -99,7 +99,10 @@ module cpo_engine_top
   input  logic [31:0] cycles_per_us_i,
   output logic [63:0] next_event_o,
   // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
-  output logic cmis_bus_wait_o
+  output logic cmis_bus_wait_o,
+  // observation: CMIS's module state and each media lane's data-path state (CMIS codes)
+  output logic [2:0] cmis_module_state_o,
+  output logic [NumMediaLanes-1:0][3:0] cmis_dp_state_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -452,6 +455,7 @@ module cpo_engine_top
   // CAL_REQ: the lanes DPInit waits on (in DPInit, not yet calibrated), for the firmware to poll
   // DP_ACTIVE: the lanes whose data path is Activated (the firmware turns their Tx on)
   logic [NumMediaLanes-1:0][3:0] cmis_dp_state;
+  assign cmis_dp_state_o = cmis_dp_state;
   logic [NumMediaLanes-1:0] cmis_dp_init, cmis_dp_active, cal_req;
   logic [63:0] cal_req_all, dp_active_all, tx_lol_all;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp
@@ -495,6 +499,7 @@ module cpo_engine_top
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
     .stream_en_o    (cmis_stream),
+    .module_state_o (cmis_module_state_o),
     .dp_state_o     (cmis_dp_state)
   );
 

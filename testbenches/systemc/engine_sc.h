@@ -29,6 +29,7 @@
 #include "cpo/analog_channels.h"
 #include "cpo/harness/sim.h"
 #include "cpo/log.h"
+#include "cpo_engine_top_ports.h"
 
 namespace cpo::systemc {
 
@@ -72,45 +73,14 @@ template <uint32_t W> bool same(const VlPort<W> &a, const VlPort<W> &b) {
     return std::memcmp(a.data(), b.data(), sizeof(EData) * ((W + 31) / 32)) == 0;
 }
 
-/* cpo_engine_top's ports (rtl/engine/cpo_engine_top.sv), name and width, in terms of H and M
- * (host and media lanes) and L (D2D modules). */
-#define CPO_SC_ENGINE_INPUTS(X)                                                                    \
-  X(clk_i, 1)                                                                                      \
-  X(rst_ni, 1)                                                                                     \
-  X(psel_i, 1)                                                                                     \
-  X(penable_i, 1)                                                                                  \
-  X(pwrite_i, 1)                                                                                   \
-  X(paddr_i, CPO_ADDRMAP_ENGINE_ADDR_BITS)                                                         \
-  X(pwdata_i, 32)                                                                                  \
-  X(media_rx_i, 16 * H)                                                                            \
-  X(dac_preset_i, CPO_DAC_COUNT *M * 16)                                                           \
-  X(adc_code_i, CPO_ADC_COUNT *M * 16)                                                             \
-  X(cycle_i, 64)                                                                                   \
-  X(cycles_per_us_i, 32)
-#define CPO_SC_ENGINE_OUTPUTS(X)                                                                   \
-  X(prdata_o, 32)                                                                                  \
-  X(pready_o, 1)                                                                                   \
-  X(pslverr_o, 1)                                                                                  \
-  X(media_tx_o, 16 * H)                                                                            \
-  X(media_stream_o, M)                                                                             \
-  X(dac_we_o, 1)                                                                                   \
-  X(dac_channel_o, 8)                                                                              \
-  X(dac_index_o, 8)                                                                                \
-  X(dac_code_o, 16)                                                                                \
-  X(lane_locked_o, H)                                                                              \
-  X(lane_bits_o, 64 * H)                                                                           \
-  X(lane_errors_o, 64 * H)                                                                         \
-  X(asic_state_o, 5 * L)                                                                           \
-  X(oe_state_o, 5 * L)                                                                             \
-  X(asic_link_up_o, L)                                                                             \
-  X(oe_link_up_o, L)                                                                               \
-  X(d2d_quiet_o, L)                                                                                \
-  X(next_event_o, 64)                                                                              \
-  X(cmis_bus_wait_o, 1)
+/* cpo_engine_top's parameters and ports, generated from rtl/engine/cpo_engine_top.sv
+ * (gen_sc_ports.py): X(name, width) for each, the width in terms of Params. */
+#define CPO_SC_ENGINE_INPUTS(X) CPO_SC_ENGINE_TOP_INPUTS(X, Params)
+#define CPO_SC_ENGINE_OUTPUTS(X) CPO_SC_ENGINE_TOP_OUTPUTS(X, Params)
 
 /** The engine's ports as the C++ model has them; @p Model (the --sc model) only names it. */
 template <typename Model, uint32_t H, uint32_t M> struct EnginePins {
-  static constexpr uint32_t L = (H + 31) / 32;
+  using Params = CpoEngineTopParams<H, M>;
 #define CPO_SC_FIELD(name, w) VlPort<(w)> name{};
   CPO_SC_ENGINE_INPUTS(CPO_SC_FIELD)
   CPO_SC_ENGINE_OUTPUTS(CPO_SC_FIELD)
@@ -121,7 +91,7 @@ template <typename Model, uint32_t H, uint32_t M> struct EnginePins {
 template <typename Model, uint32_t H, uint32_t M> class EngineScSim : public harness::Clocked {
 public:
   using Pins = EnginePins<Model, H, M>;
-  static constexpr uint32_t L = Pins::L;
+  using Params = typename Pins::Params;
 
   explicit EngineScSim(const harness::TraceSpec &trace) : EngineScSim(trace.path) {}
   explicit EngineScSim(const char *trace_path) {

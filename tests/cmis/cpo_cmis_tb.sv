@@ -28,6 +28,7 @@ module cpo_cmis_tb
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,
   output logic [NumLanes-1:0] stream_en_o,
+  output logic [2:0] module_state_o,
   output logic [NumLanes-1:0][3:0] dp_state_o
 );
   apb_rsp_t rsp;
@@ -50,6 +51,7 @@ module cpo_cmis_tb
     .tx_power_code_i,
     .rx_power_code_i,
     .stream_en_o,
+    .module_state_o,
     .dp_state_o
   );
   assign prdata_o = rsp.prdata;

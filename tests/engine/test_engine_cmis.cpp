@@ -224,6 +224,8 @@ struct Run {
   cpo_status_t rc = CPO_OK;
   cpo_sync_result_t r{};
   Outcome out;
+  bool has_cmis = false; // the design's CMIS observation ports at the end
+  CpoCmisStates cmis{};
 };
 
 Run run_bring_up(uint64_t clock_hz, const char *transport, uint32_t q, bool stream) {
@@ -283,6 +285,7 @@ Run run_bring_up(uint64_t clock_hz, const char *transport, uint32_t q, bool stre
   cpo_server_close(&srv, run.r.cycles, static_cast<int16_t>(run.rc),
                    run.rc == CPO_OK ? "done" : run.r.error);
   host.join();
+  run.has_cmis = d.cmisStates(&run.cmis);
   cpo_context_destroy(&ctx);
   return run;
 }
@@ -309,6 +312,13 @@ uint64_t check_bring_up(const Run &run, uint64_t clock_hz, bool stream) {
     assert_true(out.took_cycles[i] <= out.adv_cycles[i]);
   }
   assert_int_equal(out.host_lanes_counting, stream ? Design::kHostLanes : 0);
+  // what waveforms and plots show: the states the host read over CMIS
+  assert_true(run.has_cmis);
+  assert_int_equal(run.cmis.module, CPO_CMIS_MODULE_STATE_READY);
+  for (uint32_t l = 0; l < Design::kLanes; l++)
+    assert_int_equal(run.cmis.dp[l], CPO_CMIS_DP_STATE_ACTIVATED);
+  for (uint32_t l = Design::kLanes; l < sizeof run.cmis.dp; l++)
+    assert_int_equal(run.cmis.dp[l], 0);
 
   const uint64_t clocked = r.cycles - r.skipped_cycles;
   std::printf("# %" PRIu64 " cycles: %" PRIu64 " parked, %" PRIu64 " skipped, %" PRIu64

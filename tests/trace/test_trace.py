@@ -178,9 +178,15 @@ class Trace(unittest.TestCase):
     fst, run = self.run_traced(["--cycles", "24000", "--trace-window", "8000:9000"])
     self.assertIn("series", run)
     self.assertEqual(run["series"]["d2d_states"][-1]["state"], "ACTIVE")
+    # The firmware leaves CMIS alone here: the module stays in low power, every lane
+    # deactivated, from cycle 0 on.
+    cmis = run["series"]["cmis_states"]
+    self.assertEqual(cmis[0]["cycle"], 0)
+    self.assertEqual({c["module"] for c in cmis}, {"ModuleLowPwr"})
+    self.assertEqual(cmis[-1]["dp"], ["DPDeactivated"] * run["config"]["lanes"])
     out = os.path.join(self.dir, "plots")
     made = cpoemu_plots.make_plots(os.path.join(self.dir, "run.json"), out)
-    want = {"ber.png", "ring.png", "laser.png", "states.png", "eye.png"}
+    want = {"ber.png", "ring.png", "laser.png", "states.png", "cmis.png", "eye.png"}
     self.assertEqual({os.path.basename(p) for p in made}, want)
     for name in want:
       path = os.path.join(out, name)
@@ -197,7 +203,7 @@ class Trace(unittest.TestCase):
                        capture_output=True,
                        text=True)
     self.assertEqual(r.returncode, 0, r.stderr)
-    self.assertEqual(len(r.stdout.split()), 5)
+    self.assertEqual(len(r.stdout.split()), len(want))
 
 
 if __name__ == "__main__":
