@@ -9,9 +9,11 @@
  *   - the parked 100 ms sleep again on the engine design (rtl/engine), beside the lanes one.
  * The lanes design's rows keep their names; the engine's are prefixed engine_.
  * The median of ROUNDS and the spread (lowest, highest) are printed and written to
- * build/bench/cosim_park.json. */
+ * build/bench/cosim_park.json. `cpo_bench_cosim_park engine N` runs only N engine parked sleeps
+ * and writes nothing (for a profiler). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench_report.h"
 #include "park_run.h"
@@ -43,7 +45,15 @@ static void s_print(const char *what, double *v, const char *unit) {
   printf("%-28s %.3g %s (%.3g .. %.3g)\n", what, median, unit, v[0], v[ROUNDS - 1]);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "engine") == 0) {
+    double wall, rate;
+    for (int i = 0; i < atoi(argv[2]); i++) {
+      s_round(true, false, &wall, &rate);
+      printf("engine parked 100 ms sleep %.3g s wall, %.3g sim s/s\n", wall, rate);
+    }
+    return 0;
+  }
   double park_wall[ROUNDS], park_rate[ROUNDS], stream_wall[ROUNDS], stream_rate[ROUNDS];
   double eng_wall[ROUNDS], eng_rate[ROUNDS];
   for (int i = 0; i < ROUNDS; i++) {
