@@ -9,8 +9,8 @@
  *   - the parked 100 ms sleep again on the engine design (rtl/engine), beside the lanes one.
  * The lanes design's rows keep their names; the engine's are prefixed engine_.
  * The median of ROUNDS and the spread (lowest, highest) are printed and written to
- * build/bench/cosim_park.json. `cpo_bench_cosim_park engine N` runs only N engine parked sleeps
- * and writes nothing (for a profiler). */
+ * build/bench/cosim_park.json. `cpo_bench_cosim_park engine N [CYCLES]` runs only N engine
+ * parked sleeps (with streaming stretches of CYCLES) and writes nothing (for a profiler). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +24,14 @@
 #define STREAM_CYCLES 20000u
 
 /* The sleep's wall time and simulated seconds per wall second of one run. */
+static uint64_t s_stream_cycles = STREAM_CYCLES;
+
 static void s_round(bool engine, bool stream, double *wall_s, double *rate) {
   cpo_park_run_cfg_t cfg = {.transport = "inproc",
                             .engine = engine,
                             .seed = 1,
                             .park_ns = stream ? STREAM_NS : PARK_NS,
-                            .stream_cycles = STREAM_CYCLES,
+                            .stream_cycles = s_stream_cycles,
                             .stay_streaming = stream};
   static cpo_park_run_result_t r;
   if (!cpo_park_run(&cfg, &r)) {
@@ -46,7 +48,9 @@ static void s_print(const char *what, double *v, const char *unit) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && strcmp(argv[1], "engine") == 0) {
+  if ((argc == 3 || argc == 4) && strcmp(argv[1], "engine") == 0) {
+    if (argc == 4)
+      s_stream_cycles = strtoull(argv[3], NULL, 10);
     double wall, rate;
     for (int i = 0; i < atoi(argv[2]); i++) {
       s_round(true, false, &wall, &rate);
