@@ -25,7 +25,8 @@ void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t 
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
     uint32_t index = 0;
     for (uint32_t e = 0; e < n_engines; e++) {
-      const uint32_t got = cpo_engine_adc_convert_all(engines[e], ch, next, &h->code[slot][ch][index]);
+      const uint32_t got =
+          cpo_engine_adc_convert_all(engines[e], ch, next, &h->code[slot][ch][index]);
       index += got;
       next += got;
     }

@@ -331,8 +331,8 @@ uint16_t cpo_engine_adc_convert(const cpo_engine_t *e, uint32_t ch, uint32_t ind
 
 /* One loop per channel (the channel chosen once, not per lane), each the same arithmetic as
  * cpo_engine_adc_convert. */
-#define ADC_LOOP(n, value)                                                                      \
-  for (uint32_t k = 0; k < (n); k++)                                                            \
+#define ADC_LOOP(n, value)                                                                         \
+  for (uint32_t k = 0; k < (n); k++)                                                               \
     codes[k] = (uint16_t)cpo_adc_quantise_inline(&adc, (value), noise[k]);
 
 uint32_t cpo_engine_adc_convert_all(const cpo_engine_t *e, uint32_t ch, const double *noise,
