@@ -9,9 +9,11 @@
  *   - the parked 100 ms sleep again on the engine design (rtl/engine), beside the lanes one.
  * The lanes design's rows keep their names; the engine's are prefixed engine_.
  * The median of ROUNDS and the spread (lowest, highest) are printed and written to
- * build/bench/cosim_park.json. */
+ * build/bench/cosim_park.json. `cpo_bench_cosim_park engine N [CYCLES]` runs only N engine
+ * parked sleeps (with streaming stretches of CYCLES) and writes nothing (for a profiler). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench_report.h"
 #include "park_run.h"
@@ -22,12 +24,14 @@
 #define STREAM_CYCLES 20000u
 
 /* The sleep's wall time and simulated seconds per wall second of one run. */
+static uint64_t s_stream_cycles = STREAM_CYCLES;
+
 static void s_round(bool engine, bool stream, double *wall_s, double *rate) {
   cpo_park_run_cfg_t cfg = {.transport = "inproc",
                             .engine = engine,
                             .seed = 1,
                             .park_ns = stream ? STREAM_NS : PARK_NS,
-                            .stream_cycles = STREAM_CYCLES,
+                            .stream_cycles = s_stream_cycles,
                             .stay_streaming = stream};
   static cpo_park_run_result_t r;
   if (!cpo_park_run(&cfg, &r)) {
@@ -43,7 +47,17 @@ static void s_print(const char *what, double *v, const char *unit) {
   printf("%-28s %.3g %s (%.3g .. %.3g)\n", what, median, unit, v[0], v[ROUNDS - 1]);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if ((argc == 3 || argc == 4) && strcmp(argv[1], "engine") == 0) {
+    if (argc == 4)
+      s_stream_cycles = strtoull(argv[3], NULL, 10);
+    double wall, rate;
+    for (int i = 0; i < atoi(argv[2]); i++) {
+      s_round(true, false, &wall, &rate);
+      printf("engine parked 100 ms sleep %.3g s wall, %.3g sim s/s\n", wall, rate);
+    }
+    return 0;
+  }
   double park_wall[ROUNDS], park_rate[ROUNDS], stream_wall[ROUNDS], stream_rate[ROUNDS];
   double eng_wall[ROUNDS], eng_rate[ROUNDS];
   for (int i = 0; i < ROUNDS; i++) {

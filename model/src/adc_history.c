@@ -9,16 +9,26 @@ void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t 
                              uint32_t n_engines, cpo_rng_t *rng) {
   const uint32_t slot = s_slot(h, cycle);
   h->cycle[slot] = cycle;
+  /* every converter's noise sample at once: the stream's numbers in the same order as one
+   * draw per converter (cpo_rng_fill_normal), channel by channel */
+  uint32_t per_lane = 0, per_laser = 0;
+  for (uint32_t e = 0; e < n_engines; e++) {
+    per_lane += cpo_engine_lanes(engines[e]);
+    per_laser += cpo_engine_lasers(engines[e]);
+  }
+  double noise[CPO_ADC_COUNT * CPO_ADC_HISTORY_MAX_INDEX];
+  size_t n = 0;
+  for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
+    n += cpo_adc_info(ch)->per_laser ? per_laser : per_lane;
+  cpo_rng_fill_normal(rng, noise, n);
+  const double *next = noise;
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
-    const cpo_analog_channel_info_t *ci = cpo_adc_info(ch);
     uint32_t index = 0;
     for (uint32_t e = 0; e < n_engines; e++) {
-      const uint32_t n =
-          ci->per_laser ? cpo_engine_lasers(engines[e]) : cpo_engine_lanes(engines[e]);
-      for (uint32_t k = 0; k < n; k++, index++) {
-        const double noise = cpo_rng_normal(rng);
-        h->code[slot][ch][index] = cpo_engine_adc_convert(engines[e], ch, k, noise);
-      }
+      const uint32_t got =
+          cpo_engine_adc_convert_all(engines[e], ch, next, &h->code[slot][ch][index]);
+      index += got;
+      next += got;
     }
   }
 }

@@ -319,8 +319,40 @@ static double s_monitor_value(const cpo_engine_t *e, uint32_t ch, uint32_t k) {
   }
 }
 
+static cpo_adc_params_t s_adc_params(const cpo_engine_t *e, uint32_t ch) {
+  return (cpo_adc_params_t){CPO_ANALOG_CODE_BITS, cpo_adc_info(ch)->lsb, 0.0,
+                            e->cfg.prof->adc_noise_lsb};
+}
+
 uint16_t cpo_engine_adc_convert(const cpo_engine_t *e, uint32_t ch, uint32_t index, double noise) {
-  const cpo_analog_channel_info_t *ci = cpo_adc_info(ch);
-  const cpo_adc_params_t adc = {CPO_ANALOG_CODE_BITS, ci->lsb, 0.0, e->cfg.prof->adc_noise_lsb};
+  const cpo_adc_params_t adc = s_adc_params(e, ch);
   return (uint16_t)cpo_adc_quantise(&adc, s_monitor_value(e, ch, index), noise);
 }
+
+/* One loop per channel (the channel chosen once, not per lane), each the same arithmetic as
+ * cpo_engine_adc_convert. */
+#define ADC_LOOP(n, value)                                                                         \
+  for (uint32_t k = 0; k < (n); k++)                                                               \
+    codes[k] = (uint16_t)cpo_adc_quantise_inline(&adc, (value), noise[k]);
+
+uint32_t cpo_engine_adc_convert_all(const cpo_engine_t *e, uint32_t ch, const double *noise,
+                                    uint16_t *codes) {
+  const cpo_adc_params_t adc = s_adc_params(e, ch);
+  const uint32_t n = cpo_adc_info(ch)->per_laser ? e->lasers : e->cfg.lanes;
+  switch (ch) {
+  case CPO_ADC_TAP_PD:
+    ADC_LOOP(n, e->tx[k].tap_a)
+    break;
+  case CPO_ADC_DROP_PD:
+    ADC_LOOP(n, e->tx[k].drop_a)
+    break;
+  case CPO_ADC_RX_POWER:
+    ADC_LOOP(n, e->rx[k].power_w)
+    break;
+  default:
+    ADC_LOOP(n, s_monitor_value(e, ch, k))
+    break;
+  }
+  return n;
+}
+#undef ADC_LOOP

@@ -115,5 +115,9 @@ double cpo_engine_heater_w(const cpo_engine_t *e, uint32_t lane);
 /** The converter's code for ADC channel @p ch of lane (or laser) @p index, with @p noise a
  *  standard normal sample for the converter's noise. */
 uint16_t cpo_engine_adc_convert(const cpo_engine_t *e, uint32_t ch, uint32_t index, double noise);
+/** Every lane's (or laser's) code of ADC channel @p ch at once, as cpo_engine_adc_convert
+ *  gives them: index k with noise[k] into codes[k]; returns how many (lanes or lasers). */
+uint32_t cpo_engine_adc_convert_all(const cpo_engine_t *e, uint32_t ch, const double *noise,
+                                    uint16_t *codes);
 
 #endif /* CPO_MODEL_ENGINE_H */

@@ -131,7 +131,9 @@ static size_t s_integrate_to(cpo_link_t *l, uint64_t g, bool parked) {
     for (uint32_t e = 0; e < l->info.engines; e++)
       (parked ? cpo_engine_step_parked : cpo_engine_step)(l->engine[e], dt_s);
   const size_t applied = s_apply_events(l, g);
-  cpo_link_apply_dacs(l);
+  if (applied > 0) /* the DAC codes and failures change only by events (cpo_link_create applied
+                      the first ones): applying unchanged codes again would change nothing */
+    cpo_link_apply_dacs(l);
   return applied;
 }
 

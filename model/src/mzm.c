@@ -40,8 +40,16 @@ double cpo_mzm_extinction_factor(const cpo_mzm_params_t *p) {
 }
 
 double cpo_mzm_transfer(const cpo_mzm_params_t *p, double phase_rad) {
-  const double g = cpo_mzm_extinction_factor(p);
-  return cpo_db_to_ratio(-p->insertion_loss_db) * (1.0 + g * cos(phase_rad)) / (1.0 + g);
+  /* the two powers of ten depend on the parameters alone: kept for the last ones seen (a
+   * light rebuild asks for every level of every lane with the same) */
+  static _Thread_local double s_er_db = NAN, s_il_db = NAN, s_g, s_loss;
+  if (p->extinction_ratio_db != s_er_db || p->insertion_loss_db != s_il_db) {
+    s_er_db = p->extinction_ratio_db;
+    s_il_db = p->insertion_loss_db;
+    s_g = cpo_mzm_extinction_factor(p);
+    s_loss = cpo_db_to_ratio(-p->insertion_loss_db);
+  }
+  return s_loss * (1.0 + s_g * cos(phase_rad)) / (1.0 + s_g);
 }
 
 /* Physical ranges of the parameters: the rows of profile_keys.def. */

@@ -110,7 +110,10 @@ module cpo_d2d_chan_lane
     draw = !in_eye || (ber_on_i && err_en_i) || open_i;
     rnd = rnd_base_q;
     rnd_age = cycle_i - rnd_at_q;
-    if (draw && rnd_age != '0) rnd = xorshift32_jump(rnd_base_q, rnd_age);
+    // one step is one step, not a jump; an age of -1 (after the edge that drew, before cycle_i
+    // moves on) is the jump's own answer for it (-1 mod 2^32 - 1 = 0 steps): not computed
+    if (draw && rnd_age == 64'd1) rnd = xorshift32(rnd_base_q);
+    else if (draw && rnd_age != '0 && rnd_age != '1) rnd = xorshift32_jump(rnd_base_q, rnd_age);
     inj_d = 1'b0;
     if (draw) begin
       if (!in_eye) rx_d = rx_d ^ rnd[WordBits-1:0];

@@ -108,6 +108,40 @@ static void test_monitor_adc_quantises_rounds_and_clamps(void **state) {
               1e-18);
 }
 
+/* The quantiser's code is floor(value / lsb + offset / lsb + noise + 0.5) clamped to the
+ * code range (NaN: 0), written with floor; the converter computes it without (a compare and a
+ * truncation), which must give the same code at every boundary. */
+static uint32_t s_quantise_by_floor(const cpo_adc_params_t *p, double value, double noise) {
+  const double max_code = p->bits >= 32 ? 4294967295.0 : (double)((UINT64_C(1) << p->bits) - 1);
+  const double x = floor((value + p->offset) / p->lsb + p->noise_lsb * noise + 0.5);
+  if (!(x > 0.0))
+    return 0;
+  return x >= max_code ? (uint32_t)max_code : (uint32_t)x;
+}
+
+static void test_monitor_adc_quantiser_is_floor_at_every_boundary(void **state) {
+  (void)state;
+  const cpo_adc_params_t adcs[] = {{16, 1.0, 0.0, 0.0}, {12, 1e-6, 2e-6, 0.5}, {32, 1.0, 0.0, 0.0}};
+  const double edges[] = {0.0, 0.5, 1.0, 65535.0, 4095.0, 4294967295.0, 1e300};
+  for (size_t a = 0; a < sizeof adcs / sizeof adcs[0]; a++)
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+      for (int side = -1; side <= 1; side += 2)
+        for (int steps = 0; steps < 3; steps++) {
+          /* a code boundary (x = edge + 0.5 before the floor), and a few ulps either side */
+          double v = (edges[e] - 0.5) * adcs[a].lsb - adcs[a].offset;
+          for (int k = 0; k < steps; k++)
+            v = nextafter(v, side * INFINITY);
+          assert_int_equal(cpo_adc_quantise(&adcs[a], v, 0.0),
+                           s_quantise_by_floor(&adcs[a], v, 0.0));
+          assert_int_equal(cpo_adc_quantise(&adcs[a], -v, 0.3),
+                           s_quantise_by_floor(&adcs[a], -v, 0.3));
+        }
+  const double odd[] = {NAN, INFINITY, -INFINITY, -0.0, 1e-320};
+  for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+    assert_int_equal(cpo_adc_quantise(&adcs[0], odd[k], 0.0),
+                     s_quantise_by_floor(&adcs[0], odd[k], 0.0));
+}
+
 static void test_slicer_probabilities_match_gaussian_tails(void **state) {
   (void)state;
   const double thr[3] = {1.0, 2.0, 3.0};
@@ -171,6 +205,7 @@ int main(void) {
       cmocka_unit_test(test_fibre_loss_latency_crosstalk),
       cmocka_unit_test(test_receiver_and_fibre_reject_unphysical_parameters),
       cmocka_unit_test(test_monitor_adc_quantises_rounds_and_clamps),
+      cmocka_unit_test(test_monitor_adc_quantiser_is_floor_at_every_boundary),
       cmocka_unit_test(test_slicer_probabilities_match_gaussian_tails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,19 @@ typedef struct {
  *  noise_lsb n), clamped to the code range (NaN reads as 0). */
 uint32_t cpo_adc_quantise(const cpo_adc_params_t *p, double value, double noise_sample);
 
+/** cpo_adc_quantise inline, for converters that quantise many values in a loop (the same
+ *  arithmetic, so the same codes). */
+static inline uint32_t cpo_adc_quantise_inline(const cpo_adc_params_t *p, double value,
+                                               double noise_sample) {
+  const double max_code = p->bits >= 32 ? 4294967295.0 : (double)((UINT64_C(1) << p->bits) - 1);
+  const double x = (value + p->offset) / p->lsb + p->noise_lsb * noise_sample + 0.5;
+  /* floor(x), clamped: floor(x) > 0 exactly when x >= 1, floor(x) >= max_code (an integer)
+   * exactly when x >= max_code, and between them floor is truncation (NaN reads as 0) */
+  if (!(x >= 1.0))
+    return 0;
+  return x >= max_code ? (uint32_t)max_code : (uint32_t)x;
+}
+
 /** Photocurrent of a tap photodiode: responsivity times the tapped power plus dark current. */
 double cpo_monitor_pd_current_a(double responsivity_a_per_w, double tap_ratio, double power_w,
                                 double dark_current_a);

@@ -20,6 +20,13 @@ template <typename W> uint64_t laneGet(const W &wide, uint32_t index, uint32_t b
 }
 
 template <typename W> void laneSet(W &wide, uint32_t index, uint32_t bits, uint64_t value) {
+  const uint32_t first = index * bits, first_shift = first % 32;
+  if (first_shift + bits <= 32 && bits < 32) { /* within one word (a converter code): one store */
+    const uint32_t mask = ((1u << bits) - 1u) << first_shift;
+    const uint32_t part = static_cast<uint32_t>(value) << first_shift;
+    wide[first / 32] = (static_cast<uint32_t>(wide[first / 32]) & ~mask) | (part & mask);
+    return;
+  }
   for (uint32_t done = 0; done < bits;) {
     const uint32_t bit = index * bits + done, shift = bit % 32;
     const uint32_t n = bits - done < 32 - shift ? bits - done : 32 - shift;
