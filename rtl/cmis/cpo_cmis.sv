@@ -60,7 +60,10 @@ module cpo_cmis
   input  logic [NumLanes-1:0][15:0] tx_bias_code_i,  // the lane's laser current code
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,  // the lane's laser power ADC code
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,  // the lane's Rx power ADC code
-  output logic [NumLanes-1:0] stream_en_o  // data path in TxTurnOn or Activated
+  output logic [NumLanes-1:0] stream_en_o,  // data path Activated
+  // the module has left LowPwr since the last hard reset: a CMIS host manages the data paths
+  // (sticky through a software reset, which returns every lane to Deactivated)
+  output logic managed_o
 );
   localparam int unsigned NumBanks = NumLanes / CPO_CMIS_LANES_PER_BANK;
   localparam int unsigned Lpb = CPO_CMIS_LANES_PER_BANK;
@@ -151,6 +154,10 @@ module cpo_cmis
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) soft_rst_q <= 1'b0;
     else soft_rst_q <= rw_q[CPO_CMIS_LOWER_MODULE_CONTROL_SLOT][CPO_CMIS_LOWER_MODULE_CONTROL_SOFTWARE_RESET_SHIFT];
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) managed_o <= 1'b0;
+    else if (mod_q != 3'(CPO_CMIS_MODULE_STATE_LOW_PWR)) managed_o <= 1'b1;
   end
 
   // ---- The bus side ----------------------------------------------------------------------------
@@ -541,9 +548,11 @@ module cpo_cmis
   end
 
   // ---- Outputs ---------------------------------------------------------------------------------
+  // A lane streams once its data path is Activated: through TxTurnOn (the Tx output turning
+  // on, 5 ms: tens of millions of cycles at the real clock) it stays parked, as the harness
+  // can skip it.
   for (genvar l = 0; l < NumLanes; l++) begin : g_stream
-    assign stream_en_o[l] = dp_q[l] == 4'(CPO_CMIS_DP_STATE_TX_TURN_ON) ||
-                            dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
+    assign stream_en_o[l] = dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
   end
 
   always_comb begin
@@ -551,7 +560,8 @@ module cpo_cmis
     if (cdb_due_q < next_event_o) next_event_o = cdb_due_q;
     if (bus_busy_q && bus_due_q < next_event_o) next_event_o = bus_due_q;
     for (int l = 0; l < NumLanes; l++) if (dp_due_q[l] < next_event_o) next_event_o = dp_due_q[l];
-    if (act_q || soft_rst_q) next_event_o = cycle_i;
+    // an access whose bus time has not started yet starts at the next edge
+    if (act_q || soft_rst_q || (access && in_range && !bus_busy_q)) next_event_o = cycle_i;
   end
 
 endmodule : cpo_cmis

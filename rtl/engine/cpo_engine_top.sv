@@ -17,10 +17,11 @@
 // CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the media lanes: its lanes are
 // the media lanes (NumLanes = NumMediaLanes; the 32/8 gearbox's engine still advertises the
 // block's one application, 1 host and 1 media lane per data path). Which media lanes stream:
-//   media_stream_o[m] = STREAM_EN[m] & (CMIS_CTRL.BYPASS | cmis_stream[m])
-// cmis_stream[m]: lane m's CMIS data path is in TxTurnOn or Activated. BYPASS resets to 1, so a
-// host that never touches CMIS streams by STREAM_EN alone, as before CMIS; a CMIS host clears
-// it (one write of OE_MGMT's CMIS_CTRL) and its lanes park until their data paths activate.
+//   media_stream_o[m] = STREAM_EN[m] & ((CMIS_CTRL.BYPASS & ~managed) | cmis_stream[m])
+// cmis_stream[m]: lane m's CMIS data path is Activated; managed: the module has left LowPwr
+// since reset (a CMIS host powered it up). BYPASS resets to 1, so a host that never powers the
+// module up through CMIS streams by STREAM_EN alone, as before CMIS; once one does (or clears
+// BYPASS), the data-path states decide: lanes park until Activated and after they deactivate.
 // CMIS's timers are deadlines against cycle_i (the harness's datapath cycle number, which jumps
 // while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
 // (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
@@ -442,6 +443,7 @@ module cpo_engine_top
     for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
   end
   logic [NumMediaLanes-1:0] cmis_stream;
+  logic cmis_managed;  // a host has powered the module up through CMIS: BYPASS no longer applies
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
   logic calibrated_q;  // a laser current was preset before cycle 0: the calibrated snapshot
   logic [63:0] cal_done_all;
@@ -475,7 +477,8 @@ module cpo_engine_top
     .tx_bias_code_i (bias_code_q),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
-    .stream_en_o    (cmis_stream)
+    .stream_en_o    (cmis_stream),
+    .managed_o      (cmis_managed)
   );
 
   // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
@@ -486,7 +489,7 @@ module cpo_engine_top
   logic [63:0] stream_all;
   assign stream_all = {o_reg2hw.stream_en_hi.lanes, o_reg2hw.stream_en_lo.lanes};
   assign media_stream_o = stream_all[NumMediaLanes-1:0] &
-                          (o_reg2hw.cmis_ctrl.bypass ? '1 : cmis_stream);
+                          (o_reg2hw.cmis_ctrl.bypass && !cmis_managed ? '1 : cmis_stream);
 
   logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media

@@ -26,7 +26,8 @@ module cpo_cmis_tb
   input  logic [NumLanes-1:0][15:0] tx_bias_code_i,
   input  logic [NumLanes-1:0][15:0] tx_power_code_i,
   input  logic [NumLanes-1:0][15:0] rx_power_code_i,
-  output logic [NumLanes-1:0] stream_en_o
+  output logic [NumLanes-1:0] stream_en_o,
+  output logic managed_o
 );
   apb_rsp_t rsp;
   cpo_cmis #(.NumLanes(NumLanes)) u_cmis (
@@ -46,7 +47,8 @@ module cpo_cmis_tb
     .tx_bias_code_i,
     .tx_power_code_i,
     .rx_power_code_i,
-    .stream_en_o
+    .stream_en_o,
+    .managed_o
   );
   assign prdata_o = rsp.prdata;
   assign pready_o = rsp.pready;

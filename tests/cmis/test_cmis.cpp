@@ -226,6 +226,10 @@ void test_cmis_brings_every_lane_to_activated(void **) {
     tb.select(b, CPO_CMIS_PAGE_P10);
     tb.wr(CPO_CMIS_P10_TX_DISABLE_OFFSET, 0);
   }
+  // TxTurnOn (5 ms) parks the lanes: they stream only once Activated
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.dpState(0), CPO_CMIS_DP_STATE_TX_TURN_ON);
+  assert_int_equal(tb.top().stream_en_o, 0);
   for (unsigned b = 0; b < kBanks; b++) {
     tb.select(b, CPO_CMIS_PAGE_P11);
     for (unsigned l = 0; l < 8; l++)
@@ -234,6 +238,24 @@ void test_cmis_brings_every_lane_to_activated(void **) {
     assert_int_equal(tb.rd(CPO_CMIS_P11_ACTIVE_CONFIG_OFFSET_N(3)), (1u << 4) | (3u << 1));
   }
   assert_int_equal(tb.top().stream_en_o, 0xffffffffu);
+}
+
+// The engine hands its lanes to CMIS once a host has powered the module up (managed_o gates
+// OE CMIS_CTRL.BYPASS): not before, and for good after, a software reset included.
+void test_cmis_managed_once_the_module_leaves_low_power(void **) {
+  Tb tb;
+  tb.select(0, CPO_CMIS_PAGE_P10); // a host only looking and selecting: not managing
+  tb.wr(CPO_CMIS_P10_DP_DEINIT_OFFSET, 0xff);
+  tb.waitFor([&] { return tb.now > 50000; }, 100000, "time passing in ModuleLowPwr");
+  assert_int_equal(tb.top().managed_o, 0);
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_PWR_UP; }, tb.now + 1000,
+             "ModulePwrUp");
+  assert_int_equal(tb.top().managed_o, 1);
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, CPO_CMIS_LOWER_MODULE_CONTROL_SOFTWARE_RESET_MASK);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_LOW_PWR; }, tb.now + 1000,
+             "ModuleLowPwr after the reset");
+  assert_int_equal(tb.top().managed_o, 1);
 }
 
 void test_cmis_rejects_apply_with_unadvertised_appsel(void **) {
@@ -408,6 +430,7 @@ int main() {
       cmocka_unit_test(test_cmis_ignores_writes_to_read_only_bytes),
       cmocka_unit_test(test_cmis_module_powers_up_and_down_within_advertised_durations),
       cmocka_unit_test(test_cmis_brings_every_lane_to_activated),
+      cmocka_unit_test(test_cmis_managed_once_the_module_leaves_low_power),
       cmocka_unit_test(test_cmis_rejects_apply_with_unadvertised_appsel),
       cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),
       cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
