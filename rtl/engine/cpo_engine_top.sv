@@ -14,9 +14,10 @@
 // in time. A media lane that does not stream is parked: its TX word is zero and its received
 // words are ignored (its host lanes return zeros to the link).
 //
-// CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the media lanes: its lanes are
-// the media lanes (NumLanes = NumMediaLanes; the 32/8 gearbox's engine still advertises the
-// block's one application, 1 host and 1 media lane per data path). Which media lanes stream:
+// CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the lanes: its lanes are the
+// host lanes, its monitors the media lanes' (NumLanes = NumHostLanes, NumMediaLanes), and its
+// application 1 has Ratio host lanes and one media lane per data path (the 32/8 gearbox: 4:1).
+// Which media lanes stream:
 //   media_stream_o[m] = STREAM_EN[m] & ((CMIS_CTRL.BYPASS & ~managed) | cmis_stream[m])
 // cmis_stream[m]: lane m's CMIS data path is Activated; managed: the module has left LowPwr
 // since reset (a CMIS host powered it up). BYPASS resets to 1, so a host that never powers the
@@ -461,7 +462,7 @@ module cpo_engine_top
         if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
     end
   end
-  cpo_cmis #(.NumLanes(NumMediaLanes)) u_cmis (
+  cpo_cmis #(.NumLanes(NumHostLanes), .NumMediaLanes(NumMediaLanes)) u_cmis (
     .clk_i,
     .rst_ni,
     .req_i          (cmis_req),
