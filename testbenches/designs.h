@@ -55,10 +55,10 @@ static inline uint32_t cpo_design_cycles_per_us_q16(const cpo_config_t *cfg) {
 #ifdef __cplusplus
 }
 
-/** CMIS's states (cpo/cmis_map.h's codes): the module's and each media lane's data path's. */
+/** CMIS's states (cpo/cmis_map.h's codes): the module's and each CMIS (host) lane's data path's. */
 struct CpoCmisStates {
   uint8_t module;
-  uint8_t dp[64]; /* the largest engine's media lanes */
+  uint8_t dp[64]; /* the largest engine's host lanes */
   bool operator==(const CpoCmisStates &o) const {
     return module == o.module && std::memcmp(dp, o.dp, sizeof dp) == 0;
   }
@@ -77,7 +77,7 @@ public:
   virtual int linkState() const {
     return -1;
   }
-  /** CMIS's states now into @p out (lanes past the design's media lanes: 0); false for a design
+  /** CMIS's states now into @p out (lanes past the design's host lanes: 0); false for a design
    *  without CMIS. Read from observation ports, cheap enough to call per span of cycles. */
   virtual bool cmisStates(CpoCmisStates *out) const {
     (void)out;

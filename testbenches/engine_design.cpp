@@ -196,21 +196,22 @@ template <typename Top, uint32_t H, uint32_t M> int EngineDesign<Top, H, M>::lin
   return static_cast<int>(sim_->top().asic_state_o & 0x1fu);
 }
 
-// cmis_dp_state_o: a nibble per media lane, in one port word (8 lanes) or in 32-bit words.
+// cmis_dp_state_o: a nibble per host lane (CMIS's lanes), in one port word (up to 16 lanes) or
+// in 32-bit words.
 template <typename Top, uint32_t H, uint32_t M>
 bool EngineDesign<Top, H, M>::cmisStates(CpoCmisStates *out) const {
-  static_assert(M <= sizeof out->dp, "CpoCmisStates holds the largest engine's lanes");
+  static_assert(H <= sizeof out->dp, "CpoCmisStates holds the largest engine's lanes");
   const Top &t = sim_->top();
   *out = CpoCmisStates{};
   out->module = static_cast<uint8_t>(t.cmis_module_state_o);
-  if constexpr (M * 4 <= 64) {
+  if constexpr (H * 4 <= 64) {
     const auto word = static_cast<uint64_t>(t.cmis_dp_state_o);
-    for (uint32_t l = 0; l < M; l++)
+    for (uint32_t l = 0; l < H; l++)
       out->dp[l] = static_cast<uint8_t>((word >> (4 * l)) & 0xFu);
   } else {
-    for (uint32_t l = 0; l < M; l++)
-      out->dp[l] = static_cast<uint8_t>(
-          (static_cast<uint32_t>(t.cmis_dp_state_o[l / 8]) >> (4 * (l % 8))) & 0xFu);
+    for (uint32_t l = 0; l < H; l++)
+      out->dp[l] = static_cast<uint8_t>((static_cast<uint32_t>(t.cmis_dp_state_o[l / 8]) >>
+                                         (4 * (l % 8))) & 0xFu);
   }
   return true;
 }

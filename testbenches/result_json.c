@@ -49,12 +49,12 @@ static json_t *s_cmis_state(const char *name) {
   return name ? json_string(name) : json_string("?");
 }
 
-/* CMIS's state changes: [{cycle, module, dp: [per media lane]}]. */
+/* CMIS's state changes: [{cycle, module, dp: [per host lane, CMIS's lanes]}]. */
 static json_t *s_cmis_states(const cpo_series_t *s) {
   json_t *changes = json_array();
   for (uint32_t i = 0; i < s->n_cmis; i++) {
     json_t *dp = json_array();
-    for (uint32_t l = 0; l < s->media_lanes && l < CPO_MAX_LANES_SUMMARY; l++)
+    for (uint32_t l = 0; l < s->host_lanes && l < CPO_MAX_LANES_SUMMARY; l++)
       json_array_append_new(dp, s_cmis_state(cpo_cmis_dp_state_desc(s->cmis_dp[i][l])));
     json_array_append_new(
         changes, json_pack("{s:I, s:o, s:o}", "cycle", (json_int_t)s->cmis_cycle[i], "module",

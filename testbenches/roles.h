@@ -125,7 +125,7 @@ typedef struct {
   uint32_t n_states; /* D2D state changes (the ASIC end's LTSM), from cycle 0 */
   uint64_t state_cycle[CPO_SERIES_STATES_MAX];
   uint8_t state[CPO_SERIES_STATES_MAX];
-  /* CMIS state changes (module, each media lane's data path; cpo/cmis_map.h's codes), from
+  /* CMIS state changes (module, each host lane's data path; cpo/cmis_map.h's codes), from
    * cycle 0, the first CPO_SERIES_CMIS_MAX of them (cmis_dropped: how many more there were) */
   uint32_t n_cmis, cmis_dropped;
   uint64_t cmis_cycle[CPO_SERIES_CMIS_MAX];

@@ -139,6 +139,24 @@ def _state_text(enum, v):
     return f"a reserved state ({v})"
 
 
+# page 02h: monitor -> (first threshold byte, LSB in SI units, signed)
+_THRESH_UNITS = {
+    "temp_degc": (m.CPO_CMIS_P02_TEMP_THRESH_OFFSET, 1.0 / 256, True),
+    "vcc_v": (m.CPO_CMIS_P02_VCC_THRESH_OFFSET, 100e-6, False),
+    "tx_power_w": (m.CPO_CMIS_P02_TX_POWER_THRESH_OFFSET, 0.1e-6, False),
+    "tx_bias_a": (m.CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET, 2e-6, False),
+    "rx_power_w": (m.CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, 0.1e-6, False),
+}
+
+
+def _put16(v, lsb, signed):
+  """v in units of lsb as 16 bits big-endian, rounded half away from zero, saturated (as the C
+  driver's cpo_cmis_thresholds_encode)."""
+  code = int(v / lsb + (-0.5 if v < 0 else 0.5))
+  lo, hi = (-32768, 32767) if signed else (0, 65535)
+  return (max(lo, min(hi, code)) & 0xFFFF).to_bytes(2, "big")
+
+
 class TracingClient:
   """A client that writes one line per access to `out` (a text file), the C driver's HAL trace
   format (cpo_cmis_trace_hal, `cpoemu cmis --trace`): "@CYCLE R 0xADDR 0xDATA", "@CYCLE W 0xADDR
@@ -450,6 +468,40 @@ class Cmis:
         "rx_power_w": (m.CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, power_w)
     }
     return {k: tuple(f(p02, off + 2 * i) for i in range(4)) for k, (off, f) in table.items()}
+
+  def set_thresholds(self, th):
+    """Write page 02h's thresholds from {monitor: (high alarm, low alarm, high warning, low
+    warning)} in SI units (thresholds()' form; monitors left out keep what the module holds)."""
+    cur = self.thresholds()
+    cur.update(th)
+    first = m.CPO_CMIS_P02_TEMP_THRESH_OFFSET
+    img = bytearray(256)
+    for key, (off, lsb, signed) in _THRESH_UNITS.items():
+      for i, v in enumerate(cur[key]):
+        img[off + 2 * i:off + 2 * i + 2] = _put16(v, lsb, signed)
+    a, b = first, m.CPO_CMIS_P02_TX_POWER_THRESH_OFFSET
+    self.write(0, m.CPO_CMIS_PAGE_P02, a,
+               img[a:m.CPO_CMIS_P02_VCC_THRESH_OFFSET + m.CPO_CMIS_P02_VCC_THRESH_COUNT])
+    self.write(0, m.CPO_CMIS_PAGE_P02, b,
+               img[b:m.CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + m.CPO_CMIS_P02_RX_POWER_THRESH_COUNT])
+
+  def set_lane_mask(self, flag_byte, lanes):
+    """Mask page 11h lane flag byte flag_byte (134-152) for the lanes of the bit mask lanes,
+    unmask it for the others (page 10h byte 213 + flag_byte - 134 of every bank)."""
+    info = self._need_probe()
+    first = m.CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET
+    if not first <= flag_byte < first + m.CPO_CMIS_P10_LANE_FLAG_MASKS_COUNT:
+      raise CmisError(f"page 11h byte {flag_byte} is not a lane flag "
+                      f"({first}-{first + m.CPO_CMIS_P10_LANE_FLAG_MASKS_COUNT - 1})")
+    for bank in range(info["banks"]):
+      self.write(bank, m.CPO_CMIS_PAGE_P10,
+                 m.CPO_CMIS_P10_LANE_FLAG_MASKS_OFFSET + flag_byte - first,
+                 [(lanes >> (bank * LANES_PER_BANK)) & 0xFF])
+
+  def interrupt(self):
+    """IntL asserted: an unmasked latched flag is set (lower byte 3 bit 0 low)."""
+    return not self._rd(m.CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & (
+        m.CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK)
 
   def flags(self):
     """Read (and so clear) the latched flags: {"module", "temp_vcc", and per-lane masks}."""

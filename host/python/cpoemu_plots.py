@@ -10,7 +10,7 @@ per lane and the received media words. Writes:
   ring.png    ring detuning (trace) and heater power (DAC, and the model's in the trace)
   laser.png   laser power and temperature (the monitor ADCs; the model's laser power)
   states.png  the D2D link's state, locked and streaming lanes against time
-  cmis.png    CMIS's module state and each media lane's data-path state against time
+  cmis.png    CMIS's module state and each host lane's data-path state against time
   eye.png     histogram of the received symbol levels per media lane (trace: the media RX
               words as decided levels); without a trace, the received power monitors instead
 
@@ -263,7 +263,7 @@ def plot_cmis(run, s, outdir, made):
                        shading="flat")
   bar = fig.colorbar(mesh, ax=a2, ticks=range(len(DP_STATES)))
   bar.ax.set_yticklabels(DP_STATES, fontsize=7)
-  a2.set_ylabel("media lane")
+  a2.set_ylabel("host lane (CMIS)")
   a2.set_xlabel("simulated time (us)")
   a2.set_title("data-path state per lane" +
                (f" (first {len(changes)} changes)" if s.get("cmis_states_dropped") else ""))

@@ -15,7 +15,10 @@ module cpo_cmis
   import cpo_apb_pkg::*;
   import cpo_cmis_pkg::*;
 #(
-  parameter int unsigned NumLanes = 8,  // a multiple of 8: banks = NumLanes / 8 (1, 2, 4 or 8)
+  parameter int unsigned NumLanes = 8,  // host lanes, a multiple of 8: banks = NumLanes / 8
+  // media lanes: NumLanes / NumMediaLanes (1, 2, 4 or 8) host lanes share one (a gearbox), and
+  // application 1's data paths have that many host lanes and one media lane
+  parameter int unsigned NumMediaLanes = NumLanes,
   // Real durations (us); each must be within what page 01h advertises (checked below).
   parameter int unsigned PwrUpUs = 200_000,  // laser warm-up and bias settle (adv. 500 ms)
   parameter int unsigned PwrDnUs = 5_000,  // (adv. 10 ms)
@@ -53,15 +56,18 @@ module cpo_cmis
   // an access is under way and waits only on its bus time, which ends at next_event_o: nothing
   // happens before then, so the harness may skip to it
   output logic bus_wait_o,
-  input  logic [NumLanes-1:0] cal_done_i,  // per lane: the calibration of DPInit is done
-  input  logic [NumLanes-1:0] tx_lol_i,  // per lane: the firmware reports Tx loss of lock
+  input  logic [NumMediaLanes-1:0] cal_done_i,  // per media lane: DPInit's calibration is done
+  input  logic [NumMediaLanes-1:0] tx_lol_i,  // per media lane: the firmware reports Tx LOL
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
   input  logic [15:0] vcc_code_i,  // supply monitor, 1 mV
-  input  logic [NumLanes-1:0][15:0] tx_bias_code_i,  // the lane's laser current code
-  input  logic [NumLanes-1:0][15:0] tx_power_code_i,  // the lane's laser power ADC code
-  input  logic [NumLanes-1:0][15:0] rx_power_code_i,  // the lane's Rx power ADC code
-  output logic [NumLanes-1:0] stream_en_o,  // data path in TxTurnOn or Activated
+  input  logic [NumMediaLanes-1:0][15:0] tx_bias_code_i,  // the media lane's laser current code
+  input  logic [NumMediaLanes-1:0][15:0] tx_power_code_i,  // its laser power ADC code
+  input  logic [NumMediaLanes-1:0][15:0] rx_power_code_i,  // its Rx power ADC code
+  output logic [NumMediaLanes-1:0] stream_en_o,  // the media lane's data path is Activated
+  // the module has left LowPwr since the last hard reset: a CMIS host manages the data paths
+  // (sticky through a software reset, which returns every lane to Deactivated)
+  output logic managed_o,
   // observation (waveforms, plots): the module state and each lane's data-path state, coded as
   // CMIS codes them (lower page byte 3, page 11h bytes 128-...)
   output logic [2:0] module_state_o,
@@ -69,6 +75,7 @@ module cpo_cmis
 );
   localparam int unsigned NumBanks = NumLanes / CPO_CMIS_LANES_PER_BANK;
   localparam int unsigned Lpb = CPO_CMIS_LANES_PER_BANK;
+  localparam int unsigned Ratio = NumLanes / NumMediaLanes;  // host lanes per data path
   localparam logic [63:0] Never = '1;
   // Two-wire interface bit times of one byte access (README.md): a random read is START, the
   // address (W), the byte offset, repeated START, the address (R), the data, STOP; a write is
@@ -78,6 +85,18 @@ module cpo_cmis
   if (NumLanes % Lpb != 0 || NumBanks < 1 || NumBanks > CPO_CMIS_MAX_BANKS) begin : g_lanes_err
     $error("cpo_cmis: NumLanes %0d is not 8, 16, ... %0d", NumLanes, 8 * CPO_CMIS_MAX_BANKS);
   end
+  if (NumMediaLanes * Ratio != NumLanes || !(Ratio inside {1, 2, 4, 8})) begin : g_ratio_err
+    $error("cpo_cmis: %0d host lanes on %0d media lanes is not 1, 2, 4 or 8 per media lane",
+           NumLanes, NumMediaLanes);
+  end
+  // Application 1 (README.md): one data path per media lane, Ratio host lanes each, starting on
+  // every Ratio-th host lane; a 1:1 engine is 200GAUI-1 to 200GBASE-DR1, a gearbox (host side the
+  // D2D link) a vendor-specific code (SFF-8024's custom range) on both sides.
+  localparam logic [7:0] App1HostIf = Ratio == 1 ? 8'h80 : 8'hc0;  // 200GAUI-1
+  localparam logic [7:0] App1MediaIf = Ratio == 1 ? 8'h73 : 8'hc0;  // 200GBASE-DR1
+  localparam logic [7:0] App1LaneCounts = 8'((Ratio << 4) | 1);
+  localparam logic [7:0] App1HostLaneOptions = Ratio == 1 ? 8'hff : Ratio == 2 ? 8'h55 :
+                                               Ratio == 4 ? 8'h11 : 8'h01;
   function automatic bit dur_ok(int unsigned us, logic [3:0] code);
     return us <= CPO_CMIS_DURATION_MS[code] * 1000;
   endfunction
@@ -112,7 +131,8 @@ module cpo_cmis
            monitor(power_code, TxPowerScaleQ16, TxPowerOffsetQ16, 1'b0) < 16'(TxFaultPower);
   endfunction
   // Flags of a value against four thresholds: {low warn, high warn, low alarm, high alarm}.
-  function automatic logic [3:0] crossed(logic [15:0] v, logic [15:0] t[4], bit is_signed);
+  typedef logic [3:0][15:0] thresh_t;
+  function automatic logic [3:0] crossed(logic [15:0] v, thresh_t t, bit is_signed);
     logic [3:0] f;
     if (is_signed) begin
       f[0] = $signed(v) > $signed(t[0]);
@@ -139,7 +159,7 @@ module cpo_cmis
   logic [NumLanes-1:0][3:0] cfg_q;
   logic [NumLanes-1:0] pending_q;
   logic [15:0] temp_q, vcc_q;
-  logic [NumLanes-1:0][15:0] tx_bias_q, tx_power_q, rx_power_q;
+  logic [NumMediaLanes-1:0][15:0] tx_bias_q, tx_power_q, rx_power_q;
   logic [63:0] mon_due_q;
   logic [7:0] cdb_q;
   logic [63:0] cdb_due_q;
@@ -149,6 +169,45 @@ module cpo_cmis
   logic bus_last_write_q, bus_last_valid_q;
   logic act_q, soft_rst_q;
 
+  // The four thresholds (high alarm, low alarm, high warning, low warning) the host may have
+  // written to page 02h at slot s on: 16-bit big-endian each.
+  function automatic thresh_t thresh(int unsigned s);
+    thresh_t t;
+    for (int k = 0; k < 4; k++) t[k] = {rw_q[s+2*k], rw_q[s+2*k+1]};
+    return t;
+  endfunction
+
+  // IntL (byte 3 bit 0 low): a latched flag is set whose mask bit is clear. Module flags (bytes
+  // 8, 9) have their masks at lower bytes 31, 32; a lane flag of page 11h byte 134 + k at page
+  // 10h byte 213 + k of the same bank.
+  localparam int unsigned LaneMaskBytes = CPO_CMIS_P10_LANE_FLAG_MASKS_COUNT;
+  function automatic logic lane_unmasked(int unsigned cor_slot, int unsigned count,
+                                         int unsigned offset);
+    logic any;
+    any = 1'b0;
+    for (int b = 0; b < NumBanks; b++)
+      for (int k = 0; k < 4; k++)
+        if (k < int'(count))
+          any |= |(cor_q[cor_slot+b*count+k] &
+                   ~rw_q[CPO_CMIS_P10_LANE_FLAG_MASKS_SLOT+b*LaneMaskBytes+
+                         offset-CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET+k]);
+    return any;
+  endfunction
+  logic intr;
+  always_comb begin
+    intr = |(cor_q[CPO_CMIS_LOWER_MODULE_FLAGS_SLOT] & ~rw_q[CPO_CMIS_LOWER_MODULE_FLAGS_MASK_SLOT]) |
+           |(cor_q[CPO_CMIS_LOWER_TEMP_VCC_FLAGS_SLOT] &
+             ~rw_q[CPO_CMIS_LOWER_TEMP_VCC_FLAGS_MASK_SLOT]);
+    intr |= lane_unmasked(CPO_CMIS_P11_DP_STATE_CHANGED_SLOT, 1, CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_TX_FAULT_SLOT, 1, CPO_CMIS_P11_TX_FAULT_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_TX_LOS_SLOT, 1, CPO_CMIS_P11_TX_LOS_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_TX_CDR_LOL_SLOT, 1, CPO_CMIS_P11_TX_CDR_LOL_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_TX_POWER_FLAGS_SLOT, 4, CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_TX_BIAS_FLAGS_SLOT, 4, CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_RX_LOS_SLOT, 1, CPO_CMIS_P11_RX_LOS_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_RX_POWER_FLAGS_SLOT, 4, CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET);
+  end
+
   // Software reset (byte 26 bit 3): the block returns to its reset state, bus included, the cycle
   // after the write (soft_rst_q is a flop: the internal reset is glitch-free).
   logic rst_n;
@@ -156,6 +215,10 @@ module cpo_cmis
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) soft_rst_q <= 1'b0;
     else soft_rst_q <= rw_q[CPO_CMIS_LOWER_MODULE_CONTROL_SLOT][CPO_CMIS_LOWER_MODULE_CONTROL_SOFTWARE_RESET_SHIFT];
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) managed_o <= 1'b0;
+    else if (mod_q != 3'(CPO_CMIS_MODULE_STATE_LOW_PWR)) managed_o <= 1'b1;
   end
 
   // ---- The bus side ----------------------------------------------------------------------------
@@ -174,12 +237,13 @@ module cpo_cmis
   // A byte the block computes (source = "hw" in cmis.toml).
   function automatic logic [7:0] hw_byte(cmis_src_e src, logic [6:0] idx);
     int unsigned base, l;
-    logic any_flag;
     base = int'(bank) * Lpb;
-    any_flag = 1'b0;
-    for (int s = 0; s < CPO_CMIS_NUM_COR_SLOTS; s++) any_flag |= |cor_q[s];
     unique case (src)
-      CmisSrcLowerModuleState: return {4'd0, mod_q, ~any_flag};
+      CmisSrcLowerModuleState: return {4'd0, mod_q, ~intr};
+      CmisSrcLowerApp1HostIf: return App1HostIf;
+      CmisSrcLowerApp1MediaIf: return App1MediaIf;
+      CmisSrcLowerApp1LaneCounts: return App1LaneCounts;
+      CmisSrcLowerApp1HostLaneOptions: return App1HostLaneOptions;
       CmisSrcLowerTemperature: return idx[0] ? temp_q[7:0] : temp_q[15:8];
       CmisSrcLowerVcc: return idx[0] ? vcc_q[7:0] : vcc_q[15:8];
       CmisSrcLowerCdbStatus: return cdb_q;
@@ -195,7 +259,8 @@ module cpo_cmis
       end
       CmisSrcP11TxPower, CmisSrcP11TxBias, CmisSrcP11RxPower: begin
         logic [15:0] v;
-        l = base + int'(idx) / 2;
+        l = base + int'(idx) / 2;  // a media lane: banks beyond the media lanes read 0
+        if (l >= NumMediaLanes) return 8'h00;
         v = src == CmisSrcP11TxPower ? tx_power_q[l] : src == CmisSrcP11TxBias ? tx_bias_q[l]
                                                                                 : rx_power_q[l];
         return idx[0] ? v[7:0] : v[15:8];
@@ -254,10 +319,10 @@ module cpo_cmis
         dp_due_q[l] <= Never;
         active_q[l] <= 8'(CPO_CMIS_P10_STAGED0_CONFIG_LANE_RESET) | 8'((l % Lpb) << 1);
         cfg_q[l] <= 4'(CPO_CMIS_CONFIG_STATUS_UNDEFINED);
-        tx_bias_q[l] <= '0;
-        tx_power_q[l] <= '0;
-        rx_power_q[l] <= '0;
       end
+      tx_bias_q <= '0;
+      tx_power_q <= '0;
+      rx_power_q <= '0;
       pending_q <= '0;
       temp_q <= '0;
       vcc_q <= '0;
@@ -313,8 +378,8 @@ module cpo_cmis
       // -- the module state machine
       laser_fault = 1'b0;
       if (cycle_i >= mon_due_q && mod_q == 3'(CPO_CMIS_MODULE_STATE_READY)) begin
-        for (int l = 0; l < NumLanes; l++)
-          laser_fault |= tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]);
+        for (int m = 0; m < NumMediaLanes; m++)
+          laser_fault |= tx_fault_at(tx_bias_code_i[m], tx_power_code_i[m]);
       end
       mod_d = mod_q;
       unique case (mod_q)
@@ -367,13 +432,16 @@ module cpo_cmis
             if (init_mask[i] || imm_mask[i]) begin
               logic [7:0] staged;
               staged = rw_q[CPO_CMIS_P10_STAGED0_CONFIG_SLOT+b*Lpb+i];
-              // the engine advertises application 1 only
-              if (staged[7:4] == 4'd1) begin
+              // the engine advertises application 1 only; its DataPathID is the first host
+              // lane of the lane's data path (Ratio lanes each)
+              if (staged[7:4] != 4'd1) begin
+                cfg_q[b*Lpb+i] <= 4'(CPO_CMIS_CONFIG_STATUS_REJECTED_INVALID_APP_SEL);
+              end else if (staged[3:1] != 3'((i / Ratio) * Ratio)) begin
+                cfg_q[b*Lpb+i] <= 4'(CPO_CMIS_CONFIG_STATUS_REJECTED_INVALID_DATA_PATH);
+              end else begin
                 active_q[b*Lpb+i] <= staged;
                 cfg_q[b*Lpb+i] <= 4'(CPO_CMIS_CONFIG_STATUS_SUCCESS);
                 if (init_mask[i]) pending_q[b*Lpb+i] <= 1'b1;
-              end else begin
-                cfg_q[b*Lpb+i] <= 4'(CPO_CMIS_CONFIG_STATUS_REJECTED_INVALID_APP_SEL);
               end
             end
           end
@@ -403,7 +471,7 @@ module cpo_cmis
                 dp_d = 4'(CPO_CMIS_DP_STATE_DEINIT);
                 dp_due_q[l] <= cycle_i + us_cycles(DpDeinitUs);
               end else if (init_phase_q[l] != 2'd0 || cycle_i >= dp_due_q[l]) begin
-                if (cal_done_i[l]) begin
+                if (cal_done_i[l/Ratio]) begin
                   dp_d = 4'(CPO_CMIS_DP_STATE_INITIALIZED);
                   dp_due_q[l] <= Never;
                   pending_q[l] <= 1'b0;
@@ -470,12 +538,12 @@ module cpo_cmis
         temp_q <= t;
         vcc_q <= v;
         // flags are set bit by bit: a read clearing the byte in this cycle loses none
-        f = crossed(t, CPO_CMIS_P02_TEMP_THRESH_WORDS, 1'b1);
+        f = crossed(t, thresh(CPO_CMIS_P02_TEMP_THRESH_SLOT), 1'b1);
         for (int k = 0; k < 4; k++) if (f[k]) cor_q[CPO_CMIS_LOWER_TEMP_VCC_FLAGS_SLOT][k] <= 1'b1;
-        f = crossed(v, CPO_CMIS_P02_VCC_THRESH_WORDS, 1'b0);
+        f = crossed(v, thresh(CPO_CMIS_P02_VCC_THRESH_SLOT), 1'b0);
         for (int k = 0; k < 4; k++)
           if (f[k]) cor_q[CPO_CMIS_LOWER_TEMP_VCC_FLAGS_SLOT][4+k] <= 1'b1;
-        for (int l = 0; l < NumLanes; l++) begin
+        for (int l = 0; l < NumMediaLanes; l++) begin  // media lanes, numbered as host lanes
           logic [15:0] tp, tb, rp;
           logic [3:0] ftp, ftb, frp;
           tp = monitor(tx_power_code_i[l], TxPowerScaleQ16, TxPowerOffsetQ16, 1'b0);
@@ -484,9 +552,9 @@ module cpo_cmis
           tx_power_q[l] <= tp;
           tx_bias_q[l] <= tb;
           rx_power_q[l] <= rp;
-          ftp = crossed(tp, CPO_CMIS_P02_TX_POWER_THRESH_WORDS, 1'b0);
-          ftb = crossed(tb, CPO_CMIS_P02_TX_BIAS_THRESH_WORDS, 1'b0);
-          frp = crossed(rp, CPO_CMIS_P02_RX_POWER_THRESH_WORDS, 1'b0);
+          ftp = crossed(tp, thresh(CPO_CMIS_P02_TX_POWER_THRESH_SLOT), 1'b0);
+          ftb = crossed(tb, thresh(CPO_CMIS_P02_TX_BIAS_THRESH_SLOT), 1'b0);
+          frp = crossed(rp, thresh(CPO_CMIS_P02_RX_POWER_THRESH_SLOT), 1'b0);
           // laser fault (in ModuleReady: the lasers are warm) and Rx loss of signal, latched
           if (mod_q == 3'(CPO_CMIS_MODULE_STATE_READY) &&
               tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]))
@@ -547,9 +615,15 @@ module cpo_cmis
   end
 
   // ---- Outputs ---------------------------------------------------------------------------------
-  for (genvar l = 0; l < NumLanes; l++) begin : g_stream
-    assign stream_en_o[l] = dp_q[l] == 4'(CPO_CMIS_DP_STATE_TX_TURN_ON) ||
-                            dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
+  // A lane streams once its data path is Activated: through TxTurnOn (the Tx output turning
+  // on, 5 ms: tens of millions of cycles at the real clock) it stays parked, as the harness
+  // can skip it.
+  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_stream
+    logic [Ratio-1:0] active;
+    for (genvar k = 0; k < Ratio; k++) begin : g_lane
+      assign active[k] = dp_q[m*Ratio+k] == 4'(CPO_CMIS_DP_STATE_ACTIVATED);
+    end
+    assign stream_en_o[m] = &active;
   end
   assign dp_state_o = dp_q;
   assign module_state_o = mod_q;
@@ -559,7 +633,8 @@ module cpo_cmis
     if (cdb_due_q < next_event_o) next_event_o = cdb_due_q;
     if (bus_busy_q && bus_due_q < next_event_o) next_event_o = bus_due_q;
     for (int l = 0; l < NumLanes; l++) if (dp_due_q[l] < next_event_o) next_event_o = dp_due_q[l];
-    if (act_q || soft_rst_q) next_event_o = cycle_i;
+    // an access whose bus time has not started yet starts at the next edge
+    if (act_q || soft_rst_q || (access && in_range && !bus_busy_q)) next_event_o = cycle_i;
   end
 
 endmodule : cpo_cmis

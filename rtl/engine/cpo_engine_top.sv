@@ -14,13 +14,15 @@
 // in time. A media lane that does not stream is parked: its TX word is zero and its received
 // words are ignored (its host lanes return zeros to the link).
 //
-// CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the media lanes: its lanes are
-// the media lanes (NumLanes = NumMediaLanes; the 32/8 gearbox's engine still advertises the
-// block's one application, 1 host and 1 media lane per data path). Which media lanes stream:
-//   media_stream_o[m] = STREAM_EN[m] & (CMIS_CTRL.BYPASS | cmis_stream[m])
-// cmis_stream[m]: lane m's CMIS data path is in TxTurnOn or Activated. BYPASS resets to 1, so a
-// host that never touches CMIS streams by STREAM_EN alone, as before CMIS; a CMIS host clears
-// it (one write of OE_MGMT's CMIS_CTRL) and its lanes park until their data paths activate.
+// CMIS (rtl/cmis, cpo_cmis; block CMIS of the OE space) manages the lanes: its lanes are the
+// host lanes, its monitors the media lanes' (NumLanes = NumHostLanes, NumMediaLanes), and its
+// application 1 has Ratio host lanes and one media lane per data path (the 32/8 gearbox: 4:1).
+// Which media lanes stream:
+//   media_stream_o[m] = STREAM_EN[m] & ((CMIS_CTRL.BYPASS & ~managed) | cmis_stream[m])
+// cmis_stream[m]: lane m's CMIS data path is Activated; managed: the module has left LowPwr
+// since reset (a CMIS host powered it up). BYPASS resets to 1, so a host that never powers the
+// module up through CMIS streams by STREAM_EN alone, as before CMIS; once one does (or clears
+// BYPASS), the data-path states decide: lanes park until Activated and after they deactivate.
 // CMIS's timers are deadlines against cycle_i (the harness's datapath cycle number, which jumps
 // while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
 // (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
@@ -100,9 +102,9 @@ module cpo_engine_top
   output logic [63:0] next_event_o,
   // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
   output logic cmis_bus_wait_o,
-  // observation: CMIS's module state and each media lane's data-path state (CMIS codes)
+  // observation: CMIS's module state and each host lane's data-path state (CMIS codes)
   output logic [2:0] cmis_module_state_o,
-  output logic [NumMediaLanes-1:0][3:0] cmis_dp_state_o
+  output logic [NumHostLanes-1:0][3:0] cmis_dp_state_o
 );
 
   localparam int unsigned MaxLanes = CPO_TRAFFIC_MAX_LANES;
@@ -446,6 +448,7 @@ module cpo_engine_top
     for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
   end
   logic [NumMediaLanes-1:0] cmis_stream;
+  logic cmis_managed;  // a host has powered the module up through CMIS: BYPASS no longer applies
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
   logic calibrated_q;  // a laser current was preset before cycle 0: the calibrated snapshot
   logic [63:0] cal_done_all;
@@ -454,8 +457,11 @@ module cpo_engine_top
   assign cal_done = calibrated_q ? '1 : cal_done_all[NumMediaLanes-1:0];
   // CAL_REQ: the lanes DPInit waits on (in DPInit, not yet calibrated), for the firmware to poll
   // DP_ACTIVE: the lanes whose data path is Activated (the firmware turns their Tx on)
+  // a media lane's data path: its first host lane's (the Ratio host lanes share one)
   logic [NumMediaLanes-1:0][3:0] cmis_dp_state;
-  assign cmis_dp_state_o = cmis_dp_state;
+  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp_state
+    assign cmis_dp_state[m] = cmis_dp_state_o[m*Ratio];
+  end
   logic [NumMediaLanes-1:0] cmis_dp_init, cmis_dp_active, cal_req;
   logic [63:0] cal_req_all, dp_active_all, tx_lol_all;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp
@@ -481,7 +487,7 @@ module cpo_engine_top
         if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
     end
   end
-  cpo_cmis #(.NumLanes(NumMediaLanes)) u_cmis (
+  cpo_cmis #(.NumLanes(NumHostLanes), .NumMediaLanes(NumMediaLanes)) u_cmis (
     .clk_i,
     .rst_ni,
     .req_i          (cmis_req),
@@ -499,8 +505,9 @@ module cpo_engine_top
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
     .stream_en_o    (cmis_stream),
+    .managed_o      (cmis_managed),
     .module_state_o (cmis_module_state_o),
-    .dp_state_o     (cmis_dp_state)
+    .dp_state_o     (cmis_dp_state_o)
   );
 
   // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
@@ -511,7 +518,7 @@ module cpo_engine_top
   logic [63:0] stream_all;
   assign stream_all = {o_reg2hw.stream_en_hi.lanes, o_reg2hw.stream_en_lo.lanes};
   assign media_stream_o = stream_all[NumMediaLanes-1:0] &
-                          (o_reg2hw.cmis_ctrl.bypass ? '1 : cmis_stream);
+                          (o_reg2hw.cmis_ctrl.bypass && !cmis_managed ? '1 : cmis_stream);
 
   logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media

@@ -3,7 +3,8 @@
 module cpo_cmis_tb
   import cpo_apb_pkg::*;
 #(
-  parameter int unsigned NumLanes = 32
+  parameter int unsigned NumLanes = 32,
+  parameter int unsigned NumMediaLanes = NumLanes
 ) (
   input  logic clk_i,
   input  logic rst_ni,
@@ -19,20 +20,21 @@ module cpo_cmis_tb
   input  logic [31:0] cycles_per_us_i,
   output logic [63:0] next_event_o,
   output logic bus_wait_o,
-  input  logic [NumLanes-1:0] cal_done_i,
-  input  logic [NumLanes-1:0] tx_lol_i,
+  input  logic [NumMediaLanes-1:0] cal_done_i,
+  input  logic [NumMediaLanes-1:0] tx_lol_i,
   input  logic fault_i,
   input  logic [15:0] temp_code_i,
   input  logic [15:0] vcc_code_i,
-  input  logic [NumLanes-1:0][15:0] tx_bias_code_i,
-  input  logic [NumLanes-1:0][15:0] tx_power_code_i,
-  input  logic [NumLanes-1:0][15:0] rx_power_code_i,
-  output logic [NumLanes-1:0] stream_en_o,
+  input  logic [NumMediaLanes-1:0][15:0] tx_bias_code_i,
+  input  logic [NumMediaLanes-1:0][15:0] tx_power_code_i,
+  input  logic [NumMediaLanes-1:0][15:0] rx_power_code_i,
+  output logic [NumMediaLanes-1:0] stream_en_o,
+  output logic managed_o,
   output logic [2:0] module_state_o,
   output logic [NumLanes-1:0][3:0] dp_state_o
 );
   apb_rsp_t rsp;
-  cpo_cmis #(.NumLanes(NumLanes)) u_cmis (
+  cpo_cmis #(.NumLanes(NumLanes), .NumMediaLanes(NumMediaLanes)) u_cmis (
     .clk_i,
     .rst_ni,
     .req_i('{psel: psel_i, penable: penable_i, pwrite: pwrite_i, paddr: paddr_i,
@@ -51,6 +53,7 @@ module cpo_cmis_tb
     .tx_power_code_i,
     .rx_power_code_i,
     .stream_en_o,
+    .managed_o,
     .module_state_o,
     .dp_state_o
   );

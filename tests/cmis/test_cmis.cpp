@@ -122,7 +122,9 @@ void test_cmis_reset_values_identify_the_engine(void **) {
   assert_int_equal(tb.moduleState(), CPO_CMIS_MODULE_STATE_LOW_PWR);
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET),
                    CPO_CMIS_LOWER_MODULE_CONTROL_RESET);
-  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_HOST_IF_OFFSET), CPO_CMIS_LOWER_APP1_HOST_IF_RESET);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_HOST_IF_OFFSET), 0x80); // 200GAUI-1
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_LANE_COUNTS_OFFSET), 0x11);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_HOST_LANE_OPTIONS_OFFSET), 0xff);
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP2_HOST_IF_OFFSET), 0xff);
   tb.select(0, CPO_CMIS_PAGE_P00);
   const char *vendor = "CPOEMU          ";
@@ -226,6 +228,10 @@ void test_cmis_brings_every_lane_to_activated(void **) {
     tb.select(b, CPO_CMIS_PAGE_P10);
     tb.wr(CPO_CMIS_P10_TX_DISABLE_OFFSET, 0);
   }
+  // TxTurnOn (5 ms) parks the lanes: they stream only once Activated
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.dpState(0), CPO_CMIS_DP_STATE_TX_TURN_ON);
+  assert_int_equal(tb.top().stream_en_o, 0);
   for (unsigned b = 0; b < kBanks; b++) {
     tb.select(b, CPO_CMIS_PAGE_P11);
     for (unsigned l = 0; l < 8; l++)
@@ -234,6 +240,24 @@ void test_cmis_brings_every_lane_to_activated(void **) {
     assert_int_equal(tb.rd(CPO_CMIS_P11_ACTIVE_CONFIG_OFFSET_N(3)), (1u << 4) | (3u << 1));
   }
   assert_int_equal(tb.top().stream_en_o, 0xffffffffu);
+}
+
+// The engine hands its lanes to CMIS once a host has powered the module up (managed_o gates
+// OE CMIS_CTRL.BYPASS): not before, and for good after, a software reset included.
+void test_cmis_managed_once_the_module_leaves_low_power(void **) {
+  Tb tb;
+  tb.select(0, CPO_CMIS_PAGE_P10); // a host only looking and selecting: not managing
+  tb.wr(CPO_CMIS_P10_DP_DEINIT_OFFSET, 0xff);
+  tb.waitFor([&] { return tb.now > 50000; }, 100000, "time passing in ModuleLowPwr");
+  assert_int_equal(tb.top().managed_o, 0);
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_PWR_UP; }, tb.now + 1000,
+             "ModulePwrUp");
+  assert_int_equal(tb.top().managed_o, 1);
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, CPO_CMIS_LOWER_MODULE_CONTROL_SOFTWARE_RESET_MASK);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_LOW_PWR; }, tb.now + 1000,
+             "ModuleLowPwr after the reset");
+  assert_int_equal(tb.top().managed_o, 1);
 }
 
 void test_cmis_rejects_apply_with_unadvertised_appsel(void **) {
@@ -284,6 +308,67 @@ void cdbCommand(Tb &tb, uint16_t cmd, int chk_delta) {
   tb.wr(CPO_CMIS_P9F_CDB_CMD_OFFSET + 1, cmd & 0xff); // starts it
   tb.waitFor([&] { return !(tb.rd(CPO_CMIS_LOWER_CDB_STATUS_OFFSET) & 0x80); }, tb.now + 100000,
              "CDB done");
+}
+
+// Page 02h is the host's: a threshold written there is what the monitors compare against. A
+// flag whose mask bit (page 10h byte 213 + k for page 11h byte 134 + k) is set still latches
+// but no longer asserts IntL (byte 3 bit 0 low); every flag clears when read.
+void test_cmis_host_thresholds_and_flag_masks(void **) {
+  Tb tb;
+  const unsigned lane = 8 + 2; // bank 1, lane 2: 0.5 mW in (code 5000)
+  const unsigned ha = CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET; // Rx power high alarm
+  const unsigned mask = CPO_CMIS_P10_LANE_FLAG_MASKS_OFFSET + (ha - CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET);
+  const auto intl = [&] {
+    return tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK;
+  };
+  const auto sample = [&] { // past the next monitor sample (every 10 ms)
+    const uint64_t later = tb.now + 10001;
+    tb.waitFor([&] { return tb.now > later; }, later + 20000, "a monitor sample");
+  };
+  sample();
+  assert_int_not_equal(intl(), 0); // nothing latched at the nominal codes
+  tb.select(0, CPO_CMIS_PAGE_P02);
+  assert_int_equal(tb.rd(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET), 50000 >> 8); // the default, 5 mW
+  tb.wr(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, 0x01); // high alarm 0x0100: 25.6 uW
+  tb.wr(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + 1, 0x00);
+  assert_int_equal(tb.rd(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET), 0x01);
+  sample();
+  assert_int_equal(intl(), 0); // asserted
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(ha), 0xff); // every lane of bank 1 is past 25.6 uW
+  assert_int_equal(tb.rd(ha), 0);    // cleared by the read
+  assert_int_equal(tb.rd(ha + 2), 0); // the high warning (4 mW) is not crossed
+  // masked in every bank: it latches, IntL stays deasserted
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P10);
+    tb.wr(mask, 0xff);
+  }
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  (void)tb.rd(ha); // flags latched before the mask was set
+  sample();
+  assert_int_not_equal(intl(), 0);
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(ha) & (1u << (lane % 8)), 1u << (lane % 8));
+  // one lane unmasked: it alone asserts IntL again
+  tb.select(1, CPO_CMIS_PAGE_P10);
+  tb.wr(mask, static_cast<uint8_t>(~(1u << (lane % 8))));
+  sample();
+  assert_int_equal(intl(), 0);
+  // the default threshold back: nothing latches any more, and IntL deasserts once read
+  tb.select(0, CPO_CMIS_PAGE_P02);
+  tb.wr(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, 50000 >> 8);
+  tb.wr(CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + 1, 50000 & 0xff);
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  sample();
+  (void)tb.rd(ha);
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    (void)tb.rd(ha);
+  }
+  sample();
+  assert_int_not_equal(intl(), 0);
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  assert_int_equal(tb.rd(ha), 0);
 }
 
 void test_cmis_cdb_checks_the_checksum(void **) {
@@ -408,8 +493,10 @@ int main() {
       cmocka_unit_test(test_cmis_ignores_writes_to_read_only_bytes),
       cmocka_unit_test(test_cmis_module_powers_up_and_down_within_advertised_durations),
       cmocka_unit_test(test_cmis_brings_every_lane_to_activated),
+      cmocka_unit_test(test_cmis_managed_once_the_module_leaves_low_power),
       cmocka_unit_test(test_cmis_rejects_apply_with_unadvertised_appsel),
       cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),
+      cmocka_unit_test(test_cmis_host_thresholds_and_flag_masks),
       cmocka_unit_test(test_cmis_cdb_checks_the_checksum),
       cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
       cmocka_unit_test(test_cmis_bus_wait_is_a_deadline_to_skip_to),

@@ -289,6 +289,45 @@ void test_flags_latch_and_clear_on_read(void **) {
   assert_non_null(strstr(text, "lane 14: Rx power high alarm"));
 }
 
+// Thresholds are the host's: lowered through the driver, the nominal 0.5 mW in crosses the Rx
+// power high alarm; the flag latches, asserts IntL, clears when read; masked, it still latches
+// but IntL stays deasserted.
+void test_host_thresholds_and_masks(void **) {
+  Host h;
+  cpo_cmis_flags_t f;
+  bool intl = true;
+  h.ok(cpo_cmis_flags(h.c, &f)); // clear what power-on latched
+  h.ok(cpo_hal_sleep_ns(h.hal, 20000000));
+  h.ok(cpo_cmis_interrupt(h.c, &intl));
+  assert_false(intl);
+  cpo_cmis_thresholds_t t;
+  h.ok(cpo_cmis_thresholds(h.c, &t));
+  assert_true(t.rx_power_w.high_alarm > 4.9e-3 && t.rx_power_w.high_alarm < 5.1e-3);
+  t.rx_power_w.high_alarm = 0.4e-3; // below the 0.5 mW every lane receives
+  h.ok(cpo_cmis_set_thresholds(h.c, &t));
+  cpo_cmis_thresholds_t back;
+  h.ok(cpo_cmis_thresholds(h.c, &back));
+  assert_true(back.rx_power_w.high_alarm > 0.399e-3 && back.rx_power_w.high_alarm < 0.401e-3);
+  assert_true(back.temp_degc.high_alarm == t.temp_degc.high_alarm);
+  h.ok(cpo_hal_sleep_ns(h.hal, 20000000));
+  h.ok(cpo_cmis_interrupt(h.c, &intl));
+  assert_true(intl);
+  h.ok(cpo_cmis_flags(h.c, &f));
+  assert_int_equal(f.rx_power[0], (1ull << kLanes) - 1); // every lane's high alarm
+  assert_int_equal(f.rx_power[2], 0);                    // not its high warning (4 mW)
+  h.ok(cpo_cmis_flags(h.c, &f));
+  assert_int_equal(f.rx_power[0], 0); // cleared by the read (no sample in between)
+  // masked on every lane: latched, but IntL deasserted
+  h.ok(cpo_cmis_set_lane_mask(h.c, CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET, (1ull << kLanes) - 1));
+  h.ok(cpo_hal_sleep_ns(h.hal, 20000000));
+  h.ok(cpo_cmis_interrupt(h.c, &intl));
+  assert_false(intl);
+  h.ok(cpo_cmis_flags(h.c, &f));
+  assert_int_equal(f.rx_power[0], (1ull << kLanes) - 1);
+  assert_int_equal(cpo_cmis_set_lane_mask(h.c, 153, 0), CPO_ERR_RANGE);
+  h.expectError("page 11h byte 153 is not a lane flag");
+}
+
 void test_a_lane_stuck_in_dpinit_is_named_with_its_state_and_bound(void **) {
   Host h;
   h.block.top().cal_done_i = ~(1u << 4); // lane 5's calibration never reports done
@@ -320,6 +359,7 @@ int main() {
       cmocka_unit_test(test_module_fault_is_named_and_cleared_by_reset),
       cmocka_unit_test(test_cdb_complete_failed_and_checksum_error),
       cmocka_unit_test(test_flags_latch_and_clear_on_read),
+      cmocka_unit_test(test_host_thresholds_and_masks),
       cmocka_unit_test(test_a_lane_stuck_in_dpinit_is_named_with_its_state_and_bound),
       cmocka_unit_test(test_an_unadvertised_application_is_refused_before_any_write),
   };

@@ -203,6 +203,33 @@ static void test_thresholds_parse_each_monitor(void **state) {
   assert_true(t.vcc_v.high_alarm == 0.0);
 }
 
+/* Encoding is parsing's inverse (bytes back unchanged), rounded to the unit and saturated, with
+ * the bytes cpoemu_cmis._put16 gives for the same values (tests/cmis_host/test_cmis_py.py). */
+static void test_thresholds_encode_inverts_parse(void **state) {
+  (void)state;
+  uint8_t p02[256] = {0}, back[256] = {0};
+  for (unsigned k = CPO_CMIS_P02_TEMP_THRESH_OFFSET; k < 200; k++)
+    p02[k] = (uint8_t)(k * 37u + 11u);
+  memset(p02 + CPO_CMIS_P02_VCC_THRESH_OFFSET + 8, 0, 176 - 144); /* the gap: not thresholds */
+  cpo_cmis_thresholds_t t;
+  cpo_cmis_thresholds_parse(p02, &t);
+  cpo_cmis_thresholds_encode(&t, back);
+  assert_memory_equal(back, p02, 256);
+  t.rx_power_w.high_alarm = 0.4e-3; /* 4000 x 0.1 uW */
+  t.temp_degc.low_alarm = -5.0;     /* 0xFB00 */
+  t.tx_power_w.high_alarm = 1.0;    /* beyond 6.5535 mW: saturated */
+  t.tx_bias_a.low_alarm = -1.0;     /* below 0: saturated */
+  cpo_cmis_thresholds_encode(&t, back);
+  const uint8_t *rx = back + CPO_CMIS_P02_RX_POWER_THRESH_OFFSET;
+  const uint8_t *temp = back + CPO_CMIS_P02_TEMP_THRESH_OFFSET + 2;
+  const uint8_t *tx = back + CPO_CMIS_P02_TX_POWER_THRESH_OFFSET;
+  const uint8_t *bias = back + CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET + 2;
+  assert_int_equal(rx[0] << 8 | rx[1], 4000);
+  assert_int_equal(temp[0] << 8 | temp[1], 0xFB00);
+  assert_int_equal(tx[0] << 8 | tx[1], 0xFFFF);
+  assert_int_equal(bias[0] << 8 | bias[1], 0);
+}
+
 static void test_lane_nibbles(void **state) {
   (void)state;
   uint8_t p11[256] = {0};
@@ -329,6 +356,7 @@ int main(void) {
       cmocka_unit_test(test_flags_decode_per_bank_and_describe_lanes_from_one),
       cmocka_unit_test(test_monitors_in_si_units),
       cmocka_unit_test(test_thresholds_parse_each_monitor),
+      cmocka_unit_test(test_thresholds_encode_inverts_parse),
       cmocka_unit_test(test_lane_nibbles),
       cmocka_unit_test(test_dp_plan_follows_the_host_lane_count_and_start_lanes),
       cmocka_unit_test(test_select_writes_only_changes_and_reads_refusals_back),

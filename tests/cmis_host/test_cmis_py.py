@@ -53,6 +53,13 @@ class PureLogic(unittest.TestCase):
     self.assertEqual(cm.cdb_chk([1, 0, 0, 0, 3, 0, 0, 0], bytes([0x80, 0x80, 5])), 0xF6)
     self.assertEqual(cm.rpl_chk(bytes([7, 1, 1, 0, 0, 0])), 0xF6)
 
+  def test_threshold_bytes_match_the_c_driver(self):
+    # cpo_cmis_thresholds_encode: rounded half away from zero, saturated
+    self.assertEqual(cm._put16(0.4e-3, 0.1e-6, False), (4000).to_bytes(2, "big"))
+    self.assertEqual(cm._put16(-5.0, 1.0 / 256, True), bytes([0xFB, 0x00]))
+    self.assertEqual(cm._put16(1.0, 0.1e-6, False), bytes([0xFF, 0xFF]))
+    self.assertEqual(cm._put16(-1.0, 2e-6, False), bytes([0, 0]))
+
   def test_durations_and_apps(self):
     p01 = bytearray(256)
     p01[m.CPO_CMIS_P01_DUR_DP_OFFSET] = 0x06

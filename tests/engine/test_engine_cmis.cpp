@@ -315,9 +315,9 @@ uint64_t check_bring_up(const Run &run, uint64_t clock_hz, bool stream) {
   // what waveforms and plots show: the states the host read over CMIS
   assert_true(run.has_cmis);
   assert_int_equal(run.cmis.module, CPO_CMIS_MODULE_STATE_READY);
-  for (uint32_t l = 0; l < Design::kLanes; l++)
+  for (uint32_t l = 0; l < Design::kHostLanes; l++)
     assert_int_equal(run.cmis.dp[l], CPO_CMIS_DP_STATE_ACTIVATED);
-  for (uint32_t l = Design::kLanes; l < sizeof run.cmis.dp; l++)
+  for (uint32_t l = Design::kHostLanes; l < sizeof run.cmis.dp; l++)
     assert_int_equal(run.cmis.dp[l], 0);
 
   const uint64_t clocked = r.cycles - r.skipped_cycles;

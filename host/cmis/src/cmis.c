@@ -475,6 +475,37 @@ cpo_status_t cpo_cmis_thresholds(cpo_cmis_t *c, cpo_cmis_thresholds_t *t) {
   return CPO_OK;
 }
 
+cpo_status_t cpo_cmis_set_thresholds(cpo_cmis_t *c, const cpo_cmis_thresholds_t *t) {
+  uint8_t p02[256] = {0};
+  cpo_cmis_thresholds_encode(t, p02);
+  unsigned a = CPO_CMIS_P02_TEMP_THRESH_OFFSET, b = CPO_CMIS_P02_TX_POWER_THRESH_OFFSET;
+  CPO_TRY(cpo_cmis_write(c, 0, CPO_CMIS_PAGE_P02, a, p02 + a,
+                         CPO_CMIS_P02_VCC_THRESH_OFFSET + CPO_CMIS_P02_VCC_THRESH_COUNT - a));
+  return cpo_cmis_write(c, 0, CPO_CMIS_PAGE_P02, b, p02 + b,
+                        CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + CPO_CMIS_P02_RX_POWER_THRESH_COUNT - b);
+}
+
+cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte, uint64_t lanes) {
+  CPO_TRY(cpo_cmis_need_probe(c));
+  unsigned first = CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET;
+  if (flag_byte < first || flag_byte >= first + CPO_CMIS_P10_LANE_FLAG_MASKS_COUNT)
+    return cpo_cmis_fail(c, CPO_ERR_RANGE, "page 11h byte %u is not a lane flag (%u-%u)", flag_byte,
+                         first, first + CPO_CMIS_P10_LANE_FLAG_MASKS_COUNT - 1);
+  for (unsigned bank = 0; bank < c->info.banks; bank++) {
+    uint8_t m = (uint8_t)(lanes >> (bank * CPO_CMIS_LANES_PER_BANK));
+    CPO_TRY(cpo_cmis_write(c, bank, CPO_CMIS_PAGE_P10,
+                           CPO_CMIS_P10_LANE_FLAG_MASKS_OFFSET + (flag_byte - first), &m, 1));
+  }
+  return CPO_OK;
+}
+
+cpo_status_t cpo_cmis_interrupt(cpo_cmis_t *c, bool *asserted) {
+  uint8_t b = 0;
+  CPO_TRY(s_rd(c, CPO_CMIS_LOWER_MODULE_STATE_OFFSET, &b));
+  *asserted = !(b & CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK);
+  return CPO_OK;
+}
+
 cpo_status_t cpo_cmis_flags(cpo_cmis_t *c, cpo_cmis_flags_t *f) {
   CPO_TRY(cpo_cmis_need_probe(c));
   uint8_t lower[2], p11[256];

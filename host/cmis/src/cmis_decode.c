@@ -127,6 +127,32 @@ void cpo_cmis_thresholds_parse(const uint8_t *p02, cpo_cmis_thresholds_t *out) {
   s_threshold(p02 + CPO_CMIS_P02_RX_POWER_THRESH_OFFSET, cpo_cmis_power_w, &out->rx_power_w);
 }
 
+/* @p v in units of @p lsb as 16 bits big-endian, rounded, saturated (signed: -32768..32767). */
+static void s_put16(double v, double lsb, bool is_signed, uint8_t *be) {
+  double code = v / lsb + (v < 0 ? -0.5 : 0.5);
+  double lo = is_signed ? -32768.0 : 0.0, hi = is_signed ? 32767.0 : 65535.0;
+  long k = (long)(code < lo ? lo : code > hi ? hi : code);
+  uint16_t u = (uint16_t)(k & 0xFFFF);
+  be[0] = (uint8_t)(u >> 8);
+  be[1] = (uint8_t)u;
+}
+
+static void s_threshold_put(const cpo_cmis_threshold_t *t, double lsb, bool is_signed,
+                            uint8_t *be) {
+  s_put16(t->high_alarm, lsb, is_signed, be);
+  s_put16(t->low_alarm, lsb, is_signed, be + 2);
+  s_put16(t->high_warn, lsb, is_signed, be + 4);
+  s_put16(t->low_warn, lsb, is_signed, be + 6);
+}
+
+void cpo_cmis_thresholds_encode(const cpo_cmis_thresholds_t *t, uint8_t *p02) {
+  s_threshold_put(&t->temp_degc, 1.0 / 256, true, p02 + CPO_CMIS_P02_TEMP_THRESH_OFFSET);
+  s_threshold_put(&t->vcc_v, 100e-6, false, p02 + CPO_CMIS_P02_VCC_THRESH_OFFSET);
+  s_threshold_put(&t->tx_power_w, 0.1e-6, false, p02 + CPO_CMIS_P02_TX_POWER_THRESH_OFFSET);
+  s_threshold_put(&t->tx_bias_a, 2e-6, false, p02 + CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET);
+  s_threshold_put(&t->rx_power_w, 0.1e-6, false, p02 + CPO_CMIS_P02_RX_POWER_THRESH_OFFSET);
+}
+
 void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flags_t *f) {
   unsigned shift = bank * CPO_CMIS_LANES_PER_BANK;
   if (shift >= CPO_CMIS_MAX_LANES)

@@ -94,6 +94,8 @@ typedef struct {
 
 /** Parse page 02h's thresholds. */
 void cpo_cmis_thresholds_parse(const uint8_t *p02, cpo_cmis_thresholds_t *out);
+/** Their bytes (the inverse: rounded to the byte's unit, saturated) into a page 02h image. */
+void cpo_cmis_thresholds_encode(const cpo_cmis_thresholds_t *t, uint8_t *p02);
 
 /** Latched flags (clear on read): the lower page's and, per lane (bit l = lane l), page 11h's.
  * Threshold flags in the order high alarm, low alarm, high warning, low warning. */
@@ -212,6 +214,16 @@ typedef struct {
 /** Read every monitor (needs cpo_cmis_probe). */
 CPO_MUST_USE cpo_status_t cpo_cmis_monitors(cpo_cmis_t *c, cpo_cmis_monitors_t *m);
 CPO_MUST_USE cpo_status_t cpo_cmis_thresholds(cpo_cmis_t *c, cpo_cmis_thresholds_t *t);
+/** Write every threshold of page 02h: the module's flags compare against them from its next
+ * monitor sample. */
+CPO_MUST_USE cpo_status_t cpo_cmis_set_thresholds(cpo_cmis_t *c, const cpo_cmis_thresholds_t *t);
+/** Mask lane flag byte @p flag_byte of page 11h (134-152, e.g. CPO_CMIS_P11_RX_LOS_OFFSET) for
+ * the lanes of @p lanes (bit l = lane l), unmask it for the others: page 10h byte 213 + (flag_byte
+ * - 134) of every bank. A masked flag still latches but does not assert IntL. */
+CPO_MUST_USE cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte,
+                                                 uint64_t lanes);
+/** IntL (lower byte 3 bit 0 low): an unmasked latched flag is set. */
+CPO_MUST_USE cpo_status_t cpo_cmis_interrupt(cpo_cmis_t *c, bool *asserted);
 /** Read (and so clear) every latched flag (needs cpo_cmis_probe). */
 CPO_MUST_USE cpo_status_t cpo_cmis_flags(cpo_cmis_t *c, cpo_cmis_flags_t *f);
 
