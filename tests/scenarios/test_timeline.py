@@ -95,6 +95,24 @@ class Timeline(unittest.TestCase):
     self.assertEqual(code, 2, out + err)
     self.assertIn("[host] program = python needs [host] script", err)
 
+  def test_print_scenario_prints_the_events_and_reads_back(self):
+    events = ("[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46.5\nover = 5us\n"
+              "[event.stuck]\nat = 4000 cycles\nwhat = d2d_wire_stuck\nwire = 5\ndirection = o2a\n"
+              "[event.dark]\nat = 0.25ms\nwhat = laser_fail\nlaser = all\n")
+    path = self.scenario(SHORT.replace("200000", "4000000") + events)
+    code, out, err = cp.run(["run", path, "--print-scenario"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    for section in ("[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46.5\nover = 5us\n",
+                    "[event.stuck]\nat = 4000 cycles\nwhat = d2d_wire_stuck\nwire = 5\n"
+                    "direction = o2a\n", "[event.dark]\nat = 250us\nwhat = laser_fail\nlaser = all\n"):
+      self.assertIn(section, out)
+    # what it prints is a scenario that prints the same again
+    again = self.scenario(out, "again.ini")
+    code, out2, err = cp.run(["run", again, "--print-scenario"], env=self.env)
+    self.assertEqual(code, 0, out2 + err)
+    strip = lambda text: text.split("\n", 1)[1]  # the reproduce line names the file
+    self.assertEqual(strip(out2), strip(out))
+
   def test_same_event_hash_over_transports_and_quanta(self):
     path = self.scenario(
         SHORT + "[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46\nover = 5us\n"
