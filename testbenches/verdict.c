@@ -171,10 +171,12 @@ static void s_ber_margin(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
   s->ber_margin[0] = '\0';
   if (worst > 0.0 && limit < 1.0)
     snprintf(s->ber_margin, sizeof s->ber_margin,
-             "worst lane %u: %llu errors in %llu bits, BER below %.2e (95 %% bound), %.3gx below "
+             "worst lane %u: %llu errors in %llu bits, BER below %.2e (95 %% bound), %.3gx %s "
              "the expected %.2e",
              worst_lane, (unsigned long long)s->errors[worst_lane],
-             (unsigned long long)s->bits[worst_lane], worst, limit / worst, limit);
+             (unsigned long long)s->bits[worst_lane], worst,
+             worst <= limit ? limit / worst : worst / limit, worst <= limit ? "below" : "ABOVE",
+             limit);
 }
 
 void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
