@@ -77,12 +77,14 @@ static void s_std_fds(void) {
       return;
 }
 
-/* --print-scenario: the reproduce line and the parameters as a scenario file; runs nothing. */
+/* --print-scenario: the reproduce line and the parameters as a scenario file, with the timeline's
+ * events; runs nothing. */
 static int s_print_scenario(const cpo_cli_t *cli, const char *self) {
   char repro[6144];
   cpo_cli_repro(cli, self, repro, sizeof repro);
   printf("; reproduce with: %s\n", repro);
   cpo_params_write_ini(&cli->o, stdout);
+  cpo_timeline_write_ini(&cli->o.timeline, stdout);
   return 0;
 }
 

@@ -41,6 +41,12 @@ const cpo_param_word_t cpo_param_d2d_expect[] = {{"any", CPO_EXPECT_D2D_ANY},
                                                  {"down", CPO_EXPECT_D2D_DOWN},
                                                  {NULL, 0}};
 const cpo_param_word_t cpo_param_none_word[] = {{"none", 0}, {NULL, 0}};
+/* [expect] CMIS states: any (0), or the state's CMIS code (cpo/cmis_map.h) */
+const cpo_param_word_t cpo_param_cmis_module_states[] = {
+    {"any", 0}, {"lowpwr", 1}, {"pwrup", 2}, {"ready", 3}, {"pwrdn", 4}, {"fault", 5}, {NULL, 0}};
+const cpo_param_word_t cpo_param_cmis_dp_states[] = {
+    {"any", 0},      {"deactivated", 1}, {"init", 2},        {"deinit", 3}, {"activated", 4},
+    {"txturnon", 5}, {"txturnoff", 6},   {"initialized", 7}, {NULL, 0}};
 
 /* ---- the table, and each entry's access to its field -------------------------------- */
 

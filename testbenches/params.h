@@ -41,6 +41,7 @@ extern const cpo_param_word_t cpo_param_fidelities[], cpo_param_starts[], cpo_pa
     cpo_param_bools[], cpo_param_profile_word[], cpo_param_all_word[], cpo_param_designs[],
     cpo_param_design_word[], cpo_param_path_word[], cpo_param_quarter_word[], cpo_param_harnesses[],
     cpo_param_host_programs[], cpo_param_d2d_expect[], cpo_param_none_word[];
+extern const cpo_param_word_t cpo_param_cmis_module_states[], cpo_param_cmis_dp_states[];
 
 typedef struct {
   const char *section, *key, *option, *help, *default_text;

@@ -81,6 +81,11 @@ typedef struct {
   cpo_expect_d2d_t expect_d2d;
   uint64_t expect_min_repaired, expect_min_retrains;
   double expect_max_up_us; /* 0: no bound */
+  /* CMIS at the end (read through the engine's CMIS bytes only when one is asked): the module
+   * state and every CMIS lane's data-path state (0: any), the CMIS lanes whose latched Tx fault
+   * and Rx LOS must be raised */
+  int expect_cmis_module, expect_cmis_dp;
+  uint64_t expect_cmis_tx_fault, expect_cmis_rx_los;
   cpo_host_program_t host_program;
   char host_script[CPO_PROFILE_PATH_MAX];
   cpo_timeline_t timeline; /* the scenario's events (none: the run as without a timeline) */
@@ -105,6 +110,15 @@ typedef struct {
   uint16_t retrains; /* times PHYRETRAIN was entered */
   uint32_t rx_bad;   /* the receiver's lanes found bad (repaired onto the spare, or dropped) */
 } cpo_d2d_end_summary_t;
+/** The engine's CMIS at the end of a run, as a host reads it (lower page, page 11h per bank). */
+typedef struct {
+  bool read;                         /* the bytes answered */
+  uint32_t lanes;                    /* CMIS lanes (the media lanes) */
+  uint8_t module;                    /* module state (byte 3 bits 3:1) */
+  uint8_t cause;                     /* module fault cause (byte 41) */
+  uint8_t dp[CPO_MAX_LANES_SUMMARY]; /* data-path state per lane */
+  uint64_t tx_fault, rx_los;         /* latched flags raised, bit l: lane l (read clears them) */
+} cpo_cmis_end_summary_t;
 /* The run over time, for plots (cpoemu-plots): decimated to at most CPO_SERIES_MAX points,
  * taken where the synchroniser hands the design a span of cycles; and the D2D link's state
  * changes as they were seen there. */
@@ -157,6 +171,7 @@ typedef struct {
   /* engine runs (timeline_rtl.cpp): from which cycle every host lane stayed locked (UINT64_MAX:
    * not at the end), the timeline's register writes made, each D2D module's [ASIC, OE] ends */
   uint64_t all_up_cycle;
+  uint64_t lane_up_cycle[CPO_MAX_LANES_SUMMARY]; /* per host lane, the same (UINT64_MAX: not) */
   uint64_t timeline_writes;
   uint32_t d2d_modules; /* 0: not an engine run */
   cpo_d2d_end_summary_t d2d[2][2];
@@ -164,6 +179,8 @@ typedef struct {
   bool cal_read;
   uint64_t cal_done, tx_lol, cal_req;
   const cpo_series_t *series; /* the run over time, or NULL */
+  cpo_cmis_end_summary_t cmis;
+  char ber_margin[240]; /* the worst expected-locked lane's BER bound against the limit, or "" */
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

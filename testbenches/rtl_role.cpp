@@ -157,7 +157,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
   s_summarize(o, design, rc, r, sum);
   sum->all_up_cycle = UINT64_MAX;
   if (timeline && rc == CPO_OK)
-    timeline->probe(sum);
+    timeline->probe(sum, cpo_verdict_wants_cmis(o));
   sum->series = observer.finish(r.cycles);
   if (sum->interrupted)
     snprintf(r.error, sizeof r.error, "%s at cycle %llu", CPO_INTERRUPTED_TEXT,

@@ -312,3 +312,85 @@ cpo_status_t cpo_timeline_resolve(cpo_timeline_t *tl, double cycle_s, uint64_t t
     }
   return CPO_OK;
 }
+
+/* ---- writing a timeline back (--print-scenario) ---------------------------------------- */
+
+/* A time as written: in cycles, or in the largest unit it is at least one of ("20us"). */
+static void s_write_time(FILE *f, double s, uint64_t cycles, bool in_cycles) {
+  static const struct {
+    const char *unit;
+    double s;
+  } units[] = {{"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}};
+  if (in_cycles) {
+    fprintf(f, "%llu cycles", (unsigned long long)cycles);
+    return;
+  }
+  size_t i = 0;
+  while (i + 1 < sizeof units / sizeof units[0] && s < units[i].s)
+    i++;
+  fprintf(f, "%.15g%s", s / units[i].s, units[i].unit);
+}
+
+/* Key @p k of @p e as its section's line "key = value". */
+static void s_write_key(FILE *f, const cpo_tl_event_t *e, key_t_ k) {
+  fprintf(f, "%s = ", s_key_names[k]);
+  switch (k) {
+  case K_AT:
+    s_write_time(f, e->at_s, e->at_cycles_given, e->at_in_cycles);
+    break;
+  case K_OVER:
+  case K_LENGTH:
+    s_write_time(f, e->over_s, e->over_cycles_given, e->over_in_cycles);
+    break;
+  case K_WHAT:
+    fprintf(f, "%s", s_kinds[e->kind].word);
+    break;
+  case K_LANE:
+  case K_LASER:
+  case K_WIRE:
+    if (e->index == CPO_TIMELINE_ALL)
+      fprintf(f, "all");
+    else
+      fprintf(f, "%lld", (long long)e->index);
+    break;
+  case K_ENGINE:
+    fprintf(f, "%u", e->engine);
+    break;
+  case K_MODULE:
+    fprintf(f, "%u", e->module);
+    break;
+  case K_DIRECTION:
+    fprintf(f, "%s", e->a2o ? "a2o" : "o2a");
+    break;
+  case K_TEMP_C:
+    fprintf(f, "%.15g", e->temp_c);
+    break;
+  case K_LOSS_DB:
+    fprintf(f, "%.15g", e->loss_db);
+    break;
+  case K_HOURS:
+    fprintf(f, "%.15g", e->hours);
+    break;
+  case K_SKEW_UI:
+    fprintf(f, "%.15g", e->skew_ui);
+    break;
+  case K_VALUE:
+    fprintf(f, "%u", e->value);
+    break;
+  case K_KEYS:
+    break;
+  }
+  fputc('\n', f);
+}
+
+void cpo_timeline_write_ini(const cpo_timeline_t *tl, FILE *f) {
+  for (uint32_t i = 0; i < tl->n; i++) {
+    const cpo_tl_event_t *e = &tl->ev[i];
+    fprintf(f, "\n[event.%s]\n", e->name);
+    s_write_key(f, e, K_AT);
+    s_write_key(f, e, K_WHAT);
+    for (int k = K_LANE; k < K_KEYS; k++)
+      if (e->key_line[k]) /* the keys the file gave; the others keep their defaults */
+        s_write_key(f, e, (key_t_)k);
+  }
+}

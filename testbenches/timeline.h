@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cpo/status.h"
 
@@ -100,6 +101,10 @@ CPO_MUST_USE cpo_status_t cpo_timeline_resolve(cpo_timeline_t *tl, double cycle_
 /** Parse a time: a number with a unit (cycles, ns, us, ms, s; "2ms", "150 us", "4000 cycles").
  *  False if it is not one. */
 bool cpo_timeline_parse_time(const char *text, double *seconds, uint64_t *cycles, bool *in_cycles);
+
+/** Write @p tl's events to @p f as the scenario file's [event.NAME] sections (the keys each was
+ *  given, in the file's order of events): read back, they make the same timeline. */
+void cpo_timeline_write_ini(const cpo_timeline_t *tl, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "cpo/addrmap.h"
+#include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
 #include "cpo/oe_regs.h"
@@ -43,6 +44,7 @@ TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint
     : CpoOpsDecorator(design.ops()), design_(design), lanes_(media_lanes) {
   for (uint32_t m = 0; m < 2; m++)
     ctrl_[m][0] = ctrl_[m][1] = kCtrlReset;
+  std::fill(std::begin(lane_up_), std::end(lane_up_), UINT64_MAX);
   const uint32_t module_lanes = std::min(design.hostLanes(), kModuleLanes);
   for (uint32_t i = 0; i < tl.n; i++) {
     const cpo_tl_event_t &e = tl.ev[i];
@@ -122,11 +124,16 @@ void TimelineDesign::pollWrite() {
   }
 }
 
-bool TimelineDesign::allLocked() const {
-  for (uint32_t l = 0; l < design_.hostLanes(); l++)
-    if (!design_.laneLocked(l))
-      return false;
-  return true;
+// Each host lane's up cycle (the look from which it stayed locked); whether every lane is up.
+bool TimelineDesign::lookAtLanes() {
+  bool all = true;
+  for (uint32_t l = 0; l < design_.hostLanes(); l++) {
+    const bool locked = design_.laneLocked(l);
+    all = all && locked;
+    if (l < CPO_MAX_LANES_SUMMARY)
+      lane_up_[l] = !locked ? UINT64_MAX : lane_up_[l] == UINT64_MAX ? cycle_ : lane_up_[l];
+  }
+  return all;
 }
 
 void TimelineDesign::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
@@ -150,7 +157,7 @@ void TimelineDesign::step(uint32_t count, const uint64_t *rx, uint64_t *tx) {
     if (writing_)
       pollWrite();
     if (cycle_ % kLookCycles == 0) { // every lane up from here on, as far as the looks tell
-      if (!allLocked())
+      if (!lookAtLanes())
         up_cycle_ = UINT64_MAX;
       else if (up_cycle_ == UINT64_MAX)
         up_cycle_ = cycle_;
@@ -213,35 +220,93 @@ cpo_design_ops_t TimelineDesign::ops() {
   return o;
 }
 
-// After the run: one register read on the design's bus, clocking it with dark RX (the run's
-// results are already taken). False if it does not answer within a generous bound.
-bool TimelineDesign::read(uint32_t addr, uint32_t *value) {
-  constexpr uint32_t kMaxCycles = 100000;
+// After the run: one cycle clocked with dark RX (the run's results are already taken); with
+// @p skip, skipped first to the design's deadline while it waits on that alone (a CMIS byte's
+// bus time: tens of microseconds). The cycles it took.
+uint64_t TimelineDesign::clockAfterRun(bool skip) {
   std::vector<uint64_t> rx(lanes_, 0), tx(lanes_, 0);
+  uint64_t n = 0;
+  const uint64_t due = inner_.next_event ? inner_.next_event(inner_.self) : UINT64_MAX;
+  if (skip && inner_.skip && inner_.settled && inner_.settled(inner_.self) && due > cycle_ &&
+      due != UINT64_MAX) {
+    n = due - cycle_;
+    inner_.skip(inner_.self, n);
+    cycle_ = due;
+  }
+  inner_.step(inner_.self, 1, rx.data(), tx.data());
+  cycle_++;
+  return n + 1;
+}
+
+// After the run: one register access on the design's bus. False if it does not answer within a
+// generous bound. A CMIS byte's access, once under way (its first cycle clocked), is skipped
+// through to its deadline: settled then means it waits on its bus time alone.
+bool TimelineDesign::access(bool write, uint32_t addr, uint32_t *value) {
+  constexpr uint64_t kMaxCycles = 100000, kMaxCmisCycles = uint64_t{1} << 32;
+  const bool cmis = addr >= kCmisBase && addr < kCmisBase + 4 * 256;
+  uint64_t c = 0;
   while (writing_) { // a write the run's end cut short
-    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    clockAfterRun(false);
     pollWrite();
   }
-  for (uint32_t c = 0; host_in_port_ && c < kMaxCycles; c++) { // and the host's last access
+  while (host_in_port_ && c < kMaxCycles) { // and the host's last access
     uint32_t ignored = 0;
     bool err = false;
-    inner_.step(inner_.self, 1, rx.data(), tx.data());
+    c += clockAfterRun(false);
     host_in_port_ = !inner_.bus_done(inner_.self, &ignored, &err);
   }
-  if (host_in_port_)
+  if (writing_ || host_in_port_)
     return false;
-  inner_.bus_start(inner_.self, false, addr, 0);
+  inner_.bus_start(inner_.self, write, addr, write ? *value : 0);
   bool slverr = false;
-  for (uint32_t c = 0; c < kMaxCycles; c++) {
-    inner_.step(inner_.self, 1, rx.data(), tx.data());
-    if (inner_.bus_done(inner_.self, value, &slverr))
+  uint32_t ignored = 0;
+  for (c = 0; c < (cmis ? kMaxCmisCycles : kMaxCycles);) {
+    c += clockAfterRun(cmis && c > 0);
+    if (inner_.bus_done(inner_.self, write ? &ignored : value, &slverr))
       return !slverr;
   }
   return false;
 }
 
-void TimelineDesign::probe(cpo_run_summary_t *sum) {
+bool TimelineDesign::read(uint32_t addr, uint32_t *value) {
+  return access(false, addr, value);
+}
+
+// The CMIS bytes a host reads for the module's state and flags: the lower page, then page 11h of
+// each bank (8 lanes): data-path states, latched Tx fault and Rx LOS (reading clears them).
+void TimelineDesign::probeCmis(cpo_cmis_end_summary_t *c) {
+  auto byte = [&](uint32_t b, uint32_t *v) { return read(kCmisBase + 4 * b, v); };
+  auto select = [&](uint32_t b, uint32_t v) { return access(true, kCmisBase + 4 * b, &v); };
+  const uint32_t lanes = std::min<uint32_t>(lanes_, CPO_MAX_LANES_SUMMARY);
+  uint32_t state = 0, cause = 0;
+  c->read = byte(CPO_CMIS_LOWER_MODULE_STATE_OFFSET, &state) &&
+            byte(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET, &cause) &&
+            select(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, CPO_CMIS_PAGE_P11);
+  c->lanes = lanes;
+  c->module = static_cast<uint8_t>((state & CPO_CMIS_LOWER_MODULE_STATE_STATE_MASK) >>
+                                   CPO_CMIS_LOWER_MODULE_STATE_STATE_SHIFT);
+  c->cause = static_cast<uint8_t>(cause);
+  for (uint32_t bank = 0; c->read && bank * CPO_CMIS_LANES_PER_BANK < lanes; bank++) {
+    uint32_t dp[CPO_CMIS_P11_DP_STATE_COUNT] = {}, tx_fault = 0, rx_los = 0;
+    c->read = select(CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank);
+    for (uint32_t i = 0; c->read && i < CPO_CMIS_P11_DP_STATE_COUNT; i++)
+      c->read = byte(CPO_CMIS_P11_DP_STATE_OFFSET + i, &dp[i]);
+    c->read = c->read && byte(CPO_CMIS_P11_TX_FAULT_OFFSET, &tx_fault) &&
+              byte(CPO_CMIS_P11_RX_LOS_OFFSET, &rx_los);
+    for (uint32_t i = 0; i < CPO_CMIS_LANES_PER_BANK; i++) {
+      const uint32_t l = bank * CPO_CMIS_LANES_PER_BANK + i;
+      if (l >= lanes)
+        break;
+      c->dp[l] = static_cast<uint8_t>(dp[i / 2] >> (i % 2 ? 4 : 0) & 0xFu);
+      c->tx_fault |= static_cast<uint64_t>(tx_fault >> i & 1u) << l;
+      c->rx_los |= static_cast<uint64_t>(rx_los >> i & 1u) << l;
+    }
+  }
+}
+
+void TimelineDesign::probe(cpo_run_summary_t *sum, bool cmis) {
   sum->all_up_cycle = up_cycle_;
+  std::copy(std::begin(lane_up_), std::end(lane_up_), std::begin(sum->lane_up_cycle));
   sum->timeline_writes = writes_done_;
   const uint32_t modules = (design_.hostLanes() + kModuleLanes - 1) / kModuleLanes;
   sum->d2d_modules = modules;
@@ -273,4 +338,6 @@ void TimelineDesign::probe(cpo_run_summary_t *sum) {
     sum->cal_read = sum->cal_read && read(oe + offs[k][0], &lo) && read(oe + offs[k][1], &hi);
     *masks[k] = uint64_t{hi} << 32 | lo;
   }
+  if (cmis)
+    probeCmis(&sum->cmis);
 }

@@ -17,8 +17,9 @@ public:
   TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint32_t media_lanes);
   /** The design's operations, with the timeline's writes on its bus. */
   cpo_design_ops_t ops();
-  /** After the run: the lanes' up cycle, the writes made and every D2D end into @p sum. */
-  void probe(cpo_run_summary_t *sum);
+  /** After the run: the lanes' up cycle, the writes made and every D2D end into @p sum; with
+   *  @p cmis, the CMIS module state and every lane's data-path state and latched flags too. */
+  void probe(cpo_run_summary_t *sum, bool cmis);
 
 private:
   struct Write {
@@ -29,8 +30,11 @@ private:
   bool writeDue() const;
   void startWrite();
   void pollWrite();
-  bool allLocked() const;
+  bool lookAtLanes();
+  uint64_t clockAfterRun(bool skip);
+  bool access(bool write, uint32_t addr, uint32_t *value);
   bool read(uint32_t addr, uint32_t *value);
+  void probeCmis(cpo_cmis_end_summary_t *c);
   void step(uint32_t count, const uint64_t *rx, uint64_t *tx);
   void busStart(bool write, uint32_t addr, uint32_t wdata);
   bool busDone(uint32_t *rdata, bool *slverr);
@@ -50,6 +54,7 @@ private:
   uint32_t host_addr_ = 0, host_wdata_ = 0;
   uint32_t ctrl_[2][2]; // each module's A2O and O2A CTRL as the timeline set them
   uint64_t up_cycle_ = UINT64_MAX;
+  uint64_t lane_up_[CPO_MAX_LANES_SUMMARY];
   uint64_t writes_done_ = 0, slverrs_ = 0;
 };
 

@@ -1,7 +1,9 @@
 #include "verdict.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 
 /* Append "; "-separated @p text to the summary's failure reasons. */
@@ -72,18 +74,109 @@ static void s_expect_lanes_and_link(const cpo_run_opts_t *o, cpo_run_summary_t *
              retrains, (unsigned long long)o->expect_min_retrains);
     s_add_failure(s, text);
   }
-  if (o->expect_max_up_us > 0) {
+  if (o->expect_max_up_us > 0) { /* the lanes expected locked: a fault's victims leave it */
     const double cycle_us = (double)o->config.symbols_per_cycle / (double)o->config.baud_hz * 1e6;
-    if (s->all_up_cycle == UINT64_MAX)
+    uint64_t up = s->d2d_modules ? 0 : s->all_up_cycle; /* engine runs look at each lane */
+    for (uint32_t l = 0; s->d2d_modules && l < s->lanes && l < CPO_MAX_LANES_SUMMARY; l++)
+      if (s_expected_locked(o, l) && s->lane_up_cycle[l] > up)
+        up = s->lane_up_cycle[l];
+    if (up == UINT64_MAX)
       s_add_failure(s, "[expect] max_time_to_up_us: the lanes were not all up at the end");
-    else if ((double)s->all_up_cycle * cycle_us > o->expect_max_up_us) {
+    else if ((double)up * cycle_us > o->expect_max_up_us) {
       snprintf(text, sizeof text,
                "[expect] max_time_to_up_us: all lanes up at %.1f us, expected "
                "within %.1f us",
-               (double)s->all_up_cycle * cycle_us, o->expect_max_up_us);
+               (double)up * cycle_us, o->expect_max_up_us);
       s_add_failure(s, text);
     }
   }
+}
+
+bool cpo_verdict_wants_cmis(const cpo_run_opts_t *o) {
+  return o->expect_cmis_module || o->expect_cmis_dp || o->expect_cmis_tx_fault ||
+         o->expect_cmis_rx_los;
+}
+
+static const char *s_module_name(unsigned state) {
+  const char *n = cpo_cmis_module_state_desc(state);
+  return n ? n : "an unknown module state";
+}
+
+static const char *s_dp_name(unsigned state) {
+  const char *n = cpo_cmis_dp_state_desc(state);
+  return n ? n : "an unknown data-path state";
+}
+
+/* A latched flag expected raised on every CMIS lane of @p want: the first lane without it named,
+ * with the flag and where a host reads it. */
+static void s_expect_flag(cpo_run_summary_t *s, const char *key, uint64_t want, uint64_t raised,
+                          const char *flag, unsigned byte) {
+  const uint64_t missing = want & ~raised;
+  if (!missing)
+    return;
+  char text[300];
+  const unsigned l = (unsigned)__builtin_ctzll(missing);
+  snprintf(text, sizeof text,
+           "[expect] %s: CMIS lane %u: %s not raised (page 11h bank %u byte %u: 0x%02x)", key, l,
+           flag, l / CPO_CMIS_LANES_PER_BANK, byte,
+           (unsigned)(raised >> (l / CPO_CMIS_LANES_PER_BANK * CPO_CMIS_LANES_PER_BANK) & 0xFFu));
+  s_add_failure(s, text);
+}
+
+/* The CMIS a host would see at the end: the module's state, each lane's data path, the latched
+ * flags raised. */
+static void s_expect_cmis(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
+  const cpo_cmis_end_summary_t *c = &s->cmis;
+  char text[300];
+  if (!cpo_verdict_wants_cmis(o))
+    return;
+  if (!c->read) {
+    s_add_failure(s, "[expect] cmis: the engine's CMIS bytes did not answer at the end");
+    return;
+  }
+  if (o->expect_cmis_module && c->module != o->expect_cmis_module) {
+    snprintf(text, sizeof text, "[expect] cmis_module_state: %s (fault cause 0x%02x), expected %s",
+             s_module_name(c->module), c->cause, s_module_name((unsigned)o->expect_cmis_module));
+    s_add_failure(s, text);
+  }
+  for (uint32_t l = 0; o->expect_cmis_dp && l < c->lanes; l++)
+    if (c->dp[l] != o->expect_cmis_dp) {
+      snprintf(text, sizeof text, "[expect] cmis_dp_state: CMIS lane %u %s, expected %s", l,
+               s_dp_name(c->dp[l]), s_dp_name((unsigned)o->expect_cmis_dp));
+      s_add_failure(s, text);
+      break; /* the first lane names it */
+    }
+  s_expect_flag(s, "cmis_tx_fault_lanes", o->expect_cmis_tx_fault, c->tx_fault, "Tx fault",
+                CPO_CMIS_P11_TX_FAULT_OFFSET);
+  s_expect_flag(s, "cmis_rx_los_lanes", o->expect_cmis_rx_los, c->rx_los, "Rx LOS",
+                CPO_CMIS_P11_RX_LOS_OFFSET);
+}
+
+/* The margin the BER claim has: the worst expected-locked lane's BER bound (about 95 %: the
+ * errors counted plus 1.96 of their square root plus 3, over the bits; 0 errors give 3 / bits)
+ * against the tighter of max_lane_ber and max_ber. */
+static void s_ber_margin(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
+  const double limit =
+      o->expect_max_lane_ber < o->expect_max_ber ? o->expect_max_lane_ber : o->expect_max_ber;
+  double worst = -1.0;
+  uint32_t worst_lane = 0;
+  for (uint32_t l = 0; l < s->lanes && l < CPO_MAX_LANES_SUMMARY; l++) {
+    if (!s_expected_locked(o, l) || !s->bits[l])
+      continue;
+    const double k = (double)s->errors[l];
+    const double bound = (k + 1.96 * sqrt(k) + 3.0) / (double)s->bits[l];
+    if (bound > worst)
+      worst = bound, worst_lane = l;
+  }
+  s->ber_margin[0] = '\0';
+  if (worst > 0.0 && limit < 1.0)
+    snprintf(s->ber_margin, sizeof s->ber_margin,
+             "worst lane %u: %llu errors in %llu bits, BER below %.2e (95 %% bound), %.3gx %s "
+             "the expected %.2e",
+             worst_lane, (unsigned long long)s->errors[worst_lane],
+             (unsigned long long)s->bits[worst_lane], worst,
+             worst <= limit ? limit / worst : worst / limit, worst <= limit ? "below" : "ABOVE",
+             limit);
 }
 
 void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
@@ -123,6 +216,8 @@ void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
     s_add_failure(s, text);
   }
   s_expect_lanes_and_link(o, s);
+  s_expect_cmis(o, s);
+  s_ber_margin(o, s);
 }
 
 const char *cpo_verdict_word(const cpo_run_summary_t *s) {
@@ -174,6 +269,49 @@ static void s_print_link(FILE *f, const cpo_run_summary_t *s, const cpo_config_t
             (double)s->all_up_cycle * c->symbols_per_cycle / (double)c->baud_hz * 1e6);
 }
 
+/* "4-7" or "none": the lanes of @p mask. */
+static void s_mask_text(uint64_t mask, char *out, size_t len) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (unsigned l = 0; l < 64 && n + 12 < len; l++) {
+    if (!(mask >> l & 1u) || (l > 0 && mask >> (l - 1) & 1u))
+      continue;
+    unsigned last = l;
+    while (last + 1 < 64 && mask >> (last + 1) & 1u)
+      last++;
+    n += (size_t)snprintf(out + n, len - n, n ? ", %u" : "%u", l);
+    if (last > l)
+      n += (size_t)snprintf(out + n, len - n, "-%u", last);
+  }
+  if (!out[0])
+    snprintf(out, len, "none");
+}
+
+/* The CMIS a host would see at the end, when the run read it. */
+static void s_print_cmis(FILE *f, const cpo_run_summary_t *s) {
+  const cpo_cmis_end_summary_t *c = &s->cmis;
+  if (!c->read)
+    return;
+  char tx[200], rx[200];
+  s_mask_text(c->tx_fault, tx, sizeof tx);
+  s_mask_text(c->rx_los, rx, sizeof rx);
+  fprintf(f,
+          "  CMIS at the end: %s (fault cause 0x%02x); latched Tx fault: lanes %s; Rx LOS: "
+          "lanes %s\n  CMIS data path:",
+          s_module_name(c->module), c->cause, tx, rx);
+  for (uint32_t l = 0; l < c->lanes;) { /* lanes in the same state together */
+    uint32_t last = l;
+    while (last + 1 < c->lanes && c->dp[last + 1] == c->dp[l])
+      last++;
+    if (last > l)
+      fprintf(f, "%s lanes %u-%u %s", l ? "," : "", l, last, s_dp_name(c->dp[l]));
+    else
+      fprintf(f, "%s lane %u %s", l ? "," : "", l, s_dp_name(c->dp[l]));
+    l = last + 1;
+  }
+  fprintf(f, "\n");
+}
+
 void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *c) {
   uint64_t bits = 0, errors = 0;
   fprintf(f,
@@ -200,6 +338,9 @@ void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *
   fprintf(f, "  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits,
           (unsigned long long)errors, bits ? (double)errors / (double)bits : 0.0);
   s_print_link(f, s, c);
+  s_print_cmis(f, s);
+  if (s->ber_margin[0])
+    fprintf(f, "  BER margin: %s\n", s->ber_margin);
   fprintf(f,
           "  event_hash 0x%016llx, %llu register accesses, %llu DAC writes, %llu ADC samples, %llu "
           "quanta,\n"

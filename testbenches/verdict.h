@@ -16,6 +16,8 @@ extern "C" {
  * passes only if it did what it exists for: every lane the scenario expects locked, PRBS bits
  * checked, and their BER under the limit; a scenario that expects less says so ([expect]). */
 void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s);
+/** Whether @p o expects anything of the engine's CMIS at the end (then the run reads it). */
+bool cpo_verdict_wants_cmis(const cpo_run_opts_t *o);
 /** The result word of @p s: "pass", "fail", "error" or "interrupted". */
 const char *cpo_verdict_word(const cpo_run_summary_t *s);
 /** Print the run's summary, per lane, and its RESULT line to @p f. */

@@ -104,10 +104,11 @@ cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cycles,
     }
   }
   r->done_cycle = cpo_hal_now_cycles(e->hal);
-  r->up = rc == CPO_OK;
+  /* up: every lit lane locked; a lane or laser left out is named even so (the first failure) */
+  r->up = rc == CPO_OK && r->lanes_locked == r->lanes_lit;
   if (rc != CPO_OK && e->why[0] == '\0')
     snprintf(e->why, sizeof e->why, "%s", cpo_hal_error(e->hal));
-  snprintf(r->failure, sizeof r->failure, "%s", rc == CPO_OK ? "" : e->why);
+  snprintf(r->failure, sizeof r->failure, "%s", e->why);
   return rc;
 }
 
@@ -162,7 +163,7 @@ void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *r, 
           "us, rings locked at %.1f us, done at %.1f us (cycle %llu)%s%s\n",
           r->up ? "done" : "FAILED", r->lanes_lit, r->lanes, r->lanes_locked, r->lasers_cycle * us,
           r->locked_cycle * us, r->done_cycle * us, (unsigned long long)r->done_cycle,
-          r->up ? "" : ": ", r->failure);
+          r->failure[0] ? ": " : "", r->failure);
   fprintf(out, "host: fw: lane  lit  locked  heater mW  bias V  drop/tap  thresholds lo/mid/hi  "
                "rx ffe\n");
   for (uint32_t j = 0; j < e->lanes; j++) {

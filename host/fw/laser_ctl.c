@@ -34,6 +34,23 @@ static cpo_status_t s_check_fibres(cpo_fw_engine_t *e, uint32_t k, uint32_t *lit
   return CPO_OK;
 }
 
+/* Laser @p k's output at the check drive. A hot laser's threshold is higher (at a 70 degC
+ * faceplate, above the check drive): one dark there is tried again at twice the drive, up to its
+ * nominal, before it is called dead. The drive it ends at in @p drive_a. */
+static cpo_status_t s_check_output(cpo_fw_engine_t *e, uint32_t k, double *monitor_w,
+                                   double *drive_a) {
+  const cpo_fw_product_t *p = e->product;
+  *drive_a = p->laser_check_a;
+  CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_LASER_POWER, k, monitor_w));
+  while (*monitor_w <= 0.0 && *drive_a < p->laser_nominal_a) {
+    *drive_a = fmin(2.0 * *drive_a, p->laser_nominal_a);
+    CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_LASER_CURRENT, k, *drive_a));
+    CPO_TRY(cpo_fw_wait_us(e, CHECK_SETTLE_US));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_LASER_POWER, k, monitor_w));
+  }
+  return CPO_OK;
+}
+
 cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
   const cpo_fw_product_t *p = e->product;
   for (uint32_t k = 0; k < e->lasers; k++)
@@ -41,10 +58,11 @@ cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
   CPO_TRY(cpo_fw_wait_us(e, CHECK_SETTLE_US));
   uint32_t lit_lasers = 0;
   bool gated[CPO_FW_MAX_LANES] = {false};
+  double start_a[CPO_FW_MAX_LANES];
   for (uint32_t k = 0; k < e->lasers; k++) {
     double monitor_w;
     uint32_t lit;
-    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_LASER_POWER, k, &monitor_w));
+    CPO_TRY(s_check_output(e, k, &monitor_w, &start_a[k]));
     CPO_TRY(s_check_fibres(e, k, &lit));
     if (monitor_w <= 0.0 || lit == 0) { /* no light out, or none reaching the engine */
       CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_LASER_CURRENT, k, 0.0));
@@ -54,22 +72,22 @@ cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
           e->lane[j].lit = false;
       (void)cpo_fw_engine_fail(e, CPO_ERR_STATE,
                                monitor_w <= 0.0
-                                   ? "laser %u: no output at the %.0f mA check drive"
+                                   ? "laser %u: no output up to a %.0f mA drive"
                                    : "laser %u: no light at any of its lanes' taps at the %.0f mA "
                                      "check drive (fibre open): left off",
-                               k, p->laser_check_a * 1e3);
+                               k, start_a[k] * 1e3);
       continue;
     }
     lit_lasers++;
   }
   if (lit_lasers == 0)
     return CPO_ERR_STATE;
-  for (uint32_t s = 1; s <= RAMP_STEPS; s++) {
-    const double i_a =
-        p->laser_check_a + (p->laser_nominal_a - p->laser_check_a) * s / (double)RAMP_STEPS;
+  for (uint32_t s = 1; s <= RAMP_STEPS; s++) { /* each laser from its own check drive */
     for (uint32_t k = 0; k < e->lasers; k++)
       if (!gated[k])
-        CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_LASER_CURRENT, k, i_a));
+        CPO_TRY(cpo_fw_dac_write(e, CPO_DAC_LASER_CURRENT, k,
+                                 start_a[k] +
+                                     (p->laser_nominal_a - start_a[k]) * s / (double)RAMP_STEPS));
     CPO_TRY(cpo_fw_wait_us(e, RAMP_STEP_US));
   }
   /* Warm: the junction heats and the power droops; wait until the monitors stand still. */

@@ -66,10 +66,12 @@ class Timeline(unittest.TestCase):
   def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
     # lane 2's connector goes dark, but the scenario expects every lane locked
     path = self.scenario(SHORT + "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\n"
-                         "loss_db = 30\n[expect]\nmax_lane_ber = 2.4e-4\n")
+                         "loss_db = 30\n[expect]\nmax_lane_ber = 2.4e-4\nmin_repaired_wires = 1\n")
     code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
     self.assertEqual(code, 1, out + err)
     self.assertRegex(out, r"RESULT: FAIL \(7 of 8 lanes locked \(not at the end: lane 2\)")
+    # no D2D fault, so no repair reported: the expectation of one is missed, by name
+    self.assertIn("[expect] min_repaired_wires: 0 D2D wires reported bad, expected at least 1", out)
     self.assertIn("reproduce with:\n  ", err)
     self.assertIn(path, err.split("reproduce with:")[1])
     # expected dark, it passes; and the per-lane table shows the physics and the D2D state
@@ -94,6 +96,49 @@ class Timeline(unittest.TestCase):
         ["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")], env=self.env)
     self.assertEqual(code, 2, out + err)
     self.assertIn("[host] program = python needs [host] script", err)
+
+  def test_cmis_expectations_read_at_the_end_name_lane_and_flag(self):
+    # no CMIS host ran: the module is in ModuleLowPwr, every data path DPDeactivated, no flag
+    path = self.scenario(SHORT + "[expect]\ncmis_module_state = ready\ncmis_dp_state = activated\n"
+                         "cmis_tx_fault_lanes = 0x8\ncmis_rx_los_lanes = 0x40\n")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertIn(
+        "RESULT: FAIL ([expect] cmis_module_state: ModuleLowPwr (fault cause 0x00), expected "
+        "ModuleReady; [expect] cmis_dp_state: CMIS lane 0 DPDeactivated, expected DPActivated; "
+        "[expect] cmis_tx_fault_lanes: CMIS lane 3: Tx fault not raised (page 11h bank 0 byte 135: "
+        "0x00); [expect] cmis_rx_los_lanes: CMIS lane 6: Rx LOS not raised", out)
+    self.assertIn(
+        "CMIS at the end: ModuleLowPwr (fault cause 0x00); latched Tx fault: lanes none; "
+        "Rx LOS: lanes none\n  CMIS data path: lanes 0-7 DPDeactivated\n", out)
+    as_found = [
+        "--expect-cmis-module-state", "lowpwr", "--expect-cmis-dp-state", "deactivated",
+        "--expect-cmis-tx-fault-lanes", "0", "--expect-cmis-rx-los-lanes", "0"
+    ]
+    code, out, err = cp.run(["run", path, "--quiet", *as_found], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    self.assertRegex(
+        out, r"BER margin: worst lane \d: 0 errors in \d+ bits, BER below [0-9.e-]+ "
+        r"\(95 % bound\), \d+x below the expected 2.40e-04")
+
+  def test_print_scenario_prints_the_events_and_reads_back(self):
+    events = ("[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46.5\nover = 5us\n"
+              "[event.stuck]\nat = 4000 cycles\nwhat = d2d_wire_stuck\nwire = 5\ndirection = o2a\n"
+              "[event.dark]\nat = 0.25ms\nwhat = laser_fail\nlaser = all\n")
+    path = self.scenario(SHORT.replace("200000", "4000000") + events)
+    code, out, err = cp.run(["run", path, "--print-scenario"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    for section in ("[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46.5\nover = 5us\n",
+                    "[event.stuck]\nat = 4000 cycles\nwhat = d2d_wire_stuck\nwire = 5\n"
+                    "direction = o2a\n",
+                    "[event.dark]\nat = 250us\nwhat = laser_fail\nlaser = all\n"):
+      self.assertIn(section, out)
+    # what it prints is a scenario that prints the same again
+    again = self.scenario(out, "again.ini")
+    code, out2, err = cp.run(["run", again, "--print-scenario"], env=self.env)
+    self.assertEqual(code, 0, out2 + err)
+    strip = lambda text: text.split("\n", 1)[1]  # the reproduce line names the file
+    self.assertEqual(strip(out2), strip(out))
 
   def test_same_event_hash_over_transports_and_quanta(self):
     path = self.scenario(
