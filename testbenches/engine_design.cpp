@@ -210,8 +210,8 @@ bool EngineDesign<Top, H, M>::cmisStates(CpoCmisStates *out) const {
       out->dp[l] = static_cast<uint8_t>((word >> (4 * l)) & 0xFu);
   } else {
     for (uint32_t l = 0; l < H; l++)
-      out->dp[l] = static_cast<uint8_t>((static_cast<uint32_t>(t.cmis_dp_state_o[l / 8]) >>
-                                         (4 * (l % 8))) & 0xFu);
+      out->dp[l] = static_cast<uint8_t>(
+          (static_cast<uint32_t>(t.cmis_dp_state_o[l / 8]) >> (4 * (l % 8))) & 0xFu);
   }
   return true;
 }

@@ -148,11 +148,15 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                              d->retrains, "rx_bad", (json_int_t)d->rx_bad));
       }
     json_object_set_new(root, "d2d", d2d);
-    if (s->cal_read) /* media lanes calibrated, with Tx loss of lock, awaiting calibration */
+    if (s->cal_read) {   /* media lanes calibrated, with Tx loss of lock, awaiting calibration */
+      char masks[3][19]; /* hex, as the event hash: 64 lanes do not fit a JSON integer */
+      const uint64_t v[3] = {s->cal_done, s->tx_lol, s->cal_req};
+      for (int k = 0; k < 3; k++)
+        snprintf(masks[k], sizeof masks[k], "0x%016llx", (unsigned long long)v[k]);
       json_object_set_new(root, "calibration",
-                          json_pack("{s:I, s:I, s:I}", "cal_done", (json_int_t)s->cal_done,
-                                    "tx_lol", (json_int_t)s->tx_lol, "cal_req",
-                                    (json_int_t)s->cal_req));
+                          json_pack("{s:s, s:s, s:s}", "cal_done", masks[0], "tx_lol", masks[1],
+                                    "cal_req", masks[2]));
+    }
     json_object_set_new(root, "all_up_cycle",
                         s->all_up_cycle == UINT64_MAX ? json_null()
                                                       : json_integer((json_int_t)s->all_up_cycle));

@@ -113,11 +113,11 @@ typedef struct {
 /** The engine's CMIS at the end of a run, as a host reads it (lower page, page 11h per bank). */
 typedef struct {
   bool read;                         /* the bytes answered */
-  uint32_t lanes;                    /* CMIS lanes (the media lanes) */
+  uint32_t lanes;                    /* CMIS lanes (the host lanes) */
   uint8_t module;                    /* module state (byte 3 bits 3:1) */
   uint8_t cause;                     /* module fault cause (byte 41) */
   uint8_t dp[CPO_MAX_LANES_SUMMARY]; /* data-path state per lane */
-  uint64_t tx_fault, rx_los;         /* latched flags raised, bit l: lane l (read clears them) */
+  uint64_t tx_fault, rx_los; /* latched flags raised, bit m: media lane m (read clears them) */
 } cpo_cmis_end_summary_t;
 /* The run over time, for plots (cpoemu-plots): decimated to at most CPO_SERIES_MAX points,
  * taken where the synchroniser hands the design a span of cycles; and the D2D link's state

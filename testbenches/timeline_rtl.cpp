@@ -277,7 +277,9 @@ bool TimelineDesign::read(uint32_t addr, uint32_t *value) {
 void TimelineDesign::probeCmis(cpo_cmis_end_summary_t *c) {
   auto byte = [&](uint32_t b, uint32_t *v) { return read(kCmisBase + 4 * b, v); };
   auto select = [&](uint32_t b, uint32_t v) { return access(true, kCmisBase + 4 * b, &v); };
-  const uint32_t lanes = std::min<uint32_t>(lanes_, CPO_MAX_LANES_SUMMARY);
+  // CMIS's lanes are the host lanes (a gearbox's data path has several); its per-lane flags of a
+  // media lane's monitors sit on the lane of the media lane's number (rtl/cmis/README.md)
+  const uint32_t lanes = std::min<uint32_t>(design_.hostLanes(), CPO_MAX_LANES_SUMMARY);
   uint32_t state = 0, cause = 0;
   c->read = byte(CPO_CMIS_LOWER_MODULE_STATE_OFFSET, &state) &&
             byte(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET, &cause) &&
@@ -298,6 +300,8 @@ void TimelineDesign::probeCmis(cpo_cmis_end_summary_t *c) {
       if (l >= lanes)
         break;
       c->dp[l] = static_cast<uint8_t>(dp[i / 2] >> (i % 2 ? 4 : 0) & 0xFu);
+      if (l >= lanes_)
+        continue;
       c->tx_fault |= static_cast<uint64_t>(tx_fault >> i & 1u) << l;
       c->rx_los |= static_cast<uint64_t>(rx_los >> i & 1u) << l;
     }

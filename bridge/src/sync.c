@@ -543,9 +543,17 @@ static cpo_status_t s_await_peers(sync_t *s, unsigned model_bit) {
   return CPO_OK;
 }
 
+/* True if the bus access under way waits on the design's own deadline alone (settled during the
+ * access, the deadline in next_event: a management bus's byte time): nothing it does before
+ * then can answer the host, so the quantum need not end at every cycle. */
+static bool s_access_waits_on_deadline(const sync_t *s) {
+  const cpo_design_ops_t *d = s->design;
+  return d->settled && d->next_event && d->settled(d->self) && d->next_event(d->self) > s->cycle;
+}
+
 /* The end of the quantum from s->cycle, in @p end: cut short where the host's request wakes it
- * (a bus access starts here). False if the host's sleep is already over: it was answered, and
- * the turn starts again. */
+ * (a bus access starts here; one that waits on the design's deadline ends there). False if the
+ * host's sleep is already over: it was answered, and the turn starts again. */
 static bool s_quantum_end(sync_t *s, uint64_t *end) {
   *end = s->cycle + s->cfg->quantum_cycles;
   if (*end > s->cfg->total_cycles)
@@ -561,8 +569,10 @@ static bool s_quantum_end(sync_t *s, uint64_t *end) {
     if (!s->req.started) {
       s->design->bus_start(s->design->self, s->req.kind == REQ_WRITE, s->req.addr, s->req.data);
       s->req.started = true;
-    }
-    *end = s->cycle + 1; /* the quantum ends where the host wakes up */
+      *end = s->cycle + 1; /* the quantum ends where the host wakes up */
+    } else if (!s_access_waits_on_deadline(s)) {
+      *end = s->cycle + 1;
+    } /* else: a whole quantum, cut at the design's deadline (s_turn), where the access ends */
   }
   return true;
 }

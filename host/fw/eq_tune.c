@@ -48,6 +48,11 @@ static cpo_status_t s_measure(cpo_fw_engine_t *e, double ber[]) {
     CPO_TRY(cpo_fw_counters_read(e, j, &bits[j], &errors[j]));
     most = bits[j] > most ? bits[j] : most;
   }
+  if (most == 0) /* nothing to tune on: say so rather than tune on BER 1 everywhere */
+    return cpo_fw_engine_fail(e, CPO_ERR_STATE,
+                              "equalisation: no lane counted a bit in %g us: the lanes do not "
+                              "stream (OE STREAM_EN, or CMIS holding their data paths parked)",
+                              (double)WINDOW_US);
   for (uint32_t j = 0; j < e->lanes; j++)
     ber[j] = bits[j] == 0 || (double)bits[j] < MIN_BITS_SHARE * (double)most
                  ? 1.0

@@ -500,8 +500,8 @@ class Cmis:
 
   def interrupt(self):
     """IntL asserted: an unmasked latched flag is set (lower byte 3 bit 0 low)."""
-    return not self._rd(m.CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & (
-        m.CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK)
+    return not self._rd(
+        m.CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & (m.CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK)
 
   def flags(self):
     """Read (and so clear) the latched flags: {"module", "temp_vcc", and per-lane masks}."""

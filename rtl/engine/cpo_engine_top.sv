@@ -28,7 +28,8 @@
 // (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
 // (the calibration firmware sets it), or every lane when a laser current was preset before cycle
 // 0 (the calibrated snapshot stands in for the firmware that ran). OE CAL_REQ shows the firmware
-// the lanes DPInit waits on, OE DP_ACTIVE the lanes whose data path is Activated; OE TX_LOL, which it writes, latches CMIS's Tx loss-of-lock flags.
+// the lanes DPInit waits on (they may stream meanwhile, for it to measure), OE DP_ACTIVE the
+// lanes whose data path is Activated; OE TX_LOL, which it writes, latches CMIS's Tx LOL flags.
 //
 // One host APB port: the ENGINE space of rtl/addrmap.toml (cpo_addrmap_engine_dec). The ASIC
 // endpoints, the traffic block and the channels are reached directly; ENGINE_OE is the OE die's
@@ -455,18 +456,20 @@ module cpo_engine_top
   logic [NumMediaLanes-1:0] cal_done;
   assign cal_done_all = {o_reg2hw.cal_done_hi.lanes, o_reg2hw.cal_done_lo.lanes};
   assign cal_done = calibrated_q ? '1 : cal_done_all[NumMediaLanes-1:0];
-  // CAL_REQ: the lanes DPInit waits on (in DPInit, not yet calibrated), for the firmware to poll
-  // DP_ACTIVE: the lanes whose data path is Activated (the firmware turns their Tx on)
-  // a media lane's data path: its first host lane's (the Ratio host lanes share one)
-  logic [NumMediaLanes-1:0][3:0] cmis_dp_state;
-  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp_state
-    assign cmis_dp_state[m] = cmis_dp_state_o[m*Ratio];
-  end
+  // Per media lane, over the Ratio host lanes of its data path: CAL_REQ, the data paths DPInit
+  // waits on (a host lane in DPInit, the media lane not yet calibrated), for the firmware to
+  // poll; DP_ACTIVE, those Activated on every host lane (as cpo_cmis's stream_en_o).
   logic [NumMediaLanes-1:0] cmis_dp_init, cmis_dp_active, cal_req;
   logic [63:0] cal_req_all, dp_active_all, tx_lol_all;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_dp
-    assign cmis_dp_init[m] = cmis_dp_state[m] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_INIT);
-    assign cmis_dp_active[m] = cmis_dp_state[m] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_ACTIVATED);
+    logic [Ratio-1:0] init, active;
+    for (genvar k = 0; k < Ratio; k++) begin : g_lane
+      assign init[k] = cmis_dp_state_o[m*Ratio+k] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_INIT);
+      assign active[k] =
+          cmis_dp_state_o[m*Ratio+k] == 4'(cpo_cmis_pkg::CPO_CMIS_DP_STATE_ACTIVATED);
+    end
+    assign cmis_dp_init[m] = |init;
+    assign cmis_dp_active[m] = &active;
   end
   assign cal_req = cmis_dp_init & ~cal_done;
   assign cal_req_all = 64'(cal_req);
@@ -517,8 +520,10 @@ module cpo_engine_top
   // ---- OE data path: host lanes <-> media lanes ----------------------------------------------
   logic [63:0] stream_all;
   assign stream_all = {o_reg2hw.stream_en_hi.lanes, o_reg2hw.stream_en_lo.lanes};
+  // Under CMIS a lane streams once Activated, and while DPInit waits on its calibration (the
+  // firmware measures traffic then; STREAM_EN says when).
   assign media_stream_o = stream_all[NumMediaLanes-1:0] &
-                          (o_reg2hw.cmis_ctrl.bypass && !cmis_managed ? '1 : cmis_stream);
+                          (o_reg2hw.cmis_ctrl.bypass && !cmis_managed ? '1 : cmis_stream | cal_req);
 
   logic [NumMediaLanes-1:0][MediaWordBits-1:0] media_tx_q;
   for (genvar m = 0; m < NumMediaLanes; m++) begin : g_media

@@ -315,11 +315,13 @@ void cdbCommand(Tb &tb, uint16_t cmd, int chk_delta) {
 // but no longer asserts IntL (byte 3 bit 0 low); every flag clears when read.
 void test_cmis_host_thresholds_and_flag_masks(void **) {
   Tb tb;
-  const unsigned lane = 8 + 2; // bank 1, lane 2: 0.5 mW in (code 5000)
+  const unsigned lane = 8 + 2;                            // bank 1, lane 2: 0.5 mW in (code 5000)
   const unsigned ha = CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET; // Rx power high alarm
-  const unsigned mask = CPO_CMIS_P10_LANE_FLAG_MASKS_OFFSET + (ha - CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET);
+  const unsigned mask =
+      CPO_CMIS_P10_LANE_FLAG_MASKS_OFFSET + (ha - CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET);
   const auto intl = [&] {
-    return tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK;
+    return tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) &
+           CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK;
   };
   const auto sample = [&] { // past the next monitor sample (every 10 ms)
     const uint64_t later = tb.now + 10001;
@@ -335,8 +337,8 @@ void test_cmis_host_thresholds_and_flag_masks(void **) {
   sample();
   assert_int_equal(intl(), 0); // asserted
   tb.select(1, CPO_CMIS_PAGE_P11);
-  assert_int_equal(tb.rd(ha), 0xff); // every lane of bank 1 is past 25.6 uW
-  assert_int_equal(tb.rd(ha), 0);    // cleared by the read
+  assert_int_equal(tb.rd(ha), 0xff);  // every lane of bank 1 is past 25.6 uW
+  assert_int_equal(tb.rd(ha), 0);     // cleared by the read
   assert_int_equal(tb.rd(ha + 2), 0); // the high warning (4 mW) is not crossed
   // masked in every bank: it latches, IntL stays deasserted
   for (unsigned b = 0; b < kBanks; b++) {

@@ -140,8 +140,9 @@ class CmisBringup(unittest.TestCase):
     self.assertEqual((c["reg_accesses"], c["event_hash"]), (py["reg_accesses"], py["event_hash"]))
     _, lanes, per_dp = PROFILES[profile]
     got = (info["lanes"], info["apps"][0][2])
-    self.assertEqual(got, (lanes, per_dp),
-                     f"{profile}: the module's lanes and host lanes per data path of application 1")
+    self.assertEqual(
+        got, (lanes, per_dp),
+        f"{profile}: the module's lanes and host lanes per data path of application 1")
 
   def test_bringup_8_lanes(self):
     self._check("mrm-els-8x200g")

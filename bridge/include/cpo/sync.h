@@ -63,9 +63,10 @@ typedef struct {
    * returns how many. */
   uint32_t (*dac_take)(void *self, cpo_analog_write_t *out, uint32_t max);
   /** The lanes that stream from the next cycle on (bit l: lane l; 0: none, the design is
-   * parked). It may change only in a cycle of a bus transaction (the synchroniser samples it
-   * before each chunk of cycles, and a transaction's cycles are chunks of one). NULL, or skip
-   * NULL: the design always streams. */
+   * parked). It may change only in a cycle of a bus transaction or at the design's own
+   * deadline (next_event): the synchroniser samples it before each chunk of cycles, and chunks
+   * end at both (a transaction's cycles are chunks of one, except while it waits on the
+   * design's deadline: settled). NULL, or skip NULL: the design always streams. */
   uint64_t (*streaming)(void *self);
   /** While parked, with no bus transaction under way and settled: let @p count cycles pass
    * without clocking (the design's cycle count jumps; a parked design does nothing per cycle). */
@@ -74,7 +75,8 @@ typedef struct {
    * converter write, counter clear or other effect of a past access still due): only then
    * are cycles skipped; otherwise the parked design is clocked a cycle at a time. During a
    * bus transaction, true only if the transaction waits on the design's own deadline
-   * (next_event; a design with both ops is then skipped up to it). NULL: always settled. */
+   * (next_event; a design with both ops is then skipped up to it when parked, or simulated
+   * in whole quanta up to it when streaming). NULL: always settled. */
   bool (*settled)(void *self);
   /** The earliest cycle at which the design acts on its own (a timer of its own falls due, or
    * a state change is under way: then a cycle <= the current one), UINT64_MAX for none. Every

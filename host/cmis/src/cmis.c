@@ -3,6 +3,7 @@
 #include "cpo/cmis.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,13 +477,21 @@ cpo_status_t cpo_cmis_thresholds(cpo_cmis_t *c, cpo_cmis_thresholds_t *t) {
 }
 
 cpo_status_t cpo_cmis_set_thresholds(cpo_cmis_t *c, const cpo_cmis_thresholds_t *t) {
+  const cpo_cmis_threshold_t *all[] = {&t->temp_degc, &t->vcc_v, &t->tx_power_w, &t->tx_bias_a,
+                                       &t->rx_power_w};
+  static const char *const names[] = {"temperature", "Vcc", "Tx power", "Tx bias", "Rx power"};
+  for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (isnan(all[i]->high_alarm) || isnan(all[i]->low_alarm) || isnan(all[i]->high_warn) ||
+        isnan(all[i]->low_warn))
+      return cpo_cmis_fail(c, CPO_ERR_INVALID_ARG, "a %s threshold is not a number", names[i]);
   uint8_t p02[256] = {0};
   cpo_cmis_thresholds_encode(t, p02);
   unsigned a = CPO_CMIS_P02_TEMP_THRESH_OFFSET, b = CPO_CMIS_P02_TX_POWER_THRESH_OFFSET;
   CPO_TRY(cpo_cmis_write(c, 0, CPO_CMIS_PAGE_P02, a, p02 + a,
                          CPO_CMIS_P02_VCC_THRESH_OFFSET + CPO_CMIS_P02_VCC_THRESH_COUNT - a));
   return cpo_cmis_write(c, 0, CPO_CMIS_PAGE_P02, b, p02 + b,
-                        CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + CPO_CMIS_P02_RX_POWER_THRESH_COUNT - b);
+                        CPO_CMIS_P02_RX_POWER_THRESH_OFFSET + CPO_CMIS_P02_RX_POWER_THRESH_COUNT -
+                            b);
 }
 
 cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte, uint64_t lanes) {

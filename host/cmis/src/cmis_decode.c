@@ -1,5 +1,6 @@
 /* CMIS decoding that needs no module: page images in, values out (unit-tested on byte
  * buffers, tests/cmis_host). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,7 +130,8 @@ void cpo_cmis_thresholds_parse(const uint8_t *p02, cpo_cmis_thresholds_t *out) {
 
 /* @p v in units of @p lsb as 16 bits big-endian, rounded, saturated (signed: -32768..32767). */
 static void s_put16(double v, double lsb, bool is_signed, uint8_t *be) {
-  double code = v / lsb + (v < 0 ? -0.5 : 0.5);
+  double code = isnan(v) ? 0.0 : v / lsb + (v < 0 ? -0.5 : 0.5); /* NaN: defined, and refused
+                                                                     by cpo_cmis_set_thresholds */
   double lo = is_signed ? -32768.0 : 0.0, hi = is_signed ? 32767.0 : 65535.0;
   long k = (long)(code < lo ? lo : code > hi ? hi : code);
   uint16_t u = (uint16_t)(k & 0xFFFF);

@@ -220,8 +220,7 @@ CPO_MUST_USE cpo_status_t cpo_cmis_set_thresholds(cpo_cmis_t *c, const cpo_cmis_
 /** Mask lane flag byte @p flag_byte of page 11h (134-152, e.g. CPO_CMIS_P11_RX_LOS_OFFSET) for
  * the lanes of @p lanes (bit l = lane l), unmask it for the others: page 10h byte 213 + (flag_byte
  * - 134) of every bank. A masked flag still latches but does not assert IntL. */
-CPO_MUST_USE cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte,
-                                                 uint64_t lanes);
+CPO_MUST_USE cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte, uint64_t lanes);
 /** IntL (lower byte 3 bit 0 low): an unmasked latched flag is set. */
 CPO_MUST_USE cpo_status_t cpo_cmis_interrupt(cpo_cmis_t *c, bool *asserted);
 /** Read (and so clear) every latched flag (needs cpo_cmis_probe). */
