@@ -48,11 +48,6 @@ static cpo_status_t s_measure(cpo_fw_engine_t *e, double ber[]) {
     CPO_TRY(cpo_fw_counters_read(e, j, &bits[j], &errors[j]));
     most = bits[j] > most ? bits[j] : most;
   }
-  if (most == 0) /* nothing to tune on: say so rather than tune on BER 1 everywhere */
-    return cpo_fw_engine_fail(e, CPO_ERR_STATE,
-                              "equalisation: no lane counted a bit in %g us: the lanes do not "
-                              "stream (OE STREAM_EN, or CMIS holding their data paths parked)",
-                              (double)WINDOW_US);
   for (uint32_t j = 0; j < e->lanes; j++)
     ber[j] = bits[j] == 0 || (double)bits[j] < MIN_BITS_SHARE * (double)most
                  ? 1.0
@@ -122,6 +117,16 @@ static cpo_status_t s_ffe_scan(cpo_fw_engine_t *e, double best[]) {
         best[j] = value[j];
       }
   }
+  /* Nothing to tune on (no lane counted bits at any setting): say so rather than tune on BER 1
+   * everywhere. A probe further on may unlock every lane; the scan's settings must not. */
+  bool counted = false;
+  for (uint32_t j = 0; j < e->lanes; j++)
+    counted = counted || best_ber[j] < 1.0;
+  if (!counted)
+    return cpo_fw_engine_fail(e, CPO_ERR_STATE,
+                              "equalisation: no lane counted bits at any FFE setting: the lanes "
+                              "do not stream (OE STREAM_EN, or CMIS holding their data paths "
+                              "parked) or none is lit");
   return CPO_OK;
 }
 
