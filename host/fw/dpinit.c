@@ -21,7 +21,6 @@
 
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define D2D_POLL_US 1.0
-#define SUPERVISE_PERIOD_US 20.0 /* rings drift with the ambient over milliseconds */
 #define RELOCK_US 2.0 /* a lane turned on: the path's latency (~0.5 us) and the checkers' lock */
 
 static const uint32_t s_asic_d2d[CPO_FW_MAX_MODULES] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
@@ -38,6 +37,8 @@ struct cpo_fw_dpinit {
   uint64_t tx_lol;    /* OE TX_LOL as written */
   uint64_t streaming; /* OE STREAM_EN as written */
   uint64_t given_up;  /* lanes that failed and still ask: not tried again until they leave */
+  bool found_lit;     /* the lasers were on at boot: the engine is adopted, not lit again */
+  uint64_t adopted;   /* lanes found locked (lit before us): their first DPInit keeps them */
   cpo_fw_dpinit_report_t r;
 };
 
@@ -93,6 +94,35 @@ static cpo_status_t s_stream(cpo_fw_dpinit_t *dp, uint64_t mask) {
   return CPO_OK;
 }
 
+/* An engine lit before this firmware booted (the calibrated start: as a finished bring-up left
+ * it): the lasers, modulators and equalisers are taken as found (drive, heater and lock point
+ * read back) instead of lit again; each lane joins when CAL_REQ hands it over, as calibrated. */
+static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp) {
+  cpo_fw_engine_t *e = dp->e;
+  CPO_TRY(cpo_fw_wait_monitors(e));
+  CPO_TRY(cpo_fw_engine_count_lasers(e));
+  CPO_TRY(cpo_fw_laser_adopt(e));
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    cpo_fw_lane_t *l = &e->lane[j];
+    double tap_a, drop_a, heater_w;
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_HEATER, j, &heater_w));
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_MOD_BIAS, j, &l->bias_v));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_DROP_PD, j, &drop_a));
+    if (!l->lit)
+      continue;
+    dp->fibre_lit |= s_bit(j);
+    dp->adopted |= s_bit(j);
+    if (e->product->ring)
+      cpo_fw_ring_adopt(e, j, drop_a / tap_a, heater_w);
+    l->heater_w = heater_w;
+    l->locked = true;
+    l->lit = false; /* a lane joins when CAL_REQ hands it over */
+  }
+  dp->lasers_on = true;
+  return CPO_OK;
+}
+
 cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
   cpo_fw_engine_t *e = dp->e;
   e->why[0] = '\0';
@@ -105,6 +135,9 @@ cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
     return rc;
   }
   dp->all = e->lanes >= 64 ? ~0ull : s_bit(e->lanes) - 1;
+  double laser0_a; /* lit before us (the lasers' drive set): adopted at the first DPInit */
+  CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, 0, &laser0_a));
+  dp->found_lit = laser0_a > 0.0;
   dp->booted = true;
   return s_stream(dp, 0);
 }
@@ -200,9 +233,17 @@ static cpo_status_t s_calibrate(cpo_fw_dpinit_t *dp, uint64_t m, uint64_t deadli
   e->why[0] = '\0';
   dp->r.calibrations++;
   dp->r.requested |= m;
-  cpo_status_t rc = dp->lasers_on ? CPO_OK : s_lasers(dp);
-  if (rc == CPO_OK)
-    rc = s_lock_and_tune(dp, m);
+  cpo_status_t rc = dp->lasers_on || !dp->found_lit ? CPO_OK : s_adopt(dp);
+  /* lanes found locked: calibrated as found (their next DPInit calibrates them) */
+  const uint64_t kept = m & dp->adopted;
+  dp->adopted &= ~kept;
+  for (uint32_t j = 0; j < e->lanes; j++)
+    if (kept & s_bit(j))
+      e->lane[j].lit = e->lane[j].locked = true;
+  if (rc == CPO_OK && !dp->lasers_on)
+    rc = s_lasers(dp);
+  if (rc == CPO_OK && (m & ~kept))
+    rc = s_lock_and_tune(dp, m & ~kept);
   if (rc != CPO_OK && rc != CPO_ERR_STATE && rc != CPO_ERR_TIMEOUT)
     return rc; /* the HAL failed */
   uint64_t done = 0;
@@ -248,17 +289,25 @@ cpo_status_t cpo_fw_dpinit_poll(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   return rc == CPO_OK ? cpo_fw_counters_clear(dp->e) : rc == CPO_ERR_TIMEOUT ? CPO_OK : rc;
 }
 
-/* Lanes calibrated whose ring could not be found again: TX_LOL. */
+/* Lanes calibrated whose ring fell off and could not be found again: out of service, TX_LOL,
+ * and CAL_DONE cleared, so that the lane's next DPInit calibrates it again (CAL_REQ). */
 static cpo_status_t s_lol_update(cpo_fw_dpinit_t *dp) {
-  const cpo_fw_engine_t *e = dp->e;
-  uint64_t lol = dp->tx_lol;
+  cpo_fw_engine_t *e = dp->e;
+  uint64_t lost = 0;
   for (uint32_t j = 0; j < e->lanes; j++)
     if ((dp->r.calibrated & s_bit(j)) && e->lane[j].state == CPO_FW_RING_FAILED)
-      lol |= s_bit(j);
-  if (lol == dp->tx_lol)
+      lost |= s_bit(j);
+  if (!lost)
     return CPO_OK;
-  dp->tx_lol = lol;
-  return s_write_mask(dp, CPO_OE_TX_LOL_LO_OFFSET, CPO_OE_TX_LOL_HI_OFFSET, lol);
+  s_name_failures(dp, lost, "");
+  for (uint32_t j = 0; j < e->lanes; j++)
+    if (lost & s_bit(j)) /* supervision leaves it alone until it is calibrated again */
+      e->lane[j].lit = e->lane[j].locked = false;
+  dp->r.calibrated &= ~lost;
+  dp->r.failed |= lost;
+  dp->tx_lol |= lost;
+  CPO_TRY(s_write_mask(dp, CPO_OE_CAL_DONE_LO_OFFSET, CPO_OE_CAL_DONE_HI_OFFSET, dp->r.calibrated));
+  return s_write_mask(dp, CPO_OE_TX_LOL_LO_OFFSET, CPO_OE_TX_LOL_HI_OFFSET, dp->tx_lol);
 }
 
 static uint32_t s_popcount(uint64_t v) {
@@ -288,9 +337,11 @@ static cpo_status_t s_d2d_read(cpo_fw_dpinit_t *dp) {
 
 cpo_status_t cpo_fw_dpinit_supervise(cpo_fw_dpinit_t *dp, uint64_t until_cycles) {
   cpo_fw_engine_t *e = dp->e;
-  const uint64_t period = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
-  while (dp->booted && cpo_hal_now_cycles(e->hal) + 2 * period < until_cycles) {
-    CPO_TRY(cpo_hal_sleep_cycles(e->hal, period));
+  uint64_t period = 0;
+  while (dp->booted && cpo_fw_supervise_more(dp->fw, until_cycles)) {
+    /* nothing calibrated yet: CAL_REQ is looked at at the fastest pace */
+    period = dp->r.calibrated ? cpo_fw_supervise_next_period(dp->fw, period) : 0;
+    CPO_TRY(cpo_fw_supervise_sleep(dp->fw, period, until_cycles));
     CPO_TRY(cpo_fw_dpinit_poll(dp, until_cycles));
     if (!dp->r.calibrated)
       continue;
