@@ -90,11 +90,12 @@ class Timeline(unittest.TestCase):
     self.assertIn("D2D module 0: width 8 / 8 lanes", out)
 
   def test_ber_over_a_window_after_parking_and_streaming_again(self):
-    # parked from 3 to 6 us, the checkers count the zeros that come back as errors; the counters
-    # cleared at 10 us, the BER is the window's: within KP4 on every lane
+    # parked from 3 to 6 us, the checkers count errors as the lanes stop and start again (some
+    # 50 a lane, 2e-5 over the run); the counters cleared at 10 us, the BER is the window's (no
+    # error in ~1 M bits a lane)
     park = ("[event.park]\nat = 3us\nwhat = lanes_park\n"
             "[event.stream]\nat = 6us\nwhat = lanes_stream\n")
-    expect = "[expect]\nmax_lane_ber = 2.4e-4\nmin_bits = 1000000\n"
+    expect = "[expect]\nmax_lane_ber = 1e-5\nmin_bits = 1000000\n"
     path = self.scenario(SHORT + park + expect, "dirty.ini")
     code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
     self.assertEqual(code, 1, out + err)
