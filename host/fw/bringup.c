@@ -178,7 +178,7 @@ void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out) {
           "%u D2D reset%s\n",
           locked, e->lanes, fw->relocks, fw->relocks == 1 ? "" : "s", fw->d2d.up, e->modules,
           e->modules == 1 ? "" : "s", fw->d2d.retrains, fw->d2d.retrains == 1 ? "" : "s");
-  cpo_fw_ring_print_relocks(e, out);
+  cpo_fw_ring_print_tracking(e, out);
   for (uint32_t k = 0; k < e->lasers; k++)
     if (e->apc_target_w[k] > 0.0)
       fprintf(out, "host: fw: laser %u: %.1f mA holding %.2f mW\n", k, e->laser_current_a[k] * 1e3,

@@ -139,9 +139,11 @@ static cpo_status_t s_round(cpo_fw_engine_t *e, uint32_t *relocked) {
     CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
     CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_DROP_PD, j, &drop_a));
     s_update(e, j, tap_a > 0.0 ? drop_a / tap_a : 0.0, relocked);
-    if (l->state == CPO_FW_RING_LOCKED)
+    if (l->state == CPO_FW_RING_LOCKED || l->state == CPO_FW_RING_PULL)
       e->track_err_rel = fmax(e->track_err_rel, fabs(l->ratio / s_target(e, l) - 1.0));
   }
+  if (relocked) /* tracking (bring-up's search and pull are not) */
+    e->worst_track_err_rel = fmax(e->worst_track_err_rel, e->track_err_rel);
   return CPO_OK;
 }
 
@@ -196,6 +198,7 @@ cpo_status_t cpo_fw_ring_track(cpo_fw_engine_t *e, uint32_t *relocked) {
 }
 
 cpo_fw_track_t cpo_fw_ring_tracking(const cpo_fw_engine_t *e) {
+  /* e->track_err_rel: the locked and pulling lanes of the last round */
   for (uint32_t j = 0; j < e->lanes; j++)
     if (e->lane[j].lit && e->lane[j].state != CPO_FW_RING_LOCKED &&
         e->lane[j].state != CPO_FW_RING_FAILED)
@@ -215,7 +218,7 @@ void cpo_fw_ring_adopt(cpo_fw_engine_t *e, uint32_t j, double ratio, double heat
   l->locked = true;
 }
 
-void cpo_fw_ring_print_relocks(const cpo_fw_engine_t *e, FILE *out) {
+void cpo_fw_ring_print_tracking(const cpo_fw_engine_t *e, FILE *out) {
   const cpo_config_t *c = cpo_hal_config(e->hal);
   const double us = 1e6 * c->symbols_per_cycle / c->baud_hz;
   for (uint32_t i = 0; i < e->relocks_logged; i++) {
@@ -229,6 +232,12 @@ void cpo_fw_ring_print_relocks(const cpo_fw_engine_t *e, FILE *out) {
     if (e->lane[j].lost_cycle)
       fprintf(out, "host: fw: relock: lane %u off its line since %.1f us, not locked again\n", j,
               e->lane[j].lost_cycle * us);
+  if (!e->product->ring)
+    return;
+  fprintf(out,
+          "host: fw: tracking: worst drop/tap error of a tracked ring %.2f %% of its lock ratio "
+          "(locked within %.1f %%; fallen off at -%.0f %%)\n",
+          e->worst_track_err_rel * 100.0, UNLOCK_TOL_REL * 100.0, (1.0 - LOST_SHARE) * 100.0);
   if (e->relocks_logged)
     fprintf(out, "host: fw: relock: longest %.1f us off the line%s\n", e->worst_relock_cycles * us,
             e->relocks_logged == CPO_FW_RELOCK_LOG ? " (the first relocks listed only)" : "");

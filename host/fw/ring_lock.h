@@ -44,7 +44,8 @@ cpo_fw_track_t cpo_fw_ring_tracking(const cpo_fw_engine_t *e);
 void cpo_fw_ring_adopt(cpo_fw_engine_t *e, uint32_t j, double ratio, double heater_w);
 
 /** Print each recorded relock ("host: fw: relock: ..."): when the ring fell off its line,
- * when it locked again and the time between; rings still off; the longest time off. */
-void cpo_fw_ring_print_relocks(const cpo_fw_engine_t *e, FILE *out);
+ * when it locked again and the time between; rings still off; the longest time off; and the
+ * worst tracking error since bring-up ("host: fw: tracking: ..."). */
+void cpo_fw_ring_print_tracking(const cpo_fw_engine_t *e, FILE *out);
 
 #endif /* CPO_FW_RING_LOCK_H */
