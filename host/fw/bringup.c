@@ -119,9 +119,13 @@ cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cycles,
  * slowest), one that found a ring drifting halves it, anything else (a ring pulling or
  * searching, a link down) goes back to the fastest, so a quiet engine costs few bus accesses
  * and a fast drift is still tracked. */
+static uint64_t s_fastest(const cpo_fw_t *fw) {
+  return cpo_hal_ns_to_cycles(fw->e.hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
+}
+
 uint64_t cpo_fw_supervise_next_period(cpo_fw_t *fw, uint64_t period) {
   cpo_fw_engine_t *e = &fw->e;
-  const uint64_t fastest = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
+  const uint64_t fastest = s_fastest(fw);
   const uint64_t slowest = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_SLOWEST_US * 1e3));
   if (period == 0)
     return fastest;
@@ -137,7 +141,7 @@ uint64_t cpo_fw_supervise_next_period(cpo_fw_t *fw, uint64_t period) {
  * before @p until. */
 cpo_status_t cpo_fw_supervise_sleep(cpo_fw_t *fw, uint64_t period, uint64_t until_cycles) {
   const uint64_t now = cpo_hal_now_cycles(fw->e.hal);
-  const uint64_t fastest = cpo_hal_ns_to_cycles(fw->e.hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
+  const uint64_t fastest = s_fastest(fw);
   if (period == 0)
     period = fastest;
   const uint64_t last = until_cycles > 2 * fastest ? until_cycles - 2 * fastest : 0;
@@ -146,8 +150,7 @@ cpo_status_t cpo_fw_supervise_sleep(cpo_fw_t *fw, uint64_t period, uint64_t unti
 
 /* Whether supervision has another round before @p until_cycles. */
 bool cpo_fw_supervise_more(const cpo_fw_t *fw, uint64_t until_cycles) {
-  const uint64_t fastest = cpo_hal_ns_to_cycles(fw->e.hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
-  return cpo_hal_now_cycles(fw->e.hal) + 2 * fastest < until_cycles;
+  return cpo_hal_now_cycles(fw->e.hal) + 2 * s_fastest(fw) < until_cycles;
 }
 
 cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {

@@ -38,7 +38,6 @@ struct cpo_fw_dpinit {
   uint64_t streaming; /* OE STREAM_EN as written */
   uint64_t given_up;  /* lanes that failed and still ask: not tried again until they leave */
   bool found_lit;     /* the lasers were on at boot: the engine is adopted, not lit again */
-  uint64_t adopted;   /* lanes found locked (lit before us): their first DPInit keeps them */
   cpo_fw_dpinit_report_t r;
 };
 
@@ -96,9 +95,12 @@ static cpo_status_t s_stream(cpo_fw_dpinit_t *dp, uint64_t mask) {
 
 /* An engine lit before this firmware booted (the calibrated start: as a finished bring-up left
  * it): the lasers, modulators and equalisers are taken as found (drive, heater and lock point
- * read back) instead of lit again; each lane joins when CAL_REQ hands it over, as calibrated. */
-static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp) {
+ * read back) instead of lit again, and every lane with light is calibrated as found (CAL_DONE)
+ * and supervised from now on; a lane that later loses its lock is calibrated for real at its
+ * next DPInit. */
+static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   cpo_fw_engine_t *e = dp->e;
+  e->deadline_cycles = deadline_cycles;
   CPO_TRY(cpo_fw_wait_monitors(e));
   CPO_TRY(cpo_fw_engine_count_lasers(e));
   CPO_TRY(cpo_fw_laser_adopt(e));
@@ -112,15 +114,18 @@ static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp) {
     if (!l->lit)
       continue;
     dp->fibre_lit |= s_bit(j);
-    dp->adopted |= s_bit(j);
+    dp->r.adopted |= s_bit(j);
     if (e->product->ring)
       cpo_fw_ring_adopt(e, j, drop_a / tap_a, heater_w);
     l->heater_w = heater_w;
     l->locked = true;
-    l->lit = false; /* a lane joins when CAL_REQ hands it over */
   }
   dp->lasers_on = true;
-  return CPO_OK;
+  dp->r.calibrated |= dp->r.adopted;
+  dp->r.last_cycle = cpo_hal_now_cycles(e->hal);
+  if (dp->r.adopted)
+    cpo_fw_set_brought_up(dp->fw);
+  return s_write_mask(dp, CPO_OE_CAL_DONE_LO_OFFSET, CPO_OE_CAL_DONE_HI_OFFSET, dp->r.calibrated);
 }
 
 cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
@@ -135,7 +140,7 @@ cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
     return rc;
   }
   dp->all = e->lanes >= 64 ? ~0ull : s_bit(e->lanes) - 1;
-  double laser0_a; /* lit before us (the lasers' drive set): adopted at the first DPInit */
+  double laser0_a; /* lit before us (the lasers' drive set): adopted at the first poll */
   CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, 0, &laser0_a));
   dp->found_lit = laser0_a > 0.0;
   dp->booted = true;
@@ -233,17 +238,9 @@ static cpo_status_t s_calibrate(cpo_fw_dpinit_t *dp, uint64_t m, uint64_t deadli
   e->why[0] = '\0';
   dp->r.calibrations++;
   dp->r.requested |= m;
-  cpo_status_t rc = dp->lasers_on || !dp->found_lit ? CPO_OK : s_adopt(dp);
-  /* lanes found locked: calibrated as found (their next DPInit calibrates them) */
-  const uint64_t kept = m & dp->adopted;
-  dp->adopted &= ~kept;
-  for (uint32_t j = 0; j < e->lanes; j++)
-    if (kept & s_bit(j))
-      e->lane[j].lit = e->lane[j].locked = true;
-  if (rc == CPO_OK && !dp->lasers_on)
-    rc = s_lasers(dp);
-  if (rc == CPO_OK && (m & ~kept))
-    rc = s_lock_and_tune(dp, m & ~kept);
+  cpo_status_t rc = dp->lasers_on ? CPO_OK : s_lasers(dp);
+  if (rc == CPO_OK)
+    rc = s_lock_and_tune(dp, m);
   if (rc != CPO_OK && rc != CPO_ERR_STATE && rc != CPO_ERR_TIMEOUT)
     return rc; /* the HAL failed */
   uint64_t done = 0;
@@ -269,6 +266,14 @@ static cpo_status_t s_calibrate(cpo_fw_dpinit_t *dp, uint64_t m, uint64_t deadli
 cpo_status_t cpo_fw_dpinit_poll(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   if (!dp->booted)
     return CPO_OK;
+  if (dp->found_lit && !dp->lasers_on) { /* lit before us: adopted, once */
+    dp->found_lit = false;
+    const cpo_status_t rc = s_adopt(dp, deadline_cycles);
+    if (rc != CPO_OK && rc != CPO_ERR_STATE && rc != CPO_ERR_TIMEOUT)
+      return rc; /* the HAL failed; otherwise the lanes are calibrated as they ask */
+    if (rc != CPO_OK)
+      snprintf(dp->r.failure, sizeof dp->r.failure, "adopting the lit engine: %s", dp->e->why);
+  }
   uint64_t req, active;
   CPO_TRY(s_read_mask(dp, CPO_OE_CAL_REQ_LO_OFFSET, CPO_OE_CAL_REQ_HI_OFFSET, &req));
   dp->given_up &= req; /* a lane that left DPInit is tried again when it comes back */
@@ -367,6 +372,11 @@ void cpo_fw_dpinit_print(const cpo_fw_dpinit_report_t *r, FILE *out) {
           r->calibrations, r->calibrations == 1 ? "" : "s", (unsigned long long)r->requested,
           (unsigned long long)r->calibrated, (unsigned long long)r->failed,
           (unsigned long long)r->last_cycle, r->failure[0] ? ": " : "", r->failure);
+  if (r->adopted)
+    fprintf(out,
+            "host: fw: adopted an engine lit before the firmware: lanes 0x%llx taken as locked and "
+            "calibrated (their lasers, heaters and lock points as found)\n",
+            (unsigned long long)r->adopted);
   fprintf(out,
           "host: fw: D2D: %u training%s to ACTIVE, %u retrain%s, %u wire%s repaired, %u link "
           "reset%s by the firmware; %u ring relock%s\n",

@@ -149,10 +149,11 @@ static void test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock(void **
   s_close(&r);
 }
 
-/* An engine lit before the firmware booted (the calibrated start) is adopted, not lit again:
- * DPInit finds every lane locked and calibrates it as found (no laser or heater written, in a
- * few microseconds instead of a bring-up's milliseconds), and supervision tracks the adopted
- * rings through a 2 K cooling ramp (1 K/ms) without one falling off; every lane within KP4 after.
+/* An engine lit before the firmware booted (the calibrated start) is adopted, not lit again: at
+ * its first poll the firmware finds every lane locked and calibrates it as found (CAL_DONE, no
+ * laser or heater written, in a few microseconds instead of a bring-up's milliseconds), and
+ * supervision tracks the adopted rings through a 2 K cooling ramp (1 K/ms) without one falling off;
+ * every lane within KP4 after.
  */
 static void test_a_calibrated_engine_is_adopted_not_lit_again(void **state) {
   (void)state;
@@ -169,6 +170,8 @@ static void test_a_calibrated_engine_is_adopted_not_lit_again(void **state) {
   const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
   cpo_fw_dpinit_print(rep, stdout);
   assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES);
+  assert_int_equal(rep->adopted, ALL_LANES);
+  assert_int_equal(rep->calibrations, 0); /* nothing left for DPInit to calibrate */
   assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0);
   assert_true(cpo_fw_model_hal_now(r.m) - t0 < 50 * us); /* a bring-up takes > 1 ms */
   assert_int_equal(s_laser_code(&r), laser_code);
