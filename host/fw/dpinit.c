@@ -361,6 +361,10 @@ cpo_status_t cpo_fw_dpinit_supervise(cpo_fw_dpinit_t *dp, uint64_t until_cycles)
   if (dp->booted)
     CPO_TRY(s_d2d_read(dp));
   dp->r.relocks = *cpo_fw_relocks_of(dp->fw);
+  dp->r.relocked = e->relocks_done;
+  const cpo_config_t *c = cpo_hal_config(e->hal);
+  dp->r.worst_relock_us = 1e6 * (double)e->worst_relock_cycles * c->symbols_per_cycle / c->baud_hz;
+  dp->r.worst_track_rel = e->worst_track_err_rel;
   const uint64_t now = cpo_hal_now_cycles(e->hal);
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
 }
@@ -383,5 +387,12 @@ void cpo_fw_dpinit_print(const cpo_fw_dpinit_report_t *r, FILE *out) {
           r->d2d_trainings, r->d2d_trainings == 1 ? "" : "s", r->d2d_retrains,
           r->d2d_retrains == 1 ? "" : "s", r->d2d_repaired, r->d2d_repaired == 1 ? "" : "s",
           r->d2d_resets, r->d2d_resets == 1 ? "" : "s", r->relocks, r->relocks == 1 ? "" : "s");
-  fflush(out);
+  if (r->relocks && r->relocked)
+    fprintf(out,
+            "host: fw: relocks: %u of %u ring%s locked again, the longest after %.1f us off its "
+            "line; worst tracking error %.2f %% of the lock ratio\n",
+            r->relocked, r->relocks, r->relocks == 1 ? "" : "s", r->worst_relock_us,
+            r->worst_track_rel * 100.0);
+  else if (r->relocks)
+    fprintf(out, "host: fw: relocks: none of %u locked again\n", r->relocks);
 }

@@ -57,6 +57,7 @@ typedef struct {
   cpo_fw_lane_t lane[CPO_FW_MAX_LANES];
   double track_err_rel;         /* worst |ratio - lock| / lock of the last tracking round's lanes */
   double worst_track_err_rel;   /* the worst track_err_rel of any round since bring-up */
+  uint32_t relocks_done;        /* rings locked again after falling off in service */
   uint32_t relocks_logged;      /* entries of relock_log (at most its size) */
   uint64_t worst_relock_cycles; /* the longest time a ring was off its lock */
   cpo_fw_relock_t relock_log[CPO_FW_RELOCK_LOG]; /* the first relocks, in order */

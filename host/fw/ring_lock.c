@@ -72,6 +72,7 @@ static cpo_status_t s_next_heater(cpo_fw_engine_t *e, uint32_t j, bool *moved) {
 static void s_relocked(cpo_fw_engine_t *e, uint32_t j) {
   cpo_fw_lane_t *l = &e->lane[j];
   const uint64_t now = cpo_hal_now_cycles(e->hal);
+  e->relocks_done++;
   if (now - l->lost_cycle > e->worst_relock_cycles)
     e->worst_relock_cycles = now - l->lost_cycle;
   if (e->relocks_logged < CPO_FW_RELOCK_LOG)

@@ -137,6 +137,7 @@ static void test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock(void **
   cpo_fw_dpinit_print(rep, stdout);
   assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 1ull << 2);
   assert_true(rep->relocks >= 1);
+  assert_int_equal(rep->relocked, 0); /* it never locked again */
   /* out of service: no longer calibrated, so that its next DPInit calibrates it again */
   assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES & ~(1ull << 2));
   assert_int_equal(rep->calibrated, ALL_LANES & ~(1ull << 2));
@@ -204,12 +205,38 @@ static void test_a_calibrated_engine_is_adopted_not_lit_again(void **state) {
   s_close(&r);
 }
 
+/* A sudden 2 K cooling step (every resonance jumps ~120 pm blue, about a linewidth) throws the
+ * adopted rings off their lines: each searches again from where it is and locks again, and the
+ * report says how long the longest was off (the relock time a host can expect); no lane is
+ * lost. */
+static void test_rings_thrown_off_by_a_step_relock_and_the_time_is_reported(void **state) {
+  (void)state;
+  rig_t r;
+  s_open_as(&r, true);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
+  const uint64_t us = cpo_hal_ns_to_cycles(r.hal, 1000);
+  const uint64_t now = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(
+      cpo_link_set_ambient(cpo_fw_model_hal_link(r.m), 0, 318.15 - 2.0, now + 100 * us), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, now + 3000 * us), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_true(rep->relocks >= 1);
+  assert_int_equal(rep->relocked, rep->relocks);
+  assert_true(rep->worst_relock_us > 0.0 && rep->worst_relock_us < 2900.0);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES);
+  s_close(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_without_cal_req_the_firmware_leaves_the_engine_dark),
       cmocka_unit_test(test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fails),
       cmocka_unit_test(test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock),
       cmocka_unit_test(test_a_calibrated_engine_is_adopted_not_lit_again),
+      cmocka_unit_test(test_rings_thrown_off_by_a_step_relock_and_the_time_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
