@@ -7,10 +7,10 @@
  * - model side (the physics: ambient, lasers, fibre, connectors, heaters), scheduled into the
  *   engine model's own schedule (cpo/link_fault.h), applied at the first slow-grid point at or
  *   after the event's cycle;
- * - rtl side (the D2D channel's faults, a peer link reset, an illegal CMIS access), register
- *   writes the rtl role makes at the event's cycle (timeline_rtl.cpp), on the design's bus
- *   between the host's accesses.
- * Both are functions of the cycle alone: the same timeline gives the same event_hash over every
+ * - rtl side (the D2D channel's faults, a peer link reset, an illegal CMIS access, parking and
+ *   streaming the media lanes, clearing the traffic counters), register writes the rtl role makes
+ * at the event's cycle (timeline_rtl.cpp), on the design's bus between the host's accesses. Both
+ * are functions of the cycle alone: the same timeline gives the same event_hash over every
  * transport and quantum. A scenario without events runs exactly as before. */
 #ifndef CPO_TIMELINE_H
 #define CPO_TIMELINE_H
@@ -46,6 +46,9 @@ typedef enum {
   CPO_TL_D2D_SIDEBAND_DEAD, /* the sideband of `direction` dead, then the ASIC asks a retrain */
   CPO_TL_PEER_RESET,        /* the OE die resets its D2D link: both ends train again */
   CPO_TL_CMIS_ILLEGAL,      /* the host misbehaves: CMIS writes out of sequence */
+  CPO_TL_LANES_PARK,        /* every media lane parked (OE STREAM_EN 0): no traffic, cheap */
+  CPO_TL_LANES_STREAM,      /* every media lane streaming again (OE STREAM_EN all ones) */
+  CPO_TL_COUNTERS_CLEAR,    /* the ASIC's PRBS counters zeroed: the run's BER from here */
   CPO_TL_KINDS
 } cpo_tl_kind_t;
 

@@ -15,6 +15,7 @@
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
 #include "cpo/oe_regs.h"
+#include "cpo/traffic_regs.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ constexpr uint32_t kAsicD2dBase[2] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
 constexpr uint32_t kOeD2dBase[2] = {CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D_BASE,
                                     CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_D2D1_BASE};
 constexpr uint32_t kCmisBase = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_CMIS_BASE;
+constexpr uint32_t kOeMgmtBase = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE;
 constexpr uint32_t kEyeReset = CPO_D2DCH_A2O_WIRE_EYE_W_RESET << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT;
 constexpr uint32_t kCtrlReset = CPO_D2DCH_A2O_CTRL_EYE_STEP_RESET
                                 << CPO_D2DCH_A2O_CTRL_EYE_STEP_SHIFT;
@@ -85,6 +87,17 @@ TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint
     case CPO_TL_CMIS_ILLEGAL: // a page nobody advertises, then the read-only identifier
       add(at, kCmisBase + 4 * kCmisPageByte, kCmisBadPage);
       add(at, kCmisBase + 4 * kCmisIdByte, 0xFF);
+      break;
+    case CPO_TL_LANES_PARK: // lanes the design lacks ignore their bits
+    case CPO_TL_LANES_STREAM: {
+      const bool on = e.kind == CPO_TL_LANES_STREAM;
+      add(at, kOeMgmtBase + CPO_OE_STREAM_EN_LO_OFFSET, on ? CPO_OE_STREAM_EN_LO_RESET : 0u);
+      add(at, kOeMgmtBase + CPO_OE_STREAM_EN_HI_OFFSET, on ? CPO_OE_STREAM_EN_HI_RESET : 0u);
+      break;
+    }
+    case CPO_TL_COUNTERS_CLEAR:
+      add(at, CPO_ADDRMAP_ENGINE_TRAFFIC_BASE + CPO_TRAFFIC_CNT_CLEAR_OFFSET,
+          CPO_TRAFFIC_CNT_CLEAR_CLEAR_MASK);
       break;
     default: // the model's
       break;

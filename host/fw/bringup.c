@@ -7,12 +7,14 @@
 #include "d2d_supervise.h"
 #include "eq_tune.h"
 #include "fw_engine.h"
+#include "fw_internal.h"
 #include "laser_ctl.h"
 #include "mzm_bias.h"
 #include "ring_lock.h"
 
 #define D2D_POLL_US 1.0
-#define SUPERVISE_PERIOD_US 20.0 /* rings drift with the ambient over milliseconds */
+#define SUPERVISE_PERIOD_US 20.0    /* the fastest pace: a ring pulling or searching */
+#define SUPERVISE_SLOWEST_US 1000.0 /* the slowest: a quiet engine (D2D and APC checked) */
 
 struct cpo_fw {
   cpo_fw_engine_t e;
@@ -112,12 +114,52 @@ cpo_status_t cpo_fw_bringup_run(cpo_fw_t *fw, uint64_t deadline_cycles,
   return rc;
 }
 
+/* The supervisor's pace: the rings drift with the ambient, a case over seconds (K/s). A round
+ * that found every ring near its lock and every D2D link up doubles the period (up to the
+ * slowest), one that found a ring drifting halves it, anything else (a ring pulling or
+ * searching, a link down) goes back to the fastest, so a quiet engine costs few bus accesses
+ * and a fast drift is still tracked. */
+static uint64_t s_fastest(const cpo_fw_t *fw) {
+  return cpo_hal_ns_to_cycles(fw->e.hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
+}
+
+uint64_t cpo_fw_supervise_next_period(cpo_fw_t *fw, uint64_t period) {
+  cpo_fw_engine_t *e = &fw->e;
+  const uint64_t fastest = s_fastest(fw);
+  const uint64_t slowest = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_SLOWEST_US * 1e3));
+  if (period == 0)
+    return fastest;
+  const cpo_fw_track_t t = e->product->ring ? cpo_fw_ring_tracking(e) : CPO_FW_TRACK_QUIET;
+  if (t == CPO_FW_TRACK_BUSY || fw->d2d.up < e->modules)
+    return fastest;
+  if (t == CPO_FW_TRACK_DRIFTING)
+    return period / 2 > fastest ? period / 2 : fastest;
+  return 2 * period < slowest ? 2 * period : slowest;
+}
+
+/* Sleep one supervision period (0: the fastest), but not into the last two fastest periods
+ * before @p until. */
+cpo_status_t cpo_fw_supervise_sleep(cpo_fw_t *fw, uint64_t period, uint64_t until_cycles) {
+  const uint64_t now = cpo_hal_now_cycles(fw->e.hal);
+  const uint64_t fastest = s_fastest(fw);
+  if (period == 0)
+    period = fastest;
+  const uint64_t last = until_cycles > 2 * fastest ? until_cycles - 2 * fastest : 0;
+  return cpo_hal_sleep_cycles(fw->e.hal, now + period < last ? period : last - now);
+}
+
+/* Whether supervision has another round before @p until_cycles. */
+bool cpo_fw_supervise_more(const cpo_fw_t *fw, uint64_t until_cycles) {
+  return cpo_hal_now_cycles(fw->e.hal) + 2 * s_fastest(fw) < until_cycles;
+}
+
 cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {
   cpo_fw_engine_t *e = &fw->e;
   e->deadline_cycles = until_cycles;
-  const uint64_t period = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
-  while (fw->brought_up && cpo_hal_now_cycles(e->hal) + 2 * period < until_cycles) {
-    CPO_TRY(cpo_hal_sleep_cycles(e->hal, period));
+  uint64_t period = 0;
+  while (fw->brought_up && cpo_fw_supervise_more(fw, until_cycles)) {
+    period = cpo_fw_supervise_next_period(fw, period);
+    CPO_TRY(cpo_fw_supervise_sleep(fw, period, until_cycles));
     CPO_TRY(cpo_fw_laser_apc_step(e));
     if (e->product->ring)
       CPO_TRY(cpo_fw_ring_track(e, &fw->relocks));
@@ -139,6 +181,7 @@ void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out) {
           "%u D2D reset%s\n",
           locked, e->lanes, fw->relocks, fw->relocks == 1 ? "" : "s", fw->d2d.up, e->modules,
           e->modules == 1 ? "" : "s", fw->d2d.retrains, fw->d2d.retrains == 1 ? "" : "s");
+  cpo_fw_ring_print_tracking(e, out);
   for (uint32_t k = 0; k < e->lasers; k++)
     if (e->apc_target_w[k] > 0.0)
       fprintf(out, "host: fw: laser %u: %.1f mA holding %.2f mW\n", k, e->laser_current_a[k] * 1e3,

@@ -21,7 +21,6 @@
 
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define D2D_POLL_US 1.0
-#define SUPERVISE_PERIOD_US 20.0 /* rings drift with the ambient over milliseconds */
 #define RELOCK_US 2.0 /* a lane turned on: the path's latency (~0.5 us) and the checkers' lock */
 
 static const uint32_t s_asic_d2d[CPO_FW_MAX_MODULES] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
@@ -38,6 +37,7 @@ struct cpo_fw_dpinit {
   uint64_t tx_lol;    /* OE TX_LOL as written */
   uint64_t streaming; /* OE STREAM_EN as written */
   uint64_t given_up;  /* lanes that failed and still ask: not tried again until they leave */
+  bool found_lit;     /* the lasers were on at boot: the engine is adopted, not lit again */
   cpo_fw_dpinit_report_t r;
 };
 
@@ -93,6 +93,41 @@ static cpo_status_t s_stream(cpo_fw_dpinit_t *dp, uint64_t mask) {
   return CPO_OK;
 }
 
+/* An engine lit before this firmware booted (the calibrated start: as a finished bring-up left
+ * it): the lasers, modulators and equalisers are taken as found (drive, heater and lock point
+ * read back) instead of lit again, and every lane with light is calibrated as found (CAL_DONE)
+ * and supervised from now on; a lane that later loses its lock is calibrated for real at its
+ * next DPInit. */
+static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
+  cpo_fw_engine_t *e = dp->e;
+  e->deadline_cycles = deadline_cycles;
+  CPO_TRY(cpo_fw_wait_monitors(e));
+  CPO_TRY(cpo_fw_engine_count_lasers(e));
+  CPO_TRY(cpo_fw_laser_adopt(e));
+  for (uint32_t j = 0; j < e->lanes; j++) {
+    cpo_fw_lane_t *l = &e->lane[j];
+    double tap_a, drop_a, heater_w;
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_HEATER, j, &heater_w));
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_MOD_BIAS, j, &l->bias_v));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
+    CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_DROP_PD, j, &drop_a));
+    if (!l->lit)
+      continue;
+    dp->fibre_lit |= s_bit(j);
+    dp->r.adopted |= s_bit(j);
+    if (e->product->ring)
+      cpo_fw_ring_adopt(e, j, drop_a / tap_a, heater_w);
+    l->heater_w = heater_w;
+    l->locked = true;
+  }
+  dp->lasers_on = true;
+  dp->r.calibrated |= dp->r.adopted;
+  dp->r.last_cycle = cpo_hal_now_cycles(e->hal);
+  if (dp->r.adopted)
+    cpo_fw_set_brought_up(dp->fw);
+  return s_write_mask(dp, CPO_OE_CAL_DONE_LO_OFFSET, CPO_OE_CAL_DONE_HI_OFFSET, dp->r.calibrated);
+}
+
 cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
   cpo_fw_engine_t *e = dp->e;
   e->why[0] = '\0';
@@ -105,6 +140,9 @@ cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
     return rc;
   }
   dp->all = e->lanes >= 64 ? ~0ull : s_bit(e->lanes) - 1;
+  double laser0_a; /* lit before us (the lasers' drive set): adopted at the first poll */
+  CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, 0, &laser0_a));
+  dp->found_lit = laser0_a > 0.0;
   dp->booted = true;
   return s_stream(dp, 0);
 }
@@ -228,6 +266,14 @@ static cpo_status_t s_calibrate(cpo_fw_dpinit_t *dp, uint64_t m, uint64_t deadli
 cpo_status_t cpo_fw_dpinit_poll(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   if (!dp->booted)
     return CPO_OK;
+  if (dp->found_lit && !dp->lasers_on) { /* lit before us: adopted, once */
+    dp->found_lit = false;
+    const cpo_status_t rc = s_adopt(dp, deadline_cycles);
+    if (rc != CPO_OK && rc != CPO_ERR_STATE && rc != CPO_ERR_TIMEOUT)
+      return rc; /* the HAL failed; otherwise the lanes are calibrated as they ask */
+    if (rc != CPO_OK)
+      snprintf(dp->r.failure, sizeof dp->r.failure, "adopting the lit engine: %s", dp->e->why);
+  }
   uint64_t req, active;
   CPO_TRY(s_read_mask(dp, CPO_OE_CAL_REQ_LO_OFFSET, CPO_OE_CAL_REQ_HI_OFFSET, &req));
   dp->given_up &= req; /* a lane that left DPInit is tried again when it comes back */
@@ -248,17 +294,25 @@ cpo_status_t cpo_fw_dpinit_poll(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   return rc == CPO_OK ? cpo_fw_counters_clear(dp->e) : rc == CPO_ERR_TIMEOUT ? CPO_OK : rc;
 }
 
-/* Lanes calibrated whose ring could not be found again: TX_LOL. */
+/* Lanes calibrated whose ring fell off and could not be found again: out of service, TX_LOL,
+ * and CAL_DONE cleared, so that the lane's next DPInit calibrates it again (CAL_REQ). */
 static cpo_status_t s_lol_update(cpo_fw_dpinit_t *dp) {
-  const cpo_fw_engine_t *e = dp->e;
-  uint64_t lol = dp->tx_lol;
+  cpo_fw_engine_t *e = dp->e;
+  uint64_t lost = 0;
   for (uint32_t j = 0; j < e->lanes; j++)
     if ((dp->r.calibrated & s_bit(j)) && e->lane[j].state == CPO_FW_RING_FAILED)
-      lol |= s_bit(j);
-  if (lol == dp->tx_lol)
+      lost |= s_bit(j);
+  if (!lost)
     return CPO_OK;
-  dp->tx_lol = lol;
-  return s_write_mask(dp, CPO_OE_TX_LOL_LO_OFFSET, CPO_OE_TX_LOL_HI_OFFSET, lol);
+  s_name_failures(dp, lost, "");
+  for (uint32_t j = 0; j < e->lanes; j++)
+    if (lost & s_bit(j)) /* supervision leaves it alone until it is calibrated again */
+      e->lane[j].lit = e->lane[j].locked = false;
+  dp->r.calibrated &= ~lost;
+  dp->r.failed |= lost;
+  dp->tx_lol |= lost;
+  CPO_TRY(s_write_mask(dp, CPO_OE_CAL_DONE_LO_OFFSET, CPO_OE_CAL_DONE_HI_OFFSET, dp->r.calibrated));
+  return s_write_mask(dp, CPO_OE_TX_LOL_LO_OFFSET, CPO_OE_TX_LOL_HI_OFFSET, dp->tx_lol);
 }
 
 static uint32_t s_popcount(uint64_t v) {
@@ -288,9 +342,11 @@ static cpo_status_t s_d2d_read(cpo_fw_dpinit_t *dp) {
 
 cpo_status_t cpo_fw_dpinit_supervise(cpo_fw_dpinit_t *dp, uint64_t until_cycles) {
   cpo_fw_engine_t *e = dp->e;
-  const uint64_t period = cpo_hal_ns_to_cycles(e->hal, (uint64_t)(SUPERVISE_PERIOD_US * 1e3));
-  while (dp->booted && cpo_hal_now_cycles(e->hal) + 2 * period < until_cycles) {
-    CPO_TRY(cpo_hal_sleep_cycles(e->hal, period));
+  uint64_t period = 0;
+  while (dp->booted && cpo_fw_supervise_more(dp->fw, until_cycles)) {
+    /* nothing calibrated yet: CAL_REQ is looked at at the fastest pace */
+    period = dp->r.calibrated ? cpo_fw_supervise_next_period(dp->fw, period) : 0;
+    CPO_TRY(cpo_fw_supervise_sleep(dp->fw, period, until_cycles));
     CPO_TRY(cpo_fw_dpinit_poll(dp, until_cycles));
     if (!dp->r.calibrated)
       continue;
@@ -305,6 +361,10 @@ cpo_status_t cpo_fw_dpinit_supervise(cpo_fw_dpinit_t *dp, uint64_t until_cycles)
   if (dp->booted)
     CPO_TRY(s_d2d_read(dp));
   dp->r.relocks = *cpo_fw_relocks_of(dp->fw);
+  dp->r.relocked = e->relocks_done;
+  const cpo_config_t *c = cpo_hal_config(e->hal);
+  dp->r.worst_relock_us = 1e6 * (double)e->worst_relock_cycles * c->symbols_per_cycle / c->baud_hz;
+  dp->r.worst_track_rel = e->worst_track_err_rel;
   const uint64_t now = cpo_hal_now_cycles(e->hal);
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
 }
@@ -316,11 +376,23 @@ void cpo_fw_dpinit_print(const cpo_fw_dpinit_report_t *r, FILE *out) {
           r->calibrations, r->calibrations == 1 ? "" : "s", (unsigned long long)r->requested,
           (unsigned long long)r->calibrated, (unsigned long long)r->failed,
           (unsigned long long)r->last_cycle, r->failure[0] ? ": " : "", r->failure);
+  if (r->adopted)
+    fprintf(out,
+            "host: fw: adopted an engine lit before the firmware: lanes 0x%llx taken as locked and "
+            "calibrated (their lasers, heaters and lock points as found)\n",
+            (unsigned long long)r->adopted);
   fprintf(out,
           "host: fw: D2D: %u training%s to ACTIVE, %u retrain%s, %u wire%s repaired, %u link "
           "reset%s by the firmware; %u ring relock%s\n",
           r->d2d_trainings, r->d2d_trainings == 1 ? "" : "s", r->d2d_retrains,
           r->d2d_retrains == 1 ? "" : "s", r->d2d_repaired, r->d2d_repaired == 1 ? "" : "s",
           r->d2d_resets, r->d2d_resets == 1 ? "" : "s", r->relocks, r->relocks == 1 ? "" : "s");
-  fflush(out);
+  if (r->relocks && r->relocked)
+    fprintf(out,
+            "host: fw: relocks: %u of %u ring%s locked again, the longest after %.1f us off its "
+            "line; worst tracking error %.2f %% of the lock ratio\n",
+            r->relocked, r->relocks, r->relocks == 1 ? "" : "s", r->worst_relock_us,
+            r->worst_track_rel * 100.0);
+  else if (r->relocks)
+    fprintf(out, "host: fw: relocks: none of %u locked again\n", r->relocks);
 }

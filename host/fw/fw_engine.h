@@ -19,19 +19,29 @@
 
 /* What the firmware keeps per media lane. */
 typedef struct {
-  bool lit;         /* the fibre check saw light at this lane's tap */
-  bool locked;      /* modulator at its operating point */
-  double heater_w;  /* the heater DAC as last written */
-  double bias_v;    /* the bias DAC as last written */
-  double ratio;     /* last monitor ratio (ring: drop/tap; MZM: dump/tap) */
-  double slope;     /* d ratio / d heater (1/W) measured near the lock point; 0: none yet */
-  double slope_dh;  /* the heater's last move (W), for the slope */
-  double peak;      /* the highest ratio the search has seen */
-  uint32_t state;   /* the lock algorithm's state (ring_lock.c, mzm_bias.c) */
-  uint32_t relocks; /* lock lost and found again since bring-up */
-  double thr[3];    /* RX slicer thresholds (eye units): lo, mid, hi */
-  double rx_ffe;    /* RX FFE post-cursor */
+  bool lit;            /* the fibre check saw light at this lane's tap */
+  bool locked;         /* modulator at its operating point */
+  double heater_w;     /* the heater DAC as last written */
+  double bias_v;       /* the bias DAC as last written */
+  double ratio;        /* last monitor ratio (ring: drop/tap; MZM: dump/tap) */
+  double slope;        /* d ratio / d heater (1/W) measured near the lock point; 0: none yet */
+  double slope_dh;     /* the heater's last move (W), for the slope */
+  double peak;         /* the highest ratio the search has seen */
+  uint32_t state;      /* the lock algorithm's state (ring_lock.c, mzm_bias.c) */
+  uint32_t relocks;    /* lock lost and found again since bring-up */
+  double lock_ratio;   /* the ratio the lock holds: the product's, or the one found on adoption */
+  uint64_t lost_cycle; /* when it fell off its lock (0: not off) */
+  double thr[3];       /* RX slicer thresholds (eye units): lo, mid, hi */
+  double rx_ffe;       /* RX FFE post-cursor */
 } cpo_fw_lane_t;
+
+#define CPO_FW_RELOCK_LOG 16u /* relocks recorded with their times (later ones only counted) */
+
+/* A ring that fell off its line and locked again. */
+typedef struct {
+  uint32_t lane;
+  uint64_t lost_cycle, back_cycle;
+} cpo_fw_relock_t;
 
 /* The firmware's working state for one engine. */
 typedef struct {
@@ -45,6 +55,12 @@ typedef struct {
   double apc_target_w[CPO_FW_MAX_LANES]; /* per laser: the power APC holds */
   double laser_current_a[CPO_FW_MAX_LANES];
   cpo_fw_lane_t lane[CPO_FW_MAX_LANES];
+  double track_err_rel;         /* worst |ratio - lock| / lock of the last tracking round's lanes */
+  double worst_track_err_rel;   /* the worst track_err_rel of any round since bring-up */
+  uint32_t relocks_done;        /* rings locked again after falling off in service */
+  uint32_t relocks_logged;      /* entries of relock_log (at most its size) */
+  uint64_t worst_relock_cycles; /* the longest time a ring was off its lock */
+  cpo_fw_relock_t relock_log[CPO_FW_RELOCK_LOG]; /* the first relocks, in order */
   char why[240]; /* the first failure, naming the lane or laser and the cause */
 } cpo_fw_engine_t;
 

@@ -135,3 +135,17 @@ cpo_status_t cpo_fw_laser_apc_step(cpo_fw_engine_t *e) {
   }
   return CPO_OK;
 }
+
+cpo_status_t cpo_fw_laser_adopt(cpo_fw_engine_t *e) {
+  for (uint32_t k = 0; k < e->lasers; k++) {
+    uint32_t lit = 0;
+    double w = 0.0;
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, k, &e->laser_current_a[k]));
+    if (e->laser_current_a[k] > 0.0) {
+      CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_LASER_POWER, k, &w));
+      CPO_TRY(s_check_fibres(e, k, &lit));
+    }
+    e->apc_target_w[k] = lit ? w : 0.0; /* APC holds what it found */
+  }
+  return CPO_OK;
+}

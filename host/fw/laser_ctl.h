@@ -16,4 +16,9 @@ CPO_MUST_USE cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e);
  * product's maximum). */
 CPO_MUST_USE cpo_status_t cpo_fw_laser_apc_step(cpo_fw_engine_t *e);
 
+/** Take the lasers as found on an engine lit before this firmware (the calibrated start): each
+ * one's drive read back, its monitor power now as APC's target, its lanes' taps checked for
+ * light as at bring-up (e->lane[].lit). */
+CPO_MUST_USE cpo_status_t cpo_fw_laser_adopt(cpo_fw_engine_t *e);
+
 #endif /* CPO_FW_LASER_CTL_H */

@@ -13,6 +13,8 @@
 
 #include <math.h>
 
+#include "cpo/hal.h"
+
 #define FALL_REL 0.01              /* a drop of the ratio beyond the monitors' noise */
 #define FOUND_SHARE 0.5            /* a resonance: the ratio has reached half the lock ratio */
 #define LOST_SHARE 0.3             /* fallen off: the ratio below this share of the lock ratio */
@@ -23,10 +25,15 @@
 #define SLOPE_MAX_PER_W (-50.0)
 #define MAX_ITERATIONS 600u
 
+/* The ratio lane @p l locks onto: its own once it has one (adopted), else the product's. */
+static double s_target(const cpo_fw_engine_t *e, const cpo_fw_lane_t *l) {
+  return l->lock_ratio > 0.0 ? l->lock_ratio : e->product->ring_lock_ratio;
+}
+
 /* The next heater setting of lane @p l (state PULL or LOCKED): onto the lock ratio along the
  * measured slope, at most half a search step at a time. */
 static double s_pull_heater_w(const cpo_fw_engine_t *e, const cpo_fw_lane_t *l) {
-  const double target = e->product->ring_lock_ratio;
+  const double target = s_target(e, l);
   const double slope = l->slope < 0.0 ? l->slope : SLOPE_GUESS_PER_W;
   const double max_step_w = 0.5 * e->product->heater_step_w;
   const double step_w = fmax(-max_step_w, fmin(max_step_w, (target - l->ratio) / slope));
@@ -61,10 +68,22 @@ static cpo_status_t s_next_heater(cpo_fw_engine_t *e, uint32_t j, bool *moved) {
   return CPO_OK;
 }
 
+/* Lane @p j is locked again after falling off: its time off goes to the record. */
+static void s_relocked(cpo_fw_engine_t *e, uint32_t j) {
+  cpo_fw_lane_t *l = &e->lane[j];
+  const uint64_t now = cpo_hal_now_cycles(e->hal);
+  e->relocks_done++;
+  if (now - l->lost_cycle > e->worst_relock_cycles)
+    e->worst_relock_cycles = now - l->lost_cycle;
+  if (e->relocks_logged < CPO_FW_RELOCK_LOG)
+    e->relock_log[e->relocks_logged++] = (cpo_fw_relock_t){j, l->lost_cycle, now};
+  l->lost_cycle = 0;
+}
+
 /* Lane @p j's new ratio @p ratio after its move: the state's next step. */
 static void s_update(cpo_fw_engine_t *e, uint32_t j, double ratio, uint32_t *relocked) {
   cpo_fw_lane_t *l = &e->lane[j];
-  const double target = e->product->ring_lock_ratio;
+  const double target = s_target(e, l);
   const double before = l->ratio;
   l->ratio = ratio;
   switch (l->state) {
@@ -79,8 +98,11 @@ static void s_update(cpo_fw_engine_t *e, uint32_t j, double ratio, uint32_t *rel
       l->state = CPO_FW_RING_SEARCH;
       l->peak = ratio;
       l->relocks++;
-      if (relocked)
+      if (relocked) {
         ++*relocked;
+        if (!l->lost_cycle) /* in service (not bring-up): timed until it locks again */
+          l->lost_cycle = cpo_hal_now_cycles(e->hal);
+      }
       break;
     }
     if (fabs(l->slope_dh) >= 2e-6) { /* a move the monitors resolve: learn the slope */
@@ -88,9 +110,11 @@ static void s_update(cpo_fw_engine_t *e, uint32_t j, double ratio, uint32_t *rel
       if (s < 0.0)
         l->slope = fmax(SLOPE_MIN_PER_W, fmin(SLOPE_MAX_PER_W, s));
     }
-    if (fabs(ratio - target) <= LOCK_TOL_REL * target)
+    if (fabs(ratio - target) <= LOCK_TOL_REL * target) {
       l->state = CPO_FW_RING_LOCKED;
-    else if (fabs(ratio - target) > UNLOCK_TOL_REL * target)
+      if (l->lost_cycle)
+        s_relocked(e, j);
+    } else if (fabs(ratio - target) > UNLOCK_TOL_REL * target)
       l->state = CPO_FW_RING_PULL;
     break;
   default:
@@ -116,7 +140,11 @@ static cpo_status_t s_round(cpo_fw_engine_t *e, uint32_t *relocked) {
     CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
     CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_DROP_PD, j, &drop_a));
     s_update(e, j, tap_a > 0.0 ? drop_a / tap_a : 0.0, relocked);
+    if (l->state == CPO_FW_RING_LOCKED || l->state == CPO_FW_RING_PULL)
+      e->track_err_rel = fmax(e->track_err_rel, fabs(l->ratio / s_target(e, l) - 1.0));
   }
+  if (relocked) /* tracking (bring-up's search and pull are not) */
+    e->worst_track_err_rel = fmax(e->worst_track_err_rel, e->track_err_rel);
   return CPO_OK;
 }
 
@@ -134,6 +162,8 @@ cpo_status_t cpo_fw_ring_lock_all(cpo_fw_engine_t *e) {
     l->state = CPO_FW_RING_SEARCH;
     l->ratio = l->peak = 0.0;
     l->slope = 0.0;
+    l->lock_ratio = 0.0; /* the product's */
+    l->lost_cycle = 0;
   }
   for (uint32_t it = 0; it < MAX_ITERATIONS; it++) {
     bool done = true;
@@ -161,8 +191,55 @@ cpo_status_t cpo_fw_ring_lock_all(cpo_fw_engine_t *e) {
 }
 
 cpo_status_t cpo_fw_ring_track(cpo_fw_engine_t *e, uint32_t *relocked) {
+  e->track_err_rel = 0.0;
   CPO_TRY(s_round(e, relocked));
   for (uint32_t j = 0; j < e->lanes; j++)
     e->lane[j].locked = e->lane[j].lit && e->lane[j].state == CPO_FW_RING_LOCKED;
   return CPO_OK;
+}
+
+cpo_fw_track_t cpo_fw_ring_tracking(const cpo_fw_engine_t *e) {
+  /* e->track_err_rel: the locked and pulling lanes of the last round */
+  for (uint32_t j = 0; j < e->lanes; j++)
+    if (e->lane[j].lit && e->lane[j].state != CPO_FW_RING_LOCKED &&
+        e->lane[j].state != CPO_FW_RING_FAILED)
+      return CPO_FW_TRACK_BUSY;
+  if (e->track_err_rel > LOCK_TOL_REL)
+    return CPO_FW_TRACK_BUSY;
+  return e->track_err_rel > 0.5 * LOCK_TOL_REL ? CPO_FW_TRACK_DRIFTING : CPO_FW_TRACK_QUIET;
+}
+
+void cpo_fw_ring_adopt(cpo_fw_engine_t *e, uint32_t j, double ratio, double heater_w) {
+  cpo_fw_lane_t *l = &e->lane[j];
+  l->heater_w = heater_w;
+  l->ratio = l->peak = l->lock_ratio = ratio;
+  l->slope = 0.0;
+  l->lost_cycle = 0;
+  l->state = CPO_FW_RING_LOCKED;
+  l->locked = true;
+}
+
+void cpo_fw_ring_print_tracking(const cpo_fw_engine_t *e, FILE *out) {
+  const cpo_config_t *c = cpo_hal_config(e->hal);
+  const double us = 1e6 * c->symbols_per_cycle / c->baud_hz;
+  for (uint32_t i = 0; i < e->relocks_logged; i++) {
+    const cpo_fw_relock_t *r = &e->relock_log[i];
+    fprintf(out,
+            "host: fw: relock: lane %u off its line at %.1f us, locked again at %.1f us "
+            "(%.1f us)\n",
+            r->lane, r->lost_cycle * us, r->back_cycle * us, (r->back_cycle - r->lost_cycle) * us);
+  }
+  for (uint32_t j = 0; j < e->lanes; j++)
+    if (e->lane[j].lost_cycle)
+      fprintf(out, "host: fw: relock: lane %u off its line since %.1f us, not locked again\n", j,
+              e->lane[j].lost_cycle * us);
+  if (!e->product->ring)
+    return;
+  fprintf(out,
+          "host: fw: tracking: worst drop/tap error of a tracked ring %.2f %% of its lock ratio "
+          "(locked within %.1f %%; fallen off at -%.0f %%)\n",
+          e->worst_track_err_rel * 100.0, UNLOCK_TOL_REL * 100.0, (1.0 - LOST_SHARE) * 100.0);
+  if (e->relocks_logged)
+    fprintf(out, "host: fw: relock: longest %.1f us off the line%s\n", e->worst_relock_cycles * us,
+            e->relocks_logged == CPO_FW_RELOCK_LOG ? " (the first relocks listed only)" : "");
 }

@@ -6,7 +6,8 @@ DPActivated through CMIS, calibrated by the firmware (CAL_DONE written by it: th
 calibration record, no TX_LOL, nothing left requested), its BER within KP4 with the margin
 stated; the event_hash is the same over inproc and ipc. A lane whose ring heater is open from
 the start cannot be calibrated: the run fails naming the lane and the cause, and the CMIS flags
-a host would see carry that lane's Tx loss of lock.
+a host would see carry that lane's Tx loss of lock. An engine lit before the firmware boots
+(`--start calibrated`) is adopted as found, not lit again, and carries traffic within KP4.
 
 usage: test_fw_board.py [--long]   (--long: the two fault runs, D2D repair and the lane that
 cannot lock, instead of the cold flow)"""
@@ -81,6 +82,27 @@ class ColdBoardFlow(unittest.TestCase):
     self.assertEqual(code, 0, out + err)
     self.assertEqual(res["event_hash"], self.res["event_hash"])
     self.assertEqual(res["lanes"], self.res["lanes"])
+
+
+@unittest.skipIf(LONG, "the calibrated start is the default run's")
+class CalibratedStartAdopted(unittest.TestCase):
+
+  def test_a_lit_engine_is_adopted_and_its_lanes_carry_traffic_within_kp4(self):
+    # --start calibrated: the lasers are on when the firmware boots; it takes the engine as
+    # found (no calibration run, CAL_DONE as found) and the lanes carry traffic once Activated
+    code, res, out, err = board(["--start", "calibrated"])
+    what = out + err
+    self.assertEqual(code, 0, what)
+    self.assertIn("host: fw: adopted an engine lit before the firmware: lanes 0xff taken as "
+                  "locked and calibrated", out)
+    d = DPINIT.search(out)
+    self.assertIsNotNone(d, what)
+    self.assertEqual(int(d[1]), 0, what)  # nothing calibrated again
+    self.assertEqual(int(d[3], 16), LANES, what)
+    for lane in res["lanes"]:
+      self.assertTrue(lane["locked"], what)
+      self.assertGreater(lane["bits"], 1_000_000, what)
+      self.assertLess(max(lane["errors"], 3) / lane["bits"], KP4_BER, what)
 
 
 @unittest.skipUnless(LONG, "long: a fault run")

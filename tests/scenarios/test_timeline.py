@@ -62,6 +62,10 @@ class Timeline(unittest.TestCase):
                  r"d2d_wire_stuck needs the engine design", ["--design", "lanes"])
     self.refused(ev + "at = 1us\nwhat = peer_reset\nmodule = 1\n",
                  r"6: \[event.e\] D2D module 1: the run's design has 1")
+    self.refused(ev + "at = 1us\nwhat = lanes_park\nlane = 2\n",
+                 r"8: \[event.e\] 'lane' does not apply to what = lanes_park")
+    self.refused(ev + "at = 1us\nwhat = counters_clear\n", r"6: \[event.e\] what = "
+                 r"counters_clear needs the engine design", ["--design", "lanes"])
 
   def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
     # lane 2's connector goes dark, but the scenario expects every lane locked
@@ -84,6 +88,23 @@ class Timeline(unittest.TestCase):
     self.assertRegex(out, r"\n +2 +NO .* ACTIVE / ACTIVE\n")
     self.assertIn("each lane's physics at the end", out)
     self.assertIn("D2D module 0: width 8 / 8 lanes", out)
+
+  def test_ber_over_a_window_after_parking_and_streaming_again(self):
+    # parked from 3 to 6 us, the checkers count errors as the lanes stop and start again (some
+    # 50 a lane, 2e-5 over the run); the counters cleared at 10 us, the BER is the window's (no
+    # error in ~1 M bits a lane)
+    park = ("[event.park]\nat = 3us\nwhat = lanes_park\n"
+            "[event.stream]\nat = 6us\nwhat = lanes_stream\n")
+    expect = "[expect]\nmax_lane_ber = 1e-5\nmin_bits = 1000000\n"
+    path = self.scenario(SHORT + park + expect, "dirty.ini")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertIn("[expect] max_lane_ber: lane ", out)
+    path = self.scenario(
+        SHORT + park + "[event.clear]\nat = 10us\nwhat = counters_clear\n" + expect, "clean.ini")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    self.assertIn("RESULT: PASS", out)
 
   def test_python_host_failing_fails_the_run(self):
     script = self.scenario("import sys\nprint('bad host', flush=True)\nsys.exit(4)\n", "bad.py")

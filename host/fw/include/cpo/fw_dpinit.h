@@ -37,6 +37,7 @@ extern "C" {
 typedef struct {
   uint64_t requested;     /* lanes CAL_REQ asked for */
   uint64_t calibrated;    /* lanes calibrated: CAL_DONE set */
+  uint64_t adopted;       /* lanes found lit and locked at the first poll (calibrated start) */
   uint64_t failed;        /* lanes whose calibration failed: CAL_DONE clear, TX_LOL set */
   uint32_t calibrations;  /* calibration runs (one per CAL_REQ seen) */
   uint64_t last_cycle;    /* when the last calibration finished */
@@ -45,6 +46,9 @@ typedef struct {
   uint32_t d2d_resets;    /* D2D: LINK_RESETs the firmware issued (TRAINERROR recoveries) */
   uint32_t d2d_repaired;  /* D2D: wires repaired onto spares, both directions (RX_BAD, TX_BAD) */
   uint32_t relocks;       /* rings that fell off and searched again */
+  uint32_t relocked;      /* ... and locked again (supervision's end) */
+  double worst_relock_us; /* the longest a ring was off its line before it locked again */
+  double worst_track_rel; /* the worst drop/tap error of a tracked ring, relative to its lock */
   char failure[400];      /* "" or each failed lane with its cause ("lane 5: ...; lane 6: ...") */
 } cpo_fw_dpinit_report_t;
 
