@@ -3,16 +3,47 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "EngineSc8.h"
 
+// The engine variants this build verilated with --sc (CPOEMU_SYSTEMC_DESIGNS), each made by the
+// maker engine_design.cpp defines for it.
+#define CPO_SC_DESIGN(name)                                                                        \
+  std::unique_ptr<CpoDesign> cpo_design_create_sc_##name(const cpo_design_trace_t *trace,          \
+                                                         uint32_t cycles_per_us_q16);
+#include "cpo_sc_designs.inc"
+#undef CPO_SC_DESIGN
+
+namespace {
+struct ScDesign {
+  const char *name;
+  std::unique_ptr<CpoDesign> (*create)(const cpo_design_trace_t *, uint32_t);
+};
+#define CPO_SC_DESIGN(name) {#name, cpo_design_create_sc_##name},
+const ScDesign s_sc_designs[] = {
+#include "cpo_sc_designs.inc"
+};
+#undef CPO_SC_DESIGN
+
+const ScDesign *s_find(const char *name) {
+  for (const ScDesign &d : s_sc_designs)
+    if (std::strcmp(d.name, name) == 0)
+      return &d;
+  return nullptr;
+}
+} // namespace
+
 extern "C" bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, size_t why_len) {
-  if (std::strcmp(d->name, "engine8") == 0)
+  if (s_find(d->name))
     return true;
+  std::string built;
+  for (const ScDesign &sd : s_sc_designs)
+    built += std::string(built.empty() ? "" : ", ") + sd.name;
   std::snprintf(why, why_len,
-                "the SystemC harness runs the engine8 design (8 host / 8 media lanes) only; this "
-                "run needs %s (%u host / %u media lanes): use --harness cpp",
-                d->name, d->host_lanes, d->media_lanes);
+                "this build's SystemC harness has no %s design (%u host / %u media lanes); it has "
+                "%s (CMake option CPOEMU_SYSTEMC_DESIGNS): use --harness cpp or rebuild with it",
+                d->name, d->host_lanes, d->media_lanes, built.c_str());
   return false;
 }
 
@@ -29,7 +60,7 @@ std::unique_ptr<CpoDesign> cpo_systemc_design_create(const cpo_design_info_t *d,
                   "this process's SystemC kernel has run already: one SystemC design per process");
     return nullptr;
   }
-  return cpo_design_create_sc_engine8(trace, cycles_per_us_q16);
+  return s_find(d->name)->create(trace, cycles_per_us_q16);
 }
 
 std::unique_ptr<CpoDesign> cpo_systemc_platform_design_create(uint32_t cycles_per_us_q16, char *why,

@@ -1,4 +1,5 @@
-/* The designs the SystemC harness runs (engine_sc.h): the engine8 row of the design table. */
+/* The designs the SystemC harness runs (engine_sc.h): the engine rows of the design table this
+ * build verilated with --sc (CPOEMU_SYSTEMC_DESIGNS, testbenches/systemc/CMakeLists.txt). */
 #ifndef CPO_SYSTEMC_SC_DESIGN_H
 #define CPO_SYSTEMC_SC_DESIGN_H
 
@@ -13,15 +14,11 @@
 extern "C" {
 #endif
 
-/** True if the SystemC harness has design @p d; false with @p why naming the one it has. */
+/** True if the SystemC harness has design @p d; false with @p why naming those it has. */
 bool cpo_systemc_has_design(const cpo_design_info_t *d, char *why, size_t why_len);
 
 #ifdef __cplusplus
 }
-
-/** engine8 under the SystemC harness (engine_design.cpp compiled for EngineSc8.h). */
-std::unique_ptr<CpoDesign> cpo_design_create_sc_engine8(const cpo_design_trace_t *trace,
-                                                        uint32_t cycles_per_us_q16);
 
 /** Design @p d under the SystemC harness, or null with @p why saying why not: it is not a design
  *  the harness has, or this process's SystemC kernel has run already (one per process). */

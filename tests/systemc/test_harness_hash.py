@@ -6,10 +6,12 @@ cycles, bits, errors) from `cpoemu run --harness cpp` and `--harness systemc` on
   unparks them, another seed, the roles as processes over ipc;
 - a run with a D2D fault: an error burst on the ASIC-to-OE wires, retrained (as
   tests/cosim/test_d2d_faults.py's error_burst_retrains, whose script it runs);
+- each other engine variant this build verilated with --sc (CPO_SC_DESIGNS: the 32/8 gearbox
+  of oif-3.2t, the 64 lanes of mzm-6.4t), a short run of its profile;
 and a design the SystemC harness does not have is refused by name before any role starts.
 
-usage: test_harness_hash.py   (environment: CPOEMU, CPO_SOURCE_DIR, PYTHONPATH with the
-generated registers)
+usage: test_harness_hash.py   (environment: CPOEMU, CPO_SOURCE_DIR, CPO_SC_DESIGNS (the
+build's CPOEMU_SYSTEMC_DESIGNS, ','-separated), PYTHONPATH with the generated registers)
 """
 import os
 import sys
@@ -66,13 +68,29 @@ class SameResultsBothHarnesses(unittest.TestCase):
       results[h] = result
     self.assert_same(results)
 
+  def test_other_variants(self):
+    built = os.environ.get("CPO_SC_DESIGNS", "engine8").split(",")
+    for profile, design, host_lanes in (("oif-3.2t", "engine32x8", 32), ("mzm-6.4t", "engine64",
+                                                                         64)):
+      with self.subTest(profile=profile):
+        if design not in built:
+          self.skipTest(f"{design} not built for SystemC (CPOEMU_SYSTEMC_DESIGNS)")
+        results = {}
+        for h in HARNESSES:
+          code, result, out, err = cpoemu_proc.run_json(
+              ["run", "--quiet", "--harness", h, "--profile", profile, "--cycles", "120000"],
+              timeout=1800)
+          self.assertEqual(code, 0, f"{profile} --harness {h} exited {code}: {err}")
+          results[h] = result
+        self.assertEqual(results["systemc"]["profile"]["host_lanes"], host_lanes)
+        self.assert_same(results)
+
   def test_other_designs_refused_by_name(self):
-    for args, name in ((["--design", "lanes"], "lanes8"), (["--profile",
-                                                            "oif-3.2t"], "engine32x8")):
-      code, out, err = cpoemu_proc.run(["run", "--cycles", "1000", "--harness", "systemc"] + args)
-      self.assertEqual(code, 2, f"{args}: exit {code}\n{err}")
-      self.assertIn("the SystemC harness runs the engine8 design", err)
-      self.assertIn(f"this run needs {name}", err)
+    code, out, err = cpoemu_proc.run(
+        ["run", "--cycles", "1000", "--harness", "systemc", "--design", "lanes"])
+    self.assertEqual(code, 2, f"exit {code}\n{err}")
+    self.assertIn("this build's SystemC harness has no lanes8 design", err)
+    self.assertIn("it has engine8", err)
 
   def park_script(self, e):
     at_oe = lambda off: e.at_oe(am.CPO_ADDRMAP_OE_MGMT_BASE + off)  # noqa: E731
