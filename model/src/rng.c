@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "zig_block.h"
+#include "zig_tables.h"
 
 struct cpo_rng {
   uint64_t zig[4][CPO_ZIG_WIDTH]; /* ziggurat block sub-stream, one xoshiro per column */
@@ -41,6 +42,27 @@ static void s_seed(uint64_t *sm, uint64_t s[4]) {
       s[k] = cpo_rng_mix64(*sm);
     }
   } while ((s[0] | s[1] | s[2] | s[3]) == 0); /* the one state xoshiro must avoid */
+}
+
+/* The ziggurat on one counter-based draw: the fast path as the block generators take it (bits
+ * 0-7 layer, bit 8 sign, bits 12-63 the magnitude); the rare draw outside its layer's inner
+ * rectangle is finished by the exact tests (cpo_zig_finish) on a slow generator seeded from
+ * the draw itself, so the result stays a function of (key, counter) alone. */
+double cpo_rng_normal_at(uint64_t key, uint64_t counter) {
+  const uint64_t r = cpo_rng_mix64(key + (counter + 1) * UINT64_C(0x9E3779B97F4A7C15));
+  const uint32_t i = (uint32_t)(r & 0xFF);
+  const uint64_t m = r >> 12;
+  double x = (double)m * cpo_zig_w[i];
+  if (r >> 8 & 1)
+    x = -x;
+  if (m < cpo_zig_k[i])
+    return x;
+  uint64_t sm = r, slow[4], raw[1][CPO_ZIG_WIDTH] = {{r}}; /* lanes 1.. never miss (m = 0) */
+  s_seed(&sm, slow);
+  double out[CPO_ZIG_WIDTH] = {x};
+  const uint16_t first = 0;
+  cpo_zig_finish(slow, out, (const uint64_t(*)[CPO_ZIG_WIDTH])raw, &first, 1);
+  return out[0];
 }
 
 cpo_status_t cpo_rng_create(uint64_t seed, uint64_t stream, cpo_rng_t **out) {
