@@ -93,8 +93,7 @@ static cpo_status_t s_create_plant(cpo_link_t *l) {
 static cpo_status_t s_build(cpo_link_t *l) {
   CPO_TRY(s_create_engines(l));
   CPO_TRY(s_create_plant(l));
-  CPO_TRY(cpo_rng_create(l->cfg.seed, CPO_LANE_STREAM_ADC, &l->adc_rng));
-  l->adc.period_cycles = l->info.adc_cycles;
+  cpo_adc_history_init(&l->adc, l->info.adc_cycles, l->cfg.seed);
   l->park_cycles = cpo_link_park_cycles(&l->info);
   l->noise = malloc(CPO_LINK_PASS_SYMBOLS * sizeof *l->noise);
   return l->noise ? CPO_OK : CPO_ERR_NO_MEMORY;
@@ -140,7 +139,6 @@ void cpo_link_destroy(cpo_link_t **link) {
   for (uint32_t e = 0; e < CPO_LINK_MAX_ENGINES; e++)
     cpo_engine_destroy(&l->engine[e]);
   cpo_fibre_plant_destroy(&l->plant);
-  cpo_rng_destroy(&l->adc_rng);
   free(l->noise);
   cpo_event_queue_free(&l->events);
   free(l);

@@ -3,7 +3,8 @@
  * design's DAC writes reach the model, stamped with their cycle, before the TX quantum that
  * covers them; bad analog traffic gets an ERROR naming it and the run goes on; the event hash
  * does not depend on Q; a design parked from a cycle on is skipped to the end of the run, its
- * span advanced by the model side and its ADC codes all applied; lanes parked while others
+ * span advanced by the model side, and of its ADC codes only those it reads reach it (the last
+ * of each converter, at the end); lanes parked while others
  * stream carry zero TX and RX words from their cycle (+ L), the model told in between
  * (LANES_PARKED). The rtl side is cpo_sync_run on a scripted design, the model side is this test,
  * over real inproc sockets. */
@@ -38,6 +39,7 @@ typedef struct {
   bool preset_after_step;
   cpo_analog_write_t dac[MAX_LOG]; /* made, not yet taken */
   unsigned n_dac;
+  unsigned n_many;              /* adc_set_many calls */
   uint32_t last_adc_code;       /* what channel 0 lane 0 reads now: feeds the TX words */
   uint64_t park_from;           /* no lane streams from this cycle on (0: always streaming) */
   uint64_t parked_rx_nonzero;   /* RX words of parked lanes (in their window + L) not zero */
@@ -105,6 +107,12 @@ static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t cod
   return true;
 }
 
+static void s_adc_set_many(void *self, const cpo_analog_write_t *w, uint32_t n, bool *ok) {
+  ((fake_t *)self)->n_many++;
+  for (uint32_t i = 0; i < n; i++)
+    ok[i] = s_adc_set(self, w[i].channel, w[i].index, w[i].code);
+}
+
 /* Parked from park_from on: a multiple of every Q the test runs, as a real design's mask changes
  * only at bus transactions, which end chunks. */
 static uint64_t s_streaming(void *self) {
@@ -142,6 +150,7 @@ static void *s_rtl_main(void *arg) {
   rtl_t *r = arg;
   cpo_design_ops_t ops = {&r->design, s_step,     s_bus_start, s_bus_done, s_dac_preset,
                           s_adc_set,  s_dac_take, s_streaming, s_skip,     NULL};
+  ops.adc_set_many = s_adc_set_many;
   r->design.park_from = s_park_from;
   cpo_sync_opts_t opts = {0};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
@@ -513,7 +522,9 @@ static void test_model_side_serves_the_rtl_shifted_by_l(void **state) {
 
 /* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED)
  * and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends its conversions
- * (ADC_SAMPLES) before RX_PARKED; every conversion still reaches the design, whatever Q. */
+ * (ADC_SAMPLES) before RX_PARKED. The design, never clocked again, reads none of the span's
+ * codes but the last of each converter, which reach it at the end of the run, in one call
+ * (adc_set_many), whatever Q; the streamed conversions each reach it at its cycle. */
 #define PARK_FROM 256u
 static void test_parked_span_is_skipped_and_advanced(void **state) {
   (void)state;
@@ -529,7 +540,14 @@ static void test_parked_span_is_skipped_and_advanced(void **state) {
     assert_false(s_world.gap);
     assert_int_equal(s_world.processed, TOTAL);
     assert_int_equal(s_world.advanced, TOTAL - PARK_FROM - LATENCY);
-    assert_int_equal(r.res.adc_samples, 2 * (TOTAL / ADC_PERIOD));
+    const unsigned streamed = PARK_FROM / ADC_PERIOD + 1; /* conversions 0, 10, .. 250 */
+    assert_int_equal(r.res.adc_samples, 2 * streamed + 2);
+    assert_int_equal(r.design.n_adc, 2 * streamed + 2);
+    assert_int_equal(r.design.n_many, streamed + 1);
+    const uint64_t last = (TOTAL - 1) / ADC_PERIOD * ADC_PERIOD;
+    assert_int_equal(r.design.adc[2 * streamed].code, 7 * last + 1);
+    assert_int_equal(r.design.adc[2 * streamed + 1].code, last / ADC_PERIOD);
+    assert_int_equal(r.design.adc[2 * streamed].cycle, TOTAL);
     assert_int_equal(log.n_dac, 5); /* the writes before PARK_FROM; a parked design makes none */
     if (q > 1)
       assert_int_equal(r.res.hash.h, h);

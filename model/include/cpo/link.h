@@ -186,7 +186,11 @@ CPO_MUST_USE cpo_status_t cpo_link_park_lanes(cpo_link_t *link, uint64_t mask);
 /**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
  * @p cycle (converted at the last multiple of adc_cycles at or before it). The last 64
- * conversions are kept.
+ * conversions are kept. Conversion n (at cycle n x adc_cycles) of a converter is
+ * round(input / lsb + adc_noise_lsb x z) clamped to the code range, where z is a standard
+ * normal drawn from a counter keyed on (seed, channel, index, n) (cpo_rng_normal_at): each
+ * code is a pure function of the monitor's input at its conversion and of that key, so
+ * codes nobody reads need never be made, and making them never shifts another's noise.
  * @param[out] code the 16-bit code
  * @return CPO_OK; CPO_ERR_INVALID_ARG (channel or index); CPO_ERR_RANGE (cycle not processed
  *         yet, or older than the kept history); @p code unchanged on error
