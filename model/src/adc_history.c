@@ -30,8 +30,7 @@ void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t 
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
     const uint32_t n = cpo_adc_info(ch)->per_laser ? per_laser : per_lane;
     double noise[CPO_ADC_HISTORY_MAX_INDEX];
-    for (uint32_t i = 0; i < n; i++)
-      noise[i] = cpo_rng_normal_at(h->noise_key[ch][i], conversion);
+    cpo_rng_fill_normal_at(h->noise_key[ch], conversion, noise, n);
     uint32_t index = 0;
     for (uint32_t e = 0; e < n_engines; e++)
       index += cpo_engine_adc_convert_all(engines[e], ch, noise + index, &h->code[slot][ch][index]);

@@ -322,6 +322,13 @@ static void test_rng_normal_at_is_pure_and_uncorrelated(void **state) {
     fwd[k] = cpo_rng_normal_at(s_key(11, 3), k);
   for (uint64_t k = N; k-- > 0;)
     assert_true(cpo_rng_normal_at(s_key(11, 3), k) == fwd[k]);
+  uint64_t keys[64];
+  double many[64];
+  for (uint64_t j = 0; j < 64; j++)
+    keys[j] = s_key(11, j);
+  cpo_rng_fill_normal_at(keys, 12345, many, 64); /* the batch: the same draws */
+  for (uint64_t j = 0; j < 64; j++)
+    assert_true(many[j] == cpo_rng_normal_at(keys[j], 12345));
   double lag = 0, cross = 0;
   for (uint64_t k = 0; k + 1 < N; k++) {
     lag += fwd[k] * fwd[k + 1];

@@ -68,6 +68,10 @@ void cpo_rng_fill_normal_f32(cpo_rng_t *rng, float *out, size_t n);
  *  values. */
 double cpo_rng_normal_at(uint64_t key, uint64_t counter);
 
+/** cpo_rng_normal_at(keys[k], counter) for k < @p n, into out[k] (the same numbers, in a loop
+ *  that inlines them: a conversion of every converter at once). */
+void cpo_rng_fill_normal_at(const uint64_t *keys, uint64_t counter, double *out, size_t n);
+
 /** splitmix64 finaliser (Steele, Lea & Flood, OOPSLA 2014): a bijective 64-bit mixer, exposed
  *  so other models derive sub-seeds the same way. */
 uint64_t cpo_rng_mix64(uint64_t x);
