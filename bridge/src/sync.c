@@ -424,12 +424,15 @@ static void s_apply_adc(sync_t *s, uint64_t a) {
   }
 }
 
-/* Send the TX words of cycles [s->tx_sent, to) to the model, or, parked, the span. */
-static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
+/* Send the TX words of cycles [s->tx_sent, to) to the model, or, parked, the span (@p skipped:
+ * its cycles will not be clocked, so the model need not convert what only they could read). */
+static cpo_status_t s_send_tx(sync_t *s, uint64_t to, bool skipped) {
   if (to == s->tx_sent)
     return CPO_OK;
   if (s->chunk_parked) {
-    cpo_msg_t p = {.hdr = {.type = CPO_MSG_PARKED, .cycle = s->tx_sent}};
+    cpo_msg_t p = {.hdr = {.type = CPO_MSG_PARKED,
+                           .flags = skipped ? CPO_MSG_FLAG_SKIPPED : 0,
+                           .cycle = s->tx_sent}};
     p.u.parked.other_cycle = to;
     CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &p));
     s->tx_sent = to;
@@ -451,7 +454,7 @@ static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
 static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t n) {
   uint8_t raw[DAC_TAKE_MAX * CPO_PROTO_ANALOG_ENTRY_BYTES];
   for (uint32_t i = 0; i < n;) {
-    CPO_TRY(s_send_tx(s, w[i].cycle));
+    CPO_TRY(s_send_tx(s, w[i].cycle, false));
     uint32_t k = 0;
     while (i + k < n && w[i + k].cycle == w[i].cycle) {
       cpo_msg_analog_pack(raw, (uint16_t)k,
@@ -575,7 +578,7 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
   if (s->opts->direct_loopback) {
     s->rx_hi += end - s->cycle;
   } else {
-    cpo_status_t rc = s_send_tx(s, end);
+    cpo_status_t rc = s_send_tx(s, end, false);
     if (rc != CPO_OK)
       return s_model_gone(s, rc);
   }
@@ -735,7 +738,7 @@ static cpo_status_t s_skip(sync_t *s) {
       memset(&s->ring[(c % s->latency) * s->lanes], 0, s->lanes * sizeof *s->ring);
     s->rx_hi += n;
   } else {
-    cpo_status_t rc = s_send_tx(s, end);
+    cpo_status_t rc = s_send_tx(s, end, true);
     if (rc != CPO_OK)
       return s_model_gone(s, rc);
   }

@@ -238,6 +238,13 @@ cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t chann
   return cpo_adc_history_get(&link->adc, cycle, channel, index, code);
 }
 
+cpo_status_t cpo_link_skip_adc(cpo_link_t *link, uint64_t cycle) {
+  assert(link);
+  if (cycle > link->adc_from)
+    link->adc_from = cycle;
+  return CPO_OK;
+}
+
 cpo_status_t cpo_link_adc_all(const cpo_link_t *link, uint64_t cycle, uint32_t *codes, uint32_t max,
                               uint32_t *n) {
   assert(link && codes && n);

@@ -48,7 +48,8 @@ struct cpo_link {
   uint64_t parked_lanes;              /* cpo_link_park_lanes's mask */
 
   cpo_adc_history_t adc;
-  float *noise; /* bit-true mode's noise for one pass */
+  uint64_t adc_from; /* no conversion before this cycle (cpo_link_skip_adc) */
+  float *noise;      /* bit-true mode's noise for one pass */
 
   double fault_loss_db[CPO_LINK_MAX_LANES]; /* TX lane's added path loss (link_fault.c) */
 

@@ -288,7 +288,13 @@ typedef struct {
   uint64_t parked_tx_nonzero;        /* TX words of parked lanes not zero */
   uint64_t park_mask[4], park_at[4]; /* park_lanes calls: mask, the next cycle processed */
   unsigned n_park;
+  unsigned n_conversions; /* adc_codes calls */
+  uint64_t adc_from;      /* adc_skip's cycle: no conversion asked before it after the call */
+  bool asked_unread;      /* a conversion before adc_from was asked for after adc_skip */
 } world_t;
+
+/* s_model_side gives its world adc_skip (the model's conversions nobody reads left undone). */
+static bool s_world_skips = true;
 
 static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
                                     uint64_t *rx) {
@@ -345,9 +351,17 @@ static cpo_status_t s_world_adc_codes(void *self, uint64_t cycle, cpo_analog_ent
   world_t *w = self;
   assert_true(max >= 2);
   assert_true(cycle < w->processed); /* converted only once its cycle was computed */
+  w->n_conversions++;
+  w->asked_unread |= cycle < w->adc_from;
   out[0] = (cpo_analog_entry_t){0, 0, (uint32_t)(7 * cycle + 1)};
   out[1] = (cpo_analog_entry_t){5, LANES - 1, (uint32_t)(cycle / ADC_PERIOD)};
   *n = 2;
+  return CPO_OK;
+}
+
+static cpo_status_t s_world_adc_skip(void *self, uint64_t cycle) {
+  world_t *w = self;
+  w->adc_from = cycle > w->adc_from ? cycle : w->adc_from;
   return CPO_OK;
 }
 
@@ -363,7 +377,8 @@ static void s_model_side(cpo_client_t *c, model_log_t *log, bool misbehave) {
                                   .dac_codes = s_world_dac_codes,
                                   .dac_set = s_world_dac_set,
                                   .adc_codes = s_world_adc_codes,
-                                  .park_lanes = s_world_park_lanes};
+                                  .park_lanes = s_world_park_lanes,
+                                  .adc_skip = s_world_skips ? s_world_adc_skip : NULL};
   assert_int_equal(cpo_sync_model_run(c, &ch, NULL), CPO_OK);
 }
 
@@ -520,11 +535,13 @@ static void test_model_side_serves_the_rtl_shifted_by_l(void **state) {
   }
 }
 
-/* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED)
- * and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends its conversions
- * (ADC_SAMPLES) before RX_PARKED. The design, never clocked again, reads none of the span's
- * codes but the last of each converter, which reach it at the end of the run, in one call
- * (adc_set_many), whatever Q; the streamed conversions each reach it at its cycle. */
+/* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED,
+ * SKIPPED) and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends the
+ * conversions anyone reads (ADC_SAMPLES) before RX_PARKED: the design, never clocked again,
+ * reads none of the span's codes but the last of each converter, which reach it at the end of
+ * the run, in one call (adc_set_many), whatever Q; the streamed conversions each reach it at
+ * its cycle. The world is asked for no conversion before the last (adc_skip), and a world
+ * that makes them all gives the same run. */
 #define PARK_FROM 256u
 static void test_parked_span_is_skipped_and_advanced(void **state) {
   (void)state;
@@ -549,10 +566,19 @@ static void test_parked_span_is_skipped_and_advanced(void **state) {
     assert_int_equal(r.design.adc[2 * streamed + 1].code, last / ADC_PERIOD);
     assert_int_equal(r.design.adc[2 * streamed].cycle, TOTAL);
     assert_int_equal(log.n_dac, 5); /* the writes before PARK_FROM; a parked design makes none */
+    /* made: the streamed conversions (RX cycles before PARK_FROM + L) and the last */
+    assert_int_equal(s_world.adc_from, last);
+    assert_false(s_world.asked_unread);
+    assert_int_equal(s_world.n_conversions, (PARK_FROM + LATENCY) / ADC_PERIOD + 1);
     if (q > 1)
       assert_int_equal(r.res.hash.h, h);
     h = r.res.hash.h;
   }
+  s_world_skips = false; /* every conversion made and sent: the design sees the same */
+  s_run_with(s_model_side, 16, false, &r, &log);
+  assert_int_equal(s_world.n_conversions, TOTAL / ADC_PERIOD);
+  assert_int_equal(r.res.hash.h, h);
+  s_world_skips = true;
   s_park_from = 0;
 }
 

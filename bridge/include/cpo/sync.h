@@ -161,6 +161,10 @@ typedef struct {
    * processed on: their TX carries nothing, their slow physics and monitors go on. NULL: the
    * world keeps carrying them (the synchroniser zeroes their RX words either way). */
   cpo_status_t (*park_lanes)(void *self, uint64_t mask);
+  /** The conversions at cycles before @p cycle need not be made: nobody reads them (the rtl
+   * skips the cycles that could, PARKED with SKIPPED). Codes are counter-based, so the others
+   * do not change. NULL: every conversion is made. */
+  cpo_status_t (*adc_skip)(void *self, uint64_t cycle);
 } cpo_model_channel_t;
 
 typedef struct {

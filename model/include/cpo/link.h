@@ -199,6 +199,15 @@ CPO_MUST_USE cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, u
                                        uint32_t index, uint32_t *code);
 
 /**
+ * Make no ADC conversion at a cycle before @p cycle (nobody will read it): cpo_link_adc
+ * answers CPO_ERR_RANGE for those. The others' codes do not change (their noise is keyed on
+ * the conversion, not drawn in sequence). A cycle at or before an earlier call's changes
+ * nothing.
+ * @return CPO_OK
+ */
+CPO_MUST_USE cpo_status_t cpo_link_skip_adc(cpo_link_t *link, uint64_t cycle);
+
+/**
  * Every ADC code valid at @p cycle, as cpo_link_adc gives them one by one, in channel order,
  * each channel's lanes or lasers in order, into @p codes (at most @p max); their number in *n.
  * @return CPO_OK; CPO_ERR_RANGE as cpo_link_adc; CPO_ERR_INVALID_ARG if @p max is too small
