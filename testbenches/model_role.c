@@ -125,6 +125,11 @@ static cpo_status_t s_advance(void *self, uint64_t first, uint64_t count) {
   return cpo_link_advance(((channel_t *)self)->link, first, count);
 }
 
+/* Conversions nobody reads (a span the rtl skips): not made (cpo_link_skip_adc). */
+static cpo_status_t s_adc_skip(void *self, uint64_t cycle) {
+  return cpo_link_skip_adc(((channel_t *)self)->link, cycle);
+}
+
 /* Lanes parked while others stream (LANES_PARKED): the engine's parked-lane path. */
 static cpo_status_t s_park_lanes(void *self, uint64_t mask) {
   return cpo_link_park_lanes(((channel_t *)self)->link, mask);
@@ -184,6 +189,7 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
     ops.adc_period_cycles = ch->info.adc_cycles;
     ops.advance = s_advance;
     ops.park_lanes = s_park_lanes;
+    ops.adc_skip = s_adc_skip;
     ops.dac_codes = s_dac_codes;
     ops.adc_codes = s_adc_codes;
   }

@@ -49,6 +49,10 @@ protected:
       o.adc_set = [](void *p, uint16_t channel, uint16_t index, uint32_t code) {
         return in_of(p).adc_set(in_of(p).self, channel, index, code);
       };
+    if (in.adc_set)
+      o.adc_set_many = [](void *p, const cpo_analog_write_t *w, uint32_t n, bool *ok) {
+        setMany(in_of(p), w, n, ok);
+      };
     if (in.dac_take)
       o.dac_take = [](void *p, cpo_analog_write_t *out, uint32_t max) {
         return in_of(p).dac_take(in_of(p).self, out, max);
@@ -62,6 +66,18 @@ protected:
     if (in.next_event)
       o.next_event = [](void *p) { return in_of(p).next_event(in_of(p).self); };
     return o;
+  }
+
+  /** ADC codes to @p in in one call: its adc_set_many, or its adc_set for each (as the
+   *  synchroniser does), so a batch crosses every decorator in one call. */
+  static void setMany(const cpo_design_ops_t &in, const cpo_analog_write_t *w, uint32_t n,
+                      bool *ok) {
+    if (in.adc_set_many) {
+      in.adc_set_many(in.self, w, n, ok);
+      return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+      ok[i] = in.adc_set(in.self, w[i].channel, w[i].index, w[i].code);
   }
 
   cpo_design_ops_t inner_;

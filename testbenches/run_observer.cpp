@@ -70,6 +70,14 @@ cpo_design_ops_t CpoRunObserver::ops() {
         s->noteAdc(channel, index, code);
       return ok;
     };
+  if (inner_.adc_set)
+    o.adc_set_many = [](void *p, const cpo_analog_write_t *w, uint32_t n, bool *ok) {
+      O *s = self<O>(p);
+      setMany(s->inner_, w, n, ok);
+      for (uint32_t i = 0; i < n; i++)
+        if (ok[i])
+          s->noteAdc(w[i].channel, w[i].index, w[i].code);
+    };
   if (inner_.dac_take)
     o.dac_take = [](void *p, cpo_analog_write_t *out, uint32_t max) {
       O *s = self<O>(p);

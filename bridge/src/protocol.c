@@ -98,6 +98,11 @@ static bool s_type_known(uint16_t type) {
   }
 }
 
+/* The header flags a message type may carry: only PARKED has one (its span skipped). */
+static uint16_t s_flags_allowed(uint16_t type) {
+  return type == CPO_MSG_PARKED ? CPO_MSG_FLAG_SKIPPED : 0;
+}
+
 const char *cpo_wire_error_str(uint16_t code) {
   switch (code) {
 #define CPO_WIRE_ERROR_CASE(name, value, text)                                                     \
@@ -704,8 +709,9 @@ static cpo_status_t s_check_header(const uint8_t *b, size_t len, const cpo_msg_h
   const uint32_t seq = h->seq;
   if (!s_type_known(h->type))
     return s_fail(err, CPO_WERR_UNKNOWN_TYPE, seq, "type %u is not a message type", h->type);
-  if (h->flags != 0)
-    return s_fail(err, CPO_WERR_BAD_FLAGS, seq, "flags 0x%04x set, none are defined", h->flags);
+  if (h->flags & ~s_flags_allowed(h->type))
+    return s_fail(err, CPO_WERR_BAD_FLAGS, seq, "flags 0x%04x set, not defined for %s", h->flags,
+                  cpo_msg_type_name(h->type));
   if (s_get_u16(b + 10) != 0)
     return s_fail(err, CPO_WERR_BAD_RESERVED, seq, "header reserved (bytes 10..11) is 0x%04x",
                   s_get_u16(b + 10));
@@ -903,7 +909,7 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
 /* Never put on the wire what a receiver would reject: run the receiver's checks on the
  * payload just made (they are O(1) except for analog entries). */
 static bool s_receiver_accepts(const cpo_msg_t *msg, const uint8_t *p, uint32_t plen) {
-  if (msg->hdr.flags != 0)
+  if (msg->hdr.flags & ~s_flags_allowed(msg->hdr.type))
     return false;
   cpo_msg_t check;
   cpo_wire_error_t why;

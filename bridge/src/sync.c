@@ -25,6 +25,28 @@ typedef struct {
 
 /* ADC samples arrive up to L cycles ahead; more than this many waiting is a model fault. */
 #define ADC_PENDING_MAX (1u << 20)
+
+/* The converters a design can have (channels and lanes or lasers): codes for others are refused
+ * as they come, like codes for converters the design lacks. */
+#define ADC_CHANNELS_MAX 16u
+#define ADC_INDICES_MAX 256u
+
+/* What the design's ADC ports read, per converter: the last code due (folded from the queue,
+ * not yet given to the design) and the code the design holds. */
+typedef struct {
+  uint32_t code, held_code;
+  uint32_t seq; /* of the message that brought `code` */
+  bool due, held;
+} adc_port_t;
+
+typedef struct {
+  adc_port_t port[ADC_CHANNELS_MAX][ADC_INDICES_MAX];
+  uint32_t due[ADC_CHANNELS_MAX * ADC_INDICES_MAX]; /* ports with a code due, first come first */
+  uint32_t n_due;
+  cpo_analog_write_t batch[ADC_CHANNELS_MAX * ADC_INDICES_MAX];
+  bool ok[ADC_CHANNELS_MAX * ADC_INDICES_MAX];
+  uint32_t batch_seq[ADC_CHANNELS_MAX * ADC_INDICES_MAX];
+} adc_ports_t;
 #define DAC_TAKE_MAX 256u
 
 /* The model sends each message once: one the rtl refused (corrupted on the way, stamped out of
@@ -58,8 +80,9 @@ typedef struct {
   uint64_t all_lanes; /* the mask of every lane */
   uint64_t lanes_parked; /* the lanes parked while others stream, as last hashed and sent */
   host_req_t req;
-  adc_pending_t *adc; /* ADC samples not yet applied, in cycle order: [adc_head, adc_len) */
+  adc_pending_t *adc; /* ADC samples not yet folded, in cycle order: [adc_head, adc_len) */
   size_t adc_head, adc_len, adc_cap;
+  adc_ports_t *ports;                   /* the design's ADC ports (s_fold_adc, s_apply_adc) */
   cpo_analog_write_t dac[DAC_TAKE_MAX]; /* DAC writes of the chunk just simulated */
   lost_rx_watch_t lost;
 } sync_t;
@@ -161,12 +184,12 @@ static void s_take_dac_preset(sync_t *s, const cpo_msg_t *m) {
   }
 }
 
-static void s_apply_adc(sync_t *s, uint64_t a);
+static void s_fold_adc(sync_t *s, uint64_t a);
 
 /* ADC codes for a cycle whose RX has not arrived yet (the model sends them first); ADC_SAMPLES:
  * several conversions, the last at cycle `last`. Codes of cycles the rtl skipped while parked
- * apply at once, in order: nothing reads them in between, and a long parked span never piles
- * them up. */
+ * fold at once into the last code of each converter (s_fold_adc): nothing reads them in
+ * between, and a long parked span never piles them up. */
 static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
   char text[200];
   uint64_t c = m->hdr.cycle;
@@ -214,7 +237,7 @@ static void s_take_adc(sync_t *s, const cpo_msg_t *m) {
                         .seq = m->hdr.seq};
   }
   if (c < s->cycle)
-    s_apply_adc(s, s->cycle - 1);
+    s_fold_adc(s, s->cycle - 1);
 }
 
 static void s_take_host(sync_t *s, const cpo_msg_t *m) {
@@ -330,31 +353,86 @@ static void s_respond_host(sync_t *s, bool slverr, uint32_t rdata) {
     cpo_log(CPO_LOG_WARN, "rtl", "the host left before its %s", cpo_msg_type_name(m.hdr.type));
 }
 
-/* Apply the ADC codes due by cycle @p a, each hashed at its own cycle (while streaming that is
- * @p a: chunks end where codes change; codes of a skipped parked span come later). */
-static void s_apply_adc(sync_t *s, uint64_t a) {
+static void s_refuse_adc(sync_t *s, uint32_t seq, uint64_t cycle, uint32_t channel,
+                         uint32_t index) {
+  char text[160];
+  snprintf(text, sizeof text, "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
+           (unsigned long long)cycle, channel, index);
+  cpo_server_report(s->srv, CPO_ROLE_MODEL, seq, CPO_WERR_BAD_FIELD, text); /* the others apply */
+}
+
+/* Fold the ADC codes of cycles up to @p a into the last code due of each converter, in cycle
+ * order: a code superseded before the design is next clocked is never read. */
+static void s_fold_adc(sync_t *s, uint64_t a) {
+  adc_ports_t *pt = s->ports;
   while (s->adc_head < s->adc_len && s->adc[s->adc_head].w.cycle <= a) {
     const adc_pending_t *p = &s->adc[s->adc_head++];
-    if (!s->design->adc_set(s->design->self, p->w.channel, p->w.index, p->w.code)) {
-      char text[160];
-      snprintf(text, sizeof text,
-               "ADC_SAMPLE cycle %llu: the design has no ADC channel %u index %u",
-               (unsigned long long)p->w.cycle, p->w.channel, p->w.index);
-      cpo_server_report(s->srv, CPO_ROLE_MODEL, p->seq, CPO_WERR_BAD_FIELD,
-                        text); /* the others apply */
+    if (p->w.channel >= ADC_CHANNELS_MAX || p->w.index >= ADC_INDICES_MAX) {
+      s_refuse_adc(s, p->seq, p->w.cycle, p->w.channel, p->w.index);
       continue;
     }
-    s_hash_analog(s, p->w.cycle, CPO_EVENT_ADC_SAMPLE, p->w.channel, p->w.index, p->w.code);
+    adc_port_t *port = &pt->port[p->w.channel][p->w.index];
+    port->code = p->w.code;
+    port->seq = p->seq;
+    if (!port->due) {
+      port->due = true;
+      pt->due[pt->n_due++] = p->w.channel * ADC_INDICES_MAX + p->w.index;
+    }
+  }
+}
+
+/* Before the design reads its ADC ports in cycle @p a (it is clocked then, or the run ends): the
+ * codes due by then, the last of each converter, go to the design in one call, and each one
+ * that changes what the design holds is hashed at @p a. The event hash is so over the codes
+ * the RTL reads: the same for every Q and transport (a is a cycle the design is clocked in, and
+ * every code of a cycle <= a has come before the RX of a), whatever codes it never read. */
+static void s_apply_adc(sync_t *s, uint64_t a) {
+  s_fold_adc(s, a);
+  adc_ports_t *pt = s->ports;
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < pt->n_due; k++) {
+    adc_port_t *port = &pt->port[pt->due[k] / ADC_INDICES_MAX][pt->due[k] % ADC_INDICES_MAX];
+    port->due = false;
+    if (port->held && port->held_code == port->code)
+      continue; /* the design holds it already */
+    pt->batch[n] = (cpo_analog_write_t){.cycle = a,
+                                        .channel = (uint16_t)(pt->due[k] / ADC_INDICES_MAX),
+                                        .index = (uint16_t)(pt->due[k] % ADC_INDICES_MAX),
+                                        .code = port->code};
+    pt->batch_seq[n++] = port->seq;
+  }
+  pt->n_due = 0;
+  if (n == 0)
+    return;
+  const cpo_design_ops_t *d = s->design;
+  if (d->adc_set_many)
+    d->adc_set_many(d->self, pt->batch, n, pt->ok);
+  else
+    for (uint32_t k = 0; k < n; k++)
+      pt->ok[k] = d->adc_set(d->self, pt->batch[k].channel, pt->batch[k].index, pt->batch[k].code);
+  for (uint32_t k = 0; k < n; k++) {
+    const cpo_analog_write_t *w = &pt->batch[k];
+    if (!pt->ok[k]) {
+      s_refuse_adc(s, pt->batch_seq[k], a, w->channel, w->index);
+      continue;
+    }
+    adc_port_t *port = &pt->port[w->channel][w->index];
+    port->held = true;
+    port->held_code = w->code;
+    s_hash_analog(s, a, CPO_EVENT_ADC_SAMPLE, w->channel, w->index, w->code);
     s->res->adc_samples++;
   }
 }
 
-/* Send the TX words of cycles [s->tx_sent, to) to the model, or, parked, the span. */
-static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
+/* Send the TX words of cycles [s->tx_sent, to) to the model, or, parked, the span (@p skipped:
+ * its cycles will not be clocked, so the model need not convert what only they could read). */
+static cpo_status_t s_send_tx(sync_t *s, uint64_t to, bool skipped) {
   if (to == s->tx_sent)
     return CPO_OK;
   if (s->chunk_parked) {
-    cpo_msg_t p = {.hdr = {.type = CPO_MSG_PARKED, .cycle = s->tx_sent}};
+    cpo_msg_t p = {.hdr = {.type = CPO_MSG_PARKED,
+                           .flags = skipped ? CPO_MSG_FLAG_SKIPPED : 0,
+                           .cycle = s->tx_sent}};
     p.u.parked.other_cycle = to;
     CPO_TRY(cpo_server_send(s->srv, CPO_ROLE_MODEL, &p));
     s->tx_sent = to;
@@ -376,7 +454,7 @@ static cpo_status_t s_send_tx(sync_t *s, uint64_t to) {
 static cpo_status_t s_send_dacs(sync_t *s, const cpo_analog_write_t *w, uint32_t n) {
   uint8_t raw[DAC_TAKE_MAX * CPO_PROTO_ANALOG_ENTRY_BYTES];
   for (uint32_t i = 0; i < n;) {
-    CPO_TRY(s_send_tx(s, w[i].cycle));
+    CPO_TRY(s_send_tx(s, w[i].cycle, false));
     uint32_t k = 0;
     while (i + k < n && w[i + k].cycle == w[i].cycle) {
       cpo_msg_analog_pack(raw, (uint16_t)k,
@@ -481,7 +559,7 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
     uint64_t n = end - a;
     if (slot + n > s->latency)
       n = s->latency - slot; /* split at the ring's wrap so RX stays contiguous */
-    if (s->adc_head < s->adc_len) {
+    if (s->adc_head < s->adc_len || s->ports->n_due > 0) {
       s_apply_adc(s, a);
       if (s->adc_head < s->adc_len && s->adc[s->adc_head].w.cycle < a + n)
         n = s->adc[s->adc_head].w.cycle - a; /* and where the next ADC code changes */
@@ -500,7 +578,7 @@ static cpo_status_t s_simulate(sync_t *s, uint64_t end) {
   if (s->opts->direct_loopback) {
     s->rx_hi += end - s->cycle;
   } else {
-    cpo_status_t rc = s_send_tx(s, end);
+    cpo_status_t rc = s_send_tx(s, end, false);
     if (rc != CPO_OK)
       return s_model_gone(s, rc);
   }
@@ -660,7 +738,7 @@ static cpo_status_t s_skip(sync_t *s) {
       memset(&s->ring[(c % s->latency) * s->lanes], 0, s->lanes * sizeof *s->ring);
     s->rx_hi += n;
   } else {
-    cpo_status_t rc = s_send_tx(s, end);
+    cpo_status_t rc = s_send_tx(s, end, true);
     if (rc != CPO_OK)
       return s_model_gone(s, rc);
   }
@@ -668,7 +746,7 @@ static cpo_status_t s_skip(sync_t *s) {
   s->cycle = s->tx_sent = end;
   s->res->parked_cycles += n;
   s->res->skipped_cycles += n;
-  s_apply_adc(s, end - 1); /* those that came already */
+  s_fold_adc(s, end - 1); /* those that came already */
   s_answer_host(s);
   return CPO_OK;
 }
@@ -742,7 +820,7 @@ static cpo_status_t s_loop(sync_t *s) {
     if (simulated)
       s_progress(s, start_us, &last_progress_us);
   }
-  /* A run that ends parked: the ADC codes of its last span, each at its cycle, like the rest. */
+  /* A run that ends parked: the ADC codes its ports hold at the end (the last of each). */
   if (s->cycle > 0 && s->rx_hi < s->cycle) {
     const unsigned host_bit =
         s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST) ? ROLE_BIT(CPO_ROLE_HOST) : 0;
@@ -772,9 +850,11 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
               .all_lanes = cfg->lanes >= 64 ? ~0ull : (1ull << cfg->lanes) - 1};
   s.ring = calloc((size_t)s.latency * s.lanes, sizeof *s.ring);
   s.tx = calloc((size_t)cfg->quantum_cycles * s.lanes, sizeof *s.tx);
-  if (!s.ring || !s.tx) {
+  s.ports = calloc(1, sizeof *s.ports);
+  if (!s.ring || !s.tx || !s.ports) {
     free(s.ring);
     free(s.tx);
+    free(s.ports);
     return CPO_ERR_NO_MEMORY;
   }
   if (opts->direct_loopback)
@@ -791,5 +871,6 @@ cpo_status_t cpo_sync_run(cpo_server_t *srv, const cpo_config_t *cfg,
   free(s.ring);
   free(s.tx);
   free(s.adc);
+  free(s.ports);
   return rc;
 }

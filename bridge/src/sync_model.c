@@ -134,7 +134,10 @@ static cpo_status_t s_send_conversions(const model_side_t *ms, uint64_t first, u
 
 /* PARKED [c, u): advance the world through [c + L, u + L) (not past the run's end) with no
  * symbols, sending its ADC conversions and RX_PARKED piece by piece. A world that cannot
- * advance processes all-zero TX instead (@p tx_dark, @p rx: a quantum each). */
+ * advance processes all-zero TX instead (@p tx_dark, @p rx: a quantum each). A span the rtl
+ * skips (SKIPPED) is never clocked: the rtl next reads its ADC ports at u or later (or at
+ * u - 1, the run's last cycle), so the conversions before the one in force at u - 1 are
+ * neither made nor sent. */
 static cpo_status_t s_park(const model_side_t *ms, const cpo_msg_t *m, const uint64_t *tx_dark,
                            uint64_t *rx) {
   const cpo_config_t *cfg = cpo_client_config(ms->c);
@@ -144,6 +147,11 @@ static cpo_status_t s_park(const model_side_t *ms, const cpo_msg_t *m, const uin
     end = cfg->total_cycles;
   const uint64_t period = ms->ch->adc_period_cycles;
   const uint64_t piece = period ? period * PARK_PIECE_CONVERSIONS : cfg->quantum_cycles;
+  uint64_t unread = 0; /* conversions before this cycle are read by nobody */
+  if ((m->hdr.flags & CPO_MSG_FLAG_SKIPPED) && period && ms->ch->adc_skip) {
+    unread = (m->u.parked.other_cycle - 1) / period * period;
+    CPO_TRY(ms->ch->adc_skip(ms->ch->self, unread));
+  }
   for (uint64_t a = first; a < end;) {
     uint64_t b = (a / piece + 1) * piece; /* pieces aligned to the grid: the same for any split */
     if (b > end)
@@ -156,7 +164,7 @@ static cpo_status_t s_park(const model_side_t *ms, const cpo_msg_t *m, const uin
         CPO_TRY(ms->ch->process(ms->ch->self, k, n, tx_dark, rx));
       }
     }
-    CPO_TRY(s_send_conversions(ms, a, b));
+    CPO_TRY(s_send_conversions(ms, a > unread ? a : unread, b));
     cpo_msg_t r = {.hdr = {.type = CPO_MSG_RX_PARKED, .cycle = b}};
     r.u.parked.other_cycle = a;
     CPO_TRY(cpo_client_send(ms->c, &r));

@@ -53,6 +53,7 @@ except ImportError as e:
       "protocol.toml -> BUILD/host/python/cpoemu_proto.py): build cpoemu and put BUILD/host/python "
       "on PYTHONPATH") from None
 
+FLAG_SKIPPED = 0x0001  # header flag of a PARKED whose span the rtl skips (never clocks)
 _HEADER = struct.Struct("<IHHHHIQII")  # magic version type flags rsv seq cycle payload_len rsv
 _CONFIG = struct.Struct("<HHB3sII4sQQQ32s")  # the config block (HELLO payload 4..79)
 _HELLO = struct.Struct("<B3s76sQ")  # role, reserved, config block, config_hash
@@ -465,8 +466,8 @@ def decode(buf: bytes) -> Message:
           f"version {version} is not supported (this side speaks {VERSION})")
   if t not in MsgType._value2member_map_:
     _fail(WireError.UNKNOWN_TYPE, seq, f"type {t} is not a message type")
-  if flags:
-    _fail(WireError.BAD_FLAGS, seq, f"flags 0x{flags:04x} set, none are defined")
+  if flags & ~(FLAG_SKIPPED if t == MsgType.PARKED else 0):
+    _fail(WireError.BAD_FLAGS, seq, f"flags 0x{flags:04x} set, not defined for {MsgType(t).name}")
   if rsv16:
     _fail(WireError.BAD_RESERVED, seq, f"header reserved (bytes 10..11) is 0x{rsv16:04x}")
   if rsv32:

@@ -5,31 +5,35 @@ static uint32_t s_slot(const cpo_adc_history_t *h, uint64_t cycle) {
   return (uint32_t)((cycle / h->period_cycles) % CPO_ADC_HISTORY);
 }
 
+/* Apart from every stream the link draws from (cpo_rng_create's streams are keyed alike, by
+ * (seed, stream id), with ids below 2^32). */
+#define ADC_NOISE_SALT UINT64_C(0xADC0000000000000)
+
+void cpo_adc_history_init(cpo_adc_history_t *h, uint64_t period_cycles, uint64_t seed) {
+  h->period_cycles = period_cycles;
+  const uint64_t base = cpo_rng_mix64(cpo_rng_mix64(seed) ^ ADC_NOISE_SALT);
+  for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
+    for (uint32_t i = 0; i < CPO_ADC_HISTORY_MAX_INDEX; i++)
+      h->noise_key[ch][i] = cpo_rng_mix64(base ^ ((uint64_t)ch << 32 | i));
+}
+
 void cpo_adc_history_convert(cpo_adc_history_t *h, uint64_t cycle, cpo_engine_t *const *engines,
-                             uint32_t n_engines, cpo_rng_t *rng) {
+                             uint32_t n_engines) {
   const uint32_t slot = s_slot(h, cycle);
+  const uint64_t conversion = cycle / h->period_cycles;
   h->cycle[slot] = cycle;
-  /* every converter's noise sample at once: the stream's numbers in the same order as one
-   * draw per converter (cpo_rng_fill_normal), channel by channel */
   uint32_t per_lane = 0, per_laser = 0;
   for (uint32_t e = 0; e < n_engines; e++) {
     per_lane += cpo_engine_lanes(engines[e]);
     per_laser += cpo_engine_lasers(engines[e]);
   }
-  double noise[CPO_ADC_COUNT * CPO_ADC_HISTORY_MAX_INDEX];
-  size_t n = 0;
-  for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
-    n += cpo_adc_info(ch)->per_laser ? per_laser : per_lane;
-  cpo_rng_fill_normal(rng, noise, n);
-  const double *next = noise;
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++) {
+    const uint32_t n = cpo_adc_info(ch)->per_laser ? per_laser : per_lane;
+    double noise[CPO_ADC_HISTORY_MAX_INDEX];
+    cpo_rng_fill_normal_at(h->noise_key[ch], conversion, noise, n);
     uint32_t index = 0;
-    for (uint32_t e = 0; e < n_engines; e++) {
-      const uint32_t got =
-          cpo_engine_adc_convert_all(engines[e], ch, next, &h->code[slot][ch][index]);
-      index += got;
-      next += got;
-    }
+    for (uint32_t e = 0; e < n_engines; e++)
+      index += cpo_engine_adc_convert_all(engines[e], ch, noise + index, &h->code[slot][ch][index]);
   }
 }
 

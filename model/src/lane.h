@@ -12,7 +12,6 @@
 
 /* Random stream ids: lane l's bit-true noise is stream l; these lie beyond every lane. */
 #define CPO_LANE_STREAM_STAT 0x10000u /* + lane: statistical mode's candidate draws */
-#define CPO_LANE_STREAM_ADC 0x20000u  /* the monitor converters' noise */
 #define CPO_LANE_STREAM_FAB 0x30000u  /* + lane: the ring's fabrication offset */
 
 /* Per TX lane: what its light looks like over the current grid interval. */

@@ -93,8 +93,7 @@ static cpo_status_t s_create_plant(cpo_link_t *l) {
 static cpo_status_t s_build(cpo_link_t *l) {
   CPO_TRY(s_create_engines(l));
   CPO_TRY(s_create_plant(l));
-  CPO_TRY(cpo_rng_create(l->cfg.seed, CPO_LANE_STREAM_ADC, &l->adc_rng));
-  l->adc.period_cycles = l->info.adc_cycles;
+  cpo_adc_history_init(&l->adc, l->info.adc_cycles, l->cfg.seed);
   l->park_cycles = cpo_link_park_cycles(&l->info);
   l->noise = malloc(CPO_LINK_PASS_SYMBOLS * sizeof *l->noise);
   return l->noise ? CPO_OK : CPO_ERR_NO_MEMORY;
@@ -140,7 +139,6 @@ void cpo_link_destroy(cpo_link_t **link) {
   for (uint32_t e = 0; e < CPO_LINK_MAX_ENGINES; e++)
     cpo_engine_destroy(&l->engine[e]);
   cpo_fibre_plant_destroy(&l->plant);
-  cpo_rng_destroy(&l->adc_rng);
   free(l->noise);
   cpo_event_queue_free(&l->events);
   free(l);
@@ -238,6 +236,13 @@ cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t chann
   if (cycle >= link->next_cycle || !link->grid_started)
     return CPO_ERR_RANGE;
   return cpo_adc_history_get(&link->adc, cycle, channel, index, code);
+}
+
+cpo_status_t cpo_link_skip_adc(cpo_link_t *link, uint64_t cycle) {
+  assert(link);
+  if (cycle > link->adc_from)
+    link->adc_from = cycle;
+  return CPO_OK;
 }
 
 cpo_status_t cpo_link_adc_all(const cpo_link_t *link, uint64_t cycle, uint32_t *codes, uint32_t max,

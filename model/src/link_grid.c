@@ -139,8 +139,8 @@ static size_t s_integrate_to(cpo_link_t *l, uint64_t g, bool parked) {
 
 /* The monitors, the trace and the clock of point @p g. */
 static void s_finish_point(cpo_link_t *l, uint64_t g) {
-  if (g % l->info.adc_cycles == 0)
-    cpo_adc_history_convert(&l->adc, g, l->engine, l->info.engines, l->adc_rng);
+  if (g % l->info.adc_cycles == 0 && g >= l->adc_from)
+    cpo_adc_history_convert(&l->adc, g, l->engine, l->info.engines);
   cpo_link_emit_trace(l, g);
   l->last_grid = g;
   l->grid_started = true;

@@ -47,9 +47,9 @@ struct cpo_link {
   bool lane_dark[CPO_LINK_MAX_LANES]; /* RX lane decides nothing: it or its source is parked */
   uint64_t parked_lanes;              /* cpo_link_park_lanes's mask */
 
-  cpo_rng_t *adc_rng;
   cpo_adc_history_t adc;
-  float *noise; /* bit-true mode's noise for one pass */
+  uint64_t adc_from; /* no conversion before this cycle (cpo_link_skip_adc) */
+  float *noise;      /* bit-true mode's noise for one pass */
 
   double fault_loss_db[CPO_LINK_MAX_LANES]; /* TX lane's added path loss (link_fault.c) */
 

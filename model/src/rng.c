@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "zig_block.h"
+#include "zig_tables.h"
 
 struct cpo_rng {
   uint64_t zig[4][CPO_ZIG_WIDTH]; /* ziggurat block sub-stream, one xoshiro per column */
@@ -28,10 +29,14 @@ static inline double s_open01(uint64_t bits) {
   return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
 }
 
-uint64_t cpo_rng_mix64(uint64_t x) {
+static inline uint64_t s_mix64(uint64_t x) {
   x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
   x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
   return x ^ (x >> 31);
+}
+
+uint64_t cpo_rng_mix64(uint64_t x) {
+  return s_mix64(x);
 }
 
 static void s_seed(uint64_t *sm, uint64_t s[4]) {
@@ -41,6 +46,42 @@ static void s_seed(uint64_t *sm, uint64_t s[4]) {
       s[k] = cpo_rng_mix64(*sm);
     }
   } while ((s[0] | s[1] | s[2] | s[3]) == 0); /* the one state xoshiro must avoid */
+}
+
+/* The ziggurat on one counter-based draw: the fast path as the block generators take it (bits
+ * 0-7 layer, bit 8 sign, bits 12-63 the magnitude); the rare draw outside its layer's inner
+ * rectangle is finished by the exact tests (cpo_zig_finish) on a slow generator seeded from
+ * the draw itself, so the result stays a function of (key, counter) alone. */
+__attribute__((noinline)) static double s_normal_at_slow(uint64_t r, double x) {
+  uint64_t sm = r, slow[4], raw[1][CPO_ZIG_WIDTH] = {{r}}; /* lanes 1.. never miss (m = 0) */
+  s_seed(&sm, slow);
+  double out[CPO_ZIG_WIDTH] = {x};
+  const uint16_t first = 0;
+  cpo_zig_finish(slow, out, (const uint64_t(*)[CPO_ZIG_WIDTH])raw, &first, 1);
+  return out[0];
+}
+
+static inline double s_normal_at(uint64_t key, uint64_t counter) {
+  const uint64_t r = s_mix64(key + (counter + 1) * UINT64_C(0x9E3779B97F4A7C15));
+  const uint32_t i = (uint32_t)(r & 0xFF);
+  const uint64_t m = r >> 12;
+  /* m < 2^52: exact as a signed conversion (one instruction); the sign by its bit */
+  const double mag = (double)(int64_t)m * cpo_zig_w[i];
+  uint64_t bits;
+  memcpy(&bits, &mag, sizeof bits);
+  bits ^= (r << 55) & UINT64_C(0x8000000000000000);
+  double x;
+  memcpy(&x, &bits, sizeof x);
+  return m < cpo_zig_k[i] ? x : s_normal_at_slow(r, x);
+}
+
+double cpo_rng_normal_at(uint64_t key, uint64_t counter) {
+  return s_normal_at(key, counter);
+}
+
+void cpo_rng_fill_normal_at(const uint64_t *keys, uint64_t counter, double *out, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    out[k] = s_normal_at(keys[k], counter);
 }
 
 cpo_status_t cpo_rng_create(uint64_t seed, uint64_t stream, cpo_rng_t **out) {

@@ -101,6 +101,17 @@ static void test_decode_rejects_bad_flags(void **state) {
     put16(BUF + 8, (uint16_t)(1u << bit));
     s_expect(n, CPO_WERR_BAD_FLAGS, 10, "flags", NULL);
   }
+  for (unsigned bit = 1; bit < 16; bit++) { /* PARKED has one flag, SKIPPED (bit 0) */
+    size_t n = s_frame(CPO_MSG_PARKED);
+    put16(BUF + 8, (uint16_t)(1u << bit | CPO_MSG_FLAG_SKIPPED));
+    s_expect(n, CPO_WERR_BAD_FLAGS, 16, "flags", NULL); /* the sample PARKED's seq */
+  }
+  size_t n = s_frame(CPO_MSG_PARKED);
+  put16(BUF + 8, CPO_MSG_FLAG_SKIPPED);
+  cpo_msg_t d;
+  cpo_wire_error_t err;
+  assert_int_equal(cpo_msg_decode(BUF, n, &d, &err), CPO_OK);
+  assert_int_equal(d.hdr.flags, CPO_MSG_FLAG_SKIPPED);
 }
 
 static void test_decode_rejects_nonzero_header_reserved16(void **state) {

@@ -3,7 +3,8 @@
  * design's DAC writes reach the model, stamped with their cycle, before the TX quantum that
  * covers them; bad analog traffic gets an ERROR naming it and the run goes on; the event hash
  * does not depend on Q; a design parked from a cycle on is skipped to the end of the run, its
- * span advanced by the model side and its ADC codes all applied; lanes parked while others
+ * span advanced by the model side, and of its ADC codes only those it reads reach it (the last
+ * of each converter, at the end); lanes parked while others
  * stream carry zero TX and RX words from their cycle (+ L), the model told in between
  * (LANES_PARKED). The rtl side is cpo_sync_run on a scripted design, the model side is this test,
  * over real inproc sockets. */
@@ -38,6 +39,7 @@ typedef struct {
   bool preset_after_step;
   cpo_analog_write_t dac[MAX_LOG]; /* made, not yet taken */
   unsigned n_dac;
+  unsigned n_many;              /* adc_set_many calls */
   uint32_t last_adc_code;       /* what channel 0 lane 0 reads now: feeds the TX words */
   uint64_t park_from;           /* no lane streams from this cycle on (0: always streaming) */
   uint64_t parked_rx_nonzero;   /* RX words of parked lanes (in their window + L) not zero */
@@ -105,6 +107,12 @@ static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t cod
   return true;
 }
 
+static void s_adc_set_many(void *self, const cpo_analog_write_t *w, uint32_t n, bool *ok) {
+  ((fake_t *)self)->n_many++;
+  for (uint32_t i = 0; i < n; i++)
+    ok[i] = s_adc_set(self, w[i].channel, w[i].index, w[i].code);
+}
+
 /* Parked from park_from on: a multiple of every Q the test runs, as a real design's mask changes
  * only at bus transactions, which end chunks. */
 static uint64_t s_streaming(void *self) {
@@ -142,6 +150,7 @@ static void *s_rtl_main(void *arg) {
   rtl_t *r = arg;
   cpo_design_ops_t ops = {&r->design, s_step,     s_bus_start, s_bus_done, s_dac_preset,
                           s_adc_set,  s_dac_take, s_streaming, s_skip,     NULL};
+  ops.adc_set_many = s_adc_set_many;
   r->design.park_from = s_park_from;
   cpo_sync_opts_t opts = {0};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &opts, &r->res);
@@ -279,7 +288,13 @@ typedef struct {
   uint64_t parked_tx_nonzero;        /* TX words of parked lanes not zero */
   uint64_t park_mask[4], park_at[4]; /* park_lanes calls: mask, the next cycle processed */
   unsigned n_park;
+  unsigned n_conversions; /* adc_codes calls */
+  uint64_t adc_from;      /* adc_skip's cycle: no conversion asked before it after the call */
+  bool asked_unread;      /* a conversion before adc_from was asked for after adc_skip */
 } world_t;
+
+/* s_model_side gives its world adc_skip (the model's conversions nobody reads left undone). */
+static bool s_world_skips = true;
 
 static cpo_status_t s_world_process(void *self, uint64_t first, uint32_t count, const uint64_t *tx,
                                     uint64_t *rx) {
@@ -336,9 +351,17 @@ static cpo_status_t s_world_adc_codes(void *self, uint64_t cycle, cpo_analog_ent
   world_t *w = self;
   assert_true(max >= 2);
   assert_true(cycle < w->processed); /* converted only once its cycle was computed */
+  w->n_conversions++;
+  w->asked_unread |= cycle < w->adc_from;
   out[0] = (cpo_analog_entry_t){0, 0, (uint32_t)(7 * cycle + 1)};
   out[1] = (cpo_analog_entry_t){5, LANES - 1, (uint32_t)(cycle / ADC_PERIOD)};
   *n = 2;
+  return CPO_OK;
+}
+
+static cpo_status_t s_world_adc_skip(void *self, uint64_t cycle) {
+  world_t *w = self;
+  w->adc_from = cycle > w->adc_from ? cycle : w->adc_from;
   return CPO_OK;
 }
 
@@ -354,7 +377,8 @@ static void s_model_side(cpo_client_t *c, model_log_t *log, bool misbehave) {
                                   .dac_codes = s_world_dac_codes,
                                   .dac_set = s_world_dac_set,
                                   .adc_codes = s_world_adc_codes,
-                                  .park_lanes = s_world_park_lanes};
+                                  .park_lanes = s_world_park_lanes,
+                                  .adc_skip = s_world_skips ? s_world_adc_skip : NULL};
   assert_int_equal(cpo_sync_model_run(c, &ch, NULL), CPO_OK);
 }
 
@@ -511,9 +535,13 @@ static void test_model_side_serves_the_rtl_shifted_by_l(void **state) {
   }
 }
 
-/* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED)
- * and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends its conversions
- * (ADC_SAMPLES) before RX_PARKED; every conversion still reaches the design, whatever Q. */
+/* Parked from cycle PARK_FROM with no host: the rtl grants the rest of the run at once (PARKED,
+ * SKIPPED) and skips it; the model side advances [PARK_FROM + L, TOTAL) and sends the
+ * conversions anyone reads (ADC_SAMPLES) before RX_PARKED: the design, never clocked again,
+ * reads none of the span's codes but the last of each converter, which reach it at the end of
+ * the run, in one call (adc_set_many), whatever Q; the streamed conversions each reach it at
+ * its cycle. The world is asked for no conversion before the last (adc_skip), and a world
+ * that makes them all gives the same run. */
 #define PARK_FROM 256u
 static void test_parked_span_is_skipped_and_advanced(void **state) {
   (void)state;
@@ -529,12 +557,28 @@ static void test_parked_span_is_skipped_and_advanced(void **state) {
     assert_false(s_world.gap);
     assert_int_equal(s_world.processed, TOTAL);
     assert_int_equal(s_world.advanced, TOTAL - PARK_FROM - LATENCY);
-    assert_int_equal(r.res.adc_samples, 2 * (TOTAL / ADC_PERIOD));
+    const unsigned streamed = PARK_FROM / ADC_PERIOD + 1; /* conversions 0, 10, .. 250 */
+    assert_int_equal(r.res.adc_samples, 2 * streamed + 2);
+    assert_int_equal(r.design.n_adc, 2 * streamed + 2);
+    assert_int_equal(r.design.n_many, streamed + 1);
+    const uint64_t last = (TOTAL - 1) / ADC_PERIOD * ADC_PERIOD;
+    assert_int_equal(r.design.adc[2 * streamed].code, 7 * last + 1);
+    assert_int_equal(r.design.adc[2 * streamed + 1].code, last / ADC_PERIOD);
+    assert_int_equal(r.design.adc[2 * streamed].cycle, TOTAL);
     assert_int_equal(log.n_dac, 5); /* the writes before PARK_FROM; a parked design makes none */
+    /* made: the streamed conversions (RX cycles before PARK_FROM + L) and the last */
+    assert_int_equal(s_world.adc_from, last);
+    assert_false(s_world.asked_unread);
+    assert_int_equal(s_world.n_conversions, (PARK_FROM + LATENCY) / ADC_PERIOD + 1);
     if (q > 1)
       assert_int_equal(r.res.hash.h, h);
     h = r.res.hash.h;
   }
+  s_world_skips = false; /* every conversion made and sent: the design sees the same */
+  s_run_with(s_model_side, 16, false, &r, &log);
+  assert_int_equal(s_world.n_conversions, TOTAL / ADC_PERIOD);
+  assert_int_equal(r.res.hash.h, h);
+  s_world_skips = true;
   s_park_from = 0;
 }
 

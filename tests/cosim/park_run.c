@@ -216,6 +216,8 @@ static bool s_options(run_t *run, char *dir) {
   if (!cpo_params_defaults(o, run->r->why, sizeof run->r->why))
     return false;
   o->design = cfg->engine ? CPO_DESIGN_ENGINE : CPO_DESIGN_LANES; /* the script knows both */
+  if (cfg->profile)
+    snprintf(o->profile, sizeof o->profile, "%s", cfg->profile);
   if (!cpo_params_settle(o, run->r->why, sizeof run->r->why))
     return false;
   if (cfg->quantum_cycles)

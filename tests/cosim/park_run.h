@@ -28,6 +28,7 @@ typedef struct {
   bool stay_streaming;    /* baseline: the same sleep without parking */
   bool half;              /* park the upper half of the lanes while the lower half streams */
   bool engine;            /* the engine design (rtl/engine) rather than the lanes design */
+  const char *profile;    /* the engine profile (NULL: the default scenario's) */
 } cpo_park_run_cfg_t;
 
 typedef struct {

@@ -210,7 +210,9 @@ class AnalogBoundary(unittest.TestCase):
     rises = [b - a for a, b in zip([t0] + temps, temps)]
     self.assertGreater(temps[-1] - t0, 10,
                        f"heater step warmed lane {lane} by {temps[-1] - t0} x 10 mK")
-    self.assertTrue(all(r >= -1 for r in rises), f"temperature fell during the step: {temps}")
+    # each code carries the converter's noise (0.5 LSB rms): a step between two of them falls
+    # by 2 at 2.8 sigma, by 3 at 4.2
+    self.assertTrue(all(r >= -2 for r in rises), f"temperature fell during the step: {temps}")
     self.assertLess(rises[-1], rises[0], f"the rise does not slow down: {temps}")
     self.assertLessEqual(abs(e.adc("mod_temp", other) - u0), 2, "another lane's ring warmed")
     e.finish()
@@ -223,14 +225,15 @@ class PowerOnStart(unittest.TestCase):
     try:
       self.assertEqual(e.dac("laser_current", 0), 0)
       e.sleep_until(ADC_PERIOD + 10)
-      self.assertEqual(e.adc("laser_power", 0), 0)
-      self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)],
-                       [False] * LANES)  # dark current
+      # dark: the converter's noise alone (0.5 LSB rms about 0, clamped): 0, or 1 at z > 1
+      self.assertLessEqual(e.adc("laser_power", 0), 1)
+      # dark current (1 LSB) and the converter's noise (0.5 LSB rms): at most 2 below 3 sigma
+      self.assertEqual([e.adc("tap_pd", lane) > 2 for lane in range(LANES)], [False] * LANES)
       e.set_dac("laser_current", 0, afe.dac_code("laser_current",
                                                  0.3))  # 300 mA: well above threshold
       e.sleep_until(ceil_to(e.host.now() + L, ADC_PERIOD) + 4 * ADC_PERIOD + 1)
       self.assertGreater(e.adc("laser_power", 0), 0)
-      self.assertEqual([e.adc("tap_pd", lane) > 1 for lane in range(LANES)], [True] * LANES)
+      self.assertEqual([e.adc("tap_pd", lane) > 2 for lane in range(LANES)], [True] * LANES)
       e.finish()
     except AssertionError as err:
       raise AssertionError(f"{err}\n{e.log_text()}")

@@ -244,6 +244,31 @@ static void test_adc_all_is_adc_entry_by_entry(void **state) {
   cpo_link_destroy(&l);
 }
 
+/* cpo_link_skip_adc: the conversions before its cycle are not made (CPO_ERR_RANGE), and the
+ * later ones are code for code those of a link that made them all: each code's noise is keyed
+ * on its conversion, not drawn in sequence. */
+static void test_skipped_conversions_change_no_other_code(void **state) {
+  (void)state;
+  cpo_link_t *all = s_busy_link(), *lazy = s_busy_link();
+  cpo_link_info_t info;
+  cpo_link_get_info(all, &info);
+  const uint64_t p = info.adc_cycles, span = 40 * p;
+  assert_int_equal(cpo_link_skip_adc(lazy, 30 * p), CPO_OK);
+  assert_int_equal(cpo_link_skip_adc(lazy, 10 * p), CPO_OK); /* an earlier cycle: no change */
+  assert_int_equal(cpo_link_advance(all, 0, span), CPO_OK);
+  assert_int_equal(cpo_link_advance(lazy, 0, span), CPO_OK);
+  uint32_t a[1024], b[1024], na = 0, nb = 0;
+  assert_int_equal(cpo_link_adc_all(lazy, 29 * p, b, 1024, &nb), CPO_ERR_RANGE);
+  for (uint64_t c = 30 * p; c < span; c += p) {
+    assert_int_equal(cpo_link_adc_all(all, c, a, 1024, &na), CPO_OK);
+    assert_int_equal(cpo_link_adc_all(lazy, c, b, 1024, &nb), CPO_OK);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na * sizeof *a);
+  }
+  cpo_link_destroy(&all);
+  cpo_link_destroy(&lazy);
+}
+
 /* Half the lanes parked mid-run (cpo_link_park_lanes) beside an identical link that streams
  * them all, from the same TX words: the streaming lanes' RX words are the same word for word,
  * the parked lanes' are zero while parked and error-free again after, and every monitor code
@@ -298,6 +323,7 @@ int main(void) {
       cmocka_unit_test(test_park_ring_self_heating_stays_settled),
       cmocka_unit_test(test_park_refuses_a_gap_or_overlap),
       cmocka_unit_test(test_adc_all_is_adc_entry_by_entry),
+      cmocka_unit_test(test_skipped_conversions_change_no_other_code),
       cmocka_unit_test(test_park_half_the_lanes_mid_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

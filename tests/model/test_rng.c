@@ -1,5 +1,6 @@
-/* cpo_rng: the ziggurat's normals against the closed-form normal law (moments, tail mass from
- * erfc, equal-probability histogram), and the stream contract (split-free, seeded).
+/* cpo_rng: the ziggurat's normals and the counter-based ones (cpo_rng_normal_at) against the
+ * closed-form normal law (moments, tail mass from erfc, equal-probability histogram), and the
+ * stream contract (split-free, seeded; counter-based draws a pure function of key and counter).
  * Statistical checks use 5-sigma bounds: a correct generator fails one with probability
  * < 1e-6, and the seeds are fixed, so the outcome is reproducible. */
 #include <math.h>
@@ -17,15 +18,24 @@
 
 #define N_SAMPLES (1u << 24)
 
-/* The normals under test: double precision, or (k_f32) single precision widened. */
+/* The normals under test: double precision, or (k_f32) single precision widened, or
+ * (k_counter) the counter-based draws of the stream keyed by (seed, stream). */
 static int k_f32;
+static int k_counter;
+
+static uint64_t s_key(uint64_t seed, uint64_t stream) {
+  return cpo_rng_mix64(cpo_rng_mix64(seed) ^ stream);
+}
 
 static double *s_draw(uint64_t seed, uint64_t stream, size_t n) {
   cpo_rng_t *rng = NULL;
   assert_int_equal(cpo_rng_create(seed, stream, &rng), CPO_OK);
   double *x = malloc(n * sizeof *x);
   assert_non_null(x);
-  if (k_f32) {
+  if (k_counter) {
+    for (size_t k = 0; k < n; k++)
+      x[k] = cpo_rng_normal_at(s_key(seed, stream), k);
+  } else if (k_f32) {
     float *f = malloc(n * sizeof *f);
     assert_non_null(f);
     cpo_rng_fill_normal_f32(rng, f, n);
@@ -43,6 +53,14 @@ static double *s_draw(uint64_t seed, uint64_t stream, size_t n) {
 static int s_use_f32(void **state) {
   (void)state;
   k_f32 = 1;
+  return 0;
+}
+
+/* ... and on the counter-based draws (group setup). */
+static int s_use_counter(void **state) {
+  (void)state;
+  k_f32 = 0;
+  k_counter = 1;
   return 0;
 }
 
@@ -106,7 +124,10 @@ static void test_rng_tail_conditional_mean_matches_mills_ratio(void **state) {
   float *f = malloc(CHUNK * sizeof *f);
   assert_non_null(f);
   for (int c = 0; c < CHUNKS; c++) {
-    if (k_f32) {
+    if (k_counter) {
+      for (size_t k = 0; k < CHUNK; k++)
+        x[k] = cpo_rng_normal_at(s_key(4, 2), (uint64_t)c * CHUNK + k);
+    } else if (k_f32) {
       cpo_rng_fill_normal_f32(rng, f, CHUNK);
       for (size_t k = 0; k < CHUNK; k++)
         x[k] = f[k];
@@ -290,6 +311,35 @@ static void test_rng_f32_block_variants_give_identical_bits(void **state) {
 #endif
 }
 
+/* A counter-based draw depends on its key and counter alone: drawn in any order, the same;
+ * neighbouring keys (converters) and counters (conversions) uncorrelated. */
+static void test_rng_normal_at_is_pure_and_uncorrelated(void **state) {
+  (void)state;
+  enum { N = 1 << 20 };
+  double *fwd = malloc(N * sizeof *fwd);
+  assert_non_null(fwd);
+  for (uint64_t k = 0; k < N; k++)
+    fwd[k] = cpo_rng_normal_at(s_key(11, 3), k);
+  for (uint64_t k = N; k-- > 0;)
+    assert_true(cpo_rng_normal_at(s_key(11, 3), k) == fwd[k]);
+  uint64_t keys[64];
+  double many[64];
+  for (uint64_t j = 0; j < 64; j++)
+    keys[j] = s_key(11, j);
+  cpo_rng_fill_normal_at(keys, 12345, many, 64); /* the batch: the same draws */
+  for (uint64_t j = 0; j < 64; j++)
+    assert_true(many[j] == cpo_rng_normal_at(keys[j], 12345));
+  double lag = 0, cross = 0;
+  for (uint64_t k = 0; k + 1 < N; k++) {
+    lag += fwd[k] * fwd[k + 1];
+    cross += fwd[k] * cpo_rng_normal_at(s_key(11, 4), k);
+  }
+  /* each sum of N products of independent unit normals: sd sqrt(N) */
+  assert_true(fabs(lag) < 5 * sqrt((double)N));
+  assert_true(fabs(cross) < 5 * sqrt((double)N));
+  free(fwd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rng_normal_moments_match_standard_normal),
@@ -310,6 +360,15 @@ int main(void) {
       cmocka_unit_test(test_rng_f32_sequence_independent_of_call_split),
       cmocka_unit_test(test_rng_f32_block_variants_give_identical_bits),
   };
-  const int failed = cmocka_run_group_tests(tests, NULL, NULL);
-  return failed + cmocka_run_group_tests_name("f32", f32_tests, s_use_f32, NULL);
+  /* and on the counter-based draws the monitor ADCs use */
+  const struct CMUnitTest counter_tests[] = {
+      cmocka_unit_test(test_rng_normal_moments_match_standard_normal),
+      cmocka_unit_test(test_rng_tail_mass_matches_erfc),
+      cmocka_unit_test(test_rng_histogram_passes_chi_square),
+      cmocka_unit_test(test_rng_tail_conditional_mean_matches_mills_ratio),
+      cmocka_unit_test(test_rng_normal_at_is_pure_and_uncorrelated),
+  };
+  const int failed = cmocka_run_group_tests(tests, NULL, NULL) +
+                     cmocka_run_group_tests_name("f32", f32_tests, s_use_f32, NULL);
+  return failed + cmocka_run_group_tests_name("counter", counter_tests, s_use_counter, NULL);
 }

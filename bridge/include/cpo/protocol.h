@@ -56,11 +56,14 @@ typedef struct {
   char profile[CPO_PROTO_PROFILE_BYTES]; /* NUL-padded model profile name */
 } cpo_config_t;
 
+/* Header flags (PROTOCOL.md section 2): PARKED's span is skipped, its cycles never clocked. */
+#define CPO_MSG_FLAG_SKIPPED 0x0001u
+
 typedef struct {
   uint32_t magic;
   uint16_t version;
   uint16_t type;
-  uint16_t flags;
+  uint16_t flags; /* 0, or CPO_MSG_FLAG_SKIPPED on a PARKED */
   uint32_t seq;
   uint64_t cycle;
   uint32_t payload_len;

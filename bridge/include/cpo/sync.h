@@ -12,8 +12,13 @@
  * spans instead of TX, clocks the design only for a host's bus access, and skips the cycles
  * up to the host's wake-up or the end of the run without clocking it (design->skip); the model
  * side advances its world through them in one go (channel->advance) and answers RX_PARKED.
- * The RX words of parked cycles are not part of the event hash (nothing consumes them); ADC
- * codes are hashed at their own cycles, as while streaming.
+ * The RX words of parked cycles are not part of the event hash (nothing consumes them).
+ *
+ * ADC codes (both states): the design reads its ADC ports only in the cycles it is clocked, so
+ * the codes of the conversions since its last clocked cycle fold into the last of each
+ * converter, which go to the design at once (adc_set_many) before the next clocked cycle; the
+ * event hash records each code that changes what a port holds, at that cycle (while streaming,
+ * a conversion's own cycle). A code superseded unread is neither applied nor hashed.
  *
  * Parked lanes (PROTOCOL.md section 3, LANES_PARKED): while only some lanes stream, every cycle
  * is simulated and exchanged as usual, but the parked lanes' TX words are zero, and the model,
@@ -84,6 +89,10 @@ typedef struct {
    * it) starts a chunk of its own: a parked design with a deadline costs its events, not its
    * cycles. NULL: none. */
   uint64_t (*next_event)(void *self);
+  /** Several ADC codes at once (w[i].cycle: the cycle they are read in), as adc_set with each
+   * in order; ok[i] says whether the design has entry i's converter. NULL: the synchroniser
+   * calls adc_set for each. */
+  void (*adc_set_many)(void *self, const cpo_analog_write_t *w, uint32_t n, bool *ok);
 } cpo_design_ops_t;
 
 typedef struct {
@@ -152,6 +161,10 @@ typedef struct {
    * processed on: their TX carries nothing, their slow physics and monitors go on. NULL: the
    * world keeps carrying them (the synchroniser zeroes their RX words either way). */
   cpo_status_t (*park_lanes)(void *self, uint64_t mask);
+  /** The conversions at cycles before @p cycle need not be made: nobody reads them (the rtl
+   * skips the cycles that could, PARKED with SKIPPED). Codes are counter-based, so the others
+   * do not change. NULL: every conversion is made. */
+  cpo_status_t (*adc_skip)(void *self, uint64_t cycle);
 } cpo_model_channel_t;
 
 typedef struct {

@@ -186,13 +186,26 @@ CPO_MUST_USE cpo_status_t cpo_link_park_lanes(cpo_link_t *link, uint64_t mask);
 /**
  * The ADC sample of channel @p channel (cpo_adc_channel_t), lane or laser @p index, valid at
  * @p cycle (converted at the last multiple of adc_cycles at or before it). The last 64
- * conversions are kept.
+ * conversions are kept. Conversion n (at cycle n x adc_cycles) of a converter is
+ * round(input / lsb + adc_noise_lsb x z) clamped to the code range, where z is a standard
+ * normal drawn from a counter keyed on (seed, channel, index, n) (cpo_rng_normal_at): each
+ * code is a pure function of the monitor's input at its conversion and of that key, so
+ * codes nobody reads need never be made, and making them never shifts another's noise.
  * @param[out] code the 16-bit code
  * @return CPO_OK; CPO_ERR_INVALID_ARG (channel or index); CPO_ERR_RANGE (cycle not processed
  *         yet, or older than the kept history); @p code unchanged on error
  */
 CPO_MUST_USE cpo_status_t cpo_link_adc(const cpo_link_t *link, uint64_t cycle, uint32_t channel,
                                        uint32_t index, uint32_t *code);
+
+/**
+ * Make no ADC conversion at a cycle before @p cycle (nobody will read it): cpo_link_adc
+ * answers CPO_ERR_RANGE for those. The others' codes do not change (their noise is keyed on
+ * the conversion, not drawn in sequence). A cycle at or before an earlier call's changes
+ * nothing.
+ * @return CPO_OK
+ */
+CPO_MUST_USE cpo_status_t cpo_link_skip_adc(cpo_link_t *link, uint64_t cycle);
 
 /**
  * Every ADC code valid at @p cycle, as cpo_link_adc gives them one by one, in channel order,

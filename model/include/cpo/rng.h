@@ -59,6 +59,19 @@ void cpo_rng_fill_normal(cpo_rng_t *rng, double *out, size_t n);
  *  independent sub-stream; split-free like cpo_rng_fill_normal. */
 void cpo_rng_fill_normal_f32(cpo_rng_t *rng, float *out, size_t n);
 
+/** Counter-based normals: the standard normal at position @p counter of the stream keyed by
+ *  @p key, a pure function of the two (no state: any draw can be made alone, in any order).
+ *  splitmix64's output at that position (cpo_rng_mix64(key + (counter + 1) * golden gamma))
+ *  is one ziggurat candidate, as the block generators take theirs (the same 256 layers); the
+ *  rare candidate that needs the exact wedge or tail test takes its further random numbers
+ *  from a generator seeded by it. Keys for independent streams: cpo_rng_mix64 of distinct
+ *  values. */
+double cpo_rng_normal_at(uint64_t key, uint64_t counter);
+
+/** cpo_rng_normal_at(keys[k], counter) for k < @p n, into out[k] (the same numbers, in a loop
+ *  that inlines them: a conversion of every converter at once). */
+void cpo_rng_fill_normal_at(const uint64_t *keys, uint64_t counter, double *out, size_t n);
+
 /** splitmix64 finaliser (Steele, Lea & Flood, OOPSLA 2014): a bijective 64-bit mixer, exposed
  *  so other models derive sub-seeds the same way. */
 uint64_t cpo_rng_mix64(uint64_t x);
