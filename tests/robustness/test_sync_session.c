@@ -550,7 +550,7 @@ static void test_host_waiting_for_its_answer_is_never_judged_silent(void **state
   (void)state;
   static run_t r;
   memset(&r, 0, sizeof r);
-  r.timeout_ms = 1000;
+  r.timeout_ms = 2000; /* the held model heartbeats every 50 ms: a stall of 2 s never happens */
   r.hold = true;
   r.hold_alive = true;
   r.hold_from = HOLD;
