@@ -17,7 +17,7 @@ struct cpo_client {
   cpo_config_t config;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us;     /* when the rtl's last accepted message arrived: its liveness */
+  uint64_t last_rx_us; /* when the rtl's last accepted message arrived: its liveness */
   /* Silence is judged on evidence: while this side is away from the socket (a model computing
    * its world) the rtl's frames wait in the queue, so an absence longer than a receive slice is
    * not the rtl's silence: it counts from back_us, when this side came back, at the earliest. */

@@ -96,7 +96,7 @@ def _expected(mon, th):
   temp = _crossed("temp_degc", mon["temp_degc"], th["temp_degc"])
   out = {"temp": sum(1 << k for k in range(4) if temp[k])}
   for key, name in (("tx_power", "tx_power_w"), ("tx_bias", "tx_bias_a"), ("rx_power",
-                                                                         "rx_power_w")):
+                                                                           "rx_power_w")):
     lanes = [_crossed(name, v, th[name]) for v in mon[name]]
     out[key] = [sum(1 << l for l in range(LANES) if lanes[l][k]) for k in range(4)]
   return out
@@ -165,8 +165,8 @@ class FlagsFromPhysics(unittest.TestCase):
     th.update({
         "temp_degc": (t0 + 15, t0 - 40, t0 + 10, t0 - 30),
         # lane 0's drive reads at the top of the scale: no high flag can rise above it
-        "tx_bias_a": (65535 * 2e-6, mon["tx_bias_a"][0] * 0.6, 65535 * 2e-6,
-                      mon["tx_bias_a"][0] * 0.8),
+        "tx_bias_a":
+            (65535 * 2e-6, mon["tx_bias_a"][0] * 0.6, 65535 * 2e-6, mon["tx_bias_a"][0] * 0.8),
         "tx_power_w": (65535 * 0.1e-6, mon["tx_power_w"][0] * 0.3, 65535 * 0.1e-6,
                        mon["tx_power_w"][0] * 0.6),
         "rx_power_w": (max(lit) * 4, min(lit) / 8, max(lit) * 2, min(lit) / 2),
@@ -200,12 +200,12 @@ class FlagsFromPhysics(unittest.TestCase):
     every = (1 << LANES) - 1
     self.assertEqual((f["rx_power"][LA], f["rx_power"][LW]), (every, every),
                      f"every lane's low Rx power alarm and warning: {f}")
-    rx = [v for v in cmis.monitors()["rx_power_w"]]  # the host moves its thresholds there
+    rx = cmis.monitors()["rx_power_w"]  # the host moves its thresholds there
     th["rx_power_w"] = (max(rx) * 4, min(rx) / 8, max(rx) * 2, min(rx) / 2)
     cmis.set_thresholds(th)
     self._settle(client)
-    self.assertEqual(self._clears(cmis, client, th, "Rx thresholds at the new level")["rx_power"],
-                     [0] * 4)
+    self.assertEqual(
+        self._clears(cmis, client, th, "Rx thresholds at the new level")["rx_power"], [0] * 4)
     cmis.hold_to_end()
 
   def test_flags_follow_laser_current_ambient_and_fibre_loss(self):

@@ -94,8 +94,8 @@ typedef struct {
   bool closed_before_bye; /* slow_end: the rtl had closed before the model answered its BYE */
   int16_t bye_status;
   bool got_bye;
-  uint32_t timeout_ms;  /* of every side (0: 5000) */
-  int presets;          /* client model: DAC_UPDATEs at cycle 0 before its first RX */
+  uint32_t timeout_ms;   /* of every side (0: 5000) */
+  int presets;           /* client model: DAC_UPDATEs at cycle 0 before its first RX */
   cpo_status_t model_rc; /* client model: how its session ended (CPO_OK: the final BYE) */
   char model_why[320];
 } run_t;
