@@ -17,7 +17,12 @@ struct cpo_client {
   cpo_config_t config;
   cpo_proto_rx_state_t rx;
   cpo_wire_tx_t tx;
-  uint64_t last_rx_us;     /* when the rtl's last accepted message arrived: its liveness */
+  uint64_t last_rx_us; /* when the rtl's last accepted message arrived: its liveness */
+  /* Silence is judged on evidence: while this side is away from the socket (a model computing
+   * its world) the rtl's frames wait in the queue, so an absence longer than a receive slice is
+   * not the rtl's silence: it counts from back_us, when this side came back, at the earliest. */
+  uint64_t listened_us; /* when a receive last returned */
+  uint64_t back_us;
   bool rtl_gone;           /* silent: nothing more will reach it */
   bool bye_seen;           /* the rtl's BYE arrived: our BYE answers it at close */
   cpo_wire_undo_t undo;    /* what accepting the last message changed, for cpo_client_reject */
@@ -59,7 +64,8 @@ static bool s_auth_refused(cpo_client_t *c) {
 
 /* The rtl silent for timeout_ms? Fills why. */
 static bool s_rtl_silent(cpo_client_t *c, uint64_t now, char *why, size_t why_len) {
-  if (now - c->last_rx_us < (uint64_t)c->timeout_ms * 1000u)
+  const uint64_t since = c->last_rx_us > c->back_us ? c->last_rx_us : c->back_us;
+  if (now - since < (uint64_t)c->timeout_ms * 1000u)
     return false;
   cpo_whyf(why, why_len, "peer rtl silent for %u ms at %s; last agreed cycle %llu", c->timeout_ms,
            c->endpoint, (unsigned long long)c->rx.last_cycle);
@@ -145,21 +151,21 @@ static cpo_status_t s_session_word(cpo_client_t *c, const cpo_msg_t *msg, char *
 }
 
 /* Receive the next meaningful message; @p block: wait (bounded by the rtl's silence), or
- * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. Heartbeats and
- * silence go by the clock, whatever arrives: a refused frame is nobody's liveness. */
-static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *why, size_t why_len) {
-  if (why && why_len)
-    why[0] = '\0';
+ * return CPO_ERR_TIMEOUT with an empty why at once when nothing is queued. Heartbeats go by the
+ * clock whatever arrives (a stream of messages taken one by one must not starve the rtl of
+ * them); silence is checked after every frame that was not returned: a refused frame is
+ * nobody's liveness. */
+static cpo_status_t s_recv_once(cpo_client_t *c, cpo_msg_t *msg, bool block, char *why,
+                                size_t why_len) {
   for (bool first = true;; first = false) {
     if (c->cur_live) {
       zmq_msg_close(&c->cur);
       c->cur_live = false;
     }
-    if (!first && block) {
-      if (s_rtl_silent(c, cpo_mono_us(), why, why_len))
-        return CPO_ERR_TIMEOUT;
+    if (!first && block && s_rtl_silent(c, cpo_mono_us(), why, why_len))
+      return CPO_ERR_TIMEOUT;
+    if (block)
       cpo_client_tick(c);
-    }
     bool got, accepted;
     CPO_TRY(s_recv_frame(c, block, &got, why, why_len));
     if (!got)
@@ -168,6 +174,17 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
     if (accepted && msg->hdr.type != CPO_MSG_HEARTBEAT)
       return s_session_word(c, msg, why, why_len);
   }
+}
+
+static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *why, size_t why_len) {
+  if (why && why_len)
+    why[0] = '\0';
+  const uint64_t now = cpo_mono_us();
+  if (now - c->listened_us > (uint64_t)(c->timeout_ms / 8 + 1) * 1000u)
+    c->back_us = now; /* away longer than a slice: what the rtl sent meanwhile is queued */
+  cpo_status_t rc = s_recv_once(c, msg, block, why, why_len);
+  c->listened_us = cpo_mono_us();
+  return rc;
 }
 
 void cpo_client_reject(cpo_client_t *c, const cpo_msg_t *msg, uint16_t code, const char *text) {

@@ -38,6 +38,11 @@ struct cpo_server {
   cpo_config_t config;
   uint64_t cycle;      /* the rtl's current cycle, for HELLO_ACK and ERROR stamps */
   uint64_t created_us; /* peers not yet attached are "silent since" this */
+  /* Silence is judged on evidence: a peer's frames wait in the queue while the rtl is away from
+   * it (simulating, applying what came), so an absence longer than a receive slice is not the
+   * peer's silence: it counts from back_us, when the rtl came back, at the earliest. */
+  uint64_t listened_us; /* when cpo_server_recv last returned */
+  uint64_t back_us;
   peer_t peers[N_ROLES];
   zmq_msg_t ident_frame, body; /* the event the caller's cpo_msg_t points into */
   cpo_align_buf_t aligned;     /* or the body's aligned copy */
@@ -260,6 +265,8 @@ static bool s_silent_peer(cpo_server_t *s, unsigned awaited, uint64_t now, char 
       continue;
     peer_t *p = &s->peers[r];
     uint64_t since = p->attached ? p->last_rx_us : s->created_us;
+    if (since < s->back_us)
+      since = s->back_us;
     if (now - since >= limit) {
       if (p->attached)
         cpo_whyf(why, why_len, "peer %s silent for %u ms; last agreed cycle %llu", s_role(r),
@@ -301,26 +308,24 @@ static int s_recv_first(cpo_server_t *s, long wait_ms) {
   return zmq_msg_recv(&s->ident_frame, s->sock, 0);
 }
 
-cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
-                             cpo_server_event_t *ev, char *why, size_t why_len) {
-  if (why && why_len)
-    why[0] = '\0';
-  const uint64_t deadline = cpo_mono_us() + (wait_ms > 0 ? (uint64_t)wait_ms * 1000u : 0);
+static cpo_status_t s_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
+                           cpo_server_event_t *ev, char *why, size_t why_len, uint64_t entry_us) {
+  const uint64_t deadline = entry_us + (wait_ms > 0 ? (uint64_t)wait_ms * 1000u : 0);
   for (bool first = true;; first = false) {
     if (s->body_live) {
       zmq_msg_close(&s->ident_frame);
       zmq_msg_close(&s->body);
       s->body_live = false;
     }
-    /* Heartbeats and silence go by the clock, checked after every frame that was nobody's
-     * liveness (a stranger's, a refused one, a HEARTBEAT) as well as when the queue is empty:
-     * a stream of such frames neither stops our heartbeats nor hides a dead peer. */
-    if (!first) {
-      uint64_t now = cpo_mono_us();
-      if (s_silent_peer(s, awaited, now, why, why_len))
-        return CPO_ERR_TIMEOUT;
-      s_heartbeats(s, now);
-    }
+    /* Heartbeats go by the clock whatever arrives: a stream of messages the caller takes one
+     * by one (a model's RX and ADC codes while the rtl works through them) must not starve the
+     * peers waiting on the rtl. Silence is checked after every frame that was nobody's liveness
+     * (a stranger's, a refused one, a HEARTBEAT) as well as when the queue is empty: a stream
+     * of such frames neither stops our heartbeats nor hides a dead peer. */
+    const uint64_t at_us = first ? entry_us : cpo_mono_us();
+    if (!first && s_silent_peer(s, awaited, at_us, why, why_len))
+      return CPO_ERR_TIMEOUT;
+    s_heartbeats(s, at_us);
     long slice_ms = 0;
     if (wait_ms != 0) {
       cpo_status_t f = s_flush_all(s); /* never wait while holding what a peer waits for */
@@ -435,6 +440,18 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
   }
 }
 
+cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
+                             cpo_server_event_t *ev, char *why, size_t why_len) {
+  if (why && why_len)
+    why[0] = '\0';
+  const uint64_t now = cpo_mono_us();
+  if (now - s->listened_us > (uint64_t)(s->timeout_ms / 8 + 1) * 1000u)
+    s->back_us = now; /* away longer than a slice: what peers sent meanwhile is queued */
+  cpo_status_t rc = s_recv(s, awaited, wait_ms, ev, why, why_len, now);
+  s->listened_us = cpo_mono_us();
+  return rc;
+}
+
 void cpo_server_report(cpo_server_t *s, cpo_role_t role, uint32_t ref_seq, uint16_t code,
                        const char *text) {
   if (!cpo_server_attached(s, role))
@@ -533,6 +550,7 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   s->config = cfg->config;
   s->refused_roles = cfg->refused_roles;
   s->created_us = cpo_mono_us();
+  s->listened_us = s->created_us;
   s->rcvtimeo_ms = -1;
   /* Batches of half the quanta in flight (L/Q), so the model always has L/2 cycles of slack. */
   uint32_t in_flight =

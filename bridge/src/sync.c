@@ -679,16 +679,16 @@ static cpo_status_t s_check_lost_rx(sync_t *s) {
  * then has to wake this thread for the next). Nothing waits on them sooner: the model's ADC
  * samples and errors arrive in order with its RX, the host sends only while time stands still,
  * and silence is judged by the blocking receive. */
-static cpo_status_t s_await_rx(sync_t *s, uint64_t end, unsigned model_bit, unsigned host_bit) {
+static cpo_status_t s_await_rx(sync_t *s, uint64_t end, unsigned model_bit) {
   if (s->rx_hi >= end)
     return CPO_OK;
   bool got = true;
   while (s->rx_hi < end && got)
-    CPO_TRY(s_pump(s, host_bit, 0, &got));
+    CPO_TRY(s_pump(s, 0, 0, &got));
   if (s->rx_hi < end) {
     uint64_t wait_start_us = cpo_mono_us();
     while (s->rx_hi < end) {
-      CPO_TRY(s_pump(s, model_bit | host_bit, LOST_RX_POLL_MS, &got));
+      CPO_TRY(s_pump(s, model_bit, LOST_RX_POLL_MS, &got));
       CPO_TRY(s_check_lost_rx(s));
     }
     s->res->model_wait_s += (double)(cpo_mono_us() - wait_start_us) * 1e-6;
@@ -761,9 +761,9 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   bool host_on = s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST);
   if (host_on && s->req.kind == REQ_NONE) /* firmware is running: time stands still */
     return s_pump(s, ROLE_BIT(CPO_ROLE_HOST), STOP_POLL_MS, &got);
-  /* A host waiting for its answer heartbeats (its HAL's keep-alive): one that stops while the
-   * design runs through its sleep or bus access is dead, found within the timeout. */
-  const unsigned host_bit = host_on ? ROLE_BIT(CPO_ROLE_HOST) : 0;
+  /* From here the host (if any) waits for its answer: the rtl owes it one and does not judge
+   * its silence, whatever the sleep costs in wall time; the rtl waits on it again once it is
+   * answered (above), and a host gone meanwhile is found then, within the timeout. */
   uint64_t end;
   if (!s_quantum_end(s, &end))
     return CPO_OK;
@@ -788,16 +788,16 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   const bool access_waits = !s->req.started || (s->design->settled && s->design->next_event);
   if (s->chunk_parked && settled && access_waits) {
     if (s->srv) /* a host attaching now gets HELLO_ACK at this cycle: stand still for it */
-      CPO_TRY(s_pump(s, host_bit, 0, &got));
+      CPO_TRY(s_pump(s, 0, 0, &got));
     if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
       return CPO_OK;
     CPO_TRY(s_skip(s));
     *simulated = true;
     return CPO_OK;
   }
-  CPO_TRY(s_await_rx(s, end, model_bit, host_bit));
+  CPO_TRY(s_await_rx(s, end, model_bit));
   if (s->srv && !model_bit) /* a direct run serves a host only: take what it sent */
-    CPO_TRY(s_pump(s, host_bit, 0, &got));
+    CPO_TRY(s_pump(s, 0, 0, &got));
   /* A host that attached meanwhile got HELLO_ACK stamped with this cycle, the one it stamps
    * its first request with: time stands still here, before [cycle, end). */
   if (s->srv && s->req.kind == REQ_NONE && cpo_server_attached(s->srv, CPO_ROLE_HOST))
@@ -822,9 +822,7 @@ static cpo_status_t s_loop(sync_t *s) {
   }
   /* A run that ends parked: the ADC codes its ports hold at the end (the last of each). */
   if (s->cycle > 0 && s->rx_hi < s->cycle) {
-    const unsigned host_bit =
-        s->srv && cpo_server_attached(s->srv, CPO_ROLE_HOST) ? ROLE_BIT(CPO_ROLE_HOST) : 0;
-    CPO_TRY(s_await_rx(s, s->cycle, model_bit, host_bit));
+    CPO_TRY(s_await_rx(s, s->cycle, model_bit));
     s_apply_adc(s, s->cycle - 1);
   }
   return CPO_OK;

@@ -29,6 +29,7 @@
 typedef struct {
   bool bus_open;
   uint32_t addr;
+  uint32_t preset_ms; /* a slow design: each power-on DAC code takes this long to apply */
 } design_t;
 
 static void s_step(void *self, uint32_t count, const uint64_t *rx, uint64_t *tx) {
@@ -54,6 +55,15 @@ static bool s_bus_done(void *self, uint32_t *rdata, bool *slverr) {
 }
 static bool s_adc_set(void *self, uint16_t channel, uint16_t index, uint32_t code) {
   (void)self, (void)channel, (void)index, (void)code;
+  return true;
+}
+/* The rtl busy with what the model sent (the engine's 64 lanes taking in their codes): the
+ * design's own work, not a wait of the test. */
+static bool s_dac_preset(void *self, uint16_t channel, uint16_t index, uint32_t code) {
+  design_t *d = self;
+  (void)channel, (void)index, (void)code;
+  struct timespec work = {d->preset_ms / 1000u, (long)(d->preset_ms % 1000u) * 1000000L};
+  nanosleep(&work, NULL);
   return true;
 }
 
@@ -84,7 +94,15 @@ typedef struct {
   bool closed_before_bye; /* slow_end: the rtl had closed before the model answered its BYE */
   int16_t bye_status;
   bool got_bye;
+  uint32_t timeout_ms;   /* of every side (0: 5000) */
+  int presets;           /* client model: DAC_UPDATEs at cycle 0 before its first RX */
+  cpo_status_t model_rc; /* client model: how its session ended (CPO_OK: the final BYE) */
+  char model_why[320];
 } run_t;
+
+static uint32_t s_timeout_ms(const run_t *r) {
+  return r->timeout_ms ? r->timeout_ms : 5000;
+}
 
 static double s_now_s(void) {
   struct timespec ts;
@@ -94,8 +112,12 @@ static double s_now_s(void) {
 
 static void *s_rtl_main(void *arg) {
   run_t *r = arg;
-  cpo_design_ops_t ops = {&r->design, s_step, s_bus_start, s_bus_done, NULL,
-                          s_adc_set,  NULL,   NULL,        NULL,       NULL};
+  cpo_design_ops_t ops = {.self = &r->design,
+                          .step = s_step,
+                          .bus_start = s_bus_start,
+                          .bus_done = s_bus_done,
+                          .dac_preset = s_dac_preset,
+                          .adc_set = s_adc_set};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &r->opts, &r->res);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc,
                    r->rc == CPO_OK ? "run complete" : r->res.error);
@@ -126,7 +148,7 @@ static void s_start(run_t *r, unsigned refused_roles, bool expect_host) {
   cpo_bridge_cfg_t bc = {.endpoint = r->endpoint,
                          .role = CPO_ROLE_RTL,
                          .config = r->cfg,
-                         .timeout_ms = 5000,
+                         .timeout_ms = s_timeout_ms(r),
                          .context = r->ctx,
                          .refused_roles = refused_roles};
   assert_int_equal(cpo_server_bind(&bc, &r->srv, why, sizeof why), CPO_OK);
@@ -145,7 +167,7 @@ static cpo_status_t s_join(run_t *r, cpo_role_t role, cpo_client_t **c, char *wh
                          .role = role,
                          .config = r->cfg,
                          .adopt_config = role == CPO_ROLE_HOST,
-                         .timeout_ms = 5000,
+                         .timeout_ms = s_timeout_ms(r),
                          .context = r->ctx};
   return cpo_client_connect(&bc, c, why, len);
 }
@@ -168,12 +190,13 @@ static void s_raw_send(raw_t *p, cpo_msg_t *m) {
   assert_true(zmq_send(p->sock, out, n, 0) == (int)n);
 }
 
-/* A HEARTBEAT may race the rtl's close (its socket gone, our flag not yet set): a DEALER with
- * no peer would block on it for ever, so it is sent without waiting, and lost if nobody hears. */
-static void s_raw_heartbeat(raw_t *p) {
+/* A HEARTBEAT, or the BYE answering an rtl that stopped on an error, may race the rtl's close (its
+ * socket gone, our flag not yet set): a DEALER with no peer would block on it for ever, so it is
+ * sent without waiting, and lost if nobody hears. */
+static void s_raw_post(raw_t *p, uint16_t type) {
   uint8_t out[64];
-  cpo_msg_t hb = {.hdr = {.type = CPO_MSG_HEARTBEAT, .cycle = p->stamp, .seq = p->seq++}};
-  size_t n = cpo_msg_encode(&hb, out, sizeof out);
+  cpo_msg_t m = {.hdr = {.type = type, .cycle = p->stamp, .seq = p->seq++}};
+  size_t n = cpo_msg_encode(&m, out, sizeof out);
   assert_true(n > 0);
   (void)zmq_send(p->sock, out, n, ZMQ_DONTWAIT);
 }
@@ -251,8 +274,7 @@ static void *s_model_main(void *arg) {
     if (m->hdr.type == CPO_MSG_BYE) {
       r->got_bye = true;
       r->bye_status = m->u.bye.status;
-      cpo_msg_t bye = {.hdr = {.type = CPO_MSG_BYE, .cycle = p.stamp}};
-      s_raw_send(&p, &bye); /* the answer that lets the rtl close */
+      s_raw_post(&p, CPO_MSG_BYE); /* the answer that lets the rtl close (after a clean end) */
       break;
     }
     if (m->hdr.type != CPO_MSG_TX_QUANTUM)
@@ -266,7 +288,7 @@ static void *s_model_main(void *arg) {
         continue;
       }
       pthread_mutex_unlock(&r->lock);
-      s_raw_heartbeat(&p);
+      s_raw_post(&p, CPO_MSG_HEARTBEAT);
       pthread_mutex_lock(&r->lock);
       /* Held but alive: heartbeat every 50 ms, and go on the moment the test says so. */
       struct timespec next;
@@ -288,7 +310,7 @@ static void *s_model_main(void *arg) {
       pthread_mutex_lock(&r->lock);
       while (!r->rtl_closed && s_now_s() < until) {
         pthread_mutex_unlock(&r->lock);
-        s_raw_heartbeat(&p);
+        s_raw_post(&p, CPO_MSG_HEARTBEAT);
         struct timespec nap = {0, 20 * 1000 * 1000};
         nanosleep(&nap, NULL);
         pthread_mutex_lock(&r->lock);
@@ -298,6 +320,46 @@ static void *s_model_main(void *arg) {
     }
   }
   zmq_close(p.sock);
+  return NULL;
+}
+
+static cpo_status_t s_client_rx(cpo_client_t *c, uint64_t first, uint32_t n) {
+  uint64_t words[LATENCY * LANES] = {0};
+  cpo_msg_t q = {.hdr = {.type = CPO_MSG_RX_QUANTUM, .cycle = first}};
+  q.u.quantum.count = n;
+  q.u.quantum.lanes = LANES;
+  q.u.quantum.word_bytes = 8;
+  q.u.quantum.words = words;
+  return cpo_client_send(c, &q);
+}
+
+/* A model on the bridge's own client (it judges the rtl's silence as a real model does): r->presets
+ * power-on DAC codes at cycle 0, one message each, then dark RX for [0, L), then RX(c + L, n) for
+ * each TX(c, n) below the end, until the rtl's BYE. */
+static void *s_client_model_main(void *arg) {
+  run_t *r = arg;
+  cpo_client_t *c = NULL;
+  cpo_status_t rc = s_join(r, CPO_ROLE_MODEL, &c, r->model_why, sizeof r->model_why);
+  uint8_t raw[CPO_PROTO_ANALOG_ENTRY_BYTES];
+  for (int i = 0; rc == CPO_OK && i < r->presets; i++) {
+    cpo_msg_analog_pack(raw, 0, (cpo_analog_entry_t){0, (uint16_t)i, 1});
+    cpo_msg_t m = {.hdr = {.type = CPO_MSG_DAC_UPDATE, .cycle = 0}};
+    m.u.analog.count = 1;
+    m.u.analog.entries_raw = raw;
+    rc = cpo_client_send(c, &m);
+  }
+  for (uint64_t first = 0; rc == CPO_OK && first < LATENCY; first += QUANTUM)
+    rc = s_client_rx(c, first, QUANTUM);
+  while (rc == CPO_OK) {
+    cpo_msg_t m;
+    rc = cpo_client_recv(c, &m, r->model_why, sizeof r->model_why);
+    if (rc == CPO_OK && m.hdr.type == CPO_MSG_TX_QUANTUM && m.hdr.cycle + LATENCY < TOTAL)
+      rc = s_client_rx(c, m.hdr.cycle + LATENCY, m.u.quantum.count);
+  }
+  /* The rtl's final BYE (status 0) ends a good session: PEER_GONE with "status 0" in why. */
+  r->model_rc = rc == CPO_ERR_PEER_GONE && strstr(r->model_why, "(status 0") ? CPO_OK : rc;
+  if (c)
+    cpo_client_close(&c, (int16_t)r->model_rc, "model done");
   return NULL;
 }
 
@@ -456,13 +518,39 @@ static void test_run_without_host_refuses_host_hello(void **state) {
   assert_int_equal(r.res.n_peer_events, 1); /* the model's attach only */
 }
 
-/* A host that stops (no keep-alive heartbeats) while the design runs through its sleep is found
- * dead within the timeout, by name, even while the rtl waits for a busy model's RX. The model is
- * released only after 4 timeouts: a run still going then had not noticed. */
-static void test_host_silent_during_its_sleep_is_found(void **state) {
+/* Until the rtl closes, or @p timeouts of the run's timeout_ms: true if it closed. */
+static bool s_wait_closed(run_t *r, unsigned timeouts) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  uint64_t ms = (uint64_t)timeouts * s_timeout_ms(r);
+  until.tv_sec += (time_t)(ms / 1000u);
+  until.tv_nsec += (long)(ms % 1000u) * 1000000L;
+  until.tv_sec += until.tv_nsec / 1000000000L;
+  until.tv_nsec %= 1000000000L;
+  pthread_mutex_lock(&r->lock);
+  while (!r->rtl_closed && pthread_cond_timedwait(&r->cond, &r->lock, &until) == 0) {
+  }
+  bool closed = r->rtl_closed;
+  pthread_mutex_unlock(&r->lock);
+  return closed;
+}
+
+static void s_release_model(run_t *r) {
+  pthread_mutex_lock(&r->lock);
+  r->go_on = true;
+  pthread_cond_broadcast(&r->cond);
+  pthread_mutex_unlock(&r->lock);
+}
+
+/* A host waiting for its answer (here a sleep the rtl takes long over: it waits for a busy
+ * model's RX meanwhile) is owed that answer, not awaited: however long the wall time, and even
+ * with no heartbeat from it, the rtl never judges it silent; it answers the sleep and the run
+ * ends cleanly. (Before: "peer host silent" while a Python host slept 40 ms of simulated time.) */
+static void test_host_waiting_for_its_answer_is_never_judged_silent(void **state) {
   (void)state;
   static run_t r;
   memset(&r, 0, sizeof r);
+  r.timeout_ms = 2000; /* the held model heartbeats every 50 ms: a stall of 2 s never happens */
   r.hold = true;
   r.hold_alive = true;
   r.hold_from = HOLD;
@@ -471,27 +559,74 @@ static void test_host_silent_during_its_sleep_is_found(void **state) {
   pthread_create(&model, NULL, s_model_main, &r);
   raw_t h;
   s_raw_join(&r, &h, CPO_ROLE_HOST);
+  const uint64_t until = TOTAL - 10; /* past HOLD: the rtl waits for the model meanwhile */
   cpo_msg_t q = {.hdr = {.type = CPO_MSG_SLEEP, .cycle = h.m.hdr.cycle}};
-  q.u.sleep.until_cycle = TOTAL - 10; /* past HOLD: the rtl waits for the model meanwhile */
-  s_raw_send(&h, &q);                 /* and then the host says nothing more */
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += 4 * 5; /* 4 x the run's timeout_ms */
-  pthread_mutex_lock(&r.lock);
-  while (!r.rtl_closed && pthread_cond_timedwait(&r.cond, &r.lock, &until) == 0) {
-  }
-  bool found = r.rtl_closed;
-  r.go_on = true;
-  pthread_cond_broadcast(&r.cond);
-  pthread_mutex_unlock(&r.lock);
+  q.u.sleep.until_cycle = until;
+  s_raw_send(&h, &q); /* and then the host says nothing until its answer */
+  bool closed = s_wait_closed(&r, 4);
+  s_release_model(&r);
+  if (closed)
+    fail_msg("the rtl ended the run while its host waited for a sleep: %s", r.res.error);
+  assert_true(s_raw_recv(&h));
+  assert_int_equal(h.m.hdr.type, CPO_MSG_SLEEP_DONE);
+  assert_int_equal(h.m.hdr.cycle, until);
+  s_raw_bye(&h, until);
+  pthread_join(model, NULL);
+  s_finish(&r);
+  if (r.rc != CPO_OK)
+    fail_msg("run failed: %s", r.res.error);
+  assert_int_equal(r.res.cycles, TOTAL);
+}
+
+/* A host gone while it slept (no heartbeats, nothing read) is named within the timeout once its
+ * sleep is answered and the rtl waits on it for its next request. */
+static void test_host_gone_during_its_sleep_is_named_once_awaited(void **state) {
+  (void)state;
+  static run_t r;
+  memset(&r, 0, sizeof r);
+  r.timeout_ms = 1000;
+  s_start(&r, 0, true);
+  pthread_t model;
+  pthread_create(&model, NULL, s_model_main, &r);
+  raw_t h;
+  s_raw_join(&r, &h, CPO_ROLE_HOST);
+  cpo_msg_t q = {.hdr = {.type = CPO_MSG_SLEEP, .cycle = h.m.hdr.cycle}};
+  q.u.sleep.until_cycle = TOTAL - 10;
+  s_raw_send(&h, &q);
+  bool found = s_wait_closed(&r, 20); /* generous: named before the deadline */
+  s_release_model(&r);
   pthread_join(model, NULL);
   zmq_close(h.sock);
   s_finish(&r);
   if (!found)
-    fail_msg("the rtl did not notice the silent host within 4 timeouts");
+    fail_msg("the rtl did not notice the gone host within 20 timeouts");
   assert_int_equal(r.rc, CPO_ERR_TIMEOUT);
   if (!strstr(r.res.error, "host"))
     fail_msg("the error does not name the host: %s", r.res.error);
+  assert_int_equal(r.res.cycles, TOTAL - 10); /* found after its sleep, not during it */
+}
+
+/* The rtl busy working through a stream of the model's messages (each taking a good part of the
+ * timeout) still heartbeats the model waiting on it: the model's session stays alive and the run
+ * ends cleanly. (Before: heartbeats only after frames nobody took, so the model declared the rtl
+ * silent while it worked through 64 lanes' messages: "peer rtl silent".) */
+static void test_rtl_heartbeats_while_it_works_through_a_stream(void **state) {
+  (void)state;
+  static run_t r;
+  memset(&r, 0, sizeof r);
+  r.timeout_ms = 1000;
+  r.presets = 8;
+  r.design.preset_ms = 300; /* 2.4 s of work, a message at a time */
+  s_start(&r, 1u << CPO_ROLE_HOST, false);
+  pthread_t model;
+  pthread_create(&model, NULL, s_client_model_main, &r);
+  pthread_join(model, NULL);
+  s_finish(&r);
+  if (r.model_rc != CPO_OK)
+    fail_msg("the model lost its session: %s", r.model_why);
+  if (r.rc != CPO_OK)
+    fail_msg("run failed: %s", r.res.error);
+  assert_int_equal(r.res.cycles, TOTAL);
 }
 
 /* A model still busy with the last quanta when the run ends hears the final BYE (status 0):
@@ -519,7 +654,9 @@ int main(void) {
       cmocka_unit_test(test_host_attaches_mid_run_and_after_another_host_left),
       cmocka_unit_test(test_run_without_host_refuses_host_hello),
       cmocka_unit_test(test_slow_model_still_hears_the_final_bye),
-      cmocka_unit_test(test_host_silent_during_its_sleep_is_found),
+      cmocka_unit_test(test_host_waiting_for_its_answer_is_never_judged_silent),
+      cmocka_unit_test(test_host_gone_during_its_sleep_is_named_once_awaited),
+      cmocka_unit_test(test_rtl_heartbeats_while_it_works_through_a_stream),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
