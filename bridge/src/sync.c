@@ -27,7 +27,8 @@ typedef struct {
 #define ADC_PENDING_MAX (1u << 20)
 
 /* The converters a design can have (channels and lanes or lasers): codes for others are refused
- * as they come, like codes for converters the design lacks. */
+ * when folded, codes for converters the design lacks when applied (the last before a clocked
+ * cycle: one superseded while skipped is never offered to the design, so never refused). */
 #define ADC_CHANNELS_MAX 16u
 #define ADC_INDICES_MAX 256u
 
@@ -723,8 +724,8 @@ static uint64_t s_design_due(const sync_t *s) {
 
 /* Parked, no bus transaction under way: pass the cycles up to the host's wake-up, the design's
  * next deadline or the end of the run without clocking the design, granting the model the span at
- * once (PARKED). Its ADC codes apply as they arrive (s_take_adc); RX for cycles after the span
- * comes with RX_PARKED. */
+ * once (PARKED). Its ADC codes fold as they arrive (s_take_adc) and reach the design before its
+ * next clocked cycle (s_apply_adc); RX for cycles after the span comes with RX_PARKED. */
 static cpo_status_t s_skip(sync_t *s) {
   uint64_t end = s->cfg->total_cycles;
   if (s->req.kind == REQ_SLEEP && s->req.until < end)
@@ -768,7 +769,7 @@ static cpo_status_t s_turn(sync_t *s, unsigned model_bit, bool *simulated) {
   if (!s_quantum_end(s, &end))
     return CPO_OK;
   s->chunk_parked = s_design_parked(s);
-  if (s->chunk_parked != s->hashed_parked) { /* every ADC code before this cycle is hashed */
+  if (s->chunk_parked != s->hashed_parked) { /* codes folded while skipped come after, here */
     cpo_event_hash_event(&s->res->hash, s->cycle, CPO_EVENT_PARKED, s->chunk_parked, 0);
     s->hashed_parked = s->chunk_parked;
   }
@@ -820,9 +821,13 @@ static cpo_status_t s_loop(sync_t *s) {
     if (simulated)
       s_progress(s, start_us, &last_progress_us);
   }
-  /* A run that ends parked: the ADC codes its ports hold at the end (the last of each). */
-  if (s->cycle > 0 && s->rx_hi < s->cycle) {
-    CPO_TRY(s_await_rx(s, s->cycle, model_bit));
+  /* A run that ends parked: the ADC codes its ports hold at the end (the last of each). Folded
+   * codes are applied and hashed here whether or not the RX of the end has come already (it may,
+   * or not, by then: a shorter last span than L), so the hash does not depend on timing; after
+   * a streaming end none is due. */
+  if (s->cycle > 0) {
+    if (s->rx_hi < s->cycle)
+      CPO_TRY(s_await_rx(s, s->cycle, model_bit));
     s_apply_adc(s, s->cycle - 1);
   }
   return CPO_OK;
