@@ -42,8 +42,8 @@ from typing import List, Optional, Tuple
 
 try:
   from cpoemu_proto import (ANALOG_ENTRY_BYTES, BITS_PER_SYMBOL_MAX, CONFIG_BLOCK_BYTES,
-                            CONFIG_OFFSET, FIXED_PART_BYTES, FNV64_OFFSET_BASIS, FNV64_PRIME,
-                            HEADER_BYTES, HELLO_HASH_OFFSET, LANE_WORD_BITS, MAGIC,
+                            CONFIG_OFFSET, FIXED_PART_BYTES, FLAG_SKIPPED, FNV64_OFFSET_BASIS,
+                            FNV64_PRIME, HEADER_BYTES, HELLO_HASH_OFFSET, LANE_WORD_BITS, MAGIC,
                             MAX_ANALOG_ENTRIES, MAX_LANES, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES,
                             PAYLOAD_BYTES, PROFILE_BYTES, REG_STATUS_MAX, SEQ_NONE, STATUS_TEXT,
                             SYMBOLS_PER_CYCLE_MAX, VERSION, MsgType, Role, WireError)
@@ -53,7 +53,6 @@ except ImportError as e:
       "protocol.toml -> BUILD/host/python/cpoemu_proto.py): build cpoemu and put BUILD/host/python "
       "on PYTHONPATH") from None
 
-FLAG_SKIPPED = 0x0001  # header flag of a PARKED whose span the rtl skips (never clocks)
 _HEADER = struct.Struct("<IHHHHIQII")  # magic version type flags rsv seq cycle payload_len rsv
 _CONFIG = struct.Struct("<HHB3sII4sQQQ32s")  # the config block (HELLO payload 4..79)
 _HELLO = struct.Struct("<B3s76sQ")  # role, reserved, config block, config_hash

@@ -57,7 +57,7 @@ typedef struct {
 } cpo_config_t;
 
 /* Header flags (PROTOCOL.md section 2): PARKED's span is skipped, its cycles never clocked. */
-#define CPO_MSG_FLAG_SKIPPED 0x0001u
+#define CPO_MSG_FLAG_SKIPPED CPO_PROTO_FLAG_SKIPPED
 
 typedef struct {
   uint32_t magic;
