@@ -2,7 +2,10 @@
  * synchroniser and a design (the scenario's timeline, the run's observer) derives from
  * CpoOpsDecorator, takes forwarding() (every op the inner design has, calling the inner one,
  * with self = the decorator) and replaces only the ops it changes, reaching the design through
- * inner(). An op the inner design lacks stays NULL, so the synchroniser sees the same design. */
+ * inner(). An op the inner design lacks stays NULL, so the synchroniser sees the same design.
+ * adc_set and adc_set_many go together: the synchroniser calls adc_set_many when there is one,
+ * and forwarding()'s goes straight to the inner design, so a decorator that replaces adc_set
+ * must replace adc_set_many too (run_observer.cpp does), or it never sees a code. */
 #ifndef CPO_OPS_DECORATOR_H
 #define CPO_OPS_DECORATOR_H
 

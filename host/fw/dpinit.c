@@ -395,4 +395,5 @@ void cpo_fw_dpinit_print(const cpo_fw_dpinit_report_t *r, FILE *out) {
             r->worst_track_rel * 100.0);
   else if (r->relocks)
     fprintf(out, "host: fw: relocks: none of %u locked again\n", r->relocks);
+  fflush(out); /* the host role's report, before the run's table when both share a pipe */
 }

@@ -11,6 +11,8 @@ static uint32_t s_slot(const cpo_adc_history_t *h, uint64_t cycle) {
 
 void cpo_adc_history_init(cpo_adc_history_t *h, uint64_t period_cycles, uint64_t seed) {
   h->period_cycles = period_cycles;
+  for (uint32_t k = 0; k < CPO_ADC_HISTORY; k++)
+    h->cycle[k] = UINT64_MAX; /* no conversion yet: not even conversion 0 (a skipped start) */
   const uint64_t base = cpo_rng_mix64(cpo_rng_mix64(seed) ^ ADC_NOISE_SALT);
   for (uint32_t ch = 0; ch < CPO_ADC_COUNT; ch++)
     for (uint32_t i = 0; i < CPO_ADC_HISTORY_MAX_INDEX; i++)

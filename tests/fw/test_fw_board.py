@@ -93,8 +93,9 @@ class CalibratedStartAdopted(unittest.TestCase):
     code, res, out, err = board(["--start", "calibrated"])
     what = out + err
     self.assertEqual(code, 0, what)
-    self.assertIn("host: fw: adopted an engine lit before the firmware: lanes 0xff taken as "
-                  "locked and calibrated", out)
+    self.assertIn(
+        "host: fw: adopted an engine lit before the firmware: lanes 0xff taken as "
+        "locked and calibrated", out)
     d = DPINIT.search(out)
     self.assertIsNotNone(d, what)
     self.assertEqual(int(d[1]), 0, what)  # nothing calibrated again
