@@ -20,6 +20,21 @@
 
 uint64_t cpo_mono_us(void);
 
+/** How long one receive blocks (ms): a slice of the silence time-out, so heartbeats and silence
+ *  checks run several times within it. */
+static inline unsigned cpo_recv_slice_ms(unsigned timeout_ms) {
+  return timeout_ms / 8 + 1;
+}
+
+/** On entering a receive at @p now: a side away from its socket longer than a slice (busy with
+ *  its own work) restarts its peers' silence count at *back_us, since what they sent meanwhile
+ *  is queued, not missing. *listened_us is when the last receive returned. */
+static inline void cpo_recv_enter(uint64_t listened_us, uint64_t *back_us, unsigned timeout_ms,
+                                  uint64_t now) {
+  if (now - listened_us > (uint64_t)cpo_recv_slice_ms(timeout_ms) * 1000u)
+    *back_us = now;
+}
+
 /** printf into a caller's buffer, tolerating NULL / 0-length buffers (in protocol.c). */
 void cpo_whyf(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -180,8 +180,7 @@ static cpo_status_t s_recv(cpo_client_t *c, cpo_msg_t *msg, bool block, char *wh
   if (why && why_len)
     why[0] = '\0';
   const uint64_t now = cpo_mono_us();
-  if (now - c->listened_us > (uint64_t)(c->timeout_ms / 8 + 1) * 1000u)
-    c->back_us = now; /* away longer than a slice: what the rtl sent meanwhile is queued */
+  cpo_recv_enter(c->listened_us, &c->back_us, c->timeout_ms, now);
   cpo_status_t rc = s_recv_once(c, msg, block, why, why_len);
   c->listened_us = cpo_mono_us();
   return rc;
@@ -265,7 +264,7 @@ static cpo_status_t s_open(cpo_client_t *c, const cpo_bridge_cfg_t *cfg, char *w
                            size_t why_len) {
   c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
   cpo_status_t rc = c->sock ? cpo_wire_socket_setup(c->sock) : CPO_ERR_TRANSPORT;
-  int slice_ms = (int)(c->timeout_ms / 8 + 1); /* how long one receive blocks (see recv) */
+  int slice_ms = (int)cpo_recv_slice_ms(c->timeout_ms); /* how long one receive blocks */
   if (rc == CPO_OK && zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &slice_ms, sizeof slice_ms) != 0)
     rc = CPO_ERR_TRANSPORT;
   if (rc == CPO_OK && cfg->curve.key_file != NULL)

@@ -335,7 +335,7 @@ static cpo_status_t s_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
                  cpo_status_str(f), (unsigned long long)s->peers[CPO_ROLE_MODEL].rx.last_cycle);
         return f;
       }
-      slice_ms = s->timeout_ms / 8 + 1; /* wake up for heartbeats and silence checks */
+      slice_ms = cpo_recv_slice_ms(s->timeout_ms); /* wake up for heartbeats and silence checks */
       uint64_t now = cpo_mono_us();
       long left_ms = now >= deadline ? 0 : (long)((deadline - now) / 1000u) + 1;
       if (wait_ms > 0 && left_ms < slice_ms)
@@ -445,8 +445,7 @@ cpo_status_t cpo_server_recv(cpo_server_t *s, unsigned awaited, int32_t wait_ms,
   if (why && why_len)
     why[0] = '\0';
   const uint64_t now = cpo_mono_us();
-  if (now - s->listened_us > (uint64_t)(s->timeout_ms / 8 + 1) * 1000u)
-    s->back_us = now; /* away longer than a slice: what peers sent meanwhile is queued */
+  cpo_recv_enter(s->listened_us, &s->back_us, s->timeout_ms, now);
   cpo_status_t rc = s_recv(s, awaited, wait_ms, ev, why, why_len, now);
   s->listened_us = cpo_mono_us();
   return rc;
