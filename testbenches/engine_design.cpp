@@ -162,10 +162,6 @@ template <typename Top, uint32_t H, uint32_t M> cpo_design_ops_t EngineDesign<To
   o.adc_set = [](void *d, uint16_t channel, uint16_t index, uint32_t code) {
     return static_cast<D *>(d)->adcSet(channel, index, code);
   };
-  o.adc_set_many = [](void *d, const cpo_analog_write_t *w, uint32_t n, bool *ok) {
-    for (uint32_t i = 0; i < n; i++)
-      ok[i] = static_cast<D *>(d)->adcSet(w[i].channel, w[i].index, w[i].code);
-  };
   o.dac_take = [](void *d, cpo_analog_write_t *out, uint32_t max) {
     return static_cast<D *>(d)->dacTake(out, max);
   };
