@@ -67,6 +67,9 @@ Access types (hardware view in the generated structs):
          a set in the same cycle as a clear wins; value in reg2hw.<reg>.<field>
   w1p    write 1 to pulse: reg2hw.<reg>.<field> is high for the one cycle after the write; reads 0
   rc     hardware sets bits (hw2reg set mask), a read returns the value and clears it
+  rws    software read/write, and hardware sets bits (hw2reg set mask, as w1c's): software
+         writes the value, a set in the same cycle as the write wins; value in reg2hw (a
+         hardware preset that software may clear later)
 """
 
 import argparse
@@ -76,14 +79,14 @@ import re
 import sys
 import tomllib
 
-ACCESS_TYPES = ("ro", "const", "rw", "wo", "w1c", "w1p", "rc")
+ACCESS_TYPES = ("ro", "const", "rw", "wo", "w1c", "w1p", "rc", "rws")
 # Access types whose value lives in a flop in the register block.
-STORED = ("rw", "wo", "w1c", "w1p", "rc")
+STORED = ("rw", "wo", "w1c", "w1p", "rc", "rws")
 # Access types that accept a reset value (the others have none that software could see).
-HAS_RESET = ("const", "rw", "wo", "w1c", "rc")
-READABLE = ("ro", "const", "rw", "w1c", "rc")
-TO_HW = ("rw", "wo", "w1c", "w1p", "rc")  # appears in reg2hw
-FROM_HW = ("ro", "w1c", "rc")  # appears in hw2reg
+HAS_RESET = ("const", "rw", "wo", "w1c", "rc", "rws")
+READABLE = ("ro", "const", "rw", "w1c", "rc", "rws")
+TO_HW = ("rw", "wo", "w1c", "w1p", "rc", "rws")  # appears in reg2hw
+FROM_HW = ("ro", "w1c", "rc", "rws")  # appears in hw2reg
 
 ADDR_BITS = 16
 
@@ -904,7 +907,7 @@ def _sv_top_header(block):
       "// The address decode, the read mux and the ro fields of hw2reg_i are looked at only in an",
       "// access cycle, so an idle bus costs the simulator next to nothing: hw2reg_re_o is high in",
       "// the access cycle of a read, the only cycles in which ro fields are read (a design may",
-      "// assemble them inside `if (hw2reg_re_o)`). w1c and rc set masks are read every cycle.",
+      "// assemble them inside `if (hw2reg_re_o)`). w1c, rc and rws set masks are read every cycle.",
       *windows, "", f"module cpo_{b}_reg_top", "  import cpo_apb_pkg::*;",
       f"  import cpo_{b}_reg_pkg::*;", "(", "  input  logic clk_i,", "  input  logic rst_ni,",
       "  input  apb_req_t req_i,", "  output apb_rsp_t rsp_o,",
@@ -1008,6 +1011,8 @@ def _sv_field_updates(block, r, f, idx, ind):
     return [f"{ind}if ({n}_hit{idx}) {q} <= {wd};"]
   if f.access == "w1c":
     return [f"{ind}if ({n}_hit{idx}) {q} <= ({q} & ~{wd}) | {hw};"]
+  if f.access == "rws":
+    return [f"{ind}if ({n}_hit{idx}) {q} <= {wd} | {hw};"]
   return []  # rc: cleared by reads
 
 
@@ -1042,7 +1047,7 @@ def _sv_top_storage(block):
         q = f"reg2hw_q.{r.sv_name}{idx}.{f.sv_name}"
         if f.access == "w1p":
           out.append(f"{ind}{q} <= '0;")
-        elif f.access in ("w1c", "rc"):
+        elif f.access in ("w1c", "rc", "rws"):
           out.append(f"{ind}{q} <= {q} | hw2reg_i.{r.sv_name}{idx}.{f.sv_name};")
       return out
 
@@ -1382,6 +1387,7 @@ ACCESS_DOC = {
     "w1c": "set by hardware, write 1 to clear",
     "w1p": "write 1 to pulse, reads 0",
     "rc": "set by hardware, cleared by a read",
+    "rws": "read/write, bits also set by hardware",
 }
 
 

@@ -21,7 +21,9 @@ module cpo_regtest_tb
   output logic [3:0] seen_o,
   output logic [1:0] go_o,
   output logic [CPO_REGTEST_NUM_CH-1:0][11:0] gain_o,
+  output logic [7:0] done_o,
   input  logic ovf_set_i,
+  input  logic [7:0] done_set_i,
   input  logic [3:0] seen_set_i,
   input  logic [7:0] level_i,
   input  logic [CPO_REGTEST_NUM_CH-1:0][63:0] cnt_i
@@ -53,6 +55,8 @@ module cpo_regtest_tb
   assign go_o = reg2hw.events.go;
   assign hw2reg.events.ovf = ovf_set_i;
   assign hw2reg.events.seen = seen_set_i;
+  assign done_o = reg2hw.done.lanes;
+  assign hw2reg.done.lanes = done_set_i;
   assign hw2reg.status.level = level_i;
   for (genvar i = 0; i < int'(CPO_REGTEST_NUM_CH); i++) begin : g_ch
     assign gain_o[i] = reg2hw.ch_cfg[i].gain;

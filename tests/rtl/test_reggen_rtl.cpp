@@ -121,6 +121,33 @@ void test_w1p_pulses_for_one_cycle(void **state) {
   assert_int_equal(dut->go_o, 0);
 }
 
+// rws: the reset value, hardware sets bits (a preset), software writes the whole value (it may
+// clear what hardware set), and a set in the cycle of the write wins.
+void test_rws_hardware_sets_software_writes(void **state) {
+  auto &dut = *static_cast<Dut *>(*state);
+  assert_int_equal(dut->done_o, CPO_REGTEST_DONE_LANES_RESET);
+  dut->done_set_i = 0xf0;
+  dut.tick();
+  dut->done_set_i = 0;
+  dut.run(2);
+  assert_int_equal(dut->done_o, 0xf1);
+  assert_int_equal(rd(dut, CPO_REGTEST_DONE_OFFSET), 0xf1u);
+  assert_false(dut.apb_write(CPO_REGTEST_DONE_OFFSET, 0x0c)); // clears the preset bits
+  assert_int_equal(dut->done_o, 0x0c);
+  assert_int_equal(rd(dut, CPO_REGTEST_DONE_OFFSET), 0x0cu);
+  dut.top().psel_i = 1;
+  dut.top().pwrite_i = 1;
+  dut.top().paddr_i = CPO_REGTEST_DONE_OFFSET;
+  dut.top().pwdata_i = 0;
+  dut.tick();
+  dut.top().penable_i = 1;
+  dut->done_set_i = 0x02;
+  dut.tick();
+  dut.top().psel_i = dut.top().penable_i = 0;
+  dut->done_set_i = 0;
+  assert_int_equal(dut->done_o, 0x02);
+}
+
 // LO returns the live low half and captures the high half; HI returns the capture even after
 // the counter has carried into the high half.
 void test_latched_pair_reads_one_consistent_value(void **state) {
@@ -168,6 +195,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_w1c_set_by_hardware_cleared_by_one, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rc_cleared_by_read, setup, teardown),
       cmocka_unit_test_setup_teardown(test_w1p_pulses_for_one_cycle, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rws_hardware_sets_software_writes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_latched_pair_reads_one_consistent_value, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_unmapped_and_misaligned_addresses_error, setup,
