@@ -25,7 +25,8 @@
  *
  * CMIS's time: cycle_i is the cycle number, set before every clocked cycle (a skip moves it on
  * with the count); cycles_per_us_i comes from the run's datapath clock (the constructor).
- * DPInit's calibration done is the engine's own (OE CAL_DONE, or a preset laser current). */
+ * DPInit's calibration done is the engine's own (OE CAL_DONE, which a preset laser current sets
+ * in the first cycle). */
 #ifndef CPO_ENGINE_DESIGN_H
 #define CPO_ENGINE_DESIGN_H
 

@@ -26,8 +26,9 @@
 // CMIS's timers are deadlines against cycle_i (the harness's datapath cycle number, which jumps
 // while parked cycles are skipped); next_event_o is the earliest cycle the harness must clock
 // (cpo_cmis's), all ones when none. DPInit's "calibration done" per media lane is OE CAL_DONE
-// (the calibration firmware sets it), or every lane when a laser current was preset before cycle
-// 0 (the calibrated snapshot stands in for the firmware that ran). OE CAL_REQ shows the firmware
+// (the calibration firmware sets it; when a laser current was preset before cycle 0, the
+// calibrated snapshot stands in for the firmware that ran, and the first cycle sets every lane's
+// bit, which the firmware may clear to recalibrate a lane). OE CAL_REQ shows the firmware
 // the lanes DPInit waits on (they may stream meanwhile, for it to measure), OE DP_ACTIVE the
 // lanes whose data path is Activated; OE TX_LOL, which it writes, latches CMIS's Tx LOL flags.
 //
@@ -451,11 +452,17 @@ module cpo_engine_top
   logic [NumMediaLanes-1:0] cmis_stream;
   logic cmis_managed;  // a host has powered the module up through CMIS: BYPASS no longer applies
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
-  logic calibrated_q;  // a laser current was preset before cycle 0: the calibrated snapshot
-  logic [63:0] cal_done_all;
+  // A laser current preset before cycle 0 is the calibrated snapshot: it stands in for the
+  // firmware that ran, so CAL_DONE starts with every media lane set (the first cycle sets them,
+  // as the firmware would have); the firmware may clear a lane's bit later, to recalibrate it.
+  logic cal_preset_q;
+  logic [63:0] cal_done_all, cal_preset_all;
   logic [NumMediaLanes-1:0] cal_done;
   assign cal_done_all = {o_reg2hw.cal_done_hi.lanes, o_reg2hw.cal_done_lo.lanes};
-  assign cal_done = calibrated_q ? '1 : cal_done_all[NumMediaLanes-1:0];
+  assign cal_done = cal_done_all[NumMediaLanes-1:0];
+  assign cal_preset_all = 64'({NumMediaLanes{cal_preset_q}});
+  assign o_hw2reg.cal_done_lo.lanes = cal_preset_all[31:0];
+  assign o_hw2reg.cal_done_hi.lanes = cal_preset_all[63:32];
   // Per media lane, over the Ratio host lanes of its data path: CAL_REQ, the data paths DPInit
   // waits on (a host lane in DPInit, the media lane not yet calibrated), for the firmware to
   // poll; DP_ACTIVE, those Activated on every host lane (as cpo_cmis's stream_en_o).
@@ -484,10 +491,13 @@ module cpo_engine_top
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       bias_code_q <= dac_preset_i[DacLaserCurrent];
-      calibrated_q <= |dac_preset_i[DacLaserCurrent];
-    end else if (dac_write.we && 32'(dac_write.channel) == DacLaserCurrent) begin
-      for (int m = 0; m < NumMediaLanes; m++)
-        if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
+      cal_preset_q <= |dac_preset_i[DacLaserCurrent];
+    end else begin
+      cal_preset_q <= 1'b0;
+      if (dac_write.we && 32'(dac_write.channel) == DacLaserCurrent) begin
+        for (int m = 0; m < NumMediaLanes; m++)
+          if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
+      end
     end
   end
   cpo_cmis #(.NumLanes(NumHostLanes), .NumMediaLanes(NumMediaLanes)) u_cmis (
@@ -501,6 +511,7 @@ module cpo_engine_top
     .bus_wait_o     (cmis_bus_wait),
     .cal_done_i     (cal_done),
     .tx_lol_i       (tx_lol_all[NumMediaLanes-1:0]),
+    .rx_lock_i      (lane_locked_o),
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
     .vcc_code_i     (VccCodeMv),

@@ -198,6 +198,8 @@ cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool ca
   snprintf(m->cfg.profile, sizeof m->cfg.profile, "%s", m->info.profile);
   m->rng = 0x9E3779B97F4A7C15ull ^ seed;
   m->stream_en = ~0ull;
+  if (calibrated) /* as the engine's first cycle presets OE CAL_DONE (rtl/engine) */
+    m->cal_done = m->info.lanes >= 64 ? ~0ull : (1ull << m->info.lanes) - 1;
   m->tx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->tx);
   m->rx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->rx);
   for (uint32_t c = 0; c < CPO_DAC_COUNT; c++)
