@@ -7,6 +7,7 @@
  * (which would otherwise start them over) and restored after. */
 #include "cpo/fw_dpinit.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,9 @@
 
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define D2D_POLL_US 1.0
+/* adopted as found: a ring's drop/tap ratio within this of the design's lock point. A ring off
+ * its line reads near 0; tracking (ring_lock.c) relocks one beyond 1 % of it anyway. */
+#define ADOPT_TOL_REL 0.1
 #define RELOCK_US 2.0 /* a lane turned on: the path's latency (~0.5 us) and the checkers' lock */
 
 static const uint32_t s_asic_d2d[CPO_FW_MAX_MODULES] = {CPO_ADDRMAP_ENGINE_ASIC_D2D_BASE,
@@ -95,9 +99,10 @@ static cpo_status_t s_stream(cpo_fw_dpinit_t *dp, uint64_t mask) {
 
 /* An engine lit before this firmware booted (the calibrated start: as a finished bring-up left
  * it): the lasers, modulators and equalisers are taken as found (drive, heater and lock point
- * read back) instead of lit again, and every lane with light is calibrated as found (CAL_DONE)
- * and supervised from now on; a lane that later loses its lock is calibrated for real at its
- * next DPInit. */
+ * read back) instead of lit again, and every lane with light whose ring sits on its line (its
+ * drop/tap ratio within ADOPT_TOL_REL of the design's lock ratio) is calibrated as found
+ * (CAL_DONE) and supervised from now on. The others are left to their DPInit (their CAL_DONE
+ * bit cleared), as is a lane that later loses its lock. */
 static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
   cpo_fw_engine_t *e = dp->e;
   e->deadline_cycles = deadline_cycles;
@@ -114,6 +119,11 @@ static cpo_status_t s_adopt(cpo_fw_dpinit_t *dp, uint64_t deadline_cycles) {
     if (!l->lit)
       continue;
     dp->fibre_lit |= s_bit(j);
+    const double lock = e->product->ring_lock_ratio;
+    if (e->product->ring && !(fabs(drop_a / tap_a - lock) <= ADOPT_TOL_REL * lock)) {
+      dp->r.off_line |= s_bit(j);
+      continue;
+    }
     dp->r.adopted |= s_bit(j);
     if (e->product->ring)
       cpo_fw_ring_adopt(e, j, drop_a / tap_a, heater_w);
@@ -140,9 +150,14 @@ cpo_status_t cpo_fw_dpinit_boot(cpo_fw_dpinit_t *dp) {
     return rc;
   }
   dp->all = e->lanes >= 64 ? ~0ull : s_bit(e->lanes) - 1;
-  double laser0_a; /* lit before us (the lasers' drive set): adopted at the first poll */
-  CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, 0, &laser0_a));
-  dp->found_lit = laser0_a > 0.0;
+  /* lit before us (any laser's drive set; one the engine lacks reads 0): adopted at the first
+   * poll */
+  dp->found_lit = false;
+  for (uint32_t k = 0; k < e->lanes && !dp->found_lit; k++) {
+    double drive_a;
+    CPO_TRY(cpo_fw_dac_read(e, CPO_DAC_LASER_CURRENT, k, &drive_a));
+    dp->found_lit = drive_a > 0.0;
+  }
   dp->booted = true;
   return s_stream(dp, 0);
 }
@@ -381,6 +396,11 @@ void cpo_fw_dpinit_print(const cpo_fw_dpinit_report_t *r, FILE *out) {
             "host: fw: adopted an engine lit before the firmware: lanes 0x%llx taken as locked and "
             "calibrated (their lasers, heaters and lock points as found)\n",
             (unsigned long long)r->adopted);
+  if (r->off_line)
+    fprintf(out,
+            "host: fw: lanes 0x%llx were lit but their rings off their lines: not adopted, "
+            "calibrated at their DPInit\n",
+            (unsigned long long)r->off_line);
   fprintf(out,
           "host: fw: D2D: %u training%s to ACTIVE, %u retrain%s, %u wire%s repaired, %u link "
           "reset%s by the firmware; %u ring relock%s\n",

@@ -205,6 +205,36 @@ static void test_a_calibrated_engine_is_adopted_not_lit_again(void **state) {
   s_close(&r);
 }
 
+/* A calibrated engine with one ring off its line at boot (its heater cut before the firmware
+ * came up): the firmware adopts the others as found, but not that lane, whose CAL_DONE preset
+ * it clears; the lane's DPInit then calibrates it for real (the ring found its line again). */
+static void test_a_lit_lane_off_its_line_is_calibrated_not_adopted(void **state) {
+  (void)state;
+  rig_t r;
+  s_open_as(&r, true);
+  const uint32_t lane = 5;
+  const uint32_t heater = CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_DAC_BASE +
+                          cpo_lanes_dac_addr(CPO_DAC_HEATER, lane) - cpo_lanes_dac_addr(0, 0);
+  assert_int_equal(cpo_hal_write(r.hal, heater, 0), CPO_OK);
+  assert_int_equal(cpo_hal_sleep_cycles(r.hal, cpo_hal_ns_to_cycles(r.hal, 200000)), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES); /* the engine's preset */
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(rep->adopted, ALL_LANES & ~(1ull << lane));
+  assert_int_equal(rep->off_line, 1ull << lane);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES & ~(1ull << lane));
+  cpo_fw_model_hal_set_dp(r.m, ALL_LANES, 0); /* the host's DPInit */
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(rep->calibrations, 1);
+  assert_int_equal(rep->requested, 1ull << lane);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), ALL_LANES);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0);
+  s_close(&r);
+}
+
 /* A sudden 2 K cooling step (every resonance jumps ~120 pm blue, about a linewidth) throws the
  * adopted rings off their lines: each searches again from where it is and locks again, and the
  * report says how long the longest was off (the relock time a host can expect); no lane is
@@ -236,6 +266,7 @@ int main(void) {
       cmocka_unit_test(test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fails),
       cmocka_unit_test(test_supervision_raises_tx_lol_for_a_lane_that_cannot_relock),
       cmocka_unit_test(test_a_calibrated_engine_is_adopted_not_lit_again),
+      cmocka_unit_test(test_a_lit_lane_off_its_line_is_calibrated_not_adopted),
       cmocka_unit_test(test_rings_thrown_off_by_a_step_relock_and_the_time_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

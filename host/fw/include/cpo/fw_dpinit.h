@@ -38,6 +38,7 @@ typedef struct {
   uint64_t requested;     /* lanes CAL_REQ asked for */
   uint64_t calibrated;    /* lanes calibrated: CAL_DONE set */
   uint64_t adopted;       /* lanes found lit and locked at the first poll (calibrated start) */
+  uint64_t off_line;      /* lanes found lit with their rings off their lines: not adopted */
   uint64_t failed;        /* lanes whose calibration failed: CAL_DONE clear, TX_LOL set */
   uint32_t calibrations;  /* calibration runs (one per CAL_REQ seen) */
   uint64_t last_cycle;    /* when the last calibration finished */
