@@ -515,6 +515,7 @@ class Cmis:
         "tx_los": 0,
         "tx_cdr_lol": 0,
         "rx_los": 0,
+        "rx_cdr_lol": 0,
         "tx_power": [0] * 4,
         "tx_bias": [0] * 4,
         "rx_power": [0] * 4
@@ -525,10 +526,11 @@ class Cmis:
       p11 = bytes(first) + self.read(bank, m.CPO_CMIS_PAGE_P11, first, n)
       sh = bank * LANES_PER_BANK
       for key, off in (("dp_state_changed", m.CPO_CMIS_P11_DP_STATE_CHANGED_OFFSET),
-                       ("tx_fault", m.CPO_CMIS_P11_TX_FAULT_OFFSET),
-                       ("tx_los", m.CPO_CMIS_P11_TX_LOS_OFFSET), ("tx_cdr_lol",
-                                                                  m.CPO_CMIS_P11_TX_CDR_LOL_OFFSET),
-                       ("rx_los", m.CPO_CMIS_P11_RX_LOS_OFFSET)):
+                       ("tx_fault", m.CPO_CMIS_P11_TX_FAULT_OFFSET), ("tx_los",
+                                                                      m.CPO_CMIS_P11_TX_LOS_OFFSET),
+                       ("tx_cdr_lol",
+                        m.CPO_CMIS_P11_TX_CDR_LOL_OFFSET), ("rx_los", m.CPO_CMIS_P11_RX_LOS_OFFSET),
+                       ("rx_cdr_lol", m.CPO_CMIS_P11_RX_CDR_LOL_OFFSET)):
         f[key] |= p11[off] << sh
       for k in range(4):
         f["tx_power"][k] |= p11[m.CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET + k] << sh

@@ -7,7 +7,8 @@
 // jump while the design is parked), never a count of clocks. next_event_o is the earliest cycle
 // at which the block acts on its own (cycle_i itself when it has something to do at the next
 // edge; all ones when nothing is armed): the harness must not skip past it. After changing an
-// input (cal_done_i, tx_lol_i, fault_i, the monitor codes) the harness clocks at least once.
+// input (cal_done_i, tx_lol_i, rx_lock_i, fault_i, the monitor codes) the harness clocks at least
+// once.
 //
 // Management bus: each access costs the bus time of one byte on a two-wire interface at TwiKhz
 // (README.md): PREADY stays low until cycle_i reaches the access's end.
@@ -58,6 +59,7 @@ module cpo_cmis
   output logic bus_wait_o,
   input  logic [NumMediaLanes-1:0] cal_done_i,  // per media lane: DPInit's calibration is done
   input  logic [NumMediaLanes-1:0] tx_lol_i,  // per media lane: the firmware reports Tx LOL
+  input  logic [NumLanes-1:0] rx_lock_i,  // per host lane: what the Rx path delivers is recovered
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
   input  logic [15:0] vcc_code_i,  // supply monitor, 1 mV
@@ -205,6 +207,7 @@ module cpo_cmis
     intr |= lane_unmasked(CPO_CMIS_P11_TX_POWER_FLAGS_SLOT, 4, CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET);
     intr |= lane_unmasked(CPO_CMIS_P11_TX_BIAS_FLAGS_SLOT, 4, CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET);
     intr |= lane_unmasked(CPO_CMIS_P11_RX_LOS_SLOT, 1, CPO_CMIS_P11_RX_LOS_OFFSET);
+    intr |= lane_unmasked(CPO_CMIS_P11_RX_CDR_LOL_SLOT, 1, CPO_CMIS_P11_RX_CDR_LOL_OFFSET);
     intr |= lane_unmasked(CPO_CMIS_P11_RX_POWER_FLAGS_SLOT, 4, CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET);
   end
 
@@ -567,6 +570,10 @@ module cpo_cmis
             if (frp[k]) cor_q[CPO_CMIS_P11_RX_POWER_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
           end
         end
+        // Rx LOL per host lane: only an Activated data path delivers anything to recover
+        for (int l = 0; l < NumLanes; l++)
+          if (dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED) && !rx_lock_i[l])
+            cor_q[CPO_CMIS_P11_RX_CDR_LOL_SLOT+l/Lpb][l%Lpb] <= 1'b1;
       end
 
       // -- CDB: check and execute the captured command once its time is up

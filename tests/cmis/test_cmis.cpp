@@ -25,6 +25,7 @@ struct Tb {
     auto &t = sim.top();
     t.cycles_per_us_i = kCyclesPerUs << 16;
     t.cal_done_i = 0xffffffffu;
+    t.rx_lock_i = 0xffffffffu;                  // every host lane's Rx data recovered
     t.temp_code_i = 29815;                      // 298.15 K: 25 degC
     t.vcc_code_i = 3300;                        // 3.3 V
     for (unsigned w = 0; w < kLanes / 2; w++) { // 1 mW out (100 x 10 uW), 50 mA, 0.5 mW in
@@ -240,6 +241,33 @@ void test_cmis_brings_every_lane_to_activated(void **) {
     assert_int_equal(tb.rd(CPO_CMIS_P11_ACTIVE_CONFIG_OFFSET_N(3)), (1u << 4) | (3u << 1));
   }
   assert_int_equal(tb.top().stream_en_o, 0xffffffffu);
+
+  // Rx LOL (page 11h byte 148), per host lane, latched at a monitor sample while an Activated
+  // lane's Rx data is not recovered; cleared on read.
+  tb.select(1, CPO_CMIS_PAGE_P11);
+  const uint64_t quiet = tb.now + 20000; // two monitor periods, every lane in lock
+  tb.waitFor([&] { return tb.now > quiet; }, quiet + 20000, "two samples in lock");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_CDR_LOL_OFFSET), 0);
+  tb.top().rx_lock_i = ~(1u << (8 + 2)); // bank 1, lane 2
+  tb.waitFor([&] { return tb.rd(CPO_CMIS_P11_RX_CDR_LOL_OFFSET) != 0; }, tb.now + 20000, "Rx LOL");
+  tb.top().rx_lock_i = 0xffffffffu;
+  const uint64_t back = tb.now + 20000;
+  tb.waitFor([&] { return tb.now > back; }, back + 20000, "a sample back in lock");
+  assert_int_equal(tb.rd(CPO_CMIS_P11_RX_CDR_LOL_OFFSET), 0); // the read above cleared it
+}
+
+// Rx LOL is about Activated data paths only: a lane that delivers nothing yet (ModuleLowPwr,
+// every data path Deactivated) raises none however long its Rx is out of lock.
+void test_cmis_rx_lol_only_for_activated_lanes(void **) {
+  Tb tb;
+  tb.top().rx_lock_i = 0;
+  tb.select(0, CPO_CMIS_PAGE_P11);
+  const uint64_t later = tb.now + 30000; // three monitor periods
+  tb.waitFor([&] { return tb.now > later; }, later + 20000, "three samples");
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    assert_int_equal(tb.rd(CPO_CMIS_P11_RX_CDR_LOL_OFFSET), 0);
+  }
 }
 
 // The engine hands its lanes to CMIS once a host has powered the module up (managed_o gates
@@ -495,6 +523,7 @@ int main() {
       cmocka_unit_test(test_cmis_ignores_writes_to_read_only_bytes),
       cmocka_unit_test(test_cmis_module_powers_up_and_down_within_advertised_durations),
       cmocka_unit_test(test_cmis_brings_every_lane_to_activated),
+      cmocka_unit_test(test_cmis_rx_lol_only_for_activated_lanes),
       cmocka_unit_test(test_cmis_managed_once_the_module_leaves_low_power),
       cmocka_unit_test(test_cmis_rejects_apply_with_unadvertised_appsel),
       cmocka_unit_test(test_cmis_flags_latch_on_threshold_and_clear_on_read),

@@ -36,6 +36,7 @@ struct Block {
     auto &t = sim.top();
     t.cycles_per_us_i = 1u << 16;
     t.cal_done_i = 0xffffffffu;
+    t.rx_lock_i = 0xffffffffu;
     t.temp_code_i = 29815;                      // 298.15 K: 25 degC
     t.vcc_code_i = 3300;                        // 3.3 V
     for (unsigned w = 0; w < kLanes / 2; w++) { // 1 mW out, 50 mA, 0.5 mW in

@@ -165,6 +165,7 @@ void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flag
   f->tx_los |= S_LANES(CPO_CMIS_P11_TX_LOS_OFFSET);
   f->tx_cdr_lol |= S_LANES(CPO_CMIS_P11_TX_CDR_LOL_OFFSET);
   f->rx_los |= S_LANES(CPO_CMIS_P11_RX_LOS_OFFSET);
+  f->rx_cdr_lol |= S_LANES(CPO_CMIS_P11_RX_CDR_LOL_OFFSET);
   for (unsigned k = 0; k < 4; k++) {
     f->tx_power[k] |= S_LANES(CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET + k);
     f->tx_bias[k] |= S_LANES(CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET + k);
@@ -175,7 +176,7 @@ void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flag
 
 bool cpo_cmis_flags_any(const cpo_cmis_flags_t *f) {
   uint64_t any = f->module | f->temp_vcc | f->dp_state_changed | f->tx_fault | f->tx_los |
-                 f->tx_cdr_lol | f->rx_los;
+                 f->tx_cdr_lol | f->rx_los | f->rx_cdr_lol;
   for (unsigned k = 0; k < 4; k++)
     any |= f->tx_power[k] | f->tx_bias[k] | f->rx_power[k];
   return any != 0;
@@ -218,6 +219,7 @@ size_t cpo_cmis_flags_describe(const cpo_cmis_flags_t *f, char *out, size_t len)
   s_add_lanes(out, len, &at, f->tx_los, "Tx LOS");
   s_add_lanes(out, len, &at, f->tx_cdr_lol, "Tx CDR LOL");
   s_add_lanes(out, len, &at, f->rx_los, "Rx LOS");
+  s_add_lanes(out, len, &at, f->rx_cdr_lol, "Rx CDR LOL");
   static const char *const power[4] = {"Tx power high alarm", "Tx power low alarm",
                                        "Tx power high warning", "Tx power low warning"};
   static const char *const bias[4] = {"Tx bias high alarm", "Tx bias low alarm",

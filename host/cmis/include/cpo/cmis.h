@@ -102,7 +102,7 @@ void cpo_cmis_thresholds_encode(const cpo_cmis_thresholds_t *t, uint8_t *p02);
 typedef struct {
   uint8_t module;   /* lower byte 8: state changed, firmware fault, data-path firmware fault */
   uint8_t temp_vcc; /* lower byte 9: temperature (3:0), Vcc (7:4) */
-  uint64_t dp_state_changed, tx_fault, tx_los, tx_cdr_lol, rx_los;
+  uint64_t dp_state_changed, tx_fault, tx_los, tx_cdr_lol, rx_los, rx_cdr_lol;
   uint64_t tx_power[4], tx_bias[4], rx_power[4];
 } cpo_cmis_flags_t;
 
