@@ -49,6 +49,7 @@ typedef enum {
   CPO_TL_LANES_PARK,        /* every media lane parked (OE STREAM_EN 0): no traffic, cheap */
   CPO_TL_LANES_STREAM,      /* every media lane streaming again (OE STREAM_EN all ones) */
   CPO_TL_COUNTERS_CLEAR,    /* the ASIC's PRBS counters zeroed: the run's BER from here */
+  CPO_TL_CMIS_MANAGED,      /* OE CMIS_CTRL.BYPASS 0: the lanes follow their CMIS data paths */
   CPO_TL_KINDS
 } cpo_tl_kind_t;
 

@@ -99,6 +99,9 @@ TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint
       add(at, CPO_ADDRMAP_ENGINE_TRAFFIC_BASE + CPO_TRAFFIC_CNT_CLEAR_OFFSET,
           CPO_TRAFFIC_CNT_CLEAR_CLEAR_MASK);
       break;
+    case CPO_TL_CMIS_MANAGED: // BYPASS (the register's only field) off
+      add(at, kOeMgmtBase + CPO_OE_CMIS_CTRL_OFFSET, 0u);
+      break;
     default: // the model's
       break;
     }

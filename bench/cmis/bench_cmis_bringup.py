@@ -2,6 +2,9 @@
 """A cold CMIS bring-up through cpoemu at the engine's advertised durations (not scaled) and the
 profile's real datapath clock, from the calibrated snapshot (--start calibrated): the C tool
 `cpoemu cmis bringup --then-low-power` as the host of `cpoemu rtl --with-host` + `cpoemu model`.
+The engine is under CMIS management from cycle 0 (timeline event `cmis_managed`: OE
+CMIS_CTRL.BYPASS off), as a module on a board: every lane parked until the host activates it,
+instead of streaming by STREAM_EN while the host reads the module in low power.
 
 Per profile (8 lanes: mrm-els-8x200g; 64 lanes: mzm-6.4t) it reports the simulated time of the
 bring-up (the tool's own figure), the wall time from the roles' start to the host's exit, the
@@ -37,8 +40,11 @@ def bench_one(cpoemu, profile, timeout_s):
   out = tempfile.mkdtemp(prefix="cpo_bench_cmis_")
   try:
     json_path = os.path.join(out, "rtl.json")
+    scenario = os.path.join(out, "managed.ini")
+    with open(scenario, "w") as f:
+      f.write("[event.board]\nat = 0 cycles\nwhat = cmis_managed\n")
     run = [
-        "--profile", profile, "--quiet", "--cycles",
+        scenario, "--profile", profile, "--quiet", "--cycles",
         str(int(RUN_S * 106.25e9 / spc)), "--expect-min-locked-lanes", "0", "--expect-min-bits",
         "0", "--expect-max-ber", "1"
     ]

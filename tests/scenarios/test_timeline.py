@@ -106,6 +106,21 @@ class Timeline(unittest.TestCase):
     self.assertEqual(code, 0, out + err)
     self.assertIn("RESULT: PASS", out)
 
+  def test_cmis_managed_parks_every_lane_until_a_host_activates_it(self):
+    # the same short run with and without the event: by STREAM_EN every lane carries traffic;
+    # managed by CMIS from cycle 0 (and no CMIS host), every data path stays Deactivated and
+    # no lane carries a bit
+    text = SHORT + "[expect]\nmin_bits = 0\nmin_locked_lanes = 0\n"
+    code, res, out, err = cp.run_json(["run", self.scenario(text, "bypass.ini"), "--quiet"],
+                                      env=self.env)
+    self.assertEqual(code, 0, out + err)
+    self.assertTrue(all(lane["bits"] > 0 for lane in res["lanes"]), out)
+    managed = text + "[event.board]\nat = 0 cycles\nwhat = cmis_managed\n"
+    code, res, out, err = cp.run_json(
+        ["run", self.scenario(managed, "managed.ini"), "--quiet"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    self.assertEqual([lane["bits"] for lane in res["lanes"]], [0] * len(res["lanes"]), out)
+
   def test_python_host_failing_fails_the_run(self):
     script = self.scenario("import sys\nprint('bad host', flush=True)\nsys.exit(4)\n", "bad.py")
     path = self.scenario(SHORT.replace("none", "python") + f"script = {script}\n")
