@@ -278,6 +278,7 @@ static cpo_status_t s_bringup(cpo_cmis_t *c, const s_opts_t *o) {
   CPO_TRY(cpo_cmis_bringup(c, (unsigned)o->app));
   printf("bring-up: %u lanes DPActivated on AppSel %u in %.3f ms of simulated time\n",
          cpo_cmis_info(c)->lanes, (unsigned)o->app, (double)(cpo_hal_now_ns(hal) - t0) / 1e6);
+  fflush(stdout); /* the moment of the bring-up, for whoever watches the pipe */
   if (!o->then_low_power)
     return CPO_OK;
   t0 = cpo_hal_now_ns(hal);

@@ -7,10 +7,12 @@ CMIS_CTRL.BYPASS off), as a module on a board: every lane parked until the host 
 instead of streaming by STREAM_EN while the host reads the module in low power.
 
 Per profile (8 lanes: mrm-els-8x200g; 64 lanes: mzm-6.4t) it reports the simulated time of the
-bring-up (the tool's own figure), the wall time from the roles' start to the host's exit, the
-register accesses, and the cycles the rtl clocked against those it skipped (what limits the wall
-time: every cycle clocked costs the engine's per-cycle rate; skipped ones cost their events).
-Targets (issue 13): <= 10 s wall for 8 lanes, <= 60 s for 64. A run that has not finished within
+bring-up (the tool's own figure) and its wall time: from the roles' start to the tool's line
+saying every lane is DPActivated. Then, if it finishes within --timeout-s, the wall time to the
+tool's exit (back to low power, the parked rest of the run) and the register accesses. What
+limits the wall time: the parked stretches cost their events, but lanes Activated before the
+host's poll sees the last one stream, each cycle at the engine's streaming rate.
+Targets (issue 13): <= 10 s wall for 8 lanes, <= 60 s for 64. A bring-up not seen within
 --timeout-s is reported as such, with the wall time it was given.
 
 usage: bench_cmis_bringup.py CPOEMU [--timeout-s S] [--profiles P,...] [--out DIR]
@@ -24,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,43 +56,42 @@ def bench_one(cpoemu, profile, timeout_s):
     try:
       roles.spawn("rtl", "--with-host", "--json", json_path, *run)
       roles.spawn("model", *run)
+      host = subprocess.Popen([
+          cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--endpoint",
+          roles.endpoint
+      ],
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT,
+                              text=True)
+      lines = []  # (wall s since the start, line): the tool flushes its bring-up line
+      reader = threading.Thread(
+          target=lambda: lines.extend((time.monotonic() - t0, line) for line in host.stdout))
+      reader.start()
       try:
-        p = subprocess.run([
-            cpoemu, "cmis", "bringup", "--then-low-power", "--hold-to-end", "--endpoint",
-            roles.endpoint
-        ],
-                           capture_output=True,
-                           text=True,
-                           timeout=timeout_s)
+        code = host.wait(timeout=timeout_s)
       except subprocess.TimeoutExpired:
-        return {
-            "profile": profile,
-            "lanes": lanes,
-            "finished": False,
-            "wall_s": timeout_s,
-            "target_s": target
-        }
-      wall = time.monotonic() - t0
-      if p.returncode != 0:
-        raise SystemExit(f"{profile}: cpoemu cmis bringup exited {p.returncode}: {p.stderr}"
-                         f"\n{roles.log_text()}")
-      sim_ms = float(re.search(r"DPActivated on AppSel \d+ in ([\d.]+) ms", p.stdout).group(1))
-      roles.wait(timeout_s=timeout_s)
-      with open(json_path) as f:
-        j = json.load(f)
+        host.kill()
+        code = None
+      reader.join()
+      up = [(t, l) for t, l in lines if "DPActivated on AppSel" in l]
+      result = {"profile": profile, "lanes": lanes, "target_s": target, "finished": bool(up)}
+      if not up:
+        result["wall_s"] = timeout_s
+        if code not in (None, 0):
+          raise SystemExit(f"{profile}: cpoemu cmis bringup exited {code}: "
+                           f"{''.join(l for _, l in lines)}\n{roles.log_text()}")
+        return result
+      result["wall_s"] = up[0][0]
+      result["sim_bringup_ms"] = float(
+          re.search(r"DPActivated on AppSel \d+ in ([\d.]+) ms", up[0][1]).group(1))
+      if code == 0:  # the tail (back to low power, the parked rest of the run) finished too
+        result["total_wall_s"] = time.monotonic() - t0
+        roles.wait(timeout_s=timeout_s)
+        with open(json_path) as f:
+          result["reg_accesses"] = json.load(f).get("reg_accesses")
+      return result
     finally:
       roles.close()
-    return {
-        "profile": profile,
-        "lanes": lanes,
-        "finished": True,
-        "wall_s": wall,
-        "sim_bringup_ms": sim_ms,
-        "reg_accesses": j.get("reg_accesses"),
-        "cycles": j.get("cycles"),
-        "skipped_cycles": j.get("skipped_cycles"),
-        "target_s": target
-    }
   finally:
     shutil.rmtree(out, True)
 
@@ -106,22 +108,15 @@ def main():
     r = bench_one(a.cpoemu, profile, a.timeout_s)
     n = r["lanes"]
     if r["finished"]:
-      clocked = (r["cycles"] or 0) - (r["skipped_cycles"] or 0)
-      print(f"{profile} ({n} lanes): bring-up {r['sim_bringup_ms']:.1f} ms simulated, "
-            f"{r['wall_s']:.1f} s wall (target <= {r['target_s']:.0f} s), "
-            f"{r['reg_accesses']} register accesses, {clocked} cycles clocked, "
-            f"{r['skipped_cycles']} skipped")
+      tail = (f"; with the return to low power and the parked rest of the run "
+              f"{r['total_wall_s']:.1f} s, {r['reg_accesses']} register accesses"
+              if "total_wall_s" in r else "; the tail after it did not finish in time")
+      print(f"{profile} ({n} lanes): bring-up {r['sim_bringup_ms']:.1f} ms simulated in "
+            f"{r['wall_s']:.1f} s wall (target <= {r['target_s']:.0f} s){tail}")
       metrics.append({
           "name": f"bringup_{n}_lanes_sim_ms",
           "value": r["sim_bringup_ms"],
           "unit": "ms",
-          "target": None,
-          "better": "lower"
-      })
-      metrics.append({
-          "name": f"bringup_{n}_lanes_clocked_cycles",
-          "value": clocked,
-          "unit": "cycles",
           "target": None,
           "better": "lower"
       })

@@ -23,7 +23,7 @@ LANES_PER_BANK = m.CPO_CMIS_LANES_PER_BANK
 MAX_APPS = 15
 CDB_MAX_MS = 1000  # no CDB busy time is advertised: a host's own bound (as the C driver's)
 # Polls: every 1/50 of the bound, between 100 us and 10 ms (the C driver's, for the same trace).
-_POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 100_000, 10_000_000, 20_000
+_POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 100_000, 10_000_000, 10_000
 _P01_APP9 = 223
 
 

@@ -10,12 +10,14 @@
 
 #include "cmis_internal.h"
 
-/* A poll every 1/50 of the bound, at least 100 us (a few bus accesses) and at most 10 ms: a
- * state change is seen within 2% of its bound without flooding the bus. The Python driver
- * (host/python/cpoemu_cmis.py) polls identically, so both leave the same register trace. */
+/* A poll every 1/100 of the bound, at least 100 us (a few bus accesses) and at most 10 ms: a
+ * state change is seen within 1% of its bound without flooding the bus (and, on the emulated
+ * engine, the lanes a change has just activated stream no longer than that before it is seen). The
+ * Python driver (host/python/cpoemu_cmis.py) polls identically, so both leave the same register
+ * trace. */
 #define S_POLL_MIN_NS 100000u
 #define S_POLL_MAX_NS 10000000u
-#define S_POLL_NS_PER_BOUND_MS 20000u
+#define S_POLL_NS_PER_BOUND_MS 10000u
 
 cpo_status_t cpo_cmis_fail(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, ...) {
   va_list ap;
