@@ -140,16 +140,16 @@ int hash(uint64_t total) {
       p.wr(ch(CPO_D2DCH_A2O_WIRE_OFFSET_N(4)),
            (7u << CPO_D2DCH_A2O_WIRE_EYE_W_SHIFT) | CPO_D2DCH_A2O_WIRE_ERR_EN_MASK);
       p.wr(ch(CPO_D2DCH_A2O_BER_OFFSET), 0x01000000u);
-      p.wr(ch(CPO_D2DCH_A2O_CTRL_OFFSET), (4u << CPO_D2DCH_A2O_CTRL_EYE_STEP_SHIFT) |
-                                              (1u << CPO_D2DCH_A2O_CTRL_ERR_MODE_SHIFT));
+      p.wr(ch(CPO_D2DCH_A2O_CTRL_OFFSET),
+           (4u << CPO_D2DCH_A2O_CTRL_EYE_STEP_SHIFT) | (1u << CPO_D2DCH_A2O_CTRL_ERR_MODE_SHIFT));
       fault++;
     } else if (fault == 1 && since >= 40000) { // OE -> ASIC: skew and a burst
       p.wr(ch(CPO_D2DCH_O2A_WIRE_OFFSET_N(1)), (7u << CPO_D2DCH_O2A_WIRE_EYE_W_SHIFT) | 0x25u);
       p.wr(ch(CPO_D2DCH_O2A_WIRE_OFFSET_N(5)),
            (7u << CPO_D2DCH_O2A_WIRE_EYE_W_SHIFT) | CPO_D2DCH_O2A_WIRE_ERR_EN_MASK);
       p.wr(ch(CPO_D2DCH_O2A_BER_OFFSET), 0x40000000u);
-      p.wr(ch(CPO_D2DCH_O2A_CTRL_OFFSET), (4u << CPO_D2DCH_O2A_CTRL_EYE_STEP_SHIFT) |
-                                              (2u << CPO_D2DCH_O2A_CTRL_ERR_MODE_SHIFT));
+      p.wr(ch(CPO_D2DCH_O2A_CTRL_OFFSET),
+           (4u << CPO_D2DCH_O2A_CTRL_EYE_STEP_SHIFT) | (2u << CPO_D2DCH_O2A_CTRL_ERR_MODE_SHIFT));
       p.wr(ch(CPO_D2DCH_O2A_BURST_OFFSET), CPO_D2DCH_O2A_BURST_START_MASK | 700u);
       fault++;
     } else if (fault == 2 && since >= 60000) { // retrain with the skews in place
@@ -215,8 +215,8 @@ int stream_one(bool fast, uint64_t cycles) {
   CALLGRIND_START_INSTRUMENTATION;
   stream(d->ops(), n, &at, ring, cycles);
   CALLGRIND_STOP_INSTRUMENTATION;
-  std::printf("%s: streamed %" PRIu64 " cycles after %" PRIu64 "\n", fast ? "engine8_fast" : "lanes8",
-              cycles, at - cycles);
+  std::printf("%s: streamed %" PRIu64 " cycles after %" PRIu64 "\n",
+              fast ? "engine8_fast" : "lanes8", cycles, at - cycles);
   std::fflush(nullptr);
   std::_Exit(0);
 }
