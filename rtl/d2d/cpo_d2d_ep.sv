@@ -383,12 +383,15 @@ module cpo_d2d_ep
              id_valid: st.id_valid, id: st.id, delay: st.delay};
   endfunction
 
-  // Assembled only in the cycle a register read looks at it: the simulator skips the
-  // 3000-odd bits of status while the bus is idle (the register block has no w1c/rc field
-  // whose set mask would be read every cycle).
-  always_comb begin
-    hw2reg = '0;
+  // Assembled only in the cycle a register read looks at it, and held (a latch) in the others:
+  // the register block reads hw2reg only in a read cycle (it has no w1c/rc field whose set
+  // mask would be read every cycle), so what it holds in between is never seen, and the
+  // simulator neither rebuilds nor clears the 3000-odd bits of status while the bus is idle
+  // (an always_comb's '0 in idle cycles cost a 3387-bit clear on every evaluation, the block
+  // being evaluated whenever cycle_i changes).
+  always_latch begin
     if (hw2reg_re) begin
+      hw2reg = '0;
       hw2reg.config_.num_lanes = 8'(NumLanes);
       hw2reg.config_.num_spare = 8'(NumSpare);
       hw2reg.config_.word_bits = 8'(WordBits);
