@@ -24,10 +24,10 @@ KP4_BER = 2.4e-4
 LONG = "--long" in sys.argv
 LANES = 0xFF
 # PwrUp (200 ms, seen at the next 10 ms poll), DPInit (20 ms minimum; the calibration, ~1.6 ms
-# of it, starts at the first poll that sees CAL_REQ), TxTurnOn (5 ms): DPActivated at 228.68 ms
-# (3.037 G cycles), all of it parked; then ~0.27 ms (3.6 M cycles) streaming for the BER count
+# of it, starts at the first poll that sees CAL_REQ), TxTurnOn (5 ms): DPActivated at 229.386 ms
+# (3.046 G cycles), all of it parked; then ~0.27 ms (3.6 M cycles) streaming for the BER count
 # and the end-of-run reads (the host's reserve).
-CYCLES = 3_041_000_000
+CYCLES = 3_050_200_000
 RUN = ["run", "--start", "power-on", "--host-program", "cmis+firmware", "--cycles", str(CYCLES)]
 ACTIVATED = re.compile(r"CMIS bring-up from dark: (\d+) lanes DPActivated on AppSel 1 in "
                        r"([\d.]+) ms of simulated time, DPInit answered by the firmware")
@@ -113,7 +113,7 @@ class D2dRepairReported(unittest.TestCase):
     with tempfile.TemporaryDirectory() as tmp:
       ini = os.path.join(tmp, "stuck.ini")
       with open(ini, "w") as f:  # 50 us after every lane is DPActivated and streaming
-        f.write("[event.stuck]\nat = 228750us\nwhat = d2d_wire_stuck\ndirection = a2o\n"
+        f.write("[event.stuck]\nat = 229436us\nwhat = d2d_wire_stuck\ndirection = a2o\n"
                 "wire = 5\nvalue = 1\n")
       code, res, out, err = cp.run_json(["run", ini] + RUN[1:], timeout=1800)
     what = out + err
