@@ -10,6 +10,7 @@
 
 typedef struct {
   cpo_run_opts_t *o;
+  const char *path; /* the scenario file: a relative script path is beside it */
   /* which keys were given, and on which line */
   int given[CPO_PARAMS_N];
   int n_given;
@@ -34,6 +35,19 @@ static bool s_key(void *user, int line, const char *section, const char *name, c
   }
   l->given[k] = line;
   l->n_given++;
+  /* A script named by a relative path is the scenario's own, beside it: the file runs the same
+   * from any working directory (a regression's). */
+  char beside[CPO_PROFILE_PATH_MAX];
+  const char *slash = strrchr(l->path, '/');
+  if (key->kind == CPO_PARAM_SCRIPT && value[0] != '/' && slash && strcmp(value, "none") != 0) {
+    int n = snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - l->path), l->path, value);
+    if (n < 0 || (size_t)n >= sizeof beside) {
+      snprintf(why, why_len, "[%s] %s = %s: the path beside the scenario is too long", section,
+               name, value);
+      return false;
+    }
+    value = beside;
+  }
   char refused[300];
   if (!cpo_params_set(l->o, key, value, refused, sizeof refused)) {
     snprintf(why, why_len, "[%s] %s = %s", section, name, refused);
@@ -52,6 +66,7 @@ cpo_status_t cpo_scenario_load(const char *path, cpo_run_opts_t *o, char *why, s
   cpo_status_t rc = CPO_ERR_NO_MEMORY;
   if (l) {
     l->o = o;
+    l->path = path;
     rc = cpo_ini_parse(text, len, path, s_key, l, why, why_len);
     if (rc == CPO_OK && l->n_given == 0) {
       snprintf(why, why_len, "%s: no settings in it: not a scenario", path);

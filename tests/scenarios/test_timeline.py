@@ -128,6 +128,13 @@ class Timeline(unittest.TestCase):
     self.assertEqual(code, 3, out + err)
     self.assertIn("bad host", out)
     self.assertIn(f"the host script {script} exited with 4", err)
+    # a relative script path is beside the scenario, whatever the working directory
+    self.scenario("import sys\nprint('host beside', flush=True)\nsys.exit(5)\n", "beside.py")
+    path = self.scenario(SHORT.replace("none", "python") + "script = beside.py\n", "rel.ini")
+    code, out, err = cp.run(["run", path, "--quiet"], env=self.env, cwd="/")
+    self.assertEqual(code, 3, out + err)
+    self.assertIn("host beside", out)
+    self.assertIn(f"the host script {os.path.join(self.tmp.name, 'beside.py')} exited with 5", err)
     code, out, err = cp.run(
         ["run", self.scenario("[host]\nprogram = python\n", "noscript.ini")], env=self.env)
     self.assertEqual(code, 2, out + err)
