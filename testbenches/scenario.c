@@ -36,10 +36,14 @@ static bool s_key(void *user, int line, const char *section, const char *name, c
   l->given[k] = line;
   l->n_given++;
   /* A script named by a relative path is the scenario's own, beside it: the file runs the same
-   * from any working directory (a regression's). */
+   * from any working directory (a regression's). Only a path is moved there (what the
+   * parameter takes for one: a '/' in it, or a .py name); anything else is refused as before. */
   char beside[CPO_PROFILE_PATH_MAX];
   const char *slash = strrchr(l->path, '/');
-  if (key->kind == CPO_PARAM_SCRIPT && value[0] != '/' && slash && strcmp(value, "none") != 0) {
+  const size_t n_value = strlen(value);
+  const bool is_path =
+      strchr(value, '/') || (n_value > 3 && strcmp(value + n_value - 3, ".py") == 0);
+  if (key->kind == CPO_PARAM_SCRIPT && is_path && value[0] != '/' && slash) {
     int n = snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - l->path), l->path, value);
     if (n < 0 || (size_t)n >= sizeof beside) {
       snprintf(why, why_len, "[%s] %s = %s: the path beside the scenario is too long", section,

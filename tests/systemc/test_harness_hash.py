@@ -15,6 +15,7 @@ build's CPOEMU_SYSTEMC_DESIGNS, ','-separated), PYTHONPATH with the generated re
 """
 import os
 import sys
+import tempfile
 import unittest
 
 SRC = os.environ.get("CPO_SOURCE_DIR",
@@ -91,6 +92,19 @@ class SameResultsBothHarnesses(unittest.TestCase):
     self.assertEqual(code, 2, f"exit {code}\n{err}")
     self.assertIn("this build's SystemC harness has no lanes8 design", err)
     self.assertIn("it has engine8", err)
+
+  def test_trace_refused_before_the_run(self):
+    # the --sc models are verilated without tracing: a run asked for waveforms it cannot write
+    # does not start (nor creates the file)
+    with tempfile.TemporaryDirectory() as d:
+      fst = os.path.join(d, "w.fst")
+      code, out, err = cpoemu_proc.run(
+          ["run", "--cycles", "1000", "--no-host", "--harness", "systemc", "--trace", fst])
+      self.assertEqual(code, 2, f"exit {code}\n{err}")
+      self.assertIn("the SystemC harness writes no waveforms", err)
+      self.assertIn("--harness cpp", err)
+      self.assertNotIn("RESULT", out)
+      self.assertFalse(os.path.exists(fst))
 
   def park_script(self, e):
     at_oe = lambda off: e.at_oe(am.CPO_ADDRMAP_OE_MGMT_BASE + off)  # noqa: E731
