@@ -199,10 +199,9 @@ static bool s_parse(const cpo_param_t *p, const char *text, cpo_param_value_t *v
   case CPO_PARAM_PROFILE:
     v->s = text;
     return strlen(text) < CPO_PROFILE_PATH_MAX && s_known_profile(text);
-  case CPO_PARAM_SCRIPT: /* a path, as a profile's: it has a '/' or ends in .py */
+  case CPO_PARAM_SCRIPT:
     v->s = text;
-    return strlen(text) < CPO_PROFILE_PATH_MAX &&
-           (strchr(text, '/') || (strlen(text) > 3 && !strcmp(text + strlen(text) - 3, ".py")));
+    return strlen(text) < CPO_PROFILE_PATH_MAX && cpo_params_is_script_path(text);
   case CPO_PARAM_WINDOW: {
     cpo_trace_window_t w;
     v->s = text;
@@ -248,6 +247,11 @@ void cpo_params_expected(const cpo_param_t *p, char *out, size_t len) {
     cpo_params_profiles(known, sizeof known);
     snprintf(out + n, len - n, "one of %s", known);
   }
+}
+
+bool cpo_params_is_script_path(const char *text) {
+  const size_t n = strlen(text);
+  return strchr(text, '/') || (n > 3 && strcmp(text + n - 3, ".py") == 0);
 }
 
 bool cpo_params_set(cpo_run_opts_t *o, const cpo_param_t *p, const char *text, char *why,

@@ -115,6 +115,9 @@ bool cpo_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 bool cpo_parse_real(const char *text, double *out);
 /** The known profile names, comma separated. */
 void cpo_params_profiles(char *out, size_t len);
+/** Whether @p text names a script, as [host] script takes one: a path, as a profile's (a '/' in
+ * it), or a .py name. */
+bool cpo_params_is_script_path(const char *text);
 
 #ifdef __cplusplus
 }

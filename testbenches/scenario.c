@@ -40,10 +40,8 @@ static bool s_key(void *user, int line, const char *section, const char *name, c
    * parameter takes for one: a '/' in it, or a .py name); anything else is refused as before. */
   char beside[CPO_PROFILE_PATH_MAX];
   const char *slash = strrchr(l->path, '/');
-  const size_t n_value = strlen(value);
-  const bool is_path =
-      strchr(value, '/') || (n_value > 3 && strcmp(value + n_value - 3, ".py") == 0);
-  if (key->kind == CPO_PARAM_SCRIPT && is_path && value[0] != '/' && slash) {
+  if (key->kind == CPO_PARAM_SCRIPT && cpo_params_is_script_path(value) && value[0] != '/' &&
+      slash) {
     int n = snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - l->path), l->path, value);
     if (n < 0 || (size_t)n >= sizeof beside) {
       snprintf(why, why_len, "[%s] %s = %s: the path beside the scenario is too long", section,
