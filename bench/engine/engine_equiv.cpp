@@ -4,13 +4,13 @@
  *   bench_engine_equiv hash [CYCLES]    a fixed scenario of CYCLES cycles (default 600000):
  *       training, register reads of both D2D endpoints and the channel every 4096 cycles, and
  *       channel faults (skew, continuous bit errors, an error burst) and a retrain once the link
- *       is up; prints FNV-1a hashes of every media TX word, every host lane's counters in every
- *       cycle and every register read (cycle, address, data, error). An RTL change that keeps
- *       the behaviour bit for bit keeps the three hashes.
- *   bench_engine_equiv stream fast|lanes [CYCLES]   trains (fast) then streams CYCLES cycles
- *       (default 25000) of the engine or of the lanes design, with callgrind's instrumentation
- *       on only for those cycles: `valgrind --tool=callgrind --instr-atstart=no
- *       bench_engine_equiv stream fast 25000` counts the instructions of streaming alone. */
+ *       is up; prints hashes (the event_hash's word hash) of every media TX word, every host lane's
+ * counters in every cycle and every register read (cycle, address, data, error). An RTL change that
+ * keeps the behaviour bit for bit keeps the three hashes. bench_engine_equiv stream fast|lanes
+ * [CYCLES]   trains (fast) then streams CYCLES cycles (default 25000) of the engine or of the lanes
+ * design, with callgrind's instrumentation on only for those cycles: `valgrind --tool=callgrind
+ * --instr-atstart=no bench_engine_equiv stream fast 25000` counts the instructions of streaming
+ * alone. */
 #include <valgrind/callgrind.h>
 
 #include <algorithm>
@@ -28,6 +28,7 @@ extern "C" {
 #include "cpo/addrmap.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
+#include "cpo/event_hash.h"
 }
 
 class Vcpo_engine8_fast;
@@ -38,13 +39,14 @@ namespace {
 constexpr uint32_t kL = 492; // cycles TX -> RX, as bench_engine
 constexpr uint32_t kLanes = EngineDesign8Fast::kLanes;
 
-struct Fnv {
-  uint64_t h = 0xcbf29ce484222325ull;
+/* A stream of values hashed as the run's event_hash hashes words (cpo/event_hash.h). */
+struct Hash {
+  cpo_event_hash_t eh;
+  Hash() {
+    cpo_event_hash_init(&eh);
+  }
   void add(uint64_t v) {
-    for (int i = 0; i < 8; i++) {
-      h ^= (v >> (8 * i)) & 0xff;
-      h *= 0x100000001b3ull;
-    }
+    cpo_event_hash_words(&eh, &v, 1);
   }
 };
 
@@ -94,7 +96,7 @@ public:
     return cycle_;
   }
 
-  Fnv tx, lanes, reads;
+  Hash tx, lanes, reads;
 
 private:
   EngineDesign8Fast &d_;
@@ -164,7 +166,7 @@ int hash(uint64_t total) {
     }
   }
   // what the faults did (read after the hashes' last access, not hashed)
-  Fnv keep = p.reads;
+  Hash keep = p.reads;
   const uint32_t trains = p.rd(CPO_ADDRMAP_ENGINE_ASIC_D2D_ADDR(CPO_D2D_TRAIN_CNT_OFFSET));
   const uint32_t inj_a2o = p.rd(ch(CPO_D2DCH_A2O_INJECTED_OFFSET));
   const uint32_t inj_o2a = p.rd(ch(CPO_D2DCH_O2A_INJECTED_OFFSET));
@@ -175,7 +177,7 @@ int hash(uint64_t total) {
               p.now(), up_at, fault, trains, inj_a2o, inj_o2a, errs);
   std::printf("tx_hash    0x%016" PRIx64 "\nlanes_hash 0x%016" PRIx64 "\nreads_hash 0x%016" PRIx64
               "\n",
-              p.tx.h, p.lanes.h, p.reads.h);
+              p.tx.eh.h, p.lanes.eh.h, p.reads.eh.h);
   std::fflush(nullptr);
   std::_Exit(0); // Verilator 5.006's teardown of several contexts deadlocks (bench_engine)
 }
