@@ -1,0 +1,416 @@
+/* The firmware under an external laser source's CMIS controls (OE ELS_CTRL, ELS_SETPOINT; it
+ * reports ELS_STATUS), on the analog models without the RTL (fw_model_hal.h plays the CMIS host
+ * and holds a disabled lane's drive at 0, as the engine does): a disabled lane is never lit and
+ * reported OFF while the others come up ON; a lane disabled in service goes dark and OFF, and
+ * enabled again is ramped from dark and back ON, fibre-checked; current control drives the bias
+ * setpoint's code exactly (clamped at the product's maximum); power control converges on the
+ * power setpoint; an adopted engine's preset status is kept without a write; and an engine
+ * without an external source never has an ELS register touched (every HAL access traced). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpo/addrmap.h"
+#include "cpo/cmis_map.h"
+#include "cpo/fw_bringup.h"
+#include "cpo/fw_dpinit.h"
+#include "cpo/lanes_afe.h"
+#include "cpo/oe_regs.h"
+#include "fw_model_hal.h"
+
+#define SEED 1u
+#define DEADLINE_CYCLES 400000000ull /* generous against a ~1.5 ms bring-up */
+#define OE(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
+#define ON CPO_CMIS_ELS_LANE_STATE_ON
+#define OFF CPO_CMIS_ELS_LANE_STATE_OFF
+#define MAX_LASERS 8u
+
+/* ---- A HAL that traces the firmware's accesses on their way to the model's ---------------- */
+
+typedef struct {
+  cpo_hal_t *inner;
+  uint32_t accesses;       /* every read and write */
+  uint32_t els_accesses;   /* of any OE ELS register */
+  uint32_t ctrl_reads;     /* ELS_CTRL */
+  uint32_t setpoint_reads; /* ELS_SETPOINT[] */
+  uint32_t status_reads, status_writes;
+  uint32_t drive_max[MAX_LASERS]; /* the highest laser drive code written, per laser */
+} trace_t;
+
+static bool s_els_reg(uint32_t addr) {
+  return addr == OE(CPO_OE_ELS_CTRL_OFFSET) || addr == OE(CPO_OE_ELS_STATUS_OFFSET) ||
+         (addr >= OE(CPO_OE_ELS_SETPOINT_OFFSET) &&
+          addr < OE(CPO_OE_ELS_SETPOINT_OFFSET_N(CPO_OE_ELS_SETPOINT_COUNT)));
+}
+
+static uint32_t s_dac_addr(cpo_dac_channel_t ch, uint32_t index) {
+  return CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_DAC_BASE + cpo_lanes_dac_addr(ch, index) -
+         cpo_lanes_dac_addr(0, 0);
+}
+
+static uint32_t s_adc_addr(cpo_adc_channel_t ch, uint32_t index) {
+  return CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_ADC_BASE + cpo_lanes_adc_addr(ch, index) -
+         cpo_lanes_adc_addr(0, 0);
+}
+
+static cpo_status_t s_tr_read(void *self, uint32_t addr, uint32_t *data) {
+  trace_t *t = self;
+  t->accesses++;
+  t->els_accesses += s_els_reg(addr);
+  t->ctrl_reads += addr == OE(CPO_OE_ELS_CTRL_OFFSET);
+  t->status_reads += addr == OE(CPO_OE_ELS_STATUS_OFFSET);
+  t->setpoint_reads += s_els_reg(addr) && addr >= OE(CPO_OE_ELS_SETPOINT_OFFSET);
+  return cpo_hal_read(t->inner, addr, data);
+}
+
+static cpo_status_t s_tr_write(void *self, uint32_t addr, uint32_t data) {
+  trace_t *t = self;
+  t->accesses++;
+  t->els_accesses += s_els_reg(addr);
+  t->status_writes += addr == OE(CPO_OE_ELS_STATUS_OFFSET);
+  for (uint32_t k = 0; k < MAX_LASERS; k++)
+    if (addr == s_dac_addr(CPO_DAC_LASER_CURRENT, k) && data > t->drive_max[k])
+      t->drive_max[k] = data;
+  return cpo_hal_write(t->inner, addr, data);
+}
+
+static cpo_status_t s_tr_sleep(void *self, uint64_t cycles) {
+  return cpo_hal_sleep_cycles(((trace_t *)self)->inner, cycles);
+}
+static uint64_t s_tr_now(const void *self) {
+  return cpo_hal_now_cycles(((const trace_t *)self)->inner);
+}
+static const cpo_config_t *s_tr_config(const void *self) {
+  return cpo_hal_config(((const trace_t *)self)->inner);
+}
+static const char *s_tr_error(const void *self) {
+  return cpo_hal_error(((const trace_t *)self)->inner);
+}
+static void s_tr_close(void *self) {
+  (void)self; /* the model's HAL is closed by its owner */
+}
+
+static const cpo_hal_ops_t s_tr_ops = {s_tr_read,   s_tr_write, s_tr_sleep, s_tr_now,
+                                       s_tr_config, s_tr_error, s_tr_close};
+
+/* ---- The rig: the model's engine, the tracing HAL, the firmware --------------------------- */
+
+typedef struct {
+  cpo_fw_model_hal_t *m;
+  cpo_hal_t *model_hal, *hal; /* hal: the traced one the firmware uses */
+  trace_t tr;
+  cpo_fw_t *fw;
+  cpo_fw_dpinit_t *dp;
+  uint64_t us; /* cycles per microsecond */
+} rig_t;
+
+static void s_open(rig_t *r, const char *profile, bool calibrated) {
+  memset(r, 0, sizeof *r);
+  assert_int_equal(cpo_fw_model_hal_create(profile, SEED, calibrated, &r->m, &r->model_hal),
+                   CPO_OK);
+  r->tr.inner = r->model_hal;
+  assert_int_equal(cpo_hal_create(&s_tr_ops, &r->tr, &r->hal), CPO_OK);
+  assert_int_equal(cpo_fw_create(r->hal, &r->fw), CPO_OK);
+  r->us = cpo_hal_ns_to_cycles(r->hal, 1000);
+}
+
+static void s_close(rig_t *r) {
+  cpo_fw_dpinit_destroy(&r->dp);
+  cpo_fw_destroy(&r->fw);
+  cpo_hal_close(&r->hal);
+  cpo_hal_close(&r->model_hal);
+}
+
+/* A bring-up from dark (cpo/fw_bringup.h), the lanes parked after it (the monitors need no
+ * traffic), then supervision for @p us microseconds. */
+static void s_bring_up(rig_t *r, uint32_t lanes_lit) {
+  cpo_fw_bringup_report_t rep;
+  const cpo_status_t rc = cpo_fw_bringup_run(r->fw, DEADLINE_CYCLES, &rep);
+  cpo_fw_bringup_print(r->fw, &rep, stdout);
+  if (rc != CPO_OK)
+    fail_msg("bring-up failed (%d): %s", rc, rep.failure);
+  assert_true(rep.was_dark && rep.up);
+  assert_int_equal(rep.lanes_lit, lanes_lit);
+  assert_int_equal(cpo_hal_write(r->model_hal, OE(CPO_OE_STREAM_EN_LO_OFFSET), 0), CPO_OK);
+  assert_int_equal(cpo_hal_write(r->model_hal, OE(CPO_OE_STREAM_EN_HI_OFFSET), 0), CPO_OK);
+}
+
+static void s_supervise(rig_t *r, uint64_t us) {
+  assert_int_equal(cpo_fw_supervise_run(r->fw, cpo_fw_model_hal_now(r->m) + us * r->us), CPO_OK);
+}
+
+/* ELS lane @p k's state and fibre-checked bit in OE ELS_STATUS. */
+static uint32_t s_state(const rig_t *r, uint32_t k) {
+  return cpo_fw_model_hal_els_status(r->m) >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2 * k) & 3u;
+}
+static bool s_checked(const rig_t *r, uint32_t k) {
+  return cpo_fw_model_hal_els_status(r->m) >> (CPO_OE_ELS_STATUS_FIBRE_CHECKED_SHIFT + k) & 1u;
+}
+
+/* Laser @p k: the drive code the firmware last wrote, the one the laser gets, its monitor. */
+static uint32_t s_drive_written(rig_t *r, uint32_t k) {
+  uint32_t code = 0;
+  assert_int_equal(cpo_hal_read(r->model_hal, s_dac_addr(CPO_DAC_LASER_CURRENT, k), &code), CPO_OK);
+  return code;
+}
+static uint32_t s_drive_applied(rig_t *r, uint32_t k) {
+  return cpo_link_dac(cpo_fw_model_hal_link(r->m), CPO_DAC_LASER_CURRENT, k);
+}
+static uint32_t s_power_code(rig_t *r, uint32_t k) {
+  uint32_t code = 0;
+  assert_int_equal(cpo_hal_read(r->model_hal, s_adc_addr(CPO_ADC_LASER_POWER, k), &code), CPO_OK);
+  return code;
+}
+
+static uint32_t s_code(double drive_a) {
+  return cpo_dac_si_to_code(CPO_DAC_LASER_CURRENT, drive_a);
+}
+
+/* ---- Tests ---------------------------------------------------------------------------------- */
+
+/* oif-3.2t (two ELS lanes, each feeding 4 media lanes), lane 1 disabled by the host before
+ * bring-up: the firmware never drives its laser (not even the check drive), lights only lane 0's
+ * media lanes, and reports lane 0 ON and fibre-checked, lane 1 OFF; through supervision too.
+ * The setpoints are read once, the enabled lane's, at bring-up. */
+static void test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up(
+    void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", false);
+  assert_int_equal(cpo_fw_model_hal_els_lanes(r.m), 2);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+  s_bring_up(&r, 4);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_true(s_checked(&r, 0));
+  assert_int_equal(s_state(&r, 1), OFF);
+  assert_false(s_checked(&r, 1));
+  assert_int_equal(r.tr.setpoint_reads, 1);
+  const uint32_t ctrl_reads = r.tr.ctrl_reads;
+  s_supervise(&r, 3000);
+  printf("ELS_CTRL read %u times in 3 ms of supervision, ELS_STATUS written %u times\n",
+         r.tr.ctrl_reads - ctrl_reads, r.tr.status_writes);
+  assert_true(r.tr.ctrl_reads > ctrl_reads); /* once per step */
+  assert_int_equal(r.tr.setpoint_reads, 1);  /* nothing changed */
+  assert_int_equal(r.tr.status_writes, 2);   /* RAMPING, then ON/OFF */
+  assert_int_equal(r.tr.drive_max[1], 0);    /* never driven */
+  assert_int_equal(s_drive_applied(&r, 1), 0);
+  assert_int_equal(s_power_code(&r, 1), 0);
+  assert_true(s_power_code(&r, 0) > 0);
+  assert_int_equal(s_state(&r, 1), OFF);
+  s_close(&r);
+}
+
+/* oif-3.2t, both lanes up: the host disables lane 1 in service; at the next step the firmware
+ * switches its laser off (dark, OFF, fibre-checked cleared) while lane 0 holds; enabled again,
+ * it is ramped from dark (reported RAMPING meanwhile: the drive starts at the check drive, not
+ * at the held nominal) and is back ON, fibre-checked, holding its power. */
+static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_back(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", false);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_state(&r, 1), ON);
+  const uint32_t power0 = s_power_code(&r, 0), power1 = s_power_code(&r, 1);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_state(&r, 1), OFF);
+  assert_false(s_checked(&r, 1));
+  assert_int_equal(s_drive_written(&r, 1), 0); /* re-issued when enabled: dark */
+  assert_int_equal(s_drive_applied(&r, 1), 0);
+  assert_int_equal(s_power_code(&r, 1), 0);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_true(fabs((double)s_power_code(&r, 0) - power0) < 0.01 * power0);
+  const uint32_t setpoint_reads = r.tr.setpoint_reads;
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x3, 0x3), CPO_OK);
+  s_supervise(&r, 5000);
+  assert_int_equal(s_state(&r, 1), ON);
+  assert_true(s_checked(&r, 1));
+  assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1); /* lane 1's, for its ramp */
+  printf("lane 1 back at %u (power code; %u before it was disabled), drive %u\n",
+         s_power_code(&r, 1), power1, s_drive_applied(&r, 1));
+  assert_true(fabs((double)s_power_code(&r, 1) - power1) < 0.01 * power1);
+  assert_true(s_drive_applied(&r, 1) > 0);
+  s_close(&r);
+}
+
+/* The default profile's ring engine through the board's flow (cpo/fw_dpinit.h): its one ELS lane
+ * disabled in service leaves every media lane dark; the rings are left alone meanwhile (no lane
+ * is given up), and once the lane is enabled again and ramped the rings lock again and every lane
+ * stays calibrated, no TX_LOL. */
+static void test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on(
+    void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mrm-els-8x200g", false);
+  assert_int_equal(cpo_fw_dpinit_create(r.fw, &r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_els_status(r.m), 0); /* dark until DPInit asks */
+  cpo_fw_model_hal_set_dp(r.m, 0xFF, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), 0xFF);
+  assert_int_equal(s_state(&r, 0), ON);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  uint64_t t = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, t + 1000 * r.us), CPO_OK);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0, 1), CPO_OK);
+  t = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, t + 3000 * r.us), CPO_OK);
+  assert_int_equal(s_state(&r, 0), OFF);
+  assert_int_equal(s_drive_applied(&r, 0), 0);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 1), CPO_OK);
+  t = cpo_fw_model_hal_now(r.m);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, t + 10000 * r.us), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_true(s_checked(&r, 0));
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0);
+  assert_int_equal(cpo_fw_model_hal_cal_done(r.m), 0xFF);
+  assert_int_equal(rep->relocked, rep->relocks);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0xFF); /* Activated: every lane within KP4 */
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
+  for (uint32_t j = 0; j < 8; j++) {
+    const double ber = cpo_fw_model_expected_ber(cpo_fw_model_hal_link(r.m), j);
+    printf("lane %u: expected BER %.2e after the source came back\n", j, ber);
+    assert_true(ber < 2.4e-4);
+  }
+  s_close(&r);
+}
+
+/* Current control: a bias setpoint before bring-up is driven exactly, and held (no APC) through
+ * supervision; a setpoint above the product's maximum, taken up with a mode change in service,
+ * drives the maximum. */
+static void test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mrm-els-8x200g", false);
+  const uint32_t bias = 30000; /* 300 mA */
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, bias, 0);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 0), CPO_OK);
+  s_bring_up(&r, 8);
+  assert_int_equal(s_drive_written(&r, 0), bias);
+  s_supervise(&r, 3000);
+  assert_int_equal(s_drive_written(&r, 0), bias);
+  assert_int_equal(s_drive_applied(&r, 0), bias);
+  assert_int_equal(s_state(&r, 0), ON);
+  /* power control, then back to current control with a setpoint beyond the maximum */
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 1), CPO_OK);
+  s_supervise(&r, 2000);
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, 60000, 0);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 0), CPO_OK);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_drive_applied(&r, 0), s_code(0.45)); /* the product's maximum */
+  assert_int_equal(s_state(&r, 0), ON);
+  s_close(&r);
+}
+
+/* Power control: APC converges on the host's power setpoint (here 85 % of what the laser gives
+ * at its nominal drive, warm) and holds it; the setpoint 0 meant the power measured at
+ * bring-up. */
+static void test_power_control_converges_to_the_power_setpoint(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mrm-els-8x200g", false);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 3000);
+  const uint32_t nominal = s_power_code(&r, 0);
+  s_close(&r);
+  const uint32_t target = (uint32_t)(0.85 * nominal);
+  s_open(&r, "mrm-els-8x200g", false);
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, 0, target);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 20000);
+  printf("power setpoint %u (nominal %u): monitor %u at drive %u\n", target, nominal,
+         s_power_code(&r, 0), s_drive_applied(&r, 0));
+  assert_true(fabs((double)s_power_code(&r, 0) - target) <= 0.005 * target + 1);
+  assert_true(s_drive_applied(&r, 0) < s_code(0.37)); /* below the nominal drive */
+  assert_int_equal(s_state(&r, 0), ON);
+  s_close(&r);
+}
+
+/* A calibrated start (the engine presets every ELS lane ON and fibre-checked): the firmware
+ * adopts the lit engine without writing ELS_STATUS, and supervision keeps it so; with a lane
+ * disabled before the firmware's first look, that lane alone is switched off and reported OFF. */
+static void test_adoption_keeps_the_preset_status(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", true);
+  const uint32_t preset = cpo_fw_model_hal_els_status(r.m);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_int_equal(s_state(&r, 1), ON);
+  assert_int_equal(cpo_fw_dpinit_create(r.fw, &r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_report(r.dp)->adopted, 0xFF);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us),
+                   CPO_OK);
+  assert_int_equal(r.tr.status_reads, 1);
+  assert_int_equal(r.tr.status_writes, 0);
+  assert_int_equal(cpo_fw_model_hal_els_status(r.m), preset);
+  s_close(&r);
+
+  s_open(&r, "oif-3.2t", true);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_create(r.fw, &r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_report(r.dp)->adopted, 0x0F);
+  assert_int_equal(r.tr.status_writes, 1);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_true(s_checked(&r, 0));
+  assert_int_equal(s_state(&r, 1), OFF);
+  assert_int_equal(s_drive_written(&r, 1), 0);
+  s_close(&r);
+}
+
+/* mzm-6.4t (its lasers on the engine): a bring-up with supervision, and the board's flow
+ * adopting a calibrated engine, never read or write an ELS register. */
+static void test_an_engine_without_an_external_source_never_touches_els_registers(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mzm-6.4t", false);
+  assert_int_equal(cpo_fw_model_hal_els_lanes(r.m), 0);
+  s_bring_up(&r, 64);
+  s_supervise(&r, 2000);
+  printf("bring-up and supervision: %u accesses, %u to ELS registers\n", r.tr.accesses,
+         r.tr.els_accesses);
+  assert_true(r.tr.accesses > 0);
+  assert_int_equal(r.tr.els_accesses, 0);
+  s_close(&r);
+
+  s_open(&r, "mzm-6.4t", true);
+  assert_int_equal(cpo_fw_dpinit_create(r.fw, &r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
+  cpo_fw_model_hal_set_dp(r.m, 0, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us),
+                   CPO_OK);
+  assert_true(r.tr.accesses > 0);
+  assert_int_equal(r.tr.els_accesses, 0);
+  s_close(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(
+          test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up),
+      cmocka_unit_test(test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_back),
+      cmocka_unit_test(
+          test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
+      cmocka_unit_test(test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum),
+      cmocka_unit_test(test_power_control_converges_to_the_power_setpoint),
+      cmocka_unit_test(test_adoption_keeps_the_preset_status),
+      cmocka_unit_test(test_an_engine_without_an_external_source_never_touches_els_registers),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
