@@ -41,6 +41,9 @@ typedef struct {
   uint32_t setpoint_reads; /* ELS_SETPOINT[] */
   uint32_t status_reads, status_writes;
   uint32_t drive_max[MAX_LASERS]; /* the highest laser drive code written, per laser */
+  uint32_t log[256];              /* ELS_STATUS and laser 1's drive as written, in order */
+  bool log_status[256];           /* ... which each entry is */
+  uint32_t logged;
 } trace_t;
 
 static bool s_els_reg(uint32_t addr) {
@@ -77,6 +80,11 @@ static cpo_status_t s_tr_write(void *self, uint32_t addr, uint32_t data) {
   for (uint32_t k = 0; k < MAX_LASERS; k++)
     if (addr == s_dac_addr(CPO_DAC_LASER_CURRENT, k) && data > t->drive_max[k])
       t->drive_max[k] = data;
+  const bool status = addr == OE(CPO_OE_ELS_STATUS_OFFSET);
+  if ((status || addr == s_dac_addr(CPO_DAC_LASER_CURRENT, 1)) && t->logged < 256) {
+    t->log_status[t->logged] = status;
+    t->log[t->logged++] = data;
+  }
   return cpo_hal_write(t->inner, addr, data);
 }
 
@@ -178,8 +186,8 @@ static uint32_t s_code(double drive_a) {
  * bring-up: the firmware never drives its laser (not even the check drive), lights only lane 0's
  * media lanes, and reports lane 0 ON and fibre-checked, lane 1 OFF; through supervision too.
  * The setpoints are read once, the enabled lane's, at bring-up. */
-static void test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up(
-    void **state) {
+static void
+test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up(void **state) {
   (void)state;
   rig_t r;
   s_open(&r, "oif-3.2t", false);
@@ -227,11 +235,27 @@ static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_bac
   assert_int_equal(s_power_code(&r, 1), 0);
   assert_int_equal(s_state(&r, 0), ON);
   assert_true(fabs((double)s_power_code(&r, 0) - power0) < 0.01 * power0);
-  const uint32_t setpoint_reads = r.tr.setpoint_reads;
+  const uint32_t setpoint_reads = r.tr.setpoint_reads, mark = r.tr.logged;
   assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x3, 0x3), CPO_OK);
   s_supervise(&r, 5000);
   assert_int_equal(s_state(&r, 1), ON);
   assert_true(s_checked(&r, 1));
+  /* from dark: RAMPING reported first, then the check drive (what the hardware re-issued at the
+   * enable was the 0 written at the disable), the ramp, and ON (fibre-checked) once warm */
+  assert_true(r.tr.logged > mark + 3 && r.tr.logged < 256);
+  assert_true(r.tr.log_status[mark]);
+  assert_int_equal(r.tr.log[mark] >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2) & 3u,
+                   CPO_CMIS_ELS_LANE_STATE_RAMPING);
+  assert_false(r.tr.log_status[mark + 1]);
+  assert_int_equal(r.tr.log[mark + 1], s_code(0.06)); /* the product's check drive */
+  uint32_t last_status = 0, status_writes = 0;
+  for (uint32_t i = mark; i < r.tr.logged; i++)
+    if (r.tr.log_status[i]) {
+      last_status = r.tr.log[i];
+      status_writes++;
+    }
+  assert_int_equal(status_writes, 2);
+  assert_int_equal(last_status, cpo_fw_model_hal_els_status(r.m));
   assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1); /* lane 1's, for its ramp */
   printf("lane 1 back at %u (power code; %u before it was disabled), drive %u\n",
          s_power_code(&r, 1), power1, s_drive_applied(&r, 1));
@@ -244,8 +268,8 @@ static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_bac
  * disabled in service leaves every media lane dark; the rings are left alone meanwhile (no lane
  * is given up), and once the lane is enabled again and ramped the rings lock again and every lane
  * stays calibrated, no TX_LOL. */
-static void test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on(
-    void **state) {
+static void
+test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on(void **state) {
   (void)state;
   rig_t r;
   s_open(&r, "mrm-els-8x200g", false);
@@ -351,8 +375,7 @@ static void test_adoption_keeps_the_preset_status(void **state) {
   cpo_fw_model_hal_set_dp(r.m, 0, 0);
   assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
   assert_int_equal(cpo_fw_dpinit_report(r.dp)->adopted, 0xFF);
-  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us),
-                   CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us), CPO_OK);
   assert_int_equal(r.tr.status_reads, 1);
   assert_int_equal(r.tr.status_writes, 0);
   assert_int_equal(cpo_fw_model_hal_els_status(r.m), preset);
@@ -393,8 +416,7 @@ static void test_an_engine_without_an_external_source_never_touches_els_register
   assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
   cpo_fw_model_hal_set_dp(r.m, 0, 0);
   assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
-  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us),
-                   CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_supervise(r.dp, cpo_fw_model_hal_now(r.m) + 2000 * r.us), CPO_OK);
   assert_true(r.tr.accesses > 0);
   assert_int_equal(r.tr.els_accesses, 0);
   s_close(&r);
@@ -402,11 +424,9 @@ static void test_an_engine_without_an_external_source_never_touches_els_register
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(
-          test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up),
+      cmocka_unit_test(test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up),
       cmocka_unit_test(test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_back),
-      cmocka_unit_test(
-          test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
+      cmocka_unit_test(test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
       cmocka_unit_test(test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum),
       cmocka_unit_test(test_power_control_converges_to_the_power_setpoint),
       cmocka_unit_test(test_adoption_keeps_the_preset_status),
