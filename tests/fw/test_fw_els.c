@@ -1,7 +1,8 @@
 /* The firmware under an external laser source's CMIS controls (OE ELS_CTRL, ELS_SETPOINT; it
  * reports ELS_STATUS), on the analog models without the RTL (fw_model_hal.h plays the CMIS host
  * and holds a disabled lane's drive at 0, as the engine does): a disabled lane is never lit and
- * reported OFF while the others come up ON; a lane disabled in service goes dark and OFF, and
+ * reported OFF while the others come up ON (DPInit names its media lanes' failure); a lane
+ * disabled in service goes dark and OFF, and
  * enabled again is ramped from dark and back ON, fibre-checked; current control drives the bias
  * setpoint's code exactly (clamped at the product's maximum); power control converges on the
  * power setpoint; an adopted engine's preset status is kept without a write; and an engine
@@ -210,6 +211,29 @@ test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up(void
   assert_int_equal(s_drive_applied(&r, 1), 0);
   assert_int_equal(s_power_code(&r, 1), 0);
   assert_true(s_power_code(&r, 0) > 0);
+  assert_int_equal(s_state(&r, 1), OFF);
+  s_close(&r);
+}
+
+/* The board's flow (cpo/fw_dpinit.h) with ELS lane 1 disabled: DPInit calibrates the media lanes
+ * of lane 0 and fails those of lane 1, naming the cause (TX_LOL), without ever driving it. */
+static void test_dpinit_names_the_lanes_of_a_disabled_source_lane(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", false);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_create(r.fw, &r.dp), CPO_OK);
+  assert_int_equal(cpo_fw_dpinit_boot(r.dp), CPO_OK);
+  cpo_fw_model_hal_set_dp(r.m, 0xFF, 0);
+  assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
+  const cpo_fw_dpinit_report_t *rep = cpo_fw_dpinit_report(r.dp);
+  cpo_fw_dpinit_print(rep, stdout);
+  assert_int_equal(rep->calibrated, 0x0F);
+  assert_int_equal(cpo_fw_model_hal_tx_lol(r.m), 0xF0);
+  assert_non_null(
+      strstr(rep->failure, "lane 4: its laser is off: ELS lane 1 disabled by the CMIS"));
+  assert_int_equal(r.tr.drive_max[1], 0);
+  assert_int_equal(s_state(&r, 0), ON);
   assert_int_equal(s_state(&r, 1), OFF);
   s_close(&r);
 }
@@ -425,6 +449,7 @@ static void test_an_engine_without_an_external_source_never_touches_els_register
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up),
+      cmocka_unit_test(test_dpinit_names_the_lanes_of_a_disabled_source_lane),
       cmocka_unit_test(test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_back),
       cmocka_unit_test(test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
       cmocka_unit_test(test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum),
