@@ -2,10 +2,10 @@
  * reports ELS_STATUS), on the analog models without the RTL (fw_model_hal.h plays the CMIS host
  * and holds a disabled lane's drive at 0, as the engine does): a disabled lane is never lit and
  * reported OFF while the others come up ON (DPInit names its media lanes' failure); a lane
- * disabled in service goes dark and OFF, and
- * enabled again is ramped from dark and back ON, fibre-checked; current control drives the bias
- * setpoint's code exactly (clamped at the product's maximum); power control converges on the
- * power setpoint; an adopted engine's preset status is kept without a write; and an engine
+ * disabled in service goes dark and OFF, and enabled again is ramped from dark and back ON,
+ * fibre-checked (a ring engine's lanes kept calibrated through it); current control drives the
+ * bias setpoint's code exactly (clamped at the product's maximum); power control converges on
+ * the power setpoint; an adopted engine's preset status is kept without a write; and an engine
  * without an external source never has an ELS register touched (every HAL access traced). */
 #include <math.h>
 #include <setjmp.h>
