@@ -361,8 +361,8 @@ static void test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum
 }
 
 /* Power control: APC converges on the host's power setpoint (here 85 % of what the laser gives
- * at its nominal drive, warm) and holds it; the setpoint 0 meant the power measured at
- * bring-up. */
+ * at its nominal drive, warm) and holds it; after a spell in current control, power control
+ * with the setpoint 0 goes back to the power measured at bring-up. */
 static void test_power_control_converges_to_the_power_setpoint(void **state) {
   (void)state;
   rig_t r;
@@ -381,6 +381,17 @@ static void test_power_control_converges_to_the_power_setpoint(void **state) {
   assert_true(fabs((double)s_power_code(&r, 0) - target) <= 0.005 * target + 1);
   assert_true(s_drive_applied(&r, 0) < s_code(0.37)); /* below the nominal drive */
   assert_int_equal(s_state(&r, 0), ON);
+  /* in service: current control (the nominal drive), then power control again with the
+   * setpoint 0, taken up with the mode change: back to the power measured at bring-up */
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 0), CPO_OK);
+  s_supervise(&r, 1000);
+  assert_int_equal(s_drive_applied(&r, 0), s_code(0.37));
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, 0, 0);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 1), CPO_OK);
+  s_supervise(&r, 20000);
+  printf("setpoint 0: monitor %u (nominal %u) at drive %u\n", s_power_code(&r, 0), nominal,
+         s_drive_applied(&r, 0));
+  assert_true(fabs((double)s_power_code(&r, 0) - nominal) <= 0.005 * nominal + 1);
   s_close(&r);
 }
 
