@@ -288,6 +288,26 @@ static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_bac
   s_close(&r);
 }
 
+/* A lane enabled again just before supervision ends: its ramp is cut short (reported RAMPING,
+ * supervision returns normally) and finished by the next supervision. */
+static void test_a_ramp_cut_short_by_the_end_of_supervision_is_taken_up_again(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mrm-els-8x200g", false);
+  s_bring_up(&r, 8);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0, 1), CPO_OK);
+  s_supervise(&r, 1000);
+  assert_int_equal(s_state(&r, 0), OFF);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 1), CPO_OK);
+  s_supervise(&r, 200); /* a ramp and warm-up take longer */
+  assert_int_equal(s_state(&r, 0), CPO_CMIS_ELS_LANE_STATE_RAMPING);
+  s_supervise(&r, 5000);
+  assert_int_equal(s_state(&r, 0), ON);
+  assert_true(s_checked(&r, 0));
+  assert_int_equal(s_drive_applied(&r, 0), s_code(0.37));
+  s_close(&r);
+}
+
 /* The default profile's ring engine through the board's flow (cpo/fw_dpinit.h): its one ELS lane
  * disabled in service leaves every media lane dark; the rings are left alone meanwhile (no lane
  * is given up), and once the lane is enabled again and ramped the rings lock again and every lane
@@ -462,6 +482,7 @@ int main(void) {
       cmocka_unit_test(test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up),
       cmocka_unit_test(test_dpinit_names_the_lanes_of_a_disabled_source_lane),
       cmocka_unit_test(test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_back),
+      cmocka_unit_test(test_a_ramp_cut_short_by_the_end_of_supervision_is_taken_up_again),
       cmocka_unit_test(test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
       cmocka_unit_test(test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum),
       cmocka_unit_test(test_power_control_converges_to_the_power_setpoint),
