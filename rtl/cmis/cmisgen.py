@@ -32,7 +32,7 @@ PREFIX = "CPO_CMIS"
 ACCESS = ("ro", "rw", "rwsc", "cor")
 TOP_KEYS = {"cmis", "linear", "duration", "enum", "page", "monitor"}
 CMIS_KEYS = {"desc", "lanes_per_bank", "max_banks"}
-PAGE_KEYS = {"name", "page", "lower", "banked", "desc", "byte"}
+PAGE_KEYS = {"name", "page", "lower", "banked", "els", "desc", "byte"}
 BYTE_KEYS = {
     "name", "offset", "count", "lane_bytes", "access", "reset", "source", "signed", "wmask",
     "fields", "desc"
@@ -125,6 +125,7 @@ class Page:
     self.name, pwhere = _named_table(raw, "[[page]]", "page", PAGE_KEYS, where)
     self.lower = bool(raw.get("lower", False))
     self.banked = bool(raw.get("banked", False))
+    self.els = bool(raw.get("els", False))  # advertised only with an external laser source
     self.number = None if self.lower else reggen._required_int(raw, "page", pwhere)
     if self.number is not None and not 0 <= self.number <= 0xff:
       raise RegError(f"{pwhere}: page 0x{self.number:x} out of range")
@@ -360,10 +361,11 @@ def gen_sv_pkg(m):
       "    logic [6:0] idx;", "  } cmis_loc_t;", ""
   ]
   out += [
-      "  // The advertised upper pages, and those with a copy per bank.",
-      "  function automatic logic cmis_page_ok(logic [7:0] page);",
-      "    return " + " || ".join(f"page == 8'h{p.number:02x}" for p in m.numbered) + ";",
-      "  endfunction", "  function automatic logic cmis_page_banked(logic [7:0] page);",
+      "  // The advertised upper pages (@els: the engine has an external laser source), and those",
+      "  // with a copy per bank.",
+      "  function automatic logic cmis_page_ok(logic [7:0] page, logic els);", "    return " +
+      " || ".join(f"page == 8'h{p.number:02x}" + (" && els" if p.els else "") for p in m.numbered) +
+      ";", "  endfunction", "  function automatic logic cmis_page_banked(logic [7:0] page);",
       "    return " +
       (" || ".join(f"page == 8'h{p.number:02x}" for p in m.numbered if p.banked) or "1'b0") + ";",
       "  endfunction", ""
@@ -463,7 +465,9 @@ def gen_markdown(m):
       "cor (latched, clear on read). Bytes not listed read 0 and ignore writes.", ""
   ]
   for p in m.pages:
-    title = "Lower page" if p.lower else f"Page {p.number:02X}h" + (" (banked)" if p.banked else "")
+    title = "Lower page" if p.lower else f"Page {p.number:02X}h" + (
+        " (banked)" if p.banked else "") + (
+            " (only with an external laser source)" if p.els else "")
     out += [
         f"## {title}: {p.name}", "", p.desc, "", "| byte | name | access | reset | meaning |",
         "|---|---|---|---|---|"
