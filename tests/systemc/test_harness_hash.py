@@ -104,7 +104,7 @@ class SameResultsBothHarnesses(unittest.TestCase):
       for h in HARNESSES:
         fst = os.path.join(d, f"{h}.fst")
         code, out, err = cpoemu_proc.run(
-            ["run", "--quiet", "--cycles", "20000", "--harness", h, "--trace", fst])
+            ["run", "--quiet", "--cycles", "20000", "--no-host", "--harness", h, "--trace", fst])
         self.assertEqual(code, 0, f"--harness {h} --trace exited {code}\n{err}")
         self.assertTrue(os.path.exists(os.path.join(d, f"{h}.gtkw")), f"{h}: no .gtkw")
         vcd = subprocess.run(["fst2vcd", fst], capture_output=True, text=True, check=True).stdout
