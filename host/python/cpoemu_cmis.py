@@ -357,24 +357,29 @@ class Cmis:
         "lanes": banks * LANES_PER_BANK,
         "durations": parse_durations(p01),
         "apps": parse_apps(lower, None if flat else p01),
-        "els_lanes": 0,
-        "els_modes": 0,
+        "els_lanes": None,  # unknown until els_lanes() asks
+        "els_modes": None,
     }
-    if not flat:
-      info.update(self._probe_els())
     self.info = info
     return self.info
 
-  def _probe_els(self):
-    """Pages 1Ah/1Bh: advertised only with an external laser source; no bit of page 01h says so,
-    a refused page select (byte 127 reads back unchanged) means there is none."""
-    try:
-      adv = self.read(0, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_LANES_OFFSET, 2)
-    except CmisError:
-      if self._page is None or self._page == m.CPO_CMIS_PAGE_P1A:
-        raise
-      return {}  # refused: not a failure, the answer
-    return {"els_lanes": min(adv[0], ELS_MAX_LANES), "els_modes": adv[1]}
+  def els_lanes(self):
+    """ELS lanes (0: none), into info["els_lanes"]/["els_modes"]: the first call after each
+    probe selects page 1Ah and reads bytes 128-129; a refused select (byte 127 reads back
+    unchanged; no advertisement bit says so) means no external laser source. Not in probe(): a
+    bring-up that never asks keeps its accesses and timing (the C driver's cpo_cmis_els_lanes)."""
+    info = self._need_probe()
+    if info["els_lanes"] is None:
+      lanes = modes = 0
+      if not info["flat_mem"]:
+        try:
+          lanes, modes = self.read(0, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_LANES_OFFSET, 2)
+        except CmisError:
+          if self._page is None or self._page == m.CPO_CMIS_PAGE_P1A:
+            raise
+          # refused: not a failure, the answer
+      info["els_lanes"], info["els_modes"] = min(lanes, ELS_MAX_LANES), modes
+    return info["els_lanes"]
 
   def _need_probe(self):
     return self.info or self.probe()
@@ -613,7 +618,7 @@ class Cmis:
         f["tx_bias"][k] |= p11[m.CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET + k] << sh
         f["rx_power"][k] |= p11[m.CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + k] << sh
     f["els_state_changed"] = f["els_lane_fault"] = 0
-    if info["els_lanes"]:
+    if self.els_lanes():
       first = m.CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET
       b = self.read(0, m.CPO_CMIS_PAGE_P1A, first, m.CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET + 1 - first)
       f["els_state_changed"], f["els_lane_fault"] = b[0], b[1]
@@ -621,10 +626,9 @@ class Cmis:
 
   # -- the external laser source: pages 1Ah/1Bh (the C driver's cpo_cmis_els_*) ----------------
   def _need_els(self):
-    info = self._need_probe()
-    if not info["els_lanes"]:
+    if not self.els_lanes():
       raise CmisError(NO_ELS)
-    return info
+    return self.info
 
   def _els_run(self, img, page, first, end):
     img[first:end] = self.read(0, page, first, end - first)

@@ -576,19 +576,28 @@ static void s_log_reset(module_t *m) {
 
 /* The accesses each call makes, access for access: test_cmis_py.py's ELS_TRACE holds the same
  * strings for the Python driver (the two drivers' traces stay equal). */
-#define S_TRACE_PROBE "r0-2 r86-117 w127=01 r127-255 w126=00 w127=1a r126-129"
+#define S_TRACE_PROBE "r0-2 r86-117 w127=01 r127-255"
+#define S_TRACE_ELS_LANES "w126=00 w127=1a r126-129"
 #define S_TRACE_READ "r208-209 r220-223 r232-247 w127=1b r127-160 r184-231"
 #define S_TRACE_ENABLE "w127=1a r127 w220=00"
 #define S_TRACE_SETPOINT "w127=1b r127 w128=75 w129=30 w144=27 w145=10 r160 w160=ff"
 #define S_TRACE_FLAGS "r8-9 w127=11 r127 r134-152 w127=1a r127 r200-201"
-#define S_TRACE_PROBE_NO_ELS "r0-2 r86-117 w127=01 r127-255 w126=00 w127=1a r126-127"
+#define S_TRACE_ELS_LANES_NO_ELS "w126=00 w127=1a r126-127"
 
 static void test_els_driver_calls_and_their_accesses(void **state) {
   (void)state;
   els_host_t h;
   s_els_host(&h, true);
   assert_int_equal(cpo_cmis_probe(h.c), CPO_OK);
-  assert_string_equal(h.mod.log, S_TRACE_PROBE);
+  assert_string_equal(h.mod.log, S_TRACE_PROBE); /* the probe leaves page 1Ah alone */
+  s_log_reset(&h.mod);
+  unsigned lanes = 0;
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_ELS_LANES);
+  assert_int_equal(lanes, 6);
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK); /* answered: no access */
+  assert_string_equal(h.mod.log, "");
   assert_int_equal(cpo_cmis_info(h.c)->els_lanes, 6);
   assert_int_equal(cpo_cmis_info(h.c)->els_modes, 0x03);
 
@@ -652,16 +661,19 @@ static void test_els_driver_calls_and_their_accesses(void **state) {
   s_els_host_free(&h);
 }
 
-/* No external laser source: the probe's select of 1Ah is refused (byte 127 keeps 01h), the probe
- * succeeds, and every ELS call says so without touching the module. */
+/* No external laser source: the select of 1Ah is refused (byte 127 keeps 01h), which is the
+ * answer (no failure), and every ELS call then says so without touching the module. */
 static void test_els_refused_page_means_no_external_laser_source(void **state) {
   (void)state;
   els_host_t h;
   s_els_host(&h, false);
   assert_int_equal(cpo_cmis_probe(h.c), CPO_OK);
-  assert_string_equal(h.mod.log, S_TRACE_PROBE_NO_ELS);
+  s_log_reset(&h.mod);
+  unsigned lanes = 1;
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_ELS_LANES_NO_ELS);
   assert_int_equal(h.mod.page, 0x01);
-  assert_int_equal(cpo_cmis_info(h.c)->els_lanes, 0);
+  assert_int_equal(lanes, 0);
   assert_string_equal(cpo_cmis_error(h.c), "");
   s_log_reset(&h.mod);
   cpo_cmis_els_t e;

@@ -254,12 +254,13 @@ class FakeModule:
 # The accesses each call makes: test_cmis_decode.c's S_TRACE_* for the C driver, string for string
 # (the two drivers' register traces stay equal).
 ELS_TRACE = {
-    "probe": "r0-2 r86-117 w127=01 r127-255 w126=00 w127=1a r126-129",
+    "probe": "r0-2 r86-117 w127=01 r127-255",
+    "els_lanes": "w126=00 w127=1a r126-129",
     "read": "r208-209 r220-223 r232-247 w127=1b r127-160 r184-231",
     "enable": "w127=1a r127 w220=00",
     "setpoint": "w127=1b r127 w128=75 w129=30 w144=27 w145=10 r160 w160=ff",
     "flags": "r8-9 w127=11 r127 r134-152 w127=1a r127 r200-201",
-    "probe_no_els": "r0-2 r86-117 w127=01 r127-255 w126=00 w127=1a r126-127",
+    "els_lanes_no_els": "w126=00 w127=1a r126-127",
 }
 
 
@@ -297,7 +298,13 @@ class Els(unittest.TestCase):
     mod = FakeModule(els=True)
     cmis = cm.Cmis(mod)
     info = cmis.probe()
-    self.assertEqual(mod.log, ELS_TRACE["probe"])
+    self.assertEqual(mod.log, ELS_TRACE["probe"])  # the probe leaves page 1Ah alone
+    mod.reset_log()
+    self.assertEqual(cmis.els_lanes(), 6)
+    self.assertEqual(mod.log, ELS_TRACE["els_lanes"])
+    mod.reset_log()
+    self.assertEqual(cmis.els_lanes(), 6)  # answered: no access
+    self.assertEqual(mod.log, "")
     self.assertEqual((info["els_lanes"], info["els_modes"]), (6, 3))
     mod.reset_log()
     lanes = cmis.els()
@@ -345,8 +352,10 @@ class Els(unittest.TestCase):
   def test_refused_page_means_no_external_laser_source(self):
     mod = FakeModule(els=False)
     cmis = cm.Cmis(mod)
-    self.assertEqual(cmis.probe()["els_lanes"], 0)
-    self.assertEqual(mod.log, ELS_TRACE["probe_no_els"])
+    cmis.probe()
+    mod.reset_log()
+    self.assertEqual(cmis.els_lanes(), 0)
+    self.assertEqual(mod.log, ELS_TRACE["els_lanes_no_els"])
     self.assertEqual(mod.page, 0x01)  # the select of 1Ah was refused
     mod.reset_log()
     for call in (cmis.els, lambda: cmis.set_els_enable(0), lambda: cmis.set_els_setpoint(0, 0.3),

@@ -208,7 +208,9 @@ cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out) {
     s_lanes(out, bank, p11);
     cpo_cmis_flags_decode_bank(p11, bank, &f);
   }
-  if (i->els_lanes) {
+  unsigned els_lanes;
+  CPO_TRY(cpo_cmis_els_lanes(c, &els_lanes));
+  if (els_lanes) {
     uint8_t p1a[256] = {0}, p1b[256] = {0};
     cpo_cmis_els_t e;
     CPO_TRY(cpo_cmis_read_upper(c, 0, CPO_CMIS_PAGE_P1A, p1a));

@@ -1,6 +1,7 @@
 /* The external laser source (OIF ELSFP over CMIS): pages 1Ah and 1Bh, which only an engine with
- * an external laser source advertises. No bit of page 01h says so: the probe selects page 1Ah
- * and a refused select (byte 127 reads back unchanged) means there is none. The Python driver
+ * an external laser source advertises. No bit of page 01h says so: the first ELS access selects
+ * page 1Ah, and a refused select (byte 127 reads back unchanged) means there is none. Not in
+ * cpo_cmis_probe: a bring-up that never asks keeps its accesses and timing. The Python driver
  * (host/python/cpoemu_cmis.py) makes the same accesses in the same order. */
 #include <math.h>
 #include <string.h>
@@ -9,24 +10,30 @@
 
 #define S_NO_ELS "the engine has no external laser source (pages 1Ah/1Bh not advertised)"
 
-cpo_status_t cpo_cmis_els_probe(cpo_cmis_t *c) {
-  uint8_t adv[2];
-  c->info.els_lanes = 0;
-  c->info.els_modes = 0;
-  cpo_status_t rc = cpo_cmis_read(c, 0, CPO_CMIS_PAGE_P1A, CPO_CMIS_P1A_ELS_LANES_OFFSET, adv, 2);
-  if (rc == CPO_ERR_RANGE && c->sel_page >= 0 && c->sel_page != (int)CPO_CMIS_PAGE_P1A) {
-    c->error[0] = '\0'; /* refused: not a failure, the answer */
-    return CPO_OK;
+cpo_status_t cpo_cmis_els_lanes(cpo_cmis_t *c, unsigned *lanes) {
+  CPO_TRY(cpo_cmis_need_probe(c));
+  cpo_cmis_info_t *i = &c->info;
+  if (!c->els_known && !i->flat_mem) {
+    uint8_t adv[2];
+    cpo_status_t rc = cpo_cmis_read(c, 0, CPO_CMIS_PAGE_P1A, CPO_CMIS_P1A_ELS_LANES_OFFSET, adv, 2);
+    if (rc == CPO_ERR_RANGE && c->sel_page >= 0 && c->sel_page != (int)CPO_CMIS_PAGE_P1A) {
+      c->error[0] = '\0'; /* refused: not a failure, the answer */
+      adv[0] = adv[1] = 0;
+    } else {
+      CPO_TRY(rc);
+    }
+    i->els_lanes = adv[0] > CPO_CMIS_ELS_MAX_LANES ? CPO_CMIS_ELS_MAX_LANES : adv[0];
+    i->els_modes = adv[1];
   }
-  CPO_TRY(rc);
-  c->info.els_lanes = adv[0] > CPO_CMIS_ELS_MAX_LANES ? CPO_CMIS_ELS_MAX_LANES : adv[0];
-  c->info.els_modes = adv[1];
+  c->els_known = true;
+  *lanes = i->els_lanes;
   return CPO_OK;
 }
 
 static cpo_status_t s_need_els(cpo_cmis_t *c) {
-  CPO_TRY(cpo_cmis_need_probe(c));
-  return c->info.els_lanes ? CPO_OK : cpo_cmis_fail(c, CPO_ERR_STATE, S_NO_ELS);
+  unsigned lanes;
+  CPO_TRY(cpo_cmis_els_lanes(c, &lanes));
+  return lanes ? CPO_OK : cpo_cmis_fail(c, CPO_ERR_STATE, S_NO_ELS);
 }
 
 /* Bytes [first, end) of @p page into the image at the same place. */

@@ -10,6 +10,7 @@ struct cpo_cmis {
   int sel_bank,
       sel_page; /* what the select bytes hold, as last written and read back; -1: unknown */
   bool probed;
+  bool els_known; /* info.els_lanes/els_modes answered (cpo_cmis_els_lanes) */
   cpo_cmis_info_t info;
   char error[512];
   cpo_cmis_poll_fn poll_fn; /* cpo_cmis_set_poll */
@@ -28,8 +29,6 @@ cpo_status_t cpo_cmis_fail(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, ...)
 cpo_status_t cpo_cmis_need_probe(cpo_cmis_t *c);
 /** Bytes 128-255 of (bank, page) into img[128..255]. */
 cpo_status_t cpo_cmis_read_upper(cpo_cmis_t *c, unsigned bank, unsigned page, uint8_t *img);
-/** Page 1Ah's advertisement into info.els_lanes/els_modes (0 if the select is refused). */
-cpo_status_t cpo_cmis_els_probe(cpo_cmis_t *c);
 void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w);
 cpo_status_t cpo_cmis_wait_next(cpo_cmis_t *c, cpo_cmis_wait_t *w);
 double cpo_cmis_wait_elapsed_ms(const cpo_cmis_t *c, const cpo_cmis_wait_t *w);

@@ -182,7 +182,7 @@ typedef struct {
   unsigned banks;     /* banks of pages 10h/11h */
   unsigned lanes;     /* banks * 8 */
   uint8_t ctrl_support, mon_support, cdb_support;
-  unsigned els_lanes; /* page 1Ah byte 128; 0: no external laser source (1Ah/1Bh refused) */
+  unsigned els_lanes; /* page 1Ah byte 128, once cpo_cmis_els_lanes answered; 0: none */
   uint8_t els_modes;  /* page 1Ah byte 129: ELS control modes supported */
   cpo_cmis_durations_t dur;
   cpo_cmis_apps_t apps;
@@ -199,9 +199,7 @@ cpo_hal_t *cpo_cmis_hal(const cpo_cmis_t *c);
 
 /** Read byte 0 once: CPO_OK if the window answers, CPO_ERR_BUS if nothing is there. */
 CPO_MUST_USE cpo_status_t cpo_cmis_present(cpo_cmis_t *c, uint8_t *identifier);
-/** Read the identity and page 01h's advertisements (banks, durations, applications), and try
- * page 1Ah: its lanes and control modes if the module accepts the select, els_lanes = 0 if it
- * refuses it (no external laser source; no advertisement bit says so). */
+/** Read the identity and page 01h's advertisements (banks, durations, applications). */
 CPO_MUST_USE cpo_status_t cpo_cmis_probe(cpo_cmis_t *c);
 /** What the last cpo_cmis_probe read (NULL before one succeeded). */
 const cpo_cmis_info_t *cpo_cmis_info(const cpo_cmis_t *c);
@@ -265,12 +263,16 @@ CPO_MUST_USE cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_by
 /** IntL (lower byte 3 bit 0 low): an unmasked latched flag is set. */
 CPO_MUST_USE cpo_status_t cpo_cmis_interrupt(cpo_cmis_t *c, bool *asserted);
 /** Read (and so clear) every latched flag (needs cpo_cmis_probe), the ELS's (page 1Ah 200-201)
- * too if the module has an external laser source. */
+ * too if the module has an external laser source (cpo_cmis_els_lanes). */
 CPO_MUST_USE cpo_status_t cpo_cmis_flags(cpo_cmis_t *c, cpo_cmis_flags_t *f);
 
-/* The ELS calls fail with CPO_ERR_STATE and cpo_cmis_error() "the engine has no external laser
- * source (pages 1Ah/1Bh not advertised)" on a module whose probe found none; each probes first
- * if not yet probed. */
+/** ELS lanes (0: none), into info->els_lanes/els_modes: the first call (after each probe) selects
+ * page 1Ah and reads bytes 128-129; a refused select (no advertisement bit says so) means no
+ * external laser source. Later calls make no access. Probes first if not yet probed. */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_lanes(cpo_cmis_t *c, unsigned *lanes);
+
+/* The ELS calls below fail with CPO_ERR_STATE and cpo_cmis_error() "the engine has no external
+ * laser source (pages 1Ah/1Bh not advertised)" where cpo_cmis_els_lanes finds none. */
 /** Read pages 1Ah/1Bh (not the latched flags: cpo_cmis_flags reads those). */
 CPO_MUST_USE cpo_status_t cpo_cmis_els_read(cpo_cmis_t *c, cpo_cmis_els_t *e);
 /** Let the ELS lanes of @p lanes (bit i: lane i) emit, switch the others off (1Ah byte 220). */
