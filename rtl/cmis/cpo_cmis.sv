@@ -90,6 +90,7 @@ module cpo_cmis
   output logic [7:0] els_power_mode_o,
   output logic [7:0][15:0] els_bias_set_o,
   output logic [7:0][15:0] els_power_set_o,
+  output logic [7:0] els_set_written_o,  // a cycle's pulse: the host wrote lane i's setpoints/mode
   output logic [NumMediaLanes-1:0] stream_en_o,  // the media lane's data path is Activated
   // the module has left LowPwr since the last hard reset: a CMIS host manages the data paths
   // (sticky through a software reset, which returns every lane to Deactivated)
@@ -385,6 +386,7 @@ module cpo_cmis
       els_power_q <= '0;
       els_temp_q <= '0;
       els_state_q <= '0;
+      els_set_written_o <= '0;
       pending_q <= '0;
       temp_q <= '0;
       vcc_q <= '0;
@@ -401,7 +403,9 @@ module cpo_cmis
     end else begin
       logic act, laser_fault;
       logic [2:0] mod_d;
+      logic [7:0] els_written;
       act = 1'b0;
+      els_written = '0;
 
       // -- the bus: start the byte's bus time, then complete it
       if (access && in_range && !bus_busy_q) begin
@@ -427,6 +431,14 @@ module cpo_cmis
             end else begin
               rw_q[s] <= (rw_q[s] & ~CPO_CMIS_RW_WMASK[s]) | (wdata & CPO_CMIS_RW_WMASK[s]);
             end
+            // an ELS lane's setpoints or control mode written: the firmware re-reads them
+            for (int i = 0; i < ElsMax; i++)
+              if (s == CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT + 2 * i ||
+                  s == CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT + 2 * i + 1 ||
+                  s == CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT + 2 * i ||
+                  s == CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT + 2 * i + 1)
+                els_written[i] = 1'b1;
+            if (s == CPO_CMIS_P1B_ELS_CONTROL_MODE_SLOT) els_written |= rw_q[s] ^ wdata;
             if (s == SlotCdb + 1 && !cdb_q[7]) begin  // command ID's low byte: start
               cdb_q <= 8'(CPO_CMIS_CDB_STATUS_BUSY_CAPTURED);
               cdb_due_q <= cycle_i + us_cycles(CdbUs);
@@ -702,6 +714,7 @@ module cpo_cmis
       end
 
       act_q <= act;
+      els_set_written_o <= els_written & els_lane_mask;
     end
   end
 

@@ -484,6 +484,7 @@ module cpo_engine_top
   // reports (ELS_STATUS), for CMIS, preset on a calibrated start (every lane on and checked).
   logic [7:0] els_power_mode, els_lane_mask;
   logic [7:0][15:0] els_bias_set, els_power_set;
+  logic [7:0] els_set_written, els_enable_q;
   logic [15:0] els_on_all;
   always_comb begin
     for (int i = 0; i < 8; i++) begin
@@ -493,7 +494,13 @@ module cpo_engine_top
   end
   assign o_hw2reg.els_ctrl.enable = els_enable;
   assign o_hw2reg.els_ctrl.power_mode = els_power_mode;
-  assign o_hw2reg.els_ctrl.lanes = els_lanes_i;
+  assign o_hw2reg.els_ctrl.setpoint_changed = els_set_written;
+  assign o_hw2reg.els_ctrl.was_disabled = els_enable_q & ~els_enable & els_lane_mask;  // fell
+  assign o_hw2reg.els_config.lanes = els_lanes_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) els_enable_q <= '1;
+    else els_enable_q <= els_enable;
+  end
   for (genvar i = 0; i < 8; i++) begin : g_els_set
     assign o_hw2reg.els_setpoint[i].bias = els_bias_set[i];
     assign o_hw2reg.els_setpoint[i].power = els_power_set[i];
@@ -564,6 +571,7 @@ module cpo_engine_top
     .els_power_mode_o(els_power_mode),
     .els_bias_set_o (els_bias_set),
     .els_power_set_o(els_power_set),
+    .els_set_written_o(els_set_written),
     .stream_en_o    (cmis_stream),
     .managed_o      (cmis_managed),
     .module_state_o (cmis_module_state_o),

@@ -445,8 +445,12 @@ void test_cmis_els_pages_only_with_an_external_source(void **) {
   assert_int_equal(t.els_power_mode_o, 0x03); // reset: power control
   tb.wr(CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET, 0xfe);
   const unsigned bias_at = CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(1);
+  uint8_t written = 0;        // els_set_written_o's pulses, as the engine latches them
   tb.wr(bias_at, 37000 >> 8); // 370 mA
+  written |= t.els_set_written_o;
   tb.wr(bias_at + 1, 37000 & 0xff);
+  written |= t.els_set_written_o;
+  assert_int_equal(written, 0x01 << 1); // lane 1's setpoint
   const unsigned power_at = CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET_N(0);
   tb.wr(power_at, 9000 >> 8); // 90 mW
   tb.wr(power_at + 1, 9000 & 0xff);

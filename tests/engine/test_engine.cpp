@@ -432,8 +432,10 @@ void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
   const uint32_t ctrl = Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CTRL_OFFSET));
   const uint32_t laser0 = Engine::oe(CPO_ADDRMAP_OE_MGMT_BASE + CPO_OE_DAC_OFFSET +
                                      CPO_DAC_LASER_CURRENT * CPO_OE_DAC_CH_STRIDE);
-  assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_LANES_MASK, CPO_OE_ELS_CTRL_LANES_SHIFT), 1);
-  assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_ENABLE_MASK, CPO_OE_ELS_CTRL_ENABLE_SHIFT), 1);
+  assert_int_equal(field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CONFIG_OFFSET))),
+                         CPO_OE_ELS_CONFIG_LANES_MASK, CPO_OE_ELS_CONFIG_LANES_SHIFT),
+                   1);
+  assert_int_equal(e.rd(ctrl), 0x0101u); // lane 0 enabled, power control, nothing changed
   e.dac_writes_.clear();
   e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x00); // disable: the drive goes to 0
   e.run(4);
@@ -450,6 +452,22 @@ void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
   e.run(4);
   assert_int_equal(e.dac_writes_.size(), 2);
   assert_int_equal(e.dac_writes_[1].code, 30000);
+  // the firmware sees the lane was disabled (even though enabled again) until it clears the bit
+  assert_int_equal(
+      field(e.rd(ctrl), CPO_OE_ELS_CTRL_WAS_DISABLED_MASK, CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT), 1);
+  e.wr(ctrl, CPO_OE_ELS_CTRL_WAS_DISABLED_MASK);
+  assert_int_equal(e.rd(ctrl), 0x0101u);
+  // a setpoint the host writes: SETPOINT_CHANGED, ELS_SETPOINT[0]
+  e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1B);
+  e.wr(cmis(CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(0)), 36000 >> 8);
+  e.wr(cmis(CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(0) + 1), 36000 & 0xff);
+  assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK,
+                         CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT),
+                   1);
+  assert_int_equal(
+      field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_SETPOINT_OFFSET_N(0)))),
+            CPO_OE_ELS_SETPOINT_BIAS_MASK, CPO_OE_ELS_SETPOINT_BIAS_SHIFT),
+      36000);
   e.wr(laser0, 31000); // enabled: straight through
   e.run(4);
   assert_int_equal(e.dac_writes_.size(), 3);
@@ -469,8 +487,8 @@ void test_engine_without_els_refuses_its_pages(void **state) {
        100);
   e.run(4);
   assert_int_equal(e.dac_writes_.size(), 1);
-  assert_int_equal(field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CTRL_OFFSET))),
-                         CPO_OE_ELS_CTRL_LANES_MASK, CPO_OE_ELS_CTRL_LANES_SHIFT),
+  assert_int_equal(field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CONFIG_OFFSET))),
+                         CPO_OE_ELS_CONFIG_LANES_MASK, CPO_OE_ELS_CONFIG_LANES_SHIFT),
                    0);
 }
 
