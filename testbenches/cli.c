@@ -419,15 +419,6 @@ static int s_check_outputs(const cpo_run_opts_t *o, const char *cmd, bool is_run
   bool writes_rtl = is_run || strcmp(cmd, "rtl") == 0;
   if (writes_rtl && o->json_path && !s_writable("json", o->json_path))
     return 2;
-  if (writes_rtl && o->trace_path && o->harness == CPO_HARNESS_SYSTEMC) {
-    /* refused up front: a run that cannot write what it was asked for does not start */
-    fprintf(stderr,
-            "cpoemu: --trace %s: the SystemC harness writes no waveforms (its models are "
-            "verilated without tracing); trace the same run with --harness cpp (the same "
-            "event_hash)\n",
-            o->trace_path);
-    return 2;
-  }
   if (writes_rtl && o->trace_path && !s_writable("trace", o->trace_path))
     return 2;
   if ((is_run || strcmp(cmd, "model") == 0) && o->model_trace_path &&

@@ -83,6 +83,13 @@ public:
     (void)out;
     return false;
   }
+  /** The board's external laser source, before the first cycle: its lasers (0: none; CMIS
+   *  pages 1Ah/1Bh are advertised only with one) and their nominal frequency in 10 GHz. A
+   *  design without CMIS ignores it. */
+  virtual void setElsSource(uint32_t lanes, uint32_t freq_10ghz) {
+    (void)lanes;
+    (void)freq_10ghz;
+  }
 };
 
 /** Each row's maker: cpo_design_create_<name>(its trace or nullptr, the datapath clock for

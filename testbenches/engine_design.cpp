@@ -199,6 +199,13 @@ template <typename Top, uint32_t H, uint32_t M> int EngineDesign<Top, H, M>::lin
 // cmis_dp_state_o: a nibble per host lane (CMIS's lanes), in one port word (up to 16 lanes) or
 // in 32-bit words.
 template <typename Top, uint32_t H, uint32_t M>
+void EngineDesign<Top, H, M>::setElsSource(uint32_t lanes, uint32_t freq_10ghz) {
+  Top &t = sim_->top();
+  t.els_lanes_i = lanes;
+  t.els_freq_i = freq_10ghz;
+}
+
+template <typename Top, uint32_t H, uint32_t M>
 bool EngineDesign<Top, H, M>::cmisStates(CpoCmisStates *out) const {
   static_assert(H <= sizeof out->dp, "CpoCmisStates holds the largest engine's lanes");
   const Top &t = sim_->top();

@@ -74,6 +74,7 @@ public:
   bool linkUp() const;
   int linkState() const override;
   bool cmisStates(CpoCmisStates *out) const override;
+  void setElsSource(uint32_t lanes, uint32_t freq_10ghz) override;
 
 private:
   // cpo_design_ops_t's calls (ops() binds them)

@@ -367,6 +367,17 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
   return true;
 }
 
+/* The external laser source CMIS describes (pages 1Ah/1Bh): the lasers of the run's lanes when
+ * the profile's source sits at the faceplate (els_ambient_k set), at most the 8 ELS lanes the
+ * pages have; their frequency c / wavelength at the reference temperature. */
+static void s_settle_els(cpo_run_opts_t *o, const cpo_profile_t *p) {
+  const double c_m_per_s = 299792458.0;
+  uint32_t per = p->lanes_per_laser ? p->lanes_per_laser : 1;
+  uint32_t lasers = (o->config.lanes + per - 1) / per;
+  o->els_lanes = p->els_ambient_k > 0 ? (lasers < 8 ? lasers : 8) : 0;
+  o->els_freq_10ghz = o->els_lanes ? (uint32_t)lround(c_m_per_s / p->laser.wavelength_m / 10e9) : 0;
+}
+
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   memset(&o->profile_source, 0, sizeof o->profile_source);
   if (o->host_program == CPO_HOST_NONE) /* [host] program = none: the run has no host */
@@ -389,6 +400,7 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   snprintf(o->config.profile, sizeof o->config.profile, "%s", p.name);
   if (o->config.lanes == 0)
     o->config.lanes = p.lanes;
+  s_settle_els(o, &p);
   /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
   o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;
   return s_settle_timing(o, cpo_fibre_latency_s(&p.fibre) + p.electronics_latency_s, why, len);

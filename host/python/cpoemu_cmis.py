@@ -7,6 +7,7 @@ existing Python CMIS host stacks sit on::
     with cpoemu_client.Client(endpoint) as c:
       cmis = cpoemu_cmis.Cmis(c)
       cmis.bringup(app_sel=1)                 # every lane to DPActivated
+      cmis.els()                              # the external laser source: a dict per lane
       eeprom = cpoemu_cmis.CmisEeprom(c)
       ident = eeprom.read(0, 1)               # lower page byte 0
 
@@ -25,6 +26,8 @@ CDB_MAX_MS = 1000  # no CDB busy time is advertised: a host's own bound (as the 
 # Polls: every 1/50 of the bound, between 100 us and 10 ms (the C driver's, for the same trace).
 _POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 100_000, 10_000_000, 10_000
 _P01_APP9 = 223
+ELS_MAX_LANES = 8
+NO_ELS = "the engine has no external laser source (pages 1Ah/1Bh not advertised)"
 
 
 class CmisError(Exception):
@@ -125,6 +128,62 @@ def power_w(b, at):
 
 def tx_bias_a(b, at):
   return _be16(b, at) * 2e-6
+
+
+def els_bias_a(b, at):
+  return _be16(b, at) * 10e-6
+
+
+def els_power_w(b, at):
+  return _be16(b, at) * 10e-6
+
+
+def els_freq_thz(b, at):
+  return _be16(b, at) * 0.01
+
+
+def els_state_of(p1a, lane):
+  """ELS lane `lane`'s state (0-7): two bits of page 1Ah byte 221 + lane // 4."""
+  b = p1a[m.CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET + lane // 4]
+  return (b >> (m.CPO_CMIS_P1A_ELS_LANE_STATE_LANE1_SHIFT * (lane % 4))) & \
+      m.CPO_CMIS_P1A_ELS_LANE_STATE_LANE0_MASK
+
+
+def els_setpoint_code(v, lsb=10e-6):
+  """A setpoint in lsb units, rounded half up; None if not within 0..65535 (the C driver's
+  cpo_cmis_els_setpoint_encode)."""
+  code = v / lsb + 0.5
+  return int(code) if 0.0 <= code < 65536.0 else None
+
+
+def decode_els(p1a, p1b):
+  """Pages 1Ah/1Bh images (256 bytes each, indexed by byte number) as a dict per ELS lane (the
+  C driver's cpo_cmis_els_decode); the latched flags are flags()'."""
+  lanes = min(p1a[m.CPO_CMIS_P1A_ELS_LANES_OFFSET], ELS_MAX_LANES)
+  out = []
+  for l in range(lanes):
+    st = els_state_of(p1a, l)
+    out.append({
+        "lane": l,
+        "state": _enum_or_int(m.ElsLaneState, st),
+        "enabled": bool(p1a[m.CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET] >> l & 1),
+        "fibre_checked": bool(p1a[m.CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET] >> l & 1),
+        "freq_thz": els_freq_thz(p1a, m.CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET + 2 * l),
+        "mode": "power" if p1b[m.CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET] >> l & 1 else "current",
+        "bias_setpoint_a": els_bias_a(p1b, m.CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET + 2 * l),
+        "power_setpoint_w": els_power_w(p1b, m.CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET + 2 * l),
+        "bias_a": els_bias_a(p1b, m.CPO_CMIS_P1B_ELS_BIAS_OFFSET + 2 * l),
+        "power_w": els_power_w(p1b, m.CPO_CMIS_P1B_ELS_POWER_OFFSET + 2 * l),
+        "temp_degc": temp_degc(p1b, m.CPO_CMIS_P1B_ELS_TEMP_OFFSET + 2 * l),
+    })
+  return out
+
+
+def _enum_or_int(enum, v):
+  try:
+    return enum(v)
+  except ValueError:
+    return v
 
 
 def _nibble(p11, off, lane):
@@ -290,7 +349,7 @@ class Cmis:
     banks = 1 if flat else 1 << (
         (p01[m.CPO_CMIS_P01_BANKS_SUPPORTED_OFFSET] &
          m.CPO_CMIS_P01_BANKS_SUPPORTED_BANKS_MASK) >> m.CPO_CMIS_P01_BANKS_SUPPORTED_BANKS_SHIFT)
-    self.info = {
+    info = {
         "identifier": lower[m.CPO_CMIS_LOWER_IDENTIFIER_OFFSET],
         "revision": lower[m.CPO_CMIS_LOWER_REVISION_OFFSET],
         "flat_mem": flat,
@@ -298,8 +357,29 @@ class Cmis:
         "lanes": banks * LANES_PER_BANK,
         "durations": parse_durations(p01),
         "apps": parse_apps(lower, None if flat else p01),
+        "els_lanes": None,  # unknown until els_lanes() asks
+        "els_modes": None,
     }
+    self.info = info
     return self.info
+
+  def els_lanes(self):
+    """ELS lanes (0: none), into info["els_lanes"]/["els_modes"]: the first call after each
+    probe selects page 1Ah and reads bytes 128-129; a refused select (byte 127 reads back
+    unchanged; no advertisement bit says so) means no external laser source. Not in probe(): a
+    bring-up that never asks keeps its accesses and timing (the C driver's cpo_cmis_els_lanes)."""
+    info = self._need_probe()
+    if info["els_lanes"] is None:
+      lanes = modes = 0
+      if not info["flat_mem"]:
+        try:
+          lanes, modes = self.read(0, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_LANES_OFFSET, 2)
+        except CmisError:
+          if self._page is None or self._page == m.CPO_CMIS_PAGE_P1A:
+            raise
+          # refused: not a failure, the answer
+      info["els_lanes"], info["els_modes"] = min(lanes, ELS_MAX_LANES), modes
+    return info["els_lanes"]
 
   def _need_probe(self):
     return self.info or self.probe()
@@ -504,7 +584,8 @@ class Cmis:
         m.CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & (m.CPO_CMIS_LOWER_MODULE_STATE_INTL_DEASSERTED_MASK)
 
   def flags(self):
-    """Read (and so clear) the latched flags: {"module", "temp_vcc", and per-lane masks}."""
+    """Read (and so clear) the latched flags: {"module", "temp_vcc", per-lane masks, and
+    "els_state_changed", "els_lane_fault" (page 1Ah; 0 without an external laser source)}."""
     info = self._need_probe()
     low = self.read(0, 0, m.CPO_CMIS_LOWER_MODULE_FLAGS_OFFSET, 2)
     f = {
@@ -536,7 +617,98 @@ class Cmis:
         f["tx_power"][k] |= p11[m.CPO_CMIS_P11_TX_POWER_FLAGS_OFFSET + k] << sh
         f["tx_bias"][k] |= p11[m.CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET + k] << sh
         f["rx_power"][k] |= p11[m.CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET + k] << sh
+    f["els_state_changed"] = f["els_lane_fault"] = 0
+    if self.els_lanes():
+      first = m.CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET
+      b = self.read(0, m.CPO_CMIS_PAGE_P1A, first, m.CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET + 1 - first)
+      f["els_state_changed"], f["els_lane_fault"] = b[0], b[1]
     return f
+
+  # -- the external laser source: pages 1Ah/1Bh (the C driver's cpo_cmis_els_*) ----------------
+  def _need_els(self):
+    if not self.els_lanes():
+      raise CmisError(NO_ELS)
+    return self.info
+
+  def _els_run(self, img, page, first, end):
+    img[first:end] = self.read(0, page, first, end - first)
+
+  def els(self):
+    """The ELS lanes (pages 1Ah/1Bh) as a list of dicts, one per lane: lane (0-based), state
+    (ElsLaneState), enabled, fibre_checked, freq_thz, mode ("power" or "current"),
+    bias_setpoint_a, power_setpoint_w, bias_a, power_w, temp_degc. Reads neither latched flag
+    (bytes 200-201): flags() does. CmisError if the engine has no external laser source."""
+    info = self._need_els()
+    p1a, p1b = bytearray(256), bytearray(256)
+    p1a[m.CPO_CMIS_P1A_ELS_LANES_OFFSET] = info["els_lanes"]  # constant: as probed
+    p1a[m.CPO_CMIS_P1A_ELS_CONTROL_MODES_OFFSET] = info["els_modes"]
+    masks = m.CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET
+    freq = m.CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET
+    self._els_run(p1a, m.CPO_CMIS_PAGE_P1A, masks, masks + m.CPO_CMIS_P1A_ELS_FLAG_MASKS_COUNT)
+    self._els_run(p1a, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET,
+                  m.CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET + m.CPO_CMIS_P1A_ELS_FIBRE_CHECKED_COUNT)
+    self._els_run(p1a, m.CPO_CMIS_PAGE_P1A, freq, freq + m.CPO_CMIS_P1A_ELS_LANE_FREQ_COUNT)
+    self._els_run(p1b, m.CPO_CMIS_PAGE_P1B, m.CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET,
+                  m.CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET + m.CPO_CMIS_P1B_ELS_CONTROL_MODE_COUNT)
+    self._els_run(p1b, m.CPO_CMIS_PAGE_P1B, m.CPO_CMIS_P1B_ELS_BIAS_OFFSET,
+                  m.CPO_CMIS_P1B_ELS_TEMP_OFFSET + m.CPO_CMIS_P1B_ELS_TEMP_COUNT)
+    return decode_els(p1a, p1b)
+
+  def set_els_enable(self, mask):
+    """Let the ELS lanes of the bit mask emit, switch the others off (page 1Ah byte 220)."""
+    self._need_els()
+    self.write(0, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET, [mask & 0xFF])
+
+  def set_els_setpoint(self, lane, bias_a=None, power_w=None, mode=None):
+    """ELS lane `lane` (0-based): bias_a (current control's drive, 10 uA steps, 0 the product's
+    nominal), power_w (power control's output, 10 uW steps, 0 as measured at bring-up), None to
+    leave one as it is; then mode "current" or "power" (None: as it is). CmisError, before any
+    write, for a lane the source does not have, a value beyond 0-0.65535, a mode not advertised."""
+    info = self._need_els()
+    lanes, modes = info["els_lanes"], info["els_modes"]
+    if not 0 <= lane < lanes:
+      raise CmisError(f"ELS lane {lane + 1}: the source has lanes 1-{lanes}")
+    need = {
+        None: 0,
+        "current": m.CPO_CMIS_P1A_ELS_CONTROL_MODES_CURRENT_MASK,
+        "power": m.CPO_CMIS_P1A_ELS_CONTROL_MODES_POWER_MASK
+    }
+    if mode not in need:
+      raise ValueError(f"ELS mode {mode!r}: None, 'current' or 'power'")
+    if mode is not None and not modes & need[mode]:
+      num = 1 if mode == "current" else 2  # the C driver's cpo_cmis_els_mode_t
+      raise CmisError(f"ELS lane {lane + 1}: control mode {num} not advertised "
+                      f"(modes 0x{modes:02x})")
+    codes = []
+    for what, unit, v, off in (("bias", "A", bias_a, m.CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET),
+                               ("power", "W", power_w, m.CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET)):
+      if v is None:
+        continue
+      code = els_setpoint_code(v)
+      if code is None:
+        raise CmisError(f"ELS lane {lane + 1}: {what} setpoint {v:g} {unit} is not within "
+                        f"0-0.65535 {unit} (10 u{unit} steps)")
+      codes.append((off + 2 * lane, code))
+    for off, code in codes:
+      self.write(0, m.CPO_CMIS_PAGE_P1B, off, code.to_bytes(2, "big"))
+    if mode is None:
+      return
+    off = m.CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET  # last: power control finds its setpoint set
+    v = self.read(0, m.CPO_CMIS_PAGE_P1B, off)[0]
+    nv = v | 1 << lane if mode == "power" else v & ~(1 << lane) & 0xFF
+    if nv != v:
+      self.write(0, m.CPO_CMIS_PAGE_P1B, off, [nv])
+
+  def set_els_flag_mask(self, flag_byte, lanes):
+    """Mask ELS flag byte flag_byte of page 1Ah (200 state changed, 201 lane fault) for the ELS
+    lanes of the bit mask lanes, unmask it for the others (byte 208 + flag_byte - 200)."""
+    self._need_els()
+    first = m.CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET
+    if not first <= flag_byte < first + m.CPO_CMIS_P1A_ELS_FLAG_MASKS_COUNT:
+      raise CmisError(f"page 1Ah byte {flag_byte} is not an ELS flag "
+                      f"({first}-{first + m.CPO_CMIS_P1A_ELS_FLAG_MASKS_COUNT - 1})")
+    self.write(0, m.CPO_CMIS_PAGE_P1A, m.CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET + flag_byte - first,
+               [lanes & 0xFF])
 
   # -- CDB, faults, reset --------------------------------------------------------------------
   def cdb(self, cmd, lpl=b""):

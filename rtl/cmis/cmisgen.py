@@ -363,10 +363,9 @@ def gen_sv_pkg(m):
   out += [
       "  // The advertised upper pages (@els: the engine has an external laser source), and those",
       "  // with a copy per bank.",
-      "  function automatic logic cmis_page_ok(logic [7:0] page, logic els);",
-      "    return " + " || ".join(f"page == 8'h{p.number:02x}" + (" && els" if p.els else "")
-                               for p in m.numbered) + ";",
-      "  endfunction", "  function automatic logic cmis_page_banked(logic [7:0] page);",
+      "  function automatic logic cmis_page_ok(logic [7:0] page, logic els);", "    return " +
+      " || ".join(f"page == 8'h{p.number:02x}" + (" && els" if p.els else "") for p in m.numbered) +
+      ";", "  endfunction", "  function automatic logic cmis_page_banked(logic [7:0] page);",
       "    return " +
       (" || ".join(f"page == 8'h{p.number:02x}" for p in m.numbered if p.banked) or "1'b0") + ";",
       "  endfunction", ""
@@ -466,8 +465,9 @@ def gen_markdown(m):
       "cor (latched, clear on read). Bytes not listed read 0 and ignore writes.", ""
   ]
   for p in m.pages:
-    title = "Lower page" if p.lower else f"Page {p.number:02X}h" + (" (banked)" if p.banked else "") + (
-        " (only with an external laser source)" if p.els else "")
+    title = "Lower page" if p.lower else f"Page {p.number:02X}h" + (
+        " (banked)" if p.banked else "") + (
+            " (only with an external laser source)" if p.els else "")
     out += [
         f"## {title}: {p.name}", "", p.desc, "", "| byte | name | access | reset | meaning |",
         "|---|---|---|---|---|"

@@ -35,6 +35,9 @@ module cpo_cmis
   // RxLosPower (0.1 uW: 20 uW, -17 dBm) has lost its signal.
   parameter int unsigned TxFaultPower = 1000,
   parameter int unsigned RxLosPower = 200,
+  // An ELS lane that is on (the firmware says) but emits less than ElsFaultPower (10 uW: 1 mW)
+  // has a lane fault (page 1Ah byte 201): its laser or its fibre to the engine failed.
+  parameter int unsigned ElsFaultPower = 100,
   // Monitor conversions value = (code * scale + offset) >>> 16, from cmis.toml's [[monitor]]s
   parameter longint TempScaleQ16 = CPO_CMIS_MON_TEMPERATURE_SCALE_Q16,
   parameter longint TempOffsetQ16 = CPO_CMIS_MON_TEMPERATURE_OFFSET_Q16,
@@ -45,7 +48,13 @@ module cpo_cmis
   parameter longint TxPowerScaleQ16 = CPO_CMIS_MON_TX_POWER_SCALE_Q16,
   parameter longint TxPowerOffsetQ16 = CPO_CMIS_MON_TX_POWER_OFFSET_Q16,
   parameter longint RxPowerScaleQ16 = CPO_CMIS_MON_RX_POWER_SCALE_Q16,
-  parameter longint RxPowerOffsetQ16 = CPO_CMIS_MON_RX_POWER_OFFSET_Q16
+  parameter longint RxPowerOffsetQ16 = CPO_CMIS_MON_RX_POWER_OFFSET_Q16,
+  parameter longint ElsBiasScaleQ16 = CPO_CMIS_MON_ELS_BIAS_SCALE_Q16,
+  parameter longint ElsBiasOffsetQ16 = CPO_CMIS_MON_ELS_BIAS_OFFSET_Q16,
+  parameter longint ElsPowerScaleQ16 = CPO_CMIS_MON_ELS_POWER_SCALE_Q16,
+  parameter longint ElsPowerOffsetQ16 = CPO_CMIS_MON_ELS_POWER_OFFSET_Q16,
+  parameter longint ElsTempScaleQ16 = CPO_CMIS_MON_ELS_TEMP_SCALE_Q16,
+  parameter longint ElsTempOffsetQ16 = CPO_CMIS_MON_ELS_TEMP_OFFSET_Q16
 ) (
   input  logic clk_i,
   input  logic rst_ni,
@@ -66,6 +75,22 @@ module cpo_cmis
   input  logic [NumMediaLanes-1:0][15:0] tx_bias_code_i,  // the media lane's laser current code
   input  logic [NumMediaLanes-1:0][15:0] tx_power_code_i,  // its laser power ADC code
   input  logic [NumMediaLanes-1:0][15:0] rx_power_code_i,  // its Rx power ADC code
+  // The external laser source (pages 1Ah/1Bh, README.md): its lanes (lasers; 0: none, the pages
+  // are not advertised), their nominal frequency (10 GHz), what the firmware reports of them
+  // (two state bits per lane: cpo_cmis_els_lane_state_t; fibre checked), and each laser's
+  // temperature ADC code; ELS lane i's drive and power are tx_bias_code_i[i], tx_power_code_i[i]
+  // (the laser channels are numbered by laser).
+  input  logic [3:0] els_lanes_i,
+  input  logic [15:0] els_freq_i,
+  input  logic [15:0] els_state_i,
+  input  logic [7:0] els_fibre_i,
+  input  logic [NumMediaLanes-1:0][15:0] els_temp_code_i,
+  // what the host set: lanes enabled, lanes in power control, setpoints (10 uA, 10 uW)
+  output logic [7:0] els_enable_o,
+  output logic [7:0] els_power_mode_o,
+  output logic [7:0][15:0] els_bias_set_o,
+  output logic [7:0][15:0] els_power_set_o,
+  output logic [7:0] els_set_written_o,  // a cycle's pulse: the host wrote lane i's setpoints/mode
   output logic [NumMediaLanes-1:0] stream_en_o,  // the media lane's data path is Activated
   // the module has left LowPwr since the last hard reset: a CMIS host manages the data paths
   // (sticky through a software reset, which returns every lane to Deactivated)
@@ -79,6 +104,7 @@ module cpo_cmis
   localparam int unsigned Lpb = CPO_CMIS_LANES_PER_BANK;
   localparam int unsigned Ratio = NumLanes / NumMediaLanes;  // host lanes per data path
   localparam logic [63:0] Never = '1;
+  localparam int unsigned ElsMax = 8;  // ELS lanes pages 1Ah/1Bh describe
   // Two-wire interface bit times of one byte access (README.md): a random read is START, the
   // address (W), the byte offset, repeated START, the address (R), the data, STOP; a write is
   // START, address, offset, data, STOP; a byte that continues the previous access is 9 bits.
@@ -162,6 +188,18 @@ module cpo_cmis
   logic [NumLanes-1:0] pending_q;
   logic [15:0] temp_q, vcc_q;
   logic [NumMediaLanes-1:0][15:0] tx_bias_q, tx_power_q, rx_power_q;
+  logic [ElsMax-1:0][15:0] els_bias_q, els_power_q, els_temp_q;
+  logic [15:0] els_state_q;  // the firmware's report as last seen (state changes latch a flag)
+  logic els;  // the engine has an external laser source: pages 1Ah/1Bh are advertised
+  assign els = els_lanes_i != '0;
+  logic [7:0] els_lane_mask;  // the lanes the source has
+  logic [15:0] els_state_mask;  // their state bits
+  always_comb begin
+    for (int i = 0; i < ElsMax; i++) begin
+      els_lane_mask[i] = i < int'(els_lanes_i);
+      els_state_mask[2*i+:2] = {2{els_lane_mask[i]}};
+    end
+  end
   logic [63:0] mon_due_q;
   logic [7:0] cdb_q;
   logic [63:0] cdb_due_q;
@@ -209,6 +247,9 @@ module cpo_cmis
     intr |= lane_unmasked(CPO_CMIS_P11_RX_LOS_SLOT, 1, CPO_CMIS_P11_RX_LOS_OFFSET);
     intr |= lane_unmasked(CPO_CMIS_P11_RX_CDR_LOL_SLOT, 1, CPO_CMIS_P11_RX_CDR_LOL_OFFSET);
     intr |= lane_unmasked(CPO_CMIS_P11_RX_POWER_FLAGS_SLOT, 4, CPO_CMIS_P11_RX_POWER_FLAGS_OFFSET);
+    for (int k = 0; k < 2; k++)  // ELS flags 200, 201, masked by 208, 209
+      intr |= |(cor_q[CPO_CMIS_P1A_ELS_STATE_CHANGED_SLOT+k] &
+                ~rw_q[CPO_CMIS_P1A_ELS_FLAG_MASKS_SLOT+k]);
   end
 
   // Software reset (byte 26 bit 3): the block returns to its reset state, bus included, the cycle
@@ -269,6 +310,21 @@ module cpo_cmis
         return idx[0] ? v[7:0] : v[15:8];
       end
       CmisSrcP11ActiveConfig: return active_q[base+int'(idx)];
+      CmisSrcP1aElsLanes: return 8'(els_lanes_i);
+      CmisSrcP1aElsLaneState: return idx[0] ? els_state_q[15:8] : els_state_q[7:0];
+      CmisSrcP1aElsFibreChecked: return els_fibre_i & els_lane_mask;
+      CmisSrcP1aElsLaneFreq: begin
+        l = int'(idx) / 2;
+        if (l >= int'(els_lanes_i)) return 8'h00;
+        return idx[0] ? els_freq_i[7:0] : els_freq_i[15:8];
+      end
+      CmisSrcP1bElsBias, CmisSrcP1bElsPower, CmisSrcP1bElsTemp: begin
+        logic [15:0] v;
+        l = int'(idx) / 2;
+        v = src == CmisSrcP1bElsBias ? els_bias_q[l] : src == CmisSrcP1bElsPower ? els_power_q[l]
+                                                                                  : els_temp_q[l];
+        return idx[0] ? v[7:0] : v[15:8];
+      end
       CmisSrcP11DpInitPending: return pending_q[base+:Lpb];
       default: return 8'h00;
     endcase
@@ -326,6 +382,11 @@ module cpo_cmis
       tx_bias_q <= '0;
       tx_power_q <= '0;
       rx_power_q <= '0;
+      els_bias_q <= '0;
+      els_power_q <= '0;
+      els_temp_q <= '0;
+      els_state_q <= '0;
+      els_set_written_o <= '0;
       pending_q <= '0;
       temp_q <= '0;
       vcc_q <= '0;
@@ -342,7 +403,9 @@ module cpo_cmis
     end else begin
       logic act, laser_fault;
       logic [2:0] mod_d;
+      logic [7:0] els_written;
       act = 1'b0;
+      els_written = '0;
 
       // -- the bus: start the byte's bus time, then complete it
       if (access && in_range && !bus_busy_q) begin
@@ -362,12 +425,20 @@ module cpo_cmis
             int unsigned s;
             s = int'(loc.slot);
             if (s == CPO_CMIS_LOWER_PAGE_SELECT_SLOT) begin
-              if (cmis_page_ok(wdata)) rw_q[s] <= wdata;  // an unadvertised page is refused
+              if (cmis_page_ok(wdata, els)) rw_q[s] <= wdata;  // unadvertised: refused
             end else if (s == CPO_CMIS_LOWER_BANK_SELECT_SLOT) begin
               if (32'(wdata) < NumBanks) rw_q[s] <= wdata;  // so is a bank beyond NumBanks
             end else begin
               rw_q[s] <= (rw_q[s] & ~CPO_CMIS_RW_WMASK[s]) | (wdata & CPO_CMIS_RW_WMASK[s]);
             end
+            // an ELS lane's setpoints or control mode written: the firmware re-reads them
+            for (int i = 0; i < ElsMax; i++)
+              if (s == CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT + 2 * i ||
+                  s == CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT + 2 * i + 1 ||
+                  s == CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT + 2 * i ||
+                  s == CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT + 2 * i + 1)
+                els_written[i] = 1'b1;
+            if (s == CPO_CMIS_P1B_ELS_CONTROL_MODE_SLOT) els_written |= rw_q[s] ^ wdata;
             if (s == SlotCdb + 1 && !cdb_q[7]) begin  // command ID's low byte: start
               cdb_q <= 8'(CPO_CMIS_CDB_STATUS_BUSY_CAPTURED);
               cdb_due_q <= cycle_i + us_cycles(CdbUs);
@@ -563,17 +634,42 @@ module cpo_cmis
               tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]))
             cor_q[CPO_CMIS_P11_TX_FAULT_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           if (rp < 16'(RxLosPower)) cor_q[CPO_CMIS_P11_RX_LOS_SLOT+l/Lpb][l%Lpb] <= 1'b1;
-          if (tx_lol_i[l]) cor_q[CPO_CMIS_P11_TX_CDR_LOL_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           for (int k = 0; k < 4; k++) begin
             if (ftp[k]) cor_q[CPO_CMIS_P11_TX_POWER_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
             if (ftb[k]) cor_q[CPO_CMIS_P11_TX_BIAS_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
             if (frp[k]) cor_q[CPO_CMIS_P11_RX_POWER_FLAGS_SLOT+(l/Lpb)*4+k][l%Lpb] <= 1'b1;
           end
         end
-        // Rx LOL per host lane: only an Activated data path delivers anything to recover
-        for (int l = 0; l < NumLanes; l++)
+        // Tx and Rx LOL per host lane (CMIS numbers them so): Tx LOL on every host lane of a
+        // media lane the firmware reports; Rx LOL where an Activated data path delivers what
+        // cannot be recovered
+        for (int l = 0; l < NumLanes; l++) begin
+          if (tx_lol_i[l/Ratio]) cor_q[CPO_CMIS_P11_TX_CDR_LOL_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           if (dp_q[l] == 4'(CPO_CMIS_DP_STATE_ACTIVATED) && !rx_lock_i[l])
             cor_q[CPO_CMIS_P11_RX_CDR_LOL_SLOT+l/Lpb][l%Lpb] <= 1'b1;
+        end
+        // the external source's monitors, and a lane on but dark: its lane fault
+        for (int i = 0; i < ElsMax; i++) begin
+          logic [15:0] eb, ep;
+          if (i < int'(els_lanes_i) && i < int'(NumMediaLanes)) begin
+            eb = monitor(tx_bias_code_i[i], ElsBiasScaleQ16, ElsBiasOffsetQ16, 1'b0);
+            ep = monitor(tx_power_code_i[i], ElsPowerScaleQ16, ElsPowerOffsetQ16, 1'b0);
+            els_bias_q[i] <= eb;
+            els_power_q[i] <= ep;
+            els_temp_q[i] <= monitor(els_temp_code_i[i], ElsTempScaleQ16, ElsTempOffsetQ16, 1'b1);
+            if (els_state_i[2*i+:2] == 2'(CPO_CMIS_ELS_LANE_STATE_ON) && ep < 16'(ElsFaultPower))
+              cor_q[CPO_CMIS_P1A_ELS_LANE_FAULT_SLOT][i] <= 1'b1;
+          end
+        end
+      end
+
+      // -- the external source's lane states as the firmware reports them: a change latches
+      if ((els_state_i & els_state_mask) != els_state_q) begin
+        els_state_q <= els_state_i & els_state_mask;
+        for (int i = 0; i < ElsMax; i++)
+          if (els_state_i[2*i+:2] != els_state_q[2*i+:2] && els_state_mask[2*i])
+            cor_q[CPO_CMIS_P1A_ELS_STATE_CHANGED_SLOT][i] <= 1'b1;
+        act = 1'b1;
       end
 
       // -- CDB: check and execute the captured command once its time is up
@@ -618,6 +714,7 @@ module cpo_cmis
       end
 
       act_q <= act;
+      els_set_written_o <= els_written & els_lane_mask;
     end
   end
 
@@ -633,6 +730,14 @@ module cpo_cmis
     assign stream_en_o[m] = &active;
   end
   assign dp_state_o = dp_q;
+  assign els_enable_o = rw_q[CPO_CMIS_P1A_ELS_LANE_ENABLE_SLOT] & els_lane_mask;
+  assign els_power_mode_o = rw_q[CPO_CMIS_P1B_ELS_CONTROL_MODE_SLOT] & els_lane_mask;
+  for (genvar i = 0; i < ElsMax; i++) begin : g_els_set
+    assign els_bias_set_o[i] = {rw_q[CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT+2*i],
+                                rw_q[CPO_CMIS_P1B_ELS_BIAS_SETPOINT_SLOT+2*i+1]};
+    assign els_power_set_o[i] = {rw_q[CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT+2*i],
+                                 rw_q[CPO_CMIS_P1B_ELS_POWER_SETPOINT_SLOT+2*i+1]};
+  end
   assign module_state_o = mod_q;
 
   always_comb begin

@@ -101,6 +101,10 @@ module cpo_engine_top
   // CMIS or a D2D training timer must be clocked at next
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,
+  // The profile's external laser source (CMIS pages 1Ah/1Bh): its lasers (0: the lasers are the
+  // engine's own) and their nominal frequency in 10 GHz; constants of the run, set before cycle 0
+  input  logic [3:0] els_lanes_i,
+  input  logic [15:0] els_freq_i,
   output logic [63:0] next_event_o,
   // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
   output logic cmis_bus_wait_o,
@@ -434,7 +438,6 @@ module cpo_engine_top
     .adc_code_i,
     .dac_write_o (dac_write)
   );
-  assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_write; // dac_write_t's order
 
   // ---- CMIS (rtl/cmis): its window's offset is the block's own address -----------------------
   // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each lane's laser
@@ -442,16 +445,30 @@ module cpo_engine_top
   // ADCs (cpo_cmis derives laser faults and Rx LOS from them); Vcc: the converter bank has no
   // supply channel, so a constant 3.3 V supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
+  // ELS lanes: enabled by the CMIS host, and the enables the laser drives have taken (below)
+  logic [7:0] els_enable, els_applied_q;
+  logic els_toggle;
+  logic [2:0] els_toggle_lane;
   apb_req_t cmis_req;
   logic cmis_bus_wait;
   logic [63:0] cmis_next;
   always_comb begin
     next_event_o = cmis_next;
     for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
+    if (els_toggle) next_event_o = cycle_i;  // an ELS lane's drive to write at the next edge
   end
   logic [NumMediaLanes-1:0] cmis_stream;
   logic cmis_managed;  // a host has powered the module up through CMIS: BYPASS no longer applies
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
+  // the drive as the lasers have it: 0 for a disabled ELS lane (CMIS monitors report this)
+  logic [NumMediaLanes-1:0][CodeBits-1:0] bias_drive;
+  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_drive
+    if (m < 8) begin : g_els
+      assign bias_drive[m] = els_applied_q[m] ? bias_code_q[m] : '0;
+    end else begin : g_own
+      assign bias_drive[m] = bias_code_q[m];
+    end
+  end
   // A laser current preset before cycle 0 is the calibrated snapshot: it stands in for the
   // firmware that ran, so CAL_DONE starts with every media lane set (the first cycle sets them,
   // as the firmware would have); the firmware may clear a lane's bit later, to recalibrate it.
@@ -463,6 +480,33 @@ module cpo_engine_top
   assign cal_preset_all = 64'({NumMediaLanes{cal_preset_q}});
   assign o_hw2reg.cal_done_lo.lanes = cal_preset_all[31:0];
   assign o_hw2reg.cal_done_hi.lanes = cal_preset_all[63:32];
+  // The external laser source: what the CMIS host set, for the firmware; what the firmware
+  // reports (ELS_STATUS), for CMIS, preset on a calibrated start (every lane on and checked).
+  logic [7:0] els_power_mode, els_lane_mask;
+  logic [7:0][15:0] els_bias_set, els_power_set;
+  logic [7:0] els_set_written, els_enable_q;
+  logic [15:0] els_on_all;
+  always_comb begin
+    for (int i = 0; i < 8; i++) begin
+      els_lane_mask[i] = i < int'(els_lanes_i);
+      els_on_all[2*i+:2] = els_lane_mask[i] ? 2'(cpo_cmis_pkg::CPO_CMIS_ELS_LANE_STATE_ON) : 2'd0;
+    end
+  end
+  assign o_hw2reg.els_ctrl.enable = els_enable;
+  assign o_hw2reg.els_ctrl.power_mode = els_power_mode;
+  assign o_hw2reg.els_ctrl.setpoint_changed = els_set_written;
+  assign o_hw2reg.els_ctrl.was_disabled = els_enable_q & ~els_enable & els_lane_mask;  // fell
+  assign o_hw2reg.els_config.lanes = els_lanes_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) els_enable_q <= '1;
+    else els_enable_q <= els_enable;
+  end
+  for (genvar i = 0; i < 8; i++) begin : g_els_set
+    assign o_hw2reg.els_setpoint[i].bias = els_bias_set[i];
+    assign o_hw2reg.els_setpoint[i].power = els_power_set[i];
+  end
+  assign o_hw2reg.els_status.state = cal_preset_q ? els_on_all : '0;
+  assign o_hw2reg.els_status.fibre_checked = cal_preset_q ? els_lane_mask : '0;
   // Per media lane, over the Ratio host lanes of its data path: CAL_REQ, the data paths DPInit
   // waits on (a host lane in DPInit, the media lane not yet calibrated), for the firmware to
   // poll; DP_ACTIVE, those Activated on every host lane (as cpo_cmis's stream_en_o).
@@ -515,14 +559,62 @@ module cpo_engine_top
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
     .vcc_code_i     (VccCodeMv),
-    .tx_bias_code_i (bias_code_q),
+    .tx_bias_code_i (bias_drive),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .rx_power_code_i(adc_code_i[AdcRxPower]),
+    .els_lanes_i,
+    .els_freq_i,
+    .els_state_i    (o_reg2hw.els_status.state),
+    .els_fibre_i    (o_reg2hw.els_status.fibre_checked),
+    .els_temp_code_i(adc_code_i[AdcLaserTemp]),
+    .els_enable_o   (els_enable),
+    .els_power_mode_o(els_power_mode),
+    .els_bias_set_o (els_bias_set),
+    .els_power_set_o(els_power_set),
+    .els_set_written_o(els_set_written),
     .stream_en_o    (cmis_stream),
     .managed_o      (cmis_managed),
     .module_state_o (cmis_module_state_o),
     .dp_state_o     (cmis_dp_state_o)
   );
+
+  // ELS lane enable (CMIS page 1Ah byte 220) gates the laser drive in hardware: a write to a
+  // disabled lane's laser_current is held back (bias_code_q keeps it), disabling a lane writes
+  // 0, enabling it writes the held code back, each on the first cycle without a host write
+  // (one write per cycle crosses the analog boundary).
+  logic [7:0] els_gate_en, els_pending;
+  logic els_gated;
+  dac_write_t dac_out;
+  // lanes the source does not have are never gated
+  assign els_gate_en = els_enable | ~els_lane_mask;
+  assign els_pending = els_gate_en ^ els_applied_q;
+  always_comb begin
+    els_toggle = 1'b0;
+    els_toggle_lane = '0;
+    for (int i = 7; i >= 0; i--)
+      if (els_pending[i]) begin
+        els_toggle = 1'b1;
+        els_toggle_lane = 3'(i);
+      end
+  end
+  assign els_gated = dac_write.we && 32'(dac_write.channel) == DacLaserCurrent &&
+                     32'(dac_write.index) < 8 && !els_applied_q[dac_write.index[2:0]];
+  always_comb begin
+    dac_out = dac_write;
+    if (els_gated) dac_out.we = 1'b0;
+    if (!dac_write.we && els_toggle) begin
+      dac_out.we = 1'b1;
+      dac_out.channel = 8'(DacLaserCurrent);
+      dac_out.index = 8'(els_toggle_lane);
+      dac_out.code = els_gate_en[els_toggle_lane] ? bias_code_q[els_toggle_lane] : '0;
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) els_applied_q <= '1;  // the reset: every lane enabled (CMIS's reset too)
+    else if (!dac_write.we && els_toggle)
+      els_applied_q[els_toggle_lane] <= els_gate_en[els_toggle_lane];
+  end
+  assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_out; // dac_write_t's order
 
   // The host port's direct access is the one CMIS serves when no tunnel asks for the controller
   // (the arbiter's other master): then it waits on CMIS's bus timer alone.

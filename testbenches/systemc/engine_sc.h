@@ -11,6 +11,11 @@
  *   delta cycles and the engine's time is its cycle count, ahead of sc_time_stamp() (loosely
  *   timed: the target annotates the difference).
  *
+ * Waveforms (TraceSpec) as the C++ harness writes them: the model verilated with --trace-fst,
+ * named "top", dumped after each phase's evaluation with the same time stamps (2 units a cycle,
+ * skipped cycles included, the reset's phases before time 0), so the file and what
+ * cpo_trace_finish makes of it are the C++ harness's, signal for signal.
+ *
  * One SystemC kernel per process: the model is built during elaboration, so a process makes one
  * such design (a second is refused: sc_design.h says so). Made for a virtual platform
  * (deferReset), the reset waits for the kernel to run: the platform's other modules are built
@@ -24,6 +29,7 @@
 #include <type_traits>
 
 #include <systemc>
+#include <verilated_fst_c.h>
 
 #include "cpo/addrmap.h"
 #include "cpo/analog_channels.h"
@@ -93,19 +99,19 @@ public:
   using Pins = EnginePins<Model, H, M>;
   using Params = typename Pins::Params;
 
-  explicit EngineScSim(const harness::TraceSpec &trace) : EngineScSim(trace.path) {}
-  explicit EngineScSim(const char *trace_path) {
-    if (trace_path)
-      cpo_log(CPO_LOG_WARN, "systemc",
-              "no trace written to %s: the SystemC harness's model is verilated without tracing",
-              trace_path);
-    model_ = std::make_unique<Model>("engine");
+  explicit EngineScSim(const char *trace_path) : EngineScSim(harness::TraceSpec{trace_path}) {}
+  explicit EngineScSim(const harness::TraceSpec &trace) : spec_(trace) {
+    if (spec_.path)
+      Verilated::traceEverOn(true); // before the model: it registers its trace callbacks
+    model_ = std::make_unique<Model>("top");
 #define CPO_SC_BIND(name, w) model_->name(sig_.name);
     CPO_SC_ENGINE_INPUTS(CPO_SC_BIND)
     CPO_SC_ENGINE_OUTPUTS(CPO_SC_BIND)
 #undef CPO_SC_BIND
   }
   ~EngineScSim() override {
+    if (trace_)
+      trace_->close();
     model_->final();
   }
   EngineScSim(const EngineScSim &) = delete;
@@ -134,11 +140,13 @@ public:
     resetIfDue();
     pins_.clk_i = 0;
     eval();
+    dump(2 * cycles_);
     at_low_clock();
     for (harness::EdgeHook *h : hooks_)
       h->atLowClock();
     pins_.clk_i = 1;
     eval();
+    dump(2 * cycles_ + 1);
     cycles_++;
     for (harness::EdgeHook *h : hooks_)
       h->afterEdge();
@@ -186,6 +194,31 @@ private:
   const sc_core::sc_time kHalf{1, sc_core::SC_PS}; // a member: sc_time needs the kernel
   static inline bool s_defer_reset = false;
 
+  // The trace opens once the model is elaborated (its first evaluation), as the C++ model's
+  // would on construction; stamps as harness::Sim's: fs from the spec's clock, or 1 ps a unit.
+  void dump(uint64_t unit) {
+    if (!spec_.path)
+      return;
+    if (!trace_ && !trace_done_) {
+      trace_ = std::make_unique<VerilatedFstC>();
+      model_->trace(trace_.get(), 99);
+      if (spec_.fs_num)
+        trace_->set_time_resolution("1fs");
+      trace_->open(spec_.path);
+    }
+    if (!trace_ || cycles_ < spec_.first_cycle)
+      return;
+    if (cycles_ >= spec_.end_cycle) { // past the window: the file is complete now
+      trace_->close();
+      trace_.reset();
+      trace_done_ = true;
+      return;
+    }
+    trace_->dump(spec_.fs_num ? static_cast<uint64_t>(static_cast<unsigned __int128>(unit) *
+                                                      spec_.fs_num / spec_.fs_den)
+                              : unit);
+  }
+
   void resetIfDue() {
     if (!reset_due_ || sc_core::sc_get_status() == sc_core::SC_ELABORATION)
       return;
@@ -227,6 +260,9 @@ private:
   };
   Signals sig_;
   std::unique_ptr<Model> model_;
+  harness::TraceSpec spec_;
+  std::unique_ptr<VerilatedFstC> trace_;
+  bool trace_done_ = false;
   Pins pins_;
   Pins written_; // the inputs last written to the signals (all zero, as the signals start)
   uint64_t cycles_ = 0;

@@ -6,115 +6,13 @@
 #include <cstdint>
 
 #include "Vcpo_cmis_tb.h"
-#include "cmocka_cpp.h"
-#include "cpo/cmis_map.h"
-#include "cpo/harness/sim.h"
+#include "cmis_tb.h"
 
 namespace {
 
 constexpr unsigned kLanes = 32;
 constexpr unsigned kBanks = kLanes / CPO_CMIS_LANES_PER_BANK;
-constexpr uint64_t kCyclesPerUs = 1; // durations in cycles = microseconds
-constexpr uint64_t kMaxSteps = 10000000;
-
-struct Tb {
-  cpo::harness::Sim<Vcpo_cmis_tb> sim;
-  uint64_t now = 0;
-
-  Tb() {
-    auto &t = sim.top();
-    t.cycles_per_us_i = kCyclesPerUs << 16;
-    t.cal_done_i = 0xffffffffu;
-    t.rx_lock_i = 0xffffffffu;                  // every host lane's Rx data recovered
-    t.temp_code_i = 29815;                      // 298.15 K: 25 degC
-    t.vcc_code_i = 3300;                        // 3.3 V
-    for (unsigned w = 0; w < kLanes / 2; w++) { // 1 mW out (100 x 10 uW), 50 mA, 0.5 mW in
-      t.tx_power_code_i[w] = 100u | 100u << 16;
-      t.tx_bias_code_i[w] = 5000u | 5000u << 16;
-      t.rx_power_code_i[w] = 5000u | 5000u << 16;
-    }
-    t.cycle_i = 0;
-    sim.reset(2);
-  }
-  Vcpo_cmis_tb &top() {
-    return sim.top();
-  }
-  void tick() {
-    top().cycle_i = now;
-    sim.tick();
-    now++;
-  }
-  // One step of time: a clock if the block acts now, else a jump to its next event (then the
-  // caller looks at the outputs again before the clock).
-  void step() {
-    top().cycle_i = now;
-    top().eval();
-    if (top().next_event_o > now && top().next_event_o != UINT64_MAX)
-      now = top().next_event_o;
-    else
-      tick();
-  }
-  // One APB access of byte @byte; returns the read data, fails the test on PSLVERR.
-  uint32_t access(bool write, unsigned byte, uint32_t data, bool *err = nullptr) {
-    auto &t = top();
-    t.psel_i = 1;
-    t.penable_i = 0;
-    t.pwrite_i = write;
-    t.paddr_i = byte * 4u;
-    t.pwdata_i = data;
-    tick();
-    t.penable_i = 1;
-    for (uint64_t i = 0; i < kMaxSteps; i++) {
-      t.cycle_i = now;
-      t.eval();
-      if (t.pready_o) {
-        const uint32_t v = t.prdata_o;
-        const bool e = t.pslverr_o;
-        tick();
-        t.psel_i = t.penable_i = 0;
-        if (err)
-          *err = e;
-        else if (e)
-          fail_msg("access to byte %u failed", byte);
-        return v;
-      }
-      step();
-    }
-    fail_msg("access to byte %u never completed", byte);
-    return 0;
-  }
-  uint8_t rd(unsigned byte) {
-    return static_cast<uint8_t>(access(false, byte, 0));
-  }
-  void wr(unsigned byte, uint8_t v) {
-    access(true, byte, v);
-  }
-  void select(unsigned bank, unsigned page) {
-    wr(CPO_CMIS_LOWER_BANK_SELECT_OFFSET, static_cast<uint8_t>(bank));
-    wr(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, static_cast<uint8_t>(page));
-  }
-  unsigned moduleState() {
-    return (rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & CPO_CMIS_LOWER_MODULE_STATE_STATE_MASK) >>
-           CPO_CMIS_LOWER_MODULE_STATE_STATE_SHIFT;
-  }
-  // Polls @pred (which reads over the bus) until it holds; returns the cycle, fails past @limit.
-  template <typename P> uint64_t waitFor(P pred, uint64_t limit, const char *what) {
-    while (!pred()) {
-      if (now > limit)
-        fail_msg("%s: not reached by cycle %llu", what, (unsigned long long)limit);
-      step();
-    }
-    return now;
-  }
-  unsigned dpState(unsigned lane) { // page 11h of the lane's bank must be selected
-    const uint8_t b = rd(CPO_CMIS_P11_DP_STATE_OFFSET + (lane % 8) / 2);
-    return (lane % 2) ? b >> 4 : b & 0xf;
-  }
-};
-
-uint64_t advertisedUs(unsigned code) {
-  return static_cast<uint64_t>(cpo_cmis_duration_ms(code)) * 1000u * kCyclesPerUs;
-}
+using Tb = CmisTb<Vcpo_cmis_tb, kLanes, kLanes>;
 
 void test_cmis_reset_values_identify_the_engine(void **) {
   Tb tb;
@@ -514,6 +412,101 @@ void test_cmis_rx_los_and_laser_fault_from_the_monitors(void **) {
   assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), 0);
 }
 
+// Pages 1Ah/1Bh (the external laser source) exist only where the engine has one: the page
+// select refuses them otherwise. With 2 ELS lanes they describe lanes 0-1 and no others, and
+// what the host writes (lane enable, setpoints, control mode) reaches the block's outputs for
+// the engine's laser drive and firmware.
+void test_cmis_els_pages_only_with_an_external_source(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  tb.select(0, CPO_CMIS_PAGE_P01);
+  tb.wr(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, CPO_CMIS_PAGE_P1A);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P01);
+  tb.wr(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, CPO_CMIS_PAGE_P1B);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P01);
+
+  t.els_lanes_i = 2;
+  t.els_freq_i = 22868; // 228.68 THz: 1311 nm
+  tb.select(0, CPO_CMIS_PAGE_P1A);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1A);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANES_OFFSET), 2);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_CONTROL_MODES_OFFSET), 0x03);
+  for (unsigned l = 0; l < 3; l++) {
+    const unsigned at = CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET_N(l);
+    const unsigned f = (unsigned)tb.rd(at) << 8 | tb.rd(at + 1);
+    assert_int_equal(f, l < 2 ? 22868 : 0);
+  }
+  assert_int_equal(t.els_enable_o, 0x03); // reset: every lane the source has
+  tb.wr(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET, 0x02);
+  tb.tick();
+  assert_int_equal(t.els_enable_o, 0x02);
+
+  tb.select(0, CPO_CMIS_PAGE_P1B);
+  assert_int_equal(t.els_power_mode_o, 0x03); // reset: power control
+  tb.wr(CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET, 0xfe);
+  const unsigned bias_at = CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(1);
+  uint8_t written = 0;        // els_set_written_o's pulses, as the engine latches them
+  tb.wr(bias_at, 37000 >> 8); // 370 mA
+  written |= t.els_set_written_o;
+  tb.wr(bias_at + 1, 37000 & 0xff);
+  written |= t.els_set_written_o;
+  assert_int_equal(written, 0x01 << 1); // lane 1's setpoint
+  const unsigned power_at = CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET_N(0);
+  tb.wr(power_at, 9000 >> 8); // 90 mW
+  tb.wr(power_at + 1, 9000 & 0xff);
+  tb.tick();
+  assert_int_equal(t.els_power_mode_o, 0x02);
+  assert_int_equal(t.els_bias_set_o[0] >> 16, 37000); // lane 1: bits 31:16 of the first word
+  assert_int_equal(t.els_power_set_o[0] & 0xffff, 9000);
+}
+
+// The lane states the firmware reports show in 1Ah and latch "state changed"; at a monitor
+// sample, 1Bh has each ELS lane's drive, power and temperature, and a lane reported on but
+// emitting under 1 mW latches its lane fault. Both flags assert IntL unless masked.
+void test_cmis_els_states_monitors_and_lane_fault(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  t.els_lanes_i = 2;
+  t.els_temp_code_i[0] = 30815u | 30815u << 16;                                      // 35 degC
+  t.els_state_i = CPO_CMIS_ELS_LANE_STATE_ON | CPO_CMIS_ELS_LANE_STATE_RAMPING << 2; // lane 1
+  t.els_fibre_i = 0x01;
+  tb.select(0, CPO_CMIS_PAGE_P1A);
+  const uint64_t sampled = tb.now + 20000; // past a monitor sample
+  tb.waitFor([&] { return tb.now > sampled; }, sampled + 20000, "a monitor sample");
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET), 0x06);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET + 1), 0x00);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET), 0x01);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & 1, 0); // IntL asserted
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET), 0x03);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET), 0x00);
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET), 0x00);
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & 1, 1);
+
+  tb.select(0, CPO_CMIS_PAGE_P1B);
+  auto be16 = [&](unsigned at) { return (unsigned)tb.rd(at) << 8 | tb.rd(at + 1); };
+  assert_int_equal(be16(CPO_CMIS_P1B_ELS_BIAS_OFFSET_N(0)), 5000); // 50 mA in 10 uA
+  assert_int_equal(be16(CPO_CMIS_P1B_ELS_POWER_OFFSET_N(0)), 100); // 1 mW in 10 uW
+  const int temp = (int16_t)be16(CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(1));
+  assert_in_range(temp, 35 * 256 - 1, 35 * 256 + 1);
+  assert_int_equal(be16(CPO_CMIS_P1B_ELS_BIAS_OFFSET_N(2)), 0); // not an ELS lane
+
+  // lane 0 (on) and lane 1 (ramping) both dim to 0.5 mW: only lane 0 has a fault
+  t.tx_power_code_i[0] = 50u | 50u << 16;
+  tb.select(0, CPO_CMIS_PAGE_P1A);
+  tb.wr(CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET + 1, 0x01); // masked: latches, no IntL
+  tb.waitFor([&] { return tb.rd(CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET) == 0x01; }, tb.now + 20000,
+             "ELS lane fault");
+  t.tx_power_code_i[0] = 100u | 100u << 16;
+  const uint64_t again = tb.now + 20000;
+  tb.waitFor([&] { return tb.now > again; }, again + 20000, "a sample with the light back");
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET), 0x00);
+  t.tx_power_code_i[0] = 50u | 50u << 16;
+  const uint64_t dim = tb.now + 20000;
+  tb.waitFor([&] { return tb.now > dim; }, dim + 20000, "a dim sample");
+  assert_int_equal(tb.rd(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) & 1, 1); // masked
+  assert_int_equal(tb.rd(CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET), 0x01);
+}
+
 } // namespace
 
 int main() {
@@ -532,6 +525,8 @@ int main() {
       cmocka_unit_test(test_cmis_linear_address_decodes_to_bank_page_byte),
       cmocka_unit_test(test_cmis_bus_wait_is_a_deadline_to_skip_to),
       cmocka_unit_test(test_cmis_rx_los_and_laser_fault_from_the_monitors),
+      cmocka_unit_test(test_cmis_els_pages_only_with_an_external_source),
+      cmocka_unit_test(test_cmis_els_states_monitors_and_lane_fault),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

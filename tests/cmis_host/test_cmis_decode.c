@@ -1,10 +1,14 @@
 /* The CMIS host driver's pure logic on byte buffers (page images): application advertisements,
- * durations, linear addresses, the CDB check codes, flags, monitor units; and its page/bank
- * selection over the HAL's in-memory backend (a fake select register pair, no module). */
+ * durations, linear addresses, the CDB check codes, flags, monitor units, the external laser
+ * source's pages 1Ah/1Bh; its page/bank selection over the HAL's in-memory backend (a fake select
+ * register pair, no module); and its ELS calls over a fake paged module, access for access. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -344,6 +348,402 @@ static void test_dp_plan_follows_the_host_lane_count_and_start_lanes(void **stat
   assert_string_equal(why, "AppSel 1: 3 host lanes per data path do not tile a bank of 8 lanes");
 }
 
+/* ---- The external laser source: pages 1Ah/1Bh ------------------------------------------- */
+
+/* Hand-built page images: 6 ELS lanes, every state in both state bytes (lanes 4-7 in 222). */
+static void s_els_images(uint8_t *p1a, uint8_t *p1b) {
+  memset(p1a, 0, 256);
+  memset(p1b, 0, 256);
+  p1a[CPO_CMIS_P1A_ELS_LANES_OFFSET] = 6;
+  p1a[CPO_CMIS_P1A_ELS_CONTROL_MODES_OFFSET] = 0x03;
+  p1a[CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET + 1] = 0x04;
+  p1a[CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET] = 0x2D;
+  p1a[CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET] = 0x92;     /* lanes 1-4: ON, OFF, RAMPING, ON */
+  p1a[CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET + 1] = 0xC9; /* lanes 5-8: RAMPING, ON, OFF, 3 */
+  p1a[CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET] = 0x05;
+  p1a[CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET_N(0)] = 0x59; /* 22868 x 10 GHz: 1311 nm */
+  p1a[CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET_N(0) + 1] = 0x54;
+  p1b[CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(1)] = 0x9C; /* 40000 x 10 uA */
+  p1b[CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(1) + 1] = 0x40;
+  p1b[CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET_N(5)] = 0x27; /* 10000 x 10 uW */
+  p1b[CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET_N(5) + 1] = 0x10;
+  p1b[CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET] = 0xFE; /* lane 1 in current control */
+  p1b[CPO_CMIS_P1B_ELS_BIAS_OFFSET_N(0)] = 0x90;    /* 37000 x 10 uA */
+  p1b[CPO_CMIS_P1B_ELS_BIAS_OFFSET_N(0) + 1] = 0x88;
+  p1b[CPO_CMIS_P1B_ELS_POWER_OFFSET_N(0)] = 0xFF; /* unsigned: 655.35 mW, not negative */
+  p1b[CPO_CMIS_P1B_ELS_POWER_OFFSET_N(0) + 1] = 0xFF;
+  p1b[CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(0)] = 0xF3; /* signed: -3200 / 256 */
+  p1b[CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(0) + 1] = 0x80;
+  p1b[CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(5)] = 0x23; /* 9024 / 256 */
+  p1b[CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(5) + 1] = 0x40;
+  p1a[CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET] = 0x01;
+  p1a[CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET] = 0x20;
+}
+
+static void test_els_pages_decode(void **state) {
+  (void)state;
+  uint8_t p1a[256], p1b[256];
+  s_els_images(p1a, p1b);
+  cpo_cmis_els_t e;
+  cpo_cmis_els_decode(p1a, p1b, &e);
+  assert_int_equal(e.lanes, 6);
+  assert_int_equal(e.modes, 0x03);
+  assert_int_equal(e.flag_masks[0], 0);
+  assert_int_equal(e.flag_masks[1], 0x04);
+  assert_int_equal(e.enable, 0x2D);
+  assert_int_equal(e.fibre_checked, 0x05);
+  assert_int_equal(e.power_control, 0xFE);
+  const unsigned want[8] = {CPO_CMIS_ELS_LANE_STATE_ON,      CPO_CMIS_ELS_LANE_STATE_OFF,
+                            CPO_CMIS_ELS_LANE_STATE_RAMPING, CPO_CMIS_ELS_LANE_STATE_ON,
+                            CPO_CMIS_ELS_LANE_STATE_RAMPING, CPO_CMIS_ELS_LANE_STATE_ON,
+                            CPO_CMIS_ELS_LANE_STATE_OFF,     3};
+  for (unsigned l = 0; l < 8; l++) {
+    assert_int_equal(e.state[l], want[l]);
+    assert_int_equal(cpo_cmis_els_state_of(p1a, l), want[l]);
+  }
+  assert_float_equal(e.freq_thz[0], 228.68, 1e-9);
+  assert_true(e.freq_thz[1] == 0.0);
+  assert_true(e.bias_setpoint_a[0] == 0.0); /* 0: the product's nominal */
+  assert_float_equal(e.bias_setpoint_a[1], 0.4, 1e-12);
+  assert_float_equal(e.power_setpoint_w[5], 0.1, 1e-12);
+  assert_float_equal(e.bias_a[0], 0.37, 1e-12);
+  assert_float_equal(e.power_w[0], 0.65535, 1e-12);
+  assert_true(e.temp_degc[0] == -12.5);
+  assert_true(e.temp_degc[5] == 35.25);
+  /* More than 8 lanes advertised: the 8 the map has room for. */
+  p1a[CPO_CMIS_P1A_ELS_LANES_OFFSET] = 9;
+  cpo_cmis_els_decode(p1a, p1b, &e);
+  assert_int_equal(e.lanes, CPO_CMIS_ELS_MAX_LANES);
+}
+
+static void test_els_flags_decode_and_describe(void **state) {
+  (void)state;
+  uint8_t p1a[256], p1b[256];
+  s_els_images(p1a, p1b);
+  cpo_cmis_flags_t f;
+  memset(&f, 0, sizeof f);
+  cpo_cmis_flags_decode_els(p1a, &f);
+  assert_int_equal(f.els_state_changed, 0x01);
+  assert_int_equal(f.els_lane_fault, 0x20);
+  assert_true(cpo_cmis_flags_any(&f));
+  char text[256];
+  cpo_cmis_flags_describe(&f, text, sizeof text);
+  assert_string_equal(text, "ELS lane 1: state changed; ELS lane 6: lane fault");
+  f.els_state_changed = 0;
+  f.els_lane_fault = 0;
+  assert_false(cpo_cmis_flags_any(&f));
+}
+
+static void test_els_setpoints_encode_rounded_and_refused_beyond_16_bits(void **state) {
+  (void)state;
+  uint8_t be[2] = {0xAA, 0xAA};
+  assert_int_equal(cpo_cmis_els_setpoint_encode(0.37, 10e-6, be), 0);
+  assert_int_equal(be[0] << 8 | be[1], 37000);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(0.123456, 10e-6, be), 0); /* 12345.6 */
+  assert_int_equal(be[0] << 8 | be[1], 12346);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(0.65535, 10e-6, be), 0);
+  assert_int_equal(be[0] << 8 | be[1], 0xFFFF);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(0.0, 10e-6, be), 0);
+  assert_int_equal(be[0] << 8 | be[1], 0);
+  be[0] = be[1] = 0xAA; /* refused: left as they were */
+  assert_int_equal(cpo_cmis_els_setpoint_encode(0.655355, 10e-6, be), -1);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(-1e-3, 10e-6, be), -1);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(NAN, 10e-6, be), -1);
+  assert_int_equal(cpo_cmis_els_setpoint_encode(INFINITY, 10e-6, be), -1);
+  assert_true(be[0] == 0xAA && be[1] == 0xAA);
+}
+
+/* ---- A fake module (every CMIS byte, paged; 1Ah/1Bh only with @els) for the driver's ELS calls */
+
+typedef struct {
+  bool els;
+  uint8_t bank, page;
+  uint8_t lower[128], upper[256][128]; /* one bank: what the ELS calls touch */
+  char log[4096];                      /* the accesses, as s_log_add writes them */
+  size_t at;
+  int run_end; /* the last byte of the read run being logged, -1: none */
+} module_t;
+
+/* Log an access compactly, as test_cmis_py.py's FakeModule does: reads of consecutive bytes as
+ * one run "rFIRST-LAST" (or "rB"; the select bytes too), a write "wB=VV". */
+static void s_log_add(module_t *m, bool write, unsigned byte, uint8_t v) {
+  size_t room = sizeof m->log - m->at;
+  if (!write && m->run_end >= 0 && byte == (unsigned)m->run_end + 1u) {
+    /* extend the run: rewrite its end */
+    char *dash = strrchr(m->log, '-'), *sp = strrchr(m->log, ' ');
+    char *r = sp ? sp + 1 : m->log;
+    if (!dash || dash < r)
+      m->at = strlen(m->log);
+    else
+      m->at = (size_t)(dash - m->log);
+    room = sizeof m->log - m->at;
+    m->at += (size_t)snprintf(m->log + m->at, room, "-%u", byte);
+    m->run_end = (int)byte;
+    return;
+  }
+  const char *sep = m->at ? " " : "";
+  if (write)
+    m->at += (size_t)snprintf(m->log + m->at, room, "%sw%u=%02x", sep, byte, v);
+  else
+    m->at += (size_t)snprintf(m->log + m->at, room, "%sr%u", sep, byte);
+  m->run_end = write ? -1 : (int)byte;
+}
+
+static bool s_page_ok(const module_t *m, uint8_t page) {
+  return page <= 0x02 || page == 0x10 || page == 0x11 || page == 0x9F ||
+         (m->els && (page == CPO_CMIS_PAGE_P1A || page == CPO_CMIS_PAGE_P1B));
+}
+
+static cpo_status_t s_mod_read(void *user, uint32_t addr, uint32_t *data) {
+  module_t *m = user;
+  unsigned byte = addr / 4u;
+  s_log_add(m, false, byte, 0);
+  if (byte == CPO_CMIS_LOWER_BANK_SELECT_OFFSET)
+    *data = m->bank;
+  else if (byte == CPO_CMIS_LOWER_PAGE_SELECT_OFFSET)
+    *data = m->page;
+  else if (byte < 128)
+    *data = m->lower[byte];
+  else {
+    uint8_t *b = &m->upper[m->page][byte - 128];
+    *data = *b;
+    if (m->page == CPO_CMIS_PAGE_P1A && (byte == CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET ||
+                                         byte == CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET))
+      *b = 0; /* latched: clear on read */
+  }
+  return CPO_OK;
+}
+
+static cpo_status_t s_mod_write(void *user, uint32_t addr, uint32_t data) {
+  module_t *m = user;
+  unsigned byte = addr / 4u;
+  uint8_t v = (uint8_t)data;
+  s_log_add(m, true, byte, v);
+  if (byte == CPO_CMIS_LOWER_BANK_SELECT_OFFSET) {
+    if (v == 0)
+      m->bank = v;
+  } else if (byte == CPO_CMIS_LOWER_PAGE_SELECT_OFFSET) {
+    if (s_page_ok(m, v))
+      m->page = v; /* a refused page leaves the select as it was */
+  } else if (byte < 128) {
+    m->lower[byte] = v;
+  } else {
+    m->upper[m->page][byte - 128] = v;
+  }
+  return CPO_OK;
+}
+
+typedef struct {
+  module_t mod;
+  cpo_hal_t *hal;
+  cpo_cmis_t *c;
+} els_host_t;
+
+static void s_els_host(els_host_t *h, bool els) {
+  memset(h, 0, sizeof *h);
+  h->mod.els = els;
+  h->mod.run_end = -1;
+  h->mod.lower[CPO_CMIS_LOWER_IDENTIFIER_OFFSET] = 0x80;
+  h->mod.lower[CPO_CMIS_LOWER_APP1_HOST_IF_OFFSET] = 0xFF;
+  if (els) {
+    uint8_t p1a[256], p1b[256];
+    s_els_images(p1a, p1b);
+    memcpy(h->mod.upper[CPO_CMIS_PAGE_P1A], p1a + 128, 128);
+    memcpy(h->mod.upper[CPO_CMIS_PAGE_P1B], p1b + 128, 128);
+  }
+  cpo_config_t cfg = {.lanes = 8, .symbols_per_cycle = 32, .baud_hz = 53125000000ull};
+  cpo_hal_mem_t *mem;
+  assert_int_equal(cpo_hal_mem_create(&cfg, 1024, &mem, &h->hal), CPO_OK);
+  for (unsigned b = 0; b < 256; b++) {
+    assert_int_equal(cpo_hal_mem_on_read(mem, CPO_CMIS_WORD_OFFSET(b), s_mod_read, &h->mod),
+                     CPO_OK);
+    assert_int_equal(cpo_hal_mem_on_write(mem, CPO_CMIS_WORD_OFFSET(b), s_mod_write, &h->mod),
+                     CPO_OK);
+  }
+  assert_int_equal(cpo_cmis_create(h->hal, 0, &h->c), CPO_OK);
+}
+
+static void s_els_host_free(els_host_t *h) {
+  cpo_cmis_destroy(&h->c);
+  cpo_hal_close(&h->hal);
+}
+
+static void s_log_reset(module_t *m) {
+  m->log[0] = '\0';
+  m->at = 0;
+  m->run_end = -1;
+}
+
+/* The accesses each call makes, access for access: test_cmis_py.py's ELS_TRACE holds the same
+ * strings for the Python driver (the two drivers' traces stay equal). */
+#define S_TRACE_PROBE "r0-2 r86-117 w127=01 r127-255"
+#define S_TRACE_ELS_LANES "w126=00 w127=1a r126-129"
+#define S_TRACE_READ "r208-209 r220-223 r232-247 w127=1b r127-160 r184-231"
+#define S_TRACE_ENABLE "w127=1a r127 w220=00"
+#define S_TRACE_SETPOINT "w127=1b r127 w128=75 w129=30 w144=27 w145=10 r160 w160=ff"
+#define S_TRACE_FLAGS "r8-9 w127=11 r127 r134-152 w127=1a r127 r200-201"
+#define S_TRACE_ELS_LANES_NO_ELS "w126=00 w127=1a r126-127"
+
+static void test_els_driver_calls_and_their_accesses(void **state) {
+  (void)state;
+  els_host_t h;
+  s_els_host(&h, true);
+  assert_int_equal(cpo_cmis_probe(h.c), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_PROBE); /* the probe leaves page 1Ah alone */
+  s_log_reset(&h.mod);
+  unsigned lanes = 0;
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_ELS_LANES);
+  assert_int_equal(lanes, 6);
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK); /* answered: no access */
+  assert_string_equal(h.mod.log, "");
+  assert_int_equal(cpo_cmis_info(h.c)->els_lanes, 6);
+  assert_int_equal(cpo_cmis_info(h.c)->els_modes, 0x03);
+
+  s_log_reset(&h.mod);
+  cpo_cmis_els_t e;
+  assert_int_equal(cpo_cmis_els_read(h.c, &e), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_READ); /* not 200-201: the flags stay latched */
+  assert_int_equal(e.lanes, 6);
+  assert_int_equal(e.enable, 0x2D);
+  assert_int_equal(e.state[5], CPO_CMIS_ELS_LANE_STATE_ON);
+  assert_true(e.temp_degc[0] == -12.5);
+  assert_float_equal(e.bias_a[0], 0.37, 1e-12);
+
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_enable(h.c, 0x00), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_ENABLE);
+
+  /* Lane 1 (in current control) to power control at 100 mW, 300 mA for current control. */
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 0, 0.3, 0.1, CPO_CMIS_ELS_MODE_POWER), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_SETPOINT);
+  /* Already in power control, nothing else to set: the mode byte is only read. */
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 0, NAN, NAN, CPO_CMIS_ELS_MODE_POWER), CPO_OK);
+  assert_string_equal(h.mod.log, "r160");
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 0, NAN, NAN, CPO_CMIS_ELS_MODE_CURRENT), CPO_OK);
+  assert_string_equal(h.mod.log, "r160 w160=fe");
+
+  s_log_reset(&h.mod);
+  cpo_cmis_flags_t f;
+  assert_int_equal(cpo_cmis_flags(h.c, &f), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_FLAGS);
+  assert_int_equal(f.els_state_changed, 0x01);
+  assert_int_equal(f.els_lane_fault, 0x20);
+  assert_int_equal(cpo_cmis_flags(h.c, &f), CPO_OK); /* cleared by the read */
+  assert_false(cpo_cmis_flags_any(&f));
+
+  /* Refusals change nothing: checked before the first write. */
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 6, 0.3, NAN, CPO_CMIS_ELS_MODE_KEEP),
+                   CPO_ERR_RANGE);
+  assert_string_equal(cpo_cmis_error(h.c), "ELS lane 7: the source has lanes 1-6");
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 1, 0.3, 0.7, CPO_CMIS_ELS_MODE_POWER),
+                   CPO_ERR_RANGE);
+  assert_string_equal(cpo_cmis_error(h.c),
+                      "ELS lane 2: power setpoint 0.7 W is not within 0-0.65535 W (10 uW steps)");
+  assert_int_equal(cpo_cmis_els_set_flag_mask(h.c, 202, 0x01), CPO_ERR_RANGE);
+  assert_string_equal(cpo_cmis_error(h.c), "page 1Ah byte 202 is not an ELS flag (200-201)");
+  assert_string_equal(h.mod.log, "");
+  h.mod.upper[CPO_CMIS_PAGE_P1A][CPO_CMIS_P1A_ELS_CONTROL_MODES_OFFSET - 128] = 0x01;
+  assert_int_equal(cpo_cmis_probe(h.c), CPO_OK); /* current control only */
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 0, NAN, NAN, CPO_CMIS_ELS_MODE_POWER),
+                   CPO_ERR_RANGE);
+  assert_non_null(strstr(cpo_cmis_error(h.c), "control mode 2 not advertised (modes 0x01)"));
+
+  s_log_reset(&h.mod);
+  assert_int_equal(cpo_cmis_els_set_flag_mask(h.c, CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET, 0x21),
+                   CPO_OK);
+  assert_string_equal(h.mod.log, "w209=21");
+  s_els_host_free(&h);
+}
+
+/* No external laser source: the select of 1Ah is refused (byte 127 keeps 01h), which is the
+ * answer (no failure), and every ELS call then says so without touching the module. */
+static void test_els_refused_page_means_no_external_laser_source(void **state) {
+  (void)state;
+  els_host_t h;
+  s_els_host(&h, false);
+  assert_int_equal(cpo_cmis_probe(h.c), CPO_OK);
+  s_log_reset(&h.mod);
+  unsigned lanes = 1;
+  assert_int_equal(cpo_cmis_els_lanes(h.c, &lanes), CPO_OK);
+  assert_string_equal(h.mod.log, S_TRACE_ELS_LANES_NO_ELS);
+  assert_int_equal(h.mod.page, 0x01);
+  assert_int_equal(lanes, 0);
+  assert_string_equal(cpo_cmis_error(h.c), "");
+  s_log_reset(&h.mod);
+  cpo_cmis_els_t e;
+  const char *no_els = "the engine has no external laser source (pages 1Ah/1Bh not advertised)";
+  assert_int_equal(cpo_cmis_els_read(h.c, &e), CPO_ERR_STATE);
+  assert_string_equal(cpo_cmis_error(h.c), no_els);
+  assert_int_equal(cpo_cmis_els_set_enable(h.c, 0), CPO_ERR_STATE);
+  assert_int_equal(cpo_cmis_els_set_setpoint(h.c, 0, 0.3, NAN, CPO_CMIS_ELS_MODE_KEEP),
+                   CPO_ERR_STATE);
+  assert_int_equal(cpo_cmis_els_set_flag_mask(h.c, 200, 0), CPO_ERR_STATE);
+  assert_string_equal(cpo_cmis_error(h.c), no_els);
+  assert_string_equal(h.mod.log, "");
+  /* The flags leave page 1Ah alone. */
+  cpo_cmis_flags_t f;
+  assert_int_equal(cpo_cmis_flags(h.c, &f), CPO_OK);
+  assert_string_equal(h.mod.log, "r8-9 w127=11 r127 r134-152");
+  /* The dump says so in one line. */
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  assert_non_null(out);
+  assert_int_equal(cpo_cmis_dump(h.c, out), CPO_OK);
+  fclose(out);
+  assert_non_null(strstr(text, "External laser source"));
+  assert_non_null(strstr(text, ": none (pages 1Ah/1Bh not advertised)"));
+  assert_null(strstr(text, "ELS lane"));
+  free(text);
+  s_els_host_free(&h);
+}
+
+static void test_els_dump_section_per_lane(void **state) {
+  (void)state;
+  els_host_t h;
+  s_els_host(&h, true);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+  assert_non_null(out);
+  assert_int_equal(cpo_cmis_dump(h.c, out), CPO_OK);
+  fclose(out);
+  static const char *const rows[] = {
+      "\tExternal laser source lanes                   : 6\n",
+      "\tELS control modes supported                   : current yes, power yes\n",
+      "\tELS lane state (Lane 1)                       : ON\n",
+      "\tELS lane enabled (Lane 1)                     : yes\n",
+      "\tELS fibre checked (Lane 1)                    : yes\n",
+      "\tELS frequency (Lane 1)                        : 228.68 THz\n",
+      "\tELS control mode (Lane 1)                     : current\n",
+      "\tELS bias setpoint (Lane 1)                    : nominal\n",
+      "\tELS power setpoint (Lane 1)                   : as measured at bring-up\n",
+      "\tELS laser bias current (Lane 1)               : 370.00 mA\n",
+      "\tELS laser output power (Lane 1)               : 655.3500 mW / 28.16 dBm\n",
+      "\tELS laser temperature (Lane 1)                : -12.50 degrees C\n",
+      "\tELS lane state (Lane 2)                       : OFF\n",
+      "\tELS lane enabled (Lane 2)                     : no\n",
+      "\tELS bias setpoint (Lane 2)                    : 400.00 mA\n",
+      "\tELS control mode (Lane 2)                     : power\n",
+      "\tELS lane state (Lane 5)                       : RAMPING\n",
+      "\tELS power setpoint (Lane 6)                   : 100.00 mW / 20.00 dBm\n",
+      "\tELS laser temperature (Lane 6)                : 35.25 degrees C\n",
+      "ELS lane 1: state changed; ELS lane 6: lane fault",
+  };
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+    if (!strstr(text, rows[k]))
+      fail_msg("the dump has no row \"%s\":\n%s", rows[k], text);
+  assert_null(strstr(text, "ELS lane state (Lane 7)")); /* 6 ELS lanes */
+  free(text);
+  s_els_host_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_apps_parse_reads_the_lower_page_list_and_its_end),
@@ -360,6 +760,12 @@ int main(void) {
       cmocka_unit_test(test_lane_nibbles),
       cmocka_unit_test(test_dp_plan_follows_the_host_lane_count_and_start_lanes),
       cmocka_unit_test(test_select_writes_only_changes_and_reads_refusals_back),
+      cmocka_unit_test(test_els_pages_decode),
+      cmocka_unit_test(test_els_flags_decode_and_describe),
+      cmocka_unit_test(test_els_setpoints_encode_rounded_and_refused_beyond_16_bits),
+      cmocka_unit_test(test_els_driver_calls_and_their_accesses),
+      cmocka_unit_test(test_els_refused_page_means_no_external_laser_source),
+      cmocka_unit_test(test_els_dump_section_per_lane),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

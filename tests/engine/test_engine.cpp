@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cpo/addrmap.h"
+#include "cpo/analog_channels.h"
 #include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/d2dch_regs.h"
@@ -113,6 +114,8 @@ public:
     sim_->tick([&] {
       for (unsigned m = 0; m < media_; m++)
         line_[slot + m] = cpo::harness::laneGet(t.media_tx_o, m, media_bits_);
+      if (t.dac_we_o)
+        dac_writes_.push_back({t.dac_channel_o, t.dac_index_o, t.dac_code_o});
     });
   }
   void run(uint64_t n) {
@@ -266,6 +269,21 @@ public:
                 residency_cycles(shift));
   }
 
+  /* The board's external laser source (els_lanes_i), and a laser drive preset before cycle 0
+   * (the calibrated snapshot): the engine is reset again with them. */
+  void board(unsigned els_lanes, uint16_t laser0_preset) {
+    Model &t = sim_->top();
+    t.els_lanes_i = els_lanes;
+    t.els_freq_i = 22868;
+    cpo::harness::laneSet(t.dac_preset_i, CPO_DAC_LASER_CURRENT * media_, 16, laser0_preset);
+    sim_->reset(4);
+  }
+  /* The DAC writes that crossed the analog boundary: {channel, index, code}. */
+  struct DacWrite {
+    unsigned channel, index, code;
+  };
+  std::vector<DacWrite> dac_writes_;
+
   unsigned host_ = 0, media_ = 0, media_bits_ = 0;
   unsigned modules_ = 0, module_lanes_ = 0; // D2D modules, host lanes each
 
@@ -385,6 +403,93 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
     assert_true(tunnel(false, CPO_ADDRMAP_OE_D2D1_ADDR(CPO_D2D_CONFIG_OFFSET), 0, 0) &
                 CPO_D2D_CONFIG_SIDE_MASK);
   }
+}
+
+// ---- The external laser source (CMIS pages 1Ah/1Bh) ------------------------------------------
+
+/* CMIS's ELS lane enable gates the laser drive in hardware: disabling lane 0 writes 0 to its
+ * laser, the firmware's writes meanwhile are held (the DAC register keeps them) and the last one
+ * is written when the lane is enabled again. A calibrated start reports the lane on and
+ * fibre-checked (OE ELS_STATUS, CMIS 1Ah), and the OE shows the firmware what CMIS set. */
+void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
+  (void)state;
+  Engine e;
+  e.board(1, 37000);
+  e.run(2);
+  const uint32_t status = e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_STATUS_OFFSET)));
+  assert_int_equal(field(status, CPO_OE_ELS_STATUS_STATE_MASK, CPO_OE_ELS_STATUS_STATE_SHIFT),
+                   CPO_CMIS_ELS_LANE_STATE_ON);
+  assert_int_equal(
+      field(status, CPO_OE_ELS_STATUS_FIBRE_CHECKED_MASK, CPO_OE_ELS_STATUS_FIBRE_CHECKED_SHIFT),
+      1);
+  const auto cmis = [](unsigned byte) { return Engine::oe(CPO_ADDRMAP_CMIS_BASE + 4u * byte); };
+  e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1A);
+  assert_int_equal(e.rd(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET)), CPO_CMIS_PAGE_P1A);
+  assert_int_equal(e.rd(cmis(CPO_CMIS_P1A_ELS_LANES_OFFSET)), 1);
+  assert_int_equal(e.rd(cmis(CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET)), CPO_CMIS_ELS_LANE_STATE_ON);
+  assert_int_equal(e.rd(cmis(CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET)), 1);
+
+  const uint32_t ctrl = Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CTRL_OFFSET));
+  const uint32_t laser0 = Engine::oe(CPO_ADDRMAP_OE_MGMT_BASE + CPO_OE_DAC_OFFSET +
+                                     CPO_DAC_LASER_CURRENT * CPO_OE_DAC_CH_STRIDE);
+  assert_int_equal(field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CONFIG_OFFSET))),
+                         CPO_OE_ELS_CONFIG_LANES_MASK, CPO_OE_ELS_CONFIG_LANES_SHIFT),
+                   1);
+  assert_int_equal(e.rd(ctrl), 0x0101u); // lane 0 enabled, power control, nothing changed
+  e.dac_writes_.clear();
+  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x00); // disable: the drive goes to 0
+  e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 1);
+  assert_int_equal(e.dac_writes_[0].channel, CPO_DAC_LASER_CURRENT);
+  assert_int_equal(e.dac_writes_[0].index, 0);
+  assert_int_equal(e.dac_writes_[0].code, 0);
+  assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_ENABLE_MASK, CPO_OE_ELS_CTRL_ENABLE_SHIFT), 0);
+  e.wr(laser0, 30000); // the firmware's write while disabled: held
+  e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 1);
+  assert_int_equal(e.rd(laser0), 30000);
+  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x01); // enable: the held code
+  e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 2);
+  assert_int_equal(e.dac_writes_[1].code, 30000);
+  // the firmware sees the lane was disabled (even though enabled again) until it clears the bit
+  assert_int_equal(
+      field(e.rd(ctrl), CPO_OE_ELS_CTRL_WAS_DISABLED_MASK, CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT), 1);
+  e.wr(ctrl, CPO_OE_ELS_CTRL_WAS_DISABLED_MASK);
+  assert_int_equal(e.rd(ctrl), 0x0101u);
+  // a setpoint the host writes: SETPOINT_CHANGED, ELS_SETPOINT[0]
+  e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1B);
+  e.wr(cmis(CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(0)), 36000 >> 8);
+  e.wr(cmis(CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(0) + 1), 36000 & 0xff);
+  assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK,
+                         CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT),
+                   1);
+  assert_int_equal(
+      field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_SETPOINT_OFFSET_N(0)))),
+            CPO_OE_ELS_SETPOINT_BIAS_MASK, CPO_OE_ELS_SETPOINT_BIAS_SHIFT),
+      36000);
+  e.wr(laser0, 31000); // enabled: straight through
+  e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 3);
+  assert_int_equal(e.dac_writes_[2].code, 31000);
+}
+
+/* Without an external source the pages are refused and no drive is ever gated. */
+void test_engine_without_els_refuses_its_pages(void **state) {
+  (void)state;
+  Engine e;
+  const auto cmis = [](unsigned byte) { return Engine::oe(CPO_ADDRMAP_CMIS_BASE + 4u * byte); };
+  e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1A);
+  assert_int_equal(e.rd(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET)), 0);
+  e.dac_writes_.clear();
+  e.wr(Engine::oe(CPO_ADDRMAP_OE_MGMT_BASE + CPO_OE_DAC_OFFSET +
+                  CPO_DAC_LASER_CURRENT * CPO_OE_DAC_CH_STRIDE),
+       100);
+  e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 1);
+  assert_int_equal(field(e.rd(Engine::oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_ELS_CONFIG_OFFSET))),
+                         CPO_OE_ELS_CONFIG_LANES_MASK, CPO_OE_ELS_CONFIG_LANES_SHIFT),
+                   0);
 }
 
 void test_engine_trains_with_ucie_sequence_at_real_durations(void **state) {
@@ -614,6 +719,8 @@ int main(int argc, char **argv) {
   cpo::harness::setArgs(argc, argv);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine_configuration_and_both_routes_to_the_oe),
+    cmocka_unit_test(test_engine_els_lane_enable_gates_the_laser_drive),
+    cmocka_unit_test(test_engine_without_els_refuses_its_pages),
     cmocka_unit_test(test_engine_trains_with_ucie_sequence_at_real_durations),
     cmocka_unit_test(test_engine_every_host_lane_error_free_end_to_end),
     cmocka_unit_test(test_engine_error_burst_retrains),

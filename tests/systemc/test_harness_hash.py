@@ -8,12 +8,15 @@ cycles, bits, errors) from `cpoemu run --harness cpp` and `--harness systemc` on
   tests/cosim/test_d2d_faults.py's error_burst_retrains, whose script it runs);
 - each other engine variant this build verilated with --sc (CPO_SC_DESIGNS: the 32/8 gearbox
   of oif-3.2t, the 64 lanes of mzm-6.4t), a short run of its profile;
-and a design the SystemC harness does not have is refused by name before any role starts.
+and a design the SystemC harness does not have is refused by name before any role starts; and
+--trace under SystemC writes the C++ harness's waveforms, value for value.
 
 usage: test_harness_hash.py   (environment: CPOEMU, CPO_SOURCE_DIR, CPO_SC_DESIGNS (the
 build's CPOEMU_SYSTEMC_DESIGNS, ','-separated), PYTHONPATH with the generated registers)
 """
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -93,18 +96,25 @@ class SameResultsBothHarnesses(unittest.TestCase):
     self.assertIn("this build's SystemC harness has no lanes8 design", err)
     self.assertIn("it has engine8", err)
 
-  def test_trace_refused_before_the_run(self):
-    # the --sc models are verilated without tracing: a run asked for waveforms it cannot write
-    # does not start (nor creates the file)
+  def test_trace_is_the_cpp_harness_trace(self):
+    # the same waveforms, signal for signal and value for value: RTL, lanes and the models'
+    # quantities on one time axis (fst2vcd's text, its date line aside)
+    texts = {}
     with tempfile.TemporaryDirectory() as d:
-      fst = os.path.join(d, "w.fst")
-      code, out, err = cpoemu_proc.run(
-          ["run", "--cycles", "1000", "--no-host", "--harness", "systemc", "--trace", fst])
-      self.assertEqual(code, 2, f"exit {code}\n{err}")
-      self.assertIn("the SystemC harness writes no waveforms", err)
-      self.assertIn("--harness cpp", err)
-      self.assertNotIn("RESULT", out)
-      self.assertFalse(os.path.exists(fst))
+      for h in HARNESSES:
+        fst = os.path.join(d, f"{h}.fst")
+        code, out, err = cpoemu_proc.run(
+            ["run", "--quiet", "--cycles", "20000", "--no-host", "--harness", h, "--trace", fst])
+        self.assertEqual(code, 0, f"--harness {h} --trace exited {code}\n{err}")
+        self.assertTrue(os.path.exists(os.path.join(d, f"{h}.gtkw")), f"{h}: no .gtkw")
+        vcd = subprocess.run(["fst2vcd", fst], capture_output=True, text=True, check=True).stdout
+        texts[h] = re.sub(r"\$date.*?\$end", "", vcd, flags=re.S)
+    cpp, sc = texts["cpp"].splitlines(), texts["systemc"].splitlines()
+    self.assertIn("media_tx_o", texts["cpp"])
+    self.assertGreater(len(cpp), 1000, "a trace of 20000 cycles has more than that")
+    for i, (a, b) in enumerate(zip(cpp, sc)):
+      self.assertEqual(a, b, f"line {i + 1} differs: cpp {a!r}, systemc {b!r}")
+    self.assertEqual(len(cpp), len(sc))
 
   def park_script(self, e):
     at_oe = lambda off: e.at_oe(am.CPO_ADDRMAP_OE_MGMT_BASE + off)  # noqa: E731

@@ -209,6 +209,7 @@ cpo_status_t cpo_cmis_probe(cpo_cmis_t *c) {
     i->mon_support = p01[CPO_CMIS_P01_MON_SUPPORT_OFFSET];
     i->cdb_support = p01[CPO_CMIS_P01_CDB_SUPPORT_OFFSET];
   }
+  c->els_known = false; /* pages 1Ah/1Bh: asked at the first ELS access (cmis_els.c) */
   i->lanes = i->banks * CPO_CMIS_LANES_PER_BANK;
   c->probed = true;
   return CPO_OK;
@@ -529,6 +530,15 @@ cpo_status_t cpo_cmis_flags(cpo_cmis_t *c, cpo_cmis_flags_t *f) {
   for (unsigned bank = 0; bank < c->info.banks; bank++) {
     CPO_TRY(cpo_cmis_read(c, bank, CPO_CMIS_PAGE_P11, first, p11 + first, n));
     cpo_cmis_flags_decode_bank(p11, bank, f);
+  }
+  unsigned els_lanes;
+  CPO_TRY(cpo_cmis_els_lanes(c, &els_lanes));
+  if (els_lanes) {
+    uint8_t p1a[256];
+    first = CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET;
+    n = CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET + 1u - first;
+    CPO_TRY(cpo_cmis_read(c, 0, CPO_CMIS_PAGE_P1A, first, p1a + first, n));
+    cpo_cmis_flags_decode_els(p1a, f);
   }
   return CPO_OK;
 }

@@ -155,6 +155,64 @@ void cpo_cmis_thresholds_encode(const cpo_cmis_thresholds_t *t, uint8_t *p02) {
   s_threshold_put(&t->rx_power_w, 0.1e-6, false, p02 + CPO_CMIS_P02_RX_POWER_THRESH_OFFSET);
 }
 
+/* ---- The external laser source: pages 1Ah and 1Bh ----------------------------------------- */
+
+double cpo_cmis_els_bias_a(const uint8_t *be) {
+  return s_be16(be) * 10e-6;
+}
+
+double cpo_cmis_els_power_w(const uint8_t *be) {
+  return s_be16(be) * 10e-6;
+}
+
+double cpo_cmis_els_freq_thz(const uint8_t *be) {
+  return s_be16(be) * 0.01;
+}
+
+int cpo_cmis_els_setpoint_encode(double v, double lsb, uint8_t *be) {
+  double code = v / lsb + 0.5; /* round half up: cpoemu_cmis._els_code does the same */
+  if (!(code >= 0.0 && code < 65536.0))
+    return -1; /* NaN, negative or beyond 16 bits */
+  uint16_t u = (uint16_t)code;
+  be[0] = (uint8_t)(u >> 8);
+  be[1] = (uint8_t)u;
+  return 0;
+}
+
+unsigned cpo_cmis_els_state_of(const uint8_t *p1a, unsigned lane) {
+  uint8_t b = p1a[CPO_CMIS_P1A_ELS_LANE_STATE_OFFSET + lane / 4u];
+  unsigned shift = CPO_CMIS_P1A_ELS_LANE_STATE_LANE1_SHIFT * (lane % 4u);
+  return (b >> shift) & CPO_CMIS_P1A_ELS_LANE_STATE_LANE0_MASK;
+}
+
+void cpo_cmis_els_decode(const uint8_t *p1a, const uint8_t *p1b, cpo_cmis_els_t *out) {
+  memset(out, 0, sizeof *out);
+  out->lanes = p1a[CPO_CMIS_P1A_ELS_LANES_OFFSET];
+  if (out->lanes > CPO_CMIS_ELS_MAX_LANES)
+    out->lanes = CPO_CMIS_ELS_MAX_LANES;
+  out->modes = p1a[CPO_CMIS_P1A_ELS_CONTROL_MODES_OFFSET];
+  out->flag_masks[0] = p1a[CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET];
+  out->flag_masks[1] = p1a[CPO_CMIS_P1A_ELS_FLAG_MASKS_OFFSET + 1];
+  out->enable = p1a[CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET];
+  out->fibre_checked = p1a[CPO_CMIS_P1A_ELS_FIBRE_CHECKED_OFFSET];
+  out->power_control = p1b[CPO_CMIS_P1B_ELS_CONTROL_MODE_OFFSET];
+  for (unsigned l = 0; l < CPO_CMIS_ELS_MAX_LANES; l++) {
+    out->state[l] = cpo_cmis_els_state_of(p1a, l);
+    out->freq_thz[l] = cpo_cmis_els_freq_thz(p1a + CPO_CMIS_P1A_ELS_LANE_FREQ_OFFSET_N(l));
+    out->bias_setpoint_a[l] = cpo_cmis_els_bias_a(p1b + CPO_CMIS_P1B_ELS_BIAS_SETPOINT_OFFSET_N(l));
+    out->power_setpoint_w[l] =
+        cpo_cmis_els_power_w(p1b + CPO_CMIS_P1B_ELS_POWER_SETPOINT_OFFSET_N(l));
+    out->bias_a[l] = cpo_cmis_els_bias_a(p1b + CPO_CMIS_P1B_ELS_BIAS_OFFSET_N(l));
+    out->power_w[l] = cpo_cmis_els_power_w(p1b + CPO_CMIS_P1B_ELS_POWER_OFFSET_N(l));
+    out->temp_degc[l] = cpo_cmis_temp_degc(p1b + CPO_CMIS_P1B_ELS_TEMP_OFFSET_N(l));
+  }
+}
+
+void cpo_cmis_flags_decode_els(const uint8_t *p1a, cpo_cmis_flags_t *f) {
+  f->els_state_changed |= p1a[CPO_CMIS_P1A_ELS_STATE_CHANGED_OFFSET];
+  f->els_lane_fault |= p1a[CPO_CMIS_P1A_ELS_LANE_FAULT_OFFSET];
+}
+
 void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flags_t *f) {
   unsigned shift = bank * CPO_CMIS_LANES_PER_BANK;
   if (shift >= CPO_CMIS_MAX_LANES)
@@ -179,7 +237,7 @@ bool cpo_cmis_flags_any(const cpo_cmis_flags_t *f) {
                  f->tx_cdr_lol | f->rx_los | f->rx_cdr_lol;
   for (unsigned k = 0; k < 4; k++)
     any |= f->tx_power[k] | f->tx_bias[k] | f->rx_power[k];
-  return any != 0;
+  return (any | f->els_state_changed | f->els_lane_fault) != 0;
 }
 
 static const char *const s_levels[4] = {"high alarm", "low alarm", "high warning", "low warning"};
@@ -193,13 +251,18 @@ static void s_add(char *out, size_t len, size_t *at, const char *fmt, const char
   *at += (size_t)n;
 }
 
-static void s_add_lanes(char *out, size_t len, size_t *at, uint64_t mask, const char *what) {
+static void s_add_lanes_of(char *out, size_t len, size_t *at, uint64_t mask, const char *kind,
+                           const char *what) {
   for (unsigned l = 0; l < CPO_CMIS_MAX_LANES; l++)
     if (mask >> l & 1u) {
-      char lane[16];
-      snprintf(lane, sizeof lane, "lane %u", l + 1u); /* CMIS numbers lanes from 1 */
+      char lane[24];
+      snprintf(lane, sizeof lane, "%slane %u", kind, l + 1u); /* CMIS numbers lanes from 1 */
       s_add(out, len, at, "%s: %s", lane, what);
     }
+}
+
+static void s_add_lanes(char *out, size_t len, size_t *at, uint64_t mask, const char *what) {
+  s_add_lanes_of(out, len, at, mask, "", what);
 }
 
 size_t cpo_cmis_flags_describe(const cpo_cmis_flags_t *f, char *out, size_t len) {
@@ -231,6 +294,8 @@ size_t cpo_cmis_flags_describe(const cpo_cmis_flags_t *f, char *out, size_t len)
     s_add_lanes(out, len, &at, f->tx_bias[k], bias[k]);
     s_add_lanes(out, len, &at, f->rx_power[k], rx[k]);
   }
+  s_add_lanes_of(out, len, &at, f->els_state_changed, "ELS ", "state changed");
+  s_add_lanes_of(out, len, &at, f->els_lane_fault, "ELS ", "lane fault");
   if (at == 0)
     s_add(out, len, &at, "%s%s", "none", "");
   return at;

@@ -1,5 +1,5 @@
 /* The memory map decoded for people, in the style of `ethtool -m` (one "name : value" a line).
- * Reading page 11h's flags clears them, as on a real module. */
+ * Reading page 11h's (and 1Ah's) flags clears them, as on a real module. */
 #include <string.h>
 
 #include "cmis_internal.h"
@@ -145,6 +145,45 @@ static void s_lanes(FILE *out, unsigned bank, const uint8_t *p11) {
   }
 }
 
+/* The external laser source, one block of rows per ELS lane (pages 1Ah/1Bh). */
+static void s_els(FILE *out, const cpo_cmis_els_t *e) {
+  char name[64];
+  S_ROW(out, "External laser source lanes", "%u", e->lanes);
+  S_ROW(out, "ELS control modes supported", "current %s, power %s",
+        e->modes & CPO_CMIS_P1A_ELS_CONTROL_MODES_CURRENT_MASK ? "yes" : "no",
+        e->modes & CPO_CMIS_P1A_ELS_CONTROL_MODES_POWER_MASK ? "yes" : "no");
+  for (unsigned l = 0; l < e->lanes; l++) {
+    unsigned lane = l + 1;
+    const char *st = cpo_cmis_els_lane_state_name(e->state[l]);
+    snprintf(name, sizeof name, "ELS lane state (Lane %u)", lane);
+    S_ROW(out, name, "%s", st ? st : "reserved");
+    snprintf(name, sizeof name, "ELS lane enabled (Lane %u)", lane);
+    S_ROW(out, name, "%s", e->enable >> l & 1u ? "yes" : "no");
+    snprintf(name, sizeof name, "ELS fibre checked (Lane %u)", lane);
+    S_ROW(out, name, "%s", e->fibre_checked >> l & 1u ? "yes" : "no");
+    snprintf(name, sizeof name, "ELS frequency (Lane %u)", lane);
+    S_ROW(out, name, "%.2f THz", e->freq_thz[l]);
+    snprintf(name, sizeof name, "ELS control mode (Lane %u)", lane);
+    S_ROW(out, name, "%s", e->power_control >> l & 1u ? "power" : "current");
+    snprintf(name, sizeof name, "ELS bias setpoint (Lane %u)", lane);
+    if (e->bias_setpoint_a[l] > 0)
+      S_ROW(out, name, "%.2f mA", e->bias_setpoint_a[l] * 1e3);
+    else
+      S_ROW(out, name, "nominal");
+    snprintf(name, sizeof name, "ELS power setpoint (Lane %u)", lane);
+    if (e->power_setpoint_w[l] > 0)
+      S_ROW(out, name, "%.2f mW / %.2f dBm", e->power_setpoint_w[l] * 1e3,
+            cpo_w_to_dbm(e->power_setpoint_w[l]));
+    else
+      S_ROW(out, name, "as measured at bring-up");
+    snprintf(name, sizeof name, "ELS laser bias current (Lane %u)", lane);
+    S_ROW(out, name, "%.2f mA", e->bias_a[l] * 1e3);
+    s_power_row(out, "ELS laser output power", lane, e->power_w[l]);
+    snprintf(name, sizeof name, "ELS laser temperature (Lane %u)", lane);
+    S_ROW(out, name, "%.2f degrees C", e->temp_degc[l]);
+  }
+}
+
 cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out) {
   uint8_t lower[256] = {0}, p00[256] = {0}, p02[256] = {0}, p11[256];
   CPO_TRY(cpo_cmis_read(c, 0, 0, 0, lower, 128));
@@ -168,6 +207,19 @@ cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out) {
     CPO_TRY(cpo_cmis_read_upper(c, bank, CPO_CMIS_PAGE_P11, p11));
     s_lanes(out, bank, p11);
     cpo_cmis_flags_decode_bank(p11, bank, &f);
+  }
+  unsigned els_lanes;
+  CPO_TRY(cpo_cmis_els_lanes(c, &els_lanes));
+  if (els_lanes) {
+    uint8_t p1a[256] = {0}, p1b[256] = {0};
+    cpo_cmis_els_t e;
+    CPO_TRY(cpo_cmis_read_upper(c, 0, CPO_CMIS_PAGE_P1A, p1a));
+    CPO_TRY(cpo_cmis_read_upper(c, 0, CPO_CMIS_PAGE_P1B, p1b));
+    cpo_cmis_els_decode(p1a, p1b, &e);
+    cpo_cmis_flags_decode_els(p1a, &f);
+    s_els(out, &e);
+  } else {
+    S_ROW(out, "External laser source", "none (pages 1Ah/1Bh not advertised)");
   }
   char flags[2048];
   cpo_cmis_flags_describe(&f, flags, sizeof flags);

@@ -10,6 +10,7 @@ struct cpo_cmis {
   int sel_bank,
       sel_page; /* what the select bytes hold, as last written and read back; -1: unknown */
   bool probed;
+  bool els_known; /* info.els_lanes/els_modes answered (cpo_cmis_els_lanes) */
   cpo_cmis_info_t info;
   char error[512];
   cpo_cmis_poll_fn poll_fn; /* cpo_cmis_set_poll */

@@ -104,15 +104,52 @@ typedef struct {
   uint8_t temp_vcc; /* lower byte 9: temperature (3:0), Vcc (7:4) */
   uint64_t dp_state_changed, tx_fault, tx_los, tx_cdr_lol, rx_los, rx_cdr_lol;
   uint64_t tx_power[4], tx_bias[4], rx_power[4];
+  uint8_t els_state_changed, els_lane_fault; /* page 1Ah bytes 200, 201 (bit i: ELS lane i) */
 } cpo_cmis_flags_t;
 
 /** Merge the flags of @p bank's page 11h image into @p f (lanes 8 bank .. 8 bank + 7). */
 void cpo_cmis_flags_decode_bank(const uint8_t *p11, unsigned bank, cpo_cmis_flags_t *f);
+/** Merge the ELS flags of a page 1Ah image into @p f. */
+void cpo_cmis_flags_decode_els(const uint8_t *p1a, cpo_cmis_flags_t *f);
 /** True if any flag is set. */
 bool cpo_cmis_flags_any(const cpo_cmis_flags_t *f);
-/** Name every set flag ("module: state changed; lane 3: Tx power low alarm"), "none" if none;
+/** Name every set flag ("module: state changed; lane 3: Tx power low alarm; ELS lane 1: lane
+ * fault"), "none" if none;
  * truncated to @p len. Returns the length it needed. */
 size_t cpo_cmis_flags_describe(const cpo_cmis_flags_t *f, char *out, size_t len);
+
+/* ---- The external laser source (OIF ELSFP over CMIS): pages 1Ah and 1Bh ------------------- *
+ * Only an engine whose profile has an external laser source advertises them (the page select
+ * refuses them otherwise); ELS lane i is the source's laser i, at most 8. */
+#define CPO_CMIS_ELS_MAX_LANES 8u
+
+/** Pages 1Ah/1Bh decoded (per-lane arrays indexed from 0, CPO_CMIS_ELS_MAX_LANES each). The
+ * latched flags (1Ah bytes 200-201) are cpo_cmis_flags_t's: reading them clears them. */
+typedef struct {
+  unsigned lanes;        /* 1Ah 128: ELS lanes (1-8) */
+  uint8_t modes;         /* 1Ah 129: control modes supported (_ELS_CONTROL_MODES_CURRENT/_POWER) */
+  uint8_t flag_masks[2]; /* 1Ah 208-209: masks of the latched flags 200 and 201 */
+  uint8_t enable;        /* 1Ah 220: lane i may emit */
+  uint8_t fibre_checked; /* 1Ah 223: lane i's fibre check passed */
+  uint8_t power_control; /* 1Bh 160: lane i in power control (1) or current control (0) */
+  unsigned state[CPO_CMIS_ELS_MAX_LANES];          /* 1Ah 221-222: cpo_cmis_els_lane_state_t */
+  double freq_thz[CPO_CMIS_ELS_MAX_LANES];         /* 1Ah 232-247: nominal optical frequency */
+  double bias_setpoint_a[CPO_CMIS_ELS_MAX_LANES];  /* 1Bh 128-143: 0 = the product's nominal */
+  double power_setpoint_w[CPO_CMIS_ELS_MAX_LANES]; /* 1Bh 144-159: 0 = as at bring-up */
+  double bias_a[CPO_CMIS_ELS_MAX_LANES], power_w[CPO_CMIS_ELS_MAX_LANES],
+      temp_degc[CPO_CMIS_ELS_MAX_LANES]; /* 1Bh 184-231: monitors */
+} cpo_cmis_els_t;
+
+/** Decode page images @p p1a and @p p1b (bytes 128-255 of each). */
+void cpo_cmis_els_decode(const uint8_t *p1a, const uint8_t *p1b, cpo_cmis_els_t *out);
+/** ELS lane @p lane's state (0-7: two bits of 1Ah byte 221 + lane / 4). */
+unsigned cpo_cmis_els_state_of(const uint8_t *p1a, unsigned lane);
+/** ELS monitor and setpoint units, from their 16-bit big-endian bytes. */
+double cpo_cmis_els_bias_a(const uint8_t *be);   /* 10 uA */
+double cpo_cmis_els_power_w(const uint8_t *be);  /* 10 uW */
+double cpo_cmis_els_freq_thz(const uint8_t *be); /* 10 GHz */
+/** A setpoint in @p lsb units (rounded) into @p be: -1 if it is not a number in 0..65535 LSB. */
+int cpo_cmis_els_setpoint_encode(double v, double lsb, uint8_t *be);
 
 /** CdbChkCode: 0xFF - (sum of header bytes 128-135 but 133, and of the LPL) & 0xFF, with
  * @p hdr the 8 bytes at 128-135. */
@@ -145,6 +182,8 @@ typedef struct {
   unsigned banks;     /* banks of pages 10h/11h */
   unsigned lanes;     /* banks * 8 */
   uint8_t ctrl_support, mon_support, cdb_support;
+  unsigned els_lanes; /* page 1Ah byte 128, once cpo_cmis_els_lanes answered; 0: none */
+  uint8_t els_modes;  /* page 1Ah byte 129: ELS control modes supported */
   cpo_cmis_durations_t dur;
   cpo_cmis_apps_t apps;
 } cpo_cmis_info_t;
@@ -223,8 +262,39 @@ CPO_MUST_USE cpo_status_t cpo_cmis_set_thresholds(cpo_cmis_t *c, const cpo_cmis_
 CPO_MUST_USE cpo_status_t cpo_cmis_set_lane_mask(cpo_cmis_t *c, unsigned flag_byte, uint64_t lanes);
 /** IntL (lower byte 3 bit 0 low): an unmasked latched flag is set. */
 CPO_MUST_USE cpo_status_t cpo_cmis_interrupt(cpo_cmis_t *c, bool *asserted);
-/** Read (and so clear) every latched flag (needs cpo_cmis_probe). */
+/** Read (and so clear) every latched flag (needs cpo_cmis_probe), the ELS's (page 1Ah 200-201)
+ * too if the module has an external laser source (cpo_cmis_els_lanes). */
 CPO_MUST_USE cpo_status_t cpo_cmis_flags(cpo_cmis_t *c, cpo_cmis_flags_t *f);
+
+/** ELS lanes (0: none), into info->els_lanes/els_modes: the first call (after each probe) selects
+ * page 1Ah and reads bytes 128-129; a refused select (no advertisement bit says so) means no
+ * external laser source. Later calls make no access. Probes first if not yet probed. */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_lanes(cpo_cmis_t *c, unsigned *lanes);
+
+/* The ELS calls below fail with CPO_ERR_STATE and cpo_cmis_error() "the engine has no external
+ * laser source (pages 1Ah/1Bh not advertised)" where cpo_cmis_els_lanes finds none. */
+/** Read pages 1Ah/1Bh (not the latched flags: cpo_cmis_flags reads those). */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_read(cpo_cmis_t *c, cpo_cmis_els_t *e);
+/** Let the ELS lanes of @p lanes (bit i: lane i) emit, switch the others off (1Ah byte 220). */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_set_enable(cpo_cmis_t *c, uint8_t lanes);
+
+typedef enum {
+  CPO_CMIS_ELS_MODE_KEEP,    /* leave the lane's control mode */
+  CPO_CMIS_ELS_MODE_CURRENT, /* current control: the bias setpoint */
+  CPO_CMIS_ELS_MODE_POWER,   /* power control: the power setpoint */
+} cpo_cmis_els_mode_t;
+
+/** ELS lane @p lane (0-based)'s setpoints: @p bias_a (current control's drive, 10 uA steps, 0 the
+ * product's nominal) and @p power_w (power control's output, 10 uW steps, 0 as measured at
+ * bring-up), NAN to leave one as it is; then its control mode (@p mode). CPO_ERR_RANGE for a
+ * lane the source does not have, a value beyond 0-0.65535 A (W), or a mode not advertised. */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_set_setpoint(cpo_cmis_t *c, unsigned lane, double bias_a,
+                                                    double power_w, cpo_cmis_els_mode_t mode);
+/** Mask ELS flag byte @p flag_byte of page 1Ah (200 state changed, 201 lane fault) for the ELS
+ * lanes of @p lanes, unmask it for the others (byte 208 + flag_byte - 200): a masked flag still
+ * latches but does not assert IntL. */
+CPO_MUST_USE cpo_status_t cpo_cmis_els_set_flag_mask(cpo_cmis_t *c, unsigned flag_byte,
+                                                     uint8_t lanes);
 
 /** Run CDB command @p cmd with LPL @p lpl (@p lpl_len <= 120): write the header and LPL, the
  * command ID last, wait while busy (bounded by CPO_CMIS_CDB_MAX_MS), check the reply's check
