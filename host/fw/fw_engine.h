@@ -52,7 +52,7 @@ typedef struct {
  * firmware reports it (ELS_STATUS); ELS lane k is laser k. Read only on a product with one
  * (product.h: els), so an engine without one sees no access to these registers. */
 typedef struct {
-  uint32_t lanes;                          /* ELS_CTRL.LANES; 0: none, the rest unused */
+  uint32_t lanes;                          /* ELS_CONFIG.LANES; 0: none, the rest unused */
   uint32_t ctrl;                           /* ELS_CTRL as last read */
   uint32_t setpoint[CPO_FW_MAX_ELS_LANES]; /* ELS_SETPOINT as last read */
   uint32_t status;                         /* ELS_STATUS as last written, or found at adoption */

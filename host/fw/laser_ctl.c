@@ -64,17 +64,51 @@ static cpo_status_t s_report(cpo_fw_engine_t *e, uint32_t status) {
   return cpo_hal_write(e->hal, OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), status);
 }
 
-/* ELS_CTRL into e->els (a product without an external source: nothing read, no ELS lanes). */
-static cpo_status_t s_read_ctrl(cpo_fw_engine_t *e) {
-  if (!e->product->els) {
-    e->els.lanes = 0;
+/* The external source's lanes (OE ELS_CONFIG.LANES) into e->els.lanes, read once, at bring-up
+ * or adoption (a product without one: nothing read, no ELS lanes). */
+static cpo_status_t s_read_config(cpo_fw_engine_t *e) {
+  e->els.lanes = 0;
+  if (!e->product->els)
     return CPO_OK;
-  }
-  CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), &e->els.ctrl));
-  uint32_t lanes = (e->els.ctrl & CPO_OE_ELS_CTRL_LANES_MASK) >> CPO_OE_ELS_CTRL_LANES_SHIFT;
+  uint32_t config;
+  CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_CONFIG_OFFSET), &config));
+  uint32_t lanes = (config & CPO_OE_ELS_CONFIG_LANES_MASK) >> CPO_OE_ELS_CONFIG_LANES_SHIFT;
   lanes = lanes < e->lasers ? lanes : e->lasers;
   e->els.lanes = lanes < CPO_FW_MAX_ELS_LANES ? lanes : CPO_FW_MAX_ELS_LANES;
   return CPO_OK;
+}
+
+/* ELS_CTRL into e->els.ctrl (no ELS lanes: nothing read). */
+static cpo_status_t s_read_ctrl(cpo_fw_engine_t *e) {
+  if (e->els.lanes == 0)
+    return CPO_OK;
+  return cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), &e->els.ctrl);
+}
+
+/* ELS_CTRL's SETPOINT_CHANGED and WAS_DISABLED bits of the ELS lanes (bit k: lane k). */
+static uint32_t s_lane_bits(const cpo_fw_engine_t *e, uint32_t mask, uint32_t shift) {
+  return (e->els.ctrl & mask) >> shift & ((1u << e->els.lanes) - 1);
+}
+static uint32_t s_setpoint_changed(const cpo_fw_engine_t *e) {
+  return s_lane_bits(e, CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK,
+                     CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
+}
+static uint32_t s_was_disabled(const cpo_fw_engine_t *e) {
+  return s_lane_bits(e, CPO_OE_ELS_CTRL_WAS_DISABLED_MASK, CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT);
+}
+
+/* Clear ELS_CTRL's SETPOINT_CHANGED (@p changed) and WAS_DISABLED (@p disabled) bits of the
+ * lanes handled (write 1 to clear): one write, none when there is nothing to clear. Cleared
+ * before the firmware acts on them (reads the setpoints, ramps), so that a change the host makes
+ * meanwhile sets its bit again and is seen at the next step. */
+static cpo_status_t s_clear_ctrl(cpo_fw_engine_t *e, uint32_t changed, uint32_t disabled) {
+  const uint32_t w1c =
+      (changed << CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) |
+      (disabled << CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT & CPO_OE_ELS_CTRL_WAS_DISABLED_MASK);
+  if (w1c == 0)
+    return CPO_OK;
+  e->els.ctrl &= ~w1c;
+  return cpo_hal_write(e->hal, OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), w1c);
 }
 
 /* The setpoints of the ELS lanes in @p mask (bit k: laser k). */
@@ -267,6 +301,7 @@ static cpo_status_t s_ramp(cpo_fw_engine_t *e, uint64_t mask, bool bringup, uint
 }
 
 cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
+  CPO_TRY(s_read_config(e));
   CPO_TRY(s_read_ctrl(e));
   uint64_t mask = 0;
   uint32_t status = e->els.status;
@@ -289,43 +324,55 @@ cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
                               "0x%x): left dark",
                               e->els.ctrl);
   }
+  /* the lanes ramped now are handled: their setpoints are read next, they start dark; a
+   * disabled lane's WAS_DISABLED stays set, the supervisor's cue to ramp it once enabled */
+  CPO_TRY(s_clear_ctrl(e, s_setpoint_changed(e) & (uint32_t)mask,
+                       s_was_disabled(e) & (uint32_t)mask));
   CPO_TRY(s_read_setpoints(e, (uint32_t)mask));
   return s_ramp(e, mask, true, status);
 }
 
-/* The external source's step: ELS_CTRL read once; a lane disabled is switched off and reported
- * OFF, one enabled again is ramped from dark, a mode change takes effect now (the setpoint read
- * again with it). */
+/* The external source's step: ELS_CTRL read once, and nothing more unless the host changed
+ * something. A lane disabled (ENABLE 0) is switched off and reported OFF; its WAS_DISABLED bit
+ * stays set while it is disabled. A lane enabled with WAS_DISABLED set went dark since the
+ * firmware last looked (disabled, perhaps enabled again at once): it is switched off and
+ * reported OFF if it is not already, then ramped from dark with a new fibre check; so is one
+ * whose ramp ran out of time (RAMPING). A lane whose fibre check failed stays off until the host
+ * disables and enables it again. A lane with SETPOINT_CHANGED (its setpoints or control mode
+ * written) has its setpoints read again and applied at this step if it is ON (current control:
+ * the drive; power control: APC's target); a ramp reads them anyway. The bits handled are cleared
+ * in one write before they are acted on. */
 static cpo_status_t s_els_step(cpo_fw_engine_t *e) {
-  const uint32_t was = e->els.ctrl;
   CPO_TRY(s_read_ctrl(e));
-  uint32_t status = e->els.status;
-  uint64_t ramp = 0;
+  const uint32_t changed = s_setpoint_changed(e), disabled = s_was_disabled(e);
+  uint32_t status = e->els.status, ramp = 0, apply = 0, clear_changed = 0, clear_disabled = 0;
   for (uint32_t k = 0; k < e->els.lanes; k++) {
-    const bool was_enabled = was >> (CPO_OE_ELS_CTRL_ENABLE_SHIFT + k) & 1u;
-    if (!s_enabled(e, k)) {
-      if (e->laser_current_a[k] > 0.0 || s_state(e, k) != CPO_CMIS_ELS_LANE_STATE_OFF) {
-        CPO_TRY(s_switch_off(e, k));
-        status = s_with(status, k, CPO_CMIS_ELS_LANE_STATE_OFF, false);
-      }
-      continue;
+    const uint32_t bit = 1u << k;
+    const bool dark = !s_enabled(e, k) || (disabled & bit);
+    if (dark && (e->laser_current_a[k] > 0.0 || s_state(e, k) != CPO_CMIS_ELS_LANE_STATE_OFF)) {
+      CPO_TRY(s_switch_off(e, k));
+      status = s_with(status, k, CPO_CMIS_ELS_LANE_STATE_OFF, false);
     }
-    /* enabled again, or a ramp that ran out of time: from dark. A lane whose fibre check failed
-     * stays off until the host disables and enables it again. */
-    if (!was_enabled || s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_RAMPING) {
-      ramp |= 1ull << k;
-      continue;
-    }
-    if (s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_ON &&
-        ((was ^ e->els.ctrl) >> (CPO_OE_ELS_CTRL_POWER_MODE_SHIFT + k) & 1u)) {
-      CPO_TRY(s_read_setpoints(e, 1u << k));
-      CPO_TRY(s_apply_mode(e, k));
-    }
+    if (!s_enabled(e, k))
+      continue; /* its bits wait for the enable */
+    clear_changed |= changed & bit;
+    clear_disabled |= disabled & bit;
+    if (dark || s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_RAMPING)
+      ramp |= bit;
+    else if ((changed & bit) && s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_ON)
+      apply |= bit;
   }
+  CPO_TRY(s_clear_ctrl(e, clear_changed, clear_disabled));
   CPO_TRY(s_report(e, status));
+  if (apply) {
+    CPO_TRY(s_read_setpoints(e, apply));
+    for (uint32_t k = 0; k < e->els.lanes; k++)
+      if (apply >> k & 1u)
+        CPO_TRY(s_apply_mode(e, k));
+  }
   if (!ramp)
     return CPO_OK;
-  CPO_TRY(s_read_setpoints(e, (uint32_t)ramp));
+  CPO_TRY(s_read_setpoints(e, ramp));
   const cpo_status_t rc = s_ramp(e, ramp, false, e->els.status);
   /* a lane that did not come up is reported OFF, one out of time stays RAMPING (tried again at
    * the next step): neither stops supervision */
@@ -359,12 +406,16 @@ cpo_status_t cpo_fw_laser_apc_step(cpo_fw_engine_t *e) {
 }
 
 cpo_status_t cpo_fw_laser_adopt(cpo_fw_engine_t *e) {
+  CPO_TRY(s_read_config(e));
   CPO_TRY(s_read_ctrl(e));
   if (e->els.lanes) { /* the engine's preset (every lane ON, fibre-checked) is kept if right */
     CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), &e->els.status));
     uint32_t enabled = 0;
     for (uint32_t k = 0; k < e->els.lanes; k++)
       enabled |= s_enabled(e, k) ? 1u << k : 0;
+    /* the setpoints read now are handled; WAS_DISABLED is left to the supervisor (a lane that
+     * went dark and is enabled again is ramped from dark at its first step) */
+    CPO_TRY(s_clear_ctrl(e, s_setpoint_changed(e) & enabled, 0));
     CPO_TRY(s_read_setpoints(e, enabled));
   }
   uint32_t status = e->els.status;

@@ -2,7 +2,7 @@
  * power control (APC) on the back-facet monitor, and an external laser source's CMIS controls.
  * Firmware-internal.
  *
- * External laser source (a product with one, product.h: els; OE ELS_CTRL.LANES nonzero): ELS
+ * External laser source (a product with one, product.h: els; OE ELS_CONFIG.LANES nonzero): ELS
  * lane k is laser k. The CMIS host (pages 1Ah/1Bh, rtl/cmis) enables each lane and chooses its
  * control mode, which the engine shows in OE ELS_CTRL and ELS_SETPOINT; the firmware obeys and
  * reports each lane in OE ELS_STATUS (OFF, RAMPING while it checks, ramps and warms, ON at its
@@ -10,11 +10,15 @@
  * hardware holds its drive at 0 anyway) and its media lanes are e->lane[].dark: lock and
  * tracking leave them. Power control: APC to the POWER setpoint, or (0) the warm power at the
  * nominal drive measured at bring-up; current control: the BIAS setpoint's code (0: the
- * nominal), never above the product's maximum, no APC. Register traffic: ELS_CTRL once per
- * supervision step; the setpoints at bring-up, adoption, a lane's re-ramp and a lane's mode
- * change only (the contract has no "setpoint changed" indication: a setpoint alone changed is
- * taken up at the lane's next mode change or re-enable); ELS_STATUS written only when it
- * changes. A product without an external source never touches these registers. */
+ * nominal), never above the product's maximum, no APC. ELS_CTRL also says what the host changed
+ * since the firmware last cleared it (w1c): SETPOINT_CHANGED (a lane's setpoints or mode
+ * written: read again and applied at that step) and WAS_DISABLED (a lane went dark, even if
+ * enabled again since: ramped from dark with a new fibre check). Register traffic: ELS_CONFIG
+ * once at bring-up or adoption; ELS_CTRL once per supervision step, and nothing more in a step
+ * where nothing changed; the bits handled cleared in one write (none when none was set); the
+ * setpoints at bring-up, adoption, a lane's re-ramp and its SETPOINT_CHANGED only; ELS_STATUS
+ * written only when it changes. A product without an external source never touches these
+ * registers. */
 #ifndef CPO_FW_LASER_CTL_H
 #define CPO_FW_LASER_CTL_H
 
@@ -31,9 +35,10 @@
 CPO_MUST_USE cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e);
 
 /** The lasers' supervision step: with an external source, ELS_CTRL read once (a lane disabled
- * is switched off and reported OFF, one enabled again ramped from dark as at bring-up, a mode
- * change applied), then one APC step: each laser in power control moved towards its target
- * power (never above the product's maximum). */
+ * is switched off and reported OFF; one enabled with WAS_DISABLED set, i.e. enabled again, is
+ * ramped from dark as at bring-up; one with SETPOINT_CHANGED is given its new setpoints), then
+ * one APC step: each laser in power control moved towards its target power (never above the
+ * product's maximum). */
 CPO_MUST_USE cpo_status_t cpo_fw_laser_apc_step(cpo_fw_engine_t *e);
 
 /** Take the lasers as found on an engine lit before this firmware (the calibrated start): each

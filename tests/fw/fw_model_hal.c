@@ -38,8 +38,9 @@ struct cpo_fw_model_hal {
 
   /* The external laser source as the engine shows it (OE ELS_*), its CMIS host played by the
    * test; els_lanes 0 (a profile whose lasers sit on the engine): every ELS register reads 0. */
-  uint32_t els_lanes;
-  uint32_t els_enable, els_power_mode; /* ELS_CTRL */
+  uint32_t els_lanes;                  /* ELS_CONFIG */
+  uint32_t els_enable, els_power_mode; /* ELS_CTRL (ro) */
+  uint32_t els_changed, els_was_disabled; /* ELS_CTRL (w1c): SETPOINT_CHANGED, WAS_DISABLED */
   uint32_t els_status;                 /* ELS_STATUS (rws) */
   uint32_t els_setpoint[CPO_OE_ELS_SETPOINT_COUNT];
 };
@@ -76,7 +77,10 @@ static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
     if (m->els_lanes)
       *data = m->els_enable << CPO_OE_ELS_CTRL_ENABLE_SHIFT |
               m->els_power_mode << CPO_OE_ELS_CTRL_POWER_MODE_SHIFT |
-              m->els_lanes << CPO_OE_ELS_CTRL_LANES_SHIFT;
+              m->els_changed << CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT |
+              m->els_was_disabled << CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT;
+  } else if (addr == OE_MGMT(CPO_OE_ELS_CONFIG_OFFSET)) {
+    *data = m->els_lanes << CPO_OE_ELS_CONFIG_LANES_SHIFT;
   } else if (addr == OE_MGMT(CPO_OE_ELS_STATUS_OFFSET)) {
     *data = m->els_status;
   } else if (s_els_setpoint(addr, &idx)) {
@@ -128,6 +132,13 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
     if (ch == CPO_DAC_LASER_CURRENT && idx < m->els_lanes && !(m->els_enable >> idx & 1u))
       return CPO_OK;
     return cpo_link_set_dac(m->link, ch, idx, data & 0xFFFFu, m->now + m->info.latency_cycles);
+  }
+  if (addr == OE_MGMT(CPO_OE_ELS_CTRL_OFFSET)) { /* write 1 to clear; ENABLE, POWER_MODE ro */
+    m->els_changed &= ~((data & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) >>
+                        CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
+    m->els_was_disabled &=
+        ~((data & CPO_OE_ELS_CTRL_WAS_DISABLED_MASK) >> CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT);
+    return CPO_OK;
   }
   if (addr == OE_MGMT(CPO_OE_ELS_STATUS_OFFSET)) {
     if (m->els_lanes)
@@ -264,6 +275,8 @@ uint32_t cpo_fw_model_hal_els_lanes(const cpo_fw_model_hal_t *m) {
 cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable, uint32_t power_mode) {
   const uint32_t all = (1u << m->els_lanes) - 1;
   const uint32_t changed = (enable ^ m->els_enable) & all;
+  m->els_was_disabled |= m->els_enable & ~enable & all; /* fell, as the engine latches it */
+  m->els_changed |= (power_mode ^ m->els_power_mode) & all; /* the mode byte's bits written */
   m->els_enable = enable & all;
   m->els_power_mode = power_mode & all;
   for (uint32_t k = 0; k < m->els_lanes; k++) /* off at once; on again at the held drive */
@@ -276,10 +289,12 @@ cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable, ui
 
 void cpo_fw_model_hal_set_els_setpoint(cpo_fw_model_hal_t *m, uint32_t lane, uint32_t bias_code,
                                        uint32_t power_code) {
-  if (lane < m->els_lanes)
-    m->els_setpoint[lane] =
-        (bias_code << CPO_OE_ELS_SETPOINT_BIAS_SHIFT & CPO_OE_ELS_SETPOINT_BIAS_MASK) |
-        (power_code << CPO_OE_ELS_SETPOINT_POWER_SHIFT & CPO_OE_ELS_SETPOINT_POWER_MASK);
+  if (lane >= m->els_lanes)
+    return;
+  m->els_setpoint[lane] =
+      (bias_code << CPO_OE_ELS_SETPOINT_BIAS_SHIFT & CPO_OE_ELS_SETPOINT_BIAS_MASK) |
+      (power_code << CPO_OE_ELS_SETPOINT_POWER_SHIFT & CPO_OE_ELS_SETPOINT_POWER_MASK);
+  m->els_changed |= 1u << lane; /* written, even with the same values */
 }
 
 uint32_t cpo_fw_model_hal_els_status(const cpo_fw_model_hal_t *m) {
