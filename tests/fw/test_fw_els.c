@@ -1,12 +1,16 @@
-/* The firmware under an external laser source's CMIS controls (OE ELS_CTRL, ELS_SETPOINT; it
- * reports ELS_STATUS), on the analog models without the RTL (fw_model_hal.h plays the CMIS host
- * and holds a disabled lane's drive at 0, as the engine does): a disabled lane is never lit and
- * reported OFF while the others come up ON (DPInit names its media lanes' failure); a lane
- * disabled in service goes dark and OFF, and enabled again is ramped from dark and back ON,
- * fibre-checked (a ring engine's lanes kept calibrated through it); current control drives the
- * bias setpoint's code exactly (clamped at the product's maximum); power control converges on
- * the power setpoint; an adopted engine's preset status is kept without a write; and an engine
- * without an external source never has an ELS register touched (every HAL access traced). */
+/* The firmware under an external laser source's CMIS controls (OE ELS_CONFIG, ELS_CTRL,
+ * ELS_SETPOINT; it reports ELS_STATUS), on the analog models without the RTL (fw_model_hal.h
+ * plays the CMIS host, holds a disabled lane's drive at 0 and latches ELS_CTRL's w1c bits, as
+ * the engine does): a disabled lane is never lit and reported OFF while the others come up ON
+ * (DPInit names its media lanes' failure); a lane disabled in service goes dark and OFF, and
+ * enabled again is ramped from dark and back ON, fibre-checked (a ring engine's lanes kept
+ * calibrated through it), also when it was disabled and enabled again between two steps
+ * (WAS_DISABLED); current control drives the bias setpoint's code exactly (clamped at the
+ * product's maximum); power control converges on the power setpoint; a setpoint changed alone
+ * (SETPOINT_CHANGED) is applied at the next step; a step where nothing changed makes one ELS
+ * access, the ELS_CTRL read; an adopted engine's preset status is kept without a write; and an
+ * engine without an external source never has an ELS register touched (every HAL access
+ * traced). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,7 +42,10 @@ typedef struct {
   cpo_hal_t *inner;
   uint32_t accesses;       /* every read and write */
   uint32_t els_accesses;   /* of any OE ELS register */
+  uint32_t config_reads;   /* ELS_CONFIG */
   uint32_t ctrl_reads;     /* ELS_CTRL */
+  uint32_t ctrl_writes;    /* ELS_CTRL (its w1c bits cleared) */
+  uint32_t ctrl_written;   /* ... the last value written */
   uint32_t setpoint_reads; /* ELS_SETPOINT[] */
   uint32_t status_reads, status_writes;
   uint32_t drive_max[MAX_LASERS]; /* the highest laser drive code written, per laser */
@@ -48,7 +55,8 @@ typedef struct {
 } trace_t;
 
 static bool s_els_reg(uint32_t addr) {
-  return addr == OE(CPO_OE_ELS_CTRL_OFFSET) || addr == OE(CPO_OE_ELS_STATUS_OFFSET) ||
+  return addr == OE(CPO_OE_ELS_CONFIG_OFFSET) || addr == OE(CPO_OE_ELS_CTRL_OFFSET) ||
+         addr == OE(CPO_OE_ELS_STATUS_OFFSET) ||
          (addr >= OE(CPO_OE_ELS_SETPOINT_OFFSET) &&
           addr < OE(CPO_OE_ELS_SETPOINT_OFFSET_N(CPO_OE_ELS_SETPOINT_COUNT)));
 }
@@ -67,6 +75,7 @@ static cpo_status_t s_tr_read(void *self, uint32_t addr, uint32_t *data) {
   trace_t *t = self;
   t->accesses++;
   t->els_accesses += s_els_reg(addr);
+  t->config_reads += addr == OE(CPO_OE_ELS_CONFIG_OFFSET);
   t->ctrl_reads += addr == OE(CPO_OE_ELS_CTRL_OFFSET);
   t->status_reads += addr == OE(CPO_OE_ELS_STATUS_OFFSET);
   t->setpoint_reads += s_els_reg(addr) && addr >= OE(CPO_OE_ELS_SETPOINT_OFFSET);
@@ -78,6 +87,10 @@ static cpo_status_t s_tr_write(void *self, uint32_t addr, uint32_t data) {
   t->accesses++;
   t->els_accesses += s_els_reg(addr);
   t->status_writes += addr == OE(CPO_OE_ELS_STATUS_OFFSET);
+  if (addr == OE(CPO_OE_ELS_CTRL_OFFSET)) {
+    t->ctrl_writes++;
+    t->ctrl_written = data;
+  }
   for (uint32_t k = 0; k < MAX_LASERS; k++)
     if (addr == s_dac_addr(CPO_DAC_LASER_CURRENT, k) && data > t->drive_max[k])
       t->drive_max[k] = data;
@@ -181,6 +194,28 @@ static uint32_t s_code(double drive_a) {
   return cpo_dac_si_to_code(CPO_DAC_LASER_CURRENT, drive_a);
 }
 
+/* OE ELS_CTRL as the engine shows it now (read past the trace). */
+static uint32_t s_ctrl(rig_t *r) {
+  uint32_t ctrl = 0;
+  assert_int_equal(cpo_hal_read(r->model_hal, OE(CPO_OE_ELS_CTRL_OFFSET), &ctrl), CPO_OK);
+  return ctrl;
+}
+static uint32_t s_changed_bits(rig_t *r) {
+  return (s_ctrl(r) & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) >>
+         CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT;
+}
+static uint32_t s_disabled_bits(rig_t *r) {
+  return (s_ctrl(r) & CPO_OE_ELS_CTRL_WAS_DISABLED_MASK) >> CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT;
+}
+
+/* Supervision for exactly one step: a run starts at its fastest pace (20 us) and steps while
+ * two of those remain, so a 50 us run steps once. */
+static void s_one_step(rig_t *r) {
+  const uint32_t ctrl_reads = r->tr.ctrl_reads;
+  s_supervise(r, 50);
+  assert_int_equal(r->tr.ctrl_reads, ctrl_reads + 1);
+}
+
 /* ---- Tests ---------------------------------------------------------------------------------- */
 
 /* oif-3.2t (two ELS lanes, each feeding 4 media lanes), lane 1 disabled by the host before
@@ -200,12 +235,15 @@ test_a_disabled_lane_is_never_lit_and_reported_off_while_the_other_comes_up(void
   assert_int_equal(s_state(&r, 1), OFF);
   assert_false(s_checked(&r, 1));
   assert_int_equal(r.tr.setpoint_reads, 1);
+  assert_int_equal(r.tr.config_reads, 1);
   const uint32_t ctrl_reads = r.tr.ctrl_reads;
   s_supervise(&r, 3000);
   printf("ELS_CTRL read %u times in 3 ms of supervision, ELS_STATUS written %u times\n",
          r.tr.ctrl_reads - ctrl_reads, r.tr.status_writes);
   assert_true(r.tr.ctrl_reads > ctrl_reads); /* once per step */
   assert_int_equal(r.tr.setpoint_reads, 1);  /* nothing changed */
+  assert_int_equal(r.tr.config_reads, 1);    /* read once, at bring-up */
+  assert_int_equal(r.tr.ctrl_writes, 0);     /* lane 1's WAS_DISABLED waits for its enable */
   assert_int_equal(r.tr.status_writes, 2);   /* RAMPING, then ON/OFF */
   assert_int_equal(r.tr.drive_max[1], 0);    /* never driven */
   assert_int_equal(s_drive_applied(&r, 1), 0);
@@ -415,6 +453,145 @@ static void test_power_control_converges_to_the_power_setpoint(void **state) {
   s_close(&r);
 }
 
+/* A setpoint changed alone (no mode change; SETPOINT_CHANGED) is applied at the next step:
+ * current control drives the new bias code exactly at that step; power control takes the new
+ * power as APC's target at that step and converges on it. The step reads the lane's setpoint
+ * once and clears its bit (one ELS_CTRL write: exactly that bit). */
+static void test_a_setpoint_changed_alone_is_applied_at_the_next_step(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "mrm-els-8x200g", false);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 1, 0), CPO_OK); /* current control */
+  s_bring_up(&r, 8);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_drive_written(&r, 0), s_code(0.37)); /* setpoint 0: the nominal */
+  assert_int_equal(s_changed_bits(&r), 0);
+  uint32_t setpoint_reads = r.tr.setpoint_reads, ctrl_writes = r.tr.ctrl_writes;
+  const uint32_t bias = 33333;
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, bias, 0);
+  assert_int_equal(s_changed_bits(&r), 1);
+  s_one_step(&r);
+  assert_int_equal(s_drive_written(&r, 0), bias);
+  assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1);
+  assert_int_equal(r.tr.ctrl_writes, ctrl_writes + 1);
+  assert_int_equal(r.tr.ctrl_written, 1u << CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
+  assert_int_equal(s_changed_bits(&r), 0);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_drive_applied(&r, 0), bias); /* held: no APC in current control */
+  assert_int_equal(s_state(&r, 0), ON);
+  s_close(&r);
+
+  /* power control: from the power measured at bring-up to 85 % of it */
+  s_open(&r, "mrm-els-8x200g", false);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 3000);
+  const uint32_t nominal = s_power_code(&r, 0), target = (uint32_t)(0.85 * nominal);
+  setpoint_reads = r.tr.setpoint_reads;
+  cpo_fw_model_hal_set_els_setpoint(r.m, 0, 0, target);
+  s_one_step(&r);
+  assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1);
+  assert_int_equal(s_changed_bits(&r), 0);
+  assert_true(s_drive_written(&r, 0) < s_code(0.37)); /* APC already moving down */
+  s_supervise(&r, 20000);
+  printf("power setpoint %u set in service (nominal %u): monitor %u at drive %u\n", target,
+         nominal, s_power_code(&r, 0), s_drive_applied(&r, 0));
+  assert_true(fabs((double)s_power_code(&r, 0) - target) <= 0.005 * target + 1);
+  assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1);
+  assert_int_equal(s_state(&r, 0), ON);
+  s_close(&r);
+}
+
+/* oif-3.2t, both lanes up: the host disables lane 1 and enables it again between two steps
+ * (the laser dark for 200 us, then given its last drive back by the hardware). ENABLE reads 1
+ * again, but WAS_DISABLED tells the next step: the lane is switched off and reported OFF, then
+ * ramped from dark (RAMPING, the check drive, the ramp, ON and fibre-checked once warm), its bit
+ * cleared (one write, that bit alone); lane 0 is left alone. */
+static void test_a_disable_and_enable_between_two_steps_ramps_the_lane_from_dark(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", false);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 2000);
+  assert_int_equal(s_state(&r, 1), ON);
+  const uint32_t power0 = s_power_code(&r, 0), power1 = s_power_code(&r, 1);
+  const uint32_t setpoint_reads = r.tr.setpoint_reads, ctrl_writes = r.tr.ctrl_writes;
+  const uint32_t mark = r.tr.logged, lit_drive = s_drive_written(&r, 1);
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+  assert_int_equal(cpo_hal_sleep_cycles(r.model_hal, 200 * r.us), CPO_OK);
+  assert_int_equal(s_power_code(&r, 1), 0); /* dark meanwhile */
+  assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x3, 0x3), CPO_OK);
+  assert_int_equal(s_ctrl(&r) & 0xFFFFu, 0x0303u); /* enabled, as if nothing happened ... */
+  assert_int_equal(s_disabled_bits(&r), 0x2);      /* ... but for WAS_DISABLED */
+  assert_int_equal(s_changed_bits(&r), 0);
+  s_supervise(&r, 5000);
+  assert_int_equal(s_disabled_bits(&r), 0);
+  assert_int_equal(r.tr.ctrl_writes, ctrl_writes + 1);
+  assert_int_equal(r.tr.ctrl_written, 0x2u << CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT);
+  assert_int_equal(s_state(&r, 1), ON);
+  assert_true(s_checked(&r, 1));
+  assert_int_equal(s_state(&r, 0), ON);
+  /* the log (ELS_STATUS and laser 1's drive as written): the drive to 0 and OFF, RAMPING, the
+   * check drive, the ramp, and ON once warm */
+  assert_true(lit_drive > s_code(0.06));
+  assert_true(r.tr.logged > mark + 5 && r.tr.logged < 256);
+  assert_false(r.tr.log_status[mark]);
+  assert_int_equal(r.tr.log[mark], 0);
+  assert_true(r.tr.log_status[mark + 1]);
+  assert_int_equal(r.tr.log[mark + 1] >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2) & 3u, OFF);
+  assert_int_equal(r.tr.log[mark + 1] >> (CPO_OE_ELS_STATUS_FIBRE_CHECKED_SHIFT + 1) & 1u, 0);
+  assert_true(r.tr.log_status[mark + 2]);
+  assert_int_equal(r.tr.log[mark + 2] >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2) & 3u,
+                   CPO_CMIS_ELS_LANE_STATE_RAMPING);
+  assert_false(r.tr.log_status[mark + 3]);
+  assert_int_equal(r.tr.log[mark + 3], s_code(0.06)); /* the product's check drive */
+  uint32_t last_status = 0, status_writes = 0;
+  for (uint32_t i = mark; i < r.tr.logged; i++)
+    if (r.tr.log_status[i]) {
+      last_status = r.tr.log[i];
+      status_writes++;
+    }
+  assert_int_equal(status_writes, 3); /* OFF, RAMPING, ON */
+  assert_int_equal(last_status, cpo_fw_model_hal_els_status(r.m));
+  assert_int_equal(last_status >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2) & 3u, ON);
+  assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1); /* lane 1's, for its ramp */
+  printf("lane 1 back at %u (power code; %u before), drive %u\n", s_power_code(&r, 1), power1,
+         s_drive_applied(&r, 1));
+  assert_true(fabs((double)s_power_code(&r, 1) - power1) < 0.01 * power1);
+  assert_true(fabs((double)s_power_code(&r, 0) - power0) < 0.01 * power0);
+  s_close(&r);
+}
+
+/* In service with nothing changed, each step makes exactly one ELS access, the ELS_CTRL read:
+ * with both lanes up, and with lane 1 disabled and already off (its WAS_DISABLED bit waiting for
+ * the enable, not cleared step after step). */
+static void test_a_step_where_nothing_changed_reads_els_ctrl_alone(void **state) {
+  (void)state;
+  rig_t r;
+  s_open(&r, "oif-3.2t", false);
+  s_bring_up(&r, 8);
+  s_supervise(&r, 3000);
+  for (int pass = 0; pass < 2; pass++) {
+    const uint32_t els = r.tr.els_accesses, ctrl_reads = r.tr.ctrl_reads;
+    for (int i = 0; i < 5; i++) {
+      const uint32_t before = r.tr.els_accesses;
+      s_one_step(&r);
+      assert_int_equal(r.tr.els_accesses, before + 1);
+    }
+    s_supervise(&r, 3000);
+    printf("%s: %u steps, %u ELS accesses\n", pass ? "lane 1 disabled" : "both lanes up",
+           r.tr.ctrl_reads - ctrl_reads, r.tr.els_accesses - els);
+    assert_int_equal(r.tr.els_accesses - els, r.tr.ctrl_reads - ctrl_reads);
+    /* lane 1 disabled, switched off at the next step; from then on nothing changes */
+    assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x1, 0x3), CPO_OK);
+    s_supervise(&r, 1000);
+    assert_int_equal(s_state(&r, 1), OFF);
+    assert_int_equal(s_disabled_bits(&r), 0x2);
+  }
+  assert_int_equal(r.tr.ctrl_writes, 0);
+  assert_int_equal(r.tr.config_reads, 1);
+  s_close(&r);
+}
+
 /* A calibrated start (the engine presets every ELS lane ON and fibre-checked): the firmware
  * adopts the lit engine without writing ELS_STATUS, and supervision keeps it so; with a lane
  * disabled before the firmware's first look, that lane alone is switched off and reported OFF. */
@@ -486,6 +663,9 @@ int main(void) {
       cmocka_unit_test(test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on),
       cmocka_unit_test(test_current_control_drives_the_bias_setpoint_clamped_at_the_maximum),
       cmocka_unit_test(test_power_control_converges_to_the_power_setpoint),
+      cmocka_unit_test(test_a_setpoint_changed_alone_is_applied_at_the_next_step),
+      cmocka_unit_test(test_a_disable_and_enable_between_two_steps_ramps_the_lane_from_dark),
+      cmocka_unit_test(test_a_step_where_nothing_changed_reads_els_ctrl_alone),
       cmocka_unit_test(test_adoption_keeps_the_preset_status),
       cmocka_unit_test(test_an_engine_without_an_external_source_never_touches_els_registers),
   };
