@@ -326,8 +326,8 @@ cpo_status_t cpo_fw_laser_bringup(cpo_fw_engine_t *e) {
   }
   /* the lanes ramped now are handled: their setpoints are read next, they start dark; a
    * disabled lane's WAS_DISABLED stays set, the supervisor's cue to ramp it once enabled */
-  CPO_TRY(s_clear_ctrl(e, s_setpoint_changed(e) & (uint32_t)mask,
-                       s_was_disabled(e) & (uint32_t)mask));
+  CPO_TRY(
+      s_clear_ctrl(e, s_setpoint_changed(e) & (uint32_t)mask, s_was_disabled(e) & (uint32_t)mask));
   CPO_TRY(s_read_setpoints(e, (uint32_t)mask));
   return s_ramp(e, mask, true, status);
 }

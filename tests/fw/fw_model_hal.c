@@ -38,10 +38,10 @@ struct cpo_fw_model_hal {
 
   /* The external laser source as the engine shows it (OE ELS_*), its CMIS host played by the
    * test; els_lanes 0 (a profile whose lasers sit on the engine): every ELS register reads 0. */
-  uint32_t els_lanes;                  /* ELS_CONFIG */
-  uint32_t els_enable, els_power_mode; /* ELS_CTRL (ro) */
+  uint32_t els_lanes;                     /* ELS_CONFIG */
+  uint32_t els_enable, els_power_mode;    /* ELS_CTRL (ro) */
   uint32_t els_changed, els_was_disabled; /* ELS_CTRL (w1c): SETPOINT_CHANGED, WAS_DISABLED */
-  uint32_t els_status;                 /* ELS_STATUS (rws) */
+  uint32_t els_status;                    /* ELS_STATUS (rws) */
   uint32_t els_setpoint[CPO_OE_ELS_SETPOINT_COUNT];
 };
 
@@ -134,8 +134,8 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
     return cpo_link_set_dac(m->link, ch, idx, data & 0xFFFFu, m->now + m->info.latency_cycles);
   }
   if (addr == OE_MGMT(CPO_OE_ELS_CTRL_OFFSET)) { /* write 1 to clear; ENABLE, POWER_MODE ro */
-    m->els_changed &= ~((data & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) >>
-                        CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
+    m->els_changed &=
+        ~((data & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) >> CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
     m->els_was_disabled &=
         ~((data & CPO_OE_ELS_CTRL_WAS_DISABLED_MASK) >> CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT);
     return CPO_OK;
@@ -275,7 +275,7 @@ uint32_t cpo_fw_model_hal_els_lanes(const cpo_fw_model_hal_t *m) {
 cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable, uint32_t power_mode) {
   const uint32_t all = (1u << m->els_lanes) - 1;
   const uint32_t changed = (enable ^ m->els_enable) & all;
-  m->els_was_disabled |= m->els_enable & ~enable & all; /* fell, as the engine latches it */
+  m->els_was_disabled |= m->els_enable & ~enable & all;     /* fell, as the engine latches it */
   m->els_changed |= (power_mode ^ m->els_power_mode) & all; /* the mode byte's bits written */
   m->els_enable = enable & all;
   m->els_power_mode = power_mode & all;

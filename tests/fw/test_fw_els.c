@@ -493,8 +493,8 @@ static void test_a_setpoint_changed_alone_is_applied_at_the_next_step(void **sta
   assert_int_equal(s_changed_bits(&r), 0);
   assert_true(s_drive_written(&r, 0) < s_code(0.37)); /* APC already moving down */
   s_supervise(&r, 20000);
-  printf("power setpoint %u set in service (nominal %u): monitor %u at drive %u\n", target,
-         nominal, s_power_code(&r, 0), s_drive_applied(&r, 0));
+  printf("power setpoint %u set in service (nominal %u): monitor %u at drive %u\n", target, nominal,
+         s_power_code(&r, 0), s_drive_applied(&r, 0));
   assert_true(fabs((double)s_power_code(&r, 0) - target) <= 0.005 * target + 1);
   assert_int_equal(r.tr.setpoint_reads, setpoint_reads + 1);
   assert_int_equal(s_state(&r, 0), ON);
