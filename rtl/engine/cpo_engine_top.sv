@@ -497,6 +497,8 @@ module cpo_engine_top
   assign o_hw2reg.els_ctrl.setpoint_changed = els_set_written;
   assign o_hw2reg.els_ctrl.was_disabled = els_enable_q & ~els_enable & els_lane_mask;  // fell
   assign o_hw2reg.els_config.lanes = els_lanes_i;
+  logic unused_els_events;  // the firmware's to read and clear: no hardware use
+  assign unused_els_events = ^{o_reg2hw.els_ctrl.setpoint_changed, o_reg2hw.els_ctrl.was_disabled};
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) els_enable_q <= '1;
     else els_enable_q <= els_enable;
