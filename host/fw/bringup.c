@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpo/cmis_map.h"
+#include "cpo/oe_regs.h"
+
 #include "d2d_supervise.h"
 #include "eq_tune.h"
 #include "fw_engine.h"
@@ -169,6 +172,19 @@ cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
 }
 
+/* The external source's lanes as the firmware reported them (OE ELS_STATUS), if it has one. */
+static void s_print_els(const cpo_fw_engine_t *e, FILE *out) {
+  for (uint32_t k = 0; k < e->els.lanes; k++) {
+    const uint32_t state = e->els.status >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2 * k) & 3u;
+    const bool checked = e->els.status >> (CPO_OE_ELS_STATUS_FIBRE_CHECKED_SHIFT + k) & 1u;
+    fprintf(out, "host: fw: ELS lane %u: %s%s, %s, %s control, %.1f mA\n", k,
+            cpo_cmis_els_lane_state_name(state), checked ? " (fibre checked)" : "",
+            cpo_fw_laser_enabled(e, k) ? "enabled" : "disabled",
+            e->els.ctrl >> (CPO_OE_ELS_CTRL_POWER_MODE_SHIFT + k) & 1u ? "power" : "current",
+            e->laser_current_a[k] * 1e3);
+  }
+}
+
 void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out) {
   const cpo_fw_engine_t *e = &fw->e;
   if (!fw->brought_up)
@@ -186,6 +202,7 @@ void cpo_fw_supervise_print(const cpo_fw_t *fw, FILE *out) {
     if (e->apc_target_w[k] > 0.0)
       fprintf(out, "host: fw: laser %u: %.1f mA holding %.2f mW\n", k, e->laser_current_a[k] * 1e3,
               e->apc_target_w[k] * 1e3);
+  s_print_els(e, out);
   fflush(out);
 }
 
@@ -218,6 +235,7 @@ void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *r, 
   for (uint32_t k = 0; k < e->lasers; k++)
     fprintf(out, "host: fw: laser %u: %.1f mA, APC target %.2f mW\n", k,
             e->laser_current_a[k] * 1e3, e->apc_target_w[k] * 1e3);
+  s_print_els(e, out);
   fflush(out);
 }
 

@@ -170,9 +170,14 @@ static void s_name_failures(cpo_fw_dpinit_t *dp, uint64_t failed, const char *co
       continue;
     const cpo_fw_lane_t *l = &e->lane[j];
     char cause[320];
-    if (!(dp->fibre_lit & s_bit(j)))
+    const uint32_t k = e->els.lanes ? cpo_fw_laser_of(e, j) : 0;
+    if (e->els.lanes && !cpo_fw_laser_enabled(e, k))
+      snprintf(cause, sizeof cause, "its laser is off: ELS lane %u disabled by the CMIS host", k);
+    else if (!(dp->fibre_lit & s_bit(j)))
       snprintf(cause, sizeof cause, "no light at its tap at the lasers' check drive (%s)",
                common[0] ? common : "fibre open or laser dark");
+    else if (l->dark)
+      snprintf(cause, sizeof cause, "no light at its tap since ELS lane %u was enabled again", k);
     else if (common[0])
       snprintf(cause, sizeof cause, "%s", common);
     else if (e->product->ring && l->state == CPO_FW_RING_FAILED)
@@ -214,7 +219,10 @@ static cpo_status_t s_lock_and_tune(cpo_fw_dpinit_t *dp, uint64_t m) {
   for (uint32_t j = 0; j < e->lanes; j++) {
     lit[j] = e->lane[j].lit;
     locked[j] = e->lane[j].locked;
-    e->lane[j].lit = (m & dp->fibre_lit & s_bit(j)) != 0;
+    /* light seen at its tap at some check (an ELS lane may have been ramped again since), and
+     * its laser on now */
+    dp->fibre_lit |= e->lane[j].light ? s_bit(j) : 0;
+    e->lane[j].lit = (m & dp->fibre_lit & s_bit(j)) != 0 && !e->lane[j].dark;
     e->lane[j].locked = false;
   }
   cpo_status_t rc = e->product->ring ? cpo_fw_ring_lock_all(e) : cpo_fw_mzm_lock_all(e);

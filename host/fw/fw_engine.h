@@ -14,12 +14,17 @@
 #include "cpo/hal.h"
 #include "product.h"
 
-#define CPO_FW_MAX_LANES 64u  /* media lanes (STREAM_EN_LO/HI) */
-#define CPO_FW_MAX_MODULES 2u /* D2D modules (cpo_engine_top) */
+#define CPO_FW_MAX_LANES 64u    /* media lanes (STREAM_EN_LO/HI) */
+#define CPO_FW_MAX_MODULES 2u   /* D2D modules (cpo_engine_top) */
+#define CPO_FW_MAX_ELS_LANES 8u /* OE ELS_SETPOINT: an external source's lasers */
 
 /* What the firmware keeps per media lane. */
 typedef struct {
   bool lit;            /* the fibre check saw light at this lane's tap */
+  bool light;          /* its laser's last fibre check (bring-up, adoption, a re-ramp) saw light
+                          at this lane's tap: what a calibration may count on (dpinit.c) */
+  bool dark;           /* its ELS lane is off (disabled by the CMIS host, or no light after a
+                          re-ramp): lock and tracking leave it, its heater as it was */
   bool locked;         /* modulator at its operating point */
   double heater_w;     /* the heater DAC as last written */
   double bias_v;       /* the bias DAC as last written */
@@ -43,6 +48,16 @@ typedef struct {
   uint64_t lost_cycle, back_cycle;
 } cpo_fw_relock_t;
 
+/* The external laser source as the CMIS host set it (OE ELS_CTRL, ELS_SETPOINT) and as the
+ * firmware reports it (ELS_STATUS); ELS lane k is laser k. Read only on a product with one
+ * (product.h: els), so an engine without one sees no access to these registers. */
+typedef struct {
+  uint32_t lanes;                          /* ELS_CONFIG.LANES; 0: none, the rest unused */
+  uint32_t ctrl;                           /* ELS_CTRL as last read */
+  uint32_t setpoint[CPO_FW_MAX_ELS_LANES]; /* ELS_SETPOINT as last read */
+  uint32_t status;                         /* ELS_STATUS as last written, or found at adoption */
+} cpo_fw_els_t;
+
 /* The firmware's working state for one engine. */
 typedef struct {
   cpo_hal_t *hal;
@@ -52,8 +67,11 @@ typedef struct {
   uint32_t lasers;          /* lasers that answer (a laser that does not exist reads 0 K) */
   uint32_t modules;         /* D2D modules (OE D2D) */
   uint64_t deadline_cycles; /* bring-up gives up (CPO_ERR_TIMEOUT) rather than pass this */
-  double apc_target_w[CPO_FW_MAX_LANES]; /* per laser: the power APC holds */
+  double apc_target_w[CPO_FW_MAX_LANES]; /* per laser: the power APC holds (0: no APC) */
+  double nominal_w[CPO_FW_MAX_LANES];    /* per laser: its warm power at the nominal drive, as
+                                            bring-up measured it (adoption: as found) */
   double laser_current_a[CPO_FW_MAX_LANES];
+  cpo_fw_els_t els;
   cpo_fw_lane_t lane[CPO_FW_MAX_LANES];
   double track_err_rel;         /* worst |ratio - lock| / lock of the last tracking round's lanes */
   double worst_track_err_rel;   /* the worst track_err_rel of any round since bring-up */

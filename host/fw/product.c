@@ -8,6 +8,7 @@ static const cpo_fw_product_t s_products[] = {
     {
         .name = "mrm-els-8x200g",
         .ring = true,
+        .els = true,
         .laser_nominal_a = 0.37, /* ~20 dBm ELS DFB (OIF ELSFP class) */
         .laser_check_a = 0.06,   /* 2x threshold: a few mW */
         .laser_max_a = 0.45,
@@ -31,6 +32,7 @@ static const cpo_fw_product_t s_products[] = {
     {
         .name = "oif-3.2t",
         .ring = false,
+        .els = true,
         .laser_nominal_a = 0.37, /* ELS split 1:4 */
         .laser_check_a = 0.06,
         .laser_max_a = 0.45,

@@ -9,6 +9,9 @@
 typedef struct {
   const char *name;          /* the engine profile the image is built for */
   bool ring;                 /* micro-ring modulators (else Mach-Zehnder) */
+  bool els;                  /* the lasers are an external source's (OIF ELSFP): the CMIS host
+                                controls them through OE ELS_CTRL/ELS_SETPOINT (laser_ctl.h);
+                                an engine without one never has those registers touched */
   double laser_nominal_a;    /* laser drive at the beginning of life: APC's reference is the
                                 monitor power this gives once warm */
   double laser_check_a;      /* fibre check: a low drive, well below eye-safety limits, that must

@@ -45,7 +45,7 @@ static cpo_status_t s_next_heater(cpo_fw_engine_t *e, uint32_t j, bool *moved) {
   cpo_fw_lane_t *l = &e->lane[j];
   double heater_w = l->heater_w;
   *moved = false;
-  if (!l->lit || l->state == CPO_FW_RING_FAILED)
+  if (!l->lit || l->dark || l->state == CPO_FW_RING_FAILED) /* dark: no light to lock on */
     return CPO_OK;
   if (l->state == CPO_FW_RING_SEARCH) {
     heater_w += e->product->heater_step_w;
@@ -134,7 +134,7 @@ static cpo_status_t s_round(cpo_fw_engine_t *e, uint32_t *relocked) {
     CPO_TRY(cpo_fw_wait_monitors(e));
   for (uint32_t j = 0; j < e->lanes; j++) {
     cpo_fw_lane_t *l = &e->lane[j];
-    if (!l->lit || l->state == CPO_FW_RING_FAILED)
+    if (!l->lit || l->dark || l->state == CPO_FW_RING_FAILED)
       continue;
     double tap_a, drop_a;
     CPO_TRY(cpo_fw_adc_read(e, CPO_ADC_TAP_PD, j, &tap_a));
@@ -168,8 +168,9 @@ cpo_status_t cpo_fw_ring_lock_all(cpo_fw_engine_t *e) {
   for (uint32_t it = 0; it < MAX_ITERATIONS; it++) {
     bool done = true;
     for (uint32_t j = 0; j < e->lanes; j++)
-      done = done && (!e->lane[j].lit || e->lane[j].state == CPO_FW_RING_LOCKED ||
-                      e->lane[j].state == CPO_FW_RING_FAILED);
+      done =
+          done && (!e->lane[j].lit || e->lane[j].dark || e->lane[j].state == CPO_FW_RING_LOCKED ||
+                   e->lane[j].state == CPO_FW_RING_FAILED);
     if (done)
       break;
     CPO_TRY(s_round(e, NULL));
@@ -201,7 +202,7 @@ cpo_status_t cpo_fw_ring_track(cpo_fw_engine_t *e, uint32_t *relocked) {
 cpo_fw_track_t cpo_fw_ring_tracking(const cpo_fw_engine_t *e) {
   /* e->track_err_rel: the locked and pulling lanes of the last round */
   for (uint32_t j = 0; j < e->lanes; j++)
-    if (e->lane[j].lit && e->lane[j].state != CPO_FW_RING_LOCKED &&
+    if (e->lane[j].lit && !e->lane[j].dark && e->lane[j].state != CPO_FW_RING_LOCKED &&
         e->lane[j].state != CPO_FW_RING_FAILED)
       return CPO_FW_TRACK_BUSY;
   if (e->track_err_rel > LOCK_TOL_REL)

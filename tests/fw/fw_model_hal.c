@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "cpo/addrmap.h"
+#include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
+#include "cpo/profile.h"
 #include "cpo/symchan.h"
 #include "cpo/traffic_regs.h"
 
@@ -33,6 +35,14 @@ struct cpo_fw_model_hal {
   uint64_t *tx, *rx;
 
   uint64_t dp_init, dp_active, cal_done, tx_lol; /* CMIS's data paths, played by the test */
+
+  /* The external laser source as the engine shows it (OE ELS_*), its CMIS host played by the
+   * test; els_lanes 0 (a profile whose lasers sit on the engine): every ELS register reads 0. */
+  uint32_t els_lanes;                     /* ELS_CONFIG */
+  uint32_t els_enable, els_power_mode;    /* ELS_CTRL (ro) */
+  uint32_t els_changed, els_was_disabled; /* ELS_CTRL (w1c): SETPOINT_CHANGED, WAS_DISABLED */
+  uint32_t els_status;                    /* ELS_STATUS (rws) */
+  uint32_t els_setpoint[CPO_OE_ELS_SETPOINT_COUNT];
 };
 
 static uint64_t s_next(cpo_fw_model_hal_t *m) { /* xorshift64: any traffic will do */
@@ -50,12 +60,32 @@ static bool s_window(uint32_t addr, uint32_t base, uint32_t *ch, uint32_t *idx) 
   return true;
 }
 
+/* Whether @p addr is ELS_SETPOINT[i]. */
+static bool s_els_setpoint(uint32_t addr, uint32_t *i) {
+  for (*i = 0; *i < CPO_OE_ELS_SETPOINT_COUNT; ++*i)
+    if (addr == OE_MGMT(CPO_OE_ELS_SETPOINT_OFFSET_N(*i)))
+      return true;
+  return false;
+}
+
 static cpo_status_t s_read(void *self, uint32_t addr, uint32_t *data) {
   cpo_fw_model_hal_t *m = self;
   const uint32_t lanes = m->info.lanes;
   uint32_t ch, idx;
   *data = 0;
-  if (addr == OE_MGMT(CPO_OE_CONFIG_OFFSET)) {
+  if (addr == OE_MGMT(CPO_OE_ELS_CTRL_OFFSET)) {
+    if (m->els_lanes)
+      *data = m->els_enable << CPO_OE_ELS_CTRL_ENABLE_SHIFT |
+              m->els_power_mode << CPO_OE_ELS_CTRL_POWER_MODE_SHIFT |
+              m->els_changed << CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT |
+              m->els_was_disabled << CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT;
+  } else if (addr == OE_MGMT(CPO_OE_ELS_CONFIG_OFFSET)) {
+    *data = m->els_lanes << CPO_OE_ELS_CONFIG_LANES_SHIFT;
+  } else if (addr == OE_MGMT(CPO_OE_ELS_STATUS_OFFSET)) {
+    *data = m->els_status;
+  } else if (s_els_setpoint(addr, &idx)) {
+    *data = idx < m->els_lanes ? m->els_setpoint[idx] : 0;
+  } else if (addr == OE_MGMT(CPO_OE_CONFIG_OFFSET)) {
     const uint32_t bits = SYMBOLS_PER_CYCLE * m->info.bits_per_symbol;
     *data = lanes << CPO_OE_CONFIG_HOST_LANES_SHIFT | lanes << CPO_OE_CONFIG_MEDIA_LANES_SHIFT |
             bits << CPO_OE_CONFIG_HOST_WORD_BITS_SHIFT |
@@ -98,7 +128,22 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
     if (ch >= CPO_DAC_COUNT || idx >= CPO_LINK_MAX_LANES)
       return CPO_OK;
     m->dac[ch][idx] = (uint16_t)data;
+    /* a disabled ELS lane's drive stays 0: the write is held back (re-issued when enabled) */
+    if (ch == CPO_DAC_LASER_CURRENT && idx < m->els_lanes && !(m->els_enable >> idx & 1u))
+      return CPO_OK;
     return cpo_link_set_dac(m->link, ch, idx, data & 0xFFFFu, m->now + m->info.latency_cycles);
+  }
+  if (addr == OE_MGMT(CPO_OE_ELS_CTRL_OFFSET)) { /* write 1 to clear; ENABLE, POWER_MODE ro */
+    m->els_changed &=
+        ~((data & CPO_OE_ELS_CTRL_SETPOINT_CHANGED_MASK) >> CPO_OE_ELS_CTRL_SETPOINT_CHANGED_SHIFT);
+    m->els_was_disabled &=
+        ~((data & CPO_OE_ELS_CTRL_WAS_DISABLED_MASK) >> CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT);
+    return CPO_OK;
+  }
+  if (addr == OE_MGMT(CPO_OE_ELS_STATUS_OFFSET)) {
+    if (m->els_lanes)
+      m->els_status = data & (CPO_OE_ELS_STATUS_STATE_MASK | CPO_OE_ELS_STATUS_FIBRE_CHECKED_MASK);
+    return CPO_OK;
   }
   if (addr == OE_MGMT(CPO_OE_STREAM_EN_LO_OFFSET) || addr == OE_MGMT(CPO_OE_STREAM_EN_HI_OFFSET)) {
     const uint64_t all = m->info.lanes >= 64 ? ~0ull : (1ull << m->info.lanes) - 1;
@@ -200,6 +245,16 @@ cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool ca
   m->stream_en = ~0ull;
   if (calibrated) /* as the engine's first cycle presets OE CAL_DONE (rtl/engine) */
     m->cal_done = m->info.lanes >= 64 ? ~0ull : (1ull << m->info.lanes) - 1;
+  /* an external laser source: the profile's lasers sit apart from the engine (OE ELS_CTRL) */
+  cpo_profile_t prof;
+  if (cpo_profile_load(m->info.profile, &prof) == CPO_OK && prof.els_ambient_k > 0.0) {
+    m->els_lanes =
+        m->info.lasers < CPO_OE_ELS_SETPOINT_COUNT ? m->info.lasers : CPO_OE_ELS_SETPOINT_COUNT;
+    m->els_enable = m->els_power_mode = (1u << m->els_lanes) - 1; /* CMIS's reset: all */
+    for (uint32_t k = 0; calibrated && k < m->els_lanes; k++)     /* the engine's cycle-0 preset */
+      m->els_status |= (uint32_t)CPO_CMIS_ELS_LANE_STATE_ON << 2 * k |
+                       1u << (CPO_OE_ELS_STATUS_FIBRE_CHECKED_SHIFT + k);
+  }
   m->tx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->tx);
   m->rx = calloc((size_t)CHUNK * m->info.lanes, sizeof *m->rx);
   for (uint32_t c = 0; c < CPO_DAC_COUNT; c++)
@@ -211,6 +266,39 @@ cpo_status_t cpo_fw_model_hal_create(const char *profile, uint64_t seed, bool ca
   }
   *out = m;
   return CPO_OK;
+}
+
+uint32_t cpo_fw_model_hal_els_lanes(const cpo_fw_model_hal_t *m) {
+  return m->els_lanes;
+}
+
+cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable, uint32_t power_mode) {
+  const uint32_t all = (1u << m->els_lanes) - 1;
+  const uint32_t changed = (enable ^ m->els_enable) & all;
+  m->els_was_disabled |= m->els_enable & ~enable & all;     /* fell, as the engine latches it */
+  m->els_changed |= (power_mode ^ m->els_power_mode) & all; /* the mode byte's bits written */
+  m->els_enable = enable & all;
+  m->els_power_mode = power_mode & all;
+  for (uint32_t k = 0; k < m->els_lanes; k++) /* off at once; on again at the held drive */
+    if (changed >> k & 1u)
+      CPO_TRY(cpo_link_set_dac(m->link, CPO_DAC_LASER_CURRENT, k,
+                               m->els_enable >> k & 1u ? m->dac[CPO_DAC_LASER_CURRENT][k] : 0,
+                               m->now + m->info.latency_cycles));
+  return CPO_OK;
+}
+
+void cpo_fw_model_hal_set_els_setpoint(cpo_fw_model_hal_t *m, uint32_t lane, uint32_t bias_code,
+                                       uint32_t power_code) {
+  if (lane >= m->els_lanes)
+    return;
+  m->els_setpoint[lane] =
+      (bias_code << CPO_OE_ELS_SETPOINT_BIAS_SHIFT & CPO_OE_ELS_SETPOINT_BIAS_MASK) |
+      (power_code << CPO_OE_ELS_SETPOINT_POWER_SHIFT & CPO_OE_ELS_SETPOINT_POWER_MASK);
+  m->els_changed |= 1u << lane; /* written, even with the same values */
+}
+
+uint32_t cpo_fw_model_hal_els_status(const cpo_fw_model_hal_t *m) {
+  return m->els_status;
 }
 
 void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask) {

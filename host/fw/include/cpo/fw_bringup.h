@@ -12,6 +12,10 @@
  *     cpo_fw_supervise_run(fw, until_cycles);              // track, APC, watch the D2D link
  *     cpo_fw_destroy(&fw);
  *
+ * An external laser source's lanes are lit as its CMIS host set them (OE ELS_CTRL and
+ * ELS_SETPOINT: only enabled lanes, power or current control) and reported in OE ELS_STATUS;
+ * supervision follows the host's changes (host/fw/laser_ctl.h).
+ *
  * Slow waits run with the media lanes parked (OE STREAM_EN), so they cost little wall time;
  * the lanes stream again once the modulators are locked, for the equalisation, which counts
  * PRBS errors. */

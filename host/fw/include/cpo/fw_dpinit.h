@@ -7,7 +7,11 @@
  * calibrated and, for a lane it could not, leaves CAL_DONE clear and sets OE TX_LOL (CMIS
  * latches the lane's Tx loss-of-lock flag, page 11h byte 137), naming the lane and the cause.
  * The firmware owns the media lanes' streaming (OE STREAM_EN): parked unless it measures, and a
- * lane's transmitter on once CMIS has Activated its data path (OE DP_ACTIVE).
+ * lane's transmitter on once CMIS has Activated its data path (OE DP_ACTIVE). An external laser
+ * source's lanes follow CMIS pages 1Ah/1Bh (OE ELS_CTRL, ELS_SETPOINT; reported in ELS_STATUS,
+ * host/fw/laser_ctl.h): a media lane whose ELS lane is disabled fails its calibration, named so;
+ * one calibrated before stays calibrated while its source is off (its ring left alone) and is
+ * tracked again once the source is ramped back.
  *
  *     cpo_fw_t *fw;                         // cpo/fw_bringup.h
  *     cpo_fw_dpinit_t *dp;
