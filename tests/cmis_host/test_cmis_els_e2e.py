@@ -16,7 +16,7 @@ verilated engine): `cpoemu rtl --with-host` + `cpoemu model`, with the Python dr
   refused page.
 
 The lanes are parked (OE STREAM_EN 0) in the Python runs: the monitors need no traffic and the run
-skips the cycles between accesses; the datapath runs at 100 MHz (a CMIS byte costs ~40 us of
+skips the cycles between accesses; the datapath runs at 10 MHz (a CMIS byte costs ~40 us of
 simulated time at any clock, far fewer cycles at this one).
 
 Skips (exit 77) while the engine has no CMIS block: byte 0 answers a bus error.
@@ -43,7 +43,7 @@ import oe_regs  # noqa: E402
 
 ARGS = None
 m = cpoemu_cmis.m
-CLOCK_MHZ = 100
+CLOCK_MHZ = 10
 # profile: (the engine design's symbols per cycle, ELS lanes, media lanes)
 PROFILES = {"mrm-els-8x200g": (8, 1, 8), "mzm-6.4t": (8, 0, 64)}
 MON_MS = 10  # the module's monitor period (MonPeriodUs)
@@ -52,9 +52,9 @@ NO_CMIS = "the engine has no CMIS block"
 OE = addrmap.CPO_ADDRMAP_ENGINE_OE_BASE + addrmap.CPO_ADDRMAP_OE_MGMT_BASE
 
 
-def _run_args(profile, run_ms):
+def _run_args(profile, run_ms, lanes=None):
   spc = PROFILES[profile][0]
-  return [
+  return (["--lanes", str(lanes)] if lanes else []) + [
       "--profile", profile, "--quiet", "--expect-min-locked-lanes", "0", "--expect-min-bits", "0",
       "--expect-max-ber", "1", "--baud-hz",
       str(CLOCK_MHZ * 1000000 * spc), "--cycles",
@@ -73,11 +73,11 @@ class ElsE2e(unittest.TestCase):
     self.dir = tempfile.mkdtemp(prefix="cpo_cmis_els_")
     self.addCleanup(shutil.rmtree, self.dir, True)
 
-  def _roles(self, profile, run_ms):
+  def _roles(self, profile, run_ms, lanes=None):
     self.json_path = os.path.join(self.dir, f"{profile}.json")
     roles = cpoemu_proc.Roles(ARGS.cpoemu)
     self.addCleanup(roles.close)
-    run = _run_args(profile, run_ms)
+    run = _run_args(profile, run_ms, lanes)
     roles.spawn("rtl", "--with-host", "--json", self.json_path, *run)
     roles.spawn("model", *run)
     return roles
@@ -96,15 +96,17 @@ class ElsE2e(unittest.TestCase):
         except cc.CpoError as e:
           self.skipTest(f"{NO_CMIS} yet (byte 0 answers PSLVERR): {e}")
         client.write(OE + oe_regs.CPO_OE_STREAM_EN_LO_OFFSET, 0)  # parked: the run skips
+        client.write(OE + oe_regs.CPO_OE_STREAM_EN_HI_OFFSET, 0)
         body(cmis, client)
         cmis.hold_to_end()
     except cc.CpoError as e:
       self.fail(f"{e}\n{roles.log_text()}")
     self._finish(roles)
 
-  def _tool(self, profile, run_ms, *args):
-    """`cpoemu cmis ARGS --endpoint` as the host: (exit code, stdout, stderr)."""
-    roles = self._roles(profile, run_ms)
+  def _tool(self, profile, run_ms, *args, lanes=None):
+    """`cpoemu cmis ARGS --endpoint` as the host: (exit code, stdout, stderr). The tool's run
+    streams (a tool cannot park it): @lanes fewer than the profile's keep it short."""
+    roles = self._roles(profile, run_ms, lanes)
     p = subprocess.run([ARGS.cpoemu, "cmis", *args, "--endpoint", roles.endpoint],
                        capture_output=True,
                        text=True,
@@ -132,8 +134,9 @@ class ElsE2e(unittest.TestCase):
       self.assertGreater(l0["power_w"], 0.0, f"the laser emits: {l0}")
       self.assertTrue(15.0 < l0["temp_degc"] < 90.0, f"the laser's temperature: {l0}")
       ctrl = client.read(OE + oe_regs.CPO_OE_ELS_CTRL_OFFSET)
-      self.assertEqual((_field(ctrl, "ELS_CTRL", "LANES"), _field(
-          ctrl, "ELS_CTRL", "ENABLE"), _field(ctrl, "ELS_CTRL", "POWER_MODE")), (1, 0xFF, 0xFF))
+      config = client.read(OE + oe_regs.CPO_OE_ELS_CONFIG_OFFSET)
+      self.assertEqual((_field(config, "ELS_CONFIG", "LANES"), _field(
+          ctrl, "ELS_CTRL", "ENABLE"), _field(ctrl, "ELS_CTRL", "POWER_MODE")), (1, 0x01, 0x01))
 
       # Setpoints and the mode, as the firmware sees them (OE ELS_SETPOINT, ELS_CTRL).
       cmis.set_els_setpoint(0, bias_a=0.3, power_w=0.05, mode="current")
@@ -187,8 +190,8 @@ class ElsE2e(unittest.TestCase):
       self.assertEqual(client.read(sel), m.CPO_CMIS_PAGE_P01, "the select of 1Ah refused")
       client.write(sel, m.CPO_CMIS_PAGE_P1B)
       self.assertEqual(client.read(sel), m.CPO_CMIS_PAGE_P01, "the select of 1Bh refused")
-      ctrl = client.read(OE + oe_regs.CPO_OE_ELS_CTRL_OFFSET)
-      self.assertEqual(_field(ctrl, "ELS_CTRL", "LANES"), 0, "OE ELS_CTRL: no ELS lanes")
+      config = client.read(OE + oe_regs.CPO_OE_ELS_CONFIG_OFFSET)
+      self.assertEqual(_field(config, "ELS_CONFIG", "LANES"), 0, "OE ELS_CONFIG: no ELS lanes")
       cmis2 = cpoemu_cmis.Cmis(client)  # the selection written by hand: a fresh driver
       self.assertEqual(cmis2.els_lanes(), 0)
       for call in (cmis2.els, lambda: cmis2.set_els_enable(0)):
@@ -217,11 +220,12 @@ class ElsE2e(unittest.TestCase):
     self.assertTrue(out.strip().endswith("0x01"), out)
 
   def test_tool_dump_and_peek_mzm_no_els(self):
-    rc, out, err = self._tool("mzm-6.4t", 40, "dump", "--hold-to-end")
+    # mzm-6.4t's lasers on 8 of its lanes (the 8-lane design): no external source either
+    rc, out, err = self._tool("mzm-6.4t", 40, "dump", "--hold-to-end", lanes=8)
     self.assertEqual(rc, 0, err)
     self.assertRegex(out, r"External laser source\s+: none \(pages 1Ah/1Bh not advertised\)")
     self.assertNotIn("ELS lane", out)
-    rc, out, err = self._tool("mzm-6.4t", 10, "peek", "0", "1Ah", "128")
+    rc, out, err = self._tool("mzm-6.4t", 10, "peek", "0", "1Ah", "128", lanes=8)
     self.assertEqual(rc, 1, f"{out}{err}")
     self.assertIn("refused page 0x1a", err)
 
