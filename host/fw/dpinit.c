@@ -20,7 +20,6 @@
 #include "mzm_bias.h"
 #include "ring_lock.h"
 
-#define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define D2D_POLL_US 1.0
 /* adopted as found: a ring's drop/tap ratio within this of the design's lock point. A ring off
  * its line reads near 0; tracking (ring_lock.c) relocks one beyond 1 % of it anyway. */
@@ -73,17 +72,17 @@ static uint64_t s_bit(uint32_t lane) {
 /* A lane mask register pair (LO: lanes 0..31, HI: 32..63; HI only on an engine that has it). */
 static cpo_status_t s_read_mask(cpo_fw_dpinit_t *dp, uint32_t lo, uint32_t hi, uint64_t *mask) {
   uint32_t v[2] = {0, 0};
-  CPO_TRY(cpo_hal_read(dp->e->hal, OE_MGMT(lo), &v[0]));
+  CPO_TRY(cpo_hal_read(dp->e->hal, CPO_FW_OE_MGMT(lo), &v[0]));
   if (dp->e->lanes > 32)
-    CPO_TRY(cpo_hal_read(dp->e->hal, OE_MGMT(hi), &v[1]));
+    CPO_TRY(cpo_hal_read(dp->e->hal, CPO_FW_OE_MGMT(hi), &v[1]));
   *mask = ((uint64_t)v[1] << 32 | v[0]) & dp->all;
   return CPO_OK;
 }
 
 static cpo_status_t s_write_mask(cpo_fw_dpinit_t *dp, uint32_t lo, uint32_t hi, uint64_t mask) {
-  CPO_TRY(cpo_hal_write(dp->e->hal, OE_MGMT(lo), (uint32_t)mask));
+  CPO_TRY(cpo_hal_write(dp->e->hal, CPO_FW_OE_MGMT(lo), (uint32_t)mask));
   if (dp->e->lanes > 32)
-    CPO_TRY(cpo_hal_write(dp->e->hal, OE_MGMT(hi), (uint32_t)(mask >> 32)));
+    CPO_TRY(cpo_hal_write(dp->e->hal, CPO_FW_OE_MGMT(hi), (uint32_t)(mask >> 32)));
   return CPO_OK;
 }
 

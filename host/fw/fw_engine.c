@@ -9,7 +9,6 @@
 #include "cpo/oe_regs.h"
 #include "cpo/traffic_regs.h"
 
-#define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
 #define TRAFFIC(offset) (CPO_ADDRMAP_ENGINE_TRAFFIC_BASE + (offset))
 
 /* A DAC write reaches the models, and an ADC sample the registers, one path latency later (at
@@ -42,8 +41,8 @@ cpo_status_t cpo_fw_engine_fail(cpo_fw_engine_t *e, cpo_status_t rc, const char 
 cpo_status_t cpo_fw_engine_probe(cpo_fw_engine_t *e, cpo_hal_t *hal) {
   e->hal = hal;
   uint32_t config, d2d;
-  CPO_TRY(cpo_hal_read(hal, OE_MGMT(CPO_OE_CONFIG_OFFSET), &config));
-  CPO_TRY(cpo_hal_read(hal, OE_MGMT(CPO_OE_D2D_OFFSET), &d2d));
+  CPO_TRY(cpo_hal_read(hal, CPO_FW_OE_MGMT(CPO_OE_CONFIG_OFFSET), &config));
+  CPO_TRY(cpo_hal_read(hal, CPO_FW_OE_MGMT(CPO_OE_D2D_OFFSET), &d2d));
   e->lanes = (config & CPO_OE_CONFIG_MEDIA_LANES_MASK) >> CPO_OE_CONFIG_MEDIA_LANES_SHIFT;
   e->host_lanes = (config & CPO_OE_CONFIG_HOST_LANES_MASK) >> CPO_OE_CONFIG_HOST_LANES_SHIFT;
   e->modules = (d2d & CPO_OE_D2D_MODULES_MASK) >> CPO_OE_D2D_MODULES_SHIFT;
@@ -104,8 +103,8 @@ cpo_status_t cpo_fw_wait_monitors(cpo_fw_engine_t *e) {
 }
 
 cpo_status_t cpo_fw_stream(cpo_fw_engine_t *e, uint32_t mask_lo, uint32_t mask_hi) {
-  CPO_TRY(cpo_hal_write(e->hal, OE_MGMT(CPO_OE_STREAM_EN_LO_OFFSET), mask_lo));
-  return cpo_hal_write(e->hal, OE_MGMT(CPO_OE_STREAM_EN_HI_OFFSET), mask_hi);
+  CPO_TRY(cpo_hal_write(e->hal, CPO_FW_OE_MGMT(CPO_OE_STREAM_EN_LO_OFFSET), mask_lo));
+  return cpo_hal_write(e->hal, CPO_FW_OE_MGMT(CPO_OE_STREAM_EN_HI_OFFSET), mask_hi);
 }
 
 cpo_status_t cpo_fw_stream_all(cpo_fw_engine_t *e) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpo/addrmap.h"
 #include "cpo/analog_channels.h"
 #include "cpo/hal.h"
 #include "product.h"
@@ -89,6 +90,10 @@ CPO_MUST_USE cpo_status_t cpo_fw_engine_count_lasers(cpo_fw_engine_t *e);
 
 /** Address of DAC @p ch of lane (or laser) @p index in the OE's DAC window. */
 uint32_t cpo_fw_dac_addr(cpo_dac_channel_t ch, uint32_t index);
+
+/** The engine address of OE controller register @p offset (cpo/oe_regs.h). */
+#define CPO_FW_OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
+
 /** Address of ADC @p ch of lane (or laser) @p index in the OE's ADC window. */
 uint32_t cpo_fw_adc_addr(cpo_adc_channel_t ch, uint32_t index);
 /** Write DAC @p ch of @p index to the code nearest @p value (SI units). */

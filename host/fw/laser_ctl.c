@@ -8,8 +8,6 @@
 #include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
 
-#define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
-
 #define CHECK_SETTLE_US 20.0 /* the check drive's light at the monitors (turn-on is ns) */
 #define RAMP_STEPS 10u
 #define RAMP_STEP_US 10.0
@@ -61,7 +59,7 @@ static cpo_status_t s_report(cpo_fw_engine_t *e, uint32_t status) {
   if (e->els.lanes == 0 || status == e->els.status)
     return CPO_OK;
   e->els.status = status;
-  return cpo_hal_write(e->hal, OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), status);
+  return cpo_hal_write(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), status);
 }
 
 /* The external source's lanes (OE ELS_CONFIG.LANES) into e->els.lanes, read once, at bring-up
@@ -71,7 +69,7 @@ static cpo_status_t s_read_config(cpo_fw_engine_t *e) {
   if (!e->product->els)
     return CPO_OK;
   uint32_t config;
-  CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_CONFIG_OFFSET), &config));
+  CPO_TRY(cpo_hal_read(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_CONFIG_OFFSET), &config));
   uint32_t lanes = (config & CPO_OE_ELS_CONFIG_LANES_MASK) >> CPO_OE_ELS_CONFIG_LANES_SHIFT;
   lanes = lanes < e->lasers ? lanes : e->lasers;
   e->els.lanes = lanes < CPO_FW_MAX_ELS_LANES ? lanes : CPO_FW_MAX_ELS_LANES;
@@ -82,7 +80,7 @@ static cpo_status_t s_read_config(cpo_fw_engine_t *e) {
 static cpo_status_t s_read_ctrl(cpo_fw_engine_t *e) {
   if (e->els.lanes == 0)
     return CPO_OK;
-  return cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), &e->els.ctrl);
+  return cpo_hal_read(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), &e->els.ctrl);
 }
 
 /* ELS_CTRL's SETPOINT_CHANGED and WAS_DISABLED bits of the ELS lanes (bit k: lane k). */
@@ -108,14 +106,15 @@ static cpo_status_t s_clear_ctrl(cpo_fw_engine_t *e, uint32_t changed, uint32_t 
   if (w1c == 0)
     return CPO_OK;
   e->els.ctrl &= ~w1c;
-  return cpo_hal_write(e->hal, OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), w1c);
+  return cpo_hal_write(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_CTRL_OFFSET), w1c);
 }
 
 /* The setpoints of the ELS lanes in @p mask (bit k: laser k). */
 static cpo_status_t s_read_setpoints(cpo_fw_engine_t *e, uint32_t mask) {
   for (uint32_t k = 0; k < e->els.lanes; k++)
     if (mask >> k & 1u)
-      CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_SETPOINT_OFFSET_N(k)), &e->els.setpoint[k]));
+      CPO_TRY(cpo_hal_read(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_SETPOINT_OFFSET_N(k)),
+                           &e->els.setpoint[k]));
   return CPO_OK;
 }
 
@@ -409,7 +408,7 @@ cpo_status_t cpo_fw_laser_adopt(cpo_fw_engine_t *e) {
   CPO_TRY(s_read_config(e));
   CPO_TRY(s_read_ctrl(e));
   if (e->els.lanes) { /* the engine's preset (every lane ON, fibre-checked) is kept if right */
-    CPO_TRY(cpo_hal_read(e->hal, OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), &e->els.status));
+    CPO_TRY(cpo_hal_read(e->hal, CPO_FW_OE_MGMT(CPO_OE_ELS_STATUS_OFFSET), &e->els.status));
     uint32_t enabled = 0;
     for (uint32_t k = 0; k < e->els.lanes; k++)
       enabled |= s_enabled(e, k) ? 1u << k : 0;

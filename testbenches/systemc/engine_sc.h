@@ -214,9 +214,7 @@ private:
       trace_done_ = true;
       return;
     }
-    trace_->dump(spec_.fs_num ? static_cast<uint64_t>(static_cast<unsigned __int128>(unit) *
-                                                      spec_.fs_num / spec_.fs_den)
-                              : unit);
+    trace_->dump(spec_.stamp(unit));
   }
 
   void resetIfDue() {

@@ -165,6 +165,11 @@ struct TraceSpec {
   const char *path = nullptr;
   uint64_t fs_num = 0, fs_den = 1;
   uint64_t first_cycle = 0, end_cycle = UINT64_MAX;
+  /** The time stamp of trace unit @p unit (a clock phase: 2 a cycle). */
+  uint64_t stamp(uint64_t unit) const {
+    return fs_num ? static_cast<uint64_t>(static_cast<unsigned __int128>(unit) * fs_num / fs_den)
+                  : unit;
+  }
 };
 
 template <typename Top> class Sim final : public Clocked {
@@ -303,10 +308,7 @@ private:
         trace_.reset();
         return;
       }
-      const uint64_t t = ctx_->time();
-      trace_->dump(spec_.fs_num ? static_cast<uint64_t>(static_cast<unsigned __int128>(t) *
-                                                        spec_.fs_num / spec_.fs_den)
-                                : t);
+      trace_->dump(spec_.stamp(ctx_->time()));
     }
   }
 
