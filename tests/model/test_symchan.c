@@ -256,6 +256,91 @@ static void test_symchan_error_bound_covers_every_pattern(void **state) {
   assert_true(bound < 50 * worst); /* and is not uselessly loose */
 }
 
+/* The bound written plainly: each level's y interval from the tables' ranges, both tails
+ * summed for every level, the largest kept (what cpo_symchan_error_bound must equal bit for
+ * bit, whatever erfc calls it skips). */
+static double s_plain_bound(const cpo_symchan_eye_t *e) {
+  const uint32_t n = e->levels;
+  double bound = 0.0;
+  for (uint32_t s = 0; s < n; s++) {
+    double y_lo = 0.0, y_hi = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (uint32_t p = 0; p < n; p++)
+        for (uint32_t c = 0; c < n; c++)
+          if (k > 0 || c == s) {
+            lo = fmin(lo, e->own_a[p * n + c]);
+            hi = fmax(hi, e->own_a[p * n + c]);
+          }
+      for (int nb = 0; nb < 2; nb++) {
+        if (!e->has_neighbour[nb])
+          continue;
+        double xlo = INFINITY, xhi = -INFINITY;
+        for (uint32_t j = 0; j < n * n; j++) {
+          xlo = fmin(xlo, e->xt_a[nb][j]);
+          xhi = fmax(xhi, e->xt_a[nb][j]);
+        }
+        lo += xlo;
+        hi += xhi;
+      }
+      y_lo += e->taps[k] >= 0 ? e->taps[k] * lo : e->taps[k] * hi;
+      y_hi += e->taps[k] >= 0 ? e->taps[k] * hi : e->taps[k] * lo;
+    }
+    double p = 0.0;
+    if (s > 0)
+      p += 0.5 * erfc((y_lo - e->threshold_a[s - 1]) / (e->sigma_a[s] * sqrt(2.0)));
+    if (s + 1 < n)
+      p += 0.5 * erfc((e->threshold_a[s] - y_hi) / (e->sigma_a[s] * sqrt(2.0)));
+    bound = p > bound ? p : bound;
+  }
+  return bound < 1.0 ? bound : 1.0;
+}
+
+/* Random eyes (NRZ and PAM4, with and without neighbours, negative taps, levels' noise equal or
+ * not, error rates from ~1 down past 1e-30), and eyes whose levels tie exactly or within a hair:
+ * the bound equals the plain sum over every level, bit for bit. */
+static void test_symchan_error_bound_equals_every_level_summed(void **state) {
+  (void)state;
+  uint64_t seed = 21;
+  const double lv[4] = {0.1e-3, 0.35e-3, 0.55e-3, 0.8e-3};
+  int covered_sparse = 0;
+  for (int trial = 0; trial < 20000; trial++) {
+    const double u = (double)(test_splitmix(&seed) >> 11) * 0x1.0p-53;
+    cpo_symchan_eye_t e = s_rough_eye();
+    e.levels = trial % 5 == 0 ? 2 : 4;
+    const int mode = trial % 4; /* 0: noise scaled; 1: equal noise; 2: exact tie; 3: a hair */
+    for (uint32_t p = 0; p < e.levels; p++)
+      for (uint32_t c = 0; c < e.levels; c++) {
+        const double r = (double)(test_splitmix(&seed) >> 11) * 0x1.0p-53 - 0.5;
+        e.own_a[p * e.levels + c] = lv[e.levels == 2 ? 3 * c : c] * (1.0 + 0.02 * r);
+      }
+    for (int k = 0; k < 2; k++)
+      e.has_neighbour[k] = (test_splitmix(&seed) & 1) != 0;
+    e.taps[0] = 0.9 + 0.1 * u;
+    e.taps[4] = -0.05 * u;
+    for (uint32_t s = 0; s < e.levels; s++) {
+      const double scale = 0.2 + 1.5 * u; /* from ~no errors to a bound of ~1 */
+      e.sigma_a[s] = mode == 0 ? 20e-6 * scale * (1.0 + 0.1 * s) : 20e-6 * scale;
+    }
+    if (e.levels == 2)
+      e.threshold_a[0] = 0.5 * (lv[0] + lv[3]);
+    if (mode >= 2) { /* a symmetric eye: the levels' tails mirror each other */
+      for (uint32_t p = 0; p < e.levels; p++)
+        for (uint32_t c = 0; c < e.levels; c++)
+          e.own_a[p * e.levels + c] = 1e-4 * c;
+      for (uint32_t t = 0; t + 1 < e.levels; t++)
+        e.threshold_a[t] = 1e-4 * (t + 0.5) * (mode == 3 && t == 1 ? 1.0 + 1e-15 : 1.0);
+      memset(e.xt_a, 0, sizeof e.xt_a);
+      memset(e.taps, 0, sizeof e.taps);
+      e.taps[0] = 1.0;
+    }
+    const double b = cpo_symchan_error_bound(&e), ref = s_plain_bound(&e);
+    assert_memory_equal(&b, &ref, sizeof b);
+    covered_sparse |= mode == 0 && b > 0.0 && b < 1e-6;
+  }
+  assert_true(covered_sparse); /* the comparison covered the sparse eyes */
+}
+
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
@@ -428,6 +513,7 @@ int main(void) {
       cmocka_unit_test(test_symchan_pam4_gray_ser_ber_match_formula_both_modes),
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
+      cmocka_unit_test(test_symchan_error_bound_equals_every_level_summed),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
       cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
       cmocka_unit_test(test_symchan_dark_eye_decides_by_the_slicer_law),
