@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cpo/ber.h"
 #include "cpo/rng.h"
 #include "cpo/symchan.h"
 #include "symchan_kernel.h" /* private: to compare the instruction-set variants */
@@ -341,6 +342,71 @@ static void test_symchan_error_bound_equals_every_level_summed(void **state) {
   assert_true(covered_sparse); /* the comparison covered the sparse eyes */
 }
 
+/* The sparse pass written plainly, from the public primitives: candidates at rate p_max, each
+ * kept when its thinning draw is below its exact error probability, its wrong level drawn from
+ * the slicer's law; one call from a zero history. */
+static void s_plain_sparse(const cpo_symchan_eye_t *e, const cpo_symchan_input_t *in, uint32_t n,
+                           uint64_t seed, uint64_t *rx) {
+  cpo_rng_t *rng = NULL;
+  assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
+  cpo_symchan_state_t st;
+  memset(&st, 0, sizeof st);
+  const double p_max = cpo_symchan_error_bound(e), log_q = log1p(-p_max);
+  const uint32_t bps = in->bits_per_symbol, spw = in->symbols_per_word;
+  for (double pos = floor(log(cpo_rng_uniform_open(rng)) / log_q); pos < n;
+       pos += 1 + floor(log(cpo_rng_uniform_open(rng)) / log_q)) {
+    const uint32_t i = (uint32_t)pos, sent = cpo_symchan_level(in, &in->own, i);
+    const double y = cpo_symchan_value(e, &st, in, i);
+    if (!(cpo_rng_uniform(rng) * p_max < cpo_symchan_error_prob(e, y, sent)))
+      continue;
+    double prob[CPO_SYMCHAN_MAX_LEVELS], total = 0.0;
+    cpo_slicer_probs(y, e->sigma_a[sent], e->threshold_a, e->levels, prob);
+    prob[sent] = 0.0;
+    for (uint32_t d = 0; d < e->levels; d++)
+      total += prob[d];
+    double u = cpo_rng_uniform(rng) * total;
+    uint32_t d = sent == 0 ? 1 : 0;
+    for (uint32_t k = 0; k < e->levels; k++) {
+      if (prob[k] <= 0.0)
+        continue;
+      d = k;
+      if (u < prob[k])
+        break;
+      u -= prob[k];
+    }
+    const uint64_t field = bps == 2 ? k_level_to_gray[d] : d;
+    const uint32_t shift = (i % spw) * bps;
+    rx[i / spw] = (rx[i / spw] & ~(((UINT64_C(1) << bps) - 1) << shift)) | field << shift;
+  }
+  cpo_rng_destroy(&rng);
+}
+
+/* The statistical mode's sparse pass decides exactly the symbols, and levels, that the plain
+ * thinning does (its shortcuts change no draw and no decision), on a PAM4 eye with ISI and
+ * crosstalk and on NRZ near the switch to dense. */
+static void test_symchan_sparse_pass_decides_as_plain_thinning(void **state) {
+  (void)state;
+  const size_t words = 1 << 16;
+  uint64_t *tx = test_words(words, 31), *l = test_words(words, 32), *r = test_words(words, 33);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_non_null(a);
+  assert_non_null(b);
+  const cpo_symchan_eye_t eyes[3] = {s_mild_eye(1.3), s_mild_eye(1.15), s_ideal_eye(2, 2.5)};
+  for (int k = 0; k < 3; k++) {
+    const cpo_symchan_eye_t *e = &eyes[k];
+    const uint32_t bps = e->levels == 4 ? 2 : 1;
+    const cpo_symchan_input_t in = bps == 2 ? s_input(tx, l, r, 2) : s_input(tx, NULL, NULL, 1);
+    const uint32_t n = (uint32_t)(words * in.symbols_per_word);
+    assert_false(cpo_symchan_statistical_dense(cpo_symchan_error_bound(e)));
+    const cpo_symchan_errors_t err = s_run(e, in, words, words, 1, 40 + k, a);
+    memcpy(b, tx, words * sizeof *b);
+    s_plain_sparse(e, &in, n, 40 + k, b);
+    assert_true(err.symbol_errors > 100); /* the comparison has teeth */
+    assert_memory_equal(a, b, words * sizeof *a);
+  }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
@@ -514,6 +580,7 @@ int main(void) {
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
       cmocka_unit_test(test_symchan_error_bound_equals_every_level_summed),
+      cmocka_unit_test(test_symchan_sparse_pass_decides_as_plain_thinning),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
       cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
       cmocka_unit_test(test_symchan_dark_eye_decides_by_the_slicer_law),
