@@ -17,10 +17,12 @@ void cpo_slicer_probs(double y, double sigma, const double *thr, uint32_t levels
       prob[k] = k == d ? 1.0 : 0.0;
     return;
   }
-  /* P(d) = P(above thr[d-1]) - P(above thr[d]), each tail from the nearer side */
+  /* P(d) = P(above thr[d-1]) - P(above thr[d]): each threshold's tail computed once, shared
+   * by the levels on either side of it */
+  double hi = 1.0;
   for (uint32_t d = 0; d < levels; d++) {
-    const double lo = d == 0 ? 1.0 : s_above(y, sigma, thr[d - 1]);
-    const double hi = d + 1 == levels ? 0.0 : s_above(y, sigma, thr[d]);
+    const double lo = hi;
+    hi = d + 1 == levels ? 0.0 : s_above(y, sigma, thr[d]);
     prob[d] = lo - hi;
     if (prob[d] < 0.0)
       prob[d] = 0.0;

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cpo/ber.h"
 #include "cpo/rng.h"
 #include "cpo/symchan.h"
 #include "symchan_kernel.h" /* private: to compare the instruction-set variants */
@@ -256,6 +257,156 @@ static void test_symchan_error_bound_covers_every_pattern(void **state) {
   assert_true(bound < 50 * worst); /* and is not uselessly loose */
 }
 
+/* The bound written plainly: each level's y interval from the tables' ranges, both tails
+ * summed for every level, the largest kept (what cpo_symchan_error_bound must equal bit for
+ * bit, whatever erfc calls it skips). */
+static double s_plain_bound(const cpo_symchan_eye_t *e) {
+  const uint32_t n = e->levels;
+  double bound = 0.0;
+  for (uint32_t s = 0; s < n; s++) {
+    double y_lo = 0.0, y_hi = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (uint32_t p = 0; p < n; p++)
+        for (uint32_t c = 0; c < n; c++)
+          if (k > 0 || c == s) {
+            lo = fmin(lo, e->own_a[p * n + c]);
+            hi = fmax(hi, e->own_a[p * n + c]);
+          }
+      for (int nb = 0; nb < 2; nb++) {
+        if (!e->has_neighbour[nb])
+          continue;
+        double xlo = INFINITY, xhi = -INFINITY;
+        for (uint32_t j = 0; j < n * n; j++) {
+          xlo = fmin(xlo, e->xt_a[nb][j]);
+          xhi = fmax(xhi, e->xt_a[nb][j]);
+        }
+        lo += xlo;
+        hi += xhi;
+      }
+      y_lo += e->taps[k] >= 0 ? e->taps[k] * lo : e->taps[k] * hi;
+      y_hi += e->taps[k] >= 0 ? e->taps[k] * hi : e->taps[k] * lo;
+    }
+    double p = 0.0;
+    if (s > 0)
+      p += 0.5 * erfc((y_lo - e->threshold_a[s - 1]) / (e->sigma_a[s] * sqrt(2.0)));
+    if (s + 1 < n)
+      p += 0.5 * erfc((e->threshold_a[s] - y_hi) / (e->sigma_a[s] * sqrt(2.0)));
+    bound = p > bound ? p : bound;
+  }
+  return bound < 1.0 ? bound : 1.0;
+}
+
+/* Random eyes (NRZ and PAM4, with and without neighbours, negative taps, levels' noise equal or
+ * not, error rates from ~1 down past 1e-30), and eyes whose levels tie exactly or within a hair:
+ * the bound equals the plain sum over every level, bit for bit. */
+static void test_symchan_error_bound_equals_every_level_summed(void **state) {
+  (void)state;
+  uint64_t seed = 21;
+  const double lv[4] = {0.1e-3, 0.35e-3, 0.55e-3, 0.8e-3};
+  int covered_sparse = 0;
+  for (int trial = 0; trial < 20000; trial++) {
+    const double u = (double)(test_splitmix(&seed) >> 11) * 0x1.0p-53;
+    cpo_symchan_eye_t e = s_rough_eye();
+    e.levels = trial % 5 == 0 ? 2 : 4;
+    const int mode = trial % 4; /* 0: noise scaled; 1: equal noise; 2: exact tie; 3: a hair */
+    for (uint32_t p = 0; p < e.levels; p++)
+      for (uint32_t c = 0; c < e.levels; c++) {
+        const double r = (double)(test_splitmix(&seed) >> 11) * 0x1.0p-53 - 0.5;
+        e.own_a[p * e.levels + c] = lv[e.levels == 2 ? 3 * c : c] * (1.0 + 0.02 * r);
+      }
+    for (int k = 0; k < 2; k++)
+      e.has_neighbour[k] = (test_splitmix(&seed) & 1) != 0;
+    e.taps[0] = 0.9 + 0.1 * u;
+    e.taps[4] = -0.05 * u;
+    for (uint32_t s = 0; s < e.levels; s++) {
+      const double scale = 0.2 + 1.5 * u; /* from ~no errors to a bound of ~1 */
+      e.sigma_a[s] = mode == 0 ? 20e-6 * scale * (1.0 + 0.1 * s) : 20e-6 * scale;
+    }
+    if (e.levels == 2)
+      e.threshold_a[0] = 0.5 * (lv[0] + lv[3]);
+    if (mode >= 2) { /* a symmetric eye: the levels' tails mirror each other */
+      for (uint32_t p = 0; p < e.levels; p++)
+        for (uint32_t c = 0; c < e.levels; c++)
+          e.own_a[p * e.levels + c] = 1e-4 * c;
+      for (uint32_t t = 0; t + 1 < e.levels; t++)
+        e.threshold_a[t] = 1e-4 * (t + 0.5) * (mode == 3 && t == 1 ? 1.0 + 1e-15 : 1.0);
+      memset(e.xt_a, 0, sizeof e.xt_a);
+      memset(e.taps, 0, sizeof e.taps);
+      e.taps[0] = 1.0;
+    }
+    const double b = cpo_symchan_error_bound(&e), ref = s_plain_bound(&e);
+    assert_memory_equal(&b, &ref, sizeof b);
+    covered_sparse |= mode == 0 && b > 0.0 && b < 1e-6;
+  }
+  assert_true(covered_sparse); /* the comparison covered the sparse eyes */
+}
+
+/* The sparse pass written plainly, from the public primitives: candidates at rate p_max, each
+ * kept when its thinning draw is below its exact error probability, its wrong level drawn from
+ * the slicer's law; one call from a zero history. */
+static void s_plain_sparse(const cpo_symchan_eye_t *e, const cpo_symchan_input_t *in, uint32_t n,
+                           uint64_t seed, uint64_t *rx) {
+  cpo_rng_t *rng = NULL;
+  assert_int_equal(cpo_rng_create(seed, 0, &rng), CPO_OK);
+  cpo_symchan_state_t st;
+  memset(&st, 0, sizeof st);
+  const double p_max = cpo_symchan_error_bound(e), log_q = log1p(-p_max);
+  const uint32_t bps = in->bits_per_symbol, spw = in->symbols_per_word;
+  for (double pos = floor(log(cpo_rng_uniform_open(rng)) / log_q); pos < n;
+       pos += 1 + floor(log(cpo_rng_uniform_open(rng)) / log_q)) {
+    const uint32_t i = (uint32_t)pos, sent = cpo_symchan_level(in, &in->own, i);
+    const double y = cpo_symchan_value(e, &st, in, i);
+    if (!(cpo_rng_uniform(rng) * p_max < cpo_symchan_error_prob(e, y, sent)))
+      continue;
+    double prob[CPO_SYMCHAN_MAX_LEVELS], total = 0.0;
+    cpo_slicer_probs(y, e->sigma_a[sent], e->threshold_a, e->levels, prob);
+    prob[sent] = 0.0;
+    for (uint32_t d = 0; d < e->levels; d++)
+      total += prob[d];
+    double u = cpo_rng_uniform(rng) * total;
+    uint32_t d = sent == 0 ? 1 : 0;
+    for (uint32_t k = 0; k < e->levels; k++) {
+      if (prob[k] <= 0.0)
+        continue;
+      d = k;
+      if (u < prob[k])
+        break;
+      u -= prob[k];
+    }
+    const uint64_t field = bps == 2 ? k_level_to_gray[d] : d;
+    const uint32_t shift = (i % spw) * bps;
+    rx[i / spw] = (rx[i / spw] & ~(((UINT64_C(1) << bps) - 1) << shift)) | field << shift;
+  }
+  cpo_rng_destroy(&rng);
+}
+
+/* The statistical mode's sparse pass decides exactly the symbols, and levels, that the plain
+ * thinning does (its shortcuts change no draw and no decision), on a PAM4 eye with ISI and
+ * crosstalk and on NRZ near the switch to dense. */
+static void test_symchan_sparse_pass_decides_as_plain_thinning(void **state) {
+  (void)state;
+  const size_t words = 1 << 16;
+  uint64_t *tx = test_words(words, 31), *l = test_words(words, 32), *r = test_words(words, 33);
+  uint64_t *a = malloc(words * sizeof *a), *b = malloc(words * sizeof *b);
+  assert_non_null(a);
+  assert_non_null(b);
+  const cpo_symchan_eye_t eyes[3] = {s_mild_eye(1.3), s_mild_eye(1.15), s_ideal_eye(2, 2.5)};
+  for (int k = 0; k < 3; k++) {
+    const cpo_symchan_eye_t *e = &eyes[k];
+    const uint32_t bps = e->levels == 4 ? 2 : 1;
+    const cpo_symchan_input_t in = bps == 2 ? s_input(tx, l, r, 2) : s_input(tx, NULL, NULL, 1);
+    const uint32_t n = (uint32_t)(words * in.symbols_per_word);
+    assert_false(cpo_symchan_statistical_dense(cpo_symchan_error_bound(e)));
+    const cpo_symchan_errors_t err = s_run(e, in, words, words, 1, 40 + k, a);
+    memcpy(b, tx, words * sizeof *b);
+    s_plain_sparse(e, &in, n, 40 + k, b);
+    assert_true(err.symbol_errors > 100); /* the comparison has teeth */
+    assert_memory_equal(a, b, words * sizeof *a);
+  }
+  free(tx), free(l), free(r), free(a), free(b);
+}
+
 static void test_symchan_output_independent_of_call_split(void **state) {
   (void)state;
   const size_t words = 20000;
@@ -428,6 +579,8 @@ int main(void) {
       cmocka_unit_test(test_symchan_pam4_gray_ser_ber_match_formula_both_modes),
       cmocka_unit_test(test_symchan_statistical_agrees_with_bit_true_on_rough_channel),
       cmocka_unit_test(test_symchan_error_bound_covers_every_pattern),
+      cmocka_unit_test(test_symchan_error_bound_equals_every_level_summed),
+      cmocka_unit_test(test_symchan_sparse_pass_decides_as_plain_thinning),
       cmocka_unit_test(test_symchan_output_independent_of_call_split),
       cmocka_unit_test(test_symchan_dense_statistical_is_bit_true_with_its_noise),
       cmocka_unit_test(test_symchan_dark_eye_decides_by_the_slicer_law),
