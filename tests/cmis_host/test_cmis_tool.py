@@ -67,7 +67,8 @@ class BadArguments(unittest.TestCase):
     self._refused(["peek", "0", "1Bh"], "expected BANK PAGE BYTE")
 
   def test_peek_linear_address_out_of_range(self):
-    self._refused(["peek", "--linear", "8388736"], "ADDR 8388736: expected a linear address 0-8388735")
+    self._refused(["peek", "--linear", "8388736"],
+                  "ADDR 8388736: expected a linear address 0-8388735")
 
   def test_peek_linear_run_beyond_the_space(self):
     self._refused(["peek", "--linear", "8388735", "2"], "run beyond the CMIS space")
@@ -115,8 +116,9 @@ class BadArguments(unittest.TestCase):
   def test_well_formed_arguments_reach_the_attach(self):
     # the same missing endpoint: each case above fails on its argument, not on the endpoint
     for args in (["peek", "0", "1Bh", "128"], ["peek", "--linear", "8388607"],
-                 ["poke", "0", "10h", "128", "0x0f", "11h"], ["power", "low"],
-                 ["watch", "--count", "2"], ["bringup", "--app", "1", "--then-low-power"]):
+                 ["poke", "0", "10h", "128", "0x0f",
+                  "11h"], ["power", "low"], ["watch", "--count",
+                                             "2"], ["bringup", "--app", "1", "--then-low-power"]):
       rc, err = self._tool(*args, "--timeout-ms", "100")
       self.assertEqual(rc, 3, f"cpoemu cmis {' '.join(args)}: exit {rc}\n{err}")
       self.assertIn("cannot attach", err)
@@ -130,8 +132,8 @@ class KilledPeer(unittest.TestCase):
     # 10 MHz datapath (a CMIS byte is ~40 us of simulated time at any clock): a run far longer
     # than the watch, which the rtl's death ends
     run = [
-        "--profile", "mrm-els-8x200g", "--quiet", "--baud-hz", "80000000",
-        "--cycles", "100000000000", "--expect-min-locked-lanes", "0", "--expect-min-bits", "0",
+        "--profile", "mrm-els-8x200g", "--quiet", "--baud-hz", "80000000", "--cycles",
+        "100000000000", "--expect-min-locked-lanes", "0", "--expect-min-bits", "0",
         "--expect-max-ber", "1"
     ]
     roles.spawn("rtl", "--with-host", *run)
@@ -148,6 +150,7 @@ class KilledPeer(unittest.TestCase):
                             stderr=subprocess.PIPE,
                             text=True)
     self.addCleanup(lambda: tool.poll() is None and (tool.kill(), tool.wait()))
+
     # attached and reading: its trace has been written to (the tool's buffer filled once)
     def reading():
       return tool.poll() is not None or (os.path.exists(trace) and os.path.getsize(trace) > 0)
