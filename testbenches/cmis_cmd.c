@@ -36,8 +36,9 @@ static void s_usage(FILE *f) {
       "                                (the format cpoemu_cmis.TracingClient writes)\n"
       "  --timeout-ms N                a silent rtl is declared dead after N ms (10000)\n"
       "  --curve-key F --curve-server-key F   CURVE for tcp: our keypair, the rtl's key\n"
-      "Exit codes: 0 done, 1 the module did not do what was asked (the error says what),\n"
-      "2 bad usage, 3 cannot attach or the run ended.\n",
+      "Exit codes: 0 done; 1 the module did not do what was asked (the error says what); 2 bad\n"
+      "usage (every argument is checked before attaching); 3 cannot attach, or the run ended\n"
+      "or its rtl went silent (--timeout-ms) or away (the error names the cause).\n",
       f);
 }
 
@@ -46,8 +47,14 @@ typedef struct {
   cpo_curve_cfg_t curve;
   uint64_t timeout_ms, app, interval_ms, count;
   bool linear, then_low_power, hold_to_end;
+  bool app_given, interval_given, count_given;
   char **args; /* positional arguments after the subcommand */
   int nargs;
+  /* what the positional arguments say, checked before attaching */
+  uint32_t addr;       /* peek, poke: the first linear address */
+  size_t n;            /* peek: the count; poke: the values */
+  uint8_t values[256]; /* poke */
+  bool low;            /* power low */
 } s_opts_t;
 
 /* A number: decimal, 0x hex, or hex with an h suffix (CMIS writes pages as 11h). */
@@ -129,13 +136,13 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
       num = &o->timeout_ms, min = 10, max = 3600000;
       break;
     case O_APP:
-      num = &o->app, min = 1, max = CPO_CMIS_MAX_APPS;
+      num = &o->app, min = 1, max = CPO_CMIS_MAX_APPS, o->app_given = true;
       break;
     case O_INTERVAL:
-      num = &o->interval_ms, min = 1, max = 3600000;
+      num = &o->interval_ms, min = 1, max = 3600000, o->interval_given = true;
       break;
     case O_COUNT:
-      num = &o->count, min = 1, max = 1000000;
+      num = &o->count, min = 1, max = 1000000, o->count_given = true;
       break;
     case O_HELP:
       s_usage(stdout);
@@ -164,32 +171,141 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
             o->endpoint);
     return 2;
   }
+  if (!o->curve.key_file != !o->curve.server_key_file) {
+    fprintf(stderr, "cpoemu cmis: --curve-key and --curve-server-key go together\n");
+    return 2;
+  }
+  const char *keys[2][2] = {{"--curve-key", o->curve.key_file},
+                            {"--curve-server-key", o->curve.server_key_file}};
+  for (int k = 0; k < 2; k++) {
+    FILE *f = keys[k][1] ? fopen(keys[k][1], "r") : NULL;
+    if (keys[k][1] && !f) {
+      fprintf(stderr, "cpoemu cmis: %s %s: %s\n", keys[k][0], keys[k][1], strerror(errno));
+      return 2;
+    }
+    if (f)
+      fclose(f);
+  }
   return 0;
 }
 
-/* The (bank, page, byte) or linear address at the front of the arguments; the arguments used. */
+/* An option that @p cmd does not take, named; NULL if none. */
+static const char *s_misplaced(const s_opts_t *o, const char *cmd) {
+  bool peek_poke = !strcmp(cmd, "peek") || !strcmp(cmd, "poke"), bringup = !strcmp(cmd, "bringup"),
+       watch = !strcmp(cmd, "watch");
+  if (o->linear && !peek_poke)
+    return "--linear (peek and poke only)";
+  if (o->then_low_power && !bringup)
+    return "--then-low-power (bringup only)";
+  if (o->app_given && !bringup)
+    return "--app (bringup only)";
+  if ((o->interval_given || o->count_given) && !watch)
+    return o->interval_given ? "--interval-ms (watch only)" : "--count (watch only)";
+  return NULL;
+}
+
+/* The (bank, page, byte) or linear address at the front of the arguments, as a linear address;
+ * the arguments used, or -1 (the argument named on stderr). */
 static int s_where(const s_opts_t *o, const char *cmd, uint32_t *linear) {
+  static const char *const names[3] = {"BANK", "PAGE", "BYTE"};
+  const uint32_t last = CPO_CMIS_LINEAR(255, 255, 255);
   uint64_t v[3];
   int need = o->linear ? 1 : 3;
-  const uint64_t max[3] = {255, 255, 255};
   if (o->nargs < need) {
     fprintf(stderr, "cpoemu cmis %s: expected %s\n", cmd,
             o->linear ? "a linear address" : "BANK PAGE BYTE");
     return -1;
   }
   for (int k = 0; k < need; k++)
-    if (!s_num(o->args[k], o->linear ? CPO_CMIS_LINEAR(255, 255, 255) : max[k], &v[k])) {
-      fprintf(stderr, "cpoemu cmis %s: %s: expected %s\n", cmd, o->args[k],
-              o->linear ? "a linear address up to 8388607" : "a number 0-255");
+    if (!s_num(o->args[k], o->linear ? last : 255, &v[k])) {
+      if (o->linear)
+        fprintf(stderr, "cpoemu cmis %s: ADDR %s: expected a linear address 0-%u\n", cmd,
+                o->args[k], (unsigned)last);
+      else
+        fprintf(stderr, "cpoemu cmis %s: %s %s: expected a number 0-255 (decimal, 0x.. or ..h)\n",
+                cmd, names[k], o->args[k]);
       return -1;
     }
-  if (o->linear)
+  if (o->linear) {
     *linear = (uint32_t)v[0];
-  else if (v[2] < 128)
+  } else if (v[2] < 128) {
     *linear = (uint32_t)v[2]; /* the lower page, whatever bank and page say */
-  else
+  } else if (v[0] != 0 && v[1] < CPO_CMIS_PAGE_P10) {
+    fprintf(stderr,
+            "cpoemu cmis %s: BANK %s: page %02" PRIx64 "h is not banked (CMIS banks pages 10h-FFh "
+            "only): bank 0\n",
+            cmd, o->args[0], v[1]);
+    return -1;
+  } else {
     *linear = CPO_CMIS_LINEAR(v[0], v[1], v[2]);
+  }
   return need;
+}
+
+/* The positional arguments of @p cmd, checked (before attaching); 0, or 2 naming the argument. */
+static int s_check_args(s_opts_t *o, const char *cmd) {
+  const char *opt = s_misplaced(o, cmd);
+  if (opt) {
+    fprintf(stderr, "cpoemu cmis %s: %s does not apply\n", cmd, opt);
+    return 2;
+  }
+  bool peek = !strcmp(cmd, "peek"), poke = !strcmp(cmd, "poke");
+  if (!strcmp(cmd, "power")) {
+    o->low = o->nargs == 1 && !strcmp(o->args[0], "low");
+    if (o->nargs != 1 || (!o->low && strcmp(o->args[0], "high"))) {
+      fprintf(stderr, "cpoemu cmis power: %s%s: expected low or high\n",
+              o->nargs ? o->args[0] : "no argument", o->nargs > 1 ? " ..." : "");
+      return 2;
+    }
+    return 0;
+  }
+  if (!peek && !poke) {
+    if (o->nargs) {
+      fprintf(stderr, "cpoemu cmis %s: %s: takes no arguments\n", cmd, o->args[0]);
+      return 2;
+    }
+    return 0;
+  }
+  int used = s_where(o, cmd, &o->addr);
+  if (used < 0)
+    return 2;
+  uint64_t v;
+  o->n = 1;
+  if (poke) {
+    o->n = (size_t)(o->nargs - used);
+    if (o->n == 0 || o->n > sizeof o->values) {
+      fprintf(stderr, "cpoemu cmis poke: expected 1-256 values after the address (got %zu)\n",
+              o->n);
+      return 2;
+    }
+    for (size_t k = 0; k < o->n; k++) {
+      if (!s_num(o->args[used + (int)k], 255, &v)) {
+        fprintf(stderr, "cpoemu cmis poke: VALUE %s: expected a byte 0-255\n",
+                o->args[used + (int)k]);
+        return 2;
+      }
+      o->values[k] = (uint8_t)v;
+    }
+  } else if (o->nargs > used) {
+    if (o->nargs > used + 1) {
+      fprintf(stderr, "cpoemu cmis peek: %s: unexpected after COUNT\n", o->args[used + 1]);
+      return 2;
+    }
+    if (!s_num(o->args[used], 256, &v) || v == 0) {
+      fprintf(stderr, "cpoemu cmis peek: COUNT %s: expected a count 1-256\n", o->args[used]);
+      return 2;
+    }
+    o->n = (size_t)v;
+  }
+  const uint32_t last = CPO_CMIS_LINEAR(255, 255, 255);
+  if (o->n - 1 > last - o->addr) {
+    fprintf(stderr,
+            "cpoemu cmis %s: %zu bytes from linear address %u run beyond the CMIS space (last "
+            "address %u)\n",
+            cmd, o->n, (unsigned)o->addr, (unsigned)last);
+    return 2;
+  }
+  return 0;
 }
 
 static void s_print_bytes(uint32_t linear, const uint8_t *buf, size_t n) {
@@ -205,49 +321,32 @@ static void s_print_bytes(uint32_t linear, const uint8_t *buf, size_t n) {
 }
 
 static cpo_status_t s_peek_poke(cpo_cmis_t *c, const s_opts_t *o, bool poke) {
-  const char *cmd = poke ? "poke" : "peek";
-  uint32_t linear;
-  int used = s_where(o, cmd, &linear);
-  if (used < 0)
-    return CPO_ERR_INVALID_ARG;
   uint8_t buf[256];
-  size_t n = 1;
-  uint64_t v;
-  if (poke) {
-    n = (size_t)(o->nargs - used);
-    if (n == 0 || n > sizeof buf) {
-      fprintf(stderr, "cpoemu cmis poke: expected 1-256 values after the address\n");
-      return CPO_ERR_INVALID_ARG;
-    }
-    for (size_t k = 0; k < n; k++) {
-      if (!s_num(o->args[used + (int)k], 255, &v)) {
-        fprintf(stderr, "cpoemu cmis poke: %s: expected a byte 0-255\n", o->args[used + (int)k]);
-        return CPO_ERR_INVALID_ARG;
-      }
-      buf[k] = (uint8_t)v;
-    }
-    CPO_TRY(cpo_cmis_write_linear(c, linear, buf, n));
-  } else {
-    if (o->nargs > used) {
-      if (!s_num(o->args[used], sizeof buf, &v) || v == 0) {
-        fprintf(stderr, "cpoemu cmis peek: %s: expected a count 1-256\n", o->args[used]);
-        return CPO_ERR_INVALID_ARG;
-      }
-      n = (size_t)v;
-    }
-    CPO_TRY(cpo_cmis_read_linear(c, linear, buf, n));
-  }
-  s_print_bytes(linear, buf, n);
+  if (poke)
+    CPO_TRY(cpo_cmis_write_linear(c, o->addr, o->values, o->n));
+  else
+    CPO_TRY(cpo_cmis_read_linear(c, o->addr, buf, o->n));
+  s_print_bytes(o->addr, poke ? o->values : buf, o->n);
   return CPO_OK;
 }
 
-static cpo_status_t s_watch(cpo_cmis_t *c, const s_opts_t *o) {
+/* A sleep of the tool's own: a failure is the transport's or the run's, said in @p why. */
+static cpo_status_t s_sleep(cpo_hal_t *hal, uint64_t cycles, const char *what, char *why,
+                            size_t why_len) {
+  cpo_status_t rc = cpo_hal_sleep_cycles(hal, cycles);
+  if (rc != CPO_OK)
+    snprintf(why, why_len, "%s: %s", what, cpo_hal_error(hal));
+  return rc;
+}
+
+static cpo_status_t s_watch(cpo_cmis_t *c, const s_opts_t *o, char *why, size_t why_len) {
   cpo_hal_t *hal = cpo_cmis_hal(c);
   char text[4096];
   unsigned set = 0;
   for (uint64_t k = 0; k < o->count; k++) {
     if (k)
-      CPO_TRY(cpo_hal_sleep_ns(hal, o->interval_ms * 1000000u));
+      CPO_TRY(s_sleep(hal, cpo_hal_ns_to_cycles(hal, o->interval_ms * 1000000u),
+                      "sleeping between reads", why, why_len));
     cpo_cmis_flags_t f;
     CPO_TRY(cpo_cmis_flags(c, &f));
     if (cpo_cmis_flags_any(&f)) {
@@ -289,23 +388,21 @@ static cpo_status_t s_bringup(cpo_cmis_t *c, const s_opts_t *o) {
 }
 
 static cpo_status_t s_power(cpo_cmis_t *c, const s_opts_t *o) {
-  bool low = o->nargs == 1 && !strcmp(o->args[0], "low");
-  if (o->nargs != 1 || (!low && strcmp(o->args[0], "high"))) {
-    fprintf(stderr, "cpoemu cmis power: expected low or high\n");
-    return CPO_ERR_INVALID_ARG;
-  }
-  CPO_TRY(cpo_cmis_set_low_power(c, low));
-  printf("module: %s\n", low ? "ModuleLowPwr" : "ModuleReady");
+  CPO_TRY(cpo_cmis_set_low_power(c, o->low));
+  printf("module: %s\n", o->low ? "ModuleLowPwr" : "ModuleReady");
   return CPO_OK;
 }
 
 /* Sleep to the run's last cycle, so that the host detaches only then. */
-static cpo_status_t s_hold(cpo_hal_t *hal) {
+static cpo_status_t s_hold(cpo_hal_t *hal, char *why, size_t why_len) {
   uint64_t last = cpo_hal_config(hal)->total_cycles - 1, now = cpo_hal_now_cycles(hal);
-  return now < last ? cpo_hal_sleep_cycles(hal, last - now) : CPO_OK;
+  return now < last ? s_sleep(hal, last - now, "sleeping to the run's last cycle", why, why_len)
+                    : CPO_OK;
 }
 
-static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
+/* @p cmd; a failure of the tool's own sleeps is said in @p why, the driver's by cpo_cmis_error. */
+static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o, char *why,
+                          size_t why_len) {
   uint8_t id;
   cpo_status_t rc = cpo_cmis_present(c, &id);
   if (rc == CPO_ERR_BUS) {
@@ -324,7 +421,7 @@ static cpo_status_t s_run(cpo_cmis_t *c, const char *cmd, const s_opts_t *o) {
   if (!strcmp(cmd, "power"))
     return s_power(c, o);
   if (!strcmp(cmd, "watch"))
-    return s_watch(c, o);
+    return s_watch(c, o, why, why_len);
   if (!strcmp(cmd, "cdb"))
     return s_cdb(c);
   if (!strcmp(cmd, "reset"))
@@ -353,8 +450,17 @@ int cpo_cmis_cmd(int argc, char **argv) {
   }
   s_opts_t o;
   int rc = s_parse(argc, argv, &o);
+  if (rc == 0)
+    rc = s_check_args(&o, cmd);
   if (rc)
     return rc;
+  /* Everything the arguments can get wrong is found before attaching (exit 2); after it, a
+   * failure is the transport's or the run's (exit 3) or the module's answer (exit 1). */
+  FILE *trace = NULL;
+  if (o.trace && !(trace = fopen(o.trace, "w"))) {
+    fprintf(stderr, "cpoemu cmis: --trace %s: %s\n", o.trace, strerror(errno));
+    return 2;
+  }
   char why[400];
   cpo_bridge_cfg_t bc = {.endpoint = o.endpoint,
                          .role = CPO_ROLE_HOST,
@@ -364,31 +470,29 @@ int cpo_cmis_cmd(int argc, char **argv) {
   cpo_hal_t *hal = NULL;
   if (cpo_hal_open(&bc, &hal, why, sizeof why) != CPO_OK) {
     fprintf(stderr, "cpoemu cmis: cannot attach to %s: %s\n", o.endpoint, why);
-    return 3;
-  }
-  FILE *trace = NULL;
-  cpo_hal_t *traced = NULL;
-  if (o.trace &&
-      (!(trace = fopen(o.trace, "w")) || cpo_cmis_trace_hal(hal, trace, &traced) != CPO_OK)) {
-    fprintf(stderr, "cpoemu cmis: --trace %s: %s\n", o.trace, strerror(errno));
     if (trace)
       fclose(trace);
-    cpo_hal_close(&hal);
-    return 2;
+    return 3;
   }
+  cpo_hal_t *traced = NULL;
   cpo_cmis_t *c = NULL;
-  cpo_status_t st = cpo_cmis_create(traced ? traced : hal, CPO_CMIS_ENGINE_BASE, &c);
+  cpo_status_t st = trace ? cpo_cmis_trace_hal(hal, trace, &traced) : CPO_OK;
   if (st == CPO_OK)
-    st = s_run(c, cmd, &o);
+    st = cpo_cmis_create(traced ? traced : hal, CPO_CMIS_ENGINE_BASE, &c);
+  why[0] = '\0'; /* from here: a failure of the tool's own sleeps */
+  if (st == CPO_OK)
+    st = s_run(c, cmd, &o, why, sizeof why);
   if (st == CPO_OK && o.hold_to_end)
-    st = s_hold(cpo_cmis_hal(c));
+    st = s_hold(cpo_cmis_hal(c), why, sizeof why);
   int exit_code = 0;
-  if (st == CPO_ERR_INVALID_ARG) {
-    exit_code = 2;
-  } else if (st != CPO_OK) {
-    bool ended = st == CPO_ERR_SIM_ENDED || st == CPO_ERR_PEER_GONE || st == CPO_ERR_TRANSPORT;
-    fprintf(stderr, "cpoemu cmis %s: %s\n", cmd, c ? cpo_cmis_error(c) : cpo_status_str(st));
-    exit_code = ended ? 3 : 1;
+  if (st != CPO_OK) {
+    /* the run silent, ended or gone (the cause named) is 3; the module's answer 1 */
+    bool transport = why[0] || (c && cpo_cmis_error_is_transport(c));
+    fprintf(stderr, "cpoemu cmis %s: %s\n", cmd,
+            why[0] ? why
+            : c    ? cpo_cmis_error(c)
+                   : cpo_status_str(st));
+    exit_code = transport ? 3 : 1;
   }
   cpo_cmis_destroy(&c);
   cpo_hal_close(&traced);

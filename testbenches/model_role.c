@@ -10,6 +10,7 @@
 #include "cpo/link.h"
 #include "cpo/log.h"
 #include "cpo/loopback.h"
+#include "cpo/snapshot_ber.h"
 #include "cpo/sync.h"
 #include "model_trace.h"
 #include "roles.h"
@@ -39,6 +40,21 @@ static void s_channel_destroy(channel_t *ch) {
   cpo_link_destroy(&ch->link);
 }
 
+/* The engine profile's link the run names (@p prof: its profile, opened). */
+static cpo_link_cfg_t s_link_cfg(const cpo_run_opts_t *o, const cpo_config_t *cfg,
+                                 const cpo_profile_t *prof) {
+  return (cpo_link_cfg_t){.params = prof,
+                          .topology = o->topology,
+                          .lanes = cfg->lanes,
+                          .symbols_per_cycle = cfg->symbols_per_cycle,
+                          .bits_per_symbol = cfg->bits_per_symbol,
+                          .baud_hz = (double)cfg->baud_hz,
+                          .seed = cfg->seed,
+                          .els_ambient_k = o->els_ambient_k,
+                          .fidelity = o->fidelity,
+                          .start_calibrated = o->start == CPO_START_CALIBRATED};
+}
+
 /* Build the channel the configuration names; @p why says what is wrong if it cannot. */
 static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t *cfg,
                                      channel_t *ch, char *why, size_t why_len) {
@@ -59,16 +75,7 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
   cpo_profile_t prof; /* the run's profile: shipped, or a file of the user's */
   if (cpo_profile_open(o->profile, &prof, NULL, why, why_len) != CPO_OK)
     return CPO_ERR_INVALID_ARG;
-  cpo_link_cfg_t lc = {.params = &prof,
-                       .topology = o->topology,
-                       .lanes = cfg->lanes,
-                       .symbols_per_cycle = cfg->symbols_per_cycle,
-                       .bits_per_symbol = cfg->bits_per_symbol,
-                       .baud_hz = (double)cfg->baud_hz,
-                       .seed = cfg->seed,
-                       .els_ambient_k = o->els_ambient_k,
-                       .fidelity = o->fidelity,
-                       .start_calibrated = o->start == CPO_START_CALIBRATED};
+  const cpo_link_cfg_t lc = s_link_cfg(o, cfg, &prof);
   if (cpo_link_create(&lc, &ch->link) != CPO_OK) {
     snprintf(why, why_len,
              "profile %s does not fit %u lanes of %u x %u-bit symbols at %llu Bd (see above)",
@@ -87,6 +94,28 @@ static cpo_status_t s_channel_create(const cpo_run_opts_t *o, const cpo_config_t
     cpo_link_destroy(&ch->link);
     return CPO_ERR_CONFIG_MISMATCH;
   }
+  return CPO_OK;
+}
+
+/* The calibrated snapshot's expected BER on each of the run's media lanes (@p cfg's). */
+static cpo_status_t s_snapshot_ber(const cpo_run_opts_t *o, const cpo_config_t *cfg, double *ber) {
+  cpo_profile_t prof;
+  char why[320];
+  if (strcmp(cfg->profile, "loopback") == 0 ||
+      cpo_profile_open(o->profile, &prof, NULL, why, sizeof why) != CPO_OK)
+    return CPO_ERR_INVALID_ARG;
+  const cpo_link_cfg_t lc = s_link_cfg(o, cfg, &prof);
+  return cpo_link_snapshot_ber(&lc, ber, cfg->lanes);
+}
+
+cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber, uint32_t host_lanes) {
+  const cpo_config_t *cfg = &o->config;
+  if (host_lanes == 0 || cfg->lanes == 0 || host_lanes % cfg->lanes != 0)
+    return CPO_ERR_INVALID_ARG;
+  double media[CPO_PROTO_MAX_LANES];
+  CPO_TRY(s_snapshot_ber(o, cfg, media));
+  for (uint32_t l = 0; l < host_lanes; l++) /* a data path's host lanes share its media lane */
+    ber[l] = media[l / (host_lanes / cfg->lanes)];
   return CPO_OK;
 }
 
@@ -235,8 +264,11 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   const cpo_model_channel_t ops = s_channel_ops(&ch);
   const cpo_sync_model_opts_t so = {.stop = o->stop};
   rc = cpo_sync_model_run(c, &ops, &so);
-  if (rc == CPO_OK && ch.link)
-    cpo_timeline_print_physics(stdout, ch.link);
+  if (rc == CPO_OK && ch.link) { /* the snapshot on a link of its own: the run's is done */
+    double snap[CPO_PROTO_MAX_LANES];
+    const bool known = s_snapshot_ber(o, cpo_client_config(c), snap) == CPO_OK;
+    cpo_timeline_print_physics(stdout, ch.link, known ? snap : NULL);
+  }
 out_channel:
   s_channel_destroy(&ch);
   cpo_model_trace_close(&trace);

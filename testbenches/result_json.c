@@ -112,10 +112,21 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
   char hash[19];
   snprintf(hash, sizeof hash, "0x%016llx", (unsigned long long)s->event_hash);
   json_t *lanes = json_array();
-  for (uint32_t l = 0; l < s->lanes; l++)
-    json_array_append_new(lanes, json_pack("{s:i, s:I, s:I, s:b}", "lane", (int)l, "bits",
-                                           (json_int_t)s->bits[l], "errors",
-                                           (json_int_t)s->errors[l], "locked", s->locked[l]));
+  for (uint32_t l = 0; l < s->lanes; l++) {
+    json_t *lane = json_pack("{s:i, s:I, s:I, s:b}", "lane", (int)l, "bits", (json_int_t)s->bits[l],
+                             "errors", (json_int_t)s->errors[l], "locked", s->locked[l]);
+    if (lane && s->snapshot_known && l < CPO_MAX_LANES_SUMMARY) {
+      /* the calibrated snapshot's expected BER on this lane; the lane's BER over it (null: no
+       * bits checked, or a snapshot without errors) */
+      const double snap = s->ber_snapshot[l];
+      json_object_set_new(lane, "ber_snapshot", json_real(snap));
+      json_object_set_new(lane, "ber_vs_snapshot",
+                          s->bits[l] && snap > 0.0
+                              ? json_real((double)s->errors[l] / (double)s->bits[l] / snap)
+                              : json_null());
+    }
+    json_array_append_new(lanes, lane);
+  }
   const cpo_config_t *c = &o->config;
   json_t *root =
       json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I, s:o, s:o,"

@@ -83,7 +83,8 @@ typedef struct {
   double expect_max_lane_ber;    /* per expected-locked lane */
   cpo_expect_d2d_t expect_d2d;
   uint64_t expect_min_repaired, expect_min_retrains;
-  double expect_max_up_us; /* 0: no bound */
+  double expect_max_up_us;       /* 0: no bound */
+  double expect_ber_vs_snapshot; /* per expected-locked lane: BER over the snapshot's; 0: none */
   /* CMIS at the end (read through the engine's CMIS bytes only when one is asked): the module
    * state and every CMIS lane's data-path state (0: any), the CMIS lanes whose latched Tx fault
    * and Rx LOS must be raised */
@@ -184,6 +185,10 @@ typedef struct {
   const cpo_series_t *series; /* the run over time, or NULL */
   cpo_cmis_end_summary_t cmis;
   char ber_margin[240]; /* the worst expected-locked lane's BER bound against the limit, or "" */
+  /* engine profiles: each host lane's expected BER under the calibrated snapshot of the run's
+   * seed and profile (cpo_role_snapshot_ber), what a bring-up's BER is judged against */
+  bool snapshot_known;
+  double ber_snapshot[CPO_MAX_LANES_SUMMARY];
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit
@@ -199,6 +204,12 @@ uint64_t cpo_role_host_min_cycles(const cpo_config_t *cfg);
  * profile fits the link; the lookahead L is within the physical path's latency). CPO_OK, or
  * an error with @p why saying what does not fit. */
 CPO_MUST_USE cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len);
+/** The expected BER (cpo_link_snapshot_ber) each of @p host_lanes host lanes would have under
+ * the calibrated snapshot of @p o's seed and engine profile (a data path's host lanes share their
+ * media lane's), computed apart from any run. CPO_ERR_INVALID_ARG for the loopback profile (no
+ * snapshot) or host lanes that are not whole data paths of the media lanes. */
+CPO_MUST_USE cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber,
+                                                uint32_t host_lanes);
 
 /** Write the JSON result of a run. 0 on success. */
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,

@@ -172,6 +172,9 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
             static_cast<unsigned long long>(r.cycles), r.error);
     return 3;
   }
+  // the snapshot's BER per lane, on a link of its own after the session: nothing of the run moves
+  sum->snapshot_known = sum->lanes <= CPO_MAX_LANES_SUMMARY &&
+                        cpo_role_snapshot_ber(o, sum->ber_snapshot, sum->lanes) == CPO_OK;
   cpo_verdict_expect(o, sum);
   return sum->expectations_met ? 0 : 1;
 }

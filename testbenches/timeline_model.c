@@ -1,10 +1,12 @@
 /* The timeline against a run (its clock, lanes, engines, D2D modules), and the model side's
  * events put into the engine model's schedule (timeline.h). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cpo/link_fault.h"
 #include "cpo/log.h"
+#include "cpo/snapshot_ber.h"
 #include "cpo/units.h"
 #include "timeline_run.h"
 
@@ -112,22 +114,39 @@ cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, cpo_link_t *l
   return CPO_OK;
 }
 
-void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link) {
+void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link, const double *ber_snapshot) {
   cpo_link_info_t info;
   cpo_link_get_info(link, &info);
-  fprintf(f, "cpoemu[model]: each lane's physics at the end\n"
-             "  lane  laser mA  laser degC  laser mW   OMA mW  RX dBm  detuning pm  heater mW  "
-             "ring degC\n");
+  int worst = -1; /* the lane furthest above the snapshot's BER */
+  double worst_ratio = 0.0, worst_now = 0.0;
+  fprintf(f,
+          "cpoemu[model]: each lane's physics at the end\n"
+          "  lane  laser mA  laser degC  laser mW   OMA mW  RX dBm  detuning pm  heater mW  "
+          "ring degC%s\n",
+          ber_snapshot ? "  expected BER  snapshot BER  x snapshot" : "");
   for (uint32_t l = 0; l < info.lanes; l++) {
     cpo_link_lane_state_t s;
     if (cpo_link_lane_state(link, l, &s) != CPO_OK) {
       fprintf(f, "  %4u  (nothing processed)\n", l);
       continue;
     }
-    fprintf(f, "  %4u  %8.1f  %10.1f  %8.2f  %7.3f  %6.1f  %11.1f  %9.2f  %9.1f\n", l,
+    char ber[64] = ""; /* exact, from the eyes: the run's now against the snapshot's */
+    if (ber_snapshot) {
+      const double now = cpo_link_expected_ber(link, l), snap = ber_snapshot[l];
+      const double ratio = snap > 0.0 ? now / snap : INFINITY;
+      snprintf(ber, sizeof ber, "  %12.2e  %12.2e  %10.3g", now, snap, ratio);
+      if (worst < 0 || ratio > worst_ratio)
+        worst = (int)l, worst_ratio = ratio, worst_now = now;
+    }
+    fprintf(f, "  %4u  %8.1f  %10.1f  %8.2f  %7.3f  %6.1f  %11.1f  %9.2f  %9.1f%s\n", l,
             s.laser_current_a * 1e3, cpo_k_to_c(s.laser_temp_k), s.laser_w * 1e3,
             s.oma_outer_w * 1e3, s.rx_w > 0 ? cpo_w_to_dbm(s.rx_w) : -99.9, s.detuning_m * 1e12,
-            s.heater_w * 1e3, cpo_k_to_c(s.mod_temp_k));
+            s.heater_w * 1e3, cpo_k_to_c(s.mod_temp_k), ber);
   }
+  if (worst >= 0)
+    fprintf(f,
+            "  expected BER (exact, from each lane's eye at the end) at most %.3gx the calibrated "
+            "snapshot's for the same seed and profile (lane %d: %.2e against %.2e)\n",
+            worst_ratio, worst, worst_now, ber_snapshot[worst]);
   fflush(f);
 }

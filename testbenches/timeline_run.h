@@ -26,8 +26,9 @@ CPO_MUST_USE cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_time
 CPO_MUST_USE cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, cpo_link_t *link,
                                                       double case_k, char *why, size_t why_len);
 /** Each lane's physics now (laser current and temperature, OMA, ring detuning, heater power),
- *  one line a lane, to @p f. */
-void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link);
+ *  and its expected BER under its eye now against @p ber_snapshot's (the calibrated snapshot's
+ *  per media lane, cpo_link_snapshot_ber; NULL: not shown), one line a lane, to @p f. */
+void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link, const double *ber_snapshot);
 
 #ifdef __cplusplus
 }

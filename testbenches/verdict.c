@@ -92,6 +92,56 @@ static void s_expect_lanes_and_link(const cpo_run_opts_t *o, cpo_run_summary_t *
   }
 }
 
+/* The PAM4 margin q (half the level spacing over the noise's sigma) a BER stands for: BER =
+ * SER / 2 with SER = 1.5 erfc(q / sqrt 2) (Gray PAM4, MODELS.md), as
+ * tests/fw/test_fw_bringup_model.c computes it; 40 for a BER of 0. */
+static double s_pam4_q(double ber) {
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200; i++) {
+    const double mid = 0.5 * (lo + hi);
+    if (0.75 * erfc(mid / sqrt(2.0)) > ber)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Each expected-locked lane's BER against the calibrated snapshot's (issue 14: a bring-up
+ * reaches the snapshot's quality). A lane fails when it is worse than @p o's factor beyond its
+ * counting noise: even its BER's lower bound (about 95 %: errors less 1.96 of their square root,
+ * over the bits) is above factor x the snapshot's; and, the rule of test_fw_bringup_model at
+ * BERs far below what a run resolves (a factor of 2 at 1e-10 is 1.6 % of margin), its PAM4
+ * margin q at that bound is below 98 % of the snapshot's. */
+static void s_expect_vs_snapshot(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
+  const double x = o->expect_ber_vs_snapshot;
+  char text[400];
+  if (x <= 0.0)
+    return;
+  if (!s->snapshot_known) {
+    s_add_failure(s, "[expect] ber_vs_snapshot: this run has no calibrated snapshot (engine "
+                     "profiles have)");
+    return;
+  }
+  for (uint32_t l = 0; l < s->lanes && l < CPO_MAX_LANES_SUMMARY; l++) {
+    if (!s_expected_locked(o, l) || !s->bits[l])
+      continue;
+    const double k = (double)s->errors[l], n = (double)s->bits[l], snap = s->ber_snapshot[l];
+    const double low = k > 1.96 * sqrt(k) ? (k - 1.96 * sqrt(k)) / n : 0.0;
+    const double q = s_pam4_q(low), q_snap = s_pam4_q(snap);
+    if (low <= x * snap || q >= 0.98 * q_snap)
+      continue;
+    snprintf(text, sizeof text,
+             "[expect] ber_vs_snapshot: lane %u BER %.3g (%llu errors in %llu bits, at least "
+             "%.3g beyond counting noise) is %.3gx the calibrated snapshot's %.3g, above %gx "
+             "(PAM4 margin q %.3f, below 98 %% of the snapshot's %.3f)",
+             l, k / n, (unsigned long long)s->errors[l], (unsigned long long)s->bits[l], low,
+             snap > 0.0 ? (k / n) / snap : INFINITY, snap, x, q, q_snap);
+    s_add_failure(s, text);
+    break; /* the first lane names it */
+  }
+}
+
 bool cpo_verdict_wants_cmis(const cpo_run_opts_t *o) {
   return o->expect_cmis_module || o->expect_cmis_dp || o->expect_cmis_tx_fault ||
          o->expect_cmis_rx_los;
@@ -216,6 +266,7 @@ void cpo_verdict_expect(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
     s_add_failure(s, text);
   }
   s_expect_lanes_and_link(o, s);
+  s_expect_vs_snapshot(o, s);
   s_expect_cmis(o, s);
   s_ber_margin(o, s);
 }
@@ -323,7 +374,8 @@ void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *
   if (s->model_wait_s > 0) /* the lookahead's health: near 0 when the model keeps ahead */
     fprintf(f, "  the design waited %.2f s (%.1f%%) for the model's RX\n", s->model_wait_s,
             100.0 * s->model_wait_s / s->wall_s);
-  fprintf(f, "  lane  locked          bits    errors       BER%s\n",
+  fprintf(f, "  lane  locked          bits    errors       BER%s%s\n",
+          s->snapshot_known ? "  snapshot BER  x snapshot" : "",
           s->d2d_modules ? "  D2D (ASIC / OE end)" : "");
   for (uint32_t l = 0; l < s->lanes; l++) {
     bits += s->bits[l];
@@ -331,9 +383,14 @@ void cpo_verdict_print(FILE *f, const cpo_run_summary_t *s, const cpo_config_t *
     char d2d[64] = "";
     if (s->d2d_modules)
       s_d2d_states(s, l / D2D_MODULE_LANES, d2d, sizeof d2d);
-    fprintf(f, "  %4u  %6s  %12llu  %8llu  %8.2e%s\n", l, s->locked[l] ? "yes" : "NO",
-            (unsigned long long)s->bits[l], (unsigned long long)s->errors[l],
-            s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0, d2d);
+    const double ber = s->bits[l] ? (double)s->errors[l] / (double)s->bits[l] : 0.0;
+    char snap[40] = ""; /* the snapshot's BER and this lane's over it */
+    if (s->snapshot_known && s->bits[l] && s->ber_snapshot[l] > 0.0)
+      snprintf(snap, sizeof snap, "  %12.2e  %10.3g", s->ber_snapshot[l], ber / s->ber_snapshot[l]);
+    else if (s->snapshot_known)
+      snprintf(snap, sizeof snap, "  %12.2e  %10s", s->ber_snapshot[l], "-");
+    fprintf(f, "  %4u  %6s  %12llu  %8llu  %8.2e%s%s\n", l, s->locked[l] ? "yes" : "NO",
+            (unsigned long long)s->bits[l], (unsigned long long)s->errors[l], ber, snap, d2d);
   }
   fprintf(f, "  all   %6s  %12llu  %8llu  %8.2e\n", "", (unsigned long long)bits,
           (unsigned long long)errors, bits ? (double)errors / (double)bits : 0.0);

@@ -7,9 +7,12 @@
  * ideal eye) and sets the slow state by fiat. It exists so a run can start at the operating
  * point (`--start calibrated`). The firmware of later issues must reach the same state by
  * itself, through the HAL, from power-on (`--start power-on`); this snapshot is what its
- * result is compared with. */
+ * result is compared with (cpo_link_snapshot_ber: each lane's expected BER under it, from a
+ * link of its own). */
 #include <math.h>
 
+#include "cpo/snapshot_ber.h"
+#include "cpo/symchan.h"
 #include "cpo/units.h"
 #include "link_internal.h"
 
@@ -126,4 +129,50 @@ void cpo_link_apply_calibrated_snapshot(cpo_link_t *l) {
   cpo_link_rebuild(l);
   for (uint32_t r = 0; r < l->info.lanes; r++)
     s_set_thresholds(l, r);
+}
+
+double cpo_link_expected_ber(const cpo_link_t *link, uint32_t lane) {
+  cpo_symchan_eye_t eye;
+  if (cpo_link_eye(link, lane, &eye) != CPO_OK)
+    return 1.0;
+  const uint32_t L = eye.levels;
+  double xt_mean = 0.0; /* crosstalk at its mean over the neighbours' symbol pairs */
+  for (int s = 0; s < 2; s++)
+    if (eye.has_neighbour[s])
+      for (uint32_t k = 0; k < L * L; k++)
+        xt_mean += eye.xt_a[s][k] / (L * L);
+  /* patterns of TAPS + 1 symbols: symbol m's current needs its predecessor */
+  uint32_t n = 1;
+  for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++)
+    n *= L;
+  double ser = 0.0;
+  for (uint32_t p = 0; p < n; p++) {
+    uint32_t sym[CPO_SYMCHAN_TAPS + 1], q = p; /* sym[0] newest */
+    for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++, q /= L)
+      sym[k] = q % L;
+    double y = 0.0;
+    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++)
+      y += eye.taps[k] * (eye.own_a[sym[k + 1] * L + sym[k]] + xt_mean);
+    ser += cpo_symchan_error_prob(&eye, y, sym[0]);
+  }
+  ser /= n;
+  return L == 4 ? ser / 2 : ser;
+}
+
+cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n) {
+  cpo_link_cfg_t snap = *cfg;
+  snap.start_calibrated = true;
+  cpo_link_t *l = NULL;
+  CPO_TRY(cpo_link_create(&snap, &l));
+  if (n > l->info.lanes) {
+    cpo_link_destroy(&l);
+    return CPO_ERR_INVALID_ARG;
+  }
+  /* the first grid point: the snapshot's DACs applied, every eye built under them (no symbol
+   * is carried, so no noise is drawn) */
+  cpo_link_grid_step(l, 0);
+  for (uint32_t r = 0; r < n; r++)
+    ber[r] = cpo_link_expected_ber(l, r);
+  cpo_link_destroy(&l);
+  return CPO_OK;
 }

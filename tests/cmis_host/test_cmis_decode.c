@@ -1,7 +1,8 @@
 /* The CMIS host driver's pure logic on byte buffers (page images): application advertisements,
  * durations, linear addresses, the CDB check codes, flags, monitor units, the external laser
  * source's pages 1Ah/1Bh; its page/bank selection over the HAL's in-memory backend (a fake select
- * register pair, no module); and its ELS calls over a fake paged module, access for access. */
+ * register pair, no module); its ELS calls over a fake paged module, access for access; and
+ * whose failure a failed call is (the transport's or the module's answer). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -744,6 +745,106 @@ static void test_els_dump_section_per_lane(void **state) {
   s_els_host_free(&h);
 }
 
+/* ---- Whose failure: the transport's (the run silent, ended) or the module's answer -------- */
+
+/* A HAL over another whose reads or sleeps fail, when told to, as the bridge's do once the rtl
+ * is killed (CPO_ERR_TIMEOUT, "peer rtl silent ...") or the run has ended. */
+typedef struct {
+  cpo_hal_t *inner;
+  cpo_status_t read_rc, sleep_rc; /* CPO_OK: the inner HAL's answer */
+} flaky_t;
+
+#define S_SILENT "peer rtl silent for 10000 ms at ipc://x; last agreed cycle 7"
+
+static cpo_status_t s_flaky_read(void *self, uint32_t addr, uint32_t *data) {
+  flaky_t *f = self;
+  return f->read_rc != CPO_OK ? f->read_rc : cpo_hal_read(f->inner, addr, data);
+}
+
+static cpo_status_t s_flaky_write(void *self, uint32_t addr, uint32_t data) {
+  return cpo_hal_write(((flaky_t *)self)->inner, addr, data);
+}
+
+static cpo_status_t s_flaky_sleep(void *self, uint64_t cycles) {
+  flaky_t *f = self;
+  return f->sleep_rc != CPO_OK ? f->sleep_rc : cpo_hal_sleep_cycles(f->inner, cycles);
+}
+
+static uint64_t s_flaky_now(const void *self) {
+  return cpo_hal_now_cycles(((const flaky_t *)self)->inner);
+}
+
+static const cpo_config_t *s_flaky_config(const void *self) {
+  return cpo_hal_config(((const flaky_t *)self)->inner);
+}
+
+static const char *s_flaky_error(const void *self) {
+  const flaky_t *f = self;
+  return f->read_rc != CPO_OK || f->sleep_rc != CPO_OK ? S_SILENT : cpo_hal_error(f->inner);
+}
+
+static void s_flaky_close(void *self) {
+  (void)self;
+}
+
+static const cpo_hal_ops_t s_flaky_ops = {.read32 = s_flaky_read,
+                                          .write32 = s_flaky_write,
+                                          .sleep_cycles = s_flaky_sleep,
+                                          .now_cycles = s_flaky_now,
+                                          .config = s_flaky_config,
+                                          .error = s_flaky_error,
+                                          .close = s_flaky_close};
+
+static void test_a_silent_or_ended_run_is_the_transports_failure_not_the_modules(void **state) {
+  (void)state;
+  els_host_t h;
+  s_els_host(&h, false);
+  h.mod.lower[CPO_CMIS_LOWER_MODULE_STATE_OFFSET] =
+      CPO_CMIS_MODULE_STATE_LOW_PWR << CPO_CMIS_LOWER_MODULE_STATE_STATE_SHIFT; /* stays there */
+  flaky_t f = {.inner = h.hal};
+  cpo_hal_t *hal = NULL;
+  cpo_cmis_t *c = NULL;
+  assert_int_equal(cpo_hal_create(&s_flaky_ops, &f, &hal), CPO_OK);
+  assert_int_equal(cpo_cmis_create(hal, 0, &c), CPO_OK);
+  assert_int_equal(cpo_cmis_probe(c), CPO_OK);
+  /* The module never reaches ModuleReady within its bound: the module's failure. */
+  assert_int_equal(cpo_cmis_set_low_power(c, false), CPO_ERR_TIMEOUT);
+  assert_non_null(strstr(cpo_cmis_error(c), "expected ModuleReady within MaxDurationModulePwrUp"));
+  assert_false(cpo_cmis_error_is_transport(c));
+  /* The rtl silent while the driver sleeps between polls: the same status, the transport's
+   * failure, named as the HAL names it (not as a module state not reached in time). */
+  f.sleep_rc = CPO_ERR_TIMEOUT;
+  assert_int_equal(cpo_cmis_set_low_power(c, false), CPO_ERR_TIMEOUT);
+  if (!strstr(cpo_cmis_error(c), "waiting: " S_SILENT))
+    fail_msg("a silent rtl reported as \"%s\"", cpo_cmis_error(c));
+  assert_true(cpo_cmis_error_is_transport(c));
+  f.sleep_rc = CPO_OK;
+  /* A read the rtl never answers, or answers after the run's end: the transport's. */
+  uint8_t v;
+  const cpo_status_t gone[] = {CPO_ERR_TIMEOUT, CPO_ERR_SIM_ENDED, CPO_ERR_PEER_GONE,
+                               CPO_ERR_TRANSPORT};
+  for (size_t k = 0; k < sizeof gone / sizeof gone[0]; k++) {
+    f.read_rc = gone[k];
+    assert_int_equal(cpo_cmis_read(c, 0, 0, 3, &v, 1), gone[k]);
+    assert_string_equal(cpo_cmis_error(c), "reading CMIS byte 3: " S_SILENT);
+    assert_true(cpo_cmis_error_is_transport(c));
+  }
+  /* A bus error is the design's answer: the module's. */
+  f.read_rc = CPO_ERR_BUS;
+  assert_int_equal(cpo_cmis_read(c, 0, 0, 3, &v, 1), CPO_ERR_BUS);
+  assert_false(cpo_cmis_error_is_transport(c));
+  /* And a refusal after a transport failure is the module's again. */
+  f.read_rc = CPO_ERR_TIMEOUT;
+  assert_int_equal(cpo_cmis_read(c, 0, 0, 3, &v, 1), CPO_ERR_TIMEOUT);
+  f.read_rc = CPO_OK;
+  assert_int_equal(cpo_cmis_read(c, 0, 0x1A, 130, &v, 1), CPO_ERR_RANGE);
+  assert_non_null(strstr(cpo_cmis_error(c), "refused page 0x1a"));
+  assert_false(cpo_cmis_error_is_transport(c));
+  cpo_cmis_destroy(&c);
+  cpo_hal_close(&hal);
+  s_els_host_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_apps_parse_reads_the_lower_page_list_and_its_end),
@@ -766,6 +867,7 @@ int main(void) {
       cmocka_unit_test(test_els_driver_calls_and_their_accesses),
       cmocka_unit_test(test_els_refused_page_means_no_external_laser_source),
       cmocka_unit_test(test_els_dump_section_per_lane),
+      cmocka_unit_test(test_a_silent_or_ended_run_is_the_transports_failure_not_the_modules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

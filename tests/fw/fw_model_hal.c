@@ -10,7 +10,7 @@
 #include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
 #include "cpo/profile.h"
-#include "cpo/symchan.h"
+#include "cpo/snapshot_ber.h"
 #include "cpo/traffic_regs.h"
 
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
@@ -331,29 +331,5 @@ uint64_t cpo_fw_model_hal_now(const cpo_fw_model_hal_t *m) {
 }
 
 double cpo_fw_model_expected_ber(const cpo_link_t *link, uint32_t lane) {
-  cpo_symchan_eye_t eye;
-  if (cpo_link_eye(link, lane, &eye) != CPO_OK)
-    return 1.0;
-  const uint32_t L = eye.levels;
-  double xt_mean = 0.0; /* crosstalk at its mean over the neighbours' symbol pairs */
-  for (int s = 0; s < 2; s++)
-    if (eye.has_neighbour[s])
-      for (uint32_t k = 0; k < L * L; k++)
-        xt_mean += eye.xt_a[s][k] / (L * L);
-  /* patterns of TAPS + 1 symbols: symbol m's current needs its predecessor */
-  uint32_t n = 1;
-  for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++)
-    n *= L;
-  double ser = 0.0;
-  for (uint32_t p = 0; p < n; p++) {
-    uint32_t sym[CPO_SYMCHAN_TAPS + 1], q = p; /* sym[0] newest */
-    for (int k = 0; k <= CPO_SYMCHAN_TAPS; k++, q /= L)
-      sym[k] = q % L;
-    double y = 0.0;
-    for (int k = 0; k < CPO_SYMCHAN_TAPS; k++)
-      y += eye.taps[k] * (eye.own_a[sym[k + 1] * L + sym[k]] + xt_mean);
-    ser += cpo_symchan_error_prob(&eye, y, sym[0]);
-  }
-  ser /= n;
-  return L == 4 ? ser / 2 : ser;
+  return cpo_link_expected_ber(link, lane);
 }

@@ -3,6 +3,8 @@
 - a bad timeline is refused before anything starts (exit 2) with its file, line and reason;
 - an expectation missed fails the run (exit 1), the RESULT line naming the expectation first
   and stderr the command that reproduces the run;
+- each lane's BER against the calibrated snapshot's of the same seed and profile (JSON,
+  tables), and ber_vs_snapshot failing on a lane under KP4 but far above the snapshot's;
 - a timeline with model-side and rtl-side events gives one event_hash over inproc, ipc and
   tcp and two quanta, and a different one from the same run without its events.
 
@@ -105,6 +107,41 @@ class Timeline(unittest.TestCase):
     code, out, err = cp.run(["run", path, "--quiet"], env=self.env)
     self.assertEqual(code, 0, out + err)
     self.assertIn("RESULT: PASS", out)
+
+  def test_ber_against_the_calibrated_snapshot_per_lane(self):
+    # a calibrated start: every lane reaches its snapshot's quality (no errors against ~1e-10),
+    # each lane's snapshot BER and ratio in the JSON and both tables
+    expect = "[expect]\nmax_lane_ber = 2.4e-4\nber_vs_snapshot = 2\n"
+    code, res, out, err = cp.run_json(
+        ["run", self.scenario(SHORT + expect, "snap.ini"), "--quiet"], env=self.env)
+    self.assertEqual(code, 0, out + err)
+    for lane in res["lanes"]:
+      self.assertTrue(0 < lane["ber_snapshot"] < 2.4e-4, lane)
+      self.assertEqual(lane["ber_vs_snapshot"],
+                       lane["errors"] / lane["bits"] / lane["ber_snapshot"])
+    self.assertIn("snapshot BER  x snapshot", out)
+    self.assertRegex(
+        out, r"expected BER \(exact, from each lane's eye at the end\) at most "
+        r"[\d.]+x the calibrated snapshot's")
+    # 5 dB of connector dirt on lane 2: locked, under KP4 (some 3e-5), yet far above the
+    # snapshot's: the expectation names the lane, its BER, the snapshot's and the ratio
+    dirt = "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\nloss_db = 5\n"
+    code, out, err = cp.run(
+        ["run", self.scenario(SHORT + dirt + expect, "dirt.ini"), "--quiet"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertNotIn("max_lane_ber", out)
+    self.assertRegex(
+        out, r"RESULT: FAIL \(\[expect\] ber_vs_snapshot: lane 2 BER [\d.e+-]+ \(\d+ errors in \d+ "
+        r"bits, at least [\d.e+-]+ beyond counting noise\) is [\d.e+-]+x the calibrated snapshot's "
+        r"[\d.e+-]+, above 2x \(PAM4 margin q [\d.]+, below 98 % of the snapshot's [\d.]+\)\)")
+    # no snapshot without an engine profile; a factor below 1 is refused with file and line
+    code, out, err = cp.run(
+        ["run", self.scenario(SHORT + expect, "lb.ini"), "--quiet", "--profile", "loopback"],
+        env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertIn("[expect] ber_vs_snapshot: this run has no calibrated snapshot", out)
+    self.refused(SHORT + "[expect]\nber_vs_snapshot = 0.5\n",
+                 r"6: \[expect\] ber_vs_snapshot = '0.5': expected none, or a number from 1")
 
   def test_cmis_managed_parks_every_lane_until_a_host_activates_it(self):
     # the same short run with and without the event: by STREAM_EN every lane carries traffic;

@@ -19,10 +19,23 @@
 #define S_POLL_MAX_NS 10000000u
 #define S_POLL_NS_PER_BOUND_MS 10000u
 
+static void s_vfail(cpo_cmis_t *c, bool transport, const char *fmt, va_list ap) {
+  vsnprintf(c->error, sizeof c->error, fmt, ap);
+  c->transport_failed = transport;
+}
+
 cpo_status_t cpo_cmis_fail(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(c->error, sizeof c->error, fmt, ap);
+  s_vfail(c, false, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+cpo_status_t cpo_cmis_fail_hal(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  s_vfail(c, rc != CPO_ERR_BUS, fmt, ap); /* a bus error is the design's answer */
   va_end(ap);
   return rc;
 }
@@ -51,6 +64,10 @@ const char *cpo_cmis_error(const cpo_cmis_t *c) {
   return c->error;
 }
 
+bool cpo_cmis_error_is_transport(const cpo_cmis_t *c) {
+  return c->transport_failed;
+}
+
 cpo_hal_t *cpo_cmis_hal(const cpo_cmis_t *c) {
   return c->hal;
 }
@@ -64,7 +81,7 @@ static cpo_status_t s_rd(cpo_cmis_t *c, unsigned byte, uint8_t *v) {
   uint32_t w = 0;
   cpo_status_t rc = cpo_hal_read(c->hal, c->base + CPO_CMIS_WORD_OFFSET(byte), &w);
   if (rc != CPO_OK)
-    return cpo_cmis_fail(c, rc, "reading CMIS byte %u: %s", byte, cpo_hal_error(c->hal));
+    return cpo_cmis_fail_hal(c, rc, "reading CMIS byte %u: %s", byte, cpo_hal_error(c->hal));
   *v = (uint8_t)w;
   return CPO_OK;
 }
@@ -72,7 +89,7 @@ static cpo_status_t s_rd(cpo_cmis_t *c, unsigned byte, uint8_t *v) {
 static cpo_status_t s_wr(cpo_cmis_t *c, unsigned byte, uint8_t v) {
   cpo_status_t rc = cpo_hal_write(c->hal, c->base + CPO_CMIS_WORD_OFFSET(byte), v);
   if (rc != CPO_OK)
-    return cpo_cmis_fail(c, rc, "writing CMIS byte %u: %s", byte, cpo_hal_error(c->hal));
+    return cpo_cmis_fail_hal(c, rc, "writing CMIS byte %u: %s", byte, cpo_hal_error(c->hal));
   return CPO_OK;
 }
 
@@ -250,11 +267,12 @@ void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w) {
   w->start_cycles = cpo_hal_now_cycles(c->hal);
   w->deadline_cycles = w->start_cycles + cpo_cmis_ms_to_cycles(cfg, bound_ms);
   w->poll_cycles = cpo_hal_ns_to_cycles(c->hal, poll_ns);
+  w->expired = false;
 }
 
-/* CPO_OK to poll again (after a sleep), CPO_ERR_TIMEOUT once the bound has passed. */
 cpo_status_t cpo_cmis_wait_next(cpo_cmis_t *c, cpo_cmis_wait_t *w) {
-  if (cpo_hal_now_cycles(c->hal) >= w->deadline_cycles)
+  w->expired = cpo_hal_now_cycles(c->hal) >= w->deadline_cycles;
+  if (w->expired)
     return CPO_ERR_TIMEOUT;
   const uint64_t next = cpo_hal_now_cycles(c->hal) + w->poll_cycles;
   if (c->poll_fn) {
@@ -265,7 +283,7 @@ cpo_status_t cpo_cmis_wait_next(cpo_cmis_t *c, cpo_cmis_wait_t *w) {
   const uint64_t now = cpo_hal_now_cycles(c->hal);
   cpo_status_t rc = now < next ? cpo_hal_sleep_cycles(c->hal, next - now) : CPO_OK;
   if (rc != CPO_OK)
-    return cpo_cmis_fail(c, rc, "waiting: %s", cpo_hal_error(c->hal));
+    return cpo_cmis_fail_hal(c, rc, "waiting: %s", cpo_hal_error(c->hal));
   return CPO_OK;
 }
 
@@ -303,7 +321,7 @@ static cpo_status_t s_wait_module(cpo_cmis_t *c, unsigned want, uint32_t bound_m
     if (st == CPO_CMIS_MODULE_STATE_FAULT)
       CPO_TRY(cpo_cmis_check_fault(c)); /* fails, naming the cause */
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
-    if (rc == CPO_ERR_TIMEOUT)
+    if (w.expired)
       return cpo_cmis_fail(c, rc, "module: %s (%u) after %.3f ms; expected %s within %s = %u ms",
                            cpo_cmis_module_state_text(st), st, cpo_cmis_wait_elapsed_ms(c, &w),
                            cpo_cmis_module_state_text(want), bound_name, bound_ms);
@@ -325,7 +343,7 @@ static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
     if (lane == c->info.lanes)
       return CPO_OK;
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
-    if (rc == CPO_ERR_TIMEOUT) {
+    if (w.expired) {
       unsigned st = states[lane];
       cpo_cmis_fail(c, rc, "lane %u: %s (%u) after %.3f ms; expected %s within %s = %u ms",
                     lane + 1, cpo_cmis_dp_state_text(st), st, cpo_cmis_wait_elapsed_ms(c, &w),
@@ -368,7 +386,7 @@ static cpo_status_t s_wait_config(cpo_cmis_t *c, unsigned app_sel, uint32_t boun
     if (!pending)
       return CPO_OK;
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
-    if (rc == CPO_ERR_TIMEOUT) {
+    if (w.expired) {
       const char *d = cpo_cmis_config_status_desc(pending_st);
       return cpo_cmis_fail(c, rc,
                            "lane %u: config status %s (%u) after %.3f ms; expected ConfigSuccess "

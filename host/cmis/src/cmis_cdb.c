@@ -29,7 +29,7 @@ cpo_status_t cpo_cmis_cdb(cpo_cmis_t *c, uint16_t cmd, const uint8_t *lpl, size_
     if (!(st & CPO_CMIS_LOWER_CDB_STATUS_BUSY_MASK))
       break;
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
-    if (rc == CPO_ERR_TIMEOUT)
+    if (w.expired)
       return cpo_cmis_fail(c, rc,
                            "CDB %04Xh: still busy (status 0x%02x) after %.3f ms (bound %u ms)", cmd,
                            st, cpo_cmis_wait_elapsed_ms(c, &w), CPO_CMIS_CDB_MAX_MS);

@@ -195,6 +195,10 @@ CPO_MUST_USE cpo_status_t cpo_cmis_create(cpo_hal_t *hal, uint32_t base, cpo_cmi
 void cpo_cmis_destroy(cpo_cmis_t **c);
 /** Text of the last failure ("" if none). */
 const char *cpo_cmis_error(const cpo_cmis_t *c);
+/** Whether the last failure was the transport's or the peer's: a HAL call failed other than with
+ * a bus error (the run silent, ended or gone), so the module never answered; false when the module
+ * answered wrong (a bus error, a refused page or value, a state not reached within its bound). */
+bool cpo_cmis_error_is_transport(const cpo_cmis_t *c);
 cpo_hal_t *cpo_cmis_hal(const cpo_cmis_t *c);
 
 /** Read byte 0 once: CPO_OK if the window answers, CPO_ERR_BUS if nothing is there. */

@@ -1,0 +1,32 @@
+/* The calibrated snapshot's quality, for judging a bring-up against it (issue 14: after a cold
+ * bring-up every lane's BER within a factor of 2 of the snapshot's for the same seed and
+ * profile). Computed from eyes, exactly, never by drawing symbols. */
+#ifndef CPO_SNAPSHOT_BER_H
+#define CPO_SNAPSHOT_BER_H
+
+#include <stdint.h>
+
+#include "cpo/link.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Expected bit error ratio of RX lane @p lane under its current eye: the exact error
+ *  probability of every pattern of the symbols the ISI spans, averaged (neighbours' crosstalk
+ *  at its mean), halved for PAM4 (Gray: an error is one bit of two). 1 when the lane has no eye
+ *  yet (nothing processed) or no such lane. Reads the link only. */
+double cpo_link_expected_ber(const cpo_link_t *link, uint32_t lane);
+
+/** The expected BER (cpo_link_expected_ber) of each of the first @p n RX lanes under the
+ *  calibrated snapshot of configuration @p cfg (whatever its start_calibrated says): built on a
+ *  link of its own, its eyes as at its first grid point, then freed. Links the caller has are
+ *  untouched and nothing is drawn from any random stream: a run's results cannot change.
+ *  @return CPO_OK; as cpo_link_create; CPO_ERR_INVALID_ARG if @p n exceeds the lanes */
+CPO_MUST_USE cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CPO_SNAPSHOT_BER_H */
