@@ -85,7 +85,9 @@ module cpo_cmis
   input  logic [15:0] els_state_i,
   input  logic [7:0] els_fibre_i,
   input  logic [NumMediaLanes-1:0][15:0] els_temp_code_i,
-  // what the host set: lanes enabled, lanes in power control, setpoints (10 uA, 10 uW)
+  // the source's lanes (bit i: ELS lane i exists); what the host set: lanes enabled, lanes in
+  // power control, setpoints (10 uA, 10 uW)
+  output logic [7:0] els_lane_mask_o,
   output logic [7:0] els_enable_o,
   output logic [7:0] els_power_mode_o,
   output logic [7:0][15:0] els_bias_set_o,
@@ -193,6 +195,7 @@ module cpo_cmis
   logic els;  // the engine has an external laser source: pages 1Ah/1Bh are advertised
   assign els = els_lanes_i != '0;
   logic [7:0] els_lane_mask;  // the lanes the source has
+  assign els_lane_mask_o = els_lane_mask;
   logic [15:0] els_state_mask;  // their state bits
   always_comb begin
     for (int i = 0; i < ElsMax; i++) begin

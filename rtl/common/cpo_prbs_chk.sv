@@ -71,44 +71,50 @@ module cpo_prbs_chk
   logic [Width-1:0]         predicted;
   logic [5:0]               degree;
   always_comb begin
-    unique case (poly_i)
-      Prbs7: begin
-        degree = 6'd7;
-        ext = ExtBits'({rx_q, hist_q[6:0]});
-        predicted = Width'(ext ^ (ext >> 1));
-      end
-      Prbs9: begin
-        degree = 6'd9;
-        ext = ExtBits'({rx_q, hist_q[8:0]});
-        predicted = Width'(ext ^ (ext >> 4));
-      end
-      Prbs13: begin
-        degree = 6'd13;
-        ext = ExtBits'({rx_q, hist_q[12:0]});
-        predicted = Width'(ext ^ (ext >> 1) ^ (ext >> 11) ^ (ext >> 12));
-      end
-      Prbs15: begin
-        degree = 6'd15;
-        ext = ExtBits'({rx_q, hist_q[14:0]});
-        predicted = Width'(ext ^ (ext >> 1));
-      end
-      Prbs23: begin
-        degree = 6'd23;
-        ext = ExtBits'({rx_q, hist_q[22:0]});
-        predicted = Width'(ext ^ (ext >> 5));
-      end
-      default: begin  // Prbs31 and the reserved codes
-        degree = 6'd31;
-        ext = ExtBits'({rx_q, hist_q[30:0]});
-        predicted = Width'(ext ^ (ext >> 3));
-      end
-    endcase
+    degree = '0;
+    ext = '0;
+    predicted = '0;
+    if (state_q == StHunt) begin  // only hunting looks at the prediction
+      unique case (poly_i)
+        Prbs7: begin
+          degree = 6'd7;
+          ext = ExtBits'({rx_q, hist_q[6:0]});
+          predicted = Width'(ext ^ (ext >> 1));
+        end
+        Prbs9: begin
+          degree = 6'd9;
+          ext = ExtBits'({rx_q, hist_q[8:0]});
+          predicted = Width'(ext ^ (ext >> 4));
+        end
+        Prbs13: begin
+          degree = 6'd13;
+          ext = ExtBits'({rx_q, hist_q[12:0]});
+          predicted = Width'(ext ^ (ext >> 1) ^ (ext >> 11) ^ (ext >> 12));
+        end
+        Prbs15: begin
+          degree = 6'd15;
+          ext = ExtBits'({rx_q, hist_q[14:0]});
+          predicted = Width'(ext ^ (ext >> 1));
+        end
+        Prbs23: begin
+          degree = 6'd23;
+          ext = ExtBits'({rx_q, hist_q[22:0]});
+          predicted = Width'(ext ^ (ext >> 5));
+        end
+        default: begin  // Prbs31 and the reserved codes
+          degree = 6'd31;
+          ext = ExtBits'({rx_q, hist_q[30:0]});
+          predicted = Width'(ext ^ (ext >> 3));
+        end
+      endcase
+    end
   end
 
   // Locked: the free-running reference.
   logic [Width-1:0]         expected;
   logic [PrbsStateBits-1:0] ref_next;
   cpo_prbs_leap #(.Width(Width)) u_leap (
+    .en_i   (state_q == StLocked),  // only a locked checker looks at the reference
     .poly_i (poly_i),
     .state_i(hist_q),
     .data_o (expected),
@@ -119,7 +125,7 @@ module cpo_prbs_chk
   logic [WordErrBits-1:0]   nerr;
   always_comb begin
     rx_hist = PrbsStateBits'(ext >> Width);  // the last `degree` received bits
-    nerr = WordErrBits'($countones(expected ^ rx_q));
+    nerr = '0;
 
     state_d = state_q;
     hist_d = hist_q;
@@ -139,6 +145,7 @@ module cpo_prbs_chk
     end else if (rx_valid_q) begin
       unique case (state_q)
         StLocked: begin
+          nerr = WordErrBits'($countones(expected ^ rx_q));
           hist_d = ref_next;
           bits_d = bits_q + 64'(Width);
           errs_d = errs_q + 64'(nerr);

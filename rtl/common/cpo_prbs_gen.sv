@@ -60,6 +60,7 @@ module cpo_prbs_gen
     assign cur_state = (running_q && poly_q == poly_i) ? state_q : seed_state;
 
     cpo_prbs_leap #(.Width(Width)) u_leap (
+      .en_i   (1'b1),
       .poly_i (poly_i),
       .state_i(cur_state),
       .data_o (word),
@@ -98,6 +99,7 @@ module cpo_prbs_gen
     end
 
     cpo_prbs_leap #(.Width(Width)) u_leap (
+      .en_i   (use_word),
       .poly_i (poly_q),
       .state_i(cur_state),
       .data_o (word),

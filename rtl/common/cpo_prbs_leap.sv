@@ -5,12 +5,14 @@
 // them. The trinomials (all but PRBS13) produce as many bits at once as their nearest feedback
 // term allows; PRBS13, whose x^1 term allows only one, uses the parallel-LFSR matrix computed
 // at elaboration (each output bit a fixed XOR of state bits). Only the selected polynomial's
-// logic is evaluated in simulation.
+// logic is evaluated in simulation, and none while en_i is low (outputs zero): a checker that
+// is hunting or a generator whose word nothing uses costs the simulator nothing here.
 module cpo_prbs_leap
   import cpo_prbs_pkg::*;
 #(
   parameter int unsigned Width = 32
 ) (
+  input  logic                     en_i,
   input  prbs_poly_e                poly_i,
   input  logic [PrbsStateBits-1:0] state_i,
   output logic [Width-1:0]         data_o,
@@ -77,35 +79,41 @@ module cpo_prbs_leap
   logic [ExtBits-1:0] ext;
   logic [5:0]         degree;
   always_comb begin
-    unique case (poly_i)
-      Prbs7: begin
-        degree = 6'd7;
-        ext = trinomial(state_i, 7, 6);
-      end
-      Prbs9: begin
-        degree = 6'd9;
-        ext = trinomial(state_i, 9, 5);
-      end
-      Prbs13: begin
-        degree = 6'd13;
-        ext = ExtBits'({apply(Cols13, state_i), state_i[12:0]});
-      end
-      Prbs15: begin
-        degree = 6'd15;
-        ext = trinomial(state_i, 15, 14);
-      end
-      Prbs23: begin
-        degree = 6'd23;
-        ext = trinomial(state_i, 23, 18);
-      end
-      default: begin  // Prbs31 and the reserved codes
-        degree = 6'd31;
-        ext = trinomial(state_i, 31, 28);
-      end
-    endcase
-    data_o = Width'(ext >> degree);
-    // The last `degree` bits of {state, word}; ext has nothing above bit degree + Width - 1.
-    state_o = PrbsStateBits'(ext >> Width) & PrbsStateBits'((ExtBits'(1) << degree) - 1'b1);
+    ext = '0;
+    degree = '0;
+    data_o = '0;
+    state_o = '0;
+    if (en_i) begin
+      unique case (poly_i)
+        Prbs7: begin
+          degree = 6'd7;
+          ext = trinomial(state_i, 7, 6);
+        end
+        Prbs9: begin
+          degree = 6'd9;
+          ext = trinomial(state_i, 9, 5);
+        end
+        Prbs13: begin
+          degree = 6'd13;
+          ext = ExtBits'({apply(Cols13, state_i), state_i[12:0]});
+        end
+        Prbs15: begin
+          degree = 6'd15;
+          ext = trinomial(state_i, 15, 14);
+        end
+        Prbs23: begin
+          degree = 6'd23;
+          ext = trinomial(state_i, 23, 18);
+        end
+        default: begin  // Prbs31 and the reserved codes
+          degree = 6'd31;
+          ext = trinomial(state_i, 31, 28);
+        end
+      endcase
+      data_o = Width'(ext >> degree);
+      // The last `degree` bits of {state, word}; ext has nothing above bit degree + Width - 1.
+      state_o = PrbsStateBits'(ext >> Width) & PrbsStateBits'((ExtBits'(1) << degree) - 1'b1);
+    end
   end
 
 endmodule : cpo_prbs_leap

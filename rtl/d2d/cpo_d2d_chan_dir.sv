@@ -50,7 +50,7 @@ module cpo_d2d_chan_dir
   logic [NumWires-1:0]               inj;
   for (genvar w = 0; w < NumWires; w++) begin : g_wire
     logic [PhaseBits-1:0] phase;
-    assign phase = phase_i[arrive(w, cfg_i.reverse)];
+    assign phase = cfg_i.reverse ? phase_i[arrive(w, 1'b1)] : phase_i[w];
     cpo_d2d_chan_lane u_lane (
       .clk_i,
       .rst_ni,
@@ -75,9 +75,13 @@ module cpo_d2d_chan_dir
     );
   end
 
-  // Reversal is its own inverse: receiver lane r gets wire arrive(r).
+  // Reversal is its own inverse: receiver lane r gets wire arrive(r). (Two fixed wirings, so the
+  // simulator does not index by a run-time value on every word.)
   always_comb begin
-    for (int unsigned r = 0; r < NumWires; r++) rx_o[r] = wire_rx[arrive(r, cfg_i.reverse)];
+    rx_o = wire_rx;
+    if (cfg_i.reverse) begin
+      for (int unsigned r = 0; r < NumWires; r++) rx_o[r] = wire_rx[arrive(r, 1'b1)];
+    end
   end
 
   // Sideband.

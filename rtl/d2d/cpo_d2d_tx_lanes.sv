@@ -108,10 +108,10 @@ module cpo_d2d_tx_lanes
   logic [NumWires-1:0][WordBits-1:0] wire_q;
 
   logic [NumLanes-1:0][22:0]         scr_d;
-  logic [NumWires-1:0][WordBits-1:0] wire_d;
+  logic [WordBits-1:0]               wire_d [NumWires];  // unpacked: indexed by the lane map
   always_comb begin
     logic [WordBits-1:0] parity, word;
-    wire_d = '0;
+    for (int unsigned w = 0; w < NumWires; w++) wire_d[w] = '0;
     scr_d = '0;  // outside TxActive the scrambler restarts from zero, like the receiver sees
     parity = '0;
     word = '0;
@@ -135,7 +135,7 @@ module cpo_d2d_tx_lanes
               word = scramble({data_i[j] & {WordBits{valid_i}}, scr_q[j]});
               scr_d[j] = 23'({word, scr_q[j]} >> WordBits);
             end
-            wire_d[map_i[j]] = word;
+            wire_d[int'(map_i[j])] = word;
             parity = parity ^ word;
           end
         end
@@ -154,7 +154,7 @@ module cpo_d2d_tx_lanes
     end else begin
       scr_q <= scr_d;
       frame_q <= frame_q + 1'b1;
-      wire_q <= wire_d;
+      for (int unsigned w = 0; w < NumWires; w++) wire_q[w] <= wire_d[w];
     end
   end
 

@@ -278,7 +278,7 @@ module cpo_engine_top
   apb_req_t traffic_req;
   assign traffic_req = '{psel: psel_i & sel_traffic, penable: penable_i, pwrite: pwrite_i,
                          paddr: 32'(paddr_i[CPO_TRAFFIC_ADDR_BITS-1:0]), pwdata: pwdata_i};
-  logic unused_traffic_re;
+  logic traffic_re;
   cpo_traffic_reg_top u_traffic_reg (
     .clk_i,
     .rst_ni,
@@ -286,17 +286,39 @@ module cpo_engine_top
     .rsp_o      (traffic_rsp),
     .reg2hw_o   (t_reg2hw),
     .hw2reg_i   (t_hw2reg),
-    .hw2reg_re_o(unused_traffic_re)
+    .hw2reg_re_o(traffic_re)
   );
 
   prbs_poly_e poly;
   assign poly = prbs_poly_e'(t_reg2hw.ctrl.poly);
-  assign t_hw2reg.config_.num_lanes = 8'(NumHostLanes);
-  assign t_hw2reg.config_.word_bits = 8'(WordBits);
+  // The block's status (every lane's counters: 4176 bits) is assembled only in the cycle a read
+  // looks at it, and held (a latch) in the others, as cpo_d2d_ep's: rebuilt in every cycle, it
+  // cost the simulator more per cycle than the host lanes' checkers.
   logic [MaxLanes-1:0] locked_all;
   assign locked_all = MaxLanes'(lane_locked_o);
-  assign t_hw2reg.locked_lo.lanes = locked_all[31:0];
-  assign t_hw2reg.locked_hi.lanes = locked_all[63:32];
+  // The lanes' counters reach the ports through one process, word by word: per-lane continuous
+  // assignments into the packed ports were merged by Verilator into one concatenation rebuilt
+  // in every cycle (64 lanes: 20 k instructions a cycle, a fifth of the design's).
+  logic [63:0] lane_bits [NumHostLanes], lane_errs [NumHostLanes];
+  always_comb begin
+    for (int unsigned l = 0; l < NumHostLanes; l++) begin
+      lane_bits_o[l] = lane_bits[l];
+      lane_errors_o[l] = lane_errs[l];
+    end
+  end
+  always_latch begin
+    if (traffic_re) begin
+      t_hw2reg = '0;
+      t_hw2reg.config_.num_lanes = 8'(NumHostLanes);
+      t_hw2reg.config_.word_bits = 8'(WordBits);
+      t_hw2reg.locked_lo.lanes = locked_all[31:0];
+      t_hw2reg.locked_hi.lanes = locked_all[63:32];
+      for (int unsigned l = 0; l < NumHostLanes; l++) begin
+        t_hw2reg.lane_bits[l].value = lane_bits_o[l][31:0];
+        t_hw2reg.lane_errs[l].value = lane_errors_o[l][31:0];
+      end
+    end
+  end
 
   for (genvar l = 0; l < MaxLanes; l++) begin : g_host
     if (l < NumHostLanes) begin : g_lane
@@ -315,14 +337,9 @@ module cpo_engine_top
         .rx_i        (o2a_rx[l]),
         .clear_i     (t_reg2hw.cnt_clear.clear),
         .locked_o    (lane_locked_o[l]),
-        .bits_o      (lane_bits_o[l]),
-        .errors_o    (lane_errors_o[l])
+        .bits_o      (lane_bits[l]),
+        .errors_o    (lane_errs[l])
       );
-      assign t_hw2reg.lane_bits[l].value = lane_bits_o[l][31:0];
-      assign t_hw2reg.lane_errs[l].value = lane_errors_o[l][31:0];
-    end else begin : g_none
-      assign t_hw2reg.lane_bits[l].value = '0;
-      assign t_hw2reg.lane_errs[l].value = '0;
     end
   end
 
@@ -486,9 +503,8 @@ module cpo_engine_top
   logic [7:0][15:0] els_bias_set, els_power_set;
   logic [7:0] els_set_written, els_enable_q;
   logic [15:0] els_on_all;
-  always_comb begin
+  always_comb begin  // els_lane_mask: cpo_cmis's, from els_lanes_i
     for (int i = 0; i < 8; i++) begin
-      els_lane_mask[i] = i < int'(els_lanes_i);
       els_on_all[2*i+:2] = els_lane_mask[i] ? 2'(cpo_cmis_pkg::CPO_CMIS_ELS_LANE_STATE_ON) : 2'd0;
     end
   end
@@ -569,6 +585,7 @@ module cpo_engine_top
     .els_state_i    (o_reg2hw.els_status.state),
     .els_fibre_i    (o_reg2hw.els_status.fibre_checked),
     .els_temp_code_i(adc_code_i[AdcLaserTemp]),
+    .els_lane_mask_o(els_lane_mask),
     .els_enable_o   (els_enable),
     .els_power_mode_o(els_power_mode),
     .els_bias_set_o (els_bias_set),

@@ -436,6 +436,7 @@ void test_cmis_els_pages_only_with_an_external_source(void **) {
     const unsigned f = (unsigned)tb.rd(at) << 8 | tb.rd(at + 1);
     assert_int_equal(f, l < 2 ? 22868 : 0);
   }
+  assert_int_equal(t.els_lane_mask_o, 0x03);
   assert_int_equal(t.els_enable_o, 0x03); // reset: every lane the source has
   tb.wr(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET, 0x02);
   tb.tick();
