@@ -68,7 +68,9 @@ static bool s_num(const char *text, uint64_t max, uint64_t *out) {
     if (end != text + n - 1)
       return false;
   } else {
-    v = strtoull(text, &end, 0);
+    /* never octal: byte 010 is ten, as a person reads it (as the run's numbers, params.c) */
+    const bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    v = strtoull(text, &end, hex ? 16 : 10);
     if (*end)
       return false;
   }
@@ -304,6 +306,20 @@ static int s_check_args(s_opts_t *o, const char *cmd) {
             "address %u)\n",
             cmd, o->n, (unsigned)o->addr, (unsigned)last);
     return 2;
+  }
+  /* a linear address in bank 1 or above of a page below 10h names the same byte as bank 0's:
+   * refused as BANK PAGE BYTE are, not silently read or written in bank 0 */
+  for (size_t k = 0; o->linear && k < o->n; k++) {
+    unsigned bank, page, byte;
+    if (cpo_cmis_linear_split(o->addr + (uint32_t)k, &bank, &page, &byte) == 0 && bank != 0 &&
+        page < CPO_CMIS_PAGE_P10) {
+      fprintf(stderr,
+              "cpoemu cmis %s: linear address %u is bank %u page %02xh byte %u, and page %02xh "
+              "is not banked (CMIS banks pages 10h-FFh only): bank 0 is %u\n",
+              cmd, (unsigned)o->addr + (unsigned)k, bank, page, byte, page,
+              (unsigned)CPO_CMIS_LINEAR(0, page, byte));
+      return 2;
+    }
   }
   return 0;
 }

@@ -119,8 +119,11 @@ static void s_expect_vs_snapshot(const cpo_run_opts_t *o, cpo_run_summary_t *s) 
   if (x <= 0.0)
     return;
   if (!s->snapshot_known) {
-    s_add_failure(s, "[expect] ber_vs_snapshot: this run has no calibrated snapshot (engine "
-                     "profiles have)");
+    s_add_failure(s, o->direct_loopback
+                         ? "[expect] ber_vs_snapshot: a --direct run has no optics to compare "
+                           "with the calibrated snapshot"
+                         : "[expect] ber_vs_snapshot: this run has no calibrated snapshot "
+                           "(engine profiles have)");
     return;
   }
   for (uint32_t l = 0; l < s->lanes && l < CPO_MAX_LANES_SUMMARY; l++) {

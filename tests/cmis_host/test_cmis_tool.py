@@ -73,6 +73,17 @@ class BadArguments(unittest.TestCase):
   def test_peek_linear_run_beyond_the_space(self):
     self._refused(["peek", "--linear", "8388735", "2"], "run beyond the CMIS space")
 
+  def test_peek_linear_address_of_an_unbanked_page_in_another_bank(self):
+    # (1 * 256 + 0) * 128 + 128: page 00h's byte 128 as if banked; so is a run reaching it
+    self._refused(["peek", "--linear", "32896"], "page 00h is not banked")
+    self._refused(["poke", "--linear", "32895", "1", "2"], "linear address 32896 is bank 1")
+
+  def test_decimal_with_a_leading_zero_is_not_octal(self):
+    # 08 is not octal (where it would be refused); 010 is ten, a byte 0-255 either way
+    rc, err = self._tool("peek", "0", "0", "08", "--timeout-ms", "200")
+    self.assertEqual(rc, 3, f"peek 0 0 08: exit {rc}, expected the attach's 3\n{err}")
+    self._refused(["peek", "0", "0", "0256"], "BYTE 0256: expected a number 0-255")
+
   def test_peek_count_out_of_range(self):
     self._refused(["peek", "0", "0", "0", "0"], "COUNT 0: expected a count 1-256")
     self._refused(["peek", "0", "0", "0", "257"], "COUNT 257: expected a count 1-256")

@@ -140,6 +140,11 @@ class Timeline(unittest.TestCase):
         env=self.env)
     self.assertEqual(code, 1, out + err)
     self.assertIn("[expect] ber_vs_snapshot: this run has no calibrated snapshot", out)
+    # nor in a --direct run (no model, no optics): it fails rather than pass having compared none
+    code, out, err = cp.run(
+        ["run", self.scenario(SHORT + expect, "direct.ini"), "--quiet", "--direct"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertIn("[expect] ber_vs_snapshot: a --direct run has no optics", out)
     self.refused(SHORT + "[expect]\nber_vs_snapshot = 0.5\n",
                  r"6: \[expect\] ber_vs_snapshot = '0.5': expected none, or a number from 1")
 
