@@ -150,6 +150,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
       s_usage(stdout);
       exit(0);
     default:
+      if (optopt >= '0' && optopt <= '9') /* "-1": getopt took a negative number for options */
+        fprintf(stderr,
+                "cpoemu cmis: -%c...: a negative number; addresses, counts and byte values are 0 "
+                "or more\n",
+                optopt);
       fprintf(stderr, "cpoemu cmis: see `cpoemu cmis --help`\n");
       return 2;
     }

@@ -78,6 +78,10 @@ class BadArguments(unittest.TestCase):
     self._refused(["peek", "--linear", "32896"], "page 00h is not banked")
     self._refused(["poke", "--linear", "32895", "1", "2"], "linear address 32896 is bank 1")
 
+  def test_negative_numbers_are_named(self):
+    self._refused(["poke", "0", "0", "26", "-1"], "-1...: a negative number")
+    self._refused(["peek", "--linear", "-5"], "-5...: a negative number")
+
   def test_decimal_with_a_leading_zero_is_not_octal(self):
     # 08 is not octal (where it would be refused); 010 is ten, a byte 0-255 either way
     rc, err = self._tool("peek", "0", "0", "08", "--timeout-ms", "200")
