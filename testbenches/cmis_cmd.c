@@ -171,6 +171,12 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
     fprintf(stderr, "cpoemu cmis: --endpoint URL is required\n");
     return 2;
   }
+  if (strncmp(o->endpoint, "ipc://", 6) && strncmp(o->endpoint, "tcp://", 6)) {
+    fprintf(stderr,
+            "cpoemu cmis: --endpoint %s: expected ipc://PATH or tcp://HOST:PORT (a run's)\n",
+            o->endpoint);
+    return 2;
+  }
   if (!o->curve.key_file && !cpo_endpoint_is_local(o->endpoint)) {
     fprintf(stderr,
             "cpoemu cmis: %s is not a loopback address: CURVE is required (--curve-key, "

@@ -78,6 +78,14 @@ class BadArguments(unittest.TestCase):
     self._refused(["peek", "--linear", "32896"], "page 00h is not banked")
     self._refused(["poke", "--linear", "32895", "1", "2"], "linear address 32896 is bank 1")
 
+  def test_endpoint_of_an_unknown_kind(self):
+    p = subprocess.run([ARGS.cpoemu, "cmis", "dump", "--endpoint", "bogus://x"],
+                       capture_output=True,
+                       text=True,
+                       timeout=ARGS.timeout_s)
+    self.assertEqual(p.returncode, 2, p.stderr)
+    self.assertIn("--endpoint bogus://x: expected ipc://PATH or tcp://HOST:PORT", p.stderr)
+
   def test_negative_numbers_are_named(self):
     self._refused(["poke", "0", "0", "26", "-1"], "-1...: a negative number")
     self._refused(["peek", "--linear", "-5"], "-5...: a negative number")
