@@ -5,6 +5,7 @@
 
 #include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
+#include "cpo/snapshot_ber.h"
 
 /* Append "; "-separated @p text to the summary's failure reasons. */
 static void s_add_failure(cpo_run_summary_t *s, const char *text) {
@@ -92,27 +93,11 @@ static void s_expect_lanes_and_link(const cpo_run_opts_t *o, cpo_run_summary_t *
   }
 }
 
-/* The PAM4 margin q (half the level spacing over the noise's sigma) a BER stands for: BER =
- * SER / 2 with SER = 1.5 erfc(q / sqrt 2) (Gray PAM4, MODELS.md), as
- * tests/fw/test_fw_bringup_model.c computes it; 40 for a BER of 0. */
-static double s_pam4_q(double ber) {
-  double lo = 0.0, hi = 40.0;
-  for (int i = 0; i < 200; i++) {
-    const double mid = 0.5 * (lo + hi);
-    if (0.75 * erfc(mid / sqrt(2.0)) > ber)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
 /* Each expected-locked lane's BER against the calibrated snapshot's (issue 14: a bring-up
  * reaches the snapshot's quality). A lane fails when it is worse than @p o's factor beyond its
  * counting noise: even its BER's lower bound (about 95 %: errors less 1.96 of their square root,
- * over the bits) is above factor x the snapshot's; and, the rule of test_fw_bringup_model at
- * BERs far below what a run resolves (a factor of 2 at 1e-10 is 1.6 % of margin), its PAM4
- * margin q at that bound is below 98 % of the snapshot's. */
+ * over the bits) is not within factor x the snapshot's by cpo_ber_within_snapshot, the rule
+ * test_fw_bringup_model holds the firmware to. */
 static void s_expect_vs_snapshot(const cpo_run_opts_t *o, cpo_run_summary_t *s) {
   const double x = o->expect_ber_vs_snapshot;
   char text[400];
@@ -131,9 +116,9 @@ static void s_expect_vs_snapshot(const cpo_run_opts_t *o, cpo_run_summary_t *s) 
       continue;
     const double k = (double)s->errors[l], n = (double)s->bits[l], snap = s->ber_snapshot[l];
     const double low = k > 1.96 * sqrt(k) ? (k - 1.96 * sqrt(k)) / n : 0.0;
-    const double q = s_pam4_q(low), q_snap = s_pam4_q(snap);
-    if (low <= x * snap || q >= 0.98 * q_snap)
+    if (cpo_ber_within_snapshot(low, snap, x))
       continue;
+    const double q = cpo_pam4_margin_q(low), q_snap = cpo_pam4_margin_q(snap);
     snprintf(text, sizeof text,
              "[expect] ber_vs_snapshot: lane %u BER %.3g (%llu errors in %llu bits, at least "
              "%.3g beyond counting noise) is %.3gx the calibrated snapshot's %.3g, above %gx "

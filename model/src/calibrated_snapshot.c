@@ -176,3 +176,19 @@ cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint3
   cpo_link_destroy(&l);
   return CPO_OK;
 }
+
+double cpo_pam4_margin_q(double ber) {
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200; i++) {
+    const double mid = 0.5 * (lo + hi);
+    if (1.5 * erfc(mid / sqrt(2.0)) / 2.0 > ber)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+bool cpo_ber_within_snapshot(double ber, double snapshot, double factor) {
+  return ber <= factor * snapshot || cpo_pam4_margin_q(ber) >= 0.98 * cpo_pam4_margin_q(snapshot);
+}

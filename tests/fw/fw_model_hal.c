@@ -10,7 +10,6 @@
 #include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
 #include "cpo/profile.h"
-#include "cpo/snapshot_ber.h"
 #include "cpo/traffic_regs.h"
 
 #define OE_MGMT(offset) (CPO_ADDRMAP_ENGINE_OE_BASE + CPO_ADDRMAP_OE_MGMT_BASE + (offset))
@@ -328,8 +327,4 @@ cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m) {
 
 uint64_t cpo_fw_model_hal_now(const cpo_fw_model_hal_t *m) {
   return m->now;
-}
-
-double cpo_fw_model_expected_ber(const cpo_link_t *link, uint32_t lane) {
-  return cpo_link_expected_ber(link, lane);
 }

@@ -61,8 +61,4 @@ cpo_link_t *cpo_fw_model_hal_link(cpo_fw_model_hal_t *m);
 /** The cycles processed so far. */
 uint64_t cpo_fw_model_hal_now(const cpo_fw_model_hal_t *m);
 
-/** Expected bit error ratio of RX lane @p lane under its current eye (cpo_link_expected_ber,
- * cpo/snapshot_ber.h). */
-double cpo_fw_model_expected_ber(const cpo_link_t *link, uint32_t lane);
-
 #endif

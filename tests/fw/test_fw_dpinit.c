@@ -17,6 +17,7 @@
 #include "cpo/fw_dpinit.h"
 #include "cpo/lanes_afe.h"
 #include "cpo/link_fault.h"
+#include "cpo/snapshot_ber.h"
 #include "fw_model_hal.h"
 
 #define KP4_BER 2.4e-4
@@ -109,7 +110,7 @@ static void test_dpinit_calibrates_the_requested_lanes_and_names_the_one_that_fa
   assert_int_equal(cpo_fw_dpinit_poll(r.dp, DEADLINE_CYCLES), CPO_OK);
   assert_int_equal(cpo_fw_model_hal_stream_en(r.m), good);
   for (uint32_t j = 0; j < 8; j++) {
-    const double ber = cpo_fw_model_expected_ber(cpo_fw_model_hal_link(r.m), j);
+    const double ber = cpo_link_expected_ber(cpo_fw_model_hal_link(r.m), j);
     printf("lane %u: expected BER %.2e\n", j, ber);
     if (j != BROKEN_LANE)
       assert_true(ber < KP4_BER);
@@ -198,7 +199,7 @@ static void test_a_calibrated_engine_is_adopted_not_lit_again(void **state) {
   cpo_fw_model_hal_set_dp(r.m, 0, ALL_LANES);
   assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
   for (uint32_t j = 0; j < 8; j++) {
-    const double ber = cpo_fw_model_expected_ber(cpo_fw_model_hal_link(r.m), j);
+    const double ber = cpo_link_expected_ber(cpo_fw_model_hal_link(r.m), j);
     printf("lane %u: expected BER %.2e after the step\n", j, ber);
     assert_true(ber < KP4_BER);
   }

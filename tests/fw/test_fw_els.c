@@ -27,6 +27,7 @@
 #include "cpo/fw_dpinit.h"
 #include "cpo/lanes_afe.h"
 #include "cpo/oe_regs.h"
+#include "cpo/snapshot_ber.h"
 #include "fw_model_hal.h"
 
 #define SEED 1u
@@ -384,7 +385,7 @@ test_a_ring_engine_keeps_its_lanes_through_its_source_switched_off_and_on(void *
   cpo_fw_model_hal_set_dp(r.m, 0, 0xFF); /* Activated: every lane within KP4 */
   assert_int_equal(cpo_fw_dpinit_poll(r.dp, cpo_fw_model_hal_now(r.m) + DEADLINE_CYCLES), CPO_OK);
   for (uint32_t j = 0; j < 8; j++) {
-    const double ber = cpo_fw_model_expected_ber(cpo_fw_model_hal_link(r.m), j);
+    const double ber = cpo_link_expected_ber(cpo_fw_model_hal_link(r.m), j);
     printf("lane %u: expected BER %.2e after the source came back\n", j, ber);
     assert_true(ber < 2.4e-4);
   }

@@ -4,6 +4,7 @@
 #ifndef CPO_SNAPSHOT_BER_H
 #define CPO_SNAPSHOT_BER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpo/link.h"
@@ -24,6 +25,15 @@ double cpo_link_expected_ber(const cpo_link_t *link, uint32_t lane);
  *  untouched and nothing is drawn from any random stream: a run's results cannot change.
  *  @return CPO_OK; as cpo_link_create; CPO_ERR_INVALID_ARG if @p n exceeds the lanes */
 CPO_MUST_USE cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n);
+
+/** The PAM4 margin q (half the level spacing over the noise's sigma) a BER stands for: BER =
+ *  SER / 2, SER = 1.5 erfc(q / sqrt 2) (MODELS.md: Gray PAM4); 40 for a BER of 0. */
+double cpo_pam4_margin_q(double ber);
+
+/** The rule a bring-up's BER is judged by against the snapshot's: @p ber at most @p factor
+ *  times @p snapshot, or, far below what a run resolves (a factor of 2 at 1e-10 is 1.6 % of
+ *  margin), its PAM4 margin q at least 98 % of the snapshot's. */
+bool cpo_ber_within_snapshot(double ber, double snapshot, double factor);
 
 #ifdef __cplusplus
 }
