@@ -57,24 +57,16 @@ typedef struct {
   bool low;            /* power low */
 } s_opts_t;
 
-/* A number: decimal, 0x hex, or hex with an h suffix (CMIS writes pages as 11h). */
+/* A number: as the run's (cpo_parse_u64: decimal, never octal, or 0x hex), or hex with an h
+ * suffix (CMIS writes pages as 11h). */
 static bool s_num(const char *text, uint64_t max, uint64_t *out) {
+  const size_t n = strlen(text);
+  if (n < 2 || (text[n - 1] != 'h' && text[n - 1] != 'H'))
+    return cpo_parse_u64(text, 0, max, out);
   char *end;
-  size_t n = strlen(text);
   errno = 0;
-  unsigned long long v;
-  if (n > 1 && (text[n - 1] == 'h' || text[n - 1] == 'H')) {
-    v = strtoull(text, &end, 16);
-    if (end != text + n - 1)
-      return false;
-  } else {
-    /* never octal: byte 010 is ten, as a person reads it (as the run's numbers, params.c) */
-    const bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-    v = strtoull(text, &end, hex ? 16 : 10);
-    if (*end)
-      return false;
-  }
-  if (errno || !n || text[0] == '-' || v > max)
+  const unsigned long long v = strtoull(text, &end, 16);
+  if (errno || end != text + n - 1 || text[0] == '-' || v > max)
     return false;
   *out = v;
   return true;
