@@ -34,6 +34,22 @@ const cpo_design_info_t *cpo_designs_at(size_t i);
 const cpo_design_info_t *cpo_designs_find(cpo_design_kind_t kind, uint32_t host_lanes,
                                           uint32_t media_lanes, char *why, size_t why_len);
 
+/* The board the engine sits on, constants of a run (its profile's: cpo_params_settle): its
+ * external laser source (CMIS pages 1Ah/1Bh are advertised only with one), its CMIS management
+ * bus's bit times, and the engine's calibration of its Tx power taps. */
+typedef struct {
+  uint32_t els_lanes;         /* the source's lasers, at most 8; 0: the engine's are its own */
+  uint32_t els_freq_10ghz;    /* their nominal frequency, 10 GHz (CMIS page 1Ah) */
+  uint32_t bus_bit_ps;        /* a management bus bit */
+  uint32_t bus_header_bit_ps; /* a bit of a frame's START and address header */
+  uint32_t tx_tap_scale_q16;  /* CMIS Tx power (0.1 uW) per tap ADC code, Q16.16 */
+} cpo_board_t;
+/* A board for a design made outside a run (benches, the SystemC platform): no external source,
+ * a two-wire bus at 1 MHz, taps calibrated as the shipped profiles' (2 % at a quantum efficiency
+ * of 0.8, 1311 nm). */
+#define CPO_BOARD_DEFAULT                                                                          \
+  { 0, 0, 1000000, 1000000, 387368 }
+
 /* What a design traces: the FST file, the real time of a clock phase (fs_num / fs_den fs;
  * cpo_trace_fs_per_half_cycle) and the cycles [first_cycle, end_cycle) to record. */
 typedef struct {
@@ -83,12 +99,9 @@ public:
     (void)out;
     return false;
   }
-  /** The board's external laser source, before the first cycle: its lasers (0: none; CMIS
-   *  pages 1Ah/1Bh are advertised only with one) and their nominal frequency in 10 GHz. A
-   *  design without CMIS ignores it. */
-  virtual void setElsSource(uint32_t lanes, uint32_t freq_10ghz) {
-    (void)lanes;
-    (void)freq_10ghz;
+  /** The board, before the first cycle. A design without CMIS ignores it. */
+  virtual void setBoard(const cpo_board_t &board) {
+    (void)board;
   }
 };
 

@@ -28,6 +28,7 @@ EngineDesign<Top, H, M>::EngineDesign(const cpo_design_trace_t *trace, uint32_t 
   bus_ = std::make_unique<cpo::harness::Apb3Port<uint32_t>>(cpo::harness::apb3Pins(sim_->top()),
                                                             cpo::harness::Apb3Master::kWaitForever);
   sim_->addHook(bus_.get());
+  setBoard(CPO_BOARD_DEFAULT); // until the run sets its own
   reset();
 }
 
@@ -196,15 +197,18 @@ template <typename Top, uint32_t H, uint32_t M> int EngineDesign<Top, H, M>::lin
   return static_cast<int>(sim_->top().asic_state_o & 0x1fu);
 }
 
-// cmis_dp_state_o: a nibble per host lane (CMIS's lanes), in one port word (up to 16 lanes) or
-// in 32-bit words.
 template <typename Top, uint32_t H, uint32_t M>
-void EngineDesign<Top, H, M>::setElsSource(uint32_t lanes, uint32_t freq_10ghz) {
+void EngineDesign<Top, H, M>::setBoard(const cpo_board_t &board) {
   Top &t = sim_->top();
-  t.els_lanes_i = lanes;
-  t.els_freq_i = freq_10ghz;
+  t.els_lanes_i = board.els_lanes;
+  t.els_freq_i = board.els_freq_10ghz;
+  t.bus_bit_ps_i = board.bus_bit_ps;
+  t.bus_header_bit_ps_i = board.bus_header_bit_ps;
+  t.tx_tap_scale_q16_i = board.tx_tap_scale_q16;
 }
 
+// cmis_dp_state_o: a nibble per host lane (CMIS's lanes), in one port word (up to 16 lanes) or
+// in 32-bit words.
 template <typename Top, uint32_t H, uint32_t M>
 bool EngineDesign<Top, H, M>::cmisStates(CpoCmisStates *out) const {
   static_assert(H <= sizeof out->dp, "CpoCmisStates holds the largest engine's lanes");

@@ -74,7 +74,7 @@ public:
   bool linkUp() const;
   int linkState() const override;
   bool cmisStates(CpoCmisStates *out) const override;
-  void setElsSource(uint32_t lanes, uint32_t freq_10ghz) override;
+  void setBoard(const cpo_board_t &board) override;
 
 private:
   // cpo_design_ops_t's calls (ops() binds them)

@@ -9,6 +9,7 @@
 
 #include "cpo/fibre.h"
 #include "cpo/profile.h"
+#include "cpo/receiver.h"
 #include "trace_file.h"
 
 const cpo_param_word_t cpo_param_fidelities[] = {
@@ -319,6 +320,7 @@ static bool s_check_entry(const cpo_param_t *p, char *why, size_t len) {
 bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
   memset(o, 0, sizeof *o);
   o->ready_fd = -1;
+  o->board = (cpo_board_t)CPO_BOARD_DEFAULT; /* an engine profile's replaces it */
   for (size_t i = 0; i < N_PARAMS; i++) {
     char bad[300];
     if (!s_check_entry(&s_params[i], why, len))
@@ -367,15 +369,29 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
   return true;
 }
 
-/* The external laser source CMIS describes (pages 1Ah/1Bh): the lasers of the run's lanes when
- * the profile's source sits at the faceplate (els_ambient_k set), at most the 8 ELS lanes the
- * pages have; their frequency c / wavelength at the reference temperature. */
-static void s_settle_els(cpo_run_opts_t *o, const cpo_profile_t *p) {
+/* The board of the profile's engine (cpo_board_t):
+ * - the external laser source CMIS describes (pages 1Ah/1Bh): the lasers of the run's lanes when
+ *   the profile's source sits at the faceplate (els_ambient_k set), at most the 8 ELS lanes the
+ *   pages have; their frequency c / wavelength at the reference temperature;
+ * - the management bus's bit times;
+ * - the Tx power taps' calibration, as a vendor's would be: the tap ADC's current over the tap's
+ *   responsivity (tap ratio times the photodiode's, at the laser's wavelength), in CMIS's
+ *   0.1 uW. */
+static void s_settle_board(cpo_run_opts_t *o, const cpo_profile_t *p) {
   const double c_m_per_s = 299792458.0;
+  const double cmis_tx_power_w = 0.1e-6;
   uint32_t per = p->lanes_per_laser ? p->lanes_per_laser : 1;
   uint32_t lasers = (o->config.lanes + per - 1) / per;
-  o->els_lanes = p->els_ambient_k > 0 ? (lasers < 8 ? lasers : 8) : 0;
-  o->els_freq_10ghz = o->els_lanes ? (uint32_t)lround(c_m_per_s / p->laser.wavelength_m / 10e9) : 0;
+  cpo_board_t *b = &o->board;
+  b->els_lanes = p->els_ambient_k > 0 ? (lasers < 8 ? lasers : 8) : 0;
+  b->els_freq_10ghz = b->els_lanes ? (uint32_t)lround(c_m_per_s / p->laser.wavelength_m / 10e9) : 0;
+  b->bus_bit_ps = (uint32_t)lround(1e12 / p->mgmt_bus_clock_hz);
+  b->bus_header_bit_ps = (uint32_t)lround(1e12 / p->mgmt_header_clock_hz);
+  const double tap_a_per_w =
+      p->tap_ratio * cpo_receiver_responsivity_a_per_w(&p->receiver, p->laser.wavelength_m);
+  b->tx_tap_scale_q16 = tap_a_per_w > 0 ? (uint32_t)lround(cpo_adc_info(CPO_ADC_TAP_PD)->lsb /
+                                                           tap_a_per_w / cmis_tx_power_w * 65536.0)
+                                        : 0; /* no tap: Tx power reads 0 */
 }
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
@@ -400,7 +416,7 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   snprintf(o->config.profile, sizeof o->config.profile, "%s", p.name);
   if (o->config.lanes == 0)
     o->config.lanes = p.lanes;
-  s_settle_els(o, &p);
+  s_settle_board(o, &p);
   /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
   o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;
   return s_settle_timing(o, cpo_fibre_latency_s(&p.fibre) + p.electronics_latency_s, why, len);

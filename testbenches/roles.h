@@ -58,9 +58,7 @@ typedef struct {
   cpo_start_t start;       /* engine profiles: as a finished bring-up leaves it, or dark (lasers
                               off) for firmware to bring up */
   double els_ambient_k; /* engine profiles: the external laser's faceplate ambient; 0: profile's */
-  uint32_t els_lanes;   /* the profile's external laser source's lasers, at most 8 (once
-                           settled; 0: the engine's lasers are its own) */
-  uint32_t els_freq_10ghz; /* their nominal frequency, 10 GHz (CMIS page 1Ah) */
+  cpo_board_t board;    /* engine profiles, once settled: the board the engine sits on */
   cpo_topology_t topology; /* engine profiles: TWO_ENGINES: lanes [0, N/2) are engine A,
                               [N/2, N) engine B, each one's TX lane i lit into the other's RX
                               lane i; LOOPBACK: each lane into its own receiver */

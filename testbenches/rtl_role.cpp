@@ -130,7 +130,7 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     return 2;
   }
   CpoDesign &design = *made;
-  design.setElsSource(o->els_lanes, o->els_freq_10ghz);
+  design.setBoard(o->board);
   cpo_timeline_t tl;
   if (cpo_timeline_for_run(o, &tl, sum->error, sizeof sum->error) != CPO_OK) {
     sum->status = CPO_ERR_INVALID_ARG;

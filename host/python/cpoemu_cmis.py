@@ -356,6 +356,8 @@ class Cmis:
         "banks": banks,
         "lanes": banks * LANES_PER_BANK,
         "durations": parse_durations(p01),
+        # page 01h byte 160: Tx bias (bit 0), Tx power (1), Rx power (2) monitored
+        "mon_support": p01[m.CPO_CMIS_P01_MON_SUPPORT_OFFSET],
         "apps": parse_apps(lower, None if flat else p01),
         "els_lanes": None,  # unknown until els_lanes() asks
         "els_modes": None,
@@ -389,13 +391,16 @@ class Cmis:
     return (b &
             m.CPO_CMIS_LOWER_MODULE_STATE_STATE_MASK) >> m.CPO_CMIS_LOWER_MODULE_STATE_STATE_SHIFT
 
+  def _dp_states_of_bank(self, bank):
+    raw = self.read(bank, m.CPO_CMIS_PAGE_P11, m.CPO_CMIS_P11_DP_STATE_OFFSET,
+                    m.CPO_CMIS_P11_DP_STATE_COUNT)
+    return [_nibble(raw, 0, l) for l in range(LANES_PER_BANK)]
+
   def dp_states(self):
     info = self._need_probe()
     states = []
     for bank in range(info["banks"]):
-      raw = self.read(bank, m.CPO_CMIS_PAGE_P11, m.CPO_CMIS_P11_DP_STATE_OFFSET,
-                      m.CPO_CMIS_P11_DP_STATE_COUNT)
-      states += [_nibble(raw, 0, l) for l in range(LANES_PER_BANK)]
+      states += self._dp_states_of_bank(bank)
     return states
 
   # -- waits in simulated time ---------------------------------------------------------------
@@ -428,9 +433,18 @@ class Cmis:
                         f"within {bound_name} = {bound_ms} ms")
 
   def _wait_dp(self, want, bound_ms, bound_name):
+    """As the C driver's s_wait_dp: a bank whose lanes have all been seen in @want is not read
+    again."""
     w = self._wait_start(bound_ms)
+    banks = self._need_probe()["banks"]
+    states = [None] * (banks * LANES_PER_BANK)
+    there = [False] * banks
     while True:
-      states = self.dp_states()
+      for bank in range(banks):
+        if not there[bank]:
+          got = self._dp_states_of_bank(bank)
+          states[bank * LANES_PER_BANK:(bank + 1) * LANES_PER_BANK] = got
+          there[bank] = all(s == want for s in got)
       bad = [l for l, s in enumerate(states) if s != want]
       if not bad:
         return

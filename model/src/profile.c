@@ -181,6 +181,12 @@ static bool s_check_between(const s_load_t *l, const char *path, char *why, size
              "(%g m)",
              path, s_line_of(l, "ring", "fab_offset_max_m"), p->ring_fab_offset_max_m,
              p->ring_fab_offset_min_m);
+  else if (p->mgmt_header_clock_hz > p->mgmt_bus_clock_hz)
+    snprintf(why, len,
+             "%s:%d: management.header_clock_hz = %g: must be at most management.bus_clock_hz "
+             "(%g Hz)",
+             path, s_line_of(l, "management", "header_clock_hz"), p->mgmt_header_clock_hz,
+             p->mgmt_bus_clock_hz);
   else if (p->lanes_per_laser > p->lanes)
     snprintf(why, len,
              "%s:%d: laser_source.lanes_per_laser = %u: must be at most engine.lanes (%u)", path,

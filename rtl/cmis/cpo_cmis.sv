@@ -10,8 +10,9 @@
 // input (cal_done_i, tx_lol_i, rx_lock_i, fault_i, the monitor codes) the harness clocks at least
 // once.
 //
-// Management bus: each access costs the bus time of one byte on a two-wire interface at TwiKhz
-// (README.md): PREADY stays low until cycle_i reaches the access's end.
+// Management bus: each access costs the bus time of its frame (README.md), at the bit times the
+// profile's bus gives (bus_bit_ps_i, bus_header_bit_ps_i): PREADY stays low until cycle_i reaches
+// the access's end.
 module cpo_cmis
   import cpo_apb_pkg::*;
   import cpo_cmis_pkg::*;
@@ -29,10 +30,10 @@ module cpo_cmis
   parameter int unsigned TxTurnOffUs = 500,  // (adv. 1 ms)
   parameter int unsigned CdbUs = 1_000,  // CDB command execution
   parameter int unsigned MonPeriodUs = 10_000,  // monitor and flag update period
-  parameter int unsigned TwiKhz = 1_000,  // management bus clock: Fast-mode Plus
-  // Status from the monitors (README.md): a lane whose laser is driven (Tx bias above zero) but
-  // emits less than TxFaultPower (0.1 uW: 100 uW) has a laser fault; a lane receiving less than
-  // RxLosPower (0.1 uW: 20 uW, -17 dBm) has lost its signal.
+  // Status from the monitors (README.md): a laser driven (drive code above zero) but emitting
+  // less than TxFaultPower (0.1 uW: 100 uW) by its own monitor has a laser fault (the module goes
+  // to Fault); a lane whose laser is driven but whose tap reads less has a Tx fault; a lane
+  // receiving less than RxLosPower (0.1 uW: 20 uW, -17 dBm) has lost its signal.
   parameter int unsigned TxFaultPower = 1000,
   parameter int unsigned RxLosPower = 200,
   // An ELS lane that is on (the firmware says) but emits less than ElsFaultPower (10 uW: 1 mW)
@@ -45,8 +46,8 @@ module cpo_cmis
   parameter longint VccOffsetQ16 = CPO_CMIS_MON_VCC_OFFSET_Q16,
   parameter longint TxBiasScaleQ16 = CPO_CMIS_MON_TX_BIAS_SCALE_Q16,
   parameter longint TxBiasOffsetQ16 = CPO_CMIS_MON_TX_BIAS_OFFSET_Q16,
-  parameter longint TxPowerScaleQ16 = CPO_CMIS_MON_TX_POWER_SCALE_Q16,
-  parameter longint TxPowerOffsetQ16 = CPO_CMIS_MON_TX_POWER_OFFSET_Q16,
+  parameter longint LaserPowerScaleQ16 = CPO_CMIS_MON_LASER_POWER_SCALE_Q16,
+  parameter longint LaserPowerOffsetQ16 = CPO_CMIS_MON_LASER_POWER_OFFSET_Q16,
   parameter longint RxPowerScaleQ16 = CPO_CMIS_MON_RX_POWER_SCALE_Q16,
   parameter longint RxPowerOffsetQ16 = CPO_CMIS_MON_RX_POWER_OFFSET_Q16,
   parameter longint ElsBiasScaleQ16 = CPO_CMIS_MON_ELS_BIAS_SCALE_Q16,
@@ -62,6 +63,10 @@ module cpo_cmis
   output apb_rsp_t rsp_o,
   input  logic [63:0] cycle_i,
   input  logic [31:0] cycles_per_us_i,  // datapath cycles per microsecond, Q16.16
+  // The management bus, constants of the run: a bit's time (ps), and that of the address header
+  // after a START (a two-wire interface: the same; I3C SDR: its open-drain phase)
+  input  logic [31:0] bus_bit_ps_i,
+  input  logic [31:0] bus_header_bit_ps_i,
   output logic [63:0] next_event_o,
   // an access is under way and waits only on its bus time, which ends at next_event_o: nothing
   // happens before then, so the harness may skip to it
@@ -72,14 +77,21 @@ module cpo_cmis
   input  logic fault_i,  // an engine fault: the module goes to Fault
   input  logic [15:0] temp_code_i,  // ADC mod_temp of the module's reference lane
   input  logic [15:0] vcc_code_i,  // supply monitor, 1 mV
-  input  logic [NumMediaLanes-1:0][15:0] tx_bias_code_i,  // the media lane's laser current code
-  input  logic [NumMediaLanes-1:0][15:0] tx_power_code_i,  // its laser power ADC code
+  // per laser (the engine's own: one per media lane; an external source's: ELS lane i is laser
+  // i): its drive current code and its power monitor's ADC code
+  input  logic [NumMediaLanes-1:0][15:0] tx_bias_code_i,
+  input  logic [NumMediaLanes-1:0][15:0] tx_power_code_i,
+  // per media lane: the tap photodiode's ADC code before the modulator, and the engine's
+  // calibration of it (Tx power in 0.1 uW per code, Q16.16, a constant of the run)
+  input  logic [NumMediaLanes-1:0][15:0] tx_tap_code_i,
+  input  logic [31:0] tx_tap_scale_q16_i,
   input  logic [NumMediaLanes-1:0][15:0] rx_power_code_i,  // its Rx power ADC code
   // The external laser source (pages 1Ah/1Bh, README.md): its lanes (lasers; 0: none, the pages
   // are not advertised), their nominal frequency (10 GHz), what the firmware reports of them
   // (two state bits per lane: cpo_cmis_els_lane_state_t; fibre checked), and each laser's
-  // temperature ADC code; ELS lane i's drive and power are tx_bias_code_i[i], tx_power_code_i[i]
-  // (the laser channels are numbered by laser).
+  // temperature ADC code; ELS lane i's drive and power are tx_bias_code_i[i], tx_power_code_i[i].
+  // An engine with a source has no laser per lane: it does not advertise Tx bias (page 01h byte
+  // 160), and media lane l is fed by ELS lane l / (NumMediaLanes / els_lanes_i).
   input  logic [3:0] els_lanes_i,
   input  logic [15:0] els_freq_i,
   input  logic [15:0] els_state_i,
@@ -107,10 +119,11 @@ module cpo_cmis
   localparam int unsigned Ratio = NumLanes / NumMediaLanes;  // host lanes per data path
   localparam logic [63:0] Never = '1;
   localparam int unsigned ElsMax = 8;  // ELS lanes pages 1Ah/1Bh describe
-  // Two-wire interface bit times of one byte access (README.md): a random read is START, the
-  // address (W), the byte offset, repeated START, the address (R), the data, STOP; a write is
-  // START, address, offset, data, STOP; a byte that continues the previous access is 9 bits.
-  localparam int unsigned ReadBits = 39, WriteBits = 29, NextBits = 9;
+  // Bit times of one byte access (README.md): a random read is START, the address (W), the byte
+  // offset, repeated START, the address (R), the data, STOP; a write is START, address, offset,
+  // data, STOP; a byte that continues the previous access is 9 bits. Of each frame, the START and
+  // the first address with its acknowledge are the header (HeaderBits).
+  localparam int unsigned ReadBits = 39, WriteBits = 29, NextBits = 9, HeaderBits = 10;
 
   if (NumLanes % Lpb != 0 || NumBanks < 1 || NumBanks > CPO_CMIS_MAX_BANKS) begin : g_lanes_err
     $error("cpo_cmis: NumLanes %0d is not 8, 16, ... %0d", NumLanes, 8 * CPO_CMIS_MAX_BANKS);
@@ -148,6 +161,13 @@ module cpo_cmis
   function automatic logic [63:0] us_cycles(int unsigned us);
     return ns_cycles(64'(us) * 1000);
   endfunction
+  // Datapath cycles of a bus frame: @header bits at the header's bit time, @bits more at the bus's.
+  function automatic logic [63:0] bus_cycles(int unsigned header, int unsigned bits);
+    logic [63:0] c;
+    c = ((64'(header) * 64'(bus_header_bit_ps_i) + 64'(bits) * 64'(bus_bit_ps_i)) *
+         64'(cycles_per_us_i) / 1_000_000) >> 16;
+    return c == 0 ? 64'd1 : c;
+  endfunction
   function automatic logic [15:0] monitor(logic [15:0] code, longint scale, longint offset,
                                          bit is_signed);
     longint v;
@@ -155,10 +175,10 @@ module cpo_cmis
     if (is_signed) return v > 32767 ? 16'h7fff : v < -32768 ? 16'h8000 : 16'(v);
     return v > 65535 ? 16'hffff : v < 0 ? 16'h0000 : 16'(v);
   endfunction
-  // A lane's laser fault: driven (bias above zero) but dark (power below TxFaultPower).
-  function automatic logic tx_fault_at(logic [15:0] bias_code, logic [15:0] power_code);
+  // A laser's fault: driven (drive above zero) but dark (power below TxFaultPower).
+  function automatic logic laser_fault_at(logic [15:0] bias_code, logic [15:0] power_code);
     return monitor(bias_code, TxBiasScaleQ16, TxBiasOffsetQ16, 1'b0) != 0 &&
-           monitor(power_code, TxPowerScaleQ16, TxPowerOffsetQ16, 1'b0) < 16'(TxFaultPower);
+           monitor(power_code, LaserPowerScaleQ16, LaserPowerOffsetQ16, 1'b0) < 16'(TxFaultPower);
   endfunction
   // Flags of a value against four thresholds: {low warn, high warn, low alarm, high alarm}.
   typedef logic [3:0][15:0] thresh_t;
@@ -296,6 +316,9 @@ module cpo_cmis
       CmisSrcLowerCdbStatus: return cdb_q;
       CmisSrcLowerFaultCause: return fault_cause_q;
       CmisSrcP01BanksSupported: return 8'($clog2(NumBanks));
+      CmisSrcP01MonSupport:
+        return 8'(CPO_CMIS_P01_MON_SUPPORT_TX_POWER_MASK | CPO_CMIS_P01_MON_SUPPORT_RX_POWER_MASK |
+                  (els ? 0 : CPO_CMIS_P01_MON_SUPPORT_TX_BIAS_MASK));
       CmisSrcP11DpState: begin
         l = base + 2 * int'(idx);
         return {dp_q[l+1], dp_q[l]};
@@ -354,9 +377,9 @@ module cpo_cmis
     int unsigned bits;
     bits = req_i.pwrite ? WriteBits : ReadBits;
     if (bus_last_valid_q && bus_last_write_q == req_i.pwrite && addr == bus_last_byte_q + 8'd1 &&
-        cycle_i <= bus_last_end_q + ns_cycles(64'(NextBits) * 1_000_000 / 64'(TwiKhz)))
-      bits = NextBits;
-    bus_cost = ns_cycles(64'(bits) * 1_000_000 / 64'(TwiKhz));
+        cycle_i <= bus_last_end_q + bus_cycles(0, NextBits))
+      bus_cost = bus_cycles(0, NextBits);
+    else bus_cost = bus_cycles(HeaderBits, bits - HeaderBits);
   end
 
   // ---- Everything that changes state, in one process (the bus and the state machines both
@@ -456,7 +479,7 @@ module cpo_cmis
       laser_fault = 1'b0;
       if (cycle_i >= mon_due_q && mod_q == 3'(CPO_CMIS_MODULE_STATE_READY)) begin
         for (int m = 0; m < NumMediaLanes; m++)
-          laser_fault |= tx_fault_at(tx_bias_code_i[m], tx_power_code_i[m]);
+          laser_fault |= laser_fault_at(tx_bias_code_i[m], tx_power_code_i[m]);
       end
       mod_d = mod_q;
       unique case (mod_q)
@@ -623,18 +646,22 @@ module cpo_cmis
         for (int l = 0; l < NumMediaLanes; l++) begin  // media lanes, numbered as host lanes
           logic [15:0] tp, tb, rp;
           logic [3:0] ftp, ftb, frp;
-          tp = monitor(tx_power_code_i[l], TxPowerScaleQ16, TxPowerOffsetQ16, 1'b0);
-          tb = monitor(tx_bias_code_i[l], TxBiasScaleQ16, TxBiasOffsetQ16, 1'b0);
+          int unsigned per, laser;  // media lanes per laser; the laser that feeds lane l
+          per = els && int'(els_lanes_i) <= NumMediaLanes ? NumMediaLanes / int'(els_lanes_i) : 1;
+          laser = l / per;
+          tp = monitor(tx_tap_code_i[l], longint'(tx_tap_scale_q16_i), 0, 1'b0);
+          tb = els ? '0 : monitor(tx_bias_code_i[l], TxBiasScaleQ16, TxBiasOffsetQ16, 1'b0);
           rp = monitor(rx_power_code_i[l], RxPowerScaleQ16, RxPowerOffsetQ16, 1'b0);
           tx_power_q[l] <= tp;
           tx_bias_q[l] <= tb;
           rx_power_q[l] <= rp;
           ftp = crossed(tp, thresh(CPO_CMIS_P02_TX_POWER_THRESH_SLOT), 1'b0);
-          ftb = crossed(tb, thresh(CPO_CMIS_P02_TX_BIAS_THRESH_SLOT), 1'b0);
+          ftb = els ? '0 : crossed(tb, thresh(CPO_CMIS_P02_TX_BIAS_THRESH_SLOT), 1'b0);
           frp = crossed(rp, thresh(CPO_CMIS_P02_RX_POWER_THRESH_SLOT), 1'b0);
-          // laser fault (in ModuleReady: the lasers are warm) and Rx loss of signal, latched
-          if (mod_q == 3'(CPO_CMIS_MODULE_STATE_READY) &&
-              tx_fault_at(tx_bias_code_i[l], tx_power_code_i[l]))
+          // Tx fault (in ModuleReady: the lasers are warm) and Rx loss of signal, latched
+          if (mod_q == 3'(CPO_CMIS_MODULE_STATE_READY) && laser < NumMediaLanes &&
+              monitor(tx_bias_code_i[laser], TxBiasScaleQ16, TxBiasOffsetQ16, 1'b0) != 0 &&
+              tp < 16'(TxFaultPower))
             cor_q[CPO_CMIS_P11_TX_FAULT_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           if (rp < 16'(RxLosPower)) cor_q[CPO_CMIS_P11_RX_LOS_SLOT+l/Lpb][l%Lpb] <= 1'b1;
           for (int k = 0; k < 4; k++) begin

@@ -105,6 +105,12 @@ module cpo_engine_top
   // engine's own) and their nominal frequency in 10 GHz; constants of the run, set before cycle 0
   input  logic [3:0] els_lanes_i,
   input  logic [15:0] els_freq_i,
+  // The profile's management bus (cpo_cmis): a bit's time and the address header's (ps); the
+  // engine's calibration of its Tx power taps (CMIS 0.1 uW per tap ADC code, Q16.16). Constants
+  // of the run, set before cycle 0.
+  input  logic [31:0] bus_bit_ps_i,
+  input  logic [31:0] bus_header_bit_ps_i,
+  input  logic [31:0] tx_tap_scale_q16_i,
   output logic [63:0] next_event_o,
   // the host port's access waits only on CMIS's bus time (until next_event_o): skippable
   output logic cmis_bus_wait_o,
@@ -457,10 +463,11 @@ module cpo_engine_top
   );
 
   // ---- CMIS (rtl/cmis): its window's offset is the block's own address -----------------------
-  // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each lane's laser
-  // current DAC code (the last one written, the preset after reset), Tx and Rx power from their
-  // ADCs (cpo_cmis derives laser faults and Rx LOS from them); Vcc: the converter bank has no
-  // supply channel, so a constant 3.3 V supply code (1 mV).
+  // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each laser's current
+  // DAC code (the last one written, the preset after reset), Tx power from each lane's tap ADC,
+  // Rx power from its ADC (cpo_cmis derives laser faults, Tx faults and Rx LOS from these and the
+  // lasers' power ADCs); Vcc: the converter bank has no supply channel, so a constant 3.3 V
+  // supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
   // ELS lanes: enabled by the CMIS host, and the enables the laser drives have taken (below)
   logic [7:0] els_enable, els_applied_q;
@@ -569,6 +576,8 @@ module cpo_engine_top
     .rsp_o          (cmis_rsp),
     .cycle_i,
     .cycles_per_us_i,
+    .bus_bit_ps_i,
+    .bus_header_bit_ps_i,
     .next_event_o   (cmis_next),
     .bus_wait_o     (cmis_bus_wait),
     .cal_done_i     (cal_done),
@@ -579,6 +588,8 @@ module cpo_engine_top
     .vcc_code_i     (VccCodeMv),
     .tx_bias_code_i (bias_drive),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
+    .tx_tap_code_i  (adc_code_i[AdcTapPd]),
+    .tx_tap_scale_q16_i,
     .rx_power_code_i(adc_code_i[AdcRxPower]),
     .els_lanes_i,
     .els_freq_i,

@@ -21,12 +21,17 @@ template <typename V, unsigned Lanes, unsigned Media> struct CmisTb {
   CmisTb() {
     auto &t = sim.top();
     t.cycles_per_us_i = kCyclesPerUs << 16;
+    t.bus_bit_ps_i = 1000000; // a two-wire interface at 1 MHz
+    t.bus_header_bit_ps_i = 1000000;
+    t.tx_tap_scale_q16_i = 1u << 16; // a tap code is 0.1 uW of Tx power
     t.cal_done_i = (1ull << Media) - 1;
-    t.rx_lock_i = (1ull << Lanes) - 1;         // every host lane's Rx data recovered
-    t.temp_code_i = 29815;                     // 298.15 K: 25 degC
-    t.vcc_code_i = 3300;                       // 3.3 V
-    for (unsigned w = 0; w < Media / 2; w++) { // 1 mW out (100 x 10 uW), 50 mA, 0.5 mW in
+    t.rx_lock_i = (1ull << Lanes) - 1; // every host lane's Rx data recovered
+    t.temp_code_i = 29815;             // 298.15 K: 25 degC
+    t.vcc_code_i = 3300;               // 3.3 V
+    // 1 mW out (100 x 10 uW, at the taps 10000 x 0.1 uW), 50 mA, 0.5 mW in
+    for (unsigned w = 0; w < Media / 2; w++) {
       t.tx_power_code_i[w] = 100u | 100u << 16;
+      t.tx_tap_code_i[w] = 10000u | 10000u << 16;
       t.tx_bias_code_i[w] = 5000u | 5000u << 16;
       t.rx_power_code_i[w] = 5000u | 5000u << 16;
     }

@@ -26,6 +26,7 @@ void test_cmis_reset_values_identify_the_engine(void **) {
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP1_HOST_LANE_OPTIONS_OFFSET), 0xff);
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_APP2_HOST_IF_OFFSET), 0xff);
   tb.select(0, CPO_CMIS_PAGE_P00);
+  assert_int_equal(tb.rd(CPO_CMIS_P00_IDENTIFIER_OFFSET), 0x80); // byte 0's copy
   const char *vendor = "CPOEMU          ";
   for (unsigned i = 0; i < CPO_CMIS_P00_VENDOR_NAME_COUNT; i++)
     assert_int_equal(tb.rd(CPO_CMIS_P00_VENDOR_NAME_OFFSET + i), vendor[i]);
@@ -380,6 +381,68 @@ void test_cmis_bus_wait_is_a_deadline_to_skip_to(void **) {
   assert_false(t.bus_wait_o);
 }
 
+// The bus's bit times are the board's (bus_bit_ps_i, bus_header_bit_ps_i): on a two-wire
+// interface at 1 MHz a random read takes 39 us and the byte after it 9 us; on I3C SDR at
+// 12.5 MHz with its START and address header open drain at 2.5 MHz, 10 bits at 400 ns and 29 at
+// 80 ns (6.32 us), then 9 at 80 ns (0.72 us). At 100 cycles a microsecond, each to the cycle.
+void test_cmis_bus_time_is_the_boards(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  t.cycles_per_us_i = 100u << 16;
+  for (int i = 0; i < 4; i++) // the reset's own activity first
+    tb.tick();
+  auto took = [&](unsigned byte) {
+    const uint64_t from = tb.now;
+    tb.rd(byte);
+    return tb.now - from;
+  };
+  const uint64_t twi = took(CPO_CMIS_LOWER_IDENTIFIER_OFFSET);
+  const uint64_t overhead = twi - 3900; // the testbench's cycles around the bus time
+  assert_in_range(overhead, 1, 4);
+  assert_int_equal(took(CPO_CMIS_LOWER_IDENTIFIER_OFFSET + 1) - overhead, 900);
+  t.bus_bit_ps_i = 80000;
+  t.bus_header_bit_ps_i = 400000;
+  assert_int_equal(took(CPO_CMIS_LOWER_MODULE_STATE_OFFSET) - overhead, 632); // not the next byte
+  assert_int_equal(took(CPO_CMIS_LOWER_MODULE_STATE_OFFSET + 1) - overhead, 72);
+}
+
+// An engine fed by an external laser source has no laser per lane: page 01h advertises the Tx
+// power and Rx power monitors but not Tx bias (0x06; 0x07 with lasers of its own); Tx bias reads
+// 0 and never flags, however low its thresholds; Tx power is each lane's tap. A lane whose tap
+// goes dark while the ELS lane feeding it is driven latches Tx fault on that lane alone, and the
+// module stays Ready (the source's laser shines: its own monitor says so).
+void test_cmis_els_engine_monitors_lanes_by_their_taps(void **) {
+  Tb tb;
+  auto &t = tb.top();
+  tb.select(0, CPO_CMIS_PAGE_P01);
+  assert_int_equal(tb.rd(CPO_CMIS_P01_MON_SUPPORT_OFFSET), 0x07);
+  t.els_lanes_i = 2; // 32 media lanes: ELS lane 0 feeds lanes 0-15, ELS lane 1 lanes 16-31
+  assert_int_equal(tb.rd(CPO_CMIS_P01_MON_SUPPORT_OFFSET), 0x06);
+  tb.select(0, CPO_CMIS_PAGE_P02);
+  for (unsigned k = 0; k < 8; k += 2) { // every Tx bias threshold 10 mA: 50 mA is past the high
+    tb.wr(CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET + k, 5000 >> 8);
+    tb.wr(CPO_CMIS_P02_TX_BIAS_THRESH_OFFSET + k + 1, 5000 & 0xff);
+  }
+  tb.wr(CPO_CMIS_LOWER_MODULE_CONTROL_OFFSET, 0);
+  tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; },
+             tb.now + advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET), "ModuleReady");
+  t.tx_tap_code_i[17 / 2] = 10000u | 0u << 16; // lane 17 (ELS lane 1's, at 50 mA): tap dark
+  const uint64_t sampled = tb.now + 20000;     // past a monitor sample
+  tb.waitFor([&] { return tb.now > sampled; }, sampled + 20000, "a monitor sample");
+  auto be16 = [&](unsigned at) { return (unsigned)tb.rd(at) << 8 | tb.rd(at + 1); };
+  for (unsigned b = 0; b < kBanks; b++) {
+    tb.select(b, CPO_CMIS_PAGE_P11);
+    assert_int_equal(tb.rd(CPO_CMIS_P11_TX_FAULT_OFFSET), b == 2 ? 1u << 1 : 0u);
+    for (unsigned k = 0; k < 4; k++)
+      assert_int_equal(tb.rd(CPO_CMIS_P11_TX_BIAS_FLAGS_OFFSET + k), 0);
+    for (unsigned l = 0; l < 8; l++) {
+      assert_int_equal(be16(CPO_CMIS_P11_TX_BIAS_OFFSET_N(l)), 0);
+      assert_int_equal(be16(CPO_CMIS_P11_TX_POWER_OFFSET_N(l)), b == 2 && l == 1 ? 0 : 10000);
+    }
+  }
+  assert_int_equal(tb.moduleState(), CPO_CMIS_MODULE_STATE_READY);
+}
+
 // Status from the monitors: a lane receiving under 20 uW latches Rx LOS (cleared on read);
 // in ModuleReady a driven laser that goes dark (Tx power under 100 uW at 50 mA bias) latches
 // Tx fault on its lane and sends the module to Fault, cause 0x21 (laser fault).
@@ -403,7 +466,8 @@ void test_cmis_rx_los_and_laser_fault_from_the_monitors(void **) {
   tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_READY; },
              tb.now + advertisedUs(CPO_CMIS_P01_DUR_MODULE_PWR_UP_RESET), "ModuleReady");
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0);
-  t.tx_power_code_i[3 / 2] = 100u | 0u << 16; // lane 3 dark at 50 mA
+  t.tx_power_code_i[3 / 2] = 100u | 0u << 16; // lane 3's laser dark at 50 mA, and its tap
+  t.tx_tap_code_i[3 / 2] = 10000u | 0u << 16;
   tb.waitFor([&] { return tb.moduleState() == CPO_CMIS_MODULE_STATE_FAULT; }, tb.now + 20000,
              "ModuleFault");
   assert_int_equal(tb.rd(CPO_CMIS_LOWER_FAULT_CAUSE_OFFSET), 0x21);
@@ -513,6 +577,8 @@ void test_cmis_els_states_monitors_and_lane_fault(void **) {
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cmis_reset_values_identify_the_engine),
+      cmocka_unit_test(test_cmis_bus_time_is_the_boards),
+      cmocka_unit_test(test_cmis_els_engine_monitors_lanes_by_their_taps),
       cmocka_unit_test(test_cmis_refuses_unadvertised_page_and_bank),
       cmocka_unit_test(test_cmis_ignores_writes_to_read_only_bytes),
       cmocka_unit_test(test_cmis_module_powers_up_and_down_within_advertised_durations),

@@ -59,6 +59,8 @@ public:
         *this, cpo::harness::apb3Pins(sim_->top()), kApbMaxWaitCycles);
     sim_->addHook(bus_.get());
     sim_->top().cycles_per_us_i = kCmisCyclesPerUsQ16;
+    sim_->top().bus_bit_ps_i = 1000000; // CMIS's bus: a two-wire interface at 1 MHz
+    sim_->top().bus_header_bit_ps_i = 1000000;
     sim_->reset(4);
     const uint32_t cfg = rd(oe(CPO_ADDRMAP_OE_MGMT_ADDR(CPO_OE_CONFIG_OFFSET)));
     host_ = field(cfg, CPO_OE_CONFIG_HOST_LANES_MASK, CPO_OE_CONFIG_HOST_LANES_SHIFT);

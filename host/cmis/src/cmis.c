@@ -243,15 +243,20 @@ cpo_status_t cpo_cmis_module_state(cpo_cmis_t *c, unsigned *state) {
   return CPO_OK;
 }
 
+/* Bank @p bank's lanes' data-path states into states[bank * 8 ...]. */
+static cpo_status_t s_dp_states_of_bank(cpo_cmis_t *c, unsigned bank, uint8_t *states) {
+  uint8_t p11[256];
+  CPO_TRY(cpo_cmis_read(c, bank, CPO_CMIS_PAGE_P11, CPO_CMIS_P11_DP_STATE_OFFSET,
+                        p11 + CPO_CMIS_P11_DP_STATE_OFFSET, CPO_CMIS_P11_DP_STATE_COUNT));
+  for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++)
+    states[bank * CPO_CMIS_LANES_PER_BANK + l] = (uint8_t)cpo_cmis_dp_state_of(p11, l);
+  return CPO_OK;
+}
+
 cpo_status_t cpo_cmis_dp_states(cpo_cmis_t *c, uint8_t *states) {
   CPO_TRY(cpo_cmis_need_probe(c));
-  uint8_t p11[256];
-  for (unsigned bank = 0; bank < c->info.banks; bank++) {
-    CPO_TRY(cpo_cmis_read(c, bank, CPO_CMIS_PAGE_P11, CPO_CMIS_P11_DP_STATE_OFFSET,
-                          p11 + CPO_CMIS_P11_DP_STATE_OFFSET, CPO_CMIS_P11_DP_STATE_COUNT));
-    for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++)
-      states[bank * CPO_CMIS_LANES_PER_BANK + l] = (uint8_t)cpo_cmis_dp_state_of(p11, l);
-  }
+  for (unsigned bank = 0; bank < c->info.banks; bank++)
+    CPO_TRY(s_dp_states_of_bank(c, bank, states));
   return CPO_OK;
 }
 
@@ -329,14 +334,25 @@ static cpo_status_t s_wait_module(cpo_cmis_t *c, unsigned want, uint32_t bound_m
   }
 }
 
-/* Wait until every lane is in data-path state @p want within @p bound_ms (@p bound_name). */
+/* Wait until every lane is in data-path state @p want within @p bound_ms (@p bound_name). A bank
+ * whose lanes have all been seen there is not read again: on a 64-lane engine the last bank's
+ * change is seen a few accesses after it, not a sweep of eight banks later (the lanes Activated
+ * first stream meanwhile). */
 static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
                               const char *bound_name) {
   uint8_t states[CPO_CMIS_MAX_LANES];
+  bool bank_there[CPO_CMIS_MAX_BANKS] = {false};
   cpo_cmis_wait_t w;
   cpo_cmis_wait_start(c, bound_ms, &w);
   for (;;) {
-    CPO_TRY(cpo_cmis_dp_states(c, states));
+    for (unsigned bank = 0; bank < c->info.banks; bank++) {
+      if (bank_there[bank])
+        continue;
+      CPO_TRY(s_dp_states_of_bank(c, bank, states));
+      bank_there[bank] = true;
+      for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++)
+        bank_there[bank] &= states[bank * CPO_CMIS_LANES_PER_BANK + l] == want;
+    }
     unsigned lane = 0;
     while (lane < c->info.lanes && states[lane] == want)
       lane++;

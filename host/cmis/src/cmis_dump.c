@@ -120,8 +120,8 @@ static void s_threshold_rows(FILE *out, const char *what, const char *unit, doub
   }
 }
 
-/* One bank's lanes: data-path state, configuration, monitors. */
-static void s_lanes(FILE *out, unsigned bank, const uint8_t *p11) {
+/* One bank's lanes: data-path state, configuration, the monitors page 01h advertises. */
+static void s_lanes(FILE *out, unsigned bank, const uint8_t *p11, uint8_t mon_support) {
   char name[64];
   for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++) {
     unsigned lane = bank * CPO_CMIS_LANES_PER_BANK + l + 1, st = cpo_cmis_dp_state_of(p11, l),
@@ -137,11 +137,16 @@ static void s_lanes(FILE *out, unsigned bank, const uint8_t *p11) {
           (active & CPO_CMIS_P11_ACTIVE_CONFIG_DP_ID_MASK) >>
               CPO_CMIS_P11_ACTIVE_CONFIG_DP_ID_SHIFT);
     snprintf(name, sizeof name, "Laser bias current (Lane %u)", lane);
-    S_ROW(out, name, "%.3f mA", cpo_cmis_tx_bias_a(p11 + CPO_CMIS_P11_TX_BIAS_OFFSET_N(l)) * 1e3);
-    s_power_row(out, "Transmit avg optical power", lane,
-                cpo_cmis_power_w(p11 + CPO_CMIS_P11_TX_POWER_OFFSET_N(l)));
-    s_power_row(out, "Rcvr signal avg optical power", lane,
-                cpo_cmis_power_w(p11 + CPO_CMIS_P11_RX_POWER_OFFSET_N(l)));
+    if (mon_support & CPO_CMIS_P01_MON_SUPPORT_TX_BIAS_MASK)
+      S_ROW(out, name, "%.3f mA", cpo_cmis_tx_bias_a(p11 + CPO_CMIS_P11_TX_BIAS_OFFSET_N(l)) * 1e3);
+    else
+      S_ROW(out, name, "not monitored (page 01h byte 160)");
+    if (mon_support & CPO_CMIS_P01_MON_SUPPORT_TX_POWER_MASK)
+      s_power_row(out, "Transmit avg optical power", lane,
+                  cpo_cmis_power_w(p11 + CPO_CMIS_P11_TX_POWER_OFFSET_N(l)));
+    if (mon_support & CPO_CMIS_P01_MON_SUPPORT_RX_POWER_MASK)
+      s_power_row(out, "Rcvr signal avg optical power", lane,
+                  cpo_cmis_power_w(p11 + CPO_CMIS_P11_RX_POWER_OFFSET_N(l)));
   }
 }
 
@@ -205,7 +210,7 @@ cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out) {
   f.temp_vcc = lower[CPO_CMIS_LOWER_TEMP_VCC_FLAGS_OFFSET];
   for (unsigned bank = 0; bank < i->banks; bank++) {
     CPO_TRY(cpo_cmis_read_upper(c, bank, CPO_CMIS_PAGE_P11, p11));
-    s_lanes(out, bank, p11);
+    s_lanes(out, bank, p11, i->mon_support);
     cpo_cmis_flags_decode_bank(p11, bank, &f);
   }
   unsigned els_lanes;
@@ -229,7 +234,8 @@ cpo_status_t cpo_cmis_dump(cpo_cmis_t *c, FILE *out) {
   cpo_cmis_thresholds_parse(p02, &t);
   s_threshold_rows(out, "Module temperature", "degrees C", 1.0, &t.temp_degc);
   s_threshold_rows(out, "Module voltage", "V", 1.0, &t.vcc_v);
-  s_threshold_rows(out, "Laser bias current", "mA", 1e3, &t.tx_bias_a);
+  if (i->mon_support & CPO_CMIS_P01_MON_SUPPORT_TX_BIAS_MASK)
+    s_threshold_rows(out, "Laser bias current", "mA", 1e3, &t.tx_bias_a);
   s_threshold_rows(out, "Laser output power", "mW", 1e3, &t.tx_power_w);
   s_threshold_rows(out, "Laser rx power", "mW", 1e3, &t.rx_power_w);
   return CPO_OK;

@@ -61,6 +61,8 @@ typedef struct {
                                    ambient its lasers follow, apart from the engine's case;
                                    0 when the lasers sit on the engine (they follow
                                    ambient_k) */
+  double mgmt_bus_clock_hz;     /* CMIS management bus: its bit clock (two-wire SCL, I3C SDR) */
+  double mgmt_header_clock_hz;  /* that of a frame's START and address header (I3C: open drain) */
   double adc_noise_lsb;         /* rms noise of the monitor ADCs */
   double electronics_latency_s; /* SerDes, driver, TIA and CDR latency on the path */
 } cpo_profile_t;

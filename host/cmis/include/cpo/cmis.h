@@ -5,9 +5,9 @@
  * CMIS byte k (0-255) of the current view is the 32-bit register at base + 4k (only bits 7:0
  * count); bytes 0-127 are the lower page, 128-255 the upper page that byte 127 (page) and
  * byte 126 (bank, pages 10h-FFh only) select. Every byte access costs management-bus time in
- * simulated time (a two-wire interface: ~39 us for a random read), so the driver keeps the
- * selection it wrote and does not write it again, and reads a select back after writing it: a
- * module refuses a page or bank it does not have by keeping the old value.
+ * simulated time (the board's bus: a random read is 39 us on a two-wire interface at 1 MHz), so
+ * the driver keeps the selection it wrote and does not write it again, and reads a select back
+ * after writing it: a module refuses a page or bank it does not have by keeping the old value.
  *
  * Every wait is bounded by the duration the module advertises on page 01h, in simulated time,
  * polling with cpo_hal_sleep_cycles. Failures return a status and leave cpo_cmis_error() naming
