@@ -272,7 +272,8 @@ class Cmis:
     return self._rd(m.CPO_CMIS_LOWER_IDENTIFIER_OFFSET)
 
   def select(self, bank, page):
-    """Write the bank (pages 10h-FFh) and page selects that differ, then read them back."""
+    """Write the bank (pages 10h-FFh) and page selects that differ, then read them back (not a
+    bank the probe found advertised: the module takes it)."""
     if not (0 <= bank <= 255 and 0 <= page <= 255):
       raise ValueError(f"bank {bank} page {page}: each must be 0-255")
     if self.info and self.info["flat_mem"] and (page or bank):
@@ -281,7 +282,10 @@ class Cmis:
     if page >= m.CPO_CMIS_PAGE_P10 and self._bank != bank:
       self._bank = None
       self._wr(m.CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank)
-      wrote.append((m.CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank, "bank"))
+      if self.info and bank < self.info["banks"]:
+        self._bank = bank
+      else:
+        wrote.append((m.CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank, "bank"))
     if self._page != page:
       self._page = None
       self._wr(m.CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, page)
@@ -433,18 +437,21 @@ class Cmis:
                         f"within {bound_name} = {bound_ms} ms")
 
   def _wait_dp(self, want, bound_ms, bound_name):
-    """As the C driver's s_wait_dp: a bank whose lanes have all been seen in @want is not read
-    again."""
+    """As the C driver's s_wait_dp: the banks in order, each poll no further than the first bank
+    not yet in @want; a bank seen there is not read again."""
     w = self._wait_start(bound_ms)
     banks = self._need_probe()["banks"]
-    states = [None] * (banks * LANES_PER_BANK)
+    states = [0] * (banks * LANES_PER_BANK)
     there = [False] * banks
     while True:
       for bank in range(banks):
+        if there[bank]:
+          continue
+        got = self._dp_states_of_bank(bank)
+        states[bank * LANES_PER_BANK:(bank + 1) * LANES_PER_BANK] = got
+        there[bank] = all(s == want for s in got)
         if not there[bank]:
-          got = self._dp_states_of_bank(bank)
-          states[bank * LANES_PER_BANK:(bank + 1) * LANES_PER_BANK] = got
-          there[bank] = all(s == want for s in got)
+          break
       bad = [l for l, s in enumerate(states) if s != want]
       if not bad:
         return

@@ -578,12 +578,12 @@ static void s_log_reset(module_t *m) {
 /* The accesses each call makes, access for access: test_cmis_py.py's ELS_TRACE holds the same
  * strings for the Python driver (the two drivers' traces stay equal). */
 #define S_TRACE_PROBE "r0-2 r86-117 w127=01 r127-255"
-#define S_TRACE_ELS_LANES "w126=00 w127=1a r126-129"
+#define S_TRACE_ELS_LANES "w126=00 w127=1a r127-129"
 #define S_TRACE_READ "r208-209 r220-223 r232-247 w127=1b r127-160 r184-231"
 #define S_TRACE_ENABLE "w127=1a r127 w220=00"
 #define S_TRACE_SETPOINT "w127=1b r127 w128=75 w129=30 w144=27 w145=10 r160 w160=ff"
 #define S_TRACE_FLAGS "r8-9 w127=11 r127 r134-152 w127=1a r127 r200-201"
-#define S_TRACE_ELS_LANES_NO_ELS "w126=00 w127=1a r126-127"
+#define S_TRACE_ELS_LANES_NO_ELS "w126=00 w127=1a r127"
 
 static void test_els_driver_calls_and_their_accesses(void **state) {
   (void)state;

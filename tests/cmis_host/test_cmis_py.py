@@ -141,6 +141,21 @@ class Eeprom(unittest.TestCase):
     self.assertEqual((stack.dp_state(11), stack.dp_state(12)), (7, 4))
     self.assertEqual((c.bank, c.page), (1, 0x11))  # the EEPROM selected them, read back
 
+  def test_a_probed_driver_trusts_an_advertised_bank(self):
+    """After a probe, a bank page 01h advertises is selected without reading it back (the page
+    still is); a bank beyond them is read back and refused. The C driver does the same."""
+    c = FakeClient()
+    c.mem[(0, 1, m.CPO_CMIS_P01_BANKS_SUPPORTED_OFFSET)] = 1  # banks 0-1
+    d = cm.Cmis(c)
+    self.assertEqual(d.probe()["banks"], 2)
+    c.log.clear()
+    d.read(1, 0x11, 130)
+    self.assertEqual(c.log, [("w", 126, 1), ("w", 127, 0x11), ("r", 127), ("r", 130)])
+    c.log.clear()
+    with self.assertRaisesRegex(cm.CmisError, "refused bank 0x02: byte 126 reads back 0x01"):
+      d.read(2, 0x11, 130)
+    self.assertEqual(c.log, [("w", 126, 2), ("r", 126)])
+
   def test_linear_reads_and_writes_select_once_and_verify(self):
     c = FakeClient()
     e = cm.CmisEeprom(c)
@@ -255,12 +270,12 @@ class FakeModule:
 # (the two drivers' register traces stay equal).
 ELS_TRACE = {
     "probe": "r0-2 r86-117 w127=01 r127-255",
-    "els_lanes": "w126=00 w127=1a r126-129",
+    "els_lanes": "w126=00 w127=1a r127-129",
     "read": "r208-209 r220-223 r232-247 w127=1b r127-160 r184-231",
     "enable": "w127=1a r127 w220=00",
     "setpoint": "w127=1b r127 w128=75 w129=30 w144=27 w145=10 r160 w160=ff",
     "flags": "r8-9 w127=11 r127 r134-152 w127=1a r127 r200-201",
-    "els_lanes_no_els": "w126=00 w127=1a r126-127",
+    "els_lanes_no_els": "w126=00 w127=1a r127",
 }
 
 

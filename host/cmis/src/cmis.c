@@ -129,7 +129,11 @@ cpo_status_t cpo_cmis_select(cpo_cmis_t *c, unsigned bank, unsigned page) {
   if (banked)
     CPO_TRY(s_select_write(c, CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank, &c->sel_bank, &wrote_bank));
   CPO_TRY(s_select_write(c, CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, page, &c->sel_page, &wrote_page));
-  if (wrote_bank)
+  /* A bank the probe found advertised is taken: only another needs reading back (on 64 lanes a
+   * poll of the eight banks is a third shorter). */
+  if (wrote_bank && c->probed && bank < c->info.banks)
+    c->sel_bank = (int)bank;
+  else if (wrote_bank)
     CPO_TRY(s_select_check(c, CPO_CMIS_LOWER_BANK_SELECT_OFFSET, bank, &c->sel_bank, "bank"));
   if (wrote_page)
     CPO_TRY(s_select_check(c, CPO_CMIS_LOWER_PAGE_SELECT_OFFSET, page, &c->sel_page, "page"));
@@ -334,13 +338,14 @@ static cpo_status_t s_wait_module(cpo_cmis_t *c, unsigned want, uint32_t bound_m
   }
 }
 
-/* Wait until every lane is in data-path state @p want within @p bound_ms (@p bound_name). A bank
- * whose lanes have all been seen there is not read again: on a 64-lane engine the last bank's
- * change is seen a few accesses after it, not a sweep of eight banks later (the lanes Activated
- * first stream meanwhile). */
+/* Wait until every lane is in data-path state @p want within @p bound_ms (@p bound_name). The
+ * banks are read in order, as the host wrote them, and each poll goes no further than the first
+ * bank not yet there (a later one is not expected sooner); a bank seen there is not read again.
+ * On a 64-lane engine the lanes Activated first stream until the last bank is seen: this way that
+ * is a few accesses after it, not sweeps of eight banks later. */
 static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
                               const char *bound_name) {
-  uint8_t states[CPO_CMIS_MAX_LANES];
+  uint8_t states[CPO_CMIS_MAX_LANES] = {0};
   bool bank_there[CPO_CMIS_MAX_BANKS] = {false};
   cpo_cmis_wait_t w;
   cpo_cmis_wait_start(c, bound_ms, &w);
@@ -352,6 +357,8 @@ static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
       bank_there[bank] = true;
       for (unsigned l = 0; l < CPO_CMIS_LANES_PER_BANK; l++)
         bank_there[bank] &= states[bank * CPO_CMIS_LANES_PER_BANK + l] == want;
+      if (!bank_there[bank])
+        break;
     }
     unsigned lane = 0;
     while (lane < c->info.lanes && states[lane] == want)
