@@ -389,9 +389,10 @@ static void s_settle_board(cpo_run_opts_t *o, const cpo_profile_t *p) {
   b->bus_header_bit_ps = (uint32_t)lround(1e12 / p->mgmt_header_clock_hz);
   const double tap_a_per_w =
       p->tap_ratio * cpo_receiver_responsivity_a_per_w(&p->receiver, p->laser.wavelength_m);
-  b->tx_tap_scale_q16 = tap_a_per_w > 0 ? (uint32_t)lround(cpo_adc_info(CPO_ADC_TAP_PD)->lsb /
-                                                           tap_a_per_w / cmis_tx_power_w * 65536.0)
-                                        : 0; /* no tap: Tx power reads 0 */
+  const double scale_q16 =
+      tap_a_per_w > 0 ? cpo_adc_info(CPO_ADC_TAP_PD)->lsb / tap_a_per_w / cmis_tx_power_w * 65536.0
+                      : 0.0; /* no tap: Tx power reads 0 */
+  b->tx_tap_scale_q16 = scale_q16 < (double)UINT32_MAX ? (uint32_t)lround(scale_q16) : UINT32_MAX;
 }
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
