@@ -374,9 +374,12 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
  *   the profile's source sits at the faceplate (els_ambient_k set), at most the 8 ELS lanes the
  *   pages have; their frequency c / wavelength at the reference temperature;
  * - the management bus's bit times;
- * - the Tx power taps' calibration, as a vendor's would be: the tap ADC's current over the tap's
- *   responsivity (tap ratio times the photodiode's, at the laser's wavelength), in CMIS's
- *   0.1 uW. */
+ * - the Tx power taps' calibration, as a vendor's would be: CMIS Tx power is the average power
+ *   launched into the fibre, which the engine estimates from the tap before its modulator: the
+ *   tap ADC's current over the tap's responsivity (tap ratio times the photodiode's, at the
+ *   laser's wavelength) is the light reaching the lane; of it, what passes the tap, the
+ *   modulator's insertion loss, half its transmission on average (PAM4 levels between its
+ *   extinction and its peak) and the coupler to the fibre leaves the engine. In CMIS's 0.1 uW. */
 static void s_settle_board(cpo_run_opts_t *o, const cpo_profile_t *p) {
   const double c_m_per_s = 299792458.0;
   const double cmis_tx_power_w = 0.1e-6;
@@ -389,9 +392,13 @@ static void s_settle_board(cpo_run_opts_t *o, const cpo_profile_t *p) {
   b->bus_header_bit_ps = (uint32_t)lround(1e12 / p->mgmt_header_clock_hz);
   const double tap_a_per_w =
       p->tap_ratio * cpo_receiver_responsivity_a_per_w(&p->receiver, p->laser.wavelength_m);
-  const double scale_q16 =
-      tap_a_per_w > 0 ? cpo_adc_info(CPO_ADC_TAP_PD)->lsb / tap_a_per_w / cmis_tx_power_w * 65536.0
-                      : 0.0; /* no tap: Tx power reads 0 */
+  const double modulator_il_db =
+      p->modulator == CPO_MODULATOR_RING ? p->ring.insertion_loss_db : p->mzm.insertion_loss_db;
+  const double launched_per_w =
+      (1.0 - p->tap_ratio) * 0.5 * pow(10.0, -(modulator_il_db + p->fibre.coupler_loss_db) / 10.0);
+  const double scale_q16 = tap_a_per_w > 0 ? cpo_adc_info(CPO_ADC_TAP_PD)->lsb / tap_a_per_w *
+                                                 launched_per_w / cmis_tx_power_w * 65536.0
+                                           : 0.0; /* no tap: Tx power reads 0 */
   b->tx_tap_scale_q16 = scale_q16 < (double)UINT32_MAX ? (uint32_t)lround(scale_q16) : UINT32_MAX;
 }
 
