@@ -272,11 +272,12 @@ cpo_param_value_t cpo_params_get(const cpo_run_opts_t *o, const cpo_param_t *p) 
   cpo_param_value_t v;
   memset(&v, 0, sizeof v);
   s_load[cpo_params_index(p)](o, &v);
-  bool numeric = p->kind == CPO_PARAM_UINT || p->kind == CPO_PARAM_REAL;
+  bool whole = p->kind == CPO_PARAM_UINT || p->kind == CPO_PARAM_WHOLE;
   for (const cpo_param_word_t *w = p->words; w && w->word && !v.word; w++)
     if (p->kind == CPO_PARAM_SCRIPT ? strcmp(v.s, w->word) == 0
-        : numeric ? (p->kind == CPO_PARAM_UINT ? v.i == w->value : v.d == (double)w->value)
-                  : v.i == w->value)
+        : whole                     ? v.u == (uint64_t)w->value
+        : p->kind == CPO_PARAM_REAL ? v.d == (double)w->value
+                                    : v.i == w->value)
       v.word = w->word;
   return v;
 }
@@ -334,8 +335,9 @@ bool cpo_params_defaults(cpo_run_opts_t *o, char *why, size_t len) {
   return true;
 }
 
-#define LOOPBACK_LANES 8       /* the loopback's lanes when the run does not say */
-#define LOOPBACK_LATENCY 4096u /* and its L: it has no optical path */
+#define LOOPBACK_LANES 8                 /* the loopback's lanes when the run does not say */
+#define LOOPBACK_LATENCY 4096u           /* and its L: it has no optical path */
+#define LOOPBACK_BAUD_HZ 106250000000ull /* and its symbol rate */
 
 /* The design of the run's kind and lanes, or NULL with @p why naming the designs there are
  * (and the profile that asked). */
@@ -416,6 +418,8 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
     if (o->config.lanes == 0)
       o->config.lanes = LOOPBACK_LANES;
     o->host_lanes = o->config.lanes;
+    if (o->config.baud_hz == 0)
+      o->config.baud_hz = LOOPBACK_BAUD_HZ;
     return s_settle_timing(o, 0, why, len);
   }
   cpo_profile_t p;
@@ -424,6 +428,13 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   snprintf(o->config.profile, sizeof o->config.profile, "%s", p.name);
   if (o->config.lanes == 0)
     o->config.lanes = p.lanes;
+  if (o->config.baud_hz == 0) { /* the profile's rate, a whole number of symbols per second */
+    o->config.baud_hz = (uint64_t)llround(p.baud_hz);
+    if (o->config.baud_hz == 0) {
+      snprintf(why, len, "profile %s: baud_hz %g is below 1 symbol per second", p.name, p.baud_hz);
+      return false;
+    }
+  }
   s_settle_board(o, &p);
   /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
   o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;

@@ -47,11 +47,12 @@ import cpoemu_cmis  # noqa: E402
 import cpoemu_proc  # noqa: E402
 
 ARGS = None
-# profile: (the engine design's symbols per cycle, host lanes, host lanes per data path)
+# profile: (the engine design's symbols per cycle, host lanes, host lanes per data path, the
+# profile's symbol rate in Bd)
 PROFILES = {
-    "mrm-els-8x200g": (8, 8, 1),
-    "oif-3.2t": (32, 32, 4),
-    "mzm-6.4t": (8, 64, 1),
+    "mrm-els-8x200g": (8, 8, 1, 106.25e9),
+    "oif-3.2t": (32, 32, 4, 212.5e9),
+    "mzm-6.4t": (8, 64, 1, 53.125e9),
 }
 # Simulated time for a cold bring-up (PwrUp 200 ms, DPInit >= 20 ms, TxTurnOn 5 ms, the bus
 # accesses) and the low-power return, with room; the parked tail after it is skipped.
@@ -60,7 +61,7 @@ NO_CMIS = "the engine has no CMIS block"
 
 
 def _run_args(profile):
-  spc = PROFILES[profile][0]
+  spc, _, _, baud = PROFILES[profile]
   args = [
       "--profile", profile, "--quiet", "--expect-min-locked-lanes", "0", "--expect-min-bits", "0",
       "--expect-max-ber", "1"
@@ -70,7 +71,7 @@ def _run_args(profile):
     cycles = int(RUN_S * ARGS.clock_mhz * 1e6)
     args += ["--baud-hz", str(baud)]
   else:
-    cycles = int(RUN_S * 106.25e9 / spc)  # the profiles' 106.25 GBd
+    cycles = int(RUN_S * baud / spc)
   return args + ["--cycles", str(cycles)]
 
 
@@ -138,7 +139,7 @@ class CmisBringup(unittest.TestCase):
       self.fail(f"the C and Python register traces differ first at line {diff + 1}: "
                 f"{c_trace.splitlines()[diff]!r} vs {py_trace.splitlines()[diff]!r}")
     self.assertEqual((c["reg_accesses"], c["event_hash"]), (py["reg_accesses"], py["event_hash"]))
-    _, lanes, per_dp = PROFILES[profile]
+    _, lanes, per_dp, _ = PROFILES[profile]
     got = (info["lanes"], info["apps"][0][2])
     self.assertEqual(
         got, (lanes, per_dp),
