@@ -23,8 +23,9 @@ ENGINE_BASE = _addrmap.CPO_ADDRMAP_ENGINE_OE_BASE + _addrmap.CPO_ADDRMAP_CMIS_BA
 LANES_PER_BANK = m.CPO_CMIS_LANES_PER_BANK
 MAX_APPS = 15
 CDB_MAX_MS = 1000  # no CDB busy time is advertised: a host's own bound (as the C driver's)
-# Polls: every 1/50 of the bound, between 100 us and 10 ms (the C driver's, for the same trace).
-_POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 100_000, 10_000_000, 10_000
+# Polls: every 1/100 of the bound, between 10 us and 10 ms, never sooner after a poll than its reads
+# took (the C driver's, for the same trace).
+_POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 10_000, 10_000_000, 10_000
 _P01_APP9 = 223
 ELS_MAX_LANES = 8
 NO_ELS = "the engine has no external laser source (pages 1Ah/1Bh not advertised)"
@@ -411,13 +412,20 @@ class Cmis:
   def _wait_start(self, bound_ms):
     poll_ns = min(max(bound_ms * _POLL_NS_PER_BOUND_MS, _POLL_MIN_NS), _POLL_MAX_NS)
     start = self.c.now()
-    return start, start + self.c.ns_to_cycles(bound_ms * 1_000_000), self.c.ns_to_cycles(poll_ns)
+    # [start, deadline, poll period, when the poll now ending began] in cycles
+    return [
+        start, start + self.c.ns_to_cycles(bound_ms * 1_000_000),
+        self.c.ns_to_cycles(poll_ns), start
+    ]
 
   def _wait_next(self, w):
-    """True to poll again after a sleep, False once the bound has passed."""
-    if self.c.now() >= w[1]:
+    """True to poll again after a sleep, False once the bound has passed. As the C driver's
+    cpo_cmis_wait_next: never sooner after a poll than its own reads took."""
+    now = self.c.now()
+    if now >= w[1]:
       return False
-    self.c.sleep_cycles(w[2])
+    self.c.sleep_cycles(max(w[2], now - w[3]))
+    w[3] = self.c.now()
     return True
 
   def _elapsed_ms(self, w):

@@ -22,7 +22,9 @@ struct cpo_cmis {
 typedef struct {
   uint32_t bound_ms;
   uint64_t start_cycles, deadline_cycles, poll_cycles;
-  bool expired; /* cpo_cmis_wait_next found the bound passed (not a HAL failure) */
+  uint64_t poll_began_cycles; /* when the poll now ending began: its reads' bus time bounds the
+                                 sleep after it */
+  bool expired;               /* cpo_cmis_wait_next found the bound passed (not a HAL failure) */
 } cpo_cmis_wait_t;
 
 /** Set the error text (the module's failure: cpo_cmis_error_is_transport false); returns @p rc. */
