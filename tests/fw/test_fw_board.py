@@ -9,8 +9,11 @@ the start cannot be calibrated: the run fails naming the lane and the cause, and
 a host would see carry that lane's Tx loss of lock. An engine lit before the firmware boots
 (`--start calibrated`) is adopted as found, not lit again, and carries traffic within KP4.
 
-usage: test_fw_board.py [--long]   (--long: the two fault runs, D2D repair and the lane that
-cannot lock, instead of the cold flow)"""
+The same cold flow on mzm-6.4t (--64): 64 lanes in eight CMIS banks over two D2D modules, each
+lane calibrated by the firmware in DPInit and Activated through CMIS, within KP4.
+
+usage: test_fw_board.py [--long | --64]   (--long: the two fault runs, D2D repair and the lane
+that cannot lock, instead of the cold flow; --64: the 64-lane cold flow)"""
 import os
 import re
 import sys
@@ -22,6 +25,7 @@ import cpoemu_proc as cp  # noqa: E402
 
 KP4_BER = 2.4e-4
 LONG = "--long" in sys.argv
+WIDE = "--64" in sys.argv
 LANES = 0xFF
 # PwrUp (200 ms, seen at the next 10 ms poll), DPInit (20 ms minimum; the calibration, ~1.6 ms
 # of it, starts at the first poll that sees CAL_REQ), TxTurnOn (5 ms): DPActivated at 229.386 ms
@@ -29,6 +33,9 @@ LANES = 0xFF
 # and the end-of-run reads (the host's reserve).
 CYCLES = 3_050_200_000
 RUN = ["run", "--start", "power-on", "--host-program", "cmis+firmware", "--cycles", str(CYCLES)]
+# mzm-6.4t at 53.125 GBd (150.6 ps a cycle): DPActivated at 226.439 ms (1.5033 G cycles); then
+# ~0.46 ms (3.1 M cycles) streaming for the BER count and the host's end-of-run reads of 64 lanes.
+RUN_64 = RUN[:-1] + ["1506400000", "--profile", "mzm-6.4t"]
 ACTIVATED = re.compile(r"CMIS bring-up from dark: (\d+) lanes DPActivated on AppSel 1 in "
                        r"([\d.]+) ms of simulated time, DPInit answered by the firmware")
 DPINIT = re.compile(r"host: fw: DPInit: (\d+) calibrations?, lanes requested 0x([0-9a-f]+), "
@@ -47,7 +54,33 @@ def board(extra=(), timeout=1800):
   return cp.run_json(RUN + list(extra), timeout=timeout)
 
 
-@unittest.skipIf(LONG, "the cold flow is the default run's")
+def check_cold_flow(test, code, res, out, err, lanes):
+  """Every one of @lanes activated through CMIS, calibrated by the firmware, within KP4."""
+  what = out + err
+  test.assertEqual(code, 0, what)
+  m = ACTIVATED.search(out)
+  test.assertIsNotNone(m, what)
+  test.assertEqual(int(m[1]), lanes, what)
+  d = DPINIT.search(out)
+  test.assertIsNotNone(d, what)
+  every = (1 << lanes) - 1
+  test.assertEqual((int(d[2], 16), int(d[3], 16), int(d[4], 16)), (every, every, 0), what)
+  # what the hardware holds at the end: CAL_DONE from the firmware, no alarm, none waiting
+  test.assertEqual(masks(res), {"cal_done": every, "tx_lol": 0, "cal_req": 0})
+  print(f"\nCMIS bring-up from dark in {float(m[2]):.1f} ms simulated, "
+        f"{res['wall_s']:.1f} s wall (the whole run)")
+  test.assertEqual(len(res["lanes"]), lanes, what)
+  for lane in res["lanes"]:
+    bits, errors = lane["bits"], lane["errors"]
+    test.assertTrue(lane["locked"], what)
+    test.assertGreater(bits, 1_000_000, what)
+    bound = max(errors, 3) / bits  # 3 / bits (95 %) when none are counted
+    print(f"  lane {lane['lane']}: {errors} errors in {bits} bits: BER <= {bound:.2e}, "
+          f"{KP4_BER / bound:.0f}x below KP4")
+    test.assertLess(bound, KP4_BER)
+
+
+@unittest.skipIf(LONG or WIDE, "the cold flow is the default run's")
 class ColdBoardFlow(unittest.TestCase):
 
   @classmethod
@@ -55,26 +88,7 @@ class ColdBoardFlow(unittest.TestCase):
     cls.code, cls.res, cls.out, cls.err = board()
 
   def test_every_lane_activated_through_cmis_calibrated_by_the_firmware_within_kp4(self):
-    what = self.out + self.err
-    self.assertEqual(self.code, 0, what)
-    m = ACTIVATED.search(self.out)
-    self.assertIsNotNone(m, what)
-    self.assertEqual(int(m[1]), 8, what)
-    d = DPINIT.search(self.out)
-    self.assertIsNotNone(d, what)
-    self.assertEqual((int(d[2], 16), int(d[3], 16), int(d[4], 16)), (LANES, LANES, 0), what)
-    # what the hardware holds at the end: CAL_DONE from the firmware, no alarm, none waiting
-    self.assertEqual(masks(self.res), {"cal_done": LANES, "tx_lol": 0, "cal_req": 0})
-    print(f"\nCMIS bring-up from dark in {float(m[2]):.1f} ms simulated, "
-          f"{self.res['wall_s']:.1f} s wall (the whole run)")
-    for lane in self.res["lanes"]:
-      bits, errors = lane["bits"], lane["errors"]
-      self.assertTrue(lane["locked"], what)
-      self.assertGreater(bits, 1_000_000, what)
-      bound = max(errors, 3) / bits  # 3 / bits (95 %) when none are counted
-      print(f"  lane {lane['lane']}: {errors} errors in {bits} bits: BER <= {bound:.2e}, "
-            f"{KP4_BER / bound:.0f}x below KP4")
-      self.assertLess(bound, KP4_BER)
+    check_cold_flow(self, self.code, self.res, self.out, self.err, 8)
 
   def test_event_hash_is_the_same_over_ipc(self):
     self.assertEqual(self.code, 0, self.out + self.err)
@@ -84,7 +98,15 @@ class ColdBoardFlow(unittest.TestCase):
     self.assertEqual(res["lanes"], self.res["lanes"])
 
 
-@unittest.skipIf(LONG, "the calibrated start is the default run's")
+@unittest.skipUnless(WIDE, "--64: the 64-lane cold flow")
+class ColdBoardFlow64(unittest.TestCase):
+
+  def test_64_lanes_activated_through_cmis_calibrated_by_the_firmware_within_kp4(self):
+    code, res, out, err = cp.run_json(RUN_64, timeout=1800)
+    check_cold_flow(self, code, res, out, err, 64)
+
+
+@unittest.skipIf(LONG or WIDE, "the calibrated start is the default run's")
 class CalibratedStartAdopted(unittest.TestCase):
 
   def test_a_lit_engine_is_adopted_and_its_lanes_carry_traffic_within_kp4(self):
@@ -146,4 +168,5 @@ class UncalibratableLane(unittest.TestCase):
 
 
 if __name__ == "__main__":
-  unittest.main(argv=[sys.argv[0]] + [a for a in sys.argv[1:] if a != "--long"], verbosity=2)
+  unittest.main(argv=[sys.argv[0]] + [a for a in sys.argv[1:] if a not in ("--long", "--64")],
+                verbosity=2)
