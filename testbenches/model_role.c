@@ -225,6 +225,18 @@ static cpo_model_channel_t s_channel_ops(channel_t *ch) {
   return ops;
 }
 
+/* The lanes' physics at the end, to the rtl for the run's result: the MODEL_REPORT that answers
+ * its BYE, before ours (PROTOCOL.md). None when a lane processed nothing (@p lanes 0). */
+static void s_report(cpo_client_t *c, const double *values, uint32_t lanes) {
+  if (lanes == 0)
+    return;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_MODEL_REPORT, .cycle = cpo_client_sent_cycle(c)}};
+  m.u.report.lanes = (uint16_t)lanes;
+  m.u.report.values = values;
+  if (cpo_client_send(c, &m) != CPO_OK)
+    cpo_log(CPO_LOG_WARN, "model", "could not send the lanes' physics to the rtl");
+}
+
 int cpo_role_model(const cpo_run_opts_t *o) {
   char why[320] = "";
   cpo_bridge_cfg_t bc = {.endpoint = o->endpoint,
@@ -265,9 +277,11 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   const cpo_sync_model_opts_t so = {.stop = o->stop};
   rc = cpo_sync_model_run(c, &ops, &so);
   if (rc == CPO_OK && ch.link) { /* the snapshot on a link of its own: the run's is done */
-    double snap[CPO_PROTO_MAX_LANES];
+    double snap[CPO_PROTO_MAX_LANES], values[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
     const bool known = s_snapshot_ber(o, cpo_client_config(c), snap) == CPO_OK;
-    cpo_timeline_print_physics(stdout, ch.link, known ? snap : NULL);
+    const uint32_t lanes = cpo_timeline_physics(ch.link, known ? snap : NULL, values);
+    cpo_timeline_print_physics(stdout, values, lanes);
+    s_report(c, values, lanes);
   }
 out_channel:
   s_channel_destroy(&ch);

@@ -107,6 +107,37 @@ static json_t *s_series(const cpo_series_t *s, const cpo_config_t *c) {
   return series;
 }
 
+/* The model's physics per media lane at the end (its MODEL_REPORT), SI units; the expected BER
+ * exact, from the lane's eye, and over the calibrated snapshot's (null: no snapshot, or one
+ * without errors). */
+static json_t *s_media_lanes(const cpo_run_summary_t *s) {
+  static const char *const names[CPO_REPORT_FIELD_COUNT] = {
+      [CPO_REPORT_EXPECTED_BER] = "expected_ber",
+      [CPO_REPORT_SNAPSHOT_BER] = "snapshot_ber",
+      [CPO_REPORT_LASER_CURRENT_A] = "laser_current_a",
+      [CPO_REPORT_LASER_TEMP_K] = "laser_temp_k",
+      [CPO_REPORT_LASER_W] = "laser_w",
+      [CPO_REPORT_OMA_W] = "oma_w",
+      [CPO_REPORT_RX_W] = "rx_w",
+      [CPO_REPORT_DETUNING_M] = "detuning_m",
+      [CPO_REPORT_HEATER_W] = "heater_w",
+      [CPO_REPORT_RING_TEMP_K] = "ring_temp_k"};
+  json_t *lanes = json_array();
+  for (uint32_t l = 0; l < s->report_lanes; l++) {
+    const double *v = s->report + (size_t)l * CPO_PROTO_REPORT_FIELDS;
+    json_t *lane = json_pack("{s:i}", "lane", (int)l);
+    for (int f = 0; f < CPO_REPORT_FIELD_COUNT; f++)
+      json_object_set_new(lane, names[f],
+                          f == CPO_REPORT_SNAPSHOT_BER && v[f] < 0.0 ? json_null()
+                                                                     : json_real(v[f]));
+    const double snap = v[CPO_REPORT_SNAPSHOT_BER];
+    json_object_set_new(lane, "expected_ber_vs_snapshot",
+                        snap > 0.0 ? json_real(v[CPO_REPORT_EXPECTED_BER] / snap) : json_null());
+    json_array_append_new(lanes, lane);
+  }
+  return lanes;
+}
+
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro) {
   char hash[19];
@@ -148,6 +179,8 @@ int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_r
                                            s->peer_events[i].attach ? "attach" : "detach", "cycle",
                                            (json_int_t)s->peer_events[i].cycle));
   json_object_set_new(root, "peers", peers);
+  if (s->report_lanes)
+    json_object_set_new(root, "media_lanes", s_media_lanes(s));
   if (s->d2d_modules) { /* an engine run: the D2D link at the end, when the lanes came up */
     json_t *d2d = json_array();
     for (uint32_t m = 0; m < s->d2d_modules && m < 2; m++)

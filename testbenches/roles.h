@@ -187,6 +187,10 @@ typedef struct {
    * seed and profile (cpo_role_snapshot_ber), what a bring-up's BER is judged against */
   bool snapshot_known;
   double ber_snapshot[CPO_MAX_LANES_SUMMARY];
+  /* engine profiles: the model's physics per media lane at the end (its MODEL_REPORT,
+   * cpo_report_field_t values lane-major; report_lanes 0: none came) */
+  uint32_t report_lanes;
+  double report[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
 } cpo_run_summary_t;
 
 /** The rtl role: verilated design + bridge server + synchroniser. Returns a process exit

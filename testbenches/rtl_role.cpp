@@ -99,6 +99,7 @@ static void s_end_session(cpo_server_t **srv, cpo_status_t rc, const cpo_sync_re
                    rc == CPO_OK ? "run complete" : r.error);
     uint32_t n = cpo_server_peer_events(*srv, sum->peer_events, CPO_PEER_EVENTS_MAX);
     sum->n_peer_events = n < CPO_PEER_EVENTS_MAX ? n : CPO_PEER_EVENTS_MAX;
+    sum->report_lanes = cpo_server_model_report(*srv, sum->report);
   }
   cpo_server_close(srv, r.cycles, static_cast<int16_t>(rc),
                    rc == CPO_OK ? "run complete" : r.error);

@@ -114,39 +114,61 @@ cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, cpo_link_t *l
   return CPO_OK;
 }
 
-void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link, const double *ber_snapshot) {
+uint32_t cpo_timeline_physics(const cpo_link_t *link, const double *ber_snapshot, double *values) {
   cpo_link_info_t info;
   cpo_link_get_info(link, &info);
+  for (uint32_t l = 0; l < info.lanes; l++) {
+    cpo_link_lane_state_t st;
+    if (cpo_link_lane_state(link, l, &st) != CPO_OK)
+      return 0;
+    double *v = values + (size_t)l * CPO_PROTO_REPORT_FIELDS;
+    v[CPO_REPORT_EXPECTED_BER] = cpo_link_expected_ber(link, l); /* exact, from the eye now */
+    v[CPO_REPORT_SNAPSHOT_BER] = ber_snapshot ? ber_snapshot[l] : -1.0;
+    v[CPO_REPORT_LASER_CURRENT_A] = st.laser_current_a;
+    v[CPO_REPORT_LASER_TEMP_K] = st.laser_temp_k;
+    v[CPO_REPORT_LASER_W] = st.laser_w;
+    v[CPO_REPORT_OMA_W] = st.oma_outer_w;
+    v[CPO_REPORT_RX_W] = st.rx_w;
+    v[CPO_REPORT_DETUNING_M] = st.detuning_m;
+    v[CPO_REPORT_HEATER_W] = st.heater_w;
+    v[CPO_REPORT_RING_TEMP_K] = st.mod_temp_k;
+  }
+  return info.lanes;
+}
+
+void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes) {
+  const bool snapshot = lanes && values[CPO_REPORT_SNAPSHOT_BER] >= 0.0;
   int worst = -1; /* the lane furthest above the snapshot's BER */
-  double worst_ratio = 0.0, worst_now = 0.0;
+  double worst_ratio = 0.0;
   fprintf(f,
-          "cpoemu[model]: each lane's physics at the end\n"
+          "cpoemu[model]: each lane's physics at the end%s\n"
           "  lane  laser mA  laser degC  laser mW   OMA mW  RX dBm  detuning pm  heater mW  "
           "ring degC%s\n",
-          ber_snapshot ? "  expected BER  snapshot BER  x snapshot" : "");
-  for (uint32_t l = 0; l < info.lanes; l++) {
-    cpo_link_lane_state_t s;
-    if (cpo_link_lane_state(link, l, &s) != CPO_OK) {
-      fprintf(f, "  %4u  (nothing processed)\n", l);
-      continue;
-    }
+          lanes ? "" : " (a lane has processed nothing)",
+          snapshot ? "  expected BER  snapshot BER  x snapshot" : "");
+  for (uint32_t l = 0; l < lanes; l++) {
+    const double *v = values + (size_t)l * CPO_PROTO_REPORT_FIELDS;
     char ber[64] = ""; /* exact, from the eyes: the run's now against the snapshot's */
-    if (ber_snapshot) {
-      const double now = cpo_link_expected_ber(link, l), snap = ber_snapshot[l];
+    if (snapshot) {
+      const double now = v[CPO_REPORT_EXPECTED_BER], snap = v[CPO_REPORT_SNAPSHOT_BER];
       const double ratio = snap > 0.0 ? now / snap : INFINITY;
       snprintf(ber, sizeof ber, "  %12.2e  %12.2e  %10.3g", now, snap, ratio);
       if (worst < 0 || ratio > worst_ratio)
-        worst = (int)l, worst_ratio = ratio, worst_now = now;
+        worst = (int)l, worst_ratio = ratio;
     }
+    const double rx_w = v[CPO_REPORT_RX_W];
     fprintf(f, "  %4u  %8.1f  %10.1f  %8.2f  %7.3f  %6.1f  %11.1f  %9.2f  %9.1f%s\n", l,
-            s.laser_current_a * 1e3, cpo_k_to_c(s.laser_temp_k), s.laser_w * 1e3,
-            s.oma_outer_w * 1e3, s.rx_w > 0 ? cpo_w_to_dbm(s.rx_w) : -99.9, s.detuning_m * 1e12,
-            s.heater_w * 1e3, cpo_k_to_c(s.mod_temp_k), ber);
+            v[CPO_REPORT_LASER_CURRENT_A] * 1e3, cpo_k_to_c(v[CPO_REPORT_LASER_TEMP_K]),
+            v[CPO_REPORT_LASER_W] * 1e3, v[CPO_REPORT_OMA_W] * 1e3,
+            rx_w > 0 ? cpo_w_to_dbm(rx_w) : -99.9, v[CPO_REPORT_DETUNING_M] * 1e12,
+            v[CPO_REPORT_HEATER_W] * 1e3, cpo_k_to_c(v[CPO_REPORT_RING_TEMP_K]), ber);
   }
-  if (worst >= 0)
+  if (worst >= 0) {
+    const double *v = values + (size_t)worst * CPO_PROTO_REPORT_FIELDS;
     fprintf(f,
             "  expected BER (exact, from each lane's eye at the end) at most %.3gx the calibrated "
             "snapshot's for the same seed and profile (lane %d: %.2e against %.2e)\n",
-            worst_ratio, worst, worst_now, ber_snapshot[worst]);
+            worst_ratio, worst, v[CPO_REPORT_EXPECTED_BER], v[CPO_REPORT_SNAPSHOT_BER]);
+  }
   fflush(f);
 }

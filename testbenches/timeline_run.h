@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cpo/link.h"
+#include "cpo/protocol.h"
 #include "roles.h"
 
 #ifdef __cplusplus
@@ -25,10 +26,15 @@ CPO_MUST_USE cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_time
  *  engines' case temperature at cycle 0 (where a ramp that follows no step starts). */
 CPO_MUST_USE cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, cpo_link_t *link,
                                                       double case_k, char *why, size_t why_len);
-/** Each lane's physics now (laser current and temperature, OMA, ring detuning, heater power),
- *  and its expected BER under its eye now against @p ber_snapshot's (the calibrated snapshot's
- *  per media lane, cpo_link_snapshot_ber; NULL: not shown), one line a lane, to @p f. */
-void cpo_timeline_print_physics(FILE *f, const cpo_link_t *link, const double *ber_snapshot);
+/** Each lane's physics now as a MODEL_REPORT's values (cpo_report_field_t, lane-major, into
+ *  @p values: CPO_PROTO_REPORT_FIELDS per lane): laser current and temperature, OMA, ring
+ *  detuning, heater power, and the expected BER under its eye now beside @p ber_snapshot's (the
+ *  calibrated snapshot's per media lane, cpo_link_snapshot_ber; NULL: -1, none).
+ *  @return the lanes, or 0 if a lane has processed nothing yet */
+uint32_t cpo_timeline_physics(const cpo_link_t *link, const double *ber_snapshot, double *values);
+/** @p lanes lanes of cpo_timeline_physics's @p values, one line a lane, and the lane furthest
+ *  above its snapshot's BER, to @p f. */
+void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes);
 
 #ifdef __cplusplus
 }

@@ -345,6 +345,10 @@ uint64_t cpo_client_last_cycle(const cpo_client_t *c) {
   return c->rx.last_cycle;
 }
 
+uint64_t cpo_client_sent_cycle(const cpo_client_t *c) {
+  return c->tx.cycle;
+}
+
 void cpo_client_close(cpo_client_t **pc, int16_t status, const char *text) {
   if (!pc || !*pc)
     return;

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ enum {
   QUANTUM_FIXED_BYTES = CPO_PROTO_TX_QUANTUM_FIXED_PART_BYTES,
   ANALOG_FIXED_BYTES = CPO_PROTO_DAC_UPDATE_FIXED_PART_BYTES,
   ANALOG_ENTRY_BYTES = CPO_PROTO_ANALOG_ENTRY_BYTES,
+  REPORT_LANE_BYTES = 8 * CPO_PROTO_REPORT_FIELDS, /* MODEL_REPORT: a double per value */
 };
 _Static_assert(CPO_PROTO_HELLO_ACK_PAYLOAD_BYTES == CPO_PROTO_HELLO_PAYLOAD_BYTES,
                "HELLO and HELLO_ACK share a layout");
@@ -36,6 +38,8 @@ _Static_assert(CONFIG_OFFSET + CONFIG_BLOCK_BYTES == CPO_PROTO_HELLO_HASH_OFFSET
                    CPO_PROTO_HELLO_HASH_OFFSET + 8 == CPO_PROTO_HELLO_PAYLOAD_BYTES,
                "HELLO: role and reserved, config block, u64 hash");
 _Static_assert(CONFIG_BLOCK_BYTES == 44 + CPO_PROTO_PROFILE_BYTES, "the profile ends the block");
+_Static_assert(CPO_REPORT_FIELD_COUNT == CPO_PROTO_REPORT_FIELDS,
+               "protocol.toml's report_fields counts cpo_report_field_t's values");
 
 /* ---- little-endian byte access ------------------------------------------------------ */
 
@@ -54,6 +58,13 @@ static void s_put_u64(uint8_t *p, uint64_t v) {
     p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* A double as its IEEE-754 bits, little-endian like every field. */
+static void s_put_f64(uint8_t *p, double v) {
+  uint64_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  s_put_u64(p, bits);
+}
+
 static uint16_t s_get_u16(const uint8_t *p) {
   return (uint16_t)(p[0] | (p[1] << 8));
 }
@@ -64,6 +75,13 @@ static uint32_t s_get_u32(const uint8_t *p) {
 
 static uint64_t s_get_u64(const uint8_t *p) {
   return (uint64_t)s_get_u32(p) | ((uint64_t)s_get_u32(p + 4) << 32);
+}
+
+static double s_get_f64(const uint8_t *p) {
+  const uint64_t bits = s_get_u64(p);
+  double v;
+  memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 static bool s_all_zero(const uint8_t *p, size_t n) {
@@ -384,6 +402,11 @@ static int64_t s_payload_size(const cpo_msg_t *msg) {
       return -1;
     return CPO_PROTO_ADC_SAMPLES_FIXED_PART_BYTES +
            (int64_t)ANALOG_ENTRY_BYTES * msg->u.analog.count * msg->u.analog.conversions;
+  case CPO_MSG_MODEL_REPORT:
+    if (msg->u.report.lanes > CPO_PROTO_MAX_LANES) /* 0: sized, but a receiver refuses it */
+      return -1;
+    return CPO_PROTO_MODEL_REPORT_FIXED_PART_BYTES +
+           (int64_t)REPORT_LANE_BYTES * msg->u.report.lanes;
   default:
     return s_payload_bytes(msg->hdr.type, &fixed, &exact) && exact ? (int64_t)fixed : -1;
   }
@@ -596,6 +619,49 @@ static cpo_status_t s_decode_analog(const uint8_t *p, uint32_t plen, cpo_msg_t *
   return CPO_OK;
 }
 
+/* MODEL_REPORT: lanes (1..max), the values per lane (this version's count), reserved, then the
+ * values: finite IEEE-754 doubles. */
+static cpo_status_t s_decode_report(const uint8_t *p, uint32_t plen, cpo_msg_t *out,
+                                    cpo_wire_error_t *err) {
+  const uint32_t seq = out->hdr.seq;
+  const uint16_t lanes = s_get_u16(p), fields = s_get_u16(p + 2);
+  if (lanes < 1 || lanes > CPO_PROTO_MAX_LANES)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq, "MODEL_REPORT lanes %u out of range 1..%u", lanes,
+                  CPO_PROTO_MAX_LANES);
+  if (fields != CPO_PROTO_REPORT_FIELDS)
+    return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                  "MODEL_REPORT fields %u: version %u reports %u values per lane", fields,
+                  CPO_PROTO_VERSION, CPO_PROTO_REPORT_FIELDS);
+  if (s_get_u32(p + 4) != 0)
+    return s_fail(err, CPO_WERR_BAD_RESERVED, seq,
+                  "MODEL_REPORT reserved (payload 4..7) is 0x%08" PRIx32, s_get_u32(p + 4));
+  const uint64_t need =
+      CPO_PROTO_MODEL_REPORT_FIXED_PART_BYTES + (uint64_t)REPORT_LANE_BYTES * lanes;
+  if (plen != need)
+    return s_fail(err, CPO_WERR_BAD_LENGTH, seq,
+                  "payload_len %" PRIu32
+                  " does not match MODEL_REPORT with %u lanes (needs %" PRIu64 ")",
+                  plen, lanes, need);
+  const uint8_t *v = p + CPO_PROTO_MODEL_REPORT_FIXED_PART_BYTES;
+  for (uint32_t i = 0; i < (uint32_t)lanes * CPO_PROTO_REPORT_FIELDS; i++) {
+    const double d = s_get_f64(v + 8 * i);
+    if (!isfinite(d))
+      return s_fail(err, CPO_WERR_BAD_FIELD, seq,
+                    "MODEL_REPORT lane %" PRIu32 " value %" PRIu32 " is not a finite number",
+                    i / CPO_PROTO_REPORT_FIELDS, i % CPO_PROTO_REPORT_FIELDS);
+  }
+  out->u.report.lanes = lanes;
+  out->u.report.values = NULL;
+  out->u.report.values_raw = v;
+  return CPO_OK;
+}
+
+double cpo_msg_report_value(const cpo_msg_t *msg, uint32_t lane, cpo_report_field_t field) {
+  const size_t i = (size_t)lane * CPO_PROTO_REPORT_FIELDS + (size_t)field;
+  return msg->u.report.values ? msg->u.report.values[i]
+                              : s_get_f64(msg->u.report.values_raw + 8 * i);
+}
+
 /* REG_READ_RESP and REG_WRITE_RESP (sizes checked): addr, [data,] status, reserved. */
 static cpo_status_t s_decode_reg_resp(const uint8_t *p, cpo_msg_t *out, cpo_wire_error_t *err) {
   const bool rd = out->hdr.type == CPO_MSG_REG_READ_RESP;
@@ -690,6 +756,8 @@ static cpo_status_t s_decode_payload(const uint8_t *p, uint32_t plen, cpo_msg_t 
   case CPO_MSG_LANES_PARKED: /* any mask: the session's lanes are the receiver's to check */
     out->u.lanes_parked.mask = s_get_u64(p);
     return CPO_OK;
+  case CPO_MSG_MODEL_REPORT:
+    return s_decode_report(p, plen, out, err);
   default: /* HEARTBEAT, SLEEP_DONE: empty */
     return CPO_OK;
   }
@@ -901,6 +969,18 @@ static bool s_encode_payload(const cpo_msg_t *msg, uint8_t *p, uint32_t plen) {
   case CPO_MSG_LANES_PARKED:
     s_put_u64(p, msg->u.lanes_parked.mask);
     return true;
+  case CPO_MSG_MODEL_REPORT: { /* the values, or a decoded report's raw ones */
+    if (!msg->u.report.values && !msg->u.report.values_raw)
+      return false;
+    s_put_u16(p, msg->u.report.lanes);
+    s_put_u16(p + 2, CPO_PROTO_REPORT_FIELDS);
+    s_put_u32(p + 4, 0);
+    for (uint32_t i = 0; i < (uint32_t)msg->u.report.lanes * CPO_PROTO_REPORT_FIELDS; i++)
+      s_put_f64(p + CPO_PROTO_MODEL_REPORT_FIXED_PART_BYTES + 8 * i,
+                cpo_msg_report_value(msg, i / CPO_PROTO_REPORT_FIELDS,
+                                     (cpo_report_field_t)(i % CPO_PROTO_REPORT_FIELDS)));
+    return true;
+  }
   default: /* HEARTBEAT, SLEEP_DONE */
     return true;
   }

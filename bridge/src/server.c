@@ -61,6 +61,9 @@ struct cpo_server {
   uint64_t log_window_us;
   unsigned log_lines;
   uint64_t refused, unlogged; /* frames refused in all; log lines not printed */
+  /* The model's MODEL_REPORT, answering the final BYE: lanes 0 until one is kept */
+  uint16_t report_lanes;
+  double report[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
 };
 
 static const char *s_role(int r) {
@@ -600,6 +603,32 @@ cpo_status_t cpo_server_bind(const cpo_bridge_cfg_t *cfg, cpo_server_t **out, ch
   return CPO_OK;
 }
 
+/* A MODEL_REPORT after the final BYE: the model's first, for the session's lanes, is kept;
+ * anything else is named in the log and dropped. */
+static void s_keep_report(cpo_server_t *s, const cpo_server_event_t *ev) {
+  const cpo_msg_t *m = &ev->msg;
+  const char *why = ev->from != CPO_ROLE_MODEL             ? "only the model reports"
+                    : s->report_lanes                      ? "a second one"
+                    : m->u.report.lanes != s->config.lanes ? "not the session's lanes"
+                                                           : NULL;
+  if (why) {
+    s_log(s, NULL, 0, "at the end of the run: MODEL_REPORT (%u lanes) from the %s dropped: %s",
+          m->u.report.lanes, s_role(ev->from), why);
+    return;
+  }
+  for (uint32_t l = 0; l < m->u.report.lanes; l++)
+    for (uint32_t f = 0; f < CPO_PROTO_REPORT_FIELDS; f++)
+      s->report[l * CPO_PROTO_REPORT_FIELDS + f] =
+          cpo_msg_report_value(m, l, (cpo_report_field_t)f);
+  s->report_lanes = m->u.report.lanes;
+}
+
+uint16_t cpo_server_model_report(const cpo_server_t *s, double *values) {
+  if (s->report_lanes && values)
+    memcpy(values, s->report, sizeof(double) * s->report_lanes * CPO_PROTO_REPORT_FIELDS);
+  return s->report_lanes;
+}
+
 void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char *text) {
   if (s->closing)
     return;
@@ -634,6 +663,8 @@ void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char 
           cpo_server_recv(s, left, (int32_t)((give_up - now) / 1000u) + 1, &ev, why, sizeof why);
       if (rc != CPO_OK && rc != CPO_ERR_TIMEOUT)
         break;
+      if (rc == CPO_OK && ev.msg.hdr.type == CPO_MSG_MODEL_REPORT)
+        s_keep_report(s, &ev);
       if (rc == CPO_ERR_TIMEOUT && why[0]) {
         s_log(s, NULL, 0, "at the end of the run: %s", why);
         break;

@@ -22,6 +22,10 @@ static const uint64_t s_rx_words[6] = {0x11111111u, 0x22222222u, 0x33333333u,
 static const uint8_t s_dac_entries[16] = {0x01, 0x00, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00,
                                           0x02, 0x00, 0x07, 0x00, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t s_adc_entries[8] = {0x05, 0x00, 0x3f, 0x00, 0x2a, 0x00, 0x00, 0x80};
+/* MODEL_REPORT, 2 lanes: a negative detuning, a tiny BER and a no-snapshot -1 (not 0) */
+static const double s_report_values[2 * CPO_PROTO_REPORT_FIELDS] = {
+    3.28e-20, 1.69e-20, 0.37, 317.6, 0.10435, 3.583e-3, 1.2e-3, -2.5e-12, 40.8e-3, 318.15,
+    1.0e-300, -1.0,     0.0,  300.0, 0.0,     0.0,      0.0,    0.0,      0.0,     300.0};
 
 cpo_config_t cpo_test_sample_config(void) {
   cpo_config_t c;
@@ -151,6 +155,12 @@ void cpo_test_sample_msg(uint16_t type, cpo_msg_t *m) {
     m->hdr.cycle = 7600;
     m->u.lanes_parked.mask = 0xF0F0F0F0000000F0ull;
     break;
+  case CPO_MSG_MODEL_REPORT:
+    m->hdr.seq = 20;
+    m->hdr.cycle = 200000;
+    m->u.report.lanes = 2;
+    m->u.report.values = s_report_values;
+    break;
   default:
     break;
   }
@@ -250,6 +260,14 @@ bool cpo_test_msg_equal(const cpo_msg_t *a, const cpo_msg_t *b, char *why, size_
     return true;
   case CPO_MSG_LANES_PARKED:
     SAME(u.lanes_parked.mask, "lanes_parked.mask");
+    return true;
+  case CPO_MSG_MODEL_REPORT:
+    SAME(u.report.lanes, "report.lanes");
+    for (uint32_t l = 0; l < a->u.report.lanes; l++)
+      for (int f = 0; f < CPO_REPORT_FIELD_COUNT; f++)
+        if (cpo_msg_report_value(a, l, (cpo_report_field_t)f) !=
+            cpo_msg_report_value(b, l, (cpo_report_field_t)f))
+          DIFF("report.values");
     return true;
   default:
     return true;

@@ -109,7 +109,7 @@ static void test_encode_header_layout_matches_spec(void **state) {
   size_t n = s_encode(&m);
   static const uint8_t want[40] = {
       'C',  'P',  'O',  'E',                          /* magic */
-      5,    0,                                        /* version */
+      6,    0,                                        /* version */
       34,   0,                                        /* type REG_WRITE */
       0,    0,    0,    0,                            /* flags, reserved */
       0x0d, 0x0c, 0x0b, 0x0a,                         /* seq */

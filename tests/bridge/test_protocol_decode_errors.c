@@ -70,8 +70,10 @@ static void test_decode_rejects_bad_magic(void **state) {
 static void test_decode_rejects_bad_version(void **state) {
   (void)state;
   size_t n = s_frame(CPO_MSG_HEARTBEAT);
-  put16(BUF + 4, 6);
-  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 6", NULL);
+  put16(BUF + 4, 7);
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 7", NULL);
+  put16(BUF + 4, 5); /* version 5 had no MODEL_REPORT */
+  s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 5", NULL);
   put16(BUF + 4, 4); /* version 4 had no SKIPPED flag */
   s_expect(n, CPO_WERR_BAD_VERSION, CPO_PROTO_SEQ_NONE, "version 4", NULL);
   put16(BUF + 4, 3); /* version 3 had no parked lanes */
@@ -86,7 +88,7 @@ static void test_decode_rejects_bad_version(void **state) {
 
 static void test_decode_rejects_unknown_type(void **state) {
   (void)state;
-  static const uint16_t bad[] = {0, 6, 15, 24, 31, 38, 0xffff};
+  static const uint16_t bad[] = {0, 6, 15, 25, 31, 38, 0xffff};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     size_t n = s_frame(CPO_MSG_HEARTBEAT);
     put16(BUF + 6, bad[i]);
@@ -399,6 +401,33 @@ static void test_decode_rejects_bad_reg_status(void **state) {
   s_expect(n, CPO_WERR_BAD_RESERVED, 11, "REG_READ_RESP reserved", NULL);
 }
 
+/* MODEL_REPORT (the sample: 2 lanes): lanes 0 or past the limit, another count of values, the
+ * reserved word, a length that is not the lanes', a value that is not finite. */
+static void test_decode_rejects_bad_model_report(void **state) {
+  (void)state;
+  const size_t head = CPO_PROTO_MODEL_REPORT_FIXED_PART_BYTES;
+  size_t n = s_frame(CPO_MSG_MODEL_REPORT);
+  put16(PL, 0);
+  s_expect(n, CPO_WERR_BAD_FIELD, 20, "MODEL_REPORT lanes 0", NULL);
+  put16(PL, CPO_PROTO_MAX_LANES + 1);
+  s_expect(n, CPO_WERR_BAD_FIELD, 20, "MODEL_REPORT lanes 65", NULL);
+  n = s_frame(CPO_MSG_MODEL_REPORT);
+  put16(PL + 2, CPO_PROTO_REPORT_FIELDS + 1);
+  s_expect(n, CPO_WERR_BAD_FIELD, 20, "MODEL_REPORT fields 11", NULL);
+  n = s_frame(CPO_MSG_MODEL_REPORT);
+  PL[7] = 1;
+  s_expect(n, CPO_WERR_BAD_RESERVED, 20, "MODEL_REPORT reserved", NULL);
+  n = s_frame(CPO_MSG_MODEL_REPORT);
+  put16(PL, 1); /* one lane's values, two on the wire */
+  s_expect(n, CPO_WERR_BAD_LENGTH, 20, "MODEL_REPORT with 1 lanes", "needs 88");
+  n = s_frame(CPO_MSG_MODEL_REPORT);
+  put64(PL + head + 8 * (CPO_PROTO_REPORT_FIELDS + 3), 0x7ff8000000000000ull); /* NaN */
+  s_expect(n, CPO_WERR_BAD_FIELD, 20, "MODEL_REPORT lane 1 value 3", "finite");
+  n = s_frame(CPO_MSG_MODEL_REPORT);
+  put64(PL + head, 0x7ff0000000000000ull); /* +inf */
+  s_expect(n, CPO_WERR_BAD_FIELD, 20, "MODEL_REPORT lane 0 value 0", "finite");
+}
+
 static void test_decode_rejects_fixed_size_length_mismatch(void **state) {
   (void)state;
   static const struct {
@@ -586,6 +615,7 @@ int main(void) {
       cmocka_unit_test(test_decode_rejects_until_cycle_before_cycle),
       cmocka_unit_test(test_decode_rejects_empty_parked_span),
       cmocka_unit_test(test_decode_rejects_analog_count_and_lane),
+      cmocka_unit_test(test_decode_rejects_bad_model_report),
       cmocka_unit_test(test_decode_rejects_hello_hash_mismatch),
       cmocka_unit_test(test_decode_rejects_hello_config_out_of_range),
       cmocka_unit_test(test_decode_rejects_hello_role),

@@ -74,6 +74,15 @@ def expected():
           cc.Message(T.RX_PARKED, 17, 0x300000000 + 1024, first_cycle=7500 + 1024),
       "LANES_PARKED":
           cc.Message(T.LANES_PARKED, 19, 7600, mask=0xF0F0F0F0000000F0),
+      "MODEL_REPORT":  # tests/bridge/proto_samples.c's values, bit for bit
+          cc.Message(T.MODEL_REPORT,
+                     20,
+                     200000,
+                     lanes=2,
+                     values=[
+                         3.28e-20, 1.69e-20, 0.37, 317.6, 0.10435, 3.583e-3, 1.2e-3, -2.5e-12,
+                         40.8e-3, 318.15, 1.0e-300, -1.0, 0.0, 300.0, 0.0, 0.0, 0.0, 0.0, 0.0, 300.0
+                     ]),
       "REG_READ":
           cc.Message(T.REG_READ, 10, 8000, addr=0x1000),
       "REG_READ_RESP":

@@ -151,7 +151,7 @@ class ProtocolConstants(unittest.TestCase):
         "unknown key(s)":
             good.replace("value = 37\n", "value = 37\nsize = 1\n"),
         "not a non-negative integer":
-            good.replace("version = { value = 5,", "version = { value = -5,"),
+            good.replace("version = { value = 6,", "version = { value = -6,"),
         "at line":
             good + "\n[[message]\n",
         "does not fit its wire field (at most 65535)":

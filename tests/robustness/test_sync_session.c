@@ -86,7 +86,12 @@ typedef struct {
   bool model_joined;
   bool rtl_closed; /* cpo_server_close returned */
   /* model behaviour */
-  bool adc_ahead;         /* one ADC_SAMPLE stamped far ahead, after the dark RX */
+  bool adc_ahead;        /* one ADC_SAMPLE stamped far ahead, after the dark RX */
+  bool report_early;     /* a MODEL_REPORT during the run, after the dark RX */
+  int reports_at_end;    /* MODEL_REPORTs answering the final BYE, before ours */
+  uint16_t report_lanes; /* ... for this many lanes (0: the session's) */
+  uint16_t kept_lanes;   /* what the rtl kept (cpo_server_model_report) */
+  double kept[LANES * CPO_PROTO_REPORT_FIELDS];
   bool slow_end;          /* after the last TX: dawdle (heartbeating) before reading the BYE */
   bool hold;              /* withhold RX from HOLD until go_on */
   bool hold_alive;        /* while withholding: heartbeat (a busy model, not a dead one) */
@@ -119,6 +124,11 @@ static void *s_rtl_main(void *arg) {
                           .dac_preset = s_dac_preset,
                           .adc_set = s_adc_set};
   r->rc = cpo_sync_run(r->srv, &r->cfg, &ops, &r->opts, &r->res);
+  cpo_server_end(r->srv, r->res.cycles, (int16_t)r->rc,
+                 r->rc == CPO_OK ? "run complete" : r->res.error);
+  double kept[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
+  r->kept_lanes = cpo_server_model_report(r->srv, kept);
+  memcpy(r->kept, kept, sizeof r->kept);
   cpo_server_close(&r->srv, r->res.cycles, (int16_t)r->rc,
                    r->rc == CPO_OK ? "run complete" : r->res.error);
   pthread_mutex_lock(&r->lock);
@@ -246,6 +256,17 @@ static void s_send_rx(raw_t *p, uint64_t first, uint32_t n) {
   p->stamp = first;
 }
 
+/* A MODEL_REPORT for @p lanes lanes, lane l's value k = 100 l + k + @p base. */
+static void s_send_report(raw_t *p, uint16_t lanes, double base) {
+  double values[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
+  for (uint32_t i = 0; i < (uint32_t)lanes * CPO_PROTO_REPORT_FIELDS; i++)
+    values[i] = 100.0 * (i / CPO_PROTO_REPORT_FIELDS) + i % CPO_PROTO_REPORT_FIELDS + base;
+  cpo_msg_t m = {.hdr = {.type = CPO_MSG_MODEL_REPORT, .cycle = p->stamp}};
+  m.u.report.lanes = lanes;
+  m.u.report.values = values;
+  s_raw_send(p, &m);
+}
+
 /* The model: dark RX for [0, L), then RX(c + L, n) for each TX(c, n) below the end. */
 static void *s_model_main(void *arg) {
   run_t *r = arg;
@@ -265,6 +286,8 @@ static void *s_model_main(void *arg) {
     m.u.analog.entries_raw = raw;
     s_raw_send(&p, &m);
   }
+  if (r->report_early) /* not before the rtl's BYE: refused as UNEXPECTED */
+    s_send_report(&p, LANES, 0.5);
   while (s_raw_recv(&p)) {
     const cpo_msg_t *m = &p.m;
     if (m->hdr.type == CPO_MSG_ERROR) {
@@ -274,6 +297,8 @@ static void *s_model_main(void *arg) {
     if (m->hdr.type == CPO_MSG_BYE) {
       r->got_bye = true;
       r->bye_status = m->u.bye.status;
+      for (int i = 0; i < r->reports_at_end; i++) /* the first is kept, the others dropped */
+        s_send_report(&p, r->report_lanes ? r->report_lanes : LANES, (double)i);
       s_raw_post(&p, CPO_MSG_BYE); /* the answer that lets the rtl close (after a clean end) */
       break;
     }
@@ -397,6 +422,45 @@ static void test_refused_model_message_moves_nothing(void **state) {
     fail_msg("run failed: %s", r.res.error);
   assert_int_equal(r.res.cycles, TOTAL);
   assert_int_equal(r.errors_seen, 1);
+}
+
+/* A MODEL_REPORT during the run is refused (UNEXPECTED) and moves nothing; the one answering
+ * the final BYE is kept, value for value, and a second one is dropped. */
+static void test_model_report_is_kept_only_as_the_answer_to_the_final_bye(void **state) {
+  (void)state;
+  static run_t r;
+  memset(&r, 0, sizeof r);
+  r.report_early = true;
+  r.reports_at_end = 2;
+  s_start(&r, 1u << CPO_ROLE_HOST, false);
+  pthread_t model;
+  pthread_create(&model, NULL, s_model_main, &r);
+  pthread_join(model, NULL);
+  s_finish(&r);
+  if (r.rc != CPO_OK)
+    fail_msg("run failed: %s", r.res.error);
+  assert_int_equal(r.res.cycles, TOTAL);
+  assert_int_equal(r.errors_seen, 1);
+  assert_int_equal(r.kept_lanes, LANES);
+  for (uint32_t i = 0; i < LANES * CPO_PROTO_REPORT_FIELDS; i++) /* the first one's (base 0) */
+    assert_true(r.kept[i] == 100.0 * (i / CPO_PROTO_REPORT_FIELDS) + i % CPO_PROTO_REPORT_FIELDS);
+}
+
+/* A MODEL_REPORT whose lanes are not the session's is dropped: nothing kept. */
+static void test_model_report_for_other_lanes_is_dropped(void **state) {
+  (void)state;
+  static run_t r;
+  memset(&r, 0, sizeof r);
+  r.reports_at_end = 1;
+  r.report_lanes = LANES + 1;
+  s_start(&r, 1u << CPO_ROLE_HOST, false);
+  pthread_t model;
+  pthread_create(&model, NULL, s_model_main, &r);
+  pthread_join(model, NULL);
+  s_finish(&r);
+  assert_int_equal(r.rc, CPO_OK);
+  assert_true(r.got_bye);
+  assert_int_equal(r.kept_lanes, 0);
 }
 
 /* A host request stamped ahead is refused and moves nothing: the same request stamped with the
@@ -651,6 +715,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused_model_message_moves_nothing),
       cmocka_unit_test(test_refused_host_request_moves_nothing),
+      cmocka_unit_test(test_model_report_is_kept_only_as_the_answer_to_the_final_bye),
+      cmocka_unit_test(test_model_report_for_other_lanes_is_dropped),
       cmocka_unit_test(test_host_attaches_mid_run_and_after_another_host_left),
       cmocka_unit_test(test_run_without_host_refuses_host_hello),
       cmocka_unit_test(test_slow_model_still_hears_the_final_bye),

@@ -4,7 +4,8 @@
 - an expectation missed fails the run (exit 1), the RESULT line naming the expectation first
   and stderr the command that reproduces the run;
 - each lane's BER against the calibrated snapshot's of the same seed and profile (JSON,
-  tables), and ber_vs_snapshot failing on a lane under KP4 but far above the snapshot's;
+  tables), and ber_vs_snapshot failing on a lane under KP4 but far above the snapshot's, by its
+  counted errors or, with none counted, by the model's exact figure (JSON media_lanes);
 - a timeline with model-side and rtl-side events gives one event_hash over inproc, ipc and
   tcp and two quanta, and a different one from the same run without its events.
 
@@ -123,6 +124,29 @@ class Timeline(unittest.TestCase):
     self.assertRegex(
         out, r"expected BER \(exact, from each lane's eye at the end\) at most "
         r"[\d.]+x the calibrated snapshot's")
+    # the model's exact figures per media lane (its MODEL_REPORT) in the JSON and the result
+    self.assertEqual([m["lane"] for m in res["media_lanes"]], list(range(8)))
+    for m in res["media_lanes"]:
+      self.assertTrue(0 < m["expected_ber"] < 2.4e-4, m)
+      self.assertEqual(m["expected_ber_vs_snapshot"], m["expected_ber"] / m["snapshot_ber"])
+      self.assertLess(m["expected_ber_vs_snapshot"], 2, m)
+      self.assertGreater(m["laser_current_a"], 0, m)
+      self.assertGreater(m["rx_w"], 0, m)
+    self.assertRegex(
+        out, r"expected BER \(exact, the model's from each media lane's eye at the end\): at "
+        r"most [\d.]+x the calibrated snapshot's \(media lane \d")
+    # 1 dB of connector dirt on lane 2: no error counted in the run, yet its eye is some 10x the
+    # snapshot's BER: the exact figure fails the expectation, naming the media lane
+    dirt = "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\nloss_db = 1\n"
+    code, res, out, err = cp.run_json(
+        ["run", self.scenario(SHORT + dirt + expect, "dirt1.ini"), "--quiet"], env=self.env)
+    self.assertEqual(code, 1, out + err)
+    self.assertEqual(res["lanes"][2]["errors"], 0)
+    self.assertGreater(res["media_lanes"][2]["expected_ber_vs_snapshot"], 2)
+    self.assertRegex(
+        out, r"RESULT: FAIL \(\[expect\] ber_vs_snapshot: media lane 2's expected BER \(exact, "
+        r"from its eye at the end\) [\d.e+-]+ is [\d.e+-]+x the calibrated snapshot's "
+        r"[\d.e+-]+, above 2x \(PAM4 margin q [\d.]+, below 98 % of the snapshot's [\d.]+\)\)")
     # 5 dB of connector dirt on lane 2: locked, under KP4 (some 3e-5), yet far above the
     # snapshot's: the expectation names the lane, its BER, the snapshot's and the ratio
     dirt = "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\nloss_db = 5\n"
@@ -140,6 +164,7 @@ class Timeline(unittest.TestCase):
         env=self.env)
     self.assertEqual(code, 1, out + err)
     self.assertIn("[expect] ber_vs_snapshot: this run has no calibrated snapshot", out)
+    self.assertNotIn("media lane", out)  # the loopback has no physics to report
     # nor in a --direct run (no model, no optics): it fails rather than pass having compared none
     code, out, err = cp.run(
         ["run", self.scenario(SHORT + expect, "direct.ini"), "--quiet", "--direct"], env=self.env)

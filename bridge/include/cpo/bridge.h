@@ -92,6 +92,8 @@ void cpo_client_close(cpo_client_t **c, int16_t status, const char *text);
 
 /** Last cycle stamp received from the rtl (the last cycle both sides agreed on). */
 uint64_t cpo_client_last_cycle(const cpo_client_t *c);
+/** Latest cycle stamp sent (what HEARTBEAT, ERROR and BYE carry: stamps never decrease). */
+uint64_t cpo_client_sent_cycle(const cpo_client_t *c);
 
 /* ---- server side (rtl) ------------------------------------------------------------ */
 
@@ -175,6 +177,11 @@ void cpo_server_close(cpo_server_t **s, uint64_t cycle, int16_t status, const ch
  * the final detaches). cpo_server_close afterwards only unbinds and frees (its cycle, status
  * and text are then ignored). Safe to call twice. */
 void cpo_server_end(cpo_server_t *s, uint64_t cycle, int16_t status, const char *text);
+
+/** After cpo_server_end: the lanes of the model's MODEL_REPORT (0: none came), its values copied
+ * to @p values (lanes * CPO_PROTO_REPORT_FIELDS doubles, lane-major: cpo_report_field_t) unless
+ * @p values is NULL. */
+uint16_t cpo_server_model_report(const cpo_server_t *s, double *values);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 

@@ -128,6 +128,14 @@ typedef struct {
     struct {
       uint64_t mask;
     } lanes_parked;
+    /* MODEL_REPORT (the model's answer to the rtl's BYE, before its own): per lane
+     * CPO_PROTO_REPORT_FIELDS values (cpo_report_field_t), lane-major; read with
+     * cpo_msg_report_value */
+    struct {
+      uint16_t lanes;
+      const double *values;      /* encode: lanes * CPO_PROTO_REPORT_FIELDS values */
+      const uint8_t *values_raw; /* decode: the values as on the wire */
+    } report;
   } u;
 } cpo_msg_t;
 
@@ -181,6 +189,25 @@ cpo_analog_entry_t cpo_msg_analog_entry(const cpo_msg_t *msg, uint32_t i);
  * (u.analog.entries_raw: count [* conversions] * CPO_PROTO_ANALOG_ENTRY_BYTES bytes, wire
  * byte order). */
 void cpo_msg_analog_pack(uint8_t *entries_raw, uint32_t i, cpo_analog_entry_t e);
+
+/** The values a MODEL_REPORT carries for each lane, in their order on the wire (PROTOCOL.md
+ * section 3), SI units. */
+typedef enum {
+  CPO_REPORT_EXPECTED_BER, /* exact, from the lane's eye at the end */
+  CPO_REPORT_SNAPSHOT_BER, /* the calibrated snapshot's for the same seed and profile; -1: none */
+  CPO_REPORT_LASER_CURRENT_A,
+  CPO_REPORT_LASER_TEMP_K,
+  CPO_REPORT_LASER_W,
+  CPO_REPORT_OMA_W,
+  CPO_REPORT_RX_W,
+  CPO_REPORT_DETUNING_M, /* ring: laser line minus resonance (negative: blue); MZM: 0 */
+  CPO_REPORT_HEATER_W,
+  CPO_REPORT_RING_TEMP_K,
+  CPO_REPORT_FIELD_COUNT
+} cpo_report_field_t;
+
+/** Value @p field of lane @p lane of a decoded MODEL_REPORT. */
+double cpo_msg_report_value(const cpo_msg_t *msg, uint32_t lane, cpo_report_field_t field);
 
 /** Per-peer receive state for the checks that need history: HELLO first, sequence numbers
  * consecutive (first message seq 0, then +1 modulo 2^32), cycle stamps never decreasing. */
