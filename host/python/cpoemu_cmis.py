@@ -23,9 +23,10 @@ ENGINE_BASE = _addrmap.CPO_ADDRMAP_ENGINE_OE_BASE + _addrmap.CPO_ADDRMAP_CMIS_BA
 LANES_PER_BANK = m.CPO_CMIS_LANES_PER_BANK
 MAX_APPS = 15
 CDB_MAX_MS = 1000  # no CDB busy time is advertised: a host's own bound (as the C driver's)
-# Polls: every 1/100 of the bound, between 10 us and 10 ms, never sooner after a poll than its reads
-# took (the C driver's, for the same trace).
-_POLL_MIN_NS, _POLL_MAX_NS, _POLL_NS_PER_BOUND_MS = 10_000, 10_000_000, 10_000
+# Polls: every 1/100 of the bound (1/1000 waiting for Activated), between 10 us and 10 ms, never
+# sooner after a poll than its reads took (the C driver's, for the same trace).
+_POLL_MIN_NS, _POLL_MAX_NS = 10_000, 10_000_000
+_POLLS_PER_BOUND, _POLLS_PER_BOUND_ACTIVATION = 100, 1000
 _P01_APP9 = 223
 ELS_MAX_LANES = 8
 NO_ELS = "the engine has no external laser source (pages 1Ah/1Bh not advertised)"
@@ -409,8 +410,8 @@ class Cmis:
     return states
 
   # -- waits in simulated time ---------------------------------------------------------------
-  def _wait_start(self, bound_ms):
-    poll_ns = min(max(bound_ms * _POLL_NS_PER_BOUND_MS, _POLL_MIN_NS), _POLL_MAX_NS)
+  def _wait_start(self, bound_ms, polls_per_bound=_POLLS_PER_BOUND):
+    poll_ns = min(max(bound_ms * 1_000_000 // polls_per_bound, _POLL_MIN_NS), _POLL_MAX_NS)
     start = self.c.now()
     # [start, deadline, poll period, when the poll now ending began] in cycles
     return [
@@ -447,10 +448,12 @@ class Cmis:
   def _wait_dp(self, want, bound_ms, bound_name):
     """As the C driver's s_wait_dp: the banks in order, each poll no further than the first bank
     not yet in @want; a bank seen there is not read again."""
-    w = self._wait_start(bound_ms)
+    w = self._wait_start(
+        bound_ms, _POLLS_PER_BOUND_ACTIVATION if want == m.DpState.ACTIVATED else _POLLS_PER_BOUND)
     banks = self._need_probe()["banks"]
     states = [0] * (banks * LANES_PER_BANK)
     there = [False] * banks
+    there_before = None  # lanes there at the poll before
     while True:
       for bank in range(banks):
         if there[bank]:
@@ -463,6 +466,14 @@ class Cmis:
       bad = [l for l, s in enumerate(states) if s != want]
       if not bad:
         return
+      # as the C driver: a poll that found more lanes there than the one before polls again at
+      # once for the rest, within the bound
+      lanes_there = len(states) - len(bad)
+      progress = there_before is not None and lanes_there > there_before
+      there_before = lanes_there
+      if progress and self.c.now() < w[1]:
+        w[3] = self.c.now()
+        continue
       if not self._wait_next(w):
         st = states[bad[0]]
         text = (f"lane {bad[0] + 1}: {_state_text(m.DpState, st)} ({st}) after "

@@ -10,15 +10,18 @@
 
 #include "cmis_internal.h"
 
-/* A poll every 1/100 of the bound, at least 10 us and at most 10 ms, and never sooner after a
- * poll than its own reads took: a state change is seen within 1% of its bound, and polling holds
- * the management bus at most half the time, on a fast bus (I3C) or a slow one (a two-wire bus at
- * 1 MHz). On the emulated engine the lanes a change has just activated stream until it is seen,
- * so that is soon. The Python driver (host/python/cpoemu_cmis.py) polls identically, so both
- * leave the same register trace. */
+/* A poll every 1/100 of the bound (1/1000 while waiting for lanes to go Activated), at least
+ * 10 us and at most 10 ms, and never sooner after a poll than its own reads took: a state change
+ * is seen within 1 % of its bound, and polling holds the management bus at most half the time, on
+ * a fast bus (I3C) or a slow one (a two-wire bus at 1 MHz). Traffic starts when the host sees its
+ * lanes Activated, so that is watched ten times as closely (10 us of a 10 ms TxTurnOn; on the
+ * emulated engine the lanes activated first stream until the host has seen the last). The
+ * Python driver (host/python/cpoemu_cmis.py) polls identically, so both leave the same register
+ * trace. */
 #define S_POLL_MIN_NS 10000u
 #define S_POLL_MAX_NS 10000000u
-#define S_POLL_NS_PER_BOUND_MS 10000u
+#define S_POLLS_PER_BOUND 100u
+#define S_POLLS_PER_BOUND_ACTIVATION 1000u
 
 static void s_vfail(cpo_cmis_t *c, bool transport, const char *fmt, va_list ap) {
   vsnprintf(c->error, sizeof c->error, fmt, ap);
@@ -268,8 +271,13 @@ cpo_status_t cpo_cmis_dp_states(cpo_cmis_t *c, uint8_t *states) {
 /* ---- Waiting in simulated time ------------------------------------------------------------ */
 
 void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w) {
+  cpo_cmis_wait_start_polling(c, bound_ms, S_POLLS_PER_BOUND, w);
+}
+
+void cpo_cmis_wait_start_polling(cpo_cmis_t *c, uint32_t bound_ms, uint32_t polls_per_bound,
+                                 cpo_cmis_wait_t *w) {
   const cpo_config_t *cfg = cpo_hal_config(c->hal);
-  uint64_t poll_ns = (uint64_t)bound_ms * S_POLL_NS_PER_BOUND_MS;
+  uint64_t poll_ns = (uint64_t)bound_ms * 1000000u / polls_per_bound;
   poll_ns = poll_ns < S_POLL_MIN_NS   ? S_POLL_MIN_NS
             : poll_ns > S_POLL_MAX_NS ? S_POLL_MAX_NS
                                       : poll_ns;
@@ -350,9 +358,12 @@ static cpo_status_t s_wait_module(cpo_cmis_t *c, unsigned want, uint32_t bound_m
 static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
                               const char *bound_name) {
   uint8_t states[CPO_CMIS_MAX_LANES] = {0};
-  bool bank_there[CPO_CMIS_MAX_BANKS] = {false};
+  bool bank_there[CPO_CMIS_MAX_BANKS] = {false}, polled = false;
+  unsigned there_before = 0;
   cpo_cmis_wait_t w;
-  cpo_cmis_wait_start(c, bound_ms, &w);
+  cpo_cmis_wait_start_polling(
+      c, bound_ms,
+      want == CPO_CMIS_DP_STATE_ACTIVATED ? S_POLLS_PER_BOUND_ACTIVATION : S_POLLS_PER_BOUND, &w);
   for (;;) {
     for (unsigned bank = 0; bank < c->info.banks; bank++) {
       if (bank_there[bank])
@@ -364,11 +375,23 @@ static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
       if (!bank_there[bank])
         break;
     }
-    unsigned lane = 0;
+    unsigned lane = 0, there = 0;
     while (lane < c->info.lanes && states[lane] == want)
       lane++;
     if (lane == c->info.lanes)
       return CPO_OK;
+    for (unsigned l = 0; l < c->info.lanes; l++)
+      there += states[l] == want;
+    /* Lanes turned on together get there together: a poll that found more of them there than
+     * the one before (a bank caught changing between its bytes) polls again at once for the
+     * rest, within the bound. */
+    const bool progress = polled && there > there_before;
+    polled = true;
+    there_before = there;
+    if (progress && cpo_hal_now_cycles(c->hal) < w.deadline_cycles) {
+      w.poll_began_cycles = cpo_hal_now_cycles(c->hal);
+      continue;
+    }
     cpo_status_t rc = cpo_cmis_wait_next(c, &w);
     if (w.expired) {
       unsigned st = states[lane];

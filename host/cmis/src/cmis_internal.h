@@ -37,7 +37,11 @@ cpo_status_t cpo_cmis_fail_hal(cpo_cmis_t *c, cpo_status_t rc, const char *fmt, 
 cpo_status_t cpo_cmis_need_probe(cpo_cmis_t *c);
 /** Bytes 128-255 of (bank, page) into img[128..255]. */
 cpo_status_t cpo_cmis_read_upper(cpo_cmis_t *c, unsigned bank, unsigned page, uint8_t *img);
+/** Start a wait of @p bound_ms, polling every 1/100 of it (cmis.c: the polls' limits). */
 void cpo_cmis_wait_start(cpo_cmis_t *c, uint32_t bound_ms, cpo_cmis_wait_t *w);
+/** The same, polling every 1/@p polls_per_bound of it. */
+void cpo_cmis_wait_start_polling(cpo_cmis_t *c, uint32_t bound_ms, uint32_t polls_per_bound,
+                                 cpo_cmis_wait_t *w);
 /** CPO_OK after a poll period's sleep; once the bound has passed CPO_ERR_TIMEOUT with
  * w->expired set (a failed sleep returns the HAL's status, CPO_ERR_TIMEOUT too for a silent peer,
  * with w->expired clear). */
