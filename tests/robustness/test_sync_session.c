@@ -406,6 +406,15 @@ static void s_raw_bye(raw_t *h, uint64_t stamp) {
   zmq_close(h->sock);
 }
 
+/* A run with no host and the raw model (@p r's behaviour), to its end. */
+static void s_run_without_host(run_t *r) {
+  s_start(r, 1u << CPO_ROLE_HOST, false);
+  pthread_t model;
+  pthread_create(&model, NULL, s_model_main, r);
+  pthread_join(model, NULL);
+  s_finish(r);
+}
+
 /* A model ADC_SAMPLE stamped far ahead is refused and moves nothing: the model's later RX quanta
  * (stamped lower) are accepted and the run completes. */
 static void test_refused_model_message_moves_nothing(void **state) {
@@ -413,11 +422,7 @@ static void test_refused_model_message_moves_nothing(void **state) {
   static run_t r;
   memset(&r, 0, sizeof r);
   r.adc_ahead = true;
-  s_start(&r, 1u << CPO_ROLE_HOST, false);
-  pthread_t model;
-  pthread_create(&model, NULL, s_model_main, &r);
-  pthread_join(model, NULL);
-  s_finish(&r);
+  s_run_without_host(&r);
   if (r.rc != CPO_OK)
     fail_msg("run failed: %s", r.res.error);
   assert_int_equal(r.res.cycles, TOTAL);
@@ -432,11 +437,7 @@ static void test_model_report_is_kept_only_as_the_answer_to_the_final_bye(void *
   memset(&r, 0, sizeof r);
   r.report_early = true;
   r.reports_at_end = 2;
-  s_start(&r, 1u << CPO_ROLE_HOST, false);
-  pthread_t model;
-  pthread_create(&model, NULL, s_model_main, &r);
-  pthread_join(model, NULL);
-  s_finish(&r);
+  s_run_without_host(&r);
   if (r.rc != CPO_OK)
     fail_msg("run failed: %s", r.res.error);
   assert_int_equal(r.res.cycles, TOTAL);
@@ -453,11 +454,7 @@ static void test_model_report_for_other_lanes_is_dropped(void **state) {
   memset(&r, 0, sizeof r);
   r.reports_at_end = 1;
   r.report_lanes = LANES + 1;
-  s_start(&r, 1u << CPO_ROLE_HOST, false);
-  pthread_t model;
-  pthread_create(&model, NULL, s_model_main, &r);
-  pthread_join(model, NULL);
-  s_finish(&r);
+  s_run_without_host(&r);
   assert_int_equal(r.rc, CPO_OK);
   assert_true(r.got_bye);
   assert_int_equal(r.kept_lanes, 0);
@@ -700,11 +697,7 @@ static void test_slow_model_still_hears_the_final_bye(void **state) {
   static run_t r;
   memset(&r, 0, sizeof r);
   r.slow_end = true;
-  s_start(&r, 1u << CPO_ROLE_HOST, false);
-  pthread_t model;
-  pthread_create(&model, NULL, s_model_main, &r);
-  pthread_join(model, NULL);
-  s_finish(&r);
+  s_run_without_host(&r);
   assert_int_equal(r.rc, CPO_OK);
   assert_false(r.closed_before_bye);
   assert_true(r.got_bye);
