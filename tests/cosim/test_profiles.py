@@ -88,6 +88,18 @@ class Profiles(unittest.TestCase):
     self.refused(["run", "--profile", "no-such-engine"] + SHORT, "mrm-els-8x200g", "mzm-6.4t",
                  "oif-3.2t")
 
+  def test_a_profile_file_sets_the_runs_clock(self):
+    # a user's engine at 53.125 GBd runs at it, unless the run names another
+    text = shipped_text("mrm-els-8x200g").replace("baud_hz = 106.25e9", "baud_hz = 53.125e9")
+    path = self.write("slow-engine.ini", text)
+    code, res, out, err = cp.run_json(["run", "--profile", path] + SHORT)
+    self.assertEqual(code, 0, err)
+    self.assertEqual(res["config"]["baud_hz"], 53125000000)
+    self.assertAlmostEqual(res["sim_time_s"], res["cycles"] * 8 / 53.125e9, places=15)
+    code, res, out, err = cp.run_json(["run", "--profile", path, "--baud-hz", "106.25e9"] + SHORT)
+    self.assertEqual(code, 0, err)
+    self.assertEqual(res["config"]["baud_hz"], 106250000000)
+
   def test_mzm_6p4t_runs_64_lanes(self):
     code, res, out, err = cp.run_json(["run", "--profile", "mzm-6.4t"] + SHORT)
     self.assertEqual(code, 0, err)
@@ -98,6 +110,9 @@ class Profiles(unittest.TestCase):
       self.assertTrue(lane["locked"], lane)
       self.assertGreater(lane["bits"], 0, lane)
     self.assertIn("--lanes 64", res["reproduce"])
+    # its own clock: 64 x 100G PAM4 at 53.125 GBd (a run names another with --baud-hz)
+    self.assertEqual(res["config"]["baud_hz"], 53125000000)
+    self.assertIn("--baud-hz 53125000000", res["reproduce"])
 
   def test_oif_3p2t_runs_32_host_lanes_through_the_gearbox(self):
     code, res, out, err = cp.run_json(["run", "--profile", "oif-3.2t"] + SHORT)
@@ -105,6 +120,7 @@ class Profiles(unittest.TestCase):
     self.assertEqual(res["config"]["lanes"], 8)  # media lanes: what crosses the bridge
     self.assertEqual(res["config"]["symbols_per_cycle"], 32)  # 4 x 16-bit host words
     self.assertEqual(len(res["lanes"]), 32)  # the ASIC's host lanes, each checked
+    self.assertEqual(res["config"]["baud_hz"], 212500000000)  # its own clock: 400G PAM4 lanes
     for lane in res["lanes"]:
       self.assertTrue(lane["locked"], lane)
       self.assertGreater(lane["bits"], 0, lane)
