@@ -115,7 +115,7 @@ cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber, uint32_
   double media[CPO_PROTO_MAX_LANES];
   CPO_TRY(s_snapshot_ber(o, cfg, media));
   for (uint32_t l = 0; l < host_lanes; l++) /* a data path's host lanes share its media lane */
-    ber[l] = media[l / (host_lanes / cfg->lanes)];
+    ber[l] = media[cpo_media_lane_of(l, host_lanes, cfg->lanes)];
   return CPO_OK;
 }
 

@@ -19,6 +19,13 @@ extern "C" {
 
 #define CPO_MAX_LANES_SUMMARY 64
 
+/** The media lane carrying host lane @p host_lane: a data path's host lanes share one (1:1, or
+ *  the OE's gearbox when @p host_lanes is a multiple of @p media_lanes). */
+static inline uint32_t cpo_media_lane_of(uint32_t host_lane, uint32_t host_lanes,
+                                         uint32_t media_lanes) {
+  return host_lanes > media_lanes ? host_lane / (host_lanes / media_lanes) : host_lane;
+}
+
 /** What clocks the verilated design: the C++ loop (testbenches/harness), or the SystemC kernel
  *  (testbenches/systemc: the engine8 design only). */
 typedef enum { CPO_HARNESS_CPP = 0, CPO_HARNESS_SYSTEMC = 1 } cpo_harness_t;

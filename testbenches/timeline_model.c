@@ -136,10 +136,24 @@ uint32_t cpo_timeline_physics(const cpo_link_t *link, const double *ber_snapshot
   return info.lanes;
 }
 
+/* A lane's exact expected BER over its snapshot's (-1: none; a snapshot of 0: infinite). */
+static double s_vs_snapshot(const double *v) {
+  const double now = v[CPO_REPORT_EXPECTED_BER], snap = v[CPO_REPORT_SNAPSHOT_BER];
+  return snap < 0.0 ? -1.0 : snap > 0.0 ? now / snap : INFINITY;
+}
+
+int cpo_timeline_worst_vs_snapshot(const double *values, uint32_t lanes, double *ratio) {
+  int worst = -1;
+  for (uint32_t l = 0; l < lanes; l++) {
+    const double r = s_vs_snapshot(values + (size_t)l * CPO_PROTO_REPORT_FIELDS);
+    if (r >= 0.0 && (worst < 0 || r > *ratio))
+      worst = (int)l, *ratio = r;
+  }
+  return worst;
+}
+
 void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes) {
   const bool snapshot = lanes && values[CPO_REPORT_SNAPSHOT_BER] >= 0.0;
-  int worst = -1; /* the lane furthest above the snapshot's BER */
-  double worst_ratio = 0.0;
   fprintf(f,
           "cpoemu[model]: each lane's physics at the end%s\n"
           "  lane  laser mA  laser degC  laser mW   OMA mW  RX dBm  detuning pm  heater mW  "
@@ -149,13 +163,9 @@ void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes) {
   for (uint32_t l = 0; l < lanes; l++) {
     const double *v = values + (size_t)l * CPO_PROTO_REPORT_FIELDS;
     char ber[64] = ""; /* exact, from the eyes: the run's now against the snapshot's */
-    if (snapshot) {
-      const double now = v[CPO_REPORT_EXPECTED_BER], snap = v[CPO_REPORT_SNAPSHOT_BER];
-      const double ratio = snap > 0.0 ? now / snap : INFINITY;
-      snprintf(ber, sizeof ber, "  %12.2e  %12.2e  %10.3g", now, snap, ratio);
-      if (worst < 0 || ratio > worst_ratio)
-        worst = (int)l, worst_ratio = ratio;
-    }
+    if (snapshot)
+      snprintf(ber, sizeof ber, "  %12.2e  %12.2e  %10.3g", v[CPO_REPORT_EXPECTED_BER],
+               v[CPO_REPORT_SNAPSHOT_BER], s_vs_snapshot(v));
     const double rx_w = v[CPO_REPORT_RX_W];
     fprintf(f, "  %4u  %8.1f  %10.1f  %8.2f  %7.3f  %6.1f  %11.1f  %9.2f  %9.1f%s\n", l,
             v[CPO_REPORT_LASER_CURRENT_A] * 1e3, cpo_k_to_c(v[CPO_REPORT_LASER_TEMP_K]),
@@ -163,6 +173,8 @@ void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes) {
             rx_w > 0 ? cpo_w_to_dbm(rx_w) : -99.9, v[CPO_REPORT_DETUNING_M] * 1e12,
             v[CPO_REPORT_HEATER_W] * 1e3, cpo_k_to_c(v[CPO_REPORT_RING_TEMP_K]), ber);
   }
+  double worst_ratio = 0.0;
+  const int worst = cpo_timeline_worst_vs_snapshot(values, lanes, &worst_ratio);
   if (worst >= 0) {
     const double *v = values + (size_t)worst * CPO_PROTO_REPORT_FIELDS;
     fprintf(f,

@@ -32,6 +32,9 @@ CPO_MUST_USE cpo_status_t cpo_timeline_schedule_model(const cpo_timeline_t *tl, 
  *  calibrated snapshot's per media lane, cpo_link_snapshot_ber; NULL: -1, none).
  *  @return the lanes, or 0 if a lane has processed nothing yet */
 uint32_t cpo_timeline_physics(const cpo_link_t *link, const double *ber_snapshot, double *values);
+/** The lane of cpo_timeline_physics's @p values furthest above its snapshot's BER, its ratio in
+ *  @p ratio (infinite over a snapshot of 0); -1 if no lane has a snapshot. */
+int cpo_timeline_worst_vs_snapshot(const double *values, uint32_t lanes, double *ratio);
 /** @p lanes lanes of cpo_timeline_physics's @p values, one line a lane, and the lane furthest
  *  above its snapshot's BER, to @p f. */
 void cpo_timeline_print_physics(FILE *f, const double *values, uint32_t lanes);

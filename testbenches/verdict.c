@@ -6,6 +6,7 @@
 #include "cpo/cmis_map.h"
 #include "cpo/d2d_regs.h"
 #include "cpo/snapshot_ber.h"
+#include "timeline_run.h"
 
 /* Append "; "-separated @p text to the summary's failure reasons. */
 static void s_add_failure(cpo_run_summary_t *s, const char *text) {
@@ -98,9 +99,9 @@ static void s_expect_lanes_and_link(const cpo_run_opts_t *o, cpo_run_summary_t *
  * held to. A bring-up can end with no error counted and still be worse than the snapshot, which
  * only the eyes show. The first lane that fails names it. */
 static void s_expect_exact_vs_snapshot(const cpo_run_opts_t *o, cpo_run_summary_t *s, double x) {
-  const uint32_t media = s->report_lanes, per = media && s->lanes > media ? s->lanes / media : 1;
+  const uint32_t media = s->report_lanes;
   for (uint32_t l = 0; l < s->lanes && l < CPO_MAX_LANES_SUMMARY; l++) {
-    const uint32_t m = l / per; /* the host lane's media lane (1:1, or a gearbox's) */
+    const uint32_t m = media ? cpo_media_lane_of(l, s->lanes, media) : 0;
     if (m >= media || !s_expected_locked(o, l))
       continue;
     const double *v = s->report + (size_t)m * CPO_PROTO_REPORT_FIELDS;
@@ -379,14 +380,8 @@ static void s_print_cmis(FILE *f, const cpo_run_summary_t *s) {
 
 /* The model's exact comparison with the snapshot (its MODEL_REPORT), over every media lane. */
 static void s_print_exact(FILE *f, const cpo_run_summary_t *s) {
-  int worst = -1;
   double ratio = 0.0;
-  for (uint32_t m = 0; m < s->report_lanes; m++) {
-    const double *v = s->report + (size_t)m * CPO_PROTO_REPORT_FIELDS;
-    const double snap = v[CPO_REPORT_SNAPSHOT_BER];
-    if (snap > 0.0 && (worst < 0 || v[CPO_REPORT_EXPECTED_BER] / snap > ratio))
-      worst = (int)m, ratio = v[CPO_REPORT_EXPECTED_BER] / snap;
-  }
+  const int worst = cpo_timeline_worst_vs_snapshot(s->report, s->report_lanes, &ratio);
   if (worst < 0)
     return;
   const double *v = s->report + (size_t)worst * CPO_PROTO_REPORT_FIELDS;

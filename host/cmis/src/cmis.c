@@ -375,13 +375,14 @@ static cpo_status_t s_wait_dp(cpo_cmis_t *c, unsigned want, uint32_t bound_ms,
       if (!bank_there[bank])
         break;
     }
-    unsigned lane = 0, there = 0;
-    while (lane < c->info.lanes && states[lane] == want)
-      lane++;
-    if (lane == c->info.lanes)
+    unsigned lane = c->info.lanes, there = 0; /* the first lane not there; how many are */
+    for (unsigned l = c->info.lanes; l-- > 0;)
+      if (states[l] == want)
+        there++;
+      else
+        lane = l;
+    if (there == c->info.lanes)
       return CPO_OK;
-    for (unsigned l = 0; l < c->info.lanes; l++)
-      there += states[l] == want;
     /* Lanes turned on together get there together: a poll that found more of them there than
      * the one before (a bank caught changing between its bytes) polls again at once for the
      * rest, within the bound. */
