@@ -60,6 +60,8 @@ static const struct {
     [CPO_TL_LANES_STREAM] = {"lanes_stream", 0, 0, false},
     [CPO_TL_COUNTERS_CLEAR] = {"counters_clear", 0, 0, false},
     [CPO_TL_CMIS_MANAGED] = {"cmis_managed", 0, 0, false},
+    [CPO_TL_ELS_DISABLE] = {"els_disable", B(K_LASER), 0, false},
+    [CPO_TL_ELS_ENABLE] = {"els_enable", B(K_LASER), 0, false},
 };
 
 const char *cpo_timeline_kind_name(cpo_tl_kind_t kind) {
@@ -152,7 +154,7 @@ static bool s_set(cpo_tl_event_t *e, key_t_ k, const char *v, char *why, size_t 
     expected = "ambient_step, ambient_ramp, laser_ageing, laser_fail, fibre_loss, "
                "connector_dirt, heater_fail, d2d_wire_stuck, d2d_wire_skew, d2d_error_burst, "
                "d2d_sideband_dead, peer_reset, cmis_illegal, lanes_park, lanes_stream, "
-               "counters_clear or cmis_managed";
+               "counters_clear, cmis_managed, els_disable or els_enable";
     break;
   case K_LANE:
   case K_LASER:

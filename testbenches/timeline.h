@@ -50,6 +50,8 @@ typedef enum {
   CPO_TL_LANES_STREAM,      /* every media lane streaming again (OE STREAM_EN all ones) */
   CPO_TL_COUNTERS_CLEAR,    /* the ASIC's PRBS counters zeroed: the run's BER from here */
   CPO_TL_CMIS_MANAGED,      /* OE CMIS_CTRL.BYPASS 0: the lanes follow their CMIS data paths */
+  CPO_TL_ELS_DISABLE,       /* the CMIS host disables ELS lane `laser` (or all): page 1Ah 220 */
+  CPO_TL_ELS_ENABLE,        /* the CMIS host enables it again (the firmware ramps it from dark) */
   CPO_TL_KINDS
 } cpo_tl_kind_t;
 

@@ -37,6 +37,29 @@ cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_timeline_t *tl, c
       return CPO_ERR_INVALID_ARG;
     }
   }
+  for (uint32_t i = 0; i < tl->n; i++) { /* the ELS lane events: the timeline's CMIS writes */
+    const cpo_tl_event_t *e = &tl->ev[i];
+    if (e->kind != CPO_TL_ELS_DISABLE && e->kind != CPO_TL_ELS_ENABLE)
+      continue;
+    const char *bad = NULL;
+    char text[200];
+    if (o->board.els_lanes == 0) {
+      bad = "needs an external laser source (profile mrm-els-8x200g or oif-3.2t): this "
+            "profile's lasers are its own and its CMIS has no page 1Ah";
+    } else if (e->index != CPO_TIMELINE_ALL && e->index >= (int64_t)o->board.els_lanes) {
+      snprintf(text, sizeof text, "laser %lld: the source has ELS lanes 0 to %u",
+               (long long)e->index, o->board.els_lanes - 1);
+      bad = text;
+    } else if (o->host_program != CPO_HOST_FIRMWARE && o->host_program != CPO_HOST_NONE) {
+      /* its page selects would change the page under a CMIS host's feet */
+      bad = "plays the CMIS host itself: only with [host] program = firmware or none";
+    }
+    if (bad) {
+      snprintf(why, why_len, "%s:%d: [event.%s] what = %s %s", tl->file, e->line, e->name,
+               cpo_timeline_kind_name(e->kind), bad);
+      return CPO_ERR_INVALID_ARG;
+    }
+  }
   const double cycle_s = (double)c->symbols_per_cycle / (double)c->baud_hz;
   const uint32_t engines = o->topology == CPO_TOPOLOGY_TWO_ENGINES ? 2 : 1;
   const uint32_t modules = (o->host_lanes + D2D_MODULE_LANES - 1) / D2D_MODULE_LANES;

@@ -34,6 +34,7 @@ constexpr uint32_t kCtrlReset = CPO_D2DCH_A2O_CTRL_EYE_STEP_RESET
 constexpr uint32_t kBurstBer = 0x40000000u; // a flipped bit in one word of four
 constexpr uint32_t kCmisBadPage = 0x55;     // a page no module advertises (refused)
 constexpr uint32_t kCmisPageByte = 127, kCmisIdByte = 0;
+constexpr uint32_t kElsAll = 0xFF;    // page 1Ah byte 220: a bit per ELS lane
 constexpr uint64_t kLookCycles = 256; // how often the lanes' lock is looked at
 
 uint32_t wireOffset(bool a2o, uint32_t w) {
@@ -43,7 +44,8 @@ uint32_t wireOffset(bool a2o, uint32_t w) {
 } // namespace
 
 TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint32_t media_lanes)
-    : CpoOpsDecorator(design.ops()), design_(design), lanes_(media_lanes) {
+    : CpoOpsDecorator(design.ops()), design_(design), lanes_(media_lanes),
+      els_enable_(CPO_CMIS_P1A_ELS_LANE_ENABLE_RESET) {
   for (uint32_t m = 0; m < 2; m++)
     ctrl_[m][0] = ctrl_[m][1] = kCtrlReset;
   std::fill(std::begin(lane_up_), std::end(lane_up_), UINT64_MAX);
@@ -102,6 +104,15 @@ TimelineDesign::TimelineDesign(CpoDesign &design, const cpo_timeline_t &tl, uint
     case CPO_TL_CMIS_MANAGED: // BYPASS (the register's only field) off
       add(at, kOeMgmtBase + CPO_OE_CMIS_CTRL_OFFSET, 0u);
       break;
+    case CPO_TL_ELS_DISABLE: // page 1Ah's lane enable, then page 00h selected again
+    case CPO_TL_ELS_ENABLE: {
+      const uint32_t bits = e.index == CPO_TIMELINE_ALL ? kElsAll : 1u << e.index;
+      els_enable_ = e.kind == CPO_TL_ELS_ENABLE ? els_enable_ | bits : els_enable_ & ~bits;
+      add(at, kCmisBase + 4 * kCmisPageByte, CPO_CMIS_PAGE_P1A);
+      add(at, kCmisBase + 4 * CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET, els_enable_);
+      add(at, kCmisBase + 4 * kCmisPageByte, CPO_CMIS_PAGE_P00);
+      break;
+    }
     default: // the model's
       break;
     }
@@ -202,14 +213,19 @@ bool TimelineDesign::busDone(uint32_t *rdata, bool *slverr) {
 
 uint64_t TimelineDesign::nextEvent() const {
   const uint64_t inner = inner_.next_event ? inner_.next_event(inner_.self) : UINT64_MAX;
-  if (writing_ || host_waiting_)
-    return inner; // settled() is false meanwhile: the cycles are clocked, in whole chunks
+  if (writing_)
+    return inner; // ours ends there (the next one starts after it), or it is clocked
   const uint64_t ours = next_ < writes_.size() ? writes_[next_].cycle : UINT64_MAX;
   return std::min(inner, ours);
 }
 
+// As the design is, also while one of ours runs: settled then only while it waits on the
+// design's own deadline (a CMIS byte's bus time), which the run may skip to as for a host's
+// access; a host access behind ours has not reached the design yet.
 bool TimelineDesign::settled() const {
-  return !writing_ && !host_waiting_ && (!inner_.settled || inner_.settled(inner_.self));
+  if (writing_ && !inner_.next_event)
+    return false;
+  return !inner_.settled || inner_.settled(inner_.self);
 }
 
 void TimelineDesign::skip(uint64_t count) {

@@ -53,6 +53,7 @@ private:
   bool host_write_ = false;
   uint32_t host_addr_ = 0, host_wdata_ = 0;
   uint32_t ctrl_[2][2]; // each module's A2O and O2A CTRL as the timeline set them
+  uint32_t els_enable_; // CMIS page 1Ah byte 220 as the timeline set it
   uint64_t up_cycle_ = UINT64_MAX;
   uint64_t lane_up_[CPO_MAX_LANES_SUMMARY];
   uint64_t writes_done_ = 0, slverrs_ = 0;

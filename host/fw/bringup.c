@@ -182,6 +182,15 @@ static void s_print_els(const cpo_fw_engine_t *e, FILE *out) {
             cpo_fw_laser_enabled(e, k) ? "enabled" : "disabled",
             e->els.ctrl >> (CPO_OE_ELS_CTRL_POWER_MODE_SHIFT + k) & 1u ? "power" : "current",
             e->laser_current_a[k] * 1e3);
+    if (e->els.relit[k]) {
+      const double us =
+          1e6 * cpo_hal_config(e->hal)->symbols_per_cycle / cpo_hal_config(e->hal)->baud_hz;
+      fprintf(out,
+              "host: fw: ELS lane %u: ramped from dark again %u time%s after the host disabled "
+              "it; last found disabled at %.1f us, ON again at %.1f us\n",
+              k, e->els.relit[k], e->els.relit[k] == 1 ? "" : "s",
+              (double)e->els.dark_cycle[k] * us, (double)e->els.lit_cycle[k] * us);
+    }
   }
 }
 

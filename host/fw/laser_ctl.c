@@ -158,8 +158,9 @@ static void s_set_dark(cpo_fw_engine_t *e, uint32_t k, bool dark) {
     e->lane[j].dark = dark;
 }
 
-/* Switch laser @p k off: its drive to 0, so that the hardware, which holds a disabled lane's
- * writes back and re-issues the last when it is enabled again, starts it dark for the ramp. */
+/* Switch laser @p k off: its drive to 0 and its lanes dark (on a lane the host disabled the
+ * hardware has darkened the laser already and drops the write; enabled again, the laser stays
+ * dark until the ramp drives it). */
 static cpo_status_t s_switch_off(cpo_fw_engine_t *e, uint32_t k) {
   e->apc_target_w[k] = 0.0;
   e->laser_current_a[k] = 0.0;
@@ -351,6 +352,7 @@ static cpo_status_t s_els_step(cpo_fw_engine_t *e) {
     if (dark && (e->laser_current_a[k] > 0.0 || s_state(e, k) != CPO_CMIS_ELS_LANE_STATE_OFF)) {
       CPO_TRY(s_switch_off(e, k));
       status = s_with(status, k, CPO_CMIS_ELS_LANE_STATE_OFF, false);
+      e->els.dark_cycle[k] = cpo_hal_now_cycles(e->hal);
     }
     if (!s_enabled(e, k))
       continue; /* its bits wait for the enable */
@@ -373,6 +375,11 @@ static cpo_status_t s_els_step(cpo_fw_engine_t *e) {
     return CPO_OK;
   CPO_TRY(s_read_setpoints(e, ramp));
   const cpo_status_t rc = s_ramp(e, ramp, false, e->els.status);
+  for (uint32_t k = 0; k < e->els.lanes; k++)
+    if ((ramp >> k & 1u) && s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_ON) {
+      e->els.relit[k]++;
+      e->els.lit_cycle[k] = cpo_hal_now_cycles(e->hal);
+    }
   /* a lane that did not come up is reported OFF, one out of time stays RAMPING (tried again at
    * the next step): neither stops supervision */
   return rc == CPO_ERR_STATE || rc == CPO_ERR_TIMEOUT ? CPO_OK : rc;

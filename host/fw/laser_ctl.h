@@ -7,7 +7,8 @@
  * control mode, which the engine shows in OE ELS_CTRL and ELS_SETPOINT; the firmware obeys and
  * reports each lane in OE ELS_STATUS (OFF, RAMPING while it checks, ramps and warms, ON at its
  * setpoint; FIBRE_CHECKED when its check saw light). A disabled lane is never driven (the
- * hardware holds its drive at 0 anyway) and its media lanes are e->lane[].dark: lock and
+ * hardware holds its drive at 0 anyway, and enabling it lights nothing: only this firmware's
+ * ramp, after its fibre check, drives it again) and its media lanes are e->lane[].dark: lock and
  * tracking leave them. Power control: APC to the POWER setpoint, or (0) the warm power at the
  * nominal drive measured at bring-up; current control: the BIAS setpoint's code (0: the
  * nominal), never above the product's maximum, no APC. ELS_CTRL also says what the host changed

@@ -464,35 +464,29 @@ module cpo_engine_top
 
   // ---- CMIS (rtl/cmis): its window's offset is the block's own address -----------------------
   // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each laser's current
-  // DAC code (the last one written, the preset after reset), Tx power from each lane's tap ADC,
-  // Rx power from its ADC (cpo_cmis derives laser faults, Tx faults and Rx LOS from these and the
-  // lasers' power ADCs); Vcc: the converter bank has no supply channel, so a constant 3.3 V
+  // DAC code (the last one that reached it through the ELS gate, the preset after reset), Tx
+  // power from each lane's tap ADC, Rx power from its ADC (cpo_cmis derives laser faults, Tx
+  // faults and Rx LOS from these and the lasers' power ADCs); Vcc: the converter bank has no supply channel, so a constant 3.3 V
   // supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
-  // ELS lanes: enabled by the CMIS host, and the enables the laser drives have taken (below)
-  logic [7:0] els_enable, els_applied_q;
-  logic els_toggle;
-  logic [2:0] els_toggle_lane;
+  // ELS lanes: enabled by the CMIS host, and those not darkened since a disable (below)
+  logic [7:0] els_enable, els_lit_q;
+  logic els_dark;
+  logic [2:0] els_dark_lane;
   apb_req_t cmis_req;
   logic cmis_bus_wait;
   logic [63:0] cmis_next;
   always_comb begin
     next_event_o = cmis_next;
     for (int k = 0; k < NumLinks; k++) if (d2d_next[k] < next_event_o) next_event_o = d2d_next[k];
-    if (els_toggle) next_event_o = cycle_i;  // an ELS lane's drive to write at the next edge
+    if (els_dark) next_event_o = cycle_i;  // an ELS lane's 0 drive to write at the next edge
   end
   logic [NumMediaLanes-1:0] cmis_stream;
   logic cmis_managed;  // a host has powered the module up through CMIS: BYPASS no longer applies
+  // each laser's drive as the lasers have it (the writes that crossed the ELS gate below: 0 for
+  // a disabled ELS lane and one enabled again until the firmware drives it); CMIS monitors it
   logic [NumMediaLanes-1:0][CodeBits-1:0] bias_code_q;
-  // the drive as the lasers have it: 0 for a disabled ELS lane (CMIS monitors report this)
-  logic [NumMediaLanes-1:0][CodeBits-1:0] bias_drive;
-  for (genvar m = 0; m < NumMediaLanes; m++) begin : g_drive
-    if (m < 8) begin : g_els
-      assign bias_drive[m] = els_applied_q[m] ? bias_code_q[m] : '0;
-    end else begin : g_own
-      assign bias_drive[m] = bias_code_q[m];
-    end
-  end
+  dac_write_t dac_out;  // the converter bank's writes through the ELS gate
   // A laser current preset before cycle 0 is the calibrated snapshot: it stands in for the
   // firmware that ran, so CAL_DONE starts with every media lane set (the first cycle sets them,
   // as the firmware would have); the firmware may clear a lane's bit later, to recalibrate it.
@@ -563,9 +557,9 @@ module cpo_engine_top
       cal_preset_q <= |dac_preset_i[DacLaserCurrent];
     end else begin
       cal_preset_q <= 1'b0;
-      if (dac_write.we && 32'(dac_write.channel) == DacLaserCurrent) begin
+      if (dac_out.we && 32'(dac_out.channel) == DacLaserCurrent) begin
         for (int m = 0; m < NumMediaLanes; m++)
-          if (32'(dac_write.index) == m) bias_code_q[m] <= dac_write.code;
+          if (32'(dac_out.index) == m) bias_code_q[m] <= dac_out.code;
       end
     end
   end
@@ -586,7 +580,7 @@ module cpo_engine_top
     .fault_i        (1'b0),
     .temp_code_i    (adc_code_i[AdcModTemp][0]),
     .vcc_code_i     (VccCodeMv),
-    .tx_bias_code_i (bias_drive),
+    .tx_bias_code_i (bias_code_q),
     .tx_power_code_i(adc_code_i[AdcLaserPower]),
     .tx_tap_code_i  (adc_code_i[AdcTapPd]),
     .tx_tap_scale_q16_i,
@@ -608,41 +602,43 @@ module cpo_engine_top
     .dp_state_o     (cmis_dp_state_o)
   );
 
-  // ELS lane enable (CMIS page 1Ah byte 220) gates the laser drive in hardware: a write to a
-  // disabled lane's laser_current is held back (bias_code_q keeps it), disabling a lane writes
-  // 0, enabling it writes the held code back, each on the first cycle without a host write
-  // (one write per cycle crosses the analog boundary).
-  logic [7:0] els_gate_en, els_pending;
+  // ELS lane enable (CMIS page 1Ah byte 220) gates the laser drive in hardware, for laser
+  // safety: disabling a lane writes 0 to its laser (on the first cycle without a host write: one
+  // write per cycle crosses the analog boundary) and drops the firmware's writes to it while it
+  // is disabled (the DAC register keeps the code); enabling it lights nothing: the lane stays
+  // dark until the firmware drives it, after its fibre check (OIF ELSFP's ramp).
+  logic [7:0] els_gate_en, els_to_darken;
   logic els_gated;
-  dac_write_t dac_out;
   // lanes the source does not have are never gated
   assign els_gate_en = els_enable | ~els_lane_mask;
-  assign els_pending = els_gate_en ^ els_applied_q;
+  assign els_to_darken = els_lit_q & ~els_gate_en;
   always_comb begin
-    els_toggle = 1'b0;
-    els_toggle_lane = '0;
+    els_dark = 1'b0;
+    els_dark_lane = '0;
     for (int i = 7; i >= 0; i--)
-      if (els_pending[i]) begin
-        els_toggle = 1'b1;
-        els_toggle_lane = 3'(i);
+      if (els_to_darken[i]) begin
+        els_dark = 1'b1;
+        els_dark_lane = 3'(i);
       end
   end
   assign els_gated = dac_write.we && 32'(dac_write.channel) == DacLaserCurrent &&
-                     32'(dac_write.index) < 8 && !els_applied_q[dac_write.index[2:0]];
+                     32'(dac_write.index) < 8 && !els_gate_en[dac_write.index[2:0]];
   always_comb begin
     dac_out = dac_write;
     if (els_gated) dac_out.we = 1'b0;
-    if (!dac_write.we && els_toggle) begin
+    if (!dac_write.we && els_dark) begin
       dac_out.we = 1'b1;
       dac_out.channel = 8'(DacLaserCurrent);
-      dac_out.index = 8'(els_toggle_lane);
-      dac_out.code = els_gate_en[els_toggle_lane] ? bias_code_q[els_toggle_lane] : '0;
+      dac_out.index = 8'(els_dark_lane);
+      dac_out.code = '0;
     end
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) els_applied_q <= '1;  // the reset: every lane enabled (CMIS's reset too)
-    else if (!dac_write.we && els_toggle)
-      els_applied_q[els_toggle_lane] <= els_gate_en[els_toggle_lane];
+    if (!rst_ni) els_lit_q <= '1;  // the reset: every lane enabled (CMIS's reset too)
+    else begin
+      els_lit_q <= els_lit_q | els_gate_en;  // enabled: the firmware's writes go through again
+      if (!dac_write.we && els_dark) els_lit_q[els_dark_lane] <= 1'b0;
+    end
   end
   assign {dac_we_o, dac_channel_o, dac_index_o, dac_code_o} = dac_out; // dac_write_t's order
 

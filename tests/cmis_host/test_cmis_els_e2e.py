@@ -8,7 +8,8 @@ verilated engine): `cpoemu rtl --with-host` + `cpoemu model`, with the Python dr
   read a drive and a power above 0 at a sane temperature. Setpoints and the control mode reach
   the OE's ELS_SETPOINT/ELS_CTRL (what the firmware obeys). Disabling the lane: the bias monitor
   reads 0 at the next monitor sample (10 ms of simulated time) and every media lane latches Rx
-  LOS; re-enabled, the drive comes back and Rx LOS stops latching.
+  LOS; re-enabled, the lane stays dark (no firmware runs to ramp it: the bias monitor 0, Rx LOS
+  latching) until a drive is written to its laser, then the drive is back and Rx LOS stops.
 - mzm-6.4t (its lasers its own): the page select refuses 1Ah (byte 127 keeps its value), the
   driver finds no ELS and every ELS call says "no external laser source".
 - The C tool: `cpoemu cmis dump` prints the "External laser source" section (mrm-els-8x200g) or
@@ -36,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "host", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "cosim"))
 import addrmap  # noqa: E402  (generated: BUILD/rtl/generated)
+import analog_channels  # noqa: E402
 import cpoemu_client as cc  # noqa: E402
 import cpoemu_cmis  # noqa: E402
 import cpoemu_proc  # noqa: E402
@@ -167,11 +169,21 @@ class ElsE2e(unittest.TestCase):
         rx_los |= cmis.flags()["rx_los"]
       self.assertEqual(rx_los, every, "every media lane of the ELS's latches Rx LOS")
 
-      # Re-enabled: the firmware's drive back (no firmware here: the drive it had).
+      # Re-enabled: nothing lights by itself (laser safety: the firmware's ramp drives a lane
+      # again, after its fibre check; no firmware runs here), so the lanes stay dark ...
       cmis.set_els_enable(0xFF)
       client.sleep_ns(int(1.2 * MON_MS * 1e6))
+      (still,) = cmis.els()
+      self.assertEqual((still["enabled"], still["bias_a"]), (True, 0.0), f"enabled: {still}")
+      cmis.flags()
+      client.sleep_ns(int(1.2 * MON_MS * 1e6))
+      self.assertEqual(cmis.flags()["rx_los"], every, "enabled alone: the lanes still dark")
+      # ... until a drive is written, as the firmware's ramp ends: the DAC register kept the
+      # calibrated code through it all, and now it goes through
+      laser0 = OE + oe_regs.CPO_OE_DAC_OFFSET_N(analog_channels.DAC["laser_current"].number, 0)
+      client.write(laser0, client.read(laser0))
+      client.sleep_ns(int(1.2 * MON_MS * 1e6))
       (lit,) = cmis.els()
-      self.assertTrue(lit["enabled"])
       self.assertAlmostEqual(lit["bias_a"], l0["bias_a"], delta=0.01 * l0["bias_a"])
       cmis.flags()  # what latched while the light came back
       client.sleep_ns(int(1.2 * MON_MS * 1e6))

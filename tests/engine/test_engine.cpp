@@ -410,9 +410,11 @@ void test_engine_configuration_and_both_routes_to_the_oe(void **state) {
 // ---- The external laser source (CMIS pages 1Ah/1Bh) ------------------------------------------
 
 /* CMIS's ELS lane enable gates the laser drive in hardware: disabling lane 0 writes 0 to its
- * laser, the firmware's writes meanwhile are held (the DAC register keeps them) and the last one
- * is written when the lane is enabled again. A calibrated start reports the lane on and
- * fibre-checked (OE ELS_STATUS, CMIS 1Ah), and the OE shows the firmware what CMIS set. */
+ * laser, the firmware's writes meanwhile are dropped (the DAC register keeps them), and enabling
+ * it again lights nothing (laser safety: the firmware's ramp, after its fibre check, is what
+ * drives it again), while CMIS's monitor reads the drive the laser has. A calibrated start reports
+ * the lane on and fibre-checked (OE ELS_STATUS, CMIS 1Ah), and the OE shows the firmware what CMIS
+ * set. */
 void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
   (void)state;
   Engine e;
@@ -446,14 +448,14 @@ void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
   assert_int_equal(e.dac_writes_[0].index, 0);
   assert_int_equal(e.dac_writes_[0].code, 0);
   assert_int_equal(field(e.rd(ctrl), CPO_OE_ELS_CTRL_ENABLE_MASK, CPO_OE_ELS_CTRL_ENABLE_SHIFT), 0);
-  e.wr(laser0, 30000); // the firmware's write while disabled: held
+  e.wr(laser0, 30000); // the firmware's write while disabled: dropped
   e.run(4);
   assert_int_equal(e.dac_writes_.size(), 1);
   assert_int_equal(e.rd(laser0), 30000);
-  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x01); // enable: the held code
+  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x01); // enable: still dark
   e.run(4);
-  assert_int_equal(e.dac_writes_.size(), 2);
-  assert_int_equal(e.dac_writes_[1].code, 30000);
+  assert_int_equal(e.dac_writes_.size(), 1);
+  assert_int_equal(e.rd(laser0), 30000); // the register keeps what the firmware wrote
   // the firmware sees the lane was disabled (even though enabled again) until it clears the bit
   assert_int_equal(
       field(e.rd(ctrl), CPO_OE_ELS_CTRL_WAS_DISABLED_MASK, CPO_OE_ELS_CTRL_WAS_DISABLED_SHIFT), 1);
@@ -472,8 +474,15 @@ void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
       36000);
   e.wr(laser0, 31000); // enabled: straight through
   e.run(4);
+  assert_int_equal(e.dac_writes_.size(), 2);
+  assert_int_equal(e.dac_writes_[1].code, 31000);
+  // disabled and enabled again before a write could go out: no drive restored either
+  e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1A);
+  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x00);
+  e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x01);
+  e.run(4);
   assert_int_equal(e.dac_writes_.size(), 3);
-  assert_int_equal(e.dac_writes_[2].code, 31000);
+  assert_int_equal(e.dac_writes_[2].code, 0);
 }
 
 /* Without an external source the pages are refused and no drive is ever gated. */

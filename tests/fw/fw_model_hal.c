@@ -127,7 +127,7 @@ static cpo_status_t s_write(void *self, uint32_t addr, uint32_t data) {
     if (ch >= CPO_DAC_COUNT || idx >= CPO_LINK_MAX_LANES)
       return CPO_OK;
     m->dac[ch][idx] = (uint16_t)data;
-    /* a disabled ELS lane's drive stays 0: the write is held back (re-issued when enabled) */
+    /* a disabled ELS lane's drive stays 0: the write is dropped (the register keeps it) */
     if (ch == CPO_DAC_LASER_CURRENT && idx < m->els_lanes && !(m->els_enable >> idx & 1u))
       return CPO_OK;
     return cpo_link_set_dac(m->link, ch, idx, data & 0xFFFFu, m->now + m->info.latency_cycles);
@@ -278,11 +278,11 @@ cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable, ui
   m->els_changed |= (power_mode ^ m->els_power_mode) & all; /* the mode byte's bits written */
   m->els_enable = enable & all;
   m->els_power_mode = power_mode & all;
-  for (uint32_t k = 0; k < m->els_lanes; k++) /* off at once; on again at the held drive */
-    if (changed >> k & 1u)
-      CPO_TRY(cpo_link_set_dac(m->link, CPO_DAC_LASER_CURRENT, k,
-                               m->els_enable >> k & 1u ? m->dac[CPO_DAC_LASER_CURRENT][k] : 0,
-                               m->now + m->info.latency_cycles));
+  /* off at once; enabled again it stays dark until the firmware drives it */
+  for (uint32_t k = 0; k < m->els_lanes; k++)
+    if ((changed & ~m->els_enable) >> k & 1u)
+      CPO_TRY(
+          cpo_link_set_dac(m->link, CPO_DAC_LASER_CURRENT, k, 0, m->now + m->info.latency_cycles));
   return CPO_OK;
 }
 

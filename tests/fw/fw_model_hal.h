@@ -34,9 +34,9 @@ void cpo_fw_model_hal_open_fibre(cpo_fw_model_hal_t *m, uint64_t mask);
 uint32_t cpo_fw_model_hal_els_lanes(const cpo_fw_model_hal_t *m);
 /** Play the CMIS host's ELS lane enable (page 1Ah byte 220) and control mode (page 1Bh byte
  * 160; 1: power control) from now on (OE ELS_CTRL). A disabled lane's laser is dark at once,
- * its drive writes held back; enabled again, it gets the drive last written. A lane disabled
- * sets its WAS_DISABLED bit, one whose mode bit changes its SETPOINT_CHANGED bit (as the engine
- * latches them, until the firmware clears them). */
+ * its drive writes dropped; enabled again, it stays dark until the firmware drives it. A lane
+ * disabled sets its WAS_DISABLED bit, one whose mode bit changes its SETPOINT_CHANGED bit (as
+ * the engine latches them, until the firmware clears them). */
 CPO_MUST_USE cpo_status_t cpo_fw_model_hal_set_els(cpo_fw_model_hal_t *m, uint32_t enable,
                                                    uint32_t power_mode);
 /** Play the CMIS host's setpoints of ELS lane @p lane (page 1Bh; OE ELS_SETPOINT): drive in

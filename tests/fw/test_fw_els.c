@@ -293,7 +293,7 @@ static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_bac
   s_supervise(&r, 2000);
   assert_int_equal(s_state(&r, 1), OFF);
   assert_false(s_checked(&r, 1));
-  assert_int_equal(s_drive_written(&r, 1), 0); /* re-issued when enabled: dark */
+  assert_int_equal(s_drive_written(&r, 1), 0); /* the firmware's own record: off */
   assert_int_equal(s_drive_applied(&r, 1), 0);
   assert_int_equal(s_power_code(&r, 1), 0);
   assert_int_equal(s_state(&r, 0), ON);
@@ -303,8 +303,8 @@ static void test_disabling_a_lit_lane_turns_it_off_and_enabling_it_brings_it_bac
   s_supervise(&r, 5000);
   assert_int_equal(s_state(&r, 1), ON);
   assert_true(s_checked(&r, 1));
-  /* from dark: RAMPING reported first, then the check drive (what the hardware re-issued at the
-   * enable was the 0 written at the disable), the ramp, and ON (fibre-checked) once warm */
+  /* from dark: RAMPING reported first, then the check drive (the enable itself lit nothing),
+   * the ramp, and ON (fibre-checked) once warm */
   assert_true(r.tr.logged > mark + 3 && r.tr.logged < 256);
   assert_true(r.tr.log_status[mark]);
   assert_int_equal(r.tr.log[mark] >> (CPO_OE_ELS_STATUS_STATE_SHIFT + 2) & 3u,
@@ -503,10 +503,11 @@ static void test_a_setpoint_changed_alone_is_applied_at_the_next_step(void **sta
 }
 
 /* oif-3.2t, both lanes up: the host disables lane 1 and enables it again between two steps
- * (the laser dark for 200 us, then given its last drive back by the hardware). ENABLE reads 1
- * again, but WAS_DISABLED tells the next step: the lane is switched off and reported OFF, then
- * ramped from dark (RAMPING, the check drive, the ramp, ON and fibre-checked once warm), its bit
- * cleared (one write, that bit alone); lane 0 is left alone. */
+ * (the laser dark for 200 us, and still dark after the enable: the hardware gives no drive back
+ * before the firmware's fibre check). ENABLE reads 1 again, but WAS_DISABLED tells the next step:
+ * the lane is switched off and reported OFF, then ramped from dark (RAMPING, the check drive, the
+ * ramp, ON and fibre-checked once warm), its bit cleared (one write, that bit alone); lane 0 is
+ * left alone. */
 static void test_a_disable_and_enable_between_two_steps_ramps_the_lane_from_dark(void **state) {
   (void)state;
   rig_t r;
@@ -521,6 +522,9 @@ static void test_a_disable_and_enable_between_two_steps_ramps_the_lane_from_dark
   assert_int_equal(cpo_hal_sleep_cycles(r.model_hal, 200 * r.us), CPO_OK);
   assert_int_equal(s_power_code(&r, 1), 0); /* dark meanwhile */
   assert_int_equal(cpo_fw_model_hal_set_els(r.m, 0x3, 0x3), CPO_OK);
+  assert_int_equal(cpo_hal_sleep_cycles(r.model_hal, 200 * r.us), CPO_OK);
+  assert_int_equal(s_drive_applied(&r, 1), 0); /* enabled, yet dark until the firmware's ramp */
+  assert_int_equal(s_power_code(&r, 1), 0);
   assert_int_equal(s_ctrl(&r) & 0xFFFFu, 0x0303u); /* enabled, as if nothing happened ... */
   assert_int_equal(s_disabled_bits(&r), 0x2);      /* ... but for WAS_DISABLED */
   assert_int_equal(s_changed_bits(&r), 0);

@@ -69,6 +69,15 @@ class Timeline(unittest.TestCase):
                  r"8: \[event.e\] 'lane' does not apply to what = lanes_park")
     self.refused(ev + "at = 1us\nwhat = counters_clear\n", r"6: \[event.e\] what = "
                  r"counters_clear needs the engine design", ["--design", "lanes"])
+    # the ELS lane events: a source's lanes only, played by the timeline as the CMIS host
+    els = ev + "at = 1us\nwhat = els_disable\nlaser = 1\n"
+    self.refused(els, r"6: \[event.e\] what = els_disable laser 1: the source has ELS lanes 0 to 0")
+    self.refused(els, r"6: \[event.e\] what = els_disable needs an external laser source",
+                 ["--profile", "mzm-6.4t"])
+    self.refused(
+        els.replace("program = none", "program = cmis"), r"6: \[event.e\] what = "
+        r"els_disable plays the CMIS host itself: only with \[host\] program = firmware "
+        r"or none", ["--profile", "oif-3.2t"])
 
   def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
     # lane 2's connector goes dark, but the scenario expects every lane locked
