@@ -20,8 +20,9 @@ Every wait is bounded: the client sends a HEARTBEAT every timeout_ms/4 while it 
 raises CpoError if the rtl stays silent for timeout_ms. Between calls, while the script computes
 or a person at a prompt thinks, simulated time stands still and the rtl waits for the host's
 next request: a background thread keeps the session alive meanwhile (HEARTBEATs out, the rtl's
-HEARTBEATs in). What the rtl says in that time (BYE, ERROR) is raised by the next call. Only a
-host process that stops altogether (killed, or every thread held in a debugger) is declared
+HEARTBEATs in). What the rtl says in that time (BYE, ERROR) is raised by the next call. An
+ERROR refuses one message and nothing more: the call it answers raises it, and the session goes
+on (close() still says BYE). Only a host process that stops altogether (killed, or every thread held in a debugger) is declared
 dead by the rtl after timeout_ms.
 
 CLI: ``python3 cpoemu_client.py --endpoint URL read ADDR`` or ``... write ADDR DATA``.
@@ -611,6 +612,7 @@ class Client:
     self._now = 0
     self._ended = False
     self._broken: Optional[str] = None
+    self._req_seq: Optional[int] = None  # the seq of the request awaiting its response
     self._last_tx = 0.0
     # Every use of the socket holds _lock: a call for its whole request, the keep-alive
     # thread between calls. What the latter meets that the next call must raise: _pending.
@@ -748,7 +750,11 @@ class Client:
       if self._broken:
         raise CpoError(f"session unusable: {self._broken}")
       self._send(req)
-      r = self._wait({resp_type}, resp_type.name)
+      self._req_seq = req.seq
+      try:
+        r = self._wait({resp_type}, resp_type.name)
+      finally:
+        self._req_seq = None
       self._now = r.cycle
       return r
 
@@ -821,7 +827,8 @@ class Client:
         return m
 
   def _take(self, frame: bytes, want: set, what: str) -> Optional[Message]:
-    """One frame from the rtl: the message if its type is in @want, None for a HEARTBEAT.
+    """One frame from the rtl: the message if its type is in @want, None for a HEARTBEAT (or an
+    ERROR refusing another message than the request awaited: the next call raises it).
     A frame that breaks the protocol is answered with ERROR and raised as ProtocolError; an
     ERROR or BYE from the rtl is raised as CpoError."""
     # An ERROR is never answered with an ERROR (PROTOCOL.md 5).
@@ -844,10 +851,21 @@ class Client:
     if m.type == MsgType.HEARTBEAT:
       return None
     if m.type == MsgType.ERROR:
-      self._broken = "rtl reported an error"
       about = "refused the connection" if not self._rx.hello_seen else "reported"
-      raise CpoError(f"rtl {about}: {WireError(m.code).name} (ref seq {m.ref_seq}): "
-                     f"{printable(m.text)}")
+      e = CpoError(f"rtl {about}: {WireError(m.code).name} (ref seq {m.ref_seq}): "
+                   f"{printable(m.text)}")
+      if not self._rx.hello_seen:
+        self._broken = "rtl refused the connection"
+        raise e
+      # After the handshake an ERROR refuses one message of ours and changes nothing else
+      # (PROTOCOL.md 5): the session goes on. The request awaiting its response fails if it is
+      # the one refused; a refusal of another message is raised by the next call instead, the
+      # response still awaited.
+      if self._req_seq is not None and m.ref_seq != self._req_seq:
+        if self._pending is None:
+          self._pending = e
+        return None
+      raise e
     if m.type == MsgType.BYE:
       self._ended = True
       self._now = max(self._now, m.cycle)

@@ -116,6 +116,29 @@ class ClientEndToEnd(unittest.TestCase):
       self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
     self.assertNotIn("silent", self.log_text())
 
+  def test_a_refused_message_leaves_the_session_usable_to_its_bye(self):
+    """The rtl refuses a message no host may send (SLEEP_DONE: UNEXPECTED) and changes nothing:
+    exactly one of the next two calls raises the refusal, the session goes on, and close()
+    detaches with BYE, so the run ends on time and clean (not "peer host silent")."""
+    self.spawn("rtl", "--with-host", "--timeout-ms", str(IDLE_TIMEOUT_MS))
+    self.spawn("model", "--timeout-ms", str(IDLE_TIMEOUT_MS))
+    refusals = []
+    with cc.Client(self.endpoint, timeout_ms=10000) as c:
+      with c._lock:
+        c._send(cc.Message(cc.MsgType.SLEEP_DONE))
+      for _ in range(2):
+        try:
+          self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
+        except cc.CpoError as e:
+          refusals.append(str(e))
+      self.assertEqual(len(refusals), 1, refusals)
+      self.assertRegex(refusals[0], "UNEXPECTED.*SLEEP_DONE")
+      self.assertEqual(c.read(ARGS.lanes_base), ID_MAGIC)
+    for role, rc in self.roles.wait().items():
+      self.assertEqual(rc, 0, f"{role} exited {rc}\n{self.log_text()}")
+    self.assertNotIn("silent", self.log_text())
+    self.assertIn("SLEEP_DONE is not a host request", self.log_text())
+
   def test_run_without_host_refuses_a_host_unless_it_allows_an_attach(self):
     """Only the session's peers affect a run: a --no-host rtl refuses a host HELLO by name; one
     started with --allow-attach serves it mid-run and lists the attach and detach in its JSON."""

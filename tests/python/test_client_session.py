@@ -199,6 +199,59 @@ class ClientSession(unittest.TestCase):
         c.write(ID_ADDR, 1)
       self.assertEqual(c.read(ID_ADDR), ID_VALUE)
 
+  def test_refused_request_raises_and_session_goes_on_to_a_bye(self):
+    # The rtl refuses the first REG_READ (as it would an UNEXPECTED message): that call raises,
+    # the next is answered, and close() detaches with BYE (the rtl, waiting on its host, is
+    # told it left rather than left waiting out its timeout).
+    refused = []
+
+    def refuse_first(rtl, m):
+      if refused:
+        return False
+      refused.append(m.seq)
+      rtl.send(
+          cc.Message(T.ERROR,
+                     cycle=rtl.cycle,
+                     code=cc.WireError.UNEXPECTED,
+                     ref_seq=m.seq,
+                     text="REG_READ is not expected here"))
+      return True
+
+    self.start(on_request=refuse_first)
+    with cc.Client(self.endpoint, timeout_ms=2000) as c:
+      with self.assertRaisesRegex(
+          cc.CpoError, r"rtl reported: UNEXPECTED \(ref seq \d+\): "
+          "REG_READ is not expected here"):
+        c.read(ID_ADDR)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
+      self.assertEqual(c.now(), START_CYCLE + BUS_CYCLES)
+    self.assertTrue(self.rtl.wait_for(lambda: T.BYE in self.rtl.types(), 5))
+    self.assertEqual(self.rtl.problems, [])
+
+  def test_refusal_of_another_message_is_raised_by_the_next_call(self):
+    # An ERROR naming another seq than the request awaited: the request is still answered and
+    # returns; the call after it raises the refusal; the one after that goes on.
+    def refuse_other_then_reply(rtl, m):
+      if m.type != T.REG_WRITE:
+        return False
+      rtl.send(
+          cc.Message(T.ERROR,
+                     cycle=rtl.cycle,
+                     code=cc.WireError.BAD_FIELD,
+                     ref_seq=(m.seq - 1) & 0xFFFFFFFF,
+                     text="an earlier message"))
+      rtl.reply(m)
+      return True
+
+    self.start(on_request=refuse_other_then_reply)
+    with cc.Client(self.endpoint, timeout_ms=2000) as c:
+      c.write(SCRATCH_ADDR, 5)
+      with self.assertRaisesRegex(cc.CpoError, "BAD_FIELD.*an earlier message"):
+        c.read(SCRATCH_ADDR)
+      self.assertEqual(c.read(SCRATCH_ADDR), 5)
+    self.assertTrue(self.rtl.wait_for(lambda: T.BYE in self.rtl.types(), 5))
+    self.assertEqual(self.rtl.problems, [])
+
   def test_refused_hello_raises_naming_the_problem(self):
 
     def refuse(rtl, m):
