@@ -119,6 +119,25 @@ cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber, uint32_
   return CPO_OK;
 }
 
+cpo_status_t cpo_role_launch_per_tap(const cpo_run_opts_t *o, const cpo_profile_t *prof,
+                                     double *w_per_a) {
+  const cpo_config_t *cfg = &o->config;
+  double lane[CPO_PROTO_MAX_LANES];
+  if (cfg->lanes == 0 || cfg->lanes > CPO_PROTO_MAX_LANES)
+    return CPO_ERR_INVALID_ARG;
+  const cpo_link_cfg_t lc = s_link_cfg(o, cfg, prof);
+  CPO_TRY(cpo_link_snapshot_launch_per_tap(&lc, lane, cfg->lanes));
+  double sum = 0.0;
+  uint32_t lit = 0;
+  for (uint32_t r = 0; r < cfg->lanes; r++)
+    if (lane[r] > 0.0) {
+      sum += lane[r];
+      lit++;
+    }
+  *w_per_a = lit ? sum / lit : 0.0;
+  return CPO_OK;
+}
+
 cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *why, size_t why_len) {
   if (o->els_ambient_k != 0 && strcmp(o->config.profile, "loopback") == 0) {
     snprintf(why, why_len, "[model] els_ambient_k: the loopback profile has no external laser");

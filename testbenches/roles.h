@@ -220,6 +220,13 @@ CPO_MUST_USE cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *wh
 CPO_MUST_USE cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber,
                                                 uint32_t host_lanes);
 
+/** The engine's Tx power calibration, as a vendor's against a power meter: the launched average
+ * power over the tap photocurrent, W per A, averaged over @p o's media lanes, measured on the
+ * calibrated snapshot of @p o's seed and engine profile @p prof (cpo_link_snapshot_launch_per_tap;
+ * @p o's timing settled). 0 when no lane's tap sees light. */
+CPO_MUST_USE cpo_status_t cpo_role_launch_per_tap(const cpo_run_opts_t *o,
+                                                  const cpo_profile_t *prof, double *w_per_a);
+
 /** Write the JSON result of a run. 0 on success. */
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,
                           const char *transport, const char *repro);

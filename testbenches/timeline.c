@@ -68,6 +68,13 @@ const char *cpo_timeline_kind_name(cpo_tl_kind_t kind) {
   return kind < CPO_TL_KINDS ? s_kinds[kind].word : "?";
 }
 
+int cpo_timeline_key_line(const cpo_tl_event_t *e, const char *key) {
+  for (int k = 0; k < K_KEYS; k++)
+    if (strcmp(s_key_names[k], key) == 0 && e->key_line[k])
+      return e->key_line[k];
+  return e->line;
+}
+
 bool cpo_timeline_kind_model(cpo_tl_kind_t kind) {
   return kind < CPO_TL_KINDS && s_kinds[kind].model;
 }

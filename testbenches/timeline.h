@@ -87,6 +87,9 @@ typedef struct {
 const char *cpo_timeline_kind_name(cpo_tl_kind_t kind);
 /** Whether @p kind is applied by the model role (else by the rtl role). */
 bool cpo_timeline_kind_model(cpo_tl_kind_t kind);
+/** The line key @p key ("laser", ...) of @p e was given on; the event's first line if it was
+ * not given. */
+int cpo_timeline_key_line(const cpo_tl_event_t *e, const char *key);
 
 /** One key of section [event.NAME] at @p line (scenario.c's reader calls it for every key of
  *  such a section). False with @p why (the key, the value, what a valid one looks like). */

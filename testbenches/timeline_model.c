@@ -43,19 +43,26 @@ cpo_status_t cpo_timeline_for_run(const cpo_run_opts_t *o, cpo_timeline_t *tl, c
       continue;
     const char *bad = NULL;
     char text[200];
+    int line = e->line;
     if (o->board.els_lanes == 0) {
-      bad = "needs an external laser source (profile mrm-els-8x200g or oif-3.2t): this "
-            "profile's lasers are its own and its CMIS has no page 1Ah";
+      snprintf(text, sizeof text,
+               "needs an engine profile with an external laser source (els_ambient_k set, as "
+               "mrm-els-8x200g and oif-3.2t): %s has none, and no CMIS page 1Ah",
+               c->profile);
+      bad = text;
     } else if (e->index != CPO_TIMELINE_ALL && e->index >= (int64_t)o->board.els_lanes) {
       snprintf(text, sizeof text, "laser %lld: the source has ELS lanes 0 to %u",
                (long long)e->index, o->board.els_lanes - 1);
       bad = text;
-    } else if (o->host_program != CPO_HOST_FIRMWARE && o->host_program != CPO_HOST_NONE) {
+      line = cpo_timeline_key_line(e, "laser");
+    } else if ((o->host_program != CPO_HOST_FIRMWARE && o->host_program != CPO_HOST_NONE) ||
+               o->allow_attach) {
       /* its page selects would change the page under a CMIS host's feet */
-      bad = "plays the CMIS host itself: only with [host] program = firmware or none";
+      bad = "plays the CMIS host itself: only with [host] program = firmware or none, and no "
+            "host attaching mid-run (--allow-attach)";
     }
     if (bad) {
-      snprintf(why, why_len, "%s:%d: [event.%s] what = %s %s", tl->file, e->line, e->name,
+      snprintf(why, why_len, "%s:%d: [event.%s] what = %s %s", tl->file, line, e->name,
                cpo_timeline_kind_name(e->kind), bad);
       return CPO_ERR_INVALID_ARG;
     }

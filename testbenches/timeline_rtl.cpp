@@ -213,8 +213,9 @@ bool TimelineDesign::busDone(uint32_t *rdata, bool *slverr) {
 
 uint64_t TimelineDesign::nextEvent() const {
   const uint64_t inner = inner_.next_event ? inner_.next_event(inner_.self) : UINT64_MAX;
-  if (writing_)
-    return inner; // ours ends there (the next one starts after it), or it is clocked
+  if (writing_) // skipped to its deadline when it waits on that alone; else clocked a cycle at a
+    return settled() ? inner : cycle_; // time, so that what it sets (STREAM_EN) lands on a
+                                       // chunk's edge whatever the quantum
   const uint64_t ours = next_ < writes_.size() ? writes_[next_].cycle : UINT64_MAX;
   return std::min(inner, ours);
 }
@@ -277,14 +278,18 @@ bool TimelineDesign::access(bool write, uint32_t addr, uint32_t *value) {
   constexpr uint64_t kMaxCycles = 100000, kMaxCmisCycles = uint64_t{1} << 32;
   const bool cmis = addr >= kCmisBase && addr < kCmisBase + 4 * 256;
   uint64_t c = 0;
-  while (writing_) { // a write the run's end cut short
-    clockAfterRun(false);
+  // A write the run's end cut short, and those due after it (a CMIS byte's, once under way, is
+  // skipped to its deadline as below)
+  for (bool under_way = false; writing_;) {
+    const uint64_t done = writes_done_;
+    clockAfterRun(under_way);
     pollWrite();
+    under_way = writes_done_ == done;
   }
   while (host_in_port_ && c < kMaxCycles) { // and the host's last access
     uint32_t ignored = 0;
     bool err = false;
-    c += clockAfterRun(false);
+    c += clockAfterRun(c > 0);
     host_in_port_ = !inner_.bus_done(inner_.self, &ignored, &err);
   }
   if (writing_ || host_in_port_)

@@ -57,8 +57,10 @@ typedef struct {
   uint32_t ctrl;                           /* ELS_CTRL as last read */
   uint32_t setpoint[CPO_FW_MAX_ELS_LANES]; /* ELS_SETPOINT as last read */
   uint32_t status;                         /* ELS_STATUS as last written, or found at adoption */
-  /* in service: how often each lane was ramped again after the host disabled it, when the
-   * supervisor last found it disabled, and when its ramp last ended ON (cycles) */
+  /* in service: the lanes found disabled and not yet ON again (bit k: lane k), how often each
+   * was ramped again after the host disabled it, when the supervisor last found it disabled, and
+   * when its ramp last ended ON (cycles) */
+  uint32_t went_dark;
   uint32_t relit[CPO_FW_MAX_ELS_LANES];
   uint64_t dark_cycle[CPO_FW_MAX_ELS_LANES], lit_cycle[CPO_FW_MAX_ELS_LANES];
 } cpo_fw_els_t;

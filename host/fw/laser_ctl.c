@@ -352,7 +352,10 @@ static cpo_status_t s_els_step(cpo_fw_engine_t *e) {
     if (dark && (e->laser_current_a[k] > 0.0 || s_state(e, k) != CPO_CMIS_ELS_LANE_STATE_OFF)) {
       CPO_TRY(s_switch_off(e, k));
       status = s_with(status, k, CPO_CMIS_ELS_LANE_STATE_OFF, false);
+    }
+    if (dark) {
       e->els.dark_cycle[k] = cpo_hal_now_cycles(e->hal);
+      e->els.went_dark |= bit;
     }
     if (!s_enabled(e, k))
       continue; /* its bits wait for the enable */
@@ -376,7 +379,8 @@ static cpo_status_t s_els_step(cpo_fw_engine_t *e) {
   CPO_TRY(s_read_setpoints(e, ramp));
   const cpo_status_t rc = s_ramp(e, ramp, false, e->els.status);
   for (uint32_t k = 0; k < e->els.lanes; k++)
-    if ((ramp >> k & 1u) && s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_ON) {
+    if ((ramp & e->els.went_dark) >> k & 1u && s_state(e, k) == CPO_CMIS_ELS_LANE_STATE_ON) {
+      e->els.went_dark &= ~(1u << k);
       e->els.relit[k]++;
       e->els.lit_cycle[k] = cpo_hal_now_cycles(e->hal);
     }

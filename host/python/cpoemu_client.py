@@ -767,7 +767,8 @@ class Client:
       if not self._lock.acquire(blocking=False):
         continue
       try:
-        if self._sock is None or self._ended or self._broken or self._pending is not None:
+        # a refusal kept for the next call does not end the session: beats go on
+        if self._sock is None or self._ended or self._broken:
           continue
         if time.monotonic() - self._last_tx >= interval:
           self._send(Message(MsgType.HEARTBEAT))
@@ -777,7 +778,8 @@ class Client:
           except ProtocolError:
             pass  # answered with ERROR; the session goes on
       except CpoError as e:
-        self._pending = e
+        if self._pending is None:  # the first says what went wrong first
+          self._pending = e
       except self._zmq.ZMQError as e:
         self._broken = f"keep-alive failed: {e}"
         self._pending = CpoError(f"lost the connection to the rtl between calls: {e}")
@@ -859,9 +861,9 @@ class Client:
         raise e
       # After the handshake an ERROR refuses one message of ours and changes nothing else
       # (PROTOCOL.md 5): the session goes on. The request awaiting its response fails if it is
-      # the one refused; a refusal of another message is raised by the next call instead, the
-      # response still awaited.
-      if self._req_seq is not None and m.ref_seq != self._req_seq:
+      # the one refused (or one the rtl could not read the seq of); a refusal of another message
+      # is raised by the next call instead, the response still awaited.
+      if self._req_seq is not None and m.ref_seq not in (self._req_seq, 0xFFFFFFFF):
         if self._pending is None:
           self._pending = e
         return None

@@ -159,7 +159,10 @@ double cpo_link_expected_ber(const cpo_link_t *link, uint32_t lane) {
   return L == 4 ? ser / 2 : ser;
 }
 
-cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n) {
+/* A link of its own under the calibrated snapshot of @p cfg, at its first grid point: the
+ * snapshot's DACs applied, every lane's light and eye built under them (no symbol is carried, so
+ * no noise is drawn). CPO_ERR_INVALID_ARG if it has fewer than @p n lanes. */
+static cpo_status_t s_snapshot_link(const cpo_link_cfg_t *cfg, uint32_t n, cpo_link_t **out) {
   cpo_link_cfg_t snap = *cfg;
   snap.start_calibrated = true;
   cpo_link_t *l = NULL;
@@ -168,11 +171,30 @@ cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint3
     cpo_link_destroy(&l);
     return CPO_ERR_INVALID_ARG;
   }
-  /* the first grid point: the snapshot's DACs applied, every eye built under them (no symbol
-   * is carried, so no noise is drawn) */
   cpo_link_grid_step(l, 0);
+  *out = l;
+  return CPO_OK;
+}
+
+cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n) {
+  cpo_link_t *l = NULL;
+  CPO_TRY(s_snapshot_link(cfg, n, &l));
   for (uint32_t r = 0; r < n; r++)
     ber[r] = cpo_link_expected_ber(l, r);
+  cpo_link_destroy(&l);
+  return CPO_OK;
+}
+
+cpo_status_t cpo_link_snapshot_launch_per_tap(const cpo_link_cfg_t *cfg, double *w_per_a,
+                                              uint32_t n) {
+  cpo_link_t *l = NULL;
+  CPO_TRY(s_snapshot_link(cfg, n, &l));
+  for (uint32_t r = 0; r < n; r++) {
+    cpo_link_tx_levels_t m;
+    const double photo_a = l->tx[r]->tap_a - l->prof.receiver.dark_current_a;
+    w_per_a[r] =
+        cpo_link_tx_levels(l, r, &m) == CPO_OK && photo_a > 0.0 ? m.average_w / photo_a : 0.0;
+  }
   cpo_link_destroy(&l);
   return CPO_OK;
 }

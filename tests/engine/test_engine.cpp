@@ -476,7 +476,7 @@ void test_engine_els_lane_enable_gates_the_laser_drive(void **state) {
   e.run(4);
   assert_int_equal(e.dac_writes_.size(), 2);
   assert_int_equal(e.dac_writes_[1].code, 31000);
-  // disabled and enabled again before a write could go out: no drive restored either
+  // disabled and enabled again at once: the 0 goes out, and the enable restores nothing
   e.wr(cmis(CPO_CMIS_LOWER_PAGE_SELECT_OFFSET), CPO_CMIS_PAGE_P1A);
   e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x00);
   e.wr(cmis(CPO_CMIS_P1A_ELS_LANE_ENABLE_OFFSET), 0x01);

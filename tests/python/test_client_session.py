@@ -141,6 +141,16 @@ class ScriptedRtl(threading.Thread):
       return self.arrived.wait_for(predicate, timeout_s)
 
 
+def _refuse_earlier(rtl, m):
+  """The scripted rtl refuses the message before @m (BAD_FIELD), as if it came to light late."""
+  rtl.send(
+      cc.Message(T.ERROR,
+                 cycle=rtl.cycle,
+                 code=cc.WireError.BAD_FIELD,
+                 ref_seq=(m.seq - 1) & 0xFFFFFFFF,
+                 text="an earlier message"))
+
+
 class ClientSession(unittest.TestCase):
 
   def setUp(self):
@@ -234,12 +244,7 @@ class ClientSession(unittest.TestCase):
     def refuse_other_then_reply(rtl, m):
       if m.type != T.REG_WRITE:
         return False
-      rtl.send(
-          cc.Message(T.ERROR,
-                     cycle=rtl.cycle,
-                     code=cc.WireError.BAD_FIELD,
-                     ref_seq=(m.seq - 1) & 0xFFFFFFFF,
-                     text="an earlier message"))
+      _refuse_earlier(rtl, m)
       rtl.reply(m)
       return True
 
@@ -250,6 +255,33 @@ class ClientSession(unittest.TestCase):
         c.read(SCRATCH_ADDR)
       self.assertEqual(c.read(SCRATCH_ADDR), 5)
     self.assertTrue(self.rtl.wait_for(lambda: T.BYE in self.rtl.types(), 5))
+    self.assertEqual(self.rtl.problems, [])
+
+  def test_a_refusal_met_between_calls_keeps_the_session_alive(self):
+    # The ERROR (about an earlier message) arrives after a call returned: the keep-alive thread
+    # takes it, keeps it for the next call and goes on beating, so a script that computes for
+    # longer than timeout_ms is not taken for dead; the next call raises it, the one after works.
+    sent = []
+
+    def reply_then_refuse_earlier(rtl, m):
+      rtl.reply(m)
+      if not sent:
+        sent.append(m.seq)
+        _refuse_earlier(rtl, m)
+      return True
+
+    self.start(on_request=reply_then_refuse_earlier)
+    with cc.Client(self.endpoint, timeout_ms=400) as c:
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
+      after = len(self.rtl.received)
+      # beats every 50 ms: 8 of them span four timeouts of silence, were the thread to stop
+      self.assertTrue(
+          self.rtl.wait_for(
+              lambda: sum(m.type == T.HEARTBEAT for m in self.rtl.received[after:]) >= 8, 30),
+          "the keep-alive stopped beating after a refusal")
+      with self.assertRaisesRegex(cc.CpoError, "BAD_FIELD.*an earlier message"):
+        c.read(ID_ADDR)
+      self.assertEqual(c.read(ID_ADDR), ID_VALUE)
     self.assertEqual(self.rtl.problems, [])
 
   def test_refused_hello_raises_naming_the_problem(self):

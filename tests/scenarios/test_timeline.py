@@ -71,13 +71,18 @@ class Timeline(unittest.TestCase):
                  r"counters_clear needs the engine design", ["--design", "lanes"])
     # the ELS lane events: a source's lanes only, played by the timeline as the CMIS host
     els = ev + "at = 1us\nwhat = els_disable\nlaser = 1\n"
-    self.refused(els, r"6: \[event.e\] what = els_disable laser 1: the source has ELS lanes 0 to 0")
-    self.refused(els, r"6: \[event.e\] what = els_disable needs an external laser source",
-                 ["--profile", "mzm-6.4t"])
+    self.refused(els, r"8: \[event.e\] what = els_disable laser 1: the source has ELS lanes 0 to 0")
+    self.refused(
+        els, r"6: \[event.e\] what = els_disable needs an engine profile with an "
+        r"external laser source \(els_ambient_k set, as mrm-els-8x200g and oif-3.2t\): "
+        r"mzm-6.4t has none", ["--profile", "mzm-6.4t"])
     self.refused(
         els.replace("program = none", "program = cmis"), r"6: \[event.e\] what = "
         r"els_disable plays the CMIS host itself: only with \[host\] program = firmware "
         r"or none", ["--profile", "oif-3.2t"])
+    self.refused(
+        els, r"6: \[event.e\] what = els_disable plays the CMIS host itself: .* no host "
+        r"attaching mid-run \(--allow-attach\)", ["--profile", "oif-3.2t", "--allow-attach"])
 
   def test_missed_expectation_fails_naming_it_with_the_reproduce_line(self):
     # lane 2's connector goes dark, but the scenario expects every lane locked
@@ -260,10 +265,19 @@ class Timeline(unittest.TestCase):
     self.assertEqual(strip(out2), strip(out))
 
   def test_same_event_hash_over_transports_and_quanta(self):
+    # model-side and rtl-side events while streaming, then the lanes parked by a timeline write
+    # (its effect must land on a chunk's edge whatever the quantum) and the ELS lane disabled
+    # and enabled through CMIS while parked (bus times the run skips to), streaming again at
+    # the end
     path = self.scenario(
-        SHORT + "[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46\nover = 5us\n"
+        SHORT.replace("cycles = 200000", "cycles = 1600000") +
+        "[event.warm]\nat = 3us\nwhat = ambient_ramp\ntemp_c = 46\nover = 5us\n"
         "[event.stuck]\nat = 4us\nwhat = d2d_wire_stuck\nwire = 5\n"
-        "[event.dirt]\nat = 6000 cycles\nwhat = connector_dirt\nlane = 1\nloss_db = 2\n")
+        "[event.dirt]\nat = 6000 cycles\nwhat = connector_dirt\nlane = 1\nloss_db = 2\n"
+        "[event.park]\nat = 9us\nwhat = lanes_park\n"
+        "[event.off]\nat = 10us\nwhat = els_disable\nlaser = 0\n"
+        "[event.on]\nat = 60us\nwhat = els_enable\nlaser = all\n"
+        "[event.stream]\nat = 115us\nwhat = lanes_stream\n")
     hashes = {}
     for transport, q in (("inproc", "L/4"), ("ipc", "1000"), ("tcp", "L/4"), ("inproc", "777")):
       code, res, out, err = cp.run_json(

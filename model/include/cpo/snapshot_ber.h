@@ -26,6 +26,15 @@ double cpo_link_expected_ber(const cpo_link_t *link, uint32_t lane);
  *  @return CPO_OK; as cpo_link_create; CPO_ERR_INVALID_ARG if @p n exceeds the lanes */
 CPO_MUST_USE cpo_status_t cpo_link_snapshot_ber(const cpo_link_cfg_t *cfg, double *ber, uint32_t n);
 
+/** Each of the first @p n TX lanes' launched average power (into the fibre, past the coupler)
+ *  over its tap photodiode's photocurrent (dark current taken off), in W per A, under the
+ *  calibrated snapshot of configuration @p cfg: what a vendor's calibration of the Tx power
+ *  monitor against a power meter finds, lane by lane. Built on a link of its own as
+ *  cpo_link_snapshot_ber, nothing drawn. 0 for a lane whose tap sees no light.
+ *  @return CPO_OK; as cpo_link_create; CPO_ERR_INVALID_ARG if @p n exceeds the lanes */
+CPO_MUST_USE cpo_status_t cpo_link_snapshot_launch_per_tap(const cpo_link_cfg_t *cfg,
+                                                           double *w_per_a, uint32_t n);
+
 /** The PAM4 margin q (half the level spacing over the noise's sigma) a BER stands for: BER =
  *  SER / 2, SER = 1.5 erfc(q / sqrt 2) (MODELS.md: Gray PAM4); 40 for a BER of 0. */
 double cpo_pam4_margin_q(double ber);
