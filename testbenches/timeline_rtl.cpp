@@ -213,9 +213,10 @@ bool TimelineDesign::busDone(uint32_t *rdata, bool *slverr) {
 
 uint64_t TimelineDesign::nextEvent() const {
   const uint64_t inner = inner_.next_event ? inner_.next_event(inner_.self) : UINT64_MAX;
-  if (writing_) // skipped to its deadline when it waits on that alone; else clocked a cycle at a
-    return settled() ? inner : cycle_; // time, so that what it sets (STREAM_EN) lands on a
-                                       // chunk's edge whatever the quantum
+  // One of ours in flight: skipped to its deadline when it waits on that alone, else clocked a
+  // cycle at a time, so that what it sets (STREAM_EN) lands on a chunk's edge whatever the quantum
+  if (writing_)
+    return settled() ? inner : cycle_;
   const uint64_t ours = next_ < writes_.size() ? writes_[next_].cycle : UINT64_MAX;
   return std::min(inner, ours);
 }

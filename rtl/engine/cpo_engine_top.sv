@@ -466,8 +466,8 @@ module cpo_engine_top
   // Monitors: temperature from media lane 0's modulator ADC, Tx bias from each laser's current
   // DAC code (the last one that reached it through the ELS gate, the preset after reset), Tx
   // power from each lane's tap ADC, Rx power from its ADC (cpo_cmis derives laser faults, Tx
-  // faults and Rx LOS from these and the lasers' power ADCs); Vcc: the converter bank has no supply channel, so a constant 3.3 V
-  // supply code (1 mV).
+  // faults and Rx LOS from these and the lasers' power ADCs); Vcc: the converter bank has no
+  // supply channel, so a constant 3.3 V supply code (1 mV).
   localparam logic [15:0] VccCodeMv = 16'd3300;
   // ELS lanes: enabled by the CMIS host, and those not darkened since a disable (below)
   logic [7:0] els_enable, els_lit_q;
