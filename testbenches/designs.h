@@ -45,7 +45,7 @@ typedef struct {
   uint32_t tx_tap_scale_q16;  /* CMIS Tx power (0.1 uW) per tap ADC code, Q16.16 */
 } cpo_board_t;
 /* A board for a design made outside a run (benches, the SystemC platform): no external source,
- * a two-wire bus at 1 MHz, taps calibrated as params.c's s_settle_tx_power calibrates the
+ * a two-wire bus at 1 MHz, taps calibrated as the rtl role's cpo_role_tx_tap_scale calibrates the
  * default profile's calibrated engine (mrm-els-8x200g, seed 1: 71963; other seeds within
  * 0.01 %). */
 #define CPO_BOARD_DEFAULT                                                                          \

@@ -3,6 +3,7 @@
  * and returns them, L cycles later, as RX symbols, applies the rtl's DAC writes L cycles after
  * they were made and sends the monitor ADC conversions. The world is either the foundation's
  * noisy loopback or an engine profile's physics (lasers, modulators, fibre, receivers). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,14 +120,27 @@ cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber, uint32_
   return CPO_OK;
 }
 
-cpo_status_t cpo_role_launch_per_tap(const cpo_run_opts_t *o, const cpo_profile_t *prof,
-                                     double *w_per_a) {
+cpo_status_t cpo_role_tx_tap_scale(const cpo_run_opts_t *o, uint32_t *scale_q16, char *why,
+                                   size_t why_len) {
+  const double cmis_tx_power_w = 0.1e-6;
   const cpo_config_t *cfg = &o->config;
+  if (strcmp(cfg->profile, "loopback") == 0)
+    return CPO_OK; /* no engine: the default board's */
+  cpo_profile_t prof;
   double lane[CPO_PROTO_MAX_LANES];
-  if (cfg->lanes == 0 || cfg->lanes > CPO_PROTO_MAX_LANES)
-    return CPO_ERR_INVALID_ARG;
-  const cpo_link_cfg_t lc = s_link_cfg(o, cfg, prof);
-  CPO_TRY(cpo_link_snapshot_launch_per_tap(&lc, lane, cfg->lanes));
+  cpo_status_t rc = cpo_profile_open(o->profile, &prof, NULL, why, why_len);
+  if (rc == CPO_OK && (cfg->lanes == 0 || cfg->lanes > CPO_PROTO_MAX_LANES))
+    rc = CPO_ERR_INVALID_ARG;
+  if (rc == CPO_OK) {
+    const cpo_link_cfg_t lc = s_link_cfg(o, cfg, &prof);
+    rc = cpo_link_snapshot_launch_per_tap(&lc, lane, cfg->lanes);
+  }
+  if (rc != CPO_OK) {
+    snprintf(why, why_len,
+             "profile %s: the Tx power calibration on its calibrated engine failed (%s)",
+             cfg->profile, cpo_status_str(rc));
+    return rc;
+  }
   double sum = 0.0;
   uint32_t lit = 0;
   for (uint32_t r = 0; r < cfg->lanes; r++)
@@ -134,7 +148,10 @@ cpo_status_t cpo_role_launch_per_tap(const cpo_run_opts_t *o, const cpo_profile_
       sum += lane[r];
       lit++;
     }
-  *w_per_a = lit ? sum / lit : 0.0;
+  /* CMIS's 0.1 uW per tap ADC code, Q16.16; no lane lit: Tx power reads 0 */
+  const double q16 =
+      lit ? cpo_adc_info(CPO_ADC_TAP_PD)->lsb * (sum / lit) / cmis_tx_power_w * 65536.0 : 0.0;
+  *scale_q16 = q16 < (double)UINT32_MAX ? (uint32_t)lround(q16) : UINT32_MAX;
   return CPO_OK;
 }
 

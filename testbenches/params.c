@@ -370,8 +370,8 @@ static bool s_settle_timing(cpo_run_opts_t *o, double path_s, char *why, size_t 
   return true;
 }
 
-/* The board of the profile's engine (cpo_board_t), but for its Tx power calibration
- * (s_settle_tx_power):
+/* The board of the profile's engine (cpo_board_t), but for its Tx power calibration (the rtl
+ * role's, cpo_role_tx_tap_scale):
  * - the external laser source CMIS describes (pages 1Ah/1Bh): the lasers of the run's lanes when
  *   the profile's source sits at the faceplate (els_ambient_k set), at most the 8 ELS lanes the
  *   pages have; their frequency c / wavelength at the reference temperature;
@@ -385,30 +385,6 @@ static void s_settle_board(cpo_run_opts_t *o, const cpo_profile_t *p) {
   b->els_freq_10ghz = b->els_lanes ? (uint32_t)lround(c_m_per_s / p->laser.wavelength_m / 10e9) : 0;
   b->bus_bit_ps = (uint32_t)lround(1e12 / p->mgmt_bus_clock_hz);
   b->bus_header_bit_ps = (uint32_t)lround(1e12 / p->mgmt_header_clock_hz);
-}
-
-/* The Tx power taps' calibration, as a vendor's would be: CMIS Tx power is the average power
- * launched into the fibre, which the engine estimates from the tap before its modulator, scaled
- * by a constant (an NVM value: OE tx_tap_scale, CMIS's 0.1 uW per tap ADC code). The constant is
- * measured, as against a power meter, on the calibrated engine of the run's seed and profile:
- * the launched average power over the tap photocurrent, averaged over the lanes (what of the
- * tapped light leaves the engine depends on the modulator's transmission at its operating
- * point, which no static loss budget gives: assuming half of it read 1.7 dB high on the default
- * engine). */
-static bool s_settle_tx_power(cpo_run_opts_t *o, const cpo_profile_t *p, char *why, size_t len) {
-  const double cmis_tx_power_w = 0.1e-6;
-  double w_per_a = 0.0;
-  const cpo_status_t rc = cpo_role_launch_per_tap(o, p, &w_per_a);
-  if (rc != CPO_OK) {
-    snprintf(why, len, "profile %s: the Tx power calibration on its calibrated engine failed (%s)",
-             p->name, cpo_status_str(rc));
-    return false;
-  }
-  const double scale_q16 =
-      cpo_adc_info(CPO_ADC_TAP_PD)->lsb * w_per_a / cmis_tx_power_w * 65536.0; /* 0: reads 0 */
-  o->board.tx_tap_scale_q16 =
-      scale_q16 < (double)UINT32_MAX ? (uint32_t)lround(scale_q16) : UINT32_MAX;
-  return true;
 }
 
 bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
@@ -445,8 +421,7 @@ bool cpo_params_settle(cpo_run_opts_t *o, char *why, size_t len) {
   s_settle_board(o, &p);
   /* the profile's own lanes run on its design; fewer run 1:1 on a design of that many */
   o->host_lanes = o->config.lanes == p.lanes ? p.host_lanes : o->config.lanes;
-  return s_settle_timing(o, cpo_fibre_latency_s(&p.fibre) + p.electronics_latency_s, why, len) &&
-         s_settle_tx_power(o, &p, why, len);
+  return s_settle_timing(o, cpo_fibre_latency_s(&p.fibre) + p.electronics_latency_s, why, len);
 }
 
 const cpo_design_info_t *cpo_run_design(const cpo_run_opts_t *o, char *why, size_t why_len) {

@@ -220,12 +220,15 @@ CPO_MUST_USE cpo_status_t cpo_role_model_check(const cpo_run_opts_t *o, char *wh
 CPO_MUST_USE cpo_status_t cpo_role_snapshot_ber(const cpo_run_opts_t *o, double *ber,
                                                 uint32_t host_lanes);
 
-/** The engine's Tx power calibration, as a vendor's against a power meter: the launched average
- * power over the tap photocurrent, W per A, averaged over @p o's media lanes, measured on the
- * calibrated snapshot of @p o's seed and engine profile @p prof (cpo_link_snapshot_launch_per_tap;
- * @p o's timing settled). 0 when no lane's tap sees light. */
-CPO_MUST_USE cpo_status_t cpo_role_launch_per_tap(const cpo_run_opts_t *o,
-                                                  const cpo_profile_t *prof, double *w_per_a);
+/** The engine's Tx power calibration (OE tx_tap_scale: CMIS's 0.1 uW per tap ADC code, Q16.16),
+ * as a vendor's NVM constant measured against a power meter: the launched average power over the
+ * tap photocurrent, averaged over @p o's media lanes, on the calibrated snapshot of @p o's seed
+ * and engine profile (cpo_link_snapshot_launch_per_tap; @p o settled). What of the tapped light
+ * leaves the engine depends on the modulator's transmission at its operating point, which no
+ * static loss budget gives (assuming half of it read 1.7 dB high on the default engine). The
+ * loopback profile leaves @p scale_q16 as it is. CPO_OK, or an error with @p why. */
+CPO_MUST_USE cpo_status_t cpo_role_tx_tap_scale(const cpo_run_opts_t *o, uint32_t *scale_q16,
+                                                char *why, size_t why_len);
 
 /** Write the JSON result of a run. 0 on success. */
 int cpo_result_write_json(const char *path, const cpo_run_opts_t *o, const cpo_run_summary_t *s,

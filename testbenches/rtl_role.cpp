@@ -131,7 +131,13 @@ extern "C" int cpo_role_rtl(const cpo_run_opts_t *o, cpo_run_summary_t *sum) {
     return 2;
   }
   CpoDesign &design = *made;
-  design.setBoard(o->board);
+  cpo_board_t board = o->board;
+  if (cpo_role_tx_tap_scale(o, &board.tx_tap_scale_q16, sum->error, sizeof sum->error) != CPO_OK) {
+    sum->status = CPO_ERR_INVALID_ARG;
+    fprintf(stderr, "cpoemu[rtl] error: %s\n", sum->error);
+    return 2;
+  }
+  design.setBoard(board);
   cpo_timeline_t tl;
   if (cpo_timeline_for_run(o, &tl, sum->error, sizeof sum->error) != CPO_OK) {
     sum->status = CPO_ERR_INVALID_ARG;

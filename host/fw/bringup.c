@@ -172,6 +172,11 @@ cpo_status_t cpo_fw_supervise_run(cpo_fw_t *fw, uint64_t until_cycles) {
   return now < until_cycles ? cpo_hal_sleep_cycles(e->hal, until_cycles - now) : CPO_OK;
 }
 
+/* Microseconds of simulated time per datapath cycle (for the reports). */
+static double s_us_per_cycle(const cpo_fw_engine_t *e) {
+  return 1e6 * cpo_hal_config(e->hal)->symbols_per_cycle / cpo_hal_config(e->hal)->baud_hz;
+}
+
 /* The external source's lanes as the firmware reported them (OE ELS_STATUS), if it has one. */
 static void s_print_els(const cpo_fw_engine_t *e, FILE *out) {
   for (uint32_t k = 0; k < e->els.lanes; k++) {
@@ -183,8 +188,7 @@ static void s_print_els(const cpo_fw_engine_t *e, FILE *out) {
             e->els.ctrl >> (CPO_OE_ELS_CTRL_POWER_MODE_SHIFT + k) & 1u ? "power" : "current",
             e->laser_current_a[k] * 1e3);
     if (e->els.relit[k]) {
-      const double us =
-          1e6 * cpo_hal_config(e->hal)->symbols_per_cycle / cpo_hal_config(e->hal)->baud_hz;
+      const double us = s_us_per_cycle(e);
       fprintf(out,
               "host: fw: ELS lane %u: ramped from dark again %u time%s after the host disabled "
               "it; last found disabled at %.1f us, ON again at %.1f us\n",
@@ -225,8 +229,7 @@ void cpo_fw_bringup_print(const cpo_fw_t *fw, const cpo_fw_bringup_report_t *r, 
     fprintf(out, "host: fw: the engine is lit (laser drive set): no bring-up\n");
     return;
   }
-  const double us =
-      1e6 * cpo_hal_config(e->hal)->symbols_per_cycle / cpo_hal_config(e->hal)->baud_hz;
+  const double us = s_us_per_cycle(e);
   fprintf(out,
           "host: fw: bring-up from dark %s: %u of %u lanes lit, %u locked; lasers warm at %.1f "
           "us, rings locked at %.1f us, done at %.1f us (cycle %llu)%s%s\n",

@@ -22,8 +22,8 @@ or a person at a prompt thinks, simulated time stands still and the rtl waits fo
 next request: a background thread keeps the session alive meanwhile (HEARTBEATs out, the rtl's
 HEARTBEATs in). What the rtl says in that time (BYE, ERROR) is raised by the next call. An
 ERROR refuses one message and nothing more: the call it answers raises it, and the session goes
-on (close() still says BYE). Only a host process that stops altogether (killed, or every thread held in a debugger) is declared
-dead by the rtl after timeout_ms.
+on (close() still says BYE). Only a host process that stops altogether (killed, or every thread
+held in a debugger) is declared dead by the rtl after timeout_ms.
 
 CLI: ``python3 cpoemu_client.py --endpoint URL read ADDR`` or ``... write ADDR DATA``.
 """
