@@ -10,7 +10,8 @@
  * [CYCLES]   trains (fast) then streams CYCLES cycles (default 25000) of the engine or of the lanes
  * design, with callgrind's instrumentation on only for those cycles: `valgrind --tool=callgrind
  * --instr-atstart=no bench_engine_equiv stream fast 25000` counts the instructions of streaming
- * alone. */
+ * alone (valgrind refuses AVX-512: build it in a tree configured with -DCPO_FAST_MARCH=x86-64-v3).
+ */
 #include <valgrind/callgrind.h>
 
 #include <algorithm>

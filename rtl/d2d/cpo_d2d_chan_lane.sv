@@ -42,17 +42,15 @@ module cpo_d2d_chan_lane
 
   localparam int unsigned HistWords = 4;  // delay of up to HistWords * WordBits bits
 
-  // The wire's registers: its word and error flag out, and its random stream, whose value is
-  // rnd_base xorshift-stepped cycle_i - rnd_at times.
-  typedef struct packed {
-    logic [WordBits-1:0] rx;
-    logic                inj;
-    logic [31:0]         rnd_base;
-    logic [63:0]         rnd_at;
-  } wire_q_t;
-
-  logic [HistWords-1:0][WordBits-1:0] hw_q;  // the transmitted stream as words, oldest first
-  wire_q_t                            q;
+  // The wire's registers: the transmitted stream as words (oldest first), its word and error
+  // flag out, and its random stream, whose value is rnd_base_q xorshift-stepped cycle_i -
+  // rnd_at_q times. Separate scalars and an unpacked array, not one packed struct: the
+  // simulator then moves words, not a 113-bit vector, in every cycle.
+  logic [WordBits-1:0] hw_q [HistWords];
+  logic [WordBits-1:0] rx_q;
+  logic                inj_q;
+  logic [31:0]         rnd_base_q;
+  logic [63:0]         rnd_at_q;
 
   function automatic logic [31:0] xorshift32(logic [31:0] x);
     logic [31:0] y;
@@ -88,75 +86,77 @@ module cpo_d2d_chan_lane
   logic [31:0] seed_salted;
   assign seed_salted = (seed_i ^ salt_i) == '0 ? 32'h1 : (seed_i ^ salt_i);
 
-  // The wire's registers after this cycle, from its random stream (rnd_base, rnd_at) and hw, the
-  // transmitted stream as words, oldest first, this cycle's last. Called at the clock edge only,
-  // so the wire is sequential logic alone: nothing here is evaluated again when an input
-  // (cycle_i, the phase, the configuration) changes between edges.
-  function automatic wire_q_t wire_next(logic [31:0] rnd_base, logic [63:0] rnd_at,
-                                        logic [HistWords:0][WordBits-1:0] hw);
+  // The wire's registers after this cycle, computed at the clock edge only, so the wire is
+  // sequential logic alone: nothing here is evaluated again when an input (cycle_i, the phase,
+  // the configuration) changes between edges.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
     logic [PhaseBits-1:0] frac, centre, off;
     logic [PhaseBits:0]   abs_off;
     logic [6:0]           delay, start;
-    logic [2:0]           at, at_next;
+    logic [2:0]           at;
     logic [7:0]           eye_eff;
-    logic                 in_eye, draw;
+    logic                 in_eye, draw, inj;
     logic [31:0]          rnd;
     logic [63:0]          rnd_age;
-    wire_q_t              nx;
-    frac = skew_i[PhaseBits-1:0];
-    delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
-    centre = frac + PhaseBits'(NumPhases / 2);
-    off = phase_i - centre;
-    abs_off = off[PhaseBits-1] ? (PhaseBits+1)'(-{1'b1, off}) : {1'b0, off};
-    eye_eff = 8'(eye_w_i) +
-              8'(eye_step_i) * ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
-    in_eye = 8'({abs_off, 1'b0}) < eye_eff;
-
-    // the word that starts delay bits before this cycle's
-    start = 7'(HistWords * WordBits) - delay;
-    at = start[6:4];
-    at_next = at + 3'd1;
-    nx.rx = 16'({(32'(at) < HistWords) ? hw[at_next] : 16'h0, hw[at]} >> start[3:0]);
-    // the random word, only where this cycle draws from it
-    draw = !in_eye || (ber_on_i && err_en_i) || open_i;
-    rnd = rnd_base;
-    rnd_age = cycle_i - rnd_at;
-    // one step is one step, not a jump; an age of -1 (after the edge that drew, before cycle_i
-    // moves on) is the jump's own answer for it (-1 mod 2^32 - 1 = 0 steps): not computed
-    if (draw && rnd_age == 64'd1) rnd = xorshift32(rnd_base);
-    else if (draw && rnd_age != '0 && rnd_age != '1) rnd = xorshift32_jump(rnd_base, rnd_age);
-    nx.inj = 1'b0;
-    if (draw) begin
-      if (!in_eye) nx.rx = nx.rx ^ rnd[WordBits-1:0];
-      nx.inj = ber_on_i && err_en_i && (rnd < ber_thresh_i);
-      if (nx.inj) nx.rx[rnd[3:0]] = ~nx.rx[rnd[3:0]];
-      if (open_i) nx.rx = rnd[31:32-WordBits];
-    end
-    if (stuck_en_i) nx.rx = {WordBits{stuck_val_i}};
-
-    nx.rnd_base = rnd_base;
-    nx.rnd_at = rnd_at;
-    if (reseed_i) begin
-      nx.rnd_base = seed_salted;
-      nx.rnd_at = cycle_i + 64'd1;
-    end else if (draw) begin
-      nx.rnd_base = xorshift32(rnd);
-      nx.rnd_at = cycle_i + 64'd1;
-    end
-    return nx;
-  endfunction
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
+    logic [WordBits-1:0]  rx, hi;
     if (!rst_ni) begin
-      hw_q <= '0;
-      q <= '{rx: '0, inj: 1'b0, rnd_base: salt_i == '0 ? 32'h1 : salt_i, rnd_at: '0};
+      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
+      rx_q <= '0;
+      inj_q <= 1'b0;
+      rnd_base_q <= salt_i == '0 ? 32'h1 : salt_i;
+      rnd_at_q <= '0;
     end else begin
-      hw_q <= {tx_i, hw_q[HistWords-1:1]};
-      q <= wire_next(q.rnd_base, q.rnd_at, {tx_i, hw_q});
+      frac = skew_i[PhaseBits-1:0];
+      delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
+      centre = frac + PhaseBits'(NumPhases / 2);
+      off = phase_i - centre;
+      abs_off = off[PhaseBits-1] ? (PhaseBits+1)'(-{1'b1, off}) : {1'b0, off};
+      eye_eff = 8'(eye_w_i) + 8'(eye_step_i) *
+                ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
+      in_eye = 8'({abs_off, 1'b0}) < eye_eff;
+
+      // the word that starts delay bits before this cycle's: word `at` of {hw_q, tx_i}
+      start = 7'(HistWords * WordBits) - delay;
+      at = start[6:4];
+      if (32'(at) >= HistWords) begin
+        rx = tx_i;  // no delay
+      end else begin
+        hi = (32'(at) + 1 < HistWords) ? hw_q[2'(at + 3'd1)] : tx_i;
+        rx = 16'({hi, hw_q[at[1:0]]} >> start[3:0]);
+      end
+      // the random word, only where this cycle draws from it
+      draw = !in_eye || (ber_on_i && err_en_i) || open_i;
+      rnd = rnd_base_q;
+      rnd_age = cycle_i - rnd_at_q;
+      // one step is one step, not a jump; an age of -1 (after the edge that drew, before
+      // cycle_i moves on) is the jump's own answer for it (-1 mod 2^32 - 1 = 0 steps): not
+      // computed
+      if (draw && rnd_age == 64'd1) rnd = xorshift32(rnd_base_q);
+      else if (draw && rnd_age != '0 && rnd_age != '1) rnd = xorshift32_jump(rnd_base_q, rnd_age);
+      inj = 1'b0;
+      if (draw) begin
+        if (!in_eye) rx = rx ^ rnd[WordBits-1:0];
+        inj = ber_on_i && err_en_i && (rnd < ber_thresh_i);
+        if (inj) rx[rnd[3:0]] = ~rx[rnd[3:0]];
+        if (open_i) rx = rnd[31:32-WordBits];
+      end
+      if (stuck_en_i) rx = {WordBits{stuck_val_i}};
+
+      for (int unsigned k = 0; k + 1 < HistWords; k++) hw_q[k] <= hw_q[k+1];
+      hw_q[HistWords-1] <= tx_i;
+      rx_q <= rx;
+      inj_q <= inj;
+      if (reseed_i) begin
+        rnd_base_q <= seed_salted;
+        rnd_at_q <= cycle_i + 64'd1;
+      end else if (draw) begin
+        rnd_base_q <= xorshift32(rnd);
+        rnd_at_q <= cycle_i + 64'd1;
+      end
     end
   end
 
-  assign rx_o = q.rx;
-  assign injected_o = q.inj;
+  assign rx_o = rx_q;
+  assign injected_o = inj_q;
 
 endmodule : cpo_d2d_chan_lane

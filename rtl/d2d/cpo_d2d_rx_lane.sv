@@ -1,7 +1,8 @@
 // One receiver lane: delay line (bit alignment and deskew), PRBS checker and frame scanner.
 //
 // The delay line delays the received stream by delay_i bits (0 .. MaxDelay) and outputs the
-// aligned word one cycle later. The checker (cpo_prbs_chk) checks the aligned words. The frame
+// aligned word one cycle later. The checker (cpo_prbs_chk) checks the aligned words while
+// chk_en_i (off, it holds its counters and hunts afresh when it is on again). The frame
 // scanner looks for a lane frame (cpo_d2d_tx_lanes, TxLaneId) in the raw stream: a marker of
 // sixteen 1s between 0s followed by a well-formed ID word; it records the ID and the marker's
 // stream position modulo the frame length (wcnt_i is the receiver's word counter), and found_o
@@ -19,6 +20,7 @@ module cpo_d2d_rx_lane
   input  logic [WordBits-1:0]  wire_i,
   input  logic [6:0]           delay_i,
   input  prbs_poly_e           poly_i,
+  input  logic                 chk_en_i,
   input  logic                 chk_clear_i,
   input  logic                 scan_en_i,
   input  logic                 scan_clear_i,
@@ -71,7 +73,7 @@ module cpo_d2d_rx_lane
   cpo_prbs_chk #(.Width(WordBits)) u_chk (
     .clk_i,
     .rst_ni,
-    .en_i         (1'b1),
+    .en_i         (chk_en_i),
     .valid_i      (1'b1),
     .poly_i,
     .data_i       (aligned_q),

@@ -113,7 +113,12 @@ module cpo_d2d_rx_lanes
   logic [NumRx-1:0][6:0]           delay_q, delay_d;
   logic [NumRx-1:0][PhaseBits-1:0] phase_q, phase_d;
   prbs_poly_e                      chk_poly;
+  logic                            chk_en;
   assign chk_poly = (active_i && bist_i) ? poly_i : Prbs23;
+  // In ACTIVE the lanes carry scrambled payload, which no PRBS checker can follow: the checkers
+  // run in training and under BIST only. In mission mode they are off (not locked) and hold
+  // their counters, so the payload is not counted as bit errors when ACTIVE starts.
+  assign chk_en = !active_i || bist_i;
 
   for (genvar r = 0; r < NumRx; r++) begin : g_lane
     logic [31:0] errs;
@@ -123,6 +128,7 @@ module cpo_d2d_rx_lanes
       .wire_i      (wire_i[r]),
       .delay_i     (delay_q[r]),
       .poly_i      (chk_poly),
+      .chk_en_i    (chk_en),
       .chk_clear_i (chk_clear),
       .scan_en_i   (scan_en_q),
       .scan_clear_i(scan_clear),
@@ -469,7 +475,7 @@ module cpo_d2d_rx_lanes
 
   // Descrambler: x[t] = y[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^ y[t-21] ^ y[t-23]; its
   // history always follows the received words, so it is in step when payload starts.
-  logic [NumLanes-1:0][22:0]         dsc_q;
+  logic [22:0]                       dsc_q [NumLanes];  // unpacked: a word per lane
   logic [NumLanes-1:0][WordBits-1:0] plain;
   always_comb begin
     logic [22+WordBits:0] ext;
@@ -487,7 +493,7 @@ module cpo_d2d_rx_lanes
   logic [7:0]                        win_errs_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dsc_q <= '0;
+      for (int unsigned j = 0; j < NumLanes; j++) dsc_q[j] <= '0;
       valid_q <= 1'b0;
       err_cyc_q <= 1'b0;
       retrain_q <= 1'b0;

@@ -68,7 +68,7 @@ module cpo_d2d_tx_lanes
   endfunction
 
   // Scrambler state: the last 23 transmitted bits of each logical lane (bit 0 oldest).
-  logic [NumLanes-1:0][22:0]         scr_q;
+  logic [22:0]                       scr_q [NumLanes];  // unpacked: a word per lane
 
   // The scrambler one bit at a time: y[t] = x[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^
   // y[t-21] ^ y[t-23], in = {x (this word), y history (scr_q)}. It only builds the tables.
@@ -107,12 +107,13 @@ module cpo_d2d_tx_lanes
   logic [FrameBits-1:0]              frame_q;
   logic [NumWires-1:0][WordBits-1:0] wire_q;
 
-  logic [NumLanes-1:0][22:0]         scr_d;
+  logic [22:0]                       scr_d [NumLanes];
   logic [WordBits-1:0]               wire_d [NumWires];  // unpacked: indexed by the lane map
   always_comb begin
     logic [WordBits-1:0] parity, word;
     for (int unsigned w = 0; w < NumWires; w++) wire_d[w] = '0;
-    scr_d = '0;  // outside TxActive the scrambler restarts from zero, like the receiver sees
+    // outside TxActive the scrambler restarts from zero, like the receiver sees
+    for (int unsigned j = 0; j < NumLanes; j++) scr_d[j] = '0;
     parity = '0;
     word = '0;
     unique case (pat_i)
@@ -148,11 +149,11 @@ module cpo_d2d_tx_lanes
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      scr_q <= '0;
+      for (int unsigned j = 0; j < NumLanes; j++) scr_q[j] <= '0;
       frame_q <= '0;
       wire_q <= '0;
     end else begin
-      scr_q <= scr_d;
+      for (int unsigned j = 0; j < NumLanes; j++) scr_q[j] <= scr_d[j];
       frame_q <= frame_q + 1'b1;
       for (int unsigned w = 0; w < NumWires; w++) wire_q[w] <= wire_d[w];
     end
