@@ -83,6 +83,21 @@ void cpo_link_rebuild(cpo_link_t *l) {
       cpo_link_rebuild_eye(l, r);
 }
 
+cpo_status_t cpo_link_refresh_eyes(cpo_link_t *link) {
+  assert(link);
+  cpo_link_t *l = link;
+  if (!l->grid_started)
+    return CPO_ERR_STATE;
+  const bool stale = !l->eyes_valid; /* parked grid points moved the light since the eyes */
+  if (stale)
+    s_rebuild_light(l, true);
+  for (uint32_t r = 0; r < l->info.lanes; r++)
+    if (stale || l->lane_dark[r])
+      cpo_link_rebuild_eye(l, r);
+  l->eyes_valid = true;
+  return CPO_OK;
+}
+
 void cpo_link_apply_dacs(cpo_link_t *l) {
   for (uint32_t e = 0; e < l->info.engines; e++)
     cpo_engine_apply_dacs(l->engine[e]);

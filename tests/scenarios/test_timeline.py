@@ -161,6 +161,21 @@ class Timeline(unittest.TestCase):
         out, r"RESULT: FAIL \(\[expect\] ber_vs_snapshot: media lane 2's expected BER \(exact, "
         r"from its eye at the end\) [\d.e+-]+ is [\d.e+-]+x the calibrated snapshot's "
         r"[\d.e+-]+, above 2x \(PAM4 margin q [\d.]+, below 98 % of the snapshot's [\d.]+\)\)")
+    # the same dirt while every lane is parked, to the end: the model builds the parked lanes'
+    # eyes for its report, so lane 2's figure is the dirty eye's, not the one from before it
+    # parked (which was the snapshot's quality: a stale PASS)
+    park = "[event.park]\nat = 3us\nwhat = lanes_park\n"
+    code, res, out, err = cp.run_json([
+        "run",
+        self.scenario(SHORT + park + dirt + "[expect]\nmin_locked_lanes = 0\nmax_ber = 1\n",
+                      "dirt_parked.ini"), "--quiet"
+    ],
+                                      env=self.env)
+    self.assertEqual(code, 0, out + err)
+    media = res["media_lanes"]
+    self.assertGreater(media[2]["expected_ber_vs_snapshot"], 2, media[2])
+    for m in media[:2] + media[3:]:
+      self.assertLess(m["expected_ber_vs_snapshot"], 2, m)
     # 5 dB of connector dirt on lane 2: locked, under KP4 (some 3e-5), yet far above the
     # snapshot's: the expectation names the lane, its BER, the snapshot's and the ratio
     dirt = "[event.dirt]\nat = 5us\nwhat = connector_dirt\nlane = 2\nloss_db = 5\n"

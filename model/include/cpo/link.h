@@ -244,4 +244,11 @@ CPO_MUST_USE cpo_status_t cpo_link_tx_levels(const cpo_link_t *link, uint32_t la
 CPO_MUST_USE cpo_status_t cpo_link_eye(const cpo_link_t *link, uint32_t lane,
                                        cpo_symchan_eye_t *eye);
 
+/** Build the eyes that are not current from the state in force: parked lanes' (not kept
+ *  while they park: cpo_link_park_lanes) and, after parked grid points that moved the light,
+ *  every lane's; cpo_link_eye and cpo_link_expected_ber then describe the present. For a
+ *  report once the run is over: cycles processed after it may differ from a run without it.
+ *  @return CPO_OK or CPO_ERR_STATE (nothing processed yet) */
+CPO_MUST_USE cpo_status_t cpo_link_refresh_eyes(cpo_link_t *link);
+
 #endif /* CPO_LINK_H */
