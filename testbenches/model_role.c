@@ -315,8 +315,10 @@ int cpo_role_model(const cpo_run_opts_t *o) {
   if (rc == CPO_OK && ch.link) { /* the snapshot on a link of its own: the run's is done */
     double snap[CPO_PROTO_MAX_LANES], values[CPO_PROTO_MAX_LANES * CPO_PROTO_REPORT_FIELDS];
     const bool known = s_snapshot_ber(o, cpo_client_config(c), snap) == CPO_OK;
-    /* the eyes at the end, parked lanes' too; a run that processed nothing has none to build */
-    (void)cpo_link_refresh_eyes(ch.link);
+    /* the eyes at the end, parked lanes' too (a run that processed nothing has none to build,
+     * and its report no lanes) */
+    if (cpo_link_refresh_eyes(ch.link) != CPO_OK)
+      cpo_log(CPO_LOG_DEBUG, "model", "no eyes to build for the report: nothing processed");
     const uint32_t lanes = cpo_timeline_physics(ch.link, known ? snap : NULL, values);
     cpo_timeline_print_physics(stdout, values, lanes);
     s_report(c, values, lanes);

@@ -4,8 +4,9 @@
  * `cpoemu run --direct`), no bridge, no physics, stepped in quanta of Q cycles. Issue 12's
  * target: engine >= 0.4 x the lanes design's cycles/s (0.25 x is the floor). The engine runs in two
  * builds of the same RTL: the test build (cpo_engine_rtl8: assertions on, per-lane modules kept
- * un-inlined) and the speed-run build (cpo_engine_rtl8_fast: no assertions, everything inlined,
- * -O2 -march=native), whose ratio is the one the target is about.
+ * un-inlined) and the speed-run build (cpo_engine_rtl8_fast: no assertions, everything but the
+ * per-lane modules inlined, -O2 -march=native by default), whose ratio is the one the target is
+ * about.
  *
  *   bench_engine [--rounds N] [--cycles C]
  *

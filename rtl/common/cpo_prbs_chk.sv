@@ -74,7 +74,7 @@ module cpo_prbs_chk
     degree = '0;
     ext = '0;
     predicted = '0;
-    if (state_q == StHunt) begin  // only hunting looks at the prediction
+    if (state_q == StHunt && en_i) begin  // only an enabled hunt looks at the prediction
       unique case (poly_i)
         Prbs7: begin
           degree = 6'd7;

@@ -117,7 +117,7 @@ module cpo_d2d_rx_lanes
   assign chk_poly = (active_i && bist_i) ? poly_i : Prbs23;
   // In ACTIVE the lanes carry scrambled payload, which no PRBS checker can follow: the checkers
   // run in training and under BIST only. In mission mode they are off (not locked) and hold
-  // their counters, so the payload is not counted as bit errors when ACTIVE starts.
+  // their counters (CNT_CLEAR still clears them): BIST's count survives BIST_EN cleared.
   assign chk_en = !active_i || bist_i;
 
   for (genvar r = 0; r < NumRx; r++) begin : g_lane
@@ -330,18 +330,21 @@ module cpo_d2d_rx_lanes
       vld_prev_q <= '0;
     end else begin
       mism_q <= mism_d;
-      clk_ok_q <= clk_ok_d;
-      val_ok_q <= val_ok_d;
-      rev_q <= rev_d;
-      deskew_ok_q <= deskew_ok_d;
-      vld_err_q <= vld_err_d;
-      bad_q <= bad_d;
-      err_q <= err_d;
-      pass_q <= pass_d;
-      eye_q <= eye_d;
-      phase_q <= phase_d;
-      delay_q <= delay_d;
       vld_prev_q <= wire_i[NumPhys];
+      // the results move only when an operation samples or finishes (the blocks above)
+      if (sample || os_q == OsFinish) begin
+        clk_ok_q <= clk_ok_d;
+        val_ok_q <= val_ok_d;
+        rev_q <= rev_d;
+        deskew_ok_q <= deskew_ok_d;
+        vld_err_q <= vld_err_d;
+        bad_q <= bad_d;
+        err_q <= err_d;
+        pass_q <= pass_d;
+        eye_q <= eye_d;
+        phase_q <= phase_d;
+        delay_q <= delay_d;
+      end
     end
   end
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cpo/link.h"
+#include "cpo/snapshot_ber.h"
 #include "laser_fixed_point.h"
 #include "refusal.h"
 #include "test_words.h"
@@ -315,6 +316,46 @@ static void test_park_half_the_lanes_mid_run(void **state) {
   free(tx), free(rx_all), free(rx_half);
 }
 
+/* Lanes 4..7 parked through a heater change on lane 5 while the others stream: the model keeps
+ * no eye for a parked lane, so lane 5's is from before the change until cpo_link_refresh_eyes
+ * builds it; then every lane's expected BER is that of an identical link that streamed them all
+ * (same light, same eye), and refreshing that link changes nothing. */
+static void test_refresh_eyes_of_parked_lanes(void **state) {
+  (void)state;
+  enum { PARK_AT = 1000, HEATER_AT = 2000, CYCLES = 4000, CALL = 500 };
+  const cpo_link_cfg_t cfg = {.symbols_per_cycle = 32, .seed = 7, .start_calibrated = true};
+  cpo_link_t *all = s_link(&cfg), *half = s_link(&cfg);
+  cpo_link_t *links[] = {all, half};
+  for (int k = 0; k < 2; k++)
+    assert_int_equal(cpo_link_set_dac(links[k], CPO_DAC_HEATER, 5, 9000, HEATER_AT), CPO_OK);
+  uint64_t *tx = test_words((size_t)CYCLES * LANES, 3);
+  uint64_t *rx = calloc((size_t)CALL * LANES, sizeof(uint64_t));
+  assert_true(rx);
+  for (uint64_t c = 0; c < CYCLES; c += CALL) {
+    if (c == PARK_AT)
+      assert_int_equal(cpo_link_park_lanes(half, 0xF0), CPO_OK);
+    for (int k = 0; k < 2; k++)
+      assert_int_equal(cpo_link_process(links[k], c, CALL, tx + (size_t)c * LANES, rx), CPO_OK);
+  }
+  const double moved = cpo_link_expected_ber(all, 5);
+  assert_true(cpo_link_expected_ber(half, 5) != moved); /* stale: the eye from before */
+  double before[LANES];
+  for (uint32_t r = 0; r < LANES; r++)
+    before[r] = cpo_link_expected_ber(all, r);
+  assert_int_equal(cpo_link_refresh_eyes(half), CPO_OK);
+  assert_int_equal(cpo_link_refresh_eyes(all), CPO_OK);
+  for (uint32_t r = 0; r < LANES; r++) {
+    assert_true(cpo_link_expected_ber(all, r) == before[r]);
+    assert_true(cpo_link_expected_ber(half, r) == before[r]);
+  }
+  cpo_link_t *fresh = s_link(&cfg);
+  assert_int_equal(cpo_link_refresh_eyes(fresh), CPO_ERR_STATE); /* nothing processed */
+  cpo_link_destroy(&fresh);
+  cpo_link_destroy(&all);
+  cpo_link_destroy(&half);
+  free(tx), free(rx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_park_independent_of_call_split),
@@ -325,6 +366,7 @@ int main(void) {
       cmocka_unit_test(test_adc_all_is_adc_entry_by_entry),
       cmocka_unit_test(test_skipped_conversions_change_no_other_code),
       cmocka_unit_test(test_park_half_the_lanes_mid_run),
+      cmocka_unit_test(test_refresh_eyes_of_parked_lanes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
