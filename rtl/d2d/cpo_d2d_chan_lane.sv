@@ -42,15 +42,24 @@ module cpo_d2d_chan_lane
 
   localparam int unsigned HistWords = 4;  // delay of up to HistWords * WordBits bits
 
-  // The wire's registers: the transmitted stream as words (oldest first), its word and error
-  // flag out, and its random stream, whose value is rnd_base_q xorshift-stepped cycle_i -
-  // rnd_at_q times. Separate scalars and an unpacked array, not one packed struct: the
-  // simulator then moves words, not a 113-bit vector, in every cycle.
-  logic [WordBits-1:0] hw_q [HistWords];
-  logic [WordBits-1:0] rx_q;
-  logic                inj_q;
-  logic [31:0]         rnd_base_q;
-  logic [63:0]         rnd_at_q;
+  // The wire's registers: the transmitted stream (the last HistWords words, oldest in the low
+  // bits: one 64-bit word, so the simulator shifts it in one step), its word and error flag out,
+  // and its random stream, whose value is rnd_base_q xorshift-stepped cycle_i - rnd_at_q times.
+  logic [HistWords*WordBits-1:0] hist_q;
+  logic [WordBits-1:0]           rx_q;
+  logic                          inj_q;
+  logic [31:0]                   rnd_base_q;
+  logic [63:0]                   rnd_at_q;
+
+  // The sampler's geometry (where in the stream the sampled word starts, and whether the phase is
+  // inside the eye) is a function of the skew, phase, eye and speed alone, which change only when
+  // configured or trained: it is kept with the values it was computed from (geo_key_q) and
+  // computed again only when one of them differs. A memo of a pure function: no behaviour of its own.
+  localparam int unsigned GeoKeyBits = 10 + PhaseBits + 6 + 4 + 3;
+  logic [GeoKeyBits-1:0] geo_key_q;
+  logic                  geo_ok_q;
+  logic [6:0]            start_q;
+  logic                  in_eye_q;
 
   function automatic logic [31:0] xorshift32(logic [31:0] x);
     logic [31:0] y;
@@ -90,67 +99,79 @@ module cpo_d2d_chan_lane
   // sequential logic alone: nothing here is evaluated again when an input (cycle_i, the phase,
   // the configuration) changes between edges.
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    logic [PhaseBits-1:0] frac, centre, off;
-    logic [PhaseBits:0]   abs_off;
-    logic [6:0]           delay, start;
-    logic [2:0]           at;
-    logic [7:0]           eye_eff;
-    logic                 in_eye, draw, inj;
-    logic [31:0]          rnd;
-    logic [63:0]          rnd_age;
-    logic [WordBits-1:0]  rx, hi;
+    logic [PhaseBits-1:0]  frac, centre, off;
+    logic [PhaseBits:0]    abs_off;
+    logic [6:0]            delay, start;
+    logic [7:0]            eye_eff;
+    logic                  in_eye, draw, inj;
+    logic [31:0]           rnd;
+    logic [63:0]           rnd_age;
+    logic [WordBits-1:0]   rx;
+    logic [GeoKeyBits-1:0] key;
     if (!rst_ni) begin
-      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
+      hist_q <= '0;
       rx_q <= '0;
       inj_q <= 1'b0;
       rnd_base_q <= salt_i == '0 ? 32'h1 : salt_i;
       rnd_at_q <= '0;
+      geo_key_q <= '0;
+      geo_ok_q <= 1'b0;
+      start_q <= '0;
+      in_eye_q <= 1'b0;
     end else begin
-      frac = skew_i[PhaseBits-1:0];
-      delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
-      centre = frac + PhaseBits'(NumPhases / 2);
-      off = phase_i - centre;
-      abs_off = off[PhaseBits-1] ? (PhaseBits+1)'(-{1'b1, off}) : {1'b0, off};
-      eye_eff = 8'(eye_w_i) + 8'(eye_step_i) *
-                ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
-      in_eye = 8'({abs_off, 1'b0}) < eye_eff;
-
-      // the word that starts delay bits before this cycle's: word `at` of {hw_q, tx_i}
-      start = 7'(HistWords * WordBits) - delay;
-      at = start[6:4];
-      if (32'(at) >= HistWords) begin
-        rx = tx_i;  // no delay
+      key = {skew_i, phase_i, eye_w_i, eye_step_i, speed_i};
+      if (geo_ok_q && key == geo_key_q) begin
+        start = start_q;
+        in_eye = in_eye_q;
       end else begin
-        hi = (32'(at) + 1 < HistWords) ? hw_q[2'(at + 3'd1)] : tx_i;
-        rx = 16'({hi, hw_q[at[1:0]]} >> start[3:0]);
+        frac = skew_i[PhaseBits-1:0];
+        delay = 7'(skew_i[9:PhaseBits]) + ((phase_i < frac) ? 7'd1 : 7'd0);
+        centre = frac + PhaseBits'(NumPhases / 2);
+        off = phase_i - centre;
+        abs_off = off[PhaseBits-1] ? (PhaseBits+1)'(-{1'b1, off}) : {1'b0, off};
+        eye_eff = 8'(eye_w_i) + 8'(eye_step_i) *
+                  ((speed_i < MaxSpeedCode) ? 8'(MaxSpeedCode) - 8'(speed_i) : 8'd0);
+        in_eye = 8'({abs_off, 1'b0}) < eye_eff;
+        // the sampled word starts delay bits before this cycle's: at bit `start` of {tx_i, hist_q}
+        start = 7'(HistWords * WordBits) - delay;
+        geo_key_q <= key;
+        geo_ok_q <= 1'b1;
+        start_q <= start;
+        in_eye_q <= in_eye;
       end
+
+      if (start <= 7'(HistWords * WordBits - WordBits)) rx = WordBits'(hist_q >> start);
+      else if (start < 7'(HistWords * WordBits)) begin
+        rx = WordBits'({tx_i, hist_q[HistWords*WordBits-1 -: WordBits]} >>
+                       (start - 7'(HistWords * WordBits - WordBits)));
+      end else rx = tx_i;  // no delay
       // the random word, only where this cycle draws from it
       draw = !in_eye || (ber_on_i && err_en_i) || open_i;
-      rnd = rnd_base_q;
-      rnd_age = cycle_i - rnd_at_q;
-      // one step is one step, not a jump; an age of -1 (after the edge that drew, before
-      // cycle_i moves on) is the jump's own answer for it (-1 mod 2^32 - 1 = 0 steps): not
-      // computed
-      if (draw && rnd_age == 64'd1) rnd = xorshift32(rnd_base_q);
-      else if (draw && rnd_age != '0 && rnd_age != '1) rnd = xorshift32_jump(rnd_base_q, rnd_age);
       inj = 1'b0;
       if (draw) begin
+        rnd = rnd_base_q;
+        rnd_age = cycle_i - rnd_at_q;
+        // one step is one step, not a jump; an age of -1 (after the edge that drew, before
+        // cycle_i moves on) is the jump's own answer for it (-1 mod 2^32 - 1 = 0 steps): not
+        // computed
+        if (rnd_age == 64'd1) rnd = xorshift32(rnd_base_q);
+        else if (rnd_age != '0 && rnd_age != '1) rnd = xorshift32_jump(rnd_base_q, rnd_age);
         if (!in_eye) rx = rx ^ rnd[WordBits-1:0];
         inj = ber_on_i && err_en_i && (rnd < ber_thresh_i);
         if (inj) rx[rnd[3:0]] = ~rx[rnd[3:0]];
         if (open_i) rx = rnd[31:32-WordBits];
+        if (!reseed_i) begin
+          rnd_base_q <= xorshift32(rnd);
+          rnd_at_q <= cycle_i + 64'd1;
+        end
       end
       if (stuck_en_i) rx = {WordBits{stuck_val_i}};
 
-      for (int unsigned k = 0; k + 1 < HistWords; k++) hw_q[k] <= hw_q[k+1];
-      hw_q[HistWords-1] <= tx_i;
+      hist_q <= {tx_i, hist_q[HistWords*WordBits-1:WordBits]};
       rx_q <= rx;
       inj_q <= inj;
       if (reseed_i) begin
         rnd_base_q <= seed_salted;
-        rnd_at_q <= cycle_i + 64'd1;
-      end else if (draw) begin
-        rnd_base_q <= xorshift32(rnd);
         rnd_at_q <= cycle_i + 64'd1;
       end
     end

@@ -41,29 +41,29 @@ module cpo_d2d_rx_lane
   localparam logic [32:0] MarkerMask = {1'b1, 14'h0, 1'b1, 16'hffff, 1'b1};
   localparam logic [32:0] MarkerBits = {1'b0, 14'h0, 1'b0, 16'hffff, 1'b0};
 
-  // The received stream as words, oldest first; word HistWords is this cycle's. Bit i of
-  // word k is bit k * WordBits + i of this window.
-  logic [WordBits-1:0] hw_q [HistWords];
-  logic [WordBits-1:0] hw [HistWords+1];
-  logic [WordBits-1:0] aligned_q, aligned_d;
-  logic [6:0]          start;
-  logic [2:0]          at;
-  always_comb begin
-    for (int unsigned k = 0; k < HistWords; k++) hw[k] = hw_q[k];
-    hw[HistWords] = wire_i;
-    // delay by delay_i bits: the word that starts at window bit MaxDelay - delay_i
-    start = 7'(MaxDelay) - delay_i;
-    at = start[6:4];
-    aligned_d = 16'({(32'(at) < HistWords) ? hw[at+1] : 16'h0, hw[at]} >> start[3:0]);
-  end
-
+  // The received stream: the last HistWords words, oldest in the low bits, as one 64-bit word
+  // (the four oldest) and the newest, so the simulator shifts it in two steps; this cycle's word
+  // (wire_i) follows them. The aligned word starts delay_i bits before this cycle's: at bit
+  // MaxDelay - delay_i of {wire_i, hist_hi_q, hist_lo_q}.
+  localparam int unsigned LoBits = (HistWords - 1) * WordBits;
+  logic [LoBits-1:0]   hist_lo_q;
+  logic [WordBits-1:0] hist_hi_q;
+  logic [WordBits-1:0] aligned_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    logic [6:0] start;
     if (!rst_ni) begin
-      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= '0;
+      hist_lo_q <= '0;
+      hist_hi_q <= '0;
       aligned_q <= '0;
     end else begin
-      for (int unsigned k = 0; k < HistWords; k++) hw_q[k] <= hw[k+1];
-      aligned_q <= aligned_d;
+      start = 7'(MaxDelay) - delay_i;
+      if (start <= 7'(LoBits - WordBits)) aligned_q <= WordBits'(hist_lo_q >> start);
+      else if (start <= 7'(LoBits)) begin
+        aligned_q <= WordBits'({hist_hi_q, hist_lo_q[LoBits-1 -: WordBits]} >>
+                               (start - 7'(LoBits - WordBits)));
+      end else aligned_q <= WordBits'({wire_i, hist_hi_q} >> (start - 7'(LoBits)));
+      hist_lo_q <= {hist_hi_q, hist_lo_q[LoBits-1:WordBits]};
+      hist_hi_q <= wire_i;
     end
   end
   assign aligned_o = aligned_q;
@@ -99,7 +99,7 @@ module cpo_d2d_rx_lane
     hit = 1'b0;
     hit_id = '0;
     hit_pos = '0;
-    win = {hw[HistWords], hw[HistWords-1], hw[HistWords-2], hw[HistWords-3]};
+    win = {wire_i, hist_hi_q, hist_lo_q[LoBits-1 -: 2*WordBits]};
     cand = '0;
     if (scan_en_i) begin
       for (int unsigned c = 0; c < WordBits; c++) begin

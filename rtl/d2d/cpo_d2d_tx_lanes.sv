@@ -107,52 +107,52 @@ module cpo_d2d_tx_lanes
   logic [FrameBits-1:0]              frame_q;
   logic [NumWires-1:0][WordBits-1:0] wire_q;
 
-  logic [22:0]                       scr_d [NumLanes];
-  logic [WordBits-1:0]               wire_d [NumWires];  // unpacked: indexed by the lane map
-  always_comb begin
-    logic [WordBits-1:0] parity, word;
-    for (int unsigned w = 0; w < NumWires; w++) wire_d[w] = '0;
-    // outside TxActive the scrambler restarts from zero, like the receiver sees
-    for (int unsigned j = 0; j < NumLanes; j++) scr_d[j] = '0;
-    parity = '0;
-    word = '0;
-    unique case (pat_i)
-      TxValTrain: wire_d[NumPhys] = 16'h0f0f;  // 11110000 in time order
-      TxLaneId: begin
-        for (int unsigned t = 0; t < NumGen; t++) begin
-          if (frame_q == 0) wire_d[t] = 16'hffff;
-          else if (frame_q == 1) wire_d[t] = id_word(7'(t));
-        end
-      end
-      TxPrbs: begin
-        for (int unsigned t = 0; t < NumGen; t++) wire_d[t] = gen[t];
-      end
-      TxActive: begin
-        for (int unsigned j = 0; j < NumLanes; j++) begin
-          if (j < 32'(width_i)) begin
-            if (bist_i) begin
-              word = gen[map_i[j]];
-            end else begin
-              word = scramble({data_i[j] & {WordBits{valid_i}}, scr_q[j]});
-              scr_d[j] = 23'({word, scr_q[j]} >> WordBits);
-            end
-            wire_d[int'(map_i[j])] = word;
-            parity = parity ^ word;
-          end
-        end
-        wire_d[NumPhys] = parity ^ {WordBits{valid_i && !bist_i}};
-      end
-      default: ;
-    endcase
-    if (clk_en_i) wire_d[NumPhys+1] = 16'h5555;
-  end
-
+  // The next words, computed at the clock edge only (not as combinational logic): the OE's
+  // payload comes from the design's inputs (the media lanes), and logic fed by inputs is
+  // evaluated again at every change of any input, at both clock edges.
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    logic [WordBits-1:0] parity, word;
+    logic [WordBits-1:0] wire_d [NumWires];  // unpacked: indexed by the lane map
+    logic [22:0]         scr_d [NumLanes];
     if (!rst_ni) begin
       for (int unsigned j = 0; j < NumLanes; j++) scr_q[j] <= '0;
       frame_q <= '0;
       wire_q <= '0;
     end else begin
+      for (int unsigned w = 0; w < NumWires; w++) wire_d[w] = '0;
+      // outside TxActive the scrambler restarts from zero, like the receiver sees
+      for (int unsigned j = 0; j < NumLanes; j++) scr_d[j] = '0;
+      parity = '0;
+      word = '0;
+      unique case (pat_i)
+        TxValTrain: wire_d[NumPhys] = 16'h0f0f;  // 11110000 in time order
+        TxLaneId: begin
+          for (int unsigned t = 0; t < NumGen; t++) begin
+            if (frame_q == 0) wire_d[t] = 16'hffff;
+            else if (frame_q == 1) wire_d[t] = id_word(7'(t));
+          end
+        end
+        TxPrbs: begin
+          for (int unsigned t = 0; t < NumGen; t++) wire_d[t] = gen[t];
+        end
+        TxActive: begin
+          for (int unsigned j = 0; j < NumLanes; j++) begin
+            if (j < 32'(width_i)) begin
+              if (bist_i) begin
+                word = gen[map_i[j]];
+              end else begin
+                word = scramble({data_i[j] & {WordBits{valid_i}}, scr_q[j]});
+                scr_d[j] = 23'({word, scr_q[j]} >> WordBits);
+              end
+              wire_d[int'(map_i[j])] = word;
+              parity = parity ^ word;
+            end
+          end
+          wire_d[NumPhys] = parity ^ {WordBits{valid_i && !bist_i}};
+        end
+        default: ;
+      endcase
+      if (clk_en_i) wire_d[NumPhys+1] = 16'h5555;
       for (int unsigned j = 0; j < NumLanes; j++) scr_q[j] <= scr_d[j];
       frame_q <= frame_q + 1'b1;
       for (int unsigned w = 0; w < NumWires; w++) wire_q[w] <= wire_d[w];
