@@ -306,6 +306,7 @@ module cpo_d2d_ep
     .err_cycle_o   (rx_err_o),
     .err_cycles_o  (err_cycles),
     .valid_words_o (valid_words),
+    .stat_re_i     (hw2reg_re),
     .stat_o        (lane_stat),
     .lane_errs_o   (lane_errs)
   );

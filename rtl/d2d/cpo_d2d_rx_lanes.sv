@@ -71,7 +71,9 @@ module cpo_d2d_rx_lanes
   output logic                               err_cycle_o,
   output logic [31:0]                        err_cycles_o,
   output logic [31:0]                        valid_words_o,
-  // per-lane status, receiver numbering (index P is the valid lane)
+  // per-lane status, receiver numbering (index P is the valid lane), assembled only while
+  // stat_re_i (a register read looks at it; held in between)
+  input  logic                               stat_re_i,
   output lane_stat_t [NumRx-1:0]             stat_o,
   output logic [NumRx-1:0][31:0]             lane_errs_o
 );
@@ -110,8 +112,8 @@ module cpo_d2d_rx_lanes
   logic [NumRx-1:0]                locked, errs_zero, found;
   logic [NumRx-1:0][6:0]           lane_id;
   logic [NumRx-1:0][7:0]           pos;
-  logic [NumRx-1:0][6:0]           delay_q, delay_d;
-  logic [NumRx-1:0][PhaseBits-1:0] phase_q, phase_d;
+  logic [NumRx-1:0][6:0]           delay_q;
+  logic [NumRx-1:0][PhaseBits-1:0] phase_q;
   prbs_poly_e                      chk_poly;
   logic                            chk_en;
   assign chk_poly = (active_i && bist_i) ? poly_i : Prbs23;
@@ -184,14 +186,12 @@ module cpo_d2d_rx_lanes
     return e;
   endfunction
 
-  logic [NumRx-1:0][NumPhases-1:0] pass_q, pass_d;
-  eye_t [NumRx-1:0]                eye_q, eye_d;
+  logic [NumRx-1:0][NumPhases-1:0] pass_q;
+  eye_t [NumRx-1:0]                eye_q;
 
   // ---- Results -------------------------------------------------------------------------------
   logic               clk_ok_q, val_ok_q, rev_q, deskew_ok_q, vld_err_q;
   logic [NumPhys-1:0] bad_q, err_q;
-  logic               clk_ok_d, val_ok_d, rev_d, deskew_ok_d, vld_err_d;
-  logic [NumPhys-1:0] bad_d, err_d;
   logic               mism_d;
   logic [WordBits-1:0] vld_prev_q;
 
@@ -222,98 +222,15 @@ module cpo_d2d_rx_lanes
     end
     if (os_q == OsIdle && op_start_i && op_i != RxOpNone) mism_d = 1'b0;  // a new operation
   end
-  assign clk_ok_d = (os_q == OsFinish && op_q == RxOpClkChk) ? !mism_q : clk_ok_q;
-  assign val_ok_d = (os_q == OsFinish && op_q == RxOpValChk) ? !mism_q : val_ok_q;
-
-  // ---- Phase sweep: pass table per phase, then each lane's eye and sampling phase ------------
-  always_comb begin
-    pass_d = pass_q;
-    eye_d = eye_q;
-    phase_d = phase_q;
-    if (sample && op_q == RxOpSweep) begin
-      for (int unsigned r = 0; r < NumRx; r++) begin
-        pass_d[r][ph_q[PhaseBits-1:0]] = locked[r] && errs_zero[r];
-      end
-    end
-    if (os_q == OsFinish && op_q == RxOpSweep) begin
-      for (int unsigned r = 0; r < NumRx; r++) begin
-        eye_d[r] = eye_of(pass_q[r]);
-        if (eye_d[r].found &&
-            ((r < NumPhys && apply_data_i) || (r == NumPhys && apply_vld_i))) begin
-          phase_d[r] = eye_d[r].centre;
-        end
-      end
-    end
-  end
-
-  // ---- Error check at speed ------------------------------------------------------------------
-  always_comb begin
-    err_d = err_q;
-    vld_err_d = vld_err_q;
-    if (sample && op_q == RxOpErrCnt) begin
-      for (int unsigned t = 0; t < NumPhys; t++) begin
-        err_d[t] = !(locked[rx_lane(6'(t), rev_i)] && errs_zero[rx_lane(6'(t), rev_i)]);
-      end
-      vld_err_d = !(locked[NumPhys] && errs_zero[NumPhys]);
-    end
-  end
-
-  // ---- Lane IDs: reversal and bad lanes ------------------------------------------------------
-  always_comb begin
-    int unsigned straight, mirrored;
-    straight = 0;
-    mirrored = 0;
-    rev_d = rev_q;
-    bad_d = bad_q;
-    if (os_q == OsFinish && op_q == RxOpIdScan) begin
-      for (int unsigned r = 0; r < NumPhys; r++) begin
-        if (found[r] && 32'(lane_id[r]) == r) straight++;
-        if (found[r] && 32'(lane_id[r]) == NumPhys - 1 - r) mirrored++;
-      end
-      rev_d = mirrored > straight;
-      for (int unsigned t = 0; t < NumPhys; t++) begin
-        bad_d[t] = !(found[rx_lane(6'(t), rev_i)] && 32'(lane_id[rx_lane(6'(t), rev_i)]) == t);
-      end
-    end
-  end
-
-  // ---- Deskew: delay every used lane so that the frame markers meet on a word boundary -------
-  always_comb begin
-    int signed rel, maxrel, target, d;
-    logic      ok;
-    rel = 0;
-    maxrel = 0;
-    target = 0;
-    d = 0;
-    ok = 1'b0;
-    delay_d = delay_q;
-    deskew_ok_d = deskew_ok_q;
-    if (os_q == OsFinish && op_q == RxOpDeskew) begin
-      ok = found[NumPhys] && eye_q[NumPhys].found;
-      for (int unsigned r = 0; r < NumRx; r++) begin
-        if (used_q[r] && eye_q[r].found) begin
-          if (!found[r]) ok = 1'b0;
-          rel = int'($signed(pos[r] - pos[NumPhys]));
-          if (rel > maxrel) maxrel = rel;
-        end
-      end
-      // the marker of the latest lane, rounded up to a word boundary, relative to lane P
-      target = ((int'(pos[NumPhys]) + maxrel + WordBits - 1) / WordBits) * WordBits -
-               int'(pos[NumPhys]);
-      for (int unsigned r = 0; r < NumRx; r++) begin
-        if (used_q[r] && eye_q[r].found) begin
-          rel = int'($signed(pos[r] - pos[NumPhys]));
-          d = target - rel;
-          if (d < 0 || d > MaxDelay) ok = 1'b0;
-          else delay_d[r] = 7'(d);
-        end
-      end
-      deskew_ok_d = ok;
-    end
-  end
 
   // ---- Result registers ----------------------------------------------------------------------
+  // The results move only in the cycles an operation samples or finishes; they are computed in
+  // those cycles alone (at the clock edge, not as combinational logic evaluated in every cycle).
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    eye_t      eye;
+    int signed rel, maxrel, target, d;
+    logic      ok;
+    int unsigned straight, mirrored;
     if (!rst_ni) begin
       mism_q <= 1'b0;
       clk_ok_q <= 1'b0;
@@ -331,35 +248,88 @@ module cpo_d2d_rx_lanes
     end else begin
       mism_q <= mism_d;
       vld_prev_q <= wire_i[NumPhys];
-      // the results move only when an operation samples or finishes (the blocks above)
-      if (sample || os_q == OsFinish) begin
-        clk_ok_q <= clk_ok_d;
-        val_ok_q <= val_ok_d;
-        rev_q <= rev_d;
-        deskew_ok_q <= deskew_ok_d;
-        vld_err_q <= vld_err_d;
-        bad_q <= bad_d;
-        err_q <= err_d;
-        pass_q <= pass_d;
-        eye_q <= eye_d;
-        phase_q <= phase_d;
-        delay_q <= delay_d;
+      if (sample) begin
+        unique case (op_q)
+          // ---- Phase sweep: the pass table, per phase ----
+          RxOpSweep: begin
+            for (int unsigned r = 0; r < NumRx; r++) begin
+              pass_q[r][ph_q[PhaseBits-1:0]] <= locked[r] && errs_zero[r];
+            end
+          end
+          // ---- Error check at speed ----
+          RxOpErrCnt: begin
+            for (int unsigned t = 0; t < NumPhys; t++) begin
+              err_q[t] <= !(locked[rx_lane(6'(t), rev_i)] && errs_zero[rx_lane(6'(t), rev_i)]);
+            end
+            vld_err_q <= !(locked[NumPhys] && errs_zero[NumPhys]);
+          end
+          default: ;
+        endcase
+      end
+      if (os_q == OsFinish) begin
+        unique case (op_q)
+          RxOpClkChk: clk_ok_q <= !mism_q;
+          RxOpValChk: val_ok_q <= !mism_q;
+          // ---- Phase sweep: each lane's eye and sampling phase ----
+          RxOpSweep: begin
+            for (int unsigned r = 0; r < NumRx; r++) begin
+              eye = eye_of(pass_q[r]);
+              eye_q[r] <= eye;
+              if (eye.found &&
+                  ((r < NumPhys && apply_data_i) || (r == NumPhys && apply_vld_i))) begin
+                phase_q[r] <= eye.centre;
+              end
+            end
+          end
+          // ---- Lane IDs: reversal and bad lanes ----
+          RxOpIdScan: begin
+            straight = 0;
+            mirrored = 0;
+            for (int unsigned r = 0; r < NumPhys; r++) begin
+              if (found[r] && 32'(lane_id[r]) == r) straight++;
+              if (found[r] && 32'(lane_id[r]) == NumPhys - 1 - r) mirrored++;
+            end
+            rev_q <= mirrored > straight;
+            for (int unsigned t = 0; t < NumPhys; t++) begin
+              bad_q[t] <= !(found[rx_lane(6'(t), rev_i)] &&
+                            32'(lane_id[rx_lane(6'(t), rev_i)]) == t);
+            end
+          end
+          // ---- Deskew: delay every used lane so that the frame markers meet on a word
+          // boundary ----
+          RxOpDeskew: begin
+            ok = found[NumPhys] && eye_q[NumPhys].found;
+            maxrel = 0;
+            for (int unsigned r = 0; r < NumRx; r++) begin
+              if (used_q[r] && eye_q[r].found) begin
+                if (!found[r]) ok = 1'b0;
+                rel = int'($signed(pos[r] - pos[NumPhys]));
+                if (rel > maxrel) maxrel = rel;
+              end
+            end
+            // the marker of the latest lane, rounded up to a word boundary, relative to lane P
+            target = ((int'(pos[NumPhys]) + maxrel + WordBits - 1) / WordBits) * WordBits -
+                     int'(pos[NumPhys]);
+            for (int unsigned r = 0; r < NumRx; r++) begin
+              if (used_q[r] && eye_q[r].found) begin
+                rel = int'($signed(pos[r] - pos[NumPhys]));
+                d = target - rel;
+                if (d < 0 || d > MaxDelay) ok = 1'b0;
+                else delay_q[r] <= 7'(d);
+              end
+            end
+            deskew_ok_q <= ok;
+          end
+          default: ;
+        endcase
       end
     end
   end
 
   // ---- Sequencer steps -----------------------------------------------------------------------
-  // The lanes an operation uses: the valid lane, and for deskew the mapped lanes.
-  logic [NumRx-1:0] used_start;
-  always_comb begin
-    used_start = '0;
-    used_start[NumPhys] = 1'b1;
-    for (int unsigned j = 0; j < NumLanes; j++) begin
-      if (op_i == RxOpDeskew && j < 32'(width_i)) used_start[rx_lane(map_i[j], rev_i)] = 1'b1;
-    end
-  end
-
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    logic [NumRx-1:0] used_start;  // the lanes an operation uses: the valid lane, and for
+                                   // deskew the mapped lanes
     if (!rst_ni) begin
       os_q <= OsIdle;
       op_q <= RxOpNone;
@@ -382,6 +352,13 @@ module cpo_d2d_rx_lanes
               RxOpIdScan, RxOpDeskew: begin
                 os_q <= OsScan;
                 scan_en_q <= 1'b1;
+                used_start = '0;
+                used_start[NumPhys] = 1'b1;
+                for (int unsigned j = 0; j < NumLanes; j++) begin
+                  if (op_i == RxOpDeskew && j < 32'(width_i)) begin
+                    used_start[rx_lane(map_i[j], rev_i)] = 1'b1;
+                  end
+                end
                 used_q <= used_start;
               end
               RxOpSweep: begin
@@ -450,16 +427,24 @@ module cpo_d2d_rx_lanes
     phase_o[NumPhys+1] = PhaseBits'(NumPhases / 2);
   end
 
-  for (genvar r = 0; r < NumRx; r++) begin : g_stat
-    assign stat_o[r] = '{
-      delay: delay_q[r],
-      id: lane_id[r],
-      id_valid: found[r],
-      locked: locked[r],
-      eye_found: eye_q[r].found,
-      eye_len: eye_q[r].len,
-      phase: phase_q[r]
-    };
+  // Assembled only while a register read looks at it (the endpoint's hw2reg), held in between:
+  // 26 bits a lane packed into one wide vector would cost every cycle.
+  always_latch begin
+    lane_stat_t [NumRx-1:0] stat;
+    if (stat_re_i) begin
+      for (int unsigned r = 0; r < NumRx; r++) begin
+        stat[r] = '{
+          delay: delay_q[r],
+          id: lane_id[r],
+          id_valid: found[r],
+          locked: locked[r],
+          eye_found: eye_q[r].found,
+          eye_len: eye_q[r].len,
+          phase: phase_q[r]
+        };
+      end
+      stat_o = stat;
+    end
   end
 
   // ---- Mission mode --------------------------------------------------------------------------
