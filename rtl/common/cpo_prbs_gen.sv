@@ -31,18 +31,18 @@ module cpo_prbs_gen
 
   logic                     running_q;  // the state continues the sequence of poly_q
   prbs_poly_e               poly_q;
+  logic [PrbsStateBits-1:0] seed_state;
+  logic [Width-1:0]         flip;
 
   // A new run starts from the seed, restricted to the polynomial's degree and never all-zero.
-  function automatic logic [PrbsStateBits-1:0] seed_state_of(logic [PrbsStateBits-1:0] seed,
-                                                             prbs_poly_e poly);
-    logic [PrbsStateBits-1:0] st;
-    st = seed & prbs_state_mask(poly);
-    return st == '0 ? prbs_state_mask(poly) : st;
-  endfunction
-  function automatic logic [Width-1:0] flip_of(logic inject, logic [5:0] pos);
-    if (!inject) return '0;
-    return (32'(pos) < Width) ? Width'(1) << pos : Width'(1);
-  endfunction
+  always_comb begin
+    seed_state = seed_i & prbs_state_mask(poly_i);
+    if (seed_state == '0) seed_state = prbs_state_mask(poly_i);
+    flip = '0;
+    if (inject_i) begin
+      flip = (32'(inject_pos_i) < Width) ? Width'(1) << inject_pos_i : Width'(1);
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -57,7 +57,7 @@ module cpo_prbs_gen
   if (!Lazy) begin : g_eager
     logic [PrbsStateBits-1:0] state_q, state_d, cur_state;
     logic [Width-1:0]         data_q, word;
-    assign cur_state = (running_q && poly_q == poly_i) ? state_q : seed_state_of(seed_i, poly_i);
+    assign cur_state = (running_q && poly_q == poly_i) ? state_q : seed_state;
 
     cpo_prbs_leap #(.Width(Width)) u_leap (
       .en_i   (1'b1),
@@ -72,7 +72,7 @@ module cpo_prbs_gen
         state_q <= '0;
         data_q  <= '0;
       end else begin
-        data_q <= en_i ? (word ^ flip_of(inject_i, inject_pos_i)) : '0;
+        data_q <= en_i ? (word ^ flip) : '0;
         if (en_i) state_q <= state_d;
       end
     end
@@ -114,12 +114,11 @@ module cpo_prbs_gen
         cache_q    <= '0;
         flip_q     <= '0;
       end else begin
-        // computed at the edge, not as combinational logic: most cycles use neither
         on_q   <= en_i;
-        if (inject_i || flip_q != '0) flip_q <= flip_of(inject_i, inject_pos_i);
+        flip_q <= flip;
         if (en_i) leaps_q <= restart ? 64'd1 : leaps_q + 64'd1;
         if (en_i && restart) begin
-          cache_q    <= seed_state_of(seed_i, poly_i);
+          cache_q    <= seed_state;
           cache_at_q <= '0;
         end else if (use_word) begin
           cache_q    <= next_state;

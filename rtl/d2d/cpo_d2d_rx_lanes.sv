@@ -71,8 +71,8 @@ module cpo_d2d_rx_lanes
   output logic                               err_cycle_o,
   output logic [31:0]                        err_cycles_o,
   output logic [31:0]                        valid_words_o,
-  // per-lane status, receiver numbering (index P is the valid lane), assembled only while
-  // stat_re_i (a register read looks at it; held in between)
+  // per-lane status and error counts, receiver numbering (index P is the valid lane),
+  // assembled only while stat_re_i (a register read looks at them; held in between)
   input  logic                               stat_re_i,
   output lane_stat_t [NumRx-1:0]             stat_o,
   output logic [NumRx-1:0][31:0]             lane_errs_o
@@ -109,9 +109,11 @@ module cpo_d2d_rx_lanes
 
   // ---- Per-lane datapath ---------------------------------------------------------------------
   logic [WordBits-1:0]             aligned [NumRx];  // unpacked: indexed by the lane map
-  logic [NumRx-1:0]                locked, errs_zero, found;
-  logic [NumRx-1:0][6:0]           lane_id;
-  logic [NumRx-1:0][7:0]           pos;
+  // the lanes' outputs, unpacked: a word each, not a field of a packed vector to mask in
+  logic                            locked [NumRx], errs_zero [NumRx], found [NumRx];
+  logic [6:0]                      lane_id [NumRx];
+  logic [7:0]                      pos [NumRx];
+  logic [31:0]                     lane_errs [NumRx];
   logic [NumRx-1:0][6:0]           delay_q;
   logic [NumRx-1:0][PhaseBits-1:0] phase_q;
   prbs_poly_e                      chk_poly;
@@ -123,7 +125,6 @@ module cpo_d2d_rx_lanes
   assign chk_en = !active_i || bist_i;
 
   for (genvar r = 0; r < NumRx; r++) begin : g_lane
-    logic [31:0] errs;
     cpo_d2d_rx_lane u_lane (
       .clk_i,
       .rst_ni,
@@ -138,12 +139,11 @@ module cpo_d2d_rx_lanes
       .aligned_o   (aligned[r]),
       .locked_o    (locked[r]),
       .errs_zero_o (errs_zero[r]),
-      .errs_o      (errs),
+      .errs_o      (lane_errs[r]),
       .found_o     (found[r]),
       .id_o        (lane_id[r]),
       .pos_o       (pos[r])
     );
-    assign lane_errs_o[r] = errs;
   end
 
   // ---- Eye search ----------------------------------------------------------------------------
@@ -427,10 +427,11 @@ module cpo_d2d_rx_lanes
     phase_o[NumPhys+1] = PhaseBits'(NumPhases / 2);
   end
 
-  // Assembled only while a register read looks at it (the endpoint's hw2reg), held in between:
-  // 26 bits a lane packed into one wide vector would cost every cycle.
+  // Assembled only while a register read looks at them (the endpoint's hw2reg), held in between:
+  // 26 + 32 bits a lane packed into wide vectors would cost every cycle.
   always_latch begin
-    lane_stat_t [NumRx-1:0] stat;
+    lane_stat_t [NumRx-1:0]  stat;
+    logic [NumRx-1:0][31:0] errs;
     if (stat_re_i) begin
       for (int unsigned r = 0; r < NumRx; r++) begin
         stat[r] = '{
@@ -442,37 +443,19 @@ module cpo_d2d_rx_lanes
           eye_len: eye_q[r].len,
           phase: phase_q[r]
         };
+        errs[r] = lane_errs[r];
       end
       stat_o = stat;
+      lane_errs_o = errs;
     end
   end
 
   // ---- Mission mode --------------------------------------------------------------------------
-  logic [NumLanes-1:0][WordBits-1:0] lword;
-  logic [WordBits-1:0]               parity;
-  logic                              is_valid, is_idle;
-  always_comb begin
-    parity = '0;
-    for (int unsigned j = 0; j < NumLanes; j++) begin
-      lword[j] = (j < 32'(width_i)) ? aligned[rx_lane(map_i[j], rev_i)] : '0;
-      parity = parity ^ lword[j];
-    end
-    is_valid = aligned[NumPhys] == ~parity;
-    is_idle = aligned[NumPhys] == parity;
-  end
-
+  // The logical lanes, the valid-lane check and the descrambler, computed at the clock edge (all
+  // they feed is registered), the words as unpacked locals rather than packed vectors.
   // Descrambler: x[t] = y[t] ^ y[t-2] ^ y[t-5] ^ y[t-8] ^ y[t-16] ^ y[t-21] ^ y[t-23]; its
   // history always follows the received words, so it is in step when payload starts.
-  logic [22:0]                       dsc_q [NumLanes];  // unpacked: a word per lane
-  logic [NumLanes-1:0][WordBits-1:0] plain;
-  always_comb begin
-    logic [22+WordBits:0] ext;
-    for (int unsigned j = 0; j < NumLanes; j++) begin
-      ext = {lword[j], dsc_q[j]};
-      plain[j] = ext[22+WordBits:23] ^ ext[20+WordBits:21] ^ ext[17+WordBits:18] ^
-                 ext[14+WordBits:15] ^ ext[6+WordBits:7] ^ ext[1+WordBits:2] ^ ext[WordBits-1:0];
-    end
-  end
+  logic [22:0] dsc_q [NumLanes];  // unpacked: a word per lane
 
   logic                              valid_q, err_cyc_q, retrain_q;
   logic [NumLanes-1:0][WordBits-1:0] data_q;
@@ -480,6 +463,10 @@ module cpo_d2d_rx_lanes
   logic [15:0]                       win_q;
   logic [7:0]                        win_errs_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    logic [WordBits-1:0]  lword [NumLanes];
+    logic [WordBits-1:0]  parity;
+    logic                 is_valid, is_idle;
+    logic [22+WordBits:0] ext;
     if (!rst_ni) begin
       for (int unsigned j = 0; j < NumLanes; j++) dsc_q[j] <= '0;
       valid_q <= 1'b0;
@@ -491,12 +478,26 @@ module cpo_d2d_rx_lanes
       win_q <= '0;
       win_errs_q <= '0;
     end else begin
+      parity = '0;
       for (int unsigned j = 0; j < NumLanes; j++) begin
+        lword[j] = (j < 32'(width_i)) ? aligned[rx_lane(map_i[j], rev_i)] : '0;
+        parity = parity ^ lword[j];
         dsc_q[j] <= {lword[j], dsc_q[j][22:WordBits]};
       end
+      is_valid = aligned[NumPhys] == ~parity;
+      is_idle = aligned[NumPhys] == parity;
       valid_q <= active_i && !bist_i && is_valid;
       err_cyc_q <= active_i && !is_valid && !is_idle;
-      data_q <= (active_i && !bist_i && is_valid) ? plain : '0;
+      if (active_i && !bist_i && is_valid) begin
+        for (int unsigned j = 0; j < NumLanes; j++) begin
+          ext = {lword[j], dsc_q[j]};
+          data_q[j] <= ext[22+WordBits:23] ^ ext[20+WordBits:21] ^ ext[17+WordBits:18] ^
+                       ext[14+WordBits:15] ^ ext[6+WordBits:7] ^ ext[1+WordBits:2] ^
+                       ext[WordBits-1:0];
+        end
+      end else begin
+        data_q <= '0;
+      end
       retrain_q <= 1'b0;
       if (active_i) begin
         if (!is_valid && !is_idle) err_cycles_q <= err_cycles_q + 32'd1;
