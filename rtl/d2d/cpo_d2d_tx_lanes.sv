@@ -107,9 +107,9 @@ module cpo_d2d_tx_lanes
   logic [FrameBits-1:0]              frame_q;
   logic [NumWires-1:0][WordBits-1:0] wire_q;
 
-  // The next words, computed at the clock edge only (not as combinational logic): the OE's
-  // payload comes from the design's inputs (the media lanes), and logic fed by inputs is
-  // evaluated again at every change of any input, at both clock edges.
+  // The next words, computed at the clock edge only: all they feed is registered, so they need
+  // not be combinational logic, which the simulator may evaluate again at other times (the OE's
+  // payload comes from the design's inputs, the media lanes).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     logic [WordBits-1:0] parity, word;
     logic [WordBits-1:0] wire_d [NumWires];  // unpacked: indexed by the lane map
