@@ -295,8 +295,7 @@ module cpo_d2d_rx_lanes
                             32'(lane_id[rx_lane(6'(t), rev_i)]) == t);
             end
           end
-          // ---- Deskew: delay every used lane so that the frame markers meet on a word
-          // boundary ----
+          // ---- Deskew: used lanes delayed until their frame markers share a word boundary ----
           RxOpDeskew: begin
             ok = found[NumPhys] && eye_q[NumPhys].found;
             maxrel = 0;
